@@ -1,0 +1,17 @@
+"""atr-model: territorial consolidation scenarios for the Kyrgyz administrative-territorial reform.
+
+Layers run one way: :mod:`atr_model.data` -> :mod:`atr_model.network` ->
+:mod:`atr_model.criteria` -> :mod:`atr_model.optimisation` -> :mod:`atr_model.scenarios` ->
+:mod:`atr_model.presentation`. Nothing below ``presentation`` imports Streamlit, folium or typer.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from atr_model.errors import ATRError
+
+__version__ = "0.1.0"
+__all__ = ["__version__", "ATRError"]
+
+logging.getLogger(__name__).addHandler(logging.NullHandler())

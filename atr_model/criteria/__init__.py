@@ -1,0 +1,3 @@
+"""Criteria layer: the Concept's criteria as parameters, exemptions and the engine's input."""
+
+__all__: list[str] = []

@@ -1,0 +1,6 @@
+"""Data layer: the data contract, datasets, loaders, the Kyrgyz open-data build and the demo."""
+
+from atr_model.data.contract import LAYERS
+from atr_model.data.dataset import Dataset, read_dataset, validate_layer
+
+__all__ = ["LAYERS", "Dataset", "read_dataset", "validate_layer"]

@@ -1,0 +1,161 @@
+"""The data contract: the layers of an atr-model dataset and their columns.
+
+This module is the single source of truth for layer and column names; ``data/README.md``
+documents the same contract for people. Every value that is not a sourced fact carries its
+method in a ``*_source`` column starting with ``"estimate: "`` (or ``"approximate: "`` for
+geometry), and a boolean ``*_is_estimate`` column where later layers need to label it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = [
+    "Column",
+    "LAYERS",
+    "CRS",
+    "UNIT_LEVELS",
+    "ESTIMATE_PREFIX",
+    "APPROXIMATE_PREFIX",
+    "is_estimate_source",
+]
+
+#: Every layer is stored in geographic WGS 84; metric work reprojects on the fly.
+CRS = "EPSG:4326"
+
+#: Allowed values of ``units.level``.
+UNIT_LEVELS = ("aiyl_aimak", "town")
+
+#: Prefix of a ``*_source`` value that marks an estimated figure.
+ESTIMATE_PREFIX = "estimate: "
+
+#: Prefix of a ``geometry_source`` value that marks an approximate territory.
+APPROXIMATE_PREFIX = "approximate: "
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a layer.
+
+    Parameters
+    ----------
+    name : str
+        Column name.
+    kind : str
+        One of ``"str"``, ``"int"``, ``"float"``, ``"bool"``.
+    required : bool
+        Whether the column must be present.
+    nullable : bool
+        Whether missing values are allowed.
+    description : str
+        Meaning, unit and allowed values.
+    """
+
+    name: str
+    kind: str
+    required: bool = True
+    nullable: bool = False
+    description: str = ""
+
+
+def _names(prefix: str = "") -> list[Column]:
+    return [
+        Column("name_ru", "str", nullable=True, description="Russian name (as in COATE)"),
+        Column("name_ky", "str", required=False, nullable=True, description="Kyrgyz name"),
+        Column("name_en", "str", required=False, nullable=True, description="English name"),
+    ]
+
+
+UNITS = [
+    Column("unit_code", "str", description="COATE code (14 digits) or a demo code; unique"),
+    *_names(),
+    Column("level", "str", description="'aiyl_aimak' or 'town'"),
+    Column("raion_code", "str", description="code of the parent raion or city of oblast significance"),
+    Column("oblast_code", "str", description="code of the oblast (or Bishkek / Osh city)"),
+    Column("population", "float", description="residents; never NaN (estimates are labelled)"),
+    Column("population_year", "int", description="reference year of the population figure"),
+    Column("population_source", "str", description="source of the figure, or 'estimate: <method>'"),
+    Column("population_is_estimate", "bool", description="True when population is estimated"),
+    Column("centre_lon", "float", description="longitude of the administrative centre"),
+    Column("centre_lat", "float", description="latitude of the administrative centre"),
+    Column("centre_source", "str", description="where the centre point comes from"),
+    Column(
+        "centre_settlement_code", "str", nullable=True,
+        description="settlement that is the administrative centre, when known",
+    ),
+    Column("geometry_source", "str", description="'official' or 'approximate: <method>'"),
+    Column("area_km2", "float", description="area of the territory (equal-area projection)"),
+    Column("centre_elevation_m", "float", nullable=True, description="elevation of the centre"),
+    Column(
+        "max_settlement_elevation_m", "float", nullable=True,
+        description="highest settlement of the unit",
+    ),
+    Column("border_distance_km", "float", description="distance of the nearest settlement to the state border"),
+]
+
+SETTLEMENTS = [
+    Column("settlement_code", "str", description="COATE code or a demo code; unique"),
+    *_names(),
+    Column("unit_code", "str", description="the unit (aiyl aimak or town) it belongs to"),
+    Column("raion_code", "str", description="the raion of its unit"),
+    Column("oblast_code", "str", description="the oblast of its unit"),
+    Column("population", "float", description="residents; never NaN (estimates are labelled)"),
+    Column("population_source", "str", description="source, or 'estimate: <method>'"),
+    Column("population_is_estimate", "bool", description="True when population is estimated"),
+    Column("elevation_m", "float", nullable=True, description="elevation of the point"),
+    Column("location_method", "str", description="how the point was located (match method or estimate)"),
+    Column("is_located", "bool", description="False when the point is a stand-in (e.g. the unit centre)"),
+    Column("is_unit_centre", "bool", description="True for the administrative centre of its unit"),
+]
+
+RAIONS = [
+    Column("raion_code", "str", description="COATE code of the raion or city of oblast significance"),
+    *_names(),
+    Column("kind", "str", description="'raion' or 'city'"),
+    Column("oblast_code", "str", description="code of the oblast"),
+    Column("population", "float", nullable=True, description="residents (raion statistics)"),
+    Column("population_year", "int", required=False, nullable=True, description="year"),
+    Column("population_source", "str", nullable=True, description="source of the figure"),
+]
+
+OBLASTS = [
+    Column("oblast_code", "str", description="COATE code"),
+    *_names(),
+]
+
+COUNTRY = [
+    Column("name_en", "str", description="country name"),
+]
+
+INDICATORS = [
+    Column("unit_code", "str", description="unit the value belongs to"),
+    Column("indicator", "str", description="indicator name, e.g. 'own_revenue_som'"),
+    Column("value", "float", description="value"),
+    Column("source", "str", description="source, or 'estimate: <method>'"),
+]
+
+#: Layer name -> columns. ``indicators`` is optional and non-spatial.
+LAYERS: dict[str, list[Column]] = {
+    "units": UNITS,
+    "settlements": SETTLEMENTS,
+    "raions": RAIONS,
+    "oblasts": OBLASTS,
+    "country": COUNTRY,
+    "indicators": INDICATORS,
+}
+
+
+def is_estimate_source(source: object) -> bool:
+    """Tell whether a ``*_source`` value marks an estimate or an approximation.
+
+    Parameters
+    ----------
+    source : object
+        A value from a ``*_source`` column.
+
+    Returns
+    -------
+    bool
+        True when the value starts with ``"estimate: "`` or ``"approximate: "``.
+    """
+    return isinstance(source, str) and source.startswith((ESTIMATE_PREFIX, APPROXIMATE_PREFIX))

@@ -1,0 +1,64 @@
+"""Exceptions raised by atr-model.
+
+Every error subclasses a builtin so that ``except ValueError`` keeps working, and every message
+names the file, row or unit concerned and what is wrong. The CLI and the app turn an
+:class:`ATRError` into one readable line; anything else is a bug.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ATRError",
+    "DataError",
+    "ContractError",
+    "NetworkError",
+    "CriteriaError",
+    "ScenarioError",
+    "InfeasibleError",
+    "SolverError",
+]
+
+
+class ATRError(Exception):
+    """Base class of every error atr-model raises on purpose."""
+
+
+class DataError(ATRError, ValueError):
+    """An input file or table is missing, unreadable or wrong (names file, row, column)."""
+
+
+class ContractError(DataError):
+    """A dataset layer breaks the data contract (``data/README.md``)."""
+
+
+class NetworkError(ATRError, ValueError):
+    """A road file or travel model cannot be built or does not fit the territory."""
+
+
+class CriteriaError(ATRError, ValueError):
+    """A criterion has an invalid or contradictory value."""
+
+
+class ScenarioError(ATRError, ValueError):
+    """A scenario file is invalid: unknown keys, values out of range, missing dataset."""
+
+
+class InfeasibleError(ATRError):
+    """No plan satisfies the hard constraints.
+
+    Parameters
+    ----------
+    message : str
+        Human-readable summary naming the constraint(s) and unit(s) involved.
+    reasons : list of dict, optional
+        Machine-readable detail, one dict per conflict with at least ``constraint`` and
+        ``units`` keys.
+    """
+
+    def __init__(self, message: str, reasons: list[dict] | None = None) -> None:
+        super().__init__(message)
+        self.reasons = list(reasons or [])
+
+
+class SolverError(ATRError, RuntimeError):
+    """The MILP solver failed or is not available (names the solver and its status)."""

@@ -1,0 +1,3 @@
+"""Network layer: roads or a terrain-aware fallback to travel times, remoteness and adjacency."""
+
+__all__: list[str] = []

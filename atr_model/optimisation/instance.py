@@ -1,0 +1,168 @@
+"""The matrix-level input of the merger engine: :class:`MergerInstance`.
+
+The criteria layer turns a dataset, its travel model and a scenario's criteria into a
+``MergerInstance``; researchers can build one directly from plain arrays (for example the
+published county benchmarks). Nothing here knows about geometry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from atr_model.errors import CriteriaError
+
+__all__ = ["MergerInstance"]
+
+
+def _as_pairs(pairs: Sequence[tuple[int, int]] | np.ndarray, n: int, name: str) -> np.ndarray:
+    arr = np.asarray(pairs, dtype=np.int64).reshape(-1, 2) if len(pairs) else np.zeros((0, 2), dtype=np.int64)
+    if arr.size and (arr.min() < 0 or arr.max() >= n):
+        raise CriteriaError(f"{name}: index out of range 0..{n - 1}")
+    if arr.size and (arr[:, 0] == arr[:, 1]).any():
+        i = int(arr[arr[:, 0] == arr[:, 1]][0, 0])
+        raise CriteriaError(f"{name}: pair ({i}, {i}) joins a unit to itself")
+    return arr
+
+
+@dataclass(frozen=True, eq=False)
+class MergerInstance:
+    """Units, costs and adjacency of one merger problem (``n`` units).
+
+    Every unit may become a centre (if ``centre_eligible``); assigning unit ``i`` to the new
+    unit centred on ``j`` costs ``cost[i, j]``. A unit assigned to itself is a centre.
+
+    Parameters
+    ----------
+    unit_codes : sequence of str
+        Identifiers, length ``n``; position ``i`` is unit ``i`` everywhere below.
+    population : array of float, shape (n,)
+        Residents of each unit (non-negative, finite).
+    cost : array of float, shape (n, n)
+        Objective cost of serving unit ``i`` from centre ``j`` (for example the
+        population-weighted travel time in person-minutes, or population x squared distance).
+        ``inf`` forbids the pair. ``cost[j, j]`` is the cost of ``j`` as its own centre.
+    adjacency : array of int, shape (m, 2)
+        Undirected edges between units that may share a new unit (contiguity graph).
+    travel_time_min : array of float, shape (n, n), optional
+        Worst settlement travel time in minutes from unit ``i`` to centre ``j`` (``inf`` when
+        unreachable). Used by the travel-time limit, the checker and explanations. Defaults to
+        all zeros (no limit can bind).
+    group : sequence of str, optional
+        Nesting group (raion or oblast code). Units of different groups never merge.
+        Defaults to one group for all.
+    centre_eligible : array of bool, shape (n,), optional
+        Which units may host a centre. Defaults to all.
+    exempt : array of bool, shape (n,), optional
+        Units exempt from the population floor (high-mountain, remote, border, manual).
+    exempt_reason : sequence of str, optional
+        Human-readable reason per unit ('' when not exempt).
+    keep_separate : array of bool, shape (n,), optional
+        Units locked to stay on their own.
+    must_link : array of int, shape (p, 2), optional
+        Pairs that must end in the same new unit.
+    cannot_link : array of int, shape (q, 2), optional
+        Pairs that must end in different new units.
+    names : sequence of str, optional
+        Display names for messages; defaults to ``unit_codes``.
+    """
+
+    unit_codes: Sequence[str]
+    population: np.ndarray
+    cost: np.ndarray
+    adjacency: np.ndarray
+    travel_time_min: np.ndarray | None = None
+    group: Sequence[str] | None = None
+    centre_eligible: np.ndarray | None = None
+    exempt: np.ndarray | None = None
+    exempt_reason: Sequence[str] | None = None
+    keep_separate: np.ndarray | None = None
+    must_link: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), dtype=np.int64))
+    cannot_link: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), dtype=np.int64))
+    names: Sequence[str] | None = None
+
+    def __post_init__(self) -> None:
+        n = len(self.unit_codes)
+        set_ = object.__setattr__
+        set_(self, "unit_codes", tuple(str(c) for c in self.unit_codes))
+        if len(set(self.unit_codes)) != n:
+            raise CriteriaError("unit_codes must be unique")
+        pop = np.asarray(self.population, dtype=float)
+        if pop.shape != (n,):
+            raise CriteriaError(f"population has shape {pop.shape}; expected ({n},)")
+        if not np.isfinite(pop).all() or (pop < 0).any():
+            i = int(np.flatnonzero(~np.isfinite(pop) | (pop < 0))[0])
+            raise CriteriaError(f"unit {self.unit_codes[i]!r}: population {pop[i]!r} is not a non-negative number")
+        set_(self, "population", pop)
+        cost = np.asarray(self.cost, dtype=float)
+        if cost.shape != (n, n):
+            raise CriteriaError(f"cost has shape {cost.shape}; expected ({n}, {n})")
+        if np.isnan(cost).any():
+            raise CriteriaError("cost contains NaN; use inf to forbid a pair")
+        set_(self, "cost", cost)
+        ttm = np.zeros((n, n)) if self.travel_time_min is None else np.asarray(self.travel_time_min, dtype=float)
+        if ttm.shape != (n, n):
+            raise CriteriaError(f"travel_time_min has shape {ttm.shape}; expected ({n}, {n})")
+        set_(self, "travel_time_min", ttm)
+        set_(self, "adjacency", _as_pairs(self.adjacency, n, "adjacency"))
+        set_(self, "must_link", _as_pairs(self.must_link, n, "must_link"))
+        set_(self, "cannot_link", _as_pairs(self.cannot_link, n, "cannot_link"))
+        set_(self, "group", tuple(["all"] * n if self.group is None else [str(g) for g in self.group]))
+        for name, default in (("centre_eligible", True), ("exempt", False), ("keep_separate", False)):
+            value = getattr(self, name)
+            arr = np.full(n, default, dtype=bool) if value is None else np.asarray(value, dtype=bool)
+            if arr.shape != (n,):
+                raise CriteriaError(f"{name} has shape {arr.shape}; expected ({n},)")
+            set_(self, name, arr)
+        set_(self, "exempt_reason", tuple([""] * n if self.exempt_reason is None else [str(r) for r in self.exempt_reason]))
+        set_(self, "names", tuple(self.unit_codes if self.names is None else [str(x) for x in self.names]))
+        for attr in ("group", "exempt_reason", "names"):
+            if len(getattr(self, attr)) != n:
+                raise CriteriaError(f"{attr} has length {len(getattr(self, attr))}; expected {n}")
+
+    @property
+    def n(self) -> int:
+        """Number of units."""
+        return len(self.unit_codes)
+
+    def label(self, i: int) -> str:
+        """Readable label of unit ``i`` for messages: ``name (code)``."""
+        code, name = self.unit_codes[i], self.names[i]
+        return code if name == code else f"{name} ({code})"
+
+    def index(self, code: str) -> int:
+        """Position of the unit with this code."""
+        try:
+            return self.unit_codes.index(code)
+        except ValueError:
+            raise CriteriaError(f"unknown unit code {code!r}") from None
+
+    def subset(self, indices: Sequence[int]) -> MergerInstance:
+        """The instance restricted to some units (for example one raion), same order.
+
+        Pairs with an end outside the subset are dropped.
+        """
+        idx = np.asarray(indices, dtype=np.int64)
+        pos = {int(old): new for new, old in enumerate(idx)}
+
+        def _pairs(arr: np.ndarray) -> np.ndarray:
+            kept = [(pos[int(a)], pos[int(b)]) for a, b in arr if int(a) in pos and int(b) in pos]
+            return np.asarray(kept, dtype=np.int64).reshape(-1, 2)
+
+        return MergerInstance(
+            unit_codes=[self.unit_codes[i] for i in idx],
+            population=self.population[idx],
+            cost=self.cost[np.ix_(idx, idx)],
+            adjacency=_pairs(self.adjacency),
+            travel_time_min=self.travel_time_min[np.ix_(idx, idx)],
+            group=[self.group[i] for i in idx],
+            centre_eligible=self.centre_eligible[idx],
+            exempt=self.exempt[idx],
+            exempt_reason=[self.exempt_reason[i] for i in idx],
+            keep_separate=self.keep_separate[idx],
+            must_link=_pairs(self.must_link),
+            cannot_link=_pairs(self.cannot_link),
+            names=[self.names[i] for i in idx],
+        )

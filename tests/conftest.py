@@ -1,0 +1,34 @@
+"""Shared fixtures: where the real Kyrgyz data lives, and the CI switch for it."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("ATR_SHARED_DIR", ROOT.parent / "shared"))
+KG_DATA = SHARED / "kg-open-data"
+VALIDI = SHARED / "benchmarks" / "validi-counties"
+ON_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def _require(path: Path) -> Path:
+    if not path.exists():
+        if ON_CI:
+            pytest.fail(f"{path} is missing on CI")
+        pytest.skip(f"{path} not present")
+    return path
+
+
+@pytest.fixture(scope="session")
+def kg_source() -> Path:
+    """The shared Kyrgyz open data (skips locally when absent, fails on CI)."""
+    return _require(KG_DATA)
+
+
+@pytest.fixture(scope="session")
+def validi_dir() -> Path:
+    """The published county benchmark instances (skips locally when absent, fails on CI)."""
+    return _require(VALIDI)
