@@ -116,6 +116,11 @@ RAIONS = [
     Column("population", "float", nullable=True, description="residents (raion statistics)"),
     Column("population_year", "int", required=False, nullable=True, description="year"),
     Column("population_source", "str", nullable=True, description="source of the figure"),
+    Column(
+        "centre_unit_code", "str", nullable=True,
+        description="unit (town or aiyl aimak) hosting the raion administration",
+    ),
+    Column("centre_source", "str", nullable=True, description="where the raion centre comes from"),
 ]
 
 OBLASTS = [
