@@ -204,3 +204,49 @@ def test_indicator_floor_soft() -> None:
     # unit 1 has unknown indicator (counted as 0): it must merge with 0 to reach 1.0
     assert result.assignment[0] == result.assignment[1]
     assert result.indicator_shortfall.sum() == 0
+
+
+def _grid_groups(n_side: int, groups: int) -> MergerInstance:
+    """``groups`` separate n_side x n_side grids of 2,000-resident units (rook adjacency)."""
+    codes, pops, group, edges, xy = [], [], [], [], []
+    for g in range(groups):
+        base = len(codes)
+        for r in range(n_side):
+            for c in range(n_side):
+                codes.append(f"G{g}-{r}-{c}")
+                pops.append(2000.0 + 100.0 * ((r * 7 + c * 3 + g) % 5))
+                group.append(f"G{g}")
+                xy.append((r + 100 * g, c))
+                k = base + r * n_side + c
+                if c + 1 < n_side:
+                    edges.append((k, k + 1))
+                if r + 1 < n_side:
+                    edges.append((k, k + n_side))
+    xy_arr = np.asarray(xy, dtype=float)
+    dist = np.linalg.norm(xy_arr[:, None] - xy_arr[None], axis=2)
+    pop = np.asarray(pops)
+    return MergerInstance(unit_codes=codes, population=pop, cost=pop[:, None] * dist, adjacency=edges, group=group)
+
+
+def test_decomposed_groups_in_processes_match_sequential(monkeypatch: pytest.MonkeyPatch) -> None:
+    from atr_model.optimisation import model as model_module
+
+    monkeypatch.setattr(model_module, "_POOL_MIN_UNITS", 0)  # use the pool even for this small case
+    inst = _grid_groups(3, 3)  # 27 units, 3 independent groups
+    settings = EngineSettings(population_floor=5000, floor_mode="hard", time_limit_s=60)
+    pooled = MergerModel(inst, settings.replace(processes=2)).solve()
+    serial = MergerModel(inst, settings.replace(processes=1)).solve()
+    assert pooled.proven_optimal and serial.proven_optimal
+    assert pooled.assignment.tolist() == serial.assignment.tolist()
+    assert set(pooled.per_group) == {"G0", "G1", "G2"}
+    assert all(st["status"] == "optimal" for st in pooled.per_group.values())
+    assert check_plan(inst, pooled.assignment, settings) == []
+
+
+def test_decomposition_equals_one_coupled_model() -> None:
+    inst = _grid_groups(3, 2)  # 18 units, 2 groups
+    settings = EngineSettings(population_floor=5000, floor_mode="hard")
+    split = MergerModel(inst, settings).solve()
+    coupled = MergerModel(inst, settings.replace(decompose=False)).solve()
+    assert split.proven_optimal and coupled.proven_optimal
+    assert split.objective == pytest.approx(coupled.objective)

@@ -57,6 +57,8 @@ log = logging.getLogger(__name__)
 
 _TOL = 1e-6
 _FLOW_MAX_ARCS = 60
+# below this many units, starting worker processes (~2 s of imports each) costs more than it saves
+_POOL_MIN_UNITS = 60
 
 
 def inertia_cost(population: np.ndarray, distance: np.ndarray, scale: float = 1.0) -> np.ndarray:
@@ -780,7 +782,7 @@ class MergerModel:
             parts_idx = [(g, np.asarray([i for i in range(inst.n) if inst.group[i] == g], dtype=np.int64))
                          for g in groups]
             jobs = [(inst.subset(idx), _group_settings(s, g)) for g, idx in parts_idx]
-            if s.processes > 1 and len(jobs) > 1 and inst.n >= 60:
+            if s.processes > 1 and len(jobs) > 1 and inst.n >= _POOL_MIN_UNITS:
                 ctx = multiprocessing.get_context("spawn")
                 with ProcessPoolExecutor(max_workers=min(s.processes, len(jobs)), mp_context=ctx) as pool:
                     results = list(pool.map(_solve_group, jobs))
