@@ -223,33 +223,40 @@ def map_svg(
 # --------------------------------------------------------------------------- sections
 
 
-def _concept() -> tuple[str, list[tuple[str, str, str]]]:
-    """Attribution line and the Concept's criteria as (number, Kyrgyz, English)."""
+def _concept() -> tuple[str, list[tuple[str, str, str]], dict[str, str]]:
+    """Attribution, the Concept's criteria as (number, Kyrgyz, English), and setting -> numbers."""
     try:
         from atr_model.criteria import concept as concept_module
     except ImportError:  # the criteria layer is not there yet (development checkouts)
-        return "", []
-    attribution = str(getattr(concept_module, "ATTRIBUTION", ""))
-    items = getattr(concept_module, "CRITERIA", ())
-    out = []
-    for item in items:
-        number = getattr(item, "number", None) if not isinstance(item, dict) else item.get("number")
-        ky = getattr(item, "kyrgyz", None) if not isinstance(item, dict) else item.get("kyrgyz")
-        en = getattr(item, "english", None) if not isinstance(item, dict) else item.get("english")
-        out.append((str(number), str(ky or ""), str(en or "")))
-    return attribution, out
+        return "", [], {}
+    attribution = " ".join(
+        str(getattr(concept_module, name, ""))
+        for name in ("CONCEPT_ATTRIBUTION", "TRANSLATION_NOTE")
+    ).strip()
+    items, implemented = [], {}
+    for item in getattr(concept_module, "CONCEPT_CRITERIA", ()):
+        number = str(getattr(item, "number", ""))
+        items.append((number, str(getattr(item, "text_ky", "")), str(getattr(item, "text_en", ""))))
+        for setting in getattr(item, "implemented_by", ()):
+            implemented[setting] = ", ".join(x for x in (implemented.get(setting), number) if x)
+    return attribution, items, implemented
 
 
-def _criterion_for(key: str) -> str:
-    leaf = key.split(".")
+def _criterion_for(key: str, implemented: dict[str, str]) -> str:
+    parts = key.split(".")
+    # longest declared prefix first ("exemptions.high_mountain_m" before "exemptions")
+    for n in range(len(parts), 0, -1):
+        prefix = ".".join(parts[:n])
+        if prefix in implemented:
+            return implemented[prefix]
     for prefix, number in _CRITERION_OF:
-        if any(part.startswith(prefix) for part in leaf):
+        if any(part.startswith(prefix) for part in parts):
             return number
     return ""
 
 
 def _criteria_section(files: ResultFiles) -> str:
-    attribution, items = _concept()
+    attribution, items, implemented = _concept()
     parts = ["<h2 id='criteria'>Criteria sheet</h2>"]
     if items:
         rows = [
@@ -267,7 +274,7 @@ def _criteria_section(files: ResultFiles) -> str:
     settings = flatten_mapping(files.criteria)
     rows = [
         f"<tr><td>{_e(k)}</td><td>{_e(_fmt(v) if not isinstance(v, list) else ', '.join(map(str, v)))}</td>"
-        f"<td>{_e(_criterion_for(k))}</td></tr>"
+        f"<td>{_e(_criterion_for(k, implemented))}</td></tr>"
         for k, v in settings.items()
     ]
     parts.append("<h3>How this scenario applies them</h3>")

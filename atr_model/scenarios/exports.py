@@ -19,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 
+from atr_model.scenarios.extra_kpis import extra_kpis
 from atr_model.scenarios.package_files import ResultFiles, flatten_mapping, load_result_files
 
 __all__ = [
@@ -26,7 +27,9 @@ __all__ = [
     "write_xlsx",
     "write_geojson",
     "write_exports",
+    "add_extra_kpis",
     "publish_package",
+    "DEFAULT_EXTRAS",
     "XLSX_NAME",
     "GEOJSON_NAME",
 ]
@@ -180,6 +183,36 @@ def write_exports(folder: str | os.PathLike[str]) -> list[Path]:
     return [write_xlsx(folder), write_geojson(folder)]
 
 
+def add_extra_kpis(folder: str | os.PathLike[str]) -> Path:
+    """Add the further KPIs (:func:`atr_model.scenarios.extra_kpis.extra_kpis`) to ``kpis.json``.
+
+    Keys the run already wrote are kept; ``estimated_share`` is merged key by key.
+
+    Parameters
+    ----------
+    folder : path-like
+        The result package folder.
+
+    Returns
+    -------
+    pathlib.Path
+        The rewritten ``kpis.json``.
+    """
+    import json
+
+    files = load_result_files(folder)
+    kpis = dict(files.kpis)
+    extra = extra_kpis(files.assignments, files.new_units, files.settlements)
+    for key, value in extra.items():
+        if key == "estimated_share" and isinstance(kpis.get(key), dict):
+            kpis[key] = {**value, **kpis[key]}
+        else:
+            kpis.setdefault(key, value)
+    out = Path(folder) / "kpis.json"
+    _atomic_save(out, lambda tmp: Path(tmp).write_text(json.dumps(kpis, indent=2, sort_keys=True), encoding="utf-8"))
+    return out
+
+
 def _atomic_save(target: Path, save: Callable[[str], Any]) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}-", suffix=target.suffix, dir=target.parent)
@@ -196,10 +229,14 @@ def _atomic_save(target: Path, save: Callable[[str], Any]) -> None:
         raise
 
 
+#: Extras run by default when publishing a package (the report is added by the presentation layer).
+DEFAULT_EXTRAS: tuple[Extra, ...] = (add_extra_kpis, write_exports)
+
+
 def publish_package(
     out_dir: str | os.PathLike[str],
     write: Callable[[Path], Any],
-    extras: Sequence[Extra] | Iterable[Extra] = (write_exports,),
+    extras: Sequence[Extra] | Iterable[Extra] = DEFAULT_EXTRAS,
 ) -> Path:
     """Write a result package and its extras into a staging folder, then rename it into place.
 
@@ -211,7 +248,7 @@ def publish_package(
     write : callable
         ``write(folder)`` writes the package files into a folder that does not exist yet
         (for example ``lambda d: write_result(result, d)``).
-    extras : sequence of callables, default (write_exports,)
+    extras : sequence of callables, default DEFAULT_EXTRAS
         Each called as ``extra(folder)`` on the staged package, in order.
 
     Returns
