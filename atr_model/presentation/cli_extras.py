@@ -17,7 +17,14 @@ import typer
 
 from atr_model.errors import ScenarioError
 
-__all__ = ["register", "report_command", "export_command", "compare_command"]
+__all__ = [
+    "register",
+    "report_command",
+    "export_command",
+    "compare_command",
+    "sweep_command",
+    "evaluate_command",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -114,8 +121,90 @@ def _print_comparison(comparison) -> None:  # noqa: ANN001 - Comparison, importe
         console.print(units)
 
 
+def sweep_command(
+    scenario: Annotated[Path, typer.Argument(help="Base scenario file.")],
+    param: Annotated[
+        list[str],
+        typer.Option("--param", help="NAME=START:STOP:STEP or NAME=A,B,C (repeatable; e.g. threshold=3000:8000:500)."),
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Folder for summary.csv, timings.csv, pareto.png/html.")] = Path(
+        "sweep-results"
+    ),
+    workers: Annotated[int, typer.Option("--workers", min=1, help="Worker processes.")] = 1,
+    scheduler_address: Annotated[
+        Optional[str], typer.Option("--scheduler-address", help="dask.distributed scheduler, e.g. tcp://host:8786.")
+    ] = None,
+    data: Annotated[Optional[str], typer.Option("--data", help="Dataset: 'demo', 'kyrgyz' or a .gpkg.")] = None,
+) -> None:
+    """Run a scenario over a grid of criteria values; write a summary table and a Pareto chart."""
+    from tqdm import tqdm
+
+    from atr_model.presentation.report import write_sweep_outputs
+    from atr_model.scenarios import load_scenario
+    from atr_model.scenarios.sweep import parse_param, run_sweep
+
+    base = load_scenario(scenario)
+    params = [parse_param(p) for p in param]
+    total = 1
+    for _, values in params:
+        total *= len(values)
+    with tqdm(total=total, desc=f"sweep {base.name}", unit="run") as bar:
+        result = run_sweep(
+            base, params, data=data, workers=workers, scheduler_address=scheduler_address,
+            progress=lambda done, _total: bar.update(done - bar.n),
+        )
+    out.mkdir(parents=True, exist_ok=True)
+    result.table.to_csv(out / "summary.csv", index=False)
+    result.timings.to_csv(out / "timings.csv", index=False)
+    short = [c for c in result.table.columns[1 : 1 + len(result.parameters)]]
+    write_sweep_outputs(result.table, short, out, title=f"Sweep of {base.name}")
+    failed = int((result.table["status"] == "error").sum())
+    typer.echo(f"{len(result.table)} runs ({failed} failed); wrote {out / 'summary.csv'} and {out / 'pareto.html'}")
+
+
+def evaluate_command(
+    plan: Annotated[Path, typer.Argument(help="Plan CSV: unit_code,new_unit_id[,centre_code].")],
+    scenario: Annotated[Path, typer.Option("--scenario", help="Scenario whose criteria apply.")],
+    data: Annotated[Optional[str], typer.Option("--data", help="Dataset: 'demo', 'kyrgyz' or a .gpkg.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the evaluation as JSON.")] = False,
+) -> None:
+    """Score a hand-drawn plan against a scenario's criteria (independent checker) and KPIs."""
+    from atr_model.scenarios import load_scenario
+    from atr_model.scenarios.evaluate import evaluate_plan
+    from atr_model.scenarios.scenario import apply_overrides
+
+    scen = apply_overrides(load_scenario(scenario), dataset=data)
+    verdict = evaluate_plan(plan, scen)
+    if as_json:
+        typer.echo(json.dumps(verdict.to_dict(), indent=2, ensure_ascii=False, default=str))
+    else:
+        from rich.console import Console
+        from rich.table import Table
+
+        console = Console()
+        k = verdict.kpis
+        console.print(
+            f"plan {plan}: {k['units_before']} units -> {k['units_after']} new units; "
+            f"{k['below_floor_after']} below the floor; mean travel {k['population_weighted_mean_travel_min']:.1f} min, "
+            f"worst {k['worst_travel_min']:.1f} min"
+        )
+        if verdict.valid:
+            console.print("[green]The plan honours every criterion.[/green]")
+        else:
+            table = Table(title=f"{len(verdict.violations)} violation(s)")
+            for col in ("constraint", "hard", "units", "message"):
+                table.add_column(col)
+            for rec in verdict.violations.itertuples(index=False):
+                table.add_row(rec.constraint, "hard" if rec.hard else "soft", rec.units, rec.message)
+            console.print(table)
+    if not verdict.hard_valid:
+        raise typer.Exit(code=2)
+
+
 def register(app: typer.Typer) -> None:
     """Add ``report``, ``export``, ``compare``, ``sweep`` and ``evaluate`` to the root app."""
     app.command("report")(report_command)
     app.command("export")(export_command)
     app.command("compare")(compare_command)
+    app.command("sweep")(sweep_command)
+    app.command("evaluate")(evaluate_command)
