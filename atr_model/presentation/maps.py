@@ -361,6 +361,7 @@ def _settlement_layer(
             "color": "#263238",
             "weight": 0.8,
             "fillColor": "#ffffff" if props["est"] else "#455a64",
+            "fill": True,
             "fillOpacity": 0.85,
         }
 
