@@ -78,12 +78,6 @@ STRINGS: dict[str, dict[str, str]] = {
     "view.concept": {"ky": "Концепция", "ru": "Концепция", "en": "Concept"},
     "run.status": {"ky": "Сценарий эсептелүүдө…", "ru": "Расчёт сценария…", "en": "Running the scenario…"},
     "run.load_data": {"ky": "Маалыматтарды жүктөө", "ru": "Загрузка данных", "en": "Loading data"},
-    "run.solve": {
-        "ky": "Оптималдаштыруу (так чечим)",
-        "ru": "Оптимизация (точное решение)",
-        "en": "Optimising (exact solve)",
-    },
-    "run.write": {"ky": "Жыйынтыкты сактоо", "ru": "Сохранение результата", "en": "Writing the result"},
     "run.done": {"ky": "Даяр: {seconds} с", "ru": "Готово за {seconds} с", "en": "Done in {seconds} s"},
     "run.count": {
         "ky": "Иштетилген сценарийлер: {n}",

@@ -43,8 +43,11 @@ __all__ = [
     "scenario_from_dict",
     "scenario_to_yaml",
     "scenario_key",
+    "with_dataset",
     "apply_edits",
     "results_root",
+    "result_folder",
+    "extra_writers",
     "run_to_folder",
     "load_result",
     "differing_units",
@@ -272,6 +275,8 @@ def scenario_to_dict(scenario: Any) -> dict[str, Any]:
 def scenario_from_dict(data: Mapping[str, Any], source: str = "edited scenario") -> Any:
     """Validate plain data into a Scenario; errors become :class:`ScenarioError`."""
     api = _scenario_api()
+    if hasattr(api, "scenario_from_dict"):
+        return api.scenario_from_dict(dict(data), where=source)
     try:
         return api.Scenario.model_validate(dict(data))
     except ATRError:
@@ -286,6 +291,9 @@ def scenario_from_dict(data: Mapping[str, Any], source: str = "edited scenario")
 
 def scenario_to_yaml(scenario: Any) -> str:
     """YAML text of a scenario that ``atr-model run`` accepts."""
+    api = _scenario_api()
+    if hasattr(api, "dump_scenario"):
+        return str(api.dump_scenario(scenario))
     return yaml.safe_dump(scenario_to_dict(scenario), sort_keys=False, allow_unicode=True)
 
 
@@ -295,6 +303,15 @@ def scenario_key(scenario: Any) -> str:
     if hasattr(api, "scenario_hash"):
         return str(api.scenario_hash(scenario))
     return hashlib.sha256(json.dumps(scenario_to_dict(scenario), sort_keys=True).encode()).hexdigest()
+
+
+def with_dataset(scenario: Any, dataset_key: str | None) -> Any:
+    """The scenario pointed at the app's dataset (so its YAML reruns on the same data)."""
+    if not dataset_key or getattr(scenario, "dataset", None) == dataset_key:
+        return scenario
+    data = scenario_to_dict(scenario)
+    data["dataset"] = dataset_key
+    return scenario_from_dict(data)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -331,9 +348,10 @@ class Edit:
 
 def _locks(criteria: dict[str, Any]) -> dict[str, Any]:
     """The criteria's locks block (``criteria.locks`` or the criteria themselves)."""
-    if isinstance(criteria.get("locks"), dict):
-        return criteria["locks"]
-    return criteria
+    locks = criteria.get("locks")
+    if not isinstance(locks, dict):
+        locks = criteria["locks"] = {}
+    return locks
 
 
 def _append_unique(items: list[Any], value: Any) -> None:
@@ -354,11 +372,12 @@ def apply_edits(scenario: Any, edits: Sequence[Edit]) -> Any:
     locks = _locks(criteria)
     for edit in edits:
         if edit.action == "keep_separate":
-            _append_unique(locks.setdefault("keep_separate", []), edit.unit)
-        elif edit.action == "together":
-            _append_unique(locks.setdefault("together", []), sorted([edit.unit, edit.other]))
-        elif edit.action == "apart":
-            _append_unique(locks.setdefault("apart", []), sorted([edit.unit, edit.other]))
+            locks["keep_separate"] = list(locks.get("keep_separate") or [])
+            _append_unique(locks["keep_separate"], edit.unit)
+        elif edit.action in ("together", "apart"):
+            pairs = [list(p) for p in locks.get(edit.action) or []]
+            _append_unique(pairs, sorted([edit.unit, edit.other]))
+            locks[edit.action] = pairs
         elif edit.action == "exempt":
             _add_manual_exemption(criteria, edit.unit, edit.reason or "manual exemption (app edit)")
     notes = str(data.get("notes") or "")
@@ -368,21 +387,12 @@ def apply_edits(scenario: Any, edits: Sequence[Edit]) -> Any:
 
 
 def _add_manual_exemption(criteria: dict[str, Any], unit: str, reason: str) -> None:
-    exemptions = criteria.get("exemptions")
-    target = exemptions if isinstance(exemptions, dict) else criteria
-    manual = target.get("manual")
-    if isinstance(manual, dict) or manual is None and "manual" not in target:
-        manual = dict(manual or {})
-        manual[unit] = reason
-        target["manual"] = manual
-    elif isinstance(manual, list):
-        if manual and isinstance(manual[0], dict):
-            if not any(m.get("unit_code") == unit for m in manual):
-                manual.append({"unit_code": unit, "reason": reason})
-        elif unit not in manual:
-            manual.append(unit)
-    else:  # pragma: no cover - unknown shape
-        raise ScenarioError(f"cannot add a manual exemption for {unit!r}: unexpected criteria layout")
+    """Add ``{unit_code, reason}`` to ``criteria.exemptions.manual`` (once per unit)."""
+    exemptions = criteria.setdefault("exemptions", {})
+    manual = list(exemptions.get("manual") or [])
+    if not any(isinstance(m, dict) and m.get("unit_code") == unit for m in manual):
+        manual.append({"unit_code": unit, "reason": reason})
+    exemptions["manual"] = manual
 
 
 # ---------------------------------------------------------------------------------------------
@@ -429,26 +439,41 @@ def run_to_folder(
         The result folder.
     """
     api = _scenario_api()
-    root = out_root or results_root()
-    folder = root / _safe(dataset.build_id) / scenario_key(scenario)[:16]
+    folder = result_folder(scenario, dataset, out_root)
     if (folder / "assignments.csv").exists() and (folder / "kpis.json").exists():
         return folder
     notify = progress or (lambda _step: None)
-    notify("solve")
     started = time.perf_counter()
-    kwargs: dict[str, Any] = {"dataset": dataset}
-    if travel_model is not None:
-        kwargs["travel_model"] = travel_model
-    result = api.run_scenario(scenario, **kwargs)
+    result = api.run_scenario(scenario, dataset, travel_model, progress=notify)
     logger.info("solved %s in %.2f s", getattr(scenario, "name", "scenario"), time.perf_counter() - started)
     notify("write")
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        api.write_result(result, folder)
-    except (FileExistsError, ScenarioError) as exc:
-        if not (folder / "assignments.csv").exists():  # another session wrote it at the same time
-            raise exc
+    api.write_result(result, folder, extra_writers=extra_writers())
     return folder
+
+
+def result_folder(scenario: Any, dataset: Dataset, out_root: Path | None = None) -> Path:
+    """Where the result of ``scenario`` on ``dataset`` lives: ``<root>/<build id>/<hash>``."""
+    root = out_root or results_root()
+    return root / _safe(dataset.build_id) / scenario_key(scenario)[:16]
+
+
+def extra_writers() -> tuple[Callable[[Any, Path], None], ...]:
+    """Writers for the report and exports, when the extras are available."""
+    writers: list[Callable[[Any, Path], None]] = []
+    for module_name, names in (
+        ("atr_model.presentation.report", ("write_report", "report_writer")),
+        ("atr_model.scenarios.exports", ("write_exports", "write_extras")),
+    ):
+        try:
+            module = __import__(module_name, fromlist=["_"])
+        except ImportError:
+            continue
+        for name in names:
+            writer = getattr(module, name, None)
+            if callable(writer):
+                writers.append(writer)
+                break
+    return tuple(writers)
 
 
 def _safe(text: str) -> str:

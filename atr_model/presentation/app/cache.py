@@ -2,8 +2,9 @@
 
 * Datasets, display layers and travel models are ``cache_resource``: loaded once per process
   and shared read-only by every session (nothing mutates them; maps copy what they change).
-* Runs are ``cache_data`` keyed by the scenario hash and the dataset build id, so a rerun of
-  the page (or another user asking for the same scenario on the same data) never re-solves.
+* Runs are keyed by the dataset build id and the scenario hash: the result package is written
+  to ``<results root>/<build id>/<hash>`` and read through ``cache_data``, so a rerun of the
+  page (or another user asking for the same scenario on the same data) never re-solves.
 * Per-user choices and edits live in ``st.session_state`` only (see :mod:`.state`).
 """
 
@@ -19,7 +20,7 @@ from atr_model.data.dataset import Dataset
 from atr_model.presentation import maps
 from atr_model.presentation.app import backend
 
-__all__ = ["dataset", "layers", "travel_model", "run", "result", "result_map_html_key"]
+__all__ = ["dataset", "layers", "travel_model", "run", "result"]
 
 logger = logging.getLogger(__name__)
 
@@ -46,28 +47,31 @@ def travel_model(key: str, build_id: str, roads: str | None, elevation: str | No
     return build_travel_model(dataset(key), roads=roads, elevation=elevation)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
-def run(scenario_hash: str, build_id: str, dataset_key: str, _scenario: Any, _progress: Callable[[str], None] | None = None) -> str:
-    """Run a scenario (keyed by its hash and the dataset build id); return the result folder."""
+def run(dataset_key: str, scenario: Any, progress: Callable[[str], None] | None = None) -> str:
+    """Run a scenario on a cached dataset and travel model; return the result folder.
+
+    The folder is keyed by the dataset build id and the scenario hash, and a folder that
+    exists is reused without solving, so page reruns and other sessions never re-solve.
+    ``progress`` receives the runner's step names; it is called outside any Streamlit cache,
+    so it may write to the page.
+    """
     ds = dataset(dataset_key)
-    roads = getattr(_scenario, "roads", None)
-    elevation = getattr(_scenario, "elevation", None)
+    folder = backend.result_folder(scenario, ds)
+    if folder.exists():
+        return str(folder)
+    roads = getattr(scenario, "roads", None)
+    elevation = getattr(scenario, "elevation", None)
     tm = None
-    if _progress:
-        _progress("network")
+    if progress:
+        progress("travel model")
     try:
-        tm = travel_model(dataset_key, build_id, str(roads) if roads else None, str(elevation) if elevation else None)
+        tm = travel_model(dataset_key, ds.build_id, str(roads) if roads else None, str(elevation) if elevation else None)
     except Exception as exc:  # let the runner build (and report on) its own travel model
         logger.info("no cached travel model (%s); the runner builds one", exc)
-    return str(backend.run_to_folder(_scenario, ds, travel_model=tm, progress=_progress))
+    return str(backend.run_to_folder(scenario, ds, travel_model=tm, progress=progress))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def result(folder: str) -> backend.ResultView:
     """The result package in ``folder`` (read once)."""
     return backend.load_result(folder)
-
-
-def result_map_html_key(folder: str, lang: str) -> str:
-    """Key of a rendered result map in the session (one per result and language)."""
-    return f"map::{folder}::{lang}"

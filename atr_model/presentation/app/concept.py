@@ -64,7 +64,7 @@ def concept_criteria() -> list[ConceptCriterion]:
 def attribution() -> str:
     """The attribution line to show with any quote."""
     module = _module()
-    text = _get(module, "ATTRIBUTION", "attribution", "SOURCE") if module is not None else None
+    text = _get(module, "CONCEPT_ATTRIBUTION", "ATTRIBUTION") if module is not None else None
     if callable(text):
         text = text()
     return str(text) if text else (
@@ -99,8 +99,24 @@ _FIELD_CRITERION = {
 }
 
 
+def _implemented_by() -> dict[str, int]:
+    module = _module()
+    out: dict[str, int] = {}
+    for item in _get(module, "CONCEPT_CRITERIA") or () if module is not None else ():
+        for field_name in getattr(item, "implemented_by", ()):
+            out.setdefault(str(field_name), int(item.number))
+    return out
+
+
 def criterion_for_field(name: str, description: str | None = None) -> int | None:
-    """Which Concept criterion (1-6) a scenario criterion implements, if any."""
+    """Which Concept criterion (1-6) a scenario criterion implements, if any.
+
+    Looks at the Concept text module's ``implemented_by`` lists first, then at the field's
+    description ("Criterion 2. ..."), then at a fallback table of field names.
+    """
+    declared = _implemented_by()
+    if name in declared:
+        return declared[name]
     if description:
         match = re.search(r"[Cc]riterion\s+(\d)", description)
         if match:

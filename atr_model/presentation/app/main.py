@@ -178,6 +178,8 @@ def _criteria_editor(ctx: AppContext) -> None:
     edited, errors = edit_model(criteria_cls, base.get("criteria", {}), key=f"crit{gen}", lang=lang)
     data = dict(base)
     data["criteria"] = edited
+    if ctx.dataset_key:
+        data["dataset"] = ctx.dataset_key  # the downloaded YAML reruns on the data shown
     solver = getattr(ctx.base_scenario, "solver", None)
     if solver is not None and hasattr(type(solver), "model_fields"):
         with st.expander(t("sidebar.solver", lang)):
@@ -203,10 +205,8 @@ def run_current(ctx: AppContext) -> None:
         return
     started = time.perf_counter()
     with show_errors(lang), st.status(t("run.status", lang), expanded=False) as status:
-        status.write(f"1 · {t('run.load_data', lang)}: {ctx.dataset.name}")
-        status.write(f"2 · {t('run.solve', lang)}")
-        folder = cache.run(ctx.scenario_hash, ctx.dataset.build_id, ctx.dataset_key, ctx.scenario)
-        status.write(f"3 · {t('run.write', lang)}")
+        status.write(f"{t('run.load_data', lang)}: {ctx.dataset.name}")
+        folder = cache.run(ctx.dataset_key, ctx.scenario, progress=lambda step: status.write(t(f"step.{step}", lang)))
         cache.result(folder)
         state.remember_result(st.session_state, folder, ctx.scenario_hash)
         status.update(

@@ -198,8 +198,7 @@ def _folder_for(choice: str, ctx: AppContext) -> str:
     scenario = ctx.scenario if choice == "current" else scenario_from_choice(choice)
     if scenario is None:
         raise backend.ScenarioError("the current scenario is not valid; fix the criteria in the sidebar")
-    key = backend.scenario_key(scenario)
-    return cache.run(key, ctx.dataset.build_id, ctx.dataset_key, scenario)
+    return cache.run(ctx.dataset_key, backend.with_dataset(scenario, ctx.dataset_key))
 
 
 def view_compare(ctx: AppContext) -> None:
