@@ -602,13 +602,13 @@ def _access_and_remoteness(
     access = pd.DataFrame({
         "settlement_code": places.code[:n_s],
         "unit_code": places.unit[:n_s],
-        "raion_centre_unit_code": rc_unit,
         "raion_centre_time_min": rc_time,
         "nearest_town_code": town_code,
         "nearest_town_time_min": town_time,
         "reachable": np.isfinite(rc_time),
         "unreachable_reason": reasons,
         "snap_distance_m": np.round(net.snap_distance_m[:n_s], 1),
+        "raion_centre_unit_code": rc_unit,
         "seasonal": rc_seasonal,
     })
     # Remoteness per unit.
