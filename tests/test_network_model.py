@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import shapely.affinity
 
-from atr_model.data.demo import DEMO_REMOTE_UNIT, write_demo_elevation, write_demo_roads
+from atr_model.data.demo import DEMO_BBOX, DEMO_REMOTE_UNIT, write_demo_elevation, write_demo_roads
 from atr_model.errors import NetworkError
 from atr_model.network import MODELLED_LABEL, TravelModel, TravelSettings, build_travel_model
 
@@ -100,9 +100,31 @@ def test_terrain_makes_times_longer(demo_dataset, modelled) -> None:
     assert flat.summary()["settlements_seasonal"] == 0 < modelled.summary()["settlements_seasonal"]
 
 
-def test_blocked_pass_and_no_road_reasons(demo_dataset, demo_files) -> None:
-    low = TravelSettings(seasonal_pass_m=2000.0, blocked_pass_m=2400.0)
-    tm = build_travel_model(demo_dataset, elevation=demo_files["dem"], settings=low)
+def _walled_dem(path: Path, dataset) -> Path:
+    import rasterio
+    from affine import Affine
+
+    unit = dataset.units.set_index("unit_code").loc[DEMO_REMOTE_UNIT]
+    res = 0.004
+    west, north = DEMO_BBOX[0] - 0.05, DEMO_BBOX[3] + 0.05
+    width = int((DEMO_BBOX[2] - DEMO_BBOX[0] + 0.1) / res)
+    height = int((DEMO_BBOX[3] - DEMO_BBOX[1] + 0.1) / res)
+    lon = west + (np.arange(width) + 0.5) * res
+    lat = north - (np.arange(height) + 0.5) * res
+    dx = (lon[None, :] - unit["centre_lon"]) * 84.0
+    dy = (lat[:, None] - unit["centre_lat"]) * 111.0
+    ring = np.abs(np.hypot(dx, dy) - 7.5) < 1.0
+    grid = np.where(ring, 5000.0, 1000.0).astype("float32")
+    with rasterio.open(path, "w", driver="GTiff", width=width, height=height, count=1, dtype="float32",
+                       crs="EPSG:4326", transform=Affine(res, 0, west, 0, -res, north)) as dst:
+        dst.write(grid, 1)
+    return path
+
+
+def test_blocked_pass_and_no_road_reasons(tmp_path: Path, demo_dataset, demo_files) -> None:
+    # A 5,000 m wall around the remote unit: every modelled link out of it is blocked.
+    wall = _walled_dem(tmp_path / "wall.tif", demo_dataset)
+    tm = build_travel_model(demo_dataset, elevation=wall)
     _check_every_settlement_accounted(tm, demo_dataset)
     access = tm.settlement_access
     remote = access[access["unit_code"] == DEMO_REMOTE_UNIT]
