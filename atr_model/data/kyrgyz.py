@@ -46,7 +46,14 @@ from atr_model.data.matching import match_villages, place_keys
 from atr_model.data.names import strict_key, unit_stem
 from atr_model.errors import DataError
 
-__all__ = ["BuildReport", "build_kyrgyz_dataset", "write_kyrgyz_build", "SOURCE_FILES", "DATASET_FILENAME"]
+__all__ = [
+    "BuildReport",
+    "build_kyrgyz_dataset",
+    "kyrgyz_build_id",
+    "write_kyrgyz_build",
+    "SOURCE_FILES",
+    "DATASET_FILENAME",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -533,8 +540,27 @@ def _territories(
 # the build
 
 
-def _build_id(paths: dict[str, Path], extra: dict[str, Path | None]) -> str:
-    digest = hashlib.sha256(BUILDER_VERSION.encode())
+def kyrgyz_build_id(source_dir: str | os.PathLike[str], **options: Any) -> str:
+    """Build id that :func:`build_kyrgyz_dataset` would give (hash of inputs and builder).
+
+    Lets callers reuse a cached build without rebuilding; ``options`` are the keyword
+    arguments of :func:`build_kyrgyz_dataset`.
+    """
+    paths = _source_paths(Path(source_dir))
+    return _build_id(paths, _extra_paths(options), float(options.get("max_match_distance_km", 30.0)))
+
+
+def _extra_paths(options: dict[str, Any]) -> dict[str, Path | None]:
+    keys = ("aiyl_aimak_polygons", "population_table", "settlement_points")
+    extra = {k: Path(options[k]) if options.get(k) else None for k in keys}
+    for key, value in extra.items():
+        if value is not None and not value.exists():
+            raise DataError(f"{value}: {key.replace('_', ' ')} file not found")
+    return extra
+
+
+def _build_id(paths: dict[str, Path], extra: dict[str, Path | None], max_km: float = 30.0) -> str:
+    digest = hashlib.sha256(f"{BUILDER_VERSION};max_km={max_km:g}".encode())
     for key in sorted(paths):
         digest.update(f"{key}={_file_digest(paths[key])}".encode())
     for key in sorted(extra):
@@ -581,15 +607,12 @@ def build_kyrgyz_dataset(
     started = time.perf_counter()
     source = Path(source_dir)
     paths = _source_paths(source)
-    extra = {
-        "aiyl_aimak_polygons": Path(aiyl_aimak_polygons) if aiyl_aimak_polygons else None,
-        "population_table": Path(population_table) if population_table else None,
-        "settlement_points": Path(settlement_points) if settlement_points else None,
-    }
-    for key, value in extra.items():
-        if value is not None and not value.exists():
-            raise DataError(f"{value}: {key.replace('_', ' ')} file not found")
-    report = BuildReport(build_id=_build_id(paths, extra))
+    extra = _extra_paths({
+        "aiyl_aimak_polygons": aiyl_aimak_polygons,
+        "population_table": population_table,
+        "settlement_points": settlement_points,
+    })
+    report = BuildReport(build_id=_build_id(paths, extra, max_match_distance_km))
 
     coate = read_coate(paths["coate"])
     adm2 = read_admin_layer(paths["raions"], 2)
@@ -886,7 +909,7 @@ def _assemble(
     }
     dataset = Dataset(
         units=keep(units, "units"),
-        settlements=keep(settlements, "settlements", ("settlement_kind",)),
+        settlements=keep(settlements, "settlements"),
         raions=keep(raions, "raions"),
         oblasts=keep(oblasts, "oblasts"),
         country=keep(country, "country"),
@@ -949,6 +972,7 @@ def write_kyrgyz_build(
     dataset, report = build_kyrgyz_dataset(source_dir, **options)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
     try:
+        os.chmod(tmp, 0o755)
         dataset.write(tmp / DATASET_FILENAME)
         (tmp / "build_report.md").write_text(report.to_markdown(), encoding="utf-8")
         (tmp / "build_report.json").write_text(json.dumps(report.to_dict(), indent=2, ensure_ascii=False), encoding="utf-8")
