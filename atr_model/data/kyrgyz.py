@@ -619,6 +619,8 @@ def build_kyrgyz_dataset(
     regions = gpd.read_file(paths["regions"], engine="pyogrio").to_crs(CRS)
     oblasts, raions, units, villages = _tree(coate, adm2, regions)
     metric = metric_crs()
+    # user files are checked before any work so that a bad file fails fast
+    user_pop, official_pts, official_polys = _user_inputs(extra, units, villages, raions)
 
     # unit reference points (official, open-admin-data)
     upoints = read_unit_points(paths["unit_points"])
@@ -646,18 +648,6 @@ def build_kyrgyz_dataset(
     settl["candidates"] = [r.candidates for r in results]
 
     # official settlement points override name matching
-    official_pts: dict[str, Point] = {}
-    if extra["settlement_points"] is not None:
-        pts = read_settlement_points(extra["settlement_points"])
-        pts = pts.merge(settl[["settlement_code", "raion_code"]], on="settlement_code", how="left")
-        unknown = pts.loc[pts["raion_code"].isna(), "settlement_code"]
-        if len(unknown):
-            raise DataError(f"{extra['settlement_points']}: settlement {unknown.iloc[0]} is not a village of the COATE tree")
-        check_points_in_polygons(
-            pts, raions, point_key="settlement_code", point_polygon_column="raion_code",
-            polygon_key="raion_code", where=str(extra["settlement_points"]),
-        )
-        official_pts = dict(zip(pts["settlement_code"], pts.geometry))
 
     lon = np.full(len(settl), np.nan)
     lat = np.full(len(settl), np.nan)
@@ -697,9 +687,6 @@ def build_kyrgyz_dataset(
             figure = places["gn_population"].iloc[int(row.place_index)]
             if pd.notna(figure) and figure > 0:
                 town_gn[row.unit_code] = float(figure)
-    user_pop = None
-    if extra["population_table"] is not None:
-        user_pop = read_population_table(extra["population_table"], units=units)
     units, notes = _assign_population(
         units, villages, raions, census, growth, totals, town_gn, user_pop,
         extra["population_table"].name if extra["population_table"] else "",
@@ -713,14 +700,6 @@ def build_kyrgyz_dataset(
 
     # geometry, elevation, border distance
     settlements = gpd.GeoDataFrame(settl, geometry=gpd.points_from_xy(settl["lon"], settl["lat"]), crs=CRS)
-    official_polys: dict[str, Any] = {}
-    if extra["aiyl_aimak_polygons"] is not None:
-        adm3 = read_admin_layer(extra["aiyl_aimak_polygons"], 3)
-        codes = "417" + adm3["pcode"].str[2:]
-        unknown = sorted(set(codes) - set(units["unit_code"]))
-        if unknown:
-            raise DataError(f"{extra['aiyl_aimak_polygons']}: ADM3_PCODE {coate_to_pcode(unknown[0])} is not a unit of the COATE tree")
-        official_polys = dict(zip(codes, adm3.geometry))
     geoms_m, geo_src = _territories(units, settlements, raions, official_polys)
     unit_geoms = gpd.GeoSeries([geoms_m[c] for c in units["unit_code"]], crs=metric)
     units["geometry_source"] = [geo_src[c] for c in units["unit_code"]]
@@ -750,6 +729,39 @@ def build_kyrgyz_dataset(
                                         "report": {k: v for k, v in report.to_dict().items() if k != "unmatched"}})
     logger.info("built %s in %.1f s", report.build_id, report.seconds)
     return dataset, report
+
+
+def _user_inputs(
+    extra: dict[str, Path | None], units: pd.DataFrame, villages: pd.DataFrame, raions: gpd.GeoDataFrame,
+) -> tuple[pd.DataFrame | None, dict[str, Point], dict[str, Any]]:
+    """Read and check the optional user files: population table, village points, unit polygons."""
+    user_pop = None
+    if extra["population_table"] is not None:
+        user_pop = read_population_table(extra["population_table"], units=units)
+    official_pts: dict[str, Point] = {}
+    if extra["settlement_points"] is not None:
+        pts = read_settlement_points(extra["settlement_points"])
+        pts = pts.merge(villages[["settlement_code", "raion_code"]], on="settlement_code", how="left")
+        unknown = pts.loc[pts["raion_code"].isna(), "settlement_code"]
+        if len(unknown):
+            raise DataError(
+                f"{extra['settlement_points']}: settlement {unknown.iloc[0]} is not a village of the COATE tree")
+        check_points_in_polygons(
+            pts, raions, point_key="settlement_code", point_polygon_column="raion_code",
+            polygon_key="raion_code", where=str(extra["settlement_points"]),
+        )
+        official_pts = dict(zip(pts["settlement_code"], pts.geometry))
+    official_polys: dict[str, Any] = {}
+    if extra["aiyl_aimak_polygons"] is not None:
+        adm3 = read_admin_layer(extra["aiyl_aimak_polygons"], 3)
+        codes = "417" + adm3["pcode"].str[2:]
+        unknown = sorted(set(codes) - set(units["unit_code"]))
+        if unknown:
+            raise DataError(
+                f"{extra['aiyl_aimak_polygons']}: ADM3_PCODE {coate_to_pcode(unknown[0])} "
+                "is not a unit of the COATE tree")
+        official_polys = dict(zip(codes, adm3.geometry))
+    return user_pop, official_pts, official_polys
 
 
 def _centres(units: pd.DataFrame, settl: pd.DataFrame, unit_pt: dict[str, Point], raions: gpd.GeoDataFrame) -> pd.DataFrame:
