@@ -26,7 +26,6 @@ import numpy as np
 import pandas as pd
 import shapely
 from shapely.geometry import MultiPoint, Point
-from shapely.ops import nearest_points
 
 from atr_model.data.contract import APPROXIMATE_PREFIX, CRS, ESTIMATE_PREFIX, LAYERS
 from atr_model.data.dataset import Dataset
@@ -459,8 +458,7 @@ def _voronoi_units(
     """Voronoi cells of the points (metric CRS), clipped to the raion, dissolved per unit."""
     seen: dict[tuple[float, float], str] = {}
     for unit, pt in points:
-        key = (round(pt.x, 0), round(pt.y, 0))
-        seen.setdefault(key, unit)
+        seen.setdefault(_grid_key(pt), unit)
     coords = sorted(seen)
     owners = [seen[c] for c in coords]
     if len(coords) == 1:
@@ -472,6 +470,23 @@ def _voronoi_units(
         if not clipped.is_empty:
             parts.setdefault(owner, []).append(clipped)
     return {unit: shapely.make_valid(shapely.union_all(geoms)) for unit, geoms in parts.items()}
+
+
+def _grid_key(point: Point) -> tuple[float, float]:
+    return (round(point.x, 0), round(point.y, 0))
+
+
+def _free_point(inner: Any, near: Point, used: set[tuple[float, float]], step_m: float = 300.0) -> Point:
+    """Point of ``inner``'s boundary nearest to ``near``, moved along it until not in ``used``."""
+    parts = [p for p in shapely.get_parts(inner) if p.geom_type == "Polygon"]
+    part = min(parts, key=lambda p: p.distance(near))
+    ring = part.exterior
+    start = ring.project(near)
+    for k in range(int(ring.length // step_m) + 1):
+        cand = ring.interpolate((start + k * step_m) % ring.length)
+        if _grid_key(cand) not in used:
+            return cand
+    return part.representative_point()
 
 
 def _polygonal(geom: Any) -> Any:
@@ -516,21 +531,23 @@ def _territories(
         inner = area.buffer(-200.0)
         inner = inner if not inner.is_empty else area
         points: list[tuple[str, Point]] = []
+        used: set[tuple[float, float]] = set()
         for code in sorted(todo):
             pos = int(np.flatnonzero(units["unit_code"].to_numpy() == code)[0])
             own = [centres_m.iloc[pos]]
             own += list(located_m[located["unit_code"].to_numpy() == code])
-            inside = [p for p in own if area.contains(p)]
+            inside = [p for p in own if area.contains(p) and _grid_key(p) not in used]
             if not inside:
-                inside = [nearest_points(inner, own[0])[0]]
+                # no point of its own inside the raion (a city's outlying village, or a shared
+                # stand-in centre): a free point on the raion's inner ring nearest to its centre
+                inside = [_free_point(inner, own[0], used)]
+            used.update(_grid_key(p) for p in inside)
             points.extend((code, p) for p in inside)
         cells = _voronoi_units(area, points)
         for code in todo:
             geom = cells.get(code)
             if geom is None or geom.is_empty:
-                # every point of this unit coincided with another unit's point: a 1 km disc
-                pos = int(np.flatnonzero(units["unit_code"].to_numpy() == code)[0])
-                geom = shapely.intersection(centres_m.iloc[pos].buffer(1000.0), area)
+                raise DataError(f"unit {code}: no territory could be built in raion {raion_code}")
             geoms[code] = _polygonal(geom)
             sources[code] = method
     return geoms, sources
