@@ -35,6 +35,14 @@ def validi_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
+def demo_dataset():
+    """The fictional demo territory (seed 0); treat as read-only (copy before changing)."""
+    from atr_model.data.demo import make_demo_dataset
+
+    return make_demo_dataset()
+
+
+@pytest.fixture(scope="session")
 def kg_dataset_path(kg_source: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The Kyrgyz dataset built once per session from the shared open data (GeoPackage path)."""
     from atr_model.data import write_kyrgyz_build

@@ -3,6 +3,7 @@
 from atr_model.data.cache import default_cache_dir
 from atr_model.data.contract import LAYERS
 from atr_model.data.dataset import Dataset, read_dataset, validate_layer
+from atr_model.data.demo import make_demo_dataset
 from atr_model.data.info import dataset_info
 from atr_model.data.kyrgyz import BuildReport, build_kyrgyz_dataset, kyrgyz_build_id, write_kyrgyz_build
 from atr_model.data.loaders import (
@@ -24,6 +25,8 @@ __all__ = [
     "check_points_in_polygons",
     "dataset_info",
     "default_cache_dir",
+    "kyrgyz_build_id",
+    "make_demo_dataset",
     "read_admin_layer",
     "read_coate",
     "read_dataset",
@@ -33,6 +36,5 @@ __all__ = [
     "read_unit_points",
     "sample_elevation",
     "validate_layer",
-    "kyrgyz_build_id",
     "write_kyrgyz_build",
 ]
