@@ -245,11 +245,14 @@ def _concept() -> tuple[str, list[tuple[str, str, str]], dict[str, str]]:
 
 def _criterion_for(key: str, implemented: dict[str, str]) -> str:
     parts = key.split(".")
-    # longest declared prefix first ("exemptions.high_mountain_m" before "exemptions")
+    numbers: set[str] = set()
+    # every declared prefix counts ("exemptions.high_mountain_m" is criterion 1 and, as an exemption, 2)
     for n in range(len(parts), 0, -1):
         prefix = ".".join(parts[:n])
         if prefix in implemented:
-            return implemented[prefix]
+            numbers.update(x.strip() for x in implemented[prefix].split(","))
+    if numbers:
+        return ", ".join(sorted(numbers))
     for prefix, number in _CRITERION_OF:
         if any(part.startswith(prefix) for part in parts):
             return number

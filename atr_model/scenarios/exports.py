@@ -202,7 +202,8 @@ def add_extra_kpis(folder: str | os.PathLike[str]) -> Path:
 
     files = load_result_files(folder)
     kpis = dict(files.kpis)
-    extra = extra_kpis(files.assignments, files.new_units, files.settlements)
+    level = str(files.scenario.get("level", "aiyl_aimak"))
+    extra = extra_kpis(files.assignments, files.new_units, files.settlements, level=level)
     for key, value in extra.items():
         if key == "estimated_share" and isinstance(kpis.get(key), dict):
             kpis[key] = {**value, **kpis[key]}
