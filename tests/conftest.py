@@ -32,3 +32,11 @@ def kg_source() -> Path:
 def validi_dir() -> Path:
     """The published county benchmark instances (skips locally when absent, fails on CI)."""
     return _require(VALIDI)
+
+
+@pytest.fixture(scope="session")
+def demo_dataset():
+    """The fictional demo territory (seed 0); treat as read-only (copy before changing)."""
+    from atr_model.data.demo import make_demo_dataset
+
+    return make_demo_dataset()

@@ -2,5 +2,6 @@
 
 from atr_model.data.contract import LAYERS
 from atr_model.data.dataset import Dataset, read_dataset, validate_layer
+from atr_model.data.demo import make_demo_dataset
 
-__all__ = ["LAYERS", "Dataset", "read_dataset", "validate_layer"]
+__all__ = ["LAYERS", "Dataset", "make_demo_dataset", "read_dataset", "validate_layer"]
