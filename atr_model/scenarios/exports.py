@@ -210,7 +210,7 @@ def add_extra_kpis(folder: str | os.PathLike[str]) -> Path:
         else:
             kpis.setdefault(key, value)
     out = Path(folder) / "kpis.json"
-    _atomic_save(out, lambda tmp: Path(tmp).write_text(json.dumps(kpis, indent=2, sort_keys=True), encoding="utf-8"))
+    _atomic_save(out, lambda tmp: Path(tmp).write_text(json.dumps(kpis, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"))
     return out
 
 
