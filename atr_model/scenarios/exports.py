@@ -186,7 +186,8 @@ def write_exports(folder: str | os.PathLike[str]) -> list[Path]:
 def add_extra_kpis(folder: str | os.PathLike[str]) -> Path:
     """Add the further KPIs (:func:`atr_model.scenarios.extra_kpis.extra_kpis`) to ``kpis.json``.
 
-    Keys the run already wrote are kept; ``estimated_share`` is merged key by key.
+    Keys the run already wrote are kept; ``estimated_share`` gains ``admin_savings`` (1.0: the
+    cost model is an assumption).
 
     Parameters
     ----------
@@ -206,7 +207,8 @@ def add_extra_kpis(folder: str | os.PathLike[str]) -> Path:
     extra = extra_kpis(files.assignments, files.new_units, files.settlements, level=level)
     for key, value in extra.items():
         if key == "estimated_share" and isinstance(kpis.get(key), dict):
-            kpis[key] = {**value, **kpis[key]}
+            # the run already measured its inputs; add only what it cannot know (the cost model)
+            kpis[key] = {**kpis[key], "admin_savings": value["admin_savings"]}
         else:
             kpis.setdefault(key, value)
     out = Path(folder) / "kpis.json"
