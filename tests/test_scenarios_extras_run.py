@@ -114,3 +114,10 @@ def test_compare_real_run_with_one_unit_moved(saved_runs: dict[str, Path], tmp_p
     cmp = compare_results(load_result_files(src), load_result_files(edited))
     # the moved unit and every former co-member see their co-members change; nobody else does
     assert set(cmp.changed_units["unit_code"]) == old_members
+
+
+def test_compare_accepts_in_memory_runs(saved_runs: dict[str, Path]) -> None:
+    from_runs = compare_results(run_demo("status-quo"), run_demo("cross-raion"))
+    from_folders = compare_results(saved_runs["status-quo"], saved_runs["cross-raion"])
+    pd.testing.assert_frame_equal(from_runs.changed_units, from_folders.changed_units)
+    assert from_runs.changed_centres.equals(from_folders.changed_centres)

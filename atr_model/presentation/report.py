@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from atr_model.scenarios.compare import Comparison, kpi_table
-from atr_model.scenarios.package_files import NEW_UNIT_COLUMNS, ResultFiles, flatten_mapping, load_result_files
+from atr_model.scenarios.package_files import NEW_UNIT_COLUMNS, ResultFiles, as_result_files, flatten_mapping
 
 __all__ = [
     "render_report",
@@ -511,20 +511,20 @@ def _page(title: str, body: str) -> str:
     )
 
 
-def render_report(result: ResultFiles | str | os.PathLike[str]) -> str:
+def render_report(result: Any) -> str:
     """Render the HTML report of a result package.
 
     Parameters
     ----------
-    result : ResultFiles or path-like
-        The package (or its folder).
+    result : ResultFiles, path-like, ResultPackage or ScenarioResult
+        The package, its folder, or an in-memory run.
 
     Returns
     -------
     str
         A complete, self-contained HTML document.
     """
-    files = result if isinstance(result, ResultFiles) else load_result_files(result)
+    files = as_result_files(result)
     demo = str(files.provenance.get("dataset_kind", "")).lower() == "demo"
     banner = (
         "<div class='banner'><b>Demo data.</b> This run uses the fictional demo territory; "
@@ -585,21 +585,22 @@ def _frame_table(frame: pd.DataFrame) -> str:
     return _table(list(frame.columns), rows)
 
 
-def render_comparison(comparison: Comparison, a: ResultFiles, b: ResultFiles) -> str:
+def render_comparison(comparison: Comparison, a: Any, b: Any) -> str:
     """Render a comparison of two plans as one self-contained HTML page with a diff map.
 
     Parameters
     ----------
     comparison : Comparison
         From :func:`atr_model.scenarios.compare_results`.
-    a, b : ResultFiles
-        The two packages compared.
+    a, b : ResultFiles, path-like, ResultPackage or ScenarioResult
+        The two plans compared.
 
     Returns
     -------
     str
         HTML document.
     """
+    a, b = as_result_files(a), as_result_files(b)
     changed_b = set(comparison.changed_units["new_unit_id_b"]) - {""}
     changed_a = set(comparison.changed_units["new_unit_id_a"]) - {""}
     units_b = b.new_units.copy()
@@ -629,9 +630,7 @@ def render_comparison(comparison: Comparison, a: ResultFiles, b: ResultFiles) ->
     return _page(f"atr-model comparison: {a.name} vs {b.name}", body)
 
 
-def write_comparison_report(
-    comparison: Comparison, a: ResultFiles, b: ResultFiles, target: str | os.PathLike[str]
-) -> Path:
+def write_comparison_report(comparison: Comparison, a: Any, b: Any, target: str | os.PathLike[str]) -> Path:
     """Write :func:`render_comparison` to ``target`` (atomically); return the path."""
     out = Path(target)
     out.parent.mkdir(parents=True, exist_ok=True)
