@@ -147,6 +147,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "circle size = population",
     },
     "map.barrier": {"ky": "тоскоол аркылуу", "ru": "через барьер", "en": "across a barrier"},
+    "map.location_estimated": {
+        "ky": "жайгашуусу болжолдуу",
+        "ru": "местоположение приблизительное",
+        "en": "location approximate",
+    },
     "map.estimate_note": {
         "ky": "≈ белгиси баалоону билдирет",
         "ru": "≈ отмечает оценочные значения",

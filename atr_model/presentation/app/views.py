@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
 from atr_model.presentation import maps
 from atr_model.presentation.app import backend, cache, concept, state
+from atr_model.presentation.app.folium_view import RenderedMap, render_map, show_map
 from atr_model.presentation.app.backend import EDIT_ACTIONS, Edit, ResultView
 from atr_model.presentation.i18n import display_name, format_number, status_label, t
 
@@ -34,8 +34,8 @@ def _current_result(ctx: AppContext) -> ResultView | None:
     return cache.result(folder)
 
 
-def _show_map(fmap: Any, key: str) -> dict[str, Any]:
-    out = st_folium(fmap, key=key, height=MAP_HEIGHT, use_container_width=True, returned_objects=MAP_RETURNED_OBJECTS)
+def _show_map(rendered: RenderedMap, key: str) -> dict[str, Any]:
+    out = show_map(rendered, key=key, height=MAP_HEIGHT, returned_objects=MAP_RETURNED_OBJECTS)
     clicked = (out or {}).get("last_object_clicked_tooltip")
     if clicked:
         st.session_state["clicked_tooltip"] = clicked
@@ -43,31 +43,32 @@ def _show_map(fmap: Any, key: str) -> dict[str, Any]:
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
-def _result_map(folder: str, lang: str, dataset_key: str, build_id: str) -> Any:
-    """The result's folium map, built once per result, language and dataset."""
+def _result_map(folder: str, lang: str, dataset_key: str, build_id: str) -> RenderedMap:
+    """The result's map, built and rendered once per result, language and dataset."""
     result = cache.result(folder)
-    return maps.result_map(
+    return render_map(maps.result_map(
         cache.layers(dataset_key, build_id),
         result.assignments,
         new_units=result.new_units,
         lang=lang,
         travel_model_label=result.travel_model_label,
-        tiles=None if maps.offline_assets_enabled() else "CartoDB positron",
-    )
+    ))
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def _dataset_map(dataset_key: str, build_id: str, lang: str, floor: float) -> Any:
-    return maps.dataset_map(cache.layers(dataset_key, build_id), lang=lang, population_floor=floor)
+def _dataset_map(dataset_key: str, build_id: str, lang: str, floor: float) -> RenderedMap:
+    return render_map(maps.dataset_map(cache.layers(dataset_key, build_id), lang=lang, population_floor=floor))
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def _diff_map(folder_a: str, folder_b: str, label_a: str, label_b: str, lang: str, dataset_key: str, build_id: str) -> Any:
+def _diff_map(
+    folder_a: str, folder_b: str, label_a: str, label_b: str, lang: str, dataset_key: str, build_id: str
+) -> RenderedMap:
     a, b = cache.result(folder_a), cache.result(folder_b)
-    return maps.diff_map(
+    return render_map(maps.diff_map(
         cache.layers(dataset_key, build_id), a.assignments, b.assignments,
         backend.differing_units(a.assignments, b.assignments), label_a=label_a, label_b=label_b, lang=lang,
-    )
+    ))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -104,7 +105,7 @@ def _units_table(result: ResultView, ctx: AppContext) -> None:
     table = result.assignments.copy()
     names = {}
     if ctx.layers is not None:
-        names = {code: display_name(row, lang) for code, row in ctx.layers.units.iterrows()}
+        names = maps.unit_names(ctx.layers, lang)
     table.insert(1, "name", [names.get(c, n) for c, n in zip(table["unit_code"], table.get("unit_name", table["unit_code"]))])
     est = table.get("population_is_estimate", pd.Series(False, index=table.index)).astype(bool)
     table["population_text"] = [format_number(p, lang, is_estimate=e) for p, e in zip(table["population"], est)]
@@ -150,7 +151,7 @@ def _passport(result: ResultView, ctx: AppContext) -> None:
     cols[3].metric(t("field.travel_max", lang), format_number(row.get("travel_time_max_min"), lang))
     names = {}
     if ctx.layers is not None:
-        names = {code: display_name(r, lang) for code, r in ctx.layers.units.iterrows()}
+        names = maps.unit_names(ctx.layers, lang)
     members = [m for m in str(row.get("members", "")).split(";") if m]
     st.markdown(
         f"**{t('field.centre', lang)}:** {names.get(str(row.get('centre_code')), row.get('centre_name', ''))} · "
@@ -243,7 +244,7 @@ def view_compare(ctx: AppContext) -> None:
 
 def _differ_table(ra: ResultView, rb: ResultView, differ: list[str], label_a: str, label_b: str, ctx: AppContext) -> pd.DataFrame:
     lang = ctx.lang
-    names = {code: display_name(r, lang) for code, r in ctx.layers.units.iterrows()} if ctx.layers is not None else {}
+    names = maps.unit_names(ctx.layers, lang) if ctx.layers is not None else {}
     a = ra.assignments.set_index("unit_code")
     b = rb.assignments.set_index("unit_code")
     rows = []
@@ -264,8 +265,7 @@ def _differ_table(ra: ResultView, rb: ResultView, differ: list[str], label_a: st
 
 
 def _unit_options(ctx: AppContext) -> tuple[list[str], dict[str, str]]:
-    units = ctx.layers.units
-    names = {code: f"{display_name(r, ctx.lang)} ({code})" for code, r in units.iterrows()}
+    names = {code: f"{name} ({code})" for code, name in maps.unit_names(ctx.layers, ctx.lang).items()}
     return sorted(names, key=lambda c: names[c]), names
 
 
