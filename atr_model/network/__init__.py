@@ -1,3 +1,27 @@
-"""Network layer: roads or a terrain-aware fallback to travel times, remoteness and adjacency."""
+"""Network layer: roads or a terrain-aware fallback to travel times, remoteness and adjacency.
 
-__all__: list[str] = []
+Quick start::
+
+    from atr_model.network import TravelSettings, build_travel_model
+    tm = build_travel_model(dataset, roads="kyrgyzstan-latest.osm.pbf", elevation="gebco.tif")
+    tm.settlement_centre_times, tm.settlement_access, tm.unit_remoteness, tm.adjacency
+    tm.summary()
+"""
+
+from atr_model.network.adjacency import read_adjacency_edits
+from atr_model.network.model import MODELLED_LABEL, TravelModel, build_travel_model
+from atr_model.network.roads import RoadGraph, RoadWays, edges_from_ways, load_road_graph, read_road_ways
+from atr_model.network.settings import TravelSettings
+
+__all__ = [
+    "MODELLED_LABEL",
+    "RoadGraph",
+    "RoadWays",
+    "TravelModel",
+    "TravelSettings",
+    "build_travel_model",
+    "edges_from_ways",
+    "load_road_graph",
+    "read_adjacency_edits",
+    "read_road_ways",
+]

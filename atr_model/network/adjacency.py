@@ -1,0 +1,195 @@
+"""Unit adjacency: shared boundaries, road links, islands, enclaves and user edits."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from atr_model.data.contract import APPROXIMATE_PREFIX
+from atr_model.errors import NetworkError
+
+__all__ = ["ADJACENCY_COLUMNS", "read_adjacency_edits", "shared_boundaries", "unit_adjacency"]
+
+logger = logging.getLogger(__name__)
+
+ADJACENCY_COLUMNS = ["unit_a", "unit_b", "kind", "barrier", "shared_boundary_km", "note"]
+
+
+def _ordered(a: pd.Series, b: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    a_, b_ = a.to_numpy(dtype=object), b.to_numpy(dtype=object)
+    swap = a_ > b_
+    return np.where(swap, b_, a_), np.where(swap, a_, b_)
+
+
+def shared_boundaries(codes: np.ndarray, geoms_m: np.ndarray, tolerance_m: float) -> pd.DataFrame:
+    """Pairs of polygons sharing a border longer than ``2 x tolerance_m``.
+
+    Parameters
+    ----------
+    codes : numpy.ndarray of str
+        Unit codes.
+    geoms_m : numpy.ndarray of shapely geometries
+        Polygons in a metric CRS.
+    tolerance_m : float
+        Gap or overlap tolerated between neighbours.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``unit_a < unit_b``, ``shared_boundary_km``.
+    """
+    tree = shapely.STRtree(geoms_m)
+    left, right = tree.query(shapely.buffer(geoms_m, tolerance_m), predicate="intersects")
+    keep = left < right
+    left, right = left[keep], right[keep]
+    if not len(left):
+        return pd.DataFrame(columns=["unit_a", "unit_b", "shared_boundary_km"])
+    border = shapely.intersection(
+        shapely.boundary(geoms_m[left]), shapely.buffer(geoms_m[right], tolerance_m)
+    )
+    km = shapely.length(border) / 1000.0
+    a, b = _ordered(pd.Series(codes[left]), pd.Series(codes[right]))
+    frame = pd.DataFrame({"unit_a": a, "unit_b": b, "shared_boundary_km": km})
+    return frame[frame["shared_boundary_km"] > 2 * tolerance_m / 1000.0].reset_index(drop=True)
+
+
+def read_adjacency_edits(path: str | os.PathLike[str], unit_codes: set[str]) -> pd.DataFrame:
+    """Read a user adjacency edit file (CSV ``unit_a,unit_b,action``, action add|remove).
+
+    Raises
+    ------
+    NetworkError
+        On a missing file or column, an unknown action or unit, or a unit paired with itself.
+    """
+    source = Path(path)
+    if not source.exists():
+        raise NetworkError(f"{source}: adjacency edit file not found")
+    try:
+        frame = pd.read_csv(source, dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise NetworkError(f"{source}: not a readable CSV ({exc})") from exc
+    missing = [c for c in ("unit_a", "unit_b", "action") if c not in frame.columns]
+    if missing:
+        raise NetworkError(f"{source}: missing column(s) {', '.join(missing)}; expected unit_a,unit_b,action")
+    frame = frame.apply(lambda col: col.str.strip())
+    for row, rec in enumerate(frame.itertuples(index=False), start=2):
+        if rec.action not in ("add", "remove"):
+            raise NetworkError(f"{source}: row {row}: action {rec.action!r} is not 'add' or 'remove'")
+        for code in (rec.unit_a, rec.unit_b):
+            if code not in unit_codes:
+                raise NetworkError(f"{source}: row {row}: unknown unit {code!r}")
+        if rec.unit_a == rec.unit_b:
+            raise NetworkError(f"{source}: row {row}: unit {rec.unit_a!r} paired with itself")
+    a, b = _ordered(frame["unit_a"], frame["unit_b"])
+    return pd.DataFrame({"unit_a": a, "unit_b": b, "action": frame["action"].to_numpy()})
+
+
+def unit_adjacency(
+    units: pd.DataFrame,
+    geoms_m: np.ndarray,
+    links: pd.DataFrame,
+    pair_time_min: Callable[[str, str], float],
+    fastest_neighbour: Callable[[str], str | None],
+    *,
+    tolerance_m: float,
+    approximate_link_max_min: float,
+    edits: pd.DataFrame | None = None,
+    links_make_neighbours: bool = True,
+) -> tuple[pd.DataFrame, list[str], list[str]]:
+    """Adjacency of units.
+
+    Parameters
+    ----------
+    units : pandas.DataFrame
+        The units layer (``unit_code``, ``geometry_source``).
+    geoms_m : numpy.ndarray
+        Unit polygons in a metric CRS, aligned with ``units``.
+    links : pandas.DataFrame
+        Travel links between units: ``unit_a < unit_b``, ``hard`` (True when every link
+        between the pair is seasonal or blocked).
+    pair_time_min : callable
+        ``(a, b) -> minutes``: fastest time from a settlement of one to the other's centre.
+    fastest_neighbour : callable
+        ``unit -> unit or None``: the unit whose centre an island reaches fastest.
+    tolerance_m, approximate_link_max_min : float
+        See :class:`~atr_model.network.settings.TravelSettings`.
+    edits : pandas.DataFrame, optional
+        From :func:`read_adjacency_edits`.
+    links_make_neighbours : bool
+        Whether a travel link alone makes two units neighbours (true for real roads; false
+        for modelled links, which only mark barriers).
+
+    Returns
+    -------
+    adjacency : pandas.DataFrame
+        Columns of :data:`ADJACENCY_COLUMNS`, sorted.
+    islands : list of str
+        Units without any neighbour by boundary, road link or user edit (each is joined to
+        the unit it reaches fastest, when there is one; see the ``note`` column).
+    enclaves : list of str
+        Units whose whole outline is shared with a single neighbour.
+    """
+    codes = units["unit_code"].to_numpy(dtype=object)
+    approximate = dict(zip(codes, units["geometry_source"].astype(str).str.startswith(APPROXIMATE_PREFIX)))
+    shared = shared_boundaries(codes, geoms_m, tolerance_m)
+    plausible = [
+        not (approximate[a] or approximate[b]) or pair_time_min(a, b) <= approximate_link_max_min
+        for a, b in zip(shared["unit_a"], shared["unit_b"])
+    ]
+    dropped = int(len(shared) - sum(plausible))
+    if dropped:
+        logger.info("%d shared boundaries of approximate territories dropped (no travel link within %.0f min)",
+                    dropped, approximate_link_max_min)
+    shared = shared[np.asarray(plausible, dtype=bool)] if len(shared) else shared
+    hard = {(a, b): bool(h) for a, b, h in zip(links["unit_a"], links["unit_b"], links["hard"])}
+    rows = {
+        (a, b): {"kind": "shared_boundary", "barrier": hard.get((a, b), False), "shared_boundary_km": km, "note": ""}
+        for a, b, km in zip(shared["unit_a"], shared["unit_b"], shared["shared_boundary_km"])
+    }
+    for (a, b), h in hard.items() if links_make_neighbours else ():
+        rows.setdefault((a, b), {"kind": "road_link", "barrier": h, "shared_boundary_km": 0.0, "note": ""})
+    if edits is not None:
+        for a, b, action in zip(edits["unit_a"], edits["unit_b"], edits["action"]):
+            if action == "remove":
+                rows.pop((a, b), None)
+            else:
+                rows[(a, b)] = {"kind": "user", "barrier": False,
+                                "shared_boundary_km": rows.get((a, b), {}).get("shared_boundary_km", 0.0),
+                                "note": "added by user edit"}
+    removed = set() if edits is None else {
+        (a, b) for a, b, act in zip(edits["unit_a"], edits["unit_b"], edits["action"]) if act == "remove"
+    }
+    linked = {c for pair in rows for c in pair}
+    islands = sorted(set(codes) - linked)
+    for code in islands:
+        other = fastest_neighbour(code)
+        if other is None:
+            logger.warning("unit %s has no neighbour and no reachable unit centre", code)
+            continue
+        a, b = sorted((code, other))
+        if (a, b) in removed:
+            continue
+        rows[(a, b)] = {"kind": "road_link", "barrier": hard.get((a, b), False), "shared_boundary_km": 0.0,
+                        "note": f"island: {code} joined to the unit whose centre it reaches fastest"}
+    frame = pd.DataFrame(
+        [{"unit_a": a, "unit_b": b, **rec} for (a, b), rec in sorted(rows.items())], columns=ADJACENCY_COLUMNS
+    )
+    frame["barrier"] = frame["barrier"].astype(bool)
+    frame["shared_boundary_km"] = frame["shared_boundary_km"].astype(float).round(3)
+    perimeter_km = dict(zip(codes, shapely.length(shapely.boundary(geoms_m)) / 1000.0))
+    shared_only = frame[frame["kind"] != "road_link"]
+    count = pd.concat([shared_only["unit_a"], shared_only["unit_b"]]).value_counts()
+    total = pd.concat(
+        [shared_only[["unit_a", "shared_boundary_km"]].rename(columns={"unit_a": "u"}),
+         shared_only[["unit_b", "shared_boundary_km"]].rename(columns={"unit_b": "u"})]
+    ).groupby("u")["shared_boundary_km"].sum()
+    enclaves = sorted(
+        c for c in codes if count.get(c, 0) == 1 and total.get(c, 0.0) >= 0.95 * perimeter_km[c] > 0
+    )
+    return frame.reset_index(drop=True), islands, enclaves
