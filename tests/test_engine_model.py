@@ -250,3 +250,27 @@ def test_decomposition_equals_one_coupled_model() -> None:
     coupled = MergerModel(inst, settings.replace(decompose=False)).solve()
     assert split.proven_optimal and coupled.proven_optimal
     assert split.objective == pytest.approx(coupled.objective)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_speed_ups_never_change_the_optimum(seed: int) -> None:
+    # random planar-ish instances with exempt units, a travel limit and a soft floor: reduced-cost
+    # fixing, the warm start and the contiguity method must all give the same optimal objective
+    rng = np.random.default_rng(seed)
+    n = 14
+    xy = rng.uniform(0, 10, size=(n, 2))
+    dist = np.linalg.norm(xy[:, None] - xy[None], axis=2)
+    edges = [(i, j) for i in range(n) for j in range(i + 1, n) if dist[i, j] < 3.5]
+    pop = rng.integers(800, 7000, size=n).astype(float)
+    exempt = rng.random(n) < 0.2
+    inst = MergerInstance(unit_codes=[f"R{i}" for i in range(n)], population=pop, cost=pop[:, None] * dist,
+                          adjacency=edges, travel_time_min=10 * dist, exempt=exempt)
+    base = EngineSettings(population_floor=5000, max_travel_time_min=50, contiguity="cuts")
+    plain = MergerModel(inst, base.replace(fixing=False, warm_start=False)).solve()
+    variants = [base, base.replace(contiguity="flow"), base.replace(exempt_mode="no_floor")]
+    for settings in variants[:2]:
+        fast = MergerModel(inst, settings).solve()
+        assert fast.proven_optimal and fast.objective == pytest.approx(plain.objective, rel=1e-9)
+    nf_plain = MergerModel(inst, variants[2].replace(fixing=False, warm_start=False)).solve()
+    nf_fast = MergerModel(inst, variants[2]).solve()
+    assert nf_fast.objective == pytest.approx(nf_plain.objective, rel=1e-9)

@@ -480,6 +480,7 @@ class _Search:
         self.best: _Round | None = None  # best connected plan
         self.rounds = 0
         self.n_fixed = 0
+        self.fixed_vars: list[pulp.LpVariable] = []
 
     def _remember(self, rnd: _Round) -> None:
         if rnd.connected and rnd.assignment is not None and (self.best is None or rnd.objective < self.best.objective - 1e-9):
@@ -491,7 +492,8 @@ class _Search:
         if sol != pulp.LpSolutionOptimal:
             return None
         z = float(pulp.value(self.form.prob.objective))
-        dj = {v.name: float(v.dj or 0.0) for v in self.form.prob.variables()}
+        # a reduced cost proves something only for a column resting at its lower bound 0
+        dj = {v.name: float(v.dj or 0.0) for v in self.form.prob.variables() if abs(float(v.varValue or 0.0)) <= 1e-9}
         y = {j: float(self.form.x[j, j].varValue or 0.0) for j in self.prep.members}
         return z, dj, y
 
@@ -521,8 +523,9 @@ class _Search:
         for (i, j), v in self.form.x.items():
             if v.upBound == 0 or (v.lowBound or 0) > 0:
                 continue
-            if z_lp + dj.get(v.name, 0.0) > limit:
+            if v.name in dj and z_lp + dj[v.name] > limit:
                 v.upBound = 0
+                self.fixed_vars.append(v)
                 fixed += 1
         self.n_fixed += fixed
         log.info("reduced-cost fixing: %d of %d pairs (LP %.10g, plan %.10g)", fixed, len(self.form.x), z_lp, ub)
@@ -555,6 +558,13 @@ class _Search:
         while True:
             start = self.best.values if self.best is not None else None
             rnd = _cut_loop(self.form, s, self.deadline, start, 0)
+            if rnd.infeasible and self.fixed_vars:
+                # cannot happen with exact arithmetic (the kept plan survives fixing); undo and go on
+                log.warning("model infeasible after reduced-cost fixing; undoing %d fixings", len(self.fixed_vars))
+                for v in self.fixed_vars:
+                    v.upBound = 1
+                self.fixed_vars, self.n_fixed = [], 0
+                continue
             if rnd.infeasible:
                 if self.best is None and self.rounds == 0:
                     _diagnose(self.instance, s)
