@@ -36,6 +36,7 @@ import multiprocessing
 import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -380,6 +381,17 @@ def _run_mip(form: _Formulation, settings: EngineSettings, time_limit_s: float,
     return int(form.prob.sol_status)
 
 
+def _start_echoed(form: _Formulation, settings: EngineSettings) -> bool:
+    """Whether the solution values disagree with the objective the solver reports."""
+    if settings.solver != "highs" or getattr(form.prob, "solverModel", None) is None:
+        return False
+    if form.prob.sol_status not in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible):
+        return False
+    reported = float(form.prob.solverModel.getInfo().objective_function_value)
+    computed = float(pulp.value(form.prob.objective) or 0.0)
+    return abs(reported - computed) > 1e-7 * max(1.0, abs(reported))
+
+
 def _cut_loop(form: _Formulation, settings: EngineSettings, deadline: float, start: dict[str, float] | None,
               max_rounds: int) -> _Round:
     """Solve, add separator cuts for disconnected units, re-solve until connected (or out of time)."""
@@ -390,6 +402,12 @@ def _cut_loop(form: _Formulation, settings: EngineSettings, deadline: float, sta
         if remaining <= 0.05:
             return out
         sol = _run_mip(form, settings, remaining, start)
+        if start is not None and _start_echoed(form, settings):
+            # HiGHS 1.16 can hand back the MIP start's values while reporting the better objective
+            # it found from that start in presolved space; measured on a Kyrgyz raion. Re-solve cold.
+            log.warning("HiGHS returned the MIP start instead of its solution; re-solving without the start")
+            start = None
+            continue
         log.info("MIP status %s obj %s", sol, pulp.value(form.prob.objective))
         if sol == pulp.LpSolutionInfeasible or form.prob.status == pulp.LpStatusInfeasible:
             out.infeasible = True
@@ -610,6 +628,12 @@ class _Search:
         plan = self.best.assignment
         measures = plan_measures(inst, s, plan)
         objective = measures["objective"]
+        if proven and math.isfinite(bound) and objective - bound > max(s.gap_rel, 1e-6) * max(1.0, abs(objective)):
+            # never claim optimality the solver's own bound contradicts
+            log.warning("plan objective %.10g exceeds the proven bound %.10g; reporting it as feasible",
+                        objective, bound)
+            self.notes.append("solver bound below the plan objective: optimality not claimed")
+            proven = False
         if proven:
             bound = objective if not math.isfinite(bound) else min(bound, objective)
         gap = (objective - bound) / abs(objective) if math.isfinite(bound) and objective else (0.0 if proven else float("nan"))
@@ -673,6 +697,21 @@ def _group_settings(settings: EngineSettings, group: str) -> EngineSettings:
 
 def _solve_group(args: tuple[MergerInstance, EngineSettings]) -> MergerResult:
     return _solve_one(*args)
+
+
+def _pool_map(jobs: list[tuple[MergerInstance, EngineSettings]], workers: int) -> list[MergerResult] | None:
+    """Solve groups in worker processes; ``None`` when the pool cannot run (then solve in-process).
+
+    ``fork`` where available: ``spawn`` re-imports the caller's ``__main__``, which breaks scripts
+    without a main guard. Every solve resets the HiGHS scheduler, so a forked child starts clean.
+    """
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method)) as pool:
+            return list(pool.map(_solve_group, jobs))
+    except (BrokenProcessPool, OSError) as exc:
+        log.warning("process pool failed (%s); solving the groups in this process", exc)
+        return None
 
 
 def _combine(instance: MergerInstance, settings: EngineSettings, parts: list[tuple[str, np.ndarray, MergerResult]],
@@ -792,11 +831,10 @@ class MergerModel:
             parts_idx = [(g, np.asarray([i for i in range(inst.n) if inst.group[i] == g], dtype=np.int64))
                          for g in groups]
             jobs = [(inst.subset(idx), _group_settings(s, g)) for g, idx in parts_idx]
+            results = None
             if s.processes > 1 and len(jobs) > 1 and inst.n >= _POOL_MIN_UNITS:
-                ctx = multiprocessing.get_context("spawn")
-                with ProcessPoolExecutor(max_workers=min(s.processes, len(jobs)), mp_context=ctx) as pool:
-                    results = list(pool.map(_solve_group, jobs))
-            else:
+                results = _pool_map(jobs, min(s.processes, len(jobs)))
+            if results is None:
                 results = [_solve_group(job) for job in jobs]
             result = _combine(inst, s, [(g, idx, r) for (g, idx), r in zip(parts_idx, results)],
                               time.perf_counter() - t0)
