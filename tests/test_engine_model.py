@@ -274,3 +274,20 @@ def test_speed_ups_never_change_the_optimum(seed: int) -> None:
     nf_plain = MergerModel(inst, variants[2].replace(fixing=False, warm_start=False)).solve()
     nf_fast = MergerModel(inst, variants[2]).solve()
     assert nf_fast.objective == pytest.approx(nf_plain.objective, rel=1e-9)
+
+
+def test_no_partner_reasons_name_the_cause() -> None:
+    # 0 (2,000) borders only 1, which is in another group; 2 (2,000) borders only 3, locked;
+    # 4 (2,000) borders 5 (9,000) but a hard cap of 10,000 forbids the pair
+    dist = np.ones((6, 6)) - np.eye(6)
+    inst = _path_instance([2000, 9000, 2000, 9000, 2000, 9000], dist, [(0, 1), (2, 3), (4, 5)],
+                          group=["A", "B", "C", "C", "D", "D"], keep_separate=[False, False, False, True, False, False])
+    settings = EngineSettings(population_floor=5000, population_cap=10000, cap_mode="hard")
+    result = MergerModel(inst, settings).solve()
+    assert result.assignment.tolist() == [0, 1, 2, 3, 4, 5]
+    exp = explain_units(inst, result, settings)
+    assert [exp[i].status for i in (0, 2, 4)] == ["below_floor_no_partner"] * 3
+    assert "nesting boundary" in exp[0].reason
+    assert "locked" in exp[2].reason and "U3" in exp[2].reason
+    assert "cap 10000" in exp[4].reason
+    assert exp[3].status == "kept" and "locked" in exp[3].reason

@@ -60,6 +60,7 @@ _TOL = 1e-6
 _FLOW_MAX_ARCS = 60
 # below this many units, starting worker processes (~2 s of imports each) costs more than it saves
 _POOL_MIN_UNITS = 60
+_SEED_NEIGHBOUR_CUTS = False
 
 
 def inertia_cost(population: np.ndarray, distance: np.ndarray, scale: float = 1.0) -> np.ndarray:
@@ -173,6 +174,8 @@ class _Formulation:
         self._count()
         if self.method == "flow":
             self._flow()
+        if self.method == "cuts" and _SEED_NEIGHBOUR_CUTS:
+            self._neighbour_cuts()
         prob += pulp.lpSum(obj)
 
     def _unit_terms(self, j: int, values: np.ndarray) -> list[tuple[pulp.LpVariable, float]]:
@@ -304,6 +307,19 @@ class _Formulation:
                 prob += pulp.lpSum(inflow[i]) - pulp.lpSum(outflow[i]) == x[i, j], f"flow_bal_{i}_{j}"
                 prob += pulp.lpSum(inflow[i]) <= big_m * x[i, j], f"flow_cap_{i}_{j}"
 
+    def _neighbour_cuts(self) -> None:
+        """Seed the cut loop with the trivial separators: if ``i`` joins ``j`` (not adjacent), a
+        neighbour of ``i`` does too."""
+        prep = self.prep
+        cuts = []
+        for j in sorted(prep.members):
+            allowed = set(prep.members[j])
+            for i in prep.members[j]:
+                if i == j or j in prep.nbrs[i]:
+                    continue
+                cuts.append((i, j, tuple(c for c in prep.nbrs[i] if c in allowed)))
+        self.add_cuts(cuts)
+
     # -- cut loop support ------------------------------------------------------------------
     def add_cuts(self, cuts: Sequence[tuple[int, int, tuple[int, ...]]]) -> int:
         added = 0
@@ -408,7 +424,7 @@ def _cut_loop(form: _Formulation, settings: EngineSettings, deadline: float, sta
             log.warning("HiGHS returned the MIP start instead of its solution; re-solving without the start")
             start = None
             continue
-        log.info("MIP status %s obj %s", sol, pulp.value(form.prob.objective))
+        log.debug("MIP status %s objective %s", sol, pulp.value(form.prob.objective))
         if sol == pulp.LpSolutionInfeasible or form.prob.status == pulp.LpStatusInfeasible:
             out.infeasible = True
             return out
@@ -506,7 +522,7 @@ class _Search:
 
     def _lp(self) -> tuple[float, dict[str, float], dict[int, float]] | None:
         sol = _run_mip(self.form, self.settings, max(self.deadline - time.perf_counter(), 0.5), None, mip=False)
-        log.info("LP status %s obj %s", sol, pulp.value(self.form.prob.objective))
+        log.debug("LP status %s objective %s", sol, pulp.value(self.form.prob.objective))
         if sol != pulp.LpSolutionOptimal:
             return None
         z = float(pulp.value(self.form.prob.objective))
