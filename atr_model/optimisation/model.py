@@ -60,7 +60,9 @@ _TOL = 1e-6
 _FLOW_MAX_ARCS = 60
 # below this many units, starting worker processes (~2 s of imports each) costs more than it saves
 _POOL_MIN_UNITS = 60
-_SEED_NEIGHBOUR_CUTS = False
+# seeding every (unit, centre) pair with its neighbour separator removes most re-solve rounds: on
+# LA (64 counties, k=6) 170 s proven with seeding against no proof in 300 s without (loaded machine)
+_SEED_NEIGHBOUR_CUTS = True
 
 
 def inertia_cost(population: np.ndarray, distance: np.ndarray, scale: float = 1.0) -> np.ndarray:
