@@ -53,9 +53,14 @@ def test_without_contiguity_the_optimum_is_disconnected() -> None:
     assert kinds == {"contiguity"}
 
 
-def test_cut_loop_records_rounds() -> None:
-    settings = EngineSettings(population_floor=5000, floor_mode="hard", contiguity="cuts")
-    assert MergerModel(_triangle(), settings).solve().cut_rounds >= 1
+def test_cut_loop_records_rounds(monkeypatch: pytest.MonkeyPatch) -> None:
+    from atr_model.optimisation import model as model_module
+
+    # without the seeded neighbour separators the first solve is the disconnected {A, C}
+    monkeypatch.setattr(model_module, "_SEED_NEIGHBOUR_CUTS", False)
+    settings = EngineSettings(population_floor=5000, floor_mode="hard", contiguity="cuts", warm_start=False)
+    result = MergerModel(_triangle(), settings).solve()
+    assert result.cut_rounds >= 1 and result.objective == pytest.approx(60000)
 
 
 # Two units 90 min apart, limit 60: unit 0 (2,000) cannot reach the floor.
