@@ -296,3 +296,15 @@ def test_no_partner_reasons_name_the_cause() -> None:
     assert "locked" in exp[2].reason and "U3" in exp[2].reason
     assert "cap 10000" in exp[4].reason
     assert exp[3].status == "kept" and "locked" in exp[3].reason
+
+
+def test_solver_infeasibility_is_explained() -> None:
+    # line 0-1-2-3 of 3,000 each, hard floor 5,000: 0 can only reach the floor with 1, but
+    # cannot_link (0, 1) forbids it. No single-unit check sees it; the solver does, and the
+    # diagnosis names the families whose removal makes a plan possible.
+    dist = np.abs(np.arange(4)[:, None] - np.arange(4)[None]).astype(float)
+    inst = _path_instance([3000] * 4, dist, [(0, 1), (1, 2), (2, 3)], cannot_link=[(0, 1)])
+    with pytest.raises(InfeasibleError, match="locks") as err:
+        MergerModel(inst, EngineSettings(population_floor=5000, floor_mode="hard")).solve()
+    families = err.value.reasons[0]["families"]
+    assert "contiguity" in families and "floor (hard)" in families and "n_units" not in families
