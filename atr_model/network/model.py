@@ -28,7 +28,7 @@ from atr_model.data.dataset import Dataset
 from atr_model.errors import NetworkError
 from atr_model.network.adjacency import ADJACENCY_COLUMNS, read_adjacency_edits, unit_adjacency
 from atr_model.network.fallback import modelled_links
-from atr_model.network.graph import component_labels, nearest_source_times, routable_graph, times_to_targets
+from atr_model.network.graph import component_labels, nearest_source_times, needed_times, routable_graph
 from atr_model.network.roads import RoadGraph, load_road_graph
 from atr_model.network.settings import TravelSettings
 from atr_model.network.terrain import ElevationRaster
@@ -491,22 +491,23 @@ def build_travel_model(
     centre_places = np.array([places.unit_centre[c] for c in unit_codes], dtype=np.int64)
     origins = net.place_node[:n_s]
     targets = net.place_node[centre_places]
-    times = times_to_targets(full, origins, targets, limit_min=settings.search_limit_min,
-                             memory_budget_mb=settings.memory_budget_mb)
-    seasonal = np.zeros_like(times, dtype=bool)
-    if (net.seasonal & usable).any():
-        all_season = usable & ~net.seasonal
-        g2 = routable_graph(net.n_nodes, net.u[all_season], net.v[all_season], net.time_min[all_season])
-        times2 = times_to_targets(g2, origins, targets, limit_min=settings.search_limit_min,
-                                  memory_budget_mb=settings.memory_budget_mb)
-        seasonal = np.isfinite(times) & ~(times2 <= times + 1e-6)
-
     # Candidate pairs: every unit centre in the settlement's raion and its neighbours.
     raion_pos = {c: i for i, c in enumerate(raion_codes)}
     unit_raion = dataset.units["raion_code"].to_numpy(dtype=object)
     unit_group = np.array([raion_pos[r] for r in unit_raion])
     sett_group = np.array([raion_pos[r] for r in places.raion[:n_s]])
-    s_idx, u_idx = np.nonzero(allowed[sett_group][:, unit_group])
+    needed = allowed[sett_group][:, unit_group]
+    search = {"limit_min": settings.search_limit_min, "first_limit_min": settings.first_search_min,
+              "memory_budget_mb": settings.memory_budget_mb}
+    times = needed_times(full, origins, targets, needed, **search)
+    seasonal = np.zeros_like(times, dtype=bool)
+    if (net.seasonal & usable).any():
+        all_season = usable & ~net.seasonal
+        g2 = routable_graph(net.n_nodes, net.u[all_season], net.v[all_season], net.time_min[all_season])
+        times2 = needed_times(g2, origins, targets, needed, **search)
+        seasonal = np.isfinite(times) & ~(times2 <= times + 1e-6)
+
+    s_idx, u_idx = np.nonzero(needed)
     sct = pd.DataFrame({
         "settlement_code": places.code[s_idx],
         "unit_code": places.unit[s_idx],
