@@ -1,3 +1,40 @@
-"""Criteria layer: the Concept's criteria as parameters, exemptions and the engine's input."""
+"""Criteria layer: the Concept's criteria as parameters, their text, and exemptions.
 
-__all__: list[str] = []
+The matrix-level engine input is built from these in :mod:`atr_model.scenarios`
+(``build_instance``, ``engine_settings``), since the optimisation layer comes after this one.
+"""
+
+from atr_model.criteria.concept import (
+    CONCEPT_ATTRIBUTION,
+    CONCEPT_CRITERIA,
+    TRANSLATION_NOTE,
+    ConceptCriterion,
+    concept_criterion,
+)
+from atr_model.criteria.exemptions import EXEMPTION_RULES, compute_exemptions
+from atr_model.criteria.model import (
+    Centres,
+    Criteria,
+    EconomicBase,
+    Exemptions,
+    Locks,
+    ManualExemption,
+    criteria_from_dict,
+)
+
+__all__ = [
+    "CONCEPT_ATTRIBUTION",
+    "CONCEPT_CRITERIA",
+    "EXEMPTION_RULES",
+    "TRANSLATION_NOTE",
+    "Centres",
+    "ConceptCriterion",
+    "Criteria",
+    "EconomicBase",
+    "Exemptions",
+    "Locks",
+    "ManualExemption",
+    "compute_exemptions",
+    "concept_criterion",
+    "criteria_from_dict",
+]

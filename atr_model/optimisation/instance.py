@@ -67,6 +67,9 @@ class MergerInstance:
         Pairs that must end in different new units.
     names : sequence of str, optional
         Display names for messages; defaults to ``unit_codes``.
+    indicator : array of float, shape (n,), optional
+        Economic-base value per unit (for ``EngineSettings.indicator_floor``). ``NaN`` means
+        unknown: the engine counts it as 0 and reports it.
     """
 
     unit_codes: Sequence[str]
@@ -82,6 +85,7 @@ class MergerInstance:
     must_link: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), dtype=np.int64))
     cannot_link: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), dtype=np.int64))
     names: Sequence[str] | None = None
+    indicator: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         n = len(self.unit_codes)
@@ -118,6 +122,14 @@ class MergerInstance:
             set_(self, name, arr)
         set_(self, "exempt_reason", tuple([""] * n if self.exempt_reason is None else [str(r) for r in self.exempt_reason]))
         set_(self, "names", tuple(self.unit_codes if self.names is None else [str(x) for x in self.names]))
+        if self.indicator is not None:
+            ind = np.array(self.indicator, dtype=float)
+            if ind.shape != (n,):
+                raise CriteriaError(f"indicator has shape {ind.shape}; expected ({n},)")
+            if np.isinf(ind).any():
+                i = int(np.flatnonzero(np.isinf(ind))[0])
+                raise CriteriaError(f"unit {self.unit_codes[i]!r}: indicator is infinite")
+            set_(self, "indicator", ind)
         for attr in ("group", "exempt_reason", "names"):
             if len(getattr(self, attr)) != n:
                 raise CriteriaError(f"{attr} has length {len(getattr(self, attr))}; expected {n}")
@@ -165,4 +177,5 @@ class MergerInstance:
             must_link=_pairs(self.must_link),
             cannot_link=_pairs(self.cannot_link),
             names=[self.names[i] for i in idx],
+            indicator=None if self.indicator is None else self.indicator[idx],
         )

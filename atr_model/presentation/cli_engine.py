@@ -1,9 +1,50 @@
-"""CLI commands: placeholder until its layer lands (see atr_model/presentation/cli.py)."""
+"""CLI commands of the merger engine: ``atr-model solve-instance``."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import typer
+
+from atr_model.optimisation import MergerModel, check_plan
+from atr_model.optimisation.io import read_instance_dir
+
+__all__ = ["register"]
+
+
+def solve_instance(
+    directory: Path = typer.Argument(..., help="Directory with <ST>_nodes.csv, <ST>_edges.csv, <ST>_distances_km.csv."),
+    k: int = typer.Option(None, "--k", help="Number of new units; sets the benchmark population band (P/k +-0.5%)."),
+    contiguity: str = typer.Option("auto", "--contiguity", help="auto | cuts | flow | none"),
+    solver: str = typer.Option("highs", "--solver", help="highs | cbc"),
+    time_limit_s: float = typer.Option(600.0, "--time-limit", help="Seconds for the whole solve."),
+    gap_rel: float = typer.Option(0.0, "--gap", help="Relative MIP gap (0 for proven optima)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as one JSON object."),
+) -> None:
+    """Solve a matrix-level instance directory (the published county benchmark layout)."""
+    bench = read_instance_dir(directory, k=k)
+    settings = bench.settings(contiguity=contiguity, solver=solver, time_limit_s=time_limit_s, gap_rel=gap_rel)
+    result = MergerModel(bench.instance, settings).solve()
+    violations = check_plan(bench.instance, result.assignment, settings) if result.has_plan else []
+    if as_json:
+        out = {"instance": bench.name, "n": bench.instance.n, "k": k, "population_floor": bench.population_floor,
+               "population_cap": bench.population_cap, **result.to_dict(),
+               "violations": [v.message for v in violations]}
+        typer.echo(json.dumps(out, sort_keys=True))
+        return
+    typer.echo(f"{bench.name}: n={bench.instance.n} k={k} band=[{bench.population_floor}, {bench.population_cap}]")
+    typer.echo(f"status {result.status}  objective {result.objective:.6f}  bound {result.bound:.6f}  "
+               f"gap {result.gap:.2e}  {result.seconds:.2f} s  contiguity {result.contiguity_method} "
+               f"({result.cut_rounds} cut rounds)")
+    for c in result.centres:
+        members = result.members(int(c))
+        typer.echo(f"  centre {bench.instance.label(int(c))}: {members.size} units, "
+                   f"{bench.instance.population[members].sum():,.0f} residents")
+    for v in violations:
+        typer.echo(f"  violation [{v.constraint}]: {v.message}")
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the root app."""
+    app.command("solve-instance")(solve_instance)

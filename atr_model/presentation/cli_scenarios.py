@@ -1,9 +1,76 @@
-"""CLI commands: placeholder until its layer lands (see atr_model/presentation/cli.py)."""
+"""CLI commands for scenarios: ``atr-model run`` (more commands are added beside it).
+
+Each command is its own function registered in :func:`register`; commands call only the
+public API of :mod:`atr_model.scenarios` and let :class:`~atr_model.errors.ATRError`
+propagate to ``cli.main``, which prints one line.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+__all__ = ["register", "run_command"]
+
+_STEPS = ("dataset", "travel model", "instance", "solve", "check", "passports", "write")
+
+
+def _dataset_override(value: str | None) -> str | None:
+    """'demo'/'kyrgyz' stay as they are; a path is made absolute (relative to the shell)."""
+    if value is None or value in ("demo", "kyrgyz"):
+        return value
+    return str(Path(value).expanduser().resolve())
+
+
+def run_command(
+    scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
+    data: Annotated[
+        str | None,
+        typer.Option("--data", help="Dataset instead of the scenario's: 'demo', 'kyrgyz' or a .gpkg path."),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Result folder (default: results/<scenario name>).")
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
+) -> None:
+    """Run a scenario and write its result package."""
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from atr_model.presentation.runs import save_result
+    from atr_model.scenarios import apply_overrides, load_scenario, run_scenario
+
+    loaded = apply_overrides(load_scenario(scenario), dataset=_dataset_override(data))
+    target = out or Path("results") / loaded.name
+    console = Console(stderr=True)
+    with Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(), console=console, disable=quiet, transient=True,
+    ) as bar:
+        task = bar.add_task(f"{loaded.name}: starting", total=len(_STEPS))
+
+        def step(name: str) -> None:
+            done = _STEPS.index(name) if name in _STEPS else 0
+            bar.update(task, completed=done, description=f"{loaded.name}: {name}")
+
+        result = run_scenario(loaded, progress=step)
+        step("write")
+        # the package plus extra KPIs, XLSX, GeoJSON and the HTML report, in one atomic write
+        written = save_result(result, target)
+        bar.update(task, completed=len(_STEPS))
+    k = result.kpis
+    solver = k["solver"]
+    typer.echo(
+        f"{loaded.name}: {k['units_before']} -> {k['units_after']} units; below floor "
+        f"{k['below_floor_before']} -> {k['below_floor_after']}; mean travel "
+        f"{k['population_weighted_mean_travel_min']} min; solver {solver['status']}"
+        f"{' (proven optimal)' if solver['proven_optimal'] else ''} in {solver['seconds']:.1f} s"
+    )
+    typer.echo(f"wrote {written}")
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the root app."""
+    """Add the scenario commands to the root app."""
+    app.command("run")(run_command)

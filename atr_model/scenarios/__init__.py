@@ -1,3 +1,71 @@
-"""Scenario layer: scenario files, runs, result packages, compare, sweep, evaluate."""
+"""Scenario layer: scenario files, the engine input, runs and result packages."""
 
-__all__: list[str] = []
+from atr_model.scenarios.engine_bridge import engine_settings
+from atr_model.scenarios.inputs import resolve_dataset, resolve_travel_model
+from atr_model.scenarios.instance_builder import InstanceBundle, build_instance
+from atr_model.scenarios.kpis import compute_kpis
+from atr_model.scenarios.package import PACKAGE_FILES, ResultPackage, read_result, write_result
+from atr_model.scenarios.run import STATUSES, ScenarioResult, run_scenario
+from atr_model.scenarios.scenario import (
+    Scenario,
+    SolverOptions,
+    apply_overrides,
+    dump_scenario,
+    load_scenario,
+    scenario_from_dict,
+    scenario_hash,
+)
+
+# Result-package tools (reports read these, the app and researchers call them).
+from atr_model.scenarios.compare import Comparison, compare_results
+from atr_model.scenarios.evaluate import PlanEvaluation, evaluate_plan, read_plan_csv
+from atr_model.scenarios.exports import add_extra_kpis, publish_package, write_exports, write_geojson, write_xlsx
+from atr_model.scenarios.extra_kpis import CostModel, admin_savings, extra_kpis, load_cost_model
+from atr_model.scenarios.package_files import ResultFiles, as_result_files, load_result_files
+from atr_model.scenarios.sweep import SweepResult, pareto_front, parse_param, run_sweep, sweep_grid
+
+__all__ = [
+    "PACKAGE_FILES",
+    "STATUSES",
+    "InstanceBundle",
+    "ResultPackage",
+    "Scenario",
+    "ScenarioResult",
+    "SolverOptions",
+    "apply_overrides",
+    "build_instance",
+    "compute_kpis",
+    "dump_scenario",
+    "engine_settings",
+    "load_scenario",
+    "read_result",
+    "resolve_dataset",
+    "resolve_travel_model",
+    "run_scenario",
+    "scenario_from_dict",
+    "scenario_hash",
+    "write_result",
+    # result-package tools
+    "Comparison",
+    "CostModel",
+    "PlanEvaluation",
+    "ResultFiles",
+    "SweepResult",
+    "add_extra_kpis",
+    "admin_savings",
+    "as_result_files",
+    "compare_results",
+    "evaluate_plan",
+    "extra_kpis",
+    "load_cost_model",
+    "load_result_files",
+    "pareto_front",
+    "parse_param",
+    "publish_package",
+    "read_plan_csv",
+    "run_sweep",
+    "sweep_grid",
+    "write_exports",
+    "write_geojson",
+    "write_xlsx",
+]

@@ -1,0 +1,776 @@
+r"""The exact merger MILP (centre-based, Hess / p-median family) and its solve loop.
+
+Formulation
+-----------
+Units :math:`i`, possible centres :math:`j`; :math:`x_{ij} = 1` when unit ``i`` joins the new
+unit centred on ``j`` (only for allowed pairs, see :func:`.prepare.prepare`); :math:`x_{jj}`
+says ``j`` is a centre.
+
+.. math::
+
+    \min \sum_{ij} c_{ij} x_{ij} + a \sum_j x_{jj} + \pi_F \sum_j s_j + \pi_C \sum_j e_j
+         + \pi_I \sum_j t_j
+
+    \sum_j x_{ij} = 1 \;\forall i \qquad x_{ij} \le x_{jj}
+
+    \sum_i p_i x_{ij} + s_j \ge F\, x_{jj} \quad (j \text{ not exempt; for an exempt centre
+    the right side is } F x_{kj} \text{ for each non-exempt } k)
+
+    \sum_i p_i x_{ij} - e_j \le C\, x_{jj} \qquad \sum_i q_i x_{ij} + t_j \ge Q\, x_{jj}
+
+    \sum_j x_{jj} = k \text{ (total or per group, optional)}
+
+with :math:`s, e, t \ge 0` fixed to 0 in hard mode. Locks: ``keep_separate`` (and exempt units
+with ``exempt_mode="keep"``) have :math:`x_{ii} = 1` and no other pair; ``must_link``
+:math:`x_{aj} = x_{bj}`; ``cannot_link`` :math:`x_{aj} + x_{bj} \le x_{jj}`.
+Contiguity: separator cuts (lazy, re-solve loop) or a single-commodity flow per centre
+(see :mod:`.contiguity`). Reference: S. W. Hess et al. (1965); H. Validi, A. Buchanan,
+E. Lykhovyd (2022), Oper. Res. 70(2):867-892.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import multiprocessing
+import time
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+import numpy as np
+import pulp
+
+from atr_model.errors import CriteriaError, InfeasibleError, SolverError
+from atr_model.optimisation.contiguity import components, separator_cuts
+from atr_model.optimisation.instance import MergerInstance
+from atr_model.optimisation.prepare import Prepared, prepare, uses_contiguity
+from atr_model.optimisation.presolve import check_in_advance, must_link_classes, raise_if
+from atr_model.optimisation.result import MergerResult
+from atr_model.optimisation.settings import EngineSettings
+from atr_model.optimisation.solvers import make_solver, solver_bound
+
+__all__ = ["MergerModel", "inertia_cost", "plan_measures"]
+
+log = logging.getLogger(__name__)
+
+_TOL = 1e-6
+
+
+def inertia_cost(population: np.ndarray, distance: np.ndarray, scale: float = 1.0) -> np.ndarray:
+    """Moment-of-inertia cost ``population[i] * (scale * distance[i, j]) ** 2`` (Hess et al. 1965).
+
+    Parameters
+    ----------
+    population : array (n,)
+        Residents per unit.
+    distance : array (n, n)
+        Distance between units (any unit; ``inf`` forbids a pair).
+    scale : float
+        Multiplier applied to distances first (for example 1/1000 to turn km into 1000 km).
+    """
+    pop = np.asarray(population, dtype=float)
+    dist = np.asarray(distance, dtype=float) * scale
+    return pop[:, None] * dist**2
+
+
+# --------------------------------------------------------------------------------------------
+# measures of a plan (shared by the model and the result; the checker recomputes independently)
+
+
+def plan_measures(instance: MergerInstance, settings: EngineSettings, assignment: np.ndarray) -> dict[str, Any]:
+    """Shortfalls, excesses and objective of an assignment, per original unit.
+
+    The objective counts penalties the way the model does: floor, cap and indicator penalties
+    apply to new units that are not locked-alone units.
+    """
+    n = instance.n
+    pop = instance.population
+    alone = instance.keep_separate | (instance.exempt if settings.exempt_mode == "keep" else np.zeros(n, bool))
+    floor_sf = np.zeros(n)
+    cap_ex = np.zeros(n)
+    ind_sf = np.zeros(n)
+    penalty = 0.0
+    ind = None if instance.indicator is None else np.nan_to_num(instance.indicator, nan=0.0)
+    for j in np.unique(assignment):
+        mem = np.flatnonzero(assignment == j)
+        total = float(pop[mem].sum())
+        locked = len(mem) == 1 and alone[j]
+        if settings.population_floor is not None:
+            needs = bool((~instance.exempt[mem]).any())
+            if needs and total < settings.population_floor - _TOL:
+                floor_sf[mem] = settings.population_floor - total
+                if not locked and settings.floor_mode == "soft":
+                    penalty += settings.slack_penalty_per_person * (settings.population_floor - total)
+        if settings.population_cap is not None and total > settings.population_cap + _TOL:
+            cap_ex[mem] = total - settings.population_cap
+            if not locked and settings.cap_mode == "soft":
+                penalty += settings.cap_penalty_per_person * (total - settings.population_cap)
+        if settings.indicator_floor is not None and ind is not None:
+            value = float(ind[mem].sum())
+            if value < settings.indicator_floor - _TOL and not locked:
+                ind_sf[mem] = settings.indicator_floor - value
+                if settings.floor_mode == "soft":
+                    penalty += settings.indicator_penalty_per_unit * (settings.indicator_floor - value)
+    centres = np.unique(assignment)
+    travel = float(sum(instance.cost[i, int(assignment[i])] for i in range(n)))
+    objective = travel + settings.admin_cost_per_unit * centres.size + penalty
+    return {"floor_shortfall": floor_sf, "cap_excess": cap_ex, "indicator_shortfall": ind_sf,
+            "objective": objective, "assignment_cost": travel, "penalty": penalty}
+
+
+# --------------------------------------------------------------------------------------------
+# formulation
+
+
+def _expr(terms: Any) -> pulp.LpAffineExpression:
+    """A linear expression from (variable, coefficient) pairs (much faster than lpSum of products)."""
+    return pulp.LpAffineExpression([(v, c) for v, c in terms if c != 0])
+
+
+@dataclass
+class _Formulation:
+    prep: Prepared
+    method: str
+    prob: pulp.LpProblem = field(init=False)
+    x: dict[tuple[int, int], pulp.LpVariable] = field(init=False, default_factory=dict)
+    cut_keys: set[tuple[int, int, tuple[int, ...]]] = field(init=False, default_factory=set)
+
+    def __post_init__(self) -> None:
+        self.prob = pulp.LpProblem("merger", pulp.LpMinimize)
+        self._build()
+
+    # -- building blocks, one per constraint family ------------------------------------------
+    def _build(self) -> None:
+        prep, s, inst = self.prep, self.prep.settings, self.prep.instance
+        pop = inst.population
+        x = self.x
+        for j in sorted(prep.members):
+            for i in prep.members[j]:
+                x[i, j] = pulp.LpVariable(f"x_{i}_{j}", cat=pulp.LpBinary)
+            if prep.alone[j]:
+                x[j, j].lowBound = 1
+        costs = {(i, j): float(inst.cost[i, j]) + (s.admin_cost_per_unit if i == j else 0.0) for (i, j) in x}
+        obj: list[Any] = [_expr((v, costs[k]) for k, v in sorted(x.items()))]
+        prob = self.prob
+        for i in range(inst.n):
+            prob += pulp.LpConstraint(_expr((x[i, j], 1.0) for j in prep.centres_of[i]), pulp.LpConstraintEQ,
+                                      f"assign_{i}", 1.0)
+        for j in sorted(prep.members):
+            for i in prep.members[j]:
+                if i != j:
+                    prob += pulp.LpConstraint(_expr([(x[i, j], 1.0), (x[j, j], -1.0)]), pulp.LpConstraintLE,
+                                              f"link_{i}_{j}", 0.0)
+        obj += self._floor()
+        obj += self._cap()
+        obj += self._indicator()
+        self._locks()
+        self._count()
+        if self.method == "flow":
+            self._flow()
+        prob += pulp.lpSum(obj)
+
+    def _unit_terms(self, j: int, values: np.ndarray) -> list[tuple[pulp.LpVariable, float]]:
+        return [(self.x[i, j], float(values[i])) for i in self.prep.members[j]]
+
+    def _row(self, terms: list[tuple[pulp.LpVariable, float]], sense: int, rhs: float, name: str) -> None:
+        """Add ``sum(coef * var) <sense> rhs``, merging repeated variables."""
+        merged: dict[str, list[Any]] = {}
+        for v, c in terms:
+            if v.name in merged:
+                merged[v.name][1] += c
+            else:
+                merged[v.name] = [v, c]
+        self.prob += pulp.LpConstraint(_expr((v, c) for v, c in merged.values()), sense, name, rhs)
+
+    def _floor(self) -> list[Any]:
+        prep, s, inst = self.prep, self.prep.settings, self.prep.instance
+        floor = s.population_floor
+        if floor is None or floor <= 0:
+            return []
+        pop, x, prob = inst.population, self.x, self.prob
+        terms = []
+        for j in sorted(prep.members):
+            # a centre at or above the floor carries every unit joining it over the floor
+            if prep.alone[j] or pop[j] >= floor:
+                continue
+            needy = [i for i in prep.members[j] if prep.floor_applies[i]] if inst.exempt[j] else [j]
+            if not needy:
+                continue
+            lhs = self._unit_terms(j, pop)
+            if s.floor_mode == "soft":
+                slack = pulp.LpVariable(f"floor_slack_{j}", lowBound=0, upBound=floor)
+                terms.append(s.slack_penalty_per_person * slack)
+                lhs.append((slack, 1.0))
+            for k in needy:
+                self._row(lhs + [(x[k, j], -floor)], pulp.LpConstraintGE, 0.0, f"floor_{k}_{j}")
+        return terms
+
+    def _cap(self) -> list[Any]:
+        prep, s, inst = self.prep, self.prep.settings, self.prep.instance
+        cap = s.population_cap
+        if cap is None:
+            return []
+        pop, x, prob = inst.population, self.x, self.prob
+        terms = []
+        for j in sorted(prep.members):
+            mem = prep.members[j]
+            if prep.alone[j] or pop[mem].sum() <= cap:
+                continue
+            lhs = self._unit_terms(j, pop) + [(x[j, j], -cap)]
+            if s.cap_mode == "soft":
+                excess = pulp.LpVariable(f"cap_excess_{j}", lowBound=0)
+                terms.append(s.cap_penalty_per_person * excess)
+                lhs.append((excess, -1.0))
+            self._row(lhs, pulp.LpConstraintLE, 0.0, f"cap_{j}")
+        return terms
+
+    def _indicator(self) -> list[Any]:
+        prep, s = self.prep, self.prep.settings
+        target = s.indicator_floor
+        if target is None or prep.indicator is None or target <= 0:
+            return []
+        ind, x, prob = prep.indicator, self.x, self.prob
+        terms = []
+        for j in sorted(prep.members):
+            if prep.alone[j] or ind[j] >= target:
+                continue
+            lhs = self._unit_terms(j, ind) + [(x[j, j], -target)]
+            if s.floor_mode == "soft":
+                slack = pulp.LpVariable(f"indicator_slack_{j}", lowBound=0, upBound=target)
+                terms.append(s.indicator_penalty_per_unit * slack)
+                lhs.append((slack, 1.0))
+            self._row(lhs, pulp.LpConstraintGE, 0.0, f"indicator_{j}")
+        return terms
+
+    def _locks(self) -> None:
+        prep, inst, x, prob = self.prep, self.prep.instance, self.x, self.prob
+        roots = must_link_classes(inst.n, inst.must_link)
+        for u in range(inst.n):
+            r = roots[u]
+            if r == u:
+                continue
+            for j in sorted(set(prep.centres_of[u]) | set(prep.centres_of[r])):
+                prob += x.get((u, j), 0) - x.get((r, j), 0) == 0, f"must_link_{u}_{r}_{j}"
+        for a, b in sorted({(min(int(a), int(b)), max(int(a), int(b))) for a, b in inst.cannot_link}):
+            for j in sorted(set(prep.centres_of[a]) & set(prep.centres_of[b])):
+                prob += x[a, j] + x[b, j] <= x[j, j], f"cannot_link_{a}_{b}_{j}"
+
+    def _count(self) -> None:
+        prep, s, inst, x, prob = self.prep, self.prep.settings, self.prep.instance, self.x, self.prob
+        if s.n_units is None:
+            return
+        centres = sorted(prep.members)
+        if isinstance(s.n_units, Mapping):
+            for g, k in s.n_units.items():
+                js = [j for j in centres if inst.group[j] == g]
+                if js:
+                    prob += pulp.lpSum(x[j, j] for j in js) == k, f"n_units_{g}"
+        else:
+            prob += pulp.lpSum(x[j, j] for j in centres) == s.n_units, "n_units"
+
+    def _flow(self) -> None:
+        """Single-commodity flow per centre: ``j`` ships one unit of flow to every member."""
+        prep, x, prob = self.prep, self.x, self.prob
+        for j in sorted(prep.members):
+            mem = prep.members[j]
+            if len(mem) < 2:
+                continue
+            mem_set = set(mem)
+            big_m = len(mem) - 1
+            f: dict[tuple[int, int], pulp.LpVariable] = {}
+            for u in mem:
+                for v in prep.nbrs[u]:
+                    if v in mem_set and v != j:
+                        f[u, v] = pulp.LpVariable(f"f_{j}_{u}_{v}", lowBound=0)
+            inflow: dict[int, list[Any]] = {i: [] for i in mem}
+            outflow: dict[int, list[Any]] = {i: [] for i in mem}
+            for (u, v), var in sorted(f.items()):
+                outflow[u].append(var)
+                inflow[v].append(var)
+            for i in mem:
+                if i == j:
+                    continue
+                prob += pulp.lpSum(inflow[i]) - pulp.lpSum(outflow[i]) == x[i, j], f"flow_bal_{i}_{j}"
+                prob += pulp.lpSum(inflow[i]) <= big_m * x[i, j], f"flow_cap_{i}_{j}"
+
+    # -- cut loop support ------------------------------------------------------------------
+    def add_cuts(self, cuts: Sequence[tuple[int, int, tuple[int, ...]]]) -> int:
+        added = 0
+        for a, j, sep in cuts:
+            key = (a, j, sep)
+            if key in self.cut_keys:
+                continue
+            self.cut_keys.add(key)
+            self.prob += self.x[a, j] <= pulp.lpSum(self.x[c, j] for c in sep), f"sep_{len(self.cut_keys)}"
+            added += 1
+        return added
+
+    def assignment(self) -> np.ndarray:
+        n = self.prep.instance.n
+        out = np.full(n, -1, dtype=np.int64)
+        best = np.full(n, -1.0)
+        for (i, j), v in self.x.items():
+            val = v.varValue if v.varValue is not None else 0.0
+            if val > best[i]:
+                best[i], out[i] = val, j
+        return out
+
+    def start_values(self, assignment: np.ndarray) -> dict[str, float]:
+        """Variable values of a plan (for a MIP start); slacks are left for the solver."""
+        return {v.name: 1.0 if assignment[i] == j else 0.0 for (i, j), v in self.x.items()}
+
+
+# --------------------------------------------------------------------------------------------
+# one sub-problem
+
+
+def _choose_method(prep: Prepared) -> str:
+    s = prep.settings
+    if not uses_contiguity(s):
+        return "none"
+    if s.contiguity != "auto":
+        return s.contiguity
+    # A compact flow model avoids re-solves and is small when the groups are small (raions of
+    # ~10-30 units); on larger groups the separator-cut loop is much faster (Validi et al. 2022).
+    arcs = sum(sum(1 for u in m for v in prep.nbrs[u] if v in set(m)) for m in prep.members.values() if len(m) > 1)
+    return "flow" if arcs <= 3000 else "cuts"
+
+
+def _is_contiguous(assignment: np.ndarray, nbrs: list[list[int]]) -> bool:
+    for j in np.unique(assignment):
+        if len(components(np.flatnonzero(assignment == j).tolist(), nbrs)) > 1:
+            return False
+    return True
+
+
+@dataclass
+class _Round:
+    """Outcome of a cut loop: the last solution, whether it is contiguous and proven."""
+
+    assignment: np.ndarray | None = None
+    values: dict[str, float] | None = None
+    objective: float = float("inf")
+    bound: float = float("nan")
+    proven: bool = False
+    connected: bool = False
+    rounds: int = 0
+    infeasible: bool = False
+
+
+def _run_mip(form: _Formulation, settings: EngineSettings, time_limit_s: float,
+             start: dict[str, float] | None, mip: bool = True) -> int:
+    solver = make_solver(settings.solver, time_limit_s=time_limit_s, gap_rel=settings.gap_rel,
+                         threads=settings.threads, highs_options=settings.highs_options,
+                         start=start if (mip and settings.warm_start and settings.solver == "highs") else None, mip=mip)
+    if settings.solver == "cbc" and mip and start and settings.warm_start:
+        for v in form.prob.variables():
+            v.setInitialValue(start.get(v.name, 0.0))
+    form.prob.solve(solver)
+    return int(form.prob.sol_status)
+
+
+def _cut_loop(form: _Formulation, settings: EngineSettings, deadline: float, start: dict[str, float] | None,
+              max_rounds: int) -> _Round:
+    """Solve, add separator cuts for disconnected units, re-solve until connected (or out of time)."""
+    prep = form.prep
+    out = _Round()
+    while True:
+        remaining = deadline - time.perf_counter()
+        if remaining <= 0.05:
+            return out
+        sol = _run_mip(form, settings, remaining, start)
+        log.info("MIP status %s obj %s", sol, pulp.value(form.prob.objective))
+        if sol == pulp.LpSolutionInfeasible or form.prob.status == pulp.LpStatusInfeasible:
+            out.infeasible = True
+            return out
+        if sol not in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible):
+            return out
+        out.assignment = form.assignment()
+        out.values = {v.name: float(v.varValue or 0.0) for v in form.prob.variables()}
+        out.objective = float(pulp.value(form.prob.objective))
+        out.proven = sol == pulp.LpSolutionOptimal
+        out.bound = solver_bound(form.prob, settings.solver)
+        if out.proven and not math.isfinite(out.bound):
+            out.bound = out.objective
+        if form.method != "cuts":
+            out.connected = True
+            return out
+        cuts = separator_cuts(out.assignment, prep.members, prep.nbrs)
+        if not cuts:
+            out.connected = True
+            return out
+        out.connected = False
+        if out.rounds >= max_rounds:
+            return out
+        added = form.add_cuts(cuts)
+        out.rounds += 1
+        log.info("cut round %d: %d separator cuts (objective %.10g)", out.rounds, added, out.objective)
+
+
+def _initial_centres(form: _Formulation, y: dict[int, float]) -> list[int]:
+    """Centres suggested by an LP solution: forced ones, then the largest x_jj (per count scope)."""
+    prep, s, inst = form.prep, form.prep.settings, form.prep.instance
+    order = sorted(prep.members, key=lambda j: (-y.get(j, 0.0), j))
+    forced = [j for j in order if prep.alone[j]]
+    chosen = set(forced)
+    if s.n_units is None:
+        chosen |= {j for j in order if y.get(j, 0.0) >= 0.5}
+    elif isinstance(s.n_units, Mapping):
+        for g in sorted(set(inst.group)):
+            in_g = [j for j in order if inst.group[j] == g]
+            if g in s.n_units:
+                need = s.n_units[g] - sum(1 for j in in_g if j in chosen)
+                chosen |= set([j for j in in_g if j not in chosen][: max(need, 0)])
+            else:
+                chosen |= {j for j in in_g if y.get(j, 0.0) >= 0.5}
+    else:
+        need = int(s.n_units) - len(chosen)
+        chosen |= set([j for j in order if j not in chosen][: max(need, 0)])
+    if s.n_units is None:
+        # every unit needs a reachable centre
+        for i in range(inst.n):
+            if not chosen & set(prep.centres_of[i]):
+                chosen.add(min(prep.centres_of[i], key=lambda j: (inst.cost[i, j], j)))
+    return sorted(chosen)
+
+
+def _best_centres(form: _Formulation, assignment: np.ndarray) -> list[int]:
+    """Cheapest allowed centre of every new unit of a plan."""
+    prep, cost = form.prep, form.prep.instance.cost
+    out = []
+    for c in np.unique(assignment):
+        mem = [int(i) for i in np.flatnonzero(assignment == c)]
+        cands = [j for j in mem if j in prep.members and set(mem) <= set(prep.members[j])]
+        out.append(min(cands, key=lambda j: (float(cost[mem, j].sum()), j)) if cands else int(c))
+    return sorted(out)
+
+
+class _Search:
+    """One sub-problem: LP bound, a fixed-centre matheuristic, reduced-cost fixing, the exact loop."""
+
+    def __init__(self, instance: MergerInstance, settings: EngineSettings) -> None:
+        self.t0 = time.perf_counter()
+        self.instance, self.settings = instance, settings
+        self.deadline = self.t0 + settings.time_limit_s
+        self.prep = prepare(instance, settings)
+        check_in_advance(self.prep)
+        self.method = _choose_method(self.prep)
+        self.form = _Formulation(self.prep, self.method)
+        self.notes: list[str] = []
+        self.best: _Round | None = None  # best connected plan
+        self.rounds = 0
+        self.n_fixed = 0
+
+    def _remember(self, rnd: _Round) -> None:
+        if rnd.connected and rnd.assignment is not None and (self.best is None or rnd.objective < self.best.objective - 1e-9):
+            self.best = rnd
+
+    def _lp(self) -> tuple[float, dict[str, float], dict[int, float]] | None:
+        sol = _run_mip(self.form, self.settings, max(self.deadline - time.perf_counter(), 0.5), None, mip=False)
+        log.info("LP status %s obj %s", sol, pulp.value(self.form.prob.objective))
+        if sol != pulp.LpSolutionOptimal:
+            return None
+        z = float(pulp.value(self.form.prob.objective))
+        dj = {v.name: float(v.dj or 0.0) for v in self.form.prob.variables()}
+        y = {j: float(self.form.x[j, j].varValue or 0.0) for j in self.prep.members}
+        return z, dj, y
+
+    def _heuristic(self, centres: list[int], budget_s: float) -> _Round:
+        """Solve with the centres fixed (a small assignment MIP), contiguity included."""
+        x = self.form.x
+        saved = {j: (x[j, j].lowBound, x[j, j].upBound) for j in self.prep.members}
+        chosen = set(centres)
+        for j in self.prep.members:
+            if saved[j][1] == 0:
+                continue
+            x[j, j].lowBound = x[j, j].upBound = 1 if j in chosen else 0
+        try:
+            deadline = min(self.deadline, time.perf_counter() + budget_s)
+            start = self.best.values if self.best is not None else None
+            rnd = _cut_loop(self.form, self.settings, deadline, start, self.settings.max_cut_rounds)
+        finally:
+            for j, (lo, up) in saved.items():
+                x[j, j].lowBound, x[j, j].upBound = lo, up
+        self.rounds += rnd.rounds
+        return rnd
+
+    def _fix(self, z_lp: float, dj: dict[str, float], ub: float) -> None:
+        """Reduced-cost fixing: a pair whose LP reduced cost lifts the bound above a known plan is 0."""
+        limit = ub + 1e-7 * max(1.0, abs(ub))
+        fixed = 0
+        for (i, j), v in self.form.x.items():
+            if v.upBound == 0 or (v.lowBound or 0) > 0:
+                continue
+            if z_lp + dj.get(v.name, 0.0) > limit:
+                v.upBound = 0
+                fixed += 1
+        self.n_fixed += fixed
+        log.info("reduced-cost fixing: %d of %d pairs (LP %.10g, plan %.10g)", fixed, len(self.form.x), z_lp, ub)
+
+    def run(self) -> MergerResult:
+        s = self.settings
+        lp = None
+        if s.fixing or s.warm_start:
+            lp = self._lp()
+        if lp is not None and s.warm_start and len(self.prep.members) > 1:
+            z_lp, dj, y = lp
+            budget = max(1.0, 0.25 * s.time_limit_s)
+            t_end = time.perf_counter() + budget
+            centres = _initial_centres(self.form, y)
+            seen: set[tuple[int, ...]] = set()
+            while tuple(centres) not in seen and time.perf_counter() < t_end:
+                seen.add(tuple(centres))
+                rnd = self._heuristic(centres, t_end - time.perf_counter())
+                if rnd.assignment is None or not rnd.connected:
+                    break
+                self._remember(rnd)
+                centres = _best_centres(self.form, rnd.assignment)
+            if self.best is not None and s.fixing:
+                self._fix(z_lp, dj, self.best.objective)
+        start = self.best.values if self.best is not None else None
+        final = _cut_loop(self.form, s, self.deadline, start, s.max_cut_rounds - self.rounds)
+        self.rounds += final.rounds
+        if final.infeasible and self.best is None:
+            if final.rounds == 0:
+                _diagnose(self.instance, s)
+            raise InfeasibleError("contiguity cuts made the model infeasible; this should not happen "
+                                  "(please report the instance)")
+        self._remember(final)
+        proven = final.connected and final.proven and self.best is final
+        if final.connected and final.proven and self.best is not None and self.best is not final:
+            # the solver proved optimality of a plan no better than the heuristic one
+            proven = self.best.objective <= final.objective + 1e-7 * max(1.0, abs(final.objective))
+        if self.settings.branching_priority:
+            self.notes.append(f"branching_priority: {s.solver} through PuLP takes no priorities; ignored")
+        return self._result(proven, final.bound)
+
+    def _result(self, proven: bool, bound: float) -> MergerResult:
+        inst, s = self.instance, self.settings
+        seconds = time.perf_counter() - self.t0
+        fixed = dict(self.prep.fixed_by)
+        fixed["reduced_cost"] = self.n_fixed
+        if self.best is None:
+            empty = np.full(inst.n, -1, dtype=np.int64)
+            zeros = np.zeros(inst.n)
+            return MergerResult(empty, "time_limit_no_solution", False, float("nan"), bound, float("nan"), seconds,
+                                self.rounds, self.method, s.solver, zeros, zeros.copy(), zeros.copy(), inst.unit_codes,
+                                fixed_pairs=fixed, notes=self.notes)
+        plan = self.best.assignment
+        measures = plan_measures(inst, s, plan)
+        objective = measures["objective"]
+        if proven:
+            bound = objective if not math.isfinite(bound) else min(bound, objective)
+        gap = (objective - bound) / abs(objective) if math.isfinite(bound) and objective else (0.0 if proven else float("nan"))
+        gap = max(gap, 0.0) if math.isfinite(gap) else gap
+        return MergerResult(plan, "optimal" if proven else "feasible", proven, objective, bound, gap, seconds,
+                            self.rounds, self.method, s.solver, measures["floor_shortfall"], measures["cap_excess"],
+                            measures["indicator_shortfall"], inst.unit_codes, fixed_pairs=fixed, notes=self.notes)
+
+
+def _solve_one(instance: MergerInstance, settings: EngineSettings) -> MergerResult:
+    """Solve one sub-problem (no decomposition)."""
+    return _Search(instance, settings).run()
+
+
+def _diagnose(instance: MergerInstance, settings: EngineSettings) -> None:
+    """The solver found no plan: relax one constraint family at a time to name the culprit(s)."""
+    trial_limit = max(5.0, min(30.0, settings.time_limit_s / 4))
+    base = {"time_limit_s": trial_limit, "decompose": False, "warm_start": False}
+    trials: list[tuple[str, MergerInstance, EngineSettings]] = [
+        ("contiguity", instance, settings.replace(contiguity="none", **base)),
+        ("floor (hard)", instance, settings.replace(floor_mode="soft", **base)),
+        ("cap (hard)", instance, settings.replace(cap_mode="soft", **base)),
+        ("n_units", instance, settings.replace(n_units=None, **base)),
+        ("max_travel_time_min", instance, settings.replace(max_travel_time_min=None, **base)),
+    ]
+    from dataclasses import replace as dc_replace
+
+    if len(instance.must_link) or len(instance.cannot_link) or instance.keep_separate.any():
+        unlocked = dc_replace(instance, must_link=np.zeros((0, 2), np.int64), cannot_link=np.zeros((0, 2), np.int64),
+                              keep_separate=np.zeros(instance.n, bool))
+        trials.append(("locks (keep_separate, must_link, cannot_link)", unlocked, settings.replace(**base)))
+    culprits = []
+    for family, inst, trial in trials:
+        if trial == settings.replace(**base) and inst is instance:
+            continue
+        try:
+            res = _solve_one(inst, trial)
+        except InfeasibleError:
+            continue
+        if res.has_plan:
+            culprits.append(family)
+    if culprits:
+        msg = ("the solver found no plan; dropping any one of these constraint families makes it feasible: "
+               + ", ".join(culprits))
+    else:
+        msg = "the solver found no plan, and no single constraint family explains it (several interact)"
+    raise_if([{"constraint": "solver", "units": [], "message": msg, "families": culprits}])
+    raise InfeasibleError(msg)  # pragma: no cover
+
+
+# --------------------------------------------------------------------------------------------
+# decomposition and the public model
+
+
+def _group_settings(settings: EngineSettings, group: str) -> EngineSettings:
+    n_units = settings.n_units
+    if isinstance(n_units, Mapping):
+        n_units = n_units.get(group)
+    return settings.replace(n_units=n_units, decompose=False)
+
+
+def _solve_group(args: tuple[MergerInstance, EngineSettings]) -> MergerResult:
+    return _solve_one(*args)
+
+
+def _combine(instance: MergerInstance, settings: EngineSettings, parts: list[tuple[str, np.ndarray, MergerResult]],
+             seconds: float) -> MergerResult:
+    n = instance.n
+    assignment = np.full(n, -1, dtype=np.int64)
+    per_group: dict[str, dict[str, Any]] = {}
+    fixed: dict[str, int] = {}
+    notes: list[str] = []
+    bound = 0.0
+    statuses = []
+    rounds = 0
+    methods = set()
+    for group, idx, res in parts:
+        if res.has_plan:
+            assignment[idx] = idx[res.assignment]
+        per_group[group] = {"n": int(idx.size), "n_units": res.n_units, "objective": res.objective,
+                            "bound": res.bound, "status": res.status, "proven_optimal": res.proven_optimal,
+                            "seconds": round(res.seconds, 3), "cut_rounds": res.cut_rounds,
+                            "contiguity_method": res.contiguity_method}
+        for k, v in res.fixed_pairs.items():
+            fixed[k] = fixed.get(k, 0) + v
+        notes.extend(nt for nt in res.notes if nt not in notes)
+        bound += res.bound if math.isfinite(res.bound) else float("nan")
+        statuses.append(res.status)
+        rounds += res.cut_rounds
+        methods.add(res.contiguity_method)
+    method = methods.pop() if len(methods) == 1 else "mixed"
+    zeros = np.zeros(n)
+    if "time_limit_no_solution" in statuses:
+        return MergerResult(np.full(n, -1, dtype=np.int64), "time_limit_no_solution", False, float("nan"), bound,
+                            float("nan"), seconds, rounds, method, settings.solver, zeros, zeros.copy(), zeros.copy(),
+                            instance.unit_codes, per_group, fixed, notes)
+    proven = all(s == "optimal" for s in statuses)
+    measures = plan_measures(instance, settings, assignment)
+    obj = measures["objective"]
+    gap = (obj - bound) / abs(obj) if math.isfinite(bound) and obj else (0.0 if proven else float("nan"))
+    return MergerResult(assignment, "optimal" if proven else "feasible", proven, obj, bound, max(gap, 0.0) if
+                        math.isfinite(gap) else gap, seconds, rounds, method, settings.solver,
+                        measures["floor_shortfall"], measures["cap_excess"], measures["indicator_shortfall"],
+                        instance.unit_codes, per_group, fixed, notes)
+
+
+class MergerModel:
+    """The exact merger model of one instance.
+
+    Parameters
+    ----------
+    instance : MergerInstance
+        Units, costs, adjacency, locks.
+    settings : EngineSettings, optional
+        Criteria and solver options (defaults: soft 5,000 floor, HiGHS, contiguity ``"auto"``).
+
+    Attributes
+    ----------
+    result_ : MergerResult or None
+        The last result of :meth:`solve`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> m = MergerModel.from_matrices([3000, 4000], np.array([[0, 1.0], [1.0, 0]]), [(0, 1)],
+    ...                               population_floor=5000, floor_mode="hard")
+    >>> m.solve().n_units
+    1
+    """
+
+    def __init__(self, instance: MergerInstance, settings: EngineSettings | None = None) -> None:
+        if not isinstance(instance, MergerInstance):
+            raise CriteriaError("MergerModel needs a MergerInstance")
+        self.instance = instance
+        self.settings = settings or EngineSettings()
+        self.result_: MergerResult | None = None
+
+    @classmethod
+    def from_matrices(cls, population: Sequence[float] | np.ndarray, cost: np.ndarray,
+                      edges: Sequence[tuple[int, int]] | np.ndarray, **kwargs: Any) -> MergerModel:
+        """Build from plain arrays; keyword arguments go to :class:`MergerInstance` or :class:`EngineSettings`.
+
+        ``unit_codes`` defaults to ``"0" .. "n-1"``; ``settings=`` may pass a whole settings object.
+        """
+        inst_names = {f.name for f in fields(MergerInstance)}
+        set_names = {f.name for f in fields(EngineSettings)}
+        unknown = sorted(set(kwargs) - inst_names - set_names - {"settings"})
+        if unknown:
+            raise CriteriaError(f"from_matrices: unknown argument(s) {', '.join(unknown)}")
+        inst_kw = {k: v for k, v in kwargs.items() if k in inst_names}
+        inst_kw.setdefault("unit_codes", [str(i) for i in range(len(population))])
+        instance = MergerInstance(population=population, cost=cost, adjacency=edges, **inst_kw)
+        settings = kwargs.get("settings") or EngineSettings()
+        set_kw = {k: v for k, v in kwargs.items() if k in set_names}
+        if set_kw:
+            settings = settings.replace(**set_kw)
+        return cls(instance, settings)
+
+    def _coupled(self) -> bool:
+        return isinstance(self.settings.n_units, int)
+
+    def solve(self) -> MergerResult:
+        """Solve to optimality (or the time limit), verify the plan with :func:`check_plan`.
+
+        Raises
+        ------
+        InfeasibleError
+            When no plan satisfies the hard constraints (before the solver when knowable).
+        SolverError
+            When the solver's plan fails the independent checker (a bug).
+        """
+        from atr_model.optimisation.check import check_plan
+
+        inst, s = self.instance, self.settings
+        t0 = time.perf_counter()
+        # whole-instance checks first so messages name every conflict at once
+        check_in_advance(prepare(inst, s.replace(fixing=False)))
+        groups = sorted(set(inst.group))
+        if s.decompose and not self._coupled() and len(groups) > 1:
+            parts_idx = [(g, np.asarray([i for i in range(inst.n) if inst.group[i] == g], dtype=np.int64))
+                         for g in groups]
+            jobs = [(inst.subset(idx), _group_settings(s, g)) for g, idx in parts_idx]
+            if s.processes > 1 and len(jobs) > 1 and inst.n >= 60:
+                ctx = multiprocessing.get_context("spawn")
+                with ProcessPoolExecutor(max_workers=min(s.processes, len(jobs)), mp_context=ctx) as pool:
+                    results = list(pool.map(_solve_group, jobs))
+            else:
+                results = [_solve_group(job) for job in jobs]
+            result = _combine(inst, s, [(g, idx, r) for (g, idx), r in zip(parts_idx, results)],
+                              time.perf_counter() - t0)
+        else:
+            result = _solve_one(inst, s)
+            result.seconds = time.perf_counter() - t0
+            result.per_group = _per_group_stats(inst, s, result)
+        if result.has_plan:
+            hard = [v for v in check_plan(inst, result.assignment, s) if v.hard]
+            if hard:
+                raise SolverError("the solver's plan fails the independent check: "
+                                  + "; ".join(v.message for v in hard[:5]))
+        self.result_ = result
+        return result
+
+
+def _per_group_stats(instance: MergerInstance, settings: EngineSettings, result: MergerResult) -> dict[str, dict]:
+    stats: dict[str, dict] = {}
+    for g in sorted(set(instance.group)):
+        idx = np.asarray([i for i in range(instance.n) if instance.group[i] == g])
+        entry: dict[str, Any] = {"n": int(idx.size), "status": result.status, "seconds": round(result.seconds, 3),
+                                 "cut_rounds": result.cut_rounds, "contiguity_method": result.contiguity_method}
+        if result.has_plan:
+            entry["n_units"] = int(np.unique(result.assignment[idx]).size)
+            entry["objective"] = float(sum(instance.cost[i, result.assignment[i]] for i in idx))
+        stats[g] = entry
+    return stats

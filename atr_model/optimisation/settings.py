@@ -1,0 +1,170 @@
+"""Engine settings: one frozen, validated object with every knob of the merger MILP.
+
+Defaults live here and only here; the model, the checker and the explanations read them from
+the same :class:`EngineSettings` instance.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+from atr_model.errors import CriteriaError
+
+__all__ = ["EngineSettings"]
+
+FloorMode = Literal["soft", "hard"]
+ExemptMode = Literal["keep", "no_floor"]
+ContiguityMode = Literal["auto", "cuts", "flow", "none"]
+SolverName = Literal["highs", "cbc"]
+
+_CHOICES: dict[str, tuple[str, ...]] = {
+    "floor_mode": ("soft", "hard"),
+    "cap_mode": ("soft", "hard"),
+    "exempt_mode": ("keep", "no_floor"),
+    "contiguity": ("auto", "cuts", "flow", "none"),
+    "solver": ("highs", "cbc"),
+}
+
+
+def _default_processes() -> int:
+    return max(1, min(2, os.cpu_count() or 1))
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    """Everything the merger engine needs besides the instance.
+
+    Parameters
+    ----------
+    population_floor : float or None
+        Minimum residents of a new unit (Concept: 5,000 for an aiyl aimak). ``None`` drops the floor.
+    floor_mode : {"soft", "hard"}
+        ``"soft"``: a new unit may fall short; each missing resident costs
+        ``slack_penalty_per_person`` in the objective and the shortfall is reported per unit.
+        ``"hard"``: every new unit containing a non-exempt unit reaches the floor.
+    population_cap : float or None
+        Optional maximum residents of a new unit (upper end of a population band).
+    cap_mode : {"soft", "hard"}
+        As ``floor_mode``, for the cap (penalty ``cap_penalty_per_person``).
+    slack_penalty_per_person : float
+        Objective cost of one resident missing from the floor (soft mode). Default 1000: with a
+        person-minute cost this means a unit merges whenever the extra travel is below
+        1000 person-minutes per missing resident.
+    cap_penalty_per_person : float
+        Objective cost of one resident above the cap (soft mode).
+    admin_cost_per_unit : float
+        Objective cost of every new unit (its centre); 0 by default, so units merge only to
+        reach the floor.
+    exempt_mode : {"keep", "no_floor"}
+        ``"keep"``: exempt units stay as they are (own centre, nobody joins).
+        ``"no_floor"``: exempt units may merge, but need not reach the floor; a new unit made only
+        of exempt units has no floor.
+    max_travel_time_min : float or None
+        Assignment pairs with ``travel_time_min[i, j]`` above this limit are not created.
+    n_units : None, int or dict
+        Number of new units: ``None`` (free), an int (total over all groups; couples the
+        groups into one model) or ``{group: count}`` (per group; groups not named are free).
+    contiguity : {"auto", "cuts", "flow", "none"}
+        ``"cuts"``: solve, find disconnected pieces, add minimal vertex-separator inequalities
+        (Validi, Buchanan & Lykhovyd 2022), re-solve until connected (exact).
+        ``"flow"``: compact single-commodity flow per centre (SHIR-style, exact).
+        ``"none"``: no contiguity. ``"auto"``: picks per instance (see :mod:`.model`).
+    solver : {"highs", "cbc"}
+        ``"highs"`` runs HiGHS in-process through ``pulp.HiGHS``; ``"cbc"`` the CBC bundled with PuLP.
+    time_limit_s : float
+        Wall-clock budget of one solve (all cut rounds together), per group when decomposed.
+    gap_rel : float
+        Relative MIP gap at which the solver stops; 0 for proven optima.
+    threads : int
+        Solver threads (HiGHS fixes its scheduler per process; keep one value per process).
+    highs_options : mapping
+        Extra HiGHS options (for example ``{"presolve": "off"}``), passed verbatim.
+    decompose : bool
+        Solve independent groups separately (in a process pool when ``processes > 1``).
+    processes : int
+        Worker processes for decomposed groups (default: min(2, CPU count)).
+    fixing : bool
+        Remove assignment variables that cannot be in a feasible (or optimal) plan.
+    warm_start : bool
+        Start the solver from a heuristic plan.
+    branching_priority : bool
+        Ask the solver to branch on centre variables first, where it supports it.
+    indicator_floor : float or None
+        Economic base: every new unit must reach ``sum_i indicator_i`` of this value (soft or
+        hard like the population floor); needs ``instance.indicator``.
+    indicator_penalty_per_unit : float
+        Objective cost of one indicator unit missing (soft mode).
+    max_cut_rounds : int
+        Safety bound on separator-cut rounds.
+    """
+
+    population_floor: float | None = 5000.0
+    floor_mode: FloorMode = "soft"
+    population_cap: float | None = None
+    cap_mode: FloorMode = "soft"
+    slack_penalty_per_person: float = 1000.0
+    cap_penalty_per_person: float = 1000.0
+    admin_cost_per_unit: float = 0.0
+    exempt_mode: ExemptMode = "keep"
+    max_travel_time_min: float | None = None
+    n_units: int | Mapping[str, int] | None = None
+    contiguity: ContiguityMode = "auto"
+    solver: SolverName = "highs"
+    time_limit_s: float = 60.0
+    gap_rel: float = 0.0
+    threads: int = 1
+    highs_options: Mapping[str, Any] = field(default_factory=dict)
+    decompose: bool = True
+    processes: int = field(default_factory=_default_processes)
+    fixing: bool = True
+    warm_start: bool = True
+    branching_priority: bool = True
+    indicator_floor: float | None = None
+    indicator_penalty_per_unit: float = 1.0
+    max_cut_rounds: int = 500
+
+    def __post_init__(self) -> None:
+        for name, allowed in _CHOICES.items():
+            value = getattr(self, name)
+            if value not in allowed:
+                raise CriteriaError(f"EngineSettings.{name}={value!r}; expected one of {', '.join(allowed)}")
+        for name in ("population_floor", "population_cap", "max_travel_time_min", "indicator_floor"):
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, (int, float)) or value != value or value < 0):
+                raise CriteriaError(f"EngineSettings.{name}={value!r}; expected a non-negative number or None")
+        for name in ("slack_penalty_per_person", "cap_penalty_per_person", "admin_cost_per_unit",
+                     "indicator_penalty_per_unit", "time_limit_s", "gap_rel"):
+            value = getattr(self, name)
+            if not isinstance(value, (int, float)) or value != value or value < 0:
+                raise CriteriaError(f"EngineSettings.{name}={value!r}; expected a non-negative number")
+        if self.threads < 1 or self.processes < 1 or self.max_cut_rounds < 1:
+            raise CriteriaError("EngineSettings: threads, processes and max_cut_rounds must be >= 1")
+        n_units = self.n_units
+        if isinstance(n_units, Mapping):
+            n_units = {str(k): int(v) for k, v in sorted(n_units.items())}
+            object.__setattr__(self, "n_units", n_units)
+            bad = [g for g, v in n_units.items() if v < 1]
+            if bad:
+                raise CriteriaError(f"EngineSettings.n_units: group {bad[0]!r} asks for {n_units[bad[0]]} units; need >= 1")
+        elif n_units is not None:
+            if isinstance(n_units, bool) or int(n_units) != n_units or n_units < 1:
+                raise CriteriaError(f"EngineSettings.n_units={n_units!r}; expected an int >= 1, a dict or None")
+            object.__setattr__(self, "n_units", int(n_units))
+        object.__setattr__(self, "highs_options", dict(sorted(dict(self.highs_options).items())))
+
+    def replace(self, **changes: Any) -> EngineSettings:
+        """A copy with some fields changed (validated again)."""
+        data = asdict(self)
+        data.update(changes)
+        return EngineSettings(**data)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-friendly dict of all fields."""
+        data = asdict(self)
+        data["highs_options"] = dict(self.highs_options)
+        if isinstance(self.n_units, Mapping):
+            data["n_units"] = dict(self.n_units)
+        return data

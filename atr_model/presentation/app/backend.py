@@ -1,0 +1,570 @@
+"""What the app does, without Streamlit: datasets, scenarios, edits, runs and result folders.
+
+Everything here is plain Python so that tests and ``benchmarks/bench_app.py`` can call it
+directly; :mod:`atr_model.presentation.app.cache` wraps the expensive parts in Streamlit caches.
+A run goes through the public scenario API (``run_scenario`` then ``write_result``) and the
+app then reads the on-disk result package, so the page shows exactly what the CLI writes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import logging
+import os
+import tempfile
+import time
+import zipfile
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from atr_model.data.dataset import Dataset, read_dataset
+from atr_model.errors import ATRError, DataError, ScenarioError
+
+__all__ = [
+    "DEMO_KEY",
+    "KYRGYZ_KEY",
+    "DatasetChoice",
+    "Edit",
+    "EDIT_ACTIONS",
+    "ResultView",
+    "dataset_choices",
+    "load_dataset",
+    "scenario_dir",
+    "scenario_files",
+    "parse_scenario_text",
+    "scenario_to_dict",
+    "scenario_from_dict",
+    "scenario_to_yaml",
+    "scenario_key",
+    "with_dataset",
+    "apply_edits",
+    "results_root",
+    "result_folder",
+    "run_to_folder",
+    "load_result",
+    "compare_folders",
+    "differing_units",
+    "zip_folder",
+    "runner_available",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Dataset selector key of the generated demo territory.
+DEMO_KEY = "demo"
+#: Dataset selector key of "build the Kyrgyz dataset from the shared open data".
+KYRGYZ_KEY = "kyrgyz"
+#: Where the repository keeps shipped scenarios (``<repo>/scenarios``).
+_REPO_ROOT = Path(__file__).resolve().parents[3]
+#: Manual edit actions, in the order the page offers them.
+EDIT_ACTIONS = ("keep_separate", "together", "apart", "exempt")
+
+
+# ---------------------------------------------------------------------------------------------
+# datasets
+
+
+@dataclass(frozen=True)
+class DatasetChoice:
+    """One entry of the dataset selector.
+
+    Attributes
+    ----------
+    key
+        ``"demo"``, ``"kyrgyz"`` or the path of a built dataset GeoPackage.
+    label
+        Text for the selector (English; the page translates the demo's).
+    path
+        The GeoPackage for built datasets, else None.
+    """
+
+    key: str
+    label: str
+    path: Path | None = None
+
+
+def _cache_dir() -> Path | None:
+    try:
+        from atr_model.data.cache import default_cache_dir
+    except ImportError:  # the data branch's cache module is not merged yet
+        env = os.environ.get("ATR_CACHE_DIR")
+        return Path(env) if env else Path.home() / ".cache" / "atr-model"
+    return Path(default_cache_dir())
+
+
+def _is_dataset_file(path: Path) -> bool:
+    import pyogrio
+
+    try:
+        names = {name for name, _ in pyogrio.list_layers(path)}
+    except Exception:  # unreadable files are simply not offered
+        return False
+    return {"units", "settlements", "metadata"} <= names
+
+
+def _demo_available() -> bool:
+    try:
+        from atr_model.data.demo import make_demo_dataset  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _kyrgyz_source() -> Path | None:
+    shared = Path(os.environ.get("ATR_SHARED_DIR", _REPO_ROOT.parent / "shared")) / "kg-open-data"
+    return shared if shared.exists() else None
+
+
+def dataset_choices(cache_dir: Path | None = None) -> list[DatasetChoice]:
+    """Datasets the app can offer: the demo, datasets built into the cache, the Kyrgyz build.
+
+    Parameters
+    ----------
+    cache_dir
+        Where built datasets live; default ``atr_model.data.cache.default_cache_dir()``.
+
+    Returns
+    -------
+    list of DatasetChoice
+        Demo first (when available), then built GeoPackages sorted by path, then "build the
+        Kyrgyz dataset" when the shared open data is present.
+    """
+    choices: list[DatasetChoice] = []
+    if _demo_available():
+        choices.append(DatasetChoice(DEMO_KEY, "Demo Republic (fictional)"))
+    root = cache_dir if cache_dir is not None else _cache_dir()
+    if root is not None and root.exists():
+        for path in sorted(root.rglob("*.gpkg")):
+            if "results" in path.parts or not _is_dataset_file(path):
+                continue
+            choices.append(DatasetChoice(str(path), f"{path.stem} ({path.parent.name})", path))
+    if _kyrgyz_source() is not None and _has_kyrgyz_builder():
+        choices.append(DatasetChoice(KYRGYZ_KEY, "Kyrgyz Republic (build from open data)"))
+    return choices
+
+
+def _has_kyrgyz_builder() -> bool:
+    try:
+        from atr_model.data import build_kyrgyz_dataset  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def load_dataset(key: str) -> Dataset:
+    """Load the dataset behind a selector key.
+
+    Raises
+    ------
+    DataError
+        When the key names nothing loadable (missing file, demo not available...).
+    """
+    if key == DEMO_KEY:
+        try:
+            from atr_model.data.demo import make_demo_dataset
+        except ImportError as exc:
+            raise DataError("the demo dataset (atr_model.data.demo) is not available in this build") from exc
+        return make_demo_dataset()
+    if key == KYRGYZ_KEY:
+        return _build_kyrgyz()
+    return read_dataset(Path(key))
+
+
+def _build_kyrgyz() -> Dataset:
+    source = _kyrgyz_source()
+    if source is None:
+        raise DataError("the shared Kyrgyz open data (../shared/kg-open-data) is not present")
+    from atr_model.data import build_kyrgyz_dataset
+
+    cache = _cache_dir() or Path(tempfile.gettempdir())
+    built = build_kyrgyz_dataset(source)
+    dataset = built[0] if isinstance(built, tuple) else built
+    target = cache / "datasets" / f"kyrgyz-{dataset.build_id}.gpkg"
+    if not target.exists():
+        try:
+            dataset.write(target)
+        except OSError as exc:  # a read-only cache only costs a rebuild next time
+            logger.warning("could not cache the Kyrgyz build at %s: %s", target, exc)
+    return dataset
+
+
+# ---------------------------------------------------------------------------------------------
+# scenarios
+
+
+def scenario_dir() -> Path:
+    """The shipped scenarios folder (``<repo>/scenarios``, or ``./scenarios``)."""
+    for candidate in (_REPO_ROOT / "scenarios", Path.cwd() / "scenarios"):
+        if candidate.is_dir():
+            return candidate
+    return _REPO_ROOT / "scenarios"
+
+
+def scenario_files() -> list[Path]:
+    """Shipped scenario files, sorted by name (demo first when present)."""
+    root = scenario_dir()
+    files = sorted(root.glob("*.yaml")) if root.is_dir() else []
+    return sorted(files, key=lambda p: (p.stem != "demo", p.stem))
+
+
+def _scenario_api() -> Any:
+    try:
+        import atr_model.scenarios as api
+    except ImportError as exc:  # pragma: no cover - the package always exists
+        raise ScenarioError("the scenario layer cannot be imported") from exc
+    if not hasattr(api, "Scenario"):
+        raise ScenarioError("the scenario runner is not available in this build yet")
+    return api
+
+
+def runner_available() -> bool:
+    """Whether the scenario API (Scenario, load_scenario, run_scenario...) is present."""
+    try:
+        api = _scenario_api()
+    except ScenarioError:
+        return False
+    return all(hasattr(api, n) for n in ("load_scenario", "run_scenario", "write_result"))
+
+
+def parse_scenario_text(text: str | bytes, source: str = "uploaded scenario") -> Any:
+    """Validate scenario YAML text through ``load_scenario`` (errors name ``source``).
+
+    Parameters
+    ----------
+    text
+        The YAML.
+    source
+        File name shown in error messages (e.g. the uploaded file's name).
+
+    Returns
+    -------
+    atr_model.scenarios.Scenario
+
+    Raises
+    ------
+    ScenarioError
+        On YAML errors, unknown keys or values out of range.
+    """
+    api = _scenario_api()
+    raw = text.decode("utf-8", errors="replace") if isinstance(text, bytes) else text
+    safe_name = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in Path(source).name) or "scenario.yaml"
+    with tempfile.TemporaryDirectory(prefix="atr-upload-") as tmp:
+        path = Path(tmp) / safe_name
+        path.write_text(raw, encoding="utf-8")
+        try:
+            return api.load_scenario(path)
+        except ATRError as exc:
+            raise ScenarioError(str(exc).replace(str(path), source)) from None
+        except (yaml.YAMLError, ValueError, TypeError) as exc:
+            raise ScenarioError(f"{source}: not a valid scenario ({exc})") from None
+
+
+def scenario_to_dict(scenario: Any) -> dict[str, Any]:
+    """The scenario as plain JSON-able data (what the YAML holds)."""
+    return scenario.model_dump(mode="json")
+
+
+def scenario_from_dict(data: Mapping[str, Any], source: str = "edited scenario") -> Any:
+    """Validate plain data into a Scenario; errors become :class:`ScenarioError`."""
+    api = _scenario_api()
+    if hasattr(api, "scenario_from_dict"):
+        return api.scenario_from_dict(dict(data), where=source)
+    try:
+        return api.Scenario.model_validate(dict(data))
+    except ATRError:
+        raise
+    except Exception as exc:  # pydantic.ValidationError: list each bad field on one line
+        errors = getattr(exc, "errors", None)
+        if callable(errors):
+            parts = [f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', '')}" for e in errors()]
+            raise ScenarioError(f"{source}: " + "; ".join(parts)) from None
+        raise ScenarioError(f"{source}: {exc}") from None
+
+
+def scenario_to_yaml(scenario: Any) -> str:
+    """YAML text of a scenario that ``atr-model run`` accepts."""
+    api = _scenario_api()
+    if hasattr(api, "dump_scenario"):
+        return str(api.dump_scenario(scenario))
+    return yaml.safe_dump(scenario_to_dict(scenario), sort_keys=False, allow_unicode=True)
+
+
+def scenario_key(scenario: Any) -> str:
+    """The scenario's hash (``scenario_hash`` when available, else sha256 of its data)."""
+    api = _scenario_api()
+    if hasattr(api, "scenario_hash"):
+        return str(api.scenario_hash(scenario))
+    return hashlib.sha256(json.dumps(scenario_to_dict(scenario), sort_keys=True).encode()).hexdigest()
+
+
+def with_dataset(scenario: Any, dataset_key: str | None) -> Any:
+    """The scenario pointed at the app's dataset (so its YAML reruns on the same data)."""
+    if not dataset_key or getattr(scenario, "dataset", None) == dataset_key:
+        return scenario
+    data = scenario_to_dict(scenario)
+    data["dataset"] = dataset_key
+    return scenario_from_dict(data)
+
+
+# ---------------------------------------------------------------------------------------------
+# manual edits
+
+
+@dataclass(frozen=True)
+class Edit:
+    """One manual edit of the plan.
+
+    Attributes
+    ----------
+    action
+        ``keep_separate`` (the unit stays on its own), ``together`` / ``apart`` (force or
+        forbid ``unit`` and ``other`` in one new unit), ``exempt`` (exempt ``unit`` from the
+        population floor, with ``reason``).
+    unit, other
+        Unit codes (``other`` only for pair actions).
+    reason
+        Why (kept in the scenario file for exemptions).
+    """
+
+    action: str
+    unit: str
+    other: str = ""
+    reason: str = ""
+
+    def __post_init__(self) -> None:
+        if self.action not in EDIT_ACTIONS:
+            raise ScenarioError(f"unknown edit action {self.action!r}; expected one of {', '.join(EDIT_ACTIONS)}")
+        if self.action in ("together", "apart") and (not self.other or self.other == self.unit):
+            raise ScenarioError(f"edit {self.action!r} needs two different units (got {self.unit!r}, {self.other!r})")
+
+
+def _locks(criteria: dict[str, Any]) -> dict[str, Any]:
+    """The criteria's locks block (``criteria.locks`` or the criteria themselves)."""
+    locks = criteria.get("locks")
+    if not isinstance(locks, dict):
+        locks = criteria["locks"] = {}
+    return locks
+
+
+def _append_unique(items: list[Any], value: Any) -> None:
+    if value not in items:
+        items.append(value)
+
+
+def apply_edits(scenario: Any, edits: Sequence[Edit]) -> Any:
+    """Return a new scenario with the edits added to its locks and manual exemptions.
+
+    The edits are stored the way a scenario file writes them, so the edited scenario can be
+    downloaded and rerun from the CLI. The input scenario is not modified.
+    """
+    if not edits:
+        return scenario
+    data = scenario_to_dict(scenario)
+    criteria = data.setdefault("criteria", {})
+    locks = _locks(criteria)
+    for edit in edits:
+        if edit.action == "keep_separate":
+            locks["keep_separate"] = list(locks.get("keep_separate") or [])
+            _append_unique(locks["keep_separate"], edit.unit)
+        elif edit.action in ("together", "apart"):
+            pairs = [list(p) for p in locks.get(edit.action) or []]
+            _append_unique(pairs, sorted([edit.unit, edit.other]))
+            locks[edit.action] = pairs
+        elif edit.action == "exempt":
+            _add_manual_exemption(criteria, edit.unit, edit.reason or "manual exemption (app edit)")
+    notes = str(data.get("notes") or "")
+    summary = "; ".join(f"{e.action} {e.unit}{' ' + e.other if e.other else ''}" for e in edits)
+    data["notes"] = (notes + "\n" if notes else "") + f"manual edits in the app: {summary}"
+    return scenario_from_dict(data)
+
+
+def _add_manual_exemption(criteria: dict[str, Any], unit: str, reason: str) -> None:
+    """Add ``{unit_code, reason}`` to ``criteria.exemptions.manual`` (once per unit)."""
+    exemptions = criteria.setdefault("exemptions", {})
+    manual = list(exemptions.get("manual") or [])
+    if not any(isinstance(m, dict) and m.get("unit_code") == unit for m in manual):
+        manual.append({"unit_code": unit, "reason": reason})
+    exemptions["manual"] = manual
+
+
+# ---------------------------------------------------------------------------------------------
+# runs and result folders
+
+
+def results_root() -> Path:
+    """Where the app keeps result folders (``$ATR_APP_RESULTS`` or a temp folder)."""
+    env = os.environ.get("ATR_APP_RESULTS")
+    root = Path(env) if env else Path(tempfile.gettempdir()) / "atr-model-app" / "results"
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
+def run_to_folder(
+    scenario: Any,
+    dataset: Dataset,
+    *,
+    travel_model: Any = None,
+    out_root: Path | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> Path:
+    """Run a scenario on a dataset and write its result package; reuse an existing one.
+
+    The folder is ``<out_root>/<dataset build id>/<scenario hash>``: the same scenario on the
+    same data is solved once, whoever asks.
+
+    Parameters
+    ----------
+    scenario
+        A validated Scenario.
+    dataset
+        The territory to run on (overrides the scenario's ``dataset``).
+    travel_model
+        A prebuilt travel model for the dataset, or None to let the runner build one.
+    out_root
+        Parent of result folders; default :func:`results_root`.
+    progress
+        Called with a step name ("solve", "write") as the run advances.
+
+    Returns
+    -------
+    pathlib.Path
+        The result folder.
+    """
+    api = _scenario_api()
+    folder = result_folder(scenario, dataset, out_root)
+    if (folder / "assignments.csv").exists() and (folder / "kpis.json").exists():
+        return folder
+    notify = progress or (lambda _step: None)
+    started = time.perf_counter()
+    result = api.run_scenario(scenario, dataset, travel_model, progress=notify)
+    logger.info("solved %s in %.2f s", getattr(scenario, "name", "scenario"), time.perf_counter() - started)
+    notify("write")
+    _save(result, folder)
+    return folder
+
+
+def result_folder(scenario: Any, dataset: Dataset, out_root: Path | None = None) -> Path:
+    """Where the result of ``scenario`` on ``dataset`` lives: ``<root>/<build id>/<hash>``."""
+    root = out_root or results_root()
+    return root / _safe(dataset.build_id) / scenario_key(scenario)[:16]
+
+
+def _save(result: Any, folder: Path) -> None:
+    """Write the package with its exports and HTML report (as the CLI does), atomically."""
+    try:
+        from atr_model.presentation.runs import save_result
+    except ImportError:  # exports not available: the core package alone
+        _scenario_api().write_result(result, folder)
+        return
+    save_result(result, folder)
+
+
+def _safe(text: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in text)[:64] or "dataset"
+
+
+@dataclass(frozen=True, eq=False)
+class ResultView:
+    """The parts of a result package the app shows.
+
+    Attributes
+    ----------
+    folder
+        The result folder.
+    assignments
+        ``assignments.csv`` (one row per original unit).
+    new_units
+        ``new_units.gpkg`` attributes (no geometry), or empty.
+    kpis, provenance
+        ``kpis.json`` and ``provenance.json``.
+    scenario_yaml
+        ``scenario.yaml`` text (the resolved scenario as run).
+    """
+
+    folder: Path
+    assignments: pd.DataFrame
+    new_units: pd.DataFrame
+    kpis: dict[str, Any] = field(default_factory=dict)
+    provenance: dict[str, Any] = field(default_factory=dict)
+    scenario_yaml: str = ""
+
+    @property
+    def travel_model_label(self) -> str:
+        """The travel model label recorded in the provenance ('' when absent)."""
+        return str(self.provenance.get("travel_model", "") or "")
+
+
+def load_result(folder: Path) -> ResultView:
+    """Read a result package written by ``write_result``.
+
+    Raises
+    ------
+    DataError
+        When the folder lacks ``assignments.csv``.
+    """
+    folder = Path(folder)
+    assignments_path = folder / "assignments.csv"
+    if not assignments_path.exists():
+        raise DataError(f"{folder}: not a result folder (no assignments.csv)")
+    assignments = pd.read_csv(
+        assignments_path, dtype={"unit_code": str, "new_unit_id": str, "centre_code": str, "raion_code": str}
+    )
+    new_units = pd.DataFrame()
+    gpkg = folder / "new_units.gpkg"
+    if gpkg.exists():
+        import pyogrio
+
+        new_units = pyogrio.read_dataframe(gpkg, read_geometry=False)
+    return ResultView(
+        folder=folder,
+        assignments=assignments,
+        new_units=new_units,
+        kpis=_read_json(folder / "kpis.json"),
+        provenance=_read_json(folder / "provenance.json"),
+        scenario_yaml=(folder / "scenario.yaml").read_text(encoding="utf-8") if (folder / "scenario.yaml").exists() else "",
+    )
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        return {}
+    return dict(json.loads(path.read_text(encoding="utf-8")))
+
+
+def compare_folders(a: Path | str, b: Path | str) -> Any:
+    """Compare two result folders (``atr_model.scenarios.compare.compare_results``).
+
+    Returns
+    -------
+    Comparison
+        ``kpis`` (kpi, a, b, delta), ``changed_units`` (units whose set of co-members
+        changed, not just their label), ``changed_centres``.
+    """
+    from atr_model.scenarios.compare import compare_results
+    from atr_model.scenarios.package_files import load_result_files
+
+    return compare_results(load_result_files(a), load_result_files(b))
+
+
+def differing_units(a: Path | str, b: Path | str) -> list[str]:
+    """Codes of the units grouped differently in two result folders."""
+    return sorted(str(c) for c in compare_folders(a, b).changed_units["unit_code"])
+
+
+def zip_folder(folder: Path) -> bytes:
+    """The result folder as a ZIP archive (files sorted, fixed timestamps: same bytes twice)."""
+    buffer = io.BytesIO()
+    folder = Path(folder)
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            info = zipfile.ZipInfo(f"{folder.name}/{path.relative_to(folder).as_posix()}", date_time=(2013, 10, 28, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, path.read_bytes())
+    return buffer.getvalue()

@@ -1,0 +1,71 @@
+"""Streamlit caches around the expensive steps.
+
+* Datasets, display layers and travel models are ``cache_resource``: loaded once per process
+  and shared read-only by every session (nothing mutates them; maps copy what they change).
+* Runs are keyed by the dataset build id and the scenario hash: the result package is written
+  to ``<results root>/<build id>/<hash>`` and read through ``cache_data``, so a rerun of the
+  page (or another user asking for the same scenario on the same data) never re-solves.
+* Per-user choices and edits live in ``st.session_state`` only (see :mod:`.state`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import streamlit as st
+
+from atr_model.data.dataset import Dataset
+from atr_model.presentation import maps
+from atr_model.presentation.app import backend
+
+__all__ = ["dataset", "layers", "travel_model", "run", "result"]
+
+logger = logging.getLogger(__name__)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def dataset(key: str) -> Dataset:
+    """The dataset behind a selector key (shared, read-only)."""
+    return backend.load_dataset(key)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def layers(key: str, build_id: str) -> maps.DisplayLayers:
+    """Display layers of a dataset (simplified once per build)."""
+    return maps.display_layers(dataset(key))
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def travel_model(key: str, build_id: str, roads: str | None, elevation: str | None, _scenario: Any) -> Any:
+    """The dataset's travel model, built once per build, road file and elevation model."""
+    from atr_model.scenarios import resolve_travel_model
+
+    return resolve_travel_model(_scenario, dataset(key))
+
+
+def run(dataset_key: str, scenario: Any, progress: Callable[[str], None] | None = None) -> str:
+    """Run a scenario on a cached dataset and travel model; return the result folder.
+
+    The folder is keyed by the dataset build id and the scenario hash, and a folder that
+    exists is reused without solving, so page reruns and other sessions never re-solve.
+    ``progress`` receives the runner's step names; it is called outside any Streamlit cache,
+    so it may write to the page.
+    """
+    ds = dataset(dataset_key)
+    folder = backend.result_folder(scenario, ds)
+    if folder.exists():
+        return str(folder)
+    roads = getattr(scenario, "roads", None)
+    elevation = getattr(scenario, "elevation", None)
+    if progress:
+        progress("travel model")
+    tm = travel_model(dataset_key, ds.build_id, str(roads) if roads else None, str(elevation) if elevation else None, scenario)
+    return str(backend.run_to_folder(scenario, ds, travel_model=tm, progress=progress))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def result(folder: str) -> backend.ResultView:
+    """The result package in ``folder`` (read once)."""
+    return backend.load_result(folder)

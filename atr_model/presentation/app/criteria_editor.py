@@ -1,0 +1,205 @@
+"""A sidebar editor for every field of the scenario's criteria, generated from the model.
+
+Widgets follow the pydantic field types (number, switch, choice, list as YAML), start from
+the selected scenario's values, and carry the field's own documentation as help. Each
+criterion that implements a Concept criterion shows the Concept's wording beside it.
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from collections.abc import Mapping
+from typing import Any, Literal
+
+import streamlit as st
+import yaml
+
+from atr_model.presentation.app import concept
+from atr_model.presentation.i18n import t
+
+__all__ = ["edit_model", "quote_criterion"]
+
+_NONE = type(None)
+
+
+def _unwrap(annotation: Any) -> tuple[Any, bool]:
+    """(inner type, optional?) with Annotated and Optional removed."""
+    optional = False
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
+            continue
+        if origin in (typing.Union, types.UnionType):
+            args = [a for a in typing.get_args(annotation) if a is not _NONE]
+            optional = optional or len(args) < len(typing.get_args(annotation))
+            if len(args) == 1:
+                annotation = args[0]
+                continue
+            return annotation, optional
+        return annotation, optional
+
+
+def _is_model(annotation: Any) -> bool:
+    from pydantic import BaseModel
+
+    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
+
+
+def _bounds(field: Any) -> tuple[float | None, float | None]:
+    low = high = None
+    for meta in getattr(field, "metadata", ()):
+        for name in ("ge", "gt"):
+            if getattr(meta, name, None) is not None:
+                low = float(getattr(meta, name))
+        for name in ("le", "lt"):
+            if getattr(meta, name, None) is not None:
+                high = float(getattr(meta, name))
+    return low, high
+
+
+def _step(name: str, is_int: bool) -> float | int:
+    if "population" in name or name.endswith("_som"):
+        return 500 if is_int else 500.0
+    if name.endswith("_min") or name.endswith("_km") or "minutes" in name:
+        return 5 if is_int else 5.0
+    if name.endswith("_m"):
+        return 100 if is_int else 100.0
+    return 1 if is_int else 1.0
+
+
+def _label(name: str, field: Any) -> str:
+    return str(getattr(field, "title", None) or name.replace("_", " ").capitalize())
+
+
+def quote_criterion(number: int, lang: str) -> None:
+    """Show the Concept's wording of criterion ``number`` as a caption (with attribution)."""
+    texts = {c.number: c for c in concept.concept_criteria()}
+    item = texts.get(number)
+    if item is None:
+        return
+    label = t("criterion.label", lang, n=number)
+    if lang == "ky" and item.text_ky:
+        st.caption(f"**{label}** · «{item.text_ky}»", help=concept.attribution())
+    else:
+        quote = item.text_en or item.text_ky
+        note = t("concept.unofficial", lang)
+        st.caption(
+            f"**{label}** · “{quote}” (*{note}*)",
+            help=f"{item.text_ky}\n\n{concept.attribution()}" if item.text_ky else concept.attribution(),
+        )
+
+
+def edit_model(
+    model_cls: Any,
+    values: Mapping[str, Any],
+    *,
+    key: str,
+    lang: str,
+    quoted: set[int] | None = None,
+    depth: int = 0,
+) -> tuple[dict[str, Any], list[str]]:
+    """Render widgets for each field of a pydantic model; return the edited data and errors.
+
+    Parameters
+    ----------
+    model_cls
+        The pydantic model class (e.g. ``Criteria``).
+    values
+        Current values (``model_dump(mode="json")`` of an instance).
+    key
+        Widget key prefix (change it to reset every widget to ``values``).
+    lang
+        Label language for captions.
+    quoted
+        Concept criteria already quoted on the page (each is quoted once).
+
+    Returns
+    -------
+    (dict, list of str)
+        The edited values and text errors for fields that could not be parsed (e.g. bad YAML).
+    """
+    quoted = set() if quoted is None else quoted
+    out: dict[str, Any] = dict(values)
+    errors: list[str] = []
+    for name, field in model_cls.model_fields.items():
+        annotation, optional = _unwrap(field.annotation)
+        current = values.get(name)
+        number = concept.criterion_for_field(name, field.description)
+        widget_key = f"{key}.{name}"
+        if _is_model(annotation):
+            if depth == 0:
+                with st.expander(_label(name, field), expanded=name in ("exemptions",)):
+                    if number and number not in quoted:
+                        quoted.add(number)
+                        quote_criterion(number, lang)
+                    sub, sub_errors = edit_model(
+                        annotation, current or {}, key=widget_key, lang=lang, quoted=quoted, depth=depth + 1
+                    )
+            else:
+                st.markdown(f"**{_label(name, field)}**")
+                sub, sub_errors = edit_model(
+                    annotation, current or {}, key=widget_key, lang=lang, quoted=quoted, depth=depth + 1
+                )
+            out[name] = sub
+            errors.extend(f"{name}.{e}" for e in sub_errors)
+            continue
+        if number and number not in quoted and depth == 0:
+            quoted.add(number)
+            quote_criterion(number, lang)
+        value, error = _widget(name, field, annotation, optional, current, widget_key, lang)
+        out[name] = value
+        if error:
+            errors.append(f"{name}: {error}")
+    return out, errors
+
+
+def _widget(
+    name: str, field: Any, annotation: Any, optional: bool, current: Any, key: str, lang: str
+) -> tuple[Any, str | None]:
+    label = _label(name, field)
+    help_text = field.description or None
+    if typing.get_origin(annotation) is Literal:
+        options = list(typing.get_args(annotation))
+        if optional:
+            options = [None, *options]
+        index = options.index(current) if current in options else 0
+        return (
+            st.selectbox(
+                label, options, index=index, key=key, help=help_text,
+                format_func=lambda v: t("sidebar.none", lang) if v is None else str(v),
+            ),
+            None,
+        )
+    if annotation is bool:
+        return st.checkbox(label, value=bool(current), key=key, help=help_text), None
+    if annotation in (int, float):
+        is_int = annotation is int
+        low, high = _bounds(field)
+        step = _step(name, is_int)
+        cast = int if is_int else float
+        value = None if current is None else cast(current)
+        kwargs: dict[str, Any] = {"step": step, "key": key, "help": help_text}
+        if low is not None:
+            kwargs["min_value"] = cast(low)
+        if high is not None:
+            kwargs["max_value"] = cast(high)
+        if not is_int:
+            kwargs["format"] = "%.0f" if step >= 1 else "%.2f"
+        if optional:
+            kwargs["placeholder"] = t("sidebar.no_limit", lang)
+        return st.number_input(label, value=value, **kwargs), None
+    if annotation is str:
+        return st.text_input(label, value="" if current is None else str(current), key=key, help=help_text), None
+    # Lists, mappings and unions: edited as one line of YAML.
+    text = yaml.safe_dump(current, default_flow_style=True, allow_unicode=True).strip() if current not in (None, "") else ""
+    if text.endswith("..."):
+        text = text[:-3].strip()
+    raw = st.text_input(label, value=text, key=key, help=(help_text or "") + "\n\nYAML, e.g. [a, b] or {code: reason}")
+    if not raw.strip():
+        return (None if optional else type(current)() if isinstance(current, (list, dict)) else current), None
+    try:
+        return yaml.safe_load(raw), None
+    except yaml.YAMLError as exc:
+        return current, f"not valid YAML ({str(exc).splitlines()[0]})"

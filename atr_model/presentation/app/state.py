@@ -1,0 +1,73 @@
+"""Per-user state of the app, kept in ``st.session_state`` only.
+
+Two people using the app at once each have their own session: their language, dataset,
+scenario edits, undo stack and results never mix. Shared caches (:mod:`.cache`) only hold
+immutable things keyed by content (dataset build id, scenario hash).
+"""
+
+from __future__ import annotations
+
+from collections.abc import MutableMapping
+from typing import Any
+
+from atr_model.presentation.app.backend import Edit
+
+__all__ = ["defaults", "init", "push_edit", "undo_edit", "clear_edits", "edits", "remember_result"]
+
+_DEFAULTS: dict[str, Any] = {
+    "edits": (),
+    "criteria_gen": 0,
+    "run_count": 0,
+    "result_folder": None,
+    "result_hash": None,
+    "previous_folder": None,
+    "compare": None,
+    "uploaded": None,
+    "uploaded_name": None,
+}
+
+
+def defaults() -> dict[str, Any]:
+    """The initial session values (a fresh copy)."""
+    return dict(_DEFAULTS)
+
+
+def init(session: MutableMapping[str, Any]) -> None:
+    """Fill missing session keys with their defaults."""
+    for key, value in _DEFAULTS.items():
+        session.setdefault(key, value)
+
+
+def edits(session: MutableMapping[str, Any]) -> tuple[Edit, ...]:
+    """The session's manual edits, oldest first."""
+    return tuple(session.get("edits", ()))
+
+
+def push_edit(session: MutableMapping[str, Any], edit: Edit) -> None:
+    """Add an edit (duplicates are ignored)."""
+    current = edits(session)
+    if edit not in current:
+        session["edits"] = (*current, edit)
+
+
+def undo_edit(session: MutableMapping[str, Any]) -> Edit | None:
+    """Remove and return the newest edit (None when there is none)."""
+    current = edits(session)
+    if not current:
+        return None
+    session["edits"] = current[:-1]
+    return current[-1]
+
+
+def clear_edits(session: MutableMapping[str, Any]) -> None:
+    """Drop every edit."""
+    session["edits"] = ()
+
+
+def remember_result(session: MutableMapping[str, Any], folder: str, scenario_hash: str) -> None:
+    """Make ``folder`` the current result, keeping the previous one for "what changed"."""
+    if session.get("result_folder") and session.get("result_folder") != folder:
+        session["previous_folder"] = session["result_folder"]
+    session["result_folder"] = folder
+    session["result_hash"] = scenario_hash
+    session["run_count"] = int(session.get("run_count", 0)) + 1

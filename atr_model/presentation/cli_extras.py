@@ -1,0 +1,231 @@
+"""CLI commands on result packages: ``report``, ``export``, ``compare``, ``sweep``, ``evaluate``.
+
+Each command is a plain function registered by :func:`register`; they call only the public API
+of :mod:`atr_model.scenarios` and :mod:`atr_model.presentation.report`, and let
+:class:`~atr_model.errors.ATRError` through for ``cli.main`` to print as one line.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import tempfile
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from atr_model.errors import ScenarioError
+
+__all__ = [
+    "register",
+    "report_command",
+    "export_command",
+    "compare_command",
+    "sweep_command",
+    "evaluate_command",
+]
+
+logger = logging.getLogger(__name__)
+
+
+def report_command(
+    result: Annotated[Path, typer.Argument(help="Result folder written by `atr-model run`.")],
+    out: Annotated[Optional[Path], typer.Option("--out", help="HTML file (default: RESULT/report.html).")] = None,
+) -> None:
+    """Write the self-contained HTML report of a result folder."""
+    from atr_model.presentation.report import write_report
+
+    path = write_report(result, out)
+    typer.echo(str(path))
+
+
+def export_command(
+    result: Annotated[Path, typer.Argument(help="Result folder written by `atr-model run`.")],
+) -> None:
+    """Write the XLSX workbook and GeoJSON of a result folder into it."""
+    from atr_model.scenarios.exports import write_exports
+
+    for path in write_exports(result):
+        typer.echo(str(path))
+
+
+def _resolve(arg: Path, data: str | None, workdir: Path) -> Path:
+    """A result folder as is; a scenario file is run into ``workdir`` first."""
+    if arg.is_dir():
+        return arg
+    if arg.suffix.lower() in (".yaml", ".yml") and arg.exists():
+        from atr_model.presentation.runs import run_to_folder
+
+        return run_to_folder(arg, workdir / arg.stem, data=data)
+    raise ScenarioError(f"{arg}: neither a result folder nor a scenario file (.yaml)")
+
+
+def compare_command(
+    a: Annotated[Path, typer.Argument(help="Result folder or scenario file (plan A).")],
+    b: Annotated[Path, typer.Argument(help="Result folder or scenario file (plan B).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the comparison as JSON.")] = False,
+    out: Annotated[
+        Optional[Path], typer.Option("--out", help="Folder for comparison.html, comparison.json, changed_units.csv.")
+    ] = None,
+    data: Annotated[
+        Optional[str], typer.Option("--data", help="Dataset for scenario files: 'demo', 'kyrgyz' or a .gpkg.")
+    ] = None,
+) -> None:
+    """Compare two plans: KPI deltas, units assigned differently, changed centres, diff map."""
+    from atr_model.presentation.report import write_comparison_report
+    from atr_model.scenarios.compare import compare_results
+    from atr_model.scenarios.package_files import load_result_files
+
+    with tempfile.TemporaryDirectory(prefix="atr-compare-") as tmp:
+        folder_a = _resolve(a, data, Path(tmp) / "a")
+        folder_b = _resolve(b, data, Path(tmp) / "b")
+        files_a, files_b = load_result_files(folder_a), load_result_files(folder_b)
+        comparison = compare_results(files_a, files_b)
+        if out is not None:
+            out.mkdir(parents=True, exist_ok=True)
+            write_comparison_report(comparison, files_a, files_b, out / "comparison.html")
+            (out / "comparison.json").write_text(
+                json.dumps(comparison.to_dict(), indent=2, ensure_ascii=False), encoding="utf-8"
+            )
+            comparison.changed_units.to_csv(out / "changed_units.csv", index=False)
+    if as_json:
+        typer.echo(json.dumps(comparison.to_dict(), indent=2, ensure_ascii=False))
+        return
+    _print_comparison(comparison)
+    if out is not None:
+        typer.echo(f"wrote {out / 'comparison.html'}")
+
+
+_HEADLINE_KPIS = (
+    "units_before",
+    "units_after",
+    "below_floor_before",
+    "below_floor_after",
+    "below_floor_after_non_exempt",
+    "population_weighted_mean_travel_min",
+    "worst_travel_min",
+    "new_unit_population.min",
+    "new_unit_population.median",
+    "new_unit_population.max",
+    "merged_units",
+    "exempt_units",
+    "admin_savings.annual_saving_som",
+)
+
+
+def _print_comparison(comparison) -> None:  # noqa: ANN001 - Comparison, imported lazily
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    table = Table(title=f"{comparison.name_a} → {comparison.name_b}")
+    for col in ("KPI", comparison.name_a, comparison.name_b, "delta"):
+        table.add_column(col, justify="left" if col == "KPI" else "right")
+    headline = comparison.kpis[comparison.kpis["kpi"].isin(_HEADLINE_KPIS)]
+    for rec in headline.itertuples(index=False):
+        table.add_row(rec.kpi, *(f"{v:,.2f}" if v == v else "–" for v in (rec.a, rec.b, rec.delta)))
+    console.print(table)
+    hidden = len(comparison.kpis) - len(headline)
+    if hidden:
+        console.print(f"({hidden} more KPIs with --json or in --out DIR/comparison.html)")
+    console.print(
+        f"{len(comparison.changed_units)} of {comparison.n_units} units assigned differently; "
+        f"{len(comparison.changed_centres)} new unit(s) with another centre."
+    )
+    if len(comparison.changed_units):
+        units = Table(title="Units assigned differently")
+        for col in ("unit_code", "unit_name", "new_unit_id_a", "new_unit_id_b", "joined", "left"):
+            units.add_column(col)
+        for rec in comparison.changed_units.itertuples(index=False):
+            units.add_row(rec.unit_code, rec.unit_name, rec.new_unit_id_a, rec.new_unit_id_b, rec.joined, rec.left)
+        console.print(units)
+
+
+def sweep_command(
+    scenario: Annotated[Path, typer.Argument(help="Base scenario file.")],
+    param: Annotated[
+        list[str],
+        typer.Option("--param", help="NAME=START:STOP:STEP or NAME=A,B,C (repeatable; e.g. threshold=3000:8000:500)."),
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Folder for summary.csv, timings.csv, pareto.png/html.")] = Path(
+        "sweep-results"
+    ),
+    workers: Annotated[int, typer.Option("--workers", min=1, help="Worker processes.")] = 1,
+    scheduler_address: Annotated[
+        Optional[str], typer.Option("--scheduler-address", help="dask.distributed scheduler, e.g. tcp://host:8786.")
+    ] = None,
+    data: Annotated[Optional[str], typer.Option("--data", help="Dataset: 'demo', 'kyrgyz' or a .gpkg.")] = None,
+) -> None:
+    """Run a scenario over a grid of criteria values; write a summary table and a Pareto chart."""
+    from tqdm import tqdm
+
+    from atr_model.presentation.report import write_sweep_outputs
+    from atr_model.scenarios import load_scenario
+    from atr_model.scenarios.sweep import parse_param, run_sweep
+
+    base = load_scenario(scenario)
+    params = [parse_param(p) for p in param]
+    total = 1
+    for _, values in params:
+        total *= len(values)
+    with tqdm(total=total, desc=f"sweep {base.name}", unit="run") as bar:
+        result = run_sweep(
+            base, params, data=data, workers=workers, scheduler_address=scheduler_address,
+            progress=lambda done, _total: bar.update(done - bar.n),
+        )
+    out.mkdir(parents=True, exist_ok=True)
+    result.table.to_csv(out / "summary.csv", index=False)
+    result.timings.to_csv(out / "timings.csv", index=False)
+    short = [c for c in result.table.columns[1 : 1 + len(result.parameters)]]
+    write_sweep_outputs(result.table, short, out, title=f"Sweep of {base.name}")
+    failed = int((result.table["status"] == "error").sum())
+    typer.echo(f"{len(result.table)} runs ({failed} failed); wrote {out / 'summary.csv'} and {out / 'pareto.html'}")
+
+
+def evaluate_command(
+    plan: Annotated[Path, typer.Argument(help="Plan CSV: unit_code,new_unit_id[,centre_code].")],
+    scenario: Annotated[Path, typer.Option("--scenario", help="Scenario whose criteria apply.")],
+    data: Annotated[Optional[str], typer.Option("--data", help="Dataset: 'demo', 'kyrgyz' or a .gpkg.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the evaluation as JSON.")] = False,
+) -> None:
+    """Score a hand-drawn plan against a scenario's criteria (independent checker) and KPIs."""
+    from atr_model.scenarios import load_scenario
+    from atr_model.scenarios.evaluate import evaluate_plan
+    from atr_model.scenarios.scenario import apply_overrides
+
+    scen = apply_overrides(load_scenario(scenario), dataset=data)
+    verdict = evaluate_plan(plan, scen)
+    if as_json:
+        typer.echo(json.dumps(verdict.to_dict(), indent=2, ensure_ascii=False, default=str))
+    else:
+        from rich.console import Console
+        from rich.table import Table
+
+        console = Console()
+        k = verdict.kpis
+        console.print(
+            f"plan {plan}: {k['units_before']} units -> {k['units_after']} new units; "
+            f"{k['below_floor_after']} below the floor; mean travel {k['population_weighted_mean_travel_min']:.1f} min, "
+            f"worst {k['worst_travel_min']:.1f} min"
+        )
+        if verdict.valid:
+            console.print("[green]The plan honours every criterion.[/green]")
+        else:
+            table = Table(title=f"{len(verdict.violations)} violation(s)")
+            for col in ("constraint", "hard", "units", "message"):
+                table.add_column(col)
+            for rec in verdict.violations.itertuples(index=False):
+                table.add_row(rec.constraint, "hard" if rec.hard else "soft", rec.units, rec.message)
+            console.print(table)
+    if not verdict.hard_valid:
+        raise typer.Exit(code=2)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``report``, ``export``, ``compare``, ``sweep`` and ``evaluate`` to the root app."""
+    app.command("report")(report_command)
+    app.command("export")(export_command)
+    app.command("compare")(compare_command)
+    app.command("sweep")(sweep_command)
+    app.command("evaluate")(evaluate_command)

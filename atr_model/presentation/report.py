@@ -1,0 +1,732 @@
+"""The self-contained HTML report of a result package (works offline, prints on A4).
+
+Everything is inline: CSS in a ``<style>`` block, maps as SVG drawn by matplotlib from
+``new_units.gpkg``; no script, font or stylesheet is fetched from anywhere. Estimated figures
+carry the CSS class ``est`` (shaded, marked "est.") and the data-quality section counts them.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import logging
+import math
+import os
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from atr_model.scenarios.compare import Comparison, kpi_table
+from atr_model.scenarios.package_files import NEW_UNIT_COLUMNS, ResultFiles, as_result_files, flatten_mapping
+
+__all__ = [
+    "render_report",
+    "write_report",
+    "render_comparison",
+    "write_comparison_report",
+    "map_svg",
+    "write_sweep_outputs",
+    "REPORT_NAME",
+]
+
+logger = logging.getLogger(__name__)
+
+REPORT_NAME = "report.html"
+
+_CSS = """
+body{font-family:"DejaVu Sans",Arial,sans-serif;font-size:10.5pt;color:#111;margin:1.5em auto;max-width:60em;
+ padding:0 1em;line-height:1.35}
+h1{font-size:1.6em;margin-bottom:.2em}h2{font-size:1.25em;border-bottom:2px solid #345;margin-top:1.6em}
+h3{font-size:1.05em;margin:.6em 0 .3em}
+table{border-collapse:collapse;margin:.4em 0 1em;font-size:.92em}
+th,td{border:1px solid #bbb;padding:.2em .45em;text-align:left;vertical-align:top}
+th{background:#dde8f3}td.num{text-align:right;font-variant-numeric:tabular-nums}
+.est{background:#fff2cc}.est::after{content:" est.";font-size:.75em;color:#7a5b00;font-weight:bold}
+.banner{border:2px solid #b36b00;background:#fff4e0;padding:.5em .8em;margin:.8em 0}
+.muted{color:#555;font-size:.9em}.ky{font-style:italic}
+.passport{border:1px solid #99a;padding:.3em .8em;margin:.6em 0;break-inside:avoid;page-break-inside:avoid}
+.passport table{margin:.2em 0}.flag{color:#a00;font-weight:bold}
+figure{margin:.5em 0;break-inside:avoid;page-break-inside:avoid}figure svg{width:100%;max-height:24cm;height:auto}
+figcaption{font-size:.9em;color:#333}
+nav ul{columns:2;font-size:.95em}
+@page{size:A4;margin:14mm}
+@media print{body{max-width:none;margin:0;font-size:9.5pt}nav{display:none}h2{break-after:avoid}
+ .est{-webkit-print-color-adjust:exact;print-color-adjust:exact}th{-webkit-print-color-adjust:exact;print-color-adjust:exact}}
+"""
+
+#: Which Concept criterion (numbered 1-6) a scenario setting implements; matched by prefix.
+_CRITERION_OF = (
+    ("landscape", "1"),
+    ("barrier", "1"),
+    ("population_floor", "2"),
+    ("floor_mode", "2"),
+    ("exempt", "2"),
+    ("high_mountain", "2"),
+    ("remote", "2"),
+    ("border", "2"),
+    ("manual", "2"),
+    ("max_travel_time_min", "3, 5"),
+    ("accessibility", "3, 5"),
+    ("centre", "3, 5"),
+    ("min_centre_population", "3, 5"),
+    ("admin_cost", "4"),
+    ("weights", "4"),
+    ("objective", "4"),
+    ("n_units", "4"),
+    ("population_cap", "4"),
+    ("economic", "6"),
+    ("indicator", "6"),
+    ("nesting", "2.2 (stage)"),
+    ("locks", "manual decision"),
+    ("keep_separate", "manual decision"),
+    ("together", "manual decision"),
+    ("apart", "manual decision"),
+)
+
+
+def _e(value: Any) -> str:
+    return html.escape("" if value is None else str(value))
+
+
+def _fmt(value: Any, digits: int = 1) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, (bool, np.bool_)):
+        return "yes" if value else "no"
+    if isinstance(value, (int, np.integer)):
+        return f"{int(value):,}"
+    if isinstance(value, (float, np.floating)):
+        if math.isnan(value):
+            return "–"
+        if math.isinf(value):
+            return "∞"
+        if float(value).is_integer():
+            return f"{value:,.0f}"
+        return f"{value:,.{digits}f}"
+    return str(value)
+
+
+def _td(value: Any, *, estimate: bool = False, digits: int = 1) -> str:
+    numeric = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
+    classes = [c for c in ("num" if numeric else "", "est" if estimate else "") if c]
+    cls = f' class="{" ".join(classes)}"' if classes else ""
+    return f"<td{cls}>{_e(_fmt(value, digits))}</td>"
+
+
+def _table(header: Sequence[str], rows: Iterable[str], caption: str = "") -> str:
+    head = "".join(f"<th>{_e(h)}</th>" for h in header)
+    cap = f"<caption class='muted'>{_e(caption)}</caption>" if caption else ""
+    return f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+# --------------------------------------------------------------------------- maps
+
+
+def map_svg(
+    frame: gpd.GeoDataFrame,
+    *,
+    column: str | None = None,
+    categorical: bool = False,
+    title: str = "",
+    hatch_mask: Sequence[bool] | None = None,
+    outline: gpd.GeoDataFrame | None = None,
+    labels: Sequence[str] | None = None,
+    legend_label: str = "",
+    width_in: float = 8.0,
+) -> str:
+    """Draw polygons with matplotlib and return the figure as an inline ``<svg>`` string.
+
+    Parameters
+    ----------
+    frame : geopandas.GeoDataFrame
+        Polygons in EPSG:4326 (drawn in lon/lat with the aspect corrected for latitude).
+    column : str, optional
+        Column to colour by; plain fill when None.
+    categorical : bool, default False
+        Treat ``column`` as categories (distinct colours) rather than a colour ramp.
+    title : str, optional
+        Axes title.
+    hatch_mask : sequence of bool, optional
+        Rows to hatch (used for estimated or below-floor units).
+    outline : geopandas.GeoDataFrame, optional
+        Extra boundaries drawn on top (dashed).
+    labels : sequence of str, optional
+        Text placed at each row's representative point (skipped above 80 rows).
+    legend_label : str, optional
+        Colour-bar label for a ramp.
+    width_in : float, default 8.0
+        Figure width in inches.
+
+    Returns
+    -------
+    str
+        An ``<svg>`` element (no XML prologue), deterministic for the same input.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    data = frame.to_crs("EPSG:4326").reset_index(drop=True)
+    minx, miny, maxx, maxy = data.total_bounds
+    span = max(maxx - minx, maxy - miny, 1e-6)
+    # thin the outlines for display only: the GeoPackage keeps full detail
+    data = data.set_geometry(data.geometry.simplify(span / 1500.0, preserve_topology=True))
+    mid_lat = (miny + maxy) / 2.0
+    aspect = 1.0 / max(math.cos(math.radians(mid_lat)), 0.2)
+    height_in = max(2.5, min(width_in * (maxy - miny) * aspect / max(maxx - minx, 1e-6), 7.0))
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "atr-model", "font.size": 8}):
+        fig, ax = plt.subplots(figsize=(width_in, height_in))
+        try:
+            kwargs: dict[str, Any] = {"ax": ax, "edgecolor": "#222", "linewidth": 0.5}
+            if column is None:
+                data.plot(color="#cfdff0", **kwargs)
+            elif categorical:
+                cats = sorted(data[column].astype(str).unique())
+                cmap = plt.get_cmap("tab20")
+                colours = {c: cmap(i % 20) for i, c in enumerate(cats)}
+                data.plot(color=[colours[str(v)] for v in data[column]], **kwargs)
+            else:
+                values = pd.to_numeric(data[column], errors="coerce")
+                finite = data[np.isfinite(values.to_numpy(dtype=float))]
+                if len(finite):
+                    finite.plot(column=column, cmap="viridis_r", legend=True,
+                                legend_kwds={"label": legend_label, "shrink": 0.6}, **kwargs)
+                missing = data[~np.isfinite(values.to_numpy(dtype=float))]
+                if len(missing):
+                    missing.plot(color="#ddd", **kwargs)
+            if hatch_mask is not None:
+                mask = np.asarray(hatch_mask, dtype=bool)
+                if mask.any():
+                    data[mask].plot(ax=ax, facecolor="none", edgecolor="#a00", hatch="///", linewidth=0.8)
+            if outline is not None and len(outline):
+                outline.to_crs("EPSG:4326").boundary.plot(ax=ax, color="#c00", linewidth=1.0, linestyle="--")
+            if labels is not None and len(data) <= 80:
+                for point, text in zip(data.geometry.representative_point(), labels):
+                    ax.annotate(str(text), (point.x, point.y), ha="center", va="center", fontsize=6.5,
+                                color="#000")
+            ax.set_aspect(aspect)
+            ax.set_axis_off()
+            if title:
+                ax.set_title(title)
+            buf = io.StringIO()
+            fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
+        finally:
+            plt.close(fig)
+    svg = buf.getvalue()
+    return svg[svg.index("<svg"):]
+
+
+# --------------------------------------------------------------------------- sections
+
+
+def _concept() -> tuple[str, list[tuple[str, str, str]], dict[str, str]]:
+    """Attribution, the Concept's criteria as (number, Kyrgyz, English), and setting -> numbers."""
+    try:
+        from atr_model.criteria import concept as concept_module
+    except ImportError:  # the criteria layer is not there yet (development checkouts)
+        return "", [], {}
+    attribution = " ".join(
+        str(getattr(concept_module, name, ""))
+        for name in ("CONCEPT_ATTRIBUTION", "TRANSLATION_NOTE")
+    ).strip()
+    items, implemented = [], {}
+    for item in getattr(concept_module, "CONCEPT_CRITERIA", ()):
+        number = str(getattr(item, "number", ""))
+        items.append((number, str(getattr(item, "text_ky", "")), str(getattr(item, "text_en", ""))))
+        for setting in getattr(item, "implemented_by", ()):
+            implemented[setting] = ", ".join(x for x in (implemented.get(setting), number) if x)
+    return attribution, items, implemented
+
+
+def _criterion_for(key: str, implemented: dict[str, str]) -> str:
+    parts = key.split(".")
+    numbers: set[str] = set()
+    # every declared prefix counts ("exemptions.high_mountain_m" is criterion 1 and, as an exemption, 2)
+    for n in range(len(parts), 0, -1):
+        prefix = ".".join(parts[:n])
+        if prefix in implemented:
+            numbers.update(x.strip() for x in implemented[prefix].split(","))
+    if numbers:
+        return ", ".join(sorted(numbers))
+    for prefix, number in _CRITERION_OF:
+        if any(part.startswith(prefix) for part in parts):
+            return number
+    return ""
+
+
+def _criteria_section(files: ResultFiles) -> str:
+    attribution, items, implemented = _concept()
+    parts = ["<h2 id='criteria'>Criteria sheet</h2>"]
+    if items:
+        rows = [
+            f"<tr><td>{_e(n)}</td><td class='ky'>{_e(ky)}</td><td>{_e(en)}</td></tr>" for n, ky, en in items
+        ]
+        parts.append(
+            "<p>Criteria for consolidating aiyl aimaks, section III, 2.1 of the Concept of the "
+            "administrative-territorial reform:</p>"
+        )
+        parts.append(_table(["#", "Kyrgyz original", "English (unofficial translation)"], rows))
+    else:
+        parts.append("<p class='muted'>The Concept's text is not available in this installation.</p>")
+    if attribution:
+        parts.append(f"<p class='muted'>{_e(attribution)}</p>")
+    settings = flatten_mapping(files.criteria)
+    rows = [
+        f"<tr><td>{_e(k)}</td><td>{_e(_fmt(v) if not isinstance(v, list) else ', '.join(map(str, v)))}</td>"
+        f"<td>{_e(_criterion_for(k, implemented))}</td></tr>"
+        for k, v in settings.items()
+    ]
+    parts.append("<h3>How this scenario applies them</h3>")
+    parts.append(_table(["setting", "value", "Concept criterion"], rows))
+    return "".join(parts)
+
+
+_KPI_LABELS = {
+    "units_before": "Units before",
+    "units_after": "Units after",
+    "below_floor_before": "Units below the population floor, before",
+    "below_floor_after": "New units below the floor, after",
+    "population_weighted_mean_travel_min": "Population-weighted mean travel time to the centre (min)",
+    "worst_travel_min": "Worst travel time to a centre (min)",
+    "new_unit_population.min": "Smallest new unit (population)",
+    "new_unit_population.median": "Median new unit (population)",
+    "new_unit_population.max": "Largest new unit (population)",
+}
+
+
+#: KPIs of the headline table, beyond :data:`KPI_LABELS`' keys, with their labels.
+_MORE_KPIS = {
+    "below_floor_before_non_exempt": "Units below the floor and not exempt, before",
+    "below_floor_after_non_exempt": "New units below the floor and not exempt, after",
+    "merged_units": "Units merged into another unit's centre",
+    "exempt_units": "Exempt units",
+    "settlements_without_route_to_centre": "Settlements without a modelled route to their centre",
+}
+
+
+def _kpi_section(files: ResultFiles) -> str:
+    flat = dict(kpi_table(files.kpis))
+    rows = []
+    for key, label in (*_KPI_LABELS.items(), *_MORE_KPIS.items()):
+        if key in flat:
+            rows.append(f"<tr><td>{_e(label)}</td>{_td(flat[key])}</tr>")
+    solver = files.kpis.get("solver") or {}
+    solver_line = ""
+    if solver:
+        solver_line = (
+            f"<p class='muted'>Solver {_e(solver.get('solver', ''))}: status {_e(solver.get('status', ''))}, "
+            f"proven optimal: {_e(_fmt(solver.get('proven_optimal')))}, gap {_e(_fmt(solver.get('gap'), 4))}, "
+            f"{_e(_fmt(solver.get('seconds'), 2))} s, contiguity {_e(solver.get('contiguity_method', ''))}.</p>"
+        )
+    return (
+        "<h2 id='kpis'>Key figures</h2>" + _table(["indicator", "value"], rows) + solver_line
+        + _distribution_block(files) + _savings_block(files)
+    )
+
+
+def _distribution_block(files: ResultFiles) -> str:
+    dist = files.kpis.get("new_unit_population_distribution") or {}
+    if not dist.get("brackets"):
+        return ""
+    rows = [f"<tr><td>{_e(k)}</td>{_td(v)}</tr>" for k, v in dist["brackets"].items()]
+    quantiles = ", ".join(
+        f"{name} {_fmt(dist[name])}" for name in ("p10", "p25", "median", "p75", "p90") if dist.get(name) is not None
+    )
+    return (
+        "<h3>Population of the new units</h3>"
+        + _table(["residents", "new units"], rows)
+        + f"<p class='muted'>Quantiles: {_e(quantiles)}.</p>"
+    )
+
+
+def _savings_block(files: ResultFiles) -> str:
+    sav = files.kpis.get("admin_savings") or {}
+    if not sav:
+        return ""
+    if sav.get("annual_saving_som") is None:
+        return f"<h3>Estimated administrative savings</h3><p>{_e(sav.get('basis', 'not computed'))}</p>"
+    rows = [
+        ("Aiyl okmotu offices abolished (units merged into another)", sav.get("abolished_offices"), False),
+        ("Staff positions saved", sav.get("staff_positions_saved"), True),
+        ("Annual saving (som)", sav.get("annual_saving_som"), True),
+        ("One-off transition cost (som)", sav.get("one_off_cost_som"), True),
+        ("Payback (years)", sav.get("payback_years"), True),
+    ]
+    body = "".join(f"<tr><td>{_e(label)}</td>{_td(value, estimate=est, digits=2)}</tr>" for label, value, est in rows)
+    return (
+        "<h3>Estimated administrative savings</h3>"
+        + _table(["item", "value"], [body])
+        + f"<p class='muted'><span class='est'>Estimate</span> from an editable cost model: {_e(sav.get('basis', ''))} "
+        "(atr_model/data/admin_cost_model.yaml; every unit cost there is an assumption with its basis).</p>"
+    )
+
+
+def _maps_section(files: ResultFiles) -> str:
+    units = files.new_units
+    if units.empty:
+        return "<h2 id='maps'>Maps</h2><p>No new units.</p>"
+    below = units["below_floor"].tolist() if "below_floor" in units else None
+    est = units["population_has_estimates"].tolist() if "population_has_estimates" in units else None
+    part = map_svg(
+        units, column="new_unit_id", categorical=True, hatch_mask=below,
+        labels=[str(k) for k in range(1, len(units) + 1)], title="New units",
+    )
+    travel = map_svg(
+        units, column="travel_time_mean_min", hatch_mask=est, legend_label="minutes",
+        title="Population-weighted mean travel time to the centre",
+    )
+    return (
+        "<h2 id='maps'>Maps</h2>"
+        f"<figure class='map'>{part}<figcaption>New units, numbered as their passports (map no.). Hatched "
+        "red: below the population floor (not exempt).</figcaption></figure>"
+        f"<figure class='map'>{travel}<figcaption>Mean travel time from settlements to the new centre, "
+        "weighted by population. Hatched red: the unit's figures rest partly on estimated inputs."
+        "</figcaption></figure>"
+    )
+
+
+def _passports_section(files: ResultFiles) -> str:
+    assignments = files.assignments.set_index("unit_code")
+    extra_cols = [
+        c for c in files.new_units.columns if c not in NEW_UNIT_COLUMNS and c != files.new_units.geometry.name
+    ]
+    parts = [f"<h2 id='passports'>Passports of the new units ({len(files.new_units)})</h2>"]
+    records = files.new_units.drop(columns=files.new_units.geometry.name).to_dict(orient="records")
+    for number, rec in enumerate(records, start=1):
+        est = bool(rec.get("population_has_estimates", False))
+        members = [m for m in str(rec.get("members", "")).split(";") if m]
+        member_rows = []
+        for code in members:
+            row = assignments.loc[code] if code in assignments.index else None
+            if row is None:
+                member_rows.append(f"<tr><td>{_e(code)}</td><td></td><td></td><td></td><td></td></tr>")
+                continue
+            member_rows.append(
+                f"<tr><td>{_e(code)}</td><td>{_e(row['unit_name'])}</td>"
+                f"{_td(row['population'], estimate=bool(row.get('population_is_estimate', False)))}"
+                f"{_td(row.get('travel_time_to_centre_min'), estimate=not bool(row.get('travel_time_is_modelled', True)))}"
+                f"<td>{_e(row['status'])}: {_e(row['reason'])}</td></tr>"
+            )
+        flags = []
+        if rec.get("below_floor"):
+            flags.append("<span class='flag'>below the population floor</span>")
+        if rec.get("exempt_members"):
+            flags.append(f"exempt members: {_e(rec['exempt_members'])}")
+        facts = [
+            ("Centre", f"{_e(rec.get('centre_name', ''))} ({_e(rec.get('centre_code', ''))})"),
+            ("Raion / oblast", f"{_e(rec.get('raion_code', ''))} / {_e(rec.get('oblast_code', ''))}"),
+            ("Population", f"<span class='{'est' if est else ''}'>{_e(_fmt(rec.get('population')))}</span>"),
+            ("Area (km²)", _e(_fmt(rec.get("area_km2")))),
+            ("Travel time to centre, mean / worst (min)",
+             f"{_e(_fmt(rec.get('travel_time_mean_min')))} / {_e(_fmt(rec.get('travel_time_max_min')))}"),
+        ]
+        facts += [(c, _e(_fmt(rec.get(c)))) for c in extra_cols]
+        if rec.get("estimated_inputs"):
+            facts.append(("Estimated inputs", f"<span class='est'>{_e(rec['estimated_inputs'])}</span>"))
+        fact_rows = "".join(f"<tr><th>{label}</th><td>{value}</td></tr>" for label, value in facts)
+        parts.append(
+            f"<section class='passport' id='nu-{_e(rec['new_unit_id'])}'>"
+            f"<h3>{_e(rec['new_unit_id'])}: {_e(rec.get('centre_name', ''))} "
+            f"<span class='muted'>(map no. {number})</span></h3>"
+            f"<table>{fact_rows}</table>"
+            + (f"<p>{'; '.join(flags)}</p>" if flags else "")
+            + _table(["unit", "name", "population", "travel min", "decision"], member_rows)
+            + "</section>"
+        )
+    return "".join(parts)
+
+
+def _exempt_section(files: ResultFiles) -> str:
+    exempt = files.assignments[files.assignments["exempt"]] if "exempt" in files.assignments else files.assignments.iloc[:0]
+    parts = [f"<h2 id='exempt'>Exempt units ({len(exempt)})</h2>"]
+    by_reason = files.kpis.get("exempt_by_reason") or {}
+    if by_reason:
+        parts.append(_table(["rule", "units"], [f"<tr><td>{_e(k)}</td>{_td(v)}</tr>" for k, v in sorted(by_reason.items())]))
+    if exempt.empty:
+        parts.append("<p>No unit is exempt from the population floor in this scenario.</p>")
+        return "".join(parts)
+    rows = [
+        f"<tr><td>{_e(r.unit_code)}</td><td>{_e(r.unit_name)}</td><td>{_e(r.raion_code)}</td>"
+        f"<td>{_e(r.exempt_reason)}</td><td>{_e(r.status)}</td></tr>"
+        for r in exempt.itertuples(index=False)
+    ]
+    parts.append(_table(["unit", "name", "raion", "reason", "decision"], rows))
+    return "".join(parts)
+
+
+def _quality_section(files: ResultFiles) -> str:
+    a = files.assignments
+    total_pop = float(a["population"].sum()) or 1.0
+    items = []
+    if "population_is_estimate" in a:
+        est = a[a["population_is_estimate"]]
+        items.append(
+            f"Population of <span class='est'>{len(est):,} of {len(a):,} units</span> is estimated "
+            f"({100.0 * float(est['population'].sum()) / total_pop:.1f}% of the population); these figures "
+            "and every total that includes them are marked <span class='est'>like this</span>."
+        )
+    if "travel_time_is_modelled" in a:
+        n = int((~a["travel_time_is_modelled"]).sum())
+        items.append(
+            f"Travel times are modelled ({_e(files.provenance.get('travel_model', 'travel model'))}); "
+            f"{n:,} unit(s) have no modelled time (straight-line or missing)."
+        )
+    if not files.settlements.empty and "is_located" in files.settlements:
+        n = int((~files.settlements["is_located"]).sum())
+        items.append(f"{n:,} of {len(files.settlements):,} settlements are not located and stand in at their unit's centre.")
+    if "population_has_estimates" in files.new_units:
+        n = int(files.new_units["population_has_estimates"].sum())
+        items.append(f"{n:,} of {len(files.new_units):,} new units rest partly on estimated population.")
+    share = files.kpis.get("estimated_share") or {}
+    for key, value in sorted(flatten_mapping(share).items()):
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            items.append(f"Share of <b>{_e(key)}</b> resting on estimated data: <span class='est'>{100.0 * value:.1f}%</span>")
+    savings = files.kpis.get("admin_savings") or {}
+    if savings:
+        items.append(
+            "Administrative savings come from an editable cost model whose unit costs are "
+            "<span class='est'>assumptions</span>, not measured budgets."
+        )
+    if str(files.provenance.get("dataset_kind", "")).lower() == "demo":
+        items.append("<b>All data in this report are fictional demo data.</b>")
+    lis = "".join(f"<li>{item}</li>" for item in items)
+    return f"<h2 id='quality'>Data quality and estimates</h2><ul>{lis}</ul>"
+
+
+def _provenance_section(files: ResultFiles) -> str:
+    rows = [f"<tr><td>{_e(k)}</td><td>{_e(v)}</td></tr>" for k, v in flatten_mapping(files.provenance).items()]
+    return "<h2 id='provenance'>Provenance</h2>" + _table(["item", "value"], rows)
+
+
+def _page(title: str, body: str) -> str:
+    return (
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+        f"<meta name='viewport' content='width=device-width, initial-scale=1'><title>{_e(title)}</title>"
+        f"<style>{_CSS}</style></head><body>{body}</body></html>\n"
+    )
+
+
+def render_report(result: Any) -> str:
+    """Render the HTML report of a result package.
+
+    Parameters
+    ----------
+    result : ResultFiles, path-like, ResultPackage or ScenarioResult
+        The package, its folder, or an in-memory run.
+
+    Returns
+    -------
+    str
+        A complete, self-contained HTML document.
+    """
+    files = as_result_files(result)
+    demo = str(files.provenance.get("dataset_kind", "")).lower() == "demo"
+    banner = (
+        "<div class='banner'><b>Demo data.</b> This run uses the fictional demo territory; "
+        "no figure describes a real place.</div>" if demo else ""
+    )
+    description = files.scenario.get("description") or ""
+    nav = (
+        "<nav><ul><li><a href='#criteria'>Criteria sheet</a></li><li><a href='#kpis'>Key figures</a></li>"
+        "<li><a href='#maps'>Maps</a></li><li><a href='#exempt'>Exempt units</a></li>"
+        "<li><a href='#quality'>Data quality</a></li><li><a href='#passports'>Passports</a></li>"
+        "<li><a href='#provenance'>Provenance</a></li></ul></nav>"
+    )
+    body = (
+        f"<h1>{_e(files.title)}</h1>"
+        f"<p class='muted'>Scenario <b>{_e(files.name)}</b> · dataset {_e(files.provenance.get('dataset_name', ''))}"
+        f" · created {_e(files.provenance.get('created_utc', ''))} (UTC) · atr-model "
+        f"{_e(files.provenance.get('package_version', ''))}</p>"
+        f"{banner}<p>{_e(description)}</p>{nav}"
+        + _criteria_section(files)
+        + _kpi_section(files)
+        + _maps_section(files)
+        + _exempt_section(files)
+        + _quality_section(files)
+        + _passports_section(files)
+        + _provenance_section(files)
+    )
+    return _page(f"atr-model report: {files.title}", body)
+
+
+def write_report(folder: str | os.PathLike[str], target: str | os.PathLike[str] | None = None) -> Path:
+    """Write ``report.html`` for a result package (usable as a result-package extra).
+
+    Parameters
+    ----------
+    folder : path-like
+        The result package folder.
+    target : path-like, optional
+        Output file; defaults to ``folder / "report.html"``.
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    out = Path(target) if target is not None else Path(folder) / REPORT_NAME
+    text = render_report(folder)
+    tmp = out.with_name(f".{out.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, out)
+    logger.info("wrote %s", out)
+    return out
+
+
+# --------------------------------------------------------------------------- comparison page
+
+
+def _frame_table(frame: pd.DataFrame) -> str:
+    rows = ["<tr>" + "".join(_td(v) for v in rec) + "</tr>" for rec in frame.itertuples(index=False, name=None)]
+    return _table(list(frame.columns), rows)
+
+
+def render_comparison(comparison: Comparison, a: Any, b: Any) -> str:
+    """Render a comparison of two plans as one self-contained HTML page with a diff map.
+
+    Parameters
+    ----------
+    comparison : Comparison
+        From :func:`atr_model.scenarios.compare_results`.
+    a, b : ResultFiles, path-like, ResultPackage or ScenarioResult
+        The two plans compared.
+
+    Returns
+    -------
+    str
+        HTML document.
+    """
+    a, b = as_result_files(a), as_result_files(b)
+    changed_b = set(comparison.changed_units["new_unit_id_b"]) - {""}
+    changed_a = set(comparison.changed_units["new_unit_id_a"]) - {""}
+    units_b = b.new_units.copy()
+    units_b["status"] = np.where(units_b["new_unit_id"].isin(changed_b), "changed", "same")
+    outline = a.new_units[a.new_units["new_unit_id"].isin(changed_a)]
+    diff = map_svg(
+        units_b, column="status", categorical=True, outline=outline,
+        labels=units_b["new_unit_id"].tolist(), title=f"{b.name} compared with {a.name}",
+    )
+    summary = (
+        f"<p>{comparison.n_units:,} units compared; <b>{len(comparison.changed_units):,}</b> assigned differently "
+        f"(their set of co-members changed); <b>{len(comparison.changed_centres):,}</b> new unit(s) with the same "
+        "members but another centre.</p>"
+    )
+    body = (
+        f"<h1>Comparison: {_e(a.title)} → {_e(b.title)}</h1>{summary}"
+        "<h2>Key figures</h2>" + _frame_table(comparison.kpis.rename(columns={"a": a.name, "b": b.name}))
+        + "<h2>Diff map</h2>"
+        f"<figure class='map'>{diff}<figcaption>New units of <b>{_e(b.name)}</b>; colour marks those whose "
+        f"membership differs from <b>{_e(a.name)}</b>; red dashed: boundaries of the changed units of "
+        f"{_e(a.name)}.</figcaption></figure>"
+        "<h2>Units assigned differently</h2>"
+        + (_frame_table(comparison.changed_units) if len(comparison.changed_units) else "<p>None.</p>")
+        + "<h2>Changed centres</h2>"
+        + (_frame_table(comparison.changed_centres) if len(comparison.changed_centres) else "<p>None.</p>")
+    )
+    return _page(f"atr-model comparison: {a.name} vs {b.name}", body)
+
+
+def write_comparison_report(comparison: Comparison, a: Any, b: Any, target: str | os.PathLike[str]) -> Path:
+    """Write :func:`render_comparison` to ``target`` (atomically); return the path."""
+    out = Path(target)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp")
+    tmp.write_text(render_comparison(comparison, a, b), encoding="utf-8")
+    os.replace(tmp, out)
+    return out
+
+
+# --------------------------------------------------------------------------- sweep chart
+
+
+def _sweep_figure(table: pd.DataFrame, parameters: Sequence[str], title: str):  # noqa: ANN202 - matplotlib Figure
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    data = table.copy()
+    data["x"] = pd.to_numeric(data["units_after"], errors="coerce")
+    data["y"] = pd.to_numeric(data["population_weighted_mean_travel_min"], errors="coerce")
+    data = data[np.isfinite(data["x"]) & np.isfinite(data["y"])]
+    fig, ax = plt.subplots(figsize=(8, 5.5))
+    colour_by = parameters[0] if parameters else None
+    if colour_by is not None and colour_by in data and pd.api.types.is_numeric_dtype(data[colour_by]):
+        points = ax.scatter(data["x"], data["y"], c=data[colour_by], cmap="viridis", s=36, zorder=3)
+        fig.colorbar(points, ax=ax, label=colour_by)
+    else:
+        ax.scatter(data["x"], data["y"], s=36, zorder=3, color="#3465a4")
+    front = data[data["pareto"].astype(bool)].sort_values(["x", "y"])
+    if len(front):
+        ax.step(front["x"], front["y"], where="post", color="#c00", linewidth=1.2, zorder=2, label="Pareto front")
+        ax.scatter(front["x"], front["y"], s=90, facecolors="none", edgecolors="#c00", zorder=4)
+        ax.legend(loc="best")
+    if len(data) <= 40:
+        for rec in data.itertuples(index=False):
+            label = ", ".join(f"{p}={getattr(rec, p)}" for p in parameters if hasattr(rec, p))
+            ax.annotate(label, (rec.x, rec.y), fontsize=6, xytext=(3, 3), textcoords="offset points")
+    ax.set_xlabel("new units (fewer = more consolidation)")
+    ax.set_ylabel("population-weighted mean travel time to the centre (min)")
+    ax.set_title(title)
+    ax.grid(True, alpha=0.3)
+    return fig
+
+
+def write_sweep_outputs(
+    table: pd.DataFrame, parameters: Sequence[str], out_dir: str | os.PathLike[str], *, title: str = "Sweep"
+) -> list[Path]:
+    """Write the Pareto chart of a sweep as ``pareto.png`` and ``pareto.html`` (inline SVG + table).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        :attr:`atr_model.scenarios.sweep.SweepResult.table`.
+    parameters : sequence of str
+        Parameter column names in the table (short names).
+    out_dir : path-like
+        Folder to write into (created).
+    title : str, optional
+        Chart title.
+
+    Returns
+    -------
+    list of pathlib.Path
+    """
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    folder = Path(out_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "atr-model"}):
+        fig = _sweep_figure(table, parameters, title)
+        try:
+            png = folder / "pareto.png"
+            fig.savefig(png, dpi=130, bbox_inches="tight", metadata={"Software": None})
+            buf = io.StringIO()
+            fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
+        finally:
+            plt.close(fig)
+    svg = buf.getvalue()
+    svg = svg[svg.index("<svg"):]
+    body = (
+        f"<h1>{_e(title)}</h1><p>Each point is one run of the grid. Red: the Pareto front (no other run has "
+        "both fewer new units and a shorter mean trip to the centre). Savings are estimates from the "
+        "assumed cost model (<span class='est'>marked</span>).</p>"
+        f"<figure class='map'>{svg}</figure><h2>Runs</h2>"
+    )
+    rows = []
+    for rec in table.to_dict(orient="records"):
+        cells = "".join(
+            _td(v, estimate=(k == "annual_saving_som_estimate")) for k, v in rec.items()
+        )
+        rows.append(f"<tr>{cells}</tr>")
+    body += _table(list(table.columns), rows)
+    page = folder / "pareto.html"
+    page.write_text(_page(title, body), encoding="utf-8")
+    return [png, page]

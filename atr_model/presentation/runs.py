@@ -1,0 +1,74 @@
+"""Write a scenario run as a complete result package: the package, its exports and the report.
+
+:func:`save_result` is the one place that decides what a finished run leaves on disk; the CLI,
+the app and researchers call it (or :func:`run_to_folder` for scenario file -> folder).
+Everything is written into :func:`atr_model.scenarios.write_result`'s temporary folder and
+renamed into place at the end, so a failure anywhere leaves no result folder.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from atr_model.presentation.report import write_report
+from atr_model.scenarios.exports import DEFAULT_EXTRAS
+
+__all__ = ["save_result", "run_to_folder", "PACKAGE_EXTRAS"]
+
+logger = logging.getLogger(__name__)
+
+#: What a published result folder holds beyond the core package: extra KPIs, XLSX, GeoJSON, report.
+PACKAGE_EXTRAS = (*DEFAULT_EXTRAS, write_report)
+
+
+def save_result(result: Any, out_dir: str | os.PathLike[str], *, report: bool = True) -> Path:
+    """Write a scenario result with its exports (and HTML report) atomically.
+
+    Parameters
+    ----------
+    result : ScenarioResult
+        From :func:`atr_model.scenarios.run_scenario`.
+    out_dir : path-like
+        The result folder (replaced only when everything succeeded).
+    report : bool, default True
+        Also write ``report.html``.
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    from atr_model.scenarios import write_result
+
+    extras = PACKAGE_EXTRAS if report else DEFAULT_EXTRAS
+    # each extra reads the staged package files and adds its own, before write_result's rename
+    writers = [lambda _result, folder, extra=extra: extra(Path(folder)) for extra in extras]
+    return write_result(result, out_dir, extra_writers=writers)
+
+
+def run_to_folder(
+    scenario_path: str | os.PathLike[str], out_dir: str | os.PathLike[str], *, data: str | None = None
+) -> Path:
+    """Load a scenario file, run it (optionally on another dataset) and save the full package.
+
+    Parameters
+    ----------
+    scenario_path : path-like
+        Scenario YAML.
+    out_dir : path-like
+        Result folder.
+    data : str, optional
+        Dataset override ('demo', 'kyrgyz' or a .gpkg path).
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    from atr_model.scenarios import load_scenario, run_scenario
+    from atr_model.scenarios.scenario import apply_overrides
+
+    scenario = apply_overrides(load_scenario(scenario_path), dataset=data)
+    result = run_scenario(scenario)
+    return save_result(result, out_dir)

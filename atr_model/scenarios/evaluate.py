@@ -1,0 +1,267 @@
+"""Score a hand-drawn plan against a scenario's criteria with the independent checker.
+
+A plan is a CSV with one row per unit: ``unit_code,new_unit_id`` (and optionally
+``centre_code``). Without a centre, each new unit gets the member that minimises the
+population-weighted travel time of the unit (the same cost the optimiser uses), ties broken by
+unit code. The plan is then checked by :func:`atr_model.optimisation.check_plan` on the
+scenario's instance, and measured with the same KPIs as an optimised run.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from atr_model.errors import DataError
+
+__all__ = ["PlanEvaluation", "read_plan_csv", "evaluate_plan", "plan_from_assignment"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PlanEvaluation:
+    """The verdict on a plan.
+
+    Attributes
+    ----------
+    scenario_name : str
+        Scenario whose criteria were applied.
+    plan : pandas.DataFrame
+        ``unit_code, unit_name, new_unit_id, centre_code, population, exempt,
+        travel_time_to_centre_min`` (centres filled in).
+    violations : pandas.DataFrame
+        ``constraint, hard, units, message`` from the independent checker (``units``
+        ";"-joined); empty when the plan honours every criterion.
+    kpis : dict
+        Same keys as a run's ``kpis.json`` (no solver block) plus the further KPIs.
+    """
+
+    scenario_name: str
+    plan: pd.DataFrame
+    violations: pd.DataFrame
+    kpis: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def valid(self) -> bool:
+        """True when no criterion is broken, soft ones included."""
+        return self.violations.empty
+
+    @property
+    def hard_valid(self) -> bool:
+        """True when every hard criterion holds (soft shortfalls allowed by the scenario)."""
+        return not bool(self.violations["hard"].any()) if len(self.violations) else True
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready summary."""
+        return {
+            "scenario": self.scenario_name,
+            "valid": self.valid,
+            "hard_valid": self.hard_valid,
+            "violations": self.violations.to_dict(orient="records"),
+            "kpis": self.kpis,
+        }
+
+
+def read_plan_csv(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """Read a plan CSV (``unit_code,new_unit_id[,centre_code]``).
+
+    Raises
+    ------
+    DataError
+        When the file is missing, lacks a column, has an empty cell or lists a unit twice
+        (naming the file and the row).
+    """
+    source = Path(path)
+    if not source.exists():
+        raise DataError(f"{source}: plan file not found")
+    try:
+        plan = pd.read_csv(source, dtype=str, keep_default_na=False)
+    except Exception as exc:  # pandas parser errors
+        raise DataError(f"{source}: not a readable CSV ({exc})") from exc
+    plan.columns = [c.strip() for c in plan.columns]
+    missing = [c for c in ("unit_code", "new_unit_id") if c not in plan.columns]
+    if missing:
+        raise DataError(f"{source}: missing column(s) {', '.join(missing)} (expected unit_code,new_unit_id)")
+    for col in ("unit_code", "new_unit_id"):
+        plan[col] = plan[col].str.strip()
+        blank = plan.index[plan[col] == ""]
+        if len(blank):
+            raise DataError(f"{source}: row {int(blank[0]) + 2}: empty {col}")
+    dup = plan.index[plan["unit_code"].duplicated()]
+    if len(dup):
+        raise DataError(f"{source}: row {int(dup[0]) + 2}: unit {plan.loc[dup[0], 'unit_code']!r} is listed twice")
+    keep = [c for c in ("unit_code", "new_unit_id", "centre_code") if c in plan.columns]
+    return plan[keep].reset_index(drop=True)
+
+
+def _choose_centre(members: list[int], cost: np.ndarray, eligible: np.ndarray, codes: tuple[str, ...]) -> int:
+    candidates = [j for j in members if eligible[j]] or list(members)
+    totals = [(float(cost[np.asarray(members), j].sum()), codes[j], j) for j in candidates]
+    finite = [t for t in totals if np.isfinite(t[0])]
+    return min(finite or totals)[2]
+
+
+def plan_from_assignment(plan: pd.DataFrame, instance: Any, *, where: str = "plan") -> np.ndarray:
+    """Turn a ``unit_code,new_unit_id[,centre_code]`` table into the engine's centre-index array.
+
+    Raises
+    ------
+    DataError
+        When the plan misses units of the instance, names unknown units, or gives a centre
+        that is not a member of its new unit.
+    """
+    codes = tuple(instance.unit_codes)
+    pos = {c: i for i, c in enumerate(codes)}
+    unknown = sorted(set(plan["unit_code"]) - set(pos))
+    if unknown:
+        raise DataError(f"{where}: {len(unknown)} unit(s) not in the scenario's dataset: {', '.join(unknown[:5])}")
+    absent = [c for c in codes if c not in set(plan["unit_code"])]
+    if absent:
+        raise DataError(f"{where}: {len(absent)} unit(s) of the dataset have no new_unit_id: {', '.join(absent[:5])}")
+    assignment = np.full(len(codes), -1, dtype=np.int64)
+    for nid, part in plan.groupby("new_unit_id", sort=True):
+        members = sorted(pos[c] for c in part["unit_code"])
+        given = sorted({c for c in part.get("centre_code", pd.Series(dtype=str)) if c})
+        if len(given) > 1:
+            raise DataError(f"{where}: new unit {nid!r} names several centres: {', '.join(given)}")
+        if given:
+            if given[0] not in set(part["unit_code"]):
+                raise DataError(f"{where}: new unit {nid!r}: centre {given[0]!r} is not one of its members")
+            centre = pos[given[0]]
+        else:
+            centre = _choose_centre(members, instance.cost, instance.centre_eligible, codes)
+        assignment[members] = centre
+    return assignment
+
+
+def _settlement_travel(bundle: Any, centre_of: dict[str, str]) -> tuple[np.ndarray, np.ndarray]:
+    """Each settlement's travel time to its new centre and its population weight."""
+    sett = bundle.settlements[["settlement_code", "unit_code", "weight"]].copy()
+    sett["centre_code"] = sett["unit_code"].map(centre_of)
+    times = bundle.settlement_times.drop_duplicates(["settlement_code", "centre_code"])
+    sett = sett.merge(times, on=["settlement_code", "centre_code"], how="left")
+    return sett["travel_time_min"].to_numpy(dtype=float), sett["weight"].to_numpy(dtype=float)
+
+
+def _kpis(bundle: Any, assignment: np.ndarray, floor: float | None, plan: pd.DataFrame) -> dict[str, Any]:
+    """The run's headline KPIs for a given plan (settlement-level travel, as in ``kpis.json``)."""
+    from atr_model.scenarios.extra_kpis import extra_kpis
+
+    inst = bundle.instance
+    codes = inst.unit_codes
+    pop = inst.population
+    centres = sorted({int(c) for c in assignment})
+    members = {c: np.flatnonzero(assignment == c) for c in centres}
+    unit_pop = {c: float(pop[m].sum()) for c, m in members.items()}
+    all_exempt = {c: bool(inst.exempt[m].all()) for c, m in members.items()}
+    t, w = _settlement_travel(bundle, {codes[i]: codes[int(assignment[i])] for i in range(inst.n)})
+    ok = np.isfinite(t)
+    floor = floor or 0.0
+    pops = np.array([unit_pop[c] for c in centres])
+    kpis: dict[str, Any] = {
+        "units_before": int(inst.n),
+        "units_after": len(centres),
+        "below_floor_before": int(np.sum(pop < floor)) if floor > 0 else 0,
+        "below_floor_after": int(sum(unit_pop[c] < floor for c in centres)) if floor > 0 else 0,
+        "below_floor_after_non_exempt": int(sum(unit_pop[c] < floor and not all_exempt[c] for c in centres))
+        if floor > 0 else 0,
+        "population_weighted_mean_travel_min": float(np.sum(w[ok] * t[ok]) / np.sum(w[ok]))
+        if ok.any() and np.sum(w[ok]) > 0 else None,
+        "worst_travel_min": float(np.max(t[ok])) if ok.any() else None,
+        "settlements_without_route_to_centre": int((~ok).sum()),
+        "new_unit_population": {"min": float(pops.min()), "median": float(np.median(pops)), "max": float(pops.max())},
+    }
+    assignments = pd.DataFrame(
+        {
+            "unit_code": list(codes),
+            "new_unit_id": plan.set_index("unit_code").loc[list(codes), "new_unit_id"].to_numpy(),
+            "centre_code": [codes[int(a)] for a in assignment],
+            "population": pop,
+            "population_is_estimate": bundle.units["population_is_estimate"].to_numpy(dtype=bool),
+            "exempt": inst.exempt,
+            "exempt_reason": list(inst.exempt_reason),
+            "exempt_rules": bundle.units["exempt_rules"].to_numpy() if "exempt_rules" in bundle.units else "",
+        }
+    )
+    new_units = pd.DataFrame({"population": pops})
+    kpis.update(extra_kpis(assignments, new_units, level=bundle.level))
+    return kpis
+
+
+def evaluate_plan(
+    plan: pd.DataFrame | str | os.PathLike[str],
+    scenario: Any,
+    *,
+    dataset: Any = None,
+    travel_model: Any = None,
+) -> PlanEvaluation:
+    """Check a hand-drawn plan against a scenario's criteria and measure it.
+
+    Parameters
+    ----------
+    plan : pandas.DataFrame or path-like
+        ``unit_code, new_unit_id`` (optionally ``centre_code``), or a CSV file of them.
+    scenario : Scenario
+        Whose criteria apply (level, nesting, floor, exemptions, travel limit, locks, ...).
+    dataset : Dataset, optional
+        Defaults to the scenario's dataset.
+    travel_model : TravelModel, optional
+        Defaults to the scenario's travel model.
+
+    Returns
+    -------
+    PlanEvaluation
+
+    Raises
+    ------
+    DataError
+        On a malformed plan (unknown or missing units, bad centre).
+    """
+    from atr_model.optimisation import check_plan
+    from atr_model.scenarios.engine_bridge import engine_settings
+    from atr_model.scenarios.inputs import resolve_dataset, resolve_travel_model
+    from atr_model.scenarios.instance_builder import build_instance
+
+    where = str(plan) if not isinstance(plan, pd.DataFrame) else "plan"
+    table = read_plan_csv(plan) if not isinstance(plan, pd.DataFrame) else plan.astype(str).copy()
+    if dataset is None:
+        dataset = resolve_dataset(scenario)
+    if travel_model is None:
+        travel_model = resolve_travel_model(scenario, dataset)
+    bundle = build_instance(dataset, travel_model, scenario.criteria, level=scenario.level)
+    inst = bundle.instance
+    settings = engine_settings(scenario.criteria, scenario.solver)
+    assignment = plan_from_assignment(table, inst, where=where)
+    violations = check_plan(inst, assignment, settings)
+    viol = pd.DataFrame(
+        [
+            {"constraint": v.constraint, "hard": bool(v.hard), "units": ";".join(v.units), "message": v.message}
+            for v in violations
+        ],
+        columns=["constraint", "hard", "units", "message"],
+    )
+    codes = inst.unit_codes
+    by_code = table.set_index("unit_code")
+    out = pd.DataFrame(
+        {
+            "unit_code": list(codes),
+            "unit_name": list(inst.names),
+            "new_unit_id": [by_code.loc[c, "new_unit_id"] for c in codes],
+            "centre_code": [codes[int(a)] for a in assignment],
+            "population": inst.population,
+            "exempt": inst.exempt,
+            "travel_time_to_centre_min": [
+                0.0 if i == int(a) else float(inst.travel_time_min[i, int(a)]) for i, a in enumerate(assignment)
+            ],
+        }
+    )
+    kpis = _kpis(bundle, assignment, settings.population_floor, out[["unit_code", "new_unit_id"]])
+    logger.info("plan %s: %d violation(s)", where, len(viol))
+    return PlanEvaluation(scenario_name=scenario.name, plan=out, violations=viol, kpis=kpis)

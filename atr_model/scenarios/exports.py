@@ -1,0 +1,282 @@
+"""Exports written next to a result package: an XLSX workbook and GeoJSON, plus the atomic
+"write the package, then its extras, then publish" wrapper.
+
+Extras are functions ``extra(folder) -> None`` that read the package files already in
+``folder`` and add their own files. :func:`publish_package` runs them inside a staging folder
+and renames it into place only when everything succeeded, so an interrupted or failed run never
+leaves a result folder behind (old results at the target survive a failure).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from atr_model.scenarios.extra_kpis import extra_kpis
+from atr_model.scenarios.package_files import ResultFiles, flatten_mapping, load_result_files
+
+__all__ = [
+    "Extra",
+    "write_xlsx",
+    "write_geojson",
+    "write_exports",
+    "add_extra_kpis",
+    "publish_package",
+    "DEFAULT_EXTRAS",
+    "XLSX_NAME",
+    "GEOJSON_NAME",
+]
+
+logger = logging.getLogger(__name__)
+
+#: An extra writer: gets the (staged) package folder, adds files to it.
+Extra = Callable[[Path], Any]
+
+XLSX_NAME = "tables.xlsx"
+GEOJSON_NAME = "new_units.geojson"
+
+_ESTIMATE_FILL = "FFF2CC"  # pale yellow, the report's estimate colour as well
+_HEADER_FILL = "DDEBF7"
+
+
+def _summary_rows(files: ResultFiles) -> list[tuple[str, Any]]:
+    rows: list[tuple[str, Any]] = [
+        ("scenario", files.name),
+        ("title", files.title),
+        ("dataset", files.provenance.get("dataset_name", files.scenario.get("dataset", ""))),
+        ("dataset kind", files.provenance.get("dataset_kind", "")),
+        ("created (UTC)", files.provenance.get("created_utc", "")),
+        ("note", "Cells shaded yellow and columns *_is_estimate / *_has_estimates mark estimated figures."),
+    ]
+    rows += [(f"kpi: {k}", v) for k, v in flatten_mapping(files.kpis).items()]
+    return rows
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, (list, tuple, dict)):
+        return str(value)
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        return str(value)
+    if hasattr(value, "item"):  # numpy scalars
+        return value.item()
+    return value
+
+
+def _write_frame(ws: Any, frame: pd.DataFrame, estimate_flags: dict[str, str] | None = None) -> None:
+    from openpyxl.styles import Font, PatternFill
+
+    estimate_flags = estimate_flags or {}
+    ws.append([str(c) for c in frame.columns])
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor=_HEADER_FILL)
+    for record in frame.itertuples(index=False, name=None):
+        ws.append([_cell(v) for v in record])
+    fill = PatternFill("solid", fgColor=_ESTIMATE_FILL)
+    columns = list(frame.columns)
+    for value_col, flag_col in estimate_flags.items():
+        if value_col not in columns or flag_col not in columns:
+            continue
+        col_idx = columns.index(value_col) + 1
+        for row_idx, flag in enumerate(frame[flag_col].tolist(), start=2):
+            if bool(flag):
+                ws.cell(row=row_idx, column=col_idx).fill = fill
+    ws.freeze_panes = "A2"
+    for idx, name in enumerate(columns, start=1):
+        width = max([len(str(name))] + [len(str(v)) for v in frame[name].head(200).tolist()])
+        ws.column_dimensions[ws.cell(row=1, column=idx).column_letter].width = min(max(width + 2, 8), 60)
+
+
+def write_xlsx(folder: str | os.PathLike[str], target: str | os.PathLike[str] | None = None) -> Path:
+    """Write every table of a result package as one workbook (one sheet per table).
+
+    Sheets: ``summary`` (scenario, dataset, every KPI), ``assignments``, ``new_units`` (no
+    geometry), ``settlements``, ``explanations`` (when present), ``scenario`` (the resolved
+    scenario, flattened) and ``provenance``. Estimated populations are shaded yellow.
+
+    Parameters
+    ----------
+    folder : path-like
+        The result package folder.
+    target : path-like, optional
+        Output file; defaults to ``folder / "tables.xlsx"``. Written atomically.
+
+    Returns
+    -------
+    pathlib.Path
+        The written workbook.
+    """
+    from openpyxl import Workbook
+
+    files = load_result_files(folder)
+    out = Path(target) if target is not None else Path(folder) / XLSX_NAME
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "summary"
+    _write_frame(ws, pd.DataFrame(_summary_rows(files), columns=["item", "value"]))
+    flags = {"population": "population_is_estimate"}
+    _write_frame(wb.create_sheet("assignments"), files.assignments, flags)
+    passports = pd.DataFrame(files.new_units.drop(columns=files.new_units.geometry.name))
+    _write_frame(wb.create_sheet("new_units"), passports, {"population": "population_has_estimates"})
+    if not files.settlements.empty:
+        _write_frame(wb.create_sheet("settlements"), files.settlements, flags)
+    if files.explanations is not None:
+        _write_frame(wb.create_sheet("explanations"), files.explanations)
+    scen = flatten_mapping(files.scenario)
+    _write_frame(wb.create_sheet("scenario"), pd.DataFrame(list(scen.items()), columns=["key", "value"]))
+    prov = flatten_mapping(files.provenance)
+    _write_frame(wb.create_sheet("provenance"), pd.DataFrame(list(prov.items()), columns=["key", "value"]))
+    _atomic_save(out, wb.save)
+    logger.info("wrote %s", out)
+    return out
+
+
+def write_geojson(folder: str | os.PathLike[str], target: str | os.PathLike[str] | None = None) -> Path:
+    """Write the new units with their passport columns as GeoJSON (RFC 7946, EPSG:4326).
+
+    Parameters
+    ----------
+    folder : path-like
+        The result package folder.
+    target : path-like, optional
+        Output file; defaults to ``folder / "new_units.geojson"``. Written atomically.
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    files = load_result_files(folder)
+    out = Path(target) if target is not None else Path(folder) / GEOJSON_NAME
+    frame = files.new_units.to_crs("EPSG:4326")
+
+    def _save(tmp: str) -> None:
+        frame.to_file(tmp, driver="GeoJSON", engine="pyogrio", RFC7946="YES", COORDINATE_PRECISION=6)
+
+    _atomic_save(out, _save)
+    logger.info("wrote %s", out)
+    return out
+
+
+def write_exports(folder: str | os.PathLike[str]) -> list[Path]:
+    """Write all exports of a result package into its folder (XLSX and GeoJSON).
+
+    Parameters
+    ----------
+    folder : path-like
+        The result package folder (possibly still staged).
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written.
+    """
+    return [write_xlsx(folder), write_geojson(folder)]
+
+
+def add_extra_kpis(folder: str | os.PathLike[str]) -> Path:
+    """Add the further KPIs (:func:`atr_model.scenarios.extra_kpis.extra_kpis`) to ``kpis.json``.
+
+    Keys the run already wrote are kept; ``estimated_share`` gains ``admin_savings`` (1.0: the
+    cost model is an assumption).
+
+    Parameters
+    ----------
+    folder : path-like
+        The result package folder.
+
+    Returns
+    -------
+    pathlib.Path
+        The rewritten ``kpis.json``.
+    """
+    import json
+
+    files = load_result_files(folder)
+    kpis = dict(files.kpis)
+    level = str(files.scenario.get("level", "aiyl_aimak"))
+    extra = extra_kpis(files.assignments, files.new_units, files.settlements, level=level)
+    for key, value in extra.items():
+        if key == "estimated_share" and isinstance(kpis.get(key), dict):
+            # the run already measured its inputs; add only what it cannot know (the cost model)
+            kpis[key] = {**kpis[key], "admin_savings": value["admin_savings"]}
+        else:
+            kpis.setdefault(key, value)
+    out = Path(folder) / "kpis.json"
+    _atomic_save(out, lambda tmp: Path(tmp).write_text(json.dumps(kpis, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"))
+    return out
+
+
+def _atomic_save(target: Path, save: Callable[[str], Any]) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}-", suffix=target.suffix, dir=target.parent)
+    os.close(fd)
+    os.unlink(tmp)
+    try:
+        save(tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        if os.path.isdir(tmp):
+            shutil.rmtree(tmp, ignore_errors=True)
+        elif os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+#: Extras run by default when publishing a package (the report is added by the presentation layer).
+DEFAULT_EXTRAS: tuple[Extra, ...] = (add_extra_kpis, write_exports)
+
+
+def publish_package(
+    out_dir: str | os.PathLike[str],
+    write: Callable[[Path], Any],
+    extras: Sequence[Extra] | Iterable[Extra] = DEFAULT_EXTRAS,
+) -> Path:
+    """Write a result package and its extras into a staging folder, then rename it into place.
+
+    Parameters
+    ----------
+    out_dir : path-like
+        The final result folder. An existing folder there is replaced only after everything
+        succeeded.
+    write : callable
+        ``write(folder)`` writes the package files into a folder that does not exist yet
+        (for example ``lambda d: write_result(result, d)``).
+    extras : sequence of callables, default DEFAULT_EXTRAS
+        Each called as ``extra(folder)`` on the staged package, in order.
+
+    Returns
+    -------
+    pathlib.Path
+        ``out_dir``.
+
+    Notes
+    -----
+    Any exception (including ``KeyboardInterrupt``) removes the staging folder and leaves
+    ``out_dir`` as it was.
+    """
+    target = Path(out_dir)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-staging-", dir=target.parent))
+    try:
+        package = staging / target.name
+        write(package)
+        for extra in extras:
+            extra(package)
+        if target.exists():
+            old = staging / ".replaced"
+            os.replace(target, old)
+        os.replace(package, target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    logger.info("published result package %s", target)
+    return target

@@ -1,0 +1,138 @@
+"""Key figures (``kpis.json``) and provenance (``provenance.json``) of a run."""
+
+from __future__ import annotations
+
+import math
+import platform
+from datetime import datetime, timezone
+from importlib import metadata
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from atr_model.data.dataset import Dataset
+from atr_model.scenarios.instance_builder import InstanceBundle
+from atr_model.scenarios.scenario import Scenario, scenario_hash
+
+__all__ = ["compute_kpis", "provenance", "package_version"]
+
+
+def _version(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def package_version() -> str:
+    """atr-model's version (installed metadata, else the package attribute)."""
+    version = _version("atr-model")
+    if version == "not installed":
+        import atr_model
+
+        version = str(getattr(atr_model, "__version__", "unknown"))
+    return version
+
+
+def _number(value: Any) -> float | None:
+    """JSON-safe float: None for NaN/inf/None."""
+    if value is None:
+        return None
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        return None
+    return out if math.isfinite(out) else None
+
+
+def provenance(scenario: Scenario, dataset: Dataset, travel_model: Any, *, seconds: float) -> dict[str, Any]:
+    """The ``provenance.json`` content; ``created_utc`` and ``seconds`` are the only run-dependent fields."""
+    return {
+        "scenario_name": scenario.name,
+        "scenario_hash": scenario_hash(scenario),
+        "dataset_name": dataset.name,
+        "dataset_build_id": dataset.build_id,
+        "dataset_kind": str(dataset.metadata.get("kind", "unknown")),
+        "travel_model": str(getattr(travel_model, "label", getattr(travel_model, "kind", "unknown"))),
+        "package_version": package_version(),
+        "python": platform.python_version(),
+        "pulp": _version("pulp"),
+        "highspy": _version("highspy"),
+        "created_utc": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "seconds": round(float(seconds), 3),
+    }
+
+
+def _solver(result: Any) -> dict[str, Any]:
+    return {
+        "status": str(getattr(result, "status", "")),
+        "proven_optimal": bool(getattr(result, "proven_optimal", False)),
+        "objective": _number(getattr(result, "objective", None)),
+        "bound": _number(getattr(result, "bound", None)),
+        "gap": _number(getattr(result, "gap", None)),
+        "seconds": round(float(getattr(result, "seconds", 0.0) or 0.0), 3),
+        "cut_rounds": int(getattr(result, "cut_rounds", 0) or 0),
+        "contiguity_method": str(getattr(result, "contiguity_method", "")),
+        "solver": str(getattr(result, "solver", "")),
+    }
+
+
+def compute_kpis(
+    bundle: InstanceBundle,
+    assignments: pd.DataFrame,
+    settlements: pd.DataFrame,
+    new_units: pd.DataFrame,
+    engine_result: Any,
+    prov: dict[str, Any],
+) -> dict[str, Any]:
+    """The ``kpis.json`` content (deterministic except ``solver.seconds``).
+
+    Travel figures are settlement-level: the population-weighted mean over settlements with a
+    modelled route to their new centre, and the worst such time.
+    """
+    floor = float(bundle.criteria.population_floor)
+    pop = assignments["population"].to_numpy(dtype=float)
+    exempt = assignments["exempt"].to_numpy(dtype=bool)
+    t = settlements["travel_time_to_centre_min"].to_numpy(dtype=float)
+    w = settlements["weight"].to_numpy(dtype=float)
+    ok = np.isfinite(t)
+    mean = float(np.sum(w[ok] * t[ok]) / np.sum(w[ok])) if ok.any() and np.sum(w[ok]) > 0 else None
+    worst = float(np.max(t[ok])) if ok.any() else None
+    rules: dict[str, int] = {}
+    for text in assignments["exempt_rules"]:
+        for rule in filter(None, str(text).split(";")):
+            rules[rule] = rules.get(rule, 0) + 1
+    new_pop = new_units["population"].to_numpy(dtype=float)
+    est = bundle.estimated_inputs
+    total_settlements = max(int(est.get("settlements_total", 0)), 1)
+    return {
+        "units_before": int(len(assignments)),
+        "units_after": int(len(new_units)),
+        "below_floor_before": int(np.sum(pop < floor)) if floor > 0 else 0,
+        "below_floor_before_non_exempt": int(np.sum((pop < floor) & ~exempt)) if floor > 0 else 0,
+        "below_floor_after": int(np.sum(new_pop < floor)) if floor > 0 else 0,
+        "below_floor_after_non_exempt": int(new_units["below_floor"].sum()),
+        "merged_units": int((assignments["status"] == "merged").sum()),
+        "status_counts": {k: int(v) for k, v in sorted(assignments["status"].value_counts().items())},
+        "population_weighted_mean_travel_min": None if mean is None else round(mean, 3),
+        "worst_travel_min": None if worst is None else round(worst, 3),
+        "settlements_without_route_to_centre": int((~ok).sum()),
+        "exempt_units": int(exempt.sum()),
+        "exempt_by_reason": dict(sorted(rules.items())),
+        "new_unit_population": {
+            "min": float(np.min(new_pop)) if len(new_pop) else None,
+            "median": float(np.median(new_pop)) if len(new_pop) else None,
+            "max": float(np.max(new_pop)) if len(new_pop) else None,
+        },
+        "solver": _solver(engine_result),
+        "estimated_share": {
+            "population": est.get("population_share_estimated", 0.0),
+            "units_population": round(est.get("units_population_estimated", 0) / max(len(assignments), 1), 6),
+            "settlements_population": round(est.get("settlements_population_estimated", 0) / total_settlements, 6),
+            "settlements_not_located": round(est.get("settlements_not_located", 0) / total_settlements, 6),
+            "new_units_with_estimates": round(float(new_units["population_has_estimates"].mean()), 6) if len(new_units) else 0.0,
+            "travel_times_modelled": 1.0 if est.get("travel_times_modelled", True) else 0.0,
+        },
+        "provenance": {k: prov[k] for k in ("scenario_name", "scenario_hash", "dataset_build_id", "travel_model")},
+    }

@@ -1,0 +1,143 @@
+"""The result package: one run on disk, written atomically (temp dir + rename).
+
+Files (see the project's result-package format): ``scenario.yaml``, ``assignments.csv``,
+``new_units.gpkg`` (layer ``new_units``), ``settlements.csv``, ``kpis.json``,
+``provenance.json``, ``explanations.csv``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import yaml
+
+from atr_model.errors import DataError
+from atr_model.scenarios.run import ScenarioResult
+from atr_model.scenarios.scenario import Scenario, dump_scenario, scenario_from_dict
+
+__all__ = ["PACKAGE_FILES", "ResultPackage", "read_result", "write_result"]
+
+logger = logging.getLogger(__name__)
+
+#: Files every result package has.
+PACKAGE_FILES = (
+    "scenario.yaml", "assignments.csv", "new_units.gpkg", "settlements.csv", "kpis.json",
+    "provenance.json", "explanations.csv",
+)
+
+ResultWriter = Callable[[ScenarioResult, Path], None]
+
+
+@dataclass(frozen=True, eq=False)
+class ResultPackage:
+    """A result package read back from disk."""
+
+    path: Path
+    scenario: Scenario
+    assignments: pd.DataFrame
+    new_units: gpd.GeoDataFrame
+    settlements: pd.DataFrame
+    kpis: dict[str, Any]
+    provenance: dict[str, Any]
+    explanations: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
+def _json(path: Path, value: Any) -> None:
+    path.write_text(json.dumps(value, indent=2, sort_keys=False, ensure_ascii=False, allow_nan=False) + "\n", encoding="utf-8")
+
+
+def _write_files(result: ScenarioResult, folder: Path) -> None:
+    (folder / "scenario.yaml").write_text(dump_scenario(result.scenario), encoding="utf-8")
+    result.assignments.to_csv(folder / "assignments.csv", index=False, lineterminator="\n")
+    result.settlements.to_csv(folder / "settlements.csv", index=False, lineterminator="\n")
+    result.explanations.to_csv(folder / "explanations.csv", index=False, lineterminator="\n")
+    result.new_units.to_file(folder / "new_units.gpkg", layer="new_units", driver="GPKG", engine="pyogrio")
+    _json(folder / "kpis.json", result.kpis)
+    _json(folder / "provenance.json", result.provenance)
+
+
+def write_result(
+    result: ScenarioResult, out_dir: str | os.PathLike[str], *, extra_writers: Iterable[ResultWriter] = ()
+) -> Path:
+    """Write the result package atomically; an interrupted write leaves no folder.
+
+    Parameters
+    ----------
+    result : ScenarioResult
+        From :func:`~atr_model.scenarios.run_scenario`.
+    out_dir : path-like
+        Target folder; replaced if it exists.
+    extra_writers : iterable of callables, optional
+        ``writer(result, tmp_dir)`` called after the core files and before the rename (reports,
+        workbooks, exports). An exception in one aborts the write.
+
+    Returns
+    -------
+    pathlib.Path
+        The written folder.
+    """
+    target = Path(out_dir).resolve()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+    try:
+        _write_files(result, tmp)
+        for writer in extra_writers:
+            writer(result, tmp)
+        if target.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
+            os.replace(target, old / "previous")
+            os.replace(tmp, target)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    logger.info("wrote result package %s", target)
+    return target
+
+
+def read_result(path: str | os.PathLike[str]) -> ResultPackage:
+    """Read a result package written by :func:`write_result`.
+
+    Raises
+    ------
+    DataError
+        When the folder or one of its files is missing.
+    """
+    folder = Path(path)
+    if not folder.is_dir():
+        raise DataError(f"{folder}: result folder not found")
+    missing = [name for name in PACKAGE_FILES if name != "explanations.csv" and not (folder / name).exists()]
+    if missing:
+        raise DataError(f"{folder}: not a result package; missing {', '.join(missing)}")
+    dtypes = {"unit_code": str, "raion_code": str, "centre_code": str, "new_unit_id": str, "oblast_code": str,
+              "settlement_code": str}
+    scenario = scenario_from_dict(
+        yaml.safe_load((folder / "scenario.yaml").read_text(encoding="utf-8")), where=str(folder / "scenario.yaml")
+    )
+    explanations = (
+        pd.read_csv(folder / "explanations.csv", dtype=dtypes, keep_default_na=False, na_values=[""])
+        if (folder / "explanations.csv").exists()
+        else pd.DataFrame()
+    )
+    return ResultPackage(
+        path=folder,
+        scenario=scenario,
+        assignments=pd.read_csv(folder / "assignments.csv", dtype=dtypes, keep_default_na=False, na_values=[""]),
+        new_units=gpd.read_file(folder / "new_units.gpkg", layer="new_units", engine="pyogrio"),
+        settlements=pd.read_csv(folder / "settlements.csv", dtype=dtypes, keep_default_na=False, na_values=[""]),
+        kpis=json.loads((folder / "kpis.json").read_text(encoding="utf-8")),
+        provenance=json.loads((folder / "provenance.json").read_text(encoding="utf-8")),
+        explanations=explanations,
+    )

@@ -1,0 +1,336 @@
+"""Run a scenario end to end: inputs, instance, exact solve, independent check, explanations,
+passports and KPIs."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from atr_model.data.contract import CRS
+from atr_model.data.dataset import Dataset
+from atr_model.errors import InfeasibleError, SolverError
+from atr_model.scenarios.engine_bridge import engine_settings
+from atr_model.scenarios.inputs import resolve_dataset, resolve_travel_model
+from atr_model.scenarios.instance_builder import InstanceBundle, build_instance
+from atr_model.scenarios.kpis import compute_kpis, provenance
+from atr_model.scenarios.scenario import Scenario
+
+__all__ = ["ScenarioResult", "run_scenario", "STATUSES"]
+
+logger = logging.getLogger(__name__)
+
+#: Allowed values of ``assignments.status``.
+STATUSES = ("kept", "kept_exempt", "centre", "merged", "below_floor_no_partner")
+
+ASSIGNMENT_COLUMNS = [
+    "unit_code", "unit_name", "raion_code", "new_unit_id", "centre_code", "status", "reason",
+    "population", "population_is_estimate", "exempt", "exempt_reason", "travel_time_to_centre_min",
+    "travel_time_is_modelled", "level", "oblast_code", "exempt_rules",
+]
+SETTLEMENT_COLUMNS = [
+    "settlement_code", "settlement_name", "unit_code", "new_unit_id", "centre_code", "population",
+    "population_is_estimate", "travel_time_to_centre_min", "is_located",
+]
+
+
+@dataclass(frozen=True, eq=False)
+class ScenarioResult:
+    """Everything one run produced (the result package is written from it).
+
+    Attributes
+    ----------
+    scenario : Scenario
+        The resolved scenario as run.
+    dataset : Dataset
+        The territory used.
+    travel_model : TravelModel
+        The travel model used.
+    bundle : InstanceBundle
+        Engine input and unit tables.
+    settings : EngineSettings
+        Engine settings used.
+    engine_result : MergerResult
+        The solver's answer.
+    assignments, settlements, explanations : pandas.DataFrame
+        Tables of the result package (see ``result-package`` format).
+    new_units : geopandas.GeoDataFrame
+        One row per new unit with its passport.
+    kpis, provenance : dict
+        ``kpis.json`` and ``provenance.json``.
+    """
+
+    scenario: Scenario
+    dataset: Dataset
+    travel_model: Any
+    bundle: InstanceBundle
+    settings: Any
+    engine_result: Any
+    assignments: pd.DataFrame
+    new_units: gpd.GeoDataFrame
+    settlements: pd.DataFrame
+    explanations: pd.DataFrame
+    kpis: dict[str, Any] = field(default_factory=dict)
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+
+def _new_unit_ids(bundle: InstanceBundle, assignment: np.ndarray) -> dict[int, str]:
+    """Readable, stable ids: '<raion>-N<k>' (oblast at raion level), k ordered by centre code."""
+    units = bundle.units
+    key = "oblast_code" if bundle.level == "raion" else "raion_code"
+    centres = sorted({int(c) for c in assignment}, key=lambda c: (str(units.at[c, key]), units.at[c, "unit_code"]))
+    ids: dict[int, str] = {}
+    counters: dict[str, int] = {}
+    for c in centres:
+        prefix = str(units.at[c, key])
+        counters[prefix] = counters.get(prefix, 0) + 1
+        ids[c] = f"{prefix}-N{counters[prefix]:02d}"
+    return ids
+
+
+def _explanations(bundle: InstanceBundle, result: Any, settings: Any) -> pd.DataFrame:
+    from atr_model.optimisation import explain_units
+
+    items = explain_units(bundle.instance, result, settings)
+    rows = []
+    for k, item in enumerate(items):
+        code = getattr(item, "unit_code", None)
+        rows.append(
+            {
+                "unit_code": str(code) if code is not None else bundle.instance.unit_codes[k],
+                "status": str(item.status),
+                "reason": str(item.reason),
+            }
+        )
+    frame = pd.DataFrame(rows)
+    bad = sorted(set(frame["status"]) - set(STATUSES))
+    if bad:
+        raise SolverError(f"engine explanation has unknown status(es) {', '.join(bad)}")
+    return frame
+
+
+def _assignments(bundle: InstanceBundle, assignment: np.ndarray, ids: dict[int, str], explained: pd.DataFrame, modelled: bool) -> pd.DataFrame:
+    units = bundle.units
+    inst = bundle.instance
+    idx = np.arange(inst.n)
+    ttm = inst.travel_time_min[idx, assignment]
+    frame = pd.DataFrame(
+        {
+            "unit_code": units["unit_code"].astype(str),
+            "unit_name": units["unit_name"],
+            "raion_code": units["raion_code"].astype(str),
+            "new_unit_id": [ids[int(c)] for c in assignment],
+            "centre_code": [inst.unit_codes[int(c)] for c in assignment],
+            "population": units["population"].astype(float),
+            "population_is_estimate": units["population_is_estimate"].astype(bool),
+            "exempt": units["exempt"].astype(bool),
+            "exempt_reason": units["exempt_reason"],
+            "travel_time_to_centre_min": np.round(ttm, 3),
+            "travel_time_is_modelled": modelled,
+            "level": units["level"],
+            "oblast_code": units["oblast_code"].astype(str),
+            "exempt_rules": units["exempt_rules"],
+        }
+    )
+    frame = frame.merge(explained, on="unit_code", how="left", validate="one_to_one")
+    return frame[ASSIGNMENT_COLUMNS].sort_values("unit_code").reset_index(drop=True)
+
+
+def _settlements(bundle: InstanceBundle, assignments: pd.DataFrame) -> pd.DataFrame:
+    s = bundle.settlements.copy()
+    by_unit = assignments.set_index("unit_code")
+    s["new_unit_id"] = s["unit_code"].map(by_unit["new_unit_id"])
+    s["centre_code"] = s["unit_code"].map(by_unit["centre_code"])
+    times = bundle.settlement_times.drop_duplicates(["settlement_code", "centre_code"])
+    s = s.merge(times, on=["settlement_code", "centre_code"], how="left")
+    s = s.rename(columns={"travel_time_min": "travel_time_to_centre_min"})
+    s["travel_time_to_centre_min"] = s["travel_time_to_centre_min"].round(3)
+    if bundle.level == "raion":
+        s["unit_code"] = s["source_unit_code"]
+    return s[SETTLEMENT_COLUMNS + ["weight"]].sort_values("settlement_code").reset_index(drop=True)
+
+
+def _geometries(dataset: Dataset, bundle: InstanceBundle) -> pd.Series:
+    if bundle.level == "raion":
+        frame = dataset.raions.assign(_code=dataset.raions["raion_code"].astype(str))
+    else:
+        frame = dataset.units.assign(_code=dataset.units["unit_code"].astype(str))
+    return frame.set_index("_code").geometry
+
+
+def _indicator_sums(dataset: Dataset, bundle: InstanceBundle, assignments: pd.DataFrame) -> pd.DataFrame:
+    table = dataset.indicators
+    if bundle.level != "aiyl_aimak" or table is None or table.empty:
+        return pd.DataFrame(index=pd.Index([], name="new_unit_id"))
+    long = table[["unit_code", "indicator", "value"]].copy()
+    long["unit_code"] = long["unit_code"].astype(str)
+    long["value"] = pd.to_numeric(long["value"], errors="coerce")
+    long["new_unit_id"] = long["unit_code"].map(assignments.set_index("unit_code")["new_unit_id"])
+    wide = long.pivot_table(index="new_unit_id", columns="indicator", values="value", aggfunc="sum")
+    wide.columns = [str(c) for c in wide.columns]
+    return wide.sort_index(axis=1)
+
+
+def _passports(result_parts: dict[str, Any]) -> gpd.GeoDataFrame:
+    dataset: Dataset = result_parts["dataset"]
+    bundle: InstanceBundle = result_parts["bundle"]
+    assignments: pd.DataFrame = result_parts["assignments"]
+    settlements: pd.DataFrame = result_parts["settlements"]
+    floor = bundle.criteria.population_floor
+    units = bundle.units.set_index("unit_code")
+    geoms = _geometries(dataset, bundle)
+    indicators = _indicator_sums(dataset, bundle, assignments)
+    rows = []
+    for new_id, members in assignments.groupby("new_unit_id", sort=True):
+        centre = str(members["centre_code"].iloc[0])
+        codes = sorted(members["unit_code"].astype(str))
+        sett = settlements[settlements["new_unit_id"] == new_id]
+        t = sett["travel_time_to_centre_min"].to_numpy(dtype=float)
+        w = sett["weight"].to_numpy(dtype=float)
+        ok = np.isfinite(t)
+        mean = float(np.sum(w[ok] * t[ok]) / np.sum(w[ok])) if ok.any() and np.sum(w[ok]) > 0 else float("nan")
+        worst = float(np.max(t[ok])) if ok.any() else float("nan")
+        exempt = members.loc[members["exempt"], "unit_code"].astype(str).tolist()
+        estimated = sorted({p for c in codes for p in str(units.at[c, "estimated_inputs"]).split("; ") if p})
+        population = float(members["population"].sum())
+        non_exempt = bool((~members["exempt"]).any())
+        rows.append(
+            {
+                "new_unit_id": new_id,
+                "centre_code": centre,
+                "centre_name": str(units.at[centre, "unit_name"]),
+                "raion_code": str(units.at[centre, "raion_code"]),
+                "oblast_code": str(units.at[centre, "oblast_code"]),
+                "members": ";".join(codes),
+                "n_members": len(codes),
+                "population": population,
+                "population_has_estimates": bool(members["population_is_estimate"].any()),
+                "area_km2": round(float(units.loc[codes, "area_km2"].sum()), 3),
+                "travel_time_mean_min": round(mean, 3),
+                "travel_time_max_min": round(worst, 3),
+                "exempt_members": ";".join(exempt),
+                "below_floor": bool(floor > 0 and population < floor and non_exempt),
+                "estimated_inputs": "; ".join(estimated),
+                "geometry": shapely.union_all([geoms[c] for c in codes if c in geoms.index]),
+            }
+        )
+    frame = pd.DataFrame(rows)
+    if not indicators.empty:
+        frame = frame.join(indicators, on="new_unit_id")
+    columns = [c for c in frame.columns if c != "geometry"] + ["geometry"]
+    return gpd.GeoDataFrame(frame[columns], geometry="geometry", crs=CRS)
+
+
+def _check(bundle: InstanceBundle, assignment: np.ndarray, settings: Any) -> list[Any]:
+    """Run the independent checker; hard violations fail the run, soft ones are returned.
+
+    Soft violations are what soft criteria allow (a unit below the floor with no partner),
+    and are reported per unit in the explanations.
+    """
+    from atr_model.optimisation import check_plan
+
+    found = check_plan(bundle.instance, assignment, settings)
+    violations = [v for v in found if getattr(v, "hard", True)]
+    if violations:
+        lines = "; ".join(f"{v.constraint}: {v.message}" for v in violations[:5])
+        more = f" (and {len(violations) - 5} more)" if len(violations) > 5 else ""
+        raise SolverError(f"the plan failed the independent check: {lines}{more}")
+    return [v for v in found if not getattr(v, "hard", True)]
+
+
+def run_scenario(
+    scenario: Scenario,
+    dataset: Dataset | None = None,
+    travel_model: Any = None,
+    *,
+    progress: Callable[[str], None] | None = None,
+) -> ScenarioResult:
+    """Run one scenario.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        What to run.
+    dataset : Dataset, optional
+        Use this territory instead of resolving ``scenario.dataset``.
+    travel_model : TravelModel, optional
+        Use this travel model instead of building one from the scenario's roads/elevation.
+    progress : callable, optional
+        Called with a short step name ("dataset", "travel model", "instance", "solve",
+        "check", "passports") as each step starts.
+
+    Returns
+    -------
+    ScenarioResult
+
+    Raises
+    ------
+    ScenarioError
+        On a bad scenario or missing input file.
+    InfeasibleError
+        When no plan satisfies the hard constraints (naming units and constraints).
+    SolverError
+        When the solver fails, or the plan fails the independent checker.
+    """
+    from atr_model.optimisation import MergerModel
+
+    step = progress or (lambda _name: None)
+    started = time.perf_counter()
+    step("dataset")
+    if dataset is None:
+        dataset = resolve_dataset(scenario)
+    step("travel model")
+    if travel_model is None:
+        travel_model = resolve_travel_model(scenario, dataset)
+    step("instance")
+    bundle = build_instance(dataset, travel_model, scenario.criteria, level=scenario.level)
+    settings = engine_settings(scenario.criteria, scenario.solver)
+    step("solve")
+    result = MergerModel(bundle.instance, settings).solve()
+    status = str(getattr(result, "status", ""))
+    if status == "infeasible":
+        raise InfeasibleError(f"scenario {scenario.name!r}: no plan satisfies the hard constraints")
+    if getattr(result, "assignment", None) is None or status not in ("optimal", "feasible"):
+        raise SolverError(f"scenario {scenario.name!r}: solver {settings.solver} returned status {status!r}")
+    assignment = np.asarray(result.assignment, dtype=np.int64)
+    step("check")
+    soft = _check(bundle, assignment, settings)
+    explained = _explanations(bundle, result, settings)
+    step("passports")
+    ids = _new_unit_ids(bundle, assignment)
+    modelled = str(getattr(travel_model, "kind", "modelled")) != "roads"
+    assignments = _assignments(bundle, assignment, ids, explained, modelled)
+    settlements = _settlements(bundle, assignments)
+    new_units = _passports({"dataset": dataset, "bundle": bundle, "assignments": assignments, "settlements": settlements})
+    seconds = time.perf_counter() - started
+    prov = provenance(scenario, dataset, travel_model, seconds=seconds)
+    kpis = compute_kpis(bundle, assignments, settlements, new_units, result, prov)
+    kpis["soft_violations"] = {
+        "count": len(soft),
+        "by_constraint": dict(sorted(pd.Series([str(v.constraint) for v in soft], dtype=object).value_counts().items())),
+    }
+    explanations = assignments[["unit_code", "status", "reason", "population", "exempt_reason", "travel_time_to_centre_min"]].copy()
+    explanations.insert(3, "population_floor", scenario.criteria.population_floor)
+    explanations["max_travel_time_min"] = scenario.criteria.max_travel_time_min
+    logger.info("scenario %s: %d -> %d units in %.1f s", scenario.name, kpis["units_before"], kpis["units_after"], seconds)
+    return ScenarioResult(
+        scenario=scenario,
+        dataset=dataset,
+        travel_model=travel_model,
+        bundle=bundle,
+        settings=settings,
+        engine_result=result,
+        assignments=assignments,
+        new_units=new_units,
+        settlements=settlements.drop(columns="weight"),
+        explanations=explanations,
+        kpis=kpis,
+        provenance=prov,
+    )

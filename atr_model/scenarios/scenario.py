@@ -1,0 +1,173 @@
+"""Scenario files: a named, validated, frozen set of inputs, criteria and solver options.
+
+Precedence is written in one place, :func:`apply_overrides`: command-line options > scenario
+file > defaults of :class:`Scenario` and :class:`~atr_model.criteria.Criteria`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
+
+from atr_model.criteria.model import Criteria
+from atr_model.criteria.validation import describe_validation_error
+from atr_model.errors import ScenarioError
+
+__all__ = [
+    "Scenario",
+    "SolverOptions",
+    "apply_overrides",
+    "dump_scenario",
+    "load_scenario",
+    "scenario_from_dict",
+    "scenario_hash",
+]
+
+_STRICT = ConfigDict(frozen=True, extra="forbid")
+
+
+class SolverOptions(BaseModel):
+    """How the merger MILP is solved."""
+
+    model_config = _STRICT
+
+    name: Literal["highs", "cbc"] = Field("highs", description="Default 'highs' (in-process); 'cbc'.")
+    time_limit_s: float = Field(60.0, gt=0, le=86_400, description="Default 60 s per solve.")
+    gap_rel: float = Field(0.0, ge=0, le=1, description="Default 0: prove optimality.")
+    threads: int = Field(1, ge=1, le=256, description="Default 1 (deterministic).")
+    contiguity: Literal["auto", "cuts", "flow", "none"] = Field(
+        "auto", description="Default 'auto': exact contiguity, method chosen per instance."
+    )
+
+
+class Scenario(BaseModel):
+    """One scenario: what to run on which data under which criteria.
+
+    ``dataset`` is ``"demo"`` (the fictional demo territory), ``"kyrgyz"`` (build from the
+    shared Kyrgyz open data through the cache) or a path to a dataset GeoPackage; relative
+    paths are taken relative to the scenario file.
+    """
+
+    model_config = _STRICT
+
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=80, description="Short id (file-name safe).")
+    title: str = Field("", description="One-line title for reports.")
+    description: str = Field("", description="What the scenario tests.")
+    dataset: str = Field("demo", min_length=1, description="'demo', 'kyrgyz' or a dataset .gpkg path.")
+    roads: str | None = Field(
+        None,
+        description=(
+            "Road file (.osm.pbf, .osm, GPKG lines); 'auto' = the dataset's own (generated for the "
+            "demo, none for the Kyrgyz build); 'demo'; null = modelled travel times."
+        ),
+    )
+    elevation: str | None = Field(
+        None,
+        description=(
+            "Elevation GeoTIFF; 'auto' = the dataset's own (demo DEM, shared GEBCO grid for the "
+            "Kyrgyz build); 'demo'; 'kyrgyz'; null = no terrain penalties."
+        ),
+    )
+    level: Literal["aiyl_aimak", "raion"] = Field("aiyl_aimak", description="Stage 2.1 or 2.2.")
+    criteria: Criteria = Field(default_factory=Criteria)
+    solver: SolverOptions = Field(default_factory=SolverOptions)
+    notes: str = Field("", description="Free text.")
+
+    _source: Path | None = PrivateAttr(default=None)
+
+    @field_validator("dataset", "roads", "elevation")
+    @classmethod
+    def _strip(cls, value: str | None) -> str | None:
+        return value.strip() if isinstance(value, str) else value
+
+    @property
+    def source_path(self) -> Path | None:
+        """The file the scenario was read from, if any."""
+        return self._source
+
+    def resolve_path(self, value: str) -> Path:
+        """A path from the scenario, relative to its file (else to the working directory)."""
+        path = Path(os.path.expanduser(value))
+        if path.is_absolute():
+            return path
+        if self._source is not None:
+            beside = self._source.parent / path
+            if beside.exists() or not path.exists():
+                return beside
+        return path
+
+
+def scenario_from_dict(values: Any, *, where: str = "scenario", source: Path | None = None) -> Scenario:
+    """Validate a mapping into a :class:`Scenario`.
+
+    Raises
+    ------
+    ScenarioError
+        Naming ``where`` and each bad key, e.g. "unknown key 'criteria.treshold'".
+    """
+    if not isinstance(values, dict):
+        raise ScenarioError(f"{where}: expected a mapping of keys to values, got {type(values).__name__}")
+    try:
+        scenario = Scenario.model_validate(values)
+    except ValidationError as exc:
+        raise ScenarioError(describe_validation_error(exc, Scenario, where=where)) from None
+    scenario._source = source
+    return scenario
+
+
+def load_scenario(path: str | os.PathLike[str]) -> Scenario:
+    """Read and validate a scenario YAML file.
+
+    Raises
+    ------
+    ScenarioError
+        When the file is missing or not YAML, or a key is unknown or out of range (the message
+        names the file and the key).
+    """
+    source = Path(path)
+    if not source.is_file():
+        raise ScenarioError(f"{source}: scenario file not found")
+    try:
+        values = yaml.safe_load(source.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ScenarioError(f"{source}: not valid YAML ({str(exc).splitlines()[0]})") from None
+    return scenario_from_dict(values, where=str(source), source=source.resolve())
+
+
+def _plain(scenario: Scenario) -> dict[str, Any]:
+    return scenario.model_dump(mode="json")
+
+
+def scenario_hash(scenario: Scenario) -> str:
+    """SHA-256 of the canonical resolved scenario (all defaults filled in, sorted keys)."""
+    text = json.dumps(_plain(scenario), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def dump_scenario(scenario: Scenario) -> str:
+    """The resolved scenario as YAML text (all defaults filled in), loadable again."""
+    return yaml.safe_dump(_plain(scenario), sort_keys=False, allow_unicode=True)
+
+
+def apply_overrides(scenario: Scenario, **overrides: Any) -> Scenario:
+    """Return a copy with command-line values applied (``None`` means "not given").
+
+    Keys are top-level scenario fields (``dataset``, ``roads``, ...) or dotted paths into nested
+    ones (``"criteria.population_floor"``); the result is validated again.
+    """
+    values = _plain(scenario)
+    for key, value in overrides.items():
+        if value is None:
+            continue
+        parts = key.split(".")
+        target = values
+        for part in parts[:-1]:
+            target = target.setdefault(part, {})
+        target[parts[-1]] = value
+    return scenario_from_dict(values, where=f"scenario {scenario.name!r}", source=scenario.source_path)

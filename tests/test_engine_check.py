@@ -1,0 +1,72 @@
+"""The independent checker finds every kind of violation on hand-made bad plans."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from atr_model.optimisation import EngineSettings, MergerInstance, check_plan
+
+
+def _line(n: int = 4, **kw: object) -> MergerInstance:
+    """Units 0-1-2-...-(n-1) on a line, 3,000 residents each, distance |i - j|."""
+    idx = np.arange(n)
+    dist = np.abs(idx[:, None] - idx[None]).astype(float)
+    return MergerInstance(unit_codes=[f"U{i}" for i in range(n)], population=np.full(n, 3000.0),
+                          cost=3000.0 * dist, adjacency=[(i, i + 1) for i in range(n - 1)],
+                          travel_time_min=10.0 * dist, **kw)
+
+
+HARD = EngineSettings(population_floor=5000, floor_mode="hard")
+GOOD = [0, 0, 2, 2]
+
+
+def _kinds(inst: MergerInstance, plan: list[int], settings: EngineSettings = HARD) -> set[str]:
+    return {v.constraint for v in check_plan(inst, np.asarray(plan), settings) if v.hard}
+
+
+def test_valid_plan_has_no_violation() -> None:
+    assert check_plan(_line(), np.asarray(GOOD), HARD) == []
+
+
+@pytest.mark.parametrize(
+    ("inst_kw", "settings", "plan", "kind"),
+    [
+        ({}, HARD, [0, 0, 0, 1], "assignment"),  # 3 points to 1, which is not a centre
+        ({}, HARD, [0, 0, 0, 0, 0], "assignment"),  # wrong length
+        ({}, HARD, [0, 2, 2, 0], "contiguity"),  # {0, 3} is not connected
+        ({}, HARD, [0, 1, 2, 2], "floor"),  # 0 and 1 alone below 5,000
+        ({}, HARD.replace(population_cap=8000, cap_mode="hard"), [0, 0, 0, 3], "cap"),
+        ({}, HARD.replace(max_travel_time_min=15), [1, 1, 1, 1], "travel_time"),  # 3 is 20 min from 1
+        ({"group": ["A", "A", "B", "B"]}, HARD, [1, 1, 1, 1], "nesting"),
+        ({"keep_separate": [False, True, False, False]}, HARD.replace(floor_mode="soft"), [0, 0, 2, 2], "keep_separate"),
+        ({"exempt": [True, False, False, False]}, HARD, [0, 0, 2, 2], "exempt"),
+        ({"must_link": [(1, 2)]}, HARD, GOOD, "must_link"),
+        ({"cannot_link": [(0, 1)]}, HARD, GOOD, "cannot_link"),
+        ({"centre_eligible": [False, True, True, True]}, HARD, GOOD, "centre_eligible"),
+        ({}, HARD.replace(n_units=3), GOOD, "n_units"),
+        ({"indicator": [1.0, 0.0, 5.0, 5.0]}, HARD.replace(indicator_floor=2.0), GOOD, "indicator_floor"),
+    ],
+)
+def test_each_violation_kind_is_found(inst_kw: dict, settings: EngineSettings, plan: list[int], kind: str) -> None:
+    inst = _line(**inst_kw)
+    assert kind in _kinds(inst, plan, settings)
+
+
+def test_infinite_cost_pair_is_flagged() -> None:
+    inst = _line()
+    cost = inst.cost.copy()
+    cost[1, 0] = np.inf
+    inst2 = MergerInstance(unit_codes=inst.unit_codes, population=inst.population, cost=cost,
+                           adjacency=inst.adjacency)
+    assert "cost" in _kinds(inst2, GOOD)
+
+
+def test_soft_floor_shortfall_is_not_hard() -> None:
+    found = check_plan(_line(), np.asarray([0, 1, 2, 2]), HARD.replace(floor_mode="soft"))
+    assert found and all(v.constraint == "floor" and not v.hard for v in found)
+    assert "U0" in found[0].units and "3,000" not in found[0].message and "3000" in found[0].message
+
+
+def test_no_contiguity_setting_skips_the_check() -> None:
+    assert "contiguity" not in _kinds(_line(), [0, 2, 2, 0], HARD.replace(contiguity="none"))
