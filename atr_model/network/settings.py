@@ -133,7 +133,7 @@ class TravelSettings:
     blocked_pass_m: float = 4_000.0
     terrain_sample_m: float = 250.0
     search_limit_min: float = 720.0
-    first_search_min: float = 120.0
+    first_search_min: float = 240.0
     approximate_link_max_min: float = 120.0
     boundary_tolerance_m: float = 50.0
     road_class_column: str | None = None
