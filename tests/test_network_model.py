@@ -194,3 +194,26 @@ def test_bad_inputs_name_the_file(tmp_path: Path, demo_dataset) -> None:
         build_travel_model(demo_dataset, elevation=dem)
     with pytest.raises(NetworkError, match="nope.tif: elevation file not found"):
         build_travel_model(demo_dataset, elevation=tmp_path / "nope.tif")
+
+
+def test_projected_elevation_raster_is_sampled_in_its_crs(tmp_path: Path, demo_dataset) -> None:
+    import rasterio
+    from affine import Affine
+    from pyproj import Transformer
+
+    from atr_model.data.demo import demo_elevation_m
+    from atr_model.network.terrain import ElevationRaster
+
+    to_lonlat = Transformer.from_crs("EPSG:32626", "EPSG:4326", always_xy=True)
+    west, north, res = 150_000.0, 4_645_000.0, 500.0
+    cols = (np.arange(400) + 0.5) * res + west
+    rows = north - (np.arange(320) + 0.5) * res
+    lon, lat = to_lonlat.transform(*np.meshgrid(cols, rows))
+    path = tmp_path / "utm.tif"
+    with rasterio.open(path, "w", driver="GTiff", width=400, height=320, count=1, dtype="float32",
+                       crs="EPSG:32626", transform=Affine(res, 0, west, 0, -res, north)) as dst:
+        dst.write(demo_elevation_m(lon, lat).astype("float32"), 1)
+    pts = demo_dataset.settlements.geometry
+    sampled = ElevationRaster(path).sample(pts.x.to_numpy(), pts.y.to_numpy())
+    assert np.isfinite(sampled).all()
+    assert np.allclose(sampled, demo_dataset.settlements["elevation_m"], atol=150)

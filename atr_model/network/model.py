@@ -345,12 +345,12 @@ def _road_network(
     sv = np.concatenate([ends[0][0], ends[1][0], pn, pn])
     st = np.concatenate([leg + ends[0][1], leg + ends[1][1], leg + ends[0][1], leg + ends[1][1]])
     n_snap = len(su)
-    # Unit of every road node, for road links between units.
+    # Unit of every road vertex: a piece of road with its ends in two units links them.
     unit_geoms = dataset.units.geometry.to_numpy()
-    node_points = shapely.points(road.node_lon, road.node_lat)
-    pt_idx, poly_idx = shapely.STRtree(unit_geoms).query(node_points, predicate="within")
-    node_unit = np.full(n_road, None, dtype=object)
-    node_unit[pt_idx] = dataset.units["unit_code"].to_numpy(dtype=object)[poly_idx]
+    vertex_points = shapely.points(road.vertex_lon, road.vertex_lat)
+    pt_idx, poly_idx = shapely.STRtree(unit_geoms).query(vertex_points, predicate="within")
+    vertex_unit = np.full(len(vertex_points), None, dtype=object)
+    vertex_unit[pt_idx] = dataset.units["unit_code"].to_numpy(dtype=object)[poly_idx]
     sizes = np.bincount(comp)
     main = int(np.argmax(sizes)) if len(sizes) else -1
     place_comp = np.full(len(places.xy), -1)
@@ -379,7 +379,7 @@ def _road_network(
         blocked=np.zeros(len(seasonal_arcs), dtype=bool),
         snap_distance_m=nearest,
         unsnapped=unsnapped,
-        unit_links=_unit_links(node_unit[road.u], node_unit[road.v], road.seasonal),
+        unit_links=_unit_links(vertex_unit[road.segment_a], vertex_unit[road.segment_b], road.segment_seasonal),
         info=info,
     )
 
