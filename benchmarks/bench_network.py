@@ -124,6 +124,45 @@ def synthetic_ways(grid: int, seed: int = 0) -> RoadWays:
     )
 
 
+def write_synthetic_pbf(ways: RoadWays, path: Path) -> Path:
+    """Write synthetic ways as an OSM PBF with pyosmium (to time the real importer)."""
+    import osmium
+
+    node_ids = ways.node_key + 1  # OSM ids start at 1
+    order = np.unique(node_ids, return_index=True)[1]
+    with osmium.SimpleWriter(str(path)) as writer:
+        for i in order:
+            writer.add_node(osmium.osm.mutable.Node(id=int(node_ids[i]), location=(float(ways.lon[i]), float(ways.lat[i])),
+                                                    version=1))
+        for w in range(ways.n_ways):
+            refs = node_ids[ways.offsets[w]:ways.offsets[w + 1]].tolist()
+            tags = {"highway": str(ways.road_class[w])}
+            if ways.oneway[w] == 1:
+                tags["oneway"] = "yes"
+            writer.add_way(osmium.osm.mutable.Way(id=w + 1, nodes=refs, tags=tags, version=1))
+    return path
+
+
+def bench_pbf(args: argparse.Namespace) -> dict:
+    import tempfile
+
+    from atr_model.network import load_road_graph
+
+    ways = synthetic_ways(args.grid)
+    with tempfile.TemporaryDirectory() as tmp:
+        start = time.perf_counter()
+        path = write_synthetic_pbf(ways, Path(tmp) / "synthetic.osm.pbf")
+        t_write = time.perf_counter() - start
+        size_mb = path.stat().st_size / 1e6
+        start = time.perf_counter()
+        road = load_road_graph(path)
+        t_read = time.perf_counter() - start
+    print(f"pbf: wrote {size_mb:.1f} MB in {t_write:.2f} s; pyosmium import + graph {t_read:.2f} s "
+          f"-> {road.n_nodes} nodes, {len(road.edge_u)} edges")
+    return {"pbf_mb": round(size_mb, 2), "write_s": round(t_write, 3), "import_s": round(t_read, 3),
+            "nodes": int(road.n_nodes), "edges": int(len(road.edge_u))}
+
+
 def bench_synthetic(args: argparse.Namespace) -> dict:
     start = time.perf_counter()
     ways = synthetic_ways(args.grid)
@@ -173,11 +212,14 @@ def main() -> None:
     parser.add_argument("--candidates", type=int, default=500)
     parser.add_argument("--tile-km", type=float, default=70.0, help="size of the square tiles standing in for raions")
     parser.add_argument("--skip-kyrgyz", action="store_true")
+    parser.add_argument("--pbf", action="store_true", help="also write the synthetic grid as PBF and import it")
     args = parser.parse_args()
     result = {"benchmark": "network"}
     if not args.skip_kyrgyz:
         result["kyrgyz"] = bench_kyrgyz(args)
     result["synthetic"] = bench_synthetic(args)
+    if args.pbf:
+        result["pbf"] = bench_pbf(args)
     result["peak_rss_mb"] = round(_peak_rss_mb(), 1)
     result["memory_ok"] = result["peak_rss_mb"] <= 4096
     print(json.dumps(result, sort_keys=True))
