@@ -60,11 +60,17 @@ def test_demo_every_settlement_has_time_or_reason(request, demo_dataset, which: 
     assert tm.kind == ("modelled" if which == "modelled" else "roads")
     assert tm.label == (MODELLED_LABEL if which == "modelled" else "roads: demo.osm")
     assert tm.summary()["travel_model"] == tm.kind
+    # Modelled times are labelled as estimates wherever they are shown.
+    modelled_run = which == "modelled"
+    for frame in (tm.settlement_access, tm.unit_remoteness):
+        assert (frame["travel_time_is_estimate"] == modelled_run).all()
+        assert frame["travel_time_source"].str.startswith("estimate: modelled: no road data").all() == modelled_run
+    assert (tm.settlement_centre_times["travel_time_is_estimate"] == modelled_run).all()
 
 
 def test_candidates_are_own_and_neighbouring_raions(modelled, demo_dataset) -> None:
     sct = modelled.settlement_centre_times
-    assert list(sct.columns) == SCT_COLUMNS
+    assert list(sct.columns) == [*SCT_COLUMNS, "travel_time_is_estimate"]
     units = demo_dataset.units.set_index("unit_code")
     raions = demo_dataset.raions.set_index("raion_code")
     for code in ["DEMO-01-01-002-01", "DEMO-02-03-004-01"]:

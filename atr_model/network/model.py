@@ -24,6 +24,7 @@ import shapely
 from pyproj import Transformer
 from scipy.spatial import cKDTree
 
+from atr_model.data.contract import ESTIMATE_PREFIX
 from atr_model.data.dataset import Dataset
 from atr_model.errors import NetworkError
 from atr_model.network.adjacency import ADJACENCY_COLUMNS, read_adjacency_edits, unit_adjacency
@@ -57,16 +58,19 @@ class TravelModel:
         Human-readable source, e.g. ``"roads: kyrgyzstan-latest.osm.pbf"`` or
         ``"modelled: no road data"`` (plus a note when no elevation data was used).
     settlement_centre_times : pandas.DataFrame
-        ``settlement_code, unit_code, centre_unit_code, travel_time_min, seasonal``: every
-        settlement to the centre of every unit of its raion and the neighbouring raions
-        (``inf`` = unreachable; ``seasonal`` = the fastest route needs a seasonal link).
+        ``settlement_code, unit_code, centre_unit_code, travel_time_min, seasonal,
+        travel_time_is_estimate``: every settlement to the centre of every unit of its raion
+        and the neighbouring raions (``inf`` = unreachable; ``seasonal`` = the fastest route
+        needs a seasonal link; modelled times are estimates).
     settlement_access : pandas.DataFrame
-        Per settlement: ``raion_centre_unit_code, raion_centre_time_min, nearest_town_code,
-        nearest_town_time_min, reachable, unreachable_reason, snap_distance_m, seasonal``.
+        Per settlement: ``raion_centre_time_min, nearest_town_code, nearest_town_time_min,
+        reachable, unreachable_reason, snap_distance_m, raion_centre_unit_code, seasonal,
+        travel_time_source`` (``"estimate: modelled: ..."`` without roads),
+        ``travel_time_is_estimate``.
     unit_remoteness : pandas.DataFrame
         Per unit: population-weighted mean and max times to the raion centre and the nearest
         town, ``max_settlement_elevation_m``, ``seasonal_access``, ``border_distance_km``,
-        ``unreachable_settlements``.
+        ``unreachable_settlements``, ``travel_time_source``, ``travel_time_is_estimate``.
     adjacency : pandas.DataFrame
         ``unit_a < unit_b, kind, barrier, shared_boundary_km, note``.
     info : dict
@@ -520,6 +524,13 @@ def build_travel_model(
         dataset, places, net, times, seasonal, unit_codes, centre_places, full, transformer, raster, settings,
         roads is not None,
     )
+    # Modelled times are estimates: label them the way the data contract labels estimates.
+    is_estimate = kind != "roads"
+    source = f"{ESTIMATE_PREFIX}{label}" if is_estimate else label
+    sct["travel_time_is_estimate"] = is_estimate
+    for frame in (access, remoteness):
+        frame["travel_time_source"] = source
+        frame["travel_time_is_estimate"] = is_estimate
     geoms_m = np.array([shapely.transform(g, lambda c: _project(transformer, c[:, 0], c[:, 1]))
                         for g in dataset.units.geometry])
     pair_time = _pair_time_lookup(sct)
