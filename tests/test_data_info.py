@@ -62,3 +62,13 @@ def test_build_with_a_missing_source_names_it(tmp_path: Path) -> None:
     assert isinstance(result.exception, DataError)
     assert "nowhere: source directory not found" in str(result.exception)
     assert not (tmp_path / "o").exists()
+
+
+def test_data_readme_documents_every_contract_column() -> None:
+    from atr_model.data.contract import LAYERS
+
+    text = (Path(__file__).resolve().parents[1] / "data" / "README.md").read_text(encoding="utf-8")
+    for layer, columns in LAYERS.items():
+        assert f"### {layer}" in text, layer
+        for col in columns:
+            assert f"`{col.name}`" in text, (layer, col.name)
