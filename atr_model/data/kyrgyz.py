@@ -49,6 +49,7 @@ __all__ = [
     "BuildReport",
     "build_kyrgyz_dataset",
     "kyrgyz_build_id",
+    "load_or_build_kyrgyz_dataset",
     "write_kyrgyz_build",
     "SOURCE_FILES",
     "DATASET_FILENAME",
@@ -1025,3 +1026,50 @@ def write_kyrgyz_build(
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return target / DATASET_FILENAME, report
+
+
+def load_or_build_kyrgyz_dataset(
+    source_dir: str | os.PathLike[str],
+    *,
+    cache_dir: str | os.PathLike[str] | None = None,
+    **options: Any,
+) -> Dataset:
+    """Return the Kyrgyz dataset from the cache when its build id matches, else build it there.
+
+    Parameters
+    ----------
+    source_dir : path-like
+        Open-data directory (see :func:`build_kyrgyz_dataset`).
+    cache_dir : path-like, optional
+        Cache root; default :func:`atr_model.data.cache.default_cache_dir`. The build lives in
+        ``<cache_dir>/kyrgyzstan/`` (dataset, ``build_report.md``, ``build_report.json``).
+    **options
+        Keyword arguments of :func:`build_kyrgyz_dataset`; they are part of the build id.
+
+    Returns
+    -------
+    Dataset
+    """
+    from atr_model.data.cache import default_cache_dir
+    from atr_model.data.dataset import read_dataset
+
+    root = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    target = root / "kyrgyzstan" / DATASET_FILENAME
+    wanted = kyrgyz_build_id(source_dir, **options)
+    if target.exists():
+        try:
+            cached = read_dataset(target)
+        except DataError as exc:  # a broken cache is rebuilt
+            logger.warning("ignoring unreadable cached build %s: %s", target, exc)
+        else:
+            if cached.build_id == wanted:
+                logger.info("using cached build %s at %s", wanted, target)
+                return cached
+    try:
+        path, _ = write_kyrgyz_build(source_dir, target.parent, **options)
+    except OSError:
+        # another process may have put the same build in place meanwhile
+        if target.exists() and read_dataset(target).build_id == wanted:
+            return read_dataset(target)
+        raise
+    return read_dataset(path)
