@@ -58,7 +58,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 #: Bump when the build's output changes for the same inputs (part of the build id).
-BUILDER_VERSION = "kg-build-1"
+BUILDER_VERSION = "kg-build-2"
 
 #: File name of the dataset inside a build directory.
 DATASET_FILENAME = "kyrgyzstan.gpkg"
@@ -324,11 +324,11 @@ def _places(paths: dict[str, Path], raions: gpd.GeoDataFrame) -> gpd.GeoDataFram
 # population
 
 
-def _census_figures(path: Path) -> tuple[pd.DataFrame, float, float, list[str]]:
-    """Census table -> one figure per unit (2021 preferred, else the latest), growth factor.
+def _census_figures(path: Path) -> tuple[pd.DataFrame, float, list[str]]:
+    """Census table -> one figure per unit (2021 preferred, else the latest) and growth factor.
 
-    Returns the figures, the 2009 -> 2021 growth factor of units having both years, the
-    population per COATE village of units with a 2021 figure (filled by the caller), and notes.
+    Returns the figures (``unit_code``, ``population``, ``year``, ``source``), the 2009 -> 2021
+    growth factor of the units having both years, and notes for the report.
     """
     table = pd.read_csv(path, dtype={"coate_match": str})
     for col in ("coate_match", "population", "year"):
@@ -361,7 +361,7 @@ def _census_figures(path: Path) -> tuple[pd.DataFrame, float, float, list[str]]:
         f"2009 -> 2021 growth of the units with both figures: x{growth:.3f}; used only to compare "
         "2009 figures with 2021 raion totals when computing residuals"
     ]
-    return pd.DataFrame(rows), growth, 0.0, notes
+    return pd.DataFrame(rows), growth, notes
 
 
 def _raion_totals(path: Path) -> dict[str, float]:
@@ -696,7 +696,7 @@ def build_kyrgyz_dataset(
     settl["is_unit_centre"] = settl["settlement_code"].isin(set(units["centre_settlement_code"].dropna()))
 
     # population
-    census, growth, _, pop_notes = _census_figures(paths["aimak_census"])
+    census, growth, pop_notes = _census_figures(paths["aimak_census"])
     totals = _raion_totals(paths["raion_statistics"])
     town_gn: dict[str, float] = {}
     for row in settl.loc[settl["settlement_kind"] == "town"].itertuples():
