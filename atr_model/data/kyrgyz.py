@@ -685,7 +685,7 @@ def build_kyrgyz_dataset(
     settl["match_outcome"] = methods
 
     # unit centres
-    units = _centres(units, settl, unit_pt, raions)
+    units = _centres(units, settl, unit_pt, raions, official_polys)
     centre_of = units.set_index("unit_code")
     for i, row in enumerate(settl.itertuples()):
         if not row.is_located:
@@ -794,8 +794,15 @@ def _is_namesake(stem: str, other: str) -> bool:
     return bool(stem) and other in (stem, stem + "n", stem[:-1])
 
 
-def _centres(units: pd.DataFrame, settl: pd.DataFrame, unit_pt: dict[str, Point], raions: gpd.GeoDataFrame) -> pd.DataFrame:
+def _centres(
+    units: pd.DataFrame,
+    settl: pd.DataFrame,
+    unit_pt: dict[str, Point],
+    raions: gpd.GeoDataFrame,
+    official_polys: dict[str, Any] | None = None,
+) -> pd.DataFrame:
     """A centre for every unit: official point, else the town's own place, else a namesake village."""
+    official_polys = official_polys or {}
     out = units.copy()
     raion_geom = raions.set_index("raion_code").geometry
     records: dict[str, list[dict[str, Any]]] = {}
@@ -817,6 +824,10 @@ def _centres(units: pd.DataFrame, settl: pd.DataFrame, unit_pt: dict[str, Point]
         if code in unit_pt:
             x, y = unit_pt[code].x, unit_pt[code].y
             how = "official unit point (open-admin-data adm3 points)"
+        elif code in official_polys:
+            pt = official_polys[code].representative_point()
+            x, y = pt.x, pt.y
+            how = ESTIMATE_PREFIX + "interior point of the official unit polygon"
         elif namesake is not None and namesake["is_located"]:
             x, y = namesake["lon"], namesake["lat"]
             how = ESTIMATE_PREFIX + ("the town's own located place" if level == "town"
