@@ -164,3 +164,16 @@ def test_inputs_are_not_mutated(mini) -> None:
     before = dataset.units.copy(), tm.settlement_centre_times.copy()
     build_instance(dataset, tm, Criteria(objective="inertia"))
     assert dataset.units.equals(before[0]) and tm.settlement_centre_times.equals(before[1])
+
+
+def test_inertia_objective_uses_squared_distance(mini) -> None:
+    dataset, tm = mini
+    inst = build_instance(dataset, tm, Criteria(objective="inertia")).instance
+    travel = build_instance(dataset, tm, Criteria()).instance
+    # same candidate pairs, different costs; a centre's own village costs nothing
+    assert (np.isfinite(inst.cost) == np.isfinite(travel.cost)).all()
+    b, a = inst.index("B"), inst.index("A")
+    assert inst.cost[b, b] == pytest.approx(0.0, abs=1e-6)
+    assert inst.cost[b, a] > 0 and inst.cost[b, a] != travel.cost[b, a]
+    raion = build_instance(dataset, tm, Criteria(objective="inertia", population_floor=0), level="raion").instance
+    assert np.isfinite(raion.cost).all() and raion.cost[0, 0] == 0.0

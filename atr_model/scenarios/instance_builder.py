@@ -543,7 +543,12 @@ def _build_raion_level(dataset: Dataset, travel_model: Any, criteria: Criteria) 
     worst[pair["unit_code"].map(pos).to_numpy(), pair["centre_code"].map(pos).to_numpy()] = pair["travel_time_min"].to_numpy()
     np.fill_diagonal(worst, 0.0)
     pop = table["population"].to_numpy(dtype=float)
-    cost = np.where(np.isfinite(worst), pop[:, None] * worst, np.inf) * criteria.travel_weight
+    if criteria.objective == "inertia":
+        xy = units_all.set_index("unit_code").loc[table["centre_unit_code"], ["centre_lon", "centre_lat"]].to_numpy(dtype=float)
+        d = _haversine_km(xy[:, None, 0], xy[:, None, 1], xy[None, :, 0], xy[None, :, 1])
+        cost = np.where(np.isfinite(worst), pop[:, None] * d * d, np.inf) * criteria.travel_weight
+    else:
+        cost = np.where(np.isfinite(worst), pop[:, None] * worst, np.inf) * criteria.travel_weight
 
     keep = table["unit_code"].isin(criteria.locks.keep_separate).to_numpy()
     for code in criteria.locks.keep_separate:
