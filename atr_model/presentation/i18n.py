@@ -24,6 +24,8 @@ __all__ = [
     "format_number",
     "format_minutes",
     "status_label",
+    "KPI_LABELS",
+    "kpi_label",
 ]
 
 #: Language code -> its own name, in the order shown in the selector.
@@ -130,6 +132,9 @@ STRINGS: dict[str, dict[str, str]] = {
     "kpi.metric": {"ky": "Көрсөткүч", "ru": "Показатель", "en": "Figure"},
     "kpi.delta": {"ky": "Айырма", "ru": "Разница", "en": "Difference"},
     "kpi.pop_min": {"ky": "Жаңы бирдиктин эң аз калкы", "ru": "Мин. население новой единицы", "en": "Smallest new unit (people)"},
+    "kpi.pop_max": {"ky": "Жаңы бирдиктин эң көп калкы", "ru": "Макс. население новой единицы", "en": "Largest new unit (people)"},
+    "kpi.below_floor_before": {"ky": "Босогодон төмөн (мурун)", "ru": "Ниже порога до", "en": "Below the floor before"},
+    "kpi.objective": {"ky": "Максат функциясы", "ru": "Целевая функция", "en": "Objective"},
     "kpi.pop_median": {"ky": "Калктын медианасы", "ru": "Медиана населения", "en": "Median new unit (people)"},
     "kpi.seconds": {"ky": "Эсептөө убактысы (с)", "ru": "Время расчёта (с)", "en": "Solve time (s)"},
     "map.current_units": {"ky": "Азыркы бирдиктер", "ru": "Текущие единицы", "en": "Current units"},
@@ -147,6 +152,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "circle size = population",
     },
     "map.barrier": {"ky": "тоскоол аркылуу", "ru": "через барьер", "en": "across a barrier"},
+    "map.location_estimated": {
+        "ky": "жайгашуусу болжолдуу",
+        "ru": "местоположение приблизительное",
+        "en": "location approximate",
+    },
     "map.estimate_note": {
         "ky": "≈ белгиси баалоону билдирет",
         "ru": "≈ отмечает оценочные значения",
@@ -214,6 +224,10 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "compare.partners_a": {"ky": "A боюнча кошуна", "ru": "Вместе в A", "en": "Grouped with in A"},
     "compare.partners_b": {"ky": "B боюнча кошуна", "ru": "Вместе в B", "en": "Grouped with in B"},
+    "compare.joined": {"ky": "Кошулгандар", "ru": "Присоединились", "en": "Now grouped with"},
+    "compare.left": {"ky": "Ажырагандар", "ru": "Отделились", "en": "No longer grouped with"},
+    "compare.before": {"ky": "мурунку", "ru": "до", "en": "before"},
+    "compare.after": {"ky": "кийинки", "ru": "после", "en": "after"},
     "compare.diff_map": {"ky": "Айырмалар картасы", "ru": "Карта различий", "en": "Difference map"},
     "edits.title": {"ky": "Кол менен оңдоолор", "ru": "Ручные правки", "en": "Manual edits"},
     "edits.help": {
@@ -275,6 +289,28 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "criterion.label": {"ky": "{n}-критерий", "ru": "Критерий {n}", "en": "Criterion {n}"},
 }
+
+
+#: KPI names (``kpis.json`` keys, dotted for nested ones) -> label keys.
+KPI_LABELS: dict[str, str] = {
+    "units_before": "kpi.units_before",
+    "units_after": "kpi.units_after",
+    "below_floor_before": "kpi.below_floor_before",
+    "below_floor_after": "kpi.below_floor",
+    "population_weighted_mean_travel_min": "kpi.mean_travel",
+    "worst_travel_min": "kpi.worst_travel",
+    "new_unit_population.min": "kpi.pop_min",
+    "new_unit_population.median": "kpi.pop_median",
+    "new_unit_population.max": "kpi.pop_max",
+    "solver.objective": "kpi.objective",
+    "solver.seconds": "kpi.seconds",
+}
+
+
+def kpi_label(name: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """Readable label of a KPI name; unknown names are shown as they are."""
+    key = KPI_LABELS.get(name)
+    return t(key, lang) if key else name
 
 
 def t(key: str, lang: str = DEFAULT_LANGUAGE, /, **values: Any) -> str:

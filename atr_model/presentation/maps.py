@@ -54,6 +54,7 @@ __all__ = [
     "diff_map",
     "new_unit_colours",
     "map_feature_counts",
+    "unit_names",
 ]
 
 logger = logging.getLogger(__name__)
@@ -76,7 +77,7 @@ _STATUS_COLOURS = {
     "merged": "#66bb6a",
     "below_floor_no_partner": "#d32f2f",
 }
-_ROUND_DEG = 5  # ~1 m at these latitudes: plenty for display, far smaller JSON
+_ROUND_DEG = 4  # ~10 m: invisible at the zooms a country map is read at, and a far smaller payload
 
 
 def offline_assets_enabled() -> bool:
@@ -165,9 +166,10 @@ def display_layers(dataset: Dataset, *, tolerance_m: float | None = None) -> Dis
     tol = _default_tolerance_m(units, metric_crs) if tolerance_m is None else float(tolerance_m)
     simple_units = _simplify(units, metric_crs, tol).set_index("unit_code", drop=False)
     simple_units.index.name = None
-    raions = _simplify(dataset.raions, metric_crs, tol)
-    oblasts = _simplify(dataset.oblasts, metric_crs, tol * 2)
-    country = _simplify(dataset.country, metric_crs, tol * 2)
+    # Outlines are drawn over the units, so a coarser tolerance does not show.
+    raions = _simplify(dataset.raions, metric_crs, tol * 1.5)
+    oblasts = _simplify(dataset.oblasts, metric_crs, tol * 3)
+    country = _simplify(dataset.country, metric_crs, tol * 3)
     keep = [
         c
         for c in (
@@ -241,13 +243,32 @@ def base_map(
 
 def _features(frame: gpd.GeoDataFrame, ids: Iterable[Any] | None = None) -> dict[str, Any]:
     """GeoJSON FeatureCollection with string ids (folium styles features by id)."""
-    data = frame.__geo_interface__
+    data = frame.to_geo_dict(na="null", show_bbox=False, drop_id=True)
     id_list = [str(i) for i in (frame.index if ids is None else ids)]
     for feature, fid in zip(data["features"], id_list):
         feature["id"] = fid
+        feature.pop("bbox", None)
         props = feature.get("properties") or {}
         feature["properties"] = {k: _json_safe(v) for k, v in props.items()}
     return data
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as dicts without geometry (far faster than ``iterrows`` on a GeoDataFrame)."""
+    plain = pd.DataFrame(frame.drop(columns=[c for c in ("geometry",) if c in frame.columns]))
+    return plain.to_dict("records")
+
+
+def unit_names(layers: DisplayLayers, lang: str = DEFAULT_LANGUAGE) -> dict[str, str]:
+    """Unit code -> display name in ``lang`` (falls back to other languages, then the code)."""
+    return {str(r["unit_code"]): display_name(r, lang) for r in _records(layers.units)}
+
+
+def _text(value: Any) -> str:
+    """A cell as text; missing values (None, NaN) as ''."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return str(value)
 
 
 def _json_safe(value: Any) -> Any:
@@ -304,7 +325,7 @@ def _swatch(colour: str, kind: str = "box", *, border: str = "#5f6b7a", dashed: 
 
 def _outline_layers(fmap: folium.Map, layers: DisplayLayers, lang: str) -> None:
     raions = layers.raions.copy()
-    raions["tip"] = [display_name(r, lang, code_column="raion_code") for _, r in raions.iterrows()]
+    raions["tip"] = [display_name(r, lang, code_column="raion_code") for r in _records(raions)]
     folium.GeoJson(
         _features(raions[["tip", "geometry"]]),
         name=t("map.raions", lang),
@@ -329,26 +350,18 @@ def _settlement_radius(population: float) -> float:
 def _settlement_layer(
     fmap: folium.Map, layers: DisplayLayers, lang: str, *, show: bool = True
 ) -> None:
-    pts = layers.settlements.copy()
+    pts = layers.settlements
     est = pts["population_is_estimate"].astype(bool) if "population_is_estimate" in pts else pd.Series(False, index=pts.index)
     located = pts["is_located"].astype(bool) if "is_located" in pts else pd.Series(True, index=pts.index)
-    popups = []
-    for (_, row), is_est, is_loc in zip(pts.iterrows(), est, located):
-        rows = [
-            (t("field.code", lang), str(row["settlement_code"])),
-            (t("field.unit", lang), str(row["unit_code"])),
-            (t("field.population", lang), format_number(row["population"], lang, is_estimate=bool(is_est))),
-        ]
+    tips = []
+    for row, is_est, is_loc in zip(_records(pts), est, located):
+        # Tooltip only (no popup): national maps carry ~2,000 settlements, so keep them light.
+        tip = f"{display_name(row, lang, code_column='settlement_code')} — {format_number(row['population'], lang, is_estimate=bool(is_est))}"
         if not is_loc:
-            rows.append(("", "≈ " + t("estimate.suffix", lang)))
-        popups.append(_popup_table(rows, display_name(row, lang, code_column="settlement_code")))
+            tip += f" · {t('map.location_estimated', lang)}"
+        tips.append(tip)
     data = gpd.GeoDataFrame(
-        {
-            "popup": popups,
-            "tip": [display_name(r, lang, code_column="settlement_code") for _, r in pts.iterrows()],
-            "r": [_settlement_radius(p) for p in pts["population"]],
-            "est": est.to_numpy(),
-        },
+        {"tip": tips, "r": [_settlement_radius(p) for p in pts["population"]], "est": est.to_numpy()},
         geometry=pts.geometry.to_numpy(),
         crs=pts.crs,
         index=pts["settlement_code"].astype(str).to_numpy(),
@@ -372,7 +385,6 @@ def _settlement_layer(
         marker=folium.CircleMarker(radius=3),
         style_function=style,
         tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False),
-        popup=folium.GeoJsonPopup(fields=["popup"], labels=False),
     ).add_to(fmap)
 
 
@@ -402,9 +414,10 @@ def dataset_map(
     fmap = base_map(layers, offline=offline, tiles=tiles)
     units = layers.units
     est = units["population_is_estimate"].astype(bool)
+    records = _records(units)
     frame = gpd.GeoDataFrame(
         {
-            "tip": [display_name(r, lang) for _, r in units.iterrows()],
+            "tip": [display_name(r, lang) for r in records],
             "popup": [
                 _popup_table(
                     [
@@ -416,7 +429,7 @@ def dataset_map(
                     ],
                     display_name(r, lang),
                 )
-                for (_, r), e in zip(units.iterrows(), est)
+                for r, e in zip(records, est)
             ],
             "below": (units["population"].astype(float) < population_floor).to_numpy(),
         },
@@ -504,8 +517,7 @@ def _passports(
     """Passport per new unit id: from the result's new_units table, else from assignments."""
     out: dict[str, dict[str, Any]] = {}
     if new_units is not None and len(new_units):
-        for _, row in new_units.iterrows():
-            record = {k: v for k, v in row.items() if k != "geometry"}
+        for record in _records(new_units):
             members = str(record.get("members", "")).split(";") if record.get("members") else []
             record["members_text"] = ", ".join(names.get(m, m) for m in members if m)
             out[str(record["new_unit_id"])] = record
@@ -562,7 +574,7 @@ def result_map(
     fmap = base_map(layers, offline=offline, tiles=tiles)
     modelled = travel_model_label.startswith("modelled")
     units = layers.units
-    names = {code: display_name(row, lang) for code, row in units.iterrows()}
+    names = unit_names(layers, lang)
     assign = assignments.copy()
     assign["unit_code"] = assign["unit_code"].astype(str)
     assign["new_unit_id"] = assign["new_unit_id"].astype(str)
@@ -600,26 +612,33 @@ def result_map(
 
     # Current units: thin outlines, popup with status, reason and the new unit's passport.
     unit_rows = []
-    for code, row in units.loc[joined.index].iterrows():
-        a = assign.loc[code]
+    assign_records = {str(r["unit_code"]): r for r in assign.to_dict("records")}
+    for row in _records(units.loc[joined.index]):
+        code = str(row["unit_code"])
+        a = assign_records[code]
         est = bool(a.get("population_is_estimate", row.get("population_is_estimate", False)))
         tt_modelled = modelled or bool(a.get("travel_time_is_modelled", False))
         rows = [
             (t("field.code", lang), code),
             (t("field.status", lang), status_label(str(a["status"]), lang)),
-            (t("field.reason", lang), str(a.get("reason", ""))),
+            (t("field.reason", lang), _text(a.get("reason"))),
             (t("field.population", lang), format_number(a.get("population", row["population"]), lang, is_estimate=est)),
             (t("field.new_unit", lang), str(a["new_unit_id"])),
-            (t("field.centre", lang), names.get(str(a.get("centre_code", "")), str(a.get("centre_code", "")))),
+            (t("field.centre", lang), names.get(_text(a.get("centre_code")), _text(a.get("centre_code")))),
             (
                 t("field.travel_max", lang),
                 format_minutes(a.get("travel_time_to_centre_min"), lang, is_modelled=tt_modelled),
             ),
         ]
         passport = passports.get(str(a["new_unit_id"]))
-        popup = _popup_table(rows, names.get(code, code))
         if passport and str(a["status"]) in ("merged", "centre"):
-            popup += "<hr style='margin:4px 0'>" + _popup_table(_new_unit_rows(passport, lang), t("passport.title", lang))
+            has_est = bool(passport.get("population_has_estimates", False))
+            rows.append((t("field.members", lang), _text(passport.get("members_text"))))
+            rows.append(
+                (f"{t('field.population', lang)} ({t('field.new_unit', lang)})",
+                 format_number(passport.get("population"), lang, is_estimate=has_est))
+            )
+        popup = _popup_table(rows, names.get(code, code))
         unit_rows.append({"tip": f"{names.get(code, code)} — {status_label(str(a['status']), lang)}", "popup": popup,
                           "status": str(a["status"])})
     current = gpd.GeoDataFrame(unit_rows, geometry=joined.geometry.to_numpy(), crs=units.crs, index=joined.index)
@@ -703,7 +722,7 @@ def _centres_layer(
 def _links_layer(fmap: folium.Map, layers: DisplayLayers, links: pd.DataFrame, lang: str) -> None:
     points = _unit_centre_points(layers)
     rows = []
-    for _, link in links.iterrows():
+    for link in links.to_dict("records"):
         a, b = str(link["unit_a"]), str(link["unit_b"])
         if a not in points.index or b not in points.index:
             continue
@@ -765,7 +784,7 @@ def diff_map(
     """
     fmap = base_map(layers, offline=offline, tiles=tiles)
     units = layers.units
-    names = {code: display_name(row, lang) for code, row in units.iterrows()}
+    names = unit_names(layers, lang)
     differ = {str(c) for c in differing}
     a = assignments_a.assign(unit_code=assignments_a["unit_code"].astype(str)).set_index("unit_code")
     b = assignments_b.assign(unit_code=assignments_b["unit_code"].astype(str)).set_index("unit_code")

@@ -47,11 +47,10 @@ __all__ = [
     "apply_edits",
     "results_root",
     "result_folder",
-    "extra_writers",
     "run_to_folder",
     "load_result",
+    "compare_folders",
     "differing_units",
-    "kpi_table",
     "zip_folder",
     "runner_available",
 ]
@@ -447,7 +446,7 @@ def run_to_folder(
     result = api.run_scenario(scenario, dataset, travel_model, progress=notify)
     logger.info("solved %s in %.2f s", getattr(scenario, "name", "scenario"), time.perf_counter() - started)
     notify("write")
-    api.write_result(result, folder, extra_writers=extra_writers())
+    _save(result, folder)
     return folder
 
 
@@ -457,23 +456,14 @@ def result_folder(scenario: Any, dataset: Dataset, out_root: Path | None = None)
     return root / _safe(dataset.build_id) / scenario_key(scenario)[:16]
 
 
-def extra_writers() -> tuple[Callable[[Any, Path], None], ...]:
-    """Writers for the report and exports, when the extras are available."""
-    writers: list[Callable[[Any, Path], None]] = []
-    for module_name, names in (
-        ("atr_model.presentation.report", ("write_report", "report_writer")),
-        ("atr_model.scenarios.exports", ("write_exports", "write_extras")),
-    ):
-        try:
-            module = __import__(module_name, fromlist=["_"])
-        except ImportError:
-            continue
-        for name in names:
-            writer = getattr(module, name, None)
-            if callable(writer):
-                writers.append(writer)
-                break
-    return tuple(writers)
+def _save(result: Any, folder: Path) -> None:
+    """Write the package with its exports and HTML report (as the CLI does), atomically."""
+    try:
+        from atr_model.presentation.runs import save_result
+    except ImportError:  # exports not available: the core package alone
+        _scenario_api().write_result(result, folder)
+        return
+    save_result(result, folder)
 
 
 def _safe(text: str) -> str:
@@ -548,72 +538,24 @@ def _read_json(path: Path) -> dict[str, Any]:
     return dict(json.loads(path.read_text(encoding="utf-8")))
 
 
-def differing_units(a: pd.DataFrame, b: pd.DataFrame) -> list[str]:
-    """Units whose set of co-members differs between two assignment tables.
-
-    A unit differs when the original units sharing its new unit change, not when only the
-    new unit's label changes. Units present in only one table differ too.
-    """
-
-    def groups(table: pd.DataFrame) -> dict[str, frozenset[str]]:
-        codes = table["unit_code"].astype(str)
-        ids = table["new_unit_id"].astype(str)
-        members = codes.groupby(ids).agg(frozenset)
-        return {code: members[uid] for code, uid in zip(codes, ids)}
-
-    ga, gb = groups(a), groups(b)
-    return sorted(code for code in set(ga) | set(gb) if ga.get(code) != gb.get(code))
-
-
-_KPI_ROWS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("kpi.units_before", ("units_before",)),
-    ("kpi.units_after", ("units_after",)),
-    ("kpi.below_floor", ("below_floor_after",)),
-    ("kpi.mean_travel", ("population_weighted_mean_travel_min",)),
-    ("kpi.worst_travel", ("worst_travel_min",)),
-    ("kpi.pop_min", ("new_unit_population", "min")),
-    ("kpi.pop_median", ("new_unit_population", "median")),
-    ("kpi.seconds", ("solver", "seconds")),
-)
-
-
-def _dig(data: Mapping[str, Any], path: Iterable[str]) -> Any:
-    value: Any = data
-    for key in path:
-        if not isinstance(value, Mapping) or key not in value:
-            return None
-        value = value[key]
-    return value
-
-
-def kpi_table(kpis: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
-    """Key figures of one or more results side by side (rows = label keys).
-
-    Parameters
-    ----------
-    kpis
-        Column label -> a result's ``kpis.json``.
+def compare_folders(a: Path | str, b: Path | str) -> Any:
+    """Compare two result folders (``atr_model.scenarios.compare.compare_results``).
 
     Returns
     -------
-    pandas.DataFrame
-        Index = label keys (translate with :func:`atr_model.presentation.i18n.t`), one column
-        per result, and a ``delta`` column (last minus first) when there are two.
+    Comparison
+        ``kpis`` (kpi, a, b, delta), ``changed_units`` (units whose set of co-members
+        changed, not just their label), ``changed_centres``.
     """
-    table = pd.DataFrame(
-        {label: [_as_float(_dig(k, path)) for _, path in _KPI_ROWS] for label, k in kpis.items()},
-        index=[key for key, _ in _KPI_ROWS],
-    )
-    if table.shape[1] == 2:
-        table["delta"] = table.iloc[:, 1] - table.iloc[:, 0]
-    return table
+    from atr_model.scenarios.compare import compare_results
+    from atr_model.scenarios.package_files import load_result_files
+
+    return compare_results(load_result_files(a), load_result_files(b))
 
 
-def _as_float(value: Any) -> float:
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return float("nan")
+def differing_units(a: Path | str, b: Path | str) -> list[str]:
+    """Codes of the units grouped differently in two result folders."""
+    return sorted(str(c) for c in compare_folders(a, b).changed_units["unit_code"])
 
 
 def zip_folder(folder: Path) -> bytes:

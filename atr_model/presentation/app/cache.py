@@ -38,13 +38,11 @@ def layers(key: str, build_id: str) -> maps.DisplayLayers:
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def travel_model(key: str, build_id: str, roads: str | None, elevation: str | None) -> Any:
-    """The dataset's travel model, built once per build and inputs (None if unavailable)."""
-    try:
-        from atr_model.network import build_travel_model
-    except ImportError:
-        return None
-    return build_travel_model(dataset(key), roads=roads, elevation=elevation)
+def travel_model(key: str, build_id: str, roads: str | None, elevation: str | None, _scenario: Any) -> Any:
+    """The dataset's travel model, built once per build, road file and elevation model."""
+    from atr_model.scenarios import resolve_travel_model
+
+    return resolve_travel_model(_scenario, dataset(key))
 
 
 def run(dataset_key: str, scenario: Any, progress: Callable[[str], None] | None = None) -> str:
@@ -61,13 +59,9 @@ def run(dataset_key: str, scenario: Any, progress: Callable[[str], None] | None 
         return str(folder)
     roads = getattr(scenario, "roads", None)
     elevation = getattr(scenario, "elevation", None)
-    tm = None
     if progress:
         progress("travel model")
-    try:
-        tm = travel_model(dataset_key, ds.build_id, str(roads) if roads else None, str(elevation) if elevation else None)
-    except Exception as exc:  # let the runner build (and report on) its own travel model
-        logger.info("no cached travel model (%s); the runner builds one", exc)
+    tm = travel_model(dataset_key, ds.build_id, str(roads) if roads else None, str(elevation) if elevation else None, scenario)
     return str(backend.run_to_folder(scenario, ds, travel_model=tm, progress=progress))
 
 

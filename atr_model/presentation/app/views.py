@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
 from atr_model.presentation import maps
 from atr_model.presentation.app import backend, cache, concept, state
+from atr_model.presentation.app.folium_view import RenderedMap, render_map, show_map
 from atr_model.presentation.app.backend import EDIT_ACTIONS, Edit, ResultView
-from atr_model.presentation.i18n import display_name, format_number, status_label, t
+from atr_model.presentation.i18n import format_number, kpi_label, status_label, t
 
 if TYPE_CHECKING:
     from atr_model.presentation.app.main import AppContext
@@ -34,8 +34,8 @@ def _current_result(ctx: AppContext) -> ResultView | None:
     return cache.result(folder)
 
 
-def _show_map(fmap: Any, key: str) -> dict[str, Any]:
-    out = st_folium(fmap, key=key, height=MAP_HEIGHT, use_container_width=True, returned_objects=MAP_RETURNED_OBJECTS)
+def _show_map(rendered: RenderedMap, key: str) -> dict[str, Any]:
+    out = show_map(rendered, key=key, height=MAP_HEIGHT, returned_objects=MAP_RETURNED_OBJECTS)
     clicked = (out or {}).get("last_object_clicked_tooltip")
     if clicked:
         st.session_state["clicked_tooltip"] = clicked
@@ -43,30 +43,45 @@ def _show_map(fmap: Any, key: str) -> dict[str, Any]:
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
-def _result_map(folder: str, lang: str, dataset_key: str, build_id: str) -> Any:
-    """The result's folium map, built once per result, language and dataset."""
+def _result_map(folder: str, lang: str, dataset_key: str, build_id: str) -> RenderedMap:
+    """The result's map, built and rendered once per result, language and dataset."""
     result = cache.result(folder)
-    return maps.result_map(
+    return render_map(maps.result_map(
         cache.layers(dataset_key, build_id),
         result.assignments,
         new_units=result.new_units,
         lang=lang,
         travel_model_label=result.travel_model_label,
-        tiles=None if maps.offline_assets_enabled() else "CartoDB positron",
-    )
+    ))
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def _dataset_map(dataset_key: str, build_id: str, lang: str, floor: float) -> Any:
-    return maps.dataset_map(cache.layers(dataset_key, build_id), lang=lang, population_floor=floor)
+def _dataset_map(dataset_key: str, build_id: str, lang: str, floor: float) -> RenderedMap:
+    return render_map(maps.dataset_map(cache.layers(dataset_key, build_id), lang=lang, population_floor=floor))
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def _diff_map(folder_a: str, folder_b: str, label_a: str, label_b: str, lang: str, dataset_key: str, build_id: str) -> Any:
+def _diff_map(
+    folder_a: str, folder_b: str, label_a: str, label_b: str, lang: str, dataset_key: str, build_id: str
+) -> RenderedMap:
     a, b = cache.result(folder_a), cache.result(folder_b)
-    return maps.diff_map(
+    return render_map(maps.diff_map(
         cache.layers(dataset_key, build_id), a.assignments, b.assignments,
-        backend.differing_units(a.assignments, b.assignments), label_a=label_a, label_b=label_b, lang=lang,
+        _comparison(folder_a, folder_b).changed_units["unit_code"].astype(str), label_a=label_a, label_b=label_b,
+        lang=lang,
+    ))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _comparison(folder_a: str, folder_b: str) -> Any:
+    return backend.compare_folders(folder_a, folder_b)
+
+
+def _kpi_frame(comparison: Any, label_a: str, label_b: str, lang: str) -> pd.DataFrame:
+    table = comparison.kpis.copy()
+    table["kpi"] = [kpi_label(k, lang) for k in table["kpi"]]
+    return table.rename(
+        columns={"kpi": t("kpi.metric", lang), "a": label_a, "b": label_b, "delta": t("kpi.delta", lang)}
     )
 
 
@@ -104,7 +119,7 @@ def _units_table(result: ResultView, ctx: AppContext) -> None:
     table = result.assignments.copy()
     names = {}
     if ctx.layers is not None:
-        names = {code: display_name(row, lang) for code, row in ctx.layers.units.iterrows()}
+        names = maps.unit_names(ctx.layers, lang)
     table.insert(1, "name", [names.get(c, n) for c, n in zip(table["unit_code"], table.get("unit_name", table["unit_code"]))])
     est = table.get("population_is_estimate", pd.Series(False, index=table.index)).astype(bool)
     table["population_text"] = [format_number(p, lang, is_estimate=e) for p, e in zip(table["population"], est)]
@@ -150,7 +165,7 @@ def _passport(result: ResultView, ctx: AppContext) -> None:
     cols[3].metric(t("field.travel_max", lang), format_number(row.get("travel_time_max_min"), lang))
     names = {}
     if ctx.layers is not None:
-        names = {code: display_name(r, lang) for code, r in ctx.layers.units.iterrows()}
+        names = maps.unit_names(ctx.layers, lang)
     members = [m for m in str(row.get("members", "")).split(";") if m]
     st.markdown(
         f"**{t('field.centre', lang)}:** {names.get(str(row.get('centre_code')), row.get('centre_name', ''))} · "
@@ -222,41 +237,41 @@ def view_compare(ctx: AppContext) -> None:
     if not chosen:
         return
     folder_a, folder_b, label_a, label_b = chosen
-    ra, rb = cache.result(folder_a), cache.result(folder_b)
-    differ = backend.differing_units(ra.assignments, rb.assignments)
-    table = backend.kpi_table({label_a: ra.kpis, label_b: rb.kpis})
-    table.index = [t(k, lang) for k in table.index]
-    table = table.rename(columns={"delta": t("kpi.delta", lang)})
+    comparison = _comparison(folder_a, folder_b)
+    n_differ = len(comparison.changed_units)
     left, right = st.columns([2, 3])
     with left:
         st.markdown(f"**{t('kpi.table', lang)}**")
-        st.dataframe(table.style.format(precision=1, na_rep="–"), width="stretch")
-        if differ:
-            st.markdown(f"**{t('compare.differ', lang, n=len(differ))}**")
+        st.dataframe(
+            _kpi_frame(comparison, label_a, label_b, lang).style.format(precision=1, na_rep="–"),
+            hide_index=True, width="stretch", height=420,
+        )
+        if n_differ:
+            st.markdown(f"**{t('compare.differ', lang, n=n_differ)}**")
         else:
             st.success(t("compare.same", lang))
     with right:
         _show_map(_diff_map(folder_a, folder_b, label_a, label_b, lang, ctx.dataset_key, ctx.dataset.build_id), key="diff_map")
-    if differ:
-        st.dataframe(_differ_table(ra, rb, differ, label_a, label_b, ctx), hide_index=True, width="stretch")
+    if n_differ:
+        st.dataframe(_differ_table(comparison, label_a, label_b, ctx), hide_index=True, width="stretch")
 
 
-def _differ_table(ra: ResultView, rb: ResultView, differ: list[str], label_a: str, label_b: str, ctx: AppContext) -> pd.DataFrame:
+def _differ_table(comparison: Any, label_a: str, label_b: str, ctx: AppContext) -> pd.DataFrame:
     lang = ctx.lang
-    names = {code: display_name(r, lang) for code, r in ctx.layers.units.iterrows()} if ctx.layers is not None else {}
-    a = ra.assignments.set_index("unit_code")
-    b = rb.assignments.set_index("unit_code")
-    rows = []
-    for code in differ:
-        rows.append({
-            t("field.code", lang): code,
-            t("field.name", lang): names.get(code, code),
-            f"{t('field.new_unit', lang)} ({label_a})": a.at[code, "new_unit_id"] if code in a.index else "–",
-            f"{t('field.status', lang)} ({label_a})": status_label(a.at[code, "status"], lang) if code in a.index else "–",
-            f"{t('field.new_unit', lang)} ({label_b})": b.at[code, "new_unit_id"] if code in b.index else "–",
-            f"{t('field.status', lang)} ({label_b})": status_label(b.at[code, "status"], lang) if code in b.index else "–",
-        })
-    return pd.DataFrame(rows)
+    names = maps.unit_names(ctx.layers, lang) if ctx.layers is not None else {}
+
+    def listed(codes: str) -> str:
+        return ", ".join(names.get(c, c) for c in str(codes).split(";") if c)
+
+    changed = comparison.changed_units
+    return pd.DataFrame({
+        t("field.code", lang): changed["unit_code"],
+        t("field.name", lang): [names.get(str(c), n) for c, n in zip(changed["unit_code"], changed["unit_name"])],
+        f"{t('field.new_unit', lang)} ({label_a})": changed["new_unit_id_a"],
+        f"{t('field.new_unit', lang)} ({label_b})": changed["new_unit_id_b"],
+        t("compare.joined", lang): [listed(v) for v in changed["joined"]],
+        t("compare.left", lang): [listed(v) for v in changed["left"]],
+    })
 
 
 # ---------------------------------------------------------------------------------------------
@@ -264,16 +279,16 @@ def _differ_table(ra: ResultView, rb: ResultView, differ: list[str], label_a: st
 
 
 def _unit_options(ctx: AppContext) -> tuple[list[str], dict[str, str]]:
-    units = ctx.layers.units
-    names = {code: f"{display_name(r, ctx.lang)} ({code})" for code, r in units.iterrows()}
+    names = {code: f"{name} ({code})" for code, name in maps.unit_names(ctx.layers, ctx.lang).items()}
     return sorted(names, key=lambda c: names[c]), names
 
 
 def _clicked_unit(options: list[str], ctx: AppContext) -> int:
+    """Index of the unit last clicked on the map (its tooltip starts with its name)."""
     tooltip = str(st.session_state.get("clicked_tooltip") or "")
+    names = maps.unit_names(ctx.layers, ctx.lang)
     for index, code in enumerate(options):
-        name = display_name(ctx.layers.units.loc[code], ctx.lang)
-        if tooltip.startswith(name + " —") or tooltip == name:
+        if tooltip.startswith(names.get(code, code) + " —") or tooltip == names.get(code, code):
             return index
     return 0
 
@@ -339,16 +354,16 @@ def view_edits(ctx: AppContext) -> None:
 def _what_changed(ctx: AppContext) -> None:
     lang = ctx.lang
     current, previous = st.session_state.get("result_folder"), st.session_state.get("previous_folder")
-    if not current or not previous or current == previous:
+    if not current or not previous or current == previous or not Path(previous).exists():
         return
-    rc, rp = cache.result(current), cache.result(previous)
-    differ = backend.differing_units(rp.assignments, rc.assignments)
-    table = backend.kpi_table({"before": rp.kpis, "after": rc.kpis})
-    table.index = [t(k, lang) for k in table.index]
-    st.markdown(f"**{t('compare.differ', lang, n=len(differ))}**")
-    if differ:
-        st.dataframe(_differ_table(rp, rc, differ, "←", "→", ctx), hide_index=True, width="stretch")
-    st.dataframe(table.style.format(precision=1, na_rep="–"), width="stretch")
+    before, after = t("compare.before", lang), t("compare.after", lang)
+    comparison = _comparison(previous, current)
+    st.markdown(f"**{t('compare.differ', lang, n=len(comparison.changed_units))}** ({before} → {after})")
+    if len(comparison.changed_units):
+        st.dataframe(_differ_table(comparison, before, after, ctx), hide_index=True, width="stretch")
+    st.dataframe(
+        _kpi_frame(comparison, before, after, lang).style.format(precision=1, na_rep="–"), hide_index=True, width="stretch"
+    )
 
 
 # ---------------------------------------------------------------------------------------------
