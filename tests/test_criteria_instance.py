@@ -54,7 +54,7 @@ def test_exemptions_carry_measured_values(mini) -> None:
     table = compute_exemptions(dataset, tm, Criteria()).set_index("unit_code")
     assert table.at["B", "rules"] == "high_mountain"
     assert table.at["B", "reason"] == "high-mountain: centre at 2,450 m > 2,000 m"
-    assert table.at["T", "rules"] == "border"
+    assert table.at["T", "rules"] == "town;border"  # towns are outside the floor unless towns: merge
     assert "3.2 km from the state border <= 5.0 km" in table.at["T", "reason"]
     assert table.at["D", "rules"] == "remote;hard_to_reach"
     assert "145 min > 120 min" in table.at["D", "reason"]
@@ -69,7 +69,8 @@ def test_exemption_rules_switch_off_and_manual(mini) -> None:
                         "seasonal_access": False, "manual": [{"unit_code": "A", "reason": "hearing 2025"}]}}
     )
     table = compute_exemptions(dataset, tm, criteria).set_index("unit_code")
-    assert table["exempt"].to_dict() == {"A": True, "B": False, "C": False, "D": False, "T": False}
+    assert table["exempt"].to_dict() == {"A": True, "B": False, "C": False, "D": False, "T": True}
+    assert table.at["T", "rules"] == "town"
     assert table.at["A", "reason"] == "manual: hearing 2025"
     with pytest.raises(CriteriaError, match=r"exemptions.manual: unknown unit code\(s\) 'ZZ'"):
         compute_exemptions(dataset, tm, criteria_from_dict({"exemptions": {"manual": [{"unit_code": "ZZ", "reason": "x"}]}}))
@@ -97,7 +98,12 @@ def test_towns_host_or_keep(mini) -> None:
     inst = build_instance(dataset, tm, Criteria()).instance
     t = inst.index("T")
     assert np.isinf(np.delete(inst.cost[t], t)).all() and np.isfinite(inst.cost[t, t])
-    assert inst.centre_eligible[t] and not inst.keep_separate[t]
+    assert inst.centre_eligible[t] and not inst.keep_separate[t] and inst.exempt[t]
+    # exempt aiyl aimaks stay as they are (exemptions.mode 'keep' -> keep_separate)
+    assert inst.keep_separate[inst.index("B")] and inst.keep_separate[inst.index("D")]
+    assert not inst.keep_separate[inst.index("A")]
+    merged = build_instance(dataset, tm, Criteria(centres={"towns": "merge"})).instance
+    assert not merged.exempt[merged.index("A")] and "town" not in merged.exempt_reason[merged.index("T")]
     kept = build_instance(dataset, tm, Criteria(centres={"towns": "keep"})).instance
     assert kept.keep_separate[kept.index("T")]
 

@@ -392,8 +392,15 @@ def _build_unit_level(dataset: Dataset, travel_model: Any, criteria: Criteria) -
     if criteria.economic_base.centre_min is not None:
         eligible &= np.nan_to_num(indicator, nan=-np.inf) >= criteria.economic_base.centre_min
     forced = keep | (is_town & (criteria.centres.towns != "merge"))
+    exempt = units["exempt"].to_numpy(dtype=bool)
     if criteria.exemptions.mode == "keep":
-        forced |= units["exempt"].to_numpy()
+        # Exempt aiyl aimaks stay as they are; a hosting town stays too but may receive others,
+        # so "keep" is encoded as keep_separate and the engine runs with exempt_mode="no_floor".
+        # A together-lock is a decision by hand and overrides the exemption.
+        locked_together = np.zeros(n, dtype=bool)
+        locked_together[must.reshape(-1)] = True
+        keep |= exempt & ~(is_town & (criteria.centres.towns == "host")) & ~locked_together
+    forced |= keep
     eligible |= forced
     units["centre_eligible"] = eligible
 
@@ -564,6 +571,10 @@ def _build_raion_level(dataset: Dataset, travel_model: Any, criteria: Criteria) 
     barrier_only = {(pos[a], pos[b]) for a, b in dropped}
     pairs = sorted((touching - barrier_only) | set(pairs_by_units))
 
+    if criteria.exemptions.mode == "keep":
+        locked_together = np.zeros(n, dtype=bool)
+        locked_together[must.reshape(-1)] = True
+        keep = keep | (table["exempt"].to_numpy(dtype=bool) & ~locked_together)
     table["indicator"] = np.nan
     table["centre_eligible"] = table["population"].to_numpy() >= criteria.centres.min_centre_population
     table.loc[keep | table["exempt"].to_numpy(), "centre_eligible"] = True
