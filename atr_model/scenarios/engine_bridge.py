@@ -29,7 +29,7 @@ def engine_settings(criteria: Criteria, solver_options: Any = None) -> EngineSet
     criteria : Criteria
         The scenario's criteria.
     solver_options : SolverOptions or mapping, optional
-        ``name``, ``time_limit_s``, ``gap_rel``, ``threads``, ``contiguity``; defaults as in
+        ``name``, ``time_limit_s``, ``gap_rel``, ``threads``, ``contiguity``, ``warm_start``; defaults as in
         :class:`~atr_model.scenarios.SolverOptions`.
 
     Returns
@@ -61,4 +61,5 @@ def engine_settings(criteria: Criteria, solver_options: Any = None) -> EngineSet
         gap_rel=float(_option(solver_options, "gap_rel", 0.0)),
         threads=int(_option(solver_options, "threads", 1)),
         contiguity=_option(solver_options, "contiguity", "auto"),
+        warm_start=bool(_option(solver_options, "warm_start", False)),
     )

@@ -64,10 +64,18 @@ def provenance(scenario: Scenario, dataset: Dataset, travel_model: Any, *, secon
     }
 
 
-def _solver(result: Any) -> dict[str, Any]:
+def _proven(result: Any, gap_rel: float) -> bool:
+    """The engine's claim, checked against its own bound: a gap above the requested one is not
+    a proof (seen with warm starts), whatever the status says."""
+    claimed = bool(getattr(result, "proven_optimal", False))
+    gap = _number(getattr(result, "gap", None))
+    return claimed and (gap is None or gap <= gap_rel + 1e-6)
+
+
+def _solver(result: Any, gap_rel: float = 0.0) -> dict[str, Any]:
     return {
         "status": str(getattr(result, "status", "")),
-        "proven_optimal": bool(getattr(result, "proven_optimal", False)),
+        "proven_optimal": _proven(result, gap_rel),
         "objective": _number(getattr(result, "objective", None)),
         "bound": _number(getattr(result, "bound", None)),
         "gap": _number(getattr(result, "gap", None)),
@@ -85,6 +93,8 @@ def compute_kpis(
     new_units: pd.DataFrame,
     engine_result: Any,
     prov: dict[str, Any],
+    *,
+    gap_rel: float = 0.0,
 ) -> dict[str, Any]:
     """The ``kpis.json`` content (deterministic except ``solver.seconds``).
 
@@ -125,7 +135,7 @@ def compute_kpis(
             "median": float(np.median(new_pop)) if len(new_pop) else None,
             "max": float(np.max(new_pop)) if len(new_pop) else None,
         },
-        "solver": _solver(engine_result),
+        "solver": _solver(engine_result, gap_rel),
         "estimated_share": {
             "population": est.get("population_share_estimated", 0.0),
             "units_population": round(est.get("units_population_estimated", 0) / max(len(assignments), 1), 6),

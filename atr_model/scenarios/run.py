@@ -338,7 +338,9 @@ def run_scenario(
     new_units = _passports({"dataset": dataset, "bundle": bundle, "assignments": assignments, "settlements": settlements})
     seconds = time.perf_counter() - started
     prov = provenance(scenario, dataset, travel_model, seconds=seconds)
-    kpis = compute_kpis(bundle, assignments, settlements, new_units, result, prov)
+    kpis = compute_kpis(bundle, assignments, settlements, new_units, result, prov, gap_rel=settings.gap_rel)
+    if bool(getattr(result, "proven_optimal", False)) and not kpis["solver"]["proven_optimal"]:
+        logger.warning("scenario %s: the solver claims optimality but its gap is %s", scenario.name, kpis["solver"]["gap"])
     kpis["soft_violations"] = {
         "count": len(soft),
         "by_constraint": dict(sorted(pd.Series([str(v.constraint) for v in soft], dtype=object).value_counts().items())),
