@@ -548,6 +548,9 @@ def _build_raion_level(dataset: Dataset, travel_model: Any, criteria: Criteria) 
     pair = from_centre.groupby(["unit_code", "centre_code"])["travel_time_min"].min().reset_index()
     worst = np.full((n, n), np.inf)
     worst[pair["unit_code"].map(pos).to_numpy(), pair["centre_code"].map(pos).to_numpy()] = pair["travel_time_min"].to_numpy()
+    # Candidate lists differ by direction (a settlement lists its own and neighbouring raions'
+    # centres), so a centre pair may be timed one way only: use the reverse trip for the other.
+    worst = np.where(np.isfinite(worst), worst, worst.T)
     np.fill_diagonal(worst, 0.0)
     pop = table["population"].to_numpy(dtype=float)
     if criteria.objective == "inertia":
