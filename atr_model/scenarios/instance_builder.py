@@ -11,11 +11,10 @@ are raions and both matrices use centre-to-centre travel times.
 
 from __future__ import annotations
 
+import dataclasses as _dc
 import logging
 from dataclasses import dataclass, field
 from typing import Any, Literal
-
-import dataclasses as _dc
 
 import numpy as np
 import pandas as pd

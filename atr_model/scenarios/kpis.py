@@ -83,6 +83,7 @@ def _solver(result: Any, gap_rel: float = 0.0) -> dict[str, Any]:
         "cut_rounds": int(getattr(result, "cut_rounds", 0) or 0),
         "contiguity_method": str(getattr(result, "contiguity_method", "")),
         "solver": str(getattr(result, "solver", "")),
+        "notes": [str(n) for n in (getattr(result, "notes", None) or [])],
     }
 
 

@@ -12,7 +12,6 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 
 from atr_model.data.contract import CRS
 from atr_model.data.dataset import Dataset
