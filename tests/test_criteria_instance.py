@@ -183,3 +183,15 @@ def test_inertia_objective_uses_squared_distance(mini) -> None:
     assert inst.cost[b, a] > 0 and inst.cost[b, a] != travel.cost[b, a]
     raion = build_instance(dataset, tm, Criteria(objective="inertia", population_floor=0), level="raion").instance
     assert np.isfinite(raion.cost).all() and raion.cost[0, 0] == 0.0
+
+
+def test_describe_criteria_lists_every_setting_with_its_concept_criterion() -> None:
+    from atr_model.criteria import describe_criteria
+
+    rows = {r["key"]: r for r in describe_criteria(Criteria(population_floor=3000, exemptions={"border_km": 10}))}
+    assert rows["population_floor"]["value"] == 3000 and rows["population_floor"]["default"] == 5000
+    assert rows["population_floor"]["changed"] and rows["population_floor"]["concept_criteria"] == [2]
+    assert rows["exemptions.border_km"]["changed"] and 2 in rows["exemptions.border_km"]["concept_criteria"]
+    assert rows["landscape_barriers"]["concept_criteria"] == [1] and not rows["landscape_barriers"]["changed"]
+    assert rows["economic_base.indicator"]["concept_criteria"] == [6]
+    assert all(r["description"] for r in rows.values())
