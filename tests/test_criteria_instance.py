@@ -195,3 +195,21 @@ def test_describe_criteria_lists_every_setting_with_its_concept_criterion() -> N
     assert rows["landscape_barriers"]["concept_criteria"] == [1] and not rows["landscape_barriers"]["changed"]
     assert rows["economic_base.indicator"]["concept_criteria"] == [6]
     assert all(r["description"] for r in rows.values())
+
+
+def test_barrier_cut_unit_is_explained_with_its_neighbours(mini) -> None:
+    from atr_model.scenarios import run_scenario, scenario_from_dict
+
+    dataset, _ = mini
+    scenario = scenario_from_dict(
+        {"name": "barrier", "criteria": {"exemptions": {"high_mountain_m": None, "border_km": None,
+                                                        "remote_travel_time_min": None, "seasonal_access": False}}}
+    )
+    cut = run_scenario(scenario, dataset=dataset, travel_model=mini_travel_model(barrier_bc=True)).assignments
+    d = cut.set_index("unit_code").loc["D"]
+    assert d["status"] == "below_floor_no_partner"
+    assert "Landscape (criterion 1): only a blocked or seasonal link joins it to Unit C (C)" in d["reason"]
+    # without the barrier, D (1,000) joins C (4,000): together they reach 5,000
+    open_ = run_scenario(scenario, dataset=dataset, travel_model=mini_travel_model()).assignments.set_index("unit_code")
+    assert open_.at["D", "status"] == "merged" and open_.at["D", "centre_code"] == "C"
+    assert "45 min from the centre" in open_.at["D", "reason"]

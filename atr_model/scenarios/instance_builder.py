@@ -62,6 +62,8 @@ class InstanceBundle:
         Counts of estimated inputs (population, settlement locations, travel model, territory).
     criteria : Criteria
         The criteria the instance encodes.
+    barrier_pairs : tuple of (str, str)
+        Unit pairs not adjacent because only a modelled barrier joins them (criterion 1).
     """
 
     instance: MergerInstance
@@ -72,6 +74,7 @@ class InstanceBundle:
     exemptions: pd.DataFrame
     estimated_inputs: dict[str, Any] = field(default_factory=dict)
     criteria: Criteria = field(default_factory=Criteria)
+    barrier_pairs: tuple[tuple[str, str], ...] = ()
 
 
 def unit_display_name(row: pd.Series | dict[str, Any]) -> str:
@@ -444,6 +447,7 @@ def _build_unit_level(dataset: Dataset, travel_model: Any, criteria: Criteria) -
         exemptions=exemptions.reset_index(),
         estimated_inputs=estimated,
         criteria=criteria,
+        barrier_pairs=tuple(dropped),
     )
 
 
@@ -617,4 +621,5 @@ def _build_raion_level(dataset: Dataset, travel_model: Any, criteria: Criteria) 
         ),
         estimated_inputs=estimated,
         criteria=criteria,
+        barrier_pairs=tuple(sorted(dropped)),
     )

@@ -94,6 +94,25 @@ def _new_unit_ids(bundle: InstanceBundle, assignment: np.ndarray) -> dict[int, s
     return ids
 
 
+def _add_barrier_notes(frame: pd.DataFrame, bundle: InstanceBundle) -> None:
+    """Name the neighbours a unit below the floor is cut off from by a landscape barrier."""
+    if not bundle.barrier_pairs:
+        return
+    names = dict(zip(bundle.units["unit_code"], bundle.units["unit_name"]))
+    across: dict[str, list[str]] = {}
+    for a, b in bundle.barrier_pairs:
+        across.setdefault(a, []).append(b)
+        across.setdefault(b, []).append(a)
+    for k in frame.index[frame["status"] == "below_floor_no_partner"]:
+        code = frame.at[k, "unit_code"]
+        if code in across:
+            others = ", ".join(f"{names.get(o, o)} ({o})" for o in sorted(across[code]))
+            frame.at[k, "reason"] = (
+                f"{frame.at[k, 'reason']} Landscape (criterion 1): only a blocked or seasonal link joins it "
+                f"to {others}, so they are not treated as neighbours."
+            )
+
+
 def _explanations(bundle: InstanceBundle, result: Any, settings: Any) -> pd.DataFrame:
     from atr_model.optimisation import explain_units
 
@@ -109,6 +128,7 @@ def _explanations(bundle: InstanceBundle, result: Any, settings: Any) -> pd.Data
             }
         )
     frame = pd.DataFrame(rows)
+    _add_barrier_notes(frame, bundle)
     bad = sorted(set(frame["status"]) - set(STATUSES))
     if bad:
         raise SolverError(f"engine explanation has unknown status(es) {', '.join(bad)}")
