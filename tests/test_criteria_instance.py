@@ -8,7 +8,7 @@ import pytest
 from atr_model.criteria import CONCEPT_ATTRIBUTION, CONCEPT_CRITERIA, Criteria, compute_exemptions, criteria_from_dict
 from atr_model.errors import CriteriaError, InfeasibleError
 from atr_model.scenarios import build_instance
-from tests.scen_mini import UNITS, cost_by_hand, mini_dataset, mini_travel_model
+from scen_mini import UNITS, cost_by_hand, mini_dataset, mini_travel_model
 
 
 @pytest.fixture(scope="module")
