@@ -104,6 +104,10 @@ def test_run_writes_the_package(demo_package: Path) -> None:
     assert package.scenario.name == "demo"
     assert package.provenance["scenario_hash"] == scenario_hash(load_scenario(DEMO_YAML))
     assert package.kpis["solver"]["proven_optimal"] is True
+    limit = package.scenario.criteria.max_travel_time_min
+    assert 0 < package.kpis["worst_travel_min_in_merged_units"] <= limit <= 90
+    merged_ids = a.loc[a["status"] == "merged", "new_unit_id"]
+    assert s.loc[s["new_unit_id"].isin(merged_ids), "travel_time_to_centre_min"].max() <= limit
 
 
 def test_written_plan_passes_the_independent_checker(demo_package: Path, demo_dataset, demo_travel) -> None:
