@@ -167,9 +167,8 @@ def map_svg(
         An ``<svg>`` element (no XML prologue), deterministic for the same input.
     """
     import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # colour maps only; figures stay off pyplot
+    from matplotlib.figure import Figure
 
     data = frame.to_crs("EPSG:4326").reset_index(drop=True)
     minx, miny, maxx, maxy = data.total_bounds
@@ -180,43 +179,44 @@ def map_svg(
     aspect = 1.0 / max(math.cos(math.radians(mid_lat)), 0.2)
     height_in = max(2.5, min(width_in * (maxy - miny) * aspect / max(maxx - minx, 1e-6), 7.0))
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "atr-model", "font.size": 8}):
-        fig, ax = plt.subplots(figsize=(width_in, height_in))
-        try:
-            kwargs: dict[str, Any] = {"ax": ax, "edgecolor": "#222", "linewidth": 0.5}
-            if column is None:
-                data.plot(color="#cfdff0", **kwargs)
-            elif categorical:
-                cats = sorted(data[column].astype(str).unique())
-                cmap = plt.get_cmap("tab20")
-                colours = {c: cmap(i % 20) for i, c in enumerate(cats)}
-                data.plot(color=[colours[str(v)] for v in data[column]], **kwargs)
-            else:
-                values = pd.to_numeric(data[column], errors="coerce")
-                finite = data[np.isfinite(values.to_numpy(dtype=float))]
-                if len(finite):
-                    finite.plot(column=column, cmap="viridis_r", legend=True,
-                                legend_kwds={"label": legend_label, "shrink": 0.6}, **kwargs)
-                missing = data[~np.isfinite(values.to_numpy(dtype=float))]
-                if len(missing):
-                    missing.plot(color="#ddd", **kwargs)
-            if hatch_mask is not None:
-                mask = np.asarray(hatch_mask, dtype=bool)
-                if mask.any():
-                    data[mask].plot(ax=ax, facecolor="none", edgecolor="#a00", hatch="///", linewidth=0.8)
-            if outline is not None and len(outline):
-                outline.to_crs("EPSG:4326").boundary.plot(ax=ax, color="#c00", linewidth=1.0, linestyle="--")
-            if labels is not None and len(data) <= 80:
-                for point, text in zip(data.geometry.representative_point(), labels):
-                    ax.annotate(str(text), (point.x, point.y), ha="center", va="center", fontsize=6.5,
-                                color="#000")
-            ax.set_aspect(aspect)
-            ax.set_axis_off()
-            if title:
-                ax.set_title(title)
-            buf = io.StringIO()
-            fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
-        finally:
-            plt.close(fig)
+        # A bare Figure (no pyplot canvas): geopandas' draw_idle after each layer is then a no-op
+        # instead of a full redraw, and nothing is left open in pyplot's registry.
+        fig = Figure(figsize=(width_in, height_in))
+        ax = fig.subplots()
+        ax.set_axis_off()
+        kwargs: dict[str, Any] = {"ax": ax, "edgecolor": "#222", "linewidth": 0.5}
+        if column is None:
+            data.plot(color="#cfdff0", **kwargs)
+        elif categorical:
+            cats = sorted(data[column].astype(str).unique())
+            cmap = plt.get_cmap("tab20")
+            colours = {c: cmap(i % 20) for i, c in enumerate(cats)}
+            data.plot(color=[colours[str(v)] for v in data[column]], **kwargs)
+        else:
+            values = pd.to_numeric(data[column], errors="coerce")
+            finite = data[np.isfinite(values.to_numpy(dtype=float))]
+            if len(finite):
+                finite.plot(column=column, cmap="viridis_r", legend=True,
+                            legend_kwds={"label": legend_label, "shrink": 0.6}, **kwargs)
+            missing = data[~np.isfinite(values.to_numpy(dtype=float))]
+            if len(missing):
+                missing.plot(color="#ddd", **kwargs)
+        if hatch_mask is not None:
+            mask = np.asarray(hatch_mask, dtype=bool)
+            if mask.any():
+                data[mask].plot(ax=ax, facecolor="none", edgecolor="#a00", hatch="///", linewidth=0.8)
+        if outline is not None and len(outline):
+            outline.to_crs("EPSG:4326").boundary.plot(ax=ax, color="#c00", linewidth=1.0, linestyle="--")
+        if labels is not None and len(data) <= 80:
+            for point, text in zip(data.geometry.representative_point(), labels):
+                ax.annotate(str(text), (point.x, point.y), ha="center", va="center", fontsize=6.5,
+                            color="#000")
+        ax.set_aspect(aspect)
+        ax.set_axis_off()
+        if title:
+            ax.set_title(title)
+        buf = io.StringIO()
+        fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
     svg = buf.getvalue()
     return svg[svg.index("<svg"):]
 
