@@ -137,6 +137,7 @@ def map_svg(
     labels: Sequence[str] | None = None,
     legend_label: str = "",
     width_in: float = 8.0,
+    colours: dict[str, str] | None = None,
 ) -> str:
     """Draw polygons with matplotlib and return the figure as an inline ``<svg>`` string.
 
@@ -160,6 +161,8 @@ def map_svg(
         Colour-bar label for a ramp.
     width_in : float, default 8.0
         Figure width in inches.
+    colours : dict, optional
+        Fixed colour per category (categorical maps); a legend lists them.
 
     Returns
     -------
@@ -190,8 +193,13 @@ def map_svg(
         elif categorical:
             cats = sorted(data[column].astype(str).unique())
             cmap = plt.get_cmap("tab20")
-            colours = {c: cmap(i % 20) for i, c in enumerate(cats)}
-            data.plot(color=[colours[str(v)] for v in data[column]], **kwargs)
+            palette = colours or {c: cmap(i % 20) for i, c in enumerate(cats)}
+            data.plot(color=[palette[str(v)] for v in data[column]], **kwargs)
+            if colours:
+                from matplotlib.patches import Patch
+
+                handles = [Patch(facecolor=colours[c], edgecolor="#222", label=c) for c in cats if c in colours]
+                ax.legend(handles=handles, loc="lower left", fontsize=7, frameon=True)
         else:
             values = pd.to_numeric(data[column], errors="coerce")
             finite = data[np.isfinite(values.to_numpy(dtype=float))]
@@ -604,11 +612,14 @@ def render_comparison(comparison: Comparison, a: Any, b: Any) -> str:
     changed_b = set(comparison.changed_units["new_unit_id_b"]) - {""}
     changed_a = set(comparison.changed_units["new_unit_id_a"]) - {""}
     units_b = b.new_units.copy()
-    units_b["status"] = np.where(units_b["new_unit_id"].isin(changed_b), "changed", "same")
+    changed = units_b["new_unit_id"].isin(changed_b)
+    units_b["status"] = np.where(changed, "membership changed", "unchanged")
     outline = a.new_units[a.new_units["new_unit_id"].isin(changed_a)]
     diff = map_svg(
         units_b, column="status", categorical=True, outline=outline,
-        labels=units_b["new_unit_id"].tolist(), title=f"{b.name} compared with {a.name}",
+        labels=[nid if flag else "" for nid, flag in zip(units_b["new_unit_id"], changed)],
+        title=f"{b.name} compared with {a.name}",
+        colours={"membership changed": "#e6862e", "unchanged": "#e3ebf4"},
     )
     summary = (
         f"<p>{comparison.n_units:,} units compared; <b>{len(comparison.changed_units):,}</b> assigned differently "
@@ -619,7 +630,7 @@ def render_comparison(comparison: Comparison, a: Any, b: Any) -> str:
         f"<h1>Comparison: {_e(a.title)} → {_e(b.title)}</h1>{summary}"
         "<h2>Key figures</h2>" + _frame_table(comparison.kpis.rename(columns={"a": a.name, "b": b.name}))
         + "<h2>Diff map</h2>"
-        f"<figure class='map'>{diff}<figcaption>New units of <b>{_e(b.name)}</b>; colour marks those whose "
+        f"<figure class='map'>{diff}<figcaption>New units of <b>{_e(b.name)}</b>; orange (labelled): their "
         f"membership differs from <b>{_e(a.name)}</b>; red dashed: boundaries of the changed units of "
         f"{_e(a.name)}.</figcaption></figure>"
         "<h2>Units assigned differently</h2>"
