@@ -677,9 +677,16 @@ def _sweep_figure(table: pd.DataFrame, parameters: Sequence[str], title: str):  
         ax.scatter(front["x"], front["y"], s=90, facecolors="none", edgecolors="#c00", zorder=4)
         ax.legend(loc="best")
     if len(data) <= 40:
-        for rec in data.itertuples(index=False):
-            label = ", ".join(f"{p}={getattr(rec, p)}" for p in parameters if hasattr(rec, p))
-            ax.annotate(label, (rec.x, rec.y), fontsize=6, xytext=(3, 3), textcoords="offset points")
+        # one label per position: runs that land on the same point share it
+        short = {"population_floor": "floor", "max_travel_time_min": "tmax"}
+        for (x, y), group in data.groupby(["x", "y"], sort=True):
+            label = " | ".join(
+                ", ".join(f"{short.get(p, p)}={rec[p]}" for p in parameters if p in rec)
+                for rec in group.to_dict(orient="records")
+            )
+            right_half = x > (data["x"].min() + data["x"].max()) / 2.0
+            ax.annotate(label, (x, y), fontsize=6, xytext=(-5 if right_half else 5, 4), textcoords="offset points",
+                        ha="right" if right_half else "left", clip_on=True)
     ax.set_xlabel("new units (fewer = more consolidation)")
     ax.set_ylabel("population-weighted mean travel time to the centre (min)")
     ax.set_title(title)
