@@ -80,6 +80,17 @@ STRINGS: dict[str, dict[str, str]] = {
     "view.concept": {"ky": "Концепция", "ru": "Концепция", "en": "Concept"},
     "run.status": {"ky": "Сценарий эсептелүүдө…", "ru": "Расчёт сценария…", "en": "Running the scenario…"},
     "run.load_data": {"ky": "Маалыматтарды жүктөө", "ru": "Загрузка данных", "en": "Loading data"},
+    "step.dataset": {"ky": "Маалыматтар", "ru": "Данные", "en": "Dataset"},
+    "step.travel model": {"ky": "Жол убактысынын модели", "ru": "Модель времени в пути", "en": "Travel model"},
+    "step.instance": {"ky": "Моделдин киргизүүлөрү", "ru": "Входные данные модели", "en": "Building the model input"},
+    "step.solve": {
+        "ky": "Оптималдаштыруу (так чечим)",
+        "ru": "Оптимизация (точное решение)",
+        "en": "Optimising (exact solve)",
+    },
+    "step.check": {"ky": "Көз карандысыз текшерүү", "ru": "Независимая проверка", "en": "Independent check of the plan"},
+    "step.passports": {"ky": "Паспорттор жана түшүндүрмөлөр", "ru": "Паспорта и пояснения", "en": "Passports and explanations"},
+    "step.write": {"ky": "Жыйынтыкты сактоо", "ru": "Сохранение результата", "en": "Writing the result package"},
     "run.done": {"ky": "Даяр: {seconds} с", "ru": "Готово за {seconds} с", "en": "Done in {seconds} s"},
     "run.count": {
         "ky": "Иштетилген сценарийлер: {n}",

@@ -59,8 +59,6 @@ def run(dataset_key: str, scenario: Any, progress: Callable[[str], None] | None 
         return str(folder)
     roads = getattr(scenario, "roads", None)
     elevation = getattr(scenario, "elevation", None)
-    if progress:
-        progress("travel model")
     tm = travel_model(dataset_key, ds.build_id, str(roads) if roads else None, str(elevation) if elevation else None, scenario)
     return str(backend.run_to_folder(scenario, ds, travel_model=tm, progress=progress))
 

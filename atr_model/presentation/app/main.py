@@ -199,19 +199,25 @@ def _criteria_editor(ctx: AppContext) -> None:
 
 
 def run_current(ctx: AppContext) -> None:
-    """Run the current scenario on the current dataset with visible progress."""
+    """Run the current scenario on the current dataset with visible progress.
+
+    On success the page reruns so every part (sidebar counter, map, tables) shows the new
+    result; on failure the message stays where the run was started.
+    """
     lang = ctx.lang
     if ctx.scenario is None or ctx.dataset is None or ctx.dataset_key is None:
         return
     started = time.perf_counter()
-    with show_errors(lang), st.status(t("run.status", lang), expanded=False) as status:
+    folder = None
+    with show_errors(lang), st.status(t("run.status", lang), expanded=True) as status:
         status.write(f"{t('run.load_data', lang)}: {ctx.dataset.name}")
         folder = cache.run(ctx.dataset_key, ctx.scenario, progress=lambda step: status.write(t(f"step.{step}", lang)))
         cache.result(folder)
+        status.update(label=t("run.done", lang, seconds=f"{time.perf_counter() - started:.1f}"), state="complete")
+    if folder is not None:
         state.remember_result(st.session_state, folder, ctx.scenario_hash)
-        status.update(
-            label=t("run.done", lang, seconds=f"{time.perf_counter() - started:.1f}"), state="complete"
-        )
+        st.session_state["last_run_seconds"] = round(time.perf_counter() - started, 1)
+        st.rerun()
 
 
 def _sidebar(ctx: AppContext) -> None:
@@ -227,7 +233,9 @@ def _sidebar(ctx: AppContext) -> None:
             disabled = ctx.scenario is None or ctx.dataset is None
             if st.button(t("sidebar.run", ctx.lang), type="primary", key="run", disabled=disabled, width="stretch"):
                 run_current(ctx)
-            st.caption(t("run.count", ctx.lang, n=st.session_state.get("run_count", 0)))
+            seconds = st.session_state.get("last_run_seconds")
+            done = f" · {t('run.done', ctx.lang, seconds=seconds)}" if seconds is not None else ""
+            st.caption(t("run.count", ctx.lang, n=st.session_state.get("run_count", 0)) + done)
 
 
 # ---------------------------------------------------------------------------------------------
