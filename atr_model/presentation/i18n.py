@@ -168,6 +168,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "ru": "местоположение приблизительное",
         "en": "location approximate",
     },
+    "map.modelled": {"ky": "моделдик (жол маалыматы жок)", "ru": "модельная (без данных о дорогах)", "en": "modelled (no road data)"},
     "map.estimate_note": {
         "ky": "≈ белгиси баалоону билдирет",
         "ru": "≈ отмечает оценочные значения",

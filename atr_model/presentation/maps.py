@@ -67,9 +67,9 @@ LEAFLET_CSS = "/app/static/leaflet/leaflet.css"
 
 #: Qualitative colours for new units (ColorBrewer Set3 + Paired, readable under outlines).
 PALETTE: tuple[str, ...] = (
-    "#8dd3c7", "#fdb462", "#bebada", "#fb8072", "#80b1d3", "#b3de69",
-    "#fccde5", "#bc80bd", "#ccebc5", "#ffed6f", "#a6cee3", "#fdbf6f",
-)
+    "#8dd3c7", "#fdb462", "#bebada", "#80b1d3", "#b3de69", "#ffed6f",
+    "#bc80bd", "#ccebc5", "#a6cee3", "#fdbf6f", "#d9d9d9", "#c2a5cf",
+)  # reds are left out: red marks units below the floor
 _STATUS_COLOURS = {
     "kept": "#9e9e9e",
     "kept_exempt": "#4a90d9",
@@ -296,7 +296,8 @@ _POPUP_CSS = """
 table.atr-pop{border-collapse:collapse;font-size:12px;max-width:340px}
 table.atr-pop th{text-align:left;color:#5f6b7a;font-weight:500;padding:1px 8px 1px 0;vertical-align:top;white-space:nowrap}
 table.atr-pop td{padding:1px 0;color:#1f2d3d}
-.atr-legend{position:absolute;z-index:1000;bottom:24px;left:10px;background:rgba(255,255,255,.93);
+.leaflet-container{background:#e8eef3}
+.atr-legend{position:absolute;z-index:1000;bottom:24px;left:10px;max-width:250px;background:rgba(255,255,255,.93);
  padding:8px 10px;border-radius:6px;box-shadow:0 1px 4px rgba(0,0,0,.25);font:12px/1.45 system-ui,sans-serif;color:#1f2d3d}
 .atr-legend b{display:block;margin-bottom:3px}
 .atr-legend i{display:inline-block;width:14px;height:10px;margin-right:6px;vertical-align:middle}
@@ -662,8 +663,8 @@ def result_map(
     _centres_layer(fmap, layers, assign, passports, lang)
     folium.LayerControl(collapsed=False).add_to(fmap)
     notes = [t("map.estimate_note", lang)]
-    if travel_model_label:
-        notes.append(f"{t('field.travel_model', lang)}: {travel_model_label}")
+    if modelled:
+        notes.append(f"{t('field.travel_model', lang)}: ≈ {t('map.modelled', lang)}")
     _add_legend(
         fmap,
         t("map.legend", lang),

@@ -32,6 +32,8 @@ VIEWS = ("map", "compare", "edits", "downloads", "concept")
 
 _CSS = """
 <style>
+.block-container {padding-top: 2.2rem;}
+h1 {font-size: 2.0rem !important; padding-bottom: 0.2rem !important;}
 [data-testid="stSidebar"] [data-testid="stCaptionContainer"] p {font-size: 0.78rem; line-height: 1.3;}
 [data-testid="stMetricValue"] {font-size: 1.6rem;}
 .atr-badge {display:inline-block;padding:1px 8px;border-radius:10px;font-size:0.75rem;margin-left:6px;

@@ -94,7 +94,7 @@ def _metric(column: Any, label: str, value: Any, delta: Any = None, *, digits: i
     delta_text = None if delta is None or pd.isna(delta) else format_number(delta, st.session_state.get("lang", "en"), digits=digits)
     if delta_text is not None and not delta_text.startswith("-") and float(delta) > 0:
         delta_text = "+" + delta_text
-    column.metric(label, text, delta_text, delta_color="inverse" if inverse else "normal")
+    column.metric(label, text, delta_text, delta_color="inverse" if inverse else "normal", border=True)
 
 
 def _kpi_row(result: ResultView, lang: str) -> None:
@@ -111,7 +111,11 @@ def _kpi_row(result: ResultView, lang: str) -> None:
     _metric(cols[3], t("kpi.worst_travel", lang), k.get("worst_travel_min"))
     solver = k.get("solver", {}) or {}
     optimal = t("kpi.optimal", lang) if solver.get("proven_optimal") else t("kpi.not_optimal", lang)
-    cols[4].metric(t("kpi.solver", lang), f"{solver.get('solver', '–')}", optimal, delta_color="off")
+    seconds = format_number(solver.get("seconds"), lang, digits=1)
+    cols[4].metric(
+        f"{t('kpi.solver', lang)} ({solver.get('solver', '–')})", optimal,
+        f"{seconds} s", delta_color="off", delta_arrow="off", border=True,
+    )
 
 
 def _units_table(result: ResultView, ctx: AppContext) -> None:
