@@ -40,3 +40,20 @@ def demo_dataset():
     from atr_model.data.demo import make_demo_dataset
 
     return make_demo_dataset()
+
+
+@pytest.fixture(scope="session")
+def kg_dataset_path(kg_source: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The Kyrgyz dataset built once per session from the shared open data (GeoPackage path)."""
+    from atr_model.data import write_kyrgyz_build
+
+    path, _ = write_kyrgyz_build(kg_source, tmp_path_factory.mktemp("kg-build") / "kyrgyzstan")
+    return path
+
+
+@pytest.fixture(scope="session")
+def kg_dataset(kg_dataset_path: Path):
+    """The Kyrgyz :class:`~atr_model.data.Dataset` built once per session (read back from disk)."""
+    from atr_model.data import read_dataset
+
+    return read_dataset(kg_dataset_path)

@@ -64,7 +64,9 @@ def _remote(row: pd.Series, criteria: Criteria) -> str | None:
 
 def _hard_to_reach(row: pd.Series, criteria: Criteria) -> str | None:
     if criteria.exemptions.seasonal_access and bool(row.get("seasonal_access", False) is True):
-        return "hard-to-reach: access only over a seasonal link"
+        minutes = _num(row.get("raion_centre_time_min_mean"))
+        measured = f" (raion centre {minutes:,.0f} min away in season)" if math.isfinite(minutes) else ""
+        return f"hard-to-reach: access only over a seasonal link{measured}"
     return None
 
 

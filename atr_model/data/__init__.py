@@ -1,7 +1,40 @@
 """Data layer: the data contract, datasets, loaders, the Kyrgyz open-data build and the demo."""
 
+from atr_model.data.cache import default_cache_dir
 from atr_model.data.contract import LAYERS
 from atr_model.data.dataset import Dataset, read_dataset, validate_layer
 from atr_model.data.demo import make_demo_dataset
+from atr_model.data.info import dataset_info
+from atr_model.data.kyrgyz import BuildReport, build_kyrgyz_dataset, kyrgyz_build_id, write_kyrgyz_build
+from atr_model.data.loaders import (
+    check_points_in_polygons,
+    read_admin_layer,
+    read_coate,
+    read_localities,
+    read_population_table,
+    read_settlement_points,
+    read_unit_points,
+    sample_elevation,
+)
 
-__all__ = ["LAYERS", "Dataset", "make_demo_dataset", "read_dataset", "validate_layer"]
+__all__ = [
+    "LAYERS",
+    "BuildReport",
+    "Dataset",
+    "build_kyrgyz_dataset",
+    "check_points_in_polygons",
+    "dataset_info",
+    "default_cache_dir",
+    "kyrgyz_build_id",
+    "make_demo_dataset",
+    "read_admin_layer",
+    "read_coate",
+    "read_dataset",
+    "read_localities",
+    "read_population_table",
+    "read_settlement_points",
+    "read_unit_points",
+    "sample_elevation",
+    "validate_layer",
+    "write_kyrgyz_build",
+]

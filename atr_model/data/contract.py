@@ -106,6 +106,10 @@ SETTLEMENTS = [
     Column("location_method", "str", description="how the point was located (match method or estimate)"),
     Column("is_located", "bool", description="False when the point is a stand-in (e.g. the unit centre)"),
     Column("is_unit_centre", "bool", description="True for the administrative centre of its unit"),
+    Column(
+        "settlement_kind", "str", required=False, nullable=True,
+        description="'village' (a COATE village) or 'town' (the town or city of a town unit itself)",
+    ),
 ]
 
 RAIONS = [

@@ -26,7 +26,6 @@ import numpy as np
 import pandas as pd
 import shapely
 from shapely.geometry import MultiPoint, Point
-from shapely.ops import nearest_points
 
 from atr_model.data.contract import APPROXIMATE_PREFIX, CRS, ESTIMATE_PREFIX, LAYERS
 from atr_model.data.dataset import Dataset
@@ -46,7 +45,14 @@ from atr_model.data.matching import match_villages, place_keys
 from atr_model.data.names import strict_key, unit_stem
 from atr_model.errors import DataError
 
-__all__ = ["BuildReport", "build_kyrgyz_dataset", "write_kyrgyz_build", "SOURCE_FILES", "DATASET_FILENAME"]
+__all__ = [
+    "BuildReport",
+    "build_kyrgyz_dataset",
+    "kyrgyz_build_id",
+    "write_kyrgyz_build",
+    "SOURCE_FILES",
+    "DATASET_FILENAME",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -452,8 +458,7 @@ def _voronoi_units(
     """Voronoi cells of the points (metric CRS), clipped to the raion, dissolved per unit."""
     seen: dict[tuple[float, float], str] = {}
     for unit, pt in points:
-        key = (round(pt.x, 0), round(pt.y, 0))
-        seen.setdefault(key, unit)
+        seen.setdefault(_grid_key(pt), unit)
     coords = sorted(seen)
     owners = [seen[c] for c in coords]
     if len(coords) == 1:
@@ -465,6 +470,23 @@ def _voronoi_units(
         if not clipped.is_empty:
             parts.setdefault(owner, []).append(clipped)
     return {unit: shapely.make_valid(shapely.union_all(geoms)) for unit, geoms in parts.items()}
+
+
+def _grid_key(point: Point) -> tuple[float, float]:
+    return (round(point.x, 0), round(point.y, 0))
+
+
+def _free_point(inner: Any, near: Point, used: set[tuple[float, float]], step_m: float = 300.0) -> Point:
+    """Point of ``inner``'s boundary nearest to ``near``, moved along it until not in ``used``."""
+    parts = [p for p in shapely.get_parts(inner) if p.geom_type == "Polygon"]
+    part = min(parts, key=lambda p: p.distance(near))
+    ring = part.exterior
+    start = ring.project(near)
+    for k in range(int(ring.length // step_m) + 1):
+        cand = ring.interpolate((start + k * step_m) % ring.length)
+        if _grid_key(cand) not in used:
+            return cand
+    return part.representative_point()
 
 
 def _polygonal(geom: Any) -> Any:
@@ -509,21 +531,23 @@ def _territories(
         inner = area.buffer(-200.0)
         inner = inner if not inner.is_empty else area
         points: list[tuple[str, Point]] = []
+        used: set[tuple[float, float]] = set()
         for code in sorted(todo):
             pos = int(np.flatnonzero(units["unit_code"].to_numpy() == code)[0])
             own = [centres_m.iloc[pos]]
             own += list(located_m[located["unit_code"].to_numpy() == code])
-            inside = [p for p in own if area.contains(p)]
+            inside = [p for p in own if area.contains(p) and _grid_key(p) not in used]
             if not inside:
-                inside = [nearest_points(inner, own[0])[0]]
+                # no point of its own inside the raion (a city's outlying village, or a shared
+                # stand-in centre): a free point on the raion's inner ring nearest to its centre
+                inside = [_free_point(inner, own[0], used)]
+            used.update(_grid_key(p) for p in inside)
             points.extend((code, p) for p in inside)
         cells = _voronoi_units(area, points)
         for code in todo:
             geom = cells.get(code)
             if geom is None or geom.is_empty:
-                # every point of this unit coincided with another unit's point: a 1 km disc
-                pos = int(np.flatnonzero(units["unit_code"].to_numpy() == code)[0])
-                geom = shapely.intersection(centres_m.iloc[pos].buffer(1000.0), area)
+                raise DataError(f"unit {code}: no territory could be built in raion {raion_code}")
             geoms[code] = _polygonal(geom)
             sources[code] = method
     return geoms, sources
@@ -533,8 +557,27 @@ def _territories(
 # the build
 
 
-def _build_id(paths: dict[str, Path], extra: dict[str, Path | None]) -> str:
-    digest = hashlib.sha256(BUILDER_VERSION.encode())
+def kyrgyz_build_id(source_dir: str | os.PathLike[str], **options: Any) -> str:
+    """Build id that :func:`build_kyrgyz_dataset` would give (hash of inputs and builder).
+
+    Lets callers reuse a cached build without rebuilding; ``options`` are the keyword
+    arguments of :func:`build_kyrgyz_dataset`.
+    """
+    paths = _source_paths(Path(source_dir))
+    return _build_id(paths, _extra_paths(options), float(options.get("max_match_distance_km", 30.0)))
+
+
+def _extra_paths(options: dict[str, Any]) -> dict[str, Path | None]:
+    keys = ("aiyl_aimak_polygons", "population_table", "settlement_points")
+    extra = {k: Path(options[k]) if options.get(k) else None for k in keys}
+    for key, value in extra.items():
+        if value is not None and not value.exists():
+            raise DataError(f"{value}: {key.replace('_', ' ')} file not found")
+    return extra
+
+
+def _build_id(paths: dict[str, Path], extra: dict[str, Path | None], max_km: float = 30.0) -> str:
+    digest = hashlib.sha256(f"{BUILDER_VERSION};max_km={max_km:g}".encode())
     for key in sorted(paths):
         digest.update(f"{key}={_file_digest(paths[key])}".encode())
     for key in sorted(extra):
@@ -581,21 +624,20 @@ def build_kyrgyz_dataset(
     started = time.perf_counter()
     source = Path(source_dir)
     paths = _source_paths(source)
-    extra = {
-        "aiyl_aimak_polygons": Path(aiyl_aimak_polygons) if aiyl_aimak_polygons else None,
-        "population_table": Path(population_table) if population_table else None,
-        "settlement_points": Path(settlement_points) if settlement_points else None,
-    }
-    for key, value in extra.items():
-        if value is not None and not value.exists():
-            raise DataError(f"{value}: {key.replace('_', ' ')} file not found")
-    report = BuildReport(build_id=_build_id(paths, extra))
+    extra = _extra_paths({
+        "aiyl_aimak_polygons": aiyl_aimak_polygons,
+        "population_table": population_table,
+        "settlement_points": settlement_points,
+    })
+    report = BuildReport(build_id=_build_id(paths, extra, max_match_distance_km))
 
     coate = read_coate(paths["coate"])
     adm2 = read_admin_layer(paths["raions"], 2)
     regions = gpd.read_file(paths["regions"], engine="pyogrio").to_crs(CRS)
     oblasts, raions, units, villages = _tree(coate, adm2, regions)
     metric = metric_crs()
+    # user files are checked before any work so that a bad file fails fast
+    user_pop, official_pts, official_polys = _user_inputs(extra, units, villages, raions)
 
     # unit reference points (official, open-admin-data)
     upoints = read_unit_points(paths["unit_points"])
@@ -623,18 +665,6 @@ def build_kyrgyz_dataset(
     settl["candidates"] = [r.candidates for r in results]
 
     # official settlement points override name matching
-    official_pts: dict[str, Point] = {}
-    if extra["settlement_points"] is not None:
-        pts = read_settlement_points(extra["settlement_points"])
-        pts = pts.merge(settl[["settlement_code", "raion_code"]], on="settlement_code", how="left")
-        unknown = pts.loc[pts["raion_code"].isna(), "settlement_code"]
-        if len(unknown):
-            raise DataError(f"{extra['settlement_points']}: settlement {unknown.iloc[0]} is not a village of the COATE tree")
-        check_points_in_polygons(
-            pts, raions, point_key="settlement_code", point_polygon_column="raion_code",
-            polygon_key="raion_code", where=str(extra["settlement_points"]),
-        )
-        official_pts = dict(zip(pts["settlement_code"], pts.geometry))
 
     lon = np.full(len(settl), np.nan)
     lat = np.full(len(settl), np.nan)
@@ -674,9 +704,6 @@ def build_kyrgyz_dataset(
             figure = places["gn_population"].iloc[int(row.place_index)]
             if pd.notna(figure) and figure > 0:
                 town_gn[row.unit_code] = float(figure)
-    user_pop = None
-    if extra["population_table"] is not None:
-        user_pop = read_population_table(extra["population_table"], units=units)
     units, notes = _assign_population(
         units, villages, raions, census, growth, totals, town_gn, user_pop,
         extra["population_table"].name if extra["population_table"] else "",
@@ -690,14 +717,6 @@ def build_kyrgyz_dataset(
 
     # geometry, elevation, border distance
     settlements = gpd.GeoDataFrame(settl, geometry=gpd.points_from_xy(settl["lon"], settl["lat"]), crs=CRS)
-    official_polys: dict[str, Any] = {}
-    if extra["aiyl_aimak_polygons"] is not None:
-        adm3 = read_admin_layer(extra["aiyl_aimak_polygons"], 3)
-        codes = "417" + adm3["pcode"].str[2:]
-        unknown = sorted(set(codes) - set(units["unit_code"]))
-        if unknown:
-            raise DataError(f"{extra['aiyl_aimak_polygons']}: ADM3_PCODE {coate_to_pcode(unknown[0])} is not a unit of the COATE tree")
-        official_polys = dict(zip(codes, adm3.geometry))
     geoms_m, geo_src = _territories(units, settlements, raions, official_polys)
     unit_geoms = gpd.GeoSeries([geoms_m[c] for c in units["unit_code"]], crs=metric)
     units["geometry_source"] = [geo_src[c] for c in units["unit_code"]]
@@ -727,6 +746,39 @@ def build_kyrgyz_dataset(
                                         "report": {k: v for k, v in report.to_dict().items() if k != "unmatched"}})
     logger.info("built %s in %.1f s", report.build_id, report.seconds)
     return dataset, report
+
+
+def _user_inputs(
+    extra: dict[str, Path | None], units: pd.DataFrame, villages: pd.DataFrame, raions: gpd.GeoDataFrame,
+) -> tuple[pd.DataFrame | None, dict[str, Point], dict[str, Any]]:
+    """Read and check the optional user files: population table, village points, unit polygons."""
+    user_pop = None
+    if extra["population_table"] is not None:
+        user_pop = read_population_table(extra["population_table"], units=units)
+    official_pts: dict[str, Point] = {}
+    if extra["settlement_points"] is not None:
+        pts = read_settlement_points(extra["settlement_points"])
+        pts = pts.merge(villages[["settlement_code", "raion_code"]], on="settlement_code", how="left")
+        unknown = pts.loc[pts["raion_code"].isna(), "settlement_code"]
+        if len(unknown):
+            raise DataError(
+                f"{extra['settlement_points']}: settlement {unknown.iloc[0]} is not a village of the COATE tree")
+        check_points_in_polygons(
+            pts, raions, point_key="settlement_code", point_polygon_column="raion_code",
+            polygon_key="raion_code", where=str(extra["settlement_points"]),
+        )
+        official_pts = dict(zip(pts["settlement_code"], pts.geometry))
+    official_polys: dict[str, Any] = {}
+    if extra["aiyl_aimak_polygons"] is not None:
+        adm3 = read_admin_layer(extra["aiyl_aimak_polygons"], 3)
+        codes = "417" + adm3["pcode"].str[2:]
+        unknown = sorted(set(codes) - set(units["unit_code"]))
+        if unknown:
+            raise DataError(
+                f"{extra['aiyl_aimak_polygons']}: ADM3_PCODE {coate_to_pcode(unknown[0])} "
+                "is not a unit of the COATE tree")
+        official_polys = dict(zip(codes, adm3.geometry))
+    return user_pop, official_pts, official_polys
 
 
 def _centres(units: pd.DataFrame, settl: pd.DataFrame, unit_pt: dict[str, Point], raions: gpd.GeoDataFrame) -> pd.DataFrame:
@@ -886,7 +938,7 @@ def _assemble(
     }
     dataset = Dataset(
         units=keep(units, "units"),
-        settlements=keep(settlements, "settlements", ("settlement_kind",)),
+        settlements=keep(settlements, "settlements"),
         raions=keep(raions, "raions"),
         oblasts=keep(oblasts, "oblasts"),
         country=keep(country, "country"),
@@ -949,6 +1001,7 @@ def write_kyrgyz_build(
     dataset, report = build_kyrgyz_dataset(source_dir, **options)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
     try:
+        os.chmod(tmp, 0o755)
         dataset.write(tmp / DATASET_FILENAME)
         (tmp / "build_report.md").write_text(report.to_markdown(), encoding="utf-8")
         (tmp / "build_report.json").write_text(json.dumps(report.to_dict(), indent=2, ensure_ascii=False), encoding="utf-8")

@@ -116,7 +116,7 @@ def read_coate(path: str | os.PathLike[str]) -> pd.DataFrame:
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise DataError(f"{source}: not a readable CSV ({exc})") from exc
     _require_columns(frame, _COATE_COLUMNS, source)
-    frame = frame.copy()
+    frame = frame.reset_index(drop=True)
     frame["coate"] = frame["coate"].str.strip()
     _check_codes(frame["coate"], source, "coate", COATE_PATTERN)
     level = pd.to_numeric(frame["level"], errors="coerce")
@@ -128,39 +128,40 @@ def read_coate(path: str | os.PathLike[str]) -> pd.DataFrame:
     frame["name_ru"] = frame["name_ru"].str.replace(r"\s+", " ", regex=True).str.strip()
     frame["name_ru"] = frame["name_ru"].str.replace("районрайон", "район")
     by_id = dict(zip(frame["id"], frame.index))
-    parent_row: dict[int, int | None] = {}
-    for idx, parent in zip(frame.index, frame["parent_id"]):
-        if frame.at[idx, "level"] == 1:
-            parent_row[idx] = None
+    levels = frame["level"].tolist()
+    codes = frame["coate"].tolist()
+    names = frame["name_ru"].tolist()
+    parent_row: list[int | None] = []
+    for idx, parent in enumerate(frame["parent_id"].tolist()):
+        if levels[idx] == 1:
+            parent_row.append(None)
             continue
         if not isinstance(parent, str) or parent not in by_id:
-            what = {2: "raion", 3: "unit", 4: "village"}[int(frame.at[idx, "level"])]
+            what = {2: "raion", 3: "unit", 4: "village"}[levels[idx]]
             raise DataError(
-                f"{source}: {_row_label(idx)}: {what} {frame.at[idx, 'coate']} "
-                f"({frame.at[idx, 'name_ru']}) has parent_id {parent!r}, which is not in the file"
+                f"{source}: {_row_label(idx)}: {what} {codes[idx]} ({names[idx]}) has parent_id {parent!r}, "
+                "which is not in the file"
             )
-        parent_row[idx] = by_id[parent]
-    for idx in frame.index:
-        lvl = int(frame.at[idx, "level"])
-        pidx = parent_row[idx]
-        if lvl == 4 and (pidx is None or frame.at[pidx, "level"] != 3):
+        parent_row.append(int(by_id[parent]))
+    for idx, pidx in enumerate(parent_row):
+        if levels[idx] == 4 and (pidx is None or levels[pidx] != 3):
             raise DataError(
-                f"{source}: {_row_label(idx)}: village {frame.at[idx, 'coate']} ({frame.at[idx, 'name_ru']}) "
+                f"{source}: {_row_label(idx)}: village {codes[idx]} ({names[idx]}) "
                 "belongs to no aiyl aimak or town (its parent is not a level-3 unit)"
             )
-    chains: dict[int, dict[int, str]] = {}
-    for idx in frame.index:
+    chains: list[dict[int, str]] = []
+    for idx in range(len(frame)):
         chain: dict[int, str] = {}
         cur: int | None = idx
-        seen = 0
-        while cur is not None and seen < 6:
-            chain.setdefault(int(frame.at[cur, "level"]), frame.at[cur, "coate"])
+        for _ in range(6):
+            if cur is None:
+                break
+            chain.setdefault(levels[cur], codes[cur])
             cur = parent_row[cur]
-            seen += 1
-        chains[idx] = chain
-    frame["oblast_coate"] = [chains[i].get(1) for i in frame.index]
-    frame["raion_coate"] = [chains[i].get(2) if frame.at[i, "level"] >= 2 else None for i in frame.index]
-    frame["unit_coate"] = [chains[i].get(3) if frame.at[i, "level"] >= 3 else None for i in frame.index]
+        chains.append(chain)
+    frame["oblast_coate"] = [c.get(1) for c in chains]
+    frame["raion_coate"] = [c.get(2) if lv >= 2 else None for c, lv in zip(chains, levels)]
+    frame["unit_coate"] = [c.get(3) if lv >= 3 else None for c, lv in zip(chains, levels)]
     if "type" not in frame:
         frame["type"] = ""
     keep = ["id", "coate", "name_ru", "level", "type", "parent_id", "oblast_coate", "raion_coate", "unit_coate"]

@@ -55,6 +55,16 @@ def place_keys(places: pd.DataFrame, name_columns: tuple[str, ...]) -> pd.DataFr
     return out
 
 
+class _KeyTable:
+    """Plain lists of the places' key sets (pandas cell access is too slow in the loops)."""
+
+    def __init__(self, places: pd.DataFrame) -> None:
+        self.raion_code = [str(r) for r in places["raion_code"]]
+        self.strict: list[set[str]] = list(places["strict_keys"])
+        self.loose: list[set[str]] = list(places["loose_keys"])
+        self.vowel: list[set[str]] = list(places["vowel_keys"])
+
+
 @dataclass(frozen=True)
 class MatchResult:
     """Outcome of matching one village.
@@ -101,7 +111,7 @@ def match_villages(
     fuzzy_max_distance_km: float = 15.0,
     fuzzy_cutoff: float = 0.86,
     ambiguity_ratio: float = 2.0,
-    merge_km: float = 2.0,
+    merge_km: float = 3.0,
 ) -> list[MatchResult]:
     """Match villages to places of the same raion.
 
@@ -123,39 +133,87 @@ def match_villages(
     list of MatchResult
         One per village, in the order of ``villages``.
     """
-    places = places.reset_index(drop=True)
+    places = _KeyTable(places.reset_index(drop=True))
     by_raion: dict[str, list[int]] = {}
-    for i, raion in enumerate(places["raion_code"]):
+    for i, raion in enumerate(places.raion_code):
         by_raion.setdefault(str(raion), []).append(i)
+    refs = _anchor_refs(villages, places, place_xy_m, by_raion, unit_ref_xy_m, max_distance_km, merge_km)
+    settings = (max_distance_km, fuzzy_max_distance_km, fuzzy_cutoff, ambiguity_ratio, merge_km)
     results: list[MatchResult] = []
     for row in villages.itertuples(index=False):
         pool = by_raion.get(str(row.raion_code), [])
-        ref = unit_ref_xy_m.get(str(row.unit_code))
-        results.append(
-            _match_one(
-                str(row.name_ru), pool, places, place_xy_m, ref,
-                max_distance_km, fuzzy_max_distance_km, fuzzy_cutoff, ambiguity_ratio, merge_km,
-            )
-        )
-    return _resolve_conflicts(villages, results, unit_ref_xy_m, place_xy_m)
+        results.append(_match_one(str(row.name_ru), pool, places, place_xy_m, refs.get(str(row.unit_code)), *settings))
+    results = _resolve_conflicts(villages, results, refs, place_xy_m)
+    # a village that lost a contested place may still have its own namesake elsewhere
+    claimed = {r.place_index for r in results if r.place_index is not None}
+    for pos, row in enumerate(villages.itertuples(index=False)):
+        if results[pos].method != "conflict":
+            continue
+        pool = [i for i in by_raion.get(str(row.raion_code), []) if i not in claimed]
+        retry = _match_one(str(row.name_ru), pool, places, place_xy_m, refs.get(str(row.unit_code)), *settings)
+        if retry.place_index is not None:
+            results[pos] = retry
+            claimed.add(retry.place_index)
+    return results
 
 
-def _tier_hits(tier: str, name: str, pool: list[int], places: pd.DataFrame, cutoff: float) -> list[int]:
+def _anchor_refs(
+    villages: pd.DataFrame,
+    places: _KeyTable,
+    xy: np.ndarray,
+    by_raion: dict[str, list[int]],
+    unit_ref_xy_m: Mapping[str, tuple[float, float]],
+    max_km: float,
+    merge_km: float,
+) -> dict[str, tuple[float, float]]:
+    """Reference point per unit: the median of its anchor villages, else the given point.
+
+    An anchor is a village whose strict name key is unique among the villages of its raion
+    and matches exactly one distinct place of the raion. Two or more anchors that agree (within
+    ``max_km`` of their median) locate the unit better than a single official point, which can
+    be off for a few units (the check that a name match is plausible measures distance from
+    this reference).
+    """
+    keys = [strict_key(n) for n in villages["name_ru"].astype(str)]
+    frame = villages.assign(_key=keys)
+    dup = frame.duplicated(["raion_code", "_key"], keep=False)
+    anchors: dict[str, list[np.ndarray]] = {}
+    for (row, key, is_dup) in zip(frame.itertuples(index=False), keys, dup):
+        if is_dup or not key:
+            continue
+        pool = by_raion.get(str(row.raion_code), [])
+        hits = _distinct(sorted(i for i in pool if key in places.strict[i]), xy, merge_km)
+        if len(hits) == 1:
+            anchors.setdefault(str(row.unit_code), []).append(xy[hits[0]])
+    refs: dict[str, tuple[float, float]] = {str(k): tuple(v) for k, v in unit_ref_xy_m.items()}
+    for unit, pts in anchors.items():
+        arr = np.array(pts)
+        if len(arr) < 2:
+            continue
+        centre = np.median(arr, axis=0)
+        near = arr[np.hypot(*(arr - centre).T) / 1000.0 <= max_km]
+        if len(near) >= 2:
+            med = np.median(near, axis=0)
+            refs[unit] = (float(med[0]), float(med[1]))
+    return refs
+
+
+def _tier_hits(tier: str, name: str, pool: list[int], places: _KeyTable, cutoff: float) -> list[int]:
     if tier == "exact":
         key = strict_key(name)
-        return [i for i in pool if key and key in places.at[i, "strict_keys"]]
+        return [i for i in pool if key and key in places.strict[i]]
     if tier == "variant":
         key = loose_key(name)
-        return [i for i in pool if len(key) >= 2 and key in places.at[i, "loose_keys"]]
+        return [i for i in pool if len(key) >= 2 and key in places.loose[i]]
     key = _vowel(loose_key(name))
     if tier == "vowel":
-        return [i for i in pool if len(key) >= 3 and key in places.at[i, "vowel_keys"]]
+        return [i for i in pool if len(key) >= 3 and key in places.vowel[i]]
     if len(key) < 6:
         return []
     scored: list[tuple[float, int]] = []
     for i in pool:
         best = 0.0
-        for other in places.at[i, "vowel_keys"]:
+        for other in places.vowel[i]:
             if other[:1] != key[:1] or _digits(other) != _digits(key):
                 continue
             best = max(best, difflib.SequenceMatcher(None, key, other).ratio())
@@ -170,7 +228,7 @@ def _tier_hits(tier: str, name: str, pool: list[int], places: pd.DataFrame, cuto
 def _match_one(
     name: str,
     pool: list[int],
-    places: pd.DataFrame,
+    places: _KeyTable,
     xy: np.ndarray,
     ref: tuple[float, float] | None,
     max_km: float,

@@ -4,7 +4,8 @@ Settlements (and unit centre points) are linked along a Delaunay triangulation p
 k nearest neighbours, only within a raion and to neighbouring raions. A link takes
 ``distance x detour factor / speed`` plus a climbing penalty sampled from the elevation
 raster; a link whose highest point is above ``seasonal_pass_m`` is seasonal and one above
-``blocked_pass_m`` is blocked (kept only to explain why a place is cut off). Every figure
+``blocked_pass_m`` (and at least 50 m above both ends) is blocked (kept only to explain why
+a place is cut off). Every figure
 built on it is labelled "modelled: no road data".
 """
 
@@ -22,6 +23,9 @@ from atr_model.network.terrain import ElevationRaster
 __all__ = ["ModelledLinks", "modelled_links"]
 
 logger = logging.getLogger(__name__)
+
+#: A crest less than this above the higher end of a link is not a pass (sampling noise).
+_PASS_PROMINENCE_M = 50.0
 
 
 @dataclass(frozen=True)
@@ -119,8 +123,11 @@ def modelled_links(
         fwd = base + prof.ascent_forward_m / 100.0 * settings.climb_min_per_100m
         bwd = base + prof.ascent_backward_m / 100.0 * settings.climb_min_per_100m
         high = np.nan_to_num(pass_m, nan=-np.inf)
+        ends = np.fmax(elevation.sample(lon[a], lat[a]), elevation.sample(lon[b], lat[b]))
         seasonal = high > settings.seasonal_pass_m
-        blocked = high > settings.blocked_pass_m
+        # Only a crossing above both ends blocks a link: a place that itself lies high is
+        # hard to reach (seasonal), not cut off.
+        blocked = (high > settings.blocked_pass_m) & ~(high <= np.nan_to_num(ends, nan=-np.inf) + _PASS_PROMINENCE_M)
     else:
         pass_m = np.full(len(pairs), np.nan)
         fwd = bwd = base

@@ -565,14 +565,6 @@ def _pair_time_lookup(sct: pd.DataFrame):  # noqa: ANN202 - small closure factor
     return pair_time
 
 
-def _weighted(values: np.ndarray, weights: np.ndarray) -> float:
-    ok = np.isfinite(values)
-    if not ok.any():
-        return float("nan")
-    w = weights[ok]
-    return float(np.average(values[ok], weights=w)) if w.sum() > 0 else float(values[ok].mean())
-
-
 def _access_and_remoteness(
     dataset: Dataset, places: _Places, net: _Network, times: np.ndarray, seasonal: np.ndarray,
     unit_codes: np.ndarray, centre_places: np.ndarray, full, transformer: Transformer,  # noqa: ANN001
@@ -602,13 +594,13 @@ def _access_and_remoteness(
     access = pd.DataFrame({
         "settlement_code": places.code[:n_s],
         "unit_code": places.unit[:n_s],
-        "raion_centre_unit_code": rc_unit,
         "raion_centre_time_min": rc_time,
         "nearest_town_code": town_code,
         "nearest_town_time_min": town_time,
         "reachable": np.isfinite(rc_time),
         "unreachable_reason": reasons,
         "snap_distance_m": np.round(net.snap_distance_m[:n_s], 1),
+        "raion_centre_unit_code": rc_unit,
         "seasonal": rc_seasonal,
     })
     # Remoteness per unit.
@@ -623,25 +615,34 @@ def _access_and_remoteness(
     frame = pd.DataFrame({"unit_code": places.unit[:n_s], "rc": rc_time, "town": town_time, "pop": pop,
                           "elev": elev, "border": border_km, "seasonal": rc_seasonal,
                           "unreach": ~np.isfinite(rc_time)})
-    rows = []
-    units = dataset.units.set_index("unit_code")
-    for code in unit_codes:
-        g = frame[frame["unit_code"] == code]
-        if g.empty:  # a unit without settlements: use its centre point
-            c = places.unit_centre[code]
-            g = pd.DataFrame({"rc": [np.nan], "town": [np.nan], "pop": [0.0], "elev": [np.nan],
-                              "border": [float(shapely.distance(shapely.points(places.xy[c]), border) / 1000.0)],
-                              "seasonal": [False], "unreach": [False]})
-        elev_max = np.nanmax(g["elev"]) if g["elev"].notna().any() else units.loc[code, "max_settlement_elevation_m"]
-        rows.append({
-            "unit_code": code,
-            "raion_centre_time_min_mean": _weighted(g["rc"].to_numpy(), g["pop"].to_numpy()),
-            "raion_centre_time_min_max": float(g["rc"].max()) if g["rc"].notna().any() else float("nan"),
-            "nearest_town_time_min_mean": _weighted(g["town"].to_numpy(), g["pop"].to_numpy()),
-            "nearest_town_time_min_max": float(g["town"].max()) if g["town"].notna().any() else float("nan"),
-            "max_settlement_elevation_m": float(elev_max) if elev_max is not None else float("nan"),
-            "seasonal_access": bool(g["seasonal"].any()),
-            "border_distance_km": round(float(g["border"].min()), 3),
-            "unreachable_settlements": int(g["unreach"].sum()),
-        })
-    return access, pd.DataFrame(rows), assumed
+    remoteness = pd.DataFrame({"unit_code": unit_codes})
+    for name, col in (("raion_centre_time_min", "rc"), ("nearest_town_time_min", "town")):
+        remoteness[f"{name}_mean"] = remoteness["unit_code"].map(_weighted_mean(frame, col))
+        remoteness[f"{name}_max"] = remoteness["unit_code"].map(frame.groupby("unit_code")[col].max())
+    grouped = frame.groupby("unit_code")
+    fallback_elev = dataset.units.set_index("unit_code")["max_settlement_elevation_m"]
+    elev_max = remoteness["unit_code"].map(grouped["elev"].max())
+    remoteness["max_settlement_elevation_m"] = elev_max.fillna(
+        pd.to_numeric(remoteness["unit_code"].map(fallback_elev), errors="coerce")
+    ).astype(float)
+    remoteness["seasonal_access"] = remoteness["unit_code"].map(grouped["seasonal"].any()).fillna(False).astype(bool)
+    # A unit without settlements is measured from its centre point.
+    centre_xy = places.xy[[places.unit_centre[c] for c in unit_codes]]
+    centre_border = shapely.distance(shapely.points(centre_xy), border) / 1000.0
+    border_min = remoteness["unit_code"].map(grouped["border"].min()).to_numpy(dtype=float)
+    remoteness["border_distance_km"] = np.round(np.where(np.isnan(border_min), centre_border, border_min), 3)
+    remoteness["unreachable_settlements"] = (
+        remoteness["unit_code"].map(grouped["unreach"].sum()).fillna(0).astype(int)
+    )
+    return access, remoteness, assumed
+
+
+def _weighted_mean(frame: pd.DataFrame, col: str) -> pd.Series:
+    """Population-weighted mean of finite values per unit (plain mean if no one lives there)."""
+    finite = np.isfinite(frame[col].to_numpy(dtype=float))
+    sub = frame.loc[finite, ["unit_code", col, "pop"]].copy()
+    sub["wx"] = sub[col] * sub["pop"]
+    g = sub.groupby("unit_code")
+    weighted = g["wx"].sum() / g["pop"].sum()
+    plain = g[col].mean()
+    return weighted.where(g["pop"].sum() > 0, plain)

@@ -83,9 +83,9 @@ class ElevationRaster:
         y = np.asarray(lat, dtype=float)
         if self._to_raster is not None:
             x, y = self._to_raster.transform(x, y)
-        col, row = self._inverse * (x, y)
-        col = np.floor(np.asarray(col)).astype(np.int64)
-        row = np.floor(np.asarray(row)).astype(np.int64)
+        inv = self._inverse
+        col = np.floor(inv.a * x + inv.b * y + inv.c).astype(np.int64)
+        row = np.floor(inv.d * x + inv.e * y + inv.f).astype(np.int64)
         h, w = self._grid.shape
         inside = (row >= 0) & (row < h) & (col >= 0) & (col < w)
         out = np.full(x.shape, np.nan)

@@ -124,6 +124,11 @@ def plan_measures(instance: MergerInstance, settings: EngineSettings, assignment
 # formulation
 
 
+def _expr(terms: Any) -> pulp.LpAffineExpression:
+    """A linear expression from (variable, coefficient) pairs (much faster than lpSum of products)."""
+    return pulp.LpAffineExpression([(v, c) for v, c in terms if c != 0])
+
+
 @dataclass
 class _Formulation:
     prep: Prepared
@@ -146,16 +151,17 @@ class _Formulation:
                 x[i, j] = pulp.LpVariable(f"x_{i}_{j}", cat=pulp.LpBinary)
             if prep.alone[j]:
                 x[j, j].lowBound = 1
-        obj: list[Any] = [pulp.lpSum(float(inst.cost[i, j]) * v for (i, j), v in sorted(x.items()))]
-        if s.admin_cost_per_unit:
-            obj.append(s.admin_cost_per_unit * pulp.lpSum(x[j, j] for j in sorted(prep.members)))
+        costs = {(i, j): float(inst.cost[i, j]) + (s.admin_cost_per_unit if i == j else 0.0) for (i, j) in x}
+        obj: list[Any] = [_expr((v, costs[k]) for k, v in sorted(x.items()))]
         prob = self.prob
         for i in range(inst.n):
-            prob += pulp.lpSum(x[i, j] for j in prep.centres_of[i]) == 1, f"assign_{i}"
+            prob += pulp.LpConstraint(_expr((x[i, j], 1.0) for j in prep.centres_of[i]), pulp.LpConstraintEQ,
+                                      f"assign_{i}", 1.0)
         for j in sorted(prep.members):
             for i in prep.members[j]:
                 if i != j:
-                    prob += x[i, j] <= x[j, j], f"link_{i}_{j}"
+                    prob += pulp.LpConstraint(_expr([(x[i, j], 1.0), (x[j, j], -1.0)]), pulp.LpConstraintLE,
+                                              f"link_{i}_{j}", 0.0)
         obj += self._floor()
         obj += self._cap()
         obj += self._indicator()
@@ -165,8 +171,18 @@ class _Formulation:
             self._flow()
         prob += pulp.lpSum(obj)
 
-    def _unit_pop(self, j: int, values: np.ndarray) -> Any:
-        return pulp.lpSum(float(values[i]) * self.x[i, j] for i in self.prep.members[j])
+    def _unit_terms(self, j: int, values: np.ndarray) -> list[tuple[pulp.LpVariable, float]]:
+        return [(self.x[i, j], float(values[i])) for i in self.prep.members[j]]
+
+    def _row(self, terms: list[tuple[pulp.LpVariable, float]], sense: int, rhs: float, name: str) -> None:
+        """Add ``sum(coef * var) <sense> rhs``, merging repeated variables."""
+        merged: dict[str, list[Any]] = {}
+        for v, c in terms:
+            if v.name in merged:
+                merged[v.name][1] += c
+            else:
+                merged[v.name] = [v, c]
+        self.prob += pulp.LpConstraint(_expr((v, c) for v, c in merged.values()), sense, name, rhs)
 
     def _floor(self) -> list[Any]:
         prep, s, inst = self.prep, self.prep.settings, self.prep.instance
@@ -182,13 +198,13 @@ class _Formulation:
             needy = [i for i in prep.members[j] if prep.floor_applies[i]] if inst.exempt[j] else [j]
             if not needy:
                 continue
-            slack: Any = 0
+            lhs = self._unit_terms(j, pop)
             if s.floor_mode == "soft":
                 slack = pulp.LpVariable(f"floor_slack_{j}", lowBound=0, upBound=floor)
                 terms.append(s.slack_penalty_per_person * slack)
-            lhs = self._unit_pop(j, pop) + slack
+                lhs.append((slack, 1.0))
             for k in needy:
-                prob += lhs >= floor * x[k, j], f"floor_{k}_{j}"
+                self._row(lhs + [(x[k, j], -floor)], pulp.LpConstraintGE, 0.0, f"floor_{k}_{j}")
         return terms
 
     def _cap(self) -> list[Any]:
@@ -202,11 +218,12 @@ class _Formulation:
             mem = prep.members[j]
             if prep.alone[j] or pop[mem].sum() <= cap:
                 continue
-            excess = 0
+            lhs = self._unit_terms(j, pop) + [(x[j, j], -cap)]
             if s.cap_mode == "soft":
                 excess = pulp.LpVariable(f"cap_excess_{j}", lowBound=0)
                 terms.append(s.cap_penalty_per_person * excess)
-            prob += self._unit_pop(j, pop) - excess <= cap * x[j, j], f"cap_{j}"
+                lhs.append((excess, -1.0))
+            self._row(lhs, pulp.LpConstraintLE, 0.0, f"cap_{j}")
         return terms
 
     def _indicator(self) -> list[Any]:
@@ -219,11 +236,12 @@ class _Formulation:
         for j in sorted(prep.members):
             if prep.alone[j] or ind[j] >= target:
                 continue
-            slack = 0
+            lhs = self._unit_terms(j, ind) + [(x[j, j], -target)]
             if s.floor_mode == "soft":
                 slack = pulp.LpVariable(f"indicator_slack_{j}", lowBound=0, upBound=target)
                 terms.append(s.indicator_penalty_per_unit * slack)
-            prob += self._unit_pop(j, ind) + slack >= target * x[j, j], f"indicator_{j}"
+                lhs.append((slack, 1.0))
+            self._row(lhs, pulp.LpConstraintGE, 0.0, f"indicator_{j}")
         return terms
 
     def _locks(self) -> None:
@@ -327,78 +345,233 @@ def _is_contiguous(assignment: np.ndarray, nbrs: list[list[int]]) -> bool:
     return True
 
 
-def _solve_one(instance: MergerInstance, settings: EngineSettings) -> MergerResult:
-    """Solve one sub-problem (no decomposition)."""
-    t0 = time.perf_counter()
-    deadline = t0 + settings.time_limit_s
-    prep = prepare(instance, settings)
-    check_in_advance(prep)
-    method = _choose_method(prep)
-    form = _Formulation(prep, method)
-    notes: list[str] = []
-    if settings.branching_priority:
-        notes.append(f"branching_priority: {settings.solver} through PuLP takes no priorities; ignored")
-    rounds = 0
-    best: np.ndarray | None = None
-    proven = False
-    bound = float("nan")
-    start: dict[str, float] | None = None
+@dataclass
+class _Round:
+    """Outcome of a cut loop: the last solution, whether it is contiguous and proven."""
+
+    assignment: np.ndarray | None = None
+    values: dict[str, float] | None = None
+    objective: float = float("inf")
+    bound: float = float("nan")
+    proven: bool = False
+    connected: bool = False
+    rounds: int = 0
+    infeasible: bool = False
+
+
+def _run_mip(form: _Formulation, settings: EngineSettings, time_limit_s: float,
+             start: dict[str, float] | None, mip: bool = True) -> int:
+    solver = make_solver(settings.solver, time_limit_s=time_limit_s, gap_rel=settings.gap_rel,
+                         threads=settings.threads, highs_options=settings.highs_options,
+                         start=start if (mip and settings.warm_start and settings.solver == "highs") else None, mip=mip)
+    if settings.solver == "cbc" and mip and start and settings.warm_start:
+        for v in form.prob.variables():
+            v.setInitialValue(start.get(v.name, 0.0))
+    form.prob.solve(solver)
+    return int(form.prob.sol_status)
+
+
+def _cut_loop(form: _Formulation, settings: EngineSettings, deadline: float, start: dict[str, float] | None,
+              max_rounds: int) -> _Round:
+    """Solve, add separator cuts for disconnected units, re-solve until connected (or out of time)."""
+    prep = form.prep
+    out = _Round()
     while True:
         remaining = deadline - time.perf_counter()
-        if remaining <= 0 and rounds > 0:
-            break
-        solver = make_solver(settings.solver, time_limit_s=max(remaining, 0.5), gap_rel=settings.gap_rel,
-                             threads=settings.threads, highs_options=settings.highs_options,
-                             start=start if settings.warm_start else None)
-        if settings.solver == "cbc" and start and settings.warm_start:
-            for v in form.prob.variables():
-                if v.name in start:
-                    v.setInitialValue(start[v.name])
-        form.prob.solve(solver)
-        sol = form.prob.sol_status
+        if remaining <= 0.05:
+            return out
+        sol = _run_mip(form, settings, remaining, start)
+        log.info("MIP status %s obj %s", sol, pulp.value(form.prob.objective))
         if sol == pulp.LpSolutionInfeasible or form.prob.status == pulp.LpStatusInfeasible:
-            if rounds == 0:
-                _diagnose(instance, settings)
+            out.infeasible = True
+            return out
+        if sol not in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible):
+            return out
+        out.assignment = form.assignment()
+        out.values = {v.name: float(v.varValue or 0.0) for v in form.prob.variables()}
+        out.objective = float(pulp.value(form.prob.objective))
+        out.proven = sol == pulp.LpSolutionOptimal
+        out.bound = solver_bound(form.prob, settings.solver)
+        if out.proven and not math.isfinite(out.bound):
+            out.bound = out.objective
+        if form.method != "cuts":
+            out.connected = True
+            return out
+        cuts = separator_cuts(out.assignment, prep.members, prep.nbrs)
+        if not cuts:
+            out.connected = True
+            return out
+        out.connected = False
+        if out.rounds >= max_rounds:
+            return out
+        added = form.add_cuts(cuts)
+        out.rounds += 1
+        log.info("cut round %d: %d separator cuts (objective %.10g)", out.rounds, added, out.objective)
+
+
+def _initial_centres(form: _Formulation, y: dict[int, float]) -> list[int]:
+    """Centres suggested by an LP solution: forced ones, then the largest x_jj (per count scope)."""
+    prep, s, inst = form.prep, form.prep.settings, form.prep.instance
+    order = sorted(prep.members, key=lambda j: (-y.get(j, 0.0), j))
+    forced = [j for j in order if prep.alone[j]]
+    chosen = set(forced)
+    if s.n_units is None:
+        chosen |= {j for j in order if y.get(j, 0.0) >= 0.5}
+    elif isinstance(s.n_units, Mapping):
+        for g in sorted(set(inst.group)):
+            in_g = [j for j in order if inst.group[j] == g]
+            if g in s.n_units:
+                need = s.n_units[g] - sum(1 for j in in_g if j in chosen)
+                chosen |= set([j for j in in_g if j not in chosen][: max(need, 0)])
+            else:
+                chosen |= {j for j in in_g if y.get(j, 0.0) >= 0.5}
+    else:
+        need = int(s.n_units) - len(chosen)
+        chosen |= set([j for j in order if j not in chosen][: max(need, 0)])
+    if s.n_units is None:
+        # every unit needs a reachable centre
+        for i in range(inst.n):
+            if not chosen & set(prep.centres_of[i]):
+                chosen.add(min(prep.centres_of[i], key=lambda j: (inst.cost[i, j], j)))
+    return sorted(chosen)
+
+
+def _best_centres(form: _Formulation, assignment: np.ndarray) -> list[int]:
+    """Cheapest allowed centre of every new unit of a plan."""
+    prep, cost = form.prep, form.prep.instance.cost
+    out = []
+    for c in np.unique(assignment):
+        mem = [int(i) for i in np.flatnonzero(assignment == c)]
+        cands = [j for j in mem if j in prep.members and set(mem) <= set(prep.members[j])]
+        out.append(min(cands, key=lambda j: (float(cost[mem, j].sum()), j)) if cands else int(c))
+    return sorted(out)
+
+
+class _Search:
+    """One sub-problem: LP bound, a fixed-centre matheuristic, reduced-cost fixing, the exact loop."""
+
+    def __init__(self, instance: MergerInstance, settings: EngineSettings) -> None:
+        self.t0 = time.perf_counter()
+        self.instance, self.settings = instance, settings
+        self.deadline = self.t0 + settings.time_limit_s
+        self.prep = prepare(instance, settings)
+        check_in_advance(self.prep)
+        self.method = _choose_method(self.prep)
+        self.form = _Formulation(self.prep, self.method)
+        self.notes: list[str] = []
+        self.best: _Round | None = None  # best connected plan
+        self.rounds = 0
+        self.n_fixed = 0
+
+    def _remember(self, rnd: _Round) -> None:
+        if rnd.connected and rnd.assignment is not None and (self.best is None or rnd.objective < self.best.objective - 1e-9):
+            self.best = rnd
+
+    def _lp(self) -> tuple[float, dict[str, float], dict[int, float]] | None:
+        sol = _run_mip(self.form, self.settings, max(self.deadline - time.perf_counter(), 0.5), None, mip=False)
+        log.info("LP status %s obj %s", sol, pulp.value(self.form.prob.objective))
+        if sol != pulp.LpSolutionOptimal:
+            return None
+        z = float(pulp.value(self.form.prob.objective))
+        dj = {v.name: float(v.dj or 0.0) for v in self.form.prob.variables()}
+        y = {j: float(self.form.x[j, j].varValue or 0.0) for j in self.prep.members}
+        return z, dj, y
+
+    def _heuristic(self, centres: list[int], budget_s: float) -> _Round:
+        """Solve with the centres fixed (a small assignment MIP), contiguity included."""
+        x = self.form.x
+        saved = {j: (x[j, j].lowBound, x[j, j].upBound) for j in self.prep.members}
+        chosen = set(centres)
+        for j in self.prep.members:
+            if saved[j][1] == 0:
+                continue
+            x[j, j].lowBound = x[j, j].upBound = 1 if j in chosen else 0
+        try:
+            deadline = min(self.deadline, time.perf_counter() + budget_s)
+            start = self.best.values if self.best is not None else None
+            rnd = _cut_loop(self.form, self.settings, deadline, start, self.settings.max_cut_rounds)
+        finally:
+            for j, (lo, up) in saved.items():
+                x[j, j].lowBound, x[j, j].upBound = lo, up
+        self.rounds += rnd.rounds
+        return rnd
+
+    def _fix(self, z_lp: float, dj: dict[str, float], ub: float) -> None:
+        """Reduced-cost fixing: a pair whose LP reduced cost lifts the bound above a known plan is 0."""
+        limit = ub + 1e-7 * max(1.0, abs(ub))
+        fixed = 0
+        for (i, j), v in self.form.x.items():
+            if v.upBound == 0 or (v.lowBound or 0) > 0:
+                continue
+            if z_lp + dj.get(v.name, 0.0) > limit:
+                v.upBound = 0
+                fixed += 1
+        self.n_fixed += fixed
+        log.info("reduced-cost fixing: %d of %d pairs (LP %.10g, plan %.10g)", fixed, len(self.form.x), z_lp, ub)
+
+    def run(self) -> MergerResult:
+        s = self.settings
+        lp = None
+        if s.fixing or s.warm_start:
+            lp = self._lp()
+        if lp is not None and s.warm_start and len(self.prep.members) > 1:
+            z_lp, dj, y = lp
+            budget = max(1.0, 0.25 * s.time_limit_s)
+            t_end = time.perf_counter() + budget
+            centres = _initial_centres(self.form, y)
+            seen: set[tuple[int, ...]] = set()
+            while tuple(centres) not in seen and time.perf_counter() < t_end:
+                seen.add(tuple(centres))
+                rnd = self._heuristic(centres, t_end - time.perf_counter())
+                if rnd.assignment is None or not rnd.connected:
+                    break
+                self._remember(rnd)
+                centres = _best_centres(self.form, rnd.assignment)
+            if self.best is not None and s.fixing:
+                self._fix(z_lp, dj, self.best.objective)
+        start = self.best.values if self.best is not None else None
+        final = _cut_loop(self.form, s, self.deadline, start, s.max_cut_rounds - self.rounds)
+        self.rounds += final.rounds
+        if final.infeasible and self.best is None:
+            if final.rounds == 0:
+                _diagnose(self.instance, s)
             raise InfeasibleError("contiguity cuts made the model infeasible; this should not happen "
                                   "(please report the instance)")
-        if sol not in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible):
-            break
-        assignment = form.assignment()
-        bound = solver_bound(form.prob, settings.solver)
-        if sol == pulp.LpSolutionOptimal and not math.isfinite(bound):
-            bound = float(pulp.value(form.prob.objective))
-        if method != "cuts":
-            best, proven = assignment, sol == pulp.LpSolutionOptimal
-            break
-        cuts = separator_cuts(assignment, prep.members, prep.nbrs)
-        if not cuts:
-            best, proven = assignment, sol == pulp.LpSolutionOptimal
-            break
-        if rounds >= settings.max_cut_rounds:
-            notes.append(f"stopped after {rounds} cut rounds (max_cut_rounds)")
-            break
-        added = form.add_cuts(cuts)
-        rounds += 1
-        log.info("cut round %d: %d separator cuts (objective %.6g)", rounds, added, pulp.value(form.prob.objective))
-        start = None
-    seconds = time.perf_counter() - t0
-    if best is None:
-        empty = np.full(instance.n, -1, dtype=np.int64)
-        zeros = np.zeros(instance.n)
-        return MergerResult(empty, "time_limit_no_solution", False, float("nan"), bound, float("nan"), seconds,
-                            rounds, method, settings.solver, zeros, zeros.copy(), zeros.copy(), instance.unit_codes,
-                            fixed_pairs=dict(prep.fixed_by), notes=notes)
-    measures = plan_measures(instance, settings, best)
-    objective = measures["objective"]
-    if proven and not math.isfinite(bound):
-        bound = objective
-    gap = 0.0 if proven and settings.gap_rel == 0 else (
-        (objective - bound) / abs(objective) if math.isfinite(bound) and objective else float("nan"))
-    gap = max(gap, 0.0) if math.isfinite(gap) else gap
-    return MergerResult(best, "optimal" if proven else "feasible", proven, objective, bound, gap, seconds, rounds,
-                        method, settings.solver, measures["floor_shortfall"], measures["cap_excess"],
-                        measures["indicator_shortfall"], instance.unit_codes, fixed_pairs=dict(prep.fixed_by),
-                        notes=notes)
+        self._remember(final)
+        proven = final.connected and final.proven and self.best is final
+        if final.connected and final.proven and self.best is not None and self.best is not final:
+            # the solver proved optimality of a plan no better than the heuristic one
+            proven = self.best.objective <= final.objective + 1e-7 * max(1.0, abs(final.objective))
+        if self.settings.branching_priority:
+            self.notes.append(f"branching_priority: {s.solver} through PuLP takes no priorities; ignored")
+        return self._result(proven, final.bound)
+
+    def _result(self, proven: bool, bound: float) -> MergerResult:
+        inst, s = self.instance, self.settings
+        seconds = time.perf_counter() - self.t0
+        fixed = dict(self.prep.fixed_by)
+        fixed["reduced_cost"] = self.n_fixed
+        if self.best is None:
+            empty = np.full(inst.n, -1, dtype=np.int64)
+            zeros = np.zeros(inst.n)
+            return MergerResult(empty, "time_limit_no_solution", False, float("nan"), bound, float("nan"), seconds,
+                                self.rounds, self.method, s.solver, zeros, zeros.copy(), zeros.copy(), inst.unit_codes,
+                                fixed_pairs=fixed, notes=self.notes)
+        plan = self.best.assignment
+        measures = plan_measures(inst, s, plan)
+        objective = measures["objective"]
+        if proven:
+            bound = objective if not math.isfinite(bound) else min(bound, objective)
+        gap = (objective - bound) / abs(objective) if math.isfinite(bound) and objective else (0.0 if proven else float("nan"))
+        gap = max(gap, 0.0) if math.isfinite(gap) else gap
+        return MergerResult(plan, "optimal" if proven else "feasible", proven, objective, bound, gap, seconds,
+                            self.rounds, self.method, s.solver, measures["floor_shortfall"], measures["cap_excess"],
+                            measures["indicator_shortfall"], inst.unit_codes, fixed_pairs=fixed, notes=self.notes)
+
+
+def _solve_one(instance: MergerInstance, settings: EngineSettings) -> MergerResult:
+    """Solve one sub-problem (no decomposition)."""
+    return _Search(instance, settings).run()
 
 
 def _diagnose(instance: MergerInstance, settings: EngineSettings) -> None:

@@ -17,8 +17,6 @@ __all__ = ["make_solver", "solver_bound", "quiet_stdout"]
 
 log = logging.getLogger(__name__)
 
-_SCHEDULER_THREADS: list[int] = []
-
 
 @contextlib.contextmanager
 def quiet_stdout() -> Iterator[None]:
@@ -49,11 +47,9 @@ class _HiGHS(pulp.HiGHS):  # type: ignore[misc]
     def createAndConfigureSolver(self, lp: pulp.LpProblem) -> None:  # noqa: N802 (pulp API)
         import highspy
 
-        threads = int(self.threads or 1)
-        if _SCHEDULER_THREADS and _SCHEDULER_THREADS[0] != threads:
-            # HiGHS keeps one scheduler per process; a different thread count fails silently otherwise
-            highspy.Highs.resetGlobalScheduler(True)
-        _SCHEDULER_THREADS[:] = [threads]
+        # HiGHS keeps one scheduler per process and a solve with another thread count (ours or
+        # anyone's in this process) then fails silently; resetting is cheap
+        highspy.Highs.resetGlobalScheduler(True)
         with quiet_stdout():
             super().createAndConfigureSolver(lp)
 
@@ -72,14 +68,14 @@ class _HiGHS(pulp.HiGHS):  # type: ignore[misc]
 
 def make_solver(name: str, *, time_limit_s: float, gap_rel: float, threads: int,
                 highs_options: Mapping[str, Any], start: Mapping[str, float] | None = None,
-                msg: bool = False) -> pulp.LpSolver:
+                msg: bool = False, mip: bool = True) -> pulp.LpSolver:
     """A configured PuLP solver; ``start`` maps variable names to a (feasible) MIP start."""
     time_limit_s = max(0.5, float(time_limit_s))
     if name == "highs":
         opts = {"random_seed": 0, **dict(highs_options)}
-        return _HiGHS(start=start, msg=msg, timeLimit=time_limit_s, gapRel=gap_rel, threads=threads, **opts)
+        return _HiGHS(start=start, mip=mip, msg=msg, timeLimit=time_limit_s, gapRel=gap_rel, threads=threads, **opts)
     if name == "cbc":
-        return pulp.PULP_CBC_CMD(msg=msg, timeLimit=time_limit_s, gapRel=gap_rel, threads=threads,
+        return pulp.PULP_CBC_CMD(mip=mip, msg=msg, timeLimit=time_limit_s, gapRel=gap_rel, threads=threads,
                                  warmStart=bool(start), options=["randomSeed 1", "randomCbcSeed 1"])
     raise SolverError(f"unknown solver {name!r}; expected 'highs' or 'cbc'")
 

@@ -1,9 +1,173 @@
-"""CLI commands: placeholder until its layer lands (see atr_model/presentation/cli.py)."""
+"""CLI commands for data: ``data build``, ``data info`` and the top-level ``quickstart``."""
 
 from __future__ import annotations
 
+import json
+import os
+from pathlib import Path
+from typing import Any, Optional
+
 import typer
+from rich.console import Console
+from rich.table import Table
+
+from atr_model.data import (
+    Dataset,
+    dataset_info,
+    default_cache_dir,
+    kyrgyz_build_id,
+    read_dataset,
+    write_kyrgyz_build,
+)
+from atr_model.errors import DataError
+
+__all__ = ["register", "find_kg_source"]
+
+data_app = typer.Typer(help="Build and inspect territory datasets.", no_args_is_help=True)
+
+_KG_FILE = "kyrgyzstan.gpkg"
+
+
+def find_kg_source(explicit: Path | None = None) -> Path | None:
+    """Locate the Kyrgyz open-data directory.
+
+    Order: ``explicit``; ``$ATR_SHARED_DIR/kg-open-data``; ``../shared/kg-open-data`` from the
+    working directory; the same next to the source checkout.
+    """
+    if explicit is not None:
+        return explicit if explicit.is_dir() else None
+    candidates = []
+    if os.environ.get("ATR_SHARED_DIR"):
+        candidates.append(Path(os.environ["ATR_SHARED_DIR"]) / "kg-open-data")
+    candidates.append(Path.cwd().parent / "shared" / "kg-open-data")
+    candidates.append(Path(__file__).resolve().parents[3] / "shared" / "kg-open-data")
+    return next((c for c in candidates if c.is_dir()), None)
+
+
+def _print_info(info: dict[str, Any], console: Console) -> None:
+    table = Table(title=f"{info.get('name', 'dataset')}  (build {info.get('build_id', '?')})", show_lines=False)
+    table.add_column("item")
+    table.add_column("value", justify="right")
+    levels = info["units_by_level"]
+    table.add_row("aiyl aimaks", str(levels.get("aiyl_aimak", 0)))
+    table.add_row("towns", str(levels.get("town", 0)))
+    table.add_row("raions / cities / oblasts", f"{info['raions']} / {info['cities']} / {info['oblasts']}")
+    share = 100 * info["villages_located_share"]
+    table.add_row("villages located", f"{info['villages_located']} of {info['villages_total']} ({share:.1f} %)")
+    table.add_row("population (sum of units)", f"{info['population_total']:,.0f}")
+    table.add_row(
+        "units: real / estimated population",
+        f"{info['population_real_units']} / {info['population_estimated_units']}",
+    )
+    table.add_row("area (km²)", f"{info['area_km2_total']:,.0f}")
+    console.print(table)
+    for title, key in (
+        ("population source (units)", "population_source_counts"),
+        ("territory source (units)", "geometry_source_counts"),
+        ("centre source (units)", "centre_source_counts"),
+        ("village location method", "village_location_methods"),
+    ):
+        if not info.get(key):
+            continue
+        sub = Table(title=title, title_justify="left")
+        sub.add_column("source")
+        sub.add_column("units" if "village" not in key else "villages", justify="right")
+        for name, count in info[key].items():
+            sub.add_row(name, str(count))
+        console.print(sub)
+
+
+@data_app.command("build")
+def build(
+    source: Path = typer.Option(..., "--source", help="Open-data directory (layout of ../shared/kg-open-data)."),
+    out: Path = typer.Option(..., "--out", help="Output directory (replaced atomically)."),
+    aiyl_aimak_polygons: Optional[Path] = typer.Option(
+        None, "--aiyl-aimak-polygons", help="Official aiyl aimak polygons (OCHA adm3, ADM3_PCODE)."),
+    population_table: Optional[Path] = typer.Option(
+        None, "--population-table", help="Unit populations keyed by COATE code (CSV or XLSX)."),
+    settlement_points: Optional[Path] = typer.Option(
+        None, "--settlement-points", help="Official village points keyed by COATE (settlement_code)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the build report as JSON."),
+) -> None:
+    """Build the Kyrgyz dataset (one GeoPackage) and its build report into OUT."""
+    path, report = write_kyrgyz_build(
+        source, out, aiyl_aimak_polygons=aiyl_aimak_polygons, population_table=population_table,
+        settlement_points=settlement_points,
+    )
+    if as_json:
+        typer.echo(json.dumps(report.to_dict(), ensure_ascii=False, sort_keys=True))
+        return
+    console = Console()
+    console.print(f"wrote {path} (build {report.build_id}) in {report.seconds:.1f} s")
+    console.print(
+        f"villages located: {report.villages_located} of {report.villages_total} "
+        f"({100 * report.located_share:.1f} %); units with real population: "
+        f"{report.population_real_units}, estimated: {report.population_estimated_units}"
+    )
+    console.print(f"report: {path.parent / 'build_report.md'}")
+
+
+@data_app.command("info")
+def info(
+    dataset: Path = typer.Argument(..., help="Dataset GeoPackage (or a build directory)."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """Counts and data quality of a dataset."""
+    path = dataset / _KG_FILE if dataset.is_dir() else dataset
+    summary = dataset_info(read_dataset(path))
+    if as_json:
+        typer.echo(json.dumps(summary, ensure_ascii=False, sort_keys=True))
+        return
+    _print_info(summary, Console())
+
+
+def _cached_kg(source: Path, cache: Path, console: Console) -> Dataset:
+    build_dir = cache / "kyrgyzstan"
+    target = build_dir / _KG_FILE
+    wanted = kyrgyz_build_id(source)
+    if target.exists():
+        try:
+            cached = read_dataset(target)
+            if cached.build_id == wanted:
+                console.print(f"using cached build {wanted} at {target}")
+                return cached
+        except DataError:
+            pass  # a stale or broken cache is rebuilt below
+    console.print(f"building the Kyrgyz dataset from {source} into {build_dir} ...")
+    path, report = write_kyrgyz_build(source, build_dir)
+    console.print(f"built {report.build_id} in {report.seconds:.1f} s (report: {path.parent / 'build_report.md'})")
+    return read_dataset(path)
+
+
+def quickstart(
+    source: Optional[Path] = typer.Option(None, "--source", help="Open-data directory (default: ../shared/kg-open-data)."),
+    cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="Where builds go (default: $ATR_CACHE_DIR or ~/.cache/atr-model)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the summary as one JSON object."),
+) -> None:
+    """Build (or reuse) the Kyrgyz dataset, else the fictional demo, and print its summary."""
+    console = Console(stderr=as_json)
+    cache = cache_dir or default_cache_dir()
+    kg = find_kg_source(source)
+    if source is not None and kg is None:
+        raise DataError(f"{source}: source directory not found")
+    if kg is not None:
+        dataset = _cached_kg(kg, cache, console)
+    else:
+        try:
+            from atr_model.data.demo import make_demo_dataset
+        except ImportError as exc:
+            raise DataError("no Kyrgyz open data found and the demo territory is not available") from exc
+        console.print("no Kyrgyz open data found; using the fictional demo territory")
+        dataset = make_demo_dataset()
+        dataset.write(cache / "demo" / "demo.gpkg")
+    summary = dataset_info(dataset)
+    if as_json:
+        typer.echo(json.dumps(summary, ensure_ascii=False, sort_keys=True))
+        return
+    _print_info(summary, console)
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the root app."""
+    app.add_typer(data_app, name="data")
+    app.command("quickstart")(quickstart)

@@ -97,6 +97,23 @@ def compare_command(
         typer.echo(f"wrote {out / 'comparison.html'}")
 
 
+_HEADLINE_KPIS = (
+    "units_before",
+    "units_after",
+    "below_floor_before",
+    "below_floor_after",
+    "below_floor_after_non_exempt",
+    "population_weighted_mean_travel_min",
+    "worst_travel_min",
+    "new_unit_population.min",
+    "new_unit_population.median",
+    "new_unit_population.max",
+    "merged_units",
+    "exempt_units",
+    "admin_savings.annual_saving_som",
+)
+
+
 def _print_comparison(comparison) -> None:  # noqa: ANN001 - Comparison, imported lazily
     from rich.console import Console
     from rich.table import Table
@@ -105,9 +122,13 @@ def _print_comparison(comparison) -> None:  # noqa: ANN001 - Comparison, importe
     table = Table(title=f"{comparison.name_a} → {comparison.name_b}")
     for col in ("KPI", comparison.name_a, comparison.name_b, "delta"):
         table.add_column(col, justify="left" if col == "KPI" else "right")
-    for rec in comparison.kpis.itertuples(index=False):
+    headline = comparison.kpis[comparison.kpis["kpi"].isin(_HEADLINE_KPIS)]
+    for rec in headline.itertuples(index=False):
         table.add_row(rec.kpi, *(f"{v:,.2f}" if v == v else "–" for v in (rec.a, rec.b, rec.delta)))
     console.print(table)
+    hidden = len(comparison.kpis) - len(headline)
+    if hidden:
+        console.print(f"({hidden} more KPIs with --json or in --out DIR/comparison.html)")
     console.print(
         f"{len(comparison.changed_units)} of {comparison.n_units} units assigned differently; "
         f"{len(comparison.changed_centres)} new unit(s) with another centre."

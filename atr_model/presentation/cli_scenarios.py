@@ -39,7 +39,8 @@ def run_command(
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from atr_model.scenarios import apply_overrides, load_scenario, run_scenario, write_result
+    from atr_model.presentation.runs import save_result
+    from atr_model.scenarios import apply_overrides, load_scenario, run_scenario
 
     loaded = apply_overrides(load_scenario(scenario), dataset=_dataset_override(data))
     target = out or Path("results") / loaded.name
@@ -56,7 +57,8 @@ def run_command(
 
         result = run_scenario(loaded, progress=step)
         step("write")
-        written = write_result(result, target)
+        # the package plus extra KPIs, XLSX, GeoJSON and the HTML report, in one atomic write
+        written = save_result(result, target)
         bar.update(task, completed=len(_STEPS))
     k = result.kpis
     solver = k["solver"]

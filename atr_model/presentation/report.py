@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from atr_model.scenarios.compare import Comparison, kpi_table
-from atr_model.scenarios.package_files import NEW_UNIT_COLUMNS, ResultFiles, flatten_mapping, load_result_files
+from atr_model.scenarios.package_files import NEW_UNIT_COLUMNS, ResultFiles, as_result_files, flatten_mapping
 
 __all__ = [
     "render_report",
@@ -245,11 +245,14 @@ def _concept() -> tuple[str, list[tuple[str, str, str]], dict[str, str]]:
 
 def _criterion_for(key: str, implemented: dict[str, str]) -> str:
     parts = key.split(".")
-    # longest declared prefix first ("exemptions.high_mountain_m" before "exemptions")
+    numbers: set[str] = set()
+    # every declared prefix counts ("exemptions.high_mountain_m" is criterion 1 and, as an exemption, 2)
     for n in range(len(parts), 0, -1):
         prefix = ".".join(parts[:n])
         if prefix in implemented:
-            return implemented[prefix]
+            numbers.update(x.strip() for x in implemented[prefix].split(","))
+    if numbers:
+        return ", ".join(sorted(numbers))
     for prefix, number in _CRITERION_OF:
         if any(part.startswith(prefix) for part in parts):
             return number
@@ -296,15 +299,22 @@ _KPI_LABELS = {
 }
 
 
+#: KPIs of the headline table, beyond :data:`KPI_LABELS`' keys, with their labels.
+_MORE_KPIS = {
+    "below_floor_before_non_exempt": "Units below the floor and not exempt, before",
+    "below_floor_after_non_exempt": "New units below the floor and not exempt, after",
+    "merged_units": "Units merged into another unit's centre",
+    "exempt_units": "Exempt units",
+    "settlements_without_route_to_centre": "Settlements without a modelled route to their centre",
+}
+
+
 def _kpi_section(files: ResultFiles) -> str:
+    flat = dict(kpi_table(files.kpis))
     rows = []
-    for key, value in kpi_table(files.kpis):
-        estimate = key.startswith(("savings", "admin_savings", "estimated_share")) or "estimate" in key
-        if key.startswith("estimated_share"):
-            cell = f"<td class='num est'>{100.0 * value:.1f}%</td>"
-        else:
-            cell = _td(value, estimate=estimate)
-        rows.append(f"<tr><td>{_e(_KPI_LABELS.get(key, key))}</td>{cell}</tr>")
+    for key, label in (*_KPI_LABELS.items(), *_MORE_KPIS.items()):
+        if key in flat:
+            rows.append(f"<tr><td>{_e(label)}</td>{_td(flat[key])}</tr>")
     solver = files.kpis.get("solver") or {}
     solver_line = ""
     if solver:
@@ -313,7 +323,47 @@ def _kpi_section(files: ResultFiles) -> str:
             f"proven optimal: {_e(_fmt(solver.get('proven_optimal')))}, gap {_e(_fmt(solver.get('gap'), 4))}, "
             f"{_e(_fmt(solver.get('seconds'), 2))} s, contiguity {_e(solver.get('contiguity_method', ''))}.</p>"
         )
-    return "<h2 id='kpis'>Key figures</h2>" + _table(["indicator", "value"], rows) + solver_line
+    return (
+        "<h2 id='kpis'>Key figures</h2>" + _table(["indicator", "value"], rows) + solver_line
+        + _distribution_block(files) + _savings_block(files)
+    )
+
+
+def _distribution_block(files: ResultFiles) -> str:
+    dist = files.kpis.get("new_unit_population_distribution") or {}
+    if not dist.get("brackets"):
+        return ""
+    rows = [f"<tr><td>{_e(k)}</td>{_td(v)}</tr>" for k, v in dist["brackets"].items()]
+    quantiles = ", ".join(
+        f"{name} {_fmt(dist[name])}" for name in ("p10", "p25", "median", "p75", "p90") if dist.get(name) is not None
+    )
+    return (
+        "<h3>Population of the new units</h3>"
+        + _table(["residents", "new units"], rows)
+        + f"<p class='muted'>Quantiles: {_e(quantiles)}.</p>"
+    )
+
+
+def _savings_block(files: ResultFiles) -> str:
+    sav = files.kpis.get("admin_savings") or {}
+    if not sav:
+        return ""
+    if sav.get("annual_saving_som") is None:
+        return f"<h3>Estimated administrative savings</h3><p>{_e(sav.get('basis', 'not computed'))}</p>"
+    rows = [
+        ("Aiyl okmotu offices abolished (units merged into another)", sav.get("abolished_offices"), False),
+        ("Staff positions saved", sav.get("staff_positions_saved"), True),
+        ("Annual saving (som)", sav.get("annual_saving_som"), True),
+        ("One-off transition cost (som)", sav.get("one_off_cost_som"), True),
+        ("Payback (years)", sav.get("payback_years"), True),
+    ]
+    body = "".join(f"<tr><td>{_e(label)}</td>{_td(value, estimate=est, digits=2)}</tr>" for label, value, est in rows)
+    return (
+        "<h3>Estimated administrative savings</h3>"
+        + _table(["item", "value"], [body])
+        + f"<p class='muted'><span class='est'>Estimate</span> from an editable cost model: {_e(sav.get('basis', ''))} "
+        "(atr_model/data/admin_cost_model.yaml; every unit cost there is an assumption with its basis).</p>"
+    )
 
 
 def _maps_section(files: ResultFiles) -> str:
@@ -324,7 +374,7 @@ def _maps_section(files: ResultFiles) -> str:
     est = units["population_has_estimates"].tolist() if "population_has_estimates" in units else None
     part = map_svg(
         units, column="new_unit_id", categorical=True, hatch_mask=below,
-        labels=units["new_unit_id"].tolist(), title="New units",
+        labels=[str(k) for k in range(1, len(units) + 1)], title="New units",
     )
     travel = map_svg(
         units, column="travel_time_mean_min", hatch_mask=est, legend_label="minutes",
@@ -332,8 +382,8 @@ def _maps_section(files: ResultFiles) -> str:
     )
     return (
         "<h2 id='maps'>Maps</h2>"
-        f"<figure class='map'>{part}<figcaption>New units, labelled by id. Hatched red: below the "
-        "population floor (not exempt).</figcaption></figure>"
+        f"<figure class='map'>{part}<figcaption>New units, numbered as their passports (map no.). Hatched "
+        "red: below the population floor (not exempt).</figcaption></figure>"
         f"<figure class='map'>{travel}<figcaption>Mean travel time from settlements to the new centre, "
         "weighted by population. Hatched red: the unit's figures rest partly on estimated inputs."
         "</figcaption></figure>"
@@ -346,7 +396,8 @@ def _passports_section(files: ResultFiles) -> str:
         c for c in files.new_units.columns if c not in NEW_UNIT_COLUMNS and c != files.new_units.geometry.name
     ]
     parts = [f"<h2 id='passports'>Passports of the new units ({len(files.new_units)})</h2>"]
-    for rec in files.new_units.drop(columns=files.new_units.geometry.name).to_dict(orient="records"):
+    records = files.new_units.drop(columns=files.new_units.geometry.name).to_dict(orient="records")
+    for number, rec in enumerate(records, start=1):
         est = bool(rec.get("population_has_estimates", False))
         members = [m for m in str(rec.get("members", "")).split(";") if m]
         member_rows = []
@@ -380,7 +431,8 @@ def _passports_section(files: ResultFiles) -> str:
         fact_rows = "".join(f"<tr><th>{label}</th><td>{value}</td></tr>" for label, value in facts)
         parts.append(
             f"<section class='passport' id='nu-{_e(rec['new_unit_id'])}'>"
-            f"<h3>{_e(rec['new_unit_id'])}: {_e(rec.get('centre_name', ''))}</h3>"
+            f"<h3>{_e(rec['new_unit_id'])}: {_e(rec.get('centre_name', ''))} "
+            f"<span class='muted'>(map no. {number})</span></h3>"
             f"<table>{fact_rows}</table>"
             + (f"<p>{'; '.join(flags)}</p>" if flags else "")
             + _table(["unit", "name", "population", "travel min", "decision"], member_rows)
@@ -459,20 +511,20 @@ def _page(title: str, body: str) -> str:
     )
 
 
-def render_report(result: ResultFiles | str | os.PathLike[str]) -> str:
+def render_report(result: Any) -> str:
     """Render the HTML report of a result package.
 
     Parameters
     ----------
-    result : ResultFiles or path-like
-        The package (or its folder).
+    result : ResultFiles, path-like, ResultPackage or ScenarioResult
+        The package, its folder, or an in-memory run.
 
     Returns
     -------
     str
         A complete, self-contained HTML document.
     """
-    files = result if isinstance(result, ResultFiles) else load_result_files(result)
+    files = as_result_files(result)
     demo = str(files.provenance.get("dataset_kind", "")).lower() == "demo"
     banner = (
         "<div class='banner'><b>Demo data.</b> This run uses the fictional demo territory; "
@@ -533,21 +585,22 @@ def _frame_table(frame: pd.DataFrame) -> str:
     return _table(list(frame.columns), rows)
 
 
-def render_comparison(comparison: Comparison, a: ResultFiles, b: ResultFiles) -> str:
+def render_comparison(comparison: Comparison, a: Any, b: Any) -> str:
     """Render a comparison of two plans as one self-contained HTML page with a diff map.
 
     Parameters
     ----------
     comparison : Comparison
         From :func:`atr_model.scenarios.compare_results`.
-    a, b : ResultFiles
-        The two packages compared.
+    a, b : ResultFiles, path-like, ResultPackage or ScenarioResult
+        The two plans compared.
 
     Returns
     -------
     str
         HTML document.
     """
+    a, b = as_result_files(a), as_result_files(b)
     changed_b = set(comparison.changed_units["new_unit_id_b"]) - {""}
     changed_a = set(comparison.changed_units["new_unit_id_a"]) - {""}
     units_b = b.new_units.copy()
@@ -577,9 +630,7 @@ def render_comparison(comparison: Comparison, a: ResultFiles, b: ResultFiles) ->
     return _page(f"atr-model comparison: {a.name} vs {b.name}", body)
 
 
-def write_comparison_report(
-    comparison: Comparison, a: ResultFiles, b: ResultFiles, target: str | os.PathLike[str]
-) -> Path:
+def write_comparison_report(comparison: Comparison, a: Any, b: Any, target: str | os.PathLike[str]) -> Path:
     """Write :func:`render_comparison` to ``target`` (atomically); return the path."""
     out = Path(target)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -2,8 +2,8 @@
 
 :func:`save_result` is the one place that decides what a finished run leaves on disk; the CLI,
 the app and researchers call it (or :func:`run_to_folder` for scenario file -> folder).
-Everything is staged and renamed into place at the end (see
-:func:`atr_model.scenarios.exports.publish_package`).
+Everything is written into :func:`atr_model.scenarios.write_result`'s temporary folder and
+renamed into place at the end, so a failure anywhere leaves no result folder.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from atr_model.presentation.report import write_report
-from atr_model.scenarios.exports import DEFAULT_EXTRAS, publish_package
+from atr_model.scenarios.exports import DEFAULT_EXTRAS
 
 __all__ = ["save_result", "run_to_folder", "PACKAGE_EXTRAS"]
 
@@ -43,7 +43,9 @@ def save_result(result: Any, out_dir: str | os.PathLike[str], *, report: bool = 
     from atr_model.scenarios import write_result
 
     extras = PACKAGE_EXTRAS if report else DEFAULT_EXTRAS
-    return publish_package(out_dir, lambda folder: write_result(result, folder), extras)
+    # each extra reads the staged package files and adds its own, before write_result's rename
+    writers = [lambda _result, folder, extra=extra: extra(Path(folder)) for extra in extras]
+    return write_result(result, out_dir, extra_writers=writers)
 
 
 def run_to_folder(

@@ -16,6 +16,14 @@ from atr_model.scenarios.scenario import (
     scenario_hash,
 )
 
+# Result-package tools (reports read these, the app and researchers call them).
+from atr_model.scenarios.compare import Comparison, compare_results
+from atr_model.scenarios.evaluate import PlanEvaluation, evaluate_plan, read_plan_csv
+from atr_model.scenarios.exports import add_extra_kpis, publish_package, write_exports, write_geojson, write_xlsx
+from atr_model.scenarios.extra_kpis import CostModel, admin_savings, extra_kpis, load_cost_model
+from atr_model.scenarios.package_files import ResultFiles, as_result_files, load_result_files
+from atr_model.scenarios.sweep import SweepResult, pareto_front, parse_param, run_sweep, sweep_grid
+
 __all__ = [
     "PACKAGE_FILES",
     "STATUSES",
@@ -37,4 +45,27 @@ __all__ = [
     "scenario_from_dict",
     "scenario_hash",
     "write_result",
+    # result-package tools
+    "Comparison",
+    "CostModel",
+    "PlanEvaluation",
+    "ResultFiles",
+    "SweepResult",
+    "add_extra_kpis",
+    "admin_savings",
+    "as_result_files",
+    "compare_results",
+    "evaluate_plan",
+    "extra_kpis",
+    "load_cost_model",
+    "load_result_files",
+    "pareto_front",
+    "parse_param",
+    "publish_package",
+    "read_plan_csv",
+    "run_sweep",
+    "sweep_grid",
+    "write_exports",
+    "write_geojson",
+    "write_xlsx",
 ]

@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from atr_model.errors import DataError
-from atr_model.scenarios.package_files import ResultFiles, flatten_mapping
+from atr_model.scenarios.package_files import ResultFiles, as_result_files, flatten_mapping
 
 __all__ = ["Comparison", "compare_results", "kpi_table"]
 
@@ -146,13 +146,14 @@ def _kpi_deltas(a: ResultFiles, b: ResultFiles) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["kpi", "a", "b", "delta"])
 
 
-def compare_results(a: ResultFiles, b: ResultFiles) -> Comparison:
-    """Compare two result packages.
+def compare_results(a: Any, b: Any) -> Comparison:
+    """Compare two plans.
 
     Parameters
     ----------
-    a, b : ResultFiles
-        Result packages (see :func:`atr_model.scenarios.load_result_files`).
+    a, b : ResultFiles, path-like, ResultPackage or ScenarioResult
+        Result folders, read packages or in-memory runs (see
+        :func:`atr_model.scenarios.package_files.as_result_files`).
 
     Returns
     -------
@@ -163,6 +164,7 @@ def compare_results(a: ResultFiles, b: ResultFiles) -> Comparison:
     DataError
         When the plans share no unit (for example a raion-level and an aiyl-aimak-level run).
     """
+    a, b = as_result_files(a), as_result_files(b)
     codes_a, codes_b = set(a.assignments["unit_code"]), set(b.assignments["unit_code"])
     if not codes_a & codes_b:
         raise DataError(

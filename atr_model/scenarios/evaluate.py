@@ -141,39 +141,57 @@ def plan_from_assignment(plan: pd.DataFrame, instance: Any, *, where: str = "pla
     return assignment
 
 
+def _settlement_travel(bundle: Any, centre_of: dict[str, str]) -> tuple[np.ndarray, np.ndarray]:
+    """Each settlement's travel time to its new centre and its population weight."""
+    sett = bundle.settlements[["settlement_code", "unit_code", "weight"]].copy()
+    sett["centre_code"] = sett["unit_code"].map(centre_of)
+    times = bundle.settlement_times.drop_duplicates(["settlement_code", "centre_code"])
+    sett = sett.merge(times, on=["settlement_code", "centre_code"], how="left")
+    return sett["travel_time_min"].to_numpy(dtype=float), sett["weight"].to_numpy(dtype=float)
+
+
 def _kpis(bundle: Any, assignment: np.ndarray, floor: float | None, plan: pd.DataFrame) -> dict[str, Any]:
+    """The run's headline KPIs for a given plan (settlement-level travel, as in ``kpis.json``)."""
     from atr_model.scenarios.extra_kpis import extra_kpis
 
     inst = bundle.instance
+    codes = inst.unit_codes
     pop = inst.population
-    centres = sorted(set(int(c) for c in assignment))
-    unit_pop = {c: float(pop[assignment == c].sum()) for c in centres}
-    exempt_units = {c for c in centres if bool(inst.exempt[assignment == c].all())}
-    travel = np.array([inst.travel_time_min[i, assignment[i]] if i != assignment[i] else 0.0 for i in range(inst.n)])
-    own = np.array([inst.cost[i, assignment[i]] for i in range(inst.n)])
-    finite = np.isfinite(own)
-    below_before = int(sum(1 for i in range(inst.n) if floor and pop[i] < floor and not inst.exempt[i]))
-    below_after = int(sum(1 for c in centres if floor and unit_pop[c] < floor and c not in exempt_units))
-    pops = np.array(list(unit_pop.values()))
+    centres = sorted({int(c) for c in assignment})
+    members = {c: np.flatnonzero(assignment == c) for c in centres}
+    unit_pop = {c: float(pop[m].sum()) for c, m in members.items()}
+    all_exempt = {c: bool(inst.exempt[m].all()) for c, m in members.items()}
+    t, w = _settlement_travel(bundle, {codes[i]: codes[int(assignment[i])] for i in range(inst.n)})
+    ok = np.isfinite(t)
+    floor = floor or 0.0
+    pops = np.array([unit_pop[c] for c in centres])
     kpis: dict[str, Any] = {
         "units_before": int(inst.n),
         "units_after": len(centres),
-        "below_floor_before": below_before,
-        "below_floor_after": below_after,
-        # unit cost = population-weighted settlement travel (person-minutes) to the centre
-        "population_weighted_mean_travel_min": float(own[finite].sum() / max(pop[finite].sum(), 1e-9)),
-        "worst_travel_min": float(np.max(travel)) if len(travel) else 0.0,
-        "new_unit_population": {
-            "min": float(pops.min()), "median": float(np.median(pops)), "max": float(pops.max())
-        },
+        "below_floor_before": int(np.sum(pop < floor)) if floor > 0 else 0,
+        "below_floor_after": int(sum(unit_pop[c] < floor for c in centres)) if floor > 0 else 0,
+        "below_floor_after_non_exempt": int(sum(unit_pop[c] < floor and not all_exempt[c] for c in centres))
+        if floor > 0 else 0,
+        "population_weighted_mean_travel_min": float(np.sum(w[ok] * t[ok]) / np.sum(w[ok]))
+        if ok.any() and np.sum(w[ok]) > 0 else None,
+        "worst_travel_min": float(np.max(t[ok])) if ok.any() else None,
+        "settlements_without_route_to_centre": int((~ok).sum()),
+        "new_unit_population": {"min": float(pops.min()), "median": float(np.median(pops)), "max": float(pops.max())},
     }
-    new_units = pd.DataFrame(
-        {"new_unit_id": [str(c) for c in centres], "population": [unit_pop[c] for c in centres]}
+    assignments = pd.DataFrame(
+        {
+            "unit_code": list(codes),
+            "new_unit_id": plan.set_index("unit_code").loc[list(codes), "new_unit_id"].to_numpy(),
+            "centre_code": [codes[int(a)] for a in assignment],
+            "population": pop,
+            "population_is_estimate": bundle.units["population_is_estimate"].to_numpy(dtype=bool),
+            "exempt": inst.exempt,
+            "exempt_reason": list(inst.exempt_reason),
+            "exempt_rules": bundle.units["exempt_rules"].to_numpy() if "exempt_rules" in bundle.units else "",
+        }
     )
-    assignments = plan.assign(
-        population=pop, population_is_estimate=False, exempt=inst.exempt, exempt_reason=list(inst.exempt_reason)
-    )
-    kpis.update(extra_kpis(assignments, new_units))
+    new_units = pd.DataFrame({"population": pops})
+    kpis.update(extra_kpis(assignments, new_units, level=bundle.level))
     return kpis
 
 

@@ -186,7 +186,8 @@ def write_exports(folder: str | os.PathLike[str]) -> list[Path]:
 def add_extra_kpis(folder: str | os.PathLike[str]) -> Path:
     """Add the further KPIs (:func:`atr_model.scenarios.extra_kpis.extra_kpis`) to ``kpis.json``.
 
-    Keys the run already wrote are kept; ``estimated_share`` is merged key by key.
+    Keys the run already wrote are kept; ``estimated_share`` gains ``admin_savings`` (1.0: the
+    cost model is an assumption).
 
     Parameters
     ----------
@@ -202,14 +203,16 @@ def add_extra_kpis(folder: str | os.PathLike[str]) -> Path:
 
     files = load_result_files(folder)
     kpis = dict(files.kpis)
-    extra = extra_kpis(files.assignments, files.new_units, files.settlements)
+    level = str(files.scenario.get("level", "aiyl_aimak"))
+    extra = extra_kpis(files.assignments, files.new_units, files.settlements, level=level)
     for key, value in extra.items():
         if key == "estimated_share" and isinstance(kpis.get(key), dict):
-            kpis[key] = {**value, **kpis[key]}
+            # the run already measured its inputs; add only what it cannot know (the cost model)
+            kpis[key] = {**kpis[key], "admin_savings": value["admin_savings"]}
         else:
             kpis.setdefault(key, value)
     out = Path(folder) / "kpis.json"
-    _atomic_save(out, lambda tmp: Path(tmp).write_text(json.dumps(kpis, indent=2, sort_keys=True), encoding="utf-8"))
+    _atomic_save(out, lambda tmp: Path(tmp).write_text(json.dumps(kpis, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"))
     return out
 
 

@@ -28,6 +28,8 @@ __all__ = [
     "population_distribution",
     "exempt_by_reason",
     "admin_savings",
+    "abolished_offices",
+    "savings_for_level",
     "estimated_shares",
     "extra_kpis",
     "POPULATION_BRACKETS",
@@ -151,10 +153,16 @@ def exempt_by_reason(assignments: pd.DataFrame) -> dict[str, int]:
     -------
     dict
         Rule -> number of units, sorted by rule; a unit exempt under several rules
-        ("high_mountain: ...; border: ...") counts once per rule.
+        ("high_mountain: ...; border: ...") counts once per rule. An ``exempt_rules`` column
+        (";"-joined rule names), when present, is used instead of parsing the reasons.
     """
     counts: dict[str, int] = {}
     exempt = assignments[assignments["exempt"].astype(bool)]
+    if "exempt_rules" in exempt:  # the run's own rule names ("border;high_mountain")
+        for text in exempt["exempt_rules"].fillna("").astype(str):
+            for rule in {r.strip() for r in text.split(";") if r.strip()} or {"unspecified"}:
+                counts[rule] = counts.get(rule, 0) + 1
+        return dict(sorted(counts.items()))
     for reason in exempt["exempt_reason"].fillna("").astype(str):
         rules = {part.split(":")[0].strip() or "unspecified" for part in reason.split(";")} if reason else {"unspecified"}
         for rule in rules:
@@ -236,6 +244,7 @@ def extra_kpis(
     new_units: pd.DataFrame,
     settlements: pd.DataFrame | None = None,
     *,
+    level: str = "aiyl_aimak",
     cost_model: CostModel | None = None,
 ) -> dict[str, Any]:
     """All further KPIs of a plan in one dict (keys do not clash with the run's ``kpis.json``).
@@ -246,6 +255,8 @@ def extra_kpis(
         The plan in the result-package layout.
     settlements : pandas.DataFrame, optional
         ``settlements.csv`` layout.
+    level : str, default "aiyl_aimak"
+        Unit level of the plan; savings are computed for aiyl aimaks only.
     cost_model : CostModel, optional
         Defaults to the shipped assumption.
 
@@ -255,11 +266,36 @@ def extra_kpis(
         ``new_unit_population_distribution``, ``exempt_by_reason``, ``admin_savings``,
         ``estimated_share``.
     """
-    n_before = int(assignments["unit_code"].nunique())
-    n_after = int(assignments["new_unit_id"].nunique())
     return {
         "new_unit_population_distribution": population_distribution(new_units["population"]),
         "exempt_by_reason": exempt_by_reason(assignments),
-        "admin_savings": admin_savings(n_before - n_after, cost_model),
+        "admin_savings": savings_for_level(assignments, level, cost_model),
         "estimated_share": estimated_shares(assignments, new_units, settlements),
     }
+
+
+def abolished_offices(assignments: pd.DataFrame) -> int:
+    """Units that lose their own administration: those merged into another unit's centre.
+
+    Uses ``status == "merged"`` when present, else units whose centre is another unit.
+    """
+    if "status" in assignments:
+        return int((assignments["status"].astype(str) == "merged").sum())
+    return int((assignments["centre_code"].astype(str) != assignments["unit_code"].astype(str)).sum())
+
+
+def savings_for_level(
+    assignments: pd.DataFrame, level: str = "aiyl_aimak", cost_model: CostModel | None = None
+) -> dict[str, Any]:
+    """Savings of a plan: :func:`admin_savings` of its abolished offices at aiyl-aimak level.
+
+    At raion level the aiyl okmotu cost model does not apply; the figure is ``None`` with a note.
+    """
+    if level != "aiyl_aimak":
+        return {
+            "abolished_offices": abolished_offices(assignments),
+            "annual_saving_som": None,
+            "is_estimate": True,
+            "basis": "not computed: the cost model covers aiyl okmotu offices, not raion administrations",
+        }
+    return admin_savings(abolished_offices(assignments), cost_model)

@@ -12,13 +12,17 @@ from atr_model.data.dataset import Dataset, read_dataset
 from atr_model.errors import ScenarioError
 from atr_model.scenarios.scenario import Scenario
 
-__all__ = ["DEMO", "KYRGYZ", "kyrgyz_source_dir", "resolve_dataset", "resolve_travel_model"]
+__all__ = ["AUTO", "DEMO", "KYRGYZ", "kyrgyz_source_dir", "resolve_dataset", "resolve_travel_model"]
 
 logger = logging.getLogger(__name__)
 
 #: Special values of ``Scenario.dataset`` (and of ``roads``/``elevation`` for "demo").
 DEMO = "demo"
 KYRGYZ = "kyrgyz"
+#: ``roads``/``elevation`` value meaning "the file that comes with the dataset".
+AUTO = "auto"
+#: The shared elevation grid used for ``elevation: kyrgyz`` (inside the Kyrgyz open data).
+KYRGYZ_ELEVATION = Path("elevation") / "gebco2023_kgz_15arcsec.tif"
 
 
 def _where(scenario: Scenario) -> str:
@@ -94,7 +98,20 @@ def resolve_dataset(scenario: Scenario) -> Dataset:
     return read_dataset(path)
 
 
-def _aux_path(scenario: Scenario, key: str, value: str | None, cache: Path) -> Path | None:
+def _auto(key: str, dataset: Dataset) -> str | None:
+    """'auto': the file that belongs to the dataset (generated demo files; the shared GEBCO
+    grid for a Kyrgyz build, which has no shared road file)."""
+    kind = str(dataset.metadata.get("kind", ""))
+    if kind == DEMO:
+        return DEMO
+    if kind.startswith(KYRGYZ) and key == "elevation" and (kyrgyz_source_dir() / KYRGYZ_ELEVATION).exists():
+        return KYRGYZ
+    return None
+
+
+def _aux_path(scenario: Scenario, key: str, value: str | None, cache: Path, dataset: Dataset) -> Path | None:
+    if value == AUTO:
+        value = _auto(key, dataset)
     if value is None:
         return None
     if value == DEMO:
@@ -103,6 +120,13 @@ def _aux_path(scenario: Scenario, key: str, value: str | None, cache: Path) -> P
         target = cache / ("demo-roads.osm" if key == "roads" else "demo-elevation.tif")
         (demo.write_demo_roads if key == "roads" else demo.write_demo_elevation)(target)
         return target
+    if value == KYRGYZ:
+        if key != "elevation":
+            raise ScenarioError(f"{_where(scenario)}: '{key}': 'kyrgyz' is only available for elevation")
+        path = kyrgyz_source_dir() / KYRGYZ_ELEVATION
+        if not path.exists():
+            raise ScenarioError(f"{_where(scenario)}: 'elevation': the shared GEBCO grid {path} is missing")
+        return path
     path = scenario.resolve_path(value)
     if not path.exists():
         raise ScenarioError(f"{_where(scenario)}: '{key}': file {path} not found")
@@ -121,6 +145,6 @@ def resolve_travel_model(scenario: Scenario, dataset: Dataset) -> Any:
 
     # Demo roads and elevation are generated (deterministically, in about a second) per run.
     with tempfile.TemporaryDirectory(prefix="atr-demo-inputs-") as tmp:
-        roads = _aux_path(scenario, "roads", scenario.roads, Path(tmp))
-        elevation = _aux_path(scenario, "elevation", scenario.elevation, Path(tmp))
+        roads = _aux_path(scenario, "roads", scenario.roads, Path(tmp), dataset)
+        elevation = _aux_path(scenario, "elevation", scenario.elevation, Path(tmp), dataset)
         return build_travel_model(dataset, roads=roads, elevation=elevation)

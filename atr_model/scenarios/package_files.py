@@ -2,8 +2,11 @@
 reports and compare).
 
 The result package format (one folder per scenario run) is documented in the project README
-("Result package"); :func:`load_result_files` reads it without rebuilding any model object, so
-reports and comparisons work on any folder a run left behind, on any machine.
+("Result package"). :func:`load_result_files` reads it as plain tables and keeps the scenario as
+a plain mapping (unlike :func:`atr_model.scenarios.read_result`, it does not re-validate the
+scenario), so reports and comparisons still open folders written by older versions whose
+scenario schema has since changed. :func:`as_result_files` gives the same view of an in-memory
+run (:class:`~atr_model.scenarios.ScenarioResult`) or a read package.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from atr_model.errors import DataError
 __all__ = [
     "ResultFiles",
     "load_result_files",
+    "as_result_files",
     "flatten_mapping",
     "ASSIGNMENT_COLUMNS",
     "NEW_UNIT_COLUMNS",
@@ -272,3 +276,40 @@ def flatten_mapping(mapping: dict[str, Any], prefix: str = "") -> dict[str, Any]
         else:
             flat[name] = value
     return flat
+
+
+def as_result_files(obj: Any) -> ResultFiles:
+    """The :class:`ResultFiles` view of a folder, a read package or an in-memory run.
+
+    Parameters
+    ----------
+    obj : ResultFiles, path-like, ResultPackage or ScenarioResult
+        Anything with ``scenario``, ``assignments``, ``new_units``, ``kpis`` and ``provenance``
+        (a pydantic scenario is dumped to a plain mapping), or a result folder.
+
+    Returns
+    -------
+    ResultFiles
+        Tables are copies with codes as strings and flags as bools.
+    """
+    if isinstance(obj, ResultFiles):
+        return obj
+    if isinstance(obj, (str, os.PathLike)):
+        return load_result_files(obj)
+    try:
+        scenario = obj.scenario
+        scenario = scenario.model_dump(mode="json") if hasattr(scenario, "model_dump") else dict(scenario)
+        settlements = getattr(obj, "settlements", None)
+        explanations = getattr(obj, "explanations", None)
+        return ResultFiles(
+            path=Path(getattr(obj, "path", None) or f"<{scenario.get('name', 'run')}>"),
+            scenario=scenario,
+            assignments=_tidy(obj.assignments),
+            new_units=_tidy(obj.new_units).sort_values("new_unit_id", kind="stable").reset_index(drop=True),
+            settlements=_tidy(settlements) if settlements is not None else pd.DataFrame(),
+            kpis=dict(obj.kpis),
+            provenance=dict(obj.provenance),
+            explanations=_tidy(explanations) if explanations is not None and len(explanations) else None,
+        )
+    except AttributeError as exc:
+        raise DataError(f"{type(obj).__name__} is not a result (folder, package or scenario run): {exc}") from None

@@ -228,14 +228,21 @@ def _passports(result_parts: dict[str, Any]) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(frame[columns], geometry="geometry", crs=CRS)
 
 
-def _check(bundle: InstanceBundle, assignment: np.ndarray, settings: Any) -> None:
+def _check(bundle: InstanceBundle, assignment: np.ndarray, settings: Any) -> list[Any]:
+    """Run the independent checker; hard violations fail the run, soft ones are returned.
+
+    Soft violations are what soft criteria allow (a unit below the floor with no partner),
+    and are reported per unit in the explanations.
+    """
     from atr_model.optimisation import check_plan
 
-    violations = check_plan(bundle.instance, assignment, settings)
+    found = check_plan(bundle.instance, assignment, settings)
+    violations = [v for v in found if getattr(v, "hard", True)]
     if violations:
         lines = "; ".join(f"{v.constraint}: {v.message}" for v in violations[:5])
         more = f" (and {len(violations) - 5} more)" if len(violations) > 5 else ""
         raise SolverError(f"the plan failed the independent check: {lines}{more}")
+    return [v for v in found if not getattr(v, "hard", True)]
 
 
 def run_scenario(
@@ -294,7 +301,7 @@ def run_scenario(
         raise SolverError(f"scenario {scenario.name!r}: solver {settings.solver} returned status {status!r}")
     assignment = np.asarray(result.assignment, dtype=np.int64)
     step("check")
-    _check(bundle, assignment, settings)
+    soft = _check(bundle, assignment, settings)
     explained = _explanations(bundle, result, settings)
     step("passports")
     ids = _new_unit_ids(bundle, assignment)
@@ -305,6 +312,10 @@ def run_scenario(
     seconds = time.perf_counter() - started
     prov = provenance(scenario, dataset, travel_model, seconds=seconds)
     kpis = compute_kpis(bundle, assignments, settlements, new_units, result, prov)
+    kpis["soft_violations"] = {
+        "count": len(soft),
+        "by_constraint": dict(sorted(pd.Series([str(v.constraint) for v in soft], dtype=object).value_counts().items())),
+    }
     explanations = assignments[["unit_code", "status", "reason", "population", "exempt_reason", "travel_time_to_centre_min"]].copy()
     explanations.insert(3, "population_floor", scenario.criteria.population_floor)
     explanations["max_travel_time_min"] = scenario.criteria.max_travel_time_min

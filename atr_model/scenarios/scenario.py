@@ -60,8 +60,20 @@ class Scenario(BaseModel):
     title: str = Field("", description="One-line title for reports.")
     description: str = Field("", description="What the scenario tests.")
     dataset: str = Field("demo", min_length=1, description="'demo', 'kyrgyz' or a dataset .gpkg path.")
-    roads: str | None = Field(None, description="Optional road file (.osm.pbf, .osm, GPKG lines).")
-    elevation: str | None = Field(None, description="Optional elevation GeoTIFF.")
+    roads: str | None = Field(
+        None,
+        description=(
+            "Road file (.osm.pbf, .osm, GPKG lines); 'auto' = the dataset's own (generated for the "
+            "demo, none for the Kyrgyz build); 'demo'; null = modelled travel times."
+        ),
+    )
+    elevation: str | None = Field(
+        None,
+        description=(
+            "Elevation GeoTIFF; 'auto' = the dataset's own (demo DEM, shared GEBCO grid for the "
+            "Kyrgyz build); 'demo'; 'kyrgyz'; null = no terrain penalties."
+        ),
+    )
     level: Literal["aiyl_aimak", "raion"] = Field("aiyl_aimak", description="Stage 2.1 or 2.2.")
     criteria: Criteria = Field(default_factory=Criteria)
     solver: SolverOptions = Field(default_factory=SolverOptions)

@@ -180,7 +180,7 @@ def run_point(scenario: Any, overrides: Mapping[str, Any], data: str | None = No
     """
     import time
 
-    from atr_model.scenarios.extra_kpis import admin_savings
+    from atr_model.scenarios.extra_kpis import savings_for_level
 
     row: dict[str, Any] = dict(overrides)
     started = time.perf_counter()
@@ -204,9 +204,7 @@ def run_point(scenario: Any, overrides: Mapping[str, Any], data: str | None = No
             new_unit_population_min=pops.get("min"),
             new_unit_population_median=pops.get("median"),
             exempt_units=_exempt_count(result, exempt),
-            annual_saving_som_estimate=admin_savings(
-                int(kpis.get("units_before") or 0) - int(kpis.get("units_after") or 0)
-            )["annual_saving_som"],
+            annual_saving_som_estimate=savings_for_level(result.assignments, scen.level, None)["annual_saving_som"],
             error="",
         )
     except ATRError as exc:

@@ -1,0 +1,81 @@
+"""Counts and data-quality figures of a dataset (what ``atr-model data info`` prints)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from atr_model.data.contract import is_estimate_source
+from atr_model.data.dataset import Dataset
+
+__all__ = ["dataset_info"]
+
+
+def _source_kind(source: object) -> str:
+    """Group a ``*_source`` value: estimates by method head, real figures by source head."""
+    text = str(source)
+    head = text.split(" (")[0].split(",")[0].strip()
+    return head if head else "unknown"
+
+
+def _counts(values: pd.Series) -> dict[str, int]:
+    return {str(k): int(v) for k, v in values.value_counts().sort_index().items()}
+
+
+def dataset_info(dataset: Dataset) -> dict[str, Any]:
+    """Summarise a dataset: sizes, located villages, population and geometry sources.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        Any dataset (Kyrgyz build, demo or user-supplied).
+
+    Returns
+    -------
+    dict
+        Plain-JSON summary with at least ``units_by_level``, ``raions`` (count of
+        ``kind == 'raion'``), ``cities``, ``oblasts``, ``villages_total``,
+        ``villages_located``, ``villages_located_share``, ``population_source_counts`` (units
+        per source kind), ``population_real_units``, ``population_estimated_units``,
+        ``geometry_source_counts``, ``centre_source_counts``, ``population_total``,
+        ``build_id``, ``name``.
+    """
+    units = dataset.units
+    settl = dataset.settlements
+    raions = dataset.raions
+    if "settlement_kind" in settl:
+        villages = settl.loc[settl["settlement_kind"].fillna("village") == "village"]
+    else:
+        villages = settl
+    located = int(villages["is_located"].astype(bool).sum()) if len(villages) else 0
+    estimated = units["population_is_estimate"].astype(bool)
+    info: dict[str, Any] = {
+        "name": dataset.name,
+        "build_id": dataset.build_id,
+        "units": int(len(units)),
+        "units_by_level": _counts(units["level"]),
+        "raions": int((raions["kind"] == "raion").sum()),
+        "cities": int((raions["kind"] == "city").sum()),
+        "oblasts": int(len(dataset.oblasts)),
+        "settlements": int(len(settl)),
+        "villages_total": int(len(villages)),
+        "villages_located": located,
+        "villages_located_share": round(located / len(villages), 4) if len(villages) else 0.0,
+        "population_total": float(units["population"].sum()),
+        "population_real_units": int((~estimated).sum()),
+        "population_estimated_units": int(estimated.sum()),
+        "population_source_counts": _counts(units["population_source"].map(_source_kind)),
+        "geometry_source_counts": _counts(
+            units["geometry_source"].map(lambda s: "approximate" if is_estimate_source(s) else str(s))
+        ),
+        "centre_source_counts": _counts(units["centre_source"].map(_source_kind)),
+        "settlement_population_estimated": int(settl["population_is_estimate"].astype(bool).sum()),
+        "area_km2_total": round(float(units["area_km2"].sum()), 1),
+    }
+    if "location_method" in settl and len(villages):
+        method = villages["location_method"].astype(str).str.extract(r"^name match \((\w+)\)")[0]
+        method = method.fillna(villages["location_method"].astype(str).map(
+            lambda s: "official point" if s == "official point" else ("not located" if is_estimate_source(s) else s)))
+        info["village_location_methods"] = _counts(method)
+    return info

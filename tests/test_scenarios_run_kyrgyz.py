@@ -1,0 +1,91 @@
+"""The concept-2013 national run on the shared Kyrgyz open data (skips locally without it)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from atr_model.optimisation import check_plan
+from atr_model.scenarios import (
+    STATUSES,
+    apply_overrides,
+    engine_settings,
+    load_scenario,
+    read_result,
+    resolve_travel_model,
+    run_scenario,
+    write_result,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def kg(request: pytest.FixtureRequest, kg_source: Path):
+    """The Kyrgyz dataset: the data branch's session fixture when present, else a build."""
+    try:
+        return request.getfixturevalue("kg_dataset")
+    except pytest.FixtureLookupError:
+        from atr_model.data.kyrgyz import build_kyrgyz_dataset
+
+        return build_kyrgyz_dataset(kg_source)[0]
+
+
+@pytest.fixture(scope="module")
+def concept_run(kg, tmp_path_factory: pytest.TempPathFactory):
+    scenario = load_scenario(ROOT / "scenarios" / "concept-2013.yaml")
+    travel = resolve_travel_model(scenario, kg)
+    started = time.perf_counter()
+    result = run_scenario(scenario, dataset=kg, travel_model=travel)
+    wall = time.perf_counter() - started
+    out = write_result(result, tmp_path_factory.mktemp("kg") / "concept-2013")
+    return scenario, result, out, wall
+
+
+def test_concept_2013_national_run_is_clean_and_optimal(concept_run) -> None:
+    scenario, result, out, wall = concept_run
+    solver = result.kpis["solver"]
+    print(f"concept-2013 national: solver {solver['seconds']:.1f} s, run {wall:.1f} s, "
+          f"{result.kpis['units_before']} -> {result.kpis['units_after']} units")
+    assert solver["status"] == "optimal" and solver["proven_optimal"]
+    assert solver["gap"] is None or solver["gap"] < 1e-6
+    inst = result.bundle.instance
+    assert len(set(inst.group)) >= 40  # raion nesting: one group per raion / city
+    hard = [v for v in check_plan(inst, np.asarray(result.engine_result.assignment), engine_settings(scenario.criteria, scenario.solver)) if v.hard]
+    assert hard == []
+    package = read_result(out)
+    a = package.assignments
+    assert len(a) == len(result.dataset.units) and set(a["status"]) <= set(STATUSES)
+    assert a["reason"].str.len().gt(20).all()
+    # every new unit stays inside one raion
+    assert (a.groupby("new_unit_id")["raion_code"].nunique() == 1).all()
+    assert package.kpis["units_after"] < package.kpis["units_before"]
+    assert package.kpis["below_floor_after"] < package.kpis["below_floor_before"]
+    # estimates are labelled: most Kyrgyz unit populations are estimates in the open data
+    assert package.kpis["estimated_share"]["population"] > 0
+    assert package.new_units["estimated_inputs"].str.contains("population").any()
+    assert "modelled" in package.provenance["travel_model"]
+
+
+def test_kyrgyz_exemptions_name_measured_values(concept_run) -> None:
+    _, result, _, _ = concept_run
+    a = result.assignments
+    exempt = a[a["exempt"]]
+    assert len(exempt) and len(exempt) < len(a)
+    assert exempt["exempt_reason"].str.contains(r"\d").all()  # every reason carries its measured value
+    assert set(result.kpis["exempt_by_reason"]) >= {"high_mountain", "border"}
+
+
+def test_together_lock_across_raions_fails_before_solving(kg, concept_run) -> None:
+    scenario, result, _, _ = concept_run
+    units = result.bundle.units
+    first = units.groupby("raion_code")["unit_code"].first()
+    a, b = first.iloc[0], first.iloc[1]
+    locked = apply_overrides(scenario, **{"criteria.locks": {"together": [[a, b]]}})
+    from atr_model.errors import InfeasibleError
+
+    with pytest.raises(InfeasibleError, match=rf"{a}.*{b}.*crosses the nesting boundary"):
+        run_scenario(locked, dataset=kg, travel_model=result.travel_model)
