@@ -18,7 +18,7 @@ from atr_model.presentation.app import backend, state
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
-SCENARIO = str(ROOT / "scenarios" / "no-exemptions.yaml")
+SCENARIO = str(ROOT / "scenarios" / "demo.yaml")
 
 
 @pytest.fixture

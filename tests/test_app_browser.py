@@ -32,7 +32,7 @@ ARGS = [
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"][data-test-connection-state="CONNECTED"]'
 MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
 TIMEOUT_MS = 60_000
-SCENARIO = "no-exemptions"
+SCENARIO = "demo"
 #: What earlier tests of the session leave for later ones (the tests run in file order).
 SESSION: dict[str, Path] = {}  # scenarios/demo.yaml: the Concept's criteria on the fictional demo territory
 
