@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from atr_model.errors import ScenarioError
+from atr_model.errors import DataError, ScenarioError
 from atr_model.presentation.app import backend, state
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -185,3 +185,39 @@ def test_edited_scenario_yaml_reloads_for_the_cli(tmp_path: Path) -> None:
     assert scenario_hash(load_scenario(path)) == scenario_hash(edited)
     with pytest.raises(ScenarioError, match="two different units"):
         backend.Edit("together", "A", "A")
+
+
+def test_one_raion_runs_alone_and_draws_only_its_units(app_env: Path) -> None:
+    from atr_model.data.demo import make_demo_dataset
+
+    demo = make_demo_dataset()
+    raion = sorted(demo.raions["raion_code"])[0]
+    at = _app()
+    at.selectbox(key="raion").set_value(raion).run()
+    _run(at)
+    assignments = pd.read_csv(Path(at.session_state["result_folder"]) / "assignments.csv", dtype=str)
+    expected = set(demo.units.loc[demo.units["raion_code"] == raion, "unit_code"])
+    assert set(assignments["unit_code"]) == expected
+    script = _map_args(at)["script"]
+    others = demo.units.loc[demo.units["raion_code"] != raion, "unit_code"]
+    assert not any(f'"{code}"' in script for code in others)
+
+
+def test_subsets_keep_only_the_raion_and_leave_the_inputs_alone(demo_dataset) -> None:
+    from atr_model.network import build_travel_model
+
+    raion = sorted(demo_dataset.raions["raion_code"])[-1]
+    n_units = len(demo_dataset.units)
+    sub = backend.subset_dataset(demo_dataset, [raion])
+    sub.validate()
+    assert set(sub.units["raion_code"]) == {raion}
+    assert set(sub.settlements["unit_code"]) <= set(sub.units["unit_code"])
+    assert sub.build_id != demo_dataset.build_id and len(demo_dataset.units) == n_units
+    tm = build_travel_model(demo_dataset)
+    sub_tm = backend.subset_travel_model(tm, sub.units["unit_code"])
+    codes = set(sub.units["unit_code"])
+    assert set(sub_tm.adjacency["unit_a"]) | set(sub_tm.adjacency["unit_b"]) <= codes
+    assert set(sub_tm.settlement_centre_times["centre_unit_code"]) <= codes
+    assert len(tm.adjacency) > len(sub_tm.adjacency)
+    with pytest.raises(DataError, match="unknown raion code"):
+        backend.subset_dataset(demo_dataset, ["NOPE"])

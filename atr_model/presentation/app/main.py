@@ -22,7 +22,7 @@ from atr_model.errors import ATRError, ScenarioError
 from atr_model.presentation import maps
 from atr_model.presentation.app import backend, cache, state
 from atr_model.presentation.app.criteria_editor import edit_model
-from atr_model.presentation.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
+from atr_model.presentation.i18n import DEFAULT_LANGUAGE, LANGUAGES, display_name, t
 
 __all__ = ["main", "AppContext", "show_errors", "run_current"]
 
@@ -49,6 +49,8 @@ class AppContext:
 
     lang: str
     dataset_key: str | None = None
+    raion: str | None = None
+    source: str | None = None
     dataset: Dataset | None = None
     layers: maps.DisplayLayers | None = None
     base_scenario: Any = None
@@ -93,12 +95,30 @@ def _dataset_picker(ctx: AppContext) -> None:
     if st.session_state.get("_dataset_seen") not in (None, key):
         state.clear_edits(st.session_state)  # unit codes of one dataset mean nothing in another
         st.session_state["result_folder"] = None
+        st.session_state["previous_folder"] = None
         st.session_state["compare"] = None
+        st.session_state.pop("raion", None)
     st.session_state["_dataset_seen"] = key
     with show_errors(lang), st.spinner(t("run.load_data", lang)):
-        ctx.dataset = cache.dataset(key)
+        full = cache.dataset(key)
         ctx.dataset_key = key
-        ctx.layers = cache.layers(key, ctx.dataset.build_id)
+        ctx.raion = _raion_picker(full, lang)
+        ctx.source = cache.source(key, ctx.raion)
+        ctx.dataset = cache.dataset(ctx.source)
+        ctx.layers = cache.layers(ctx.source, ctx.dataset.build_id)
+
+
+def _raion_picker(full: Dataset, lang: str) -> str | None:
+    """Work on the whole territory or on one raion (fast re-solves while editing)."""
+    raions = full.raions.sort_values("raion_code")
+    names = {str(r["raion_code"]): display_name(r, lang, code_column="raion_code") for r in raions.to_dict("records")}
+    options = ["", *sorted(names, key=lambda c: names[c])]
+    choice = st.selectbox(
+        t("sidebar.territory", lang), options, key="raion",
+        format_func=lambda c: t("sidebar.whole", lang) if not c else f"{names[c]} ({c})",
+        help=t("sidebar.territory_help", lang),
+    )
+    return choice or None
 
 
 def _uploaded_scenario(lang: str) -> None:
@@ -207,13 +227,13 @@ def run_current(ctx: AppContext) -> None:
     result; on failure the message stays where the run was started.
     """
     lang = ctx.lang
-    if ctx.scenario is None or ctx.dataset is None or ctx.dataset_key is None:
+    if ctx.scenario is None or ctx.dataset is None or ctx.source is None:
         return
     started = time.perf_counter()
     folder = None
     with show_errors(lang), st.status(t("run.status", lang), expanded=True) as status:
         status.write(f"{t('run.load_data', lang)}: {ctx.dataset.name}")
-        folder = cache.run(ctx.dataset_key, ctx.scenario, progress=lambda step: status.write(t(f"step.{step}", lang)))
+        folder = cache.run(ctx.source, ctx.scenario, progress=lambda step: status.write(t(f"step.{step}", lang)))
         cache.result(folder)
         status.update(label=t("run.done", lang, seconds=f"{time.perf_counter() - started:.1f}"), state="complete")
     if folder is not None:
