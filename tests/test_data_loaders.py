@@ -192,6 +192,9 @@ def test_population_table_by_name(tmp_path: Path) -> None:
     path = _pop_csv(tmp_path, ["Ак-Булун,1000", "Кара-Джал,2000"], header="name,population")
     frame = read_population_table(path, name_column="name", units=units)
     assert dict(zip(frame["unit_code"], frame["population"])) == {"41799201801000": 1000.0, "41799201802000": 2000.0}
+    # without a code column the name column is found by itself
+    frame = read_population_table(path, units=units)
+    assert frame["unit_code"].tolist() == ["41799201801000", "41799201802000"]
     path = _pop_csv(tmp_path, ["Нет-Такого,10"], header="name,population")
     with pytest.raises(DataError, match=r"row 2: unit name 'Нет-Такого' in column 'name' matches no unit"):
         read_population_table(path, name_column="name", units=units)
@@ -252,3 +255,13 @@ def test_default_cache_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> N
     assert default_cache_dir() == tmp_path / "c"
     monkeypatch.delenv("ATR_CACHE_DIR")
     assert default_cache_dir() == Path.home() / ".cache" / "atr-model"
+
+
+def test_population_table_ambiguous_name(tmp_path: Path) -> None:
+    units = pd.DataFrame({
+        "unit_code": ["41799201801000", "41799202801000"],
+        "name_ru": ["Ак-Булунский айылный аймак", "Ак-Булунский айылный аймак"],
+    })
+    path = _pop_csv(tmp_path, ["Ак-Булун,1000"], header="name,population")
+    with pytest.raises(DataError, match=r"row 2: unit name 'Ак-Булун' is ambiguous \(41799201801000, 41799202801000\)"):
+        read_population_table(path, name_column="name", units=units)

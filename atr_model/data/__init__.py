@@ -5,7 +5,13 @@ from atr_model.data.contract import LAYERS
 from atr_model.data.dataset import Dataset, read_dataset, validate_layer
 from atr_model.data.demo import make_demo_dataset
 from atr_model.data.info import dataset_info
-from atr_model.data.kyrgyz import BuildReport, build_kyrgyz_dataset, kyrgyz_build_id, write_kyrgyz_build
+from atr_model.data.kyrgyz import (
+    BuildReport,
+    build_kyrgyz_dataset,
+    kyrgyz_build_id,
+    load_or_build_kyrgyz_dataset,
+    write_kyrgyz_build,
+)
 from atr_model.data.loaders import (
     check_points_in_polygons,
     read_admin_layer,
@@ -26,6 +32,7 @@ __all__ = [
     "dataset_info",
     "default_cache_dir",
     "kyrgyz_build_id",
+    "load_or_build_kyrgyz_dataset",
     "make_demo_dataset",
     "read_admin_layer",
     "read_coate",

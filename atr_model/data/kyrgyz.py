@@ -49,6 +49,7 @@ __all__ = [
     "BuildReport",
     "build_kyrgyz_dataset",
     "kyrgyz_build_id",
+    "load_or_build_kyrgyz_dataset",
     "write_kyrgyz_build",
     "SOURCE_FILES",
     "DATASET_FILENAME",
@@ -57,7 +58,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 #: Bump when the build's output changes for the same inputs (part of the build id).
-BUILDER_VERSION = "kg-build-1"
+BUILDER_VERSION = "kg-build-3"
 
 #: File name of the dataset inside a build directory.
 DATASET_FILENAME = "kyrgyzstan.gpkg"
@@ -323,11 +324,11 @@ def _places(paths: dict[str, Path], raions: gpd.GeoDataFrame) -> gpd.GeoDataFram
 # population
 
 
-def _census_figures(path: Path) -> tuple[pd.DataFrame, float, float, list[str]]:
-    """Census table -> one figure per unit (2021 preferred, else the latest), growth factor.
+def _census_figures(path: Path) -> tuple[pd.DataFrame, float, list[str]]:
+    """Census table -> one figure per unit (2021 preferred, else the latest) and growth factor.
 
-    Returns the figures, the 2009 -> 2021 growth factor of units having both years, the
-    population per COATE village of units with a 2021 figure (filled by the caller), and notes.
+    Returns the figures (``unit_code``, ``population``, ``year``, ``source``), the 2009 -> 2021
+    growth factor of the units having both years, and notes for the report.
     """
     table = pd.read_csv(path, dtype={"coate_match": str})
     for col in ("coate_match", "population", "year"):
@@ -360,7 +361,7 @@ def _census_figures(path: Path) -> tuple[pd.DataFrame, float, float, list[str]]:
         f"2009 -> 2021 growth of the units with both figures: x{growth:.3f}; used only to compare "
         "2009 figures with 2021 raion totals when computing residuals"
     ]
-    return pd.DataFrame(rows), growth, 0.0, notes
+    return pd.DataFrame(rows), growth, notes
 
 
 def _raion_totals(path: Path) -> dict[str, float]:
@@ -388,22 +389,21 @@ def _assign_population(
     out["population"] = np.nan
     out["population_year"] = _TARGET_YEAR
     out["population_source"] = None
-    known = census.set_index("unit_code")
-    for code, row in known.iterrows():
-        mask = out["unit_code"] == code
-        if mask.any():
-            out.loc[mask, ["population", "population_year", "population_source"]] = [
-                row["population"], row["year"], row["source"]]
+    tables = [census.assign(rank=0)]
     if user_table is not None:
         latest = user_table.sort_values(["unit_code", "year"], na_position="first").groupby("unit_code").tail(1)
-        unknown = sorted(set(latest["unit_code"]) - set(out["unit_code"]))
-        if unknown:
-            raise DataError(f"{user_name}: unit code {unknown[0]} is not a unit of the COATE tree")
-        for row in latest.itertuples():
-            mask = out["unit_code"] == row.unit_code
-            year = int(row.year) if pd.notna(row.year) else _TARGET_YEAR
-            out.loc[mask, ["population", "population_year", "population_source"]] = [
-                row.population, year, f"user table {user_name}"]
+        tables.append(pd.DataFrame({
+            "unit_code": latest["unit_code"], "population": latest["population"],
+            "year": latest["year"].fillna(_TARGET_YEAR).astype(int), "source": f"user table {user_name}", "rank": 1,
+        }))
+    # a user's figure wins over the shared table
+    known = pd.concat(tables, ignore_index=True).sort_values(["unit_code", "rank"]).groupby("unit_code").tail(1)
+    known = known.set_index("unit_code")
+    has = out["unit_code"].isin(known.index)
+    codes = out.loc[has, "unit_code"]
+    out.loc[has, "population"] = codes.map(known["population"]).astype(float).to_numpy()
+    out.loc[has, "population_year"] = codes.map(known["year"]).astype(int).to_numpy()
+    out.loc[has, "population_source"] = codes.map(known["source"]).to_numpy()
     out["population_is_estimate"] = out["population"].isna()
     n_villages = villages.groupby("unit_code").size()
     out["n_villages"] = out["unit_code"].map(n_villages).fillna(0).astype(int).clip(lower=1)
@@ -578,6 +578,7 @@ def _extra_paths(options: dict[str, Any]) -> dict[str, Path | None]:
 
 def _build_id(paths: dict[str, Path], extra: dict[str, Path | None], max_km: float = 30.0) -> str:
     digest = hashlib.sha256(f"{BUILDER_VERSION};max_km={max_km:g}".encode())
+    digest.update(f"raion_centres={_file_digest(RAION_CENTRES_FILE)}".encode())
     for key in sorted(paths):
         digest.update(f"{key}={_file_digest(paths[key])}".encode())
     for key in sorted(extra):
@@ -685,7 +686,7 @@ def build_kyrgyz_dataset(
     settl["match_outcome"] = methods
 
     # unit centres
-    units = _centres(units, settl, unit_pt, raions)
+    units = _centres(units, settl, unit_pt, raions, official_polys)
     centre_of = units.set_index("unit_code")
     for i, row in enumerate(settl.itertuples()):
         if not row.is_located:
@@ -696,7 +697,7 @@ def build_kyrgyz_dataset(
     settl["is_unit_centre"] = settl["settlement_code"].isin(set(units["centre_settlement_code"].dropna()))
 
     # population
-    census, growth, _, pop_notes = _census_figures(paths["aimak_census"])
+    census, growth, pop_notes = _census_figures(paths["aimak_census"])
     totals = _raion_totals(paths["raion_statistics"])
     town_gn: dict[str, float] = {}
     for row in settl.loc[settl["settlement_kind"] == "town"].itertuples():
@@ -713,7 +714,7 @@ def build_kyrgyz_dataset(
 
     # raion figures and centres
     raions = _raion_population(raions, units, totals)
-    raions = _raion_centres(raions, units)
+    raions = _raion_centres(raions, units, settl)
 
     # geometry, elevation, border distance
     settlements = gpd.GeoDataFrame(settl, geometry=gpd.points_from_xy(settl["lon"], settl["lat"]), crs=CRS)
@@ -730,11 +731,13 @@ def build_kyrgyz_dataset(
     units["max_settlement_elevation_m"] = units["unit_code"].map(max_elev)
     units["border_distance_km"] = _border_distance(units, settlements, paths["country"])
 
-    units_gdf = gpd.GeoDataFrame(
-        units.drop(columns=["is_city_itself"]), geometry=unit_geoms_ll.to_numpy(), crs=CRS
-    )
+    units_gdf = gpd.GeoDataFrame(units, geometry=unit_geoms_ll.to_numpy(), crs=CRS)
+    # cities take their names from the raion-level entry (OCHA adm2) when the unit points lack one
+    city_names = raions.loc[raions["kind"] == "city"].set_index("raion_code")
     for code in ("name_ky", "name_en"):
-        units_gdf[code] = units_gdf["unit_code"].map(names_extra[code]).astype(object)
+        own = units_gdf["unit_code"].map(names_extra[code])
+        fallback = units_gdf["raion_code"].map(city_names[code]).where(units_gdf["is_city_itself"])
+        units_gdf[code] = own.fillna(fallback).astype(object)
 
     country = gpd.read_file(paths["country"], engine="pyogrio").to_crs(CRS)
     country = gpd.GeoDataFrame({"name_en": ["Kyrgyz Republic"]}, geometry=[shapely.union_all(country.geometry.values)], crs=CRS)
@@ -742,6 +745,9 @@ def build_kyrgyz_dataset(
 
     report.seconds = round(time.perf_counter() - started, 2)
     _fill_report(report, dataset)
+    candidates = dict(zip(settl["settlement_code"], settl["candidates"]))
+    for item in report.unmatched:
+        item["candidates"] = int(candidates.get(item["settlement_code"], 0))
     dataset = dataset.replace(metadata={**dataset.metadata, "build_seconds": report.seconds,
                                         "report": {k: v for k, v in report.to_dict().items() if k != "unmatched"}})
     logger.info("built %s in %.1f s", report.build_id, report.seconds)
@@ -755,6 +761,9 @@ def _user_inputs(
     user_pop = None
     if extra["population_table"] is not None:
         user_pop = read_population_table(extra["population_table"], units=units)
+        unknown = sorted(set(user_pop["unit_code"]) - set(units["unit_code"]))
+        if unknown:
+            raise DataError(f"{extra['population_table']}: unit {unknown[0]} is not a unit of the COATE tree")
     official_pts: dict[str, Point] = {}
     if extra["settlement_points"] is not None:
         pts = read_settlement_points(extra["settlement_points"])
@@ -781,68 +790,81 @@ def _user_inputs(
     return user_pop, official_pts, official_polys
 
 
-def _centres(units: pd.DataFrame, settl: pd.DataFrame, unit_pt: dict[str, Point], raions: gpd.GeoDataFrame) -> pd.DataFrame:
+def _is_namesake(stem: str, other: str) -> bool:
+    # "Ак-Булунский" -> "akbulun"; Russian adjectives sometimes add or drop a final n
+    return bool(stem) and other in (stem, stem + "n", stem[:-1])
+
+
+def _centres(
+    units: pd.DataFrame,
+    settl: pd.DataFrame,
+    unit_pt: dict[str, Point],
+    raions: gpd.GeoDataFrame,
+    official_polys: dict[str, Any] | None = None,
+) -> pd.DataFrame:
     """A centre for every unit: official point, else the town's own place, else a namesake village."""
+    official_polys = official_polys or {}
     out = units.copy()
-    lon, lat, src, centre_settlement = [], [], [], []
-    by_unit = {u: g for u, g in settl.groupby("unit_code", sort=False)}
     raion_geom = raions.set_index("raion_code").geometry
-    metric = metric_crs()
-    for row in out.itertuples():
-        group = by_unit.get(row.unit_code, settl.iloc[0:0])
-        located = group.loc[group["is_located"]]
-        namesake = None
-        if row.level == "town":
-            own = group.loc[group["settlement_code"] == row.unit_code]
-            namesake = own.iloc[0] if len(own) else None
+    records: dict[str, list[dict[str, Any]]] = {}
+    stems = [unit_stem(n) for n in settl["name_ru"]]
+    for rec, stem in zip(settl[["settlement_code", "unit_code", "is_located", "lon", "lat"]].to_dict("records"), stems):
+        rec["stem"] = stem
+        records.setdefault(rec["unit_code"], []).append(rec)
+    lon, lat, src, centre_settlement = [], [], [], []
+    for code, level, name, raion in zip(out["unit_code"], out["level"], out["name_ru"], out["raion_code"]):
+        group = records.get(code, [])
+        located = [r for r in group if r["is_located"]]
+        if level == "town":
+            hits = [r for r in group if r["settlement_code"] == code]
         else:
-            stem = unit_stem(row.name_ru)
-            hits = group.loc[[bool(stem) and unit_stem(n) in (stem, stem + "n", stem[:-1]) for n in group["name_ru"]]]
-            namesake = hits.iloc[0] if len(hits) else None
-        centre_settlement.append(namesake["settlement_code"] if namesake is not None else None)
-        if row.unit_code in unit_pt:
-            pt = unit_pt[row.unit_code]
-            lon.append(pt.x), lat.append(pt.y)
-            src.append("official unit point (open-admin-data adm3 points)")
+            stem = unit_stem(name)
+            hits = [r for r in group if _is_namesake(stem, r["stem"])]
+        namesake = hits[0] if hits else None
+        chosen = namesake["settlement_code"] if namesake else None
+        if code in unit_pt:
+            x, y = unit_pt[code].x, unit_pt[code].y
+            how = "official unit point (open-admin-data adm3 points)"
+        elif code in official_polys:
+            pt = official_polys[code].representative_point()
+            x, y = pt.x, pt.y
+            how = ESTIMATE_PREFIX + "interior point of the official unit polygon"
         elif namesake is not None and namesake["is_located"]:
-            lon.append(namesake["lon"]), lat.append(namesake["lat"])
-            src.append(ESTIMATE_PREFIX + ("the town's own located place" if row.level == "town"
-                                          else "located village named like the unit"))
-        elif len(located):
-            xy = located[["lon", "lat"]].to_numpy()
-            mean = xy.mean(axis=0)
-            pick = located.iloc[int(np.argmin(((xy - mean) ** 2).sum(axis=1)))]
-            lon.append(pick["lon"]), lat.append(pick["lat"])
-            src.append(ESTIMATE_PREFIX + "located village nearest to the mean of the unit's located villages")
-            if centre_settlement[-1] is None:
-                centre_settlement[-1] = pick["settlement_code"]
+            x, y = namesake["lon"], namesake["lat"]
+            how = ESTIMATE_PREFIX + ("the town's own located place" if level == "town"
+                                     else "located village named like the unit")
+        elif located:
+            xy = np.array([[r["lon"], r["lat"]] for r in located])
+            pick = located[int(np.argmin(((xy - xy.mean(axis=0)) ** 2).sum(axis=1)))]
+            x, y = pick["lon"], pick["lat"]
+            how = ESTIMATE_PREFIX + "located village nearest to the mean of the unit's located villages"
+            chosen = chosen or pick["settlement_code"]
         else:
-            pt = raion_geom[row.raion_code].representative_point()
-            lon.append(pt.x), lat.append(pt.y)
-            src.append(ESTIMATE_PREFIX + "interior point of the raion (no located place)")
+            pt = raion_geom[raion].representative_point()
+            x, y = pt.x, pt.y
+            how = ESTIMATE_PREFIX + "interior point of the raion (no located place)"
+        lon.append(float(x))
+        lat.append(float(y))
+        src.append(how)
+        centre_settlement.append(chosen)
     out["centre_lon"], out["centre_lat"], out["centre_source"] = lon, lat, src
     out["centre_settlement_code"] = centre_settlement
-    del metric
     return out
 
 
 def _settlement_population(settl: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
     out = settl.copy()
     info = units.set_index("unit_code")
-    counts = out.groupby("unit_code").size()
-    pops, srcs = [], []
-    for row in out.itertuples():
-        n = int(counts[row.unit_code])
-        unit = info.loc[row.unit_code]
-        if n == 1:
-            pops.append(float(unit["population"]))
-            srcs.append(str(unit["population_source"]))
-        else:
-            pops.append(float(round(unit["population"] / n)))
-            basis = str(unit["population_source"]).removeprefix(ESTIMATE_PREFIX)
-            srcs.append(ESTIMATE_PREFIX + f"unit population split equally over its {n} settlements ({basis})")
-    out["population"] = pops
-    out["population_source"] = srcs
+    n = out.groupby("unit_code")["settlement_code"].transform("size").astype(int)
+    unit_pop = out["unit_code"].map(info["population"]).astype(float)
+    unit_src = out["unit_code"].map(info["population_source"]).astype(str)
+    single = n == 1
+    split_src = [
+        ESTIMATE_PREFIX + f"unit population split equally over its {k} settlements ({b.removeprefix(ESTIMATE_PREFIX)})"
+        for k, b in zip(n, unit_src)
+    ]
+    out["population"] = np.where(single, unit_pop, np.round(unit_pop / n))
+    out["population_source"] = np.where(single, unit_src, split_src)
     out["population_is_estimate"] = out["population_source"].str.startswith(ESTIMATE_PREFIX)
     return out
 
@@ -862,8 +884,45 @@ def _raion_population(raions: gpd.GeoDataFrame, units: pd.DataFrame, totals: dic
     return out
 
 
-def _raion_centres(raions: gpd.GeoDataFrame, units: pd.DataFrame) -> gpd.GeoDataFrame:
-    """The unit hosting the raion administration (documented rule, see data/README.md)."""
+#: Documented administrative centres of the 40 raions (see data/README.md).
+RAION_CENTRES_FILE = Path(__file__).with_name("reference") / "raion_centres.csv"
+
+
+def _documented_raion_centres() -> dict[str, tuple[str, str]]:
+    """Raion code -> (centre name as spelt in COATE, unit-name hint for namesakes)."""
+    table = pd.read_csv(RAION_CENTRES_FILE, dtype=str, keep_default_na=False)
+    return {r.raion_code: (r.centre_name_ru, r.centre_unit_hint_ru) for r in table.itertuples()}
+
+
+def _find_documented_centre(
+    centre: tuple[str, str], raion_code: str, oblast_code: str, units: pd.DataFrame, settl: pd.DataFrame
+) -> str | None:
+    """Unit holding the named centre: a settlement of the raion, else a town of the oblast.
+
+    Namesake villages in one raion are told apart by the table's unit-name hint; without one
+    the centre counts as not found (no guessing).
+    """
+    centre_name_ru, unit_hint = centre
+    key = strict_key(centre_name_ru)
+    local = settl.loc[settl["raion_code"] == raion_code].sort_values("settlement_code")
+    hits = local.loc[[strict_key(n) == key for n in local["name_ru"].str.replace(r"^г\.\s*", "", regex=True)]]
+    if unit_hint and len(hits):
+        names = units.set_index("unit_code").loc[hits["unit_code"], "name_ru"]
+        hits = hits.loc[[unit_hint in n for n in names]]
+    if len(hits["unit_code"].unique()) == 1:
+        return str(hits["unit_code"].iloc[0])
+    towns = units.loc[(units["oblast_code"] == oblast_code) & (units["level"] == "town")].sort_values("unit_code")
+    hits = towns.loc[[strict_key(n) == key for n in towns["name_ru"].str.replace(r"^г\.\s*", "", regex=True)]]
+    return str(hits["unit_code"].iloc[0]) if len(hits) == 1 else None
+
+
+def _raion_centres(raions: gpd.GeoDataFrame, units: pd.DataFrame, settl: pd.DataFrame) -> gpd.GeoDataFrame:
+    """The unit hosting the raion administration (documented rule, see data/README.md).
+
+    The documented table of raion centres comes first; the name-and-population rule is the
+    labelled fallback for a raion the table does not cover or whose centre is not found.
+    """
+    documented = _documented_raion_centres()
     out = raions.copy()
     codes, srcs = [], []
     for row in out.itertuples():
@@ -872,25 +931,35 @@ def _raion_centres(raions: gpd.GeoDataFrame, units: pd.DataFrame) -> gpd.GeoData
             own = group.loc[group["is_city_itself"]]
             codes.append(own["unit_code"].iloc[0]), srcs.append("the city itself")
             continue
-        stem = unit_stem(row.name_ru)
-        named = group.loc[[bool(stem) and unit_stem(n) in (stem, stem + "n", stem[:-1]) for n in group["name_ru"]]]
-        towns = group.loc[group["level"] == "town"]
-        named_towns = named.loc[named["level"] == "town"]
-        if len(named_towns):
-            pick, src = named_towns.iloc[0], "town named like the raion"
-        elif len(towns) == 1:
-            pick, src = towns.iloc[0], "the only town of the raion"
-        elif len(towns):
-            pick, src = towns.sort_values(["population", "unit_code"], ascending=[False, True]).iloc[0], \
-                "most populous town of the raion"
-        elif len(named):
-            pick, src = named.iloc[0], "unit named like the raion"
-        else:
-            pick, src = group.sort_values(["population", "unit_code"], ascending=[False, True]).iloc[0], \
-                "most populous unit of the raion"
+        if row.raion_code in documented:
+            found = _find_documented_centre(documented[row.raion_code], row.raion_code, row.oblast_code, units, settl)
+            if found is not None:
+                codes.append(found), srcs.append(f"raion centre {documented[row.raion_code][0]} (reference table)")
+                continue
+            logger.warning("raion %s: documented centre %s not found; using the fallback rule",
+                           row.raion_code, documented[row.raion_code][0])
+        pick, src = _fallback_raion_centre(row, group)
         codes.append(pick["unit_code"]), srcs.append(ESTIMATE_PREFIX + src)
     out["centre_unit_code"], out["centre_source"] = codes, srcs
     return out
+
+
+def _fallback_raion_centre(row: Any, group: pd.DataFrame) -> tuple[pd.Series, str]:
+    stem = unit_stem(row.name_ru)
+    named = group.loc[[bool(stem) and unit_stem(n) in (stem, stem + "n", stem[:-1]) for n in group["name_ru"]]]
+    towns = group.loc[group["level"] == "town"]
+    named_towns = named.loc[named["level"] == "town"]
+    if len(named_towns):
+        return named_towns.iloc[0], "town named like the raion"
+    if len(towns) == 1:
+        return towns.iloc[0], "the only town of the raion"
+    if len(towns):
+        return towns.sort_values(["population", "unit_code"], ascending=[False, True]).iloc[0], \
+            "most populous town of the raion"
+    if len(named):
+        return named.iloc[0], "unit named like the raion"
+    return group.sort_values(["population", "unit_code"], ascending=[False, True]).iloc[0], \
+        "most populous unit of the raion"
 
 
 def _border_distance(units: pd.DataFrame, settlements: gpd.GeoDataFrame, country_path: Path) -> np.ndarray:
@@ -1016,3 +1085,50 @@ def write_kyrgyz_build(
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return target / DATASET_FILENAME, report
+
+
+def load_or_build_kyrgyz_dataset(
+    source_dir: str | os.PathLike[str],
+    *,
+    cache_dir: str | os.PathLike[str] | None = None,
+    **options: Any,
+) -> Dataset:
+    """Return the Kyrgyz dataset from the cache when its build id matches, else build it there.
+
+    Parameters
+    ----------
+    source_dir : path-like
+        Open-data directory (see :func:`build_kyrgyz_dataset`).
+    cache_dir : path-like, optional
+        Cache root; default :func:`atr_model.data.cache.default_cache_dir`. The build lives in
+        ``<cache_dir>/kyrgyzstan/`` (dataset, ``build_report.md``, ``build_report.json``).
+    **options
+        Keyword arguments of :func:`build_kyrgyz_dataset`; they are part of the build id.
+
+    Returns
+    -------
+    Dataset
+    """
+    from atr_model.data.cache import default_cache_dir
+    from atr_model.data.dataset import read_dataset
+
+    root = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    target = root / "kyrgyzstan" / DATASET_FILENAME
+    wanted = kyrgyz_build_id(source_dir, **options)
+    if target.exists():
+        try:
+            cached = read_dataset(target)
+        except DataError as exc:  # a broken cache is rebuilt
+            logger.warning("ignoring unreadable cached build %s: %s", target, exc)
+        else:
+            if cached.build_id == wanted:
+                logger.info("using cached build %s at %s", wanted, target)
+                return cached
+    try:
+        path, _ = write_kyrgyz_build(source_dir, target.parent, **options)
+    except OSError:
+        # another process may have put the same build in place meanwhile
+        if target.exists() and read_dataset(target).build_id == wanted:
+            return read_dataset(target)
+        raise
+    return read_dataset(path)

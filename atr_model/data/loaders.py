@@ -321,7 +321,9 @@ def read_population_table(
         Column with 14-digit COATE codes. Default: ``coate``, ``unit_code`` or ``coate_match``
         when present.
     name_column : str, optional
-        Column with unit names, used when there is no code column; needs ``units``.
+        Column with unit names, used when there is no code column; needs ``units``. Default
+        (when ``units`` is given and no code column exists): ``name_ru``, ``name``,
+        ``unit_name`` or ``aiyl_aimak``.
     population_column : str, default "population"
         Column with residents.
     year_column : str or None, default "year"
@@ -354,7 +356,9 @@ def read_population_table(
     frame = frame.reset_index(drop=True)
     if code_column is None and name_column is None:
         code_column = next((c for c in ("coate", "unit_code", "coate_match", "code") if c in frame), None)
-        if code_column is None:
+        if code_column is None and units is not None:
+            name_column = next((c for c in ("name_ru", "name", "unit_name", "aiyl_aimak") if c in frame), None)
+        if code_column is None and name_column is None:
             raise DataError(
                 f"{source}: missing column(s) coate (or unit_code); name a code column or a name column"
             )

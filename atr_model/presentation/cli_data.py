@@ -16,6 +16,7 @@ from atr_model.data import (
     dataset_info,
     default_cache_dir,
     kyrgyz_build_id,
+    load_or_build_kyrgyz_dataset,
     read_dataset,
     write_kyrgyz_build,
 )
@@ -122,21 +123,22 @@ def info(
 
 
 def _cached_kg(source: Path, cache: Path, console: Console) -> Dataset:
-    build_dir = cache / "kyrgyzstan"
-    target = build_dir / _KG_FILE
+    target = cache / "kyrgyzstan" / _KG_FILE
     wanted = kyrgyz_build_id(source)
+    reuse = False
     if target.exists():
         try:
-            cached = read_dataset(target)
-            if cached.build_id == wanted:
-                console.print(f"using cached build {wanted} at {target}")
-                return cached
+            reuse = read_dataset(target, validate=False).build_id == wanted
         except DataError:
-            pass  # a stale or broken cache is rebuilt below
-    console.print(f"building the Kyrgyz dataset from {source} into {build_dir} ...")
-    path, report = write_kyrgyz_build(source, build_dir)
-    console.print(f"built {report.build_id} in {report.seconds:.1f} s (report: {path.parent / 'build_report.md'})")
-    return read_dataset(path)
+            reuse = False
+    if reuse:
+        console.print(f"using cached build {wanted} at {target}")
+    else:
+        console.print(f"building the Kyrgyz dataset from {source} into {target.parent} ...")
+    dataset = load_or_build_kyrgyz_dataset(source, cache_dir=cache)
+    if not reuse:
+        console.print(f"built {dataset.build_id} (report: {target.parent / 'build_report.md'})")
+    return dataset
 
 
 def quickstart(

@@ -1,0 +1,44 @@
+"""Benchmark: build the Kyrgyz dataset from the shared open data and report time and quality.
+
+Run from the repository root: ``python benchmarks/bench_data_build.py [SOURCE_DIR]``.
+Prints figures; the last line is one JSON object.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from atr_model.data import dataset_info, read_dataset, write_kyrgyz_build
+
+
+def main() -> None:
+    root = Path(__file__).resolve().parents[1]
+    source = Path(sys.argv[1]) if len(sys.argv) > 1 else root.parent / "shared" / "kg-open-data"
+    with tempfile.TemporaryDirectory() as tmp:
+        started = time.perf_counter()
+        path, report = write_kyrgyz_build(source, Path(tmp) / "kg")
+        seconds = time.perf_counter() - started
+        info = dataset_info(read_dataset(path))
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"build + write: {seconds:.1f} s (build alone {report.seconds:.1f} s), peak RSS {peak_mb:.0f} MB")
+    print(f"villages located: {info['villages_located']}/{info['villages_total']} "
+          f"({100 * info['villages_located_share']:.1f} %), methods {info.get('village_location_methods')}")
+    print(f"units: {info['units_by_level']}; population real/estimated: "
+          f"{info['population_real_units']}/{info['population_estimated_units']}")
+    print(json.dumps({
+        "benchmark": "data_build", "seconds": round(seconds, 2), "build_seconds": report.seconds,
+        "peak_rss_mb": round(peak_mb), "villages_located_share": info["villages_located_share"],
+        "match_methods": info.get("village_location_methods"),
+        "population_real_units": info["population_real_units"],
+        "population_estimated_units": info["population_estimated_units"],
+        "build_id": info["build_id"],
+    }, sort_keys=True))
+
+
+if __name__ == "__main__":
+    main()
