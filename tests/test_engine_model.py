@@ -201,14 +201,16 @@ def test_both_solvers_agree(solver: str) -> None:
 
 
 def test_indicator_floor_soft() -> None:
-    # 0 - 1 path, populations fine alone; indicator 1 + 1 < 3 alone, merged 2 < 3 still short
+    # 0 - 1 path, both above the population floor alone; indicator floor 1.0: unit 0 has 1.0,
+    # unit 1 is unknown (NaN, counted as 0), so alone it would miss 1.0 at a penalty of 1e6
     dist = np.array([[0, 1], [1, 0]], dtype=float)
     inst = _path_instance([6000, 6000], dist, [(0, 1)], indicator=[1.0, np.nan])
     settings = EngineSettings(population_floor=5000, indicator_floor=1.0, indicator_penalty_per_unit=1e6)
     result = MergerModel(inst, settings).solve()
-    # unit 1 has unknown indicator (counted as 0): it must merge with 0 to reach 1.0
+    # merging costs 6,000 x 1 in travel, far below the penalty: the plan merges them
     assert result.assignment[0] == result.assignment[1]
     assert result.indicator_shortfall.sum() == 0
+    assert any("indicator unknown for 1 unit" in note and "U1" in note for note in result.notes)
 
 
 def _grid_groups(n_side: int, groups: int) -> MergerInstance:

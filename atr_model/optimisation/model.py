@@ -860,6 +860,10 @@ class MergerModel:
             result = _solve_one(inst, s)
             result.seconds = time.perf_counter() - t0
             result.per_group = _per_group_stats(inst, s, result)
+        if s.indicator_floor is not None and inst.indicator is not None and np.isnan(inst.indicator).any():
+            unknown = [inst.unit_codes[i] for i in np.flatnonzero(np.isnan(inst.indicator))]
+            result.notes.append(f"indicator unknown for {len(unknown)} unit(s), counted as 0: "
+                                + ", ".join(unknown[:20]) + (" ..." if len(unknown) > 20 else ""))
         if result.has_plan:
             hard = [v for v in check_plan(inst, result.assignment, s) if v.hard]
             if hard:
