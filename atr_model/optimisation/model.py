@@ -63,6 +63,8 @@ _POOL_MIN_UNITS = 60
 # seeding every (unit, centre) pair with its neighbour separator removes most re-solve rounds: on
 # LA (64 counties, k=6) 170 s proven with seeding against no proof in 300 s without (loaded machine)
 _SEED_NEIGHBOUR_CUTS = True
+# relative gap of the cut rounds before the final exact solve
+_ROUND_GAP = 0.01
 
 
 def inertia_cost(population: np.ndarray, distance: np.ndarray, scale: float = 1.0) -> np.ndarray:
@@ -591,9 +593,13 @@ class _Search:
         if lp is not None and s.fixing and self.best is not None:
             self._fix(lp[0], lp[1], self.best.objective)
         final = _Round()
+        # early rounds only need a good disconnected plan to cut off, not a proof: solve them to a
+        # loose gap and switch to the exact gap once a loose solve comes back connected
+        loose = self.method == "cuts" and s.gap_rel < _ROUND_GAP
+        loose_settings = s.replace(gap_rel=_ROUND_GAP) if loose else s
         while True:
             start = self.best.values if self.best is not None else None
-            rnd = _cut_loop(self.form, s, self.deadline, start, 0)
+            rnd = _cut_loop(self.form, loose_settings if loose else s, self.deadline, start, 0)
             if rnd.infeasible and self.fixed_vars:
                 # cannot happen with exact arithmetic (the kept plan survives fixing); undo and go on
                 log.warning("model infeasible after reduced-cost fixing; undoing %d fixings", len(self.fixed_vars))
@@ -613,6 +619,10 @@ class _Search:
             final = rnd
             if rnd.connected:
                 self._remember(rnd)
+                if loose:
+                    loose = False
+                    final = _Round()
+                    continue
                 break
             if self.rounds >= s.max_cut_rounds:
                 self.notes.append(f"stopped after {self.rounds} cut rounds (max_cut_rounds)")
@@ -622,7 +632,10 @@ class _Search:
             log.info("cut round %d: %d separator cuts (objective %.10g)", self.rounds, added, rnd.objective)
             if use_heuristic:
                 budget = min(10.0, 0.1 * max(self.deadline - time.perf_counter(), 0.0))
-                if self._improve(sorted(int(c) for c in np.unique(rnd.assignment)), budget, seen) and s.fixing:
+                improved = self._improve(sorted(int(c) for c in np.unique(rnd.assignment)), budget, seen)
+                # (re-solving the LP with the new cuts was measured not to lift its bound: the
+                # fractional centres absorb them, so the first LP's reduced costs are reused)
+                if improved and s.fixing:
                     self._fix(lp[0], lp[1], self.best.objective)
         proven = False
         if final.connected and final.proven and self.best is not None:
