@@ -67,9 +67,10 @@ LEAFLET_CSS = "/app/static/leaflet/leaflet.css"
 
 #: Qualitative colours for new units (ColorBrewer Set3 + Paired, readable under outlines).
 PALETTE: tuple[str, ...] = (
-    "#8dd3c7", "#fdb462", "#bebada", "#fb8072", "#80b1d3", "#b3de69",
-    "#fccde5", "#bc80bd", "#ccebc5", "#ffed6f", "#a6cee3", "#fdbf6f",
-)
+    "#8dd3c7", "#fdb462", "#bebada", "#80b1d3", "#b3de69", "#ffed6f",
+    "#bc80bd", "#ccebc5", "#a6cee3", "#fdbf6f", "#d9d9d9", "#c2a5cf",
+)  # reds are left out: red marks units below the floor
+_UNCHANGED = "#eef0f2"
 _STATUS_COLOURS = {
     "kept": "#9e9e9e",
     "kept_exempt": "#4a90d9",
@@ -77,6 +78,8 @@ _STATUS_COLOURS = {
     "merged": "#66bb6a",
     "below_floor_no_partner": "#d32f2f",
 }
+#: Current units drawn over the new units are transparent except where the status matters.
+_STATUS_OPACITY = {"below_floor_no_partner": 0.6, "kept_exempt": 0.45}
 _ROUND_DEG = 4  # ~10 m: invisible at the zooms a country map is read at, and a far smaller payload
 
 
@@ -296,7 +299,9 @@ _POPUP_CSS = """
 table.atr-pop{border-collapse:collapse;font-size:12px;max-width:340px}
 table.atr-pop th{text-align:left;color:#5f6b7a;font-weight:500;padding:1px 8px 1px 0;vertical-align:top;white-space:nowrap}
 table.atr-pop td{padding:1px 0;color:#1f2d3d}
-.atr-legend{position:absolute;z-index:1000;bottom:24px;left:10px;background:rgba(255,255,255,.93);
+.leaflet-container{background:#e8eef3}
+.leaflet-control-layers{font:12px/1.4 system-ui,sans-serif}
+.atr-legend{position:absolute;z-index:1000;bottom:24px;left:10px;max-width:250px;background:rgba(255,255,255,.93);
  padding:8px 10px;border-radius:6px;box-shadow:0 1px 4px rgba(0,0,0,.25);font:12px/1.45 system-ui,sans-serif;color:#1f2d3d}
 .atr-legend b{display:block;margin-bottom:3px}
 .atr-legend i{display:inline-block;width:14px;height:10px;margin-right:6px;vertical-align:middle}
@@ -587,7 +592,12 @@ def result_map(
 
     # Proposed new units: dissolved from the simplified current units (shared borders stay shared).
     dissolved = joined.dissolve(by="new_unit_id", sort=True).reset_index()
-    colours = new_unit_colours(dissolved)
+    sizes = assign["new_unit_id"].value_counts()
+    merged_mask = dissolved["new_unit_id"].map(sizes).fillna(1).to_numpy() > 1
+    # Merged new units get distinct colours; units that stay as they are a neutral tone.
+    colours = {uid: _UNCHANGED for uid in dissolved["new_unit_id"]}
+    if merged_mask.any():
+        colours.update(new_unit_colours(dissolved[merged_mask]))
     dissolved["popup"] = [
         _popup_table(_new_unit_rows(passports.get(uid, {"new_unit_id": uid}), lang), t("passport.title", lang))
         for uid in dissolved["new_unit_id"]
@@ -649,7 +659,7 @@ def result_map(
             "color": "#546e7a",
             "weight": 0.7,
             "fillColor": _STATUS_COLOURS.get(f["properties"]["status"], "#9e9e9e"),
-            "fillOpacity": 0.0 if f["properties"]["status"] != "below_floor_no_partner" else 0.35,
+            "fillOpacity": _STATUS_OPACITY.get(f["properties"]["status"], 0.0),
         },
         tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False),
         popup=folium.GeoJsonPopup(fields=["popup"], labels=False),
@@ -662,15 +672,17 @@ def result_map(
     _centres_layer(fmap, layers, assign, passports, lang)
     folium.LayerControl(collapsed=False).add_to(fmap)
     notes = [t("map.estimate_note", lang)]
-    if travel_model_label:
-        notes.append(f"{t('field.travel_model', lang)}: {travel_model_label}")
+    if modelled:
+        notes.append(f"{t('field.travel_model', lang)}: ≈ {t('map.modelled', lang)}")
     _add_legend(
         fmap,
         t("map.legend", lang),
         [
             (_swatch(PALETTE[0], border="#263238") + _swatch(PALETTE[1], border="#263238"), t("map.new_units", lang)),
+            (_swatch(_UNCHANGED, border="#263238"), t("map.unchanged", lang)),
             (_swatch("#ffffff", border="#546e7a"), t("map.current_units", lang)),
             (_swatch(_STATUS_COLOURS["below_floor_no_partner"]), status_label("below_floor_no_partner", lang)),
+            (_swatch(_STATUS_COLOURS["kept_exempt"]), status_label("kept_exempt", lang)),
             (_swatch("#ffffff", "dot", border="#000000"), t("map.centres", lang)),
             (_swatch("#37474f", "line", dashed=True), t("map.raions", lang)),
             (_swatch("#1f2d3d", "line"), t("map.oblasts", lang)),
