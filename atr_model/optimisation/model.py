@@ -44,7 +44,7 @@ import numpy as np
 import pulp
 
 from atr_model.errors import CriteriaError, InfeasibleError, SolverError
-from atr_model.optimisation.contiguity import components, separator_cuts
+from atr_model.optimisation.contiguity import separator_cuts
 from atr_model.optimisation.instance import MergerInstance
 from atr_model.optimisation.prepare import Prepared, prepare, uses_contiguity
 from atr_model.optimisation.presolve import check_in_advance, must_link_classes, raise_if
@@ -332,7 +332,8 @@ class _Formulation:
             if key in self.cut_keys:
                 continue
             self.cut_keys.add(key)
-            self.prob += self.x[a, j] <= pulp.lpSum(self.x[c, j] for c in sep), f"sep_{len(self.cut_keys)}"
+            terms = [(self.x[a, j], 1.0)] + [(self.x[c, j], -1.0) for c in sep]
+            self.prob += pulp.LpConstraint(_expr(terms), pulp.LpConstraintLE, f"sep_{len(self.cut_keys)}", 0.0)
             added += 1
         return added
 
@@ -346,9 +347,6 @@ class _Formulation:
                 best[i], out[i] = val, j
         return out
 
-    def start_values(self, assignment: np.ndarray) -> dict[str, float]:
-        """Variable values of a plan (for a MIP start); slacks are left for the solver."""
-        return {v.name: 1.0 if assignment[i] == j else 0.0 for (i, j), v in self.x.items()}
 
 
 # --------------------------------------------------------------------------------------------
@@ -364,15 +362,12 @@ def _choose_method(prep: Prepared) -> str:
     # The flow model avoids re-solves but its big-M rows are weak: measured here, a 12-unit soft-floor
     # instance took 3.6 s with flow against 1.0 s with cuts, and on the county benchmarks the cut
     # loop is far faster (as in Validi et al. 2022). So flow only for tiny units sets.
-    arcs = sum(sum(1 for u in m for v in prep.nbrs[u] if v in set(m)) for m in prep.members.values() if len(m) > 1)
+    arcs = 0
+    for members in prep.members.values():
+        if len(members) > 1:
+            inside = set(members)
+            arcs += sum(1 for u in members for v in prep.nbrs[u] if v in inside)
     return "flow" if arcs <= _FLOW_MAX_ARCS else "cuts"
-
-
-def _is_contiguous(assignment: np.ndarray, nbrs: list[list[int]]) -> bool:
-    for j in np.unique(assignment):
-        if len(components(np.flatnonzero(assignment == j).tolist(), nbrs)) > 1:
-            return False
-    return True
 
 
 @dataclass
