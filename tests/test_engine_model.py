@@ -310,3 +310,13 @@ def test_solver_infeasibility_is_explained() -> None:
         MergerModel(inst, EngineSettings(population_floor=5000, floor_mode="hard")).solve()
     families = err.value.reasons[0]["families"]
     assert "contiguity" in families and "floor (hard)" in families and "n_units" not in families
+
+
+def test_time_limit_still_returns_a_valid_plan_with_soft_criteria() -> None:
+    # with soft criteria "every unit alone" is a valid plan: even a zero budget returns one
+    inst = _grid_groups(4, 1)
+    settings = EngineSettings(population_floor=5000, time_limit_s=0.0)
+    result = MergerModel(inst, settings).solve()
+    assert result.has_plan and result.status in ("feasible", "optimal")
+    assert [v for v in check_plan(inst, result.assignment, settings) if v.hard] == []
+    assert explain_units(inst, result, settings)[0].status in ("kept", "below_floor_no_partner", "centre", "merged")

@@ -576,10 +576,46 @@ class _Search:
             centres = _best_centres(self.form, rnd.assignment)
         return self.best is not None and self.best.objective < before - 1e-9
 
+    def _trivial(self) -> None:
+        """Every unit on its own, when that is a valid plan (soft criteria, no count, no links):
+        a guaranteed answer under any time limit and a first bound for fixing."""
+        s, inst, prep = self.settings, self.instance, self.prep
+        if s.n_units is not None or len(inst.must_link) or self.method == "flow":
+            return
+        if any(j not in prep.members for j in range(inst.n)):
+            return  # some unit may not be its own centre
+        values = {}
+        for v in self.form.prob.variables():
+            name = v.name
+            if name.startswith("x_"):
+                i, j = name[2:].split("_")
+                val = 1.0 if i == j else 0.0
+            else:
+                val = 0.0
+            values[name] = val
+        pop = inst.population
+        for j in range(inst.n):
+            if s.population_floor is not None:
+                values[f"floor_slack_{j}"] = max(0.0, s.population_floor - pop[j])
+            if s.population_cap is not None:
+                values[f"cap_excess_{j}"] = max(0.0, pop[j] - s.population_cap)
+            if s.indicator_floor is not None and prep.indicator is not None:
+                values[f"indicator_slack_{j}"] = max(0.0, s.indicator_floor - prep.indicator[j])
+        variables = self.form.prob.variables()
+        names = {v.name for v in variables}
+        values = {k: v for k, v in values.items() if k in names}
+        for v in variables:
+            v.varValue = values[v.name]
+        if not self.form.prob.valid(1e-7):
+            return
+        self._remember(_Round(assignment=np.arange(inst.n, dtype=np.int64), values=values,
+                              objective=float(pulp.value(self.form.prob.objective)), connected=True))
+
     def run(self) -> MergerResult:
         s = self.settings
         lp = None
         seen: set[tuple[int, ...]] = set()
+        self._trivial()
         if s.fixing or s.warm_start:
             lp = self._lp()
         use_heuristic = s.warm_start and lp is not None and len(self.prep.members) > 1
