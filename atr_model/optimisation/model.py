@@ -624,10 +624,12 @@ class _Search:
         if lp is not None and s.fixing and self.best is not None:
             self._fix(lp[0], lp[1], self.best.objective)
         final = _Round()
-        # early rounds only need a good disconnected plan to cut off, not a proof: solve them to a
-        # loose gap and switch to the exact gap once a loose solve comes back connected
-        loose = self.method == "cuts" and s.gap_rel < _ROUND_GAP
-        loose_settings = s.replace(gap_rel=_ROUND_GAP) if loose else s
+        # once contiguity is seen to bind, the next rounds only need a good disconnected plan to cut
+        # off, not a proof: solve them to a loose gap and go exact again when one comes back
+        # connected (the first solve is exact: where contiguity does not bind it is the only one)
+        can_loosen = self.method == "cuts" and s.gap_rel < _ROUND_GAP
+        loose = False
+        loose_settings = s.replace(gap_rel=_ROUND_GAP) if can_loosen else s
         while True:
             start = self.best.values if self.best is not None else None
             rnd = _cut_loop(self.form, loose_settings if loose else s, self.deadline, start, 0)
@@ -660,6 +662,7 @@ class _Search:
                 break
             added = self.form.add_cuts(separator_cuts(rnd.assignment, self.prep.members, self.prep.nbrs))
             self.rounds += 1
+            loose = can_loosen
             log.info("cut round %d: %d separator cuts (objective %.10g)", self.rounds, added, rnd.objective)
             if use_heuristic:
                 budget = min(10.0, 0.1 * max(self.deadline - time.perf_counter(), 0.0))
