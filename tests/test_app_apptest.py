@@ -95,6 +95,8 @@ def test_page_reruns_and_repeated_runs_do_not_resolve(app_env: Path, monkeypatch
     assert calls == ["solve"]
     at.run()  # a plain page rerun
     at.radio(key="view").set_value("downloads").run()
+    folder = Path(at.session_state["result_folder"])
+    assert (folder / "report.html").exists()  # rendered on first request for the download
     at.button(key="run").click().run()  # same scenario, same data: reuse the package
     assert calls == ["solve"]
     assert at.session_state["run_count"] == 2

@@ -387,22 +387,16 @@ def _what_changed(ctx: AppContext) -> None:
 
 
 def _report_html(result: ResultView) -> bytes | None:
-    for name in ("report.html", "index.html"):
-        if (result.folder / name).exists():
-            return (result.folder / name).read_bytes()
     try:
-        from atr_model.presentation import report
-    except ImportError:
-        return None
-    render = getattr(report, "render_report", None) or getattr(report, "report_html", None)
-    if render is None:
-        return None
-    try:
-        html = render(result.folder)
+        return backend.report_html(result.folder)
     except Exception as exc:  # the report is a bonus; the folder download still works
-        logger.warning("report rendering failed: %s", exc)
+        logger.warning("report rendering failed for %s: %s", result.folder, exc)
         return None
-    return html.encode("utf-8") if isinstance(html, str) else bytes(html)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _zip(folder: str) -> bytes:
+    return backend.zip_folder(Path(folder))
 
 
 def view_downloads(ctx: AppContext) -> None:
@@ -422,7 +416,7 @@ def view_downloads(ctx: AppContext) -> None:
         return
     folder = result.folder
     stem = f"atr-{folder.name}"
-    st.download_button(f"⬇ {t('downloads.zip', lang)}", backend.zip_folder(folder), file_name=f"{stem}.zip", mime="application/zip", key="dl_zip")
+    st.download_button(f"⬇ {t('downloads.zip', lang)}", _zip(str(folder)), file_name=f"{stem}.zip", mime="application/zip", key="dl_zip")
     files = [
         ("downloads.gpkg", "new_units.gpkg", "application/geopackage+sqlite3"),
         ("downloads.csv", "assignments.csv", "text/csv"),
