@@ -204,3 +204,90 @@ def test_indicator_floor_soft() -> None:
     # unit 1 has unknown indicator (counted as 0): it must merge with 0 to reach 1.0
     assert result.assignment[0] == result.assignment[1]
     assert result.indicator_shortfall.sum() == 0
+
+
+def _grid_groups(n_side: int, groups: int) -> MergerInstance:
+    """``groups`` separate n_side x n_side grids of 2,000-resident units (rook adjacency)."""
+    codes, pops, group, edges, xy = [], [], [], [], []
+    for g in range(groups):
+        base = len(codes)
+        for r in range(n_side):
+            for c in range(n_side):
+                codes.append(f"G{g}-{r}-{c}")
+                pops.append(2000.0 + 100.0 * ((r * 7 + c * 3 + g) % 5))
+                group.append(f"G{g}")
+                xy.append((r + 100 * g, c))
+                k = base + r * n_side + c
+                if c + 1 < n_side:
+                    edges.append((k, k + 1))
+                if r + 1 < n_side:
+                    edges.append((k, k + n_side))
+    xy_arr = np.asarray(xy, dtype=float)
+    dist = np.linalg.norm(xy_arr[:, None] - xy_arr[None], axis=2)
+    pop = np.asarray(pops)
+    return MergerInstance(unit_codes=codes, population=pop, cost=pop[:, None] * dist, adjacency=edges, group=group)
+
+
+def test_decomposed_groups_in_processes_match_sequential(monkeypatch: pytest.MonkeyPatch) -> None:
+    from atr_model.optimisation import model as model_module
+
+    monkeypatch.setattr(model_module, "_POOL_MIN_UNITS", 0)  # use the pool even for this small case
+    inst = _grid_groups(3, 3)  # 27 units, 3 independent groups
+    settings = EngineSettings(population_floor=5000, floor_mode="hard", time_limit_s=60)
+    pooled = MergerModel(inst, settings.replace(processes=2)).solve()
+    serial = MergerModel(inst, settings.replace(processes=1)).solve()
+    assert pooled.proven_optimal and serial.proven_optimal
+    assert pooled.assignment.tolist() == serial.assignment.tolist()
+    assert set(pooled.per_group) == {"G0", "G1", "G2"}
+    assert all(st["status"] == "optimal" for st in pooled.per_group.values())
+    assert check_plan(inst, pooled.assignment, settings) == []
+
+
+def test_decomposition_equals_one_coupled_model() -> None:
+    inst = _grid_groups(3, 2)  # 18 units, 2 groups
+    settings = EngineSettings(population_floor=5000, floor_mode="hard")
+    split = MergerModel(inst, settings).solve()
+    coupled = MergerModel(inst, settings.replace(decompose=False)).solve()
+    assert split.proven_optimal and coupled.proven_optimal
+    assert split.objective == pytest.approx(coupled.objective)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_speed_ups_never_change_the_optimum(seed: int) -> None:
+    # random planar-ish instances with exempt units, a travel limit and a soft floor: reduced-cost
+    # fixing, the warm start and the contiguity method must all give the same optimal objective
+    rng = np.random.default_rng(seed)
+    n = 14
+    xy = rng.uniform(0, 10, size=(n, 2))
+    dist = np.linalg.norm(xy[:, None] - xy[None], axis=2)
+    edges = [(i, j) for i in range(n) for j in range(i + 1, n) if dist[i, j] < 3.5]
+    pop = rng.integers(800, 7000, size=n).astype(float)
+    exempt = rng.random(n) < 0.2
+    inst = MergerInstance(unit_codes=[f"R{i}" for i in range(n)], population=pop, cost=pop[:, None] * dist,
+                          adjacency=edges, travel_time_min=10 * dist, exempt=exempt)
+    base = EngineSettings(population_floor=5000, max_travel_time_min=50, contiguity="cuts")
+    plain = MergerModel(inst, base.replace(fixing=False, warm_start=False)).solve()
+    variants = [base, base.replace(contiguity="flow"), base.replace(exempt_mode="no_floor")]
+    for settings in variants[:2]:
+        fast = MergerModel(inst, settings).solve()
+        assert fast.proven_optimal and fast.objective == pytest.approx(plain.objective, rel=1e-9)
+    nf_plain = MergerModel(inst, variants[2].replace(fixing=False, warm_start=False)).solve()
+    nf_fast = MergerModel(inst, variants[2]).solve()
+    assert nf_fast.objective == pytest.approx(nf_plain.objective, rel=1e-9)
+
+
+def test_no_partner_reasons_name_the_cause() -> None:
+    # 0 (2,000) borders only 1, which is in another group; 2 (2,000) borders only 3, locked;
+    # 4 (2,000) borders 5 (9,000) but a hard cap of 10,000 forbids the pair
+    dist = np.ones((6, 6)) - np.eye(6)
+    inst = _path_instance([2000, 9000, 2000, 9000, 2000, 9000], dist, [(0, 1), (2, 3), (4, 5)],
+                          group=["A", "B", "C", "C", "D", "D"], keep_separate=[False, False, False, True, False, False])
+    settings = EngineSettings(population_floor=5000, population_cap=10000, cap_mode="hard")
+    result = MergerModel(inst, settings).solve()
+    assert result.assignment.tolist() == [0, 1, 2, 3, 4, 5]
+    exp = explain_units(inst, result, settings)
+    assert [exp[i].status for i in (0, 2, 4)] == ["below_floor_no_partner"] * 3
+    assert "nesting boundary" in exp[0].reason
+    assert "locked" in exp[2].reason and "U3" in exp[2].reason
+    assert "cap 10000" in exp[4].reason
+    assert exp[3].status == "kept" and "locked" in exp[3].reason

@@ -21,7 +21,7 @@ import geopandas as gpd
 import pandas as pd
 import yaml
 
-from atr_model.errors import DataError
+from atr_model.errors import DataError, ScenarioError
 from atr_model.scenarios.run import ScenarioResult
 from atr_model.scenarios.scenario import Scenario, dump_scenario, scenario_from_dict
 
@@ -85,8 +85,18 @@ def write_result(
     -------
     pathlib.Path
         The written folder.
+
+    Raises
+    ------
+    ScenarioError
+        When ``out_dir`` exists but is not an empty folder or a result package (it is never
+        replaced then).
     """
     target = Path(out_dir).resolve()
+    if target.exists() and (not target.is_dir() or (any(target.iterdir()) and not (target / "provenance.json").exists())):
+        raise ScenarioError(
+            f"{target}: exists and is not a result package; refusing to replace it (choose another --out)"
+        )
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
     try:

@@ -151,10 +151,6 @@ def sweep_grid(params: Mapping[str, Sequence[Any]] | Sequence[tuple[str, Sequenc
     return [dict(zip(keys, combo)) for combo in itertools.product(*(list(v) for _, v in items))]
 
 
-def _point_label(overrides: Mapping[str, Any]) -> str:
-    return ",".join(f"{k.split('.')[-1]}={v}" for k, v in overrides.items())
-
-
 # --------------------------------------------------------------------------- one point
 
 
