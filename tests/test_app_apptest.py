@@ -124,6 +124,13 @@ def test_language_switch_translates_page_and_map(app_env: Path) -> None:
     assert layer_name in args["script"] or "Текущие единицы" in args["script"]
     at.selectbox(key="lang").set_value("ky").run()
     assert "Белгилер" in _map_args(at)["html"]
+    at.radio(key="view").set_value("concept").run()
+    from atr_model.criteria import CONCEPT_ATTRIBUTION, CONCEPT_CRITERIA
+
+    text = " ".join(m.value for m in at.markdown)
+    assert all(c.text_ky in text and c.text_en in text for c in CONCEPT_CRITERIA)  # original beside translation
+    assert "расмий эмес" in text  # the English is marked as an unofficial translation
+    assert any(CONCEPT_ATTRIBUTION in c.value for c in at.caption)
 
 
 def test_edits_undo_and_resolve_show_what_changed(app_env: Path) -> None:

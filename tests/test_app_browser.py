@@ -221,3 +221,13 @@ def test_bad_scenario_upload_shows_a_message(page, tmp_path: Path) -> None:
     _idle(page)
     assert page.locator('[data-testid="stException"]').count() == 0  # a message, not a traceback
     _shot(page, "05-bad-upload")
+
+
+def test_kyrgyz_interface(page) -> None:
+    from playwright.sync_api import expect
+
+    _choose(page, "Language", "Кыргызча")
+    expect(page.get_by_text("Административдик-аймактык реформанын сценарийлери")).to_be_visible()
+    _view(page, "Карта")
+    expect(page.frame_locator(MAP_FRAME).first.locator(".atr-legend")).to_contain_text("Белгилер")
+    _shot(page, "06-kyrgyz")

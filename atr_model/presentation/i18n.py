@@ -155,8 +155,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "kpi.below_floor_before": {"ky": "Босогодон төмөн (мурун)", "ru": "Ниже порога до", "en": "Below the floor before"},
     "kpi.below_floor_ne": {
         "ky": "Босогодон төмөн (бошотулбаган)",
-        "ru": "Ниже порога (без исключений)",
-        "en": "Below the floor (not exempt)",
+        "ru": "Ниже порога (без искл.)",
+        "en": "Below floor, not exempt",
     },
     "kpi.below_floor_ne_before": {
         "ky": "Босогодон төмөн, бошотулбаган (мурун)",
