@@ -317,12 +317,34 @@ _MORE_KPIS = {
 }
 
 
+def _kpi_basis(files: ResultFiles) -> dict[str, str]:
+    """Which headline figures rest on estimates, and why (empty text: measured inputs only)."""
+    share = files.kpis.get("estimated_share") or {}
+    a = files.assignments
+    travel_est = bool(share.get("travel_times_modelled", 0.0)) or (
+        "travel_time_is_modelled" in a and bool(a["travel_time_is_modelled"].any())
+    )
+    pop_share = float(share.get("population", 0.0) or 0.0)
+    pop_note = f"includes estimated populations ({100.0 * pop_share:.1f}% of residents)" if pop_share > 0 else ""
+    travel_note = "modelled travel times (no road network)" if travel_est else ""
+    basis: dict[str, str] = {}
+    for key in ("population_weighted_mean_travel_min", "worst_travel_min"):
+        basis[key] = "; ".join(x for x in (travel_note, pop_note if key.startswith("population") else "") if x)
+    for key in ("below_floor_before", "below_floor_after", "below_floor_before_non_exempt",
+                "below_floor_after_non_exempt", "new_unit_population.min", "new_unit_population.median",
+                "new_unit_population.max"):
+        basis[key] = pop_note
+    return basis
+
+
 def _kpi_section(files: ResultFiles) -> str:
     flat = dict(kpi_table(files.kpis))
+    basis = _kpi_basis(files)
     rows = []
     for key, label in (*_KPI_LABELS.items(), *_MORE_KPIS.items()):
         if key in flat:
-            rows.append(f"<tr><td>{_e(label)}</td>{_td(flat[key])}</tr>")
+            note = basis.get(key, "")
+            rows.append(f"<tr><td>{_e(label)}</td>{_td(flat[key], estimate=bool(note))}<td>{_e(note)}</td></tr>")
     solver = files.kpis.get("solver") or {}
     solver_line = ""
     if solver:
@@ -332,7 +354,7 @@ def _kpi_section(files: ResultFiles) -> str:
             f"{_e(_fmt(solver.get('seconds'), 2))} s, contiguity {_e(solver.get('contiguity_method', ''))}.</p>"
         )
     return (
-        "<h2 id='kpis'>Key figures</h2>" + _table(["indicator", "value"], rows) + solver_line
+        "<h2 id='kpis'>Key figures</h2>" + _table(["indicator", "value", "rests on estimates"], rows) + solver_line
         + _distribution_block(files) + _savings_block(files)
     )
 
@@ -417,7 +439,7 @@ def _passports_section(files: ResultFiles) -> str:
             member_rows.append(
                 f"<tr><td>{_e(code)}</td><td>{_e(row['unit_name'])}</td>"
                 f"{_td(row['population'], estimate=bool(row.get('population_is_estimate', False)))}"
-                f"{_td(row.get('travel_time_to_centre_min'), estimate=not bool(row.get('travel_time_is_modelled', True)))}"
+                f"{_td(row.get('travel_time_to_centre_min'), estimate=bool(row.get('travel_time_is_modelled', False)))}"
                 f"<td>{_e(row['status'])}: {_e(row['reason'])}</td></tr>"
             )
         flags = []
@@ -479,11 +501,15 @@ def _quality_section(files: ResultFiles) -> str:
             "and every total that includes them are marked <span class='est'>like this</span>."
         )
     if "travel_time_is_modelled" in a:
-        n = int((~a["travel_time_is_modelled"]).sum())
-        items.append(
-            f"Travel times are modelled ({_e(files.provenance.get('travel_model', 'travel model'))}); "
-            f"{n:,} unit(s) have no modelled time (straight-line or missing)."
-        )
+        n = int(a["travel_time_is_modelled"].sum())
+        model = _e(files.provenance.get("travel_model", "travel model"))
+        if n:
+            items.append(
+                f"Travel times of <span class='est'>{n:,} of {len(a):,} units</span> are modelled without a road "
+                f"network ({model}): they are estimates, and so is every travel figure built on them."
+            )
+        else:
+            items.append(f"Travel times come from the road network ({model}).")
     if not files.settlements.empty and "is_located" in files.settlements:
         n = int((~files.settlements["is_located"]).sum())
         items.append(f"{n:,} of {len(files.settlements):,} settlements are not located and stand in at their unit's centre.")

@@ -121,7 +121,7 @@ def compute_kpis(
     new_pop = new_units["population"].to_numpy(dtype=float)
     est = bundle.estimated_inputs
     total_settlements = max(int(est.get("settlements_total", 0)), 1)
-    return {
+    kpis: dict[str, Any] = {
         "units_before": int(len(assignments)),
         "units_after": int(len(new_units)),
         "below_floor_before": int(np.sum(pop < floor)) if floor > 0 else 0,
@@ -152,3 +152,23 @@ def compute_kpis(
         },
         "provenance": {k: prov[k] for k in ("scenario_name", "scenario_hash", "dataset_build_id", "travel_model")},
     }
+    return _with_extra_kpis(kpis, bundle, assignments, settlements, new_units)
+
+
+def _with_extra_kpis(
+    kpis: dict[str, Any],
+    bundle: InstanceBundle,
+    assignments: pd.DataFrame,
+    settlements: pd.DataFrame,
+    new_units: pd.DataFrame,
+) -> dict[str, Any]:
+    """Add the further KPIs (population distribution, estimated savings) without overriding any."""
+    from atr_model.scenarios.extra_kpis import extra_kpis
+
+    extra = extra_kpis(assignments, new_units, settlements, level=bundle.level)
+    for key, value in extra.items():
+        if key == "estimated_share":
+            kpis[key] = {**kpis[key], "admin_savings": value["admin_savings"]}
+        else:
+            kpis.setdefault(key, value)
+    return kpis

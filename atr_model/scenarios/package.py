@@ -99,6 +99,8 @@ def write_result(
         )
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+    # mkdtemp makes the folder private (0700); a published result is meant to be shared
+    tmp.chmod(0o755)
     try:
         _write_files(result, tmp)
         for writer in extra_writers:
