@@ -344,14 +344,14 @@ def _swatch(colour: str, kind: str = "box", *, border: str = "#5f6b7a", dashed: 
 
 
 def _outline_layers(fmap: folium.Map, layers: DisplayLayers, lang: str) -> None:
+    # Outlines are not interactive: with the canvas renderer an unfilled polygon still
+    # catches clicks inside it, which would hide the units' popups underneath.
     raions = layers.raions.copy()
-    raions["tip"] = [display_name(r, lang, code_column="raion_code") for r in _records(raions)]
     _geojson(
-        _features(raions[["tip", "geometry"]]),
+        _features(raions[["geometry"]]),
         name=t("map.raions", lang),
-        interactive=True,
+        interactive=False,
         style_function=lambda _f: {"color": "#37474f", "weight": 1.6, "dashArray": "5 4", "fill": False},
-        tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False),
     ).add_to(fmap)
     oblasts = layers.oblasts.copy()
     _geojson(
