@@ -74,7 +74,9 @@ def test_run_sends_new_units_and_kpis_match_the_package(app_env: Path) -> None:
     args = _map_args(at)
     for uid in assignments["new_unit_id"].unique():
         assert f'"{uid}"' in args["script"]
-    assert "Proposed new units" in args["script"] and "Centres" in args["script"]
+    for layer in ("Proposed new units", "Current units", "Centres", "Raions", "Oblasts", "Settlements",
+                  "Links between units"):
+        assert f'"{layer}"' in args["script"], layer  # each layer is named in the LayerControl
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Units after"] == str(kpis["units_after"])
     assert str(kpis["units_after"]) == str(assignments["new_unit_id"].nunique())

@@ -183,7 +183,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "map.unchanged": {"ky": "Өзгөрүүсүз бирдик", "ru": "Единица без изменений", "en": "Unit kept as it is"},
     "map.centres": {"ky": "Борборлор", "ru": "Центры", "en": "Centres"},
     "map.settlements": {"ky": "Калктуу конуштар", "ru": "Населённые пункты", "en": "Settlements"},
-    "map.links": {"ky": "Байланыштар (моделдик)", "ru": "Связи (модельные)", "en": "Links (modelled)"},
+    "map.links": {"ky": "Бирдиктердин байланыштары", "ru": "Связи между единицами", "en": "Links between units"},
     "map.raions": {"ky": "Райондор", "ru": "Районы", "en": "Raions"},
     "map.oblasts": {"ky": "Облустар", "ru": "Области", "en": "Oblasts"},
     "map.changed": {"ky": "Өзгөргөн бирдиктер", "ru": "Изменившиеся единицы", "en": "Units that differ"},

@@ -704,6 +704,11 @@ def result_map(
             (_swatch("#37474f", "line", dashed=True), t("map.raions", lang)),
             (_swatch("#1f2d3d", "line"), t("map.oblasts", lang)),
             (_swatch("#455a64", "dot"), f"{t('map.settlements', lang)} ({t('map.legend_size', lang)})"),
+            *(
+                [(_swatch("#6d4c41", "line"), t("map.links", lang)),
+                 (_swatch("#c62828", "line", dashed=True), t("map.barrier", lang))]
+                if links is not None and len(links) else []
+            ),
         ],
         notes,
     )

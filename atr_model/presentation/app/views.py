@@ -43,13 +43,14 @@ def _show_map(rendered: RenderedMap, key: str) -> dict[str, Any]:
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
-def _result_map(folder: str, lang: str, dataset_key: str, build_id: str) -> RenderedMap:
+def _result_map(folder: str, lang: str, source: str, build_id: str, _scenario: Any = None) -> RenderedMap:
     """The result's map, built and rendered once per result, language and dataset."""
     result = cache.result(folder)
     return render_map(maps.result_map(
-        cache.layers(dataset_key, build_id),
+        cache.layers(source, build_id),
         result.assignments,
         new_units=result.new_units,
+        links=cache.links(source, _scenario) if _scenario is not None else None,
         lang=lang,
         travel_model_label=result.travel_model_label,
     ))
@@ -210,7 +211,7 @@ def view_map(ctx: AppContext) -> None:
     if ctx.scenario_hash and st.session_state.get("result_hash") != ctx.scenario_hash:
         st.warning(t("run.stale", lang))
     _kpi_row(result, lang)
-    fmap = _result_map(str(result.folder), lang, ctx.source, ctx.dataset.build_id)
+    fmap = _result_map(str(result.folder), lang, ctx.source, ctx.dataset.build_id, ctx.scenario)
     _show_map(fmap, key="result_map")
     if result.travel_model_label:
         st.caption(f"{t('field.travel_model', lang)}: {result.travel_model_label} · {t('map.estimate_note', lang)}")
