@@ -232,3 +232,18 @@ def test_subsets_keep_only_the_raion_and_leave_the_inputs_alone(demo_dataset) ->
     assert len(tm.adjacency) > len(sub_tm.adjacency)
     with pytest.raises(DataError, match="unknown raion code"):
         backend.subset_dataset(demo_dataset, ["NOPE"])
+
+
+def test_contradictory_edit_shows_the_error_not_a_traceback(app_env: Path) -> None:
+    at = _app()
+    at.selectbox(key="scenario_choice").set_value(SCENARIO).run()
+    at.radio(key="view").set_value("edits").run()
+    at.selectbox(key="edit_unit").set_value("DEMO-01-01-002").run()
+    at.radio(key="edit_action").set_value("together").run()
+    at.selectbox(key="edit_other").set_value("DEMO-01-02-003").run()  # another raion, raion nesting
+    at.button(key="edit_add").click().run()
+    at.button(key="edit_resolve").click().run()
+    assert not at.exception
+    messages = " ".join(e.value for e in at.error)
+    assert "DEMO-01-01-002" in messages and "DEMO-01-02-003" in messages
+    assert at.session_state["run_count"] == 0
