@@ -381,6 +381,10 @@ def _what_changed(ctx: AppContext) -> None:
     if len(comparison.changed_units):
         st.dataframe(_differ_table(comparison, before, after, ctx), hide_index=True, width="stretch")
     st.dataframe(_kpi_frame(comparison, before, after, lang), hide_index=True, width="stretch")
+    if len(comparison.changed_units) and ctx.layers is not None:
+        _show_map(
+            _diff_map(previous, current, before, after, lang, ctx.source, ctx.dataset.build_id), key="edits_diff_map"
+        )
 
 
 # ---------------------------------------------------------------------------------------------
