@@ -74,7 +74,9 @@ def test_run_sends_new_units_and_kpis_match_the_package(app_env: Path) -> None:
     args = _map_args(at)
     for uid in assignments["new_unit_id"].unique():
         assert f'"{uid}"' in args["script"]
-    assert "Proposed new units" in args["script"] and "Centres" in args["script"]
+    for layer in ("Proposed new units", "Current units", "Centres", "Raions", "Oblasts", "Settlements",
+                  "Links between units"):
+        assert f'"{layer}"' in args["script"], layer  # each layer is named in the LayerControl
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Units after"] == str(kpis["units_after"])
     assert str(kpis["units_after"]) == str(assignments["new_unit_id"].nunique())
@@ -95,6 +97,8 @@ def test_page_reruns_and_repeated_runs_do_not_resolve(app_env: Path, monkeypatch
     assert calls == ["solve"]
     at.run()  # a plain page rerun
     at.radio(key="view").set_value("downloads").run()
+    folder = Path(at.session_state["result_folder"])
+    assert (folder / "report.html").exists()  # rendered on first request for the download
     at.button(key="run").click().run()  # same scenario, same data: reuse the package
     assert calls == ["solve"]
     assert at.session_state["run_count"] == 2
@@ -122,6 +126,13 @@ def test_language_switch_translates_page_and_map(app_env: Path) -> None:
     assert layer_name in args["script"] or "Текущие единицы" in args["script"]
     at.selectbox(key="lang").set_value("ky").run()
     assert "Белгилер" in _map_args(at)["html"]
+    at.radio(key="view").set_value("concept").run()
+    from atr_model.criteria import CONCEPT_ATTRIBUTION, CONCEPT_CRITERIA
+
+    text = " ".join(m.value for m in at.markdown)
+    assert all(c.text_ky in text and c.text_en in text for c in CONCEPT_CRITERIA)  # original beside translation
+    assert "расмий эмес" in text  # the English is marked as an unofficial translation
+    assert any(CONCEPT_ATTRIBUTION in c.value for c in at.caption)
 
 
 def test_edits_undo_and_resolve_show_what_changed(app_env: Path) -> None:
@@ -221,3 +232,18 @@ def test_subsets_keep_only_the_raion_and_leave_the_inputs_alone(demo_dataset) ->
     assert len(tm.adjacency) > len(sub_tm.adjacency)
     with pytest.raises(DataError, match="unknown raion code"):
         backend.subset_dataset(demo_dataset, ["NOPE"])
+
+
+def test_contradictory_edit_shows_the_error_not_a_traceback(app_env: Path) -> None:
+    at = _app()
+    at.selectbox(key="scenario_choice").set_value(SCENARIO).run()
+    at.radio(key="view").set_value("edits").run()
+    at.selectbox(key="edit_unit").set_value("DEMO-01-01-002").run()
+    at.radio(key="edit_action").set_value("together").run()
+    at.selectbox(key="edit_other").set_value("DEMO-01-02-003").run()  # another raion, raion nesting
+    at.button(key="edit_add").click().run()
+    at.button(key="edit_resolve").click().run()
+    assert not at.exception
+    messages = " ".join(e.value for e in at.error)
+    assert "DEMO-01-01-002" in messages and "DEMO-01-02-003" in messages
+    assert at.session_state["run_count"] == 0

@@ -169,6 +169,17 @@ def test_demo_scenario_runs_and_shows_map_and_kpis(page, results_dir: Path) -> N
     n_after = assignments["new_unit_id"].nunique()
     expect(page.get_by_test_id("stMetric").filter(has_text="Units after")).to_contain_text(str(n_after))
     assert len(assignments) > n_after  # the demo merges something
+    from atr_model.data.demo import make_demo_dataset
+
+    units = make_demo_dataset().units.set_index("unit_code")
+    merged = assignments[assignments["status"] == "merged"].sort_values("unit_code").iloc[0]
+    lat_lon = [float(units.at[merged["unit_code"], "centre_lat"]), float(units.at[merged["unit_code"], "centre_lon"])]
+    x, y = _map(page).evaluate("(el, ll) => { const p = window.map.latLngToContainerPoint(ll); return [p.x, p.y]; }", lat_lon)
+    _map(page).click(position={"x": x, "y": y})
+    popup = frame.locator(".leaflet-popup-content")
+    expect(popup).to_contain_text(str(merged["unit_code"]))  # the unit's popup: status, reason, new unit
+    expect(popup).to_contain_text("merged")
+    expect(popup).to_contain_text("Reason")
     _shot(page, "02-result")
 
 
@@ -221,3 +232,13 @@ def test_bad_scenario_upload_shows_a_message(page, tmp_path: Path) -> None:
     _idle(page)
     assert page.locator('[data-testid="stException"]').count() == 0  # a message, not a traceback
     _shot(page, "05-bad-upload")
+
+
+def test_kyrgyz_interface(page) -> None:
+    from playwright.sync_api import expect
+
+    _choose(page, "Language", "Кыргызча")
+    expect(page.get_by_text("Административдик-аймактык реформанын сценарийлери")).to_be_visible()
+    _view(page, "Карта")
+    expect(page.frame_locator(MAP_FRAME).first.locator(".atr-legend")).to_contain_text("Белгилер")
+    _shot(page, "06-kyrgyz")

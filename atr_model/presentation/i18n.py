@@ -155,8 +155,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "kpi.below_floor_before": {"ky": "Босогодон төмөн (мурун)", "ru": "Ниже порога до", "en": "Below the floor before"},
     "kpi.below_floor_ne": {
         "ky": "Босогодон төмөн (бошотулбаган)",
-        "ru": "Ниже порога (без исключений)",
-        "en": "Below the floor (not exempt)",
+        "ru": "Ниже порога (без искл.)",
+        "en": "Below floor, not exempt",
     },
     "kpi.below_floor_ne_before": {
         "ky": "Босогодон төмөн, бошотулбаган (мурун)",
@@ -183,7 +183,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "map.unchanged": {"ky": "Өзгөрүүсүз бирдик", "ru": "Единица без изменений", "en": "Unit kept as it is"},
     "map.centres": {"ky": "Борборлор", "ru": "Центры", "en": "Centres"},
     "map.settlements": {"ky": "Калктуу конуштар", "ru": "Населённые пункты", "en": "Settlements"},
-    "map.links": {"ky": "Байланыштар (моделдик)", "ru": "Связи (модельные)", "en": "Links (modelled)"},
+    "map.links": {"ky": "Бирдиктердин байланыштары", "ru": "Связи между единицами", "en": "Links between units"},
     "map.raions": {"ky": "Райондор", "ru": "Районы", "en": "Raions"},
     "map.oblasts": {"ky": "Облустар", "ru": "Области", "en": "Oblasts"},
     "map.changed": {"ky": "Өзгөргөн бирдиктер", "ru": "Изменившиеся единицы", "en": "Units that differ"},

@@ -54,6 +54,7 @@ __all__ = [
     "compare_folders",
     "differing_units",
     "zip_folder",
+    "report_html",
     "runner_available",
 ]
 
@@ -514,13 +515,27 @@ def result_folder(scenario: Any, dataset: Dataset, out_root: Path | None = None)
 
 
 def _save(result: Any, folder: Path) -> None:
-    """Write the package with its exports and HTML report (as the CLI does), atomically."""
+    """Write the package with its exports (as the CLI does), atomically.
+
+    The HTML report (a second or more of map drawing) is left out here so a re-solve stays
+    fast; :func:`report_html` writes it the first time it is asked for.
+    """
     try:
         from atr_model.presentation.runs import save_result
     except ImportError:  # exports not available: the core package alone
         _scenario_api().write_result(result, folder)
         return
-    save_result(result, folder)
+    save_result(result, folder, report=False)
+
+
+def report_html(folder: Path | str) -> bytes:
+    """The result's HTML report, rendered from the package on first request."""
+    from atr_model.presentation.report import REPORT_NAME, write_report
+
+    target = Path(folder) / REPORT_NAME
+    if not target.exists():
+        target = write_report(folder)
+    return target.read_bytes()
 
 
 def _safe(text: str) -> str:

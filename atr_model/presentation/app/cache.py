@@ -20,7 +20,7 @@ from atr_model.data.dataset import Dataset
 from atr_model.presentation import maps
 from atr_model.presentation.app import backend
 
-__all__ = ["source", "dataset", "layers", "travel_model", "run", "result"]
+__all__ = ["source", "dataset", "layers", "travel_model", "run", "links", "result"]
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +78,25 @@ def run(source_key: str, scenario: Any, progress: Callable[[str], None] | None =
     if raion:
         tm = backend.subset_travel_model(tm, ds.units["unit_code"])
     return str(backend.run_to_folder(scenario, ds, travel_model=tm, progress=progress))
+
+
+def links(source_key: str, scenario: Any) -> Any:
+    """Unit adjacency of the travel model behind ``source_key`` (for the map's links layer).
+
+    None when the travel model cannot be built; the map then simply has no links layer.
+    """
+    key, raion = _split(source_key)
+    full = dataset(key)
+    roads = getattr(scenario, "roads", None)
+    elevation = getattr(scenario, "elevation", None)
+    try:
+        tm = travel_model(key, full.build_id, str(roads) if roads else None, str(elevation) if elevation else None, scenario)
+    except Exception as exc:  # the links are a bonus layer; the result map works without them
+        logger.info("no links layer: %s", exc)
+        return None
+    if raion:
+        tm = backend.subset_travel_model(tm, dataset(source_key).units["unit_code"])
+    return tm.adjacency
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

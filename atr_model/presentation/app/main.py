@@ -118,6 +118,10 @@ def _raion_picker(full: Dataset, lang: str) -> str | None:
         format_func=lambda c: t("sidebar.whole", lang) if not c else f"{names[c]} ({c})",
         help=t("sidebar.territory_help", lang),
     )
+    if st.session_state.get("_raion_seen", "") != choice:
+        # Results of another territory are not comparable with this one's.
+        st.session_state["previous_folder"] = None
+        st.session_state["_raion_seen"] = choice
     return choice or None
 
 

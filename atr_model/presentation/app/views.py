@@ -43,13 +43,14 @@ def _show_map(rendered: RenderedMap, key: str) -> dict[str, Any]:
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
-def _result_map(folder: str, lang: str, dataset_key: str, build_id: str) -> RenderedMap:
+def _result_map(folder: str, lang: str, source: str, build_id: str, _scenario: Any = None) -> RenderedMap:
     """The result's map, built and rendered once per result, language and dataset."""
     result = cache.result(folder)
     return render_map(maps.result_map(
-        cache.layers(dataset_key, build_id),
+        cache.layers(source, build_id),
         result.assignments,
         new_units=result.new_units,
+        links=cache.links(source, _scenario) if _scenario is not None else None,
         lang=lang,
         travel_model_label=result.travel_model_label,
     ))
@@ -210,7 +211,7 @@ def view_map(ctx: AppContext) -> None:
     if ctx.scenario_hash and st.session_state.get("result_hash") != ctx.scenario_hash:
         st.warning(t("run.stale", lang))
     _kpi_row(result, lang)
-    fmap = _result_map(str(result.folder), lang, ctx.source, ctx.dataset.build_id)
+    fmap = _result_map(str(result.folder), lang, ctx.source, ctx.dataset.build_id, ctx.scenario)
     _show_map(fmap, key="result_map")
     if result.travel_model_label:
         st.caption(f"{t('field.travel_model', lang)}: {result.travel_model_label} · {t('map.estimate_note', lang)}")
@@ -380,6 +381,10 @@ def _what_changed(ctx: AppContext) -> None:
     if len(comparison.changed_units):
         st.dataframe(_differ_table(comparison, before, after, ctx), hide_index=True, width="stretch")
     st.dataframe(_kpi_frame(comparison, before, after, lang), hide_index=True, width="stretch")
+    if len(comparison.changed_units) and ctx.layers is not None:
+        _show_map(
+            _diff_map(previous, current, before, after, lang, ctx.source, ctx.dataset.build_id), key="edits_diff_map"
+        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -387,22 +392,16 @@ def _what_changed(ctx: AppContext) -> None:
 
 
 def _report_html(result: ResultView) -> bytes | None:
-    for name in ("report.html", "index.html"):
-        if (result.folder / name).exists():
-            return (result.folder / name).read_bytes()
     try:
-        from atr_model.presentation import report
-    except ImportError:
-        return None
-    render = getattr(report, "render_report", None) or getattr(report, "report_html", None)
-    if render is None:
-        return None
-    try:
-        html = render(result.folder)
+        return backend.report_html(result.folder)
     except Exception as exc:  # the report is a bonus; the folder download still works
-        logger.warning("report rendering failed: %s", exc)
+        logger.warning("report rendering failed for %s: %s", result.folder, exc)
         return None
-    return html.encode("utf-8") if isinstance(html, str) else bytes(html)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _zip(folder: str) -> bytes:
+    return backend.zip_folder(Path(folder))
 
 
 def view_downloads(ctx: AppContext) -> None:
@@ -422,7 +421,7 @@ def view_downloads(ctx: AppContext) -> None:
         return
     folder = result.folder
     stem = f"atr-{folder.name}"
-    st.download_button(f"⬇ {t('downloads.zip', lang)}", backend.zip_folder(folder), file_name=f"{stem}.zip", mime="application/zip", key="dl_zip")
+    st.download_button(f"⬇ {t('downloads.zip', lang)}", _zip(str(folder)), file_name=f"{stem}.zip", mime="application/zip", key="dl_zip")
     files = [
         ("downloads.gpkg", "new_units.gpkg", "application/geopackage+sqlite3"),
         ("downloads.csv", "assignments.csv", "text/csv"),
