@@ -580,7 +580,7 @@ class _Search:
         """Every unit on its own, when that is a valid plan (soft criteria, no count, no links):
         a guaranteed answer under any time limit and a first bound for fixing."""
         s, inst, prep = self.settings, self.instance, self.prep
-        if s.n_units is not None or len(inst.must_link) or self.method == "flow":
+        if s.n_units is not None or len(inst.must_link):
             return
         if any(j not in prep.members for j in range(inst.n)):
             return  # some unit may not be its own centre
