@@ -237,12 +237,18 @@ def run_ours(instance: MergerInstance, settings: EngineSettings) -> tuple[np.nda
     }
 
 
+def _progress(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
 def compare(instance: MergerInstance, settings: EngineSettings, seed: int = 0,
             coords: np.ndarray | None = None) -> dict[str, dict[str, Any]]:
     """Both methods on one instance; returns ``{"ours": {...}, "maxp": {...}}``."""
     floor = float(settings.population_floor or FLOOR)
     limit = settings.max_travel_time_min
+    _progress(f"ours: {instance.n} units")
     assignment, facts = run_ours(instance, settings)
+    _progress(f"ours: {facts['seconds']} s; maxp next")
     ours = evaluate_labels(instance, assignment, floor, limit, centres=assignment) | facts
     t0 = time.perf_counter()
     labels = run_maxp(instance, floor, seed=seed, coords=coords)
@@ -271,7 +277,7 @@ def _print_table(title: str, rows: dict[str, dict[str, Any]]) -> None:
     print(f"\n== {title}")
     print(f"{'':>20} {'ours':>12} {'maxp':>12}")
     for k in keys:
-        print(f"{k:>20} {str(rows['ours'].get(k, '-')):>12} {str(rows['maxp'].get(k, '-')):>12}")
+        print(f"{k:>20} {str(rows['ours'].get(k, '-')):>12} {str(rows['maxp'].get(k, '-')):>12}", flush=True)
 
 
 def main(argv: list[str]) -> dict[str, Any]:
