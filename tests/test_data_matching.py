@@ -117,3 +117,17 @@ def test_fuzzy_match_needs_a_reference_point_and_a_close_place() -> None:
     assert res[0].method == "fuzzy" and res[0].place_index == 0
     assert res[1].place_index is None
     assert res[2].place_index is None
+
+
+def test_stem_tier_joins_adjectival_forms_nearby_only() -> None:
+    places, xy = _places([
+        ("Дорожный", "R1", 4, 0),
+        ("Интернационал", "R1", 25, 0),  # beyond the 15 km limit of the weak tiers
+    ])
+    villages = _villages([
+        ("v1", "Дорожное", "U1", "R1"),
+        ("v2", "Интернациональное", "U1", "R1"),
+    ])
+    res = match_villages(villages, places, xy, {"U1": (0.0, 0.0)}, cross_raion_km=0.0)
+    assert res[0].method == "stem" and res[0].place_index == 0
+    assert res[1].place_index is None

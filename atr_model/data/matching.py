@@ -8,6 +8,10 @@ Tiers, tried in order, each within the village's raion only:
     loose key equality (Russian/Kyrgyz letter swaps, transliteration of Latin names);
 ``vowel``
     loose keys equal once ``e`` and ``o`` are merged (COATE writes Kyrgyz ``ө`` as ``е``);
+``stem``
+    strict keys equal once a Russian adjectival ending is dropped (``Дорожное`` ~ ``Дорожный``,
+    ``Интернациональное`` ~ ``Интернационал``); needs a reference point and
+    ``fuzzy_max_distance_km``;
 ``fuzzy``
     one clear best place with a sequence similarity >= ``fuzzy_cutoff`` of the vowel keys
     (keys of at least 6 letters, same first letter, digits equal).
@@ -40,7 +44,21 @@ from atr_model.data.names import loose_key, name_keys, strict_key
 
 __all__ = ["MatchResult", "match_villages", "place_keys"]
 
-_TIERS = ("exact", "variant", "vowel", "fuzzy")
+_TIERS = ("exact", "variant", "vowel", "stem", "fuzzy")
+
+#: Russian adjectival endings of Soviet-era names ("Фрунзенское" ~ "Фрунзе",
+#: "Интернациональное" ~ "Интернационал"), longest first
+_ADJ_ENDINGS = ("енское", "енский", "енская", "ское", "ский", "ская", "ьное", "ьный", "ьная",
+                "ное", "ный", "ная", "ое", "ый", "ая", "ой")
+
+
+def _stem(key: str) -> str:
+    """Strict key without an adjectival ending (empty when too short to be telling)."""
+    for ending in _ADJ_ENDINGS:
+        if key.endswith(ending):
+            key = key[: -len(ending)]
+            break
+    return key if len(key) >= 5 else ""
 
 
 def _vowel(key: str) -> str:
@@ -69,6 +87,7 @@ class _KeyTable:
         self.strict: list[set[str]] = list(places["strict_keys"])
         self.loose: list[set[str]] = list(places["loose_keys"])
         self.vowel: list[set[str]] = list(places["vowel_keys"])
+        self.stem: list[set[str]] = [{_stem(k) for k in ks} - {""} for ks in self.strict]
 
 
 @dataclass(frozen=True)
@@ -198,7 +217,7 @@ def _cross_raion(
         dist_all = np.hypot(*(xy - ref).T) / 1000.0
         pool = [int(i) for i in np.flatnonzero(dist_all <= radius_km) if int(i) not in claimed]
         res = _match_one(names[pos], pool, places, xy, tuple(ref), radius_km, radius_km, 1.01, ratio, merge_km)
-        if res.place_index is None or res.method == "fuzzy":
+        if res.place_index is None or res.method in ("stem", "fuzzy"):
             continue
         if (places.raion_code[res.place_index], loose_key(names[pos])) in own_names:
             continue
@@ -254,6 +273,9 @@ def _tier_hits(tier: str, name: str, pool: list[int], places: _KeyTable, cutoff:
     if tier == "variant":
         key = loose_key(name)
         return [i for i in pool if len(key) >= 2 and key in places.loose[i]]
+    if tier == "stem":
+        key = _stem(strict_key(name))
+        return [i for i in pool if key and key in places.stem[i]]
     key = _vowel(loose_key(name))
     if tier == "vowel":
         return [i for i in pool if len(key) >= 3 and key in places.vowel[i]]
@@ -288,12 +310,12 @@ def _match_one(
 ) -> MatchResult:
     failure = MatchResult(None, "no match", 0, float("nan"))
     for tier in _TIERS:
-        if tier == "fuzzy" and ref is None:
+        if tier in ("stem", "fuzzy") and ref is None:
             break
         hits = _distinct(sorted(_tier_hits(tier, name, pool, places, cutoff)), xy, merge_km)
         if not hits:
             continue
-        limit = fuzzy_km if tier == "fuzzy" else max_km
+        limit = fuzzy_km if tier in ("stem", "fuzzy") else max_km
         if ref is None:
             if len(hits) == 1:
                 return MatchResult(hits[0], tier, 1, float("nan"))
