@@ -110,3 +110,12 @@ def test_format_number_marks_estimates():
 def test_display_name_falls_back_to_other_languages_and_code():
     assert i18n.display_name({"name_ky": None, "name_ru": "Ак-Суу", "unit_code": "X"}, "ky") == "Ак-Суу"
     assert i18n.display_name({"name_ky": "", "unit_code": "X"}, "en") == "X"
+
+
+def test_result_map_draws_links_with_barriers_marked(grid, layers):
+    links = pd.DataFrame({"unit_a": ["GRID-00", "GRID-01"], "unit_b": ["GRID-01", "GRID-02"],
+                          "kind": ["shared_boundary", "road_link"], "barrier": [False, True]})
+    fmap = maps.result_map(layers, _assignments(grid), links=links, offline=True)
+    feats = _geojson_layers(fmap)["Links between units"]["features"]
+    assert {f["id"]: f["properties"]["barrier"] for f in feats} == {"GRID-00|GRID-01": False, "GRID-01|GRID-02": True}
+    assert "across a barrier" in fmap.get_root().render()

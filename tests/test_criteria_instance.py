@@ -8,7 +8,7 @@ import pytest
 from atr_model.criteria import CONCEPT_ATTRIBUTION, CONCEPT_CRITERIA, Criteria, compute_exemptions, criteria_from_dict
 from atr_model.errors import CriteriaError, InfeasibleError
 from atr_model.scenarios import build_instance
-from tests.scen_mini import UNITS, cost_by_hand, mini_dataset, mini_travel_model
+from scen_mini import UNITS, cost_by_hand, mini_dataset, mini_travel_model
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +54,7 @@ def test_exemptions_carry_measured_values(mini) -> None:
     table = compute_exemptions(dataset, tm, Criteria()).set_index("unit_code")
     assert table.at["B", "rules"] == "high_mountain"
     assert table.at["B", "reason"] == "high-mountain: centre at 2,450 m > 2,000 m"
-    assert table.at["T", "rules"] == "border"
+    assert table.at["T", "rules"] == "town;border"  # towns are outside the floor unless towns: merge
     assert "3.2 km from the state border <= 5.0 km" in table.at["T", "reason"]
     assert table.at["D", "rules"] == "remote;hard_to_reach"
     assert "145 min > 120 min" in table.at["D", "reason"]
@@ -69,7 +69,8 @@ def test_exemption_rules_switch_off_and_manual(mini) -> None:
                         "seasonal_access": False, "manual": [{"unit_code": "A", "reason": "hearing 2025"}]}}
     )
     table = compute_exemptions(dataset, tm, criteria).set_index("unit_code")
-    assert table["exempt"].to_dict() == {"A": True, "B": False, "C": False, "D": False, "T": False}
+    assert table["exempt"].to_dict() == {"A": True, "B": False, "C": False, "D": False, "T": True}
+    assert table.at["T", "rules"] == "town"
     assert table.at["A", "reason"] == "manual: hearing 2025"
     with pytest.raises(CriteriaError, match=r"exemptions.manual: unknown unit code\(s\) 'ZZ'"):
         compute_exemptions(dataset, tm, criteria_from_dict({"exemptions": {"manual": [{"unit_code": "ZZ", "reason": "x"}]}}))
@@ -97,7 +98,12 @@ def test_towns_host_or_keep(mini) -> None:
     inst = build_instance(dataset, tm, Criteria()).instance
     t = inst.index("T")
     assert np.isinf(np.delete(inst.cost[t], t)).all() and np.isfinite(inst.cost[t, t])
-    assert inst.centre_eligible[t] and not inst.keep_separate[t]
+    assert inst.centre_eligible[t] and not inst.keep_separate[t] and inst.exempt[t]
+    # exempt aiyl aimaks stay as they are (exemptions.mode 'keep' -> keep_separate)
+    assert inst.keep_separate[inst.index("B")] and inst.keep_separate[inst.index("D")]
+    assert not inst.keep_separate[inst.index("A")]
+    merged = build_instance(dataset, tm, Criteria(centres={"towns": "merge"})).instance
+    assert not merged.exempt[merged.index("A")] and "town" not in merged.exempt_reason[merged.index("T")]
     kept = build_instance(dataset, tm, Criteria(centres={"towns": "keep"})).instance
     assert kept.keep_separate[kept.index("T")]
 
@@ -164,3 +170,46 @@ def test_inputs_are_not_mutated(mini) -> None:
     before = dataset.units.copy(), tm.settlement_centre_times.copy()
     build_instance(dataset, tm, Criteria(objective="inertia"))
     assert dataset.units.equals(before[0]) and tm.settlement_centre_times.equals(before[1])
+
+
+def test_inertia_objective_uses_squared_distance(mini) -> None:
+    dataset, tm = mini
+    inst = build_instance(dataset, tm, Criteria(objective="inertia")).instance
+    travel = build_instance(dataset, tm, Criteria()).instance
+    # same candidate pairs, different costs; a centre's own village costs nothing
+    assert (np.isfinite(inst.cost) == np.isfinite(travel.cost)).all()
+    b, a = inst.index("B"), inst.index("A")
+    assert inst.cost[b, b] == pytest.approx(0.0, abs=1e-6)
+    assert inst.cost[b, a] > 0 and inst.cost[b, a] != travel.cost[b, a]
+    raion = build_instance(dataset, tm, Criteria(objective="inertia", population_floor=0), level="raion").instance
+    assert np.isfinite(raion.cost).all() and raion.cost[0, 0] == 0.0
+
+
+def test_describe_criteria_lists_every_setting_with_its_concept_criterion() -> None:
+    from atr_model.criteria import describe_criteria
+
+    rows = {r["key"]: r for r in describe_criteria(Criteria(population_floor=3000, exemptions={"border_km": 10}))}
+    assert rows["population_floor"]["value"] == 3000 and rows["population_floor"]["default"] == 5000
+    assert rows["population_floor"]["changed"] and rows["population_floor"]["concept_criteria"] == [2]
+    assert rows["exemptions.border_km"]["changed"] and 2 in rows["exemptions.border_km"]["concept_criteria"]
+    assert rows["landscape_barriers"]["concept_criteria"] == [1] and not rows["landscape_barriers"]["changed"]
+    assert rows["economic_base.indicator"]["concept_criteria"] == [6]
+    assert all(r["description"] for r in rows.values())
+
+
+def test_barrier_cut_unit_is_explained_with_its_neighbours(mini) -> None:
+    from atr_model.scenarios import run_scenario, scenario_from_dict
+
+    dataset, _ = mini
+    scenario = scenario_from_dict(
+        {"name": "barrier", "criteria": {"exemptions": {"high_mountain_m": None, "border_km": None,
+                                                        "remote_travel_time_min": None, "seasonal_access": False}}}
+    )
+    cut = run_scenario(scenario, dataset=dataset, travel_model=mini_travel_model(barrier_bc=True)).assignments
+    d = cut.set_index("unit_code").loc["D"]
+    assert d["status"] == "below_floor_no_partner"
+    assert "Landscape (criterion 1): only a blocked or seasonal link joins it to Unit C (C)" in d["reason"]
+    # without the barrier, D (1,000) joins C (4,000): together they reach 5,000
+    open_ = run_scenario(scenario, dataset=dataset, travel_model=mini_travel_model()).assignments.set_index("unit_code")
+    assert open_.at["D", "status"] == "merged" and open_.at["D", "centre_code"] == "C"
+    assert "45 min from the centre" in open_.at["D", "reason"]

@@ -53,9 +53,14 @@ def test_without_contiguity_the_optimum_is_disconnected() -> None:
     assert kinds == {"contiguity"}
 
 
-def test_cut_loop_records_rounds() -> None:
-    settings = EngineSettings(population_floor=5000, floor_mode="hard", contiguity="cuts")
-    assert MergerModel(_triangle(), settings).solve().cut_rounds >= 1
+def test_cut_loop_records_rounds(monkeypatch: pytest.MonkeyPatch) -> None:
+    from atr_model.optimisation import model as model_module
+
+    # without the seeded neighbour separators the first solve is the disconnected {A, C}
+    monkeypatch.setattr(model_module, "_SEED_NEIGHBOUR_CUTS", False)
+    settings = EngineSettings(population_floor=5000, floor_mode="hard", contiguity="cuts", warm_start=False)
+    result = MergerModel(_triangle(), settings).solve()
+    assert result.cut_rounds >= 1 and result.objective == pytest.approx(60000)
 
 
 # Two units 90 min apart, limit 60: unit 0 (2,000) cannot reach the floor.
@@ -196,11 +201,122 @@ def test_both_solvers_agree(solver: str) -> None:
 
 
 def test_indicator_floor_soft() -> None:
-    # 0 - 1 path, populations fine alone; indicator 1 + 1 < 3 alone, merged 2 < 3 still short
+    # 0 - 1 path, both above the population floor alone; indicator floor 1.0: unit 0 has 1.0,
+    # unit 1 is unknown (NaN, counted as 0), so alone it would miss 1.0 at a penalty of 1e6
     dist = np.array([[0, 1], [1, 0]], dtype=float)
     inst = _path_instance([6000, 6000], dist, [(0, 1)], indicator=[1.0, np.nan])
     settings = EngineSettings(population_floor=5000, indicator_floor=1.0, indicator_penalty_per_unit=1e6)
     result = MergerModel(inst, settings).solve()
-    # unit 1 has unknown indicator (counted as 0): it must merge with 0 to reach 1.0
+    # merging costs 6,000 x 1 in travel, far below the penalty: the plan merges them
     assert result.assignment[0] == result.assignment[1]
     assert result.indicator_shortfall.sum() == 0
+    assert any("indicator unknown for 1 unit" in note and "U1" in note for note in result.notes)
+
+
+def _grid_groups(n_side: int, groups: int) -> MergerInstance:
+    """``groups`` separate n_side x n_side grids of 2,000-resident units (rook adjacency)."""
+    codes, pops, group, edges, xy = [], [], [], [], []
+    for g in range(groups):
+        base = len(codes)
+        for r in range(n_side):
+            for c in range(n_side):
+                codes.append(f"G{g}-{r}-{c}")
+                pops.append(2000.0 + 100.0 * ((r * 7 + c * 3 + g) % 5))
+                group.append(f"G{g}")
+                xy.append((r + 100 * g, c))
+                k = base + r * n_side + c
+                if c + 1 < n_side:
+                    edges.append((k, k + 1))
+                if r + 1 < n_side:
+                    edges.append((k, k + n_side))
+    xy_arr = np.asarray(xy, dtype=float)
+    dist = np.linalg.norm(xy_arr[:, None] - xy_arr[None], axis=2)
+    pop = np.asarray(pops)
+    return MergerInstance(unit_codes=codes, population=pop, cost=pop[:, None] * dist, adjacency=edges, group=group)
+
+
+def test_decomposed_groups_in_processes_match_sequential(monkeypatch: pytest.MonkeyPatch) -> None:
+    from atr_model.optimisation import model as model_module
+
+    monkeypatch.setattr(model_module, "_POOL_MIN_UNITS", 0)  # use the pool even for this small case
+    inst = _grid_groups(3, 3)  # 27 units, 3 independent groups
+    settings = EngineSettings(population_floor=5000, floor_mode="hard", time_limit_s=60)
+    pooled = MergerModel(inst, settings.replace(processes=2)).solve()
+    serial = MergerModel(inst, settings.replace(processes=1)).solve()
+    assert pooled.proven_optimal and serial.proven_optimal
+    assert pooled.assignment.tolist() == serial.assignment.tolist()
+    assert set(pooled.per_group) == {"G0", "G1", "G2"}
+    assert all(st["status"] == "optimal" for st in pooled.per_group.values())
+    assert check_plan(inst, pooled.assignment, settings) == []
+
+
+def test_decomposition_equals_one_coupled_model() -> None:
+    inst = _grid_groups(3, 2)  # 18 units, 2 groups
+    settings = EngineSettings(population_floor=5000, floor_mode="hard")
+    split = MergerModel(inst, settings).solve()
+    coupled = MergerModel(inst, settings.replace(decompose=False)).solve()
+    assert split.proven_optimal and coupled.proven_optimal
+    assert split.objective == pytest.approx(coupled.objective)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_speed_ups_never_change_the_optimum(seed: int) -> None:
+    # random planar-ish instances with exempt units, a travel limit and a soft floor: reduced-cost
+    # fixing, the warm start and the contiguity method must all give the same optimal objective
+    rng = np.random.default_rng(seed)
+    n = 14
+    xy = rng.uniform(0, 10, size=(n, 2))
+    dist = np.linalg.norm(xy[:, None] - xy[None], axis=2)
+    edges = [(i, j) for i in range(n) for j in range(i + 1, n) if dist[i, j] < 3.5]
+    pop = rng.integers(800, 7000, size=n).astype(float)
+    exempt = rng.random(n) < 0.2
+    inst = MergerInstance(unit_codes=[f"R{i}" for i in range(n)], population=pop, cost=pop[:, None] * dist,
+                          adjacency=edges, travel_time_min=10 * dist, exempt=exempt)
+    base = EngineSettings(population_floor=5000, max_travel_time_min=50, contiguity="cuts")
+    plain = MergerModel(inst, base.replace(fixing=False, warm_start=False)).solve()
+    variants = [base, base.replace(contiguity="flow"), base.replace(exempt_mode="no_floor")]
+    for settings in variants[:2]:
+        fast = MergerModel(inst, settings).solve()
+        assert fast.proven_optimal and fast.objective == pytest.approx(plain.objective, rel=1e-9)
+    nf_plain = MergerModel(inst, variants[2].replace(fixing=False, warm_start=False)).solve()
+    nf_fast = MergerModel(inst, variants[2]).solve()
+    assert nf_fast.objective == pytest.approx(nf_plain.objective, rel=1e-9)
+
+
+def test_no_partner_reasons_name_the_cause() -> None:
+    # 0 (2,000) borders only 1, which is in another group; 2 (2,000) borders only 3, locked;
+    # 4 (2,000) borders 5 (9,000) but a hard cap of 10,000 forbids the pair
+    dist = np.ones((6, 6)) - np.eye(6)
+    inst = _path_instance([2000, 9000, 2000, 9000, 2000, 9000], dist, [(0, 1), (2, 3), (4, 5)],
+                          group=["A", "B", "C", "C", "D", "D"], keep_separate=[False, False, False, True, False, False])
+    settings = EngineSettings(population_floor=5000, population_cap=10000, cap_mode="hard")
+    result = MergerModel(inst, settings).solve()
+    assert result.assignment.tolist() == [0, 1, 2, 3, 4, 5]
+    exp = explain_units(inst, result, settings)
+    assert [exp[i].status for i in (0, 2, 4)] == ["below_floor_no_partner"] * 3
+    assert "nesting boundary" in exp[0].reason
+    assert "locked" in exp[2].reason and "U3" in exp[2].reason
+    assert "cap 10000" in exp[4].reason
+    assert exp[3].status == "kept" and "locked" in exp[3].reason
+
+
+def test_solver_infeasibility_is_explained() -> None:
+    # line 0-1-2-3 of 3,000 each, hard floor 5,000: 0 can only reach the floor with 1, but
+    # cannot_link (0, 1) forbids it. No single-unit check sees it; the solver does, and the
+    # diagnosis names the families whose removal makes a plan possible.
+    dist = np.abs(np.arange(4)[:, None] - np.arange(4)[None]).astype(float)
+    inst = _path_instance([3000] * 4, dist, [(0, 1), (1, 2), (2, 3)], cannot_link=[(0, 1)])
+    with pytest.raises(InfeasibleError, match="locks") as err:
+        MergerModel(inst, EngineSettings(population_floor=5000, floor_mode="hard")).solve()
+    families = err.value.reasons[0]["families"]
+    assert "contiguity" in families and "floor (hard)" in families and "n_units" not in families
+
+
+def test_time_limit_still_returns_a_valid_plan_with_soft_criteria() -> None:
+    # with soft criteria "every unit alone" is a valid plan: even a zero budget returns one
+    inst = _grid_groups(4, 1)
+    settings = EngineSettings(population_floor=5000, time_limit_s=0.0)
+    result = MergerModel(inst, settings).solve()
+    assert result.has_plan and result.status in ("feasible", "optimal")
+    assert [v for v in check_plan(inst, result.assignment, settings) if v.hard] == []
+    assert explain_units(inst, result, settings)[0].status in ("kept", "below_floor_no_partner", "centre", "merged")

@@ -60,11 +60,17 @@ def test_demo_every_settlement_has_time_or_reason(request, demo_dataset, which: 
     assert tm.kind == ("modelled" if which == "modelled" else "roads")
     assert tm.label == (MODELLED_LABEL if which == "modelled" else "roads: demo.osm")
     assert tm.summary()["travel_model"] == tm.kind
+    # Modelled times are labelled as estimates wherever they are shown.
+    modelled_run = which == "modelled"
+    for frame in (tm.settlement_access, tm.unit_remoteness):
+        assert (frame["travel_time_is_estimate"] == modelled_run).all()
+        assert frame["travel_time_source"].str.startswith("estimate: modelled: no road data").all() == modelled_run
+    assert (tm.settlement_centre_times["travel_time_is_estimate"] == modelled_run).all()
 
 
 def test_candidates_are_own_and_neighbouring_raions(modelled, demo_dataset) -> None:
     sct = modelled.settlement_centre_times
-    assert list(sct.columns) == SCT_COLUMNS
+    assert list(sct.columns) == [*SCT_COLUMNS, "travel_time_is_estimate"]
     units = demo_dataset.units.set_index("unit_code")
     raions = demo_dataset.raions.set_index("raion_code")
     for code in ["DEMO-01-01-002-01", "DEMO-02-03-004-01"]:
@@ -194,3 +200,26 @@ def test_bad_inputs_name_the_file(tmp_path: Path, demo_dataset) -> None:
         build_travel_model(demo_dataset, elevation=dem)
     with pytest.raises(NetworkError, match="nope.tif: elevation file not found"):
         build_travel_model(demo_dataset, elevation=tmp_path / "nope.tif")
+
+
+def test_projected_elevation_raster_is_sampled_in_its_crs(tmp_path: Path, demo_dataset) -> None:
+    import rasterio
+    from affine import Affine
+    from pyproj import Transformer
+
+    from atr_model.data.demo import demo_elevation_m
+    from atr_model.network.terrain import ElevationRaster
+
+    to_lonlat = Transformer.from_crs("EPSG:32626", "EPSG:4326", always_xy=True)
+    west, north, res = 150_000.0, 4_645_000.0, 500.0
+    cols = (np.arange(400) + 0.5) * res + west
+    rows = north - (np.arange(320) + 0.5) * res
+    lon, lat = to_lonlat.transform(*np.meshgrid(cols, rows))
+    path = tmp_path / "utm.tif"
+    with rasterio.open(path, "w", driver="GTiff", width=400, height=320, count=1, dtype="float32",
+                       crs="EPSG:32626", transform=Affine(res, 0, west, 0, -res, north)) as dst:
+        dst.write(demo_elevation_m(lon, lat).astype("float32"), 1)
+    pts = demo_dataset.settlements.geometry
+    sampled = ElevationRaster(path).sample(pts.x.to_numpy(), pts.y.to_numpy())
+    assert np.isfinite(sampled).all()
+    assert np.allclose(sampled, demo_dataset.settlements["elevation_m"], atol=150)

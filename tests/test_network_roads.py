@@ -158,3 +158,17 @@ def test_crs_mismatch(tmp_path: Path) -> None:
     projected.set_crs(None, allow_override=True).to_file(bare)
     with pytest.raises(NetworkError, match="bare.shp: road file has no CRS"):
         read_road_ways(bare)
+
+
+def test_seasonal_tag_marks_arcs(tmp_path: Path) -> None:
+    text = FIXTURE.read_text().replace(
+        '<tag k="highway" v="track"/>', '<tag k="highway" v="track"/><tag k="seasonal" v="winter"/>'
+    )
+    path = tmp_path / "seasonal.osm"
+    path.write_text(text)
+    graph = load_road_graph(path)
+    track_end = _node(graph, 0.03)
+    from_4 = graph.u == track_end
+    # Arcs leaving node 4: only the track (the tertiary is one-way into 4).
+    assert from_4.sum() == 1 and graph.seasonal[from_4].all()
+    assert graph.seasonal.sum() == 2  # both directions of the track, nothing else

@@ -105,3 +105,30 @@ def test_evaluate_cli_exit_codes(tmp_path: Path, optimised) -> None:
     res = CliRunner().invoke(app, args)
     assert res.exit_code == 0, res.output
     assert "honours every criterion" in res.output
+
+
+def test_evaluate_cli_fails_on_a_broken_plan(tmp_path: Path, optimised) -> None:
+    app = typer.Typer()
+
+    @app.callback()
+    def _root() -> None:
+        pass
+
+    cli_extras.register(app)
+    plan = _plan(optimised)
+    kept = optimised.assignments[optimised.assignments["status"] == "kept"]
+    adjacent = _adjacent(optimised)
+    x, y = next(
+        (a, b) for a in kept.itertuples() for b in kept.itertuples()
+        if a.unit_code < b.unit_code and a.oblast_code == b.oblast_code
+        and frozenset((a.unit_code, b.unit_code)) not in adjacent
+    )
+    plan.loc[plan["unit_code"] == y.unit_code, "new_unit_id"] = x.new_unit_id
+    bad = tmp_path / "bad.csv"
+    plan.to_csv(bad, index=False)
+    res = CliRunner().invoke(
+        app, ["evaluate", str(bad), "--scenario", str(SCENARIOS / f"{NAME}.yaml"), "--data", "demo", "--json"]
+    )
+    assert res.exit_code == 2, res.output
+    payload = __import__("json").loads(res.output)
+    assert [v["constraint"] for v in payload["violations"]] == ["contiguity"]

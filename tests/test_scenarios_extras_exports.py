@@ -75,3 +75,16 @@ def test_failed_rerun_keeps_the_previous_result(tmp_path: Path) -> None:
         exports.publish_package(out, _writer(fx.identity_partition()), extras=(fail,))
     assert (out / "assignments.csv").read_text() == before
     assert [p.name for p in tmp_path.iterdir()] == ["run"]
+
+
+def test_add_extra_kpis_upgrades_an_older_package(tmp_path: Path) -> None:
+    import json
+
+    folder = fx.write_package(tmp_path / "p", fx.merged_partition())
+    before = json.loads((folder / "kpis.json").read_text())
+    assert "admin_savings" not in before
+    exports.add_extra_kpis(folder)
+    after = json.loads((folder / "kpis.json").read_text())
+    assert after["admin_savings"]["abolished_offices"] == 6
+    assert after["estimated_share"]["admin_savings"] == 1.0
+    assert {k: after[k] for k in before} == {**before, "estimated_share": after["estimated_share"]}

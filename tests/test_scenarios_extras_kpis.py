@@ -79,5 +79,7 @@ def test_estimated_shares_on_a_package(tmp_path: Path) -> None:
     assert shares["population"] == pytest.approx(expected) and 0 < shares["population"] < 1
     assert shares["new_units_population"] == pytest.approx(1 / 6)
     assert shares["admin_savings"] == 1.0
+    # the fixture's travel times are all modelled without roads, i.e. estimates
+    assert shares["travel_time"] == 1.0
     kpis = extra_kpis(files.assignments, files.new_units)
     assert kpis["admin_savings"]["abolished_offices"] == 6

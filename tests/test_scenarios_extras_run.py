@@ -121,3 +121,27 @@ def test_compare_accepts_in_memory_runs(saved_runs: dict[str, Path]) -> None:
     from_folders = compare_results(saved_runs["status-quo"], saved_runs["cross-raion"])
     pd.testing.assert_frame_equal(from_runs.changed_units, from_folders.changed_units)
     assert from_runs.changed_centres.equals(from_folders.changed_centres)
+
+
+def test_compare_cli_runs_scenario_files(saved_runs: dict[str, Path], tmp_path: Path) -> None:
+    import typer
+    from typer.testing import CliRunner
+
+    from atr_model.presentation import cli_extras
+
+    app = typer.Typer()
+
+    @app.callback()
+    def _root() -> None:
+        pass
+
+    cli_extras.register(app)
+    res = CliRunner().invoke(
+        app,
+        ["compare", str(SCENARIOS / "status-quo.yaml"), str(SCENARIOS / "cross-raion.yaml"), "--data", "demo",
+         "--json"],
+    )
+    assert res.exit_code == 0, res.output
+    payload = json.loads(res.output)
+    expected = compare_results(saved_runs["status-quo"], saved_runs["cross-raion"])
+    assert [u["unit_code"] for u in payload["changed_units"]] == expected.changed_units["unit_code"].tolist()

@@ -86,3 +86,12 @@ def test_sweep_cli_writes_summary_and_chart(tmp_path: Path) -> None:
     summary = pd.read_csv(out / "summary.csv")
     assert summary["population_floor"].tolist() == [3000, 5000]
     assert "<svg" in (out / "pareto.html").read_text(encoding="utf-8")
+
+
+def test_sweep_on_a_dask_scheduler_gives_the_same_table(sweep_tables) -> None:
+    distributed = pytest.importorskip("distributed", reason="the dask extra is not installed")
+    params = [parse_param("threshold=3000:5000:2000"), parse_param("tmax=60,90")]
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        result = run_sweep(demo_scenario("lenient"), params, scheduler_address=cluster.scheduler_address)
+    pd.testing.assert_frame_equal(result.table, sweep_tables[0])

@@ -11,7 +11,7 @@ import pytest
 
 from atr_model.criteria import Criteria, compute_exemptions
 from atr_model.data.demo import DEMO_REMOTE_UNIT
-from atr_model.errors import InfeasibleError
+from atr_model.errors import InfeasibleError, ScenarioError
 from atr_model.optimisation import check_plan
 from atr_model.presentation.cli import main
 from atr_model.scenarios import (
@@ -104,6 +104,10 @@ def test_run_writes_the_package(demo_package: Path) -> None:
     assert package.scenario.name == "demo"
     assert package.provenance["scenario_hash"] == scenario_hash(load_scenario(DEMO_YAML))
     assert package.kpis["solver"]["proven_optimal"] is True
+    limit = package.scenario.criteria.max_travel_time_min
+    assert 0 < package.kpis["worst_travel_min_in_merged_units"] <= limit <= 90
+    merged_ids = a.loc[a["status"] == "merged", "new_unit_id"]
+    assert s.loc[s["new_unit_id"].isin(merged_ids), "travel_time_to_centre_min"].max() <= limit
 
 
 def test_written_plan_passes_the_independent_checker(demo_package: Path, demo_dataset, demo_travel) -> None:
@@ -180,6 +184,12 @@ def test_interrupted_write_leaves_no_folder(demo_dataset, demo_travel, tmp_path:
         write_result(result, tmp_path / "out", extra_writers=[broken])
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
     assert read_result(tmp_path / "out").kpis == result.kpis
+    # a folder that is not a result package is never replaced
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("keep me")
+    with pytest.raises(ScenarioError, match=r"mine: exists and is not a result package; refusing to replace it"):
+        write_result(result, tmp_path / "mine")
+    assert (tmp_path / "mine" / "notes.txt").read_text() == "keep me"
 
 
 def test_raion_consolidation_on_demo(demo_dataset, demo_travel) -> None:

@@ -21,6 +21,7 @@ from atr_model.scenarios import (
 )
 
 ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.kgdata
 
 
 @pytest.fixture(scope="module")

@@ -20,6 +20,7 @@ from atr_model.criteria.model import (
     Locks,
     ManualExemption,
     criteria_from_dict,
+    describe_criteria,
 )
 
 __all__ = [
@@ -37,4 +38,5 @@ __all__ = [
     "compute_exemptions",
     "concept_criterion",
     "criteria_from_dict",
+    "describe_criteria",
 ]

@@ -15,7 +15,7 @@ from atr_model.errors import CriteriaError
 __all__ = ["compute_exemptions", "EXEMPTION_RULES"]
 
 #: Rule names used in the ``rules`` column, in reporting order.
-EXEMPTION_RULES = ("high_mountain", "remote", "hard_to_reach", "border", "manual")
+EXEMPTION_RULES = ("town", "high_mountain", "remote", "hard_to_reach", "border", "manual")
 
 
 def _num(value: Any) -> float:
@@ -99,7 +99,8 @@ def compute_exemptions(dataset: Dataset, travel_model: Any, criteria: Criteria) 
     pandas.DataFrame
         One row per unit, sorted by code: ``unit_code``, ``exempt`` (bool), ``rules``
         (';'-joined rule names from :data:`EXEMPTION_RULES`), ``reason`` (the measured values,
-        e.g. "high-mountain: centre at 2,450 m > 2,000 m").
+        e.g. "high-mountain: centre at 2,450 m > 2,000 m"). Towns are outside the floor (rule
+        ``town``) unless ``criteria.centres.towns == "merge"``: criterion 2 concerns aiyl aimaks.
 
     Raises
     ------
@@ -134,9 +135,16 @@ def compute_exemptions(dataset: Dataset, travel_model: Any, criteria: Criteria) 
         ("hard_to_reach", _hard_to_reach),
         ("border", _border),
     )
+    towns = criteria.centres.towns
+    is_town = (units["level"].astype(str) == "town").to_numpy()
     rules_col, reason_col = [], []
-    for _, row in table.iterrows():
+    for k, (_, row) in enumerate(table.iterrows()):
         rules, reasons = [], []
+        if is_town[k] and towns != "merge":
+            rules.append("town")
+            reasons.append(
+                f"town: keeps its status (centres.towns = '{towns}'); the floor of criterion 2 applies to aiyl aimaks"
+            )
         for name, check in checks:
             text = check(row, criteria)
             if text:

@@ -24,6 +24,7 @@ __all__ = [
     "Locks",
     "ManualExemption",
     "criteria_from_dict",
+    "describe_criteria",
 ]
 
 _STRICT = ConfigDict(frozen=True, extra="forbid")
@@ -253,3 +254,51 @@ def criteria_from_dict(values: Mapping[str, Any] | None, *, where: str = "criter
         return Criteria.model_validate(dict(values or {}))
     except ValidationError as exc:
         raise CriteriaError(describe_validation_error(exc, Criteria, where=where)) from None
+
+
+def _criterion_numbers(path: str) -> list[int]:
+    from atr_model.criteria.concept import CONCEPT_CRITERIA
+
+    top = path.split(".")[0]
+    return [c.number for c in CONCEPT_CRITERIA if any(name == path or name == top for name in c.implemented_by)]
+
+
+def describe_criteria(criteria: Criteria | None = None) -> list[dict[str, Any]]:
+    """One row per setting (nested keys dotted), for reports and the app.
+
+    Parameters
+    ----------
+    criteria : Criteria, optional
+        Values to show; defaults to :class:`Criteria` defaults.
+
+    Returns
+    -------
+    list of dict
+        ``key``, ``value``, ``default``, ``changed`` (bool), ``concept_criteria`` (numbers
+        1-6 of the Concept criteria the key implements) and ``description``.
+    """
+    current = criteria or Criteria()
+    defaults = Criteria()
+    rows: list[dict[str, Any]] = []
+
+    def walk(model: BaseModel, base: BaseModel, prefix: str) -> None:
+        for name, info in type(model).model_fields.items():
+            value, default = getattr(model, name), getattr(base, name)
+            key = f"{prefix}{name}"
+            if isinstance(value, BaseModel):
+                walk(value, default, f"{key}.")
+                continue
+            plain = value.model_dump(mode="json") if isinstance(value, BaseModel) else value
+            rows.append(
+                {
+                    "key": key,
+                    "value": plain,
+                    "default": default,
+                    "changed": value != default,
+                    "concept_criteria": _criterion_numbers(key),
+                    "description": info.description or "",
+                }
+            )
+
+    walk(current, defaults, "")
+    return rows

@@ -13,8 +13,6 @@ import hashlib
 import json
 import logging
 import os
-import shutil
-import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
@@ -27,6 +25,7 @@ import pandas as pd
 import shapely
 from shapely.geometry import MultiPoint, Point
 
+from atr_model._atomic import atomic_directory
 from atr_model.data.contract import APPROXIMATE_PREFIX, CRS, ESTIMATE_PREFIX, LAYERS
 from atr_model.data.dataset import Dataset
 from atr_model.data.geo import equal_area_crs, metric_crs
@@ -578,6 +577,7 @@ def _extra_paths(options: dict[str, Any]) -> dict[str, Path | None]:
 
 def _build_id(paths: dict[str, Path], extra: dict[str, Path | None], max_km: float = 30.0) -> str:
     digest = hashlib.sha256(f"{BUILDER_VERSION};max_km={max_km:g}".encode())
+    digest.update(f"raion_centres={_file_digest(RAION_CENTRES_FILE)}".encode())
     for key in sorted(paths):
         digest.update(f"{key}={_file_digest(paths[key])}".encode())
     for key in sorted(extra):
@@ -713,7 +713,7 @@ def build_kyrgyz_dataset(
 
     # raion figures and centres
     raions = _raion_population(raions, units, totals)
-    raions = _raion_centres(raions, units)
+    raions = _raion_centres(raions, units, settl)
 
     # geometry, elevation, border distance
     settlements = gpd.GeoDataFrame(settl, geometry=gpd.points_from_xy(settl["lon"], settl["lat"]), crs=CRS)
@@ -883,8 +883,45 @@ def _raion_population(raions: gpd.GeoDataFrame, units: pd.DataFrame, totals: dic
     return out
 
 
-def _raion_centres(raions: gpd.GeoDataFrame, units: pd.DataFrame) -> gpd.GeoDataFrame:
-    """The unit hosting the raion administration (documented rule, see data/README.md)."""
+#: Documented administrative centres of the 40 raions (see data/README.md).
+RAION_CENTRES_FILE = Path(__file__).with_name("reference") / "raion_centres.csv"
+
+
+def _documented_raion_centres() -> dict[str, tuple[str, str]]:
+    """Raion code -> (centre name as spelt in COATE, unit-name hint for namesakes)."""
+    table = pd.read_csv(RAION_CENTRES_FILE, dtype=str, keep_default_na=False)
+    return {r.raion_code: (r.centre_name_ru, r.centre_unit_hint_ru) for r in table.itertuples()}
+
+
+def _find_documented_centre(
+    centre: tuple[str, str], raion_code: str, oblast_code: str, units: pd.DataFrame, settl: pd.DataFrame
+) -> str | None:
+    """Unit holding the named centre: a settlement of the raion, else a town of the oblast.
+
+    Namesake villages in one raion are told apart by the table's unit-name hint; without one
+    the centre counts as not found (no guessing).
+    """
+    centre_name_ru, unit_hint = centre
+    key = strict_key(centre_name_ru)
+    local = settl.loc[settl["raion_code"] == raion_code].sort_values("settlement_code")
+    hits = local.loc[[strict_key(n) == key for n in local["name_ru"].str.replace(r"^г\.\s*", "", regex=True)]]
+    if unit_hint and len(hits):
+        names = units.set_index("unit_code").loc[hits["unit_code"], "name_ru"]
+        hits = hits.loc[[unit_hint in n for n in names]]
+    if len(hits["unit_code"].unique()) == 1:
+        return str(hits["unit_code"].iloc[0])
+    towns = units.loc[(units["oblast_code"] == oblast_code) & (units["level"] == "town")].sort_values("unit_code")
+    hits = towns.loc[[strict_key(n) == key for n in towns["name_ru"].str.replace(r"^г\.\s*", "", regex=True)]]
+    return str(hits["unit_code"].iloc[0]) if len(hits) == 1 else None
+
+
+def _raion_centres(raions: gpd.GeoDataFrame, units: pd.DataFrame, settl: pd.DataFrame) -> gpd.GeoDataFrame:
+    """The unit hosting the raion administration (documented rule, see data/README.md).
+
+    The documented table of raion centres comes first; the name-and-population rule is the
+    labelled fallback for a raion the table does not cover or whose centre is not found.
+    """
+    documented = _documented_raion_centres()
     out = raions.copy()
     codes, srcs = [], []
     for row in out.itertuples():
@@ -893,25 +930,35 @@ def _raion_centres(raions: gpd.GeoDataFrame, units: pd.DataFrame) -> gpd.GeoData
             own = group.loc[group["is_city_itself"]]
             codes.append(own["unit_code"].iloc[0]), srcs.append("the city itself")
             continue
-        stem = unit_stem(row.name_ru)
-        named = group.loc[[bool(stem) and unit_stem(n) in (stem, stem + "n", stem[:-1]) for n in group["name_ru"]]]
-        towns = group.loc[group["level"] == "town"]
-        named_towns = named.loc[named["level"] == "town"]
-        if len(named_towns):
-            pick, src = named_towns.iloc[0], "town named like the raion"
-        elif len(towns) == 1:
-            pick, src = towns.iloc[0], "the only town of the raion"
-        elif len(towns):
-            pick, src = towns.sort_values(["population", "unit_code"], ascending=[False, True]).iloc[0], \
-                "most populous town of the raion"
-        elif len(named):
-            pick, src = named.iloc[0], "unit named like the raion"
-        else:
-            pick, src = group.sort_values(["population", "unit_code"], ascending=[False, True]).iloc[0], \
-                "most populous unit of the raion"
+        if row.raion_code in documented:
+            found = _find_documented_centre(documented[row.raion_code], row.raion_code, row.oblast_code, units, settl)
+            if found is not None:
+                codes.append(found), srcs.append(f"raion centre {documented[row.raion_code][0]} (reference table)")
+                continue
+            logger.warning("raion %s: documented centre %s not found; using the fallback rule",
+                           row.raion_code, documented[row.raion_code][0])
+        pick, src = _fallback_raion_centre(row, group)
         codes.append(pick["unit_code"]), srcs.append(ESTIMATE_PREFIX + src)
     out["centre_unit_code"], out["centre_source"] = codes, srcs
     return out
+
+
+def _fallback_raion_centre(row: Any, group: pd.DataFrame) -> tuple[pd.Series, str]:
+    stem = unit_stem(row.name_ru)
+    named = group.loc[[bool(stem) and unit_stem(n) in (stem, stem + "n", stem[:-1]) for n in group["name_ru"]]]
+    towns = group.loc[group["level"] == "town"]
+    named_towns = named.loc[named["level"] == "town"]
+    if len(named_towns):
+        return named_towns.iloc[0], "town named like the raion"
+    if len(towns) == 1:
+        return towns.iloc[0], "the only town of the raion"
+    if len(towns):
+        return towns.sort_values(["population", "unit_code"], ascending=[False, True]).iloc[0], \
+            "most populous town of the raion"
+    if len(named):
+        return named.iloc[0], "unit named like the raion"
+    return group.sort_values(["population", "unit_code"], ascending=[False, True]).iloc[0], \
+        "most populous unit of the raion"
 
 
 def _border_distance(units: pd.DataFrame, settlements: gpd.GeoDataFrame, country_path: Path) -> np.ndarray:
@@ -1018,24 +1065,11 @@ def write_kyrgyz_build(
         Path of the dataset file and the report.
     """
     target = Path(out_dir)
-    target.parent.mkdir(parents=True, exist_ok=True)
     dataset, report = build_kyrgyz_dataset(source_dir, **options)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
-    try:
-        os.chmod(tmp, 0o755)
+    with atomic_directory(target) as tmp:
         dataset.write(tmp / DATASET_FILENAME)
         (tmp / "build_report.md").write_text(report.to_markdown(), encoding="utf-8")
         (tmp / "build_report.json").write_text(json.dumps(report.to_dict(), indent=2, ensure_ascii=False), encoding="utf-8")
-        old = None
-        if target.exists():
-            old = target.parent / f".{target.name}-old-{os.getpid()}"
-            os.replace(target, old)
-        os.replace(tmp, target)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return target / DATASET_FILENAME, report
 
 

@@ -8,7 +8,7 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components, dijkstra
 
-__all__ = ["routable_graph", "times_to_targets", "nearest_source_times", "component_labels"]
+__all__ = ["routable_graph", "times_to_targets", "needed_times", "nearest_source_times", "component_labels"]
 
 logger = logging.getLogger(__name__)
 
@@ -98,6 +98,54 @@ def times_to_targets(
             out[:, rows] = sub[inverse[rows] - start].T
         else:
             out[rows] = sub[inverse[rows] - start]
+    return out
+
+
+def needed_times(
+    graph: csr_matrix,
+    origins: np.ndarray,
+    targets: np.ndarray,
+    needed: np.ndarray,
+    *,
+    limit_min: float = np.inf,
+    first_limit_min: float = 240.0,
+    memory_budget_mb: float = 256.0,
+) -> np.ndarray:
+    """Like :func:`times_to_targets`, but only the ``needed`` pairs are guaranteed.
+
+    Candidate centres are local (a raion and its neighbours), so one search per target with
+    a short radius ``first_limit_min`` settles most needed pairs; the targets with a needed
+    pair still unreached are searched again with the radius doubled, up to ``limit_min``. Pairs that
+    are not needed may come back ``inf`` although a route exists.
+
+    Parameters
+    ----------
+    graph : scipy.sparse.csr_matrix
+        Directed travel-time graph.
+    origins, targets : numpy.ndarray of int
+        Node indices.
+    needed : numpy.ndarray of bool, shape (len(origins), len(targets))
+        Pairs that must be exact (up to ``limit_min``).
+    limit_min, first_limit_min : float
+        Final and first search radius in minutes.
+    memory_budget_mb : float
+        Budget of one block of the full Dijkstra result.
+
+    Returns
+    -------
+    numpy.ndarray, shape (len(origins), len(targets))
+    """
+    radius = min(first_limit_min, limit_min)
+    out = times_to_targets(graph, origins, targets, limit_min=radius, memory_budget_mb=memory_budget_mb)
+    while radius < limit_min:
+        again = np.flatnonzero((np.isinf(out) & needed).any(axis=0))
+        if not len(again):
+            break
+        radius = min(radius * 2, limit_min)
+        logger.debug("searching up to %.0f min again for %d of %d targets", radius, len(again), len(targets))
+        out[:, again] = times_to_targets(
+            graph, origins, targets[again], limit_min=radius, memory_budget_mb=memory_budget_mb
+        )
     return out
 
 

@@ -11,8 +11,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import shutil
-import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,11 +22,13 @@ import shapely
 from pyproj import Transformer
 from scipy.spatial import cKDTree
 
+from atr_model._atomic import atomic_directory
+from atr_model.data.contract import ESTIMATE_PREFIX
 from atr_model.data.dataset import Dataset
 from atr_model.errors import NetworkError
 from atr_model.network.adjacency import ADJACENCY_COLUMNS, read_adjacency_edits, unit_adjacency
 from atr_model.network.fallback import modelled_links
-from atr_model.network.graph import component_labels, nearest_source_times, routable_graph, times_to_targets
+from atr_model.network.graph import component_labels, nearest_source_times, needed_times, routable_graph
 from atr_model.network.roads import RoadGraph, load_road_graph
 from atr_model.network.settings import TravelSettings
 from atr_model.network.terrain import ElevationRaster
@@ -57,16 +57,19 @@ class TravelModel:
         Human-readable source, e.g. ``"roads: kyrgyzstan-latest.osm.pbf"`` or
         ``"modelled: no road data"`` (plus a note when no elevation data was used).
     settlement_centre_times : pandas.DataFrame
-        ``settlement_code, unit_code, centre_unit_code, travel_time_min, seasonal``: every
-        settlement to the centre of every unit of its raion and the neighbouring raions
-        (``inf`` = unreachable; ``seasonal`` = the fastest route needs a seasonal link).
+        ``settlement_code, unit_code, centre_unit_code, travel_time_min, seasonal,
+        travel_time_is_estimate``: every settlement to the centre of every unit of its raion
+        and the neighbouring raions (``inf`` = unreachable; ``seasonal`` = the fastest route
+        needs a seasonal link; modelled times are estimates).
     settlement_access : pandas.DataFrame
-        Per settlement: ``raion_centre_unit_code, raion_centre_time_min, nearest_town_code,
-        nearest_town_time_min, reachable, unreachable_reason, snap_distance_m, seasonal``.
+        Per settlement: ``raion_centre_time_min, nearest_town_code, nearest_town_time_min,
+        reachable, unreachable_reason, snap_distance_m, raion_centre_unit_code, seasonal,
+        travel_time_source`` (``"estimate: modelled: ..."`` without roads),
+        ``travel_time_is_estimate``.
     unit_remoteness : pandas.DataFrame
         Per unit: population-weighted mean and max times to the raion centre and the nearest
         town, ``max_settlement_elevation_m``, ``seasonal_access``, ``border_distance_km``,
-        ``unreachable_settlements``.
+        ``unreachable_settlements``, ``travel_time_source``, ``travel_time_is_estimate``.
     adjacency : pandas.DataFrame
         ``unit_a < unit_b, kind, barrier, shared_boundary_km, note``.
     info : dict
@@ -123,23 +126,11 @@ class TravelModel:
             The directory.
         """
         target = Path(directory)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
-        try:
+        with atomic_directory(target) as tmp:
             for name in _FRAMES:
                 getattr(self, name).to_parquet(tmp / f"{name}.parquet", index=False)
             meta = {"cache_version": _CACHE_VERSION, "kind": self.kind, "label": self.label, "info": self.info}
             (tmp / "travel_model.json").write_text(json.dumps(meta, sort_keys=True, indent=1, default=str))
-            old = None
-            if target.exists():
-                old = target.with_name(f".{target.name}-old-{os.getpid()}")
-                os.replace(target, old)
-            os.replace(tmp, target)
-            if old is not None:
-                shutil.rmtree(old, ignore_errors=True)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
         return target
 
     @classmethod
@@ -345,12 +336,12 @@ def _road_network(
     sv = np.concatenate([ends[0][0], ends[1][0], pn, pn])
     st = np.concatenate([leg + ends[0][1], leg + ends[1][1], leg + ends[0][1], leg + ends[1][1]])
     n_snap = len(su)
-    # Unit of every road node, for road links between units.
+    # Unit of every road vertex: a piece of road with its ends in two units links them.
     unit_geoms = dataset.units.geometry.to_numpy()
-    node_points = shapely.points(road.node_lon, road.node_lat)
-    pt_idx, poly_idx = shapely.STRtree(unit_geoms).query(node_points, predicate="within")
-    node_unit = np.full(n_road, None, dtype=object)
-    node_unit[pt_idx] = dataset.units["unit_code"].to_numpy(dtype=object)[poly_idx]
+    vertex_points = shapely.points(road.vertex_lon, road.vertex_lat)
+    pt_idx, poly_idx = shapely.STRtree(unit_geoms).query(vertex_points, predicate="within")
+    vertex_unit = np.full(len(vertex_points), None, dtype=object)
+    vertex_unit[pt_idx] = dataset.units["unit_code"].to_numpy(dtype=object)[poly_idx]
     sizes = np.bincount(comp)
     main = int(np.argmax(sizes)) if len(sizes) else -1
     place_comp = np.full(len(places.xy), -1)
@@ -379,7 +370,7 @@ def _road_network(
         blocked=np.zeros(len(seasonal_arcs), dtype=bool),
         snap_distance_m=nearest,
         unsnapped=unsnapped,
-        unit_links=_unit_links(node_unit[road.u], node_unit[road.v], road.seasonal),
+        unit_links=_unit_links(vertex_unit[road.segment_a], vertex_unit[road.segment_b], road.segment_seasonal),
         info=info,
     )
 
@@ -491,22 +482,23 @@ def build_travel_model(
     centre_places = np.array([places.unit_centre[c] for c in unit_codes], dtype=np.int64)
     origins = net.place_node[:n_s]
     targets = net.place_node[centre_places]
-    times = times_to_targets(full, origins, targets, limit_min=settings.search_limit_min,
-                             memory_budget_mb=settings.memory_budget_mb)
-    seasonal = np.zeros_like(times, dtype=bool)
-    if (net.seasonal & usable).any():
-        all_season = usable & ~net.seasonal
-        g2 = routable_graph(net.n_nodes, net.u[all_season], net.v[all_season], net.time_min[all_season])
-        times2 = times_to_targets(g2, origins, targets, limit_min=settings.search_limit_min,
-                                  memory_budget_mb=settings.memory_budget_mb)
-        seasonal = np.isfinite(times) & ~(times2 <= times + 1e-6)
-
     # Candidate pairs: every unit centre in the settlement's raion and its neighbours.
     raion_pos = {c: i for i, c in enumerate(raion_codes)}
     unit_raion = dataset.units["raion_code"].to_numpy(dtype=object)
     unit_group = np.array([raion_pos[r] for r in unit_raion])
     sett_group = np.array([raion_pos[r] for r in places.raion[:n_s]])
-    s_idx, u_idx = np.nonzero(allowed[sett_group][:, unit_group])
+    needed = allowed[sett_group][:, unit_group]
+    search = {"limit_min": settings.search_limit_min, "first_limit_min": settings.first_search_min,
+              "memory_budget_mb": settings.memory_budget_mb}
+    times = needed_times(full, origins, targets, needed, **search)
+    seasonal = np.zeros_like(times, dtype=bool)
+    if (net.seasonal & usable).any():
+        all_season = usable & ~net.seasonal
+        g2 = routable_graph(net.n_nodes, net.u[all_season], net.v[all_season], net.time_min[all_season])
+        times2 = needed_times(g2, origins, targets, needed, **search)
+        seasonal = np.isfinite(times) & ~(times2 <= times + 1e-6)
+
+    s_idx, u_idx = np.nonzero(needed)
     sct = pd.DataFrame({
         "settlement_code": places.code[s_idx],
         "unit_code": places.unit[s_idx],
@@ -519,6 +511,13 @@ def build_travel_model(
         dataset, places, net, times, seasonal, unit_codes, centre_places, full, transformer, raster, settings,
         roads is not None,
     )
+    # Modelled times are estimates: label them the way the data contract labels estimates.
+    is_estimate = kind != "roads"
+    source = f"{ESTIMATE_PREFIX}{label}" if is_estimate else label
+    sct["travel_time_is_estimate"] = is_estimate
+    for frame in (access, remoteness):
+        frame["travel_time_source"] = source
+        frame["travel_time_is_estimate"] = is_estimate
     geoms_m = np.array([shapely.transform(g, lambda c: _project(transformer, c[:, 0], c[:, 1]))
                         for g in dataset.units.geometry])
     pair_time = _pair_time_lookup(sct)

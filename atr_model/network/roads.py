@@ -89,6 +89,10 @@ class RoadGraph:
         Graph nodes at both ends of the edge a vertex lies on (equal for graph nodes).
     vertex_time_u_min, vertex_time_v_min : numpy.ndarray
         Travel time from the vertex along its edge to ``vertex_u`` and ``vertex_v``.
+    segment_a, segment_b : numpy.ndarray
+        Vertex indices of every straight piece of road (to find roads crossing unit borders).
+    segment_seasonal : numpy.ndarray of bool
+        Whether the edge of the piece is seasonal.
     source : str
         File name.
     """
@@ -108,6 +112,9 @@ class RoadGraph:
     vertex_v: np.ndarray
     vertex_time_u_min: np.ndarray
     vertex_time_v_min: np.ndarray
+    segment_a: np.ndarray
+    segment_b: np.ndarray
+    segment_seasonal: np.ndarray
     source: str
 
     @property
@@ -458,6 +465,9 @@ def edges_from_ways(
         vertex_v=vertex_v,
         vertex_time_u_min=t_u,
         vertex_time_v_min=t_v,
+        segment_a=vert[seg_start],
+        segment_b=vert[seg_end],
+        segment_seasonal=edge_seasonal[group] if len(starts) else np.zeros(0, dtype=bool),
         source=ways.source,
     )
 

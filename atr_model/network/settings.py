@@ -99,6 +99,11 @@ class TravelSettings:
     search_limit_min : float
         Travel times beyond this are not searched and count as unreachable (keeps bulk
         shortest paths on a country road graph fast).
+    first_search_min : float
+        Radius of the first, short search from each candidate centre; centres that leave a
+        needed settlement unreached are searched again with the radius doubled, up to
+        ``search_limit_min``. Only
+        changes speed, never results.
     approximate_link_max_min : float
         Approximate territories (``geometry_source`` starting ``"approximate: "``) sharing a
         boundary are adjacent only if a settlement of one reaches the other's centre within
@@ -128,6 +133,7 @@ class TravelSettings:
     blocked_pass_m: float = 4_000.0
     terrain_sample_m: float = 250.0
     search_limit_min: float = 720.0
+    first_search_min: float = 240.0
     approximate_link_max_min: float = 120.0
     boundary_tolerance_m: float = 50.0
     road_class_column: str | None = None

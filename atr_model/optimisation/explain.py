@@ -52,7 +52,13 @@ class UnitExplanation:
     floor_shortfall: float
     reason: str
 
+    @property
+    def unit_code(self) -> str:
+        """Alias of ``code``."""
+        return self.code
+
     def to_dict(self) -> dict[str, Any]:
+        """Plain dict of the fields."""
         return asdict(self)
 
 

@@ -13,7 +13,7 @@ import sys
 import typer
 
 from atr_model.errors import ATRError
-from atr_model.presentation import cli_data, cli_engine, cli_extras, cli_scenarios
+from atr_model.presentation import cli_data, cli_engine, cli_extras, cli_network, cli_scenarios
 
 __all__ = ["app", "main"]
 
@@ -36,7 +36,7 @@ def _root(
     )
 
 
-for _module in (cli_data, cli_engine, cli_scenarios, cli_extras):
+for _module in (cli_data, cli_network, cli_engine, cli_scenarios, cli_extras):
     _module.register(app)
 
 

@@ -7,9 +7,13 @@ of :mod:`atr_model.scenarios` and :mod:`atr_model.presentation.report`, and let
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import os
+import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -50,6 +54,21 @@ def export_command(
         typer.echo(str(path))
 
 
+@contextlib.contextmanager
+def _stdout_to_stderr() -> Iterator[None]:
+    """Send file descriptor 1 to stderr for a while: the HiGHS banner is printed by C++ straight to
+    fd 1 and would corrupt ``--json`` output."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        os.dup2(2, 1)
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
 def _resolve(arg: Path, data: str | None, workdir: Path) -> Path:
     """A result folder as is; a scenario file is run into ``workdir`` first."""
     if arg.is_dir():
@@ -78,8 +97,9 @@ def compare_command(
     from atr_model.scenarios.package_files import load_result_files
 
     with tempfile.TemporaryDirectory(prefix="atr-compare-") as tmp:
-        folder_a = _resolve(a, data, Path(tmp) / "a")
-        folder_b = _resolve(b, data, Path(tmp) / "b")
+        with _stdout_to_stderr() if as_json else contextlib.nullcontext():
+            folder_a = _resolve(a, data, Path(tmp) / "a")
+            folder_b = _resolve(b, data, Path(tmp) / "b")
         files_a, files_b = load_result_files(folder_a), load_result_files(folder_b)
         comparison = compare_results(files_a, files_b)
         if out is not None:

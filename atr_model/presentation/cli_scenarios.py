@@ -34,8 +34,11 @@ def run_command(
         Path | None, typer.Option("--out", help="Result folder (default: results/<scenario name>).")
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
+    report: Annotated[
+        bool, typer.Option("--report/--no-report", help="Also write the HTML report, workbook and GeoJSON exports.")
+    ] = True,
 ) -> None:
-    """Run a scenario and write its result package."""
+    """Run a scenario and write its result package (with report and exports by default)."""
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -69,6 +72,19 @@ def run_command(
         f"{' (proven optimal)' if solver['proven_optimal'] else ''} in {solver['seconds']:.1f} s"
     )
     typer.echo(f"wrote {written}")
+
+
+def _save(result: object, target: Path, *, report: bool) -> Path:
+    """The result package; with ``report``, plus the report and exports staged before the rename."""
+    from atr_model.scenarios import write_result
+
+    if report:
+        try:
+            from atr_model.presentation.runs import save_result
+        except ImportError:  # reports not installed: the core package alone
+            return write_result(result, target)  # type: ignore[arg-type]
+        return save_result(result, target)
+    return write_result(result, target)  # type: ignore[arg-type]
 
 
 def register(app: typer.Typer) -> None:

@@ -25,6 +25,7 @@ __all__ = [
     "format_minutes",
     "status_label",
     "KPI_LABELS",
+    "ESTIMATED_KPIS",
     "kpi_label",
 ]
 
@@ -49,6 +50,13 @@ STRINGS: dict[str, dict[str, str]] = {
     "lang.label": {"ky": "Тил", "ru": "Язык", "en": "Language"},
     "sidebar.data": {"ky": "Маалыматтар", "ru": "Данные", "en": "Data"},
     "sidebar.dataset": {"ky": "Маалымат топтому", "ru": "Набор данных", "en": "Dataset"},
+    "sidebar.territory": {"ky": "Аймак", "ru": "Территория", "en": "Territory"},
+    "sidebar.whole": {"ky": "Бүт аймак", "ru": "Вся территория", "en": "Whole territory"},
+    "sidebar.territory_help": {
+        "ky": "Бир районду тандасаңыз, оңдоолордон кийин кайра чечүү бир нече секунд алат.",
+        "ru": "Работа с одним районом: пересчёт после правок занимает секунды.",
+        "en": "Work on one raion: with raion nesting its plan does not depend on other raions, and a re-solve after an edit takes about a second.",
+    },
     "sidebar.scenario": {"ky": "Сценарий", "ru": "Сценарий", "en": "Scenario"},
     "sidebar.upload": {
         "ky": "Сценарий файлын жүктөө (YAML)",
@@ -80,6 +88,17 @@ STRINGS: dict[str, dict[str, str]] = {
     "view.concept": {"ky": "Концепция", "ru": "Концепция", "en": "Concept"},
     "run.status": {"ky": "Сценарий эсептелүүдө…", "ru": "Расчёт сценария…", "en": "Running the scenario…"},
     "run.load_data": {"ky": "Маалыматтарды жүктөө", "ru": "Загрузка данных", "en": "Loading data"},
+    "step.dataset": {"ky": "Маалыматтар", "ru": "Данные", "en": "Dataset"},
+    "step.travel model": {"ky": "Жол убактысынын модели", "ru": "Модель времени в пути", "en": "Travel model"},
+    "step.instance": {"ky": "Моделдин киргизүүлөрү", "ru": "Входные данные модели", "en": "Building the model input"},
+    "step.solve": {
+        "ky": "Оптималдаштыруу (так чечим)",
+        "ru": "Оптимизация (точное решение)",
+        "en": "Optimising (exact solve)",
+    },
+    "step.check": {"ky": "Көз карандысыз текшерүү", "ru": "Независимая проверка", "en": "Independent check of the plan"},
+    "step.passports": {"ky": "Паспорттор жана түшүндүрмөлөр", "ru": "Паспорта и пояснения", "en": "Passports and explanations"},
+    "step.write": {"ky": "Жыйынтыкты сактоо", "ru": "Сохранение результата", "en": "Writing the result package"},
     "run.done": {"ky": "Даяр: {seconds} с", "ru": "Готово за {seconds} с", "en": "Done in {seconds} s"},
     "run.count": {
         "ky": "Иштетилген сценарийлер: {n}",
@@ -126,22 +145,45 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Worst travel (min)",
     },
     "kpi.solver": {"ky": "Чечүүчү", "ru": "Решатель", "en": "Solver"},
-    "kpi.optimal": {"ky": "оптималдуулугу далилденген", "ru": "оптимальность доказана", "en": "proven optimal"},
-    "kpi.not_optimal": {"ky": "далилденген эмес", "ru": "оптимальность не доказана", "en": "not proven optimal"},
+    "kpi.optimal": {"ky": "оптималдуу", "ru": "оптимум", "en": "optimal"},
+    "kpi.not_optimal": {"ky": "далилденген эмес", "ru": "не доказан", "en": "not proven"},
     "kpi.table": {"ky": "Көрсөткүчтөр", "ru": "Показатели", "en": "Key figures"},
     "kpi.metric": {"ky": "Көрсөткүч", "ru": "Показатель", "en": "Figure"},
     "kpi.delta": {"ky": "Айырма", "ru": "Разница", "en": "Difference"},
     "kpi.pop_min": {"ky": "Жаңы бирдиктин эң аз калкы", "ru": "Мин. население новой единицы", "en": "Smallest new unit (people)"},
     "kpi.pop_max": {"ky": "Жаңы бирдиктин эң көп калкы", "ru": "Макс. население новой единицы", "en": "Largest new unit (people)"},
     "kpi.below_floor_before": {"ky": "Босогодон төмөн (мурун)", "ru": "Ниже порога до", "en": "Below the floor before"},
+    "kpi.below_floor_ne": {
+        "ky": "Босогодон төмөн (бошотулбаган)",
+        "ru": "Ниже порога (без искл.)",
+        "en": "Below floor, not exempt",
+    },
+    "kpi.below_floor_ne_before": {
+        "ky": "Босогодон төмөн, бошотулбаган (мурун)",
+        "ru": "Ниже порога без исключений, до",
+        "en": "Below the floor, not exempt, before",
+    },
+    "kpi.merged_units": {"ky": "Кошулган бирдиктер", "ru": "Присоединённых единиц", "en": "Units merged"},
+    "kpi.exempt_units": {"ky": "Бошотулган бирдиктер", "ru": "Единиц-исключений", "en": "Exempt units"},
+    "kpi.no_route": {
+        "ky": "Борборго жолу жок конуштар",
+        "ru": "Пунктов без пути к центру",
+        "en": "Settlements without a route to the centre",
+    },
+    "kpi.abolished_offices": {"ky": "Жоюлган айыл өкмөтүлөр", "ru": "Упразднённых айыл окмоту", "en": "Aiyl okmotu offices abolished"},
+    "kpi.staff_saved": {"ky": "Кыскарган штаттар", "ru": "Сокращённых штатных единиц", "en": "Staff positions saved"},
+    "kpi.annual_saving": {"ky": "Жылдык үнөм (сом)", "ru": "Годовая экономия (сом)", "en": "Annual saving (som)"},
+    "kpi.one_off_cost": {"ky": "Бир жолку чыгым (сом)", "ru": "Единовременные затраты (сом)", "en": "One-off cost (som)"},
+    "kpi.payback": {"ky": "Акталуу мөөнөтү (жыл)", "ru": "Срок окупаемости (лет)", "en": "Payback (years)"},
     "kpi.objective": {"ky": "Максат функциясы", "ru": "Целевая функция", "en": "Objective"},
     "kpi.pop_median": {"ky": "Калктын медианасы", "ru": "Медиана населения", "en": "Median new unit (people)"},
     "kpi.seconds": {"ky": "Эсептөө убактысы (с)", "ru": "Время расчёта (с)", "en": "Solve time (s)"},
     "map.current_units": {"ky": "Азыркы бирдиктер", "ru": "Текущие единицы", "en": "Current units"},
     "map.new_units": {"ky": "Сунушталган жаңы бирдиктер", "ru": "Предлагаемые новые единицы", "en": "Proposed new units"},
+    "map.unchanged": {"ky": "Өзгөрүүсүз бирдик", "ru": "Единица без изменений", "en": "Unit kept as it is"},
     "map.centres": {"ky": "Борборлор", "ru": "Центры", "en": "Centres"},
     "map.settlements": {"ky": "Калктуу конуштар", "ru": "Населённые пункты", "en": "Settlements"},
-    "map.links": {"ky": "Байланыштар (моделдик)", "ru": "Связи (модельные)", "en": "Links (modelled)"},
+    "map.links": {"ky": "Бирдиктердин байланыштары", "ru": "Связи между единицами", "en": "Links between units"},
     "map.raions": {"ky": "Райондор", "ru": "Районы", "en": "Raions"},
     "map.oblasts": {"ky": "Облустар", "ru": "Области", "en": "Oblasts"},
     "map.changed": {"ky": "Өзгөргөн бирдиктер", "ru": "Изменившиеся единицы", "en": "Units that differ"},
@@ -157,6 +199,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "ru": "местоположение приблизительное",
         "en": "location approximate",
     },
+    "map.modelled": {"ky": "моделдик (жол маалыматы жок)", "ru": "модельная (без данных о дорогах)", "en": "modelled (no road data)"},
     "map.estimate_note": {
         "ky": "≈ белгиси баалоону билдирет",
         "ru": "≈ отмечает оценочные значения",
@@ -266,6 +309,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "ru": "Запуск этого сценария из командной строки:",
         "en": "Rerun this scenario from the command line:",
     },
+    "downloads.whole": {
+        "ky": "командалык сап бүт аймакты эсептейт",
+        "ru": "командная строка считает всю территорию",
+        "en": "the command line runs the whole territory",
+    },
     "downloads.missing": {
         "ky": "Бул файл жыйынтыкта жок.",
         "ru": "Этого файла нет в результате.",
@@ -302,15 +350,34 @@ KPI_LABELS: dict[str, str] = {
     "new_unit_population.min": "kpi.pop_min",
     "new_unit_population.median": "kpi.pop_median",
     "new_unit_population.max": "kpi.pop_max",
+    "below_floor_before_non_exempt": "kpi.below_floor_ne_before",
+    "below_floor_after_non_exempt": "kpi.below_floor_ne",
+    "merged_units": "kpi.merged_units",
+    "exempt_units": "kpi.exempt_units",
+    "settlements_without_route_to_centre": "kpi.no_route",
+    "admin_savings.abolished_offices": "kpi.abolished_offices",
+    "admin_savings.staff_positions_saved": "kpi.staff_saved",
+    "admin_savings.annual_saving_som": "kpi.annual_saving",
+    "admin_savings.one_off_cost_som": "kpi.one_off_cost",
+    "admin_savings.payback_years": "kpi.payback",
     "solver.objective": "kpi.objective",
     "solver.seconds": "kpi.seconds",
 }
 
+#: KPIs resting on assumptions (the extras' cost model): their labels carry the ≈ mark.
+ESTIMATED_KPIS = ("admin_savings.",)
+
 
 def kpi_label(name: str, lang: str = DEFAULT_LANGUAGE) -> str:
-    """Readable label of a KPI name; unknown names are shown as they are."""
+    """Readable label of a KPI name; unknown names are shown as they are.
+
+    KPIs that rest on assumptions (estimated savings) are marked "≈ ... (estimate)".
+    """
     key = KPI_LABELS.get(name)
-    return t(key, lang) if key else name
+    label = t(key, lang) if key else name
+    if name.startswith(ESTIMATED_KPIS):
+        label = f"≈ {label} ({t('estimate.suffix', lang)})"
+    return label
 
 
 def t(key: str, lang: str = DEFAULT_LANGUAGE, /, **values: Any) -> str:

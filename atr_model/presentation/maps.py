@@ -67,9 +67,10 @@ LEAFLET_CSS = "/app/static/leaflet/leaflet.css"
 
 #: Qualitative colours for new units (ColorBrewer Set3 + Paired, readable under outlines).
 PALETTE: tuple[str, ...] = (
-    "#8dd3c7", "#fdb462", "#bebada", "#fb8072", "#80b1d3", "#b3de69",
-    "#fccde5", "#bc80bd", "#ccebc5", "#ffed6f", "#a6cee3", "#fdbf6f",
-)
+    "#8dd3c7", "#fdb462", "#bebada", "#80b1d3", "#b3de69", "#ffed6f",
+    "#bc80bd", "#ccebc5", "#a6cee3", "#fdbf6f", "#d9d9d9", "#c2a5cf",
+)  # reds are left out: red marks units below the floor
+_UNCHANGED = "#eef0f2"
 _STATUS_COLOURS = {
     "kept": "#9e9e9e",
     "kept_exempt": "#4a90d9",
@@ -77,6 +78,8 @@ _STATUS_COLOURS = {
     "merged": "#66bb6a",
     "below_floor_no_partner": "#d32f2f",
 }
+#: Current units drawn over the new units are transparent except where the status matters.
+_STATUS_OPACITY = {"below_floor_no_partner": 0.6, "kept_exempt": 0.45}
 _ROUND_DEG = 4  # ~10 m: invisible at the zooms a country map is read at, and a far smaller payload
 
 
@@ -231,7 +234,8 @@ def base_map(
         fmap.default_js = [("leaflet", LEAFLET_JS)]
         fmap.default_css = [("leaflet_css", LEAFLET_CSS)]
     fmap.fit_bounds(layers.bounds)
-    folium.GeoJson(
+    fmap.atr_bounds = layers.bounds  # lets renderers skip folium's slow pure-Python bounds walk
+    _geojson(
         _features(layers.country[["geometry"]]),
         name="country",
         control=False,
@@ -251,6 +255,20 @@ def _features(frame: gpd.GeoDataFrame, ids: Iterable[Any] | None = None) -> dict
         props = feature.get("properties") or {}
         feature["properties"] = {k: _json_safe(v) for k, v in props.items()}
     return data
+
+
+def _geojson(
+    data: dict[str, Any], *, style_function: Callable[[Mapping[str, Any]], dict[str, Any]], **kwargs: Any
+) -> folium.GeoJson:
+    """A folium GeoJson layer whose per-feature style travels in ``properties.style``.
+
+    folium then styles features in the browser (``feature.properties.style``) instead of
+    compiling a style lookup table into the page, which keeps rendering fast and lets
+    :func:`atr_model.presentation.app.folium_view.render_map` render big layers cheaply.
+    """
+    for feature in data["features"]:
+        feature["properties"]["style"] = {k: v for k, v in style_function(feature).items() if v is not None}
+    return folium.GeoJson(data, **kwargs)
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -296,7 +314,9 @@ _POPUP_CSS = """
 table.atr-pop{border-collapse:collapse;font-size:12px;max-width:340px}
 table.atr-pop th{text-align:left;color:#5f6b7a;font-weight:500;padding:1px 8px 1px 0;vertical-align:top;white-space:nowrap}
 table.atr-pop td{padding:1px 0;color:#1f2d3d}
-.atr-legend{position:absolute;z-index:1000;bottom:24px;left:10px;background:rgba(255,255,255,.93);
+.leaflet-container{background:#e8eef3}
+.leaflet-control-layers{font:12px/1.4 system-ui,sans-serif}
+.atr-legend{position:absolute;z-index:1000;bottom:24px;left:10px;max-width:250px;background:rgba(255,255,255,.93);
  padding:8px 10px;border-radius:6px;box-shadow:0 1px 4px rgba(0,0,0,.25);font:12px/1.45 system-ui,sans-serif;color:#1f2d3d}
 .atr-legend b{display:block;margin-bottom:3px}
 .atr-legend i{display:inline-block;width:14px;height:10px;margin-right:6px;vertical-align:middle}
@@ -324,17 +344,17 @@ def _swatch(colour: str, kind: str = "box", *, border: str = "#5f6b7a", dashed: 
 
 
 def _outline_layers(fmap: folium.Map, layers: DisplayLayers, lang: str) -> None:
+    # Outlines are not interactive: with the canvas renderer an unfilled polygon still
+    # catches clicks inside it, which would hide the units' popups underneath.
     raions = layers.raions.copy()
-    raions["tip"] = [display_name(r, lang, code_column="raion_code") for r in _records(raions)]
-    folium.GeoJson(
-        _features(raions[["tip", "geometry"]]),
+    _geojson(
+        _features(raions[["geometry"]]),
         name=t("map.raions", lang),
-        interactive=True,
+        interactive=False,
         style_function=lambda _f: {"color": "#37474f", "weight": 1.6, "dashArray": "5 4", "fill": False},
-        tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False),
     ).add_to(fmap)
     oblasts = layers.oblasts.copy()
-    folium.GeoJson(
+    _geojson(
         _features(oblasts[["geometry"]]),
         name=t("map.oblasts", lang),
         interactive=False,
@@ -378,7 +398,7 @@ def _settlement_layer(
             "fillOpacity": 0.85,
         }
 
-    folium.GeoJson(
+    _geojson(
         _features(data),
         name=t("map.settlements", lang),
         show=show,
@@ -437,7 +457,7 @@ def dataset_map(
         crs=units.crs,
         index=units.index,
     )
-    folium.GeoJson(
+    _geojson(
         _features(frame),
         name=t("map.current_units", lang),
         style_function=lambda f: {
@@ -521,20 +541,22 @@ def _passports(
             members = str(record.get("members", "")).split(";") if record.get("members") else []
             record["members_text"] = ", ".join(names.get(m, m) for m in members if m)
             out[str(record["new_unit_id"])] = record
-    for uid, group in assignments.groupby("new_unit_id", sort=True):
-        uid = str(uid)
-        if uid in out:
-            continue
-        members = sorted(group["unit_code"].astype(str))
-        est = group.get("population_is_estimate", pd.Series(False, index=group.index)).astype(bool)
-        out[uid] = {
-            "new_unit_id": uid,
-            "centre_code": str(group["centre_code"].iloc[0]),
-            "centre_name": names.get(str(group["centre_code"].iloc[0]), str(group["centre_code"].iloc[0])),
-            "members_text": ", ".join(names.get(m, m) for m in members),
-            "population": float(group["population"].sum()) if "population" in group else float("nan"),
-            "population_has_estimates": bool(est.any()),
-        }
+    missing = sorted(set(assignments["new_unit_id"].astype(str)) - set(out))
+    if missing:
+        rest = assignments[assignments["new_unit_id"].astype(str).isin(missing)]
+        for uid, group in rest.groupby("new_unit_id", sort=True):
+            uid = str(uid)
+            members = sorted(group["unit_code"].astype(str))
+            est = group.get("population_is_estimate", pd.Series(False, index=group.index)).astype(bool)
+            centre = str(group["centre_code"].iloc[0])
+            out[uid] = {
+                "new_unit_id": uid,
+                "centre_code": centre,
+                "centre_name": names.get(centre, centre),
+                "members_text": ", ".join(names.get(m, m) for m in members),
+                "population": float(group["population"].sum()) if "population" in group else float("nan"),
+                "population_has_estimates": bool(est.any()),
+            }
     return out
 
 
@@ -587,7 +609,12 @@ def result_map(
 
     # Proposed new units: dissolved from the simplified current units (shared borders stay shared).
     dissolved = joined.dissolve(by="new_unit_id", sort=True).reset_index()
-    colours = new_unit_colours(dissolved)
+    sizes = assign["new_unit_id"].value_counts()
+    merged_mask = dissolved["new_unit_id"].map(sizes).fillna(1).to_numpy() > 1
+    # Merged new units get distinct colours; units that stay as they are a neutral tone.
+    colours = {uid: _UNCHANGED for uid in dissolved["new_unit_id"]}
+    if merged_mask.any():
+        colours.update(new_unit_colours(dissolved[merged_mask]))
     dissolved["popup"] = [
         _popup_table(_new_unit_rows(passports.get(uid, {"new_unit_id": uid}), lang), t("passport.title", lang))
         for uid in dissolved["new_unit_id"]
@@ -597,7 +624,7 @@ def result_map(
     ]
     dissolved["fill"] = [colours[uid] for uid in dissolved["new_unit_id"]]
     new_layer = dissolved.set_index("new_unit_id", drop=False)[["new_unit_id", "fill", "tip", "popup", "geometry"]]
-    folium.GeoJson(
+    _geojson(
         _features(new_layer),
         name=t("map.new_units", lang),
         style_function=lambda f: {
@@ -642,14 +669,14 @@ def result_map(
         unit_rows.append({"tip": f"{names.get(code, code)} — {status_label(str(a['status']), lang)}", "popup": popup,
                           "status": str(a["status"])})
     current = gpd.GeoDataFrame(unit_rows, geometry=joined.geometry.to_numpy(), crs=units.crs, index=joined.index)
-    folium.GeoJson(
+    _geojson(
         _features(current),
         name=t("map.current_units", lang),
         style_function=lambda f: {
             "color": "#546e7a",
             "weight": 0.7,
             "fillColor": _STATUS_COLOURS.get(f["properties"]["status"], "#9e9e9e"),
-            "fillOpacity": 0.0 if f["properties"]["status"] != "below_floor_no_partner" else 0.35,
+            "fillOpacity": _STATUS_OPACITY.get(f["properties"]["status"], 0.0),
         },
         tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False),
         popup=folium.GeoJsonPopup(fields=["popup"], labels=False),
@@ -662,19 +689,26 @@ def result_map(
     _centres_layer(fmap, layers, assign, passports, lang)
     folium.LayerControl(collapsed=False).add_to(fmap)
     notes = [t("map.estimate_note", lang)]
-    if travel_model_label:
-        notes.append(f"{t('field.travel_model', lang)}: {travel_model_label}")
+    if modelled:
+        notes.append(f"{t('field.travel_model', lang)}: ≈ {t('map.modelled', lang)}")
     _add_legend(
         fmap,
         t("map.legend", lang),
         [
             (_swatch(PALETTE[0], border="#263238") + _swatch(PALETTE[1], border="#263238"), t("map.new_units", lang)),
+            (_swatch(_UNCHANGED, border="#263238"), t("map.unchanged", lang)),
             (_swatch("#ffffff", border="#546e7a"), t("map.current_units", lang)),
             (_swatch(_STATUS_COLOURS["below_floor_no_partner"]), status_label("below_floor_no_partner", lang)),
+            (_swatch(_STATUS_COLOURS["kept_exempt"]), status_label("kept_exempt", lang)),
             (_swatch("#ffffff", "dot", border="#000000"), t("map.centres", lang)),
             (_swatch("#37474f", "line", dashed=True), t("map.raions", lang)),
             (_swatch("#1f2d3d", "line"), t("map.oblasts", lang)),
             (_swatch("#455a64", "dot"), f"{t('map.settlements', lang)} ({t('map.legend_size', lang)})"),
+            *(
+                [(_swatch("#6d4c41", "line"), t("map.links", lang)),
+                 (_swatch("#c62828", "line", dashed=True), t("map.barrier", lang))]
+                if links is not None and len(links) else []
+            ),
         ],
         notes,
     )
@@ -692,13 +726,13 @@ def _centres_layer(
     fmap: folium.Map, layers: DisplayLayers, assign: pd.DataFrame, passports: Mapping[str, Mapping[str, Any]], lang: str
 ) -> None:
     points = _unit_centre_points(layers)
+    sizes = assign["new_unit_id"].astype(str).value_counts()
     rows = []
     for uid, passport in sorted(passports.items()):
         code = str(passport.get("centre_code", ""))
         if code not in points.index:
             continue
-        n_members = int((assign["new_unit_id"] == uid).sum())
-        if n_members < 2:
+        if int(sizes.get(uid, 0)) < 2:
             continue  # a unit kept as it is needs no centre marker
         rows.append(
             {
@@ -710,7 +744,7 @@ def _centres_layer(
     if not rows:
         return
     frame = gpd.GeoDataFrame(rows, geometry="geometry", crs=layers.units.crs).set_index("id")
-    folium.GeoJson(
+    _geojson(
         _features(frame),
         name=t("map.centres", lang),
         marker=folium.CircleMarker(radius=6),
@@ -740,7 +774,7 @@ def _links_layer(fmap: folium.Map, layers: DisplayLayers, links: pd.DataFrame, l
     if not rows:
         return
     frame = gpd.GeoDataFrame(rows, geometry="geometry", crs=layers.units.crs).set_index("id")
-    folium.GeoJson(
+    _geojson(
         _features(frame),
         name=t("map.links", lang),
         show=False,
@@ -816,7 +850,7 @@ def diff_map(
             }
         )
     frame = gpd.GeoDataFrame(rows, geometry=units.geometry.to_numpy(), crs=units.crs, index=units.index)
-    folium.GeoJson(
+    _geojson(
         _features(frame),
         name=t("map.changed", lang),
         style_function=lambda f: {
@@ -831,7 +865,7 @@ def diff_map(
     for table, label, colour, dash in ((a, label_a, "#1565c0", None), (b, label_b, "#6a1b9a", "6 5")):
         joined = units[["geometry"]].join(table[["new_unit_id"]].astype(str), how="inner")
         dissolved = joined.dissolve(by="new_unit_id", sort=True)
-        folium.GeoJson(
+        _geojson(
             _features(dissolved[["geometry"]]),
             name=f"{t('map.new_units', lang)}: {label}",
             interactive=False,

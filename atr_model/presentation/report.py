@@ -137,6 +137,7 @@ def map_svg(
     labels: Sequence[str] | None = None,
     legend_label: str = "",
     width_in: float = 8.0,
+    colours: dict[str, str] | None = None,
 ) -> str:
     """Draw polygons with matplotlib and return the figure as an inline ``<svg>`` string.
 
@@ -160,6 +161,8 @@ def map_svg(
         Colour-bar label for a ramp.
     width_in : float, default 8.0
         Figure width in inches.
+    colours : dict, optional
+        Fixed colour per category (categorical maps); a legend lists them.
 
     Returns
     -------
@@ -167,9 +170,8 @@ def map_svg(
         An ``<svg>`` element (no XML prologue), deterministic for the same input.
     """
     import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # colour maps only; figures stay off pyplot
+    from matplotlib.figure import Figure
 
     data = frame.to_crs("EPSG:4326").reset_index(drop=True)
     minx, miny, maxx, maxy = data.total_bounds
@@ -180,43 +182,49 @@ def map_svg(
     aspect = 1.0 / max(math.cos(math.radians(mid_lat)), 0.2)
     height_in = max(2.5, min(width_in * (maxy - miny) * aspect / max(maxx - minx, 1e-6), 7.0))
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "atr-model", "font.size": 8}):
-        fig, ax = plt.subplots(figsize=(width_in, height_in))
-        try:
-            kwargs: dict[str, Any] = {"ax": ax, "edgecolor": "#222", "linewidth": 0.5}
-            if column is None:
-                data.plot(color="#cfdff0", **kwargs)
-            elif categorical:
-                cats = sorted(data[column].astype(str).unique())
-                cmap = plt.get_cmap("tab20")
-                colours = {c: cmap(i % 20) for i, c in enumerate(cats)}
-                data.plot(color=[colours[str(v)] for v in data[column]], **kwargs)
-            else:
-                values = pd.to_numeric(data[column], errors="coerce")
-                finite = data[np.isfinite(values.to_numpy(dtype=float))]
-                if len(finite):
-                    finite.plot(column=column, cmap="viridis_r", legend=True,
-                                legend_kwds={"label": legend_label, "shrink": 0.6}, **kwargs)
-                missing = data[~np.isfinite(values.to_numpy(dtype=float))]
-                if len(missing):
-                    missing.plot(color="#ddd", **kwargs)
-            if hatch_mask is not None:
-                mask = np.asarray(hatch_mask, dtype=bool)
-                if mask.any():
-                    data[mask].plot(ax=ax, facecolor="none", edgecolor="#a00", hatch="///", linewidth=0.8)
-            if outline is not None and len(outline):
-                outline.to_crs("EPSG:4326").boundary.plot(ax=ax, color="#c00", linewidth=1.0, linestyle="--")
-            if labels is not None and len(data) <= 80:
-                for point, text in zip(data.geometry.representative_point(), labels):
-                    ax.annotate(str(text), (point.x, point.y), ha="center", va="center", fontsize=6.5,
-                                color="#000")
-            ax.set_aspect(aspect)
-            ax.set_axis_off()
-            if title:
-                ax.set_title(title)
-            buf = io.StringIO()
-            fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
-        finally:
-            plt.close(fig)
+        # A bare Figure (no pyplot canvas): geopandas' draw_idle after each layer is then a no-op
+        # instead of a full redraw, and nothing is left open in pyplot's registry.
+        fig = Figure(figsize=(width_in, height_in))
+        ax = fig.subplots()
+        ax.set_axis_off()
+        kwargs: dict[str, Any] = {"ax": ax, "edgecolor": "#222", "linewidth": 0.5}
+        if column is None:
+            data.plot(color="#cfdff0", **kwargs)
+        elif categorical:
+            cats = sorted(data[column].astype(str).unique())
+            cmap = plt.get_cmap("tab20")
+            palette = colours or {c: cmap(i % 20) for i, c in enumerate(cats)}
+            data.plot(color=[palette[str(v)] for v in data[column]], **kwargs)
+            if colours:
+                from matplotlib.patches import Patch
+
+                handles = [Patch(facecolor=colours[c], edgecolor="#222", label=c) for c in cats if c in colours]
+                ax.legend(handles=handles, loc="lower left", fontsize=7, frameon=True)
+        else:
+            values = pd.to_numeric(data[column], errors="coerce")
+            finite = data[np.isfinite(values.to_numpy(dtype=float))]
+            if len(finite):
+                finite.plot(column=column, cmap="viridis_r", legend=True,
+                            legend_kwds={"label": legend_label, "shrink": 0.6}, **kwargs)
+            missing = data[~np.isfinite(values.to_numpy(dtype=float))]
+            if len(missing):
+                missing.plot(color="#ddd", **kwargs)
+        if hatch_mask is not None:
+            mask = np.asarray(hatch_mask, dtype=bool)
+            if mask.any():
+                data[mask].plot(ax=ax, facecolor="none", edgecolor="#a00", hatch="///", linewidth=0.8)
+        if outline is not None and len(outline):
+            outline.to_crs("EPSG:4326").boundary.plot(ax=ax, color="#c00", linewidth=1.0, linestyle="--")
+        if labels is not None and len(data) <= 80:
+            for point, text in zip(data.geometry.representative_point(), labels):
+                ax.annotate(str(text), (point.x, point.y), ha="center", va="center", fontsize=6.5,
+                            color="#000")
+        ax.set_aspect(aspect)
+        ax.set_axis_off()
+        if title:
+            ax.set_title(title)
+        buf = io.StringIO()
+        fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
     svg = buf.getvalue()
     return svg[svg.index("<svg"):]
 
@@ -309,12 +317,34 @@ _MORE_KPIS = {
 }
 
 
+def _kpi_basis(files: ResultFiles) -> dict[str, str]:
+    """Which headline figures rest on estimates, and why (empty text: measured inputs only)."""
+    share = files.kpis.get("estimated_share") or {}
+    a = files.assignments
+    travel_est = bool(share.get("travel_times_modelled", 0.0)) or (
+        "travel_time_is_modelled" in a and bool(a["travel_time_is_modelled"].any())
+    )
+    pop_share = float(share.get("population", 0.0) or 0.0)
+    pop_note = f"includes estimated populations ({100.0 * pop_share:.1f}% of residents)" if pop_share > 0 else ""
+    travel_note = "modelled travel times (no road network)" if travel_est else ""
+    basis: dict[str, str] = {}
+    for key in ("population_weighted_mean_travel_min", "worst_travel_min"):
+        basis[key] = "; ".join(x for x in (travel_note, pop_note if key.startswith("population") else "") if x)
+    for key in ("below_floor_before", "below_floor_after", "below_floor_before_non_exempt",
+                "below_floor_after_non_exempt", "new_unit_population.min", "new_unit_population.median",
+                "new_unit_population.max"):
+        basis[key] = pop_note
+    return basis
+
+
 def _kpi_section(files: ResultFiles) -> str:
     flat = dict(kpi_table(files.kpis))
+    basis = _kpi_basis(files)
     rows = []
     for key, label in (*_KPI_LABELS.items(), *_MORE_KPIS.items()):
         if key in flat:
-            rows.append(f"<tr><td>{_e(label)}</td>{_td(flat[key])}</tr>")
+            note = basis.get(key, "")
+            rows.append(f"<tr><td>{_e(label)}</td>{_td(flat[key], estimate=bool(note))}<td>{_e(note)}</td></tr>")
     solver = files.kpis.get("solver") or {}
     solver_line = ""
     if solver:
@@ -324,7 +354,7 @@ def _kpi_section(files: ResultFiles) -> str:
             f"{_e(_fmt(solver.get('seconds'), 2))} s, contiguity {_e(solver.get('contiguity_method', ''))}.</p>"
         )
     return (
-        "<h2 id='kpis'>Key figures</h2>" + _table(["indicator", "value"], rows) + solver_line
+        "<h2 id='kpis'>Key figures</h2>" + _table(["indicator", "value", "rests on estimates"], rows) + solver_line
         + _distribution_block(files) + _savings_block(files)
     )
 
@@ -409,7 +439,7 @@ def _passports_section(files: ResultFiles) -> str:
             member_rows.append(
                 f"<tr><td>{_e(code)}</td><td>{_e(row['unit_name'])}</td>"
                 f"{_td(row['population'], estimate=bool(row.get('population_is_estimate', False)))}"
-                f"{_td(row.get('travel_time_to_centre_min'), estimate=not bool(row.get('travel_time_is_modelled', True)))}"
+                f"{_td(row.get('travel_time_to_centre_min'), estimate=bool(row.get('travel_time_is_modelled', False)))}"
                 f"<td>{_e(row['status'])}: {_e(row['reason'])}</td></tr>"
             )
         flags = []
@@ -471,11 +501,15 @@ def _quality_section(files: ResultFiles) -> str:
             "and every total that includes them are marked <span class='est'>like this</span>."
         )
     if "travel_time_is_modelled" in a:
-        n = int((~a["travel_time_is_modelled"]).sum())
-        items.append(
-            f"Travel times are modelled ({_e(files.provenance.get('travel_model', 'travel model'))}); "
-            f"{n:,} unit(s) have no modelled time (straight-line or missing)."
-        )
+        n = int(a["travel_time_is_modelled"].sum())
+        model = _e(files.provenance.get("travel_model", "travel model"))
+        if n:
+            items.append(
+                f"Travel times of <span class='est'>{n:,} of {len(a):,} units</span> are modelled without a road "
+                f"network ({model}): they are estimates, and so is every travel figure built on them."
+            )
+        else:
+            items.append(f"Travel times come from the road network ({model}).")
     if not files.settlements.empty and "is_located" in files.settlements:
         n = int((~files.settlements["is_located"]).sum())
         items.append(f"{n:,} of {len(files.settlements):,} settlements are not located and stand in at their unit's centre.")
@@ -604,11 +638,14 @@ def render_comparison(comparison: Comparison, a: Any, b: Any) -> str:
     changed_b = set(comparison.changed_units["new_unit_id_b"]) - {""}
     changed_a = set(comparison.changed_units["new_unit_id_a"]) - {""}
     units_b = b.new_units.copy()
-    units_b["status"] = np.where(units_b["new_unit_id"].isin(changed_b), "changed", "same")
+    changed = units_b["new_unit_id"].isin(changed_b)
+    units_b["status"] = np.where(changed, "membership changed", "unchanged")
     outline = a.new_units[a.new_units["new_unit_id"].isin(changed_a)]
     diff = map_svg(
         units_b, column="status", categorical=True, outline=outline,
-        labels=units_b["new_unit_id"].tolist(), title=f"{b.name} compared with {a.name}",
+        labels=[nid if flag else "" for nid, flag in zip(units_b["new_unit_id"], changed)],
+        title=f"{b.name} compared with {a.name}",
+        colours={"membership changed": "#e6862e", "unchanged": "#e3ebf4"},
     )
     summary = (
         f"<p>{comparison.n_units:,} units compared; <b>{len(comparison.changed_units):,}</b> assigned differently "
@@ -619,7 +656,7 @@ def render_comparison(comparison: Comparison, a: Any, b: Any) -> str:
         f"<h1>Comparison: {_e(a.title)} → {_e(b.title)}</h1>{summary}"
         "<h2>Key figures</h2>" + _frame_table(comparison.kpis.rename(columns={"a": a.name, "b": b.name}))
         + "<h2>Diff map</h2>"
-        f"<figure class='map'>{diff}<figcaption>New units of <b>{_e(b.name)}</b>; colour marks those whose "
+        f"<figure class='map'>{diff}<figcaption>New units of <b>{_e(b.name)}</b>; orange (labelled): their "
         f"membership differs from <b>{_e(a.name)}</b>; red dashed: boundaries of the changed units of "
         f"{_e(a.name)}.</figcaption></figure>"
         "<h2>Units assigned differently</h2>"
@@ -666,9 +703,16 @@ def _sweep_figure(table: pd.DataFrame, parameters: Sequence[str], title: str):  
         ax.scatter(front["x"], front["y"], s=90, facecolors="none", edgecolors="#c00", zorder=4)
         ax.legend(loc="best")
     if len(data) <= 40:
-        for rec in data.itertuples(index=False):
-            label = ", ".join(f"{p}={getattr(rec, p)}" for p in parameters if hasattr(rec, p))
-            ax.annotate(label, (rec.x, rec.y), fontsize=6, xytext=(3, 3), textcoords="offset points")
+        # one label per position: runs that land on the same point share it
+        short = {"population_floor": "floor", "max_travel_time_min": "tmax"}
+        for (x, y), group in data.groupby(["x", "y"], sort=True):
+            label = " | ".join(
+                ", ".join(f"{short.get(p, p)}={rec[p]}" for p in parameters if p in rec)
+                for rec in group.to_dict(orient="records")
+            )
+            right_half = x > (data["x"].min() + data["x"].max()) / 2.0
+            ax.annotate(label, (x, y), fontsize=6, xytext=(-5 if right_half else 5, 4), textcoords="offset points",
+                        ha="right" if right_half else "left", clip_on=True)
     ax.set_xlabel("new units (fewer = more consolidation)")
     ax.set_ylabel("population-weighted mean travel time to the centre (min)")
     ax.set_title(title)

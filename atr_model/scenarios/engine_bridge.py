@@ -29,12 +29,15 @@ def engine_settings(criteria: Criteria, solver_options: Any = None) -> EngineSet
     criteria : Criteria
         The scenario's criteria.
     solver_options : SolverOptions or mapping, optional
-        ``name``, ``time_limit_s``, ``gap_rel``, ``threads``, ``contiguity``; defaults as in
+        ``name``, ``time_limit_s``, ``gap_rel``, ``threads``, ``contiguity``, ``warm_start``; defaults as in
         :class:`~atr_model.scenarios.SolverOptions`.
 
     Returns
     -------
     EngineSettings
+        Always with ``exempt_mode="no_floor"``: use it with an instance from
+        :func:`~atr_model.scenarios.build_instance`, which turns ``exemptions.mode == "keep"``
+        into ``keep_separate`` locks.
     """
     from atr_model.optimisation import EngineSettings
 
@@ -46,7 +49,10 @@ def engine_settings(criteria: Criteria, solver_options: Any = None) -> EngineSet
         cap_mode=criteria.cap_mode,
         slack_penalty_per_person=criteria.slack_penalty_per_person,
         admin_cost_per_unit=criteria.admin_cost_per_unit,
-        exempt_mode=criteria.exemptions.mode,
+        # build_instance encodes exemptions.mode == "keep" as keep_separate (a hosting town is
+        # exempt from the floor yet may receive aiyl aimaks), so the engine never keeps exempt
+        # units alone by itself.
+        exempt_mode="no_floor",
         max_travel_time_min=criteria.max_travel_time_min,
         n_units=criteria.n_units,
         indicator_floor=criteria.economic_base.floor,
@@ -55,4 +61,5 @@ def engine_settings(criteria: Criteria, solver_options: Any = None) -> EngineSet
         gap_rel=float(_option(solver_options, "gap_rel", 0.0)),
         threads=int(_option(solver_options, "threads", 1)),
         contiguity=_option(solver_options, "contiguity", "auto"),
+        warm_start=bool(_option(solver_options, "warm_start", False)),
     )

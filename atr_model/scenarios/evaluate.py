@@ -20,7 +20,7 @@ import pandas as pd
 
 from atr_model.errors import DataError
 
-__all__ = ["PlanEvaluation", "read_plan_csv", "evaluate_plan", "plan_from_assignment"]
+__all__ = ["PlanEvaluation", "read_plan_csv", "evaluate_plan", "assignment_from_plan"]
 
 logger = logging.getLogger(__name__)
 
@@ -108,17 +108,20 @@ def _choose_centre(members: list[int], cost: np.ndarray, eligible: np.ndarray, c
     return min(finite or totals)[2]
 
 
-def plan_from_assignment(plan: pd.DataFrame, instance: Any, *, where: str = "plan") -> np.ndarray:
+def assignment_from_plan(plan: pd.DataFrame, instance: Any, *, where: str = "plan") -> np.ndarray:
     """Turn a ``unit_code,new_unit_id[,centre_code]`` table into the engine's centre-index array.
 
     Raises
     ------
     DataError
-        When the plan misses units of the instance, names unknown units, or gives a centre
-        that is not a member of its new unit.
+        When the plan lists a unit twice, misses units of the instance, names unknown units,
+        or gives a centre that is not a member of its new unit.
     """
     codes = tuple(instance.unit_codes)
     pos = {c: i for i, c in enumerate(codes)}
+    dup = plan["unit_code"][plan["unit_code"].duplicated()]
+    if len(dup):
+        raise DataError(f"{where}: unit {dup.iloc[0]!r} is listed twice")
     unknown = sorted(set(plan["unit_code"]) - set(pos))
     if unknown:
         raise DataError(f"{where}: {len(unknown)} unit(s) not in the scenario's dataset: {', '.join(unknown[:5])}")
@@ -238,7 +241,7 @@ def evaluate_plan(
     bundle = build_instance(dataset, travel_model, scenario.criteria, level=scenario.level)
     inst = bundle.instance
     settings = engine_settings(scenario.criteria, scenario.solver)
-    assignment = plan_from_assignment(table, inst, where=where)
+    assignment = assignment_from_plan(table, inst, where=where)
     violations = check_plan(inst, assignment, settings)
     viol = pd.DataFrame(
         [

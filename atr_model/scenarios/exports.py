@@ -233,7 +233,8 @@ def _atomic_save(target: Path, save: Callable[[str], Any]) -> None:
 
 
 #: Extras run by default when publishing a package (the report is added by the presentation layer).
-DEFAULT_EXTRAS: tuple[Extra, ...] = (add_extra_kpis, write_exports)
+#: A fresh run already carries the further KPIs; :func:`add_extra_kpis` upgrades older folders.
+DEFAULT_EXTRAS: tuple[Extra, ...] = (write_exports,)
 
 
 def publish_package(

@@ -216,8 +216,8 @@ def estimated_shares(
     dict
         ``population`` (estimated residents / all residents), ``units_population`` (units with
         an estimated population / units), ``new_units_population`` (new units whose population
-        includes an estimate / new units), ``travel_time`` (units whose travel time is not
-        modelled / units), ``settlements_not_located`` (stand-in points / settlements) and
+        includes an estimate / new units), ``travel_time`` (units whose travel time is modelled
+        without a road network, an estimate / units), ``settlements_not_located`` (stand-in points / settlements) and
         ``admin_savings`` (always 1.0: the cost model is an assumption).
     """
     pop = assignments["population"].astype(float)
@@ -230,7 +230,7 @@ def estimated_shares(
         shares["new_units_population"] = _share(float(new_units["population_has_estimates"].astype(bool).sum()),
                                                 float(len(new_units)))
     if "travel_time_is_modelled" in assignments:
-        shares["travel_time"] = _share(float((~assignments["travel_time_is_modelled"].astype(bool)).sum()),
+        shares["travel_time"] = _share(float(assignments["travel_time_is_modelled"].astype(bool).sum()),
                                        float(len(assignments)))
     if settlements is not None and not settlements.empty and "is_located" in settlements:
         shares["settlements_not_located"] = _share(float((~settlements["is_located"].astype(bool)).sum()),

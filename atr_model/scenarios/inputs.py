@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from atr_model.data.dataset import Dataset, read_dataset
-from atr_model.errors import ScenarioError
+from atr_model.errors import DataError, ScenarioError
 from atr_model.scenarios.scenario import Scenario
 
 __all__ = ["AUTO", "DEMO", "KYRGYZ", "kyrgyz_source_dir", "resolve_dataset", "resolve_travel_model"]
@@ -46,6 +46,11 @@ def kyrgyz_source_dir() -> Path:
 
 
 def _kyrgyz_dataset(where: str) -> Dataset:
+    """The Kyrgyz build from the cache when its build id is current, else built and cached.
+
+    Uses the same cache location as ``atr-model quickstart``
+    (``<cache>/kyrgyzstan/kyrgyzstan.gpkg``).
+    """
     from atr_model import data as data_api
 
     source = kyrgyz_source_dir()
@@ -54,26 +59,31 @@ def _kyrgyz_dataset(where: str) -> Dataset:
             f"{where}: dataset 'kyrgyz' needs the Kyrgyz open data at {source} (set ATR_KG_DATA), "
             "or pass --data with a dataset file or 'demo'"
         )
-    loader = getattr(data_api, "load_or_build_kyrgyz_dataset", None)
-    if loader is not None:
-        return loader(source)
-    build = getattr(data_api, "build_kyrgyz_dataset", None)
-    if build is None:
-        raise ScenarioError(f"{where}: this build of atr-model cannot build the Kyrgyz dataset")
-    cache_dir = Path(data_api.default_cache_dir()) if hasattr(data_api, "default_cache_dir") else None
-    built = build(source)
-    dataset = built[0] if isinstance(built, tuple) else built
-    if cache_dir is not None:
+    from atr_model.data.kyrgyz import build_kyrgyz_dataset
+
+    build_id = getattr(data_api, "kyrgyz_build_id", None)
+    writer = getattr(data_api, "write_kyrgyz_build", None)
+    cache_root = getattr(data_api, "default_cache_dir", None)
+    if build_id is None or writer is None or cache_root is None:
+        return build_kyrgyz_dataset(source)[0]
+    from atr_model.data import kyrgyz
+
+    target = Path(cache_root()) / "kyrgyzstan" / getattr(kyrgyz, "DATASET_FILENAME", "kyrgyzstan.gpkg")
+    wanted = build_id(source)
+    if target.exists():
         try:
-            dataset.write(cache_dir / f"kyrgyz-{dataset.build_id}.gpkg")
-        except OSError as exc:  # a read-only cache only costs a rebuild next time
-            logger.warning("could not cache the Kyrgyz dataset in %s: %s", cache_dir, exc)
-    return dataset
-
-
-def _cached_kyrgyz(where: str) -> Dataset:
-    """Reuse a cached build when one exists for the current builder, else build."""
-    return _kyrgyz_dataset(where)
+            cached = read_dataset(target)
+            if cached.build_id == wanted:
+                logger.info("using the cached Kyrgyz build %s at %s", wanted, target)
+                return cached
+        except DataError as exc:  # a stale or broken cache is rebuilt below
+            logger.warning("ignoring the cached Kyrgyz build at %s: %s", target, exc)
+    try:
+        path, _report = writer(source, target.parent)
+    except OSError as exc:  # a read-only cache only costs a rebuild next time
+        logger.warning("could not cache the Kyrgyz build in %s: %s", target.parent, exc)
+        return build_kyrgyz_dataset(source)[0]
+    return read_dataset(path)
 
 
 def resolve_dataset(scenario: Scenario) -> Dataset:
@@ -91,7 +101,7 @@ def resolve_dataset(scenario: Scenario) -> Dataset:
 
         return make_demo_dataset()
     if value == KYRGYZ:
-        return _cached_kyrgyz(where)
+        return _kyrgyz_dataset(where)
     path = scenario.resolve_path(value)
     if not path.exists():
         raise ScenarioError(f"{where}: 'dataset': file {path} not found (use 'demo', 'kyrgyz' or a .gpkg path)")

@@ -11,11 +11,10 @@ are raions and both matrices use centre-to-centre travel times.
 
 from __future__ import annotations
 
+import dataclasses as _dc
 import logging
 from dataclasses import dataclass, field
 from typing import Any, Literal
-
-import dataclasses as _dc
 
 import numpy as np
 import pandas as pd
@@ -63,6 +62,8 @@ class InstanceBundle:
         Counts of estimated inputs (population, settlement locations, travel model, territory).
     criteria : Criteria
         The criteria the instance encodes.
+    barrier_pairs : tuple of (str, str)
+        Unit pairs not adjacent because only a modelled barrier joins them (criterion 1).
     """
 
     instance: MergerInstance
@@ -73,6 +74,7 @@ class InstanceBundle:
     exemptions: pd.DataFrame
     estimated_inputs: dict[str, Any] = field(default_factory=dict)
     criteria: Criteria = field(default_factory=Criteria)
+    barrier_pairs: tuple[tuple[str, str], ...] = ()
 
 
 def unit_display_name(row: pd.Series | dict[str, Any]) -> str:
@@ -392,8 +394,15 @@ def _build_unit_level(dataset: Dataset, travel_model: Any, criteria: Criteria) -
     if criteria.economic_base.centre_min is not None:
         eligible &= np.nan_to_num(indicator, nan=-np.inf) >= criteria.economic_base.centre_min
     forced = keep | (is_town & (criteria.centres.towns != "merge"))
+    exempt = units["exempt"].to_numpy(dtype=bool)
     if criteria.exemptions.mode == "keep":
-        forced |= units["exempt"].to_numpy()
+        # Exempt aiyl aimaks stay as they are; a hosting town stays too but may receive others,
+        # so "keep" is encoded as keep_separate and the engine runs with exempt_mode="no_floor".
+        # A together-lock is a decision by hand and overrides the exemption.
+        locked_together = np.zeros(n, dtype=bool)
+        locked_together[must.reshape(-1)] = True
+        keep |= exempt & ~(is_town & (criteria.centres.towns == "host")) & ~locked_together
+    forced |= keep
     eligible |= forced
     units["centre_eligible"] = eligible
 
@@ -438,6 +447,7 @@ def _build_unit_level(dataset: Dataset, travel_model: Any, criteria: Criteria) -
         exemptions=exemptions.reset_index(),
         estimated_inputs=estimated,
         criteria=criteria,
+        barrier_pairs=tuple(dropped),
     )
 
 
@@ -541,9 +551,17 @@ def _build_raion_level(dataset: Dataset, travel_model: Any, criteria: Criteria) 
     pair = from_centre.groupby(["unit_code", "centre_code"])["travel_time_min"].min().reset_index()
     worst = np.full((n, n), np.inf)
     worst[pair["unit_code"].map(pos).to_numpy(), pair["centre_code"].map(pos).to_numpy()] = pair["travel_time_min"].to_numpy()
+    # Candidate lists differ by direction (a settlement lists its own and neighbouring raions'
+    # centres), so a centre pair may be timed one way only: use the reverse trip for the other.
+    worst = np.where(np.isfinite(worst), worst, worst.T)
     np.fill_diagonal(worst, 0.0)
     pop = table["population"].to_numpy(dtype=float)
-    cost = np.where(np.isfinite(worst), pop[:, None] * worst, np.inf) * criteria.travel_weight
+    if criteria.objective == "inertia":
+        xy = units_all.set_index("unit_code").loc[table["centre_unit_code"], ["centre_lon", "centre_lat"]].to_numpy(dtype=float)
+        d = _haversine_km(xy[:, None, 0], xy[:, None, 1], xy[None, :, 0], xy[None, :, 1])
+        cost = np.where(np.isfinite(worst), pop[:, None] * d * d, np.inf) * criteria.travel_weight
+    else:
+        cost = np.where(np.isfinite(worst), pop[:, None] * worst, np.inf) * criteria.travel_weight
 
     keep = table["unit_code"].isin(criteria.locks.keep_separate).to_numpy()
     for code in criteria.locks.keep_separate:
@@ -559,6 +577,10 @@ def _build_raion_level(dataset: Dataset, travel_model: Any, criteria: Criteria) 
     barrier_only = {(pos[a], pos[b]) for a, b in dropped}
     pairs = sorted((touching - barrier_only) | set(pairs_by_units))
 
+    if criteria.exemptions.mode == "keep":
+        locked_together = np.zeros(n, dtype=bool)
+        locked_together[must.reshape(-1)] = True
+        keep = keep | (table["exempt"].to_numpy(dtype=bool) & ~locked_together)
     table["indicator"] = np.nan
     table["centre_eligible"] = table["population"].to_numpy() >= criteria.centres.min_centre_population
     table.loc[keep | table["exempt"].to_numpy(), "centre_eligible"] = True
@@ -599,4 +621,5 @@ def _build_raion_level(dataset: Dataset, travel_model: Any, criteria: Criteria) 
         ),
         estimated_inputs=estimated,
         criteria=criteria,
+        barrier_pairs=tuple(sorted(dropped)),
     )

@@ -64,10 +64,18 @@ def provenance(scenario: Scenario, dataset: Dataset, travel_model: Any, *, secon
     }
 
 
-def _solver(result: Any) -> dict[str, Any]:
+def _proven(result: Any, gap_rel: float) -> bool:
+    """The engine's claim, checked against its own bound: a gap above the requested one is not
+    a proof (seen with warm starts), whatever the status says."""
+    claimed = bool(getattr(result, "proven_optimal", False))
+    gap = _number(getattr(result, "gap", None))
+    return claimed and (gap is None or gap <= gap_rel + 1e-6)
+
+
+def _solver(result: Any, gap_rel: float = 0.0) -> dict[str, Any]:
     return {
         "status": str(getattr(result, "status", "")),
-        "proven_optimal": bool(getattr(result, "proven_optimal", False)),
+        "proven_optimal": _proven(result, gap_rel),
         "objective": _number(getattr(result, "objective", None)),
         "bound": _number(getattr(result, "bound", None)),
         "gap": _number(getattr(result, "gap", None)),
@@ -75,6 +83,7 @@ def _solver(result: Any) -> dict[str, Any]:
         "cut_rounds": int(getattr(result, "cut_rounds", 0) or 0),
         "contiguity_method": str(getattr(result, "contiguity_method", "")),
         "solver": str(getattr(result, "solver", "")),
+        "notes": [str(n) for n in (getattr(result, "notes", None) or [])],
     }
 
 
@@ -85,11 +94,14 @@ def compute_kpis(
     new_units: pd.DataFrame,
     engine_result: Any,
     prov: dict[str, Any],
+    *,
+    gap_rel: float = 0.0,
 ) -> dict[str, Any]:
     """The ``kpis.json`` content (deterministic except ``solver.seconds``).
 
     Travel figures are settlement-level: the population-weighted mean over settlements with a
-    modelled route to their new centre, and the worst such time.
+    modelled route to their new centre, and the worst such time (over all units, which includes
+    units kept as they are, and over merged units only, where the travel limit applies).
     """
     floor = float(bundle.criteria.population_floor)
     pop = assignments["population"].to_numpy(dtype=float)
@@ -99,6 +111,9 @@ def compute_kpis(
     ok = np.isfinite(t)
     mean = float(np.sum(w[ok] * t[ok]) / np.sum(w[ok])) if ok.any() and np.sum(w[ok]) > 0 else None
     worst = float(np.max(t[ok])) if ok.any() else None
+    sizes = assignments.groupby("new_unit_id").size()
+    in_merged = ok & settlements["new_unit_id"].map(sizes).fillna(1).gt(1).to_numpy()
+    worst_merged = float(np.max(t[in_merged])) if in_merged.any() else None
     rules: dict[str, int] = {}
     for text in assignments["exempt_rules"]:
         for rule in filter(None, str(text).split(";")):
@@ -106,7 +121,7 @@ def compute_kpis(
     new_pop = new_units["population"].to_numpy(dtype=float)
     est = bundle.estimated_inputs
     total_settlements = max(int(est.get("settlements_total", 0)), 1)
-    return {
+    kpis: dict[str, Any] = {
         "units_before": int(len(assignments)),
         "units_after": int(len(new_units)),
         "below_floor_before": int(np.sum(pop < floor)) if floor > 0 else 0,
@@ -117,6 +132,7 @@ def compute_kpis(
         "status_counts": {k: int(v) for k, v in sorted(assignments["status"].value_counts().items())},
         "population_weighted_mean_travel_min": None if mean is None else round(mean, 3),
         "worst_travel_min": None if worst is None else round(worst, 3),
+        "worst_travel_min_in_merged_units": None if worst_merged is None else round(worst_merged, 3),
         "settlements_without_route_to_centre": int((~ok).sum()),
         "exempt_units": int(exempt.sum()),
         "exempt_by_reason": dict(sorted(rules.items())),
@@ -125,7 +141,7 @@ def compute_kpis(
             "median": float(np.median(new_pop)) if len(new_pop) else None,
             "max": float(np.max(new_pop)) if len(new_pop) else None,
         },
-        "solver": _solver(engine_result),
+        "solver": _solver(engine_result, gap_rel),
         "estimated_share": {
             "population": est.get("population_share_estimated", 0.0),
             "units_population": round(est.get("units_population_estimated", 0) / max(len(assignments), 1), 6),
@@ -136,3 +152,23 @@ def compute_kpis(
         },
         "provenance": {k: prov[k] for k in ("scenario_name", "scenario_hash", "dataset_build_id", "travel_model")},
     }
+    return _with_extra_kpis(kpis, bundle, assignments, settlements, new_units)
+
+
+def _with_extra_kpis(
+    kpis: dict[str, Any],
+    bundle: InstanceBundle,
+    assignments: pd.DataFrame,
+    settlements: pd.DataFrame,
+    new_units: pd.DataFrame,
+) -> dict[str, Any]:
+    """Add the further KPIs (population distribution, estimated savings) without overriding any."""
+    from atr_model.scenarios.extra_kpis import extra_kpis
+
+    extra = extra_kpis(assignments, new_units, settlements, level=bundle.level)
+    for key, value in extra.items():
+        if key == "estimated_share":
+            kpis[key] = {**kpis[key], "admin_savings": value["admin_savings"]}
+        else:
+            kpis.setdefault(key, value)
+    return kpis

@@ -12,7 +12,6 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 
 from atr_model.data.contract import CRS
 from atr_model.data.dataset import Dataset
@@ -95,6 +94,25 @@ def _new_unit_ids(bundle: InstanceBundle, assignment: np.ndarray) -> dict[int, s
     return ids
 
 
+def _add_barrier_notes(frame: pd.DataFrame, bundle: InstanceBundle) -> None:
+    """Name the neighbours a unit below the floor is cut off from by a landscape barrier."""
+    if not bundle.barrier_pairs:
+        return
+    names = dict(zip(bundle.units["unit_code"], bundle.units["unit_name"]))
+    across: dict[str, list[str]] = {}
+    for a, b in bundle.barrier_pairs:
+        across.setdefault(a, []).append(b)
+        across.setdefault(b, []).append(a)
+    for k in frame.index[frame["status"] == "below_floor_no_partner"]:
+        code = frame.at[k, "unit_code"]
+        if code in across:
+            others = ", ".join(f"{names.get(o, o)} ({o})" for o in sorted(across[code]))
+            frame.at[k, "reason"] = (
+                f"{frame.at[k, 'reason']} Landscape (criterion 1): only a blocked or seasonal link joins it "
+                f"to {others}, so they are not treated as neighbours."
+            )
+
+
 def _explanations(bundle: InstanceBundle, result: Any, settings: Any) -> pd.DataFrame:
     from atr_model.optimisation import explain_units
 
@@ -110,6 +128,7 @@ def _explanations(bundle: InstanceBundle, result: Any, settings: Any) -> pd.Data
             }
         )
     frame = pd.DataFrame(rows)
+    _add_barrier_notes(frame, bundle)
     bad = sorted(set(frame["status"]) - set(STATUSES))
     if bad:
         raise SolverError(f"engine explanation has unknown status(es) {', '.join(bad)}")
@@ -178,6 +197,27 @@ def _indicator_sums(dataset: Dataset, bundle: InstanceBundle, assignments: pd.Da
     return wide.sort_index(axis=1)
 
 
+def _settlement_travel(settlements: pd.DataFrame) -> pd.DataFrame:
+    """Population-weighted mean and worst settlement travel time per new unit."""
+    t = settlements["travel_time_to_centre_min"].to_numpy(dtype=float)
+    ok = np.isfinite(t)
+    frame = pd.DataFrame(
+        {
+            "new_unit_id": settlements["new_unit_id"].to_numpy()[ok],
+            "wt": settlements["weight"].to_numpy(dtype=float)[ok] * t[ok],
+            "w": settlements["weight"].to_numpy(dtype=float)[ok],
+            "t": t[ok],
+        }
+    )
+    agg = frame.groupby("new_unit_id").agg(wt=("wt", "sum"), w=("w", "sum"), worst=("t", "max"))
+    agg["mean"] = np.where(agg["w"] > 0, agg["wt"] / agg["w"].where(agg["w"] > 0, 1.0), np.nan)
+    return agg[["mean", "worst"]]
+
+
+def _join_sorted(values: pd.Series) -> str:
+    return ";".join(sorted(str(v) for v in values))
+
+
 def _passports(result_parts: dict[str, Any]) -> gpd.GeoDataFrame:
     dataset: Dataset = result_parts["dataset"]
     bundle: InstanceBundle = result_parts["bundle"]
@@ -185,46 +225,52 @@ def _passports(result_parts: dict[str, Any]) -> gpd.GeoDataFrame:
     settlements: pd.DataFrame = result_parts["settlements"]
     floor = bundle.criteria.population_floor
     units = bundle.units.set_index("unit_code")
+    a = assignments.sort_values(["new_unit_id", "unit_code"]).copy()
+    a["area_km2"] = a["unit_code"].map(units["area_km2"]).astype(float)
+    a["exempt_code"] = a["unit_code"].where(a["exempt"], "")
+    a["estimated"] = a["unit_code"].map(units["estimated_inputs"]).fillna("")
+    a["non_exempt"] = ~a["exempt"].astype(bool)
+    grouped = a.groupby("new_unit_id", sort=True)
+    frame = pd.DataFrame(
+        {
+            "centre_code": grouped["centre_code"].first(),
+            "members": grouped["unit_code"].agg(_join_sorted),
+            "n_members": grouped.size(),
+            "population": grouped["population"].sum(),
+            "population_has_estimates": grouped["population_is_estimate"].any(),
+            "area_km2": grouped["area_km2"].sum().round(3),
+            "exempt_members": grouped["exempt_code"].agg(lambda v: ";".join(sorted(c for c in v if c))),
+            "non_exempt": grouped["non_exempt"].any(),
+            "estimated_inputs": grouped["estimated"].agg(
+                lambda v: "; ".join(sorted({p for text in v for p in str(text).split("; ") if p}))
+            ),
+        }
+    )
+    travel = _settlement_travel(settlements).reindex(frame.index)
+    frame["travel_time_mean_min"] = travel["mean"].round(3)
+    frame["travel_time_max_min"] = travel["worst"].round(3)
+    frame["centre_name"] = frame["centre_code"].map(units["unit_name"])
+    frame["raion_code"] = frame["centre_code"].map(units["raion_code"]).astype(str)
+    frame["oblast_code"] = frame["centre_code"].map(units["oblast_code"]).astype(str)
+    frame["below_floor"] = (floor > 0) & (frame["population"] < floor) & frame["non_exempt"]
+    frame = frame.reset_index()
     geoms = _geometries(dataset, bundle)
+    parts = gpd.GeoDataFrame(
+        {"new_unit_id": a["new_unit_id"].to_numpy()},
+        geometry=geoms.reindex(a["unit_code"]).to_numpy(),
+        crs=CRS,
+    )
+    shapes = parts.dissolve(by="new_unit_id", sort=True).geometry
+    frame["geometry"] = frame["new_unit_id"].map(shapes).to_numpy()
     indicators = _indicator_sums(dataset, bundle, assignments)
-    rows = []
-    for new_id, members in assignments.groupby("new_unit_id", sort=True):
-        centre = str(members["centre_code"].iloc[0])
-        codes = sorted(members["unit_code"].astype(str))
-        sett = settlements[settlements["new_unit_id"] == new_id]
-        t = sett["travel_time_to_centre_min"].to_numpy(dtype=float)
-        w = sett["weight"].to_numpy(dtype=float)
-        ok = np.isfinite(t)
-        mean = float(np.sum(w[ok] * t[ok]) / np.sum(w[ok])) if ok.any() and np.sum(w[ok]) > 0 else float("nan")
-        worst = float(np.max(t[ok])) if ok.any() else float("nan")
-        exempt = members.loc[members["exempt"], "unit_code"].astype(str).tolist()
-        estimated = sorted({p for c in codes for p in str(units.at[c, "estimated_inputs"]).split("; ") if p})
-        population = float(members["population"].sum())
-        non_exempt = bool((~members["exempt"]).any())
-        rows.append(
-            {
-                "new_unit_id": new_id,
-                "centre_code": centre,
-                "centre_name": str(units.at[centre, "unit_name"]),
-                "raion_code": str(units.at[centre, "raion_code"]),
-                "oblast_code": str(units.at[centre, "oblast_code"]),
-                "members": ";".join(codes),
-                "n_members": len(codes),
-                "population": population,
-                "population_has_estimates": bool(members["population_is_estimate"].any()),
-                "area_km2": round(float(units.loc[codes, "area_km2"].sum()), 3),
-                "travel_time_mean_min": round(mean, 3),
-                "travel_time_max_min": round(worst, 3),
-                "exempt_members": ";".join(exempt),
-                "below_floor": bool(floor > 0 and population < floor and non_exempt),
-                "estimated_inputs": "; ".join(estimated),
-                "geometry": shapely.union_all([geoms[c] for c in codes if c in geoms.index]),
-            }
-        )
-    frame = pd.DataFrame(rows)
     if not indicators.empty:
         frame = frame.join(indicators, on="new_unit_id")
-    columns = [c for c in frame.columns if c != "geometry"] + ["geometry"]
+    columns = [
+        "new_unit_id", "centre_code", "centre_name", "raion_code", "oblast_code", "members", "n_members",
+        "population", "population_has_estimates", "area_km2", "travel_time_mean_min", "travel_time_max_min",
+        "exempt_members", "below_floor",
+        *[c for c in indicators.columns], "estimated_inputs", "geometry",
+    ]
     return gpd.GeoDataFrame(frame[columns], geometry="geometry", crs=CRS)
 
 
@@ -311,7 +357,9 @@ def run_scenario(
     new_units = _passports({"dataset": dataset, "bundle": bundle, "assignments": assignments, "settlements": settlements})
     seconds = time.perf_counter() - started
     prov = provenance(scenario, dataset, travel_model, seconds=seconds)
-    kpis = compute_kpis(bundle, assignments, settlements, new_units, result, prov)
+    kpis = compute_kpis(bundle, assignments, settlements, new_units, result, prov, gap_rel=settings.gap_rel)
+    if bool(getattr(result, "proven_optimal", False)) and not kpis["solver"]["proven_optimal"]:
+        logger.warning("scenario %s: the solver claims optimality but its gap is %s", scenario.name, kpis["solver"]["gap"])
     kpis["soft_violations"] = {
         "count": len(soft),
         "by_constraint": dict(sorted(pd.Series([str(v.constraint) for v in soft], dtype=object).value_counts().items())),

@@ -44,6 +44,14 @@ class SolverOptions(BaseModel):
     contiguity: Literal["auto", "cuts", "flow", "none"] = Field(
         "auto", description="Default 'auto': exact contiguity, method chosen per instance."
     )
+    warm_start: bool = Field(
+        False,
+        description=(
+            "Default false: start the solver from a heuristic plan. Off by default because, with "
+            "it on, the engine was seen returning the heuristic plan as 'optimal' on some groups "
+            "of the Kyrgyz run (bound below objective)."
+        ),
+    )
 
 
 class Scenario(BaseModel):

@@ -151,10 +151,6 @@ def sweep_grid(params: Mapping[str, Sequence[Any]] | Sequence[tuple[str, Sequenc
     return [dict(zip(keys, combo)) for combo in itertools.product(*(list(v) for _, v in items))]
 
 
-def _point_label(overrides: Mapping[str, Any]) -> str:
-    return ",".join(f"{k.split('.')[-1]}={v}" for k, v in overrides.items())
-
-
 # --------------------------------------------------------------------------- one point
 
 
@@ -204,7 +200,9 @@ def run_point(scenario: Any, overrides: Mapping[str, Any], data: str | None = No
             new_unit_population_min=pops.get("min"),
             new_unit_population_median=pops.get("median"),
             exempt_units=_exempt_count(result, exempt),
-            annual_saving_som_estimate=savings_for_level(result.assignments, scen.level, None)["annual_saving_som"],
+            annual_saving_som_estimate=(kpis.get("admin_savings") or savings_for_level(result.assignments, scen.level))[
+                "annual_saving_som"
+            ],
             error="",
         )
     except ATRError as exc:

@@ -36,6 +36,8 @@ __all__ = [
     "ResultView",
     "dataset_choices",
     "load_dataset",
+    "subset_dataset",
+    "subset_travel_model",
     "scenario_dir",
     "scenario_files",
     "parse_scenario_text",
@@ -52,6 +54,7 @@ __all__ = [
     "compare_folders",
     "differing_units",
     "zip_folder",
+    "report_html",
     "runner_available",
 ]
 
@@ -90,23 +93,26 @@ class DatasetChoice:
     path: Path | None = None
 
 
-def _cache_dir() -> Path | None:
-    try:
-        from atr_model.data.cache import default_cache_dir
-    except ImportError:  # the data branch's cache module is not merged yet
-        env = os.environ.get("ATR_CACHE_DIR")
-        return Path(env) if env else Path.home() / ".cache" / "atr-model"
+def _cache_dir() -> Path:
+    from atr_model.data import default_cache_dir
+
     return Path(default_cache_dir())
 
 
-def _is_dataset_file(path: Path) -> bool:
+def _dataset_label(path: Path) -> str | None:
+    """'<name> · <build id>' from a dataset GeoPackage's metadata; None if it is not one."""
     import pyogrio
 
     try:
         names = {name for name, _ in pyogrio.list_layers(path)}
+        if not {"units", "settlements", "metadata"} <= names:
+            return None
+        meta = pyogrio.read_dataframe(path, layer="metadata")
     except Exception:  # unreadable files are simply not offered
-        return False
-    return {"units", "settlements", "metadata"} <= names
+        return None
+    values = {str(k): json.loads(v) for k, v in zip(meta["key"], meta["value"])}
+    name = str(values.get("name") or values.get("kind") or path.stem)
+    return f"{name} · {values.get('build_id', path.stem)}"
 
 
 def _demo_available() -> bool:
@@ -118,8 +124,14 @@ def _demo_available() -> bool:
 
 
 def _kyrgyz_source() -> Path | None:
-    shared = Path(os.environ.get("ATR_SHARED_DIR", _REPO_ROOT.parent / "shared")) / "kg-open-data"
-    return shared if shared.exists() else None
+    from atr_model.scenarios.inputs import kyrgyz_source_dir
+
+    source = kyrgyz_source_dir()
+    return source if source.exists() else None
+
+
+#: Where the app (like ``atr-model quickstart``) keeps the Kyrgyz build in the cache.
+KYRGYZ_BUILD = Path("kyrgyzstan") / "kyrgyzstan.gpkg"
 
 
 def dataset_choices(cache_dir: Path | None = None) -> list[DatasetChoice]:
@@ -139,23 +151,17 @@ def dataset_choices(cache_dir: Path | None = None) -> list[DatasetChoice]:
     choices: list[DatasetChoice] = []
     if _demo_available():
         choices.append(DatasetChoice(DEMO_KEY, "Demo Republic (fictional)"))
-    root = cache_dir if cache_dir is not None else _cache_dir()
-    if root is not None and root.exists():
+    root = Path(cache_dir) if cache_dir is not None else _cache_dir()
+    if root.exists():
         for path in sorted(root.rglob("*.gpkg")):
-            if "results" in path.parts or not _is_dataset_file(path):
+            if "results" in path.parts or path.parent.name == "demo":
                 continue
-            choices.append(DatasetChoice(str(path), f"{path.stem} ({path.parent.name})", path))
-    if _kyrgyz_source() is not None and _has_kyrgyz_builder():
-        choices.append(DatasetChoice(KYRGYZ_KEY, "Kyrgyz Republic (build from open data)"))
+            label = _dataset_label(path)
+            if label is not None:
+                choices.append(DatasetChoice(str(path), label, path))
+    if _kyrgyz_source() is not None and not (root / KYRGYZ_BUILD).exists():
+        choices.append(DatasetChoice(KYRGYZ_KEY, "Kyrgyz Republic (build from open data, ~2 min)"))
     return choices
-
-
-def _has_kyrgyz_builder() -> bool:
-    try:
-        from atr_model.data import build_kyrgyz_dataset  # noqa: F401
-    except ImportError:
-        return False
-    return True
 
 
 def load_dataset(key: str) -> Dataset:
@@ -178,21 +184,73 @@ def load_dataset(key: str) -> Dataset:
 
 
 def _build_kyrgyz() -> Dataset:
+    """Build the Kyrgyz dataset from the shared open data into the cache (as quickstart does)."""
     source = _kyrgyz_source()
     if source is None:
-        raise DataError("the shared Kyrgyz open data (../shared/kg-open-data) is not present")
-    from atr_model.data import build_kyrgyz_dataset
+        raise DataError("the shared Kyrgyz open data (../shared/kg-open-data, or $ATR_KG_DATA) is not present")
+    from atr_model.data import write_kyrgyz_build
 
-    cache = _cache_dir() or Path(tempfile.gettempdir())
-    built = build_kyrgyz_dataset(source)
-    dataset = built[0] if isinstance(built, tuple) else built
-    target = cache / "datasets" / f"kyrgyz-{dataset.build_id}.gpkg"
-    if not target.exists():
-        try:
-            dataset.write(target)
-        except OSError as exc:  # a read-only cache only costs a rebuild next time
-            logger.warning("could not cache the Kyrgyz build at %s: %s", target, exc)
-    return dataset
+    path, _report = write_kyrgyz_build(source, _cache_dir() / KYRGYZ_BUILD.parent)
+    return read_dataset(path)
+
+
+def subset_dataset(dataset: Dataset, raion_codes: Sequence[str]) -> Dataset:
+    """The part of a dataset in some raions (units, their settlements, raions, oblasts).
+
+    Used to work on one raion at a time: with raion nesting its new units do not depend on
+    any other raion, so re-solving it alone gives the same plan there, in a fraction of the
+    time. The build id names the subset so caches keep the two apart.
+
+    Raises
+    ------
+    DataError
+        When a raion code is not in the dataset.
+    """
+    wanted = sorted({str(c) for c in raion_codes})
+    known = set(dataset.raions["raion_code"].astype(str))
+    unknown = [c for c in wanted if c not in known]
+    if unknown:
+        raise DataError(f"dataset {dataset.name!r}: unknown raion code(s) {', '.join(unknown)}")
+    units = dataset.units[dataset.units["raion_code"].astype(str).isin(wanted)].copy()
+    codes = set(units["unit_code"].astype(str))
+    raions = dataset.raions[dataset.raions["raion_code"].astype(str).isin(wanted)].copy()
+    indicators = dataset.indicators
+    if not indicators.empty:
+        indicators = indicators[indicators["unit_code"].astype(str).isin(codes)].copy()
+    metadata = dict(dataset.metadata)
+    metadata["build_id"] = f"{dataset.build_id}-r{'-'.join(wanted)}"
+    metadata["name"] = f"{dataset.name} — {', '.join(wanted)}"
+    metadata["subset_of"] = dataset.build_id
+    return dataset.replace(
+        units=units,
+        settlements=dataset.settlements[dataset.settlements["unit_code"].astype(str).isin(codes)].copy(),
+        raions=raions,
+        oblasts=dataset.oblasts[dataset.oblasts["oblast_code"].isin(set(raions["oblast_code"]))].copy(),
+        indicators=indicators,
+        metadata=metadata,
+    )
+
+
+def subset_travel_model(travel_model: Any, unit_codes: Iterable[str]) -> Any:
+    """The travel model restricted to some units (rows whose units are all in the set)."""
+    import dataclasses
+
+    codes = {str(c) for c in unit_codes}
+
+    def keep(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
+        mask = pd.Series(True, index=frame.index)
+        for column in columns:
+            if column in frame.columns:
+                mask &= frame[column].astype(str).isin(codes)
+        return frame[mask].copy()
+
+    return dataclasses.replace(
+        travel_model,
+        settlement_centre_times=keep(travel_model.settlement_centre_times, "unit_code", "centre_unit_code"),
+        settlement_access=keep(travel_model.settlement_access, "unit_code"),
+        unit_remoteness=keep(travel_model.unit_remoteness, "unit_code"),
+        adjacency=keep(travel_model.adjacency, "unit_a", "unit_b"),
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -457,13 +515,27 @@ def result_folder(scenario: Any, dataset: Dataset, out_root: Path | None = None)
 
 
 def _save(result: Any, folder: Path) -> None:
-    """Write the package with its exports and HTML report (as the CLI does), atomically."""
+    """Write the package with its exports (as the CLI does), atomically.
+
+    The HTML report (a second or more of map drawing) is left out here so a re-solve stays
+    fast; :func:`report_html` writes it the first time it is asked for.
+    """
     try:
         from atr_model.presentation.runs import save_result
     except ImportError:  # exports not available: the core package alone
         _scenario_api().write_result(result, folder)
         return
-    save_result(result, folder)
+    save_result(result, folder, report=False)
+
+
+def report_html(folder: Path | str) -> bytes:
+    """The result's HTML report, rendered from the package on first request."""
+    from atr_model.presentation.report import REPORT_NAME, write_report
+
+    target = Path(folder) / REPORT_NAME
+    if not target.exists():
+        target = write_report(folder)
+    return target.read_bytes()
 
 
 def _safe(text: str) -> str:

@@ -20,18 +20,31 @@ from atr_model.data.dataset import Dataset
 from atr_model.presentation import maps
 from atr_model.presentation.app import backend
 
-__all__ = ["dataset", "layers", "travel_model", "run", "result"]
+__all__ = ["source", "dataset", "layers", "travel_model", "run", "links", "result"]
 
 logger = logging.getLogger(__name__)
 
 
-@st.cache_resource(show_spinner=False, max_entries=4)
-def dataset(key: str) -> Dataset:
-    """The dataset behind a selector key (shared, read-only)."""
+def source(dataset_key: str, raion: str | None = None) -> str:
+    """Cache key of a dataset, or of one raion of it ("<dataset key>|<raion code>")."""
+    return f"{dataset_key}|{raion}" if raion else dataset_key
+
+
+def _split(source_key: str) -> tuple[str, str]:
+    key, _, raion = source_key.partition("|")
+    return key, raion
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def dataset(source_key: str) -> Dataset:
+    """The dataset behind a selector key, or one raion of it (shared, read-only)."""
+    key, raion = _split(source_key)
+    if raion:
+        return backend.subset_dataset(dataset(key), [raion])
     return backend.load_dataset(key)
 
 
-@st.cache_resource(show_spinner=False, max_entries=4)
+@st.cache_resource(show_spinner=False, max_entries=8)
 def layers(key: str, build_id: str) -> maps.DisplayLayers:
     """Display layers of a dataset (simplified once per build)."""
     return maps.display_layers(dataset(key))
@@ -45,7 +58,7 @@ def travel_model(key: str, build_id: str, roads: str | None, elevation: str | No
     return resolve_travel_model(_scenario, dataset(key))
 
 
-def run(dataset_key: str, scenario: Any, progress: Callable[[str], None] | None = None) -> str:
+def run(source_key: str, scenario: Any, progress: Callable[[str], None] | None = None) -> str:
     """Run a scenario on a cached dataset and travel model; return the result folder.
 
     The folder is keyed by the dataset build id and the scenario hash, and a folder that
@@ -53,16 +66,37 @@ def run(dataset_key: str, scenario: Any, progress: Callable[[str], None] | None 
     ``progress`` receives the runner's step names; it is called outside any Streamlit cache,
     so it may write to the page.
     """
-    ds = dataset(dataset_key)
+    ds = dataset(source_key)
     folder = backend.result_folder(scenario, ds)
     if folder.exists():
         return str(folder)
+    key, raion = _split(source_key)
+    full = dataset(key)
     roads = getattr(scenario, "roads", None)
     elevation = getattr(scenario, "elevation", None)
-    if progress:
-        progress("travel model")
-    tm = travel_model(dataset_key, ds.build_id, str(roads) if roads else None, str(elevation) if elevation else None, scenario)
+    tm = travel_model(key, full.build_id, str(roads) if roads else None, str(elevation) if elevation else None, scenario)
+    if raion:
+        tm = backend.subset_travel_model(tm, ds.units["unit_code"])
     return str(backend.run_to_folder(scenario, ds, travel_model=tm, progress=progress))
+
+
+def links(source_key: str, scenario: Any) -> Any:
+    """Unit adjacency of the travel model behind ``source_key`` (for the map's links layer).
+
+    None when the travel model cannot be built; the map then simply has no links layer.
+    """
+    key, raion = _split(source_key)
+    full = dataset(key)
+    roads = getattr(scenario, "roads", None)
+    elevation = getattr(scenario, "elevation", None)
+    try:
+        tm = travel_model(key, full.build_id, str(roads) if roads else None, str(elevation) if elevation else None, scenario)
+    except Exception as exc:  # the links are a bonus layer; the result map works without them
+        logger.info("no links layer: %s", exc)
+        return None
+    if raion:
+        tm = backend.subset_travel_model(tm, dataset(source_key).units["unit_code"])
+    return tm.adjacency
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

@@ -52,17 +52,43 @@ def _links(fmap: folium.Map) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return tuple(dict.fromkeys(js)), tuple(dict.fromkeys(css))
 
 
+def _geojson_layers(element: Any) -> Iterable[folium.GeoJson]:
+    for child in getattr(element, "_children", {}).values():
+        if isinstance(child, folium.GeoJson):
+            yield child
+        yield from _geojson_layers(child)
+
+
 def render_map(fmap: folium.Map) -> RenderedMap:
-    """Render a folium map once into what the ``st_folium`` component draws."""
-    fmap.get_root().render()
-    fmap.render()
+    """Render a folium map once into what the ``st_folium`` component draws.
+
+    folium's page render turns every layer's script, data included, into a Jinja template,
+    which costs seconds for a national map. The page render is only needed for the header,
+    the extra HTML (legend) and each element's preparation, so it runs with every GeoJSON
+    layer cut to its first feature; the scripts are then generated with the full data.
+    Layers must carry their style in ``properties.style`` (as :mod:`atr_model.presentation.maps`
+    does), since folium's style lookup table would be built from the cut data.
+    """
+    layers = list(_geojson_layers(fmap))
+    full = [layer.data for layer in layers]
+    for layer in layers:
+        if getattr(layer, "style", False):
+            raise ValueError(f"layer {layer.layer_name!r} uses a style_function; put the style in properties.style")
+        layer.data = {**layer.data, "features": layer.data["features"][:1]}
+    try:
+        fmap.get_root().render()
+    finally:
+        for layer, data in zip(layers, full):
+            layer.data = data
     html = stf._get_html(fmap)
     header = stf._get_header(fmap)
     script = stf._get_map_string(fmap)
-    try:
-        bounds = fmap.get_bounds()
-    except AttributeError:  # pragma: no cover - maps always have bounds here
-        bounds = [[None, None], [None, None]]
+    bounds = getattr(fmap, "atr_bounds", None)
+    if bounds is None:
+        try:
+            bounds = fmap.get_bounds()
+        except AttributeError:  # pragma: no cover - maps always have bounds here
+            bounds = [[None, None], [None, None]]
     js_links, css_links = _links(fmap)
     return RenderedMap(
         script=script,

@@ -22,7 +22,7 @@ from atr_model.errors import ATRError, ScenarioError
 from atr_model.presentation import maps
 from atr_model.presentation.app import backend, cache, state
 from atr_model.presentation.app.criteria_editor import edit_model
-from atr_model.presentation.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
+from atr_model.presentation.i18n import DEFAULT_LANGUAGE, LANGUAGES, display_name, t
 
 __all__ = ["main", "AppContext", "show_errors", "run_current"]
 
@@ -32,6 +32,8 @@ VIEWS = ("map", "compare", "edits", "downloads", "concept")
 
 _CSS = """
 <style>
+.block-container {padding-top: 2.2rem;}
+h1 {font-size: 2.0rem !important; padding-bottom: 0.2rem !important;}
 [data-testid="stSidebar"] [data-testid="stCaptionContainer"] p {font-size: 0.78rem; line-height: 1.3;}
 [data-testid="stMetricValue"] {font-size: 1.6rem;}
 .atr-badge {display:inline-block;padding:1px 8px;border-radius:10px;font-size:0.75rem;margin-left:6px;
@@ -47,6 +49,8 @@ class AppContext:
 
     lang: str
     dataset_key: str | None = None
+    raion: str | None = None
+    source: str | None = None
     dataset: Dataset | None = None
     layers: maps.DisplayLayers | None = None
     base_scenario: Any = None
@@ -91,12 +95,34 @@ def _dataset_picker(ctx: AppContext) -> None:
     if st.session_state.get("_dataset_seen") not in (None, key):
         state.clear_edits(st.session_state)  # unit codes of one dataset mean nothing in another
         st.session_state["result_folder"] = None
+        st.session_state["previous_folder"] = None
         st.session_state["compare"] = None
+        st.session_state.pop("raion", None)
     st.session_state["_dataset_seen"] = key
     with show_errors(lang), st.spinner(t("run.load_data", lang)):
-        ctx.dataset = cache.dataset(key)
+        full = cache.dataset(key)
         ctx.dataset_key = key
-        ctx.layers = cache.layers(key, ctx.dataset.build_id)
+        ctx.raion = _raion_picker(full, lang)
+        ctx.source = cache.source(key, ctx.raion)
+        ctx.dataset = cache.dataset(ctx.source)
+        ctx.layers = cache.layers(ctx.source, ctx.dataset.build_id)
+
+
+def _raion_picker(full: Dataset, lang: str) -> str | None:
+    """Work on the whole territory or on one raion (fast re-solves while editing)."""
+    raions = full.raions.sort_values("raion_code")
+    names = {str(r["raion_code"]): display_name(r, lang, code_column="raion_code") for r in raions.to_dict("records")}
+    options = ["", *sorted(names, key=lambda c: names[c])]
+    choice = st.selectbox(
+        t("sidebar.territory", lang), options, key="raion",
+        format_func=lambda c: t("sidebar.whole", lang) if not c else f"{names[c]} ({c})",
+        help=t("sidebar.territory_help", lang),
+    )
+    if st.session_state.get("_raion_seen", "") != choice:
+        # Results of another territory are not comparable with this one's.
+        st.session_state["previous_folder"] = None
+        st.session_state["_raion_seen"] = choice
+    return choice or None
 
 
 def _uploaded_scenario(lang: str) -> None:
@@ -199,19 +225,25 @@ def _criteria_editor(ctx: AppContext) -> None:
 
 
 def run_current(ctx: AppContext) -> None:
-    """Run the current scenario on the current dataset with visible progress."""
+    """Run the current scenario on the current dataset with visible progress.
+
+    On success the page reruns so every part (sidebar counter, map, tables) shows the new
+    result; on failure the message stays where the run was started.
+    """
     lang = ctx.lang
-    if ctx.scenario is None or ctx.dataset is None or ctx.dataset_key is None:
+    if ctx.scenario is None or ctx.dataset is None or ctx.source is None:
         return
     started = time.perf_counter()
-    with show_errors(lang), st.status(t("run.status", lang), expanded=False) as status:
+    folder = None
+    with show_errors(lang), st.status(t("run.status", lang), expanded=True) as status:
         status.write(f"{t('run.load_data', lang)}: {ctx.dataset.name}")
-        folder = cache.run(ctx.dataset_key, ctx.scenario, progress=lambda step: status.write(t(f"step.{step}", lang)))
+        folder = cache.run(ctx.source, ctx.scenario, progress=lambda step: status.write(t(f"step.{step}", lang)))
         cache.result(folder)
+        status.update(label=t("run.done", lang, seconds=f"{time.perf_counter() - started:.1f}"), state="complete")
+    if folder is not None:
         state.remember_result(st.session_state, folder, ctx.scenario_hash)
-        status.update(
-            label=t("run.done", lang, seconds=f"{time.perf_counter() - started:.1f}"), state="complete"
-        )
+        st.session_state["last_run_seconds"] = round(time.perf_counter() - started, 1)
+        st.rerun()
 
 
 def _sidebar(ctx: AppContext) -> None:
@@ -227,7 +259,9 @@ def _sidebar(ctx: AppContext) -> None:
             disabled = ctx.scenario is None or ctx.dataset is None
             if st.button(t("sidebar.run", ctx.lang), type="primary", key="run", disabled=disabled, width="stretch"):
                 run_current(ctx)
-            st.caption(t("run.count", ctx.lang, n=st.session_state.get("run_count", 0)))
+            seconds = st.session_state.get("last_run_seconds")
+            done = f" · {t('run.done', ctx.lang, seconds=seconds)}" if seconds is not None else ""
+            st.caption(t("run.count", ctx.lang, n=st.session_state.get("run_count", 0)) + done)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -43,13 +43,14 @@ def _show_map(rendered: RenderedMap, key: str) -> dict[str, Any]:
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
-def _result_map(folder: str, lang: str, dataset_key: str, build_id: str) -> RenderedMap:
+def _result_map(folder: str, lang: str, source: str, build_id: str, _scenario: Any = None) -> RenderedMap:
     """The result's map, built and rendered once per result, language and dataset."""
     result = cache.result(folder)
     return render_map(maps.result_map(
-        cache.layers(dataset_key, build_id),
+        cache.layers(source, build_id),
         result.assignments,
         new_units=result.new_units,
+        links=cache.links(source, _scenario) if _scenario is not None else None,
         lang=lang,
         travel_model_label=result.travel_model_label,
     ))
@@ -77,8 +78,23 @@ def _comparison(folder_a: str, folder_b: str) -> Any:
     return backend.compare_folders(folder_a, folder_b)
 
 
+def _kpi_number(value: Any) -> str:
+    """A KPI cell: whole numbers without decimals, others with one."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return "–"
+    if pd.isna(number):
+        return "–"
+    return f"{number:,.0f}" if abs(number - round(number)) < 1e-9 or abs(number) >= 1000 else f"{number:,.1f}"
+
+
 def _kpi_frame(comparison: Any, label_a: str, label_b: str, lang: str) -> pd.DataFrame:
+    """KPI table of a comparison: translated labels, numbers formatted as text."""
     table = comparison.kpis.copy()
+    table = table[~table["kpi"].astype(str).str.startswith(("estimated_share.", "new_unit_population_distribution."))]
+    for column in ("a", "b", "delta"):
+        table[column] = [_kpi_number(v) for v in table[column]]
     table["kpi"] = [kpi_label(k, lang) for k in table["kpi"]]
     return table.rename(
         columns={"kpi": t("kpi.metric", lang), "a": label_a, "b": label_b, "delta": t("kpi.delta", lang)}
@@ -94,7 +110,7 @@ def _metric(column: Any, label: str, value: Any, delta: Any = None, *, digits: i
     delta_text = None if delta is None or pd.isna(delta) else format_number(delta, st.session_state.get("lang", "en"), digits=digits)
     if delta_text is not None and not delta_text.startswith("-") and float(delta) > 0:
         delta_text = "+" + delta_text
-    column.metric(label, text, delta_text, delta_color="inverse" if inverse else "normal")
+    column.metric(label, text, delta_text, delta_color="inverse" if inverse else "normal", border=True)
 
 
 def _kpi_row(result: ResultView, lang: str) -> None:
@@ -102,16 +118,22 @@ def _kpi_row(result: ResultView, lang: str) -> None:
     cols = st.columns(5)
     before, after = k.get("units_before"), k.get("units_after")
     _metric(cols[0], t("kpi.units_after", lang), after, None if before is None or after is None else after - before, inverse=True)
-    bf_before, bf_after = k.get("below_floor_before"), k.get("below_floor_after")
+    bf_before = k.get("below_floor_before_non_exempt", k.get("below_floor_before"))
+    bf_after = k.get("below_floor_after_non_exempt", k.get("below_floor_after"))
+    label = t("kpi.below_floor_ne" if "below_floor_after_non_exempt" in k else "kpi.below_floor", lang)
     _metric(
-        cols[1], t("kpi.below_floor", lang), bf_after,
+        cols[1], label, bf_after,
         None if bf_before is None or bf_after is None else bf_after - bf_before, inverse=True,
     )
     _metric(cols[2], t("kpi.mean_travel", lang), k.get("population_weighted_mean_travel_min"), digits=1)
     _metric(cols[3], t("kpi.worst_travel", lang), k.get("worst_travel_min"))
     solver = k.get("solver", {}) or {}
     optimal = t("kpi.optimal", lang) if solver.get("proven_optimal") else t("kpi.not_optimal", lang)
-    cols[4].metric(t("kpi.solver", lang), f"{solver.get('solver', '–')}", optimal, delta_color="off")
+    seconds = format_number(solver.get("seconds"), lang, digits=1)
+    cols[4].metric(
+        f"{t('kpi.solver', lang)} ({solver.get('solver', '–')})", optimal,
+        f"{seconds} s", delta_color="off", delta_arrow="off", border=True,
+    )
 
 
 def _units_table(result: ResultView, ctx: AppContext) -> None:
@@ -184,12 +206,12 @@ def view_map(ctx: AppContext) -> None:
     if result is None:
         st.info(t("run.none_yet", lang))
         floor = float(getattr(getattr(ctx.scenario, "criteria", None), "population_floor", 5000) or 5000)
-        _show_map(_dataset_map(ctx.dataset_key, ctx.dataset.build_id, lang, floor), key="dataset_map")
+        _show_map(_dataset_map(ctx.source, ctx.dataset.build_id, lang, floor), key="dataset_map")
         return
     if ctx.scenario_hash and st.session_state.get("result_hash") != ctx.scenario_hash:
         st.warning(t("run.stale", lang))
     _kpi_row(result, lang)
-    fmap = _result_map(str(result.folder), lang, ctx.dataset_key, ctx.dataset.build_id)
+    fmap = _result_map(str(result.folder), lang, ctx.source, ctx.dataset.build_id, ctx.scenario)
     _show_map(fmap, key="result_map")
     if result.travel_model_label:
         st.caption(f"{t('field.travel_model', lang)}: {result.travel_model_label} · {t('map.estimate_note', lang)}")
@@ -213,7 +235,7 @@ def _folder_for(choice: str, ctx: AppContext) -> str:
     scenario = ctx.scenario if choice == "current" else scenario_from_choice(choice)
     if scenario is None:
         raise backend.ScenarioError("the current scenario is not valid; fix the criteria in the sidebar")
-    return cache.run(ctx.dataset_key, backend.with_dataset(scenario, ctx.dataset_key))
+    return cache.run(ctx.source, backend.with_dataset(scenario, ctx.dataset_key))
 
 
 def view_compare(ctx: AppContext) -> None:
@@ -242,18 +264,15 @@ def view_compare(ctx: AppContext) -> None:
     left, right = st.columns([2, 3])
     with left:
         st.markdown(f"**{t('kpi.table', lang)}**")
-        st.dataframe(
-            _kpi_frame(comparison, label_a, label_b, lang).style.format(precision=1, na_rep="–"),
-            hide_index=True, width="stretch", height=420,
-        )
+        st.dataframe(_kpi_frame(comparison, label_a, label_b, lang), hide_index=True, width="stretch", height=360)
+    with right:
         if n_differ:
             st.markdown(f"**{t('compare.differ', lang, n=n_differ)}**")
+            st.dataframe(_differ_table(comparison, label_a, label_b, ctx), hide_index=True, width="stretch", height=324)
         else:
             st.success(t("compare.same", lang))
-    with right:
-        _show_map(_diff_map(folder_a, folder_b, label_a, label_b, lang, ctx.dataset_key, ctx.dataset.build_id), key="diff_map")
-    if n_differ:
-        st.dataframe(_differ_table(comparison, label_a, label_b, ctx), hide_index=True, width="stretch")
+    st.markdown(f"**{t('compare.diff_map', lang)}**")
+    _show_map(_diff_map(folder_a, folder_b, label_a, label_b, lang, ctx.source, ctx.dataset.build_id), key="diff_map")
 
 
 def _differ_table(comparison: Any, label_a: str, label_b: str, ctx: AppContext) -> pd.DataFrame:
@@ -361,9 +380,11 @@ def _what_changed(ctx: AppContext) -> None:
     st.markdown(f"**{t('compare.differ', lang, n=len(comparison.changed_units))}** ({before} → {after})")
     if len(comparison.changed_units):
         st.dataframe(_differ_table(comparison, before, after, ctx), hide_index=True, width="stretch")
-    st.dataframe(
-        _kpi_frame(comparison, before, after, lang).style.format(precision=1, na_rep="–"), hide_index=True, width="stretch"
-    )
+    st.dataframe(_kpi_frame(comparison, before, after, lang), hide_index=True, width="stretch")
+    if len(comparison.changed_units) and ctx.layers is not None:
+        _show_map(
+            _diff_map(previous, current, before, after, lang, ctx.source, ctx.dataset.build_id), key="edits_diff_map"
+        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -371,22 +392,16 @@ def _what_changed(ctx: AppContext) -> None:
 
 
 def _report_html(result: ResultView) -> bytes | None:
-    for name in ("report.html", "index.html"):
-        if (result.folder / name).exists():
-            return (result.folder / name).read_bytes()
     try:
-        from atr_model.presentation import report
-    except ImportError:
-        return None
-    render = getattr(report, "render_report", None) or getattr(report, "report_html", None)
-    if render is None:
-        return None
-    try:
-        html = render(result.folder)
+        return backend.report_html(result.folder)
     except Exception as exc:  # the report is a bonus; the folder download still works
-        logger.warning("report rendering failed: %s", exc)
+        logger.warning("report rendering failed for %s: %s", result.folder, exc)
         return None
-    return html.encode("utf-8") if isinstance(html, str) else bytes(html)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _zip(folder: str) -> bytes:
+    return backend.zip_folder(Path(folder))
 
 
 def view_downloads(ctx: AppContext) -> None:
@@ -399,14 +414,14 @@ def view_downloads(ctx: AppContext) -> None:
         name = f"{getattr(ctx.scenario, 'name', 'scenario')}.yaml"
         st.download_button(f"⬇ {t('downloads.yaml', lang)}", text, file_name=name, mime="application/x-yaml", key="dl_yaml")
         data_arg = "demo" if ctx.dataset_key == backend.DEMO_KEY else (ctx.dataset_key or "DATASET")
-        st.caption(t("downloads.cli", lang))
+        st.caption(t("downloads.cli", lang) + (f" ({t('downloads.whole', lang)})" if ctx.raion else ""))
         st.code(f"atr-model run {name} --data {data_arg} --out results/{getattr(ctx.scenario, 'name', 'scenario')}", language="bash")
     if result is None:
         st.info(t("run.none_yet", lang))
         return
     folder = result.folder
     stem = f"atr-{folder.name}"
-    st.download_button(f"⬇ {t('downloads.zip', lang)}", backend.zip_folder(folder), file_name=f"{stem}.zip", mime="application/zip", key="dl_zip")
+    st.download_button(f"⬇ {t('downloads.zip', lang)}", _zip(str(folder)), file_name=f"{stem}.zip", mime="application/zip", key="dl_zip")
     files = [
         ("downloads.gpkg", "new_units.gpkg", "application/geopackage+sqlite3"),
         ("downloads.csv", "assignments.csv", "text/csv"),

@@ -1,0 +1,249 @@
+"""Widget logic of the app and what it sends to the map, with Streamlit's AppTest (no browser).
+
+AppTest runs app.py in-process: it cannot draw the map, but the st_folium component's
+arguments (script, html, js_links...) show which layers and features are sent.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from atr_model.errors import DataError, ScenarioError
+from atr_model.presentation.app import backend, state
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "app.py")
+SCENARIO = str(ROOT / "scenarios" / "demo.yaml")
+
+
+@pytest.fixture
+def app_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    results = tmp_path / "results"
+    monkeypatch.setenv("ATR_APP_RESULTS", str(results))
+    monkeypatch.setenv("ATR_OFFLINE_ASSETS", "1")
+    monkeypatch.setenv("ATR_CACHE_DIR", str(tmp_path / "cache"))
+    return results
+
+
+def _app():
+    from streamlit.testing.v1 import AppTest
+
+    return AppTest.from_file(APP, default_timeout=180).run()
+
+
+def _map_args(at) -> dict:
+    components = at.get("component_instance")
+    assert components, "no map component on the page"
+    return json.loads(components[0].proto.json_args)
+
+
+def _run(at, scenario: str = SCENARIO):
+    at.selectbox(key="scenario_choice").set_value(scenario).run()
+    at.button(key="run").click().run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    return at
+
+
+def test_start_page_sends_the_demo_map_with_vendored_leaflet(app_env: Path) -> None:
+    at = _app()
+    assert not at.exception
+    assert at.session_state["dataset_key"] == backend.DEMO_KEY
+    args = _map_args(at)
+    assert args["js_links"] == ["/app/static/leaflet/leaflet.js"]
+    assert args["css_links"] == ["/app/static/leaflet/leaflet.css"]
+    assert args["returned_objects"] == ["last_object_clicked_tooltip"]  # pans and zooms never rerun
+    from atr_model.data.demo import make_demo_dataset
+
+    codes = make_demo_dataset().units["unit_code"]
+    assert all(f'"{code}"' in args["script"] for code in codes)  # every current unit is drawn
+    assert "tile" not in args["script"].lower()  # offline: no tile layer
+    assert "Legend" in args["html"]
+
+
+def test_run_sends_new_units_and_kpis_match_the_package(app_env: Path) -> None:
+    at = _run(_app())
+    folder = Path(at.session_state["result_folder"])
+    assignments = pd.read_csv(folder / "assignments.csv", dtype=str)
+    kpis = json.loads((folder / "kpis.json").read_text())
+    args = _map_args(at)
+    for uid in assignments["new_unit_id"].unique():
+        assert f'"{uid}"' in args["script"]
+    for layer in ("Proposed new units", "Current units", "Centres", "Raions", "Oblasts", "Settlements",
+                  "Links between units"):
+        assert f'"{layer}"' in args["script"], layer  # each layer is named in the LayerControl
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Units after"] == str(kpis["units_after"])
+    assert str(kpis["units_after"]) == str(assignments["new_unit_id"].nunique())
+
+
+def test_page_reruns_and_repeated_runs_do_not_resolve(app_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+    from atr_model import scenarios
+
+    real = scenarios.run_scenario
+
+    def counting(*args, **kwargs):
+        calls.append("solve")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(scenarios, "run_scenario", counting)
+    at = _run(_app())
+    assert calls == ["solve"]
+    at.run()  # a plain page rerun
+    at.radio(key="view").set_value("downloads").run()
+    folder = Path(at.session_state["result_folder"])
+    assert (folder / "report.html").exists()  # rendered on first request for the download
+    at.button(key="run").click().run()  # same scenario, same data: reuse the package
+    assert calls == ["solve"]
+    assert at.session_state["run_count"] == 2
+
+
+def test_changing_a_criterion_marks_the_result_stale_and_changes_the_hash(app_env: Path) -> None:
+    at = _run(_app())
+    first_hash = at.session_state["result_hash"]
+    limit = next(n for n in at.number_input if n.key and n.key.endswith(".max_travel_time_min"))
+    limit.set_value(120.0).run()
+    assert any("criteria changed" in w.value for w in at.warning)
+    _run(at, SCENARIO)
+    assert at.session_state["result_hash"] != first_hash
+    scenario = yaml.safe_load((Path(at.session_state["result_folder"]) / "scenario.yaml").read_text())
+    assert scenario["criteria"]["max_travel_time_min"] == 120
+
+
+def test_language_switch_translates_page_and_map(app_env: Path) -> None:
+    at = _app()
+    at.selectbox(key="lang").set_value("ru").run()
+    assert at.title[0].value == "Сценарии административно-территориальной реформы"
+    args = _map_args(at)
+    assert "Условные обозначения" in args["html"]
+    layer_name = json.dumps("Текущие единицы")[1:-1]  # layer names are JSON-escaped in the script
+    assert layer_name in args["script"] or "Текущие единицы" in args["script"]
+    at.selectbox(key="lang").set_value("ky").run()
+    assert "Белгилер" in _map_args(at)["html"]
+    at.radio(key="view").set_value("concept").run()
+    from atr_model.criteria import CONCEPT_ATTRIBUTION, CONCEPT_CRITERIA
+
+    text = " ".join(m.value for m in at.markdown)
+    assert all(c.text_ky in text and c.text_en in text for c in CONCEPT_CRITERIA)  # original beside translation
+    assert "расмий эмес" in text  # the English is marked as an unofficial translation
+    assert any(CONCEPT_ATTRIBUTION in c.value for c in at.caption)
+
+
+def test_edits_undo_and_resolve_show_what_changed(app_env: Path) -> None:
+    at = _run(_app())
+    before = pd.read_csv(Path(at.session_state["result_folder"]) / "assignments.csv", dtype=str)
+    unit = before[before["status"] == "merged"].sort_values("unit_code")["unit_code"].iloc[0]
+    at.radio(key="view").set_value("edits").run()
+    at.selectbox(key="edit_unit").set_value(unit).run()
+    at.radio(key="edit_action").set_value("exempt").run()
+    at.text_input(key="edit_reason").input("public hearing").run()
+    at.button(key="edit_add").click().run()
+    at.radio(key="edit_action").set_value("keep_separate").run()
+    at.button(key="edit_add").click().run()
+    assert [e.action for e in state.edits(at.session_state)] == ["exempt", "keep_separate"]
+    at.button(key="edit_undo").click().run()
+    assert [e.action for e in state.edits(at.session_state)] == ["exempt"]
+    at.radio(key="edit_action").set_value("keep_separate").run()
+    at.button(key="edit_add").click().run()
+    at.button(key="edit_resolve").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    after = pd.read_csv(Path(at.session_state["result_folder"]) / "assignments.csv", dtype=str).set_index("unit_code")
+    assert (after["new_unit_id"] == after.at[unit, "new_unit_id"]).sum() == 1
+    assert any(m.value.startswith("**Units that differ:") for m in at.markdown)
+    scenario = yaml.safe_load((Path(at.session_state["result_folder"]) / "scenario.yaml").read_text())
+    assert unit in scenario["criteria"]["locks"]["keep_separate"]
+    assert {"unit_code": unit, "reason": "public hearing"} in scenario["criteria"]["exemptions"]["manual"]
+
+
+def test_two_sessions_do_not_share_edits(app_env: Path) -> None:
+    first, second = _app(), _app()
+    state.push_edit(first.session_state, backend.Edit("keep_separate", "DEMO-01-01-002"))
+    first.run()
+    second.run()
+    assert state.edits(first.session_state) and not state.edits(second.session_state)
+
+
+def test_bad_scenario_text_gives_a_message_naming_file_and_key() -> None:
+    with pytest.raises(ScenarioError, match=r"typo\.yaml.*population_treshold"):
+        backend.parse_scenario_text("name: typo\ncriteria:\n  population_treshold: 3000\n", "typo.yaml")
+    with pytest.raises(ScenarioError, match=r"broken\.yaml"):
+        backend.parse_scenario_text("name: [unclosed\n", "broken.yaml")
+
+
+def test_edited_scenario_yaml_reloads_for_the_cli(tmp_path: Path) -> None:
+    from atr_model.scenarios import load_scenario, scenario_hash
+
+    base = load_scenario(ROOT / "scenarios" / "demo.yaml")
+    edits = [
+        backend.Edit("keep_separate", "DEMO-01-01-002"),
+        backend.Edit("together", "DEMO-01-01-004", "DEMO-01-01-003"),
+        backend.Edit("apart", "DEMO-01-01-005", "DEMO-01-01-006"),
+        backend.Edit("exempt", "DEMO-01-01-007", reason="hearing"),
+    ]
+    edited = backend.apply_edits(base, edits)
+    assert edited.criteria.locks.keep_separate == ("DEMO-01-01-002",)
+    assert edited.criteria.locks.together == (("DEMO-01-01-003", "DEMO-01-01-004"),)
+    assert edited.criteria.locks.apart == (("DEMO-01-01-005", "DEMO-01-01-006"),)
+    assert base.criteria.locks.keep_separate == ()  # the input is not modified
+    path = tmp_path / "edited.yaml"
+    path.write_text(backend.scenario_to_yaml(edited), encoding="utf-8")
+    assert scenario_hash(load_scenario(path)) == scenario_hash(edited)
+    with pytest.raises(ScenarioError, match="two different units"):
+        backend.Edit("together", "A", "A")
+
+
+def test_one_raion_runs_alone_and_draws_only_its_units(app_env: Path) -> None:
+    from atr_model.data.demo import make_demo_dataset
+
+    demo = make_demo_dataset()
+    raion = sorted(demo.raions["raion_code"])[0]
+    at = _app()
+    at.selectbox(key="raion").set_value(raion).run()
+    _run(at)
+    assignments = pd.read_csv(Path(at.session_state["result_folder"]) / "assignments.csv", dtype=str)
+    expected = set(demo.units.loc[demo.units["raion_code"] == raion, "unit_code"])
+    assert set(assignments["unit_code"]) == expected
+    script = _map_args(at)["script"]
+    others = demo.units.loc[demo.units["raion_code"] != raion, "unit_code"]
+    assert not any(f'"{code}"' in script for code in others)
+
+
+def test_subsets_keep_only_the_raion_and_leave_the_inputs_alone(demo_dataset) -> None:
+    from atr_model.network import build_travel_model
+
+    raion = sorted(demo_dataset.raions["raion_code"])[-1]
+    n_units = len(demo_dataset.units)
+    sub = backend.subset_dataset(demo_dataset, [raion])
+    sub.validate()
+    assert set(sub.units["raion_code"]) == {raion}
+    assert set(sub.settlements["unit_code"]) <= set(sub.units["unit_code"])
+    assert sub.build_id != demo_dataset.build_id and len(demo_dataset.units) == n_units
+    tm = build_travel_model(demo_dataset)
+    sub_tm = backend.subset_travel_model(tm, sub.units["unit_code"])
+    codes = set(sub.units["unit_code"])
+    assert set(sub_tm.adjacency["unit_a"]) | set(sub_tm.adjacency["unit_b"]) <= codes
+    assert set(sub_tm.settlement_centre_times["centre_unit_code"]) <= codes
+    assert len(tm.adjacency) > len(sub_tm.adjacency)
+    with pytest.raises(DataError, match="unknown raion code"):
+        backend.subset_dataset(demo_dataset, ["NOPE"])
+
+
+def test_contradictory_edit_shows_the_error_not_a_traceback(app_env: Path) -> None:
+    at = _app()
+    at.selectbox(key="scenario_choice").set_value(SCENARIO).run()
+    at.radio(key="view").set_value("edits").run()
+    at.selectbox(key="edit_unit").set_value("DEMO-01-01-002").run()
+    at.radio(key="edit_action").set_value("together").run()
+    at.selectbox(key="edit_other").set_value("DEMO-01-02-003").run()  # another raion, raion nesting
+    at.button(key="edit_add").click().run()
+    at.button(key="edit_resolve").click().run()
+    assert not at.exception
+    messages = " ".join(e.value for e in at.error)
+    assert "DEMO-01-01-002" in messages and "DEMO-01-02-003" in messages
+    assert at.session_state["run_count"] == 0

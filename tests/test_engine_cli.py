@@ -1,0 +1,49 @@
+"""``atr-model solve-instance`` on a small instance directory in the benchmark layout."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from atr_model.optimisation.io import read_instance_dir
+from atr_model.presentation.cli import app
+
+
+def _write_line_instance(directory: Path, n: int = 6) -> None:
+    """A line of n units 10 km apart, 1,000 residents each."""
+    directory.mkdir()
+    pop = [1000] * n
+    rows = ["id,geoid,name,population"] + [f"{i},X{i:02d},Unit {i},{p}" for i, p in enumerate(pop)]
+    (directory / "XX_nodes.csv").write_text("\n".join(rows) + "\n")
+    (directory / "XX_edges.csv").write_text("u,v\n" + "".join(f"{i},{i + 1}\n" for i in range(n - 1)))
+    idx = np.arange(n)
+    dist = 10 * np.abs(idx[:, None] - idx[None])
+    lines = ["Node_ID," + ",".join(map(str, idx))] + [f"{i}," + ",".join(map(str, dist[i])) for i in idx]
+    (directory / "XX_distances_km.csv").write_text("\n".join(lines) + "\n")
+
+
+def test_solve_instance_json(tmp_path: Path) -> None:
+    _write_line_instance(tmp_path / "XX")
+    bench = read_instance_dir(tmp_path / "XX", k=2)
+    assert (bench.population_floor, bench.population_cap) == (2985, 3015)  # 3000 -+ 0.5 %
+    out = CliRunner().invoke(app, ["solve-instance", str(tmp_path / "XX"), "--k", "2", "--json"])
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.output)
+    # two contiguous units of three: {0,1,2} centred on 1 and {3,4,5} centred on 4;
+    # cost 2 x 2 x 1000 x (10 / 1000)^2 = 0.4
+    assert data["status"] == "optimal" and data["n_units"] == 2
+    assert data["objective"] == pytest.approx(0.4)
+    assert data["centres"] == ["X01", "X04"] and data["violations"] == []
+
+
+def test_solve_instance_text_and_bad_dir(tmp_path: Path) -> None:
+    _write_line_instance(tmp_path / "XX")
+    out = CliRunner().invoke(app, ["solve-instance", str(tmp_path / "XX"), "--k", "3", "--contiguity", "flow"])
+    assert out.exit_code == 0, out.output
+    assert "status optimal" in out.output and "contiguity flow" in out.output
+    bad = CliRunner().invoke(app, ["solve-instance", str(tmp_path / "nowhere")])
+    assert bad.exit_code != 0
