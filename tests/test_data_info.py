@@ -33,7 +33,11 @@ def test_info_cli_json_and_table(demo_dataset: Dataset, tmp_path: Path) -> None:
     path = demo_dataset.write(tmp_path / "demo.gpkg")
     result = runner.invoke(app, ["data", "info", str(path), "--json"])
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout)["units"] == len(demo_dataset.units)
+    info = json.loads(result.stdout)
+    assert info["units"] == len(demo_dataset.units)
+    # the travel model's reachability (issue 3): the demo ships a generated road file
+    assert info["travel_model"] == "roads"
+    assert info["settlements_reachable"] + info["settlements_unreachable"] == len(demo_dataset.settlements)
     table = runner.invoke(app, ["data", "info", str(path)])
     assert table.exit_code == 0 and "aiyl aimaks" in table.stdout
 
@@ -72,3 +76,14 @@ def test_data_readme_documents_every_contract_column() -> None:
         assert f"### {layer}" in text, layer
         for col in columns:
             assert f"`{col.name}`" in text, (layer, col.name)
+
+
+def test_info_json_on_the_kyrgyz_build_reports_reachability(kg_dataset_path: Path) -> None:
+    result = runner.invoke(app, ["data", "info", str(kg_dataset_path), "--json"])
+    assert result.exit_code == 0, result.output
+    info = json.loads(result.stdout)
+    assert info["units_by_level"]["aiyl_aimak"] == 453 and info["raions"] == 40
+    assert info["travel_model"] == "modelled"
+    assert info["settlements_reachable"] + info["settlements_unreachable"] == info["settlements"]
+    # every unreachable settlement has a reason
+    assert sum(info.get("unreachable_reasons", {}).values()) == info["settlements_unreachable"]

@@ -13,8 +13,6 @@ import hashlib
 import json
 import logging
 import os
-import shutil
-import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
@@ -27,6 +25,7 @@ import pandas as pd
 import shapely
 from shapely.geometry import MultiPoint, Point
 
+from atr_model._atomic import atomic_directory
 from atr_model.data.contract import APPROXIMATE_PREFIX, CRS, ESTIMATE_PREFIX, LAYERS
 from atr_model.data.dataset import Dataset
 from atr_model.data.geo import equal_area_crs, metric_crs
@@ -58,7 +57,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 #: Bump when the build's output changes for the same inputs (part of the build id).
-BUILDER_VERSION = "kg-build-3"
+BUILDER_VERSION = "kg-build-4"
 
 #: File name of the dataset inside a build directory.
 DATASET_FILENAME = "kyrgyzstan.gpkg"
@@ -1066,24 +1065,11 @@ def write_kyrgyz_build(
         Path of the dataset file and the report.
     """
     target = Path(out_dir)
-    target.parent.mkdir(parents=True, exist_ok=True)
     dataset, report = build_kyrgyz_dataset(source_dir, **options)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
-    try:
-        os.chmod(tmp, 0o755)
+    with atomic_directory(target) as tmp:
         dataset.write(tmp / DATASET_FILENAME)
         (tmp / "build_report.md").write_text(report.to_markdown(), encoding="utf-8")
         (tmp / "build_report.json").write_text(json.dumps(report.to_dict(), indent=2, ensure_ascii=False), encoding="utf-8")
-        old = None
-        if target.exists():
-            old = target.parent / f".{target.name}-old-{os.getpid()}"
-            os.replace(target, old)
-        os.replace(tmp, target)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return target / DATASET_FILENAME, report
 
 

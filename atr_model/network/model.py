@@ -11,8 +11,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import shutil
-import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +22,7 @@ import shapely
 from pyproj import Transformer
 from scipy.spatial import cKDTree
 
+from atr_model._atomic import atomic_directory
 from atr_model.data.contract import ESTIMATE_PREFIX
 from atr_model.data.dataset import Dataset
 from atr_model.errors import NetworkError
@@ -127,23 +126,11 @@ class TravelModel:
             The directory.
         """
         target = Path(directory)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
-        try:
+        with atomic_directory(target) as tmp:
             for name in _FRAMES:
                 getattr(self, name).to_parquet(tmp / f"{name}.parquet", index=False)
             meta = {"cache_version": _CACHE_VERSION, "kind": self.kind, "label": self.label, "info": self.info}
             (tmp / "travel_model.json").write_text(json.dumps(meta, sort_keys=True, indent=1, default=str))
-            old = None
-            if target.exists():
-                old = target.with_name(f".{target.name}-old-{os.getpid()}")
-                os.replace(target, old)
-            os.replace(tmp, target)
-            if old is not None:
-                shutil.rmtree(old, ignore_errors=True)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
         return target
 
     @classmethod

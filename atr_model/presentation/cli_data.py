@@ -61,18 +61,26 @@ def _print_info(info: dict[str, Any], console: Console) -> None:
         f"{info['population_real_units']} / {info['population_estimated_units']}",
     )
     table.add_row("area (km²)", f"{info['area_km2_total']:,.0f}")
+    if "travel_model" in info:
+        label = "roads" if info["travel_model"] == "roads" else "modelled: no road data (estimates)"
+        table.add_row("travel model", label)
+        table.add_row(
+            "settlements reachable / unreachable",
+            f"{info['settlements_reachable']} / {info['settlements_unreachable']}",
+        )
     console.print(table)
-    for title, key in (
-        ("population source (units)", "population_source_counts"),
-        ("territory source (units)", "geometry_source_counts"),
-        ("centre source (units)", "centre_source_counts"),
-        ("village location method", "village_location_methods"),
+    for title, key, counted in (
+        ("population source (units)", "population_source_counts", "units"),
+        ("territory source (units)", "geometry_source_counts", "units"),
+        ("centre source (units)", "centre_source_counts", "units"),
+        ("village location method", "village_location_methods", "villages"),
+        ("why settlements are unreachable", "unreachable_reasons", "settlements"),
     ):
         if not info.get(key):
             continue
         sub = Table(title=title, title_justify="left")
         sub.add_column("source")
-        sub.add_column("units" if "village" not in key else "villages", justify="right")
+        sub.add_column(counted, justify="right")
         for name, count in info[key].items():
             sub.add_row(name, str(count))
         console.print(sub)
@@ -112,14 +120,36 @@ def build(
 def info(
     dataset: Path = typer.Argument(..., help="Dataset GeoPackage (or a build directory)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    roads: Optional[Path] = typer.Option(
+        None, "--roads", help="Road file (OSM .pbf/.osm or a line layer); default: the modelled fallback."
+    ),
+    network: bool = typer.Option(
+        True, "--network/--no-network", help="Also build the travel model and report reachability."
+    ),
 ) -> None:
-    """Counts and data quality of a dataset."""
+    """Counts and data quality of a dataset (and, by default, of its travel model)."""
     path = dataset / _KG_FILE if dataset.is_dir() else dataset
-    summary = dataset_info(read_dataset(path))
+    loaded = read_dataset(path)
+    summary = dataset_info(loaded)
+    if network:
+        summary.update(_network_summary(loaded, path, roads))
     if as_json:
         typer.echo(json.dumps(summary, ensure_ascii=False, sort_keys=True))
         return
     _print_info(summary, Console())
+
+
+def _network_summary(dataset: Dataset, path: Path, roads: Optional[Path]) -> dict[str, Any]:
+    """Reachability figures of the dataset's travel model (roads if given, else modelled)."""
+    from atr_model.scenarios import resolve_travel_model, scenario_from_dict
+
+    scenario = scenario_from_dict(
+        {"name": "data-info", "dataset": str(path), "roads": str(roads) if roads else "auto", "elevation": "auto"},
+        where="data info",
+    )
+    summary = resolve_travel_model(scenario, dataset).summary()
+    keys = ("travel_model", "settlements_reachable", "settlements_unreachable", "unreachable_reasons")
+    return {key: summary[key] for key in keys if key in summary}
 
 
 def _cached_kg(source: Path, cache: Path, console: Console) -> Dataset:

@@ -10,8 +10,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import shutil
-import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +19,7 @@ import geopandas as gpd
 import pandas as pd
 import yaml
 
+from atr_model._atomic import atomic_directory
 from atr_model.errors import DataError, ScenarioError
 from atr_model.scenarios.run import ScenarioResult
 from atr_model.scenarios.scenario import Scenario, dump_scenario, scenario_from_dict
@@ -97,24 +96,10 @@ def write_result(
         raise ScenarioError(
             f"{target}: exists and is not a result package; refusing to replace it (choose another --out)"
         )
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
-    # mkdtemp makes the folder private (0700); a published result is meant to be shared
-    tmp.chmod(0o755)
-    try:
+    with atomic_directory(target) as tmp:
         _write_files(result, tmp)
         for writer in extra_writers:
             writer(result, tmp)
-        if target.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
-            os.replace(target, old / "previous")
-            os.replace(tmp, target)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     logger.info("wrote result package %s", target)
     return target
 
