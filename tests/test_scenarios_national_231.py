@@ -160,3 +160,12 @@ def test_band_no_unit_can_meet_is_explained(demo_dataset, demo_travel) -> None:
                               cap_mode="hard")
     with pytest.raises(InfeasibleError, match=rf"{biggest}.*above the hard cap"):
         run_scenario(scenario, dataset=demo_dataset, travel_model=demo_travel)
+
+
+@pytest.mark.kgdata
+def test_national_231_rerun_is_identical(national, kg_dataset) -> None:
+    scenario, result = national
+    again = run_scenario(scenario, dataset=kg_dataset, travel_model=result.travel_model)
+    cols = ["unit_code", "new_unit_id", "centre_code", "status"]
+    pd.testing.assert_frame_equal(again.assignments[cols], result.assignments[cols])
+    assert again.kpis["solver"]["objective"] == result.kpis["solver"]["objective"]
