@@ -75,11 +75,19 @@ def test_national_231_is_proven_optimal_with_231_aiyl_aimak_units(national) -> N
 @pytest.mark.kgdata
 def test_national_count_below_the_kept_exemptions_is_explained(national, kg_dataset) -> None:
     scenario, result = national
-    keep = apply_overrides(scenario, **{"criteria.exemptions.mode": "keep", "criteria.n_units": 50})
+    # the Concept's exemptions kept as they are leave too few units for the rest: explained before
+    # the solver, in aiyl-aimak terms, with the way out
+    keep = apply_overrides(scenario, **{"criteria.exemptions.mode": "keep"})
     bundle = build_instance(kg_dataset, result.travel_model, keep.criteria, level=keep.level)
-    with pytest.raises(InfeasibleError, match=r"50 new aiyl-aimak units asked in total, but \d+ aiyl aimaks must "
-                                              r"stay as they are \(\d+ exempt.*exemptions.mode 'no_floor'"):
+    with pytest.raises(InfeasibleError, match=r"231 new aiyl-aimak units asked in total, but \d+ aiyl aimaks must "
+                                              r"stay as they are \(\d+ exempt.*need at least \d+ more unit.*"
+                                              r"exemptions.mode 'no_floor'") as info:
         engine_settings(keep.criteria, keep.solver, bundle=bundle)
+    kept = set(info.value.reasons[0]["units"])
+    assert kept and kept <= set(bundle.units.loc[bundle.units["exempt"], "unit_code"])
+    # without contiguity the same count is only bounded by the kept units themselves
+    loose = engine_settings(keep.criteria, keep.solver.model_copy(update={"contiguity": "none"}), bundle=bundle)
+    assert loose.n_units == 231 + int((bundle.units["level"] == "town").sum())
 
 
 # --------------------------------------------------------------------------------------------

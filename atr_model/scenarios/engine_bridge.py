@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+import networkx as nx
 import numpy as np
 
 from atr_model.criteria.model import Criteria
@@ -25,7 +26,19 @@ def _option(solver_options: Any, name: str, default: Any) -> Any:
     return getattr(solver_options, name, default)
 
 
-def _count_scope_check(k: int, where: str, aimaks: np.ndarray, bundle: InstanceBundle) -> None:
+def _free_pieces(free: np.ndarray, bundle: InstanceBundle) -> int:
+    """Connected pieces of the ``free`` units inside their groups: a contiguous plan needs at
+    least one new unit per piece (units that must stay alone cut the adjacency graph)."""
+    inst = bundle.instance
+    graph = nx.Graph()
+    graph.add_nodes_from(int(i) for i in np.flatnonzero(free))
+    for a, b in np.asarray(inst.adjacency, dtype=np.int64).reshape(-1, 2):
+        if free[a] and free[b] and inst.group[a] == inst.group[b]:
+            graph.add_edge(int(a), int(b))
+    return nx.number_connected_components(graph)
+
+
+def _count_scope_check(k: int, where: str, aimaks: np.ndarray, bundle: InstanceBundle, contiguous: bool) -> None:
     """Clear errors, in aiyl-aimak terms, for a count no plan can meet."""
     inst = bundle.instance
     eligible = int((aimaks & inst.centre_eligible).sum())
@@ -36,25 +49,30 @@ def _count_scope_check(k: int, where: str, aimaks: np.ndarray, bundle: InstanceB
         )
     alone = aimaks & inst.keep_separate
     free = int((aimaks & ~inst.keep_separate).sum())
-    if k < int(alone.sum()) + (1 if free else 0):
+    pieces = _free_pieces(aimaks & ~inst.keep_separate, bundle) if contiguous else (1 if free else 0)
+    if k < int(alone.sum()) + pieces:
         exempt_alone = int((alone & inst.exempt).sum())
         codes = [inst.unit_codes[i] for i in np.flatnonzero(alone)]
         raise InfeasibleError(
             f"criteria.n_units: {k} new aiyl-aimak units asked {where}, but {int(alone.sum())} aiyl aimaks must "
             f"stay as they are ({exempt_alone} exempt with exemptions.mode 'keep', the rest locks.keep_separate)"
-            + (f" and the other {free} need at least one more unit" if free else "")
+            + (f" and the other {free} need at least {pieces} more unit(s)"
+               + (" (one per piece they form within their groups between the kept units: new units are "
+                  "contiguous)" if contiguous else "") if free else "")
             + "; ask for more units, or let exempt units merge (exemptions.mode 'no_floor')",
             [{"constraint": "n_units/keep", "units": codes, "message": "aiyl aimaks that must stay alone"}],
         )
 
 
-def engine_n_units(criteria: Criteria, bundle: InstanceBundle | None = None) -> int | dict[str, int] | None:
+def engine_n_units(criteria: Criteria, bundle: InstanceBundle | None = None, *,
+                   contiguous: bool = True) -> int | dict[str, int] | None:
     """The engine's ``n_units`` (a count of all centres) for the criteria's ``n_units``.
 
     With ``n_units_counts == "aiyl_aimak"`` the criteria count only new units centred on an aiyl
     aimak; towns are never absorbed (``centres.towns`` 'keep' or 'host'), so each is a centre of
     its own and the engine's total is the criteria's count plus the towns (per group for a
-    per-group count).
+    per-group count). ``contiguous`` (new units must be connected) tightens the least count
+    checked in advance.
 
     Raises
     ------
@@ -84,10 +102,10 @@ def engine_n_units(criteria: Criteria, bundle: InstanceBundle | None = None) -> 
         out = {}
         for g, k in sorted(n_units.items()):
             in_g = group == g
-            _count_scope_check(int(k), f"in group {g!r}", ~towns & in_g, bundle)
+            _count_scope_check(int(k), f"in group {g!r}", ~towns & in_g, bundle, contiguous)
             out[g] = int(k) + int((towns & in_g).sum())
         return out
-    _count_scope_check(int(n_units), "in total", ~towns, bundle)
+    _count_scope_check(int(n_units), "in total", ~towns, bundle, contiguous)
     return int(n_units) + int(towns.sum())
 
 
@@ -128,7 +146,8 @@ def engine_settings(criteria: Criteria, solver_options: Any = None, *,
         # units alone by itself.
         exempt_mode="no_floor",
         max_travel_time_min=criteria.max_travel_time_min,
-        n_units=engine_n_units(criteria, bundle),
+        n_units=engine_n_units(criteria, bundle,
+                               contiguous=_option(solver_options, "contiguity", "auto") != "none"),
         indicator_floor=criteria.economic_base.floor,
         solver=_option(solver_options, "name", "highs"),
         time_limit_s=float(_option(solver_options, "time_limit_s", 60.0)),
