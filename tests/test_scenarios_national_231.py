@@ -107,13 +107,20 @@ def _demo_scenario(**criteria: object) -> object:
     return scenario_from_dict(base, where="national-231 on demo")
 
 
-def test_aiyl_aimak_count_on_demo_is_met_exactly(demo_dataset, demo_travel) -> None:
+@pytest.mark.parametrize("towns", ["keep", "host"])
+def test_aiyl_aimak_count_on_demo_is_met_exactly(demo_dataset, demo_travel, towns: str) -> None:
     n_aimaks = int((demo_dataset.units["level"] != "town").sum())
     k = n_aimaks - 12
-    result = run_scenario(_demo_scenario(n_units=k), dataset=demo_dataset, travel_model=demo_travel)
+    result = run_scenario(_demo_scenario(n_units=k, centres={"towns": towns}), dataset=demo_dataset,
+                          travel_model=demo_travel)
     a = result.assignments
-    assert _aimak_units(a).nunique() == k
-    _assert_towns_apart(a)
+    level = a.set_index("unit_code")["level"]
+    # new units centred on an aiyl aimak; with 'keep' they are exactly the units made of aiyl aimaks
+    assert (a["centre_code"].map(level) != "town").groupby(a["new_unit_id"]).first().sum() == k
+    assert (a.loc[a["level"] == "town", "centre_code"] == a.loc[a["level"] == "town", "unit_code"]).all()
+    if towns == "keep":
+        assert _aimak_units(a).nunique() == k
+        _assert_towns_apart(a)
     assert result.kpis["solver"]["proven_optimal"]
     hard = [v for v in check_plan(result.bundle.instance, np.asarray(result.engine_result.assignment),
                                   result.settings) if v.hard]

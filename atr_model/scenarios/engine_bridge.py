@@ -49,7 +49,10 @@ def _count_scope_check(k: int, where: str, aimaks: np.ndarray, bundle: InstanceB
         )
     alone = aimaks & inst.keep_separate
     free = int((aimaks & ~inst.keep_separate).sum())
-    pieces = _free_pieces(aimaks & ~inst.keep_separate, bundle) if contiguous else (1 if free else 0)
+    if bundle.criteria.centres.towns == "host":
+        pieces = 0  # free aiyl aimaks may all join units centred on towns
+    else:
+        pieces = _free_pieces(aimaks & ~inst.keep_separate, bundle) if contiguous else (1 if free else 0)
     if k < int(alone.sum()) + pieces:
         exempt_alone = int((alone & inst.exempt).sum())
         codes = [inst.unit_codes[i] for i in np.flatnonzero(alone)]
@@ -58,7 +61,7 @@ def _count_scope_check(k: int, where: str, aimaks: np.ndarray, bundle: InstanceB
             f"stay as they are ({exempt_alone} exempt with exemptions.mode 'keep', the rest locks.keep_separate)"
             + (f" and the other {free} need at least {pieces} more unit(s)"
                + (" (one per piece they form within their groups between the kept units: new units are "
-                  "contiguous)" if contiguous else "") if free else "")
+                  "contiguous)" if contiguous else "") if free and pieces else "")
             + "; ask for more units, or let exempt units merge (exemptions.mode 'no_floor')",
             [{"constraint": "n_units/keep", "units": codes, "message": "aiyl aimaks that must stay alone"}],
         )
