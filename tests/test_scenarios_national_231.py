@@ -59,6 +59,7 @@ def test_national_231_is_proven_optimal_with_231_aiyl_aimak_units(national) -> N
     n_towns = int((a["level"] == "town").sum())
     assert result.settings.n_units == 231 + n_towns
     assert result.kpis["units_after"] == 231 + n_towns
+    assert result.kpis["aiyl_aimak_units_after"] == 231
     solver = result.kpis["solver"]
     assert solver["status"] == "optimal" and solver["proven_optimal"]
     assert solver["gap"] is None or solver["gap"] < 1e-6
@@ -117,6 +118,7 @@ def test_aiyl_aimak_count_on_demo_is_met_exactly(demo_dataset, demo_travel, town
     level = a.set_index("unit_code")["level"]
     # new units centred on an aiyl aimak; with 'keep' they are exactly the units made of aiyl aimaks
     assert (a["centre_code"].map(level) != "town").groupby(a["new_unit_id"]).first().sum() == k
+    assert result.kpis["aiyl_aimak_units_after"] == k
     assert (a.loc[a["level"] == "town", "centre_code"] == a.loc[a["level"] == "town", "unit_code"]).all()
     if towns == "keep":
         assert _aimak_units(a).nunique() == k
