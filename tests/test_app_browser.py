@@ -119,7 +119,8 @@ def _map(page):
 
 def _choose(page, label: str, option: str) -> None:
     """Pick ``option`` in the Streamlit selectbox labelled ``label``."""
-    box = page.get_by_test_id("stSelectbox").filter(has_text=label).first
+    # exact label: "Unit" must not pick the sidebar's "N units counts"
+    box = page.get_by_test_id("stSelectbox").filter(has=page.get_by_text(label, exact=True)).first
     box.click()
     page.keyboard.type(option)
     page.get_by_role("option", name=option).first.click()
