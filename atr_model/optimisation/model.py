@@ -46,6 +46,7 @@ import pulp
 from atr_model.errors import CriteriaError, InfeasibleError, SolverError
 from atr_model.optimisation.contiguity import separator_cuts
 from atr_model.optimisation.instance import MergerInstance
+from atr_model.optimisation.lagrangian import pair_bounds, relaxed_costs
 from atr_model.optimisation.prepare import Prepared, prepare, uses_contiguity
 from atr_model.optimisation.presolve import check_in_advance, must_link_classes, raise_if
 from atr_model.optimisation.result import MergerResult
@@ -514,6 +515,7 @@ class _Search:
         self.rounds = 0
         self.n_fixed = 0
         self.fixed_vars: list[pulp.LpVariable] = []
+        self.lagrange: tuple[np.ndarray, float, int | None] | None = None
 
     def _remember(self, rnd: _Round) -> None:
         if rnd.connected and rnd.assignment is not None and (self.best is None or rnd.objective < self.best.objective - 1e-9):
@@ -528,6 +530,7 @@ class _Search:
         # a reduced cost proves something only for a column resting at its lower bound 0
         dj = {v.name: float(v.dj or 0.0) for v in self.form.prob.variables() if abs(float(v.varValue or 0.0)) <= 1e-9}
         y = {j: float(self.form.x[j, j].varValue or 0.0) for j in self.prep.members}
+        self._lagrange_setup()
         return z, dj, y
 
     def _heuristic(self, centres: list[int], budget_s: float) -> _Round:
@@ -562,6 +565,50 @@ class _Search:
                 fixed += 1
         self.n_fixed += fixed
         log.info("reduced-cost fixing: %d of %d pairs (LP %.10g, plan %.10g)", fixed, len(self.form.x), z_lp, ub)
+
+    def _lagrange_setup(self) -> None:
+        """Lagrangian costs from the duals of the LP just solved (all rows but the links and the count)."""
+        s = self.settings
+        self.lagrange = None
+        if not (s.fixing and s.lagrangian_fixing):
+            return
+        k = s.n_units if isinstance(s.n_units, int) else None
+
+        def keep(name: str) -> bool:
+            return name.startswith("link_") or (k is not None and name == "n_units")
+
+        relaxed = relaxed_costs(self.form.prob, self.form.x, self.instance.n, keep)
+        if relaxed is None:
+            self.notes.append("Lagrangian fixing skipped: the LP solver gave no duals")
+            return
+        self.lagrange = (relaxed[0], relaxed[1], k)
+
+    def _lagrange_fix(self, ub: float) -> None:
+        """Fix pairs whose Lagrangian bound (a pair forced in) exceeds a plan of objective ``ub``."""
+        if self.lagrange is None:
+            return
+        red, constant, k = self.lagrange
+        n = self.instance.n
+        allowed = np.zeros((n, n), dtype=bool)
+        forced = np.zeros(n, dtype=bool)
+        for (i, j), v in self.form.x.items():
+            if v.upBound != 0:
+                allowed[i, j] = True
+            if i == j and (v.lowBound or 0) > 0:
+                forced[j] = True
+        bound, forced_bound = pair_bounds(red, allowed, forced, k, constant)
+        limit = ub + 1e-7 * max(1.0, abs(ub))
+        fixed = 0
+        for i, j in zip(*np.nonzero(allowed & (forced_bound > limit))):
+            v = self.form.x[int(i), int(j)]
+            if (v.lowBound or 0) > 0:
+                continue
+            v.upBound = 0
+            self.fixed_vars.append(v)
+            fixed += 1
+        self.n_fixed += fixed
+        log.info("Lagrangian fixing: %d more pairs (bound %.10g, plan %.10g, %d pairs left)", fixed, bound, ub,
+                 int(allowed.sum()) - fixed)
 
     def _improve(self, centres: list[int], budget_s: float, seen: set[tuple[int, ...]]) -> bool:
         """Fixed-centre matheuristic from ``centres``, re-centring while it helps; True if ``best`` improved."""
@@ -623,6 +670,8 @@ class _Search:
             self._improve(_initial_centres(self.form, lp[2]), max(1.0, 0.25 * s.time_limit_s), seen)
         if lp is not None and s.fixing and self.best is not None:
             self._fix(lp[0], lp[1], self.best.objective)
+        if self.best is not None:
+            self._lagrange_fix(self.best.objective)
         final = _Round()
         # once contiguity is seen to bind, the next rounds only need a good disconnected plan to cut
         # off, not a proof: solve them to a loose gap and go exact again when one comes back
@@ -671,6 +720,7 @@ class _Search:
                 # fractional centres absorb them, so the first LP's reduced costs are reused)
                 if improved and s.fixing:
                     self._fix(lp[0], lp[1], self.best.objective)
+                    self._lagrange_fix(self.best.objective)
         proven = False
         if final.connected and final.proven and self.best is not None:
             # proven optimal for the model with all cuts; the kept plan is at least as good
