@@ -34,10 +34,14 @@ log = logging.getLogger(__name__)
 
 
 def _bound_and_penalties(cost: np.ndarray, allowed: np.ndarray, forced: np.ndarray, k: int | None,
-                         u: np.ndarray, need_pen: bool) -> tuple[float, np.ndarray, np.ndarray | None]:
+                         u: np.ndarray, need_pen: bool,
+                         band: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+                         ) -> tuple[float, np.ndarray, np.ndarray | None]:
     """``L(u)``, the centre choice (x_jj of the relaxed optimum) and the bound with each pair forced."""
     n = cost.shape[0]
     red = cost - u[:, None]  # red[i, j] = c_ij - u_i
+    if band is not None:
+        return _select(*_band_values(red, allowed, *band), forced, k, float(u.sum()))
     red_off = np.where(allowed, red, np.inf)
     diag = np.diagonal(red).copy()
     np.fill_diagonal(red_off, np.inf)
@@ -77,8 +81,34 @@ def _bound_and_penalties(cost: np.ndarray, allowed: np.ndarray, forced: np.ndarr
     return total, chosen, forced_bound
 
 
+def _select(w: np.ndarray, wf: np.ndarray, forced: np.ndarray, k: int | None,
+            constant: float) -> tuple[float, np.ndarray, np.ndarray]:
+    """Pick the centres of the relaxed problem from their values ``w``; bounds with a pair forced
+    from ``wf[i, j]`` (the value of centre ``j`` with ``i`` forced in)."""
+    n = w.size
+    chosen = forced.copy()
+    free = np.flatnonzero(np.isfinite(w) & ~forced)
+    order = free[np.argsort(w[free], kind="stable")]
+    if k is None:
+        chosen[order[w[order] < 0]] = True
+        out_value = np.zeros(n)
+    else:
+        need = k - int(forced.sum())
+        if need < 0 or need > order.size:
+            return np.inf, chosen, np.full((n, n), np.inf)  # no plan at all
+        chosen[order[:need]] = True
+        out_value = np.full(n, float(w[order[need - 1]]) if need > 0 else np.inf)
+    total = constant + float(w[chosen].sum())
+    with np.errstate(invalid="ignore"):
+        # a chosen centre changes its value; another must come in (pushing the last free one out)
+        delta = np.where(chosen[None, :], wf - w[None, :], wf - out_value[None, :])
+    delta = np.where(np.isnan(delta), np.inf, delta)
+    return total, chosen, total + delta
+
+
 def pair_bounds(red: np.ndarray, allowed: np.ndarray, forced_centres: np.ndarray, k: int | None,
-                constant: float = 0.0) -> tuple[float, np.ndarray]:
+                constant: float = 0.0,
+                band: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> tuple[float, np.ndarray]:
     """Lagrangian bound and the bound with each single pair forced to 1, for given reduced costs.
 
     Parameters
@@ -94,6 +124,10 @@ def pair_bounds(red: np.ndarray, allowed: np.ndarray, forced_centres: np.ndarray
         Exact number of centres kept in the subproblem, or ``None`` (free).
     constant : float
         Constant part of the Lagrangian (multipliers times right-hand sides, other variables).
+    band : (population, low, high), optional
+        Keep ``low[j] <= sum_i population[i] x_ij <= high[j]`` (per centre ``j``, ``-inf``/``inf``
+        where it does not hold) in the subproblem; it holds in every plan, so the bound stays
+        valid and forcing a pair also pays for the members it displaces.
 
     Returns
     -------
@@ -104,7 +138,7 @@ def pair_bounds(red: np.ndarray, allowed: np.ndarray, forced_centres: np.ndarray
     """
     red = np.where(allowed, np.asarray(red, dtype=float), 0.0)
     total, _, forced_bound = _bound_and_penalties(red, np.asarray(allowed, bool), np.asarray(forced_centres, bool),
-                                                  k, np.zeros(red.shape[0]), True)
+                                                  k, np.zeros(red.shape[0]), True, band)
     assert forced_bound is not None
     return total + constant, forced_bound + constant
 
@@ -233,3 +267,69 @@ def relaxed_costs(prob: pulp.LpProblem, x: dict[tuple[int, int], pulp.LpVariable
             return None
         constant += value
     return red, constant
+
+
+def _band_values(red: np.ndarray, allowed: np.ndarray, pop: np.ndarray, lo: np.ndarray,
+                 hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    r"""Centre values with the population band kept in the subproblem (its LP, a fractional knapsack).
+
+    ``w[j] = red[j, j] + min { sum_i red[i, j] x_i : lo_j <= sum_i pop_i x_i <= hi_j, 0 <= x <= 1 }``
+    over the other allowed members ``i`` (``lo``/``hi`` already net of the centre's own population),
+    and ``wf[i, j]`` the same with ``x_i = 1`` forced. The LP takes members by increasing
+    ``red / pop`` up to the weight ``clip(weight of the negative members, lo, hi)``.
+    """
+    n = red.shape[0]
+    w = np.full(n, np.inf)
+    wf = np.full((n, n), np.inf)
+    for j in range(n):
+        if not allowed[j, j]:
+            continue
+        mem = np.flatnonzero(allowed[:, j])
+        mem = mem[mem != j]
+        # members of no weight and no gain are never taken; forcing one in only adds its cost
+        idle = (pop[mem] <= 0) & (red[mem, j] >= 0)
+        idle_mem, mem = mem[idle], mem[~idle]
+        r = red[mem, j]
+        p = pop[mem]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(p > 0, r / np.where(p > 0, p, 1.0), np.where(r < 0, -np.inf, np.inf))
+        order = np.argsort(ratio, kind="stable")
+        r, p, ratio, mem = r[order], p[order], ratio[order], mem[order]
+        m = mem.size
+        cum_w = np.concatenate(([0.0], np.cumsum(p)))
+        cum_v = np.concatenate(([0.0], np.cumsum(r)))
+        neg = r < 0
+        w_neg = float(p[neg].sum())
+        # all members at once (row 0) and each member forced in (rows 1..m): drop it from the curve
+        pos = np.arange(m)
+        drop = (np.arange(m + 1)[None, :] > pos[:, None])  # prefix t includes member at sorted pos
+        cw = np.vstack([cum_w, cum_w[None, :] - p[:, None] * drop])
+        cv = np.vstack([cum_v, cum_v[None, :] - r[:, None] * drop])
+        shift = np.concatenate(([0.0], p))
+        gain = np.concatenate(([0.0], r))
+        wn = w_neg - np.concatenate(([0.0], np.where(neg, p, 0.0)))
+        total_w = cw[:, -1]
+        target = np.minimum(hi[j] - shift, np.maximum(lo[j] - shift, wn))
+        ok = (target >= -1e-9) & (target <= total_w + 1e-9 * max(1.0, float(cum_w[-1])))
+        target = np.clip(target, 0.0, total_w)
+        idx = (cw <= target[:, None] + 1e-12).sum(axis=1) - 1
+        idx = np.minimum(idx, m)
+        rows = np.arange(m + 1)
+        base_v = cv[rows, idx]
+        rest = target - cw[rows, idx]
+        # the next item on each row's curve (skipping the dropped member) fills the rest fractionally
+        nxt_ratio = np.zeros(m + 1)
+        need = rest > 1e-12
+        for row in np.flatnonzero(need):
+            t = int(idx[row])
+            # in row's curve, segment t -> t+1 is sorted member t, unless it is the dropped one (0 weight)
+            while t < m and row >= 1 and t == row - 1:
+                t += 1
+            nxt_ratio[row] = ratio[t] if t < m else np.inf
+        value = base_v + np.where(need, rest * nxt_ratio, 0.0)
+        value = np.where(ok, value, np.inf)
+        w[j] = red[j, j] + value[0]
+        wf[mem, j] = red[j, j] + gain[1:] + value[1:]
+        wf[idle_mem, j] = w[j] + red[idle_mem, j]
+    np.fill_diagonal(wf, w)
+    return w, wf
