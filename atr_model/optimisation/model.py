@@ -662,6 +662,22 @@ class _Search:
         log.info("Lagrangian fixing: %d more pairs (bound %.10g, plan %.10g, %d pairs left)", fixed, bound, ub,
                  int(allowed.sum()) - fixed)
 
+    def _refix(self, ub: float, max_passes: int = 4) -> None:
+        """Re-solve the LP with the fixings and the tighter cuts (its bound rises) and fix again,
+        while that fixes at least 1 % more pairs."""
+        s = self.settings
+        if not (s.fixing and s.lagrangian_fixing):
+            return
+        for _ in range(max_passes):
+            before = self.n_fixed
+            lp = self._lp()
+            if lp is None:
+                return
+            self._fix(lp[0], lp[1], ub)
+            self._lagrange_fix(ub)
+            if self.n_fixed - before < 0.01 * len(self.form.x):
+                return
+
     def _tighten_after_fixing(self) -> int:
         """With pairs fixed, a unit cut off from a centre by fixed pairs cannot join it either, and
         the neighbour separators shrink to the unfixed neighbours. Returns the extra pairs fixed."""
@@ -756,6 +772,7 @@ class _Search:
             self._fix(lp[0], lp[1], self.best.objective)
         if self.best is not None:
             self._lagrange_fix(self.best.objective)
+            self._refix(self.best.objective)
         final = _Round()
         # once contiguity is seen to bind, the next rounds only need a good disconnected plan to cut
         # off, not a proof: solve them to a loose gap and go exact again when one comes back
@@ -806,6 +823,7 @@ class _Search:
                 if improved and s.fixing:
                     self._fix(lp[0], lp[1], self.best.objective)
                     self._lagrange_fix(self.best.objective)
+                    self._refix(self.best.objective)
         proven = False
         if final.connected and final.proven and self.best is not None:
             # proven optimal for the model with all cuts; the kept plan is at least as good
