@@ -45,7 +45,7 @@ def test_match_same_raion_only_and_methods() -> None:
     places, xy = _places([
         ("Ак-Булак", "R1", 0, 0),
         ("Kara-Dzhal", "R1", 5, 0),
-        ("Тегизчил", "R2", 1, 1),  # same name, other raion: never used
+        ("Тегизчил", "R2", 40, 1),  # same name, other raion, beyond the cross-raion radius
     ])
     villages = _villages([
         ("v1", "Ак-Булак", "U1", "R1"),
@@ -55,6 +55,26 @@ def test_match_same_raion_only_and_methods() -> None:
     res = match_villages(villages, places, xy, {"U1": (0.0, 0.0)})
     assert [r.method for r in res] == ["exact", "variant", "no match"]
     assert res[0].place_index == 0 and res[1].place_index == 1 and res[2].place_index is None
+
+
+def test_cross_raion_fallback_near_unit_point_only() -> None:
+    places, xy = _places([
+        ("Учар", "R2", 3, 0),  # just over the raion border, near the unit point
+        ("Сарбан", "R2", 4, 0),  # near too, but R2 has its own village of that name
+        ("Маевка", "R2", 20, 0),  # beyond the 12 km radius
+    ])
+    villages = _villages([
+        ("v1", "Учар", "U1", "R1"),
+        ("v2", "Сарбан", "U1", "R1"),
+        ("v3", "Маевка", "U1", "R1"),
+        ("v4", "Сарбан", "U2", "R2"),
+    ])
+    res = match_villages(villages, places, xy, {"U1": (0.0, 0.0), "U2": (60_000.0, 0.0)})
+    assert res[0].method == "exact cross-raion" and res[0].place_index == 0
+    assert round(res[0].distance_km, 1) == 3.0
+    assert res[1].place_index is None and res[2].place_index is None
+    off = match_villages(villages, places, xy, {"U1": (0.0, 0.0)}, cross_raion_km=0.0)
+    assert off[0].method == "no match"
 
 
 def test_match_rejects_far_and_ambiguous_namesakes() -> None:
@@ -97,3 +117,17 @@ def test_fuzzy_match_needs_a_reference_point_and_a_close_place() -> None:
     assert res[0].method == "fuzzy" and res[0].place_index == 0
     assert res[1].place_index is None
     assert res[2].place_index is None
+
+
+def test_stem_tier_joins_adjectival_forms_nearby_only() -> None:
+    places, xy = _places([
+        ("Дорожный", "R1", 4, 0),
+        ("Интернационал", "R1", 25, 0),  # beyond the 15 km limit of the weak tiers
+    ])
+    villages = _villages([
+        ("v1", "Дорожное", "U1", "R1"),
+        ("v2", "Интернациональное", "U1", "R1"),
+    ])
+    res = match_villages(villages, places, xy, {"U1": (0.0, 0.0)}, cross_raion_km=0.0)
+    assert res[0].method == "stem" and res[0].place_index == 0
+    assert res[1].place_index is None

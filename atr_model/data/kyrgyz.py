@@ -57,7 +57,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 #: Bump when the build's output changes for the same inputs (part of the build id).
-BUILDER_VERSION = "kg-build-3"
+BUILDER_VERSION = "kg-build-4"
 
 #: File name of the dataset inside a build directory.
 DATASET_FILENAME = "kyrgyzstan.gpkg"

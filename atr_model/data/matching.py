@@ -8,6 +8,10 @@ Tiers, tried in order, each within the village's raion only:
     loose key equality (Russian/Kyrgyz letter swaps, transliteration of Latin names);
 ``vowel``
     loose keys equal once ``e`` and ``o`` are merged (COATE writes Kyrgyz ``ө`` as ``е``);
+``stem``
+    strict keys equal once a Russian adjectival ending is dropped (``Дорожное`` ~ ``Дорожный``,
+    ``Интернациональное`` ~ ``Интернационал``); needs a reference point and
+    ``fuzzy_max_distance_km``;
 ``fuzzy``
     one clear best place with a sequence similarity >= ``fuzzy_cutoff`` of the vowel keys
     (keys of at least 6 letters, same first letter, digits equal).
@@ -18,6 +22,12 @@ also require a reference point); several distinct places for one key are resolve
 only when the nearest is clearly nearer (``ambiguity_ratio``), else the village is left
 unlocated and reported as ambiguous; a place claimed by villages of two units goes to the unit
 whose reference point is nearer and the other village is reported as a conflict.
+
+Cross-raion pass: a village whose raion has no namesake at all may take an unclaimed place of
+any raion within ``cross_raion_km`` (12 km, about the 95th percentile of exact matches'
+distances to their unit point) of its unit reference point, by the exact, variant or vowel tier
+only, unless the place's own raion has a village of that name; the method is suffixed
+``cross-raion``. It catches places that fall just over a digitised raion border or lake shore.
 """
 
 from __future__ import annotations
@@ -34,7 +44,21 @@ from atr_model.data.names import loose_key, name_keys, strict_key
 
 __all__ = ["MatchResult", "match_villages", "place_keys"]
 
-_TIERS = ("exact", "variant", "vowel", "fuzzy")
+_TIERS = ("exact", "variant", "vowel", "stem", "fuzzy")
+
+#: Russian adjectival endings of Soviet-era names ("Фрунзенское" ~ "Фрунзе",
+#: "Интернациональное" ~ "Интернационал"), longest first
+_ADJ_ENDINGS = ("енское", "енский", "енская", "ское", "ский", "ская", "ьное", "ьный", "ьная",
+                "ное", "ный", "ная", "ое", "ый", "ая", "ой")
+
+
+def _stem(key: str) -> str:
+    """Strict key without an adjectival ending (empty when too short to be telling)."""
+    for ending in _ADJ_ENDINGS:
+        if key.endswith(ending):
+            key = key[: -len(ending)]
+            break
+    return key if len(key) >= 5 else ""
 
 
 def _vowel(key: str) -> str:
@@ -63,6 +87,7 @@ class _KeyTable:
         self.strict: list[set[str]] = list(places["strict_keys"])
         self.loose: list[set[str]] = list(places["loose_keys"])
         self.vowel: list[set[str]] = list(places["vowel_keys"])
+        self.stem: list[set[str]] = [{_stem(k) for k in ks} - {""} for ks in self.strict]
 
 
 @dataclass(frozen=True)
@@ -112,6 +137,7 @@ def match_villages(
     fuzzy_cutoff: float = 0.86,
     ambiguity_ratio: float = 2.0,
     merge_km: float = 3.0,
+    cross_raion_km: float = 12.0,
 ) -> list[MatchResult]:
     """Match villages to places of the same raion.
 
@@ -127,6 +153,9 @@ def match_villages(
         Unit code -> metric reference point (the official unit point), when known.
     max_distance_km, fuzzy_max_distance_km, fuzzy_cutoff, ambiguity_ratio, merge_km : float
         Guards (see the module docstring).
+    cross_raion_km : float
+        Radius around the unit reference point searched for places of any raion when the
+        village's own raion has no namesake (0 disables it).
 
     Returns
     -------
@@ -154,7 +183,46 @@ def match_villages(
         if retry.place_index is not None:
             results[pos] = retry
             claimed.add(retry.place_index)
+    if cross_raion_km > 0:
+        _cross_raion(villages, results, places, place_xy_m, refs, cross_raion_km, settings)
     return results
+
+
+def _cross_raion(
+    villages: pd.DataFrame,
+    results: list[MatchResult],
+    places: _KeyTable,
+    xy: np.ndarray,
+    refs: Mapping[str, tuple[float, float]],
+    radius_km: float,
+    settings: tuple[float, float, float, float, float],
+) -> None:
+    """Second pass: villages with no namesake in their raion try unclaimed places near their unit.
+
+    Places near a raion border or a lake shore often fall on the other side of the digitised
+    boundary; they are accepted only within ``radius_km`` of the unit reference point, with no
+    fuzzy tier, and each place still serves one village. Methods get a ``cross-raion`` suffix.
+    """
+    _, _, _, ratio, merge_km = settings
+    claimed = {r.place_index for r in results if r.place_index is not None}
+    order = sorted(range(len(results)), key=lambda p: str(villages["settlement_code"].iloc[p]))
+    names = villages["name_ru"].astype(str).tolist()
+    units = villages["unit_code"].astype(str).tolist()
+    # a namesake village of the place's own raion has the better claim, located or not
+    own_names = {(str(r), loose_key(n)) for r, n in zip(villages["raion_code"], names)}
+    for pos in order:
+        if results[pos].method != "no match" or units[pos] not in refs:
+            continue
+        ref = np.asarray(refs[units[pos]])
+        dist_all = np.hypot(*(xy - ref).T) / 1000.0
+        pool = [int(i) for i in np.flatnonzero(dist_all <= radius_km) if int(i) not in claimed]
+        res = _match_one(names[pos], pool, places, xy, tuple(ref), radius_km, radius_km, 1.01, ratio, merge_km)
+        if res.place_index is None or res.method in ("stem", "fuzzy"):
+            continue
+        if (places.raion_code[res.place_index], loose_key(names[pos])) in own_names:
+            continue
+        results[pos] = MatchResult(res.place_index, f"{res.method} cross-raion", res.candidates, res.distance_km)
+        claimed.add(res.place_index)
 
 
 def _anchor_refs(
@@ -205,6 +273,9 @@ def _tier_hits(tier: str, name: str, pool: list[int], places: _KeyTable, cutoff:
     if tier == "variant":
         key = loose_key(name)
         return [i for i in pool if len(key) >= 2 and key in places.loose[i]]
+    if tier == "stem":
+        key = _stem(strict_key(name))
+        return [i for i in pool if key and key in places.stem[i]]
     key = _vowel(loose_key(name))
     if tier == "vowel":
         return [i for i in pool if len(key) >= 3 and key in places.vowel[i]]
@@ -239,12 +310,12 @@ def _match_one(
 ) -> MatchResult:
     failure = MatchResult(None, "no match", 0, float("nan"))
     for tier in _TIERS:
-        if tier == "fuzzy" and ref is None:
+        if tier in ("stem", "fuzzy") and ref is None:
             break
         hits = _distinct(sorted(_tier_hits(tier, name, pool, places, cutoff)), xy, merge_km)
         if not hits:
             continue
-        limit = fuzzy_km if tier == "fuzzy" else max_km
+        limit = fuzzy_km if tier in ("stem", "fuzzy") else max_km
         if ref is None:
             if len(hits) == 1:
                 return MatchResult(hits[0], tier, 1, float("nan"))

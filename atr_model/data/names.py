@@ -22,13 +22,13 @@ __all__ = ["strict_key", "loose_key", "name_keys", "unit_stem"]
 
 _PREFIXES = (
     "поселок городского типа", "пгт", "поселок", "посёлок", "пос", "село", "с", "п", "айыл",
-    "имени", "им", "аул", "г", "город", "ст", "станция", "курорт",
+    "имени", "им", "аул", "г", "город", "ст", "станция", "курорт", "совхоз", "колхоз",
 )
 _SUFFIXES = (
     "айылы", "айылы", "кыштагы", "кыштак", "селосу", "шаарчасы", "шаары", "поселок",
     "посёлок", "станциясы", "станция", "курорт", "часть", "участок",
 )
-_LATIN_PREFIXES = ("imeni", "im", "selo", "posyolok", "poselok", "aiyl", "ayyl")
+_LATIN_PREFIXES = ("imeni", "im", "selo", "posyolok", "poselok", "aiyl", "ayyl", "sovkhoz", "kolkhoz")
 _LATIN_SUFFIXES = ("aiyly", "ayyly", "kyshtagy", "selo")
 
 _CYR_TO_LAT = {
