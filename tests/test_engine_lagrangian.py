@@ -68,3 +68,5 @@ def test_lagrangian_fixing_keeps_the_optimum() -> None:
     without = MergerModel.from_matrices(pop, cost, edges, lagrangian_fixing=False, **kw).solve()
     assert with_fix.proven_optimal and without.proven_optimal
     assert with_fix.objective == pytest.approx(without.objective, rel=1e-9)
+    # the Lagrangian penalties fix pairs the LP reduced costs leave
+    assert with_fix.fixed_pairs["reduced_cost"] > without.fixed_pairs["reduced_cost"]
