@@ -533,7 +533,8 @@ def _best_centres(form: _Formulation, assignment: np.ndarray) -> list[int]:
 
 
 class _Search:
-    """One sub-problem: LP bound, a fixed-centre matheuristic, reduced-cost fixing, the exact loop."""
+    """One sub-problem: LP bound, a fixed-centre matheuristic, reduced-cost and Lagrangian fixing
+    (re-solving the LP while the fixings lift it), the exact cut loop."""
 
     def __init__(self, instance: MergerInstance, settings: EngineSettings) -> None:
         self.t0 = time.perf_counter()
