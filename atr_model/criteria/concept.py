@@ -99,7 +99,7 @@ CONCEPT_CRITERIA: tuple[ConceptCriterion, ...] = (
         4,
         "муниципалдык башкарууну оптималдаштыруу;",
         "optimising municipal administration;",
-        ("admin_cost_per_unit", "n_units", "population_cap", "nesting"),
+        ("admin_cost_per_unit", "n_units", "n_units_counts", "population_cap", "nesting"),
     ),
     ConceptCriterion(
         5,

@@ -227,6 +227,16 @@ class Criteria(BaseModel):
     n_units: int | dict[str, int] | None = Field(
         None, description="Criterion 4. Default none: number of new units, in total or per group."
     )
+    n_units_counts: Literal["all", "aiyl_aimak"] = Field(
+        "all",
+        description=(
+            "Criterion 4. Default 'all': n_units counts every new unit, towns included. "
+            "'aiyl_aimak': it counts only new units made of aiyl aimaks (centred on an aiyl aimak), "
+            "as in the 2024-25 reform's '231 aiyl aimaks'; towns stay units of their own (with the "
+            "aiyl aimaks they host, centres.towns 'host') and are added on top. Needs "
+            "centres.towns 'keep' or 'host' and level aiyl_aimak."
+        ),
+    )
 
     @model_validator(mode="after")
     def _band(self) -> Criteria:
@@ -239,6 +249,11 @@ class Criteria(BaseModel):
             raise ValueError("n_units must be at least 1")
         if isinstance(self.n_units, dict) and any(v < 1 for v in self.n_units.values()):
             raise ValueError("n_units per group must be at least 1")
+        if self.n_units_counts == "aiyl_aimak" and self.n_units is not None and self.centres.towns == "merge":
+            raise ValueError(
+                "n_units_counts 'aiyl_aimak' needs towns kept apart (centres.towns 'keep' or 'host'); "
+                "with 'merge' towns are counted like aiyl aimaks (use n_units_counts 'all')"
+            )
         return self
 
 

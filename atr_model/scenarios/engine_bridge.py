@@ -5,12 +5,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+import networkx as nx
+import numpy as np
+
 from atr_model.criteria.model import Criteria
+from atr_model.errors import CriteriaError, InfeasibleError
 
 if TYPE_CHECKING:
     from atr_model.optimisation import EngineSettings
+    from atr_model.scenarios.instance_builder import InstanceBundle
 
-__all__ = ["engine_settings"]
+__all__ = ["engine_n_units", "engine_settings"]
 
 
 def _option(solver_options: Any, name: str, default: Any) -> Any:
@@ -21,7 +26,94 @@ def _option(solver_options: Any, name: str, default: Any) -> Any:
     return getattr(solver_options, name, default)
 
 
-def engine_settings(criteria: Criteria, solver_options: Any = None) -> EngineSettings:
+def _free_pieces(free: np.ndarray, bundle: InstanceBundle) -> int:
+    """Connected pieces of the ``free`` units inside their groups: a contiguous plan needs at
+    least one new unit per piece (units that must stay alone cut the adjacency graph)."""
+    inst = bundle.instance
+    graph = nx.Graph()
+    graph.add_nodes_from(int(i) for i in np.flatnonzero(free))
+    for a, b in np.asarray(inst.adjacency, dtype=np.int64).reshape(-1, 2):
+        if free[a] and free[b] and inst.group[a] == inst.group[b]:
+            graph.add_edge(int(a), int(b))
+    return nx.number_connected_components(graph)
+
+
+def _count_scope_check(k: int, where: str, aimaks: np.ndarray, bundle: InstanceBundle, contiguous: bool) -> None:
+    """Clear errors, in aiyl-aimak terms, for a count no plan can meet."""
+    inst = bundle.instance
+    eligible = int((aimaks & inst.centre_eligible).sum())
+    if k > eligible:
+        raise CriteriaError(
+            f"criteria.n_units: {k} new aiyl-aimak units asked {where}, but only {int(aimaks.sum())} aiyl "
+            f"aimaks are there ({eligible} of them may host a centre)"
+        )
+    alone = aimaks & inst.keep_separate
+    free = int((aimaks & ~inst.keep_separate).sum())
+    if bundle.criteria.centres.towns == "host":
+        pieces = 0  # free aiyl aimaks may all join units centred on towns
+    else:
+        pieces = _free_pieces(aimaks & ~inst.keep_separate, bundle) if contiguous else (1 if free else 0)
+    if k < int(alone.sum()) + pieces:
+        exempt_alone = int((alone & inst.exempt).sum())
+        codes = [inst.unit_codes[i] for i in np.flatnonzero(alone)]
+        raise InfeasibleError(
+            f"criteria.n_units: {k} new aiyl-aimak units asked {where}, but {int(alone.sum())} aiyl aimaks must "
+            f"stay as they are ({exempt_alone} exempt with exemptions.mode 'keep', the rest locks.keep_separate)"
+            + (f" and the other {free} need at least {pieces} more unit(s)"
+               + (" (one per piece they form within their groups between the kept units: new units are "
+                  "contiguous)" if contiguous else "") if free and pieces else "")
+            + "; ask for more units, or let exempt units merge (exemptions.mode 'no_floor')",
+            [{"constraint": "n_units/keep", "units": codes, "message": "aiyl aimaks that must stay alone"}],
+        )
+
+
+def engine_n_units(criteria: Criteria, bundle: InstanceBundle | None = None, *,
+                   contiguous: bool = True) -> int | dict[str, int] | None:
+    """The engine's ``n_units`` (a count of all centres) for the criteria's ``n_units``.
+
+    With ``n_units_counts == "aiyl_aimak"`` the criteria count only new units centred on an aiyl
+    aimak; towns are never absorbed (``centres.towns`` 'keep' or 'host'), so each is a centre of
+    its own and the engine's total is the criteria's count plus the towns (per group for a
+    per-group count). ``contiguous`` (new units must be connected) tightens the least count
+    checked in advance.
+
+    Raises
+    ------
+    CriteriaError
+        When the count needs the instance (``bundle``) and none is given, at raion level, or when
+        more units are asked than there are aiyl aimaks.
+    InfeasibleError
+        When fewer units are asked than aiyl aimaks must stay alone (exemptions, locks).
+    """
+    n_units = criteria.n_units
+    if n_units is None or criteria.n_units_counts == "all":
+        return n_units
+    if bundle is None:
+        raise CriteriaError("criteria.n_units_counts 'aiyl_aimak' needs the instance to count the towns; "
+                            "pass bundle= (from build_instance)")
+    if bundle.level != "aiyl_aimak":
+        raise CriteriaError("criteria.n_units_counts 'aiyl_aimak' applies to level aiyl_aimak only; "
+                            f"this run is at level {bundle.level!r} (use n_units_counts 'all')")
+    inst = bundle.instance
+    towns = bundle.units["level"].astype(str).to_numpy() == "town"
+    group = np.asarray(inst.group, dtype=object)
+    if isinstance(n_units, dict):
+        known = set(group.tolist())
+        unknown = sorted(set(n_units) - known)
+        if unknown:
+            raise CriteriaError(f"criteria.n_units names unknown group(s) {', '.join(map(repr, unknown))}")
+        out = {}
+        for g, k in sorted(n_units.items()):
+            in_g = group == g
+            _count_scope_check(int(k), f"in group {g!r}", ~towns & in_g, bundle, contiguous)
+            out[g] = int(k) + int((towns & in_g).sum())
+        return out
+    _count_scope_check(int(n_units), "in total", ~towns, bundle, contiguous)
+    return int(n_units) + int(towns.sum())
+
+
+def engine_settings(criteria: Criteria, solver_options: Any = None, *,
+                    bundle: InstanceBundle | None = None) -> EngineSettings:
     """Engine settings encoding the criteria and the solver options.
 
     Parameters
@@ -31,6 +123,9 @@ def engine_settings(criteria: Criteria, solver_options: Any = None) -> EngineSet
     solver_options : SolverOptions or mapping, optional
         ``name``, ``time_limit_s``, ``gap_rel``, ``threads``, ``contiguity``, ``warm_start``; defaults as in
         :class:`~atr_model.scenarios.SolverOptions`.
+    bundle : InstanceBundle, optional
+        The instance the settings are for; needed when ``criteria.n_units_counts`` is
+        ``"aiyl_aimak"`` (see :func:`engine_n_units`).
 
     Returns
     -------
@@ -54,7 +149,8 @@ def engine_settings(criteria: Criteria, solver_options: Any = None) -> EngineSet
         # units alone by itself.
         exempt_mode="no_floor",
         max_travel_time_min=criteria.max_travel_time_min,
-        n_units=criteria.n_units,
+        n_units=engine_n_units(criteria, bundle,
+                               contiguous=_option(solver_options, "contiguity", "auto") != "none"),
         indicator_floor=criteria.economic_base.floor,
         solver=_option(solver_options, "name", "highs"),
         time_limit_s=float(_option(solver_options, "time_limit_s", 60.0)),

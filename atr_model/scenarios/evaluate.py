@@ -240,7 +240,7 @@ def evaluate_plan(
         travel_model = resolve_travel_model(scenario, dataset)
     bundle = build_instance(dataset, travel_model, scenario.criteria, level=scenario.level)
     inst = bundle.instance
-    settings = engine_settings(scenario.criteria, scenario.solver)
+    settings = engine_settings(scenario.criteria, scenario.solver, bundle=bundle)
     assignment = assignment_from_plan(table, inst, where=where)
     violations = check_plan(inst, assignment, settings)
     viol = pd.DataFrame(

@@ -87,6 +87,14 @@ def _solver(result: Any, gap_rel: float = 0.0) -> dict[str, Any]:
     }
 
 
+def _aimak_units_after(bundle: InstanceBundle, assignments: pd.DataFrame) -> int | None:
+    if bundle.level != "aiyl_aimak" or "level" not in assignments:
+        return None
+    level = assignments.set_index("unit_code")["level"].astype(str)
+    centred_on_aimak = assignments["centre_code"].map(level).ne("town")
+    return int(assignments.loc[centred_on_aimak, "new_unit_id"].nunique())
+
+
 def compute_kpis(
     bundle: InstanceBundle,
     assignments: pd.DataFrame,
@@ -124,6 +132,8 @@ def compute_kpis(
     kpis: dict[str, Any] = {
         "units_before": int(len(assignments)),
         "units_after": int(len(new_units)),
+        # what criteria.n_units counts with n_units_counts 'aiyl_aimak': new units centred on an aiyl aimak
+        "aiyl_aimak_units_after": _aimak_units_after(bundle, assignments),
         "below_floor_before": int(np.sum(pop < floor)) if floor > 0 else 0,
         "below_floor_before_non_exempt": int(np.sum((pop < floor) & ~exempt)) if floor > 0 else 0,
         "below_floor_after": int(np.sum(new_pop < floor)) if floor > 0 else 0,

@@ -337,7 +337,7 @@ def run_scenario(
         travel_model = resolve_travel_model(scenario, dataset)
     step("instance")
     bundle = build_instance(dataset, travel_model, scenario.criteria, level=scenario.level)
-    settings = engine_settings(scenario.criteria, scenario.solver)
+    settings = engine_settings(scenario.criteria, scenario.solver, bundle=bundle)
     step("solve")
     result = MergerModel(bundle.instance, settings).solve()
     status = str(getattr(result, "status", ""))
