@@ -46,6 +46,7 @@ import pulp
 from atr_model.errors import CriteriaError, InfeasibleError, SolverError
 from atr_model.optimisation.contiguity import separator_cuts
 from atr_model.optimisation.instance import MergerInstance
+from atr_model.optimisation.lagrangian import pair_bounds, relaxed_costs
 from atr_model.optimisation.prepare import Prepared, prepare, uses_contiguity
 from atr_model.optimisation.presolve import check_in_advance, must_link_classes, raise_if
 from atr_model.optimisation.result import MergerResult
@@ -145,6 +146,9 @@ class _Formulation:
     prob: pulp.LpProblem = field(init=False)
     x: dict[tuple[int, int], pulp.LpVariable] = field(init=False, default_factory=dict)
     cut_keys: set[tuple[int, int, tuple[int, ...]]] = field(init=False, default_factory=set)
+    # set once pairs are fixed by bounds: cuts then use the unfixed members only (and are recorded)
+    restricted: bool = field(init=False, default=False)
+    restricted_cuts: list[str] = field(init=False, default_factory=list)
 
     def __post_init__(self) -> None:
         self.prob = pulp.LpProblem("merger", pulp.LpMinimize)
@@ -333,9 +337,26 @@ class _Formulation:
                 continue
             self.cut_keys.add(key)
             terms = [(self.x[a, j], 1.0)] + [(self.x[c, j], -1.0) for c in sep]
-            self.prob += pulp.LpConstraint(_expr(terms), pulp.LpConstraintLE, f"sep_{len(self.cut_keys)}", 0.0)
+            name = f"sep_{len(self.cut_keys)}"
+            self.prob += pulp.LpConstraint(_expr(terms), pulp.LpConstraintLE, name, 0.0)
+            if self.restricted:
+                self.restricted_cuts.append(name)
             added += 1
         return added
+
+    def live_members(self) -> dict[int, list[int]]:
+        """Members per centre whose pair is not fixed to 0 (separators within them are valid for every
+        plan the fixing keeps)."""
+        if not self.restricted:
+            return self.prep.members
+        return {j: [i for i in mem if self.x[i, j].upBound != 0] for j, mem in self.prep.members.items()}
+
+    def drop_restricted_cuts(self) -> None:
+        """Remove the cuts that relied on fixings (when the fixings are undone)."""
+        for name in self.restricted_cuts:
+            self.prob.constraints.pop(name, None)
+        self.restricted_cuts = []
+        self.restricted = False
 
     def assignment(self) -> np.ndarray:
         n = self.prep.instance.n
@@ -439,7 +460,7 @@ def _cut_loop(form: _Formulation, settings: EngineSettings, deadline: float, sta
         if form.method != "cuts":
             out.connected = True
             return out
-        cuts = separator_cuts(out.assignment, prep.members, prep.nbrs)
+        cuts = separator_cuts(out.assignment, form.live_members(), prep.nbrs)
         if not cuts:
             out.connected = True
             return out
@@ -449,6 +470,19 @@ def _cut_loop(form: _Formulation, settings: EngineSettings, deadline: float, sta
         added = form.add_cuts(cuts)
         out.rounds += 1
         log.info("cut round %d: %d separator cuts (objective %.10g)", out.rounds, added, out.objective)
+
+
+def _reach_within(start: int, allowed: set[int], nbrs: list[list[int]]) -> set[int]:
+    """Units of ``allowed`` reachable from ``start`` through ``allowed``."""
+    seen = {start}
+    stack = [start]
+    while stack:
+        u = stack.pop()
+        for v in nbrs[u]:
+            if v in allowed and v not in seen:
+                seen.add(v)
+                stack.append(v)
+    return seen
 
 
 def _argmax_centres(form: _Formulation) -> set[int]:
@@ -499,7 +533,8 @@ def _best_centres(form: _Formulation, assignment: np.ndarray) -> list[int]:
 
 
 class _Search:
-    """One sub-problem: LP bound, a fixed-centre matheuristic, reduced-cost fixing, the exact loop."""
+    """One sub-problem: LP bound, a fixed-centre matheuristic, reduced-cost and Lagrangian fixing
+    (re-solving the LP while the fixings lift it), the exact cut loop."""
 
     def __init__(self, instance: MergerInstance, settings: EngineSettings) -> None:
         self.t0 = time.perf_counter()
@@ -514,6 +549,7 @@ class _Search:
         self.rounds = 0
         self.n_fixed = 0
         self.fixed_vars: list[pulp.LpVariable] = []
+        self.lagrange: tuple[np.ndarray, float, int | None, tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None
 
     def _remember(self, rnd: _Round) -> None:
         if rnd.connected and rnd.assignment is not None and (self.best is None or rnd.objective < self.best.objective - 1e-9):
@@ -528,6 +564,7 @@ class _Search:
         # a reduced cost proves something only for a column resting at its lower bound 0
         dj = {v.name: float(v.dj or 0.0) for v in self.form.prob.variables() if abs(float(v.varValue or 0.0)) <= 1e-9}
         y = {j: float(self.form.x[j, j].varValue or 0.0) for j in self.prep.members}
+        self._lagrange_setup()
         return z, dj, y
 
     def _heuristic(self, centres: list[int], budget_s: float) -> _Round:
@@ -562,6 +599,117 @@ class _Search:
                 fixed += 1
         self.n_fixed += fixed
         log.info("reduced-cost fixing: %d of %d pairs (LP %.10g, plan %.10g)", fixed, len(self.form.x), z_lp, ub)
+
+    def _lagrange_setup(self) -> None:
+        """Lagrangian costs from the duals of the LP just solved (all rows but the links and the count)."""
+        s = self.settings
+        self.lagrange = None
+        if not (s.fixing and s.lagrangian_fixing):
+            return
+        k = s.n_units if isinstance(s.n_units, int) else None
+
+        def keep(name: str) -> bool:
+            return name.startswith("link_") or (k is not None and name == "n_units")
+
+        relaxed = relaxed_costs(self.form.prob, self.form.x, self.instance.n, keep)
+        if relaxed is None:
+            self.notes.append("Lagrangian fixing skipped: the LP solver gave no duals")
+            return
+        self.lagrange = (relaxed[0], relaxed[1], k, self._band())
+
+    def _band(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Hard population band per centre, net of the centre (``-inf``/``inf`` where none holds)."""
+        s, inst, prep = self.settings, self.instance, self.prep
+        pop = np.asarray(inst.population, dtype=float)
+        n = inst.n
+        lo = np.full(n, -np.inf)
+        hi = np.full(n, np.inf)
+        for j in range(n):
+            if prep.alone[j]:
+                continue
+            if s.population_floor is not None and s.floor_mode == "hard" and prep.floor_applies[j] \
+                    and not inst.exempt[j]:
+                lo[j] = s.population_floor - pop[j]
+            if s.population_cap is not None and s.cap_mode == "hard":
+                hi[j] = s.population_cap - pop[j]
+        return pop, lo, hi
+
+    def _lagrange_fix(self, ub: float) -> None:
+        """Fix pairs whose Lagrangian bound (a pair forced in) exceeds a plan of objective ``ub``."""
+        if self.lagrange is None:
+            return
+        red, constant, k, band = self.lagrange
+        n = self.instance.n
+        allowed = np.zeros((n, n), dtype=bool)
+        forced = np.zeros(n, dtype=bool)
+        for (i, j), v in self.form.x.items():
+            if v.upBound != 0:
+                allowed[i, j] = True
+            if i == j and (v.lowBound or 0) > 0:
+                forced[j] = True
+        bound, forced_bound = pair_bounds(red, allowed, forced, k, constant, band)
+        limit = ub + 1e-7 * max(1.0, abs(ub))
+        fixed = 0
+        for i, j in zip(*np.nonzero(allowed & (forced_bound > limit))):
+            v = self.form.x[int(i), int(j)]
+            if (v.lowBound or 0) > 0:
+                continue
+            v.upBound = 0
+            self.fixed_vars.append(v)
+            fixed += 1
+        self.n_fixed += fixed
+        if fixed:
+            fixed += self._tighten_after_fixing()
+        log.info("Lagrangian fixing: %d more pairs (bound %.10g, plan %.10g, %d pairs left)", fixed, bound, ub,
+                 int(allowed.sum()) - fixed)
+
+    def _refix(self, ub: float, max_passes: int = 4) -> None:
+        """Re-solve the LP with the fixings and the tighter cuts (its bound rises) and fix again,
+        while that fixes at least 1 % more pairs."""
+        s = self.settings
+        if not (s.fixing and s.lagrangian_fixing):
+            return
+        for _ in range(max_passes):
+            before = self.n_fixed
+            lp = self._lp()
+            if lp is None:
+                return
+            self._fix(lp[0], lp[1], ub)
+            self._lagrange_fix(ub)
+            if self.n_fixed - before < 0.01 * len(self.form.x):
+                return
+
+    def _tighten_after_fixing(self) -> int:
+        """With pairs fixed, a unit cut off from a centre by fixed pairs cannot join it either, and
+        the neighbour separators shrink to the unfixed neighbours. Returns the extra pairs fixed."""
+        if self.method != "cuts":
+            return 0
+        form, prep = self.form, self.prep
+        form.restricted = True
+        fixed = 0
+        live = form.live_members()
+        for j in sorted(live):
+            if form.x[j, j].upBound == 0:
+                continue
+            inside = set(live[j])
+            reach = _reach_within(j, inside, prep.nbrs)
+            for i in sorted(inside - reach):
+                v = form.x[i, j]
+                if (v.lowBound or 0) > 0:
+                    continue
+                v.upBound = 0
+                self.fixed_vars.append(v)
+                fixed += 1
+        self.n_fixed += fixed
+        live = form.live_members()
+        cuts = []
+        for j in sorted(live):
+            allowed = set(live[j])
+            for i in live[j]:
+                if i != j and j not in prep.nbrs[i]:
+                    cuts.append((i, j, tuple(c for c in prep.nbrs[i] if c in allowed)))
+        form.add_cuts(cuts)
+        return fixed
 
     def _improve(self, centres: list[int], budget_s: float, seen: set[tuple[int, ...]]) -> bool:
         """Fixed-centre matheuristic from ``centres``, re-centring while it helps; True if ``best`` improved."""
@@ -623,6 +771,9 @@ class _Search:
             self._improve(_initial_centres(self.form, lp[2]), max(1.0, 0.25 * s.time_limit_s), seen)
         if lp is not None and s.fixing and self.best is not None:
             self._fix(lp[0], lp[1], self.best.objective)
+        if self.best is not None:
+            self._lagrange_fix(self.best.objective)
+            self._refix(self.best.objective)
         final = _Round()
         # once contiguity is seen to bind, the next rounds only need a good disconnected plan to cut
         # off, not a proof: solve them to a loose gap and go exact again when one comes back
@@ -638,6 +789,7 @@ class _Search:
                 log.warning("model infeasible after reduced-cost fixing; undoing %d fixings", len(self.fixed_vars))
                 for v in self.fixed_vars:
                     v.upBound = 1
+                self.form.drop_restricted_cuts()
                 self.fixed_vars, self.n_fixed = [], 0
                 continue
             if rnd.infeasible:
@@ -660,17 +812,23 @@ class _Search:
             if self.rounds >= s.max_cut_rounds:
                 self.notes.append(f"stopped after {self.rounds} cut rounds (max_cut_rounds)")
                 break
-            added = self.form.add_cuts(separator_cuts(rnd.assignment, self.prep.members, self.prep.nbrs))
+            added = self.form.add_cuts(separator_cuts(rnd.assignment, self.form.live_members(), self.prep.nbrs))
             self.rounds += 1
             loose = can_loosen
             log.info("cut round %d: %d separator cuts (objective %.10g)", self.rounds, added, rnd.objective)
             if use_heuristic:
                 budget = min(10.0, 0.1 * max(self.deadline - time.perf_counter(), 0.0))
                 improved = self._improve(sorted(int(c) for c in np.unique(rnd.assignment)), budget, seen)
-                # (re-solving the LP with the new cuts was measured not to lift its bound: the
-                # fractional centres absorb them, so the first LP's reduced costs are reused)
+                # (the separator cuts alone hardly lift the LP bound; _refix re-solves it once the
+                # fixings and the cuts restricted to unfixed pairs do)
                 if improved and s.fixing:
                     self._fix(lp[0], lp[1], self.best.objective)
+                    self._lagrange_fix(self.best.objective)
+                    self._refix(self.best.objective)
+                if improved:
+                    # a loose round would most likely stop at the new plan (within its gap) and need an
+                    # exact round anyway: measured on OK, the loose round was 40 % of the final phase
+                    loose = False
         proven = False
         if final.connected and final.proven and self.best is not None:
             # proven optimal for the model with all cuts; the kept plan is at least as good

@@ -88,6 +88,9 @@ class EngineSettings:
         Worker processes for decomposed groups (default: min(2, CPU count)).
     fixing : bool
         Remove assignment variables that cannot be in a feasible (or optimal) plan.
+    lagrangian_fixing : bool
+        Also fix pairs by Lagrangian penalties against the best known plan (exact; see
+        :mod:`.lagrangian`); needs ``fixing``.
     warm_start : bool
         Start the solver from a heuristic plan.
     branching_priority : bool
@@ -120,6 +123,7 @@ class EngineSettings:
     decompose: bool = True
     processes: int = field(default_factory=_default_processes)
     fixing: bool = True
+    lagrangian_fixing: bool = True
     warm_start: bool = True
     branching_priority: bool = True
     indicator_floor: float | None = None
