@@ -66,12 +66,21 @@ def run_command(
     k = result.kpis
     solver = k["solver"]
     typer.echo(
-        f"{loaded.name}: {k['units_before']} -> {k['units_after']} units; below floor "
+        f"{loaded.name}: {k['units_before']} -> {k['units_after']} units"
+        f"{_aiyl_aimak_note(loaded, k)}; below floor "
         f"{k['below_floor_before']} -> {k['below_floor_after']}; mean travel "
         f"{k['population_weighted_mean_travel_min']} min; solver {solver['status']}"
         f"{' (proven optimal)' if solver['proven_optimal'] else ''} in {solver['seconds']:.1f} s"
     )
     typer.echo(f"wrote {written}")
+
+
+def _aiyl_aimak_note(scenario: object, kpis: dict) -> str:
+    """' (231 aiyl-aimak units)' when the scenario's unit count is in aiyl-aimak terms."""
+    criteria = getattr(scenario, "criteria", None)
+    if getattr(criteria, "n_units_counts", "all") != "aiyl_aimak" or "aiyl_aimak_units_after" not in kpis:
+        return ""
+    return f" ({kpis['aiyl_aimak_units_after']} aiyl-aimak units)"
 
 
 def _save(result: object, target: Path, *, report: bool) -> Path:
