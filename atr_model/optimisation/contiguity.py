@@ -13,7 +13,24 @@ from collections.abc import Iterable
 
 import numpy as np
 
-__all__ = ["components", "separator_cuts"]
+__all__ = ["components", "reachable", "separator_cuts"]
+
+
+def reachable(start: int, allowed: set[int], nbrs: list[list[int]]) -> set[int]:
+    """Units reachable from ``start`` through ``allowed`` units (breadth-first; ``start`` included).
+
+    A plain BFS on adjacency lists: it runs inside the cut loop on small induced subgraphs, where
+    building a networkx or scipy graph per call costs more than the search.
+    """
+    seen = {start}
+    queue = deque([start])
+    while queue:
+        u = queue.popleft()
+        for v in nbrs[u]:
+            if v in allowed and v not in seen:
+                seen.add(v)
+                queue.append(v)
+    return seen
 
 
 def components(units: Iterable[int], nbrs: list[list[int]]) -> list[list[int]]:
@@ -24,16 +41,8 @@ def components(units: Iterable[int], nbrs: list[list[int]]) -> list[list[int]]:
     for start in sorted(unit_set):
         if start in seen:
             continue
-        comp = [start]
-        seen.add(start)
-        queue = deque([start])
-        while queue:
-            u = queue.popleft()
-            for v in nbrs[u]:
-                if v in unit_set and v not in seen:
-                    seen.add(v)
-                    comp.append(v)
-                    queue.append(v)
+        comp = reachable(start, unit_set, nbrs)
+        seen |= comp
         out.append(sorted(comp))
     return out
 

@@ -7,13 +7,13 @@ Everything here is deterministic: pairs are sorted by (centre, unit).
 from __future__ import annotations
 
 import logging
-from collections import deque
 from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
+from atr_model.optimisation.contiguity import reachable
 from atr_model.optimisation.instance import MergerInstance
 from atr_model.optimisation.settings import EngineSettings
 
@@ -77,16 +77,6 @@ def _alone(instance: MergerInstance, settings: EngineSettings) -> np.ndarray:
     return alone
 
 
-def _reachable(start: int, allowed: set[int], nbrs: list[list[int]]) -> set[int]:
-    seen = {start}
-    queue = deque([start])
-    while queue:
-        u = queue.popleft()
-        for v in nbrs[u]:
-            if v in allowed and v not in seen:
-                seen.add(v)
-                queue.append(v)
-    return seen
 
 
 def _cap_fix(centre: int, cand: list[int], instance: MergerInstance, nbrs: list[list[int]], cap: float) -> list[int]:
@@ -139,7 +129,7 @@ def prepare(instance: MergerInstance, settings: EngineSettings) -> Prepared:
         cand_mask[j] = True
         cand = [int(u) for u in np.flatnonzero(cand_mask)]
         if contiguity:
-            reach = _reachable(j, set(cand), nbrs)
+            reach = reachable(j, set(cand), nbrs)
             fixed_by["contiguity"] += len(cand) - len(reach)
             cand = sorted(reach)
             if settings.fixing and settings.population_cap is not None and settings.cap_mode == "hard" and len(cand) > 1:
