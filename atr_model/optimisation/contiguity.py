@@ -16,14 +16,14 @@ import numpy as np
 __all__ = ["components", "reachable", "separator_cuts"]
 
 
-def reachable(start: int, allowed: set[int], nbrs: list[list[int]]) -> set[int]:
-    """Units reachable from ``start`` through ``allowed`` units (breadth-first; ``start`` included).
+def reachable(starts: int | Iterable[int], allowed: set[int], nbrs: list[list[int]]) -> set[int]:
+    """Units reachable from ``starts`` through ``allowed`` units (breadth-first; starts included).
 
     A plain BFS on adjacency lists: it runs inside the cut loop on small induced subgraphs, where
     building a networkx or scipy graph per call costs more than the search.
     """
-    seen = {start}
-    queue = deque([start])
+    seen = {starts} if isinstance(starts, int) else set(starts)
+    queue = deque(sorted(seen))
     while queue:
         u = queue.popleft()
         for v in nbrs[u]:
@@ -47,24 +47,13 @@ def components(units: Iterable[int], nbrs: list[list[int]]) -> list[list[int]]:
     return out
 
 
-def _reach(starts: Iterable[int], allowed: set[int], nbrs: list[list[int]]) -> set[int]:
-    seen = {s for s in starts if s in allowed}
-    queue = deque(sorted(seen))
-    while queue:
-        u = queue.popleft()
-        for v in nbrs[u]:
-            if v in allowed and v not in seen:
-                seen.add(v)
-                queue.append(v)
-    return seen
-
-
 def _minimal_separator(side: list[int], other: int | list[int], allowed: set[int], nbrs: list[list[int]]) -> tuple[int, ...]:
     """Neighbours of ``side`` (within ``allowed``) trimmed to those touching the far side's component."""
     side_set = set(side)
     boundary = {v for s in side for v in nbrs[s] if v in allowed and v not in side_set}
     far = [other] if isinstance(other, int) else other
-    region = _reach(far, allowed - boundary, nbrs)
+    inner = allowed - boundary
+    region = reachable({f for f in far if f in inner}, inner, nbrs)
     return tuple(sorted(c for c in boundary if any(v in region for v in nbrs[c])))
 
 

@@ -186,7 +186,7 @@ def lagrangian_fix(cost: np.ndarray, allowed: np.ndarray, forced_centres: np.nda
     np.fill_diagonal(off, np.inf)
     u = np.min(off, axis=1)
     u = np.where(np.isfinite(u), u, np.diagonal(cost))
-    best_bound, best_u = -np.inf, u.copy()
+    best_bound = -np.inf
     theta, stall = 2.0, 0
     t_end = time.perf_counter() + time_limit_s
     for it in range(max_iter):
@@ -194,7 +194,7 @@ def lagrangian_fix(cost: np.ndarray, allowed: np.ndarray, forced_centres: np.nda
         assert forced_bound is not None
         fix |= forced_bound > limit
         if not np.isfinite(best_bound) or total > best_bound + 1e-9 * max(1.0, abs(best_bound)):
-            best_bound, best_u, stall = total, u.copy(), 0
+            best_bound, stall = total, 0
         else:
             stall += 1
             if stall >= 20:

@@ -44,7 +44,7 @@ import numpy as np
 import pulp
 
 from atr_model.errors import CriteriaError, InfeasibleError, SolverError
-from atr_model.optimisation.contiguity import separator_cuts
+from atr_model.optimisation.contiguity import reachable, separator_cuts
 from atr_model.optimisation.instance import MergerInstance
 from atr_model.optimisation.lagrangian import pair_bounds, relaxed_costs
 from atr_model.optimisation.prepare import Prepared, prepare, uses_contiguity
@@ -157,7 +157,6 @@ class _Formulation:
     # -- building blocks, one per constraint family ------------------------------------------
     def _build(self) -> None:
         prep, s, inst = self.prep, self.prep.settings, self.prep.instance
-        pop = inst.population
         x = self.x
         for j in sorted(prep.members):
             for i in prep.members[j]:
@@ -204,7 +203,7 @@ class _Formulation:
         floor = s.population_floor
         if floor is None or floor <= 0:
             return []
-        pop, x, prob = inst.population, self.x, self.prob
+        pop, x = inst.population, self.x
         terms = []
         for j in sorted(prep.members):
             # a centre at or above the floor carries every unit joining it over the floor
@@ -232,7 +231,7 @@ class _Formulation:
         cap = s.population_cap
         if cap is None:
             return []
-        pop, x, prob = inst.population, self.x, self.prob
+        pop, x = inst.population, self.x
         terms = []
         for j in sorted(prep.members):
             mem = prep.members[j]
@@ -251,7 +250,7 @@ class _Formulation:
         target = s.indicator_floor
         if target is None or prep.indicator is None or target <= 0:
             return []
-        ind, x, prob = prep.indicator, self.x, self.prob
+        ind, x = prep.indicator, self.x
         terms = []
         for j in sorted(prep.members):
             if prep.alone[j] or ind[j] >= target:
@@ -472,19 +471,6 @@ def _cut_loop(form: _Formulation, settings: EngineSettings, deadline: float, sta
         log.info("cut round %d: %d separator cuts (objective %.10g)", out.rounds, added, out.objective)
 
 
-def _reach_within(start: int, allowed: set[int], nbrs: list[list[int]]) -> set[int]:
-    """Units of ``allowed`` reachable from ``start`` through ``allowed``."""
-    seen = {start}
-    stack = [start]
-    while stack:
-        u = stack.pop()
-        for v in nbrs[u]:
-            if v in allowed and v not in seen:
-                seen.add(v)
-                stack.append(v)
-    return seen
-
-
 def _argmax_centres(form: _Formulation) -> set[int]:
     """The centre each unit leans to most in the current (LP) solution."""
     prep = form.prep
@@ -692,7 +678,7 @@ class _Search:
             if form.x[j, j].upBound == 0:
                 continue
             inside = set(live[j])
-            reach = _reach_within(j, inside, prep.nbrs)
+            reach = reachable(j, inside, prep.nbrs)
             for i in sorted(inside - reach):
                 v = form.x[i, j]
                 if (v.lowBound or 0) > 0:
