@@ -9,6 +9,7 @@ object. Usage::
 
     PYTHONPATH=. python benchmarks/bench_published_optima.py [--states AR,LA] [--contiguity cuts]
         [--time-limit 600] [--plain] [--dir ../shared/benchmarks/validi-counties] [--no-kyrgyz]
+        [--set solver_heuristics=on] [--set cuts_from_all_solutions=false] ...
 
 The Kyrgyz row needs the shared open data (ATR_KG_DATA or ../shared/kg-open-data); without it
 the row is reported as skipped.
@@ -91,6 +92,21 @@ def kyrgyz_row(solver: str) -> dict[str, Any]:
     return row
 
 
+def _overrides(pairs: list[str]) -> dict[str, Any]:
+    """``KEY=VALUE`` strings as EngineSettings fields (booleans, numbers, JSON or plain strings)."""
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        if not sep:
+            raise SystemExit(f"--set {pair!r}: expected KEY=VALUE")
+        try:
+            value: Any = json.loads(raw)
+        except json.JSONDecodeError:
+            value = raw
+        out[key.strip()] = value
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dir", type=Path, default=DEFAULT_DIR)
@@ -100,14 +116,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--time-limit", type=float, default=600.0)
     parser.add_argument("--plain", action="store_true", help="no contiguity; compare with the 'hess' rows")
     parser.add_argument("--no-kyrgyz", action="store_true", help="skip the national Kyrgyz 231-unit row")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="an EngineSettings field for the county runs, to show what one speed-up buys "
+                             "(e.g. --set lagrangian_fixing=false --set solver_heuristics=on)")
     args = parser.parse_args(argv)
+    overrides = _overrides(args.set)
     published = published_optima(args.dir, "hess" if args.plain else "cut")
     rows = []
     print(f"{'state':5} {'n':>4} {'k':>2} {'objective':>14} {'published':>11} {'rel.diff':>9} proven {'seconds':>8} {'cpu_s':>8} rounds", flush=True)
     for st in args.states.split(","):
         bench = read_instance_dir(args.dir / "data" / st, k=STATES[st])
         settings = bench.settings(contiguity="none" if args.plain else args.contiguity, solver=args.solver,
-                                  time_limit_s=args.time_limit)
+                                  time_limit_s=args.time_limit).replace(**overrides)
         row = solve_and_compare(st, bench.instance, settings, published.get(st))
         rows.append(row)
         rel = "n/a" if row["rel_diff"] is None else f"{row['rel_diff']:.1e}"
@@ -129,6 +149,7 @@ def main(argv: list[str] | None = None) -> int:
                   f"violations {kg['violations']} load {kg['load_average']}", flush=True)
             ok = ok and kg["ok"]
     print(json.dumps({"benchmark": "validi-counties", "contiguity": "none" if args.plain else args.contiguity,
+                      "settings_overrides": overrides,
                       "solver": args.solver, "all_reproduced": ok, "total_seconds": round(total, 2),
                       "total_cpu_seconds": round(sum(r["cpu_seconds"] for r in rows), 2), "load_average_1min": load,
                       "states": rows, "kyrgyz_231": kg},

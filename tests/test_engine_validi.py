@@ -53,3 +53,15 @@ def test_population_band_matches_table(validi_dir: Path) -> None:
         pub = _published(validi_dir, state, "hess")
         total = float(bench.instance.population.sum())
         assert population_band(total, k) == (int(pub["L"]), int(pub["U"])), state
+
+
+def test_every_speed_switch_keeps_the_optimum(validi_dir: Path) -> None:
+    # the solution read-back, the early stop and HiGHS's own heuristics change the path to the
+    # proof, never the proven optimum (AR: contiguity binds, so the cut loop runs)
+    bench = read_instance_dir(validi_dir / "data" / "AR", k=K["AR"])
+    pub = float(_published(validi_dir, "AR", "cut")["Objval"])
+    settings = bench.settings(contiguity="cuts", time_limit_s=300).replace(
+        cuts_from_all_solutions=False, stop_at_disconnected=True, solver_heuristics="on")
+    result = MergerModel(bench.instance, settings).solve()
+    assert result.proven_optimal
+    assert result.objective == pytest.approx(pub, rel=1e-6)

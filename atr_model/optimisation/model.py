@@ -402,17 +402,95 @@ class _Round:
     connected: bool = False
     rounds: int = 0
     infeasible: bool = False
+    # cuts from the other disconnected solutions of the last solve, and the best connected one seen
+    extra_cuts: list[tuple[int, int, tuple[int, ...]]] = field(default_factory=list)
+    side_plan: _Round | None = None
+
+
+class _Watch:
+    """Reads back every feasible solution of one HiGHS solve (in ``prob.variables()`` order).
+
+    It keeps those better than ``below`` (the best connected plan known), so that the cut loop can
+    cut off every disconnected one and keep any connected one; with ``stop_early`` it also ends the
+    solve at the first disconnected solution better than ``below``, which is then cut off at once
+    instead of being proven optimal first (the nearest HiGHS gets to lazy constraints: its
+    callbacks cannot add rows).
+    """
+
+    def __init__(self, form: _Formulation, below: float, stop_early: bool) -> None:
+        self.form, self.below, self.stop_early = form, below, stop_early
+        self.names = [v.name for v in form.prob.variables()]
+        col = {name: k for k, name in enumerate(self.names)}
+        keys = sorted(form.x)
+        self.rows = np.fromiter((i for i, _ in keys), dtype=np.int64, count=len(keys))
+        self.cols = np.fromiter((j for _, j in keys), dtype=np.int64, count=len(keys))
+        self.where = np.fromiter((col[form.x[k].name] for k in keys), dtype=np.int64, count=len(keys))
+        self.members = form.live_members()
+        self.found: list[tuple[float, np.ndarray]] = []
+        self.tripped = False
+
+    def assignment(self, values: np.ndarray) -> np.ndarray:
+        """Centre index of every unit in the solution vector ``values`` (largest x_ij wins)."""
+        n = self.form.prep.instance.n
+        share = np.full((n, n), -1.0)
+        share[self.rows, self.cols] = values[self.where]
+        return share.argmax(axis=1).astype(np.int64)
+
+    def on_solution(self, values: np.ndarray, objective: float) -> None:
+        """Solver hook: keep a solution better than the known connected plan."""
+        if values.size != len(self.names) or objective >= self.below - 1e-9 * max(1.0, abs(self.below)):
+            return
+        self.found.append((objective, values))
+        if self.stop_early and not self.tripped:
+            self.tripped = bool(separator_cuts(self.assignment(values), self.members, self.form.prep.nbrs))
+
+    def stop(self) -> bool:
+        """Solver hook: ``True`` asks HiGHS to end the solve (``stop_at_disconnected``)."""
+        return self.tripped
+
+    def harvest(self) -> tuple[list[tuple[int, int, tuple[int, ...]]], _Round | None]:
+        """Separator cuts of every disconnected solution kept, and the best connected one."""
+        cuts: list[tuple[int, int, tuple[int, ...]]] = []
+        plan: _Round | None = None
+        seen: set[bytes] = set()
+        for objective, values in sorted(self.found, key=lambda t: t[0])[:_HARVEST_MAX]:
+            assignment = self.assignment(values)
+            key = assignment.tobytes()
+            if key in seen:
+                continue
+            seen.add(key)
+            found_cuts = separator_cuts(assignment, self.members, self.form.prep.nbrs)
+            if found_cuts:
+                cuts.extend(found_cuts)
+            elif plan is None:
+                plan = _Round(assignment=assignment, values=dict(zip(self.names, map(float, values))),
+                              objective=float(objective), connected=True)
+        return cuts, plan
+
+
+# solutions read back from one solve: beyond this many (best first) their cuts stop paying
+_HARVEST_MAX = 50
 
 
 def _run_mip(form: _Formulation, settings: EngineSettings, time_limit_s: float,
-             start: dict[str, float] | None, mip: bool = True) -> int:
+             start: dict[str, float] | None, mip: bool = True, watch: _Watch | None = None) -> int:
+    """Solve the formulation; ``watch`` (HiGHS) sees every feasible MIP solution on the way."""
+    started = bool(mip and start and settings.warm_start)
+    heuristics = settings.solver_heuristics == "on" or (settings.solver_heuristics == "auto" and not started)
+    use_watch = watch is not None and mip and settings.solver == "highs"
     solver = make_solver(settings.solver, time_limit_s=time_limit_s, gap_rel=settings.gap_rel,
                          threads=settings.threads, highs_options=settings.highs_options,
-                         start=start if (mip and settings.warm_start and settings.solver == "highs") else None, mip=mip)
-    if settings.solver == "cbc" and mip and start and settings.warm_start:
+                         start=start if (started and settings.solver == "highs") else None, mip=mip,
+                         heuristics=heuristics, on_solution=watch.on_solution if use_watch else None,
+                         stop=watch.stop if use_watch and watch.stop_early else None)
+    if settings.solver == "cbc" and started:
         for v in form.prob.variables():
             v.setInitialValue(start.get(v.name, 0.0))
+    t0 = time.perf_counter()
     form.prob.solve(solver)
+    log.debug("solve (mip=%s, gap=%g, start=%s, heuristics=%s): %.2f s, status %s%s", mip, settings.gap_rel, started,
+              heuristics, time.perf_counter() - t0, form.prob.sol_status,
+              " (stopped at a disconnected plan)" if use_watch and watch.tripped else "")
     return int(form.prob.sol_status)
 
 
@@ -428,15 +506,22 @@ def _start_echoed(form: _Formulation, settings: EngineSettings) -> bool:
 
 
 def _cut_loop(form: _Formulation, settings: EngineSettings, deadline: float, start: dict[str, float] | None,
-              max_rounds: int) -> _Round:
-    """Solve, add separator cuts for disconnected units, re-solve until connected (or out of time)."""
+              max_rounds: int, incumbent: float = float("inf")) -> _Round:
+    """Solve, add separator cuts for disconnected units, re-solve until connected (or out of time).
+
+    ``incumbent`` is the objective of the best connected plan known: solutions the solver passes
+    below it are read back (``cuts_from_all_solutions``) for their cuts, or kept as ``side_plan``.
+    """
     prep = form.prep
     out = _Round()
+    harvest = form.method == "cuts" and settings.solver == "highs" and (settings.cuts_from_all_solutions
+                                                                        or settings.stop_at_disconnected)
     while True:
         remaining = deadline - time.perf_counter()
         if remaining <= 0.05:
             return out
-        sol = _run_mip(form, settings, remaining, start)
+        watch = _Watch(form, incumbent, settings.stop_at_disconnected) if harvest else None
+        sol = _run_mip(form, settings, remaining, start, watch=watch)
         if start is not None and _start_echoed(form, settings):
             # HiGHS 1.16 can hand back the MIP start's values while reporting the better objective
             # it found from that start in presolved space; measured on a Kyrgyz raion. Re-solve cold.
@@ -464,9 +549,15 @@ def _cut_loop(form: _Formulation, settings: EngineSettings, deadline: float, sta
             out.connected = True
             return out
         out.connected = False
+        if watch is not None and settings.cuts_from_all_solutions:
+            out.extra_cuts, side = watch.harvest()
+            if side is not None and (out.side_plan is None or side.objective < out.side_plan.objective):
+                out.side_plan = side
+                incumbent = side.objective
         if out.rounds >= max_rounds:
             return out
-        added = form.add_cuts(cuts)
+        added = form.add_cuts(cuts + out.extra_cuts)
+        out.extra_cuts = []
         out.rounds += 1
         log.info("cut round %d: %d separator cuts (objective %.10g)", out.rounds, added, out.objective)
 
@@ -537,6 +628,9 @@ class _Search:
         self.fixed_vars: list[pulp.LpVariable] = []
         self.lagrange: tuple[np.ndarray, float, int | None, tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None
 
+    def _incumbent(self) -> float:
+        return self.best.objective if self.best is not None else float("inf")
+
     def _remember(self, rnd: _Round) -> None:
         if rnd.connected and rnd.assignment is not None and (self.best is None or rnd.objective < self.best.objective - 1e-9):
             self.best = rnd
@@ -565,7 +659,10 @@ class _Search:
         try:
             deadline = min(self.deadline, time.perf_counter() + budget_s)
             start = self.best.values if self.best is not None else None
-            rnd = _cut_loop(self.form, self.settings, deadline, start, self.settings.max_cut_rounds)
+            rnd = _cut_loop(self.form, self.settings, deadline, start, self.settings.max_cut_rounds,
+                            self._incumbent())
+            if rnd.side_plan is not None:
+                self._remember(rnd.side_plan)
         finally:
             for j, (lo, up) in saved.items():
                 x[j, j].lowBound, x[j, j].upBound = lo, up
@@ -769,7 +866,10 @@ class _Search:
         loose_settings = s.replace(gap_rel=_ROUND_GAP) if can_loosen else s
         while True:
             start = self.best.values if self.best is not None else None
-            rnd = _cut_loop(self.form, loose_settings if loose else s, self.deadline, start, 0)
+            before = self._incumbent()
+            rnd = _cut_loop(self.form, loose_settings if loose else s, self.deadline, start, 0, before)
+            if rnd.side_plan is not None:
+                self._remember(rnd.side_plan)
             if rnd.infeasible and self.fixed_vars:
                 # cannot happen with exact arithmetic (the kept plan survives fixing); undo and go on
                 log.warning("model infeasible after reduced-cost fixing; undoing %d fixings", len(self.fixed_vars))
@@ -798,13 +898,15 @@ class _Search:
             if self.rounds >= s.max_cut_rounds:
                 self.notes.append(f"stopped after {self.rounds} cut rounds (max_cut_rounds)")
                 break
-            added = self.form.add_cuts(separator_cuts(rnd.assignment, self.form.live_members(), self.prep.nbrs))
+            added = self.form.add_cuts(separator_cuts(rnd.assignment, self.form.live_members(), self.prep.nbrs)
+                                       + rnd.extra_cuts)
             self.rounds += 1
             loose = can_loosen
             log.info("cut round %d: %d separator cuts (objective %.10g)", self.rounds, added, rnd.objective)
             if use_heuristic:
                 budget = min(10.0, 0.1 * max(self.deadline - time.perf_counter(), 0.0))
                 improved = self._improve(sorted(int(c) for c in np.unique(rnd.assignment)), budget, seen)
+                improved = improved or self._incumbent() < before - 1e-9 * max(1.0, abs(before))
                 # (the separator cuts alone hardly lift the LP bound; _refix re-solves it once the
                 # fixings and the cuts restricted to unfixed pairs do)
                 if improved and s.fixing:

@@ -6,16 +6,30 @@ import contextlib
 import logging
 import os
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
+
+import numpy as np
 
 import pulp
 
 from atr_model.errors import SolverError
 
-__all__ = ["make_solver", "solver_bound", "quiet_stdout"]
+__all__ = ["make_solver", "solver_bound", "quiet_stdout", "HIGHS_NO_HEURISTICS"]
 
 log = logging.getLogger(__name__)
+
+#: HiGHS options that switch its primal heuristics off (a proof from a known plan needs none)
+HIGHS_NO_HEURISTICS: dict[str, Any] = {
+    "mip_heuristic_effort": 0.0,
+    "mip_heuristic_run_feasibility_jump": False,
+    "mip_heuristic_run_rins": False,
+    "mip_heuristic_run_rens": False,
+    "mip_heuristic_run_root_reduced_cost": False,
+}
+
+#: called with the column values and objective of every feasible MIP solution HiGHS finds
+SolutionHook = Callable[[np.ndarray, float], None]
 
 
 @contextlib.contextmanager
@@ -40,9 +54,12 @@ def quiet_stdout() -> Iterator[None]:
 class _HiGHS(pulp.HiGHS):  # type: ignore[misc]
     """``pulp.HiGHS`` plus a MIP start (pulp's HiGHS API ignores ``warmStart``)."""
 
-    def __init__(self, start: Mapping[str, float] | None = None, **kwargs: Any) -> None:
+    def __init__(self, start: Mapping[str, float] | None = None, on_solution: SolutionHook | None = None,
+                 stop: Callable[[], bool] | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.start = dict(start or {})
+        self.on_solution = on_solution
+        self.stop = stop
 
     def createAndConfigureSolver(self, lp: pulp.LpProblem) -> None:  # noqa: N802 (pulp API)
         import highspy
@@ -52,6 +69,22 @@ class _HiGHS(pulp.HiGHS):  # type: ignore[misc]
         highspy.Highs.resetGlobalScheduler(True)
         with quiet_stdout():
             super().createAndConfigureSolver(lp)
+        if self.on_solution is None and self.stop is None:
+            return
+        kinds = highspy.cb.HighsCallbackType
+        hook, stop = self.on_solution, self.stop
+
+        def _callback(kind: Any, message: str, data_out: Any, data_in: Any, user_data: Any) -> None:
+            if kind == kinds.kCallbackMipSolution and hook is not None:
+                hook(np.array(data_out.mip_solution, dtype=float, copy=True), float(data_out.objective_function_value))
+            elif kind == kinds.kCallbackMipInterrupt and stop is not None and stop():
+                data_in.user_interrupt = True
+
+        lp.solverModel.setCallback(_callback, None)
+        if hook is not None:
+            lp.solverModel.startCallback(kinds.kCallbackMipSolution)
+        if stop is not None:
+            lp.solverModel.startCallback(kinds.kCallbackMipInterrupt)
 
     def buildSolverModel(self, lp: pulp.LpProblem) -> None:  # noqa: N802 (pulp API)
         super().buildSolverModel(lp)
@@ -68,12 +101,20 @@ class _HiGHS(pulp.HiGHS):  # type: ignore[misc]
 
 def make_solver(name: str, *, time_limit_s: float, gap_rel: float, threads: int,
                 highs_options: Mapping[str, Any], start: Mapping[str, float] | None = None,
-                msg: bool = False, mip: bool = True) -> pulp.LpSolver:
-    """A configured PuLP solver; ``start`` maps variable names to a (feasible) MIP start."""
+                msg: bool = False, mip: bool = True, heuristics: bool = True,
+                on_solution: SolutionHook | None = None, stop: Callable[[], bool] | None = None) -> pulp.LpSolver:
+    """A configured PuLP solver.
+
+    ``start`` maps variable names to a (feasible) MIP start; ``heuristics=False`` switches HiGHS's
+    primal heuristics off (``highs_options`` still win); ``on_solution`` (HiGHS only) sees every
+    feasible solution found during the solve, in the column order of ``prob.variables()``;
+    ``stop`` (HiGHS only) is polled during the search and ends it (keeping the best plan) when true.
+    """
     time_limit_s = max(0.5, float(time_limit_s))
     if name == "highs":
-        opts = {"random_seed": 0, **dict(highs_options)}
-        return _HiGHS(start=start, mip=mip, msg=msg, timeLimit=time_limit_s, gapRel=gap_rel, threads=threads, **opts)
+        opts = {"random_seed": 0, **({} if heuristics else HIGHS_NO_HEURISTICS), **dict(highs_options)}
+        return _HiGHS(start=start, on_solution=on_solution if mip else None, stop=stop if mip else None, mip=mip, msg=msg, timeLimit=time_limit_s,
+                      gapRel=gap_rel, threads=threads, **opts)
     if name == "cbc":
         return pulp.PULP_CBC_CMD(mip=mip, msg=msg, timeLimit=time_limit_s, gapRel=gap_rel, threads=threads,
                                  warmStart=bool(start), options=["randomSeed 1", "randomCbcSeed 1"])
