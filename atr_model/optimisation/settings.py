@@ -92,7 +92,8 @@ class EngineSettings:
     cuts_from_all_solutions : bool
         In the separator-cut loop, cut off every disconnected plan HiGHS finds during a solve
         (read through its solution callback), not only the last one, and keep any connected
-        plan it passes on the way; fewer re-solve rounds.
+        plan it passes on the way; fewer re-solve rounds. The centre sets of those plans also
+        seed the fixed-centre matheuristic after a disconnected round.
     stop_at_disconnected : bool
         End a cut-loop solve (HiGHS) as soon as it finds a disconnected plan better than the best
         known one, and cut it off at once, instead of first proving that plan optimal for a model
