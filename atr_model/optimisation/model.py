@@ -51,7 +51,7 @@ from atr_model.optimisation.prepare import Prepared, prepare, uses_contiguity
 from atr_model.optimisation.presolve import check_in_advance, must_link_classes, raise_if
 from atr_model.optimisation.result import MergerResult
 from atr_model.optimisation.settings import EngineSettings
-from atr_model.optimisation.solvers import make_solver, solver_bound
+from atr_model.optimisation.solvers import FrozenProblem, make_solver, solver_bound
 
 __all__ = ["MergerModel", "inertia_cost", "plan_measures"]
 
@@ -151,8 +151,9 @@ class _Formulation:
     restricted_cuts: list[str] = field(init=False, default_factory=list)
 
     def __post_init__(self) -> None:
-        self.prob = pulp.LpProblem("merger", pulp.LpMinimize)
+        self.prob = FrozenProblem("merger", pulp.LpMinimize)
         self._build()
+        self.prob.freeze()
 
     # -- building blocks, one per constraint family ------------------------------------------
     def _build(self) -> None:
