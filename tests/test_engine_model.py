@@ -53,14 +53,14 @@ def test_without_contiguity_the_optimum_is_disconnected() -> None:
     assert kinds == {"contiguity"}
 
 
-def test_cut_loop_records_rounds(monkeypatch: pytest.MonkeyPatch) -> None:
-    from atr_model.optimisation import model as model_module
-
+def test_cut_loop_records_rounds() -> None:
     # without the seeded neighbour separators the first solve is the disconnected {A, C}
-    monkeypatch.setattr(model_module, "_SEED_NEIGHBOUR_CUTS", False)
-    settings = EngineSettings(population_floor=5000, floor_mode="hard", contiguity="cuts", warm_start=False)
+    settings = EngineSettings(population_floor=5000, floor_mode="hard", contiguity="cuts", warm_start=False,
+                              seed_neighbour_cuts=False)
     result = MergerModel(_triangle(), settings).solve()
     assert result.cut_rounds >= 1 and result.objective == pytest.approx(60000)
+    seeded = MergerModel(_triangle(), settings.replace(seed_neighbour_cuts=True)).solve()
+    assert seeded.cut_rounds == 0 and seeded.objective == pytest.approx(60000)
 
 
 # Two units 90 min apart, limit 60: unit 0 (2,000) cannot reach the floor.

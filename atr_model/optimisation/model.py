@@ -61,9 +61,6 @@ _TOL = 1e-6
 _FLOW_MAX_ARCS = 60
 # below this many units, starting worker processes (~2 s of imports each) costs more than it saves
 _POOL_MIN_UNITS = 60
-# seeding every (unit, centre) pair with its neighbour separator removes most re-solve rounds: on
-# LA (64 counties, k=6) 170 s proven with seeding against no proof in 300 s without (loaded machine)
-_SEED_NEIGHBOUR_CUTS = True
 # relative gap of the cut rounds before the final exact solve
 _ROUND_GAP = 0.01
 
@@ -182,7 +179,7 @@ class _Formulation:
         self._count()
         if self.method == "flow":
             self._flow()
-        if self.method == "cuts" and _SEED_NEIGHBOUR_CUTS:
+        if self.method == "cuts" and s.seed_neighbour_cuts:
             self._neighbour_cuts()
         prob += pulp.lpSum(obj)
 

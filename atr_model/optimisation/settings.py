@@ -111,6 +111,11 @@ class EngineSettings:
         :mod:`.lagrangian`); needs ``fixing``.
     warm_start : bool
         Start the solver from a heuristic plan.
+    seed_neighbour_cuts : bool
+        Start the separator-cut loop with every pair's neighbour separator (if unit ``i`` joins
+        a centre it does not border, one of its neighbours joins too). Fewer re-solve rounds
+        for a larger model: on the county benchmark (1 thread) the seven states took 111 s with
+        the seeds and 114 s without (LA 34.5 s -> 30.6 s, OK 27.9 s -> 34.4 s).
     branching_priority : bool
         Ask the solver to branch on centre variables first, where it supports it.
     indicator_floor : float or None
@@ -146,6 +151,7 @@ class EngineSettings:
     fixing: bool = True
     lagrangian_fixing: bool = True
     warm_start: bool = True
+    seed_neighbour_cuts: bool = True
     branching_priority: bool = True
     indicator_floor: float | None = None
     indicator_penalty_per_unit: float = 1.0
