@@ -68,6 +68,8 @@ def test_solver_heuristics_switch() -> None:
     assert "mip_heuristic_run_rins" not in on.optionsDict
     with pytest.raises(CriteriaError, match="solver_heuristics"):
         EngineSettings(solver_heuristics="sometimes")
+    with pytest.raises(CriteriaError, match="exact_threads"):
+        EngineSettings(exact_threads=0)
 
 
 @pytest.mark.parametrize("switches", [

@@ -62,7 +62,7 @@ def test_every_speed_switch_keeps_the_optimum(validi_dir: Path) -> None:
     pub = float(_published(validi_dir, "AR", "cut")["Objval"])
     settings = bench.settings(contiguity="cuts", time_limit_s=300).replace(
         cuts_from_all_solutions=False, stop_at_disconnected=True, solver_heuristics="on",
-        seed_neighbour_cuts=False)
+        seed_neighbour_cuts=False, exact_threads=2)
     result = MergerModel(bench.instance, settings).solve()
     assert result.proven_optimal
     assert result.objective == pytest.approx(pub, rel=1e-6)

@@ -33,6 +33,7 @@ from __future__ import annotations
 import logging
 import math
 import multiprocessing
+import os
 import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -816,6 +817,15 @@ class _Search:
             centres = _best_centres(self.form, rnd.assignment)
         return self.best is not None and self.best.objective < before - 1e-9
 
+    def _exact_threads(self) -> int:
+        """Threads for the final cut loop (see ``EngineSettings.exact_threads``)."""
+        s = self.settings
+        if s.exact_threads is not None:
+            return s.exact_threads
+        if self.rounds == 0 and (os.cpu_count() or 1) >= 2:
+            return max(s.threads, 2)
+        return s.threads
+
     def _trivial(self) -> None:
         """Every unit on its own, when that is a valid plan (soft criteria, no count, no links):
         a guaranteed answer under any time limit and a first bound for fixing."""
@@ -872,11 +882,12 @@ class _Search:
         # connected (the first solve is exact: where contiguity does not bind it is the only one)
         can_loosen = self.method == "cuts" and s.gap_rel < _ROUND_GAP
         loose = False
-        loose_settings = s.replace(gap_rel=_ROUND_GAP) if can_loosen else s
+        exact = s.replace(threads=self._exact_threads())
+        loose_settings = exact.replace(gap_rel=_ROUND_GAP) if can_loosen else exact
         while True:
             start = self.best.values if self.best is not None else None
             before = self._incumbent()
-            rnd = _cut_loop(self.form, loose_settings if loose else s, self.deadline, start, 0, before)
+            rnd = _cut_loop(self.form, loose_settings if loose else exact, self.deadline, start, 0, before)
             if rnd.side_plan is not None:
                 self._remember(rnd.side_plan)
             if rnd.infeasible and self.fixed_vars:
@@ -1020,7 +1031,9 @@ def _group_settings(settings: EngineSettings, group: str) -> EngineSettings:
     n_units = settings.n_units
     if isinstance(n_units, Mapping):
         n_units = n_units.get(group)
-    return settings.replace(n_units=n_units, decompose=False)
+    # groups may run side by side in worker processes: no automatic second thread
+    return settings.replace(n_units=n_units, decompose=False,
+                            exact_threads=settings.exact_threads or settings.threads)
 
 
 def _solve_group(args: tuple[MergerInstance, EngineSettings]) -> MergerResult:
