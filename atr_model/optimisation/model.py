@@ -401,8 +401,9 @@ class _Round:
     connected: bool = False
     rounds: int = 0
     infeasible: bool = False
-    # cuts from the other disconnected solutions of the last solve, and the best connected one seen
-    extra_cuts: list[tuple[int, int, tuple[int, ...]]] = field(default_factory=list)
+    # separator cuts not yet added: the last plan's, and those of the other disconnected plans the
+    # solve passed; the best connected plan it passed
+    cuts: list[tuple[int, int, tuple[int, ...]]] = field(default_factory=list)
     side_plan: _Round | None = None
     # centre sets of those other disconnected solutions, best first: starts for the matheuristic
     other_centres: list[list[int]] = field(default_factory=list)
@@ -557,17 +558,19 @@ def _cut_loop(form: _Formulation, settings: EngineSettings, deadline: float, sta
             out.connected = True
             return out
         out.connected = False
+        out.cuts = cuts
         if watch is not None and settings.cuts_from_all_solutions:
-            out.extra_cuts, side, out.other_centres = watch.harvest()
-            log.debug("harvest: %d solutions kept, %d cuts, centre sets %s (plan %s)", len(watch.found), len(out.extra_cuts),
-                     out.other_centres, sorted(int(c) for c in np.unique(out.assignment)))
+            more, side, out.other_centres = watch.harvest()
+            out.cuts = cuts + more
+            log.debug("harvest: %d solutions kept, %d cuts, centre sets %s", len(watch.found), len(more),
+                      out.other_centres)
             if side is not None and (out.side_plan is None or side.objective < out.side_plan.objective):
                 out.side_plan = side
                 incumbent = side.objective
         if out.rounds >= max_rounds:
             return out
-        added = form.add_cuts(cuts + out.extra_cuts)
-        out.extra_cuts = []
+        added = form.add_cuts(out.cuts)
+        out.cuts = []
         out.rounds += 1
         log.info("cut round %d: %d separator cuts (objective %.10g)", out.rounds, added, out.objective)
 
@@ -804,9 +807,8 @@ class _Search:
         form.add_cuts(cuts)
         return fixed
 
-    def _improve(self, centres: list[int], budget_s: float, seen: set[tuple[int, ...]]) -> bool:
-        """Fixed-centre matheuristic from ``centres``, re-centring while it helps; True if ``best`` improved."""
-        before = self.best.objective if self.best is not None else float("inf")
+    def _improve(self, centres: list[int], budget_s: float, seen: set[tuple[int, ...]]) -> None:
+        """Fixed-centre matheuristic from ``centres``, re-centring while it helps (into ``best``)."""
         t_end = min(self.deadline, time.perf_counter() + budget_s)
         while tuple(centres) not in seen and time.perf_counter() < t_end:
             seen.add(tuple(centres))
@@ -815,7 +817,6 @@ class _Search:
                 break
             self._remember(rnd)
             centres = _best_centres(self.form, rnd.assignment)
-        return self.best is not None and self.best.objective < before - 1e-9
 
     def _exact_threads(self) -> int:
         """Threads for the final cut loop (see ``EngineSettings.exact_threads``)."""
@@ -918,23 +919,23 @@ class _Search:
             if self.rounds >= s.max_cut_rounds:
                 self.notes.append(f"stopped after {self.rounds} cut rounds (max_cut_rounds)")
                 break
-            added = self.form.add_cuts(separator_cuts(rnd.assignment, self.form.live_members(), self.prep.nbrs)
-                                       + rnd.extra_cuts)
+            added = self.form.add_cuts(rnd.cuts)
             self.rounds += 1
             loose = can_loosen
             log.info("cut round %d: %d separator cuts (objective %.10g)", self.rounds, added, rnd.objective)
             if use_heuristic:
                 budget = min(10.0, 0.1 * max(self.deadline - time.perf_counter(), 0.0))
                 t_end = time.perf_counter() + budget
-                improved = self._improve(sorted(int(c) for c in np.unique(rnd.assignment)), budget, seen)
+                self._improve(sorted(int(c) for c in np.unique(rnd.assignment)), budget, seen)
                 # the other disconnected plans the solver passed often sit on better centre sets:
                 # measured on OK, the second one led to the optimum (36.5 s -> 31.7 s)
                 for centres in rnd.other_centres[:_RECENTRE_MAX]:
                     left = t_end - time.perf_counter()
                     if left <= 0:
                         break
-                    improved = self._improve(centres, left, seen) or improved
-                improved = improved or self._incumbent() < before - 1e-9 * max(1.0, abs(before))
+                    self._improve(centres, left, seen)
+                # by the matheuristic or by a connected plan the solve passed (``_remember``'s tolerance)
+                improved = self._incumbent() < before - 1e-9
                 # (the separator cuts alone hardly lift the LP bound; _refix re-solves it once the
                 # fixings and the cuts restricted to unfixed pairs do)
                 if improved and s.fixing:

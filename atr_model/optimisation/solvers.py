@@ -114,9 +114,7 @@ def _build_bulk(solver: pulp.HiGHS, lp: FrozenProblem) -> None:
         if ints.size:
             model.changeColsIntegrality(int(ints.size), ints,
                                         np.full(ints.size, highspy.HighsVarType.kInteger, dtype=np.uint8))
-    lower, upper, starts, indices, values = lp.row_arrays()
-    lower[np.isinf(lower)] = -inf
-    upper[np.isinf(upper)] = inf
+    lower, upper, starts, indices, values = lp.row_arrays()  # infinities are highspy.kHighsInf
     model.addRows(int(lower.size), lower, upper, int(indices.size), starts, indices, values)
 
 
