@@ -1047,6 +1047,11 @@ def _pool_map(jobs: list[tuple[MergerInstance, EngineSettings]], workers: int) -
     ``fork`` where available: ``spawn`` re-imports the caller's ``__main__``, which breaks scripts
     without a main guard. Every solve resets the HiGHS scheduler, so a forked child starts clean.
     """
+    if multiprocessing.current_process().daemon:
+        # A Dask worker (``dask worker --nworkers N``) or another pool's child is daemonic and may
+        # not start children of its own: solve the groups one after another in this process.
+        log.info("daemonic process: solving %d groups in-process (no process pool)", len(jobs))
+        return None
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method)) as pool:
