@@ -236,9 +236,9 @@ def _grid_groups(n_side: int, groups: int) -> MergerInstance:
 
 
 def test_decomposed_groups_in_processes_match_sequential(monkeypatch: pytest.MonkeyPatch) -> None:
-    from atr_model.optimisation import model as model_module
+    from atr_model.optimisation import decomposition
 
-    monkeypatch.setattr(model_module, "_POOL_MIN_UNITS", 0)  # use the pool even for this small case
+    monkeypatch.setattr(decomposition, "POOL_MIN_UNITS", 0)  # use the pool even for this small case
     inst = _grid_groups(3, 3)  # 27 units, 3 independent groups
     settings = EngineSettings(population_floor=5000, floor_mode="hard", time_limit_s=60)
     pooled = MergerModel(inst, settings.replace(processes=2)).solve()
