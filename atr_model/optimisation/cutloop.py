@@ -152,14 +152,38 @@ def _start_echoed(form: Formulation, settings: EngineSettings) -> bool:
     return abs(reported - computed) > 1e-7 * max(1.0, abs(reported))
 
 
+def _record(out: Round, form: Formulation, settings: EngineSettings, sol: int) -> None:
+    """Copy the solver's plan, objective and bound into ``out``."""
+    out.assignment = form.assignment()
+    out.values = {v.name: float(v.varValue or 0.0) for v in form.prob.variables()}
+    out.objective = float(pulp.value(form.prob.objective))
+    out.proven = sol == pulp.LpSolutionOptimal
+    out.bound = solver_bound(form.prob, settings.solver)
+    if out.proven and not math.isfinite(out.bound):
+        out.bound = out.objective
+
+
+def _take_harvest(out: Round, watch: SolutionWatch, incumbent: float) -> float:
+    """Add the cuts of the other solutions the solve passed to ``out``; keep the best connected one
+    as ``side_plan``. Returns the objective below which later solutions are worth reading."""
+    more, side, out.other_centres = watch.harvest()
+    out.cuts = out.cuts + more
+    log.debug("harvest: %d solutions kept, %d cuts, centre sets %s", len(watch.found), len(more),
+              out.other_centres)
+    if side is not None and (out.side_plan is None or side.objective < out.side_plan.objective):
+        out.side_plan = side
+        return side.objective
+    return incumbent
+
+
 def cut_loop(form: Formulation, settings: EngineSettings, deadline: float, start: dict[str, float] | None,
-              max_rounds: int, incumbent: float = float("inf")) -> Round:
+             max_rounds: int, incumbent: float = float("inf")) -> Round:
     """Solve, add separator cuts for disconnected units, re-solve until connected (or out of time).
 
     ``incumbent`` is the objective of the best connected plan known: solutions the solver passes
     below it are read back (``cuts_from_all_solutions``) for their cuts, or kept as ``side_plan``.
+    After ``max_rounds`` re-solves the last disconnected plan is returned with its cuts pending.
     """
-    prep = form.prep
     out = Round()
     harvest = form.method == "cuts" and settings.solver == "highs" and (settings.cuts_from_all_solutions
                                                                         or settings.stop_at_disconnected)
@@ -181,30 +205,13 @@ def cut_loop(form: Formulation, settings: EngineSettings, deadline: float, start
             return out
         if sol not in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible):
             return out
-        out.assignment = form.assignment()
-        out.values = {v.name: float(v.varValue or 0.0) for v in form.prob.variables()}
-        out.objective = float(pulp.value(form.prob.objective))
-        out.proven = sol == pulp.LpSolutionOptimal
-        out.bound = solver_bound(form.prob, settings.solver)
-        if out.proven and not math.isfinite(out.bound):
-            out.bound = out.objective
-        if form.method != "cuts":
-            out.connected = True
+        _record(out, form, settings, sol)
+        out.cuts = separator_cuts(out.assignment, form.live_members(), form.prep.nbrs) if form.method == "cuts" else []
+        out.connected = not out.cuts
+        if out.connected:
             return out
-        cuts = separator_cuts(out.assignment, form.live_members(), prep.nbrs)
-        if not cuts:
-            out.connected = True
-            return out
-        out.connected = False
-        out.cuts = cuts
         if watch is not None and settings.cuts_from_all_solutions:
-            more, side, out.other_centres = watch.harvest()
-            out.cuts = cuts + more
-            log.debug("harvest: %d solutions kept, %d cuts, centre sets %s", len(watch.found), len(more),
-                      out.other_centres)
-            if side is not None and (out.side_plan is None or side.objective < out.side_plan.objective):
-                out.side_plan = side
-                incumbent = side.objective
+            incumbent = _take_harvest(out, watch, incumbent)
         if out.rounds >= max_rounds:
             return out
         added = form.add_cuts(out.cuts)
