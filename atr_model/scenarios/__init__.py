@@ -1,7 +1,7 @@
 """Scenario layer: scenario files, the engine input, runs and result packages."""
 
 from atr_model.scenarios.engine_bridge import engine_settings
-from atr_model.scenarios.inputs import resolve_dataset, resolve_travel_model
+from atr_model.scenarios.inputs import dataset_file, kyrgyz_source_dir, resolve_dataset, resolve_travel_model
 from atr_model.scenarios.instance_builder import InstanceBundle, build_instance
 from atr_model.scenarios.kpis import compute_kpis
 from atr_model.scenarios.package import PACKAGE_FILES, ResultPackage, read_result, write_result
@@ -35,8 +35,10 @@ __all__ = [
     "apply_overrides",
     "build_instance",
     "compute_kpis",
+    "dataset_file",
     "dump_scenario",
     "engine_settings",
+    "kyrgyz_source_dir",
     "load_scenario",
     "read_result",
     "resolve_dataset",
