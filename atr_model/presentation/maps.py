@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from atr_model.criteria import DEFAULT_POPULATION_FLOOR
 from atr_model.data.dataset import Dataset
 from atr_model.presentation.i18n import (
     DEFAULT_LANGUAGE,
@@ -416,7 +417,7 @@ def dataset_map(
     layers: DisplayLayers,
     *,
     lang: str = DEFAULT_LANGUAGE,
-    population_floor: float = 5000.0,
+    population_floor: float = DEFAULT_POPULATION_FLOOR,
     offline: bool | None = None,
     tiles: str | None = "CartoDB positron",
 ) -> folium.Map:

@@ -20,8 +20,15 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from atr_model.scenarios.compare import Comparison, kpi_table
-from atr_model.scenarios.package_files import NEW_UNIT_COLUMNS, ResultFiles, as_result_files, flatten_mapping
+from atr_model.criteria import CONCEPT_ATTRIBUTION, CONCEPT_CRITERIA, TRANSLATION_NOTE
+from atr_model.scenarios import (
+    NEW_UNIT_COLUMNS,
+    Comparison,
+    ResultFiles,
+    as_result_files,
+    flatten_mapping,
+    kpi_table,
+)
 
 __all__ = [
     "render_report",
@@ -234,19 +241,12 @@ def map_svg(
 
 def _concept() -> tuple[str, list[tuple[str, str, str]], dict[str, str]]:
     """Attribution, the Concept's criteria as (number, Kyrgyz, English), and setting -> numbers."""
-    try:
-        from atr_model.criteria import concept as concept_module
-    except ImportError:  # the criteria layer is not there yet (development checkouts)
-        return "", [], {}
-    attribution = " ".join(
-        str(getattr(concept_module, name, ""))
-        for name in ("CONCEPT_ATTRIBUTION", "TRANSLATION_NOTE")
-    ).strip()
+    attribution = f"{CONCEPT_ATTRIBUTION} {TRANSLATION_NOTE}".strip()
     items, implemented = [], {}
-    for item in getattr(concept_module, "CONCEPT_CRITERIA", ()):
-        number = str(getattr(item, "number", ""))
-        items.append((number, str(getattr(item, "text_ky", "")), str(getattr(item, "text_en", ""))))
-        for setting in getattr(item, "implemented_by", ()):
+    for item in CONCEPT_CRITERIA:
+        number = str(item.number)
+        items.append((number, item.text_ky, item.text_en))
+        for setting in item.implemented_by:
             implemented[setting] = ", ".join(x for x in (implemented.get(setting), number) if x)
     return attribution, items, implemented
 

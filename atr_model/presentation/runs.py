@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from atr_model.presentation.report import write_report
-from atr_model.scenarios.exports import DEFAULT_EXTRAS
+from atr_model.scenarios import DEFAULT_EXTRAS
 
 __all__ = ["save_result", "run_to_folder", "PACKAGE_EXTRAS"]
 

@@ -1,7 +1,7 @@
 """Scenario layer: scenario files, the engine input, runs and result packages."""
 
 from atr_model.scenarios.engine_bridge import engine_settings
-from atr_model.scenarios.inputs import resolve_dataset, resolve_travel_model
+from atr_model.scenarios.inputs import dataset_file, kyrgyz_source_dir, resolve_dataset, resolve_travel_model
 from atr_model.scenarios.instance_builder import InstanceBundle, build_instance
 from atr_model.scenarios.kpis import compute_kpis
 from atr_model.scenarios.package import PACKAGE_FILES, ResultPackage, read_result, write_result
@@ -17,11 +17,17 @@ from atr_model.scenarios.scenario import (
 )
 
 # Result-package tools (reports read these, the app and researchers call them).
-from atr_model.scenarios.compare import Comparison, compare_results
+from atr_model.scenarios.compare import Comparison, compare_results, kpi_table
 from atr_model.scenarios.evaluate import PlanEvaluation, evaluate_plan, read_plan_csv
-from atr_model.scenarios.exports import add_extra_kpis, publish_package, write_exports, write_geojson, write_xlsx
+from atr_model.scenarios.exports import DEFAULT_EXTRAS, add_extra_kpis, publish_package, write_exports, write_geojson, write_xlsx
 from atr_model.scenarios.extra_kpis import CostModel, admin_savings, extra_kpis, load_cost_model
-from atr_model.scenarios.package_files import ResultFiles, as_result_files, load_result_files
+from atr_model.scenarios.package_files import (
+    NEW_UNIT_COLUMNS,
+    ResultFiles,
+    as_result_files,
+    flatten_mapping,
+    load_result_files,
+)
 from atr_model.scenarios.sweep import SweepResult, pareto_front, parse_param, run_sweep, sweep_grid
 
 __all__ = [
@@ -35,8 +41,10 @@ __all__ = [
     "apply_overrides",
     "build_instance",
     "compute_kpis",
+    "dataset_file",
     "dump_scenario",
     "engine_settings",
+    "kyrgyz_source_dir",
     "load_scenario",
     "read_result",
     "resolve_dataset",
@@ -46,6 +54,8 @@ __all__ = [
     "scenario_hash",
     "write_result",
     # result-package tools
+    "DEFAULT_EXTRAS",
+    "NEW_UNIT_COLUMNS",
     "Comparison",
     "CostModel",
     "PlanEvaluation",
@@ -57,6 +67,8 @@ __all__ = [
     "compare_results",
     "evaluate_plan",
     "extra_kpis",
+    "flatten_mapping",
+    "kpi_table",
     "load_cost_model",
     "load_result_files",
     "pareto_front",

@@ -19,6 +19,11 @@ import numpy as np
 import pandas as pd
 
 from atr_model.errors import DataError
+from atr_model.optimisation import check_plan
+from atr_model.scenarios.engine_bridge import engine_settings
+from atr_model.scenarios.extra_kpis import extra_kpis
+from atr_model.scenarios.inputs import resolve_dataset, resolve_travel_model
+from atr_model.scenarios.instance_builder import build_instance
 
 __all__ = ["PlanEvaluation", "read_plan_csv", "evaluate_plan", "assignment_from_plan"]
 
@@ -155,8 +160,6 @@ def _settlement_travel(bundle: Any, centre_of: dict[str, str]) -> tuple[np.ndarr
 
 def _kpis(bundle: Any, assignment: np.ndarray, floor: float | None, plan: pd.DataFrame) -> dict[str, Any]:
     """The run's headline KPIs for a given plan (settlement-level travel, as in ``kpis.json``)."""
-    from atr_model.scenarios.extra_kpis import extra_kpis
-
     inst = bundle.instance
     codes = inst.unit_codes
     pop = inst.population
@@ -227,11 +230,6 @@ def evaluate_plan(
     DataError
         On a malformed plan (unknown or missing units, bad centre).
     """
-    from atr_model.optimisation import check_plan
-    from atr_model.scenarios.engine_bridge import engine_settings
-    from atr_model.scenarios.inputs import resolve_dataset, resolve_travel_model
-    from atr_model.scenarios.instance_builder import build_instance
-
     where = str(plan) if not isinstance(plan, pd.DataFrame) else "plan"
     table = read_plan_csv(plan) if not isinstance(plan, pd.DataFrame) else plan.astype(str).copy()
     if dataset is None:

@@ -11,7 +11,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from atr_model.data.dataset import Dataset
+import atr_model
+from atr_model.data import Dataset
+from atr_model.scenarios.extra_kpis import extra_kpis
 from atr_model.scenarios.instance_builder import InstanceBundle
 from atr_model.scenarios.scenario import Scenario, scenario_hash
 
@@ -29,8 +31,6 @@ def package_version() -> str:
     """atr-model's version (installed metadata, else the package attribute)."""
     version = _version("atr-model")
     if version == "not installed":
-        import atr_model
-
         version = str(getattr(atr_model, "__version__", "unknown"))
     return version
 
@@ -173,8 +173,6 @@ def _with_extra_kpis(
     new_units: pd.DataFrame,
 ) -> dict[str, Any]:
     """Add the further KPIs (population distribution, estimated savings) without overriding any."""
-    from atr_model.scenarios.extra_kpis import extra_kpis
-
     extra = extra_kpis(assignments, new_units, settlements, level=bundle.level)
     for key, value in extra.items():
         if key == "estimated_share":

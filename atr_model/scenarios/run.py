@@ -13,9 +13,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from atr_model.data.contract import CRS
-from atr_model.data.dataset import Dataset
+from atr_model.data import CRS, Dataset
 from atr_model.errors import InfeasibleError, SolverError
+from atr_model.optimisation import MergerModel, check_plan, explain_units
 from atr_model.scenarios.engine_bridge import engine_settings
 from atr_model.scenarios.inputs import resolve_dataset, resolve_travel_model
 from atr_model.scenarios.instance_builder import InstanceBundle, build_instance
@@ -114,8 +114,6 @@ def _add_barrier_notes(frame: pd.DataFrame, bundle: InstanceBundle) -> None:
 
 
 def _explanations(bundle: InstanceBundle, result: Any, settings: Any) -> pd.DataFrame:
-    from atr_model.optimisation import explain_units
-
     items = explain_units(bundle.instance, result, settings)
     rows = []
     for k, item in enumerate(items):
@@ -280,8 +278,6 @@ def _check(bundle: InstanceBundle, assignment: np.ndarray, settings: Any) -> lis
     Soft violations are what soft criteria allow (a unit below the floor with no partner),
     and are reported per unit in the explanations.
     """
-    from atr_model.optimisation import check_plan
-
     found = check_plan(bundle.instance, assignment, settings)
     violations = [v for v in found if getattr(v, "hard", True)]
     if violations:
@@ -325,8 +321,6 @@ def run_scenario(
     SolverError
         When the solver fails, or the plan fails the independent checker.
     """
-    from atr_model.optimisation import MergerModel
-
     step = progress or (lambda _name: None)
     started = time.perf_counter()
     step("dataset")

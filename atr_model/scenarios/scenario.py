@@ -6,6 +6,7 @@ file > defaults of :class:`Scenario` and :class:`~atr_model.criteria.Criteria`.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -15,9 +16,9 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
-from atr_model.criteria.model import Criteria
-from atr_model.criteria.validation import describe_validation_error
+from atr_model.criteria import Criteria, describe_validation_error
 from atr_model.errors import ScenarioError
+from atr_model.optimisation import EngineSettings
 
 __all__ = [
     "Scenario",
@@ -32,24 +33,34 @@ __all__ = [
 _STRICT = ConfigDict(frozen=True, extra="forbid")
 
 
+#: The engine's defaults, read from :class:`EngineSettings` (where they are written, once).
+_ENGINE = {f.name: f.default for f in dataclasses.fields(EngineSettings)}
+
+
 class SolverOptions(BaseModel):
-    """How the merger MILP is solved."""
+    """How the merger MILP is solved; every default is the engine's own (:class:`EngineSettings`)."""
 
     model_config = _STRICT
 
-    name: Literal["highs", "cbc"] = Field("highs", description="Default 'highs' (in-process); 'cbc'.")
-    time_limit_s: float = Field(60.0, gt=0, le=86_400, description="Default 60 s per solve.")
-    gap_rel: float = Field(0.0, ge=0, le=1, description="Default 0: prove optimality.")
-    threads: int = Field(1, ge=1, le=256, description="Default 1 (deterministic).")
+    name: Literal["highs", "cbc"] = Field(
+        _ENGINE["solver"], description=f"Default {_ENGINE['solver']!r} (in-process); 'cbc'."
+    )
+    time_limit_s: float = Field(
+        _ENGINE["time_limit_s"], gt=0, le=86_400, description=f"Default {_ENGINE['time_limit_s']:g} s per solve."
+    )
+    gap_rel: float = Field(_ENGINE["gap_rel"], ge=0, le=1, description=f"Default {_ENGINE['gap_rel']:g}: prove optimality.")
+    threads: int = Field(_ENGINE["threads"], ge=1, le=256, description=f"Default {_ENGINE['threads']} (deterministic).")
     contiguity: Literal["auto", "cuts", "flow", "none"] = Field(
-        "auto", description="Default 'auto': exact contiguity, method chosen per instance."
+        _ENGINE["contiguity"], description=f"Default {_ENGINE['contiguity']!r}: exact contiguity, method chosen per instance."
     )
     warm_start: bool = Field(
-        False,
+        _ENGINE["warm_start"],
         description=(
-            "Default false: start the solver from a heuristic plan. Off by default because, with "
-            "it on, the engine was seen returning the heuristic plan as 'optimal' on some groups "
-            "of the Kyrgyz run (bound below objective)."
+            f"Default {str(_ENGINE['warm_start']).lower()}: start the solver from the engine's heuristic plan "
+            "(also what lets it fix variables against a known plan, and what a time-limited solve "
+            "falls back on). It was off for a while after a wrong 'optimal' on a Kyrgyz raion, which "
+            "came from reduced-cost fixing and was fixed there; on the Kyrgyz concept-2013, "
+            "national-231 and cross-raion runs both settings give the identical plan."
         ),
     )
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import streamlit as st
 
+from atr_model.criteria import DEFAULT_POPULATION_FLOOR
 from atr_model.presentation import maps
 from atr_model.presentation.app import backend, cache, concept, state
 from atr_model.presentation.app.folium_view import RenderedMap, render_map, show_map
@@ -205,7 +206,7 @@ def view_map(ctx: AppContext) -> None:
     result = _current_result(ctx)
     if result is None:
         st.info(t("run.none_yet", lang))
-        floor = float(getattr(getattr(ctx.scenario, "criteria", None), "population_floor", 5000) or 5000)
+        floor = float(getattr(getattr(ctx.scenario, "criteria", None), "population_floor", DEFAULT_POPULATION_FLOOR) or DEFAULT_POPULATION_FLOOR)
         _show_map(_dataset_map(ctx.source, ctx.dataset.build_id, lang, floor), key="dataset_map")
         return
     if ctx.scenario_hash and st.session_state.get("result_hash") != ctx.scenario_hash:
