@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import multiprocessing
+from typing import Any
+
 import numpy as np
 import pytest
 
@@ -248,6 +251,35 @@ def test_decomposed_groups_in_processes_match_sequential(monkeypatch: pytest.Mon
     assert set(pooled.per_group) == {"G0", "G1", "G2"}
     assert all(st["status"] == "optimal" for st in pooled.per_group.values())
     assert check_plan(inst, pooled.assignment, settings) == []
+
+
+def _solve_in_child(queue: "multiprocessing.Queue[Any]", inst: MergerInstance, settings: EngineSettings) -> None:
+    from atr_model.optimisation import decomposition
+
+    try:
+        result = MergerModel(inst, settings).solve()
+        queue.put((decomposition.pool_allowed(), result.assignment.tolist(), result.status))
+    except BaseException as exc:  # the parent asserts on it
+        queue.put(("error", f"{type(exc).__name__}: {exc}", ""))
+
+
+def test_daemonic_process_solves_groups_without_a_pool(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a Dask worker process is daemonic and may not start children: the groups are solved
+    # in-process there, with the same plan as the pool gives
+    from atr_model.optimisation import decomposition
+
+    monkeypatch.setattr(decomposition, "POOL_MIN_UNITS", 0)  # the pool would start for this case (fork inherits it)
+    inst = _grid_groups(3, 3)
+    settings = EngineSettings(population_floor=5000, floor_mode="hard", time_limit_s=60, processes=2)
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+    child = ctx.Process(target=_solve_in_child, args=(queue, inst, settings), daemon=True)
+    child.start()
+    allowed, assignment, status = queue.get(timeout=120)
+    child.join(timeout=30)
+    assert allowed is False, assignment  # ("error", message) when the daemonic child failed
+    pooled = MergerModel(inst, settings).solve()
+    assert status == "optimal" and assignment == pooled.assignment.tolist()
 
 
 def test_decomposition_equals_one_coupled_model() -> None:

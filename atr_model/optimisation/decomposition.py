@@ -25,7 +25,7 @@ from atr_model.optimisation.result import MergerResult
 from atr_model.optimisation.search import solve_one
 from atr_model.optimisation.settings import EngineSettings
 
-__all__ = ["POOL_MIN_UNITS", "group_indices", "per_group_stats", "solve_groups"]
+__all__ = ["POOL_MIN_UNITS", "group_indices", "per_group_stats", "pool_allowed", "solve_groups"]
 
 log = logging.getLogger(__name__)
 
@@ -54,15 +54,24 @@ def _solve_group(args: _Job) -> MergerResult:
     return solve_one(*args)
 
 
+def pool_allowed() -> bool:
+    """Whether this process may start a process pool of its own.
+
+    A daemonic process may not have children: a Dask worker (``dask worker --nworkers N``) or a
+    ``multiprocessing.Pool`` child is one.
+    """
+    return not multiprocessing.current_process().daemon
+
+
 def _pool_map(jobs: list[_Job], workers: int) -> list[MergerResult] | None:
     """Solve groups in worker processes; ``None`` when the pool cannot run (then solve in-process).
 
     ``fork`` where available: ``spawn`` re-imports the caller's ``__main__``, which breaks scripts
     without a main guard. Every solve resets the HiGHS scheduler, so a forked child starts clean.
     """
-    if multiprocessing.current_process().daemon:
-        # A Dask worker (``dask worker --nworkers N``) or another pool's child is daemonic and may
-        # not start children of its own: solve the groups one after another in this process.
+    if not pool_allowed():
+        # a daemonic process (a Dask worker, another pool's child): solve the groups one after
+        # another in this process
         log.info("daemonic process: solving %d groups in-process (no process pool)", len(jobs))
         return None
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
