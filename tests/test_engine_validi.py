@@ -6,6 +6,7 @@ The expected values are read from the benchmark's own published table at run tim
 from __future__ import annotations
 
 import csv
+import math
 from pathlib import Path
 
 import pytest
@@ -66,3 +67,20 @@ def test_every_speed_switch_keeps_the_optimum(validi_dir: Path) -> None:
     result = MergerModel(bench.instance, settings).solve()
     assert result.proven_optimal
     assert result.objective == pytest.approx(pub, rel=1e-6)
+
+
+def test_time_limited_solve_reports_feasible_not_proven(validi_dir: Path) -> None:
+    # LA (64 counties, k = 6) takes about 25 s to prove here; 6 s is enough for the LP and the
+    # matheuristic to find a plan but stops the exact search early: the plan is valid, no better
+    # than the published optimum, and reported as feasible, never as optimal
+    bench = read_instance_dir(validi_dir / "data" / "LA", k=K["LA"])
+    optimum = float(_published(validi_dir, "LA", "cut")["Objval"])
+    settings = bench.settings(contiguity="cuts", time_limit_s=6)
+    result = MergerModel(bench.instance, settings).solve()
+    assert result.status == "feasible" and not result.proven_optimal
+    assert result.has_plan and result.n_units == K["LA"]
+    assert [v for v in check_plan(bench.instance, result.assignment, settings) if v.hard] == []
+    assert result.objective >= optimum * (1 - 1e-6)
+    assert math.isnan(result.gap) or result.gap > settings.gap_rel
+    if math.isfinite(result.bound):
+        assert result.bound <= optimum * (1 + 1e-6)
