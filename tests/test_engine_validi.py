@@ -34,6 +34,7 @@ def test_contiguous_optimum_reproduced(validi_dir: Path, state: str) -> None:
     settings = bench.settings(contiguity="cuts", time_limit_s=300)
     result = MergerModel(bench.instance, settings).solve()
     assert result.proven_optimal and result.status == "optimal"
+    assert not result.time_bound  # proven well within 300 s: no budget decided anything
     assert result.objective == pytest.approx(float(pub["Objval"]), rel=1e-6)
     assert float(_published(validi_dir, state, "hess")["Objval"]) < result.objective
     assert [v for v in check_plan(bench.instance, result.assignment, settings) if v.hard] == []
@@ -77,7 +78,8 @@ def test_time_limited_solve_reports_feasible_not_proven(validi_dir: Path) -> Non
     optimum = float(_published(validi_dir, "LA", "cut")["Objval"])
     settings = bench.settings(contiguity="cuts", time_limit_s=6)
     result = MergerModel(bench.instance, settings).solve()
-    assert result.status == "feasible" and not result.proven_optimal
+    assert result.status == "feasible" and not result.proven_optimal and result.time_bound
+    assert result.determinism()["time_budget_bound"] is True
     assert result.has_plan and result.n_units == K["LA"]
     assert [v for v in check_plan(bench.instance, result.assignment, settings) if v.hard] == []
     assert result.objective >= optimum * (1 - 1e-6)
