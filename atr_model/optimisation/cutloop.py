@@ -43,6 +43,8 @@ class Round:
     connected: bool = False
     rounds: int = 0
     infeasible: bool = False
+    # the deadline ended the loop or stopped a solve before its proof (the outcome depends on time)
+    timed_out: bool = False
     # separator cuts not yet added: the last plan's, and those of the other disconnected plans the
     # solve passed; the best connected plan it passed
     cuts: list[Cut] = field(default_factory=list)
@@ -190,6 +192,7 @@ def cut_loop(form: Formulation, settings: EngineSettings, deadline: float, start
     while True:
         remaining = deadline - time.perf_counter()
         if remaining <= 0.05:
+            out.timed_out = True
             return out
         watch = SolutionWatch(form, incumbent, settings.stop_at_disconnected) if harvest else None
         sol = run_mip(form, settings, remaining, start, watch=watch)
@@ -204,7 +207,10 @@ def cut_loop(form: Formulation, settings: EngineSettings, deadline: float, start
             out.infeasible = True
             return out
         if sol not in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible):
+            out.timed_out = True  # no plan within the time left
             return out
+        # a plan without proof: the time limit stopped the solve, unless the watch did (that is deterministic)
+        out.timed_out = out.timed_out or (sol == pulp.LpSolutionIntegerFeasible and not (watch is not None and watch.tripped))
         _record(out, form, settings, sol)
         out.cuts = separator_cuts(out.assignment, form.live_members(), form.prep.nbrs) if form.method == "cuts" else []
         out.connected = not out.cuts

@@ -25,7 +25,7 @@ from atr_model.optimisation.result import MergerResult
 from atr_model.optimisation.search import solve_one
 from atr_model.optimisation.settings import EngineSettings
 
-__all__ = ["POOL_MIN_UNITS", "group_indices", "per_group_stats", "solve_groups"]
+__all__ = ["POOL_MIN_UNITS", "group_indices", "per_group_stats", "pool_allowed", "solve_groups"]
 
 log = logging.getLogger(__name__)
 
@@ -54,15 +54,24 @@ def _solve_group(args: _Job) -> MergerResult:
     return solve_one(*args)
 
 
+def pool_allowed() -> bool:
+    """Whether this process may start a process pool of its own.
+
+    A daemonic process may not have children: a Dask worker (``dask worker --nworkers N``) or a
+    ``multiprocessing.Pool`` child is one.
+    """
+    return not multiprocessing.current_process().daemon
+
+
 def _pool_map(jobs: list[_Job], workers: int) -> list[MergerResult] | None:
     """Solve groups in worker processes; ``None`` when the pool cannot run (then solve in-process).
 
     ``fork`` where available: ``spawn`` re-imports the caller's ``__main__``, which breaks scripts
     without a main guard. Every solve resets the HiGHS scheduler, so a forked child starts clean.
     """
-    if multiprocessing.current_process().daemon:
-        # A Dask worker (``dask worker --nworkers N``) or another pool's child is daemonic and may
-        # not start children of its own: solve the groups one after another in this process.
+    if not pool_allowed():
+        # a daemonic process (a Dask worker, another pool's child): solve the groups one after
+        # another in this process
         log.info("daemonic process: solving %d groups in-process (no process pool)", len(jobs))
         return None
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
@@ -78,12 +87,15 @@ def _group_entry(idx: np.ndarray, res: MergerResult) -> dict[str, Any]:
     return {"n": int(idx.size), "n_units": res.n_units, "objective": res.objective,
             "bound": res.bound, "status": res.status, "proven_optimal": res.proven_optimal,
             "seconds": round(res.seconds, 3), "cut_rounds": res.cut_rounds,
-            "contiguity_method": res.contiguity_method}
+            "contiguity_method": res.contiguity_method, "time_bound": res.time_bound}
 
 
 def _combine(instance: MergerInstance, settings: EngineSettings, parts: list[tuple[str, np.ndarray, MergerResult]],
-             seconds: float) -> MergerResult:
-    """One result from the groups' results: plans side by side, bounds and rounds summed."""
+             seconds: float, processes: int) -> MergerResult:
+    """One result from the groups' results: plans side by side, bounds and rounds summed.
+
+    ``processes`` is how many worker processes solved the groups (1 in-process).
+    """
     assignment = np.full(instance.n, -1, dtype=np.int64)
     per_group: dict[str, dict[str, Any]] = {}
     fixed: dict[str, int] = {}
@@ -104,8 +116,12 @@ def _combine(instance: MergerInstance, settings: EngineSettings, parts: list[tup
         rounds += res.cut_rounds
         methods.add(res.contiguity_method)
     method = methods.pop() if len(methods) == 1 else "mixed"
+    threads = {key: max((res.threads.get(key, settings.threads) for _, _, res in parts), default=settings.threads)
+               for key in ("solver", "final_solve")}
     common = {"bound": bound, "seconds": seconds, "cut_rounds": rounds, "contiguity_method": method,
-              "per_group": per_group, "fixed_pairs": fixed, "notes": notes}
+              "per_group": per_group, "fixed_pairs": fixed, "notes": notes,
+              "time_bound": any(res.time_bound for _, _, res in parts),
+              "threads": {**threads, "group_processes": processes}}
     if "time_limit_no_solution" in statuses:
         return no_plan_result(instance, settings, **common)
     return plan_result(instance, settings, assignment, proven=all(s == "optimal" for s in statuses), **common)
@@ -119,12 +135,14 @@ def solve_groups(instance: MergerInstance, settings: EngineSettings, started: fl
     parts_idx = group_indices(instance)
     jobs = [(instance.subset(idx), _group_settings(settings, g)) for g, idx in parts_idx]
     results = None
-    if settings.processes > 1 and len(jobs) > 1 and instance.n >= POOL_MIN_UNITS:
-        results = _pool_map(jobs, min(settings.processes, len(jobs)))
+    workers = min(settings.processes, len(jobs))
+    if workers > 1 and instance.n >= POOL_MIN_UNITS:
+        results = _pool_map(jobs, workers)
     if results is None:
+        workers = 1
         results = [_solve_group(job) for job in jobs]
     parts = [(g, idx, r) for (g, idx), r in zip(parts_idx, results)]
-    return _combine(instance, settings, parts, time.perf_counter() - started)
+    return _combine(instance, settings, parts, time.perf_counter() - started, workers)
 
 
 def per_group_stats(instance: MergerInstance, result: MergerResult) -> dict[str, dict[str, Any]]:
@@ -132,7 +150,8 @@ def per_group_stats(instance: MergerInstance, result: MergerResult) -> dict[str,
     stats: dict[str, dict[str, Any]] = {}
     for g, idx in group_indices(instance):
         entry: dict[str, Any] = {"n": int(idx.size), "status": result.status, "seconds": round(result.seconds, 3),
-                                 "cut_rounds": result.cut_rounds, "contiguity_method": result.contiguity_method}
+                                 "cut_rounds": result.cut_rounds, "contiguity_method": result.contiguity_method,
+                                 "time_bound": result.time_bound}
         if result.has_plan:
             entry["n_units"] = int(np.unique(result.assignment[idx]).size)
             entry["objective"] = float(sum(instance.cost[i, result.assignment[i]] for i in idx))

@@ -79,7 +79,8 @@ def relative_gap(objective: float, bound: float, proven: bool) -> float:
 
 def no_plan_result(instance: MergerInstance, settings: EngineSettings, *, bound: float, seconds: float,
                    cut_rounds: int, contiguity_method: str, per_group: dict[str, dict[str, Any]] | None = None,
-                   fixed_pairs: dict[str, int] | None = None, notes: list[str] | None = None) -> MergerResult:
+                   fixed_pairs: dict[str, int] | None = None, notes: list[str] | None = None,
+                   time_bound: bool = True, threads: dict[str, int] | None = None) -> MergerResult:
     """The result of a solve that found no plan within its time limit."""
     zeros = np.zeros(instance.n)
     return MergerResult(
@@ -87,13 +88,15 @@ def no_plan_result(instance: MergerInstance, settings: EngineSettings, *, bound:
         objective=float("nan"), bound=bound, gap=float("nan"), seconds=seconds, cut_rounds=cut_rounds,
         contiguity_method=contiguity_method, solver=settings.solver, floor_shortfall=zeros,
         cap_excess=zeros.copy(), indicator_shortfall=zeros.copy(), unit_codes=instance.unit_codes,
-        per_group=per_group or {}, fixed_pairs=fixed_pairs or {}, notes=notes if notes is not None else [])
+        per_group=per_group or {}, fixed_pairs=fixed_pairs or {}, notes=notes if notes is not None else [],
+        time_bound=time_bound, threads=threads or {})
 
 
 def plan_result(instance: MergerInstance, settings: EngineSettings, assignment: np.ndarray, *, proven: bool,
                 bound: float, seconds: float, cut_rounds: int, contiguity_method: str,
                 per_group: dict[str, dict[str, Any]] | None = None, fixed_pairs: dict[str, int] | None = None,
-                notes: list[str] | None = None, measures: dict[str, Any] | None = None) -> MergerResult:
+                notes: list[str] | None = None, measures: dict[str, Any] | None = None,
+                time_bound: bool = False, threads: dict[str, int] | None = None) -> MergerResult:
     """The result of a plan: its measures, ``"optimal"`` when ``proven`` else ``"feasible"``, and the gap.
 
     ``measures`` may pass :func:`plan_measures` of ``assignment`` when the caller has it already.
@@ -106,4 +109,5 @@ def plan_result(instance: MergerInstance, settings: EngineSettings, assignment: 
         cut_rounds=cut_rounds, contiguity_method=contiguity_method, solver=settings.solver,
         floor_shortfall=measures["floor_shortfall"], cap_excess=measures["cap_excess"],
         indicator_shortfall=measures["indicator_shortfall"], unit_codes=instance.unit_codes,
-        per_group=per_group or {}, fixed_pairs=fixed_pairs or {}, notes=notes if notes is not None else [])
+        per_group=per_group or {}, fixed_pairs=fixed_pairs or {}, notes=notes if notes is not None else [],
+        time_bound=time_bound, threads=threads or {})

@@ -76,6 +76,9 @@ class Search:
         self.best: Round | None = None  # best connected plan
         self.rounds = 0
         self.seen: set[tuple[int, ...]] = set()  # centre sets the matheuristic started from
+        # a time budget cut a step short (the plan may then depend on the machine), see MergerResult
+        self.time_bound = False
+        self.final_threads = settings.threads
 
     # -- the incumbent ---------------------------------------------------------------------
     def _incumbent(self) -> float:
@@ -98,6 +101,8 @@ class Search:
     def _lp(self) -> _LP | None:
         sol = run_mip(self.form, self.settings, max(self._left_s(), 0.5), None, mip=False)
         log.debug("LP status %s objective %s", sol, pulp.value(self.form.prob.objective))
+        if sol == pulp.LpSolutionNoSolutionFound:
+            self.time_bound = True  # the LP ran out of time
         if sol != pulp.LpSolutionOptimal:
             return None
         z = float(pulp.value(self.form.prob.objective))
@@ -138,6 +143,7 @@ class Search:
         """Solve with the centres fixed; a connected plan the solve passed is remembered."""
         deadline = min(self.deadline, time.perf_counter() + budget_s)
         rnd = fixed_centre_round(self.form, self.settings, centres, deadline, self._start(), self._incumbent())
+        self.time_bound |= rnd.timed_out
         if rnd.side_plan is not None:
             self._remember(rnd.side_plan)
         self.rounds += rnd.rounds
@@ -146,7 +152,10 @@ class Search:
     def _improve(self, centres: list[int], budget_s: float) -> None:
         """Fixed-centre matheuristic from ``centres``, re-centring while it helps (into ``best``)."""
         t_end = min(self.deadline, time.perf_counter() + budget_s)
-        while tuple(centres) not in self.seen and time.perf_counter() < t_end:
+        while tuple(centres) not in self.seen:
+            if time.perf_counter() >= t_end:
+                self.time_bound = True  # stopped by its budget, not because re-centring stopped helping
+                return
             self.seen.add(tuple(centres))
             rnd = self._heuristic(centres, t_end - time.perf_counter())
             if rnd.assignment is None or not rnd.connected:
@@ -164,6 +173,7 @@ class Search:
         for centres in rnd.other_centres[:RECENTRE_MAX]:
             left = t_end - time.perf_counter()
             if left <= 0:
+                self.time_bound = True
                 break
             self._improve(centres, left)
 
@@ -180,6 +190,7 @@ class Search:
     def _solve_round(self, settings: EngineSettings) -> Round:
         """One cut loop without its own re-solves (the exact phase adds the cuts)."""
         rnd = cut_loop(self.form, settings, self.deadline, self._start(), 0, self._incumbent())
+        self.time_bound |= rnd.timed_out
         if rnd.side_plan is not None:
             self._remember(rnd.side_plan)
         return rnd
@@ -222,7 +233,8 @@ class Search:
         """
         s = self.settings
         can_loosen = self.method == "cuts" and s.gap_rel < ROUND_GAP
-        exact = s.replace(threads=self._exact_threads())
+        self.final_threads = self._exact_threads()
+        exact = s.replace(threads=self.final_threads)
         loose_settings = exact.replace(gap_rel=ROUND_GAP) if can_loosen else exact
         final, loose = Round(), False
         while True:
@@ -279,9 +291,11 @@ class Search:
         seconds = time.perf_counter() - self.t0
         fixed = dict(self.prep.fixed_by)
         fixed["reduced_cost"] = self.fixing.n_fixed
+        run = {"time_bound": self.time_bound,
+               "threads": {"solver": s.threads, "final_solve": self.final_threads, "group_processes": 1}}
         if self.best is None:
             return no_plan_result(inst, s, bound=bound, seconds=seconds, cut_rounds=self.rounds,
-                                  contiguity_method=self.method, fixed_pairs=fixed, notes=self.notes)
+                                  contiguity_method=self.method, fixed_pairs=fixed, notes=self.notes, **run)
         plan = self.best.assignment
         measures = plan_measures(inst, s, plan)
         objective = measures["objective"]
@@ -294,7 +308,8 @@ class Search:
         if proven:
             bound = objective if not math.isfinite(bound) else min(bound, objective)
         return plan_result(inst, s, plan, proven=proven, bound=bound, seconds=seconds, cut_rounds=self.rounds,
-                           contiguity_method=self.method, fixed_pairs=fixed, notes=self.notes, measures=measures)
+                           contiguity_method=self.method, fixed_pairs=fixed, notes=self.notes, measures=measures,
+                           **run)
 
 
 def solve_one(instance: MergerInstance, settings: EngineSettings) -> MergerResult:

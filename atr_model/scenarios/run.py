@@ -351,6 +351,8 @@ def run_scenario(
     new_units = _passports({"dataset": dataset, "bundle": bundle, "assignments": assignments, "settlements": settlements})
     seconds = time.perf_counter() - started
     prov = provenance(scenario, dataset, travel_model, seconds=seconds)
+    # whether a time budget bound the search and the thread counts: what a rerun needs to match
+    prov["determinism"] = result.determinism()
     kpis = compute_kpis(bundle, assignments, settlements, new_units, result, prov, gap_rel=settings.gap_rel)
     if bool(getattr(result, "proven_optimal", False)) and not kpis["solver"]["proven_optimal"]:
         logger.warning("scenario %s: the solver claims optimality but its gap is %s", scenario.name, kpis["solver"]["gap"])
