@@ -20,6 +20,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from atr_model._atomic import atomic_file
 from atr_model.criteria import CONCEPT_ATTRIBUTION, CONCEPT_CRITERIA, TRANSLATION_NOTE
 from atr_model.scenarios import (
     NEW_UNIT_COLUMNS,
@@ -604,9 +605,8 @@ def write_report(folder: str | os.PathLike[str], target: str | os.PathLike[str] 
     """
     out = Path(target) if target is not None else Path(folder) / REPORT_NAME
     text = render_report(folder)
-    tmp = out.with_name(f".{out.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, out)
+    with atomic_file(out) as tmp:
+        tmp.write_text(text, encoding="utf-8")
     logger.info("wrote %s", out)
     return out
 
@@ -670,10 +670,8 @@ def render_comparison(comparison: Comparison, a: Any, b: Any) -> str:
 def write_comparison_report(comparison: Comparison, a: Any, b: Any, target: str | os.PathLike[str]) -> Path:
     """Write :func:`render_comparison` to ``target`` (atomically); return the path."""
     out = Path(target)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp")
-    tmp.write_text(render_comparison(comparison, a, b), encoding="utf-8")
-    os.replace(tmp, out)
+    with atomic_file(out) as tmp:
+        tmp.write_text(render_comparison(comparison, a, b), encoding="utf-8")
     return out
 
 
@@ -772,5 +770,6 @@ def write_sweep_outputs(
         rows.append(f"<tr>{cells}</tr>")
     body += _table(list(table.columns), rows)
     page = folder / "pareto.html"
-    page.write_text(_page(title, body), encoding="utf-8")
+    with atomic_file(page) as tmp:
+        tmp.write_text(_page(title, body), encoding="utf-8")
     return [png, page]

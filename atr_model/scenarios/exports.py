@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
-import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from atr_model._atomic import atomic_directory, atomic_file
 from atr_model.scenarios.extra_kpis import extra_kpis
 from atr_model.scenarios.package_files import ResultFiles, flatten_mapping, load_result_files
 
@@ -217,19 +216,9 @@ def add_extra_kpis(folder: str | os.PathLike[str]) -> Path:
 
 
 def _atomic_save(target: Path, save: Callable[[str], Any]) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}-", suffix=target.suffix, dir=target.parent)
-    os.close(fd)
-    os.unlink(tmp)
-    try:
-        save(tmp)
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.isdir(tmp):
-            shutil.rmtree(tmp, ignore_errors=True)
-        elif os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    """``save(path)`` into a temporary file, flushed and renamed onto ``target`` (see :mod:`atr_model._atomic`)."""
+    with atomic_file(target) as tmp:
+        save(str(tmp))
 
 
 #: Extras run by default when publishing a package (the report is added by the presentation layer).
@@ -266,18 +255,10 @@ def publish_package(
     ``out_dir`` as it was.
     """
     target = Path(out_dir)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-staging-", dir=target.parent))
-    try:
-        package = staging / target.name
-        write(package)
+    with atomic_directory(target) as staging:
+        staging.rmdir()  # ``write`` expects a folder that does not exist yet
+        write(staging)
         for extra in extras:
-            extra(package)
-        if target.exists():
-            old = staging / ".replaced"
-            os.replace(target, old)
-        os.replace(package, target)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+            extra(staging)
     logger.info("published result package %s", target)
     return target
