@@ -6,6 +6,8 @@ import re
 import subprocess
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -46,7 +48,7 @@ def test_setup_rejects_unknown_options() -> None:
     assert done.stderr.strip() == "setup.sh: unknown option --bogus (known: --no-quickstart)"
 
 
-def test_atr_chromium_points_the_browser_tests_at_another_build(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+def test_atr_chromium_points_the_browser_tests_at_another_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from conftest import find_chromium
 
     fake = tmp_path / "chromium"
