@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 import extras_fixtures as fx
 from atr_model.presentation.report import render_report
 from atr_model.presentation.runs import save_result
-from atr_model.scenarios import kpi_estimate_basis, load_result_files
+from atr_model.scenarios import kpi_estimate_basis, load_result_files, sweep
 from atr_model.scenarios.evaluate import evaluate_plan
 from atr_model.scenarios.exports import write_xlsx
 from extras_runs import demo_inputs, demo_scenario, run_demo
@@ -42,6 +42,8 @@ def test_kpis_count_towns_apart_from_exempt_aiyl_aimaks(demo_run) -> None:
     assert k["exempt_units"] == int((exempt & ~town).sum())
     assert "town" not in k["exempt_by_reason"]
     assert sum(k["exempt_by_reason"].values()) >= k["exempt_units"] > 0
+    # the sweep's summary counts the same exempt units
+    assert sweep._exempt_count(demo_run, k["exempt_by_reason"]) == k["exempt_units"]
     # towns below the floor are still not counted as non-exempt shortfalls
     floor = demo_run.bundle.criteria.population_floor
     assert k["below_floor_before_non_exempt"] == int(((a["population"] < floor) & ~exempt).sum())
