@@ -137,6 +137,7 @@ _HEADLINE_KPIS = (
     "new_unit_population.max",
     "merged_units",
     "exempt_units",
+    "towns",
     "admin_savings.annual_saving_som",
 )
 

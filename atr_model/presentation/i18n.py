@@ -164,7 +164,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Below the floor, not exempt, before",
     },
     "kpi.merged_units": {"ky": "Кошулган бирдиктер", "ru": "Присоединённых единиц", "en": "Units merged"},
-    "kpi.exempt_units": {"ky": "Бошотулган бирдиктер", "ru": "Единиц-исключений", "en": "Exempt units"},
+    "kpi.exempt_units": {"ky": "Бошотулган айыл аймактар", "ru": "Айыл аймаков-исключений", "en": "Exempt aiyl aimaks"},
+    "kpi.towns": {"ky": "Шаарлар (өзүнчө)", "ru": "Города (отдельно)", "en": "Towns (kept apart)"},
     "kpi.no_route": {
         "ky": "Борборго жолу жок конуштар",
         "ru": "Пунктов без пути к центру",
@@ -354,6 +355,7 @@ KPI_LABELS: dict[str, str] = {
     "below_floor_after_non_exempt": "kpi.below_floor_ne",
     "merged_units": "kpi.merged_units",
     "exempt_units": "kpi.exempt_units",
+    "towns": "kpi.towns",
     "settlements_without_route_to_centre": "kpi.no_route",
     "admin_savings.abolished_offices": "kpi.abolished_offices",
     "admin_savings.staff_positions_saved": "kpi.staff_saved",

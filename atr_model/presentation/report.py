@@ -20,6 +20,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from atr_model._atomic import atomic_file
 from atr_model.criteria import CONCEPT_ATTRIBUTION, CONCEPT_CRITERIA, TRANSLATION_NOTE
 from atr_model.scenarios import (
     NEW_UNIT_COLUMNS,
@@ -28,6 +29,7 @@ from atr_model.scenarios import (
     as_result_files,
     flatten_mapping,
     kpi_table,
+    town_mask,
 )
 
 __all__ = [
@@ -312,7 +314,8 @@ _MORE_KPIS = {
     "below_floor_before_non_exempt": "Units below the floor and not exempt, before",
     "below_floor_after_non_exempt": "New units below the floor and not exempt, after",
     "merged_units": "Units merged into another unit's centre",
-    "exempt_units": "Exempt units",
+    "exempt_units": "Exempt aiyl aimaks",
+    "towns": "Towns (kept apart: the floor applies to aiyl aimaks)",
     "settlements_without_route_to_centre": "Settlements without a modelled route to their centre",
 }
 
@@ -420,12 +423,37 @@ def _maps_section(files: ResultFiles) -> str:
     )
 
 
+#: Part of a unit's ``estimated_inputs`` text saying its territory is approximate (scenarios
+#: instance builder: "territory (approximate)").
+_APPROXIMATE_TERRITORY = "territory (approximate)"
+
+
+def _est_span(text: str, estimate: bool) -> str:
+    """``text`` escaped, marked as an estimate (class ``est``: shaded, "est.") when it is one."""
+    return f"<span class='est'>{_e(text)}</span>" if estimate else _e(text)
+
+
+def _passport_estimates(rec: dict[str, Any], members: list[str], assignments: pd.DataFrame) -> tuple[bool, bool]:
+    """Whether a new unit's travel times and its area rest on estimates.
+
+    Travel: any member's time to the centre is modelled (no road data). Area: any member's
+    territory is approximate (named in the unit's ``estimated_inputs``).
+    """
+    known = [m for m in members if m in assignments.index]
+    travel = "travel_time_is_modelled" in assignments and bool(
+        assignments.loc[known, "travel_time_is_modelled"].astype(bool).any()
+    )
+    area = _APPROXIMATE_TERRITORY in str(rec.get("estimated_inputs") or "")
+    return travel, area
+
+
 def _passports_section(files: ResultFiles) -> str:
     assignments = files.assignments.set_index("unit_code")
     extra_cols = [
         c for c in files.new_units.columns if c not in NEW_UNIT_COLUMNS and c != files.new_units.geometry.name
     ]
     parts = [f"<h2 id='passports'>Passports of the new units ({len(files.new_units)})</h2>"]
+    town_codes = set(files.assignments.loc[town_mask(files.assignments), "unit_code"])
     records = files.new_units.drop(columns=files.new_units.geometry.name).to_dict(orient="records")
     for number, rec in enumerate(records, start=1):
         est = bool(rec.get("population_has_estimates", False))
@@ -442,18 +470,25 @@ def _passports_section(files: ResultFiles) -> str:
                 f"{_td(row.get('travel_time_to_centre_min'), estimate=bool(row.get('travel_time_is_modelled', False)))}"
                 f"<td>{_e(row['status'])}: {_e(row['reason'])}</td></tr>"
             )
+        travel_est, area_est = _passport_estimates(rec, members, assignments)
         flags = []
         if rec.get("below_floor"):
             flags.append("<span class='flag'>below the population floor</span>")
-        if rec.get("exempt_members"):
-            flags.append(f"exempt members: {_e(rec['exempt_members'])}")
+        exempt_members = [m for m in str(rec.get("exempt_members") or "").split(";") if m]
+        towns = [m for m in exempt_members if m in town_codes]
+        aimaks = [m for m in exempt_members if m not in town_codes]
+        if aimaks:
+            flags.append(f"exempt aiyl aimaks: {_e(';'.join(aimaks))}")
+        if towns:
+            flags.append(f"towns (keep their status; the floor applies to aiyl aimaks): {_e(';'.join(towns))}")
         facts = [
             ("Centre", f"{_e(rec.get('centre_name', ''))} ({_e(rec.get('centre_code', ''))})"),
             ("Raion / oblast", f"{_e(rec.get('raion_code', ''))} / {_e(rec.get('oblast_code', ''))}"),
             ("Population", f"<span class='{'est' if est else ''}'>{_e(_fmt(rec.get('population')))}</span>"),
-            ("Area (km²)", _e(_fmt(rec.get("area_km2")))),
+            ("Area (km²)", _est_span(_fmt(rec.get("area_km2")), area_est)),
             ("Travel time to centre, mean / worst (min)",
-             f"{_e(_fmt(rec.get('travel_time_mean_min')))} / {_e(_fmt(rec.get('travel_time_max_min')))}"),
+             f"{_est_span(_fmt(rec.get('travel_time_mean_min')), travel_est)} / "
+             f"{_est_span(_fmt(rec.get('travel_time_max_min')), travel_est)}"),
         ]
         facts += [(c, _e(_fmt(rec.get(c)))) for c in extra_cols]
         if rec.get("estimated_inputs"):
@@ -472,20 +507,35 @@ def _passports_section(files: ResultFiles) -> str:
 
 
 def _exempt_section(files: ResultFiles) -> str:
-    exempt = files.assignments[files.assignments["exempt"]] if "exempt" in files.assignments else files.assignments.iloc[:0]
-    parts = [f"<h2 id='exempt'>Exempt units ({len(exempt)})</h2>"]
-    by_reason = files.kpis.get("exempt_by_reason") or {}
+    """Exempt aiyl aimaks with their rules, then the towns apart (they are not exempt units)."""
+    a = files.assignments
+    towns = town_mask(a)
+    exempt = a[a["exempt"].astype(bool).to_numpy() & ~towns] if "exempt" in a else a.iloc[:0]
+    parts = [f"<h2 id='exempt'>Exempt aiyl aimaks ({len(exempt)})</h2>"]
+    by_reason = {k: v for k, v in (files.kpis.get("exempt_by_reason") or {}).items() if k != "town"}
     if by_reason:
         parts.append(_table(["rule", "units"], [f"<tr><td>{_e(k)}</td>{_td(v)}</tr>" for k, v in sorted(by_reason.items())]))
     if exempt.empty:
-        parts.append("<p>No unit is exempt from the population floor in this scenario.</p>")
-        return "".join(parts)
-    rows = [
-        f"<tr><td>{_e(r.unit_code)}</td><td>{_e(r.unit_name)}</td><td>{_e(r.raion_code)}</td>"
-        f"<td>{_e(r.exempt_reason)}</td><td>{_e(r.status)}</td></tr>"
-        for r in exempt.itertuples(index=False)
-    ]
-    parts.append(_table(["unit", "name", "raion", "reason", "decision"], rows))
+        parts.append("<p>No aiyl aimak is exempt from the population floor in this scenario.</p>")
+    else:
+        rows = [
+            f"<tr><td>{_e(r.unit_code)}</td><td>{_e(r.unit_name)}</td><td>{_e(r.raion_code)}</td>"
+            f"<td>{_e(r.exempt_reason)}</td><td>{_e(r.status)}</td></tr>"
+            for r in exempt.itertuples(index=False)
+        ]
+        parts.append(_table(["unit", "name", "raion", "reason", "decision"], rows))
+    if towns.any():
+        town_rows = [
+            f"<tr><td>{_e(r.unit_code)}</td><td>{_e(r.unit_name)}</td><td>{_e(r.raion_code)}</td>"
+            f"<td>{_e(r.status)}</td><td>{_e(r.new_unit_id)}</td></tr>"
+            for r in a[towns].itertuples(index=False)
+        ]
+        parts.append(
+            f"<h3 id='towns'>Towns ({int(towns.sum())})</h3><p>Towns are not aiyl aimaks: the population floor "
+            "of criterion 2 applies to aiyl aimaks, so towns keep their status. They are listed here apart "
+            "from the exempt aiyl aimaks, not as exemptions.</p>"
+            + _table(["unit", "name", "raion", "decision", "new unit"], town_rows)
+        )
     return "".join(parts)
 
 
@@ -567,7 +617,7 @@ def render_report(result: Any) -> str:
     description = files.scenario.get("description") or ""
     nav = (
         "<nav><ul><li><a href='#criteria'>Criteria sheet</a></li><li><a href='#kpis'>Key figures</a></li>"
-        "<li><a href='#maps'>Maps</a></li><li><a href='#exempt'>Exempt units</a></li>"
+        "<li><a href='#maps'>Maps</a></li><li><a href='#exempt'>Exempt aiyl aimaks and towns</a></li>"
         "<li><a href='#quality'>Data quality</a></li><li><a href='#passports'>Passports</a></li>"
         "<li><a href='#provenance'>Provenance</a></li></ul></nav>"
     )
@@ -604,9 +654,8 @@ def write_report(folder: str | os.PathLike[str], target: str | os.PathLike[str] 
     """
     out = Path(target) if target is not None else Path(folder) / REPORT_NAME
     text = render_report(folder)
-    tmp = out.with_name(f".{out.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, out)
+    with atomic_file(out) as tmp:
+        tmp.write_text(text, encoding="utf-8")
     logger.info("wrote %s", out)
     return out
 
@@ -670,10 +719,8 @@ def render_comparison(comparison: Comparison, a: Any, b: Any) -> str:
 def write_comparison_report(comparison: Comparison, a: Any, b: Any, target: str | os.PathLike[str]) -> Path:
     """Write :func:`render_comparison` to ``target`` (atomically); return the path."""
     out = Path(target)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp")
-    tmp.write_text(render_comparison(comparison, a, b), encoding="utf-8")
-    os.replace(tmp, out)
+    with atomic_file(out) as tmp:
+        tmp.write_text(render_comparison(comparison, a, b), encoding="utf-8")
     return out
 
 
@@ -772,5 +819,6 @@ def write_sweep_outputs(
         rows.append(f"<tr>{cells}</tr>")
     body += _table(list(table.columns), rows)
     page = folder / "pareto.html"
-    page.write_text(_page(title, body), encoding="utf-8")
+    with atomic_file(page) as tmp:
+        tmp.write_text(_page(title, body), encoding="utf-8")
     return [png, page]

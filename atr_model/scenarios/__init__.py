@@ -2,8 +2,8 @@
 
 from atr_model.scenarios.engine_bridge import engine_settings
 from atr_model.scenarios.inputs import dataset_file, kyrgyz_source_dir, resolve_dataset, resolve_travel_model
-from atr_model.scenarios.instance_builder import InstanceBundle, build_instance
-from atr_model.scenarios.kpis import compute_kpis
+from atr_model.scenarios.instance_builder import APPROXIMATE_TERRITORY, InstanceBundle, build_instance
+from atr_model.scenarios.kpis import compute_kpis, kpi_estimate_basis
 from atr_model.scenarios.package import PACKAGE_FILES, ResultPackage, read_result, write_result
 from atr_model.scenarios.run import STATUSES, ScenarioResult, run_scenario
 from atr_model.scenarios.scenario import (
@@ -20,7 +20,7 @@ from atr_model.scenarios.scenario import (
 from atr_model.scenarios.compare import Comparison, compare_results, kpi_table
 from atr_model.scenarios.evaluate import PlanEvaluation, evaluate_plan, read_plan_csv
 from atr_model.scenarios.exports import DEFAULT_EXTRAS, add_extra_kpis, publish_package, write_exports, write_geojson, write_xlsx
-from atr_model.scenarios.extra_kpis import CostModel, admin_savings, extra_kpis, load_cost_model
+from atr_model.scenarios.extra_kpis import CostModel, admin_savings, extra_kpis, load_cost_model, town_mask
 from atr_model.scenarios.package_files import (
     NEW_UNIT_COLUMNS,
     ResultFiles,
@@ -31,6 +31,7 @@ from atr_model.scenarios.package_files import (
 from atr_model.scenarios.sweep import SweepResult, pareto_front, parse_param, run_sweep, sweep_grid
 
 __all__ = [
+    "APPROXIMATE_TERRITORY",
     "PACKAGE_FILES",
     "STATUSES",
     "InstanceBundle",
@@ -41,6 +42,7 @@ __all__ = [
     "apply_overrides",
     "build_instance",
     "compute_kpis",
+    "kpi_estimate_basis",
     "dataset_file",
     "dump_scenario",
     "engine_settings",
@@ -77,6 +79,7 @@ __all__ = [
     "read_plan_csv",
     "run_sweep",
     "sweep_grid",
+    "town_mask",
     "write_exports",
     "write_geojson",
     "write_xlsx",

@@ -19,11 +19,12 @@ import numpy as np
 import pandas as pd
 
 from atr_model.errors import DataError
-from atr_model.optimisation import check_plan
+from atr_model.optimisation import Violation, check_plan
 from atr_model.scenarios.engine_bridge import engine_settings
 from atr_model.scenarios.extra_kpis import extra_kpis
 from atr_model.scenarios.inputs import resolve_dataset, resolve_travel_model
-from atr_model.scenarios.instance_builder import build_instance
+from atr_model.scenarios.instance_builder import InstanceBundle, build_instance
+from atr_model.scenarios.scenario import Scenario
 
 __all__ = ["PlanEvaluation", "read_plan_csv", "evaluate_plan", "assignment_from_plan"]
 
@@ -201,6 +202,36 @@ def _kpis(bundle: Any, assignment: np.ndarray, floor: float | None, plan: pd.Dat
     return kpis
 
 
+def _as_exemption(violation: Violation, bundle: InstanceBundle, scenario: Scenario) -> Violation:
+    """Say "exempt under rule X" where the checker saw only a ``keep_separate`` lock.
+
+    With ``exemptions.mode 'keep'`` the instance builder encodes exempt units as
+    ``keep_separate``, so the checker's message would name the lock, not the reason. A unit
+    locked by hand (``criteria.locks.keep_separate``) keeps the checker's message.
+    """
+    if violation.constraint != "keep_separate":
+        return violation
+    inst = bundle.instance
+    manual = set(scenario.criteria.locks.keep_separate)
+    subject = next((c for c in violation.units if violation.message.startswith(inst.label(inst.index(c)))), None)
+    if subject is None or subject in manual:
+        return violation
+    i = inst.index(subject)
+    if not inst.exempt[i]:
+        return violation
+    units = bundle.units.set_index("unit_code")
+    rules = str(units.loc[subject, "exempt_rules"]) if "exempt_rules" in units else ""
+    reason = str(inst.exempt_reason[i])
+    rest = violation.message[len(inst.label(i)):].split(" but ", 1)[-1]
+    if "town" in rules.split(";"):
+        text = (f"{inst.label(i)} is a town: towns keep their status (the population floor of criterion 2 "
+                f"applies to aiyl aimaks; centres.towns {scenario.criteria.centres.towns!r}), but {rest}")
+    else:
+        text = (f"{inst.label(i)} is exempt from the population floor under rule {rules or 'exempt'} ({reason}); "
+                f"with exemptions.mode 'keep' exempt units stay as they are, but {rest}")
+    return Violation("exempt", violation.units, text, hard=violation.hard)
+
+
 def evaluate_plan(
     plan: pd.DataFrame | str | os.PathLike[str],
     scenario: Any,
@@ -240,7 +271,7 @@ def evaluate_plan(
     inst = bundle.instance
     settings = engine_settings(scenario.criteria, scenario.solver, bundle=bundle)
     assignment = assignment_from_plan(table, inst, where=where)
-    violations = check_plan(inst, assignment, settings)
+    violations = [_as_exemption(v, bundle, scenario) for v in check_plan(inst, assignment, settings)]
     viol = pd.DataFrame(
         [
             {"constraint": v.constraint, "hard": bool(v.hard), "units": ";".join(v.units), "message": v.message}

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from atr_model.errors import ATRError, ScenarioError
-from atr_model.scenarios.extra_kpis import savings_for_level
+from atr_model.scenarios.extra_kpis import savings_for_level, town_mask
 from atr_model.scenarios.inputs import resolve_dataset, resolve_travel_model
 from atr_model.scenarios.run import run_scenario
 from atr_model.scenarios.scenario import apply_overrides
@@ -220,7 +220,8 @@ def _point_scenario(scenario: Any, overrides: Mapping[str, Any], data: str | Non
 def _exempt_count(result: Any, exempt_by_reason: Mapping[str, int]) -> int:
     table = getattr(result, "assignments", None)
     if isinstance(table, pd.DataFrame) and "exempt" in table:
-        return int(table["exempt"].astype(bool).sum())
+        # exempt aiyl aimaks: towns keep their status and are not exemptions
+        return int((table["exempt"].astype(bool).to_numpy() & ~town_mask(table)).sum())
     return int(sum(exempt_by_reason.values()))
 
 
