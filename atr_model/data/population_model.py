@@ -64,6 +64,7 @@ __all__ = [
     "estimate_unit_populations",
     "cross_validate",
     "largest_changes",
+    "estimator_markdown",
     "spread_interval",
 ]
 
@@ -867,3 +868,84 @@ def largest_changes(
          "change_pct": round(100.0 * r.change / r.population_old, 1) if r.population_old else None}
         for r in merged.itertuples()
     ]
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{100 * value:.1f} %"
+
+
+def estimator_markdown(entry: Mapping[str, Any]) -> list[str]:
+    """Markdown lines of a build report's ``population_estimator`` entry.
+
+    Parameters
+    ----------
+    entry : mapping
+        :meth:`PopulationEstimate.summary` plus ``comparison`` (method -> errors),
+        ``compared_on`` and ``largest_changes`` as the Kyrgyz build records them.
+
+    Returns
+    -------
+    list of str
+        A section: method, cross-validated errors of both methods, predictors with their
+        sources and coefficients, spread, and the largest changes between the methods.
+    """
+    lines = [
+        "## Population estimator",
+        "",
+        f"Method used: **{entry.get('name', entry.get('method', '?'))}** (`{entry.get('method', '?')}`). "
+        "All unit figures it gives are estimates and are labelled as such.",
+        "",
+    ]
+    comparison = entry.get("comparison") or {}
+    if comparison:
+        lines += [
+            f"Cross-validated error ({entry.get('compared_on', 'leave one raion out')}); the log SD is the root "
+            "mean square of log(estimate / real figure):",
+            "",
+            "| method | median abs. error | log SD | median abs. error, unscaled | log SD, unscaled | units |",
+            "|---|---|---|---|---|---|",
+        ]
+        for method, row in comparison.items():
+            used = " (used)" if method == entry.get("method") else ""
+            lines.append(
+                f"| {row.get('name', method)}{used} | {_pct(row.get('median_abs_rel_error'))} | "
+                f"{row.get('log_sd', '-')} | {_pct(row.get('median_abs_rel_error_unscaled'))} | "
+                f"{row.get('log_sd_unscaled', '-')} | {row.get('units', '-')} |")
+        lines.append("")
+    coefficients = entry.get("coefficients") or {}
+    if entry.get("predictors"):
+        lines += ["| predictor | transform | source |", "|---|---|---|"]
+        lines += [f"| {p['name']} ({p['description']}) | {p['transform']} | {p['source']} |"
+                  for p in entry["predictors"]]
+        lines.append("")
+    if coefficients:
+        lines += [
+            f"Coefficients (effect on log population per unit of the transformed predictor; ridge penalty "
+            f"{entry.get('ridge_lambda')}, fitted on {entry.get('fitted_units')} aiyl aimaks; town factor "
+            f"x{entry.get('town_factor')}):",
+            "",
+            "| term | coefficient |",
+            "|---|---|",
+            *[f"| {k} | {v} |" for k, v in coefficients.items()],
+            "",
+        ]
+    spread = entry.get("spread_log_sd") or {}
+    if spread:
+        lines += [
+            "Spread written per unit (`population_log_sd`, SD of the natural log; `population_p5`/`_p95` = "
+            "population x exp(-/+1.645 x log SD)): " + ", ".join(f"{k} {v}" for k, v in spread.items())
+            + "; towns without a figure add the error of the town factor; real figures 0.",
+            "",
+        ]
+    changes = entry.get("largest_changes") or {}
+    if changes.get("units"):
+        lines += [
+            f"Largest changes in estimated population, {changes.get('from')} -> {changes.get('to')}:",
+            "",
+            "| unit | name | before | after | change |",
+            "|---|---|---|---|---|",
+            *[f"| {c['unit_code']} | {c['name']} | {c['old']:,} | {c['new']:,} | {c['change']:+,} "
+              f"({c['change_pct']:+.0f} %) |" for c in changes["units"]],
+            "",
+        ]
+    return lines
