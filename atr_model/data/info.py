@@ -100,7 +100,7 @@ def dataset_info(dataset: Dataset) -> dict[str, Any]:
     }
     info.update(_population_quality(dataset))
     if "location_method" in settl and len(villages):
-        method = villages["location_method"].astype(str).str.extract(r"^name match \((\w+)\)")[0]
+        method = villages["location_method"].astype(str).str.extract(r"^name match \(([^)]+)\)")[0]
         method = method.fillna(villages["location_method"].astype(str).map(
             lambda s: "official point" if s == "official point" else ("not located" if is_estimate_source(s) else s)))
         info["village_location_methods"] = _counts(method)

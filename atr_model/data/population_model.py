@@ -606,8 +606,11 @@ def cross_validate(
     codes, observed, estimated = [], [], []
     for raion in sorted(set(raions[real])):
         hidden = real & (raions == raion)
-        split, _, _ = _run_method(units, real & ~hidden, totals, method, growth, target_year, ridge_lambda,
-                                  min_residual_per_unit)
+        try:
+            split, _, _ = _run_method(units, real & ~hidden, totals, method, growth, target_year, ridge_lambda,
+                                      min_residual_per_unit)
+        except DataError as exc:
+            raise DataError(f"cross-validation, leaving out raion {raion}: {exc}") from exc
         rows = np.flatnonzero(hidden)
         codes += list(units["unit_code"].to_numpy()[rows])
         observed.append(figures[rows])
