@@ -203,3 +203,30 @@ def test_demo_spread_is_zero_for_its_real_figures(demo_dataset):
     assert (units.loc[real, "population_log_sd"] == 0).all()
     assert (units.loc[real, "population_p5"] == units.loc[real, "population"]).all()
     assert (units.loc[real, "population_p95"] == units.loc[real, "population"]).all()
+
+
+def test_normalisation_factor_follows_the_shares():
+    assert pm.normalisation_factor(np.array([5.0]))[0] == 0.0
+    for k in (2, 5, 40):
+        np.testing.assert_allclose(pm.normalisation_factor(np.ones(k)), np.sqrt(1 - 1 / k))
+    # two units share one error e1 - e2: the big one keeps 10 % of it, the small one 90 %
+    np.testing.assert_allclose(pm.normalisation_factor(np.array([9.0, 1.0])), [0.1 * np.sqrt(2), 0.9 * np.sqrt(2)])
+
+
+def test_scaled_spread_shrinks_when_few_units_share_the_residual(demo_dataset):
+    table = pm.predictor_table(demo_dataset.units, demo_dataset.settlements, demo_dataset.raions)
+    totals = dict(zip(demo_dataset.raions["raion_code"], demo_dataset.raions["population"].astype(float)))
+    aimaks = table.loc[table["level"] == "aiyl_aimak"]
+    raions = sorted(aimaks["raion_code"].unique())
+    lone = aimaks.index[aimaks["raion_code"] == raions[0]][:1]
+    many = aimaks.index[aimaks["raion_code"] == raions[1]][:6]
+    table.loc[lone.union(many), "population"] = np.nan
+    est = _estimate(table, totals)
+    sd = est.table["population_log_sd"]
+    spread = est.summary()["spread_model"]
+    assert spread["within_raion_log_sd"] > 0 and spread["floor_log_sd"] >= 0
+    assert np.isfinite(spread["calibration_rms_z"])
+    # the only estimated unit of a raion takes the residual: only the floor is left
+    assert sd[lone[0]] == round(max(spread["floor_log_sd"], pm.MIN_ESTIMATE_LOG_SD), 4) or \
+        abs(sd[lone[0]] - max(spread["floor_log_sd"], pm.MIN_ESTIMATE_LOG_SD)) < 1e-3
+    assert sd[lone[0]] < sd[many].min()

@@ -84,6 +84,11 @@ GEONAMES_TOWN_LOG_SD = 0.3
 #: data/README.md); the fit is not sensitive between 1 and 10.
 DEFAULT_RIDGE_LAMBDA = 3.0
 
+#: Smallest spread (log SD) of any estimate: even the only estimated unit of a raion, which
+#: takes the raion total minus the known units, inherits the rounding and definitions of those
+#: figures. 0.05 is about +/-8 % at 90 %.
+MIN_ESTIMATE_LOG_SD = 0.05
+
 #: Smallest residual per estimated unit for the raion total to be used (as the former method).
 DEFAULT_MIN_RESIDUAL_PER_UNIT = 300.0
 
@@ -397,6 +402,7 @@ class _Split:
     population: np.ndarray
     kind: np.ndarray  # 'real', 'town_figure', 'scaled', 'unscaled'
     note: np.ndarray
+    share_factor: np.ndarray  # scaled rows: sqrt(1 - 2 s_i + sum s_j^2) of their raion's shares; else NaN
 
 
 def _run_method(
@@ -437,6 +443,7 @@ def _run_method(
     out = np.where(known, fig, np.where(has_town_fig, np.round(town_fig), np.nan))
     kind = np.where(known, "real", np.where(has_town_fig, "town_figure", "")).astype(object)
     note = np.full(n, "", dtype=object)
+    share_factor = np.full(n, np.nan)
     raions = units["raion_code"].astype(str).to_numpy()
     for raion in sorted(set(raions[todo])):
         rows = np.flatnonzero((raions == raion) & todo)
@@ -447,6 +454,7 @@ def _run_method(
             if residual >= min_residual_per_unit * len(rows):
                 out[rows] = scale_to_total(raw[rows], residual)
                 kind[rows] = "scaled"
+                share_factor[rows] = normalisation_factor(raw[rows])
                 continue
             reason = (f"not scaled: raion total {target_year} minus the known units leaves {residual} residents "
                       f"for {len(rows)} units")
@@ -455,7 +463,30 @@ def _run_method(
         out[rows] = np.round(raw[rows])
         kind[rows] = "unscaled"
         note[rows] = reason
-    return _Split(out, kind, note), fit, offset
+    return _Split(out, kind, note, share_factor), fit, offset
+
+
+def normalisation_factor(weights: np.ndarray) -> np.ndarray:
+    """How much of a unit's log error survives scaling its raion's estimates to a fixed total.
+
+    With independent log errors of SD ``sigma`` on the unscaled predictions, scaling them so
+    that they add up to a known residual leaves unit ``i`` a log error of about
+    ``e_i - sum_j s_j e_j`` (``s`` = shares), of SD ``sigma * sqrt(1 - 2 s_i + sum_j s_j^2)``:
+    0 for the only estimated unit of a raion, close to ``sigma`` for one of many, above it for a
+    small unit beside a large one (the large one's error lands on it).
+
+    Parameters
+    ----------
+    weights : numpy.ndarray
+        Unscaled predictions of the raion's estimated units (positive).
+
+    Returns
+    -------
+    numpy.ndarray
+        The factor per unit, in [0, sqrt(2)).
+    """
+    shares = np.asarray(weights, dtype=float) / float(np.sum(weights))
+    return np.sqrt(np.clip(1.0 - 2.0 * shares + float(np.sum(shares ** 2)), 0.0, None))
 
 
 def _urban(units: pd.DataFrame) -> np.ndarray:
@@ -518,6 +549,10 @@ class CrossValidation:
         Units evaluated (real figure, hidden in their fold).
     observed, estimated : numpy.ndarray
         Real figure (moved to the target year) and the cross-validated estimate.
+    raion_codes : tuple of str
+        Raion (= fold) of each unit.
+    share_factor : numpy.ndarray
+        :func:`normalisation_factor` of each unit in its fold (NaN where it was not scaled).
     """
 
     method: str
@@ -525,6 +560,8 @@ class CrossValidation:
     unit_codes: tuple[str, ...]
     observed: np.ndarray
     estimated: np.ndarray
+    raion_codes: tuple[str, ...] = ()
+    share_factor: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     @property
     def log_residuals(self) -> np.ndarray:
@@ -545,6 +582,15 @@ class CrossValidation:
     def log_sd(self) -> float:
         """Standard deviation of the log residuals about their mean."""
         return float(np.std(self.log_residuals))
+
+    @property
+    def within_raion_log_sd(self) -> float:
+        """Pooled SD of the log residuals about their raion's mean (what scaling cannot remove)."""
+        res = pd.Series(self.log_residuals)
+        groups = pd.Series(self.raion_codes, dtype=object)
+        centred = res - res.groupby(groups).transform("mean")
+        dof = len(res) - groups.nunique()
+        return float(np.sqrt((centred ** 2).sum() / dof)) if dof > 0 else float(np.sqrt(np.mean(res ** 2)))
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-JSON summary."""
@@ -603,7 +649,7 @@ def cross_validate(
     figures = _target_year_figures(units, growth)
     totals = raion_totals if scaled else {}
     raions = units["raion_code"].astype(str).to_numpy()
-    codes, observed, estimated = [], [], []
+    codes, observed, estimated, folds, factors = [], [], [], [], []
     for raion in sorted(set(raions[real])):
         hidden = real & (raions == raion)
         try:
@@ -613,9 +659,62 @@ def cross_validate(
             raise DataError(f"cross-validation, leaving out raion {raion}: {exc}") from exc
         rows = np.flatnonzero(hidden)
         codes += list(units["unit_code"].to_numpy()[rows])
+        folds += [raion] * len(rows)
         observed.append(figures[rows])
         estimated.append(np.maximum(split.population[rows], 1.0))
-    return CrossValidation(method, scaled, tuple(codes), np.concatenate(observed), np.concatenate(estimated))
+        factors.append(split.share_factor[rows])
+    return CrossValidation(method, scaled, tuple(codes), np.concatenate(observed), np.concatenate(estimated),
+                           tuple(folds), np.concatenate(factors))
+
+
+@dataclass(frozen=True)
+class SpreadModel:
+    """Per-unit spread of scaled estimates, calibrated on the cross-validation.
+
+    A scaled estimate's log SD is ``sqrt((within_raion_log_sd * f_i)^2 + floor_log_sd^2)`` with
+    ``f_i`` its :func:`normalisation_factor`: the share error that scaling leaves, plus a floor
+    for what the raion total itself gets wrong (known figures of other years or definitions).
+    ``within_raion_log_sd`` comes from the unscaled cross-validation (residuals about their
+    raion's mean); ``floor_log_sd`` is set so that, over the scaled cross-validation, the mean
+    squared log error equals the mean predicted variance (method of moments).
+
+    Attributes
+    ----------
+    within_raion_log_sd, floor_log_sd : float
+        The two components.
+    calibration_rms_z : float
+        Root mean square of ``log error / predicted log SD`` over the scaled cross-validation
+        (about 1 when the spread is neither too narrow nor too wide).
+    """
+
+    within_raion_log_sd: float
+    floor_log_sd: float
+    calibration_rms_z: float
+
+    def log_sd(self, share_factor: np.ndarray) -> np.ndarray:
+        """Predicted log SD of scaled estimates with these normalisation factors."""
+        f = np.asarray(share_factor, dtype=float)
+        return np.sqrt((self.within_raion_log_sd * f) ** 2 + self.floor_log_sd ** 2)
+
+    def to_dict(self) -> dict[str, float]:
+        """Plain-JSON form."""
+        return {"within_raion_log_sd": round(self.within_raion_log_sd, 4),
+                "floor_log_sd": round(self.floor_log_sd, 4),
+                "calibration_rms_z": round(self.calibration_rms_z, 4)}
+
+
+def calibrate_spread(cv_scaled: CrossValidation, cv_unscaled: CrossValidation) -> SpreadModel:
+    """The :class:`SpreadModel` of a method from its two cross-validations."""
+    sigma_w = cv_unscaled.within_raion_log_sd
+    use = np.isfinite(cv_scaled.share_factor)
+    if not use.any():
+        return SpreadModel(sigma_w, cv_scaled.log_rmse, 1.0)
+    res2 = cv_scaled.log_residuals[use] ** 2
+    share2 = (sigma_w * cv_scaled.share_factor[use]) ** 2
+    floor = float(np.sqrt(max(float(np.mean(res2 - share2)), 0.0)))
+    model = SpreadModel(sigma_w, floor, 1.0)
+    z = np.sqrt(res2) / np.maximum(model.log_sd(cv_scaled.share_factor[use]), 1e-9)
+    return SpreadModel(sigma_w, floor, float(np.sqrt(np.mean(z ** 2))))
 
 
 # --------------------------------------------------------------------------------------------
@@ -641,6 +740,8 @@ class PopulationEstimate:
         Town factor on the log scale (fitted method).
     cv_scaled, cv_unscaled : CrossValidation
         Leave-one-raion-out errors with and without scaling to real raion totals.
+    spread : SpreadModel
+        How the spread of scaled estimates was set (calibrated on ``cv_scaled``).
     notes : list of str
         Sentences for the build report.
     """
@@ -651,6 +752,7 @@ class PopulationEstimate:
     town_log_offset: float
     cv_scaled: CrossValidation
     cv_unscaled: CrossValidation
+    spread: SpreadModel | None = None
     notes: list[str] = field(default_factory=list)
 
     def summary(self) -> dict[str, Any]:
@@ -661,9 +763,12 @@ class PopulationEstimate:
             "cross_validation": {"scaled": self.cv_scaled.to_dict(), "unscaled": self.cv_unscaled.to_dict()},
             "median_abs_rel_error": round(self.cv_scaled.median_abs_rel_error, 4),
             "log_sd": round(self.cv_scaled.log_rmse, 4),
-            "spread_log_sd": {"scaled": round(self.cv_scaled.log_rmse, 4),
+            "spread_log_sd": {"scaled (median over units)": round(float(self.table.loc[
+                                  self.table["estimate_kind"] == "scaled", "population_log_sd"].median()), 4)
+                              if (self.table["estimate_kind"] == "scaled").any() else None,
                               "unscaled": round(self.cv_unscaled.log_rmse, 4),
                               "town_figure": GEONAMES_TOWN_LOG_SD},
+            "spread_model": self.spread.to_dict() if self.spread else None,
             "estimate_kinds": {str(k): int(v) for k, v in
                                self.table["estimate_kind"].value_counts().sort_index().items()},
         }
@@ -779,14 +884,18 @@ def estimate_unit_populations(
                        min_residual_per_unit=min_residual_per_unit)
         for scaled in (True, False)
     )
-    sd_by_kind = {"real": 0.0, "town_figure": GEONAMES_TOWN_LOG_SD, "scaled": cv_scaled.log_rmse,
-                  "unscaled": cv_unscaled.log_rmse}
-    log_sd = np.array([sd_by_kind[k] for k in split.kind])
-    if method == "fitted":
-        # a town without a figure also carries the error of the town factor
-        town_sd = _town_factor_sd(units, real, growth, fit, offset)
-        log_sd = np.where(_urban(units) & np.isin(split.kind, ["scaled", "unscaled"]),
-                          np.sqrt(log_sd ** 2 + town_sd ** 2), log_sd)
+    spread = calibrate_spread(cv_scaled, cv_unscaled)
+    # a town proper estimated with the town factor also carries the factor's error
+    town_sd = _town_factor_sd(units, real, growth, fit, offset) if method == "fitted" else 0.0
+    extra = np.where(_urban(units), town_sd, 0.0)
+    log_sd = np.select(
+        [split.kind == "real", split.kind == "town_figure", split.kind == "scaled"],
+        [0.0, GEONAMES_TOWN_LOG_SD,
+         np.sqrt((spread.within_raion_log_sd ** 2 + extra ** 2) * np.nan_to_num(split.share_factor) ** 2
+                 + spread.floor_log_sd ** 2)],
+        np.sqrt(cv_unscaled.log_rmse ** 2 + extra ** 2))
+    estimated_rows = split.kind != "real"
+    log_sd = np.where(estimated_rows, np.maximum(log_sd, MIN_ESTIMATE_LOG_SD), log_sd)
     n_fit = fit.n_units if fit is not None else 0
     population = np.where(real, pd.to_numeric(units["population"]).to_numpy(dtype=float), split.population)
     sources = []
@@ -821,7 +930,7 @@ def estimate_unit_populations(
     if unscaled:
         notes.append(f"{unscaled} estimated units are not scaled to a raion total (no real total, or one that the "
                      "known units nearly exhaust); their sources say why.")
-    return PopulationEstimate(table, method, fit, offset, cv_scaled, cv_unscaled, notes)
+    return PopulationEstimate(table, method, fit, offset, cv_scaled, cv_unscaled, spread, notes)
 
 
 def _town_factor_sd(
@@ -938,6 +1047,15 @@ def estimator_markdown(entry: Mapping[str, Any]) -> list[str]:
             "Spread written per unit (`population_log_sd`, SD of the natural log; `population_p5`/`_p95` = "
             "population x exp(-/+1.645 x log SD)): " + ", ".join(f"{k} {v}" for k, v in spread.items())
             + "; towns without a figure add the error of the town factor; real figures 0.",
+            "",
+        ]
+    model = entry.get("spread_model") or {}
+    if model:
+        lines += [
+            f"A scaled estimate's log SD is sqrt((w x f)^2 + floor^2): w = {model['within_raion_log_sd']} (error "
+            f"within a raion, unscaled cross-validation), f = the share factor sqrt(1 - 2 s_i + sum s_j^2) of the "
+            f"raion's estimated units, floor = {model['floor_log_sd']} (calibrated on the scaled cross-validation; "
+            f"RMS of error / predicted SD there: {model['calibration_rms_z']}).",
             "",
         ]
     changes = entry.get("largest_changes") or {}
