@@ -14,7 +14,7 @@ from atr_model.presentation.cli import app
 from atr_model.errors import DataError
 
 runner = CliRunner()
-SCALED = "scaled so that the raion adds up to its real 2021 total"
+SCALED = "scaled to the raion total 2021 minus known units"
 
 
 @pytest.fixture(scope="module")
@@ -40,10 +40,15 @@ def test_estimates_add_up_to_every_real_raion_total(kg_dataset, kg_report):
     sums = moved.groupby("raion_code")["moved"].sum()
     for raion in scaled_raions:
         assert sums[raion] == real_totals[raion], raion
+    # "raion total" in a source marks exactly the shares of a real raion total (robustness draws keep
+    # those raion totals)
+    estimated = units.loc[units["population_is_estimate"].astype(bool)]
+    marked = estimated["population_source"].str.contains("raion total", regex=False)
+    assert (marked == estimated["population_source"].str.contains(SCALED, regex=False)).all()
     # a raion with a real total whose estimates are not scaled says why, unit by unit
     for raion in sorted(set(real_totals.index) - set(scaled_raions)):
         estimated = units.loc[(units["raion_code"] == raion) & units["population_is_estimate"].astype(bool)]
-        assert estimated["population_source"].str.contains("not scaled: raion total 2021 minus the known units")\
+        assert estimated["population_source"].str.contains("not scaled: the known units leave only")\
             .all() or (estimated["population_source"].str.contains("GeoNames")).all(), raion
 
 

@@ -100,7 +100,7 @@ def test_a_raion_without_a_real_total_is_left_unscaled_and_says_so(demo_table):
     est = _estimate(table, partial)
     rows = est.table.loc[(table["raion_code"] == raion).to_numpy() & est.table["population_is_estimate"].to_numpy()]
     assert len(rows) and (rows["estimate_kind"] == "unscaled").all()
-    assert rows["population_source"].str.contains("not scaled: no real raion total").all()
+    assert rows["population_source"].str.contains("not scaled: the raion has no real total").all()
     # unscaled estimates carry the (larger) error measured without scaling
     assert (rows["population_log_sd"] == round(est.cv_unscaled.log_rmse, 4)).all()
 

@@ -456,10 +456,10 @@ def _run_method(
                 kind[rows] = "scaled"
                 share_factor[rows] = normalisation_factor(raw[rows])
                 continue
-            reason = (f"not scaled: raion total {target_year} minus the known units leaves {residual} residents "
-                      f"for {len(rows)} units")
+            reason = (f"not scaled: the known units leave only {residual} residents of the raion's "
+                      f"{target_year} total for {len(rows)} units")
         else:
-            reason = "not scaled: no real raion total"
+            reason = "not scaled: the raion has no real total"
         out[rows] = np.round(raw[rows])
         kind[rows] = "unscaled"
         note[rows] = reason
@@ -812,7 +812,8 @@ def _source_label(kind: str, method: str, note: str, target_year: int, n_fit: in
     else:
         head = town_head = f"raion total {target_year} minus known units, split by number of COATE villages"
     if kind == "scaled":
-        tail = (f", scaled so that the raion adds up to its real {target_year} total" if method == "fitted" else "")
+        # "raion total" in the label marks a share of a real raion total (robustness draws keep it)
+        tail = (f", scaled to the raion total {target_year} minus known units" if method == "fitted" else "")
         return ESTIMATE_PREFIX + head + tail
     if method == "village_split":
         return (ESTIMATE_PREFIX + f"residents per COATE village (mean of units with a real {target_year} figure) "
