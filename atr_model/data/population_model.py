@@ -27,11 +27,13 @@ The error is measured by **leave-one-raion-out** cross-validation (:func:`cross_
 real figures of one raion at a time are hidden, the method is rerun without them, and the hidden
 figures are compared with the estimates. This reproduces the situation of the raions that have no
 real unit figure at all (most of them). The folds are the raions in code order: no random
-numbers. The root mean square of the cross-validated log residuals is the per-unit spread
-``population_log_sd`` (the SD of the natural log of the estimate): for a unit scaled to a real
-raion total it is the error measured *with* that scaling, otherwise the error without it.
-``population_p5`` / ``population_p95`` are ``population * exp(-/+ 1.645 * log_sd)``; a real
-figure has spread 0 and ``p5 == population == p95``.
+numbers. The cross-validated errors give the per-unit spread ``population_log_sd`` (the SD of the
+natural log of the estimate): for an unscaled estimate, the root mean square of the unscaled
+log residuals; for an estimate scaled to a real raion total, the share error that the scaling
+leaves (:func:`normalisation_factor`, 0 for the only estimated unit of a raion) plus a floor
+calibrated on the scaled cross-validation (:class:`SpreadModel`). ``population_p5`` /
+``population_p95`` are ``population * exp(-/+ 1.645 * log_sd)``; a real figure has spread 0 and
+``p5 == population == p95``.
 """
 
 from __future__ import annotations
@@ -55,7 +57,12 @@ __all__ = [
     "CrossValidation",
     "PopulationEstimate",
     "GEONAMES_TOWN_LOG_SD",
+    "DEFAULT_RIDGE_LAMBDA",
+    "MIN_ESTIMATE_LOG_SD",
+    "SpreadModel",
     "Z_90",
+    "calibrate_spread",
+    "normalisation_factor",
     "fit_log_linear",
     "predictor_table",
     "check_unit_table",
@@ -74,8 +81,9 @@ logger = logging.getLogger(__name__)
 Z_90 = 1.6448536269514722
 
 #: Spread (SD of the natural log) assumed for an outside town figure (old GeoNames figure of an
-#: unstated year). Not measured: no town has both such a figure and a recent census figure in the
-#: shared data. log SD 0.3 means the 90 % interval runs from about 0.61x to 1.64x the figure.
+#: unstated year). Only two towns of the shared data have both that and a census figure
+#: (Cholpon-Ata and Nookat: GeoNames off by +5 % and -11 % against the 2021 figures), too few
+#: to measure a spread; 0.3 is a cautious assumption (90 % interval 0.61x to 1.64x the figure).
 GEONAMES_TOWN_LOG_SD = 0.3
 
 #: Default ridge penalty (on standardised predictors, in units of "observations"): small enough
@@ -921,6 +929,8 @@ def estimate_unit_populations(
         "population_p95": p95,
         "estimate_kind": split.kind.astype(str),
     })
+    logger.info("population method %s: leave-one-raion-out median error %.3f (log SD %.3f) on %d units",
+                method, cv_scaled.median_abs_rel_error, cv_scaled.log_rmse, len(cv_scaled.unit_codes))
     notes = [
         f"Population method: {_METHOD_NAMES[method]}; leave-one-raion-out error on {len(cv_scaled.unit_codes)} "
         f"units with a real figure: median {100 * cv_scaled.median_abs_rel_error:.0f} % off when scaled to the "
