@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from atr_model._atomic import atomic_file
-from atr_model.data.contract import CRS, LAYERS, UNIT_LEVELS, Column
+from atr_model.data.contract import CRS, LAYERS, UNIT_LEVELS, Column, check_population_spread
 from atr_model.errors import ContractError, DataError
 
 __all__ = ["Dataset", "read_dataset", "validate_layer"]
@@ -93,6 +93,9 @@ def validate_layer(frame: pd.DataFrame, layer: str, *, where: str | None = None)
         neg = frame.loc[pd.to_numeric(frame["population"]) < 0, "unit_code"]
         if len(neg):
             raise ContractError(f"{where}: unit {neg.iloc[0]!r} has a negative population")
+        spread_problem = check_population_spread(frame, where)
+        if spread_problem:
+            raise ContractError(spread_problem)
     if layer in _SPATIAL:
         _validate_geometry(frame, layer, key, where)
 

@@ -63,6 +63,15 @@ def _print_info(info: dict[str, Any], console: Console) -> None:
         f"{info['population_real_units']} / {info['population_estimated_units']}",
     )
     table.add_row("area (km²)", f"{info['area_km2_total']:,.0f}")
+    estimator = info.get("population_estimator")
+    if estimator:
+        former = (estimator.get("comparison") or {}).get("village_split", {})
+        table.add_row(
+            "population estimator (cross-validated median error)",
+            f"{estimator.get('method')}: {100 * estimator['median_abs_rel_error']:.0f} %"
+            + (f" (former method {100 * former['median_abs_rel_error']:.0f} %)"
+               if former and estimator.get("method") != "village_split" else ""),
+        )
     if "travel_model" in info:
         label = "roads" if info["travel_model"] == "roads" else "modelled: no road data (estimates)"
         table.add_row("travel model", label)
@@ -99,11 +108,15 @@ def build(
     settlement_points: Optional[Path] = typer.Option(
         None, "--settlement-points", help="Official village points keyed by COATE (settlement_code)."),
     as_json: bool = typer.Option(False, "--json", help="Print the build report as JSON."),
+    population_method: str = typer.Option(
+        "fitted", "--population-method",
+        help="Estimator of unit populations without a real figure: 'fitted' (log-linear model) or "
+        "'village_split' (the former split by number of villages)."),
 ) -> None:
     """Build the Kyrgyz dataset (one GeoPackage) and its build report into OUT."""
     path, report = write_kyrgyz_build(
         source, out, aiyl_aimak_polygons=aiyl_aimak_polygons, population_table=population_table,
-        settlement_points=settlement_points,
+        settlement_points=settlement_points, population_method=population_method,
     )
     if as_json:
         typer.echo(json.dumps(report.to_dict(), ensure_ascii=False, sort_keys=True))

@@ -41,7 +41,7 @@ __all__ = [
 ]
 
 #: Bump when the build's output changes for the same inputs (part of the build id).
-BUILDER_VERSION = "kg-build-4"
+BUILDER_VERSION = "kg-build-5"
 
 #: Files read from the source directory (relative paths).
 SOURCE_FILES: dict[str, str] = {
@@ -121,9 +121,15 @@ def extra_paths(options: dict[str, Any]) -> dict[str, Path | None]:
     return extra
 
 
-def build_id(paths: dict[str, Path], extra: dict[str, Path | None], max_km: float = DEFAULT_MAX_MATCH_DISTANCE_KM) -> str:
+def build_id(
+    paths: dict[str, Path], extra: dict[str, Path | None], max_km: float = DEFAULT_MAX_MATCH_DISTANCE_KM,
+    population_method: str = "fitted",
+) -> str:
     """Hash of the builder version, the options and every input file's bytes."""
+    from atr_model.data.kyrgyz.population import ESTIMATOR_VERSION
+
     digest = hashlib.sha256(f"{BUILDER_VERSION};max_km={max_km:g}".encode())
+    digest.update(f"population={ESTIMATOR_VERSION}:{population_method}".encode())
     digest.update(f"raion_centres={file_digest(RAION_CENTRES_FILE)}".encode())
     for key in sorted(paths):
         digest.update(f"{key}={file_digest(paths[key])}".encode())
@@ -141,7 +147,10 @@ def kyrgyz_build_id(source_dir: str | os.PathLike[str], **options: Any) -> str:
     """
     paths = source_paths(Path(source_dir))
     max_km = float(options.get("max_match_distance_km", DEFAULT_MAX_MATCH_DISTANCE_KM))
-    return build_id(paths, extra_paths(options), max_km)
+    from atr_model.data.kyrgyz.population import check_population_method
+
+    method = check_population_method(options.get("population_method", "fitted"))
+    return build_id(paths, extra_paths(options), max_km, method)
 
 
 def read_user_inputs(
