@@ -39,6 +39,10 @@ def _root(
 for _module in (cli_data, cli_network, cli_engine, cli_scenarios, cli_extras):
     _module.register(app)
 
+from atr_model.presentation import cli_robustness  # noqa: E402  (robustness ensembles, issue 14)
+
+cli_robustness.register(app)
+
 
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; turn atr-model errors into one line and exit code 1."""

@@ -349,12 +349,14 @@ def run_robustness(
     nominal = run_scenario(scenario, dataset=dataset, travel_model=travel_model)
     timings["nominal_s"] = round(time.perf_counter() - started, 3)
     basis = build_basis(nominal.bundle, nominal.dataset, nominal.travel_model, scenario.uncertainty)
-    if basis.nothing_to_draw:
+    if basis.nothing_to_draw and not basis.data_has_estimates:
         raise ScenarioError(
             f"robustness {scenario.name!r}: nothing to draw -- every population is a real figure, travel times "
             f"are {'road-network' if basis.travel_kind == 'roads' else 'modelled'} with no spread given, and no "
             "adjacency link may drop; give a spread under 'uncertainty:' (e.g. uncertainty.population.log_sd.census)"
         )
+    if basis.nothing_to_draw:
+        logger.warning("robustness %s: every spread is zero, so every draw is the nominal input", scenario.name)
     nominal_assignment = np.asarray(nominal.engine_result.assignment, dtype=np.int64)
     ctx = DrawContext(instance=nominal.bundle.instance, settings=_draw_settings(nominal.settings), basis=basis,
                       nominal_assignment=nominal_assignment)

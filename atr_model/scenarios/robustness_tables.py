@@ -395,17 +395,27 @@ def hinges(ps: PlanSet, fragile: np.ndarray, same: np.ndarray, travel_drawn: boo
         partners = set(np.flatnonzero(ps.nominal == ps.nominal[i]).tolist())
         for plan in ps.plans:
             partners |= set(np.flatnonzero(plan == plan[i]).tolist())
+        # a decision that flips in every draw has no contrast to correlate with: rank the estimates
+        # by how often they fall on either side of the floor instead (knife-edge inputs first)
+        constant = bool(flip.min() == flip.max())
         scored: list[tuple[float, str, str]] = []
         for k in sorted(partners):
             if ps.is_estimate[k]:
-                x = np.log(ok_pops[:, k] / max(ps.nominal_population[k], 1e-9))
-                scored.append((_corr(x, flip), str(ps.codes[k]), _population_text(ps, k)))
+                if constant:
+                    above = float(np.mean(ok_pops[:, k] >= ps.floor)) if ps.floor else 0.0
+                    score = min(above, 1.0 - above) + 1e-3
+                else:
+                    score = _corr(np.log(ok_pops[:, k] / max(ps.nominal_population[k], 1e-9)), flip)
+                scored.append((score, str(ps.codes[k]), _population_text(ps, k)))
         if travel_drawn:
-            scored.append((_corr(np.log(ok_factors[:, i]), flip), "~travel", _travel_text(ps, i)))
+            score = 5e-4 if constant else _corr(np.log(ok_factors[:, i]), flip)
+            scored.append((score, "~travel", _travel_text(ps, i)))
         scored.sort(key=lambda s: (-s[0], s[1]))
         share_status = float(np.mean(statuses[:, i] == status0[i]))
         head = (f"{status0[i]} in {_percent(share_status)} of draws (same new unit in "
                 f"{_percent(float(np.mean(same[:, i])))})")
+        if constant:
+            head += ": the nominal decision sits on a knife edge"
         named = [s for s in scored if s[0] > 0]
         if not named:
             out[int(i)] = head + "; no single estimated input explains it (several interact)"

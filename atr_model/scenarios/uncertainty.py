@@ -206,6 +206,8 @@ class DrawBasis:
     drop_probability : float
     eligible_rule : tuple or None
         ``(min_centre_population, base_ok, forced)`` when centre eligibility follows population.
+    estimated_units : int
+        Units whose population is an estimate (drawn or not).
     """
 
     unit_codes: tuple[str, ...]
@@ -221,11 +223,17 @@ class DrawBasis:
     drop_candidates: np.ndarray
     drop_probability: float
     eligible_rule: tuple[float, np.ndarray, np.ndarray] | None = None
+    estimated_units: int = 0
 
     @property
     def drawn_units(self) -> np.ndarray:
         """Indices of the units whose population is drawn."""
         return np.flatnonzero(self.log_sd > 0)
+
+    @property
+    def data_has_estimates(self) -> bool:
+        """True when some unit population is an estimate or the travel times are modelled."""
+        return self.estimated_units > 0 or self.travel_kind == "modelled"
 
     @property
     def nothing_to_draw(self) -> bool:
@@ -387,6 +395,7 @@ def build_basis(bundle: Any, dataset: Any, travel_model: Any, uncertainty: Uncer
         drop_candidates=candidates.astype(np.int64),
         drop_probability=drop_p,
         eligible_rule=_eligible_rule(bundle),
+        estimated_units=int(is_est.sum()),
     )
 
 
