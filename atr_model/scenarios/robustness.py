@@ -165,27 +165,36 @@ def _run_local(ctx: DrawContext, draw_list: list[Draw], workers: int,
     return [o for o in outcomes if o is not None]
 
 
-def _run_dask(ctx: DrawContext, draw_list: list[Draw], address: str,
-              progress: Callable[[int, int], None] | None) -> list[DrawOutcome]:
+def _connect(address: str) -> Any:
+    """A Dask client, or one clear error naming the address (checked before any work is done)."""
     try:
         from distributed import Client
-        from distributed import as_completed as dask_completed
     except ImportError as exc:
         raise ScenarioError("--scheduler-address needs dask.distributed (pip install 'atr-model[dask]')") from exc
     try:
-        client = Client(address, timeout="10s")
-    except (OSError, TimeoutError, ValueError) as exc:
-        raise ScenarioError(f"robustness: cannot reach the Dask scheduler at {address!r} ({exc})") from None
+        return Client(address, timeout="5s")
+    except (OSError, TimeoutError, ValueError, TypeError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ScenarioError(f"robustness: cannot reach the Dask scheduler at {address!r} ({reason})") from None
+
+
+def _run_dask(ctx: DrawContext, draw_list: list[Draw], client: Any,
+              progress: Callable[[int, int], None] | None) -> list[DrawOutcome]:
+    from distributed import as_completed as dask_completed
+
     total = len(draw_list)
     outcomes: list[DrawOutcome | None] = [None] * total
-    with client:
-        shared = client.scatter(ctx, broadcast=True)
-        futures = [client.submit(solve_draw, shared, d, k, pure=False) for k, d in enumerate(draw_list)]
-        index = {f.key: k for k, f in enumerate(futures)}
+    shared = client.scatter(ctx, broadcast=True)
+    futures = [client.submit(solve_draw, shared, d, k, pure=False) for k, d in enumerate(draw_list)]
+    index = {f.key: k for k, f in enumerate(futures)}
+    try:
         for done, future in enumerate(dask_completed(futures), start=1):
             outcomes[index[future.key]] = future.result()
             if progress:
                 progress(done, total)
+    except BaseException:
+        client.cancel(futures)
+        raise
     return [o for o in outcomes if o is not None]
 
 
@@ -336,15 +345,28 @@ def run_robustness(
         On bad arguments, an unreachable scheduler, or when nothing is uncertain (no estimate in
         the data and no spread given): "nothing to draw".
     """
-    from atr_model.scenarios.run import run_scenario
     from atr_model.scenarios.scenario import apply_overrides
 
     _check_arguments(draws, seed, workers, fragile_share)
     started = time.perf_counter()
     say = step or (lambda _s: None)
-    timings: dict[str, float] = {}
     if data is not None:
         scenario = apply_overrides(scenario, dataset=data)
+    client = _connect(scheduler_address) if scheduler_address else None
+    try:
+        return _run(scenario, draws, seed, dataset, travel_model, workers, client, scheduler_address,
+                    fragile_share, progress, say, started)
+    finally:
+        if client is not None:
+            client.close()
+
+
+def _run(scenario: Any, draws: int, seed: int, dataset: Any, travel_model: Any, workers: int, client: Any,
+         address: str | None, fragile_share: float, progress: Callable[[int, int], None] | None,
+         say: Callable[[str], None], started: float) -> RobustnessResult:
+    from atr_model.scenarios.run import run_scenario
+
+    timings: dict[str, float] = {}
     say("nominal")
     nominal = run_scenario(scenario, dataset=dataset, travel_model=travel_model)
     timings["nominal_s"] = round(time.perf_counter() - started, 3)
@@ -363,9 +385,9 @@ def run_robustness(
     draw_list = make_draws(basis, draws, seed)
     say("draws")
     t0 = time.perf_counter()
-    if scheduler_address:
-        outcomes = _run_dask(ctx, draw_list, scheduler_address, progress)
-        executor = f"dask {scheduler_address}"
+    if client is not None:
+        outcomes = _run_dask(ctx, draw_list, client, progress)
+        executor = f"dask {address}"
     else:
         outcomes = _run_local(ctx, draw_list, workers, progress)
         executor = "in-process" if workers <= 1 else f"process pool ({workers} workers)"
