@@ -241,3 +241,27 @@ def test_cli_writes_the_package_with_report_and_notes(tmp_path: Path, capsys: py
     assert "appearing exactly in >= 80% of draws" in stdout and "fragile decisions" in stdout
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "id='robustness'" in html and "<svg" in html and "Fragile decisions" in html
+
+
+def test_an_interrupted_write_leaves_no_folder(demo_runs, tmp_path: Path) -> None:
+    result, _folder = demo_runs["a"]
+
+    def interrupt(_result, staging: Path) -> None:
+        assert (staging / "unit_stability.csv").exists()
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        write_robustness(result, tmp_path / "pkg", extra_writers=(interrupt,))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_hinges_name_the_estimates_of_flipping_decisions(demo_runs) -> None:
+    result, _folder = demo_runs["a"]
+    units = result.units
+    flipping = units[units["share_same_unit"] < 1]
+    assert len(flipping) and (flipping["hinges_on"].str.len() > 0).all()
+    assert (units.loc[units["share_same_unit"] == 1, "hinges_on"] == "").all()
+    named = flipping["hinges_on"][flipping["hinges_on"].str.contains("hinges on")]
+    assert named.str.contains(r"population estimate of .+ \(estimate; drawn|travel times").all()
+    assert set(result.fragile["unit_code"]) == set(units.loc[units["fragile"], "unit_code"])
+    assert (result.fragile["share_same_unit"] < 0.8).all()

@@ -110,3 +110,23 @@ def test_census_figures_are_never_drawn_and_raion_totals_hold(concept) -> None:
     moved = np.array([d.population != basis.population for d in draws]).any(axis=0)
     assert moved[basis.log_sd > 0].all()
     assert basis.travel_kind == "modelled" and len({round(float(f), 12) for f in draws[0].travel_factor}) > 1
+
+
+def test_links_between_approximate_territories_may_drop_out(concept) -> None:
+    from atr_model.scenarios import apply_overrides, build_instance, resolve_travel_model
+    from atr_model.scenarios.uncertainty import apply_draw, build_basis
+
+    scenario, dataset = concept
+    scenario = apply_overrides(scenario, **{"uncertainty.adjacency.approximate_drop_probability": 0.3})
+    travel = resolve_travel_model(scenario, dataset)
+    bundle = build_instance(dataset, travel, scenario.criteria)
+    basis = build_basis(bundle, dataset, travel, scenario.uncertainty)
+    assert basis.drop_candidates.size > 100  # every aiyl-aimak territory of the build is approximate
+    shares = []
+    for draw in make_draws(basis, 10, seed=5):
+        dropped = np.flatnonzero(draw.dropped)
+        assert set(dropped.tolist()) <= set(basis.drop_candidates.tolist())
+        drawn = apply_draw(bundle.instance, basis, draw)
+        assert len(drawn.adjacency) == len(bundle.instance.adjacency) - dropped.size
+        shares.append(dropped.size / basis.drop_candidates.size)
+    assert 0.2 < float(np.mean(shares)) < 0.4

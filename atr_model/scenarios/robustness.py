@@ -401,8 +401,8 @@ def _run(scenario: Any, draws: int, seed: int, dataset: Any, travel_model: Any, 
     ps = PlanSet.build(nominal.bundle, basis, nominal_assignment, outcomes, ids, floor)
     same = ps.same_unit()
     share_same = same.mean(axis=0) if ps.n_ok else np.ones(ps.codes.size)
-    fragile_mask = share_same < 1.0 - fragile_share - 1e-12
-    texts = hinges(ps, fragile_mask, same, basis.travel_log_sd > 0)
+    # every decision that changes in some draw gets its hinges named (not only the fragile ones)
+    texts = hinges(ps, share_same < 1.0, same, basis.travel_log_sd > 0)
     units = unit_stability(ps, texts, fragile_share)
     new_units = new_unit_stability(ps)
     pairs = pair_stability(ps)

@@ -377,7 +377,7 @@ def _travel_text(ps: PlanSet, i: int) -> str:
 
 
 def hinges(ps: PlanSet, fragile: np.ndarray, same: np.ndarray, travel_drawn: bool) -> dict[int, str]:
-    """For each fragile unit, the estimated inputs its decision hinges on (text).
+    """For each unit marked in ``fragile``, the estimated inputs its decision hinges on (text).
 
     Candidates are the drawn populations of the units it shares a new unit with (nominally or in
     any draw) and its raion's travel factor; they are ranked by the absolute correlation of the
