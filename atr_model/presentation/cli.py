@@ -54,6 +54,10 @@ def _root(
 for _module in (cli_data, cli_network, cli_engine, cli_scenarios, cli_extras):
     _module.register(app)
 
+from atr_model.presentation import cli_robustness  # noqa: E402  (robustness ensembles, issue 14)
+
+cli_robustness.register(app)
+
 
 def _write_traceback(exc: BaseException) -> Path | None:
     """Write ``exc``'s full traceback to ``--log-file`` or a new file under the cache dir.

@@ -337,6 +337,74 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "The Concept's text is not available in this build yet.",
     },
     "criterion.label": {"ky": "{n}-критерий", "ru": "Критерий {n}", "en": "Criterion {n}"},
+    # --- robustness ensembles (issue 14) ---
+    "view.robustness": {"ky": "Туруктуулук", "ru": "Устойчивость", "en": "Robustness"},
+    "robustness.title": {
+        "ky": "Туруктуулук: ар бир сунуш канчалык ишенимдүү",
+        "ru": "Устойчивость: насколько надёжно каждое предложение",
+        "en": "Robustness: how sure is each proposal",
+    },
+    "robustness.intro": {
+        "ky": "Ар бир болжолдуу көрсөткүч (калктын саны, моделделген жол убактысы) тандалган жайылыш менен кайра-кайра тартылат, ар бир вариант ошол эле критерийлер менен так чечилет. Үлүштөр — баалоолор: алар болжолдуу жайылыштардан келип чыгат.",
+        "ru": "Каждая оценочная величина (численность населения, смоделированное время в пути) многократно разыгрывается с принятым разбросом, и каждый вариант решается точно по тем же критериям. Доли — оценки: они следуют из принятых разбросов.",
+        "en": "Every estimated input (populations, modelled travel times) is drawn many times with an assumed spread, and each draw is solved exactly under the same criteria. Shares are estimates: they follow from the assumed spreads.",
+    },
+    "robustness.draws": {"ky": "Тартуулардын саны", "ru": "Число розыгрышей", "en": "Number of draws"},
+    "robustness.seed": {"ky": "Кокустук сан (seed)", "ru": "Начальное число (seed)", "en": "Random seed"},
+    "robustness.run": {"ky": "Туруктуулукту эсептөө", "ru": "Рассчитать устойчивость", "en": "Run robustness"},
+    "robustness.progress": {
+        "ky": "Тартуу {done} / {total}", "ru": "Розыгрыш {done} из {total}", "en": "Draw {done} of {total}",
+    },
+    "robustness.nominal": {"ky": "Негизги эсеп…", "ru": "Базовый расчёт…", "en": "Nominal run…"},
+    "robustness.need_scenario": {
+        "ky": "Адегенде маалымат топтомун жана сценарийди тандаңыз.",
+        "ru": "Сначала выберите набор данных и сценарий.",
+        "en": "Choose a dataset and a scenario first.",
+    },
+    "robustness.none_yet": {
+        "ky": "Туруктуулук азырынча эсептелген жок.",
+        "ru": "Устойчивость ещё не рассчитана.",
+        "en": "No robustness run yet.",
+    },
+    "robustness.stable": {
+        "ky": "Туруктуу жаңы бирдиктер (≥ {pct}% тартууда)",
+        "ru": "Устойчивые новые единицы (≥ {pct}% розыгрышей)",
+        "en": "Stable new units (≥ {pct}% of draws)",
+    },
+    "robustness.fragile_count": {
+        "ky": "Морт чечимдер (> {pct}% тартууда өзгөрөт)",
+        "ru": "Хрупкие решения (меняются в > {pct}% розыгрышей)",
+        "en": "Fragile decisions (flip in > {pct}% of draws)",
+    },
+    "robustness.map_legend": {
+        "ky": "Жаңы бирдик так ушундай болгон тартуулардын үлүшү (баалоо)",
+        "ru": "Доля розыгрышей, где новая единица та же (оценка)",
+        "en": "Share of draws in which the new unit appears exactly (estimate)",
+    },
+    "robustness.fragile": {"ky": "Морт чечимдер", "ru": "Хрупкие решения", "en": "Fragile decisions"},
+    "robustness.no_fragile": {
+        "ky": "{pct}% ашык тартууда өзгөргөн чечим жок.",
+        "ru": "Нет решений, меняющихся более чем в {pct}% розыгрышей.",
+        "en": "No decision flips in more than {pct}% of draws.",
+    },
+    "robustness.kpis": {
+        "ky": "Негизги көрсөткүчтөр тартуулар боюнча (баалоо)",
+        "ru": "Ключевые показатели по розыгрышам (оценка)",
+        "en": "Key figures across draws (estimates)",
+    },
+    "robustness.download": {
+        "ky": "Туруктуулук пакети (ZIP)", "ru": "Пакет устойчивости (ZIP)", "en": "Robustness package (ZIP)",
+    },
+    "robustness.col.unit": {"ky": "Бирдик", "ru": "Единица", "en": "Unit"},
+    "robustness.col.status": {"ky": "Негизги чечим", "ru": "Базовое решение", "en": "Nominal decision"},
+    "robustness.col.share": {"ky": "Ошол эле бирдик", "ru": "Та же единица", "en": "Same new unit"},
+    "robustness.col.hinges": {"ky": "Эмнеге көз каранды", "ru": "От чего зависит", "en": "Hinges on"},
+    "robustness.col.figure": {"ky": "Көрсөткүч", "ru": "Показатель", "en": "Figure"},
+    "robustness.col.nominal": {"ky": "Негизги", "ru": "Базовый", "en": "Nominal"},
+    "robustness.done": {
+        "ky": "{draws} тартуу {seconds} сек ичинде", "ru": "{draws} розыгрышей за {seconds} с",
+        "en": "{draws} draws in {seconds} s",
+    },
 }
 
 

@@ -634,8 +634,16 @@ def render_report(result: Any) -> str:
         + _quality_section(files)
         + _passports_section(files)
         + _provenance_section(files)
+        + _robustness_section(files)
     )
     return _page(f"atr-model report: {files.title}", body)
+
+
+def _robustness_section(files: ResultFiles) -> str:
+    """The robustness section when this run is the nominal run of a robustness package."""
+    from atr_model.presentation.report_robustness import robustness_section_for
+
+    return robustness_section_for(files)
 
 
 def write_report(folder: str | os.PathLike[str], target: str | os.PathLike[str] | None = None) -> Path:

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 from atr_model.criteria import Criteria, describe_validation_error
 from atr_model.errors import ScenarioError
 from atr_model.optimisation import EngineSettings
+from atr_model.scenarios.uncertainty import Uncertainty
 
 __all__ = [
     "Scenario",
@@ -96,6 +97,10 @@ class Scenario(BaseModel):
     level: Literal["aiyl_aimak", "raion"] = Field("aiyl_aimak", description="Stage 2.1 or 2.2.")
     criteria: Criteria = Field(default_factory=Criteria)
     solver: SolverOptions = Field(default_factory=SolverOptions)
+    uncertainty: Uncertainty = Field(
+        default_factory=Uncertainty,
+        description="Spreads of the estimated inputs for robustness runs (assumptions; see scenarios.uncertainty).",
+    )
     notes: str = Field("", description="Free text.")
 
     _source: Path | None = PrivateAttr(default=None)

@@ -28,7 +28,7 @@ __all__ = ["main", "AppContext", "show_errors", "run_current"]
 
 logger = logging.getLogger(__name__)
 
-VIEWS = ("map", "compare", "edits", "downloads", "concept")
+VIEWS = ("map", "compare", "edits", "downloads", "concept", "robustness")
 
 _CSS = """
 <style>

@@ -455,3 +455,6 @@ def view_concept(ctx: AppContext) -> None:
         left, right = st.columns(2)
         left.markdown(f"**{t('criterion.label', lang, n=item.number)}** · {t('concept.original', lang)}\n\n> {item.text_ky}")
         right.markdown(f"**{t('criterion.label', lang, n=item.number)}** · English ({t('concept.unofficial', lang)})\n\n> {item.text_en}")
+
+
+from atr_model.presentation.app.robustness_view import view_robustness  # noqa: E402,F401  (issue 14)
