@@ -11,8 +11,10 @@ wording is quoted from :mod:`atr_model.criteria` with its attribution.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
+
+from atr_model.data.translit import is_cyrillic, latin_unit_name
 
 __all__ = [
     "LANGUAGES",
@@ -20,6 +22,8 @@ __all__ = [
     "STRINGS",
     "t",
     "display_name",
+    "is_transliterated",
+    "translit_note",
     "name_columns",
     "format_number",
     "format_minutes",
@@ -27,6 +31,10 @@ __all__ = [
     "KPI_LABELS",
     "ESTIMATED_KPIS",
     "kpi_label",
+    "field_label",
+    "field_help",
+    "option_label",
+    "localized",
 ]
 
 #: Language code -> its own name, in the order shown in the selector.
@@ -408,20 +416,51 @@ def t(key: str, lang: str = DEFAULT_LANGUAGE, /, **values: Any) -> str:
 def name_columns(lang: str) -> tuple[str, ...]:
     """Name columns to try for ``lang``, most preferred first."""
     order = {"ky": ("name_ky", "name_ru", "name_en"), "ru": ("name_ru", "name_ky", "name_en")}
-    return order.get(lang, ("name_en", "name_ru", "name_ky"))
+    return order.get(lang, ("name_en", "name_ky", "name_ru"))
+
+
+def _name_value(row: Mapping[str, Any], column: str) -> str:
+    value = row.get(column)
+    return value.strip() if isinstance(value, str) and value.strip() else ""
 
 
 def display_name(row: Mapping[str, Any], lang: str, *, code_column: str = "unit_code") -> str:
-    """Name of a unit, settlement, raion or oblast in ``lang`` from its data row.
+    """Name of a unit, settlement, raion or oblast in ``lang``'s script from its data row.
 
-    Falls back to the other languages, then to the code in ``code_column``.
+    Kyrgyz and Russian use the row's Cyrillic names (the other language's as a fallback).
+    English uses ``name_en``; where the data has only Cyrillic names, the name is
+    transliterated with :func:`atr_model.data.translit.latin_unit_name` (say so with
+    :func:`translit_note`), so one table never mixes scripts. Without any name, the code in
+    ``code_column`` is shown.
     """
     for column in name_columns(lang):
-        value = row.get(column)
-        if isinstance(value, str) and value.strip():
-            return value.strip()
+        value = _name_value(row, column)
+        if not value:
+            continue
+        if lang in ("ky", "ru") or not is_cyrillic(value):
+            return value
+        return latin_unit_name(value)
     code = row.get(code_column)
     return "" if code is None else str(code)
+
+
+def is_transliterated(row: Mapping[str, Any], lang: str) -> bool:
+    """Whether :func:`display_name` transliterates this row's name for ``lang``."""
+    if lang in ("ky", "ru"):
+        return False
+    for column in name_columns(lang):
+        value = _name_value(row, column)
+        if value:
+            return is_cyrillic(value)
+    return False
+
+
+def translit_note(rows: Iterable[Mapping[str, Any]], lang: str) -> str:
+    """The footnote "names transliterated from Cyrillic" when any of ``rows`` needs it, else ""."""
+    if lang in ("ky", "ru"):
+        return ""
+    n = sum(1 for row in rows if is_transliterated(row, lang))
+    return t("names.transliterated", lang, n=n) if n else ""
 
 
 def format_number(value: Any, lang: str = DEFAULT_LANGUAGE, *, is_estimate: bool = False, digits: int = 0) -> str:
@@ -459,3 +498,284 @@ def status_label(status: str, lang: str = DEFAULT_LANGUAGE) -> str:
     """Readable label of a result status (``kept``, ``merged``...)."""
     key = f"status.{status}"
     return t(key, lang) if key in STRINGS else status
+
+
+# ---------------------------------------------------------------------------------------------
+# Criteria editor: one label (``crit.<path>``) and one help text (``crit.<path>.help``) per
+# field of :class:`~atr_model.criteria.Criteria`, the same for the solver options
+# (``solver.<name>``), and the shown values of choice fields (``opt.<field>.<value>``).
+
+_CRITERIA_STRINGS: dict[str, dict[str, str]] = {
+    "crit.population_floor": {"ky": "Калктын босогосу (адам)", "ru": "Порог численности населения (чел.)", "en": "Population floor (people)"},
+    "crit.population_floor.help": {
+        "ky": "2-критерий. Демейки 5000: Концепция калкы 5000 адамга чейинки айылдык аймактарды бириктирет. 0 босогону өчүрөт.",
+        "ru": "Критерий 2. По умолчанию 5000: Концепция объединяет айылные аймаки с населением до 5000 человек. 0 отключает порог.",
+        "en": "Criterion 2. Default 5000: the Concept merges aiyl aimaks with a population of up to 5,000. 0 switches the floor off.",
+    },
+    "crit.floor_mode": {"ky": "Босогонун катуулугу", "ru": "Режим порога", "en": "Floor mode"},
+    "crit.floor_mode.help": {
+        "ky": "2-критерий. «Жумшак»: босогого жете албаган бирдик калат жана отчётто көрсөтүлөт; «катуу»: эсептөө токтойт.",
+        "ru": "Критерий 2. «Мягкий»: единица, не достигающая порога, остаётся и попадает в отчёт; «жёсткий»: расчёт прерывается.",
+        "en": "Criterion 2. 'Soft': a unit that cannot reach the floor stays below it and is reported; 'hard': the run fails instead.",
+    },
+    "crit.population_cap": {"ky": "Калктын жогорку чеги (адам)", "ru": "Верхний предел населения (чел.)", "en": "Population cap (people)"},
+    "crit.population_cap.help": {
+        "ky": "4-критерий. Демейки жок. Калк тилкесинин жогорку чеги.",
+        "ru": "Критерий 4. По умолчанию нет. Верхняя граница диапазона населения.",
+        "en": "Criterion 4. Default none. Upper end of a population band.",
+    },
+    "crit.cap_mode": {"ky": "Жогорку чектин катуулугу", "ru": "Режим верхнего предела", "en": "Cap mode"},
+    "crit.cap_mode.help": {
+        "ky": "Демейки «жумшак», босогодогудай.",
+        "ru": "По умолчанию «мягкий», как для порога.",
+        "en": "Default 'soft', as for the floor mode.",
+    },
+    "crit.exemptions": {"ky": "Босогодон бошотуулар", "ru": "Исключения из порога", "en": "Exemptions from the floor"},
+    "crit.exemptions.help": {
+        "ky": "2-критерий: бийик тоолуу, алыскы, кыйын жетүүчү жана чек ара жанындагы бирдиктер.",
+        "ru": "Критерий 2: высокогорные, отдалённые, труднодоступные и приграничные единицы.",
+        "en": "Criterion 2: high-mountain, remote, hard-to-reach and border units.",
+    },
+    "crit.exemptions.high_mountain_m": {"ky": "Бийик тоолуу: бийиктик (м)", "ru": "Высокогорье: высота (м)", "en": "High mountain: altitude (m)"},
+    "crit.exemptions.high_mountain_m.help": {
+        "ky": "Демейки 2000 м. Бийиктиги мындан жогору болгон бирдик бийик тоолуу. Концепция бийиктикти белгилебейт: бул аналитикалык божомол.",
+        "ru": "По умолчанию 2000 м. Единица выше этой отметки считается высокогорной. Концепция высоту не задаёт: это аналитическое допущение.",
+        "en": "Default 2000 m. A unit above this altitude is high-mountain. The Concept sets no altitude: an analytical assumption.",
+    },
+    "crit.exemptions.high_mountain_basis": {"ky": "Бийиктик эмне боюнча", "ru": "Чья высота", "en": "Altitude of"},
+    "crit.exemptions.high_mountain_basis.help": {
+        "ky": "Борбордун бийиктиги, эң бийик айылдын бийиктиги же алардын бирөө.",
+        "ru": "Высота центра, самого высокого села или любого из них.",
+        "en": "The centre's altitude, the highest village's, or either.",
+    },
+    "crit.exemptions.remote_travel_time_min": {"ky": "Алыскы: райондук борборго жол (мүн.)", "ru": "Отдалённость: путь до райцентра (мин)", "en": "Remote: travel to the raion centre (min)"},
+    "crit.exemptions.remote_travel_time_min.help": {
+        "ky": "Демейки 120 мүн. Райондук борборго жол мындан узак болсо, бирдик алыскы. Божомол: бир тарапка эки саат.",
+        "ru": "По умолчанию 120 мин. Единица отдалённая, если путь до райцентра дольше. Допущение: два часа в одну сторону.",
+        "en": "Default 120 min. A unit is remote when travel to the raion centre takes longer. An assumption: two hours one way.",
+    },
+    "crit.exemptions.remote_basis": {"ky": "Жол убактысы кантип эсептелет", "ru": "Как считать время пути", "en": "Travel time measured as"},
+    "crit.exemptions.remote_basis.help": {
+        "ky": "Калк боюнча орточо же эң алыскы айыл.",
+        "ru": "Среднее, взвешенное по населению, или самое дальнее село.",
+        "en": "Population-weighted mean, or the worst village.",
+    },
+    "crit.exemptions.seasonal_access": {"ky": "Мезгилдик ашуу аркылуу гана жетүү", "ru": "Доступ только через сезонный перевал", "en": "Reached only over a seasonal pass"},
+    "crit.exemptions.seasonal_access.help": {
+        "ky": "Демейки күйгүзүлгөн: мезгилдик ашуу аркылуу гана жетүүчү бирдик кыйын жетүүчү жана бошотулат.",
+        "ru": "По умолчанию включено: единица, доступная только через сезонный перевал, труднодоступна и освобождается.",
+        "en": "Default on: a unit reachable only over a seasonal pass is hard-to-reach and exempt.",
+    },
+    "crit.exemptions.border_km": {"ky": "Чек ара жанында: аралык (км)", "ru": "Приграничье: расстояние (км)", "en": "Border: distance (km)"},
+    "crit.exemptions.border_km.help": {
+        "ky": "Демейки 5 км. Эң жакын айылы мамлекеттик чек арадан ушул аралыкта болсо, бирдик чек ара жанындагы (божомол).",
+        "ru": "По умолчанию 5 км. Единица приграничная, если её ближайшее село в пределах этого расстояния от госграницы (допущение).",
+        "en": "Default 5 km. A unit is a border unit when its nearest village lies within this distance of the state border (an assumption).",
+    },
+    "crit.exemptions.manual": {"ky": "Кол менен бошотулгандар", "ru": "Исключения вручную", "en": "Exempted by hand"},
+    "crit.exemptions.manual.help": {
+        "ky": "Демейки жок. Ар бири себеби менен.",
+        "ru": "По умолчанию нет. Каждое с причиной.",
+        "en": "Default none. Each with a reason.",
+    },
+    "crit.exemptions.mode": {"ky": "Бошотулган бирдиктер", "ru": "Что делать с исключениями", "en": "Exempt units"},
+    "crit.exemptions.mode.help": {
+        "ky": "«Калтыруу»: бошотулгандар өзгөрүүсүз калат; «босогосуз»: кошулушу мүмкүн, бирок босогого жетүү милдеттүү эмес.",
+        "ru": "«Сохранить»: исключения остаются как есть; «без порога»: могут объединяться, но порог для них не обязателен.",
+        "en": "'Keep': exempt units stay as they are; 'no floor': they may merge but need not reach the floor.",
+    },
+    "crit.max_travel_time_min": {"ky": "Борборго эң узак жол (мүн.)", "ru": "Макс. время до центра (мин)", "en": "Longest trip to the centre (min)"},
+    "crit.max_travel_time_min.help": {
+        "ky": "3 жана 5-критерийлер. Демейки 90 мүн: жаңы бирдиктин ар бир айылы борборго ушул убакыттын ичинде жетиши керек (божомол).",
+        "ru": "Критерии 3 и 5. По умолчанию 90 мин: каждое село новой единицы должно доезжать до центра за это время (допущение).",
+        "en": "Criteria 3 and 5. Default 90 min: every village of a new unit must reach its centre within this (an assumption).",
+    },
+    "crit.economic_base": {"ky": "Экономикалык база", "ru": "Экономическая база", "en": "Economic base"},
+    "crit.economic_base.help": {
+        "ky": "6-критерий, маалымат топтомунун көрсөткүчтөрүнөн.",
+        "ru": "Критерий 6, по показателям набора данных.",
+        "en": "Criterion 6, from the dataset's indicators.",
+    },
+    "crit.economic_base.indicator": {"ky": "Көрсөткүч", "ru": "Показатель", "en": "Indicator"},
+    "crit.economic_base.indicator.help": {
+        "ky": "Демейки жок (критерий өчүк). Көрсөткүчтүн аталышы.",
+        "ru": "По умолчанию нет (критерий выключен). Название показателя.",
+        "en": "Default none (criterion off). The indicator's name.",
+    },
+    "crit.economic_base.floor": {"ky": "Жаңы бирдиктин эң аз суммасы", "ru": "Минимальная сумма новой единицы", "en": "Least total of a new unit"},
+    "crit.economic_base.floor.help": {
+        "ky": "Демейки жок. Жаңы бирдиктин көрсөткүчтөрүнүн суммасы ушуга жетиши керек.",
+        "ru": "По умолчанию нет. Сумма показателя новой единицы должна достигать этого значения.",
+        "en": "Default none. The new unit's summed indicator must reach this.",
+    },
+    "crit.economic_base.centre_min": {"ky": "Борбордун эң аз мааниси", "ru": "Минимум для центра", "en": "Least value of a centre"},
+    "crit.economic_base.centre_min.help": {
+        "ky": "Демейки жок. Борбордун өз көрсөткүчү ушундан кем болбошу керек.",
+        "ru": "По умолчанию нет. Собственный показатель центра не ниже этого.",
+        "en": "Default none. A centre's own indicator must be at least this.",
+    },
+    "crit.nesting": {"ky": "Чектерди сактоо", "ru": "Вложенность", "en": "Nesting"},
+    "crit.nesting.help": {
+        "ky": "4-критерий. «Район»: жаңы бирдиктер бир райондун ичинде калат; «облус»: район чектерин кесип өтүүгө болот; «жок»: облус чектерин да.",
+        "ru": "Критерий 4. «Район»: новые единицы остаются в пределах района; «область»: можно пересекать границы районов; «нет»: и областей.",
+        "en": "Criterion 4. 'Raion': new units stay inside one raion; 'oblast': raion lines may be crossed; 'none': oblast lines too.",
+    },
+    "crit.landscape_barriers": {"ky": "Жаратылыш тоскоолдору", "ru": "Природные барьеры", "en": "Landscape barriers"},
+    "crit.landscape_barriers.help": {
+        "ky": "1-критерий. Демейки күйгүзүлгөн: моделдик тоскоол аркылуу бириктирүү жок.",
+        "ru": "Критерий 1. По умолчанию включено: нет объединений через смоделированный барьер.",
+        "en": "Criterion 1. Default on: no merger across a modelled barrier.",
+    },
+    "crit.centres": {"ky": "Борборлор", "ru": "Центры", "en": "Centres"},
+    "crit.centres.help": {
+        "ky": "5-критерий: кайсы бирдиктер жаңы бирдиктин борбору боло алат.",
+        "ru": "Критерий 5: какие единицы могут быть центром новой единицы.",
+        "en": "Criterion 5: which units may host the centre of a new unit.",
+    },
+    "crit.centres.towns": {"ky": "Шаарлар", "ru": "Города", "en": "Towns"},
+    "crit.centres.towns.help": {
+        "ky": "«Борбор болот»: шаар өзгөрбөйт, бирок айыл аймактары ага кошулушу мүмкүн; «өзүнчө»: шаарлар өзүнчө калат; «кошулат»: айыл аймактары сыяктуу.",
+        "ru": "«Центр»: город не поглощается, но айылные аймаки могут к нему присоединиться; «отдельно»: города остаются сами по себе; «объединять»: как айылные аймаки.",
+        "en": "'Host': towns are kept but aiyl aimaks may join a town; 'keep': towns stay on their own; 'merge': towns are treated like aiyl aimaks.",
+    },
+    "crit.centres.min_centre_population": {"ky": "Борбордун эң аз калкы", "ru": "Мин. население центра", "en": "Least population of a centre"},
+    "crit.centres.min_centre_population.help": {
+        "ky": "Демейки 0. Бирдик ушунча калкы болгондо гана борбор боло алат.",
+        "ru": "По умолчанию 0. Единица может быть центром только при таком населении.",
+        "en": "Default 0. A unit hosts a centre only with at least this many residents.",
+    },
+    "crit.locks": {"ky": "Кол менен кабыл алынган чечимдер", "ru": "Решения, принятые вручную", "en": "Decisions fixed by hand"},
+    "crit.locks.help": {
+        "ky": "Мисалы, коомдук угуулардан кийин.",
+        "ru": "Например, после общественных слушаний.",
+        "en": "For example after a public hearing.",
+    },
+    "crit.locks.keep_separate": {"ky": "Өзүнчө калуучу бирдиктер", "ru": "Единицы, остающиеся отдельно", "en": "Units that stay on their own"},
+    "crit.locks.keep_separate.help": {"ky": "Бирдиктердин коддору.", "ru": "Коды единиц.", "en": "Unit codes."},
+    "crit.locks.together": {"ky": "Сөзсүз бириктирилүүчү жуптар", "ru": "Пары, объединяемые обязательно", "en": "Pairs that must merge"},
+    "crit.locks.together.help": {"ky": "Коддордун жуптары.", "ru": "Пары кодов.", "en": "Pairs of unit codes."},
+    "crit.locks.apart": {"ky": "Бириктирүүгө тыюу салынган жуптар", "ru": "Пары, которые нельзя объединять", "en": "Pairs that must not merge"},
+    "crit.locks.apart.help": {"ky": "Коддордун жуптары.", "ru": "Пары кодов.", "en": "Pairs of unit codes."},
+    "crit.objective": {"ky": "Максат", "ru": "Цель оптимизации", "en": "Objective"},
+    "crit.objective.help": {
+        "ky": "5-критерий. «Жол»: борборго чейинки адам-мүнөттөрдү азайтуу; «компактуулук»: калк × борборго чейинки аралыктын квадраты.",
+        "ru": "Критерий 5. «Путь»: минимум человеко-минут до центров; «компактность»: население × квадрат расстояния до центра.",
+        "en": "Criterion 5. 'Travel': fewest person-minutes to the centres; 'compactness': population × squared distance to the centres.",
+    },
+    "crit.travel_weight": {"ky": "Жол баасынын салмагы", "ru": "Вес затрат на путь", "en": "Weight of travel cost"},
+    "crit.travel_weight.help": {"ky": "Демейки 1. Жол баасын көбөйтөт.", "ru": "По умолчанию 1. Множитель затрат на путь.", "en": "Default 1. Multiplies the travel cost."},
+    "crit.admin_cost_per_unit": {"ky": "Бир бирдикти башкаруунун баасы", "ru": "Стоимость управления одной единицей", "en": "Cost of administering a unit"},
+    "crit.admin_cost_per_unit.help": {
+        "ky": "4-критерий. Демейки 0 (адам-мүнөт менен). 0дөн жогору болсо, модель башкарууну үнөмдөө үчүн босогодон тышкары да бириктирет.",
+        "ru": "Критерий 4. По умолчанию 0 (в человеко-минутах). Больше 0: модель объединяет сверх порога, если это экономит администрации.",
+        "en": "Criterion 4. Default 0 (in person-minutes). Above 0 the model merges beyond the floor when it saves administrations.",
+    },
+    "crit.slack_penalty_per_person": {"ky": "Босогого жетпеген ар бир адам үчүн айып", "ru": "Штраф за каждого недостающего жителя", "en": "Penalty per resident missing from the floor"},
+    "crit.slack_penalty_per_person.help": {
+        "ky": "Демейки 1000 (жумшак режимде).",
+        "ru": "По умолчанию 1000 (в мягком режиме).",
+        "en": "Default 1000 (soft mode).",
+    },
+    "crit.n_units": {"ky": "Жаңы бирдиктердин саны", "ru": "Число новых единиц", "en": "Number of new units"},
+    "crit.n_units.help": {
+        "ky": "4-критерий. Демейки жок. Бардыгы же топ боюнча.",
+        "ru": "Критерий 4. По умолчанию нет. Всего или по группам.",
+        "en": "Criterion 4. Default none. In total or per group.",
+    },
+    "crit.n_units_counts": {"ky": "Сан эмнени эсептейт", "ru": "Что считает число", "en": "The number counts"},
+    "crit.n_units_counts.help": {
+        "ky": "«Баары»: шаарлар менен бардык жаңы бирдиктер; «айыл аймактары»: айыл аймактарынан түзүлгөндөр гана (2024-25-реформадагыдай).",
+        "ru": "«Все»: все новые единицы, включая города; «айылные аймаки»: только составленные из айылных аймаков (как в реформе 2024-25).",
+        "en": "'All': every new unit, towns included; 'aiyl aimaks': only new units made of aiyl aimaks (as in the 2024-25 reform).",
+    },
+    "solver.name": {"ky": "Чечүүчү программа", "ru": "Программа-решатель", "en": "Solver program"},
+    "solver.name.help": {"ky": "Демейки HiGHS.", "ru": "По умолчанию HiGHS.", "en": "Default HiGHS."},
+    "solver.time_limit_s": {"ky": "Убакыт чеги (с)", "ru": "Лимит времени (с)", "en": "Time limit (s)"},
+    "solver.time_limit_s.help": {"ky": "Демейки 60 с бир чечүүгө.", "ru": "По умолчанию 60 с на решение.", "en": "Default 60 s per solve."},
+    "solver.gap_rel": {"ky": "Уруксат берилген ажырым", "ru": "Допустимый разрыв", "en": "Allowed gap"},
+    "solver.gap_rel.help": {"ky": "Демейки 0: оптималдуулукту далилдөө.", "ru": "По умолчанию 0: доказать оптимальность.", "en": "Default 0: prove optimality."},
+    "solver.threads": {"ky": "Агымдар", "ru": "Потоки", "en": "Threads"},
+    "solver.threads.help": {"ky": "Демейки 1 (аныкталган натыйжа).", "ru": "По умолчанию 1 (детерминированно).", "en": "Default 1 (deterministic)."},
+    "solver.contiguity": {"ky": "Бүтүндүк", "ru": "Связность", "en": "Contiguity"},
+    "solver.contiguity.help": {
+        "ky": "Демейки «авто»: так бүтүндүк, ыкма ар бир маселе үчүн тандалат.",
+        "ru": "По умолчанию «авто»: точная связность, метод выбирается для каждой задачи.",
+        "en": "Default 'auto': exact contiguity, the method chosen per instance.",
+    },
+    "solver.warm_start": {"ky": "Эвристикалык пландан баштоо", "ru": "Старт с эвристического плана", "en": "Start from a heuristic plan"},
+    "solver.warm_start.help": {
+        "ky": "Демейки өчүк: күйгүзүлгөндө кээ бир топтордо эвристикалык план «оптималдуу» болуп калганы байкалган.",
+        "ru": "По умолчанию выключено: с ним решатель иногда возвращал эвристический план как «оптимальный».",
+        "en": "Default off: with it on, the solver was seen returning the heuristic plan as 'optimal' on some groups.",
+    },
+    "opt.soft": {"ky": "жумшак", "ru": "мягкий", "en": "soft"},
+    "opt.hard": {"ky": "катуу", "ru": "жёсткий", "en": "hard"},
+    "opt.centre": {"ky": "борбор", "ru": "центр", "en": "centre"},
+    "opt.highest_settlement": {"ky": "эң бийик айыл", "ru": "самое высокое село", "en": "highest village"},
+    "opt.either": {"ky": "алардын бирөө", "ru": "любой из них", "en": "either"},
+    "opt.mean": {"ky": "орточо", "ru": "среднее", "en": "mean"},
+    "opt.max": {"ky": "эң алыскы", "ru": "максимум", "en": "worst"},
+    "opt.mode.keep": {"ky": "калтыруу", "ru": "сохранить", "en": "keep"},
+    "opt.no_floor": {"ky": "босогосуз", "ru": "без порога", "en": "no floor"},
+    "opt.raion": {"ky": "район", "ru": "район", "en": "raion"},
+    "opt.oblast": {"ky": "облус", "ru": "область", "en": "oblast"},
+    "opt.none": {"ky": "жок", "ru": "нет", "en": "none"},
+    "opt.host": {"ky": "борбор болот", "ru": "центр", "en": "host"},
+    "opt.towns.keep": {"ky": "өзүнчө", "ru": "отдельно", "en": "keep"},
+    "opt.merge": {"ky": "кошулат", "ru": "объединять", "en": "merge"},
+    "opt.travel": {"ky": "жол", "ru": "путь", "en": "travel"},
+    "opt.inertia": {"ky": "компактуулук", "ru": "компактность", "en": "compactness"},
+    "opt.all": {"ky": "баары", "ru": "все", "en": "all"},
+    "opt.aiyl_aimak": {"ky": "айыл аймактары", "ru": "айылные аймаки", "en": "aiyl aimaks"},
+    "opt.auto": {"ky": "авто", "ru": "авто", "en": "auto"},
+    "opt.cuts": {"ky": "кесүүлөр", "ru": "отсечения", "en": "cuts"},
+    "opt.flow": {"ky": "агым", "ru": "поток", "en": "flow"},
+    "crit.yaml_hint": {
+        "ky": "YAML, мисалы [a, b] же {код: себеп}",
+        "ru": "YAML, например [a, b] или {код: причина}",
+        "en": "YAML, e.g. [a, b] or {code: reason}",
+    },
+    "crit.bad_yaml": {"ky": "туура эмес YAML ({text})", "ru": "неверный YAML ({text})", "en": "not valid YAML ({text})"},
+    "concept.original_only": {
+        "ky": "түп нускасы",
+        "ru": "официальный текст на кыргызском языке",
+        "en": "original",
+    },
+    "names.transliterated": {
+        "ky": "Аталыштар кириллицадан которулган ({n}).",
+        "ru": "Названия транслитерированы с кириллицы ({n}).",
+        "en": "{n} names with no English spelling in the data are transliterated from Cyrillic (BGN/PCGN-based table).",
+    },
+}
+STRINGS.update(_CRITERIA_STRINGS)
+
+
+def field_label(path: str, lang: str = DEFAULT_LANGUAGE, fallback: str = "") -> str:
+    """Label of a criteria or solver field (``crit.exemptions.border_km``); ``fallback`` if none."""
+    return t(path, lang) if path in STRINGS else (fallback or path.rsplit(".", 1)[-1].replace("_", " ").capitalize())
+
+
+def field_help(path: str, lang: str = DEFAULT_LANGUAGE, fallback: str | None = None) -> str | None:
+    """Help text of a criteria or solver field; ``fallback`` (the English description) if none."""
+    key = f"{path}.help"
+    return t(key, lang) if key in STRINGS else fallback
+
+
+def option_label(field: str, value: Any, lang: str = DEFAULT_LANGUAGE) -> str:
+    """Shown text of a choice value of field ``field`` (``opt.<field>.<value>``, then ``opt.<value>``)."""
+    if value is None:
+        return t("sidebar.none", lang)
+    for key in (f"opt.{field}.{value}", f"opt.{value}"):
+        if key in STRINGS:
+            return t(key, lang)
+    return str(value)
+
+
+def localized(item: Any, field: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """A text field of a scenario (or its mapping) in ``lang``: ``title_ky`` for ``title`` in
+    Kyrgyz, ``title_ru`` in Russian, the plain field in English and as the fallback."""
+    def get(name: str) -> str:
+        value = item.get(name) if isinstance(item, Mapping) else getattr(item, name, None)
+        return value.strip() if isinstance(value, str) else ""
+
+    return (get(f"{field}_{lang}") if lang in ("ky", "ru") else "") or get(field)
