@@ -35,6 +35,9 @@ __all__ = [
     "field_help",
     "option_label",
     "localized",
+    "dataset_label",
+    "travel_model_label",
+    "estimate_note",
 ]
 
 #: Language code -> its own name, in the order shown in the selector.
@@ -736,6 +739,7 @@ _CRITERIA_STRINGS: dict[str, dict[str, str]] = {
         "en": "YAML, e.g. [a, b] or {code: reason}",
     },
     "crit.bad_yaml": {"ky": "туура эмес YAML ({text})", "ru": "неверный YAML ({text})", "en": "not valid YAML ({text})"},
+    "concept.english": {"ky": "Англисче", "ru": "По-английски", "en": "English"},
     "concept.original_only": {
         "ky": "түп нускасы",
         "ru": "официальный текст на кыргызском языке",
@@ -779,3 +783,121 @@ def localized(item: Any, field: str, lang: str = DEFAULT_LANGUAGE) -> str:
         return value.strip() if isinstance(value, str) else ""
 
     return (get(f"{field}_{lang}") if lang in ("ky", "ru") else "") or get(field)
+
+
+# ---------------------------------------------------------------------------------------------
+# Texts that come from the data and the run in English: the dataset's name, the travel
+# model's label and the per-unit estimate notes. Each known form has a catalogue key.
+
+_DATA_STRINGS: dict[str, dict[str, str]] = {
+    "dataset.kyrgyz": {
+        "ky": "Кыргыз Республикасы (ачык маалыматтар, болжол менен 2021)",
+        "ru": "Кыргызская Республика (открытые данные, около 2021 г.)",
+        "en": "Kyrgyz Republic (open data, about 2021)",
+    },
+    "dataset.kyrgyz_build": {
+        "ky": "Кыргыз Республикасы (ачык маалыматтардан куруу, ~2 мүн.)",
+        "ru": "Кыргызская Республика (сборка из открытых данных, ~2 мин)",
+        "en": "Kyrgyz Republic (build from open data, ~2 min)",
+    },
+    "travel.modelled": {
+        "ky": "моделдик: жол маалыматы жок",
+        "ru": "модельная: нет данных о дорогах",
+        "en": "modelled: no road data",
+    },
+    "travel.roads": {"ky": "жолдор: {file}", "ru": "дороги: {file}", "en": "roads: {file}"},
+    "travel.no_elevation": {
+        "ky": "бийиктик маалыматы жок: рельеф айыптары жана мезгилдик ашуулар жок",
+        "ru": "нет данных о высотах: без штрафов за рельеф и сезонных перевалов",
+        "en": "no elevation data: no terrain penalties or seasonal passes",
+    },
+    "estimate.population": {"ky": "калкы (баалоо)", "ru": "население (оценка)", "en": "population (estimate)"},
+    "estimate.village_population": {
+        "ky": "айылдардын калкы ({n} баалоо)",
+        "ru": "население сёл ({n} оценочных)",
+        "en": "village populations ({n} estimated)",
+    },
+    "estimate.village_location": {
+        "ky": "айылдардын жайгашуусу ({n} болжолдуу)",
+        "ru": "местоположение сёл ({n} условных)",
+        "en": "village locations ({n} stand-ins)",
+    },
+    "estimate.territory": {"ky": "аймагы (болжолдуу)", "ru": "территория (приблизительная)", "en": "territory (approximate)"},
+    "estimate.travel": {
+        "ky": "жол убактысы (моделдик: жол маалыматы жок)",
+        "ru": "время в пути (модельное: нет данных о дорогах)",
+        "en": "travel times (modelled: no road data)",
+    },
+    "estimate.own_route": {
+        "ky": "өз борборуна жол (толук эмес каттамдар)",
+        "ru": "путь до своего центра (неполные маршруты)",
+        "en": "travel to own centre (incomplete routes)",
+    },
+}
+STRINGS.update(_DATA_STRINGS)
+
+#: Dataset ``kind`` (metadata) -> catalogue key of its name.
+_DATASET_KINDS = {"demo": "dataset.demo", "kyrgyzstan-open-data": "dataset.kyrgyz"}
+
+def dataset_label(name: str, kind: str = "", lang: str = DEFAULT_LANGUAGE) -> str:
+    """The dataset's name in ``lang``: known kinds (demo, the Kyrgyz build) are translated,
+    a raion subset keeps its suffix ("— 41702"), any other name is shown as it is."""
+    key = _DATASET_KINDS.get(str(kind))
+    if key is None:
+        return name
+    suffix = ""
+    if " — " in str(name):
+        suffix = " — " + str(name).split(" — ", 1)[1]
+    return t(key, lang) + suffix
+
+
+def travel_model_label(label: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """The travel model's label (``provenance.json`` ``travel_model``) in ``lang``.
+
+    Known forms are "modelled: no road data" and "roads: FILE", optionally followed by
+    "(no elevation data: ...)"; the estimate prefix (≈) is kept; anything else is unchanged.
+    """
+    import re
+
+    text = str(label or "")
+    prefix = ""
+    match = re.match(r"^(\W*?)\s*(?=[a-z])", text)
+    if match and match.group(1):
+        prefix, text = match.group(1) + " ", text[match.end():]
+    if text.startswith("estimate: "):  # the data contract's estimate prefix
+        prefix, text = f"{prefix}{t('estimate.suffix', lang)}: ", text[len("estimate: "):]
+    tail = ""
+    if text.endswith("(no elevation data: no terrain penalties or seasonal passes)"):
+        text = text[: text.rindex("(")].strip()
+        tail = f" ({t('travel.no_elevation', lang)})"
+    if text == "modelled: no road data":
+        return prefix + t("travel.modelled", lang) + tail
+    if text.startswith("roads: "):
+        return prefix + t("travel.roads", lang, file=text[len("roads: "):]) + tail
+    return str(label or "")
+
+
+def estimate_note(text: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """A unit's ``estimated_inputs`` note ("population (estimate); travel times (...)") in ``lang``."""
+    import re
+
+    forms = (
+        (re.compile(r"^population \(estimate\)$"), "estimate.population"),
+        (re.compile(r"^village populations \((\d+) estimated\)$"), "estimate.village_population"),
+        (re.compile(r"^village locations \((\d+) stand-ins\)$"), "estimate.village_location"),
+        (re.compile(r"^territory \(approximate\)$"), "estimate.territory"),
+        (re.compile(r"^travel times \(modelled: no road data\)$"), "estimate.travel"),
+        (re.compile(r"^travel to own centre \(incomplete routes\)$"), "estimate.own_route"),
+    )
+    out = []
+    for part in (p.strip() for p in str(text or "").split(";")):
+        if not part:
+            continue
+        for pattern, key in forms:
+            match = pattern.match(part)
+            if match:
+                out.append(t(key, lang, n=match.group(1)) if match.groups() else t(key, lang))
+                break
+        else:
+            out.append(part)
+    return "; ".join(out)

@@ -9,6 +9,7 @@ implements a Concept criterion shows the Concept's wording beside it.
 
 from __future__ import annotations
 
+import re
 import types
 import typing
 from collections.abc import Mapping
@@ -20,9 +21,17 @@ import yaml
 from atr_model.presentation.app import concept
 from atr_model.presentation.i18n import field_help, field_label, option_label, t
 
-__all__ = ["edit_model", "quote_criterion"]
+__all__ = ["edit_model", "quote_criterion", "CHOICE_WIDGETS", "is_editor_key"]
 
 _NONE = type(None)
+
+#: Session key of the set of the editor's choice widgets (their labels depend on the language).
+CHOICE_WIDGETS = "_editor_choice_widgets"
+
+
+def is_editor_key(key: str) -> bool:
+    """Whether a widget key belongs to the criteria or solver editor (``crit3.nesting``...)."""
+    return bool(re.match(r"^(crit|solver)\d+\.", key))
 
 
 def _unwrap(annotation: Any) -> tuple[Any, bool]:
@@ -177,6 +186,7 @@ def _widget(
         if optional:
             options = [None, *options]
         index = options.index(current) if current in options else 0
+        st.session_state.setdefault(CHOICE_WIDGETS, set()).add(key)
         return (
             st.selectbox(
                 label, options, index=index, key=key, help=help_text,

@@ -13,7 +13,16 @@ from atr_model.presentation import maps
 from atr_model.presentation.app import backend, cache, concept, state
 from atr_model.presentation.app.folium_view import RenderedMap, render_map, show_map
 from atr_model.presentation.app.backend import EDIT_ACTIONS, Edit, ResultView
-from atr_model.presentation.i18n import format_number, kpi_label, status_label, t
+from atr_model.presentation.i18n import (
+    LANGUAGES,
+    estimate_note,
+    format_number,
+    kpi_label,
+    status_label,
+    t,
+    translit_note,
+    travel_model_label,
+)
 
 if TYPE_CHECKING:
     from atr_model.presentation.app.main import AppContext
@@ -166,6 +175,11 @@ def _units_table(result: ResultView, ctx: AppContext) -> None:
         shown[[c for c in columns if c in shown.columns]].rename(columns=columns),
         hide_index=True, width="stretch", height=320,
     )
+    if ctx.layers is not None:
+        units = ctx.layers.units
+        note = translit_note(units[[c for c in ("name_en", "name_ky", "name_ru") if c in units]].to_dict("records"), lang)
+        if note:
+            st.caption(note)
 
 
 def _passport(result: ResultView, ctx: AppContext) -> None:
@@ -194,7 +208,7 @@ def _passport(result: ResultView, ctx: AppContext) -> None:
         f"**{t('field.members', lang)}:** {', '.join(names.get(m, m) for m in members)}"
     )
     if isinstance(row.get("estimated_inputs"), str) and row.get("estimated_inputs"):
-        st.caption(f"≈ {t('field.estimates', lang)}: {row.get('estimated_inputs')}")
+        st.caption(f"≈ {t('field.estimates', lang)}: {estimate_note(row.get('estimated_inputs'), lang)}")
 
 
 def view_map(ctx: AppContext) -> None:
@@ -214,7 +228,8 @@ def view_map(ctx: AppContext) -> None:
     fmap = _result_map(str(result.folder), lang, ctx.source, ctx.dataset.build_id, ctx.scenario)
     _show_map(fmap, key="result_map")
     if result.travel_model_label:
-        st.caption(f"{t('field.travel_model', lang)}: {result.travel_model_label} · {t('map.estimate_note', lang)}")
+        label = travel_model_label(result.travel_model_label, lang)
+        st.caption(f"{t('field.travel_model', lang)}: {label} · {t('map.estimate_note', lang)}")
     _passport(result, ctx)
     _units_table(result, ctx)
 
@@ -453,4 +468,7 @@ def view_concept(ctx: AppContext) -> None:
     for item in items:
         left, right = st.columns(2)
         left.markdown(f"**{t('criterion.label', lang, n=item.number)}** · {t('concept.original', lang)}\n\n> {item.text_ky}")
-        right.markdown(f"**{t('criterion.label', lang, n=item.number)}** · English ({t('concept.unofficial', lang)})\n\n> {item.text_en}")
+        right.markdown(
+            f"**{t('criterion.label', lang, n=item.number)}** · {t('concept.english', lang)} "
+            f"({t('concept.unofficial', lang)})\n\n> {item.text_en}"
+        )
