@@ -38,6 +38,7 @@ __all__ = [
     "dataset_label",
     "travel_model_label",
     "estimate_note",
+    "rule_labels",
 ]
 
 #: Language code -> its own name, in the order shown in the selector.
@@ -458,11 +459,14 @@ def is_transliterated(row: Mapping[str, Any], lang: str) -> bool:
     return False
 
 
-def translit_note(rows: Iterable[Mapping[str, Any]], lang: str) -> str:
-    """The footnote "names transliterated from Cyrillic" when any of ``rows`` needs it, else ""."""
+def translit_note(rows: Iterable[Mapping[str, Any]] | int, lang: str) -> str:
+    """The footnote "names transliterated from Cyrillic" when any of ``rows`` needs it, else "".
+
+    ``rows`` are data rows with name columns, or the number of transliterated names.
+    """
     if lang in ("ky", "ru"):
         return ""
-    n = sum(1 for row in rows if is_transliterated(row, lang))
+    n = rows if isinstance(rows, int) else sum(1 for row in rows if is_transliterated(row, lang))
     return t("names.transliterated", lang, n=n) if n else ""
 
 
@@ -901,3 +905,269 @@ def estimate_note(text: str, lang: str = DEFAULT_LANGUAGE) -> str:
         else:
             out.append(part)
     return "; ".join(out)
+
+
+# ---------------------------------------------------------------------------------------------
+# The HTML report and the Council summary (``report.*``, ``summary.*``).
+
+_REPORT_STRINGS: dict[str, dict[str, str]] = {
+    "report.title": {"ky": "atr-model отчёту: {title}", "ru": "Отчёт atr-model: {title}", "en": "atr-model report: {title}"},
+    "report.demo_banner": {
+        "ky": "<b>Демо маалыматтар.</b> Бул эсептөө ойдон чыгарылган демо аймакты колдонот; бир да көрсөткүч чыныгы жерди сүрөттөбөйт.",
+        "ru": "<b>Демо-данные.</b> Этот расчёт использует вымышленную демо-территорию; ни одна цифра не описывает реальное место.",
+        "en": "<b>Demo data.</b> This run uses the fictional demo territory; no figure describes a real place.",
+    },
+    "report.meta": {
+        "ky": "Сценарий <b>{name}</b> · маалыматтар: {dataset} · түзүлгөн {created} (UTC) · atr-model {version}",
+        "ru": "Сценарий <b>{name}</b> · данные: {dataset} · создан {created} (UTC) · atr-model {version}",
+        "en": "Scenario <b>{name}</b> · dataset {dataset} · created {created} (UTC) · atr-model {version}",
+    },
+    "report.nav.criteria": {"ky": "Критерийлер баракчасы", "ru": "Лист критериев", "en": "Criteria sheet"},
+    "report.nav.kpis": {"ky": "Негизги көрсөткүчтөр", "ru": "Основные показатели", "en": "Key figures"},
+    "report.nav.maps": {"ky": "Карталар", "ru": "Карты", "en": "Maps"},
+    "report.nav.exempt": {"ky": "Бошотулган бирдиктер", "ru": "Единицы-исключения", "en": "Exempt units"},
+    "report.nav.quality": {"ky": "Маалыматтардын сапаты", "ru": "Качество данных", "en": "Data quality"},
+    "report.nav.passports": {"ky": "Паспорттор", "ru": "Паспорта", "en": "Passports"},
+    "report.nav.provenance": {"ky": "Келип чыгышы", "ru": "Происхождение", "en": "Provenance"},
+    "report.concept_intro": {
+        "ky": "Административдик-аймактык реформа Концепциясынын III бөлүмүнүн 2.1-пунктундагы айыл аймактарын ирилештирүү критерийлери:",
+        "ru": "Критерии укрупнения айылных аймаков, раздел III, п. 2.1 Концепции административно-территориальной реформы:",
+        "en": "Criteria for consolidating aiyl aimaks, section III, 2.1 of the Concept of the administrative-territorial reform:",
+    },
+    "report.concept_ky": {"ky": "Кыргызча түп нускасы", "ru": "Оригинал на кыргызском", "en": "Kyrgyz original"},
+    "report.concept_en": {"ky": "Англисче (расмий эмес котормо)", "ru": "По-английски (неофициальный перевод)", "en": "English (unofficial translation)"},
+    "report.concept_missing": {
+        "ky": "Концепциянын тексти бул орнотууда жок.",
+        "ru": "Текст Концепции в этой установке недоступен.",
+        "en": "The Concept's text is not available in this installation.",
+    },
+    "report.concept_source": {
+        "ky": "Кыргыз Республикасынын Өкмөтүнүн 2012-жылдын 23-мартындагы №198 «Кыргыз Республикасындагы административдик-аймактык реформанын Концепциясы жөнүндө» токтому, 2013-жылдын 28-октябрындагы №581 токтомунун редакциясында; кыргызча тексти «Муниципалитет» журналынын 2013-жылдын декабрындагы №12 (25) санында (Өнүктүрүү саясат институту). Расмий ченемдик текст.",
+        "ru": "Постановление Правительства Кыргызской Республики от 23 марта 2012 года № 198 «О Концепции административно-территориальной реформы в Кыргызской Республике» в редакции постановления от 28 октября 2013 года № 581; кыргызский текст по журналу «Муниципалитет» № 12 (25), декабрь 2013 (Институт политики развития). Официальный нормативный текст.",
+        "en": "",
+    },
+    "report.applies": {"ky": "Бул сценарий аларды кантип колдонот", "ru": "Как их применяет этот сценарий", "en": "How this scenario applies them"},
+    "report.setting": {"ky": "жөндөө", "ru": "параметр", "en": "setting"},
+    "report.value": {"ky": "мааниси", "ru": "значение", "en": "value"},
+    "report.concept_criterion": {"ky": "Концепциянын критерийи", "ru": "Критерий Концепции", "en": "Concept criterion"},
+    "report.indicator": {"ky": "көрсөткүч", "ru": "показатель", "en": "indicator"},
+    "report.rests_on_estimates": {"ky": "баалоолорго таянат", "ru": "опирается на оценки", "en": "rests on estimates"},
+    "report.yes": {"ky": "ооба", "ru": "да", "en": "yes"},
+    "report.no": {"ky": "жок", "ru": "нет", "en": "no"},
+    "report.kpi.units_before": {"ky": "Бирдиктер (мурун)", "ru": "Единиц до", "en": "Units before"},
+    "report.kpi.units_after": {"ky": "Бирдиктер (кийин)", "ru": "Единиц после", "en": "Units after"},
+    "report.kpi.below_floor_before": {
+        "ky": "Калк босогосунан төмөн бирдиктер (мурун)",
+        "ru": "Единиц ниже порога населения, до",
+        "en": "Units below the population floor, before",
+    },
+    "report.kpi.below_floor_after": {
+        "ky": "Босогодон төмөн жаңы бирдиктер (кийин)",
+        "ru": "Новых единиц ниже порога, после",
+        "en": "New units below the floor, after",
+    },
+    "report.kpi.mean_travel": {
+        "ky": "Борборго чейинки жолдун калк боюнча орточо убактысы (мүн.)",
+        "ru": "Среднее (по населению) время пути до центра (мин)",
+        "en": "Population-weighted mean travel time to the centre (min)",
+    },
+    "report.kpi.worst_travel": {
+        "ky": "Борборго эң узак жол (мүн.)",
+        "ru": "Наибольшее время пути до центра (мин)",
+        "en": "Worst travel time to a centre (min)",
+    },
+    "report.kpi.pop_min": {"ky": "Эң кичи жаңы бирдик (калкы)", "ru": "Наименьшая новая единица (население)", "en": "Smallest new unit (population)"},
+    "report.kpi.pop_median": {"ky": "Медианалык жаңы бирдик (калкы)", "ru": "Медианная новая единица (население)", "en": "Median new unit (population)"},
+    "report.kpi.pop_max": {"ky": "Эң чоң жаңы бирдик (калкы)", "ru": "Наибольшая новая единица (население)", "en": "Largest new unit (population)"},
+    "report.kpi.below_floor_before_ne": {
+        "ky": "Босогодон төмөн жана бошотулбаган бирдиктер (мурун)",
+        "ru": "Единиц ниже порога и без исключения, до",
+        "en": "Units below the floor and not exempt, before",
+    },
+    "report.kpi.below_floor_after_ne": {
+        "ky": "Босогодон төмөн жана бошотулбаган жаңы бирдиктер (кийин)",
+        "ru": "Новых единиц ниже порога и без исключения, после",
+        "en": "New units below the floor and not exempt, after",
+    },
+    "report.kpi.merged": {
+        "ky": "Башка бирдиктин борборуна кошулган бирдиктер",
+        "ru": "Единиц, присоединённых к центру другой единицы",
+        "en": "Units merged into another unit's centre",
+    },
+    "report.kpi.exempt": {"ky": "Бошотулган бирдиктер", "ru": "Единиц-исключений", "en": "Exempt units"},
+    "report.kpi.no_route": {
+        "ky": "Борборуна моделдик жолу жок конуштар",
+        "ru": "Населённых пунктов без модельного пути до центра",
+        "en": "Settlements without a modelled route to their centre",
+    },
+    "report.basis.population": {
+        "ky": "баалоо калкты камтыйт (калктын {pct}%)",
+        "ru": "включает оценки населения ({pct}% жителей)",
+        "en": "includes estimated populations ({pct}% of residents)",
+    },
+    "report.basis.travel": {
+        "ky": "моделдик жол убактысы (жол тармагы жок)",
+        "ru": "модельное время в пути (нет дорожной сети)",
+        "en": "modelled travel times (no road network)",
+    },
+    "report.solver_line": {
+        "ky": "Чечүүчү {solver}: абалы {status}, оптималдуулук далилденди: {proven}, ажырым {gap}, {seconds} с, бүтүндүк ыкмасы {method}.",
+        "ru": "Решатель {solver}: статус {status}, оптимальность доказана: {proven}, разрыв {gap}, {seconds} с, метод связности {method}.",
+        "en": "Solver {solver}: status {status}, proven optimal: {proven}, gap {gap}, {seconds} s, contiguity {method}.",
+    },
+    "report.population_of_new": {"ky": "Жаңы бирдиктердин калкы", "ru": "Население новых единиц", "en": "Population of the new units"},
+    "report.residents": {"ky": "тургундар", "ru": "жителей", "en": "residents"},
+    "report.new_units": {"ky": "жаңы бирдиктер", "ru": "новых единиц", "en": "new units"},
+    "report.quantiles": {"ky": "Квантилдер: {text}.", "ru": "Квантили: {text}.", "en": "Quantiles: {text}."},
+    "report.savings": {"ky": "Башкаруудагы үнөмдүн баалоосу", "ru": "Оценка экономии на управлении", "en": "Estimated administrative savings"},
+    "report.savings.offices": {
+        "ky": "Жоюлган айыл өкмөтүлөр (башка бирдикке кошулгандар)",
+        "ru": "Упразднённых айыл окмоту (единицы, присоединённые к другим)",
+        "en": "Aiyl okmotu offices abolished (units merged into another)",
+    },
+    "report.savings.staff": {"ky": "Кыскарган штаттык бирдиктер", "ru": "Сокращённых штатных единиц", "en": "Staff positions saved"},
+    "report.savings.annual": {"ky": "Жылдык үнөм (сом)", "ru": "Годовая экономия (сом)", "en": "Annual saving (som)"},
+    "report.savings.one_off": {"ky": "Өтүүнүн бир жолку чыгымы (сом)", "ru": "Единовременные затраты на переход (сом)", "en": "One-off transition cost (som)"},
+    "report.savings.payback": {"ky": "Акталуу мөөнөтү (жыл)", "ru": "Срок окупаемости (лет)", "en": "Payback (years)"},
+    "report.item": {"ky": "берене", "ru": "статья", "en": "item"},
+    "report.savings_note": {
+        "ky": "Өзгөртүлүүчү чыгым моделинен <span class='est'>баалоо</span>: {basis} (atr_model/data/admin_cost_model.yaml; андагы ар бир чыгым негизи менен берилген божомол).",
+        "ru": "<span class='est'>Оценка</span> по редактируемой модели затрат: {basis} (atr_model/data/admin_cost_model.yaml; каждая удельная стоимость там — допущение с обоснованием).",
+        "en": "<span class='est'>Estimate</span> from an editable cost model: {basis} (atr_model/data/admin_cost_model.yaml; every unit cost there is an assumption with its basis).",
+    },
+    "report.not_computed": {"ky": "эсептелген жок", "ru": "не рассчитано", "en": "not computed"},
+    "report.no_new_units": {"ky": "Жаңы бирдиктер жок.", "ru": "Новых единиц нет.", "en": "No new units."},
+    "report.map_new_units": {"ky": "Жаңы бирдиктер", "ru": "Новые единицы", "en": "New units"},
+    "report.map_travel": {
+        "ky": "Борборго чейинки жолдун калк боюнча орточо убактысы",
+        "ru": "Среднее (по населению) время пути до центра",
+        "en": "Population-weighted mean travel time to the centre",
+    },
+    "report.minutes": {"ky": "мүнөт", "ru": "минут", "en": "minutes"},
+    "report.caption_numbered": {
+        "ky": "Жаңы бирдиктер паспорттордогудай номерленген (картадагы №). Кызыл сызылган: калк босогосунан төмөн (бошотулбаган).",
+        "ru": "Новые единицы пронумерованы как их паспорта (№ на карте). Красная штриховка: ниже порога населения (без исключения).",
+        "en": "New units, numbered as their passports (map no.). Hatched red: below the population floor (not exempt).",
+    },
+    "report.caption_unnumbered": {
+        "ky": "Жаңы бирдиктер ({n}): бул масштабда номерлер үчүн орун жок, паспорттор аларды коду боюнча тизмелейт. Кызыл сызылган: калк босогосунан төмөн (бошотулбаган).",
+        "ru": "Новые единицы ({n}): в этом масштабе номера не помещаются, паспорта перечисляют их по коду. Красная штриховка: ниже порога населения (без исключения).",
+        "en": "New units ({n}): too many to number at this scale; the passports list them by id. Hatched red: below the population floor (not exempt).",
+    },
+    "report.caption_travel": {
+        "ky": "Айылдардан жаңы борборго чейинки жолдун калк боюнча орточо убактысы. Кызыл сызылган: бирдиктин көрсөткүчтөрү жарым-жартылай баалоолорго таянат.",
+        "ru": "Среднее время пути от сёл до нового центра, взвешенное по населению. Красная штриховка: показатели единицы частично опираются на оценки.",
+        "en": "Mean travel time from settlements to the new centre, weighted by population. Hatched red: the unit's figures rest partly on estimated inputs.",
+    },
+    "report.passports": {"ky": "Жаңы бирдиктердин паспорттору ({n})", "ru": "Паспорта новых единиц ({n})", "en": "Passports of the new units ({n})"},
+    "report.map_no": {"ky": "картадагы № {n}", "ru": "№ {n} на карте", "en": "map no. {n}"},
+    "report.unit": {"ky": "бирдик", "ru": "единица", "en": "unit"},
+    "report.name": {"ky": "аталышы", "ru": "название", "en": "name"},
+    "report.population": {"ky": "калкы", "ru": "население", "en": "population"},
+    "report.travel_min": {"ky": "жол, мүн.", "ru": "путь, мин", "en": "travel min"},
+    "report.decision": {"ky": "чечим", "ru": "решение", "en": "decision"},
+    "report.raion": {"ky": "район", "ru": "район", "en": "raion"},
+    "report.reason": {"ky": "себеби", "ru": "причина", "en": "reason"},
+    "report.rule": {"ky": "эреже", "ru": "правило", "en": "rule"},
+    "report.units": {"ky": "бирдиктер", "ru": "единиц", "en": "units"},
+    "report.flag_below": {"ky": "калк босогосунан төмөн", "ru": "ниже порога населения", "en": "below the population floor"},
+    "report.exempt_members": {"ky": "бошотулган мүчөлөр: {codes}", "ru": "единицы-исключения: {codes}", "en": "exempt members: {codes}"},
+    "report.fact.centre": {"ky": "Борбору", "ru": "Центр", "en": "Centre"},
+    "report.fact.raion_oblast": {"ky": "Район / облус", "ru": "Район / область", "en": "Raion / oblast"},
+    "report.fact.population": {"ky": "Калкы", "ru": "Население", "en": "Population"},
+    "report.fact.area": {"ky": "Аянты (км²)", "ru": "Площадь (км²)", "en": "Area (km²)"},
+    "report.fact.travel": {
+        "ky": "Борборго жол, орточо / эң узак (мүн.)",
+        "ru": "Время до центра, среднее / наибольшее (мин)",
+        "en": "Travel time to centre, mean / worst (min)",
+    },
+    "report.fact.estimates": {"ky": "Баалоо маалыматтар", "ru": "Оценочные данные", "en": "Estimated inputs"},
+    "report.exempt_title": {"ky": "Бошотулган бирдиктер ({n})", "ru": "Единицы-исключения ({n})", "en": "Exempt units ({n})"},
+    "report.no_exempt": {
+        "ky": "Бул сценарийде бир да бирдик калк босогосунан бошотулган эмес.",
+        "ru": "В этом сценарии ни одна единица не освобождена от порога населения.",
+        "en": "No unit is exempt from the population floor in this scenario.",
+    },
+    "report.q.population": {
+        "ky": "<span class='est'>{n} бирдиктин {total}</span> калкы баалоо (калктын {pct}%); бул сандар жана аларды камтыган ар бир жыйынды <span class='est'>мындай</span> белгиленген.",
+        "ru": "Население <span class='est'>{n} из {total} единиц</span> — оценка ({pct}% населения); эти цифры и все итоги, которые их включают, отмечены <span class='est'>так</span>.",
+        "en": "Population of <span class='est'>{n} of {total} units</span> is estimated ({pct}% of the population); these figures and every total that includes them are marked <span class='est'>like this</span>.",
+    },
+    "report.q.travel_modelled": {
+        "ky": "<span class='est'>{n} бирдиктин {total}</span> жол убактысы жол тармагысыз моделденген ({model}): алар баалоо, алардын негизиндеги ар бир жол көрсөткүчү да.",
+        "ru": "Время в пути <span class='est'>{n} из {total} единиц</span> смоделировано без дорожной сети ({model}): это оценки, как и все показатели пути на их основе.",
+        "en": "Travel times of <span class='est'>{n} of {total} units</span> are modelled without a road network ({model}): they are estimates, and so is every travel figure built on them.",
+    },
+    "report.q.travel_roads": {
+        "ky": "Жол убактысы жол тармагынан алынган ({model}).",
+        "ru": "Время в пути рассчитано по дорожной сети ({model}).",
+        "en": "Travel times come from the road network ({model}).",
+    },
+    "report.q.not_located": {
+        "ky": "{total} конуштун {n} жайгашуусу белгисиз жана алар бирдиктин борборунда турат.",
+        "ru": "{n} из {total} населённых пунктов не локализованы и стоят в центре своей единицы.",
+        "en": "{n} of {total} settlements are not located and stand in at their unit's centre.",
+    },
+    "report.q.new_units_est": {
+        "ky": "{total} жаңы бирдиктин {n} жарым-жартылай баалоо калкка таянат.",
+        "ru": "{n} из {total} новых единиц частично опираются на оценки населения.",
+        "en": "{n} of {total} new units rest partly on estimated population.",
+    },
+    "report.q.share": {
+        "ky": "<b>{key}</b> баалоо маалыматтарга таянган үлүшү: <span class='est'>{pct}%</span>",
+        "ru": "Доля <b>{key}</b>, опирающаяся на оценки: <span class='est'>{pct}%</span>",
+        "en": "Share of <b>{key}</b> resting on estimated data: <span class='est'>{pct}%</span>",
+    },
+    "report.q.savings": {
+        "ky": "Башкаруудагы үнөм өзгөртүлүүчү чыгым моделинен алынат; анын чыгымдары өлчөнгөн бюджеттер эмес, <span class='est'>божомолдор</span>.",
+        "ru": "Экономия на управлении рассчитана по редактируемой модели затрат; её удельные затраты — <span class='est'>допущения</span>, а не измеренные бюджеты.",
+        "en": "Administrative savings come from an editable cost model whose unit costs are <span class='est'>assumptions</span>, not measured budgets.",
+    },
+    "report.q.demo": {
+        "ky": "<b>Бул отчёттогу бардык маалыматтар ойдон чыгарылган демо маалыматтар.</b>",
+        "ru": "<b>Все данные в этом отчёте — вымышленные демо-данные.</b>",
+        "en": "<b>All data in this report are fictional demo data.</b>",
+    },
+    "report.quality_title": {"ky": "Маалыматтардын сапаты жана баалоолор", "ru": "Качество данных и оценки", "en": "Data quality and estimates"},
+    "rule.town": {"ky": "шаар (статусун сактайт)", "ru": "город (сохраняет статус)", "en": "town (keeps its status)"},
+    "rule.high_mountain": {"ky": "бийик тоолуу", "ru": "высокогорная", "en": "high-mountain"},
+    "rule.remote": {"ky": "алыскы", "ru": "отдалённая", "en": "remote"},
+    "rule.hard_to_reach": {"ky": "кыйын жетүүчү (мезгилдик ашуу)", "ru": "труднодоступная (сезонный перевал)", "en": "hard to reach (seasonal pass)"},
+    "rule.border": {"ky": "чек ара жанындагы", "ru": "приграничная", "en": "border"},
+    "rule.manual": {"ky": "кол менен бошотулган", "ru": "исключение вручную", "en": "exempted by hand"},
+    "report.decision.merged": {
+        "ky": "{status}: {centre} борборуна, {minutes} мүн.",
+        "ru": "{status}: к центру {centre}, {minutes} мин",
+        "en": "{status}: to the centre {centre}, {minutes} min",
+    },
+    "report.decision.centre": {
+        "ky": "{status}: {n} бирдик, {people} тургун",
+        "ru": "{status}: {n} ед., {people} жителей",
+        "en": "{status}: {n} units, {people} residents",
+    },
+    "report.decision.exempt": {"ky": "{status}: {rules}", "ru": "{status}: {rules}", "en": "{status}: {rules}"},
+    "report.manual_decision": {"ky": "кол менен чечим", "ru": "решение вручную", "en": "manual decision"},
+    "report.stage": {"ky": "2.2 (этап)", "ru": "2.2 (этап)", "en": "2.2 (stage)"},
+    "solver_status.optimal": {"ky": "оптималдуу", "ru": "оптимум", "en": "optimal"},
+    "solver_status.feasible": {"ky": "жол берилген (далилденген эмес)", "ru": "допустимое (не доказано)", "en": "feasible (not proven)"},
+    "solver_status.infeasible": {"ky": "чечим жок", "ru": "нет решения", "en": "infeasible"},
+    "solver_status.time_limit_no_solution": {
+        "ky": "убакыт бүттү, чечим жок", "ru": "время истекло, решения нет", "en": "time limit, no solution",
+    },
+    "share.population": {"ky": "калк", "ru": "населения", "en": "population"},
+    "share.units_population": {"ky": "бирдиктердин калкы", "ru": "населения единиц", "en": "units' population"},
+    "share.settlements_population": {"ky": "конуштардын калкы", "ru": "населения пунктов", "en": "settlements' population"},
+    "share.settlements_not_located": {"ky": "жайгашуусу белгисиз конуштар", "ru": "нелокализованных пунктов", "en": "settlements not located"},
+    "share.new_units_with_estimates": {"ky": "баалоолуу жаңы бирдиктер", "ru": "новых единиц с оценками", "en": "new units with estimates"},
+    "share.travel_times_modelled": {"ky": "моделдик жол убактысы", "ru": "модельного времени в пути", "en": "modelled travel times"},
+    "share.admin_savings": {"ky": "башкаруудагы үнөм", "ru": "экономии на управлении", "en": "administrative savings"},
+    "report.cost_model": {"ky": "чыгым моделинин божомолдору", "ru": "допущения модели затрат", "en": "cost model assumptions"},
+    "report.est_mark": {"ky": "баалоо", "ru": "оценка", "en": "est."},
+}
+STRINGS.update(_REPORT_STRINGS)
+
+
+def rule_labels(rules: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """Exemption rule names (``"high_mountain;border"``) as readable text in ``lang``."""
+    parts = [p for p in str(rules or "").split(";") if p]
+    return ", ".join(t(f"rule.{p}", lang) if f"rule.{p}" in STRINGS else p for p in parts)

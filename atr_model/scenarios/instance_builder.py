@@ -96,6 +96,14 @@ def unit_display_name(row: pd.Series | dict[str, Any]) -> str:
     return str(row.get("unit_code", row.get("raion_code", "")))
 
 
+def unit_name_transliterated(row: pd.Series | dict[str, Any]) -> bool:
+    """Whether :func:`unit_display_name` writes this unit's name by transliteration."""
+    english = row.get("name_en")
+    if isinstance(english, str) and english.strip() and not is_cyrillic(english):
+        return False
+    return any(isinstance(row.get(k), str) and row.get(k).strip() for k in ("name_ky", "name_ru", "name_en"))
+
+
 def unit_local_names(row: pd.Series | dict[str, Any], lang: str) -> str:
     """The unit's name in Kyrgyz (``lang`` "ky") or Russian ("ru"), the other as a fallback ("" if none)."""
     order = ("name_ky", "name_ru") if lang == "ky" else ("name_ru", "name_ky")
@@ -365,6 +373,7 @@ def _build_unit_level(dataset: Dataset, travel_model: Any, criteria: Criteria) -
     units["unit_name"] = [unit_display_name(r) for r in records]
     units["unit_name_ky"] = [unit_local_names(r, "ky") for r in records]
     units["unit_name_ru"] = [unit_local_names(r, "ru") for r in records]
+    units["unit_name_transliterated"] = [unit_name_transliterated(r) for r in records]
     units["population"] = pd.to_numeric(units["population"], errors="coerce").fillna(0.0)
     units["population_is_estimate"] = units["population_is_estimate"].astype(bool)
     units["group"] = _groups(units, criteria.nesting)
@@ -539,6 +548,7 @@ def _build_raion_level(dataset: Dataset, travel_model: Any, criteria: Criteria) 
             "unit_name": [unit_display_name(r) for r in raions.to_dict("records")],
             "unit_name_ky": [unit_local_names(r, "ky") for r in raions.to_dict("records")],
             "unit_name_ru": [unit_local_names(r, "ru") for r in raions.to_dict("records")],
+            "unit_name_transliterated": [unit_name_transliterated(r) for r in raions.to_dict("records")],
             "level": "raion",
             "raion_code": codes,
             "oblast_code": raions["oblast_code"].astype(str).to_numpy(),

@@ -88,6 +88,7 @@ _BOOL_COLUMNS = (
     "is_located",
     "population_has_estimates",
     "below_floor",
+    "unit_name_transliterated",
 )
 _TRUE = {"true", "1", "yes", "t", "y"}
 
