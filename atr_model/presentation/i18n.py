@@ -1089,12 +1089,12 @@ _REPORT_STRINGS: dict[str, dict[str, str]] = {
         "en": "No unit is exempt from the population floor in this scenario.",
     },
     "report.q.population": {
-        "ky": "<span class='est'>{n} бирдиктин {total}</span> калкы баалоо (калктын {pct}%); бул сандар жана аларды камтыган ар бир жыйынды <span class='est'>мындай</span> белгиленген.",
+        "ky": "<span class='est'>{total} бирдиктин {n}</span> калкы баалоо (калктын {pct}%); бул сандар жана аларды камтыган ар бир жыйынды <span class='est'>мындай</span> белгиленген.",
         "ru": "Население <span class='est'>{n} из {total} единиц</span> — оценка ({pct}% населения); эти цифры и все итоги, которые их включают, отмечены <span class='est'>так</span>.",
         "en": "Population of <span class='est'>{n} of {total} units</span> is estimated ({pct}% of the population); these figures and every total that includes them are marked <span class='est'>like this</span>.",
     },
     "report.q.travel_modelled": {
-        "ky": "<span class='est'>{n} бирдиктин {total}</span> жол убактысы жол тармагысыз моделденген ({model}): алар баалоо, алардын негизиндеги ар бир жол көрсөткүчү да.",
+        "ky": "<span class='est'>{total} бирдиктин {n}</span> жол убактысы жол тармагысыз моделденген ({model}): алар баалоо, алардын негизиндеги ар бир жол көрсөткүчү да.",
         "ru": "Время в пути <span class='est'>{n} из {total} единиц</span> смоделировано без дорожной сети ({model}): это оценки, как и все показатели пути на их основе.",
         "en": "Travel times of <span class='est'>{n} of {total} units</span> are modelled without a road network ({model}): they are estimates, and so is every travel figure built on them.",
     },
@@ -1162,6 +1162,59 @@ _REPORT_STRINGS: dict[str, dict[str, str]] = {
     "share.travel_times_modelled": {"ky": "моделдик жол убактысы", "ru": "модельного времени в пути", "en": "modelled travel times"},
     "share.admin_savings": {"ky": "башкаруудагы үнөм", "ru": "экономии на управлении", "en": "administrative savings"},
     "report.cost_model": {"ky": "чыгым моделинин божомолдору", "ru": "допущения модели затрат", "en": "cost model assumptions"},
+    "summary.kicker": {
+        "ky": "Координациялык кеңешке кыскача маалымат",
+        "ru": "Краткая справка для Координационного совета",
+        "en": "Summary for the Coordination Council",
+    },
+    "summary.map_merged": {"ky": "бириктирилген жаңы бирдик", "ru": "новая единица из нескольких", "en": "new unit from a merger"},
+    "summary.map_kept": {"ky": "өзгөрүүсүз калган бирдик", "ru": "единица без изменений", "en": "unit kept as it is"},
+    "summary.map_caption": {
+        "ky": "Кызгылт сары: бир нече бирдиктен түзүлгөн жаңы бирдиктер; боз: өзгөрүүсүз калгандар; кызыл сызылган: калк босогосунан төмөн (бошотулбаган).",
+        "ru": "Оранжевым: новые единицы из нескольких прежних; серым: единицы без изменений; красная штриховка: ниже порога населения (без исключения).",
+        "en": "Orange: new units made of several units; grey: units kept as they are; hatched red: below the population floor (not exempt).",
+    },
+    "summary.decisions": {"ky": "Райондор боюнча чечимдер", "ru": "Решения по районам", "en": "Decisions by raion"},
+    "summary.before": {"ky": "мурун", "ru": "было", "en": "before"},
+    "summary.after": {"ky": "кийин", "ru": "стало", "en": "after"},
+    "summary.mergers": {
+        "ky": "бириктирүүлөр: борбор ← кошулгандар",
+        "ru": "объединения: центр ← присоединяемые",
+        "en": "mergers: centre ← units joining it",
+    },
+    "summary.people": {"ky": "{n} адам", "ru": "{n} чел.", "en": "{n} people"},
+    "summary.no_mergers": {"ky": "Бир да бирдик бириктирилбейт.", "ru": "Ни одна единица не объединяется.", "en": "No unit is merged."},
+    "summary.unchanged": {
+        "ky": "Өзгөрүүсүз райондор: {names}.",
+        "ru": "Районы без изменений: {names}.",
+        "en": "Raions without change: {names}.",
+    },
+    "summary.full_report": {
+        "ky": "Толук отчёттө (report.html) критерийлер баракчасы, ар бир жаңы бирдиктин паспорту жана маалыматтардын келип чыгышы бар.",
+        "ru": "Полный отчёт (report.html) содержит лист критериев, паспорт каждой новой единицы и происхождение данных.",
+        "en": "The full report (report.html) has the criteria sheet, the passport of every new unit and the provenance.",
+    },
+    "downloads.summary": {
+        "ky": "Кеңеш үчүн кыскача маалымат (HTML, A4)",
+        "ru": "Справка для Совета (HTML, A4)",
+        "en": "Council summary (HTML, A4)",
+    },
+    "downloads.summary_help": {
+        "ky": "Карта, негизги көрсөткүчтөр, райондор боюнча чечимдер жана баалоолор тууралуу эскертүүлөр; басып чыгарууга даяр.",
+        "ru": "Карта, основные показатели, решения по районам и примечания об оценках; готово к печати.",
+        "en": "The map, key figures, decisions by raion and notes on estimates; ready to print.",
+    },
+    "downloads.png": {"ky": "Карта (PNG)", "ru": "Карта (PNG)", "en": "Map image (PNG)"},
+    "downloads.png_help": {
+        "ky": "Учурдагы аймактын жыйынтык картасы (бүт аймак же тандалган район).",
+        "ru": "Карта результата текущей территории (вся территория или выбранный район).",
+        "en": "The result map of the current territory (the whole territory or the raion chosen).",
+    },
+    "downloads.zip_help": {
+        "ky": "Жыйынтыктын бардык файлдары, толук отчёт жана кыскача маалымат менен.",
+        "ru": "Все файлы результата, включая полный отчёт и справку.",
+        "en": "Every file of the result, both reports included.",
+    },
     "report.est_mark": {"ky": "баалоо", "ru": "оценка", "en": "est."},
 }
 STRINGS.update(_REPORT_STRINGS)

@@ -7,6 +7,7 @@ carry the CSS class ``est`` (shaded, marked "est.") and the data-quality section
 
 from __future__ import annotations
 
+import base64
 import html
 import io
 import logging
@@ -152,6 +153,7 @@ def map_svg(
     legend_label: str = "",
     width_in: float = 8.0,
     colours: dict[str, str] | None = None,
+    png_dpi: int | None = None,
 ) -> str:
     """Draw polygons with matplotlib and return the figure as an inline ``<svg>`` string.
 
@@ -177,11 +179,15 @@ def map_svg(
         Figure width in inches.
     colours : dict, optional
         Fixed colour per category (categorical maps); a legend lists them.
+    png_dpi : int, optional
+        Draw a PNG at this resolution instead and return it base64-encoded (the map image
+        download of the app, :func:`atr_model.presentation.summary.map_png`).
 
     Returns
     -------
     str
-        An ``<svg>`` element (no XML prologue), deterministic for the same input.
+        An ``<svg>`` element (no XML prologue), deterministic for the same input; with
+        ``png_dpi``, the PNG file's bytes in base64.
     """
     import matplotlib
     import matplotlib.pyplot as plt  # colour maps only; figures stay off pyplot
@@ -237,6 +243,10 @@ def map_svg(
         ax.set_axis_off()
         if title:
             ax.set_title(title)
+        if png_dpi is not None:
+            raw = io.BytesIO()
+            fig.savefig(raw, format="png", dpi=png_dpi, bbox_inches="tight", metadata={"Software": None})
+            return base64.b64encode(raw.getvalue()).decode("ascii")
         buf = io.StringIO()
         fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
     svg = buf.getvalue()

@@ -267,7 +267,8 @@ def _criteria_editor(ctx: AppContext) -> None:
     data = dict(base)
     data["criteria"] = edited
     if ctx.dataset_key:
-        data["dataset"] = ctx.dataset_key  # the downloaded YAML reruns on the data shown
+        # the downloaded YAML reruns on the data shown, on any machine ("kyrgyz", not a cache path)
+        data["dataset"] = backend.portable_dataset(ctx.dataset_key)
     solver = getattr(ctx.base_scenario, "solver", None)
     if solver is not None and hasattr(type(solver), "model_fields"):
         with st.expander(t("sidebar.solver", lang)):

@@ -406,17 +406,33 @@ def _what_changed(ctx: AppContext) -> None:
 # downloads and Concept views
 
 
-def _report_html(result: ResultView) -> bytes | None:
+def _report_html(result: ResultView, lang: str = "en") -> bytes | None:
     try:
-        return backend.report_html(result.folder)
+        return backend.report_html(result.folder, lang)
     except Exception as exc:  # the report is a bonus; the folder download still works
         logger.warning("report rendering failed for %s: %s", result.folder, exc)
         return None
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def _zip(folder: str) -> bytes:
-    return backend.zip_folder(Path(folder))
+def _zip(folder: str, lang: str = "en", _raions: Any = None) -> bytes:
+    return backend.download_zip(Path(folder), lang, _raions)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _summary(folder: str, lang: str, _raions: Any = None) -> bytes:
+    return backend.summary_html(Path(folder), lang, _raions)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _map_png(folder: str, lang: str) -> bytes:
+    return backend.map_image(Path(folder), lang)
+
+
+def _raion_names(ctx: AppContext) -> dict[str, str]:
+    from atr_model.presentation.summary import raion_names
+
+    return raion_names(ctx.dataset.raions if ctx.dataset is not None else None, ctx.lang)
 
 
 def view_downloads(ctx: AppContext) -> None:
@@ -425,10 +441,11 @@ def view_downloads(ctx: AppContext) -> None:
     st.subheader(t("downloads.title", lang))
     result = _current_result(ctx)
     if ctx.scenario is not None:
-        text = backend.scenario_to_yaml(ctx.scenario)
+        # portable: `dataset: kyrgyz` / `demo`, never this machine's cache path
+        text = backend.portable_scenario_yaml(ctx.scenario, ctx.dataset_key)
         name = f"{getattr(ctx.scenario, 'name', 'scenario')}.yaml"
         st.download_button(f"⬇ {t('downloads.yaml', lang)}", text, file_name=name, mime="application/x-yaml", key="dl_yaml")
-        data_arg = "demo" if ctx.dataset_key == backend.DEMO_KEY else (ctx.dataset_key or "DATASET")
+        data_arg = backend.portable_dataset(ctx.dataset_key)
         st.caption(t("downloads.cli", lang) + (f" ({t('downloads.whole', lang)})" if ctx.raion else ""))
         st.code(f"atr-model run {name} --data {data_arg} --out results/{getattr(ctx.scenario, 'name', 'scenario')}", language="bash")
     if result is None:
@@ -436,7 +453,25 @@ def view_downloads(ctx: AppContext) -> None:
         return
     folder = result.folder
     stem = f"atr-{folder.name}"
-    st.download_button(f"⬇ {t('downloads.zip', lang)}", _zip(str(folder)), file_name=f"{stem}.zip", mime="application/zip", key="dl_zip")
+    raions = _raion_names(ctx)
+    council = st.columns(3)
+    council[0].download_button(
+        f"⬇ {t('downloads.summary', lang)}", _summary(str(folder), lang, raions), file_name=f"{stem}-summary-{lang}.html",
+        mime="text/html", key="dl_summary", help=t("downloads.summary_help", lang),
+    )
+    try:
+        png = _map_png(str(folder), lang)
+    except ValueError:
+        council[1].button(t("downloads.png", lang), disabled=True, help=t("downloads.missing", lang), key="dl_png_off")
+    else:
+        council[1].download_button(
+            f"⬇ {t('downloads.png', lang)}", png, file_name=f"{stem}-map.png", mime="image/png", key="dl_png",
+            help=t("downloads.png_help", lang),
+        )
+    council[2].download_button(
+        f"⬇ {t('downloads.zip', lang)}", _zip(str(folder), lang, raions), file_name=f"{stem}.zip",
+        mime="application/zip", key="dl_zip", help=t("downloads.zip_help", lang),
+    )
     files = [
         ("downloads.gpkg", "new_units.gpkg", "application/geopackage+sqlite3"),
         ("downloads.csv", "assignments.csv", "text/csv"),
@@ -449,9 +484,11 @@ def view_downloads(ctx: AppContext) -> None:
             col.download_button(f"⬇ {t(label, lang)}", path.read_bytes(), file_name=f"{stem}-{path.name}", mime=mime, key=f"dl_{label}")
         else:
             col.button(t(label, lang), disabled=True, help=t("downloads.missing", lang), key=f"dl_{label}_off")
-    html = _report_html(result)
+    html = _report_html(result, lang)
     if html is not None:
-        cols[3].download_button(f"⬇ {t('downloads.html', lang)}", html, file_name=f"{stem}-report.html", mime="text/html", key="dl_html")
+        cols[3].download_button(
+            f"⬇ {t('downloads.html', lang)}", html, file_name=f"{stem}-report-{lang}.html", mime="text/html", key="dl_html"
+        )
     else:
         cols[3].button(t("downloads.html", lang), disabled=True, help=t("downloads.missing", lang), key="dl_html_off")
 
