@@ -27,6 +27,7 @@ from atr_model.presentation.i18n import (
     dataset_label,
     estimate_note,
     field_label,
+    format_number,
     localized,
     option_label,
     rule_labels,
@@ -499,12 +500,12 @@ def decision_text(row: Any, lang: str, names: dict[str, str], sizes: dict[str, t
     if lang not in ("ky", "ru"):
         return f"{label}: {row.get('reason', '')}"
     if status == "merged":
-        minutes = _fmt(row.get("travel_time_to_centre_min"), 0)
+        minutes = format_number(row.get("travel_time_to_centre_min"), lang)
         centre = str(row.get("centre_code", ""))
         return t("report.decision.merged", lang, status=label, centre=names.get(centre, centre), minutes=minutes)
     if status == "centre":
         n, people = sizes.get(str(row.get("new_unit_id", "")), (1, float(row.get("population", 0) or 0)))
-        return t("report.decision.centre", lang, status=label, n=n, people=_fmt(float(people)))
+        return t("report.decision.centre", lang, status=label, n=n, people=format_number(people, lang))
     if row.get("exempt_rules") and isinstance(row.get("exempt_rules"), str):
         return t("report.decision.exempt", lang, status=label, rules=rule_labels(row["exempt_rules"], lang))
     return label

@@ -23,6 +23,7 @@ from atr_model.presentation.i18n import (
     DEFAULT_LANGUAGE,
     dataset_label,
     display_name,
+    format_number,
     localized,
     t,
 )
@@ -30,7 +31,6 @@ from atr_model.presentation.report import (
     _KPI_LABELS,
     _MORE_KPIS,
     _e,
-    _fmt,
     _kpi_basis,
     _quality_section,
     _table,
@@ -148,7 +148,7 @@ def _decisions(files: ResultFiles, lang: str, raions: Mapping[str, str]) -> str:
             people = float(members["population"].sum())
             mergers.append(
                 f"<b>{_e(names.get(centre, centre))}</b> ← {_e(', '.join(joined))} "
-                f"<span class='muted'>({_e(t('summary.people', lang, n=_fmt(people)))})</span>"
+                f"<span class='muted'>({_e(t('summary.people', lang, n=format_number(people, lang)))})</span>"
             )
         label = raions.get(str(raion), str(raion))
         if not mergers:

@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from atr_model.presentation import maps
+from atr_model.presentation.report import decision_text
 from atr_model.presentation.app import backend, cache, concept, state
 from atr_model.presentation.app.folium_view import RenderedMap, render_map, show_map
 from atr_model.presentation.app.backend import EDIT_ACTIONS, Edit, ResultView
@@ -155,6 +156,16 @@ def _units_table(result: ResultView, ctx: AppContext) -> None:
     est = table.get("population_is_estimate", pd.Series(False, index=table.index)).astype(bool)
     table["population_text"] = [format_number(p, lang, is_estimate=e) for p, e in zip(table["population"], est)]
     table["status_text"] = [status_label(s, lang) for s in table["status"]]
+    if lang in ("ky", "ru"):
+        # the engine explains in English: Kyrgyz and Russian get the decision composed from the row
+        sizes = {str(k): (int(v["size"]), float(v["sum"]))
+                 for k, v in table.groupby("new_unit_id")["population"].agg(["size", "sum"]).iterrows()}
+        table["reason"] = [
+            decision_text(r, lang, names, sizes).split(": ", 1)[-1]
+            if r.get("status") in ("merged", "centre") or (isinstance(r.get("exempt_rules"), str) and r["exempt_rules"])
+            else ""
+            for r in table.to_dict("records")
+        ]
     st.subheader(t("units.table", lang))
     c1, c2 = st.columns([2, 3])
     statuses = sorted(table["status"].unique())
@@ -500,6 +511,16 @@ def view_concept(ctx: AppContext) -> None:
     items = concept.concept_criteria()
     if not items:
         st.info(t("concept.missing", lang))
+        return
+    if lang in ("ky", "ru"):
+        # the official text is Kyrgyz; the English translation is unofficial: one click away
+        st.caption(t("report.concept_source", lang))
+        for item in items:
+            st.markdown(f"**{t('criterion.label', lang, n=item.number)}** · {t('concept.original', lang)}\n\n> {item.text_ky}")
+        with st.expander(f"{t('concept.english', lang)} ({t('concept.unofficial', lang)})"):
+            st.caption(concept.attribution())
+            for item in items:
+                st.markdown(f"**{item.number}.** {item.text_en}")
         return
     st.caption(concept.attribution())
     for item in items:
