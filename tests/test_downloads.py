@@ -91,3 +91,29 @@ def test_map_png_is_an_image_of_the_result_and_deterministic(demo_run: Path) -> 
     assert image.width >= 800 and image.height >= 400
     colours = {colour for _count, colour in image.getcolors(maxcolors=1 << 22)}
     assert (0xE0, 0x7B, 0x39) in colours  # merged new units are drawn in their colour
+
+
+@pytest.mark.browser
+def test_summary_prints_on_a_few_a4_pages_in_chromium(demo_run: Path) -> None:
+    """Chromium's print rendering of the summary: A4 pages, at most four; a PNG for the notes."""
+    from playwright.sync_api import sync_playwright
+
+    chromium = Path("/usr/bin/chromium")
+    if not chromium.exists():
+        pytest.fail(f"{chromium} is missing: apt-get update && apt-get install -y chromium")
+    artifacts = ROOT / "test-artifacts"
+    artifacts.mkdir(exist_ok=True)
+    requests: list[str] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(chromium), headless=True, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 794, "height": 1123})  # A4 at 96 dpi
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto((demo_run / "summary.html").as_uri())
+        page.emulate_media(media="print")
+        pdf = page.pdf(prefer_css_page_size=True)
+        page.screenshot(path=str(artifacts / "council-summary.png"), full_page=True)
+        browser.close()
+    assert [u for u in requests if not u.startswith("file://")] == []  # self-contained
+    sizes = re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", pdf)
+    assert 1 <= len(sizes) <= 4
+    assert all(abs(float(w) - 595.3) < 2 and abs(float(h) - 841.9) < 2 for w, h in sizes)  # A4 in points

@@ -624,7 +624,7 @@ def _quality_section(files: ResultFiles, lang: str = DEFAULT_LANGUAGE) -> str:
     share = files.kpis.get("estimated_share") or {}
     for key, value in sorted(flatten_mapping(share).items()):
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            shown = t(f"share.{key}", lang) if lang in ("ky", "ru") and f"share.{key}" in STRINGS else key
+            shown = t(f"share.{key}", lang) if f"share.{key}" in STRINGS else key
             items.append(t("report.q.share", lang, key=_e(shown), pct=f"{100.0 * value:.1f}"))
     savings = files.kpis.get("admin_savings") or {}
     if savings:
