@@ -345,11 +345,15 @@ def _header(ctx: AppContext) -> None:
     st.markdown(f"<div class='atr-sub'>{' · '.join(parts[:1])}</div>", unsafe_allow_html=True)
     if len(parts) > 1:
         st.markdown(" · ".join(parts[1:]))
+    description = localized(ctx.base_scenario, "description", lang) if ctx.base_scenario is not None else ""
+    if description:
+        st.caption(description)
 
 
 def main() -> None:
     """Entry point of ``streamlit run app.py``."""
-    st.set_page_config(page_title="atr-model · ATR scenarios", page_icon=":material/map:", layout="wide")
+    lang = st.session_state.get("lang", DEFAULT_LANGUAGE)
+    st.set_page_config(page_title=f"atr-model · {t('app.title', lang)}", page_icon=":material/map:", layout="wide")
     state.init(st.session_state)
     st.markdown(_CSS, unsafe_allow_html=True)
     ctx = AppContext(lang=st.session_state.get("lang", DEFAULT_LANGUAGE))
