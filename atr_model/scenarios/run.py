@@ -32,7 +32,8 @@ STATUSES = ("kept", "kept_exempt", "centre", "merged", "below_floor_no_partner")
 ASSIGNMENT_COLUMNS = [
     "unit_code", "unit_name", "raion_code", "new_unit_id", "centre_code", "status", "reason",
     "population", "population_is_estimate", "exempt", "exempt_reason", "travel_time_to_centre_min",
-    "travel_time_is_modelled", "level", "oblast_code", "exempt_rules",
+    "travel_time_is_modelled", "level", "oblast_code", "exempt_rules", "unit_name_ky", "unit_name_ru",
+    "unit_name_transliterated",
 ]
 SETTLEMENT_COLUMNS = [
     "settlement_code", "settlement_name", "unit_code", "new_unit_id", "centre_code", "population",
@@ -154,6 +155,10 @@ def _assignments(bundle: InstanceBundle, assignment: np.ndarray, ids: dict[int, 
             "level": units["level"],
             "oblast_code": units["oblast_code"].astype(str),
             "exempt_rules": units["exempt_rules"],
+            # Cyrillic names for reports in Kyrgyz and Russian (unit_name is the Latin one)
+            "unit_name_ky": units["unit_name_ky"] if "unit_name_ky" in units else "",
+            "unit_name_ru": units["unit_name_ru"] if "unit_name_ru" in units else "",
+            "unit_name_transliterated": units.get("unit_name_transliterated", False),
         }
     )
     frame = frame.merge(explained, on="unit_code", how="left", validate="one_to_one")

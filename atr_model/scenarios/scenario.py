@@ -77,8 +77,12 @@ class Scenario(BaseModel):
     model_config = _STRICT
 
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=80, description="Short id (file-name safe).")
-    title: str = Field("", description="One-line title for reports.")
-    description: str = Field("", description="What the scenario tests.")
+    title: str = Field("", description="One-line title for reports (English).")
+    title_ky: str = Field("", description="The title in Kyrgyz (optional; reports fall back to title).")
+    title_ru: str = Field("", description="The title in Russian (optional; reports fall back to title).")
+    description: str = Field("", description="What the scenario tests (English).")
+    description_ky: str = Field("", description="The description in Kyrgyz (optional).")
+    description_ru: str = Field("", description="The description in Russian (optional).")
     dataset: str = Field("demo", min_length=1, description="'demo', 'kyrgyz' or a dataset .gpkg path.")
     roads: str | None = Field(
         None,

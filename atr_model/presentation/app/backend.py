@@ -8,6 +8,7 @@ app then reads the on-disk result package, so the page shows exactly what the CL
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import json
@@ -56,6 +57,11 @@ __all__ = [
     "zip_folder",
     "report_html",
     "runner_available",
+    "summary_html",
+    "download_zip",
+    "map_image",
+    "portable_dataset",
+    "portable_scenario_yaml",
 ]
 
 logger = logging.getLogger(__name__)
@@ -528,14 +534,96 @@ def _save(result: Any, folder: Path) -> None:
     save_result(result, folder, report=False)
 
 
-def report_html(folder: Path | str) -> bytes:
-    """The result's HTML report, rendered from the package on first request."""
+def report_html(folder: Path | str, lang: str = "en") -> bytes:
+    """The result's HTML report in ``lang``, rendered from the package on first request.
+
+    English is the package's ``report.html`` (as the CLI writes it); Kyrgyz and Russian are
+    ``report-ky.html`` / ``report-ru.html`` beside it (result folders are shared between
+    sessions, so one user's language never replaces another's report).
+    """
     from atr_model.presentation.report import REPORT_NAME, write_report
 
-    target = Path(folder) / REPORT_NAME
+    target = Path(folder) / _language_file(REPORT_NAME, lang)
     if not target.exists():
-        target = write_report(folder)
+        target = write_report(folder, target, lang=lang)
     return target.read_bytes()
+
+
+def _language_file(name: str, lang: str) -> str:
+    """``report.html`` for English, ``report-ky.html`` for Kyrgyz..."""
+    if lang in ("", "en"):
+        return name
+    stem, _, ext = name.rpartition(".")
+    return f"{stem}-{lang}.{ext}"
+
+
+def summary_html(folder: Path | str, lang: str = "en", raions: Mapping[str, str] | None = None) -> bytes:
+    """The Council summary (``summary.html``, or ``summary-ky.html``...) in ``lang``, written on first request."""
+    from atr_model.presentation.summary import SUMMARY_NAME, write_summary
+
+    target = Path(folder) / _language_file(SUMMARY_NAME, lang)
+    if not target.exists():
+        target = write_summary(folder, target, lang=lang, raions=raions)
+    return target.read_bytes()
+
+
+def download_zip(folder: Path | str, lang: str = "en", raions: Mapping[str, str] | None = None) -> bytes:
+    """The whole result folder as a ZIP, with both reports (full and summary) in it.
+
+    The English ``report.html`` and ``summary.html`` are always included; for another
+    interface language its ``report-<lang>.html`` and ``summary-<lang>.html`` too.
+    """
+    for language in dict.fromkeys(("en", lang)):
+        report_html(folder, language)
+        summary_html(folder, language, raions if language == lang else None)
+    return zip_folder(Path(folder))
+
+
+def map_image(folder: Path | str, lang: str = "en") -> bytes:
+    """A PNG of the result's map (merged new units over the kept ones), drawn on the server."""
+    from atr_model.presentation.summary import map_png
+
+    return map_png(Path(folder), lang)
+
+
+@functools.lru_cache(maxsize=32)
+def _dataset_kind(path: Path) -> str:
+    """The ``kind`` in a dataset GeoPackage's metadata ('' when unreadable)."""
+    import pyogrio
+
+    try:
+        meta = pyogrio.read_dataframe(path, layer="metadata")
+    except Exception:  # not a dataset: no kind
+        return ""
+    values = {str(k): v for k, v in zip(meta["key"], meta["value"])}
+    try:
+        return str(json.loads(values.get("kind", '""')))
+    except ValueError:
+        return str(values.get("kind", ""))
+
+
+def portable_dataset(dataset_key: str | None) -> str:
+    """The ``dataset`` value that reruns a scenario on another machine.
+
+    ``demo`` and ``kyrgyz`` for the demo and for the Kyrgyz build (whatever cache path it was
+    loaded from); another built GeoPackage is named by its file name (put it beside the
+    scenario file: relative paths are read from there).
+    """
+    if not dataset_key or dataset_key == DEMO_KEY:
+        return DEMO_KEY
+    if dataset_key == KYRGYZ_KEY:
+        return KYRGYZ_KEY
+    path = Path(dataset_key)
+    if _dataset_kind(path) == "kyrgyzstan-open-data":
+        return KYRGYZ_KEY
+    return path.name
+
+
+def portable_scenario_yaml(scenario: Any, dataset_key: str | None) -> str:
+    """YAML of a scenario whose ``dataset`` is :func:`portable_dataset` (no machine path)."""
+    data = scenario_to_dict(scenario)
+    data["dataset"] = portable_dataset(dataset_key or data.get("dataset"))
+    return scenario_to_yaml(scenario_from_dict(data, str(getattr(scenario, "name", "scenario"))))
 
 
 def _safe(text: str) -> str:

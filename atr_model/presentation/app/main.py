@@ -21,8 +21,16 @@ from atr_model.data.dataset import Dataset
 from atr_model.errors import ATRError, ScenarioError
 from atr_model.presentation import maps
 from atr_model.presentation.app import backend, cache, state
-from atr_model.presentation.app.criteria_editor import edit_model
-from atr_model.presentation.i18n import DEFAULT_LANGUAGE, LANGUAGES, display_name, t
+from atr_model.presentation.app.criteria_editor import CHOICE_WIDGETS, edit_model, is_editor_key
+from atr_model.presentation.i18n import (
+    DEFAULT_LANGUAGE,
+    LANGUAGES,
+    STRINGS,
+    dataset_label,
+    display_name,
+    localized,
+    t,
+)
 
 __all__ = ["main", "AppContext", "show_errors", "run_current"]
 
@@ -78,9 +86,42 @@ def show_errors(lang: str) -> Iterator[None]:
 def _language() -> str:
     codes = list(LANGUAGES)
     lang = st.session_state.get("lang", DEFAULT_LANGUAGE)
-    return st.selectbox(
+    lang = st.selectbox(
         t("lang.label", lang), codes, index=codes.index(DEFAULT_LANGUAGE), format_func=lambda c: LANGUAGES[c], key="lang"
     )
+    if st.session_state.get("_lang_seen") not in (None, lang):
+        refresh_widget_labels(st.session_state)
+    st.session_state["_lang_seen"] = lang
+    return lang
+
+
+#: Widget values of these types are re-sent after a language switch (choices and texts).
+_RESENT_TYPES = (str,)
+
+
+def refresh_widget_labels(session: Any) -> None:
+    """Make every keyed choice widget show its value in the new language in this same rerun.
+
+    Streamlit keeps a keyed selectbox's, multiselect's or radio's identity when its
+    ``format_func`` changes, and the browser keeps showing the label it last received for
+    the value until the value itself changes: the dropdowns lagged one rerun behind a
+    language switch. Writing each value back into session state (before its widget is drawn
+    in this run: the language selector is the first widget of the page) marks it as set by
+    the app, so Streamlit sends the value with its newly formatted label.
+    """
+    editor_choices = set(session.get(CHOICE_WIDGETS, ()))
+    for key in list(session.keys()):
+        if key == "lang" or str(key).startswith("_") or key in state.defaults():
+            continue
+        if is_editor_key(str(key)) and key not in editor_choices:
+            continue  # the editor's inputs start from a value; only its choices need the label
+        value = session[key]
+        if isinstance(value, bool):
+            continue  # buttons and switches: their values cannot or need not be re-sent
+        if isinstance(value, _RESENT_TYPES) or (
+            isinstance(value, (list, tuple)) and all(isinstance(v, _RESENT_TYPES) for v in value)
+        ):
+            session[key] = value
 
 
 def _dataset_picker(ctx: AppContext) -> None:
@@ -90,7 +131,7 @@ def _dataset_picker(ctx: AppContext) -> None:
         st.warning(t("dataset.demo_missing", lang))
         return
     keys = [c.key for c in choices]
-    labels = {c.key: (t("dataset.demo", lang) if c.key == backend.DEMO_KEY else c.label) for c in choices}
+    labels = {c.key: _choice_label(c, lang) for c in choices}
     key = st.selectbox(t("sidebar.dataset", lang), keys, format_func=lambda k: labels.get(k, k), key="dataset_key")
     if st.session_state.get("_dataset_seen") not in (None, key):
         state.clear_edits(st.session_state)  # unit codes of one dataset mean nothing in another
@@ -106,6 +147,18 @@ def _dataset_picker(ctx: AppContext) -> None:
         ctx.source = cache.source(key, ctx.raion)
         ctx.dataset = cache.dataset(ctx.source)
         ctx.layers = cache.layers(ctx.source, ctx.dataset.build_id)
+
+
+def _choice_label(choice: backend.DatasetChoice, lang: str) -> str:
+    """A dataset selector entry in ``lang`` (the demo, the Kyrgyz build, built files)."""
+    if choice.key == backend.DEMO_KEY:
+        return t("dataset.demo", lang)
+    if choice.key == backend.KYRGYZ_KEY:
+        return t("dataset.kyrgyz_build", lang)
+    english = STRINGS["dataset.kyrgyz"]["en"]
+    if choice.label.startswith(english):
+        return t("dataset.kyrgyz", lang) + choice.label[len(english):]
+    return choice.label
 
 
 def _raion_picker(full: Dataset, lang: str) -> str | None:
@@ -166,11 +219,20 @@ def scenario_from_choice(choice: str) -> Any:
     return backend.scenario_from_dict(data, path.name)
 
 
-def _scenario_choices() -> dict[str, str]:
-    choices = {str(p): p.stem for p in backend.scenario_files()}
+def _scenario_choices(lang: str = DEFAULT_LANGUAGE) -> dict[str, str]:
+    choices = {str(p): _scenario_file_label(p, lang) for p in backend.scenario_files()}
     if st.session_state.get("uploaded"):
         choices["upload"] = f"⤴ {st.session_state.get('uploaded_name') or 'upload'}"
     return choices
+
+
+def _scenario_file_label(path: Path, lang: str) -> str:
+    """A scenario file's entry in the picker: its title in ``lang`` (the file stem if none)."""
+    try:
+        data = _load_scenario_file(str(path), path.stat().st_mtime)
+    except ATRError:
+        return path.stem
+    return localized(data, "title", lang) or path.stem
 
 
 def _scenario_picker(ctx: AppContext) -> None:
@@ -179,7 +241,7 @@ def _scenario_picker(ctx: AppContext) -> None:
         st.info(t("run.unavailable", lang))
         return
     _uploaded_scenario(lang)
-    choices = _scenario_choices()
+    choices = _scenario_choices(lang)
     if not choices:
         return
     choice = st.selectbox(
@@ -190,7 +252,7 @@ def _scenario_picker(ctx: AppContext) -> None:
         st.session_state["criteria_gen"] = int(st.session_state.get("criteria_gen", 0)) + 1
     with show_errors(lang):
         ctx.base_scenario = scenario_from_choice(choice)
-        ctx.base_label = getattr(ctx.base_scenario, "title", None) or choices[choice]
+        ctx.base_label = localized(ctx.base_scenario, "title", lang) or choices[choice]
 
 
 def _criteria_editor(ctx: AppContext) -> None:
@@ -205,12 +267,13 @@ def _criteria_editor(ctx: AppContext) -> None:
     data = dict(base)
     data["criteria"] = edited
     if ctx.dataset_key:
-        data["dataset"] = ctx.dataset_key  # the downloaded YAML reruns on the data shown
+        # the downloaded YAML reruns on the data shown, on any machine ("kyrgyz", not a cache path)
+        data["dataset"] = backend.portable_dataset(ctx.dataset_key)
     solver = getattr(ctx.base_scenario, "solver", None)
     if solver is not None and hasattr(type(solver), "model_fields"):
         with st.expander(t("sidebar.solver", lang)):
             solver_data, solver_errors = edit_model(
-                type(solver), base.get("solver", {}), key=f"solver{gen}", lang=lang, depth=1
+                type(solver), base.get("solver", {}), key=f"solver{gen}", lang=lang, depth=1, catalogue="solver"
             )
         data["solver"] = solver_data
         errors.extend(solver_errors)
@@ -236,7 +299,8 @@ def run_current(ctx: AppContext) -> None:
     started = time.perf_counter()
     folder = None
     with show_errors(lang), st.status(t("run.status", lang), expanded=True) as status:
-        status.write(f"{t('run.load_data', lang)}: {ctx.dataset.name}")
+        kind = str(ctx.dataset.metadata.get("kind", ""))
+        status.write(f"{t('run.load_data', lang)}: {dataset_label(ctx.dataset.name, kind, lang)}")
         folder = cache.run(ctx.source, ctx.scenario, progress=lambda step: status.write(t(f"step.{step}", lang)))
         cache.result(folder)
         status.update(label=t("run.done", lang, seconds=f"{time.perf_counter() - started:.1f}"), state="complete")
@@ -274,18 +338,22 @@ def _header(ctx: AppContext) -> None:
     parts = [t("app.subtitle", lang)]
     if ctx.dataset is not None:
         kind = str(ctx.dataset.metadata.get("kind", ""))
-        name = t("dataset.demo", lang) if kind == "demo" else ctx.dataset.name
+        name = dataset_label(ctx.dataset.name, kind, lang)
         parts.append(f"{t('sidebar.dataset', lang)}: **{name}**")
     if ctx.base_label:
         parts.append(f"{t('sidebar.scenario', lang)}: **{ctx.base_label}**")
     st.markdown(f"<div class='atr-sub'>{' · '.join(parts[:1])}</div>", unsafe_allow_html=True)
     if len(parts) > 1:
         st.markdown(" · ".join(parts[1:]))
+    description = localized(ctx.base_scenario, "description", lang) if ctx.base_scenario is not None else ""
+    if description:
+        st.caption(description)
 
 
 def main() -> None:
     """Entry point of ``streamlit run app.py``."""
-    st.set_page_config(page_title="atr-model · ATR scenarios", page_icon=":material/map:", layout="wide")
+    lang = st.session_state.get("lang", DEFAULT_LANGUAGE)
+    st.set_page_config(page_title=f"atr-model · {t('app.title', lang)}", page_icon=":material/map:", layout="wide")
     state.init(st.session_state)
     st.markdown(_CSS, unsafe_allow_html=True)
     ctx = AppContext(lang=st.session_state.get("lang", DEFAULT_LANGUAGE))

@@ -11,10 +11,20 @@ import streamlit as st
 
 from atr_model.criteria import DEFAULT_POPULATION_FLOOR
 from atr_model.presentation import maps
+from atr_model.presentation.report import decision_text
 from atr_model.presentation.app import backend, cache, concept, state
 from atr_model.presentation.app.folium_view import RenderedMap, render_map, show_map
 from atr_model.presentation.app.backend import EDIT_ACTIONS, Edit, ResultView
-from atr_model.presentation.i18n import format_number, kpi_label, status_label, t
+from atr_model.presentation.i18n import (
+    LANGUAGES,
+    estimate_note,
+    format_number,
+    kpi_label,
+    status_label,
+    t,
+    translit_note,
+    travel_model_label,
+)
 
 if TYPE_CHECKING:
     from atr_model.presentation.app.main import AppContext
@@ -147,6 +157,16 @@ def _units_table(result: ResultView, ctx: AppContext) -> None:
     est = table.get("population_is_estimate", pd.Series(False, index=table.index)).astype(bool)
     table["population_text"] = [format_number(p, lang, is_estimate=e) for p, e in zip(table["population"], est)]
     table["status_text"] = [status_label(s, lang) for s in table["status"]]
+    if lang in ("ky", "ru"):
+        # the engine explains in English: Kyrgyz and Russian get the decision composed from the row
+        sizes = {str(k): (int(v["size"]), float(v["sum"]))
+                 for k, v in table.groupby("new_unit_id")["population"].agg(["size", "sum"]).iterrows()}
+        table["reason"] = [
+            decision_text(r, lang, names, sizes).split(": ", 1)[-1]
+            if r.get("status") in ("merged", "centre") or (isinstance(r.get("exempt_rules"), str) and r["exempt_rules"])
+            else ""
+            for r in table.to_dict("records")
+        ]
     st.subheader(t("units.table", lang))
     c1, c2 = st.columns([2, 3])
     statuses = sorted(table["status"].unique())
@@ -167,6 +187,11 @@ def _units_table(result: ResultView, ctx: AppContext) -> None:
         shown[[c for c in columns if c in shown.columns]].rename(columns=columns),
         hide_index=True, width="stretch", height=320,
     )
+    if ctx.layers is not None:
+        units = ctx.layers.units
+        note = translit_note(units[[c for c in ("name_en", "name_ky", "name_ru") if c in units]].to_dict("records"), lang)
+        if note:
+            st.caption(note)
 
 
 def _passport(result: ResultView, ctx: AppContext) -> None:
@@ -195,7 +220,7 @@ def _passport(result: ResultView, ctx: AppContext) -> None:
         f"**{t('field.members', lang)}:** {', '.join(names.get(m, m) for m in members)}"
     )
     if isinstance(row.get("estimated_inputs"), str) and row.get("estimated_inputs"):
-        st.caption(f"≈ {t('field.estimates', lang)}: {row.get('estimated_inputs')}")
+        st.caption(f"≈ {t('field.estimates', lang)}: {estimate_note(row.get('estimated_inputs'), lang)}")
 
 
 def view_map(ctx: AppContext) -> None:
@@ -215,7 +240,8 @@ def view_map(ctx: AppContext) -> None:
     fmap = _result_map(str(result.folder), lang, ctx.source, ctx.dataset.build_id, ctx.scenario)
     _show_map(fmap, key="result_map")
     if result.travel_model_label:
-        st.caption(f"{t('field.travel_model', lang)}: {result.travel_model_label} · {t('map.estimate_note', lang)}")
+        label = travel_model_label(result.travel_model_label, lang)
+        st.caption(f"{t('field.travel_model', lang)}: {label} · {t('map.estimate_note', lang)}")
     _passport(result, ctx)
     _units_table(result, ctx)
 
@@ -392,17 +418,33 @@ def _what_changed(ctx: AppContext) -> None:
 # downloads and Concept views
 
 
-def _report_html(result: ResultView) -> bytes | None:
+def _report_html(result: ResultView, lang: str = "en") -> bytes | None:
     try:
-        return backend.report_html(result.folder)
+        return backend.report_html(result.folder, lang)
     except Exception as exc:  # the report is a bonus; the folder download still works
         logger.warning("report rendering failed for %s: %s", result.folder, exc)
         return None
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def _zip(folder: str) -> bytes:
-    return backend.zip_folder(Path(folder))
+def _zip(folder: str, lang: str = "en", _raions: Any = None) -> bytes:
+    return backend.download_zip(Path(folder), lang, _raions)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _summary(folder: str, lang: str, _raions: Any = None) -> bytes:
+    return backend.summary_html(Path(folder), lang, _raions)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _map_png(folder: str, lang: str) -> bytes:
+    return backend.map_image(Path(folder), lang)
+
+
+def _raion_names(ctx: AppContext) -> dict[str, str]:
+    from atr_model.presentation.summary import raion_names
+
+    return raion_names(ctx.dataset.raions if ctx.dataset is not None else None, ctx.lang)
 
 
 def view_downloads(ctx: AppContext) -> None:
@@ -411,10 +453,11 @@ def view_downloads(ctx: AppContext) -> None:
     st.subheader(t("downloads.title", lang))
     result = _current_result(ctx)
     if ctx.scenario is not None:
-        text = backend.scenario_to_yaml(ctx.scenario)
+        # portable: `dataset: kyrgyz` / `demo`, never this machine's cache path
+        text = backend.portable_scenario_yaml(ctx.scenario, ctx.dataset_key)
         name = f"{getattr(ctx.scenario, 'name', 'scenario')}.yaml"
         st.download_button(f"⬇ {t('downloads.yaml', lang)}", text, file_name=name, mime="application/x-yaml", key="dl_yaml")
-        data_arg = "demo" if ctx.dataset_key == backend.DEMO_KEY else (ctx.dataset_key or "DATASET")
+        data_arg = backend.portable_dataset(ctx.dataset_key)
         st.caption(t("downloads.cli", lang) + (f" ({t('downloads.whole', lang)})" if ctx.raion else ""))
         st.code(f"atr-model run {name} --data {data_arg} --out results/{getattr(ctx.scenario, 'name', 'scenario')}", language="bash")
     if result is None:
@@ -422,7 +465,25 @@ def view_downloads(ctx: AppContext) -> None:
         return
     folder = result.folder
     stem = f"atr-{folder.name}"
-    st.download_button(f"⬇ {t('downloads.zip', lang)}", _zip(str(folder)), file_name=f"{stem}.zip", mime="application/zip", key="dl_zip")
+    raions = _raion_names(ctx)
+    council = st.columns(3)
+    council[0].download_button(
+        f"⬇ {t('downloads.summary', lang)}", _summary(str(folder), lang, raions), file_name=f"{stem}-summary-{lang}.html",
+        mime="text/html", key="dl_summary", help=t("downloads.summary_help", lang),
+    )
+    try:
+        png = _map_png(str(folder), lang)
+    except ValueError:
+        council[1].button(t("downloads.png", lang), disabled=True, help=t("downloads.missing", lang), key="dl_png_off")
+    else:
+        council[1].download_button(
+            f"⬇ {t('downloads.png', lang)}", png, file_name=f"{stem}-map.png", mime="image/png", key="dl_png",
+            help=t("downloads.png_help", lang),
+        )
+    council[2].download_button(
+        f"⬇ {t('downloads.zip', lang)}", _zip(str(folder), lang, raions), file_name=f"{stem}.zip",
+        mime="application/zip", key="dl_zip", help=t("downloads.zip_help", lang),
+    )
     files = [
         ("downloads.gpkg", "new_units.gpkg", "application/geopackage+sqlite3"),
         ("downloads.csv", "assignments.csv", "text/csv"),
@@ -435,9 +496,11 @@ def view_downloads(ctx: AppContext) -> None:
             col.download_button(f"⬇ {t(label, lang)}", path.read_bytes(), file_name=f"{stem}-{path.name}", mime=mime, key=f"dl_{label}")
         else:
             col.button(t(label, lang), disabled=True, help=t("downloads.missing", lang), key=f"dl_{label}_off")
-    html = _report_html(result)
+    html = _report_html(result, lang)
     if html is not None:
-        cols[3].download_button(f"⬇ {t('downloads.html', lang)}", html, file_name=f"{stem}-report.html", mime="text/html", key="dl_html")
+        cols[3].download_button(
+            f"⬇ {t('downloads.html', lang)}", html, file_name=f"{stem}-report-{lang}.html", mime="text/html", key="dl_html"
+        )
     else:
         cols[3].button(t("downloads.html", lang), disabled=True, help=t("downloads.missing", lang), key="dl_html_off")
 
@@ -450,11 +513,24 @@ def view_concept(ctx: AppContext) -> None:
     if not items:
         st.info(t("concept.missing", lang))
         return
+    if lang in ("ky", "ru"):
+        # the official text is Kyrgyz; the English translation is unofficial: one click away
+        st.caption(t("report.concept_source", lang))
+        for item in items:
+            st.markdown(f"**{t('criterion.label', lang, n=item.number)}** · {t('concept.original', lang)}\n\n> {item.text_ky}")
+        with st.expander(f"{t('concept.english', lang)} ({t('concept.unofficial', lang)})"):
+            st.caption(concept.attribution())
+            for item in items:
+                st.markdown(f"**{item.number}.** {item.text_en}")
+        return
     st.caption(concept.attribution())
     for item in items:
         left, right = st.columns(2)
         left.markdown(f"**{t('criterion.label', lang, n=item.number)}** · {t('concept.original', lang)}\n\n> {item.text_ky}")
-        right.markdown(f"**{t('criterion.label', lang, n=item.number)}** · English ({t('concept.unofficial', lang)})\n\n> {item.text_en}")
+        right.markdown(
+            f"**{t('criterion.label', lang, n=item.number)}** · {t('concept.english', lang)} "
+            f"({t('concept.unofficial', lang)})\n\n> {item.text_en}"
+        )
 
 
 from atr_model.presentation.app.robustness_view import view_robustness  # noqa: E402,F401  (issue 14)
