@@ -13,6 +13,7 @@ from atr_model.scenarios.scenario import (
     dump_scenario,
     load_scenario,
     scenario_from_dict,
+    scenario_from_yaml,
     scenario_hash,
 )
 
@@ -43,6 +44,7 @@ __all__ = [
     "resolve_travel_model",
     "run_scenario",
     "scenario_from_dict",
+    "scenario_from_yaml",
     "scenario_hash",
     "write_result",
     # result-package tools

@@ -24,6 +24,10 @@ __all__ = ["PlanEvaluation", "read_plan_csv", "evaluate_plan", "assignment_from_
 
 logger = logging.getLogger(__name__)
 
+#: How many units missing from a plan are named in the error (the count is always given; a
+#: plan for the wrong territory would otherwise list hundreds).
+_ABSENT_SHOWN = 20
+
 
 @dataclass(frozen=True)
 class PlanEvaluation:
@@ -41,12 +45,26 @@ class PlanEvaluation:
         ";"-joined); empty when the plan honours every criterion.
     kpis : dict
         Same keys as a run's ``kpis.json`` (no solver block) plus the further KPIs.
+    objective : float or None
+        The plan's cost the way the optimiser counts it (travel cost, the cost per new unit
+        and the penalties of soft criteria), comparable with ``kpis.json``'s
+        ``solver.objective`` of a run of the same scenario on the same data.
     """
 
     scenario_name: str
     plan: pd.DataFrame
     violations: pd.DataFrame
     kpis: dict[str, Any] = field(default_factory=dict)
+    objective: float | None = None
+
+    def gap_to(self, optimum: float | None) -> float | None:
+        """How far the plan's cost is above ``optimum``, as a fraction of it (0.05 = 5 %).
+
+        None when either cost is unknown or the optimum is zero.
+        """
+        if optimum is None or self.objective is None or not np.isfinite(self.objective) or optimum == 0:
+            return None
+        return (self.objective - float(optimum)) / abs(float(optimum))
 
     @property
     def valid(self) -> bool:
@@ -66,6 +84,7 @@ class PlanEvaluation:
             "hard_valid": self.hard_valid,
             "violations": self.violations.to_dict(orient="records"),
             "kpis": self.kpis,
+            "objective": self.objective,
         }
 
 
@@ -124,10 +143,13 @@ def assignment_from_plan(plan: pd.DataFrame, instance: Any, *, where: str = "pla
         raise DataError(f"{where}: unit {dup.iloc[0]!r} is listed twice")
     unknown = sorted(set(plan["unit_code"]) - set(pos))
     if unknown:
-        raise DataError(f"{where}: {len(unknown)} unit(s) not in the scenario's dataset: {', '.join(unknown[:5])}")
-    absent = [c for c in codes if c not in set(plan["unit_code"])]
+        # Every unknown code is named: a plan drawn elsewhere usually has several typos at once.
+        raise DataError(f"{where}: {len(unknown)} unit(s) not in the scenario's dataset: {', '.join(unknown)}")
+    listed = set(plan["unit_code"])
+    absent = [c for c in codes if c not in listed]
     if absent:
-        raise DataError(f"{where}: {len(absent)} unit(s) of the dataset have no new_unit_id: {', '.join(absent[:5])}")
+        shown = ", ".join(absent[:_ABSENT_SHOWN]) + (f" and {len(absent) - _ABSENT_SHOWN} more" if len(absent) > _ABSENT_SHOWN else "")
+        raise DataError(f"{where}: {len(absent)} unit(s) of the dataset have no new_unit_id: {shown}")
     assignment = np.full(len(codes), -1, dtype=np.int64)
     for nid, part in plan.groupby("new_unit_id", sort=True):
         members = sorted(pos[c] for c in part["unit_code"])
@@ -227,7 +249,7 @@ def evaluate_plan(
     DataError
         On a malformed plan (unknown or missing units, bad centre).
     """
-    from atr_model.optimisation import check_plan
+    from atr_model.optimisation import check_plan, plan_measures
     from atr_model.scenarios.engine_bridge import engine_settings
     from atr_model.scenarios.inputs import resolve_dataset, resolve_travel_model
     from atr_model.scenarios.instance_builder import build_instance
@@ -267,4 +289,5 @@ def evaluate_plan(
     )
     kpis = _kpis(bundle, assignment, settings.population_floor, out[["unit_code", "new_unit_id"]])
     logger.info("plan %s: %d violation(s)", where, len(viol))
-    return PlanEvaluation(scenario_name=scenario.name, plan=out, violations=viol, kpis=kpis)
+    objective = float(plan_measures(inst, settings, assignment)["objective"])
+    return PlanEvaluation(scenario_name=scenario.name, plan=out, violations=viol, kpis=kpis, objective=objective)
