@@ -1,7 +1,7 @@
 """Scenario layer: scenario files, the engine input, runs and result packages."""
 
 from atr_model.scenarios.engine_bridge import engine_settings
-from atr_model.scenarios.inputs import resolve_dataset, resolve_travel_model
+from atr_model.scenarios.inputs import kyrgyz_source_dir, resolve_dataset, resolve_travel_model
 from atr_model.scenarios.instance_builder import InstanceBundle, build_instance
 from atr_model.scenarios.kpis import compute_kpis
 from atr_model.scenarios.package import PACKAGE_FILES, ResultPackage, read_result, write_result
@@ -19,7 +19,7 @@ from atr_model.scenarios.scenario import (
 
 # Result-package tools (reports read these, the app and researchers call them).
 from atr_model.scenarios.compare import Comparison, compare_results
-from atr_model.scenarios.evaluate import PlanEvaluation, evaluate_plan, read_plan_csv
+from atr_model.scenarios.evaluate import PlanEvaluation, evaluate_plan, read_plan_csv, read_plan_text
 from atr_model.scenarios.exports import add_extra_kpis, publish_package, write_exports, write_geojson, write_xlsx
 from atr_model.scenarios.extra_kpis import CostModel, admin_savings, extra_kpis, load_cost_model
 from atr_model.scenarios.package_files import ResultFiles, as_result_files, load_result_files
@@ -38,6 +38,7 @@ __all__ = [
     "compute_kpis",
     "dump_scenario",
     "engine_settings",
+    "kyrgyz_source_dir",
     "load_scenario",
     "read_result",
     "resolve_dataset",
@@ -65,6 +66,7 @@ __all__ = [
     "parse_param",
     "publish_package",
     "read_plan_csv",
+    "read_plan_text",
     "run_sweep",
     "sweep_grid",
     "write_exports",

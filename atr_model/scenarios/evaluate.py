@@ -9,6 +9,7 @@ scenario's instance, and measured with the same KPIs as an optimised run.
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ import pandas as pd
 
 from atr_model.errors import DataError
 
-__all__ = ["PlanEvaluation", "read_plan_csv", "evaluate_plan", "assignment_from_plan"]
+__all__ = ["PlanEvaluation", "read_plan_csv", "read_plan_text", "evaluate_plan", "assignment_from_plan"]
 
 logger = logging.getLogger(__name__)
 
@@ -100,22 +101,37 @@ def read_plan_csv(path: str | os.PathLike[str]) -> pd.DataFrame:
     source = Path(path)
     if not source.exists():
         raise DataError(f"{source}: plan file not found")
+    return read_plan_text(source.read_bytes(), where=str(source))
+
+
+def read_plan_text(text: str | bytes, *, where: str = "plan") -> pd.DataFrame:
+    """Read plan CSV text (an uploaded file): ``unit_code,new_unit_id[,centre_code]``.
+
+    Raises
+    ------
+    DataError
+        When the text is empty, is not CSV, lacks a column, has an empty cell or lists a unit
+        twice (naming ``where`` and the row).
+    """
+    raw = text.decode("utf-8-sig", errors="replace") if isinstance(text, bytes) else text
+    if not raw.strip():
+        raise DataError(f"{where}: the file is empty (expected a header unit_code,new_unit_id and one row per unit)")
     try:
-        plan = pd.read_csv(source, dtype=str, keep_default_na=False)
+        plan = pd.read_csv(io.StringIO(raw), dtype=str, keep_default_na=False)
     except Exception as exc:  # pandas parser errors
-        raise DataError(f"{source}: not a readable CSV ({exc})") from exc
+        raise DataError(f"{where}: not a readable CSV ({exc})") from exc
     plan.columns = [c.strip() for c in plan.columns]
     missing = [c for c in ("unit_code", "new_unit_id") if c not in plan.columns]
     if missing:
-        raise DataError(f"{source}: missing column(s) {', '.join(missing)} (expected unit_code,new_unit_id)")
+        raise DataError(f"{where}: missing column(s) {', '.join(missing)} (expected unit_code,new_unit_id)")
     for col in ("unit_code", "new_unit_id"):
         plan[col] = plan[col].str.strip()
         blank = plan.index[plan[col] == ""]
         if len(blank):
-            raise DataError(f"{source}: row {int(blank[0]) + 2}: empty {col}")
+            raise DataError(f"{where}: row {int(blank[0]) + 2}: empty {col}")
     dup = plan.index[plan["unit_code"].duplicated()]
     if len(dup):
-        raise DataError(f"{source}: row {int(dup[0]) + 2}: unit {plan.loc[dup[0], 'unit_code']!r} is listed twice")
+        raise DataError(f"{where}: row {int(dup[0]) + 2}: unit {plan.loc[dup[0], 'unit_code']!r} is listed twice")
     keep = [c for c in ("unit_code", "new_unit_id", "centre_code") if c in plan.columns]
     return plan[keep].reset_index(drop=True)
 
@@ -226,6 +242,7 @@ def evaluate_plan(
     *,
     dataset: Any = None,
     travel_model: Any = None,
+    where: str | None = None,
 ) -> PlanEvaluation:
     """Check a hand-drawn plan against a scenario's criteria and measure it.
 
@@ -239,6 +256,9 @@ def evaluate_plan(
         Defaults to the scenario's dataset.
     travel_model : TravelModel, optional
         Defaults to the scenario's travel model.
+    where : str, optional
+        Name of the plan in error messages (an uploaded file's name); default the path, or
+        "plan" for a table.
 
     Returns
     -------
@@ -254,7 +274,7 @@ def evaluate_plan(
     from atr_model.scenarios.inputs import resolve_dataset, resolve_travel_model
     from atr_model.scenarios.instance_builder import build_instance
 
-    where = str(plan) if not isinstance(plan, pd.DataFrame) else "plan"
+    where = where or (str(plan) if not isinstance(plan, pd.DataFrame) else "plan")
     table = read_plan_csv(plan) if not isinstance(plan, pd.DataFrame) else plan.astype(str).copy()
     if dataset is None:
         dataset = resolve_dataset(scenario)
