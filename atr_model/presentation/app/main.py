@@ -14,7 +14,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import streamlit as st
+from PIL import Image
 
 from atr_model.data.dataset import Dataset
 from atr_model.errors import ATRError
@@ -247,6 +249,16 @@ def _header(ctx: AppContext) -> None:
         st.markdown(" · ".join(parts[1:]))
 
 
+def _page_icon() -> Image.Image:
+    """A small map-blue square with a white centre dot, drawn here: a ``:material/...:`` icon
+    is fetched from fonts.gstatic.com, which an offline machine cannot reach."""
+    icon = np.zeros((32, 32, 3), dtype=np.uint8)
+    icon[...] = (21, 101, 192)
+    yy, xx = np.mgrid[:32, :32]
+    icon[(yy - 16) ** 2 + (xx - 16) ** 2 <= 36] = (255, 255, 255)
+    return Image.fromarray(icon)
+
+
 def _restore_from_link() -> None:
     """Once per session, before any widget is drawn: set what a shared link names.
 
@@ -289,7 +301,7 @@ def _write_link(ctx: AppContext) -> None:
 
 def main() -> None:
     """Entry point of ``streamlit run app.py``."""
-    st.set_page_config(page_title="atr-model · ATR scenarios", page_icon=":material/map:", layout="wide")
+    st.set_page_config(page_title="atr-model · ATR scenarios", page_icon=_page_icon(), layout="wide")
     state.init(st.session_state)
     _restore_from_link()
     st.markdown(_CSS, unsafe_allow_html=True)
