@@ -13,12 +13,13 @@ from atr_model.scenarios.scenario import (
     dump_scenario,
     load_scenario,
     scenario_from_dict,
+    scenario_from_yaml,
     scenario_hash,
 )
 
 # Result-package tools (reports read these, the app and researchers call them).
 from atr_model.scenarios.compare import Comparison, compare_results, kpi_table
-from atr_model.scenarios.evaluate import PlanEvaluation, evaluate_plan, read_plan_csv
+from atr_model.scenarios.evaluate import PlanEvaluation, evaluate_plan, read_plan_csv, read_plan_text
 from atr_model.scenarios.exports import DEFAULT_EXTRAS, add_extra_kpis, publish_package, write_exports, write_geojson, write_xlsx
 from atr_model.scenarios.extra_kpis import CostModel, admin_savings, extra_kpis, load_cost_model, town_mask
 from atr_model.scenarios.package_files import (
@@ -53,6 +54,7 @@ __all__ = [
     "resolve_travel_model",
     "run_scenario",
     "scenario_from_dict",
+    "scenario_from_yaml",
     "scenario_hash",
     "write_result",
     # result-package tools
@@ -77,6 +79,7 @@ __all__ = [
     "parse_param",
     "publish_package",
     "read_plan_csv",
+    "read_plan_text",
     "run_sweep",
     "sweep_grid",
     "town_mask",

@@ -28,6 +28,7 @@ __all__ = [
     "dump_scenario",
     "load_scenario",
     "scenario_from_dict",
+    "scenario_from_yaml",
     "scenario_hash",
 ]
 
@@ -161,11 +162,36 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
     source = Path(path)
     if not source.is_file():
         raise ScenarioError(f"{source}: scenario file not found")
+    return scenario_from_yaml(source.read_text(encoding="utf-8"), where=str(source), source=source.resolve())
+
+
+def _yaml_error(exc: yaml.YAMLError, where: str) -> ScenarioError:
+    """The YAML error as one line naming the file, line and column (1-based) and the problem."""
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    if mark is None:
+        return ScenarioError(f"{where}: not valid YAML ({problem})")
+    return ScenarioError(f"{where}: line {mark.line + 1}, column {mark.column + 1}: not valid YAML ({problem})")
+
+
+def scenario_from_yaml(text: str, *, where: str = "scenario", source: Path | None = None) -> Scenario:
+    """Parse and validate scenario YAML text.
+
+    Raises
+    ------
+    ScenarioError
+        When the text is empty, is not YAML (naming ``where``, the line and the column) or
+        does not validate (naming each bad key).
+    """
+    if not text.strip():
+        raise ScenarioError(f"{where}: the file is empty (expected a scenario: name, dataset, criteria, ...)")
     try:
-        values = yaml.safe_load(source.read_text(encoding="utf-8"))
+        values = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise ScenarioError(f"{source}: not valid YAML ({str(exc).splitlines()[0]})") from None
-    return scenario_from_dict(values, where=str(source), source=source.resolve())
+        raise _yaml_error(exc, where) from None
+    if values is None:
+        raise ScenarioError(f"{where}: the file holds only comments (expected a scenario: name, dataset, criteria, ...)")
+    return scenario_from_dict(values, where=where, source=source)
 
 
 def _plain(scenario: Scenario) -> dict[str, Any]:
