@@ -12,7 +12,7 @@ from atr_model.data.dataset import Dataset, read_dataset
 from atr_model.errors import DataError, ScenarioError
 from atr_model.scenarios.scenario import Scenario
 
-__all__ = ["AUTO", "DEMO", "KYRGYZ", "kyrgyz_source_dir", "resolve_dataset", "resolve_travel_model"]
+__all__ = ["AUTO", "DEMO", "KYRGYZ", "KYRGYZ_ELEVATION", "kyrgyz_source_dir", "resolve_dataset", "resolve_travel_model"]
 
 logger = logging.getLogger(__name__)
 
