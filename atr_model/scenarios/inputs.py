@@ -25,6 +25,7 @@ __all__ = [
     "AUTO",
     "DEMO",
     "KYRGYZ",
+    "KYRGYZ_ELEVATION",
     "dataset_file",
     "kyrgyz_source_dir",
     "resolve_dataset",

@@ -20,6 +20,7 @@ from atr_model.scenarios.engine_bridge import engine_settings
 from atr_model.scenarios.inputs import resolve_dataset, resolve_travel_model
 from atr_model.scenarios.instance_builder import InstanceBundle, build_instance
 from atr_model.scenarios.kpis import compute_kpis, provenance
+from atr_model.scenarios.naming import new_unit_display_names
 from atr_model.scenarios.scenario import Scenario
 
 __all__ = ["ScenarioResult", "run_scenario", "STATUSES"]
@@ -253,6 +254,7 @@ def _passports(result_parts: dict[str, Any]) -> gpd.GeoDataFrame:
     frame["travel_time_mean_min"] = travel["mean"].round(3)
     frame["travel_time_max_min"] = travel["worst"].round(3)
     frame["centre_name"] = frame["centre_code"].map(units["unit_name"])
+    frame["display_name"] = new_unit_display_names(frame["centre_name"], frame["n_members"], frame.index).to_numpy()
     frame["raion_code"] = frame["centre_code"].map(units["raion_code"]).astype(str)
     frame["oblast_code"] = frame["centre_code"].map(units["oblast_code"]).astype(str)
     frame["below_floor"] = (floor > 0) & (frame["population"] < floor) & frame["non_exempt"]
@@ -269,7 +271,7 @@ def _passports(result_parts: dict[str, Any]) -> gpd.GeoDataFrame:
     if not indicators.empty:
         frame = frame.join(indicators, on="new_unit_id")
     columns = [
-        "new_unit_id", "centre_code", "centre_name", "raion_code", "oblast_code", "members", "n_members",
+        "new_unit_id", "centre_code", "centre_name", "display_name", "raion_code", "oblast_code", "members", "n_members",
         "population", "population_has_estimates", "area_km2", "travel_time_mean_min", "travel_time_max_min",
         "exempt_members", "below_floor",
         *[c for c in indicators.columns], "estimated_inputs", "geometry",
