@@ -374,3 +374,26 @@ def test_plan_failing_the_independent_check_raises_solver_error(monkeypatch: pyt
     with pytest.raises(SolverError, match=r"fails the independent check: new unit of U0 has 3000 residents, "
                                           r"below the floor 5000; new unit of U2 has 3000 residents"):
         MergerModel(inst, settings).solve()
+
+
+@pytest.mark.parametrize(
+    ("objective", "bound", "proven", "expected"),
+    [
+        (100.0, 90.0, False, 0.1),
+        (100.0, 101.0, True, 0.0),  # a bound above the plan (rounding) is no negative gap
+        (-50.0, -60.0, False, 0.2),  # relative to |objective|
+        (100.0, float("nan"), True, 0.0),  # proven without a bound from the solver
+        (0.0, 0.0, True, 0.0),
+    ],
+)
+def test_relative_gap(objective: float, bound: float, proven: bool, expected: float) -> None:
+    from atr_model.optimisation.measures import relative_gap
+
+    assert relative_gap(objective, bound, proven) == pytest.approx(expected)
+
+
+def test_relative_gap_unknown_without_bound_or_proof() -> None:
+    from atr_model.optimisation.measures import relative_gap
+
+    assert np.isnan(relative_gap(100.0, float("nan"), False))
+    assert np.isnan(relative_gap(0.0, 5.0, False))

@@ -24,6 +24,34 @@ __all__ = ["TOL", "no_plan_result", "plan_measures", "plan_result", "relative_ga
 TOL = 1e-6
 
 
+def _new_unit_measures(instance: MergerInstance, settings: EngineSettings, members: np.ndarray, locked: bool,
+                       indicator: np.ndarray | None) -> tuple[float, float, float, list[float]]:
+    """Floor shortfall, cap excess, indicator shortfall and the penalties (floor, cap, indicator)
+    of one new unit. A locked-alone unit pays no penalty and has no indicator shortfall.
+    """
+    s = settings
+    total = float(instance.population[members].sum())
+    floor_sf = cap_ex = ind_sf = 0.0
+    penalties = []
+    if s.population_floor is not None:
+        needs = bool((~instance.exempt[members]).any())
+        if needs and total < s.population_floor - TOL:
+            floor_sf = s.population_floor - total
+            if not locked and s.floor_mode == "soft":
+                penalties.append(s.slack_penalty_per_person * floor_sf)
+    if s.population_cap is not None and total > s.population_cap + TOL:
+        cap_ex = total - s.population_cap
+        if not locked and s.cap_mode == "soft":
+            penalties.append(s.cap_penalty_per_person * cap_ex)
+    if s.indicator_floor is not None and indicator is not None:
+        value = float(indicator[members].sum())
+        if value < s.indicator_floor - TOL and not locked:
+            ind_sf = s.indicator_floor - value
+            if s.floor_mode == "soft":
+                penalties.append(s.indicator_penalty_per_unit * ind_sf)
+    return floor_sf, cap_ex, ind_sf, penalties
+
+
 def plan_measures(instance: MergerInstance, settings: EngineSettings, assignment: np.ndarray) -> dict[str, Any]:
     """Shortfalls, excesses and objective of an assignment, per original unit.
 
@@ -31,34 +59,20 @@ def plan_measures(instance: MergerInstance, settings: EngineSettings, assignment
     apply to new units that are not locked-alone units.
     """
     n = instance.n
-    pop = instance.population
     alone = instance.keep_separate | (instance.exempt if settings.exempt_mode == "keep" else np.zeros(n, bool))
     floor_sf = np.zeros(n)
     cap_ex = np.zeros(n)
     ind_sf = np.zeros(n)
     penalty = 0.0
     ind = None if instance.indicator is None else np.nan_to_num(instance.indicator, nan=0.0)
-    for j in np.unique(assignment):
-        mem = np.flatnonzero(assignment == j)
-        total = float(pop[mem].sum())
-        locked = len(mem) == 1 and alone[j]
-        if settings.population_floor is not None:
-            needs = bool((~instance.exempt[mem]).any())
-            if needs and total < settings.population_floor - TOL:
-                floor_sf[mem] = settings.population_floor - total
-                if not locked and settings.floor_mode == "soft":
-                    penalty += settings.slack_penalty_per_person * (settings.population_floor - total)
-        if settings.population_cap is not None and total > settings.population_cap + TOL:
-            cap_ex[mem] = total - settings.population_cap
-            if not locked and settings.cap_mode == "soft":
-                penalty += settings.cap_penalty_per_person * (total - settings.population_cap)
-        if settings.indicator_floor is not None and ind is not None:
-            value = float(ind[mem].sum())
-            if value < settings.indicator_floor - TOL and not locked:
-                ind_sf[mem] = settings.indicator_floor - value
-                if settings.floor_mode == "soft":
-                    penalty += settings.indicator_penalty_per_unit * (settings.indicator_floor - value)
     centres = np.unique(assignment)
+    for j in centres:
+        mem = np.flatnonzero(assignment == j)
+        locked = bool(len(mem) == 1 and alone[j])
+        f, c, i, penalties = _new_unit_measures(instance, settings, mem, locked, ind)
+        floor_sf[mem], cap_ex[mem], ind_sf[mem] = f, c, i
+        for amount in penalties:  # one at a time, in the model's order (same rounding)
+            penalty += amount
     travel = float(sum(instance.cost[i, int(assignment[i])] for i in range(n)))
     objective = travel + settings.admin_cost_per_unit * centres.size + penalty
     return {"floor_shortfall": floor_sf, "cap_excess": cap_ex, "indicator_shortfall": ind_sf,

@@ -82,6 +82,7 @@ class Search:
 
     # -- the incumbent ---------------------------------------------------------------------
     def _incumbent(self) -> float:
+        """Objective of the best connected plan (``inf`` before one is known)."""
         return self.best.objective if self.best is not None else float("inf")
 
     def _remember(self, rnd: Round) -> None:
@@ -92,13 +93,16 @@ class Search:
             self.best = rnd
 
     def _start(self) -> dict[str, float] | None:
+        """Variable values of the best plan, the MIP start of the next solve."""
         return self.best.values if self.best is not None else None
 
     def _left_s(self) -> float:
+        """Seconds left of the time limit (negative once it passed)."""
         return self.deadline - time.perf_counter()
 
     # -- LP and fixing -----------------------------------------------------------------------
     def _lp(self) -> _LP | None:
+        """Solve the LP relaxation (at least 0.5 s allowed); ``None`` unless it is optimal."""
         sol = run_mip(self.form, self.settings, max(self._left_s(), 0.5), None, mip=False)
         log.debug("LP status %s objective %s", sol, pulp.value(self.form.prob.objective))
         if sol == pulp.LpSolutionNoSolutionFound:
@@ -209,6 +213,7 @@ class Search:
                                   "(please report the instance)")
 
     def _add_round_cuts(self, rnd: Round) -> None:
+        """Add the pending cuts of a disconnected round and count the round."""
         added = self.form.add_cuts(rnd.cuts)
         self.rounds += 1
         log.info("cut round %d: %d separator cuts (objective %.10g)", self.rounds, added, rnd.objective)
