@@ -1,4 +1,11 @@
-"""Unit adjacency: shared boundaries, road links, islands, enclaves and user edits."""
+"""Unit adjacency: shared boundaries, road links, islands, enclaves and user edits.
+
+Two units are neighbours when their territories share a border of at least
+:data:`~atr_model.data.borders.MIN_SHARED_BORDER_M` (the length is recorded in
+``shared_border_m``), when a road links them, or when a user edit says so. A border that can only
+be crossed over a blocked pass is not modelled as such (no data on which borders a pass crosses):
+a modelled travel link over a blocked pass only marks the pair's ``barrier``.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +18,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from atr_model.data.borders import MIN_SHARED_BORDER_M, shared_borders
 from atr_model.data.contract import APPROXIMATE_PREFIX
 from atr_model.errors import NetworkError
 
@@ -18,7 +26,9 @@ __all__ = ["ADJACENCY_COLUMNS", "read_adjacency_edits", "shared_boundaries", "un
 
 logger = logging.getLogger(__name__)
 
-ADJACENCY_COLUMNS = ["unit_a", "unit_b", "kind", "barrier", "shared_boundary_km", "note"]
+#: Columns of the adjacency table; ``shared_border_m`` is the border length in metres (0 for a
+#: road link or an island joined to its fastest neighbour), ``shared_boundary_km`` the same in km.
+ADJACENCY_COLUMNS = ["unit_a", "unit_b", "kind", "barrier", "shared_boundary_km", "note", "shared_border_m"]
 
 
 def _ordered(a: pd.Series, b: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -27,8 +37,10 @@ def _ordered(a: pd.Series, b: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return np.where(swap, b_, a_), np.where(swap, a_, b_)
 
 
-def shared_boundaries(codes: np.ndarray, geoms_m: np.ndarray, tolerance_m: float) -> pd.DataFrame:
-    """Pairs of polygons sharing a border longer than ``2 x tolerance_m``.
+def shared_boundaries(
+    codes: np.ndarray, geoms_m: np.ndarray, tolerance_m: float, min_border_m: float = MIN_SHARED_BORDER_M,
+) -> pd.DataFrame:
+    """Pairs of polygons sharing a border of at least ``min_border_m`` (and ``2 x tolerance_m``).
 
     Parameters
     ----------
@@ -38,25 +50,20 @@ def shared_boundaries(codes: np.ndarray, geoms_m: np.ndarray, tolerance_m: float
         Polygons in a metric CRS.
     tolerance_m : float
         Gap or overlap tolerated between neighbours.
+    min_border_m : float
+        Shortest border that counts (:data:`atr_model.data.borders.MIN_SHARED_BORDER_M`); a
+        corner contact measures about ``2 x tolerance_m``, which never counts either.
 
     Returns
     -------
     pandas.DataFrame
-        ``unit_a < unit_b``, ``shared_boundary_km``.
+        ``unit_a < unit_b``, ``shared_boundary_km``, ``shared_border_m``.
     """
-    tree = shapely.STRtree(geoms_m)
-    left, right = tree.query(shapely.buffer(geoms_m, tolerance_m), predicate="intersects")
-    keep = left < right
-    left, right = left[keep], right[keep]
-    if not len(left):
-        return pd.DataFrame(columns=["unit_a", "unit_b", "shared_boundary_km"])
-    border = shapely.intersection(
-        shapely.boundary(geoms_m[left]), shapely.buffer(geoms_m[right], tolerance_m)
-    )
-    km = shapely.length(border) / 1000.0
-    a, b = _ordered(pd.Series(codes[left]), pd.Series(codes[right]))
-    frame = pd.DataFrame({"unit_a": a, "unit_b": b, "shared_boundary_km": km})
-    return frame[frame["shared_boundary_km"] > 2 * tolerance_m / 1000.0].reset_index(drop=True)
+    frame = shared_borders(codes, geoms_m, tolerance_m=tolerance_m,
+                           min_border_m=max(min_border_m, 2 * tolerance_m))
+    frame = frame[frame["shared_border_m"] > 2 * tolerance_m]
+    frame.insert(2, "shared_boundary_km", frame["shared_border_m"] / 1000.0)
+    return frame.reset_index(drop=True)
 
 
 def read_adjacency_edits(path: str | os.PathLike[str], unit_codes: set[str]) -> pd.DataFrame:
@@ -181,6 +188,7 @@ def unit_adjacency(
         [{"unit_a": a, "unit_b": b, **rec} for (a, b), rec in sorted(rows.items())], columns=ADJACENCY_COLUMNS
     )
     frame["barrier"] = frame["barrier"].astype(bool)
+    frame["shared_border_m"] = (frame["shared_boundary_km"].astype(float) * 1000.0).round(1)
     frame["shared_boundary_km"] = frame["shared_boundary_km"].astype(float).round(3)
     perimeter_km = dict(zip(codes, shapely.length(shapely.boundary(geoms_m)) / 1000.0))
     shared_only = frame[frame["kind"] != "road_link"]
