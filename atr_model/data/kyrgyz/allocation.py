@@ -149,10 +149,15 @@ def read_cost_grid(path: Path, bounds_m: tuple[float, float, float, float], cell
     return CostGrid(out, transform, float(cell_m), str(path))
 
 
+def _apply(t: Affine, x: Any, y: Any) -> tuple[Any, Any]:
+    """``t`` applied to coordinates (scalars or arrays)."""
+    return t.a * x + t.b * y + t.c, t.d * x + t.e * y + t.f
+
+
 def _window(grid: CostGrid, bounds: tuple[float, float, float, float]) -> tuple[slice, slice]:
     inv = ~grid.transform
-    c0, r0 = inv * (bounds[0], bounds[3])
-    c1, r1 = inv * (bounds[2], bounds[1])
+    c0, r0 = _apply(inv, bounds[0], bounds[3])
+    c1, r1 = _apply(inv, bounds[2], bounds[1])
     h, w = grid.elevation_m.shape
     rows = slice(max(int(np.floor(r0)) - 1, 0), min(int(np.ceil(r1)) + 1, h))
     cols = slice(max(int(np.floor(c0)) - 1, 0), min(int(np.ceil(c1)) + 1, w))
@@ -272,7 +277,7 @@ def _seed_cells(
     h, w = index.shape
     for pos, (_code, points) in enumerate(seeds):
         for pt in points:
-            col, row = inv * (pt.x, pt.y)
+            col, row = _apply(inv, pt.x, pt.y)
             r, c = int(np.floor(row)), int(np.floor(col))
             if not (0 <= r < h and 0 <= c < w) or index[r, c] < 0:
                 continue
@@ -329,7 +334,8 @@ def allocate_raion(
             raise DataError(f"unit {code} (raion {where}): no seed point (neither a centre nor a located settlement)")
     rows, cols = _window(grid, area_m.bounds)
     elev = grid.elevation_m[rows, cols]
-    transform = grid.transform * Affine.translation(cols.start, rows.start)
+    t = grid.transform
+    transform = Affine(t.a, t.b, _apply(t, cols.start, rows.start)[0], t.d, t.e, _apply(t, cols.start, rows.start)[1])
     touched = np.zeros(elev.shape, dtype=bool)
     mask = touched
     if elev.size:
@@ -345,7 +351,7 @@ def allocate_raion(
     index = np.full(mask.shape, -1, dtype=np.int64)
     index[mask] = np.arange(int(mask.sum()))
     rr, cc = np.nonzero(mask)
-    centres_xy = np.column_stack(transform * (cc + 0.5, rr + 0.5))
+    centres_xy = np.column_stack(_apply(transform, cc + 0.5, rr + 0.5))
 
     out = Allocation()
     owner, unseeded = _seed_cells(seeds, centres_xy, index, transform)
