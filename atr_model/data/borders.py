@@ -27,6 +27,7 @@ def shared_borders(
     *,
     tolerance_m: float = 0.0,
     min_border_m: float = MIN_SHARED_BORDER_M,
+    with_geometry: bool = False,
 ) -> pd.DataFrame:
     """Pairs of polygons sharing a border of at least ``min_border_m``.
 
@@ -40,11 +41,13 @@ def shared_borders(
         Gap or overlap tolerated between neighbours (0 for an exact coverage).
     min_border_m : float
         Shortest border that counts (see :data:`MIN_SHARED_BORDER_M`).
+    with_geometry : bool
+        Also return the border itself (column ``border``, lines in the metric CRS).
 
     Returns
     -------
     pandas.DataFrame
-        ``unit_a < unit_b`` and ``shared_border_m``, sorted by the pair.
+        ``unit_a < unit_b`` and ``shared_border_m`` (and ``border``), sorted by the pair.
     """
     geoms_m = np.asarray(geoms_m, dtype=object)
     codes = np.asarray(codes, dtype=object)
@@ -54,12 +57,15 @@ def shared_borders(
     keep = left < right
     left, right = left[keep], right[keep]
     if not len(left):
-        return pd.DataFrame({"unit_a": pd.Series(dtype=object), "unit_b": pd.Series(dtype=object),
-                             "shared_border_m": pd.Series(dtype=float)})
+        empty = {"unit_a": pd.Series(dtype=object), "unit_b": pd.Series(dtype=object),
+                 "shared_border_m": pd.Series(dtype=float)}
+        return pd.DataFrame({**empty, "border": pd.Series(dtype=object)} if with_geometry else empty)
     border = shapely.intersection(shapely.boundary(geoms_m[left]), grown[right])
     length_m = shapely.length(border)
     a, b = codes[left], codes[right]
     swap = a > b
     frame = pd.DataFrame({"unit_a": np.where(swap, b, a), "unit_b": np.where(swap, a, b), "shared_border_m": length_m})
+    if with_geometry:
+        frame["border"] = border
     frame = frame[frame["shared_border_m"] >= min_border_m]
     return frame.sort_values(["unit_a", "unit_b"]).reset_index(drop=True)

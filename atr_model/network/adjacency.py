@@ -2,9 +2,10 @@
 
 Two units are neighbours when their territories share a border of at least
 :data:`~atr_model.data.borders.MIN_SHARED_BORDER_M` (the length is recorded in
-``shared_border_m``), when a road links them, or when a user edit says so. A border that can only
-be crossed over a blocked pass is not modelled as such (no data on which borders a pass crosses):
-a modelled travel link over a blocked pass only marks the pair's ``barrier``.
+``shared_border_m``), when a road links them, or when a user edit says so. With an elevation grid,
+a border whose lowest point lies above the blocking altitude (``blocked_pass_m``) can only be
+crossed over a blocked pass and does not count (:func:`borders_over_blocked_passes`); a road
+link or a user edit can still make the pair neighbours.
 """
 
 from __future__ import annotations
@@ -22,7 +23,13 @@ from atr_model.data.borders import MIN_SHARED_BORDER_M, shared_borders
 from atr_model.data.contract import APPROXIMATE_PREFIX
 from atr_model.errors import NetworkError
 
-__all__ = ["ADJACENCY_COLUMNS", "read_adjacency_edits", "shared_boundaries", "unit_adjacency"]
+__all__ = [
+    "ADJACENCY_COLUMNS",
+    "borders_over_blocked_passes",
+    "read_adjacency_edits",
+    "shared_boundaries",
+    "unit_adjacency",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +71,42 @@ def shared_boundaries(
     frame = frame[frame["shared_border_m"] > 2 * tolerance_m]
     frame.insert(2, "shared_boundary_km", frame["shared_border_m"] / 1000.0)
     return frame.reset_index(drop=True)
+
+
+def borders_over_blocked_passes(
+    codes: np.ndarray,
+    geoms_m: np.ndarray,
+    lowest_point_m: Callable[[object], float],
+    *,
+    tolerance_m: float,
+    blocked_pass_m: float,
+    min_border_m: float = MIN_SHARED_BORDER_M,
+) -> list[tuple[str, str, float]]:
+    """Shared borders that can only be crossed above the blocking altitude.
+
+    Parameters
+    ----------
+    codes, geoms_m, tolerance_m, min_border_m
+        As for :func:`shared_boundaries`.
+    lowest_point_m : callable
+        ``border line (metric CRS) -> elevation (m)`` of its lowest sampled point (``-inf``
+        where the grid has no data, so such a border always counts).
+    blocked_pass_m : float
+        Blocking altitude (:class:`~atr_model.network.settings.TravelSettings`).
+
+    Returns
+    -------
+    list of (str, str, float)
+        ``(unit_a, unit_b, lowest point m)`` of every border whose lowest point is higher.
+    """
+    frame = shared_borders(codes, geoms_m, tolerance_m=tolerance_m,
+                           min_border_m=max(min_border_m, 2 * tolerance_m), with_geometry=True)
+    out = []
+    for a, b, line in zip(frame["unit_a"], frame["unit_b"], frame["border"]):
+        low = float(lowest_point_m(line))
+        if low > blocked_pass_m:
+            out.append((str(a), str(b), round(low, 1)))
+    return out
 
 
 def read_adjacency_edits(path: str | os.PathLike[str], unit_codes: set[str]) -> pd.DataFrame:
@@ -108,6 +151,7 @@ def unit_adjacency(
     approximate_link_max_min: float,
     edits: pd.DataFrame | None = None,
     links_make_neighbours: bool = True,
+    blocked_borders: set[tuple[str, str]] | frozenset[tuple[str, str]] = frozenset(),
 ) -> tuple[pd.DataFrame, list[str], list[str]]:
     """Adjacency of units.
 
@@ -131,6 +175,9 @@ def unit_adjacency(
     links_make_neighbours : bool
         Whether a travel link alone makes two units neighbours (true for real roads; false
         for modelled links, which only mark barriers).
+    blocked_borders : set of (str, str)
+        Pairs ``unit_a < unit_b`` whose shared border lies wholly above the blocking altitude
+        (:func:`borders_over_blocked_passes`); their border does not count.
 
     Returns
     -------
@@ -145,6 +192,10 @@ def unit_adjacency(
     codes = units["unit_code"].to_numpy(dtype=object)
     approximate = dict(zip(codes, units["geometry_source"].astype(str).str.startswith(APPROXIMATE_PREFIX)))
     shared = shared_boundaries(codes, geoms_m, tolerance_m)
+    if blocked_borders and len(shared):
+        over = np.array([(a, b) in blocked_borders for a, b in zip(shared["unit_a"], shared["unit_b"])])
+        logger.info("%d shared borders lie wholly above the blocking altitude and do not count", int(over.sum()))
+        shared = shared[~over].reset_index(drop=True)
     plausible = [
         not (approximate[a] or approximate[b]) or pair_time_min(a, b) <= approximate_link_max_min
         for a, b in zip(shared["unit_a"], shared["unit_b"])

@@ -1,7 +1,7 @@
 """Kyrgyz build, stage 5b: terrain-cost allocation of a raion's land to its units.
 
 The elevation grid (GEBCO) is resampled once to square cells in the metric CRS
-(:func:`read_cost_grid`). Inside each raion, every cell that touches the raion is given to the
+(:func:`read_cost_grid`). Inside each raion, every cell of the raion is given to the
 unit whose seeds (its located settlements and its centre) reach it at the least travel time,
 by one multi-source shortest-path search on the grid graph (8 neighbours;
 ``scipy.sparse.csgraph.dijkstra(min_only=True)``). A step between two cells takes the modelled
@@ -12,16 +12,19 @@ slowed down in the seasonal and the blocked altitude bands
 expensive from both sides, and the boundary settles on it. Each region grows through its
 shortest-path tree, so it is connected by construction.
 
-The cells are polygonised (:func:`rasterio.features.shapes`), dissolved per unit and clipped
-to the raion. What clipping or the grid's edge leaves over is repaired deterministically
-(:func:`_repair`): a piece of a unit cut off from the rest of it, or a piece of the raion no
-cell reached, goes to the unit it shares the longest border with, else to the nearest unit.
-A unit stays in several pieces only when the raion itself is drawn in several pieces and the
-unit holds land in more than one (a detached piece with no settlement goes to the nearest
-unit), or when it is listed as a real exclave (``reference/exclaves.csv``). Finally the
-staircase borders between units are simplified as a coverage (``shapely.coverage_simplify``
-on the inner edges only), so neighbours keep exactly shared borders and the raion's outline,
-hence its area, is untouched.
+The search runs on the cells whose centre lies in the raion; where it reached a cell only
+through a corner, a second search on the 4-neighbour graph hands that cell on
+(:func:`_four_connected`), so every unit's cells are edge-connected; cells that only graze the
+raion join their cheapest edge neighbour. The cells are polygonised
+(:func:`rasterio.features.shapes`), dissolved per unit, their staircase borders simplified as a
+coverage (``shapely.coverage_simplify`` on the inner edges only) and clipped to the raion. What
+clipping or the grid's edge leaves over is repaired deterministically (:func:`_repair`): a gap,
+or a piece of a unit cut off from the rest of it, goes to the unit it shares the longest border
+with, else to the nearest unit. A unit stays in several pieces only when the raion itself is
+drawn in several pieces and the unit holds land in more than one (a detached piece with no
+settlement goes to the nearest unit), or when it is listed as a real exclave
+(``reference/exclaves.csv``). Shared borders are made vertex-identical, so the territories of a
+raion form an exact coverage whose union is the raion.
 """
 
 from __future__ import annotations
