@@ -182,10 +182,31 @@ def unit_territories(
         raise DataError(f"territory method {method!r} is not one of {', '.join(TERRITORY_METHODS)}")
     if method == "voronoi":
         geoms, sources = _voronoi_territories(units, settlements, raions, official)
-        return Territories(geoms, sources)
+        return _classified(Territories(geoms, sources), units, raions, exclaves)
     if elevation_path is None:
         raise DataError("terrain-cost territories need an elevation raster")
     return _terrain_territories(units, settlements, raions, official, elevation_path, cell_m, exclaves)
+
+
+def _classified(
+    drawn: Territories, units: pd.DataFrame, raions: gpd.GeoDataFrame, exclaves: frozenset[str],
+) -> Territories:
+    """Sort the units in several pieces as the terrain method does: listed exclaves, and units
+    each of whose pieces lies in a different piece of the raion (forced by the raion's outline)."""
+    raions_m = raions.set_index("raion_code").geometry.to_crs(metric_crs())
+    raion_of = dict(zip(units["unit_code"], units["raion_code"]))
+    for code in sorted(drawn.geoms_m):
+        parts = list(shapely.get_parts(drawn.geoms_m[code]))
+        if len(parts) < 2:
+            continue
+        if code in exclaves:
+            drawn.exclave_units.append(code)
+            continue
+        pieces = list(shapely.get_parts(raions_m[raion_of[code]]))
+        homes = {max(range(len(pieces)), key=lambda i: shapely.intersection(p, pieces[i]).area) for p in parts}
+        if len(homes) == len(parts):
+            drawn.raion_piece_units.append(code)
+    return drawn
 
 
 def _official_and_areas(
