@@ -6,6 +6,8 @@ from typing import Any
 
 import pandas as pd
 
+import shapely
+
 from atr_model.data.contract import is_estimate_source
 from atr_model.data.dataset import Dataset
 
@@ -43,6 +45,31 @@ def _population_quality(dataset: Dataset) -> dict[str, Any]:
                     "population_p5/_p95 bound its 90 % interval",
         }
     return out
+def _multipart_info(dataset: Dataset) -> dict[str, Any]:
+    """Units drawn in several pieces: unexplained, forced by a raion in pieces, listed exclaves.
+
+    A unit counts as forced when each of its pieces lies in a different piece of its raion's
+    polygon (a raion drawn in pieces must hand each piece to some unit); listed exclaves come
+    from the build's metadata (``report.territories.listed_exclaves``).
+    """
+    units = dataset.units
+    parts = shapely.get_num_geometries(units.geometry.to_numpy())
+    listed = set(dataset.metadata.get("report", {}).get("territories", {}).get("listed_exclaves", []))
+    raion_geom = dataset.raions.set_index("raion_code").geometry
+    forced, unexplained = [], []
+    for code, raion, geom in zip(units["unit_code"], units["raion_code"], units.geometry):
+        if shapely.get_num_geometries(geom) < 2 or code in listed:
+            continue
+        pieces = list(shapely.get_parts(raion_geom.get(raion, shapely.Polygon())))
+        homes = {max(range(len(pieces)), key=lambda i: shapely.intersection(p, pieces[i]).area) if pieces else 0
+                 for p in shapely.get_parts(geom)}
+        (forced if len(homes) == shapely.get_num_geometries(geom) else unexplained).append(code)
+    return {
+        "units_multipart": len(unexplained),
+        "units_multipart_total": int((parts > 1).sum()),
+        "units_multipart_raion_pieces": len(forced),
+        "units_multipart_listed_exclaves": int(sum(1 for c, n in zip(units["unit_code"], parts) if n > 1 and c in listed)),
+    }
 
 
 def dataset_info(dataset: Dataset) -> dict[str, Any]:
@@ -64,7 +91,9 @@ def dataset_info(dataset: Dataset) -> dict[str, Any]:
         ``build_id``, ``name``; ``population_spread`` when the units carry
         ``population_log_sd``; ``population_estimator`` (name, predictors and their sources,
         coefficients, cross-validated error beside the former method's, largest changes) when
-        the build recorded it.
+        the build recorded it; ``units_multipart`` (units in several pieces that are neither
+        listed exclaves nor forced by a raion drawn in pieces), ``units_multipart_total``,
+        ``units_multipart_raion_pieces``, ``units_multipart_listed_exclaves``.
     """
     units = dataset.units
     settl = dataset.settlements
@@ -99,6 +128,7 @@ def dataset_info(dataset: Dataset) -> dict[str, Any]:
         "area_km2_total": round(float(units["area_km2"].sum()), 1),
     }
     info.update(_population_quality(dataset))
+    info.update(_multipart_info(dataset))
     if "location_method" in settl and len(villages):
         method = villages["location_method"].astype(str).str.extract(r"^name match \(([^)]+)\)")[0]
         method = method.fillna(villages["location_method"].astype(str).map(

@@ -107,6 +107,11 @@ def build(
         None, "--population-table", help="Unit populations keyed by COATE code (CSV or XLSX)."),
     settlement_points: Optional[Path] = typer.Option(
         None, "--settlement-points", help="Official village points keyed by COATE (settlement_code)."),
+    territories: str = typer.Option(
+        "terrain", "--territories",
+        help="Approximate unit territories: 'terrain' (terrain-cost allocation) or 'voronoi'."),
+    exclaves: Optional[Path] = typer.Option(
+        None, "--exclaves", help="CSV unit_code,name_ru,note of units that really are in several pieces."),
     as_json: bool = typer.Option(False, "--json", help="Print the build report as JSON."),
     population_method: str = typer.Option(
         "fitted", "--population-method",
@@ -117,6 +122,7 @@ def build(
     path, report = write_kyrgyz_build(
         source, out, aiyl_aimak_polygons=aiyl_aimak_polygons, population_table=population_table,
         settlement_points=settlement_points, population_method=population_method,
+        territories=territories, exclaves=exclaves,
     )
     if as_json:
         typer.echo(json.dumps(report.to_dict(), ensure_ascii=False, sort_keys=True))

@@ -23,16 +23,20 @@ from atr_model._atomic import atomic_directory
 from atr_model.data.cache import default_cache_dir
 from atr_model.data.contract import CRS, LAYERS
 from atr_model.data.dataset import Dataset, read_dataset
-from atr_model.data.kyrgyz import attributes, centres, population, territories, villages
+from atr_model.data.kyrgyz import attributes, centres, population, villages
+from atr_model.data.kyrgyz import territories as territory_stage
 from atr_model.data.kyrgyz.report import BuildReport, fill_report
 from atr_model.data.kyrgyz.sources import (
     BUILDER_VERSION,
     DEFAULT_MAX_MATCH_DISTANCE_KM,
+    DEFAULT_TERRITORIES,
+    EXCLAVES_FILE,
     SOURCE_FILES,
     UserInputs,
     build_id,
     extra_paths,
     kyrgyz_build_id,
+    read_exclaves,
     read_user_inputs,
     source_paths,
 )
@@ -144,6 +148,24 @@ def _estimate_populations(
     return units, settlements, raions
 
 
+def _territories(
+    units: pd.DataFrame, settlements: gpd.GeoDataFrame, raions: gpd.GeoDataFrame, user: UserInputs,
+    paths: dict[str, Path], method: str, listed: frozenset[str], report: BuildReport,
+) -> territory_stage.Territories:
+    """Stage 5: the territories by ``method``; a terrain build also draws the Voronoi ones to
+    report what changed (pieces, neighbours)."""
+    started = time.perf_counter()
+    drawn = territory_stage.unit_territories(
+        units, settlements, raions, user.unit_polygons, method=method, elevation_path=paths["elevation"],
+        exclaves=listed)
+    seconds = time.perf_counter() - started
+    voronoi = drawn if method == "voronoi" else territory_stage.unit_territories(
+        units, settlements, raions, user.unit_polygons, method="voronoi")
+    report.territories = territory_stage.compare_territories(voronoi, drawn, method, listed)
+    report.territories["seconds"] = round(seconds, 2)
+    return drawn
+
+
 def build_kyrgyz_dataset(
     source_dir: str | os.PathLike[str],
     *,
@@ -152,6 +174,8 @@ def build_kyrgyz_dataset(
     settlement_points: str | os.PathLike[str] | None = None,
     max_match_distance_km: float = DEFAULT_MAX_MATCH_DISTANCE_KM,
     population_method: str = population.POPULATION_METHODS[0],
+    territories: str = DEFAULT_TERRITORIES,
+    exclaves: str | os.PathLike[str] | None = None,
 ) -> tuple[Dataset, BuildReport]:
     """Build the Kyrgyz dataset from an open-data directory.
 
@@ -174,6 +198,12 @@ def build_kyrgyz_dataset(
         Estimator of the unit populations without a real figure: the fitted log-linear model,
         or the former split of the raion residual by number of COATE villages (see
         :mod:`atr_model.data.population_model`). Both are cross-validated in the report.
+    territories : {"terrain", "voronoi"}, default "terrain"
+        How approximate unit territories are drawn: terrain-cost allocation on the elevation
+        grid, or Voronoi cells of the seed points (see :mod:`atr_model.data.kyrgyz.territories`).
+    exclaves : path-like, optional
+        CSV of units that really are in several pieces (default: the package's
+        ``reference/exclaves.csv``, header only).
 
     Returns
     -------
@@ -191,18 +221,23 @@ def build_kyrgyz_dataset(
         "population_table": population_table,
         "settlement_points": settlement_points,
     })
+    if territories not in territory_stage.TERRITORY_METHODS:
+        raise DataError(f"territories {territories!r} is not one of {', '.join(territory_stage.TERRITORY_METHODS)}")
+    exclaves_path = Path(exclaves) if exclaves else EXCLAVES_FILE
     report = BuildReport(build_id=build_id(
-        paths, extra, max_match_distance_km, population.check_population_method(population_method)))
+        paths, extra, max_match_distance_km, territories, exclaves_path,
+        population.check_population_method(population_method)))
 
     tree = read_tree(paths)
     # user files are checked before any work so that a bad file fails fast
     user = read_user_inputs(extra, tree.units, tree.villages, tree.raions)
+    listed = read_exclaves(exclaves_path, set(tree.units["unit_code"]))
     units, settl, places, unit_names = _locate(paths, tree, user, max_match_distance_km)
     units, settl, raions, pop_inputs = _populate(paths, tree, units, settl, places, user, report)
 
     settlements = gpd.GeoDataFrame(settl, geometry=gpd.points_from_xy(settl["lon"], settl["lat"]), crs=CRS)
-    geoms_m, geo_src = territories.unit_territories(units, settlements, raions, user.unit_polygons)
-    units_gdf = attributes.add_territories(units, geoms_m, geo_src)
+    drawn = _territories(units, settlements, raions, user, paths, territories, listed, report)
+    units_gdf = attributes.add_territories(units, drawn.geoms_m, drawn.sources)
     attributes.add_elevation(units_gdf, settlements, paths["elevation"])
     units_gdf["border_distance_km"] = attributes.border_distance(units_gdf, settlements, paths["country"])
     units_gdf, settlements, raions = _estimate_populations(

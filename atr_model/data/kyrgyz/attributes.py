@@ -31,7 +31,27 @@ def add_territories(
     out["geometry_source"] = [sources[c] for c in out["unit_code"]]
     out["area_km2"] = (unit_geoms.to_crs(equal_area_crs()).area / 1e6).round(3).to_numpy()
     unit_geoms_ll = unit_geoms.to_crs(CRS).make_valid()
-    return gpd.GeoDataFrame(out, geometry=unit_geoms_ll.to_numpy(), crs=CRS)
+    parts_m = shapely.get_num_geometries(unit_geoms.to_numpy())
+    fixed = [_drop_specks(g, int(n)) for g, n in zip(unit_geoms_ll.to_numpy(), parts_m)]
+    return gpd.GeoDataFrame(out, geometry=fixed, crs=CRS)
+
+
+#: Largest piece (square degrees, about 100 m2) that reprojection may split off a polygon: a
+#: border pinched to a hair in metres can cross itself after rounding in degrees, and
+#: ``make_valid`` then cuts off a speck. Such specks are dropped.
+_SPECK_DEG2 = 1e-8
+
+
+def _drop_specks(geom: Any, parts_before: int) -> Any:
+    """``geom`` without the specks reprojection split off (when it has more pieces than before)."""
+    parts = [p for p in shapely.get_parts(geom) if p.geom_type in ("Polygon", "MultiPolygon")]
+    if geom.geom_type not in ("Polygon", "MultiPolygon"):  # make_valid may add lines
+        geom = shapely.union_all(parts)
+        parts = list(shapely.get_parts(geom))
+    if len(parts) <= parts_before:
+        return geom
+    kept = [p for p in parts if p.area > _SPECK_DEG2]
+    return shapely.union_all(kept) if kept else geom
 
 
 def add_elevation(units: gpd.GeoDataFrame, settlements: gpd.GeoDataFrame, elevation_path: Path) -> None:

@@ -40,6 +40,7 @@ class BuildReport:
     population_estimated_units: int = 0
     raion_centre_sources: dict[str, int] = field(default_factory=dict)
     population_estimator: dict[str, Any] = field(default_factory=dict)
+    territories: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -89,6 +90,7 @@ class BuildReport:
             "",
             *[f"- {k}: {v}" for k, v in sorted(self.geometry_sources.items())],
             "",
+            *self._territory_lines(),
             "## Raion centres",
             "",
             *[f"- {k}: {v}" for k, v in sorted(self.raion_centre_sources.items())],
@@ -107,6 +109,41 @@ class BuildReport:
             ],
         ]
         return "\n".join(lines) + "\n"
+
+    def _territory_lines(self) -> list[str]:
+        """The territory method against Voronoi cells: pieces and neighbours."""
+        t = self.territories
+        if not t:
+            return []
+        lines = [
+            f"Method: {t['method']} (built in {t.get('seconds', 0):.1f} s). Compared with Voronoi cells of the "
+            "same seed points:",
+            "",
+            "| | Voronoi | this build |",
+            "|---|---|---|",
+            f"| units in several pieces | {t['units_multipart_voronoi']} | {t['units_multipart_total']} |",
+            f"| adjacent pairs (border >= {t['min_shared_border_m']:g} m) | {t['adjacent_pairs_voronoi']} | "
+            f"{t['adjacent_pairs']} |",
+            "",
+            f"Units in several pieces that are neither listed exclaves nor forced by a raion drawn in "
+            f"pieces: {t['units_multipart']}.",
+            f"Units in several pieces because their raion is drawn in several pieces (a detached piece "
+            f"of the raion with land of the unit): {', '.join(t['raion_piece_units']) or 'none'}.",
+            f"Listed exclaves: {', '.join(t['listed_exclaves']) or 'none'}.",
+            f"Units without a seed cell of their own (given the free cell nearest their centre): "
+            f"{', '.join(t['no_seed_cell']) or 'none'}.",
+            "",
+            f"Neighbour pairs added ({len(t['pairs_added'])}) and removed ({len(t['pairs_removed'])}) "
+            "against Voronoi cells:",
+            "",
+            "| change | unit_a | unit_b | shared border (m) |",
+            "|---|---|---|---|",
+            *[f"| added | {a} | {b} | {m:.0f} |" for a, b, m in t["pairs_added"]],
+            *[f"| removed | {a} | {b} | {m:.0f} |" for a, b, m in t["pairs_removed"]],
+            "",
+            *[f"- {n}" for n in t.get("notes", [])],
+        ]
+        return lines
 
 
 def match_method_counts(location_method: pd.Series) -> dict[str, int]:

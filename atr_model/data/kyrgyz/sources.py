@@ -30,12 +30,15 @@ from atr_model.errors import DataError
 __all__ = [
     "BUILDER_VERSION",
     "DEFAULT_MAX_MATCH_DISTANCE_KM",
+    "DEFAULT_TERRITORIES",
+    "EXCLAVES_FILE",
     "RAION_CENTRES_FILE",
     "SOURCE_FILES",
     "UserInputs",
     "build_id",
     "extra_paths",
     "kyrgyz_build_id",
+    "read_exclaves",
     "read_user_inputs",
     "source_paths",
 ]
@@ -59,6 +62,13 @@ SOURCE_FILES: dict[str, str] = {
 
 #: Documented administrative centres of the 40 raions (package data; see data/README.md).
 RAION_CENTRES_FILE = Path(__file__).resolve().parents[1] / "reference" / "raion_centres.csv"
+
+#: Units that really are in several pieces (package data, header only by default; see
+#: data/README.md). Terrain-cost territories leave these units' pieces as they are.
+EXCLAVES_FILE = Path(__file__).resolve().parents[1] / "reference" / "exclaves.csv"
+
+#: Default territory method of the build (see :mod:`atr_model.data.kyrgyz.territories`).
+DEFAULT_TERRITORIES = "terrain"
 
 #: Farthest a name-matched place may lie from its unit's official point. The open-admin-data
 #: unit points sit near the middle of their aiyl aimak; the largest mountain aiyl aimaks reach
@@ -122,15 +132,20 @@ def extra_paths(options: dict[str, Any]) -> dict[str, Path | None]:
 
 
 def build_id(
-    paths: dict[str, Path], extra: dict[str, Path | None], max_km: float = DEFAULT_MAX_MATCH_DISTANCE_KM,
+    paths: dict[str, Path],
+    extra: dict[str, Path | None],
+    max_km: float = DEFAULT_MAX_MATCH_DISTANCE_KM,
+    territories: str = DEFAULT_TERRITORIES,
+    exclaves: Path = EXCLAVES_FILE,
     population_method: str = "fitted",
 ) -> str:
     """Hash of the builder version, the options and every input file's bytes."""
     from atr_model.data.kyrgyz.population import ESTIMATOR_VERSION
 
-    digest = hashlib.sha256(f"{BUILDER_VERSION};max_km={max_km:g}".encode())
+    digest = hashlib.sha256(f"{BUILDER_VERSION};max_km={max_km:g};territories={territories}".encode())
     digest.update(f"population={ESTIMATOR_VERSION}:{population_method}".encode())
     digest.update(f"raion_centres={file_digest(RAION_CENTRES_FILE)}".encode())
+    digest.update(f"exclaves={file_digest(exclaves)}".encode())
     for key in sorted(paths):
         digest.update(f"{key}={file_digest(paths[key])}".encode())
     for key in sorted(extra):
@@ -147,10 +162,12 @@ def kyrgyz_build_id(source_dir: str | os.PathLike[str], **options: Any) -> str:
     """
     paths = source_paths(Path(source_dir))
     max_km = float(options.get("max_match_distance_km", DEFAULT_MAX_MATCH_DISTANCE_KM))
+    territories = str(options.get("territories") or DEFAULT_TERRITORIES)
+    exclaves = Path(options.get("exclaves") or EXCLAVES_FILE)
     from atr_model.data.kyrgyz.population import check_population_method
 
     method = check_population_method(options.get("population_method", "fitted"))
-    return build_id(paths, extra_paths(options), max_km, method)
+    return build_id(paths, extra_paths(options), max_km, territories, exclaves, method)
 
 
 def read_user_inputs(
@@ -195,3 +212,32 @@ def read_user_inputs(
         official_polys = dict(zip(codes, adm3.geometry))
     name = extra["population_table"].name if extra["population_table"] else ""
     return UserInputs(user_pop, official_pts, official_polys, name)
+
+
+def read_exclaves(path: Path, unit_codes: set[str]) -> frozenset[str]:
+    """Read the list of units that really are in several pieces (CSV ``unit_code,name_ru,note``).
+
+    Raises
+    ------
+    DataError
+        On a missing file or ``unit_code`` column, or a row whose code is not 14 digits, is not a
+        unit of the COATE tree, or is listed twice (the message names the file and the row).
+    """
+    if not path.exists():
+        raise DataError(f"{path}: exclave list not found")
+    try:
+        table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise DataError(f"{path}: not a readable CSV ({exc})") from exc
+    if "unit_code" not in table.columns:
+        raise DataError(f"{path}: missing column unit_code; expected unit_code,name_ru,note")
+    seen: set[str] = set()
+    for row, code in enumerate(table["unit_code"].str.strip(), start=2):
+        if not (len(code) == 14 and code.isdigit()):
+            raise DataError(f"{path}: row {row}: unit_code {code!r} is not a 14-digit COATE code")
+        if code not in unit_codes:
+            raise DataError(f"{path}: row {row}: unit {code} is not a unit of the COATE tree")
+        if code in seen:
+            raise DataError(f"{path}: row {row}: unit {code} is listed twice")
+        seen.add(code)
+    return frozenset(seen)
