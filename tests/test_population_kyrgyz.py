@@ -121,3 +121,11 @@ def test_the_former_method_stays_available(kg_source, tmp_path):
     est = units.loc[units["population_is_estimate"].astype(bool)]
     assert est["population_source"].str.contains("split by number of COATE villages").sum() >= 300
     assert (est["population_log_sd"] > 0).all()
+
+
+def test_data_build_rejects_an_unknown_population_method(kg_source, tmp_path):
+    result = runner.invoke(app, ["data", "build", "--source", str(kg_source), "--out", str(tmp_path / "kg"),
+                                 "--population-method", "guess"])
+    assert isinstance(result.exception, DataError)
+    assert "population_method 'guess' is not known" in str(result.exception)
+    assert not (tmp_path / "kg").exists()
