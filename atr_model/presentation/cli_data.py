@@ -17,10 +17,12 @@ from atr_model.data import (
     default_cache_dir,
     kyrgyz_build_id,
     load_or_build_kyrgyz_dataset,
+    make_demo_dataset,
     read_dataset,
     write_kyrgyz_build,
 )
 from atr_model.errors import DataError
+from atr_model.scenarios import resolve_travel_model, scenario_from_dict
 
 __all__ = ["register", "find_kg_source"]
 
@@ -154,8 +156,6 @@ def info(
 
 def _network_summary(dataset: Dataset, path: Path, roads: Optional[Path]) -> dict[str, Any]:
     """Reachability figures of the dataset's travel model (roads if given, else modelled)."""
-    from atr_model.scenarios import resolve_travel_model, scenario_from_dict
-
     scenario = scenario_from_dict(
         {"name": "data-info", "dataset": str(path), "roads": str(roads) if roads else "auto", "elevation": "auto"},
         where="data info",
@@ -198,10 +198,6 @@ def quickstart(
     if kg is not None:
         dataset = _cached_kg(kg, cache, console)
     else:
-        try:
-            from atr_model.data.demo import make_demo_dataset
-        except ImportError as exc:
-            raise DataError("no Kyrgyz open data found and the demo territory is not available") from exc
         console.print("no Kyrgyz open data found; using the fictional demo territory")
         dataset = make_demo_dataset()
         dataset.write(cache / "demo" / "demo.gpkg")

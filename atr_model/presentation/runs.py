@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from atr_model.presentation.report import write_report
-from atr_model.scenarios.exports import DEFAULT_EXTRAS
+from atr_model.presentation.summary import raion_names, write_summary
+from atr_model.scenarios import DEFAULT_EXTRAS
 
 __all__ = ["save_result", "run_to_folder", "PACKAGE_EXTRAS"]
 
@@ -34,7 +35,7 @@ def save_result(result: Any, out_dir: str | os.PathLike[str], *, report: bool = 
     out_dir : path-like
         The result folder (replaced only when everything succeeded).
     report : bool, default True
-        Also write ``report.html``.
+        Also write ``report.html`` and the Council summary ``summary.html``.
 
     Returns
     -------
@@ -45,7 +46,15 @@ def save_result(result: Any, out_dir: str | os.PathLike[str], *, report: bool = 
     extras = PACKAGE_EXTRAS if report else DEFAULT_EXTRAS
     # each extra reads the staged package files and adds its own, before write_result's rename
     writers = [lambda _result, folder, extra=extra: extra(Path(folder)) for extra in extras]
+    if report:
+        writers.append(_write_summary)
     return write_result(result, out_dir, extra_writers=writers)
+
+
+def _write_summary(result: Any, folder: str | os.PathLike[str]) -> Path:
+    """The Council summary beside the report, with the raion names of the run's dataset."""
+    dataset = getattr(result, "dataset", None)
+    return write_summary(Path(folder), raions=raion_names(getattr(dataset, "raions", None)))
 
 
 def run_to_folder(

@@ -1,0 +1,96 @@
+"""Reports in the interface's language and names in its script (demo and Kyrgyz data)."""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from atr_model.data.translit import latin_unit_name, transliterate
+from atr_model.presentation.i18n import STRINGS, display_name, translit_note
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def visible_text(page: str) -> str:
+    """The text a reader sees: no style block, no drawn maps, no tags."""
+    page = re.sub(r"<style>.*?</style>", " ", page, flags=re.S)
+    page = re.sub(r"<svg.*?</svg>", " ", page, flags=re.S)
+    return html.unescape(re.sub(r"<[^>]+>", " ", page))
+
+
+def english_catalogue_hits(text: str, lang: str) -> list[str]:
+    """English catalogue texts (not shared with ``lang``, 4+ letters) found as whole words in ``text``."""
+    hits = []
+    for key, texts in STRINGS.items():
+        english = texts["en"]
+        if not english or english == texts.get(lang) or "{" in english or len(re.sub(r"\W", "", english)) < 4:
+            continue
+        if re.search(r"(?<!\w)" + re.escape(english) + r"(?!\w)", text):
+            hits.append(f"{key}: {english}")
+    return hits
+
+
+@pytest.fixture(scope="module")
+def demo_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from atr_model.data.demo import make_demo_dataset
+    from atr_model.presentation.app import backend
+    from atr_model.scenarios import load_scenario
+
+    return backend.run_to_folder(
+        load_scenario(ROOT / "scenarios" / "demo.yaml"), make_demo_dataset(), out_root=tmp_path_factory.mktemp("res")
+    )
+
+
+@pytest.mark.parametrize("lang", ["ru", "ky"])
+def test_report_in_russian_and_kyrgyz_has_no_english_catalogue_string(demo_folder: Path, lang: str) -> None:
+    from atr_model.presentation.report import render_report
+
+    page = render_report(demo_folder, lang)
+    text = visible_text(page)
+    assert english_catalogue_hits(text, lang) == []
+    assert f"<html lang='{lang}'>" in page
+    assert STRINGS["report.nav.passports"][lang] in text
+    # the scenario's own title in that language, and unit names in Cyrillic
+    assert {"ru": "Демо: критерии Концепции 2013", "ky": "Демо: Концепция 2013"}[lang] in text
+    a = pd.read_csv(demo_folder / "assignments.csv", dtype=str)
+    assert a.loc[a["status"] == "merged", f"unit_name_{lang}"].iloc[0] in text
+    # the English reason sentences are not in these reports
+    assert "residents (floor" not in text
+    english = render_report(demo_folder, "en")
+    assert "residents (floor" in visible_text(english)
+
+
+def test_transliteration_of_known_names() -> None:
+    assert transliterate("Ак-Шыйрак") == "Ak-Shyirak"
+    assert transliterate("Жети-Өгүз") == "Jeti-Ögüz"
+    assert transliterate("Джалал-Абад") == "Jalal-Abad"
+    assert transliterate("Иссык-Куль") == "Issyk-Kul"
+    assert transliterate("Ейск") == "Yeisk"
+    assert transliterate("ТОҢ") == "TONG"
+    assert latin_unit_name("Ак-Шыйракский айылный аймак") == "Ak-Shyirak"
+    assert latin_unit_name("Нарынский район") == "Naryn raion"
+    assert latin_unit_name("Иссык-Кульская область") == "Issyk-Kul oblast"
+    row = {"unit_code": "1", "name_ru": "Ак-Шыйракский айылный аймак", "name_ky": None, "name_en": None}
+    assert display_name(row, "en") == "Ak-Shyirak"
+    assert display_name(row, "ru") == "Ак-Шыйракский айылный аймак"
+    assert display_name(row, "ky") == "Ак-Шыйракский айылный аймак"
+    assert translit_note([row], "en").startswith("1 names")
+    assert translit_note([row], "ru") == ""
+
+
+def test_kyrgyz_names_are_one_script_per_language(kg_dataset) -> None:
+    units = kg_dataset.units.drop(columns="geometry").to_dict("records")
+    cyrillic = re.compile("[\u0400-\u04ff]")
+    latin = re.compile("[A-Za-z]")
+    english = [display_name(r, "en") for r in units]
+    assert not [n for n in english if cyrillic.search(n)]
+    for lang in ("ky", "ru"):
+        names = [display_name(r, lang) for r in units]
+        assert not [n for n in names if latin.search(n)], lang
+    without_english = [r for r in units if not isinstance(r.get("name_en"), str) or not r["name_en"].strip()]
+    assert without_english, "the Kyrgyz build has units with no English name"
+    assert translit_note(units, "en").startswith(f"{len(without_english)} names")
