@@ -1019,6 +1019,14 @@ def estimator_markdown(entry: Mapping[str, Any]) -> list[str]:
         "All unit figures it gives are estimates and are labelled as such.",
         "",
     ]
+    kinds = entry.get("estimate_kinds") or {}
+    if kinds:
+        lines += [
+            f"Units: {kinds.get('real', 0)} real figures; {kinds.get('scaled', 0)} estimates scaled to a real raion "
+            f"total; {kinds.get('unscaled', 0)} estimates not scaled (no real total, or one the known units nearly "
+            f"exhaust; their sources say which); {kinds.get('town_figure', 0)} GeoNames town figures.",
+            "",
+        ]
     comparison = entry.get("comparison") or {}
     if comparison:
         lines += [
