@@ -465,7 +465,9 @@ def _run_method(
                 share_factor[rows] = normalisation_factor(raw[rows])
                 continue
             reason = (f"not scaled: the known units leave only {residual} residents of the raion's "
-                      f"{target_year} total for {len(rows)} units")
+                      f"{target_year} total for {len(rows)} units" if residual >= 0 else
+                      f"not scaled: the known units already exceed the raion's {target_year} total by "
+                      f"{-residual} residents")
         else:
             reason = "not scaled: the raion has no real total"
         out[rows] = np.round(raw[rows])
@@ -812,13 +814,13 @@ def spread_interval(population: np.ndarray, log_sd: np.ndarray) -> tuple[np.ndar
     return np.where(exact, population, low), np.where(exact, population, high)
 
 
-def _source_label(kind: str, method: str, note: str, target_year: int, n_fit: int) -> str:
+def _source_label(kind: str, method: str, note: str, target_year: int, n_fit: int, urban: bool) -> str:
     if method == "fitted":
-        head = (f"fitted log-linear model (ridge regression on villages, area, elevation, distances, "
+        town = "aiyl aimak model times the town factor; " if urban else ""
+        head = (f"fitted log-linear model ({town}ridge regression on villages, area, elevation, distances, "
                 f"raion centre and oblast; fitted on {n_fit} aiyl aimaks with a real figure)")
-        town_head = head.replace("(ridge", "(aiyl aimak model times the town factor; ridge")
     else:
-        head = town_head = f"raion total {target_year} minus known units, split by number of COATE villages"
+        head = f"raion total {target_year} minus known units, split by number of COATE villages"
     if kind == "scaled":
         # "raion total" in the label marks a share of a real raion total (robustness draws keep it)
         tail = (f", scaled to the raion total {target_year} minus known units" if method == "fitted" else "")
@@ -904,6 +906,7 @@ def estimate_unit_populations(
                  + spread.floor_log_sd ** 2)],
         np.sqrt(cv_unscaled.log_rmse ** 2 + extra ** 2))
     estimated_rows = split.kind != "real"
+    urban = _urban(units) if method == "fitted" else np.zeros(len(units), dtype=bool)
     log_sd = np.where(estimated_rows, np.maximum(log_sd, MIN_ESTIMATE_LOG_SD), log_sd)
     n_fit = fit.n_units if fit is not None else 0
     population = np.where(real, pd.to_numeric(units["population"]).to_numpy(dtype=float), split.population)
@@ -915,7 +918,7 @@ def estimate_unit_populations(
         elif kind == "town_figure":
             sources.append(ESTIMATE_PREFIX + town_figure_source)
         else:
-            sources.append(_source_label(kind, method, str(split.note[i]), target_year, n_fit))
+            sources.append(_source_label(kind, method, str(split.note[i]), target_year, n_fit, bool(urban[i])))
     years = np.where(real, units["population_year"].to_numpy(), target_year).astype(int)
     p5, p95 = spread_interval(population, log_sd)
     table = pd.DataFrame({
