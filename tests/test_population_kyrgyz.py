@@ -84,6 +84,9 @@ def test_report_gives_the_estimator_beside_the_former_method(kg_report, kg_datas
         assert 0 < row["median_abs_rel_error"] < 1 and row["log_sd"] > 0
     assert entry["median_abs_rel_error"] == both["fitted"]["median_abs_rel_error"]
     assert len(entry["largest_changes"]["units"]) == 10
+    spread = entry["spread_model"]
+    assert 0 < spread["coverage_90"] <= 1 and spread["calibration_rms_z"] > 0
+    assert spread["within_raion_log_sd"] > 0 and spread["floor_log_sd"] >= 0
     markdown = (kg_dataset_path.parent / "build_report.md").read_text(encoding="utf-8")
     assert "## Population estimator" in markdown
     assert f"{100 * both['village_split']['median_abs_rel_error']:.1f} %" in markdown

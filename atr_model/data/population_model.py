@@ -695,11 +695,15 @@ class SpreadModel:
     calibration_rms_z : float
         Root mean square of ``log error / predicted log SD`` over the scaled cross-validation
         (about 1 when the spread is neither too narrow nor too wide).
+    coverage_90 : float
+        Share of the scaled cross-validation's real figures inside their estimate's
+        ``population_p5``..``population_p95`` interval (0.9 would be exact).
     """
 
     within_raion_log_sd: float
     floor_log_sd: float
     calibration_rms_z: float
+    coverage_90: float = float("nan")
 
     def log_sd(self, share_factor: np.ndarray) -> np.ndarray:
         """Predicted log SD of scaled estimates with these normalisation factors."""
@@ -710,7 +714,8 @@ class SpreadModel:
         """Plain-JSON form."""
         return {"within_raion_log_sd": round(self.within_raion_log_sd, 4),
                 "floor_log_sd": round(self.floor_log_sd, 4),
-                "calibration_rms_z": round(self.calibration_rms_z, 4)}
+                "calibration_rms_z": round(self.calibration_rms_z, 4),
+                "coverage_90": round(self.coverage_90, 4)}
 
 
 def calibrate_spread(cv_scaled: CrossValidation, cv_unscaled: CrossValidation) -> SpreadModel:
@@ -723,8 +728,9 @@ def calibrate_spread(cv_scaled: CrossValidation, cv_unscaled: CrossValidation) -
     share2 = (sigma_w * cv_scaled.share_factor[use]) ** 2
     floor = float(np.sqrt(max(float(np.mean(res2 - share2)), 0.0)))
     model = SpreadModel(sigma_w, floor, 1.0)
-    z = np.sqrt(res2) / np.maximum(model.log_sd(cv_scaled.share_factor[use]), 1e-9)
-    return SpreadModel(sigma_w, floor, float(np.sqrt(np.mean(z ** 2))))
+    predicted = np.maximum(model.log_sd(cv_scaled.share_factor[use]), MIN_ESTIMATE_LOG_SD)
+    z = np.sqrt(res2) / predicted
+    return SpreadModel(sigma_w, floor, float(np.sqrt(np.mean(z ** 2))), float(np.mean(z <= Z_90)))
 
 
 # --------------------------------------------------------------------------------------------
@@ -1077,7 +1083,8 @@ def estimator_markdown(entry: Mapping[str, Any]) -> list[str]:
             f"A scaled estimate's log SD is sqrt((w x f)^2 + floor^2): w = {model['within_raion_log_sd']} (error "
             f"within a raion, unscaled cross-validation), f = the share factor sqrt(1 - 2 s_i + sum s_j^2) of the "
             f"raion's estimated units, floor = {model['floor_log_sd']} (calibrated on the scaled cross-validation; "
-            f"RMS of error / predicted SD there: {model['calibration_rms_z']}).",
+            f"RMS of error / predicted SD there: {model['calibration_rms_z']}; share of real figures inside their "
+            f"p5-p95 interval: {_pct(model.get('coverage_90'))}).",
             "",
         ]
     changes = entry.get("largest_changes") or {}
