@@ -48,8 +48,9 @@ def test_estimates_add_up_to_every_real_raion_total(kg_dataset, kg_report):
     # a raion with a real total whose estimates are not scaled says why, unit by unit
     for raion in sorted(set(real_totals.index) - set(scaled_raions)):
         estimated = units.loc[(units["raion_code"] == raion) & units["population_is_estimate"].astype(bool)]
-        assert estimated["population_source"].str.contains("not scaled: the known units leave only")\
-            .all() or (estimated["population_source"].str.contains("GeoNames")).all(), raion
+        why = estimated["population_source"].str.contains(
+            r"not scaled: the known units (?:leave only \d+ residents|already exceed the raion's 2021 total)")
+        assert (why | estimated["population_source"].str.contains("GeoNames")).all(), raion
 
 
 def test_spread_columns_on_the_kyrgyz_build(kg_dataset):
@@ -83,6 +84,9 @@ def test_report_gives_the_estimator_beside_the_former_method(kg_report, kg_datas
         assert 0 < row["median_abs_rel_error"] < 1 and row["log_sd"] > 0
     assert entry["median_abs_rel_error"] == both["fitted"]["median_abs_rel_error"]
     assert len(entry["largest_changes"]["units"]) == 10
+    spread = entry["spread_model"]
+    assert 0 < spread["coverage_90"] <= 1 and spread["calibration_rms_z"] > 0
+    assert spread["within_raion_log_sd"] > 0 and spread["floor_log_sd"] >= 0
     markdown = (kg_dataset_path.parent / "build_report.md").read_text(encoding="utf-8")
     assert "## Population estimator" in markdown
     assert f"{100 * both['village_split']['median_abs_rel_error']:.1f} %" in markdown
@@ -121,3 +125,11 @@ def test_the_former_method_stays_available(kg_source, tmp_path):
     est = units.loc[units["population_is_estimate"].astype(bool)]
     assert est["population_source"].str.contains("split by number of COATE villages").sum() >= 300
     assert (est["population_log_sd"] > 0).all()
+
+
+def test_data_build_rejects_an_unknown_population_method(kg_source, tmp_path):
+    result = runner.invoke(app, ["data", "build", "--source", str(kg_source), "--out", str(tmp_path / "kg"),
+                                 "--population-method", "guess"])
+    assert isinstance(result.exception, DataError)
+    assert "population_method 'guess' is not known" in str(result.exception)
+    assert not (tmp_path / "kg").exists()

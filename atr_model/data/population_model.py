@@ -465,7 +465,9 @@ def _run_method(
                 share_factor[rows] = normalisation_factor(raw[rows])
                 continue
             reason = (f"not scaled: the known units leave only {residual} residents of the raion's "
-                      f"{target_year} total for {len(rows)} units")
+                      f"{target_year} total for {len(rows)} units" if residual >= 0 else
+                      f"not scaled: the known units already exceed the raion's {target_year} total by "
+                      f"{-residual} residents")
         else:
             reason = "not scaled: the raion has no real total"
         out[rows] = np.round(raw[rows])
@@ -693,11 +695,15 @@ class SpreadModel:
     calibration_rms_z : float
         Root mean square of ``log error / predicted log SD`` over the scaled cross-validation
         (about 1 when the spread is neither too narrow nor too wide).
+    coverage_90 : float
+        Share of the scaled cross-validation's real figures inside their estimate's
+        ``population_p5``..``population_p95`` interval (0.9 would be exact).
     """
 
     within_raion_log_sd: float
     floor_log_sd: float
     calibration_rms_z: float
+    coverage_90: float = float("nan")
 
     def log_sd(self, share_factor: np.ndarray) -> np.ndarray:
         """Predicted log SD of scaled estimates with these normalisation factors."""
@@ -708,7 +714,8 @@ class SpreadModel:
         """Plain-JSON form."""
         return {"within_raion_log_sd": round(self.within_raion_log_sd, 4),
                 "floor_log_sd": round(self.floor_log_sd, 4),
-                "calibration_rms_z": round(self.calibration_rms_z, 4)}
+                "calibration_rms_z": round(self.calibration_rms_z, 4),
+                "coverage_90": round(self.coverage_90, 4)}
 
 
 def calibrate_spread(cv_scaled: CrossValidation, cv_unscaled: CrossValidation) -> SpreadModel:
@@ -721,8 +728,9 @@ def calibrate_spread(cv_scaled: CrossValidation, cv_unscaled: CrossValidation) -
     share2 = (sigma_w * cv_scaled.share_factor[use]) ** 2
     floor = float(np.sqrt(max(float(np.mean(res2 - share2)), 0.0)))
     model = SpreadModel(sigma_w, floor, 1.0)
-    z = np.sqrt(res2) / np.maximum(model.log_sd(cv_scaled.share_factor[use]), 1e-9)
-    return SpreadModel(sigma_w, floor, float(np.sqrt(np.mean(z ** 2))))
+    predicted = np.maximum(model.log_sd(cv_scaled.share_factor[use]), MIN_ESTIMATE_LOG_SD)
+    z = np.sqrt(res2) / predicted
+    return SpreadModel(sigma_w, floor, float(np.sqrt(np.mean(z ** 2))), float(np.mean(z <= Z_90)))
 
 
 # --------------------------------------------------------------------------------------------
@@ -812,13 +820,13 @@ def spread_interval(population: np.ndarray, log_sd: np.ndarray) -> tuple[np.ndar
     return np.where(exact, population, low), np.where(exact, population, high)
 
 
-def _source_label(kind: str, method: str, note: str, target_year: int, n_fit: int) -> str:
+def _source_label(kind: str, method: str, note: str, target_year: int, n_fit: int, urban: bool) -> str:
     if method == "fitted":
-        head = (f"fitted log-linear model (ridge regression on villages, area, elevation, distances, "
+        town = "aiyl aimak model times the town factor; " if urban else ""
+        head = (f"fitted log-linear model ({town}ridge regression on villages, area, elevation, distances, "
                 f"raion centre and oblast; fitted on {n_fit} aiyl aimaks with a real figure)")
-        town_head = head.replace("(ridge", "(aiyl aimak model times the town factor; ridge")
     else:
-        head = town_head = f"raion total {target_year} minus known units, split by number of COATE villages"
+        head = f"raion total {target_year} minus known units, split by number of COATE villages"
     if kind == "scaled":
         # "raion total" in the label marks a share of a real raion total (robustness draws keep it)
         tail = (f", scaled to the raion total {target_year} minus known units" if method == "fitted" else "")
@@ -904,6 +912,7 @@ def estimate_unit_populations(
                  + spread.floor_log_sd ** 2)],
         np.sqrt(cv_unscaled.log_rmse ** 2 + extra ** 2))
     estimated_rows = split.kind != "real"
+    urban = _urban(units) if method == "fitted" else np.zeros(len(units), dtype=bool)
     log_sd = np.where(estimated_rows, np.maximum(log_sd, MIN_ESTIMATE_LOG_SD), log_sd)
     n_fit = fit.n_units if fit is not None else 0
     population = np.where(real, pd.to_numeric(units["population"]).to_numpy(dtype=float), split.population)
@@ -915,7 +924,7 @@ def estimate_unit_populations(
         elif kind == "town_figure":
             sources.append(ESTIMATE_PREFIX + town_figure_source)
         else:
-            sources.append(_source_label(kind, method, str(split.note[i]), target_year, n_fit))
+            sources.append(_source_label(kind, method, str(split.note[i]), target_year, n_fit, bool(urban[i])))
     years = np.where(real, units["population_year"].to_numpy(), target_year).astype(int)
     p5, p95 = spread_interval(population, log_sd)
     table = pd.DataFrame({
@@ -1019,6 +1028,14 @@ def estimator_markdown(entry: Mapping[str, Any]) -> list[str]:
         "All unit figures it gives are estimates and are labelled as such.",
         "",
     ]
+    kinds = entry.get("estimate_kinds") or {}
+    if kinds:
+        lines += [
+            f"Units: {kinds.get('real', 0)} real figures; {kinds.get('scaled', 0)} estimates scaled to a real raion "
+            f"total; {kinds.get('unscaled', 0)} estimates not scaled (no real total, or one the known units nearly "
+            f"exhaust; their sources say which); {kinds.get('town_figure', 0)} GeoNames town figures.",
+            "",
+        ]
     comparison = entry.get("comparison") or {}
     if comparison:
         lines += [
@@ -1066,7 +1083,8 @@ def estimator_markdown(entry: Mapping[str, Any]) -> list[str]:
             f"A scaled estimate's log SD is sqrt((w x f)^2 + floor^2): w = {model['within_raion_log_sd']} (error "
             f"within a raion, unscaled cross-validation), f = the share factor sqrt(1 - 2 s_i + sum s_j^2) of the "
             f"raion's estimated units, floor = {model['floor_log_sd']} (calibrated on the scaled cross-validation; "
-            f"RMS of error / predicted SD there: {model['calibration_rms_z']}).",
+            f"RMS of error / predicted SD there: {model['calibration_rms_z']}; share of real figures inside their "
+            f"p5-p95 interval: {_pct(model.get('coverage_90'))}).",
             "",
         ]
     changes = entry.get("largest_changes") or {}
