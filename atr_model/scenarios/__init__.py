@@ -23,6 +23,8 @@ from atr_model.scenarios.exports import add_extra_kpis, publish_package, write_e
 from atr_model.scenarios.extra_kpis import CostModel, admin_savings, extra_kpis, load_cost_model
 from atr_model.scenarios.package_files import ResultFiles, as_result_files, load_result_files
 from atr_model.scenarios.sweep import SweepResult, pareto_front, parse_param, run_sweep, sweep_grid
+from atr_model.scenarios.robustness import RobustnessResult, run_robustness, write_robustness
+from atr_model.scenarios.uncertainty import Uncertainty
 
 __all__ = [
     "PACKAGE_FILES",
@@ -68,4 +70,9 @@ __all__ = [
     "write_exports",
     "write_geojson",
     "write_xlsx",
+    # robustness ensembles
+    "RobustnessResult",
+    "Uncertainty",
+    "run_robustness",
+    "write_robustness",
 ]
