@@ -68,6 +68,10 @@ def _one(path: Path, draws: int, seed: int, data: str | None, use_dask: bool, tm
         "target_s": 300.0 if scenario.name == "concept-2013" else None,
     }
     pool_dir = write_robustness(pool, tmp / f"{scenario.name}-pool")
+    from atr_model.presentation.cli_robustness import summary_lines
+
+    for line in summary_lines(pool):  # the notes of issue 14 (stable units, fragile decisions)
+        print(line, flush=True)
     if use_dask:
         import distributed
 

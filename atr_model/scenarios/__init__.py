@@ -30,6 +30,8 @@ from atr_model.scenarios.package_files import (
     load_result_files,
 )
 from atr_model.scenarios.sweep import SweepResult, pareto_front, parse_param, run_sweep, sweep_grid
+from atr_model.scenarios.robustness import RobustnessResult, run_robustness, write_robustness
+from atr_model.scenarios.uncertainty import Uncertainty
 
 __all__ = [
     "APPROXIMATE_TERRITORY",
@@ -86,4 +88,9 @@ __all__ = [
     "write_exports",
     "write_geojson",
     "write_xlsx",
+    # robustness ensembles
+    "RobustnessResult",
+    "Uncertainty",
+    "run_robustness",
+    "write_robustness",
 ]

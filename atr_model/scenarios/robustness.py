@@ -287,10 +287,11 @@ def _summary(units: pd.DataFrame, new_units: pd.DataFrame, fragile: pd.DataFrame
         "merged_new_units_stable": int(multi["stable"].sum()),
         "decisions": int(len(units)),
         "decisions_fragile": int(len(fragile)),
+        # one line per nominal new unit: the members of one unstable unit flip together
         "most_fragile": [
-            {"unit_code": r.unit_code, "unit_name": r.unit_name, "share_same_unit": float(r.share_same_unit),
-             "hinges_on": r.hinges_on}
-            for r in fragile.head(5).itertuples()
+            {"unit_code": r.unit_code, "unit_name": r.unit_name, "nominal_new_unit_id": r.nominal_new_unit_id,
+             "share_same_unit": float(r.share_same_unit), "hinges_on": r.hinges_on}
+            for r in fragile.drop_duplicates("nominal_new_unit_id").head(5).itertuples()
         ],
         "inputs": basis.summary(),
     }

@@ -145,6 +145,10 @@ def _share(count: np.ndarray | float, total: int) -> np.ndarray | float:
 
 
 def _percent(x: float) -> str:
+    if 0 < x < 0.005:
+        return "<1%"
+    if 0.995 < x < 1:
+        return ">99%"
     return f"{100 * x:.0f}%"
 
 
