@@ -63,3 +63,9 @@ def test_folder_without_a_single_dataset_is_named(tmp_path: Path) -> None:
         dataset_file(tmp_path / "two")
     with pytest.raises(ScenarioError, match=r"nowhere not found"):
         dataset_file(tmp_path / "nowhere")
+
+
+def test_data_info_reads_the_same_build_folder(build_folder: Path) -> None:
+    res = CliRunner().invoke(app, ["data", "info", str(build_folder), "--json", "--no-network"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.output)["name"] == "Demo build folder"

@@ -22,7 +22,7 @@ from atr_model.data import (
     write_kyrgyz_build,
 )
 from atr_model.errors import DataError
-from atr_model.scenarios import resolve_travel_model, scenario_from_dict
+from atr_model.scenarios import dataset_file, resolve_travel_model, scenario_from_dict
 
 __all__ = ["register", "find_kg_source"]
 
@@ -149,7 +149,7 @@ def info(
     ),
 ) -> None:
     """Counts and data quality of a dataset (and, by default, of its travel model)."""
-    path = dataset / _KG_FILE if dataset.is_dir() else dataset
+    path = dataset_file(dataset, where="data info") if dataset.is_dir() else dataset  # same rule as run --data
     loaded = read_dataset(path)
     summary = dataset_info(loaded)
     if network:
