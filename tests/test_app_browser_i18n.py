@@ -130,7 +130,9 @@ def _choose_language(page, lang: str) -> None:
 
 
 def _visible_text(page) -> str:
+    """The page's visible text, the values shown in its inputs (dropdowns) and its frames' text."""
     parts = [page.locator('[data-testid="stApp"]').inner_text()]
+    parts += page.locator('[data-testid="stApp"] input').evaluate_all("els => els.map(e => e.value)")
     for frame in page.frames:
         if frame != page.main_frame:
             try:
@@ -146,6 +148,9 @@ def test_no_english_catalogue_text_in_any_view(page, lang: str) -> None:
 
     _choose_language(page, lang)
     expect(page.get_by_text(STRINGS["app.title"][lang])).to_be_visible()
+    # in the same rerun as the switch, the dropdowns and the filter chips show the new language
+    chips = page.get_by_test_id("stMultiSelect").first.inner_text()
+    assert STRINGS["status.merged"][lang] in chips and STRINGS["status.merged"]["en"] not in chips.split("\n")
     found = {}
     for view in VIEWS:
         page.get_by_test_id("stRadio").get_by_text(STRINGS[f"view.{view}"][lang], exact=True).first.click()
