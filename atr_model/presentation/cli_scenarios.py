@@ -37,6 +37,9 @@ def run_command(
     report: Annotated[
         bool, typer.Option("--report/--no-report", help="Also write the HTML report, workbook and GeoJSON exports.")
     ] = True,
+    lang: Annotated[
+        str, typer.Option("--lang", help="Language of report.html and summary.html: ky, ru or en.")
+    ] = "en",
 ) -> None:
     """Run a scenario and write its result package (with report and exports by default)."""
     from rich.console import Console
@@ -45,6 +48,7 @@ def run_command(
     from atr_model.presentation.runs import save_result
     from atr_model.scenarios import apply_overrides, load_scenario, run_scenario
 
+    lang = _language(lang)  # before the run: a typo must not cost a solve
     loaded = apply_overrides(load_scenario(scenario), dataset=_dataset_override(data))
     target = out or Path("results") / loaded.name
     console = Console(stderr=True)
@@ -61,7 +65,7 @@ def run_command(
         result = run_scenario(loaded, progress=step)
         step("write")
         # the package plus extra KPIs, XLSX, GeoJSON and the HTML report, in one atomic write
-        written = save_result(result, target)
+        written = save_result(result, target, lang=lang)
         bar.update(task, completed=len(_STEPS))
     k = result.kpis
     solver = k["solver"]
@@ -73,6 +77,16 @@ def run_command(
         f"{' (proven optimal)' if solver['proven_optimal'] else ''} in {solver['seconds']:.1f} s"
     )
     typer.echo(f"wrote {written}")
+
+
+def _language(value: str) -> str:
+    """A valid report language, or a clear error naming the choices."""
+    from atr_model.errors import ScenarioError
+    from atr_model.presentation.i18n import LANGUAGES
+
+    if value not in LANGUAGES:
+        raise ScenarioError(f"--lang {value!r}: expected one of {', '.join(LANGUAGES)}")
+    return value
 
 
 def _aiyl_aimak_note(scenario: object, kpis: dict) -> str:
