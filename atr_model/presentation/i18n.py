@@ -1215,6 +1215,8 @@ _REPORT_STRINGS: dict[str, dict[str, str]] = {
         "ru": "Все файлы результата, включая полный отчёт и справку.",
         "en": "Every file of the result, both reports included.",
     },
+    "upload.button": {"ky": "Жүктөө", "ru": "Загрузить", "en": "Upload"},
+    "upload.limit": {"ky": "YAML, 200 МБ чейин", "ru": "YAML, до 200 МБ", "en": "200MB per file • YAML, YML"},
     "report.est_mark": {"ky": "баалоо", "ru": "оценка", "en": "est."},
 }
 STRINGS.update(_REPORT_STRINGS)
