@@ -129,14 +129,28 @@ def _choose_language(page, lang: str) -> None:
     page.wait_for_selector(IDLE)
 
 
+#: The text nodes a reader sees: rendered, visible and not shrunk to nothing (CSS-replaced texts).
+SEEN_TEXT = """root => {
+    const out = [];
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        const el = node.parentElement;
+        if (!el || !el.checkVisibility({visibilityProperty: true})) continue;
+        if (getComputedStyle(el).fontSize === "0px") continue;
+        out.push(node.textContent);
+    }
+    return out.join("\\n");
+}"""
+
+
 def _visible_text(page) -> str:
     """The page's visible text, the values shown in its inputs (dropdowns) and its frames' text."""
-    parts = [page.locator('[data-testid="stApp"]').inner_text()]
+    parts = [page.locator('[data-testid="stApp"]').evaluate(SEEN_TEXT)]
     parts += page.locator('[data-testid="stApp"] input').evaluate_all("els => els.map(e => e.value)")
     for frame in page.frames:
         if frame != page.main_frame:
             try:
-                parts.append(frame.locator("body").inner_text(timeout=5_000))
+                parts.append(frame.locator("body").evaluate(SEEN_TEXT, timeout=5_000))
             except Exception:  # a frame that is gone or empty: nothing to read
                 pass
     return "\n".join(parts)

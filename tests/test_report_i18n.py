@@ -130,3 +130,17 @@ def test_every_scenario_file_has_kyrgyz_and_russian_titles() -> None:
                 text = localized(scenario, field, lang)
                 assert cyrillic.search(text) and text != getattr(scenario, field), (path.name, lang, field)
         assert localized(scenario, "title", "en") == scenario.title
+
+
+def test_map_caption_promises_numbers_only_when_they_are_drawn(demo_folder: Path, monkeypatch) -> None:
+    from atr_model.presentation import report
+
+    n_units = pd.read_csv(demo_folder / "assignments.csv", dtype=str)["new_unit_id"].nunique()
+    numbered = report.render_report(demo_folder, "en")
+    assert n_units <= report.MAP_LABEL_LIMIT
+    assert STRINGS["report.caption_numbered"]["en"] in numbered and "(map no. 1)" in numbered
+    monkeypatch.setattr(report, "MAP_LABEL_LIMIT", n_units - 1)  # as on the national map (455 new units)
+    crowded = report.render_report(demo_folder, "en")
+    assert STRINGS["report.caption_numbered"]["en"] not in crowded
+    assert f"New units ({n_units}): too many to number at this scale" in crowded
+    assert "map no." not in crowded
