@@ -30,6 +30,11 @@ def main() -> None:
           f"({100 * info['villages_located_share']:.1f} %), methods {info.get('village_location_methods')}")
     print(f"units: {info['units_by_level']}; population real/estimated: "
           f"{info['population_real_units']}/{info['population_estimated_units']}")
+    estimator = info.get("population_estimator") or {}
+    compared = estimator.get("comparison") or {}
+    if compared:
+        print("population estimators, leave-one-raion-out median abs. error / log SD: " + "; ".join(
+            f"{m} {100 * r['median_abs_rel_error']:.1f} % / {r['log_sd']}" for m, r in compared.items()))
     print(json.dumps({
         "benchmark": "data_build", "seconds": round(seconds, 2), "build_seconds": report.seconds,
         "peak_rss_mb": round(peak_mb), "villages_located_share": info["villages_located_share"],
@@ -37,6 +42,8 @@ def main() -> None:
         "population_real_units": info["population_real_units"],
         "population_estimated_units": info["population_estimated_units"],
         "build_id": info["build_id"],
+        "population_cv": {m: {"median_abs_rel_error": r["median_abs_rel_error"], "log_sd": r["log_sd"]}
+                          for m, r in compared.items()},
     }, sort_keys=True))
 
 

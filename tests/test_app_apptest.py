@@ -57,7 +57,7 @@ def test_start_page_sends_the_demo_map_with_vendored_leaflet(app_env: Path) -> N
     args = _map_args(at)
     assert args["js_links"] == ["/app/static/leaflet/leaflet.js"]
     assert args["css_links"] == ["/app/static/leaflet/leaflet.css"]
-    assert args["returned_objects"] == ["last_object_clicked_tooltip"]  # pans and zooms never rerun
+    assert args["returned_objects"] == ["last_object_clicked"]  # clicks select a unit; pans and zooms never rerun
     from atr_model.data.demo import make_demo_dataset
 
     codes = make_demo_dataset().units["unit_code"]
@@ -84,15 +84,13 @@ def test_run_sends_new_units_and_kpis_match_the_package(app_env: Path) -> None:
 
 def test_page_reruns_and_repeated_runs_do_not_resolve(app_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[str] = []
-    from atr_model import scenarios
-
-    real = scenarios.run_scenario
+    real = backend.run_scenario
 
     def counting(*args, **kwargs):
         calls.append("solve")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(scenarios, "run_scenario", counting)
+    monkeypatch.setattr(backend, "run_scenario", counting)
     at = _run(_app())
     assert calls == ["solve"]
     at.run()  # a plain page rerun

@@ -179,3 +179,18 @@ def test_raion_centres_come_from_the_reference_table(kg_dataset) -> None:
     units = kg_dataset.units.set_index("unit_code")
     ak_suu = raions.set_index("raion_code").loc["41702205000000", "centre_unit_code"]
     assert "Теплоключ" in units.loc[ak_suu, "name_ru"]
+
+
+def test_report_groups_villages_by_location_method(kg_dataset: Dataset) -> None:
+    from atr_model.data.kyrgyz.report import match_method_counts
+
+    report = kg_dataset.metadata["report"]
+    methods = report["match_methods"]
+    # one row per method (never a place id), and every located village counted under a method
+    assert not any(":" in k for k in methods), methods
+    assert sum(methods.values()) == report["villages_total"]
+    assert report["villages_total"] - methods["not located"] == report["villages_located"]
+    assert methods.get("exact cross-raion", 0) > 0
+    outcome = pd.Series(["name match (exact cross-raion): wof:1", "name match (exact cross-raion): gn:2",
+                         "official point", "estimate: unit centre stands in (not located: no match)"])
+    assert match_method_counts(outcome) == {"exact cross-raion": 2, "not located": 1, "official point": 1}

@@ -23,6 +23,28 @@ def _counts(values: pd.Series) -> dict[str, int]:
     return {str(k): int(v) for k, v in values.value_counts().sort_index().items()}
 
 
+def _population_quality(dataset: Dataset) -> dict[str, Any]:
+    """The population estimator of the build (if recorded) and the spread of the estimates."""
+    out: dict[str, Any] = {}
+    report = dataset.metadata.get("report") or {}
+    if isinstance(report, dict) and report.get("population_estimator"):
+        out["population_estimator"] = report["population_estimator"]
+    units = dataset.units
+    if "population_log_sd" in units:
+        sd = pd.to_numeric(units["population_log_sd"], errors="coerce")
+        estimated = units["population_is_estimate"].astype(bool)
+        given = sd.notna() & estimated
+        out["population_spread"] = {
+            "estimated_units_with_spread": int(given.sum()),
+            "estimated_units_without_spread": int((estimated & sd.isna()).sum()),
+            "log_sd_median": round(float(sd[given].median()), 4) if given.any() else None,
+            "log_sd_max": round(float(sd[given].max()), 4) if given.any() else None,
+            "note": "population_log_sd is the SD of the natural log of an estimate (0 for real figures); "
+                    "population_p5/_p95 bound its 90 % interval",
+        }
+    return out
+
+
 def dataset_info(dataset: Dataset) -> dict[str, Any]:
     """Summarise a dataset: sizes, located villages, population and geometry sources.
 
@@ -39,7 +61,10 @@ def dataset_info(dataset: Dataset) -> dict[str, Any]:
         ``villages_located``, ``villages_located_share``, ``population_source_counts`` (units
         per source kind), ``population_real_units``, ``population_estimated_units``,
         ``geometry_source_counts``, ``centre_source_counts``, ``population_total``,
-        ``build_id``, ``name``.
+        ``build_id``, ``name``; ``population_spread`` when the units carry
+        ``population_log_sd``; ``population_estimator`` (name, predictors and their sources,
+        coefficients, cross-validated error beside the former method's, largest changes) when
+        the build recorded it.
     """
     units = dataset.units
     settl = dataset.settlements
@@ -73,8 +98,9 @@ def dataset_info(dataset: Dataset) -> dict[str, Any]:
         "settlement_population_estimated": int(settl["population_is_estimate"].astype(bool).sum()),
         "area_km2_total": round(float(units["area_km2"].sum()), 1),
     }
+    info.update(_population_quality(dataset))
     if "location_method" in settl and len(villages):
-        method = villages["location_method"].astype(str).str.extract(r"^name match \((\w+)\)")[0]
+        method = villages["location_method"].astype(str).str.extract(r"^name match \(([^)]+)\)")[0]
         method = method.fillna(villages["location_method"].astype(str).map(
             lambda s: "official point" if s == "official point" else ("not located" if is_estimate_source(s) else s)))
         info["village_location_methods"] = _counts(method)

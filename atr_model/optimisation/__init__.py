@@ -20,7 +20,8 @@ Matrix-level benchmark instances: :func:`atr_model.optimisation.io.read_instance
 from atr_model.optimisation.check import Violation, check_plan
 from atr_model.optimisation.explain import UnitExplanation, explain_units
 from atr_model.optimisation.instance import MergerInstance
-from atr_model.optimisation.model import MergerModel, inertia_cost
+from atr_model.optimisation.io import read_instance_dir
+from atr_model.optimisation.model import MergerModel, inertia_cost, plan_measures
 from atr_model.optimisation.result import MergerResult
 from atr_model.optimisation.settings import EngineSettings
 
@@ -34,4 +35,6 @@ __all__ = [
     "check_plan",
     "explain_units",
     "inertia_cost",
+    "plan_measures",
+    "read_instance_dir",
 ]

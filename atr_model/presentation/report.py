@@ -21,6 +21,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from atr_model._atomic import atomic_file
+from atr_model.criteria import CONCEPT_ATTRIBUTION, CONCEPT_CRITERIA, TRANSLATION_NOTE
 from atr_model.presentation.i18n import (
     DEFAULT_LANGUAGE,
     STRINGS,
@@ -36,8 +38,15 @@ from atr_model.presentation.i18n import (
     translit_note,
     travel_model_label,
 )
-from atr_model.scenarios.compare import Comparison, kpi_table
-from atr_model.scenarios.package_files import NEW_UNIT_COLUMNS, ResultFiles, as_result_files, flatten_mapping
+from atr_model.scenarios import (
+    NEW_UNIT_COLUMNS,
+    Comparison,
+    ResultFiles,
+    as_result_files,
+    flatten_mapping,
+    kpi_table,
+    town_mask,
+)
 
 __all__ = [
     "render_report",
@@ -259,19 +268,12 @@ def map_svg(
 
 def _concept() -> tuple[str, list[tuple[str, str, str]], dict[str, str]]:
     """Attribution, the Concept's criteria as (number, Kyrgyz, English), and setting -> numbers."""
-    try:
-        from atr_model.criteria import concept as concept_module
-    except ImportError:  # the criteria layer is not there yet (development checkouts)
-        return "", [], {}
-    attribution = " ".join(
-        str(getattr(concept_module, name, ""))
-        for name in ("CONCEPT_ATTRIBUTION", "TRANSLATION_NOTE")
-    ).strip()
+    attribution = f"{CONCEPT_ATTRIBUTION} {TRANSLATION_NOTE}".strip()
     items, implemented = [], {}
-    for item in getattr(concept_module, "CONCEPT_CRITERIA", ()):
-        number = str(getattr(item, "number", ""))
-        items.append((number, str(getattr(item, "text_ky", "")), str(getattr(item, "text_en", ""))))
-        for setting in getattr(item, "implemented_by", ()):
+    for item in CONCEPT_CRITERIA:
+        number = str(item.number)
+        items.append((number, item.text_ky, item.text_en))
+        for setting in item.implemented_by:
             implemented[setting] = ", ".join(x for x in (implemented.get(setting), number) if x)
     return attribution, items, implemented
 
@@ -357,6 +359,7 @@ _MORE_KPIS = {
     "below_floor_after_non_exempt": "report.kpi.below_floor_after_ne",
     "merged_units": "report.kpi.merged",
     "exempt_units": "report.kpi.exempt",
+    "towns": "report.kpi.towns",
     "settlements_without_route_to_centre": "report.kpi.no_route",
 }
 
@@ -477,6 +480,30 @@ def _maps_section(files: ResultFiles, lang: str = DEFAULT_LANGUAGE) -> str:
     )
 
 
+#: Part of a unit's ``estimated_inputs`` text saying its territory is approximate (scenarios
+#: instance builder: "territory (approximate)").
+_APPROXIMATE_TERRITORY = "territory (approximate)"
+
+
+def _est_span(text: str, estimate: bool) -> str:
+    """``text`` escaped, marked as an estimate (class ``est``: shaded, "est.") when it is one."""
+    return f"<span class='est'>{_e(text)}</span>" if estimate else _e(text)
+
+
+def _passport_estimates(rec: dict[str, Any], members: list[str], assignments: pd.DataFrame) -> tuple[bool, bool]:
+    """Whether a new unit's travel times and its area rest on estimates.
+
+    Travel: any member's time to the centre is modelled (no road data). Area: any member's
+    territory is approximate (named in the unit's ``estimated_inputs``).
+    """
+    known = [m for m in members if m in assignments.index]
+    travel = "travel_time_is_modelled" in assignments and bool(
+        assignments.loc[known, "travel_time_is_modelled"].astype(bool).any()
+    )
+    area = _APPROXIMATE_TERRITORY in str(rec.get("estimated_inputs") or "")
+    return travel, area
+
+
 def unit_name_in(row: Any, lang: str) -> str:
     """A unit's name from a result row in ``lang``'s script (``unit_name_ky``/``_ru``, else ``unit_name``)."""
     if lang in ("ky", "ru"):
@@ -524,6 +551,7 @@ def _passports_section(files: ResultFiles, lang: str = DEFAULT_LANGUAGE) -> str:
     parts = [f"<h2 id='passports'>{_e(t('report.passports', lang, n=len(files.new_units)))}</h2>"]
     names = {code: unit_name_in(row, lang) for code, row in zip(assignments.index, assignments.to_dict("records"))}
     sizes = _unit_sizes(files)
+    town_codes = set(files.assignments.loc[town_mask(files.assignments), "unit_code"])
     records = files.new_units.drop(columns=files.new_units.geometry.name).to_dict(orient="records")
     numbered = len(records) <= MAP_LABEL_LIMIT  # map numbers exist only when the map draws them
     for number, rec in enumerate(records, start=1):
@@ -541,19 +569,26 @@ def _passports_section(files: ResultFiles, lang: str = DEFAULT_LANGUAGE) -> str:
                 f"{_td(row.get('travel_time_to_centre_min'), estimate=bool(row.get('travel_time_is_modelled', False)))}"
                 f"<td>{_e(decision_text(row, lang, names, sizes))}</td></tr>"
             )
+        travel_est, area_est = _passport_estimates(rec, members, assignments)
         flags = []
         if rec.get("below_floor"):
             flags.append(f"<span class='flag'>{_e(t('report.flag_below', lang))}</span>")
-        if rec.get("exempt_members"):
-            flags.append(_e(t("report.exempt_members", lang, codes=rec["exempt_members"])))
+        exempt_members = [m for m in str(rec.get("exempt_members") or "").split(";") if m]
+        towns = [m for m in exempt_members if m in town_codes]
+        aimaks = [m for m in exempt_members if m not in town_codes]
+        if aimaks:
+            flags.append(_e(t("report.exempt_members", lang, codes=";".join(aimaks))))
+        if towns:
+            flags.append(_e(t("report.town_members", lang, codes=";".join(towns))))
         centre_name = names.get(str(rec.get("centre_code", "")), rec.get("centre_name", ""))
         facts = [
             (t("report.fact.centre", lang), f"{_e(centre_name)} ({_e(rec.get('centre_code', ''))})"),
             (t("report.fact.raion_oblast", lang), f"{_e(rec.get('raion_code', ''))} / {_e(rec.get('oblast_code', ''))}"),
             (t("report.fact.population", lang), f"<span class='{'est' if est else ''}'>{_e(_fmt(rec.get('population')))}</span>"),
-            (t("report.fact.area", lang), _e(_fmt(rec.get("area_km2")))),
+            (t("report.fact.area", lang), _est_span(_fmt(rec.get("area_km2")), area_est)),
             (t("report.fact.travel", lang),
-             f"{_e(_fmt(rec.get('travel_time_mean_min')))} / {_e(_fmt(rec.get('travel_time_max_min')))}"),
+             f"{_est_span(_fmt(rec.get('travel_time_mean_min')), travel_est)} / "
+             f"{_est_span(_fmt(rec.get('travel_time_max_min')), travel_est)}"),
         ]
         facts += [(c, _e(_fmt(rec.get(c), lang=lang))) for c in extra_cols]
         if rec.get("estimated_inputs"):
@@ -576,9 +611,12 @@ def _passports_section(files: ResultFiles, lang: str = DEFAULT_LANGUAGE) -> str:
 
 
 def _exempt_section(files: ResultFiles, lang: str = DEFAULT_LANGUAGE) -> str:
-    exempt = files.assignments[files.assignments["exempt"]] if "exempt" in files.assignments else files.assignments.iloc[:0]
+    """Exempt aiyl aimaks with their rules, then the towns apart (they are not exempt units)."""
+    a = files.assignments
+    towns = town_mask(a)
+    exempt = a[a["exempt"].astype(bool).to_numpy() & ~towns] if "exempt" in a else a.iloc[:0]
     parts = [f"<h2 id='exempt'>{_e(t('report.exempt_title', lang, n=len(exempt)))}</h2>"]
-    by_reason = files.kpis.get("exempt_by_reason") or {}
+    by_reason = {k: v for k, v in (files.kpis.get("exempt_by_reason") or {}).items() if k != "town"}
     local = lang in ("ky", "ru")
     if by_reason:
         parts.append(_table(
@@ -587,14 +625,25 @@ def _exempt_section(files: ResultFiles, lang: str = DEFAULT_LANGUAGE) -> str:
         ))
     if exempt.empty:
         parts.append(f"<p>{_e(t('report.no_exempt', lang))}</p>")
-        return "".join(parts)
-    rows = [
-        f"<tr><td>{_e(r['unit_code'])}</td><td>{_e(unit_name_in(r, lang))}</td><td>{_e(r['raion_code'])}</td>"
-        f"<td>{_e(rule_labels(r.get('exempt_rules', ''), lang) if local else r['exempt_reason'])}</td>"
-        f"<td>{_e(status_label(r['status'], lang))}</td></tr>"
-        for r in exempt.to_dict("records")
-    ]
-    parts.append(_table([t(f"report.{k}", lang) for k in ("unit", "name", "raion", "reason", "decision")], rows))
+    else:
+        rows = [
+            f"<tr><td>{_e(r['unit_code'])}</td><td>{_e(unit_name_in(r, lang))}</td><td>{_e(r['raion_code'])}</td>"
+            f"<td>{_e(rule_labels(r.get('exempt_rules', ''), lang) if local else r['exempt_reason'])}</td>"
+            f"<td>{_e(status_label(r['status'], lang))}</td></tr>"
+            for r in exempt.to_dict("records")
+        ]
+        parts.append(_table([t(f"report.{k}", lang) for k in ("unit", "name", "raion", "reason", "decision")], rows))
+    if towns.any():
+        town_rows = [
+            f"<tr><td>{_e(r['unit_code'])}</td><td>{_e(unit_name_in(r, lang))}</td><td>{_e(r['raion_code'])}</td>"
+            f"<td>{_e(status_label(r['status'], lang))}</td><td>{_e(r['new_unit_id'])}</td></tr>"
+            for r in a[towns].to_dict("records")
+        ]
+        parts.append(
+            f"<h3 id='towns'>{_e(t('report.towns_title', lang, n=int(towns.sum())))}</h3>"
+            f"<p>{_e(t('report.towns_note', lang))}</p>"
+            + _table([t(f"report.{k}", lang) for k in ("unit", "name", "raion", "decision", "new_unit")], town_rows)
+        )
     return "".join(parts)
 
 
@@ -704,8 +753,16 @@ def render_report(result: Any, lang: str = DEFAULT_LANGUAGE) -> str:
         + _quality_section(files, lang)
         + _passports_section(files, lang)
         + _provenance_section(files, lang)
+        + _robustness_section(files)
     )
     return _page(t("report.title", lang, title=title), body, lang)
+
+
+def _robustness_section(files: ResultFiles) -> str:
+    """The robustness section when this run is the nominal run of a robustness package."""
+    from atr_model.presentation.report_robustness import robustness_section_for
+
+    return robustness_section_for(files)
 
 
 def write_report(
@@ -728,9 +785,8 @@ def write_report(
     """
     out = Path(target) if target is not None else Path(folder) / REPORT_NAME
     text = render_report(folder, lang)
-    tmp = out.with_name(f".{out.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, out)
+    with atomic_file(out) as tmp:
+        tmp.write_text(text, encoding="utf-8")
     logger.info("wrote %s", out)
     return out
 
@@ -794,10 +850,8 @@ def render_comparison(comparison: Comparison, a: Any, b: Any) -> str:
 def write_comparison_report(comparison: Comparison, a: Any, b: Any, target: str | os.PathLike[str]) -> Path:
     """Write :func:`render_comparison` to ``target`` (atomically); return the path."""
     out = Path(target)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp")
-    tmp.write_text(render_comparison(comparison, a, b), encoding="utf-8")
-    os.replace(tmp, out)
+    with atomic_file(out) as tmp:
+        tmp.write_text(render_comparison(comparison, a, b), encoding="utf-8")
     return out
 
 
@@ -896,5 +950,6 @@ def write_sweep_outputs(
         rows.append(f"<tr>{cells}</tr>")
     body += _table(list(table.columns), rows)
     page = folder / "pareto.html"
-    page.write_text(_page(title, body), encoding="utf-8")
+    with atomic_file(page) as tmp:
+        tmp.write_text(_page(title, body), encoding="utf-8")
     return [png, page]

@@ -27,7 +27,10 @@ from atr_model.data.translit import is_cyrillic, latin_unit_name
 from atr_model.errors import CriteriaError, InfeasibleError
 from atr_model.optimisation.instance import MergerInstance
 
-__all__ = ["InstanceBundle", "Level", "build_instance", "unit_display_name"]
+__all__ = ["APPROXIMATE_TERRITORY", "InstanceBundle", "Level", "build_instance", "unit_display_name"]
+
+#: The part of a unit's ``estimated_inputs`` text that says its territory (and area) is approximate.
+APPROXIMATE_TERRITORY = "territory (approximate)"
 
 logger = logging.getLogger(__name__)
 
@@ -277,7 +280,7 @@ def _estimate_text(row: pd.Series, travel_kind: str) -> str:
     if row.get("settlements_not_located", 0):
         parts.append(f"village locations ({int(row['settlements_not_located'])} stand-ins)")
     if row.get("geometry_is_approximate"):
-        parts.append("territory (approximate)")
+        parts.append(APPROXIMATE_TERRITORY)
     if travel_kind != "roads":
         parts.append("travel times (modelled: no road data)")
     if row.get("own_route_patched"):

@@ -57,6 +57,7 @@ NEW_UNIT_COLUMNS = (
     "new_unit_id",
     "centre_code",
     "centre_name",
+    "display_name",
     "raion_code",
     "oblast_code",
     "members",
