@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from atr_model.presentation.app.main import VIEWS
 from atr_model.presentation.i18n import LANGUAGES, STRINGS
 
 pytestmark = pytest.mark.browser
@@ -33,7 +34,6 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"][data-test-connection-state="CONNECTED"]'
 MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
 TIMEOUT_MS = 90_000
-VIEWS = ("map", "compare", "edits", "downloads", "concept")
 
 
 def english_hits(text: str, lang: str) -> list[str]:
