@@ -1506,6 +1506,7 @@ _REPORT_STRINGS: dict[str, dict[str, str]] = {
     },
     "upload.button": {"ky": "Жүктөө", "ru": "Загрузить", "en": "Upload"},
     "upload.limit": {"ky": "YAML, 200 МБ чейин", "ru": "YAML, до 200 МБ", "en": "200MB per file • YAML, YML"},
+    "report.median": {"ky": "медиана", "ru": "медиана", "en": "median"},
     "report.est_mark": {"ky": "баалоо", "ru": "оценка", "en": "est."},
 }
 STRINGS.update(_REPORT_STRINGS)
