@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from atr_model.presentation.app.main import VIEWS
 from atr_model.presentation.i18n import LANGUAGES, STRINGS
 
 pytestmark = pytest.mark.browser
@@ -33,7 +34,6 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"][data-test-connection-state="CONNECTED"]'
 MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
 TIMEOUT_MS = 90_000
-VIEWS = ("map", "compare", "edits", "downloads", "concept")
 
 
 def english_hits(text: str, lang: str) -> list[str]:
@@ -129,12 +129,28 @@ def _choose_language(page, lang: str) -> None:
     page.wait_for_selector(IDLE)
 
 
+#: The text nodes a reader sees: rendered, visible and not shrunk to nothing (CSS-replaced texts).
+SEEN_TEXT = """root => {
+    const out = [];
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        const el = node.parentElement;
+        if (!el || !el.checkVisibility({visibilityProperty: true})) continue;
+        if (getComputedStyle(el).fontSize === "0px") continue;
+        out.push(node.textContent);
+    }
+    return out.join("\\n");
+}"""
+
+
 def _visible_text(page) -> str:
-    parts = [page.locator('[data-testid="stApp"]').inner_text()]
+    """The page's visible text, the values shown in its inputs (dropdowns) and its frames' text."""
+    parts = [page.locator('[data-testid="stApp"]').evaluate(SEEN_TEXT)]
+    parts += page.locator('[data-testid="stApp"] input').evaluate_all("els => els.map(e => e.value)")
     for frame in page.frames:
         if frame != page.main_frame:
             try:
-                parts.append(frame.locator("body").inner_text(timeout=5_000))
+                parts.append(frame.locator("body").evaluate(SEEN_TEXT, timeout=5_000))
             except Exception:  # a frame that is gone or empty: nothing to read
                 pass
     return "\n".join(parts)
@@ -146,6 +162,9 @@ def test_no_english_catalogue_text_in_any_view(page, lang: str) -> None:
 
     _choose_language(page, lang)
     expect(page.get_by_text(STRINGS["app.title"][lang])).to_be_visible()
+    # in the same rerun as the switch, the dropdowns and the filter chips show the new language
+    chips = page.get_by_test_id("stMultiSelect").first.inner_text()
+    assert STRINGS["status.merged"][lang] in chips and STRINGS["status.merged"]["en"] not in chips.split("\n")
     found = {}
     for view in VIEWS:
         page.get_by_test_id("stRadio").get_by_text(STRINGS[f"view.{view}"][lang], exact=True).first.click()

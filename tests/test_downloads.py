@@ -117,3 +117,22 @@ def test_summary_prints_on_a_few_a4_pages_in_chromium(demo_run: Path) -> None:
     sizes = re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", pdf)
     assert 1 <= len(sizes) <= 4
     assert all(abs(float(w) - 595.3) < 2 and abs(float(h) - 841.9) < 2 for w, h in sizes)  # A4 in points
+
+
+def test_cli_run_writes_report_and_summary_in_the_language_asked(tmp_path: Path, capsys) -> None:
+    from atr_model.presentation.cli import main
+
+    def cli(*args: str) -> int:
+        try:
+            main(list(args))
+        except SystemExit as exc:
+            return int(exc.code or 0)
+        return 0
+
+    assert cli("run", str(DEMO_YAML), "--out", str(tmp_path / "ky"), "--lang", "ky", "-q") == 0
+    for name in ("report.html", "summary.html"):
+        page = (tmp_path / "ky" / name).read_text(encoding="utf-8")
+        assert "<html lang='ky'>" in page and STRINGS["report.nav.kpis"]["ky"] in page, name
+    assert cli("run", str(DEMO_YAML), "--out", str(tmp_path / "de"), "--lang", "de", "-q") != 0
+    assert "--lang 'de': expected one of ky, ru, en" in capsys.readouterr().err
+    assert not (tmp_path / "de").exists()

@@ -94,3 +94,53 @@ def test_kyrgyz_names_are_one_script_per_language(kg_dataset) -> None:
     without_english = [r for r in units if not isinstance(r.get("name_en"), str) or not r["name_en"].strip()]
     assert without_english, "the Kyrgyz build has units with no English name"
     assert translit_note(units, "en").startswith(f"{len(without_english)} names")
+
+
+def test_texts_from_the_data_are_translated() -> None:
+    from atr_model.network.model import MODELLED_LABEL
+    from atr_model.presentation.i18n import dataset_label, estimate_note, travel_model_label
+
+    assert travel_model_label(MODELLED_LABEL, "ru") == "модельная: нет данных о дорогах"
+    suffix = " (no elevation data: no terrain penalties or seasonal passes)"
+    assert travel_model_label(MODELLED_LABEL + suffix, "ky") == (
+        "моделдик: жол маалыматы жок (бийиктик маалыматы жок: рельеф айыптары жана мезгилдик ашуулар жок)"
+    )
+    assert travel_model_label("roads: kyrgyzstan-latest.osm.pbf", "ru") == "дороги: kyrgyzstan-latest.osm.pbf"
+    assert travel_model_label("something else", "ru") == "something else"  # unknown forms are kept
+    note = "population (estimate); village populations (3 estimated); travel times (modelled: no road data)"
+    assert estimate_note(note, "ru") == (
+        "население (оценка); население сёл (3 оценочных); время в пути (модельное: нет данных о дорогах)"
+    )
+    assert estimate_note(note, "en") == note
+    assert dataset_label("Kyrgyz Republic (open data, about 2021) — 41702", "kyrgyzstan-open-data", "ky") == (
+        "Кыргыз Республикасы (ачык маалыматтар, болжол менен 2021) — 41702"
+    )
+    assert dataset_label("My own build", "custom", "ru") == "My own build"
+
+
+def test_every_scenario_file_has_kyrgyz_and_russian_titles() -> None:
+    from atr_model.presentation.i18n import localized
+    from atr_model.scenarios import load_scenario
+
+    cyrillic = re.compile("[\u0400-\u04ff]")
+    for path in sorted((ROOT / "scenarios").glob("*.yaml")):
+        scenario = load_scenario(path)
+        for lang in ("ky", "ru"):
+            for field in ("title", "description"):
+                text = localized(scenario, field, lang)
+                assert cyrillic.search(text) and text != getattr(scenario, field), (path.name, lang, field)
+        assert localized(scenario, "title", "en") == scenario.title
+
+
+def test_map_caption_promises_numbers_only_when_they_are_drawn(demo_folder: Path, monkeypatch) -> None:
+    from atr_model.presentation import report
+
+    n_units = pd.read_csv(demo_folder / "assignments.csv", dtype=str)["new_unit_id"].nunique()
+    numbered = report.render_report(demo_folder, "en")
+    assert n_units <= report.MAP_LABEL_LIMIT
+    assert STRINGS["report.caption_numbered"]["en"] in numbered and "(map no. 1)" in numbered
+    monkeypatch.setattr(report, "MAP_LABEL_LIMIT", n_units - 1)  # as on the national map (455 new units)
+    crowded = report.render_report(demo_folder, "en")
+    assert STRINGS["report.caption_numbered"]["en"] not in crowded
+    assert f"New units ({n_units}): too many to number at this scale" in crowded
+    assert "map no." not in crowded

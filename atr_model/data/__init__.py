@@ -22,6 +22,7 @@ from atr_model.data.loaders import (
     read_unit_points,
     sample_elevation,
 )
+from atr_model.data.translit import TRANSLIT_TABLE, is_cyrillic, latin_unit_name, transliterate
 
 __all__ = [
     "APPROXIMATE_PREFIX",
@@ -50,4 +51,8 @@ __all__ = [
     "write_demo_elevation",
     "write_demo_roads",
     "write_kyrgyz_build",
+    "TRANSLIT_TABLE",
+    "is_cyrillic",
+    "latin_unit_name",
+    "transliterate",
 ]

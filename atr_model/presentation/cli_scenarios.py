@@ -14,6 +14,8 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from atr_model.errors import ScenarioError
+from atr_model.presentation.i18n import LANGUAGES
 from atr_model.presentation.runs import save_result
 from atr_model.scenarios import Scenario, ScenarioResult, apply_overrides, load_scenario, run_scenario, write_result
 
@@ -45,8 +47,12 @@ def run_command(
     report: Annotated[
         bool, typer.Option("--report/--no-report", help="Also write the HTML report, workbook and GeoJSON exports.")
     ] = True,
+    lang: Annotated[
+        str, typer.Option("--lang", help="Language of report.html and summary.html: ky, ru or en.")
+    ] = "en",
 ) -> None:
     """Run a scenario and write its result package (with report and exports by default)."""
+    lang = _language(lang)  # before the run: a typo must not cost a solve
     loaded = apply_overrides(load_scenario(scenario), dataset=_dataset_override(data))
     target = out or Path("results") / loaded.name
     console = Console(stderr=True)
@@ -62,7 +68,7 @@ def run_command(
 
         result = run_scenario(loaded, progress=step)
         step("write")
-        written = _save(result, target, report=report)
+        written = _save(result, target, report=report, lang=lang)
         bar.update(task, completed=len(_STEPS))
     k = result.kpis
     solver = k["solver"]
@@ -76,6 +82,13 @@ def run_command(
     typer.echo(f"wrote {written}")
 
 
+def _language(value: str) -> str:
+    """A valid report language, or a clear error naming the choices."""
+    if value not in LANGUAGES:
+        raise ScenarioError(f"--lang {value!r}: expected one of {', '.join(LANGUAGES)}")
+    return value
+
+
 def _aiyl_aimak_note(scenario: Scenario, kpis: dict) -> str:
     """' (231 aiyl-aimak units)' when the scenario's unit count is in aiyl-aimak terms."""
     if scenario.criteria.n_units_counts != "aiyl_aimak" or "aiyl_aimak_units_after" not in kpis:
@@ -83,11 +96,11 @@ def _aiyl_aimak_note(scenario: Scenario, kpis: dict) -> str:
     return f" ({kpis['aiyl_aimak_units_after']} aiyl-aimak units)"
 
 
-def _save(result: ScenarioResult, target: Path, *, report: bool) -> Path:
+def _save(result: ScenarioResult, target: Path, *, report: bool, lang: str = "en") -> Path:
     """The result package, in one atomic write; with ``report`` (the default) also the extra KPIs,
-    XLSX, GeoJSON and ``report.html``, staged before the rename."""
+    XLSX, GeoJSON, ``report.html`` and ``summary.html`` (in ``lang``), staged before the rename."""
     if report:
-        return save_result(result, target)
+        return save_result(result, target, lang=lang)
     return write_result(result, target)
 
 

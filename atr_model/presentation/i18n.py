@@ -1,9 +1,18 @@
 """Labels of the app and maps in Kyrgyz, Russian and English.
 
 Every label is a key of :data:`STRINGS` with one text per language in :data:`LANGUAGES`;
-:func:`t` looks one up and formats it. Unit and settlement names come from the data
-(``name_ky``, ``name_ru``, ``name_en``) through :func:`display_name`, falling back to the
-other languages and finally to the code, so a missing translation never hides a unit.
+:func:`t` looks one up and formats it. The catalogue covers the app, the maps, the criteria
+editor (``crit.*``, ``solver.*``, ``opt.*``), the HTML report and the Council summary
+(``report.*``, ``summary.*``) and the texts the data and the run write in English (dataset
+name, travel-model label, estimate notes: :func:`dataset_label`, :func:`travel_model_label`,
+:func:`estimate_note`). Scenario titles and descriptions come from the scenario file
+(``title_ky``, ``title_ru``...: :func:`localized`).
+
+Unit and settlement names come from the data (``name_ky``, ``name_ru``, ``name_en``) through
+:func:`display_name`, in the interface's script: Cyrillic for Kyrgyz and Russian, Latin for
+English, where a name the data has only in Cyrillic is transliterated
+(:mod:`atr_model.data.translit`, said by :func:`translit_note`); the code stands in when a
+unit has no name at all.
 The Kyrgyz and Russian texts are working translations for the interface; the Concept's own
 wording is quoted from :mod:`atr_model.criteria` with its attribution.
 """
@@ -11,6 +20,7 @@ wording is quoted from :mod:`atr_model.criteria` with its attribution.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -1138,18 +1148,23 @@ def travel_model_label(label: str, lang: str = DEFAULT_LANGUAGE) -> str:
     return str(label or "")
 
 
-def estimate_note(text: str, lang: str = DEFAULT_LANGUAGE) -> str:
-    """A unit's ``estimated_inputs`` note ("population (estimate); travel times (...)") in ``lang``."""
-    import re
+#: The forms of a unit's ``estimated_inputs`` note (scenarios/instance_builder.py) -> catalogue keys.
+_ESTIMATE_FORMS = (
+    (re.compile(r"^population \(estimate\)$"), "estimate.population"),
+    (re.compile(r"^village populations \((\d+) estimated\)$"), "estimate.village_population"),
+    (re.compile(r"^village locations \((\d+) stand-ins\)$"), "estimate.village_location"),
+    (re.compile(r"^territory \(approximate\)$"), "estimate.territory"),
+    (re.compile(r"^travel times \(modelled: no road data\)$"), "estimate.travel"),
+    (re.compile(r"^travel to own centre \(incomplete routes\)$"), "estimate.own_route"),
+)
 
-    forms = (
-        (re.compile(r"^population \(estimate\)$"), "estimate.population"),
-        (re.compile(r"^village populations \((\d+) estimated\)$"), "estimate.village_population"),
-        (re.compile(r"^village locations \((\d+) stand-ins\)$"), "estimate.village_location"),
-        (re.compile(r"^territory \(approximate\)$"), "estimate.territory"),
-        (re.compile(r"^travel times \(modelled: no road data\)$"), "estimate.travel"),
-        (re.compile(r"^travel to own centre \(incomplete routes\)$"), "estimate.own_route"),
-    )
+
+def estimate_note(text: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """A unit's ``estimated_inputs`` note ("population (estimate); travel times (...)") in ``lang``.
+
+    Known parts are translated; an unknown part is kept as it is.
+    """
+    forms = _ESTIMATE_FORMS
     out = []
     for part in (p.strip() for p in str(text or "").split(";")):
         if not part:
@@ -1504,6 +1519,9 @@ _REPORT_STRINGS: dict[str, dict[str, str]] = {
         "ru": "Все файлы результата, включая полный отчёт и справку.",
         "en": "Every file of the result, both reports included.",
     },
+    "upload.button": {"ky": "Жүктөө", "ru": "Загрузить", "en": "Upload"},
+    "upload.limit": {"ky": "YAML, 200 МБ чейин", "ru": "YAML, до 200 МБ", "en": "200MB per file • YAML, YML"},
+    "report.median": {"ky": "медиана", "ru": "медиана", "en": "median"},
     "report.est_mark": {"ky": "баалоо", "ru": "оценка", "en": "est."},
 }
 STRINGS.update(_REPORT_STRINGS)

@@ -415,7 +415,8 @@ def _distribution_block(files: ResultFiles, lang: str = DEFAULT_LANGUAGE) -> str
         return ""
     rows = [f"<tr><td>{_e(k)}</td>{_td(v)}</tr>" for k, v in dist["brackets"].items()]
     quantiles = ", ".join(
-        f"{name} {_fmt(dist[name])}" for name in ("p10", "p25", "median", "p75", "p90") if dist.get(name) is not None
+        f"{t('report.median', lang) if name == 'median' else name} {_fmt(dist[name])}"
+        for name in ("p10", "p25", "median", "p75", "p90") if dist.get(name) is not None
     )
     return (
         f"<h3>{_e(t('report.population_of_new', lang))}</h3>"
@@ -695,7 +696,10 @@ def _provenance_section(files: ResultFiles, lang: str = DEFAULT_LANGUAGE) -> str
         shown["dataset_name"] = dataset_label(str(shown["dataset_name"]), str(shown.get("dataset_kind", "")), lang)
     if "travel_model" in shown:
         shown["travel_model"] = travel_model_label(str(shown["travel_model"]), lang)
-    rows = [f"<tr><td>{_e(k)}</td><td>{_e(v)}</td></tr>" for k, v in shown.items()]
+    rows = [
+        f"<tr><td>{_e(k)}</td><td>{_e(_fmt(v, lang=lang) if isinstance(v, bool) else v)}</td></tr>"
+        for k, v in shown.items()
+    ]
     return (
         f"<h2 id='provenance'>{_e(t('report.nav.provenance', lang))}</h2>"
         + _table([t("report.item", lang), t("report.value", lang)], rows)

@@ -25,7 +25,7 @@ logger = logging.getLogger(__name__)
 PACKAGE_EXTRAS = (*DEFAULT_EXTRAS, write_report)
 
 
-def save_result(result: Any, out_dir: str | os.PathLike[str], *, report: bool = True) -> Path:
+def save_result(result: Any, out_dir: str | os.PathLike[str], *, report: bool = True, lang: str = "en") -> Path:
     """Write a scenario result with its exports (and HTML report) atomically.
 
     Parameters
@@ -36,6 +36,8 @@ def save_result(result: Any, out_dir: str | os.PathLike[str], *, report: bool = 
         The result folder (replaced only when everything succeeded).
     report : bool, default True
         Also write ``report.html`` and the Council summary ``summary.html``.
+    lang : str, default "en"
+        Language of the report and the summary ("ky", "ru" or "en").
 
     Returns
     -------
@@ -46,15 +48,17 @@ def save_result(result: Any, out_dir: str | os.PathLike[str], *, report: bool = 
     extras = PACKAGE_EXTRAS if report else DEFAULT_EXTRAS
     # each extra reads the staged package files and adds its own, before write_result's rename
     writers = [lambda _result, folder, extra=extra: extra(Path(folder)) for extra in extras]
+    if report and lang != "en":
+        writers[extras.index(write_report)] = lambda _result, folder: write_report(Path(folder), lang=lang)
     if report:
-        writers.append(_write_summary)
+        writers.append(lambda result_, folder: _write_summary(result_, folder, lang))
     return write_result(result, out_dir, extra_writers=writers)
 
 
-def _write_summary(result: Any, folder: str | os.PathLike[str]) -> Path:
+def _write_summary(result: Any, folder: str | os.PathLike[str], lang: str = "en") -> Path:
     """The Council summary beside the report, with the raion names of the run's dataset."""
     dataset = getattr(result, "dataset", None)
-    return write_summary(Path(folder), raions=raion_names(getattr(dataset, "raions", None)))
+    return write_summary(Path(folder), lang=lang, raions=raion_names(getattr(dataset, "raions", None), lang))
 
 
 def run_to_folder(

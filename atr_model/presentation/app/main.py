@@ -83,6 +83,26 @@ def _index(key: str, options: Sequence[Any], default: Any) -> dict[str, int]:
     return {"index": list(options).index(default) if default in options else 0}
 
 
+def uploader_css(lang: str) -> str:
+    """CSS that writes the file uploader's built-in English texts in ``lang``.
+
+    Streamlit has no option for the "Upload" button and the "200MB per file" line; the
+    style hides them and shows the catalogue's text in their place ('' in English).
+    """
+    if lang == DEFAULT_LANGUAGE:
+        return ""
+    button, limit = (t(k, lang).replace('"', "") for k in ("upload.button", "upload.limit"))
+    zone = '[data-testid="stFileUploaderDropzone"]'
+    return (
+        "<style>"
+        f'{zone} button [data-testid="stMarkdownContainer"] p{{font-size:0}}'
+        f'{zone} button [data-testid="stMarkdownContainer"] p::after{{content:"{button}";font-size:0.875rem}}'
+        '[data-testid="stFileUploaderDropzoneInstructions"] span{font-size:0}'
+        f'[data-testid="stFileUploaderDropzoneInstructions"] span::after{{content:"{limit}";font-size:0.75rem}}'
+        "</style>"
+    )
+
+
 # ---------------------------------------------------------------------------------------------
 # sidebar
 
@@ -381,6 +401,8 @@ def main() -> None:
     st.markdown(_CSS, unsafe_allow_html=True)
     ctx = AppContext(lang=st.session_state.get("lang", DEFAULT_LANGUAGE))
     _sidebar(ctx)
+    if ctx.lang != DEFAULT_LANGUAGE:
+        st.markdown(uploader_css(ctx.lang), unsafe_allow_html=True)
     _write_link(ctx)
     _header(ctx)
     view = st.radio(
