@@ -172,7 +172,7 @@ def kg(browser, kyrgyz_server: str) -> Iterator[Session]:
     warm = _session(browser, kyrgyz_server)
     warm.page.frame_locator(MAP_FRAME).first.locator(".leaflet-container").wait_for()
     warm.close()
-    session = Session(browser)
+    session = _session(browser, kyrgyz_server)
     yield session
     session.close()
 
