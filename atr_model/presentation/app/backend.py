@@ -713,10 +713,11 @@ def unit_at(units: Any, lat: float, lon: float) -> str | None:
     hits = units.index[units.geometry.contains(point)]
     if len(hits):
         return str(sorted(str(h) for h in hits)[0])
-    distances = units.geometry.distance(point)
-    if distances.empty or float(distances.min()) > _CLICK_TOLERANCE_DEG:
+    # Degrees, not metres: only "a click just off a border" needs deciding, so no reprojection.
+    distances = shapely.distance(units.geometry.to_numpy(), point)
+    if not len(distances) or float(distances.min()) > _CLICK_TOLERANCE_DEG:
         return None
-    return str(distances.idxmin())
+    return str(units.index[int(distances.argmin())])
 
 
 #: How far (in degrees, about 2 km) a click may fall outside a unit and still select it.

@@ -74,10 +74,12 @@ def _violations_layer(fmap: folium.Map, layers: maps.DisplayLayers, codes: Itera
          "properties": {"unit_code": str(code), "style": style}}
         for code, feature in zip(wanted, data["features"])
     ]
-    folium.GeoJson(
-        {"type": "FeatureCollection", "features": features}, name=label,
-        tooltip=folium.GeoJsonTooltip(["unit_code"], labels=False),
-    ).add_to(fmap)
+    folium.GeoJson({"type": "FeatureCollection", "features": features}, name=label, interactive=False).add_to(fmap)
+    # The layer control lists the layers it finds at render time by their script variables,
+    # so it must come after every layer's script (else it refers to one not defined yet).
+    for name, child in list(fmap._children.items()):
+        if isinstance(child, folium.LayerControl):
+            fmap._children.move_to_end(name)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)

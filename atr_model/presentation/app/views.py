@@ -214,9 +214,10 @@ def _search(ctx: AppContext) -> None:
     if ctx.layers is None:
         return
     names = maps.unit_names(ctx.layers, lang)
-    c1, c2 = st.columns([2, 3])
+    c1, c2 = st.columns([2, 3], vertical_alignment="bottom")
     query = c1.text_input(t("search.label", lang), key="map_search", placeholder=t("search.placeholder", lang))
     if not query:
+        c2.caption(t("select.hint", lang))  # beside the box: the map stays high on the page
         return
     hits = backend.find_units(names, query)
     if not hits:
@@ -302,8 +303,7 @@ def _lock_panel(code: str, ctx: AppContext) -> None:
 def _selection(ctx: AppContext, result: ResultView | None) -> None:
     code = st.session_state.get("selected_unit")
     if not code or ctx.layers is None or code not in ctx.layers.units.index:
-        st.caption(t("select.hint", ctx.lang))
-        return
+        return  # the search box's help says how to select a unit
     with st.container(border=True):
         _unit_facts(code, result, ctx)
         _lock_panel(code, ctx)
@@ -314,7 +314,8 @@ def _first_screen(ctx: AppContext) -> None:
     lang = ctx.lang
     c1, c2 = st.columns([3, 2], vertical_alignment="center")
     c1.info(t("first.hint", lang, name=ctx.base_label or "–"))
-    if c2.button(t("first.run", lang, name=ctx.base_label or "–"), key="first_run", type="primary",
+    short = ctx.base_scenario.name if ctx.base_scenario is not None else "–"
+    if c2.button(t("first.run", lang, name=short), key="first_run", type="primary",
                  disabled=ctx.scenario is None, width="stretch"):
         run_current(ctx)
 
