@@ -381,7 +381,7 @@ def new_unit_labels(
         lo = label_min_zoom((maxx - minx) * 1.1, (maxy - miny) * 1.1, name, lat=point.y, floor=_LABEL_FLOOR_ZOOM)
         labels.append((point.y, point.x, name, lo, 99.0))
     if labels:
-        ZoomLabels(labels, css_class="new-unit", name=t("map.new_unit_names", lang)).add_to(fmap)
+        ZoomLabels(labels, css_class="new-unit", name=t("map.new_unit_names", lang), char_px=7.2).add_to(fmap)
     return labels
 
 
