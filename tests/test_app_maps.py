@@ -296,3 +296,25 @@ def test_exempt_rule_colour_reads_the_first_rule_that_is_not_town():
     assert palette.exempt_rule_colour("town;high_mountain") == palette.EXEMPT_RULES["high_mountain"]
     assert palette.exempt_rule_colour("") == palette.EXEMPT_RULES["other"]
     assert result_mod._rule_key("remote;border") == "remote"
+
+
+def test_app_rendering_keeps_the_map_offline_and_its_scripts_whole(grid, demo_layers, demo_dataset):
+    """What the Streamlit component receives: inlined assets only, and every script piece."""
+    from atr_model.presentation.app.folium_view import render_map
+
+    units = demo_dataset.units.reset_index(drop=True)
+    assign = pd.DataFrame({
+        "unit_code": units["unit_code"], "new_unit_id": units["raion_code"], "status": "merged",
+        "centre_code": units.groupby("raion_code")["unit_code"].transform("first"), "reason": "",
+        "population": units["population"], "population_is_estimate": units["population_is_estimate"],
+    })
+    rendered = render_map(maps.result_map(demo_layers, assign, lang="en"))
+    assert all(u.startswith("data:") for u in (*rendered.js_links, *rendered.css_links))
+    assert rendered.js_links == (maps.leaflet_js(),)
+    for piece in ("L.imageOverlay", "createPane", "imperial: false", "atr-legend", "atr-label"):
+        assert piece in rendered.script, piece
+    assert "leaflet-hillshade-pane" in rendered.header  # the style sheet travels in the header
+    # the hover script names the same layer variables the layers are declared with
+    hover = rendered.script[rendered.script.index("var groups = "):]
+    name = re.match(r"var groups = (\w+);", hover).group(1)
+    assert f"var {name} = L.geoJson(" in rendered.script
