@@ -285,7 +285,7 @@ def _header(ctx: AppContext) -> None:
 
 def main() -> None:
     """Entry point of ``streamlit run app.py``."""
-    st.set_page_config(page_title="atr-model · ATR scenarios", page_icon=":material/map:", layout="wide")
+    st.set_page_config(page_title="atr-model · ATR scenarios", page_icon="🗺️", layout="wide")
     state.init(st.session_state)
     st.markdown(_CSS, unsafe_allow_html=True)
     ctx = AppContext(lang=st.session_state.get("lang", DEFAULT_LANGUAGE))
