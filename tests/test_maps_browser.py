@@ -66,6 +66,40 @@ def _save(shot: Path) -> None:
         shutil.copy(shot, SCREENSHOTS / shot.name)
 
 
+def _hover_highlights_the_whole_new_unit(page) -> None:
+    """Point at a member unit: its whole new unit gets the highlight outline and the tooltip
+    shows the unit, then the new unit's passport headed "Centre + N"."""
+    box = page.locator(".leaflet-container").bounding_box()
+    candidates = page.evaluate(
+        f"""() => {{
+            const m = {MAP_JS}; const out = [];
+            m.eachLayer(l => {{
+                if (l.feature && l.feature.properties && l.feature.properties.group && l.getBounds) {{
+                    const b = l.getBounds(); const p = m.latLngToContainerPoint(b.getCenter());
+                    const a = m.latLngToContainerPoint(b.getNorthWest()), c = m.latLngToContainerPoint(b.getSouthEast());
+                    out.push([(c.x - a.x) * (c.y - a.y), p.x, p.y, l.feature.properties.group]);
+                }}
+            }});
+            return out.sort((u, v) => v[0] - u[0]).slice(0, 12);
+        }}"""
+    )
+    for _area, x, y, group in candidates:
+        page.mouse.move(box["x"] + x, box["y"] + y)
+        page.wait_for_timeout(150)
+        tip = page.locator(".leaflet-tooltip")
+        if tip.count() and re.search(r" \+ \d+", tip.first.inner_text()):
+            weight = page.evaluate(
+                f"""() => {{ let w = null; {MAP_JS}.eachLayer(l => {{
+                    if (l.feature && l.feature.id === {group!r} && l.getLatLngs
+                        && !l.feature.properties.group) {{ w = l.options.weight; }} }}); return w; }}"""
+            )
+            assert weight == 3.2, (group, weight)  # the highlight style of the whole new unit
+            assert " — " in tip.first.inner_text()  # "<unit> — <status>" first, as the app reads it
+            page.mouse.move(box["x"] + 5, box["y"] + box["height"] - 5)
+            return
+    pytest.fail(f"no member unit under the pointer showed its new unit's passport: {candidates[:3]}")
+
+
 def test_national_result_map_renders_offline_with_relief_labels_and_metric_scale(local_url: str, tmp_path: Path):
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: apt-get update && apt-get install -y chromium")
@@ -107,11 +141,15 @@ def test_national_result_map_renders_offline_with_relief_labels_and_metric_scale
             assert page.evaluate("() => document.querySelector('.atr-legend details').open") is True
             page.locator(".atr-legend summary").click()
             national_labels = page.locator(".atr-label.new-unit").count()
-            assert page.locator(".atr-label.settlement").count() == 0  # no village names at national zoom
+            national_places = page.locator(".atr-label.settlement").count()
+            assert national_places <= 25  # at national zoom only the largest towns are named
             page.screenshot(path=str(tmp_path / "national-map.png"))
+            _hover_highlights_the_whole_new_unit(page)
             # closer zoom (Jalal-Abad): more new-unit names fit, and settlement names appear
             page.evaluate(f"() => {{ {MAP_JS}.setView([41.0, 72.9], 10, {{animate: false}}); }}")
-            page.wait_for_function("() => document.querySelectorAll('.atr-label.settlement').length > 0", timeout=5000)
+            page.wait_for_function(
+                f"() => document.querySelectorAll('.atr-label.settlement').length > {national_places}", timeout=5000
+            )
             texts = page.locator(".atr-label.new-unit span").all_inner_texts()
             assert len(texts) > national_labels or len(texts) > 0
             assert all(re.fullmatch(r".+ \+ \d+", text) for text in texts), texts
