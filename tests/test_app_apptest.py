@@ -14,7 +14,9 @@ import pytest
 import yaml
 
 from atr_model.errors import DataError, ScenarioError
+from atr_model.presentation import maps
 from atr_model.presentation.app import backend, state
+from atr_model.presentation.app.mapping import MAP_RETURNED_OBJECTS
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
@@ -55,15 +57,15 @@ def test_start_page_sends_the_demo_map_with_vendored_leaflet(app_env: Path) -> N
     assert not at.exception
     assert at.session_state["dataset_key"] == backend.DEMO_KEY
     args = _map_args(at)
-    assert args["js_links"] == ["/app/static/leaflet/leaflet.js"]
-    assert args["css_links"] == ["/app/static/leaflet/leaflet.css"]
-    assert args["returned_objects"] == ["last_object_clicked"]  # clicks select a unit; pans and zooms never rerun
+    assert args["js_links"] == [maps.leaflet_js()]  # Leaflet inlined from the package: no CDN
+    assert args["css_links"] == [maps.leaflet_css()]
+    assert args["returned_objects"] == list(MAP_RETURNED_OBJECTS)  # clicks select a unit; pans and zooms never rerun
     from atr_model.data.demo import make_demo_dataset
 
     codes = make_demo_dataset().units["unit_code"]
     assert all(f'"{code}"' in args["script"] for code in codes)  # every current unit is drawn
     assert "tile" not in args["script"].lower()  # offline: no tile layer
-    assert "Legend" in args["html"]
+    assert "Legend" in args["script"]  # the legend is a Leaflet control
 
 
 def test_run_sends_new_units_and_kpis_match_the_package(app_env: Path) -> None:
@@ -119,11 +121,11 @@ def test_language_switch_translates_page_and_map(app_env: Path) -> None:
     at.selectbox(key="lang").set_value("ru").run()
     assert at.title[0].value == "Сценарии административно-территориальной реформы"
     args = _map_args(at)
-    assert "Условные обозначения" in args["html"]
+    assert json.dumps("Условные обозначения")[1:-1] in args["script"]  # the legend control, JSON-escaped
     layer_name = json.dumps("Текущие единицы")[1:-1]  # layer names are JSON-escaped in the script
     assert layer_name in args["script"] or "Текущие единицы" in args["script"]
     at.selectbox(key="lang").set_value("ky").run()
-    assert "Белгилер" in _map_args(at)["html"]
+    assert json.dumps("Белгилер")[1:-1] in _map_args(at)["script"]
     at.radio(key="view").set_value("concept").run()
     from atr_model.criteria import CONCEPT_ATTRIBUTION, CONCEPT_CRITERIA
 

@@ -25,6 +25,7 @@ from typing import Any
 
 import branca
 import folium
+import folium.elements
 
 __all__ = ["STATIC_PACKAGE", "leaflet_js", "leaflet_css", "inline_assets", "asset_urls", "VENDORED"]
 

@@ -27,6 +27,7 @@ from atr_model.presentation.maps.elements import (
     MetricScale,
     ZoomLabels,
     add_css,
+    declutter_labels,
     features,
     geojson_layer,
     label_min_zoom,
@@ -41,8 +42,9 @@ logger = logging.getLogger(__name__)
 #: Leaflet pane of the relief: above the unit fills (overlay pane, z 400), below labels and
 #: markers (z 600), blended with ``multiply`` (see the style sheet in ``elements``).
 HILLSHADE_PANE = "hillshade"
-#: Settlement names appear from this zoom (towns of 10,000 people and more from two steps before).
-SETTLEMENT_LABEL_ZOOM = 10.0
+#: Settlement names appear from this zoom (towns of 10,000 people and more from two steps
+#: before), each only where it overlaps no other name (see ``elements.declutter_labels``).
+SETTLEMENT_LABEL_ZOOM = 9.0
 _TOWN_POPULATION = 10_000
 _NO_MAX_ZOOM = 99.0
 
@@ -126,8 +128,13 @@ def base_map(
     return fmap
 
 
+_LABEL_PRIORITY = ("new-unit", "oblast", "settlement")
+
+
 def finish(fmap: folium.Map) -> folium.Map:
-    """Last step of every map: a collapsed layer control, then the vendored assets inlined."""
+    """Last step of every map: labels decluttered, a collapsed layer control, assets inlined."""
+    groups = [c for c in fmap._children.values() if isinstance(c, ZoomLabels)]
+    declutter_labels(sorted(groups, key=lambda g: _LABEL_PRIORITY.index(g.css_class) if g.css_class in _LABEL_PRIORITY else 99))
     folium.LayerControl(collapsed=True, position="topright").add_to(fmap)
     return inline_assets(fmap)
 
@@ -163,7 +170,7 @@ def oblast_labels(fmap: folium.Map, layers: DisplayLayers, lang: str, *, max_zoo
         minx, miny, maxx, maxy = geom.bounds
         lo = label_min_zoom((maxx - minx) * 0.6, (maxy - miny) * 0.6, name, lat=point.y, floor=4.0)
         labels.append((point.y, point.x, name, lo, max_zoom))
-    ZoomLabels(labels, css_class="oblast", name=t("map.oblasts", lang)).add_to(fmap)
+    ZoomLabels(labels, css_class="oblast", name=t("map.oblasts", lang), char_px=9.5).add_to(fmap)
 
 
 def _settlement_radius(population: float) -> float:
@@ -213,4 +220,8 @@ def settlement_layer(fmap: folium.Map, layers: DisplayLayers, lang: str, *, show
         style_function=style,
         tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False),
     ).add_to(fmap)
-    ZoomLabels(labels, css_class="settlement", name=t("map.settlement_names", lang)).add_to(fmap)
+    # Larger places claim their label space first (the declutter pass is greedy in this order).
+    population = pts["population"].astype(float).fillna(0.0).to_numpy()
+    order = sorted(range(len(labels)), key=lambda i: (-population[i], i))
+    ZoomLabels([labels[i] for i in order], css_class="settlement", name=t("map.settlement_names", lang),
+               char_px=6.2).add_to(fmap)

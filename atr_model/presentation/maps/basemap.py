@@ -130,7 +130,7 @@ def _to_mercator(path: Path, max_width_px: int) -> tuple[np.ndarray, Any, tuple[
         )
         step = max(1.0, width / max_width_px)
         out_w, out_h = max(2, int(width / step)), max(2, int(height / step))
-        transform = transform * Affine.scale(width / out_w, height / out_h)
+        transform = transform @ Affine.scale(width / out_w, height / out_h)
         grid = np.full((out_h, out_w), np.nan, dtype="float32")
         reproject(
             source=rasterio.band(src, 1),
@@ -222,8 +222,8 @@ def _outline_weight(outline: Any, transform: Any, shape: tuple[int, int]) -> np.
     from pyproj import Transformer
     from rasterio.features import geometry_mask
 
-    project = Transformer.from_crs("EPSG:4326", "EPSG:3857", always_xy=True).transform
-    mercator = shapely.ops.transform(project, outline)
+    project = Transformer.from_crs("EPSG:4326", "EPSG:3857", always_xy=True)
+    mercator = shapely.transform(outline, lambda xy: np.column_stack(project.transform(xy[:, 0], xy[:, 1])))
     inside = geometry_mask([mercator], out_shape=shape, transform=transform, invert=True, all_touched=True)
     return np.where(inside, 1.0, _OUTSIDE_ALPHA)
 

@@ -42,6 +42,7 @@ __all__ = [
     "HoverGroups",
     "add_css",
     "label_min_zoom",
+    "declutter_labels",
 ]
 
 _ROUND_DEG = 4  # ~10 m: invisible at the zooms a country map is read at, and a far smaller payload
@@ -253,12 +254,18 @@ class ZoomLabels(MacroElement):
     )
 
     def __init__(
-        self, labels: Sequence[tuple[float, float, str, float, float]], *, css_class: str, name: str
+        self,
+        labels: Sequence[tuple[float, float, str, float, float]],
+        *,
+        css_class: str,
+        name: str,
+        char_px: float = 6.5,
     ) -> None:
         super().__init__()
         self._name = "AtrZoomLabels"
         self.layer_name = name
         self.css_class = css_class
+        self.char_px = char_px
         self.data = [[round(lat, 5), round(lon, 5), str(label), float(lo), float(hi)] for lat, lon, label, lo, hi in labels]
 
 
@@ -325,6 +332,73 @@ class HoverGroups(MacroElement):
         self.members = list(members)
         self.style = dict(style)
         self.key = key
+
+
+_ZOOM_STEP = 0.5
+_MAX_LABEL_ZOOM = 14.0  # from here on every label is shown (villages are kilometres apart)
+_CELL_PX = 128.0
+
+
+def _world_px(lat: float, lon: float) -> tuple[float, float]:
+    """Web Mercator pixel position at zoom 0 (256 px world)."""
+    x = (lon + 180.0) / 360.0 * 256.0
+    sin = min(max(math.sin(math.radians(lat)), -0.9999), 0.9999)
+    y = (0.5 - math.log((1 + sin) / (1 - sin)) / (4 * math.pi)) * 256.0
+    return x, y
+
+
+def declutter_labels(groups: Sequence[ZoomLabels]) -> None:
+    """Raise each label's minimum zoom until it overlaps no label placed before it.
+
+    ``groups`` are in priority order (new-unit names before oblast names before settlement
+    names; inside a group, in the order given, e.g. larger settlements first). A label placed
+    at zoom ``z`` stays shown at every closer zoom, where labels only move apart, so it
+    occupies its box at all of them. Greedy and deterministic.
+    """
+    zooms = [z / 2.0 for z in range(0, int(_MAX_LABEL_ZOOM * 2) + 1)]
+    occupied: dict[float, dict[tuple[int, int], list[tuple[float, float, float, float]]]] = {z: {} for z in zooms}
+
+    def boxes(z: float, x0: float, y0: float, half_w: float, half_h: float) -> tuple[float, float, float, float]:
+        scale = 2.0**z
+        return (x0 * scale - half_w, y0 * scale - half_h, x0 * scale + half_w, y0 * scale + half_h)
+
+    def cells(box: tuple[float, float, float, float]) -> list[tuple[int, int]]:
+        return [
+            (i, j)
+            for i in range(int(box[0] // _CELL_PX), int(box[2] // _CELL_PX) + 1)
+            for j in range(int(box[1] // _CELL_PX), int(box[3] // _CELL_PX) + 1)
+        ]
+
+    def free(z: float, box: tuple[float, float, float, float]) -> bool:
+        grid = occupied[z]
+        for cell in cells(box):
+            for o in grid.get(cell, ()):
+                if box[0] < o[2] and o[0] < box[2] and box[1] < o[3] and o[1] < box[3]:
+                    return False
+        return True
+
+    for group in groups:
+        for item in group.data:
+            lat, lon, label, lo, hi = item
+            x0, y0 = _world_px(lat, lon)
+            half_w, half_h = (group.char_px * len(label) + 8.0) / 2.0, 8.0
+            start = math.ceil(lo / _ZOOM_STEP) * _ZOOM_STEP
+            placed = None
+            for z in zooms:
+                if z < start or z >= hi:
+                    continue
+                if free(z, boxes(z, x0, y0, half_w, half_h)):
+                    placed = z
+                    break
+            if placed is None:
+                item[3] = max(start, _MAX_LABEL_ZOOM) if hi > _MAX_LABEL_ZOOM else hi
+                continue
+            item[3] = placed
+            for z in zooms:
+                if placed <= z < hi:
+                    box = boxes(z, x0, y0, half_w, half_h)
+                    for cell in cells(box):
+                        occupied[z].setdefault(cell, []).append(box)
 
 
 def dumps_compact(value: Any) -> str:

@@ -205,7 +205,7 @@ def ground_layer(fmap: folium.Map, frame: gpd.GeoDataFrame, lang: str) -> folium
         return None
     colours = {"kept": GROUND["kept"], "town": GROUND["town"], "below_floor": GROUND["below_floor"]}
     layer = geojson_layer(
-        features(part[["tip", "popup", "ground", "geometry"]]),
+        features(part[["tip", "popup", "ground", "new_unit_id", "geometry"]]),
         name=t("map.unchanged", lang),
         style_function=lambda f: {
             "color": LINES["unit"],
@@ -226,7 +226,7 @@ def exempt_layer(fmap: folium.Map, frame: gpd.GeoDataFrame, lang: str) -> folium
     if not len(part):
         return None
     layer = geojson_layer(
-        features(part[["tip", "popup", "rule_colour", "geometry"]]),
+        features(part[["tip", "popup", "rule_colour", "new_unit_id", "geometry"]]),
         name=t("status.kept_exempt", lang),
         style_function=lambda f: {
             "color": LINES["unit"],
@@ -381,7 +381,7 @@ def new_unit_labels(
         lo = label_min_zoom((maxx - minx) * 1.1, (maxy - miny) * 1.1, name, lat=point.y, floor=_LABEL_FLOOR_ZOOM)
         labels.append((point.y, point.x, name, lo, 99.0))
     if labels:
-        ZoomLabels(labels, css_class="new-unit", name=t("map.new_unit_names", lang)).add_to(fmap)
+        ZoomLabels(labels, css_class="new-unit", name=t("map.new_unit_names", lang), char_px=7.2).add_to(fmap)
     return labels
 
 
@@ -458,6 +458,7 @@ def _unit_table(
             "popup": popup_table(detail, name),
             "ground": ground,
             "group": uid if merging else None,
+            "new_unit_id": uid,  # every unit feature names its new unit (the app looks it up)
             "rule_colour": exempt_rule_colour(str(a.get("exempt_rules", ""))) if ground == "exempt" else "",
             "rule": _rule_key(a.get("exempt_rules", "")) if ground == "exempt" else "",
         })
