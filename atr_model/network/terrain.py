@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from atr_model.data.terrain import altitude_factor, terrain_time_min
+from atr_model.data import altitude_factor, terrain_time_min
 from atr_model.errors import NetworkError
 
 __all__ = ["ElevationRaster", "SegmentProfile", "altitude_factor", "terrain_time_min"]

@@ -12,6 +12,12 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from atr_model.presentation.cli_scenarios import _dataset_override
+from atr_model.presentation.report_robustness import write_robustness_report
+from atr_model.scenarios import apply_overrides, load_scenario, run_robustness, write_robustness
 
 __all__ = ["register", "robustness_command", "summary_lines"]
 
@@ -69,13 +75,6 @@ def robustness_command(
     report: Annotated[bool, typer.Option("--report/--no-report", help="Also write report.html.")] = True,
 ) -> None:
     """Run the nominal scenario and N draws of its estimated inputs; write the robustness package."""
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    from atr_model.presentation.cli_scenarios import _dataset_override
-    from atr_model.scenarios import apply_overrides, load_scenario
-    from atr_model.scenarios.robustness import run_robustness, write_robustness
-
     loaded = apply_overrides(load_scenario(scenario), dataset=_dataset_override(data))
     target = out or Path("results") / f"{loaded.name}-robustness"
     console = Console(stderr=True)
@@ -98,8 +97,6 @@ def robustness_command(
         step("writing")
         writers = ()
         if report:
-            from atr_model.presentation.report_robustness import write_robustness_report
-
             writers = (lambda res, folder: write_robustness_report(folder),)
         written = write_robustness(result, target, extra_writers=writers)
     for line in summary_lines(result):

@@ -38,6 +38,7 @@ from atr_model.presentation.i18n import (
     translit_note,
     travel_model_label,
 )
+from atr_model.presentation.report_robustness import robustness_section_for
 from atr_model.scenarios import (
     NEW_UNIT_COLUMNS,
     Comparison,
@@ -764,8 +765,6 @@ def render_report(result: Any, lang: str = DEFAULT_LANGUAGE) -> str:
 
 def _robustness_section(files: ResultFiles) -> str:
     """The robustness section when this run is the nominal run of a robustness package."""
-    from atr_model.presentation.report_robustness import robustness_section_for
-
     return robustness_section_for(files)
 
 

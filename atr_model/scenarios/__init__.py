@@ -1,7 +1,7 @@
 """Scenario layer: scenario files, the engine input, runs and result packages."""
 
 from atr_model.scenarios.engine_bridge import engine_settings
-from atr_model.scenarios.inputs import dataset_file, kyrgyz_source_dir, resolve_dataset, resolve_travel_model
+from atr_model.scenarios.inputs import KYRGYZ, KYRGYZ_ELEVATION, dataset_file, kyrgyz_source_dir, resolve_dataset, resolve_travel_model
 from atr_model.scenarios.instance_builder import APPROXIMATE_TERRITORY, InstanceBundle, build_instance
 from atr_model.scenarios.kpis import compute_kpis, kpi_estimate_basis
 from atr_model.scenarios.package import PACKAGE_FILES, ResultPackage, read_result, write_result
@@ -30,10 +30,14 @@ from atr_model.scenarios.package_files import (
     load_result_files,
 )
 from atr_model.scenarios.sweep import SweepResult, pareto_front, parse_param, run_sweep, sweep_grid
+from atr_model.scenarios.naming import new_unit_display_name
 from atr_model.scenarios.robustness import RobustnessResult, run_robustness, write_robustness
 from atr_model.scenarios.uncertainty import Uncertainty
 
 __all__ = [
+    "KYRGYZ",
+    "KYRGYZ_ELEVATION",
+    "new_unit_display_name",
     "APPROXIMATE_TERRITORY",
     "PACKAGE_FILES",
     "STATUSES",

@@ -36,6 +36,9 @@ import pandas as pd
 
 from atr_model._atomic import atomic_directory
 from atr_model.errors import ScenarioError
+from atr_model.optimisation import MergerModel
+from atr_model.scenarios.evaluate import evaluate_plan
+from atr_model.scenarios.package import write_result
 from atr_model.scenarios.robustness_solve import DrawContext, DrawOutcome, init_worker, solve_draw, solve_in_worker
 from atr_model.scenarios.robustness_tables import (
     STABLE_SHARE,
@@ -48,6 +51,8 @@ from atr_model.scenarios.robustness_tables import (
     regret_table,
     unit_stability,
 )
+from atr_model.scenarios.run import run_scenario
+from atr_model.scenarios.scenario import apply_overrides
 from atr_model.scenarios.uncertainty import Draw, DrawBasis, build_basis, draw_inputs
 
 __all__ = [
@@ -211,8 +216,6 @@ def consensus_plan(bundle: Any, settings: Any, ps: PlanSet) -> np.ndarray:
     into ``[0, 0.001]`` to break ties), soft penalties and the cost per new unit set to zero;
     hard criteria (travel limit, contiguity, nesting, locks, unit count, a hard floor) stay.
     """
-    from atr_model.optimisation import MergerModel
-
     inst = bundle.instance
     n = inst.n
     counts = np.zeros((n, n))
@@ -239,8 +242,6 @@ def consensus_plan(bundle: Any, settings: Any, ps: PlanSet) -> np.ndarray:
 
 
 def _consensus(nominal: Any, ps: PlanSet) -> dict[str, Any]:
-    from atr_model.scenarios.evaluate import evaluate_plan
-
     bundle = nominal.bundle
     assignment = consensus_plan(bundle, nominal.settings, ps)
     codes = np.asarray(bundle.instance.unit_codes, dtype=object)
@@ -346,8 +347,6 @@ def run_robustness(
         On bad arguments, an unreachable scheduler, or when nothing is uncertain (no estimate in
         the data and no spread given): "nothing to draw".
     """
-    from atr_model.scenarios.scenario import apply_overrides
-
     _check_arguments(draws, seed, workers, fragile_share)
     started = time.perf_counter()
     say = step or (lambda _s: None)
@@ -365,8 +364,6 @@ def run_robustness(
 def _run(scenario: Any, draws: int, seed: int, dataset: Any, travel_model: Any, workers: int, client: Any,
          address: str | None, fragile_share: float, progress: Callable[[int, int], None] | None,
          say: Callable[[str], None], started: float) -> RobustnessResult:
-    from atr_model.scenarios.run import run_scenario
-
     timings: dict[str, float] = {}
     say("nominal")
     nominal = run_scenario(scenario, dataset=dataset, travel_model=travel_model)
@@ -484,8 +481,6 @@ def write_robustness(result: RobustnessResult, out_dir: str | os.PathLike[str], 
     ScenarioError
         When ``out_dir`` exists and is neither empty nor a robustness package.
     """
-    from atr_model.scenarios.package import write_result
-
     target = Path(out_dir).resolve()
     if target.exists() and (not target.is_dir() or (any(target.iterdir())
                                                      and not (target / "robustness.json").exists())):

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from atr_model.errors import ATRError
+from atr_model.optimisation import MergerModel, check_plan, plan_measures
 from atr_model.scenarios.uncertainty import Draw, DrawBasis, apply_draw
 
 __all__ = ["DrawContext", "DrawOutcome", "plan_objective", "solve_draw"]
@@ -104,10 +105,6 @@ class DrawOutcome:
 
 def plan_objective(instance: Any, settings: Any, assignment: np.ndarray) -> float:
     """The engine's objective of a plan (assignment cost, cost per unit and soft penalties)."""
-    try:
-        from atr_model.optimisation import plan_measures  # type: ignore[attr-defined]
-    except ImportError:
-        from atr_model.optimisation.model import plan_measures
     return float(plan_measures(instance, settings, np.asarray(assignment, dtype=np.int64))["objective"])
 
 
@@ -161,8 +158,6 @@ def _alone_is_optimal(inst: Any, settings: Any) -> bool:
 
 
 def _solve_whole(drawn: Any, settings: Any) -> tuple[np.ndarray, str]:
-    from atr_model.optimisation import MergerModel
-
     result = MergerModel(drawn, settings.replace(processes=1)).solve()
     if not result.has_plan:
         raise ATRError(f"solver returned no plan (status {result.status})")
@@ -234,8 +229,6 @@ def _sub_instance(grp: _Group, drawn: Any, draw: Draw) -> Any:
 
 
 def _solve_groups(ctx: DrawContext, drawn: Any, draw: Draw, out: DrawOutcome) -> tuple[np.ndarray, str]:
-    from atr_model.optimisation import MergerModel
-
     inst = ctx.instance
     assignment = np.full(inst.n, -1, dtype=np.int64)
     status = "optimal"
@@ -262,8 +255,6 @@ def _solve_groups(ctx: DrawContext, drawn: Any, draw: Draw, out: DrawOutcome) ->
 
 
 def _hard_violations(instance: Any, settings: Any, assignment: np.ndarray) -> list[str]:
-    from atr_model.optimisation import check_plan
-
     return [f"{v.constraint}: {v.message}" for v in check_plan(instance, assignment, settings) if v.hard]
 
 

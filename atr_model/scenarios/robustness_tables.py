@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from atr_model.scenarios.robustness_solve import DrawOutcome
-from atr_model.scenarios.uncertainty import DrawBasis, apply_draw
+from atr_model.scenarios.robustness_solve import DrawOutcome, plan_objective
+from atr_model.scenarios.uncertainty import Draw, DrawBasis, apply_draw
 
 __all__ = [
     "PlanSet",
@@ -281,9 +281,6 @@ def kpi_intervals(ps: PlanSet, instance: Any, basis: DrawBasis, outcomes: list[D
 
     Also the nominal value (nominal plan, nominal inputs) and the regret's interval.
     """
-    from atr_model.scenarios.robustness_solve import plan_objective
-    from atr_model.scenarios.uncertainty import Draw
-
     floor = ps.floor
     travel_cost = basis.scale_cost_by_travel
     nominal = _plan_kpis(instance, ps.nominal, floor, travel_weight, travel_cost)
