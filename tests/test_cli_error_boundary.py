@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from atr_model.presentation import cli_engine
+from atr_model.presentation import cli_optimisation
 from atr_model.presentation.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -21,7 +21,7 @@ def _broken_reader(directory: Path, k: int | None = None) -> None:
 
 def test_unexpected_error_is_one_line_with_the_log_file(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cli_engine, "read_instance_dir", _broken_reader)
+    monkeypatch.setattr(cli_optimisation, "read_instance_dir", _broken_reader)
     log_file = tmp_path / "logs" / "err.log"
     with pytest.raises(SystemExit) as stop:
         main(["--log-file", str(log_file), "solve-instance", str(tmp_path)])
@@ -36,7 +36,7 @@ def test_unexpected_error_is_one_line_with_the_log_file(tmp_path: Path, capsys: 
 
 def test_unexpected_error_logs_under_the_cache_dir(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cli_engine, "read_instance_dir", _broken_reader)
+    monkeypatch.setattr(cli_optimisation, "read_instance_dir", _broken_reader)
     monkeypatch.setenv("ATR_CACHE_DIR", str(tmp_path / "cache"))
     with pytest.raises(SystemExit, match="1"):
         main(["solve-instance", str(tmp_path)])
@@ -50,10 +50,10 @@ def test_unexpected_error_logs_under_the_cache_dir(tmp_path: Path, capsys: pytes
 def test_no_traceback_reaches_stderr_of_the_real_process(tmp_path: Path) -> None:
     # a separate interpreter running the installed entry point, with a bug injected before main()
     script = ("import sys\n"
-              "from atr_model.presentation import cli, cli_engine\n"
+              "from atr_model.presentation import cli, cli_optimisation\n"
               "def broken(directory, k=None):\n"
               "    raise KeyError('no such column')\n"
-              "cli_engine.read_instance_dir = broken\n"
+              "cli_optimisation.read_instance_dir = broken\n"
               "cli.main(sys.argv[1:])\n")
     env = {**os.environ, "PYTHONPATH": str(ROOT), "ATR_CACHE_DIR": str(tmp_path / "cache")}
     done = subprocess.run([sys.executable, "-c", script, "solve-instance", str(tmp_path)], env=env,

@@ -1,6 +1,6 @@
 """The ``atr-model`` command line: one typer app assembled from per-topic modules.
 
-Each topic module (``cli_data``, ``cli_engine``, ``cli_scenarios``) defines a
+Each topic module (``cli_data``, ``cli_optimisation``, ``cli_scenarios``) defines a
 ``register(app)`` function that adds its commands. :func:`main` is the error boundary: an
 :class:`~atr_model.errors.ATRError` becomes one readable line on stderr and exit code 1; any other
 exception (a bug) becomes one line too, naming its type and message and the file its full
@@ -21,7 +21,7 @@ import typer
 
 from atr_model.data import default_cache_dir
 from atr_model.errors import ATRError
-from atr_model.presentation import cli_data, cli_engine, cli_extras, cli_network, cli_scenarios
+from atr_model.presentation import cli_data, cli_extras, cli_network, cli_optimisation, cli_scenarios
 
 __all__ = ["app", "main"]
 
@@ -51,7 +51,7 @@ def _root(
     )
 
 
-for _module in (cli_data, cli_network, cli_engine, cli_scenarios, cli_extras):
+for _module in (cli_data, cli_network, cli_optimisation, cli_scenarios, cli_extras):
     _module.register(app)
 
 from atr_model.presentation import cli_robustness  # noqa: E402  (robustness ensembles, issue 14)

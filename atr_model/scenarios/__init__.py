@@ -1,6 +1,6 @@
 """Scenario layer: scenario files, the engine input, runs and result packages."""
 
-from atr_model.scenarios.engine_bridge import engine_settings
+from atr_model.scenarios.solver_settings import engine_settings
 from atr_model.scenarios.inputs import KYRGYZ, KYRGYZ_ELEVATION, dataset_file, kyrgyz_source_dir, resolve_dataset, resolve_travel_model
 from atr_model.scenarios.instance_builder import APPROXIMATE_TERRITORY, InstanceBundle, build_instance
 from atr_model.scenarios.kpis import compute_kpis, kpi_estimate_basis

@@ -1,4 +1,4 @@
-"""Scenario layer, engine bridge: from criteria and solver options to the engine's
+"""Scenario layer, solver settings: from criteria and solver options to the engine's
 :class:`~atr_model.optimisation.EngineSettings` (solver defaults are the engine's, read through
 :class:`~atr_model.scenarios.SolverOptions`; none is restated here)."""
 

@@ -1,4 +1,4 @@
-"""CLI commands of the merger engine: ``atr-model solve-instance``."""
+"""CLI commands of the optimisation layer: ``atr-model solve-instance``."""
 
 from __future__ import annotations
 
