@@ -30,6 +30,11 @@ def main() -> None:
           f"({100 * info['villages_located_share']:.1f} %), methods {info.get('village_location_methods')}")
     print(f"units: {info['units_by_level']}; population real/estimated: "
           f"{info['population_real_units']}/{info['population_estimated_units']}")
+    estimator = info.get("population_estimator") or {}
+    compared = estimator.get("comparison") or {}
+    if compared:
+        print("population estimators, leave-one-raion-out median abs. error / log SD: " + "; ".join(
+            f"{m} {100 * r['median_abs_rel_error']:.1f} % / {r['log_sd']}" for m, r in compared.items()))
     territories = report.territories
     print(f"territories: {territories.get('method')} in {territories.get('seconds', 0):.1f} s; units in several "
           f"pieces {info['units_multipart_total']} (Voronoi {territories.get('units_multipart_voronoi')}), "
@@ -43,6 +48,8 @@ def main() -> None:
         "population_real_units": info["population_real_units"],
         "population_estimated_units": info["population_estimated_units"],
         "build_id": info["build_id"],
+        "population_cv": {m: {"median_abs_rel_error": r["median_abs_rel_error"], "log_sd": r["log_sd"]}
+                          for m, r in compared.items()},
         "territories": report.territories.get("method"),
         "territories_seconds": report.territories.get("seconds"),
         "units_multipart": info["units_multipart"],

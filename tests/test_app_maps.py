@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import json
+import re
 
+import folium
+import folium.plugins
+import numpy as np
 import pandas as pd
 import pytest
 
 from atr_model.presentation import i18n, maps
+from atr_model.presentation.maps import elements, palette, result as result_mod
 from app_grid import make_grid_dataset
 
 
@@ -19,6 +24,11 @@ def grid():
 @pytest.fixture(scope="module")
 def layers(grid):
     return maps.display_layers(grid)
+
+
+@pytest.fixture(scope="module")
+def demo_layers(demo_dataset):
+    return maps.display_layers(demo_dataset)
 
 
 def _assignments(grid, pairs: int = 2) -> pd.DataFrame:
@@ -38,61 +48,222 @@ def _assignments(grid, pairs: int = 2) -> pd.DataFrame:
 
 
 def _geojson_layers(fmap) -> dict:
-    import folium
-
     return {c.layer_name: c.data for c in fmap._children.values() if isinstance(c, folium.GeoJson) and c.control}
+
+
+def _elements(fmap, kind) -> list:
+    return [c for c in fmap._children.values() if isinstance(c, kind)]
+
+
+def _external_urls(page: str) -> list[str]:
+    """Every <script src> and <link href> of a page that is not inlined or local."""
+    urls = re.findall(r"<script[^>]*\bsrc=[\"']([^\"']+)", page) + re.findall(r"<link[^>]*\bhref=[\"']([^\"']+)", page)
+    return [u for u in urls if not u.startswith("data:")]
 
 
 def test_display_layers_simplify_without_touching_the_dataset(grid, layers):
     before = grid.units.geometry.copy()
-    fresh = maps.display_layers(grid, tolerance_m=50)
+    fresh = maps.display_layers(grid, tolerance_m=50, elevation=None)
     assert grid.units.geometry.geom_equals(before).all()
     assert list(fresh.units.index) == list(grid.units["unit_code"])
     assert fresh.units.is_valid.all()
     # Shared-edge simplification keeps the coverage: the dissolved units still make one polygon.
     assert fresh.units.union_all().geom_type == "Polygon"
+    assert fresh.hillshade is None  # elevation=None: no relief
 
 
 def test_dataset_map_sends_units_outlines_and_settlements(layers):
-    fmap = maps.dataset_map(layers, lang="ru", offline=True)
+    fmap = maps.dataset_map(layers, lang="ru")
     counts = maps.map_feature_counts(fmap)
     assert counts == {"Текущие единицы": 12, "Районы": 2, "Области": 1, "Населённые пункты": 24}
-    html = fmap.get_root().render()
-    assert "Условные обозначения" in html  # legend in the chosen language
-    assert "cdn" not in html.lower() and maps.LEAFLET_JS in html
-    assert "L.control.layers" in html
+    legend = _elements(fmap, elements.Legend)[0]
+    assert "Условные обозначения" in legend.html  # legend in the chosen language
+    page = fmap.get_root().render()
+    assert _external_urls(page) == []
+    assert "L.control.layers" in page
+
+
+def test_dataset_map_marks_the_area_of_approximate_territories(grid):
+    units = grid.units.copy()
+    units.loc[units.index[0], "geometry_source"] = "approximate: Voronoi cells of located settlements"
+    fmap = maps.dataset_map(maps.display_layers(grid.replace(units=units), elevation=None), lang="en")
+    feats = {f["id"]: f["properties"]["popup"] for f in _geojson_layers(fmap)["Current units"]["features"]}
+    first, second = units["unit_code"].iloc[0], units["unit_code"].iloc[1]
+    area_row = re.compile(r"Area \(km²\)</th><td>([^<]*)</td>")
+    assert "(estimate)" in area_row.search(feats[first]).group(1)
+    assert "(estimate)" not in area_row.search(feats[second]).group(1)
+
+
+def test_every_map_inlines_leaflet_and_asks_nothing_from_the_internet(grid, layers):
+    assign = _assignments(grid)
+    for fmap in (
+        maps.dataset_map(layers),
+        maps.result_map(layers, assign),
+        maps.diff_map(layers, assign, _assignments(grid, pairs=1), ["GRID-00"]),
+    ):
+        js, css = maps.asset_urls(fmap)
+        assert js == [maps.leaflet_js()] and css == [maps.leaflet_css()]
+        page = fmap.get_root().render()
+        assert _external_urls(page) == []
+        assert "cdn." not in page and "cdnjs" not in page
+        # Leaflet's images (layer control icon) are inside the CSS, so nothing 404s.
+        assert "images/layers.png" not in maps.leaflet_css()
+
+
+def test_inline_assets_vendors_leaflet_sync_and_refuses_unknown_plugins(layers):
+    dual = folium.plugins.DualMap(location=[41.0, 74.0], tiles=None)
+    maps.inline_assets(dual)
+    js, _css = maps.asset_urls(dual)
+    assert all(u.startswith("data:text/javascript") for u in js) and len(js) == 2  # Leaflet + Leaflet.Sync
+    page = dual.get_root().render()
+    assert _external_urls(page) == []
+    fmap = maps.base_map(layers)
+    folium.plugins.Fullscreen().add_to(fmap)
+    with pytest.raises(ValueError, match=r"Fullscreen needs 'Control.Fullscreen\.js'.*not vendored"):
+        maps.inline_assets(fmap)
+
+
+def test_basemap_is_the_offline_hillshade_unless_osm_is_asked(demo_layers):
+    assert demo_layers.hillshade is not None
+    assert demo_layers.hillshade.url.startswith("data:image/png;base64,")
+    page = maps.dataset_map(demo_layers).get_root().render()
+    assert "L.imageOverlay" in page and demo_layers.hillshade.url[:200] in page
+    assert 'createPane(\n                "hillshade")' in page or 'createPane("hillshade")' in page.replace("\n", "").replace(" ", "")
+    assert "tile.openstreetmap.org" not in page
+    osm = maps.dataset_map(demo_layers, basemap="osm").get_root().render()
+    assert "tile.openstreetmap.org" in osm and "L.imageOverlay" not in osm
+    with pytest.raises(ValueError, match=r"basemap must be one of .*got 'satellite'"):
+        maps.base_map(demo_layers, basemap="satellite")
+
+
+def test_hillshade_is_flat_one_and_darker_on_slopes_facing_away():
+    # A plane rising to the east faces west, towards the light from the north-west: brighter
+    # than flat land; the mirror plane (rising to the west) faces east, away from it: darker.
+    x = np.arange(50, dtype=float)
+    east_up = np.tile(x * 50.0, (20, 1))
+    flat = np.zeros((20, 50))
+    assert np.allclose(maps.hillshade_array(flat, 100.0, 100.0), 1.0)
+    facing_light = maps.hillshade_array(east_up, 100.0, 100.0)
+    facing_away = maps.hillshade_array(east_up[:, ::-1], 100.0, 100.0)
+    assert (facing_away < 0.95).all() and (facing_light > 1.05).all()
+
+
+def test_demo_hillshade_comes_from_the_demo_dem_and_covers_the_units(demo_dataset, demo_layers):
+    (south, west), (north, east) = demo_layers.hillshade.bounds
+    minx, miny, maxx, maxy = demo_dataset.units.total_bounds
+    assert west <= minx and east >= maxx and south <= miny and north >= maxy
+    again = maps.display_layers(demo_dataset)
+    assert again.hillshade is demo_layers.hillshade  # cached per build
+
+
+def test_maps_have_a_metric_scale_only(layers):
+    page = maps.dataset_map(layers).get_root().render()
+    assert "imperial: false" in page and "L.control.scale({metric: true" in page
+    assert "control_scale" not in page and page.count("L.control.scale(") == 1
 
 
 def test_result_map_dissolves_new_units_and_marks_estimates(grid, layers):
     assign = _assignments(grid)
-    fmap = maps.result_map(layers, assign, lang="en", offline=True, travel_model_label="modelled: no road data")
+    fmap = maps.result_map(layers, assign, lang="en", travel_model_label="modelled: no road data")
     data = _geojson_layers(fmap)
     new = data["Proposed new units"]["features"]
     assert sorted(f["id"] for f in new) == sorted(assign["new_unit_id"].unique())
     colours = {f["id"]: f["properties"]["fill"] for f in new}
-    # Touching new units get different colours.
-    assert colours["G-01-N0"] != colours["G-01-N2"]
+    assert colours["G-01-N0"] != colours["G-01-N2"]  # touching new units get different colours
+    assert set(colours.values()) <= set(palette.FIGURE)
     units = {f["id"]: f["properties"] for f in data["Current units"]["features"]}
     est_code = grid.units.loc[grid.units["population_is_estimate"], "unit_code"].iloc[0]
     assert "(estimate)" in units[est_code]["popup"] and "≈" in units[est_code]["popup"]
     real_code = grid.units.loc[~grid.units["population_is_estimate"], "unit_code"].iloc[0]
     assert "reason" in units[real_code]["popup"]
+    # a modelled travel network: the travel time in the unit popup is an estimate
+    travel = re.search(re.escape(i18n.t("field.travel_max", "en")) + r"</th><td>([^<]*)</td>", units[real_code]["popup"])
+    assert travel and "(estimate)" in travel.group(1)
     assert len(data["Centres"]["features"]) == len(new)
+
+
+def test_result_map_popups_label_road_times_as_measured(grid, layers):
+    fmap = maps.result_map(layers, _assignments(grid), lang="en", travel_model_label="roads: demo.osm")
+    units = _geojson_layers(fmap)["Current units"]["features"]
+    travel = re.search(re.escape(i18n.t("field.travel_max", "en")) + r"</th><td>([^<]*)</td>", units[0]["properties"]["popup"])
+    assert travel and "(estimate)" not in travel.group(1)
+
+
+def test_new_units_are_named_after_their_centre(grid, layers):
+    assign = _assignments(grid, pairs=3)
+    names = maps.unit_names(layers, "en")
+    fmap = maps.result_map(layers, assign, lang="en")
+    new = {f["id"]: f["properties"] for f in _geojson_layers(fmap)["Proposed new units"]["features"]}
+    sizes = assign.groupby("new_unit_id").size()
+    centres = assign.groupby("new_unit_id")["centre_code"].first()
+    for uid, props in new.items():
+        assert props["tip"] == f"{names[centres[uid]]} + {sizes[uid] - 1}"
+    labels = [lab for z in _elements(fmap, elements.ZoomLabels) if z.css_class == "new-unit" for lab in z.data]
+    assert sorted(lab[2] for lab in labels) == sorted(p["tip"] for p in new.values())
+    assert all(lab[3] >= 7.0 for lab in labels)  # no new-unit name at national zoom unless it fits
+
+
+def test_result_map_layers_are_figure_and_ground(grid, layers):
+    assign = _assignments(grid)
+    # Unit 11 stays alone and is exempt (border); unit 10 stays alone below the floor.
+    assign.loc[10, ["new_unit_id", "centre_code", "status"]] = ["SOLO-10", assign.loc[10, "unit_code"], "below_floor_no_partner"]
+    assign.loc[11, ["new_unit_id", "centre_code", "status"]] = ["SOLO-11", assign.loc[11, "unit_code"], "kept_exempt"]
+    assign["exempt_rules"] = ""
+    assign.loc[11, "exempt_rules"] = "border"
+    fmap = maps.result_map(layers, assign, lang="en")
+    data = _geojson_layers(fmap)
+    ground = {f["id"]: f["properties"]["style"]["fillColor"] for f in data["Unit kept as it is"]["features"]}
+    exempt = {f["id"]: f["properties"]["style"]["fillColor"] for f in data["kept (exempt)"]["features"]}
+    assert ground == {assign.loc[10, "unit_code"]: palette.GROUND["below_floor"]}
+    assert exempt == {assign.loc[11, "unit_code"]: palette.EXEMPT_RULES["border"]}
+    members = data["Current units"]["features"]
+    assert all(f["properties"]["style"]["fillOpacity"] == 0.0 for f in members)  # internal borders only
+    assert {f["properties"]["group"] for f in members} == set(assign["new_unit_id"]) - {"SOLO-10", "SOLO-11"}
+    assert "SOLO-10" not in {f["id"] for f in data["Proposed new units"]["features"]}
+    hover = _elements(fmap, elements.HoverGroups)
+    assert len(hover) == 1 and hover[0].key == "group"
 
 
 def test_result_map_is_deterministic(grid, layers):
     assign = _assignments(grid)
-    first = json.dumps(_geojson_layers(maps.result_map(layers, assign, offline=True)), sort_keys=True)
-    second = json.dumps(_geojson_layers(maps.result_map(layers, assign, offline=True)), sort_keys=True)
+    first = json.dumps(_geojson_layers(maps.result_map(layers, assign)), sort_keys=True)
+    second = json.dumps(_geojson_layers(maps.result_map(layers, assign)), sort_keys=True)
     assert first == second
+
+
+def test_new_unit_popup_marks_modelled_travel_and_approximate_area(grid):
+    units = grid.units.copy()
+    units["geometry_source"] = "approximate: Voronoi cells"
+    lay = maps.display_layers(grid.replace(units=units), elevation=None)
+    passports = pd.DataFrame({
+        "new_unit_id": ["G-01-N0"], "centre_code": ["GRID-00"], "members": ["GRID-00;GRID-01"], "n_members": [2],
+        "population": [5000.0], "population_has_estimates": [False], "area_km2": [210.5],
+        "travel_time_mean_min": [12.0], "travel_time_max_min": [20.0],
+    })
+    fmap = maps.result_map(lay, _assignments(grid), new_units=passports, lang="en", travel_model_label="modelled: no road data")
+    popup = next(f for f in _geojson_layers(fmap)["Proposed new units"]["features"] if f["id"] == "G-01-N0")["properties"]["popup"]
+    for field in ("field.area", "field.travel_mean", "field.travel_max"):
+        label = i18n.t(field, "en")
+        value = re.search(re.escape(label) + r"</th><td>([^<]*)</td>", popup)
+        assert value and "(estimate)" in value.group(1), field
+    assert "Population</th><td>5,000</td>" in popup  # a counted population stays unmarked
 
 
 def test_diff_map_highlights_only_differing_units(grid, layers):
     a = _assignments(grid, pairs=2)
     b = _assignments(grid, pairs=1)
-    fmap = maps.diff_map(layers, a, b, ["GRID-00", "GRID-01"], offline=True)
+    fmap = maps.diff_map(layers, a, b, ["GRID-00", "GRID-01"])
     feats = _geojson_layers(fmap)["Units that differ"]["features"]
     assert {f["id"] for f in feats if f["properties"]["changed"]} == {"GRID-00", "GRID-01"}
+    assert {f["properties"]["style"]["fillColor"] for f in feats if f["properties"]["changed"]} == {palette.GROUND["changed"]}
+
+
+def test_zoom_labels_appear_where_they_fit():
+    # A 1-degree-wide unit fits a 10-letter name from zoom ~6.5; a 0.05-degree one only from ~11.
+    wide = elements.label_min_zoom(1.0, 0.5, "Ak-Bulun+3", lat=41.0, floor=0.0)
+    narrow = elements.label_min_zoom(0.05, 0.05, "Ak-Bulun+3", lat=41.0, floor=0.0)
+    assert 6.0 <= wide <= 7.0 and 10.5 <= narrow <= 11.5
+    assert elements.label_min_zoom(1.0, 0.5, "X", lat=41.0, floor=7.0) == 7.0
 
 
 def test_every_label_has_three_languages():
@@ -115,7 +286,35 @@ def test_display_name_falls_back_to_other_languages_and_code():
 def test_result_map_draws_links_with_barriers_marked(grid, layers):
     links = pd.DataFrame({"unit_a": ["GRID-00", "GRID-01"], "unit_b": ["GRID-01", "GRID-02"],
                           "kind": ["shared_boundary", "road_link"], "barrier": [False, True]})
-    fmap = maps.result_map(layers, _assignments(grid), links=links, offline=True)
+    fmap = maps.result_map(layers, _assignments(grid), links=links)
     feats = _geojson_layers(fmap)["Links between units"]["features"]
     assert {f["id"]: f["properties"]["barrier"] for f in feats} == {"GRID-00|GRID-01": False, "GRID-01|GRID-02": True}
     assert "across a barrier" in fmap.get_root().render()
+
+
+def test_exempt_rule_colour_reads_the_first_rule_that_is_not_town():
+    assert palette.exempt_rule_colour("town;high_mountain") == palette.EXEMPT_RULES["high_mountain"]
+    assert palette.exempt_rule_colour("") == palette.EXEMPT_RULES["other"]
+    assert result_mod._rule_key("remote;border") == "remote"
+
+
+def test_app_rendering_keeps_the_map_offline_and_its_scripts_whole(grid, demo_layers, demo_dataset):
+    """What the Streamlit component receives: inlined assets only, and every script piece."""
+    from atr_model.presentation.app.folium_view import render_map
+
+    units = demo_dataset.units.reset_index(drop=True)
+    assign = pd.DataFrame({
+        "unit_code": units["unit_code"], "new_unit_id": units["raion_code"], "status": "merged",
+        "centre_code": units.groupby("raion_code")["unit_code"].transform("first"), "reason": "",
+        "population": units["population"], "population_is_estimate": units["population_is_estimate"],
+    })
+    rendered = render_map(maps.result_map(demo_layers, assign, lang="en"))
+    assert all(u.startswith("data:") for u in (*rendered.js_links, *rendered.css_links))
+    assert rendered.js_links == (maps.leaflet_js(),)
+    for piece in ("L.imageOverlay", "createPane", "imperial: false", "atr-legend", "atr-label"):
+        assert piece in rendered.script, piece
+    assert "leaflet-hillshade-pane" in rendered.header  # the style sheet travels in the header
+    # the hover script names the same layer variables the layers are declared with
+    hover = rendered.script[rendered.script.index("var groups = "):]
+    name = re.match(r"var groups = (\w+);", hover).group(1)
+    assert f"var {name} = L.geoJson(" in rendered.script

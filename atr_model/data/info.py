@@ -25,6 +25,26 @@ def _counts(values: pd.Series) -> dict[str, int]:
     return {str(k): int(v) for k, v in values.value_counts().sort_index().items()}
 
 
+def _population_quality(dataset: Dataset) -> dict[str, Any]:
+    """The population estimator of the build (if recorded) and the spread of the estimates."""
+    out: dict[str, Any] = {}
+    report = dataset.metadata.get("report") or {}
+    if isinstance(report, dict) and report.get("population_estimator"):
+        out["population_estimator"] = report["population_estimator"]
+    units = dataset.units
+    if "population_log_sd" in units:
+        sd = pd.to_numeric(units["population_log_sd"], errors="coerce")
+        estimated = units["population_is_estimate"].astype(bool)
+        given = sd.notna() & estimated
+        out["population_spread"] = {
+            "estimated_units_with_spread": int(given.sum()),
+            "estimated_units_without_spread": int((estimated & sd.isna()).sum()),
+            "log_sd_median": round(float(sd[given].median()), 4) if given.any() else None,
+            "log_sd_max": round(float(sd[given].max()), 4) if given.any() else None,
+            "note": "population_log_sd is the SD of the natural log of an estimate (0 for real figures); "
+                    "population_p5/_p95 bound its 90 % interval",
+        }
+    return out
 def _multipart_info(dataset: Dataset) -> dict[str, Any]:
     """Units drawn in several pieces: unexplained, forced by a raion in pieces, listed exclaves.
 
@@ -68,7 +88,10 @@ def dataset_info(dataset: Dataset) -> dict[str, Any]:
         ``villages_located``, ``villages_located_share``, ``population_source_counts`` (units
         per source kind), ``population_real_units``, ``population_estimated_units``,
         ``geometry_source_counts``, ``centre_source_counts``, ``population_total``,
-        ``build_id``, ``name``, and ``units_multipart`` (units in several pieces that are neither
+        ``build_id``, ``name``; ``population_spread`` when the units carry
+        ``population_log_sd``; ``population_estimator`` (name, predictors and their sources,
+        coefficients, cross-validated error beside the former method's, largest changes) when
+        the build recorded it; ``units_multipart`` (units in several pieces that are neither
         listed exclaves nor forced by a raion drawn in pieces), ``units_multipart_total``,
         ``units_multipart_raion_pieces``, ``units_multipart_listed_exclaves``.
     """
@@ -104,6 +127,7 @@ def dataset_info(dataset: Dataset) -> dict[str, Any]:
         "settlement_population_estimated": int(settl["population_is_estimate"].astype(bool).sum()),
         "area_km2_total": round(float(units["area_km2"].sum()), 1),
     }
+    info.update(_population_quality(dataset))
     info.update(_multipart_info(dataset))
     if "location_method" in settl and len(villages):
         method = villages["location_method"].astype(str).str.extract(r"^name match \(([^)]+)\)")[0]

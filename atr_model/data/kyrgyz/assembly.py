@@ -119,8 +119,9 @@ def _locate(
 def _populate(
     paths: dict[str, Path], tree: AdminTree, units: pd.DataFrame, settl: pd.DataFrame,
     places: gpd.GeoDataFrame, user: UserInputs, report: BuildReport,
-) -> tuple[pd.DataFrame, pd.DataFrame, gpd.GeoDataFrame]:
-    """Stage 4: unit, settlement and raion populations; then the raion centres (they need them)."""
+) -> tuple[pd.DataFrame, pd.DataFrame, gpd.GeoDataFrame, population.PopulationInputs]:
+    """Stage 4: provisional unit, settlement and raion populations; then the raion centres (they
+    need them). Stage 6b replaces the provisional unit estimates."""
     census, growth, pop_notes = population.census_figures(paths["aimak_census"])
     totals = population.raion_totals(paths["raion_statistics"])
     town_gn = villages.town_place_populations(settl, places)
@@ -131,7 +132,20 @@ def _populate(
     settl = population.settlement_population(settl, units)
     raions = population.raion_population(tree.raions, units, totals)
     raions = centres.raion_centres(raions, units, settl)
-    return units, settl, raions
+    return units, settl, raions, population.PopulationInputs(growth, totals, town_gn)
+
+
+def _estimate_populations(
+    units: gpd.GeoDataFrame, settlements: gpd.GeoDataFrame, raions: gpd.GeoDataFrame,
+    inputs: population.PopulationInputs, method: str, report: BuildReport,
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Stage 6b: the chosen estimator's unit figures and spread (it needs the attributes)."""
+    units, entry, notes = population.estimate_populations(units, settlements, raions, inputs, method=method)
+    report.population_estimator = entry
+    report.notes.extend(notes)
+    settlements = population.settlement_population(settlements, units)
+    raions = population.raion_population(raions, units, inputs.totals)
+    return units, settlements, raions
 
 
 def _territories(
@@ -159,6 +173,7 @@ def build_kyrgyz_dataset(
     population_table: str | os.PathLike[str] | None = None,
     settlement_points: str | os.PathLike[str] | None = None,
     max_match_distance_km: float = DEFAULT_MAX_MATCH_DISTANCE_KM,
+    population_method: str = population.POPULATION_METHODS[0],
     territories: str = DEFAULT_TERRITORIES,
     exclaves: str | os.PathLike[str] | None = None,
 ) -> tuple[Dataset, BuildReport]:
@@ -179,6 +194,10 @@ def build_kyrgyz_dataset(
         matching for the villages they cover; each must lie in its raion.
     max_match_distance_km : float, default 30
         Farthest a name-matched place may lie from its unit's official point.
+    population_method : {"fitted", "village_split"}, default "fitted"
+        Estimator of the unit populations without a real figure: the fitted log-linear model,
+        or the former split of the raion residual by number of COATE villages (see
+        :mod:`atr_model.data.population_model`). Both are cross-validated in the report.
     territories : {"terrain", "voronoi"}, default "terrain"
         How approximate unit territories are drawn: terrain-cost allocation on the elevation
         grid, or Voronoi cells of the seed points (see :mod:`atr_model.data.kyrgyz.territories`).
@@ -205,20 +224,24 @@ def build_kyrgyz_dataset(
     if territories not in territory_stage.TERRITORY_METHODS:
         raise DataError(f"territories {territories!r} is not one of {', '.join(territory_stage.TERRITORY_METHODS)}")
     exclaves_path = Path(exclaves) if exclaves else EXCLAVES_FILE
-    report = BuildReport(build_id=build_id(paths, extra, max_match_distance_km, territories, exclaves_path))
+    report = BuildReport(build_id=build_id(
+        paths, extra, max_match_distance_km, territories, exclaves_path,
+        population.check_population_method(population_method)))
 
     tree = read_tree(paths)
     # user files are checked before any work so that a bad file fails fast
     user = read_user_inputs(extra, tree.units, tree.villages, tree.raions)
     listed = read_exclaves(exclaves_path, set(tree.units["unit_code"]))
     units, settl, places, unit_names = _locate(paths, tree, user, max_match_distance_km)
-    units, settl, raions = _populate(paths, tree, units, settl, places, user, report)
+    units, settl, raions, pop_inputs = _populate(paths, tree, units, settl, places, user, report)
 
     settlements = gpd.GeoDataFrame(settl, geometry=gpd.points_from_xy(settl["lon"], settl["lat"]), crs=CRS)
     drawn = _territories(units, settlements, raions, user, paths, territories, listed, report)
     units_gdf = attributes.add_territories(units, drawn.geoms_m, drawn.sources)
     attributes.add_elevation(units_gdf, settlements, paths["elevation"])
     units_gdf["border_distance_km"] = attributes.border_distance(units_gdf, settlements, paths["country"])
+    units_gdf, settlements, raions = _estimate_populations(
+        units_gdf, settlements, raions, pop_inputs, population_method, report)
     attributes.add_names(units_gdf, raions, unit_names)
     country = attributes.country_layer(paths["country"])
     dataset = assemble_layers(units_gdf, settlements, raions, tree.oblasts, country, report)

@@ -1,30 +1,44 @@
-"""Kyrgyz build, stage 4: populations of units, settlements and raions.
+"""Kyrgyz build, stage 4 (and 6b): populations of units, settlements and raions.
 
 Real figures come from the census table (2021 preferred, else the latest year) and a user's
 population table (which wins). A town without one takes the GeoNames figure of its matched
-place (old, labelled). The rest of a raion gets the raion's 2021 total minus the known units,
-split by the number of COATE villages; where no usable residual is left, a flat figure per
-COATE village. Settlements share their unit's figure equally. Raions take the WFP prism 2021
-totals; cities the sum of their units. Every estimate is labelled (``estimate: <method>``).
+place (old, labelled). Stage 4 (:func:`assign_population`) gives the rest a provisional
+figure: the raion's 2021 total minus the known units, split by the number of COATE villages
+(where no usable residual is left, a flat figure per COATE village); the raion centres are
+chosen with it. Once the territories, elevations and distances are known (stage 6b,
+:func:`estimate_populations`), the chosen estimator replaces the provisional figures: by default
+the fitted log-linear model of :mod:`atr_model.data.population_model` (the raion residual split
+in proportion to the model's predictions), or the village split itself (``village_split``). Both
+are cross-validated on the census units and every estimate gets a spread
+(``population_log_sd``, ``population_p5``, ``population_p95``). Settlements share their unit's
+figure equally. Raions take the WFP prism 2021 totals; cities the sum of their units. Every
+estimate is labelled (``estimate: <method>``).
 """
-
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
 from atr_model.data.contract import ESTIMATE_PREFIX
+from atr_model.data.population_model import estimate_unit_populations, largest_changes, predictor_table
 from atr_model.errors import DataError
 
 __all__ = [
     "CENSUS_YEAR",
     "DEFAULT_RESIDENTS_PER_VILLAGE",
     "MIN_RESIDUAL_PER_UNIT",
+    "POPULATION_METHODS",
+    "PopulationInputs",
     "TARGET_YEAR",
     "assign_population",
+    "check_population_method",
+    "estimate_populations",
+    "urban_flags",
     "census_figures",
     "raion_population",
     "raion_totals",
@@ -47,6 +61,39 @@ MIN_RESIDUAL_PER_UNIT = 300.0
 #: Residents per COATE village used when no unit has a real :data:`TARGET_YEAR` figure (only
 #: reached on inputs without any census figure); the order of magnitude of a Kyrgyz village.
 DEFAULT_RESIDENTS_PER_VILLAGE = 1000.0
+
+
+#: Estimators of the unit populations without a real figure; the first is the default.
+POPULATION_METHODS = ("fitted", "village_split")
+
+#: Version of the estimator's output (part of the build id, with the method).
+ESTIMATOR_VERSION = "population-model-1"
+
+
+def check_population_method(method: str) -> str:
+    """Return ``method`` if it is one of :data:`POPULATION_METHODS`, else raise DataError."""
+    if method not in POPULATION_METHODS:
+        raise DataError(f"population_method {method!r} is not known; use one of {', '.join(POPULATION_METHODS)}")
+    return method
+
+
+@dataclass(frozen=True)
+class PopulationInputs:
+    """What stage 4 read and stage 6b needs again.
+
+    Attributes
+    ----------
+    growth : float
+        2009 -> 2021 growth factor of the census units with both figures.
+    totals : dict
+        Real 2021 raion totals (raion code -> residents).
+    town_figures : dict
+        Town unit code -> GeoNames population of its matched place (old figure).
+    """
+
+    growth: float
+    totals: dict[str, float]
+    town_figures: dict[str, float]
 
 
 def census_figures(path: Path) -> tuple[pd.DataFrame, float, list[str]]:
@@ -173,6 +220,91 @@ def assign_population(
     out.loc[out["population_is_estimate"], "population_year"] = TARGET_YEAR
     out["population_is_estimate"] = out["population_source"].str.startswith(ESTIMATE_PREFIX)
     return out.drop(columns=["n_villages"]), notes
+
+
+def urban_flags(units: pd.DataFrame) -> np.ndarray:
+    """Towns proper among the units filed as towns (COATE code rule, see data/README.md).
+
+    A COATE unit code is ``417`` + oblast (2) + raion (3) + type (3) + number (3). Towns proper
+    are the cities themselves (type 0xx), cities of raion significance (4xx) and towns (6xx),
+    numbered below 800. Urban-type settlements (5xx) and villages subordinate to a town or city
+    (7xx, 8xx, or numbered 800 and above), filed as towns because their name lacks "aiyl
+    aimak", are the size of large villages and are estimated like aiyl aimaks.
+    """
+    codes = units["unit_code"].astype(str)
+    kind = codes.str[8:11]
+    number = pd.to_numeric(codes.str[11:14], errors="coerce").fillna(0)
+    village_like = ~kind.str[0].isin(["0", "4", "6"]) | (number >= 800)
+    return ((units["level"] == "town") & ~village_like).to_numpy()
+
+
+def estimate_populations(
+    units: pd.DataFrame,
+    settlements: pd.DataFrame,
+    raions: pd.DataFrame,
+    inputs: PopulationInputs,
+    *,
+    method: str = "fitted",
+) -> tuple[pd.DataFrame, dict[str, Any], list[str]]:
+    """Stage 6b: replace the provisional unit estimates by the chosen method's, with their spread.
+
+    Both methods run (each cross-validated leave one raion out on the same census units) so
+    that the report can set them side by side; the chosen one gives the figures.
+
+    Parameters
+    ----------
+    units : pandas.DataFrame
+        Units after the attributes stage (``area_km2``, ``centre_elevation_m``,
+        ``border_distance_km``) with the provisional populations of :func:`assign_population`.
+    settlements : pandas.DataFrame
+        Settlements with ``elevation_m`` and ``is_located``.
+    raions : pandas.DataFrame
+        Raions with ``centre_unit_code``.
+    inputs : PopulationInputs
+        Growth factor, real raion totals and town figures read in stage 4.
+    method : {"fitted", "village_split"}
+        The estimator whose figures are kept.
+
+    Returns
+    -------
+    tuple of (pandas.DataFrame, dict, list of str)
+        The units (population columns replaced, spread columns added), the report entry
+        ``population_estimator`` and notes for the build report.
+    """
+    check_population_method(method)
+    table = predictor_table(units, settlements, raions)
+    table["town_figure"] = table["unit_code"].map(inputs.town_figures).astype(float)
+    table["urban"] = urban_flags(table)
+    runs = {
+        m: estimate_unit_populations(
+            table, inputs.totals, method=m, growth_factors={CENSUS_YEAR: inputs.growth, TARGET_YEAR: 1.0},
+            target_year=TARGET_YEAR, min_residual_per_unit=MIN_RESIDUAL_PER_UNIT)
+        for m in POPULATION_METHODS
+    }
+    chosen = runs[method]
+    names = dict(zip(units["unit_code"], units["name_ru"]))
+    entry = chosen.summary()
+    entry["comparison"] = {
+        m: {"name": r.summary()["name"], "median_abs_rel_error": round(r.cv_scaled.median_abs_rel_error, 4),
+            "log_sd": round(r.cv_scaled.log_rmse, 4),
+            "median_abs_rel_error_unscaled": round(r.cv_unscaled.median_abs_rel_error, 4),
+            "log_sd_unscaled": round(r.cv_unscaled.log_rmse, 4), "units": len(r.cv_scaled.unit_codes)}
+        for m, r in runs.items()
+    }
+    entry["compared_on"] = (f"the same {len(chosen.cv_scaled.unit_codes)} units with a real figure, leave one "
+                            "raion out, estimates scaled to the real raion totals as in the build")
+    other = next(m for m in POPULATION_METHODS if m != method)
+    entry["largest_changes"] = {"from": other, "to": method,
+                                "units": largest_changes(runs[other].table, chosen.table, names)}
+    entry["growth_2009_to_2021"] = inputs.growth
+    out = units.copy()
+    result = chosen.table.set_index("unit_code")
+    for col in ("population", "population_year", "population_source", "population_is_estimate",
+                "population_log_sd", "population_p5", "population_p95"):
+        out[col] = out["unit_code"].map(result[col]).to_numpy()
+    out["population_year"] = out["population_year"].astype(int)
+    out["population_is_estimate"] = out["population_is_estimate"].astype(bool)
+    return out, entry, list(chosen.notes)
 
 
 def settlement_population(settl: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:

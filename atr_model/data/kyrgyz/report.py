@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from atr_model.data.dataset import Dataset
+from atr_model.data.population_model import estimator_markdown
 
 __all__ = ["BuildReport", "fill_report", "match_method_counts"]
 
@@ -38,6 +39,7 @@ class BuildReport:
     population_real_units: int = 0
     population_estimated_units: int = 0
     raion_centre_sources: dict[str, int] = field(default_factory=dict)
+    population_estimator: dict[str, Any] = field(default_factory=dict)
     territories: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
@@ -79,6 +81,7 @@ class BuildReport:
             "|---|---|",
             *[f"| {k} | {v} |" for k, v in sorted(self.population_sources.items())],
             "",
+            *(estimator_markdown(self.population_estimator) if self.population_estimator else []),
             "## Unit centres",
             "",
             *[f"- {k}: {v}" for k, v in sorted(self.centre_sources.items())],

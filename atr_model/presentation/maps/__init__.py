@@ -1,0 +1,73 @@
+"""Presentation: interactive maps (folium/Leaflet) of a dataset, a scenario result and a comparison.
+
+Every map works offline: Leaflet is inlined from the vendored files (:mod:`.assets`), the
+background is a hillshade of the dataset's own elevation grid (:mod:`.basemap`), and colours
+come from one palette (:mod:`.palette`). Modules, in the order a map is built:
+
+* :mod:`.display` - :class:`DisplayLayers`, a dataset simplified once for display;
+* :mod:`.base` - :func:`base_map` and the layers all maps share (outlines, settlements);
+* :mod:`.elements` - GeoJSON layers, popups, legend, zoom-dependent labels, metric scale;
+* :mod:`.dataset`, :mod:`.result`, :mod:`.diff` - the three maps, one function per layer.
+
+Popups show status, reason and the new unit's passport; every estimated figure is marked
+("≈ 4,200 (estimate)").
+"""
+
+from __future__ import annotations
+
+import folium
+
+from atr_model.presentation.maps.assets import asset_urls, inline_assets, leaflet_css, leaflet_js
+from atr_model.presentation.maps.base import base_map, unit_names
+from atr_model.presentation.maps.basemap import BASEMAPS, Hillshade, hillshade_array, hillshade_image
+from atr_model.presentation.maps.dataset import DEFAULT_FLOOR, dataset_map
+from atr_model.presentation.maps.diff import diff_map
+from atr_model.presentation.maps.display import DisplayLayers, display_layers
+from atr_model.presentation.maps.elements import popup_table
+from atr_model.presentation.maps.palette import FIGURE, GROUND, LINES
+from atr_model.presentation.maps.result import PALETTE, new_unit_colours, result_map
+
+__all__ = [
+    "OFFLINE_ENV",
+    "PALETTE",
+    "FIGURE",
+    "GROUND",
+    "LINES",
+    "BASEMAPS",
+    "DEFAULT_FLOOR",
+    "DisplayLayers",
+    "Hillshade",
+    "display_layers",
+    "offline_assets_enabled",
+    "base_map",
+    "dataset_map",
+    "result_map",
+    "diff_map",
+    "new_unit_colours",
+    "map_feature_counts",
+    "unit_names",
+    "popup_table",
+    "inline_assets",
+    "asset_urls",
+    "leaflet_js",
+    "leaflet_css",
+    "hillshade_array",
+    "hillshade_image",
+]
+
+#: Former switch for vendored Leaflet; maps are always offline now and ignore it.
+OFFLINE_ENV = "ATR_OFFLINE_ASSETS"
+
+
+def offline_assets_enabled() -> bool:
+    """Always True: every map inlines the vendored Leaflet (kept for callers of the old switch)."""
+    return True
+
+
+def map_feature_counts(fmap: folium.Map) -> dict[str, int]:
+    """Number of features per named GeoJSON layer of a map (for tests and logs)."""
+    counts: dict[str, int] = {}
+    for child in fmap._children.values():
+        if isinstance(child, folium.GeoJson) and child.control:
+            counts[child.layer_name] = len(child.data.get("features", []))
+    return counts

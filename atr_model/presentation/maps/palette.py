@@ -1,0 +1,73 @@
+"""Presentation: the one colour palette every map uses (dataset, result, comparison).
+
+The result map is read as figure and ground: new units that merge are the figure, drawn in
+distinct, harmonious mid-tone colours (:data:`FIGURE`); everything that stays as it is is
+ground, in muted light tints (:data:`GROUND`), with exempt units told apart by the rule that
+exempts them (a tint, never a strong colour). Red is reserved for units below the population
+floor that found no partner. Outlines and labels share the dark slate tones of
+:data:`LINES`. Change a colour here and every map, legend and test follows.
+"""
+
+from __future__ import annotations
+
+__all__ = ["FIGURE", "GROUND", "EXEMPT_RULES", "LINES", "COMPARE", "DATASET", "exempt_rule_colour"]
+
+#: Colours of merging new units (Tableau 10 without its red and grey: red marks units below
+#: the floor). Neighbouring new units get different colours (greedy colouring of the touch graph).
+FIGURE: tuple[str, ...] = (
+    "#4e79a7", "#f28e2b", "#59a14f", "#b07aa1", "#edc948", "#76b7b2", "#ff9da7", "#9c755f",
+)
+
+#: Ground tints (units that stay as they are) and the one alarm colour.
+GROUND: dict[str, str] = {
+    "background": "#e9edf0",  # the sea of the map around the territory
+    "country": "#f5f3ee",  # inside the country outline, under the units
+    "kept": "#ece8df",  # meets the floor on its own, stays as it is
+    "town": "#d8d2c6",  # a town keeps its status (not an exemption under the Concept)
+    "below_floor": "#e15759",  # below the floor and no admissible partner
+    "changed": "#f28e2b",  # comparison: a unit whose group differs
+    "unchanged": "#ece8df",  # comparison: a unit whose group is the same
+}
+
+#: Muted tints of units exempt from the floor, by the first rule that exempts them.
+EXEMPT_RULES: dict[str, str] = {
+    "border": "#d5dfe9",
+    "high_mountain": "#e1dbea",
+    "remote": "#e9e1cc",
+    "hard_to_reach": "#d9e6d5",
+    "other": "#e0e0e0",
+}
+
+#: Line colours (outlines, centres, links) and label text.
+LINES: dict[str, str] = {
+    "country": "#5f6b7a",
+    "oblast": "#2f3a46",
+    "raion": "#5f6b7a",
+    "new_unit": "#263238",
+    "internal": "#ffffff",  # borders of the current units inside a new unit: faint
+    "unit": "#9aa5b1",  # borders of units kept as they are
+    "highlight": "#111111",
+    "centre": "#263238",
+    "settlement": "#455a64",
+    "link": "#6d4c41",
+    "barrier": "#c62828",
+    "label": "#1f2d3d",
+}
+
+#: The two scenarios of a comparison map.
+COMPARE: dict[str, str] = {"a": "#1f5fa8", "b": "#b8420f"}
+
+#: The dataset map: units below / at or above the floor.
+DATASET: dict[str, str] = {"below": "#f2c48d", "above": "#cfdcb8"}
+
+
+def exempt_rule_colour(rules: str) -> str:
+    """Tint of an exempt unit from its ``exempt_rules`` (``"high_mountain;remote"``: the first rule).
+
+    Examples
+    --------
+    >>> exempt_rule_colour("border;town")
+    '#d5dfe9'
+    """
+    first = next((r.strip() for r in str(rules or "").split(";") if r.strip() and r.strip() != "town"), "other")
+    return EXEMPT_RULES.get(first, EXEMPT_RULES["other"])
