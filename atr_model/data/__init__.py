@@ -1,5 +1,6 @@
 """Data layer: the data contract, datasets, loaders, the Kyrgyz open-data build and the demo."""
 
+from atr_model.data.borders import MIN_SHARED_BORDER_M, shared_borders
 from atr_model.data.cache import default_cache_dir
 from atr_model.data.contract import APPROXIMATE_PREFIX, CRS, ESTIMATE_PREFIX, LAYERS, is_estimate_source
 from atr_model.data.dataset import Dataset, read_dataset, validate_layer
@@ -21,6 +22,15 @@ from atr_model.data.loaders import (
     read_settlement_points,
     read_unit_points,
     sample_elevation,
+)
+from atr_model.data.terrain import (
+    DEFAULT_BLOCKED_PASS_M,
+    DEFAULT_CLIMB_MIN_PER_100M,
+    DEFAULT_DETOUR_FACTOR,
+    DEFAULT_SEASONAL_PASS_M,
+    DEFAULT_SPEED_KMH,
+    altitude_factor,
+    terrain_time_min,
 )
 from atr_model.data.translit import TRANSLIT_TABLE, is_cyrillic, latin_unit_name, transliterate
 
@@ -55,4 +65,14 @@ __all__ = [
     "is_cyrillic",
     "latin_unit_name",
     "transliterate",
+    # shared with the network layer: terrain cost and shared borders
+    "DEFAULT_BLOCKED_PASS_M",
+    "DEFAULT_CLIMB_MIN_PER_100M",
+    "DEFAULT_DETOUR_FACTOR",
+    "DEFAULT_SEASONAL_PASS_M",
+    "DEFAULT_SPEED_KMH",
+    "MIN_SHARED_BORDER_M",
+    "altitude_factor",
+    "shared_borders",
+    "terrain_time_min",
 ]
