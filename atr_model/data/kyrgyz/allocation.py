@@ -385,8 +385,11 @@ def allocate_raion(
     pieces: dict[int, list[Any]] = {}
     for geom, value in shapes(label, mask=label >= 0, connectivity=4, transform=transform):
         pieces.setdefault(int(value), []).append(shape(geom))
-    cells = {code: shapely.union_all(pieces.get(pos, [])) for pos, (code, _points) in enumerate(seeds)}
-    _edge_match(cells)
+    # a vertex at every cell corner along every border, so neighbours' borders match vertex for vertex
+    cells = {
+        code: shapely.set_precision(shapely.segmentize(shapely.union_all(pieces.get(pos, [])), grid.cell_m), PRECISION_M)
+        for pos, (code, _points) in enumerate(seeds)
+    }
     if simplify:
         # the staircase borders between units, simplified as a coverage before clipping: the
         # outer staircase (outside the raion's outline) is left as it is and cut off below
@@ -510,12 +513,17 @@ def _key(geom: Any) -> tuple[float, ...]:
 
 
 def _edge_match(territories: dict[str, Any]) -> None:
-    """Insert every unit's vertices into its neighbours' borders where they lie on them, so
-    shared borders have identical vertices (a coverage) and can be simplified together."""
+    """Insert each unit's neighbours' vertices into its border where they lie on it, so shared
+    borders have identical vertices (a coverage) (in place)."""
     codes = sorted(territories)
     geoms = np.array([territories[c] for c in codes], dtype=object)
-    vertices = shapely.multipoints(shapely.get_coordinates(geoms))
-    for code, geom in zip(codes, shapely.snap(geoms, vertices, PRECISION_M)):
+    tree = shapely.STRtree(geoms)
+    for i, code in enumerate(codes):
+        others = [j for j in tree.query(geoms[i], predicate="intersects") if j != i]
+        if not others:
+            continue
+        vertices = shapely.multipoints(shapely.get_coordinates(geoms[others]))
+        geom = shapely.snap(geoms[i], vertices, PRECISION_M)
         territories[code] = geom if geom.is_valid else _polygonal(shapely.make_valid(geom))
 
 
