@@ -42,6 +42,7 @@ from shapely.geometry import MultiPoint, Point, Polygon
 
 from atr_model.data.contract import CRS
 from atr_model.data.dataset import Dataset
+from atr_model.data.population_model import spread_interval
 
 __all__ = [
     "DEMO_BBOX",
@@ -404,8 +405,6 @@ DEMO_ESTIMATE_LOG_SD = 0.55
 
 def _with_population_spread(units: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Add ``population_log_sd`` / ``_p5`` / ``_p95`` (0 and the figure itself for real figures)."""
-    from atr_model.data.population_model import spread_interval
-
     out = units.copy()
     estimated = out["population_is_estimate"].astype(bool).to_numpy()
     log_sd = np.where(estimated, DEMO_ESTIMATE_LOG_SD, 0.0)
