@@ -6,6 +6,7 @@ from atr_model.data.contract import APPROXIMATE_PREFIX, CRS, ESTIMATE_PREFIX, LA
 from atr_model.data.dataset import Dataset, read_dataset, validate_layer
 from atr_model.data.demo import make_demo_dataset, write_demo_elevation, write_demo_roads
 from atr_model.data.info import dataset_info
+from atr_model.data.population_model import cross_validate, estimate_unit_populations, predictor_table
 from atr_model.data.kyrgyz import (
     BuildReport,
     build_kyrgyz_dataset,
@@ -52,6 +53,9 @@ __all__ = [
     "Dataset",
     "build_kyrgyz_dataset",
     "check_points_in_polygons",
+    "cross_validate",
+    "estimate_unit_populations",
+    "predictor_table",
     "dataset_info",
     "is_estimate_source",
     "default_cache_dir",

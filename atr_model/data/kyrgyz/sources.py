@@ -18,6 +18,7 @@ import geopandas as gpd
 import pandas as pd
 from shapely.geometry import Point
 
+from atr_model.data.kyrgyz.population import ESTIMATOR_VERSION, check_population_method
 from atr_model.data.loaders import (
     check_points_in_polygons,
     coate_to_pcode,
@@ -140,8 +141,6 @@ def build_id(
     population_method: str = "fitted",
 ) -> str:
     """Hash of the builder version, the options and every input file's bytes."""
-    from atr_model.data.kyrgyz.population import ESTIMATOR_VERSION
-
     digest = hashlib.sha256(f"{BUILDER_VERSION};max_km={max_km:g};territories={territories}".encode())
     digest.update(f"population={ESTIMATOR_VERSION}:{population_method}".encode())
     digest.update(f"raion_centres={file_digest(RAION_CENTRES_FILE)}".encode())
@@ -164,8 +163,6 @@ def kyrgyz_build_id(source_dir: str | os.PathLike[str], **options: Any) -> str:
     max_km = float(options.get("max_match_distance_km", DEFAULT_MAX_MATCH_DISTANCE_KM))
     territories = str(options.get("territories") or DEFAULT_TERRITORIES)
     exclaves = Path(options.get("exclaves") or EXCLAVES_FILE)
-    from atr_model.data.kyrgyz.population import check_population_method
-
     method = check_population_method(options.get("population_method", "fitted"))
     return build_id(paths, extra_paths(options), max_km, territories, exclaves, method)
 
