@@ -265,3 +265,20 @@ def test_hinges_name_the_estimates_of_flipping_decisions(demo_runs) -> None:
     assert named.str.contains(r"population estimate of .+ \(estimate; drawn|travel times").all()
     assert set(result.fragile["unit_code"]) == set(units.loc[units["fragile"], "unit_code"])
     assert (result.fragile["share_same_unit"] < 0.8).all()
+
+
+def test_a_per_unit_spread_in_the_data_wins_over_the_method_default(demo_with_estimates) -> None:
+    from atr_model.scenarios import build_instance, resolve_travel_model
+
+    units = demo_with_estimates.units.copy()
+    units["population_log_sd"] = np.where(units["population_is_estimate"], 0.07, 0.0)
+    dataset = demo_with_estimates.replace(units=units)
+    scenario = _demo()
+    travel = resolve_travel_model(scenario, dataset)
+    bundle = build_instance(dataset, travel, scenario.criteria)
+    est = bundle.units["population_is_estimate"].to_numpy(dtype=bool)
+    basis = build_basis(bundle, dataset, travel, scenario.uncertainty)
+    assert np.allclose(basis.log_sd[est], 0.07) and (basis.log_sd[~est] == 0).all()
+    assert basis.log_sd_from_data == int(est.sum())
+    off = build_basis(bundle, dataset, travel, _demo(**{"uncertainty.population.use_unit_log_sd": False}).uncertainty)
+    assert np.allclose(off.log_sd[est], 0.5) and off.log_sd_from_data == 0

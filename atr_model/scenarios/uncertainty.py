@@ -208,6 +208,8 @@ class DrawBasis:
         ``(min_centre_population, base_ok, forced)`` when centre eligibility follows population.
     estimated_units : int
         Units whose population is an estimate (drawn or not).
+    log_sd_from_data : int
+        Units whose spread is the dataset's own ``population_log_sd`` (not a method default).
     """
 
     unit_codes: tuple[str, ...]
@@ -224,6 +226,7 @@ class DrawBasis:
     drop_probability: float
     eligible_rule: tuple[float, np.ndarray, np.ndarray] | None = None
     estimated_units: int = 0
+    log_sd_from_data: int = 0
 
     @property
     def drawn_units(self) -> np.ndarray:
@@ -250,6 +253,9 @@ class DrawBasis:
             "units_population_drawn": int((self.log_sd > 0).sum()),
             "population_methods": {str(k): int(v) for k, v in methods.items()},
             "population_methods_drawn": {str(k): int(v) for k, v in drawn.items()},
+            "population_log_sd_from_data": self.log_sd_from_data,
+            "population_log_sd_median": round(float(np.median(self.log_sd[self.log_sd > 0])), 4)
+            if (self.log_sd > 0).any() else 0.0,
             "raion_share_groups": len(self.share_groups),
             "travel_kind": self.travel_kind,
             "travel_factors": len(self.factor_labels) if self.travel_log_sd > 0 else 0,
@@ -354,11 +360,13 @@ def build_basis(bundle: Any, dataset: Any, travel_model: Any, uncertainty: Uncer
     method[is_est & np.isin(method, ["census", "census_2009"])] = "other_estimate"
     spreads = uncertainty.population.log_sd
     log_sd = np.array([float(getattr(spreads, m)) for m in method])
+    from_data = 0
     if uncertainty.population.use_unit_log_sd and unit_sd:
         for i, code in enumerate(inst.unit_codes):
             value = pd.to_numeric(pd.Series([unit_sd.get(code)]), errors="coerce").iloc[0]
             if is_est[i] and np.isfinite(value) and value > 0:
                 log_sd[i] = float(value)
+                from_data += 1
     share_groups: list[np.ndarray] = []
     if uncertainty.population.keep_raion_totals:
         raion = bundle.units["raion_code"].astype(str).to_numpy()
@@ -396,6 +404,7 @@ def build_basis(bundle: Any, dataset: Any, travel_model: Any, uncertainty: Uncer
         drop_probability=drop_p,
         eligible_rule=_eligible_rule(bundle),
         estimated_units=int(is_est.sum()),
+        log_sd_from_data=from_data,
     )
 
 
