@@ -144,3 +144,30 @@ def test_map_caption_promises_numbers_only_when_they_are_drawn(demo_folder: Path
     assert STRINGS["report.caption_numbered"]["en"] not in crowded
     assert f"New units ({n_units}): too many to number at this scale" in crowded
     assert "map no." not in crowded
+
+
+@pytest.mark.parametrize("lang", ["ky", "ru"])
+def test_map_popups_explain_decisions_in_the_language(demo_folder: Path, lang: str) -> None:
+    import folium
+
+    from atr_model.data.demo import make_demo_dataset
+    from atr_model.presentation import maps
+    from atr_model.presentation.app.backend import load_result
+
+    result = load_result(demo_folder)
+    fmap = maps.result_map(
+        maps.display_layers(make_demo_dataset(), elevation=None), result.assignments, new_units=result.new_units,
+        lang=lang, offline=True,
+    )
+    popups = [
+        f["properties"].get("popup", "")
+        for child in fmap._children.values() if isinstance(child, folium.GeoJson)
+        for f in (child.data or {}).get("features", [])
+    ]
+    text = " ".join(popups)
+    assert popups and STRINGS["field.reason"][lang] in text
+    assert "residents (floor" not in text and "hosts the centre" not in text  # no English sentence
+    a = result.assignments.set_index("unit_code")
+    merged = a[a["status"] == "merged"].iloc[0]
+    centre = a.loc[merged["centre_code"], f"unit_name_{lang}"]
+    assert {"ky": f"{centre} борборуна", "ru": f"к центру {centre}"}[lang] in text

@@ -26,6 +26,7 @@ from atr_model.criteria import CONCEPT_ATTRIBUTION, CONCEPT_CRITERIA, TRANSLATIO
 from atr_model.presentation.i18n import (
     DEFAULT_LANGUAGE,
     STRINGS,
+    decision_text,
     dataset_label,
     estimate_note,
     field_label,
@@ -515,29 +516,6 @@ def unit_name_in(row: Any, lang: str) -> str:
                 return value.strip()
     value = row.get("unit_name") if hasattr(row, "get") else None
     return "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
-
-
-def decision_text(row: Any, lang: str, names: dict[str, str], sizes: dict[str, tuple[int, float]]) -> str:
-    """What happens to a unit, in ``lang``.
-
-    English uses the engine's own explanation (``reason``); Kyrgyz and Russian compose the
-    decision from the row's status, centre, travel time and exemption rules, so no English
-    sentence appears in their reports.
-    """
-    status = str(row.get("status", ""))
-    label = status_label(status, lang)
-    if lang not in ("ky", "ru"):
-        return f"{label}: {row.get('reason', '')}"
-    if status == "merged":
-        minutes = format_number(row.get("travel_time_to_centre_min"), lang)
-        centre = str(row.get("centre_code", ""))
-        return t("report.decision.merged", lang, status=label, centre=names.get(centre, centre), minutes=minutes)
-    if status == "centre":
-        n, people = sizes.get(str(row.get("new_unit_id", "")), (1, float(row.get("population", 0) or 0)))
-        return t("report.decision.centre", lang, status=label, n=n, people=format_number(people, lang))
-    if row.get("exempt_rules") and isinstance(row.get("exempt_rules"), str):
-        return t("report.decision.exempt", lang, status=label, rules=rule_labels(row["exempt_rules"], lang))
-    return label
 
 
 def _unit_sizes(files: ResultFiles) -> dict[str, tuple[int, float]]:

@@ -36,6 +36,7 @@ from atr_model.presentation.app.mapping import (
 from atr_model.presentation.app.plan_view import view_plan
 from atr_model.presentation.app.robustness_view import view_robustness
 from atr_model.presentation.i18n import (
+    decision_text,
     estimate_note,
     format_number,
     status_label,
@@ -43,7 +44,6 @@ from atr_model.presentation.i18n import (
     translit_note,
     travel_model_label,
 )
-from atr_model.presentation.report import decision_text
 from atr_model.presentation.summary import raion_names
 from atr_model.scenarios import Scenario
 

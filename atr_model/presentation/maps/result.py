@@ -28,7 +28,15 @@ import pandas as pd
 import shapely
 
 from atr_model.data.contract import is_estimate_source
-from atr_model.presentation.i18n import DEFAULT_LANGUAGE, format_minutes, format_number, status_label, t
+from atr_model.presentation.i18n import (
+    DEFAULT_LANGUAGE,
+    decision_text,
+    estimate_note,
+    format_minutes,
+    format_number,
+    status_label,
+    t,
+)
 from atr_model.presentation.maps.base import base_map, finish, outline_layers, settlement_layer, unit_names
 from atr_model.presentation.maps.display import DisplayLayers
 from atr_model.presentation.maps.elements import (
@@ -153,8 +161,18 @@ def _passport_rows(passport: Mapping[str, Any], lang: str, *, short: bool = Fals
         rows.append((t("field.exempt", lang), exempt))
     estimated = passport.get("estimated_inputs")
     if isinstance(estimated, str) and estimated:
-        rows.append((t("field.estimates", lang), "≈ " + estimated))
+        rows.append((t("field.estimates", lang), "≈ " + estimate_note(estimated, lang)))
     return rows
+
+
+def _reason(a: Mapping[str, Any], names: Mapping[str, str], lang: str) -> str:
+    """Why a unit ends where it does: the engine's English sentence, or in Kyrgyz and Russian the
+    decision composed from the row (:func:`~atr_model.presentation.i18n.decision_text`)."""
+    if lang not in ("ky", "ru"):
+        return text(a.get("reason"))
+    decision = decision_text(a, lang, names, {})
+    label = status_label(str(a.get("status", "")), lang)
+    return "" if decision == label else decision.split(": ", 1)[-1]
 
 
 def _unit_rows(
@@ -166,7 +184,7 @@ def _unit_rows(
     return [
         (t("field.code", lang), code),
         (t("field.status", lang), status_label(str(a["status"]), lang)),
-        (t("field.reason", lang), text(a.get("reason"))),
+        (t("field.reason", lang), _reason(a, names, lang)),
         (t("field.population", lang), format_number(a.get("population", unit.get("population")), lang, is_estimate=est)),
         (t("field.area", lang), format_number(unit.get("area_km2"), lang, digits=1, is_estimate=area_estimate)),
         (t("field.new_unit", lang), str(a["new_unit_id"])),
