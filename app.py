@@ -1,8 +1,8 @@
 """Streamlit entry point: ``streamlit run app.py`` (see README).
 
-Kept thin on purpose: the app lives in :mod:`atr_model.presentation.app`. For offline use
-(tests), start it with ``ATR_OFFLINE_ASSETS=1`` and ``--server.enableStaticServing true``
-so maps load the vendored Leaflet from ``static/leaflet``.
+Kept thin on purpose: the app lives in :mod:`atr_model.presentation.app`. Maps work offline
+as they are: Leaflet is inlined from the package (:mod:`atr_model.presentation.maps.assets`),
+whatever the working directory, with no environment variable or static file serving.
 """
 
 from atr_model.presentation.app import main

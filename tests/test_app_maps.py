@@ -318,3 +318,28 @@ def test_app_rendering_keeps_the_map_offline_and_its_scripts_whole(grid, demo_la
     hover = rendered.script[rendered.script.index("var groups = "):]
     name = re.match(r"var groups = (\w+);", hover).group(1)
     assert f"var {name} = L.geoJson(" in rendered.script
+
+
+def test_hillshade_is_kept_in_the_cache_folder_for_the_next_process(tmp_path, monkeypatch):
+    import rasterio
+    from affine import Affine
+
+    from atr_model.presentation.maps import basemap
+
+    monkeypatch.setenv("ATR_CACHE_DIR", str(tmp_path / "cache"))
+    grid = np.add.outer(np.linspace(0, 800, 60), np.linspace(0, 1500, 80)).astype("float32")
+    path = tmp_path / "dem.tif"
+    with rasterio.open(path, "w", driver="GTiff", width=80, height=60, count=1, dtype="float32",
+                       crs="EPSG:4326", transform=Affine(0.01, 0, 74.0, 0, -0.01, 42.0)) as dst:
+        dst.write(grid, 1)
+    first = maps.hillshade_image(path, key="build-x")
+    folders = list((tmp_path / "cache" / "display").glob("hillshade-*"))
+    assert len(folders) == 1 and (folders[0] / "hillshade.png").stat().st_size > 0
+    basemap._cache.clear()  # a new process: memory is empty, the folder is not
+    monkeypatch.setattr(basemap, "_draw", lambda *a, **k: pytest.fail("redrawn although cached"))
+    again = maps.hillshade_image(path, key="build-x")
+    assert again == first
+    (south, west), (north, east) = first.bounds
+    assert west == pytest.approx(74.0, abs=1e-6) and north == pytest.approx(42.0, abs=1e-3)
+    with pytest.raises(ValueError, match=r"missing\.tif: elevation raster not found"):
+        maps.hillshade_image(tmp_path / "missing.tif")
