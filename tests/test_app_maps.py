@@ -256,6 +256,10 @@ def test_diff_map_highlights_only_differing_units(grid, layers):
     feats = _geojson_layers(fmap)["Units that differ"]["features"]
     assert {f["id"] for f in feats if f["properties"]["changed"]} == {"GRID-00", "GRID-01"}
     assert {f["properties"]["style"]["fillColor"] for f in feats if f["properties"]["changed"]} == {palette.GROUND["changed"]}
+    names = maps.unit_names(layers, "en")
+    popup = next(f for f in feats if f["id"] == "GRID-01")["properties"]["popup"]
+    assert f"{names['GRID-00']} + 1 (G-01-N0)" in popup  # scenario A: GRID-01 joins GRID-00's unit
+    assert f"{names['GRID-01']} (G-01-N1)</td>" in popup  # scenario B: GRID-01 alone, its own name
 
 
 def test_zoom_labels_appear_where_they_fit():
