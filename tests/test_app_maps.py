@@ -347,3 +347,18 @@ def test_hillshade_is_kept_in_the_cache_folder_for_the_next_process(tmp_path, mo
     assert west == pytest.approx(74.0, abs=1e-6) and north == pytest.approx(42.0, abs=1e-3)
     with pytest.raises(ValueError, match=r"missing\.tif: elevation raster not found"):
         maps.hillshade_image(tmp_path / "missing.tif")
+
+
+def test_side_by_side_syncs_two_result_maps_offline(grid, layers):
+    left = maps.result_map(layers, _assignments(grid, pairs=2), lang="en")
+    right = maps.result_map(layers, _assignments(grid, pairs=1), lang="en")
+    dual = maps.side_by_side(left, right)
+    assert dual.m1 is left and dual.m2 is right
+    page = dual.get_root().render()
+    assert _external_urls(page) == []
+    assert f"{left.get_name()}.sync({right.get_name()})" in page and f"{right.get_name()}.sync({left.get_name()})" in page
+    assert "leaflet-hillshade-pane" in page  # the style sheet (multiply blend, labels) is in the new page
+    js, _css = maps.asset_urls(dual)
+    assert len(js) == 2 and all(u.startswith("data:text/javascript") for u in js)
+    with pytest.raises(ValueError, match="two different maps"):
+        maps.side_by_side(left, left)
