@@ -362,3 +362,14 @@ def test_side_by_side_syncs_two_result_maps_offline(grid, layers):
     assert len(js) == 2 and all(u.startswith("data:text/javascript") for u in js)
     with pytest.raises(ValueError, match="two different maps"):
         maps.side_by_side(left, left)
+
+
+def test_app_renders_side_by_side_maps_for_the_component(grid, layers):
+    from atr_model.presentation.app.folium_view import render_map
+
+    dual = maps.side_by_side(maps.result_map(layers, _assignments(grid, pairs=2)),
+                             maps.result_map(layers, _assignments(grid, pairs=1)))
+    rendered = render_map(dual)
+    assert rendered.js_links[0] == maps.leaflet_js() and len(rendered.js_links) == 2  # Leaflet, then Leaflet.Sync
+    assert "map_div2" in rendered.script and "map_div.sync(map_div2)" in rendered.script
+    assert all(f'"{uid}"' in rendered.script for uid in _assignments(grid, pairs=2)["new_unit_id"])  # full data
