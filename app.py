@@ -5,6 +5,6 @@ as they are: Leaflet is inlined from the package (:mod:`atr_model.presentation.m
 whatever the working directory, with no environment variable or static file serving.
 """
 
-from atr_model.presentation.app import main
+from atr_model.presentation.app.main import main
 
 main()

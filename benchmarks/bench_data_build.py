@@ -30,6 +30,17 @@ def main() -> None:
           f"({100 * info['villages_located_share']:.1f} %), methods {info.get('village_location_methods')}")
     print(f"units: {info['units_by_level']}; population real/estimated: "
           f"{info['population_real_units']}/{info['population_estimated_units']}")
+    estimator = info.get("population_estimator") or {}
+    compared = estimator.get("comparison") or {}
+    if compared:
+        print("population estimators, leave-one-raion-out median abs. error / log SD: " + "; ".join(
+            f"{m} {100 * r['median_abs_rel_error']:.1f} % / {r['log_sd']}" for m, r in compared.items()))
+    territories = report.territories
+    print(f"territories: {territories.get('method')} in {territories.get('seconds', 0):.1f} s; units in several "
+          f"pieces {info['units_multipart_total']} (Voronoi {territories.get('units_multipart_voronoi')}), "
+          f"unexplained {info['units_multipart']}; adjacent pairs {territories.get('adjacent_pairs')} "
+          f"(Voronoi {territories.get('adjacent_pairs_voronoi')}, +{len(territories.get('pairs_added', []))} "
+          f"-{len(territories.get('pairs_removed', []))})")
     print(json.dumps({
         "benchmark": "data_build", "seconds": round(seconds, 2), "build_seconds": report.seconds,
         "peak_rss_mb": round(peak_mb), "villages_located_share": info["villages_located_share"],
@@ -37,6 +48,15 @@ def main() -> None:
         "population_real_units": info["population_real_units"],
         "population_estimated_units": info["population_estimated_units"],
         "build_id": info["build_id"],
+        "population_cv": {m: {"median_abs_rel_error": r["median_abs_rel_error"], "log_sd": r["log_sd"]}
+                          for m, r in compared.items()},
+        "territories": report.territories.get("method"),
+        "territories_seconds": report.territories.get("seconds"),
+        "units_multipart": info["units_multipart"],
+        "units_multipart_total": info["units_multipart_total"],
+        "units_multipart_voronoi": report.territories.get("units_multipart_voronoi"),
+        "adjacent_pairs": report.territories.get("adjacent_pairs"),
+        "adjacent_pairs_voronoi": report.territories.get("adjacent_pairs_voronoi"),
     }, sort_keys=True))
 
 

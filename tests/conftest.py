@@ -1,8 +1,9 @@
-"""Shared fixtures: where the real Kyrgyz data lives, and the CI switch for it."""
+"""Shared fixtures: where the real Kyrgyz data and Chromium live, and the CI switch for the data."""
 
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,20 @@ SHARED = Path(os.environ.get("ATR_SHARED_DIR", ROOT.parent / "shared"))
 KG_DATA = SHARED / "kg-open-data"
 VALIDI = SHARED / "benchmarks" / "validi-counties"
 ON_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+#: Flags for headless Chromium in containers (no sandbox, no GPU, no background traffic).
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+def find_chromium() -> Path | None:
+    """Debian's Chromium: ``$ATR_CHROMIUM``, else ``/usr/bin/chromium``, else ``chromium`` on PATH."""
+    candidates = [os.environ.get("ATR_CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium")]
+    for candidate in candidates:
+        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
+            return Path(candidate)
+    return None
 
 
 def _require(path: Path) -> Path:
@@ -32,6 +47,23 @@ def kg_source() -> Path:
 def validi_dir() -> Path:
     """The published county benchmark instances (skips locally when absent, fails on CI)."""
     return _require(VALIDI)
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> Path:
+    """The Chromium executable for Playwright; the test FAILS (never skips) when there is none.
+
+    Browser tests are part of the suite the README promises, so a missing browser is an error in
+    the set-up, named in one line with the fix (``./setup.sh`` installs Debian's ``chromium``).
+    """
+    path = find_chromium()
+    if path is None:
+        pytest.fail(
+            "Chromium not found (checked $ATR_CHROMIUM, /usr/bin/chromium, PATH): run ./setup.sh "
+            "or `sudo apt-get install -y chromium`",
+            pytrace=False,
+        )
+    return path
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,9 @@ import pytest
 import yaml
 
 from atr_model.errors import DataError, ScenarioError
+from atr_model.presentation import maps
 from atr_model.presentation.app import backend, state
+from atr_model.presentation.app.mapping import MAP_RETURNED_OBJECTS
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
@@ -55,11 +57,9 @@ def test_start_page_sends_the_demo_map_with_vendored_leaflet(app_env: Path) -> N
     assert not at.exception
     assert at.session_state["dataset_key"] == backend.DEMO_KEY
     args = _map_args(at)
-    from atr_model.presentation import maps
-
     assert args["js_links"] == [maps.leaflet_js()]  # Leaflet inlined from the package: no CDN
     assert args["css_links"] == [maps.leaflet_css()]
-    assert args["returned_objects"] == ["last_object_clicked_tooltip"]  # pans and zooms never rerun
+    assert args["returned_objects"] == list(MAP_RETURNED_OBJECTS)  # clicks select a unit; pans and zooms never rerun
     from atr_model.data.demo import make_demo_dataset
 
     codes = make_demo_dataset().units["unit_code"]
@@ -86,15 +86,13 @@ def test_run_sends_new_units_and_kpis_match_the_package(app_env: Path) -> None:
 
 def test_page_reruns_and_repeated_runs_do_not_resolve(app_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[str] = []
-    from atr_model import scenarios
-
-    real = scenarios.run_scenario
+    real = backend.run_scenario
 
     def counting(*args, **kwargs):
         calls.append("solve")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(scenarios, "run_scenario", counting)
+    monkeypatch.setattr(backend, "run_scenario", counting)
     at = _run(_app())
     assert calls == ["solve"]
     at.run()  # a plain page rerun
@@ -133,7 +131,8 @@ def test_language_switch_translates_page_and_map(app_env: Path) -> None:
 
     text = " ".join(m.value for m in at.markdown)
     assert all(c.text_ky in text and c.text_en in text for c in CONCEPT_CRITERIA)  # original beside translation
-    assert "расмий эмес" in text  # the English is marked as an unofficial translation
+    # the English is marked as an unofficial translation (folded under the official Kyrgyz text)
+    assert any("расмий эмес" in e.label for e in at.expander)
     assert any(CONCEPT_ATTRIBUTION in c.value for c in at.caption)
 
 
@@ -249,3 +248,115 @@ def test_contradictory_edit_shows_the_error_not_a_traceback(app_env: Path) -> No
     messages = " ".join(e.value for e in at.error)
     assert "DEMO-01-01-002" in messages and "DEMO-01-02-003" in messages
     assert at.session_state["run_count"] == 0
+
+
+def test_impossible_hard_floor_gives_a_summary_line_details_and_a_failed_status(app_env: Path) -> None:
+    at = _app()
+    at.selectbox(key="scenario_choice").set_value(SCENARIO).run()
+    floor = next(n for n in at.number_input if n.key and n.key.endswith(".population_floor"))
+    floor.set_value(10_000_000.0).run()
+    mode = next(s for s in at.selectbox if s.key and s.key.endswith(".floor_mode"))
+    mode.set_value("hard").run()
+    at.button(key="run").click().run()
+    assert not at.exception
+    assert at.session_state["run_count"] == 0
+    errors = [e.value for e in at.error]
+    assert errors, "no error shown"
+    assert all(len(text) < 300 for text in errors), errors  # one summary line, not every unit
+    details = [e for e in at.expander if e.label == "Details"]
+    assert details, "the full explanation is not in an expander"
+    full = " ".join(t.value for t in details[0].text)
+    assert len(full) > len(errors[0]) and "DEMO-" in full
+    statuses = [s for s in at.status if "Running" in str(s.label)]
+    assert not statuses  # the status says the run failed; it never keeps "Running the scenario..."
+    assert any(str(s.label) == "The scenario run failed" for s in at.status)
+
+
+def test_a_shared_link_sets_language_scenario_and_territory(app_env: Path) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from atr_model.data.demo import make_demo_dataset
+
+    raion = sorted(make_demo_dataset().raions["raion_code"])[1]
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.query_params["lang"] = "ky"
+    at.query_params["scenario"] = "status-quo"
+    at.query_params["territory"] = raion
+    at.query_params["dataset"] = "demo"
+    at.run()
+    assert not at.exception
+    assert at.session_state["lang"] == "ky"
+    assert Path(at.session_state["scenario_choice"]).stem == "status-quo"
+    assert at.session_state["raion"] == raion
+    assert at.title[0].value == "Административдик-аймактык реформанын сценарийлери"
+    # ... and the page writes the view back into the link.
+    at.selectbox(key="lang").set_value("ru").run()
+    assert at.query_params["lang"] == ["ru"] or at.query_params["lang"] == "ru"
+
+
+def test_scenario_text_errors_name_line_column_and_empty_files() -> None:
+    with pytest.raises(ScenarioError, match=r"broken\.yaml: line 3, column 1: not valid YAML"):
+        backend.parse_scenario_text("name: x\ncriteria: [1,\n", "broken.yaml")
+    with pytest.raises(ScenarioError, match=r"empty\.yaml: the file is empty"):
+        backend.parse_scenario_text(b"", "empty.yaml")
+    with pytest.raises(ScenarioError, match=r"notes\.yaml: the file holds only comments"):
+        backend.parse_scenario_text("# just a note\n", "notes.yaml")
+
+
+def test_uploaded_plan_with_unknown_codes_names_every_one(demo_dataset) -> None:
+    from atr_model.scenarios import load_scenario
+
+    codes = list(demo_dataset.units["unit_code"])
+    rows = ["unit_code,new_unit_id", "NOPE-1,a", "NOPE-2,b", *(f"{c},{c}" for c in codes[2:])]
+    with pytest.raises(DataError, match=r"plan\.csv: 2 unit\(s\) not in the scenario's dataset: NOPE-1, NOPE-2$"):
+        backend.evaluate_plan_upload("\n".join(rows).encode(), "plan.csv", load_scenario(SCENARIO), demo_dataset)
+    with pytest.raises(DataError, match=r"empty\.csv: the file is empty"):
+        backend.evaluate_plan_upload(b"  \n", "empty.csv", load_scenario(SCENARIO), demo_dataset)
+
+
+def test_plan_violations_reach_the_map_table(demo_dataset) -> None:
+    from atr_model.presentation.app.plan_view import violation_units
+    from atr_model.scenarios import load_scenario
+
+    codes = list(demo_dataset.units["unit_code"])
+    text = "unit_code,new_unit_id\n" + "\n".join(f"{c},{c}" for c in codes)  # the status quo
+    evaluation = backend.evaluate_plan_upload(text, "status-quo.csv", load_scenario(SCENARIO), demo_dataset)
+    assert not evaluation.valid
+    table = backend.plan_assignments(evaluation, demo_dataset.units)
+    flagged = violation_units(evaluation.violations)
+    assert flagged and set(flagged) <= set(codes)
+    reasons = table.set_index("unit_code").loc[flagged, "reason"]
+    assert (reasons != "").all()  # every unit a violation names carries its message
+    assert set(table["status"]) == {"kept"}
+
+
+def test_key_figure_table_has_one_below_the_floor_and_definitions(app_env: Path) -> None:
+    from atr_model.presentation.app.mapping import kpi_html, kpi_rows
+
+    at = _run(_app())
+    folder = at.session_state["result_folder"]
+    comparison = backend.compare_folders(folder, folder)
+    rows = kpi_rows(comparison.kpis, "en")
+    names = [r["kpi"] for r in rows]
+    assert "below_floor_after_non_exempt" in names and "below_floor_after" not in names
+    assert any(n.startswith("estimated_share.") for n in names)  # estimated shares stay
+    by_name = {r["kpi"]: r for r in rows}
+    assert "not exempt" in by_name["below_floor_after_non_exempt"]["definition"]
+    assert by_name["population_weighted_mean_travel_min"]["label"].startswith("≈")
+    html_text = kpi_html(rows, "A", "B", "en")
+    assert html_text.count("title=") == len(rows)
+
+
+def test_clicked_point_and_search_find_the_unit(demo_dataset) -> None:
+    from atr_model.presentation import maps
+
+    layers = maps.display_layers(demo_dataset)
+    units = demo_dataset.units.set_index("unit_code")
+    for code in list(units.index)[:10]:
+        assert backend.unit_at(layers.units, units.at[code, "centre_lat"], units.at[code, "centre_lon"]) == code
+    assert backend.unit_at(layers.units, 0.0, 0.0) is None  # far from every unit
+    names = maps.unit_names(layers, "en")
+    code = sorted(names)[3]
+    assert backend.find_units(names, code)[0] == code
+    assert code in backend.find_units(names, names[code][:4].lower())
+    assert backend.find_units(names, "   ") == []

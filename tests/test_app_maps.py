@@ -373,3 +373,10 @@ def test_app_renders_side_by_side_maps_for_the_component(grid, layers):
     assert rendered.js_links[0] == maps.leaflet_js() and len(rendered.js_links) == 2  # Leaflet, then Leaflet.Sync
     assert "map_div2" in rendered.script and "map_div.sync(map_div2)" in rendered.script
     assert all(f'"{uid}"' in rendered.script for uid in _assignments(grid, pairs=2)["new_unit_id"])  # full data
+
+
+def test_base_map_alone_is_already_offline(layers):
+    """Views that add their own layers to base_map (e.g. the robustness map) stay offline."""
+    fmap = maps.base_map(layers)
+    folium.GeoJson({"type": "FeatureCollection", "features": []}, name="own layer").add_to(fmap)
+    assert _external_urls(fmap.get_root().render()) == []

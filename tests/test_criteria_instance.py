@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from pydantic import ValidationError
 
 from atr_model.criteria import CONCEPT_ATTRIBUTION, CONCEPT_CRITERIA, Criteria, compute_exemptions, criteria_from_dict
 from atr_model.errors import CriteriaError, InfeasibleError
@@ -45,7 +46,7 @@ def test_criteria_validation_names_the_key(values: dict, match: str) -> None:
 
 def test_criteria_are_frozen() -> None:
     criteria = Criteria()
-    with pytest.raises(Exception, match="frozen"):
+    with pytest.raises(ValidationError, match="frozen"):
         criteria.population_floor = 1.0  # type: ignore[misc]
 
 

@@ -45,7 +45,7 @@ def test_info_cli_json_and_table(demo_dataset: Dataset, tmp_path: Path) -> None:
 def test_info_on_a_missing_file_is_one_error_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     result = runner.invoke(app, ["data", "info", str(tmp_path / "none.gpkg")])
     assert isinstance(result.exception, DataError)
-    with pytest.raises(SystemExit) as exit_info:
+    with pytest.raises(SystemExit, match="^1$") as exit_info:
         main(["data", "info", str(tmp_path / "none.gpkg")])
     assert exit_info.value.code == 1
     err = capsys.readouterr().err.strip().splitlines()

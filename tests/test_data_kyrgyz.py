@@ -56,6 +56,10 @@ def test_cli_build_then_info(kg_source: Path, kg_dataset: Dataset, tmp_path: Pat
     assert sum(info["population_source_counts"].values()) == info["units"]
     assert info["population_real_units"] + info["population_estimated_units"] == info["units"]
     assert info["population_real_units"] >= 100
+    # terrain-cost territories: no unit in several pieces but those a raion drawn in pieces forces
+    assert info["units_multipart"] == 0
+    assert info["units_multipart_total"] == info["units_multipart_raion_pieces"] < 10
+    assert info["village_location_methods"]["exact cross-raion"] > 0
     # built twice (here and by the session fixture): same id, same layers
     again = read_dataset(out / "kyrgyzstan.gpkg")
     assert again.build_id == kg_dataset.build_id
@@ -179,3 +183,18 @@ def test_raion_centres_come_from_the_reference_table(kg_dataset) -> None:
     units = kg_dataset.units.set_index("unit_code")
     ak_suu = raions.set_index("raion_code").loc["41702205000000", "centre_unit_code"]
     assert "Теплоключ" in units.loc[ak_suu, "name_ru"]
+
+
+def test_report_groups_villages_by_location_method(kg_dataset: Dataset) -> None:
+    from atr_model.data.kyrgyz.report import match_method_counts
+
+    report = kg_dataset.metadata["report"]
+    methods = report["match_methods"]
+    # one row per method (never a place id), and every located village counted under a method
+    assert not any(":" in k for k in methods), methods
+    assert sum(methods.values()) == report["villages_total"]
+    assert report["villages_total"] - methods["not located"] == report["villages_located"]
+    assert methods.get("exact cross-raion", 0) > 0
+    outcome = pd.Series(["name match (exact cross-raion): wof:1", "name match (exact cross-raion): gn:2",
+                         "official point", "estimate: unit centre stands in (not located: no match)"])
+    assert match_method_counts(outcome) == {"exact cross-raion": 2, "not located": 1, "official point": 1}

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
-from atr_model.optimisation import EngineSettings, MergerInstance, check_plan
+from atr_model.errors import SolverError
+from atr_model.optimisation import EngineSettings, MergerInstance, MergerModel, check_plan
+from atr_model.scenarios import load_scenario, run_scenario
 
 
 def _line(n: int = 4, **kw: object) -> MergerInstance:
@@ -70,3 +74,19 @@ def test_soft_floor_shortfall_is_not_hard() -> None:
 
 def test_no_contiguity_setting_skips_the_check() -> None:
     assert "contiguity" not in _kinds(_line(), [0, 2, 2, 0], HARD.replace(contiguity="none"))
+
+
+def test_scenario_run_fails_when_the_checker_rejects_the_plan(demo_dataset, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the scenario layer checks the engine's plan again: a plan that puts every unit of the demo
+    # under one centre (across raions, beyond the travel limit) ends the run with SolverError
+    solve = MergerModel.solve
+
+    def solve_then_break(self: MergerModel):
+        result = solve(self)
+        result.assignment = np.zeros_like(result.assignment)
+        return result
+
+    monkeypatch.setattr(MergerModel, "solve", solve_then_break)
+    scenario = load_scenario(Path(__file__).resolve().parents[1] / "scenarios" / "demo.yaml")
+    with pytest.raises(SolverError, match=r"^the plan failed the independent check: \w+: .*\(and \d+ more\)$"):
+        run_scenario(scenario, dataset=demo_dataset)

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from atr_model.optimisation.io import read_instance_dir
-from atr_model.presentation.cli import app
+from atr_model.presentation.cli import app, main
 
 
 def _write_line_instance(directory: Path, n: int = 6) -> None:
@@ -40,10 +40,19 @@ def test_solve_instance_json(tmp_path: Path) -> None:
     assert data["centres"] == ["X01", "X04"] and data["violations"] == []
 
 
-def test_solve_instance_text_and_bad_dir(tmp_path: Path) -> None:
+def test_solve_instance_text(tmp_path: Path) -> None:
     _write_line_instance(tmp_path / "XX")
     out = CliRunner().invoke(app, ["solve-instance", str(tmp_path / "XX"), "--k", "3", "--contiguity", "flow"])
     assert out.exit_code == 0, out.output
     assert "status optimal" in out.output and "contiguity flow" in out.output
-    bad = CliRunner().invoke(app, ["solve-instance", str(tmp_path / "nowhere")])
-    assert bad.exit_code != 0
+
+
+def test_solve_instance_bad_dir_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # through main(), the real entry point: the package's DataError becomes exactly one line, exit 1
+    nowhere = tmp_path / "nowhere"
+    with pytest.raises(SystemExit) as stop:
+        main(["solve-instance", str(nowhere)])
+    assert stop.value.code == 1
+    captured = capsys.readouterr()
+    assert captured.err == f"error: {nowhere}: not a directory\n"
+    assert captured.out == "" and "Traceback" not in captured.err

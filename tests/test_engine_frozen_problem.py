@@ -8,7 +8,7 @@ import pulp
 import pytest
 
 from atr_model.optimisation.io import read_instance_dir
-from atr_model.optimisation.model import _Formulation
+from atr_model.optimisation.formulation import Formulation
 from atr_model.optimisation.prepare import prepare
 from atr_model.optimisation.solvers import FrozenProblem, _HiGHS, quiet_stdout
 
@@ -37,7 +37,7 @@ def _dense(lp: highspy.HighsLp) -> np.ndarray:
 def test_bulk_build_equals_pulps_row_by_row_build(validi_dir) -> None:
     bench = read_instance_dir(validi_dir / "data" / "AR", k=4)
     settings = bench.settings(contiguity="cuts", solver="highs")
-    form = _Formulation(prepare(bench.instance, settings), "cuts")
+    form = Formulation(prepare(bench.instance, settings), "cuts")
     assert isinstance(form.prob, FrozenProblem)
     form.add_cuts([(0, 2, (1,))])  # a cut added after freezing is part of the next build
     form.x[3, 3].upBound = 0  # bounds are read at every build

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import multiprocessing
+from typing import Any
+
 import numpy as np
 import pytest
 
-from atr_model.errors import CriteriaError, InfeasibleError
+from atr_model.errors import CriteriaError, InfeasibleError, SolverError
 from atr_model.optimisation import (
     EngineSettings,
     MergerInstance,
@@ -236,9 +239,9 @@ def _grid_groups(n_side: int, groups: int) -> MergerInstance:
 
 
 def test_decomposed_groups_in_processes_match_sequential(monkeypatch: pytest.MonkeyPatch) -> None:
-    from atr_model.optimisation import model as model_module
+    from atr_model.optimisation import decomposition
 
-    monkeypatch.setattr(model_module, "_POOL_MIN_UNITS", 0)  # use the pool even for this small case
+    monkeypatch.setattr(decomposition, "POOL_MIN_UNITS", 0)  # use the pool even for this small case
     inst = _grid_groups(3, 3)  # 27 units, 3 independent groups
     settings = EngineSettings(population_floor=5000, floor_mode="hard", time_limit_s=60)
     pooled = MergerModel(inst, settings.replace(processes=2)).solve()
@@ -248,6 +251,35 @@ def test_decomposed_groups_in_processes_match_sequential(monkeypatch: pytest.Mon
     assert set(pooled.per_group) == {"G0", "G1", "G2"}
     assert all(st["status"] == "optimal" for st in pooled.per_group.values())
     assert check_plan(inst, pooled.assignment, settings) == []
+
+
+def _solve_in_child(queue: "multiprocessing.Queue[Any]", inst: MergerInstance, settings: EngineSettings) -> None:
+    from atr_model.optimisation import decomposition
+
+    try:
+        result = MergerModel(inst, settings).solve()
+        queue.put((decomposition.pool_allowed(), result.assignment.tolist(), result.status))
+    except BaseException as exc:  # the parent asserts on it
+        queue.put(("error", f"{type(exc).__name__}: {exc}", ""))
+
+
+def test_daemonic_process_solves_groups_without_a_pool(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a Dask worker process is daemonic and may not start children: the groups are solved
+    # in-process there, with the same plan as the pool gives
+    from atr_model.optimisation import decomposition
+
+    monkeypatch.setattr(decomposition, "POOL_MIN_UNITS", 0)  # the pool would start for this case (fork inherits it)
+    inst = _grid_groups(3, 3)
+    settings = EngineSettings(population_floor=5000, floor_mode="hard", time_limit_s=60, processes=2)
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+    child = ctx.Process(target=_solve_in_child, args=(queue, inst, settings), daemon=True)
+    child.start()
+    allowed, assignment, status = queue.get(timeout=120)
+    child.join(timeout=30)
+    assert allowed is False, assignment  # ("error", message) when the daemonic child failed
+    pooled = MergerModel(inst, settings).solve()
+    assert status == "optimal" and assignment == pooled.assignment.tolist()
 
 
 def test_decomposition_equals_one_coupled_model() -> None:
@@ -312,11 +344,56 @@ def test_solver_infeasibility_is_explained() -> None:
     assert "contiguity" in families and "floor (hard)" in families and "n_units" not in families
 
 
-def test_time_limit_still_returns_a_valid_plan_with_soft_criteria() -> None:
-    # with soft criteria "every unit alone" is a valid plan: even a zero budget returns one
+def test_zero_time_budget_returns_the_trivial_plan_unproven() -> None:
+    # with soft criteria "every unit alone" is a valid plan, known before any solver call: a zero
+    # budget returns exactly that plan, as feasible (no solver ran, so nothing is proven)
     inst = _grid_groups(4, 1)
     settings = EngineSettings(population_floor=5000, time_limit_s=0.0)
     result = MergerModel(inst, settings).solve()
-    assert result.has_plan and result.status in ("feasible", "optimal")
+    assert result.assignment.tolist() == list(range(inst.n))
+    assert result.status == "feasible" and not result.proven_optimal and np.isnan(result.gap)
     assert [v for v in check_plan(inst, result.assignment, settings) if v.hard] == []
-    assert explain_units(inst, result, settings)[0].status in ("kept", "below_floor_no_partner", "centre", "merged")
+    # every unit is below the floor: given time, the solver merges and proves a better plan
+    full = MergerModel(inst, settings.replace(time_limit_s=60)).solve()
+    assert full.proven_optimal and full.n_units < inst.n and full.objective < result.objective
+
+
+def test_plan_failing_the_independent_check_raises_solver_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a search that hands back a broken plan (A and C alone under a hard floor) must not get through
+    from atr_model.optimisation import model as model_module
+    from atr_model.optimisation.measures import plan_result
+
+    inst = _triangle()
+    settings = EngineSettings(population_floor=5000, floor_mode="hard")
+
+    def broken_search(instance: MergerInstance, s: EngineSettings):
+        return plan_result(instance, s, np.arange(instance.n, dtype=np.int64), proven=True, bound=0.0,
+                           seconds=0.0, cut_rounds=0, contiguity_method="cuts")
+
+    monkeypatch.setattr(model_module, "solve_one", broken_search)
+    with pytest.raises(SolverError, match=r"fails the independent check: new unit of U0 has 3000 residents, "
+                                          r"below the floor 5000; new unit of U2 has 3000 residents"):
+        MergerModel(inst, settings).solve()
+
+
+@pytest.mark.parametrize(
+    ("objective", "bound", "proven", "expected"),
+    [
+        (100.0, 90.0, False, 0.1),
+        (100.0, 101.0, True, 0.0),  # a bound above the plan (rounding) is no negative gap
+        (-50.0, -60.0, False, 0.2),  # relative to |objective|
+        (100.0, float("nan"), True, 0.0),  # proven without a bound from the solver
+        (0.0, 0.0, True, 0.0),
+    ],
+)
+def test_relative_gap(objective: float, bound: float, proven: bool, expected: float) -> None:
+    from atr_model.optimisation.measures import relative_gap
+
+    assert relative_gap(objective, bound, proven) == pytest.approx(expected)
+
+
+def test_relative_gap_unknown_without_bound_or_proof() -> None:
+    from atr_model.optimisation.measures import relative_gap
+
+    assert np.isnan(relative_gap(100.0, float("nan"), False))
+    assert np.isnan(relative_gap(0.0, 5.0, False))

@@ -7,7 +7,8 @@ import pytest
 
 from atr_model.errors import CriteriaError
 from atr_model.optimisation import EngineSettings, MergerInstance, MergerModel
-from atr_model.optimisation.model import _Formulation, _Watch
+from atr_model.optimisation.cutloop import SolutionWatch
+from atr_model.optimisation.formulation import Formulation
 from atr_model.optimisation.prepare import prepare
 from atr_model.optimisation.solvers import HIGHS_NO_HEURISTICS, make_solver
 
@@ -21,7 +22,7 @@ def _path_instance() -> MergerInstance:
                           unit_codes=[f"u{i}" for i in range(5)])
 
 
-def _values(form: _Formulation, watch: _Watch, assignment: list[int]) -> np.ndarray:
+def _values(form: Formulation, watch: SolutionWatch, assignment: list[int]) -> np.ndarray:
     values = np.zeros(len(watch.names))
     index = {name: k for k, name in enumerate(watch.names)}
     for i, j in enumerate(assignment):
@@ -31,8 +32,8 @@ def _values(form: _Formulation, watch: _Watch, assignment: list[int]) -> np.ndar
 
 def test_watch_cuts_disconnected_solutions_and_keeps_a_connected_plan() -> None:
     settings = EngineSettings(population_floor=5000, floor_mode="soft", contiguity="cuts")
-    form = _Formulation(prepare(_path_instance(), settings), "cuts")
-    watch = _Watch(form, below=1e9, stop_early=True)
+    form = Formulation(prepare(_path_instance(), settings), "cuts")
+    watch = SolutionWatch(form, below=1e9, stop_early=True)
     disconnected = [0, 3, 0, 3, 3]  # unit 0 holds 0 and 2 but not 1
     connected = [0, 0, 0, 3, 3]
     watch.on_solution(_values(form, watch, disconnected), 10.0)
@@ -51,8 +52,8 @@ def test_watch_cuts_disconnected_solutions_and_keeps_a_connected_plan() -> None:
 
 def test_watch_ignores_solutions_no_better_than_the_incumbent() -> None:
     settings = EngineSettings(population_floor=5000, floor_mode="soft", contiguity="cuts")
-    form = _Formulation(prepare(_path_instance(), settings), "cuts")
-    watch = _Watch(form, below=15.0, stop_early=True)
+    form = Formulation(prepare(_path_instance(), settings), "cuts")
+    watch = SolutionWatch(form, below=15.0, stop_early=True)
     watch.on_solution(_values(form, watch, [0, 3, 0, 3, 3]), 15.0)
     assert not watch.stop()
     assert watch.harvest() == ([], None, [])

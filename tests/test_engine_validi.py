@@ -6,6 +6,7 @@ The expected values are read from the benchmark's own published table at run tim
 from __future__ import annotations
 
 import csv
+import math
 from pathlib import Path
 
 import pytest
@@ -33,6 +34,7 @@ def test_contiguous_optimum_reproduced(validi_dir: Path, state: str) -> None:
     settings = bench.settings(contiguity="cuts", time_limit_s=300)
     result = MergerModel(bench.instance, settings).solve()
     assert result.proven_optimal and result.status == "optimal"
+    assert not result.time_bound  # proven well within 300 s: no budget decided anything
     assert result.objective == pytest.approx(float(pub["Objval"]), rel=1e-6)
     assert float(_published(validi_dir, state, "hess")["Objval"]) < result.objective
     assert [v for v in check_plan(bench.instance, result.assignment, settings) if v.hard] == []
@@ -66,3 +68,21 @@ def test_every_speed_switch_keeps_the_optimum(validi_dir: Path) -> None:
     result = MergerModel(bench.instance, settings).solve()
     assert result.proven_optimal
     assert result.objective == pytest.approx(pub, rel=1e-6)
+
+
+def test_time_limited_solve_reports_feasible_not_proven(validi_dir: Path) -> None:
+    # LA (64 counties, k = 6) takes about 25 s to prove here; 6 s is enough for the LP and the
+    # matheuristic to find a plan but stops the exact search early: the plan is valid, no better
+    # than the published optimum, and reported as feasible, never as optimal
+    bench = read_instance_dir(validi_dir / "data" / "LA", k=K["LA"])
+    optimum = float(_published(validi_dir, "LA", "cut")["Objval"])
+    settings = bench.settings(contiguity="cuts", time_limit_s=6)
+    result = MergerModel(bench.instance, settings).solve()
+    assert result.status == "feasible" and not result.proven_optimal and result.time_bound
+    assert result.determinism()["time_budget_bound"] is True
+    assert result.has_plan and result.n_units == K["LA"]
+    assert [v for v in check_plan(bench.instance, result.assignment, settings) if v.hard] == []
+    assert result.objective >= optimum * (1 - 1e-6)
+    assert math.isnan(result.gap) or result.gap > settings.gap_rel
+    if math.isfinite(result.bound):
+        assert result.bound <= optimum * (1 + 1e-6)

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import shapely
 
+from atr_model.data.borders import MIN_SHARED_BORDER_M
 from atr_model.data.demo import DEMO_SINGLE_VILLAGE_UNIT
 from atr_model.errors import NetworkError
 from atr_model.network import TravelSettings, build_travel_model
@@ -28,9 +29,10 @@ def test_shared_boundaries_match_geometry(flat, demo_dataset) -> None:
     assert (adj["unit_a"] < adj["unit_b"]).all()
     assert not adj.duplicated(["unit_a", "unit_b"]).any()
     geoms = demo_dataset.units.set_index("unit_code").geometry
-    for a, b, km in adj[["unit_a", "unit_b", "shared_boundary_km"]].itertuples(index=False):
+    for a, b, km, border_m in adj[["unit_a", "unit_b", "shared_boundary_km", "shared_border_m"]].itertuples(index=False):
         assert geoms[a].buffer(1e-5).intersects(geoms[b])
         assert km > 0.1
+        assert border_m >= MIN_SHARED_BORDER_M and border_m == pytest.approx(km * 1000.0, abs=1.0)
     # Every pair of polygons sharing a real border (not just a corner) is listed.
     codes = list(geoms.index)
     for i, a in enumerate(codes):
@@ -113,3 +115,26 @@ def test_enclave_is_listed(demo_dataset) -> None:
     tm = build_travel_model(demo_dataset.replace(units=units))
     assert "DEMO-01-01-003" in tm.enclaves
     assert tm.summary()["enclaves"] == tm.enclaves
+
+
+def test_border_wholly_above_a_blocked_pass_does_not_count() -> None:
+    from atr_model.network.adjacency import borders_over_blocked_passes, unit_adjacency
+    import pandas as pd
+
+    codes = np.array(["a", "b", "c"], dtype=object)
+    geoms = np.array([shapely.box(0, 0, 1_000, 1_000), shapely.box(1_000, 0, 2_000, 1_000),
+                      shapely.box(0, 1_000, 1_000, 2_000)], dtype=object)
+
+    def lowest(line) -> float:  # the border between a and b runs along x = 1000 m: a 4,300 m crest
+        return 4_300.0 if shapely.get_coordinates(line)[:, 0].min() > 900 else 2_000.0
+
+    blocked = borders_over_blocked_passes(codes, geoms, lowest, tolerance_m=50.0, blocked_pass_m=4_000.0)
+    assert blocked == [("a", "b", 4_300.0)]
+    units = pd.DataFrame({"unit_code": codes, "geometry_source": "official"})
+    links = pd.DataFrame({"unit_a": pd.Series(dtype=object), "unit_b": pd.Series(dtype=object),
+                          "hard": pd.Series(dtype=bool)})
+    adjacency, islands, _ = unit_adjacency(
+        units, geoms, links, lambda a, b: 10.0, lambda code: None, tolerance_m=50.0,
+        approximate_link_max_min=120.0, blocked_borders={("a", "b")})
+    assert set(zip(adjacency["unit_a"], adjacency["unit_b"])) == {("a", "c")}
+    assert islands == ["b"]

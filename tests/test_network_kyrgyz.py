@@ -1,4 +1,4 @@
-"""The modelled travel network on the shared Kyrgyz build (needs the data branch's fixture)."""
+"""The modelled travel network on the shared Kyrgyz build (the ``kg_dataset`` fixture)."""
 
 from __future__ import annotations
 
@@ -11,11 +11,8 @@ pytestmark = pytest.mark.kgdata
 
 
 @pytest.fixture(scope="module")
-def kg(request: pytest.FixtureRequest):
-    try:
-        return request.getfixturevalue("kg_dataset")
-    except pytest.FixtureLookupError:
-        pytest.skip("the kg_dataset fixture is not available yet (it comes with the data branch)")
+def kg(kg_dataset):
+    return kg_dataset
 
 
 @pytest.fixture(scope="module")

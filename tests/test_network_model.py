@@ -10,6 +10,7 @@ import pytest
 import shapely.affinity
 
 from atr_model.data.demo import DEMO_BBOX, DEMO_REMOTE_UNIT, write_demo_elevation, write_demo_roads
+from atr_model.data.geo import metric_crs
 from atr_model.errors import NetworkError
 from atr_model.network import MODELLED_LABEL, TravelModel, TravelSettings, build_travel_model
 
@@ -81,9 +82,25 @@ def test_candidates_are_own_and_neighbouring_raions(modelled, demo_dataset) -> N
     own = sct[(sct["unit_code"] == sct["centre_unit_code"])]
     centres = set(units["centre_settlement_code"])
     assert (own.loc[own["settlement_code"].isin(centres), "travel_time_min"] == 0).all()
-    # Times grow with distance in the modelled network: the own centre is never slower
-    # than the straight-line bound, and a far centre is slower than a near one.
     assert (own["travel_time_min"] >= 0).all()
+    # Times grow with distance in the modelled network: for every settlement, its farthest
+    # candidate centre (straight line) is slower than its nearest, and over all pairs time
+    # follows distance closely (rank correlation).
+    points = demo_dataset.settlements.set_index("settlement_code").geometry.to_crs(metric_crs())
+    here = points.loc[sct["settlement_code"]].to_numpy()
+    there = points.loc[units.loc[sct["centre_unit_code"], "centre_settlement_code"]].to_numpy()
+    pairs = sct.assign(distance_m=[p.distance(q) for p, q in zip(here, there)])
+    pairs = pairs[np.isfinite(pairs["travel_time_min"])]
+    compared = 0
+    for code, group in pairs.groupby("settlement_code"):
+        if len(group) < 2:
+            continue
+        near = group.loc[group["distance_m"].idxmin(), "travel_time_min"]
+        far = group.loc[group["distance_m"].idxmax(), "travel_time_min"]
+        assert far > near, f"{code}: the farthest centre ({far:.1f} min) is not slower than the nearest ({near:.1f} min)"
+        compared += 1
+    assert compared >= 100
+    assert pairs["distance_m"].corr(pairs["travel_time_min"], method="spearman") > 0.8
 
 
 def test_remote_unit_is_remote_and_seasonal(modelled, on_roads) -> None:

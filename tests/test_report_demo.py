@@ -12,7 +12,6 @@ from extras_runs import run_demo
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
@@ -34,14 +33,12 @@ def test_demo_report_content(demo_report: Path) -> None:
 
 
 @pytest.mark.browser
-def test_demo_report_renders_in_headless_chromium(demo_report: Path) -> None:
-    if not CHROMIUM.exists():
-        pytest.skip("/usr/bin/chromium not installed (apt-get install -y chromium)")
+def test_demo_report_renders_in_headless_chromium(demo_report: Path, chromium_path: Path) -> None:
     from playwright.sync_api import expect, sync_playwright
 
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+        browser = p.chromium.launch(executable_path=str(chromium_path), headless=True, args=ARGS)
         try:
             page = browser.new_page(viewport={"width": 1200, "height": 1600})
             page.goto(demo_report.as_uri())

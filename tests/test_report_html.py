@@ -14,7 +14,6 @@ from atr_model.scenarios.package_files import load_result_files
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
@@ -60,15 +59,13 @@ def test_comparison_page_lists_changed_units(tmp_path: Path) -> None:
 
 
 @pytest.mark.browser
-def test_report_renders_in_headless_chromium(package: Path) -> None:
-    if not CHROMIUM.exists():
-        pytest.skip("/usr/bin/chromium not installed (apt-get install -y chromium)")
+def test_report_renders_in_headless_chromium(package: Path, chromium_path: Path) -> None:
     from playwright.sync_api import expect, sync_playwright
 
     path = write_report(package)
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+        browser = p.chromium.launch(executable_path=str(chromium_path), headless=True, args=ARGS)
         try:
             page = browser.new_page(viewport={"width": 1200, "height": 1600})
             page.goto(path.as_uri())

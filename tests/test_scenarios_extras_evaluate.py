@@ -132,3 +132,23 @@ def test_evaluate_cli_fails_on_a_broken_plan(tmp_path: Path, optimised) -> None:
     assert res.exit_code == 2, res.output
     payload = __import__("json").loads(res.output)
     assert [v["constraint"] for v in payload["violations"]] == ["contiguity"]
+
+
+def test_the_optimised_plan_costs_the_optimum_and_a_worse_plan_more(optimised) -> None:
+    verdict = _evaluate(_plan(optimised))
+    optimum = optimised.kpis["solver"]["objective"]
+    assert verdict.objective == pytest.approx(optimum, rel=1e-6)
+    assert verdict.gap_to(optimum) == pytest.approx(0.0, abs=1e-6)
+    alone = _plan(optimised)
+    alone["new_unit_id"] = alone["unit_code"]  # every unit on its own: the status quo
+    worse = _evaluate(alone)
+    assert worse.objective > optimum
+    assert worse.gap_to(optimum) > 0
+
+
+def test_every_unknown_unit_code_is_named(optimised) -> None:
+    plan = _plan(optimised)
+    plan.loc[0, "unit_code"] = "NOPE-1"
+    plan.loc[1, "unit_code"] = "NOPE-2"
+    with pytest.raises(DataError, match=r"2 unit\(s\) not in the scenario's dataset: NOPE-1, NOPE-2$"):
+        _evaluate(plan)

@@ -59,7 +59,7 @@ def test_interrupted_run_leaves_no_result_folder(tmp_path: Path, monkeypatch: py
         raise KeyboardInterrupt("simulated interruption while writing the workbook")
 
     monkeypatch.setattr(exports, "write_xlsx", broken)
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(KeyboardInterrupt, match="simulated interruption while writing the workbook"):
         exports.publish_package(tmp_path / "run", _writer(fx.merged_partition()), extras=(exports.write_exports,))
     assert list(tmp_path.iterdir()) == []
 

@@ -20,8 +20,15 @@ def test_parse_param_ranges_lists_and_aliases() -> None:
     assert parse_param("tmax=60,90,null") == ("criteria.max_travel_time_min", [60, 90, None])
     assert parse_param("criteria.nesting=raion,oblast") == ("criteria.nesting", ["raion", "oblast"])
     assert parse_param("tmax=0.5:1.5:0.5")[1] == [0.5, 1.0, 1.5]
-    for bad in ("threshold", "threshold=5:1:1", "threshold=1:5:0", "threshold=1:5", "=3"):
-        with pytest.raises(ScenarioError):
+    bad_values = {
+        "threshold": r"--param 'threshold': expected NAME=START:STOP:STEP or NAME=A,B,C",
+        "threshold=5:1:1": r"--param 'threshold=5:1:1': need step > 0 and start <= stop",
+        "threshold=1:5:0": r"--param 'threshold=1:5:0': need step > 0 and start <= stop",
+        "threshold=1:5": r"--param 'threshold=1:5': a range needs START:STOP:STEP",
+        "=3": r"--param '=3': name and values are required",
+    }
+    for bad, match in bad_values.items():
+        with pytest.raises(ScenarioError, match=match):
             parse_param(bad)
 
 

@@ -180,7 +180,7 @@ def test_interrupted_write_leaves_no_folder(demo_dataset, demo_travel, tmp_path:
     assert list(tmp_path.iterdir()) == []
     # an existing package is replaced only by a complete one
     write_result(result, tmp_path / "out")
-    with pytest.raises(RuntimeError):
+    with pytest.raises(RuntimeError, match="disk full"):
         write_result(result, tmp_path / "out", extra_writers=[broken])
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
     assert read_result(tmp_path / "out").kpis == result.kpis

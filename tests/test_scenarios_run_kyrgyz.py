@@ -90,3 +90,22 @@ def test_together_lock_across_raions_fails_before_solving(kg, concept_run) -> No
 
     with pytest.raises(InfeasibleError, match=rf"{a}.*{b}.*crosses the nesting boundary"):
         run_scenario(locked, dataset=kg, travel_model=result.travel_model)
+
+
+def test_concept_2013_new_units_are_one_piece_on_the_map(concept_run) -> None:
+    """Terrain-cost territories: a new unit is drawn in one polygon, unless it holds a unit that
+    its raion's own polygon forces into several pieces (listed in the build report)."""
+    import shapely
+
+    scenario, result, out, _ = concept_run
+    package = read_result(out)
+    new_units = package.new_units
+    parts = shapely.get_num_geometries(new_units.geometry.to_numpy())
+    forced = set(result.dataset.metadata["report"]["territories"]["raion_piece_units"])
+    members = package.assignments.groupby("new_unit_id")["unit_code"].apply(set)
+    for new_id, n in zip(new_units["new_unit_id"], parts):
+        assert n == 1 or members[new_id] & forced, (new_id, n)
+    assert (parts > 1).sum() <= len(forced) < 10
+    hard = [v for v in check_plan(result.bundle.instance, np.asarray(result.engine_result.assignment),
+                                  engine_settings(scenario.criteria, scenario.solver)) if v.hard]
+    assert hard == []

@@ -12,7 +12,9 @@ from atr_model.criteria.concept import (
     concept_criterion,
 )
 from atr_model.criteria.exemptions import EXEMPTION_RULES, compute_exemptions
+from atr_model.criteria.validation import describe_validation_error
 from atr_model.criteria.model import (
+    DEFAULT_POPULATION_FLOOR,
     Centres,
     Criteria,
     EconomicBase,
@@ -26,6 +28,7 @@ from atr_model.criteria.model import (
 __all__ = [
     "CONCEPT_ATTRIBUTION",
     "CONCEPT_CRITERIA",
+    "DEFAULT_POPULATION_FLOOR",
     "EXEMPTION_RULES",
     "TRANSLATION_NOTE",
     "Centres",
@@ -39,4 +42,5 @@ __all__ = [
     "concept_criterion",
     "criteria_from_dict",
     "describe_criteria",
+    "describe_validation_error",
 ]

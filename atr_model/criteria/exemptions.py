@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from atr_model.criteria.model import Criteria
-from atr_model.data.dataset import Dataset
 from atr_model.errors import CriteriaError
+
+if TYPE_CHECKING:  # only annotates; importing the data layer here would load it with the engine
+    from atr_model.data import Dataset
 
 __all__ = ["compute_exemptions", "EXEMPTION_RULES"]
 

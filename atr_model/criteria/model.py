@@ -13,10 +13,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from atr_model.criteria.concept import CONCEPT_CRITERIA
 from atr_model.criteria.validation import describe_validation_error
 from atr_model.errors import CriteriaError
 
 __all__ = [
+    "DEFAULT_POPULATION_FLOOR",
     "Centres",
     "Criteria",
     "EconomicBase",
@@ -28,6 +30,10 @@ __all__ = [
 ]
 
 _STRICT = ConfigDict(frozen=True, extra="forbid")
+
+#: Criterion 2's population floor: the Concept merges aiyl aimaks "with a population of up to
+#: 5,000". The one place this default is written; the engine, maps and app read it from here.
+DEFAULT_POPULATION_FLOOR: float = 5000.0
 
 
 class ManualExemption(BaseModel):
@@ -163,7 +169,7 @@ class Criteria(BaseModel):
     model_config = _STRICT
 
     population_floor: float = Field(
-        5000.0, ge=0, le=10_000_000,
+        DEFAULT_POPULATION_FLOOR, ge=0, le=10_000_000,
         description=(
             "Criterion 2. Default 5000: the Concept merges aiyl aimaks 'with a population of up to "
             "5,000'. 0 switches the floor off."
@@ -272,8 +278,6 @@ def criteria_from_dict(values: Mapping[str, Any] | None, *, where: str = "criter
 
 
 def _criterion_numbers(path: str) -> list[int]:
-    from atr_model.criteria.concept import CONCEPT_CRITERIA
-
     top = path.split(".")[0]
     return [c.number for c in CONCEPT_CRITERIA if any(name == path or name == top for name in c.implemented_by)]
 

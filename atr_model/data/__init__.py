@@ -1,9 +1,9 @@
 """Data layer: the data contract, datasets, loaders, the Kyrgyz open-data build and the demo."""
 
 from atr_model.data.cache import default_cache_dir
-from atr_model.data.contract import LAYERS
+from atr_model.data.contract import APPROXIMATE_PREFIX, CRS, ESTIMATE_PREFIX, LAYERS, is_estimate_source
 from atr_model.data.dataset import Dataset, read_dataset, validate_layer
-from atr_model.data.demo import make_demo_dataset
+from atr_model.data.demo import make_demo_dataset, write_demo_elevation, write_demo_roads
 from atr_model.data.info import dataset_info
 from atr_model.data.kyrgyz import (
     BuildReport,
@@ -22,14 +22,19 @@ from atr_model.data.loaders import (
     read_unit_points,
     sample_elevation,
 )
+from atr_model.data.translit import TRANSLIT_TABLE, is_cyrillic, latin_unit_name, transliterate
 
 __all__ = [
+    "APPROXIMATE_PREFIX",
+    "CRS",
+    "ESTIMATE_PREFIX",
     "LAYERS",
     "BuildReport",
     "Dataset",
     "build_kyrgyz_dataset",
     "check_points_in_polygons",
     "dataset_info",
+    "is_estimate_source",
     "default_cache_dir",
     "kyrgyz_build_id",
     "load_or_build_kyrgyz_dataset",
@@ -43,5 +48,11 @@ __all__ = [
     "read_unit_points",
     "sample_elevation",
     "validate_layer",
+    "write_demo_elevation",
+    "write_demo_roads",
     "write_kyrgyz_build",
+    "TRANSLIT_TABLE",
+    "is_cyrillic",
+    "latin_unit_name",
+    "transliterate",
 ]

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pandas as pd
+
 __all__ = [
     "Column",
     "LAYERS",
@@ -18,6 +20,8 @@ __all__ = [
     "ESTIMATE_PREFIX",
     "APPROXIMATE_PREFIX",
     "is_estimate_source",
+    "SPREAD_COLUMNS",
+    "check_population_spread",
 ]
 
 #: Every layer is stored in geographic WGS 84; metric work reprojects on the fly.
@@ -76,6 +80,19 @@ UNITS = [
     Column("population_year", "int", description="reference year of the population figure"),
     Column("population_source", "str", description="source of the figure, or 'estimate: <method>'"),
     Column("population_is_estimate", "bool", description="True when population is estimated"),
+    Column(
+        "population_log_sd", "float", required=False, nullable=True,
+        description="spread of an estimate: SD of the natural log of the figure (0 for a real figure; "
+        "empty = not given)",
+    ),
+    Column(
+        "population_p5", "float", required=False, nullable=True,
+        description="5th percentile of the population (equals population for a real figure)",
+    ),
+    Column(
+        "population_p95", "float", required=False, nullable=True,
+        description="95th percentile of the population (equals population for a real figure)",
+    ),
     Column("centre_lon", "float", description="longitude of the administrative centre"),
     Column("centre_lat", "float", description="latitude of the administrative centre"),
     Column("centre_source", "str", description="where the centre point comes from"),
@@ -152,6 +169,46 @@ LAYERS: dict[str, list[Column]] = {
     "country": COUNTRY,
     "indicators": INDICATORS,
 }
+
+
+#: Optional unit columns giving the uncertainty of ``population`` (see ``data/README.md``).
+SPREAD_COLUMNS = ("population_log_sd", "population_p5", "population_p95")
+
+
+def check_population_spread(frame: pd.DataFrame, where: str) -> str | None:
+    """Check the optional population spread columns of a units layer.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The units layer (columns absent are not checked; empty values mean "not given").
+    where : str
+        Text naming the file or dataset, used in the message.
+
+    Returns
+    -------
+    str or None
+        A message naming the unit and what is wrong, or None when the columns are consistent:
+        ``population_log_sd >= 0``, ``0 <= population_p5 <= population <= population_p95``.
+    """
+    pop = pd.to_numeric(frame["population"], errors="coerce")
+    codes = frame["unit_code"] if "unit_code" in frame else pd.Series(frame.index, index=frame.index)
+    checks = []
+    if "population_log_sd" in frame:
+        checks.append((pd.to_numeric(frame["population_log_sd"], errors="coerce") < 0,
+                       "population_log_sd is negative"))
+    if "population_p5" in frame:
+        p5 = pd.to_numeric(frame["population_p5"], errors="coerce")
+        checks.append((p5 < 0, "population_p5 is negative"))
+        checks.append((p5 > pop + 1e-6, "population_p5 is above population"))
+    if "population_p95" in frame:
+        p95 = pd.to_numeric(frame["population_p95"], errors="coerce")
+        checks.append((p95 < pop - 1e-6, "population_p95 is below population"))
+    for bad, text in checks:
+        if bad.fillna(False).any():
+            row = bad.fillna(False).to_numpy().nonzero()[0][0]
+            return f"{where}: unit {codes.iloc[row]!r}: {text}"
+    return None
 
 
 def is_estimate_source(source: object) -> bool:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -20,7 +19,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from atr_model.data.contract import CRS, LAYERS, UNIT_LEVELS, Column
+from atr_model._atomic import atomic_file
+from atr_model.data.contract import CRS, LAYERS, UNIT_LEVELS, Column, check_population_spread
 from atr_model.errors import ContractError, DataError
 
 __all__ = ["Dataset", "read_dataset", "validate_layer"]
@@ -93,6 +93,9 @@ def validate_layer(frame: pd.DataFrame, layer: str, *, where: str | None = None)
         neg = frame.loc[pd.to_numeric(frame["population"]) < 0, "unit_code"]
         if len(neg):
             raise ContractError(f"{where}: unit {neg.iloc[0]!r} has a negative population")
+        spread_problem = check_population_spread(frame, where)
+        if spread_problem:
+            raise ContractError(spread_problem)
     if layer in _SPATIAL:
         _validate_geometry(frame, layer, key, where)
 
@@ -212,12 +215,7 @@ class Dataset:
             The written path.
         """
         target = Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(suffix=".gpkg", prefix=f".{target.stem}-", dir=target.parent)
-        os.close(fd)
-        tmp = Path(tmp_name)
-        tmp.unlink()
-        try:
+        with atomic_file(target) as tmp:
             for layer in _SPATIAL:
                 getattr(self, layer).to_file(tmp, layer=layer, driver="GPKG", engine="pyogrio")
             import pyogrio
@@ -228,10 +226,6 @@ class Dataset:
                 {"key": list(self.metadata), "value": [json.dumps(v, sort_keys=True) for v in self.metadata.values()]}
             )
             pyogrio.write_dataframe(meta, tmp, layer="metadata", driver="GPKG")
-            os.replace(tmp, target)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
         logger.info("wrote dataset %s to %s", self.build_id, target)
         return target
 

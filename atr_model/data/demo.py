@@ -358,6 +358,7 @@ def _build(seed: int) -> Dataset:
 
     unit_frame = gpd.GeoDataFrame(units, geometry=unit_geoms, crs=CRS)
     unit_frame["area_km2"] = np.round(unit_frame.geometry.to_crs("EPSG:6933").area / 1e6, 3)
+    unit_frame = _with_population_spread(unit_frame)
     xy = _to_lonlat_coords(np.array(settlement_points))
     settlement_frame = gpd.GeoDataFrame(settlements, geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=CRS)
     raion_frame = gpd.GeoDataFrame(raion_rows, geometry=[_to_lonlat(g) for g in raion_geoms], crs=CRS)
@@ -393,6 +394,24 @@ def _build(seed: int) -> Dataset:
         metadata=metadata,
     )
     return dataset.validate(where="demo dataset")
+
+
+#: Spread (SD of the natural log) given to a demo unit whose population is flagged as an
+#: estimate; about the leave-one-raion-out error of the fitted estimator on the Kyrgyz build
+#: (``data/README.md``, section 2.6). The generated demo figures are all "real" (spread 0).
+DEMO_ESTIMATE_LOG_SD = 0.55
+
+
+def _with_population_spread(units: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Add ``population_log_sd`` / ``_p5`` / ``_p95`` (0 and the figure itself for real figures)."""
+    from atr_model.data.population_model import spread_interval
+
+    out = units.copy()
+    estimated = out["population_is_estimate"].astype(bool).to_numpy()
+    log_sd = np.where(estimated, DEMO_ESTIMATE_LOG_SD, 0.0)
+    out["population_log_sd"] = log_sd
+    out["population_p5"], out["population_p95"] = spread_interval(out["population"].to_numpy(float), log_sd)
+    return out
 
 
 def _indicators(units: gpd.GeoDataFrame, rng: np.random.Generator) -> pd.DataFrame:

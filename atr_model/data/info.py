@@ -6,6 +6,8 @@ from typing import Any
 
 import pandas as pd
 
+import shapely
+
 from atr_model.data.contract import is_estimate_source
 from atr_model.data.dataset import Dataset
 
@@ -21,6 +23,53 @@ def _source_kind(source: object) -> str:
 
 def _counts(values: pd.Series) -> dict[str, int]:
     return {str(k): int(v) for k, v in values.value_counts().sort_index().items()}
+
+
+def _population_quality(dataset: Dataset) -> dict[str, Any]:
+    """The population estimator of the build (if recorded) and the spread of the estimates."""
+    out: dict[str, Any] = {}
+    report = dataset.metadata.get("report") or {}
+    if isinstance(report, dict) and report.get("population_estimator"):
+        out["population_estimator"] = report["population_estimator"]
+    units = dataset.units
+    if "population_log_sd" in units:
+        sd = pd.to_numeric(units["population_log_sd"], errors="coerce")
+        estimated = units["population_is_estimate"].astype(bool)
+        given = sd.notna() & estimated
+        out["population_spread"] = {
+            "estimated_units_with_spread": int(given.sum()),
+            "estimated_units_without_spread": int((estimated & sd.isna()).sum()),
+            "log_sd_median": round(float(sd[given].median()), 4) if given.any() else None,
+            "log_sd_max": round(float(sd[given].max()), 4) if given.any() else None,
+            "note": "population_log_sd is the SD of the natural log of an estimate (0 for real figures); "
+                    "population_p5/_p95 bound its 90 % interval",
+        }
+    return out
+def _multipart_info(dataset: Dataset) -> dict[str, Any]:
+    """Units drawn in several pieces: unexplained, forced by a raion in pieces, listed exclaves.
+
+    A unit counts as forced when each of its pieces lies in a different piece of its raion's
+    polygon (a raion drawn in pieces must hand each piece to some unit); listed exclaves come
+    from the build's metadata (``report.territories.listed_exclaves``).
+    """
+    units = dataset.units
+    parts = shapely.get_num_geometries(units.geometry.to_numpy())
+    listed = set(dataset.metadata.get("report", {}).get("territories", {}).get("listed_exclaves", []))
+    raion_geom = dataset.raions.set_index("raion_code").geometry
+    forced, unexplained = [], []
+    for code, raion, geom in zip(units["unit_code"], units["raion_code"], units.geometry):
+        if shapely.get_num_geometries(geom) < 2 or code in listed:
+            continue
+        pieces = list(shapely.get_parts(raion_geom.get(raion, shapely.Polygon())))
+        homes = {max(range(len(pieces)), key=lambda i: shapely.intersection(p, pieces[i]).area) if pieces else 0
+                 for p in shapely.get_parts(geom)}
+        (forced if len(homes) == shapely.get_num_geometries(geom) else unexplained).append(code)
+    return {
+        "units_multipart": len(unexplained),
+        "units_multipart_total": int((parts > 1).sum()),
+        "units_multipart_raion_pieces": len(forced),
+        "units_multipart_listed_exclaves": int(sum(1 for c, n in zip(units["unit_code"], parts) if n > 1 and c in listed)),
+    }
 
 
 def dataset_info(dataset: Dataset) -> dict[str, Any]:
@@ -39,7 +88,12 @@ def dataset_info(dataset: Dataset) -> dict[str, Any]:
         ``villages_located``, ``villages_located_share``, ``population_source_counts`` (units
         per source kind), ``population_real_units``, ``population_estimated_units``,
         ``geometry_source_counts``, ``centre_source_counts``, ``population_total``,
-        ``build_id``, ``name``.
+        ``build_id``, ``name``; ``population_spread`` when the units carry
+        ``population_log_sd``; ``population_estimator`` (name, predictors and their sources,
+        coefficients, cross-validated error beside the former method's, largest changes) when
+        the build recorded it; ``units_multipart`` (units in several pieces that are neither
+        listed exclaves nor forced by a raion drawn in pieces), ``units_multipart_total``,
+        ``units_multipart_raion_pieces``, ``units_multipart_listed_exclaves``.
     """
     units = dataset.units
     settl = dataset.settlements
@@ -73,8 +127,10 @@ def dataset_info(dataset: Dataset) -> dict[str, Any]:
         "settlement_population_estimated": int(settl["population_is_estimate"].astype(bool).sum()),
         "area_km2_total": round(float(units["area_km2"].sum()), 1),
     }
+    info.update(_population_quality(dataset))
+    info.update(_multipart_info(dataset))
     if "location_method" in settl and len(villages):
-        method = villages["location_method"].astype(str).str.extract(r"^name match \((\w+)\)")[0]
+        method = villages["location_method"].astype(str).str.extract(r"^name match \(([^)]+)\)")[0]
         method = method.fillna(villages["location_method"].astype(str).map(
             lambda s: "official point" if s == "official point" else ("not located" if is_estimate_source(s) else s)))
         info["village_location_methods"] = _counts(method)

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from atr_model.data.contract import CRS
+from atr_model.data.geo import metric_crs
 from atr_model.data.names import strict_key, unit_stem
 from atr_model.errors import DataError
 
@@ -497,8 +498,6 @@ def check_points_in_polygons(
     DataError
         Naming the first point outside its polygon, the polygon and the distance.
     """
-    from atr_model.data.geo import metric_crs
-
     metric = metric_crs()
     shapes = polygons.set_index(polygon_key).geometry.to_crs(metric)
     pts = points.to_crs(metric)

@@ -1,4 +1,12 @@
-"""Unit adjacency: shared boundaries, road links, islands, enclaves and user edits."""
+"""Unit adjacency: shared boundaries, road links, islands, enclaves and user edits.
+
+Two units are neighbours when their territories share a border of at least
+:data:`~atr_model.data.borders.MIN_SHARED_BORDER_M` (the length is recorded in
+``shared_border_m``), when a road links them, or when a user edit says so. With an elevation grid,
+a border whose lowest point lies above the blocking altitude (``blocked_pass_m``) can only be
+crossed over a blocked pass and does not count (:func:`borders_over_blocked_passes`); a road
+link or a user edit can still make the pair neighbours.
+"""
 
 from __future__ import annotations
 
@@ -11,14 +19,23 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from atr_model.data.borders import MIN_SHARED_BORDER_M, shared_borders
 from atr_model.data.contract import APPROXIMATE_PREFIX
 from atr_model.errors import NetworkError
 
-__all__ = ["ADJACENCY_COLUMNS", "read_adjacency_edits", "shared_boundaries", "unit_adjacency"]
+__all__ = [
+    "ADJACENCY_COLUMNS",
+    "borders_over_blocked_passes",
+    "read_adjacency_edits",
+    "shared_boundaries",
+    "unit_adjacency",
+]
 
 logger = logging.getLogger(__name__)
 
-ADJACENCY_COLUMNS = ["unit_a", "unit_b", "kind", "barrier", "shared_boundary_km", "note"]
+#: Columns of the adjacency table; ``shared_border_m`` is the border length in metres (0 for a
+#: road link or an island joined to its fastest neighbour), ``shared_boundary_km`` the same in km.
+ADJACENCY_COLUMNS = ["unit_a", "unit_b", "kind", "barrier", "shared_boundary_km", "note", "shared_border_m"]
 
 
 def _ordered(a: pd.Series, b: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -27,8 +44,10 @@ def _ordered(a: pd.Series, b: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return np.where(swap, b_, a_), np.where(swap, a_, b_)
 
 
-def shared_boundaries(codes: np.ndarray, geoms_m: np.ndarray, tolerance_m: float) -> pd.DataFrame:
-    """Pairs of polygons sharing a border longer than ``2 x tolerance_m``.
+def shared_boundaries(
+    codes: np.ndarray, geoms_m: np.ndarray, tolerance_m: float, min_border_m: float = MIN_SHARED_BORDER_M,
+) -> pd.DataFrame:
+    """Pairs of polygons sharing a border of at least ``min_border_m`` (and ``2 x tolerance_m``).
 
     Parameters
     ----------
@@ -38,25 +57,56 @@ def shared_boundaries(codes: np.ndarray, geoms_m: np.ndarray, tolerance_m: float
         Polygons in a metric CRS.
     tolerance_m : float
         Gap or overlap tolerated between neighbours.
+    min_border_m : float
+        Shortest border that counts (:data:`atr_model.data.borders.MIN_SHARED_BORDER_M`); a
+        corner contact measures about ``2 x tolerance_m``, which never counts either.
 
     Returns
     -------
     pandas.DataFrame
-        ``unit_a < unit_b``, ``shared_boundary_km``.
+        ``unit_a < unit_b``, ``shared_boundary_km``, ``shared_border_m``.
     """
-    tree = shapely.STRtree(geoms_m)
-    left, right = tree.query(shapely.buffer(geoms_m, tolerance_m), predicate="intersects")
-    keep = left < right
-    left, right = left[keep], right[keep]
-    if not len(left):
-        return pd.DataFrame(columns=["unit_a", "unit_b", "shared_boundary_km"])
-    border = shapely.intersection(
-        shapely.boundary(geoms_m[left]), shapely.buffer(geoms_m[right], tolerance_m)
-    )
-    km = shapely.length(border) / 1000.0
-    a, b = _ordered(pd.Series(codes[left]), pd.Series(codes[right]))
-    frame = pd.DataFrame({"unit_a": a, "unit_b": b, "shared_boundary_km": km})
-    return frame[frame["shared_boundary_km"] > 2 * tolerance_m / 1000.0].reset_index(drop=True)
+    frame = shared_borders(codes, geoms_m, tolerance_m=tolerance_m,
+                           min_border_m=max(min_border_m, 2 * tolerance_m))
+    frame = frame[frame["shared_border_m"] > 2 * tolerance_m]
+    frame.insert(2, "shared_boundary_km", frame["shared_border_m"] / 1000.0)
+    return frame.reset_index(drop=True)
+
+
+def borders_over_blocked_passes(
+    codes: np.ndarray,
+    geoms_m: np.ndarray,
+    lowest_point_m: Callable[[object], float],
+    *,
+    tolerance_m: float,
+    blocked_pass_m: float,
+    min_border_m: float = MIN_SHARED_BORDER_M,
+) -> list[tuple[str, str, float]]:
+    """Shared borders that can only be crossed above the blocking altitude.
+
+    Parameters
+    ----------
+    codes, geoms_m, tolerance_m, min_border_m
+        As for :func:`shared_boundaries`.
+    lowest_point_m : callable
+        ``border line (metric CRS) -> elevation (m)`` of its lowest sampled point (``-inf``
+        where the grid has no data, so such a border always counts).
+    blocked_pass_m : float
+        Blocking altitude (:class:`~atr_model.network.settings.TravelSettings`).
+
+    Returns
+    -------
+    list of (str, str, float)
+        ``(unit_a, unit_b, lowest point m)`` of every border whose lowest point is higher.
+    """
+    frame = shared_borders(codes, geoms_m, tolerance_m=tolerance_m,
+                           min_border_m=max(min_border_m, 2 * tolerance_m), with_geometry=True)
+    out = []
+    for a, b, line in zip(frame["unit_a"], frame["unit_b"], frame["border"]):
+        low = float(lowest_point_m(line))
+        if low > blocked_pass_m:
+            out.append((str(a), str(b), round(low, 1)))
+    return out
 
 
 def read_adjacency_edits(path: str | os.PathLike[str], unit_codes: set[str]) -> pd.DataFrame:
@@ -101,6 +151,7 @@ def unit_adjacency(
     approximate_link_max_min: float,
     edits: pd.DataFrame | None = None,
     links_make_neighbours: bool = True,
+    blocked_borders: set[tuple[str, str]] | frozenset[tuple[str, str]] = frozenset(),
 ) -> tuple[pd.DataFrame, list[str], list[str]]:
     """Adjacency of units.
 
@@ -124,6 +175,9 @@ def unit_adjacency(
     links_make_neighbours : bool
         Whether a travel link alone makes two units neighbours (true for real roads; false
         for modelled links, which only mark barriers).
+    blocked_borders : set of (str, str)
+        Pairs ``unit_a < unit_b`` whose shared border lies wholly above the blocking altitude
+        (:func:`borders_over_blocked_passes`); their border does not count.
 
     Returns
     -------
@@ -138,6 +192,10 @@ def unit_adjacency(
     codes = units["unit_code"].to_numpy(dtype=object)
     approximate = dict(zip(codes, units["geometry_source"].astype(str).str.startswith(APPROXIMATE_PREFIX)))
     shared = shared_boundaries(codes, geoms_m, tolerance_m)
+    if blocked_borders and len(shared):
+        over = np.array([(a, b) in blocked_borders for a, b in zip(shared["unit_a"], shared["unit_b"])])
+        logger.info("%d shared borders lie wholly above the blocking altitude and do not count", int(over.sum()))
+        shared = shared[~over].reset_index(drop=True)
     plausible = [
         not (approximate[a] or approximate[b]) or pair_time_min(a, b) <= approximate_link_max_min
         for a, b in zip(shared["unit_a"], shared["unit_b"])
@@ -181,6 +239,7 @@ def unit_adjacency(
         [{"unit_a": a, "unit_b": b, **rec} for (a, b), rec in sorted(rows.items())], columns=ADJACENCY_COLUMNS
     )
     frame["barrier"] = frame["barrier"].astype(bool)
+    frame["shared_border_m"] = (frame["shared_boundary_km"].astype(float) * 1000.0).round(1)
     frame["shared_boundary_km"] = frame["shared_boundary_km"].astype(float).round(3)
     perimeter_km = dict(zip(codes, shapely.length(shapely.boundary(geoms_m)) / 1000.0))
     shared_only = frame[frame["kind"] != "road_link"]

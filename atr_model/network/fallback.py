@@ -18,7 +18,7 @@ import numpy as np
 from scipy.spatial import Delaunay, QhullError, cKDTree
 
 from atr_model.network.settings import TravelSettings
-from atr_model.network.terrain import ElevationRaster
+from atr_model.network.terrain import ElevationRaster, terrain_time_min
 
 __all__ = ["ModelledLinks", "modelled_links"]
 
@@ -116,12 +116,15 @@ def modelled_links(
         pairs = pairs[allowed_groups[group[pairs[:, 0]], group[pairs[:, 1]]]]
     a, b = pairs[:, 0], pairs[:, 1]
     dist_m = np.hypot(*(xy[a] - xy[b]).T) if len(pairs) else np.zeros(0)
-    base = dist_m * settings.fallback_detour_factor / (settings.fallback_speed_kmh * 1000.0 / 60.0)
+    # the same terrain model times the steps of the terrain-cost territories (data layer)
+    pace = {"speed_kmh": settings.fallback_speed_kmh, "detour_factor": settings.fallback_detour_factor,
+            "climb_min_per_100m": settings.climb_min_per_100m}
+    base = terrain_time_min(dist_m, 0.0, **pace)
     if elevation is not None and len(pairs):
         prof = elevation.profile(lon[a], lat[a], lon[b], lat[b], dist_m, settings.terrain_sample_m)
         pass_m = prof.max_elevation_m
-        fwd = base + prof.ascent_forward_m / 100.0 * settings.climb_min_per_100m
-        bwd = base + prof.ascent_backward_m / 100.0 * settings.climb_min_per_100m
+        fwd = terrain_time_min(dist_m, prof.ascent_forward_m, **pace)
+        bwd = terrain_time_min(dist_m, prof.ascent_backward_m, **pace)
         high = np.nan_to_num(pass_m, nan=-np.inf)
         ends = np.fmax(elevation.sample(lon[a], lat[a]), elevation.sample(lon[b], lat[b]))
         seasonal = high > settings.seasonal_pass_m

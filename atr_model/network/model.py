@@ -26,7 +26,12 @@ from atr_model._atomic import atomic_directory
 from atr_model.data.contract import ESTIMATE_PREFIX
 from atr_model.data.dataset import Dataset
 from atr_model.errors import NetworkError
-from atr_model.network.adjacency import ADJACENCY_COLUMNS, read_adjacency_edits, unit_adjacency
+from atr_model.network.adjacency import (
+    ADJACENCY_COLUMNS,
+    borders_over_blocked_passes,
+    read_adjacency_edits,
+    unit_adjacency,
+)
 from atr_model.network.fallback import modelled_links
 from atr_model.network.graph import component_labels, nearest_source_times, needed_times, routable_graph
 from atr_model.network.roads import RoadGraph, load_road_graph
@@ -530,11 +535,15 @@ def build_travel_model(
         best = rows.sort_values(["travel_time_min", "centre_unit_code"]).iloc[0]
         return str(best["centre_unit_code"])
 
+    blocked_borders = [] if raster is None else borders_over_blocked_passes(
+        unit_codes, geoms_m, _lowest_point(raster, transformer, settings.terrain_sample_m),
+        tolerance_m=settings.boundary_tolerance_m, blocked_pass_m=settings.blocked_pass_m)
     adjacency, islands, enclaves = unit_adjacency(
         dataset.units, geoms_m, net.unit_links, pair_time, fastest,
         tolerance_m=settings.boundary_tolerance_m,
         approximate_link_max_min=settings.approximate_link_max_min, edits=edits,
         links_make_neighbours=roads is not None,
+        blocked_borders={(a, b) for a, b, _low in blocked_borders},
     )
     info = {
         **net.info,
@@ -543,6 +552,7 @@ def build_travel_model(
         "elevation": raster.name if raster is not None else None,
         "islands": islands,
         "enclaves": enclaves,
+        "borders_over_blocked_passes": [list(item) for item in blocked_borders],
         "raion_centres_assumed": assumed,
         "settings": settings.to_dict(),
         "adjacency_edits": str(adjacency_edits) if adjacency_edits is not None else None,
@@ -553,6 +563,20 @@ def build_travel_model(
     logger.info("travel model %s: %d settlements reachable, %d unreachable", label,
                 summary["settlements_reachable"], summary["settlements_unreachable"])
     return model
+
+
+def _lowest_point(raster: ElevationRaster, transformer: Transformer, spacing_m: float):  # noqa: ANN202
+    """``border line (projected) -> elevation of its lowest point`` sampled every ``spacing_m``."""
+
+    def lowest(line: object) -> float:
+        xy = shapely.get_coordinates(shapely.segmentize(line, spacing_m))
+        if not len(xy):
+            return -np.inf
+        lon, lat = transformer.transform(xy[:, 0], xy[:, 1], direction="INVERSE")
+        elevation = raster.sample(np.asarray(lon), np.asarray(lat))
+        return float(np.nanmin(elevation)) if np.isfinite(elevation).any() else -np.inf
+
+    return lowest
 
 
 def _pair_time_lookup(sct: pd.DataFrame):  # noqa: ANN202 - small closure factory

@@ -12,6 +12,13 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from atr_model.data.terrain import (
+    DEFAULT_BLOCKED_PASS_M,
+    DEFAULT_CLIMB_MIN_PER_100M,
+    DEFAULT_DETOUR_FACTOR,
+    DEFAULT_SEASONAL_PASS_M,
+    DEFAULT_SPEED_KMH,
+)
 from atr_model.errors import NetworkError
 
 __all__ = ["TravelSettings", "DEFAULT_SPEEDS_KMH", "DEFAULT_SURFACE_FACTORS", "DEFAULT_TRACKTYPE_FACTORS"]
@@ -124,13 +131,13 @@ class TravelSettings:
     offroad_speed_kmh: float = 10.0
     snap_max_m: float = 10_000.0
     snap_link_m: float = 2_000.0
-    fallback_speed_kmh: float = 40.0
-    fallback_detour_factor: float = 1.35
+    fallback_speed_kmh: float = DEFAULT_SPEED_KMH
+    fallback_detour_factor: float = DEFAULT_DETOUR_FACTOR
     fallback_k_nearest: int = 6
     fallback_max_link_km: float = 60.0
-    climb_min_per_100m: float = 1.5
-    seasonal_pass_m: float = 3_200.0
-    blocked_pass_m: float = 4_000.0
+    climb_min_per_100m: float = DEFAULT_CLIMB_MIN_PER_100M
+    seasonal_pass_m: float = DEFAULT_SEASONAL_PASS_M
+    blocked_pass_m: float = DEFAULT_BLOCKED_PASS_M
     terrain_sample_m: float = 250.0
     search_limit_min: float = 720.0
     first_search_min: float = 240.0

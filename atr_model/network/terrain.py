@@ -1,4 +1,9 @@
-"""Elevation sampling from a GeoTIFF (GEBCO or the demo DEM) for terrain penalties."""
+"""Elevation sampling from a GeoTIFF (GEBCO or the demo DEM) for terrain penalties.
+
+The terrain cost itself (:func:`terrain_time_min`, :func:`altitude_factor`) lives in the data
+layer, :mod:`atr_model.data.terrain`, because the terrain-cost territories of the data build use
+it too; it is re-exported here for the network layer.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +14,10 @@ from pathlib import Path
 
 import numpy as np
 
+from atr_model.data.terrain import altitude_factor, terrain_time_min
 from atr_model.errors import NetworkError
 
-__all__ = ["ElevationRaster", "SegmentProfile"]
+__all__ = ["ElevationRaster", "SegmentProfile", "altitude_factor", "terrain_time_min"]
 
 logger = logging.getLogger(__name__)
 

@@ -8,19 +8,26 @@ Typical use::
     for item in explain_units(instance, result, settings):
         print(item.code, item.status, item.reason)
 
-How it solves (see :mod:`atr_model.optimisation.model`): allowed pairs are pruned (groups, travel
-limit, reachability, cap along paths); an LP relaxation suggests centres for a fixed-centre
-matheuristic whose plan warm-starts the MILP and drives reduced-cost fixing; contiguity is
-enforced by minimal vertex-separator cuts (seeded with every unit's neighbour separator) in a
-re-solve loop, or by a compact flow model for tiny groups; independent groups are solved apart
-(in worker processes for large instances). Every plan is verified by :func:`check_plan`.
+How it solves, one stage per module (:mod:`.model` drives them): allowed pairs are pruned
+(:mod:`.prepare`: groups, travel limit, reachability, cap along paths) and what is infeasible in
+advance is named (:mod:`.presolve`); the MILP is built (:mod:`.formulation`); an LP relaxation
+suggests centres for a fixed-centre matheuristic (:mod:`.heuristics`) whose plan warm-starts the
+MILP and drives reduced-cost and Lagrangian fixing (:mod:`.fixing`); contiguity is enforced by
+minimal vertex-separator cuts (seeded with every unit's neighbour separator) in a re-solve loop
+(:mod:`.cutloop`), or by a compact flow model for tiny groups; :mod:`.search` runs these steps
+for one sub-problem; independent groups are solved apart (:mod:`.decomposition`, in worker
+processes for large instances, in-process inside a daemonic process such as a Dask worker); the
+objective and gap of a plan come from :mod:`.measures`. Every plan is verified by
+:func:`check_plan`. A result states whether a time budget bound the search
+(:meth:`MergerResult.determinism`).
 Matrix-level benchmark instances: :func:`atr_model.optimisation.io.read_instance_dir`.
 """
 
 from atr_model.optimisation.check import Violation, check_plan
 from atr_model.optimisation.explain import UnitExplanation, explain_units
 from atr_model.optimisation.instance import MergerInstance
-from atr_model.optimisation.model import MergerModel, inertia_cost
+from atr_model.optimisation.io import read_instance_dir
+from atr_model.optimisation.model import MergerModel, inertia_cost, plan_measures
 from atr_model.optimisation.result import MergerResult
 from atr_model.optimisation.settings import EngineSettings
 
@@ -34,4 +41,6 @@ __all__ = [
     "check_plan",
     "explain_units",
     "inertia_cost",
+    "plan_measures",
+    "read_instance_dir",
 ]

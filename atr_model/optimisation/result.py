@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,6 +56,15 @@ class MergerResult:
         Assignment pairs removed before the solve, per reason.
     notes : list of str
         Things the caller should know (for example an option the solver ignores).
+    time_bound : bool
+        A time budget cut some step of the search short: the overall ``time_limit_s`` stopped a
+        solve, or a heuristic step ran out of its share of it. The plan then depends on the
+        machine's speed and load, and a rerun elsewhere may differ. When ``False`` the same
+        inputs, settings and thread counts give the same plan.
+    threads : dict
+        Thread and process counts the solve used: ``solver`` (HiGHS threads of the cut rounds),
+        ``final_solve`` (of the final exact solve, see ``EngineSettings.exact_threads``) and
+        ``group_processes`` (worker processes that solved groups side by side; 1 in-process).
     """
 
     assignment: np.ndarray
@@ -74,6 +84,8 @@ class MergerResult:
     per_group: dict[str, dict[str, Any]] = field(default_factory=dict)
     fixed_pairs: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    time_bound: bool = False
+    threads: dict[str, int] = field(default_factory=dict)
 
     @property
     def centres(self) -> np.ndarray:
@@ -95,6 +107,17 @@ class MergerResult:
     def members(self, centre: int) -> np.ndarray:
         """Units of the new unit centred on ``centre``."""
         return np.flatnonzero(self.assignment == centre)
+
+    def determinism(self) -> dict[str, Any]:
+        """What a rerun needs to give the same plan: whether a time budget bound the search, and
+        the thread counts used (for ``provenance.json``)."""
+        if self.time_bound:
+            note = ("a time budget cut part of the search short: a rerun on another machine or under "
+                    "another load may give a different plan")
+        else:
+            note = "no time budget bound the search: the same inputs, settings and thread counts give the same plan"
+        return {"time_budget_bound": bool(self.time_bound), "threads": dict(self.threads),
+                "cpu_count": os.cpu_count() or 1, "note": note}
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-friendly summary (assignment by unit code when codes are known)."""
@@ -120,4 +143,6 @@ class MergerResult:
                           for g, st in self.per_group.items()},
             "fixed_pairs": dict(self.fixed_pairs),
             "notes": list(self.notes),
+            "time_bound": bool(self.time_bound),
+            "threads": dict(self.threads),
         }

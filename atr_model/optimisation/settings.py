@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from atr_model.criteria import DEFAULT_POPULATION_FLOOR
 from atr_model.errors import CriteriaError
 
 __all__ = ["EngineSettings"]
@@ -135,7 +136,7 @@ class EngineSettings:
         Safety bound on separator-cut rounds.
     """
 
-    population_floor: float | None = 5000.0
+    population_floor: float | None = DEFAULT_POPULATION_FLOOR
     floor_mode: FloorMode = "soft"
     population_cap: float | None = None
     cap_mode: FloorMode = "soft"

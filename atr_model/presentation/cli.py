@@ -2,16 +2,24 @@
 
 Each topic module (``cli_data``, ``cli_engine``, ``cli_scenarios``) defines a
 ``register(app)`` function that adds its commands. :func:`main` is the error boundary: an
-:class:`~atr_model.errors.ATRError` becomes one readable line on stderr and exit code 1.
+:class:`~atr_model.errors.ATRError` becomes one readable line on stderr and exit code 1; any other
+exception (a bug) becomes one line too, naming its type and message and the file its full
+traceback was written to (``--log-file``, else ``<cache dir>/logs/``), never a traceback.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import sys
+import traceback
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Optional
 
 import typer
 
+from atr_model.data import default_cache_dir
 from atr_model.errors import ATRError
 from atr_model.presentation import cli_data, cli_engine, cli_extras, cli_network, cli_scenarios
 
@@ -26,10 +34,17 @@ app = typer.Typer(
 )
 
 
+# where main() writes the traceback of an unexpected error; set per run by the root callback
+_run_options: dict[str, Optional[Path]] = {"log_file": None}
+
+
 @app.callback()
 def _root(
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log progress to stderr."),
+    log_file: Optional[Path] = typer.Option(
+        None, "--log-file", help="Where an unexpected error's full traceback goes (default: <cache dir>/logs/)."),
 ) -> None:
+    _run_options["log_file"] = log_file
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
@@ -39,9 +54,45 @@ def _root(
 for _module in (cli_data, cli_network, cli_engine, cli_scenarios, cli_extras):
     _module.register(app)
 
+from atr_model.presentation import cli_robustness  # noqa: E402  (robustness ensembles, issue 14)
+
+cli_robustness.register(app)
+
+
+def _write_traceback(exc: BaseException) -> Path | None:
+    """Write ``exc``'s full traceback to ``--log-file`` or a new file under the cache dir.
+
+    Returns the file, or ``None`` when it cannot be written (the one-line message then says so).
+    """
+    target = _run_options["log_file"]
+    if target is None:
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        target = default_cache_dir() / "logs" / f"error-{stamp}-{os.getpid()}.log"
+    text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with open(target, "a", encoding="utf-8") as fh:
+            fh.write(f"atr-model {' '.join(sys.argv[1:])}\n{text}\n")
+    except OSError:
+        return None
+    return target
+
+
+def _unexpected(exc: BaseException) -> str:
+    """One line for an unexpected error: its type, message and where the traceback went."""
+    message = " ".join(str(exc).split()) or "(no message)"
+    where = _write_traceback(exc)
+    tail = f"full traceback written to {where}" if where is not None else "the traceback could not be written"
+    return f"unexpected error: {type(exc).__name__}: {message} ({tail})"
+
 
 def main(argv: list[str] | None = None) -> None:
-    """Run the CLI; turn atr-model errors into one line and exit code 1."""
+    """Run the CLI; turn every error into one line on stderr and exit code 1 (never a traceback).
+
+    An :class:`~atr_model.errors.ATRError` prints its own message; anything else prints its type
+    and message and where its full traceback was written.
+    """
+    _run_options["log_file"] = None
     try:
         app(args=argv, standalone_mode=False)
     except ATRError as exc:
@@ -50,16 +101,17 @@ def main(argv: list[str] | None = None) -> None:
     except (typer.Exit, SystemExit) as exc:
         code = getattr(exc, "exit_code", getattr(exc, "code", 0))
         sys.exit(code or 0)
-    except typer.Abort:
+    except (typer.Abort, KeyboardInterrupt):
         typer.echo("aborted", err=True)
         sys.exit(1)
-    except Exception as exc:  # click usage errors carry their own message
+    except Exception as exc:
         import click
 
-        if isinstance(exc, click.ClickException):
+        if isinstance(exc, click.ClickException):  # usage errors carry their own message
             exc.show()
             sys.exit(exc.exit_code)
-        raise
+        typer.echo(_unexpected(exc), err=True)
+        sys.exit(1)
 
 
 if __name__ == "__main__":  # pragma: no cover

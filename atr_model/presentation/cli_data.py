@@ -17,10 +17,12 @@ from atr_model.data import (
     default_cache_dir,
     kyrgyz_build_id,
     load_or_build_kyrgyz_dataset,
+    make_demo_dataset,
     read_dataset,
     write_kyrgyz_build,
 )
 from atr_model.errors import DataError
+from atr_model.scenarios import dataset_file, resolve_travel_model, scenario_from_dict
 
 __all__ = ["register", "find_kg_source"]
 
@@ -61,6 +63,15 @@ def _print_info(info: dict[str, Any], console: Console) -> None:
         f"{info['population_real_units']} / {info['population_estimated_units']}",
     )
     table.add_row("area (km²)", f"{info['area_km2_total']:,.0f}")
+    estimator = info.get("population_estimator")
+    if estimator:
+        former = (estimator.get("comparison") or {}).get("village_split", {})
+        table.add_row(
+            "population estimator (cross-validated median error)",
+            f"{estimator.get('method')}: {100 * estimator['median_abs_rel_error']:.0f} %"
+            + (f" (former method {100 * former['median_abs_rel_error']:.0f} %)"
+               if former and estimator.get("method") != "village_split" else ""),
+        )
     if "travel_model" in info:
         label = "roads" if info["travel_model"] == "roads" else "modelled: no road data (estimates)"
         table.add_row("travel model", label)
@@ -96,12 +107,22 @@ def build(
         None, "--population-table", help="Unit populations keyed by COATE code (CSV or XLSX)."),
     settlement_points: Optional[Path] = typer.Option(
         None, "--settlement-points", help="Official village points keyed by COATE (settlement_code)."),
+    territories: str = typer.Option(
+        "terrain", "--territories",
+        help="Approximate unit territories: 'terrain' (terrain-cost allocation) or 'voronoi'."),
+    exclaves: Optional[Path] = typer.Option(
+        None, "--exclaves", help="CSV unit_code,name_ru,note of units that really are in several pieces."),
     as_json: bool = typer.Option(False, "--json", help="Print the build report as JSON."),
+    population_method: str = typer.Option(
+        "fitted", "--population-method",
+        help="Estimator of unit populations without a real figure: 'fitted' (log-linear model) or "
+        "'village_split' (the former split by number of villages)."),
 ) -> None:
     """Build the Kyrgyz dataset (one GeoPackage) and its build report into OUT."""
     path, report = write_kyrgyz_build(
         source, out, aiyl_aimak_polygons=aiyl_aimak_polygons, population_table=population_table,
-        settlement_points=settlement_points,
+        settlement_points=settlement_points, population_method=population_method,
+        territories=territories, exclaves=exclaves,
     )
     if as_json:
         typer.echo(json.dumps(report.to_dict(), ensure_ascii=False, sort_keys=True))
@@ -128,7 +149,7 @@ def info(
     ),
 ) -> None:
     """Counts and data quality of a dataset (and, by default, of its travel model)."""
-    path = dataset / _KG_FILE if dataset.is_dir() else dataset
+    path = dataset_file(dataset, where="data info") if dataset.is_dir() else dataset  # same rule as run --data
     loaded = read_dataset(path)
     summary = dataset_info(loaded)
     if network:
@@ -141,8 +162,6 @@ def info(
 
 def _network_summary(dataset: Dataset, path: Path, roads: Optional[Path]) -> dict[str, Any]:
     """Reachability figures of the dataset's travel model (roads if given, else modelled)."""
-    from atr_model.scenarios import resolve_travel_model, scenario_from_dict
-
     scenario = scenario_from_dict(
         {"name": "data-info", "dataset": str(path), "roads": str(roads) if roads else "auto", "elevation": "auto"},
         where="data info",
@@ -185,10 +204,6 @@ def quickstart(
     if kg is not None:
         dataset = _cached_kg(kg, cache, console)
     else:
-        try:
-            from atr_model.data.demo import make_demo_dataset
-        except ImportError as exc:
-            raise DataError("no Kyrgyz open data found and the demo territory is not available") from exc
         console.print("no Kyrgyz open data found; using the fictional demo territory")
         dataset = make_demo_dataset()
         dataset.write(cache / "demo" / "demo.gpkg")

@@ -18,8 +18,24 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from rich.console import Console
+from rich.table import Table
+from tqdm import tqdm
 
 from atr_model.errors import ScenarioError
+from atr_model.presentation.report import write_comparison_report, write_report, write_sweep_outputs
+from atr_model.presentation.runs import run_to_folder
+from atr_model.scenarios import (
+    Comparison,
+    apply_overrides,
+    compare_results,
+    evaluate_plan,
+    load_result_files,
+    load_scenario,
+    parse_param,
+    run_sweep,
+    write_exports,
+)
 
 __all__ = [
     "register",
@@ -38,8 +54,6 @@ def report_command(
     out: Annotated[Optional[Path], typer.Option("--out", help="HTML file (default: RESULT/report.html).")] = None,
 ) -> None:
     """Write the self-contained HTML report of a result folder."""
-    from atr_model.presentation.report import write_report
-
     path = write_report(result, out)
     typer.echo(str(path))
 
@@ -48,8 +62,6 @@ def export_command(
     result: Annotated[Path, typer.Argument(help="Result folder written by `atr-model run`.")],
 ) -> None:
     """Write the XLSX workbook and GeoJSON of a result folder into it."""
-    from atr_model.scenarios.exports import write_exports
-
     for path in write_exports(result):
         typer.echo(str(path))
 
@@ -74,7 +86,6 @@ def _resolve(arg: Path, data: str | None, workdir: Path) -> Path:
     if arg.is_dir():
         return arg
     if arg.suffix.lower() in (".yaml", ".yml") and arg.exists():
-        from atr_model.presentation.runs import run_to_folder
 
         return run_to_folder(arg, workdir / arg.stem, data=data)
     raise ScenarioError(f"{arg}: neither a result folder nor a scenario file (.yaml)")
@@ -92,10 +103,6 @@ def compare_command(
     ] = None,
 ) -> None:
     """Compare two plans: KPI deltas, units assigned differently, changed centres, diff map."""
-    from atr_model.presentation.report import write_comparison_report
-    from atr_model.scenarios.compare import compare_results
-    from atr_model.scenarios.package_files import load_result_files
-
     with tempfile.TemporaryDirectory(prefix="atr-compare-") as tmp:
         with _stdout_to_stderr() if as_json else contextlib.nullcontext():
             folder_a = _resolve(a, data, Path(tmp) / "a")
@@ -130,14 +137,12 @@ _HEADLINE_KPIS = (
     "new_unit_population.max",
     "merged_units",
     "exempt_units",
+    "towns",
     "admin_savings.annual_saving_som",
 )
 
 
-def _print_comparison(comparison) -> None:  # noqa: ANN001 - Comparison, imported lazily
-    from rich.console import Console
-    from rich.table import Table
-
+def _print_comparison(comparison: Comparison) -> None:
     console = Console()
     table = Table(title=f"{comparison.name_a} → {comparison.name_b}")
     for col in ("KPI", comparison.name_a, comparison.name_b, "delta"):
@@ -178,12 +183,6 @@ def sweep_command(
     data: Annotated[Optional[str], typer.Option("--data", help="Dataset: 'demo', 'kyrgyz' or a .gpkg.")] = None,
 ) -> None:
     """Run a scenario over a grid of criteria values; write a summary table and a Pareto chart."""
-    from tqdm import tqdm
-
-    from atr_model.presentation.report import write_sweep_outputs
-    from atr_model.scenarios import load_scenario
-    from atr_model.scenarios.sweep import parse_param, run_sweep
-
     base = load_scenario(scenario)
     params = [parse_param(p) for p in param]
     total = 1
@@ -210,17 +209,11 @@ def evaluate_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the evaluation as JSON.")] = False,
 ) -> None:
     """Score a hand-drawn plan against a scenario's criteria (independent checker) and KPIs."""
-    from atr_model.scenarios import load_scenario
-    from atr_model.scenarios.evaluate import evaluate_plan
-    from atr_model.scenarios.scenario import apply_overrides
-
     scen = apply_overrides(load_scenario(scenario), dataset=data)
     verdict = evaluate_plan(plan, scen)
     if as_json:
         typer.echo(json.dumps(verdict.to_dict(), indent=2, ensure_ascii=False, default=str))
     else:
-        from rich.console import Console
-        from rich.table import Table
 
         console = Console()
         k = verdict.kpis

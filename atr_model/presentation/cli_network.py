@@ -9,7 +9,7 @@ from typing import Any, Optional
 
 import typer
 
-from atr_model.data import read_dataset
+from atr_model.data import make_demo_dataset, read_dataset
 from atr_model.network import TravelModel, build_travel_model
 
 __all__ = ["register"]
@@ -20,8 +20,6 @@ network_app = typer.Typer(help="Build and inspect travel models (roads or the mo
 
 def _load_dataset(spec: str):  # noqa: ANN202 - returns a Dataset
     if spec == "demo":
-        from atr_model.data.demo import make_demo_dataset
-
         return make_demo_dataset()
     return read_dataset(spec)
 

@@ -11,6 +11,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from atr_model.errors import ScenarioError
+from atr_model.presentation.i18n import LANGUAGES
+from atr_model.presentation.runs import save_result
+from atr_model.scenarios import Scenario, ScenarioResult, apply_overrides, load_scenario, run_scenario, write_result
 
 __all__ = ["register", "run_command"]
 
@@ -28,7 +35,10 @@ def run_command(
     scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
     data: Annotated[
         str | None,
-        typer.Option("--data", help="Dataset instead of the scenario's: 'demo', 'kyrgyz' or a .gpkg path."),
+        typer.Option(
+            "--data",
+            help="Dataset instead of the scenario's: 'demo', 'kyrgyz', a .gpkg path or a build folder (data build --out).",
+        ),
     ] = None,
     out: Annotated[
         Path | None, typer.Option("--out", help="Result folder (default: results/<scenario name>).")
@@ -37,14 +47,12 @@ def run_command(
     report: Annotated[
         bool, typer.Option("--report/--no-report", help="Also write the HTML report, workbook and GeoJSON exports.")
     ] = True,
+    lang: Annotated[
+        str, typer.Option("--lang", help="Language of report.html and summary.html: ky, ru or en.")
+    ] = "en",
 ) -> None:
     """Run a scenario and write its result package (with report and exports by default)."""
-    from rich.console import Console
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-    from atr_model.presentation.runs import save_result
-    from atr_model.scenarios import apply_overrides, load_scenario, run_scenario
-
+    lang = _language(lang)  # before the run: a typo must not cost a solve
     loaded = apply_overrides(load_scenario(scenario), dataset=_dataset_override(data))
     target = out or Path("results") / loaded.name
     console = Console(stderr=True)
@@ -60,8 +68,7 @@ def run_command(
 
         result = run_scenario(loaded, progress=step)
         step("write")
-        # the package plus extra KPIs, XLSX, GeoJSON and the HTML report, in one atomic write
-        written = save_result(result, target)
+        written = _save(result, target, report=report, lang=lang)
         bar.update(task, completed=len(_STEPS))
     k = result.kpis
     solver = k["solver"]
@@ -75,25 +82,26 @@ def run_command(
     typer.echo(f"wrote {written}")
 
 
-def _aiyl_aimak_note(scenario: object, kpis: dict) -> str:
+def _language(value: str) -> str:
+    """A valid report language, or a clear error naming the choices."""
+    if value not in LANGUAGES:
+        raise ScenarioError(f"--lang {value!r}: expected one of {', '.join(LANGUAGES)}")
+    return value
+
+
+def _aiyl_aimak_note(scenario: Scenario, kpis: dict) -> str:
     """' (231 aiyl-aimak units)' when the scenario's unit count is in aiyl-aimak terms."""
-    criteria = getattr(scenario, "criteria", None)
-    if getattr(criteria, "n_units_counts", "all") != "aiyl_aimak" or "aiyl_aimak_units_after" not in kpis:
+    if scenario.criteria.n_units_counts != "aiyl_aimak" or "aiyl_aimak_units_after" not in kpis:
         return ""
     return f" ({kpis['aiyl_aimak_units_after']} aiyl-aimak units)"
 
 
-def _save(result: object, target: Path, *, report: bool) -> Path:
-    """The result package; with ``report``, plus the report and exports staged before the rename."""
-    from atr_model.scenarios import write_result
-
+def _save(result: ScenarioResult, target: Path, *, report: bool, lang: str = "en") -> Path:
+    """The result package, in one atomic write; with ``report`` (the default) also the extra KPIs,
+    XLSX, GeoJSON, ``report.html`` and ``summary.html`` (in ``lang``), staged before the rename."""
     if report:
-        try:
-            from atr_model.presentation.runs import save_result
-        except ImportError:  # reports not installed: the core package alone
-            return write_result(result, target)  # type: ignore[arg-type]
-        return save_result(result, target)
-    return write_result(result, target)  # type: ignore[arg-type]
+        return save_result(result, target, lang=lang)
+    return write_result(result, target)
 
 
 def register(app: typer.Typer) -> None:

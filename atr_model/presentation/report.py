@@ -7,6 +7,7 @@ carry the CSS class ``est`` (shaded, marked "est.") and the data-quality section
 
 from __future__ import annotations
 
+import base64
 import html
 import io
 import logging
@@ -20,8 +21,32 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from atr_model.scenarios.compare import Comparison, kpi_table
-from atr_model.scenarios.package_files import NEW_UNIT_COLUMNS, ResultFiles, as_result_files, flatten_mapping
+from atr_model._atomic import atomic_file
+from atr_model.criteria import CONCEPT_ATTRIBUTION, CONCEPT_CRITERIA, TRANSLATION_NOTE
+from atr_model.presentation.i18n import (
+    DEFAULT_LANGUAGE,
+    STRINGS,
+    dataset_label,
+    estimate_note,
+    field_label,
+    format_number,
+    localized,
+    option_label,
+    rule_labels,
+    status_label,
+    t,
+    translit_note,
+    travel_model_label,
+)
+from atr_model.scenarios import (
+    NEW_UNIT_COLUMNS,
+    Comparison,
+    ResultFiles,
+    as_result_files,
+    flatten_mapping,
+    kpi_table,
+    town_mask,
+)
 
 __all__ = [
     "render_report",
@@ -92,11 +117,11 @@ def _e(value: Any) -> str:
     return html.escape("" if value is None else str(value))
 
 
-def _fmt(value: Any, digits: int = 1) -> str:
+def _fmt(value: Any, digits: int = 1, lang: str = DEFAULT_LANGUAGE) -> str:
     if value is None:
         return "–"
     if isinstance(value, (bool, np.bool_)):
-        return "yes" if value else "no"
+        return t("report.yes" if value else "report.no", lang)
     if isinstance(value, (int, np.integer)):
         return f"{int(value):,}"
     if isinstance(value, (float, np.floating)):
@@ -138,6 +163,7 @@ def map_svg(
     legend_label: str = "",
     width_in: float = 8.0,
     colours: dict[str, str] | None = None,
+    png_dpi: int | None = None,
 ) -> str:
     """Draw polygons with matplotlib and return the figure as an inline ``<svg>`` string.
 
@@ -163,11 +189,15 @@ def map_svg(
         Figure width in inches.
     colours : dict, optional
         Fixed colour per category (categorical maps); a legend lists them.
+    png_dpi : int, optional
+        Draw a PNG at this resolution instead and return it base64-encoded (the map image
+        download of the app, :func:`atr_model.presentation.summary.map_png`).
 
     Returns
     -------
     str
-        An ``<svg>`` element (no XML prologue), deterministic for the same input.
+        An ``<svg>`` element (no XML prologue), deterministic for the same input; with
+        ``png_dpi``, the PNG file's bytes in base64.
     """
     import matplotlib
     import matplotlib.pyplot as plt  # colour maps only; figures stay off pyplot
@@ -223,6 +253,10 @@ def map_svg(
         ax.set_axis_off()
         if title:
             ax.set_title(title)
+        if png_dpi is not None:
+            raw = io.BytesIO()
+            fig.savefig(raw, format="png", dpi=png_dpi, bbox_inches="tight", metadata={"Software": None})
+            return base64.b64encode(raw.getvalue()).decode("ascii")
         buf = io.StringIO()
         fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
     svg = buf.getvalue()
@@ -234,19 +268,12 @@ def map_svg(
 
 def _concept() -> tuple[str, list[tuple[str, str, str]], dict[str, str]]:
     """Attribution, the Concept's criteria as (number, Kyrgyz, English), and setting -> numbers."""
-    try:
-        from atr_model.criteria import concept as concept_module
-    except ImportError:  # the criteria layer is not there yet (development checkouts)
-        return "", [], {}
-    attribution = " ".join(
-        str(getattr(concept_module, name, ""))
-        for name in ("CONCEPT_ATTRIBUTION", "TRANSLATION_NOTE")
-    ).strip()
+    attribution = f"{CONCEPT_ATTRIBUTION} {TRANSLATION_NOTE}".strip()
     items, implemented = [], {}
-    for item in getattr(concept_module, "CONCEPT_CRITERIA", ()):
-        number = str(getattr(item, "number", ""))
-        items.append((number, str(getattr(item, "text_ky", "")), str(getattr(item, "text_en", ""))))
-        for setting in getattr(item, "implemented_by", ()):
+    for item in CONCEPT_CRITERIA:
+        number = str(item.number)
+        items.append((number, item.text_ky, item.text_en))
+        for setting in item.implemented_by:
             implemented[setting] = ", ".join(x for x in (implemented.get(setting), number) if x)
     return attribution, items, implemented
 
@@ -267,57 +294,77 @@ def _criterion_for(key: str, implemented: dict[str, str]) -> str:
     return ""
 
 
-def _criteria_section(files: ResultFiles) -> str:
+def _criterion_text(text: str, lang: str) -> str:
+    """The Concept-criterion cell in ``lang`` (the numbers stay, the words are translated)."""
+    words = {"manual decision": "report.manual_decision", "2.2 (stage)": "report.stage"}
+    return t(words[text], lang) if text in words else text
+
+
+def _setting_value(key: str, value: Any, lang: str) -> str:
+    """A criteria setting's value as shown: choices in ``lang``, lists joined, numbers formatted."""
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    if value is None or (isinstance(value, str) and lang in ("ky", "ru")):
+        return option_label(key.rsplit(".", 1)[-1], value, lang)
+    return _fmt(value, lang=lang)
+
+
+def _criteria_section(files: ResultFiles, lang: str = DEFAULT_LANGUAGE) -> str:
     attribution, items, implemented = _concept()
-    parts = ["<h2 id='criteria'>Criteria sheet</h2>"]
+    parts = [f"<h2 id='criteria'>{_e(t('report.nav.criteria', lang))}</h2>"]
+    english = lang not in ("ky", "ru")
     if items:
+        # the English translation is unofficial: Kyrgyz and Russian readers get the official text only
         rows = [
-            f"<tr><td>{_e(n)}</td><td class='ky'>{_e(ky)}</td><td>{_e(en)}</td></tr>" for n, ky, en in items
+            f"<tr><td>{_e(n)}</td><td class='ky'>{_e(ky)}</td>" + (f"<td>{_e(en)}</td>" if english else "") + "</tr>"
+            for n, ky, en in items
         ]
-        parts.append(
-            "<p>Criteria for consolidating aiyl aimaks, section III, 2.1 of the Concept of the "
-            "administrative-territorial reform:</p>"
-        )
-        parts.append(_table(["#", "Kyrgyz original", "English (unofficial translation)"], rows))
+        parts.append(f"<p>{_e(t('report.concept_intro', lang))}</p>")
+        header = ["#", t("report.concept_ky", lang)] + ([t("report.concept_en", lang)] if english else [])
+        parts.append(_table(header, rows))
     else:
-        parts.append("<p class='muted'>The Concept's text is not available in this installation.</p>")
+        parts.append(f"<p class='muted'>{_e(t('report.concept_missing', lang))}</p>")
     if attribution:
-        parts.append(f"<p class='muted'>{_e(attribution)}</p>")
+        source = attribution if english else t("report.concept_source", lang)
+        parts.append(f"<p class='muted'>{_e(source)}</p>")
     settings = flatten_mapping(files.criteria)
     rows = [
-        f"<tr><td>{_e(k)}</td><td>{_e(_fmt(v) if not isinstance(v, list) else ', '.join(map(str, v)))}</td>"
-        f"<td>{_e(_criterion_for(k, implemented))}</td></tr>"
+        f"<tr><td>{_e(field_label('crit.' + k, lang, k) if not english else k)}</td>"
+        f"<td>{_e(_setting_value(k, v, lang))}</td>"
+        f"<td>{_e(_criterion_text(_criterion_for(k, implemented), lang))}</td></tr>"
         for k, v in settings.items()
     ]
-    parts.append("<h3>How this scenario applies them</h3>")
-    parts.append(_table(["setting", "value", "Concept criterion"], rows))
+    parts.append(f"<h3>{_e(t('report.applies', lang))}</h3>")
+    parts.append(_table([t("report.setting", lang), t("report.value", lang), t("report.concept_criterion", lang)], rows))
     return "".join(parts)
 
 
+#: Headline KPIs -> catalogue keys of their labels (:mod:`atr_model.presentation.i18n`).
 _KPI_LABELS = {
-    "units_before": "Units before",
-    "units_after": "Units after",
-    "below_floor_before": "Units below the population floor, before",
-    "below_floor_after": "New units below the floor, after",
-    "population_weighted_mean_travel_min": "Population-weighted mean travel time to the centre (min)",
-    "worst_travel_min": "Worst travel time to a centre (min)",
-    "new_unit_population.min": "Smallest new unit (population)",
-    "new_unit_population.median": "Median new unit (population)",
-    "new_unit_population.max": "Largest new unit (population)",
+    "units_before": "report.kpi.units_before",
+    "units_after": "report.kpi.units_after",
+    "below_floor_before": "report.kpi.below_floor_before",
+    "below_floor_after": "report.kpi.below_floor_after",
+    "population_weighted_mean_travel_min": "report.kpi.mean_travel",
+    "worst_travel_min": "report.kpi.worst_travel",
+    "new_unit_population.min": "report.kpi.pop_min",
+    "new_unit_population.median": "report.kpi.pop_median",
+    "new_unit_population.max": "report.kpi.pop_max",
 }
 
 
-#: KPIs of the headline table, beyond :data:`KPI_LABELS`' keys, with their labels.
+#: KPIs of the headline table, beyond :data:`KPI_LABELS`' keys, with their labels' keys.
 _MORE_KPIS = {
-    "below_floor_before_non_exempt": "Units below the floor and not exempt, before",
-    "below_floor_after_non_exempt": "New units below the floor and not exempt, after",
-    "merged_units": "Units merged into another unit's centre",
-    "exempt_units": "Exempt units",
-    "settlements_without_route_to_centre": "Settlements without a modelled route to their centre",
+    "below_floor_before_non_exempt": "report.kpi.below_floor_before_ne",
+    "below_floor_after_non_exempt": "report.kpi.below_floor_after_ne",
+    "merged_units": "report.kpi.merged",
+    "exempt_units": "report.kpi.exempt",
+    "towns": "report.kpi.towns",
+    "settlements_without_route_to_centre": "report.kpi.no_route",
 }
 
 
-def _kpi_basis(files: ResultFiles) -> dict[str, str]:
+def _kpi_basis(files: ResultFiles, lang: str = DEFAULT_LANGUAGE) -> dict[str, str]:
     """Which headline figures rest on estimates, and why (empty text: measured inputs only)."""
     share = files.kpis.get("estimated_share") or {}
     a = files.assignments
@@ -325,8 +372,8 @@ def _kpi_basis(files: ResultFiles) -> dict[str, str]:
         "travel_time_is_modelled" in a and bool(a["travel_time_is_modelled"].any())
     )
     pop_share = float(share.get("population", 0.0) or 0.0)
-    pop_note = f"includes estimated populations ({100.0 * pop_share:.1f}% of residents)" if pop_share > 0 else ""
-    travel_note = "modelled travel times (no road network)" if travel_est else ""
+    pop_note = t("report.basis.population", lang, pct=f"{100.0 * pop_share:.1f}") if pop_share > 0 else ""
+    travel_note = t("report.basis.travel", lang) if travel_est else ""
     basis: dict[str, str] = {}
     for key in ("population_weighted_mean_travel_min", "worst_travel_min"):
         basis[key] = "; ".join(x for x in (travel_note, pop_note if key.startswith("population") else "") if x)
@@ -337,96 +384,177 @@ def _kpi_basis(files: ResultFiles) -> dict[str, str]:
     return basis
 
 
-def _kpi_section(files: ResultFiles) -> str:
+def _kpi_section(files: ResultFiles, lang: str = DEFAULT_LANGUAGE) -> str:
     flat = dict(kpi_table(files.kpis))
-    basis = _kpi_basis(files)
+    basis = _kpi_basis(files, lang)
     rows = []
     for key, label in (*_KPI_LABELS.items(), *_MORE_KPIS.items()):
         if key in flat:
             note = basis.get(key, "")
-            rows.append(f"<tr><td>{_e(label)}</td>{_td(flat[key], estimate=bool(note))}<td>{_e(note)}</td></tr>")
+            rows.append(f"<tr><td>{_e(t(label, lang))}</td>{_td(flat[key], estimate=bool(note))}<td>{_e(note)}</td></tr>")
     solver = files.kpis.get("solver") or {}
     solver_line = ""
     if solver:
-        solver_line = (
-            f"<p class='muted'>Solver {_e(solver.get('solver', ''))}: status {_e(solver.get('status', ''))}, "
-            f"proven optimal: {_e(_fmt(solver.get('proven_optimal')))}, gap {_e(_fmt(solver.get('gap'), 4))}, "
-            f"{_e(_fmt(solver.get('seconds'), 2))} s, contiguity {_e(solver.get('contiguity_method', ''))}.</p>"
-        )
+        solver_line = "<p class='muted'>" + _e(t(
+            "report.solver_line", lang, solver=solver.get("solver", ""),
+            status=t(f"solver_status.{solver.get('status', '')}", lang)
+            if f"solver_status.{solver.get('status', '')}" in STRINGS else solver.get("status", ""),
+            proven=_fmt(solver.get("proven_optimal"), lang=lang), gap=_fmt(solver.get("gap"), 4),
+            seconds=_fmt(solver.get("seconds"), 2), method=solver.get("contiguity_method", ""),
+        )) + "</p>"
+    header = [t("report.indicator", lang), t("report.value", lang), t("report.rests_on_estimates", lang)]
     return (
-        "<h2 id='kpis'>Key figures</h2>" + _table(["indicator", "value", "rests on estimates"], rows) + solver_line
-        + _distribution_block(files) + _savings_block(files)
+        f"<h2 id='kpis'>{_e(t('report.nav.kpis', lang))}</h2>" + _table(header, rows) + solver_line
+        + _distribution_block(files, lang) + _savings_block(files, lang)
     )
 
 
-def _distribution_block(files: ResultFiles) -> str:
+def _distribution_block(files: ResultFiles, lang: str = DEFAULT_LANGUAGE) -> str:
     dist = files.kpis.get("new_unit_population_distribution") or {}
     if not dist.get("brackets"):
         return ""
     rows = [f"<tr><td>{_e(k)}</td>{_td(v)}</tr>" for k, v in dist["brackets"].items()]
     quantiles = ", ".join(
-        f"{name} {_fmt(dist[name])}" for name in ("p10", "p25", "median", "p75", "p90") if dist.get(name) is not None
+        f"{t('report.median', lang) if name == 'median' else name} {_fmt(dist[name])}"
+        for name in ("p10", "p25", "median", "p75", "p90") if dist.get(name) is not None
     )
     return (
-        "<h3>Population of the new units</h3>"
-        + _table(["residents", "new units"], rows)
-        + f"<p class='muted'>Quantiles: {_e(quantiles)}.</p>"
+        f"<h3>{_e(t('report.population_of_new', lang))}</h3>"
+        + _table([t("report.residents", lang), t("report.new_units", lang)], rows)
+        + f"<p class='muted'>{_e(t('report.quantiles', lang, text=quantiles))}</p>"
     )
 
 
-def _savings_block(files: ResultFiles) -> str:
+def _savings_block(files: ResultFiles, lang: str = DEFAULT_LANGUAGE) -> str:
     sav = files.kpis.get("admin_savings") or {}
     if not sav:
         return ""
+    title = f"<h3>{_e(t('report.savings', lang))}</h3>"
+    basis = sav.get("basis", "") if lang not in ("ky", "ru") else t("report.cost_model", lang)
     if sav.get("annual_saving_som") is None:
-        return f"<h3>Estimated administrative savings</h3><p>{_e(sav.get('basis', 'not computed'))}</p>"
+        return f"{title}<p>{_e(basis or t('report.not_computed', lang))}</p>"
     rows = [
-        ("Aiyl okmotu offices abolished (units merged into another)", sav.get("abolished_offices"), False),
-        ("Staff positions saved", sav.get("staff_positions_saved"), True),
-        ("Annual saving (som)", sav.get("annual_saving_som"), True),
-        ("One-off transition cost (som)", sav.get("one_off_cost_som"), True),
-        ("Payback (years)", sav.get("payback_years"), True),
+        ("report.savings.offices", sav.get("abolished_offices"), False),
+        ("report.savings.staff", sav.get("staff_positions_saved"), True),
+        ("report.savings.annual", sav.get("annual_saving_som"), True),
+        ("report.savings.one_off", sav.get("one_off_cost_som"), True),
+        ("report.savings.payback", sav.get("payback_years"), True),
     ]
-    body = "".join(f"<tr><td>{_e(label)}</td>{_td(value, estimate=est, digits=2)}</tr>" for label, value, est in rows)
+    body = "".join(
+        f"<tr><td>{_e(t(label, lang))}</td>{_td(value, estimate=est, digits=2)}</tr>" for label, value, est in rows
+    )
     return (
-        "<h3>Estimated administrative savings</h3>"
-        + _table(["item", "value"], [body])
-        + f"<p class='muted'><span class='est'>Estimate</span> from an editable cost model: {_e(sav.get('basis', ''))} "
-        "(atr_model/data/admin_cost_model.yaml; every unit cost there is an assumption with its basis).</p>"
+        title
+        + _table([t("report.item", lang), t("report.value", lang)], [body])
+        # the cost model's own basis text is English: other languages name what it is instead
+        + f"<p class='muted'>{t('report.savings_note', lang, basis=_e(basis))}</p>"
     )
 
 
-def _maps_section(files: ResultFiles) -> str:
+#: The new-unit map numbers its units only up to this many (above, labels would not fit).
+MAP_LABEL_LIMIT = 80
+
+
+def _maps_section(files: ResultFiles, lang: str = DEFAULT_LANGUAGE) -> str:
     units = files.new_units
+    title = f"<h2 id='maps'>{_e(t('report.nav.maps', lang))}</h2>"
     if units.empty:
-        return "<h2 id='maps'>Maps</h2><p>No new units.</p>"
+        return f"{title}<p>{_e(t('report.no_new_units', lang))}</p>"
     below = units["below_floor"].tolist() if "below_floor" in units else None
     est = units["population_has_estimates"].tolist() if "population_has_estimates" in units else None
+    numbered = len(units) <= MAP_LABEL_LIMIT
     part = map_svg(
         units, column="new_unit_id", categorical=True, hatch_mask=below,
-        labels=[str(k) for k in range(1, len(units) + 1)], title="New units",
+        labels=[str(k) for k in range(1, len(units) + 1)] if numbered else None,
+        title=t("report.map_new_units", lang),
     )
     travel = map_svg(
-        units, column="travel_time_mean_min", hatch_mask=est, legend_label="minutes",
-        title="Population-weighted mean travel time to the centre",
+        units, column="travel_time_mean_min", hatch_mask=est, legend_label=t("report.minutes", lang),
+        title=t("report.map_travel", lang),
     )
+    # the caption promises numbers only when the map draws them
+    caption = t("report.caption_numbered", lang) if numbered else t("report.caption_unnumbered", lang, n=len(units))
     return (
-        "<h2 id='maps'>Maps</h2>"
-        f"<figure class='map'>{part}<figcaption>New units, numbered as their passports (map no.). Hatched "
-        "red: below the population floor (not exempt).</figcaption></figure>"
-        f"<figure class='map'>{travel}<figcaption>Mean travel time from settlements to the new centre, "
-        "weighted by population. Hatched red: the unit's figures rest partly on estimated inputs."
-        "</figcaption></figure>"
+        title
+        + f"<figure class='map'>{part}<figcaption>{_e(caption)}</figcaption></figure>"
+        f"<figure class='map'>{travel}<figcaption>{_e(t('report.caption_travel', lang))}</figcaption></figure>"
     )
 
 
-def _passports_section(files: ResultFiles) -> str:
+#: Part of a unit's ``estimated_inputs`` text saying its territory is approximate (scenarios
+#: instance builder: "territory (approximate)").
+_APPROXIMATE_TERRITORY = "territory (approximate)"
+
+
+def _est_span(text: str, estimate: bool) -> str:
+    """``text`` escaped, marked as an estimate (class ``est``: shaded, "est.") when it is one."""
+    return f"<span class='est'>{_e(text)}</span>" if estimate else _e(text)
+
+
+def _passport_estimates(rec: dict[str, Any], members: list[str], assignments: pd.DataFrame) -> tuple[bool, bool]:
+    """Whether a new unit's travel times and its area rest on estimates.
+
+    Travel: any member's time to the centre is modelled (no road data). Area: any member's
+    territory is approximate (named in the unit's ``estimated_inputs``).
+    """
+    known = [m for m in members if m in assignments.index]
+    travel = "travel_time_is_modelled" in assignments and bool(
+        assignments.loc[known, "travel_time_is_modelled"].astype(bool).any()
+    )
+    area = _APPROXIMATE_TERRITORY in str(rec.get("estimated_inputs") or "")
+    return travel, area
+
+
+def unit_name_in(row: Any, lang: str) -> str:
+    """A unit's name from a result row in ``lang``'s script (``unit_name_ky``/``_ru``, else ``unit_name``)."""
+    if lang in ("ky", "ru"):
+        for column in (f"unit_name_{lang}", "unit_name_ru" if lang == "ky" else "unit_name_ky"):
+            value = row.get(column) if hasattr(row, "get") else None
+            if isinstance(value, str) and value.strip():
+                return value.strip()
+    value = row.get("unit_name") if hasattr(row, "get") else None
+    return "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
+
+
+def decision_text(row: Any, lang: str, names: dict[str, str], sizes: dict[str, tuple[int, float]]) -> str:
+    """What happens to a unit, in ``lang``.
+
+    English uses the engine's own explanation (``reason``); Kyrgyz and Russian compose the
+    decision from the row's status, centre, travel time and exemption rules, so no English
+    sentence appears in their reports.
+    """
+    status = str(row.get("status", ""))
+    label = status_label(status, lang)
+    if lang not in ("ky", "ru"):
+        return f"{label}: {row.get('reason', '')}"
+    if status == "merged":
+        minutes = format_number(row.get("travel_time_to_centre_min"), lang)
+        centre = str(row.get("centre_code", ""))
+        return t("report.decision.merged", lang, status=label, centre=names.get(centre, centre), minutes=minutes)
+    if status == "centre":
+        n, people = sizes.get(str(row.get("new_unit_id", "")), (1, float(row.get("population", 0) or 0)))
+        return t("report.decision.centre", lang, status=label, n=n, people=format_number(people, lang))
+    if row.get("exempt_rules") and isinstance(row.get("exempt_rules"), str):
+        return t("report.decision.exempt", lang, status=label, rules=rule_labels(row["exempt_rules"], lang))
+    return label
+
+
+def _unit_sizes(files: ResultFiles) -> dict[str, tuple[int, float]]:
+    grouped = files.assignments.groupby("new_unit_id")["population"].agg(["size", "sum"])
+    return {str(k): (int(r["size"]), float(r["sum"])) for k, r in grouped.iterrows()}
+
+
+def _passports_section(files: ResultFiles, lang: str = DEFAULT_LANGUAGE) -> str:
     assignments = files.assignments.set_index("unit_code")
     extra_cols = [
         c for c in files.new_units.columns if c not in NEW_UNIT_COLUMNS and c != files.new_units.geometry.name
     ]
-    parts = [f"<h2 id='passports'>Passports of the new units ({len(files.new_units)})</h2>"]
+    parts = [f"<h2 id='passports'>{_e(t('report.passports', lang, n=len(files.new_units)))}</h2>"]
+    names = {code: unit_name_in(row, lang) for code, row in zip(assignments.index, assignments.to_dict("records"))}
+    sizes = _unit_sizes(files)
+    town_codes = set(files.assignments.loc[town_mask(files.assignments), "unit_code"])
     records = files.new_units.drop(columns=files.new_units.geometry.name).to_dict(orient="records")
+    numbered = len(records) <= MAP_LABEL_LIMIT  # map numbers exist only when the map draws them
     for number, rec in enumerate(records, start=1):
         est = bool(rec.get("population_has_estimates", False))
         members = [m for m in str(rec.get("members", "")).split(";") if m]
@@ -437,121 +565,168 @@ def _passports_section(files: ResultFiles) -> str:
                 member_rows.append(f"<tr><td>{_e(code)}</td><td></td><td></td><td></td><td></td></tr>")
                 continue
             member_rows.append(
-                f"<tr><td>{_e(code)}</td><td>{_e(row['unit_name'])}</td>"
+                f"<tr><td>{_e(code)}</td><td>{_e(names.get(code, row['unit_name']))}</td>"
                 f"{_td(row['population'], estimate=bool(row.get('population_is_estimate', False)))}"
                 f"{_td(row.get('travel_time_to_centre_min'), estimate=bool(row.get('travel_time_is_modelled', False)))}"
-                f"<td>{_e(row['status'])}: {_e(row['reason'])}</td></tr>"
+                f"<td>{_e(decision_text(row, lang, names, sizes))}</td></tr>"
             )
+        travel_est, area_est = _passport_estimates(rec, members, assignments)
         flags = []
         if rec.get("below_floor"):
-            flags.append("<span class='flag'>below the population floor</span>")
-        if rec.get("exempt_members"):
-            flags.append(f"exempt members: {_e(rec['exempt_members'])}")
+            flags.append(f"<span class='flag'>{_e(t('report.flag_below', lang))}</span>")
+        exempt_members = [m for m in str(rec.get("exempt_members") or "").split(";") if m]
+        towns = [m for m in exempt_members if m in town_codes]
+        aimaks = [m for m in exempt_members if m not in town_codes]
+        if aimaks:
+            flags.append(_e(t("report.exempt_members", lang, codes=";".join(aimaks))))
+        if towns:
+            flags.append(_e(t("report.town_members", lang, codes=";".join(towns))))
+        centre_name = names.get(str(rec.get("centre_code", "")), rec.get("centre_name", ""))
         facts = [
-            ("Centre", f"{_e(rec.get('centre_name', ''))} ({_e(rec.get('centre_code', ''))})"),
-            ("Raion / oblast", f"{_e(rec.get('raion_code', ''))} / {_e(rec.get('oblast_code', ''))}"),
-            ("Population", f"<span class='{'est' if est else ''}'>{_e(_fmt(rec.get('population')))}</span>"),
-            ("Area (km²)", _e(_fmt(rec.get("area_km2")))),
-            ("Travel time to centre, mean / worst (min)",
-             f"{_e(_fmt(rec.get('travel_time_mean_min')))} / {_e(_fmt(rec.get('travel_time_max_min')))}"),
+            (t("report.fact.centre", lang), f"{_e(centre_name)} ({_e(rec.get('centre_code', ''))})"),
+            (t("report.fact.raion_oblast", lang), f"{_e(rec.get('raion_code', ''))} / {_e(rec.get('oblast_code', ''))}"),
+            (t("report.fact.population", lang), f"<span class='{'est' if est else ''}'>{_e(_fmt(rec.get('population')))}</span>"),
+            (t("report.fact.area", lang), _est_span(_fmt(rec.get("area_km2")), area_est)),
+            (t("report.fact.travel", lang),
+             f"{_est_span(_fmt(rec.get('travel_time_mean_min')), travel_est)} / "
+             f"{_est_span(_fmt(rec.get('travel_time_max_min')), travel_est)}"),
         ]
-        facts += [(c, _e(_fmt(rec.get(c)))) for c in extra_cols]
+        facts += [(c, _e(_fmt(rec.get(c), lang=lang))) for c in extra_cols]
         if rec.get("estimated_inputs"):
-            facts.append(("Estimated inputs", f"<span class='est'>{_e(rec['estimated_inputs'])}</span>"))
+            note = estimate_note(rec["estimated_inputs"], lang)
+            facts.append((t("report.fact.estimates", lang), f"<span class='est'>{_e(note)}</span>"))
         fact_rows = "".join(f"<tr><th>{label}</th><td>{value}</td></tr>" for label, value in facts)
         parts.append(
             f"<section class='passport' id='nu-{_e(rec['new_unit_id'])}'>"
-            f"<h3>{_e(rec['new_unit_id'])}: {_e(rec.get('centre_name', ''))} "
-            f"<span class='muted'>(map no. {number})</span></h3>"
+            f"<h3>{_e(rec['new_unit_id'])}: {_e(centre_name)} "
+            + (f"<span class='muted'>({_e(t('report.map_no', lang, n=number))})</span>" if numbered else "")
+            + "</h3>"
             f"<table>{fact_rows}</table>"
             + (f"<p>{'; '.join(flags)}</p>" if flags else "")
-            + _table(["unit", "name", "population", "travel min", "decision"], member_rows)
+            + _table(
+                [t(f"report.{k}", lang) for k in ("unit", "name", "population", "travel_min", "decision")], member_rows
+            )
             + "</section>"
         )
     return "".join(parts)
 
 
-def _exempt_section(files: ResultFiles) -> str:
-    exempt = files.assignments[files.assignments["exempt"]] if "exempt" in files.assignments else files.assignments.iloc[:0]
-    parts = [f"<h2 id='exempt'>Exempt units ({len(exempt)})</h2>"]
-    by_reason = files.kpis.get("exempt_by_reason") or {}
+def _exempt_section(files: ResultFiles, lang: str = DEFAULT_LANGUAGE) -> str:
+    """Exempt aiyl aimaks with their rules, then the towns apart (they are not exempt units)."""
+    a = files.assignments
+    towns = town_mask(a)
+    exempt = a[a["exempt"].astype(bool).to_numpy() & ~towns] if "exempt" in a else a.iloc[:0]
+    parts = [f"<h2 id='exempt'>{_e(t('report.exempt_title', lang, n=len(exempt)))}</h2>"]
+    by_reason = {k: v for k, v in (files.kpis.get("exempt_by_reason") or {}).items() if k != "town"}
+    local = lang in ("ky", "ru")
     if by_reason:
-        parts.append(_table(["rule", "units"], [f"<tr><td>{_e(k)}</td>{_td(v)}</tr>" for k, v in sorted(by_reason.items())]))
+        parts.append(_table(
+            [t("report.rule", lang), t("report.units", lang)],
+            [f"<tr><td>{_e(rule_labels(k, lang) if local else k)}</td>{_td(v)}</tr>" for k, v in sorted(by_reason.items())],
+        ))
     if exempt.empty:
-        parts.append("<p>No unit is exempt from the population floor in this scenario.</p>")
-        return "".join(parts)
-    rows = [
-        f"<tr><td>{_e(r.unit_code)}</td><td>{_e(r.unit_name)}</td><td>{_e(r.raion_code)}</td>"
-        f"<td>{_e(r.exempt_reason)}</td><td>{_e(r.status)}</td></tr>"
-        for r in exempt.itertuples(index=False)
-    ]
-    parts.append(_table(["unit", "name", "raion", "reason", "decision"], rows))
+        parts.append(f"<p>{_e(t('report.no_exempt', lang))}</p>")
+    else:
+        rows = [
+            f"<tr><td>{_e(r['unit_code'])}</td><td>{_e(unit_name_in(r, lang))}</td><td>{_e(r['raion_code'])}</td>"
+            f"<td>{_e(rule_labels(r.get('exempt_rules', ''), lang) if local else r['exempt_reason'])}</td>"
+            f"<td>{_e(status_label(r['status'], lang))}</td></tr>"
+            for r in exempt.to_dict("records")
+        ]
+        parts.append(_table([t(f"report.{k}", lang) for k in ("unit", "name", "raion", "reason", "decision")], rows))
+    if towns.any():
+        town_rows = [
+            f"<tr><td>{_e(r['unit_code'])}</td><td>{_e(unit_name_in(r, lang))}</td><td>{_e(r['raion_code'])}</td>"
+            f"<td>{_e(status_label(r['status'], lang))}</td><td>{_e(r['new_unit_id'])}</td></tr>"
+            for r in a[towns].to_dict("records")
+        ]
+        parts.append(
+            f"<h3 id='towns'>{_e(t('report.towns_title', lang, n=int(towns.sum())))}</h3>"
+            f"<p>{_e(t('report.towns_note', lang))}</p>"
+            + _table([t(f"report.{k}", lang) for k in ("unit", "name", "raion", "decision", "new_unit")], town_rows)
+        )
     return "".join(parts)
 
 
-def _quality_section(files: ResultFiles) -> str:
+def _quality_section(files: ResultFiles, lang: str = DEFAULT_LANGUAGE) -> str:
     a = files.assignments
     total_pop = float(a["population"].sum()) or 1.0
     items = []
     if "population_is_estimate" in a:
         est = a[a["population_is_estimate"]]
-        items.append(
-            f"Population of <span class='est'>{len(est):,} of {len(a):,} units</span> is estimated "
-            f"({100.0 * float(est['population'].sum()) / total_pop:.1f}% of the population); these figures "
-            "and every total that includes them are marked <span class='est'>like this</span>."
-        )
+        items.append(t(
+            "report.q.population", lang, n=f"{len(est):,}", total=f"{len(a):,}",
+            pct=f"{100.0 * float(est['population'].sum()) / total_pop:.1f}",
+        ))
     if "travel_time_is_modelled" in a:
         n = int(a["travel_time_is_modelled"].sum())
-        model = _e(files.provenance.get("travel_model", "travel model"))
+        model = _e(travel_model_label(files.provenance.get("travel_model", ""), lang) or "–")
         if n:
-            items.append(
-                f"Travel times of <span class='est'>{n:,} of {len(a):,} units</span> are modelled without a road "
-                f"network ({model}): they are estimates, and so is every travel figure built on them."
-            )
+            items.append(t("report.q.travel_modelled", lang, n=f"{n:,}", total=f"{len(a):,}", model=model))
         else:
-            items.append(f"Travel times come from the road network ({model}).")
+            items.append(t("report.q.travel_roads", lang, model=model))
     if not files.settlements.empty and "is_located" in files.settlements:
         n = int((~files.settlements["is_located"]).sum())
-        items.append(f"{n:,} of {len(files.settlements):,} settlements are not located and stand in at their unit's centre.")
+        items.append(_e(t("report.q.not_located", lang, n=f"{n:,}", total=f"{len(files.settlements):,}")))
     if "population_has_estimates" in files.new_units:
         n = int(files.new_units["population_has_estimates"].sum())
-        items.append(f"{n:,} of {len(files.new_units):,} new units rest partly on estimated population.")
+        items.append(_e(t("report.q.new_units_est", lang, n=f"{n:,}", total=f"{len(files.new_units):,}")))
     share = files.kpis.get("estimated_share") or {}
     for key, value in sorted(flatten_mapping(share).items()):
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            items.append(f"Share of <b>{_e(key)}</b> resting on estimated data: <span class='est'>{100.0 * value:.1f}%</span>")
+            shown = t(f"share.{key}", lang) if f"share.{key}" in STRINGS else key
+            items.append(t("report.q.share", lang, key=_e(shown), pct=f"{100.0 * value:.1f}"))
     savings = files.kpis.get("admin_savings") or {}
     if savings:
-        items.append(
-            "Administrative savings come from an editable cost model whose unit costs are "
-            "<span class='est'>assumptions</span>, not measured budgets."
-        )
+        items.append(t("report.q.savings", lang))
     if str(files.provenance.get("dataset_kind", "")).lower() == "demo":
-        items.append("<b>All data in this report are fictional demo data.</b>")
+        items.append(t("report.q.demo", lang))
+    transliterated = files.assignments.get("unit_name_transliterated", pd.Series(False, index=a.index))
+    note = translit_note(int(transliterated.astype(bool).sum()), lang)
+    if note:
+        items.append(_e(note))
     lis = "".join(f"<li>{item}</li>" for item in items)
-    return f"<h2 id='quality'>Data quality and estimates</h2><ul>{lis}</ul>"
+    return f"<h2 id='quality'>{_e(t('report.quality_title', lang))}</h2><ul>{lis}</ul>"
 
 
-def _provenance_section(files: ResultFiles) -> str:
-    rows = [f"<tr><td>{_e(k)}</td><td>{_e(v)}</td></tr>" for k, v in flatten_mapping(files.provenance).items()]
-    return "<h2 id='provenance'>Provenance</h2>" + _table(["item", "value"], rows)
-
-
-def _page(title: str, body: str) -> str:
+def _provenance_section(files: ResultFiles, lang: str = DEFAULT_LANGUAGE) -> str:
+    shown = dict(flatten_mapping(files.provenance))
+    # keys are identifiers; the two values written in English are shown in the page's language
+    if "dataset_name" in shown:
+        shown["dataset_name"] = dataset_label(str(shown["dataset_name"]), str(shown.get("dataset_kind", "")), lang)
+    if "travel_model" in shown:
+        shown["travel_model"] = travel_model_label(str(shown["travel_model"]), lang)
+    rows = [
+        f"<tr><td>{_e(k)}</td><td>{_e(_fmt(v, lang=lang) if isinstance(v, bool) else v)}</td></tr>"
+        for k, v in shown.items()
+    ]
     return (
-        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
-        f"<meta name='viewport' content='width=device-width, initial-scale=1'><title>{_e(title)}</title>"
-        f"<style>{_CSS}</style></head><body>{body}</body></html>\n"
+        f"<h2 id='provenance'>{_e(t('report.nav.provenance', lang))}</h2>"
+        + _table([t("report.item", lang), t("report.value", lang)], rows)
     )
 
 
-def render_report(result: Any) -> str:
+def _page(title: str, body: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    # the estimate mark drawn by CSS speaks the page's language too
+    mark = t("report.est_mark", lang).replace('"', "")
+    css = _CSS + f'.est::after{{content:" {mark}"}}' if lang != DEFAULT_LANGUAGE else _CSS
+    return (
+        f"<!DOCTYPE html><html lang='{_e(lang)}'><head><meta charset='utf-8'>"
+        f"<meta name='viewport' content='width=device-width, initial-scale=1'><title>{_e(title)}</title>"
+        f"<style>{css}</style></head><body>{body}</body></html>\n"
+    )
+
+
+def render_report(result: Any, lang: str = DEFAULT_LANGUAGE) -> str:
     """Render the HTML report of a result package.
 
     Parameters
     ----------
     result : ResultFiles, path-like, ResultPackage or ScenarioResult
         The package, its folder, or an in-memory run.
+    lang : str, default "en"
+        Language of the report ("ky", "ru", "en"): headings, labels, the scenario's title and
+        description, unit names (Cyrillic for ky/ru, Latin for en) and estimate notes.
 
     Returns
     -------
@@ -560,35 +735,43 @@ def render_report(result: Any) -> str:
     """
     files = as_result_files(result)
     demo = str(files.provenance.get("dataset_kind", "")).lower() == "demo"
-    banner = (
-        "<div class='banner'><b>Demo data.</b> This run uses the fictional demo territory; "
-        "no figure describes a real place.</div>" if demo else ""
+    banner = f"<div class='banner'>{t('report.demo_banner', lang)}</div>" if demo else ""
+    title = localized(files.scenario, "title", lang) or files.name
+    description = localized(files.scenario, "description", lang)
+    links = ("criteria", "kpis", "maps", "exempt", "quality", "passports", "provenance")
+    nav = "<nav><ul>" + "".join(f"<li><a href='#{k}'>{_e(t(f'report.nav.{k}', lang))}</a></li>" for k in links) + "</ul></nav>"
+    dataset = dataset_label(
+        str(files.provenance.get("dataset_name", "")), str(files.provenance.get("dataset_kind", "")), lang
     )
-    description = files.scenario.get("description") or ""
-    nav = (
-        "<nav><ul><li><a href='#criteria'>Criteria sheet</a></li><li><a href='#kpis'>Key figures</a></li>"
-        "<li><a href='#maps'>Maps</a></li><li><a href='#exempt'>Exempt units</a></li>"
-        "<li><a href='#quality'>Data quality</a></li><li><a href='#passports'>Passports</a></li>"
-        "<li><a href='#provenance'>Provenance</a></li></ul></nav>"
+    meta = t(
+        "report.meta", lang, name=_e(files.name), dataset=_e(dataset), created=_e(files.provenance.get("created_utc", "")),
+        version=_e(files.provenance.get("package_version", "")),
     )
     body = (
-        f"<h1>{_e(files.title)}</h1>"
-        f"<p class='muted'>Scenario <b>{_e(files.name)}</b> · dataset {_e(files.provenance.get('dataset_name', ''))}"
-        f" · created {_e(files.provenance.get('created_utc', ''))} (UTC) · atr-model "
-        f"{_e(files.provenance.get('package_version', ''))}</p>"
+        f"<h1>{_e(title)}</h1><p class='muted'>{meta}</p>"
         f"{banner}<p>{_e(description)}</p>{nav}"
-        + _criteria_section(files)
-        + _kpi_section(files)
-        + _maps_section(files)
-        + _exempt_section(files)
-        + _quality_section(files)
-        + _passports_section(files)
-        + _provenance_section(files)
+        + _criteria_section(files, lang)
+        + _kpi_section(files, lang)
+        + _maps_section(files, lang)
+        + _exempt_section(files, lang)
+        + _quality_section(files, lang)
+        + _passports_section(files, lang)
+        + _provenance_section(files, lang)
+        + _robustness_section(files)
     )
-    return _page(f"atr-model report: {files.title}", body)
+    return _page(t("report.title", lang, title=title), body, lang)
 
 
-def write_report(folder: str | os.PathLike[str], target: str | os.PathLike[str] | None = None) -> Path:
+def _robustness_section(files: ResultFiles) -> str:
+    """The robustness section when this run is the nominal run of a robustness package."""
+    from atr_model.presentation.report_robustness import robustness_section_for
+
+    return robustness_section_for(files)
+
+
+def write_report(
+    folder: str | os.PathLike[str], target: str | os.PathLike[str] | None = None, *, lang: str = DEFAULT_LANGUAGE
+) -> Path:
     """Write ``report.html`` for a result package (usable as a result-package extra).
 
     Parameters
@@ -597,16 +780,17 @@ def write_report(folder: str | os.PathLike[str], target: str | os.PathLike[str] 
         The result package folder.
     target : path-like, optional
         Output file; defaults to ``folder / "report.html"``.
+    lang : str, default "en"
+        Language of the report (see :func:`render_report`).
 
     Returns
     -------
     pathlib.Path
     """
     out = Path(target) if target is not None else Path(folder) / REPORT_NAME
-    text = render_report(folder)
-    tmp = out.with_name(f".{out.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, out)
+    text = render_report(folder, lang)
+    with atomic_file(out) as tmp:
+        tmp.write_text(text, encoding="utf-8")
     logger.info("wrote %s", out)
     return out
 
@@ -670,10 +854,8 @@ def render_comparison(comparison: Comparison, a: Any, b: Any) -> str:
 def write_comparison_report(comparison: Comparison, a: Any, b: Any, target: str | os.PathLike[str]) -> Path:
     """Write :func:`render_comparison` to ``target`` (atomically); return the path."""
     out = Path(target)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp")
-    tmp.write_text(render_comparison(comparison, a, b), encoding="utf-8")
-    os.replace(tmp, out)
+    with atomic_file(out) as tmp:
+        tmp.write_text(render_comparison(comparison, a, b), encoding="utf-8")
     return out
 
 
@@ -772,5 +954,6 @@ def write_sweep_outputs(
         rows.append(f"<tr>{cells}</tr>")
     body += _table(list(table.columns), rows)
     page = folder / "pareto.html"
-    page.write_text(_page(title, body), encoding="utf-8")
+    with atomic_file(page) as tmp:
+        tmp.write_text(_page(title, body), encoding="utf-8")
     return [png, page]

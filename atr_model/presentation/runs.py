@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from atr_model.presentation.report import write_report
-from atr_model.scenarios.exports import DEFAULT_EXTRAS
+from atr_model.presentation.summary import raion_names, write_summary
+from atr_model.scenarios import DEFAULT_EXTRAS
 
 __all__ = ["save_result", "run_to_folder", "PACKAGE_EXTRAS"]
 
@@ -24,7 +25,7 @@ logger = logging.getLogger(__name__)
 PACKAGE_EXTRAS = (*DEFAULT_EXTRAS, write_report)
 
 
-def save_result(result: Any, out_dir: str | os.PathLike[str], *, report: bool = True) -> Path:
+def save_result(result: Any, out_dir: str | os.PathLike[str], *, report: bool = True, lang: str = "en") -> Path:
     """Write a scenario result with its exports (and HTML report) atomically.
 
     Parameters
@@ -34,7 +35,9 @@ def save_result(result: Any, out_dir: str | os.PathLike[str], *, report: bool = 
     out_dir : path-like
         The result folder (replaced only when everything succeeded).
     report : bool, default True
-        Also write ``report.html``.
+        Also write ``report.html`` and the Council summary ``summary.html``.
+    lang : str, default "en"
+        Language of the report and the summary ("ky", "ru" or "en").
 
     Returns
     -------
@@ -45,7 +48,17 @@ def save_result(result: Any, out_dir: str | os.PathLike[str], *, report: bool = 
     extras = PACKAGE_EXTRAS if report else DEFAULT_EXTRAS
     # each extra reads the staged package files and adds its own, before write_result's rename
     writers = [lambda _result, folder, extra=extra: extra(Path(folder)) for extra in extras]
+    if report and lang != "en":
+        writers[extras.index(write_report)] = lambda _result, folder: write_report(Path(folder), lang=lang)
+    if report:
+        writers.append(lambda result_, folder: _write_summary(result_, folder, lang))
     return write_result(result, out_dir, extra_writers=writers)
+
+
+def _write_summary(result: Any, folder: str | os.PathLike[str], lang: str = "en") -> Path:
+    """The Council summary beside the report, with the raion names of the run's dataset."""
+    dataset = getattr(result, "dataset", None)
+    return write_summary(Path(folder), lang=lang, raions=raion_names(getattr(dataset, "raions", None), lang))
 
 
 def run_to_folder(

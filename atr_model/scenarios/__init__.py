@@ -1,9 +1,9 @@
 """Scenario layer: scenario files, the engine input, runs and result packages."""
 
 from atr_model.scenarios.engine_bridge import engine_settings
-from atr_model.scenarios.inputs import resolve_dataset, resolve_travel_model
-from atr_model.scenarios.instance_builder import InstanceBundle, build_instance
-from atr_model.scenarios.kpis import compute_kpis
+from atr_model.scenarios.inputs import dataset_file, kyrgyz_source_dir, resolve_dataset, resolve_travel_model
+from atr_model.scenarios.instance_builder import APPROXIMATE_TERRITORY, InstanceBundle, build_instance
+from atr_model.scenarios.kpis import compute_kpis, kpi_estimate_basis
 from atr_model.scenarios.package import PACKAGE_FILES, ResultPackage, read_result, write_result
 from atr_model.scenarios.run import STATUSES, ScenarioResult, run_scenario
 from atr_model.scenarios.scenario import (
@@ -13,18 +13,28 @@ from atr_model.scenarios.scenario import (
     dump_scenario,
     load_scenario,
     scenario_from_dict,
+    scenario_from_yaml,
     scenario_hash,
 )
 
 # Result-package tools (reports read these, the app and researchers call them).
-from atr_model.scenarios.compare import Comparison, compare_results
-from atr_model.scenarios.evaluate import PlanEvaluation, evaluate_plan, read_plan_csv
-from atr_model.scenarios.exports import add_extra_kpis, publish_package, write_exports, write_geojson, write_xlsx
-from atr_model.scenarios.extra_kpis import CostModel, admin_savings, extra_kpis, load_cost_model
-from atr_model.scenarios.package_files import ResultFiles, as_result_files, load_result_files
+from atr_model.scenarios.compare import Comparison, compare_results, kpi_table
+from atr_model.scenarios.evaluate import PlanEvaluation, evaluate_plan, read_plan_csv, read_plan_text
+from atr_model.scenarios.exports import DEFAULT_EXTRAS, add_extra_kpis, publish_package, write_exports, write_geojson, write_xlsx
+from atr_model.scenarios.extra_kpis import CostModel, admin_savings, extra_kpis, load_cost_model, town_mask
+from atr_model.scenarios.package_files import (
+    NEW_UNIT_COLUMNS,
+    ResultFiles,
+    as_result_files,
+    flatten_mapping,
+    load_result_files,
+)
 from atr_model.scenarios.sweep import SweepResult, pareto_front, parse_param, run_sweep, sweep_grid
+from atr_model.scenarios.robustness import RobustnessResult, run_robustness, write_robustness
+from atr_model.scenarios.uncertainty import Uncertainty
 
 __all__ = [
+    "APPROXIMATE_TERRITORY",
     "PACKAGE_FILES",
     "STATUSES",
     "InstanceBundle",
@@ -35,17 +45,23 @@ __all__ = [
     "apply_overrides",
     "build_instance",
     "compute_kpis",
+    "kpi_estimate_basis",
+    "dataset_file",
     "dump_scenario",
     "engine_settings",
+    "kyrgyz_source_dir",
     "load_scenario",
     "read_result",
     "resolve_dataset",
     "resolve_travel_model",
     "run_scenario",
     "scenario_from_dict",
+    "scenario_from_yaml",
     "scenario_hash",
     "write_result",
     # result-package tools
+    "DEFAULT_EXTRAS",
+    "NEW_UNIT_COLUMNS",
     "Comparison",
     "CostModel",
     "PlanEvaluation",
@@ -57,15 +73,24 @@ __all__ = [
     "compare_results",
     "evaluate_plan",
     "extra_kpis",
+    "flatten_mapping",
+    "kpi_table",
     "load_cost_model",
     "load_result_files",
     "pareto_front",
     "parse_param",
     "publish_package",
     "read_plan_csv",
+    "read_plan_text",
     "run_sweep",
     "sweep_grid",
+    "town_mask",
     "write_exports",
     "write_geojson",
     "write_xlsx",
+    # robustness ensembles
+    "RobustnessResult",
+    "Uncertainty",
+    "run_robustness",
+    "write_robustness",
 ]

@@ -1,4 +1,6 @@
-"""From criteria and solver options to the engine's :class:`EngineSettings`."""
+"""Scenario layer, engine bridge: from criteria and solver options to the engine's
+:class:`~atr_model.optimisation.EngineSettings` (solver defaults are the engine's, read through
+:class:`~atr_model.scenarios.SolverOptions`; none is restated here)."""
 
 from __future__ import annotations
 
@@ -7,23 +9,27 @@ from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 import numpy as np
+from pydantic import ValidationError
 
-from atr_model.criteria.model import Criteria
-from atr_model.errors import CriteriaError, InfeasibleError
+from atr_model.criteria import Criteria, describe_validation_error
+from atr_model.errors import CriteriaError, InfeasibleError, ScenarioError
+from atr_model.optimisation import EngineSettings
+from atr_model.scenarios.scenario import SolverOptions
 
 if TYPE_CHECKING:
-    from atr_model.optimisation import EngineSettings
     from atr_model.scenarios.instance_builder import InstanceBundle
 
 __all__ = ["engine_n_units", "engine_settings"]
 
 
-def _option(solver_options: Any, name: str, default: Any) -> Any:
-    if solver_options is None:
-        return default
-    if isinstance(solver_options, Mapping):
-        return solver_options.get(name, default)
-    return getattr(solver_options, name, default)
+def _solver_options(solver_options: SolverOptions | Mapping[str, Any] | None) -> SolverOptions:
+    """Validated options; ``None`` or a partial mapping take :class:`SolverOptions` defaults."""
+    if isinstance(solver_options, SolverOptions):
+        return solver_options
+    try:
+        return SolverOptions.model_validate(dict(solver_options or {}))
+    except ValidationError as exc:
+        raise ScenarioError(describe_validation_error(exc, SolverOptions, where="solver")) from None
 
 
 def _free_pieces(free: np.ndarray, bundle: InstanceBundle) -> int:
@@ -112,7 +118,7 @@ def engine_n_units(criteria: Criteria, bundle: InstanceBundle | None = None, *,
     return int(n_units) + int(towns.sum())
 
 
-def engine_settings(criteria: Criteria, solver_options: Any = None, *,
+def engine_settings(criteria: Criteria, solver_options: SolverOptions | Mapping[str, Any] | None = None, *,
                     bundle: InstanceBundle | None = None) -> EngineSettings:
     """Engine settings encoding the criteria and the solver options.
 
@@ -134,8 +140,7 @@ def engine_settings(criteria: Criteria, solver_options: Any = None, *,
         :func:`~atr_model.scenarios.build_instance`, which turns ``exemptions.mode == "keep"``
         into ``keep_separate`` locks.
     """
-    from atr_model.optimisation import EngineSettings
-
+    solver = _solver_options(solver_options)
     floor = criteria.population_floor or None
     return EngineSettings(
         population_floor=floor,
@@ -149,13 +154,12 @@ def engine_settings(criteria: Criteria, solver_options: Any = None, *,
         # units alone by itself.
         exempt_mode="no_floor",
         max_travel_time_min=criteria.max_travel_time_min,
-        n_units=engine_n_units(criteria, bundle,
-                               contiguous=_option(solver_options, "contiguity", "auto") != "none"),
+        n_units=engine_n_units(criteria, bundle, contiguous=solver.contiguity != "none"),
         indicator_floor=criteria.economic_base.floor,
-        solver=_option(solver_options, "name", "highs"),
-        time_limit_s=float(_option(solver_options, "time_limit_s", 60.0)),
-        gap_rel=float(_option(solver_options, "gap_rel", 0.0)),
-        threads=int(_option(solver_options, "threads", 1)),
-        contiguity=_option(solver_options, "contiguity", "auto"),
-        warm_start=bool(_option(solver_options, "warm_start", False)),
+        solver=solver.name,
+        time_limit_s=solver.time_limit_s,
+        gap_rel=solver.gap_rel,
+        threads=solver.threads,
+        contiguity=solver.contiguity,
+        warm_start=solver.warm_start,
     )

@@ -9,6 +9,7 @@ scenario's instance, and measured with the same KPIs as an optimised run.
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 from dataclasses import dataclass, field
@@ -19,10 +20,20 @@ import numpy as np
 import pandas as pd
 
 from atr_model.errors import DataError
+from atr_model.optimisation import Violation, check_plan, plan_measures
+from atr_model.scenarios.engine_bridge import engine_settings
+from atr_model.scenarios.extra_kpis import extra_kpis
+from atr_model.scenarios.inputs import resolve_dataset, resolve_travel_model
+from atr_model.scenarios.instance_builder import InstanceBundle, build_instance
+from atr_model.scenarios.scenario import Scenario
 
-__all__ = ["PlanEvaluation", "read_plan_csv", "evaluate_plan", "assignment_from_plan"]
+__all__ = ["PlanEvaluation", "read_plan_csv", "read_plan_text", "evaluate_plan", "assignment_from_plan"]
 
 logger = logging.getLogger(__name__)
+
+#: How many units missing from a plan are named in the error (the count is always given; a
+#: plan for the wrong territory would otherwise list hundreds).
+_ABSENT_SHOWN = 20
 
 
 @dataclass(frozen=True)
@@ -41,12 +52,26 @@ class PlanEvaluation:
         ";"-joined); empty when the plan honours every criterion.
     kpis : dict
         Same keys as a run's ``kpis.json`` (no solver block) plus the further KPIs.
+    objective : float or None
+        The plan's cost the way the optimiser counts it (travel cost, the cost per new unit
+        and the penalties of soft criteria), comparable with ``kpis.json``'s
+        ``solver.objective`` of a run of the same scenario on the same data.
     """
 
     scenario_name: str
     plan: pd.DataFrame
     violations: pd.DataFrame
     kpis: dict[str, Any] = field(default_factory=dict)
+    objective: float | None = None
+
+    def gap_to(self, optimum: float | None) -> float | None:
+        """How far the plan's cost is above ``optimum``, as a fraction of it (0.05 = 5 %).
+
+        None when either cost is unknown or the optimum is zero.
+        """
+        if optimum is None or self.objective is None or not np.isfinite(self.objective) or optimum == 0:
+            return None
+        return (self.objective - float(optimum)) / abs(float(optimum))
 
     @property
     def valid(self) -> bool:
@@ -66,6 +91,7 @@ class PlanEvaluation:
             "hard_valid": self.hard_valid,
             "violations": self.violations.to_dict(orient="records"),
             "kpis": self.kpis,
+            "objective": self.objective,
         }
 
 
@@ -81,22 +107,37 @@ def read_plan_csv(path: str | os.PathLike[str]) -> pd.DataFrame:
     source = Path(path)
     if not source.exists():
         raise DataError(f"{source}: plan file not found")
+    return read_plan_text(source.read_bytes(), where=str(source))
+
+
+def read_plan_text(text: str | bytes, *, where: str = "plan") -> pd.DataFrame:
+    """Read plan CSV text (an uploaded file): ``unit_code,new_unit_id[,centre_code]``.
+
+    Raises
+    ------
+    DataError
+        When the text is empty, is not CSV, lacks a column, has an empty cell or lists a unit
+        twice (naming ``where`` and the row).
+    """
+    raw = text.decode("utf-8-sig", errors="replace") if isinstance(text, bytes) else text
+    if not raw.strip():
+        raise DataError(f"{where}: the file is empty (expected a header unit_code,new_unit_id and one row per unit)")
     try:
-        plan = pd.read_csv(source, dtype=str, keep_default_na=False)
+        plan = pd.read_csv(io.StringIO(raw), dtype=str, keep_default_na=False)
     except Exception as exc:  # pandas parser errors
-        raise DataError(f"{source}: not a readable CSV ({exc})") from exc
+        raise DataError(f"{where}: not a readable CSV ({exc})") from exc
     plan.columns = [c.strip() for c in plan.columns]
     missing = [c for c in ("unit_code", "new_unit_id") if c not in plan.columns]
     if missing:
-        raise DataError(f"{source}: missing column(s) {', '.join(missing)} (expected unit_code,new_unit_id)")
+        raise DataError(f"{where}: missing column(s) {', '.join(missing)} (expected unit_code,new_unit_id)")
     for col in ("unit_code", "new_unit_id"):
         plan[col] = plan[col].str.strip()
         blank = plan.index[plan[col] == ""]
         if len(blank):
-            raise DataError(f"{source}: row {int(blank[0]) + 2}: empty {col}")
+            raise DataError(f"{where}: row {int(blank[0]) + 2}: empty {col}")
     dup = plan.index[plan["unit_code"].duplicated()]
     if len(dup):
-        raise DataError(f"{source}: row {int(dup[0]) + 2}: unit {plan.loc[dup[0], 'unit_code']!r} is listed twice")
+        raise DataError(f"{where}: row {int(dup[0]) + 2}: unit {plan.loc[dup[0], 'unit_code']!r} is listed twice")
     keep = [c for c in ("unit_code", "new_unit_id", "centre_code") if c in plan.columns]
     return plan[keep].reset_index(drop=True)
 
@@ -124,10 +165,13 @@ def assignment_from_plan(plan: pd.DataFrame, instance: Any, *, where: str = "pla
         raise DataError(f"{where}: unit {dup.iloc[0]!r} is listed twice")
     unknown = sorted(set(plan["unit_code"]) - set(pos))
     if unknown:
-        raise DataError(f"{where}: {len(unknown)} unit(s) not in the scenario's dataset: {', '.join(unknown[:5])}")
-    absent = [c for c in codes if c not in set(plan["unit_code"])]
+        # Every unknown code is named: a plan drawn elsewhere usually has several typos at once.
+        raise DataError(f"{where}: {len(unknown)} unit(s) not in the scenario's dataset: {', '.join(unknown)}")
+    listed = set(plan["unit_code"])
+    absent = [c for c in codes if c not in listed]
     if absent:
-        raise DataError(f"{where}: {len(absent)} unit(s) of the dataset have no new_unit_id: {', '.join(absent[:5])}")
+        shown = ", ".join(absent[:_ABSENT_SHOWN]) + (f" and {len(absent) - _ABSENT_SHOWN} more" if len(absent) > _ABSENT_SHOWN else "")
+        raise DataError(f"{where}: {len(absent)} unit(s) of the dataset have no new_unit_id: {shown}")
     assignment = np.full(len(codes), -1, dtype=np.int64)
     for nid, part in plan.groupby("new_unit_id", sort=True):
         members = sorted(pos[c] for c in part["unit_code"])
@@ -155,8 +199,6 @@ def _settlement_travel(bundle: Any, centre_of: dict[str, str]) -> tuple[np.ndarr
 
 def _kpis(bundle: Any, assignment: np.ndarray, floor: float | None, plan: pd.DataFrame) -> dict[str, Any]:
     """The run's headline KPIs for a given plan (settlement-level travel, as in ``kpis.json``)."""
-    from atr_model.scenarios.extra_kpis import extra_kpis
-
     inst = bundle.instance
     codes = inst.unit_codes
     pop = inst.population
@@ -198,12 +240,43 @@ def _kpis(bundle: Any, assignment: np.ndarray, floor: float | None, plan: pd.Dat
     return kpis
 
 
+def _as_exemption(violation: Violation, bundle: InstanceBundle, scenario: Scenario) -> Violation:
+    """Say "exempt under rule X" where the checker saw only a ``keep_separate`` lock.
+
+    With ``exemptions.mode 'keep'`` the instance builder encodes exempt units as
+    ``keep_separate``, so the checker's message would name the lock, not the reason. A unit
+    locked by hand (``criteria.locks.keep_separate``) keeps the checker's message.
+    """
+    if violation.constraint != "keep_separate":
+        return violation
+    inst = bundle.instance
+    manual = set(scenario.criteria.locks.keep_separate)
+    subject = next((c for c in violation.units if violation.message.startswith(inst.label(inst.index(c)))), None)
+    if subject is None or subject in manual:
+        return violation
+    i = inst.index(subject)
+    if not inst.exempt[i]:
+        return violation
+    units = bundle.units.set_index("unit_code")
+    rules = str(units.loc[subject, "exempt_rules"]) if "exempt_rules" in units else ""
+    reason = str(inst.exempt_reason[i])
+    rest = violation.message[len(inst.label(i)):].split(" but ", 1)[-1]
+    if "town" in rules.split(";"):
+        text = (f"{inst.label(i)} is a town: towns keep their status (the population floor of criterion 2 "
+                f"applies to aiyl aimaks; centres.towns {scenario.criteria.centres.towns!r}), but {rest}")
+    else:
+        text = (f"{inst.label(i)} is exempt from the population floor under rule {rules or 'exempt'} ({reason}); "
+                f"with exemptions.mode 'keep' exempt units stay as they are, but {rest}")
+    return Violation("exempt", violation.units, text, hard=violation.hard)
+
+
 def evaluate_plan(
     plan: pd.DataFrame | str | os.PathLike[str],
     scenario: Any,
     *,
     dataset: Any = None,
     travel_model: Any = None,
+    where: str | None = None,
 ) -> PlanEvaluation:
     """Check a hand-drawn plan against a scenario's criteria and measure it.
 
@@ -217,6 +290,9 @@ def evaluate_plan(
         Defaults to the scenario's dataset.
     travel_model : TravelModel, optional
         Defaults to the scenario's travel model.
+    where : str, optional
+        Name of the plan in error messages (an uploaded file's name); default the path, or
+        "plan" for a table.
 
     Returns
     -------
@@ -227,12 +303,7 @@ def evaluate_plan(
     DataError
         On a malformed plan (unknown or missing units, bad centre).
     """
-    from atr_model.optimisation import check_plan
-    from atr_model.scenarios.engine_bridge import engine_settings
-    from atr_model.scenarios.inputs import resolve_dataset, resolve_travel_model
-    from atr_model.scenarios.instance_builder import build_instance
-
-    where = str(plan) if not isinstance(plan, pd.DataFrame) else "plan"
+    where = where or (str(plan) if not isinstance(plan, pd.DataFrame) else "plan")
     table = read_plan_csv(plan) if not isinstance(plan, pd.DataFrame) else plan.astype(str).copy()
     if dataset is None:
         dataset = resolve_dataset(scenario)
@@ -242,7 +313,7 @@ def evaluate_plan(
     inst = bundle.instance
     settings = engine_settings(scenario.criteria, scenario.solver, bundle=bundle)
     assignment = assignment_from_plan(table, inst, where=where)
-    violations = check_plan(inst, assignment, settings)
+    violations = [_as_exemption(v, bundle, scenario) for v in check_plan(inst, assignment, settings)]
     viol = pd.DataFrame(
         [
             {"constraint": v.constraint, "hard": bool(v.hard), "units": ";".join(v.units), "message": v.message}
@@ -267,4 +338,5 @@ def evaluate_plan(
     )
     kpis = _kpis(bundle, assignment, settings.population_floor, out[["unit_code", "new_unit_id"]])
     logger.info("plan %s: %d violation(s)", where, len(viol))
-    return PlanEvaluation(scenario_name=scenario.name, plan=out, violations=viol, kpis=kpis)
+    objective = float(plan_measures(inst, settings, assignment)["objective"])
+    return PlanEvaluation(scenario_name=scenario.name, plan=out, violations=viol, kpis=kpis, objective=objective)

@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
-import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from atr_model._atomic import atomic_directory, atomic_file
 from atr_model.scenarios.extra_kpis import extra_kpis
+from atr_model.scenarios.instance_builder import APPROXIMATE_TERRITORY
+from atr_model.scenarios.kpis import kpi_estimate_basis
 from atr_model.scenarios.package_files import ResultFiles, flatten_mapping, load_result_files
 
 __all__ = [
@@ -46,17 +47,61 @@ _ESTIMATE_FILL = "FFF2CC"  # pale yellow, the report's estimate colour as well
 _HEADER_FILL = "DDEBF7"
 
 
-def _summary_rows(files: ResultFiles) -> list[tuple[str, Any]]:
-    rows: list[tuple[str, Any]] = [
-        ("scenario", files.name),
-        ("title", files.title),
-        ("dataset", files.provenance.get("dataset_name", files.scenario.get("dataset", ""))),
-        ("dataset kind", files.provenance.get("dataset_kind", "")),
-        ("created (UTC)", files.provenance.get("created_utc", "")),
-        ("note", "Cells shaded yellow and columns *_is_estimate / *_has_estimates mark estimated figures."),
+#: Flag columns of the workbook: value column -> the column saying it is an estimate.
+_ROW_FLAGS = {"population": "population_is_estimate", "travel_time_to_centre_min": "travel_time_is_modelled"}
+_NEW_UNIT_FLAGS = {
+    "population": "population_has_estimates",
+    "area_km2": "area_is_approximate",
+    "travel_time_mean_min": "travel_time_is_modelled",
+    "travel_time_max_min": "travel_time_is_modelled",
+}
+_SUMMARY_FLAGS = {"value": "is_estimate"}
+_NOTE = (
+    "Cells shaded yellow are estimates. The column beside each says so: "
+    + "; ".join(sorted({f"{v} ({k})" for flags in (_ROW_FLAGS, _NEW_UNIT_FLAGS) for k, v in flags.items()}))
+    + "; on this sheet, is_estimate and estimate_basis of every KPI."
+)
+
+
+def _summary_rows(files: ResultFiles) -> pd.DataFrame:
+    """Scenario, dataset and every KPI, each KPI with whether (and why) it rests on estimates."""
+    rows: list[tuple[str, Any, bool, str]] = [
+        ("scenario", files.name, False, ""),
+        ("title", files.title, False, ""),
+        ("dataset", files.provenance.get("dataset_name", files.scenario.get("dataset", "")), False, ""),
+        ("dataset kind", files.provenance.get("dataset_kind", ""), False, ""),
+        ("created (UTC)", files.provenance.get("created_utc", ""), False, ""),
+        ("note", _NOTE, False, ""),
     ]
-    rows += [(f"kpi: {k}", v) for k, v in flatten_mapping(files.kpis).items()]
-    return rows
+    basis = kpi_estimate_basis(files.kpis)
+    rows += [
+        (f"kpi: {k}", v, k in basis, basis.get(k, "")) for k, v in flatten_mapping(files.kpis).items()
+    ]
+    return pd.DataFrame(rows, columns=["item", "value", "is_estimate", "estimate_basis"])
+
+
+def _new_unit_sheet(files: ResultFiles) -> pd.DataFrame:
+    """The passports without geometry, with flags for modelled travel times and approximate areas."""
+    units = pd.DataFrame(files.new_units.drop(columns=files.new_units.geometry.name))
+    a = files.assignments
+    if "travel_time_is_modelled" in a and "new_unit_id" in units:
+        modelled = a.groupby("new_unit_id")["travel_time_is_modelled"].agg(lambda v: bool(v.astype(bool).any()))
+        units["travel_time_is_modelled"] = units["new_unit_id"].map(modelled).fillna(False).astype(bool)
+    if "estimated_inputs" in units:
+        units["area_is_approximate"] = units["estimated_inputs"].fillna("").astype(str).str.contains(
+            APPROXIMATE_TERRITORY, regex=False
+        )
+    return units
+
+
+def _settlement_sheet(files: ResultFiles) -> pd.DataFrame:
+    """Settlements with their unit's travel-time flag (times are modelled per unit)."""
+    sett = files.settlements.copy()
+    a = files.assignments
+    if "travel_time_is_modelled" in a and "unit_code" in sett and "travel_time_is_modelled" not in sett:
+        flag = a.set_index("unit_code")["travel_time_is_modelled"].astype(bool)
+        sett["travel_time_is_modelled"] = sett["unit_code"].map(flag).fillna(False).astype(bool)
+    return sett
 
 
 def _cell(value: Any) -> Any:
@@ -102,7 +147,9 @@ def write_xlsx(folder: str | os.PathLike[str], target: str | os.PathLike[str] | 
 
     Sheets: ``summary`` (scenario, dataset, every KPI), ``assignments``, ``new_units`` (no
     geometry), ``settlements``, ``explanations`` (when present), ``scenario`` (the resolved
-    scenario, flattened) and ``provenance``. Estimated populations are shaded yellow.
+    scenario, flattened) and ``provenance``. Estimated figures are shaded yellow, each beside a
+    flag column saying so: estimated populations, modelled travel times (columns and KPI rows),
+    approximate areas and every KPI that rests on estimates (``is_estimate``, ``estimate_basis``).
 
     Parameters
     ----------
@@ -123,13 +170,11 @@ def write_xlsx(folder: str | os.PathLike[str], target: str | os.PathLike[str] | 
     wb = Workbook()
     ws = wb.active
     ws.title = "summary"
-    _write_frame(ws, pd.DataFrame(_summary_rows(files), columns=["item", "value"]))
-    flags = {"population": "population_is_estimate"}
-    _write_frame(wb.create_sheet("assignments"), files.assignments, flags)
-    passports = pd.DataFrame(files.new_units.drop(columns=files.new_units.geometry.name))
-    _write_frame(wb.create_sheet("new_units"), passports, {"population": "population_has_estimates"})
+    _write_frame(ws, _summary_rows(files), _SUMMARY_FLAGS)
+    _write_frame(wb.create_sheet("assignments"), files.assignments, _ROW_FLAGS)
+    _write_frame(wb.create_sheet("new_units"), _new_unit_sheet(files), _NEW_UNIT_FLAGS)
     if not files.settlements.empty:
-        _write_frame(wb.create_sheet("settlements"), files.settlements, flags)
+        _write_frame(wb.create_sheet("settlements"), _settlement_sheet(files), _ROW_FLAGS)
     if files.explanations is not None:
         _write_frame(wb.create_sheet("explanations"), files.explanations)
     scen = flatten_mapping(files.scenario)
@@ -217,19 +262,9 @@ def add_extra_kpis(folder: str | os.PathLike[str]) -> Path:
 
 
 def _atomic_save(target: Path, save: Callable[[str], Any]) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}-", suffix=target.suffix, dir=target.parent)
-    os.close(fd)
-    os.unlink(tmp)
-    try:
-        save(tmp)
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.isdir(tmp):
-            shutil.rmtree(tmp, ignore_errors=True)
-        elif os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    """``save(path)`` into a temporary file, flushed and renamed onto ``target`` (see :mod:`atr_model._atomic`)."""
+    with atomic_file(target) as tmp:
+        save(str(tmp))
 
 
 #: Extras run by default when publishing a package (the report is added by the presentation layer).
@@ -266,18 +301,10 @@ def publish_package(
     ``out_dir`` as it was.
     """
     target = Path(out_dir)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-staging-", dir=target.parent))
-    try:
-        package = staging / target.name
-        write(package)
+    with atomic_directory(target) as staging:
+        staging.rmdir()  # ``write`` expects a folder that does not exist yet
+        write(staging)
         for extra in extras:
-            extra(package)
-        if target.exists():
-            old = staging / ".replaced"
-            os.replace(target, old)
-        os.replace(package, target)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+            extra(staging)
     logger.info("published result package %s", target)
     return target

@@ -27,6 +27,7 @@ __all__ = [
     "load_cost_model",
     "population_distribution",
     "exempt_by_reason",
+    "town_mask",
     "admin_savings",
     "abolished_offices",
     "savings_for_level",
@@ -141,8 +142,32 @@ def population_distribution(population: pd.Series | np.ndarray) -> dict[str, Any
     }
 
 
+#: ``level`` of a town in the tables, and the exemption rule that marks one in older packages.
+TOWN = "town"
+
+
+def town_mask(assignments: pd.DataFrame) -> np.ndarray:
+    """Which rows are towns (``level == "town"``; packages without ``level``: rule ``town``).
+
+    Towns are not aiyl aimaks: the Concept's population floor (criterion 2) applies to aiyl
+    aimaks, so towns keep their status. They are not "exempt" under the Concept and are counted
+    and listed apart from the exempt aiyl aimaks.
+    """
+    if "level" in assignments:
+        return assignments["level"].astype(str).eq(TOWN).to_numpy()
+    if "exempt_rules" in assignments:
+        rules = assignments["exempt_rules"].fillna("").astype(str)
+        return rules.map(lambda text: TOWN in {r.strip() for r in text.split(";")}).to_numpy(dtype=bool)
+    if "exempt_reason" in assignments:
+        reasons = assignments["exempt_reason"].fillna("").astype(str)
+        return reasons.map(lambda text: TOWN in {p.split(":")[0].strip() for p in text.split(";")}).to_numpy(dtype=bool)
+    return np.zeros(len(assignments), dtype=bool)
+
+
 def exempt_by_reason(assignments: pd.DataFrame) -> dict[str, int]:
-    """Count exempt units per rule (the part of ``exempt_reason`` before the first ':').
+    """Count exempt aiyl aimaks per rule (the part of ``exempt_reason`` before the first ':').
+
+    Towns are left out (see :func:`town_mask`): they are not exempt units under the Concept.
 
     Parameters
     ----------
@@ -157,7 +182,7 @@ def exempt_by_reason(assignments: pd.DataFrame) -> dict[str, int]:
         (";"-joined rule names), when present, is used instead of parsing the reasons.
     """
     counts: dict[str, int] = {}
-    exempt = assignments[assignments["exempt"].astype(bool)]
+    exempt = assignments[assignments["exempt"].astype(bool).to_numpy() & ~town_mask(assignments)]
     if "exempt_rules" in exempt:  # the run's own rule names ("border;high_mountain")
         for text in exempt["exempt_rules"].fillna("").astype(str):
             for rule in {r.strip() for r in text.split(";") if r.strip()} or {"unspecified"}:

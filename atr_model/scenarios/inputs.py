@@ -1,4 +1,5 @@
-"""Resolve a scenario's inputs: the dataset and the travel model."""
+"""Scenario layer, inputs: resolve a scenario's dataset (demo, Kyrgyz build, GeoPackage or build
+folder) and its travel model."""
 
 from __future__ import annotations
 
@@ -6,13 +7,30 @@ import logging
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
 
-from atr_model.data.dataset import Dataset, read_dataset
-from atr_model.errors import DataError, ScenarioError
+from atr_model.data import (
+    Dataset,
+    build_kyrgyz_dataset,
+    load_or_build_kyrgyz_dataset,
+    make_demo_dataset,
+    read_dataset,
+    write_demo_elevation,
+    write_demo_roads,
+)
+from atr_model.errors import ScenarioError
+from atr_model.network import TravelModel, build_travel_model
 from atr_model.scenarios.scenario import Scenario
 
-__all__ = ["AUTO", "DEMO", "KYRGYZ", "KYRGYZ_ELEVATION", "kyrgyz_source_dir", "resolve_dataset", "resolve_travel_model"]
+__all__ = [
+    "AUTO",
+    "DEMO",
+    "KYRGYZ",
+    "KYRGYZ_ELEVATION",
+    "dataset_file",
+    "kyrgyz_source_dir",
+    "resolve_dataset",
+    "resolve_travel_model",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -48,64 +66,72 @@ def kyrgyz_source_dir() -> Path:
 def _kyrgyz_dataset(where: str) -> Dataset:
     """The Kyrgyz build from the cache when its build id is current, else built and cached.
 
-    Uses the same cache location as ``atr-model quickstart``
-    (``<cache>/kyrgyzstan/kyrgyzstan.gpkg``).
+    Uses the same cache as ``atr-model quickstart`` (``<cache>/kyrgyzstan/``); a cache that cannot
+    be written only costs a rebuild next time.
     """
-    from atr_model import data as data_api
-
     source = kyrgyz_source_dir()
     if not source.exists():
         raise ScenarioError(
             f"{where}: dataset 'kyrgyz' needs the Kyrgyz open data at {source} (set ATR_KG_DATA), "
             "or pass --data with a dataset file or 'demo'"
         )
-    from atr_model.data.kyrgyz import build_kyrgyz_dataset
-
-    build_id = getattr(data_api, "kyrgyz_build_id", None)
-    writer = getattr(data_api, "write_kyrgyz_build", None)
-    cache_root = getattr(data_api, "default_cache_dir", None)
-    if build_id is None or writer is None or cache_root is None:
-        return build_kyrgyz_dataset(source)[0]
-    from atr_model.data import kyrgyz
-
-    target = Path(cache_root()) / "kyrgyzstan" / getattr(kyrgyz, "DATASET_FILENAME", "kyrgyzstan.gpkg")
-    wanted = build_id(source)
-    if target.exists():
-        try:
-            cached = read_dataset(target)
-            if cached.build_id == wanted:
-                logger.info("using the cached Kyrgyz build %s at %s", wanted, target)
-                return cached
-        except DataError as exc:  # a stale or broken cache is rebuilt below
-            logger.warning("ignoring the cached Kyrgyz build at %s: %s", target, exc)
     try:
-        path, _report = writer(source, target.parent)
-    except OSError as exc:  # a read-only cache only costs a rebuild next time
-        logger.warning("could not cache the Kyrgyz build in %s: %s", target.parent, exc)
+        return load_or_build_kyrgyz_dataset(source)
+    except OSError as exc:
+        logger.warning("could not cache the Kyrgyz build: %s", exc)
         return build_kyrgyz_dataset(source)[0]
-    return read_dataset(path)
 
 
-def resolve_dataset(scenario: Scenario) -> Dataset:
-    """Load the scenario's dataset ('demo', 'kyrgyz' or a GeoPackage path).
+def dataset_file(path: str | os.PathLike[str], *, where: str = "dataset") -> Path:
+    """The GeoPackage of a dataset given as a ``.gpkg`` file or a build folder.
+
+    A build folder is what ``atr-model data build --out DIR`` writes: one dataset GeoPackage
+    beside its build report.
+
+    Parameters
+    ----------
+    path : path-like
+        A ``.gpkg`` file, or a folder holding exactly one.
+    where : str
+        Names the source of ``path`` in error messages (scenario file and key).
 
     Raises
     ------
     ScenarioError
-        When the dataset file does not exist (naming the scenario file and the path).
+        When ``path`` does not exist, or is a folder without exactly one ``.gpkg`` in it.
+    """
+    target = Path(path)
+    if not target.exists():
+        raise ScenarioError(
+            f"{where}: file {target} not found (use 'demo', 'kyrgyz', a .gpkg path or a build folder)"
+        )
+    if not target.is_dir():
+        return target
+    found = sorted(target.glob("*.gpkg"))
+    if len(found) != 1:
+        what = "no .gpkg file" if not found else f"{len(found)} .gpkg files ({', '.join(p.name for p in found)})"
+        raise ScenarioError(
+            f"{where}: folder {target} has {what}; a build folder (atr-model data build --out DIR) holds exactly one"
+        )
+    return found[0]
+
+
+def resolve_dataset(scenario: Scenario) -> Dataset:
+    """Load the scenario's dataset: 'demo', 'kyrgyz', a GeoPackage path or a build folder.
+
+    Raises
+    ------
+    ScenarioError
+        When the dataset file does not exist or a folder holds no single dataset (naming the
+        scenario file and the path).
     """
     where = _where(scenario)
     value = scenario.dataset
     if value == DEMO:
-        from atr_model.data.demo import make_demo_dataset
-
         return make_demo_dataset()
     if value == KYRGYZ:
         return _kyrgyz_dataset(where)
-    path = scenario.resolve_path(value)
-    if not path.exists():
-        raise ScenarioError(f"{where}: 'dataset': file {path} not found (use 'demo', 'kyrgyz' or a .gpkg path)")
-    return read_dataset(path)
+    return read_dataset(dataset_file(scenario.resolve_path(value), where=f"{where}: 'dataset'"))
 
 
 def _auto(key: str, dataset: Dataset) -> str | None:
@@ -125,10 +151,8 @@ def _aux_path(scenario: Scenario, key: str, value: str | None, cache: Path, data
     if value is None:
         return None
     if value == DEMO:
-        from atr_model.data import demo
-
         target = cache / ("demo-roads.osm" if key == "roads" else "demo-elevation.tif")
-        (demo.write_demo_roads if key == "roads" else demo.write_demo_elevation)(target)
+        (write_demo_roads if key == "roads" else write_demo_elevation)(target)
         return target
     if value == KYRGYZ:
         if key != "elevation":
@@ -143,7 +167,7 @@ def _aux_path(scenario: Scenario, key: str, value: str | None, cache: Path, data
     return path
 
 
-def resolve_travel_model(scenario: Scenario, dataset: Dataset) -> Any:
+def resolve_travel_model(scenario: Scenario, dataset: Dataset) -> TravelModel:
     """Build the travel model of the scenario's roads and elevation ('demo' files are generated).
 
     Raises
@@ -151,8 +175,6 @@ def resolve_travel_model(scenario: Scenario, dataset: Dataset) -> Any:
     ScenarioError
         When a named roads or elevation file does not exist.
     """
-    from atr_model.network import build_travel_model
-
     # Demo roads and elevation are generated (deterministically, in about a second) per run.
     with tempfile.TemporaryDirectory(prefix="atr-demo-inputs-") as tmp:
         roads = _aux_path(scenario, "roads", scenario.roads, Path(tmp), dataset)

@@ -23,10 +23,14 @@ from atr_model.criteria.exemptions import compute_exemptions
 from atr_model.criteria.model import Criteria
 from atr_model.data.contract import is_estimate_source
 from atr_model.data.dataset import Dataset
+from atr_model.data.translit import is_cyrillic, latin_unit_name
 from atr_model.errors import CriteriaError, InfeasibleError
 from atr_model.optimisation.instance import MergerInstance
 
-__all__ = ["InstanceBundle", "Level", "build_instance", "unit_display_name"]
+__all__ = ["APPROXIMATE_TERRITORY", "InstanceBundle", "Level", "build_instance", "unit_display_name"]
+
+#: The part of a unit's ``estimated_inputs`` text that says its territory (and area) is approximate.
+APPROXIMATE_TERRITORY = "territory (approximate)"
 
 logger = logging.getLogger(__name__)
 
@@ -78,12 +82,39 @@ class InstanceBundle:
 
 
 def unit_display_name(row: pd.Series | dict[str, Any]) -> str:
-    """English name, else Russian, else Kyrgyz, else the code."""
-    for key in ("name_en", "name_ru", "name_ky"):
+    """English name, else the Kyrgyz or Russian name transliterated to Latin, else the code.
+
+    One script in English tables: a unit with only Cyrillic names is written with
+    :func:`atr_model.data.translit.latin_unit_name` ("Ак-Шыйракский айылный аймак" ->
+    "Ak-Shyirak"); ``unit_name_ky`` / ``unit_name_ru`` (:func:`unit_local_names`) keep the
+    Cyrillic names for reports in those languages.
+    """
+    english = row.get("name_en")
+    if isinstance(english, str) and english.strip() and not is_cyrillic(english):
+        return english.strip()
+    for key in ("name_ky", "name_ru", "name_en"):
+        value = row.get(key)
+        if isinstance(value, str) and value.strip():
+            return latin_unit_name(value)
+    return str(row.get("unit_code", row.get("raion_code", "")))
+
+
+def unit_name_transliterated(row: pd.Series | dict[str, Any]) -> bool:
+    """Whether :func:`unit_display_name` writes this unit's name by transliteration."""
+    english = row.get("name_en")
+    if isinstance(english, str) and english.strip() and not is_cyrillic(english):
+        return False
+    return any(isinstance(row.get(k), str) and row.get(k).strip() for k in ("name_ky", "name_ru", "name_en"))
+
+
+def unit_local_names(row: pd.Series | dict[str, Any], lang: str) -> str:
+    """The unit's name in Kyrgyz (``lang`` "ky") or Russian ("ru"), the other as a fallback ("" if none)."""
+    order = ("name_ky", "name_ru") if lang == "ky" else ("name_ru", "name_ky")
+    for key in order:
         value = row.get(key)
         if isinstance(value, str) and value.strip():
             return value.strip()
-    return str(row.get("unit_code", row.get("raion_code", "")))
+    return ""
 
 
 def _plain(frame: pd.DataFrame) -> pd.DataFrame:
@@ -249,7 +280,7 @@ def _estimate_text(row: pd.Series, travel_kind: str) -> str:
     if row.get("settlements_not_located", 0):
         parts.append(f"village locations ({int(row['settlements_not_located'])} stand-ins)")
     if row.get("geometry_is_approximate"):
-        parts.append("territory (approximate)")
+        parts.append(APPROXIMATE_TERRITORY)
     if travel_kind != "roads":
         parts.append("travel times (modelled: no road data)")
     if row.get("own_route_patched"):
@@ -341,7 +372,11 @@ def _build_unit_level(dataset: Dataset, travel_model: Any, criteria: Criteria) -
     codes = units["unit_code"].tolist()
     pos = {c: k for k, c in enumerate(codes)}
     n = len(codes)
-    units["unit_name"] = [unit_display_name(r) for r in units.to_dict("records")]
+    records = units.to_dict("records")
+    units["unit_name"] = [unit_display_name(r) for r in records]
+    units["unit_name_ky"] = [unit_local_names(r, "ky") for r in records]
+    units["unit_name_ru"] = [unit_local_names(r, "ru") for r in records]
+    units["unit_name_transliterated"] = [unit_name_transliterated(r) for r in records]
     units["population"] = pd.to_numeric(units["population"], errors="coerce").fillna(0.0)
     units["population_is_estimate"] = units["population_is_estimate"].astype(bool)
     units["group"] = _groups(units, criteria.nesting)
@@ -514,6 +549,9 @@ def _build_raion_level(dataset: Dataset, travel_model: Any, criteria: Criteria) 
         {
             "unit_code": codes,
             "unit_name": [unit_display_name(r) for r in raions.to_dict("records")],
+            "unit_name_ky": [unit_local_names(r, "ky") for r in raions.to_dict("records")],
+            "unit_name_ru": [unit_local_names(r, "ru") for r in raions.to_dict("records")],
+            "unit_name_transliterated": [unit_name_transliterated(r) for r in raions.to_dict("records")],
             "level": "raion",
             "raion_code": codes,
             "oblast_code": raions["oblast_code"].astype(str).to_numpy(),

@@ -1,4 +1,9 @@
-"""Key figures (``kpis.json``) and provenance (``provenance.json``) of a run."""
+"""Scenario layer, key figures: ``kpis.json`` and ``provenance.json`` of a run, and which
+figures rest on estimates.
+
+Towns are counted apart (``towns``) from the exempt aiyl aimaks (``exempt_units``,
+``exempt_by_reason``): the Concept's floor applies to aiyl aimaks, so towns are not exempt units.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +11,19 @@ import math
 import platform
 from datetime import datetime, timezone
 from importlib import metadata
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from atr_model.data.dataset import Dataset
+import atr_model
+from atr_model.data import Dataset
+from atr_model.scenarios.extra_kpis import extra_kpis, town_mask
 from atr_model.scenarios.instance_builder import InstanceBundle
 from atr_model.scenarios.scenario import Scenario, scenario_hash
 
-__all__ = ["compute_kpis", "provenance", "package_version"]
+__all__ = ["compute_kpis", "kpi_estimate_basis", "provenance", "package_version"]
 
 
 def _version(name: str) -> str:
@@ -29,8 +37,6 @@ def package_version() -> str:
     """atr-model's version (installed metadata, else the package attribute)."""
     version = _version("atr-model")
     if version == "not installed":
-        import atr_model
-
         version = str(getattr(atr_model, "__version__", "unknown"))
     return version
 
@@ -122,8 +128,9 @@ def compute_kpis(
     sizes = assignments.groupby("new_unit_id").size()
     in_merged = ok & settlements["new_unit_id"].map(sizes).fillna(1).gt(1).to_numpy()
     worst_merged = float(np.max(t[in_merged])) if in_merged.any() else None
+    towns = town_mask(assignments)
     rules: dict[str, int] = {}
-    for text in assignments["exempt_rules"]:
+    for text in assignments["exempt_rules"][~towns]:
         for rule in filter(None, str(text).split(";")):
             rules[rule] = rules.get(rule, 0) + 1
     new_pop = new_units["population"].to_numpy(dtype=float)
@@ -144,7 +151,9 @@ def compute_kpis(
         "worst_travel_min": None if worst is None else round(worst, 3),
         "worst_travel_min_in_merged_units": None if worst_merged is None else round(worst_merged, 3),
         "settlements_without_route_to_centre": int((~ok).sum()),
-        "exempt_units": int(exempt.sum()),
+        # exempt aiyl aimaks only: towns are outside the floor, not exempt from it
+        "exempt_units": int((exempt & ~towns).sum()),
+        "towns": int(towns.sum()),
         "exempt_by_reason": dict(sorted(rules.items())),
         "new_unit_population": {
             "min": float(np.min(new_pop)) if len(new_pop) else None,
@@ -173,8 +182,6 @@ def _with_extra_kpis(
     new_units: pd.DataFrame,
 ) -> dict[str, Any]:
     """Add the further KPIs (population distribution, estimated savings) without overriding any."""
-    from atr_model.scenarios.extra_kpis import extra_kpis
-
     extra = extra_kpis(assignments, new_units, settlements, level=bundle.level)
     for key, value in extra.items():
         if key == "estimated_share":
@@ -182,3 +189,69 @@ def _with_extra_kpis(
         else:
             kpis.setdefault(key, value)
     return kpis
+
+
+#: KPIs measured on travel times: estimates when the times are modelled (no road data).
+_TRAVEL_KPIS = (
+    "population_weighted_mean_travel_min",
+    "worst_travel_min",
+    "worst_travel_min_in_merged_units",
+    "settlements_without_route_to_centre",
+)
+#: KPIs (dotted keys or prefixes ending in ".") built on unit populations.
+_POPULATION_KPIS = (
+    "below_floor_before",
+    "below_floor_before_non_exempt",
+    "below_floor_after",
+    "below_floor_after_non_exempt",
+    "population_weighted_mean_travel_min",
+    "new_unit_population.",
+    "new_unit_population_distribution.",
+)
+#: Parts of ``admin_savings`` that describe the estimate rather than being one.
+_SAVINGS_TEXT = ("admin_savings.basis", "admin_savings.is_estimate", "admin_savings.abolished_offices")
+
+
+def _flat_keys(mapping: Mapping[str, Any], prefix: str = "") -> list[str]:
+    keys = []
+    for key, value in mapping.items():
+        name = f"{prefix}{key}"
+        keys += _flat_keys(value, f"{name}.") if isinstance(value, Mapping) else [name]
+    return keys
+
+
+def kpi_estimate_basis(kpis: Mapping[str, Any]) -> dict[str, str]:
+    """Which KPIs rest on estimated data, and why, keyed as flattened (``"a.b"``) KPI names.
+
+    Parameters
+    ----------
+    kpis : mapping
+        The content of ``kpis.json``.
+
+    Returns
+    -------
+    dict
+        Flat KPI key -> reason (for example ``"modelled travel times (no road network)"``), for
+        every figure that rests on estimates; figures from measured inputs only are absent.
+    """
+    share = kpis.get("estimated_share") or {}
+    pop_share = float(share.get("population") or 0.0)
+    notes = {
+        "travel": "modelled travel times (no road network)" if float(share.get("travel_times_modelled") or 0.0) else "",
+        "population": f"estimated populations ({100.0 * pop_share:.1f}% of residents)" if pop_share > 0 else "",
+        "savings": "assumed unit costs (editable cost model)"
+        if (kpis.get("admin_savings") or {}).get("is_estimate", True) else "",
+    }
+    basis: dict[str, str] = {}
+    for key in _flat_keys(kpis):
+        reasons = []
+        if key in _TRAVEL_KPIS:
+            reasons.append(notes["travel"])
+        if any(key == p or (p.endswith(".") and key.startswith(p)) for p in _POPULATION_KPIS):
+            reasons.append(notes["population"])
+        if key.startswith("admin_savings.") and key not in _SAVINGS_TEXT:
+            reasons.append(notes["savings"])
+        text = "; ".join(r for r in reasons if r)
+        if text:
+            basis[key] = text
+    return basis

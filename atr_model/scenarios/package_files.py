@@ -89,6 +89,7 @@ _BOOL_COLUMNS = (
     "is_located",
     "population_has_estimates",
     "below_floor",
+    "unit_name_transliterated",
 )
 _TRUE = {"true", "1", "yes", "t", "y"}
 
@@ -107,8 +108,8 @@ def _tidy(frame: pd.DataFrame) -> pd.DataFrame:
     for col in _BOOL_COLUMNS:
         if col in frame.columns:
             frame[col] = _as_bool(frame[col])
-    for col in ("unit_name", "reason", "exempt_reason", "status", "settlement_name", "centre_name",
-                "estimated_inputs"):
+    for col in ("unit_name", "unit_name_ky", "unit_name_ru", "reason", "exempt_reason", "status",
+                "settlement_name", "centre_name", "estimated_inputs"):
         if col in frame.columns:
             frame[col] = frame[col].astype(object).where(frame[col].notna(), "").map(str)
     return frame

@@ -13,9 +13,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from atr_model.data.contract import CRS
-from atr_model.data.dataset import Dataset
+from atr_model.data import CRS, Dataset
 from atr_model.errors import InfeasibleError, SolverError
+from atr_model.optimisation import MergerModel, check_plan, explain_units
 from atr_model.scenarios.engine_bridge import engine_settings
 from atr_model.scenarios.inputs import resolve_dataset, resolve_travel_model
 from atr_model.scenarios.instance_builder import InstanceBundle, build_instance
@@ -33,7 +33,8 @@ STATUSES = ("kept", "kept_exempt", "centre", "merged", "below_floor_no_partner")
 ASSIGNMENT_COLUMNS = [
     "unit_code", "unit_name", "raion_code", "new_unit_id", "centre_code", "status", "reason",
     "population", "population_is_estimate", "exempt", "exempt_reason", "travel_time_to_centre_min",
-    "travel_time_is_modelled", "level", "oblast_code", "exempt_rules",
+    "travel_time_is_modelled", "level", "oblast_code", "exempt_rules", "unit_name_ky", "unit_name_ru",
+    "unit_name_transliterated",
 ]
 SETTLEMENT_COLUMNS = [
     "settlement_code", "settlement_name", "unit_code", "new_unit_id", "centre_code", "population",
@@ -115,8 +116,6 @@ def _add_barrier_notes(frame: pd.DataFrame, bundle: InstanceBundle) -> None:
 
 
 def _explanations(bundle: InstanceBundle, result: Any, settings: Any) -> pd.DataFrame:
-    from atr_model.optimisation import explain_units
-
     items = explain_units(bundle.instance, result, settings)
     rows = []
     for k, item in enumerate(items):
@@ -157,6 +156,10 @@ def _assignments(bundle: InstanceBundle, assignment: np.ndarray, ids: dict[int, 
             "level": units["level"],
             "oblast_code": units["oblast_code"].astype(str),
             "exempt_rules": units["exempt_rules"],
+            # Cyrillic names for reports in Kyrgyz and Russian (unit_name is the Latin one)
+            "unit_name_ky": units["unit_name_ky"] if "unit_name_ky" in units else "",
+            "unit_name_ru": units["unit_name_ru"] if "unit_name_ru" in units else "",
+            "unit_name_transliterated": units.get("unit_name_transliterated", False),
         }
     )
     frame = frame.merge(explained, on="unit_code", how="left", validate="one_to_one")
@@ -282,8 +285,6 @@ def _check(bundle: InstanceBundle, assignment: np.ndarray, settings: Any) -> lis
     Soft violations are what soft criteria allow (a unit below the floor with no partner),
     and are reported per unit in the explanations.
     """
-    from atr_model.optimisation import check_plan
-
     found = check_plan(bundle.instance, assignment, settings)
     violations = [v for v in found if getattr(v, "hard", True)]
     if violations:
@@ -327,8 +328,6 @@ def run_scenario(
     SolverError
         When the solver fails, or the plan fails the independent checker.
     """
-    from atr_model.optimisation import MergerModel
-
     step = progress or (lambda _name: None)
     started = time.perf_counter()
     step("dataset")
@@ -359,6 +358,8 @@ def run_scenario(
     new_units = _passports({"dataset": dataset, "bundle": bundle, "assignments": assignments, "settlements": settlements})
     seconds = time.perf_counter() - started
     prov = provenance(scenario, dataset, travel_model, seconds=seconds)
+    # whether a time budget bound the search and the thread counts: what a rerun needs to match
+    prov["determinism"] = result.determinism()
     kpis = compute_kpis(bundle, assignments, settlements, new_units, result, prov, gap_rel=settings.gap_rel)
     if bool(getattr(result, "proven_optimal", False)) and not kpis["solver"]["proven_optimal"]:
         logger.warning("scenario %s: the solver claims optimality but its gap is %s", scenario.name, kpis["solver"]["gap"])

@@ -6,6 +6,7 @@ file > defaults of :class:`Scenario` and :class:`~atr_model.criteria.Criteria`.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -15,9 +16,10 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
-from atr_model.criteria.model import Criteria
-from atr_model.criteria.validation import describe_validation_error
+from atr_model.criteria import Criteria, describe_validation_error
 from atr_model.errors import ScenarioError
+from atr_model.optimisation import EngineSettings
+from atr_model.scenarios.uncertainty import Uncertainty
 
 __all__ = [
     "Scenario",
@@ -26,30 +28,41 @@ __all__ = [
     "dump_scenario",
     "load_scenario",
     "scenario_from_dict",
+    "scenario_from_yaml",
     "scenario_hash",
 ]
 
 _STRICT = ConfigDict(frozen=True, extra="forbid")
 
 
+#: The engine's defaults, read from :class:`EngineSettings` (where they are written, once).
+_ENGINE = {f.name: f.default for f in dataclasses.fields(EngineSettings)}
+
+
 class SolverOptions(BaseModel):
-    """How the merger MILP is solved."""
+    """How the merger MILP is solved; every default is the engine's own (:class:`EngineSettings`)."""
 
     model_config = _STRICT
 
-    name: Literal["highs", "cbc"] = Field("highs", description="Default 'highs' (in-process); 'cbc'.")
-    time_limit_s: float = Field(60.0, gt=0, le=86_400, description="Default 60 s per solve.")
-    gap_rel: float = Field(0.0, ge=0, le=1, description="Default 0: prove optimality.")
-    threads: int = Field(1, ge=1, le=256, description="Default 1 (deterministic).")
+    name: Literal["highs", "cbc"] = Field(
+        _ENGINE["solver"], description=f"Default {_ENGINE['solver']!r} (in-process); 'cbc'."
+    )
+    time_limit_s: float = Field(
+        _ENGINE["time_limit_s"], gt=0, le=86_400, description=f"Default {_ENGINE['time_limit_s']:g} s per solve."
+    )
+    gap_rel: float = Field(_ENGINE["gap_rel"], ge=0, le=1, description=f"Default {_ENGINE['gap_rel']:g}: prove optimality.")
+    threads: int = Field(_ENGINE["threads"], ge=1, le=256, description=f"Default {_ENGINE['threads']} (deterministic).")
     contiguity: Literal["auto", "cuts", "flow", "none"] = Field(
-        "auto", description="Default 'auto': exact contiguity, method chosen per instance."
+        _ENGINE["contiguity"], description=f"Default {_ENGINE['contiguity']!r}: exact contiguity, method chosen per instance."
     )
     warm_start: bool = Field(
-        False,
+        _ENGINE["warm_start"],
         description=(
-            "Default false: start the solver from a heuristic plan. Off by default because, with "
-            "it on, the engine was seen returning the heuristic plan as 'optimal' on some groups "
-            "of the Kyrgyz run (bound below objective)."
+            f"Default {str(_ENGINE['warm_start']).lower()}: start the solver from the engine's heuristic plan "
+            "(also what lets it fix variables against a known plan, and what a time-limited solve "
+            "falls back on). It was off for a while after a wrong 'optimal' on a Kyrgyz raion, which "
+            "came from reduced-cost fixing and was fixed there; on the Kyrgyz concept-2013, "
+            "national-231 and cross-raion runs both settings give the identical plan."
         ),
     )
 
@@ -65,8 +78,12 @@ class Scenario(BaseModel):
     model_config = _STRICT
 
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=80, description="Short id (file-name safe).")
-    title: str = Field("", description="One-line title for reports.")
-    description: str = Field("", description="What the scenario tests.")
+    title: str = Field("", description="One-line title for reports (English).")
+    title_ky: str = Field("", description="The title in Kyrgyz (optional; reports fall back to title).")
+    title_ru: str = Field("", description="The title in Russian (optional; reports fall back to title).")
+    description: str = Field("", description="What the scenario tests (English).")
+    description_ky: str = Field("", description="The description in Kyrgyz (optional).")
+    description_ru: str = Field("", description="The description in Russian (optional).")
     dataset: str = Field("demo", min_length=1, description="'demo', 'kyrgyz' or a dataset .gpkg path.")
     roads: str | None = Field(
         None,
@@ -85,6 +102,10 @@ class Scenario(BaseModel):
     level: Literal["aiyl_aimak", "raion"] = Field("aiyl_aimak", description="Stage 2.1 or 2.2.")
     criteria: Criteria = Field(default_factory=Criteria)
     solver: SolverOptions = Field(default_factory=SolverOptions)
+    uncertainty: Uncertainty = Field(
+        default_factory=Uncertainty,
+        description="Spreads of the estimated inputs for robustness runs (assumptions; see scenarios.uncertainty).",
+    )
     notes: str = Field("", description="Free text.")
 
     _source: Path | None = PrivateAttr(default=None)
@@ -141,11 +162,36 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
     source = Path(path)
     if not source.is_file():
         raise ScenarioError(f"{source}: scenario file not found")
+    return scenario_from_yaml(source.read_text(encoding="utf-8"), where=str(source), source=source.resolve())
+
+
+def _yaml_error(exc: yaml.YAMLError, where: str) -> ScenarioError:
+    """The YAML error as one line naming the file, line and column (1-based) and the problem."""
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    if mark is None:
+        return ScenarioError(f"{where}: not valid YAML ({problem})")
+    return ScenarioError(f"{where}: line {mark.line + 1}, column {mark.column + 1}: not valid YAML ({problem})")
+
+
+def scenario_from_yaml(text: str, *, where: str = "scenario", source: Path | None = None) -> Scenario:
+    """Parse and validate scenario YAML text.
+
+    Raises
+    ------
+    ScenarioError
+        When the text is empty, is not YAML (naming ``where``, the line and the column) or
+        does not validate (naming each bad key).
+    """
+    if not text.strip():
+        raise ScenarioError(f"{where}: the file is empty (expected a scenario: name, dataset, criteria, ...)")
     try:
-        values = yaml.safe_load(source.read_text(encoding="utf-8"))
+        values = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise ScenarioError(f"{source}: not valid YAML ({str(exc).splitlines()[0]})") from None
-    return scenario_from_dict(values, where=str(source), source=source.resolve())
+        raise _yaml_error(exc, where) from None
+    if values is None:
+        raise ScenarioError(f"{where}: the file holds only comments (expected a scenario: name, dataset, criteria, ...)")
+    return scenario_from_dict(values, where=where, source=source)
 
 
 def _plain(scenario: Scenario) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import itertools
 import logging
 import math
+import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -23,6 +24,10 @@ import numpy as np
 import pandas as pd
 
 from atr_model.errors import ATRError, ScenarioError
+from atr_model.scenarios.extra_kpis import savings_for_level, town_mask
+from atr_model.scenarios.inputs import resolve_dataset, resolve_travel_model
+from atr_model.scenarios.run import run_scenario
+from atr_model.scenarios.scenario import apply_overrides
 
 __all__ = [
     "PARAM_ALIASES",
@@ -174,9 +179,6 @@ def run_point(scenario: Any, overrides: Mapping[str, Any], data: str | None = No
         Parameter values, KPIs and ``seconds``; ``error`` holds the one-line message when the
         point fails with an atr-model error (for example an infeasible combination).
     """
-    import time
-
-    from atr_model.scenarios.extra_kpis import savings_for_level
 
     row: dict[str, Any] = dict(overrides)
     started = time.perf_counter()
@@ -212,15 +214,14 @@ def run_point(scenario: Any, overrides: Mapping[str, Any], data: str | None = No
 
 
 def _point_scenario(scenario: Any, overrides: Mapping[str, Any], data: str | None, point: int) -> Any:
-    from atr_model.scenarios.scenario import apply_overrides
-
     return apply_overrides(scenario, **dict(overrides), dataset=data, name=f"{scenario.name}-p{point:03d}")
 
 
 def _exempt_count(result: Any, exempt_by_reason: Mapping[str, int]) -> int:
     table = getattr(result, "assignments", None)
     if isinstance(table, pd.DataFrame) and "exempt" in table:
-        return int(table["exempt"].astype(bool).sum())
+        # exempt aiyl aimaks: towns keep their status and are not exemptions
+        return int((table["exempt"].astype(bool).to_numpy() & ~town_mask(table)).sum())
     return int(sum(exempt_by_reason.values()))
 
 
@@ -238,15 +239,11 @@ def _inputs(scenario: Any) -> tuple[Any, Any]:
 
 
 def _prepare(scenario: Any) -> tuple[Any, Any]:
-    from atr_model.scenarios.inputs import resolve_dataset, resolve_travel_model
-
     dataset = resolve_dataset(scenario)
     return dataset, resolve_travel_model(scenario, dataset)
 
 
 def _run(scenario: Any, dataset: Any, travel: Any) -> Any:
-    from atr_model.scenarios import run_scenario
-
     return run_scenario(scenario, dataset=dataset, travel_model=travel)
 
 

@@ -8,6 +8,8 @@ app then reads the on-disk result package, so the page shows exactly what the CL
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import hashlib
 import io
 import json
@@ -22,10 +24,30 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
+import pyogrio
+import shapely
 
+from atr_model.data import default_cache_dir, make_demo_dataset, write_kyrgyz_build
 from atr_model.data.dataset import Dataset, read_dataset
-from atr_model.errors import ATRError, DataError, ScenarioError
+from atr_model.errors import DataError, ScenarioError
+from atr_model.network import TravelModel
+from atr_model.presentation.report import REPORT_NAME, write_report
+from atr_model.presentation.runs import save_result
+from atr_model.scenarios import (
+    Comparison,
+    PlanEvaluation,
+    Scenario,
+    compare_results,
+    dump_scenario,
+    evaluate_plan,
+    kyrgyz_source_dir,
+    load_result_files,
+    read_plan_text,
+    run_scenario,
+    scenario_from_dict as _validate_scenario,
+    scenario_from_yaml,
+    scenario_hash,
+)
 
 __all__ = [
     "DEMO_KEY",
@@ -55,7 +77,21 @@ __all__ = [
     "differing_units",
     "zip_folder",
     "report_html",
-    "runner_available",
+    "summary_html",
+    "download_zip",
+    "map_image",
+    "portable_dataset",
+    "portable_scenario_yaml",
+    "kyrgyz_build_path",
+    "dataset_link_name",
+    "dataset_key_from_link",
+    "default_scenario_file",
+    "unit_at",
+    "find_units",
+    "evaluate_plan_upload",
+    "plan_assignments",
+    "DEFAULT_SCENARIO",
+    "DEFAULT_DEMO_SCENARIO",
 ]
 
 logger = logging.getLogger(__name__)
@@ -68,6 +104,10 @@ KYRGYZ_KEY = "kyrgyz"
 _REPO_ROOT = Path(__file__).resolve().parents[3]
 #: Manual edit actions, in the order the page offers them.
 EDIT_ACTIONS = ("keep_separate", "together", "apart", "exempt")
+#: Scenario the app selects first on real data (the Concept's 2013 criteria) ...
+DEFAULT_SCENARIO = "concept-2013"
+#: ... and on the fictional demo territory.
+DEFAULT_DEMO_SCENARIO = "demo"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -94,15 +134,11 @@ class DatasetChoice:
 
 
 def _cache_dir() -> Path:
-    from atr_model.data import default_cache_dir
-
     return Path(default_cache_dir())
 
 
 def _dataset_label(path: Path) -> str | None:
     """'<name> · <build id>' from a dataset GeoPackage's metadata; None if it is not one."""
-    import pyogrio
-
     try:
         names = {name for name, _ in pyogrio.list_layers(path)}
         if not {"units", "settlements", "metadata"} <= names:
@@ -115,23 +151,36 @@ def _dataset_label(path: Path) -> str | None:
     return f"{name} · {values.get('build_id', path.stem)}"
 
 
-def _demo_available() -> bool:
-    try:
-        from atr_model.data.demo import make_demo_dataset  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 def _kyrgyz_source() -> Path | None:
-    from atr_model.scenarios.inputs import kyrgyz_source_dir
-
     source = kyrgyz_source_dir()
     return source if source.exists() else None
 
 
 #: Where the app (like ``atr-model quickstart``) keeps the Kyrgyz build in the cache.
 KYRGYZ_BUILD = Path("kyrgyzstan") / "kyrgyzstan.gpkg"
+
+
+def kyrgyz_build_path(cache_dir: Path | None = None) -> Path:
+    """Where ``atr-model quickstart`` / ``data build`` put the Kyrgyz dataset in the cache."""
+    root = Path(cache_dir) if cache_dir is not None else _cache_dir()
+    return root / KYRGYZ_BUILD
+
+
+def dataset_link_name(key: str) -> str:
+    """A dataset key as a shareable link writes it: ``demo``, ``kyrgyz`` or the path."""
+    return KYRGYZ_KEY if key in (KYRGYZ_KEY, str(kyrgyz_build_path())) else key
+
+
+def dataset_key_from_link(name: str) -> str | None:
+    """The selector key for a link's ``dataset`` value (None when nothing matches here)."""
+    if not name:
+        return None
+    if name == DEMO_KEY:
+        return DEMO_KEY
+    if name == KYRGYZ_KEY:
+        built = kyrgyz_build_path()
+        return str(built) if built.exists() else (KYRGYZ_KEY if _kyrgyz_source() is not None else None)
+    return name if Path(name).is_file() else None
 
 
 def dataset_choices(cache_dir: Path | None = None) -> list[DatasetChoice]:
@@ -148,9 +197,7 @@ def dataset_choices(cache_dir: Path | None = None) -> list[DatasetChoice]:
         Demo first (when available), then built GeoPackages sorted by path, then "build the
         Kyrgyz dataset" when the shared open data is present.
     """
-    choices: list[DatasetChoice] = []
-    if _demo_available():
-        choices.append(DatasetChoice(DEMO_KEY, "Demo Republic (fictional)"))
+    choices: list[DatasetChoice] = [DatasetChoice(DEMO_KEY, "Demo Republic (fictional)")]
     root = Path(cache_dir) if cache_dir is not None else _cache_dir()
     if root.exists():
         for path in sorted(root.rglob("*.gpkg")):
@@ -173,10 +220,6 @@ def load_dataset(key: str) -> Dataset:
         When the key names nothing loadable (missing file, demo not available...).
     """
     if key == DEMO_KEY:
-        try:
-            from atr_model.data.demo import make_demo_dataset
-        except ImportError as exc:
-            raise DataError("the demo dataset (atr_model.data.demo) is not available in this build") from exc
         return make_demo_dataset()
     if key == KYRGYZ_KEY:
         return _build_kyrgyz()
@@ -188,8 +231,6 @@ def _build_kyrgyz() -> Dataset:
     source = _kyrgyz_source()
     if source is None:
         raise DataError("the shared Kyrgyz open data (../shared/kg-open-data, or $ATR_KG_DATA) is not present")
-    from atr_model.data import write_kyrgyz_build
-
     path, _report = write_kyrgyz_build(source, _cache_dir() / KYRGYZ_BUILD.parent)
     return read_dataset(path)
 
@@ -231,10 +272,8 @@ def subset_dataset(dataset: Dataset, raion_codes: Sequence[str]) -> Dataset:
     )
 
 
-def subset_travel_model(travel_model: Any, unit_codes: Iterable[str]) -> Any:
+def subset_travel_model(travel_model: TravelModel, unit_codes: Iterable[str]) -> TravelModel:
     """The travel model restricted to some units (rows whose units are all in the set)."""
-    import dataclasses
-
     codes = {str(c) for c in unit_codes}
 
     def keep(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
@@ -272,27 +311,8 @@ def scenario_files() -> list[Path]:
     return sorted(files, key=lambda p: (p.stem != "demo", p.stem))
 
 
-def _scenario_api() -> Any:
-    try:
-        import atr_model.scenarios as api
-    except ImportError as exc:  # pragma: no cover - the package always exists
-        raise ScenarioError("the scenario layer cannot be imported") from exc
-    if not hasattr(api, "Scenario"):
-        raise ScenarioError("the scenario runner is not available in this build yet")
-    return api
-
-
-def runner_available() -> bool:
-    """Whether the scenario API (Scenario, load_scenario, run_scenario...) is present."""
-    try:
-        api = _scenario_api()
-    except ScenarioError:
-        return False
-    return all(hasattr(api, n) for n in ("load_scenario", "run_scenario", "write_result"))
-
-
-def parse_scenario_text(text: str | bytes, source: str = "uploaded scenario") -> Any:
-    """Validate scenario YAML text through ``load_scenario`` (errors name ``source``).
+def parse_scenario_text(text: str | bytes, source: str = "uploaded scenario") -> Scenario:
+    """Validate scenario YAML text (an uploaded file); errors name ``source``.
 
     Parameters
     ----------
@@ -301,68 +321,43 @@ def parse_scenario_text(text: str | bytes, source: str = "uploaded scenario") ->
     source
         File name shown in error messages (e.g. the uploaded file's name).
 
-    Returns
-    -------
-    atr_model.scenarios.Scenario
-
     Raises
     ------
     ScenarioError
-        On YAML errors, unknown keys or values out of range.
+        When the text is empty, is not YAML (with line and column), has unknown keys or
+        values out of range.
     """
-    api = _scenario_api()
-    raw = text.decode("utf-8", errors="replace") if isinstance(text, bytes) else text
-    safe_name = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in Path(source).name) or "scenario.yaml"
-    with tempfile.TemporaryDirectory(prefix="atr-upload-") as tmp:
-        path = Path(tmp) / safe_name
-        path.write_text(raw, encoding="utf-8")
-        try:
-            return api.load_scenario(path)
-        except ATRError as exc:
-            raise ScenarioError(str(exc).replace(str(path), source)) from None
-        except (yaml.YAMLError, ValueError, TypeError) as exc:
-            raise ScenarioError(f"{source}: not a valid scenario ({exc})") from None
+    raw = text.decode("utf-8-sig", errors="replace") if isinstance(text, bytes) else text
+    return scenario_from_yaml(raw, where=Path(source).name or "uploaded scenario")
 
 
-def scenario_to_dict(scenario: Any) -> dict[str, Any]:
+def scenario_to_dict(scenario: Scenario) -> dict[str, Any]:
     """The scenario as plain JSON-able data (what the YAML holds)."""
     return scenario.model_dump(mode="json")
 
 
-def scenario_from_dict(data: Mapping[str, Any], source: str = "edited scenario") -> Any:
-    """Validate plain data into a Scenario; errors become :class:`ScenarioError`."""
-    api = _scenario_api()
-    if hasattr(api, "scenario_from_dict"):
-        return api.scenario_from_dict(dict(data), where=source)
-    try:
-        return api.Scenario.model_validate(dict(data))
-    except ATRError:
-        raise
-    except Exception as exc:  # pydantic.ValidationError: list each bad field on one line
-        errors = getattr(exc, "errors", None)
-        if callable(errors):
-            parts = [f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', '')}" for e in errors()]
-            raise ScenarioError(f"{source}: " + "; ".join(parts)) from None
-        raise ScenarioError(f"{source}: {exc}") from None
+def scenario_from_dict(data: Mapping[str, Any], source: str = "edited scenario") -> Scenario:
+    """Validate plain data into a Scenario; errors become :class:`ScenarioError` naming ``source``."""
+    return _validate_scenario(dict(data), where=source)
 
 
-def scenario_to_yaml(scenario: Any) -> str:
+def scenario_to_yaml(scenario: Scenario) -> str:
     """YAML text of a scenario that ``atr-model run`` accepts."""
-    api = _scenario_api()
-    if hasattr(api, "dump_scenario"):
-        return str(api.dump_scenario(scenario))
-    return yaml.safe_dump(scenario_to_dict(scenario), sort_keys=False, allow_unicode=True)
+    return dump_scenario(scenario)
 
 
-def scenario_key(scenario: Any) -> str:
-    """The scenario's hash (``scenario_hash`` when available, else sha256 of its data)."""
-    api = _scenario_api()
-    if hasattr(api, "scenario_hash"):
-        return str(api.scenario_hash(scenario))
-    return hashlib.sha256(json.dumps(scenario_to_dict(scenario), sort_keys=True).encode()).hexdigest()
+def scenario_key(scenario: Scenario) -> str:
+    """The scenario's hash (:func:`atr_model.scenarios.scenario_hash`)."""
+    return scenario_hash(scenario)
 
 
-def with_dataset(scenario: Any, dataset_key: str | None) -> Any:
+def default_scenario_file(dataset_key: str | None) -> Path | None:
+    """The shipped scenario the app selects first: ``demo`` on the demo, else ``concept-2013``."""
+    wanted = DEFAULT_DEMO_SCENARIO if dataset_key in (None, DEMO_KEY) else DEFAULT_SCENARIO
+    return next((p for p in scenario_files() if p.stem == wanted), None)
+
+
+def with_dataset(scenario: Scenario, dataset_key: str | None) -> Scenario:
     """The scenario pointed at the app's dataset (so its YAML reruns on the same data)."""
     if not dataset_key or getattr(scenario, "dataset", None) == dataset_key:
         return scenario
@@ -416,7 +411,7 @@ def _append_unique(items: list[Any], value: Any) -> None:
         items.append(value)
 
 
-def apply_edits(scenario: Any, edits: Sequence[Edit]) -> Any:
+def apply_edits(scenario: Scenario, edits: Sequence[Edit]) -> Scenario:
     """Return a new scenario with the edits added to its locks and manual exemptions.
 
     The edits are stored the way a scenario file writes them, so the edited scenario can be
@@ -465,10 +460,10 @@ def results_root() -> Path:
 
 
 def run_to_folder(
-    scenario: Any,
+    scenario: Scenario,
     dataset: Dataset,
     *,
-    travel_model: Any = None,
+    travel_model: TravelModel | None = None,
     out_root: Path | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> Path:
@@ -495,47 +490,114 @@ def run_to_folder(
     pathlib.Path
         The result folder.
     """
-    api = _scenario_api()
     folder = result_folder(scenario, dataset, out_root)
     if (folder / "assignments.csv").exists() and (folder / "kpis.json").exists():
         return folder
     notify = progress or (lambda _step: None)
     started = time.perf_counter()
-    result = api.run_scenario(scenario, dataset, travel_model, progress=notify)
-    logger.info("solved %s in %.2f s", getattr(scenario, "name", "scenario"), time.perf_counter() - started)
+    result = run_scenario(scenario, dataset, travel_model, progress=notify)
+    logger.info("solved %s in %.2f s", scenario.name, time.perf_counter() - started)
     notify("write")
-    _save(result, folder)
+    # The HTML report (a second or more of map drawing) is left out so a re-solve stays
+    # fast; report_html writes it the first time it is asked for.
+    save_result(result, folder, report=False)
     return folder
 
 
-def result_folder(scenario: Any, dataset: Dataset, out_root: Path | None = None) -> Path:
+def result_folder(scenario: Scenario, dataset: Dataset, out_root: Path | None = None) -> Path:
     """Where the result of ``scenario`` on ``dataset`` lives: ``<root>/<build id>/<hash>``."""
     root = out_root or results_root()
     return root / _safe(dataset.build_id) / scenario_key(scenario)[:16]
 
 
-def _save(result: Any, folder: Path) -> None:
-    """Write the package with its exports (as the CLI does), atomically.
+def report_html(folder: Path | str, lang: str = "en") -> bytes:
+    """The result's HTML report in ``lang``, rendered from the package on first request.
 
-    The HTML report (a second or more of map drawing) is left out here so a re-solve stays
-    fast; :func:`report_html` writes it the first time it is asked for.
+    English is the package's ``report.html`` (as the CLI writes it); Kyrgyz and Russian are
+    ``report-ky.html`` / ``report-ru.html`` beside it (result folders are shared between
+    sessions, so one user's language never replaces another's report).
     """
-    try:
-        from atr_model.presentation.runs import save_result
-    except ImportError:  # exports not available: the core package alone
-        _scenario_api().write_result(result, folder)
-        return
-    save_result(result, folder, report=False)
-
-
-def report_html(folder: Path | str) -> bytes:
-    """The result's HTML report, rendered from the package on first request."""
-    from atr_model.presentation.report import REPORT_NAME, write_report
-
-    target = Path(folder) / REPORT_NAME
+    target = Path(folder) / _language_file(REPORT_NAME, lang)
     if not target.exists():
-        target = write_report(folder)
+        target = write_report(folder, target, lang=lang)
     return target.read_bytes()
+
+
+def _language_file(name: str, lang: str) -> str:
+    """``report.html`` for English, ``report-ky.html`` for Kyrgyz..."""
+    if lang in ("", "en"):
+        return name
+    stem, _, ext = name.rpartition(".")
+    return f"{stem}-{lang}.{ext}"
+
+
+def summary_html(folder: Path | str, lang: str = "en", raions: Mapping[str, str] | None = None) -> bytes:
+    """The Council summary (``summary.html``, or ``summary-ky.html``...) in ``lang``, written on first request."""
+    from atr_model.presentation.summary import SUMMARY_NAME, write_summary
+
+    target = Path(folder) / _language_file(SUMMARY_NAME, lang)
+    if not target.exists():
+        target = write_summary(folder, target, lang=lang, raions=raions)
+    return target.read_bytes()
+
+
+def download_zip(folder: Path | str, lang: str = "en", raions: Mapping[str, str] | None = None) -> bytes:
+    """The whole result folder as a ZIP, with both reports (full and summary) in it.
+
+    The English ``report.html`` and ``summary.html`` are always included; for another
+    interface language its ``report-<lang>.html`` and ``summary-<lang>.html`` too.
+    """
+    for language in dict.fromkeys(("en", lang)):
+        report_html(folder, language)
+        summary_html(folder, language, raions if language == lang else None)
+    return zip_folder(Path(folder))
+
+
+def map_image(folder: Path | str, lang: str = "en") -> bytes:
+    """A PNG of the result's map (merged new units over the kept ones), drawn on the server."""
+    from atr_model.presentation.summary import map_png
+
+    return map_png(Path(folder), lang)
+
+
+@functools.lru_cache(maxsize=32)
+def _dataset_kind(path: Path) -> str:
+    """The ``kind`` in a dataset GeoPackage's metadata ('' when unreadable)."""
+    import pyogrio
+
+    try:
+        meta = pyogrio.read_dataframe(path, layer="metadata")
+    except Exception:  # not a dataset: no kind
+        return ""
+    values = {str(k): v for k, v in zip(meta["key"], meta["value"])}
+    try:
+        return str(json.loads(values.get("kind", '""')))
+    except ValueError:
+        return str(values.get("kind", ""))
+
+
+def portable_dataset(dataset_key: str | None) -> str:
+    """The ``dataset`` value that reruns a scenario on another machine.
+
+    ``demo`` and ``kyrgyz`` for the demo and for the Kyrgyz build (whatever cache path it was
+    loaded from); another built GeoPackage is named by its file name (put it beside the
+    scenario file: relative paths are read from there).
+    """
+    if not dataset_key or dataset_key == DEMO_KEY:
+        return DEMO_KEY
+    if dataset_key == KYRGYZ_KEY:
+        return KYRGYZ_KEY
+    path = Path(dataset_key)
+    if _dataset_kind(path) == "kyrgyzstan-open-data":
+        return KYRGYZ_KEY
+    return path.name
+
+
+def portable_scenario_yaml(scenario: Any, dataset_key: str | None) -> str:
+    """YAML of a scenario whose ``dataset`` is :func:`portable_dataset` (no machine path)."""
+    data = scenario_to_dict(scenario)
+    data["dataset"] = portable_dataset(dataset_key or data.get("dataset"))
+    return scenario_to_yaml(scenario_from_dict(data, str(getattr(scenario, "name", "scenario"))))
 
 
 def _safe(text: str) -> str:
@@ -591,8 +653,6 @@ def load_result(folder: Path) -> ResultView:
     new_units = pd.DataFrame()
     gpkg = folder / "new_units.gpkg"
     if gpkg.exists():
-        import pyogrio
-
         new_units = pyogrio.read_dataframe(gpkg, read_geometry=False)
     return ResultView(
         folder=folder,
@@ -610,7 +670,7 @@ def _read_json(path: Path) -> dict[str, Any]:
     return dict(json.loads(path.read_text(encoding="utf-8")))
 
 
-def compare_folders(a: Path | str, b: Path | str) -> Any:
+def compare_folders(a: Path | str, b: Path | str) -> Comparison:
     """Compare two result folders (``atr_model.scenarios.compare.compare_results``).
 
     Returns
@@ -619,9 +679,6 @@ def compare_folders(a: Path | str, b: Path | str) -> Any:
         ``kpis`` (kpi, a, b, delta), ``changed_units`` (units whose set of co-members
         changed, not just their label), ``changed_centres``.
     """
-    from atr_model.scenarios.compare import compare_results
-    from atr_model.scenarios.package_files import load_result_files
-
     return compare_results(load_result_files(a), load_result_files(b))
 
 
@@ -640,3 +697,95 @@ def zip_folder(folder: Path) -> bytes:
             info.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(info, path.read_bytes())
     return buffer.getvalue()
+
+
+# ---------------------------------------------------------------------------------------------
+# the map: which unit was clicked, which units match a search
+
+
+def unit_at(units: Any, lat: float, lon: float) -> str | None:
+    """Code of the unit whose polygon holds the point (``units`` indexed by unit code, EPSG:4326).
+
+    A click a few metres outside every simplified polygon (on a border, say) picks the
+    nearest unit within about 2 km; farther away, None.
+    """
+    point = shapely.Point(float(lon), float(lat))
+    hits = units.index[units.geometry.contains(point)]
+    if len(hits):
+        return str(sorted(str(h) for h in hits)[0])
+    # Degrees, not metres: only "a click just off a border" needs deciding, so no reprojection.
+    distances = shapely.distance(units.geometry.to_numpy(), point)
+    if not len(distances) or float(distances.min()) > _CLICK_TOLERANCE_DEG:
+        return None
+    return str(units.index[int(distances.argmin())])
+
+
+#: How far (in degrees, about 2 km) a click may fall outside a unit and still select it.
+_CLICK_TOLERANCE_DEG = 0.02
+
+
+def find_units(names: Mapping[str, str], query: str, limit: int = 20) -> list[str]:
+    """Codes of units whose name or code contains ``query`` (case-insensitive), best first.
+
+    Exact code matches come first, then names that start with the query, then the others,
+    each group sorted by name.
+    """
+    needle = query.strip().casefold()
+    if not needle:
+        return []
+
+    def rank(code: str) -> tuple[int, str]:
+        name = names[code].casefold()
+        if code.casefold() == needle:
+            return (0, name)
+        return (1 if name.startswith(needle) else 2, name)
+
+    hits = [c for c, n in names.items() if needle in n.casefold() or needle in c.casefold()]
+    return sorted(hits, key=rank)[:limit]
+
+
+# ---------------------------------------------------------------------------------------------
+# plans people bring
+
+
+def evaluate_plan_upload(
+    data: bytes | str,
+    name: str,
+    scenario: Scenario,
+    dataset: Dataset,
+    travel_model: TravelModel | None = None,
+) -> PlanEvaluation:
+    """Check an uploaded plan CSV (``unit_code,new_unit_id``) against a scenario's criteria.
+
+    Runs the independent checker (:func:`atr_model.scenarios.evaluate_plan`) on ``dataset``.
+
+    Raises
+    ------
+    DataError
+        When the file is empty or malformed, or names units the dataset does not have
+        (every unknown code is named), or leaves units out.
+    """
+    plan = read_plan_text(data, where=name)
+    return evaluate_plan(plan, scenario, dataset=dataset, travel_model=travel_model, where=name)
+
+
+def plan_assignments(evaluation: PlanEvaluation, units: pd.DataFrame) -> pd.DataFrame:
+    """An evaluated plan as a result's assignment table, for :func:`maps.result_map`.
+
+    Status: ``centre`` / ``merged`` for members of new units of several units, ``kept``
+    for units on their own; ``reason`` lists the checker's messages about the unit;
+    ``population_is_estimate`` comes from the dataset's ``units`` (so estimates stay marked).
+    """
+    plan = evaluation.plan.copy()
+    sizes = plan["new_unit_id"].map(plan["new_unit_id"].value_counts())
+    is_centre = plan["unit_code"] == plan["centre_code"]
+    plan["status"] = ["kept" if n == 1 else ("centre" if c else "merged") for n, c in zip(sizes, is_centre)]
+    messages: dict[str, list[str]] = {}
+    for units, message in zip(evaluation.violations["units"], evaluation.violations["message"]):
+        for code in str(units).split(";"):
+            if code:
+                messages.setdefault(code, []).append(str(message))
+    plan["reason"] = ["; ".join(messages.get(str(c), [])) for c in plan["unit_code"]]
+    flags = units.set_index(units["unit_code"].astype(str))["population_is_estimate"] if "population_is_estimate" in units else {}
+    plan["population_is_estimate"] = [bool(flags.get(str(c), False)) for c in plan["unit_code"]]
+    return plan

@@ -12,15 +12,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
 
+import pandas as pd
 import streamlit as st
 
 from atr_model.data.dataset import Dataset
+from atr_model.network import TravelModel
 from atr_model.presentation import maps
 from atr_model.presentation.app import backend
+from atr_model.scenarios import Scenario, resolve_travel_model
 
-__all__ = ["source", "dataset", "layers", "travel_model", "run", "links", "result"]
+__all__ = ["source", "dataset", "layers", "travel_model", "travel_model_for", "run", "links", "result"]
 
 logger = logging.getLogger(__name__)
 
@@ -51,14 +53,23 @@ def layers(key: str, build_id: str) -> maps.DisplayLayers:
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def travel_model(key: str, build_id: str, roads: str | None, elevation: str | None, _scenario: Any) -> Any:
+def travel_model(key: str, build_id: str, roads: str | None, elevation: str | None, _scenario: Scenario) -> TravelModel:
     """The dataset's travel model, built once per build, road file and elevation model."""
-    from atr_model.scenarios import resolve_travel_model
-
     return resolve_travel_model(_scenario, dataset(key))
 
 
-def run(source_key: str, scenario: Any, progress: Callable[[str], None] | None = None) -> str:
+def travel_model_for(source_key: str, scenario: Scenario) -> TravelModel:
+    """The travel model of the dataset behind ``source_key`` (restricted to its raion, if any)."""
+    key, raion = _split(source_key)
+    full = dataset(key)
+    roads, elevation = scenario.roads, scenario.elevation
+    tm = travel_model(key, full.build_id, str(roads) if roads else None, str(elevation) if elevation else None, scenario)
+    if raion:
+        tm = backend.subset_travel_model(tm, dataset(source_key).units["unit_code"])
+    return tm
+
+
+def run(source_key: str, scenario: Scenario, progress: Callable[[str], None] | None = None) -> str:
     """Run a scenario on a cached dataset and travel model; return the result folder.
 
     The folder is keyed by the dataset build id and the scenario hash, and a folder that
@@ -70,32 +81,20 @@ def run(source_key: str, scenario: Any, progress: Callable[[str], None] | None =
     folder = backend.result_folder(scenario, ds)
     if folder.exists():
         return str(folder)
-    key, raion = _split(source_key)
-    full = dataset(key)
-    roads = getattr(scenario, "roads", None)
-    elevation = getattr(scenario, "elevation", None)
-    tm = travel_model(key, full.build_id, str(roads) if roads else None, str(elevation) if elevation else None, scenario)
-    if raion:
-        tm = backend.subset_travel_model(tm, ds.units["unit_code"])
+    tm = travel_model_for(source_key, scenario)
     return str(backend.run_to_folder(scenario, ds, travel_model=tm, progress=progress))
 
 
-def links(source_key: str, scenario: Any) -> Any:
+def links(source_key: str, scenario: Scenario) -> pd.DataFrame | None:
     """Unit adjacency of the travel model behind ``source_key`` (for the map's links layer).
 
     None when the travel model cannot be built; the map then simply has no links layer.
     """
-    key, raion = _split(source_key)
-    full = dataset(key)
-    roads = getattr(scenario, "roads", None)
-    elevation = getattr(scenario, "elevation", None)
     try:
-        tm = travel_model(key, full.build_id, str(roads) if roads else None, str(elevation) if elevation else None, scenario)
+        tm = travel_model_for(source_key, scenario)
     except Exception as exc:  # the links are a bonus layer; the result map works without them
         logger.info("no links layer: %s", exc)
         return None
-    if raion:
-        tm = backend.subset_travel_model(tm, dataset(source_key).units["unit_code"])
     return tm.adjacency
 
 

@@ -1,12 +1,15 @@
 """A sidebar editor for every field of the scenario's criteria, generated from the model.
 
-Widgets follow the pydantic field types (number, switch, choice, list as YAML), start from
-the selected scenario's values, and carry the field's own documentation as help. Each
-criterion that implements a Concept criterion shows the Concept's wording beside it.
+Widgets follow the pydantic field types (number, switch, choice, list as YAML) and start from
+the selected scenario's values. Labels, help texts and choice values come from the i18n
+catalogue (``crit.<path>``, ``crit.<path>.help``, ``opt.<value>``) in the interface language;
+a field without a catalogue entry falls back to its English description. Each criterion that
+implements a Concept criterion shows the Concept's wording beside it.
 """
 
 from __future__ import annotations
 
+import re
 import types
 import typing
 from collections.abc import Mapping
@@ -16,11 +19,19 @@ import streamlit as st
 import yaml
 
 from atr_model.presentation.app import concept
-from atr_model.presentation.i18n import t
+from atr_model.presentation.i18n import field_help, field_label, option_label, t
 
-__all__ = ["edit_model", "quote_criterion"]
+__all__ = ["edit_model", "quote_criterion", "CHOICE_WIDGETS", "is_editor_key"]
 
 _NONE = type(None)
+
+#: Session key of the set of the editor's choice widgets (their labels depend on the language).
+CHOICE_WIDGETS = "_editor_choice_widgets"
+
+
+def is_editor_key(key: str) -> bool:
+    """Whether a widget key belongs to the criteria or solver editor (``crit3.nesting``...)."""
+    return bool(re.match(r"^(crit|solver)\d+\.", key))
 
 
 def _unwrap(annotation: Any) -> tuple[Any, bool]:
@@ -69,8 +80,9 @@ def _step(name: str, is_int: bool) -> float | int:
     return 1 if is_int else 1.0
 
 
-def _label(name: str, field: Any) -> str:
-    return str(getattr(field, "title", None) or name.replace("_", " ").capitalize())
+def _label(path: str, field: Any, lang: str) -> str:
+    """The field's label in ``lang`` (catalogue key ``path``, e.g. ``crit.exemptions.border_km``)."""
+    return field_label(path, lang, str(getattr(field, "title", None) or ""))
 
 
 def quote_criterion(number: int, lang: str) -> None:
@@ -80,8 +92,10 @@ def quote_criterion(number: int, lang: str) -> None:
     if item is None:
         return
     label = t("criterion.label", lang, n=number)
-    if lang == "ky" and item.text_ky:
-        st.caption(f"**{label}** · «{item.text_ky}»", help=concept.attribution())
+    if lang in ("ky", "ru") and item.text_ky:
+        # no official Russian text is at hand: Russian readers get the official Kyrgyz wording
+        note = f" (*{t('concept.original_only', lang)}*)" if lang == "ru" else ""
+        st.caption(f"**{label}** · «{item.text_ky}»{note}", help=concept.attribution())
     else:
         quote = item.text_en or item.text_ky
         note = t("concept.unofficial", lang)
@@ -99,6 +113,7 @@ def edit_model(
     lang: str,
     quoted: set[int] | None = None,
     depth: int = 0,
+    catalogue: str = "crit",
 ) -> tuple[dict[str, Any], list[str]]:
     """Render widgets for each field of a pydantic model; return the edited data and errors.
 
@@ -114,6 +129,8 @@ def edit_model(
         Label language for captions.
     quoted
         Concept criteria already quoted on the page (each is quoted once).
+    catalogue
+        Catalogue key prefix of the model's fields (``crit`` for criteria, ``solver``).
 
     Returns
     -------
@@ -128,19 +145,22 @@ def edit_model(
         current = values.get(name)
         number = concept.criterion_for_field(name, field.description)
         widget_key = f"{key}.{name}"
+        path = f"{catalogue}.{name}"
         if _is_model(annotation):
             if depth == 0:
-                with st.expander(_label(name, field), expanded=name in ("exemptions",)):
+                with st.expander(_label(path, field, lang), expanded=name in ("exemptions",)):
                     if number and number not in quoted:
                         quoted.add(number)
                         quote_criterion(number, lang)
                     sub, sub_errors = edit_model(
-                        annotation, current or {}, key=widget_key, lang=lang, quoted=quoted, depth=depth + 1
+                        annotation, current or {}, key=widget_key, lang=lang, quoted=quoted, depth=depth + 1,
+                        catalogue=path,
                     )
             else:
-                st.markdown(f"**{_label(name, field)}**")
+                st.markdown(f"**{_label(path, field, lang)}**")
                 sub, sub_errors = edit_model(
-                    annotation, current or {}, key=widget_key, lang=lang, quoted=quoted, depth=depth + 1
+                    annotation, current or {}, key=widget_key, lang=lang, quoted=quoted, depth=depth + 1,
+                    catalogue=path,
                 )
             out[name] = sub
             errors.extend(f"{name}.{e}" for e in sub_errors)
@@ -148,7 +168,7 @@ def edit_model(
         if number and number not in quoted and depth == 0:
             quoted.add(number)
             quote_criterion(number, lang)
-        value, error = _widget(name, field, annotation, optional, current, widget_key, lang)
+        value, error = _widget(path, field, annotation, optional, current, widget_key, lang)
         out[name] = value
         if error:
             errors.append(f"{name}: {error}")
@@ -156,19 +176,21 @@ def edit_model(
 
 
 def _widget(
-    name: str, field: Any, annotation: Any, optional: bool, current: Any, key: str, lang: str
+    path: str, field: Any, annotation: Any, optional: bool, current: Any, key: str, lang: str
 ) -> tuple[Any, str | None]:
-    label = _label(name, field)
-    help_text = field.description or None
+    name = path.rsplit(".", 1)[-1]
+    label = _label(path, field, lang)
+    help_text = field_help(path, lang, field.description or None)
     if typing.get_origin(annotation) is Literal:
         options = list(typing.get_args(annotation))
         if optional:
             options = [None, *options]
         index = options.index(current) if current in options else 0
+        st.session_state.setdefault(CHOICE_WIDGETS, set()).add(key)
         return (
             st.selectbox(
                 label, options, index=index, key=key, help=help_text,
-                format_func=lambda v: t("sidebar.none", lang) if v is None else str(v),
+                format_func=lambda v: option_label(name, v, lang),
             ),
             None,
         )
@@ -196,10 +218,10 @@ def _widget(
     text = yaml.safe_dump(current, default_flow_style=True, allow_unicode=True).strip() if current not in (None, "") else ""
     if text.endswith("..."):
         text = text[:-3].strip()
-    raw = st.text_input(label, value=text, key=key, help=(help_text or "") + "\n\nYAML, e.g. [a, b] or {code: reason}")
+    raw = st.text_input(label, value=text, key=key, help=(help_text or "") + "\n\n" + t("crit.yaml_hint", lang))
     if not raw.strip():
         return (None if optional else type(current)() if isinstance(current, (list, dict)) else current), None
     try:
         return yaml.safe_load(raw), None
     except yaml.YAMLError as exc:
-        return current, f"not valid YAML ({str(exc).splitlines()[0]})"
+        return current, t("crit.bad_yaml", lang, text=str(exc).splitlines()[0])

@@ -113,6 +113,8 @@ def show_map(
     key: str,
     height: int = 620,
     returned_objects: Iterable[str] = (),
+    center: list[float] | None = None,
+    zoom: int | None = None,
 ) -> dict[str, Any]:
     """Draw a rendered map with the ``st_folium`` component; return what it reports.
 
@@ -126,6 +128,9 @@ def show_map(
         Pixel height; the width follows the container.
     returned_objects
         Interaction fields to send back (only these trigger a rerun).
+    center, zoom
+        A view to move to (``[lat, lon]`` and a zoom level); changing them moves the drawn
+        map without rebuilding it. None keeps the map's own view.
     """
     returned = list(returned_objects)
     defaults_all: dict[str, Any] = {
@@ -152,8 +157,8 @@ def show_map(
         width=None,
         returned_objects=returned,
         default=defaults,
-        zoom=None,
-        center=None,
+        zoom=zoom,
+        center=center,
         feature_group=None,
         return_on_hover=False,
         layer_control=None,

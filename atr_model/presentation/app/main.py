@@ -1,74 +1,106 @@
-"""The Streamlit app: sidebar (data, scenario, criteria, run) and the views.
+"""The Streamlit app: sidebar (data, scenario, criteria, run), the shareable link and the views.
 
-``streamlit run app.py`` calls :func:`main`. Every user-facing failure is an
-:class:`~atr_model.errors.ATRError` shown with ``st.error`` (one readable message, no
-traceback); anything else is logged and shown as "unexpected error".
+``streamlit run app.py`` calls :func:`main`. The first screen is the Kyrgyz dataset when it is
+built in the cache (else the demo, with how to build the real one), fitted to the country,
+with the current units drawn at once and the default scenario one click away. The page state
+that matters for sharing (dataset, territory, scenario, language) lives in the URL's query
+parameters, so a copied link restores the view.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import time
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import streamlit as st
+from PIL import Image
 
 from atr_model.data.dataset import Dataset
-from atr_model.errors import ATRError, ScenarioError
-from atr_model.presentation import maps
-from atr_model.presentation.app import backend, cache, state
-from atr_model.presentation.app.criteria_editor import edit_model
-from atr_model.presentation.i18n import DEFAULT_LANGUAGE, LANGUAGES, display_name, t
+from atr_model.errors import ATRError
+from atr_model.presentation.app import backend, cache, state, views
+from atr_model.presentation.app.context import (
+    AppContext,
+    load_scenario_file,
+    run_current,
+    scenario_from_choice,
+    show_error,
+    show_errors,
+)
+from atr_model.presentation.app.criteria_editor import CHOICE_WIDGETS, edit_model, is_editor_key
+from atr_model.presentation.i18n import (
+    DEFAULT_LANGUAGE,
+    LANGUAGES,
+    STRINGS,
+    dataset_label,
+    display_name,
+    localized,
+    t,
+)
 
-__all__ = ["main", "AppContext", "show_errors", "run_current"]
+__all__ = ["main", "AppContext", "show_errors", "run_current", "VIEWS", "LINK_PARAMS"]
 
 logger = logging.getLogger(__name__)
 
-VIEWS = ("map", "compare", "edits", "downloads", "concept")
+VIEWS = ("map", "compare", "edits", "plan", "downloads", "concept", "robustness")
+#: Query parameters of a shareable link -> session keys of the widgets they set.
+LINK_PARAMS = {"dataset": "dataset_key", "territory": "raion", "scenario": "scenario_choice", "lang": "lang"}
 
 _CSS = """
 <style>
-.block-container {padding-top: 2.2rem;}
-h1 {font-size: 2.0rem !important; padding-bottom: 0.2rem !important;}
+.block-container {padding-top: 2.2rem; padding-left: 1.5rem; padding-right: 1.5rem;}
+h1 {font-size: 1.8rem !important; padding-bottom: 0.2rem !important;}
 [data-testid="stSidebar"] [data-testid="stCaptionContainer"] p {font-size: 0.78rem; line-height: 1.3;}
-[data-testid="stMetricValue"] {font-size: 1.6rem;}
+[data-testid="stMetricValue"] {font-size: 1.45rem;}
+/* KPI labels wrap instead of being cut off at 1024 px */
+[data-testid="stMetricLabel"], [data-testid="stMetricLabel"] * {white-space: normal !important;
+  overflow: visible !important; text-overflow: clip !important; line-height: 1.2;}
+[data-testid="stMetric"] {min-width: 0;}
 .atr-badge {display:inline-block;padding:1px 8px;border-radius:10px;font-size:0.75rem;margin-left:6px;
   background:#fff3e0;color:#e65100;border:1px solid #ffcc80;vertical-align:middle}
 .atr-sub {color:#5f6b7a;margin-top:-0.6rem;margin-bottom:0.4rem}
+table.atr-kpis {width:100%; border-collapse:collapse; font-size:0.88rem; table-layout:auto}
+table.atr-kpis th, table.atr-kpis td {border-bottom:1px solid #e3e6ea; padding:4px 6px; text-align:right;
+  white-space:normal; word-break:normal}
+table.atr-kpis th:first-child, table.atr-kpis td:first-child {text-align:left}
+table.atr-kpis td.atr-kpi-name span {border-bottom:1px dotted #8a94a3; cursor:help}
+table.atr-kpis tr.atr-estimate td {color:#6d4c00}
+@media (max-width: 1100px) { h1 {font-size: 1.45rem !important;} [data-testid="stMetricValue"] {font-size: 1.2rem;} }
 </style>
 """
 
 
-@dataclass
-class AppContext:
-    """What the sidebar decided for this rerun."""
+def _index(key: str, options: Sequence[Any], default: Any) -> dict[str, int]:
+    """``index=`` for a keyed widget, or nothing when the session (or a link) already set it.
 
-    lang: str
-    dataset_key: str | None = None
-    raion: str | None = None
-    source: str | None = None
-    dataset: Dataset | None = None
-    layers: maps.DisplayLayers | None = None
-    base_scenario: Any = None
-    base_label: str = ""
-    scenario: Any = None
-    scenario_hash: str | None = None
+    Streamlit warns when a widget gets both a default and a session value.
+    """
+    if key in st.session_state and st.session_state[key] in options:
+        return {}
+    st.session_state.pop(key, None)
+    return {"index": list(options).index(default) if default in options else 0}
 
 
-@contextlib.contextmanager
-def show_errors(lang: str) -> Iterator[None]:
-    """Turn errors inside the block into a message on the page (never a traceback)."""
-    try:
-        yield
-    except ATRError as exc:
-        st.error(f"**{t('error.title', lang)}:** {exc}")
-    except Exception as exc:  # a bug: log it fully, show one line
-        logger.exception("unexpected error in the app")
-        st.error(t("error.unexpected", lang, text=f"{type(exc).__name__}: {exc}"))
+def uploader_css(lang: str) -> str:
+    """CSS that writes the file uploader's built-in English texts in ``lang``.
+
+    Streamlit has no option for the "Upload" button and the "200MB per file" line; the
+    style hides them and shows the catalogue's text in their place ('' in English).
+    """
+    if lang == DEFAULT_LANGUAGE:
+        return ""
+    button, limit = (t(k, lang).replace('"', "") for k in ("upload.button", "upload.limit"))
+    zone = '[data-testid="stFileUploaderDropzone"]'
+    return (
+        "<style>"
+        f'{zone} button [data-testid="stMarkdownContainer"] p{{font-size:0}}'
+        f'{zone} button [data-testid="stMarkdownContainer"] p::after{{content:"{button}";font-size:0.875rem}}'
+        '[data-testid="stFileUploaderDropzoneInstructions"] span{font-size:0}'
+        f'[data-testid="stFileUploaderDropzoneInstructions"] span::after{{content:"{limit}";font-size:0.75rem}}'
+        "</style>"
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -78,9 +110,49 @@ def show_errors(lang: str) -> Iterator[None]:
 def _language() -> str:
     codes = list(LANGUAGES)
     lang = st.session_state.get("lang", DEFAULT_LANGUAGE)
-    return st.selectbox(
-        t("lang.label", lang), codes, index=codes.index(DEFAULT_LANGUAGE), format_func=lambda c: LANGUAGES[c], key="lang"
+    lang = st.selectbox(
+        t("lang.label", lang), codes, format_func=lambda c: LANGUAGES[c], key="lang",
+        **_index("lang", codes, DEFAULT_LANGUAGE),
     )
+    if st.session_state.get("_lang_seen") not in (None, lang):
+        refresh_widget_labels(st.session_state)
+    st.session_state["_lang_seen"] = lang
+    return lang
+
+
+#: Widget values of these types are re-sent after a language switch (choices and texts).
+_RESENT_TYPES = (str,)
+
+
+def refresh_widget_labels(session: Any) -> None:
+    """Make every keyed choice widget show its value in the new language in this same rerun.
+
+    Streamlit keeps a keyed selectbox's, multiselect's or radio's identity when its
+    ``format_func`` changes, and the browser keeps showing the label it last received for
+    the value until the value itself changes: the dropdowns lagged one rerun behind a
+    language switch. Writing each value back into session state (before its widget is drawn
+    in this run: the language selector is the first widget of the page) marks it as set by
+    the app, so Streamlit sends the value with its newly formatted label.
+    """
+    editor_choices = set(session.get(CHOICE_WIDGETS, ()))
+    for key in list(session.keys()):
+        if key == "lang" or str(key).startswith("_") or key in state.defaults():
+            continue
+        if is_editor_key(str(key)) and key not in editor_choices:
+            continue  # the editor's inputs start from a value; only its choices need the label
+        value = session[key]
+        if isinstance(value, bool):
+            continue  # buttons and switches: their values cannot or need not be re-sent
+        if isinstance(value, _RESENT_TYPES) or (
+            isinstance(value, (list, tuple)) and all(isinstance(v, _RESENT_TYPES) for v in value)
+        ):
+            session[key] = value
+
+
+def _default_dataset(keys: Sequence[str]) -> str:
+    """The Kyrgyz build in the cache when there is one, else the demo."""
+    built = str(backend.kyrgyz_build_path())
+    return built if built in keys else backend.DEMO_KEY
 
 
 def _dataset_picker(ctx: AppContext) -> None:
@@ -90,8 +162,13 @@ def _dataset_picker(ctx: AppContext) -> None:
         st.warning(t("dataset.demo_missing", lang))
         return
     keys = [c.key for c in choices]
-    labels = {c.key: (t("dataset.demo", lang) if c.key == backend.DEMO_KEY else c.label) for c in choices}
-    key = st.selectbox(t("sidebar.dataset", lang), keys, format_func=lambda k: labels.get(k, k), key="dataset_key")
+    labels = {c.key: _choice_label(c, lang) for c in choices}
+    key = st.selectbox(
+        t("sidebar.dataset", lang), keys, format_func=lambda k: labels.get(k, k), key="dataset_key",
+        **_index("dataset_key", keys, _default_dataset(keys)),
+    )
+    if key == backend.DEMO_KEY and str(backend.kyrgyz_build_path()) not in keys:
+        st.caption(t("dataset.build_hint", lang))
     if st.session_state.get("_dataset_seen") not in (None, key):
         state.clear_edits(st.session_state)  # unit codes of one dataset mean nothing in another
         st.session_state["result_folder"] = None
@@ -108,13 +185,25 @@ def _dataset_picker(ctx: AppContext) -> None:
         ctx.layers = cache.layers(ctx.source, ctx.dataset.build_id)
 
 
+def _choice_label(choice: backend.DatasetChoice, lang: str) -> str:
+    """A dataset selector entry in ``lang`` (the demo, the Kyrgyz build, built files)."""
+    if choice.key == backend.DEMO_KEY:
+        return t("dataset.demo", lang)
+    if choice.key == backend.KYRGYZ_KEY:
+        return t("dataset.kyrgyz_build", lang)
+    english = STRINGS["dataset.kyrgyz"]["en"]
+    if choice.label.startswith(english):
+        return t("dataset.kyrgyz", lang) + choice.label[len(english):]
+    return choice.label
+
+
 def _raion_picker(full: Dataset, lang: str) -> str | None:
     """Work on the whole territory or on one raion (fast re-solves while editing)."""
     raions = full.raions.sort_values("raion_code")
     names = {str(r["raion_code"]): display_name(r, lang, code_column="raion_code") for r in raions.to_dict("records")}
     options = ["", *sorted(names, key=lambda c: names[c])]
     choice = st.selectbox(
-        t("sidebar.territory", lang), options, key="raion",
+        t("sidebar.territory", lang), options, key="raion", **_index("raion", options, ""),
         format_func=lambda c: t("sidebar.whole", lang) if not c else f"{names[c]} ({c})",
         help=t("sidebar.territory_help", lang),
     )
@@ -132,65 +221,55 @@ def _uploaded_scenario(lang: str) -> None:
     marker = f"{upload.name}:{upload.size}:{getattr(upload, 'file_id', '')}"
     if st.session_state.get("_upload_seen") == marker:
         if st.session_state.get("_upload_error"):
-            st.error(st.session_state["_upload_error"])
+            show_error(st.session_state["_upload_error"], lang)
         return
     st.session_state["_upload_seen"] = marker
     st.session_state["_upload_error"] = None
     try:
         scenario = backend.parse_scenario_text(upload.getvalue(), upload.name)
     except ATRError as exc:
-        st.session_state["_upload_error"] = f"**{t('error.title', lang)}:** {exc}"
-        st.error(st.session_state["_upload_error"])
+        st.session_state["_upload_error"] = exc
+        show_error(exc, lang)
         return
     st.session_state["uploaded"] = backend.scenario_to_dict(scenario)
     st.session_state["uploaded_name"] = upload.name
     st.session_state["scenario_choice"] = "upload"
 
 
-@st.cache_data(show_spinner=False)
-def _load_scenario_file(path: str, mtime: float) -> dict[str, Any]:
-    from atr_model.scenarios import load_scenario
-
-    return backend.scenario_to_dict(load_scenario(Path(path)))
-
-
-def scenario_from_choice(choice: str) -> Any:
-    """The Scenario for a picker choice (a file path, or "upload")."""
-    if choice == "upload":
-        data = st.session_state.get("uploaded")
-        if not data:
-            raise ScenarioError("no uploaded scenario")
-        return backend.scenario_from_dict(data, st.session_state.get("uploaded_name") or "uploaded scenario")
-    path = Path(choice)
-    data = _load_scenario_file(str(path), path.stat().st_mtime if path.exists() else 0.0)
-    return backend.scenario_from_dict(data, path.name)
-
-
-def _scenario_choices() -> dict[str, str]:
-    choices = {str(p): p.stem for p in backend.scenario_files()}
+def _scenario_choices(lang: str = DEFAULT_LANGUAGE) -> dict[str, str]:
+    choices = {str(p): _scenario_file_label(p, lang) for p in backend.scenario_files()}
     if st.session_state.get("uploaded"):
         choices["upload"] = f"⤴ {st.session_state.get('uploaded_name') or 'upload'}"
     return choices
 
 
+def _scenario_file_label(path: Path, lang: str) -> str:
+    """A scenario file's entry in the picker: its title in ``lang`` (the file stem if none)."""
+    try:
+        data = load_scenario_file(str(path), path.stat().st_mtime)
+    except ATRError:
+        return path.stem
+    return localized(data, "title", lang) or path.stem
+
+
 def _scenario_picker(ctx: AppContext) -> None:
     lang = ctx.lang
-    if not backend.runner_available():
-        st.info(t("run.unavailable", lang))
-        return
     _uploaded_scenario(lang)
-    choices = _scenario_choices()
+    choices = _scenario_choices(lang)
     if not choices:
         return
+    default = backend.default_scenario_file(ctx.dataset_key)
     choice = st.selectbox(
-        t("sidebar.scenario", lang), list(choices), format_func=lambda k: choices[k], key="scenario_choice"
+        t("sidebar.scenario", lang), list(choices), format_func=lambda k: choices[k], key="scenario_choice",
+        **_index("scenario_choice", list(choices), str(default) if default else None),
     )
+    ctx.scenario_choice = choice
     if st.session_state.get("_scenario_seen") != choice:
         st.session_state["_scenario_seen"] = choice
         st.session_state["criteria_gen"] = int(st.session_state.get("criteria_gen", 0)) + 1
     with show_errors(lang):
         ctx.base_scenario = scenario_from_choice(choice)
-        ctx.base_label = getattr(ctx.base_scenario, "title", None) or choices[choice]
+        ctx.base_label = localized(ctx.base_scenario, "title", lang) or choices[choice]
 
 
 def _criteria_editor(ctx: AppContext) -> None:
@@ -205,15 +284,14 @@ def _criteria_editor(ctx: AppContext) -> None:
     data = dict(base)
     data["criteria"] = edited
     if ctx.dataset_key:
-        data["dataset"] = ctx.dataset_key  # the downloaded YAML reruns on the data shown
-    solver = getattr(ctx.base_scenario, "solver", None)
-    if solver is not None and hasattr(type(solver), "model_fields"):
-        with st.expander(t("sidebar.solver", lang)):
-            solver_data, solver_errors = edit_model(
-                type(solver), base.get("solver", {}), key=f"solver{gen}", lang=lang, depth=1
-            )
-        data["solver"] = solver_data
-        errors.extend(solver_errors)
+        # the downloaded YAML reruns on the data shown, on any machine ("kyrgyz", not a cache path)
+        data["dataset"] = backend.portable_dataset(ctx.dataset_key)
+    with st.expander(t("sidebar.solver", lang)):
+        solver_data, solver_errors = edit_model(
+            type(ctx.base_scenario.solver), base.get("solver", {}), key=f"solver{gen}", lang=lang, depth=1, catalogue="solver"
+        )
+    data["solver"] = solver_data
+    errors.extend(solver_errors)
     for error in errors:
         st.error(error)
     if errors:
@@ -222,28 +300,6 @@ def _criteria_editor(ctx: AppContext) -> None:
         edited_scenario = backend.scenario_from_dict(data, ctx.base_label or "edited scenario")
         ctx.scenario = backend.apply_edits(edited_scenario, state.edits(st.session_state))
         ctx.scenario_hash = backend.scenario_key(ctx.scenario)
-
-
-def run_current(ctx: AppContext) -> None:
-    """Run the current scenario on the current dataset with visible progress.
-
-    On success the page reruns so every part (sidebar counter, map, tables) shows the new
-    result; on failure the message stays where the run was started.
-    """
-    lang = ctx.lang
-    if ctx.scenario is None or ctx.dataset is None or ctx.source is None:
-        return
-    started = time.perf_counter()
-    folder = None
-    with show_errors(lang), st.status(t("run.status", lang), expanded=True) as status:
-        status.write(f"{t('run.load_data', lang)}: {ctx.dataset.name}")
-        folder = cache.run(ctx.source, ctx.scenario, progress=lambda step: status.write(t(f"step.{step}", lang)))
-        cache.result(folder)
-        status.update(label=t("run.done", lang, seconds=f"{time.perf_counter() - started:.1f}"), state="complete")
-    if folder is not None:
-        state.remember_result(st.session_state, folder, ctx.scenario_hash)
-        st.session_state["last_run_seconds"] = round(time.perf_counter() - started, 1)
-        st.rerun()
 
 
 def _sidebar(ctx: AppContext) -> None:
@@ -274,25 +330,81 @@ def _header(ctx: AppContext) -> None:
     parts = [t("app.subtitle", lang)]
     if ctx.dataset is not None:
         kind = str(ctx.dataset.metadata.get("kind", ""))
-        name = t("dataset.demo", lang) if kind == "demo" else ctx.dataset.name
+        name = dataset_label(ctx.dataset.name, kind, lang)
         parts.append(f"{t('sidebar.dataset', lang)}: **{name}**")
     if ctx.base_label:
         parts.append(f"{t('sidebar.scenario', lang)}: **{ctx.base_label}**")
     st.markdown(f"<div class='atr-sub'>{' · '.join(parts[:1])}</div>", unsafe_allow_html=True)
     if len(parts) > 1:
         st.markdown(" · ".join(parts[1:]))
+    description = localized(ctx.base_scenario, "description", lang) if ctx.base_scenario is not None else ""
+    if description:
+        st.caption(description)
+
+
+def _page_icon() -> Image.Image:
+    """A small map-blue square with a white centre dot, drawn here: a ``:material/...:`` icon
+    is fetched from fonts.gstatic.com, which an offline machine cannot reach."""
+    icon = np.zeros((32, 32, 3), dtype=np.uint8)
+    icon[...] = (21, 101, 192)
+    yy, xx = np.mgrid[:32, :32]
+    icon[(yy - 16) ** 2 + (xx - 16) ** 2 <= 36] = (255, 255, 255)
+    return Image.fromarray(icon)
+
+
+def _restore_from_link() -> None:
+    """Once per session, before any widget is drawn: set what a shared link names.
+
+    Unknown values are ignored (the widget keeps its default): a link from another machine
+    may name a dataset or raion this one does not have.
+    """
+    if st.session_state.get("_link_read"):
+        return
+    st.session_state["_link_read"] = True
+    params = st.query_params
+    if params.get("lang") in LANGUAGES:
+        st.session_state["lang"] = params["lang"]
+    dataset_key = backend.dataset_key_from_link(params.get("dataset", ""))
+    if dataset_key:
+        st.session_state["dataset_key"] = dataset_key
+    if params.get("territory"):
+        st.session_state["raion"] = params["territory"]
+        st.session_state["_raion_seen"] = params["territory"]
+    scenario = next((p for p in backend.scenario_files() if p.stem == params.get("scenario")), None)
+    if scenario is not None:
+        st.session_state["scenario_choice"] = str(scenario)
+
+
+def _write_link(ctx: AppContext) -> None:
+    """Keep the URL's query parameters in step with the view (only changed ones are written)."""
+    choice = ctx.scenario_choice
+    wanted = {
+        "dataset": backend.dataset_link_name(ctx.dataset_key) if ctx.dataset_key else None,
+        "territory": ctx.raion or None,
+        "scenario": Path(choice).stem if choice and choice != "upload" else None,
+        "lang": ctx.lang,
+    }
+    for name, value in wanted.items():
+        if value is None:
+            if name in st.query_params:
+                del st.query_params[name]
+        elif st.query_params.get(name) != value:
+            st.query_params[name] = value
 
 
 def main() -> None:
     """Entry point of ``streamlit run app.py``."""
-    st.set_page_config(page_title="atr-model · ATR scenarios", page_icon="🗺️", layout="wide")
+    lang = st.session_state.get("lang", DEFAULT_LANGUAGE)
+    st.set_page_config(page_title=f"atr-model · {t('app.title', lang)}", page_icon=_page_icon(), layout="wide")
     state.init(st.session_state)
+    _restore_from_link()
     st.markdown(_CSS, unsafe_allow_html=True)
     ctx = AppContext(lang=st.session_state.get("lang", DEFAULT_LANGUAGE))
     _sidebar(ctx)
+    if ctx.lang != DEFAULT_LANGUAGE:
+        st.markdown(uploader_css(ctx.lang), unsafe_allow_html=True)
+    _write_link(ctx)
     _header(ctx)
-    from atr_model.presentation.app import views
-
     view = st.radio(
         t("view.label", ctx.lang), VIEWS, horizontal=True, key="view",
         format_func=lambda v: t(f"view.{v}", ctx.lang), label_visibility="collapsed",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import folium
 import geopandas as gpd
 
-from atr_model.criteria import Criteria
+from atr_model.criteria import DEFAULT_POPULATION_FLOOR
 from atr_model.data.contract import is_estimate_source
 from atr_model.presentation.i18n import DEFAULT_LANGUAGE, display_name, format_number, t
 from atr_model.presentation.maps.base import base_map, finish, outline_layers, settlement_layer
@@ -18,7 +18,7 @@ __all__ = ["dataset_map", "DEFAULT_FLOOR"]
 #: Settlement circles are switched on at first only up to this many settlements.
 MAX_SETTLEMENTS_SHOWN = 300
 #: The population floor shaded by default: the criteria's own default (one place per default).
-DEFAULT_FLOOR = float(Criteria.model_fields["population_floor"].default)
+DEFAULT_FLOOR = float(DEFAULT_POPULATION_FLOOR)
 
 
 def dataset_map(

@@ -1,0 +1,71 @@
+"""Shared borders between unit polygons (who touches whom, and over how many metres).
+
+Used by the Kyrgyz build's report (adjacency of the terrain-cost territories against the Voronoi
+ones) and by the network layer's adjacency (:mod:`atr_model.network.adjacency`), so both count
+a border the same way.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import shapely
+
+__all__ = ["MIN_SHARED_BORDER_M", "shared_borders"]
+
+#: A border shorter than this does not make two units neighbours. Polygons that meet at a
+#: corner, or approximate territories whose outlines cross over a few hundred metres where
+#: three or four of them meet, share no usable border: 250 m is half a cell of the terrain-cost
+#: grid (the shortest border it can draw is one 500 m cell side) and well above the 2 x 50 m a
+#: corner contact measures under the default boundary tolerance.
+MIN_SHARED_BORDER_M = 250.0
+
+
+def shared_borders(
+    codes: np.ndarray,
+    geoms_m: np.ndarray,
+    *,
+    tolerance_m: float = 0.0,
+    min_border_m: float = MIN_SHARED_BORDER_M,
+    with_geometry: bool = False,
+) -> pd.DataFrame:
+    """Pairs of polygons sharing a border of at least ``min_border_m``.
+
+    Parameters
+    ----------
+    codes : numpy.ndarray of str
+        Unit codes.
+    geoms_m : numpy.ndarray of shapely geometries
+        Polygons in a metric CRS.
+    tolerance_m : float
+        Gap or overlap tolerated between neighbours (0 for an exact coverage).
+    min_border_m : float
+        Shortest border that counts (see :data:`MIN_SHARED_BORDER_M`).
+    with_geometry : bool
+        Also return the border itself (column ``border``, lines in the metric CRS).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``unit_a < unit_b`` and ``shared_border_m`` (and ``border``), sorted by the pair.
+    """
+    geoms_m = np.asarray(geoms_m, dtype=object)
+    codes = np.asarray(codes, dtype=object)
+    tree = shapely.STRtree(geoms_m)
+    grown = shapely.buffer(geoms_m, tolerance_m) if tolerance_m > 0 else geoms_m
+    left, right = tree.query(grown, predicate="intersects")
+    keep = left < right
+    left, right = left[keep], right[keep]
+    if not len(left):
+        empty = {"unit_a": pd.Series(dtype=object), "unit_b": pd.Series(dtype=object),
+                 "shared_border_m": pd.Series(dtype=float)}
+        return pd.DataFrame({**empty, "border": pd.Series(dtype=object)} if with_geometry else empty)
+    border = shapely.intersection(shapely.boundary(geoms_m[left]), grown[right])
+    length_m = shapely.length(border)
+    a, b = codes[left], codes[right]
+    swap = a > b
+    frame = pd.DataFrame({"unit_a": np.where(swap, b, a), "unit_b": np.where(swap, a, b), "shared_border_m": length_m})
+    if with_geometry:
+        frame["border"] = border
+    frame = frame[frame["shared_border_m"] >= min_border_m]
+    return frame.sort_values(["unit_a", "unit_b"]).reset_index(drop=True)

@@ -1,0 +1,43 @@
+"""The Kyrgyz dataset build from the open-data directory (``../shared/kg-open-data`` layout).
+
+The build joins the COATE tree (oblasts > raions and cities > aiyl aimaks and towns > villages)
+to the OCHA raion polygons, the open-admin-data unit points, the located places of Who's On
+First and GeoNames, the GEBCO elevation grid and the population tables. Every value that is not
+a sourced fact is labelled (``*_source`` starting with ``"estimate: "`` or ``"approximate: "``).
+``data/README.md`` documents each step; :class:`BuildReport` records what happened.
+
+One module per stage, run in this order by :func:`build_kyrgyz_dataset`:
+
+=================  ==========================================================================
+``sources``        input files, optional user files, build id
+``tree``           the COATE administrative tree with raion and oblast polygons
+``villages``       settlement places and the name matching that locates them
+``centres``        unit centres and raion centres
+``population``     census figures, raion totals, estimates for the other units
+``territories``    approximate unit territories inside each raion
+``attributes``     area, elevation, border distance, names
+``assembly``       the contract's layers, the pipeline, write and cached load
+``report``         the build report
+=================  ==========================================================================
+"""
+
+from atr_model.data.kyrgyz.assembly import (
+    DATASET_FILENAME,
+    build_kyrgyz_dataset,
+    load_or_build_kyrgyz_dataset,
+    write_kyrgyz_build,
+)
+from atr_model.data.kyrgyz.report import BuildReport
+from atr_model.data.kyrgyz.sources import BUILDER_VERSION, RAION_CENTRES_FILE, SOURCE_FILES, kyrgyz_build_id
+
+__all__ = [
+    "BUILDER_VERSION",
+    "DATASET_FILENAME",
+    "RAION_CENTRES_FILE",
+    "SOURCE_FILES",
+    "BuildReport",
+    "build_kyrgyz_dataset",
+    "kyrgyz_build_id",
+    "load_or_build_kyrgyz_dataset",
+    "write_kyrgyz_build",
+]

@@ -1,0 +1,534 @@
+"""Kyrgyz build, stage 5b: terrain-cost allocation of a raion's land to its units.
+
+The elevation grid (GEBCO) is resampled once to square cells in the metric CRS
+(:func:`read_cost_grid`). Inside each raion, every cell of the raion is given to the
+unit whose seeds (its located settlements and its centre) reach it at the least travel time,
+by one multi-source shortest-path search on the grid graph (8 neighbours;
+``scipy.sparse.csgraph.dijkstra(min_only=True)``). A step between two cells takes the modelled
+network's terrain time (:func:`atr_model.data.terrain.terrain_time_min`: distance x detour /
+speed plus the climb, the climb averaged over both directions so that the cost is symmetric),
+slowed down in the seasonal and the blocked altitude bands
+(:func:`~atr_model.data.terrain.altitude_factor`). A ridge between two valleys is therefore
+expensive from both sides, and the boundary settles on it. Each region grows through its
+shortest-path tree, so it is connected by construction.
+
+The search runs on the cells whose centre lies in the raion; where it reached a cell only
+through a corner, a second search on the 4-neighbour graph hands that cell on
+(:func:`_four_connected`), so every unit's cells are edge-connected; cells that only graze the
+raion join their cheapest edge neighbour. The cells are polygonised
+(:func:`rasterio.features.shapes`), dissolved per unit, their staircase borders simplified as a
+coverage (``shapely.coverage_simplify`` on the inner edges only) and clipped to the raion. What
+clipping or the grid's edge leaves over is repaired deterministically (:func:`_repair`): a gap,
+or a piece of a unit cut off from the rest of it, goes to the unit it shares the longest border
+with, else to the nearest unit. A unit stays in several pieces only when the raion itself is
+drawn in several pieces and the unit holds land in more than one (a detached piece with no
+settlement goes to the nearest unit), or when it is listed as a real exclave
+(``reference/exclaves.csv``). Shared borders are made vertex-identical, so the territories of a
+raion form an exact coverage whose union is the raion.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import shapely
+from affine import Affine
+from shapely.geometry import Point, shape
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import dijkstra
+
+from atr_model.data.geo import metric_crs
+from atr_model.data.terrain import altitude_factor, terrain_time_min
+from atr_model.errors import DataError
+
+__all__ = [
+    "DEFAULT_CELL_M",
+    "PRECISION_M",
+    "Allocation",
+    "CostGrid",
+    "allocate_raion",
+    "read_cost_grid",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Side of a cost-grid cell (m). GEBCO's 15 arc-second cells are about 350 x 460 m here; 500 m
+#: keeps its detail (a ridge is several cells wide) and the whole build well under a minute.
+DEFAULT_CELL_M = 500.0
+
+#: Coordinates of the territories are rounded to this grid (m) so that borders computed
+#: separately for two neighbours (where a cell edge meets the raion outline) coincide exactly.
+PRECISION_M = 0.01
+
+#: Cell steps of the grid graph: right, down, and the two diagonals (the graph is undirected).
+_STEPS = ((0, 1), (1, 0), (1, 1), (1, -1))
+
+#: Upper bound on the pieces handed over in one raion (a guard; a few dozen are usual).
+_MAX_REPAIRS = 2000
+
+
+@dataclass(frozen=True)
+class CostGrid:
+    """The elevation grid resampled to square cells in :func:`~atr_model.data.geo.metric_crs`.
+
+    Attributes
+    ----------
+    elevation_m : numpy.ndarray
+        Elevation (m) per cell, NaN where the source grid has no data.
+    transform : affine.Affine
+        Cell -> metric coordinates.
+    cell_m : float
+        Cell side (m).
+    source : str
+        The source file, for messages.
+    """
+
+    elevation_m: np.ndarray
+    transform: Affine
+    cell_m: float
+    source: str
+
+
+@dataclass
+class Allocation:
+    """Territories of one raion's units and what the allocation had to decide.
+
+    Attributes
+    ----------
+    territories : dict
+        Polygon (metric CRS) by unit code.
+    raion_piece_units : list of str
+        Units in several pieces because the raion itself is in several pieces.
+    exclave_units : list of str
+        Listed exclaves left in several pieces.
+    no_seed_cell : list of str
+        Units none of whose seed points fell on a cell of their own (given the free cell
+        nearest to their first seed point, normally the centre).
+    notes : list of str
+        Decisions worth reporting.
+    """
+
+    territories: dict[str, Any] = field(default_factory=dict)
+    raion_piece_units: list[str] = field(default_factory=list)
+    exclave_units: list[str] = field(default_factory=list)
+    no_seed_cell: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def read_cost_grid(path: Path, bounds_m: tuple[float, float, float, float], cell_m: float = DEFAULT_CELL_M) -> CostGrid:
+    """Resample an elevation raster to ``cell_m`` cells over ``bounds_m`` (metric CRS).
+
+    Raises
+    ------
+    DataError
+        When the file cannot be read or has no CRS.
+    """
+    import rasterio
+    from rasterio.warp import Resampling, reproject
+
+    if not cell_m > 0:
+        raise DataError(f"terrain cost grid: cell size must be positive, got {cell_m!r}")
+    minx, miny, maxx, maxy = bounds_m
+    width = int(np.ceil((maxx - minx) / cell_m)) + 2
+    height = int(np.ceil((maxy - miny) / cell_m)) + 2
+    transform = Affine(cell_m, 0.0, minx - cell_m, 0.0, -cell_m, maxy + cell_m)
+    out = np.full((height, width), np.nan, dtype="float64")
+    try:
+        with rasterio.open(path) as src:
+            if src.crs is None:
+                raise DataError(f"{path}: elevation raster has no CRS")
+            band = src.read(1, masked=True).astype("float64").filled(np.nan)
+            reproject(
+                band, out, src_transform=src.transform, src_crs=src.crs, src_nodata=np.nan,
+                dst_transform=transform, dst_crs=metric_crs().to_wkt(), dst_nodata=np.nan,
+                resampling=Resampling.average,
+            )
+    except rasterio.errors.RasterioError as exc:
+        raise DataError(f"{path}: not a readable elevation raster ({exc})") from exc
+    return CostGrid(out, transform, float(cell_m), str(path))
+
+
+def _apply(t: Affine, x: Any, y: Any) -> tuple[Any, Any]:
+    """``t`` applied to coordinates (scalars or arrays)."""
+    return t.a * x + t.b * y + t.c, t.d * x + t.e * y + t.f
+
+
+def _window(grid: CostGrid, bounds: tuple[float, float, float, float]) -> tuple[slice, slice]:
+    inv = ~grid.transform
+    c0, r0 = _apply(inv, bounds[0], bounds[3])
+    c1, r1 = _apply(inv, bounds[2], bounds[1])
+    h, w = grid.elevation_m.shape
+    rows = slice(max(int(np.floor(r0)) - 1, 0), min(int(np.ceil(r1)) + 1, h))
+    cols = slice(max(int(np.floor(c0)) - 1, 0), min(int(np.ceil(c1)) + 1, w))
+    return rows, cols
+
+
+def _grid_graph(
+    elev: np.ndarray, mask: np.ndarray, index: np.ndarray, cell_m: float, steps: tuple[tuple[int, int], ...] = _STEPS,
+) -> csr_matrix:
+    """Grid graph over the masked cells (one arc per neighbour pair), weighted by terrain time (min)."""
+    h, w = mask.shape
+    heads, tails, weights = [], [], []
+    for dr, dc in steps:
+        r0, r1 = 0, h - dr
+        c0, c1 = max(0, -dc), w - max(0, dc)
+        a = (slice(r0, r1), slice(c0, c1))
+        b = (slice(r0 + dr, r1 + dr), slice(c0 + dc, c1 + dc))
+        both = mask[a] & mask[b]
+        ha, hb = elev[a][both], elev[b][both]
+        step_m = cell_m * (np.sqrt(2.0) if dr and dc else 1.0)
+        # mean of the two directions: the climb is paid one way only
+        minutes = terrain_time_min(step_m, np.abs(hb - ha) / 2.0) * altitude_factor(np.fmax(ha, hb))
+        heads.append(index[a][both])
+        tails.append(index[b][both])
+        weights.append(minutes)
+    n = int(mask.sum())
+    return csr_matrix(
+        (np.concatenate(weights), (np.concatenate(heads), np.concatenate(tails))), shape=(n, n))
+
+
+def _attach_grazing(label: np.ndarray, cost: np.ndarray, grazing: np.ndarray) -> None:
+    """Give each cell that only grazes the raion the unit of its cheapest edge neighbour (in place).
+
+    A grazing cell without a labelled edge neighbour stays unlabelled; the piece of the raion
+    it covers is handed over with the other gaps (:func:`_repair`).
+    """
+    h, w = label.shape
+    best = np.full(label.shape, np.inf)
+    pick = np.full(label.shape, -1, dtype=np.int32)
+    padded_cost = np.pad(cost, 1, constant_values=np.inf)
+    padded_label = np.pad(label, 1, constant_values=-1)
+    for dr, dc in ((0, 1), (0, -1), (1, 0), (-1, 0)):
+        nb_cost = padded_cost[1 + dr:1 + dr + h, 1 + dc:1 + dc + w]
+        nb_label = padded_label[1 + dr:1 + dr + h, 1 + dc:1 + dc + w]
+        better = grazing & (nb_label >= 0) & (nb_cost < best)
+        best[better] = nb_cost[better]
+        pick[better] = nb_label[better]
+    label[grazing] = pick[grazing]
+
+
+def _four_connected(
+    node_label: np.ndarray, dist: np.ndarray, seed_nodes: np.ndarray, n: int,
+    elev: np.ndarray, mask: np.ndarray, index: np.ndarray, cell_m: float,
+) -> np.ndarray:
+    """Make every unit's cells edge-connected (4-neighbours), so it polygonises as one piece.
+
+    The 8-neighbour search may reach cells through a diagonal step between two cells of other
+    units; such cells are connected to their unit only at a corner. Per unit, the edge-connected
+    component holding its seed cells (the largest such) is kept; the other cells are given out
+    again by a second search on the 4-neighbour graph that starts from the kept cells at their
+    travel time, each taking the unit of the first kept cell on its path (so it hangs on that
+    unit's kept component by edges).
+    """
+    from scipy.ndimage import label as components
+
+    rr, cc = np.nonzero(mask)
+    keep = np.zeros(n, dtype=bool)
+    seeds_of: dict[int, list[int]] = {}
+    for node in seed_nodes:
+        seeds_of.setdefault(int(node_label[node]), []).append(int(node))
+    grid_label = np.full(mask.shape, -1, dtype=np.int64)
+    grid_label[rr, cc] = node_label
+    for unit, seeds in seeds_of.items():
+        comp, _count = components(grid_label == unit)
+        comp_of_node = comp[rr, cc]
+        seed_comps = comp_of_node[seeds]
+        sizes = np.bincount(comp_of_node, minlength=int(seed_comps.max()) + 1)
+        best = max(set(seed_comps.tolist()), key=lambda k: (sizes[k], -k))
+        keep |= comp_of_node == best
+    if keep[node_label >= 0].all():
+        return node_label
+    four = _grid_graph(elev, mask, index, cell_m, steps=((0, 1), (1, 0)))
+    four = (four + four.T).tocoo()
+    kept = np.flatnonzero(keep)
+    # a virtual source (node n) reaches every kept cell at its travel time (plus a hair, as a
+    # zero weight would mean no arc)
+    rows = np.concatenate([four.row, np.full(len(kept), n)])
+    cols = np.concatenate([four.col, kept])
+    vals = np.concatenate([four.data, dist[kept] + 1e-9])
+    graph = csr_matrix((vals, (rows, cols)), shape=(n + 1, n + 1))
+    _d, pred = dijkstra(graph, directed=True, indices=n, return_predecessors=True)
+    out = np.where(keep, node_label, -1)
+    todo = np.flatnonzero(~keep & (pred[:n] >= 0))
+    anchor = todo.copy()
+    # walk up each path until the first kept cell (pointer jumping would be faster; paths are short)
+    while len(todo):
+        anchor[:] = np.where(keep[anchor], anchor, pred[anchor])
+        done = keep[anchor]
+        if done.all():
+            break
+        if (pred[anchor[~done]] < 0).any():
+            raise DataError("territory allocation: a path of the second search lost its kept cell")
+    out[todo] = node_label[anchor] if len(todo) else out[todo]
+    return out
+
+
+def _seed_cells(
+    seeds: list[tuple[str, list[Point]]], centres_xy: np.ndarray, index: np.ndarray, transform: Affine,
+) -> tuple[dict[int, int], list[int]]:
+    """Seed node -> unit position; and the units left without a seed cell.
+
+    A cell claimed by several units goes to the unit with a point nearest the cell's centre
+    (ties: the first unit code); each cell is a seed of one unit only.
+    """
+    inv = ~transform
+    claims: dict[int, tuple[float, int]] = {}
+    h, w = index.shape
+    for pos, (_code, points) in enumerate(seeds):
+        for pt in points:
+            col, row = _apply(inv, pt.x, pt.y)
+            r, c = int(np.floor(row)), int(np.floor(col))
+            if not (0 <= r < h and 0 <= c < w) or index[r, c] < 0:
+                continue
+            node = int(index[r, c])
+            dist = float(np.hypot(*(centres_xy[node] - (pt.x, pt.y))))
+            if node not in claims or (dist, pos) < claims[node]:
+                claims[node] = (dist, pos)
+    owner = {node: pos for node, (_d, pos) in claims.items()}
+    seeded = set(owner.values())
+    return owner, [pos for pos in range(len(seeds)) if pos not in seeded]
+
+
+def allocate_raion(
+    area_m: Any,
+    seeds: list[tuple[str, list[Point]]],
+    grid: CostGrid,
+    *,
+    where: str,
+    exclaves: frozenset[str] = frozenset(),
+    simplify: bool = True,
+) -> Allocation:
+    """Allocate a raion's land (metric CRS) to its units by least terrain travel time.
+
+    Parameters
+    ----------
+    area_m : shapely geometry
+        The raion (minus any official unit polygons), metric CRS.
+    seeds : list of (str, list of Point)
+        Each unit's seed points (its centre first, then its located settlements), metric CRS.
+    grid : CostGrid
+        From :func:`read_cost_grid`.
+    where : str
+        Names the raion in messages.
+    exclaves : frozenset of str
+        Units allowed to stay in several pieces.
+    simplify : bool
+        Simplify the staircase borders between units (as a coverage).
+
+    Returns
+    -------
+    Allocation
+
+    Raises
+    ------
+    DataError
+        When the grid has no data over the raion, or a unit has no seed point at all.
+    """
+    from rasterio.features import geometry_mask, shapes
+
+    if not seeds:
+        raise DataError(f"raion {where}: no unit to allocate its territory to")
+    for code, points in seeds:
+        if not points:
+            raise DataError(f"unit {code} (raion {where}): no seed point (neither a centre nor a located settlement)")
+    rows, cols = _window(grid, area_m.bounds)
+    elev = grid.elevation_m[rows, cols]
+    t = grid.transform
+    transform = Affine(t.a, t.b, _apply(t, cols.start, rows.start)[0], t.d, t.e, _apply(t, cols.start, rows.start)[1])
+    touched = np.zeros(elev.shape, dtype=bool)
+    mask = touched
+    if elev.size:
+        # the search runs on the cells whose centre lies in the raion (a cell that only grazes
+        # it would bridge land the raion's outline separates); grazing cells join afterwards
+        touched = geometry_mask([area_m], out_shape=elev.shape, transform=transform, invert=True, all_touched=True)
+        touched &= np.isfinite(elev)
+        mask = geometry_mask([area_m], out_shape=elev.shape, transform=transform, invert=True) & touched
+        if not mask.any():  # a raion smaller than a cell
+            mask = touched
+    if not mask.any():
+        raise DataError(f"{grid.source}: the elevation grid does not cover raion {where} (no cell with data)")
+    index = np.full(mask.shape, -1, dtype=np.int64)
+    index[mask] = np.arange(int(mask.sum()))
+    rr, cc = np.nonzero(mask)
+    centres_xy = np.column_stack(_apply(transform, cc + 0.5, rr + 0.5))
+
+    out = Allocation()
+    owner, unseeded = _seed_cells(seeds, centres_xy, index, transform)
+    for pos in unseeded:
+        # no cell of its own: the free cell nearest to its first seed point (its centre)
+        first = seeds[pos][1][0]
+        d = np.hypot(centres_xy[:, 0] - first.x, centres_xy[:, 1] - first.y)
+        d[list(owner)] = np.inf
+        node = int(np.argmin(d))
+        if not np.isfinite(d[node]):
+            raise DataError(f"unit {seeds[pos][0]} (raion {where}): no free grid cell left for it")
+        owner[node] = pos
+        out.no_seed_cell.append(seeds[pos][0])
+    seed_nodes = np.array(sorted(owner), dtype=np.int64)
+    graph = _grid_graph(elev, mask, index, grid.cell_m)
+    dist, _pred, sources = dijkstra(graph, directed=False, indices=seed_nodes, min_only=True,
+                                    return_predecessors=True)
+    unit_of_node = np.full(len(centres_xy), -1, dtype=np.int32)
+    unit_of_node[seed_nodes] = [owner[int(n)] for n in seed_nodes]
+    node_label = np.where(sources >= 0, unit_of_node[np.maximum(sources, 0)], -1)
+    node_label = _four_connected(node_label, dist, seed_nodes, graph.shape[0], elev, mask, index, grid.cell_m)
+    label = np.full(mask.shape, -1, dtype=np.int32)
+    label[rr, cc] = node_label
+    cost = np.full(mask.shape, np.inf)
+    cost[rr, cc] = np.where(node_label >= 0, dist, np.inf)
+    _attach_grazing(label, cost, touched & ~mask)
+
+    pieces: dict[int, list[Any]] = {}
+    for geom, value in shapes(label, mask=label >= 0, connectivity=4, transform=transform):
+        pieces.setdefault(int(value), []).append(shape(geom))
+    cells = {code: shapely.union_all(pieces.get(pos, [])) for pos, (code, _points) in enumerate(seeds)}
+    _edge_match(cells)
+    if simplify:
+        # the staircase borders between units, simplified as a coverage before clipping: the
+        # outer staircase (outside the raion's outline) is left as it is and cut off below
+        codes = sorted(code for code, geom in cells.items() if not geom.is_empty)
+        simple = shapely.coverage_simplify(np.array([cells[c] for c in codes]), grid.cell_m,
+                                           simplify_boundary=False)
+        cells.update(zip(codes, simple))
+    territories = {
+        code: _polygonal(shapely.set_precision(shapely.intersection(geom, area_m), PRECISION_M))
+        for code, geom in cells.items()
+    }
+    area = shapely.set_precision(area_m, PRECISION_M)
+    _repair(territories, area, exclaves, out)
+    _edge_match(territories)
+    if not shapely.coverage_is_valid(np.array([territories[c] for c in sorted(territories)], dtype=object)):
+        logger.warning("raion %s: territories do not form an exact coverage", where)
+    for code, geom in territories.items():
+        if geom.is_empty:
+            raise DataError(f"unit {code}: no territory could be built in raion {where}")
+    out.territories = territories
+    _classify_pieces(out, area, exclaves)
+    return out
+
+
+def _polygonal(geom: Any) -> Any:
+    if geom.geom_type in ("Polygon", "MultiPolygon"):
+        return geom
+    polys = [g for g in shapely.get_parts(geom) if g.geom_type in ("Polygon", "MultiPolygon")]
+    return shapely.union_all(polys) if polys else shapely.Polygon()
+
+
+def _piece_of(part: Any, raion_pieces: list[Any]) -> int:
+    """Index of the raion piece holding ``part`` (the one it overlaps most)."""
+    overlaps = [shapely.intersection(part, p).area for p in raion_pieces]
+    return int(np.argmax(overlaps)) if overlaps else 0
+
+
+def _gaps(territories: dict[str, Any], area: Any) -> list[Any]:
+    """Pieces of the raion no unit holds (cells the search did not reach, grid edges)."""
+    covered = shapely.union_all([g for g in territories.values() if not g.is_empty])
+    gap = area if covered.is_empty else _polygonal(
+        shapely.set_precision(shapely.difference(area, covered), PRECISION_M))
+    return sorted((p for p in shapely.get_parts(gap) if p.area > 0), key=lambda p: (p.area, p.bounds))
+
+
+def _fragments(territories: dict[str, Any], raion_pieces: list[Any], exclaves: frozenset[str]) -> list[tuple[str, Any]]:
+    """Every piece of a unit but its largest one within each raion piece (listed exclaves keep
+    theirs)."""
+    out: list[tuple[str, Any]] = []
+    for code in sorted(territories):
+        parts = list(shapely.get_parts(territories[code]))
+        if len(parts) < 2 or code in exclaves:
+            continue
+        by_piece: dict[int, list[Any]] = {}
+        for part in parts:
+            by_piece.setdefault(_piece_of(part, raion_pieces) if len(raion_pieces) > 1 else 0, []).append(part)
+        for group in by_piece.values():
+            group.sort(key=lambda p: (-p.area, p.bounds))
+            out += [(code, p) for p in group[1:]]
+    return out
+
+
+def _receiver(origin: str | None, frag: Any, territories: dict[str, Any]) -> str | None:
+    """Unit sharing the longest border with ``frag`` (not its origin), else the nearest unit."""
+    best, best_len = None, 0.0
+    ring = frag.boundary
+    for code in sorted(territories):
+        geom = territories[code]
+        if code == origin or geom.is_empty or not geom.intersects(frag):
+            continue
+        length = shapely.intersection(ring, geom).length
+        if length > best_len:
+            best, best_len = code, length
+    if best is not None:
+        return best
+    if origin is not None:
+        return None  # touches nobody else: it stays with its unit
+    near = [(territories[c].distance(frag), c) for c in sorted(territories) if not territories[c].is_empty]
+    return min(near)[1] if near else None
+
+
+def _repair(territories: dict[str, Any], area: Any, exclaves: frozenset[str], out: Allocation) -> None:
+    """Hand gaps and cut-off pieces over, smallest first, until every unit is one piece per
+    raion piece or what is left cannot move (it touches nobody else).
+
+    The gaps go first (each to the unit it shares the longest border with, else the nearest);
+    then the cut-off pieces, one at a time. A piece is moved at most once: a piece that comes
+    round again stays where it is, so the loop always ends.
+    """
+    for gap in _gaps(territories, area):
+        target = _receiver(None, gap, territories)
+        if target is not None:
+            _give(territories, None, gap, target)
+    raion_pieces = list(shapely.get_parts(area))
+    settled: set[tuple[float, ...]] = set()
+    for _ in range(_MAX_REPAIRS):
+        frags = sorted(_fragments(territories, raion_pieces, exclaves), key=lambda f: (f[1].area, f[1].bounds))
+        frags = [f for f in frags if _key(f[1]) not in settled]
+        if not frags:
+            return
+        origin, frag = frags[0]
+        settled.add(_key(frag))
+        target = _receiver(origin, frag, territories)
+        if target is not None:
+            _give(territories, origin, frag, target)
+    logger.warning("territory repair stopped after %d moves", _MAX_REPAIRS)
+
+
+def _give(territories: dict[str, Any], origin: str | None, piece: Any, target: str) -> None:
+    """Move ``piece`` from ``origin`` (None for a gap) to ``target`` (in place)."""
+    if origin is not None:
+        rest = [p for p in shapely.get_parts(territories[origin]) if not p.equals(piece)]
+        territories[origin] = shapely.union_all(rest) if rest else shapely.Polygon()
+    merged = shapely.set_precision(shapely.union_all([territories[target], piece]), PRECISION_M)
+    territories[target] = _polygonal(merged)
+
+
+def _key(geom: Any) -> tuple[float, ...]:
+    """Identity of a piece across rounds (its bounds to the metre)."""
+    return tuple(round(v) for v in geom.bounds)
+
+
+def _edge_match(territories: dict[str, Any]) -> None:
+    """Insert every unit's vertices into its neighbours' borders where they lie on them, so
+    shared borders have identical vertices (a coverage) and can be simplified together."""
+    codes = sorted(territories)
+    geoms = np.array([territories[c] for c in codes], dtype=object)
+    vertices = shapely.multipoints(shapely.get_coordinates(geoms))
+    for code, geom in zip(codes, shapely.snap(geoms, vertices, PRECISION_M)):
+        territories[code] = geom if geom.is_valid else _polygonal(shapely.make_valid(geom))
+
+
+def _classify_pieces(out: Allocation, area: Any, exclaves: frozenset[str]) -> None:
+    """Record the units left in several pieces, and why."""
+    raion_pieces = list(shapely.get_parts(area))
+    for code in sorted(out.territories):
+        parts = list(shapely.get_parts(out.territories[code]))
+        if len(parts) < 2:
+            continue
+        if code in exclaves:
+            out.exclave_units.append(code)
+        elif len({_piece_of(p, raion_pieces) for p in parts}) == len(parts):
+            out.raion_piece_units.append(code)
+        else:
+            out.notes.append(f"unit {code}: {len(parts)} pieces left after repair")

@@ -1,0 +1,74 @@
+"""Terrain travel cost, shared by the territory allocation (data) and the modelled network.
+
+One model of how long it takes to cross terrain without road data, used in two places so that
+the two agree: the modelled travel network (:mod:`atr_model.network.fallback`) times a
+straight link as ``distance x detour factor / speed + ascent / 100 m x minutes per 100 m``, and
+the terrain-cost territories (:mod:`atr_model.data.kyrgyz.allocation`) time each step between
+neighbouring cells of the elevation grid the same way. The defaults live here once; the
+network's :class:`~atr_model.network.settings.TravelSettings` reads them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = [
+    "BLOCKED_ALTITUDE_FACTOR",
+    "DEFAULT_BLOCKED_PASS_M",
+    "DEFAULT_CLIMB_MIN_PER_100M",
+    "DEFAULT_DETOUR_FACTOR",
+    "DEFAULT_SEASONAL_PASS_M",
+    "DEFAULT_SPEED_KMH",
+    "SEASONAL_ALTITUDE_FACTOR",
+    "altitude_factor",
+    "terrain_time_min",
+]
+
+#: Speed over the straight line between two places without road data (km/h).
+DEFAULT_SPEED_KMH = 40.0
+#: Road length per straight-line length (roads wind; 1.35 is a common rural detour index).
+DEFAULT_DETOUR_FACTOR = 1.35
+#: Minutes added per 100 m of ascent (a loaded vehicle on a mountain road climbs at ~4 km/h
+#: of height per hour, roughly 1.5 min per 100 m).
+DEFAULT_CLIMB_MIN_PER_100M = 1.5
+#: Above this altitude a crossing is seasonal (passes closed by snow part of the year).
+DEFAULT_SEASONAL_PASS_M = 3_200.0
+#: Above this altitude a crossing is blocked for vehicles (the modelled network drops the link).
+DEFAULT_BLOCKED_PASS_M = 4_000.0
+
+#: Slow-down of terrain in the seasonal band (between the seasonal and the blocking altitude):
+#: open about half of the year, so on average it takes twice as long to cross.
+SEASONAL_ALTITUDE_FACTOR = 2.0
+#: Slow-down of terrain above the blocking altitude: crossed on foot or horseback only (about
+#: 8 km/h against the 40 km/h of the modelled roads). The network drops such links; a grid cell
+#: cannot be dropped (every cell of a raion needs an owner), so it is made slow instead.
+BLOCKED_ALTITUDE_FACTOR = 5.0
+
+
+def terrain_time_min(
+    distance_m: np.ndarray | float,
+    ascent_m: np.ndarray | float,
+    *,
+    speed_kmh: float = DEFAULT_SPEED_KMH,
+    detour_factor: float = DEFAULT_DETOUR_FACTOR,
+    climb_min_per_100m: float = DEFAULT_CLIMB_MIN_PER_100M,
+) -> np.ndarray:
+    """Minutes to cover ``distance_m`` of straight line with ``ascent_m`` of climbing.
+
+    ``distance x detour factor / speed + ascent / 100 m x climb minutes``; descent is free.
+    """
+    base = np.asarray(distance_m, dtype=float) * detour_factor / (speed_kmh * 1000.0 / 60.0)
+    return base + np.asarray(ascent_m, dtype=float) / 100.0 * climb_min_per_100m
+
+
+def altitude_factor(
+    elevation_m: np.ndarray,
+    *,
+    seasonal_pass_m: float = DEFAULT_SEASONAL_PASS_M,
+    blocked_pass_m: float = DEFAULT_BLOCKED_PASS_M,
+) -> np.ndarray:
+    """Slow-down of terrain at ``elevation_m``: 1, :data:`SEASONAL_ALTITUDE_FACTOR` or
+    :data:`BLOCKED_ALTITUDE_FACTOR` (NaN elevation counts as low)."""
+    elev = np.nan_to_num(np.asarray(elevation_m, dtype=float), nan=-np.inf)
+    return np.where(elev > blocked_pass_m, BLOCKED_ALTITUDE_FACTOR,
+                    np.where(elev > seasonal_pass_m, SEASONAL_ALTITUDE_FACTOR, 1.0))

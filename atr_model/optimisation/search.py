@@ -1,0 +1,362 @@
+"""Stage: the search for one sub-problem (no decomposition), from the first plans to the proof.
+
+:class:`Search` runs, in order:
+
+1. the plan "every unit alone" where it is valid (:func:`.heuristics.trivial_plan`);
+2. the LP relaxation: a bound, reduced costs and the duals of the Lagrangian bound;
+3. the fixed-centre matheuristic from the LP's centres (:meth:`Search._improve`);
+4. reduced-cost and Lagrangian fixing against the best plan (:class:`.fixing.PairFixing`),
+   re-solving the LP while the fixings lift it;
+5. the exact cut loop (:meth:`Search._exact_phase`): once contiguity is seen to bind, the next
+   rounds are solved to a loose gap and the matheuristic re-centres from each disconnected plan;
+   the last round is exact.
+
+When the solver finds no plan at all, :func:`diagnose` relaxes one constraint family at a time to
+name the culprit(s).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import time
+from dataclasses import replace as dc_replace
+
+import numpy as np
+import pulp
+
+from atr_model.errors import InfeasibleError
+from atr_model.optimisation.cutloop import Round, cut_loop, run_mip
+from atr_model.optimisation.fixing import PairFixing
+from atr_model.optimisation.formulation import Formulation, choose_method
+from atr_model.optimisation.heuristics import best_centres, fixed_centre_round, initial_centres, trivial_plan
+from atr_model.optimisation.instance import MergerInstance
+from atr_model.optimisation.measures import no_plan_result, plan_measures, plan_result
+from atr_model.optimisation.prepare import prepare
+from atr_model.optimisation.presolve import check_in_advance, raise_if
+from atr_model.optimisation.result import MergerResult
+from atr_model.optimisation.settings import EngineSettings
+
+__all__ = ["Search", "diagnose", "solve_one"]
+
+log = logging.getLogger(__name__)
+
+# relative gap of the cut rounds before the final exact solve
+ROUND_GAP = 0.01
+# centre sets of the other disconnected solutions tried by the matheuristic after a round
+RECENTRE_MAX = 5
+
+# the LP relaxation: objective, reduced costs of the columns at 0, centre values x_jj
+_LP = tuple[float, dict[str, float], dict[int, float]]
+
+
+class Search:
+    """One sub-problem: LP bound, a fixed-centre matheuristic, reduced-cost and Lagrangian fixing
+    (re-solving the LP while the fixings lift it), the exact cut loop.
+
+    Parameters
+    ----------
+    instance : MergerInstance
+        The sub-problem.
+    settings : EngineSettings
+        Criteria and solver options; ``time_limit_s`` counts from construction.
+    """
+
+    def __init__(self, instance: MergerInstance, settings: EngineSettings) -> None:
+        self.t0 = time.perf_counter()
+        self.instance, self.settings = instance, settings
+        self.deadline = self.t0 + settings.time_limit_s
+        self.prep = prepare(instance, settings)
+        check_in_advance(self.prep)
+        self.method = choose_method(self.prep)
+        self.form = Formulation(self.prep, self.method)
+        self.notes: list[str] = []
+        self.fixing = PairFixing(self.form, settings, self.notes)
+        self.best: Round | None = None  # best connected plan
+        self.rounds = 0
+        self.seen: set[tuple[int, ...]] = set()  # centre sets the matheuristic started from
+        # a time budget cut a step short (the plan may then depend on the machine), see MergerResult
+        self.time_bound = False
+        self.final_threads = settings.threads
+
+    # -- the incumbent ---------------------------------------------------------------------
+    def _incumbent(self) -> float:
+        """Objective of the best connected plan (``inf`` before one is known)."""
+        return self.best.objective if self.best is not None else float("inf")
+
+    def _remember(self, rnd: Round) -> None:
+        """Keep ``rnd`` as the best plan when it is connected and better."""
+        if not rnd.connected or rnd.assignment is None:
+            return
+        if self.best is None or rnd.objective < self.best.objective - 1e-9:
+            self.best = rnd
+
+    def _start(self) -> dict[str, float] | None:
+        """Variable values of the best plan, the MIP start of the next solve."""
+        return self.best.values if self.best is not None else None
+
+    def _left_s(self) -> float:
+        """Seconds left of the time limit (negative once it passed)."""
+        return self.deadline - time.perf_counter()
+
+    # -- LP and fixing -----------------------------------------------------------------------
+    def _lp(self) -> _LP | None:
+        """Solve the LP relaxation (at least 0.5 s allowed); ``None`` unless it is optimal."""
+        sol = run_mip(self.form, self.settings, max(self._left_s(), 0.5), None, mip=False)
+        log.debug("LP status %s objective %s", sol, pulp.value(self.form.prob.objective))
+        if sol == pulp.LpSolutionNoSolutionFound:
+            self.time_bound = True  # the LP ran out of time
+        if sol != pulp.LpSolutionOptimal:
+            return None
+        z = float(pulp.value(self.form.prob.objective))
+        # a reduced cost proves something only for a column resting at its lower bound 0
+        dj = {v.name: float(v.dj or 0.0) for v in self.form.prob.variables() if abs(float(v.varValue or 0.0)) <= 1e-9}
+        y = {j: float(self.form.x[j, j].varValue or 0.0) for j in self.prep.members}
+        self.fixing.setup_lagrange()
+        return z, dj, y
+
+    def _fix_all(self, lp: _LP | None) -> None:
+        """Every fixing against the best plan: reduced costs of ``lp`` (when ``fixing``), Lagrangian,
+        then LP re-solves while they fix more."""
+        if self.best is None:
+            return
+        ub = self.best.objective
+        if lp is not None and self.settings.fixing:
+            self.fixing.reduced_cost(lp[0], lp[1], ub)
+        self.fixing.lagrangian(ub)
+        self._refix(ub)
+
+    def _refix(self, ub: float, max_passes: int = 4) -> None:
+        """Re-solve the LP with the fixings and the tighter cuts (its bound rises) and fix again,
+        while that fixes at least 1 % more pairs."""
+        if not self.fixing.lagrangian_on:
+            return
+        for _ in range(max_passes):
+            before = self.fixing.n_fixed
+            lp = self._lp()
+            if lp is None:
+                return
+            self.fixing.reduced_cost(lp[0], lp[1], ub)
+            self.fixing.lagrangian(ub)
+            if self.fixing.n_fixed - before < 0.01 * len(self.form.x):
+                return
+
+    # -- matheuristic ----------------------------------------------------------------------
+    def _heuristic(self, centres: list[int], budget_s: float) -> Round:
+        """Solve with the centres fixed; a connected plan the solve passed is remembered."""
+        deadline = min(self.deadline, time.perf_counter() + budget_s)
+        rnd = fixed_centre_round(self.form, self.settings, centres, deadline, self._start(), self._incumbent())
+        self.time_bound |= rnd.timed_out
+        if rnd.side_plan is not None:
+            self._remember(rnd.side_plan)
+        self.rounds += rnd.rounds
+        return rnd
+
+    def _improve(self, centres: list[int], budget_s: float) -> None:
+        """Fixed-centre matheuristic from ``centres``, re-centring while it helps (into ``best``)."""
+        t_end = min(self.deadline, time.perf_counter() + budget_s)
+        while tuple(centres) not in self.seen:
+            if time.perf_counter() >= t_end:
+                self.time_bound = True  # stopped by its budget, not because re-centring stopped helping
+                return
+            self.seen.add(tuple(centres))
+            rnd = self._heuristic(centres, t_end - time.perf_counter())
+            if rnd.assignment is None or not rnd.connected:
+                break
+            self._remember(rnd)
+            centres = best_centres(self.form, rnd.assignment)
+
+    def _recentre(self, rnd: Round) -> None:
+        """After a disconnected round: the matheuristic from its centres, then from the centre sets
+        of the other disconnected plans the solver passed (they often sit on better centres:
+        measured on OK, the second one led to the optimum, 36.5 s -> 31.7 s)."""
+        budget = min(10.0, 0.1 * max(self._left_s(), 0.0))
+        t_end = time.perf_counter() + budget
+        self._improve(sorted(int(c) for c in np.unique(rnd.assignment)), budget)
+        for centres in rnd.other_centres[:RECENTRE_MAX]:
+            left = t_end - time.perf_counter()
+            if left <= 0:
+                self.time_bound = True
+                break
+            self._improve(centres, left)
+
+    # -- the exact phase -------------------------------------------------------------------
+    def _exact_threads(self) -> int:
+        """Threads for the final cut loop (see ``EngineSettings.exact_threads``)."""
+        s = self.settings
+        if s.exact_threads is not None:
+            return s.exact_threads
+        if self.rounds == 0 and (os.cpu_count() or 1) >= 2:
+            return max(s.threads, 2)
+        return s.threads
+
+    def _solve_round(self, settings: EngineSettings) -> Round:
+        """One cut loop without its own re-solves (the exact phase adds the cuts)."""
+        rnd = cut_loop(self.form, settings, self.deadline, self._start(), 0, self._incumbent())
+        self.time_bound |= rnd.timed_out
+        if rnd.side_plan is not None:
+            self._remember(rnd.side_plan)
+        return rnd
+
+    def _undo_fixings(self) -> None:
+        # cannot happen with exact arithmetic (the kept plan survives fixing); undo and go on
+        log.warning("model infeasible after reduced-cost fixing; undoing %d fixings", len(self.fixing.fixed_vars))
+        self.fixing.undo()
+
+    def _no_plan_left(self) -> None:
+        """The model is infeasible without fixings: name the cause when no plan was ever found."""
+        if self.best is None and self.rounds == 0:
+            diagnose(self.instance, self.settings)
+        if self.best is None:
+            raise InfeasibleError("contiguity cuts made the model infeasible; this should not happen "
+                                  "(please report the instance)")
+
+    def _add_round_cuts(self, rnd: Round) -> None:
+        """Add the pending cuts of a disconnected round and count the round."""
+        added = self.form.add_cuts(rnd.cuts)
+        self.rounds += 1
+        log.info("cut round %d: %d separator cuts (objective %.10g)", self.rounds, added, rnd.objective)
+
+    def _improved_since(self, before: float, lp: _LP | None) -> bool:
+        """Whether the matheuristic or a connected plan the solve passed (``_remember``'s tolerance)
+        beat ``before``; if so, fix again against the new plan (the separator cuts alone hardly
+        lift the LP bound; the re-solve does once the fixings and the restricted cuts do)."""
+        improved = self._incumbent() < before - 1e-9
+        if improved and self.settings.fixing and lp is not None:
+            self.fixing.reduced_cost(lp[0], lp[1], self.best.objective)
+            self.fixing.lagrangian(self.best.objective)
+            self._refix(self.best.objective)
+        return improved
+
+    def _exact_phase(self, lp: _LP | None, use_heuristic: bool) -> Round:
+        """Cut rounds until a connected plan is proven (or time or rounds run out); the last round.
+
+        Once contiguity is seen to bind, the next rounds only need a good disconnected plan to cut
+        off, not a proof: they are solved to a loose gap, and exactly again when one comes back
+        connected (the first solve is exact: where contiguity does not bind it is the only one).
+        """
+        s = self.settings
+        can_loosen = self.method == "cuts" and s.gap_rel < ROUND_GAP
+        self.final_threads = self._exact_threads()
+        exact = s.replace(threads=self.final_threads)
+        loose_settings = exact.replace(gap_rel=ROUND_GAP) if can_loosen else exact
+        final, loose = Round(), False
+        while True:
+            before = self._incumbent()
+            rnd = self._solve_round(loose_settings if loose else exact)
+            if rnd.infeasible and self.fixing.fixed_vars:
+                self._undo_fixings()
+                continue
+            if rnd.infeasible:
+                self._no_plan_left()
+                return final
+            if rnd.assignment is None:
+                return final  # out of time
+            final = rnd
+            if rnd.connected:
+                self._remember(rnd)
+                if not loose:
+                    return final
+                loose, final = False, Round()
+                continue
+            if self.rounds >= s.max_cut_rounds:
+                self.notes.append(f"stopped after {self.rounds} cut rounds (max_cut_rounds)")
+                return final
+            self._add_round_cuts(rnd)
+            loose = can_loosen
+            if use_heuristic:
+                self._recentre(rnd)
+                # a loose round would most likely stop at the new plan (within its gap) and need an
+                # exact round anyway: measured on OK, the loose round was 40 % of the final phase
+                if self._improved_since(before, lp):
+                    loose = False
+
+    def run(self) -> MergerResult:
+        """Solve the sub-problem; the result's plan is the best connected plan found."""
+        s = self.settings
+        if (plan := trivial_plan(self.form, s)) is not None:
+            self._remember(plan)
+        lp = self._lp() if (s.fixing or s.warm_start) else None
+        use_heuristic = s.warm_start and lp is not None and len(self.prep.members) > 1
+        if use_heuristic:
+            self._improve(initial_centres(self.form, lp[2]), max(1.0, 0.25 * s.time_limit_s))
+        self._fix_all(lp)
+        final = self._exact_phase(lp, use_heuristic)
+        proven = False
+        if final.connected and final.proven and self.best is not None:
+            # proven optimal for the model with all cuts; the kept plan is at least as good
+            proven = self.best.objective <= final.objective + 1e-7 * max(1.0, abs(final.objective))
+        if s.branching_priority:
+            self.notes.append(f"branching_priority: {s.solver} through PuLP takes no priorities; ignored")
+        return self._result(proven, final.bound)
+
+    def _result(self, proven: bool, bound: float) -> MergerResult:
+        inst, s = self.instance, self.settings
+        seconds = time.perf_counter() - self.t0
+        fixed = dict(self.prep.fixed_by)
+        fixed["reduced_cost"] = self.fixing.n_fixed
+        run = {"time_bound": self.time_bound,
+               "threads": {"solver": s.threads, "final_solve": self.final_threads, "group_processes": 1}}
+        if self.best is None:
+            return no_plan_result(inst, s, bound=bound, seconds=seconds, cut_rounds=self.rounds,
+                                  contiguity_method=self.method, fixed_pairs=fixed, notes=self.notes, **run)
+        plan = self.best.assignment
+        measures = plan_measures(inst, s, plan)
+        objective = measures["objective"]
+        if proven and math.isfinite(bound) and objective - bound > max(s.gap_rel, 1e-6) * max(1.0, abs(objective)):
+            # never claim optimality the solver's own bound contradicts
+            log.warning("plan objective %.10g exceeds the proven bound %.10g; reporting it as feasible",
+                        objective, bound)
+            self.notes.append("solver bound below the plan objective: optimality not claimed")
+            proven = False
+        if proven:
+            bound = objective if not math.isfinite(bound) else min(bound, objective)
+        return plan_result(inst, s, plan, proven=proven, bound=bound, seconds=seconds, cut_rounds=self.rounds,
+                           contiguity_method=self.method, fixed_pairs=fixed, notes=self.notes, measures=measures,
+                           **run)
+
+
+def solve_one(instance: MergerInstance, settings: EngineSettings) -> MergerResult:
+    """Solve one sub-problem (no decomposition)."""
+    return Search(instance, settings).run()
+
+
+def diagnose(instance: MergerInstance, settings: EngineSettings) -> None:
+    """The solver found no plan: relax one constraint family at a time to name the culprit(s).
+
+    Raises
+    ------
+    InfeasibleError
+        Always; its message names the families whose removal alone makes a plan possible.
+    """
+    trial_limit = max(5.0, min(30.0, settings.time_limit_s / 4))
+    base = {"time_limit_s": trial_limit, "decompose": False, "warm_start": False}
+    trials: list[tuple[str, MergerInstance, EngineSettings]] = [
+        ("contiguity", instance, settings.replace(contiguity="none", **base)),
+        ("floor (hard)", instance, settings.replace(floor_mode="soft", **base)),
+        ("cap (hard)", instance, settings.replace(cap_mode="soft", **base)),
+        ("n_units", instance, settings.replace(n_units=None, **base)),
+        ("max_travel_time_min", instance, settings.replace(max_travel_time_min=None, **base)),
+    ]
+    if len(instance.must_link) or len(instance.cannot_link) or instance.keep_separate.any():
+        unlocked = dc_replace(instance, must_link=np.zeros((0, 2), np.int64), cannot_link=np.zeros((0, 2), np.int64),
+                              keep_separate=np.zeros(instance.n, bool))
+        trials.append(("locks (keep_separate, must_link, cannot_link)", unlocked, settings.replace(**base)))
+    culprits = []
+    for family, inst, trial in trials:
+        if trial == settings.replace(**base) and inst is instance:
+            continue
+        try:
+            res = solve_one(inst, trial)
+        except InfeasibleError:
+            continue
+        if res.has_plan:
+            culprits.append(family)
+    if culprits:
+        msg = ("the solver found no plan; dropping any one of these constraint families makes it feasible: "
+               + ", ".join(culprits))
+    else:
+        msg = "the solver found no plan, and no single constraint family explains it (several interact)"
+    raise_if([{"constraint": "solver", "units": [], "message": msg, "families": culprits}])
+    raise InfeasibleError(msg)  # pragma: no cover

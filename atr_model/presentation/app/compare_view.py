@@ -1,0 +1,122 @@
+"""Compare view: two scenarios on two synced maps side by side, one key-figure table.
+
+Both scenarios run on the dataset shown (cached by build id and scenario hash, so a second
+look never re-solves). The maps follow each other when one is panned or zoomed
+(:func:`.mapping.synced`); the table gives A, B and the difference for every figure, each
+figure's definition on hover; the units that differ are listed and can be drawn on one map.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from atr_model.errors import ScenarioError
+from atr_model.presentation import maps
+from atr_model.presentation.app import backend, cache
+from atr_model.presentation.app.context import AppContext, scenario_from_choice
+from atr_model.presentation.app.mapping import (
+    comparison,
+    diff_map,
+    kpi_html,
+    kpi_rows,
+    result_map,
+    show_clickable_map,
+    synced,
+)
+from atr_model.presentation.i18n import t
+from atr_model.scenarios import Comparison
+
+__all__ = ["view_compare", "differ_table", "COMPARE_MAP_HEIGHT", "SYNC_GROUP"]
+
+#: Height of each of the two maps (two fit beside each other at 1024 px and above).
+COMPARE_MAP_HEIGHT = 460
+#: The sync group of the two compare maps.
+SYNC_GROUP = "compare"
+
+
+def _compare_choices(lang: str) -> dict[str, str]:
+    choices = {"current": t("compare.current", lang)}
+    choices.update({str(p): p.stem for p in backend.scenario_files()})
+    return choices
+
+
+def _folder_for(choice: str, ctx: AppContext) -> str:
+    scenario = ctx.scenario if choice == "current" else scenario_from_choice(choice)
+    if scenario is None or ctx.source is None:
+        raise ScenarioError("the current scenario is not valid; fix the criteria in the sidebar")
+    return cache.run(ctx.source, backend.with_dataset(scenario, ctx.dataset_key))
+
+
+def _pickers(ctx: AppContext) -> None:
+    lang = ctx.lang
+    choices = _compare_choices(lang)
+    keys = list(choices)
+    c1, c2 = st.columns(2)
+    a = c1.selectbox(t("compare.a", lang), keys, index=0, format_func=lambda k: choices[k], key="compare_a")
+    default_b = next((i for i, k in enumerate(keys) if k != a and "status" in k), min(1, len(keys) - 1))
+    b = c2.selectbox(t("compare.b", lang), keys, index=default_b, format_func=lambda k: choices[k], key="compare_b")
+    # The button has a row of its own: beside the pickers it was cut off at 1024 px.
+    if st.button(t("compare.run", lang), key="compare_run", type="primary"):
+        with st.spinner(t("run.status", lang)):
+            st.session_state["compare"] = (_folder_for(a, ctx), _folder_for(b, ctx), choices[a], choices[b])
+
+
+def _side_by_side(ctx: AppContext, folder_a: str, folder_b: str, label_a: str, label_b: str) -> None:
+    lang = ctx.lang
+    if ctx.dataset is None or ctx.source is None:
+        return
+    left, right = st.columns(2)
+    for column, folder, label, key in ((left, folder_a, label_a, "compare_map_a"), (right, folder_b, label_b, "compare_map_b")):
+        with column:
+            st.markdown(f"**{label}**")
+            rendered = synced(result_map(folder, lang, ctx.source, ctx.dataset.build_id), SYNC_GROUP)
+            show_clickable_map(rendered, key=key, ctx=ctx, height=COMPARE_MAP_HEIGHT)
+    st.caption(t("compare.synced", lang))
+
+
+def view_compare(ctx: AppContext) -> None:
+    """Two scenarios side by side: synced maps, the key-figure table, the units that differ."""
+    lang = ctx.lang
+    st.subheader(t("compare.title", lang))
+    if ctx.dataset is None or ctx.source is None:
+        return
+    _pickers(ctx)
+    chosen = st.session_state.get("compare")
+    if not chosen:
+        return
+    folder_a, folder_b, label_a, label_b = chosen
+    changes = comparison(folder_a, folder_b)
+    _side_by_side(ctx, folder_a, folder_b, label_a, label_b)
+    st.markdown(f"**{t('kpi.table', lang)}**")
+    st.caption(t("compare.table_help", lang))
+    st.markdown(kpi_html(kpi_rows(changes.kpis, lang), label_a, label_b, lang), unsafe_allow_html=True)
+    n_differ = len(changes.changed_units)
+    if not n_differ:
+        st.success(t("compare.same", lang))
+        return
+    st.markdown(f"**{t('compare.differ', lang, n=n_differ)}**")
+    st.dataframe(differ_table(changes, label_a, label_b, ctx), hide_index=True, width="stretch", height=300)
+    if st.toggle(t("compare.diff_map", lang), key="compare_diff_map"):
+        show_clickable_map(
+            diff_map(folder_a, folder_b, label_a, label_b, lang, ctx.source, ctx.dataset.build_id), key="diff_map", ctx=ctx
+        )
+
+
+def differ_table(changes: Comparison, label_a: str, label_b: str, ctx: AppContext) -> pd.DataFrame:
+    """The units grouped differently in two plans, with who joined and who left."""
+    lang = ctx.lang
+    names = maps.unit_names(ctx.layers, lang) if ctx.layers is not None else {}
+
+    def listed(codes: str) -> str:
+        return ", ".join(names.get(c, c) for c in str(codes).split(";") if c)
+
+    changed = changes.changed_units
+    return pd.DataFrame({
+        t("field.code", lang): changed["unit_code"],
+        t("field.name", lang): [names.get(str(c), n) for c, n in zip(changed["unit_code"], changed["unit_name"])],
+        f"{t('field.new_unit', lang)} ({label_a})": changed["new_unit_id_a"],
+        f"{t('field.new_unit', lang)} ({label_b})": changed["new_unit_id_b"],
+        t("compare.joined", lang): [listed(v) for v in changed["joined"]],
+        t("compare.left", lang): [listed(v) for v in changed["left"]],
+    })

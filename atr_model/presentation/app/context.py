@@ -1,0 +1,152 @@
+"""What one rerun of the page knows, how errors reach the page, and running a scenario.
+
+Shared by the sidebar (:mod:`.main`) and the views (:mod:`.views`, :mod:`.compare_view`,
+:mod:`.plan_view`), so that neither has to import the other.
+
+Every user-facing failure is an :class:`~atr_model.errors.ATRError` shown with ``st.error``:
+one summary line a person can act on, with a long explanation (an infeasibility listing every
+unit, say) in an expander below it, and never a traceback. Anything else is logged and shown
+as "unexpected error".
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+from atr_model.data.dataset import Dataset
+from atr_model.errors import ATRError, ScenarioError
+from atr_model.presentation import maps
+from atr_model.presentation.app import backend, cache, state
+from atr_model.presentation.i18n import dataset_label, t
+from atr_model.scenarios import Scenario, load_scenario
+
+__all__ = [
+    "AppContext",
+    "show_errors",
+    "show_error",
+    "error_summary",
+    "scenario_from_choice",
+    "load_scenario_file",
+    "run_current",
+    "SUMMARY_CHARS",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Longest error text shown as it is; longer ones get a summary line and an expander.
+SUMMARY_CHARS = 180
+
+
+@dataclass
+class AppContext:
+    """What the sidebar decided for this rerun."""
+
+    lang: str
+    dataset_key: str | None = None
+    raion: str | None = None
+    source: str | None = None
+    dataset: Dataset | None = None
+    layers: maps.DisplayLayers | None = None
+    base_scenario: Scenario | None = None
+    base_label: str = ""
+    scenario: Scenario | None = None
+    scenario_hash: str | None = None
+    scenario_choice: str | None = None
+
+
+def error_summary(text: str, limit: int = SUMMARY_CHARS) -> tuple[str, str]:
+    """Split an error text into a summary line and the detail ('' when the text is short).
+
+    The summary is the first line, cut at a list separator before ``limit`` characters
+    (so "12 units cannot reach the floor: A, B, C, ..." keeps its head and count).
+    """
+    first = text.strip().splitlines()[0] if text.strip() else ""
+    if len(first) <= limit and first == text.strip():
+        return first, ""
+    head = first[:limit]
+    for sep in (": ", "; ", ", "):
+        cut = head.rfind(sep)
+        if cut > limit // 3:
+            head = head[:cut + (1 if sep == ": " else 0)]
+            break
+    return f"{head.rstrip()} …", text.strip()
+
+
+def show_error(exc: BaseException, lang: str) -> None:
+    """Show one error: a summary line, and the full text in an expander when it is long."""
+    summary, detail = error_summary(str(exc))
+    st.error(f"**{t('error.title', lang)}:** {summary}")
+    if detail:
+        with st.expander(t("error.details", lang)):
+            st.text(detail)
+
+
+@contextlib.contextmanager
+def show_errors(lang: str) -> Iterator[None]:
+    """Turn errors inside the block into a message on the page (never a traceback)."""
+    try:
+        yield
+    except ATRError as exc:
+        show_error(exc, lang)
+    except Exception as exc:  # a bug: log it fully, show one line
+        logger.exception("unexpected error in the app")
+        st.error(t("error.unexpected", lang, text=f"{type(exc).__name__}: {exc}"))
+
+
+@st.cache_data(show_spinner=False)
+def load_scenario_file(path: str, mtime: float) -> dict[str, Any]:
+    return backend.scenario_to_dict(load_scenario(Path(path)))
+
+
+def scenario_from_choice(choice: str) -> Scenario:
+    """The Scenario for a picker choice (a file path, or "upload")."""
+    if choice == "upload":
+        data = st.session_state.get("uploaded")
+        if not data:
+            raise ScenarioError("no uploaded scenario")
+        return backend.scenario_from_dict(data, st.session_state.get("uploaded_name") or "uploaded scenario")
+    path = Path(choice)
+    data = load_scenario_file(str(path), path.stat().st_mtime if path.exists() else 0.0)
+    return backend.scenario_from_dict(data, path.name)
+
+
+def run_current(ctx: AppContext) -> bool:
+    """Run the current scenario on the current dataset with visible progress.
+
+    On success the page reruns so every part (sidebar counter, map, tables) shows the new
+    result. On failure the status box says the run failed (it never keeps "Running...") and
+    the message stays where the run was started. Returns False on failure.
+    """
+    lang = ctx.lang
+    if ctx.scenario is None or ctx.dataset is None or ctx.source is None:
+        return False
+    started = time.perf_counter()
+    status = st.status(t("run.status", lang), expanded=True)
+    try:
+        kind = str(ctx.dataset.metadata.get("kind", ""))
+        status.write(f"{t('run.load_data', lang)}: {dataset_label(ctx.dataset.name, kind, lang)}")
+        folder = cache.run(ctx.source, ctx.scenario, progress=lambda step: status.write(t(f"step.{step}", lang)))
+        cache.result(folder)
+    except ATRError as exc:
+        status.update(label=t("run.failed", lang), state="error", expanded=False)
+        show_error(exc, lang)
+        return False
+    except Exception as exc:  # a bug: log it fully, show one line
+        logger.exception("unexpected error while running %s", ctx.scenario.name)
+        status.update(label=t("run.failed", lang), state="error", expanded=False)
+        st.error(t("error.unexpected", lang, text=f"{type(exc).__name__}: {exc}"))
+        return False
+    seconds = round(time.perf_counter() - started, 1)
+    status.update(label=t("run.done", lang, seconds=f"{seconds:.1f}"), state="complete", expanded=False)
+    state.remember_result(st.session_state, folder, ctx.scenario_hash or "")
+    st.session_state["last_run_seconds"] = seconds
+    st.rerun()
+    return True  # pragma: no cover - st.rerun() does not return

@@ -1,0 +1,257 @@
+"""The app's maps and key-figure table: cached renderings, clicks, search zoom, synced pairs.
+
+* Maps come from :mod:`atr_model.presentation.maps` and are rendered once per result,
+  language and dataset (``cache_resource``), so a rerun only hands strings to the component.
+* A click on a unit comes back as the clicked point; :func:`backend.unit_at` finds the unit,
+  which becomes the session's selected unit (for its passport and for locks).
+* Two maps shown side by side (Compare) follow each other: a few lines of JavaScript added
+  to each rendering move the other map of the same group when one is panned or zoomed
+  (Streamlit's component frames share the page's origin, so they can reach each other).
+* The key-figure table is HTML: it wraps to the page width (no sideways scrolling at
+  1024 px) and each figure's name carries its definition as a hover title.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+import math
+from collections.abc import Iterable
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from atr_model.presentation import maps
+from atr_model.presentation.app import backend, cache
+from atr_model.presentation.app.context import AppContext
+from atr_model.presentation.app.folium_view import RenderedMap, render_map, show_map
+from atr_model.presentation.i18n import kpi_label, t
+from atr_model.scenarios import Comparison, Scenario
+
+__all__ = [
+    "MAP_HEIGHT",
+    "MAP_RETURNED_OBJECTS",
+    "UNIT_ZOOM",
+    "BELOW_FLOOR_KPIS",
+    "result_map",
+    "dataset_map",
+    "diff_map",
+    "comparison",
+    "synced",
+    "show_clickable_map",
+    "select_unit",
+    "kpi_rows",
+    "kpi_html",
+    "kpi_definition",
+]
+
+#: Only clicks come back from the map: panning or zooming never reruns the page.
+MAP_RETURNED_OBJECTS = ["last_object_clicked"]
+MAP_HEIGHT = 600
+#: Zoom level a search result is shown at (a unit fills a good part of the map).
+UNIT_ZOOM = 10
+#: The one definition of "below the floor" used on every page: new units under the population
+#: floor that hold at least one unit not exempt from it (exempt units may stay small under the
+#: Concept, so counting them would report hundreds of "failures" the Concept allows).
+BELOW_FLOOR_KPIS = ("below_floor_before_non_exempt", "below_floor_after_non_exempt")
+#: KPIs left out of the key-figure table: the other count of small units (exempt ones
+#: included; see BELOW_FLOOR_KPIS) and the long population distribution.
+_HIDDEN_KPIS = ("below_floor_before", "below_floor_after")
+_HIDDEN_PREFIXES = ("new_unit_population_distribution.",)
+#: KPIs that are estimates wherever they are shown (modelled travel times, the cost model).
+_ESTIMATE_PREFIXES = ("population_weighted_mean_travel_min", "worst_travel_min", "admin_savings.")
+
+
+# ---------------------------------------------------------------------------------------------
+# cached maps
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def result_map(folder: str, lang: str, source: str, build_id: str, _scenario: Scenario | None = None) -> RenderedMap:
+    """The result's map, built and rendered once per result, language and dataset."""
+    result = cache.result(folder)
+    return render_map(maps.result_map(
+        cache.layers(source, build_id),
+        result.assignments,
+        new_units=result.new_units,
+        links=cache.links(source, _scenario) if _scenario is not None else None,
+        lang=lang,
+        travel_model_label=result.travel_model_label,
+    ))
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def dataset_map(dataset_key: str, build_id: str, lang: str, floor: float) -> RenderedMap:
+    """The current units (before any run), rendered once per dataset, language and floor."""
+    return render_map(maps.dataset_map(cache.layers(dataset_key, build_id), lang=lang, population_floor=floor))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def comparison(folder_a: str, folder_b: str) -> Comparison:
+    """The comparison of two result folders (read once)."""
+    return backend.compare_folders(folder_a, folder_b)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def diff_map(
+    folder_a: str, folder_b: str, label_a: str, label_b: str, lang: str, dataset_key: str, build_id: str
+) -> RenderedMap:
+    """Both plans on one map with the units that differ highlighted."""
+    a, b = cache.result(folder_a), cache.result(folder_b)
+    return render_map(maps.diff_map(
+        cache.layers(dataset_key, build_id), a.assignments, b.assignments,
+        comparison(folder_a, folder_b).changed_units["unit_code"].astype(str), label_a=label_a, label_b=label_b,
+        lang=lang,
+    ))
+
+
+# ---------------------------------------------------------------------------------------------
+# synced maps
+
+_SYNC_JS = """
+;(function () {
+  var group = %(group)s;
+  window.atrSyncGroup = group;
+  var own = map_div;
+  function peers() {
+    var out = [];
+    try {
+      var frames = window.parent.document.querySelectorAll("iframe");
+      for (var i = 0; i < frames.length; i++) {
+        var w = frames[i].contentWindow;
+        if (w && w !== window && w.atrSyncGroup === group && w.map) { out.push(w.map); }
+      }
+    } catch (e) { /* a frame of another origin: nothing to follow */ }
+    return out;
+  }
+  own.on("moveend", function () {
+    var c = own.getCenter(), z = own.getZoom();
+    peers().forEach(function (m) {
+      var mc = m.getCenter();
+      if (m.getZoom() === z && Math.abs(mc.lat - c.lat) < 1e-7 && Math.abs(mc.lng - c.lng) < 1e-7) { return; }
+      m.setView([c.lat, c.lng], z, {animate: false});
+    });
+  });
+})();
+"""
+
+
+def synced(rendered: RenderedMap, group: str) -> RenderedMap:
+    """The rendering with a script that keeps every map of ``group`` on the same view.
+
+    Each map of the group, when panned or zoomed, sets the same centre and zoom on the
+    others (which then find nothing to change, so it never loops).
+    """
+    return dataclasses.replace(rendered, script=rendered.script + _SYNC_JS % {"group": _js_string(group)})
+
+
+def _js_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+# ---------------------------------------------------------------------------------------------
+# clicks and search
+
+
+def select_unit(code: str | None, *, zoom_to: bool = False, ctx: AppContext | None = None) -> None:
+    """Make ``code`` the session's selected unit; optionally centre the maps on it."""
+    st.session_state["selected_unit"] = code
+    if zoom_to and code and ctx is not None and ctx.layers is not None and code in ctx.layers.units.index:
+        point = ctx.layers.units.geometry.loc[code].representative_point()
+        st.session_state["map_view"] = ([round(point.y, 5), round(point.x, 5)], UNIT_ZOOM)
+
+
+def show_clickable_map(rendered: RenderedMap, *, key: str, ctx: AppContext, height: int = MAP_HEIGHT) -> None:
+    """Draw a map; a click on a unit selects it, a search result centres the map on it."""
+    view = st.session_state.get("map_view")
+    center, zoom = (view if view else (None, None))
+    out = show_map(rendered, key=key, height=height, returned_objects=MAP_RETURNED_OBJECTS, center=center, zoom=zoom)
+    clicked = out.get("last_object_clicked")
+    seen_key = f"_clicked_seen_{key}"
+    if not clicked or clicked == st.session_state.get(seen_key):
+        return
+    st.session_state[seen_key] = clicked
+    if ctx.layers is None:
+        return
+    code = backend.unit_at(ctx.layers.units, float(clicked["lat"]), float(clicked["lng"]))
+    if code is not None and code != st.session_state.get("selected_unit"):
+        select_unit(code)
+        st.rerun()  # the passport and the lock panel above the map show the new unit
+
+
+# ---------------------------------------------------------------------------------------------
+# key figures
+
+
+def kpi_definition(name: str, lang: str) -> str:
+    """What a KPI measures, for the hover title (the KPI name itself when no text is known)."""
+    for prefix in (name, name.split(".")[0] + ".*"):
+        key = f"kpidef.{prefix}"
+        text = t(key, lang)
+        if text != key:
+            return text
+    return name
+
+
+def _is_estimate(name: str) -> bool:
+    return name.startswith(_ESTIMATE_PREFIXES) or name.startswith("estimated_share.")
+
+
+def _label(name: str, lang: str) -> str:
+    label = kpi_label(name, lang)
+    if name.startswith(_ESTIMATE_PREFIXES) and not label.startswith("≈"):
+        label = f"≈ {label} ({t('estimate.suffix', lang)})"
+    return label
+
+
+def _number(value: Any) -> str:
+    """A KPI cell: whole numbers without decimals, others with one (or two below 1)."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return "–"
+    if math.isnan(number):
+        return "–"
+    if abs(number - round(number)) < 1e-9 or abs(number) >= 1000:
+        return f"{number:,.0f}"
+    return f"{number:,.2f}" if abs(number) < 1 else f"{number:,.1f}"
+
+
+def kpi_rows(table: pd.DataFrame, lang: str) -> list[dict[str, Any]]:
+    """Rows of a comparison's KPI table (``kpi, a, b, delta``) as the page shows them.
+
+    The other count of small units and the population distribution are left out; the
+    estimated-share rows stay (they say how much of each figure rests on estimates).
+    """
+    rows = []
+    for record in table.to_dict("records"):
+        name = str(record["kpi"])
+        if name in _HIDDEN_KPIS or name.startswith(_HIDDEN_PREFIXES):
+            continue
+        rows.append({
+            "kpi": name,
+            "label": _label(name, lang),
+            "definition": kpi_definition(name, lang),
+            "estimate": _is_estimate(name),
+            "a": _number(record.get("a")),
+            "b": _number(record.get("b")),
+            "delta": _number(record.get("delta")),
+        })
+    return rows
+
+
+def kpi_html(rows: Iterable[dict[str, Any]], label_a: str, label_b: str, lang: str) -> str:
+    """An HTML table of KPI rows: figure (definition on hover), A, B, difference."""
+    head = "".join(
+        f"<th>{html.escape(text)}</th>" for text in (t("kpi.metric", lang), label_a, label_b, t("kpi.delta", lang))
+    )
+    body = []
+    for row in rows:
+        css = " class='atr-estimate'" if row["estimate"] else ""
+        body.append(
+            f"<tr{css} data-kpi='{html.escape(row['kpi'])}'>"
+            f"<td class='atr-kpi-name'><span title='{html.escape(row['definition'])}'>{html.escape(row['label'])}</span></td>"
+            f"<td>{row['a']}</td><td>{row['b']}</td><td>{row['delta']}</td></tr>"
+        )
+    return f"<table class='atr-kpis'><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"

@@ -1,0 +1,192 @@
+"""The app's Robustness view: run an ensemble, see the stability map, the fragile decisions, download.
+
+The run goes through :func:`atr_model.scenarios.robustness.run_robustness` in this process (one
+worker: the app server is shared), on the cached dataset and travel model; the package is
+written next to the app's result folders and kept per session in ``st.session_state``.
+Every share is an estimate (it follows from assumed spreads) and is labelled so.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+import folium
+import geopandas as gpd
+import pandas as pd
+import streamlit as st
+
+from atr_model.presentation import maps
+from atr_model.presentation.app import backend, cache
+from atr_model.presentation.app.folium_view import RenderedMap, render_map, show_map
+from atr_model.presentation.i18n import t
+
+__all__ = ["SESSION_KEY", "STABILITY_BINS", "stability_colour", "stability_map", "view_robustness"]
+
+logger = logging.getLogger(__name__)
+
+#: Session key of the current robustness package folder.
+SESSION_KEY = "robustness_folder"
+
+#: (lower bound of the share, colour, legend label); first match from the top wins.
+STABILITY_BINS = (
+    (0.8, "#1a9850", "≥ 80%"),
+    (0.5, "#a6d96a", "50–80%"),
+    (0.2, "#fdae61", "20–50%"),
+    (0.0, "#d73027", "< 20%"),
+)
+
+
+def stability_colour(share: float) -> str:
+    """Colour of a new unit appearing exactly in ``share`` of the draws."""
+    for lower, colour, _label in STABILITY_BINS:
+        if share >= lower - 1e-12:
+            return colour
+    return STABILITY_BINS[-1][1]
+
+
+def _package_folder(ctx: Any, draws: int, seed: int) -> Path:
+    base = backend.result_folder(ctx.scenario, ctx.dataset)
+    return base.with_name(f"{base.name}-robustness-{draws}-{seed}")
+
+
+def _travel_model(ctx: Any) -> Any:
+    key, _, raion = str(ctx.source).partition("|")
+    full = cache.dataset(key)
+    roads = getattr(ctx.scenario, "roads", None)
+    elevation = getattr(ctx.scenario, "elevation", None)
+    tm = cache.travel_model(key, full.build_id, str(roads) if roads else None,
+                            str(elevation) if elevation else None, ctx.scenario)
+    if raion:
+        tm = backend.subset_travel_model(tm, ctx.dataset.units["unit_code"])
+    return tm
+
+
+def _run(ctx: Any, draws: int, seed: int) -> Path:
+    from atr_model.presentation.report_robustness import write_robustness_report
+    from atr_model.scenarios.robustness import run_robustness, write_robustness
+
+    lang = ctx.lang
+    target = _package_folder(ctx, draws, seed)
+    if (target / "robustness.json").exists():
+        return target
+    bar = st.progress(0.0, text=t("robustness.nominal", lang))
+    started = time.perf_counter()
+
+    def progress(done: int, total: int) -> None:
+        bar.progress(done / max(total, 1), text=t("robustness.progress", lang, done=done, total=total))
+
+    result = run_robustness(ctx.scenario, draws=draws, seed=seed, dataset=ctx.dataset,
+                            travel_model=_travel_model(ctx), workers=1, progress=progress)
+    folder = write_robustness(result, target,
+                              extra_writers=(lambda _res, staging: write_robustness_report(staging),))
+    bar.progress(1.0, text=t("robustness.done", lang, draws=draws, seconds=f"{time.perf_counter() - started:.1f}"))
+    return folder
+
+
+def stability_map(folder: Path, layers: maps.DisplayLayers, lang: str) -> folium.Map:
+    """The nominal new units coloured by the share of draws in which each appears exactly, with a legend."""
+    shapes = gpd.read_file(folder / "nominal" / "new_units.gpkg", layer="new_units", engine="pyogrio")
+    table = pd.read_csv(folder / "new_unit_stability.csv", dtype={"new_unit_id": str, "centre_code": str})
+    frame = shapes[["new_unit_id", "centre_name", "geometry"]].merge(
+        table[["new_unit_id", "share_exact", "n_members"]], on="new_unit_id", how="left")
+    frame["share_exact"] = pd.to_numeric(frame["share_exact"], errors="coerce").fillna(0.0)
+    frame["colour"] = [stability_colour(s) for s in frame["share_exact"]]
+    frame["share_text"] = [f"{100 * s:.0f}% ({t('robustness.map_legend', lang)})" for s in frame["share_exact"]]
+    fmap = maps.base_map(layers)
+    data = json.loads(frame.to_crs("EPSG:4326").to_json(drop_id=True))
+    for feature in data["features"]:
+        # the style travels with the feature (folium_view.render_map renders big layers that way)
+        feature["properties"]["style"] = {"color": "#333", "weight": 0.8,
+                                          "fillColor": feature["properties"]["colour"], "fillOpacity": 0.75}
+    folium.GeoJson(
+        data,
+        name=t("robustness.map_legend", lang),
+        tooltip=folium.GeoJsonTooltip(fields=["new_unit_id", "centre_name", "share_text"],
+                                      aliases=["", "", ""], labels=False),
+    ).add_to(fmap)
+    items = "".join(
+        f"<div><i style='display:inline-block;width:14px;height:10px;margin-right:4px;background:{colour};"
+        f"border:1px solid #555'></i>{html.escape(label)}</div>"
+        for _lower, colour, label in STABILITY_BINS
+    )
+    legend = (
+        "<div style='position:absolute;bottom:24px;left:12px;z-index:9999;background:#fff;padding:6px 8px;"
+        f"border:1px solid #999;font-size:12px'><b>{html.escape(t('robustness.map_legend', lang))}</b>{items}</div>"
+    )
+    fmap.get_root().html.add_child(folium.Element(legend))
+    return fmap
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _rendered(folder: str, source: str, build_id: str, lang: str) -> RenderedMap:
+    return render_map(stability_map(Path(folder), cache.layers(source, build_id), lang))
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _zip(folder: str) -> bytes:
+    return backend.zip_folder(Path(folder))
+
+
+def _show(folder: Path, ctx: Any) -> None:
+    lang = ctx.lang
+    meta = json.loads((folder / "robustness.json").read_text(encoding="utf-8"))
+    summary = meta["summary"]
+    pct_stable = int(round(100 * summary.get("stable_share_threshold", 0.8)))
+    pct_fragile = int(round(100 * meta.get("fragile_share", 0.2)))
+    a, b, c = st.columns(3)
+    a.metric(t("robustness.stable", lang, pct=pct_stable),
+             f"{summary['new_units_stable']} / {summary['new_units_nominal']}")
+    b.metric(t("robustness.fragile_count", lang, pct=pct_fragile), f"{summary['decisions_fragile']}")
+    c.metric(t("robustness.draws", lang), f"{summary['draws_with_plan']} / {summary['draws']}")
+    st.caption(t("robustness.intro", lang))
+    if ctx.dataset is not None and ctx.source:
+        try:
+            show_map(_rendered(str(folder), ctx.source, ctx.dataset.build_id, lang), key="robustness_map", height=520)
+        except (OSError, ValueError) as exc:  # the tables below still help without the map
+            logger.warning("stability map failed: %s", exc)
+    st.subheader(t("robustness.fragile", lang))
+    fragile = pd.read_csv(folder / "fragile_decisions.csv", dtype={"unit_code": str})
+    if fragile.empty:
+        st.info(t("robustness.no_fragile", lang, pct=pct_fragile))
+    else:
+        shown = pd.DataFrame({
+            t("robustness.col.unit", lang): fragile["unit_name"] + " (" + fragile["unit_code"] + ")",
+            t("robustness.col.status", lang): fragile["nominal_status"],
+            t("robustness.col.share", lang): (100 * fragile["share_same_unit"]).round(0).astype(int).astype(str) + "%",
+            t("robustness.col.hinges", lang): fragile["hinges_on"],
+        })
+        st.dataframe(shown, hide_index=True, width="stretch")
+    st.subheader(t("robustness.kpis", lang))
+    intervals = json.loads((folder / "kpi_intervals.json").read_text(encoding="utf-8"))["kpis"]
+    st.dataframe(pd.DataFrame([
+        {t("robustness.col.figure", lang): k, t("robustness.col.nominal", lang): v.get("nominal"),
+         "p5": v.get("p5"), "p50": v.get("p50"), "p95": v.get("p95")}
+        for k, v in intervals.items()
+    ]), hide_index=True, width="stretch")
+    st.download_button(f"⬇ {t('robustness.download', lang)}", _zip(str(folder)), file_name=f"atr-{folder.name}.zip",
+                       mime="application/zip", key="dl_robustness")
+
+
+def view_robustness(ctx: Any) -> None:
+    """The Robustness view (number of draws, run with a progress bar, map, fragile decisions, download)."""
+    lang = ctx.lang
+    st.subheader(t("robustness.title", lang))
+    if ctx.scenario is None or ctx.dataset is None:
+        st.info(t("robustness.need_scenario", lang))
+        return
+    left, right, button = st.columns([2, 2, 2], vertical_alignment="bottom")
+    draws = int(left.number_input(t("robustness.draws", lang), min_value=1, max_value=2000, value=50, step=10,
+                                  key="robustness_draws"))
+    seed = int(right.number_input(t("robustness.seed", lang), min_value=0, value=1, step=1, key="robustness_seed"))
+    if button.button(t("robustness.run", lang), type="primary", key="robustness_run"):
+        st.session_state[SESSION_KEY] = str(_run(ctx, draws, seed))
+    folder = st.session_state.get(SESSION_KEY)
+    if not folder or not (Path(folder) / "robustness.json").exists():
+        st.info(t("robustness.none_yet", lang))
+        return
+    _show(Path(folder), ctx)

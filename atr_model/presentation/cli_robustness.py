@@ -1,0 +1,112 @@
+"""CLI command ``atr-model robustness``: the nominal plan plus N joint draws of the estimated inputs.
+
+Calls only :func:`atr_model.scenarios.run_robustness` and :func:`write_robustness`; an
+:class:`~atr_model.errors.ATRError` (bad argument, unreachable scheduler, nothing to draw)
+reaches ``cli.main``, which prints one line.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+__all__ = ["register", "robustness_command", "summary_lines"]
+
+
+def _default_workers() -> int:
+    return max(1, min(2, os.cpu_count() or 1))
+
+
+def summary_lines(result: Any) -> list[str]:
+    """The notes the issue asks for: stable new units, fragile decisions, the five most fragile."""
+    s = result.summary
+    threshold = int(round(100 * s["stable_share_threshold"]))
+    lines = [
+        f"{result.nominal.scenario.name}: {s['draws_with_plan']} of {s['draws']} draws solved "
+        f"({result.executor}, {result.seconds:.1f} s; {result.timings.get('per_draw_s', 0):.2f} s per draw)",
+        f"nominal new units appearing exactly in >= {threshold}% of draws: {s['new_units_stable']} of "
+        f"{s['new_units_nominal']} (merged ones: {s['merged_new_units_stable']} of {s['merged_new_units_nominal']})"
+        " (estimate)",
+        f"fragile decisions (flip in > {100 * result.fragile_share:.0f}% of draws): {s['decisions_fragile']} of "
+        f"{s['decisions']} units (estimate)",
+    ]
+    for k, item in enumerate(s["most_fragile"], start=1):
+        lines.append(f"  {k}. {item['unit_name']} ({item['unit_code']}): {item['hinges_on']}")
+    if s.get("draws_failed"):
+        lines.append(f"draws without a plan: {s['draws_failed']} ({'; '.join(s['draw_errors'])})")
+    if "consensus" in s:
+        c = s["consensus"]
+        lines.append(f"consensus plan: {c['units_after']} units, {c['units_changed_from_nominal']} units placed "
+                     f"differently from the nominal plan, agreement with the draws {100 * c['agreement']:.1f}%")
+    return lines
+
+
+def robustness_command(
+    scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
+    draws: Annotated[int, typer.Option("--draws", help="Number of joint draws of the estimated inputs.")] = 100,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed; the same seed gives the same tables.")] = 0,
+    data: Annotated[
+        str | None,
+        typer.Option("--data", help="Dataset instead of the scenario's: 'demo', 'kyrgyz' or a .gpkg path."),
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", help="Worker processes for the draws (default: min(2, CPUs)).")
+    ] = None,
+    scheduler_address: Annotated[
+        str | None,
+        typer.Option("--scheduler-address", help="Dask scheduler (tcp://host:port); draws run on that cluster."),
+    ] = None,
+    fragile_share: Annotated[
+        float, typer.Option("--fragile-share", help="A decision flipping in more than this share is fragile.")
+    ] = 0.2,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Package folder (default: results/<scenario name>-robustness).")
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    report: Annotated[bool, typer.Option("--report/--no-report", help="Also write report.html.")] = True,
+) -> None:
+    """Run the nominal scenario and N draws of its estimated inputs; write the robustness package."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from atr_model.presentation.cli_scenarios import _dataset_override
+    from atr_model.scenarios import apply_overrides, load_scenario
+    from atr_model.scenarios.robustness import run_robustness, write_robustness
+
+    loaded = apply_overrides(load_scenario(scenario), dataset=_dataset_override(data))
+    target = out or Path("results") / f"{loaded.name}-robustness"
+    console = Console(stderr=True)
+    with Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=console, disable=quiet, transient=True,
+    ) as bar:
+        task = bar.add_task(f"{loaded.name}: nominal run", total=draws)
+
+        def step(name: str) -> None:
+            bar.update(task, description=f"{loaded.name}: {name}")
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        result = run_robustness(
+            loaded, draws=draws, seed=seed, workers=workers or _default_workers(),
+            scheduler_address=scheduler_address, fragile_share=fragile_share, progress=progress, step=step,
+        )
+        step("writing")
+        writers = ()
+        if report:
+            from atr_model.presentation.report_robustness import write_robustness_report
+
+            writers = (lambda res, folder: write_robustness_report(folder),)
+        written = write_robustness(result, target, extra_writers=writers)
+    for line in summary_lines(result):
+        typer.echo(line)
+    typer.echo(f"wrote {written}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``robustness`` to the root app."""
+    app.command("robustness")(robustness_command)

@@ -1,0 +1,181 @@
+"""The app in Kyrgyz and Russian, in real headless Chromium: no English catalogue text on the page.
+
+The app is started the default way (``streamlit run app.py``, only the headless, port and
+address options a test needs) and every request that does not go to 127.0.0.1 is blocked, as
+on a machine without internet. After a run of the demo scenario in English, the language is
+switched and each view's visible text (page and map frame) is scanned for the English texts
+of the app's own catalogue (those that differ from the language's, four letters or more).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from atr_model.presentation.app.main import VIEWS
+from atr_model.presentation.i18n import LANGUAGES, STRINGS
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"][data-test-connection-state="CONNECTED"]'
+MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
+TIMEOUT_MS = 90_000
+
+
+def english_hits(text: str, lang: str) -> list[str]:
+    """English catalogue texts (differing from ``lang``'s, 4+ letters) found as whole phrases."""
+    hits = []
+    for key, texts in STRINGS.items():
+        english = texts["en"]
+        if english == texts.get(lang) or len(re.sub(r"[\W\d_]", "", english)) < 4:
+            continue
+        # placeholders ({n}, {name}) match anything short on one line
+        pattern = r"[^\n]{0,80}?".join(re.escape(part) for part in re.split(r"\{\w+\}", english))
+        if re.search(r"(?<![\w])" + pattern + r"(?![\w])", text):
+            hits.append(f"{key}: {english!r}")
+    return hits
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: apt-get update && apt-get install -y chromium")
+    port = _free_port()
+    tmp = tmp_path_factory.mktemp("i18n-app")
+    env = {**os.environ, "ATR_APP_RESULTS": str(tmp / "results"), "ATR_CACHE_DIR": str(tmp / "cache"),
+           "PYTHONPATH": str(ROOT)}
+    env.pop("ATR_OFFLINE_ASSETS", None)
+    log = open(tmp / "streamlit.log", "w")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            try:
+                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
+                    break
+            except OSError:
+                time.sleep(0.3)
+        else:
+            pytest.fail("Streamlit did not become healthy within 90 s")
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def page(server: str):
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=TIMEOUT_MS)
+    ARTIFACTS.mkdir(exist_ok=True)
+    blocked: list[str] = []
+
+    def only_local(route) -> None:
+        url = route.request.url
+        if url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:", "about:")):
+            route.continue_()
+        else:
+            blocked.append(url)
+            route.abort()
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+        context = browser.new_context(viewport={"width": 1500, "height": 1000})
+        context.route("**/*", only_local)
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        page.goto(server)
+        page.wait_for_selector(IDLE)
+        # one run of the demo in English, so the result views (KPIs, passport, tables) exist
+        page.get_by_role("button", name="Run scenario").click()
+        expect(page.get_by_text("Scenario runs: 1")).to_be_visible()
+        page.wait_for_selector(IDLE)
+        yield page
+        browser.close()
+
+
+def _choose_language(page, lang: str) -> None:
+    box = page.get_by_test_id("stSelectbox").first  # the language selector opens the sidebar
+    box.click()
+    page.get_by_role("option", name=LANGUAGES[lang], exact=True).click()
+    page.wait_for_timeout(300)
+    page.wait_for_selector(IDLE)
+
+
+#: The text nodes a reader sees: rendered, visible and not shrunk to nothing (CSS-replaced texts).
+SEEN_TEXT = """root => {
+    const out = [];
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        const el = node.parentElement;
+        if (!el || !el.checkVisibility({visibilityProperty: true})) continue;
+        if (getComputedStyle(el).fontSize === "0px") continue;
+        out.push(node.textContent);
+    }
+    return out.join("\\n");
+}"""
+
+
+def _visible_text(page) -> str:
+    """The page's visible text, the values shown in its inputs (dropdowns) and its frames' text."""
+    parts = [page.locator('[data-testid="stApp"]').evaluate(SEEN_TEXT)]
+    parts += page.locator('[data-testid="stApp"] input').evaluate_all("els => els.map(e => e.value)")
+    for frame in page.frames:
+        if frame != page.main_frame:
+            try:
+                parts.append(frame.locator("body").evaluate(SEEN_TEXT, timeout=5_000))
+            except Exception:  # a frame that is gone or empty: nothing to read
+                pass
+    return "\n".join(parts)
+
+
+@pytest.mark.parametrize("lang", ["ky", "ru"])
+def test_no_english_catalogue_text_in_any_view(page, lang: str) -> None:
+    from playwright.sync_api import expect
+
+    _choose_language(page, lang)
+    expect(page.get_by_text(STRINGS["app.title"][lang])).to_be_visible()
+    # in the same rerun as the switch, the dropdowns and the filter chips show the new language
+    chips = page.get_by_test_id("stMultiSelect").first.inner_text()
+    assert STRINGS["status.merged"][lang] in chips and STRINGS["status.merged"]["en"] not in chips.split("\n")
+    found = {}
+    for view in VIEWS:
+        page.get_by_test_id("stRadio").get_by_text(STRINGS[f"view.{view}"][lang], exact=True).first.click()
+        page.wait_for_timeout(300)
+        page.wait_for_selector(IDLE)
+        page.wait_for_timeout(700)  # the map frame draws its legend after the rerun
+        hits = english_hits(_visible_text(page), lang)
+        if hits:
+            found[view] = hits
+            page.screenshot(path=str(ARTIFACTS / f"i18n-{lang}-{view}.png"), full_page=True)
+    assert not found, found
+    page.get_by_test_id("stRadio").get_by_text(STRINGS["view.map"][lang], exact=True).first.click()
+    page.wait_for_selector(IDLE)
+    page.screenshot(path=str(ARTIFACTS / f"i18n-{lang}-map.png"), full_page=True)

@@ -1,0 +1,194 @@
+"""Terrain-cost territories: a ridge on a hand-made grid, coverage and pieces on the Kyrgyz build,
+the exclave list, shared borders, and bad inputs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from affine import Affine
+from shapely.geometry import Point, box
+
+from atr_model.data import Dataset, dataset_info
+from atr_model.data.borders import MIN_SHARED_BORDER_M, shared_borders
+from atr_model.data.geo import equal_area_crs
+from atr_model.data.kyrgyz.allocation import CostGrid, allocate_raion
+from atr_model.data.kyrgyz.sources import EXCLAVES_FILE, read_exclaves
+from atr_model.data.kyrgyz.territories import TERRAIN_SOURCE
+from atr_model.errors import DataError
+
+CELL_M = 500.0
+WIDTH_M, HEIGHT_M = 20_000.0, 10_000.0
+RIDGE_X_M = 8_000.0
+VILLAGE_A = Point(4_250.0, 5_250.0)  # cell centres
+VILLAGE_B = Point(15_750.0, 5_250.0)
+
+
+def _grid(elevation_of_x, origin: tuple[float, float] = (0.0, 0.0)) -> CostGrid:
+    """A CostGrid over WIDTH_M x HEIGHT_M (metric CRS) whose elevation depends on x only."""
+    cols, rows = int(WIDTH_M / CELL_M), int(HEIGHT_M / CELL_M)
+    x = origin[0] + (np.arange(cols) + 0.5) * CELL_M
+    elevation = np.tile(elevation_of_x(x), (rows, 1)).astype(float)
+    transform = Affine(CELL_M, 0.0, origin[0], 0.0, -CELL_M, origin[1] + HEIGHT_M)
+    return CostGrid(elevation, transform, CELL_M, "hand-made grid")
+
+
+def _ridge(x: np.ndarray) -> np.ndarray:
+    # valleys at 1,000 m, a 3,000 m ridge 1 km wide each side at RIDGE_X_M (off the midpoint)
+    return 1_000.0 + 2_000.0 * np.clip(1.0 - np.abs(x - RIDGE_X_M) / 1_000.0, 0.0, None)
+
+
+def _two_villages(grid: CostGrid, area=None, **kwargs):
+    area = area if area is not None else box(0.0, 0.0, WIDTH_M, HEIGHT_M)
+    return allocate_raion(area, [("A", [VILLAGE_A]), ("B", [VILLAGE_B])], grid, where="test", **kwargs)
+
+
+def _border_x(result) -> tuple[float, float]:
+    """Westmost and eastmost x of the border between A and B."""
+    border = shapely.intersection(result.territories["A"].boundary, result.territories["B"].boundary)
+    xs = shapely.get_coordinates(border)[:, 0]
+    return float(xs.min()), float(xs.max())
+
+
+def test_boundary_follows_the_ridge_and_each_territory_is_one_piece() -> None:
+    result = _two_villages(_grid(_ridge))
+    for code in ("A", "B"):
+        assert result.territories[code].geom_type == "Polygon", code
+    west, east = _border_x(result)
+    # the crest, not the straight-line midpoint (10 km), within a cell
+    assert RIDGE_X_M - CELL_M <= west and east <= RIDGE_X_M + CELL_M, (west, east)
+    assert abs(shapely.intersection(result.territories["A"].boundary,
+                                    result.territories["B"].boundary).length - HEIGHT_M) < 2 * CELL_M
+    total = result.territories["A"].area + result.territories["B"].area
+    assert total == pytest.approx(WIDTH_M * HEIGHT_M, rel=1e-9)
+    assert result.territories["A"].intersection(result.territories["B"]).area == pytest.approx(0.0, abs=1e-6)
+
+
+def test_flat_ground_splits_at_the_midpoint() -> None:
+    result = _two_villages(_grid(lambda x: np.full_like(x, 1_000.0)))
+    west, east = _border_x(result)
+    mid = (VILLAGE_A.x + VILLAGE_B.x) / 2
+    assert mid - CELL_M <= west and east <= mid + CELL_M, (west, east)
+
+
+def test_allocation_is_deterministic() -> None:
+    first, second = _two_villages(_grid(_ridge)), _two_villages(_grid(_ridge))
+    for code in ("A", "B"):
+        assert first.territories[code].equals_exact(second.territories[code], tolerance=0.0)
+
+
+def test_two_seeds_in_one_cell_still_give_both_units_a_territory() -> None:
+    near = Point(VILLAGE_A.x + 10.0, VILLAGE_A.y + 10.0)  # same cell as A's village
+    seeds = [("A", [VILLAGE_A]), ("B", [VILLAGE_B]), ("C", [near])]
+    result = allocate_raion(box(0.0, 0.0, WIDTH_M, HEIGHT_M), seeds, _grid(_ridge), where="test")
+    assert result.no_seed_cell == ["C"]  # A's point is nearer the cell centre: A keeps the cell
+    assert all(not g.is_empty and g.geom_type == "Polygon" for g in result.territories.values())
+    assert result.territories["C"].distance(near) < 2 * CELL_M
+
+
+def test_detached_raion_piece_goes_to_the_nearest_unit_and_is_reported() -> None:
+    area = shapely.union_all([box(0.0, 0.0, 12_000.0, HEIGHT_M), box(14_000.0, 0.0, WIDTH_M, 4_000.0)])
+    seeds = [("A", [VILLAGE_A]), ("B", [Point(10_000.0, 5_000.0)])]
+    result = allocate_raion(area, seeds, _grid(_ridge), where="test")
+    assert result.raion_piece_units == ["B"]
+    assert shapely.get_num_geometries(result.territories["B"]) == 2
+    assert sum(g.area for g in result.territories.values()) == pytest.approx(area.area, rel=1e-9)
+    listed = allocate_raion(area, seeds, _grid(_ridge), where="test", exclaves=frozenset({"B"}))
+    assert listed.exclave_units == ["B"] and listed.raion_piece_units == []
+
+
+def test_grid_that_misses_the_raion_is_an_error() -> None:
+    elsewhere = _grid(_ridge, origin=(500_000.0, 500_000.0))
+    with pytest.raises(DataError, match=r"hand-made grid: the elevation grid does not cover raion test"):
+        _two_villages(elsewhere)
+
+
+def test_unit_without_seed_point_is_an_error() -> None:
+    with pytest.raises(DataError, match=r"unit B \(raion test\): no seed point"):
+        allocate_raion(box(0.0, 0.0, WIDTH_M, HEIGHT_M), [("A", [VILLAGE_A]), ("B", [])], _grid(_ridge), where="test")
+
+
+@pytest.mark.parametrize(
+    ("text", "match"),
+    [
+        ("code,note\n41702205805000,x\n", "missing column unit_code"),
+        ("unit_code,name_ru,note\n4170220580500,x,y\n", "row 2: unit_code '4170220580500' is not a 14-digit"),
+        ("unit_code,name_ru,note\n41702205805000,a,b\n41799999999999,c,d\n", "row 3: unit 41799999999999 is not a unit"),
+        ("unit_code,name_ru,note\n41702205805000,a,b\n41702205805000,a,b\n", "row 3: unit 41702205805000 is listed twice"),
+    ],
+)
+def test_malformed_exclave_list(tmp_path: Path, text: str, match: str) -> None:
+    path = tmp_path / "exclaves.csv"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(DataError, match=rf"exclaves\.csv: {match}"):
+        read_exclaves(path, {"41702205805000"})
+
+
+def test_packaged_exclave_list_is_header_only() -> None:
+    assert read_exclaves(EXCLAVES_FILE, set()) == frozenset()
+    assert EXCLAVES_FILE.read_text(encoding="utf-8").splitlines()[0] == "unit_code,name_ru,note"
+
+
+def test_short_borders_do_not_make_neighbours() -> None:
+    codes = np.array(["a", "b", "c"], dtype=object)
+    geoms = np.array([box(0, 0, 1_000, 1_000), box(1_000, 0, 2_000, 1_000),
+                      box(-1_000, 1_000 - MIN_SHARED_BORDER_M / 2, 0, 2_000)], dtype=object)
+    frame = shared_borders(codes, geoms)
+    assert frame[["unit_a", "unit_b"]].values.tolist() == [["a", "b"]]
+    assert frame["shared_border_m"].iloc[0] == pytest.approx(1_000.0)
+
+
+# ------------------------------------------------------------------ the Kyrgyz build
+
+
+@pytest.mark.kgdata
+def test_kyrgyz_territories_cover_every_raion_in_one_piece_each(kg_dataset: Dataset) -> None:
+    units = kg_dataset.units
+    assert (units["geometry_source"] == TERRAIN_SOURCE).all()
+    assert units.geometry.is_valid.all() and not units.geometry.is_empty.any()
+    ea = equal_area_crs()
+    units_ea = units.to_crs(ea)
+    raion_area = kg_dataset.raions.set_index("raion_code").to_crs(ea).area
+    for raion, group in units_ea.groupby("raion_code"):
+        total = group.area.sum()
+        assert total == pytest.approx(raion_area[raion], rel=1e-3), raion
+        overlap = total - shapely.union_all(group.geometry.to_numpy()).area
+        assert overlap < 1e-3 * total, raion
+    info = dataset_info(kg_dataset)
+    assert info["units_multipart"] == 0
+    report = kg_dataset.metadata["report"]["territories"]
+    assert report["units_multipart"] == 0
+    assert info["units_multipart_total"] <= len(report["raion_piece_units"]) < report["units_multipart_voronoi"]
+    # every unit in several pieces holds land in several pieces of its raion (drawn so by OCHA)
+    raions = kg_dataset.raions.set_index("raion_code").geometry
+    for row in units.loc[shapely.get_num_geometries(units.geometry.to_numpy()) > 1].itertuples():
+        assert shapely.get_num_geometries(raions[row.raion_code]) > 1, row.unit_code
+
+
+@pytest.mark.kgdata
+def test_kyrgyz_build_report_compares_with_voronoi(kg_dataset_path: Path) -> None:
+    report = json.loads((kg_dataset_path.parent / "build_report.json").read_text(encoding="utf-8"))
+    t = report["territories"]
+    assert t["method"] == "terrain" and t["min_shared_border_m"] == MIN_SHARED_BORDER_M
+    assert t["units_multipart_voronoi"] > 50 > t["units_multipart_total"]
+    assert t["pairs_added"] and t["pairs_removed"]
+    for a, b, border_m in t["pairs_added"]:
+        assert a < b and border_m >= MIN_SHARED_BORDER_M
+    text = (kg_dataset_path.parent / "build_report.md").read_text(encoding="utf-8")
+    assert "| units in several pieces | " in text and "Neighbour pairs added" in text
+
+
+@pytest.mark.kgdata
+def test_bad_exclave_list_and_method_stop_the_build(kg_source: Path, tmp_path: Path) -> None:
+    from atr_model.data import build_kyrgyz_dataset
+
+    bad = tmp_path / "exclaves.csv"
+    bad.write_text("unit_code,name_ru,note\n41799999999999,x,y\n", encoding="utf-8")
+    with pytest.raises(DataError, match=r"exclaves\.csv: row 2: unit 41799999999999 is not a unit"):
+        build_kyrgyz_dataset(kg_source, exclaves=bad)
+    with pytest.raises(DataError, match=r"territories 'hexagons' is not one of terrain, voronoi"):
+        build_kyrgyz_dataset(kg_source, territories="hexagons")

@@ -1,0 +1,138 @@
+"""Downloads for a Council meeting: the summary beside the report, the ZIP, the YAML, the PNG."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from atr_model.presentation.app import backend
+from atr_model.presentation.i18n import STRINGS
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO_YAML = ROOT / "scenarios" / "demo.yaml"
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo scenario run as the CLI runs it (package, exports, report, summary)."""
+    from atr_model.presentation.runs import run_to_folder
+
+    return run_to_folder(DEMO_YAML, tmp_path_factory.mktemp("runs") / "demo", data="demo")
+
+
+def test_summary_is_written_with_the_result(demo_run: Path) -> None:
+    from atr_model.data.demo import make_demo_dataset
+
+    page = (demo_run / "summary.html").read_text(encoding="utf-8")
+    assert (demo_run / "report.html").exists()
+    assert "@page{size:A4" in page.replace(" ", "")
+    kpis = pd.read_json(demo_run / "kpis.json", typ="series")
+    # key figures: the numbers of units before and after, as in kpis.json
+    for key in ("units_before", "units_after"):
+        label = STRINGS[f"report.kpi.{key}"]["en"]
+        assert re.search(rf"<td>{label}</td><td class=\"num\">{int(kpis[key])}</td>", page), key
+    # decisions by raion: each raion with a merger named, with its centre and the units joining it
+    a = pd.read_csv(demo_run / "assignments.csv", dtype=str)
+    raions = make_demo_dataset().raions.set_index("raion_code")["name_en"]
+    merged = a[a["status"] == "merged"]
+    assert len(merged)
+    for raion in merged["raion_code"].unique():
+        assert raions[raion] in page, raion
+    for row in merged.itertuples():
+        centre = a.loc[a["unit_code"] == row.centre_code, "unit_name"].iloc[0]
+        assert f"<b>{centre}</b> ←" in page and row.unit_name in page
+    # the estimate notes and the map
+    assert STRINGS["report.quality_title"]["en"] in page
+    assert STRINGS["summary.decisions"]["en"] in page
+    assert page.count("<svg") == 1
+    assert "<script" not in page
+
+
+def test_zip_holds_every_file_and_both_reports(demo_run: Path, tmp_path: Path) -> None:
+    import shutil
+
+    folder = tmp_path / "copy"
+    shutil.copytree(demo_run, folder)
+    (folder / "report.html").unlink()  # as the app writes its folders: report left to the first request
+    (folder / "summary.html").unlink()
+    data = backend.download_zip(folder, "ru", {"DEMO-01-01": "Кара-Демо"})
+    names = {Path(n).name for n in zipfile.ZipFile(io.BytesIO(data)).namelist()}
+    assert {"report.html", "summary.html", "report-ru.html", "summary-ru.html"} <= names
+    assert {p.name for p in folder.iterdir() if p.is_file()} <= names
+    ru = (folder / "summary-ru.html").read_text(encoding="utf-8")
+    assert STRINGS["summary.decisions"]["ru"] in ru and "<html lang='ru'>" in ru
+
+
+def test_downloaded_yaml_names_the_dataset_not_a_path(kg_dataset_path: Path) -> None:
+    from atr_model.scenarios import load_scenario
+
+    scenario = load_scenario(ROOT / "scenarios" / "concept-2013.yaml")
+    text = backend.portable_scenario_yaml(scenario, str(kg_dataset_path))
+    assert yaml.safe_load(text)["dataset"] == "kyrgyz"
+    assert str(kg_dataset_path.parent) not in text
+    assert yaml.safe_load(backend.portable_scenario_yaml(scenario, backend.DEMO_KEY))["dataset"] == "demo"
+    again = backend.parse_scenario_text(text, "concept-2013.yaml")
+    assert again.criteria == scenario.criteria and again.title_ru == scenario.title_ru
+
+
+def test_map_png_is_an_image_of_the_result_and_deterministic(demo_run: Path) -> None:
+    from PIL import Image
+
+    first = backend.map_image(demo_run, "ky")
+    assert first[:8] == b"\x89PNG\r\n\x1a\n"
+    assert backend.map_image(demo_run, "ky") == first
+    image = Image.open(io.BytesIO(first)).convert("RGB")
+    assert image.width >= 800 and image.height >= 400
+    colours = {colour for _count, colour in image.getcolors(maxcolors=1 << 22)}
+    assert (0xE0, 0x7B, 0x39) in colours  # merged new units are drawn in their colour
+
+
+@pytest.mark.browser
+def test_summary_prints_on_a_few_a4_pages_in_chromium(demo_run: Path) -> None:
+    """Chromium's print rendering of the summary: A4 pages, at most four; a PNG for the notes."""
+    from playwright.sync_api import sync_playwright
+
+    chromium = Path("/usr/bin/chromium")
+    if not chromium.exists():
+        pytest.fail(f"{chromium} is missing: apt-get update && apt-get install -y chromium")
+    artifacts = ROOT / "test-artifacts"
+    artifacts.mkdir(exist_ok=True)
+    requests: list[str] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(chromium), headless=True, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 794, "height": 1123})  # A4 at 96 dpi
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto((demo_run / "summary.html").as_uri())
+        page.emulate_media(media="print")
+        pdf = page.pdf(prefer_css_page_size=True)
+        page.screenshot(path=str(artifacts / "council-summary.png"), full_page=True)
+        browser.close()
+    assert [u for u in requests if not u.startswith("file://")] == []  # self-contained
+    sizes = re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", pdf)
+    assert 1 <= len(sizes) <= 4
+    assert all(abs(float(w) - 595.3) < 2 and abs(float(h) - 841.9) < 2 for w, h in sizes)  # A4 in points
+
+
+def test_cli_run_writes_report_and_summary_in_the_language_asked(tmp_path: Path, capsys) -> None:
+    from atr_model.presentation.cli import main
+
+    def cli(*args: str) -> int:
+        try:
+            main(list(args))
+        except SystemExit as exc:
+            return int(exc.code or 0)
+        return 0
+
+    assert cli("run", str(DEMO_YAML), "--out", str(tmp_path / "ky"), "--lang", "ky", "-q") == 0
+    for name in ("report.html", "summary.html"):
+        page = (tmp_path / "ky" / name).read_text(encoding="utf-8")
+        assert "<html lang='ky'>" in page and STRINGS["report.nav.kpis"]["ky"] in page, name
+    assert cli("run", str(DEMO_YAML), "--out", str(tmp_path / "de"), "--lang", "de", "-q") != 0
+    assert "--lang 'de': expected one of ky, ru, en" in capsys.readouterr().err
+    assert not (tmp_path / "de").exists()

@@ -1,0 +1,146 @@
+"""Reports in the interface's language and names in its script (demo and Kyrgyz data)."""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from atr_model.data.translit import latin_unit_name, transliterate
+from atr_model.presentation.i18n import STRINGS, display_name, translit_note
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def visible_text(page: str) -> str:
+    """The text a reader sees: no style block, no drawn maps, no tags."""
+    page = re.sub(r"<style>.*?</style>", " ", page, flags=re.S)
+    page = re.sub(r"<svg.*?</svg>", " ", page, flags=re.S)
+    return html.unescape(re.sub(r"<[^>]+>", " ", page))
+
+
+def english_catalogue_hits(text: str, lang: str) -> list[str]:
+    """English catalogue texts (not shared with ``lang``, 4+ letters) found as whole words in ``text``."""
+    hits = []
+    for key, texts in STRINGS.items():
+        english = texts["en"]
+        if not english or english == texts.get(lang) or "{" in english or len(re.sub(r"\W", "", english)) < 4:
+            continue
+        if re.search(r"(?<!\w)" + re.escape(english) + r"(?!\w)", text):
+            hits.append(f"{key}: {english}")
+    return hits
+
+
+@pytest.fixture(scope="module")
+def demo_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from atr_model.data.demo import make_demo_dataset
+    from atr_model.presentation.app import backend
+    from atr_model.scenarios import load_scenario
+
+    return backend.run_to_folder(
+        load_scenario(ROOT / "scenarios" / "demo.yaml"), make_demo_dataset(), out_root=tmp_path_factory.mktemp("res")
+    )
+
+
+@pytest.mark.parametrize("lang", ["ru", "ky"])
+def test_report_in_russian_and_kyrgyz_has_no_english_catalogue_string(demo_folder: Path, lang: str) -> None:
+    from atr_model.presentation.report import render_report
+
+    page = render_report(demo_folder, lang)
+    text = visible_text(page)
+    assert english_catalogue_hits(text, lang) == []
+    assert f"<html lang='{lang}'>" in page
+    assert STRINGS["report.nav.passports"][lang] in text
+    # the scenario's own title in that language, and unit names in Cyrillic
+    assert {"ru": "Демо: критерии Концепции 2013", "ky": "Демо: Концепция 2013"}[lang] in text
+    a = pd.read_csv(demo_folder / "assignments.csv", dtype=str)
+    assert a.loc[a["status"] == "merged", f"unit_name_{lang}"].iloc[0] in text
+    # the English reason sentences are not in these reports
+    assert "residents (floor" not in text
+    english = render_report(demo_folder, "en")
+    assert "residents (floor" in visible_text(english)
+
+
+def test_transliteration_of_known_names() -> None:
+    assert transliterate("Ак-Шыйрак") == "Ak-Shyirak"
+    assert transliterate("Жети-Өгүз") == "Jeti-Ögüz"
+    assert transliterate("Джалал-Абад") == "Jalal-Abad"
+    assert transliterate("Иссык-Куль") == "Issyk-Kul"
+    assert transliterate("Ейск") == "Yeisk"
+    assert transliterate("ТОҢ") == "TONG"
+    assert latin_unit_name("Ак-Шыйракский айылный аймак") == "Ak-Shyirak"
+    assert latin_unit_name("Нарынский район") == "Naryn raion"
+    assert latin_unit_name("Иссык-Кульская область") == "Issyk-Kul oblast"
+    row = {"unit_code": "1", "name_ru": "Ак-Шыйракский айылный аймак", "name_ky": None, "name_en": None}
+    assert display_name(row, "en") == "Ak-Shyirak"
+    assert display_name(row, "ru") == "Ак-Шыйракский айылный аймак"
+    assert display_name(row, "ky") == "Ак-Шыйракский айылный аймак"
+    assert translit_note([row], "en").startswith("1 names")
+    assert translit_note([row], "ru") == ""
+
+
+def test_kyrgyz_names_are_one_script_per_language(kg_dataset) -> None:
+    units = kg_dataset.units.drop(columns="geometry").to_dict("records")
+    cyrillic = re.compile("[\u0400-\u04ff]")
+    latin = re.compile("[A-Za-z]")
+    english = [display_name(r, "en") for r in units]
+    assert not [n for n in english if cyrillic.search(n)]
+    for lang in ("ky", "ru"):
+        names = [display_name(r, lang) for r in units]
+        assert not [n for n in names if latin.search(n)], lang
+    without_english = [r for r in units if not isinstance(r.get("name_en"), str) or not r["name_en"].strip()]
+    assert without_english, "the Kyrgyz build has units with no English name"
+    assert translit_note(units, "en").startswith(f"{len(without_english)} names")
+
+
+def test_texts_from_the_data_are_translated() -> None:
+    from atr_model.network.model import MODELLED_LABEL
+    from atr_model.presentation.i18n import dataset_label, estimate_note, travel_model_label
+
+    assert travel_model_label(MODELLED_LABEL, "ru") == "модельная: нет данных о дорогах"
+    suffix = " (no elevation data: no terrain penalties or seasonal passes)"
+    assert travel_model_label(MODELLED_LABEL + suffix, "ky") == (
+        "моделдик: жол маалыматы жок (бийиктик маалыматы жок: рельеф айыптары жана мезгилдик ашуулар жок)"
+    )
+    assert travel_model_label("roads: kyrgyzstan-latest.osm.pbf", "ru") == "дороги: kyrgyzstan-latest.osm.pbf"
+    assert travel_model_label("something else", "ru") == "something else"  # unknown forms are kept
+    note = "population (estimate); village populations (3 estimated); travel times (modelled: no road data)"
+    assert estimate_note(note, "ru") == (
+        "население (оценка); население сёл (3 оценочных); время в пути (модельное: нет данных о дорогах)"
+    )
+    assert estimate_note(note, "en") == note
+    assert dataset_label("Kyrgyz Republic (open data, about 2021) — 41702", "kyrgyzstan-open-data", "ky") == (
+        "Кыргыз Республикасы (ачык маалыматтар, болжол менен 2021) — 41702"
+    )
+    assert dataset_label("My own build", "custom", "ru") == "My own build"
+
+
+def test_every_scenario_file_has_kyrgyz_and_russian_titles() -> None:
+    from atr_model.presentation.i18n import localized
+    from atr_model.scenarios import load_scenario
+
+    cyrillic = re.compile("[\u0400-\u04ff]")
+    for path in sorted((ROOT / "scenarios").glob("*.yaml")):
+        scenario = load_scenario(path)
+        for lang in ("ky", "ru"):
+            for field in ("title", "description"):
+                text = localized(scenario, field, lang)
+                assert cyrillic.search(text) and text != getattr(scenario, field), (path.name, lang, field)
+        assert localized(scenario, "title", "en") == scenario.title
+
+
+def test_map_caption_promises_numbers_only_when_they_are_drawn(demo_folder: Path, monkeypatch) -> None:
+    from atr_model.presentation import report
+
+    n_units = pd.read_csv(demo_folder / "assignments.csv", dtype=str)["new_unit_id"].nunique()
+    numbered = report.render_report(demo_folder, "en")
+    assert n_units <= report.MAP_LABEL_LIMIT
+    assert STRINGS["report.caption_numbered"]["en"] in numbered and "(map no. 1)" in numbered
+    monkeypatch.setattr(report, "MAP_LABEL_LIMIT", n_units - 1)  # as on the national map (455 new units)
+    crowded = report.render_report(demo_folder, "en")
+    assert STRINGS["report.caption_numbered"]["en"] not in crowded
+    assert f"New units ({n_units}): too many to number at this scale" in crowded
+    assert "map no." not in crowded
