@@ -285,7 +285,7 @@ def dataset_elevation(metadata: dict[str, Any], work_dir: str | os.PathLike[str]
     The demo's synthetic DEM is written into ``work_dir``; a Kyrgyz build uses the shared
     GEBCO grid of the Kyrgyz open data when it is there.
     """
-    from atr_model.scenarios.inputs import KYRGYZ, KYRGYZ_ELEVATION, kyrgyz_source_dir
+    from atr_model.scenarios import KYRGYZ, KYRGYZ_ELEVATION, kyrgyz_source_dir
 
     kind = str(metadata.get("kind", ""))
     if kind == "demo":

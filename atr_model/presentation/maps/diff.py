@@ -14,7 +14,7 @@ from atr_model.presentation.maps.base import base_map, finish, outline_layers, u
 from atr_model.presentation.maps.display import DisplayLayers
 from atr_model.presentation.maps.elements import Legend, features, geojson_layer, popup_table, swatch
 from atr_model.presentation.maps.palette import COMPARE, GROUND, LINES
-from atr_model.scenarios.naming import new_unit_display_name
+from atr_model.scenarios import new_unit_display_name
 
 __all__ = ["diff_map"]
 

@@ -44,7 +44,7 @@ from atr_model.presentation.maps.elements import (
     text,
 )
 from atr_model.presentation.maps.palette import EXEMPT_RULES, FIGURE, GROUND, LINES, exempt_rule_colour
-from atr_model.scenarios.naming import new_unit_display_name
+from atr_model.scenarios import new_unit_display_name
 
 __all__ = [
     "result_map",
