@@ -256,6 +256,10 @@ def test_diff_map_highlights_only_differing_units(grid, layers):
     feats = _geojson_layers(fmap)["Units that differ"]["features"]
     assert {f["id"] for f in feats if f["properties"]["changed"]} == {"GRID-00", "GRID-01"}
     assert {f["properties"]["style"]["fillColor"] for f in feats if f["properties"]["changed"]} == {palette.GROUND["changed"]}
+    names = maps.unit_names(layers, "en")
+    popup = next(f for f in feats if f["id"] == "GRID-01")["properties"]["popup"]
+    assert f"{names['GRID-00']} + 1 (G-01-N0)" in popup  # scenario A: GRID-01 joins GRID-00's unit
+    assert f"{names['GRID-01']} (G-01-N1)</td>" in popup  # scenario B: GRID-01 alone, its own name
 
 
 def test_zoom_labels_appear_where_they_fit():
@@ -318,3 +322,61 @@ def test_app_rendering_keeps_the_map_offline_and_its_scripts_whole(grid, demo_la
     hover = rendered.script[rendered.script.index("var groups = "):]
     name = re.match(r"var groups = (\w+);", hover).group(1)
     assert f"var {name} = L.geoJson(" in rendered.script
+
+
+def test_hillshade_is_kept_in_the_cache_folder_for_the_next_process(tmp_path, monkeypatch):
+    import rasterio
+    from affine import Affine
+
+    from atr_model.presentation.maps import basemap
+
+    monkeypatch.setenv("ATR_CACHE_DIR", str(tmp_path / "cache"))
+    grid = np.add.outer(np.linspace(0, 800, 60), np.linspace(0, 1500, 80)).astype("float32")
+    path = tmp_path / "dem.tif"
+    with rasterio.open(path, "w", driver="GTiff", width=80, height=60, count=1, dtype="float32",
+                       crs="EPSG:4326", transform=Affine(0.01, 0, 74.0, 0, -0.01, 42.0)) as dst:
+        dst.write(grid, 1)
+    first = maps.hillshade_image(path, key="build-x")
+    folders = list((tmp_path / "cache" / "display").glob("hillshade-*"))
+    assert len(folders) == 1 and (folders[0] / "hillshade.png").stat().st_size > 0
+    basemap._cache.clear()  # a new process: memory is empty, the folder is not
+    monkeypatch.setattr(basemap, "_draw", lambda *a, **k: pytest.fail("redrawn although cached"))
+    again = maps.hillshade_image(path, key="build-x")
+    assert again == first
+    (south, west), (north, east) = first.bounds
+    assert west == pytest.approx(74.0, abs=1e-6) and north == pytest.approx(42.0, abs=1e-3)
+    with pytest.raises(ValueError, match=r"missing\.tif: elevation raster not found"):
+        maps.hillshade_image(tmp_path / "missing.tif")
+
+
+def test_side_by_side_syncs_two_result_maps_offline(grid, layers):
+    left = maps.result_map(layers, _assignments(grid, pairs=2), lang="en")
+    right = maps.result_map(layers, _assignments(grid, pairs=1), lang="en")
+    dual = maps.side_by_side(left, right)
+    assert dual.m1 is left and dual.m2 is right
+    page = dual.get_root().render()
+    assert _external_urls(page) == []
+    assert f"{left.get_name()}.sync({right.get_name()})" in page and f"{right.get_name()}.sync({left.get_name()})" in page
+    assert "leaflet-hillshade-pane" in page  # the style sheet (multiply blend, labels) is in the new page
+    js, _css = maps.asset_urls(dual)
+    assert len(js) == 2 and all(u.startswith("data:text/javascript") for u in js)
+    with pytest.raises(ValueError, match="two different maps"):
+        maps.side_by_side(left, left)
+
+
+def test_app_renders_side_by_side_maps_for_the_component(grid, layers):
+    from atr_model.presentation.app.folium_view import render_map
+
+    dual = maps.side_by_side(maps.result_map(layers, _assignments(grid, pairs=2)),
+                             maps.result_map(layers, _assignments(grid, pairs=1)))
+    rendered = render_map(dual)
+    assert rendered.js_links[0] == maps.leaflet_js() and len(rendered.js_links) == 2  # Leaflet, then Leaflet.Sync
+    assert "map_div2" in rendered.script and "map_div.sync(map_div2)" in rendered.script
+    assert all(f'"{uid}"' in rendered.script for uid in _assignments(grid, pairs=2)["new_unit_id"])  # full data
+
+
+def test_base_map_alone_is_already_offline(layers):
+    """Views that add their own layers to base_map (e.g. the robustness map) stay offline."""
+    fmap = maps.base_map(layers)
+    folium.GeoJson({"type": "FeatureCollection", "features": []}, name="own layer").add_to(fmap)
+    assert _external_urls(fmap.get_root().render()) == []

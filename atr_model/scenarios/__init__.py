@@ -1,7 +1,15 @@
 """Scenario layer: scenario files, the engine input, runs and result packages."""
 
 from atr_model.scenarios.solver_settings import engine_settings
-from atr_model.scenarios.inputs import KYRGYZ, KYRGYZ_ELEVATION, dataset_file, kyrgyz_source_dir, resolve_dataset, resolve_travel_model
+from atr_model.scenarios.inputs import (
+    KYRGYZ,
+    KYRGYZ_ELEVATION,
+    dataset_file,
+    kyrgyz_source_dir,
+    resolve_dataset,
+    resolve_travel_model,
+)
+from atr_model.scenarios.naming import new_unit_display_name, new_unit_display_names
 from atr_model.scenarios.instance_builder import APPROXIMATE_TERRITORY, InstanceBundle, build_instance
 from atr_model.scenarios.kpis import compute_kpis, kpi_estimate_basis
 from atr_model.scenarios.package import PACKAGE_FILES, ResultPackage, read_result, write_result
@@ -54,6 +62,10 @@ __all__ = [
     "dump_scenario",
     "engine_settings",
     "kyrgyz_source_dir",
+    "KYRGYZ",
+    "KYRGYZ_ELEVATION",
+    "new_unit_display_name",
+    "new_unit_display_names",
     "load_scenario",
     "read_result",
     "resolve_dataset",

@@ -69,7 +69,7 @@ def render_map(fmap: folium.Map) -> RenderedMap:
     Layers must carry their style in ``properties.style`` (as :mod:`atr_model.presentation.maps`
     does), since folium's style lookup table would be built from the cut data.
     """
-    layers = list(_geojson_layers(fmap))
+    layers = list(_geojson_layers(fmap.get_root()))  # the page: both maps of a DualMap
     full = [layer.data for layer in layers]
     for layer in layers:
         if getattr(layer, "style", False):
@@ -89,14 +89,14 @@ def render_map(fmap: folium.Map) -> RenderedMap:
             bounds = fmap.get_bounds()
         except AttributeError:  # pragma: no cover - maps always have bounds here
             bounds = [[None, None], [None, None]]
-    js_links, css_links = _links(fmap)
+    js_links, css_links = _links(fmap.get_root())
     return RenderedMap(
         script=script,
         header=header,
         html=html,
         map_id=stf.get_full_id(fmap),
         bounds=bounds,
-        zoom=fmap.options.get("zoom"),
+        zoom=getattr(fmap, "m1", fmap).options.get("zoom"),
         js_links=js_links,
         css_links=css_links,
     )

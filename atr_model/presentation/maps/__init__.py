@@ -7,7 +7,8 @@ come from one palette (:mod:`.palette`). Modules, in the order a map is built:
 * :mod:`.display` - :class:`DisplayLayers`, a dataset simplified once for display;
 * :mod:`.base` - :func:`base_map` and the layers all maps share (outlines, settlements);
 * :mod:`.elements` - GeoJSON layers, popups, legend, zoom-dependent labels, metric scale;
-* :mod:`.dataset`, :mod:`.result`, :mod:`.diff` - the three maps, one function per layer.
+* :mod:`.dataset`, :mod:`.result`, :mod:`.diff` - the three maps, one function per layer;
+* :mod:`.compare` - two finished maps side by side with synced views.
 
 Popups show status, reason and the new unit's passport; every estimated figure is marked
 ("≈ 4,200 (estimate)").
@@ -20,6 +21,7 @@ import folium
 from atr_model.presentation.maps.assets import asset_urls, inline_assets, leaflet_css, leaflet_js
 from atr_model.presentation.maps.base import base_map, unit_names
 from atr_model.presentation.maps.basemap import BASEMAPS, Hillshade, hillshade_array, hillshade_image
+from atr_model.presentation.maps.compare import side_by_side
 from atr_model.presentation.maps.dataset import DEFAULT_FLOOR, dataset_map
 from atr_model.presentation.maps.diff import diff_map
 from atr_model.presentation.maps.display import DisplayLayers, display_layers
@@ -43,6 +45,7 @@ __all__ = [
     "dataset_map",
     "result_map",
     "diff_map",
+    "side_by_side",
     "new_unit_colours",
     "map_feature_counts",
     "unit_names",

@@ -125,7 +125,8 @@ def base_map(
             attribution=f"{t('map.relief', lang)}: {layers.hillshade.source}",
         ).add_to(fmap)
     MetricScale().add_to(fmap)
-    return fmap
+    # Inline now too, so a caller that adds its own layers and never calls finish() stays offline.
+    return inline_assets(fmap)
 
 
 _LABEL_PRIORITY = ("new-unit", "oblast", "settlement")

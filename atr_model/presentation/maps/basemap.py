@@ -10,13 +10,16 @@ option (``basemap="osm"``) for machines that have it.
 
 Which elevation grid belongs to a dataset (``elevation="auto"``): the demo's synthetic DEM
 (generated), or for a Kyrgyz build the shared GEBCO grid in the Kyrgyz open data. The image is
-computed once per build id and grid file (a few hundred milliseconds) and kept in memory.
+computed once per build id and grid file (about a second for the Kyrgyz GEBCO grid) and kept in
+memory and in the cache folder (``<cache>/display/``), so a fresh app process reuses it.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
+import json
 import logging
 import os
 import tempfile
@@ -26,6 +29,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from atr_model._atomic import atomic_directory
+from atr_model.data.cache import default_cache_dir
 
 __all__ = ["Hillshade", "hillshade_array", "hillshade_image", "dataset_elevation", "BASEMAPS"]
 
@@ -41,6 +47,7 @@ _OUTSIDE_ALPHA = 0.35  # relief beyond the territory stays faint context
 _STRENGTH = 0.6  # how dark the darkest slope gets (multiply blend)
 _Z_FACTOR = 1.5  # coarse grids (GEBCO 15", ~460 m) flatten the peaks; exaggerate a little
 
+_DISK_VERSION = 1  # bump when the image recipe changes, so cached images are redrawn
 _cache: dict[tuple[str, str, float, int], Hillshade] = {}
 _lock = threading.Lock()
 
@@ -112,7 +119,7 @@ def _png_data_url(grey: np.ndarray, alpha: np.ndarray) -> str:
 
     image = Image.fromarray(np.dstack([grey, alpha]).astype("uint8"), mode="LA")
     buffer = io.BytesIO()
-    image.save(buffer, format="PNG")  # zlib level 6: 4x faster than optimize=True, and smaller here
+    image.save(buffer, format="PNG", compress_level=3)  # measured: 3x faster than level 6, 9% larger
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
@@ -162,6 +169,7 @@ def hillshade_image(
     outline: Any = None,
     key: str = "",
     max_width_px: int = _MAX_WIDTH_PX,
+    persist: bool = True,
 ) -> Hillshade:
     """Hillshade of an elevation raster as a PNG for a Leaflet image overlay (cached).
 
@@ -175,6 +183,8 @@ def hillshade_image(
         Cache key part (the dataset build id): the outline belongs to the build.
     max_width_px
         Width limit of the image.
+    persist
+        Also keep the image in the cache folder (off for generated, temporary grids).
 
     Raises
     ------
@@ -190,6 +200,49 @@ def hillshade_image(
     with _lock:
         if cache_key in _cache:
             return _cache[cache_key]
+    disk = _disk_folder(cache_key, source) if persist else None
+    image = _read_disk(disk) if disk is not None else None
+    if image is None:
+        image = _draw(source, outline, max_width_px)
+        if disk is not None:
+            _write_disk(disk, image)
+    with _lock:
+        _cache[cache_key] = image
+    return image
+
+
+def _disk_folder(cache_key: tuple[str, str, float, int], source: Path) -> Path:
+    """Cache folder of one image: build id, grid file (path, time, size), width and recipe."""
+    size = source.stat().st_size
+    digest = hashlib.sha256(json.dumps([*cache_key, size, _DISK_VERSION]).encode("utf-8")).hexdigest()[:16]
+    return default_cache_dir() / "display" / f"hillshade-{digest}"
+
+
+def _read_disk(folder: Path) -> Hillshade | None:
+    try:
+        meta = json.loads((folder / "hillshade.json").read_text(encoding="utf-8"))
+        png = (folder / "hillshade.png").read_bytes()
+    except (OSError, ValueError):
+        return None
+    return Hillshade(
+        url="data:image/png;base64," + base64.b64encode(png).decode("ascii"),
+        bounds=meta["bounds"], width_px=int(meta["width_px"]), height_px=int(meta["height_px"]), source=meta["source"],
+    )
+
+
+def _write_disk(folder: Path, image: Hillshade) -> None:
+    """Keep the image for the next process (a read-only cache only costs a redraw)."""
+    meta = {"bounds": image.bounds, "width_px": image.width_px, "height_px": image.height_px, "source": image.source}
+    try:
+        with atomic_directory(folder) as staging:
+            (staging / "hillshade.png").write_bytes(base64.b64decode(image.url.split(",", 1)[1]))
+            (staging / "hillshade.json").write_text(json.dumps(meta), encoding="utf-8")
+    except OSError as exc:
+        logger.info("could not cache the hillshade in %s: %s", folder, exc)
+
+
+def _draw(source: Path, outline: Any, max_width_px: int) -> Hillshade:
+    """Compute the hillshade image of ``source`` (see :func:`hillshade_image`)."""
     try:
         grid, transform, (west, south, east, north) = _to_mercator(source, max_width_px)
     except ValueError:
@@ -211,8 +264,6 @@ def hillshade_image(
         source=source.name,
     )
     logger.info("hillshade of %s: %dx%d px, %d kB", source.name, image.width_px, image.height_px, len(image.url) // 1024)
-    with _lock:
-        _cache[cache_key] = image
     return image
 
 
@@ -272,7 +323,7 @@ def resolve_hillshade(
             if path is None:
                 logger.info("dataset %s has no elevation grid of its own: no relief background", build_id)
                 return None
-            image = hillshade_image(path, outline=outline, key=build_id)
+            image = hillshade_image(path, outline=outline, key=build_id, persist=str(metadata.get("kind")) != "demo")
         if str(metadata.get("kind")) == "demo":
             with _lock:
                 _cache[demo_key] = image

@@ -15,6 +15,8 @@ from atr_model.presentation.maps.palette import DATASET, LINES
 
 __all__ = ["dataset_map", "DEFAULT_FLOOR"]
 
+#: Settlement circles are switched on at first only up to this many settlements.
+MAX_SETTLEMENTS_SHOWN = 300
 #: The population floor shaded by default: the criteria's own default (one place per default).
 DEFAULT_FLOOR = float(DEFAULT_POPULATION_FLOOR)
 
@@ -85,7 +87,9 @@ def dataset_map(
         popup=folium.GeoJsonPopup(fields=["popup"], labels=False),
     ).add_to(fmap)
     outline_layers(fmap, layers, lang)
-    settlement_layer(fmap, layers, lang, show=True)
+    # A national map with ~2,000 villages reads better without their circles (switch them on in
+    # the layer control); their names still appear as you zoom in.
+    settlement_layer(fmap, layers, lang, show=len(layers.settlements) <= MAX_SETTLEMENTS_SHOWN)
     floor = format_number(population_floor, lang)
     Legend(
         t("map.legend", lang),

@@ -14,6 +14,7 @@ from atr_model.presentation.maps.base import base_map, finish, outline_layers, u
 from atr_model.presentation.maps.display import DisplayLayers
 from atr_model.presentation.maps.elements import Legend, features, geojson_layer, popup_table, swatch
 from atr_model.presentation.maps.palette import COMPARE, GROUND, LINES
+from atr_model.scenarios import new_unit_display_name
 
 __all__ = ["diff_map"]
 
@@ -23,6 +24,18 @@ def _partners(table: pd.DataFrame, groups: Mapping[Any, Any], code: str, names: 
         return "–"
     group = sorted(str(m) for m in groups[table.at[code, "new_unit_id"]] if str(m) != code)
     return ", ".join(names.get(m, m) for m in group) or "–"
+
+
+def _new_unit_names(table: pd.DataFrame, names: Mapping[str, str]) -> dict[str, str]:
+    """New unit id -> "Centre + N" in the map's language (the id when no centre is given)."""
+    if "centre_code" not in table.columns:
+        return {}
+    grouped = table.reset_index().groupby("new_unit_id")
+    centres, sizes = grouped["centre_code"].first(), grouped.size()
+    return {
+        str(uid): new_unit_display_name(names.get(str(centres[uid]), str(centres[uid])), sizes[uid], fallback=str(uid))
+        for uid in centres.index
+    }
 
 
 def _line_style(colour: str, dash: str | None, weight: float, opacity: float) -> Callable[[Mapping[str, Any]], dict[str, Any]]:
@@ -71,6 +84,13 @@ def diff_map(
     b = assignments_b.assign(unit_code=assignments_b["unit_code"].astype(str)).set_index("unit_code")
     members_a = a.groupby("new_unit_id").groups
     members_b = b.groupby("new_unit_id").groups
+    named_a, named_b = _new_unit_names(a, names), _new_unit_names(b, names)
+
+    def unit_of(table: pd.DataFrame, named: Mapping[str, str], code: str) -> str:
+        if code not in table.index:
+            return "–"
+        uid = str(table.at[code, "new_unit_id"])
+        return f"{named[uid]} ({uid})" if uid in named and named[uid] != uid else uid
     rows = []
     for code in units.index:
         rows.append(
@@ -80,9 +100,9 @@ def diff_map(
                 "popup": popup_table(
                     [
                         (t("field.code", lang), code),
-                        (f"{t('field.new_unit', lang)} ({label_a})", str(a.at[code, "new_unit_id"]) if code in a.index else "–"),
+                        (f"{t('field.new_unit', lang)} ({label_a})", unit_of(a, named_a, code)),
                         (t("compare.partners_a", lang), _partners(a, members_a, code, names)),
-                        (f"{t('field.new_unit', lang)} ({label_b})", str(b.at[code, "new_unit_id"]) if code in b.index else "–"),
+                        (f"{t('field.new_unit', lang)} ({label_b})", unit_of(b, named_b, code)),
                         (t("compare.partners_b", lang), _partners(b, members_b, code, names)),
                     ],
                     names.get(code, code),
