@@ -276,7 +276,7 @@ def test_national_result_map(kg: Session) -> None:
     expect(metrics.filter(has_text="Mean travel to centre").first).to_contain_text("≈")  # estimates say so
     frame = page.frame_locator(MAP_FRAME).first
     expect(frame.locator(".leaflet-control-scale")).to_contain_text("km")  # a metric scale
-    _shot(page, "national-map.png", SCREENSHOTS)
+    _shot(page, "app-national-result.png", SCREENSHOTS)
     kg.check_clean()
 
 
@@ -308,7 +308,7 @@ def test_compare_side_by_side_on_synced_maps(kg: Session) -> None:
     view = _map(page, 1).evaluate("el => [window.map.getZoom(), window.map.getCenter().lat, window.map.getCenter().lng]")
     assert view[0] == 9 and abs(view[1] - 41.4) < 1e-3 and abs(view[2] - 75.9) < 1e-3
     _map(page, 0).evaluate("el => { window.map.setView([41.2, 74.8], 6, {animate: false}); }")
-    _shot(page, "compare.png", SCREENSHOTS)
+    _shot(page, "app-compare.png", SCREENSHOTS)
     kg.check_clean()
 
 
@@ -363,7 +363,7 @@ def test_click_a_unit_lock_it_resolve_and_undo(demo: Session, demo_server: str) 
 
     page = demo.page
     _show_result(page, runs=1)
-    _shot(page, "demo-result-map.png", SCREENSHOTS)
+    _shot(page, "app-demo-result-map.png", SCREENSHOTS)
     folder = _latest_result(_results_dir(demo_server))
     first = pd.read_csv(folder / "assignments.csv", dtype=str).set_index("unit_code")
     unit = first[first["status"] == "merged"].index.sort_values()[0]
@@ -434,7 +434,7 @@ def test_uploaded_plan_is_checked_against_the_optimum(demo: Session, tmp_path: P
     expect(page.get_by_test_id("stMetric").filter(has_text="Above the optimum")).to_contain_text("%")
     expect(page.get_by_test_id("stDataFrame").first).to_be_visible()  # the violations, one per row
     expect(_map(page)).to_be_visible()
-    _shot(page, "demo-plan-check.png", SCREENSHOTS)
+    _shot(page, "app-demo-plan-check.png", SCREENSHOTS)
     demo.check_clean()
 
 
