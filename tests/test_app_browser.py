@@ -308,7 +308,7 @@ def test_compare_side_by_side_on_synced_maps(kg: Session) -> None:
     page.wait_for_timeout(300)
     view = _map(page, 1).evaluate("el => [window.map.getZoom(), window.map.getCenter().lat, window.map.getCenter().lng]")
     assert view[0] == 9 and abs(view[1] - 41.4) < 1e-3 and abs(view[2] - 75.9) < 1e-3
-    _map(page, 0).evaluate("v => { window.map.setView([v[0], v[1]], v[2], {animate: false}); }", fitted)
+    _map(page, 0).evaluate("(el, v) => { window.map.setView([v[0], v[1]], v[2], {animate: false}); }", fitted)
     page.set_viewport_size({"width": 1500, "height": 1500})  # the maps and the key-figure table
     _shot(page, "app-compare.png", SCREENSHOTS)
     page.set_viewport_size({"width": 1500, "height": 1000})
