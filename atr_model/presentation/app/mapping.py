@@ -246,8 +246,10 @@ def kpi_rows(table: pd.DataFrame, lang: str) -> list[dict[str, Any]]:
 
 def kpi_html(rows: Iterable[dict[str, Any]], label_a: str, label_b: str, lang: str) -> str:
     """An HTML table of KPI rows: figure (definition on hover), A, B, difference."""
+    delta = f"{t('kpi.delta', lang)} (B − A)"
     head = "".join(
-        f"<th>{html.escape(text)}</th>" for text in (t("kpi.metric", lang), label_a, label_b, t("kpi.delta", lang))
+        f"<th>{html.escape(text)}</th>"
+        for text in (t("kpi.metric", lang), f"A: {label_a}", f"B: {label_b}", delta)
     )
     body = []
     for row in rows:
