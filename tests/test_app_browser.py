@@ -10,8 +10,8 @@ Two servers: one whose cache holds the Kyrgyz build (the first screen, the natio
 compare side by side, 1024x768) and one whose cache is empty, so the app offers the fictional
 demo (click to lock, re-solve and undo; plan upload; errors; the shareable link; two users).
 Tests of one module share a page and run in file order, like an analyst's session.
-Screenshots of the national map and of compare go to ``docs/screenshots/``; failures leave a
-screenshot in ``test-artifacts/``.
+Screenshots go to ``docs/screenshots/`` (the demo's result map and plan check, and the
+Kyrgyz national map and compare); failures leave a screenshot in ``test-artifacts/``.
 """
 
 from __future__ import annotations
@@ -276,7 +276,7 @@ def test_national_result_map(kg: Session) -> None:
     expect(metrics.filter(has_text="Mean travel to centre").first).to_contain_text("≈")  # estimates say so
     frame = page.frame_locator(MAP_FRAME).first
     expect(frame.locator(".leaflet-control-scale")).to_contain_text("km")  # a metric scale
-    _shot(page, "national-map.png", SCREENSHOTS)
+    _shot(page, "app-national-result.png", SCREENSHOTS)
     kg.check_clean()
 
 
@@ -303,12 +303,15 @@ def test_compare_side_by_side_on_synced_maps(kg: Session) -> None:
     fits = table.evaluate("el => el.scrollWidth <= el.parentElement.clientWidth + 1")
     assert fits, "the key-figure table needs sideways scrolling"
     # Pan and zoom the left map: the right one follows.
+    fitted = _map(page, 0).evaluate("el => [window.map.getCenter().lat, window.map.getCenter().lng, window.map.getZoom()]")
     _map(page, 0).evaluate("el => { window.map.setView([41.4, 75.9], 9, {animate: false}); }")
     page.wait_for_timeout(300)
     view = _map(page, 1).evaluate("el => [window.map.getZoom(), window.map.getCenter().lat, window.map.getCenter().lng]")
     assert view[0] == 9 and abs(view[1] - 41.4) < 1e-3 and abs(view[2] - 75.9) < 1e-3
-    _map(page, 0).evaluate("el => { window.map.setView([41.2, 74.8], 6, {animate: false}); }")
-    _shot(page, "compare.png", SCREENSHOTS)
+    _map(page, 0).evaluate("(el, v) => { window.map.setView([v[0], v[1]], v[2], {animate: false}); }", fitted)
+    page.set_viewport_size({"width": 1500, "height": 1500})  # the maps and the key-figure table
+    _shot(page, "app-compare.png", SCREENSHOTS)
+    page.set_viewport_size({"width": 1500, "height": 1000})
     kg.check_clean()
 
 
@@ -363,6 +366,7 @@ def test_click_a_unit_lock_it_resolve_and_undo(demo: Session, demo_server: str) 
 
     page = demo.page
     _show_result(page, runs=1)
+    _shot(page, "app-demo-result-map.png", SCREENSHOTS)
     folder = _latest_result(_results_dir(demo_server))
     first = pd.read_csv(folder / "assignments.csv", dtype=str).set_index("unit_code")
     unit = first[first["status"] == "merged"].index.sort_values()[0]
@@ -433,6 +437,7 @@ def test_uploaded_plan_is_checked_against_the_optimum(demo: Session, tmp_path: P
     expect(page.get_by_test_id("stMetric").filter(has_text="Above the optimum")).to_contain_text("%")
     expect(page.get_by_test_id("stDataFrame").first).to_be_visible()  # the violations, one per row
     expect(_map(page)).to_be_visible()
+    _shot(page, "app-demo-plan-check.png", SCREENSHOTS)
     demo.check_clean()
 
 

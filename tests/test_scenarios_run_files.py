@@ -49,6 +49,7 @@ def _write(tmp_path: Path, text: str) -> Path:
         ("name: x\ndataset_path: a.gpkg\n", r"unknown key 'dataset_path' \(did you mean 'dataset'\?\)"),
         ("- a\n- b\n", r"s\.yaml: expected a mapping"),
         ("name: [unclosed\n", r"s\.yaml: line 2, column 1: not valid YAML \(expected"),
+        ("", r"s\.yaml: the file is empty"),
     ],
 )
 def test_bad_scenario_files_name_file_and_key(tmp_path: Path, text: str, match: str) -> None:

@@ -120,17 +120,19 @@ _SYNC_JS = """
       var frames = window.parent.document.querySelectorAll("iframe");
       for (var i = 0; i < frames.length; i++) {
         var w = frames[i].contentWindow;
-        if (w && w !== window && w.atrSyncGroup === group && w.map) { out.push(w.map); }
+        if (w && w !== window && w.atrSyncGroup === group && w.map) { out.push(w); }
       }
     } catch (e) { /* a frame of another origin: nothing to follow */ }
     return out;
   }
   own.on("moveend", function () {
+    if (window.atrSyncing) { return; }  // this move was set by a peer: do not echo it back
     var c = own.getCenter(), z = own.getZoom();
-    peers().forEach(function (m) {
-      var mc = m.getCenter();
-      if (m.getZoom() === z && Math.abs(mc.lat - c.lat) < 1e-7 && Math.abs(mc.lng - c.lng) < 1e-7) { return; }
-      m.setView([c.lat, c.lng], z, {animate: false});
+    peers().forEach(function (w) {
+      var m = w.map, size = m.getSize(), p = m.latLngToContainerPoint(c);
+      if (m.getZoom() === z && Math.abs(p.x - size.x / 2) < 2 && Math.abs(p.y - size.y / 2) < 2) { return; }
+      w.atrSyncing = true;
+      try { m.setView(c, z, {animate: false}); } finally { w.atrSyncing = false; }
     });
   });
 })();
@@ -141,7 +143,8 @@ def synced(rendered: RenderedMap, group: str) -> RenderedMap:
     """The rendering with a script that keeps every map of ``group`` on the same view.
 
     Each map of the group, when panned or zoomed, sets the same centre and zoom on the
-    others (which then find nothing to change, so it never loops).
+    others; a map moved by a peer does not echo the move back (maps of different pixel sizes
+    would otherwise bounce the view between them forever).
     """
     return dataclasses.replace(rendered, script=rendered.script + _SYNC_JS % {"group": _js_string(group)})
 
@@ -243,8 +246,10 @@ def kpi_rows(table: pd.DataFrame, lang: str) -> list[dict[str, Any]]:
 
 def kpi_html(rows: Iterable[dict[str, Any]], label_a: str, label_b: str, lang: str) -> str:
     """An HTML table of KPI rows: figure (definition on hover), A, B, difference."""
+    delta = f"{t('kpi.delta', lang)} (B − A)"
     head = "".join(
-        f"<th>{html.escape(text)}</th>" for text in (t("kpi.metric", lang), label_a, label_b, t("kpi.delta", lang))
+        f"<th>{html.escape(text)}</th>"
+        for text in (t("kpi.metric", lang), f"A: {label_a}", f"B: {label_b}", delta)
     )
     body = []
     for row in rows:

@@ -51,13 +51,14 @@ def _flat(values: Mapping[str, Any], prefix: str = "") -> dict[str, float]:
     return out
 
 
-def _kpi_table(plan: Mapping[str, Any], optimum: Mapping[str, Any]) -> pd.DataFrame:
-    """KPIs of the plan (a) and the optimum (b), in the optimum's order, with the difference."""
-    a, b = _flat(plan), _flat({k: v for k, v in optimum.items() if k not in ("solver", "provenance")})
-    names = [k for k in b if k in a] + sorted(k for k in a if k not in b)
+def _kpi_table(optimum: Mapping[str, Any], plan: Mapping[str, Any]) -> pd.DataFrame:
+    """KPIs of the optimum (a) and the plan (b), in the optimum's order, with b − a."""
+    a = _flat({k: v for k, v in optimum.items() if k not in ("solver", "provenance")})
+    b = _flat(plan)
+    names = [k for k in a if k in b] + sorted(k for k in b if k not in a)
     return pd.DataFrame(
         {"kpi": names, "a": [a.get(k) for k in names], "b": [b.get(k) for k in names],
-         "delta": [None if k not in b else a[k] - b[k] for k in names]}
+         "delta": [None if k not in a else b[k] - a[k] for k in names]}
     )
 
 
@@ -168,6 +169,6 @@ def view_plan(ctx: AppContext) -> None:
     show_clickable_map(_plan_map(digest, ctx.source, ctx.dataset.build_id, lang, evaluation), key="plan_map", ctx=ctx)
     st.markdown(f"**{t('kpi.table', lang)}**")
     st.markdown(
-        kpi_html(kpi_rows(_kpi_table(evaluation.kpis, optimum.kpis), lang), upload.name, t("plan.optimum", lang), lang),
+        kpi_html(kpi_rows(_kpi_table(optimum.kpis, evaluation.kpis), lang), t("plan.optimum", lang), upload.name, lang),
         unsafe_allow_html=True,
     )

@@ -17,9 +17,8 @@ from atr_model.criteria import Criteria
 from atr_model.presentation import maps
 from atr_model.presentation.app import backend, cache, concept, state
 from atr_model.presentation.app.backend import EDIT_ACTIONS, Edit, ResultView
-from atr_model.presentation.app.compare_view import view_compare
+from atr_model.presentation.app.compare_view import differ_table, view_compare
 from atr_model.presentation.app.context import AppContext, run_current
-from atr_model.presentation.app.compare_view import differ_table
 from atr_model.presentation.app.mapping import (
     BELOW_FLOOR_KPIS,
     MAP_RETURNED_OBJECTS,
@@ -28,8 +27,8 @@ from atr_model.presentation.app.mapping import (
     kpi_definition,
     kpi_html,
     kpi_rows,
-    result_map,
     dataset_map,
+    result_map,
     select_unit,
     show_clickable_map,
 )
