@@ -1,8 +1,9 @@
 """The national result map of the Kyrgyz build in real headless Chromium, with no internet.
 
 The map is saved as an HTML file and served from 127.0.0.1; every request to any other host is
-blocked, and any console error fails the test. Set ``ATR_SAVE_SCREENSHOTS=1`` to also write
-the screenshots to ``docs/screenshots/`` (our own map; no Kyrgyz data file is written there).
+blocked, and any console error fails the test. Set ``ATR_SAVE_SCREENSHOTS=1`` to also keep the
+screenshots in ``test-artifacts/`` (they are drawn from the shared Kyrgyz data, so they are never
+committed).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-SCREENSHOTS = ROOT / "docs" / "screenshots"
+SCREENSHOTS = ROOT / "test-artifacts"
 #: The Leaflet map object of a saved folium page (its variable is ``map_<id>``).
 MAP_JS = "Object.keys(window).filter(k => k.startsWith('map_') && window[k] && window[k].setView).map(k => window[k])[0]"
 
