@@ -78,14 +78,4 @@ __all__ = [
     "is_cyrillic",
     "latin_unit_name",
     "transliterate",
-    # shared with the network layer: terrain cost and shared borders
-    "DEFAULT_BLOCKED_PASS_M",
-    "DEFAULT_CLIMB_MIN_PER_100M",
-    "DEFAULT_DETOUR_FACTOR",
-    "DEFAULT_SEASONAL_PASS_M",
-    "DEFAULT_SPEED_KMH",
-    "MIN_SHARED_BORDER_M",
-    "altitude_factor",
-    "shared_borders",
-    "terrain_time_min",
 ]
