@@ -18,7 +18,7 @@ areas of approximate territories and travel times of a modelled travel network.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import folium
@@ -215,6 +215,22 @@ def _unit_frame(
     return gpd.GeoDataFrame(rows, geometry=units.loc[codes].geometry.to_numpy(), crs=units.crs, index=codes)
 
 
+def _unit_layer(
+    fmap: folium.Map, frame: pd.DataFrame, *, name: str, style: Callable[[Mapping[str, Any]], dict[str, Any]],
+    tip_fields: tuple[str, ...] = ("tip",),
+) -> folium.GeoJson:
+    """One hoverable polygon layer of the result map: ``tip_fields`` as tooltip, ``popup`` on click."""
+    layer = geojson_layer(
+        features(frame),
+        name=name,
+        style_function=style,
+        tooltip=folium.GeoJsonTooltip(fields=list(tip_fields), labels=False),
+        popup=folium.GeoJsonPopup(fields=["popup"], labels=False),
+    )
+    layer.add_to(fmap)
+    return layer
+
+
 def ground_layer(fmap: folium.Map, frame: gpd.GeoDataFrame, lang: str) -> folium.GeoJson | None:
     """Units kept as they are (not exempt): muted ground; towns a shade darker; units below the
     floor with no partner in the alarm colour."""
@@ -222,20 +238,17 @@ def ground_layer(fmap: folium.Map, frame: gpd.GeoDataFrame, lang: str) -> folium
     if not len(part):
         return None
     colours = {"kept": GROUND["kept"], "town": GROUND["town"], "below_floor": GROUND["below_floor"]}
-    layer = geojson_layer(
-        features(part[["tip", "popup", "ground", "new_unit_id", "geometry"]]),
+    return _unit_layer(
+        fmap,
+        part[["tip", "popup", "ground", "new_unit_id", "geometry"]],
         name=t("map.unchanged", lang),
-        style_function=lambda f: {
+        style=lambda f: {
             "color": LINES["unit"],
             "weight": 0.6,
             "fillColor": colours[f["properties"]["ground"]],
             "fillOpacity": 0.75 if f["properties"]["ground"] == "below_floor" else 0.9,
         },
-        tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False),
-        popup=folium.GeoJsonPopup(fields=["popup"], labels=False),
     )
-    layer.add_to(fmap)
-    return layer
 
 
 def exempt_layer(fmap: folium.Map, frame: gpd.GeoDataFrame, lang: str) -> folium.GeoJson | None:
@@ -243,21 +256,18 @@ def exempt_layer(fmap: folium.Map, frame: gpd.GeoDataFrame, lang: str) -> folium
     part = frame[frame["ground"] == "exempt"]
     if not len(part):
         return None
-    layer = geojson_layer(
-        features(part[["tip", "popup", "rule_colour", "new_unit_id", "geometry"]]),
+    return _unit_layer(
+        fmap,
+        part[["tip", "popup", "rule_colour", "new_unit_id", "geometry"]],
         name=t("status.kept_exempt", lang),
-        style_function=lambda f: {
+        style=lambda f: {
             "color": LINES["unit"],
             "weight": 0.6,
             "dashArray": "2 3",
             "fillColor": f["properties"]["rule_colour"],
             "fillOpacity": 0.9,
         },
-        tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False),
-        popup=folium.GeoJsonPopup(fields=["popup"], labels=False),
     )
-    layer.add_to(fmap)
-    return layer
 
 
 def new_units_layer(
@@ -274,20 +284,17 @@ def new_units_layer(
         popup_table(_passport_rows(passports[uid], lang), passports[uid]["display_name"]) for uid in frame["new_unit_id"]
     ]
     frame = frame.set_index("new_unit_id", drop=False)[["new_unit_id", "fill", "tip", "popup", "geometry"]]
-    layer = geojson_layer(
-        features(frame),
+    return _unit_layer(
+        fmap,
+        frame,
         name=t("map.new_units", lang),
-        style_function=lambda f: {
+        style=lambda f: {
             "color": LINES["new_unit"],
             "weight": 1.6,
             "fillColor": f["properties"]["fill"],
             "fillOpacity": 0.78,
         },
-        tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False),
-        popup=folium.GeoJsonPopup(fields=["popup"], labels=False),
     )
-    layer.add_to(fmap)
-    return layer
 
 
 def members_layer(fmap: folium.Map, frame: gpd.GeoDataFrame, lang: str) -> folium.GeoJson | None:
@@ -296,21 +303,19 @@ def members_layer(fmap: folium.Map, frame: gpd.GeoDataFrame, lang: str) -> foliu
     part = frame[frame["ground"] == "member"]
     if not len(part):
         return None
-    layer = geojson_layer(
-        features(part[["tip", "passport", "popup", "group", "geometry"]]),
+    return _unit_layer(
+        fmap,
+        part[["tip", "passport", "popup", "group", "geometry"]],
         name=t("map.current_units", lang),
-        style_function=lambda _f: {
+        style=lambda _f: {
             "color": LINES["internal"],
             "weight": 0.8,
             "opacity": 0.55,
             "fill": True,
             "fillOpacity": 0.0,
         },
-        tooltip=folium.GeoJsonTooltip(fields=["tip", "passport"], labels=False),
-        popup=folium.GeoJsonPopup(fields=["popup"], labels=False),
+        tip_fields=("tip", "passport"),
     )
-    layer.add_to(fmap)
-    return layer
 
 
 def _centre_points(layers: DisplayLayers) -> pd.DataFrame:
