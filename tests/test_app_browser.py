@@ -18,9 +18,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
-import subprocess
-import sys
 import time
 import urllib.parse
 import urllib.request
@@ -30,6 +27,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+from browser_support import CHROMIUM_ARGS as ARGS, MAP_FRAME, app_env, serve_streamlit
 
 pytestmark = pytest.mark.browser
 
@@ -39,12 +37,7 @@ ARTIFACTS = ROOT / "test-artifacts"
 #: tree clean; screenshots of the Kyrgyz build always stay in test-artifacts/ (never committed:
 #: they are drawn from the shared open data).
 SCREENSHOTS = ROOT / "docs" / "screenshots" if os.environ.get("ATR_SAVE_SCREENSHOTS") == "1" else ARTIFACTS
-ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"][data-test-connection-state="CONNECTED"]'
-MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
 TIMEOUT_MS = 120_000
 #: The first map must be drawn within this many seconds of the page starting to load.
 #: A generous bound for the test (shared CI cores); the 5 s target is measured by benchmarks/bench_app.py.
@@ -55,43 +48,13 @@ KG_IN_CACHE = Path("kyrgyzstan") / "kyrgyzstan.gpkg"
 RESULTS: dict[str, Path] = {}
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _serve(cache_dir: Path, results_dir: Path, log_path: Path) -> Iterator[str]:
     """``streamlit run app.py`` from the repository; yields its URL once healthy."""
-    port = _free_port()
-    env = {
-        **os.environ,
-        "ATR_APP_RESULTS": str(results_dir),
-        "ATR_CACHE_DIR": str(cache_dir),
-        "PYTHONPATH": str(ROOT),
-    }
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--server.fileWatcherType", "none"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 90
-            while time.monotonic() < deadline:
-                try:
-                    if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
-                        break
-                except OSError:
-                    time.sleep(0.2)
-            else:
-                pytest.fail(f"Streamlit did not become healthy within 90 s (log: {log_path})")
-            RESULTS[url] = results_dir
-            yield url
-        finally:
-            proc.terminate()
-            proc.wait(timeout=30)
+    env = app_env(ATR_APP_RESULTS=str(results_dir), ATR_CACHE_DIR=str(cache_dir), PYTHONPATH=str(ROOT))
+    with serve_streamlit(Path("app.py"), cwd=ROOT, env=env, log_path=log_path,
+                         extra_args=["--server.fileWatcherType", "none"]) as url:
+        RESULTS[url] = results_dir
+        yield url
 
 
 @pytest.fixture(scope="module")

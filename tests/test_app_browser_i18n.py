@@ -9,17 +9,12 @@ of the app's own catalogue (those that differ from the language's, four letters 
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from browser_support import CHROMIUM_ARGS as ARGS, app_env, serve_streamlit
 
 from atr_model.presentation.app.main import VIEWS
 from atr_model.presentation.i18n import LANGUAGES, STRINGS
@@ -28,11 +23,7 @@ pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"][data-test-connection-state="CONNECTED"]'
-MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
 TIMEOUT_MS = 90_000
 
 
@@ -50,47 +41,19 @@ def english_hits(text: str, lang: str) -> list[str]:
     return hits
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: apt-get update && apt-get install -y chromium")
-    port = _free_port()
     tmp = tmp_path_factory.mktemp("i18n-app")
-    env = {**os.environ, "ATR_APP_RESULTS": str(tmp / "results"), "ATR_CACHE_DIR": str(tmp / "cache"),
-           "PYTHONPATH": str(ROOT)}
-    env.pop("ATR_OFFLINE_ASSETS", None)
-    log = open(tmp / "streamlit.log", "w")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            try:
-                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
-                    break
-            except OSError:
-                time.sleep(0.3)
-        else:
-            pytest.fail("Streamlit did not become healthy within 90 s")
+    env = app_env(ATR_APP_RESULTS=str(tmp / "results"), ATR_CACHE_DIR=str(tmp / "cache"), PYTHONPATH=str(ROOT))
+    with serve_streamlit(
+        Path("app.py"), cwd=ROOT, env=env, log_path=tmp / "streamlit.log",
+        extra_args=["--server.headless", "true", "--browser.gatherUsageStats", "false"],
+    ) as url:
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
-        log.close()
 
 
 @pytest.fixture(scope="module")
-def page(server: str):
+def page(server: str, chromium_path: Path):
     from playwright.sync_api import expect, sync_playwright
 
     expect.set_options(timeout=TIMEOUT_MS)
@@ -106,7 +69,7 @@ def page(server: str):
             route.abort()
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+        browser = pw.chromium.launch(executable_path=str(chromium_path), headless=True, args=ARGS)
         context = browser.new_context(viewport={"width": 1500, "height": 1000})
         context.route("**/*", only_local)
         page = context.new_page()

@@ -5,73 +5,39 @@ than 127.0.0.1 blocked, and any console error a failure."""
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from browser_support import CHROMIUM_ARGS as ARGS, MAP_FRAME, app_env, serve_streamlit
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
 #: The map must show this soon after the page has loaded. The target (issue 15) is 5 s; on a
 #: fresh server most of it is the first script run importing the package (9 s measured with
 #: about 8 jobs sharing 2 cores), so the test allows more unless told (ATR_FIRST_MAP_S).
 FIRST_MAP_S = float(os.environ.get("ATR_FIRST_MAP_S", "20"))
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
-def bare_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: apt-get update && apt-get install -y chromium")
+def bare_server(tmp_path_factory: pytest.TempPathFactory, chromium_path: Path) -> Iterator[str]:
     elsewhere = tmp_path_factory.mktemp("elsewhere")  # no .streamlit/config.toml, no static/ here
-    env = {k: v for k, v in os.environ.items() if k != "ATR_OFFLINE_ASSETS"}
-    env.update({
-        "ATR_APP_RESULTS": str(tmp_path_factory.mktemp("results")),
-        "ATR_CACHE_DIR": str(tmp_path_factory.mktemp("cache")),  # only the demo is offered
-        "PYTHONPATH": str(ROOT),
-    })
-    port = _free_port()
-    log = open(elsewhere / "streamlit.log", "w")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
-         "--server.fileWatcherType", "none", "--server.enableStaticServing", "false"],
-        cwd=elsewhere, env=env, stdout=log, stderr=subprocess.STDOUT,
+    env = app_env(
+        ATR_APP_RESULTS=str(tmp_path_factory.mktemp("results")),
+        ATR_CACHE_DIR=str(tmp_path_factory.mktemp("cache")),  # only the demo is offered
+        PYTHONPATH=str(ROOT),
     )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
-                    break
-            except OSError:
-                time.sleep(0.2)
-        else:
-            pytest.fail("Streamlit did not become healthy within 60 s")
+    with serve_streamlit(
+        ROOT / "app.py", cwd=elsewhere, env=env, log_path=elsewhere / "streamlit.log", timeout_s=60,
+        extra_args=["--server.headless", "true", "--browser.gatherUsageStats", "false",
+                    "--server.fileWatcherType", "none", "--server.enableStaticServing", "false"],
+    ) as url:
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
-        log.close()
 
 
-def test_app_map_with_relief_shows_offline_without_any_setup(bare_server: str, tmp_path: Path):
+def test_app_map_with_relief_shows_offline_without_any_setup(bare_server: str, tmp_path: Path, chromium_path: Path):
     from playwright.sync_api import expect, sync_playwright
 
     errors: list[str] = []
@@ -85,7 +51,7 @@ def test_app_map_with_relief_shows_offline_without_any_setup(bare_server: str, t
             r.abort()
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+        browser = pw.chromium.launch(executable_path=str(chromium_path), headless=True, args=ARGS)
         try:
             page = browser.new_page(viewport={"width": 1024, "height": 768})
             page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from browser_support import CHROMIUM_ARGS as ARGS
 
 from atr_model.presentation import maps
 from atr_model.scenarios import load_scenario, resolve_travel_model, run_scenario
@@ -25,9 +26,6 @@ from atr_model.scenarios import load_scenario, resolve_travel_model, run_scenari
 pytestmark = [pytest.mark.browser, pytest.mark.kgdata]
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SCREENSHOTS = ROOT / "test-artifacts"
 #: The Leaflet map object of a saved folium page (its variable is ``map_<id>``).
 MAP_JS = "Object.keys(window).filter(k => k.startsWith('map_') && window[k] && window[k].setView).map(k => window[k])[0]"
@@ -101,9 +99,9 @@ def _hover_highlights_the_whole_new_unit(page) -> None:
     pytest.fail(f"no member unit under the pointer showed its new unit's passport: {candidates[:3]}")
 
 
-def test_national_result_map_renders_offline_with_relief_labels_and_metric_scale(local_url: str, tmp_path: Path):
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: apt-get update && apt-get install -y chromium")
+def test_national_result_map_renders_offline_with_relief_labels_and_metric_scale(
+    local_url: str, tmp_path: Path, chromium_path: Path,
+):
     from playwright.sync_api import expect, sync_playwright
 
     errors: list[str] = []
@@ -117,7 +115,7 @@ def test_national_result_map_renders_offline_with_relief_labels_and_metric_scale
             r.abort()
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+        browser = p.chromium.launch(executable_path=str(chromium_path), headless=True, args=ARGS)
         try:
             page = browser.new_page(viewport={"width": 1024, "height": 768})
             page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)

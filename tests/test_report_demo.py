@@ -6,14 +6,13 @@ import re
 from pathlib import Path
 
 import pytest
+from browser_support import CHROMIUM_ARGS as ARGS
 
 from atr_model.presentation.runs import save_result
 from extras_runs import run_demo
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
 @pytest.fixture(scope="module")

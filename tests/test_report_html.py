@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+from browser_support import CHROMIUM_ARGS as ARGS
 
 import extras_fixtures as fx
 from atr_model.presentation.report import render_comparison, render_report, write_report
@@ -14,8 +15,6 @@ from atr_model.scenarios.package_files import load_result_files
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
 @pytest.fixture()
