@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from atr_model._atomic import atomic_directory
+from atr_model.scenarios._dask import connect, gather_in_order
 from atr_model.errors import ScenarioError
 from atr_model.optimisation import MergerModel
 from atr_model.scenarios.evaluate import evaluate_plan
@@ -170,37 +171,11 @@ def _run_local(ctx: DrawContext, draw_list: list[Draw], workers: int,
     return [o for o in outcomes if o is not None]
 
 
-def _connect(address: str) -> Any:
-    """A Dask client, or one clear error naming the address (checked before any work is done)."""
-    try:
-        from distributed import Client
-    except ImportError as exc:
-        raise ScenarioError("--scheduler-address needs dask.distributed (pip install 'atr-model[dask]')") from exc
-    try:
-        return Client(address, timeout="5s")
-    except (OSError, TimeoutError, ValueError, TypeError) as exc:
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise ScenarioError(f"robustness: cannot reach the Dask scheduler at {address!r} ({reason})") from None
-
-
 def _run_dask(ctx: DrawContext, draw_list: list[Draw], client: Any,
               progress: Callable[[int, int], None] | None) -> list[DrawOutcome]:
-    from distributed import as_completed as dask_completed
-
-    total = len(draw_list)
-    outcomes: list[DrawOutcome | None] = [None] * total
     shared = client.scatter(ctx, broadcast=True)
     futures = [client.submit(solve_draw, shared, d, k, pure=False) for k, d in enumerate(draw_list)]
-    index = {f.key: k for k, f in enumerate(futures)}
-    try:
-        for done, future in enumerate(dask_completed(futures), start=1):
-            outcomes[index[future.key]] = future.result()
-            if progress:
-                progress(done, total)
-    except BaseException:
-        client.cancel(futures)
-        raise
-    return [o for o in outcomes if o is not None]
+    return gather_in_order(client, futures, progress)
 
 
 def _draw_settings(settings: Any) -> Any:
@@ -352,7 +327,7 @@ def run_robustness(
     say = step or (lambda _s: None)
     if data is not None:
         scenario = apply_overrides(scenario, dataset=data)
-    client = _connect(scheduler_address) if scheduler_address else None
+    client = connect(scheduler_address, "robustness") if scheduler_address else None
     try:
         return _run(scenario, draws, seed, dataset, travel_model, workers, client, scheduler_address,
                     fragile_share, progress, say, started)

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from atr_model.errors import ATRError, ScenarioError
+from atr_model.scenarios._dask import connect, gather_in_order
 from atr_model.scenarios.extra_kpis import savings_for_level, town_mask
 from atr_model.scenarios.inputs import resolve_dataset, resolve_travel_model
 from atr_model.scenarios.run import run_scenario
@@ -381,18 +382,6 @@ def _run_dask(
     address: str,
     progress: Callable[[int, int], None] | None,
 ) -> list[dict[str, Any] | None]:
-    try:
-        from distributed import Client, as_completed as dask_completed
-    except ImportError as exc:
-        raise ScenarioError(
-            "--scheduler-address needs dask.distributed (pip install 'atr-model[dask]')"
-        ) from exc
-    rows: list[dict[str, Any] | None] = [None] * len(grid)
-    with Client(address) as client:
+    with connect(address, "sweep") as client:
         futures = [client.submit(run_point, base, point, data, k, pure=False) for k, point in enumerate(grid)]
-        index = {f.key: k for k, f in enumerate(futures)}
-        for done, future in enumerate(dask_completed(futures), start=1):
-            rows[index[future.key]] = future.result()
-            if progress:
-                progress(done, len(grid))
-    return rows
+        return gather_in_order(client, futures, progress)
