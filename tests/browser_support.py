@@ -70,7 +70,5 @@ def serve_streamlit(
 
 
 def app_env(**values: str) -> dict[str, str]:
-    """This process's environment without the retired offline switch, plus ``values``."""
-    env = {k: v for k, v in os.environ.items() if k != "ATR_OFFLINE_ASSETS"}
-    env.update(values)
-    return env
+    """This process's environment plus ``values`` (the app's cache, results folder, PYTHONPATH)."""
+    return {**os.environ, **values}

@@ -27,7 +27,6 @@ SCENARIO = str(ROOT / "scenarios" / "demo.yaml")
 def app_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     results = tmp_path / "results"
     monkeypatch.setenv("ATR_APP_RESULTS", str(results))
-    monkeypatch.setenv("ATR_OFFLINE_ASSETS", "1")
     monkeypatch.setenv("ATR_CACHE_DIR", str(tmp_path / "cache"))
     return results
 

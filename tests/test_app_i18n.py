@@ -24,7 +24,6 @@ LATIN_WORD = re.compile(r"\b[A-Za-z]{4,}\b")
 @pytest.fixture
 def app_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     monkeypatch.setenv("ATR_APP_RESULTS", str(tmp_path / "results"))
-    monkeypatch.setenv("ATR_OFFLINE_ASSETS", "1")
     monkeypatch.setenv("ATR_CACHE_DIR", str(tmp_path / "cache"))
     return tmp_path
 

@@ -30,7 +30,6 @@ from atr_model.presentation.maps.palette import FIGURE, GROUND, LINES
 from atr_model.presentation.maps.result import PALETTE, new_unit_colours, result_map
 
 __all__ = [
-    "OFFLINE_ENV",
     "PALETTE",
     "FIGURE",
     "GROUND",
@@ -40,7 +39,6 @@ __all__ = [
     "DisplayLayers",
     "Hillshade",
     "display_layers",
-    "offline_assets_enabled",
     "base_map",
     "dataset_map",
     "result_map",
@@ -57,15 +55,6 @@ __all__ = [
     "hillshade_array",
     "hillshade_image",
 ]
-
-#: Former switch for vendored Leaflet; maps are always offline now and ignore it.
-OFFLINE_ENV = "ATR_OFFLINE_ASSETS"
-
-
-def offline_assets_enabled() -> bool:
-    """Always True: every map inlines the vendored Leaflet (kept for callers of the old switch)."""
-    return True
-
 
 def map_feature_counts(fmap: folium.Map) -> dict[str, int]:
     """Number of features per named GeoJSON layer of a map (for tests and logs)."""
