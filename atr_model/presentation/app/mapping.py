@@ -26,7 +26,7 @@ from atr_model.presentation import maps
 from atr_model.presentation.app import backend, cache
 from atr_model.presentation.app.context import AppContext
 from atr_model.presentation.app.folium_view import RenderedMap, render_map, show_map
-from atr_model.presentation.i18n import kpi_label, t
+from atr_model.presentation.i18n import format_number, kpi_label, t
 from atr_model.scenarios import Comparison, Scenario
 
 __all__ = [
@@ -208,17 +208,14 @@ def _label(name: str, lang: str) -> str:
     return label
 
 
-def _number(value: Any) -> str:
-    """A KPI cell: whole numbers without decimals, others with one (or two below 1)."""
+def _number(value: Any, lang: str) -> str:
+    """A KPI cell in ``lang``: whole numbers without decimals, others with one (or two below 1)."""
     try:
         number = float(value)
     except (TypeError, ValueError):
         return "–"
-    if math.isnan(number):
-        return "–"
-    if abs(number - round(number)) < 1e-9 or abs(number) >= 1000:
-        return f"{number:,.0f}"
-    return f"{number:,.2f}" if abs(number) < 1 else f"{number:,.1f}"
+    whole = math.isnan(number) or abs(number - round(number)) < 1e-9 or abs(number) >= 1000
+    return format_number(number, lang, digits=0 if whole else (2 if abs(number) < 1 else 1))
 
 
 def kpi_rows(table: pd.DataFrame, lang: str) -> list[dict[str, Any]]:
@@ -237,9 +234,9 @@ def kpi_rows(table: pd.DataFrame, lang: str) -> list[dict[str, Any]]:
             "label": _label(name, lang),
             "definition": kpi_definition(name, lang),
             "estimate": _is_estimate(name),
-            "a": _number(record.get("a")),
-            "b": _number(record.get("b")),
-            "delta": _number(record.get("delta")),
+            "a": _number(record.get("a"), lang),
+            "b": _number(record.get("b"), lang),
+            "delta": _number(record.get("delta"), lang),
         })
     return rows
 

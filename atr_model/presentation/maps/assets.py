@@ -1,7 +1,7 @@
 """Presentation: the map pages' JavaScript and CSS, inlined from the vendored files (offline).
 
 Every map the package draws loads Leaflet (and Leaflet.Sync for two synced maps) from the
-files vendored under ``atr_model/presentation/static/`` as ``data:`` URLs: a ``<script
+files vendored under ``atr_model/presentation/vendor/`` as ``data:`` URLs: a ``<script
 src="data:...">`` and a ``<link href="data:...">`` work in a saved HTML file, in the
 Streamlit component frame (which loads ``js_links``/``css_links`` the same way) and in any
 working directory, with no CDN, no static file serving and no environment variable. The
@@ -31,9 +31,9 @@ __all__ = ["STATIC_PACKAGE", "leaflet_js", "leaflet_css", "inline_assets", "asse
 
 #: Package folder holding the vendored files.
 STATIC_PACKAGE = "atr_model.presentation"
-_STATIC_DIR = "static"
+_VENDOR_DIR = "vendor"
 
-#: folium asset name -> vendored file (relative to ``static/``); ``None``: not needed, dropped.
+#: folium asset name -> vendored file (relative to ``vendor/``); ``None``: not needed, dropped.
 VENDORED: dict[str, str | None] = {
     "leaflet": "leaflet/leaflet.js",
     "leaflet_css": "leaflet/leaflet.css",
@@ -51,7 +51,7 @@ VENDORED: dict[str, str | None] = {
 
 
 def _read_bytes(relative: str) -> bytes:
-    return resources.files(STATIC_PACKAGE).joinpath(_STATIC_DIR, *relative.split("/")).read_bytes()
+    return resources.files(STATIC_PACKAGE).joinpath(_VENDOR_DIR, *relative.split("/")).read_bytes()
 
 
 def _data_url(mime: str, payload: bytes) -> str:
@@ -103,7 +103,7 @@ def _localise(links: list[tuple[str, str]], owner: Any) -> list[tuple[str, str]]
         if name not in VENDORED:
             raise ValueError(
                 f"{type(owner).__name__} needs {name!r} from {url}, which is not vendored under "
-                "atr_model/presentation/static/; vendor it and add it to maps.assets.VENDORED"
+                "atr_model/presentation/vendor/; vendor it and add it to maps.assets.VENDORED"
             )
         target = VENDORED[name]
         if target is not None:
