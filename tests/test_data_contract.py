@@ -56,7 +56,7 @@ def test_links_between_layers_are_checked(demo_dataset: Dataset) -> None:
     settlements = demo_dataset.settlements.copy()
     code = settlements["settlement_code"].iloc[0]
     settlements.loc[settlements.index[0], "unit_code"] = "NOWHERE"
-    with pytest.raises(ContractError, match=rf"settlement '{code}' belongs to unit 'NOWHERE', which is not in the units"):
+    with pytest.raises(ContractError, match=rf"settlement '{code}' names unit 'NOWHERE', which is not in the units"):
         demo_dataset.replace(settlements=settlements).validate()
     units = _units(demo_dataset)
     units.loc[units.index[0], "raion_code"] = "R-404"

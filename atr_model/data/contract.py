@@ -70,16 +70,24 @@ def _names(prefix: str = "") -> list[Column]:
     ]
 
 
+def _population(*, year: bool) -> list[Column]:
+    """The population figure, (its year,) its source and its estimate flag."""
+    columns = [
+        Column("population", "float", description="residents; never NaN (estimates are labelled)"),
+        Column("population_year", "int", description="reference year of the population figure"),
+        Column("population_source", "str", description="source of the figure, or 'estimate: <method>'"),
+        Column("population_is_estimate", "bool", description="True when population is estimated"),
+    ]
+    return columns if year else [c for c in columns if c.name != "population_year"]
+
+
 UNITS = [
     Column("unit_code", "str", description="COATE code (14 digits) or a demo code; unique"),
     *_names(),
     Column("level", "str", description="'aiyl_aimak' or 'town'"),
     Column("raion_code", "str", description="code of the parent raion or city of oblast significance"),
     Column("oblast_code", "str", description="code of the oblast (or Bishkek / Osh city)"),
-    Column("population", "float", description="residents; never NaN (estimates are labelled)"),
-    Column("population_year", "int", description="reference year of the population figure"),
-    Column("population_source", "str", description="source of the figure, or 'estimate: <method>'"),
-    Column("population_is_estimate", "bool", description="True when population is estimated"),
+    *_population(year=True),
     Column(
         "population_log_sd", "float", required=False, nullable=True,
         description="spread of an estimate: SD of the natural log of the figure (0 for a real figure; "
@@ -116,9 +124,7 @@ SETTLEMENTS = [
     Column("unit_code", "str", description="the unit (aiyl aimak or town) it belongs to"),
     Column("raion_code", "str", description="the raion of its unit"),
     Column("oblast_code", "str", description="the oblast of its unit"),
-    Column("population", "float", description="residents; never NaN (estimates are labelled)"),
-    Column("population_source", "str", description="source, or 'estimate: <method>'"),
-    Column("population_is_estimate", "bool", description="True when population is estimated"),
+    *_population(year=False),
     Column("elevation_m", "float", nullable=True, description="elevation of the point"),
     Column("location_method", "str", description="how the point was located (match method or estimate)"),
     Column("is_located", "bool", description="False when the point is a stand-in (e.g. the unit centre)"),

@@ -165,27 +165,10 @@ class Dataset:
 
     def _validate_links(self, where: str) -> None:
         unit_codes = set(self.units["unit_code"])
-        orphan = self.settlements.loc[~self.settlements["unit_code"].isin(unit_codes)]
-        if len(orphan):
-            row = orphan.iloc[0]
-            raise ContractError(
-                f"{where}: settlement {row['settlement_code']!r} belongs to unit {row['unit_code']!r}, "
-                "which is not in the units layer"
-            )
-        raion_codes = set(self.raions["raion_code"])
-        lost = self.units.loc[~self.units["raion_code"].isin(raion_codes)]
-        if len(lost):
-            row = lost.iloc[0]
-            raise ContractError(
-                f"{where}: unit {row['unit_code']!r} names raion {row['raion_code']!r}, "
-                "which is not in the raions layer"
-            )
+        _check_links(self.settlements, "unit_code", unit_codes, "settlement", "settlement_code", where)
+        _check_links(self.units, "raion_code", set(self.raions["raion_code"]), "unit", "unit_code", where)
         if not self.indicators.empty:
-            stray = self.indicators.loc[~self.indicators["unit_code"].isin(unit_codes)]
-            if len(stray):
-                raise ContractError(
-                    f"{where}: indicator row {stray.index[0]!r} names unknown unit {stray.iloc[0]['unit_code']!r}"
-                )
+            _check_links(self.indicators, "unit_code", unit_codes, "indicator row", None, where)
 
     @property
     def build_id(self) -> str:
@@ -281,3 +264,20 @@ def read_dataset(path: str | os.PathLike[str], *, validate: bool = True) -> Data
     if validate:
         dataset.validate(where=str(source))
     return dataset
+
+
+def _check_links(
+    frame: pd.DataFrame, column: str, known: set[Any], what: str, id_column: str | None, where: str
+) -> None:
+    """Raise :class:`ContractError` on the first row of ``frame`` whose ``column`` (``unit_code``,
+    ``raion_code``) names a parent that is not in ``known``; the row is named by ``id_column``
+    (else its index)."""
+    orphans = frame.loc[~frame[column].isin(known)]
+    if len(orphans) == 0:
+        return
+    row = orphans.iloc[0]
+    child = row[id_column] if id_column else orphans.index[0]
+    parent = column.removesuffix("_code")
+    raise ContractError(
+        f"{where}: {what} {child!r} names {parent} {row[column]!r}, which is not in the {parent}s layer"
+    )

@@ -47,6 +47,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from atr_model.data._markdown import markdown_table
 from atr_model.data.contract import ESTIMATE_PREFIX
 from atr_model.errors import DataError
 
@@ -1042,32 +1043,32 @@ def estimator_markdown(entry: Mapping[str, Any]) -> list[str]:
             f"Cross-validated error ({entry.get('compared_on', 'leave one raion out')}); the log SD is the root "
             "mean square of log(estimate / real figure):",
             "",
-            "| method | median abs. error | log SD | median abs. error, unscaled | log SD, unscaled | units |",
-            "|---|---|---|---|---|---|",
         ]
-        for method, row in comparison.items():
-            used = " (used)" if method == entry.get("method") else ""
-            lines.append(
-                f"| {row.get('name', method)}{used} | {_pct(row.get('median_abs_rel_error'))} | "
-                f"{row.get('log_sd', '-')} | {_pct(row.get('median_abs_rel_error_unscaled'))} | "
-                f"{row.get('log_sd_unscaled', '-')} | {row.get('units', '-')} |")
-        lines.append("")
+        lines += markdown_table(
+            ["method", "median abs. error", "log SD", "median abs. error, unscaled", "log SD, unscaled", "units"],
+            (
+                [
+                    row.get("name", method) + (" (used)" if method == entry.get("method") else ""),
+                    _pct(row.get("median_abs_rel_error")), row.get("log_sd", "-"),
+                    _pct(row.get("median_abs_rel_error_unscaled")), row.get("log_sd_unscaled", "-"),
+                    row.get("units", "-"),
+                ]
+                for method, row in comparison.items()
+            ),
+        )
     coefficients = entry.get("coefficients") or {}
     if entry.get("predictors"):
-        lines += ["| predictor | transform | source |", "|---|---|---|"]
-        lines += [f"| {p['name']} ({p['description']}) | {p['transform']} | {p['source']} |"
-                  for p in entry["predictors"]]
-        lines.append("")
+        lines += markdown_table(
+            ["predictor", "transform", "source"],
+            ([f"{p['name']} ({p['description']})", p["transform"], p["source"]] for p in entry["predictors"]),
+        )
     if coefficients:
         lines += [
             f"Coefficients (effect on log population per unit of the transformed predictor; ridge penalty "
             f"{entry.get('ridge_lambda')}, fitted on {entry.get('fitted_units')} aiyl aimaks; town factor "
             f"x{entry.get('town_factor')}):",
             "",
-            "| term | coefficient |",
-            "|---|---|",
-            *[f"| {k} | {v} |" for k, v in coefficients.items()],
-            "",
+            *markdown_table(["term", "coefficient"], coefficients.items()),
         ]
     spread = entry.get("spread_log_sd") or {}
     if spread:
@@ -1092,10 +1093,13 @@ def estimator_markdown(entry: Mapping[str, Any]) -> list[str]:
         lines += [
             f"Largest changes in estimated population, {changes.get('from')} -> {changes.get('to')}:",
             "",
-            "| unit | name | before | after | change |",
-            "|---|---|---|---|---|",
-            *[f"| {c['unit_code']} | {c['name']} | {c['old']:,} | {c['new']:,} | {c['change']:+,} "
-              f"({c['change_pct']:+.0f} %) |" for c in changes["units"]],
-            "",
+            *markdown_table(
+                ["unit", "name", "before", "after", "change"],
+                (
+                    [c["unit_code"], c["name"], f"{c['old']:,}", f"{c['new']:,}",
+                     f"{c['change']:+,} ({c['change_pct']:+.0f} %)"]
+                    for c in changes["units"]
+                ),
+            ),
         ]
     return lines

@@ -120,10 +120,8 @@ def needed_times(
 
     Parameters
     ----------
-    graph : scipy.sparse.csr_matrix
-        Directed travel-time graph.
-    origins, targets : numpy.ndarray of int
-        Node indices.
+    graph, origins, targets
+        The directed travel-time graph and node indices, as for :func:`times_to_targets`.
     needed : numpy.ndarray of bool, shape (len(origins), len(targets))
         Pairs that must be exact (up to ``limit_min``).
     limit_min, first_limit_min : float

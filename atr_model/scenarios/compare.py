@@ -17,18 +17,23 @@ import pandas as pd
 from atr_model.errors import DataError
 from atr_model.scenarios.package_files import ResultFiles, as_result_files, flatten_mapping
 
-__all__ = ["Comparison", "compare_results", "kpi_table"]
+__all__ = ["HEADLINE_KPIS", "Comparison", "compare_results", "kpi_table"]
 
 logger = logging.getLogger(__name__)
 
-#: KPIs shown first, in this order; any other numeric KPI follows alphabetically.
-KPI_ORDER = (
+#: The headline KPIs every summary leads with (comparison, sweep), in this order.
+HEADLINE_KPIS = (
     "units_before",
     "units_after",
     "below_floor_before",
     "below_floor_after",
     "population_weighted_mean_travel_min",
     "worst_travel_min",
+)
+
+#: KPIs shown first, in this order; any other numeric KPI follows alphabetically.
+KPI_ORDER = (
+    *HEADLINE_KPIS,
     "new_unit_population.min",
     "new_unit_population.median",
     "new_unit_population.max",

@@ -25,6 +25,7 @@ import pandas as pd
 
 from atr_model.errors import ATRError, ScenarioError
 from atr_model.scenarios._dask import connect, gather_in_order
+from atr_model.scenarios.compare import HEADLINE_KPIS
 from atr_model.scenarios.extra_kpis import savings_for_level, town_mask
 from atr_model.scenarios.inputs import resolve_dataset, resolve_travel_model
 from atr_model.scenarios.run import run_scenario
@@ -63,12 +64,7 @@ PARAM_ALIASES: dict[str, str] = {
 SUMMARY_COLUMNS = (
     "status",
     "proven_optimal",
-    "units_before",
-    "units_after",
-    "below_floor_before",
-    "below_floor_after",
-    "population_weighted_mean_travel_min",
-    "worst_travel_min",
+    *HEADLINE_KPIS,
     "new_unit_population_min",
     "new_unit_population_median",
     "exempt_units",
