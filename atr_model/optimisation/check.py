@@ -1,4 +1,4 @@
-"""The independent plan checker: does an assignment honour every criterion?
+"""After the solve: the independent plan checker: does an assignment honour every criterion?
 
 Written apart from the model code on purpose (it uses networkx for connectivity and reads the
 instance and settings directly), so a modelling bug cannot hide in both places.

@@ -1,4 +1,5 @@
-"""Contiguity of new units: finding disconnected pieces, vertex-separator cuts, the flow model.
+"""Stage: contiguity, used by the cut loop and the flow model. Finding the disconnected pieces
+of new units, vertex-separator cuts, the flow model.
 
 Separator cuts follow Validi, Buchanan & Lykhovyd (2022), "Imposing contiguity constraints in
 political districting models", Oper. Res. 70(2): for a unit ``a`` and centre ``j`` and a

@@ -1,4 +1,4 @@
-"""Why each unit ended where it did: one :class:`UnitExplanation` per original unit."""
+"""After the solve: why each unit ended where it did: one :class:`UnitExplanation` per original unit."""
 
 from __future__ import annotations
 

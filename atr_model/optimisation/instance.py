@@ -1,4 +1,4 @@
-"""The matrix-level input of the merger engine: :class:`MergerInstance`.
+"""Input: the matrix-level input of the merger engine: :class:`MergerInstance`.
 
 The criteria layer turns a dataset, its travel model and a scenario's criteria into a
 ``MergerInstance``; researchers can build one directly from plain arrays (for example the

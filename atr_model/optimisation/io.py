@@ -1,4 +1,4 @@
-"""Read matrix-level instances laid out like the published county benchmark.
+"""Input: read matrix-level instances laid out like the published county benchmark.
 
 A directory holds ``<ST>_nodes.csv`` (``id, population``; other columns ignored, ``name`` used
 for messages when present), ``<ST>_edges.csv`` (``u, v``) and ``<ST>_distances_km.csv`` (an

@@ -1,4 +1,5 @@
-r"""Lagrangian variable fixing for the centre-based merger model.
+r"""Stage: Lagrangian fixing, before the exact solve. Lagrangian variable fixing for the
+centre-based merger model.
 
 Relaxing the assignment rows :math:`\sum_j x_{ij} = 1` with multipliers :math:`u_i` (and dropping
 every other side constraint: population band, contiguity, locks, penalties, all of which only

@@ -1,4 +1,4 @@
-"""What a solve returns: :class:`MergerResult`."""
+"""Output: what a solve returns: :class:`MergerResult`."""
 
 from __future__ import annotations
 

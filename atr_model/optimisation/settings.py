@@ -1,4 +1,4 @@
-"""Engine settings: one frozen, validated object with every knob of the merger MILP.
+"""Input: engine settings: one frozen, validated object with every knob of the merger MILP.
 
 Defaults live here and only here; the model, the checker and the explanations read them from
 the same :class:`EngineSettings` instance.
