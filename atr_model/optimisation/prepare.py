@@ -1,5 +1,5 @@
-"""Stage: preparing the model. From an instance and settings to the sets the MILP is built on: which units must stay alone,
-which (unit, centre) pairs may exist, and the contiguity graph per centre.
+"""Stage: preparing the model. From an instance and settings to the sets the MILP is built
+on: which units must stay alone, which (unit, centre) pairs may exist, and the contiguity graph per centre.
 
 Everything here is deterministic: pairs are sorted by (centre, unit).
 """

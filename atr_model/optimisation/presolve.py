@@ -1,4 +1,5 @@
-"""Stage: presolve. Infeasibility that is knowable before the solver runs, with messages naming units and constraints."""
+"""Stage: presolve. Infeasibility that is knowable before the solver runs, with messages naming
+units and constraints."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Solver back-ends: PuLP solver objects for the engine: HiGHS in-process (with a warm start and a quiet banner) and CBC."""
+"""Solver back-ends: PuLP solver objects for the engine, HiGHS in-process (with a warm start
+and a quiet banner) and CBC."""
 
 from __future__ import annotations
 
