@@ -199,7 +199,7 @@ def cut_loop(form: Formulation, settings: EngineSettings, deadline: float, start
         if start is not None and _start_echoed(form, settings):
             # HiGHS 1.16 can hand back the MIP start's values while reporting the better objective
             # it found from that start in presolved space; measured on a Kyrgyz raion. Re-solve cold.
-            log.warning("HiGHS returned the MIP start instead of its solution; re-solving without the start")
+            log.info("HiGHS returned the MIP start instead of its solution; re-solving without the start")
             start = None
             continue
         log.debug("MIP status %s objective %s", sol, pulp.value(form.prob.objective))
