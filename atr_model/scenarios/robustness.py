@@ -10,8 +10,10 @@ and rebuilds only the drawn arrays per draw. Each draw is solved group by group 
 groups whose drawn inputs are nominal, or whose "every unit alone" plan is provably optimal,
 answered without the solver (:mod:`atr_model.scenarios.robustness_solve`).
 
-The engine has no public way to start from a given plan, so the nominal plan is not passed
-to the draws' solves as a warm start; the groups whose inputs did not move reuse it instead.
+With ``warm_start=True`` each draw's solves start from the nominal plan
+(``MergerModel.solve(start=...)``), dropped per group where the draw makes it break a hard
+constraint; the engine is exact, so this changes speed only, never a table. Off by default: see
+:data:`WARM_START`.
 
 :func:`write_robustness` publishes the package atomically: ``unit_stability.csv``,
 ``pair_stability.csv``, ``new_unit_stability.csv``, ``kpi_intervals.json``, ``regret.csv``,
@@ -77,6 +79,10 @@ ROBUSTNESS_FILES = (
 #: Default share of draws above which a flipping decision is fragile.
 FRAGILE_SHARE = 0.2
 
+#: Default of ``run_robustness(warm_start=...)``. Measured (benchmarks/bench_robustness_warm_start.py,
+#: see the issue notes): FILLED IN BELOW.
+WARM_START = False
+
 
 @dataclass(frozen=True, eq=False)
 class RobustnessResult:
@@ -123,7 +129,7 @@ class RobustnessResult:
     fragile_share: float
     seconds: float = 0.0
     executor: str = "in-process"
-    timings: dict[str, float] = field(default_factory=dict)
+    timings: dict[str, Any] = field(default_factory=dict)
 
 
 def make_draws(basis: DrawBasis, draws: int, seed: int) -> list[Draw]:
@@ -286,6 +292,7 @@ def run_robustness(
     fragile_share: float = FRAGILE_SHARE,
     progress: Callable[[int, int], None] | None = None,
     step: Callable[[str], None] | None = None,
+    warm_start: bool = WARM_START,
 ) -> RobustnessResult:
     """Run the nominal scenario and ``draws`` joint draws of its estimated inputs.
 
@@ -311,6 +318,9 @@ def run_robustness(
         ``progress(done, total)`` after each draw.
     step : callable, optional
         Called with a step name ("nominal", "draws", "tables", "consensus").
+    warm_start : bool
+        Start each draw's solves from the nominal plan where it meets the draw's hard constraints
+        (default :data:`WARM_START`); the tables are the same either way.
 
     Returns
     -------
@@ -330,7 +340,7 @@ def run_robustness(
     client = connect(scheduler_address, "robustness") if scheduler_address else None
     try:
         return _run(scenario, draws, seed, dataset, travel_model, workers, client, scheduler_address,
-                    fragile_share, progress, say, started)
+                    fragile_share, progress, say, started, warm_start)
     finally:
         if client is not None:
             client.close()
@@ -338,8 +348,8 @@ def run_robustness(
 
 def _run(scenario: Any, draws: int, seed: int, dataset: Any, travel_model: Any, workers: int, client: Any,
          address: str | None, fragile_share: float, progress: Callable[[int, int], None] | None,
-         say: Callable[[str], None], started: float) -> RobustnessResult:
-    timings: dict[str, float] = {}
+         say: Callable[[str], None], started: float, warm_start: bool = WARM_START) -> RobustnessResult:
+    timings: dict[str, Any] = {}
     say("nominal")
     nominal = run_scenario(scenario, dataset=dataset, travel_model=travel_model)
     timings["nominal_s"] = round(time.perf_counter() - started, 3)
@@ -354,7 +364,7 @@ def _run(scenario: Any, draws: int, seed: int, dataset: Any, travel_model: Any, 
         logger.warning("robustness %s: every spread is zero, so every draw is the nominal input", scenario.name)
     nominal_assignment = np.asarray(nominal.engine_result.assignment, dtype=np.int64)
     ctx = DrawContext(instance=nominal.bundle.instance, settings=_draw_settings(nominal.settings), basis=basis,
-                      nominal_assignment=nominal_assignment)
+                      nominal_assignment=nominal_assignment, warm_start=bool(warm_start))
     draw_list = make_draws(basis, draws, seed)
     say("draws")
     t0 = time.perf_counter()
@@ -367,6 +377,9 @@ def _run(scenario: Any, draws: int, seed: int, dataset: Any, travel_model: Any, 
     timings["draws_s"] = round(time.perf_counter() - t0, 3)
     timings["per_draw_s"] = round(timings["draws_s"] / max(draws, 1), 4)
     timings["draw_solve_cpu_s"] = round(sum(o.seconds for o in outcomes), 3)
+    timings["warm_start"] = bool(warm_start)
+    timings["starts_used"] = sum(o.starts_used for o in outcomes)
+    timings["starts_dropped"] = sum(o.starts_dropped for o in outcomes)
     say("tables")
     t0 = time.perf_counter()
     ids = dict(zip(nominal.assignments["unit_code"].astype(str), nominal.assignments["new_unit_id"].astype(str)))

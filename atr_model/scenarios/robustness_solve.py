@@ -13,6 +13,11 @@ each group is solved on its own, and two cases skip the solver with a proof:
   floor, no cap breached, no count, no links, no indicator floor, no cost per new unit) and each
   unit's own centre is strictly its cheapest: then "every unit alone" has the least assignment
   cost of all plans and no penalty, so it is the unique optimum.
+
+With ``warm_start`` the other groups start from the nominal plan
+(``MergerModel.solve(start=...)``); where the draw makes it break a hard constraint the engine
+drops it for that group (counted in ``DrawOutcome.starts_dropped``), so no invalid start reaches
+the solver.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ import numpy as np
 
 from atr_model.errors import ATRError
 from atr_model.optimisation import MergerModel, check_plan, plan_measures
+from atr_model.optimisation.decomposition import group_start
 from atr_model.scenarios.uncertainty import Draw, DrawBasis, apply_draw
 
 __all__ = ["DrawContext", "DrawOutcome", "plan_objective", "solve_draw"]
@@ -46,12 +52,15 @@ class DrawContext:
         The uncertainty model compiled against ``instance``.
     nominal_assignment : numpy.ndarray
         The nominal plan (centre index per unit).
+    warm_start : bool
+        Start each solve from the nominal plan (where it is valid under the draw).
     """
 
     instance: Any
     settings: Any
     basis: DrawBasis
     nominal_assignment: np.ndarray
+    warm_start: bool = False
 
 
 @dataclass
@@ -80,6 +89,9 @@ class DrawOutcome:
         The hard criteria it breaks, if any.
     groups_solved, groups_reused, groups_alone : int
         Groups the solver ran on; reused from the nominal plan (same inputs); proven all-alone.
+    starts_used, starts_dropped : int
+        Solves that started from the nominal plan; solves where it broke a drawn hard constraint
+        and was dropped (``warm_start`` only).
     seconds : float
         Wall time of the draw (not part of any table).
     error : str
@@ -98,6 +110,8 @@ class DrawOutcome:
     groups_solved: int = 0
     groups_reused: int = 0
     groups_alone: int = 0
+    starts_used: int = 0
+    starts_dropped: int = 0
     seconds: float = 0.0
     error: str = ""
     notes: list[str] = field(default_factory=list)
@@ -157,10 +171,19 @@ def _alone_is_optimal(inst: Any, settings: Any) -> bool:
     return bool((diag < off.min(axis=1)).all())
 
 
-def _solve_whole(drawn: Any, settings: Any) -> tuple[np.ndarray, str]:
-    result = MergerModel(drawn, settings.replace(processes=1)).solve()
+def _solve(instance: Any, settings: Any, start: np.ndarray | None, out: DrawOutcome, what: str) -> Any:
+    """Solve one (sub-)instance exactly, from ``start`` when given; count the start's fate in ``out``."""
+    result = MergerModel(instance, settings).solve(start=start)
+    out.starts_used += result.start.get("used", 0)
+    out.starts_dropped += result.start.get("dropped", 0)
     if not result.has_plan:
-        raise ATRError(f"solver returned no plan (status {result.status})")
+        raise ATRError(f"{what}solver returned no plan (status {result.status})")
+    return result
+
+
+def _solve_whole(ctx: DrawContext, drawn: Any, out: DrawOutcome) -> tuple[np.ndarray, str]:
+    start = ctx.nominal_assignment if ctx.warm_start else None
+    result = _solve(drawn, ctx.settings.replace(processes=1), start, out, "")
     return np.asarray(result.assignment, dtype=np.int64), str(result.status)
 
 
@@ -244,9 +267,8 @@ def _solve_groups(ctx: DrawContext, drawn: Any, draw: Draw, out: DrawOutcome) ->
             assignment[idx] = idx
             out.groups_alone += 1
             continue
-        result = MergerModel(sub, sub_settings).solve()
-        if not result.has_plan:
-            raise ATRError(f"group {g}: solver returned no plan (status {result.status})")
+        start = group_start(ctx.nominal_assignment, idx) if ctx.warm_start else None
+        result = _solve(sub, sub_settings, start, out, f"group {g}: ")
         assignment[idx] = idx[np.asarray(result.assignment, dtype=np.int64)]
         out.groups_solved += 1
         if result.status != "optimal":
@@ -290,7 +312,7 @@ def solve_draw(ctx: DrawContext, draw: Draw, number: int) -> DrawOutcome:
                 assignment, status = ctx.nominal_assignment.copy(), "optimal"
                 out.groups_reused = 1
             else:
-                assignment, status = _solve_whole(drawn, settings)
+                assignment, status = _solve_whole(ctx, drawn, out)
                 out.groups_solved = 1
         broken = _hard_violations(drawn, settings, assignment)
         if broken:
