@@ -161,3 +161,22 @@ def test_a_draw_that_keeps_the_nominal_plan_valid_uses_the_start() -> None:
     cold, warm = solve_draw(_context(False), draw, 0), solve_draw(_context(True), draw, 0)
     assert warm.starts_used == 1 and warm.starts_dropped == 0
     assert warm.assignment.tolist() == cold.assignment.tolist() == [1, 1, 2]
+
+
+def test_auto_warm_start_follows_the_decomposition(tmp_path: Path) -> None:
+    scenario = apply_overrides(load_scenario(SCENARIOS / "demo.yaml"), **SPREAD)
+    auto = run_robustness(scenario, draws=2, seed=5)
+    assert auto.timings["warm_start"] is True  # the demo's draws are solved raion by raion
+    coupled = apply_overrides(scenario, **{"criteria.n_units": 36})
+    assert run_robustness(coupled, draws=2, seed=5).timings["warm_start"] is False
+
+
+def test_cli_refuses_an_unknown_warm_start_value(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from atr_model.presentation.cli import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(["robustness", str(SCENARIOS / "demo.yaml"), "-q", "--warm-start", "maybe",
+              "--out", str(tmp_path / "r")])
+    err = capsys.readouterr().err
+    assert exc.value.code == 1 and "--warm-start must be one of auto, on, off (got 'maybe')" in err
+    assert "Traceback" not in err and not (tmp_path / "r").exists()

@@ -307,8 +307,9 @@ class Search:
         lp = self._lp() if (s.fixing or s.warm_start) else None
         use_heuristic = s.warm_start and lp is not None and len(self.prep.members) > 1
         if use_heuristic and not self.start_used:
-            # a usable start plan takes the place of the matheuristic's first plan (measured on the
-            # robustness draws of concept-2013: the start alone made a draw 19 % faster, with both no faster)
+            # a usable start plan takes the place of the matheuristic's first plan (robustness draws of
+            # concept-2013, 20 draws: 0.75 -> 0.59 s per draw; with both, 0.78 -> 0.78 s; re-centring
+            # from the start's centres instead made national-231 slower still)
             self._improve(initial_centres(self.form, lp[2]), max(1.0, 0.25 * s.time_limit_s))
         self._fix_all(lp)
         final = self._exact_phase(lp, use_heuristic)

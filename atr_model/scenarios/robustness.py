@@ -42,7 +42,14 @@ from atr_model.errors import ScenarioError
 from atr_model.optimisation import MergerModel
 from atr_model.scenarios.evaluate import evaluate_plan
 from atr_model.scenarios.package import write_result
-from atr_model.scenarios.robustness_solve import DrawContext, DrawOutcome, init_worker, solve_draw, solve_in_worker
+from atr_model.scenarios.robustness_solve import (
+    DrawContext,
+    DrawOutcome,
+    decomposes,
+    init_worker,
+    solve_draw,
+    solve_in_worker,
+)
 from atr_model.scenarios.robustness_tables import (
     STABLE_SHARE,
     PlanSet,
@@ -79,9 +86,14 @@ ROBUSTNESS_FILES = (
 #: Default share of draws above which a flipping decision is fragile.
 FRAGILE_SHARE = 0.2
 
-#: Default of ``run_robustness(warm_start=...)``. Measured (benchmarks/bench_robustness_warm_start.py,
-#: see the issue notes): FILLED IN BELOW.
-WARM_START = False
+#: Default of ``run_robustness(warm_start=...)``: ``None`` starts from the nominal plan only where a
+#: draw is solved raion group by raion group. Measured with benchmarks/bench_robustness_warm_start.py
+#: (Kyrgyz build, seed 1, same draws cold and warm, plans byte-identical in every draw): concept-2013
+#: (groups), 20 draws, 0.753 -> 0.593 s per draw (x1.27); national-231 (one coupled instance: a
+#: national unit count), 10 draws, 1.97 -> 2.39 s (x0.83; the nominal plan broke the drawn travel
+#: limit in 5 of 10 draws and was dropped, and where it held the solve was slower than from the
+#: engine's own heuristic plan).
+WARM_START: bool | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -292,7 +304,7 @@ def run_robustness(
     fragile_share: float = FRAGILE_SHARE,
     progress: Callable[[int, int], None] | None = None,
     step: Callable[[str], None] | None = None,
-    warm_start: bool = WARM_START,
+    warm_start: bool | None = WARM_START,
 ) -> RobustnessResult:
     """Run the nominal scenario and ``draws`` joint draws of its estimated inputs.
 
@@ -318,9 +330,10 @@ def run_robustness(
         ``progress(done, total)`` after each draw.
     step : callable, optional
         Called with a step name ("nominal", "draws", "tables", "consensus").
-    warm_start : bool
-        Start each draw's solves from the nominal plan where it meets the draw's hard constraints
-        (default :data:`WARM_START`); the tables are the same either way.
+    warm_start : bool or None
+        Start each draw's solves from the nominal plan where it meets the draw's hard constraints;
+        ``None`` (default, :data:`WARM_START`): only where draws are solved group by group. The
+        tables are the same either way (an exact engine); only the time changes.
 
     Returns
     -------
@@ -348,7 +361,7 @@ def run_robustness(
 
 def _run(scenario: Any, draws: int, seed: int, dataset: Any, travel_model: Any, workers: int, client: Any,
          address: str | None, fragile_share: float, progress: Callable[[int, int], None] | None,
-         say: Callable[[str], None], started: float, warm_start: bool = WARM_START) -> RobustnessResult:
+         say: Callable[[str], None], started: float, warm_start: bool | None = WARM_START) -> RobustnessResult:
     timings: dict[str, Any] = {}
     say("nominal")
     nominal = run_scenario(scenario, dataset=dataset, travel_model=travel_model)
@@ -363,7 +376,10 @@ def _run(scenario: Any, draws: int, seed: int, dataset: Any, travel_model: Any, 
     if basis.nothing_to_draw:
         logger.warning("robustness %s: every spread is zero, so every draw is the nominal input", scenario.name)
     nominal_assignment = np.asarray(nominal.engine_result.assignment, dtype=np.int64)
-    ctx = DrawContext(instance=nominal.bundle.instance, settings=_draw_settings(nominal.settings), basis=basis,
+    settings = _draw_settings(nominal.settings)
+    if warm_start is None:
+        warm_start = decomposes(nominal.bundle.instance, settings)
+    ctx = DrawContext(instance=nominal.bundle.instance, settings=settings, basis=basis,
                       nominal_assignment=nominal_assignment, warm_start=bool(warm_start))
     draw_list = make_draws(basis, draws, seed)
     say("draws")

@@ -35,7 +35,7 @@ from atr_model.optimisation import MergerModel, check_plan, plan_measures
 from atr_model.optimisation.decomposition import group_start
 from atr_model.scenarios.uncertainty import Draw, DrawBasis, apply_draw
 
-__all__ = ["DrawContext", "DrawOutcome", "plan_objective", "solve_draw"]
+__all__ = ["DrawContext", "DrawOutcome", "decomposes", "plan_objective", "solve_draw"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -276,6 +276,11 @@ def _solve_groups(ctx: DrawContext, drawn: Any, draw: Draw, out: DrawOutcome) ->
     return assignment, status
 
 
+def decomposes(instance: Any, settings: Any) -> bool:
+    """Whether a draw of ``instance`` is solved group by group (no national unit count couples them)."""
+    return bool(settings.decompose and not isinstance(settings.n_units, int) and len(set(instance.group)) > 1)
+
+
 def _hard_violations(instance: Any, settings: Any, assignment: np.ndarray) -> list[str]:
     return [f"{v.constraint}: {v.message}" for v in check_plan(instance, assignment, settings) if v.hard]
 
@@ -304,8 +309,7 @@ def solve_draw(ctx: DrawContext, draw: Draw, number: int) -> DrawOutcome:
     try:
         drawn = apply_draw(ctx.instance, ctx.basis, draw)
         settings = ctx.settings
-        decomposed = settings.decompose and not isinstance(settings.n_units, int) and len(set(drawn.group)) > 1
-        if decomposed:
+        if decomposes(drawn, settings):
             assignment, status = _solve_groups(ctx, drawn, draw, out)
         else:
             if _same_inputs(ctx.instance, drawn, np.arange(drawn.n), draw, ctx.basis):
