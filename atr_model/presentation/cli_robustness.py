@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from atr_model.errors import ScenarioError
-from atr_model.presentation.cli_scenarios import _dataset_override
+from atr_model.presentation.cli_scenarios import _dataset_override, _language
 from atr_model.presentation.report_robustness import write_robustness_report
 from atr_model.scenarios import apply_overrides, load_scenario, run_robustness, write_robustness
 
@@ -82,10 +82,12 @@ def robustness_command(
     ] = "auto",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
     report: Annotated[bool, typer.Option("--report/--no-report", help="Also write report.html.")] = True,
+    lang: Annotated[str, typer.Option("--lang", help="Language of report.html: ky, ru or en.")] = "en",
 ) -> None:
     """Run the nominal scenario and N draws of its estimated inputs; write the robustness package."""
     if warm_start not in _WARM_START:
         raise ScenarioError(f"robustness: --warm-start must be one of auto, on, off (got {warm_start!r})")
+    lang = _language(lang)  # before the run: a typo must not cost the draws
     loaded = apply_overrides(load_scenario(scenario), dataset=_dataset_override(data))
     target = out or Path("results") / f"{loaded.name}-robustness"
     console = Console(stderr=True)
@@ -109,7 +111,7 @@ def robustness_command(
         step("writing")
         writers = ()
         if report:
-            writers = (lambda res, folder: write_robustness_report(folder),)
+            writers = (lambda res, folder: write_robustness_report(folder, lang),)
         written = write_robustness(result, target, extra_writers=writers)
     for line in summary_lines(result):
         typer.echo(line)

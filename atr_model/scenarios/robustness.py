@@ -17,7 +17,8 @@ constraint; the engine is exact, so this changes speed only, never a table. Off 
 
 :func:`write_robustness` publishes the package atomically: ``unit_stability.csv``,
 ``pair_stability.csv``, ``new_unit_stability.csv``, ``kpi_intervals.json``, ``regret.csv``,
-``fragile_decisions.csv``, ``consensus/`` (assignments, KPIs, check), ``assumptions.csv``,
+``fragile_decisions.csv``, ``hinges.json`` (the figures behind each ``hinges_on`` sentence),
+``consensus/`` (assignments, KPIs, check), ``assumptions.csv``,
 ``robustness.json`` (settings, summary, notes) and ``nominal/`` (the nominal run's package).
 """
 
@@ -54,7 +55,8 @@ from atr_model.scenarios.robustness_tables import (
     STABLE_SHARE,
     PlanSet,
     fragile_decisions,
-    hinges,
+    hinge_parts,
+    hinge_text,
     kpi_intervals,
     new_unit_stability,
     pair_stability,
@@ -80,7 +82,7 @@ logger = logging.getLogger(__name__)
 ROBUSTNESS_FILES = (
     "unit_stability.csv", "pair_stability.csv", "new_unit_stability.csv", "kpi_intervals.json", "regret.csv",
     "fragile_decisions.csv", "consensus/assignments.csv", "consensus/kpis.json", "consensus/check.csv",
-    "assumptions.csv",
+    "assumptions.csv", "hinges.json",
 )
 
 #: Default share of draws above which a flipping decision is fragile.
@@ -123,6 +125,9 @@ class RobustnessResult:
         Wall time of the whole run (not in any table).
     executor : str
         ``"in-process"``, ``"process pool (K workers)"`` or ``"dask <address>"``.
+    hinges : dict
+        ``hinges.json``: unit code -> the figures behind its ``hinges_on`` sentence (status,
+        shares, the estimated inputs named), from which reports compose it in their language.
     """
 
     nominal: Any
@@ -142,6 +147,7 @@ class RobustnessResult:
     seconds: float = 0.0
     executor: str = "in-process"
     timings: dict[str, Any] = field(default_factory=dict)
+    hinges: dict[str, Any] = field(default_factory=dict)
 
 
 def make_draws(basis: DrawBasis, draws: int, seed: int) -> list[Draw]:
@@ -404,7 +410,8 @@ def _run(scenario: Any, draws: int, seed: int, dataset: Any, travel_model: Any, 
     same = ps.same_unit()
     share_same = same.mean(axis=0) if ps.n_ok else np.ones(ps.codes.size)
     # every decision that changes in some draw gets its hinges named (not only the fragile ones)
-    texts = hinges(ps, share_same < 1.0, same, basis.travel_log_sd > 0)
+    parts = hinge_parts(ps, share_same < 1.0, same, basis.travel_log_sd > 0)
+    texts = {i: hinge_text(p) for i, p in parts.items()}
     units = unit_stability(ps, texts, fragile_share)
     new_units = new_unit_stability(ps)
     pairs = pair_stability(ps)
@@ -429,6 +436,7 @@ def _run(scenario: Any, draws: int, seed: int, dataset: Any, travel_model: Any, 
         regret=regret, fragile=fragile, kpi_intervals=intervals, consensus=consensus, summary=summary,
         seed=int(seed), draws=int(draws), fragile_share=float(fragile_share), seconds=seconds,
         executor=executor, timings=timings,
+        hinges={str(ps.codes[i]): p for i, p in sorted(parts.items(), key=lambda kv: str(ps.codes[kv[0]]))},
     )
 
 
@@ -497,6 +505,7 @@ def write_robustness(result: RobustnessResult, out_dir: str | os.PathLike[str], 
         _csv(result.regret, tmp / "regret.csv")
         _csv(result.fragile, tmp / "fragile_decisions.csv")
         _json(tmp / "kpi_intervals.json", _clean_kpis(result.kpi_intervals))
+        _json(tmp / "hinges.json", _clean_kpis(result.hinges))
         _csv(pd.DataFrame(result.nominal.scenario.uncertainty.assumptions()), tmp / "assumptions.csv")
         if result.consensus:
             (tmp / "consensus").mkdir()
