@@ -14,9 +14,7 @@ import numpy as np
 import pytest
 
 from atr_model.errors import CriteriaError
-from atr_model.optimisation import EngineSettings, MergerModel
-from atr_model.optimisation import cutloop
-from atr_model.optimisation.decomposition import group_start
+from atr_model.optimisation import EngineSettings, MergerModel, cutloop, group_start
 from atr_model.scenarios import apply_overrides, load_scenario
 from atr_model.scenarios.robustness import ROBUSTNESS_FILES, run_robustness, write_robustness
 from atr_model.scenarios.robustness_solve import DrawContext, solve_draw

@@ -31,8 +31,7 @@ from typing import Any
 import numpy as np
 
 from atr_model.errors import ATRError
-from atr_model.optimisation import MergerModel, check_plan, plan_measures
-from atr_model.optimisation.decomposition import group_start
+from atr_model.optimisation import MergerModel, check_plan, group_start, plan_measures
 from atr_model.scenarios.uncertainty import Draw, DrawBasis, apply_draw
 
 __all__ = ["DrawContext", "DrawOutcome", "decomposes", "plan_objective", "solve_draw"]
