@@ -140,12 +140,17 @@ def _context(warm: bool) -> DrawContext:
                        warm_start=warm)
 
 
+def _cold_and_warm(population_a: float, factor_a: float) -> tuple[object, object]:
+    """The draw "A has ``population_a`` residents and travel factor ``factor_a``", solved cold and warm."""
+    factors = np.array([factor_a, 1.0, 1.0])
+    draw = Draw(population=np.array([population_a, 6000.0, 6000.0]), travel_factor=factors, unit_factor=factors,
+                dropped=np.zeros(2, dtype=bool))
+    return solve_draw(_context(False), draw, 0), solve_draw(_context(True), draw, 0)
+
+
 def test_a_draw_that_breaks_the_nominal_plan_drops_the_start_and_solves_cold() -> None:
     # A's travel factor 3: A -> B takes 60 x sqrt(3) = 104 min, beyond the 90-minute limit
-    factors = np.array([3.0, 1.0, 1.0])
-    draw = Draw(population=np.array([3500.0, 6000.0, 6000.0]), travel_factor=factors, unit_factor=factors,
-                dropped=np.zeros(2, dtype=bool))
-    cold, warm = solve_draw(_context(False), draw, 0), solve_draw(_context(True), draw, 0)
+    cold, warm = _cold_and_warm(3500.0, 3.0)
     assert warm.starts_dropped == 1 and warm.starts_used == 0
     assert cold.starts_dropped == 0 and cold.starts_used == 0
     assert warm.error == "" and warm.assignment.tolist() == cold.assignment.tolist() == [0, 1, 2]
@@ -153,10 +158,7 @@ def test_a_draw_that_breaks_the_nominal_plan_drops_the_start_and_solves_cold() -
 
 
 def test_a_draw_that_keeps_the_nominal_plan_valid_uses_the_start() -> None:
-    factors = np.array([1.1, 1.0, 1.0])
-    draw = Draw(population=np.array([2800.0, 6000.0, 6000.0]), travel_factor=factors, unit_factor=factors,
-                dropped=np.zeros(2, dtype=bool))
-    cold, warm = solve_draw(_context(False), draw, 0), solve_draw(_context(True), draw, 0)
+    cold, warm = _cold_and_warm(2800.0, 1.1)
     assert warm.starts_used == 1 and warm.starts_dropped == 0
     assert warm.assignment.tolist() == cold.assignment.tolist() == [1, 1, 2]
 

@@ -25,6 +25,7 @@ import geopandas as gpd
 import pandas as pd
 
 from atr_model.presentation.i18n import DEFAULT_LANGUAGE, STRINGS, format_number, kpi_label, status_label, t
+from atr_model.scenarios import share_text
 
 __all__ = [
     "ROBUSTNESS_REPORT_NAME",
@@ -33,7 +34,6 @@ __all__ = [
     "kpi_rows",
     "robustness_section",
     "robustness_section_for",
-    "share_text",
     "write_robustness_report",
 ]
 
@@ -65,15 +65,6 @@ def _num(value: Any, lang: str = DEFAULT_LANGUAGE) -> str:
     except (TypeError, ValueError):
         return _e(value)
     return format_number(v, lang, digits=0 if abs(v) >= 100 or v.is_integer() else 2)
-
-
-def share_text(share: float) -> str:
-    """A share of draws as a percentage ("62%", "<1%", ">99%")."""
-    if 0 < share < 0.005:
-        return "<1%"
-    if 0.995 < share < 1:
-        return ">99%"
-    return f"{100 * share:.0f}%"
 
 
 def _input_sentence(part: dict[str, Any], lang: str, names: dict[str, str]) -> str:

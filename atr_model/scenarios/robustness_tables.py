@@ -28,6 +28,7 @@ __all__ = [
     "new_unit_stability",
     "pair_stability",
     "regret_table",
+    "share_text",
     "unit_stability",
     "unit_statuses",
 ]
@@ -146,7 +147,8 @@ def _share(count: np.ndarray | float, total: int) -> np.ndarray | float:
     return np.round(np.asarray(count, dtype=float) / total, 4) if total else np.nan
 
 
-def _percent(x: float) -> str:
+def share_text(x: float) -> str:
+    """A share of draws as a percentage ("62%", "<1%", ">99%")."""
     if 0 < x < 0.005:
         return "<1%"
     if 0.995 < x < 1:
@@ -389,14 +391,14 @@ def _input_text(part: dict[str, Any]) -> str:
     text = (f"the population estimate of {part['unit_label']}, {part['nominal']:,.0f} (estimate; drawn "
             f"{part['p5']:,.0f}-{part['p95']:,.0f})")
     if part["above"] is not None:
-        text += f": above {part['floor']:,.0f} in {_percent(part['above'])} of draws"
+        text += f": above {part['floor']:,.0f} in {share_text(part['above'])} of draws"
     return text
 
 
 def hinge_text(parts: dict[str, Any]) -> str:
     """The English sentence of :func:`hinge_parts` for one unit ("merged in 62% of draws ...")."""
-    head = (f"{parts['status']} in {_percent(parts['share_status'])} of draws (same new unit in "
-            f"{_percent(parts['share_same'])})")
+    head = (f"{parts['status']} in {share_text(parts['share_status'])} of draws (same new unit in "
+            f"{share_text(parts['share_same'])})")
     if parts["knife_edge"]:
         head += ": the nominal decision sits on a knife edge"
     if not parts["inputs"]:
