@@ -31,13 +31,7 @@ from atr_model.errors import InfeasibleError
 from atr_model.optimisation.cutloop import Round, cut_loop, run_mip
 from atr_model.optimisation.fixing import PairFixing
 from atr_model.optimisation.formulation import Formulation, choose_method
-from atr_model.optimisation.heuristics import (
-    best_centres,
-    fixed_centre_round,
-    given_plan,
-    initial_centres,
-    trivial_plan,
-)
+from atr_model.optimisation.heuristics import best_centres, fixed_centre_round, given_plan, initial_centres, trivial_plan
 from atr_model.optimisation.instance import MergerInstance
 from atr_model.optimisation.measures import no_plan_result, plan_measures, plan_result
 from atr_model.optimisation.prepare import prepare

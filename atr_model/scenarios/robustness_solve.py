@@ -41,6 +41,10 @@ __all__ = ["DrawContext", "DrawOutcome", "decomposes", "plan_objective", "solve_
 class DrawContext:
     """Everything shared by the draws of one run (sent to each worker once).
 
+    A process pool hands it to each worker's initializer and Dask scatters it to every worker
+    once, so it holds only what every draw needs (no tables, no geometry): a draw then travels
+    as its drawn arrays alone.
+
     Attributes
     ----------
     instance : MergerInstance
