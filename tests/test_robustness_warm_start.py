@@ -180,3 +180,21 @@ def test_cli_refuses_an_unknown_warm_start_value(tmp_path: Path, capsys: pytest.
     err = capsys.readouterr().err
     assert exc.value.code == 1 and "--warm-start must be one of auto, on, off (got 'maybe')" in err
     assert "Traceback" not in err and not (tmp_path / "r").exists()
+
+
+def test_cli_notes_say_how_often_the_start_was_used(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from atr_model.presentation.cli import main
+
+    text = (SCENARIOS / "demo.yaml").read_text(encoding="utf-8") + (
+        "uncertainty:\n  population:\n    log_sd:\n      census: 0.3\n")
+    path = tmp_path / "demo-spread.yaml"
+    path.write_text(text, encoding="utf-8")
+    try:
+        main(["robustness", str(path), "--draws", "2", "--seed", "3", "-q", "--workers", "1", "--no-report",
+              "--warm-start", "on", "--out", str(tmp_path / "r")])
+    except SystemExit as exc:
+        assert not exc.code
+    out = capsys.readouterr().out
+    assert "warm start from the nominal plan: used in " in out
+    meta = (tmp_path / "r" / "robustness.json").read_text(encoding="utf-8")
+    assert '"warm_start": true' in meta

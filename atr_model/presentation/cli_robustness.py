@@ -46,6 +46,10 @@ def summary_lines(result: Any) -> list[str]:
     ]
     for k, item in enumerate(s["most_fragile"], start=1):
         lines.append(f"  {k}. {item['unit_name']} ({item['unit_code']}): {item['hinges_on']}")
+    timings = result.timings
+    if timings.get("warm_start"):
+        lines.append(f"warm start from the nominal plan: used in {timings.get('starts_used', 0)} solves, dropped in "
+                     f"{timings.get('starts_dropped', 0)} (the draw broke a hard constraint of the nominal plan)")
     if s.get("draws_failed"):
         lines.append(f"draws without a plan: {s['draws_failed']} ({'; '.join(s['draw_errors'])})")
     if "consensus" in s:
