@@ -10,10 +10,11 @@ and rebuilds only the drawn arrays per draw. Each draw is solved group by group 
 groups whose drawn inputs are nominal, or whose "every unit alone" plan is provably optimal,
 answered without the solver (:mod:`atr_model.scenarios.robustness_solve`).
 
-With ``warm_start=True`` each draw's solves start from the nominal plan
+With the warm start each draw's solves start from the nominal plan
 (``MergerModel.solve(start=...)``), dropped per group where the draw makes it break a hard
-constraint; the engine is exact, so this changes speed only, never a table. Off by default: see
-:data:`WARM_START`.
+constraint; the engine is exact, so this changes speed only, never a table. By default it is on
+where draws are solved raion group by raion group and off for one coupled instance (a national
+unit count), as measured (:data:`WARM_START`).
 
 :func:`write_robustness` publishes the package atomically: ``unit_stability.csv``,
 ``pair_stability.csv``, ``new_unit_stability.csv``, ``kpi_intervals.json``, ``regret.csv``,
