@@ -298,12 +298,13 @@ class Search:
             self._remember(plan)
         if self.start is not None:
             self._take_start()
-        lp = self._lp() if (s.fixing or s.warm_start) else None
-        use_heuristic = s.warm_start and lp is not None and len(self.prep.members) > 1
+        # the LP feeds fixing and the matheuristic's first centres; a usable start needs the latter not
+        lp = self._lp() if (s.fixing or (s.warm_start and not self.start_used)) else None
+        use_heuristic = s.warm_start and (lp is not None or self.start_used) and len(self.prep.members) > 1
         if use_heuristic and not self.start_used:
-            # a usable start plan takes the place of the matheuristic's first plan (robustness draws of
-            # concept-2013, 20 draws: 0.75 -> 0.59 s per draw; with both, 0.78 -> 0.78 s; re-centring
-            # from the start's centres instead made national-231 slower still)
+            # a usable start plan takes the place of the matheuristic's first plan and of the LP that
+            # seeds it (robustness draws of concept-2013, 20 draws: with both kept no faster, 0.78 ->
+            # 0.78 s per draw; without the matheuristic 0.75 -> 0.59 s; without its LP too 0.55 -> 0.35 s)
             self._improve(initial_centres(self.form, lp[2]), max(1.0, 0.25 * s.time_limit_s))
         self._fix_all(lp)
         final = self._exact_phase(lp, use_heuristic)

@@ -92,10 +92,10 @@ FRAGILE_SHARE = 0.2
 #: Default of ``run_robustness(warm_start=...)``: ``None`` starts from the nominal plan only where a
 #: draw is solved raion group by raion group. Measured with benchmarks/bench_robustness_warm_start.py
 #: (Kyrgyz build, seed 1, same draws cold and warm, plans byte-identical in every draw): concept-2013
-#: (groups), 20 draws, 0.753 -> 0.593 s per draw (x1.27); national-231 (one coupled instance: a
-#: national unit count), 10 draws, 1.97 -> 2.39 s (x0.83; the nominal plan broke the drawn travel
-#: limit in 5 of 10 draws and was dropped, and where it held the solve was slower than from the
-#: engine's own heuristic plan).
+#: (raion groups), 20 draws, 0.553 -> 0.350 s per draw (x1.58; 0.637 -> 0.386 s in a second run);
+#: national-231 (one coupled instance: a national unit count), 10 draws, 1.274 -> 1.502 s (x0.85:
+#: the nominal plan broke the drawn travel limit in 5 of 10 draws and was dropped, and where it
+#: held, the solve was slower than from the engine's own heuristic plan).
 WARM_START: bool | None = None
 
 
