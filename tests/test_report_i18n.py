@@ -223,3 +223,23 @@ def test_assumption_meanings_in_english_match_the_scenario_schema() -> None:
 
     for row in Uncertainty().assumptions():
         assert STRINGS[f"robustness.assume.{row['key']}"]["en"] == row["description"], row["key"]
+
+
+def test_robustness_cli_writes_the_report_in_the_chosen_language(tmp_path: Path, capsys) -> None:
+    from atr_model.presentation.cli import main
+
+    text = (ROOT / "scenarios" / "demo.yaml").read_text(encoding="utf-8") + (
+        "uncertainty:\n  population:\n    log_sd:\n      census: 0.3\n")
+    path = tmp_path / "demo-spread.yaml"
+    path.write_text(text, encoding="utf-8")
+    base = ["robustness", str(path), "--draws", "2", "--seed", "3", "-q", "--workers", "1"]
+    with pytest.raises(SystemExit) as bad:
+        main([*base, "--lang", "de", "--out", str(tmp_path / "bad")])
+    assert bad.value.code == 1 and "--lang 'de': expected one of" in capsys.readouterr().err
+    assert not (tmp_path / "bad").exists()  # refused before any draw
+    try:
+        main([*base, "--lang", "ky", "--out", str(tmp_path / "ky")])
+    except SystemExit as exc:
+        assert not exc.code
+    page = (tmp_path / "ky" / "report.html").read_text(encoding="utf-8")
+    assert "<html lang='ky'>" in page and STRINGS["robustness.title"]["ky"] in page
