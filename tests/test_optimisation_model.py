@@ -366,7 +366,7 @@ def test_plan_failing_the_independent_check_raises_solver_error(monkeypatch: pyt
     inst = _triangle()
     settings = EngineSettings(population_floor=5000, floor_mode="hard")
 
-    def broken_search(instance: MergerInstance, s: EngineSettings):
+    def broken_search(instance: MergerInstance, s: EngineSettings, start: np.ndarray | None = None):
         return plan_result(instance, s, np.arange(instance.n, dtype=np.int64), proven=True, bound=0.0,
                            seconds=0.0, cut_rounds=0, contiguity_method="cuts")
 

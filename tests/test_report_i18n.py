@@ -171,3 +171,75 @@ def test_map_popups_explain_decisions_in_the_language(demo_folder: Path, lang: s
     merged = a[a["status"] == "merged"].iloc[0]
     centre = a.loc[merged["centre_code"], f"unit_name_{lang}"]
     assert {"ky": f"{centre} борборуна", "ru": f"к центру {centre}"}[lang] in text
+
+
+@pytest.fixture(scope="module")
+def robustness_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A demo robustness package with fragile decisions (census figures given a spread)."""
+    from atr_model.scenarios import apply_overrides, load_scenario
+    from atr_model.scenarios.robustness import run_robustness, write_robustness
+
+    scenario = apply_overrides(load_scenario(ROOT / "scenarios" / "demo.yaml"),
+                               **{"uncertainty.population.log_sd.census": 0.3, "uncertainty.travel.roads_log_sd": 0.1})
+    return write_robustness(run_robustness(scenario, draws=6, seed=5), tmp_path_factory.mktemp("robust") / "pkg")
+
+
+def _robustness_text(folder: Path, lang: str) -> str:
+    """The visible text of the robustness section of the package's report, without identifiers (``<code>``)."""
+    from atr_model.presentation.report_robustness import write_robustness_report
+
+    page = write_robustness_report(folder, lang).read_text(encoding="utf-8")
+    assert f"<html lang='{lang}'>" in page
+    section = page[page.index("<h2 id='robustness'>"):]
+    return visible_text(re.sub(r"<code>.*?</code>", " ", section, flags=re.S))
+
+
+@pytest.mark.parametrize("lang", ["ru", "ky"])
+def test_robustness_section_in_russian_and_kyrgyz_has_no_english(robustness_folder: Path, lang: str) -> None:
+    fragile = pd.read_csv(robustness_folder / "fragile_decisions.csv", dtype=str)
+    assert not fragile.empty  # the sentences below are really rendered
+    text = _robustness_text(robustness_folder, lang)
+    assert english_catalogue_hits(text, lang) == []
+    assert STRINGS["robustness.report.assumptions"][lang] in text
+    # the fragile decisions' sentences are composed in the language, not copied from the English table
+    for english in ("hinges on", "of draws", "population estimate", "same new unit", "estimate;"):
+        assert english not in text, english
+    names = pd.read_csv(robustness_folder / "nominal" / "assignments.csv", dtype=str).set_index("unit_code")
+    first = fragile.iloc[0]["unit_code"]
+    assert names.loc[first, f"unit_name_{lang}"] in text  # Cyrillic name of the most fragile unit
+    assert STRINGS["robustness.hinge.on"][lang].split("{")[0].strip() in text
+
+
+def test_robustness_section_in_english_keeps_the_table_sentences(robustness_folder: Path) -> None:
+    text = _robustness_text(robustness_folder, "en")
+    first = pd.read_csv(robustness_folder / "fragile_decisions.csv", dtype=str).iloc[0]
+    assert "hinges on" in text and first["unit_code"] in text
+    assert STRINGS["robustness.report.assumptions"]["en"] in text  # the same catalogue, in English
+
+
+def test_assumption_meanings_in_english_match_the_scenario_schema() -> None:
+    # the catalogue's English meanings must follow the descriptions of the uncertainty: fields
+    from atr_model.scenarios.uncertainty import Uncertainty
+
+    for row in Uncertainty().assumptions():
+        assert STRINGS[f"robustness.assume.{row['key']}"]["en"] == row["description"], row["key"]
+
+
+def test_robustness_cli_writes_the_report_in_the_chosen_language(tmp_path: Path, capsys) -> None:
+    from atr_model.presentation.cli import main
+
+    text = (ROOT / "scenarios" / "demo.yaml").read_text(encoding="utf-8") + (
+        "uncertainty:\n  population:\n    log_sd:\n      census: 0.3\n")
+    path = tmp_path / "demo-spread.yaml"
+    path.write_text(text, encoding="utf-8")
+    base = ["robustness", str(path), "--draws", "2", "--seed", "3", "-q", "--workers", "1"]
+    with pytest.raises(SystemExit) as bad:
+        main([*base, "--lang", "de", "--out", str(tmp_path / "bad")])
+    assert bad.value.code == 1 and "--lang 'de': expected one of" in capsys.readouterr().err
+    assert not (tmp_path / "bad").exists()  # refused before any draw
+    try:
+        main([*base, "--lang", "ky", "--out", str(tmp_path / "ky")])
+    except SystemExit as exc:
+        assert not exc.code
+    page = (tmp_path / "ky" / "report.html").read_text(encoding="utf-8")
+    assert "<html lang='ky'>" in page and STRINGS["robustness.title"]["ky"] in page

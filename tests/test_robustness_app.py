@@ -63,6 +63,12 @@ def test_robustness_view_runs_and_shows_map_fragile_decisions_and_download(app_e
     args = json.loads(components[0].proto.json_args)
     assert "Доля розыгрышей" in args["html"] or "Доля розыгрышей" in args["script"]
     assert at.get("download_button"), "no package download"
+    # the fragile decisions and key figures in Russian: sentences composed in the language, not the CSV's English
+    fragile, figures = (frame.value for frame in at.dataframe[:2])
+    sentences = " ".join(fragile.iloc[:, -1].astype(str))
+    assert "розыгрышей" in sentences and "hinges on" not in sentences and "of draws" not in sentences
+    assert "Objective" not in set(figures.iloc[:, 0]) and "objective" not in set(figures.iloc[:, 0])
+    assert "<html lang='ru'>" in (folder / "report.html").read_text(encoding="utf-8")
 
 
 def test_robustness_view_in_the_app_says_nothing_to_draw_on_the_demo(app_env: Path) -> None:

@@ -4,6 +4,7 @@ Typical use::
 
     settings = EngineSettings(population_floor=5000, floor_mode="soft", max_travel_time_min=90)
     result = MergerModel(instance, settings).solve()      # raises InfeasibleError before the solver
+    again = MergerModel(nearby, settings).solve(start=result.assignment)   # warm start from a plan
     assert not [v for v in check_plan(instance, result.assignment, settings) if v.hard]
     for item in explain_units(instance, result, settings):
         print(item.code, item.status, item.reason)
@@ -24,6 +25,7 @@ Matrix-level benchmark instances: :func:`atr_model.optimisation.io.read_instance
 """
 
 from atr_model.optimisation.check import Violation, check_plan
+from atr_model.optimisation.decomposition import group_start
 from atr_model.optimisation.explain import UnitExplanation, explain_units
 from atr_model.optimisation.instance import MergerInstance
 from atr_model.optimisation.io import read_instance_dir
@@ -40,6 +42,7 @@ __all__ = [
     "Violation",
     "check_plan",
     "explain_units",
+    "group_start",
     "inertia_cost",
     "plan_measures",
     "read_instance_dir",

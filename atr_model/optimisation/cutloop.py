@@ -123,8 +123,9 @@ class SolutionWatch:
 
 def run_mip(form: Formulation, settings: EngineSettings, time_limit_s: float,
              start: dict[str, float] | None, mip: bool = True, watch: SolutionWatch | None = None) -> int:
-    """Solve the formulation; ``watch`` (HiGHS) sees every feasible MIP solution on the way."""
-    started = bool(mip and start and settings.warm_start)
+    """Solve the formulation from the MIP start ``start`` (the caller decides whether to give one:
+    :meth:`.search.Search._start`); ``watch`` (HiGHS) sees every feasible MIP solution on the way."""
+    started = bool(mip and start)
     heuristics = settings.solver_heuristics == "on" or (settings.solver_heuristics == "auto" and not started)
     use_watch = watch is not None and mip and settings.solver == "highs"
     solver = make_solver(settings.solver, time_limit_s=time_limit_s, gap_rel=settings.gap_rel,

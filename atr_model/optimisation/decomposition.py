@@ -25,14 +25,15 @@ from atr_model.optimisation.result import MergerResult
 from atr_model.optimisation.search import solve_one
 from atr_model.optimisation.settings import EngineSettings
 
-__all__ = ["POOL_MIN_UNITS", "group_indices", "per_group_stats", "pool_allowed", "solve_groups"]
+__all__ = ["POOL_MIN_UNITS", "group_indices", "group_start", "per_group_stats", "pool_allowed", "solve_groups"]
 
 log = logging.getLogger(__name__)
 
 # below this many units, starting worker processes (~2 s of imports each) costs more than it saves
 POOL_MIN_UNITS = 60
 
-_Job = tuple[MergerInstance, EngineSettings]
+# a group's sub-instance, settings and start plan (local indices; None without one)
+_Job = tuple[MergerInstance, EngineSettings, "np.ndarray | None"]
 
 
 def group_indices(instance: MergerInstance) -> list[tuple[str, np.ndarray]]:
@@ -61,6 +62,18 @@ def pool_allowed() -> bool:
     ``multiprocessing.Pool`` child is one.
     """
     return not multiprocessing.current_process().daemon
+
+
+def group_start(start: np.ndarray | None, idx: np.ndarray) -> np.ndarray | None:
+    """A whole-instance start plan cut to the group ``idx`` (sorted), in the group's own indices.
+
+    A unit whose centre lies outside the group gets ``-1``, which the search drops as a start.
+    """
+    if start is None:
+        return None
+    local = np.searchsorted(idx, start[idx])
+    inside = (local < idx.size) & (idx[np.minimum(local, idx.size - 1)] == start[idx])
+    return np.where(inside, local, -1).astype(np.int64)
 
 
 def _pool_map(jobs: list[_Job], workers: int) -> list[MergerResult] | None:
@@ -104,7 +117,10 @@ def _combine(instance: MergerInstance, settings: EngineSettings, parts: list[tup
     statuses = []
     rounds = 0
     methods = set()
+    start: dict[str, int] = {}
     for group, idx, res in parts:
+        for k, v in res.start.items():
+            start[k] = start.get(k, 0) + v
         if res.has_plan:
             assignment[idx] = idx[res.assignment]
         per_group[group] = _group_entry(idx, res)
@@ -123,17 +139,22 @@ def _combine(instance: MergerInstance, settings: EngineSettings, parts: list[tup
               "time_bound": any(res.time_bound for _, _, res in parts),
               "threads": {**threads, "group_processes": processes}}
     if "time_limit_no_solution" in statuses:
-        return no_plan_result(instance, settings, **common)
-    return plan_result(instance, settings, assignment, proven=all(s == "optimal" for s in statuses), **common)
+        result = no_plan_result(instance, settings, **common)
+    else:
+        result = plan_result(instance, settings, assignment, proven=all(s == "optimal" for s in statuses), **common)
+    result.start = start
+    return result
 
 
-def solve_groups(instance: MergerInstance, settings: EngineSettings, started: float) -> MergerResult:
+def solve_groups(instance: MergerInstance, settings: EngineSettings, started: float,
+                 start: np.ndarray | None = None) -> MergerResult:
     """Solve every group apart (in a process pool when it pays) and combine the results.
 
-    ``started`` is the ``time.perf_counter()`` of the whole solve, for the result's ``seconds``.
+    ``started`` is the ``time.perf_counter()`` of the whole solve, for the result's ``seconds``;
+    ``start`` a whole-instance plan to start from, cut to each group.
     """
     parts_idx = group_indices(instance)
-    jobs = [(instance.subset(idx), _group_settings(settings, g)) for g, idx in parts_idx]
+    jobs = [(instance.subset(idx), _group_settings(settings, g), group_start(start, idx)) for g, idx in parts_idx]
     results = None
     workers = min(settings.processes, len(jobs))
     if workers > 1 and instance.n >= POOL_MIN_UNITS:

@@ -5,21 +5,25 @@ that fixing (:mod:`.fixing`) needs.
 - :func:`initial_centres`: centres suggested by the LP relaxation;
 - :func:`fixed_centre_round`: the matheuristic step, the MILP with the centres fixed (a small
   assignment problem, contiguity included);
-- :func:`best_centres`: the cheapest centre of each new unit of a plan, to re-centre from.
+- :func:`best_centres`: the cheapest centre of each new unit of a plan, to re-centre from;
+- :func:`given_plan`: a plan the caller passes (``MergerModel.solve(start=...)``), checked against
+  this sub-problem's constraints and dropped, with the reason, when it breaks one.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 
 import numpy as np
 import pulp
 
-from atr_model.optimisation.cutloop import Round, cut_loop
+from atr_model.optimisation.contiguity import separator_cuts
+from atr_model.optimisation.cutloop import Round, cut_loop, run_mip
 from atr_model.optimisation.formulation import Formulation
 from atr_model.optimisation.settings import EngineSettings
 
-__all__ = ["best_centres", "fixed_centre_round", "initial_centres", "trivial_plan"]
+__all__ = ["best_centres", "fixed_centre_round", "given_plan", "initial_centres", "trivial_plan"]
 
 
 def _argmax_centres(form: Formulation) -> set[int]:
@@ -130,3 +134,93 @@ def trivial_plan(form: Formulation, settings: EngineSettings) -> Round | None:
         return None
     return Round(assignment=np.arange(inst.n, dtype=np.int64), values=values,
                  objective=float(pulp.value(form.prob.objective)), connected=True)
+
+
+def _start_problem(form: Formulation, assignment: np.ndarray) -> str:
+    """Why a plan cannot start this sub-problem ("" when nothing is seen before the LP)."""
+    inst = form.prep.instance
+    if assignment.shape != (inst.n,):
+        return f"it has {assignment.size} entries for {inst.n} units"
+    if (assignment < 0).any():
+        return f"unit {inst.unit_codes[int(np.argmax(assignment < 0))]} joins a centre outside this group"
+    for i, j in enumerate(assignment.tolist()):
+        if (i, j) not in form.x:
+            # pruned by prepare: travel limit, reachability, cap along paths, a unit that must stay alone
+            return f"unit {inst.unit_codes[i]} may not join centre {inst.unit_codes[j]} under these inputs"
+    if form.method == "cuts" and separator_cuts(assignment, form.prep.members, form.prep.nbrs):
+        return "a new unit of it is not contiguous"
+    return ""
+
+
+def _plan_values(form: Formulation, assignment: np.ndarray) -> dict[str, float] | None:
+    """Every variable's value for a plan, without a solve: ``x`` from the plan, each other variable
+    at the least value its rows need. ``None`` when a row holds two non-``x`` variables (the flow
+    model): then only the LP can set them."""
+    values = {v.name: 0.0 for v in form.prob.variables()}
+    x_names = set()
+    for (i, j), v in form.x.items():
+        values[v.name] = 1.0 if assignment[i] == j else 0.0
+        x_names.add(v.name)
+    for con in form.prob.constraints.values():
+        rest, free = float(con.constant), None
+        for v, a in con.items():
+            if v.name in x_names:
+                rest += float(a) * values[v.name]
+            elif free is None:
+                free = (v, float(a))
+            else:
+                return None
+        if free is None:
+            continue
+        v, a = free
+        # the row is rest + a * v (sense) 0; a slack helps the row from one side only
+        if (con.sense == pulp.LpConstraintGE and a > 0) or (con.sense == pulp.LpConstraintLE and a < 0):
+            values[v.name] = max(values[v.name], -rest / a, float(v.lowBound or 0.0))
+        elif con.sense != pulp.LpConstraintEQ or a != 0:
+            return None
+    return values
+
+
+def _values_by_lp(form: Formulation, settings: EngineSettings, assignment: np.ndarray,
+                  deadline: float) -> dict[str, float] | None:
+    """The plan's variable values from the LP with ``x`` fixed to it (``None`` when infeasible).
+    The bounds are restored afterwards, whatever happens."""
+    saved = {key: (v.lowBound, v.upBound) for key, v in form.x.items()}
+    try:
+        for (i, j), v in form.x.items():
+            v.lowBound = v.upBound = 1 if assignment[i] == j else 0
+        sol = run_mip(form, settings, max(deadline - time.perf_counter(), 0.5), None, mip=False)
+        if sol != pulp.LpSolutionOptimal:
+            return None
+        return {v.name: float(v.varValue or 0.0) for v in form.prob.variables()}
+    finally:
+        for key, (lo, up) in saved.items():
+            form.x[key].lowBound, form.x[key].upBound = lo, up
+
+
+def given_plan(form: Formulation, settings: EngineSettings, assignment: np.ndarray,
+               deadline: float) -> tuple[Round | None, str]:
+    """A caller's plan as a first plan of the search, or ``None`` and why it was dropped.
+
+    Pairs the model does not allow and (with separator cuts) disconnected new units are seen
+    first. Then every slack is set to the least value its rows need (:func:`_plan_values`; the
+    LP with ``x`` fixed to the plan where flow variables need it) and the plan is checked against
+    every row and bound: it fails when it breaks a hard constraint (hard floor or cap, unit count,
+    links, flow contiguity). A plan that breaks one is never handed to the solver.
+    """
+    assignment = np.asarray(assignment, dtype=np.int64)
+    problem = _start_problem(form, assignment)
+    if problem:
+        return None, problem
+    values = _plan_values(form, assignment)
+    if values is None:
+        values = _values_by_lp(form, settings, assignment, deadline)
+    broken = "it breaks a hard constraint under these inputs"
+    if values is None:
+        return None, broken
+    for v in form.prob.variables():
+        v.varValue = values[v.name]
+    if not form.prob.valid(1e-7):
+        return None, broken
+    objective = float(pulp.value(form.prob.objective))
+    return Round(assignment=assignment.copy(), values=values, objective=objective, connected=True), ""

@@ -92,11 +92,24 @@ class MergerModel:
     def _coupled(self) -> bool:
         return isinstance(self.settings.n_units, int)
 
-    def solve(self) -> MergerResult:
+    def solve(self, start: Sequence[int] | np.ndarray | None = None) -> MergerResult:
         """Solve to optimality (or the time limit), verify the plan with :func:`check_plan`.
+
+        Parameters
+        ----------
+        start : sequence of int, optional
+            A plan to start from (warm start): the centre index of every unit, as in
+            :attr:`MergerResult.assignment`, for example the plan of a nearby instance. Where it
+            meets every hard constraint (per group when the instance is solved group by group) it
+            is the search's first plan: the MIP start and the bound that fixing works against.
+            Where it breaks one (a pair beyond the travel limit, a new unit that is not contiguous,
+            a hard floor) it is dropped there, never handed to the solver; ``result.start`` counts
+            both and ``result.notes`` gives the reasons. The optimum does not depend on it.
 
         Raises
         ------
+        CriteriaError
+            When ``start`` is not a plan of this instance (length, indices, a centre not its own centre).
         InfeasibleError
             When no plan satisfies the hard constraints (before the solver when knowable).
         SolverError
@@ -104,12 +117,13 @@ class MergerModel:
         """
         inst, s = self.instance, self.settings
         t0 = time.perf_counter()
+        start_plan = self._start_plan(start)
         # whole-instance checks first so messages name every conflict at once
         check_in_advance(prepare(inst, s.replace(fixing=False)))
         if s.decompose and not self._coupled() and len(set(inst.group)) > 1:
-            result = solve_groups(inst, s, t0)
+            result = solve_groups(inst, s, t0, start_plan)
         else:
-            result = solve_one(inst, s)
+            result = solve_one(inst, s, start_plan)
             result.seconds = time.perf_counter() - t0
             result.per_group = per_group_stats(inst, result)
         self._note_unknown_indicator(result)
@@ -117,6 +131,27 @@ class MergerModel:
             self._verify(result)
         self.result_ = result
         return result
+
+    def _start_plan(self, start: Sequence[int] | np.ndarray | None) -> np.ndarray | None:
+        """``start`` as an index array, checked to be a plan of this instance."""
+        if start is None:
+            return None
+        n = self.instance.n
+        plan = np.asarray(start)
+        if plan.shape != (n,) or not (np.issubdtype(plan.dtype, np.integer) or plan.size == 0):
+            raise CriteriaError(f"MergerModel.solve: start must be {n} whole-number centre indices "
+                                f"(one per unit); got shape {plan.shape}, dtype {plan.dtype}")
+        plan = plan.astype(np.int64)
+        if ((plan < 0) | (plan >= n)).any():
+            bad = int(np.argmax((plan < 0) | (plan >= n)))
+            raise CriteriaError(f"MergerModel.solve: start gives unit {self.instance.unit_codes[bad]} "
+                                f"the centre index {int(plan[bad])}, outside 0..{n - 1}")
+        not_own = np.flatnonzero(plan[plan] != plan)
+        if not_own.size:
+            i = int(not_own[0])
+            raise CriteriaError(f"MergerModel.solve: start puts unit {self.instance.unit_codes[i]} under "
+                                f"{self.instance.unit_codes[int(plan[i])]}, which is not its own centre")
+        return plan
 
     def _note_unknown_indicator(self, result: MergerResult) -> None:
         """Name the units whose indicator is unknown (counted as 0) in the result's notes."""

@@ -65,6 +65,10 @@ class MergerResult:
         Thread and process counts the solve used: ``solver`` (HiGHS threads of the cut rounds),
         ``final_solve`` (of the final exact solve, see ``EngineSettings.exact_threads``) and
         ``group_processes`` (worker processes that solved groups side by side; 1 in-process).
+    start : dict
+        With a plan given to ``MergerModel.solve(start=...)``: in how many (sub-)problems it was
+        ``used`` as the first plan and in how many ``dropped`` (it broke a hard constraint there;
+        the reason is in ``notes``). Empty without a start.
     """
 
     assignment: np.ndarray
@@ -86,6 +90,7 @@ class MergerResult:
     notes: list[str] = field(default_factory=list)
     time_bound: bool = False
     threads: dict[str, int] = field(default_factory=dict)
+    start: dict[str, int] = field(default_factory=dict)
 
     @property
     def centres(self) -> np.ndarray:

@@ -119,7 +119,8 @@ class EngineSettings:
         Also fix pairs by Lagrangian penalties against the best known plan (exact; see
         :mod:`.lagrangian`); needs ``fixing``.
     warm_start : bool
-        Start the solver from a heuristic plan.
+        Start the solver from a heuristic plan. A plan given to ``MergerModel.solve(start=...)``
+        is used whatever this says.
     seed_neighbour_cuts : bool
         Start the separator-cut loop with every pair's neighbour separator (if unit ``i`` joins
         a centre it does not border, one of its neighbours joins too). Fewer re-solve rounds

@@ -736,14 +736,14 @@ def render_report(result: Any, lang: str = DEFAULT_LANGUAGE) -> str:
         + _quality_section(files, lang)
         + _passports_section(files, lang)
         + _provenance_section(files, lang)
-        + _robustness_section(files)
+        + _robustness_section(files, lang)
     )
     return _page(t("report.title", lang, title=title), body, lang)
 
 
-def _robustness_section(files: ResultFiles) -> str:
+def _robustness_section(files: ResultFiles, lang: str) -> str:
     """The robustness section when this run is the nominal run of a robustness package."""
-    return robustness_section_for(files)
+    return robustness_section_for(files, lang)
 
 
 def write_report(

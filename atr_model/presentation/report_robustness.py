@@ -5,6 +5,12 @@ nominal run in ``nominal/``; its ``report.html`` is the nominal run's report wit
 added (:func:`robustness_section_for` is called by :func:`atr_model.presentation.report.render_report`
 and returns ``""`` for a package that is not inside a robustness package). Every share and
 interval is an estimate (it follows from assumed spreads) and is marked so.
+
+The section is written in the report's language (English, Russian, Kyrgyz) from the catalogue
+(``robustness.*`` keys); the sentence saying what a fragile decision hinges on is composed from
+the figures in ``hinges.json`` (:func:`hinge_sentence`), as :func:`atr_model.presentation.i18n.decision_text`
+composes decisions, and unit names come in the language's script. :func:`fragile_rows` and
+:func:`kpi_rows` give the same rows to the app's Robustness view.
 """
 
 from __future__ import annotations
@@ -18,34 +24,30 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-__all__ = ["ROBUSTNESS_REPORT_NAME", "robustness_section", "robustness_section_for", "write_robustness_report"]
+from atr_model.presentation.i18n import DEFAULT_LANGUAGE, STRINGS, format_number, kpi_label, status_label, t
+from atr_model.scenarios import share_text
+
+__all__ = [
+    "ROBUSTNESS_REPORT_NAME",
+    "fragile_rows",
+    "hinge_sentence",
+    "kpi_rows",
+    "robustness_section",
+    "robustness_section_for",
+    "write_robustness_report",
+]
 
 logger = logging.getLogger(__name__)
 
 ROBUSTNESS_REPORT_NAME = "report.html"
 
-_TEXTS = {
-    "en": {
-        "title": "Robustness: how sure is each proposal",
-        "intro": ("{draws} joint draws of every estimated input (seed {seed}), each solved exactly under the same "
-                  "criteria. Shares and intervals are estimates: they follow from the assumed spreads listed "
-                  "below, not from measured errors."),
-        "stable": "Nominal new units appearing exactly in at least {pct}% of draws: {stable} of {total}.",
-        "fragile": "Fragile decisions (the unit's new unit changes in more than {pct}% of draws): {n}.",
-        "map": "Stability map: each nominal new unit coloured by the share of draws in which it appears exactly "
-               "(estimate). Hatched red: below {pct}%.",
-        "legend": "share of draws (estimate)",
-        "fragile_h": "Fragile decisions",
-        "kpi_h": "Key figures across draws (estimates)",
-        "assume_h": "Assumptions (spreads of the estimated inputs)",
-        "cols_fragile": ["#", "unit", "nominal", "same new unit", "hinges on"],
-        "cols_kpi": ["figure", "nominal", "p5", "p50", "p95"],
-        "cols_assume": ["key", "value", "meaning"],
-        "none": "No decision flips in more than {pct}% of draws.",
-        "consensus": ("Consensus plan (the plan every hard criterion allows that agrees most with the draws): "
-                      "{units} units, {changed} units placed differently from the nominal plan, agreement "
-                      "{agree}% (estimate)."),
-    },
+#: KPI names of ``kpi_intervals.json`` -> catalogue keys (others go through :func:`kpi_label`).
+_KPI_KEYS = {
+    "objective": "kpi.objective",
+    "new_unit_population_min": "kpi.pop_min",
+    "new_unit_population_median": "kpi.pop_median",
+    "regret": "robustness.kpi.regret",
+    "regret_rel": "robustness.kpi.regret_rel",
 }
 
 
@@ -55,17 +57,95 @@ def _e(value: Any) -> str:
     return html.escape("" if value is None else str(value))
 
 
-def _num(value: Any) -> str:
+def _num(value: Any, lang: str = DEFAULT_LANGUAGE) -> str:
     if value is None:
         return "–"
     try:
         v = float(value)
     except (TypeError, ValueError):
         return _e(value)
-    return f"{v:,.0f}" if abs(v) >= 100 or v.is_integer() else f"{v:,.2f}"
+    return format_number(v, lang, digits=0 if abs(v) >= 100 or v.is_integer() else 2)
 
 
-def _stability_map(folder: Path, new_units: pd.DataFrame, threshold: float) -> str:
+def _input_sentence(part: dict[str, Any], lang: str, names: dict[str, str]) -> str:
+    if part.get("kind") == "travel":
+        return t("robustness.hinge.travel", lang, raion=part["raion"], p5=format_number(part["p5"], lang, digits=2),
+                 p95=format_number(part["p95"], lang, digits=2))
+    code = str(part["unit_code"])
+    name = names.get(code) or part.get("unit_label") or code
+    unit = f"{name} ({code})" if name != code else code
+    text = t("robustness.hinge.population", lang, unit=unit, nominal=format_number(part["nominal"], lang),
+             p5=format_number(part["p5"], lang), p95=format_number(part["p95"], lang))
+    if part.get("above") is not None:
+        text += ": " + t("robustness.hinge.above", lang, floor=format_number(part["floor"], lang),
+                         share=share_text(float(part["above"])))
+    return text
+
+
+def hinge_sentence(parts: dict[str, Any], lang: str, names: dict[str, str] | None = None) -> str:
+    """What a decision hinges on, in ``lang``, composed from the figures of ``hinges.json``.
+
+    ``names`` maps unit codes to their names in ``lang``'s script (the package's Latin label otherwise).
+    """
+    names = names or {}
+    head = t("robustness.hinge.head", lang, status=status_label(str(parts["status"]), lang),
+             share=share_text(float(parts["share_status"])), same=share_text(float(parts["share_same"])))
+    if parts.get("knife_edge"):
+        head += ": " + t("robustness.hinge.knife_edge", lang)
+    inputs = parts.get("inputs") or []
+    if not inputs:
+        return head + "; " + t("robustness.hinge.none", lang)
+    joined = t("robustness.hinge.and", lang).join(_input_sentence(p, lang, names) for p in inputs)
+    return head + "; " + t("robustness.hinge.on", lang, inputs=joined)
+
+
+def _unit_names(root: Path, lang: str) -> dict[str, str]:
+    """Unit code -> name in ``lang``'s script, from the nominal run's ``assignments.csv``."""
+    from atr_model.presentation.report import unit_name_in
+
+    path = root / "nominal" / "assignments.csv"
+    if not path.exists():
+        return {}
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    return {str(r["unit_code"]): unit_name_in(r, lang) for r in frame.to_dict("records")}
+
+
+def fragile_rows(folder: str | os.PathLike[str], lang: str = DEFAULT_LANGUAGE) -> list[dict[str, Any]]:
+    """The fragile decisions of a robustness package in ``lang``: ``rank``, ``unit`` (name and code),
+    ``status``, ``new_unit_id``, ``share`` (text, estimate) and ``hinges`` (sentence), most fragile first.
+
+    Without ``hinges.json`` (an older package) the English ``hinges_on`` text is shown.
+    """
+    root = Path(folder)
+    fragile = pd.read_csv(root / "fragile_decisions.csv", dtype={"unit_code": str, "nominal_new_unit_id": str})
+    path = root / "hinges.json"
+    parts = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    names = _unit_names(root, lang)
+    rows = []
+    for r in fragile.itertuples():
+        code = str(r.unit_code)
+        name = names.get(code) or str(r.unit_name)
+        rows.append({
+            "rank": int(r.rank), "unit": f"{name} ({code})", "status": status_label(str(r.nominal_status), lang),
+            "new_unit_id": str(r.nominal_new_unit_id), "share": share_text(float(r.share_same_unit)),
+            "hinges": hinge_sentence(parts[code], lang, names) if code in parts else str(r.hinges_on),
+        })
+    return rows
+
+
+def kpi_rows(intervals: dict[str, Any], lang: str = DEFAULT_LANGUAGE) -> list[dict[str, Any]]:
+    """``kpi_intervals.json`` KPIs as rows (``figure`` in ``lang``, ``nominal``, ``p5``, ``p50``, ``p95``)."""
+    return [{"figure": t(_KPI_KEYS[k], lang) if k in _KPI_KEYS else kpi_label(k, lang), "nominal": v.get("nominal"),
+             "p5": v.get("p5"), "p50": v.get("p50"), "p95": v.get("p95")}
+            for k, v in intervals.get("kpis", {}).items()]
+
+
+def _assumption_meaning(key: str, description: str, lang: str) -> str:
+    label = f"robustness.assume.{key}"
+    return t(label, lang) if label in STRINGS else description
+
+
+def _stability_map(folder: Path, new_units: pd.DataFrame, threshold: float, lang: str) -> str:
     from atr_model.presentation.report import map_svg
 
     gpkg = folder / "nominal" / "new_units.gpkg"
@@ -75,11 +155,44 @@ def _stability_map(folder: Path, new_units: pd.DataFrame, threshold: float) -> s
     frame = shapes.merge(new_units[["new_unit_id", "share_exact"]], on="new_unit_id", how="left")
     frame = frame.sort_values("new_unit_id").reset_index(drop=True)
     hatch = (pd.to_numeric(frame["share_exact"], errors="coerce") < threshold).tolist()
-    return map_svg(frame, column="share_exact", hatch_mask=hatch, legend_label=_TEXTS["en"]["legend"],
-                   title="Stability of the nominal new units (estimate)")
+    return map_svg(frame, column="share_exact", hatch_mask=hatch, legend_label=t("robustness.map_legend", lang),
+                   title=t("robustness.report.map_title", lang))
 
 
-def robustness_section(folder: str | os.PathLike[str], *, language: str = "en") -> str:
+def _table(head: list[str], rows: list[str]) -> str:
+    cells = "".join(f"<th>{_e(h)}</th>" for h in head)
+    return f"<table><thead><tr>{cells}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+def _summary_items(meta: dict[str, Any], lang: str, pct_stable: int, pct_fragile: int) -> list[str]:
+    summary = meta.get("summary", {})
+    items = [
+        t("robustness.report.stable", lang, pct=pct_stable, stable=summary.get("new_units_stable"),
+          total=summary.get("new_units_nominal")),
+        t("robustness.report.fragile", lang, pct=pct_fragile, n=summary.get("decisions_fragile")),
+    ]
+    if "consensus" in summary:
+        c = summary["consensus"]
+        items.append(t("robustness.report.consensus", lang, units=c["units_after"],
+                       changed=c["units_changed_from_nominal"],
+                       agree=format_number(round(100 * c["agreement"], 1), lang, digits=1)))
+    return ["<ul>", *(f"<li class='est'>{_e(item)}</li>" for item in items), "</ul>"]
+
+
+def _fragile_table(root: Path, lang: str, pct_fragile: int) -> list[str]:
+    rows = fragile_rows(root, lang)
+    if not rows:
+        return [f"<p>{_e(t('robustness.no_fragile', lang, pct=pct_fragile))}</p>"]
+    head = ["#", t("robustness.col.unit", lang), t("robustness.col.status", lang), t("robustness.col.share", lang),
+            t("robustness.col.hinges", lang)]
+    body = [f"<tr><td class='num'>{r['rank']}</td><td>{_e(r['unit'])}</td>"
+            f"<td>{_e(r['status'])} · {_e(r['new_unit_id'])}</td><td class='num est'>{_e(r['share'])}</td>"
+            f"<td>{_e(r['hinges'])}</td></tr>" for r in rows[:50]]
+    more = [f"<p class='muted'>{_e(t('robustness.report.more', lang, n=len(rows) - 50))}</p>"] if len(rows) > 50 else []
+    return [_table(head, body), *more]
+
+
+def robustness_section(folder: str | os.PathLike[str], *, language: str = DEFAULT_LANGUAGE) -> str:
     """The HTML section for a robustness package folder.
 
     Parameters
@@ -87,71 +200,54 @@ def robustness_section(folder: str | os.PathLike[str], *, language: str = "en") 
     folder : path-like
         The robustness package (holding ``robustness.json``).
     language : str
-        Only ``"en"`` for now (the app shows the same content in all three languages).
+        ``"en"``, ``"ru"`` or ``"ky"``: every text, the fragile decisions' sentences (composed
+        from ``hinges.json``) and unit names in that language.
 
     Returns
     -------
     str
         An ``<h2 id='robustness'>`` section.
     """
-    root = Path(folder)
-    text = _TEXTS.get(language, _TEXTS["en"])
+    root, lang = Path(folder), language
     meta = json.loads((root / "robustness.json").read_text(encoding="utf-8"))
-    summary = meta.get("summary", {})
     new_units = pd.read_csv(root / "new_unit_stability.csv", dtype={"new_unit_id": str, "centre_code": str})
-    fragile = pd.read_csv(root / "fragile_decisions.csv", dtype={"unit_code": str})
     intervals = json.loads((root / "kpi_intervals.json").read_text(encoding="utf-8"))
     assumptions = pd.read_csv(root / "assumptions.csv") if (root / "assumptions.csv").exists() else pd.DataFrame()
-    threshold = float(summary.get("stable_share_threshold", 0.8))
+    threshold = float(meta.get("summary", {}).get("stable_share_threshold", 0.8))
     pct_stable = int(round(100 * threshold))
     pct_fragile = int(round(100 * float(meta.get("fragile_share", 0.2))))
     parts = [
-        f"<h2 id='robustness'>{_e(text['title'])}</h2>",
-        f"<p>{_e(text['intro'].format(draws=meta.get('draws'), seed=meta.get('seed')))}</p>",
-        "<ul>",
-        f"<li class='est'>{_e(text['stable'].format(pct=pct_stable, stable=summary.get('new_units_stable'), total=summary.get('new_units_nominal')))}</li>",
-        f"<li class='est'>{_e(text['fragile'].format(pct=pct_fragile, n=summary.get('decisions_fragile')))}</li>",
+        f"<h2 id='robustness'>{_e(t('robustness.title', lang))}</h2>",
+        f"<p>{_e(t('robustness.report.intro', lang, draws=meta.get('draws'), seed=meta.get('seed')))}</p>",
+        *_summary_items(meta, lang, pct_stable, pct_fragile),
     ]
-    if "consensus" in summary:
-        c = summary["consensus"]
-        parts.append(f"<li class='est'>{_e(text['consensus'].format(units=c['units_after'], changed=c['units_changed_from_nominal'], agree=round(100 * c['agreement'], 1)))}</li>")
-    parts.append("</ul>")
-    svg = _stability_map(root, new_units, threshold)
+    svg = _stability_map(root, new_units, threshold, lang)
     if svg:
-        parts.append(f"<figure class='map'>{svg}<figcaption>{_e(text['map'].format(pct=pct_stable))}</figcaption></figure>")
-    parts.append(f"<h3>{_e(text['fragile_h'])}</h3>")
-    if fragile.empty:
-        parts.append(f"<p>{_e(text['none'].format(pct=pct_fragile))}</p>")
-    else:
-        head = "".join(f"<th>{_e(h)}</th>" for h in text["cols_fragile"])
-        rows = "".join(
-            f"<tr><td class='num'>{int(r.rank)}</td><td>{_e(r.unit_name)} ({_e(r.unit_code)})</td>"
-            f"<td>{_e(r.nominal_status)} · {_e(r.nominal_new_unit_id)}</td>"
-            f"<td class='num est'>{100 * float(r.share_same_unit):.0f}%</td><td>{_e(r.hinges_on)}</td></tr>"
-            for r in fragile.head(50).itertuples()
-        )
-        more = (f"<p class='muted'>{len(fragile) - 50} more in fragile_decisions.csv.</p>" if len(fragile) > 50 else "")
-        parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>{more}")
-    parts.append(f"<h3>{_e(text['kpi_h'])}</h3>")
-    head = "".join(f"<th>{_e(h)}</th>" for h in text["cols_kpi"])
-    rows = "".join(
-        f"<tr><td>{_e(k)}</td><td class='num'>{_num(v.get('nominal'))}</td>"
-        + "".join(f"<td class='num est'>{_num(v.get(p))}</td>" for p in ("p5", "p50", "p95"))
-        + "</tr>"
-        for k, v in intervals.get("kpis", {}).items()
-    )
-    parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
+        caption = _e(t("robustness.report.map", lang, pct=pct_stable))
+        parts.append(f"<figure class='map'>{svg}<figcaption>{caption}</figcaption></figure>")
+    parts.append(f"<h3>{_e(t('robustness.fragile', lang))}</h3>")
+    parts.extend(_fragile_table(root, lang, pct_fragile))
+    parts.append(f"<h3>{_e(t('robustness.kpis', lang))}</h3>")
+    head = [t("robustness.col.figure", lang), t("robustness.col.nominal", lang), "p5", "p50", "p95"]
+    parts.append(_table(head, [
+        f"<tr><td>{_e(r['figure'])}</td><td class='num'>{_num(r['nominal'], lang)}</td>"
+        + "".join(f"<td class='num est'>{_num(r[q], lang)}</td>" for q in ("p5", "p50", "p95")) + "</tr>"
+        for r in kpi_rows(intervals, lang)
+    ]))
     if not assumptions.empty:
-        parts.append(f"<h3>{_e(text['assume_h'])}</h3>")
-        head = "".join(f"<th>{_e(h)}</th>" for h in text["cols_assume"])
-        rows = "".join(f"<tr><td>{_e(r.key)}</td><td>{_e(r.value)}</td><td>{_e(r.description)}</td></tr>"
-                       for r in assumptions.itertuples())
-        parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
+        parts.append(f"<h3>{_e(t('robustness.report.assumptions', lang))}</h3>")
+        head = [t("robustness.col.key", lang), t("robustness.col.value", lang), t("robustness.col.meaning", lang)]
+        parts.append(_table(head, [
+            # key and value as typed in the scenario file's uncertainty: block (identifiers, not prose)
+            f"<tr><td><code>{_e(r.key)}</code></td><td><code>{_e(r.value)}</code></td>"
+            f"<td>{_e(_assumption_meaning(str(r.key), str(r.description), lang))}</td></tr>"
+            for r in assumptions.itertuples()
+        ]))
     return "".join(parts)
 
 
-def robustness_section_for(files: Any) -> str:
-    """The section when ``files`` (a result package) is the nominal run inside a robustness package."""
+def robustness_section_for(files: Any, lang: str = DEFAULT_LANGUAGE) -> str:
+    """The section (in ``lang``) when ``files`` (a result package) is the nominal run inside a robustness package."""
     path = getattr(files, "path", None)
     if path is None:
         return ""
@@ -159,20 +255,20 @@ def robustness_section_for(files: Any) -> str:
     if not (root / "robustness.json").exists():
         return ""
     try:
-        return robustness_section(root)
+        return robustness_section(root, language=lang)
     except (OSError, ValueError, KeyError) as exc:  # a damaged package must not break the main report
         logger.warning("robustness section skipped: %s", exc)
         return ""
 
 
-def write_robustness_report(folder: str | os.PathLike[str]) -> Path:
-    """Write ``report.html`` of a robustness package: the nominal report with the robustness section."""
+def write_robustness_report(folder: str | os.PathLike[str], lang: str = DEFAULT_LANGUAGE) -> Path:
+    """Write ``report.html`` of a robustness package in ``lang``: the nominal report with the robustness section."""
     from atr_model.presentation.report import render_report
 
     root = Path(folder)
-    text = render_report(root / "nominal")
+    text = render_report(root / "nominal", lang)
     if "id='robustness'" not in text:  # report.py without the hook: append the section ourselves
-        text = text.replace("</body>", robustness_section(root) + "</body>")
+        text = text.replace("</body>", robustness_section(root, language=lang) + "</body>")
     out = root / ROBUSTNESS_REPORT_NAME
     tmp = out.with_name(f".{out.name}.tmp")
     tmp.write_text(text, encoding="utf-8")

@@ -40,6 +40,7 @@ from atr_model.scenarios.package_files import (
 from atr_model.scenarios.sweep import SweepResult, pareto_front, parse_param, run_sweep, sweep_grid
 from atr_model.scenarios.naming import new_unit_display_name
 from atr_model.scenarios.robustness import RobustnessResult, run_robustness, write_robustness
+from atr_model.scenarios.robustness_tables import share_text
 from atr_model.scenarios.uncertainty import Uncertainty
 
 __all__ = [
@@ -105,5 +106,6 @@ __all__ = [
     "RobustnessResult",
     "Uncertainty",
     "run_robustness",
+    "share_text",
     "write_robustness",
 ]

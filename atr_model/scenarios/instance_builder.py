@@ -365,12 +365,18 @@ def _settlement_table(dataset: Dataset) -> pd.DataFrame:
     return frame.sort_values("settlement_code").reset_index(drop=True)
 
 
+def _in_code_order(frame: pd.DataFrame, key: str) -> tuple[pd.DataFrame, list[str], dict[str, int]]:
+    """The rows (without geometry) sorted by the code column ``key`` as text: the instance's order,
+    with the codes and each code's position in it."""
+    table = _plain(frame)
+    table[key] = table[key].astype(str)
+    table = table.sort_values(key).reset_index(drop=True)
+    codes = table[key].tolist()
+    return table, codes, {c: k for k, c in enumerate(codes)}
+
+
 def _build_unit_level(dataset: Dataset, travel_model: Any, criteria: Criteria) -> InstanceBundle:
-    units = _plain(dataset.units)
-    units["unit_code"] = units["unit_code"].astype(str)
-    units = units.sort_values("unit_code").reset_index(drop=True)
-    codes = units["unit_code"].tolist()
-    pos = {c: k for k, c in enumerate(codes)}
+    units, codes, pos = _in_code_order(dataset.units, "unit_code")
     n = len(codes)
     records = units.to_dict("records")
     units["unit_name"] = [unit_display_name(r) for r in records]
@@ -527,11 +533,7 @@ def _build_raion_level(dataset: Dataset, travel_model: Any, criteria: Criteria) 
     units_all = _plain(dataset.units)
     units_all["unit_code"] = units_all["unit_code"].astype(str)
     units_all["population"] = pd.to_numeric(units_all["population"], errors="coerce").fillna(0.0)
-    raions = _plain(dataset.raions)
-    raions["raion_code"] = raions["raion_code"].astype(str)
-    raions = raions.sort_values("raion_code").reset_index(drop=True)
-    codes = raions["raion_code"].tolist()
-    pos = {c: k for k, c in enumerate(codes)}
+    raions, codes, pos = _in_code_order(dataset.raions, "raion_code")
     n = len(codes)
 
     unit_sum = units_all.groupby("raion_code")["population"].sum()

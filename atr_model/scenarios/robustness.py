@@ -10,12 +10,16 @@ and rebuilds only the drawn arrays per draw. Each draw is solved group by group 
 groups whose drawn inputs are nominal, or whose "every unit alone" plan is provably optimal,
 answered without the solver (:mod:`atr_model.scenarios.robustness_solve`).
 
-The engine has no public way to start from a given plan, so the nominal plan is not passed
-to the draws' solves as a warm start; the groups whose inputs did not move reuse it instead.
+With the warm start each draw's solves start from the nominal plan
+(``MergerModel.solve(start=...)``), dropped per group where the draw makes it break a hard
+constraint; the engine is exact, so this changes speed only, never a table. By default it is on
+where draws are solved raion group by raion group and off for one coupled instance (a national
+unit count), as measured (:data:`WARM_START`).
 
 :func:`write_robustness` publishes the package atomically: ``unit_stability.csv``,
 ``pair_stability.csv``, ``new_unit_stability.csv``, ``kpi_intervals.json``, ``regret.csv``,
-``fragile_decisions.csv``, ``consensus/`` (assignments, KPIs, check), ``assumptions.csv``,
+``fragile_decisions.csv``, ``hinges.json`` (the figures behind each ``hinges_on`` sentence),
+``consensus/`` (assignments, KPIs, check), ``assumptions.csv``,
 ``robustness.json`` (settings, summary, notes) and ``nominal/`` (the nominal run's package).
 """
 
@@ -40,12 +44,20 @@ from atr_model.errors import ScenarioError
 from atr_model.optimisation import MergerModel
 from atr_model.scenarios.evaluate import evaluate_plan
 from atr_model.scenarios.package import write_result
-from atr_model.scenarios.robustness_solve import DrawContext, DrawOutcome, init_worker, solve_draw, solve_in_worker
+from atr_model.scenarios.robustness_solve import (
+    DrawContext,
+    DrawOutcome,
+    decomposes,
+    init_worker,
+    solve_draw,
+    solve_in_worker,
+)
 from atr_model.scenarios.robustness_tables import (
     STABLE_SHARE,
     PlanSet,
     fragile_decisions,
-    hinges,
+    hinge_parts,
+    hinge_text,
     kpi_intervals,
     new_unit_stability,
     pair_stability,
@@ -71,11 +83,20 @@ logger = logging.getLogger(__name__)
 ROBUSTNESS_FILES = (
     "unit_stability.csv", "pair_stability.csv", "new_unit_stability.csv", "kpi_intervals.json", "regret.csv",
     "fragile_decisions.csv", "consensus/assignments.csv", "consensus/kpis.json", "consensus/check.csv",
-    "assumptions.csv",
+    "assumptions.csv", "hinges.json",
 )
 
 #: Default share of draws above which a flipping decision is fragile.
 FRAGILE_SHARE = 0.2
+
+#: Default of ``run_robustness(warm_start=...)``: ``None`` starts from the nominal plan only where a
+#: draw is solved raion group by raion group. Measured with benchmarks/bench_robustness_warm_start.py
+#: (Kyrgyz build, seed 1, same draws cold and warm, plans byte-identical in every draw): concept-2013
+#: (raion groups), 20 draws, 0.553 -> 0.350 s per draw (x1.58; 0.637 -> 0.386 s in a second run);
+#: national-231 (one coupled instance: a national unit count), 10 draws, 1.274 -> 1.502 s (x0.85:
+#: the nominal plan broke the drawn travel limit in 5 of 10 draws and was dropped, and where it
+#: held, the solve was slower than from the engine's own heuristic plan).
+WARM_START: bool | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -105,6 +126,9 @@ class RobustnessResult:
         Wall time of the whole run (not in any table).
     executor : str
         ``"in-process"``, ``"process pool (K workers)"`` or ``"dask <address>"``.
+    hinges : dict
+        ``hinges.json``: unit code -> the figures behind its ``hinges_on`` sentence (status,
+        shares, the estimated inputs named), from which reports compose it in their language.
     """
 
     nominal: Any
@@ -123,7 +147,8 @@ class RobustnessResult:
     fragile_share: float
     seconds: float = 0.0
     executor: str = "in-process"
-    timings: dict[str, float] = field(default_factory=dict)
+    timings: dict[str, Any] = field(default_factory=dict)
+    hinges: dict[str, Any] = field(default_factory=dict)
 
 
 def make_draws(basis: DrawBasis, draws: int, seed: int) -> list[Draw]:
@@ -286,6 +311,7 @@ def run_robustness(
     fragile_share: float = FRAGILE_SHARE,
     progress: Callable[[int, int], None] | None = None,
     step: Callable[[str], None] | None = None,
+    warm_start: bool | None = WARM_START,
 ) -> RobustnessResult:
     """Run the nominal scenario and ``draws`` joint draws of its estimated inputs.
 
@@ -311,6 +337,10 @@ def run_robustness(
         ``progress(done, total)`` after each draw.
     step : callable, optional
         Called with a step name ("nominal", "draws", "tables", "consensus").
+    warm_start : bool or None
+        Start each draw's solves from the nominal plan where it meets the draw's hard constraints;
+        ``None`` (default, :data:`WARM_START`): only where draws are solved group by group. The
+        tables are the same either way (an exact engine); only the time changes.
 
     Returns
     -------
@@ -330,7 +360,7 @@ def run_robustness(
     client = connect(scheduler_address, "robustness") if scheduler_address else None
     try:
         return _run(scenario, draws, seed, dataset, travel_model, workers, client, scheduler_address,
-                    fragile_share, progress, say, started)
+                    fragile_share, progress, say, started, warm_start)
     finally:
         if client is not None:
             client.close()
@@ -338,8 +368,8 @@ def run_robustness(
 
 def _run(scenario: Any, draws: int, seed: int, dataset: Any, travel_model: Any, workers: int, client: Any,
          address: str | None, fragile_share: float, progress: Callable[[int, int], None] | None,
-         say: Callable[[str], None], started: float) -> RobustnessResult:
-    timings: dict[str, float] = {}
+         say: Callable[[str], None], started: float, warm_start: bool | None = WARM_START) -> RobustnessResult:
+    timings: dict[str, Any] = {}
     say("nominal")
     nominal = run_scenario(scenario, dataset=dataset, travel_model=travel_model)
     timings["nominal_s"] = round(time.perf_counter() - started, 3)
@@ -353,8 +383,11 @@ def _run(scenario: Any, draws: int, seed: int, dataset: Any, travel_model: Any, 
     if basis.nothing_to_draw:
         logger.warning("robustness %s: every spread is zero, so every draw is the nominal input", scenario.name)
     nominal_assignment = np.asarray(nominal.engine_result.assignment, dtype=np.int64)
-    ctx = DrawContext(instance=nominal.bundle.instance, settings=_draw_settings(nominal.settings), basis=basis,
-                      nominal_assignment=nominal_assignment)
+    settings = _draw_settings(nominal.settings)
+    if warm_start is None:
+        warm_start = decomposes(nominal.bundle.instance, settings)
+    ctx = DrawContext(instance=nominal.bundle.instance, settings=settings, basis=basis,
+                      nominal_assignment=nominal_assignment, warm_start=bool(warm_start))
     draw_list = make_draws(basis, draws, seed)
     say("draws")
     t0 = time.perf_counter()
@@ -367,6 +400,9 @@ def _run(scenario: Any, draws: int, seed: int, dataset: Any, travel_model: Any, 
     timings["draws_s"] = round(time.perf_counter() - t0, 3)
     timings["per_draw_s"] = round(timings["draws_s"] / max(draws, 1), 4)
     timings["draw_solve_cpu_s"] = round(sum(o.seconds for o in outcomes), 3)
+    timings["warm_start"] = bool(warm_start)
+    timings["starts_used"] = sum(o.starts_used for o in outcomes)
+    timings["starts_dropped"] = sum(o.starts_dropped for o in outcomes)
     say("tables")
     t0 = time.perf_counter()
     ids = dict(zip(nominal.assignments["unit_code"].astype(str), nominal.assignments["new_unit_id"].astype(str)))
@@ -375,7 +411,8 @@ def _run(scenario: Any, draws: int, seed: int, dataset: Any, travel_model: Any, 
     same = ps.same_unit()
     share_same = same.mean(axis=0) if ps.n_ok else np.ones(ps.codes.size)
     # every decision that changes in some draw gets its hinges named (not only the fragile ones)
-    texts = hinges(ps, share_same < 1.0, same, basis.travel_log_sd > 0)
+    parts = hinge_parts(ps, share_same < 1.0, same, basis.travel_log_sd > 0)
+    texts = {i: hinge_text(p) for i, p in parts.items()}
     units = unit_stability(ps, texts, fragile_share)
     new_units = new_unit_stability(ps)
     pairs = pair_stability(ps)
@@ -400,6 +437,7 @@ def _run(scenario: Any, draws: int, seed: int, dataset: Any, travel_model: Any, 
         regret=regret, fragile=fragile, kpi_intervals=intervals, consensus=consensus, summary=summary,
         seed=int(seed), draws=int(draws), fragile_share=float(fragile_share), seconds=seconds,
         executor=executor, timings=timings,
+        hinges={str(ps.codes[i]): p for i, p in sorted(parts.items(), key=lambda kv: str(ps.codes[kv[0]]))},
     )
 
 
@@ -468,6 +506,7 @@ def write_robustness(result: RobustnessResult, out_dir: str | os.PathLike[str], 
         _csv(result.regret, tmp / "regret.csv")
         _csv(result.fragile, tmp / "fragile_decisions.csv")
         _json(tmp / "kpi_intervals.json", _clean_kpis(result.kpi_intervals))
+        _json(tmp / "hinges.json", _clean_kpis(result.hinges))
         _csv(pd.DataFrame(result.nominal.scenario.uncertainty.assumptions()), tmp / "assumptions.csv")
         if result.consensus:
             (tmp / "consensus").mkdir()

@@ -13,6 +13,11 @@ each group is solved on its own, and two cases skip the solver with a proof:
   floor, no cap breached, no count, no links, no indicator floor, no cost per new unit) and each
   unit's own centre is strictly its cheapest: then "every unit alone" has the least assignment
   cost of all plans and no penalty, so it is the unique optimum.
+
+With ``warm_start`` the other groups start from the nominal plan
+(``MergerModel.solve(start=...)``); where the draw makes it break a hard constraint the engine
+drops it for that group (counted in ``DrawOutcome.starts_dropped``), so no invalid start reaches
+the solver.
 """
 
 from __future__ import annotations
@@ -26,15 +31,19 @@ from typing import Any
 import numpy as np
 
 from atr_model.errors import ATRError
-from atr_model.optimisation import MergerModel, check_plan, plan_measures
+from atr_model.optimisation import MergerModel, check_plan, group_start, plan_measures
 from atr_model.scenarios.uncertainty import Draw, DrawBasis, apply_draw
 
-__all__ = ["DrawContext", "DrawOutcome", "plan_objective", "solve_draw"]
+__all__ = ["DrawContext", "DrawOutcome", "decomposes", "plan_objective", "solve_draw"]
 
 
 @dataclass(frozen=True, eq=False)
 class DrawContext:
     """Everything shared by the draws of one run (sent to each worker once).
+
+    A process pool hands it to each worker's initializer and Dask scatters it to every worker
+    once, so it holds only what every draw needs (no tables, no geometry): a draw then travels
+    as its drawn arrays alone.
 
     Attributes
     ----------
@@ -46,12 +55,15 @@ class DrawContext:
         The uncertainty model compiled against ``instance``.
     nominal_assignment : numpy.ndarray
         The nominal plan (centre index per unit).
+    warm_start : bool
+        Start each solve from the nominal plan (where it is valid under the draw).
     """
 
     instance: Any
     settings: Any
     basis: DrawBasis
     nominal_assignment: np.ndarray
+    warm_start: bool = False
 
 
 @dataclass
@@ -80,6 +92,9 @@ class DrawOutcome:
         The hard criteria it breaks, if any.
     groups_solved, groups_reused, groups_alone : int
         Groups the solver ran on; reused from the nominal plan (same inputs); proven all-alone.
+    starts_used, starts_dropped : int
+        Solves that started from the nominal plan; solves where it broke a drawn hard constraint
+        and was dropped (``warm_start`` only).
     seconds : float
         Wall time of the draw (not part of any table).
     error : str
@@ -98,6 +113,8 @@ class DrawOutcome:
     groups_solved: int = 0
     groups_reused: int = 0
     groups_alone: int = 0
+    starts_used: int = 0
+    starts_dropped: int = 0
     seconds: float = 0.0
     error: str = ""
     notes: list[str] = field(default_factory=list)
@@ -157,10 +174,19 @@ def _alone_is_optimal(inst: Any, settings: Any) -> bool:
     return bool((diag < off.min(axis=1)).all())
 
 
-def _solve_whole(drawn: Any, settings: Any) -> tuple[np.ndarray, str]:
-    result = MergerModel(drawn, settings.replace(processes=1)).solve()
+def _solve(instance: Any, settings: Any, start: np.ndarray | None, out: DrawOutcome, what: str) -> Any:
+    """Solve one (sub-)instance exactly, from ``start`` when given; count the start's fate in ``out``."""
+    result = MergerModel(instance, settings).solve(start=start)
+    out.starts_used += result.start.get("used", 0)
+    out.starts_dropped += result.start.get("dropped", 0)
     if not result.has_plan:
-        raise ATRError(f"solver returned no plan (status {result.status})")
+        raise ATRError(f"{what}solver returned no plan (status {result.status})")
+    return result
+
+
+def _solve_whole(ctx: DrawContext, drawn: Any, out: DrawOutcome) -> tuple[np.ndarray, str]:
+    start = ctx.nominal_assignment if ctx.warm_start else None
+    result = _solve(drawn, ctx.settings.replace(processes=1), start, out, "")
     return np.asarray(result.assignment, dtype=np.int64), str(result.status)
 
 
@@ -244,14 +270,18 @@ def _solve_groups(ctx: DrawContext, drawn: Any, draw: Draw, out: DrawOutcome) ->
             assignment[idx] = idx
             out.groups_alone += 1
             continue
-        result = MergerModel(sub, sub_settings).solve()
-        if not result.has_plan:
-            raise ATRError(f"group {g}: solver returned no plan (status {result.status})")
+        start = group_start(ctx.nominal_assignment, idx) if ctx.warm_start else None
+        result = _solve(sub, sub_settings, start, out, f"group {g}: ")
         assignment[idx] = idx[np.asarray(result.assignment, dtype=np.int64)]
         out.groups_solved += 1
         if result.status != "optimal":
             status = "feasible"
     return assignment, status
+
+
+def decomposes(instance: Any, settings: Any) -> bool:
+    """Whether a draw of ``instance`` is solved group by group (no national unit count couples them)."""
+    return bool(settings.decompose and not isinstance(settings.n_units, int) and len(set(instance.group)) > 1)
 
 
 def _hard_violations(instance: Any, settings: Any, assignment: np.ndarray) -> list[str]:
@@ -282,15 +312,14 @@ def solve_draw(ctx: DrawContext, draw: Draw, number: int) -> DrawOutcome:
     try:
         drawn = apply_draw(ctx.instance, ctx.basis, draw)
         settings = ctx.settings
-        decomposed = settings.decompose and not isinstance(settings.n_units, int) and len(set(drawn.group)) > 1
-        if decomposed:
+        if decomposes(drawn, settings):
             assignment, status = _solve_groups(ctx, drawn, draw, out)
         else:
             if _same_inputs(ctx.instance, drawn, np.arange(drawn.n), draw, ctx.basis):
                 assignment, status = ctx.nominal_assignment.copy(), "optimal"
                 out.groups_reused = 1
             else:
-                assignment, status = _solve_whole(drawn, settings)
+                assignment, status = _solve_whole(ctx, drawn, out)
                 out.groups_solved = 1
         broken = _hard_violations(drawn, settings, assignment)
         if broken:

@@ -22,10 +22,13 @@ from atr_model.scenarios.uncertainty import Draw, DrawBasis, apply_draw
 __all__ = [
     "PlanSet",
     "fragile_decisions",
+    "hinge_parts",
+    "hinge_text",
     "kpi_intervals",
     "new_unit_stability",
     "pair_stability",
     "regret_table",
+    "share_text",
     "unit_stability",
     "unit_statuses",
 ]
@@ -144,7 +147,8 @@ def _share(count: np.ndarray | float, total: int) -> np.ndarray | float:
     return np.round(np.asarray(count, dtype=float) / total, 4) if total else np.nan
 
 
-def _percent(x: float) -> str:
+def share_text(x: float) -> str:
+    """A share of draws as a percentage ("62%", "<1%", ">99%")."""
     if 0 < x < 0.005:
         return "<1%"
     if 0.995 < x < 1:
@@ -359,32 +363,59 @@ def _corr(x: np.ndarray, y: np.ndarray) -> float:
     return float(abs(np.corrcoef(x, y)[0, 1]))
 
 
-def _population_text(ps: PlanSet, k: int) -> str:
+def _population_part(ps: PlanSet, k: int) -> dict[str, Any]:
+    """The drawn population of unit ``k`` as a hinge (figures only; texts are composed from them)."""
     pops = ps.populations[:, k]
-    nominal = float(ps.nominal_population[k])
-    text = (f"the population estimate of {ps.label(k)}, {nominal:,.0f} (estimate; drawn "
-            f"{np.percentile(pops, 5):,.0f}-{np.percentile(pops, 95):,.0f})")
+    part: dict[str, Any] = {"kind": "population", "unit_code": str(ps.codes[k]), "unit_label": ps.label(k),
+                            "nominal": float(ps.nominal_population[k]), "p5": float(np.percentile(pops, 5)),
+                            "p95": float(np.percentile(pops, 95)), "floor": None, "above": None}
     if ps.floor:
         above = float(np.mean(pops >= ps.floor))
         if 0 < above < 1:
-            text += f": above {ps.floor:,.0f} in {_percent(above)} of draws"
+            part["floor"], part["above"] = float(ps.floor), above
+    return part
+
+
+def _travel_part(ps: PlanSet, i: int) -> dict[str, Any]:
+    """The drawn travel factor of unit ``i``'s raion as a hinge."""
+    f = ps.factors[:, i]
+    return {"kind": "travel", "raion": str(ps.raions[i]), "p5": float(np.percentile(f, 5)),
+            "p95": float(np.percentile(f, 95))}
+
+
+def _input_text(part: dict[str, Any]) -> str:
+    """One hinge in English (the table's text; the report composes other languages from the parts)."""
+    if part["kind"] == "travel":
+        return (f"the modelled travel times of raion {part['raion']} (detour/speed factor "
+                f"{part['p5']:.2f}-{part['p95']:.2f}, estimate)")
+    text = (f"the population estimate of {part['unit_label']}, {part['nominal']:,.0f} (estimate; drawn "
+            f"{part['p5']:,.0f}-{part['p95']:,.0f})")
+    if part["above"] is not None:
+        text += f": above {part['floor']:,.0f} in {share_text(part['above'])} of draws"
     return text
 
 
-def _travel_text(ps: PlanSet, i: int) -> str:
-    f = ps.factors[:, i]
-    return (f"the modelled travel times of raion {ps.raions[i]} (detour/speed factor "
-            f"{np.percentile(f, 5):.2f}-{np.percentile(f, 95):.2f}, estimate)")
+def hinge_text(parts: dict[str, Any]) -> str:
+    """The English sentence of :func:`hinge_parts` for one unit ("merged in 62% of draws ...")."""
+    head = (f"{parts['status']} in {share_text(parts['share_status'])} of draws (same new unit in "
+            f"{share_text(parts['share_same'])})")
+    if parts["knife_edge"]:
+        head += ": the nominal decision sits on a knife edge"
+    if not parts["inputs"]:
+        return head + "; no single estimated input explains it (several interact)"
+    return head + "; hinges on " + " and ".join(_input_text(p) for p in parts["inputs"])
 
 
-def hinges(ps: PlanSet, fragile: np.ndarray, same: np.ndarray, travel_drawn: bool) -> dict[int, str]:
-    """For each unit marked in ``fragile``, the estimated inputs its decision hinges on (text).
+def hinge_parts(ps: PlanSet, fragile: np.ndarray, same: np.ndarray, travel_drawn: bool) -> dict[int, dict[str, Any]]:
+    """For each unit marked in ``fragile``, the estimated inputs its decision hinges on.
 
     Candidates are the drawn populations of the units it shares a new unit with (nominally or in
     any draw) and its raion's travel factor; they are ranked by the absolute correlation of the
-    drawn value (log) with the decision flipping, and the best one or two are named.
+    drawn value (log) with the decision flipping, and the best one or two are named. Each entry
+    holds figures only (``status``, ``share_status``, ``share_same``, ``knife_edge``, ``inputs``),
+    so that the sentence can be composed in any language (:func:`hinge_text` for English).
     """
-    out: dict[int, str] = {}
+    out: dict[int, dict[str, Any]] = {}
     if ps.n_ok == 0:
         return out
     ok_pops = ps.populations[ps.ok]
@@ -399,7 +430,7 @@ def hinges(ps: PlanSet, fragile: np.ndarray, same: np.ndarray, travel_drawn: boo
         # a decision that flips in every draw has no contrast to correlate with: rank the estimates
         # by how often they fall on either side of the floor instead (knife-edge inputs first)
         constant = bool(flip.min() == flip.max())
-        scored: list[tuple[float, str, str]] = []
+        scored: list[tuple[float, str, dict[str, Any]]] = []
         for k in sorted(partners):
             if ps.is_estimate[k]:
                 if constant:
@@ -407,22 +438,16 @@ def hinges(ps: PlanSet, fragile: np.ndarray, same: np.ndarray, travel_drawn: boo
                     score = min(above, 1.0 - above) + 1e-3
                 else:
                     score = _corr(np.log(ok_pops[:, k] / max(ps.nominal_population[k], 1e-9)), flip)
-                scored.append((score, str(ps.codes[k]), _population_text(ps, k)))
+                scored.append((score, str(ps.codes[k]), _population_part(ps, k)))
         if travel_drawn:
             score = 5e-4 if constant else _corr(np.log(ok_factors[:, i]), flip)
-            scored.append((score, "~travel", _travel_text(ps, i)))
+            scored.append((score, "~travel", _travel_part(ps, i)))
         scored.sort(key=lambda s: (-s[0], s[1]))
-        share_status = float(np.mean(statuses[:, i] == status0[i]))
-        head = (f"{status0[i]} in {_percent(share_status)} of draws (same new unit in "
-                f"{_percent(float(np.mean(same[:, i])))})")
-        if constant:
-            head += ": the nominal decision sits on a knife edge"
         named = [s for s in scored if s[0] > 0]
-        if not named:
-            out[int(i)] = head + "; no single estimated input explains it (several interact)"
-            continue
-        chosen = [named[0]] + [s for s in named[1:2] if s[0] >= 0.5 * named[0][0]]
-        out[int(i)] = head + "; hinges on " + " and ".join(s[2] for s in chosen)
+        chosen = ([named[0]] + [s for s in named[1:2] if s[0] >= 0.5 * named[0][0]]) if named else []
+        out[int(i)] = {"status": str(status0[i]), "share_status": float(np.mean(statuses[:, i] == status0[i])),
+                       "share_same": float(np.mean(same[:, i])), "knife_edge": constant,
+                       "inputs": [s[2] for s in chosen]}
     return out
 
 

@@ -54,7 +54,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-_STRICT = ConfigDict(frozen=True, extra="forbid")
 
 #: Median absolute error of the estimated aiyl-aimak populations found by an outside check
 #: (against official figures of groups merged in 2024; issue 14): about 40 %. For a log-normal
@@ -62,35 +61,38 @@ _STRICT = ConfigDict(frozen=True, extra="forbid")
 _CHECKED_LOG_SD = 0.5
 
 
-class PopulationLogSD(BaseModel):
+class _Block(BaseModel):
+    """A block of the ``uncertainty:`` section: frozen, and an unknown key is an error that names it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+def _log_sd(default: float, description: str) -> Any:
+    """A population method's log-normal spread (sd of the log, 0 to 3), with its documented default."""
+    return Field(default, ge=0, le=3, description=description)
+
+
+class PopulationLogSD(_Block):
     """Log-normal spread (sd of the log) of a unit population, per estimation method (assumptions)."""
 
-    model_config = _STRICT
-
-    raion_share: float = Field(
-        _CHECKED_LOG_SD, ge=0, le=3,
-        description=("Assumption, default 0.5: raion total minus known units, split by number of villages "
-                     "(an outside check found these off by a median of about 40 %, i.e. sd = ln 1.4 / 0.6745). "
-                     "Drawn shares are rescaled so the real raion total holds."))
-    per_village: float = Field(
-        _CHECKED_LOG_SD, ge=0, le=3,
-        description="Assumption, default 0.5: mean residents per village x the unit's villages.")
-    town_figure: float = Field(
-        0.3, ge=0, le=3, description="Assumption, default 0.3: an old GeoNames figure of the town (a count, but dated).")
-    other_estimate: float = Field(
-        _CHECKED_LOG_SD, ge=0, le=3,
-        description="Assumption, default 0.5: any other estimate without a per-unit spread in the data.")
-    census: float = Field(
-        0.0, ge=0, le=3, description="Default 0: census and official figures are real and stay fixed.")
-    census_2009: float = Field(
-        0.0, ge=0, le=3,
-        description="Default 0: 2009 census figures stay fixed; set a spread for their ageing since 2009.")
+    raion_share: float = _log_sd(
+        _CHECKED_LOG_SD,
+        "Assumption, default 0.5: raion total minus known units, split by number of villages (an outside check "
+        "found these off by a median of about 40 %, i.e. sd = ln 1.4 / 0.6745). Drawn shares are rescaled so the "
+        "real raion total holds.")
+    per_village: float = _log_sd(
+        _CHECKED_LOG_SD, "Assumption, default 0.5: mean residents per village x the unit's villages.")
+    town_figure: float = _log_sd(
+        0.3, "Assumption, default 0.3: an old GeoNames figure of the town (a count, but dated).")
+    other_estimate: float = _log_sd(
+        _CHECKED_LOG_SD, "Assumption, default 0.5: any other estimate without a per-unit spread in the data.")
+    census: float = _log_sd(0.0, "Default 0: census and official figures are real and stay fixed.")
+    census_2009: float = _log_sd(
+        0.0, "Default 0: 2009 census figures stay fixed; set a spread for their ageing since 2009.")
 
 
-class PopulationUncertainty(BaseModel):
+class PopulationUncertainty(_Block):
     """How unit populations are drawn."""
-
-    model_config = _STRICT
 
     log_sd: PopulationLogSD = Field(default_factory=PopulationLogSD)
     use_unit_log_sd: bool = Field(
@@ -99,10 +101,8 @@ class PopulationUncertainty(BaseModel):
         True, description="Default true: shares of a real raion total are rescaled so the total stays real.")
 
 
-class TravelUncertainty(BaseModel):
+class TravelUncertainty(_Block):
     """How travel times are drawn (a multiplicative detour/speed factor)."""
-
-    model_config = _STRICT
 
     modelled_log_sd: float = Field(
         0.15, ge=0, le=2,
@@ -111,20 +111,16 @@ class TravelUncertainty(BaseModel):
     per: Literal["raion", "unit"] = Field("raion", description="Default 'raion': one factor per raion (or per unit).")
 
 
-class AdjacencyUncertainty(BaseModel):
+class AdjacencyUncertainty(_Block):
     """Whether links resting only on approximate territories may drop out (off by default)."""
-
-    model_config = _STRICT
 
     approximate_drop_probability: float = Field(
         0.0, ge=0, le=1,
         description="Default 0 (off): chance that a link between two approximate territories drops out in a draw.")
 
 
-class Uncertainty(BaseModel):
+class Uncertainty(_Block):
     """The ``uncertainty:`` block of a scenario: spreads of every estimated input (assumptions)."""
-
-    model_config = _STRICT
 
     population: PopulationUncertainty = Field(default_factory=PopulationUncertainty)
     travel: TravelUncertainty = Field(default_factory=TravelUncertainty)

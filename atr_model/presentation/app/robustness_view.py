@@ -24,6 +24,7 @@ from atr_model.presentation import maps
 from atr_model.presentation.app import backend, cache
 from atr_model.presentation.app.folium_view import RenderedMap, render_map, show_map
 from atr_model.presentation.i18n import t
+from atr_model.presentation.report_robustness import fragile_rows, kpi_rows
 
 __all__ = ["SESSION_KEY", "STABILITY_BINS", "stability_colour", "stability_map", "view_robustness"]
 
@@ -83,7 +84,7 @@ def _run(ctx: Any, draws: int, seed: int) -> Path:
     result = run_robustness(ctx.scenario, draws=draws, seed=seed, dataset=ctx.dataset,
                             travel_model=_travel_model(ctx), workers=1, progress=progress)
     folder = write_robustness(result, target,
-                              extra_writers=(lambda _res, staging: write_robustness_report(staging),))
+                              extra_writers=(lambda _res, staging: write_robustness_report(staging, lang),))
     bar.progress(1.0, text=t("robustness.done", lang, draws=draws, seconds=f"{time.perf_counter() - started:.1f}"))
     return folder
 
@@ -150,23 +151,23 @@ def _show(folder: Path, ctx: Any) -> None:
         except (OSError, ValueError) as exc:  # the tables below still help without the map
             logger.warning("stability map failed: %s", exc)
     st.subheader(t("robustness.fragile", lang))
-    fragile = pd.read_csv(folder / "fragile_decisions.csv", dtype={"unit_code": str})
-    if fragile.empty:
+    fragile = fragile_rows(folder, lang)  # names, statuses and sentences in the interface's language
+    if not fragile:
         st.info(t("robustness.no_fragile", lang, pct=pct_fragile))
     else:
         shown = pd.DataFrame({
-            t("robustness.col.unit", lang): fragile["unit_name"] + " (" + fragile["unit_code"] + ")",
-            t("robustness.col.status", lang): fragile["nominal_status"],
-            t("robustness.col.share", lang): (100 * fragile["share_same_unit"]).round(0).astype(int).astype(str) + "%",
-            t("robustness.col.hinges", lang): fragile["hinges_on"],
+            t("robustness.col.unit", lang): [r["unit"] for r in fragile],
+            t("robustness.col.status", lang): [r["status"] for r in fragile],
+            t("robustness.col.share", lang): [r["share"] for r in fragile],
+            t("robustness.col.hinges", lang): [r["hinges"] for r in fragile],
         })
         st.dataframe(shown, hide_index=True, width="stretch")
     st.subheader(t("robustness.kpis", lang))
-    intervals = json.loads((folder / "kpi_intervals.json").read_text(encoding="utf-8"))["kpis"]
+    intervals = json.loads((folder / "kpi_intervals.json").read_text(encoding="utf-8"))
     st.dataframe(pd.DataFrame([
-        {t("robustness.col.figure", lang): k, t("robustness.col.nominal", lang): v.get("nominal"),
-         "p5": v.get("p5"), "p50": v.get("p50"), "p95": v.get("p95")}
-        for k, v in intervals.items()
+        {t("robustness.col.figure", lang): r["figure"], t("robustness.col.nominal", lang): r["nominal"],
+         "p5": r["p5"], "p50": r["p50"], "p95": r["p95"]}
+        for r in kpi_rows(intervals, lang)
     ]), hide_index=True, width="stretch")
     st.download_button(f"⬇ {t('robustness.download', lang)}", _zip(str(folder)), file_name=f"atr-{folder.name}.zip",
                        mime="application/zip", key="dl_robustness")
