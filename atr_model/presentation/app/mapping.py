@@ -25,7 +25,7 @@ import streamlit as st
 from atr_model.presentation import maps
 from atr_model.presentation.app import backend, cache
 from atr_model.presentation.app.context import AppContext
-from atr_model.presentation.app.folium_view import RenderedMap, render_map, show_map
+from atr_model.presentation.app.folium_view import RenderedMap, render_map, show_map, stored_render
 from atr_model.presentation.i18n import format_number, kpi_label, t
 from atr_model.scenarios import Comparison, Scenario
 
@@ -83,8 +83,14 @@ def result_map(folder: str, lang: str, source: str, build_id: str, _scenario: Sc
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def dataset_map(dataset_key: str, build_id: str, lang: str, floor: float) -> RenderedMap:
-    """The current units (before any run), rendered once per dataset, language and floor."""
-    return render_map(maps.dataset_map(cache.layers(dataset_key, build_id), lang=lang, population_floor=floor))
+    """The current units (before any run), rendered once per dataset, language and floor.
+
+    Kept in the cache folder too: it is the first map a fresh server shows.
+    """
+    return stored_render(
+        ["dataset_map", build_id, lang, floor],
+        lambda: maps.dataset_map(cache.layers(dataset_key, build_id), lang=lang, population_floor=floor),
+    )
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
