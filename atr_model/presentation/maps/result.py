@@ -327,18 +327,22 @@ def centres_layer(
                 "geometry": shapely.Point(points.at[code, "lon"], points.at[code, "lat"]),
             }
         )
-    if not rows:
-        return
-    frame = gpd.GeoDataFrame(rows, geometry="geometry", crs=layers.units.crs).set_index("id")
-    geojson_layer(
-        features(frame),
-        name=t("map.centres", lang),
-        marker=folium.CircleMarker(radius=3.5),
+    _tip_layer(
+        fmap, rows, layers, name=t("map.centres", lang), marker=folium.CircleMarker(radius=3.5),
         style_function=lambda _f: {
             "radius": 3.5, "color": LINES["centre"], "weight": 1.2, "fillColor": "#ffffff", "fillOpacity": 1,
         },
-        tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False),
-    ).add_to(fmap)
+    )
+
+
+def _tip_layer(fmap: folium.Map, rows: list[dict[str, Any]], layers: DisplayLayers, *, name: str, **kwargs: Any) -> None:
+    """A layer of drawn features (rows with ``id``, ``tip`` and a geometry), the tip on hover;
+    nothing when there are no rows. ``kwargs`` go to :func:`geojson_layer` (style, marker, show)."""
+    if not rows:
+        return
+    frame = gpd.GeoDataFrame(rows, geometry="geometry", crs=layers.units.crs).set_index("id")
+    tooltip = folium.GeoJsonTooltip(fields=["tip"], labels=False)
+    geojson_layer(features(frame), name=name, tooltip=tooltip, **kwargs).add_to(fmap)
 
 
 def links_layer(fmap: folium.Map, layers: DisplayLayers, links: pd.DataFrame, lang: str) -> None:
@@ -360,20 +364,11 @@ def links_layer(fmap: folium.Map, layers: DisplayLayers, links: pd.DataFrame, la
                 ),
             }
         )
-    if not rows:
-        return
-    frame = gpd.GeoDataFrame(rows, geometry="geometry", crs=layers.units.crs).set_index("id")
-    geojson_layer(
-        features(frame),
-        name=t("map.links", lang),
-        show=False,
-        style_function=lambda f: {
-            "color": LINES["barrier"] if f["properties"]["barrier"] else LINES["link"],
-            "weight": 1.2,
-            "dashArray": "4 4" if f["properties"]["barrier"] else None,
-        },
-        tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False),
-    ).add_to(fmap)
+    barrier_style = {True: {"color": LINES["barrier"], "dashArray": "4 4"}, False: {"color": LINES["link"]}}
+    _tip_layer(
+        fmap, rows, layers, name=t("map.links", lang), show=False,
+        style_function=lambda f: {**barrier_style[bool(f["properties"]["barrier"])], "weight": 1.2},
+    )
 
 
 def new_unit_labels(
