@@ -140,7 +140,7 @@ def test_workbook_download_is_labelled_in_the_interface_language(demo_run: Path,
     kpis = json.loads((demo_run / "kpis.json").read_text(encoding="utf-8"))
     assert kpi_label("units_after", lang) in items and "kpi: units_after" not in items and "units_after" in kpis
     note = [row[1].value for row in labelled[labelled.sheetnames[0]].iter_rows(min_row=7, max_row=7)][0]
-    assert note == STRINGS["xlsx.note"][lang]
+    assert note == STRINGS["xlsx.text.note"][lang]
     # the same cells are shaded as estimates as in the package's own workbook
     fills = [c.fill.fgColor.rgb for c in next(plain["assignments"].iter_rows(min_row=2, max_row=2))]
     assert [c.fill.fgColor.rgb for c in next(labelled[labelled.sheetnames[1]].iter_rows(min_row=2, max_row=2))] == fills

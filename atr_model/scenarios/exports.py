@@ -32,7 +32,6 @@ __all__ = [
     "publish_package",
     "DEFAULT_EXTRAS",
     "XLSX_NAME",
-    "LABEL_NOTE",
     "GEOJSON_NAME",
 ]
 
@@ -65,12 +64,12 @@ _NOTE = (
 
 
 #: The label name of the note on the summary sheet (see ``write_xlsx(labels=...)``).
-LABEL_NOTE = "note_text"
+_LABEL_NOTE = "text.note"
 
 
 def _plain(name: str) -> str:
     """The workbook's own text for a label name (sheet, column and item names as they are)."""
-    return _NOTE if name == LABEL_NOTE else name.split(".", 1)[1]
+    return _NOTE if name == _LABEL_NOTE else name.split(".", 1)[1]
 
 
 def _summary_rows(files: ResultFiles, label: Callable[[str], str] = _plain) -> pd.DataFrame:
@@ -81,7 +80,7 @@ def _summary_rows(files: ResultFiles, label: Callable[[str], str] = _plain) -> p
         (label("item.dataset"), files.provenance.get("dataset_name", files.scenario.get("dataset", "")), False, ""),
         (label("item.dataset kind"), files.provenance.get("dataset_kind", ""), False, ""),
         (label("item.created (UTC)"), files.provenance.get("created_utc", ""), False, ""),
-        (label("item.note"), label(LABEL_NOTE), False, ""),
+        (label("item.note"), label(_LABEL_NOTE), False, ""),
     ]
     basis = kpi_estimate_basis(files.kpis)
     kpi = (lambda k: f"kpi: {k}") if label is _plain else (lambda k: label(f"kpi.{k}"))
@@ -179,8 +178,8 @@ def write_xlsx(
     labels : callable, optional
         Texts of the sheet names, column headers and summary items in a reader's language
         (the app passes its catalogue's), called with ``sheet.<name>``, ``col.<name>``,
-        ``item.<name>``, ``kpi.<name>`` and :data:`LABEL_NOTE`. By default the workbook keeps
-        the package's own names (``unit_code``...), as the CLI writes it.
+        ``item.<name>``, ``kpi.<name>`` and ``text.note`` (the note on estimates). By default
+        the workbook keeps the package's own names (``unit_code``...), as the CLI writes it.
 
     Returns
     -------

@@ -556,13 +556,11 @@ def download_zip(folder: Path | str, lang: str = "en", raions: Mapping[str, str]
 
 
 def xlsx_label(name: str, lang: str = "en") -> str:
-    """A workbook label (``sheet.<name>``, ``col.<name>``, ``item.<name>``, ``kpi.<name>``, the
-    note) from the catalogue in ``lang``; a column the catalogue does not know keeps its name."""
+    """A workbook label (``sheet.<name>``, ``col.<name>``, ``item.<name>``, ``kpi.<name>``,
+    ``text.note``) from the catalogue in ``lang``; a column the catalogue does not know keeps
+    its name."""
     from atr_model.presentation.i18n import kpi_label, t
-    from atr_model.scenarios.exports import LABEL_NOTE
 
-    if name == LABEL_NOTE:
-        return t("xlsx.note", lang)
     if name.startswith("kpi."):
         return kpi_label(name[len("kpi."):], lang)
     key = f"xlsx.{name}"
@@ -574,10 +572,9 @@ def tables_xlsx(folder: Path | str, lang: str = "en") -> bytes:
     """The result's tables as a workbook labelled in ``lang`` (``tables-<lang>.xlsx``, written
     beside the package's own ``tables.xlsx`` on first request; sheets, headers and summary
     items from the catalogue)."""
-    from atr_model.scenarios.exports import XLSX_NAME, write_xlsx
+    from atr_model.scenarios import write_xlsx
 
-    stem, _, ext = XLSX_NAME.rpartition(".")
-    target = Path(folder) / f"{stem}-{lang}.{ext}"
+    target = Path(folder) / f"tables-{lang}.xlsx"
     if not target.exists():
         write_xlsx(folder, target, labels=functools.partial(xlsx_label, lang=lang))
     return target.read_bytes()

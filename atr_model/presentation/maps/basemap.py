@@ -10,8 +10,8 @@ option (``basemap="osm"``) for machines that have it.
 
 Which elevation grid belongs to a dataset (``elevation="auto"``): the demo's synthetic DEM
 (generated), or for a Kyrgyz build the shared GEBCO grid in the Kyrgyz open data. The image is
-computed once per build id and grid file (about a second for the Kyrgyz GEBCO grid) and kept in
-memory and in the cache folder (``<cache>/display/``), so a fresh app process reuses it.
+computed once per build id and grid file (about two seconds for the Kyrgyz GEBCO grid) and kept
+in memory and in the cache folder (``<cache>/display/``), so a fresh app process reuses it.
 """
 
 from __future__ import annotations

@@ -4,7 +4,8 @@ The dataset's polygons are simplified in a metric CRS with a shared-edge coverag
 simplification (neighbouring units keep a common border and dissolved new units have no
 slivers), coordinates rounded to about ten metres, and the relief background
 (:mod:`atr_model.presentation.maps.basemap`) computed from the dataset's elevation grid. The
-app caches one :class:`DisplayLayers` per dataset build; every map reads from it.
+app caches one :class:`DisplayLayers` per dataset build, in memory and in the cache folder
+(:func:`stored_display_layers`, so a fresh server skips the preparation); every map reads from it.
 """
 
 from __future__ import annotations
