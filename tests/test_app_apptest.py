@@ -331,6 +331,7 @@ def test_plan_violations_reach_the_map_table(demo_dataset) -> None:
 
 def test_key_figure_table_has_one_below_the_floor_and_definitions(app_env: Path) -> None:
     from atr_model.presentation.app.mapping import kpi_html, kpi_rows
+    from atr_model.presentation.i18n import STRINGS
 
     at = _run(_app())
     folder = at.session_state["result_folder"]
@@ -344,6 +345,12 @@ def test_key_figure_table_has_one_below_the_floor_and_definitions(app_env: Path)
     assert by_name["population_weighted_mean_travel_min"]["label"].startswith("≈")
     html_text = kpi_html(rows, "A", "B", "en")
     assert html_text.count("title=") == len(rows)
+    # every figure is named from the catalogue in each language, none by its raw KPI name
+    for lang in ("en", "ky", "ru"):
+        raw = [r["kpi"] for r in kpi_rows(comparison.kpis, lang) if r["kpi"] in r["label"]]
+        assert not raw, (lang, raw)
+    ky = {r["kpi"]: r["label"] for r in kpi_rows(comparison.kpis, "ky")}
+    assert ky["status_counts.merged"].endswith(STRINGS["status.merged"]["ky"])
 
 
 def test_clicked_point_and_search_find_the_unit(demo_dataset) -> None:

@@ -361,6 +361,51 @@ def _results_dir(server_url: str) -> Path:
     return RESULTS[server_url]
 
 
+def _share_of_pixels_differing(png_a: bytes, png_b: bytes) -> float:
+    """Share of pixels that differ between two PNGs (1.0 when their sizes differ)."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    a, b = (np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=int) for png in (png_a, png_b))
+    if a.shape != b.shape:
+        return 1.0
+    return float((np.abs(a - b).sum(axis=2) > 30).mean())
+
+
+def test_map_png_is_the_current_view(demo: Session, demo_server: str) -> None:
+    """Zoom the result map in, download the map image: it is the view, not the whole territory."""
+    from atr_model.presentation.summary import map_png
+
+    page = demo.page
+    _view(page, "Map")
+    folder = _latest_result(_results_dir(demo_server))
+    zoom_in = page.frame_locator(MAP_FRAME).first.locator(".leaflet-control-zoom-in")
+    for _ in range(2):  # as a user zooms: the map reports its view once the user moved it
+        zoom_in.click()
+        page.wait_for_timeout(600)
+    page.wait_for_timeout(800)  # the component reports the new view (a rerun)
+    _idle(page)
+    view = _map(page).evaluate(
+        "el => { const b = window.map.getBounds(); return [b.getSouth(), b.getWest(), b.getNorth(), b.getEast()]; }"
+    )
+    south, west, north, east = (round(v, 4) for v in view)
+    _view(page, "Downloads")
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Map image (PNG)").click()
+    downloaded = Path(info.value.path()).read_bytes()
+    assert downloaded[:8] == b"\x89PNG\r\n\x1a\n"
+    whole = map_png(folder)
+    assert downloaded != whole  # not the whole territory...
+    # ...but what the map shows (the view the map reported may be a pixel off the one read here)
+    near = _share_of_pixels_differing(downloaded, map_png(folder, bounds=((south, west), (north, east))))
+    far = _share_of_pixels_differing(downloaded, whole)
+    assert near < 0.1 and near * 4 < far, (near, far)
+    _view(page, "Map")
+    demo.check_clean()
+
+
 def test_uploaded_plan_with_two_unknown_codes_names_both(demo: Session, tmp_path: Path, demo_server: str) -> None:
     from playwright.sync_api import expect
 

@@ -4,7 +4,8 @@ The app is started the default way (``streamlit run app.py``, only the headless,
 address options a test needs) and every request that does not go to 127.0.0.1 is blocked, as
 on a machine without internet. After a run of the demo scenario in English, the language is
 switched and each view's visible text (page and map frame) is scanned for the English texts
-of the app's own catalogue (those that differ from the language's, four letters or more).
+of the app's own catalogue (those that differ from the language's, four letters or more);
+on Compare, after comparing two scenarios (the two maps, the key figures, the units that differ).
 """
 
 from __future__ import annotations
@@ -133,6 +134,13 @@ def test_no_english_catalogue_text_in_any_view(page, lang: str) -> None:
         page.get_by_test_id("stRadio").get_by_text(STRINGS[f"view.{view}"][lang], exact=True).first.click()
         page.wait_for_timeout(300)
         page.wait_for_selector(IDLE)
+        if view == "compare":
+            # the comparison itself: two synced maps, the key figures, the units that differ
+            page.get_by_role("button", name=STRINGS["compare.run"][lang]).click()
+            page.wait_for_timeout(300)
+            page.wait_for_selector(IDLE)
+            expect(page.locator('iframe[title="streamlit_folium.st_folium"]')).to_have_count(2)
+            expect(page.locator("table.atr-kpis")).to_be_visible()
         page.wait_for_timeout(700)  # the map frame draws its legend after the rerun
         hits = english_hits(_visible_text(page), lang)
         if hits:

@@ -380,3 +380,48 @@ def test_base_map_alone_is_already_offline(layers):
     fmap = maps.base_map(layers)
     folium.GeoJson({"type": "FeatureCollection", "features": []}, name="own layer").add_to(fmap)
     assert _external_urls(fmap.get_root().render()) == []
+
+
+def test_rendered_map_carries_each_layer_whole_as_compact_json(grid, layers):
+    """The data sent to the browser: every feature of every layer, without JSON padding or
+    ``\\u003c`` escapes, and no ``</`` that would end a script element."""
+    from atr_model.presentation.app.folium_view import render_map
+
+    fmap = maps.result_map(layers, _assignments(grid), lang="ru")
+    counts = {name: len(data["features"]) for name, data in _geojson_layers(fmap).items()}
+    rendered = render_map(fmap)
+    calls = re.findall(r"(\w+)_add\((\{.*\})\);\n", rendered.script)
+    assert calls and "atrLayerSlot" not in rendered.script
+    sent = [json.loads(payload.replace("<\\/", "</")) for _, payload in calls]
+    assert sorted(len(d["features"]) for d in sent if d["features"]) == sorted(
+        [n for n in counts.values() if n] + [len(layers.country)]
+    )
+    payloads = "".join(payload for _, payload in calls)
+    assert "\\u003c" not in payloads and "</" not in payloads and '", "' not in payloads  # compact, script-safe
+    assert any(ch in rendered.script for ch in "абвгдеж")  # Russian labels travel as UTF-8, not \\u escapes
+    # the popup HTML survives the round trip
+    assert any("<table class='atr-pop'>" in str(d) for d in sent)
+
+
+def test_stored_layers_and_render_are_reused_by_the_next_process(grid, tmp_path, monkeypatch):
+    """A fresh server reads the display layers and the first map from the cache folder."""
+    from atr_model.presentation.app import folium_view
+    from atr_model.presentation.maps import display
+
+    first = display.stored_display_layers(grid, cache_dir=tmp_path)
+    assert list((tmp_path / "display").glob("layers-*.pickle"))
+
+    def no_preparation(*args, **kwargs):
+        raise AssertionError("prepared again instead of reading the cache folder")
+
+    monkeypatch.setattr(display, "display_layers", no_preparation)
+    again = display.stored_display_layers(grid, cache_dir=tmp_path)
+    assert again.build_id == first.build_id and again.units.equals(first.units)
+    built = []
+    key = ["dataset_map", grid.build_id, "en", 1000.0]
+    rendered = folium_view.stored_render(key, lambda: built.append(1) or maps.dataset_map(first), cache_dir=tmp_path)
+    reread = folium_view.stored_render(key, no_preparation, cache_dir=tmp_path)
+    assert built == [1] and reread == rendered
+    # another language is another map
+    other = folium_view.stored_render([*key[:2], "ky", 1000.0], lambda: maps.dataset_map(first, lang="ky"), cache_dir=tmp_path)
+    assert other.script != rendered.script

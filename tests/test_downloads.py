@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 import zipfile
 from pathlib import Path
@@ -91,6 +92,58 @@ def test_map_png_is_an_image_of_the_result_and_deterministic(demo_run: Path) -> 
     assert image.width >= 800 and image.height >= 400
     colours = {colour for _count, colour in image.getcolors(maxcolors=1 << 22)}
     assert (0xE0, 0x7B, 0x39) in colours  # merged new units are drawn in their colour
+
+
+def test_map_png_of_a_view_draws_only_what_the_view_shows(demo_run: Path) -> None:
+    """The app's "current view" image: units cut at the view's edges, a different picture."""
+    import geopandas as gpd
+
+    from atr_model.presentation.summary import in_view
+
+    new_units = gpd.read_file(demo_run / "new_units.gpkg").to_crs("EPSG:4326")
+    minx, miny, maxx, maxy = new_units.total_bounds
+    # the south-west quarter of the territory
+    view = ((miny, minx), ((miny + maxy) / 2, (minx + maxx) / 2))
+    cut = in_view(new_units, view)
+    assert 0 < len(cut) < len(new_units)
+    cx0, cy0, cx1, cy1 = cut.total_bounds
+    assert cx0 >= minx - 1e-9 and cy0 >= miny - 1e-9 and cx1 <= view[1][1] + 1e-9 and cy1 <= view[1][0] + 1e-9
+    whole = backend.map_image(demo_run, "en")
+    part = backend.map_image(demo_run, "en", view)
+    assert part[:8] == b"\x89PNG\r\n\x1a\n" and part != whole
+    assert backend.map_image(demo_run, "en", view) == part  # deterministic
+    with pytest.raises(ValueError, match="shows none of the result's units"):
+        backend.map_image(demo_run, "en", ((maxy + 1, maxx + 1), (maxy + 2, maxx + 2)))
+    with pytest.raises(ValueError, match="south must be below north"):
+        backend.map_image(demo_run, "en", ((miny + 1, minx), (miny, maxx)))
+
+
+@pytest.mark.parametrize("lang", ["ky", "ru"])
+def test_workbook_download_is_labelled_in_the_interface_language(demo_run: Path, lang: str) -> None:
+    """Sheets, headers and summary items of the app's workbook come from the catalogue."""
+    from openpyxl import load_workbook
+
+    from atr_model.presentation.i18n import kpi_label
+
+    catalogue = {text for texts in STRINGS.values() for text in (texts[lang],)}
+    labelled = load_workbook(io.BytesIO(backend.tables_xlsx(demo_run, lang)), read_only=True)
+    plain = load_workbook(demo_run / "tables.xlsx", read_only=True)  # the CLI's, with the package's names
+    assert [STRINGS[f"xlsx.sheet.{name}"][lang] for name in plain.sheetnames] == labelled.sheetnames
+    for name, title in zip(plain.sheetnames, labelled.sheetnames):
+        headers = [c.value for c in next(labelled[title].iter_rows(max_row=1))]
+        columns = [c.value for c in next(plain[name].iter_rows(max_row=1))]
+        assert headers == [STRINGS[f"xlsx.col.{c}"][lang] for c in columns], name
+        assert set(headers) <= catalogue
+    items = [row[0].value for row in labelled[labelled.sheetnames[0]].iter_rows(min_row=2)]
+    assert items[:6] == [STRINGS[f"xlsx.item.{k}"][lang] for k in ("scenario", "title", "dataset", "dataset kind",
+                                                                    "created (UTC)", "note")]
+    kpis = json.loads((demo_run / "kpis.json").read_text(encoding="utf-8"))
+    assert kpi_label("units_after", lang) in items and "kpi: units_after" not in items and "units_after" in kpis
+    note = [row[1].value for row in labelled[labelled.sheetnames[0]].iter_rows(min_row=7, max_row=7)][0]
+    assert note == STRINGS["xlsx.text.note"][lang]
+    # the same cells are shaded as estimates as in the package's own workbook
+    fills = [c.fill.fgColor.rgb for c in next(plain["assignments"].iter_rows(min_row=2, max_row=2))]
+    assert [c.fill.fgColor.rgb for c in next(labelled[labelled.sheetnames[1]].iter_rows(min_row=2, max_row=2))] == fills
 
 
 @pytest.mark.browser

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import logging
+import math
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -18,30 +19,15 @@ from typing import Any
 
 import geopandas as gpd
 import pandas as pd
+import shapely
 
-from atr_model.presentation.i18n import (
-    DEFAULT_LANGUAGE,
-    dataset_label,
-    display_name,
-    format_number,
-    localized,
-    t,
-)
-from atr_model.presentation.report import (
-    _KPI_LABELS,
-    _MORE_KPIS,
-    _e,
-    _kpi_basis,
-    _quality_section,
-    _table,
-    _td,
-    map_svg,
-    unit_name_in,
-)
+from atr_model.presentation.i18n import DEFAULT_LANGUAGE, dataset_label, display_name, format_number, localized, t
+# the summary is the report's short form: its tables, cells and map come from there
+from atr_model.presentation import report
 from atr_model.scenarios.compare import kpi_table
 from atr_model.scenarios.package_files import ResultFiles, as_result_files
 
-__all__ = ["SUMMARY_NAME", "render_summary", "write_summary", "map_png", "raion_names"]
+__all__ = ["SUMMARY_NAME", "render_summary", "write_summary", "map_png", "in_view", "raion_names"]
 
 logger = logging.getLogger(__name__)
 
@@ -101,40 +87,71 @@ def _map_frame(files: ResultFiles, lang: str) -> gpd.GeoDataFrame:
     return units
 
 
-def _map(files: ResultFiles, lang: str, png_dpi: int | None = None) -> str:
+#: A map view: ``((south, west), (north, east))`` in degrees, as Leaflet reports it.
+Bounds = tuple[tuple[float, float], tuple[float, float]]
+
+
+def in_view(units: gpd.GeoDataFrame, bounds: Bounds) -> gpd.GeoDataFrame:
+    """The part of ``units`` inside a map view (polygons cut at its edges).
+
+    Raises
+    ------
+    ValueError
+        When the bounds are not a view (not finite, south above north, west east of east) or
+        the view shows none of the units.
+    """
+    try:
+        (south, west), (north, east) = ((float(a), float(b)) for a, b in bounds)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"map view {bounds!r}: expected ((south, west), (north, east)) in degrees") from exc
+    if not all(map(math.isfinite, (south, west, north, east))) or south >= north or west >= east:
+        raise ValueError(f"map view {bounds!r}: south must be below north and west left of east (degrees)")
+    frame = units.to_crs("EPSG:4326")
+    cut = frame.set_geometry(shapely.clip_by_rect(frame.geometry.to_numpy(), west, south, east, north))
+    cut = cut[~cut.geometry.is_empty]
+    if cut.empty:
+        raise ValueError(f"map view {bounds!r} shows none of the result's units")
+    return cut
+
+
+def _map(files: ResultFiles, lang: str, png_dpi: int | None = None, bounds: Bounds | None = None) -> str:
     units = _map_frame(files, lang)
+    if bounds is not None:
+        units = in_view(units, bounds)
     colours = {t("summary.map_merged", lang): MERGED_COLOUR, t("summary.map_kept", lang): KEPT_COLOUR}
     below = units["below_floor"].tolist() if "below_floor" in units else None
-    return map_svg(units, column="kind", categorical=True, colours=colours, hatch_mask=below, png_dpi=png_dpi)
+    return report.map_svg(units, column="kind", categorical=True, colours=colours, hatch_mask=below, png_dpi=png_dpi)
 
 
-def map_png(result: Any, lang: str = DEFAULT_LANGUAGE, *, dpi: int = 150) -> bytes:
+def map_png(result: Any, lang: str = DEFAULT_LANGUAGE, *, dpi: int = 150, bounds: Bounds | None = None) -> bytes:
     """The summary's map (merged new units over the kept ones) as PNG bytes.
 
-    Drawn on the server from the result package with matplotlib, so it works offline and
-    shows the result's whole territory (the dataset or the raion worked on).
+    Drawn on the server from the result package with matplotlib, so it works offline. It
+    shows the result's whole territory (the dataset or the raion worked on), or with
+    ``bounds`` only what a map view shows (``((south, west), (north, east))``, the app's
+    current view; see :func:`in_view` for the errors).
     """
     files = as_result_files(result)
     if files.new_units.empty:
         raise ValueError(f"{files.path}: the result has no new units to draw")
-    return base64.b64decode(_map(files, lang, png_dpi=dpi))
+    return base64.b64decode(_map(files, lang, png_dpi=dpi, bounds=bounds))
 
 
 def _key_figures(files: ResultFiles, lang: str) -> str:
     flat = dict(kpi_table(files.kpis))
-    labels = {**_KPI_LABELS, **_MORE_KPIS}
-    basis = _kpi_basis(files, lang)
+    labels = {**report._KPI_LABELS, **report._MORE_KPIS}
+    basis = report._kpi_basis(files, lang)
     rows = [
-        f"<tr><td>{_e(t(labels[k], lang))}</td>{_td(flat[k], estimate=bool(basis.get(k)))}</tr>"
+        f"<tr><td>{report._e(t(labels[k], lang))}</td>{report._td(flat[k], estimate=bool(basis.get(k)))}</tr>"
         for k in SUMMARY_KPIS if k in flat and k in labels
     ]
-    return _table([t("report.indicator", lang), t("report.value", lang)], rows)
+    return report._table([t("report.indicator", lang), t("report.value", lang)], rows)
 
 
 def _decisions(files: ResultFiles, lang: str, raions: Mapping[str, str]) -> str:
     """One row per raion: units before and after, and each merger "centre ← members"."""
     a = files.assignments
-    names = {str(r["unit_code"]): unit_name_in(r, lang) for r in a.to_dict("records")}
+    names = {str(r["unit_code"]): report.unit_name_in(r, lang) for r in a.to_dict("records")}
     rows = []
     unchanged = []
     for raion, group in a.groupby("raion_code", sort=True):
@@ -147,20 +164,20 @@ def _decisions(files: ResultFiles, lang: str, raions: Mapping[str, str]) -> str:
             joined = [names.get(c, c) for c in members["unit_code"] if c != centre]
             people = float(members["population"].sum())
             mergers.append(
-                f"<b>{_e(names.get(centre, centre))}</b> ← {_e(', '.join(joined))} "
-                f"<span class='muted'>({_e(t('summary.people', lang, n=format_number(people, lang)))})</span>"
+                f"<b>{report._e(names.get(centre, centre))}</b> ← {report._e(', '.join(joined))} "
+                f"<span class='muted'>({report._e(t('summary.people', lang, n=format_number(people, lang)))})</span>"
             )
         label = raions.get(str(raion), str(raion))
         if not mergers:
             unchanged.append(label)
             continue
         rows.append(
-            f"<tr><td>{_e(label)}</td>{_td(before)}{_td(after)}<td>{'<br>'.join(mergers)}</td></tr>"
+            f"<tr><td>{report._e(label)}</td>{report._td(before)}{report._td(after)}<td>{'<br>'.join(mergers)}</td></tr>"
         )
     header = [t("report.raion", lang), t("summary.before", lang), t("summary.after", lang), t("summary.mergers", lang)]
-    parts = [_table(header, rows) if rows else f"<p>{_e(t('summary.no_mergers', lang))}</p>"]
+    parts = [report._table(header, rows) if rows else f"<p>{report._e(t('summary.no_mergers', lang))}</p>"]
     if unchanged:
-        parts.append(f"<p class='muted'>{_e(t('summary.unchanged', lang, names=', '.join(unchanged)))}</p>")
+        parts.append(f"<p class='muted'>{report._e(t('summary.unchanged', lang, names=', '.join(unchanged)))}</p>")
     return "".join(parts)
 
 
@@ -187,28 +204,29 @@ def render_summary(result: Any, lang: str = DEFAULT_LANGUAGE, *, raions: Mapping
     dataset = dataset_label(
         str(files.provenance.get("dataset_name", "")), str(files.provenance.get("dataset_kind", "")), lang
     )
-    meta = t("report.meta", lang, name=_e(files.name), dataset=_e(dataset),
-             created=_e(files.provenance.get("created_utc", "")), version=_e(files.provenance.get("package_version", "")))
+    created, version = (files.provenance.get(k, "") for k in ("created_utc", "package_version"))
+    meta = t("report.meta", lang, name=report._e(files.name), dataset=report._e(dataset),
+             created=report._e(created), version=report._e(version))
     banner = f"<div class='banner'>{t('report.demo_banner', lang)}</div>" if demo else ""
     figure = ""
     if not files.new_units.empty:
         figure = (
-            f"<figure>{_map(files, lang)}<figcaption>{_e(t('summary.map_caption', lang))}</figcaption></figure>"
+            f"<figure>{_map(files, lang)}<figcaption>{report._e(t('summary.map_caption', lang))}</figcaption></figure>"
         )
-    quality = _quality_section(files, lang).replace(" id='quality'", "")
+    quality = report._quality_section(files, lang).replace(" id='quality'", "")
     body = (
-        f"<p class='muted'>{_e(t('summary.kicker', lang))}</p><h1>{_e(title)}</h1>"
-        f"<p class='muted'>{meta}</p>{banner}<p>{_e(localized(files.scenario, 'description', lang))}</p>"
-        f"<h2>{_e(t('report.nav.kpis', lang))}</h2>{_key_figures(files, lang)}"
-        f"<h2>{_e(t('report.nav.maps', lang))}</h2>{figure}"
-        f"<h2>{_e(t('summary.decisions', lang))}</h2>{_decisions(files, lang, raions or {})}"
+        f"<p class='muted'>{report._e(t('summary.kicker', lang))}</p><h1>{report._e(title)}</h1>"
+        f"<p class='muted'>{meta}</p>{banner}<p>{report._e(localized(files.scenario, 'description', lang))}</p>"
+        f"<h2>{report._e(t('report.nav.kpis', lang))}</h2>{_key_figures(files, lang)}"
+        f"<h2>{report._e(t('report.nav.maps', lang))}</h2>{figure}"
+        f"<h2>{report._e(t('summary.decisions', lang))}</h2>{_decisions(files, lang, raions or {})}"
         f"{quality}"
-        f"<p class='muted'>{_e(t('summary.full_report', lang))}</p>"
+        f"<p class='muted'>{report._e(t('summary.full_report', lang))}</p>"
     )
     return (
-        f"<!DOCTYPE html><html lang='{_e(lang)}'><head><meta charset='utf-8'>"
+        f"<!DOCTYPE html><html lang='{report._e(lang)}'><head><meta charset='utf-8'>"
         f"<meta name='viewport' content='width=device-width, initial-scale=1'>"
-        f"<title>{_e(t('summary.kicker', lang))}: {_e(title)}</title>"
+        f"<title>{report._e(t('summary.kicker', lang))}: {report._e(title)}</title>"
         f"<style>{_CSS}</style></head><body>{body}</body></html>\n"
     )
 

@@ -63,19 +63,29 @@ _NOTE = (
 )
 
 
-def _summary_rows(files: ResultFiles) -> pd.DataFrame:
+#: The label name of the note on the summary sheet (see ``write_xlsx(labels=...)``).
+_LABEL_NOTE = "text.note"
+
+
+def _plain(name: str) -> str:
+    """The workbook's own text for a label name (sheet, column and item names as they are)."""
+    return _NOTE if name == _LABEL_NOTE else name.split(".", 1)[1]
+
+
+def _summary_rows(files: ResultFiles, label: Callable[[str], str] = _plain) -> pd.DataFrame:
     """Scenario, dataset and every KPI, each KPI with whether (and why) it rests on estimates."""
     rows: list[tuple[str, Any, bool, str]] = [
-        ("scenario", files.name, False, ""),
-        ("title", files.title, False, ""),
-        ("dataset", files.provenance.get("dataset_name", files.scenario.get("dataset", "")), False, ""),
-        ("dataset kind", files.provenance.get("dataset_kind", ""), False, ""),
-        ("created (UTC)", files.provenance.get("created_utc", ""), False, ""),
-        ("note", _NOTE, False, ""),
+        (label("item.scenario"), files.name, False, ""),
+        (label("item.title"), files.title, False, ""),
+        (label("item.dataset"), files.provenance.get("dataset_name", files.scenario.get("dataset", "")), False, ""),
+        (label("item.dataset kind"), files.provenance.get("dataset_kind", ""), False, ""),
+        (label("item.created (UTC)"), files.provenance.get("created_utc", ""), False, ""),
+        (label("item.note"), label(_LABEL_NOTE), False, ""),
     ]
     basis = kpi_estimate_basis(files.kpis)
+    kpi = (lambda k: f"kpi: {k}") if label is _plain else (lambda k: label(f"kpi.{k}"))
     rows += [
-        (f"kpi: {k}", v, k in basis, basis.get(k, "")) for k, v in flatten_mapping(files.kpis).items()
+        (kpi(k), v, k in basis, basis.get(k, "")) for k, v in flatten_mapping(files.kpis).items()
     ]
     return pd.DataFrame(rows, columns=["item", "value", "is_estimate", "estimate_basis"])
 
@@ -117,11 +127,13 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def _write_frame(ws: Any, frame: pd.DataFrame, estimate_flags: dict[str, str] | None = None) -> None:
+def _write_frame(
+    ws: Any, frame: pd.DataFrame, estimate_flags: dict[str, str] | None = None, label: Callable[[str], str] = _plain
+) -> None:
     from openpyxl.styles import Font, PatternFill
 
     estimate_flags = estimate_flags or {}
-    ws.append([str(c) for c in frame.columns])
+    ws.append([label(f"col.{c}") for c in frame.columns])
     for cell in ws[1]:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor=_HEADER_FILL)
@@ -138,11 +150,17 @@ def _write_frame(ws: Any, frame: pd.DataFrame, estimate_flags: dict[str, str] | 
                 ws.cell(row=row_idx, column=col_idx).fill = fill
     ws.freeze_panes = "A2"
     for idx, name in enumerate(columns, start=1):
-        width = max([len(str(name))] + [len(str(v)) for v in frame[name].head(200).tolist()])
+        header = str(ws.cell(row=1, column=idx).value)
+        width = max([len(header)] + [len(str(v)) for v in frame[name].head(200).tolist()])
         ws.column_dimensions[ws.cell(row=1, column=idx).column_letter].width = min(max(width + 2, 8), 60)
 
 
-def write_xlsx(folder: str | os.PathLike[str], target: str | os.PathLike[str] | None = None) -> Path:
+def write_xlsx(
+    folder: str | os.PathLike[str],
+    target: str | os.PathLike[str] | None = None,
+    *,
+    labels: Callable[[str], str] | None = None,
+) -> Path:
     """Write every table of a result package as one workbook (one sheet per table).
 
     Sheets: ``summary`` (scenario, dataset, every KPI), ``assignments``, ``new_units`` (no
@@ -157,6 +175,11 @@ def write_xlsx(folder: str | os.PathLike[str], target: str | os.PathLike[str] | 
         The result package folder.
     target : path-like, optional
         Output file; defaults to ``folder / "tables.xlsx"``. Written atomically.
+    labels : callable, optional
+        Texts of the sheet names, column headers and summary items in a reader's language
+        (the app passes its catalogue's), called with ``sheet.<name>``, ``col.<name>``,
+        ``item.<name>``, ``kpi.<name>`` and ``text.note`` (the note on estimates). By default
+        the workbook keeps the package's own names (``unit_code``...), as the CLI writes it.
 
     Returns
     -------
@@ -165,40 +188,39 @@ def write_xlsx(folder: str | os.PathLike[str], target: str | os.PathLike[str] | 
     """
     from openpyxl import Workbook
 
+    label = labels or _plain
     files = load_result_files(folder)
     out = Path(target) if target is not None else Path(folder) / XLSX_NAME
     wb = Workbook()
     ws = wb.active
-    ws.title = "summary"
-    _write_frame(ws, _summary_rows(files), _SUMMARY_FLAGS)
-    _write_frame(wb.create_sheet("assignments"), files.assignments, _ROW_FLAGS)
-    _write_frame(wb.create_sheet("new_units"), _new_unit_sheet(files), _NEW_UNIT_FLAGS)
+    ws.title = _sheet_title(label("sheet.summary"))
+    _write_frame(ws, _summary_rows(files, label), _SUMMARY_FLAGS, label)
+    sheets: list[tuple[str, pd.DataFrame, dict[str, str] | None]] = [
+        ("assignments", files.assignments, _ROW_FLAGS), ("new_units", _new_unit_sheet(files), _NEW_UNIT_FLAGS),
+    ]
     if not files.settlements.empty:
-        _write_frame(wb.create_sheet("settlements"), _settlement_sheet(files), _ROW_FLAGS)
+        sheets.append(("settlements", _settlement_sheet(files), _ROW_FLAGS))
     if files.explanations is not None:
-        _write_frame(wb.create_sheet("explanations"), files.explanations)
-    scen = flatten_mapping(files.scenario)
-    _write_frame(wb.create_sheet("scenario"), pd.DataFrame(list(scen.items()), columns=["key", "value"]))
-    prov = flatten_mapping(files.provenance)
-    _write_frame(wb.create_sheet("provenance"), pd.DataFrame(list(prov.items()), columns=["key", "value"]))
+        sheets.append(("explanations", files.explanations, None))
+    for name, table in (("scenario", files.scenario), ("provenance", files.provenance)):
+        sheets.append((name, pd.DataFrame(list(flatten_mapping(table).items()), columns=["key", "value"]), None))
+    for name, frame, flags in sheets:
+        _write_frame(wb.create_sheet(_sheet_title(label(f"sheet.{name}"))), frame, flags, label)
     _atomic_save(out, wb.save)
     logger.info("wrote %s", out)
     return out
 
 
+def _sheet_title(text: str) -> str:
+    """A valid Excel sheet name: at most 31 characters, none of ``[]:*?/\\``."""
+    return "".join(" " if ch in "[]:*?/\\" else ch for ch in text)[:31]
+
+
 def write_geojson(folder: str | os.PathLike[str], target: str | os.PathLike[str] | None = None) -> Path:
     """Write the new units with their passport columns as GeoJSON (RFC 7946, EPSG:4326).
 
-    Parameters
-    ----------
-    folder : path-like
-        The result package folder.
-    target : path-like, optional
-        Output file; defaults to ``folder / "new_units.geojson"``. Written atomically.
-
-    Returns
-    -------
-    pathlib.Path
+    ``folder`` and ``target`` as for :func:`write_xlsx` (here the default target is
+    ``folder / "new_units.geojson"``); returns the written file.
     """
     files = load_result_files(folder)
     out = Path(target) if target is not None else Path(folder) / GEOJSON_NAME

@@ -78,6 +78,8 @@ __all__ = [
     "zip_folder",
     "report_html",
     "summary_html",
+    "tables_xlsx",
+    "xlsx_label",
     "download_zip",
     "map_image",
     "portable_dataset",
@@ -553,11 +555,37 @@ def download_zip(folder: Path | str, lang: str = "en", raions: Mapping[str, str]
     return zip_folder(Path(folder))
 
 
-def map_image(folder: Path | str, lang: str = "en") -> bytes:
-    """A PNG of the result's map (merged new units over the kept ones), drawn on the server."""
+def xlsx_label(name: str, lang: str = "en") -> str:
+    """A workbook label (``sheet.<name>``, ``col.<name>``, ``item.<name>``, ``kpi.<name>``,
+    ``text.note``) from the catalogue in ``lang``; a column the catalogue does not know keeps
+    its name."""
+    from atr_model.presentation.i18n import kpi_label, t
+
+    if name.startswith("kpi."):
+        return kpi_label(name[len("kpi."):], lang)
+    key = f"xlsx.{name}"
+    text = t(key, lang)
+    return text if text != key else name.split(".", 1)[1]
+
+
+def tables_xlsx(folder: Path | str, lang: str = "en") -> bytes:
+    """The result's tables as a workbook labelled in ``lang`` (``tables-<lang>.xlsx``, written
+    beside the package's own ``tables.xlsx`` on first request; sheets, headers and summary
+    items from the catalogue)."""
+    from atr_model.scenarios import write_xlsx
+
+    target = Path(folder) / f"tables-{lang}.xlsx"
+    if not target.exists():
+        write_xlsx(folder, target, labels=functools.partial(xlsx_label, lang=lang))
+    return target.read_bytes()
+
+
+def map_image(folder: Path | str, lang: str = "en", bounds: Any = None) -> bytes:
+    """A PNG of the result's map (merged new units over the kept ones), drawn on the server:
+    the whole territory, or what a map view ``((south, west), (north, east))`` shows."""
     from atr_model.presentation.summary import map_png
 
-    return map_png(Path(folder), lang)
+    return map_png(Path(folder), lang, bounds=bounds)
 
 
 @functools.lru_cache(maxsize=32)

@@ -48,8 +48,8 @@ def dataset(source_key: str) -> Dataset:
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def layers(key: str, build_id: str) -> maps.DisplayLayers:
-    """Display layers of a dataset (simplified once per build)."""
-    return maps.display_layers(dataset(key))
+    """Display layers of a dataset (simplified once per build, kept in the cache folder)."""
+    return maps.stored_display_layers(dataset(key))
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)

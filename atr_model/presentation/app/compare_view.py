@@ -8,13 +8,15 @@ figure's definition on hover; the units that differ are listed and can be drawn 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import streamlit as st
 
 from atr_model.errors import ScenarioError
 from atr_model.presentation import maps
 from atr_model.presentation.app import backend, cache
-from atr_model.presentation.app.context import AppContext, scenario_from_choice
+from atr_model.presentation.app.context import AppContext, scenario_file_label, scenario_from_choice
 from atr_model.presentation.app.mapping import (
     comparison,
     diff_map,
@@ -36,8 +38,9 @@ SYNC_GROUP = "compare"
 
 
 def _compare_choices(lang: str) -> dict[str, str]:
+    """Picker entries: the current scenario, and each scenario file by its title in ``lang``."""
     choices = {"current": t("compare.current", lang)}
-    choices.update({str(p): p.stem for p in backend.scenario_files()})
+    choices.update({str(p): scenario_file_label(p, lang) for p in backend.scenario_files()})
     return choices
 
 
@@ -59,7 +62,8 @@ def _pickers(ctx: AppContext) -> None:
     # The button has a row of its own: beside the pickers it was cut off at 1024 px.
     if st.button(t("compare.run", lang), key="compare_run", type="primary"):
         with st.spinner(t("run.status", lang)):
-            st.session_state["compare"] = (_folder_for(a, ctx), _folder_for(b, ctx), choices[a], choices[b])
+            # the choices, not their labels: the labels follow a later language switch
+            st.session_state["compare"] = (_folder_for(a, ctx), _folder_for(b, ctx), a, b)
 
 
 def _side_by_side(ctx: AppContext, folder_a: str, folder_b: str, label_a: str, label_b: str) -> None:
@@ -85,7 +89,9 @@ def view_compare(ctx: AppContext) -> None:
     chosen = st.session_state.get("compare")
     if not chosen:
         return
-    folder_a, folder_b, label_a, label_b = chosen
+    folder_a, folder_b, choice_a, choice_b = chosen
+    choices = _compare_choices(lang)
+    label_a, label_b = (choices.get(c, Path(c).stem) for c in (choice_a, choice_b))
     changes = comparison(folder_a, folder_b)
     _side_by_side(ctx, folder_a, folder_b, label_a, label_b)
     st.markdown(f"**{t('kpi.table', lang)}**")

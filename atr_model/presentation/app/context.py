@@ -25,7 +25,7 @@ from atr_model.data.dataset import Dataset
 from atr_model.errors import ATRError, ScenarioError
 from atr_model.presentation import maps
 from atr_model.presentation.app import backend, cache, state
-from atr_model.presentation.i18n import dataset_label, t
+from atr_model.presentation.i18n import dataset_label, localized, t
 from atr_model.scenarios import Scenario, load_scenario
 
 __all__ = [
@@ -34,6 +34,7 @@ __all__ = [
     "show_error",
     "error_summary",
     "scenario_from_choice",
+    "scenario_file_label",
     "load_scenario_file",
     "run_current",
     "SUMMARY_CHARS",
@@ -104,6 +105,15 @@ def show_errors(lang: str) -> Iterator[None]:
 @st.cache_data(show_spinner=False)
 def load_scenario_file(path: str, mtime: float) -> dict[str, Any]:
     return backend.scenario_to_dict(load_scenario(Path(path)))
+
+
+def scenario_file_label(path: Path, lang: str) -> str:
+    """A scenario file's name in a picker: its title in ``lang`` (the file stem if none)."""
+    try:
+        data = load_scenario_file(str(path), path.stat().st_mtime)
+    except (ATRError, OSError):
+        return path.stem
+    return localized(data, "title", lang) or path.stem
 
 
 def scenario_from_choice(choice: str) -> Scenario:

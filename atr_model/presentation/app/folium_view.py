@@ -9,8 +9,15 @@ and each rerun only hands those strings to the same component. The preparation m
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import dataclasses
+import functools
+import hashlib
+import json
+import logging
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import branca
@@ -19,7 +26,12 @@ import folium.elements
 import streamlit as st
 import streamlit_folium as stf
 
-__all__ = ["RenderedMap", "render_map", "show_map"]
+from atr_model._atomic import atomic_file
+from atr_model.data.cache import default_cache_dir
+
+__all__ = ["RenderedMap", "render_map", "stored_render", "show_map", "compact_json"]
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -59,30 +71,63 @@ def _geojson_layers(element: Any) -> Iterable[folium.GeoJson]:
         yield from _geojson_layers(child)
 
 
+_SLOT = "atrLayerSlot"
+#: One ``<layer>_add({...});`` line of folium's GeoJson script (``tojson`` writes no newline).
+_ADD_CALL = re.compile(r'^(?P<head>[ \t]*\w+_add\()\{[^\n]*"atrLayerSlot": (?P<slot>\d+)[^\n]*\}\);[ \t]*$', re.M)
+
+
+def compact_json(data: Any) -> str:
+    """JSON without spaces or ASCII escapes, safe inside a ``<script>`` element (``</`` escaped)."""
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False).replace("</", "<\\/")
+
+
+def _fill_slots(script: str, data: list[Any]) -> str:
+    """Replace each layer's cut data in its ``<layer>_add(...)`` call by the whole data as compact JSON.
+
+    folium's ``tojson`` writes spaces after every separator and six-character escapes for each
+    ``<``, ``>`` and non-ASCII letter of the popups, and streamlit-folium runs its regular
+    expressions over the whole script: with the data cut to one marked feature per layer while
+    the script is generated, both cost nothing, and the payload is a third smaller.
+    """
+    seen: list[int] = []
+
+    def fill(match: re.Match[str]) -> str:
+        slot = int(match.group("slot"))
+        seen.append(slot)
+        return f"{match.group('head')}{compact_json(data[slot])});"
+
+    filled = _ADD_CALL.sub(fill, script)
+    if sorted(seen) != list(range(len(data))):
+        raise ValueError(f"map script: layer data calls found for layers {sorted(seen)}, expected 0..{len(data) - 1}")
+    return filled
+
+
 def render_map(fmap: folium.Map) -> RenderedMap:
     """Render a folium map once into what the ``st_folium`` component draws.
 
     folium's page render turns every layer's script, data included, into a Jinja template,
     which costs seconds for a national map. The page render is only needed for the header,
     the extra HTML (legend) and each element's preparation, so it runs with every GeoJSON
-    layer cut to its first feature; the scripts are then generated with the full data.
+    layer cut to its first feature; the scripts too, and each layer's data is then put in as
+    compact JSON (:func:`compact_json`, :func:`_fill_slots`).
     Layers must carry their style in ``properties.style`` (as :mod:`atr_model.presentation.maps`
     does), since folium's style lookup table would be built from the cut data.
     """
     layers = list(_geojson_layers(fmap.get_root()))  # the page: both maps of a DualMap
     full = [layer.data for layer in layers]
-    for layer in layers:
+    for index, layer in enumerate(layers):
         if getattr(layer, "style", False):
             raise ValueError(f"layer {layer.layer_name!r} uses a style_function; put the style in properties.style")
-        layer.data = {**layer.data, "features": layer.data["features"][:1]}
+        # the first feature (folium checks tooltip fields against it) and a mark of the layer
+        layer.data = {**layer.data, "features": layer.data["features"][:1], _SLOT: index}
     try:
         fmap.get_root().render()
+        html = stf._get_html(fmap)
+        header = stf._get_header(fmap)
+        script = _fill_slots(stf._get_map_string(fmap), full)
     finally:
         for layer, data in zip(layers, full):
             layer.data = data
-    html = stf._get_html(fmap)
-    header = stf._get_header(fmap)
-    script = stf._get_map_string(fmap)
     bounds = getattr(fmap, "atr_bounds", None)
     if bounds is None:
         try:
@@ -100,6 +145,49 @@ def render_map(fmap: folium.Map) -> RenderedMap:
         js_links=js_links,
         css_links=css_links,
     )
+
+
+@functools.cache
+def _code_digest() -> str:
+    """Hash of everything a rendering depends on besides its inputs: the map code, the
+    catalogues, the vendored assets and the folium / streamlit-folium versions."""
+    presentation = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256(f"{folium.__version__}|{getattr(stf, '__version__', '')}".encode())
+    files = [Path(__file__).resolve(), *sorted((presentation / "maps").glob("*.py")),
+             *sorted((presentation / "locales").glob("*.json")), *sorted((presentation / "vendor").rglob("*")),
+             presentation / "i18n.py"]
+    for path in files:
+        if path.is_file():
+            digest.update(path.name.encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def stored_render(key: Iterable[Any], build: Callable[[], folium.Map], *, cache_dir: Path | None = None) -> RenderedMap:
+    """``render_map(build())``, kept in the cache folder for the next app process.
+
+    ``key`` names the map's inputs (JSON-serialisable: a build id, the language, ...); the
+    code and catalogues the rendering depends on are added to it, so a code or text change
+    renders anew. A fresh server then shows its first map without building it (about a
+    second for the Kyrgyz build); a cache that cannot be read or written only costs the build.
+    """
+    parts = [*key, _code_digest()]
+    name = hashlib.sha256(json.dumps(parts, default=str).encode("utf-8")).hexdigest()[:20]
+    path = (cache_dir if cache_dir is not None else default_cache_dir()) / "display" / f"map-{name}.json"
+    try:
+        fields = json.loads(path.read_text(encoding="utf-8"))
+        return RenderedMap(**{**fields, "js_links": tuple(fields["js_links"]), "css_links": tuple(fields["css_links"])})
+    except FileNotFoundError:
+        pass
+    except (OSError, ValueError, TypeError, KeyError) as exc:
+        logger.info("stored map %s not usable (%s); rendering it again", path, exc)
+    rendered = render_map(build())
+    try:
+        with atomic_file(path) as tmp:
+            tmp.write_text(json.dumps(dataclasses.asdict(rendered), ensure_ascii=False), encoding="utf-8")
+    except (OSError, TypeError, ValueError) as exc:
+        logger.info("could not keep the map in %s: %s", path, exc)
+    return rendered
 
 
 def _bounds_dict(bounds: list[list[float | None]]) -> dict[str, dict[str, float | None]]:

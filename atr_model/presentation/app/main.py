@@ -23,8 +23,8 @@ from atr_model.errors import ATRError
 from atr_model.presentation.app import backend, cache, state, views
 from atr_model.presentation.app.context import (
     AppContext,
-    load_scenario_file,
     run_current,
+    scenario_file_label,
     scenario_from_choice,
     show_error,
     show_errors,
@@ -237,19 +237,10 @@ def _uploaded_scenario(lang: str) -> None:
 
 
 def _scenario_choices(lang: str = DEFAULT_LANGUAGE) -> dict[str, str]:
-    choices = {str(p): _scenario_file_label(p, lang) for p in backend.scenario_files()}
+    choices = {str(p): scenario_file_label(p, lang) for p in backend.scenario_files()}
     if st.session_state.get("uploaded"):
         choices["upload"] = f"⤴ {st.session_state.get('uploaded_name') or 'upload'}"
     return choices
-
-
-def _scenario_file_label(path: Path, lang: str) -> str:
-    """A scenario file's entry in the picker: its title in ``lang`` (the file stem if none)."""
-    try:
-        data = load_scenario_file(str(path), path.stat().st_mtime)
-    except ATRError:
-        return path.stem
-    return localized(data, "title", lang) or path.stem
 
 
 def _scenario_picker(ctx: AppContext) -> None:

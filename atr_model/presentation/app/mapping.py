@@ -25,7 +25,7 @@ import streamlit as st
 from atr_model.presentation import maps
 from atr_model.presentation.app import backend, cache
 from atr_model.presentation.app.context import AppContext
-from atr_model.presentation.app.folium_view import RenderedMap, render_map, show_map
+from atr_model.presentation.app.folium_view import RenderedMap, render_map, show_map, stored_render
 from atr_model.presentation.i18n import format_number, kpi_label, t
 from atr_model.scenarios import Comparison, Scenario
 
@@ -41,6 +41,8 @@ __all__ = [
     "synced",
     "show_clickable_map",
     "select_unit",
+    "view_bounds",
+    "reports_user_view",
     "kpi_rows",
     "kpi_html",
     "kpi_definition",
@@ -83,8 +85,14 @@ def result_map(folder: str, lang: str, source: str, build_id: str, _scenario: Sc
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def dataset_map(dataset_key: str, build_id: str, lang: str, floor: float) -> RenderedMap:
-    """The current units (before any run), rendered once per dataset, language and floor."""
-    return render_map(maps.dataset_map(cache.layers(dataset_key, build_id), lang=lang, population_floor=floor))
+    """The current units (before any run), rendered once per dataset, language and floor.
+
+    Kept in the cache folder too: it is the first map a fresh server shows.
+    """
+    return stored_render(
+        ["dataset_map", build_id, lang, floor],
+        lambda: maps.dataset_map(cache.layers(dataset_key, build_id), lang=lang, population_floor=floor),
+    )
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -149,6 +157,39 @@ def synced(rendered: RenderedMap, group: str) -> RenderedMap:
     return dataclasses.replace(rendered, script=rendered.script + _SYNC_JS % {"group": _js_string(group)})
 
 
+_USER_VIEW_JS = """
+;(function () {
+  // Report the view only once the user moved the map: until then every move (the fit to the
+  // territory, a frame resize, a search zoom) is written into streamlit-folium's last sent
+  // value, so it sends nothing and the page does not rerun under the user's next click.
+  var touched = false, el = map_div.getContainer();
+  ["mousedown", "wheel", "touchstart", "keydown", "dblclick"].forEach(function (name) {
+    el.addEventListener(name, function () { touched = true; }, {capture: true, passive: true});
+  });
+  function quiet() {
+    var data = window.__GLOBAL_DATA__;
+    if (touched || !data || !data.previous_data) { return; }
+    var b = map_div.getBounds();
+    data.previous_data = Object.assign({}, data.previous_data,
+      {bounds: {_southWest: b.getSouthWest(), _northEast: b.getNorthEast()}});
+  }
+  map_div.on("moveend resize", quiet);
+  quiet();
+})();
+"""
+
+
+def reports_user_view(rendered: RenderedMap) -> RenderedMap:
+    """The rendering with a script that makes the map report its ``bounds`` only after the user
+    panned or zoomed it (for the PNG of the current view; :func:`view_bounds`).
+
+    streamlit-folium sends the view after every move, the fit on load included, and each
+    message reruns the page; a rerun started by the map's own load would land under the
+    user's next click.
+    """
+    return dataclasses.replace(rendered, script=rendered.script + _USER_VIEW_JS)
+
+
 def _js_string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
@@ -165,22 +206,51 @@ def select_unit(code: str | None, *, zoom_to: bool = False, ctx: AppContext | No
         st.session_state["map_view"] = ([round(point.y, 5), round(point.x, 5)], UNIT_ZOOM)
 
 
-def show_clickable_map(rendered: RenderedMap, *, key: str, ctx: AppContext, height: int = MAP_HEIGHT) -> None:
-    """Draw a map; a click on a unit selects it, a search result centres the map on it."""
+def show_clickable_map(
+    rendered: RenderedMap,
+    *,
+    key: str,
+    ctx: AppContext,
+    height: int = MAP_HEIGHT,
+    returned_objects: Iterable[str] = MAP_RETURNED_OBJECTS,
+) -> dict[str, Any]:
+    """Draw a map; a click on a unit selects it, a search result centres the map on it.
+
+    Returns what the map reports (``returned_objects``: the last click, and e.g. its view's
+    ``bounds`` when asked for; see :func:`view_bounds`).
+    """
     view = st.session_state.get("map_view")
     center, zoom = (view if view else (None, None))
-    out = show_map(rendered, key=key, height=height, returned_objects=MAP_RETURNED_OBJECTS, center=center, zoom=zoom)
+    out = show_map(rendered, key=key, height=height, returned_objects=returned_objects, center=center, zoom=zoom)
     clicked = out.get("last_object_clicked")
     seen_key = f"_clicked_seen_{key}"
     if not clicked or clicked == st.session_state.get(seen_key):
-        return
+        return out
     st.session_state[seen_key] = clicked
     if ctx.layers is None:
-        return
+        return out
     code = backend.unit_at(ctx.layers.units, float(clicked["lat"]), float(clicked["lng"]))
     if code is not None and code != st.session_state.get("selected_unit"):
         select_unit(code)
         st.rerun()  # the passport and the lock panel above the map show the new unit
+    return out
+
+
+def view_bounds(reported: dict[str, Any]) -> tuple[tuple[float, float], tuple[float, float]] | None:
+    """The map view a map reported (``bounds`` in Leaflet's form) as ``((south, west), (north, east))``.
+
+    Rounded to about ten metres (a cache key that does not change with sub-pixel moves); None
+    when the map reported no complete view.
+    """
+    bounds = reported.get("bounds") or {}
+    try:
+        sw, ne = bounds["_southWest"], bounds["_northEast"]
+        values = [round(float(v), 4) for v in (sw["lat"], sw["lng"], ne["lat"], ne["lng"])]
+    except (KeyError, TypeError, ValueError):
+        return None
+    if not all(math.isfinite(v) for v in values):
+        return None
+    return (values[0], values[1]), (values[2], values[3])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -201,8 +271,38 @@ def _is_estimate(name: str) -> bool:
     return name.startswith(_ESTIMATE_PREFIXES) or name.startswith("estimated_share.")
 
 
-def _label(name: str, lang: str) -> str:
+#: KPI groups labelled "<group>: <member>": group prefix -> catalogue prefix of its members.
+_KPI_GROUPS = {
+    "exempt_by_reason": "map.rule.",
+    "status_counts": "status.",
+    "estimated_share": "kpi.share.",
+    "soft_violations": "kpi.soft.",
+}
+#: Single KPIs the shared KPI labels do not name.
+_MORE_KPI_LABELS = {
+    "aiyl_aimak_units_after": "kpi.aiyl_aimak_units_after",
+    "worst_travel_min_in_merged_units": "kpi.worst_travel_merged",
+}
+
+
+def _catalogue_label(name: str, lang: str) -> str:
+    """A KPI's label from the catalogue: its own, or its group's and its member's; else the name."""
     label = kpi_label(name, lang)
+    if label != name:
+        return label
+    if name in _MORE_KPI_LABELS:
+        return t(_MORE_KPI_LABELS[name], lang)
+    group, _, member = name.partition(".")
+    if group in _KPI_GROUPS and member:
+        keys = (f"kpi.group.{group}", f"{_KPI_GROUPS[group]}{member}")
+        texts = [t(key, lang) for key in keys]
+        if all(text != key for text, key in zip(texts, keys)):
+            return f"{texts[0]}: {texts[1]}"
+    return name
+
+
+def _label(name: str, lang: str) -> str:
+    label = _catalogue_label(name, lang)
     if name.startswith(_ESTIMATE_PREFIXES) and not label.startswith("≈"):
         label = f"≈ {label} ({t('estimate.suffix', lang)})"
     return label

@@ -28,9 +28,11 @@ from atr_model.presentation.app.mapping import (
     kpi_html,
     kpi_rows,
     dataset_map,
+    reports_user_view,
     result_map,
     select_unit,
     show_clickable_map,
+    view_bounds,
 )
 from atr_model.presentation.app.plan_view import view_plan
 from atr_model.presentation.app.robustness_view import view_robustness
@@ -58,6 +60,9 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+
+#: Session key of the result map's last view: ``{"folder": ..., "bounds": ((s, w), (n, e)) or None}``.
+MAP_VIEW_KEY = "result_map_view"
 
 
 def _current_result(ctx: AppContext) -> ResultView | None:
@@ -336,9 +341,14 @@ def view_map(ctx: AppContext) -> None:
         rendered = result_map(str(result.folder), lang, ctx.source, ctx.dataset.build_id, ctx.scenario)
     _search(ctx)
     _selection(ctx, result)
-    show_clickable_map(rendered, key="result_map" if result is not None else "dataset_map", ctx=ctx)
     if result is None:
+        show_clickable_map(rendered, key="dataset_map", ctx=ctx)
         return
+    # the result map also reports its view: the PNG download draws what is shown here
+    out = show_clickable_map(
+        reports_user_view(rendered), key="result_map", ctx=ctx, returned_objects=[*MAP_RETURNED_OBJECTS, "bounds"]
+    )
+    st.session_state[MAP_VIEW_KEY] = {"folder": str(result.folder), "bounds": view_bounds(out)}
     if result.travel_model_label:
         label = travel_model_label(result.travel_model_label, lang)
         st.caption(f"{t('field.travel_model', lang)}: {label} · {t('map.estimate_note', lang)}")
@@ -458,8 +468,29 @@ def _summary(folder: str, lang: str, _raions: Any = None) -> bytes:
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def _map_png(folder: str, lang: str) -> bytes:
-    return backend.map_image(Path(folder), lang)
+def _tables(folder: str, lang: str) -> bytes:
+    return backend.tables_xlsx(Path(folder), lang)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _map_png(folder: str, lang: str, bounds: Any = None) -> bytes:
+    return backend.map_image(Path(folder), lang, bounds)
+
+
+def current_view_png(folder: str, lang: str) -> bytes:
+    """The PNG of the result map as last shown on the Map page (its view), else of the whole territory.
+
+    A view recorded for another result, or one that shows none of its units, gives the
+    whole territory.
+    """
+    seen = st.session_state.get(MAP_VIEW_KEY) or {}
+    bounds = seen.get("bounds") if seen.get("folder") == folder else None
+    if bounds is not None:
+        try:
+            return _map_png(folder, lang, bounds)
+        except ValueError as exc:
+            logger.info("map image of the whole territory: %s", exc)
+    return _map_png(folder, lang)
 
 
 def _raion_names(ctx: AppContext) -> dict[str, str]:
@@ -491,7 +522,7 @@ def view_downloads(ctx: AppContext) -> None:
         mime="text/html", key="dl_summary", help=t("downloads.summary_help", lang),
     )
     try:
-        png = _map_png(str(folder), lang)
+        png = current_view_png(str(folder), lang)
     except ValueError:
         council[1].button(t("downloads.png", lang), disabled=True, help=t("downloads.missing", lang), key="dl_png_off")
     else:
@@ -506,15 +537,24 @@ def view_downloads(ctx: AppContext) -> None:
     files = [
         ("downloads.gpkg", "new_units.gpkg", "application/geopackage+sqlite3"),
         ("downloads.csv", "assignments.csv", "text/csv"),
-        ("downloads.xlsx", None, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
     ]
     cols = st.columns(4)
     for col, (label, name, mime) in zip(cols, files):
-        path = folder / name if name else next(iter(sorted(folder.glob("*.xlsx"))), None)
-        if path is not None and path.exists():
+        path = folder / name
+        if path.exists():
             col.download_button(f"⬇ {t(label, lang)}", path.read_bytes(), file_name=f"{stem}-{path.name}", mime=mime, key=f"dl_{label}")
         else:
             col.button(t(label, lang), disabled=True, help=t("downloads.missing", lang), key=f"dl_{label}_off")
+    try:
+        workbook = _tables(str(folder), lang)  # sheets and headers in the interface's language
+    except Exception as exc:  # the workbook is one download among others; the rest still work
+        logger.warning("workbook in %s failed for %s: %s", lang, folder, exc)
+        cols[2].button(t("downloads.xlsx", lang), disabled=True, help=t("downloads.missing", lang), key="dl_downloads.xlsx_off")
+    else:
+        cols[2].download_button(
+            f"⬇ {t('downloads.xlsx', lang)}", workbook, file_name=f"{stem}-tables-{lang}.xlsx",
+            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="dl_downloads.xlsx",
+        )
     html = _report_html(result, lang)
     if html is not None:
         cols[3].download_button(

@@ -24,7 +24,7 @@ from atr_model.presentation.maps.basemap import BASEMAPS, Hillshade, hillshade_a
 from atr_model.presentation.maps.compare import side_by_side
 from atr_model.presentation.maps.dataset import DEFAULT_FLOOR, dataset_map
 from atr_model.presentation.maps.diff import diff_map
-from atr_model.presentation.maps.display import DisplayLayers, display_layers
+from atr_model.presentation.maps.display import DisplayLayers, display_layers, stored_display_layers
 from atr_model.presentation.maps.elements import popup_table
 from atr_model.presentation.maps.palette import FIGURE, GROUND, LINES
 from atr_model.presentation.maps.result import PALETTE, new_unit_colours, result_map
@@ -39,6 +39,7 @@ __all__ = [
     "DisplayLayers",
     "Hillshade",
     "display_layers",
+    "stored_display_layers",
     "base_map",
     "dataset_map",
     "result_map",

@@ -10,7 +10,7 @@ from atr_model.data.contract import is_estimate_source
 from atr_model.presentation.i18n import DEFAULT_LANGUAGE, display_name, format_number, t
 from atr_model.presentation.maps.base import base_map, finish, outline_layers, settlement_layer
 from atr_model.presentation.maps.display import DisplayLayers
-from atr_model.presentation.maps.elements import Legend, features, geojson_layer, popup_table, records, swatch
+from atr_model.presentation.maps.elements import Legend, hover_layer, popup_table, records, swatch
 from atr_model.presentation.maps.palette import DATASET, LINES
 
 __all__ = ["dataset_map", "DEFAULT_FLOOR"]
@@ -74,17 +74,13 @@ def dataset_map(
         crs=units.crs,
         index=units.index,
     )
-    geojson_layer(
-        features(frame),
+    fills = {True: DATASET["below"], False: DATASET["above"]}
+    hover_layer(
+        frame,
         name=t("map.current_units", lang),
         style_function=lambda f: {
-            "color": LINES["unit"],
-            "weight": 0.7,
-            "fillColor": DATASET["below"] if f["properties"]["below"] else DATASET["above"],
-            "fillOpacity": 0.8,
+            "color": LINES["unit"], "weight": 0.7, "fillColor": fills[bool(f["properties"]["below"])], "fillOpacity": 0.8,
         },
-        tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False),
-        popup=folium.GeoJsonPopup(fields=["popup"], labels=False),
     ).add_to(fmap)
     outline_layers(fmap, layers, lang)
     # A national map with ~2,000 villages reads better without their circles (switch them on in

@@ -12,7 +12,7 @@ import pandas as pd
 from atr_model.presentation.i18n import DEFAULT_LANGUAGE, t
 from atr_model.presentation.maps.base import base_map, finish, outline_layers, unit_names
 from atr_model.presentation.maps.display import DisplayLayers
-from atr_model.presentation.maps.elements import Legend, features, geojson_layer, popup_table, swatch
+from atr_model.presentation.maps.elements import Legend, features, geojson_layer, hover_layer, popup_table, swatch
 from atr_model.presentation.maps.palette import COMPARE, GROUND, LINES
 from atr_model.scenarios import new_unit_display_name
 
@@ -110,17 +110,14 @@ def diff_map(
             }
         )
     frame = gpd.GeoDataFrame(rows, geometry=units.geometry.to_numpy(), crs=units.crs, index=units.index)
-    geojson_layer(
-        features(frame),
+    # units whose group changed stand out; the others are ground
+    fills = {True: (GROUND["changed"], 0.75), False: (GROUND["unchanged"], 0.6)}
+    hover_layer(
+        frame,
         name=t("map.changed", lang),
-        style_function=lambda f: {
-            "color": LINES["unit"],
-            "weight": 0.5,
-            "fillColor": GROUND["changed"] if f["properties"]["changed"] else GROUND["unchanged"],
-            "fillOpacity": 0.75 if f["properties"]["changed"] else 0.6,
-        },
-        tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False),
-        popup=folium.GeoJsonPopup(fields=["popup"], labels=False),
+        style_function=lambda f: dict(
+            zip(("fillColor", "fillOpacity"), fills[bool(f["properties"]["changed"])]), color=LINES["unit"], weight=0.5
+        ),
     ).add_to(fmap)
     styles = ((a, label_a, _line_style(COMPARE["a"], None, 4.0, 0.55)), (b, label_b, _line_style(COMPARE["b"], "5 4", 1.6, 1.0)))
     for table, label, style in styles:

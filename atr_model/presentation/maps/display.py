@@ -4,23 +4,31 @@ The dataset's polygons are simplified in a metric CRS with a shared-edge coverag
 simplification (neighbouring units keep a common border and dissolved new units have no
 slivers), coordinates rounded to about ten metres, and the relief background
 (:mod:`atr_model.presentation.maps.basemap`) computed from the dataset's elevation grid. The
-app caches one :class:`DisplayLayers` per dataset build; every map reads from it.
+app caches one :class:`DisplayLayers` per dataset build, in memory and in the cache folder
+(:func:`stored_display_layers`, so a fresh server skips the preparation); every map reads from it.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import os
+import pickle
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import shapely
 
+from atr_model._atomic import atomic_file
+from atr_model.data.cache import default_cache_dir
 from atr_model.data.dataset import Dataset
+from atr_model.presentation.maps import basemap
 from atr_model.presentation.maps.basemap import Hillshade, resolve_hillshade
 
-__all__ = ["DisplayLayers", "display_layers"]
+__all__ = ["DisplayLayers", "display_layers", "stored_display_layers"]
 
 logger = logging.getLogger(__name__)
 
@@ -140,3 +148,45 @@ def display_layers(
         build_id=dataset.build_id,
         hillshade=resolve_hillshade(elevation, dict(dataset.metadata), outline, dataset.build_id),
     )
+
+
+#: Bump when the layers' recipe changes in a way the source hash below would not see.
+_STORE_VERSION = 1
+
+
+def _store_path(dataset: Dataset, cache_dir: Path) -> Path:
+    """File of a dataset's stored layers: build id, this module's and the relief's code, libraries."""
+    code = hashlib.sha256()
+    for module in (__file__, basemap.__file__):
+        code.update(Path(module).read_bytes())
+    key = [dataset.build_id, _STORE_VERSION, code.hexdigest(), gpd.__version__, shapely.__version__]
+    digest = hashlib.sha256(json.dumps(key).encode("utf-8")).hexdigest()[:16]
+    return cache_dir / "display" / f"layers-{digest}.pickle"
+
+
+def stored_display_layers(dataset: Dataset, *, cache_dir: str | os.PathLike[str] | None = None) -> DisplayLayers:
+    """:func:`display_layers` with the defaults, kept in the cache folder for the next process.
+
+    A fresh app server then draws its first map without simplifying the territory again
+    (about a second for the Kyrgyz build). The file is keyed by the dataset's build id and the
+    code that prepares the layers, so a rebuild or a code change prepares them anew; it is a
+    cache the app itself wrote (pickle), never a file from elsewhere. A cache that cannot be
+    read or written only costs the preparation.
+    """
+    path = _store_path(dataset, Path(cache_dir) if cache_dir is not None else default_cache_dir())
+    try:
+        with path.open("rb") as handle:
+            layers = pickle.load(handle)
+        if isinstance(layers, DisplayLayers) and layers.build_id == dataset.build_id:
+            return layers
+    except FileNotFoundError:
+        pass
+    except Exception as exc:  # a stale or partial file from another version: prepare anew
+        logger.info("display layers in %s not usable (%s); preparing them again", path, exc)
+    layers = display_layers(dataset)
+    try:
+        with atomic_file(path) as tmp:
+            tmp.write_bytes(pickle.dumps(layers, protocol=pickle.HIGHEST_PROTOCOL))
+    except OSError as exc:
+        logger.info("could not keep the display layers in %s: %s", path, exc)
+    return layers

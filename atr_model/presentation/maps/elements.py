@@ -32,6 +32,7 @@ from atr_model.presentation.maps.palette import GROUND, LINES
 __all__ = [
     "features",
     "geojson_layer",
+    "hover_layer",
     "records",
     "text",
     "popup_table",
@@ -83,6 +84,24 @@ def geojson_layer(
     for feature in data["features"]:
         feature["properties"]["style"] = {k: v for k, v in style_function(feature).items() if v is not None}
     return folium.GeoJson(data, **kwargs)
+
+
+def hover_layer(
+    frame: gpd.GeoDataFrame,
+    *,
+    name: str,
+    style_function: Callable[[Mapping[str, Any]], dict[str, Any]],
+    tip_fields: Sequence[str] = ("tip",),
+) -> folium.GeoJson:
+    """A polygon layer of units: the ``tip_fields`` columns as tooltip on hover, the ``popup``
+    column (HTML, see :func:`popup_table`) on click."""
+    return geojson_layer(
+        features(frame),
+        name=name,
+        style_function=style_function,
+        tooltip=folium.GeoJsonTooltip(fields=list(tip_fields), labels=False),
+        popup=folium.GeoJsonPopup(fields=["popup"], labels=False),
+    )
 
 
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:

@@ -45,6 +45,7 @@ from atr_model.presentation.maps.elements import (
     ZoomLabels,
     features,
     geojson_layer,
+    hover_layer,
     label_min_zoom,
     popup_table,
     records,
@@ -215,17 +216,33 @@ def _unit_frame(
     return gpd.GeoDataFrame(rows, geometry=units.loc[codes].geometry.to_numpy(), crs=units.crs, index=codes)
 
 
+#: Outline and fill of each polygon layer of the result map; the fill colour comes from a
+#: feature property where the layer colours its features one by one.
+_LAYER_STYLES: dict[str, dict[str, Any]] = {
+    "ground": {"color": LINES["unit"], "weight": 0.6},
+    "exempt": {"color": LINES["unit"], "weight": 0.6, "dashArray": "2 3", "fillOpacity": 0.9},
+    "new_units": {"color": LINES["new_unit"], "weight": 1.6, "fillOpacity": 0.78},
+    "members": {"color": LINES["internal"], "weight": 0.8, "opacity": 0.55, "fill": True, "fillOpacity": 0.0},
+}
+
+
 def _unit_layer(
-    fmap: folium.Map, frame: pd.DataFrame, *, name: str, style: Callable[[Mapping[str, Any]], dict[str, Any]],
+    fmap: folium.Map,
+    frame: pd.DataFrame,
+    *,
+    name: str,
+    style: str,
+    fill: Callable[[Mapping[str, Any]], dict[str, Any]] | None = None,
     tip_fields: tuple[str, ...] = ("tip",),
 ) -> folium.GeoJson:
-    """One hoverable polygon layer of the result map: ``tip_fields`` as tooltip, ``popup`` on click."""
-    layer = geojson_layer(
-        features(frame),
-        name=name,
-        style_function=style,
-        tooltip=folium.GeoJsonTooltip(fields=list(tip_fields), labels=False),
-        popup=folium.GeoJsonPopup(fields=["popup"], labels=False),
+    """One hoverable polygon layer of the result map: ``tip_fields`` as tooltip, ``popup`` on click.
+
+    ``style`` names the layer's outline and fill in :data:`_LAYER_STYLES`; ``fill`` adds the
+    per-feature part (from the feature's properties).
+    """
+    fixed = _LAYER_STYLES[style]
+    layer = hover_layer(
+        frame, name=name, style_function=lambda f: {**fixed, **(fill(f["properties"]) if fill else {})}, tip_fields=tip_fields
     )
     layer.add_to(fmap)
     return layer
@@ -238,17 +255,13 @@ def ground_layer(fmap: folium.Map, frame: gpd.GeoDataFrame, lang: str) -> folium
     if not len(part):
         return None
     colours = {"kept": GROUND["kept"], "town": GROUND["town"], "below_floor": GROUND["below_floor"]}
-    return _unit_layer(
-        fmap,
-        part[["tip", "popup", "ground", "new_unit_id", "geometry"]],
-        name=t("map.unchanged", lang),
-        style=lambda f: {
-            "color": LINES["unit"],
-            "weight": 0.6,
-            "fillColor": colours[f["properties"]["ground"]],
-            "fillOpacity": 0.75 if f["properties"]["ground"] == "below_floor" else 0.9,
-        },
-    )
+
+    def fill(props: Mapping[str, Any]) -> dict[str, Any]:
+        ground = props["ground"]
+        return {"fillColor": colours[ground], "fillOpacity": 0.75 if ground == "below_floor" else 0.9}
+
+    columns = ["tip", "popup", "ground", "new_unit_id", "geometry"]
+    return _unit_layer(fmap, part[columns], name=t("map.unchanged", lang), style="ground", fill=fill)
 
 
 def exempt_layer(fmap: folium.Map, frame: gpd.GeoDataFrame, lang: str) -> folium.GeoJson | None:
@@ -256,18 +269,9 @@ def exempt_layer(fmap: folium.Map, frame: gpd.GeoDataFrame, lang: str) -> folium
     part = frame[frame["ground"] == "exempt"]
     if not len(part):
         return None
-    return _unit_layer(
-        fmap,
-        part[["tip", "popup", "rule_colour", "new_unit_id", "geometry"]],
-        name=t("status.kept_exempt", lang),
-        style=lambda f: {
-            "color": LINES["unit"],
-            "weight": 0.6,
-            "dashArray": "2 3",
-            "fillColor": f["properties"]["rule_colour"],
-            "fillOpacity": 0.9,
-        },
-    )
+    columns = ["tip", "popup", "rule_colour", "new_unit_id", "geometry"]
+    return _unit_layer(fmap, part[columns], name=t("status.kept_exempt", lang), style="exempt",
+                       fill=lambda props: {"fillColor": props["rule_colour"]})
 
 
 def new_units_layer(
@@ -284,17 +288,8 @@ def new_units_layer(
         popup_table(_passport_rows(passports[uid], lang), passports[uid]["display_name"]) for uid in frame["new_unit_id"]
     ]
     frame = frame.set_index("new_unit_id", drop=False)[["new_unit_id", "fill", "tip", "popup", "geometry"]]
-    return _unit_layer(
-        fmap,
-        frame,
-        name=t("map.new_units", lang),
-        style=lambda f: {
-            "color": LINES["new_unit"],
-            "weight": 1.6,
-            "fillColor": f["properties"]["fill"],
-            "fillOpacity": 0.78,
-        },
-    )
+    return _unit_layer(fmap, frame, name=t("map.new_units", lang), style="new_units",
+                       fill=lambda props: {"fillColor": props["fill"]})
 
 
 def members_layer(fmap: folium.Map, frame: gpd.GeoDataFrame, lang: str) -> folium.GeoJson | None:
@@ -303,19 +298,9 @@ def members_layer(fmap: folium.Map, frame: gpd.GeoDataFrame, lang: str) -> foliu
     part = frame[frame["ground"] == "member"]
     if not len(part):
         return None
-    return _unit_layer(
-        fmap,
-        part[["tip", "passport", "popup", "group", "geometry"]],
-        name=t("map.current_units", lang),
-        style=lambda _f: {
-            "color": LINES["internal"],
-            "weight": 0.8,
-            "opacity": 0.55,
-            "fill": True,
-            "fillOpacity": 0.0,
-        },
-        tip_fields=("tip", "passport"),
-    )
+    columns = ["tip", "passport", "popup", "group", "geometry"]
+    return _unit_layer(fmap, part[columns], name=t("map.current_units", lang), style="members",
+                       tip_fields=("tip", "passport"))
 
 
 def _centre_points(layers: DisplayLayers) -> pd.DataFrame:
@@ -342,18 +327,22 @@ def centres_layer(
                 "geometry": shapely.Point(points.at[code, "lon"], points.at[code, "lat"]),
             }
         )
-    if not rows:
-        return
-    frame = gpd.GeoDataFrame(rows, geometry="geometry", crs=layers.units.crs).set_index("id")
-    geojson_layer(
-        features(frame),
-        name=t("map.centres", lang),
-        marker=folium.CircleMarker(radius=3.5),
+    _tip_layer(
+        fmap, rows, layers, name=t("map.centres", lang), marker=folium.CircleMarker(radius=3.5),
         style_function=lambda _f: {
             "radius": 3.5, "color": LINES["centre"], "weight": 1.2, "fillColor": "#ffffff", "fillOpacity": 1,
         },
-        tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False),
-    ).add_to(fmap)
+    )
+
+
+def _tip_layer(fmap: folium.Map, rows: list[dict[str, Any]], layers: DisplayLayers, *, name: str, **kwargs: Any) -> None:
+    """A layer of drawn features (rows with ``id``, ``tip`` and a geometry), the tip on hover;
+    nothing when there are no rows. ``kwargs`` go to :func:`geojson_layer` (style, marker, show)."""
+    if not rows:
+        return
+    frame = gpd.GeoDataFrame(rows, geometry="geometry", crs=layers.units.crs).set_index("id")
+    tooltip = folium.GeoJsonTooltip(fields=["tip"], labels=False)
+    geojson_layer(features(frame), name=name, tooltip=tooltip, **kwargs).add_to(fmap)
 
 
 def links_layer(fmap: folium.Map, layers: DisplayLayers, links: pd.DataFrame, lang: str) -> None:
@@ -375,20 +364,11 @@ def links_layer(fmap: folium.Map, layers: DisplayLayers, links: pd.DataFrame, la
                 ),
             }
         )
-    if not rows:
-        return
-    frame = gpd.GeoDataFrame(rows, geometry="geometry", crs=layers.units.crs).set_index("id")
-    geojson_layer(
-        features(frame),
-        name=t("map.links", lang),
-        show=False,
-        style_function=lambda f: {
-            "color": LINES["barrier"] if f["properties"]["barrier"] else LINES["link"],
-            "weight": 1.2,
-            "dashArray": "4 4" if f["properties"]["barrier"] else None,
-        },
-        tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False),
-    ).add_to(fmap)
+    barrier_style = {True: {"color": LINES["barrier"], "dashArray": "4 4"}, False: {"color": LINES["link"]}}
+    _tip_layer(
+        fmap, rows, layers, name=t("map.links", lang), show=False,
+        style_function=lambda f: {**barrier_style[bool(f["properties"]["barrier"])], "weight": 1.2},
+    )
 
 
 def new_unit_labels(
