@@ -16,7 +16,7 @@ from shapely.geometry import Point, box
 from atr_model.data import Dataset, dataset_info
 from atr_model.data.borders import MIN_SHARED_BORDER_M, shared_borders
 from atr_model.data.geo import equal_area_crs
-from atr_model.data.kyrgyz.allocation import CostGrid, allocate_raion
+from atr_model.data.kyrgyz.allocation import MIN_DETACHED_PIECE_KM2, CostGrid, allocate_raion
 from atr_model.data.kyrgyz.sources import EXCLAVES_FILE, read_exclaves
 from atr_model.data.kyrgyz.territories import TERRAIN_SOURCE
 from atr_model.errors import DataError
@@ -99,6 +99,34 @@ def test_detached_raion_piece_goes_to_the_nearest_unit_and_is_reported() -> None
     assert sum(g.area for g in result.territories.values()) == pytest.approx(area.area, rel=1e-9)
     listed = allocate_raion(area, seeds, _grid(_ridge), where="test", exclaves=frozenset({"B"}))
     assert listed.exclave_units == ["B"] and listed.raion_piece_units == []
+
+
+def test_small_detached_piece_without_settlement_is_dropped_and_recorded() -> None:
+    sliver = box(16_000.0, 1_000.0, 16_800.0, 1_800.0)  # 0.64 km2, below MIN_DETACHED_PIECE_KM2
+    main = box(0.0, 0.0, 12_000.0, HEIGHT_M)
+    result = allocate_raion(shapely.union_all([main, sliver]), [("A", [VILLAGE_A]), ("B", [Point(10_000.0, 5_000.0)])],
+                            _grid(_ridge), where="test")
+    assert sliver.area / 1e6 < MIN_DETACHED_PIECE_KM2
+    assert all(shapely.get_num_geometries(g) == 1 for g in result.territories.values())
+    assert result.raion_piece_units == []
+    assert sum(g.area for g in result.territories.values()) == pytest.approx(main.area, rel=1e-9)
+    dropped = [p for p in result.detached_pieces if p["dropped"]]
+    assert dropped == [{"largest": False, "area_km2": 0.64, "seed_points": 0, "units": [], "dropped": True,
+                        "x": pytest.approx(16_400.0, abs=400.0), "y": pytest.approx(1_400.0, abs=400.0)}]
+
+
+def test_detached_piece_goes_to_the_unit_whose_settlement_lies_in_it() -> None:
+    # a piece too small to hold a cell centre: C's village there gets no cell of its own, so the
+    # search alone would hand the piece to the nearest unit (B); the piece belongs to C
+    enclave = box(14_300.0, 300.0, 14_700.0, 700.0)
+    main = box(0.0, 0.0, 12_000.0, HEIGHT_M)
+    seeds = [("A", [VILLAGE_A]), ("B", [Point(11_250.0, 1_250.0)]), ("C", [Point(6_250.0, 8_750.0), enclave.centroid])]
+    result = allocate_raion(shapely.union_all([main, enclave]), seeds, _grid(_ridge), where="test")
+    assert result.territories["C"].covers(enclave)
+    assert result.territories["B"].intersection(enclave).area == 0.0
+    assert result.raion_piece_units == ["C"]
+    assert [p["units"] for p in result.detached_pieces] == [["A", "B", "C"], ["C"]]
+    assert sum(g.area for g in result.territories.values()) == pytest.approx(main.area + enclave.area, rel=1e-9)
 
 
 def test_grid_that_misses_the_raion_is_an_error() -> None:

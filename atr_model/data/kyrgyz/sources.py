@@ -45,7 +45,7 @@ __all__ = [
 ]
 
 #: Bump when the build's output changes for the same inputs (part of the build id).
-BUILDER_VERSION = "kg-build-5"
+BUILDER_VERSION = "kg-build-6"
 
 #: Files read from the source directory (relative paths).
 SOURCE_FILES: dict[str, str] = {
