@@ -144,7 +144,7 @@ def test_unit_without_seed_point_is_an_error() -> None:
 @pytest.mark.parametrize(
     ("text", "match"),
     [
-        ("code,note\n41702205805000,x\n", "missing column unit_code"),
+        ("code,note\n41702205805000,x\n", r"missing column\(s\) unit_code, name_ru; expected unit_code,name_ru,note"),
         ("unit_code,name_ru,note\n4170220580500,x,y\n", "row 2: unit_code '4170220580500' is not a 14-digit"),
         ("unit_code,name_ru,note\n41702205805000,a,b\n41799999999999,c,d\n", "row 3: unit 41799999999999 is not a unit"),
         ("unit_code,name_ru,note\n41702205805000,a,b\n41702205805000,a,b\n", "row 3: unit 41702205805000 is listed twice"),
