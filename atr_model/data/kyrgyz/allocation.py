@@ -67,6 +67,7 @@ __all__ = [
     "PRECISION_M",
     "Allocation",
     "CostGrid",
+    "PieceDecisions",
     "allocate_raion",
     "piece_homes",
     "read_cost_grid",
@@ -82,18 +83,18 @@ DEFAULT_CELL_M = 500.0
 #: separately for two neighbours (where a cell edge meets the raion outline) coincide exactly.
 PRECISION_M = 0.01
 
-#: Cell steps of the grid graph: right, down, and the two diagonals (the graph is undirected).
-_STEPS = ((0, 1), (1, 0), (1, 1), (1, -1))
-
-#: Upper bound on the pieces handed over in one raion (a guard; a few dozen are usual).
-_MAX_REPAIRS = 2000
-
 #: A detached piece of a raion's polygon with no seed point (no located settlement, no unit
 #: centre) and smaller than this (km2, four cells of the default cost grid) is taken for a
 #: digitisation sliver of the source polygon and dropped (recorded in the build report). The
 #: smallest real detached piece in the OCHA raion layer that holds no settlement is 2.2 km2 (in
 #: Batken raion); the smallest holding a unit centre is 0.73 km2 (Tash-Kumir city).
 MIN_DETACHED_PIECE_KM2 = 1.0
+
+#: Cell steps of the grid graph: right, down, and the two diagonals (the graph is undirected).
+_STEPS = ((0, 1), (1, 0), (1, 1), (1, -1))
+
+#: Upper bound on the pieces handed over in one raion (a guard; a few dozen are usual).
+_MAX_REPAIRS = 2000
 
 
 @dataclass(frozen=True)
@@ -119,35 +120,46 @@ class CostGrid:
 
 
 @dataclass
-class Allocation:
-    """Territories of one raion's units and what the allocation had to decide.
+class PieceDecisions:
+    """What drawing the territories decided about units in several pieces.
 
     Attributes
     ----------
-    territories : dict
-        Polygon (metric CRS) by unit code.
     raion_piece_units : list of str
-        Units in several pieces because the raion itself is in several pieces.
+        Raion exclaves: units in several pieces because the raion itself is in several pieces.
     exclave_units : list of str
         Listed exclaves left in several pieces.
     no_seed_cell : list of str
         Units none of whose seed points fell on a cell of their own (given the free cell
         nearest to their first seed point, normally the centre).
+    notes : list of str
+        Decisions worth reporting.
+    """
+
+    raion_piece_units: list[str] = field(default_factory=list)
+    exclave_units: list[str] = field(default_factory=list)
+    no_seed_cell: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Allocation(PieceDecisions):
+    """Territories of one raion's units and what the allocation had to decide
+    (:class:`PieceDecisions`).
+
+    Attributes
+    ----------
+    territories : dict
+        Polygon (metric CRS) by unit code.
     detached_pieces : list of dict
         Every piece of a raion drawn in several pieces, largest first: ``largest``,
         ``area_km2``, ``seed_points`` (seed points inside), ``units`` (who holds it),
         ``dropped`` (a sliver, see :data:`MIN_DETACHED_PIECE_KM2`) and ``x``/``y`` (metric) of a
         point inside it.
-    notes : list of str
-        Decisions worth reporting.
     """
 
     territories: dict[str, Any] = field(default_factory=dict)
-    raion_piece_units: list[str] = field(default_factory=list)
-    exclave_units: list[str] = field(default_factory=list)
-    no_seed_cell: list[str] = field(default_factory=list)
     detached_pieces: list[dict[str, Any]] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
 
 
 def read_cost_grid(path: Path, bounds_m: tuple[float, float, float, float], cell_m: float = DEFAULT_CELL_M) -> CostGrid:

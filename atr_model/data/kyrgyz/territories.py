@@ -31,7 +31,14 @@ from shapely.geometry import MultiPoint, Point
 from atr_model.data.borders import MIN_SHARED_BORDER_M, shared_borders
 from atr_model.data.contract import APPROXIMATE_PREFIX, CRS
 from atr_model.data.geo import metric_crs
-from atr_model.data.kyrgyz.allocation import DEFAULT_CELL_M, MIN_DETACHED_PIECE_KM2, allocate_raion, piece_homes, read_cost_grid
+from atr_model.data.kyrgyz.allocation import (
+    DEFAULT_CELL_M,
+    MIN_DETACHED_PIECE_KM2,
+    PieceDecisions,
+    allocate_raion,
+    piece_homes,
+    read_cost_grid,
+)
 from atr_model.errors import DataError
 
 __all__ = [
@@ -110,8 +117,9 @@ def polygonal(geom: Any) -> Any:
 
 
 @dataclass
-class Territories:
-    """Unit territories and what building them decided.
+class Territories(PieceDecisions):
+    """Unit territories and what building them decided (:class:`PieceDecisions`; the pieces are
+    sorted out by the terrain method, and for Voronoi cells afterwards).
 
     Attributes
     ----------
@@ -119,26 +127,14 @@ class Territories:
         Polygon in :func:`~atr_model.data.geo.metric_crs` by unit code.
     sources : dict
         ``geometry_source`` by unit code.
-    raion_piece_units : list of str
-        Units in several pieces because their raion is drawn in several pieces (terrain only).
-    exclave_units : list of str
-        Units in several pieces that are listed as real exclaves (terrain only).
-    no_seed_cell : list of str
-        Units whose seed points all fell outside the grid or on another unit's cell (terrain).
     raion_pieces : list of dict
         Every piece of every raion drawn in several pieces (terrain): ``raion_code``,
         ``largest``, ``area_km2``, ``seed_points``, ``units``, ``dropped``, ``lon``, ``lat``.
-    notes : list of str
-        Decisions worth reporting.
     """
 
     geoms_m: dict[str, Any] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)
-    raion_piece_units: list[str] = field(default_factory=list)
-    exclave_units: list[str] = field(default_factory=list)
-    no_seed_cell: list[str] = field(default_factory=list)
     raion_pieces: list[dict[str, Any]] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
 
 
 def unit_territories(
@@ -186,7 +182,7 @@ def unit_territories(
         raise DataError(f"territory method {method!r} is not one of {', '.join(TERRITORY_METHODS)}")
     if method == "voronoi":
         geoms, sources = _voronoi_territories(units, settlements, raions, official)
-        return _classified(Territories(geoms, sources), units, raions, exclaves)
+        return _classified(Territories(geoms_m=geoms, sources=sources), units, raions, exclaves)
     if elevation_path is None:
         raise DataError("terrain-cost territories need an elevation raster")
     return _terrain_territories(units, settlements, raions, official, elevation_path, cell_m, exclaves)
@@ -245,7 +241,7 @@ def _terrain_territories(
 ) -> Territories:
     metric = metric_crs()
     official_m, todo = _official_and_areas(units, raions, official)
-    out = Territories(dict(official_m), {code: "official" for code in official_m})
+    out = Territories(geoms_m=dict(official_m), sources={code: "official" for code in official_m})
     if not todo:
         return out
     centres_m = gpd.GeoSeries(gpd.points_from_xy(units["centre_lon"], units["centre_lat"]), crs=CRS).to_crs(metric)
