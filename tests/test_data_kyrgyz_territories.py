@@ -244,3 +244,40 @@ def test_bad_exclave_list_and_method_stop_the_build(kg_source: Path, tmp_path: P
         build_kyrgyz_dataset(kg_source, exclaves=bad)
     with pytest.raises(DataError, match=r"territories 'hexagons' is not one of terrain, voronoi"):
         build_kyrgyz_dataset(kg_source, territories="hexagons")
+
+
+# ------------------------------------------------------------------ town figures (stage 2)
+
+
+def _town_places() -> gpd.GeoDataFrame:
+    from atr_model.data.matching import place_keys
+
+    frame = pd.DataFrame({
+        "name_ru": ["Кара-Куль", "Кара-Куль", "Таш-Кумыр", "Ак-Суу"],
+        "gn_population": [26_901.0, 900.0, 23_000.0, 5_000.0],
+        "raion_code": ["41703225000000", "41706211000000", "41703211000000", "41703211000000"],
+    })
+    frame = place_keys(frame, ("name_ru",))
+    return gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy([0, 1, 2, 3], [0, 1, 2, 3]), crs="EPSG:4326")
+
+
+def test_unmatched_town_takes_the_figure_of_the_only_place_of_its_oblast_with_its_name() -> None:
+    from atr_model.data.kyrgyz.villages import town_place_populations
+
+    settl = pd.DataFrame({
+        "settlement_code": ["41703440000010", "41703420000010", "41703211800010"],
+        "name_ru": ["г. Кара-Куль", "г. Таш-Кумыр", "Ак-Суу"],
+        "unit_code": ["41703440000010", "41703420000010", "41703211800000"],
+        "raion_code": ["41703440000010", "41703420000010", "41703211000000"],
+        "settlement_kind": ["town", "town", "village"],
+        "place_index": [None, None, 3],
+    })
+    places = _town_places()
+    # Kara-Kul: one place of that name with a figure in Jalal-Abad oblast (the other is in Osh)
+    # Tash-Kumyr: matched by its raion's search -> its own place; here unmatched, one candidate
+    assert town_place_populations(settl, places) == {"41703440000010": 26_901.0, "41703420000010": 23_000.0}
+    # two candidates in the oblast: no figure (ambiguous); a place already matched is not reused
+    twice = pd.concat([places, places.iloc[[0]]], ignore_index=True)
+    assert "41703440000010" not in town_place_populations(settl, twice)
+    taken = settl.assign(place_index=[None, None, 0])
+    assert "41703440000010" not in town_place_populations(taken, places)
