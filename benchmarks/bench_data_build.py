@@ -38,7 +38,8 @@ def main() -> None:
     territories = report.territories
     print(f"territories: {territories.get('method')} in {territories.get('seconds', 0):.1f} s; units in several "
           f"pieces {info['units_multipart_total']} (Voronoi {territories.get('units_multipart_voronoi')}), "
-          f"unexplained {info['units_multipart']}; adjacent pairs {territories.get('adjacent_pairs')} "
+          f"raion exclaves {info['units_multipart_raion_exclave']}, split by the allocation {info['units_multipart']}; "
+          f"adjacent pairs {territories.get('adjacent_pairs')} "
           f"(Voronoi {territories.get('adjacent_pairs_voronoi')}, +{len(territories.get('pairs_added', []))} "
           f"-{len(territories.get('pairs_removed', []))})")
     print(json.dumps({
@@ -54,6 +55,7 @@ def main() -> None:
         "territories_seconds": report.territories.get("seconds"),
         "units_multipart": info["units_multipart"],
         "units_multipart_total": info["units_multipart_total"],
+        "units_multipart_raion_exclave": info["units_multipart_raion_exclave"],
         "units_multipart_voronoi": report.territories.get("units_multipart_voronoi"),
         "adjacent_pairs": report.territories.get("adjacent_pairs"),
         "adjacent_pairs_voronoi": report.territories.get("adjacent_pairs_voronoi"),

@@ -58,7 +58,7 @@ def test_cli_build_then_info(kg_source: Path, kg_dataset: Dataset, tmp_path: Pat
     assert info["population_real_units"] >= 100
     # terrain-cost territories: no unit in several pieces but those a raion drawn in pieces forces
     assert info["units_multipart"] == 0
-    assert info["units_multipart_total"] == info["units_multipart_raion_pieces"] < 10
+    assert info["units_multipart_total"] == info["units_multipart_raion_exclave"] < 10
     assert info["village_location_methods"]["exact cross-raion"] > 0
     # built twice (here and by the session fixture): same id, same layers
     again = read_dataset(out / "kyrgyzstan.gpkg")

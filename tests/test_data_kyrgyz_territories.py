@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
@@ -16,7 +17,7 @@ from shapely.geometry import Point, box
 from atr_model.data import Dataset, dataset_info
 from atr_model.data.borders import MIN_SHARED_BORDER_M, shared_borders
 from atr_model.data.geo import equal_area_crs
-from atr_model.data.kyrgyz.allocation import CostGrid, allocate_raion
+from atr_model.data.kyrgyz.allocation import MIN_DETACHED_PIECE_KM2, CostGrid, allocate_raion, piece_homes
 from atr_model.data.kyrgyz.sources import EXCLAVES_FILE, read_exclaves
 from atr_model.data.kyrgyz.territories import TERRAIN_SOURCE
 from atr_model.errors import DataError
@@ -101,6 +102,34 @@ def test_detached_raion_piece_goes_to_the_nearest_unit_and_is_reported() -> None
     assert listed.exclave_units == ["B"] and listed.raion_piece_units == []
 
 
+def test_small_detached_piece_without_settlement_is_dropped_and_recorded() -> None:
+    sliver = box(16_000.0, 1_000.0, 16_800.0, 1_800.0)  # 0.64 km2, below MIN_DETACHED_PIECE_KM2
+    main = box(0.0, 0.0, 12_000.0, HEIGHT_M)
+    result = allocate_raion(shapely.union_all([main, sliver]), [("A", [VILLAGE_A]), ("B", [Point(10_000.0, 5_000.0)])],
+                            _grid(_ridge), where="test")
+    assert sliver.area / 1e6 < MIN_DETACHED_PIECE_KM2
+    assert all(shapely.get_num_geometries(g) == 1 for g in result.territories.values())
+    assert result.raion_piece_units == []
+    assert sum(g.area for g in result.territories.values()) == pytest.approx(main.area, rel=1e-9)
+    dropped = [p for p in result.detached_pieces if p["dropped"]]
+    assert dropped == [{"largest": False, "area_km2": 0.64, "seed_points": 0, "units": [], "dropped": True,
+                        "x": pytest.approx(16_400.0, abs=400.0), "y": pytest.approx(1_400.0, abs=400.0)}]
+
+
+def test_detached_piece_goes_to_the_unit_whose_settlement_lies_in_it() -> None:
+    # a piece too small to hold a cell centre: C's village there gets no cell of its own, so the
+    # search alone would hand the piece to the nearest unit (B); the piece belongs to C
+    enclave = box(14_300.0, 300.0, 14_700.0, 700.0)
+    main = box(0.0, 0.0, 12_000.0, HEIGHT_M)
+    seeds = [("A", [VILLAGE_A]), ("B", [Point(11_250.0, 1_250.0)]), ("C", [Point(6_250.0, 8_750.0), enclave.centroid])]
+    result = allocate_raion(shapely.union_all([main, enclave]), seeds, _grid(_ridge), where="test")
+    assert result.territories["C"].covers(enclave)
+    assert result.territories["B"].intersection(enclave).area == 0.0
+    assert result.raion_piece_units == ["C"]
+    assert [p["units"] for p in result.detached_pieces] == [["A", "B", "C"], ["C"]]
+    assert sum(g.area for g in result.territories.values()) == pytest.approx(main.area + enclave.area, rel=1e-9)
+
+
 def test_grid_that_misses_the_raion_is_an_error() -> None:
     elsewhere = _grid(_ridge, origin=(500_000.0, 500_000.0))
     with pytest.raises(DataError, match=r"hand-made grid: the elevation grid does not cover raion test"):
@@ -115,7 +144,7 @@ def test_unit_without_seed_point_is_an_error() -> None:
 @pytest.mark.parametrize(
     ("text", "match"),
     [
-        ("code,note\n41702205805000,x\n", "missing column unit_code"),
+        ("code,note\n41702205805000,x\n", r"missing column\(s\) unit_code, name_ru; expected unit_code,name_ru,note"),
         ("unit_code,name_ru,note\n4170220580500,x,y\n", "row 2: unit_code '4170220580500' is not a 14-digit"),
         ("unit_code,name_ru,note\n41702205805000,a,b\n41799999999999,c,d\n", "row 3: unit 41799999999999 is not a unit"),
         ("unit_code,name_ru,note\n41702205805000,a,b\n41702205805000,a,b\n", "row 3: unit 41702205805000 is listed twice"),
@@ -162,11 +191,34 @@ def test_kyrgyz_territories_cover_every_raion_in_one_piece_each(kg_dataset: Data
     assert info["units_multipart"] == 0
     report = kg_dataset.metadata["report"]["territories"]
     assert report["units_multipart"] == 0
-    assert info["units_multipart_total"] <= len(report["raion_piece_units"]) < report["units_multipart_voronoi"]
-    # every unit in several pieces holds land in several pieces of its raion (drawn so by OCHA)
+    listed = set(report["listed_exclaves"])
+    exclave_units = {u["unit_code"] for u in info["units_multipart_raion_exclave_units"]}
+    assert exclave_units == set(report["raion_piece_units"]) == {u["unit_code"] for u in report["raion_exclave_units"]}
+    assert info["units_multipart_total"] == len(exclave_units | listed) < report["units_multipart_voronoi"]
+    # every unit in several pieces is explained: a listed exclave, or each of its pieces lies in
+    # another piece of its raion (drawn so by OCHA), a piece holding its settlements or a
+    # settlement-free detached piece recorded in the build report
     raions = kg_dataset.raions.set_index("raion_code").geometry
+    detached = [p for p in report["raion_pieces"] if not p["largest"]]
     for row in units.loc[shapely.get_num_geometries(units.geometry.to_numpy()) > 1].itertuples():
-        assert shapely.get_num_geometries(raions[row.raion_code]) > 1, row.unit_code
+        if row.unit_code in listed:
+            continue
+        homes = piece_homes(row.geometry, raions[row.raion_code])
+        assert len(set(homes)) == len(homes) > 1, row.unit_code
+        assert any(row.unit_code in p["units"] for p in detached if p["raion_code"] == row.raion_code), row.unit_code
+    # a detached piece without settlement is held whole by one unit, or dropped as a recorded
+    # sliver; one with settlements (Barak, Kara-Suu raion's enclave in Uzbekistan) only by their units
+    settl = kg_dataset.settlements.loc[kg_dataset.settlements["is_located"].astype(bool)]
+    centres = gpd.GeoSeries(gpd.points_from_xy(units["centre_lon"], units["centre_lat"]), crs=units.crs)
+    for piece in detached:
+        assert not piece["dropped"] or (piece["seed_points"] == 0 and piece["area_km2"] < MIN_DETACHED_PIECE_KM2)
+        if piece["seed_points"] == 0:
+            assert len(piece["units"]) == 1 or piece["dropped"], piece
+            continue
+        inside = Point(piece["lon"], piece["lat"])
+        part = next(p for p in shapely.get_parts(raions[piece["raion_code"]]) if p.covers(inside))
+        seeded = set(settl.loc[settl.geometry.within(part), "unit_code"]) | set(units.loc[centres.within(part).to_numpy(), "unit_code"])
+        assert set(piece["units"]) <= seeded, piece
 
 
 @pytest.mark.kgdata
@@ -192,3 +244,40 @@ def test_bad_exclave_list_and_method_stop_the_build(kg_source: Path, tmp_path: P
         build_kyrgyz_dataset(kg_source, exclaves=bad)
     with pytest.raises(DataError, match=r"territories 'hexagons' is not one of terrain, voronoi"):
         build_kyrgyz_dataset(kg_source, territories="hexagons")
+
+
+# ------------------------------------------------------------------ town figures (stage 2)
+
+
+def _town_places() -> gpd.GeoDataFrame:
+    from atr_model.data.matching import place_keys
+
+    frame = pd.DataFrame({
+        "name_ru": ["Кара-Куль", "Кара-Куль", "Таш-Кумыр", "Ак-Суу"],
+        "gn_population": [26_901.0, 900.0, 23_000.0, 5_000.0],
+        "raion_code": ["41703225000000", "41706211000000", "41703211000000", "41703211000000"],
+    })
+    frame = place_keys(frame, ("name_ru",))
+    return gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy([0, 1, 2, 3], [0, 1, 2, 3]), crs="EPSG:4326")
+
+
+def test_unmatched_town_takes_the_figure_of_the_only_place_of_its_oblast_with_its_name() -> None:
+    from atr_model.data.kyrgyz.villages import town_place_populations
+
+    settl = pd.DataFrame({
+        "settlement_code": ["41703440000010", "41703420000010", "41703211800010"],
+        "name_ru": ["г. Кара-Куль", "г. Таш-Кумыр", "Ак-Суу"],
+        "unit_code": ["41703440000010", "41703420000010", "41703211800000"],
+        "raion_code": ["41703440000010", "41703420000010", "41703211000000"],
+        "settlement_kind": ["town", "town", "village"],
+        "place_index": [None, None, 3],
+    })
+    places = _town_places()
+    # Kara-Kul: one place of that name with a figure in Jalal-Abad oblast (the other is in Osh)
+    # Tash-Kumyr: matched by its raion's search -> its own place; here unmatched, one candidate
+    assert town_place_populations(settl, places) == {"41703440000010": 26_901.0, "41703420000010": 23_000.0}
+    # two candidates in the oblast: no figure (ambiguous); a place already matched is not reused
+    twice = pd.concat([places, places.iloc[[0]]], ignore_index=True)
+    assert "41703440000010" not in town_place_populations(settl, twice)
+    taken = settl.assign(place_index=[None, None, 0])
+    assert "41703440000010" not in town_place_populations(taken, places)

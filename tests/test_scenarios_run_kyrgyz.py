@@ -101,10 +101,15 @@ def test_concept_2013_new_units_are_one_piece_on_the_map(concept_run) -> None:
     package = read_result(out)
     new_units = package.new_units
     parts = shapely.get_num_geometries(new_units.geometry.to_numpy())
-    forced = set(result.dataset.metadata["report"]["territories"]["raion_piece_units"])
+    territories = result.dataset.metadata["report"]["territories"]
+    # a raion exclave unit adds its detached pieces to the new unit holding it; a listed exclave
+    # may add any number
+    extra = {u["unit_code"]: len(u["pieces_km2"]) - 1 for u in territories["raion_exclave_units"]}
+    forced = set(extra) | set(territories["listed_exclaves"])
     members = package.assignments.groupby("new_unit_id")["unit_code"].apply(set)
     for new_id, n in zip(new_units["new_unit_id"], parts):
         assert n == 1 or members[new_id] & forced, (new_id, n)
+        assert members[new_id] & set(territories["listed_exclaves"]) or n <= 1 + sum(extra.get(c, 0) for c in members[new_id]), new_id
     assert (parts > 1).sum() <= len(forced) < 10
     hard = [v for v in check_plan(result.bundle.instance, np.asarray(result.engine_result.assignment),
                                   engine_settings(scenario.criteria, scenario.solver)) if v.hard]

@@ -38,7 +38,8 @@ def shared_borders(
     geoms_m : numpy.ndarray of shapely geometries
         Polygons in a metric CRS.
     tolerance_m : float
-        Gap or overlap tolerated between neighbours (0 for an exact coverage).
+        Gap or overlap tolerated between neighbours (0 for an exact coverage). A corner contact
+        measures about ``2 x tolerance_m`` under it, so a border must be longer than that too.
     min_border_m : float
         Shortest border that counts (see :data:`MIN_SHARED_BORDER_M`).
     with_geometry : bool
@@ -67,5 +68,5 @@ def shared_borders(
     frame = pd.DataFrame({"unit_a": np.where(swap, b, a), "unit_b": np.where(swap, a, b), "shared_border_m": length_m})
     if with_geometry:
         frame["border"] = border
-    frame = frame[frame["shared_border_m"] >= min_border_m]
+    frame = frame[(frame["shared_border_m"] >= min_border_m) & (frame["shared_border_m"] > 2 * tolerance_m)]
     return frame.sort_values(["unit_a", "unit_b"]).reset_index(drop=True)

@@ -46,28 +46,34 @@ def _population_quality(dataset: Dataset) -> dict[str, Any]:
         }
     return out
 def _multipart_info(dataset: Dataset) -> dict[str, Any]:
-    """Units drawn in several pieces: unexplained, forced by a raion in pieces, listed exclaves.
+    """Units drawn in several pieces: split by the allocation, raion exclaves, listed exclaves.
 
-    A unit counts as forced when each of its pieces lies in a different piece of its raion's
-    polygon (a raion drawn in pieces must hand each piece to some unit); listed exclaves come
-    from the build's metadata (``report.territories.listed_exclaves``).
+    A unit is a raion exclave when each of its pieces lies in a different piece of its raion's
+    polygon (:func:`~atr_model.data.kyrgyz.allocation.piece_homes`: the raion's outline, not
+    the allocation, cut it); listed exclaves come from the build's metadata
+    (``report.territories.listed_exclaves``, the user's ``exclaves.csv``).
     """
+    from atr_model.data.kyrgyz.allocation import piece_homes
+
     units = dataset.units
     parts = shapely.get_num_geometries(units.geometry.to_numpy())
     listed = set(dataset.metadata.get("report", {}).get("territories", {}).get("listed_exclaves", []))
     raion_geom = dataset.raions.set_index("raion_code").geometry
+    names = units["name_ru"] if "name_ru" in units else pd.Series("", index=units.index)
     forced, unexplained = [], []
-    for code, raion, geom in zip(units["unit_code"], units["raion_code"], units.geometry):
+    for code, raion, geom, name in zip(units["unit_code"], units["raion_code"], units.geometry, names):
         if shapely.get_num_geometries(geom) < 2 or code in listed:
             continue
-        pieces = list(shapely.get_parts(raion_geom.get(raion, shapely.Polygon())))
-        homes = {max(range(len(pieces)), key=lambda i: shapely.intersection(p, pieces[i]).area) if pieces else 0
-                 for p in shapely.get_parts(geom)}
-        (forced if len(homes) == shapely.get_num_geometries(geom) else unexplained).append(code)
+        homes = piece_homes(geom, raion_geom.get(raion, shapely.Polygon()))
+        if len(set(homes)) == len(homes):
+            forced.append({"unit_code": str(code), "name_ru": str(name), "pieces": len(homes)})
+        else:
+            unexplained.append(code)
     return {
         "units_multipart": len(unexplained),
         "units_multipart_total": int((parts > 1).sum()),
-        "units_multipart_raion_pieces": len(forced),
+        "units_multipart_raion_exclave": len(forced),
+        "units_multipart_raion_exclave_units": forced,
         "units_multipart_listed_exclaves": int(sum(1 for c, n in zip(units["unit_code"], parts) if n > 1 and c in listed)),
     }
 
@@ -91,9 +97,11 @@ def dataset_info(dataset: Dataset) -> dict[str, Any]:
         ``build_id``, ``name``; ``population_spread`` when the units carry
         ``population_log_sd``; ``population_estimator`` (name, predictors and their sources,
         coefficients, cross-validated error beside the former method's, largest changes) when
-        the build recorded it; ``units_multipart`` (units in several pieces that are neither
-        listed exclaves nor forced by a raion drawn in pieces), ``units_multipart_total``,
-        ``units_multipart_raion_pieces``, ``units_multipart_listed_exclaves``.
+        the build recorded it; ``units_multipart`` (units split by the allocation itself: in
+        several pieces, yet neither listed exclaves nor raion exclaves), ``units_multipart_total``,
+        ``units_multipart_raion_exclave`` (units in several pieces because their raion's polygon
+        is) with ``units_multipart_raion_exclave_units`` (code, name, pieces),
+        ``units_multipart_listed_exclaves``.
     """
     units = dataset.units
     settl = dataset.settlements

@@ -20,6 +20,7 @@ import pandas as pd
 import shapely
 
 from atr_model.data import APPROXIMATE_PREFIX, MIN_SHARED_BORDER_M, shared_borders
+from atr_model.data.csv_input import read_text_csv
 from atr_model.errors import NetworkError
 
 __all__ = [
@@ -46,30 +47,16 @@ def _ordered(a: pd.Series, b: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 def shared_boundaries(
     codes: np.ndarray, geoms_m: np.ndarray, tolerance_m: float, min_border_m: float = MIN_SHARED_BORDER_M,
 ) -> pd.DataFrame:
-    """Pairs of polygons sharing a border of at least ``min_border_m`` (and ``2 x tolerance_m``).
-
-    Parameters
-    ----------
-    codes : numpy.ndarray of str
-        Unit codes.
-    geoms_m : numpy.ndarray of shapely geometries
-        Polygons in a metric CRS.
-    tolerance_m : float
-        Gap or overlap tolerated between neighbours.
-    min_border_m : float
-        Shortest border that counts (:data:`atr_model.data.borders.MIN_SHARED_BORDER_M`); a
-        corner contact measures about ``2 x tolerance_m``, which never counts either.
+    """:func:`atr_model.data.borders.shared_borders` (same arguments) with the length in km too.
 
     Returns
     -------
     pandas.DataFrame
         ``unit_a < unit_b``, ``shared_boundary_km``, ``shared_border_m``.
     """
-    frame = shared_borders(codes, geoms_m, tolerance_m=tolerance_m,
-                           min_border_m=max(min_border_m, 2 * tolerance_m))
-    frame = frame[frame["shared_border_m"] > 2 * tolerance_m]
+    frame = shared_borders(codes, geoms_m, tolerance_m=tolerance_m, min_border_m=min_border_m)
     frame.insert(2, "shared_boundary_km", frame["shared_border_m"] / 1000.0)
-    return frame.reset_index(drop=True)
+    return frame
 
 
 def borders_over_blocked_passes(
@@ -98,8 +85,8 @@ def borders_over_blocked_passes(
     list of (str, str, float)
         ``(unit_a, unit_b, lowest point m)`` of every border whose lowest point is higher.
     """
-    frame = shared_borders(codes, geoms_m, tolerance_m=tolerance_m,
-                           min_border_m=max(min_border_m, 2 * tolerance_m), with_geometry=True)
+    frame = shared_borders(codes, geoms_m, tolerance_m=tolerance_m, min_border_m=min_border_m,
+                           with_geometry=True)
     out = []
     for a, b, line in zip(frame["unit_a"], frame["unit_b"], frame["border"]):
         low = float(lowest_point_m(line))
@@ -117,16 +104,7 @@ def read_adjacency_edits(path: str | os.PathLike[str], unit_codes: set[str]) -> 
         On a missing file or column, an unknown action or unit, or a unit paired with itself.
     """
     source = Path(path)
-    if not source.exists():
-        raise NetworkError(f"{source}: adjacency edit file not found")
-    try:
-        frame = pd.read_csv(source, dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise NetworkError(f"{source}: not a readable CSV ({exc})") from exc
-    missing = [c for c in ("unit_a", "unit_b", "action") if c not in frame.columns]
-    if missing:
-        raise NetworkError(f"{source}: missing column(s) {', '.join(missing)}; expected unit_a,unit_b,action")
-    frame = frame.apply(lambda col: col.str.strip())
+    frame = read_text_csv(source, ["unit_a", "unit_b", "action"], what="adjacency edit file", error=NetworkError)
     for row, rec in enumerate(frame.itertuples(index=False), start=2):
         if rec.action not in ("add", "remove"):
             raise NetworkError(f"{source}: row {row}: action {rec.action!r} is not 'add' or 'remove'")

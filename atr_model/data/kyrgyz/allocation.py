@@ -20,11 +20,27 @@ raion join their cheapest edge neighbour. The cells are polygonised
 coverage (``shapely.coverage_simplify`` on the inner edges only) and clipped to the raion. What
 clipping or the grid's edge leaves over is repaired deterministically (:func:`_repair`): a gap,
 or a piece of a unit cut off from the rest of it, goes to the unit it shares the longest border
-with, else to the nearest unit. A unit stays in several pieces only when the raion itself is
-drawn in several pieces and the unit holds land in more than one (a detached piece with no
-settlement goes to the nearest unit), or when it is listed as a real exclave
-(``reference/exclaves.csv``). Shared borders are made vertex-identical, so the territories of a
-raion form an exact coverage whose union is the raion.
+with, else to the nearest unit. Shared borders are made vertex-identical, so the territories of
+a raion form an exact coverage whose union is the raion (less any dropped sliver, below).
+
+A raion drawn in several pieces (the OCHA polygons of Ton, Tup, Jumgal, Batken, Aravan, Kara-Suu,
+Panfilov, ... hold detached pastures and enclaves) is settled piece by piece
+(:func:`_settle_raion_pieces`), because no allocation can keep a unit in one piece when its raion
+is not:
+
+- a piece holding seed points (settlements, centres) goes only to the units seeded in it; land
+  another unit got there (through a cell grazing the piece, or a seed point whose cell centre
+  falls outside a small piece) goes to the seeded unit it borders longest, else to the one with
+  the most seed points there;
+- a piece with no seed point that is smaller than :data:`MIN_DETACHED_PIECE_KM2` cannot be told
+  from a digitisation sliver of the source polygon: it is dropped and recorded
+  (:attr:`Allocation.dropped_pieces`, the build report);
+- a larger piece with no seed point (a detached pasture) goes whole to one unit, the one nearest
+  to it (it already holds the most of it after the search).
+
+A unit then stays in several pieces only when each of its pieces lies in a different piece of
+its raion (a *raion exclave*: the unit is in pieces because its raion is) or when it is listed as
+a real exclave (``reference/exclaves.csv``, :func:`piece_homes`).
 """
 
 from __future__ import annotations
@@ -47,10 +63,13 @@ from atr_model.errors import DataError
 
 __all__ = [
     "DEFAULT_CELL_M",
+    "MIN_DETACHED_PIECE_KM2",
     "PRECISION_M",
     "Allocation",
     "CostGrid",
+    "PieceDecisions",
     "allocate_raion",
+    "piece_homes",
     "read_cost_grid",
 ]
 
@@ -63,6 +82,13 @@ DEFAULT_CELL_M = 500.0
 #: Coordinates of the territories are rounded to this grid (m) so that borders computed
 #: separately for two neighbours (where a cell edge meets the raion outline) coincide exactly.
 PRECISION_M = 0.01
+
+#: A detached piece of a raion's polygon with no seed point (no located settlement, no unit
+#: centre) and smaller than this (km2, four cells of the default cost grid) is taken for a
+#: digitisation sliver of the source polygon and dropped (recorded in the build report). The
+#: smallest real detached piece in the OCHA raion layer that holds no settlement is 2.2 km2 (in
+#: Batken raion); the smallest holding a unit centre is 0.73 km2 (Tash-Kumir city).
+MIN_DETACHED_PIECE_KM2 = 1.0
 
 #: Cell steps of the grid graph: right, down, and the two diagonals (the graph is undirected).
 _STEPS = ((0, 1), (1, 0), (1, 1), (1, -1))
@@ -94,15 +120,13 @@ class CostGrid:
 
 
 @dataclass
-class Allocation:
-    """Territories of one raion's units and what the allocation had to decide.
+class PieceDecisions:
+    """What drawing the territories decided about units in several pieces.
 
     Attributes
     ----------
-    territories : dict
-        Polygon (metric CRS) by unit code.
     raion_piece_units : list of str
-        Units in several pieces because the raion itself is in several pieces.
+        Raion exclaves: units in several pieces because the raion itself is in several pieces.
     exclave_units : list of str
         Listed exclaves left in several pieces.
     no_seed_cell : list of str
@@ -112,11 +136,30 @@ class Allocation:
         Decisions worth reporting.
     """
 
-    territories: dict[str, Any] = field(default_factory=dict)
     raion_piece_units: list[str] = field(default_factory=list)
     exclave_units: list[str] = field(default_factory=list)
     no_seed_cell: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Allocation(PieceDecisions):
+    """Territories of one raion's units and what the allocation had to decide
+    (:class:`PieceDecisions`).
+
+    Attributes
+    ----------
+    territories : dict
+        Polygon (metric CRS) by unit code.
+    detached_pieces : list of dict
+        Every piece of a raion drawn in several pieces, largest first: ``largest``,
+        ``area_km2``, ``seed_points`` (seed points inside), ``units`` (who holds it),
+        ``dropped`` (a sliver, see :data:`MIN_DETACHED_PIECE_KM2`) and ``x``/``y`` (metric) of a
+        point inside it.
+    """
+
+    territories: dict[str, Any] = field(default_factory=dict)
+    detached_pieces: list[dict[str, Any]] = field(default_factory=list)
 
 
 def read_cost_grid(path: Path, bounds_m: tuple[float, float, float, float], cell_m: float = DEFAULT_CELL_M) -> CostGrid:
@@ -403,6 +446,7 @@ def allocate_raion(
     }
     area = shapely.set_precision(area_m, PRECISION_M)
     _repair(territories, area, exclaves, out)
+    area = _settle_raion_pieces(territories, area, seeds, out)
     _edge_match(territories)
     if not shapely.coverage_is_valid(np.array([territories[c] for c in sorted(territories)], dtype=object)):
         logger.warning("raion %s: territories do not form an exact coverage", where)
@@ -527,16 +571,104 @@ def _edge_match(territories: dict[str, Any]) -> None:
         territories[code] = geom if geom.is_valid else _polygonal(shapely.make_valid(geom))
 
 
+def piece_homes(geom: Any, raion: Any) -> list[int]:
+    """For each piece of a unit's territory, the index of the piece of its raion holding it.
+
+    A unit in several pieces is a *raion exclave* when these indices are all different (each of
+    its pieces lies in another piece of the raion: the raion's outline, not the allocation, cut
+    it); the build (:func:`_classify_pieces`) and ``data info`` sort units with this.
+    """
+    raion_pieces = list(shapely.get_parts(raion))
+    return [_piece_of(part, raion_pieces) for part in shapely.get_parts(geom)]
+
+
 def _classify_pieces(out: Allocation, area: Any, exclaves: frozenset[str]) -> None:
     """Record the units left in several pieces, and why."""
-    raion_pieces = list(shapely.get_parts(area))
     for code in sorted(out.territories):
-        parts = list(shapely.get_parts(out.territories[code]))
-        if len(parts) < 2:
+        homes = piece_homes(out.territories[code], area)
+        if len(homes) < 2:
             continue
         if code in exclaves:
             out.exclave_units.append(code)
-        elif len({_piece_of(p, raion_pieces) for p in parts}) == len(parts):
+        elif len(set(homes)) == len(homes):
             out.raion_piece_units.append(code)
         else:
-            out.notes.append(f"unit {code}: {len(parts)} pieces left after repair")
+            out.notes.append(f"unit {code}: {len(homes)} pieces left after repair")
+
+
+def _seed_count(piece: Any, seeds: list[tuple[str, list[Point]]]) -> dict[str, int]:
+    """Seed points of each unit inside ``piece`` (units with none are left out)."""
+    counts: dict[str, int] = {}
+    for code, points in seeds:
+        n = sum(1 for pt in points if piece.covers(pt))
+        if n:
+            counts[code] = n
+    return counts
+
+
+def _land_in(territories: dict[str, Any], piece: Any) -> dict[str, Any]:
+    """Each unit's land inside ``piece`` (units with none are left out)."""
+    out = {}
+    for code in sorted(territories):
+        geom = territories[code]
+        if geom.is_empty or not geom.intersects(piece):
+            continue
+        land = _polygonal(shapely.set_precision(shapely.intersection(geom, piece), PRECISION_M))
+        if land.area > 0:
+            out[code] = land
+    return out
+
+
+def _move_land(territories: dict[str, Any], origin: str, land: Any, target: str | None) -> None:
+    """Take ``land`` from ``origin`` and give it to ``target`` (None: drop it) (in place)."""
+    rest = shapely.set_precision(shapely.difference(territories[origin], land), PRECISION_M)
+    territories[origin] = _polygonal(rest)
+    if target is not None:
+        merged = shapely.set_precision(shapely.union_all([territories[target], land]), PRECISION_M)
+        territories[target] = _polygonal(merged)
+
+
+def _settle_raion_pieces(
+    territories: dict[str, Any], area: Any, seeds: list[tuple[str, list[Point]]], out: Allocation,
+) -> Any:
+    """Settle a raion drawn in several pieces, piece by piece (see the module docstring).
+
+    Returns the raion's land less any dropped sliver; records every piece in
+    ``out.detached_pieces``.
+    """
+    pieces = sorted(shapely.get_parts(area), key=lambda p: (-p.area, p.bounds))
+    if len(pieces) < 2:
+        return area
+    kept = []
+    for rank, piece in enumerate(pieces):
+        counts = _seed_count(piece, seeds)
+        land = _land_in(territories, piece)
+        is_sliver = not counts and piece.area < MIN_DETACHED_PIECE_KM2 * 1e6 and rank > 0
+        if is_sliver:
+            for code, part in land.items():
+                _move_land(territories, code, part, None)
+        elif counts:
+            for code in sorted(set(land) - set(counts)):
+                borders = sorted((-shapely.intersection(land[code].boundary, land[c]).length, c)
+                                 for c in sorted(counts) if c in land)
+                if borders and borders[0][0] < 0:
+                    target = borders[0][1]
+                else:
+                    target = max(sorted(counts), key=lambda c: counts[c])
+                _move_land(territories, code, land[code], target)
+        elif len(land) > 1:
+            keeper = max(sorted(land), key=lambda c: land[c].area)
+            for code in sorted(set(land) - {keeper}):
+                _move_land(territories, code, land[code], keeper)
+        if not is_sliver:
+            kept.append(piece)
+        inside = piece.representative_point()
+        out.detached_pieces.append({
+            "largest": rank == 0,
+            "area_km2": round(piece.area / 1e6, 3),
+            "seed_points": int(sum(counts.values())),
+            "units": [] if is_sliver else sorted(_land_in(territories, piece)),
+            "dropped": bool(is_sliver),
+            "x": round(inside.x, 1), "y": round(inside.y, 1),
+        })
+    return area if len(kept) == len(pieces) else shapely.union_all(kept)

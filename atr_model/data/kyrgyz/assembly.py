@@ -161,7 +161,8 @@ def _territories(
     seconds = time.perf_counter() - started
     voronoi = drawn if method == "voronoi" else territory_stage.unit_territories(
         units, settlements, raions, user.unit_polygons, method="voronoi")
-    report.territories = territory_stage.compare_territories(voronoi, drawn, method, listed)
+    names = dict(zip(units["unit_code"], units["name_ru"])) if "name_ru" in units else {}
+    report.territories = territory_stage.compare_territories(voronoi, drawn, method, listed, names)
     report.territories["seconds"] = round(seconds, 2)
     return drawn
 

@@ -110,6 +110,25 @@ class BuildReport:
         ]
         return "\n".join(lines) + "\n"
 
+    def _raion_piece_lines(self) -> list[str]:
+        """The pieces of the raions drawn in several pieces, and what became of each."""
+        pieces = self.territories.get("raion_pieces") or []
+        if not pieces:
+            return []
+        return [
+            "",
+            "Raions drawn in several pieces (OCHA polygons); a piece with no seed point smaller than "
+            f"{self.territories.get('min_detached_piece_km2', 0):g} km2 is dropped as a digitisation sliver "
+            f"(dropped: {self.territories.get('dropped_pieces_km2', 0):g} km2):",
+            "",
+            "| raion | piece | area (km2) | seed points | units | point inside (lon, lat) |",
+            "|---|---|---|---|---|---|",
+            *[f"| {p['raion_code']} | {'largest' if p['largest'] else 'detached'} | {p['area_km2']:g} | "
+              f"{p['seed_points']} | {_holders(p)} | "
+              f"{p['lon']:.4f}, {p['lat']:.4f} |" for p in pieces],
+            "",
+        ]
+
     def _territory_lines(self) -> list[str]:
         """The territory method against Voronoi cells: pieces and neighbours."""
         t = self.territories
@@ -125,10 +144,15 @@ class BuildReport:
             f"| adjacent pairs (border >= {t['min_shared_border_m']:g} m) | {t['adjacent_pairs_voronoi']} | "
             f"{t['adjacent_pairs']} |",
             "",
-            f"Units in several pieces that are neither listed exclaves nor forced by a raion drawn in "
-            f"pieces: {t['units_multipart']}.",
-            f"Units in several pieces because their raion is drawn in several pieces (a detached piece "
-            f"of the raion with land of the unit): {', '.join(t['raion_piece_units']) or 'none'}.",
+            f"Units split by the allocation itself (in several pieces, yet neither listed exclaves nor "
+            f"raion exclaves): {t['units_multipart']}.",
+            f"Raion exclaves, units in several pieces because their raion's polygon is (each piece of "
+            f"the unit lies in another piece of the raion): {t.get('units_multipart_raion_exclave', 0)}"
+            + ("." if not t.get("raion_exclave_units") else ":"),
+            "",
+            *[f"- {u['unit_code']} {u['name_ru']}: pieces of {', '.join(f'{a:g}' for a in u['pieces_km2'])} km2"
+              for u in t.get("raion_exclave_units", [])],
+            *self._raion_piece_lines(),
             f"Listed exclaves: {', '.join(t['listed_exclaves']) or 'none'}.",
             f"Units without a seed cell of their own (given the free cell nearest their centre): "
             f"{', '.join(t['no_seed_cell']) or 'none'}.",
@@ -144,6 +168,14 @@ class BuildReport:
             *[f"- {n}" for n in t.get("notes", [])],
         ]
         return lines
+
+
+def _holders(piece: dict[str, Any]) -> str:
+    """Who holds a raion piece, for the report's table (a count past four units)."""
+    if piece["dropped"]:
+        return "dropped (sliver)"
+    units = piece["units"]
+    return ", ".join(units) if len(units) <= 4 else f"{len(units)} units"
 
 
 def match_method_counts(location_method: pd.Series) -> dict[str, int]:

@@ -18,6 +18,7 @@ import geopandas as gpd
 import pandas as pd
 from shapely.geometry import Point
 
+from atr_model.data.csv_input import read_text_csv
 from atr_model.data.kyrgyz.population import ESTIMATOR_VERSION, check_population_method
 from atr_model.data.loaders import (
     check_points_in_polygons,
@@ -45,7 +46,7 @@ __all__ = [
 ]
 
 #: Bump when the build's output changes for the same inputs (part of the build id).
-BUILDER_VERSION = "kg-build-5"
+BUILDER_VERSION = "kg-build-6"
 
 #: Files read from the source directory (relative paths).
 SOURCE_FILES: dict[str, str] = {
@@ -217,19 +218,12 @@ def read_exclaves(path: Path, unit_codes: set[str]) -> frozenset[str]:
     Raises
     ------
     DataError
-        On a missing file or ``unit_code`` column, or a row whose code is not 14 digits, is not a
+        On a missing file or column (``unit_code,name_ru,note``), or a row whose code is not 14 digits, is not a
         unit of the COATE tree, or is listed twice (the message names the file and the row).
     """
-    if not path.exists():
-        raise DataError(f"{path}: exclave list not found")
-    try:
-        table = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise DataError(f"{path}: not a readable CSV ({exc})") from exc
-    if "unit_code" not in table.columns:
-        raise DataError(f"{path}: missing column unit_code; expected unit_code,name_ru,note")
+    table = read_text_csv(path, ["unit_code", "name_ru", "note"], what="exclave list")
     seen: set[str] = set()
-    for row, code in enumerate(table["unit_code"].str.strip(), start=2):
+    for row, code in enumerate(table["unit_code"], start=2):
         if not (len(code) == 14 and code.isdigit()):
             raise DataError(f"{path}: row {row}: unit_code {code!r} is not a 14-digit COATE code")
         if code not in unit_codes:

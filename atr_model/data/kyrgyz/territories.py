@@ -31,7 +31,14 @@ from shapely.geometry import MultiPoint, Point
 from atr_model.data.borders import MIN_SHARED_BORDER_M, shared_borders
 from atr_model.data.contract import APPROXIMATE_PREFIX, CRS
 from atr_model.data.geo import metric_crs
-from atr_model.data.kyrgyz.allocation import DEFAULT_CELL_M, allocate_raion, read_cost_grid
+from atr_model.data.kyrgyz.allocation import (
+    DEFAULT_CELL_M,
+    MIN_DETACHED_PIECE_KM2,
+    PieceDecisions,
+    allocate_raion,
+    piece_homes,
+    read_cost_grid,
+)
 from atr_model.errors import DataError
 
 __all__ = [
@@ -110,8 +117,9 @@ def polygonal(geom: Any) -> Any:
 
 
 @dataclass
-class Territories:
-    """Unit territories and what building them decided.
+class Territories(PieceDecisions):
+    """Unit territories and what building them decided (:class:`PieceDecisions`; the pieces are
+    sorted out by the terrain method, and for Voronoi cells afterwards).
 
     Attributes
     ----------
@@ -119,22 +127,14 @@ class Territories:
         Polygon in :func:`~atr_model.data.geo.metric_crs` by unit code.
     sources : dict
         ``geometry_source`` by unit code.
-    raion_piece_units : list of str
-        Units in several pieces because their raion is drawn in several pieces (terrain only).
-    exclave_units : list of str
-        Units in several pieces that are listed as real exclaves (terrain only).
-    no_seed_cell : list of str
-        Units whose seed points all fell outside the grid or on another unit's cell (terrain).
-    notes : list of str
-        Decisions worth reporting.
+    raion_pieces : list of dict
+        Every piece of every raion drawn in several pieces (terrain): ``raion_code``,
+        ``largest``, ``area_km2``, ``seed_points``, ``units``, ``dropped``, ``lon``, ``lat``.
     """
 
     geoms_m: dict[str, Any] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)
-    raion_piece_units: list[str] = field(default_factory=list)
-    exclave_units: list[str] = field(default_factory=list)
-    no_seed_cell: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    raion_pieces: list[dict[str, Any]] = field(default_factory=list)
 
 
 def unit_territories(
@@ -182,7 +182,7 @@ def unit_territories(
         raise DataError(f"territory method {method!r} is not one of {', '.join(TERRITORY_METHODS)}")
     if method == "voronoi":
         geoms, sources = _voronoi_territories(units, settlements, raions, official)
-        return _classified(Territories(geoms, sources), units, raions, exclaves)
+        return _classified(Territories(geoms_m=geoms, sources=sources), units, raions, exclaves)
     if elevation_path is None:
         raise DataError("terrain-cost territories need an elevation raster")
     return _terrain_territories(units, settlements, raions, official, elevation_path, cell_m, exclaves)
@@ -202,9 +202,8 @@ def _classified(
         if code in exclaves:
             drawn.exclave_units.append(code)
             continue
-        pieces = list(shapely.get_parts(raions_m[raion_of[code]]))
-        homes = {max(range(len(pieces)), key=lambda i: shapely.intersection(p, pieces[i]).area) for p in parts}
-        if len(homes) == len(parts):
+        homes = piece_homes(drawn.geoms_m[code], raions_m[raion_of[code]])
+        if len(set(homes)) == len(homes):
             drawn.raion_piece_units.append(code)
     return drawn
 
@@ -242,7 +241,7 @@ def _terrain_territories(
 ) -> Territories:
     metric = metric_crs()
     official_m, todo = _official_and_areas(units, raions, official)
-    out = Territories(dict(official_m), {code: "official" for code in official_m})
+    out = Territories(geoms_m=dict(official_m), sources={code: "official" for code in official_m})
     if not todo:
         return out
     centres_m = gpd.GeoSeries(gpd.points_from_xy(units["centre_lon"], units["centre_lat"]), crs=CRS).to_crs(metric)
@@ -266,7 +265,21 @@ def _terrain_territories(
         out.raion_piece_units += result.raion_piece_units
         out.exclave_units += result.exclave_units
         out.no_seed_cell += result.no_seed_cell
+        out.raion_pieces += _located_pieces(raion_code, result.detached_pieces)
         out.notes += [f"raion {raion_code}: {n}" for n in result.notes]
+    return out
+
+
+def _located_pieces(raion_code: str, pieces: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The allocation's raion pieces with the raion code and a point inside in EPSG:4326."""
+    if not pieces:
+        return []
+    points = gpd.GeoSeries(gpd.points_from_xy([p["x"] for p in pieces], [p["y"] for p in pieces]),
+                           crs=metric_crs()).to_crs(CRS)
+    out = []
+    for piece, pt in zip(pieces, points):
+        entry = {"raion_code": raion_code, **{k: v for k, v in piece.items() if k not in ("x", "y")}}
+        out.append({**entry, "lon": round(pt.x, 5), "lat": round(pt.y, 5)})
     return out
 
 
@@ -342,17 +355,43 @@ def _multipart(drawn: Territories) -> list[str]:
     return sorted(c for c, g in drawn.geoms_m.items() if shapely.get_num_geometries(g) > 1)
 
 
+def _raion_exclave_units(drawn: Territories, names: dict[str, str]) -> list[dict[str, Any]]:
+    """The units in several pieces because their raion is: code, name, and each piece's area."""
+    out = []
+    for code in sorted(drawn.raion_piece_units):
+        areas = sorted((round(p.area / 1e6, 2) for p in shapely.get_parts(drawn.geoms_m[code])), reverse=True)
+        out.append({"unit_code": code, "name_ru": names.get(code, ""), "pieces_km2": areas})
+    return out
+
+
 def compare_territories(
     voronoi: Territories, drawn: Territories, method: str, listed: frozenset[str],
+    names: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """What the territory method changed against Voronoi cells: pieces and neighbours.
+
+    Parameters
+    ----------
+    voronoi, drawn : Territories
+        The Voronoi territories and the ones of the build (the same object for a Voronoi build).
+    method : str
+        The build's territory method.
+    listed : frozenset of str
+        The user's exclave list.
+    names : dict, optional
+        Unit names (``name_ru``) by code, for the raion exclaves.
 
     Returns
     -------
     dict
-        ``method``; ``units_multipart`` (units in several pieces, not counting listed exclaves
-        and units holding land in several pieces of a raion drawn in pieces),
-        ``units_multipart_total``, ``units_multipart_voronoi``, ``raion_piece_units``,
+        ``method``; ``units_multipart`` (units split by the allocation itself: in several
+        pieces, yet neither listed exclaves nor raion exclaves; 0 on the Kyrgyz build),
+        ``units_multipart_raion_exclave`` (units in several pieces because their raion's polygon
+        is: each of their pieces lies in another piece of the raion) with
+        ``raion_exclave_units`` (code, name, pieces' areas), ``units_multipart_total``,
+        ``units_multipart_voronoi``, ``raion_piece_units`` (codes of the raion exclaves),
+        ``raion_pieces`` (every piece of a raion drawn in pieces: area, seed points, holders,
+        whether dropped as a sliver), ``dropped_pieces_km2``, ``min_detached_piece_km2``,
         ``exclave_units``, ``listed_exclaves``, ``no_seed_cell``, ``adjacent_pairs``,
         ``adjacent_pairs_voronoi``, ``pairs_added`` / ``pairs_removed`` (``[a, b, border m]``),
         ``min_shared_border_m`` and ``notes``.
@@ -360,12 +399,18 @@ def compare_territories(
     before, after = _pairs(voronoi), _pairs(drawn)
     multipart = _multipart(drawn)
     explained = set(drawn.raion_piece_units) | set(listed)
+    dropped = [p["area_km2"] for p in drawn.raion_pieces if p["dropped"]]
     return {
         "method": method,
         "units_multipart": len([c for c in multipart if c not in explained]),
+        "units_multipart_raion_exclave": len(drawn.raion_piece_units),
+        "raion_exclave_units": _raion_exclave_units(drawn, names or {}),
         "units_multipart_total": len(multipart),
         "units_multipart_voronoi": len(_multipart(voronoi)),
         "raion_piece_units": sorted(drawn.raion_piece_units),
+        "raion_pieces": list(drawn.raion_pieces),
+        "dropped_pieces_km2": round(float(sum(dropped)), 3),
+        "min_detached_piece_km2": MIN_DETACHED_PIECE_KM2,
         "exclave_units": sorted(drawn.exclave_units),
         "listed_exclaves": sorted(listed),
         "no_seed_cell": sorted(drawn.no_seed_cell),

@@ -9,6 +9,7 @@ as a labelled stand-in (:func:`place_unlocated`, after the centres stage).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import geopandas as gpd
@@ -20,6 +21,7 @@ from atr_model.data.contract import CRS, ESTIMATE_PREFIX
 from atr_model.data.geo import metric_crs
 from atr_model.data.loaders import read_localities
 from atr_model.data.matching import match_villages, place_keys
+from atr_model.data.names import strict_key
 from atr_model.errors import DataError
 
 __all__ = [
@@ -154,11 +156,39 @@ def place_unlocated(settl: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
 
 
 def town_place_populations(settl: pd.DataFrame, places: gpd.GeoDataFrame) -> dict[str, float]:
-    """GeoNames population of the place each town was matched to, by unit code (when > 0)."""
+    """GeoNames population of the place each town was matched to, by unit code (when > 0).
+
+    A town its raion's match did not find (:func:`locate_settlements`) takes the figure of the
+    one place in its oblast that bears its exact name and has a population, if no settlement
+    was matched to that place (:func:`_oblast_name_figures`). The OCHA polygon of Kara-Kul city
+    is a 1.2 km2 patch 40 km from the town, so the GeoNames place of the town (Kara-Kul',
+    26,901) lies in Toktogul raion; without its figure the town got a model estimate about
+    twice as large. The town is not located there (its point would fall outside its raion);
+    only its figure is used.
+    """
     town_gn: dict[str, float] = {}
     for row in settl.loc[settl["settlement_kind"] == "town"].itertuples():
         if row.place_index is not None and not pd.isna(row.place_index):
             figure = places["gn_population"].iloc[int(row.place_index)]
             if pd.notna(figure) and figure > 0:
                 town_gn[row.unit_code] = float(figure)
+    town_gn.update(_oblast_name_figures(settl, places, set(town_gn)))
     return town_gn
+
+
+def _oblast_name_figures(settl: pd.DataFrame, places: gpd.GeoDataFrame, done: set[str]) -> dict[str, float]:
+    """Figures of towns without one, from the only place of their oblast with their exact name."""
+    matched = {int(i) for i in settl["place_index"] if i is not None and not pd.isna(i)}
+    with_figure = [
+        (i, keys, str(raion)[:5]) for i, (keys, raion, figure) in
+        enumerate(zip(places["strict_keys"], places["raion_code"], places["gn_population"]))
+        if pd.notna(figure) and figure > 0 and i not in matched
+    ]
+    out: dict[str, float] = {}
+    towns = settl.loc[(settl["settlement_kind"] == "town") & ~settl["unit_code"].isin(done)]
+    for row in towns.itertuples():
+        key = strict_key(re.sub(_TOWN_PREFIX, "", str(row.name_ru)))
+        hits = [i for i, keys, oblast in with_figure if key and key in keys and oblast == str(row.raion_code)[:5]]
+        if len(hits) == 1:
+            out[row.unit_code] = float(places["gn_population"].iloc[hits[0]])
+    return out
