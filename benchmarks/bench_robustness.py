@@ -8,7 +8,7 @@ Target: 200 draws of concept-2013 in at most 5 minutes on 2 cores. Prints figure
 line is one JSON object.
 
 Usage: PYTHONPATH=. python benchmarks/bench_robustness.py [--draws 200] [--seed 1] [--no-dask]
-       [--scenario scenarios/concept-2013.yaml ...] [--data PATH|demo]
+       [--scenario scenarios/concept-2013.yaml ...] [--data PATH|demo] [--warm-start auto|on|off]
 """
 
 from __future__ import annotations
@@ -35,7 +35,12 @@ def _tables_equal(a: Path, b: Path) -> bool:
     return all((a / n).read_bytes() == (b / n).read_bytes() for n in ROBUSTNESS_FILES)
 
 
-def _one(path: Path, draws: int, seed: int, data: str | None, use_dask: bool, tmp: Path) -> dict[str, Any]:
+#: ``--warm-start`` values -> ``run_robustness(warm_start=...)`` (auto: on where draws are solved by raion)
+_WARM = {"auto": None, "on": True, "off": False}
+
+
+def _one(path: Path, draws: int, seed: int, data: str | None, use_dask: bool, tmp: Path,
+         warm: bool | None = None) -> dict[str, Any]:
     from atr_model.scenarios import apply_overrides, load_scenario, resolve_dataset, resolve_travel_model
     from atr_model.scenarios.robustness import run_robustness, write_robustness
 
@@ -44,7 +49,8 @@ def _one(path: Path, draws: int, seed: int, data: str | None, use_dask: bool, tm
     travel = resolve_travel_model(scenario, dataset)
     load_before = os.getloadavg()
     t0 = time.perf_counter()
-    pool = run_robustness(scenario, draws=draws, seed=seed, dataset=dataset, travel_model=travel, workers=2)
+    pool = run_robustness(scenario, draws=draws, seed=seed, dataset=dataset, travel_model=travel, workers=2,
+                          warm_start=warm)
     pool_s = time.perf_counter() - t0
     out: dict[str, Any] = {
         "scenario": scenario.name,
@@ -82,7 +88,7 @@ def _one(path: Path, draws: int, seed: int, data: str | None, use_dask: bool, tm
                                       dashboard_address=None) as cluster:
             t0 = time.perf_counter()
             dask = run_robustness(scenario, draws=draws, seed=seed, dataset=dataset, travel_model=travel,
-                                  scheduler_address=cluster.scheduler_address)
+                                  scheduler_address=cluster.scheduler_address, warm_start=warm)
             dask_s = time.perf_counter() - t0
         dask_dir = write_robustness(dask, tmp / f"{scenario.name}-dask")
         out.update(dask_wall_s=round(dask_s, 1), dask_draws_s=dask.timings["draws_s"],
@@ -100,7 +106,8 @@ def main(argv: list[str]) -> dict[str, Any]:
     results = []
     with tempfile.TemporaryDirectory(prefix="bench-robustness-") as tmp:
         for path in paths:
-            figures = _one(path, draws, seed, data, "--no-dask" not in argv, Path(tmp))
+            figures = _one(path, draws, seed, data, "--no-dask" not in argv, Path(tmp),
+                           _WARM[_arg(argv, "--warm-start", "auto")])
             for key, value in figures.items():
                 print(f"{key:>28}: {value}", flush=True)
             results.append(figures)

@@ -62,6 +62,12 @@ def test_robustness_view_runs_and_shows_map_fragile_decisions_and_download(app_e
     assert components, "no stability map on the page"
     args = json.loads(components[0].proto.json_args)
     assert "Доля розыгрышей" in args["html"] or "Доля розыгрышей" in args["script"]
+    import pandas as pd
+
+    assignments = pd.read_csv(folder / "nominal" / "assignments.csv", dtype=str)
+    centre = assignments.loc[assignments["status"] == "centre"].iloc[0]
+    page = args["html"] + args["script"]
+    assert centre["unit_name_ru"] in page or json.dumps(centre["unit_name_ru"])[1:-1] in page  # Cyrillic tooltip
     assert at.get("download_button"), "no package download"
     # the fragile decisions and key figures in Russian: sentences composed in the language, not the CSV's English
     fragile, figures = (frame.value for frame in at.dataframe[:2])

@@ -1,7 +1,8 @@
 """Robustness on the Kyrgyz build: a separately started Dask cluster gives the process pool's tables.
 
 The scheduler and a ``dask worker --nworkers 2`` run as subprocesses on 127.0.0.1, as a user
-with a real cluster would start them (issue 14).
+with a real cluster would start them (issue 14). The warm start from the nominal plan changes no
+table, and the report's robustness section in Kyrgyz and Russian has no English.
 """
 
 from __future__ import annotations
@@ -130,3 +131,27 @@ def test_links_between_approximate_territories_may_drop_out(concept) -> None:
         assert len(drawn.adjacency) == len(bundle.instance.adjacency) - dropped.size
         shares.append(dropped.size / basis.drop_candidates.size)
     assert 0.2 < float(np.mean(shares)) < 0.4
+
+
+def test_warm_start_changes_no_table_and_the_kyrgyz_report_has_no_english(concept, tmp_path) -> None:
+    import re
+
+    from test_report_i18n import english_catalogue_hits, visible_text
+
+    from atr_model.presentation.report_robustness import robustness_section
+
+    scenario, dataset = concept
+    warm = run_robustness(scenario, draws=4, seed=7, dataset=dataset, warm_start=True)
+    cold = run_robustness(scenario, draws=4, seed=7, dataset=dataset, travel_model=warm.nominal.travel_model,
+                          warm_start=False)
+    assert warm.timings["starts_used"] > 100 and cold.timings["starts_used"] == 0
+    a, b = write_robustness(warm, tmp_path / "warm"), write_robustness(cold, tmp_path / "cold")
+    for name in ROBUSTNESS_FILES:
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name
+    assert not warm.fragile.empty
+    for lang in ("ky", "ru"):
+        section = robustness_section(a, language=lang)
+        text = visible_text(re.sub(r"<code>.*?</code>", " ", section, flags=re.S))
+        assert english_catalogue_hits(text, lang) == []
+        assert "hinges on" not in text and "of draws" not in text
+        assert not re.search(r"\b(?!GeoNames\b|seed\b)[A-Za-z]{4,}\b", text), re.findall(r"\b[A-Za-z]{4,}\b", text)

@@ -34,6 +34,7 @@ __all__ = [
     "kpi_rows",
     "robustness_section",
     "robustness_section_for",
+    "unit_names",
     "write_robustness_report",
 ]
 
@@ -99,11 +100,11 @@ def hinge_sentence(parts: dict[str, Any], lang: str, names: dict[str, str] | Non
     return head + "; " + t("robustness.hinge.on", lang, inputs=joined)
 
 
-def _unit_names(root: Path, lang: str) -> dict[str, str]:
-    """Unit code -> name in ``lang``'s script, from the nominal run's ``assignments.csv``."""
+def unit_names(folder: str | os.PathLike[str], lang: str = DEFAULT_LANGUAGE) -> dict[str, str]:
+    """Unit code -> name in ``lang``'s script, from the nominal run's ``assignments.csv`` of a robustness package."""
     from atr_model.presentation.report import unit_name_in
 
-    path = root / "nominal" / "assignments.csv"
+    path = Path(folder) / "nominal" / "assignments.csv"
     if not path.exists():
         return {}
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
@@ -120,7 +121,7 @@ def fragile_rows(folder: str | os.PathLike[str], lang: str = DEFAULT_LANGUAGE) -
     fragile = pd.read_csv(root / "fragile_decisions.csv", dtype={"unit_code": str, "nominal_new_unit_id": str})
     path = root / "hinges.json"
     parts = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-    names = _unit_names(root, lang)
+    names = unit_names(root, lang)
     rows = []
     for r in fragile.itertuples():
         code = str(r.unit_code)

@@ -24,7 +24,7 @@ from atr_model.presentation import maps
 from atr_model.presentation.app import backend, cache
 from atr_model.presentation.app.folium_view import RenderedMap, render_map, show_map
 from atr_model.presentation.i18n import t
-from atr_model.presentation.report_robustness import fragile_rows, kpi_rows
+from atr_model.presentation.report_robustness import fragile_rows, kpi_rows, unit_names
 
 __all__ = ["SESSION_KEY", "STABILITY_BINS", "stability_colour", "stability_map", "view_robustness"]
 
@@ -93,9 +93,11 @@ def stability_map(folder: Path, layers: maps.DisplayLayers, lang: str) -> folium
     """The nominal new units coloured by the share of draws in which each appears exactly, with a legend."""
     shapes = gpd.read_file(folder / "nominal" / "new_units.gpkg", layer="new_units", engine="pyogrio")
     table = pd.read_csv(folder / "new_unit_stability.csv", dtype={"new_unit_id": str, "centre_code": str})
-    frame = shapes[["new_unit_id", "centre_name", "geometry"]].merge(
+    frame = shapes[["new_unit_id", "centre_code", "centre_name", "geometry"]].merge(
         table[["new_unit_id", "share_exact", "n_members"]], on="new_unit_id", how="left")
     frame["share_exact"] = pd.to_numeric(frame["share_exact"], errors="coerce").fillna(0.0)
+    names = unit_names(folder, lang)  # centre names in the interface language's script
+    frame["centre_name"] = [names.get(str(c)) or n for c, n in zip(frame["centre_code"], frame["centre_name"])]
     frame["colour"] = [stability_colour(s) for s in frame["share_exact"]]
     frame["share_text"] = [f"{100 * s:.0f}% ({t('robustness.map_legend', lang)})" for s in frame["share_exact"]]
     fmap = maps.base_map(layers)
