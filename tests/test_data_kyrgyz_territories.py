@@ -15,9 +15,9 @@ from affine import Affine
 from shapely.geometry import Point, box
 
 from atr_model.data import Dataset, dataset_info
-from atr_model.data.borders import MIN_SHARED_BORDER_M, shared_borders
+from atr_model.data.borders import MIN_SHARED_BORDER_M, piece_homes, shared_borders
 from atr_model.data.geo import equal_area_crs
-from atr_model.data.kyrgyz.allocation import MIN_DETACHED_PIECE_KM2, CostGrid, allocate_raion, piece_homes
+from atr_model.data.kyrgyz.allocation import MIN_DETACHED_PIECE_KM2, CostGrid, allocate_raion
 from atr_model.data.kyrgyz.sources import EXCLAVES_FILE, read_exclaves
 from atr_model.data.kyrgyz.territories import TERRAIN_SOURCE
 from atr_model.errors import DataError
