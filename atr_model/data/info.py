@@ -8,6 +8,7 @@ import pandas as pd
 
 import shapely
 
+from atr_model.data.borders import piece_homes
 from atr_model.data.contract import is_estimate_source
 from atr_model.data.dataset import Dataset
 
@@ -49,12 +50,10 @@ def _multipart_info(dataset: Dataset) -> dict[str, Any]:
     """Units drawn in several pieces: split by the allocation, raion exclaves, listed exclaves.
 
     A unit is a raion exclave when each of its pieces lies in a different piece of its raion's
-    polygon (:func:`~atr_model.data.kyrgyz.allocation.piece_homes`: the raion's outline, not
+    polygon (:func:`~atr_model.data.borders.piece_homes`: the raion's outline, not
     the allocation, cut it); listed exclaves come from the build's metadata
     (``report.territories.listed_exclaves``, the user's ``exclaves.csv``).
     """
-    from atr_model.data.kyrgyz.allocation import piece_homes
-
     units = dataset.units
     parts = shapely.get_num_geometries(units.geometry.to_numpy())
     listed = set(dataset.metadata.get("report", {}).get("territories", {}).get("listed_exclaves", []))

@@ -19,8 +19,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from atr_model.data import APPROXIMATE_PREFIX, MIN_SHARED_BORDER_M, shared_borders
-from atr_model.data.csv_input import read_text_csv
+from atr_model.data import APPROXIMATE_PREFIX, MIN_SHARED_BORDER_M, read_text_csv, shared_borders
 from atr_model.errors import NetworkError
 
 __all__ = [

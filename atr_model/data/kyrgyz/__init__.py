@@ -1,4 +1,5 @@
-"""The Kyrgyz dataset build from the open-data directory (``../shared/kg-open-data`` layout).
+"""The Kyrgyz dataset build (the data layer's build stages 0-7) from the open-data directory
+(``../shared/kg-open-data`` layout).
 
 The build joins the COATE tree (oblasts > raions and cities > aiyl aimaks and towns > villages)
 to the OCHA raion polygons, the open-admin-data unit points, the located places of Who's On
@@ -14,7 +15,8 @@ One module per stage, run in this order by :func:`build_kyrgyz_dataset`:
 ``villages``       settlement places and the name matching that locates them
 ``centres``        unit centres and raion centres
 ``population``     census figures, raion totals, estimates for the other units
-``territories``    approximate unit territories inside each raion
+``territories``    approximate unit territories inside each raion (stage 5)
+``allocation``     terrain-cost allocation of a raion's land, raions drawn in pieces (5b)
 ``attributes``     area, elevation, border distance, names
 ``assembly``       the contract's layers, the pipeline, write and cached load
 ``report``         the build report

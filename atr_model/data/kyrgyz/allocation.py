@@ -40,7 +40,7 @@ is not:
 
 A unit then stays in several pieces only when each of its pieces lies in a different piece of
 its raion (a *raion exclave*: the unit is in pieces because its raion is) or when it is listed as
-a real exclave (``reference/exclaves.csv``, :func:`piece_homes`).
+a real exclave (``reference/exclaves.csv``; :func:`atr_model.data.borders.piece_homes`).
 """
 
 from __future__ import annotations
@@ -57,6 +57,7 @@ from shapely.geometry import Point, shape
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
+from atr_model.data.borders import piece_homes, piece_of
 from atr_model.data.geo import metric_crs
 from atr_model.data.terrain import altitude_factor, terrain_time_min
 from atr_model.errors import DataError
@@ -69,7 +70,6 @@ __all__ = [
     "CostGrid",
     "PieceDecisions",
     "allocate_raion",
-    "piece_homes",
     "read_cost_grid",
 ]
 
@@ -465,12 +465,6 @@ def _polygonal(geom: Any) -> Any:
     return shapely.union_all(polys) if polys else shapely.Polygon()
 
 
-def _piece_of(part: Any, raion_pieces: list[Any]) -> int:
-    """Index of the raion piece holding ``part`` (the one it overlaps most)."""
-    overlaps = [shapely.intersection(part, p).area for p in raion_pieces]
-    return int(np.argmax(overlaps)) if overlaps else 0
-
-
 def _gaps(territories: dict[str, Any], area: Any) -> list[Any]:
     """Pieces of the raion no unit holds (cells the search did not reach, grid edges)."""
     covered = shapely.union_all([g for g in territories.values() if not g.is_empty])
@@ -489,7 +483,7 @@ def _fragments(territories: dict[str, Any], raion_pieces: list[Any], exclaves: f
             continue
         by_piece: dict[int, list[Any]] = {}
         for part in parts:
-            by_piece.setdefault(_piece_of(part, raion_pieces) if len(raion_pieces) > 1 else 0, []).append(part)
+            by_piece.setdefault(piece_of(part, raion_pieces) if len(raion_pieces) > 1 else 0, []).append(part)
         for group in by_piece.values():
             group.sort(key=lambda p: (-p.area, p.bounds))
             out += [(code, p) for p in group[1:]]
@@ -569,17 +563,6 @@ def _edge_match(territories: dict[str, Any]) -> None:
         vertices = shapely.multipoints(shapely.get_coordinates(geoms[others]))
         geom = shapely.snap(geoms[i], vertices, PRECISION_M)
         territories[code] = geom if geom.is_valid else _polygonal(shapely.make_valid(geom))
-
-
-def piece_homes(geom: Any, raion: Any) -> list[int]:
-    """For each piece of a unit's territory, the index of the piece of its raion holding it.
-
-    A unit in several pieces is a *raion exclave* when these indices are all different (each of
-    its pieces lies in another piece of the raion: the raion's outline, not the allocation, cut
-    it); the build (:func:`_classify_pieces`) and ``data info`` sort units with this.
-    """
-    raion_pieces = list(shapely.get_parts(raion))
-    return [_piece_of(part, raion_pieces) for part in shapely.get_parts(geom)]
 
 
 def _classify_pieces(out: Allocation, area: Any, exclaves: frozenset[str]) -> None:

@@ -11,6 +11,12 @@ from its seed points (its located settlements and its centre), by one of two met
     the Voronoi cells of the seeds, clipped to the raion and dissolved per unit (straight-line
     nearest seed; a unit's cells may be in several pieces).
 
+With ``terrain``, a unit stays in several pieces only as a *raion exclave* (its raion's OCHA
+polygon is in pieces and each piece of the unit lies in another one; how those pieces are
+settled is in :mod:`.allocation`) or when the user lists it in ``reference/exclaves.csv``;
+:func:`compare_territories` counts the two apart from the units split by the allocation itself
+(``units_multipart``, 0 on the Kyrgyz build).
+
 User-supplied official polygons replace the approximation for the units they cover (the rest of
 the raion is shared among the others). Every approximate territory is labelled
 ``approximate: <method>`` in ``geometry_source``.
@@ -28,7 +34,7 @@ import pandas as pd
 import shapely
 from shapely.geometry import MultiPoint, Point
 
-from atr_model.data.borders import MIN_SHARED_BORDER_M, shared_borders
+from atr_model.data.borders import MIN_SHARED_BORDER_M, piece_homes, shared_borders
 from atr_model.data.contract import APPROXIMATE_PREFIX, CRS
 from atr_model.data.geo import metric_crs
 from atr_model.data.kyrgyz.allocation import (
@@ -36,7 +42,6 @@ from atr_model.data.kyrgyz.allocation import (
     MIN_DETACHED_PIECE_KM2,
     PieceDecisions,
     allocate_raion,
-    piece_homes,
     read_cost_grid,
 )
 from atr_model.errors import DataError
