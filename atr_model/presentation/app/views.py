@@ -345,10 +345,9 @@ def view_map(ctx: AppContext) -> None:
         show_clickable_map(rendered, key="dataset_map", ctx=ctx)
         return
     # the result map also reports its view: the PNG download draws what is shown here
-    out = show_clickable_map(
-        reports_user_view(rendered), key="result_map", ctx=ctx, returned_objects=[*MAP_RETURNED_OBJECTS, "bounds"]
-    )
-    st.session_state[MAP_VIEW_KEY] = {"folder": str(result.folder), "bounds": view_bounds(out)}
+    shown = reports_user_view(rendered)
+    out = show_clickable_map(shown, key="result_map", ctx=ctx, returned_objects=[*MAP_RETURNED_OBJECTS, "bounds"])
+    st.session_state[MAP_VIEW_KEY] = {"folder": str(result.folder), "bounds": view_bounds(out, shown)}
     if result.travel_model_label:
         label = travel_model_label(result.travel_model_label, lang)
         st.caption(f"{t('field.travel_model', lang)}: {label} · {t('map.estimate_note', lang)}")
