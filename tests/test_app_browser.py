@@ -244,7 +244,7 @@ def test_compare_side_by_side_on_synced_maps(kg: Session) -> None:
 
     page = kg.page
     _view(page, "Compare")
-    _choose(page, "Scenario B", "status-quo")
+    _choose(page, "Scenario B", "Status quo: no consolidation")  # scenarios by their title
     page.get_by_role("button", name="Compare", exact=True).click()
     table = page.locator("table.atr-kpis")
     expect(table).to_be_visible()

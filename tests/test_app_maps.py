@@ -425,3 +425,18 @@ def test_stored_layers_and_render_are_reused_by_the_next_process(grid, tmp_path,
     # another language is another map
     other = folium_view.stored_render([*key[:2], "ky", 1000.0], lambda: maps.dataset_map(first, lang="ky"), cache_dir=tmp_path)
     assert other.script != rendered.script
+
+
+def test_view_bounds_is_the_users_view_or_none_for_the_drawn_extent(grid, layers):
+    """The PNG follows the map's view once the user moved it; before, the whole territory."""
+    from atr_model.presentation.app.folium_view import render_map, show_map_default_bounds
+    from atr_model.presentation.app.mapping import view_bounds
+
+    rendered = render_map(maps.dataset_map(layers))
+    untouched = {"bounds": show_map_default_bounds(rendered)}
+    assert view_bounds(untouched, rendered) is None
+    (south, west), (north, east) = rendered.bounds
+    assert view_bounds(untouched) == ((round(south, 4), round(west, 4)), (round(north, 4), round(east, 4)))
+    moved = {"bounds": {"_southWest": {"lat": 41.123456, "lng": 72.5}, "_northEast": {"lat": 41.5, "lng": 73.000049}}}
+    assert view_bounds(moved, rendered) == ((41.1235, 72.5), (41.5, 73.0))
+    assert view_bounds({}, rendered) is None and view_bounds({"bounds": {"_southWest": {"lat": None}}}) is None

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import streamlit as st
+import yaml
 
 from atr_model.data.dataset import Dataset
 from atr_model.errors import ATRError, ScenarioError
@@ -107,13 +108,26 @@ def load_scenario_file(path: str, mtime: float) -> dict[str, Any]:
     return backend.scenario_to_dict(load_scenario(Path(path)))
 
 
+@st.cache_data(show_spinner=False)
+def _scenario_titles(path: str, mtime: float) -> dict[str, str]:
+    """The ``title*`` fields of a scenario file, read without validating the whole scenario
+    (the pickers list every file; only the chosen one is loaded in full)."""
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {str(k): v for k, v in data.items() if str(k).startswith("title") and isinstance(v, str)}
+
+
 def scenario_file_label(path: Path, lang: str) -> str:
     """A scenario file's name in a picker: its title in ``lang`` (the file stem if none)."""
     try:
-        data = load_scenario_file(str(path), path.stat().st_mtime)
-    except (ATRError, OSError):
+        titles = _scenario_titles(str(path), path.stat().st_mtime)
+    except OSError:
         return path.stem
-    return localized(data, "title", lang) or path.stem
+    return localized(titles, "title", lang) or path.stem
 
 
 def scenario_from_choice(choice: str) -> Scenario:

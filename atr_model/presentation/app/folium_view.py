@@ -29,7 +29,7 @@ import streamlit_folium as stf
 from atr_model._atomic import atomic_file
 from atr_model.data.cache import default_cache_dir
 
-__all__ = ["RenderedMap", "render_map", "stored_render", "show_map", "compact_json"]
+__all__ = ["RenderedMap", "render_map", "stored_render", "show_map", "show_map_default_bounds", "compact_json"]
 
 logger = logging.getLogger(__name__)
 
@@ -188,6 +188,11 @@ def stored_render(key: Iterable[Any], build: Callable[[], folium.Map], *, cache_
     except (OSError, TypeError, ValueError) as exc:
         logger.info("could not keep the map in %s: %s", path, exc)
     return rendered
+
+
+def show_map_default_bounds(rendered: RenderedMap) -> dict[str, dict[str, float | None]]:
+    """The ``bounds`` :func:`show_map` reports for ``rendered`` until the map reports its own."""
+    return _bounds_dict(rendered.bounds)
 
 
 def _bounds_dict(bounds: list[list[float | None]]) -> dict[str, dict[str, float | None]]:

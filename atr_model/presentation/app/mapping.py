@@ -25,7 +25,13 @@ import streamlit as st
 from atr_model.presentation import maps
 from atr_model.presentation.app import backend, cache
 from atr_model.presentation.app.context import AppContext
-from atr_model.presentation.app.folium_view import RenderedMap, render_map, show_map, stored_render
+from atr_model.presentation.app.folium_view import (
+    RenderedMap,
+    render_map,
+    show_map,
+    show_map_default_bounds,
+    stored_render,
+)
 from atr_model.presentation.i18n import format_number, kpi_label, t
 from atr_model.scenarios import Comparison, Scenario
 
@@ -236,13 +242,18 @@ def show_clickable_map(
     return out
 
 
-def view_bounds(reported: dict[str, Any]) -> tuple[tuple[float, float], tuple[float, float]] | None:
+def view_bounds(
+    reported: dict[str, Any], rendered: RenderedMap | None = None
+) -> tuple[tuple[float, float], tuple[float, float]] | None:
     """The map view a map reported (``bounds`` in Leaflet's form) as ``((south, west), (north, east))``.
 
     Rounded to about ten metres (a cache key that does not change with sub-pixel moves); None
-    when the map reported no complete view.
+    when the map reported no complete view, or (given the ``rendered`` map) still reports the
+    extent it was drawn with: the user has not moved it, so it shows the whole territory.
     """
     bounds = reported.get("bounds") or {}
+    if rendered is not None and bounds == show_map_default_bounds(rendered):
+        return None
     try:
         sw, ne = bounds["_southWest"], bounds["_northEast"]
         values = [round(float(v), 4) for v in (sw["lat"], sw["lng"], ne["lat"], ne["lng"])]

@@ -317,7 +317,9 @@ def _first_screen(ctx: AppContext) -> None:
     """Before any run: the current units at once, and the default scenario one click away."""
     lang = ctx.lang
     c1, c2 = st.columns([3, 2], vertical_alignment="center")
-    c1.info(t("first.hint", lang, name=ctx.base_label or "–"))
+    # an explicit icon: without one Streamlit scans the text for a leading emoji, and its
+    # first scan compiles the emoji catalogue (0.2 s of the first map on a fresh server)
+    c1.info(t("first.hint", lang, name=ctx.base_label or "–"), icon=":material/info:")
     short = ctx.base_scenario.name if ctx.base_scenario is not None else "–"
     if c2.button(t("first.run", lang, name=short), key="first_run", type="primary",
                  disabled=ctx.scenario is None, width="stretch"):
@@ -345,10 +347,9 @@ def view_map(ctx: AppContext) -> None:
         show_clickable_map(rendered, key="dataset_map", ctx=ctx)
         return
     # the result map also reports its view: the PNG download draws what is shown here
-    out = show_clickable_map(
-        reports_user_view(rendered), key="result_map", ctx=ctx, returned_objects=[*MAP_RETURNED_OBJECTS, "bounds"]
-    )
-    st.session_state[MAP_VIEW_KEY] = {"folder": str(result.folder), "bounds": view_bounds(out)}
+    shown = reports_user_view(rendered)
+    out = show_clickable_map(shown, key="result_map", ctx=ctx, returned_objects=[*MAP_RETURNED_OBJECTS, "bounds"])
+    st.session_state[MAP_VIEW_KEY] = {"folder": str(result.folder), "bounds": view_bounds(out, shown)}
     if result.travel_model_label:
         label = travel_model_label(result.travel_model_label, lang)
         st.caption(f"{t('field.travel_model', lang)}: {label} · {t('map.estimate_note', lang)}")
