@@ -39,9 +39,11 @@ ARTIFACTS = ROOT / "test-artifacts"
 SCREENSHOTS = ROOT / "docs" / "screenshots" if os.environ.get("ATR_SAVE_SCREENSHOTS") == "1" else ARTIFACTS
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"][data-test-connection-state="CONNECTED"]'
 TIMEOUT_MS = 120_000
-#: The first map must be drawn within this many seconds of the page starting to load.
-#: A generous bound for the test (shared CI cores); the 5 s target is measured by benchmarks/bench_app.py.
-FIRST_MAP_TARGET_S = float(os.environ.get("ATR_FIRST_MAP_S", "20"))
+#: The first map must be drawn within this many seconds of the page starting to load: the 5 s
+#: of issue 15, on a freshly started server and a build whose display cache is empty (2.5-2.9 s
+#: measured with the load average at 2.5-4 on 2 cores). ``ATR_FIRST_MAP_S`` overrides it on a
+#: machine that is known to be busier; benchmarks/bench_app.py gives the figures.
+FIRST_MAP_TARGET_S = float(os.environ.get("ATR_FIRST_MAP_S", "5"))
 #: Where the app keeps the Kyrgyz build inside a cache folder (as ``atr-model quickstart`` does).
 KG_IN_CACHE = Path("kyrgyzstan") / "kyrgyzstan.gpkg"
 #: Server URL -> the folder its result packages go to.

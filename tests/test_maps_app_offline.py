@@ -15,10 +15,11 @@ from browser_support import CHROMIUM_ARGS as ARGS, MAP_FRAME, app_env, serve_str
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[1]
-#: The map must show this soon after the page has loaded. The target (issue 15) is 5 s; on a
-#: fresh server most of it is the first script run importing the package (9 s measured with
-#: about 8 jobs sharing 2 cores), so the test allows more unless told (ATR_FIRST_MAP_S).
-FIRST_MAP_S = float(os.environ.get("ATR_FIRST_MAP_S", "20"))
+#: The map must show this soon after the page has loaded. This server starts with an empty cache
+#: folder, so it also draws the demo's relief and display layers on the first page (3-5 s
+#: measured at load average 4); the 5 s target of issue 15 is checked on the Kyrgyz first screen
+#: (tests/test_app_browser.py), where the cache is as a built dataset leaves it.
+FIRST_MAP_S = float(os.environ.get("ATR_OFFLINE_MAP_S", "10"))
 
 
 @pytest.fixture(scope="module")
