@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 #: The map must show this soon after the page has loaded. This server starts with an empty cache
 #: folder, so it also draws the demo's relief and display layers on the first page (3-5 s
 #: measured at load average 4); the 5 s target of issue 15 is checked on the Kyrgyz first screen
-#: (tests/test_app_browser.py), whose relief comes with the built dataset.
+#: (tests/test_app_browser.py); the demo's relief is drawn anew in each server process.
 FIRST_MAP_S = float(os.environ.get("ATR_OFFLINE_MAP_S", "10"))
 
 
