@@ -33,8 +33,8 @@ is not:
   falls outside a small piece) goes to the seeded unit it borders longest, else to the one with
   the most seed points there;
 - a piece with no seed point (a summer pasture far from the raion's villages, or a
-  digitisation sliver; even the largest piece, as in Panfilov raion) is given to **no unit**: which aiyl aimak holds it is not in the open
-  data, so no territory claims it. It stays *unplaced raion land*: the raion's polygon keeps it
+  digitisation sliver; even the raion's largest piece, as in Panfilov raion) is given to **no
+  unit**: which aiyl aimak holds it is not in the open data, so no territory claims it. It stays *unplaced raion land*: the raion's polygon keeps it
   (the map shows it inside the raion's outline), the units' territories and ``area_km2`` leave
   it out, and it is recorded piece by piece (:attr:`Allocation.detached_pieces`: ``unplaced``;
   ``sliver`` when it is smaller than :data:`MIN_DETACHED_PIECE_KM2` and cannot be told from a
@@ -43,7 +43,8 @@ is not:
 
 A unit then stays in several pieces only when each of its pieces lies in a different piece of
 its raion that holds its settlements or its centre (a *raion exclave*: the unit is in pieces
-because its raion is) or when it is listed as a real exclave (``reference/exclaves.csv``; :func:`atr_model.data.borders.piece_homes`).
+because its raion is) or when it is listed as a real exclave (``reference/exclaves.csv``;
+:func:`atr_model.data.borders.piece_homes`). A listed exclave never claims an unplaced piece.
 """
 
 from __future__ import annotations

@@ -13,11 +13,11 @@ from its seed points (its located settlements and its centre), by one of two met
 
 With ``terrain``, a unit stays in several pieces only as a *raion exclave* (its raion's OCHA
 polygon is in pieces and each piece of the unit lies in another one; how those pieces are
-settled is in :mod:`.allocation`) or when the user lists it in ``reference/exclaves.csv``. A
-detached piece of a raion with no settlement is held by no unit (*unplaced raion land*, recorded
-in the build report): the units of such a raion cover it less those pieces;
+settled is in :mod:`.allocation`) or when the user lists it in ``reference/exclaves.csv``;
 :func:`compare_territories` counts the two apart from the units split by the allocation itself
-(``units_multipart``, 0 on the Kyrgyz build).
+(``units_multipart``, 0 on the Kyrgyz build). A piece of a raion with no settlement and no unit
+centre is held by no unit (*unplaced raion land*, recorded per piece in the build report): the
+units of such a raion cover it less those pieces.
 
 User-supplied official polygons replace the approximation for the units they cover (the rest of
 the raion is shared among the others). Every approximate territory is labelled
