@@ -39,6 +39,8 @@ def main() -> None:
     print(f"territories: {territories.get('method')} in {territories.get('seconds', 0):.1f} s; units in several "
           f"pieces {info['units_multipart_total']} (Voronoi {territories.get('units_multipart_voronoi')}), "
           f"raion exclaves {info['units_multipart_raion_exclave']}, split by the allocation {info['units_multipart']}; "
+          f"unplaced raion land {info.get('unplaced_raion_land_km2', 0):g} km2 in {info.get('unplaced_raion_pieces', 0)} "
+          "pieces; "
           f"adjacent pairs {territories.get('adjacent_pairs')} "
           f"(Voronoi {territories.get('adjacent_pairs_voronoi')}, +{len(territories.get('pairs_added', []))} "
           f"-{len(territories.get('pairs_removed', []))})")
@@ -57,6 +59,8 @@ def main() -> None:
         "units_multipart_total": info["units_multipart_total"],
         "units_multipart_raion_exclave": info["units_multipart_raion_exclave"],
         "units_multipart_voronoi": report.territories.get("units_multipart_voronoi"),
+        "unplaced_raion_land_km2": info.get("unplaced_raion_land_km2"),
+        "unplaced_raion_pieces": info.get("unplaced_raion_pieces"),
         "adjacent_pairs": report.territories.get("adjacent_pairs"),
         "adjacent_pairs_voronoi": report.territories.get("adjacent_pairs_voronoi"),
     }, sort_keys=True))

@@ -91,29 +91,50 @@ def test_two_seeds_in_one_cell_still_give_both_units_a_territory() -> None:
     assert result.territories["C"].distance(near) < 2 * CELL_M
 
 
-def test_detached_raion_piece_goes_to_the_nearest_unit_and_is_reported() -> None:
-    area = shapely.union_all([box(0.0, 0.0, 12_000.0, HEIGHT_M), box(14_000.0, 0.0, WIDTH_M, 4_000.0)])
+@pytest.mark.parametrize(
+    ("piece", "sliver"),
+    [
+        (box(14_000.0, 0.0, WIDTH_M, 4_000.0), False),  # 24 km2: a pasture far from any village
+        (box(16_000.0, 1_000.0, 16_800.0, 1_800.0), True),  # 0.64 km2, below MIN_DETACHED_PIECE_KM2
+    ],
+)
+def test_seedless_detached_raion_piece_is_left_unplaced_and_recorded(piece, sliver: bool) -> None:
+    main = box(0.0, 0.0, 12_000.0, HEIGHT_M)
+    area = shapely.union_all([main, piece])
     seeds = [("A", [VILLAGE_A]), ("B", [Point(10_000.0, 5_000.0)])]
     result = allocate_raion(area, seeds, _grid(_ridge), where="test")
-    assert result.raion_piece_units == ["B"]
-    assert shapely.get_num_geometries(result.territories["B"]) == 2
-    assert sum(g.area for g in result.territories.values()) == pytest.approx(area.area, rel=1e-9)
-    listed = allocate_raion(area, seeds, _grid(_ridge), where="test", exclaves=frozenset({"B"}))
-    assert listed.exclave_units == ["B"] and listed.raion_piece_units == []
-
-
-def test_small_detached_piece_without_settlement_is_dropped_and_recorded() -> None:
-    sliver = box(16_000.0, 1_000.0, 16_800.0, 1_800.0)  # 0.64 km2, below MIN_DETACHED_PIECE_KM2
-    main = box(0.0, 0.0, 12_000.0, HEIGHT_M)
-    result = allocate_raion(shapely.union_all([main, sliver]), [("A", [VILLAGE_A]), ("B", [Point(10_000.0, 5_000.0)])],
-                            _grid(_ridge), where="test")
-    assert sliver.area / 1e6 < MIN_DETACHED_PIECE_KM2
+    # no unit claims it: every territory is one piece inside the main piece, covering it whole
     assert all(shapely.get_num_geometries(g) == 1 for g in result.territories.values())
-    assert result.raion_piece_units == []
+    assert all(g.intersection(piece).area == 0.0 for g in result.territories.values())
+    assert result.raion_piece_units == [] and result.exclave_units == []
     assert sum(g.area for g in result.territories.values()) == pytest.approx(main.area, rel=1e-9)
-    dropped = [p for p in result.detached_pieces if p["dropped"]]
-    assert dropped == [{"largest": False, "area_km2": 0.64, "seed_points": 0, "units": [], "dropped": True,
-                        "x": pytest.approx(16_400.0, abs=400.0), "y": pytest.approx(1_400.0, abs=400.0)}]
+    assert (piece.area / 1e6 < MIN_DETACHED_PIECE_KM2) == sliver
+    detached = [p for p in result.detached_pieces if not p["largest"]]
+    assert detached == [{"largest": False, "area_km2": round(piece.area / 1e6, 3), "seed_points": 0, "units": [],
+                         "unplaced": True, "sliver": sliver,
+                         "x": pytest.approx(piece.centroid.x, abs=2_000.0), "y": pytest.approx(piece.centroid.y, abs=2_000.0)}]
+    # the main piece is placed, and units + unplaced pieces add up to the raion
+    assert [p["unplaced"] for p in result.detached_pieces] == [False, True]
+    placed = sum(g.area for g in result.territories.values()) / 1e6
+    assert placed + sum(p["area_km2"] for p in detached) == pytest.approx(area.area / 1e6, rel=1e-3)
+
+
+def test_largest_raion_piece_without_settlement_is_unplaced_too() -> None:
+    # as in Panfilov raion: the villages lie in the smaller piece, the larger one is pasture
+    seeded = box(0.0, 0.0, 6_000.0, HEIGHT_M)
+    pasture = box(8_000.0, 0.0, WIDTH_M, HEIGHT_M)
+    seeds = [("A", [Point(1_250.0, 5_250.0)]), ("B", [Point(4_750.0, 2_250.0)])]
+    result = allocate_raion(shapely.union_all([seeded, pasture]), seeds, _grid(_ridge), where="test")
+    assert [(p["largest"], p["unplaced"]) for p in result.detached_pieces] == [(True, True), (False, False)]
+    assert all(shapely.get_num_geometries(g) == 1 for g in result.territories.values())
+    assert sum(g.area for g in result.territories.values()) == pytest.approx(seeded.area, rel=1e-9)
+
+
+def test_listed_exclave_does_not_claim_an_unplaced_piece() -> None:
+    area = shapely.union_all([box(0.0, 0.0, 12_000.0, HEIGHT_M), box(14_000.0, 0.0, WIDTH_M, 4_000.0)])
+    seeds = [("A", [VILLAGE_A]), ("B", [Point(10_000.0, 5_000.0)])]
+    listed = allocate_raion(area, seeds, _grid(_ridge), where="test", exclaves=frozenset({"B"}))
+    assert listed.exclave_units == [] and shapely.get_num_geometries(listed.territories["B"]) == 1
 
 
 def test_detached_piece_goes_to_the_unit_whose_settlement_lies_in_it() -> None:
@@ -127,6 +148,7 @@ def test_detached_piece_goes_to_the_unit_whose_settlement_lies_in_it() -> None:
     assert result.territories["B"].intersection(enclave).area == 0.0
     assert result.raion_piece_units == ["C"]
     assert [p["units"] for p in result.detached_pieces] == [["A", "B", "C"], ["C"]]
+    assert [p["unplaced"] for p in result.detached_pieces] == [False, False]
     assert sum(g.area for g in result.territories.values()) == pytest.approx(main.area + enclave.area, rel=1e-9)
 
 
@@ -174,51 +196,82 @@ def test_short_borders_do_not_make_neighbours() -> None:
 # ------------------------------------------------------------------ the Kyrgyz build
 
 
+def _unplaced_area_ea(dataset: Dataset) -> pd.Series:
+    """Equal-area km2 of the unplaced raion pieces (from the build report), by raion code."""
+    report = dataset.metadata["report"]["territories"]
+    raions = dataset.raions.set_index("raion_code").geometry
+    ea = equal_area_crs()
+    out: dict[str, float] = {}
+    for piece in report["raion_pieces"]:
+        if not piece["unplaced"]:
+            continue
+        inside = Point(piece["lon"], piece["lat"])
+        part = next(p for p in shapely.get_parts(raions[piece["raion_code"]]) if p.covers(inside))
+        area = float(gpd.GeoSeries([part], crs=dataset.raions.crs).to_crs(ea).area.iloc[0])
+        out[piece["raion_code"]] = out.get(piece["raion_code"], 0.0) + area / 1e6
+    return pd.Series(out, dtype=float)
+
+
 @pytest.mark.kgdata
-def test_kyrgyz_territories_cover_every_raion_in_one_piece_each(kg_dataset: Dataset) -> None:
+def test_kyrgyz_territories_cover_every_raion_but_its_unplaced_pieces(kg_dataset: Dataset) -> None:
     units = kg_dataset.units
     assert (units["geometry_source"] == TERRAIN_SOURCE).all()
     assert units.geometry.is_valid.all() and not units.geometry.is_empty.any()
     ea = equal_area_crs()
     units_ea = units.to_crs(ea)
-    raion_area = kg_dataset.raions.set_index("raion_code").to_crs(ea).area
+    raion_area_km2 = kg_dataset.raions.set_index("raion_code").to_crs(ea).area / 1e6
+    unplaced_km2 = _unplaced_area_ea(kg_dataset)
+    assert len(unplaced_km2) > 0  # Ton, Tup, Jumgal, Batken, Panfilov hold settlement-free pieces
     for raion, group in units_ea.groupby("raion_code"):
-        total = group.area.sum()
-        assert total == pytest.approx(raion_area[raion], rel=1e-3), raion
-        overlap = total - shapely.union_all(group.geometry.to_numpy()).area
-        assert overlap < 1e-3 * total, raion
-    info = dataset_info(kg_dataset)
-    assert info["units_multipart"] == 0
+        total_km2 = group.area.sum() / 1e6
+        assert total_km2 + unplaced_km2.get(raion, 0.0) == pytest.approx(raion_area_km2[raion], rel=1e-3), raion
+        overlap = total_km2 - shapely.union_all(group.geometry.to_numpy()).area / 1e6
+        assert overlap < 1e-3 * total_km2, raion
+    # the unplaced land lies outside every unit's territory and area_km2
+    assert units["area_km2"].sum() + unplaced_km2.sum() == pytest.approx(raion_area_km2.sum(), rel=1e-3)
     report = kg_dataset.metadata["report"]["territories"]
+    info = dataset_info(kg_dataset)
+    unplaced = [p for p in report["raion_pieces"] if p["unplaced"]]
+    assert info["unplaced_raion_pieces"] == report["unplaced_raion_pieces"] == len(unplaced)
+    assert info["unplaced_raion_land_km2"] == report["unplaced_raion_land_km2"] == pytest.approx(
+        sum(p["area_km2"] for p in unplaced), abs=1e-3)
+    assert info["unplaced_raion_land_km2"] == pytest.approx(unplaced_km2.sum(), rel=1e-2)
+    assert [p["raion_code"] for p in info["unplaced_raion_pieces_list"]] == [p["raion_code"] for p in unplaced]
+    assert info["units_multipart"] == 0
     assert report["units_multipart"] == 0
     listed = set(report["listed_exclaves"])
     exclave_units = {u["unit_code"] for u in info["units_multipart_raion_exclave_units"]}
     assert exclave_units == set(report["raion_piece_units"]) == {u["unit_code"] for u in report["raion_exclave_units"]}
     assert info["units_multipart_total"] == len(exclave_units | listed) < report["units_multipart_voronoi"]
     # every unit in several pieces is explained: a listed exclave, or each of its pieces lies in
-    # another piece of its raion (drawn so by OCHA), a piece holding its settlements or a
-    # settlement-free detached piece recorded in the build report
+    # another piece of its raion (drawn so by OCHA), every one of them holding its settlements
     raions = kg_dataset.raions.set_index("raion_code").geometry
-    detached = [p for p in report["raion_pieces"] if not p["largest"]]
+    holders: dict[str, int] = {}
+    for piece in report["raion_pieces"]:
+        for code in piece["units"]:
+            holders[code] = holders.get(code, 0) + 1
     for row in units.loc[shapely.get_num_geometries(units.geometry.to_numpy()) > 1].itertuples():
         if row.unit_code in listed:
             continue
         homes = piece_homes(row.geometry, raions[row.raion_code])
-        assert len(set(homes)) == len(homes) > 1, row.unit_code
-        assert any(row.unit_code in p["units"] for p in detached if p["raion_code"] == row.raion_code), row.unit_code
-    # a detached piece without settlement is held whole by one unit, or dropped as a recorded
-    # sliver; one with settlements (Barak, Kara-Suu raion's enclave in Uzbekistan) only by their units
+        assert len(set(homes)) == len(homes) == holders.get(row.unit_code), row.unit_code
+    # the rule: a raion exclave is exactly a unit holding land in two or more pieces of its raion
+    assert exclave_units == {code for code, n in holders.items() if n > 1} - listed
+    # a piece without settlement or centre is held by nobody (unplaced); one with settlements
+    # (Barak, Kara-Suu raion's enclave in Uzbekistan) only by their units
     settl = kg_dataset.settlements.loc[kg_dataset.settlements["is_located"].astype(bool)]
     centres = gpd.GeoSeries(gpd.points_from_xy(units["centre_lon"], units["centre_lat"]), crs=units.crs)
-    for piece in detached:
-        assert not piece["dropped"] or (piece["seed_points"] == 0 and piece["area_km2"] < MIN_DETACHED_PIECE_KM2)
-        if piece["seed_points"] == 0:
-            assert len(piece["units"]) == 1 or piece["dropped"], piece
+    for piece in report["raion_pieces"]:
+        assert piece["unplaced"] == (piece["seed_points"] == 0), piece
+        assert piece["sliver"] == (piece["unplaced"] and piece["area_km2"] < MIN_DETACHED_PIECE_KM2), piece
+        if piece["unplaced"]:
+            assert piece["units"] == [], piece
             continue
         inside = Point(piece["lon"], piece["lat"])
         part = next(p for p in shapely.get_parts(raions[piece["raion_code"]]) if p.covers(inside))
         seeded = set(settl.loc[settl.geometry.within(part), "unit_code"]) | set(units.loc[centres.within(part).to_numpy(), "unit_code"])
-        assert set(piece["units"]) <= seeded, piece
+        assert piece["units"] and set(piece["units"]) <= seeded, piece
+        assert piece["raion_code"] not in piece["touches_raions"]
 
 
 @pytest.mark.kgdata

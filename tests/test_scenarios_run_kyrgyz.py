@@ -93,8 +93,9 @@ def test_together_lock_across_raions_fails_before_solving(kg, concept_run) -> No
 
 
 def test_concept_2013_new_units_are_one_piece_on_the_map(concept_run) -> None:
-    """Terrain-cost territories: a new unit is drawn in one polygon, unless it holds a unit that
-    its raion's own polygon forces into several pieces (listed in the build report)."""
+    """Terrain-cost territories: a new unit is drawn in one polygon, unless it holds a unit with
+    land in two pieces of its raion that each hold its settlements (a raion exclave, listed in
+    the build report) or a listed exclave. Settlement-free raion pieces are held by no unit."""
     import shapely
 
     scenario, result, out, _ = concept_run
@@ -102,15 +103,21 @@ def test_concept_2013_new_units_are_one_piece_on_the_map(concept_run) -> None:
     new_units = package.new_units
     parts = shapely.get_num_geometries(new_units.geometry.to_numpy())
     territories = result.dataset.metadata["report"]["territories"]
-    # a raion exclave unit adds its detached pieces to the new unit holding it; a listed exclave
-    # may add any number
-    extra = {u["unit_code"]: len(u["pieces_km2"]) - 1 for u in territories["raion_exclave_units"]}
-    forced = set(extra) | set(territories["listed_exclaves"])
+    # the rule, from the raion pieces: a unit holding land in several pieces of its raion; no
+    # piece without a seed point is held by anyone
+    pieces_held: dict[str, int] = {}
+    for piece in territories["raion_pieces"]:
+        assert piece["units"] == [] if piece["seed_points"] == 0 else piece["units"], piece
+        for code in piece["units"]:
+            pieces_held[code] = pieces_held.get(code, 0) + 1
+    exclave_units = {code for code, n in pieces_held.items() if n > 1}
+    forced = exclave_units | set(territories["listed_exclaves"])
     members = package.assignments.groupby("new_unit_id")["unit_code"].apply(set)
+    expected = {new_id for new_id in new_units["new_unit_id"] if members[new_id] & forced}
+    assert set(new_units.loc[parts > 1, "new_unit_id"]) == expected
     for new_id, n in zip(new_units["new_unit_id"], parts):
-        assert n == 1 or members[new_id] & forced, (new_id, n)
-        assert members[new_id] & set(territories["listed_exclaves"]) or n <= 1 + sum(extra.get(c, 0) for c in members[new_id]), new_id
-    assert (parts > 1).sum() <= len(forced) < 10
+        if not members[new_id] & set(territories["listed_exclaves"]):
+            assert n <= 1 + sum(pieces_held.get(c, 1) - 1 for c in members[new_id]), new_id
     hard = [v for v in check_plan(result.bundle.instance, np.asarray(result.engine_result.assignment),
                                   engine_settings(scenario.criteria, scenario.solver)) if v.hard]
     assert hard == []

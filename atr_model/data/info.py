@@ -77,6 +77,26 @@ def _multipart_info(dataset: Dataset) -> dict[str, Any]:
     }
 
 
+def _unplaced_info(dataset: Dataset) -> dict[str, Any]:
+    """Raion land held by no unit, as the build recorded it (``report.territories.raion_pieces``).
+
+    A detached piece of a raion with no settlement and no unit centre is given to no unit (the
+    open data does not say which aiyl aimak holds it): the units of that raion then cover it
+    less those pieces. Empty when the build recorded no raion pieces.
+    """
+    territories = (dataset.metadata.get("report") or {}).get("territories") or {}
+    if "raion_pieces" not in territories:
+        return {}
+    pieces = [p for p in territories["raion_pieces"] if p.get("unplaced")]
+    return {
+        "unplaced_raion_land_km2": round(float(sum(p["area_km2"] for p in pieces)), 3),
+        "unplaced_raion_pieces": len(pieces),
+        "unplaced_raion_pieces_list": [
+            {"raion_code": p["raion_code"], "area_km2": p["area_km2"], "sliver": bool(p.get("sliver")),
+             "touches_raions": list(p.get("touches_raions", []))} for p in pieces],
+    }
+
+
 def dataset_info(dataset: Dataset) -> dict[str, Any]:
     """Summarise a dataset: sizes, located villages, population and geometry sources.
 
@@ -100,7 +120,10 @@ def dataset_info(dataset: Dataset) -> dict[str, Any]:
         several pieces, yet neither listed exclaves nor raion exclaves), ``units_multipart_total``,
         ``units_multipart_raion_exclave`` (units in several pieces because their raion's polygon
         is) with ``units_multipart_raion_exclave_units`` (code, name, pieces),
-        ``units_multipart_listed_exclaves``.
+        ``units_multipart_listed_exclaves``; when the build recorded its raion pieces,
+        ``unplaced_raion_land_km2``, ``unplaced_raion_pieces`` and
+        ``unplaced_raion_pieces_list`` (raion, area, sliver, raions touched): detached raion
+        pieces with no settlement, held by no unit.
     """
     units = dataset.units
     settl = dataset.settlements
@@ -136,6 +159,7 @@ def dataset_info(dataset: Dataset) -> dict[str, Any]:
     }
     info.update(_population_quality(dataset))
     info.update(_multipart_info(dataset))
+    info.update(_unplaced_info(dataset))
     if "location_method" in settl and len(villages):
         method = villages["location_method"].astype(str).str.extract(r"^name match \(([^)]+)\)")[0]
         method = method.fillna(villages["location_method"].astype(str).map(

@@ -63,6 +63,10 @@ def _print_info(info: dict[str, Any], console: Console) -> None:
         f"{info['population_real_units']} / {info['population_estimated_units']}",
     )
     table.add_row("area (km²)", f"{info['area_km2_total']:,.0f}")
+    if info.get("unplaced_raion_pieces"):
+        # detached raion pieces with no settlement: in the raions, in no unit's area
+        table.add_row("raion land held by no unit (km², pieces)",
+                      f"{info['unplaced_raion_land_km2']:,.0f} ({info['unplaced_raion_pieces']})")
     estimator = info.get("population_estimator")
     if estimator:
         former = (estimator.get("comparison") or {}).get("village_split", {})

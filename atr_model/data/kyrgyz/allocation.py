@@ -21,7 +21,7 @@ coverage (``shapely.coverage_simplify`` on the inner edges only) and clipped to 
 clipping or the grid's edge leaves over is repaired deterministically (:func:`_repair`): a gap,
 or a piece of a unit cut off from the rest of it, goes to the unit it shares the longest border
 with, else to the nearest unit. Shared borders are made vertex-identical, so the territories of
-a raion form an exact coverage whose union is the raion (less any dropped sliver, below).
+a raion form an exact coverage whose union is the raion (less its unplaced pieces, below).
 
 A raion drawn in several pieces (the OCHA polygons of Ton, Tup, Jumgal, Batken, Aravan, Kara-Suu,
 Panfilov, ... hold detached pastures and enclaves) is settled piece by piece
@@ -32,15 +32,19 @@ is not:
   another unit got there (through a cell grazing the piece, or a seed point whose cell centre
   falls outside a small piece) goes to the seeded unit it borders longest, else to the one with
   the most seed points there;
-- a piece with no seed point that is smaller than :data:`MIN_DETACHED_PIECE_KM2` cannot be told
-  from a digitisation sliver of the source polygon: it is dropped and recorded
-  (:attr:`Allocation.dropped_pieces`, the build report);
-- a larger piece with no seed point (a detached pasture) goes whole to one unit, the one nearest
-  to it (it already holds the most of it after the search).
+- a piece with no seed point (a summer pasture far from the raion's villages, or a
+  digitisation sliver; even the raion's largest piece, as in Panfilov raion) is given to **no
+  unit**: which aiyl aimak holds it is not in the open data, so no territory claims it. It stays *unplaced raion land*: the raion's polygon keeps it
+  (the map shows it inside the raion's outline), the units' territories and ``area_km2`` leave
+  it out, and it is recorded piece by piece (:attr:`Allocation.detached_pieces`: ``unplaced``;
+  ``sliver`` when it is smaller than :data:`MIN_DETACHED_PIECE_KM2` and cannot be told from a
+  digitisation sliver of the source polygon) and summed in the build report and ``data info``
+  (``unplaced_raion_land_km2``, ``unplaced_raion_pieces``).
 
 A unit then stays in several pieces only when each of its pieces lies in a different piece of
-its raion (a *raion exclave*: the unit is in pieces because its raion is) or when it is listed as
-a real exclave (``reference/exclaves.csv``; :func:`atr_model.data.borders.piece_homes`).
+its raion that holds its settlements or its centre (a *raion exclave*: the unit is in pieces
+because its raion is) or when it is listed as a real exclave (``reference/exclaves.csv``;
+:func:`atr_model.data.borders.piece_homes`). A listed exclave never claims an unplaced piece.
 """
 
 from __future__ import annotations
@@ -84,10 +88,11 @@ DEFAULT_CELL_M = 500.0
 PRECISION_M = 0.01
 
 #: A detached piece of a raion's polygon with no seed point (no located settlement, no unit
-#: centre) and smaller than this (km2, four cells of the default cost grid) is taken for a
-#: digitisation sliver of the source polygon and dropped (recorded in the build report). The
-#: smallest real detached piece in the OCHA raion layer that holds no settlement is 2.2 km2 (in
-#: Batken raion); the smallest holding a unit centre is 0.73 km2 (Tash-Kumir city).
+#: centre) is left unplaced whatever its size; one smaller than this (km2, four cells of the
+#: default cost grid) is also marked ``sliver`` in the record, as it cannot be told from a
+#: digitisation sliver of the source polygon. The smallest real detached piece in the OCHA raion
+#: layer that holds no settlement is 2.2 km2 (in Batken raion); the smallest holding a unit
+#: centre is 0.73 km2 (Tash-Kumir city).
 MIN_DETACHED_PIECE_KM2 = 1.0
 
 #: Cell steps of the grid graph: right, down, and the two diagonals (the graph is undirected).
@@ -153,9 +158,10 @@ class Allocation(PieceDecisions):
         Polygon (metric CRS) by unit code.
     detached_pieces : list of dict
         Every piece of a raion drawn in several pieces, largest first: ``largest``,
-        ``area_km2``, ``seed_points`` (seed points inside), ``units`` (who holds it),
-        ``dropped`` (a sliver, see :data:`MIN_DETACHED_PIECE_KM2`) and ``x``/``y`` (metric) of a
-        point inside it.
+        ``area_km2``, ``seed_points`` (seed points inside), ``units`` (who holds it; empty when
+        unplaced), ``unplaced`` (a detached piece with no seed point, held by no unit),
+        ``sliver`` (unplaced and smaller than :data:`MIN_DETACHED_PIECE_KM2`) and ``x``/``y``
+        (metric) of a point inside it.
     """
 
     territories: dict[str, Any] = field(default_factory=dict)
@@ -616,18 +622,22 @@ def _settle_raion_pieces(
 ) -> Any:
     """Settle a raion drawn in several pieces, piece by piece (see the module docstring).
 
-    Returns the raion's land less any dropped sliver; records every piece in
+    Returns the raion's land less its unplaced pieces; records every piece in
     ``out.detached_pieces``.
     """
     pieces = sorted(shapely.get_parts(area), key=lambda p: (-p.area, p.bounds))
     if len(pieces) < 2:
         return area
     kept = []
-    for rank, piece in enumerate(pieces):
-        counts = _seed_count(piece, seeds)
+    seed_counts = [_seed_count(piece, seeds) for piece in pieces]
+    # a raion none of whose pieces holds a seed point (its units' points all lie outside it)
+    # keeps its largest piece placed, so that its units get land at all
+    any_seeded = any(seed_counts)
+    for rank, (piece, counts) in enumerate(zip(pieces, seed_counts)):
         land = _land_in(territories, piece)
-        is_sliver = not counts and piece.area < MIN_DETACHED_PIECE_KM2 * 1e6 and rank > 0
-        if is_sliver:
+        unplaced = not counts and (any_seeded or rank > 0)
+        if unplaced:
+            # no settlement, no centre: the data cannot say whose it is, so nobody gets it
             for code, part in land.items():
                 _move_land(territories, code, part, None)
         elif counts:
@@ -643,15 +653,16 @@ def _settle_raion_pieces(
             keeper = max(sorted(land), key=lambda c: land[c].area)
             for code in sorted(set(land) - {keeper}):
                 _move_land(territories, code, land[code], keeper)
-        if not is_sliver:
+        if not unplaced:
             kept.append(piece)
         inside = piece.representative_point()
         out.detached_pieces.append({
             "largest": rank == 0,
             "area_km2": round(piece.area / 1e6, 3),
             "seed_points": int(sum(counts.values())),
-            "units": [] if is_sliver else sorted(_land_in(territories, piece)),
-            "dropped": bool(is_sliver),
+            "units": [] if unplaced else sorted(_land_in(territories, piece)),
+            "unplaced": bool(unplaced),
+            "sliver": bool(unplaced and piece.area < MIN_DETACHED_PIECE_KM2 * 1e6),
             "x": round(inside.x, 1), "y": round(inside.y, 1),
         })
     return area if len(kept) == len(pieces) else shapely.union_all(kept)

@@ -117,14 +117,18 @@ class BuildReport:
             return []
         return [
             "",
-            "Raions drawn in several pieces (OCHA polygons); a piece with no seed point smaller than "
-            f"{self.territories.get('min_detached_piece_km2', 0):g} km2 is dropped as a digitisation sliver "
-            f"(dropped: {self.territories.get('dropped_pieces_km2', 0):g} km2):",
+            "Raions drawn in several pieces (OCHA polygons). A detached piece with no settlement and no "
+            "unit centre is held by no unit: the open data does not say which aiyl aimak holds it, so it "
+            "stays unplaced raion land (inside the raion's outline, outside every unit's territory and "
+            f"area_km2); one smaller than {self.territories.get('min_detached_piece_km2', 0):g} km2 may be "
+            "a digitisation sliver. Unplaced: "
+            f"{self.territories.get('unplaced_raion_pieces', 0)} pieces, "
+            f"{self.territories.get('unplaced_raion_land_km2', 0):g} km2.",
             "",
-            "| raion | piece | area (km2) | seed points | units | point inside (lon, lat) |",
-            "|---|---|---|---|---|---|",
+            "| raion | piece | area (km2) | seed points | units | touches raions | point inside (lon, lat) |",
+            "|---|---|---|---|---|---|---|",
             *[f"| {p['raion_code']} | {'largest' if p['largest'] else 'detached'} | {p['area_km2']:g} | "
-              f"{p['seed_points']} | {_holders(p)} | "
+              f"{p['seed_points']} | {_holders(p)} | {', '.join(p.get('touches_raions', [])) or '-'} | "
               f"{p['lon']:.4f}, {p['lat']:.4f} |" for p in pieces],
             "",
         ]
@@ -172,8 +176,8 @@ class BuildReport:
 
 def _holders(piece: dict[str, Any]) -> str:
     """Who holds a raion piece, for the report's table (a count past four units)."""
-    if piece["dropped"]:
-        return "dropped (sliver)"
+    if piece["unplaced"]:
+        return "unplaced (sliver?)" if piece["sliver"] else "unplaced (holder not known)"
     units = piece["units"]
     return ", ".join(units) if len(units) <= 4 else f"{len(units)} units"
 

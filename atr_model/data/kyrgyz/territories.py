@@ -15,7 +15,9 @@ With ``terrain``, a unit stays in several pieces only as a *raion exclave* (its 
 polygon is in pieces and each piece of the unit lies in another one; how those pieces are
 settled is in :mod:`.allocation`) or when the user lists it in ``reference/exclaves.csv``;
 :func:`compare_territories` counts the two apart from the units split by the allocation itself
-(``units_multipart``, 0 on the Kyrgyz build).
+(``units_multipart``, 0 on the Kyrgyz build). A piece of a raion with no settlement and no unit
+centre is held by no unit (*unplaced raion land*, recorded per piece in the build report): the
+units of such a raion cover it less those pieces.
 
 User-supplied official polygons replace the approximation for the units they cover (the rest of
 the raion is shared among the others). Every approximate territory is labelled
@@ -134,7 +136,9 @@ class Territories(PieceDecisions):
         ``geometry_source`` by unit code.
     raion_pieces : list of dict
         Every piece of every raion drawn in several pieces (terrain): ``raion_code``,
-        ``largest``, ``area_km2``, ``seed_points``, ``units``, ``dropped``, ``lon``, ``lat``.
+        ``largest``, ``area_km2``, ``seed_points``, ``units``, ``unplaced`` (held by no unit:
+        a detached piece with no settlement), ``sliver``, ``touches_raions`` (the other raions
+        whose polygon it touches), ``lon``, ``lat``.
     """
 
     geoms_m: dict[str, Any] = field(default_factory=dict)
@@ -256,6 +260,7 @@ def _terrain_territories(
     for code, pt in zip(located["unit_code"], located.geometry.to_crs(metric)):
         points_of.setdefault(code, []).append(pt)
     bounds = shapely.union_all([area for area, _ in todo.values()]).bounds
+    raions_m = raions.set_index("raion_code").geometry.to_crs(metric)
     grid = read_cost_grid(elevation_path, bounds, cell_m)
     for raion_code, (area, codes) in todo.items():
         seeds = []
@@ -270,20 +275,37 @@ def _terrain_territories(
         out.raion_piece_units += result.raion_piece_units
         out.exclave_units += result.exclave_units
         out.no_seed_cell += result.no_seed_cell
-        out.raion_pieces += _located_pieces(raion_code, result.detached_pieces)
+        out.raion_pieces += _located_pieces(raion_code, result.detached_pieces, area, raions_m)
         out.notes += [f"raion {raion_code}: {n}" for n in result.notes]
     return out
 
 
-def _located_pieces(raion_code: str, pieces: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The allocation's raion pieces with the raion code and a point inside in EPSG:4326."""
+#: A raion piece "touches" another raion whose polygon lies within this distance (m): the OCHA
+#: raion outlines do not always meet exactly.
+TOUCH_TOLERANCE_M = 100.0
+
+
+def _touching(piece: Any, raion_code: str, raions_m: gpd.GeoSeries) -> list[str]:
+    """The other raions whose polygon lies within :data:`TOUCH_TOLERANCE_M` of ``piece``."""
+    near = raions_m.index[raions_m.distance(piece) <= TOUCH_TOLERANCE_M]
+    return sorted(str(c) for c in near if c != raion_code)
+
+
+def _located_pieces(
+    raion_code: str, pieces: list[dict[str, Any]], area_m: Any, raions_m: gpd.GeoSeries,
+) -> list[dict[str, Any]]:
+    """The allocation's raion pieces with the raion code, the raions each piece touches and a
+    point inside in EPSG:4326."""
     if not pieces:
         return []
     points = gpd.GeoSeries(gpd.points_from_xy([p["x"] for p in pieces], [p["y"] for p in pieces]),
-                           crs=metric_crs()).to_crs(CRS)
+                           crs=metric_crs())
+    parts = list(shapely.get_parts(area_m))
     out = []
-    for piece, pt in zip(pieces, points):
+    for piece, pt_m, pt in zip(pieces, points, points.to_crs(CRS)):
+        geom = next((g for g in parts if g.covers(pt_m)), pt_m)
         entry = {"raion_code": raion_code, **{k: v for k, v in piece.items() if k not in ("x", "y")}}
+        entry["touches_raions"] = _touching(geom, raion_code, raions_m)
         out.append({**entry, "lon": round(pt.x, 5), "lat": round(pt.y, 5)})
     return out
 
@@ -396,7 +418,9 @@ def compare_territories(
         ``raion_exclave_units`` (code, name, pieces' areas), ``units_multipart_total``,
         ``units_multipart_voronoi``, ``raion_piece_units`` (codes of the raion exclaves),
         ``raion_pieces`` (every piece of a raion drawn in pieces: area, seed points, holders,
-        whether dropped as a sliver), ``dropped_pieces_km2``, ``min_detached_piece_km2``,
+        whether unplaced, whether a sliver, the raions it touches), ``unplaced_raion_land_km2``
+        and ``unplaced_raion_pieces`` (the detached pieces with no settlement, held by no unit:
+        the units of their raion do not cover it whole), ``min_detached_piece_km2``,
         ``exclave_units``, ``listed_exclaves``, ``no_seed_cell``, ``adjacent_pairs``,
         ``adjacent_pairs_voronoi``, ``pairs_added`` / ``pairs_removed`` (``[a, b, border m]``),
         ``min_shared_border_m`` and ``notes``.
@@ -404,7 +428,7 @@ def compare_territories(
     before, after = _pairs(voronoi), _pairs(drawn)
     multipart = _multipart(drawn)
     explained = set(drawn.raion_piece_units) | set(listed)
-    dropped = [p["area_km2"] for p in drawn.raion_pieces if p["dropped"]]
+    unplaced = [p["area_km2"] for p in drawn.raion_pieces if p["unplaced"]]
     return {
         "method": method,
         "units_multipart": len([c for c in multipart if c not in explained]),
@@ -414,7 +438,8 @@ def compare_territories(
         "units_multipart_voronoi": len(_multipart(voronoi)),
         "raion_piece_units": sorted(drawn.raion_piece_units),
         "raion_pieces": list(drawn.raion_pieces),
-        "dropped_pieces_km2": round(float(sum(dropped)), 3),
+        "unplaced_raion_land_km2": round(float(sum(unplaced)), 3),
+        "unplaced_raion_pieces": len(unplaced),
         "min_detached_piece_km2": MIN_DETACHED_PIECE_KM2,
         "exclave_units": sorted(drawn.exclave_units),
         "listed_exclaves": sorted(listed),
