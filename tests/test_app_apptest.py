@@ -1,6 +1,6 @@
 """Widget logic of the app and what it sends to the map, with Streamlit's AppTest (no browser).
 
-AppTest runs app.py in-process: it cannot draw the map, but the st_folium component's
+AppTest runs the page script (what app.py serves) in-process: it cannot draw the map, but the st_folium component's
 arguments (script, html, js_links...) show which layers and features are sent.
 """
 
@@ -17,9 +17,10 @@ from atr_model.errors import DataError, ScenarioError
 from atr_model.presentation import maps
 from atr_model.presentation.app import backend, state
 from atr_model.presentation.app.mapping import MAP_RETURNED_OBJECTS
+from atr_model.presentation.app.server import PAGE_SCRIPT
 
 ROOT = Path(__file__).resolve().parents[1]
-APP = str(ROOT / "app.py")
+APP = str(PAGE_SCRIPT)  # the page app.py serves (AppTest runs a page script, not the st.App)
 SCENARIO = str(ROOT / "scenarios" / "demo.yaml")
 
 

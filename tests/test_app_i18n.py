@@ -14,9 +14,10 @@ from pathlib import Path
 import pytest
 
 from atr_model.presentation.i18n import STRINGS, status_label, t
+from atr_model.presentation.app.server import PAGE_SCRIPT
 
 ROOT = Path(__file__).resolve().parents[1]
-APP = str(ROOT / "app.py")
+APP = str(PAGE_SCRIPT)  # the page app.py serves (AppTest runs a page script, not the st.App)
 SCENARIO = str(ROOT / "scenarios" / "demo.yaml")
 LATIN_WORD = re.compile(r"\b[A-Za-z]{4,}\b")
 

@@ -6,9 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
+from atr_model.presentation.app.server import PAGE_SCRIPT
 
 ROOT = Path(__file__).resolve().parents[1]
-APP = str(ROOT / "app.py")
+APP = str(PAGE_SCRIPT)  # the page app.py serves (AppTest runs a page script, not the st.App)
 
 
 @pytest.fixture

@@ -1,0 +1,45 @@
+"""Presentation: the app's server start. The app's heavy imports happen once, when the server
+starts, instead of during the first visitor's page load.
+
+``app.py`` serves :mod:`atr_model.presentation.app.page` through :class:`streamlit.App` with
+:func:`lifespan`; the first page then finds the package imported.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+__all__ = ["PAGE_SCRIPT", "lifespan"]
+
+logger = logging.getLogger(__name__)
+
+#: What the warm-up imports: everything heavy the first page needs except the page modules
+#: themselves. Those import the map component (streamlit-folium), which must register itself
+#: from a script run: registered from this thread, its frame is not served (404).
+_WARM_MODULES = ("atr_model.presentation.app.backend", "atr_model.presentation.maps", "folium", "branca")
+
+#: The page script Streamlit runs per session.
+PAGE_SCRIPT = Path(__file__).with_name("page.py")
+
+
+def _warm() -> None:
+    """Import the app's plain-Python part (datasets, scenarios, maps, folium) once the server
+    runs, so the first page does not wait for those imports."""
+    try:
+        for module in _WARM_MODULES:
+            importlib.import_module(module)
+    except Exception:  # a failed warm-up only costs the first visitor the time it would have saved
+        logger.warning("warming the app's imports failed; the first page will do it", exc_info=True)
+
+
+@asynccontextmanager
+async def lifespan(app: Any) -> AsyncIterator[None]:
+    """Start the warm-up beside the server (it never delays the server's start)."""
+    threading.Thread(target=_warm, name="atr-model-warm-up", daemon=True).start()
+    yield
