@@ -26,8 +26,8 @@ import folium.elements
 import streamlit as st
 import streamlit_folium as stf
 
-from atr_model._atomic import atomic_file
 from atr_model.data.cache import default_cache_dir
+from atr_model.presentation import maps
 
 __all__ = ["RenderedMap", "render_map", "stored_render", "show_map", "show_map_default_bounds", "compact_json"]
 
@@ -152,15 +152,15 @@ def _code_digest() -> str:
     """Hash of everything a rendering depends on besides its inputs: the map code, the
     catalogues, the vendored assets and the folium / streamlit-folium versions."""
     presentation = Path(__file__).resolve().parents[1]
-    digest = hashlib.sha256(f"{folium.__version__}|{getattr(stf, '__version__', '')}".encode())
     files = [Path(__file__).resolve(), *sorted((presentation / "maps").glob("*.py")),
              *sorted((presentation / "locales").glob("*.json")), *sorted((presentation / "vendor").rglob("*")),
              presentation / "i18n.py"]
-    for path in files:
-        if path.is_file():
-            digest.update(path.name.encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
+    return maps.source_digest(files, folium.__version__, getattr(stf, "__version__", ""))
+
+
+def _load_render(path: Path) -> RenderedMap:
+    fields = json.loads(path.read_text(encoding="utf-8"))
+    return RenderedMap(**{**fields, "js_links": tuple(fields["js_links"]), "css_links": tuple(fields["css_links"])})
 
 
 def stored_render(key: Iterable[Any], build: Callable[[], folium.Map], *, cache_dir: Path | None = None) -> RenderedMap:
@@ -173,21 +173,14 @@ def stored_render(key: Iterable[Any], build: Callable[[], folium.Map], *, cache_
     """
     parts = [*key, _code_digest()]
     name = hashlib.sha256(json.dumps(parts, default=str).encode("utf-8")).hexdigest()[:20]
-    path = (cache_dir if cache_dir is not None else default_cache_dir()) / "display" / f"map-{name}.json"
-    try:
-        fields = json.loads(path.read_text(encoding="utf-8"))
-        return RenderedMap(**{**fields, "js_links": tuple(fields["js_links"]), "css_links": tuple(fields["css_links"])})
-    except FileNotFoundError:
-        pass
-    except (OSError, ValueError, TypeError, KeyError) as exc:
-        logger.info("stored map %s not usable (%s); rendering it again", path, exc)
-    rendered = render_map(build())
-    try:
-        with atomic_file(path) as tmp:
-            tmp.write_text(json.dumps(dataclasses.asdict(rendered), ensure_ascii=False), encoding="utf-8")
-    except (OSError, TypeError, ValueError) as exc:
-        logger.info("could not keep the map in %s: %s", path, exc)
-    return rendered
+    return maps.kept(
+        (cache_dir if cache_dir is not None else default_cache_dir()) / "display" / f"map-{name}.json",
+        load=_load_render,
+        dump=lambda rendered, tmp: tmp.write_text(json.dumps(dataclasses.asdict(rendered), ensure_ascii=False),
+                                                  encoding="utf-8"),
+        build=lambda: render_map(build()),
+        what="stored map",
+    )
 
 
 def show_map_default_bounds(rendered: RenderedMap) -> dict[str, dict[str, float | None]]:

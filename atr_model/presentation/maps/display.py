@@ -22,11 +22,11 @@ from typing import Any
 import geopandas as gpd
 import shapely
 
-from atr_model._atomic import atomic_file
 from atr_model.data.cache import default_cache_dir
 from atr_model.data.dataset import Dataset
 from atr_model.presentation.maps import basemap
 from atr_model.presentation.maps.basemap import Hillshade, resolve_hillshade
+from atr_model.presentation.maps.store import kept, source_digest
 
 __all__ = ["DisplayLayers", "display_layers", "stored_display_layers"]
 
@@ -156,10 +156,8 @@ _STORE_VERSION = 1
 
 def _store_path(dataset: Dataset, cache_dir: Path) -> Path:
     """File of a dataset's stored layers: build id, this module's and the relief's code, libraries."""
-    code = hashlib.sha256()
-    for module in (__file__, basemap.__file__):
-        code.update(Path(module).read_bytes())
-    key = [dataset.build_id, _STORE_VERSION, code.hexdigest(), gpd.__version__, shapely.__version__]
+    code = source_digest([Path(__file__), Path(basemap.__file__)])
+    key = [dataset.build_id, _STORE_VERSION, code, gpd.__version__, shapely.__version__]
     digest = hashlib.sha256(json.dumps(key).encode("utf-8")).hexdigest()[:16]
     return cache_dir / "display" / f"layers-{digest}.pickle"
 
@@ -173,20 +171,15 @@ def stored_display_layers(dataset: Dataset, *, cache_dir: str | os.PathLike[str]
     cache the app itself wrote (pickle), never a file from elsewhere. A cache that cannot be
     read or written only costs the preparation.
     """
-    path = _store_path(dataset, Path(cache_dir) if cache_dir is not None else default_cache_dir())
-    try:
+    def load(path: Path) -> DisplayLayers | None:
         with path.open("rb") as handle:
             layers = pickle.load(handle)
-        if isinstance(layers, DisplayLayers) and layers.build_id == dataset.build_id:
-            return layers
-    except FileNotFoundError:
-        pass
-    except Exception as exc:  # a stale or partial file from another version: prepare anew
-        logger.info("display layers in %s not usable (%s); preparing them again", path, exc)
-    layers = display_layers(dataset)
-    try:
-        with atomic_file(path) as tmp:
-            tmp.write_bytes(pickle.dumps(layers, protocol=pickle.HIGHEST_PROTOCOL))
-    except OSError as exc:
-        logger.info("could not keep the display layers in %s: %s", path, exc)
-    return layers
+        return layers if isinstance(layers, DisplayLayers) and layers.build_id == dataset.build_id else None
+
+    return kept(
+        _store_path(dataset, Path(cache_dir) if cache_dir is not None else default_cache_dir()),
+        load=load,
+        dump=lambda layers, tmp: tmp.write_bytes(pickle.dumps(layers, protocol=pickle.HIGHEST_PROTOCOL)),
+        build=lambda: display_layers(dataset),
+        what="display layers",
+    )
