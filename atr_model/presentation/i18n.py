@@ -42,6 +42,7 @@ __all__ = [
     "format_minutes",
     "status_label",
     "KPI_LABELS",
+    "KPI_GROUPS",
     "ESTIMATED_KPIS",
     "kpi_label",
     "field_label",
@@ -104,6 +105,17 @@ KPI_LABELS: dict[str, str] = {
     "admin_savings.payback_years": "kpi.payback",
     "solver.objective": "kpi.objective",
     "solver.seconds": "kpi.seconds",
+    "aiyl_aimak_units_after": "kpi.aiyl_aimak_units_after",
+    "worst_travel_min_in_merged_units": "kpi.worst_travel_merged",
+}
+
+#: KPI groups (``kpis.json`` keys with members, dotted) labelled "<group>: <member>": group ->
+#: catalogue prefix of its members; the group's own label is ``kpi.group.<group>``.
+KPI_GROUPS: dict[str, str] = {
+    "exempt_by_reason": "map.rule.",
+    "status_counts": "status.",
+    "estimated_share": "kpi.share.",
+    "soft_violations": "kpi.soft.",
 }
 
 #: KPIs resting on assumptions (the extras' cost model): their labels carry the ≈ mark.
@@ -116,10 +128,21 @@ def kpi_label(name: str, lang: str = DEFAULT_LANGUAGE) -> str:
     KPIs that rest on assumptions (estimated savings) are marked "≈ ... (estimate)".
     """
     key = KPI_LABELS.get(name)
-    label = t(key, lang) if key else name
+    label = t(key, lang) if key else _group_label(name, lang)
     if name.startswith(ESTIMATED_KPIS):
         label = f"≈ {label} ({t('estimate.suffix', lang)})"
     return label
+
+
+def _group_label(name: str, lang: str) -> str:
+    """"<group>: <member>" for a member of a KPI group both of whose labels are known; else ``name``."""
+    group, _, member = name.partition(".")
+    if group not in KPI_GROUPS or not member:
+        return name
+    keys = (f"kpi.group.{group}", f"{KPI_GROUPS[group]}{member}")
+    if not all(key in STRINGS for key in keys):
+        return name
+    return f"{t(keys[0], lang)}: {t(keys[1], lang)}"
 
 
 def t(key: str, lang: str = DEFAULT_LANGUAGE, /, **values: Any) -> str:

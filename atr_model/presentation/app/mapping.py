@@ -282,38 +282,8 @@ def _is_estimate(name: str) -> bool:
     return name.startswith(_ESTIMATE_PREFIXES) or name.startswith("estimated_share.")
 
 
-#: KPI groups labelled "<group>: <member>": group prefix -> catalogue prefix of its members.
-_KPI_GROUPS = {
-    "exempt_by_reason": "map.rule.",
-    "status_counts": "status.",
-    "estimated_share": "kpi.share.",
-    "soft_violations": "kpi.soft.",
-}
-#: Single KPIs the shared KPI labels do not name.
-_MORE_KPI_LABELS = {
-    "aiyl_aimak_units_after": "kpi.aiyl_aimak_units_after",
-    "worst_travel_min_in_merged_units": "kpi.worst_travel_merged",
-}
-
-
-def _catalogue_label(name: str, lang: str) -> str:
-    """A KPI's label from the catalogue: its own, or its group's and its member's; else the name."""
-    label = kpi_label(name, lang)
-    if label != name:
-        return label
-    if name in _MORE_KPI_LABELS:
-        return t(_MORE_KPI_LABELS[name], lang)
-    group, _, member = name.partition(".")
-    if group in _KPI_GROUPS and member:
-        keys = (f"kpi.group.{group}", f"{_KPI_GROUPS[group]}{member}")
-        texts = [t(key, lang) for key in keys]
-        if all(text != key for text, key in zip(texts, keys)):
-            return f"{texts[0]}: {texts[1]}"
-    return name
-
-
 def _label(name: str, lang: str) -> str:
-    label = _catalogue_label(name, lang)
+    label = kpi_label(name, lang)
     if name.startswith(_ESTIMATE_PREFIXES) and not label.startswith("≈"):
         label = f"≈ {label} ({t('estimate.suffix', lang)})"
     return label
