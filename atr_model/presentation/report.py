@@ -8,7 +8,6 @@ carry the CSS class ``est`` (shaded, marked "est.") and the data-quality section
 from __future__ import annotations
 
 import base64
-import html
 import io
 import logging
 import math
@@ -39,6 +38,8 @@ from atr_model.presentation.i18n import (
     translit_note,
     travel_model_label,
 )
+from atr_model.presentation.html_parts import escape as _e
+from atr_model.presentation.html_parts import table as _table
 from atr_model.presentation.report_robustness import robustness_section_for
 from atr_model.scenarios import (
     NEW_UNIT_COLUMNS,
@@ -115,10 +116,6 @@ _CRITERION_OF = (
 )
 
 
-def _e(value: Any) -> str:
-    return html.escape("" if value is None else str(value))
-
-
 def _fmt(value: Any, digits: int = 1, lang: str = DEFAULT_LANGUAGE) -> str:
     if value is None:
         return "–"
@@ -142,12 +139,6 @@ def _td(value: Any, *, estimate: bool = False, digits: int = 1) -> str:
     classes = [c for c in ("num" if numeric else "", "est" if estimate else "") if c]
     cls = f' class="{" ".join(classes)}"' if classes else ""
     return f"<td{cls}>{_e(_fmt(value, digits))}</td>"
-
-
-def _table(header: Sequence[str], rows: Iterable[str], caption: str = "") -> str:
-    head = "".join(f"<th>{_e(h)}</th>" for h in header)
-    cap = f"<caption class='muted'>{_e(caption)}</caption>" if caption else ""
-    return f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
 # --------------------------------------------------------------------------- maps

@@ -24,6 +24,8 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
+from atr_model.presentation.html_parts import escape as _e
+from atr_model.presentation.html_parts import table as _table
 from atr_model.presentation.i18n import DEFAULT_LANGUAGE, STRINGS, format_number, kpi_label, status_label, t
 from atr_model.scenarios import share_text
 
@@ -52,10 +54,6 @@ _KPI_KEYS = {
 }
 
 
-def _e(value: Any) -> str:
-    import html
-
-    return html.escape("" if value is None else str(value))
 
 
 def _num(value: Any, lang: str = DEFAULT_LANGUAGE) -> str:
@@ -158,11 +156,6 @@ def _stability_map(folder: Path, new_units: pd.DataFrame, threshold: float, lang
     hatch = (pd.to_numeric(frame["share_exact"], errors="coerce") < threshold).tolist()
     return map_svg(frame, column="share_exact", hatch_mask=hatch, legend_label=t("robustness.map_legend", lang),
                    title=t("robustness.report.map_title", lang))
-
-
-def _table(head: list[str], rows: list[str]) -> str:
-    cells = "".join(f"<th>{_e(h)}</th>" for h in head)
-    return f"<table><thead><tr>{cells}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
 def _summary_items(meta: dict[str, Any], lang: str, pct_stable: int, pct_fragile: int) -> list[str]:

@@ -24,6 +24,7 @@ import shapely
 from atr_model.presentation.i18n import DEFAULT_LANGUAGE, dataset_label, display_name, format_number, localized, t
 # the summary is the report's short form: its tables, cells and map come from there
 from atr_model.presentation import report
+from atr_model.presentation.html_parts import escape, table
 from atr_model.scenarios.compare import kpi_table
 from atr_model.scenarios.package_files import ResultFiles, as_result_files
 
@@ -142,10 +143,10 @@ def _key_figures(files: ResultFiles, lang: str) -> str:
     labels = {**report._KPI_LABELS, **report._MORE_KPIS}
     basis = report._kpi_basis(files, lang)
     rows = [
-        f"<tr><td>{report._e(t(labels[k], lang))}</td>{report._td(flat[k], estimate=bool(basis.get(k)))}</tr>"
+        f"<tr><td>{escape(t(labels[k], lang))}</td>{report._td(flat[k], estimate=bool(basis.get(k)))}</tr>"
         for k in SUMMARY_KPIS if k in flat and k in labels
     ]
-    return report._table([t("report.indicator", lang), t("report.value", lang)], rows)
+    return table([t("report.indicator", lang), t("report.value", lang)], rows)
 
 
 def _decisions(files: ResultFiles, lang: str, raions: Mapping[str, str]) -> str:
@@ -164,20 +165,20 @@ def _decisions(files: ResultFiles, lang: str, raions: Mapping[str, str]) -> str:
             joined = [names.get(c, c) for c in members["unit_code"] if c != centre]
             people = float(members["population"].sum())
             mergers.append(
-                f"<b>{report._e(names.get(centre, centre))}</b> ← {report._e(', '.join(joined))} "
-                f"<span class='muted'>({report._e(t('summary.people', lang, n=format_number(people, lang)))})</span>"
+                f"<b>{escape(names.get(centre, centre))}</b> ← {escape(', '.join(joined))} "
+                f"<span class='muted'>({escape(t('summary.people', lang, n=format_number(people, lang)))})</span>"
             )
         label = raions.get(str(raion), str(raion))
         if not mergers:
             unchanged.append(label)
             continue
         rows.append(
-            f"<tr><td>{report._e(label)}</td>{report._td(before)}{report._td(after)}<td>{'<br>'.join(mergers)}</td></tr>"
+            f"<tr><td>{escape(label)}</td>{report._td(before)}{report._td(after)}<td>{'<br>'.join(mergers)}</td></tr>"
         )
     header = [t("report.raion", lang), t("summary.before", lang), t("summary.after", lang), t("summary.mergers", lang)]
-    parts = [report._table(header, rows) if rows else f"<p>{report._e(t('summary.no_mergers', lang))}</p>"]
+    parts = [table(header, rows) if rows else f"<p>{escape(t('summary.no_mergers', lang))}</p>"]
     if unchanged:
-        parts.append(f"<p class='muted'>{report._e(t('summary.unchanged', lang, names=', '.join(unchanged)))}</p>")
+        parts.append(f"<p class='muted'>{escape(t('summary.unchanged', lang, names=', '.join(unchanged)))}</p>")
     return "".join(parts)
 
 
@@ -205,28 +206,28 @@ def render_summary(result: Any, lang: str = DEFAULT_LANGUAGE, *, raions: Mapping
         str(files.provenance.get("dataset_name", "")), str(files.provenance.get("dataset_kind", "")), lang
     )
     created, version = (files.provenance.get(k, "") for k in ("created_utc", "package_version"))
-    meta = t("report.meta", lang, name=report._e(files.name), dataset=report._e(dataset),
-             created=report._e(created), version=report._e(version))
+    meta = t("report.meta", lang, name=escape(files.name), dataset=escape(dataset),
+             created=escape(created), version=escape(version))
     banner = f"<div class='banner'>{t('report.demo_banner', lang)}</div>" if demo else ""
     figure = ""
     if not files.new_units.empty:
         figure = (
-            f"<figure>{_map(files, lang)}<figcaption>{report._e(t('summary.map_caption', lang))}</figcaption></figure>"
+            f"<figure>{_map(files, lang)}<figcaption>{escape(t('summary.map_caption', lang))}</figcaption></figure>"
         )
     quality = report._quality_section(files, lang).replace(" id='quality'", "")
     body = (
-        f"<p class='muted'>{report._e(t('summary.kicker', lang))}</p><h1>{report._e(title)}</h1>"
-        f"<p class='muted'>{meta}</p>{banner}<p>{report._e(localized(files.scenario, 'description', lang))}</p>"
-        f"<h2>{report._e(t('report.nav.kpis', lang))}</h2>{_key_figures(files, lang)}"
-        f"<h2>{report._e(t('report.nav.maps', lang))}</h2>{figure}"
-        f"<h2>{report._e(t('summary.decisions', lang))}</h2>{_decisions(files, lang, raions or {})}"
+        f"<p class='muted'>{escape(t('summary.kicker', lang))}</p><h1>{escape(title)}</h1>"
+        f"<p class='muted'>{meta}</p>{banner}<p>{escape(localized(files.scenario, 'description', lang))}</p>"
+        f"<h2>{escape(t('report.nav.kpis', lang))}</h2>{_key_figures(files, lang)}"
+        f"<h2>{escape(t('report.nav.maps', lang))}</h2>{figure}"
+        f"<h2>{escape(t('summary.decisions', lang))}</h2>{_decisions(files, lang, raions or {})}"
         f"{quality}"
-        f"<p class='muted'>{report._e(t('summary.full_report', lang))}</p>"
+        f"<p class='muted'>{escape(t('summary.full_report', lang))}</p>"
     )
     return (
-        f"<!DOCTYPE html><html lang='{report._e(lang)}'><head><meta charset='utf-8'>"
+        f"<!DOCTYPE html><html lang='{escape(lang)}'><head><meta charset='utf-8'>"
         f"<meta name='viewport' content='width=device-width, initial-scale=1'>"
-        f"<title>{report._e(t('summary.kicker', lang))}: {report._e(title)}</title>"
+        f"<title>{escape(t('summary.kicker', lang))}: {escape(title)}</title>"
         f"<style>{_CSS}</style></head><body>{body}</body></html>\n"
     )
 
