@@ -139,8 +139,9 @@ class MergerModel:
             raise CriteriaError(f"MergerModel.solve: start must be {n} whole-number centre indices "
                                 f"(one per unit); got shape {plan.shape}, dtype {plan.dtype}")
         plan = plan.astype(np.int64)
-        if ((plan < 0) | (plan >= n)).any():
-            bad = int(np.argmax((plan < 0) | (plan >= n)))
+        outside = (plan < 0) | (plan >= n)
+        if outside.any():
+            bad = int(np.argmax(outside))
             raise CriteriaError(f"MergerModel.solve: start gives unit {self.instance.unit_codes[bad]} "
                                 f"the centre index {int(plan[bad])}, outside 0..{n - 1}")
         not_own = np.flatnonzero(plan[plan] != plan)
