@@ -25,7 +25,7 @@ Matrix-level benchmark instances: :func:`atr_model.optimisation.io.read_instance
 """
 
 from atr_model.optimisation.check import Violation, check_plan
-from atr_model.optimisation.decomposition import group_start
+from atr_model.optimisation.decomposition import decomposes, group_start
 from atr_model.optimisation.explain import UnitExplanation, explain_units
 from atr_model.optimisation.instance import MergerInstance
 from atr_model.optimisation.io import read_instance_dir
@@ -41,6 +41,7 @@ __all__ = [
     "UnitExplanation",
     "Violation",
     "check_plan",
+    "decomposes",
     "explain_units",
     "group_start",
     "inertia_cost",

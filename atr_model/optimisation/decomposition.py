@@ -25,7 +25,7 @@ from atr_model.optimisation.result import MergerResult
 from atr_model.optimisation.search import solve_one
 from atr_model.optimisation.settings import EngineSettings
 
-__all__ = ["POOL_MIN_UNITS", "group_indices", "group_start", "per_group_stats", "pool_allowed", "solve_groups"]
+__all__ = ["POOL_MIN_UNITS", "decomposes", "group_indices", "group_start", "per_group_stats", "pool_allowed", "solve_groups"]
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +34,12 @@ POOL_MIN_UNITS = 60
 
 # a group's sub-instance, settings and start plan (local indices; None without one)
 _Job = tuple[MergerInstance, EngineSettings, "np.ndarray | None"]
+
+
+def decomposes(instance: MergerInstance, settings: EngineSettings) -> bool:
+    """Whether ``instance`` is solved group by group (decomposition on, several groups, and no
+    national unit count coupling them)."""
+    return bool(settings.decompose and not isinstance(settings.n_units, int) and len(set(instance.group)) > 1)
 
 
 def group_indices(instance: MergerInstance) -> list[tuple[str, np.ndarray]]:

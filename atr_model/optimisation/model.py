@@ -23,7 +23,7 @@ import numpy as np
 
 from atr_model.errors import CriteriaError, SolverError
 from atr_model.optimisation.check import check_plan
-from atr_model.optimisation.decomposition import per_group_stats, solve_groups
+from atr_model.optimisation.decomposition import decomposes, per_group_stats, solve_groups
 from atr_model.optimisation.formulation import inertia_cost
 from atr_model.optimisation.instance import MergerInstance
 from atr_model.optimisation.measures import plan_measures
@@ -89,9 +89,6 @@ class MergerModel:
             settings = settings.replace(**set_kw)
         return cls(instance, settings)
 
-    def _coupled(self) -> bool:
-        return isinstance(self.settings.n_units, int)
-
     def solve(self, start: Sequence[int] | np.ndarray | None = None) -> MergerResult:
         """Solve to optimality (or the time limit), verify the plan with :func:`check_plan`.
 
@@ -120,7 +117,7 @@ class MergerModel:
         start_plan = self._start_plan(start)
         # whole-instance checks first so messages name every conflict at once
         check_in_advance(prepare(inst, s.replace(fixing=False)))
-        if s.decompose and not self._coupled() and len(set(inst.group)) > 1:
+        if decomposes(inst, s):
             result = solve_groups(inst, s, t0, start_plan)
         else:
             result = solve_one(inst, s, start_plan)
@@ -142,8 +139,9 @@ class MergerModel:
             raise CriteriaError(f"MergerModel.solve: start must be {n} whole-number centre indices "
                                 f"(one per unit); got shape {plan.shape}, dtype {plan.dtype}")
         plan = plan.astype(np.int64)
-        if ((plan < 0) | (plan >= n)).any():
-            bad = int(np.argmax((plan < 0) | (plan >= n)))
+        outside = (plan < 0) | (plan >= n)
+        if outside.any():
+            bad = int(np.argmax(outside))
             raise CriteriaError(f"MergerModel.solve: start gives unit {self.instance.unit_codes[bad]} "
                                 f"the centre index {int(plan[bad])}, outside 0..{n - 1}")
         not_own = np.flatnonzero(plan[plan] != plan)

@@ -38,7 +38,6 @@ from atr_model.scenarios.package_files import (
     load_result_files,
 )
 from atr_model.scenarios.sweep import SweepResult, pareto_front, parse_param, run_sweep, sweep_grid
-from atr_model.scenarios.naming import new_unit_display_name
 from atr_model.scenarios.robustness import RobustnessResult, run_robustness, write_robustness
 from atr_model.scenarios.robustness_tables import share_text
 from atr_model.scenarios.uncertainty import Uncertainty

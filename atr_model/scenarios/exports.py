@@ -68,8 +68,12 @@ _LABEL_NOTE = "text.note"
 
 
 def _plain(name: str) -> str:
-    """The workbook's own text for a label name (sheet, column and item names as they are)."""
-    return _NOTE if name == _LABEL_NOTE else name.split(".", 1)[1]
+    """The workbook's own text for a label name (sheet, column and item names as they are,
+    ``kpi: <name>`` for a KPI)."""
+    if name == _LABEL_NOTE:
+        return _NOTE
+    kind, rest = name.split(".", 1)
+    return f"kpi: {rest}" if kind == "kpi" else rest
 
 
 def _summary_rows(files: ResultFiles, label: Callable[[str], str] = _plain) -> pd.DataFrame:
@@ -83,9 +87,8 @@ def _summary_rows(files: ResultFiles, label: Callable[[str], str] = _plain) -> p
         (label("item.note"), label(_LABEL_NOTE), False, ""),
     ]
     basis = kpi_estimate_basis(files.kpis)
-    kpi = (lambda k: f"kpi: {k}") if label is _plain else (lambda k: label(f"kpi.{k}"))
     rows += [
-        (kpi(k), v, k in basis, basis.get(k, "")) for k, v in flatten_mapping(files.kpis).items()
+        (label(f"kpi.{k}"), v, k in basis, basis.get(k, "")) for k, v in flatten_mapping(files.kpis).items()
     ]
     return pd.DataFrame(rows, columns=["item", "value", "is_estimate", "estimate_basis"])
 

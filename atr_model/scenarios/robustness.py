@@ -41,13 +41,12 @@ import pandas as pd
 from atr_model._atomic import atomic_directory
 from atr_model.scenarios._dask import connect, gather_in_order
 from atr_model.errors import ScenarioError
-from atr_model.optimisation import MergerModel
+from atr_model.optimisation import MergerModel, decomposes
 from atr_model.scenarios.evaluate import evaluate_plan
 from atr_model.scenarios.package import write_result
 from atr_model.scenarios.robustness_solve import (
     DrawContext,
     DrawOutcome,
-    decomposes,
     init_worker,
     solve_draw,
     solve_in_worker,

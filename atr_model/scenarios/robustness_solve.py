@@ -31,10 +31,10 @@ from typing import Any
 import numpy as np
 
 from atr_model.errors import ATRError
-from atr_model.optimisation import MergerModel, check_plan, group_start, plan_measures
+from atr_model.optimisation import MergerModel, check_plan, decomposes, group_start, plan_measures
 from atr_model.scenarios.uncertainty import Draw, DrawBasis, apply_draw
 
-__all__ = ["DrawContext", "DrawOutcome", "decomposes", "plan_objective", "solve_draw"]
+__all__ = ["DrawContext", "DrawOutcome", "plan_objective", "solve_draw"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -277,11 +277,6 @@ def _solve_groups(ctx: DrawContext, drawn: Any, draw: Draw, out: DrawOutcome) ->
         if result.status != "optimal":
             status = "feasible"
     return assignment, status
-
-
-def decomposes(instance: Any, settings: Any) -> bool:
-    """Whether a draw of ``instance`` is solved group by group (no national unit count couples them)."""
-    return bool(settings.decompose and not isinstance(settings.n_units, int) and len(set(instance.group)) > 1)
 
 
 def _hard_violations(instance: Any, settings: Any, assignment: np.ndarray) -> list[str]:
