@@ -324,8 +324,6 @@ def travel_model_label(label: str, lang: str = DEFAULT_LANGUAGE) -> str:
     Known forms are "modelled: no road data" and "roads: FILE", optionally followed by
     "(no elevation data: ...)"; the estimate prefix (≈) is kept; anything else is unchanged.
     """
-    import re
-
     text = str(label or "")
     prefix = ""
     match = re.match(r"^(\W*?)\s*(?=[a-z])", text)

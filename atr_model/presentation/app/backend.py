@@ -31,6 +31,7 @@ from atr_model.data import default_cache_dir, make_demo_dataset, write_kyrgyz_bu
 from atr_model.data.dataset import Dataset, read_dataset
 from atr_model.errors import DataError, ScenarioError
 from atr_model.network import TravelModel
+from atr_model.presentation.i18n import kpi_label, t
 from atr_model.presentation.report import REPORT_NAME, write_report
 from atr_model.presentation.runs import save_result
 from atr_model.scenarios import (
@@ -47,6 +48,7 @@ from atr_model.scenarios import (
     scenario_from_dict as _validate_scenario,
     scenario_from_yaml,
     scenario_hash,
+    write_xlsx,
 )
 
 __all__ = [
@@ -559,8 +561,6 @@ def xlsx_label(name: str, lang: str = "en") -> str:
     """A workbook label (``sheet.<name>``, ``col.<name>``, ``item.<name>``, ``kpi.<name>``,
     ``text.note``) from the catalogue in ``lang``; a column the catalogue does not know keeps
     its name."""
-    from atr_model.presentation.i18n import kpi_label, t
-
     if name.startswith("kpi."):
         return kpi_label(name[len("kpi."):], lang)
     key = f"xlsx.{name}"
@@ -572,8 +572,6 @@ def tables_xlsx(folder: Path | str, lang: str = "en") -> bytes:
     """The result's tables as a workbook labelled in ``lang`` (``tables-<lang>.xlsx``, written
     beside the package's own ``tables.xlsx`` on first request; sheets, headers and summary
     items from the catalogue)."""
-    from atr_model.scenarios import write_xlsx
-
     target = Path(folder) / f"tables-{lang}.xlsx"
     if not target.exists():
         write_xlsx(folder, target, labels=functools.partial(xlsx_label, lang=lang))
