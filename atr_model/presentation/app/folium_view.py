@@ -13,7 +13,6 @@ import dataclasses
 import functools
 import hashlib
 import json
-import logging
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -31,7 +30,6 @@ from atr_model.presentation import maps
 
 __all__ = ["RenderedMap", "render_map", "stored_render", "show_map", "show_map_default_bounds", "compact_json"]
 
-logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
