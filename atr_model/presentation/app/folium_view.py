@@ -31,7 +31,6 @@ from atr_model.presentation import maps
 __all__ = ["RenderedMap", "render_map", "stored_render", "show_map", "show_map_default_bounds", "compact_json"]
 
 
-
 @dataclass(frozen=True)
 class RenderedMap:
     """A folium map rendered to the component's inputs (all plain strings and numbers)."""
