@@ -112,10 +112,8 @@ def split_kind(geom: Any, raion: Any, listed: bool) -> str | None:
 
     Parameters
     ----------
-    geom : shapely geometry
-        The unit's territory.
-    raion : shapely geometry
-        Its raion's polygon, in the same CRS.
+    geom, raion : shapely geometry
+        The unit's territory and its raion's polygon, as for :func:`piece_homes`.
     listed : bool
         Whether the unit is a listed exclave (``reference/exclaves.csv``).
 
