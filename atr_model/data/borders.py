@@ -1,7 +1,8 @@
 """Shared borders between unit polygons (who touches whom, and over how many metres).
 
 Also which piece of a raion drawn in several pieces holds each piece of a unit
-(:func:`piece_homes`), so that the build and ``data info`` tell a raion exclave the same way.
+(:func:`piece_homes`) and why a unit is in several pieces (:func:`split_kind`), so that the
+build and ``data info`` tell a raion exclave the same way.
 
 Used by the Kyrgyz build's report (adjacency of the terrain-cost territories against the Voronoi
 ones) and by the network layer's adjacency (:mod:`atr_model.network.adjacency`), so both count
@@ -16,7 +17,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-__all__ = ["MIN_SHARED_BORDER_M", "piece_homes", "piece_of", "shared_borders"]
+__all__ = ["MIN_SHARED_BORDER_M", "piece_homes", "piece_of", "shared_borders", "split_kind"]
 
 #: A border shorter than this does not make two units neighbours. Polygons that meet at a
 #: corner, or approximate territories whose outlines cross over a few hundred metres where
@@ -104,3 +105,28 @@ def piece_homes(geom: Any, raion: Any) -> list[int]:
     """
     raion_pieces = list(shapely.get_parts(raion))
     return [piece_of(part, raion_pieces) for part in shapely.get_parts(geom)]
+
+
+def split_kind(geom: Any, raion: Any, listed: bool) -> str | None:
+    """Why a unit's territory is in several pieces, the same way for the build and ``data info``.
+
+    Parameters
+    ----------
+    geom, raion : shapely geometry
+        The unit's territory and its raion's polygon, as for :func:`piece_homes`.
+    listed : bool
+        Whether the unit is a listed exclave (``reference/exclaves.csv``).
+
+    Returns
+    -------
+    str or None
+        None for a territory in one piece; ``"listed"`` for a listed exclave; ``"raion"`` for a
+        raion exclave (each piece in another piece of its raion, :func:`piece_homes`);
+        ``"split"`` when the allocation itself split it.
+    """
+    if shapely.get_num_geometries(geom) < 2:
+        return None
+    if listed:
+        return "listed"
+    homes = piece_homes(geom, raion)
+    return "raion" if len(set(homes)) == len(homes) else "split"

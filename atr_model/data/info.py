@@ -8,7 +8,7 @@ import pandas as pd
 
 import shapely
 
-from atr_model.data.borders import piece_homes
+from atr_model.data.borders import split_kind
 from atr_model.data.contract import is_estimate_source
 from atr_model.data.dataset import Dataset
 
@@ -61,12 +61,11 @@ def _multipart_info(dataset: Dataset) -> dict[str, Any]:
     names = units["name_ru"] if "name_ru" in units else pd.Series("", index=units.index)
     forced, unexplained = [], []
     for code, raion, geom, name in zip(units["unit_code"], units["raion_code"], units.geometry, names):
-        if shapely.get_num_geometries(geom) < 2 or code in listed:
-            continue
-        homes = piece_homes(geom, raion_geom.get(raion, shapely.Polygon()))
-        if len(set(homes)) == len(homes):
-            forced.append({"unit_code": str(code), "name_ru": str(name), "pieces": len(homes)})
-        else:
+        kind = split_kind(geom, raion_geom.get(raion, shapely.Polygon()), code in listed)
+        if kind == "raion":
+            pieces = int(shapely.get_num_geometries(geom))
+            forced.append({"unit_code": str(code), "name_ru": str(name), "pieces": pieces})
+        elif kind == "split":
             unexplained.append(code)
     return {
         "units_multipart": len(unexplained),

@@ -61,7 +61,7 @@ from shapely.geometry import Point, shape
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
-from atr_model.data.borders import piece_homes, piece_of
+from atr_model.data.borders import piece_of, split_kind
 from atr_model.data.geo import metric_crs
 from atr_model.data.terrain import altitude_factor, terrain_time_min
 from atr_model.errors import DataError
@@ -573,16 +573,14 @@ def _edge_match(territories: dict[str, Any]) -> None:
 
 def _classify_pieces(out: Allocation, area: Any, exclaves: frozenset[str]) -> None:
     """Record the units left in several pieces, and why."""
-    for code in sorted(out.territories):
-        homes = piece_homes(out.territories[code], area)
-        if len(homes) < 2:
-            continue
-        if code in exclaves:
+    for code, geom in sorted(out.territories.items()):
+        kind = split_kind(geom, area, code in exclaves)
+        if kind == "listed":
             out.exclave_units.append(code)
-        elif len(set(homes)) == len(homes):
+        elif kind == "raion":
             out.raion_piece_units.append(code)
-        else:
-            out.notes.append(f"unit {code}: {len(homes)} pieces left after repair")
+        elif kind == "split":
+            out.notes.append(f"unit {code}: {shapely.get_num_geometries(geom)} pieces left after repair")
 
 
 def _seed_count(piece: Any, seeds: list[tuple[str, list[Point]]]) -> dict[str, int]:

@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 
+from atr_model.data._markdown import markdown_table
 from atr_model.data.dataset import Dataset
 from atr_model.data.population_model import estimator_markdown
 
@@ -125,12 +126,12 @@ class BuildReport:
             f"{self.territories.get('unplaced_raion_pieces', 0)} pieces, "
             f"{self.territories.get('unplaced_raion_land_km2', 0):g} km2.",
             "",
-            "| raion | piece | area (km2) | seed points | units | touches raions | point inside (lon, lat) |",
-            "|---|---|---|---|---|---|---|",
-            *[f"| {p['raion_code']} | {'largest' if p['largest'] else 'detached'} | {p['area_km2']:g} | "
-              f"{p['seed_points']} | {_holders(p)} | {', '.join(p.get('touches_raions', [])) or '-'} | "
-              f"{p['lon']:.4f}, {p['lat']:.4f} |" for p in pieces],
-            "",
+            *markdown_table(
+                ["raion", "piece", "area (km2)", "seed points", "units", "touches raions", "point inside (lon, lat)"],
+                ([p["raion_code"], "largest" if p["largest"] else "detached", f"{p['area_km2']:g}", p["seed_points"],
+                  _holders(p), ", ".join(p.get("touches_raions", [])) or "-", f"{p['lon']:.4f}, {p['lat']:.4f}"]
+                 for p in pieces),
+            ),
         ]
 
     def _territory_lines(self) -> list[str]:

@@ -36,7 +36,7 @@ import pandas as pd
 import shapely
 from shapely.geometry import MultiPoint, Point
 
-from atr_model.data.borders import MIN_SHARED_BORDER_M, piece_homes, shared_borders
+from atr_model.data.borders import MIN_SHARED_BORDER_M, shared_borders, split_kind
 from atr_model.data.contract import APPROXIMATE_PREFIX, CRS
 from atr_model.data.geo import metric_crs
 from atr_model.data.kyrgyz.allocation import (
@@ -205,14 +205,12 @@ def _classified(
     raions_m = raions.set_index("raion_code").geometry.to_crs(metric_crs())
     raion_of = dict(zip(units["unit_code"], units["raion_code"]))
     for code in sorted(drawn.geoms_m):
-        parts = list(shapely.get_parts(drawn.geoms_m[code]))
-        if len(parts) < 2:
-            continue
-        if code in exclaves:
+        if shapely.get_num_geometries(drawn.geoms_m[code]) < 2:
+            continue  # only a unit in pieces needs its raion's polygon
+        kind = split_kind(drawn.geoms_m[code], raions_m[raion_of[code]], code in exclaves)
+        if kind == "listed":
             drawn.exclave_units.append(code)
-            continue
-        homes = piece_homes(drawn.geoms_m[code], raions_m[raion_of[code]])
-        if len(set(homes)) == len(homes):
+        elif kind == "raion":
             drawn.raion_piece_units.append(code)
     return drawn
 
