@@ -62,3 +62,22 @@ def test_no_traceback_reaches_stderr_of_the_real_process(tmp_path: Path) -> None
     assert "Traceback" not in done.stderr and done.stdout == ""
     assert done.stderr.startswith("unexpected error: KeyError: 'no such column' (full traceback written to ")
     assert done.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize("argv, says", [
+    (["run"], "Missing argument 'scenario'"),
+    (["data", "info"], "Missing argument 'dataset'"),
+    (["no-such-command"], "No such command 'no-such-command'"),
+    (["run", "--no-such-option", "x.yaml"], "No such option: --no-such-option"),
+])
+def test_a_mistyped_command_line_gets_the_usage_message_not_an_unexpected_error(
+        argv: list[str], says: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # typer >= 0.29 raises its own copy of click's exceptions; both must read as usage errors
+    monkeypatch.setenv("ATR_CACHE_DIR", str(tmp_path / "cache"))
+    with pytest.raises(SystemExit) as stop:
+        main(argv)
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert says in err and "Usage: atr-model" in err
+    assert "unexpected error" not in err and not (tmp_path / "cache" / "logs").exists()

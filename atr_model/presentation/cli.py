@@ -59,6 +59,19 @@ from atr_model.presentation import cli_robustness  # noqa: E402  (robustness ens
 cli_robustness.register(app)
 
 
+def _usage_error_classes() -> tuple[type[BaseException], ...]:
+    """Click's ``ClickException`` as this typer raises it.
+
+    typer >= 0.29 ships its own copy of click (``typer._click``), whose exceptions are not the
+    installed click's; the base class is found from ``typer.BadParameter`` so that both kinds of
+    install print a usage message instead of an "unexpected error".
+    """
+    return tuple(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+
+
+_USAGE_ERRORS = _usage_error_classes()
+
+
 def _write_traceback(exc: BaseException) -> Path | None:
     """Write ``exc``'s full traceback to ``--log-file`` or a new file under the cache dir.
 
@@ -94,7 +107,7 @@ def main(argv: list[str] | None = None) -> None:
     """
     _run_options["log_file"] = None
     try:
-        app(args=argv, standalone_mode=False)
+        app(args=argv, prog_name="atr-model", standalone_mode=False)
     except ATRError as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(1)
@@ -104,12 +117,10 @@ def main(argv: list[str] | None = None) -> None:
     except (typer.Abort, KeyboardInterrupt):
         typer.echo("aborted", err=True)
         sys.exit(1)
+    except _USAGE_ERRORS as exc:  # a mistyped command line: click's own usage message, exit 2
+        exc.show()
+        sys.exit(exc.exit_code)
     except Exception as exc:
-        import click
-
-        if isinstance(exc, click.ClickException):  # usage errors carry their own message
-            exc.show()
-            sys.exit(exc.exit_code)
         typer.echo(_unexpected(exc), err=True)
         sys.exit(1)
 
