@@ -347,3 +347,48 @@ def test_kara_kul_town_takes_its_geonames_figure(kg_dataset: Dataset, kg_source:
     town = kg_dataset.units.set_index("name_ru").loc["г. Кара-Куль"]
     assert town["population"] == figure.iloc[0]
     assert "GeoNames population of the town" in town["population_source"] and town["population_is_estimate"]
+
+
+def _raions_m(**geoms) -> gpd.GeoSeries:
+    return gpd.GeoSeries(list(geoms.values()), index=list(geoms))
+
+
+@pytest.mark.parametrize("neighbours, gap_geom, kind", [
+    # the rest of the raion lies across another raion: a merger could still go round by land
+    ({"B": box(10_000, 0, 12_000, 10_000)}, None, "other_raions"),
+    # the gap is land of no raion (a foreign enclave), though the piece touches raion B elsewhere
+    ({"B": box(12_000, 5_000, 20_000, 10_000)}, box(10_000, 0, 12_000, 10_000), "foreign_land"),
+    # the piece touches no other raion at all: an enclave inside a neighbouring country
+    ({}, box(10_000, 0, 12_000, 10_000), "foreign_all_round"),
+])
+def test_what_cuts_a_detached_raion_piece_off(neighbours: dict, gap_geom, kind: str) -> None:
+    from atr_model.data.borders import CUT_OFF_KINDS
+    from atr_model.data.kyrgyz.territories import _cut_off, _touching
+
+    main, piece = box(0, 0, 10_000, 10_000), box(12_000, 2_000, 15_000, 5_000)
+    raions = _raions_m(A=shapely.union_all([main, piece]), **neighbours)
+    touches = _touching(piece, "A", raions)
+    evidence = _cut_off(piece, main, touches, raions)
+    assert evidence["cut_off_by"] == kind and kind in CUT_OFF_KINDS
+    assert evidence["gap_km"] == pytest.approx(2.0)
+    outside_km = 0.0 if gap_geom is None else 2.0
+    assert evidence["gap_outside_raions_km"] == pytest.approx(outside_km)
+
+
+@pytest.mark.kgdata
+def test_every_kyrgyz_raion_exclave_is_cut_off_by_foreign_land(kg_dataset: Dataset) -> None:
+    """The units left in two pieces hold settlements in a piece of their raion that no merger can
+    join to the rest: foreign land lies between (Barak in Uzbekistan, Batken raion's land beyond
+    the Sokh enclave)."""
+    from atr_model.data.borders import CUT_OFF_KINDS, detached_pieces_of
+
+    info = dataset_info(kg_dataset)
+    report = kg_dataset.metadata["report"]["territories"]
+    assert info["units_multipart_raion_exclave_units"], "the OCHA raions hold two exclaves with villages"
+    for unit in info["units_multipart_raion_exclave_units"]:
+        detached = unit["detached_pieces"]
+        assert all(p["cut_off_by_means"] == CUT_OFF_KINDS[p["cut_off_by"]] for p in detached)
+        assert [{k: v for k, v in p.items() if k != "cut_off_by_means"} for p in detached] == \
+            detached_pieces_of(unit["unit_code"], report["raion_pieces"])
+        assert any(p["seed_points"] >= 1 and p["cut_off_by"] in ("foreign_land", "foreign_all_round")
+                   and p["gap_outside_raions_km"] >= 0.5 * p["gap_km"] > 0 for p in detached), unit

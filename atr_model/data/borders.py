@@ -17,7 +17,15 @@ import numpy as np
 import pandas as pd
 import shapely
 
-__all__ = ["MIN_SHARED_BORDER_M", "piece_homes", "piece_of", "shared_borders", "split_kind"]
+__all__ = [
+    "CUT_OFF_KINDS",
+    "MIN_SHARED_BORDER_M",
+    "detached_pieces_of",
+    "piece_homes",
+    "piece_of",
+    "shared_borders",
+    "split_kind",
+]
 
 #: A border shorter than this does not make two units neighbours. Polygons that meet at a
 #: corner, or approximate territories whose outlines cross over a few hundred metres where
@@ -25,6 +33,15 @@ __all__ = ["MIN_SHARED_BORDER_M", "piece_homes", "piece_of", "shared_borders", "
 #: grid (the shortest border it can draw is one 500 m cell side) and well above the 2 x 50 m a
 #: corner contact measures under the default boundary tolerance.
 MIN_SHARED_BORDER_M = 250.0
+
+
+#: What cuts a detached raion piece off from the raion's largest piece (``cut_off_by``).
+CUT_OFF_KINDS = {
+    "foreign_all_round": "it touches no other raion: an enclave inside a neighbouring country",
+    "foreign_land": "the shortest way to the rest of the raion runs mostly over land outside every raion "
+                    "(a neighbouring country or an enclave of one)",
+    "other_raions": "the shortest way to the rest of the raion runs mostly over other raions' land",
+}
 
 
 def shared_borders(
@@ -130,3 +147,27 @@ def split_kind(geom: Any, raion: Any, listed: bool) -> str | None:
         return "listed"
     homes = piece_homes(geom, raion)
     return "raion" if len(set(homes)) == len(homes) else "split"
+
+
+def detached_pieces_of(unit_code: str, raion_pieces: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The detached pieces of its raion (not the raion's largest) that a unit holds land in, with
+    what cuts each off (``cut_off_by``, ``gap_km``, ``gap_outside_raions_km``, ``seed_points``).
+
+    Parameters
+    ----------
+    unit_code : str
+        The unit.
+    raion_pieces : list of dict
+        The pieces of the raions drawn in several pieces, as the Kyrgyz build records them
+        (the build report's ``territories.raion_pieces``).
+
+    Returns
+    -------
+    list of dict
+        ``area_km2``, ``seed_points``, ``touches_raions`` and, where the build measured it, what
+        cuts the piece off (a key of :data:`CUT_OFF_KINDS`) and the gap's length in km, all of it
+        and the part outside every raion.
+    """
+    keys = ("area_km2", "seed_points", "touches_raions", "cut_off_by", "gap_km", "gap_outside_raions_km")
+    return [{k: p[k] for k in keys if k in p} for p in raion_pieces
+            if not p["largest"] and unit_code in p.get("units", [])]

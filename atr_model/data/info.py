@@ -8,7 +8,7 @@ import pandas as pd
 
 import shapely
 
-from atr_model.data.borders import split_kind
+from atr_model.data.borders import CUT_OFF_KINDS, detached_pieces_of, split_kind
 from atr_model.data.contract import is_estimate_source
 from atr_model.data.dataset import Dataset
 
@@ -56,7 +56,9 @@ def _multipart_info(dataset: Dataset) -> dict[str, Any]:
     """
     units = dataset.units
     parts = shapely.get_num_geometries(units.geometry.to_numpy())
-    listed = set(dataset.metadata.get("report", {}).get("territories", {}).get("listed_exclaves", []))
+    territories = (dataset.metadata.get("report") or {}).get("territories") or {}
+    listed = set(territories.get("listed_exclaves", []))
+    raion_pieces = territories.get("raion_pieces", [])
     raion_geom = dataset.raions.set_index("raion_code").geometry
     names = units["name_ru"] if "name_ru" in units else pd.Series("", index=units.index)
     forced, unexplained = [], []
@@ -64,7 +66,12 @@ def _multipart_info(dataset: Dataset) -> dict[str, Any]:
         kind = split_kind(geom, raion_geom.get(raion, shapely.Polygon()), code in listed)
         if kind == "raion":
             pieces = int(shapely.get_num_geometries(geom))
-            forced.append({"unit_code": str(code), "name_ru": str(name), "pieces": pieces})
+            detached = detached_pieces_of(str(code), raion_pieces)
+            for piece in detached:
+                if "cut_off_by" in piece:
+                    piece["cut_off_by_means"] = CUT_OFF_KINDS[piece["cut_off_by"]]
+            forced.append({"unit_code": str(code), "name_ru": str(name), "pieces": pieces,
+                           "detached_pieces": detached})
         elif kind == "split":
             unexplained.append(code)
     return {
@@ -118,7 +125,9 @@ def dataset_info(dataset: Dataset) -> dict[str, Any]:
         the build recorded it; ``units_multipart`` (units split by the allocation itself: in
         several pieces, yet neither listed exclaves nor raion exclaves), ``units_multipart_total``,
         ``units_multipart_raion_exclave`` (units in several pieces because their raion's polygon
-        is) with ``units_multipart_raion_exclave_units`` (code, name, pieces),
+        is) with ``units_multipart_raion_exclave_units`` (code, name, pieces, and the detached
+        raion pieces it holds with what cuts each off: ``cut_off_by``, ``gap_km``,
+        ``gap_outside_raions_km``),
         ``units_multipart_listed_exclaves``; when the build recorded its raion pieces,
         ``unplaced_raion_land_km2``, ``unplaced_raion_pieces`` and
         ``unplaced_raion_pieces_list`` (raion, area, sliver, raions touched): detached raion

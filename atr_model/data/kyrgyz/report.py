@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from atr_model.data._markdown import markdown_table
+from atr_model.data.borders import CUT_OFF_KINDS
 from atr_model.data.dataset import Dataset
 from atr_model.data.population_model import estimator_markdown
 
@@ -156,6 +157,7 @@ class BuildReport:
             + ("." if not t.get("raion_exclave_units") else ":"),
             "",
             *[f"- {u['unit_code']} {u['name_ru']}: pieces of {', '.join(f'{a:g}' for a in u['pieces_km2'])} km2"
+              + "".join(_cut_off_text(p) for p in u.get("detached_pieces", []))
               for u in t.get("raion_exclave_units", [])],
             *self._raion_piece_lines(),
             f"Listed exclaves: {', '.join(t['listed_exclaves']) or 'none'}.",
@@ -173,6 +175,16 @@ class BuildReport:
             *[f"- {n}" for n in t.get("notes", [])],
         ]
         return lines
+
+
+def _cut_off_text(piece: dict[str, Any]) -> str:
+    """What cuts off the detached raion piece a raion exclave holds, as a clause of its report line."""
+    if "cut_off_by" not in piece:
+        return ""
+    return (f"; its raion's detached piece of {piece['area_km2']:g} km2 ({piece['seed_points']} settlement or "
+            f"centre points) is cut off from the rest of the raion: {CUT_OFF_KINDS[piece['cut_off_by']]} "
+            f"(gap {piece['gap_km']:g} km, {piece['gap_outside_raions_km']:g} km of it outside every raion)")
+
 
 
 def _holders(piece: dict[str, Any]) -> str:

@@ -36,7 +36,7 @@ import pandas as pd
 import shapely
 from shapely.geometry import MultiPoint, Point
 
-from atr_model.data.borders import MIN_SHARED_BORDER_M, shared_borders, split_kind
+from atr_model.data.borders import MIN_SHARED_BORDER_M, detached_pieces_of, shared_borders, split_kind
 from atr_model.data.contract import APPROXIMATE_PREFIX, CRS
 from atr_model.data.geo import metric_crs
 from atr_model.data.kyrgyz.allocation import (
@@ -289,21 +289,43 @@ def _touching(piece: Any, raion_code: str, raions_m: gpd.GeoSeries) -> list[str]
     return sorted(str(c) for c in near if c != raion_code)
 
 
+def _cut_off(geom: Any, largest: Any, touches: list[str], raions_m: gpd.GeoSeries) -> dict[str, Any]:
+    """What separates a detached raion piece from the raion's largest piece (see :data:`~atr_model.data.borders.CUT_OFF_KINDS`).
+
+    The gap is the shortest line between the two; the part of it inside no raion polygon is land
+    of another country (or of a foreign enclave), which no merger can bridge.
+    """
+    gap = shapely.shortest_line(geom, largest)
+    gap_m = float(gap.length)
+    near = raions_m[raions_m.intersects(gap)]
+    inside_m = float(sum(shapely.intersection(gap, r).length for r in near))
+    outside_m = max(gap_m - inside_m, 0.0)
+    if not touches:
+        kind = "foreign_all_round"
+    else:
+        kind = "foreign_land" if outside_m >= 0.5 * gap_m else "other_raions"
+    return {"gap_km": round(gap_m / 1000.0, 3), "gap_outside_raions_km": round(outside_m / 1000.0, 3),
+            "cut_off_by": kind}
+
+
 def _located_pieces(
     raion_code: str, pieces: list[dict[str, Any]], area_m: Any, raions_m: gpd.GeoSeries,
 ) -> list[dict[str, Any]]:
-    """The allocation's raion pieces with the raion code, the raions each piece touches and a
-    point inside in EPSG:4326."""
+    """The allocation's raion pieces with the raion code, the raions each piece touches, what
+    cuts each detached piece off (:func:`_cut_off`) and a point inside in EPSG:4326."""
     if not pieces:
         return []
     points = gpd.GeoSeries(gpd.points_from_xy([p["x"] for p in pieces], [p["y"] for p in pieces]),
                            crs=metric_crs())
     parts = list(shapely.get_parts(area_m))
+    largest = max(parts, key=lambda g: g.area)
     out = []
     for piece, pt_m, pt in zip(pieces, points, points.to_crs(CRS)):
         geom = next((g for g in parts if g.covers(pt_m)), pt_m)
         entry = {"raion_code": raion_code, **{k: v for k, v in piece.items() if k not in ("x", "y")}}
         entry["touches_raions"] = _touching(geom, raion_code, raions_m)
+        if not piece["largest"]:
+            entry.update(_cut_off(geom, largest, entry["touches_raions"], raions_m))
         out.append({**entry, "lon": round(pt.x, 5), "lat": round(pt.y, 5)})
     return out
 
@@ -381,11 +403,13 @@ def _multipart(drawn: Territories) -> list[str]:
 
 
 def _raion_exclave_units(drawn: Territories, names: dict[str, str]) -> list[dict[str, Any]]:
-    """The units in several pieces because their raion is: code, name, and each piece's area."""
+    """The units in several pieces because their raion is: code, name, each piece's area, and the
+    detached raion pieces they hold with what cuts each off (:func:`~atr_model.data.borders.detached_pieces_of`)."""
     out = []
     for code in sorted(drawn.raion_piece_units):
         areas = sorted((round(p.area / 1e6, 2) for p in shapely.get_parts(drawn.geoms_m[code])), reverse=True)
-        out.append({"unit_code": code, "name_ru": names.get(code, ""), "pieces_km2": areas})
+        out.append({"unit_code": code, "name_ru": names.get(code, ""), "pieces_km2": areas,
+                    "detached_pieces": detached_pieces_of(code, drawn.raion_pieces)})
     return out
 
 
