@@ -95,7 +95,8 @@ def test_together_lock_across_raions_fails_before_solving(kg, concept_run) -> No
 def test_concept_2013_new_units_are_one_piece_on_the_map(concept_run) -> None:
     """Terrain-cost territories: a new unit is drawn in one polygon, unless it holds a unit with
     land in two pieces of its raion that each hold its settlements (a raion exclave, listed in
-    the build report) or a listed exclave. Settlement-free raion pieces are held by no unit."""
+    the build report, and cut off from the rest of the raion by foreign land) or a listed exclave.
+    Settlement-free raion pieces are held by no unit."""
     import shapely
 
     scenario, result, out, _ = concept_run
@@ -115,6 +116,12 @@ def test_concept_2013_new_units_are_one_piece_on_the_map(concept_run) -> None:
     members = package.assignments.groupby("new_unit_id")["unit_code"].apply(set)
     expected = {new_id for new_id in new_units["new_unit_id"] if members[new_id] & forced}
     assert set(new_units.loc[parts > 1, "new_unit_id"]) == expected
+    # and no plan could make them one piece: each such member holds settlements in a piece of its
+    # raion that foreign land cuts off from the rest (the build measured the gap)
+    for code in exclave_units:
+        cut_off = [p for p in territories["raion_pieces"] if code in p["units"] and not p["largest"]]
+        assert any(p["seed_points"] >= 1 and p["cut_off_by"] in ("foreign_land", "foreign_all_round")
+                   for p in cut_off), code
     for new_id, n in zip(new_units["new_unit_id"], parts):
         if not members[new_id] & set(territories["listed_exclaves"]):
             assert n <= 1 + sum(pieces_held.get(c, 1) - 1 for c in members[new_id]), new_id
