@@ -615,6 +615,32 @@ def _move_land(territories: dict[str, Any], origin: str, land: Any, target: str 
         territories[target] = _polygonal(merged)
 
 
+def _piece_moves(
+    land: dict[str, Any], counts: dict[str, int], unplaced: bool,
+) -> list[tuple[str, str | None]]:
+    """Who gives its land in one raion piece to whom (``None``: to nobody), in a fixed order.
+
+    An unplaced piece (no settlement, no centre: the data cannot say whose it is) goes to nobody;
+    in a piece with seed points, a unit without any gives its land to the seeded unit it shares
+    the longest border with (else the one with most points); a seedless piece kept placed (the
+    raion's largest when no piece holds a seed) goes whole to the unit with most land in it.
+    """
+    if unplaced:
+        return [(code, None) for code in land]
+    if counts:
+        moves: list[tuple[str, str | None]] = []
+        for code in sorted(set(land) - set(counts)):
+            borders = sorted((-shapely.intersection(land[code].boundary, land[c]).length, c)
+                             for c in sorted(counts) if c in land)
+            target = borders[0][1] if borders and borders[0][0] < 0 else max(sorted(counts), key=lambda c: counts[c])
+            moves.append((code, target))
+        return moves
+    if len(land) > 1:
+        keeper = max(sorted(land), key=lambda c: land[c].area)
+        return [(code, keeper) for code in sorted(set(land) - {keeper})]
+    return []
+
+
 def _settle_raion_pieces(
     territories: dict[str, Any], area: Any, seeds: list[tuple[str, list[Point]]], out: Allocation,
 ) -> Any:
@@ -634,23 +660,8 @@ def _settle_raion_pieces(
     for rank, (piece, counts) in enumerate(zip(pieces, seed_counts)):
         land = _land_in(territories, piece)
         unplaced = not counts and (any_seeded or rank > 0)
-        if unplaced:
-            # no settlement, no centre: the data cannot say whose it is, so nobody gets it
-            for code, part in land.items():
-                _move_land(territories, code, part, None)
-        elif counts:
-            for code in sorted(set(land) - set(counts)):
-                borders = sorted((-shapely.intersection(land[code].boundary, land[c]).length, c)
-                                 for c in sorted(counts) if c in land)
-                if borders and borders[0][0] < 0:
-                    target = borders[0][1]
-                else:
-                    target = max(sorted(counts), key=lambda c: counts[c])
-                _move_land(territories, code, land[code], target)
-        elif len(land) > 1:
-            keeper = max(sorted(land), key=lambda c: land[c].area)
-            for code in sorted(set(land) - {keeper}):
-                _move_land(territories, code, land[code], keeper)
+        for code, target in _piece_moves(land, counts, unplaced):
+            _move_land(territories, code, land[code], target)
         if not unplaced:
             kept.append(piece)
         inside = piece.representative_point()
