@@ -1064,8 +1064,9 @@ def estimate_unit_populations(
         One row per unit: ``unit_code``, ``raion_code``, ``oblast_code``, ``level``
         (``aiyl_aimak`` / ``town``), ``population`` (the real figure, NaN when unknown),
         ``population_year`` (its year), ``population_source`` (optional, kept for real figures),
-        ``town_figure`` (an outside figure for a town, NaN when none) and every column of
-        :data:`PREDICTORS`.
+        ``town_figure`` (an outside figure for a town, NaN when none), optionally ``urban``
+        (towns proper) and ``regional_centre`` (left out of the town factor; False when
+        absent) and every column of :data:`PREDICTORS`.
     raion_totals : mapping
         Real raion totals of the target year (raion code -> residents). Raions missing here
         are left unscaled (and their sources say so).
