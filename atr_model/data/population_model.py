@@ -21,7 +21,12 @@ Two methods, both evaluated the same way on the units that have a real figure:
 Towns are handled explicitly: a town with an outside figure (``town_figure``, e.g. an old
 GeoNames population) keeps it, fixed, as before; a town without one gets the aiyl aimak model's
 prediction times a town factor, the median ratio of figure to prediction over the towns that have
-a figure (:func:`town_log_offset`).
+a figure (:func:`town_log_offset`), **regional centres left out** (the optional column
+``regional_centre``: oblast centres and cities of republican status, large regional cities whose
+ratio to an aiyl-aimak-style prediction is far above a small town's). The factor's error is
+measured by leave-one-out over the towns it is fitted on (:func:`fit_town_factor`: each town's
+figure hidden, the factor refitted on the others); that leave-one-out log RMS is the spread of a
+town estimated with the factor.
 
 The error is measured by **leave-one-raion-out** cross-validation (:func:`cross_validate`): the
 real figures of one raion at a time are hidden, the method is rerun without them, and the hidden
@@ -68,6 +73,8 @@ __all__ = [
     "predictor_table",
     "check_unit_table",
     "town_log_offset",
+    "TownFactor",
+    "fit_town_factor",
     "scale_to_total",
     "estimate_unit_populations",
     "cross_validate",
@@ -423,8 +430,14 @@ def _run_method(
     target_year: int,
     ridge_lambda: float,
     min_residual_per_unit: float,
+    *,
+    centres_in_town_factor: bool = False,
 ) -> tuple[_Split, LogLinearFit | None, float]:
-    """Estimate every unit not in ``known`` (boolean mask of usable real figures)."""
+    """Estimate every unit not in ``known`` (boolean mask of usable real figures).
+
+    ``centres_in_town_factor=True`` fits the town factor on every town with a figure, regional
+    centres included (the former rule, kept for the report's before/after comparison).
+    """
     n = len(units)
     fig = _target_year_figures(units.assign(population=np.where(known, units["population"], np.nan)), growth_factors)
     level = units["level"].to_numpy()
@@ -439,7 +452,8 @@ def _run_method(
         fit = _fit(units.loc[fit_rows], np.log(fig[fit_rows]), _dummy_oblasts(units.loc[fit_rows]), ridge_lambda)
         pred = np.exp(fit.predict_log(units))
         urban = _urban(units)
-        offset = town_log_offset(pred, np.where(known, fig, town_fig), np.where(urban, "town", "aiyl_aimak"))
+        offset = town_log_offset(pred, np.where(known, fig, town_fig), np.where(urban, "town", "aiyl_aimak"),
+                                 exclude=None if centres_in_town_factor else _regional_centre(units))
         raw = np.where(urban, pred * math.exp(offset), pred)
     elif method == "village_split":
         villages = pd.to_numeric(units["n_villages"]).to_numpy(dtype=float).clip(min=1)
@@ -519,7 +533,24 @@ def _dummy_oblasts(fit_units: pd.DataFrame) -> tuple[str, ...]:
     return tuple(sorted(str(o) for o, n in per_oblast.items() if n >= MIN_RAIONS_PER_OBLAST_DUMMY))
 
 
-def town_log_offset(predicted: np.ndarray, figures: np.ndarray, level: np.ndarray) -> float:
+def _regional_centre(units: pd.DataFrame) -> np.ndarray:
+    """The optional ``regional_centre`` column as booleans (False where absent or missing)."""
+    if "regional_centre" not in units:
+        return np.zeros(len(units), dtype=bool)
+    return units["regional_centre"].fillna(False).astype(bool).to_numpy()
+
+
+def _town_fit_rows(
+    predicted: np.ndarray, figures: np.ndarray, level: np.ndarray, exclude: np.ndarray | None,
+) -> np.ndarray:
+    """Towns the factor is fitted on: a figure, a prediction, and not excluded."""
+    use = (level == "town") & (figures > 0) & (predicted > 0)
+    return use if exclude is None else use & ~np.asarray(exclude, dtype=bool)
+
+
+def town_log_offset(
+    predicted: np.ndarray, figures: np.ndarray, level: np.ndarray, *, exclude: np.ndarray | None = None,
+) -> float:
     """Median log ratio of figure to prediction over the towns that have a figure (0 if none).
 
     Parameters
@@ -530,16 +561,156 @@ def town_log_offset(predicted: np.ndarray, figures: np.ndarray, level: np.ndarra
         A figure per unit (real or outside), NaN where none.
     level : numpy.ndarray
         ``"town"`` or ``"aiyl_aimak"`` per unit.
+    exclude : numpy.ndarray, optional
+        Boolean mask of towns left out of the fit (the regional centres).
 
     Returns
     -------
     float
         The town factor on the log scale.
     """
-    use = (level == "town") & (figures > 0) & (predicted > 0)
+    use = _town_fit_rows(predicted, figures, level, exclude)
     if not use.any():
         return 0.0
     return float(np.median(np.log(figures[use] / predicted[use])))
+
+
+def _loo_median_residuals(log_ratio: np.ndarray, evaluated: np.ndarray, fitted: np.ndarray) -> np.ndarray:
+    """``log_ratio[i]`` minus the median over ``fitted`` without ``i``, for each ``i`` in ``evaluated``."""
+    out = []
+    for i in evaluated:
+        others = fitted[fitted != i]
+        out.append(log_ratio[i] - float(np.median(log_ratio[others])))
+    return np.asarray(out, dtype=float)
+
+
+@dataclass(frozen=True)
+class TownFactor:
+    """The town factor, the regional centres left out of it, and its leave-one-out error.
+
+    Attributes
+    ----------
+    log_offset : float
+        The factor used (log scale): median log ratio figure / prediction over ``fitted_codes``.
+    log_offset_with_centres : float
+        The former factor: the same median with the regional centres included.
+    fitted_codes : tuple of str
+        Towns with a figure the factor is fitted on (unit order).
+    centre_codes : tuple of str
+        Regional centres with a figure, left out of the fit.
+    centre_log_ratios : numpy.ndarray
+        Their log ratio figure / prediction (why they are left out).
+    loo_log_residuals : numpy.ndarray
+        Per fitted town, ``log(figure / (prediction x factor))`` with the factor refitted on the
+        other fitted towns (leave one out).
+    loo_log_residuals_with_centres : numpy.ndarray
+        The same towns under the former rule: the factor refitted on every other town with a
+        figure, regional centres included.
+    """
+
+    log_offset: float
+    log_offset_with_centres: float
+    fitted_codes: tuple[str, ...]
+    centre_codes: tuple[str, ...]
+    centre_log_ratios: np.ndarray
+    loo_log_residuals: np.ndarray
+    loo_log_residuals_with_centres: np.ndarray
+
+    @property
+    def measured(self) -> bool:
+        """Whether a leave-one-out error exists (at least 2 fitted towns)."""
+        return len(self.loo_log_residuals) >= 2
+
+    @property
+    def loo_log_rmse(self) -> float:
+        """Root mean square of the leave-one-out log residuals (the spread of a town estimate).
+
+        :data:`GEONAMES_TOWN_LOG_SD` when fewer than 2 towns have a figure (nothing to measure).
+        """
+        return _rms(self.loo_log_residuals) if self.measured else GEONAMES_TOWN_LOG_SD
+
+    def errors(self, with_centres: bool = False) -> dict[str, float | int | None]:
+        """Leave-one-out median abs. relative error, log RMS and log bias on the fitted towns."""
+        res = self.loo_log_residuals_with_centres if with_centres else self.loo_log_residuals
+        if len(res) < 2:
+            return {"towns": len(res), "median_abs_rel_error": None, "log_rmse": None, "log_bias": None}
+        # residual = log(figure / estimate), so the relative error of the estimate is exp(-res) - 1
+        return {"towns": len(res), "median_abs_rel_error": round(float(np.median(np.abs(np.expm1(-res)))), 4),
+                "log_rmse": round(_rms(res), 4), "log_bias": round(float(-res.mean()), 4)}
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-JSON summary (before = regional centres in the fit, after = left out)."""
+        return {
+            "rule": "median ratio figure / aiyl aimak model prediction over the towns with a figure, "
+                    "regional centres (oblast centres, cities of republican status) left out",
+            "factor": round(math.exp(self.log_offset), 4),
+            "factor_with_regional_centres": round(math.exp(self.log_offset_with_centres), 4),
+            "fitted_towns": len(self.fitted_codes),
+            "regional_centres_left_out": [
+                {"unit_code": c, "ratio": round(math.exp(r), 2)}
+                for c, r in zip(self.centre_codes, self.centre_log_ratios)
+            ],
+            "leave_one_out": {
+                "on": f"the same {len(self.fitted_codes)} towns with a figure (regional centres excluded), each "
+                      "figure hidden and the factor refitted on the others; log bias = mean log(estimate / figure)",
+                "after": self.errors(),
+                "before": self.errors(with_centres=True),
+            },
+            "spread_log_sd": round(self.loo_log_rmse, 4),
+        }
+
+
+def _rms(values: np.ndarray) -> float:
+    return float(np.sqrt(np.mean(np.asarray(values, dtype=float) ** 2)))
+
+
+def fit_town_factor(
+    predicted: np.ndarray, figures: np.ndarray, urban: np.ndarray, regional_centre: np.ndarray,
+    codes: np.ndarray,
+) -> TownFactor:
+    """The town factor without the regional centres, with its leave-one-out error before and after.
+
+    The aiyl aimak regression does not use town figures, so leaving a town out only refits the
+    factor (the median); the towns are taken in unit order and no random numbers are involved.
+
+    Parameters
+    ----------
+    predicted : numpy.ndarray
+        Aiyl aimak model prediction per unit.
+    figures : numpy.ndarray
+        Figure per unit (real figure moved to the target year, or the outside town figure), NaN
+        where none.
+    urban : numpy.ndarray
+        Towns proper (the factor applies to them).
+    regional_centre : numpy.ndarray
+        Oblast centres and cities of republican status (left out of the fit).
+    codes : numpy.ndarray
+        Unit codes.
+
+    Returns
+    -------
+    TownFactor
+    """
+    predicted = np.asarray(predicted, dtype=float)
+    figures = np.asarray(figures, dtype=float)
+    level = np.where(np.asarray(urban, dtype=bool), "town", "aiyl_aimak")
+    centre = np.asarray(regional_centre, dtype=bool)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_ratio = np.log(figures / predicted)
+    every = np.flatnonzero(_town_fit_rows(predicted, figures, level, None))
+    fitted = np.flatnonzero(_town_fit_rows(predicted, figures, level, centre))
+    left_out = np.setdiff1d(every, fitted)
+    codes = np.asarray(codes).astype(str)
+    return TownFactor(
+        log_offset=town_log_offset(predicted, figures, level, exclude=centre),
+        log_offset_with_centres=town_log_offset(predicted, figures, level),
+        fitted_codes=tuple(codes[fitted]),
+        centre_codes=tuple(codes[left_out]),
+        centre_log_ratios=log_ratio[left_out],
+        loo_log_residuals=_loo_median_residuals(log_ratio, fitted, fitted) if len(fitted) >= 2 else np.zeros(0),
+        loo_log_residuals_with_centres=(_loo_median_residuals(log_ratio, fitted, every) if len(fitted) >= 2
+                                        else np.zeros(0)),
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -761,6 +932,11 @@ class PopulationEstimate:
         How the spread of scaled estimates was set (calibrated on ``cv_scaled``).
     notes : list of str
         Sentences for the build report.
+    town_factor : TownFactor or None
+        The town factor's fit and leave-one-out error (fitted method).
+    former_town_rule : pandas.DataFrame or None
+        ``unit_code``, ``population`` (every unit's figure had the factor kept the regional
+        centres, the former rule) and ``urban``; for the report's before/after comparison.
     """
 
     table: pd.DataFrame
@@ -771,6 +947,33 @@ class PopulationEstimate:
     cv_unscaled: CrossValidation
     spread: SpreadModel | None = None
     notes: list[str] = field(default_factory=list)
+    town_factor: TownFactor | None = None
+    former_town_rule: pd.DataFrame | None = None
+
+    def town_factor_changes(self, names: Mapping[str, str] | None = None, *, top: int = 10) -> dict[str, Any]:
+        """The towns whose estimate changes most when the regional centres leave the factor's fit.
+
+        Parameters
+        ----------
+        names : mapping, optional
+            Unit code -> name.
+        top : int, default 10
+            Towns listed, largest absolute change first.
+
+        Returns
+        -------
+        dict
+            ``towns`` (as :func:`largest_changes`: ``old`` = former rule, ``new`` = this
+            estimate) and ``other_units_changed`` (units that are not towns whose estimate
+            moved: they share a raion total with a town estimated with the factor).
+        """
+        if self.former_town_rule is None:
+            return {"towns": [], "other_units_changed": 0}
+        old = self.former_town_rule
+        urban = old["urban"].to_numpy(dtype=bool)
+        moved = self.table["population"].to_numpy(float) != old["population"].to_numpy(float)
+        return {"towns": largest_changes(old.loc[urban], self.table.loc[urban & moved], names, top=top),
+                "other_units_changed": int((moved & ~urban).sum())}
 
     def summary(self) -> dict[str, Any]:
         """Plain-JSON description: name, predictors and their sources, coefficients, errors."""
@@ -799,6 +1002,10 @@ class PopulationEstimate:
             out["ridge_lambda"] = self.fit.ridge_lambda
             out["fitted_units"] = self.fit.n_units
             out["town_factor"] = round(math.exp(self.town_log_offset), 4)
+            if self.town_factor is not None:
+                out["town_factor_fit"] = self.town_factor.to_dict()
+                out["spread_log_sd"]["town with the factor, unscaled (leave-one-out)"] = round(
+                    self.town_factor.loo_log_rmse, 4)
         else:
             out["predictors"] = [{"name": "n_villages", "transform": "share",
                                   "description": PREDICTORS[0].description, "source": PREDICTORS[0].source}]
@@ -857,8 +1064,9 @@ def estimate_unit_populations(
         One row per unit: ``unit_code``, ``raion_code``, ``oblast_code``, ``level``
         (``aiyl_aimak`` / ``town``), ``population`` (the real figure, NaN when unknown),
         ``population_year`` (its year), ``population_source`` (optional, kept for real figures),
-        ``town_figure`` (an outside figure for a town, NaN when none) and every column of
-        :data:`PREDICTORS`.
+        ``town_figure`` (an outside figure for a town, NaN when none), optionally ``urban``
+        (towns proper) and ``regional_centre`` (left out of the town factor; False when
+        absent) and every column of :data:`PREDICTORS`.
     raion_totals : mapping
         Real raion totals of the target year (raion code -> residents). Raions missing here
         are left unscaled (and their sources say so).
@@ -903,17 +1111,18 @@ def estimate_unit_populations(
         for scaled in (True, False)
     )
     spread = calibrate_spread(cv_scaled, cv_unscaled)
-    # a town proper estimated with the town factor also carries the factor's error
-    town_sd = _town_factor_sd(units, real, growth, fit, offset) if method == "fitted" else 0.0
-    extra = np.where(_urban(units), town_sd, 0.0)
+    urban = _urban(units) if method == "fitted" else np.zeros(len(units), dtype=bool)
+    town_factor = _town_factor(units, real, growth, fit) if fit is not None else None
+    # a town estimated with the factor: its leave-one-out residual is the whole error of its
+    # unscaled estimate (the aiyl aimak model's error for the town included), so the LOO log RMS
+    # replaces the aiyl aimak error, unscaled and before scaling alike
+    unit_sd = np.where(urban, town_factor.loo_log_rmse if town_factor else 0.0, spread.within_raion_log_sd)
     log_sd = np.select(
         [split.kind == "real", split.kind == "town_figure", split.kind == "scaled"],
         [0.0, GEONAMES_TOWN_LOG_SD,
-         np.sqrt((spread.within_raion_log_sd ** 2 + extra ** 2) * np.nan_to_num(split.share_factor) ** 2
-                 + spread.floor_log_sd ** 2)],
-        np.sqrt(cv_unscaled.log_rmse ** 2 + extra ** 2))
+         np.sqrt((unit_sd * np.nan_to_num(split.share_factor)) ** 2 + spread.floor_log_sd ** 2)],
+        np.where(urban, unit_sd, cv_unscaled.log_rmse))
     estimated_rows = split.kind != "real"
-    urban = _urban(units) if method == "fitted" else np.zeros(len(units), dtype=bool)
     log_sd = np.where(estimated_rows, np.maximum(log_sd, MIN_ESTIMATE_LOG_SD), log_sd)
     n_fit = fit.n_units if fit is not None else 0
     population = np.where(real, pd.to_numeric(units["population"]).to_numpy(dtype=float), split.population)
@@ -951,22 +1160,37 @@ def estimate_unit_populations(
     if unscaled:
         notes.append(f"{unscaled} estimated units are not scaled to a raion total (no real total, or one that the "
                      "known units nearly exhaust); their sources say why.")
-    return PopulationEstimate(table, method, fit, offset, cv_scaled, cv_unscaled, spread, notes)
+    former = None
+    if town_factor is not None:
+        notes.append(_town_factor_note(town_factor))
+        if town_factor.centre_codes:
+            before, _, _ = _run_method(units, real, raion_totals, method, growth, target_year, ridge_lambda,
+                                       min_residual_per_unit, centres_in_town_factor=True)
+            former = pd.DataFrame({"unit_code": units["unit_code"].to_numpy(),
+                                   "population": np.where(real, population, before.population), "urban": urban})
+    return PopulationEstimate(table, method, fit, offset, cv_scaled, cv_unscaled, spread, notes, town_factor, former)
 
 
-def _town_factor_sd(
-    units: pd.DataFrame, real: np.ndarray, growth: Mapping[int, float], fit: LogLinearFit | None, offset: float,
-) -> float:
-    """SD of the log ratio figure / (prediction x town factor) over towns with a figure."""
-    if fit is None:
-        return 0.0
-    fig = np.where(real, _target_year_figures(units, growth),
-                   pd.to_numeric(units["town_figure"], errors="coerce").to_numpy(dtype=float))
-    pred = np.exp(fit.predict_log(units) + offset)
-    use = _urban(units) & (fig > 0)
-    if use.sum() < 2:
-        return GEONAMES_TOWN_LOG_SD
-    return float(np.sqrt(np.mean(np.log(fig[use] / pred[use]) ** 2)))
+def _town_factor(
+    units: pd.DataFrame, real: np.ndarray, growth: Mapping[int, float], fit: LogLinearFit,
+) -> TownFactor:
+    """:func:`fit_town_factor` on the unit table: real figures moved to the target year, else town figures."""
+    figures = np.where(real, _target_year_figures(units, growth),
+                       pd.to_numeric(units["town_figure"], errors="coerce").to_numpy(dtype=float))
+    return fit_town_factor(np.exp(fit.predict_log(units)), figures, _urban(units), _regional_centre(units),
+                           units["unit_code"].to_numpy())
+
+
+def _town_factor_note(factor: TownFactor) -> str:
+    after, before = factor.errors(), factor.errors(with_centres=True)
+    head = (f"Town factor x{math.exp(factor.log_offset):.2f} (median over {len(factor.fitted_codes)} towns with a "
+            f"figure; {len(factor.centre_codes)} regional centres left out; with them x"
+            f"{math.exp(factor.log_offset_with_centres):.2f})")
+    if after["median_abs_rel_error"] is None:
+        return head + "; too few towns to measure its error."
+    return (head + f"; leave-one-out error on those towns: median {100 * after['median_abs_rel_error']:.0f} % "
+            f"(log RMS {after['log_rmse']:.2f}), with the regional centres in the fit "
+            f"{100 * before['median_abs_rel_error']:.0f} % (log RMS {before['log_rmse']:.2f}).")
 
 
 def largest_changes(
@@ -1005,6 +1229,49 @@ def largest_changes(
 
 def _pct(value: float | None) -> str:
     return "-" if value is None else f"{100 * value:.1f} %"
+
+
+def _changes_table(changes: list[Mapping[str, Any]]) -> list[str]:
+    """A Markdown table of :func:`largest_changes` rows."""
+    return markdown_table(
+        ["unit", "name", "before", "after", "change"],
+        ([c["unit_code"], c["name"], f"{c['old']:,}", f"{c['new']:,}",
+          f"{c['change']:+,}" + ("" if c["change_pct"] is None else f" ({c['change_pct']:+.0f} %)")]
+         for c in changes),
+    )
+
+
+def _town_factor_markdown(fit: Mapping[str, Any]) -> list[str]:
+    """Lines on the town factor: the rule, the regional centres left out, LOO error, changes."""
+    if not fit:
+        return []
+    loo = fit.get("leave_one_out") or {}
+    lines = [
+        f"Town factor: x{fit['factor']} ({fit['rule']}; {fit['fitted_towns']} towns), x"
+        f"{fit['factor_with_regional_centres']} with the regional centres. Leave-one-out error ({loo.get('on', '')}):",
+        "",
+        *markdown_table(
+            ["town factor", "median abs. error", "log RMS", "log bias", "towns"],
+            ([label, _pct(row.get("median_abs_rel_error")), row.get("log_rmse", "-"), row.get("log_bias", "-"),
+              row.get("towns", "-")]
+             for label, row in (("regional centres left out (used)", loo.get("after") or {}),
+                                ("regional centres in the fit (former)", loo.get("before") or {}))),
+        ),
+    ]
+    centres = fit.get("regional_centres_left_out") or []
+    if centres:
+        lines += ["Regional centres left out (ratio figure / aiyl aimak model prediction): " + ", ".join(
+            f"{c.get('name') or c['unit_code']} x{c['ratio']}" + (f" ({c['why']})" if c.get("why") else "")
+            for c in centres) + ".", ""]
+    changes = fit.get("largest_changes") or {}
+    if changes.get("towns"):
+        lines += [
+            "Towns whose estimate changed most (former town factor -> this one; "
+            f"{changes.get('other_units_changed', 0)} other units of the same raions moved with them):",
+            "",
+            *_changes_table(changes["towns"]),
+        ]
+    return lines
 
 
 def estimator_markdown(entry: Mapping[str, Any]) -> list[str]:
@@ -1070,12 +1337,14 @@ def estimator_markdown(entry: Mapping[str, Any]) -> list[str]:
             "",
             *markdown_table(["term", "coefficient"], coefficients.items()),
         ]
+    lines += _town_factor_markdown(entry.get("town_factor_fit") or {})
     spread = entry.get("spread_log_sd") or {}
     if spread:
         lines += [
             "Spread written per unit (`population_log_sd`, SD of the natural log; `population_p5`/`_p95` = "
             "population x exp(-/+1.645 x log SD)): " + ", ".join(f"{k} {v}" for k, v in spread.items())
-            + "; towns without a figure add the error of the town factor; real figures 0.",
+            + "; a town without a figure takes the town factor's leave-one-out error in place of the aiyl "
+            "aimak model's; real figures 0.",
             "",
         ]
     model = entry.get("spread_model") or {}
@@ -1093,13 +1362,6 @@ def estimator_markdown(entry: Mapping[str, Any]) -> list[str]:
         lines += [
             f"Largest changes in estimated population, {changes.get('from')} -> {changes.get('to')}:",
             "",
-            *markdown_table(
-                ["unit", "name", "before", "after", "change"],
-                (
-                    [c["unit_code"], c["name"], f"{c['old']:,}", f"{c['new']:,}",
-                     f"{c['change']:+,} ({c['change_pct']:+.0f} %)"]
-                    for c in changes["units"]
-                ),
-            ),
+            *_changes_table(changes["units"]),
         ]
     return lines

@@ -10,12 +10,15 @@ chosen with it. Once the territories, elevations and distances are known (stage 
 the fitted log-linear model of :mod:`atr_model.data.population_model` (the raion residual split
 in proportion to the model's predictions), or the village split itself (``village_split``). Both
 are cross-validated on the census units and every estimate gets a spread
-(``population_log_sd``, ``population_p5``, ``population_p95``). Settlements share their unit's
+(``population_log_sd``, ``population_p5``, ``population_p95``). The regional centres (the
+oblast centres of ``reference/oblast_centres.csv`` and the cities of republican status) are left
+out of the model's town factor (:func:`regional_centres`). Settlements share their unit's
 figure equally. Raions take the WFP prism 2021 totals; cities the sum of their units. Every
 estimate is labelled (``estimate: <method>``).
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from atr_model.data.contract import ESTIMATE_PREFIX
+from atr_model.data.names import strict_key
 from atr_model.data.population_model import estimate_unit_populations, largest_changes, predictor_table
 from atr_model.errors import DataError
 
@@ -32,6 +36,7 @@ __all__ = [
     "CENSUS_YEAR",
     "DEFAULT_RESIDENTS_PER_VILLAGE",
     "MIN_RESIDUAL_PER_UNIT",
+    "OBLAST_CENTRES_FILE",
     "POPULATION_METHODS",
     "PopulationInputs",
     "TARGET_YEAR",
@@ -42,6 +47,8 @@ __all__ = [
     "census_figures",
     "raion_population",
     "raion_totals",
+    "read_oblast_centres",
+    "regional_centres",
     "settlement_population",
 ]
 
@@ -67,7 +74,13 @@ DEFAULT_RESIDENTS_PER_VILLAGE = 1000.0
 POPULATION_METHODS = ("fitted", "village_split")
 
 #: Version of the estimator's output (part of the build id, with the method).
-ESTIMATOR_VERSION = "population-model-1"
+ESTIMATOR_VERSION = "population-model-2"
+
+#: Administrative centres of the 7 oblasts (package data; source in data/README.md, section 2.6):
+#: no field of the shared data marks them, so they are named here. Left out of the town factor.
+OBLAST_CENTRES_FILE = Path(__file__).resolve().parents[1] / "reference" / "oblast_centres.csv"
+
+_TOWN_PREFIX = re.compile(r"^г\.\s*")
 
 
 def check_population_method(method: str) -> str:
@@ -238,6 +251,68 @@ def urban_flags(units: pd.DataFrame) -> np.ndarray:
     return ((units["level"] == "town") & ~village_like).to_numpy()
 
 
+def read_oblast_centres(path: Path = OBLAST_CENTRES_FILE) -> pd.DataFrame:
+    """The reference table of oblast centres (``oblast_code``, ``centre_name_ru``, ...), checked.
+
+    Raises
+    ------
+    DataError
+        When a column is missing, a cell is empty or an oblast is listed twice (naming the row).
+    """
+    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    missing = [c for c in ("oblast_code", "centre_name_ru") if c not in table]
+    if missing:
+        raise DataError(f"{path}: missing column(s) {', '.join(missing)}")
+    for i, row in enumerate(table.itertuples(), start=2):
+        if not row.oblast_code.strip() or not row.centre_name_ru.strip():
+            raise DataError(f"{path}: row {i}: oblast_code and centre_name_ru must not be empty")
+    twice = table["oblast_code"].duplicated()
+    if twice.any():
+        row = int(np.flatnonzero(twice.to_numpy())[0])
+        raise DataError(f"{path}: row {row + 2}: oblast {table['oblast_code'].iloc[row]} is listed twice")
+    return table
+
+
+def regional_centres(units: pd.DataFrame, urban: np.ndarray, centres: pd.DataFrame) -> tuple[pd.Series, list[str]]:
+    """Why each unit is a regional centre ("" when it is not), and notes on centres not found.
+
+    A city of republican status is a town proper that is an oblast of its own in the COATE tree
+    (``raion_code == oblast_code``: Bishkek, Osh). An oblast centre is the town proper named in
+    ``centres`` (the ``г.`` prefix ignored), looked up among the oblast's towns and the cities of
+    republican status (Chui oblast is run from Bishkek, Osh oblast from Osh city); a name found
+    0 or 2+ times marks nothing and gives a note.
+
+    Parameters
+    ----------
+    units : pandas.DataFrame
+        Units with ``unit_code``, ``raion_code``, ``oblast_code``, ``name_ru``.
+    urban : numpy.ndarray
+        Towns proper (:func:`urban_flags`).
+    centres : pandas.DataFrame
+        :func:`read_oblast_centres`.
+
+    Returns
+    -------
+    tuple of (pandas.Series, list of str)
+        Reason per unit (index of ``units``) and notes for the build report.
+    """
+    urban = np.asarray(urban, dtype=bool)
+    republican = urban & (units["raion_code"] == units["oblast_code"]).to_numpy()
+    why = pd.Series(np.where(republican, "city of republican status", ""), index=units.index, dtype=object)
+    keys = np.array([strict_key(_TOWN_PREFIX.sub("", str(n))) for n in units["name_ru"]])
+    notes = []
+    for row in centres.itertuples():
+        where = urban & ((units["oblast_code"] == row.oblast_code).to_numpy() | republican)
+        hits = np.flatnonzero(where & (keys == strict_key(row.centre_name_ru)))
+        if len(hits) != 1:
+            notes.append(f"oblast centre {row.centre_name_ru} ({row.oblast_code}) matches {len(hits)} towns; "
+                         "not left out of the town factor")
+            continue
+        label = f"oblast centre ({row.oblast_code}, reference table)"
+        why.iloc[hits[0]] = f"{why.iloc[hits[0]]}; {label}" if why.iloc[hits[0]] else label
+    return why, notes
+
+
 def estimate_populations(
     units: pd.DataFrame,
     settlements: pd.DataFrame,
@@ -275,6 +350,8 @@ def estimate_populations(
     table = predictor_table(units, settlements, raions)
     table["town_figure"] = table["unit_code"].map(inputs.town_figures).astype(float)
     table["urban"] = urban_flags(table)
+    why, centre_notes = regional_centres(table, table["urban"].to_numpy(), read_oblast_centres())
+    table["regional_centre"] = why != ""
     runs = {
         m: estimate_unit_populations(
             table, inputs.totals, method=m, growth_factors={CENSUS_YEAR: inputs.growth, TARGET_YEAR: 1.0},
@@ -297,6 +374,9 @@ def estimate_populations(
     entry["largest_changes"] = {"from": other, "to": method,
                                 "units": largest_changes(runs[other].table, chosen.table, names)}
     entry["growth_2009_to_2021"] = inputs.growth
+    if "town_factor_fit" in entry:
+        _name_regional_centres(entry["town_factor_fit"], dict(zip(table["unit_code"], why)), names)
+        entry["town_factor_fit"]["largest_changes"] = chosen.town_factor_changes(names)
     out = units.copy()
     result = chosen.table.set_index("unit_code")
     for col in ("population", "population_year", "population_source", "population_is_estimate",
@@ -304,7 +384,20 @@ def estimate_populations(
         out[col] = out["unit_code"].map(result[col]).to_numpy()
     out["population_year"] = out["population_year"].astype(int)
     out["population_is_estimate"] = out["population_is_estimate"].astype(bool)
-    return out, entry, list(chosen.notes)
+    return out, entry, [*chosen.notes, *centre_notes]
+
+
+def _name_regional_centres(fit: dict[str, Any], why: dict[str, str], names: dict[str, str]) -> None:
+    """Add names and reasons to the report's regional centres, and list those without a figure."""
+    listed = set()
+    for centre in fit["regional_centres_left_out"]:
+        centre["name"] = names.get(centre["unit_code"], "")
+        centre["why"] = why.get(centre["unit_code"], "")
+        listed.add(centre["unit_code"])
+    fit["regional_centres_without_figure"] = [
+        {"unit_code": code, "name": names.get(code, ""), "why": reason}
+        for code, reason in why.items() if reason and code not in listed
+    ]
 
 
 def settlement_population(settl: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:

@@ -19,7 +19,7 @@ import pandas as pd
 from shapely.geometry import Point
 
 from atr_model.data.csv_input import read_text_csv
-from atr_model.data.kyrgyz.population import ESTIMATOR_VERSION, check_population_method
+from atr_model.data.kyrgyz.population import ESTIMATOR_VERSION, OBLAST_CENTRES_FILE, check_population_method
 from atr_model.data.loaders import (
     check_points_in_polygons,
     coate_to_pcode,
@@ -145,6 +145,7 @@ def build_id(
     digest = hashlib.sha256(f"{BUILDER_VERSION};max_km={max_km:g};territories={territories}".encode())
     digest.update(f"population={ESTIMATOR_VERSION}:{population_method}".encode())
     digest.update(f"raion_centres={file_digest(RAION_CENTRES_FILE)}".encode())
+    digest.update(f"oblast_centres={file_digest(OBLAST_CENTRES_FILE)}".encode())
     digest.update(f"exclaves={file_digest(exclaves)}".encode())
     for key in sorted(paths):
         digest.update(f"{key}={file_digest(paths[key])}".encode())
