@@ -128,3 +128,32 @@ def test_concept_2013_new_units_are_one_piece_on_the_map(concept_run) -> None:
     hard = [v for v in check_plan(result.bundle.instance, np.asarray(result.engine_result.assignment),
                                   engine_settings(scenario.criteria, scenario.solver)) if v.hard]
     assert hard == []
+
+
+def test_new_unit_estimate_notes_add_up_their_members_counts(concept_run) -> None:
+    """A new unit's "estimated inputs" names each kind of estimate once, with its members' counts
+    added up (it once read "village populations (4 estimated); village populations (6 estimated)")."""
+    import re
+
+    _, result, _, _ = concept_run
+    units = result.bundle.units.set_index("unit_code")
+    members = result.assignments.groupby("new_unit_id")["unit_code"].apply(list)
+    counted = re.compile(r"^(.+) \((\d+) ([^()]+)\)$")
+    merged_any = False
+    for new_id, note in result.new_units.set_index("new_unit_id")["estimated_inputs"].items():
+        parts = [p for p in str(note).split("; ") if p]
+        labels = [counted.match(p).group(1) if counted.match(p) else p for p in parts]
+        assert len(labels) == len(set(labels)), (new_id, note)
+        for part in parts:
+            found = counted.match(part)
+            if not found:
+                continue
+            total = 0
+            for code in members[new_id]:
+                for own in str(units.at[code, "estimated_inputs"]).split("; "):
+                    mine = counted.match(own)
+                    if mine and mine.group(1) == found.group(1):
+                        total += int(mine.group(2))
+            assert int(found.group(2)) == total, (new_id, part)
+            merged_any |= len(members[new_id]) > 1
+    assert merged_any, "some merged new unit has counted estimates from several members"

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import dataclasses as _dc
 import logging
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -27,7 +29,14 @@ from atr_model.data.translit import is_cyrillic, latin_unit_name
 from atr_model.errors import CriteriaError, InfeasibleError
 from atr_model.optimisation.instance import MergerInstance
 
-__all__ = ["APPROXIMATE_TERRITORY", "InstanceBundle", "Level", "build_instance", "unit_display_name"]
+__all__ = [
+    "APPROXIMATE_TERRITORY",
+    "InstanceBundle",
+    "Level",
+    "build_instance",
+    "merge_estimate_notes",
+    "unit_display_name",
+]
 
 #: The part of a unit's ``estimated_inputs`` text that says its territory (and area) is approximate.
 APPROXIMATE_TERRITORY = "territory (approximate)"
@@ -286,6 +295,41 @@ def _estimate_text(row: pd.Series, travel_kind: str) -> str:
     if row.get("own_route_patched"):
         parts.append("travel to own centre (incomplete routes)")
     return "; ".join(parts)
+
+
+_COUNTED_PART = re.compile(r"^(?P<what>.+) \((?P<n>\d+) (?P<word>[^()]+)\)$")
+
+
+def merge_estimate_notes(notes: Iterable[str]) -> str:
+    """The ``estimated_inputs`` note of several units together (a new unit's members).
+
+    Parts that count something ("village populations (4 estimated)") are added up across the
+    notes, so a new unit says "village populations (10 estimated)" once, not one part per
+    member; the other parts appear once. Parts are sorted, so the note does not depend on the
+    members' order.
+
+    Parameters
+    ----------
+    notes : iterable of str
+        Unit notes as :func:`build_instance` writes them ("; "-separated parts); empty ones are
+        skipped.
+
+    Returns
+    -------
+    str
+    """
+    counts: dict[tuple[str, str], int] = {}
+    plain: set[str] = set()
+    for note in notes:
+        for part in str(note or "").split("; "):
+            counted = _COUNTED_PART.match(part)
+            if counted:
+                key = (counted["what"], counted["word"])
+                counts[key] = counts.get(key, 0) + int(counted["n"])
+            elif part:
+                plain.add(part)
+    parts = plain | {f"{what} ({n} {word})" for (what, word), n in counts.items()}
+    return "; ".join(sorted(parts))
 
 
 def _groups(units: pd.DataFrame, nesting: str) -> list[str]:

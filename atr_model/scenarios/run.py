@@ -18,7 +18,7 @@ from atr_model.errors import InfeasibleError, SolverError
 from atr_model.optimisation import MergerModel, check_plan, explain_units
 from atr_model.scenarios.solver_settings import engine_settings
 from atr_model.scenarios.inputs import resolve_dataset, resolve_travel_model
-from atr_model.scenarios.instance_builder import InstanceBundle, build_instance
+from atr_model.scenarios.instance_builder import InstanceBundle, build_instance, merge_estimate_notes
 from atr_model.scenarios.kpis import compute_kpis, provenance
 from atr_model.scenarios.naming import new_unit_display_names
 from atr_model.scenarios.scenario import Scenario
@@ -245,9 +245,7 @@ def _passports(result_parts: dict[str, Any]) -> gpd.GeoDataFrame:
             "area_km2": grouped["area_km2"].sum().round(3),
             "exempt_members": grouped["exempt_code"].agg(lambda v: ";".join(sorted(c for c in v if c))),
             "non_exempt": grouped["non_exempt"].any(),
-            "estimated_inputs": grouped["estimated"].agg(
-                lambda v: "; ".join(sorted({p for text in v for p in str(text).split("; ") if p}))
-            ),
+            "estimated_inputs": grouped["estimated"].agg(merge_estimate_notes),
         }
     )
     travel = _settlement_travel(settlements).reindex(frame.index)
