@@ -58,6 +58,19 @@ def test_approximate_territories_need_a_travel_link(demo_dataset) -> None:
             assert min(best.get((a, b), np.inf), best.get((b, a), np.inf)) <= 30.0
 
 
+def test_terrain_cost_territories_need_no_travel_link(demo_dataset) -> None:
+    from atr_model.data import TERRAIN_COST_SOURCE
+
+    units = demo_dataset.units.copy()
+    units["geometry_source"] = TERRAIN_COST_SOURCE
+    ds = demo_dataset.replace(units=units)
+    strict = build_travel_model(ds, settings=TravelSettings(approximate_link_max_min=30.0))
+    voronoi = build_travel_model(ds.replace(units=units.assign(geometry_source="approximate: test")),
+                                 settings=TravelSettings(approximate_link_max_min=30.0))
+    # the travel-link filter drops pairs of straight-line cells, never of terrain-cost territories
+    assert _pairs(voronoi) < _pairs(strict) == _pairs(build_travel_model(demo_dataset))
+
+
 def test_island_is_joined_to_fastest_neighbour_and_listed(demo_dataset) -> None:
     units = demo_dataset.units.copy()
     idx = units.index[units["unit_code"] == DEMO_SINGLE_VILLAGE_UNIT][0]

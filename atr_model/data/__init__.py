@@ -3,7 +3,14 @@
 from atr_model.data.borders import MIN_SHARED_BORDER_M, shared_borders
 from atr_model.data.cache import default_cache_dir
 from atr_model.data.csv_input import read_text_csv
-from atr_model.data.contract import APPROXIMATE_PREFIX, CRS, ESTIMATE_PREFIX, LAYERS, is_estimate_source
+from atr_model.data.contract import (
+    APPROXIMATE_PREFIX,
+    CRS,
+    ESTIMATE_PREFIX,
+    LAYERS,
+    TERRAIN_COST_SOURCE,
+    is_estimate_source,
+)
 from atr_model.data.dataset import Dataset, read_dataset, validate_layer
 from atr_model.data.demo import make_demo_dataset, write_demo_elevation, write_demo_roads
 from atr_model.data.info import dataset_info
@@ -47,6 +54,7 @@ __all__ = [
     "shared_borders",
     "terrain_time_min",
     "APPROXIMATE_PREFIX",
+    "TERRAIN_COST_SOURCE",
     "CRS",
     "ESTIMATE_PREFIX",
     "LAYERS",

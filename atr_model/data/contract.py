@@ -36,6 +36,11 @@ ESTIMATE_PREFIX = "estimate: "
 #: Prefix of a ``geometry_source`` value that marks an approximate territory.
 APPROXIMATE_PREFIX = "approximate: "
 
+#: ``geometry_source`` of an approximate territory grown over the terrain (least-cost allocation
+#: of an elevation grid): its borders follow ridges, so a shared border is a real crossing unless
+#: it lies over a blocked pass (:mod:`atr_model.network.adjacency`).
+TERRAIN_COST_SOURCE = APPROXIMATE_PREFIX + "terrain-cost allocation"
+
 
 @dataclass(frozen=True)
 class Column:

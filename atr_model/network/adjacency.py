@@ -5,7 +5,10 @@ Two units are neighbours when their territories share a border of at least
 ``shared_border_m``), when a road links them, or when a user edit says so. With an elevation grid,
 a border whose lowest point lies above the blocking altitude (``blocked_pass_m``) can only be
 crossed over a blocked pass and does not count (:func:`borders_over_blocked_passes`); a road
-link or a user edit can still make the pair neighbours.
+link or a user edit can still make the pair neighbours. A border between straight-line
+approximate territories (Voronoi cells) counts only when a settlement of one reaches the other's
+centre within ``approximate_link_max_min``; terrain-cost territories follow the ridges, so their
+borders count as official ones do.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from atr_model.data import APPROXIMATE_PREFIX, MIN_SHARED_BORDER_M, read_text_csv, shared_borders
+from atr_model.data import APPROXIMATE_PREFIX, MIN_SHARED_BORDER_M, TERRAIN_COST_SOURCE, read_text_csv, shared_borders
 from atr_model.errors import NetworkError
 
 __all__ = [
@@ -41,6 +44,17 @@ def _ordered(a: pd.Series, b: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     a_, b_ = a.to_numpy(dtype=object), b.to_numpy(dtype=object)
     swap = a_ > b_
     return np.where(swap, b_, a_), np.where(swap, a_, b_)
+
+
+def _needs_travel_link(geometry_source: str) -> bool:
+    """Whether a shared border of this territory counts only with a travel link behind it.
+
+    Straight-line approximate territories (Voronoi cells) can share a border across a ridge no
+    road crosses, so theirs need a travel link; terrain-cost territories follow the ridges
+    (:data:`~atr_model.data.TERRAIN_COST_SOURCE`), so their borders count like official ones,
+    less those over a blocked pass.
+    """
+    return geometry_source.startswith(APPROXIMATE_PREFIX) and not geometry_source.startswith(TERRAIN_COST_SOURCE)
 
 
 def shared_boundaries(
@@ -166,7 +180,7 @@ def unit_adjacency(
         Units whose whole outline is shared with a single neighbour.
     """
     codes = units["unit_code"].to_numpy(dtype=object)
-    approximate = dict(zip(codes, units["geometry_source"].astype(str).str.startswith(APPROXIMATE_PREFIX)))
+    approximate = dict(zip(codes, [_needs_travel_link(src) for src in units["geometry_source"].astype(str)]))
     shared = shared_boundaries(codes, geoms_m, tolerance_m)
     if blocked_borders and len(shared):
         over = np.array([(a, b) in blocked_borders for a, b in zip(shared["unit_a"], shared["unit_b"])])

@@ -112,9 +112,9 @@ class TravelSettings:
         ``search_limit_min``. Only
         changes speed, never results.
     approximate_link_max_min : float
-        Approximate territories (``geometry_source`` starting ``"approximate: "``) sharing a
-        boundary are adjacent only if a settlement of one reaches the other's centre within
-        this time.
+        Straight-line approximate territories (``geometry_source`` starting
+        ``"approximate: "``, other than terrain-cost allocation) sharing a boundary are
+        adjacent only if a settlement of one reaches the other's centre within this time.
     boundary_tolerance_m : float
         Gap or overlap tolerated between neighbouring polygons when measuring shared borders.
     road_class_column : str or None

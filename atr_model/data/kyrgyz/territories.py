@@ -37,7 +37,7 @@ import shapely
 from shapely.geometry import MultiPoint, Point
 
 from atr_model.data.borders import MIN_SHARED_BORDER_M, detached_pieces_of, shared_borders, split_kind
-from atr_model.data.contract import APPROXIMATE_PREFIX, CRS
+from atr_model.data.contract import APPROXIMATE_PREFIX, CRS, TERRAIN_COST_SOURCE
 from atr_model.data.geo import metric_crs
 from atr_model.data.kyrgyz.allocation import (
     DEFAULT_CELL_M,
@@ -63,7 +63,7 @@ __all__ = [
 TERRITORY_METHODS = ("terrain", "voronoi")
 
 #: ``geometry_source`` of a terrain-cost territory.
-TERRAIN_SOURCE = APPROXIMATE_PREFIX + "terrain-cost allocation"
+TERRAIN_SOURCE = TERRAIN_COST_SOURCE
 
 #: ``geometry_source`` of a Voronoi territory.
 VORONOI_SOURCE = (APPROXIMATE_PREFIX + "Voronoi cells of located settlements and the unit centre, "
