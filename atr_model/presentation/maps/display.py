@@ -6,6 +6,10 @@ slivers), coordinates rounded to about ten metres, and the relief background
 (:mod:`atr_model.presentation.maps.basemap`) computed from the dataset's elevation grid. The
 app caches one :class:`DisplayLayers` per dataset build, in memory and in the cache folder
 (:func:`stored_display_layers`, so a fresh server skips the preparation); every map reads from it.
+
+The layers also carry the land the maps must explain (:attr:`DisplayLayers.land_notes`, from
+the build report's ``territories``, data README section 2.4): raion land that no unit holds in
+the open data (*unplaced*), and the pieces of units that hold a real exclave of their raion.
 """
 
 from __future__ import annotations
@@ -15,24 +19,33 @@ import json
 import logging
 import os
 import pickle
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import shapely
 
+from atr_model.data.borders import piece_of
 from atr_model.data.cache import default_cache_dir
 from atr_model.data.dataset import Dataset
 from atr_model.presentation.maps import basemap
 from atr_model.presentation.maps.basemap import Hillshade, resolve_hillshade
 from atr_model.presentation.maps.store import kept, source_digest
 
-__all__ = ["DisplayLayers", "display_layers", "stored_display_layers"]
+__all__ = ["DisplayLayers", "LAND_NOTE_COLUMNS", "display_layers", "stored_display_layers"]
 
 logger = logging.getLogger(__name__)
 
 _ROUND_DEG = 4  # ~10 m: invisible at the zooms a country map is read at, and a far smaller payload
+
+#: Columns of :attr:`DisplayLayers.land_notes` (besides ``geometry``).
+LAND_NOTE_COLUMNS = (
+    "kind", "raion_code", "unit_code", "name_ky", "name_ru", "name_en", "area_km2", "cut_off_by", "gap_km",
+    "unit_pieces",
+)
 
 
 @dataclass(frozen=True, eq=False)
@@ -51,6 +64,14 @@ class DisplayLayers:
         Build id of the source dataset (cache key).
     hillshade : Hillshade or None
         The relief background, when the dataset has an elevation grid.
+    land_notes : geopandas.GeoDataFrame
+        Land the maps explain (:data:`LAND_NOTE_COLUMNS`), one row per piece: ``kind="unplaced"``,
+        a detached raion piece held by no unit in the open data (raion code and names, its
+        area in km2); ``kind="exclave"``, the piece of a raion-exclave unit that lies in a
+        detached piece of its raion (unit code and names, the area of the unit's land there,
+        ``cut_off_by`` a key of :data:`atr_model.data.borders.CUT_OFF_KINDS`, ``gap_km``, and
+        ``unit_pieces``, the unit's number of pieces). Empty for datasets whose build recorded
+        no raion pieces (the demo, a Voronoi build).
     """
 
     units: gpd.GeoDataFrame
@@ -61,6 +82,7 @@ class DisplayLayers:
     tolerance_m: float
     build_id: str
     hillshade: Hillshade | None = None
+    land_notes: gpd.GeoDataFrame = field(default_factory=lambda: _empty_land_notes("EPSG:4326"))
 
     @property
     def bounds(self) -> list[list[float]]:
@@ -92,6 +114,83 @@ def _simplify(frame: gpd.GeoDataFrame, metric_crs: Any, tolerance_m: float) -> g
     out = out.set_geometry(shapely.set_precision(back.to_numpy(), 10**-_ROUND_DEG))
     out = out.set_crs(frame.crs, allow_override=True)
     return out
+
+
+def _empty_land_notes(crs: Any) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame({c: [] for c in LAND_NOTE_COLUMNS}, geometry=[], crs=crs)
+
+
+def _piece_at(geom: Any, lon: float, lat: float) -> tuple[int, np.ndarray]:
+    """The pieces of ``geom`` and the index of the one holding (lon, lat), or the nearest one
+    (simplification can move a piece's edge across a point near it)."""
+    parts = shapely.get_parts(geom)
+    return int(np.argmin(shapely.distance(parts, shapely.Point(lon, lat)))), parts
+
+
+def _unit_land_in(unit_simple: Any, unit_full: Any, raion_simple: Any, raion_full: Any,
+                  piece: Mapping[str, Any], crs: Any, metric_crs: Any) -> tuple[Any, float]:
+    """A unit's land in one piece of its raion: the displayed parts of the unit that lie in it
+    (:func:`~atr_model.data.borders.piece_of`, so the outline follows the unit's fill) and the
+    area in km2 of the unit's full-resolution territory inside the piece."""
+    at, parts = _piece_at(raion_simple, piece["lon"], piece["lat"])
+    inside = [p for p in shapely.get_parts(unit_simple) if piece_of(p, list(parts)) == at]
+    shape = shapely.union_all(inside) if inside else shapely.intersection(unit_simple, parts[at])
+    at_full, parts_full = _piece_at(raion_full, piece["lon"], piece["lat"])
+    land = gpd.GeoSeries([shapely.intersection(unit_full, parts_full[at_full])], crs=crs)
+    return shape, float(land.to_crs(metric_crs).area.iloc[0]) / 1e6
+
+
+def _names(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {c: row.get(c) for c in ("name_ky", "name_ru", "name_en")}
+
+
+def _land_notes(
+    dataset: Dataset, units: gpd.GeoDataFrame, raions: gpd.GeoDataFrame, metric_crs: Any
+) -> gpd.GeoDataFrame:
+    """Rows of :attr:`DisplayLayers.land_notes` from the build report's ``territories``.
+
+    ``units`` and ``raions`` are the simplified layers; a piece's geometry is the displayed
+    raion piece holding the build's point inside it (``lon``/``lat``), or for an exclave the
+    displayed parts of the unit in that piece. Only units the build lists as raion exclaves
+    (``raion_exclave_units``: in several pieces because their raion is) get exclave rows.
+    """
+    territories = (dataset.metadata.get("report") or {}).get("territories") or {}
+    pieces = territories.get("raion_pieces") or []
+    exclave_units = {str(u["unit_code"]) for u in territories.get("raion_exclave_units") or []}
+    if not pieces:
+        return _empty_land_notes(units.crs)
+    shown = raions.set_index("raion_code", drop=False)
+    full_raions = dataset.raions.set_index("raion_code").geometry
+    full_units = dataset.units.set_index("unit_code").geometry
+    rows = []
+    for piece in pieces:
+        code = str(piece["raion_code"])
+        if code not in shown.index:
+            raise ValueError(f"build report territories.raion_pieces names raion {code}, which the dataset "
+                             f"{dataset.build_id} does not have")
+        raion = shown.loc[code]
+        if piece.get("unplaced"):
+            at, parts = _piece_at(raion.geometry, piece["lon"], piece["lat"])
+            rows.append({"kind": "unplaced", "raion_code": code, "unit_code": "", **_names(raion),
+                         "area_km2": float(piece["area_km2"]), "cut_off_by": piece.get("cut_off_by", ""),
+                         "gap_km": piece.get("gap_km"), "unit_pieces": 0, "geometry": parts[at]})
+            continue
+        if piece["largest"]:
+            continue
+        for unit_code in sorted(str(u) for u in piece.get("units", []) if str(u) in exclave_units):
+            unit = units.loc[unit_code]
+            shape, area_km2 = _unit_land_in(unit.geometry, full_units[unit_code], raion.geometry,
+                                            full_raions[code], piece, units.crs, metric_crs)
+            rows.append({"kind": "exclave", "raion_code": code, "unit_code": unit_code, **_names(unit),
+                         "area_km2": area_km2, "cut_off_by": piece.get("cut_off_by", ""),
+                         "gap_km": piece.get("gap_km"),
+                         "unit_pieces": int(shapely.get_num_geometries(full_units[unit_code])),
+                         "geometry": shape})
+    if not rows:
+        return _empty_land_notes(units.crs)
+    frame = gpd.GeoDataFrame(rows, geometry="geometry", crs=units.crs)
+    return frame.set_geometry(shapely.set_precision(frame.geometry.to_numpy(), 10**-_ROUND_DEG)).set_crs(
+        units.crs, allow_override=True)
 
 
 _SETTLEMENT_COLUMNS = (
@@ -138,6 +237,7 @@ def display_layers(
     settlements = settlements.set_geometry(shapely.set_precision(settlements.geometry.to_numpy(), 10**-_ROUND_DEG))
     settlements = settlements.set_crs(dataset.settlements.crs, allow_override=True)
     outline = country.to_crs("EPSG:4326").geometry.union_all() if len(country) else None
+    land_notes = _land_notes(dataset, simple_units, raions, metric_crs)
     return DisplayLayers(
         units=simple_units,
         raions=raions,
@@ -147,11 +247,12 @@ def display_layers(
         tolerance_m=tol,
         build_id=dataset.build_id,
         hillshade=resolve_hillshade(elevation, dict(dataset.metadata), outline, dataset.build_id),
+        land_notes=land_notes,
     )
 
 
 #: Bump when the layers' recipe changes in a way the source hash below would not see.
-_STORE_VERSION = 1
+_STORE_VERSION = 2  # 2: land_notes (unplaced raion land, exclave pieces)
 
 
 def _store_path(dataset: Dataset, cache_dir: Path) -> Path:
