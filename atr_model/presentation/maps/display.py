@@ -28,7 +28,6 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from atr_model.data.borders import piece_of
 from atr_model.data.cache import default_cache_dir
 from atr_model.data.dataset import Dataset
 from atr_model.presentation.maps import basemap
@@ -129,12 +128,13 @@ def _piece_at(geom: Any, lon: float, lat: float) -> tuple[int, np.ndarray]:
 
 def _unit_land_in(unit_simple: Any, unit_full: Any, raion_simple: Any, raion_full: Any,
                   piece: Mapping[str, Any], crs: Any, metric_crs: Any) -> tuple[Any, float]:
-    """A unit's land in one piece of its raion: the displayed parts of the unit that lie in it
-    (:func:`~atr_model.data.borders.piece_of`, so the outline follows the unit's fill) and the
-    area in km2 of the unit's full-resolution territory inside the piece."""
+    """A unit's land in one piece of its raion: the displayed parts of the unit that lie mostly in
+    it (so the outline follows the unit's fill) and the area in km2 of the unit's
+    full-resolution territory inside the piece."""
     at, parts = _piece_at(raion_simple, piece["lon"], piece["lat"])
-    inside = [p for p in shapely.get_parts(unit_simple) if piece_of(p, list(parts)) == at]
-    shape = shapely.union_all(inside) if inside else shapely.intersection(unit_simple, parts[at])
+    unit_parts = shapely.get_parts(unit_simple)
+    inside = unit_parts[shapely.area(shapely.intersection(unit_parts, parts[at])) > 0.5 * shapely.area(unit_parts)]
+    shape = shapely.union_all(inside) if len(inside) else shapely.intersection(unit_simple, parts[at])
     at_full, parts_full = _piece_at(raion_full, piece["lon"], piece["lat"])
     land = gpd.GeoSeries([shapely.intersection(unit_full, parts_full[at_full])], crs=crs)
     return shape, float(land.to_crs(metric_crs).area.iloc[0]) / 1e6
