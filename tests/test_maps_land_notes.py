@@ -194,12 +194,18 @@ def test_land_notes_survive_the_display_store(pieces_grid, tmp_path, monkeypatch
     assert again.land_notes.geom_equals(first.land_notes).all()
 
 
-def test_a_report_naming_a_raion_the_dataset_lacks_is_refused(pieces_grid):
+@pytest.mark.parametrize("wrong", ["raion", "unit"])
+def test_a_report_naming_a_raion_or_unit_the_dataset_lacks_is_refused(pieces_grid, wrong):
     dataset = pieces_grid[0]
-    report = {"territories": {"raion_pieces": [{**dataset.metadata["report"]["territories"]["raion_pieces"][2],
-                                                "raion_code": "G-99"}]}}
-    broken = dataset.replace(metadata={**dataset.metadata, "build_id": "grid-broken", "report": report})
-    with pytest.raises(ValueError, match=r"raion_pieces names raion G-99, which the dataset grid-broken does not have"):
+    territories = dict(dataset.metadata["report"]["territories"])
+    if wrong == "raion":
+        territories["raion_pieces"] = [{**territories["raion_pieces"][2], "raion_code": "G-99"}]
+    else:
+        territories["raion_exclave_units"] = [{"unit_code": "GRID-99"}]
+    broken = dataset.replace(metadata={**dataset.metadata, "build_id": "grid-broken",
+                                       "report": {"territories": territories}})
+    code = "G-99" if wrong == "raion" else "GRID-99"
+    with pytest.raises(ValueError, match=rf"raion_exclave_units\) names {code}, which the dataset grid-broken does not"):
         maps.display_layers(broken, elevation=None)
 
 

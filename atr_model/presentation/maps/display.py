@@ -126,18 +126,33 @@ def _piece_at(geom: Any, lon: float, lat: float) -> tuple[int, np.ndarray]:
     return int(np.argmin(shapely.distance(parts, shapely.Point(lon, lat)))), parts
 
 
-def _unit_land_in(unit_simple: Any, unit_full: Any, raion_simple: Any, raion_full: Any,
-                  piece: Mapping[str, Any], crs: Any, metric_crs: Any) -> tuple[Any, float]:
-    """A unit's land in one piece of its raion: the displayed parts of the unit that lie mostly in
-    it (so the outline follows the unit's fill) and the area in km2 of the unit's
-    full-resolution territory inside the piece."""
-    at, parts = _piece_at(raion_simple, piece["lon"], piece["lat"])
-    unit_parts = shapely.get_parts(unit_simple)
+def _unplaced_row(piece: Mapping[str, Any], raion: Mapping[str, Any]) -> dict[str, Any]:
+    """A raion piece held by no unit: the displayed raion piece, with the build's area."""
+    at, parts = _piece_at(raion["geometry"], piece["lon"], piece["lat"])
+    return {"kind": "unplaced", "raion_code": str(piece["raion_code"]), "unit_code": "", **_names(raion),
+            "area_km2": float(piece["area_km2"]), "cut_off_by": piece.get("cut_off_by", ""),
+            "gap_km": piece.get("gap_km"), "unit_pieces": 0, "geometry": parts[at]}
+
+
+def _exclave_row(piece: Mapping[str, Any], raion: Mapping[str, Any], unit: Mapping[str, Any],
+                 full: tuple[Any, Any], crs: Any, metric_crs: Any) -> dict[str, Any]:
+    """A unit's land in a detached piece of its raion.
+
+    The geometry is the displayed parts of the unit that lie mostly in the piece (so the outline
+    follows the unit's fill); the area, in km2, that of the unit's full-resolution territory
+    inside the piece (``full``: the unit's and the raion's full-resolution geometries).
+    """
+    at, parts = _piece_at(raion["geometry"], piece["lon"], piece["lat"])
+    unit_parts = shapely.get_parts(unit["geometry"])
     inside = unit_parts[shapely.area(shapely.intersection(unit_parts, parts[at])) > 0.5 * shapely.area(unit_parts)]
-    shape = shapely.union_all(inside) if len(inside) else shapely.intersection(unit_simple, parts[at])
+    shape = shapely.union_all(inside) if len(inside) else shapely.intersection(unit["geometry"], parts[at])
+    unit_full, raion_full = full
     at_full, parts_full = _piece_at(raion_full, piece["lon"], piece["lat"])
-    land = gpd.GeoSeries([shapely.intersection(unit_full, parts_full[at_full])], crs=crs)
-    return shape, float(land.to_crs(metric_crs).area.iloc[0]) / 1e6
+    land = gpd.GeoSeries([shapely.intersection(unit_full, parts_full[at_full])], crs=crs).to_crs(metric_crs)
+    return {"kind": "exclave", "raion_code": str(piece["raion_code"]), "unit_code": str(unit["unit_code"]),
+            **_names(unit), "area_km2": float(land.area.iloc[0]) / 1e6, "cut_off_by": piece.get("cut_off_by", ""),
+            "gap_km": piece.get("gap_km"), "unit_pieces": int(shapely.get_num_geometries(unit_full)),
+            "geometry": shape}
 
 
 def _names(row: Mapping[str, Any]) -> dict[str, Any]:
@@ -157,35 +172,23 @@ def _land_notes(
     territories = (dataset.metadata.get("report") or {}).get("territories") or {}
     pieces = territories.get("raion_pieces") or []
     exclave_units = {str(u["unit_code"]) for u in territories.get("raion_exclave_units") or []}
-    if not pieces:
-        return _empty_land_notes(units.crs)
-    shown = raions.set_index("raion_code", drop=False)
+    shown = {str(r["raion_code"]): r for r in raions.to_dict("records")}
     full_raions = dataset.raions.set_index("raion_code").geometry
     full_units = dataset.units.set_index("unit_code").geometry
+    missing = sorted({str(p["raion_code"]) for p in pieces} - set(shown)) + sorted(exclave_units - set(units.index))
+    if missing:
+        raise ValueError(f"build report territories (raion_pieces, raion_exclave_units) names {missing[0]}, "
+                         f"which the dataset {dataset.build_id} does not have")
     rows = []
     for piece in pieces:
         code = str(piece["raion_code"])
-        if code not in shown.index:
-            raise ValueError(f"build report territories.raion_pieces names raion {code}, which the dataset "
-                             f"{dataset.build_id} does not have")
-        raion = shown.loc[code]
         if piece.get("unplaced"):
-            at, parts = _piece_at(raion.geometry, piece["lon"], piece["lat"])
-            rows.append({"kind": "unplaced", "raion_code": code, "unit_code": "", **_names(raion),
-                         "area_km2": float(piece["area_km2"]), "cut_off_by": piece.get("cut_off_by", ""),
-                         "gap_km": piece.get("gap_km"), "unit_pieces": 0, "geometry": parts[at]})
-            continue
-        if piece["largest"]:
-            continue
-        for unit_code in sorted(str(u) for u in piece.get("units", []) if str(u) in exclave_units):
-            unit = units.loc[unit_code]
-            shape, area_km2 = _unit_land_in(unit.geometry, full_units[unit_code], raion.geometry,
-                                            full_raions[code], piece, units.crs, metric_crs)
-            rows.append({"kind": "exclave", "raion_code": code, "unit_code": unit_code, **_names(unit),
-                         "area_km2": area_km2, "cut_off_by": piece.get("cut_off_by", ""),
-                         "gap_km": piece.get("gap_km"),
-                         "unit_pieces": int(shapely.get_num_geometries(full_units[unit_code])),
-                         "geometry": shape})
+            rows.append(_unplaced_row(piece, shown[code]))
+        elif not piece["largest"]:
+            for unit_code in sorted(str(u) for u in piece.get("units", []) if str(u) in exclave_units):
+                unit = units.loc[unit_code].to_dict()
+                rows.append(_exclave_row(piece, shown[code], unit, (full_units[unit_code], full_raions[code]),
+                                         units.crs, metric_crs))
     if not rows:
         return _empty_land_notes(units.crs)
     frame = gpd.GeoDataFrame(rows, geometry="geometry", crs=units.crs)
