@@ -110,6 +110,9 @@ def test_land_notes_hold_the_unplaced_piece_and_the_units_exclave(pieces_grid, p
     # the outline is the displayed unit's own part in that piece, so it follows the unit's fill
     unit = pieces_layers.units.geometry[EXCLAVE_UNIT]
     assert shapely.difference(held.geometry, unit).area < 1e-9
+    # same dataset, same notes
+    again = maps.display_layers(pieces_grid[0], elevation=None).land_notes
+    assert again.drop(columns="geometry").equals(notes.drop(columns="geometry")) and again.geom_equals(notes).all()
 
 
 def test_every_cut_off_kind_reads_in_every_language():
