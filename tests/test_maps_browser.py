@@ -159,3 +159,49 @@ def test_national_result_map_renders_offline_with_relief_labels_and_metric_scale
     assert blocked == [], blocked
     _save(tmp_path / "national-map.png")
     _save(tmp_path / "national-map-zoom10.png")
+
+
+def _pointer_at(page, lat: float, lon: float, zoom: float) -> tuple[float, float]:
+    """Centre the map on a point at ``zoom``; the page coordinates of that point."""
+    box = page.locator(".leaflet-container").bounding_box()
+    x, y = page.evaluate(
+        f"""() => {{ const m = {MAP_JS}; m.setView([{lat}, {lon}], {zoom}, {{animate: false}});
+            const p = m.latLngToContainerPoint([{lat}, {lon}]); return [p.x, p.y]; }}"""
+    )
+    page.wait_for_timeout(300)
+    return box["x"] + x, box["y"] + y
+
+
+def test_unplaced_land_tells_its_tooltip_and_exclave_outlines_let_clicks_through(
+    kg_dataset, local_url: str, chromium_path: Path,
+):
+    """Raion land held by no unit answers the pointer with its tooltip; a click inside a unit's
+    exclave, under the thick dashed outline, opens the unit's popup with the reason."""
+    from playwright.sync_api import sync_playwright
+
+    territories = kg_dataset.metadata["report"]["territories"]
+    held = {u["unit_code"] for u in territories["raion_exclave_units"]}
+    exclaves = [p for p in territories["raion_pieces"] if not p["largest"] and held & set(p["units"])]
+    unplaced = max((p for p in territories["raion_pieces"] if p["unplaced"]), key=lambda p: p["area_km2"])
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(chromium_path), headless=True, args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1024, "height": 768})
+            page.goto(local_url)
+            page.locator(".leaflet-container").wait_for(timeout=5000)
+            x, y = _pointer_at(page, unplaced["lat"], unplaced["lon"], 9)
+            page.mouse.move(x, y)
+            tip = page.locator(".leaflet-tooltip")
+            tip.first.wait_for(timeout=3000)
+            assert "held by no aiyl aimak in the open data" in tip.first.inner_text()
+            assert len(exclaves) == len(held)
+            for piece in exclaves:
+                x, y = _pointer_at(page, piece["lat"], piece["lon"], 12)
+                page.mouse.click(x, y)
+                popup = page.locator(".leaflet-popup-content")
+                popup.first.wait_for(timeout=3000)
+                text = popup.first.inner_text()
+                assert "holds an exclave" in text and "Territory" in text, text
+                page.locator(".leaflet-popup-close-button").first.click()
+        finally:
+            browser.close()

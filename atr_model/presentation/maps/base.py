@@ -6,6 +6,11 @@
 maps' style sheet. The shared layers are the raion and oblast outlines with oblast names at
 national zoom (:func:`outline_layers`) and the settlements with names at closer zoom
 (:func:`settlement_layer`).
+
+Every view also explains the land of :attr:`DisplayLayers.land_notes` the same way: raion land
+held by no unit in the open data as its own grey layer with a tooltip, units' exclaves as a
+thick dashed outline (drawn by :func:`outline_layers`), the reason in the unit's popup
+(:func:`exclave_rows`, :func:`exclave_note`) and both in the legend (:func:`land_legend_entries`).
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import folium
 import geopandas as gpd
 import pandas as pd
 
+from atr_model.data.contract import is_estimate_source
 from atr_model.presentation.i18n import DEFAULT_LANGUAGE, display_name, format_number, t
 from atr_model.presentation.maps.assets import inline_assets
 from atr_model.presentation.maps.basemap import BASEMAPS
@@ -32,10 +38,20 @@ from atr_model.presentation.maps.elements import (
     geojson_layer,
     label_min_zoom,
     records,
+    swatch,
 )
 from atr_model.presentation.maps.palette import GROUND, LINES
 
-__all__ = ["base_map", "outline_layers", "settlement_layer", "unit_names", "HILLSHADE_PANE"]
+__all__ = [
+    "base_map",
+    "outline_layers",
+    "settlement_layer",
+    "unit_names",
+    "exclave_rows",
+    "exclave_note",
+    "land_legend_entries",
+    "HILLSHADE_PANE",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -141,7 +157,9 @@ def finish(fmap: folium.Map) -> folium.Map:
 
 
 def outline_layers(fmap: folium.Map, layers: DisplayLayers, lang: str) -> None:
-    """Raion (dashed) and oblast outlines, and oblast names at national zoom."""
+    """Raion (dashed) and oblast outlines, oblast names at national zoom, raion land held by no
+    unit (grey, dotted, with a tooltip) and units' exclaves (thick dashed outline)."""
+    unplaced_layer(fmap, layers, lang)
     # Outlines are not interactive: with the canvas renderer an unfilled polygon still
     # catches clicks inside it, which would hide the units' popups underneath.
     geojson_layer(
@@ -156,7 +174,109 @@ def outline_layers(fmap: folium.Map, layers: DisplayLayers, lang: str) -> None:
         interactive=False,
         style_function=lambda _f: {"color": LINES["oblast"], "weight": 2.2, "opacity": 0.9, "fill": False},
     ).add_to(fmap)
+    exclave_layer(fmap, layers, lang)
     oblast_labels(fmap, layers, lang)
+
+
+def _land(layers: DisplayLayers, kind: str) -> gpd.GeoDataFrame:
+    notes = layers.land_notes
+    return notes[notes["kind"] == kind]
+
+
+#: Raion land held by no unit: a light see-through grey with a dotted outline, so the relief and
+#: the raion's outline still read through it.
+_UNPLACED_STYLE = {"color": LINES["unplaced"], "weight": 1.2, "dashArray": "1 4", "opacity": 0.9,
+                   "fillColor": GROUND["unplaced"], "fillOpacity": 0.45}
+#: A unit's exclave: a thick dashed dark outline over the unit's own fill.
+_EXCLAVE_STYLE = {"color": LINES["exclave"], "weight": 3.0, "dashArray": "7 5", "opacity": 0.9, "fill": False}
+
+
+def unplaced_layer(fmap: folium.Map, layers: DisplayLayers, lang: str) -> None:
+    """Raion land held by no unit in the open data (none drawn when there is none).
+
+    Interactive, for its tooltip: the land lies between the units' fills, not over them, so it
+    hides no unit's popup. The area is the raion piece's as the build measured it on the raion
+    polygon (not an estimate); the tooltip says the land is a gap in the estimated territories.
+    """
+    land = _land(layers, "unplaced")
+    if not len(land):
+        return
+    raion = [display_name(r, lang, code_column="raion_code") for r in records(land)]
+    tips = [t("map.unplaced_tip", lang, area=format_number(a, lang, digits=1), raion=name)
+            for a, name in zip(land["area_km2"], raion)]
+    frame = gpd.GeoDataFrame({"tip": tips}, geometry=land.geometry.to_numpy(), crs=land.crs,
+                             index=[f"unplaced-{i}" for i in range(len(land))])
+    geojson_layer(
+        features(frame),
+        name=t("map.unplaced", lang),
+        style_function=lambda _f: _UNPLACED_STYLE,
+        tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False),
+    ).add_to(fmap)
+
+
+def exclave_layer(fmap: folium.Map, layers: DisplayLayers, lang: str) -> None:
+    """Outlines of units' exclaves (none drawn when there is none). Not interactive, like the
+    other outlines: the explanation is in the unit's popup (:func:`exclave_rows`)."""
+    land = _land(layers, "exclave")
+    if not len(land):
+        return
+    frame = gpd.GeoDataFrame(geometry=land.geometry.to_numpy(), crs=land.crs, index=land["unit_code"].to_numpy())
+    geojson_layer(
+        features(frame),
+        name=t("map.exclaves", lang),
+        interactive=False,
+        style_function=lambda _f: _EXCLAVE_STYLE,
+    ).add_to(fmap)
+
+
+def _why(note: Mapping[str, Any], lang: str) -> str:
+    """Why a piece is cut off from its raion (a key of ``CUT_OFF_KINDS``, translated), and how far."""
+    kind = str(note.get("cut_off_by") or "")
+    why = t(f"map.cut_off.{kind}", lang) if kind else ""
+    gap = note.get("gap_km")
+    if gap is not None and not pd.isna(gap):
+        gap_text = t("map.exclave_gap", lang, gap=format_number(gap, lang, digits=1))
+        why = f"{why}; {gap_text}" if why else gap_text
+    return why
+
+
+def exclave_rows(layers: DisplayLayers, lang: str) -> dict[str, list[tuple[str, str]]]:
+    """Unit code -> popup rows of a unit that holds an exclave of its raion: "Territory: 2 pieces
+    — holds an exclave: <why>" and the area of its land there (an estimate where the unit's
+    territory is approximate). Empty when no unit holds one."""
+    land = _land(layers, "exclave")
+    rows: dict[str, list[tuple[str, str]]] = {}
+    units = layers.units
+    for note in records(land):
+        code = str(note["unit_code"])
+        source = units.at[code, "geometry_source"] if "geometry_source" in units and code in units.index else ""
+        territory = t("map.territory_exclave", lang, pieces=int(note["unit_pieces"]), why=_why(note, lang))
+        area = format_number(note["area_km2"], lang, digits=1, is_estimate=is_estimate_source(source))
+        rows.setdefault(code, []).extend([(t("field.territory", lang), territory), (t("field.exclave_area", lang), area)])
+    return rows
+
+
+def exclave_note(layers: DisplayLayers, members: list[str], pieces: int, names: Mapping[str, str], lang: str) -> str:
+    """The "Territory" line of a new unit whose members hold exclaves ("" when none does):
+    "3 pieces — Suu-Bashyn holds an exclave: <why>" for each such member."""
+    land = _land(layers, "exclave")
+    held = land[land["unit_code"].isin(members)]
+    return "; ".join(
+        t("map.territory_exclave_of", lang, pieces=pieces, unit=names.get(str(n["unit_code"]), str(n["unit_code"])),
+          why=_why(n, lang))
+        for n in records(held)
+    )
+
+
+def land_legend_entries(layers: DisplayLayers, lang: str) -> list[tuple[str, str]]:
+    """Legend entries of raion land held by no unit and of units' exclaves, each only when the
+    map draws it."""
+    entries = []
+    if len(_land(layers, "unplaced")):
+        entries.append((swatch(GROUND["unplaced"], border=LINES["unplaced"], dotted=True), t("map.unplaced", lang)))
+    if len(_land(layers, "exclave")):
+        entries.append((swatch(LINES["exclave"], "line", dashed=True, width_px=3), t("map.exclaves", lang)))
+    return entries
 
 
 def oblast_labels(fmap: folium.Map, layers: DisplayLayers, lang: str, *, max_zoom: float = 8.5) -> None:

@@ -8,7 +8,14 @@ import geopandas as gpd
 from atr_model.criteria import DEFAULT_POPULATION_FLOOR
 from atr_model.data.contract import is_estimate_source
 from atr_model.presentation.i18n import DEFAULT_LANGUAGE, display_name, format_number, t
-from atr_model.presentation.maps.base import base_map, finish, outline_layers, settlement_layer
+from atr_model.presentation.maps.base import (
+    base_map,
+    exclave_rows,
+    finish,
+    land_legend_entries,
+    outline_layers,
+    settlement_layer,
+)
 from atr_model.presentation.maps.display import DisplayLayers
 from atr_model.presentation.maps.elements import Legend, hover_layer, popup_table, records, swatch
 from atr_model.presentation.maps.palette import DATASET, LINES
@@ -51,6 +58,7 @@ def dataset_map(
         if "geometry_source" in units else est & False
     )
     rows = records(units)
+    exclaves = exclave_rows(layers, lang)
     frame = gpd.GeoDataFrame(
         {
             "tip": [display_name(r, lang) for r in rows],
@@ -63,6 +71,7 @@ def dataset_map(
                         (t("field.population", lang), format_number(r["population"], lang, is_estimate=bool(e))),
                         # Approximate territories (Voronoi cells) give an estimated area.
                         (t("field.area", lang), format_number(r.get("area_km2"), lang, digits=1, is_estimate=bool(a))),
+                        *exclaves.get(str(r["unit_code"]), []),
                     ],
                     display_name(r, lang),
                 )
@@ -94,6 +103,7 @@ def dataset_map(
             (swatch(DATASET["above"]), f"{t('map.current_units', lang)} ≥ {floor}"),
             (swatch(LINES["raion"], "line", dashed=True), t("map.raions", lang)),
             (swatch(LINES["oblast"], "line"), t("map.oblasts", lang)),
+            *land_legend_entries(layers, lang),
             (swatch(LINES["settlement"], "dot"), f"{t('map.settlements', lang)} ({t('map.legend_size', lang)})"),
             (swatch("#ffffff", "dot"), t("map.estimate_note", lang)),
         ],

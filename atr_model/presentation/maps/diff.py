@@ -10,7 +10,14 @@ import geopandas as gpd
 import pandas as pd
 
 from atr_model.presentation.i18n import DEFAULT_LANGUAGE, t
-from atr_model.presentation.maps.base import base_map, finish, outline_layers, unit_names
+from atr_model.presentation.maps.base import (
+    base_map,
+    exclave_rows,
+    finish,
+    land_legend_entries,
+    outline_layers,
+    unit_names,
+)
 from atr_model.presentation.maps.display import DisplayLayers
 from atr_model.presentation.maps.elements import Legend, features, geojson_layer, hover_layer, popup_table, swatch
 from atr_model.presentation.maps.palette import COMPARE, GROUND, LINES
@@ -91,6 +98,7 @@ def diff_map(
             return "–"
         uid = str(table.at[code, "new_unit_id"])
         return f"{named[uid]} ({uid})" if uid in named and named[uid] != uid else uid
+    exclaves = exclave_rows(layers, lang)
     rows = []
     for code in units.index:
         rows.append(
@@ -104,6 +112,7 @@ def diff_map(
                         (t("compare.partners_a", lang), _partners(a, members_a, code, names)),
                         (f"{t('field.new_unit', lang)} ({label_b})", unit_of(b, named_b, code)),
                         (t("compare.partners_b", lang), _partners(b, members_b, code, names)),
+                        *exclaves.get(code, []),
                     ],
                     names.get(code, code),
                 ),
@@ -137,6 +146,7 @@ def diff_map(
             (f"<i class='line' style='border-top:4px solid {COMPARE['a']};opacity:.6'></i>", f"{t('map.new_units', lang)}: {label_a}"),
             (swatch(COMPARE["b"], "line", dashed=True), f"{t('map.new_units', lang)}: {label_b}"),
             (swatch(LINES["oblast"], "line"), t("map.oblasts", lang)),
+            *land_legend_entries(layers, lang),
         ],
     ).add_to(fmap)
     return finish(fmap)

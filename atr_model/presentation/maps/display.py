@@ -6,6 +6,10 @@ slivers), coordinates rounded to about ten metres, and the relief background
 (:mod:`atr_model.presentation.maps.basemap`) computed from the dataset's elevation grid. The
 app caches one :class:`DisplayLayers` per dataset build, in memory and in the cache folder
 (:func:`stored_display_layers`, so a fresh server skips the preparation); every map reads from it.
+
+The layers also carry the land the maps must explain (:attr:`DisplayLayers.land_notes`, from
+the build report's ``territories``, data README section 2.4): raion land that no unit holds in
+the open data (*unplaced*), and the pieces of units that hold a real exclave of their raion.
 """
 
 from __future__ import annotations
@@ -15,11 +19,13 @@ import json
 import logging
 import os
 import pickle
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import shapely
 
 from atr_model.data.cache import default_cache_dir
@@ -28,11 +34,17 @@ from atr_model.presentation.maps import basemap
 from atr_model.presentation.maps.basemap import Hillshade, resolve_hillshade
 from atr_model.presentation.maps.store import kept, source_digest
 
-__all__ = ["DisplayLayers", "display_layers", "stored_display_layers"]
+__all__ = ["DisplayLayers", "LAND_NOTE_COLUMNS", "display_layers", "stored_display_layers"]
 
 logger = logging.getLogger(__name__)
 
 _ROUND_DEG = 4  # ~10 m: invisible at the zooms a country map is read at, and a far smaller payload
+
+#: Columns of :attr:`DisplayLayers.land_notes` (besides ``geometry``).
+LAND_NOTE_COLUMNS = (
+    "kind", "raion_code", "unit_code", "name_ky", "name_ru", "name_en", "area_km2", "cut_off_by", "gap_km",
+    "unit_pieces",
+)
 
 
 @dataclass(frozen=True, eq=False)
@@ -51,6 +63,14 @@ class DisplayLayers:
         Build id of the source dataset (cache key).
     hillshade : Hillshade or None
         The relief background, when the dataset has an elevation grid.
+    land_notes : geopandas.GeoDataFrame
+        Land the maps explain (:data:`LAND_NOTE_COLUMNS`), one row per piece: ``kind="unplaced"``,
+        a detached raion piece held by no unit in the open data (raion code and names, its
+        area in km2); ``kind="exclave"``, the piece of a raion-exclave unit that lies in a
+        detached piece of its raion (unit code and names, the area of the unit's land there,
+        ``cut_off_by`` a key of :data:`atr_model.data.borders.CUT_OFF_KINDS`, ``gap_km``, and
+        ``unit_pieces``, the unit's number of pieces). Empty for datasets whose build recorded
+        no raion pieces (the demo, a Voronoi build).
     """
 
     units: gpd.GeoDataFrame
@@ -61,6 +81,7 @@ class DisplayLayers:
     tolerance_m: float
     build_id: str
     hillshade: Hillshade | None = None
+    land_notes: gpd.GeoDataFrame = field(default_factory=lambda: _empty_land_notes("EPSG:4326"))
 
     @property
     def bounds(self) -> list[list[float]]:
@@ -92,6 +113,87 @@ def _simplify(frame: gpd.GeoDataFrame, metric_crs: Any, tolerance_m: float) -> g
     out = out.set_geometry(shapely.set_precision(back.to_numpy(), 10**-_ROUND_DEG))
     out = out.set_crs(frame.crs, allow_override=True)
     return out
+
+
+def _empty_land_notes(crs: Any) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame({c: [] for c in LAND_NOTE_COLUMNS}, geometry=[], crs=crs)
+
+
+def _piece_at(geom: Any, lon: float, lat: float) -> tuple[int, np.ndarray]:
+    """The pieces of ``geom`` and the index of the one holding (lon, lat), or the nearest one
+    (simplification can move a piece's edge across a point near it)."""
+    parts = shapely.get_parts(geom)
+    return int(np.argmin(shapely.distance(parts, shapely.Point(lon, lat)))), parts
+
+
+def _unplaced_row(piece: Mapping[str, Any], raion: Mapping[str, Any]) -> dict[str, Any]:
+    """A raion piece held by no unit: the displayed raion piece, with the build's area."""
+    at, parts = _piece_at(raion["geometry"], piece["lon"], piece["lat"])
+    return {"kind": "unplaced", "raion_code": str(piece["raion_code"]), "unit_code": "", **_names(raion),
+            "area_km2": float(piece["area_km2"]), "cut_off_by": piece.get("cut_off_by", ""),
+            "gap_km": piece.get("gap_km"), "unit_pieces": 0, "geometry": parts[at]}
+
+
+def _exclave_row(piece: Mapping[str, Any], raion: Mapping[str, Any], unit: Mapping[str, Any],
+                 full: tuple[Any, Any], crs: Any, metric_crs: Any) -> dict[str, Any]:
+    """A unit's land in a detached piece of its raion.
+
+    The geometry is the displayed parts of the unit that lie mostly in the piece (so the outline
+    follows the unit's fill); the area, in km2, that of the unit's full-resolution territory
+    inside the piece (``full``: the unit's and the raion's full-resolution geometries).
+    """
+    at, parts = _piece_at(raion["geometry"], piece["lon"], piece["lat"])
+    unit_parts = shapely.get_parts(unit["geometry"])
+    inside = unit_parts[shapely.area(shapely.intersection(unit_parts, parts[at])) > 0.5 * shapely.area(unit_parts)]
+    shape = shapely.union_all(inside) if len(inside) else shapely.intersection(unit["geometry"], parts[at])
+    unit_full, raion_full = full
+    at_full, parts_full = _piece_at(raion_full, piece["lon"], piece["lat"])
+    land = gpd.GeoSeries([shapely.intersection(unit_full, parts_full[at_full])], crs=crs).to_crs(metric_crs)
+    return {"kind": "exclave", "raion_code": str(piece["raion_code"]), "unit_code": str(unit["unit_code"]),
+            **_names(unit), "area_km2": float(land.area.iloc[0]) / 1e6, "cut_off_by": piece.get("cut_off_by", ""),
+            "gap_km": piece.get("gap_km"), "unit_pieces": int(shapely.get_num_geometries(unit_full)),
+            "geometry": shape}
+
+
+def _names(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {c: row.get(c) for c in ("name_ky", "name_ru", "name_en")}
+
+
+def _land_notes(
+    dataset: Dataset, units: gpd.GeoDataFrame, raions: gpd.GeoDataFrame, metric_crs: Any
+) -> gpd.GeoDataFrame:
+    """Rows of :attr:`DisplayLayers.land_notes` from the build report's ``territories``.
+
+    ``units`` and ``raions`` are the simplified layers; a piece's geometry is the displayed
+    raion piece holding the build's point inside it (``lon``/``lat``), or for an exclave the
+    displayed parts of the unit in that piece. Only units the build lists as raion exclaves
+    (``raion_exclave_units``: in several pieces because their raion is) get exclave rows.
+    """
+    territories = (dataset.metadata.get("report") or {}).get("territories") or {}
+    pieces = territories.get("raion_pieces") or []
+    exclave_units = {str(u["unit_code"]) for u in territories.get("raion_exclave_units") or []}
+    shown = {str(r["raion_code"]): r for r in raions.to_dict("records")}
+    full_raions = dataset.raions.set_index("raion_code").geometry
+    full_units = dataset.units.set_index("unit_code").geometry
+    missing = sorted({str(p["raion_code"]) for p in pieces} - set(shown)) + sorted(exclave_units - set(units.index))
+    if missing:
+        raise ValueError(f"build report territories (raion_pieces, raion_exclave_units) names {missing[0]}, "
+                         f"which the dataset {dataset.build_id} does not have")
+    rows = []
+    for piece in pieces:
+        code = str(piece["raion_code"])
+        if piece.get("unplaced"):
+            rows.append(_unplaced_row(piece, shown[code]))
+        elif not piece["largest"]:
+            for unit_code in sorted(str(u) for u in piece.get("units", []) if str(u) in exclave_units):
+                unit = units.loc[unit_code].to_dict()
+                rows.append(_exclave_row(piece, shown[code], unit, (full_units[unit_code], full_raions[code]),
+                                         units.crs, metric_crs))
+    if not rows:
+        return _empty_land_notes(units.crs)
+    frame = gpd.GeoDataFrame(rows, geometry="geometry", crs=units.crs)
+    return frame.set_geometry(shapely.set_precision(frame.geometry.to_numpy(), 10**-_ROUND_DEG)).set_crs(
+        units.crs, allow_override=True)
 
 
 _SETTLEMENT_COLUMNS = (
@@ -138,6 +240,7 @@ def display_layers(
     settlements = settlements.set_geometry(shapely.set_precision(settlements.geometry.to_numpy(), 10**-_ROUND_DEG))
     settlements = settlements.set_crs(dataset.settlements.crs, allow_override=True)
     outline = country.to_crs("EPSG:4326").geometry.union_all() if len(country) else None
+    land_notes = _land_notes(dataset, simple_units, raions, metric_crs)
     return DisplayLayers(
         units=simple_units,
         raions=raions,
@@ -147,11 +250,12 @@ def display_layers(
         tolerance_m=tol,
         build_id=dataset.build_id,
         hillshade=resolve_hillshade(elevation, dict(dataset.metadata), outline, dataset.build_id),
+        land_notes=land_notes,
     )
 
 
 #: Bump when the layers' recipe changes in a way the source hash below would not see.
-_STORE_VERSION = 1
+_STORE_VERSION = 2  # 2: land_notes (unplaced raion land, exclave pieces)
 
 
 def _store_path(dataset: Dataset, cache_dir: Path) -> Path:

@@ -126,14 +126,18 @@ def popup_table(rows: Iterable[tuple[str, str]], title: str = "") -> str:
     return f"{head}<table class='atr-pop'>{body}</table>"
 
 
-def swatch(colour: str, kind: str = "box", *, border: str = LINES["unit"], dashed: bool = False) -> str:
-    """Legend swatch HTML: a filled box, a dot or a line."""
+def swatch(
+    colour: str, kind: str = "box", *, border: str = LINES["unit"], dashed: bool = False, dotted: bool = False,
+    width_px: int | None = None,
+) -> str:
+    """Legend swatch HTML: a filled box, a dot or a line (``dashed``, ``dotted``: the line's or
+    the box border's style; ``width_px``: its width, 2 px for a line and 1 px for a border)."""
+    style = "dotted" if dotted else "dashed" if dashed else "solid"
     if kind == "dot":
         return f"<i class='dot' style='background:{colour};border:1px solid {border}'></i>"
     if kind == "line":
-        style = "dashed" if dashed else "solid"
-        return f"<i class='line' style='border-top:2px {style} {colour}'></i>"
-    return f"<i style='background:{colour};border:1px solid {border}'></i>"
+        return f"<i class='line' style='border-top:{width_px or 2}px {style} {colour}'></i>"
+    return f"<i style='background:{colour};border:{width_px or 1}px {style} {border}'></i>"
 
 
 _CSS = f"""

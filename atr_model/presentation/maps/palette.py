@@ -27,6 +27,7 @@ GROUND: dict[str, str] = {
     "below_floor": "#e15759",  # below the floor and no admissible partner
     "changed": "#f28e2b",  # comparison: a unit whose group differs
     "unchanged": "#ece8df",  # comparison: a unit whose group is the same
+    "unplaced": "#b8bec6",  # raion land held by no unit in the open data (light grey, see-through)
 }
 
 #: Muted tints of units exempt from the floor, by the first rule that exempts them.
@@ -52,6 +53,8 @@ LINES: dict[str, str] = {
     "link": "#6d4c41",
     "barrier": "#c62828",
     "label": "#1f2d3d",
+    "unplaced": "#6b7480",  # dotted outline of raion land held by no unit
+    "exclave": "#1b1f24",  # thick dashed outline of a unit's exclave
 }
 
 #: The two scenarios of a comparison map.

@@ -37,7 +37,16 @@ from atr_model.presentation.i18n import (
     status_label,
     t,
 )
-from atr_model.presentation.maps.base import base_map, finish, outline_layers, settlement_layer, unit_names
+from atr_model.presentation.maps.base import (
+    base_map,
+    exclave_note,
+    exclave_rows,
+    finish,
+    land_legend_entries,
+    outline_layers,
+    settlement_layer,
+    unit_names,
+)
 from atr_model.presentation.maps.display import DisplayLayers
 from atr_model.presentation.maps.elements import (
     HoverGroups,
@@ -163,6 +172,8 @@ def _passport_rows(passport: Mapping[str, Any], lang: str, *, short: bool = Fals
     estimated = passport.get("estimated_inputs")
     if isinstance(estimated, str) and estimated:
         rows.append((t("field.estimates", lang), "≈ " + estimate_note(estimated, lang)))
+    if passport.get("territory_note"):
+        rows.append((t("field.territory", lang), str(passport["territory_note"])))
     return rows
 
 
@@ -389,9 +400,12 @@ def new_unit_labels(
 
 
 def result_legend(
-    fmap: folium.Map, lang: str, *, rules: list[str], has_links: bool, has_relief: bool, modelled: bool
+    fmap: folium.Map, lang: str, *, rules: list[str], has_links: bool, has_relief: bool, modelled: bool,
+    land: list[tuple[str, str]] | None = None,
 ) -> None:
-    """The result map's legend: figure first, then ground, exemption rules, lines and notes."""
+    """The result map's legend: figure first, then ground, exemption rules, lines and notes;
+    ``land``: entries of raion land held by no unit and of exclaves
+    (:func:`~atr_model.presentation.maps.base.land_legend_entries`)."""
     entries = [
         ("".join(swatch(c, border=LINES["new_unit"]) for c in FIGURE[:3]), t("map.new_units", lang)),
         (swatch("#ffffff", "dot", border=LINES["centre"]), t("map.centres", lang)),
@@ -402,6 +416,7 @@ def result_legend(
         (swatch(GROUND["below_floor"]), status_label("below_floor_no_partner", lang)),
         (swatch(LINES["raion"], "line", dashed=True), t("map.raions", lang)),
         (swatch(LINES["oblast"], "line"), t("map.oblasts", lang)),
+        *(land or []),
         (swatch(LINES["settlement"], "dot"), f"{t('map.settlements', lang)} ({t('map.legend_size', lang)})"),
     ]
     if has_links:
@@ -442,6 +457,7 @@ def _unit_table(
     if len(missing):
         logger.warning("%d units have no assignment (e.g. %s); they are drawn without a new unit", len(missing), missing[0])
     unit_records = {str(r["unit_code"]): r for r in records(units.loc[codes])}
+    exclaves = exclave_rows(layers, lang)
     rows = []
     for code in codes:
         a = assign.loc[code].to_dict()
@@ -453,6 +469,7 @@ def _unit_table(
         name = names.get(code, code)
         tip = f"{name} — {status_label(str(a['status']), lang)}"
         detail = _unit_rows(code, a, unit, names, lang, modelled=modelled, area_estimate=approximate.get(code, False))
+        detail += exclaves.get(code, [])
         if merging:
             detail += [(t("field.new_unit", lang) + " · " + k, v) for k, v in _passport_rows(passport, lang, short=True)]
         rows.append({
@@ -523,6 +540,10 @@ def result_map(
         members[["group", "geometry"]].dissolve(by="group", sort=True).reset_index().rename(columns={"group": "new_unit_id"})
         if len(members) else gpd.GeoDataFrame({"new_unit_id": []}, geometry=[], crs=units.crs)
     )
+    for uid, geom in zip(dissolved["new_unit_id"], dissolved.geometry):
+        passport = passports[uid]
+        passport["territory_note"] = exclave_note(layers, passport["members_list"], int(shapely.get_num_geometries(geom)),
+                                                  names, lang)
     figure = new_units_layer(fmap, dissolved, passports, lang)
     member_layer = members_layer(fmap, table, lang)
     outline_layers(fmap, layers, lang)
@@ -540,5 +561,6 @@ def result_map(
     result_legend(
         fmap, lang, rules=rules, has_links=links is not None and len(links) > 0,
         has_relief=layers.hillshade is not None and basemap == "hillshade", modelled=modelled,
+        land=land_legend_entries(layers, lang),
     )
     return finish(fmap)
