@@ -69,6 +69,16 @@ def test_robustness_view_runs_and_shows_map_fragile_decisions_and_download(app_e
     centre = assignments.loc[assignments["status"] == "centre"].iloc[0]
     page = args["html"] + args["script"]
     assert centre["unit_name_ru"] in page or json.dumps(centre["unit_name_ru"])[1:-1] in page  # Cyrillic tooltip
+    # the shared outlines (raions, oblasts, unplaced land, exclaves) as on every other map
+    from atr_model.presentation import maps
+    from atr_model.presentation.app import cache
+    from atr_model.presentation.app.backend import DEMO_KEY
+    from atr_model.presentation.app.robustness_view import stability_map
+    from atr_model.presentation.i18n import t
+
+    layers = cache.layers(DEMO_KEY, cache.dataset(DEMO_KEY).build_id)
+    counts = maps.map_feature_counts(stability_map(folder, layers, "ru"))
+    assert counts[t("map.raions", "ru")] == len(layers.raions) and counts[t("map.oblasts", "ru")] == len(layers.oblasts)
     assert at.get("download_button"), "no package download"
     # the fragile decisions and key figures in Russian: sentences composed in the language, not the CSV's English
     fragile, figures = (frame.value for frame in at.dataframe[:2])

@@ -100,7 +100,7 @@ def stability_map(folder: Path, layers: maps.DisplayLayers, lang: str) -> folium
     frame["centre_name"] = [names.get(str(c)) or n for c, n in zip(frame["centre_code"], frame["centre_name"])]
     frame["colour"] = [stability_colour(s) for s in frame["share_exact"]]
     frame["share_text"] = [f"{100 * s:.0f}% ({t('robustness.map_legend', lang)})" for s in frame["share_exact"]]
-    fmap = maps.base_map(layers)
+    fmap = maps.base_map(layers, lang=lang)
     data = json.loads(frame.to_crs("EPSG:4326").to_json(drop_id=True))
     for feature in data["features"]:
         # the style travels with the feature (folium_view.render_map renders big layers that way)
@@ -112,6 +112,8 @@ def stability_map(folder: Path, layers: maps.DisplayLayers, lang: str) -> folium
         tooltip=folium.GeoJsonTooltip(fields=["new_unit_id", "centre_name", "share_text"],
                                       aliases=["", "", ""], labels=False),
     ).add_to(fmap)
+    # raion and oblast outlines, unplaced raion land and exclaves, as on every other map
+    maps.outline_layers(fmap, layers, lang)
     items = "".join(
         f"<div><i style='display:inline-block;width:14px;height:10px;margin-right:4px;background:{colour};"
         f"border:1px solid #555'></i>{html.escape(label)}</div>"

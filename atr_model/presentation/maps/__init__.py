@@ -19,7 +19,7 @@ from __future__ import annotations
 import folium
 
 from atr_model.presentation.maps.assets import asset_urls, inline_assets, leaflet_css, leaflet_js
-from atr_model.presentation.maps.base import base_map, unit_names
+from atr_model.presentation.maps.base import base_map, outline_layers, unit_names
 from atr_model.presentation.maps.basemap import BASEMAPS, Hillshade, hillshade_array, hillshade_image
 from atr_model.presentation.maps.compare import side_by_side
 from atr_model.presentation.maps.dataset import DEFAULT_FLOOR, dataset_map
@@ -44,6 +44,7 @@ __all__ = [
     "display_layers",
     "stored_display_layers",
     "base_map",
+    "outline_layers",
     "dataset_map",
     "result_map",
     "diff_map",
