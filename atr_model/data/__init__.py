@@ -1,6 +1,6 @@
 """Data layer: the data contract, datasets, loaders, the Kyrgyz open-data build and the demo."""
 
-from atr_model.data.borders import MIN_SHARED_BORDER_M, shared_borders
+from atr_model.data.borders import CUT_OFF_KINDS, MIN_SHARED_BORDER_M, detached_pieces_of, shared_borders
 from atr_model.data.cache import default_cache_dir
 from atr_model.data.csv_input import read_text_csv
 from atr_model.data.contract import (
@@ -50,7 +50,9 @@ __all__ = [
     "DEFAULT_SEASONAL_PASS_M",
     "DEFAULT_SPEED_KMH",
     "MIN_SHARED_BORDER_M",
+    "CUT_OFF_KINDS",
     "altitude_factor",
+    "detached_pieces_of",
     "shared_borders",
     "terrain_time_min",
     "APPROXIMATE_PREFIX",
