@@ -30,7 +30,6 @@ import shapely
 from shapely.geometry import mapping
 
 from atr_model.data import Dataset
-from atr_model.data.borders import detached_pieces_of
 from atr_model.errors import DataError
 
 __all__ = ["TERRITORY_NOTES_NAME", "TERRITORY_NOTES_VERSION", "PIECE_TOLERANCE_M", "territory_notes"]
@@ -95,11 +94,12 @@ def _unplaced_pieces(dataset: Dataset, pieces: list[dict[str, Any]]) -> list[dic
     return notes
 
 
-def _exclave_member(code: str, entry: Mapping[str, Any] | None, pieces: list[dict[str, Any]],
-                    listed: set[str], units: pd.DataFrame) -> dict[str, Any]:
-    """What a member of a split new unit holds: its raion's detached pieces (with what cuts each
-    off) and whether the user listed it as a real exclave."""
-    detached = (entry or {}).get("detached_pieces") or detached_pieces_of(code, pieces)
+def _exclave_member(code: str, entry: Mapping[str, Any] | None, listed: set[str], units: pd.DataFrame) -> dict[str, Any]:
+    """What a member of a split new unit holds: the detached pieces of its raion it has land in,
+    with what cuts each off (the build's ``raion_exclave_units`` entry, from
+    :func:`atr_model.data.borders.detached_pieces_of`), and whether the user listed it as a
+    real exclave."""
+    detached = (entry or {}).get("detached_pieces") or []
     row = units.loc[code].to_dict() if code in units.index else {}
     return {
         "unit_code": code,
@@ -116,7 +116,6 @@ def _split_new_units(territories: Mapping[str, Any], assignments: pd.DataFrame,
     hold an exclave of their raion or that the user listed as exclaves."""
     entries = {str(e["unit_code"]): e for e in territories.get("raion_exclave_units") or []}
     listed = {str(c) for c in territories.get("listed_exclaves") or []}
-    pieces = territories.get("raion_pieces") or []
     members = assignments.groupby(assignments["new_unit_id"].astype(str))["unit_code"].agg(
         lambda s: sorted(str(c) for c in s))
     counts = shapely.get_num_geometries(new_units.geometry.to_numpy())
@@ -128,7 +127,7 @@ def _split_new_units(territories: Mapping[str, Any], assignments: pd.DataFrame,
         if not held:
             logger.warning("new unit %s is drawn in %d pieces but no member holds a recorded exclave", new_id, n)
         notes.append({"new_unit_id": new_id, "pieces": int(n),
-                      "exclave_members": [_exclave_member(c, entries.get(c), pieces, listed, units) for c in held]})
+                      "exclave_members": [_exclave_member(c, entries.get(c), listed, units) for c in held]})
     return notes
 
 
