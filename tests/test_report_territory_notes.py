@@ -18,16 +18,8 @@ from shapely.geometry import shape
 from atr_model.errors import DataError
 from atr_model.presentation.i18n import format_number, t
 from atr_model.presentation.report import render_report, unit_name_in
-from atr_model.scenarios import (
-    OPTIONAL_PACKAGE_FILES,
-    as_result_files,
-    load_result_files,
-    load_scenario,
-    read_result,
-    resolve_travel_model,
-    run_scenario,
-    write_result,
-)
+from atr_model.scenarios import OPTIONAL_PACKAGE_FILES, as_result_files, load_result_files, read_result, write_result
+from atr_model.scenarios import load_scenario, resolve_travel_model, run_scenario
 from atr_model.scenarios.territory_notes import TERRITORY_NOTES_NAME, territory_notes
 from extras_runs import run_demo
 
