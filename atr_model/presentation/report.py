@@ -19,6 +19,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from shapely.geometry import shape
 
 from atr_model._atomic import atomic_file
 from atr_model.criteria import CONCEPT_ATTRIBUTION, CONCEPT_CRITERIA, TRANSLATION_NOTE
@@ -27,6 +28,7 @@ from atr_model.presentation.i18n import (
     STRINGS,
     decision_text,
     dataset_label,
+    display_name,
     estimate_note,
     field_label,
     format_number,
@@ -143,6 +145,12 @@ def _td(value: Any, *, estimate: bool = False, digits: int = 1) -> str:
 
 # --------------------------------------------------------------------------- maps
 
+#: Raion land held by no unit: the interactive maps' light grey and dotted slate edge
+#: (``presentation.maps.palette``, GROUND and LINES "unplaced"; not imported, which would load
+#: folium with every report).
+_UNPLACED_FILL, _UNPLACED_EDGE = "#b8bec6", "#6b7480"
+_TAB20_GREYS = (14, 15)
+
 
 def map_svg(
     frame: gpd.GeoDataFrame,
@@ -157,6 +165,7 @@ def map_svg(
     width_in: float = 8.0,
     colours: dict[str, str] | None = None,
     png_dpi: int | None = None,
+    unplaced: gpd.GeoDataFrame | None = None,
 ) -> str:
     """Draw polygons with matplotlib and return the figure as an inline ``<svg>`` string.
 
@@ -185,6 +194,9 @@ def map_svg(
     png_dpi : int, optional
         Draw a PNG at this resolution instead and return it base64-encoded (the map image
         download of the app, :func:`atr_model.presentation.summary.map_png`).
+    unplaced : geopandas.GeoDataFrame, optional
+        Raion land held by no unit (the result package's territory notes), drawn light grey
+        with a dotted edge, as on the interactive maps.
 
     Returns
     -------
@@ -216,7 +228,9 @@ def map_svg(
         elif categorical:
             cats = sorted(data[column].astype(str).unique())
             cmap = plt.get_cmap("tab20")
-            palette = colours or {c: cmap(i % 20) for i, c in enumerate(cats)}
+            # tab20's two greys would read as the grey of raion land held by no unit
+            ramp = [cmap(i) for i in range(20) if unplaced is None or not len(unplaced) or i not in _TAB20_GREYS]
+            palette = colours or {c: ramp[i % len(ramp)] for i, c in enumerate(cats)}
             data.plot(color=[palette[str(v)] for v in data[column]], **kwargs)
             if colours:
                 from matplotlib.patches import Patch
@@ -232,6 +246,10 @@ def map_svg(
             missing = data[~np.isfinite(values.to_numpy(dtype=float))]
             if len(missing):
                 missing.plot(color="#ddd", **kwargs)
+        if unplaced is not None and len(unplaced):
+            # dotted edge and a fine dot hatch: told apart from the units in black-and-white print too
+            unplaced.to_crs("EPSG:4326").plot(ax=ax, facecolor=_UNPLACED_FILL, edgecolor=_UNPLACED_EDGE,
+                                              linewidth=0.7, linestyle=":", hatch="....")
         if hatch_mask is not None:
             mask = np.asarray(hatch_mask, dtype=bool)
             if mask.any():
@@ -456,10 +474,11 @@ def _maps_section(files: ResultFiles, lang: str = DEFAULT_LANGUAGE) -> str:
     below = units["below_floor"].tolist() if "below_floor" in units else None
     est = units["population_has_estimates"].tolist() if "population_has_estimates" in units else None
     numbered = len(units) <= MAP_LABEL_LIMIT
+    unplaced = _unplaced_land(files)
     part = map_svg(
         units, column="new_unit_id", categorical=True, hatch_mask=below,
         labels=[str(k) for k in range(1, len(units) + 1)] if numbered else None,
-        title=t("report.map_new_units", lang),
+        title=t("report.map_new_units", lang), unplaced=unplaced,
     )
     travel = map_svg(
         units, column="travel_time_mean_min", hatch_mask=est, legend_label=t("report.minutes", lang),
@@ -467,10 +486,95 @@ def _maps_section(files: ResultFiles, lang: str = DEFAULT_LANGUAGE) -> str:
     )
     # the caption promises numbers only when the map draws them
     caption = t("report.caption_numbered", lang) if numbered else t("report.caption_unnumbered", lang, n=len(units))
+    if len(unplaced):
+        caption = f"{caption} {t('report.caption_unplaced', lang)}"
     return (
         title
         + f"<figure class='map'>{part}<figcaption>{_e(caption)}</figcaption></figure>"
         f"<figure class='map'>{travel}<figcaption>{_e(t('report.caption_travel', lang))}</figcaption></figure>"
+        + _land_notes_block(files, lang)
+    )
+
+
+def _unplaced_land(files: ResultFiles) -> gpd.GeoDataFrame:
+    """The raion pieces held by no unit, from the package's territory notes (empty without)."""
+    pieces = (files.territory_notes or {}).get("unplaced_pieces") or []
+    return gpd.GeoDataFrame({"raion_code": [str(p["raion_code"]) for p in pieces]},
+                            geometry=[shape(p["geometry"]) for p in pieces], crs="EPSG:4326")
+
+
+def _cut_off_text(piece: dict[str, Any], lang: str) -> str:
+    """Why a detached raion piece is cut off (the maps' texts) and how far from the rest."""
+    kind = str(piece.get("cut_off_by") or "")
+    parts = [t(f"map.cut_off.{kind}", lang)] if kind else []
+    if piece.get("gap_km") is not None:
+        parts.append(t("map.exclave_gap", lang, gap=format_number(piece["gap_km"], lang, digits=1)))
+    return "; ".join(parts)
+
+
+def _unplaced_table(pieces: list[dict[str, Any]], area_km2: float, lang: str) -> str:
+    rows = [
+        f"<tr><td>{_e(display_name(p, lang, code_column='raion_code'))} ({_e(p['raion_code'])})</td>"
+        f"<td class='num'>{_e(format_number(p['area_km2'], lang, digits=1))}</td>"
+        f"<td>{_e(format_number(p['lat'], lang, digits=3))}° / {_e(format_number(p['lon'], lang, digits=3))}°</td></tr>"
+        for p in pieces
+    ]
+    intro = t("report.land.unplaced_intro", lang, n=len(pieces), area=format_number(area_km2, lang, digits=1))
+    return (f"<p>{_e(intro)}</p>"
+            + _table([t("field.raion", lang), t("field.area", lang), t("report.land.point", lang)], rows,
+                     caption=t("map.unplaced", lang)))
+
+
+def _member_why(member: dict[str, Any], lang: str) -> str:
+    reasons = [_cut_off_text(d, lang) for d in member.get("detached_pieces") or []]
+    if member.get("listed_exclave"):
+        reasons.append(t("report.land.listed", lang))
+    return "; ".join(r for r in reasons if r)
+
+
+def _split_table(split: list[dict[str, Any]], files: ResultFiles, lang: str) -> str:
+    """New units drawn in several pieces: one row per member holding an exclave."""
+    assignments = files.assignments.set_index("unit_code")
+    names = {code: unit_name_in(row, lang) for code, row in zip(assignments.index, assignments.to_dict("records"))}
+    ids = [str(i) for i in files.new_units["new_unit_id"]]
+    numbered = len(ids) <= MAP_LABEL_LIMIT
+    rows = []
+    for unit in split:
+        new_id = str(unit["new_unit_id"])
+        label = f"<a href='#nu-{_e(new_id)}'>{_e(new_id)}</a>"
+        if numbered and new_id in ids:
+            label += f" <span class='muted'>({_e(t('report.map_no', lang, n=ids.index(new_id) + 1))})</span>"
+        head = f"<td>{label}</td><td class='num'>{int(unit['pieces'])}</td>"
+        members = unit.get("exclave_members") or []
+        if not members:
+            rows.append(f"<tr>{head}<td colspan='3'>{_e(t('report.land.unexplained', lang))}</td></tr>")
+        for member in members:
+            code = str(member["unit_code"])
+            name = names.get(code) or display_name(member, lang)
+            areas = " + ".join(format_number(a, lang, digits=1) for a in member.get("pieces_km2") or [])
+            # the pieces' areas are those of the unit's approximate territory: estimates
+            rows.append(f"<tr>{head}<td>{_e(name)} ({_e(code)})</td><td class='num est'>{_e(areas)}</td>"
+                        f"<td>{_e(_member_why(member, lang))}</td></tr>")
+    intro = t("report.land.split_intro", lang, n=len(split))
+    header = [t("field.new_unit", lang), t("report.land.pieces", lang), t("report.land.member", lang),
+              t("report.land.member_pieces", lang), t("report.land.why", lang)]
+    return f"<p>{_e(intro)}</p>" + _table(header, rows)
+
+
+def _land_notes_block(files: ResultFiles, lang: str) -> str:
+    """Under the maps: raion land held by no unit and new units drawn in several pieces, from
+    the package's ``territory_notes.json`` ("" when the package has no notes or nothing to say)."""
+    notes = files.territory_notes or {}
+    pieces = notes.get("unplaced_pieces") or []
+    split = notes.get("split_new_units") or []
+    if not pieces and not split:
+        return ""
+    area = float(notes.get("unplaced_area_km2", sum(float(p["area_km2"]) for p in pieces)))
+    return (
+        f"<section class='land-notes'><h3>{_e(t('report.land.title', lang))}</h3>"
+        + (_unplaced_table(pieces, area, lang) if pieces else "")
+        + (_split_table(split, files, lang) if split else "")
+        + "</section>"
     )
 
 

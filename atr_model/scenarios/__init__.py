@@ -12,7 +12,7 @@ from atr_model.scenarios.inputs import (
 from atr_model.scenarios.naming import new_unit_display_name, new_unit_display_names
 from atr_model.scenarios.instance_builder import APPROXIMATE_TERRITORY, InstanceBundle, build_instance
 from atr_model.scenarios.kpis import compute_kpis, kpi_estimate_basis
-from atr_model.scenarios.package import PACKAGE_FILES, ResultPackage, read_result, write_result
+from atr_model.scenarios.package import OPTIONAL_PACKAGE_FILES, PACKAGE_FILES, ResultPackage, read_result, write_result
 from atr_model.scenarios.run import STATUSES, ScenarioResult, run_scenario
 from atr_model.scenarios.scenario import (
     Scenario,
@@ -48,6 +48,7 @@ __all__ = [
     "new_unit_display_name",
     "APPROXIMATE_TERRITORY",
     "PACKAGE_FILES",
+    "OPTIONAL_PACKAGE_FILES",
     "STATUSES",
     "InstanceBundle",
     "ResultPackage",

@@ -2,7 +2,9 @@
 
 Files (see the project's result-package format): ``scenario.yaml``, ``assignments.csv``,
 ``new_units.gpkg`` (layer ``new_units``), ``settlements.csv``, ``kpis.json``,
-``provenance.json``, ``explanations.csv``.
+``provenance.json``, ``explanations.csv``; optional: ``territory_notes.json`` (raion land held
+by no unit and new units drawn in several pieces, written only when the dataset's build recorded
+raion pieces: :mod:`atr_model.scenarios.territory_notes`).
 """
 
 from __future__ import annotations
@@ -21,10 +23,12 @@ import yaml
 
 from atr_model._atomic import atomic_directory
 from atr_model.errors import DataError, ScenarioError
+from atr_model.scenarios.package_files import read_json_file
 from atr_model.scenarios.run import ScenarioResult
 from atr_model.scenarios.scenario import Scenario, dump_scenario, scenario_from_dict
+from atr_model.scenarios.territory_notes import TERRITORY_NOTES_NAME
 
-__all__ = ["PACKAGE_FILES", "ResultPackage", "read_result", "write_result"]
+__all__ = ["OPTIONAL_PACKAGE_FILES", "PACKAGE_FILES", "ResultPackage", "read_result", "write_result"]
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +37,8 @@ PACKAGE_FILES = (
     "scenario.yaml", "assignments.csv", "new_units.gpkg", "settlements.csv", "kpis.json",
     "provenance.json", "explanations.csv",
 )
+#: Files a result package has when its run produced them (older packages lack them too).
+OPTIONAL_PACKAGE_FILES = (TERRITORY_NOTES_NAME,)
 
 ResultWriter = Callable[[ScenarioResult, Path], None]
 
@@ -49,6 +55,7 @@ class ResultPackage:
     kpis: dict[str, Any]
     provenance: dict[str, Any]
     explanations: pd.DataFrame = field(default_factory=pd.DataFrame)
+    territory_notes: dict[str, Any] | None = None
 
 
 def _json(path: Path, value: Any) -> None:
@@ -63,6 +70,9 @@ def _write_files(result: ScenarioResult, folder: Path) -> None:
     result.new_units.to_file(folder / "new_units.gpkg", layer="new_units", driver="GPKG", engine="pyogrio")
     _json(folder / "kpis.json", result.kpis)
     _json(folder / "provenance.json", result.provenance)
+    notes = getattr(result, "territory_notes", None)
+    if notes is not None:
+        _json(folder / TERRITORY_NOTES_NAME, notes)
 
 
 def write_result(
@@ -128,6 +138,8 @@ def read_result(path: str | os.PathLike[str]) -> ResultPackage:
         if (folder / "explanations.csv").exists()
         else pd.DataFrame()
     )
+    notes_path = folder / TERRITORY_NOTES_NAME
+    notes = read_json_file(notes_path) if notes_path.exists() else None
     return ResultPackage(
         path=folder,
         scenario=scenario,
@@ -137,4 +149,5 @@ def read_result(path: str | os.PathLike[str]) -> ResultPackage:
         kpis=json.loads((folder / "kpis.json").read_text(encoding="utf-8")),
         provenance=json.loads((folder / "provenance.json").read_text(encoding="utf-8")),
         explanations=explanations,
+        territory_notes=notes,
     )

@@ -23,6 +23,7 @@ import pandas as pd
 import yaml
 
 from atr_model.errors import DataError
+from atr_model.scenarios.territory_notes import TERRITORY_NOTES_NAME
 
 __all__ = [
     "ResultFiles",
@@ -128,7 +129,8 @@ def _read_csv(path: Path, required: tuple[str, ...] = ()) -> pd.DataFrame:
     return _tidy(frame)
 
 
-def _read_json(path: Path) -> dict[str, Any]:
+def read_json_file(path: Path) -> dict[str, Any]:
+    """A JSON object file of a result package; DataError naming the file when missing or invalid."""
     if not path.exists():
         raise DataError(f"{path}: file missing from the result package")
     try:
@@ -159,6 +161,10 @@ class ResultFiles:
         ``provenance.json``.
     explanations : pandas.DataFrame or None
         ``explanations.csv`` when present.
+    territory_notes : dict or None
+        ``territory_notes.json`` when present (raion land held by no unit, new units drawn in
+        several pieces: :mod:`atr_model.scenarios.territory_notes`); None for the demo and for
+        packages written before the file existed.
     """
 
     path: Path
@@ -169,6 +175,7 @@ class ResultFiles:
     kpis: dict[str, Any]
     provenance: dict[str, Any]
     explanations: pd.DataFrame | None = field(default=None)
+    territory_notes: dict[str, Any] | None = field(default=None)
 
     @property
     def name(self) -> str:
@@ -202,8 +209,8 @@ def load_result_files(path: str | os.PathLike[str]) -> ResultFiles:
     ----------
     path : path-like
         The folder a scenario run wrote (``scenario.yaml``, ``assignments.csv``,
-        ``new_units.gpkg``, ``kpis.json``, ``provenance.json``; ``settlements.csv`` and
-        ``explanations.csv`` optional).
+        ``new_units.gpkg``, ``kpis.json``, ``provenance.json``; ``settlements.csv``,
+        ``explanations.csv`` and ``territory_notes.json`` optional).
 
     Returns
     -------
@@ -242,15 +249,17 @@ def load_result_files(path: str | os.PathLike[str]) -> ResultFiles:
     settlements = _read_csv(settlements_path) if settlements_path.exists() else pd.DataFrame()
     explanations_path = folder / "explanations.csv"
     explanations = _read_csv(explanations_path) if explanations_path.exists() else None
+    notes_path = folder / TERRITORY_NOTES_NAME
     return ResultFiles(
         path=folder,
         scenario=scenario,
         assignments=assignments,
         new_units=new_units,
         settlements=settlements,
-        kpis=_read_json(folder / "kpis.json"),
-        provenance=_read_json(folder / "provenance.json"),
+        kpis=read_json_file(folder / "kpis.json"),
+        provenance=read_json_file(folder / "provenance.json"),
         explanations=explanations,
+        territory_notes=read_json_file(notes_path) if notes_path.exists() else None,
     )
 
 
@@ -312,6 +321,7 @@ def as_result_files(obj: Any) -> ResultFiles:
             kpis=dict(obj.kpis),
             provenance=dict(obj.provenance),
             explanations=_tidy(explanations) if explanations is not None and len(explanations) else None,
+            territory_notes=getattr(obj, "territory_notes", None),
         )
     except AttributeError as exc:
         raise DataError(f"{type(obj).__name__} is not a result (folder, package or scenario run): {exc}") from None

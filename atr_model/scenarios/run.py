@@ -22,6 +22,7 @@ from atr_model.scenarios.instance_builder import InstanceBundle, build_instance,
 from atr_model.scenarios.kpis import compute_kpis, provenance
 from atr_model.scenarios.naming import new_unit_display_names
 from atr_model.scenarios.scenario import Scenario
+from atr_model.scenarios.territory_notes import territory_notes
 
 __all__ = ["ScenarioResult", "run_scenario", "STATUSES"]
 
@@ -66,6 +67,10 @@ class ScenarioResult:
         One row per new unit with its passport.
     kpis, provenance : dict
         ``kpis.json`` and ``provenance.json``.
+    territory_notes : dict or None
+        ``territory_notes.json``: raion land held by no unit and new units drawn in several
+        pieces (:func:`~atr_model.scenarios.territory_notes.territory_notes`); None when the
+        dataset's build recorded no raion pieces (the demo).
     """
 
     scenario: Scenario
@@ -80,6 +85,7 @@ class ScenarioResult:
     explanations: pd.DataFrame
     kpis: dict[str, Any] = field(default_factory=dict)
     provenance: dict[str, Any] = field(default_factory=dict)
+    territory_notes: dict[str, Any] | None = None
 
 
 def _new_unit_ids(bundle: InstanceBundle, assignment: np.ndarray) -> dict[int, str]:
@@ -382,4 +388,5 @@ def run_scenario(
         explanations=explanations,
         kpis=kpis,
         provenance=prov,
+        territory_notes=territory_notes(dataset, assignments, new_units),
     )
