@@ -160,3 +160,21 @@ def test_demo_run_has_no_notes_file_and_no_paragraph(tmp_path: Path) -> None:
         html = render_report(folder, lang)
         assert "land-notes" not in html and t("report.land.title", lang) not in html
         assert UNPLACED_FILL not in html and t("report.caption_unplaced", lang) not in html
+
+
+@pytest.mark.kgdata
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_council_summary_and_comparison_draw_the_unplaced_land_too(kg_concept, lang: str) -> None:
+    """Every printed map of the plan shows the raion land no unit holds, not only the report's."""
+    from atr_model.presentation.summary import render_summary
+    from atr_model.presentation.report import render_comparison
+    from atr_model.scenarios import compare_results
+
+    _, folder, other = kg_concept
+    summary = render_summary(folder, lang)
+    pieces = len(load_result_files(folder).territory_notes["unplaced_pieces"])
+    assert unplaced_patches(summary) == pieces
+    assert t("summary.caption_unplaced", lang) in summary.replace("&#x27;", "'")
+    if lang == "en":  # the comparison report is in English
+        comparison = compare_results(folder, other)
+        assert unplaced_patches(render_comparison(comparison, folder, other)) == pieces

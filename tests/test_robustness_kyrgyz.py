@@ -155,3 +155,7 @@ def test_warm_start_changes_no_table_and_the_kyrgyz_report_has_no_english(concep
         assert english_catalogue_hits(text, lang) == []
         assert "hinges on" not in text and "of draws" not in text
         assert not re.search(r"\b(?!GeoNames\b|seed\b)[A-Za-z]{4,}\b", text), re.findall(r"\b[A-Za-z]{4,}\b", text)
+        # the stability map shows the raion land no unit holds, as the plan's own maps do
+        from test_report_territory_notes import unplaced_patches
+
+        assert unplaced_patches(section) == len(warm.nominal.territory_notes["unplaced_pieces"]) > 0

@@ -474,7 +474,7 @@ def _maps_section(files: ResultFiles, lang: str = DEFAULT_LANGUAGE) -> str:
     below = units["below_floor"].tolist() if "below_floor" in units else None
     est = units["population_has_estimates"].tolist() if "population_has_estimates" in units else None
     numbered = len(units) <= MAP_LABEL_LIMIT
-    unplaced = _unplaced_land(files)
+    unplaced = unplaced_land(files)
     part = map_svg(
         units, column="new_unit_id", categorical=True, hatch_mask=below,
         labels=[str(k) for k in range(1, len(units) + 1)] if numbered else None,
@@ -496,7 +496,7 @@ def _maps_section(files: ResultFiles, lang: str = DEFAULT_LANGUAGE) -> str:
     )
 
 
-def _unplaced_land(files: ResultFiles) -> gpd.GeoDataFrame:
+def unplaced_land(files: ResultFiles) -> gpd.GeoDataFrame:
     """The raion pieces held by no unit, from the package's territory notes (empty without)."""
     pieces = (files.territory_notes or {}).get("unplaced_pieces") or []
     return gpd.GeoDataFrame({"raion_code": [str(p["raion_code"]) for p in pieces]},
@@ -902,6 +902,7 @@ def render_comparison(comparison: Comparison, a: Any, b: Any) -> str:
         labels=[nid if flag else "" for nid, flag in zip(units_b["new_unit_id"], changed)],
         title=f"{b.name} compared with {a.name}",
         colours={"membership changed": "#e6862e", "unchanged": "#e3ebf4"},
+        unplaced=unplaced_land(b),
     )
     summary = (
         f"<p>{comparison.n_units:,} units compared; <b>{len(comparison.changed_units):,}</b> assigned differently "

@@ -27,6 +27,7 @@ import pandas as pd
 from atr_model.presentation.html_parts import escape as _e
 from atr_model.presentation.html_parts import table as _table
 from atr_model.presentation.i18n import DEFAULT_LANGUAGE, STRINGS, format_number, kpi_label, status_label, t
+from atr_model.errors import DataError
 from atr_model.scenarios import share_text
 
 __all__ = [
@@ -155,7 +156,18 @@ def _stability_map(folder: Path, new_units: pd.DataFrame, threshold: float, lang
     frame = frame.sort_values("new_unit_id").reset_index(drop=True)
     hatch = (pd.to_numeric(frame["share_exact"], errors="coerce") < threshold).tolist()
     return map_svg(frame, column="share_exact", hatch_mask=hatch, legend_label=t("robustness.map_legend", lang),
-                   title=t("robustness.report.map_title", lang))
+                   title=t("robustness.report.map_title", lang), unplaced=_nominal_unplaced_land(folder))
+
+
+def _nominal_unplaced_land(folder: Path) -> gpd.GeoDataFrame | None:
+    """Raion land held by no unit, from the nominal plan's package (None when it has no notes)."""
+    from atr_model.presentation.report import unplaced_land
+    from atr_model.scenarios import load_result_files
+
+    try:
+        return unplaced_land(load_result_files(folder / "nominal"))
+    except DataError:  # a nominal folder written without the core files: draw the plan alone
+        return None
 
 
 def _summary_items(meta: dict[str, Any], lang: str, pct_stable: int, pct_fragile: int) -> list[str]:

@@ -121,7 +121,21 @@ def _map(files: ResultFiles, lang: str, png_dpi: int | None = None, bounds: Boun
         units = in_view(units, bounds)
     colours = {t("summary.map_merged", lang): MERGED_COLOUR, t("summary.map_kept", lang): KEPT_COLOUR}
     below = units["below_floor"].tolist() if "below_floor" in units else None
-    return report.map_svg(units, column="kind", categorical=True, colours=colours, hatch_mask=below, png_dpi=png_dpi)
+    unplaced = report.unplaced_land(files)
+    if bounds is not None and len(unplaced):
+        (south, west), (north, east) = bounds
+        unplaced = unplaced.set_geometry(shapely.clip_by_rect(unplaced.geometry.to_numpy(), west, south, east, north))
+        unplaced = unplaced[~unplaced.geometry.is_empty]
+    return report.map_svg(units, column="kind", categorical=True, colours=colours, hatch_mask=below, png_dpi=png_dpi,
+                          unplaced=unplaced)
+
+
+def _map_caption(files: ResultFiles, lang: str) -> str:
+    """The map's caption; it names the grey dotted land when the map draws raion land no unit holds."""
+    caption = t("summary.map_caption", lang)
+    if len(report.unplaced_land(files)):
+        caption = f"{caption} {t('summary.caption_unplaced', lang)}"
+    return caption
 
 
 def map_png(result: Any, lang: str = DEFAULT_LANGUAGE, *, dpi: int = 150, bounds: Bounds | None = None) -> bytes:
@@ -212,7 +226,7 @@ def render_summary(result: Any, lang: str = DEFAULT_LANGUAGE, *, raions: Mapping
     figure = ""
     if not files.new_units.empty:
         figure = (
-            f"<figure>{_map(files, lang)}<figcaption>{escape(t('summary.map_caption', lang))}</figcaption></figure>"
+            f"<figure>{_map(files, lang)}<figcaption>{escape(_map_caption(files, lang))}</figcaption></figure>"
         )
     quality = report._quality_section(files, lang).replace(" id='quality'", "")
     body = (
