@@ -5,8 +5,24 @@ k nearest neighbours, only within a raion and to neighbouring raions. A link tak
 ``distance x detour factor / speed`` plus a climbing penalty sampled from the elevation
 raster; a link whose highest point is above ``seasonal_pass_m`` is seasonal and one above
 ``blocked_pass_m`` (and at least 50 m above both ends) is blocked (kept only to explain why
-a place is cut off). Every figure
-built on it is labelled "modelled: no road data".
+a place is cut off). Every figure built on it is labelled "modelled: no road data".
+
+**Passes are found on the terrain, not along straight lines.** A straight line over mountains
+overstates the height of the crossing (roads run along valleys), so a link whose straight line
+is blocked or seasonal is searched for a lower crossing on the elevation grid, inside a corridor
+around it (the bounding box of its ends grown by ``max(pass_corridor_share x length,
+pass_corridor_min_km)``; :meth:`~atr_model.network.terrain.ElevationRaster.window`). The
+*bottleneck* (the lowest threshold at which both end cells are joined through cells at or below
+it, 8-connectivity, cells without data impassable) is found by bisection on steps of
+``pass_step_m`` (:func:`~atr_model.network.terrain.lowest_crossing`), and only where it would
+put the link in a better class (a blocked link open or seasonal, a seasonal link open): one
+labelling of the corridor tells whether it can, so links that cannot cost little.
+``pass_search`` limits the search to blocked links, or turns it off. Such a link
+*goes round* (``detour``): its time is that of the fastest route on the grid through cells at
+or below the bottleneck (the same terrain time per grid step as a straight link, with the climb
+of each step; :func:`~atr_model.network.terrain.crossing_route`), never less than the straight
+time, and its ``pass_elevation_m`` is the highest cell of that route. A crossing that stays in
+the same class keeps the straight line (a detour would only be slower).
 """
 
 from __future__ import annotations
@@ -18,7 +34,7 @@ import numpy as np
 from scipy.spatial import Delaunay, QhullError, cKDTree
 
 from atr_model.network.settings import TravelSettings
-from atr_model.network.terrain import ElevationRaster, terrain_time_min
+from atr_model.network.terrain import ElevationRaster, crossing_route, lowest_crossing, terrain_time_min
 
 __all__ = ["ModelledLinks", "modelled_links"]
 
@@ -43,7 +59,10 @@ class ModelledLinks:
     seasonal, blocked : numpy.ndarray of bool
         Pass above the seasonal or the blocking altitude.
     pass_elevation_m : numpy.ndarray
-        Highest sampled point (NaN without elevation data).
+        Highest point of the crossing: the highest sample of the straight line, or the highest
+        cell of the route of a link that goes round (NaN without elevation data).
+    detour : numpy.ndarray of bool
+        The link goes round its straight crest by a lower crossing found on the grid.
     """
 
     u: np.ndarray
@@ -53,6 +72,7 @@ class ModelledLinks:
     seasonal: np.ndarray
     blocked: np.ndarray
     pass_elevation_m: np.ndarray
+    detour: np.ndarray
 
 
 def _candidate_pairs(xy: np.ndarray, k: int, max_link_m: float) -> np.ndarray:
@@ -120,17 +140,26 @@ def modelled_links(
     pace = {"speed_kmh": settings.fallback_speed_kmh, "detour_factor": settings.fallback_detour_factor,
             "climb_min_per_100m": settings.climb_min_per_100m}
     base = terrain_time_min(dist_m, 0.0, **pace)
+    detour = np.zeros(len(pairs), dtype=bool)
     if elevation is not None and len(pairs):
         prof = elevation.profile(lon[a], lat[a], lon[b], lat[b], dist_m, settings.terrain_sample_m)
         pass_m = prof.max_elevation_m
         fwd = terrain_time_min(dist_m, prof.ascent_forward_m, **pace)
         bwd = terrain_time_min(dist_m, prof.ascent_backward_m, **pace)
-        high = np.nan_to_num(pass_m, nan=-np.inf)
         ends = np.fmax(elevation.sample(lon[a], lat[a]), elevation.sample(lon[b], lat[b]))
-        seasonal = high > settings.seasonal_pass_m
-        # Only a crossing above both ends blocks a link: a place that itself lies high is
-        # hard to reach (seasonal), not cut off.
-        blocked = (high > settings.blocked_pass_m) & ~(high <= np.nan_to_num(ends, nan=-np.inf) + _PASS_PROMINENCE_M)
+        seasonal, blocked = _pass_class(pass_m, ends, settings)
+        for i in np.flatnonzero(_searched(seasonal, blocked, settings.pass_search)):
+            found = _go_round(elevation, lon[[a[i], b[i]]], lat[[a[i], b[i]]], float(dist_m[i]), bool(blocked[i]),
+                              float(ends[i]), settings, pace)
+            if found is None:
+                continue
+            pass_m[i], route_fwd, route_bwd = found
+            fwd[i], bwd[i] = max(fwd[i], route_fwd), max(bwd[i], route_bwd)
+            seasonal[i], blocked[i] = _pass_class(pass_m[i], ends[i], settings)
+            detour[i] = True
+        if detour.any():
+            logger.info("modelled links: %d of %d go round a blocked or seasonal crest by a lower crossing",
+                        int(detour.sum()), len(pairs))
     else:
         pass_m = np.full(len(pairs), np.nan)
         fwd = bwd = base
@@ -143,4 +172,55 @@ def modelled_links(
         seasonal=np.concatenate([seasonal, seasonal]),
         blocked=np.concatenate([blocked, blocked]),
         pass_elevation_m=np.concatenate([pass_m, pass_m]),
+        detour=np.concatenate([detour, detour]),
     )
+
+
+def _searched(seasonal: np.ndarray, blocked: np.ndarray, mode: str) -> np.ndarray:
+    """Links to search for a lower crossing under ``TravelSettings.pass_search``."""
+    if mode == "off":
+        return np.zeros_like(blocked)
+    return blocked | seasonal if mode == "blocked_and_seasonal" else blocked
+
+
+def _pass_class(pass_m: np.ndarray, ends_m: np.ndarray, settings: TravelSettings) -> tuple[np.ndarray, np.ndarray]:
+    """Seasonal and blocked flags of crossings at ``pass_m`` between ends whose higher is ``ends_m``."""
+    high = np.nan_to_num(pass_m, nan=-np.inf)
+    seasonal = high > settings.seasonal_pass_m
+    # Only a crossing above both ends blocks a link: a place that itself lies high is
+    # hard to reach (seasonal), not cut off.
+    blocked = (high > settings.blocked_pass_m) & ~(high <= np.nan_to_num(ends_m, nan=-np.inf) + _PASS_PROMINENCE_M)
+    return seasonal, blocked
+
+
+def _go_round(
+    elevation: ElevationRaster, lon: np.ndarray, lat: np.ndarray, length_m: float, blocked: bool, ends_m: float,
+    settings: TravelSettings, pace: dict[str, float],
+) -> tuple[float, float, float] | None:
+    """A lower crossing for a blocked or seasonal link, if one puts it in a better class.
+
+    Returns
+    -------
+    tuple of float or None
+        Highest cell of the route, time there and time back (min); None when the corridor
+        offers no crossing in a better class (or the grid has no data at an end).
+    """
+    margin_m = max(settings.pass_corridor_share * length_m, settings.pass_corridor_min_km * 1000.0)
+    window = elevation.window(lon, lat, margin_m)
+    if window is None:
+        return None
+    # Better classes, best first: open (at or below seasonal_pass_m); for a blocked link also
+    # seasonal (at or below the blocking altitude, or within the 50 m prominence of its ends).
+    ranges = [(ends_m, settings.seasonal_pass_m)]
+    if blocked:
+        ranges.append((max(ends_m, settings.seasonal_pass_m), max(settings.blocked_pass_m, ends_m + _PASS_PROMINENCE_M)))
+    for low_m, high_m in ranges:
+        if low_m > high_m:
+            continue
+        threshold_m = lowest_crossing(window, low_m, high_m, settings.pass_step_m)
+        if threshold_m is None:
+            continue
+        route = crossing_route(window, threshold_m, **pace)
+        if route is not None:
+            return route.highest_m, route.time_forward_min, route.time_backward_min
+    return None

@@ -289,7 +289,7 @@ def _modelled_network(
         unsnapped=np.zeros(n, dtype=bool),
         unit_links=_unit_links(places.unit[links.u], places.unit[links.v], links.seasonal | links.blocked),
         info={"modelled_links": int(len(links.u) // 2), "blocked_links": int(links.blocked.sum() // 2),
-              "seasonal_links": int(links.seasonal.sum() // 2)},
+              "seasonal_links": int(links.seasonal.sum() // 2), "detour_links": int(links.detour.sum() // 2)},
     )
 
 

@@ -21,7 +21,12 @@ from atr_model.data import (
 )
 from atr_model.errors import NetworkError
 
-__all__ = ["TravelSettings", "DEFAULT_SPEEDS_KMH", "DEFAULT_SURFACE_FACTORS", "DEFAULT_TRACKTYPE_FACTORS"]
+__all__ = [
+    "TravelSettings", "DEFAULT_SPEEDS_KMH", "DEFAULT_SURFACE_FACTORS", "DEFAULT_TRACKTYPE_FACTORS", "PASS_SEARCH_MODES",
+]
+
+#: Values of :attr:`TravelSettings.pass_search`: which high crossings are searched for a lower one.
+PASS_SEARCH_MODES: tuple[str, ...] = ("blocked_and_seasonal", "blocked", "off")
 
 #: Default driving speed (km/h) per OSM ``highway`` class. Classes not listed are not routable.
 DEFAULT_SPEEDS_KMH: dict[str, float] = {
@@ -103,6 +108,21 @@ class TravelSettings:
         are never dropped, only marked seasonal.
     terrain_sample_m : float
         Spacing of the elevation samples along a modelled link.
+    pass_search : {"blocked_and_seasonal", "blocked", "off"}
+        Which modelled links whose straight line crosses a high crest are searched for a lower
+        crossing on the elevation grid (:mod:`atr_model.network.fallback`): blocked and seasonal
+        ones (default), blocked ones only (faster), or none (straight lines decide, as before
+        this search existed).
+    pass_corridor_share, pass_corridor_min_km : float
+        A modelled link whose straight line crosses a blocked or seasonal crest is searched for
+        a lower crossing inside the bounding box of its two ends grown on every side by
+        ``max(pass_corridor_share x link length, pass_corridor_min_km)`` (0.5 and 5 km: room
+        for a valley that bends away from the straight line, yet local enough that the route
+        stays a link between neighbours).
+    pass_step_m : float
+        Precision of that search: the crossing's threshold is found on steps of this height
+        (25 m: the crossing used lies at most 25 m above the lowest one in the corridor; far
+        finer than the grid itself, whose cells average heights over some 400 m).
     search_limit_min : float
         Travel times beyond this are not searched and count as unreachable (keeps bulk
         shortest paths on a country road graph fast).
@@ -139,6 +159,10 @@ class TravelSettings:
     seasonal_pass_m: float = DEFAULT_SEASONAL_PASS_M
     blocked_pass_m: float = DEFAULT_BLOCKED_PASS_M
     terrain_sample_m: float = 250.0
+    pass_search: str = "blocked_and_seasonal"
+    pass_corridor_share: float = 0.5
+    pass_corridor_min_km: float = 5.0
+    pass_step_m: float = 25.0
     search_limit_min: float = 720.0
     first_search_min: float = 240.0
     approximate_link_max_min: float = 120.0
@@ -151,7 +175,7 @@ class TravelSettings:
         if bad:
             raise NetworkError(f"TravelSettings.speeds_kmh: speeds must be positive, got {bad}")
         for name in ("offroad_speed_kmh", "fallback_speed_kmh", "fallback_detour_factor", "search_limit_min",
-                     "terrain_sample_m", "memory_budget_mb"):
+                     "terrain_sample_m", "memory_budget_mb", "pass_step_m"):
             if not float(getattr(self, name)) > 0:
                 raise NetworkError(f"TravelSettings.{name} must be positive, got {getattr(self, name)!r}")
         if self.blocked_pass_m < self.seasonal_pass_m:
@@ -159,6 +183,13 @@ class TravelSettings:
                 f"TravelSettings: blocked_pass_m ({self.blocked_pass_m}) is below seasonal_pass_m "
                 f"({self.seasonal_pass_m})"
             )
+        if self.pass_search not in PASS_SEARCH_MODES:
+            raise NetworkError(
+                f"TravelSettings.pass_search must be one of {', '.join(PASS_SEARCH_MODES)}, got {self.pass_search!r}"
+            )
+        for name in ("pass_corridor_share", "pass_corridor_min_km"):
+            if not float(getattr(self, name)) >= 0:
+                raise NetworkError(f"TravelSettings.{name} must be zero or positive, got {getattr(self, name)!r}")
         if self.fallback_k_nearest < 1:
             raise NetworkError("TravelSettings.fallback_k_nearest must be at least 1")
 
