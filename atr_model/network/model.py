@@ -111,6 +111,7 @@ class TravelModel:
             "unreachable_reasons": dict(sorted(reasons.items())),
             "settlements_seasonal": int(access["seasonal"].sum()),
             "units_seasonal_access": int(self.unit_remoteness["seasonal_access"].sum()),
+            "modelled_links_detour": self.info.get("detour_links"),
             "adjacent_pairs": len(self.adjacency),
             "islands": self.islands,
             "enclaves": self.enclaves,
@@ -418,7 +419,9 @@ def _reason(
     a, b = net.place_node[i], net.place_node[centre_place]
     if comp[a] != comp[b]:
         if comp_blocked[a] == comp_blocked[b]:
-            return f"blocked pass: only links over passes above {settings.blocked_pass_m:g} m reach raion centre {centre_unit}"
+            lower = "" if settings.pass_search == "off" else "; the terrain near them offers no lower crossing"
+            return (f"blocked pass: only links over passes above {settings.blocked_pass_m:g} m reach raion centre "
+                    f"{centre_unit}{lower}")
         what = "separate road network component" if roads else "no modelled link within its raion and neighbouring raions"
         return f"disconnected: {what} from raion centre {centre_unit}"
     return (f"no route: raion centre {centre_unit} not reached within the search limit of "
