@@ -141,6 +141,32 @@ def test_lowest_crossing_bisects_to_the_step(tmp_path: Path) -> None:
     assert route.time_forward_min == pytest.approx(route.time_backward_min, rel=1e-9)
 
 
+def test_a_projected_grid_is_measured_in_metres(tmp_path: Path) -> None:
+    """The same ridge and saddle on a UTM grid (500 m cells): the same crossing, a similar time."""
+    import rasterio
+    from affine import Affine
+    from pyproj import Transformer
+
+    to_utm = Transformer.from_crs("EPSG:4326", "EPSG:32643", always_xy=True)
+    x0, y1 = to_utm.transform(WEST, NORTH)
+    cell = 500.0
+    xs = x0 + (np.arange(90) + 0.5) * cell
+    ys = y1 - (np.arange(70) + 0.5) * cell
+    lon, lat = Transformer.from_crs("EPSG:32643", "EPSG:4326", always_xy=True).transform(*np.meshgrid(xs, ys))
+    grid = np.full(lon.shape, 1500.0)
+    ridge = (lon > RIDGE_LON[0]) & (lon < RIDGE_LON[1])
+    grid[ridge] = 4500.0
+    grid[ridge & (lat > SADDLE_LAT[0]) & (lat < SADDLE_LAT[1])] = 3500.0
+    path = tmp_path / "utm.tif"
+    with rasterio.open(path, "w", driver="GTiff", width=grid.shape[1], height=grid.shape[0], count=1,
+                       dtype="float32", crs="EPSG:32643", transform=Affine(cell, 0, x0, 0, -cell, y1)) as dst:
+        dst.write(grid.astype("float32"), 1)
+    projected = _links(path)
+    geographic = _links(_write(tmp_path / "saddle.tif", _ridge_grid(saddle_m=3500.0)[0]))
+    assert projected.detour.all() and not projected.blocked.any() and np.allclose(projected.pass_elevation_m, 3500.0)
+    assert projected.time_min == pytest.approx(geographic.time_min, rel=0.1)
+
+
 def test_pass_settings_are_validated() -> None:
     with pytest.raises(NetworkError, match="pass_search must be one of blocked_and_seasonal, blocked, off"):
         TravelSettings(pass_search="everything")
@@ -205,6 +231,9 @@ def test_kyrgyz_high_mountain_units_are_reached_round_their_passes(kg_dataset, k
     dem = kg_source / "elevation" / "gebco2023_kgz_15arcsec.tif"
     straight = build_travel_model(kg_dataset, elevation=dem, settings=TravelSettings(pass_search="off"))
     model = build_travel_model(kg_dataset, elevation=dem)
+    again = build_travel_model(kg_dataset, elevation=dem)
+    for name in ("settlement_centre_times", "settlement_access", "unit_remoteness", "adjacency"):
+        assert getattr(model, name).equals(getattr(again, name)), name
     before = straight.settlement_access.set_index("settlement_code")
     after = model.settlement_access.set_index("settlement_code")
     for unit in (ENILCHEK, AK_SHYIRAK):
