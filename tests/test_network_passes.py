@@ -117,8 +117,15 @@ def test_search_only_blocked_links_leaves_seasonal_crests(tmp_path: Path) -> Non
     path = _write(tmp_path / "seasonal.tif", grid)
     default = _links(path)
     blocked_only = _links(path, TravelSettings(pass_search="blocked"))
-    assert default.detour.all() and not default.seasonal.any() and np.allclose(default.pass_elevation_m, 2500.0)
-    assert not blocked_only.detour.any() and blocked_only.seasonal.all()
+    # the seasonal straight link stays for the season, and the way round is a second, all-season
+    # link beside it (never faster: in season the pass is the shorter way)
+    straight, round_ = ~default.detour, default.detour
+    assert straight.sum() == round_.sum() == 2  # one link each, both directions
+    assert default.seasonal[straight].all() and np.allclose(default.pass_elevation_m[straight], 3500.0)
+    assert not default.seasonal[round_].any() and np.allclose(default.pass_elevation_m[round_], 2500.0)
+    assert not default.blocked.any()
+    assert (default.time_min[round_] >= default.time_min[straight].max()).all()
+    assert not blocked_only.detour.any() and blocked_only.seasonal.all() and len(blocked_only.u) == 2
 
 
 def test_lowest_crossing_bisects_to_the_step(tmp_path: Path) -> None:

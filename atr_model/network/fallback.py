@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 import numpy as np
 from scipy.spatial import Delaunay, QhullError, cKDTree
@@ -148,18 +149,9 @@ def modelled_links(
         bwd = terrain_time_min(dist_m, prof.ascent_backward_m, **pace)
         ends = np.fmax(elevation.sample(lon[a], lat[a]), elevation.sample(lon[b], lat[b]))
         seasonal, blocked = _pass_class(pass_m, ends, settings)
-        for i in np.flatnonzero(_searched(seasonal, blocked, settings.pass_search)):
-            found = _go_round(elevation, lon[[a[i], b[i]]], lat[[a[i], b[i]]], float(dist_m[i]), bool(blocked[i]),
-                              float(ends[i]), settings, pace)
-            if found is None:
-                continue
-            pass_m[i], route_fwd, route_bwd = found
-            fwd[i], bwd[i] = max(fwd[i], route_fwd), max(bwd[i], route_bwd)
-            seasonal[i], blocked[i] = _pass_class(pass_m[i], ends[i], settings)
-            detour[i] = True
-        if detour.any():
-            logger.info("modelled links: %d of %d go round a blocked or seasonal crest by a lower crossing",
-                        int(detour.sum()), len(pairs))
+        arcs = _Arcs(a, b, dist_m, fwd, bwd, seasonal, blocked, pass_m, detour)
+        arcs = _search_crossings(arcs, elevation, lon, lat, ends, settings, pace)
+        a, b, dist_m, fwd, bwd, seasonal, blocked, pass_m, detour = arcs
     else:
         pass_m = np.full(len(pairs), np.nan)
         fwd = bwd = base
@@ -174,6 +166,58 @@ def modelled_links(
         pass_elevation_m=np.concatenate([pass_m, pass_m]),
         detour=np.concatenate([detour, detour]),
     )
+
+
+class _Arcs(NamedTuple):
+    """Undirected links as parallel arrays (the first end, the second, and per link its figures)."""
+
+    a: np.ndarray
+    b: np.ndarray
+    dist_m: np.ndarray
+    fwd_min: np.ndarray
+    bwd_min: np.ndarray
+    seasonal: np.ndarray
+    blocked: np.ndarray
+    pass_m: np.ndarray
+    detour: np.ndarray
+
+
+def _search_crossings(
+    arcs: _Arcs, elevation: ElevationRaster, lon: np.ndarray, lat: np.ndarray, ends: np.ndarray,
+    settings: TravelSettings, pace: dict[str, float],
+) -> _Arcs:
+    """Links going round their crest where the terrain offers a crossing in a better class.
+
+    A blocked link is replaced by its way round (the straight one cannot be driven). A seasonal
+    link keeps its straight crossing for the season and gains the way round as a second,
+    all-season link beside it: in summer the shorter pass, in winter the valley route, so no
+    time in season gets longer.
+    """
+    arcs = _Arcs(*(np.array(x, copy=True) for x in arcs))
+    extra: list[tuple[Any, ...]] = []
+    for i in np.flatnonzero(_searched(arcs.seasonal, arcs.blocked, settings.pass_search)):
+        a, b = arcs.a[i], arcs.b[i]
+        found = _go_round(elevation, lon[[a, b]], lat[[a, b]], float(arcs.dist_m[i]), bool(arcs.blocked[i]),
+                          float(ends[i]), settings, pace)
+        if found is None:
+            continue
+        pass_m, route_fwd, route_bwd = found
+        seasonal, blocked = _pass_class(np.asarray([pass_m]), np.asarray([ends[i]]), settings)
+        row = (a, b, arcs.dist_m[i], max(arcs.fwd_min[i], route_fwd), max(arcs.bwd_min[i], route_bwd),
+               bool(seasonal[0]), bool(blocked[0]), pass_m, True)
+        if arcs.blocked[i]:
+            for field, value in zip(_Arcs._fields, row):
+                getattr(arcs, field)[i] = value
+        else:
+            extra.append(row)
+    replaced = int(arcs.detour.sum())
+    if extra:
+        columns = list(zip(*extra))
+        arcs = _Arcs(*(np.concatenate([old, np.asarray(new, dtype=old.dtype)]) for old, new in zip(arcs, columns)))
+    if replaced or extra:
+        logger.info("modelled links: %d blocked links go round their crest; %d seasonal links gain an all-season "
+                    "way round beside them", replaced, len(extra))
+    return arcs
 
 
 def _searched(seasonal: np.ndarray, blocked: np.ndarray, mode: str) -> np.ndarray:
