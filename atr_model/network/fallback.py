@@ -21,8 +21,10 @@ labelling of the corridor tells whether it can, so links that cannot cost little
 *goes round* (``detour``): its time is that of the fastest route on the grid through cells at
 or below the bottleneck (the same terrain time per grid step as a straight link, with the climb
 of each step; :func:`~atr_model.network.terrain.crossing_route`), never less than the straight
-time, and its ``pass_elevation_m`` is the highest cell of that route. A crossing that stays in
-the same class keeps the straight line (a detour would only be slower).
+time, and its ``pass_elevation_m`` is the highest cell of that route. A blocked link is replaced
+by its way round; a seasonal link keeps its pass for the season and gains the way round as a
+second, all-season link beside it (:func:`_search_crossings`). A crossing that stays in the same
+class keeps the straight line (a detour would only be slower).
 """
 
 from __future__ import annotations
