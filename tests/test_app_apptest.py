@@ -367,3 +367,25 @@ def test_clicked_point_and_search_find_the_unit(demo_dataset) -> None:
     assert backend.find_units(names, code)[0] == code
     assert code in backend.find_units(names, names[code][:4].lower())
     assert backend.find_units(names, "   ") == []
+
+
+def test_a_kept_plan_is_tied_to_the_code_that_computed_it(tmp_path: Path) -> None:
+    """Result folders carry a digest of the plan code: after an upgrade that changes the travel
+    model or the engine, the app computes the plan again instead of showing the old one."""
+    import shutil
+
+    from atr_model.data import make_demo_dataset
+    from atr_model.scenarios import load_scenario
+
+    package = Path(backend.__file__).resolve().parents[2]
+    copy = tmp_path / "atr_model"
+    shutil.copytree(package, copy, ignore=shutil.ignore_patterns("__pycache__", "*.json", "*.js", "*.css", "*.png"))
+    assert backend.code_key(copy) == backend.code_key(package) == backend.plan_code_key()
+    (copy / "presentation" / "report.py").write_text("# a presentation change\n", encoding="utf-8")
+    assert backend.code_key(copy) == backend.plan_code_key()  # the look of a report is not the plan
+    fallback = copy / "network" / "fallback.py"
+    fallback.write_text(fallback.read_text(encoding="utf-8") + "\n# another travel model\n", encoding="utf-8")
+    assert backend.code_key(copy) != backend.plan_code_key()
+    scenario = load_scenario(ROOT / "scenarios" / "demo.yaml")
+    folder = backend.result_folder(scenario, make_demo_dataset(), tmp_path / "results")
+    assert folder.name == f"{backend.scenario_key(scenario)[:16]}-{backend.plan_code_key()}"

@@ -32,6 +32,7 @@ from atr_model.data.dataset import Dataset, read_dataset
 from atr_model.errors import DataError, ScenarioError
 from atr_model.network import TravelModel
 from atr_model.presentation.i18n import kpi_label, t
+from atr_model.presentation.maps.store import source_digest
 from atr_model.presentation.report import REPORT_NAME, write_report
 from atr_model.presentation.runs import save_result
 from atr_model.scenarios import (
@@ -508,10 +509,29 @@ def run_to_folder(
     return folder
 
 
+#: The sub-packages a plan depends on (its data, travel model, criteria, engine and package).
+_PLAN_CODE = ("data", "network", "criteria", "optimisation", "scenarios")
+
+
+def code_key(package_root: Path) -> str:
+    """Digest (8 hex digits) of the plan code under ``package_root`` (the sub-packages of
+    :data:`_PLAN_CODE`, file names and bytes); presentation code does not enter it."""
+    files = sorted(p for sub in _PLAN_CODE for p in (package_root / sub).rglob("*.py"))
+    return source_digest(files)[:8]
+
+
+@functools.lru_cache(maxsize=1)
+def plan_code_key() -> str:
+    """:func:`code_key` of this installation, so that a plan kept by an older atr-model (another
+    travel model, another engine) is computed again rather than shown as this version's."""
+    return code_key(Path(__file__).resolve().parents[2])
+
+
 def result_folder(scenario: Scenario, dataset: Dataset, out_root: Path | None = None) -> Path:
-    """Where the result of ``scenario`` on ``dataset`` lives: ``<root>/<build id>/<hash>``."""
+    """Where the result of ``scenario`` on ``dataset`` lives: ``<root>/<build id>/<hash>-<code>``
+    (:func:`plan_code_key`: results of other code versions are not reused)."""
     root = out_root or results_root()
-    return root / _safe(dataset.build_id) / scenario_key(scenario)[:16]
+    return root / _safe(dataset.build_id) / f"{scenario_key(scenario)[:16]}-{plan_code_key()}"
 
 
 def report_html(folder: Path | str, lang: str = "en") -> bytes:
