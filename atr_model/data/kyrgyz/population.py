@@ -18,7 +18,6 @@ estimate is labelled (``estimate: <method>``).
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -79,8 +78,6 @@ ESTIMATOR_VERSION = "population-model-2"
 #: Administrative centres of the 7 oblasts (package data; source in data/README.md, section 2.6):
 #: no field of the shared data marks them, so they are named here. Left out of the town factor.
 OBLAST_CENTRES_FILE = Path(__file__).resolve().parents[1] / "reference" / "oblast_centres.csv"
-
-_TOWN_PREFIX = re.compile(r"^г\.\s*")
 
 
 def check_population_method(method: str) -> str:
@@ -278,9 +275,10 @@ def regional_centres(units: pd.DataFrame, urban: np.ndarray, centres: pd.DataFra
 
     A city of republican status is a town proper that is an oblast of its own in the COATE tree
     (``raion_code == oblast_code``: Bishkek, Osh). An oblast centre is the town proper named in
-    ``centres`` (the ``г.`` prefix ignored), looked up among the oblast's towns and the cities of
-    republican status (Chui oblast is run from Bishkek, Osh oblast from Osh city); a name found
-    0 or 2+ times marks nothing and gives a note.
+    ``centres`` (the ``г.`` prefix ignored: :func:`~atr_model.data.names.strict_key` drops it),
+    looked up among the oblast's towns and the cities of republican status (Chui oblast is run
+    from Bishkek, Osh oblast from Osh city); a name found 0 or 2+ times marks nothing and gives a
+    note.
 
     Parameters
     ----------
@@ -299,7 +297,7 @@ def regional_centres(units: pd.DataFrame, urban: np.ndarray, centres: pd.DataFra
     urban = np.asarray(urban, dtype=bool)
     republican = urban & (units["raion_code"] == units["oblast_code"]).to_numpy()
     why = pd.Series(np.where(republican, "city of republican status", ""), index=units.index, dtype=object)
-    keys = np.array([strict_key(_TOWN_PREFIX.sub("", str(n))) for n in units["name_ru"]])
+    keys = np.array([strict_key(str(n)) for n in units["name_ru"]])
     notes = []
     for row in centres.itertuples():
         where = urban & ((units["oblast_code"] == row.oblast_code).to_numpy() | republican)
