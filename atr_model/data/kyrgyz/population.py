@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from atr_model.data.contract import ESTIMATE_PREFIX
+from atr_model.data.csv_input import read_text_csv
 from atr_model.data.names import strict_key
 from atr_model.data.population_model import estimate_unit_populations, largest_changes, predictor_table
 from atr_model.errors import DataError
@@ -256,12 +257,9 @@ def read_oblast_centres(path: Path = OBLAST_CENTRES_FILE) -> pd.DataFrame:
     DataError
         When a column is missing, a cell is empty or an oblast is listed twice (naming the row).
     """
-    table = pd.read_csv(path, dtype=str, keep_default_na=False)
-    missing = [c for c in ("oblast_code", "centre_name_ru") if c not in table]
-    if missing:
-        raise DataError(f"{path}: missing column(s) {', '.join(missing)}")
+    table = read_text_csv(path, ["oblast_code", "centre_name_ru"], what="reference table of oblast centres")
     for i, row in enumerate(table.itertuples(), start=2):
-        if not row.oblast_code.strip() or not row.centre_name_ru.strip():
+        if not row.oblast_code or not row.centre_name_ru:
             raise DataError(f"{path}: row {i}: oblast_code and centre_name_ru must not be empty")
     twice = table["oblast_code"].duplicated()
     if twice.any():
