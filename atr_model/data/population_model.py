@@ -576,7 +576,12 @@ def town_log_offset(
 
 
 def _loo_median_residuals(log_ratio: np.ndarray, evaluated: np.ndarray, fitted: np.ndarray) -> np.ndarray:
-    """``log_ratio[i]`` minus the median over ``fitted`` without ``i``, for each ``i`` in ``evaluated``."""
+    """``log_ratio[i]`` minus the median over ``fitted`` without ``i``, for each ``i`` in ``evaluated``.
+
+    Empty when fewer than 2 towns are evaluated (leaving one out would leave nothing to fit on).
+    """
+    if len(evaluated) < 2:
+        return np.zeros(0)
     out = []
     for i in evaluated:
         others = fitted[fitted != i]
@@ -707,9 +712,8 @@ def fit_town_factor(
         fitted_codes=tuple(codes[fitted]),
         centre_codes=tuple(codes[left_out]),
         centre_log_ratios=log_ratio[left_out],
-        loo_log_residuals=_loo_median_residuals(log_ratio, fitted, fitted) if len(fitted) >= 2 else np.zeros(0),
-        loo_log_residuals_with_centres=(_loo_median_residuals(log_ratio, fitted, every) if len(fitted) >= 2
-                                        else np.zeros(0)),
+        loo_log_residuals=_loo_median_residuals(log_ratio, fitted, fitted),
+        loo_log_residuals_with_centres=_loo_median_residuals(log_ratio, fitted, every),
     )
 
 
