@@ -46,6 +46,13 @@ def _population_quality(dataset: Dataset) -> dict[str, Any]:
                     "population_p5/_p95 bound its 90 % interval",
         }
     return out
+
+
+def _territories_report(dataset: Dataset) -> dict[str, Any]:
+    """The build report's ``territories`` entry (exclaves, raion pieces); empty when not recorded."""
+    return (dataset.metadata.get("report") or {}).get("territories") or {}
+
+
 def _multipart_info(dataset: Dataset) -> dict[str, Any]:
     """Units drawn in several pieces: split by the allocation, raion exclaves, listed exclaves.
 
@@ -56,7 +63,7 @@ def _multipart_info(dataset: Dataset) -> dict[str, Any]:
     """
     units = dataset.units
     parts = shapely.get_num_geometries(units.geometry.to_numpy())
-    territories = (dataset.metadata.get("report") or {}).get("territories") or {}
+    territories = _territories_report(dataset)
     listed = set(territories.get("listed_exclaves", []))
     raion_pieces = territories.get("raion_pieces", [])
     raion_geom = dataset.raions.set_index("raion_code").geometry
@@ -90,7 +97,7 @@ def _unplaced_info(dataset: Dataset) -> dict[str, Any]:
     open data does not say which aiyl aimak holds it): the units of that raion then cover it
     less those pieces. Empty when the build recorded no raion pieces.
     """
-    territories = (dataset.metadata.get("report") or {}).get("territories") or {}
+    territories = _territories_report(dataset)
     if "raion_pieces" not in territories:
         return {}
     pieces = [p for p in territories["raion_pieces"] if p.get("unplaced")]
