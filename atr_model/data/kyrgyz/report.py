@@ -186,7 +186,6 @@ def _cut_off_text(piece: dict[str, Any]) -> str:
             f"(gap {piece['gap_km']:g} km, {piece['gap_outside_raions_km']:g} km of it outside every raion)")
 
 
-
 def _holders(piece: dict[str, Any]) -> str:
     """Who holds a raion piece, for the report's table (a count past four units)."""
     if piece["unplaced"]:
