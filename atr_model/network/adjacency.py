@@ -180,14 +180,14 @@ def unit_adjacency(
         Units whose whole outline is shared with a single neighbour.
     """
     codes = units["unit_code"].to_numpy(dtype=object)
-    approximate = dict(zip(codes, [_needs_travel_link(src) for src in units["geometry_source"].astype(str)]))
+    needs_link = dict(zip(codes, [_needs_travel_link(src) for src in units["geometry_source"].astype(str)]))
     shared = shared_boundaries(codes, geoms_m, tolerance_m)
     if blocked_borders and len(shared):
         over = np.array([(a, b) in blocked_borders for a, b in zip(shared["unit_a"], shared["unit_b"])])
         logger.info("%d shared borders lie wholly above the blocking altitude and do not count", int(over.sum()))
         shared = shared[~over].reset_index(drop=True)
     plausible = [
-        not (approximate[a] or approximate[b]) or pair_time_min(a, b) <= approximate_link_max_min
+        not (needs_link[a] or needs_link[b]) or pair_time_min(a, b) <= approximate_link_max_min
         for a, b in zip(shared["unit_a"], shared["unit_b"])
     ]
     dropped = int(len(shared) - sum(plausible))
