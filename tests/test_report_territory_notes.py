@@ -20,6 +20,7 @@ from atr_model.presentation.i18n import format_number, t
 from atr_model.presentation.report import render_report, unit_name_in
 from atr_model.scenarios import OPTIONAL_PACKAGE_FILES, as_result_files, load_result_files, read_result, write_result
 from atr_model.scenarios import load_scenario, resolve_travel_model, run_scenario
+from atr_model.scenarios.package_files import read_territory_notes
 from atr_model.scenarios.territory_notes import TERRITORY_NOTES_NAME, territory_notes
 from extras_runs import run_demo
 
@@ -172,7 +173,7 @@ def test_council_summary_and_comparison_draw_the_unplaced_land_too(kg_concept, l
 
     _, folder, other = kg_concept
     summary = render_summary(folder, lang)
-    pieces = len(load_result_files(folder).territory_notes["unplaced_pieces"])
+    pieces = len(read_territory_notes(folder)["unplaced_pieces"])
     assert unplaced_patches(summary) == pieces
     assert t("summary.caption_unplaced", lang) in summary.replace("&#x27;", "'")
     if lang == "en":  # the comparison report is in English

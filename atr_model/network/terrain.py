@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -191,7 +192,7 @@ class ElevationRaster:
             return None
         if np.isnan(self._grid[row, col]).any():
             return None
-        height_m, width_m = self._cell_sides_m(np.arange(self._grid.shape[0]))
+        height_m, width_m = self._cell_sides_m
         mid = int(round(float(row.mean())))
         pad_rows = int(np.ceil(margin_m / height_m))
         pad_cols = int(np.ceil(margin_m / max(float(width_m[mid]), 1e-9)))
@@ -206,9 +207,12 @@ class ElevationRaster:
             end=(int(row[1]) - r0, int(col[1]) - c0),
         )
 
-    def _cell_sides_m(self, rows: np.ndarray) -> tuple[float, np.ndarray]:
-        """North-south side (m) of the cells and east-west side (m) of the cells of ``rows``."""
+    @cached_property
+    def _cell_sides_m(self) -> tuple[float, np.ndarray]:
+        """North-south side (m) of the cells and east-west side (m) of the cells of each row
+        (computed once per grid, on the first :meth:`window`)."""
         t = self._transform
+        rows = np.arange(self._grid.shape[0])
         if not self._geographic:
             return abs(t.e) * self._unit_m, np.full(len(rows), abs(t.a) * self._unit_m)
         lat = np.radians(t.f + (rows + 0.5) * t.e)

@@ -23,7 +23,7 @@ import yaml
 
 from atr_model._atomic import atomic_directory
 from atr_model.errors import DataError, ScenarioError
-from atr_model.scenarios.package_files import read_json_file
+from atr_model.scenarios.package_files import read_territory_notes
 from atr_model.scenarios.run import ScenarioResult
 from atr_model.scenarios.scenario import Scenario, dump_scenario, scenario_from_dict
 from atr_model.scenarios.territory_notes import TERRITORY_NOTES_NAME
@@ -138,8 +138,6 @@ def read_result(path: str | os.PathLike[str]) -> ResultPackage:
         if (folder / "explanations.csv").exists()
         else pd.DataFrame()
     )
-    notes_path = folder / TERRITORY_NOTES_NAME
-    notes = read_json_file(notes_path) if notes_path.exists() else None
     return ResultPackage(
         path=folder,
         scenario=scenario,
@@ -149,5 +147,5 @@ def read_result(path: str | os.PathLike[str]) -> ResultPackage:
         kpis=json.loads((folder / "kpis.json").read_text(encoding="utf-8")),
         provenance=json.loads((folder / "provenance.json").read_text(encoding="utf-8")),
         explanations=explanations,
-        territory_notes=notes,
+        territory_notes=read_territory_notes(folder),
     )

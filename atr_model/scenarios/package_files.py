@@ -129,7 +129,7 @@ def _read_csv(path: Path, required: tuple[str, ...] = ()) -> pd.DataFrame:
     return _tidy(frame)
 
 
-def read_json_file(path: Path) -> dict[str, Any]:
+def _read_json(path: Path) -> dict[str, Any]:
     """A JSON object file of a result package; DataError naming the file when missing or invalid."""
     if not path.exists():
         raise DataError(f"{path}: file missing from the result package")
@@ -137,6 +137,13 @@ def read_json_file(path: Path) -> dict[str, Any]:
         return dict(json.loads(path.read_text(encoding="utf-8")))
     except (ValueError, TypeError) as exc:
         raise DataError(f"{path}: not valid JSON ({exc})") from exc
+
+
+def read_territory_notes(folder: Path) -> dict[str, Any] | None:
+    """``territory_notes.json`` of a result folder, None when it has none (the demo, older packages);
+    DataError naming the file when it is not valid JSON."""
+    path = folder / TERRITORY_NOTES_NAME
+    return _read_json(path) if path.exists() else None
 
 
 @dataclass(frozen=True)
@@ -249,17 +256,16 @@ def load_result_files(path: str | os.PathLike[str]) -> ResultFiles:
     settlements = _read_csv(settlements_path) if settlements_path.exists() else pd.DataFrame()
     explanations_path = folder / "explanations.csv"
     explanations = _read_csv(explanations_path) if explanations_path.exists() else None
-    notes_path = folder / TERRITORY_NOTES_NAME
     return ResultFiles(
         path=folder,
         scenario=scenario,
         assignments=assignments,
         new_units=new_units,
         settlements=settlements,
-        kpis=read_json_file(folder / "kpis.json"),
-        provenance=read_json_file(folder / "provenance.json"),
+        kpis=_read_json(folder / "kpis.json"),
+        provenance=_read_json(folder / "provenance.json"),
         explanations=explanations,
-        territory_notes=read_json_file(notes_path) if notes_path.exists() else None,
+        territory_notes=read_territory_notes(folder),
     )
 
 

@@ -57,23 +57,26 @@ def _rounded(geom: Any) -> Any:
     return shapely.make_valid(shapely.transform(geom, lambda xy: np.round(xy, _ROUND_DEG)))
 
 
-def _piece_outline(raion_geom: Any, lon: float, lat: float, metric_crs: Any) -> dict[str, Any]:
-    """The part of ``raion_geom`` holding (lon, lat) (else the nearest part), simplified to
-    :data:`PIECE_TOLERANCE_M` in ``metric_crs``, as a GeoJSON geometry in EPSG:4326."""
+def _holding_part(raion_geom: Any, lon: float, lat: float) -> Any:
+    """The part of ``raion_geom`` holding (lon, lat) (else the nearest part)."""
     parts = shapely.get_parts(raion_geom)
-    part = parts[int(np.argmin(shapely.distance(parts, shapely.Point(lon, lat))))]
-    metric = gpd.GeoSeries([part], crs="EPSG:4326").to_crs(metric_crs)
-    simple = metric.simplify(PIECE_TOLERANCE_M, preserve_topology=True).to_crs("EPSG:4326").iloc[0]
-    return dict(mapping(_rounded(simple)))
+    return parts[int(np.argmin(shapely.distance(parts, shapely.Point(lon, lat))))]
+
+
+def _outlines(parts: list[Any], metric_crs: Any) -> list[dict[str, Any]]:
+    """``parts`` (EPSG:4326) simplified to :data:`PIECE_TOLERANCE_M` in ``metric_crs``, as GeoJSON
+    geometries in EPSG:4326 (one projection there and back for all of them)."""
+    metric = gpd.GeoSeries(parts, crs="EPSG:4326").to_crs(metric_crs)
+    simple = metric.simplify(PIECE_TOLERANCE_M, preserve_topology=True).to_crs("EPSG:4326")
+    return [dict(mapping(_rounded(g))) for g in simple]
 
 
 def _unplaced_pieces(dataset: Dataset, pieces: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Raion pieces held by no unit, largest first within a raion, raions by code."""
     raions = dataset.raions.assign(raion_code=dataset.raions["raion_code"].astype(str)).set_index("raion_code")
-    metric_crs = dataset.raions.estimate_utm_crs()
     unplaced = sorted((p for p in pieces if p.get("unplaced")),
                       key=lambda p: (str(p["raion_code"]), -float(p["area_km2"])))
-    notes = []
+    notes, parts = [], []
     for piece in unplaced:
         code = str(piece["raion_code"])
         if code not in raions.index:
@@ -81,6 +84,7 @@ def _unplaced_pieces(dataset: Dataset, pieces: list[dict[str, Any]]) -> list[dic
                             "which its raions layer does not have")
         raion = raions.loc[code]
         lon, lat = float(piece["lon"]), float(piece["lat"])
+        parts.append(_holding_part(raion.geometry, lon, lat))
         notes.append({
             "raion_code": code,
             **_names(raion.to_dict()),
@@ -89,8 +93,10 @@ def _unplaced_pieces(dataset: Dataset, pieces: list[dict[str, Any]]) -> list[dic
             "touches_raions": sorted(str(r) for r in piece.get("touches_raions", [])),
             "lon": lon,
             "lat": lat,
-            "geometry": _piece_outline(raion.geometry, lon, lat, metric_crs),
         })
+    if notes:
+        for note, outline in zip(notes, _outlines(parts, dataset.raions.estimate_utm_crs())):
+            note["geometry"] = outline
     return notes
 
 
