@@ -498,7 +498,13 @@ def _maps_section(files: ResultFiles, lang: str = DEFAULT_LANGUAGE) -> str:
 
 def unplaced_land(files: ResultFiles) -> gpd.GeoDataFrame:
     """The raion pieces held by no unit, from the package's territory notes (empty without)."""
-    pieces = (files.territory_notes or {}).get("unplaced_pieces") or []
+    return unplaced_land_of(files.territory_notes)
+
+
+def unplaced_land_of(notes: dict[str, Any] | None) -> gpd.GeoDataFrame:
+    """The raion pieces held by no unit, from territory notes (``territory_notes.json``; empty
+    for None or notes without such land)."""
+    pieces = (notes or {}).get("unplaced_pieces") or []
     return gpd.GeoDataFrame({"raion_code": [str(p["raion_code"]) for p in pieces]},
                             geometry=[shape(p["geometry"]) for p in pieces], crs="EPSG:4326")
 

@@ -160,13 +160,20 @@ def _stability_map(folder: Path, new_units: pd.DataFrame, threshold: float, lang
 
 
 def _nominal_unplaced_land(folder: Path) -> gpd.GeoDataFrame | None:
-    """Raion land held by no unit, from the nominal plan's package (None when it has no notes)."""
-    from atr_model.presentation.report import unplaced_land
-    from atr_model.scenarios import load_result_files
+    """Raion land held by no unit, from the nominal plan's package (None when it has no notes).
 
+    Reads only the package's ``territory_notes.json``, not the whole package.
+    """
+    from atr_model.presentation.report import unplaced_land_of
+    from atr_model.scenarios.package_files import read_json_file
+    from atr_model.scenarios.territory_notes import TERRITORY_NOTES_NAME
+
+    path = folder / "nominal" / TERRITORY_NOTES_NAME
+    if not path.exists():
+        return None
     try:
-        return unplaced_land(load_result_files(folder / "nominal"))
-    except DataError:  # a nominal folder written without the core files: draw the plan alone
+        return unplaced_land_of(read_json_file(path))
+    except DataError:  # notes that are not valid JSON: draw the plan alone
         return None
 
 
