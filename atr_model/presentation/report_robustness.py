@@ -27,7 +27,6 @@ import pandas as pd
 from atr_model.presentation.html_parts import escape as _e
 from atr_model.presentation.html_parts import table as _table
 from atr_model.presentation.i18n import DEFAULT_LANGUAGE, STRINGS, format_number, kpi_label, status_label, t
-from atr_model.errors import DataError
 from atr_model.scenarios import share_text
 
 __all__ = [
@@ -165,16 +164,16 @@ def _nominal_unplaced_land(folder: Path) -> gpd.GeoDataFrame | None:
     Reads only the package's ``territory_notes.json``, not the whole package.
     """
     from atr_model.presentation.report import unplaced_land_of
-    from atr_model.scenarios.package_files import read_json_file
-    from atr_model.scenarios.territory_notes import TERRITORY_NOTES_NAME
 
-    path = folder / "nominal" / TERRITORY_NOTES_NAME
+    # scenarios.territory_notes.TERRITORY_NOTES_NAME, which the scenario layer does not export
+    path = folder / "nominal" / "territory_notes.json"
     if not path.exists():
         return None
     try:
-        return unplaced_land_of(read_json_file(path))
-    except DataError:  # notes that are not valid JSON: draw the plan alone
+        notes = dict(json.loads(path.read_text(encoding="utf-8")))
+    except (ValueError, TypeError):  # notes that are not a JSON object: draw the plan alone
         return None
+    return unplaced_land_of(notes)
 
 
 def _summary_items(meta: dict[str, Any], lang: str, pct_stable: int, pct_fragile: int) -> list[str]:
