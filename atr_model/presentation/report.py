@@ -12,7 +12,7 @@ import io
 import logging
 import math
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -509,11 +509,12 @@ def unplaced_land_of(notes: dict[str, Any] | None) -> gpd.GeoDataFrame:
                             geometry=[shape(p["geometry"]) for p in pieces], crs="EPSG:4326")
 
 
-def _cut_off_text(piece: dict[str, Any], lang: str) -> str:
-    """Why a detached raion piece is cut off (the maps' texts) and how far from the rest."""
+def cut_off_text(piece: Mapping[str, Any], lang: str) -> str:
+    """Why a detached raion piece is cut off (``cut_off_by``, a key of ``CUT_OFF_KINDS``,
+    translated) and how far from the rest (``gap_km``): the report's and the maps' text."""
     kind = str(piece.get("cut_off_by") or "")
     parts = [t(f"map.cut_off.{kind}", lang)] if kind else []
-    if piece.get("gap_km") is not None:
+    if not pd.isna(piece.get("gap_km")):  # None in the notes' JSON, NaN in the maps' land notes
         parts.append(t("map.exclave_gap", lang, gap=format_number(piece["gap_km"], lang, digits=1)))
     return "; ".join(parts)
 
@@ -532,7 +533,7 @@ def _unplaced_table(pieces: list[dict[str, Any]], area_km2: float, lang: str) ->
 
 
 def _member_why(member: dict[str, Any], lang: str) -> str:
-    reasons = [_cut_off_text(d, lang) for d in member.get("detached_pieces") or []]
+    reasons = [cut_off_text(d, lang) for d in member.get("detached_pieces") or []]
     if member.get("listed_exclave"):
         reasons.append(t("report.land.listed", lang))
     return "; ".join(r for r in reasons if r)

@@ -41,6 +41,7 @@ from atr_model.presentation.maps.elements import (
     swatch,
 )
 from atr_model.presentation.maps.palette import GROUND, LINES
+from atr_model.presentation.report import cut_off_text
 
 __all__ = [
     "base_map",
@@ -229,17 +230,6 @@ def exclave_layer(fmap: folium.Map, layers: DisplayLayers, lang: str) -> None:
     ).add_to(fmap)
 
 
-def _why(note: Mapping[str, Any], lang: str) -> str:
-    """Why a piece is cut off from its raion (a key of ``CUT_OFF_KINDS``, translated), and how far."""
-    kind = str(note.get("cut_off_by") or "")
-    why = t(f"map.cut_off.{kind}", lang) if kind else ""
-    gap = note.get("gap_km")
-    if gap is not None and not pd.isna(gap):
-        gap_text = t("map.exclave_gap", lang, gap=format_number(gap, lang, digits=1))
-        why = f"{why}; {gap_text}" if why else gap_text
-    return why
-
-
 def exclave_rows(layers: DisplayLayers, lang: str) -> dict[str, list[tuple[str, str]]]:
     """Unit code -> popup rows of a unit that holds an exclave of its raion: "Territory: 2 pieces
     — holds an exclave: <why>" and the area of its land there (an estimate where the unit's
@@ -250,7 +240,7 @@ def exclave_rows(layers: DisplayLayers, lang: str) -> dict[str, list[tuple[str, 
     for note in records(land):
         code = str(note["unit_code"])
         source = units.at[code, "geometry_source"] if "geometry_source" in units and code in units.index else ""
-        territory = t("map.territory_exclave", lang, pieces=int(note["unit_pieces"]), why=_why(note, lang))
+        territory = t("map.territory_exclave", lang, pieces=int(note["unit_pieces"]), why=cut_off_text(note, lang))
         area = format_number(note["area_km2"], lang, digits=1, is_estimate=is_estimate_source(source))
         rows.setdefault(code, []).extend([(t("field.territory", lang), territory), (t("field.exclave_area", lang), area)])
     return rows
@@ -263,7 +253,7 @@ def exclave_note(layers: DisplayLayers, members: list[str], pieces: int, names: 
     held = land[land["unit_code"].isin(members)]
     return "; ".join(
         t("map.territory_exclave_of", lang, pieces=pieces, unit=names.get(str(n["unit_code"]), str(n["unit_code"])),
-          why=_why(n, lang))
+          why=cut_off_text(n, lang))
         for n in records(held)
     )
 
