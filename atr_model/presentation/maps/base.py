@@ -10,7 +10,7 @@ national zoom (:func:`outline_layers`) and the settlements with names at closer 
 Every view also explains the land of :attr:`DisplayLayers.land_notes` the same way: raion land
 held by no unit in the open data as its own grey layer with a tooltip, units' exclaves as a
 thick dashed outline (drawn by :func:`outline_layers`), the reason in the unit's popup
-(:func:`exclave_rows`, :func:`exclave_note`) and both in the legend (:func:`land_legend_entries`).
+(:func:`exclave_rows`, :func:`exclave_notes`) and both in the legend (:func:`land_legend_entries`).
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ __all__ = [
     "settlement_layer",
     "unit_names",
     "exclave_rows",
-    "exclave_note",
+    "exclave_notes",
     "land_legend_entries",
     "HILLSHADE_PANE",
 ]
@@ -246,16 +246,22 @@ def exclave_rows(layers: DisplayLayers, lang: str) -> dict[str, list[tuple[str, 
     return rows
 
 
-def exclave_note(layers: DisplayLayers, members: list[str], pieces: int, names: Mapping[str, str], lang: str) -> str:
-    """The "Territory" line of a new unit whose members hold exclaves ("" when none does):
-    "3 pieces — Suu-Bashyn holds an exclave: <why>" for each such member."""
-    land = _land(layers, "exclave")
-    held = land[land["unit_code"].isin(members)]
-    return "; ".join(
-        t("map.territory_exclave_of", lang, pieces=pieces, unit=names.get(str(n["unit_code"]), str(n["unit_code"])),
-          why=cut_off_text(n, lang))
-        for n in records(held)
-    )
+def exclave_notes(
+    layers: DisplayLayers, groups: Mapping[str, tuple[list[str], int]], names: Mapping[str, str], lang: str
+) -> dict[str, str]:
+    """New unit id -> the "Territory" line of a new unit whose members hold exclaves:
+    "3 pieces — Suu-Bashyn holds an exclave: <why>" for each such member (new units whose
+    members hold none are absent). ``groups``: new unit id -> (member unit codes, number of pieces).
+    One pass over the exclaves, not one look-up per new unit."""
+    group_of = {member: uid for uid, (members, _pieces) in groups.items() for member in members}
+    lines: dict[str, list[str]] = {}
+    for n in records(_land(layers, "exclave")):
+        code = str(n["unit_code"])
+        if code in group_of:
+            uid = group_of[code]
+            lines.setdefault(uid, []).append(t("map.territory_exclave_of", lang, pieces=groups[uid][1],
+                                               unit=names.get(code, code), why=cut_off_text(n, lang)))
+    return {uid: "; ".join(parts) for uid, parts in lines.items()}
 
 
 def land_legend_entries(layers: DisplayLayers, lang: str) -> list[tuple[str, str]]:
