@@ -216,6 +216,7 @@ def map_svg(
     mid_lat = (miny + maxy) / 2.0
     aspect = 1.0 / max(math.cos(math.radians(mid_lat)), 0.2)
     height_in = max(2.5, min(width_in * (maxy - miny) * aspect / max(maxx - minx, 1e-6), 7.0))
+    draw_unplaced = unplaced is not None and len(unplaced) > 0
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "atr-model", "font.size": 8}):
         # A bare Figure (no pyplot canvas): geopandas' draw_idle after each layer is then a no-op
         # instead of a full redraw, and nothing is left open in pyplot's registry.
@@ -229,7 +230,7 @@ def map_svg(
             cats = sorted(data[column].astype(str).unique())
             cmap = plt.get_cmap("tab20")
             # tab20's two greys would read as the grey of raion land held by no unit
-            ramp = [cmap(i) for i in range(20) if unplaced is None or not len(unplaced) or i not in _TAB20_GREYS]
+            ramp = [cmap(i) for i in range(20) if not draw_unplaced or i not in _TAB20_GREYS]
             palette = colours or {c: ramp[i % len(ramp)] for i, c in enumerate(cats)}
             data.plot(color=[palette[str(v)] for v in data[column]], **kwargs)
             if colours:
@@ -246,7 +247,7 @@ def map_svg(
             missing = data[~np.isfinite(values.to_numpy(dtype=float))]
             if len(missing):
                 missing.plot(color="#ddd", **kwargs)
-        if unplaced is not None and len(unplaced):
+        if draw_unplaced:
             # dotted edge and a fine dot hatch: told apart from the units in black-and-white print too
             unplaced.to_crs("EPSG:4326").plot(ax=ax, facecolor=_UNPLACED_FILL, edgecolor=_UNPLACED_EDGE,
                                               linewidth=0.7, linestyle=":", hatch="....")
