@@ -12,7 +12,7 @@ import io
 import logging
 import math
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -216,6 +216,7 @@ def map_svg(
     mid_lat = (miny + maxy) / 2.0
     aspect = 1.0 / max(math.cos(math.radians(mid_lat)), 0.2)
     height_in = max(2.5, min(width_in * (maxy - miny) * aspect / max(maxx - minx, 1e-6), 7.0))
+    draw_unplaced = unplaced is not None and len(unplaced) > 0
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "atr-model", "font.size": 8}):
         # A bare Figure (no pyplot canvas): geopandas' draw_idle after each layer is then a no-op
         # instead of a full redraw, and nothing is left open in pyplot's registry.
@@ -229,7 +230,7 @@ def map_svg(
             cats = sorted(data[column].astype(str).unique())
             cmap = plt.get_cmap("tab20")
             # tab20's two greys would read as the grey of raion land held by no unit
-            ramp = [cmap(i) for i in range(20) if unplaced is None or not len(unplaced) or i not in _TAB20_GREYS]
+            ramp = [cmap(i) for i in range(20) if not draw_unplaced or i not in _TAB20_GREYS]
             palette = colours or {c: ramp[i % len(ramp)] for i, c in enumerate(cats)}
             data.plot(color=[palette[str(v)] for v in data[column]], **kwargs)
             if colours:
@@ -246,7 +247,7 @@ def map_svg(
             missing = data[~np.isfinite(values.to_numpy(dtype=float))]
             if len(missing):
                 missing.plot(color="#ddd", **kwargs)
-        if unplaced is not None and len(unplaced):
+        if draw_unplaced:
             # dotted edge and a fine dot hatch: told apart from the units in black-and-white print too
             unplaced.to_crs("EPSG:4326").plot(ax=ax, facecolor=_UNPLACED_FILL, edgecolor=_UNPLACED_EDGE,
                                               linewidth=0.7, linestyle=":", hatch="....")
@@ -498,16 +499,23 @@ def _maps_section(files: ResultFiles, lang: str = DEFAULT_LANGUAGE) -> str:
 
 def unplaced_land(files: ResultFiles) -> gpd.GeoDataFrame:
     """The raion pieces held by no unit, from the package's territory notes (empty without)."""
-    pieces = (files.territory_notes or {}).get("unplaced_pieces") or []
+    return unplaced_land_of(files.territory_notes)
+
+
+def unplaced_land_of(notes: dict[str, Any] | None) -> gpd.GeoDataFrame:
+    """The raion pieces held by no unit, from territory notes (``territory_notes.json``; empty
+    for None or notes without such land)."""
+    pieces = (notes or {}).get("unplaced_pieces") or []
     return gpd.GeoDataFrame({"raion_code": [str(p["raion_code"]) for p in pieces]},
                             geometry=[shape(p["geometry"]) for p in pieces], crs="EPSG:4326")
 
 
-def _cut_off_text(piece: dict[str, Any], lang: str) -> str:
-    """Why a detached raion piece is cut off (the maps' texts) and how far from the rest."""
+def cut_off_text(piece: Mapping[str, Any], lang: str) -> str:
+    """Why a detached raion piece is cut off (``cut_off_by``, a key of ``CUT_OFF_KINDS``,
+    translated) and how far from the rest (``gap_km``): the report's and the maps' text."""
     kind = str(piece.get("cut_off_by") or "")
     parts = [t(f"map.cut_off.{kind}", lang)] if kind else []
-    if piece.get("gap_km") is not None:
+    if not pd.isna(piece.get("gap_km")):  # None in the notes' JSON, NaN in the maps' land notes
         parts.append(t("map.exclave_gap", lang, gap=format_number(piece["gap_km"], lang, digits=1)))
     return "; ".join(parts)
 
@@ -526,7 +534,7 @@ def _unplaced_table(pieces: list[dict[str, Any]], area_km2: float, lang: str) ->
 
 
 def _member_why(member: dict[str, Any], lang: str) -> str:
-    reasons = [_cut_off_text(d, lang) for d in member.get("detached_pieces") or []]
+    reasons = [cut_off_text(d, lang) for d in member.get("detached_pieces") or []]
     if member.get("listed_exclave"):
         reasons.append(t("report.land.listed", lang))
     return "; ".join(r for r in reasons if r)

@@ -27,7 +27,6 @@ import pandas as pd
 from atr_model.presentation.html_parts import escape as _e
 from atr_model.presentation.html_parts import table as _table
 from atr_model.presentation.i18n import DEFAULT_LANGUAGE, STRINGS, format_number, kpi_label, status_label, t
-from atr_model.errors import DataError
 from atr_model.scenarios import share_text
 
 __all__ = [
@@ -160,14 +159,21 @@ def _stability_map(folder: Path, new_units: pd.DataFrame, threshold: float, lang
 
 
 def _nominal_unplaced_land(folder: Path) -> gpd.GeoDataFrame | None:
-    """Raion land held by no unit, from the nominal plan's package (None when it has no notes)."""
-    from atr_model.presentation.report import unplaced_land
-    from atr_model.scenarios import load_result_files
+    """Raion land held by no unit, from the nominal plan's package (None when it has no notes).
 
-    try:
-        return unplaced_land(load_result_files(folder / "nominal"))
-    except DataError:  # a nominal folder written without the core files: draw the plan alone
+    Reads only the package's ``territory_notes.json``, not the whole package.
+    """
+    from atr_model.presentation.report import unplaced_land_of
+
+    # scenarios.territory_notes.TERRITORY_NOTES_NAME, which the scenario layer does not export
+    path = folder / "nominal" / "territory_notes.json"
+    if not path.exists():
         return None
+    try:
+        notes = dict(json.loads(path.read_text(encoding="utf-8")))
+    except (ValueError, TypeError):  # notes that are not a JSON object: draw the plan alone
+        return None
+    return unplaced_land_of(notes)
 
 
 def _summary_items(meta: dict[str, Any], lang: str, pct_stable: int, pct_fragile: int) -> list[str]:

@@ -92,6 +92,24 @@ def _map_frame(files: ResultFiles, lang: str) -> gpd.GeoDataFrame:
 Bounds = tuple[tuple[float, float], tuple[float, float]]
 
 
+def _view_box(bounds: Bounds) -> tuple[float, float, float, float]:
+    """``(west, south, east, north)`` of a map view, checked (ValueError as :func:`in_view`)."""
+    try:
+        (south, west), (north, east) = ((float(a), float(b)) for a, b in bounds)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"map view {bounds!r}: expected ((south, west), (north, east)) in degrees") from exc
+    if not all(map(math.isfinite, (south, west, north, east))) or south >= north or west >= east:
+        raise ValueError(f"map view {bounds!r}: south must be below north and west left of east (degrees)")
+    return west, south, east, north
+
+
+def _clip(frame: gpd.GeoDataFrame, bounds: Bounds) -> gpd.GeoDataFrame:
+    """The part of ``frame`` inside a map view, in degrees (polygons cut at its edges; may be empty)."""
+    frame = frame.to_crs("EPSG:4326")
+    cut = frame.set_geometry(shapely.clip_by_rect(frame.geometry.to_numpy(), *_view_box(bounds)))
+    return cut[~cut.geometry.is_empty]
+
+
 def in_view(units: gpd.GeoDataFrame, bounds: Bounds) -> gpd.GeoDataFrame:
     """The part of ``units`` inside a map view (polygons cut at its edges).
 
@@ -101,15 +119,7 @@ def in_view(units: gpd.GeoDataFrame, bounds: Bounds) -> gpd.GeoDataFrame:
         When the bounds are not a view (not finite, south above north, west east of east) or
         the view shows none of the units.
     """
-    try:
-        (south, west), (north, east) = ((float(a), float(b)) for a, b in bounds)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"map view {bounds!r}: expected ((south, west), (north, east)) in degrees") from exc
-    if not all(map(math.isfinite, (south, west, north, east))) or south >= north or west >= east:
-        raise ValueError(f"map view {bounds!r}: south must be below north and west left of east (degrees)")
-    frame = units.to_crs("EPSG:4326")
-    cut = frame.set_geometry(shapely.clip_by_rect(frame.geometry.to_numpy(), west, south, east, north))
-    cut = cut[~cut.geometry.is_empty]
+    cut = _clip(units, bounds)
     if cut.empty:
         raise ValueError(f"map view {bounds!r} shows none of the result's units")
     return cut
@@ -117,15 +127,12 @@ def in_view(units: gpd.GeoDataFrame, bounds: Bounds) -> gpd.GeoDataFrame:
 
 def _map(files: ResultFiles, lang: str, png_dpi: int | None = None, bounds: Bounds | None = None) -> str:
     units = _map_frame(files, lang)
+    unplaced = report.unplaced_land(files)
     if bounds is not None:
         units = in_view(units, bounds)
+        unplaced = _clip(unplaced, bounds)  # raion land held by no unit, cut at the view as the units are
     colours = {t("summary.map_merged", lang): MERGED_COLOUR, t("summary.map_kept", lang): KEPT_COLOUR}
     below = units["below_floor"].tolist() if "below_floor" in units else None
-    unplaced = report.unplaced_land(files)
-    if bounds is not None and len(unplaced):
-        (south, west), (north, east) = bounds
-        unplaced = unplaced.set_geometry(shapely.clip_by_rect(unplaced.geometry.to_numpy(), west, south, east, north))
-        unplaced = unplaced[~unplaced.geometry.is_empty]
     return report.map_svg(units, column="kind", categorical=True, colours=colours, hatch_mask=below, png_dpi=png_dpi,
                           unplaced=unplaced)
 

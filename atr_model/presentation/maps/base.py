@@ -10,7 +10,7 @@ national zoom (:func:`outline_layers`) and the settlements with names at closer 
 Every view also explains the land of :attr:`DisplayLayers.land_notes` the same way: raion land
 held by no unit in the open data as its own grey layer with a tooltip, units' exclaves as a
 thick dashed outline (drawn by :func:`outline_layers`), the reason in the unit's popup
-(:func:`exclave_rows`, :func:`exclave_note`) and both in the legend (:func:`land_legend_entries`).
+(:func:`exclave_rows`, :func:`exclave_notes`) and both in the legend (:func:`land_legend_entries`).
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ from atr_model.presentation.maps.elements import (
     swatch,
 )
 from atr_model.presentation.maps.palette import GROUND, LINES
+from atr_model.presentation.report import cut_off_text
 
 __all__ = [
     "base_map",
@@ -48,7 +49,7 @@ __all__ = [
     "settlement_layer",
     "unit_names",
     "exclave_rows",
-    "exclave_note",
+    "exclave_notes",
     "land_legend_entries",
     "HILLSHADE_PANE",
 ]
@@ -229,17 +230,6 @@ def exclave_layer(fmap: folium.Map, layers: DisplayLayers, lang: str) -> None:
     ).add_to(fmap)
 
 
-def _why(note: Mapping[str, Any], lang: str) -> str:
-    """Why a piece is cut off from its raion (a key of ``CUT_OFF_KINDS``, translated), and how far."""
-    kind = str(note.get("cut_off_by") or "")
-    why = t(f"map.cut_off.{kind}", lang) if kind else ""
-    gap = note.get("gap_km")
-    if gap is not None and not pd.isna(gap):
-        gap_text = t("map.exclave_gap", lang, gap=format_number(gap, lang, digits=1))
-        why = f"{why}; {gap_text}" if why else gap_text
-    return why
-
-
 def exclave_rows(layers: DisplayLayers, lang: str) -> dict[str, list[tuple[str, str]]]:
     """Unit code -> popup rows of a unit that holds an exclave of its raion: "Territory: 2 pieces
     — holds an exclave: <why>" and the area of its land there (an estimate where the unit's
@@ -250,22 +240,28 @@ def exclave_rows(layers: DisplayLayers, lang: str) -> dict[str, list[tuple[str, 
     for note in records(land):
         code = str(note["unit_code"])
         source = units.at[code, "geometry_source"] if "geometry_source" in units and code in units.index else ""
-        territory = t("map.territory_exclave", lang, pieces=int(note["unit_pieces"]), why=_why(note, lang))
+        territory = t("map.territory_exclave", lang, pieces=int(note["unit_pieces"]), why=cut_off_text(note, lang))
         area = format_number(note["area_km2"], lang, digits=1, is_estimate=is_estimate_source(source))
         rows.setdefault(code, []).extend([(t("field.territory", lang), territory), (t("field.exclave_area", lang), area)])
     return rows
 
 
-def exclave_note(layers: DisplayLayers, members: list[str], pieces: int, names: Mapping[str, str], lang: str) -> str:
-    """The "Territory" line of a new unit whose members hold exclaves ("" when none does):
-    "3 pieces — Suu-Bashyn holds an exclave: <why>" for each such member."""
-    land = _land(layers, "exclave")
-    held = land[land["unit_code"].isin(members)]
-    return "; ".join(
-        t("map.territory_exclave_of", lang, pieces=pieces, unit=names.get(str(n["unit_code"]), str(n["unit_code"])),
-          why=_why(n, lang))
-        for n in records(held)
-    )
+def exclave_notes(
+    layers: DisplayLayers, groups: Mapping[str, tuple[list[str], int]], names: Mapping[str, str], lang: str
+) -> dict[str, str]:
+    """New unit id -> the "Territory" line of a new unit whose members hold exclaves:
+    "3 pieces — Suu-Bashyn holds an exclave: <why>" for each such member (new units whose
+    members hold none are absent). ``groups``: new unit id -> (member unit codes, number of pieces).
+    One pass over the exclaves, not one look-up per new unit."""
+    group_of = {member: uid for uid, (members, _pieces) in groups.items() for member in members}
+    lines: dict[str, list[str]] = {}
+    for n in records(_land(layers, "exclave")):
+        code = str(n["unit_code"])
+        if code in group_of:
+            uid = group_of[code]
+            lines.setdefault(uid, []).append(t("map.territory_exclave_of", lang, pieces=groups[uid][1],
+                                               unit=names.get(code, code), why=cut_off_text(n, lang)))
+    return {uid: "; ".join(parts) for uid, parts in lines.items()}
 
 
 def land_legend_entries(layers: DisplayLayers, lang: str) -> list[tuple[str, str]]:

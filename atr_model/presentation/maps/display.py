@@ -119,36 +119,35 @@ def _empty_land_notes(crs: Any) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame({c: [] for c in LAND_NOTE_COLUMNS}, geometry=[], crs=crs)
 
 
-def _piece_at(geom: Any, lon: float, lat: float) -> tuple[int, np.ndarray]:
-    """The pieces of ``geom`` and the index of the one holding (lon, lat), or the nearest one
-    (simplification can move a piece's edge across a point near it)."""
+def _piece_at(geom: Any, piece: Mapping[str, Any]) -> Any:
+    """The piece of ``geom`` holding the build's point of a raion piece (``lon``/``lat``), or the
+    nearest one (simplification can move a piece's edge across a point near it)."""
     parts = shapely.get_parts(geom)
-    return int(np.argmin(shapely.distance(parts, shapely.Point(lon, lat)))), parts
+    return parts[int(np.argmin(shapely.distance(parts, shapely.Point(piece["lon"], piece["lat"]))))]
 
 
 def _unplaced_row(piece: Mapping[str, Any], raion: Mapping[str, Any]) -> dict[str, Any]:
     """A raion piece held by no unit: the displayed raion piece, with the build's area."""
-    at, parts = _piece_at(raion["geometry"], piece["lon"], piece["lat"])
     return {"kind": "unplaced", "raion_code": str(piece["raion_code"]), "unit_code": "", **_names(raion),
             "area_km2": float(piece["area_km2"]), "cut_off_by": piece.get("cut_off_by", ""),
-            "gap_km": piece.get("gap_km"), "unit_pieces": 0, "geometry": parts[at]}
+            "gap_km": piece.get("gap_km"), "unit_pieces": 0,
+            "geometry": _piece_at(raion["geometry"], piece)}
 
 
-def _exclave_row(piece: Mapping[str, Any], raion: Mapping[str, Any], unit: Mapping[str, Any],
+def _exclave_row(piece: Mapping[str, Any], shown_piece: Any, unit: Mapping[str, Any],
                  full: tuple[Any, Any], crs: Any, metric_crs: Any) -> dict[str, Any]:
     """A unit's land in a detached piece of its raion.
 
-    The geometry is the displayed parts of the unit that lie mostly in the piece (so the outline
-    follows the unit's fill); the area, in km2, that of the unit's full-resolution territory
-    inside the piece (``full``: the unit's and the raion's full-resolution geometries).
+    The geometry is the displayed parts of the unit that lie mostly in the piece (``shown_piece``,
+    the displayed raion piece; so the outline follows the unit's fill); the area, in km2, that
+    of the unit's full-resolution territory inside the piece (``full``: the unit's
+    full-resolution geometry and the full-resolution raion piece).
     """
-    at, parts = _piece_at(raion["geometry"], piece["lon"], piece["lat"])
     unit_parts = shapely.get_parts(unit["geometry"])
-    inside = unit_parts[shapely.area(shapely.intersection(unit_parts, parts[at])) > 0.5 * shapely.area(unit_parts)]
-    shape = shapely.union_all(inside) if len(inside) else shapely.intersection(unit["geometry"], parts[at])
-    unit_full, raion_full = full
-    at_full, parts_full = _piece_at(raion_full, piece["lon"], piece["lat"])
-    land = gpd.GeoSeries([shapely.intersection(unit_full, parts_full[at_full])], crs=crs).to_crs(metric_crs)
+    inside = unit_parts[shapely.area(shapely.intersection(unit_parts, shown_piece)) > 0.5 * shapely.area(unit_parts)]
+    shape = shapely.union_all(inside) if len(inside) else shapely.intersection(unit["geometry"], shown_piece)
+    unit_full, piece_full = full
+    land = gpd.GeoSeries([shapely.intersection(unit_full, piece_full)], crs=crs).to_crs(metric_crs)
     return {"kind": "exclave", "raion_code": str(piece["raion_code"]), "unit_code": str(unit["unit_code"]),
             **_names(unit), "area_km2": float(land.area.iloc[0]) / 1e6, "cut_off_by": piece.get("cut_off_by", ""),
             "gap_km": piece.get("gap_km"), "unit_pieces": int(shapely.get_num_geometries(unit_full)),
@@ -185,9 +184,14 @@ def _land_notes(
         if piece.get("unplaced"):
             rows.append(_unplaced_row(piece, shown[code]))
         elif not piece["largest"]:
-            for unit_code in sorted(str(u) for u in piece.get("units", []) if str(u) in exclave_units):
+            held = sorted(str(u) for u in piece.get("units", []) if str(u) in exclave_units)
+            if not held:
+                continue
+            # the piece, displayed and at full resolution, once for all the units holding land in it
+            shown_piece, piece_full = _piece_at(shown[code]["geometry"], piece), _piece_at(full_raions[code], piece)
+            for unit_code in held:
                 unit = units.loc[unit_code].to_dict()
-                rows.append(_exclave_row(piece, shown[code], unit, (full_units[unit_code], full_raions[code]),
+                rows.append(_exclave_row(piece, shown_piece, unit, (full_units[unit_code], piece_full),
                                          units.crs, metric_crs))
     if not rows:
         return _empty_land_notes(units.crs)

@@ -39,7 +39,7 @@ from atr_model.presentation.i18n import (
 )
 from atr_model.presentation.maps.base import (
     base_map,
-    exclave_note,
+    exclave_notes,
     exclave_rows,
     finish,
     land_legend_entries,
@@ -540,10 +540,10 @@ def result_map(
         members[["group", "geometry"]].dissolve(by="group", sort=True).reset_index().rename(columns={"group": "new_unit_id"})
         if len(members) else gpd.GeoDataFrame({"new_unit_id": []}, geometry=[], crs=units.crs)
     )
-    for uid, geom in zip(dissolved["new_unit_id"], dissolved.geometry):
-        passport = passports[uid]
-        passport["territory_note"] = exclave_note(layers, passport["members_list"], int(shapely.get_num_geometries(geom)),
-                                                  names, lang)
+    groups = {uid: (passports[uid]["members_list"], int(pieces))
+              for uid, pieces in zip(dissolved["new_unit_id"], shapely.get_num_geometries(dissolved.geometry.to_numpy()))}
+    for uid, note in exclave_notes(layers, groups, names, lang).items():
+        passports[uid]["territory_note"] = note
     figure = new_units_layer(fmap, dissolved, passports, lang)
     member_layer = members_layer(fmap, table, lang)
     outline_layers(fmap, layers, lang)
