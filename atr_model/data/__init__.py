@@ -1,6 +1,6 @@
 """Data layer: the data contract, datasets, loaders, the Kyrgyz open-data build and the demo."""
 
-from atr_model.data.borders import CUT_OFF_KINDS, MIN_SHARED_BORDER_M, detached_pieces_of, shared_borders
+from atr_model.data.borders import CUT_OFF_KINDS, MIN_SHARED_BORDER_M, detached_pieces_of, part_at, shared_borders
 from atr_model.data.cache import default_cache_dir
 from atr_model.data.csv_input import read_text_csv
 from atr_model.data.contract import (
@@ -53,6 +53,7 @@ __all__ = [
     "CUT_OFF_KINDS",
     "altitude_factor",
     "detached_pieces_of",
+    "part_at",
     "shared_borders",
     "terrain_time_min",
     "APPROXIMATE_PREFIX",

@@ -21,6 +21,7 @@ __all__ = [
     "CUT_OFF_KINDS",
     "MIN_SHARED_BORDER_M",
     "detached_pieces_of",
+    "part_at",
     "piece_homes",
     "piece_of",
     "shared_borders",
@@ -99,6 +100,13 @@ def piece_of(part: Any, raion_pieces: list[Any]) -> int:
     """Index of the raion piece holding ``part`` (the one it overlaps most; 0 if none)."""
     overlaps = [shapely.intersection(part, p).area for p in raion_pieces]
     return int(np.argmax(overlaps)) if overlaps else 0
+
+
+def part_at(geom: Any, x: float, y: float) -> Any:
+    """The part of ``geom`` holding the point (x, y), else the nearest part (a simplified outline
+    can move a part's edge across a point near it)."""
+    parts = shapely.get_parts(geom)
+    return parts[int(np.argmin(shapely.distance(parts, shapely.Point(x, y))))]
 
 
 def piece_homes(geom: Any, raion: Any) -> list[int]:

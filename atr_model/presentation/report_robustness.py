@@ -27,7 +27,8 @@ import pandas as pd
 from atr_model.presentation.html_parts import escape as _e
 from atr_model.presentation.html_parts import table as _table
 from atr_model.presentation.i18n import DEFAULT_LANGUAGE, STRINGS, format_number, kpi_label, status_label, t
-from atr_model.scenarios import share_text
+from atr_model.errors import DataError
+from atr_model.scenarios import read_territory_notes, share_text
 
 __all__ = [
     "ROBUSTNESS_REPORT_NAME",
@@ -159,21 +160,15 @@ def _stability_map(folder: Path, new_units: pd.DataFrame, threshold: float, lang
 
 
 def _nominal_unplaced_land(folder: Path) -> gpd.GeoDataFrame | None:
-    """Raion land held by no unit, from the nominal plan's package (None when it has no notes).
-
-    Reads only the package's ``territory_notes.json``, not the whole package.
-    """
+    """Raion land held by no unit, from the nominal plan's ``territory_notes.json`` alone (None
+    when it has none or it cannot be read: the plan is then drawn alone)."""
     from atr_model.presentation.report import unplaced_land_of
 
-    # scenarios.territory_notes.TERRITORY_NOTES_NAME, which the scenario layer does not export
-    path = folder / "nominal" / "territory_notes.json"
-    if not path.exists():
-        return None
     try:
-        notes = dict(json.loads(path.read_text(encoding="utf-8")))
-    except (ValueError, TypeError):  # notes that are not a JSON object: draw the plan alone
+        notes = read_territory_notes(folder / "nominal")
+    except DataError:
         return None
-    return unplaced_land_of(notes)
+    return None if notes is None else unplaced_land_of(notes)
 
 
 def _summary_items(meta: dict[str, Any], lang: str, pct_stable: int, pct_fragile: int) -> list[str]:

@@ -36,6 +36,7 @@ from atr_model.scenarios.package_files import (
     as_result_files,
     flatten_mapping,
     load_result_files,
+    read_territory_notes,
 )
 from atr_model.scenarios.sweep import SweepResult, pareto_front, parse_param, run_sweep, sweep_grid
 from atr_model.scenarios.robustness import RobustnessResult, run_robustness, write_robustness
@@ -91,6 +92,7 @@ __all__ = [
     "kpi_table",
     "load_cost_model",
     "load_result_files",
+    "read_territory_notes",
     "pareto_front",
     "parse_param",
     "publish_package",

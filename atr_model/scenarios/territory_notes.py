@@ -29,7 +29,7 @@ import pandas as pd
 import shapely
 from shapely.geometry import mapping
 
-from atr_model.data import Dataset
+from atr_model.data import Dataset, part_at
 from atr_model.errors import DataError
 
 __all__ = ["TERRITORY_NOTES_NAME", "TERRITORY_NOTES_VERSION", "PIECE_TOLERANCE_M", "territory_notes"]
@@ -57,12 +57,6 @@ def _rounded(geom: Any) -> Any:
     return shapely.make_valid(shapely.transform(geom, lambda xy: np.round(xy, _ROUND_DEG)))
 
 
-def _holding_part(raion_geom: Any, lon: float, lat: float) -> Any:
-    """The part of ``raion_geom`` holding (lon, lat) (else the nearest part)."""
-    parts = shapely.get_parts(raion_geom)
-    return parts[int(np.argmin(shapely.distance(parts, shapely.Point(lon, lat))))]
-
-
 def _outlines(parts: list[Any], metric_crs: Any) -> list[dict[str, Any]]:
     """``parts`` (EPSG:4326) simplified to :data:`PIECE_TOLERANCE_M` in ``metric_crs``, as GeoJSON
     geometries in EPSG:4326 (one projection there and back for all of them)."""
@@ -84,7 +78,7 @@ def _unplaced_pieces(dataset: Dataset, pieces: list[dict[str, Any]]) -> list[dic
                             "which its raions layer does not have")
         raion = raions.loc[code]
         lon, lat = float(piece["lon"]), float(piece["lat"])
-        parts.append(_holding_part(raion.geometry, lon, lat))
+        parts.append(part_at(raion.geometry, lon, lat))
         notes.append({
             "raion_code": code,
             **_names(raion.to_dict()),

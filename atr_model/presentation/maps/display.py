@@ -25,9 +25,9 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
-import numpy as np
 import shapely
 
+from atr_model.data import part_at
 from atr_model.data.cache import default_cache_dir
 from atr_model.data.dataset import Dataset
 from atr_model.presentation.maps import basemap
@@ -119,19 +119,12 @@ def _empty_land_notes(crs: Any) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame({c: [] for c in LAND_NOTE_COLUMNS}, geometry=[], crs=crs)
 
 
-def _piece_at(geom: Any, piece: Mapping[str, Any]) -> Any:
-    """The piece of ``geom`` holding the build's point of a raion piece (``lon``/``lat``), or the
-    nearest one (simplification can move a piece's edge across a point near it)."""
-    parts = shapely.get_parts(geom)
-    return parts[int(np.argmin(shapely.distance(parts, shapely.Point(piece["lon"], piece["lat"]))))]
-
-
 def _unplaced_row(piece: Mapping[str, Any], raion: Mapping[str, Any]) -> dict[str, Any]:
     """A raion piece held by no unit: the displayed raion piece, with the build's area."""
     return {"kind": "unplaced", "raion_code": str(piece["raion_code"]), "unit_code": "", **_names(raion),
             "area_km2": float(piece["area_km2"]), "cut_off_by": piece.get("cut_off_by", ""),
             "gap_km": piece.get("gap_km"), "unit_pieces": 0,
-            "geometry": _piece_at(raion["geometry"], piece)}
+            "geometry": part_at(raion["geometry"], piece["lon"], piece["lat"])}
 
 
 def _exclave_row(piece: Mapping[str, Any], shown_piece: Any, unit: Mapping[str, Any],
@@ -188,7 +181,8 @@ def _land_notes(
             if not held:
                 continue
             # the piece, displayed and at full resolution, once for all the units holding land in it
-            shown_piece, piece_full = _piece_at(shown[code]["geometry"], piece), _piece_at(full_raions[code], piece)
+            at = (piece["lon"], piece["lat"])
+            shown_piece, piece_full = part_at(shown[code]["geometry"], *at), part_at(full_raions[code], *at)
             for unit_code in held:
                 unit = units.loc[unit_code].to_dict()
                 rows.append(_exclave_row(piece, shown_piece, unit, (full_units[unit_code], piece_full),
