@@ -39,6 +39,7 @@ from atr_model.data.terrain import (
     DEFAULT_SEASONAL_PASS_M,
     DEFAULT_SPEED_KMH,
     altitude_factor,
+    neighbour_pairs,
     terrain_time_min,
 )
 from atr_model.data.translit import TRANSLIT_TABLE, is_cyrillic, latin_unit_name, transliterate
@@ -52,6 +53,7 @@ __all__ = [
     "MIN_SHARED_BORDER_M",
     "CUT_OFF_KINDS",
     "altitude_factor",
+    "neighbour_pairs",
     "detached_pieces_of",
     "part_at",
     "shared_borders",

@@ -10,6 +10,8 @@ network's :class:`~atr_model.network.settings.TravelSettings` reads them.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 
 __all__ = [
@@ -20,7 +22,9 @@ __all__ = [
     "DEFAULT_SEASONAL_PASS_M",
     "DEFAULT_SPEED_KMH",
     "SEASONAL_ALTITUDE_FACTOR",
+    "HALF_NEIGHBOUR_STEPS",
     "altitude_factor",
+    "neighbour_pairs",
     "terrain_time_min",
 ]
 
@@ -72,3 +76,36 @@ def altitude_factor(
     elev = np.nan_to_num(np.asarray(elevation_m, dtype=float), nan=-np.inf)
     return np.where(elev > blocked_pass_m, BLOCKED_ALTITUDE_FACTOR,
                     np.where(elev > seasonal_pass_m, SEASONAL_ALTITUDE_FACTOR, 1.0))
+
+
+#: Grid steps (row, column) that meet every pair of 8-neighbouring cells once: east, south,
+#: south-east, south-west.
+HALF_NEIGHBOUR_STEPS = ((0, 1), (1, 0), (1, 1), (1, -1))
+
+
+def neighbour_pairs(
+    mask: np.ndarray, steps: tuple[tuple[int, int], ...] = HALF_NEIGHBOUR_STEPS,
+) -> Iterator[tuple[int, int, tuple[slice, slice], tuple[slice, slice], np.ndarray]]:
+    """Pairs of neighbouring cells of a grid, one step direction at a time, as shifted views.
+
+    Parameters
+    ----------
+    mask : numpy.ndarray of bool, shape (h, w)
+        The cells that may take part.
+    steps : tuple of (int, int)
+        Steps ``(dr, dc)`` with ``dr >= 0`` (:data:`HALF_NEIGHBOUR_STEPS` meets each pair once).
+
+    Yields
+    ------
+    dr, dc : int
+        The step.
+    here, there : tuple of slice
+        Views of a grid of ``mask``'s shape: a cell and its neighbour one step away.
+    both : numpy.ndarray of bool
+        Where both cells are in ``mask`` (the shape of the views).
+    """
+    h, w = mask.shape
+    for dr, dc in steps:
+        here = (slice(0, h - dr), slice(max(0, -dc), w - max(0, dc)))
+        there = (slice(dr, h), slice(max(0, dc), w + min(0, dc)))
+        yield dr, dc, here, there, mask[here] & mask[there]

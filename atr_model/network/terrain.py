@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from atr_model.data import altitude_factor, terrain_time_min
+from atr_model.data import altitude_factor, neighbour_pairs, terrain_time_min
 from atr_model.errors import NetworkError
 
 __all__ = [
@@ -40,8 +40,6 @@ logger = logging.getLogger(__name__)
 _EARTH_RADIUS_M = 6_371_008.8
 #: 8-connectivity of the grid (a crossing may pass between two cells touching at a corner).
 _EIGHT = np.ones((3, 3), dtype=bool)
-#: Steps to half of the 8 neighbour cells (row, column); the other half are the same steps back.
-_HALF_NEIGHBOURS = ((0, 1), (1, 0), (1, 1), (1, -1))
 
 
 @dataclass(frozen=True)
@@ -325,13 +323,10 @@ def _step_arcs(
     Each of the four step directions (east, south, south-east, south-west) is taken as two
     shifted views of the window, so no cell is visited in Python.
     """
-    h, w = passable.shape
+    h = passable.shape[0]
     z = window.elevation_m
     tails, heads, minutes = [], [], []
-    for dr, dc in _HALF_NEIGHBOURS:
-        here = (slice(0, h - dr), slice(max(0, -dc), w - max(0, dc)))
-        there = (slice(dr, h), slice(max(0, dc), w + min(0, dc)))
-        pair = passable[here] & passable[there]
+    for dr, dc, here, there, pair in neighbour_pairs(passable):
         row_width_m = (window.cell_width_m[: h - dr] + window.cell_width_m[dr:]) / 2.0
         step_m = np.broadcast_to(np.hypot(dc * row_width_m, dr * window.cell_height_m)[:, None], pair.shape)[pair]
         rise_m = z[there][pair] - z[here][pair]  # the climb of a step is paid one way only

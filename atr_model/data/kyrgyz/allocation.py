@@ -63,7 +63,7 @@ from scipy.sparse.csgraph import dijkstra
 
 from atr_model.data.borders import piece_of, split_kind
 from atr_model.data.geo import metric_crs
-from atr_model.data.terrain import altitude_factor, terrain_time_min
+from atr_model.data.terrain import HALF_NEIGHBOUR_STEPS, altitude_factor, neighbour_pairs, terrain_time_min
 from atr_model.errors import DataError
 
 __all__ = [
@@ -96,7 +96,7 @@ PRECISION_M = 0.01
 MIN_DETACHED_PIECE_KM2 = 1.0
 
 #: Cell steps of the grid graph: right, down, and the two diagonals (the graph is undirected).
-_STEPS = ((0, 1), (1, 0), (1, 1), (1, -1))
+_STEPS = HALF_NEIGHBOUR_STEPS
 
 #: Upper bound on the pieces handed over in one raion (a guard; a few dozen are usual).
 _MAX_REPAIRS = 2000
@@ -220,14 +220,8 @@ def _grid_graph(
     elev: np.ndarray, mask: np.ndarray, index: np.ndarray, cell_m: float, steps: tuple[tuple[int, int], ...] = _STEPS,
 ) -> csr_matrix:
     """Grid graph over the masked cells (one arc per neighbour pair), weighted by terrain time (min)."""
-    h, w = mask.shape
     heads, tails, weights = [], [], []
-    for dr, dc in steps:
-        r0, r1 = 0, h - dr
-        c0, c1 = max(0, -dc), w - max(0, dc)
-        a = (slice(r0, r1), slice(c0, c1))
-        b = (slice(r0 + dr, r1 + dr), slice(c0 + dc, c1 + dc))
-        both = mask[a] & mask[b]
+    for dr, dc, a, b, both in neighbour_pairs(mask, steps):
         ha, hb = elev[a][both], elev[b][both]
         step_m = cell_m * (np.sqrt(2.0) if dr and dc else 1.0)
         # mean of the two directions: the climb is paid one way only
