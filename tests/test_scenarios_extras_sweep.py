@@ -67,7 +67,7 @@ def test_sweep_reproduces_the_same_table(sweep_tables) -> None:
 def test_sweep_rows_follow_their_parameters(sweep_tables) -> None:
     table = sweep_tables[0]
     # units below the floor before merging depend only on the threshold, and grow with it
-    before = table.groupby("population_floor")["below_floor_before"].agg(["min", "max"])
+    before = table.groupby("population_floor")["below_floor_before_non_exempt"].agg(["min", "max"])
     assert (before["min"] == before["max"]).all()
     assert before["min"].is_monotonic_increasing
     assert table["pareto"].any()

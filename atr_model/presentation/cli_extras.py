@@ -24,8 +24,11 @@ from tqdm import tqdm
 
 from atr_model.errors import ScenarioError
 from atr_model.presentation.report import write_comparison_report, write_report, write_sweep_outputs
+from atr_model.presentation.i18n import format_number
 from atr_model.presentation.runs import run_to_folder
+from atr_model.presentation.view import figure_label, floor_pair_text, headline_text
 from atr_model.scenarios import (
+    figure_def,
     Comparison,
     apply_overrides,
     compare_results,
@@ -124,36 +127,18 @@ def compare_command(
         typer.echo(f"wrote {out / 'comparison.html'}")
 
 
-_HEADLINE_KPIS = (
-    "units_before",
-    "units_after",
-    "below_floor_before",
-    "below_floor_after",
-    "below_floor_after_non_exempt",
-    "population_weighted_mean_travel_min",
-    "worst_travel_min",
-    "new_unit_population.min",
-    "new_unit_population.median",
-    "new_unit_population.max",
-    "merged_units",
-    "exempt_units",
-    "towns",
-    "admin_savings.annual_saving_som",
-)
-
-
 def _print_comparison(comparison: Comparison) -> None:
     console = Console()
     table = Table(title=f"{comparison.name_a} → {comparison.name_b}")
     for col in ("KPI", comparison.name_a, comparison.name_b, "delta"):
         table.add_column(col, justify="left" if col == "KPI" else "right")
-    headline = comparison.kpis[comparison.kpis["kpi"].isin(_HEADLINE_KPIS)]
-    for rec in headline.itertuples(index=False):
-        table.add_row(rec.kpi, *(f"{v:,.2f}" if v == v else "–" for v in (rec.a, rec.b, rec.delta)))
+    floors = comparison.kpis.set_index("kpi").reindex(["population_floor"])
+    floor_text = floor_pair_text(floors["a"].iloc[0], floors["b"].iloc[0])
+    for rec in comparison.kpis.itertuples(index=False):
+        digits = figure_def(rec.kpi).digits
+        label = figure_label(rec.kpi, {}, floor_text=floor_text)
+        table.add_row(label, *(format_number(v, digits=digits) for v in (rec.a, rec.b, rec.delta)))
     console.print(table)
-    hidden = len(comparison.kpis) - len(headline)
-    if hidden:
-        console.print(f"({hidden} more KPIs with --json or in --out DIR/comparison.html)")
     console.print(
         f"{len(comparison.changed_units)} of {comparison.n_units} units assigned differently; "
         f"{len(comparison.changed_centres)} new unit(s) with another centre."
@@ -217,11 +202,7 @@ def evaluate_command(
 
         console = Console()
         k = verdict.kpis
-        console.print(
-            f"plan {plan}: {k['units_before']} units -> {k['units_after']} new units; "
-            f"{k['below_floor_after']} below the floor; mean travel {k['population_weighted_mean_travel_min']:.1f} min, "
-            f"worst {k['worst_travel_min']:.1f} min"
-        )
+        console.print(f"plan {plan}: {headline_text(k)}", highlight=False)
         if verdict.valid:
             console.print("[green]The plan honours every criterion.[/green]")
         else:

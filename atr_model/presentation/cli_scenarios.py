@@ -17,6 +17,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from atr_model.errors import ScenarioError
 from atr_model.presentation.i18n import LANGUAGES
 from atr_model.presentation.runs import save_result
+from atr_model.presentation.view import headline_text
 from atr_model.scenarios import Scenario, ScenarioResult, apply_overrides, load_scenario, run_scenario, write_result
 
 __all__ = ["register", "run_command"]
@@ -73,10 +74,7 @@ def run_command(
     k = result.kpis
     solver = k["solver"]
     typer.echo(
-        f"{loaded.name}: {k['units_before']} -> {k['units_after']} units"
-        f"{_aiyl_aimak_note(loaded, k)}; below floor "
-        f"{k['below_floor_before']} -> {k['below_floor_after']}; mean travel "
-        f"{k['population_weighted_mean_travel_min']} min; solver {solver['status']}"
+        f"{loaded.name}: {headline_text(k)}{_aiyl_aimak_note(loaded, k)}; solver {solver['status']}"
         f"{' (proven optimal)' if solver['proven_optimal'] else ''} in {solver['seconds']:.1f} s"
     )
     typer.echo(f"wrote {written}")

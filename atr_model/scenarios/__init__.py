@@ -27,6 +27,17 @@ from atr_model.scenarios.scenario import (
 
 # Result-package tools (reports read these, the app and researchers call them).
 from atr_model.scenarios.compare import Comparison, compare_results, kpi_table
+from atr_model.scenarios.categories import CATEGORIES, category_counts, new_unit_categories, unit_categories
+from atr_model.scenarios.key_figures import (
+    FIGURE_KEYS,
+    HEADLINE_FIGURES,
+    KEY_FIGURES,
+    FigureDef,
+    KeyFigure,
+    figure_def,
+    figure_params,
+    key_figures,
+)
 from atr_model.scenarios.evaluate import PlanEvaluation, evaluate_plan, read_plan_csv, read_plan_text
 from atr_model.scenarios.exports import DEFAULT_EXTRAS, add_extra_kpis, publish_package, write_exports, write_geojson, write_xlsx
 from atr_model.scenarios.extra_kpis import CostModel, admin_savings, extra_kpis, load_cost_model, town_mask
@@ -44,6 +55,18 @@ from atr_model.scenarios.robustness_tables import share_text
 from atr_model.scenarios.uncertainty import Uncertainty
 
 __all__ = [
+    "CATEGORIES",
+    "category_counts",
+    "new_unit_categories",
+    "unit_categories",
+    "FIGURE_KEYS",
+    "HEADLINE_FIGURES",
+    "KEY_FIGURES",
+    "FigureDef",
+    "KeyFigure",
+    "figure_def",
+    "figure_params",
+    "key_figures",
     "KYRGYZ",
     "KYRGYZ_ELEVATION",
     "new_unit_display_name",

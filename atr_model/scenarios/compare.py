@@ -15,69 +15,21 @@ from typing import Any
 import pandas as pd
 
 from atr_model.errors import DataError
-from atr_model.scenarios.package_files import ResultFiles, as_result_files, flatten_mapping
+from atr_model.scenarios.key_figures import FIGURE_KEYS, key_figures
+from atr_model.scenarios.package_files import ResultFiles, as_result_files
 
-__all__ = ["HEADLINE_KPIS", "Comparison", "compare_results", "kpi_table"]
+__all__ = ["Comparison", "compare_results", "kpi_table"]
 
 logger = logging.getLogger(__name__)
 
-#: The headline KPIs every summary leads with (comparison, sweep), in this order.
-HEADLINE_KPIS = (
-    "units_before",
-    "units_after",
-    "below_floor_before",
-    "below_floor_after",
-    "population_weighted_mean_travel_min",
-    "worst_travel_min",
-)
-
-#: KPIs shown first, in this order; any other numeric KPI follows alphabetically.
-KPI_ORDER = (
-    *HEADLINE_KPIS,
-    "new_unit_population.min",
-    "new_unit_population.median",
-    "new_unit_population.max",
-)
-
-#: KPIs that describe the run rather than the plan; left out of comparisons.
-_RUN_KPIS = ("solver.", "provenance.")
-#: ... except these, which describe the plan.
-_PLAN_SOLVER_KPIS = ("solver.objective",)
-#: Count families where a missing key means zero.
-_ZERO_DEFAULT = ("exempt_by_reason.",)
-
-
-def _numeric(value: Any) -> float | None:
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, (int, float)):
-        return float(value)
-    return None
-
-
 def kpi_table(kpis: dict[str, Any]) -> list[tuple[str, float]]:
-    """Numeric KPIs flattened to dotted names, in display order.
+    """The key figures a result has, as ``(key, value)`` in display order (the report's table)."""
+    return [(f.key, f.value) for f in key_figures(kpis) if f.value is not None]
 
-    Parameters
-    ----------
-    kpis : dict
-        Contents of ``kpis.json``.
 
-    Returns
-    -------
-    list of (str, float)
-        Known KPIs first (:data:`KPI_ORDER`), then the others sorted by name; run-time
-        figures (solver seconds, provenance) are left out.
-    """
-    flat = {k: _numeric(v) for k, v in flatten_mapping(kpis).items()}
-    flat = {
-        k: v
-        for k, v in flat.items()
-        if v is not None and (k in _PLAN_SOLVER_KPIS or not k.startswith(_RUN_KPIS))
-    }
-    ordered = [k for k in KPI_ORDER if k in flat]
-    ordered += sorted(k for k in flat if k not in KPI_ORDER)
-    return [(k, flat[k]) for k in ordered]
+def _figure_values(kpis: dict[str, Any]) -> dict[str, float]:
+    """Key figure -> value (NaN when the result lacks it), over every key figure."""
+    return {f.key: (float("nan") if f.value is None else f.value) for f in key_figures(kpis, keep_missing=True)}
 
 
 @dataclass(frozen=True)
@@ -89,7 +41,9 @@ class Comparison:
     name_a, name_b : str
         Scenario names.
     kpis : pandas.DataFrame
-        Columns ``kpi, a, b, delta`` (``b - a``; NaN when a side lacks the KPI).
+        The key figures of both plans: columns ``kpi, a, b, delta`` (``b - a``; NaN when a side
+        lacks the figure), in display order; ``population_floor`` says what each plan's
+        "below the floor" counts refer to.
     changed_units : pandas.DataFrame
         One row per unit whose co-members differ: ``unit_code, unit_name, raion_code,
         new_unit_id_a, new_unit_id_b, centre_a, centre_b, joined, left`` where ``joined`` /
@@ -136,17 +90,14 @@ class Comparison:
 
 
 def _kpi_deltas(a: ResultFiles, b: ResultFiles) -> pd.DataFrame:
-    ka, kb = dict(kpi_table(a.kpis)), dict(kpi_table(b.kpis))
-    names = [k for k in KPI_ORDER if k in ka or k in kb]
-    names += sorted((set(ka) | set(kb)) - set(names))
-    nan = float("nan")
-    for k in names:
-        if k.startswith(_ZERO_DEFAULT):
-            ka.setdefault(k, 0.0)
-            kb.setdefault(k, 0.0)
+    """The key figures of both plans (:func:`~atr_model.scenarios.key_figures.key_figures`), in
+    display order, with ``delta = b - a``; figures neither plan has are left out."""
+    ka, kb = _figure_values(a.kpis), _figure_values(b.kpis)
     rows = [
-        {"kpi": k, "a": ka.get(k, nan), "b": kb.get(k, nan), "delta": kb.get(k, nan) - ka.get(k, nan)}
-        for k in names
+        {"kpi": k, "a": ka[k], "b": kb[k], "delta": kb[k] - ka[k]}
+        for k in FIGURE_KEYS
+        if not (math.isnan(ka[k]) and math.isnan(kb[k]))
+        and not (k.startswith("exempt_by_reason.") and not ka[k] and not kb[k])
     ]
     return pd.DataFrame(rows, columns=["kpi", "a", "b", "delta"])
 

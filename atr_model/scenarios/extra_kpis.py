@@ -27,6 +27,9 @@ __all__ = [
     "load_cost_model",
     "population_distribution",
     "exempt_by_reason",
+    "EXEMPT_RULE_ORDER",
+    "first_exempt_rule",
+    "kept_exempt_mask",
     "town_mask",
     "admin_savings",
     "abolished_offices",
@@ -164,35 +167,61 @@ def town_mask(assignments: pd.DataFrame) -> np.ndarray:
     return np.zeros(len(assignments), dtype=bool)
 
 
-def exempt_by_reason(assignments: pd.DataFrame) -> dict[str, int]:
-    """Count exempt aiyl aimaks per rule (the part of ``exempt_reason`` before the first ':').
+#: The exemption rules in the order the criteria test them (:mod:`atr_model.criteria.exemptions`);
+#: a unit's *first* rule is the one it is counted and drawn under.
+EXEMPT_RULE_ORDER = ("high_mountain", "remote", "hard_to_reach", "border", "manual", "other")
 
-    Towns are left out (see :func:`town_mask`): they are not exempt units under the Concept.
+
+def first_exempt_rule(rules: object) -> str:
+    """The rule that exempts a unit first (``"town;border;remote"`` -> ``"border"``), towns aside.
+
+    Takes ``exempt_rules`` (";"-joined names) or an ``exempt_reason`` text
+    (``"border: 3 km < 10 km; remote: ..."``); a rule the catalogue does not know is ``"other"``.
+
+    Examples
+    --------
+    >>> first_exempt_rule("town;border;remote")
+    'border'
+    >>> first_exempt_rule("high_mountain: centre at 2,450 m > 2,000 m")
+    'high_mountain'
+    """
+    names = [part.split(":")[0].strip() for part in str(rules or "").split(";")]
+    names = [n for n in names if n and n != "town"]
+    first = names[0] if names else "other"
+    return first if first in EXEMPT_RULE_ORDER else "other"
+
+
+def kept_exempt_mask(assignments: pd.DataFrame) -> np.ndarray:
+    """Which rows are aiyl aimaks kept as they are by an exemption rule (towns aside).
+
+    Packages without a ``status`` column: every exempt aiyl aimak.
+    """
+    exempt = assignments["exempt"].astype(bool).to_numpy()
+    if "status" in assignments:
+        exempt = exempt & assignments["status"].astype(str).eq("kept_exempt").to_numpy()
+    return exempt & ~town_mask(assignments)
+
+
+def exempt_by_reason(assignments: pd.DataFrame) -> dict[str, int]:
+    """Exempt aiyl aimaks (:func:`kept_exempt_mask`) per rule, each counted once under its first rule.
+
+    So the counts add up to the number of exempt aiyl aimaks. Towns are left out (see
+    :func:`town_mask`): they are not exempt units under the Concept.
 
     Parameters
     ----------
     assignments : pandas.DataFrame
-        ``exempt`` and ``exempt_reason`` columns.
+        ``exempt`` and ``exempt_rules`` (";"-joined rule names) or ``exempt_reason`` columns.
 
     Returns
     -------
     dict
-        Rule -> number of units, sorted by rule; a unit exempt under several rules
-        ("high_mountain: ...; border: ...") counts once per rule. An ``exempt_rules`` column
-        (";"-joined rule names), when present, is used instead of parsing the reasons.
+        Rule -> number of units, in :data:`EXEMPT_RULE_ORDER`; rules with no unit are absent.
     """
-    counts: dict[str, int] = {}
-    exempt = assignments[assignments["exempt"].astype(bool).to_numpy() & ~town_mask(assignments)]
-    if "exempt_rules" in exempt:  # the run's own rule names ("border;high_mountain")
-        for text in exempt["exempt_rules"].fillna("").astype(str):
-            for rule in {r.strip() for r in text.split(";") if r.strip()} or {"unspecified"}:
-                counts[rule] = counts.get(rule, 0) + 1
-        return dict(sorted(counts.items()))
-    for reason in exempt["exempt_reason"].fillna("").astype(str):
-        rules = {part.split(":")[0].strip() or "unspecified" for part in reason.split(";")} if reason else {"unspecified"}
-        for rule in rules:
-            counts[rule] = counts.get(rule, 0) + 1
-    return dict(sorted(counts.items()))
+    kept = assignments[kept_exempt_mask(assignments)]
+    column = "exempt_rules" if "exempt_rules" in kept else "exempt_reason"
+    counts = kept[column].fillna("").map(first_exempt_rule).value_counts()
+    return {rule: int(counts[rule]) for rule in EXEMPT_RULE_ORDER if counts.get(rule, 0)}
 
 
 def admin_savings(n_abolished: int, model: CostModel | None = None) -> dict[str, Any]:

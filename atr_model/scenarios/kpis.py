@@ -19,7 +19,7 @@ import pandas as pd
 
 import atr_model
 from atr_model.data import Dataset
-from atr_model.scenarios.extra_kpis import extra_kpis, town_mask
+from atr_model.scenarios.extra_kpis import exempt_by_reason, extra_kpis, kept_exempt_mask, town_mask
 from atr_model.scenarios.instance_builder import InstanceBundle
 from atr_model.scenarios.scenario import Scenario, scenario_hash
 
@@ -129,16 +129,14 @@ def compute_kpis(
     in_merged = ok & settlements["new_unit_id"].map(sizes).fillna(1).gt(1).to_numpy()
     worst_merged = float(np.max(t[in_merged])) if in_merged.any() else None
     towns = town_mask(assignments)
-    rules: dict[str, int] = {}
-    for text in assignments["exempt_rules"][~towns]:
-        for rule in filter(None, str(text).split(";")):
-            rules[rule] = rules.get(rule, 0) + 1
     new_pop = new_units["population"].to_numpy(dtype=float)
     est = bundle.estimated_inputs
     total_settlements = max(int(est.get("settlements_total", 0)), 1)
     kpis: dict[str, Any] = {
         "units_before": int(len(assignments)),
         "units_after": int(len(new_units)),
+        # the floor every "below the floor" count refers to (printed beside them)
+        "population_floor": floor,
         # what criteria.n_units counts with n_units_counts 'aiyl_aimak': new units centred on an aiyl aimak
         "aiyl_aimak_units_after": _aimak_units_after(bundle, assignments),
         "below_floor_before": int(np.sum(pop < floor)) if floor > 0 else 0,
@@ -151,10 +149,11 @@ def compute_kpis(
         "worst_travel_min": None if worst is None else round(worst, 3),
         "worst_travel_min_in_merged_units": None if worst_merged is None else round(worst_merged, 3),
         "settlements_without_route_to_centre": int((~ok).sum()),
-        # exempt aiyl aimaks only: towns are outside the floor, not exempt from it
-        "exempt_units": int((exempt & ~towns).sum()),
+        # aiyl aimaks kept as they are by an exemption rule: towns are outside the floor, not
+        # exempt from it; each unit counted once, under its first rule, so the rows add up
+        "exempt_units": int(kept_exempt_mask(assignments).sum()),
         "towns": int(towns.sum()),
-        "exempt_by_reason": dict(sorted(rules.items())),
+        "exempt_by_reason": exempt_by_reason(assignments),
         "new_unit_population": {
             "min": float(np.min(new_pop)) if len(new_pop) else None,
             "median": float(np.median(new_pop)) if len(new_pop) else None,

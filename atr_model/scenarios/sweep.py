@@ -25,7 +25,6 @@ import pandas as pd
 
 from atr_model.errors import ATRError, ScenarioError
 from atr_model.scenarios._dask import connect, gather_in_order
-from atr_model.scenarios.compare import HEADLINE_KPIS
 from atr_model.scenarios.extra_kpis import savings_for_level, town_mask
 from atr_model.scenarios.inputs import resolve_dataset, resolve_travel_model
 from atr_model.scenarios.run import run_scenario
@@ -64,7 +63,13 @@ PARAM_ALIASES: dict[str, str] = {
 SUMMARY_COLUMNS = (
     "status",
     "proven_optimal",
-    *HEADLINE_KPIS,
+    "units_before",
+    "units_after",
+    "below_floor_before_non_exempt",
+    "below_floor_after_non_exempt",
+    "worst_travel_min_in_merged_units",
+    "population_weighted_mean_travel_min",
+    "worst_travel_min",
     "new_unit_population_min",
     "new_unit_population_median",
     "exempt_units",
@@ -186,19 +191,19 @@ def run_point(scenario: Any, overrides: Mapping[str, Any], data: str | None = No
         kpis = dict(result.kpis)
         solver = kpis.get("solver") or {}
         pops = kpis.get("new_unit_population") or {}
-        exempt = kpis.get("exempt_by_reason") or {}
         row.update(
             status=solver.get("status", ""),
             proven_optimal=bool(solver.get("proven_optimal", False)),
             units_before=kpis.get("units_before"),
             units_after=kpis.get("units_after"),
-            below_floor_before=kpis.get("below_floor_before"),
-            below_floor_after=kpis.get("below_floor_after"),
+            below_floor_before_non_exempt=kpis.get("below_floor_before_non_exempt"),
+            below_floor_after_non_exempt=kpis.get("below_floor_after_non_exempt"),
+            worst_travel_min_in_merged_units=kpis.get("worst_travel_min_in_merged_units"),
             population_weighted_mean_travel_min=kpis.get("population_weighted_mean_travel_min"),
             worst_travel_min=kpis.get("worst_travel_min"),
             new_unit_population_min=pops.get("min"),
             new_unit_population_median=pops.get("median"),
-            exempt_units=_exempt_count(result, exempt),
+            exempt_units=kpis.get("exempt_units"),
             annual_saving_som_estimate=(kpis.get("admin_savings") or savings_for_level(result.assignments, scen.level))[
                 "annual_saving_som"
             ],
@@ -212,14 +217,6 @@ def run_point(scenario: Any, overrides: Mapping[str, Any], data: str | None = No
 
 def _point_scenario(scenario: Any, overrides: Mapping[str, Any], data: str | None, point: int) -> Any:
     return apply_overrides(scenario, **dict(overrides), dataset=data, name=f"{scenario.name}-p{point:03d}")
-
-
-def _exempt_count(result: Any, exempt_by_reason: Mapping[str, int]) -> int:
-    table = getattr(result, "assignments", None)
-    if isinstance(table, pd.DataFrame) and "exempt" in table:
-        # exempt aiyl aimaks: towns keep their status and are not exemptions
-        return int((table["exempt"].astype(bool).to_numpy() & ~town_mask(table)).sum())
-    return int(sum(exempt_by_reason.values()))
 
 
 #: Per-process cache of (dataset, travel model) keyed by the inputs that define them.

@@ -10,7 +10,7 @@ floor that found no partner. Outlines and labels share the dark slate tones of
 
 from __future__ import annotations
 
-__all__ = ["FIGURE", "GROUND", "EXEMPT_RULES", "LINES", "COMPARE", "DATASET", "exempt_rule_colour"]
+__all__ = ["FIGURE", "GROUND", "EXEMPT_RULES", "LINES", "COMPARE", "DATASET", "CATEGORY_COLOURS", "exempt_rule_colour"]
 
 #: Colours of merging new units (Tableau 10 without its red and grey: red marks units below
 #: the floor). Neighbouring new units get different colours (greedy colouring of the touch graph).
@@ -22,21 +22,31 @@ FIGURE: tuple[str, ...] = (
 GROUND: dict[str, str] = {
     "background": "#e9edf0",  # the sea of the map around the territory
     "country": "#f5f3ee",  # inside the country outline, under the units
-    "kept": "#ece8df",  # meets the floor on its own, stays as it is
-    "town": "#d8d2c6",  # a town keeps its status (not an exemption under the Concept)
+    "kept": "#f3f0ea",  # meets the floor on its own, stays as it is
+    "town": "#cdc3b3",  # a town keeps its status (not an exemption under the Concept)
+    # exempt by a rule: one sand tint for every rule (the rule is in the tables and popups), far
+    # from the figure's mid-tones so an exempt unit never reads as a merger
+    "exempt": "#e9dcbf",
     "below_floor": "#e15759",  # below the floor and no admissible partner
     "changed": "#f28e2b",  # comparison: a unit whose group differs
-    "unchanged": "#ece8df",  # comparison: a unit whose group is the same
+    "unchanged": "#f3f0ea",  # comparison: a unit whose group is the same
     "unplaced": "#b8bec6",  # raion land held by no unit in the open data (light grey, see-through)
 }
 
-#: Muted tints of units exempt from the floor, by the first rule that exempts them.
+#: Exempt units by the first rule that exempts them: one colour for the status (a status has
+#: one colour on every map); kept as a mapping for the callers that look a rule up.
 EXEMPT_RULES: dict[str, str] = {
-    "border": "#d5dfe9",
-    "high_mountain": "#e1dbea",
-    "remote": "#e9e1cc",
-    "hard_to_reach": "#d9e6d5",
-    "other": "#e0e0e0",
+    rule: GROUND["exempt"] for rule in ("border", "high_mountain", "remote", "hard_to_reach", "manual", "other")
+}
+
+#: Fill of each status category (:data:`atr_model.scenarios.categories.CATEGORIES`) on every map
+#: and legend; merged new units take the :data:`FIGURE` colours (this entry is their legend swatch).
+CATEGORY_COLOURS: dict[str, str] = {
+    "merged": FIGURE[0],
+    "below_floor": GROUND["below_floor"],
+    "exempt": GROUND["exempt"],
+    "town": GROUND["town"],
+    "kept": GROUND["kept"],
 }
 
 #: Line colours (outlines, centres, links) and label text.
@@ -70,7 +80,7 @@ def exempt_rule_colour(rules: str) -> str:
     Examples
     --------
     >>> exempt_rule_colour("border;town")
-    '#d5dfe9'
+    '#e9dcbf'
     """
     first = next((r.strip() for r in str(rules or "").split(";") if r.strip() and r.strip() != "town"), "other")
     return EXEMPT_RULES.get(first, EXEMPT_RULES["other"])

@@ -1,0 +1,269 @@
+"""Presentation: the result view, the one source of what any surface shows of a result.
+
+A :class:`ResultView` is computed once from a result (its ``kpis.json``, assignments and
+new-unit passports) for one interface language. It holds
+
+* every key figure (:mod:`atr_model.scenarios.key_figures`) with its label, its definition
+  (the scenario's floor printed beside the counts below it), its value and the value as text
+  in the language's number format, and whether it is an estimate;
+* every display name: current units in the language's script and new units named after
+  their centre ("Dostuk + 2"), with the id kept as a secondary column;
+* every status category (:mod:`atr_model.scenarios.categories`) with its label, colour
+  (:mod:`atr_model.presentation.maps.palette`) and count.
+
+The app, Compare, the HTML report, the Council summary, the PNG, the XLSX, ``evaluate`` and the
+robustness report read it; none computes a figure, a name or a colour of its own. A test
+renders one result through every surface and checks they agree.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from atr_model.presentation.i18n import DEFAULT_LANGUAGE, STRINGS, format_number, t
+from atr_model.presentation.maps.palette import CATEGORY_COLOURS
+from atr_model.scenarios import (
+    CATEGORIES,
+    KeyFigure,
+    category_counts,
+    figure_params,
+    key_figures,
+    new_unit_categories,
+    new_unit_display_name,
+)
+
+__all__ = [
+    "FigureRow",
+    "ResultView",
+    "figure_rows",
+    "figure_text",
+    "figure_label",
+    "figure_definition",
+    "floor_pair_text",
+    "unit_names",
+    "new_unit_names",
+    "result_view",
+    "headline_text",
+]
+
+
+@dataclass(frozen=True)
+class FigureRow:
+    """One key figure as a surface shows it.
+
+    Attributes
+    ----------
+    key : str
+        The dotted ``kpis.json`` key.
+    label : str
+        Its name in the language ("≈ ..." when it is an estimate).
+    definition : str
+        What it counts, in the language, with its parameters (the floor).
+    value : float or None
+        The value.
+    text : str
+        The value in the language's number format.
+    is_estimate : bool
+        Whether it rests on estimated or assumed inputs.
+    headline : bool
+        Whether it belongs to the short list.
+    """
+
+    key: str
+    label: str
+    definition: str
+    value: float | None
+    text: str
+    is_estimate: bool
+    headline: bool
+
+
+def _catalogue_key(prefix: str, key: str) -> tuple[str, dict[str, str]]:
+    """The catalogue entry of a figure, and the rule it is about for ``exempt_by_reason.*``."""
+    group, _, member = key.partition(".")
+    if group == "exempt_by_reason":
+        return f"{prefix}.exempt_by_reason", {"rule": member}
+    return f"{prefix}.{key}", {}
+
+
+def _params(kpis: Mapping[str, object], lang: str, rule: str = "", floor_text: str | None = None) -> dict[str, str]:
+    values = {"floor": floor_text if floor_text is not None else format_number(figure_params(kpis)["floor"], lang)}
+    if rule:
+        values["rule"] = t(f"map.rule.{rule}", lang)
+    return values
+
+
+def figure_label(
+    key: str,
+    kpis: Mapping[str, object],
+    lang: str = DEFAULT_LANGUAGE,
+    *,
+    is_estimate: bool = False,
+    floor_text: str | None = None,
+) -> str:
+    """A key figure's name in ``lang`` (the floor filled in; "≈ ... (estimate)" for estimates).
+
+    ``floor_text`` replaces the floor taken from ``kpis`` (Compare: "5,000 | 3,000" when the
+    two scenarios' floors differ).
+    """
+    entry, extra = _catalogue_key("fig", key)
+    label = t(entry, lang, **_params(kpis, lang, extra.get("rule", ""), floor_text)) if entry in STRINGS else key
+    return f"≈ {label} ({t('estimate.suffix', lang)})" if is_estimate else label
+
+
+def figure_definition(
+    key: str, kpis: Mapping[str, object], lang: str = DEFAULT_LANGUAGE, *, floor_text: str | None = None
+) -> str:
+    """What a key figure counts, in ``lang``, with its parameters."""
+    entry, extra = _catalogue_key("figdef", key)
+    return t(entry, lang, **_params(kpis, lang, extra.get("rule", ""), floor_text)) if entry in STRINGS else ""
+
+
+def floor_pair_text(floor_a: object, floor_b: object, lang: str = DEFAULT_LANGUAGE) -> str:
+    """The floor two compared plans count "below the floor" against: one value, or "A | B"."""
+    a, b = format_number(floor_a, lang), format_number(floor_b, lang)
+    return a if a == b else f"{a} | {b}"
+
+
+def figure_text(figure: KeyFigure, lang: str = DEFAULT_LANGUAGE) -> str:
+    """The value of a key figure in ``lang``'s number format, with the figure's precision."""
+    if figure.value is None or not math.isfinite(figure.value):
+        return "–"
+    return format_number(figure.value, lang, digits=figure.spec.digits)
+
+
+def figure_rows(kpis: Mapping[str, object], lang: str = DEFAULT_LANGUAGE, *, headline_only: bool = False) -> list[FigureRow]:
+    """The key figures of a result (or of an evaluated plan's KPIs) as rows to show.
+
+    Parameters
+    ----------
+    kpis : mapping
+        ``kpis.json`` of a result, or the KPIs ``evaluate`` reports (the same keys).
+    lang : str
+        Interface language.
+    headline_only : bool, default False
+        Only the short list.
+    """
+    rows = []
+    for figure in key_figures(kpis):
+        if figure.key.startswith("exempt_by_reason.") and not figure.value:
+            continue  # a rule that exempts no unit: no row (the rows still add up)
+        if headline_only and not figure.spec.headline:
+            continue
+        rows.append(FigureRow(
+            key=figure.key,
+            label=figure_label(figure.key, kpis, lang, is_estimate=figure.is_estimate),
+            definition=figure_definition(figure.key, kpis, lang),
+            value=figure.value,
+            text=figure_text(figure, lang),
+            is_estimate=figure.is_estimate,
+            headline=figure.spec.headline,
+        ))
+    return rows
+
+
+def headline_text(kpis: Mapping[str, object], lang: str = DEFAULT_LANGUAGE) -> str:
+    """The headline figures in one line, for the command line and logs: "531 -> 458 units; label: value; ..."."""
+    rows = {row.key: row for row in figure_rows(kpis, lang, headline_only=True)}
+    counts = f"{rows.pop('units_before').text} -> {rows.pop('units_after').text} units" if "units_after" in rows else ""
+    return "; ".join([counts, *(f"{row.label}: {row.text}" for row in rows.values())] if counts else
+                     [f"{row.label}: {row.text}" for row in rows.values()])
+
+
+def _name_in(row: Mapping[str, object], lang: str) -> str:
+    """A unit's name from a result row in ``lang``'s script (``unit_name_ky``/``_ru``; else ``unit_name``)."""
+    columns = {"ky": ("unit_name_ky", "unit_name_ru"), "ru": ("unit_name_ru", "unit_name_ky")}.get(lang, ())
+    for column in (*columns, "unit_name"):
+        value = row.get(column)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return str(row.get("unit_code", ""))
+
+
+def unit_names(assignments: pd.DataFrame, lang: str = DEFAULT_LANGUAGE) -> dict[str, str]:
+    """Unit code -> the unit's name in ``lang``'s script (the code when it has no name)."""
+    return {str(r["unit_code"]): _name_in(r, lang) for r in assignments.to_dict("records")}
+
+
+def new_unit_names(assignments: pd.DataFrame, lang: str = DEFAULT_LANGUAGE) -> dict[str, str]:
+    """New unit id -> its name in ``lang``: its centre's name, then "+ N" for the N others."""
+    names = unit_names(assignments, lang)
+    grouped = assignments.groupby(assignments["new_unit_id"].astype(str), sort=True)
+    centres = grouped["centre_code"].first().astype(str)
+    sizes = grouped.size()
+    return {uid: new_unit_display_name(names.get(centres[uid], ""), int(sizes[uid]), fallback=uid) for uid in centres.index}
+
+
+@dataclass(frozen=True)
+class ResultView:
+    """What every surface shows of one result, in one language (see the module docstring).
+
+    Build it with :func:`result_view`.
+    """
+
+    lang: str
+    kpis: Mapping[str, object]
+    figures: tuple[FigureRow, ...]
+    unit_name: Mapping[str, str]
+    new_unit_name: Mapping[str, str]
+    new_unit_category: Mapping[str, str]
+    category_count: Mapping[str, int]
+    _by_key: Mapping[str, FigureRow] = field(default_factory=dict, repr=False)
+
+    def figure(self, key: str) -> FigureRow:
+        """The key figure ``key`` (KeyError when the result does not have it)."""
+        return self._by_key[key]
+
+    def fmt(self, value: object, digits: int = 0, *, is_estimate: bool = False) -> str:
+        """A number in the view's language format (the one formatter, :func:`i18n.format_number`)."""
+        return format_number(value, self.lang, digits=digits, is_estimate=is_estimate)
+
+    def category_label(self, category: str) -> str:
+        """A status category's name in the view's language."""
+        return t(f"category.{category}", self.lang)
+
+    @staticmethod
+    def category_colour(category: str) -> str:
+        """A status category's fill colour (merged units: their legend swatch)."""
+        return CATEGORY_COLOURS[category]
+
+    def legend(self) -> list[tuple[str, str, str]]:
+        """``(category, colour, label)`` for every category the plan has, in legend order."""
+        return [(c, CATEGORY_COLOURS[c], self.category_label(c)) for c in CATEGORIES if self.category_count.get(c)]
+
+    def new_unit_label(self, new_unit_id: str) -> str:
+        """"Name (id)": the name people read, with the id as the secondary key."""
+        return f"{self.new_unit_name.get(new_unit_id, new_unit_id)} ({new_unit_id})"
+
+
+def result_view(
+    kpis: Mapping[str, object], assignments: pd.DataFrame, new_units: pd.DataFrame, lang: str = DEFAULT_LANGUAGE
+) -> ResultView:
+    """The view of one result in ``lang`` (computed once; every surface reads it).
+
+    Parameters
+    ----------
+    kpis : mapping
+        ``kpis.json`` of the result.
+    assignments : pandas.DataFrame
+        ``assignments.csv`` of the result.
+    new_units : pandas.DataFrame
+        The new-unit passports (``new_units.gpkg``).
+    lang : str
+        Interface language.
+    """
+    rows = tuple(figure_rows(kpis, lang))
+    return ResultView(
+        lang=lang,
+        kpis=kpis,
+        figures=rows,
+        unit_name=unit_names(assignments, lang),
+        new_unit_name=new_unit_names(assignments, lang),
+        new_unit_category=new_unit_categories(assignments, new_units).to_dict(),
+        category_count=category_counts(assignments, new_units),
+        _by_key={row.key: row for row in rows},
+    )
