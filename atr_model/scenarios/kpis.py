@@ -139,9 +139,7 @@ def compute_kpis(
         "population_floor": floor,
         # what criteria.n_units counts with n_units_counts 'aiyl_aimak': new units centred on an aiyl aimak
         "aiyl_aimak_units_after": _aimak_units_after(bundle, assignments),
-        "below_floor_before": int(np.sum(pop < floor)) if floor > 0 else 0,
         "below_floor_before_non_exempt": int(np.sum((pop < floor) & ~exempt)) if floor > 0 else 0,
-        "below_floor_after": int(np.sum(new_pop < floor)) if floor > 0 else 0,
         "below_floor_after_non_exempt": int(new_units["below_floor"].sum()),
         "merged_units": int((assignments["status"] == "merged").sum()),
         "status_counts": {k: int(v) for k, v in sorted(assignments["status"].value_counts().items())},
@@ -199,9 +197,7 @@ _TRAVEL_KPIS = (
 )
 #: KPIs (dotted keys or prefixes ending in ".") built on unit populations.
 _POPULATION_KPIS = (
-    "below_floor_before",
     "below_floor_before_non_exempt",
-    "below_floor_after",
     "below_floor_after_non_exempt",
     "population_weighted_mean_travel_min",
     "new_unit_population.",
