@@ -123,7 +123,7 @@ def test_workbook_download_is_labelled_in_the_interface_language(demo_run: Path,
     """Sheets, headers and summary items of the app's workbook come from the catalogue."""
     from openpyxl import load_workbook
 
-    from atr_model.presentation.i18n import kpi_label
+    from atr_model.presentation.view import figure_label
 
     catalogue = {text for texts in STRINGS.values() for text in (texts[lang],)}
     labelled = load_workbook(io.BytesIO(backend.tables_xlsx(demo_run, lang)), read_only=True)
@@ -138,7 +138,9 @@ def test_workbook_download_is_labelled_in_the_interface_language(demo_run: Path,
     assert items[:6] == [STRINGS[f"xlsx.item.{k}"][lang] for k in ("scenario", "title", "dataset", "dataset kind",
                                                                     "created (UTC)", "note")]
     kpis = json.loads((demo_run / "kpis.json").read_text(encoding="utf-8"))
-    assert kpi_label("units_after", lang) in items and "kpi: units_after" not in items and "units_after" in kpis
+    assert figure_label("units_after", kpis, lang) in items and "kpi: units_after" not in items and "units_after" in kpis
+    # the below-the-floor row names the scenario's floor, as on every other surface
+    assert figure_label("below_floor_after_non_exempt", kpis, lang, is_estimate=False) in items
     note = [row[1].value for row in labelled[labelled.sheetnames[0]].iter_rows(min_row=7, max_row=7)][0]
     assert note == STRINGS["xlsx.text.note"][lang]
     # the same cells are shaded as estimates as in the package's own workbook

@@ -19,12 +19,12 @@ renders one result through every surface and checks they agree.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import pandas as pd
 
-from atr_model.presentation.i18n import DEFAULT_LANGUAGE, STRINGS, format_number, t
+from atr_model.presentation.i18n import DEFAULT_LANGUAGE, STRINGS, format_number, kpi_label, t
 from atr_model.presentation.maps.palette import CATEGORY_COLOURS
 from atr_model.scenarios import (
     CATEGORIES,
@@ -48,6 +48,7 @@ __all__ = [
     "new_unit_names",
     "result_view",
     "headline_text",
+    "workbook_labels",
 ]
 
 
@@ -172,6 +173,26 @@ def headline_text(kpis: Mapping[str, object], lang: str = DEFAULT_LANGUAGE) -> s
     counts = f"{rows.pop('units_before').text} -> {rows.pop('units_after').text} units" if "units_after" in rows else ""
     return "; ".join([counts, *(f"{row.label}: {row.text}" for row in rows.values())] if counts else
                      [f"{row.label}: {row.text}" for row in rows.values()])
+
+
+def workbook_labels(kpis: Mapping[str, object], lang: str = DEFAULT_LANGUAGE) -> Callable[[str], str]:
+    """The label function :func:`atr_model.scenarios.write_xlsx` takes, in ``lang``.
+
+    Key figures (``fig.<key>``) get the same labels as on every other surface; other KPIs
+    (``kpi.<key>``) their catalogue label; sheets, columns and items (``sheet.``, ``col.``,
+    ``item.``, ``text.note``) the catalogue's ``xlsx.<name>`` text, else their own name.
+    """
+
+    def label(name: str) -> str:
+        kind, _, rest = name.partition(".")
+        if kind == "fig":
+            return figure_label(rest, kpis, lang)
+        if kind == "kpi":
+            return kpi_label(rest, lang)
+        key = f"xlsx.{name}"
+        return t(key, lang) if key in STRINGS else rest
+
+    return label
 
 
 def _name_in(row: Mapping[str, object], lang: str) -> str:

@@ -20,6 +20,7 @@ import pandas as pd
 from atr_model._atomic import atomic_directory, atomic_file
 from atr_model.scenarios.extra_kpis import extra_kpis
 from atr_model.scenarios.instance_builder import APPROXIMATE_TERRITORY
+from atr_model.scenarios.key_figures import key_figures
 from atr_model.scenarios.kpis import kpi_estimate_basis
 from atr_model.scenarios.package_files import ResultFiles, flatten_mapping, load_result_files
 
@@ -73,7 +74,7 @@ def _plain(name: str) -> str:
     if name == _LABEL_NOTE:
         return _NOTE
     kind, rest = name.split(".", 1)
-    return f"kpi: {rest}" if kind == "kpi" else rest
+    return f"kpi: {rest}" if kind in ("kpi", "fig") else rest
 
 
 def _summary_rows(files: ResultFiles, label: Callable[[str], str] = _plain) -> pd.DataFrame:
@@ -86,9 +87,14 @@ def _summary_rows(files: ResultFiles, label: Callable[[str], str] = _plain) -> p
         (label("item.created (UTC)"), files.provenance.get("created_utc", ""), False, ""),
         (label("item.note"), label(_LABEL_NOTE), False, ""),
     ]
+    # the key figures first, as every other surface lists them; then the rest of kpis.json
+    figures = key_figures(files.kpis)
+    rows += [(label(f"fig.{f.key}"), f.value, f.is_estimate, f.estimate_basis) for f in figures]
+    shown = {f.key for f in figures}
     basis = kpi_estimate_basis(files.kpis)
     rows += [
-        (label(f"kpi.{k}"), v, k in basis, basis.get(k, "")) for k, v in flatten_mapping(files.kpis).items()
+        (label(f"kpi.{k}"), v, k in basis, basis.get(k, ""))
+        for k, v in flatten_mapping(files.kpis).items() if k not in shown
     ]
     return pd.DataFrame(rows, columns=["item", "value", "is_estimate", "estimate_basis"])
 

@@ -31,10 +31,11 @@ from atr_model.data import default_cache_dir, make_demo_dataset, write_kyrgyz_bu
 from atr_model.data.dataset import Dataset, read_dataset
 from atr_model.errors import DataError, ScenarioError
 from atr_model.network import TravelModel
-from atr_model.presentation.i18n import kpi_label, t
+from atr_model.presentation.i18n import t
 from atr_model.presentation.maps.store import source_digest
 from atr_model.presentation.report import REPORT_NAME, write_report
 from atr_model.presentation.runs import save_result
+from atr_model.presentation.view import workbook_labels
 from atr_model.scenarios import (
     Comparison,
     PlanEvaluation,
@@ -82,7 +83,6 @@ __all__ = [
     "report_html",
     "summary_html",
     "tables_xlsx",
-    "xlsx_label",
     "download_zip",
     "map_image",
     "portable_dataset",
@@ -577,24 +577,14 @@ def download_zip(folder: Path | str, lang: str = "en", raions: Mapping[str, str]
     return zip_folder(Path(folder))
 
 
-def xlsx_label(name: str, lang: str = "en") -> str:
-    """A workbook label (``sheet.<name>``, ``col.<name>``, ``item.<name>``, ``kpi.<name>``,
-    ``text.note``) from the catalogue in ``lang``; a column the catalogue does not know keeps
-    its name."""
-    if name.startswith("kpi."):
-        return kpi_label(name[len("kpi."):], lang)
-    key = f"xlsx.{name}"
-    text = t(key, lang)
-    return text if text != key else name.split(".", 1)[1]
-
-
 def tables_xlsx(folder: Path | str, lang: str = "en") -> bytes:
     """The result's tables as a workbook labelled in ``lang`` (``tables-<lang>.xlsx``, written
     beside the package's own ``tables.xlsx`` on first request; sheets, headers and summary
     items from the catalogue)."""
     target = Path(folder) / f"tables-{lang}.xlsx"
     if not target.exists():
-        write_xlsx(folder, target, labels=functools.partial(xlsx_label, lang=lang))
+        kpis = json.loads((Path(folder) / "kpis.json").read_text(encoding="utf-8"))
+        write_xlsx(folder, target, labels=workbook_labels(kpis, lang))
     return target.read_bytes()
 
 
