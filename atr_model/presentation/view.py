@@ -18,8 +18,9 @@ renders one result through every surface and checks they agree.
 
 from __future__ import annotations
 
+import html
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -49,6 +50,8 @@ __all__ = [
     "result_view",
     "headline_text",
     "workbook_labels",
+    "figure_row_html",
+    "figures_table_html",
 ]
 
 
@@ -165,6 +168,28 @@ def figure_rows(kpis: Mapping[str, object], lang: str = DEFAULT_LANGUAGE, *, hea
             headline=figure.spec.headline,
         ))
     return rows
+
+
+def figure_row_html(row: FigureRow, values: Sequence[str] | None = None) -> str:
+    """One key figure as a table row every HTML surface uses (report, summary, Compare, app).
+
+    ``<tr data-fig='<key>'>``: the label cell carries the definition as its hover title; each
+    value cell has class ``fig-value`` (and ``est`` for an estimate). ``values`` replaces the
+    row's own text by several columns (Compare: A, B, difference).
+    """
+    estimate = " est" if row.is_estimate else ""
+    cells = "".join(f"<td class='num fig-value{estimate}'>{html.escape(v)}</td>" for v in (values or [row.text]))
+    return (
+        f"<tr data-fig='{html.escape(row.key)}'><td class='fig-label'>"
+        f"<span title='{html.escape(row.definition)}'>{html.escape(row.label)}</span></td>{cells}</tr>"
+    )
+
+
+def figures_table_html(rows: Iterable[FigureRow], header: Sequence[str]) -> str:
+    """A table of key figures (:func:`figure_row_html` rows) under an escaped ``header``."""
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    body = "".join(figure_row_html(row) for row in rows)
+    return f"<table class='atr-figures'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def headline_text(kpis: Mapping[str, object], lang: str = DEFAULT_LANGUAGE) -> str:
