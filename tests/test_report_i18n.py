@@ -133,14 +133,14 @@ def test_every_scenario_file_has_kyrgyz_and_russian_titles() -> None:
 
 
 def test_map_caption_promises_numbers_only_when_they_are_drawn(demo_folder: Path, monkeypatch) -> None:
-    from atr_model.presentation import report
+    from atr_model.presentation.report import render_report, svg_map
 
     n_units = pd.read_csv(demo_folder / "assignments.csv", dtype=str)["new_unit_id"].nunique()
-    numbered = report.render_report(demo_folder, "en")
-    assert n_units <= report.MAP_LABEL_LIMIT
+    numbered = render_report(demo_folder, "en")
+    assert n_units <= svg_map.MAP_LABEL_LIMIT
     assert STRINGS["report.caption_numbered"]["en"] in numbered and "(map no. 1)" in numbered
-    monkeypatch.setattr(report, "MAP_LABEL_LIMIT", n_units - 1)  # as on the national map (455 new units)
-    crowded = report.render_report(demo_folder, "en")
+    monkeypatch.setattr(svg_map, "MAP_LABEL_LIMIT", n_units - 1)  # as on the national map (455 new units)
+    crowded = render_report(demo_folder, "en")
     assert STRINGS["report.caption_numbered"]["en"] not in crowded
     assert f"New units ({n_units}): too many to number at this scale" in crowded
     assert "map no." not in crowded
@@ -186,7 +186,7 @@ def robustness_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _robustness_text(folder: Path, lang: str) -> str:
     """The visible text of the robustness section of the package's report, without identifiers (``<code>``)."""
-    from atr_model.presentation.report_robustness import write_robustness_report
+    from atr_model.presentation.report import write_robustness_report
 
     page = write_robustness_report(folder, lang).read_text(encoding="utf-8")
     assert f"<html lang='{lang}'>" in page

@@ -13,8 +13,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from atr_model.presentation.report import write_report
-from atr_model.presentation.summary import raion_names, write_summary
+from atr_model.presentation.report import raion_names, write_report, write_summary
 from atr_model.scenarios import DEFAULT_EXTRAS
 
 __all__ = ["save_result", "run_to_folder", "PACKAGE_EXTRAS"]
