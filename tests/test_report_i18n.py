@@ -64,6 +64,30 @@ def test_report_in_russian_and_kyrgyz_has_no_english_catalogue_string(demo_folde
     assert "residents (floor" in visible_text(english)
 
 
+@pytest.mark.parametrize("lang", ["ru", "ky"])
+def test_report_and_summary_write_figures_in_the_language(demo_folder: Path, lang: str) -> None:
+    """Kyrgyz and Russian pages separate thousands with a no-break space and decimals with a comma."""
+    import json
+
+    from atr_model.presentation.report import render_report, render_summary
+
+    populations = pd.read_csv(demo_folder / "assignments.csv")["population"]
+    population = int(populations[populations >= 1000].iloc[0])  # a member's row in its passport
+    mean_travel = json.loads((demo_folder / "kpis.json").read_text(encoding="utf-8"))["population_weighted_mean_travel_min"]
+    english = {"population": f"{population:,}", "travel": f"{mean_travel:.1f}"}
+    local = {"population": english["population"].replace(",", "\u00a0"), "travel": english["travel"].replace(".", ",")}
+    assert english["travel"] != local["travel"] and "," in english["population"]  # the figures tell the conventions apart
+    for page, figures in ((render_report(demo_folder, lang), ("population", "travel")),
+                          (render_summary(demo_folder, lang), ("travel",))):
+        # the provenance table shows package fields as written (versions, seconds): left out
+        text = visible_text(page.split("<h2 id='provenance'>")[0])
+        for figure in figures:
+            assert local[figure] in text and english[figure] not in text, figure
+        assert not re.findall(r"(?<![\d.,])\d{1,3}(?:,\d{3})+(?![\d])", text)  # no English thousands anywhere
+    english_page = visible_text(render_report(demo_folder, "en"))
+    assert english["population"] in english_page and english["travel"] in english_page
+
+
 def test_transliteration_of_known_names() -> None:
     assert transliterate("Ак-Шыйрак") == "Ak-Shyirak"
     assert transliterate("Жети-Өгүз") == "Jeti-Ögüz"

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from atr_model._atomic import atomic_file
+from atr_model.presentation.i18n import DEFAULT_LANGUAGE, format_number
 from atr_model.presentation.report.html_parts import escape as _e
 from atr_model.presentation.report.html_parts import page as _page
 from atr_model.presentation.report.html_parts import table as _table
@@ -21,7 +22,7 @@ __all__ = ["render_comparison", "write_comparison_report"]
 
 
 def _frame_table(frame: pd.DataFrame) -> str:
-    rows = ["<tr>" + "".join(_td(v) for v in rec) + "</tr>" for rec in frame.itertuples(index=False, name=None)]
+    rows = ["<tr>" + "".join(_td(v, DEFAULT_LANGUAGE) for v in rec) + "</tr>" for rec in frame.itertuples(index=False, name=None)]
     return _table(list(frame.columns), rows)
 
 
@@ -55,8 +56,9 @@ def render_comparison(comparison: Comparison, a: Any, b: Any) -> str:
         unplaced=unplaced_land(b),
     )
     summary = (
-        f"<p>{comparison.n_units:,} units compared; <b>{len(comparison.changed_units):,}</b> assigned differently "
-        f"(their set of co-members changed); <b>{len(comparison.changed_centres):,}</b> new unit(s) with the same "
+        f"<p>{format_number(comparison.n_units)} units compared; <b>{format_number(len(comparison.changed_units))}</b> "
+        "assigned differently "
+        f"(their set of co-members changed); <b>{format_number(len(comparison.changed_centres))}</b> new unit(s) with the same "
         "members but another centre.</p>"
     )
     body = (

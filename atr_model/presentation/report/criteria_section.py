@@ -85,7 +85,7 @@ def _setting_value(key: str, value: Any, lang: str) -> str:
         return ", ".join(map(str, value))
     if value is None or (isinstance(value, str) and lang in ("ky", "ru")):
         return option_label(key.rsplit(".", 1)[-1], value, lang)
-    return cell_text(value, lang=lang)
+    return cell_text(value, lang)
 
 
 def criteria_section(files: ResultFiles, lang: str = DEFAULT_LANGUAGE) -> str:

@@ -23,7 +23,7 @@ def exempt_section(files: ResultFiles, lang: str = DEFAULT_LANGUAGE) -> str:
     if by_reason:
         parts.append(_table(
             [t("report.rule", lang), t("report.units", lang)],
-            [f"<tr><td>{_e(rule_labels(k, lang) if local else k)}</td>{_td(v)}</tr>" for k, v in sorted(by_reason.items())],
+            [f"<tr><td>{_e(rule_labels(k, lang) if local else k)}</td>{_td(v, lang)}</tr>" for k, v in sorted(by_reason.items())],
         ))
     if exempt.empty:
         parts.append(f"<p>{_e(t('report.no_exempt', lang))}</p>")

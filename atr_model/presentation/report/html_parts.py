@@ -5,13 +5,12 @@ and the page around a body (inline CSS, A4 print)."""
 from __future__ import annotations
 
 import html
-import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
 
-from atr_model.presentation.i18n import DEFAULT_LANGUAGE, t
+from atr_model.presentation.i18n import DEFAULT_LANGUAGE, format_number, t
 
 __all__ = ["escape", "table", "cell_text", "td", "page"]
 
@@ -50,32 +49,23 @@ nav ul{columns:2;font-size:.95em}
 """
 
 
-def cell_text(value: Any, digits: int = 1, lang: str = DEFAULT_LANGUAGE) -> str:
-    """A figure as a table cell shows it: "–" for None and NaN, "∞", yes/no in ``lang`` for
-    booleans, numbers with thousands separators (``digits`` decimals unless whole), text as it is."""
-    if value is None:
-        return "–"
+def cell_text(value: Any, lang: str, digits: int = 1) -> str:
+    """A figure as a table cell shows it in ``lang``: yes/no for booleans, numbers by
+    :func:`~atr_model.presentation.i18n.format_number` (``digits`` decimals unless whole; "–" for
+    None and NaN, "∞"), text as it is."""
     if isinstance(value, (bool, np.bool_)):
         return t("report.yes" if value else "report.no", lang)
-    if isinstance(value, (int, np.integer)):
-        return f"{int(value):,}"
-    if isinstance(value, (float, np.floating)):
-        if math.isnan(value):
-            return "–"
-        if math.isinf(value):
-            return "∞"
-        if float(value).is_integer():
-            return f"{value:,.0f}"
-        return f"{value:,.{digits}f}"
+    if value is None or isinstance(value, (int, float, np.integer, np.floating)):
+        return format_number(value, lang, digits=digits, trim_whole=True)
     return str(value)
 
 
-def td(value: Any, *, estimate: bool = False, digits: int = 1) -> str:
+def td(value: Any, lang: str, *, estimate: bool = False, digits: int = 1) -> str:
     """A ``<td>`` of :func:`cell_text`: right-aligned when numeric, shaded and marked when an estimate."""
     numeric = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
     classes = [c for c in ("num" if numeric else "", "est" if estimate else "") if c]
     cls = f' class="{" ".join(classes)}"' if classes else ""
-    return f"<td{cls}>{escape(cell_text(value, digits))}</td>"
+    return f"<td{cls}>{escape(cell_text(value, lang, digits))}</td>"
 
 
 def page(title: str, body: str, lang: str = DEFAULT_LANGUAGE) -> str:

@@ -3,7 +3,9 @@ why, the new units' population brackets and the estimated administrative savings
 
 from __future__ import annotations
 
-from atr_model.presentation.i18n import DEFAULT_LANGUAGE, STRINGS, t
+import re
+
+from atr_model.presentation.i18n import DEFAULT_LANGUAGE, STRINGS, format_number, t
 from atr_model.presentation.report.html_parts import cell_text
 from atr_model.presentation.report.html_parts import escape as _e
 from atr_model.presentation.report.html_parts import table as _table
@@ -46,7 +48,7 @@ def kpi_basis(files: ResultFiles, lang: str = DEFAULT_LANGUAGE) -> dict[str, str
         "travel_time_is_modelled" in a and bool(a["travel_time_is_modelled"].any())
     )
     pop_share = float(share.get("population", 0.0) or 0.0)
-    pop_note = t("report.basis.population", lang, pct=f"{100.0 * pop_share:.1f}") if pop_share > 0 else ""
+    pop_note = t("report.basis.population", lang, pct=format_number(100.0 * pop_share, lang, digits=1)) if pop_share > 0 else ""
     travel_note = t("report.basis.travel", lang) if travel_est else ""
     basis: dict[str, str] = {}
     for key in ("population_weighted_mean_travel_min", "worst_travel_min"):
@@ -65,7 +67,7 @@ def kpi_section(files: ResultFiles, lang: str = DEFAULT_LANGUAGE) -> str:
     for key, label in (*HEADLINE_KPIS.items(), *MORE_KPIS.items()):
         if key in flat:
             note = basis.get(key, "")
-            rows.append(f"<tr><td>{_e(t(label, lang))}</td>{_td(flat[key], estimate=bool(note))}<td>{_e(note)}</td></tr>")
+            rows.append(f"<tr><td>{_e(t(label, lang))}</td>{_td(flat[key], lang, estimate=bool(note))}<td>{_e(note)}</td></tr>")
     solver = files.kpis.get("solver") or {}
     solver_line = ""
     if solver:
@@ -73,8 +75,8 @@ def kpi_section(files: ResultFiles, lang: str = DEFAULT_LANGUAGE) -> str:
             "report.solver_line", lang, solver=solver.get("solver", ""),
             status=t(f"solver_status.{solver.get('status', '')}", lang)
             if f"solver_status.{solver.get('status', '')}" in STRINGS else solver.get("status", ""),
-            proven=cell_text(solver.get("proven_optimal"), lang=lang), gap=cell_text(solver.get("gap"), 4),
-            seconds=cell_text(solver.get("seconds"), 2), method=solver.get("contiguity_method", ""),
+            proven=cell_text(solver.get("proven_optimal"), lang), gap=cell_text(solver.get("gap"), lang, 4),
+            seconds=cell_text(solver.get("seconds"), lang, 2), method=solver.get("contiguity_method", ""),
         )) + "</p>"
     header = [t("report.indicator", lang), t("report.value", lang), t("report.rests_on_estimates", lang)]
     return (
@@ -87,9 +89,9 @@ def _distribution_block(files: ResultFiles, lang: str = DEFAULT_LANGUAGE) -> str
     dist = files.kpis.get("new_unit_population_distribution") or {}
     if not dist.get("brackets"):
         return ""
-    rows = [f"<tr><td>{_e(k)}</td>{_td(v)}</tr>" for k, v in dist["brackets"].items()]
+    rows = [f"<tr><td>{_e(_bracket_label(k, lang))}</td>{_td(v, lang)}</tr>" for k, v in dist["brackets"].items()]
     quantiles = ", ".join(
-        f"{t('report.median', lang) if name == 'median' else name} {cell_text(dist[name])}"
+        f"{t('report.median', lang) if name == 'median' else name} {cell_text(dist[name], lang)}"
         for name in ("p10", "p25", "median", "p75", "p90") if dist.get(name) is not None
     )
     return (
@@ -97,6 +99,12 @@ def _distribution_block(files: ResultFiles, lang: str = DEFAULT_LANGUAGE) -> str
         + _table([t("report.residents", lang), t("report.new_units", lang)], rows)
         + f"<p class='muted'>{_e(t('report.quantiles', lang, text=quantiles))}</p>"
     )
+
+
+def _bracket_label(label: str, lang: str) -> str:
+    """A population bracket of ``kpis.json`` ("3,000-5,000", ">= 20,000": written in English) with
+    its figures in ``lang``'s convention."""
+    return re.sub(r"\d{1,3}(?:,\d{3})*", lambda m: format_number(int(m.group().replace(",", "")), lang), label)
 
 
 def _savings_block(files: ResultFiles, lang: str = DEFAULT_LANGUAGE) -> str:
@@ -115,7 +123,7 @@ def _savings_block(files: ResultFiles, lang: str = DEFAULT_LANGUAGE) -> str:
         ("report.savings.payback", sav.get("payback_years"), True),
     ]
     body = "".join(
-        f"<tr><td>{_e(t(label, lang))}</td>{_td(value, estimate=est, digits=2)}</tr>" for label, value, est in rows
+        f"<tr><td>{_e(t(label, lang))}</td>{_td(value, lang, estimate=est, digits=2)}</tr>" for label, value, est in rows
     )
     return (
         title

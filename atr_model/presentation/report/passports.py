@@ -70,8 +70,8 @@ def passports_section(files: ResultFiles, lang: str = DEFAULT_LANGUAGE) -> str:
                 continue
             member_rows.append(
                 f"<tr><td>{_e(code)}</td><td>{_e(names.get(code, row['unit_name']))}</td>"
-                f"{_td(row['population'], estimate=bool(row.get('population_is_estimate', False)))}"
-                f"{_td(row.get('travel_time_to_centre_min'), estimate=bool(row.get('travel_time_is_modelled', False)))}"
+                f"{_td(row['population'], lang, estimate=bool(row.get('population_is_estimate', False)))}"
+                f"{_td(row.get('travel_time_to_centre_min'), lang, estimate=bool(row.get('travel_time_is_modelled', False)))}"
                 f"<td>{_e(decision_text(row, lang, names, sizes))}</td></tr>"
             )
         travel_est, area_est = _passport_estimates(rec, members, assignments)
@@ -89,13 +89,13 @@ def passports_section(files: ResultFiles, lang: str = DEFAULT_LANGUAGE) -> str:
         facts = [
             (t("report.fact.centre", lang), f"{_e(centre_name)} ({_e(rec.get('centre_code', ''))})"),
             (t("report.fact.raion_oblast", lang), f"{_e(rec.get('raion_code', ''))} / {_e(rec.get('oblast_code', ''))}"),
-            (t("report.fact.population", lang), f"<span class='{'est' if est else ''}'>{_e(cell_text(rec.get('population')))}</span>"),
-            (t("report.fact.area", lang), _est_span(cell_text(rec.get("area_km2")), area_est)),
+            (t("report.fact.population", lang), f"<span class='{'est' if est else ''}'>{_e(cell_text(rec.get('population'), lang))}</span>"),
+            (t("report.fact.area", lang), _est_span(cell_text(rec.get("area_km2"), lang), area_est)),
             (t("report.fact.travel", lang),
-             f"{_est_span(cell_text(rec.get('travel_time_mean_min')), travel_est)} / "
-             f"{_est_span(cell_text(rec.get('travel_time_max_min')), travel_est)}"),
+             f"{_est_span(cell_text(rec.get('travel_time_mean_min'), lang), travel_est)} / "
+             f"{_est_span(cell_text(rec.get('travel_time_max_min'), lang), travel_est)}"),
         ]
-        facts += [(c, _e(cell_text(rec.get(c), lang=lang))) for c in extra_cols]
+        facts += [(c, _e(cell_text(rec.get(c), lang))) for c in extra_cols]
         if rec.get("estimated_inputs"):
             note = estimate_note(rec["estimated_inputs"], lang)
             facts.append((t("report.fact.estimates", lang), f"<span class='est'>{_e(note)}</span>"))

@@ -5,7 +5,15 @@ from __future__ import annotations
 
 import pandas as pd
 
-from atr_model.presentation.i18n import DEFAULT_LANGUAGE, STRINGS, dataset_label, t, translit_note, travel_model_label
+from atr_model.presentation.i18n import (
+    DEFAULT_LANGUAGE,
+    STRINGS,
+    dataset_label,
+    format_number,
+    t,
+    translit_note,
+    travel_model_label,
+)
 from atr_model.presentation.report.html_parts import cell_text
 from atr_model.presentation.report.html_parts import escape as _e
 from atr_model.presentation.report.html_parts import table as _table
@@ -21,27 +29,27 @@ def quality_section(files: ResultFiles, lang: str = DEFAULT_LANGUAGE) -> str:
     if "population_is_estimate" in a:
         est = a[a["population_is_estimate"]]
         items.append(t(
-            "report.q.population", lang, n=f"{len(est):,}", total=f"{len(a):,}",
-            pct=f"{100.0 * float(est['population'].sum()) / total_pop:.1f}",
+            "report.q.population", lang, n=format_number(len(est), lang), total=format_number(len(a), lang),
+            pct=format_number(100.0 * float(est["population"].sum()) / total_pop, lang, digits=1),
         ))
     if "travel_time_is_modelled" in a:
         n = int(a["travel_time_is_modelled"].sum())
         model = _e(travel_model_label(files.provenance.get("travel_model", ""), lang) or "–")
         if n:
-            items.append(t("report.q.travel_modelled", lang, n=f"{n:,}", total=f"{len(a):,}", model=model))
+            items.append(t("report.q.travel_modelled", lang, n=format_number(n, lang), total=format_number(len(a), lang), model=model))
         else:
             items.append(t("report.q.travel_roads", lang, model=model))
     if not files.settlements.empty and "is_located" in files.settlements:
         n = int((~files.settlements["is_located"]).sum())
-        items.append(_e(t("report.q.not_located", lang, n=f"{n:,}", total=f"{len(files.settlements):,}")))
+        items.append(_e(t("report.q.not_located", lang, n=format_number(n, lang), total=format_number(len(files.settlements), lang))))
     if "population_has_estimates" in files.new_units:
         n = int(files.new_units["population_has_estimates"].sum())
-        items.append(_e(t("report.q.new_units_est", lang, n=f"{n:,}", total=f"{len(files.new_units):,}")))
+        items.append(_e(t("report.q.new_units_est", lang, n=format_number(n, lang), total=format_number(len(files.new_units), lang))))
     share = files.kpis.get("estimated_share") or {}
     for key, value in sorted(flatten_mapping(share).items()):
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             shown = t(f"share.{key}", lang) if f"share.{key}" in STRINGS else key
-            items.append(t("report.q.share", lang, key=_e(shown), pct=f"{100.0 * value:.1f}"))
+            items.append(t("report.q.share", lang, key=_e(shown), pct=format_number(100.0 * value, lang, digits=1)))
     savings = files.kpis.get("admin_savings") or {}
     if savings:
         items.append(t("report.q.savings", lang))
@@ -63,7 +71,7 @@ def provenance_section(files: ResultFiles, lang: str = DEFAULT_LANGUAGE) -> str:
     if "travel_model" in shown:
         shown["travel_model"] = travel_model_label(str(shown["travel_model"]), lang)
     rows = [
-        f"<tr><td>{_e(k)}</td><td>{_e(cell_text(v, lang=lang) if isinstance(v, bool) else v)}</td></tr>"
+        f"<tr><td>{_e(k)}</td><td>{_e(cell_text(v, lang) if isinstance(v, bool) else v)}</td></tr>"
         for k, v in shown.items()
     ]
     return (

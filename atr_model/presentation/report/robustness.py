@@ -57,14 +57,10 @@ _KPI_KEYS = {
 }
 
 
-def _num(value: Any, lang: str = DEFAULT_LANGUAGE) -> str:
-    if value is None:
-        return "–"
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        return _e(value)
-    return format_number(v, lang, digits=0 if abs(v) >= 100 or v.is_integer() else 2)
+def _interval_cell(value: Any, lang: str) -> str:
+    """A KPI interval figure in ``lang``: whole from 100 up (and when whole), else two decimals."""
+    large = isinstance(value, (int, float)) and abs(value) >= 100
+    return _e(format_number(value, lang, digits=0 if large else 2, trim_whole=True))
 
 
 def _input_sentence(part: dict[str, Any], lang: str, names: dict[str, str]) -> str:
@@ -231,8 +227,8 @@ def robustness_section(folder: str | os.PathLike[str], *, language: str = DEFAUL
     parts.append(f"<h3>{_e(t('robustness.kpis', lang))}</h3>")
     head = [t("robustness.col.figure", lang), t("robustness.col.nominal", lang), "p5", "p50", "p95"]
     parts.append(_table(head, [
-        f"<tr><td>{_e(r['figure'])}</td><td class='num'>{_num(r['nominal'], lang)}</td>"
-        + "".join(f"<td class='num est'>{_num(r[q], lang)}</td>" for q in ("p5", "p50", "p95")) + "</tr>"
+        f"<tr><td>{_e(r['figure'])}</td><td class='num'>{_interval_cell(r['nominal'], lang)}</td>"
+        + "".join(f"<td class='num est'>{_interval_cell(r[q], lang)}</td>" for q in ("p5", "p50", "p95")) + "</tr>"
         for r in kpi_rows(intervals, lang)
     ]))
     if not assumptions.empty:

@@ -167,7 +167,7 @@ def _key_figures(files: ResultFiles, lang: str) -> str:
     labels = {**HEADLINE_KPIS, **MORE_KPIS}
     basis = kpi_basis(files, lang)
     rows = [
-        f"<tr><td>{escape(t(labels[k], lang))}</td>{td(flat[k], estimate=bool(basis.get(k)))}</tr>"
+        f"<tr><td>{escape(t(labels[k], lang))}</td>{td(flat[k], lang, estimate=bool(basis.get(k)))}</tr>"
         for k in SUMMARY_KPIS if k in flat and k in labels
     ]
     return table([t("report.indicator", lang), t("report.value", lang)], rows)
@@ -197,7 +197,7 @@ def _decisions(files: ResultFiles, lang: str, raions: Mapping[str, str]) -> str:
             unchanged.append(label)
             continue
         rows.append(
-            f"<tr><td>{escape(label)}</td>{td(before)}{td(after)}<td>{'<br>'.join(mergers)}</td></tr>"
+            f"<tr><td>{escape(label)}</td>{td(before, lang)}{td(after, lang)}<td>{'<br>'.join(mergers)}</td></tr>"
         )
     header = [t("report.raion", lang), t("summary.before", lang), t("summary.after", lang), t("summary.mergers", lang)]
     parts = [table(header, rows) if rows else f"<p>{escape(t('summary.no_mergers', lang))}</p>"]

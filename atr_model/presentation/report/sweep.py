@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from atr_model._atomic import atomic_file
+from atr_model.presentation.i18n import DEFAULT_LANGUAGE
 from atr_model.presentation.report.html_parts import escape as _e
 from atr_model.presentation.report.html_parts import page as _page
 from atr_model.presentation.report.html_parts import table as _table
@@ -107,7 +108,7 @@ def write_sweep_outputs(
     rows = []
     for rec in table.to_dict(orient="records"):
         cells = "".join(
-            _td(v, estimate=(k == "annual_saving_som_estimate")) for k, v in rec.items()
+            _td(v, DEFAULT_LANGUAGE, estimate=(k == "annual_saving_som_estimate")) for k, v in rec.items()
         )
         rows.append(f"<tr>{cells}</tr>")
     body += _table(list(table.columns), rows)
