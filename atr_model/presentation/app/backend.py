@@ -605,8 +605,6 @@ def map_image(folder: Path | str, lang: str = "en", bounds: Any = None) -> bytes
 @functools.lru_cache(maxsize=32)
 def _dataset_kind(path: Path) -> str:
     """The ``kind`` in a dataset GeoPackage's metadata ('' when unreadable)."""
-    import pyogrio
-
     try:
         meta = pyogrio.read_dataframe(path, layer="metadata")
     except Exception:  # not a dataset: no kind
