@@ -13,7 +13,7 @@ import base64
 import io
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -21,6 +21,10 @@ import pandas as pd
 from shapely.geometry import shape
 
 from atr_model.scenarios import ResultFiles
+
+if TYPE_CHECKING:  # annotations only: matplotlib loads when a map is drawn
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 __all__ = ["MAP_LABEL_LIMIT", "is_numbered", "map_svg", "unplaced_land", "unplaced_land_of"]
 
@@ -94,7 +98,6 @@ def map_svg(
         ``png_dpi``, the PNG file's bytes in base64.
     """
     import matplotlib
-    import matplotlib.pyplot as plt  # colour maps only; figures stay off pyplot
     from matplotlib.figure import Figure
 
     data = frame.to_crs("EPSG:4326").reset_index(drop=True)
@@ -116,50 +119,76 @@ def map_svg(
         if column is None:
             data.plot(color="#cfdff0", **kwargs)
         elif categorical:
-            cats = sorted(data[column].astype(str).unique())
-            cmap = plt.get_cmap("tab20")
-            # tab20's two greys would read as the grey of raion land held by no unit
-            ramp = [cmap(i) for i in range(20) if not draw_unplaced or i not in _TAB20_GREYS]
-            palette = colours or {c: ramp[i % len(ramp)] for i, c in enumerate(cats)}
-            data.plot(color=[palette[str(v)] for v in data[column]], **kwargs)
-            if colours:
-                from matplotlib.patches import Patch
-
-                handles = [Patch(facecolor=colours[c], edgecolor="#222", label=c) for c in cats if c in colours]
-                ax.legend(handles=handles, loc="lower left", fontsize=7, frameon=True)
+            _draw_categories(data, column, colours, avoid_greys=draw_unplaced, **kwargs)
         else:
-            values = pd.to_numeric(data[column], errors="coerce")
-            finite = data[np.isfinite(values.to_numpy(dtype=float))]
-            if len(finite):
-                finite.plot(column=column, cmap="viridis_r", legend=True,
-                            legend_kwds={"label": legend_label, "shrink": 0.6}, **kwargs)
-            missing = data[~np.isfinite(values.to_numpy(dtype=float))]
-            if len(missing):
-                missing.plot(color="#ddd", **kwargs)
+            _draw_ramp(data, column, legend_label, **kwargs)
         if draw_unplaced:
             # dotted edge and a fine dot hatch: told apart from the units in black-and-white print too
             unplaced.to_crs("EPSG:4326").plot(ax=ax, facecolor=_UNPLACED_FILL, edgecolor=_UNPLACED_EDGE,
                                               linewidth=0.7, linestyle=":", hatch="....")
-        if hatch_mask is not None:
-            mask = np.asarray(hatch_mask, dtype=bool)
-            if mask.any():
-                data[mask].plot(ax=ax, facecolor="none", edgecolor="#a00", hatch="///", linewidth=0.8)
-        if outline is not None and len(outline):
-            outline.to_crs("EPSG:4326").boundary.plot(ax=ax, color="#c00", linewidth=1.0, linestyle="--")
-        if labels is not None and len(data) <= 80:
-            for point, text in zip(data.geometry.representative_point(), labels):
-                ax.annotate(str(text), (point.x, point.y), ha="center", va="center", fontsize=6.5,
-                            color="#000")
+        _draw_marks(ax, data, hatch_mask, outline, labels)
         ax.set_aspect(aspect)
         ax.set_axis_off()
         if title:
             ax.set_title(title)
-        if png_dpi is not None:
-            raw = io.BytesIO()
-            fig.savefig(raw, format="png", dpi=png_dpi, bbox_inches="tight", metadata={"Software": None})
-            return base64.b64encode(raw.getvalue()).decode("ascii")
-        buf = io.StringIO()
-        fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
+        return _saved(fig, png_dpi)
+
+
+def _draw_categories(
+    data: gpd.GeoDataFrame, column: str, colours: dict[str, str] | None, *, avoid_greys: bool, **kwargs: Any
+) -> None:
+    """Fill by category: ``colours`` (with a legend) or tab20 (without its greys when ``avoid_greys``)."""
+    import matplotlib.pyplot as plt  # colour maps only; figures stay off pyplot
+    from matplotlib.patches import Patch
+
+    cats = sorted(data[column].astype(str).unique())
+    cmap = plt.get_cmap("tab20")
+    # tab20's two greys would read as the grey of raion land held by no unit
+    ramp = [cmap(i) for i in range(20) if not avoid_greys or i not in _TAB20_GREYS]
+    palette = colours or {c: ramp[i % len(ramp)] for i, c in enumerate(cats)}
+    data.plot(color=[palette[str(v)] for v in data[column]], **kwargs)
+    if colours:
+        handles = [Patch(facecolor=colours[c], edgecolor="#222", label=c) for c in cats if c in colours]
+        kwargs["ax"].legend(handles=handles, loc="lower left", fontsize=7, frameon=True)
+
+
+def _draw_ramp(data: gpd.GeoDataFrame, column: str, legend_label: str, **kwargs: Any) -> None:
+    """Fill by a numeric column on a colour ramp with a colour bar; rows without a finite value grey."""
+    values = pd.to_numeric(data[column], errors="coerce")
+    finite = data[np.isfinite(values.to_numpy(dtype=float))]
+    if len(finite):
+        finite.plot(column=column, cmap="viridis_r", legend=True,
+                    legend_kwds={"label": legend_label, "shrink": 0.6}, **kwargs)
+    missing = data[~np.isfinite(values.to_numpy(dtype=float))]
+    if len(missing):
+        missing.plot(color="#ddd", **kwargs)
+
+
+def _draw_marks(
+    ax: Axes, data: gpd.GeoDataFrame, hatch_mask: Sequence[bool] | None, outline: gpd.GeoDataFrame | None,
+    labels: Sequence[str] | None,
+) -> None:
+    """On top of the fill: hatched rows, the dashed ``outline`` and the labels (up to 80 rows)."""
+    if hatch_mask is not None:
+        mask = np.asarray(hatch_mask, dtype=bool)
+        if mask.any():
+            data[mask].plot(ax=ax, facecolor="none", edgecolor="#a00", hatch="///", linewidth=0.8)
+    if outline is not None and len(outline):
+        outline.to_crs("EPSG:4326").boundary.plot(ax=ax, color="#c00", linewidth=1.0, linestyle="--")
+    if labels is not None and len(data) <= 80:
+        for point, text in zip(data.geometry.representative_point(), labels):
+            ax.annotate(str(text), (point.x, point.y), ha="center", va="center", fontsize=6.5,
+                        color="#000")
+
+
+def _saved(fig: Figure, png_dpi: int | None) -> str:
+    """The figure as an ``<svg>`` element (no XML prologue), or with ``png_dpi`` as base64 PNG."""
+    if png_dpi is not None:
+        raw = io.BytesIO()
+        fig.savefig(raw, format="png", dpi=png_dpi, bbox_inches="tight", metadata={"Software": None})
+        return base64.b64encode(raw.getvalue()).decode("ascii")
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
     svg = buf.getvalue()
     return svg[svg.index("<svg"):]
 
