@@ -13,7 +13,14 @@ from __future__ import annotations
 from atr_model.presentation.report.comparison import render_comparison, write_comparison_report
 from atr_model.presentation.report.render import REPORT_NAME, render_report, write_report, write_robustness_report
 from atr_model.presentation.report.robustness import fragile_rows, kpi_rows, robustness_section, unit_names
-from atr_model.presentation.report.summary import SUMMARY_NAME, in_view, map_png, raion_names, render_summary, write_summary
+from atr_model.presentation.report.summary import (
+    SUMMARY_NAME,
+    in_view,
+    map_png,
+    raion_names,
+    render_summary,
+    write_summary,
+)
 from atr_model.presentation.report.svg_map import map_svg
 from atr_model.presentation.report.sweep import write_sweep_outputs
 

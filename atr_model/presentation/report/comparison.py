@@ -22,7 +22,8 @@ __all__ = ["render_comparison", "write_comparison_report"]
 
 
 def _frame_table(frame: pd.DataFrame) -> str:
-    rows = ["<tr>" + "".join(_td(v, DEFAULT_LANGUAGE) for v in rec) + "</tr>" for rec in frame.itertuples(index=False, name=None)]
+    rows = ["<tr>" + "".join(_td(v, DEFAULT_LANGUAGE) for v in rec) + "</tr>"
+            for rec in frame.itertuples(index=False, name=None)]
     return _table(list(frame.columns), rows)
 
 
@@ -56,10 +57,10 @@ def render_comparison(comparison: Comparison, a: Any, b: Any) -> str:
         unplaced=unplaced_land(b),
     )
     summary = (
-        f"<p>{format_number(comparison.n_units)} units compared; <b>{format_number(len(comparison.changed_units))}</b> "
-        "assigned differently "
-        f"(their set of co-members changed); <b>{format_number(len(comparison.changed_centres))}</b> new unit(s) with the same "
-        "members but another centre.</p>"
+        f"<p>{format_number(comparison.n_units)} units compared; "
+        f"<b>{format_number(len(comparison.changed_units))}</b> assigned differently (their set of co-members "
+        f"changed); <b>{format_number(len(comparison.changed_centres))}</b> new unit(s) with the same members but "
+        "another centre.</p>"
     )
     body = (
         f"<h1>Comparison: {_e(a.title)} → {_e(b.title)}</h1>{summary}"

@@ -48,7 +48,8 @@ def kpi_basis(files: ResultFiles, lang: str = DEFAULT_LANGUAGE) -> dict[str, str
         "travel_time_is_modelled" in a and bool(a["travel_time_is_modelled"].any())
     )
     pop_share = float(share.get("population", 0.0) or 0.0)
-    pop_note = t("report.basis.population", lang, pct=format_number(100.0 * pop_share, lang, digits=1)) if pop_share > 0 else ""
+    pct = format_number(100.0 * pop_share, lang, digits=1)
+    pop_note = t("report.basis.population", lang, pct=pct) if pop_share > 0 else ""
     travel_note = t("report.basis.travel", lang) if travel_est else ""
     basis: dict[str, str] = {}
     for key in ("population_weighted_mean_travel_min", "worst_travel_min"):

@@ -91,7 +91,8 @@ def _fact_rows(
     facts = [
         (t("report.fact.centre", lang), f"{_e(centre_name)} ({_e(rec.get('centre_code', ''))})"),
         (t("report.fact.raion_oblast", lang), f"{_e(rec.get('raion_code', ''))} / {_e(rec.get('oblast_code', ''))}"),
-        (t("report.fact.population", lang), f"<span class='{'est' if est else ''}'>{_e(cell_text(rec.get('population'), lang))}</span>"),
+        (t("report.fact.population", lang),
+         f"<span class='{'est' if est else ''}'>{_e(cell_text(rec.get('population'), lang))}</span>"),
         (t("report.fact.area", lang), _est_span(cell_text(rec.get("area_km2"), lang), area_est)),
         (t("report.fact.travel", lang),
          f"{_est_span(cell_text(rec.get('travel_time_mean_min'), lang), travel_est)} / "
@@ -109,7 +110,9 @@ def _passport(
     lang: str,
 ) -> str:
     """One passport: heading (with the map's number when the map draws numbers), facts, flags, members."""
-    number = f"<span class='muted'>({_e(t('report.map_no', lang, n=map_number))})</span>" if map_number is not None else ""
+    number = ""
+    if map_number is not None:
+        number = f"<span class='muted'>({_e(t('report.map_no', lang, n=map_number))})</span>"
     header = [t(f"report.{k}", lang) for k in ("unit", "name", "population", "travel_min", "decision")]
     return (
         f"<section class='passport' id='nu-{_e(rec['new_unit_id'])}'>"

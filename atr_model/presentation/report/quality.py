@@ -36,15 +36,18 @@ def quality_section(files: ResultFiles, lang: str = DEFAULT_LANGUAGE) -> str:
         n = int(a["travel_time_is_modelled"].sum())
         model = _e(travel_model_label(files.provenance.get("travel_model", ""), lang) or "–")
         if n:
-            items.append(t("report.q.travel_modelled", lang, n=format_number(n, lang), total=format_number(len(a), lang), model=model))
+            items.append(t("report.q.travel_modelled", lang, n=format_number(n, lang), total=format_number(len(a), lang),
+                           model=model))
         else:
             items.append(t("report.q.travel_roads", lang, model=model))
     if not files.settlements.empty and "is_located" in files.settlements:
         n = int((~files.settlements["is_located"]).sum())
-        items.append(_e(t("report.q.not_located", lang, n=format_number(n, lang), total=format_number(len(files.settlements), lang))))
+        total = format_number(len(files.settlements), lang)
+        items.append(_e(t("report.q.not_located", lang, n=format_number(n, lang), total=total)))
     if "population_has_estimates" in files.new_units:
         n = int(files.new_units["population_has_estimates"].sum())
-        items.append(_e(t("report.q.new_units_est", lang, n=format_number(n, lang), total=format_number(len(files.new_units), lang))))
+        total = format_number(len(files.new_units), lang)
+        items.append(_e(t("report.q.new_units_est", lang, n=format_number(n, lang), total=total)))
     share = files.kpis.get("estimated_share") or {}
     for key, value in sorted(flatten_mapping(share).items()):
         if isinstance(value, (int, float)) and not isinstance(value, bool):
