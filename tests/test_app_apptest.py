@@ -381,7 +381,7 @@ def test_a_kept_plan_is_tied_to_the_code_that_computed_it(tmp_path: Path) -> Non
     copy = tmp_path / "atr_model"
     shutil.copytree(package, copy, ignore=shutil.ignore_patterns("__pycache__", "*.json", "*.js", "*.css", "*.png"))
     assert backend.code_key(copy) == backend.code_key(package) == backend.plan_code_key()
-    (copy / "presentation" / "report.py").write_text("# a presentation change\n", encoding="utf-8")
+    (copy / "presentation" / "report" / "render.py").write_text("# a presentation change\n", encoding="utf-8")
     assert backend.code_key(copy) == backend.plan_code_key()  # the look of a report is not the plan
     fallback = copy / "network" / "fallback.py"
     fallback.write_text(fallback.read_text(encoding="utf-8") + "\n# another travel model\n", encoding="utf-8")

@@ -378,7 +378,7 @@ def _share_of_pixels_differing(png_a: bytes, png_b: bytes) -> float:
 
 def test_map_png_is_the_current_view(demo: Session, demo_server: str) -> None:
     """Zoom the result map in, download the map image: it is the view, not the whole territory."""
-    from atr_model.presentation.summary import map_png
+    from atr_model.presentation.report import map_png
 
     page = demo.page
     _view(page, "Map")

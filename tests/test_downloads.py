@@ -98,7 +98,7 @@ def test_map_png_of_a_view_draws_only_what_the_view_shows(demo_run: Path) -> Non
     """The app's "current view" image: units cut at the view's edges, a different picture."""
     import geopandas as gpd
 
-    from atr_model.presentation.summary import in_view
+    from atr_model.presentation.report import in_view
 
     new_units = gpd.read_file(demo_run / "new_units.gpkg").to_crs("EPSG:4326")
     minx, miny, maxx, maxy = new_units.total_bounds

@@ -64,6 +64,30 @@ def test_report_in_russian_and_kyrgyz_has_no_english_catalogue_string(demo_folde
     assert "residents (floor" in visible_text(english)
 
 
+@pytest.mark.parametrize("lang", ["ru", "ky"])
+def test_report_and_summary_write_figures_in_the_language(demo_folder: Path, lang: str) -> None:
+    """Kyrgyz and Russian pages separate thousands with a no-break space and decimals with a comma."""
+    import json
+
+    from atr_model.presentation.report import render_report, render_summary
+
+    populations = pd.read_csv(demo_folder / "assignments.csv")["population"]
+    population = int(populations[populations >= 1000].iloc[0])  # a member's row in its passport
+    mean_travel = json.loads((demo_folder / "kpis.json").read_text(encoding="utf-8"))["population_weighted_mean_travel_min"]
+    english = {"population": f"{population:,}", "travel": f"{mean_travel:.1f}"}
+    local = {"population": english["population"].replace(",", "\u00a0"), "travel": english["travel"].replace(".", ",")}
+    assert english["travel"] != local["travel"] and "," in english["population"]  # the figures tell the conventions apart
+    for page, figures in ((render_report(demo_folder, lang), ("population", "travel")),
+                          (render_summary(demo_folder, lang), ("travel",))):
+        # the provenance table shows package fields as written (versions, seconds): left out
+        text = visible_text(page.split("<h2 id='provenance'>")[0])
+        for figure in figures:
+            assert local[figure] in text and english[figure] not in text, figure
+        assert not re.findall(r"(?<![\d.,])\d{1,3}(?:,\d{3})+(?![\d])", text)  # no English thousands anywhere
+    english_page = visible_text(render_report(demo_folder, "en"))
+    assert english["population"] in english_page and english["travel"] in english_page
+
+
 def test_transliteration_of_known_names() -> None:
     assert transliterate("Ак-Шыйрак") == "Ak-Shyirak"
     assert transliterate("Жети-Өгүз") == "Jeti-Ögüz"
@@ -133,14 +157,14 @@ def test_every_scenario_file_has_kyrgyz_and_russian_titles() -> None:
 
 
 def test_map_caption_promises_numbers_only_when_they_are_drawn(demo_folder: Path, monkeypatch) -> None:
-    from atr_model.presentation import report
+    from atr_model.presentation.report import render_report, svg_map
 
     n_units = pd.read_csv(demo_folder / "assignments.csv", dtype=str)["new_unit_id"].nunique()
-    numbered = report.render_report(demo_folder, "en")
-    assert n_units <= report.MAP_LABEL_LIMIT
+    numbered = render_report(demo_folder, "en")
+    assert n_units <= svg_map.MAP_LABEL_LIMIT
     assert STRINGS["report.caption_numbered"]["en"] in numbered and "(map no. 1)" in numbered
-    monkeypatch.setattr(report, "MAP_LABEL_LIMIT", n_units - 1)  # as on the national map (455 new units)
-    crowded = report.render_report(demo_folder, "en")
+    monkeypatch.setattr(svg_map, "MAP_LABEL_LIMIT", n_units - 1)  # as on the national map (455 new units)
+    crowded = render_report(demo_folder, "en")
     assert STRINGS["report.caption_numbered"]["en"] not in crowded
     assert f"New units ({n_units}): too many to number at this scale" in crowded
     assert "map no." not in crowded
@@ -186,7 +210,7 @@ def robustness_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _robustness_text(folder: Path, lang: str) -> str:
     """The visible text of the robustness section of the package's report, without identifiers (``<code>``)."""
-    from atr_model.presentation.report_robustness import write_robustness_report
+    from atr_model.presentation.report import write_robustness_report
 
     page = write_robustness_report(folder, lang).read_text(encoding="utf-8")
     assert f"<html lang='{lang}'>" in page

@@ -138,7 +138,7 @@ def test_warm_start_changes_no_table_and_the_kyrgyz_report_has_no_english(concep
 
     from test_report_i18n import english_catalogue_hits, visible_text
 
-    from atr_model.presentation.report_robustness import robustness_section
+    from atr_model.presentation.report import robustness_section
 
     scenario, dataset = concept
     warm = run_robustness(scenario, draws=4, seed=7, dataset=dataset, warm_start=True)

@@ -18,6 +18,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyogrio
 
 from atr_model._atomic import atomic_file
 from atr_model.data.contract import CRS, LAYERS, UNIT_LEVELS, Column, check_population_spread
@@ -201,7 +202,6 @@ class Dataset:
         with atomic_file(target) as tmp:
             for layer in _SPATIAL:
                 getattr(self, layer).to_file(tmp, layer=layer, driver="GPKG", engine="pyogrio")
-            import pyogrio
 
             if not self.indicators.empty:
                 pyogrio.write_dataframe(self.indicators.reset_index(drop=True), tmp, layer="indicators", driver="GPKG")
@@ -234,8 +234,6 @@ def read_dataset(path: str | os.PathLike[str], *, validate: bool = True) -> Data
     ContractError
         When a layer breaks the contract.
     """
-    import pyogrio
-
     source = Path(path)
     if not source.exists():
         raise DataError(f"{source}: dataset file not found")

@@ -26,6 +26,7 @@ are the Voronoi cells of raion seeds clipped to the country outline; the demo tr
 from __future__ import annotations
 
 import functools
+import importlib.metadata
 import logging
 import os
 import tempfile
@@ -35,8 +36,12 @@ from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
 import geopandas as gpd
+from affine import Affine
 import numpy as np
 import pandas as pd
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import dijkstra
+from scipy.spatial import Delaunay
 import shapely
 from shapely.geometry import MultiPoint, Point, Polygon
 
@@ -432,9 +437,7 @@ def _indicators(units: gpd.GeoDataFrame, rng: np.random.Generator) -> pd.DataFra
 
 def _package_version() -> str:
     try:
-        from importlib.metadata import version
-
-        return version("atr-model")
+        return importlib.metadata.version("atr-model")
     except Exception:  # not installed: running from a checkout
         return "0.1.0+checkout"
 
@@ -493,7 +496,6 @@ def write_demo_elevation(path: str | os.PathLike[str], *, resolution_deg: float 
         The written path.
     """
     import rasterio
-    from affine import Affine
 
     margin = 0.05
     lon_min, lat_min, lon_max, lat_max = DEMO_BBOX
@@ -521,8 +523,6 @@ def write_demo_elevation(path: str | os.PathLike[str], *, resolution_deg: float 
 
 def _road_links(dataset: Dataset) -> list[tuple[list[tuple[float, float]], dict[str, str]]]:
     """Road polylines (plane km) with OSM tags for the demo network."""
-    from scipy.spatial import Delaunay
-
     units = dataset.units
     sett = dataset.settlements
     s_xy = np.column_stack(_to_plane(sett.geometry.x.to_numpy(), sett.geometry.y.to_numpy()))
@@ -589,9 +589,6 @@ def _road_links(dataset: Dataset) -> list[tuple[list[tuple[float, float]], dict[
 
 def _trunk_edges(xy: np.ndarray, edges: list[tuple[int, int]], hubs: np.ndarray) -> set[tuple[int, int]]:
     """Edges on the shortest paths between raion centres: the demo's primary roads."""
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import dijkstra
-
     a, b = np.array(edges).T
     length = np.hypot(*(xy[a] - xy[b]).T)
     graph = coo_matrix((length, (a, b)), shape=(len(xy), len(xy))).tocsr()

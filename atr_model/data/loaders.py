@@ -17,6 +17,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from shapely.validation import explain_validity
 
 from atr_model.data.contract import CRS
 from atr_model.data.geo import metric_crs
@@ -198,8 +199,6 @@ def _check_geometries(frame: gpd.GeoDataFrame, source: Path, key: str, kinds: tu
         )
     invalid = ~geom.is_valid
     if invalid.any():
-        from shapely.validation import explain_validity
-
         idx = frame.index[invalid.to_numpy()][0]
         raise DataError(
             f"{source}: {frame.at[idx, key]!r} has an invalid geometry ({explain_validity(geom[idx])}); "

@@ -15,6 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pyogrio
+import shapely
+from pyproj import Geod
 
 from atr_model.errors import NetworkError
 from atr_model.network.settings import TravelSettings
@@ -286,9 +289,6 @@ def _class_column(columns: list[str], settings: TravelSettings, source: Path) ->
 
 
 def _read_lines(source: Path, settings: TravelSettings) -> RoadWays:
-    import pyogrio
-    import shapely
-
     try:
         frame = pyogrio.read_dataframe(source)
     except Exception as exc:  # pyogrio raises DataSourceError and friends
@@ -359,8 +359,6 @@ def _read_lines(source: Path, settings: TravelSettings) -> RoadWays:
 
 
 def _geodesic_m(lon1: np.ndarray, lat1: np.ndarray, lon2: np.ndarray, lat2: np.ndarray) -> np.ndarray:
-    from pyproj import Geod
-
     _, _, dist = Geod(ellps="WGS84").inv(lon1, lat1, lon2, lat2)
     return np.asarray(dist, dtype=float)
 

@@ -19,6 +19,9 @@ from functools import cached_property
 from pathlib import Path
 
 import numpy as np
+from pyproj import CRS, Transformer
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import dijkstra
 
 from atr_model.data import altitude_factor, neighbour_pairs, terrain_time_min
 from atr_model.errors import NetworkError
@@ -119,7 +122,6 @@ class ElevationRaster:
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         import rasterio
-        from pyproj import CRS, Transformer
 
         self.path = Path(path)
         if not self.path.exists():
@@ -362,9 +364,6 @@ def crossing_route(
     CrossingRoute or None
         None when the ends are not joined below ``threshold_m``.
     """
-    from scipy.sparse import csr_matrix
-    from scipy.sparse.csgraph import dijkstra
-
     component = _joined(window, threshold_m)
     if component is None:
         return None

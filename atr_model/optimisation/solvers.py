@@ -10,6 +10,7 @@ import sys
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
+import highspy
 import numpy as np
 
 import pulp
@@ -95,8 +96,6 @@ class FrozenProblem(pulp.LpProblem):  # type: ignore[misc]
 
 def _build_bulk(solver: pulp.HiGHS, lp: FrozenProblem) -> None:
     """``pulp.HiGHS.buildSolverModel`` in two HiGHS calls instead of one per column and row."""
-    import highspy
-
     variables = lp.variables()
     n = len(variables)
     sign = -1.0 if lp.sense == pulp.LpMaximize else 1.0
@@ -149,8 +148,6 @@ class _HiGHS(pulp.HiGHS):  # type: ignore[misc]
         self.stop = stop
 
     def createAndConfigureSolver(self, lp: pulp.LpProblem) -> None:  # noqa: N802 (pulp API)
-        import highspy
-
         # HiGHS keeps one scheduler per process and a solve with another thread count (ours or
         # anyone's in this process) then fails silently; resetting is cheap
         highspy.Highs.resetGlobalScheduler(True)
@@ -179,8 +176,6 @@ class _HiGHS(pulp.HiGHS):  # type: ignore[misc]
         else:
             super().buildSolverModel(lp)
         if self.start:
-            import highspy
-
             variables = lp.variables()
             sol = highspy.HighsSolution()
             sol.col_value = [float(self.start.get(v.name, 0.0)) for v in variables]

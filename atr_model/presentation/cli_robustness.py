@@ -17,7 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from atr_model.errors import ScenarioError
 from atr_model.presentation.cli_scenarios import _dataset_override, _language
-from atr_model.presentation.report_robustness import write_robustness_report
+from atr_model.presentation.report import write_robustness_report
 from atr_model.scenarios import apply_overrides, load_scenario, run_robustness, write_robustness
 
 __all__ = ["register", "robustness_command", "summary_lines"]

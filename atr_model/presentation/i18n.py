@@ -223,13 +223,37 @@ def translit_note(rows: Iterable[Mapping[str, Any]] | int, lang: str) -> str:
     return t("names.transliterated", lang, n=n) if n else ""
 
 
-def format_number(value: Any, lang: str = DEFAULT_LANGUAGE, *, is_estimate: bool = False, digits: int = 0) -> str:
-    """Format a figure with thousands separators, marking estimates visibly.
+def format_number(
+    value: Any, lang: str = DEFAULT_LANGUAGE, *, is_estimate: bool = False, digits: int = 0, trim_whole: bool = False
+) -> str:
+    """Format a figure in ``lang``'s convention, marking estimates visibly.
+
+    The one number formatter of the interface, the maps, the reports and the summary. English
+    writes "12,345.5"; Kyrgyz and Russian separate thousands with a no-break space and
+    decimals with a comma ("12 345,5").
+
+    Parameters
+    ----------
+    value
+        A number (or anything ``float`` reads); None, NaN and text that is no number show "–",
+        infinity "∞".
+    lang
+        A key of :data:`LANGUAGES`.
+    is_estimate
+        Mark the figure "≈ ... (estimate)".
+    digits
+        Decimals shown.
+    trim_whole
+        Show whole numbers without decimals ("5", not "5.0"; the report's cells).
 
     Examples
     --------
     >>> format_number(4200, "en", is_estimate=True)
     '≈ 4,200 (estimate)'
+    >>> format_number(12345.5, "ru", digits=1)
+    '12\xa0345,5'
+    >>> format_number(5.0, "en", digits=2, trim_whole=True), format_number(2.5, "en", digits=1, trim_whole=True)
+    ('5', '2.5')
     >>> format_number(float("nan"))
     '–'
     """
@@ -241,6 +265,8 @@ def format_number(value: Any, lang: str = DEFAULT_LANGUAGE, *, is_estimate: bool
         return "–"
     if math.isinf(number):
         return "∞"
+    if trim_whole and number.is_integer():
+        digits = 0
     text = f"{number:,.{digits}f}"
     if lang in ("ru", "ky"):
         text = text.replace(",", "\u00a0").replace(".", ",")

@@ -13,9 +13,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from atr_model.presentation.report import write_report
-from atr_model.presentation.summary import raion_names, write_summary
-from atr_model.scenarios import DEFAULT_EXTRAS
+from atr_model.presentation.report import raion_names, write_report, write_summary
+from atr_model.scenarios import DEFAULT_EXTRAS, apply_overrides, load_scenario, run_scenario, write_result
 
 __all__ = ["save_result", "run_to_folder", "PACKAGE_EXTRAS"]
 
@@ -43,8 +42,6 @@ def save_result(result: Any, out_dir: str | os.PathLike[str], *, report: bool = 
     -------
     pathlib.Path
     """
-    from atr_model.scenarios import write_result
-
     extras = PACKAGE_EXTRAS if report else DEFAULT_EXTRAS
     # each extra reads the staged package files and adds its own, before write_result's rename
     writers = [lambda _result, folder, extra=extra: extra(Path(folder)) for extra in extras]
@@ -79,9 +76,6 @@ def run_to_folder(
     -------
     pathlib.Path
     """
-    from atr_model.scenarios import load_scenario, run_scenario
-    from atr_model.scenarios.scenario import apply_overrides
-
     scenario = apply_overrides(load_scenario(scenario_path), dataset=data)
     result = run_scenario(scenario)
     return save_result(result, out_dir)

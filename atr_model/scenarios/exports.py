@@ -9,6 +9,7 @@ leaves a result folder behind (old results at the target survive a failure).
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from collections.abc import Callable, Iterable, Sequence
@@ -275,8 +276,6 @@ def add_extra_kpis(folder: str | os.PathLike[str]) -> Path:
     pathlib.Path
         The rewritten ``kpis.json``.
     """
-    import json
-
     files = load_result_files(folder)
     kpis = dict(files.kpis)
     level = str(files.scenario.get("level", "aiyl_aimak"))

@@ -25,8 +25,10 @@ unit count), as measured (:data:`WARM_START`).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
+import multiprocessing
 import os
 import time
 from collections.abc import Callable
@@ -177,7 +179,6 @@ def _run_local(ctx: DrawContext, draw_list: list[Draw], workers: int,
             if progress:
                 progress(k + 1, total)
         return [o for o in outcomes if o is not None]
-    import multiprocessing
 
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     with ProcessPoolExecutor(max_workers=min(workers, total), mp_context=multiprocessing.get_context(method),
@@ -225,7 +226,6 @@ def consensus_plan(bundle: Any, settings: Any, ps: PlanSet) -> np.ndarray:
     scale = float(np.abs(inst.cost[finite]).max()) if finite.any() else 1.0
     tie = np.where(finite, inst.cost / (scale or 1.0), 0.0) * 1e-3
     cost = np.where(finite, (1.0 - share) + tie, np.inf)
-    import dataclasses
 
     consensus_inst = dataclasses.replace(inst, cost=cost)
     relaxed = settings.replace(

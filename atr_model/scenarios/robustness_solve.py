@@ -22,6 +22,7 @@ the solver.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from collections.abc import Mapping
@@ -236,8 +237,6 @@ _SMALL_GROUP = 60
 
 def _sub_instance(grp: _Group, drawn: Any, draw: Draw) -> Any:
     """The group's drawn sub-instance: the nominal cut-out with the drawn arrays put in."""
-    import dataclasses
-
     idx = grp.idx
     block = np.ix_(idx, idx)
     changes: dict[str, Any] = {

@@ -19,6 +19,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
+from atr_model import __version__
 from atr_model._atomic import atomic_directory
 from atr_model.data.cache import default_cache_dir
 from atr_model.data.contract import CRS, LAYERS
@@ -77,8 +78,6 @@ def assemble_layers(
 ) -> Dataset:
     """The contract's layers and the build's metadata, validated."""
     settlements = settlements.drop(columns=["location_method"]).rename(columns={"match_outcome": "location_method"})
-    from atr_model import __version__
-
     metadata = {
         "build_id": report.build_id,
         "kind": "kyrgyzstan-open-data",

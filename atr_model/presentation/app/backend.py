@@ -33,7 +33,7 @@ from atr_model.errors import DataError, ScenarioError
 from atr_model.network import TravelModel
 from atr_model.presentation.i18n import t
 from atr_model.presentation.maps.store import source_digest
-from atr_model.presentation.report import REPORT_NAME, write_report
+from atr_model.presentation.report import REPORT_NAME, SUMMARY_NAME, map_png, write_report, write_summary
 from atr_model.presentation.runs import save_result
 from atr_model.presentation.view import workbook_labels
 from atr_model.scenarios import (
@@ -557,8 +557,6 @@ def _language_file(name: str, lang: str) -> str:
 
 def summary_html(folder: Path | str, lang: str = "en", raions: Mapping[str, str] | None = None) -> bytes:
     """The Council summary (``summary.html``, or ``summary-ky.html``...) in ``lang``, written on first request."""
-    from atr_model.presentation.summary import SUMMARY_NAME, write_summary
-
     target = Path(folder) / _language_file(SUMMARY_NAME, lang)
     if not target.exists():
         target = write_summary(folder, target, lang=lang, raions=raions)
@@ -591,16 +589,12 @@ def tables_xlsx(folder: Path | str, lang: str = "en") -> bytes:
 def map_image(folder: Path | str, lang: str = "en", bounds: Any = None) -> bytes:
     """A PNG of the result's map (merged new units over the kept ones), drawn on the server:
     the whole territory, or what a map view ``((south, west), (north, east))`` shows."""
-    from atr_model.presentation.summary import map_png
-
     return map_png(Path(folder), lang, bounds=bounds)
 
 
 @functools.lru_cache(maxsize=32)
 def _dataset_kind(path: Path) -> str:
     """The ``kind`` in a dataset GeoPackage's metadata ('' when unreadable)."""
-    import pyogrio
-
     try:
         meta = pyogrio.read_dataframe(path, layer="metadata")
     except Exception:  # not a dataset: no kind

@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 import streamlit as st
 import yaml
+from pydantic import BaseModel
 
 from atr_model.presentation.app import concept
 from atr_model.presentation.i18n import field_help, field_label, option_label, t
@@ -53,8 +54,6 @@ def _unwrap(annotation: Any) -> tuple[Any, bool]:
 
 
 def _is_model(annotation: Any) -> bool:
-    from pydantic import BaseModel
-
     return isinstance(annotation, type) and issubclass(annotation, BaseModel)
 
 

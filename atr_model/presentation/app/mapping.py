@@ -289,14 +289,14 @@ def _label(name: str, lang: str) -> str:
     return label
 
 
-def _number(value: Any, lang: str) -> str:
-    """A KPI cell in ``lang``: whole numbers without decimals, others with one (or two below 1)."""
+def _kpi_digits(value: Any) -> int:
+    """Decimals of a KPI cell: none for whole numbers (within rounding) and from 1,000 up, two below 1, else one."""
     try:
         number = float(value)
     except (TypeError, ValueError):
-        return "–"
-    whole = math.isnan(number) or abs(number - round(number)) < 1e-9 or abs(number) >= 1000
-    return format_number(number, lang, digits=0 if whole else (2 if abs(number) < 1 else 1))
+        return 0
+    whole = not math.isfinite(number) or abs(number - round(number)) < 1e-9 or abs(number) >= 1000
+    return 0 if whole else (2 if abs(number) < 1 else 1)
 
 
 def kpi_rows(table: pd.DataFrame, lang: str) -> list[dict[str, Any]]:
@@ -315,9 +315,7 @@ def kpi_rows(table: pd.DataFrame, lang: str) -> list[dict[str, Any]]:
             "label": _label(name, lang),
             "definition": kpi_definition(name, lang),
             "estimate": _is_estimate(name),
-            "a": _number(record.get("a"), lang),
-            "b": _number(record.get("b"), lang),
-            "delta": _number(record.get("delta"), lang),
+            **{k: format_number(record.get(k), lang, digits=_kpi_digits(record.get(k))) for k in ("a", "b", "delta")},
         })
     return rows
 

@@ -24,7 +24,8 @@ from atr_model.presentation import maps
 from atr_model.presentation.app import backend, cache
 from atr_model.presentation.app.folium_view import RenderedMap, render_map, show_map
 from atr_model.presentation.i18n import t
-from atr_model.presentation.report_robustness import fragile_rows, kpi_rows, unit_names
+from atr_model.presentation.report import fragile_rows, kpi_rows, unit_names, write_robustness_report
+from atr_model.scenarios import run_robustness, write_robustness
 
 __all__ = ["SESSION_KEY", "STABILITY_BINS", "stability_colour", "stability_map", "view_robustness"]
 
@@ -68,9 +69,6 @@ def _travel_model(ctx: Any) -> Any:
 
 
 def _run(ctx: Any, draws: int, seed: int) -> Path:
-    from atr_model.presentation.report_robustness import write_robustness_report
-    from atr_model.scenarios.robustness import run_robustness, write_robustness
-
     lang = ctx.lang
     target = _package_folder(ctx, draws, seed)
     if (target / "robustness.json").exists():

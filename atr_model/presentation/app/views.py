@@ -45,7 +45,7 @@ from atr_model.presentation.i18n import (
     translit_note,
     travel_model_label,
 )
-from atr_model.presentation.summary import raion_names
+from atr_model.presentation.report import raion_names
 from atr_model.scenarios import Scenario
 
 __all__ = [

@@ -41,7 +41,7 @@ from atr_model.presentation.maps.elements import (
     swatch,
 )
 from atr_model.presentation.maps.palette import GROUND, LINES
-from atr_model.presentation.report import cut_off_text
+from atr_model.presentation.territory_text import cut_off_text
 
 __all__ = [
     "base_map",

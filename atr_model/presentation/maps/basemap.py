@@ -29,9 +29,15 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import shapely
+from affine import Affine
+from PIL import Image
+from pyproj import Transformer
 
 from atr_model._atomic import atomic_directory
+from atr_model.data import write_demo_elevation
 from atr_model.data.cache import default_cache_dir
+from atr_model.scenarios import KYRGYZ, KYRGYZ_ELEVATION, kyrgyz_source_dir
 
 __all__ = ["Hillshade", "hillshade_array", "hillshade_image", "dataset_elevation", "BASEMAPS"]
 
@@ -117,8 +123,6 @@ def hillshade_array(
 
 
 def _png_data_url(grey: np.ndarray, alpha: np.ndarray) -> str:
-    from PIL import Image
-
     # Shades in steps of _GREY_STEP (about 20 from flat land to the darkest slope): the eye does
     # not tell them apart under the multiply blend, and the PNG is half the size (measured on the
     # Kyrgyz GEBCO grid: 568 kB -> 291 kB), which every map the browser loads carries.
@@ -132,7 +136,6 @@ def _png_data_url(grey: np.ndarray, alpha: np.ndarray) -> str:
 def _to_mercator(path: Path, max_width_px: int) -> tuple[np.ndarray, Any, tuple[float, float, float, float]]:
     """Read band 1 and reproject it to a Web Mercator grid at most ``max_width_px`` wide."""
     import rasterio
-    from affine import Affine
     from rasterio.warp import Resampling, calculate_default_transform, reproject
 
     with rasterio.open(path) as src:
@@ -275,8 +278,6 @@ def _draw(source: Path, outline: Any, max_width_px: int) -> Hillshade:
 
 def _outline_weight(outline: Any, transform: Any, shape: tuple[int, int]) -> np.ndarray:
     """1 inside the outline, :data:`_OUTSIDE_ALPHA` outside (rasterised on the Mercator grid)."""
-    import shapely
-    from pyproj import Transformer
     from rasterio.features import geometry_mask
 
     project = Transformer.from_crs("EPSG:4326", "EPSG:3857", always_xy=True)
@@ -291,12 +292,8 @@ def dataset_elevation(metadata: dict[str, Any], work_dir: str | os.PathLike[str]
     The demo's synthetic DEM is written into ``work_dir``; a Kyrgyz build uses the shared
     GEBCO grid of the Kyrgyz open data when it is there.
     """
-    from atr_model.scenarios import KYRGYZ, KYRGYZ_ELEVATION, kyrgyz_source_dir
-
     kind = str(metadata.get("kind", ""))
     if kind == "demo":
-        from atr_model.data.demo import write_demo_elevation
-
         return write_demo_elevation(Path(work_dir) / "demo-elevation.tif")
     if kind.startswith(KYRGYZ):
         path = kyrgyz_source_dir() / KYRGYZ_ELEVATION

@@ -23,8 +23,11 @@ import shapely
 
 from atr_model.presentation.i18n import DEFAULT_LANGUAGE, dataset_label, display_name, format_number, localized, t
 # the summary is the report's short form: its tables, cells and map come from there
-from atr_model.presentation import report
-from atr_model.presentation.html_parts import escape, table
+from atr_model.presentation.report.html_parts import escape, table, td
+from atr_model.presentation.report.kpi_table import HEADLINE_KPIS, MORE_KPIS, kpi_basis
+from atr_model.presentation.report.quality import quality_section
+from atr_model.presentation.report.svg_map import map_svg, unplaced_land
+from atr_model.presentation.territory_text import unit_name_in
 from atr_model.scenarios.compare import kpi_table
 from atr_model.scenarios.package_files import ResultFiles, as_result_files
 
@@ -127,20 +130,20 @@ def in_view(units: gpd.GeoDataFrame, bounds: Bounds) -> gpd.GeoDataFrame:
 
 def _map(files: ResultFiles, lang: str, png_dpi: int | None = None, bounds: Bounds | None = None) -> str:
     units = _map_frame(files, lang)
-    unplaced = report.unplaced_land(files)
+    unplaced = unplaced_land(files)
     if bounds is not None:
         units = in_view(units, bounds)
         unplaced = _clip(unplaced, bounds)  # raion land held by no unit, cut at the view as the units are
     colours = {t("summary.map_merged", lang): MERGED_COLOUR, t("summary.map_kept", lang): KEPT_COLOUR}
     below = units["below_floor"].tolist() if "below_floor" in units else None
-    return report.map_svg(units, column="kind", categorical=True, colours=colours, hatch_mask=below, png_dpi=png_dpi,
-                          unplaced=unplaced)
+    return map_svg(units, column="kind", categorical=True, colours=colours, hatch_mask=below, png_dpi=png_dpi,
+                   unplaced=unplaced)
 
 
 def _map_caption(files: ResultFiles, lang: str) -> str:
     """The map's caption; it names the grey dotted land when the map draws raion land no unit holds."""
     caption = t("summary.map_caption", lang)
-    if len(report.unplaced_land(files)):
+    if len(unplaced_land(files)):
         caption = f"{caption} {t('summary.caption_unplaced', lang)}"
     return caption
 
@@ -161,10 +164,10 @@ def map_png(result: Any, lang: str = DEFAULT_LANGUAGE, *, dpi: int = 150, bounds
 
 def _key_figures(files: ResultFiles, lang: str) -> str:
     flat = dict(kpi_table(files.kpis))
-    labels = {**report._KPI_LABELS, **report._MORE_KPIS}
-    basis = report._kpi_basis(files, lang)
+    labels = {**HEADLINE_KPIS, **MORE_KPIS}
+    basis = kpi_basis(files, lang)
     rows = [
-        f"<tr><td>{escape(t(labels[k], lang))}</td>{report._td(flat[k], estimate=bool(basis.get(k)))}</tr>"
+        f"<tr><td>{escape(t(labels[k], lang))}</td>{td(flat[k], lang, estimate=bool(basis.get(k)))}</tr>"
         for k in SUMMARY_KPIS if k in flat and k in labels
     ]
     return table([t("report.indicator", lang), t("report.value", lang)], rows)
@@ -173,7 +176,7 @@ def _key_figures(files: ResultFiles, lang: str) -> str:
 def _decisions(files: ResultFiles, lang: str, raions: Mapping[str, str]) -> str:
     """One row per raion: units before and after, and each merger "centre ← members"."""
     a = files.assignments
-    names = {str(r["unit_code"]): report.unit_name_in(r, lang) for r in a.to_dict("records")}
+    names = {str(r["unit_code"]): unit_name_in(r, lang) for r in a.to_dict("records")}
     rows = []
     unchanged = []
     for raion, group in a.groupby("raion_code", sort=True):
@@ -194,7 +197,7 @@ def _decisions(files: ResultFiles, lang: str, raions: Mapping[str, str]) -> str:
             unchanged.append(label)
             continue
         rows.append(
-            f"<tr><td>{escape(label)}</td>{report._td(before)}{report._td(after)}<td>{'<br>'.join(mergers)}</td></tr>"
+            f"<tr><td>{escape(label)}</td>{td(before, lang)}{td(after, lang)}<td>{'<br>'.join(mergers)}</td></tr>"
         )
     header = [t("report.raion", lang), t("summary.before", lang), t("summary.after", lang), t("summary.mergers", lang)]
     parts = [table(header, rows) if rows else f"<p>{escape(t('summary.no_mergers', lang))}</p>"]
@@ -235,7 +238,7 @@ def render_summary(result: Any, lang: str = DEFAULT_LANGUAGE, *, raions: Mapping
         figure = (
             f"<figure>{_map(files, lang)}<figcaption>{escape(_map_caption(files, lang))}</figcaption></figure>"
         )
-    quality = report._quality_section(files, lang).replace(" id='quality'", "")
+    quality = quality_section(files, lang).replace(" id='quality'", "")
     body = (
         f"<p class='muted'>{escape(t('summary.kicker', lang))}</p><h1>{escape(title)}</h1>"
         f"<p class='muted'>{meta}</p>{banner}<p>{escape(localized(files.scenario, 'description', lang))}</p>"

@@ -3,7 +3,8 @@
 A robustness package (:func:`atr_model.scenarios.robustness.write_robustness`) holds the
 nominal run in ``nominal/``; its ``report.html`` is the nominal run's report with this section
 added (:func:`robustness_section_for` is called by :func:`atr_model.presentation.report.render_report`
-and returns ``""`` for a package that is not inside a robustness package). Every share and
+and returns ``""`` for a package that is not inside a robustness package;
+:func:`atr_model.presentation.report.write_robustness_report` writes it). Every share and
 interval is an estimate (it follows from assumed spreads) and is marked so.
 
 The section is written in the report's language (English, Russian, Kyrgyz) from the catalogue
@@ -24,10 +25,12 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from atr_model.presentation.html_parts import escape as _e
-from atr_model.presentation.html_parts import table as _table
-from atr_model.presentation.i18n import DEFAULT_LANGUAGE, STRINGS, format_number, kpi_label, status_label, t
 from atr_model.errors import DataError
+from atr_model.presentation.i18n import DEFAULT_LANGUAGE, STRINGS, format_number, kpi_label, status_label, t
+from atr_model.presentation.report.html_parts import escape as _e
+from atr_model.presentation.report.html_parts import table as _table
+from atr_model.presentation.report.svg_map import map_svg, unplaced_land_of
+from atr_model.presentation.territory_text import unit_name_in
 from atr_model.scenarios import read_territory_notes, share_text
 
 __all__ = [
@@ -38,7 +41,6 @@ __all__ = [
     "robustness_section",
     "robustness_section_for",
     "unit_names",
-    "write_robustness_report",
 ]
 
 logger = logging.getLogger(__name__)
@@ -55,16 +57,10 @@ _KPI_KEYS = {
 }
 
 
-
-
-def _num(value: Any, lang: str = DEFAULT_LANGUAGE) -> str:
-    if value is None:
-        return "–"
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        return _e(value)
-    return format_number(v, lang, digits=0 if abs(v) >= 100 or v.is_integer() else 2)
+def _interval_cell(value: Any, lang: str) -> str:
+    """A KPI interval figure in ``lang``: whole from 100 up (and when whole), else two decimals."""
+    large = isinstance(value, (int, float)) and abs(value) >= 100
+    return _e(format_number(value, lang, digits=0 if large else 2, trim_whole=True))
 
 
 def _input_sentence(part: dict[str, Any], lang: str, names: dict[str, str]) -> str:
@@ -101,8 +97,6 @@ def hinge_sentence(parts: dict[str, Any], lang: str, names: dict[str, str] | Non
 
 def unit_names(folder: str | os.PathLike[str], lang: str = DEFAULT_LANGUAGE) -> dict[str, str]:
     """Unit code -> name in ``lang``'s script, from the nominal run's ``assignments.csv`` of a robustness package."""
-    from atr_model.presentation.report import unit_name_in
-
     path = Path(folder) / "nominal" / "assignments.csv"
     if not path.exists():
         return {}
@@ -146,8 +140,6 @@ def _assumption_meaning(key: str, description: str, lang: str) -> str:
 
 
 def _stability_map(folder: Path, new_units: pd.DataFrame, threshold: float, lang: str) -> str:
-    from atr_model.presentation.report import map_svg
-
     gpkg = folder / "nominal" / "new_units.gpkg"
     if not gpkg.exists() or new_units.empty:
         return ""
@@ -162,8 +154,6 @@ def _stability_map(folder: Path, new_units: pd.DataFrame, threshold: float, lang
 def _nominal_unplaced_land(folder: Path) -> gpd.GeoDataFrame | None:
     """Raion land held by no unit, from the nominal plan's ``territory_notes.json`` alone (None
     when it has none or it cannot be read: the plan is then drawn alone)."""
-    from atr_model.presentation.report import unplaced_land_of
-
     try:
         notes = read_territory_notes(folder / "nominal")
     except DataError:
@@ -237,8 +227,8 @@ def robustness_section(folder: str | os.PathLike[str], *, language: str = DEFAUL
     parts.append(f"<h3>{_e(t('robustness.kpis', lang))}</h3>")
     head = [t("robustness.col.figure", lang), t("robustness.col.nominal", lang), "p5", "p50", "p95"]
     parts.append(_table(head, [
-        f"<tr><td>{_e(r['figure'])}</td><td class='num'>{_num(r['nominal'], lang)}</td>"
-        + "".join(f"<td class='num est'>{_num(r[q], lang)}</td>" for q in ("p5", "p50", "p95")) + "</tr>"
+        f"<tr><td>{_e(r['figure'])}</td><td class='num'>{_interval_cell(r['nominal'], lang)}</td>"
+        + "".join(f"<td class='num est'>{_interval_cell(r[q], lang)}</td>" for q in ("p5", "p50", "p95")) + "</tr>"
         for r in kpi_rows(intervals, lang)
     ]))
     if not assumptions.empty:
@@ -267,17 +257,3 @@ def robustness_section_for(files: Any, lang: str = DEFAULT_LANGUAGE) -> str:
         logger.warning("robustness section skipped: %s", exc)
         return ""
 
-
-def write_robustness_report(folder: str | os.PathLike[str], lang: str = DEFAULT_LANGUAGE) -> Path:
-    """Write ``report.html`` of a robustness package in ``lang``: the nominal report with the robustness section."""
-    from atr_model.presentation.report import render_report
-
-    root = Path(folder)
-    text = render_report(root / "nominal", lang)
-    if "id='robustness'" not in text:  # report.py without the hook: append the section ourselves
-        text = text.replace("</body>", robustness_section(root, language=lang) + "</body>")
-    out = root / ROBUSTNESS_REPORT_NAME
-    tmp = out.with_name(f".{out.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, out)
-    return out
