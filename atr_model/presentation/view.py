@@ -27,6 +27,7 @@ import pandas as pd
 
 from atr_model.presentation.i18n import DEFAULT_LANGUAGE, STRINGS, format_number, kpi_label, t
 from atr_model.presentation.maps.palette import CATEGORY_COLOURS
+from atr_model.presentation.territory_text import unit_name_in
 from atr_model.scenarios import (
     CATEGORIES,
     KeyFigure,
@@ -44,6 +45,7 @@ __all__ = [
     "figure_text",
     "figure_label",
     "figure_definition",
+    "figure_basis",
     "floor_pair_text",
     "unit_names",
     "new_unit_names",
@@ -75,6 +77,8 @@ class FigureRow:
         Whether it rests on estimated or assumed inputs.
     headline : bool
         Whether it belongs to the short list.
+    basis : str
+        What it rests on that is estimated, in the language (empty for measured inputs).
     """
 
     key: str
@@ -84,6 +88,7 @@ class FigureRow:
     text: str
     is_estimate: bool
     headline: bool
+    basis: str = ""
 
 
 def _catalogue_key(prefix: str, key: str) -> tuple[str, dict[str, str]]:
@@ -140,6 +145,23 @@ def figure_text(figure: KeyFigure, lang: str = DEFAULT_LANGUAGE) -> str:
     return format_number(figure.value, lang, digits=figure.spec.digits)
 
 
+def figure_basis(figure: KeyFigure, kpis: Mapping[str, object], lang: str = DEFAULT_LANGUAGE) -> str:
+    """Why a key figure is an estimate, in ``lang`` (empty when it rests on measured inputs)."""
+    if not figure.is_estimate:
+        return ""
+    share = kpis.get("estimated_share")
+    share = share if isinstance(share, Mapping) else {}
+    population = float(share.get("population") or 0.0)
+    notes = []
+    if figure.spec.travel and float(share.get("travel_times_modelled") or 0.0) > 0:
+        notes.append(t("report.basis.travel", lang))
+    if figure.spec.population and population > 0:
+        notes.append(t("report.basis.population", lang, pct=format_number(100.0 * population, lang, digits=1)))
+    if figure.spec.assumed:
+        notes.append(t("report.cost_model", lang))
+    return "; ".join(notes)
+
+
 def figure_rows(kpis: Mapping[str, object], lang: str = DEFAULT_LANGUAGE, *, headline_only: bool = False) -> list[FigureRow]:
     """The key figures of a result (or of an evaluated plan's KPIs) as rows to show.
 
@@ -166,29 +188,33 @@ def figure_rows(kpis: Mapping[str, object], lang: str = DEFAULT_LANGUAGE, *, hea
             text=figure_text(figure, lang),
             is_estimate=figure.is_estimate,
             headline=figure.spec.headline,
+            basis=figure_basis(figure, kpis, lang),
         ))
     return rows
 
 
-def figure_row_html(row: FigureRow, values: Sequence[str] | None = None) -> str:
+def figure_row_html(row: FigureRow, values: Sequence[str] | None = None, *, with_basis: bool = False) -> str:
     """One key figure as a table row every HTML surface uses (report, summary, Compare, app).
 
     ``<tr data-fig='<key>'>``: the label cell carries the definition as its hover title; each
     value cell has class ``fig-value`` (and ``est`` for an estimate). ``values`` replaces the
-    row's own text by several columns (Compare: A, B, difference).
+    row's own text by several columns (Compare: A, B, difference); ``with_basis`` adds a cell
+    saying what the figure rests on that is estimated.
     """
     estimate = " est" if row.is_estimate else ""
     cells = "".join(f"<td class='num fig-value{estimate}'>{html.escape(v)}</td>" for v in (values or [row.text]))
+    if with_basis:
+        cells += f"<td class='fig-basis'>{html.escape(row.basis)}</td>"
     return (
         f"<tr data-fig='{html.escape(row.key)}'><td class='fig-label'>"
         f"<span title='{html.escape(row.definition)}'>{html.escape(row.label)}</span></td>{cells}</tr>"
     )
 
 
-def figures_table_html(rows: Iterable[FigureRow], header: Sequence[str]) -> str:
+def figures_table_html(rows: Iterable[FigureRow], header: Sequence[str], *, with_basis: bool = False) -> str:
     """A table of key figures (:func:`figure_row_html` rows) under an escaped ``header``."""
     head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
-    body = "".join(figure_row_html(row) for row in rows)
+    body = "".join(figure_row_html(row, with_basis=with_basis) for row in rows)
     return f"<table class='atr-figures'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
@@ -220,19 +246,9 @@ def workbook_labels(kpis: Mapping[str, object], lang: str = DEFAULT_LANGUAGE) ->
     return label
 
 
-def _name_in(row: Mapping[str, object], lang: str) -> str:
-    """A unit's name from a result row in ``lang``'s script (``unit_name_ky``/``_ru``; else ``unit_name``)."""
-    columns = {"ky": ("unit_name_ky", "unit_name_ru"), "ru": ("unit_name_ru", "unit_name_ky")}.get(lang, ())
-    for column in (*columns, "unit_name"):
-        value = row.get(column)
-        if isinstance(value, str) and value.strip():
-            return value.strip()
-    return str(row.get("unit_code", ""))
-
-
 def unit_names(assignments: pd.DataFrame, lang: str = DEFAULT_LANGUAGE) -> dict[str, str]:
     """Unit code -> the unit's name in ``lang``'s script (the code when it has no name)."""
-    return {str(r["unit_code"]): _name_in(r, lang) for r in assignments.to_dict("records")}
+    return {str(r["unit_code"]): unit_name_in(r, lang) or str(r["unit_code"]) for r in assignments.to_dict("records")}
 
 
 def new_unit_names(assignments: pd.DataFrame, lang: str = DEFAULT_LANGUAGE) -> dict[str, str]:

@@ -24,11 +24,10 @@ import shapely
 from atr_model.presentation.i18n import DEFAULT_LANGUAGE, dataset_label, display_name, format_number, localized, t
 # the summary is the report's short form: its tables, cells and map come from there
 from atr_model.presentation.report.html_parts import escape, table, td
-from atr_model.presentation.report.kpi_table import HEADLINE_KPIS, MORE_KPIS, kpi_basis
 from atr_model.presentation.report.quality import quality_section
 from atr_model.presentation.report.svg_map import map_svg, unplaced_land
 from atr_model.presentation.territory_text import unit_name_in
-from atr_model.scenarios.compare import kpi_table
+from atr_model.presentation.view import figure_rows, figures_table_html
 from atr_model.scenarios.package_files import ResultFiles, as_result_files
 
 __all__ = ["SUMMARY_NAME", "render_summary", "write_summary", "map_png", "in_view", "raion_names"]
@@ -36,20 +35,6 @@ __all__ = ["SUMMARY_NAME", "render_summary", "write_summary", "map_png", "in_vie
 logger = logging.getLogger(__name__)
 
 SUMMARY_NAME = "summary.html"
-
-#: KPIs of the summary's key-figure table, in order (a subset of the report's).
-SUMMARY_KPIS = (
-    "units_before",
-    "units_after",
-    "merged_units",
-    "exempt_units",
-    "below_floor_before_non_exempt",
-    "below_floor_after_non_exempt",
-    "population_weighted_mean_travel_min",
-    "worst_travel_min",
-    "new_unit_population.min",
-    "new_unit_population.median",
-)
 
 _CSS = """
 body{font-family:"DejaVu Sans",Arial,sans-serif;font-size:10pt;color:#111;margin:1.2em auto;max-width:52em;
@@ -163,14 +148,8 @@ def map_png(result: Any, lang: str = DEFAULT_LANGUAGE, *, dpi: int = 150, bounds
 
 
 def _key_figures(files: ResultFiles, lang: str) -> str:
-    flat = dict(kpi_table(files.kpis))
-    labels = {**HEADLINE_KPIS, **MORE_KPIS}
-    basis = kpi_basis(files, lang)
-    rows = [
-        f"<tr><td>{escape(t(labels[k], lang))}</td>{td(flat[k], lang, estimate=bool(basis.get(k)))}</tr>"
-        for k in SUMMARY_KPIS if k in flat and k in labels
-    ]
-    return table([t("report.indicator", lang), t("report.value", lang)], rows)
+    """The key figures of the result view (the same rows as the report, the app and Compare)."""
+    return figures_table_html(figure_rows(files.kpis, lang), [t("report.indicator", lang), t("report.value", lang)])
 
 
 def _decisions(files: ResultFiles, lang: str, raions: Mapping[str, str]) -> str:
