@@ -1,10 +1,12 @@
 """Score a hand-drawn plan against a scenario's criteria with the independent checker.
 
 A plan is a CSV with one row per unit: ``unit_code,new_unit_id`` (and optionally
-``centre_code``). Without a centre, each new unit gets the member that minimises the
-population-weighted travel time of the unit (the same cost the optimiser uses), ties broken by
-unit code. The plan is then checked by :func:`atr_model.optimisation.check_plan` on the
-scenario's instance, and measured with the same KPIs as an optimised run.
+``centre_code``). Without a centre, each new unit gets the centre the optimiser would give it
+(:func:`atr_model.optimisation.plan_centres`: the member the model allows as centre of all the
+others, travel limit included, at least cost), so the optimiser's own plan read back without its
+centres passes at the optimum's cost. The plan is then checked by
+:func:`atr_model.optimisation.check_plan` on the scenario's instance, and measured with the same
+KPIs as an optimised run.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from atr_model.errors import DataError
-from atr_model.optimisation import Violation, check_plan, plan_measures
+from atr_model.optimisation import EngineSettings, MergerInstance, Violation, check_plan, plan_centres, plan_measures
 from atr_model.scenarios.solver_settings import engine_settings
 from atr_model.scenarios.extra_kpis import extra_kpis
 from atr_model.scenarios.inputs import resolve_dataset, resolve_travel_model
@@ -142,15 +144,12 @@ def read_plan_text(text: str | bytes, *, where: str = "plan") -> pd.DataFrame:
     return plan[keep].reset_index(drop=True)
 
 
-def _choose_centre(members: list[int], cost: np.ndarray, eligible: np.ndarray, codes: tuple[str, ...]) -> int:
-    candidates = [j for j in members if eligible[j]] or list(members)
-    totals = [(float(cost[np.asarray(members), j].sum()), codes[j], j) for j in candidates]
-    finite = [t for t in totals if np.isfinite(t[0])]
-    return min(finite or totals)[2]
-
-
-def assignment_from_plan(plan: pd.DataFrame, instance: Any, *, where: str = "plan") -> np.ndarray:
+def assignment_from_plan(plan: pd.DataFrame, instance: MergerInstance, settings: EngineSettings, *,
+                         where: str = "plan") -> np.ndarray:
     """Turn a ``unit_code,new_unit_id[,centre_code]`` table into the engine's centre-index array.
+
+    A new unit without ``centre_code`` gets the centre the optimiser would choose under
+    ``settings`` (:func:`atr_model.optimisation.plan_centres`).
 
     Raises
     ------
@@ -173,6 +172,7 @@ def assignment_from_plan(plan: pd.DataFrame, instance: Any, *, where: str = "pla
         shown = ", ".join(absent[:_ABSENT_SHOWN]) + (f" and {len(absent) - _ABSENT_SHOWN} more" if len(absent) > _ABSENT_SHOWN else "")
         raise DataError(f"{where}: {len(absent)} unit(s) of the dataset have no new_unit_id: {shown}")
     assignment = np.full(len(codes), -1, dtype=np.int64)
+    open_units: list[list[int]] = []
     for nid, part in plan.groupby("new_unit_id", sort=True):
         members = sorted(pos[c] for c in part["unit_code"])
         given = sorted({c for c in part.get("centre_code", pd.Series(dtype=str)) if c})
@@ -181,9 +181,10 @@ def assignment_from_plan(plan: pd.DataFrame, instance: Any, *, where: str = "pla
         if given:
             if given[0] not in set(part["unit_code"]):
                 raise DataError(f"{where}: new unit {nid!r}: centre {given[0]!r} is not one of its members")
-            centre = pos[given[0]]
+            assignment[members] = pos[given[0]]
         else:
-            centre = _choose_centre(members, instance.cost, instance.centre_eligible, codes)
+            open_units.append(members)
+    for members, centre in zip(open_units, plan_centres(instance, settings, open_units)):
         assignment[members] = centre
     return assignment
 
@@ -304,7 +305,7 @@ def evaluate_plan(
         On a malformed plan (unknown or missing units, bad centre).
     """
     where = where or (str(plan) if not isinstance(plan, pd.DataFrame) else "plan")
-    table = read_plan_csv(plan) if not isinstance(plan, pd.DataFrame) else plan.astype(str).copy()
+    table = read_plan_csv(plan) if not isinstance(plan, pd.DataFrame) else plan.fillna("").astype(str)
     if dataset is None:
         dataset = resolve_dataset(scenario)
     if travel_model is None:
@@ -312,7 +313,7 @@ def evaluate_plan(
     bundle = build_instance(dataset, travel_model, scenario.criteria, level=scenario.level)
     inst = bundle.instance
     settings = engine_settings(scenario.criteria, scenario.solver, bundle=bundle)
-    assignment = assignment_from_plan(table, inst, where=where)
+    assignment = assignment_from_plan(table, inst, settings, where=where)
     violations = [_as_exemption(v, bundle, scenario) for v in check_plan(inst, assignment, settings)]
     viol = pd.DataFrame(
         [
