@@ -455,7 +455,7 @@ def test_bad_scenario_files_say_where_and_what(demo: Session, tmp_path: Path) ->
     broken = tmp_path / "broken.yaml"
     broken.write_text("name: broken\ncriteria:\n  population_floor: [3000\n", encoding="utf-8")
     uploader.locator('input[type="file"]').set_input_files(str(broken))
-    expect(page.get_by_test_id("stAlertContentError").filter(has_text="broken.yaml")).to_contain_text("line 4, column 1")
+    expect(page.get_by_test_id("stAlertContentError").filter(has_text="broken.yaml")).to_contain_text("line 3, column 21")
     empty = tmp_path / "empty.yaml"
     empty.write_text("", encoding="utf-8")
     uploader.locator('input[type="file"]').set_input_files(str(empty))
