@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from atr_model.optimisation import EngineSettings, MergerInstance, MergerModel, check_plan, plan_centres, plan_measures
+from atr_model.optimisation import (
+    EngineSettings,
+    MergerInstance,
+    MergerModel,
+    check_plan,
+    plan_centres,
+    plan_measures,
+)
 
 
 def _line(population: list[float], **kw: object) -> MergerInstance:

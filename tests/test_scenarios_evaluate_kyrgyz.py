@@ -14,7 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from atr_model.scenarios import evaluate_plan, load_scenario, read_plan_text, resolve_travel_model, run_scenario
+from atr_model.scenarios import (
+    evaluate_plan,
+    load_scenario,
+    read_plan_text,
+    resolve_travel_model,
+    run_scenario,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.kgdata

@@ -63,11 +63,11 @@ def test_excel_leftovers_are_ignored() -> None:
         (b'unit_code,new_unit_id\n"A"x,1\n', "plan_quoting",
          "bad.csv: row 2: a quoted field is not closed, or text follows its closing quote"),
         (b"code;new_unit_id\nA;1\n", "plan_missing_columns",
-         "bad.csv: row 1: missing column(s) unit_code (expected unit_code,new_unit_id; the header has: code, "
-         "new_unit_id; separator ;)"),
+         ("bad.csv: row 1: missing column(s) unit_code (expected unit_code,new_unit_id; the header has: code, "
+          "new_unit_id; separator ;)")),
         (b"unit_code;new_unit_id\n4,17042E+13;1\n", "plan_scientific",
-         "bad.csv: row 2: unit_code 4,17042E+13 is a shortened number (Excel writes long codes in scientific "
-         "notation); format the column as Text and save again"),
+         ("bad.csv: row 2: unit_code 4,17042E+13 is a shortened number (Excel writes long codes in scientific "
+          "notation); format the column as Text and save again")),
         (b"unit_code,new_unit_id\nA,1\n\nA,2\n", "plan_duplicate", "bad.csv: row 4: unit 'A' is listed twice (first on row 2)"),
         (b"unit_code,new_unit_id\nA,\n", "plan_empty_cell", "bad.csv: row 2: empty new_unit_id"),
         (b"unit_code,new_unit_id\n", "plan_no_rows", "bad.csv: the header is there but no unit rows follow it"),
@@ -103,8 +103,8 @@ def test_plan_messages_are_interface_texts_in_every_language() -> None:
          "line 2, column 8: not valid YAML (the \" opened here is never closed: the file ends first)"),
         ("name: x\ntitle: 'Concept\ndataset: demo\n", "line 2, column 8: not valid YAML (the ' opened here"),
         ("name: x\ncriteria: {population_floor: 5000\ndataset: demo\n",
-         "line 2, column 11: not valid YAML (the { opened here is not closed; expected ',' or '}', but got ':' "
-         "at line 3, column 8)"),
+         ("line 2, column 11: not valid YAML (the { opened here is not closed; expected ',' or '}', but got ':' "
+          "at line 3, column 8)")),
         ("name: x\n  title: y\ndataset: demo\n", "line 2, column 8: not valid YAML (mapping values are not allowed here)"),
         ("name: x\n\ttitle: y\n", "line 2, column 1: not valid YAML (found character '\\t'"),
         ("name: x\ncriteria:\n  population_floor: 5000\n - a\n", "line 4, column 2: not valid YAML (expected <block end>"),
@@ -116,5 +116,6 @@ def test_yaml_errors_name_the_line_and_column_of_the_fault(tmp_path: Path, text:
     with pytest.raises(ScenarioError) as caught:
         load_scenario(path)
     assert str(caught.value).startswith(f"{path}: {where}")
-    line = int(caught.value.params["line"])
+    line = caught.value.params["line"]
+    assert isinstance(line, int)
     assert 1 <= line <= len(text.splitlines())  # never a line the file does not have

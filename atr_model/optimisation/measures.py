@@ -11,6 +11,7 @@ does not use this module.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -120,18 +121,19 @@ def plan_centres(instance: MergerInstance, settings: EngineSettings, units: Iter
         Index of the centre of each new unit, in the order given.
     """
     allowed = {j: set(m) for j, m in prepare(instance, settings).members.items()}
-    codes = instance.unit_codes
     chosen: list[int] = []
     for unit in units:
         members = [int(i) for i in unit]
-
-        def rank(j: int) -> tuple[int, bool, float, str]:
-            refused = sum(1 for i in members if i not in allowed.get(j, ()))
-            cost = centre_cost(instance, members, j)
-            return refused, not math.isfinite(cost), cost, codes[j]
-
-        chosen.append(min(members, key=rank))
+        chosen.append(min(members, key=functools.partial(_centre_rank, instance, allowed, members)))
     return chosen
+
+
+def _centre_rank(instance: MergerInstance, allowed: dict[int, set[int]], members: list[int],
+                 centre: int) -> tuple[int, bool, float, str]:
+    """Order of the candidate centres of one new unit: members it may not serve, then cost, then code."""
+    refused = sum(1 for i in members if i not in allowed.get(centre, ()))
+    cost = centre_cost(instance, members, centre)
+    return refused, not math.isfinite(cost), cost, instance.unit_codes[centre]
 
 
 def relative_gap(objective: float, bound: float, proven: bool) -> float:
