@@ -7,6 +7,8 @@ names the file, row or unit concerned and what is wrong. The CLI and the app tur
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 __all__ = [
     "ATRError",
     "DataError",
@@ -20,7 +22,24 @@ __all__ = [
 
 
 class ATRError(Exception):
-    """Base class of every error atr-model raises on purpose."""
+    """Base class of every error atr-model raises on purpose.
+
+    Parameters
+    ----------
+    *args
+        The message (English: the CLI and the logs show it as it is).
+    key : str, optional
+        The same message as an interface text: the catalogue key ``error.<key>``
+        (``presentation/locales``), so the app can show it in its language. Its English text
+        is the message's template.
+    params : mapping, optional
+        The values that fill the key's placeholders.
+    """
+
+    def __init__(self, *args: object, key: str | None = None, params: Mapping[str, object] | None = None) -> None:
+        super().__init__(*args)
+        self.key = key
+        self.params = dict(params or {})
 
 
 class DataError(ATRError, ValueError):

@@ -152,3 +152,26 @@ def test_every_unknown_unit_code_is_named(optimised) -> None:
     plan.loc[1, "unit_code"] = "NOPE-2"
     with pytest.raises(DataError, match=r"2 unit\(s\) not in the scenario's dataset: NOPE-1, NOPE-2$"):
         _evaluate(plan)
+
+
+def test_evaluate_cli_sets_the_plan_beside_the_runs_optimum(tmp_path: Path, optimised) -> None:
+    from atr_model.scenarios import write_result
+
+    app = typer.Typer()
+
+    @app.callback()
+    def _root() -> None:
+        pass
+
+    cli_extras.register(app)
+    folder = write_result(optimised, tmp_path / "run")
+    good = tmp_path / "excel.csv"  # the run's plan as Excel saves it in a Russian locale
+    good.write_bytes(_plan(optimised).to_csv(sep=";", index=False).encode("utf-8-sig"))
+    args = ["evaluate", str(good), "--scenario", str(SCENARIOS / f"{NAME}.yaml"), "--data", "demo", "--result", str(folder)]
+    res = CliRunner().invoke(app, [*args, "--json"])
+    assert res.exit_code == 0, res.output
+    payload = __import__("json").loads(res.output)
+    assert payload["optimum"] == optimised.kpis["solver"]["objective"]
+    assert payload["above_optimum"] == 0.0
+    text = CliRunner().invoke(app, args)
+    assert "0.00 % above the optimum" in " ".join(text.output.split())  # rich wraps lines

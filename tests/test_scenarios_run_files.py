@@ -48,7 +48,8 @@ def _write(tmp_path: Path, text: str) -> Path:
         ("title: no name\n", r"s\.yaml: 'name': Field required"),
         ("name: x\ndataset_path: a.gpkg\n", r"unknown key 'dataset_path' \(did you mean 'dataset'\?\)"),
         ("- a\n- b\n", r"s\.yaml: expected a mapping"),
-        ("name: [unclosed\n", r"s\.yaml: line 2, column 1: not valid YAML \(expected"),
+        # the fault is the bracket on line 1, column 7 (the file has no line 2)
+        ("name: [unclosed\n", r"s\.yaml: line 1, column 7: not valid YAML \(the \[ opened here is never closed"),
         ("", r"s\.yaml: the file is empty"),
     ],
 )

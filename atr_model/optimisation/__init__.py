@@ -29,6 +29,7 @@ from atr_model.optimisation.decomposition import decomposes, group_start
 from atr_model.optimisation.explain import UnitExplanation, explain_units
 from atr_model.optimisation.instance import MergerInstance
 from atr_model.optimisation.io import read_instance_dir
+from atr_model.optimisation.measures import plan_centres
 from atr_model.optimisation.model import MergerModel, inertia_cost, plan_measures
 from atr_model.optimisation.result import MergerResult
 from atr_model.optimisation.settings import EngineSettings
@@ -45,6 +46,7 @@ __all__ = [
     "explain_units",
     "group_start",
     "inertia_cost",
+    "plan_centres",
     "plan_measures",
     "read_instance_dir",
 ]

@@ -3,22 +3,27 @@
 
 The search (:mod:`.search`) and the decomposition (:mod:`.decomposition`) both turn a plan into a
 result through :func:`plan_result` / :func:`no_plan_result`, so the objective and the relative gap
-are computed in one place. The independent checker (:mod:`.check`) recomputes the same figures on
-its own and does not use this module.
+are computed in one place. A plan drawn without centres (``atr-model evaluate``) gets them from
+:func:`plan_centres`, which chooses as the model does: among the centres the model allows, the one
+of least cost. The independent checker (:mod:`.check`) recomputes the same figures on its own and
+does not use this module.
 """
 
 from __future__ import annotations
 
+import functools
 import math
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
 
 from atr_model.optimisation.instance import MergerInstance
+from atr_model.optimisation.prepare import prepare
 from atr_model.optimisation.result import MergerResult
 from atr_model.optimisation.settings import EngineSettings
 
-__all__ = ["TOL", "no_plan_result", "plan_measures", "plan_result", "relative_gap"]
+__all__ = ["TOL", "centre_cost", "no_plan_result", "plan_centres", "plan_measures", "plan_result", "relative_gap"]
 
 # slack on population and indicator sums before a shortfall or an excess counts
 TOL = 1e-6
@@ -77,6 +82,58 @@ def plan_measures(instance: MergerInstance, settings: EngineSettings, assignment
     objective = travel + settings.admin_cost_per_unit * centres.size + penalty
     return {"floor_shortfall": floor_sf, "cap_excess": cap_ex, "indicator_shortfall": ind_sf,
             "objective": objective, "assignment_cost": travel, "penalty": penalty}
+
+
+def centre_cost(instance: MergerInstance, members: Sequence[int], centre: int) -> float:
+    """What the objective pays for serving ``members`` from ``centre``: ``sum(cost[i, centre])``.
+
+    The only part of a new unit's objective that depends on its centre: the cost per new unit and
+    the penalties (floor, cap, indicator) depend on its members alone.
+    """
+    return float(instance.cost[np.asarray(members, dtype=np.int64), int(centre)].sum())
+
+
+def plan_centres(instance: MergerInstance, settings: EngineSettings, units: Iterable[Sequence[int]]) -> list[int]:
+    """The centre the model would give each new unit of a plan drawn without centres.
+
+    A member ``j`` may be the centre when the model allows every pair ``(i, j)`` of the unit
+    (:func:`.prepare.prepare`: same group, finite cost, ``j`` eligible to host a centre, every
+    member's worst settlement within the travel limit of ``j``, no unit that must stay alone,
+    members reachable from ``j``, the cap along paths); of those, the model keeps the one of least
+    :func:`centre_cost`, since nothing else in the objective depends on the centre. Ties go to the
+    lower unit code. So an optimised plan, read back without its centres, gets centres of the same
+    cost (the same objective) and passes the checker.
+
+    When no member is allowed (the plan breaks a hard criterion whatever its centre), the member
+    allowing the most members is taken, then the least cost, so the checker names as few
+    breaches as there are.
+
+    Parameters
+    ----------
+    instance, settings
+        The problem the plan is drawn for.
+    units
+        The members (unit indices) of each new unit.
+
+    Returns
+    -------
+    list of int
+        Index of the centre of each new unit, in the order given.
+    """
+    allowed = {j: set(m) for j, m in prepare(instance, settings).members.items()}
+    chosen: list[int] = []
+    for unit in units:
+        members = [int(i) for i in unit]
+        chosen.append(min(members, key=functools.partial(_centre_rank, instance, allowed, members)))
+    return chosen
+
+
+def _centre_rank(instance: MergerInstance, allowed: dict[int, set[int]], members: list[int],
+                 centre: int) -> tuple[int, bool, float, str]:
+    """Order of the candidate centres of one new unit: members it may not serve, then cost, then code."""
+    refused = sum(1 for i in members if i not in allowed.get(centre, ()))
+    cost = centre_cost(instance, members, centre)
+    return refused, not math.isfinite(cost), cost, instance.unit_codes[centre]
 
 
 def relative_gap(objective: float, bound: float, proven: bool) -> float:

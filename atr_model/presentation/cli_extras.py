@@ -30,6 +30,7 @@ from atr_model.presentation.view import figure_label, floor_pair_text, headline_
 from atr_model.scenarios import (
     figure_def,
     Comparison,
+    PlanEvaluation,
     apply_overrides,
     compare_results,
     evaluate_plan,
@@ -187,33 +188,62 @@ def sweep_command(
     typer.echo(f"{len(result.table)} runs ({failed} failed); wrote {out / 'summary.csv'} and {out / 'pareto.html'}")
 
 
+def _optimum(result: Path) -> float | None:
+    """``solver.objective`` of a result folder's ``kpis.json`` (None when the run found no plan)."""
+    return (load_result_files(result).kpis.get("solver") or {}).get("objective")
+
+
 def evaluate_command(
-    plan: Annotated[Path, typer.Argument(help="Plan CSV: unit_code,new_unit_id[,centre_code].")],
+    plan: Annotated[Path, typer.Argument(help="Plan CSV: unit_code,new_unit_id[,centre_code]; comma, semicolon or tab separated.")],
     scenario: Annotated[Path, typer.Option("--scenario", help="Scenario whose criteria apply.")],
     data: Annotated[Optional[str], typer.Option("--data", help="Dataset: 'demo', 'kyrgyz' or a .gpkg.")] = None,
+    result: Annotated[Optional[Path], typer.Option(
+        "--result", help="Result folder of a run of the same scenario: the plan's cost is set beside its optimum.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the evaluation as JSON.")] = False,
 ) -> None:
-    """Score a hand-drawn plan against a scenario's criteria (independent checker) and KPIs."""
+    """Score a hand-drawn plan against a scenario's criteria (independent checker) and KPIs.
+
+    Without ``centre_code`` each new unit gets the centre the optimiser would choose. Exits
+    with 2 when the plan breaks a hard criterion (soft shortfalls the scenario allows do not).
+    """
     scen = apply_overrides(load_scenario(scenario), dataset=data)
     verdict = evaluate_plan(plan, scen)
+    optimum = _optimum(result) if result is not None else None
+    gap = verdict.gap_to(optimum)
     if as_json:
-        typer.echo(json.dumps(verdict.to_dict(), indent=2, ensure_ascii=False, default=str))
+        payload = verdict.to_dict()
+        if result is not None:
+            payload.update(optimum=optimum, above_optimum=gap)
+        typer.echo(json.dumps(payload, indent=2, ensure_ascii=False, default=str))
     else:
-
-        console = Console()
-        k = verdict.kpis
-        console.print(f"plan {plan}: {headline_text(k)}", highlight=False)
-        if verdict.valid:
-            console.print("[green]The plan honours every criterion.[/green]")
-        else:
-            table = Table(title=f"{len(verdict.violations)} violation(s)")
-            for col in ("constraint", "hard", "units", "message"):
-                table.add_column(col)
-            for rec in verdict.violations.itertuples(index=False):
-                table.add_row(rec.constraint, "hard" if rec.hard else "soft", rec.units, rec.message)
-            console.print(table)
+        _print_verdict(verdict, plan, optimum, gap)
     if not verdict.hard_valid:
         raise typer.Exit(code=2)
+
+
+def _print_verdict(verdict: PlanEvaluation, plan: Path, optimum: float | None, gap: float | None) -> None:
+    console = Console()
+    k = verdict.kpis
+    console.print(f"plan {plan}: {headline_text(k)}", highlight=False)
+    cost = f"cost {verdict.objective:,.1f} (the optimiser's objective)"
+    if optimum is not None:
+        cost += f"; optimum {optimum:,.1f}; " + ("–" if gap is None else f"{gap * 100:.2f} % above the optimum")
+    console.print(cost)
+    n_hard = int(verdict.violations["hard"].sum()) if len(verdict.violations) else 0
+    if verdict.valid:
+        console.print("[green]The plan honours every criterion.[/green]")
+        return
+    if n_hard:
+        title = f"{n_hard} hard and {len(verdict.violations) - n_hard} soft violation(s)"
+    else:
+        console.print("[green]No hard violation.[/green]")
+        title = f"{len(verdict.violations)} soft shortfall(s) the scenario allows (penalised in the cost)"
+    table = Table(title=title)
+    for col in ("constraint", "hard", "units", "message"):
+        table.add_column(col)
+    for rec in verdict.violations.itertuples(index=False):
+        table.add_row(rec.constraint, "hard" if rec.hard else "soft", rec.units, rec.message)
+    console.print(table)
 
 
 def register(app: typer.Typer) -> None:

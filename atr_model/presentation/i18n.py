@@ -54,6 +54,7 @@ __all__ = [
     "estimate_note",
     "rule_labels",
     "decision_text",
+    "error_text",
 ]
 
 #: Language code -> its own name, in the order shown in the selector.
@@ -168,6 +169,15 @@ def t(key: str, lang: str = DEFAULT_LANGUAGE, /, **values: Any) -> str:
         return key
     text = texts.get(lang) or texts[DEFAULT_LANGUAGE]
     return text.format(**values) if values else text
+
+
+def error_text(exc: BaseException, lang: str = DEFAULT_LANGUAGE) -> str:
+    """An error's message in ``lang``: the catalogue's ``error.<key>`` filled with the error's
+    values when it has a key (:class:`atr_model.errors.ATRError`), else its own (English) text."""
+    key = getattr(exc, "key", None)
+    if not key or f"error.{key}" not in STRINGS:
+        return str(exc)
+    return t(f"error.{key}", lang, **getattr(exc, "params", {}))
 
 
 def name_columns(lang: str) -> tuple[str, ...]:

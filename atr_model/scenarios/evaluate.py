@@ -1,35 +1,38 @@
 """Score a hand-drawn plan against a scenario's criteria with the independent checker.
 
 A plan is a CSV with one row per unit: ``unit_code,new_unit_id`` (and optionally
-``centre_code``). Without a centre, each new unit gets the member that minimises the
-population-weighted travel time of the unit (the same cost the optimiser uses), ties broken by
-unit code. The plan is then checked by :func:`atr_model.optimisation.check_plan` on the
-scenario's instance, and measured with the same KPIs as an optimised run.
+``centre_code``). Without a centre, each new unit gets the centre the optimiser would give it
+(:func:`atr_model.optimisation.plan_centres`: the member the model allows as centre of all the
+others, travel limit included, at least cost), so the optimiser's own plan read back without its
+centres passes at the optimum's cost. The plan is then checked by
+:func:`atr_model.optimisation.check_plan` on the scenario's instance, and measured with the same
+KPIs as an optimised run.
 """
 
 from __future__ import annotations
 
-import io
 import logging
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from atr_model.errors import DataError
-from atr_model.optimisation import Violation, check_plan, plan_measures
+from atr_model.optimisation import EngineSettings, MergerInstance, Violation, check_plan, plan_centres, plan_measures
 from atr_model.scenarios.solver_settings import engine_settings
 from atr_model.scenarios.extra_kpis import extra_kpis
 from atr_model.scenarios.inputs import resolve_dataset, resolve_travel_model
 from atr_model.scenarios.instance_builder import InstanceBundle, build_instance
+from atr_model.scenarios.plan_file import plan_error, read_plan_csv, read_plan_text
 from atr_model.scenarios.scenario import Scenario
 
 __all__ = ["PlanEvaluation", "read_plan_csv", "read_plan_text", "evaluate_plan", "assignment_from_plan"]
 
 logger = logging.getLogger(__name__)
+
+#: Relative difference of two costs taken as equal (float rounding of the same sum).
+SAME_COST_REL = 1e-9
 
 #: How many units missing from a plan are named in the error (the count is always given; a
 #: plan for the wrong territory would otherwise list hundreds).
@@ -67,11 +70,14 @@ class PlanEvaluation:
     def gap_to(self, optimum: float | None) -> float | None:
         """How far the plan's cost is above ``optimum``, as a fraction of it (0.05 = 5 %).
 
-        None when either cost is unknown or the optimum is zero.
+        None when either cost is unknown or the optimum is zero. A difference within the
+        rounding of summing the same costs in another order (:data:`SAME_COST_REL`) is 0: the
+        optimiser's own plan is 0 % above its optimum, never "-0.0 %".
         """
         if optimum is None or self.objective is None or not np.isfinite(self.objective) or optimum == 0:
             return None
-        return (self.objective - float(optimum)) / abs(float(optimum))
+        gap = (self.objective - float(optimum)) / abs(float(optimum))
+        return 0.0 if abs(gap) <= SAME_COST_REL else gap
 
     @property
     def valid(self) -> bool:
@@ -95,62 +101,12 @@ class PlanEvaluation:
         }
 
 
-def read_plan_csv(path: str | os.PathLike[str]) -> pd.DataFrame:
-    """Read a plan CSV (``unit_code,new_unit_id[,centre_code]``).
-
-    Raises
-    ------
-    DataError
-        When the file is missing, lacks a column, has an empty cell or lists a unit twice
-        (naming the file and the row).
-    """
-    source = Path(path)
-    if not source.exists():
-        raise DataError(f"{source}: plan file not found")
-    return read_plan_text(source.read_bytes(), where=str(source))
-
-
-def read_plan_text(text: str | bytes, *, where: str = "plan") -> pd.DataFrame:
-    """Read plan CSV text (an uploaded file): ``unit_code,new_unit_id[,centre_code]``.
-
-    Raises
-    ------
-    DataError
-        When the text is empty, is not CSV, lacks a column, has an empty cell or lists a unit
-        twice (naming ``where`` and the row).
-    """
-    raw = text.decode("utf-8-sig", errors="replace") if isinstance(text, bytes) else text
-    if not raw.strip():
-        raise DataError(f"{where}: the file is empty (expected a header unit_code,new_unit_id and one row per unit)")
-    try:
-        plan = pd.read_csv(io.StringIO(raw), dtype=str, keep_default_na=False)
-    except Exception as exc:  # pandas parser errors
-        raise DataError(f"{where}: not a readable CSV ({exc})") from exc
-    plan.columns = [c.strip() for c in plan.columns]
-    missing = [c for c in ("unit_code", "new_unit_id") if c not in plan.columns]
-    if missing:
-        raise DataError(f"{where}: missing column(s) {', '.join(missing)} (expected unit_code,new_unit_id)")
-    for col in ("unit_code", "new_unit_id"):
-        plan[col] = plan[col].str.strip()
-        blank = plan.index[plan[col] == ""]
-        if len(blank):
-            raise DataError(f"{where}: row {int(blank[0]) + 2}: empty {col}")
-    dup = plan.index[plan["unit_code"].duplicated()]
-    if len(dup):
-        raise DataError(f"{where}: row {int(dup[0]) + 2}: unit {plan.loc[dup[0], 'unit_code']!r} is listed twice")
-    keep = [c for c in ("unit_code", "new_unit_id", "centre_code") if c in plan.columns]
-    return plan[keep].reset_index(drop=True)
-
-
-def _choose_centre(members: list[int], cost: np.ndarray, eligible: np.ndarray, codes: tuple[str, ...]) -> int:
-    candidates = [j for j in members if eligible[j]] or list(members)
-    totals = [(float(cost[np.asarray(members), j].sum()), codes[j], j) for j in candidates]
-    finite = [t for t in totals if np.isfinite(t[0])]
-    return min(finite or totals)[2]
-
-
-def assignment_from_plan(plan: pd.DataFrame, instance: Any, *, where: str = "plan") -> np.ndarray:
+def assignment_from_plan(plan: pd.DataFrame, instance: MergerInstance, settings: EngineSettings, *,
+                         where: str = "plan") -> np.ndarray:
     """Turn a ``unit_code,new_unit_id[,centre_code]`` table into the engine's centre-index array.
+
+    A new unit without ``centre_code`` gets the centre the optimiser would choose under
+    ``settings`` (:func:`atr_model.optimisation.plan_centres`).
 
     Raises
     ------
@@ -162,28 +118,31 @@ def assignment_from_plan(plan: pd.DataFrame, instance: Any, *, where: str = "pla
     pos = {c: i for i, c in enumerate(codes)}
     dup = plan["unit_code"][plan["unit_code"].duplicated()]
     if len(dup):
-        raise DataError(f"{where}: unit {dup.iloc[0]!r} is listed twice")
+        first = int(plan.index[plan["unit_code"] == dup.iloc[0]][0])
+        raise plan_error("plan_duplicate", file=where, row=int(dup.index[0]) + 2, unit=dup.iloc[0], first=first + 2)
     unknown = sorted(set(plan["unit_code"]) - set(pos))
     if unknown:
         # Every unknown code is named: a plan drawn elsewhere usually has several typos at once.
-        raise DataError(f"{where}: {len(unknown)} unit(s) not in the scenario's dataset: {', '.join(unknown)}")
+        raise plan_error("plan_unknown_units", file=where, n=len(unknown), units=", ".join(unknown))
     listed = set(plan["unit_code"])
     absent = [c for c in codes if c not in listed]
     if absent:
-        shown = ", ".join(absent[:_ABSENT_SHOWN]) + (f" and {len(absent) - _ABSENT_SHOWN} more" if len(absent) > _ABSENT_SHOWN else "")
-        raise DataError(f"{where}: {len(absent)} unit(s) of the dataset have no new_unit_id: {shown}")
+        shown = ", ".join(absent[:_ABSENT_SHOWN]) + (", …" if len(absent) > _ABSENT_SHOWN else "")
+        raise plan_error("plan_absent_units", file=where, n=len(absent), units=shown)
     assignment = np.full(len(codes), -1, dtype=np.int64)
+    open_units: list[list[int]] = []
     for nid, part in plan.groupby("new_unit_id", sort=True):
         members = sorted(pos[c] for c in part["unit_code"])
         given = sorted({c for c in part.get("centre_code", pd.Series(dtype=str)) if c})
         if len(given) > 1:
-            raise DataError(f"{where}: new unit {nid!r} names several centres: {', '.join(given)}")
+            raise plan_error("plan_several_centres", file=where, unit=nid, centres=", ".join(given))
         if given:
             if given[0] not in set(part["unit_code"]):
-                raise DataError(f"{where}: new unit {nid!r}: centre {given[0]!r} is not one of its members")
-            centre = pos[given[0]]
+                raise plan_error("plan_centre_not_member", file=where, unit=nid, centre=given[0])
+            assignment[members] = pos[given[0]]
         else:
-            centre = _choose_centre(members, instance.cost, instance.centre_eligible, codes)
+            open_units.append(members)
+    for members, centre in zip(open_units, plan_centres(instance, settings, open_units)):
         assignment[members] = centre
     return assignment
 
@@ -304,7 +263,7 @@ def evaluate_plan(
         On a malformed plan (unknown or missing units, bad centre).
     """
     where = where or (str(plan) if not isinstance(plan, pd.DataFrame) else "plan")
-    table = read_plan_csv(plan) if not isinstance(plan, pd.DataFrame) else plan.astype(str).copy()
+    table = read_plan_csv(plan) if not isinstance(plan, pd.DataFrame) else plan.fillna("").astype(str)
     if dataset is None:
         dataset = resolve_dataset(scenario)
     if travel_model is None:
@@ -312,7 +271,7 @@ def evaluate_plan(
     bundle = build_instance(dataset, travel_model, scenario.criteria, level=scenario.level)
     inst = bundle.instance
     settings = engine_settings(scenario.criteria, scenario.solver, bundle=bundle)
-    assignment = assignment_from_plan(table, inst, where=where)
+    assignment = assignment_from_plan(table, inst, settings, where=where)
     violations = [_as_exemption(v, bundle, scenario) for v in check_plan(inst, assignment, settings)]
     viol = pd.DataFrame(
         [

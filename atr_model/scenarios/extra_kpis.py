@@ -20,6 +20,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from atr_model.errors import DataError
+from atr_model.scenarios.scenario import yaml_error
 
 __all__ = [
     "CostModel",
@@ -99,7 +100,7 @@ def load_cost_model(path: str | os.PathLike[str] | None = None) -> CostModel:
         raw = yaml.safe_load(text) or {}
         return CostModel.model_validate(raw)
     except yaml.YAMLError as exc:
-        raise DataError(f"{where}: not valid YAML ({exc})") from exc
+        raise yaml_error(exc, text, where, DataError) from exc
     except ValidationError as exc:
         problems = "; ".join(
             f"'{'.'.join(str(p) for p in err['loc'])}': {err['msg']}" for err in exc.errors()

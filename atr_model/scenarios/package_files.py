@@ -23,6 +23,7 @@ import pandas as pd
 import yaml
 
 from atr_model.errors import DataError
+from atr_model.scenarios.scenario import yaml_error
 from atr_model.scenarios.territory_notes import TERRITORY_NOTES_NAME
 
 __all__ = [
@@ -234,10 +235,11 @@ def load_result_files(path: str | os.PathLike[str]) -> ResultFiles:
     scenario_path = folder / "scenario.yaml"
     if not scenario_path.exists():
         raise DataError(f"{scenario_path}: file missing from the result package")
+    text = scenario_path.read_text(encoding="utf-8")
     try:
-        scenario = yaml.safe_load(scenario_path.read_text(encoding="utf-8")) or {}
+        scenario = yaml.safe_load(text) or {}
     except yaml.YAMLError as exc:
-        raise DataError(f"{scenario_path}: not valid YAML ({exc})") from exc
+        raise yaml_error(exc, text, str(scenario_path), DataError) from exc
     if not isinstance(scenario, dict):
         raise DataError(f"{scenario_path}: expected a mapping at the top level")
     assignments = _read_csv(folder / "assignments.csv", required=ASSIGNMENT_COLUMNS[:7])

@@ -17,7 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
 from atr_model.criteria import Criteria, describe_validation_error
-from atr_model.errors import ScenarioError
+from atr_model.errors import ATRError, ScenarioError
 from atr_model.optimisation import EngineSettings
 from atr_model.scenarios.uncertainty import Uncertainty
 
@@ -30,6 +30,7 @@ __all__ = [
     "scenario_from_dict",
     "scenario_from_yaml",
     "scenario_hash",
+    "yaml_error",
 ]
 
 _STRICT = ConfigDict(frozen=True, extra="forbid")
@@ -165,13 +166,70 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
     return scenario_from_yaml(source.read_text(encoding="utf-8"), where=str(source), source=source.resolve())
 
 
-def _yaml_error(exc: yaml.YAMLError, where: str) -> ScenarioError:
-    """The YAML error as one line naming the file, line and column (1-based) and the problem."""
-    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+#: PyYAML's contexts of a quote or bracket left open (its position is the opener's).
+_UNCLOSED = ("while scanning a quoted scalar", "while parsing a flow mapping", "while parsing a flow sequence")
+
+#: English templates of the YAML messages (the app's catalogue: ``error.<key>``).
+YAML_MESSAGES: dict[str, str] = {
+    "yaml_invalid": "{file}: line {line}, column {column}: not valid YAML ({problem})",
+    "yaml_unclosed": "{file}: line {line}, column {column}: not valid YAML (the {opener} opened here is not "
+                     "closed; {problem} at line {at_line}, column {at_column})",
+    "yaml_unclosed_end": "{file}: line {line}, column {column}: not valid YAML (the {opener} opened here is never "
+                         "closed: the file ends first)",
+    "yaml_truncated": "{file}: line {line}, column {column}: not valid YAML (the file ends here, before a value is "
+                      "complete; {problem})",
+    "yaml_unplaced": "{file}: not valid YAML ({problem})",
+}
+
+
+def _end(text: str) -> tuple[int, int]:
+    """0-based line and column just after the last character of the last non-blank line."""
+    lines = text.splitlines()
+    last = max((i for i, line in enumerate(lines) if line.strip()), default=0)
+    return last, len(lines[last].rstrip()) if lines else 0
+
+
+def _past_end(mark: yaml.Mark, text: str) -> bool:
+    """Whether a mark lies after the last character that is not blank (PyYAML's end of stream)."""
+    line, column = _end(text)
+    return mark.line > line or (mark.line == line and mark.column >= column)
+
+
+def yaml_error(exc: yaml.YAMLError, text: str, where: str, error: type[ATRError] = ScenarioError) -> ATRError:
+    """The YAML error as one message naming the file, the line and the column (1-based) of the fault.
+
+    PyYAML's marks are 0-based and its ``problem_mark`` is where the parser noticed, which for a
+    quote or bracket left open is the end of the file (a line the file does not have): the
+    fault is the opener, at ``context_mark``, so that is named, with where the parser gave up.
+    A problem found only at the end of the file is placed on the last line that is not blank.
+    The message carries a catalogue key (:data:`YAML_MESSAGES`).
+    """
+    problem_mark = getattr(exc, "problem_mark", None)
+    context_mark = getattr(exc, "context_mark", None)
+    context = getattr(exc, "context", None) or ""
     problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-    if mark is None:
-        return ScenarioError(f"{where}: not valid YAML ({problem})")
-    return ScenarioError(f"{where}: line {mark.line + 1}, column {mark.column + 1}: not valid YAML ({problem})")
+    params: dict[str, object] = {"file": where, "problem": problem}
+    mark = problem_mark if problem_mark is not None else context_mark
+    if context in _UNCLOSED and context_mark is not None and problem_mark is not None:
+        lines = text.splitlines()
+        opener = lines[context_mark.line][context_mark.column] if context_mark.line < len(lines) else ""
+        params.update(line=context_mark.line + 1, column=context_mark.column + 1, opener=opener or "quote")
+        if _past_end(problem_mark, text):
+            key = "yaml_unclosed_end"
+            del params["problem"]
+        else:
+            key = "yaml_unclosed"
+            params.update(at_line=problem_mark.line + 1, at_column=problem_mark.column + 1)
+    elif mark is None:
+        key = "yaml_unplaced"
+    elif _past_end(mark, text):
+        key = "yaml_truncated"
+        line, column = _end(text)
+        params.update(line=line + 1, column=column + 1)
+    else:
+        key = "yaml_invalid"
+        params.update(line=mark.line + 1, column=mark.column + 1)
+    return error(YAML_MESSAGES[key].format(**params), key=key, params=params)
 
 
 def scenario_from_yaml(text: str, *, where: str = "scenario", source: Path | None = None) -> Scenario:
@@ -188,7 +246,7 @@ def scenario_from_yaml(text: str, *, where: str = "scenario", source: Path | Non
     try:
         values = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise _yaml_error(exc, where) from None
+        raise yaml_error(exc, text, where) from None
     if values is None:
         raise ScenarioError(f"{where}: the file holds only comments (expected a scenario: name, dataset, criteria, ...)")
     return scenario_from_dict(values, where=where, source=source)

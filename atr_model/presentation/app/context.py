@@ -26,7 +26,7 @@ from atr_model.data.dataset import Dataset
 from atr_model.errors import ATRError, ScenarioError
 from atr_model.presentation import maps
 from atr_model.presentation.app import backend, cache, state
-from atr_model.presentation.i18n import dataset_label, localized, t
+from atr_model.presentation.i18n import dataset_label, error_text, localized, t
 from atr_model.scenarios import Scenario, load_scenario
 
 __all__ = [
@@ -83,8 +83,8 @@ def error_summary(text: str, limit: int = SUMMARY_CHARS) -> tuple[str, str]:
 
 
 def show_error(exc: BaseException, lang: str) -> None:
-    """Show one error: a summary line, and the full text in an expander when it is long."""
-    summary, detail = error_summary(str(exc))
+    """Show one error in ``lang``: a summary line, and the full text in an expander when it is long."""
+    summary, detail = error_summary(error_text(exc, lang))
     st.error(f"**{t('error.title', lang)}:** {summary}")
     if detail:
         with st.expander(t("error.details", lang)):

@@ -5,7 +5,9 @@ independent checker (:func:`atr_model.scenarios.evaluate_plan`, as ``atr-model e
 does), on the dataset shown. The page lists every violation, draws the plan with the units
 concerned outlined in red, and sets its cost (the optimiser's objective) and key figures
 beside the optimum of the same scenario. A malformed plan gets one message naming the file,
-the row, or every unknown unit code.
+the row, or every unknown unit code, in the interface's language. The red error box is for a
+plan that breaks a hard criterion; soft shortfalls the scenario allows are a warning. The
+uploaded file stays in the session (:data:`PLAN_FILE_KEY`) when the user visits other views.
 """
 
 from __future__ import annotations
@@ -28,10 +30,17 @@ from atr_model.presentation.app.mapping import kpi_html, kpi_rows, show_clickabl
 from atr_model.presentation.i18n import format_number, t
 from atr_model.scenarios import PlanEvaluation
 
-__all__ = ["view_plan", "violation_units", "VIOLATION_COLOUR"]
+__all__ = ["view_plan", "violation_units", "VIOLATION_COLOUR", "PLAN_FILE_KEY"]
 
 #: Outline of units a violation concerns (red marks what breaks a criterion, as on every map).
 VIOLATION_COLOUR = "#d32f2f"
+
+#: Session key of the plan being checked, ``(file name, bytes)``: Streamlit forgets a file
+#: uploader's file when its view is not shown, so the plan is kept here across views.
+PLAN_FILE_KEY = "plan_file"
+
+#: Key of the plan file uploader.
+_UPLOADER_KEY = "plan_upload"
 
 
 def violation_units(violations: pd.DataFrame) -> list[str]:
@@ -138,28 +147,63 @@ def _cost(evaluation: PlanEvaluation, optimum_kpis: Mapping[str, Any], lang: str
     )
 
 
+def _uploader_changed() -> None:
+    """The user removed the file from the uploader: forget the plan (a view change does not call this)."""
+    if st.session_state.get(_UPLOADER_KEY) is None:
+        _forget_plan()
+
+
+def _forget_plan() -> None:
+    st.session_state.pop(PLAN_FILE_KEY, None)
+    st.session_state.pop("plan_evaluation", None)
+
+
+def _plan_file(lang: str) -> tuple[str, bytes] | None:
+    """The plan to check: the file in the uploader, else the one uploaded before another view."""
+    upload = st.file_uploader(t("plan.upload", lang), type=["csv", "txt", "tsv"], key=_UPLOADER_KEY,
+                              on_change=_uploader_changed)
+    if upload is not None:
+        st.session_state[PLAN_FILE_KEY] = (upload.name, upload.getvalue())
+        return upload.name, upload.getvalue()
+    kept = st.session_state.get(PLAN_FILE_KEY)
+    if kept is None:
+        return None
+    cols = st.columns([4, 1])
+    cols[0].caption(t("plan.kept", lang, name=kept[0]))
+    cols[1].button(t("plan.forget", lang), key="plan_forget", on_click=_forget_plan)
+    return kept
+
+
+def _verdict(evaluation: PlanEvaluation, name: str, lang: str) -> None:
+    """One box: red only when a hard criterion is broken; soft shortfalls are a warning."""
+    n_hard = int(evaluation.violations["hard"].sum()) if len(evaluation.violations) else 0
+    n_soft = len(evaluation.violations) - n_hard
+    if n_hard:
+        st.error(t("plan.invalid", lang, name=name, hard=n_hard, soft=n_soft))
+    elif n_soft:
+        st.warning(t("plan.soft_only", lang, name=name, soft=n_soft))
+    else:
+        st.success(t("plan.valid", lang, name=name))
+
+
 def view_plan(ctx: AppContext) -> None:
     """Upload a plan CSV, check it against the scenario's criteria, set it beside the optimum."""
     lang = ctx.lang
     st.subheader(t("plan.title", lang))
     st.caption(t("plan.help", lang, scenario=ctx.base_label or "–"))
-    upload = st.file_uploader(t("plan.upload", lang), type=["csv"], key="plan_upload")
-    if upload is None or ctx.dataset is None or ctx.source is None or ctx.layers is None:
+    plan_file = _plan_file(lang)
+    if plan_file is None or ctx.dataset is None or ctx.source is None or ctx.layers is None:
         return
+    name, data = plan_file
     try:
-        checked = _evaluate(ctx, upload.name, upload.getvalue())
+        checked = _evaluate(ctx, name, data)
     except ATRError as exc:
         show_error(exc, lang)
         return
     if checked is None:
         return
     digest, evaluation = checked
-    n_hard = int(evaluation.violations["hard"].sum()) if len(evaluation.violations) else 0
-    n_soft = len(evaluation.violations) - n_hard
-    if evaluation.valid:
-        st.success(t("plan.valid", lang, name=html.escape(upload.name)))
-    else:
-        st.error(t("plan.invalid", lang, name=upload.name, hard=n_hard, soft=n_soft))
+    _verdict(evaluation, html.escape(name), lang)
     with st.spinner(t("plan.optimum_running", lang)):
         optimum = cache.result(cache.run(ctx.source, ctx.scenario))
     _cost(evaluation, optimum.kpis, lang)
@@ -169,6 +213,6 @@ def view_plan(ctx: AppContext) -> None:
     show_clickable_map(_plan_map(digest, ctx.source, ctx.dataset.build_id, lang, evaluation), key="plan_map", ctx=ctx)
     st.markdown(f"**{t('kpi.table', lang)}**")
     st.markdown(
-        kpi_html(kpi_rows(_kpi_table(optimum.kpis, evaluation.kpis), lang), t("plan.optimum", lang), upload.name, lang),
+        kpi_html(kpi_rows(_kpi_table(optimum.kpis, evaluation.kpis), lang), t("plan.optimum", lang), name, lang),
         unsafe_allow_html=True,
     )
