@@ -29,7 +29,7 @@ from atr_model.optimisation.decomposition import decomposes, group_start
 from atr_model.optimisation.explain import UnitExplanation, explain_units
 from atr_model.optimisation.instance import MergerInstance
 from atr_model.optimisation.io import read_instance_dir
-from atr_model.optimisation.measures import plan_centres
+from atr_model.optimisation.measures import plan_centres, plan_result
 from atr_model.optimisation.model import MergerModel, inertia_cost, plan_measures
 from atr_model.optimisation.result import MergerResult
 from atr_model.optimisation.settings import EngineSettings
@@ -48,5 +48,6 @@ __all__ = [
     "inertia_cost",
     "plan_centres",
     "plan_measures",
+    "plan_result",
     "read_instance_dir",
 ]

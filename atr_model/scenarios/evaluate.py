@@ -13,17 +13,18 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from atr_model.optimisation import EngineSettings, MergerInstance, Violation, check_plan, plan_centres, plan_measures
+from atr_model.optimisation import EngineSettings, MergerInstance, Violation, check_plan, plan_centres, plan_result
 from atr_model.scenarios.solver_settings import engine_settings
-from atr_model.scenarios.extra_kpis import extra_kpis
 from atr_model.scenarios.inputs import resolve_dataset, resolve_travel_model
 from atr_model.scenarios.instance_builder import InstanceBundle, build_instance
+from atr_model.scenarios.run import package_plan
 from atr_model.scenarios.plan_file import plan_error, read_plan_csv, read_plan_text
 from atr_model.scenarios.scenario import Scenario
 
@@ -54,7 +55,8 @@ class PlanEvaluation:
         ``constraint, hard, units, message`` from the independent checker (``units``
         ";"-joined); empty when the plan honours every criterion.
     kpis : dict
-        Same keys as a run's ``kpis.json`` (no solver block) plus the further KPIs.
+        The key figures measured exactly as a run measures its own (:func:`~atr_model.scenarios.run.package_plan`):
+        the same keys as ``kpis.json``; its ``solver`` block describes the given plan (not proven).
     objective : float or None
         The plan's cost the way the optimiser counts it (travel cost, the cost per new unit
         and the penalties of soft criteria), comparable with ``kpis.json``'s
@@ -147,58 +149,6 @@ def assignment_from_plan(plan: pd.DataFrame, instance: MergerInstance, settings:
     return assignment
 
 
-def _settlement_travel(bundle: Any, centre_of: dict[str, str]) -> tuple[np.ndarray, np.ndarray]:
-    """Each settlement's travel time to its new centre and its population weight."""
-    sett = bundle.settlements[["settlement_code", "unit_code", "weight"]].copy()
-    sett["centre_code"] = sett["unit_code"].map(centre_of)
-    times = bundle.settlement_times.drop_duplicates(["settlement_code", "centre_code"])
-    sett = sett.merge(times, on=["settlement_code", "centre_code"], how="left")
-    return sett["travel_time_min"].to_numpy(dtype=float), sett["weight"].to_numpy(dtype=float)
-
-
-def _kpis(bundle: Any, assignment: np.ndarray, floor: float | None, plan: pd.DataFrame) -> dict[str, Any]:
-    """The run's headline KPIs for a given plan (settlement-level travel, as in ``kpis.json``)."""
-    inst = bundle.instance
-    codes = inst.unit_codes
-    pop = inst.population
-    centres = sorted({int(c) for c in assignment})
-    members = {c: np.flatnonzero(assignment == c) for c in centres}
-    unit_pop = {c: float(pop[m].sum()) for c, m in members.items()}
-    all_exempt = {c: bool(inst.exempt[m].all()) for c, m in members.items()}
-    t, w = _settlement_travel(bundle, {codes[i]: codes[int(assignment[i])] for i in range(inst.n)})
-    ok = np.isfinite(t)
-    floor = floor or 0.0
-    pops = np.array([unit_pop[c] for c in centres])
-    kpis: dict[str, Any] = {
-        "units_before": int(inst.n),
-        "units_after": len(centres),
-        "below_floor_before": int(np.sum(pop < floor)) if floor > 0 else 0,
-        "below_floor_after": int(sum(unit_pop[c] < floor for c in centres)) if floor > 0 else 0,
-        "below_floor_after_non_exempt": int(sum(unit_pop[c] < floor and not all_exempt[c] for c in centres))
-        if floor > 0 else 0,
-        "population_weighted_mean_travel_min": float(np.sum(w[ok] * t[ok]) / np.sum(w[ok]))
-        if ok.any() and np.sum(w[ok]) > 0 else None,
-        "worst_travel_min": float(np.max(t[ok])) if ok.any() else None,
-        "settlements_without_route_to_centre": int((~ok).sum()),
-        "new_unit_population": {"min": float(pops.min()), "median": float(np.median(pops)), "max": float(pops.max())},
-    }
-    assignments = pd.DataFrame(
-        {
-            "unit_code": list(codes),
-            "new_unit_id": plan.set_index("unit_code").loc[list(codes), "new_unit_id"].to_numpy(),
-            "centre_code": [codes[int(a)] for a in assignment],
-            "population": pop,
-            "population_is_estimate": bundle.units["population_is_estimate"].to_numpy(dtype=bool),
-            "exempt": inst.exempt,
-            "exempt_reason": list(inst.exempt_reason),
-            "exempt_rules": bundle.units["exempt_rules"].to_numpy() if "exempt_rules" in bundle.units else "",
-        }
-    )
-    new_units = pd.DataFrame({"population": pops})
-    kpis.update(extra_kpis(assignments, new_units, level=bundle.level))
-    return kpis
-
-
 def _as_exemption(violation: Violation, bundle: InstanceBundle, scenario: Scenario) -> Violation:
     """Say "exempt under rule X" where the checker saw only a ``keep_separate`` lock.
 
@@ -280,6 +230,12 @@ def evaluate_plan(
         ],
         columns=["constraint", "hard", "units", "message"],
     )
+    # the plan measured exactly as a run measures its own (one owner of every figure)
+    engine = plan_result(inst, settings, assignment, proven=False, bound=float("nan"), seconds=0.0, cut_rounds=0,
+                         contiguity_method="given plan")
+    measured = package_plan(scenario, dataset, travel_model, bundle, settings, engine,
+                            [v for v in violations if not v.hard], started=time.perf_counter())
+    kpis = dict(measured.kpis)
     codes = inst.unit_codes
     by_code = table.set_index("unit_code")
     out = pd.DataFrame(
@@ -295,7 +251,6 @@ def evaluate_plan(
             ],
         }
     )
-    kpis = _kpis(bundle, assignment, settings.population_floor, out[["unit_code", "new_unit_id"]])
     logger.info("plan %s: %d violation(s)", where, len(viol))
-    objective = float(plan_measures(inst, settings, assignment)["objective"])
+    objective = float(engine.objective)
     return PlanEvaluation(scenario_name=scenario.name, plan=out, violations=viol, kpis=kpis, objective=objective)

@@ -15,7 +15,7 @@ import pandas as pd
 
 from atr_model.data import CRS, Dataset
 from atr_model.errors import InfeasibleError, SolverError
-from atr_model.optimisation import MergerModel, check_plan, explain_units
+from atr_model.optimisation import EngineSettings, MergerModel, MergerResult, Violation, check_plan, explain_units
 from atr_model.scenarios.solver_settings import engine_settings
 from atr_model.scenarios.inputs import resolve_dataset, resolve_travel_model
 from atr_model.scenarios.instance_builder import InstanceBundle, build_instance, merge_estimate_notes
@@ -24,7 +24,7 @@ from atr_model.scenarios.naming import new_unit_display_names
 from atr_model.scenarios.scenario import Scenario
 from atr_model.scenarios.territory_notes import territory_notes
 
-__all__ = ["ScenarioResult", "run_scenario", "STATUSES"]
+__all__ = ["ScenarioResult", "package_plan", "run_scenario", "STATUSES"]
 
 logger = logging.getLogger(__name__)
 
@@ -353,20 +353,55 @@ def run_scenario(
     assignment = np.asarray(result.assignment, dtype=np.int64)
     step("check")
     soft = _check(bundle, assignment, settings)
-    explained = _explanations(bundle, result, settings)
     step("passports")
+    out = package_plan(scenario, dataset, travel_model, bundle, settings, result, soft, started=started)
+    if bool(getattr(result, "proven_optimal", False)) and not out.kpis["solver"]["proven_optimal"]:
+        logger.warning("scenario %s: the solver claims optimality but its gap is %s", scenario.name,
+                       out.kpis["solver"]["gap"])
+    logger.info("scenario %s: %d -> %d units in %.1f s", scenario.name, out.kpis["units_before"],
+                out.kpis["units_after"], time.perf_counter() - started)
+    return out
+
+
+def package_plan(
+    scenario: Scenario,
+    dataset: Dataset,
+    travel_model: Any,
+    bundle: InstanceBundle,
+    settings: EngineSettings,
+    result: MergerResult,
+    soft: list[Violation],
+    *,
+    started: float,
+) -> ScenarioResult:
+    """Everything a result package holds, for one plan: the optimiser's, or one drawn by hand.
+
+    The one place that turns a plan into its assignments, settlements, passports and key
+    figures, so ``evaluate`` measures a hand-drawn plan exactly as a run measures its own.
+
+    Parameters
+    ----------
+    scenario, dataset, travel_model, bundle, settings
+        What the plan was made or checked with.
+    result : MergerResult
+        The plan (from the engine, or :func:`atr_model.optimisation.plan_result` of a given
+        assignment).
+    soft : list of Violation
+        The checker's soft violations of the plan (counted in the KPIs).
+    started : float
+        ``time.perf_counter()`` at the start of the run (the provenance's seconds).
+    """
+    assignment = np.asarray(result.assignment, dtype=np.int64)
+    explained = _explanations(bundle, result, settings)
     ids = _new_unit_ids(bundle, assignment)
     modelled = str(getattr(travel_model, "kind", "modelled")) != "roads"
     assignments = _assignments(bundle, assignment, ids, explained, modelled)
     settlements = _settlements(bundle, assignments)
     new_units = _passports({"dataset": dataset, "bundle": bundle, "assignments": assignments, "settlements": settlements})
-    seconds = time.perf_counter() - started
-    prov = provenance(scenario, dataset, travel_model, seconds=seconds)
+    prov = provenance(scenario, dataset, travel_model, seconds=time.perf_counter() - started)
     # whether a time budget bound the search and the thread counts: what a rerun needs to match
     prov["determinism"] = result.determinism()
     kpis = compute_kpis(bundle, assignments, settlements, new_units, result, prov, gap_rel=settings.gap_rel)
-    if bool(getattr(result, "proven_optimal", False)) and not kpis["solver"]["proven_optimal"]:
-        logger.warning("scenario %s: the solver claims optimality but its gap is %s", scenario.name, kpis["solver"]["gap"])
     kpis["soft_violations"] = {
         "count": len(soft),
         "by_constraint": dict(sorted(pd.Series([str(v.constraint) for v in soft], dtype=object).value_counts().items())),
@@ -374,7 +409,6 @@ def run_scenario(
     explanations = assignments[["unit_code", "status", "reason", "population", "exempt_reason", "travel_time_to_centre_min"]].copy()
     explanations.insert(3, "population_floor", scenario.criteria.population_floor)
     explanations["max_travel_time_min"] = scenario.criteria.max_travel_time_min
-    logger.info("scenario %s: %d -> %d units in %.1f s", scenario.name, kpis["units_before"], kpis["units_after"], seconds)
     return ScenarioResult(
         scenario=scenario,
         dataset=dataset,
