@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from atr_model.presentation import i18n, maps
-from atr_model.presentation.maps import elements, palette, result as result_mod
+from atr_model.presentation.maps import elements, palette
 from app_grid import make_grid_dataset
 
 

@@ -81,6 +81,7 @@ __all__ = [
     "MergerColours",
     "figure_colours",
     "figure_members",
+    "plan_names",
     "new_unit_colours",
     "ground_layer",
     "exempt_layer",
@@ -161,6 +162,14 @@ def _with_names(assign: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
         if column not in out or not out[column].fillna("").astype(str).str.strip().any():
             out[column] = [display_name(rows[c], lang) if c in rows else c for c in out["unit_code"]]
     return out
+
+
+def plan_names(assignments: pd.DataFrame, units: pd.DataFrame, lang: str) -> tuple[dict[str, str], dict[str, str]]:
+    """Unit code -> name and new unit id -> name ("Dostuk + 2") in ``lang``, as the result view
+    names them (:func:`~atr_model.presentation.view.unit_names`, :func:`~atr_model.presentation.view.new_unit_names`),
+    with the dataset's names where the plan carries none."""
+    named = _with_names(_with_levels(assignments, None), units)
+    return owner.unit_names(named, lang), owner.new_unit_names(named, lang)
 
 
 def _category_passports(assignments: pd.DataFrame, new_units: pd.DataFrame | None) -> pd.DataFrame:
@@ -748,9 +757,8 @@ def result_map(
     fmap = base_map(layers, offline=offline, tiles=tiles, basemap=basemap, lang=lang)
     modelled = travel_model_label.startswith("modelled")
     units = layers.units
-    assign = _with_names(_with_levels(assignments, units), units)
-    names = owner.unit_names(assign, lang)
-    new_names = owner.new_unit_names(assign, lang)
+    assign = _with_levels(assignments, units)
+    names, new_names = plan_names(assign, units, lang)
     categories = _categories(assign, new_units)
     assign = assign.set_index("unit_code", drop=False)
     approximate = (
