@@ -270,6 +270,10 @@ def test_diff_map_highlights_only_differing_units(grid, layers):
     feats = _geojson_layers(fmap)["Units that differ"]["features"]
     assert {f["id"] for f in feats if f["properties"]["changed"]} == {"GRID-00", "GRID-01"}
     assert {f["properties"]["style"]["fillColor"] for f in feats if f["properties"]["changed"]} == {palette.GROUND["changed"]}
+    # outlined as on the Compare maps: one outline per new unit of B holding them (GRID-00, GRID-01 alone in B)
+    outlines = _geojson_layers(fmap)[i18n.t("map.differs", "en")]["features"]
+    assert sorted(f["id"] for f in outlines) == ["G-01-N0", "G-01-N1"]
+    assert {f["properties"]["style"]["color"] for f in outlines} == {palette.LINES["differs"]}
     names = maps.unit_names(layers, "en")
     popup = next(f for f in feats if f["id"] == "GRID-01")["properties"]["popup"]
     assert f"{names['GRID-00']} + 1 (G-01-N0)" in popup  # scenario A: GRID-01 joins GRID-00's unit

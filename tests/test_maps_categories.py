@@ -250,3 +250,14 @@ def test_robustness_map_paints_kept_units_by_category_and_mergers_by_stability(d
     labels = [label for _sw, label in _legend(fmap).entries]
     assert labels[0] == i18n.t("robustness.map_legend", lang)
     assert {i18n.t(f"category.{c}", lang) for c in categories.loc[sorted(kept), "category"]} <= set(labels)
+
+
+def test_dataset_map_paints_towns_in_the_town_colour(demo_dataset):
+    from atr_model.scenarios import town_mask
+
+    fmap = maps.dataset_map(maps.display_layers(demo_dataset), lang="ky")
+    fills = _fills(fmap, i18n.t("map.current_units", "ky"))
+    towns = set(demo_dataset.units.loc[town_mask(demo_dataset.units), "unit_code"].astype(str))
+    assert towns and {code for code, colour in fills.items() if colour == palette.CATEGORY_COLOURS["town"]} == towns
+    entries = {label: sw for sw, label in _legend(fmap).entries}
+    assert f"background:{palette.CATEGORY_COLOURS['town']}" in entries[i18n.t("category.town", "ky")]

@@ -40,7 +40,6 @@ __all__ = [
     "text",
     "popup_table",
     "tip_text",
-    "text_tooltip",
     "swatch",
     "Legend",
     "MetricScale",
@@ -95,11 +94,6 @@ def tip_text(value: Any) -> str:
     """Plain text (a name, a status) as a tooltip field: HTML-escaped, since folium puts the
     field into the page as HTML."""
     return html.escape(text(value))
-
-
-def text_tooltip(frame: gpd.GeoDataFrame, column: str = "tip") -> gpd.GeoDataFrame:
-    """A copy of ``frame`` whose plain-text ``column`` is escaped for a tooltip (:func:`tip_text`)."""
-    return frame.assign(**{column: [tip_text(v) for v in frame[column]]})
 
 
 def hover_layer(
