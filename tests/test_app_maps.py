@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from atr_model.presentation import i18n, maps
-from atr_model.presentation.maps import elements, palette, result as result_mod
+from atr_model.presentation.maps import elements, palette
 from app_grid import make_grid_dataset
 
 
@@ -205,23 +205,37 @@ def test_new_units_are_named_after_their_centre(grid, layers):
 
 def test_result_map_layers_are_figure_and_ground(grid, layers):
     assign = _assignments(grid)
-    # Unit 11 stays alone and is exempt (border); unit 10 stays alone below the floor.
-    assign.loc[10, ["new_unit_id", "centre_code", "status"]] = ["SOLO-10", assign.loc[10, "unit_code"], "below_floor_no_partner"]
-    assign.loc[11, ["new_unit_id", "centre_code", "status"]] = ["SOLO-11", assign.loc[11, "unit_code"], "kept_exempt"]
+    # Units 8 and 9 stay alone, exempt by different rules; unit 10 stays alone below the floor;
+    # unit 11 is a town kept as it is.
+    for i, status in ((8, "kept_exempt"), (9, "kept_exempt"), (10, "below_floor_no_partner"), (11, "kept")):
+        assign.loc[i, ["new_unit_id", "centre_code", "status"]] = [f"SOLO-{i}", assign.loc[i, "unit_code"], status]
     assign["exempt_rules"] = ""
-    assign.loc[11, "exempt_rules"] = "border"
+    assign.loc[8, "exempt_rules"], assign.loc[9, "exempt_rules"] = "border", "town;high_mountain"
+    assign["level"] = "aiyl_aimak"
+    assign.loc[11, "level"] = "town"
     fmap = maps.result_map(layers, assign, lang="en")
     data = _geojson_layers(fmap)
+    code = assign["unit_code"]
     ground = {f["id"]: f["properties"]["style"]["fillColor"] for f in data["Unit kept as it is"]["features"]}
-    exempt = {f["id"]: f["properties"]["style"]["fillColor"] for f in data["kept (exempt)"]["features"]}
-    assert ground == {assign.loc[10, "unit_code"]: palette.GROUND["below_floor"]}
-    assert exempt == {assign.loc[11, "unit_code"]: palette.EXEMPT_RULES["border"]}
+    exempt = {f["id"]: f["properties"] for f in data[i18n.t("category.exempt", "en")]["features"]}
+    assert ground == {code[10]: palette.CATEGORY_COLOURS["below_floor"], code[11]: palette.CATEGORY_COLOURS["town"]}
+    # one colour for every exemption rule; the rule is in the tooltip and the popup
+    assert {p["style"]["fillColor"] for p in exempt.values()} == {palette.CATEGORY_COLOURS["exempt"]}
+    assert {k: p["rule"] for k, p in exempt.items()} == {code[8]: "border", code[9]: "high_mountain"}
+    assert i18n.t("map.rule.high_mountain", "en") in exempt[code[9]]["tip"]
+    assert i18n.t("map.rule.border", "en") in exempt[code[8]]["popup"]
     members = data["Current units"]["features"]
     assert all(f["properties"]["style"]["fillOpacity"] == 0.0 for f in members)  # internal borders only
-    assert {f["properties"]["group"] for f in members} == set(assign["new_unit_id"]) - {"SOLO-10", "SOLO-11"}
+    assert {f["properties"]["group"] for f in members} == set(assign["new_unit_id"]) - {f"SOLO-{i}" for i in range(8, 12)}
     assert "SOLO-10" not in {f["id"] for f in data["Proposed new units"]["features"]}
     hover = _elements(fmap, elements.HoverGroups)
     assert len(hover) == 1 and hover[0].key == "group"
+    # the legend names each category the map paints, in its colour, and no other
+    legend = _elements(fmap, elements.Legend)[0]
+    labels = {label: sw for sw, label in legend.entries}
+    for category in ("merged", "below_floor", "exempt", "town"):
+        assert f"background:{palette.CATEGORY_COLOURS[category]}" in labels[i18n.t(f"category.{category}", "en")]
+    assert i18n.t("category.kept", "en") not in labels  # no unit meets the floor alone here
 
 
 def test_result_map_is_deterministic(grid, layers):
@@ -256,6 +270,10 @@ def test_diff_map_highlights_only_differing_units(grid, layers):
     feats = _geojson_layers(fmap)["Units that differ"]["features"]
     assert {f["id"] for f in feats if f["properties"]["changed"]} == {"GRID-00", "GRID-01"}
     assert {f["properties"]["style"]["fillColor"] for f in feats if f["properties"]["changed"]} == {palette.GROUND["changed"]}
+    # outlined as on the Compare maps: one outline per new unit of B holding them (GRID-00, GRID-01 alone in B)
+    outlines = _geojson_layers(fmap)[i18n.t("map.differs", "en")]["features"]
+    assert sorted(f["id"] for f in outlines) == ["G-01-N0", "G-01-N1"]
+    assert {f["properties"]["style"]["color"] for f in outlines} == {palette.LINES["differs"]}
     names = maps.unit_names(layers, "en")
     popup = next(f for f in feats if f["id"] == "GRID-01")["properties"]["popup"]
     assert f"{names['GRID-00']} + 1 (G-01-N0)" in popup  # scenario A: GRID-01 joins GRID-00's unit
@@ -296,10 +314,9 @@ def test_result_map_draws_links_with_barriers_marked(grid, layers):
     assert "across a barrier" in fmap.get_root().render()
 
 
-def test_exempt_rule_colour_reads_the_first_rule_that_is_not_town():
-    assert palette.exempt_rule_colour("town;high_mountain") == palette.EXEMPT_RULES["high_mountain"]
-    assert palette.exempt_rule_colour("") == palette.EXEMPT_RULES["other"]
-    assert result_mod._rule_key("remote;border") == "remote"
+def test_every_exemption_rule_has_the_one_exempt_colour():
+    assert set(palette.EXEMPT_RULES.values()) == {palette.CATEGORY_COLOURS["exempt"]}
+    assert palette.exempt_rule_colour("town;high_mountain") == palette.exempt_rule_colour("") == palette.GROUND["exempt"]
 
 
 def test_app_rendering_keeps_the_map_offline_and_its_scripts_whole(grid, demo_layers, demo_dataset):

@@ -1,9 +1,11 @@
 """Compare view: two scenarios on two synced maps side by side, one key-figure table.
 
 Both scenarios run on the dataset shown (cached by build id and scenario hash, so a second
-look never re-solves). The maps follow each other when one is panned or zoomed
-(:func:`.mapping.synced`); the table gives A, B and the difference for every figure, each
-figure's definition on hover; the units that differ are listed and can be drawn on one map.
+look never re-solves). The two maps are coloured together (the same new unit has the same
+colour on both) and outline the units grouped differently (:func:`.mapping.compare_maps`);
+they follow each other when one is panned or zoomed (:func:`.mapping.synced`). The table gives
+A, B and the difference for every figure, each figure's definition on hover; the units that
+differ are listed and can be drawn on one map.
 """
 
 from __future__ import annotations
@@ -18,11 +20,11 @@ from atr_model.presentation import maps
 from atr_model.presentation.app import backend, cache
 from atr_model.presentation.app.context import AppContext, scenario_file_label, scenario_from_choice
 from atr_model.presentation.app.mapping import (
+    compare_maps,
     comparison,
     diff_map,
     kpi_html,
     kpi_rows,
-    result_map,
     show_clickable_map,
     synced,
 )
@@ -71,11 +73,11 @@ def _side_by_side(ctx: AppContext, folder_a: str, folder_b: str, label_a: str, l
     if ctx.dataset is None or ctx.source is None:
         return
     left, right = st.columns(2)
-    for column, folder, label, key in ((left, folder_a, label_a, "compare_map_a"), (right, folder_b, label_b, "compare_map_b")):
+    rendered = compare_maps(folder_a, folder_b, lang, ctx.source, ctx.dataset.build_id)
+    for column, drawn, label, key in zip((left, right), rendered, (label_a, label_b), ("compare_map_a", "compare_map_b")):
         with column:
             st.markdown(f"**{label}**")
-            rendered = synced(result_map(folder, lang, ctx.source, ctx.dataset.build_id), SYNC_GROUP)
-            show_clickable_map(rendered, key=key, ctx=ctx, height=COMPARE_MAP_HEIGHT)
+            show_clickable_map(synced(drawn, SYNC_GROUP), key=key, ctx=ctx, height=COMPARE_MAP_HEIGHT)
     st.caption(t("compare.synced", lang))
 
 

@@ -41,6 +41,7 @@ __all__ = [
     "UNIT_ZOOM",
     "BELOW_FLOOR_KPIS",
     "result_map",
+    "compare_maps",
     "dataset_map",
     "diff_map",
     "comparison",
@@ -87,6 +88,20 @@ def result_map(folder: str, lang: str, source: str, build_id: str, _scenario: Sc
         lang=lang,
         travel_model_label=result.travel_model_label,
     ))
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def compare_maps(folder_a: str, folder_b: str, lang: str, source: str, build_id: str) -> tuple[RenderedMap, RenderedMap]:
+    """The two results' maps for Compare, coloured together (the same new unit has the same
+    colour on both) with the units grouped differently outlined on both; rendered once per pair."""
+    a, b = cache.result(folder_a), cache.result(folder_b)
+    map_a, map_b = maps.compare_maps(
+        cache.layers(source, build_id), a.assignments, b.assignments,
+        comparison(folder_a, folder_b).changed_units["unit_code"].astype(str),
+        new_units_a=a.new_units, new_units_b=b.new_units,
+        travel_model_labels=(a.travel_model_label, b.travel_model_label), lang=lang,
+    )
+    return render_map(map_a), render_map(map_b)
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)

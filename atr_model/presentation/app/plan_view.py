@@ -14,10 +14,9 @@ from __future__ import annotations
 
 import hashlib
 import html
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
-import folium
 import pandas as pd
 import streamlit as st
 
@@ -32,8 +31,9 @@ from atr_model.scenarios import PlanEvaluation
 
 __all__ = ["view_plan", "violation_units", "VIOLATION_COLOUR", "PLAN_FILE_KEY"]
 
-#: Outline of units a violation concerns (red marks what breaks a criterion, as on every map).
-VIOLATION_COLOUR = "#d32f2f"
+#: Outline of units a violation concerns (red marks what breaks a criterion, as on every map;
+#: the map draws it with its legend entry, :func:`maps.result_map`'s ``violations``).
+VIOLATION_COLOUR = maps.LINES["violation"]
 
 #: Session key of the plan being checked, ``(file name, bytes)``: Streamlit forgets a file
 #: uploader's file when its view is not shown, so the plan is kept here across views.
@@ -71,34 +71,11 @@ def _kpi_table(optimum: Mapping[str, Any], plan: Mapping[str, Any]) -> pd.DataFr
     )
 
 
-def _violations_layer(fmap: folium.Map, layers: maps.DisplayLayers, codes: Iterable[str], label: str) -> None:
-    """Red outlines of the units a violation concerns, over everything else."""
-    wanted = [c for c in codes if c in layers.units.index]
-    if not wanted:
-        return
-    frame = layers.units.loc[wanted, ["geometry"]]
-    data = frame.__geo_interface__
-    style = {"color": VIOLATION_COLOUR, "weight": 3, "fill": False, "opacity": 1.0}
-    features = [
-        {"type": "Feature", "id": str(code), "geometry": feature["geometry"],
-         "properties": {"unit_code": str(code), "style": style}}
-        for code, feature in zip(wanted, data["features"])
-    ]
-    folium.GeoJson({"type": "FeatureCollection", "features": features}, name=label, interactive=False).add_to(fmap)
-    # The layer control lists the layers it finds at render time by their script variables,
-    # so it must come after every layer's script (else it refers to one not defined yet).
-    for name, child in list(fmap._children.items()):
-        if isinstance(child, folium.LayerControl):
-            fmap._children.move_to_end(name)
-
-
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _plan_map(digest: str, source: str, build_id: str, lang: str, _evaluation: PlanEvaluation) -> RenderedMap:
     layers = cache.layers(source, build_id)
     assignments = backend.plan_assignments(_evaluation, cache.dataset(source).units)
-    fmap = maps.result_map(layers, assignments, lang=lang)
-    _violations_layer(fmap, layers, violation_units(_evaluation.violations), t("plan.violations", lang))
-    return render_map(fmap)
+    return render_map(maps.result_map(layers, assignments, lang=lang, violations=violation_units(_evaluation.violations)))
 
 
 def _evaluate(ctx: AppContext, name: str, data: bytes) -> tuple[str, PlanEvaluation] | None:

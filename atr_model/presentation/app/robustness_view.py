@@ -4,11 +4,14 @@ The run goes through :func:`atr_model.scenarios.robustness.run_robustness` in th
 worker: the app server is shared), on the cached dataset and travel model; the package is
 written next to the app's result folders and kept per session in ``st.session_state``.
 Every share is an estimate (it follows from assumed spreads) and is labelled so.
+
+The stability map is the nominal plan's map (:func:`maps.result_map`): only the merger
+decisions (new units of several units) take a stability colour; units kept as they are keep
+their status category's colour (kept, exempt, town, below the floor), as on every map.
 """
 
 from __future__ import annotations
 
-import html
 import json
 import logging
 import time
@@ -16,15 +19,14 @@ from pathlib import Path
 from typing import Any
 
 import folium
-import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
 from atr_model.presentation import maps
 from atr_model.presentation.app import backend, cache
 from atr_model.presentation.app.folium_view import RenderedMap, render_map, show_map
-from atr_model.presentation.i18n import t
-from atr_model.presentation.report import fragile_rows, kpi_rows, unit_names, write_robustness_report
+from atr_model.presentation.i18n import format_number, t
+from atr_model.presentation.report import fragile_rows, kpi_rows, write_robustness_report
 from atr_model.scenarios import run_robustness, write_robustness
 
 __all__ = ["SESSION_KEY", "STABILITY_BINS", "stability_colour", "stability_map", "view_robustness"]
@@ -34,12 +36,11 @@ logger = logging.getLogger(__name__)
 #: Session key of the current robustness package folder.
 SESSION_KEY = "robustness_folder"
 
-#: (lower bound of the share, colour, legend label); first match from the top wins.
-STABILITY_BINS = (
-    (0.8, "#1a9850", "≥ 80%"),
-    (0.5, "#a6d96a", "50–80%"),
-    (0.2, "#fdae61", "20–50%"),
-    (0.0, "#d73027", "< 20%"),
+#: (lower bound of the share, colour, legend label); first match from the top wins. Colours
+#: from the palette's stability ramp (never the red of "below the floor").
+STABILITY_BINS = tuple(
+    (lower, colour, label)
+    for (lower, label), colour in zip(((0.8, "≥ 80%"), (0.5, "50–80%"), (0.2, "20–50%"), (0.0, "< 20%")), maps.STABILITY)
 )
 
 
@@ -87,42 +88,29 @@ def _run(ctx: Any, draws: int, seed: int) -> Path:
     return folder
 
 
+def _share_text(share: float, lang: str) -> str:
+    """A share of draws as "≈ 85% (estimate)" in ``lang``'s number format."""
+    return f"≈ {format_number(round(100 * share), lang)}% ({t('estimate.suffix', lang)})"
+
+
 def stability_map(folder: Path, layers: maps.DisplayLayers, lang: str) -> folium.Map:
-    """The nominal new units coloured by the share of draws in which each appears exactly, with a legend."""
-    shapes = gpd.read_file(folder / "nominal" / "new_units.gpkg", layer="new_units", engine="pyogrio")
+    """The nominal plan's map with each merger coloured by the share of draws in which its new
+    unit appears exactly (the share in its passport); units kept as they are in the nominal
+    plan in their category's colour."""
+    nominal = backend.load_result(folder / "nominal")
     table = pd.read_csv(folder / "new_unit_stability.csv", dtype={"new_unit_id": str, "centre_code": str})
-    frame = shapes[["new_unit_id", "centre_code", "centre_name", "geometry"]].merge(
-        table[["new_unit_id", "share_exact", "n_members"]], on="new_unit_id", how="left")
-    frame["share_exact"] = pd.to_numeric(frame["share_exact"], errors="coerce").fillna(0.0)
-    names = unit_names(folder, lang)  # centre names in the interface language's script
-    frame["centre_name"] = [names.get(str(c)) or n for c, n in zip(frame["centre_code"], frame["centre_name"])]
-    frame["colour"] = [stability_colour(s) for s in frame["share_exact"]]
-    frame["share_text"] = [f"{100 * s:.0f}% ({t('robustness.map_legend', lang)})" for s in frame["share_exact"]]
-    fmap = maps.base_map(layers, lang=lang)
-    data = json.loads(frame.to_crs("EPSG:4326").to_json(drop_id=True))
-    for feature in data["features"]:
-        # the style travels with the feature (folium_view.render_map renders big layers that way)
-        feature["properties"]["style"] = {"color": "#333", "weight": 0.8,
-                                          "fillColor": feature["properties"]["colour"], "fillOpacity": 0.75}
-    folium.GeoJson(
-        data,
-        name=t("robustness.map_legend", lang),
-        tooltip=folium.GeoJsonTooltip(fields=["new_unit_id", "centre_name", "share_text"],
-                                      aliases=["", "", ""], labels=False),
-    ).add_to(fmap)
-    # raion and oblast outlines, unplaced raion land and exclaves, as on every other map
-    maps.outline_layers(fmap, layers, lang)
-    items = "".join(
-        f"<div><i style='display:inline-block;width:14px;height:10px;margin-right:4px;background:{colour};"
-        f"border:1px solid #555'></i>{html.escape(label)}</div>"
-        for _lower, colour, label in STABILITY_BINS
+    shares = dict(zip(table["new_unit_id"].astype(str), pd.to_numeric(table["share_exact"], errors="coerce").fillna(0.0)))
+    sizes = nominal.assignments.groupby(nominal.assignments["new_unit_id"].astype(str)).size()
+    mergers = [str(uid) for uid in sizes.index[sizes > 1]]
+    label = t("robustness.map_legend", lang)
+    reading = maps.MergerColours(
+        title=label,
+        colours={uid: stability_colour(shares.get(uid, 0.0)) for uid in mergers},
+        legend=[(colour, bin_label) for _lower, colour, bin_label in STABILITY_BINS],
+        rows={uid: [(label, _share_text(shares.get(uid, 0.0), lang))] for uid in mergers},
     )
-    legend = (
-        "<div style='position:absolute;bottom:24px;left:12px;z-index:9999;background:#fff;padding:6px 8px;"
-        f"border:1px solid #999;font-size:12px'><b>{html.escape(t('robustness.map_legend', lang))}</b>{items}</div>"
-    )
-    fmap.get_root().html.add_child(folium.Element(legend))
-    return fmap
+    return maps.result_map(layers, nominal.assignments, new_units=nominal.new_units if len(nominal.new_units) else None,
+                           lang=lang, travel_model_label=nominal.travel_model_label, mergers=reading)
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)

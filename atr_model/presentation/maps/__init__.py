@@ -8,7 +8,8 @@ come from one palette (:mod:`.palette`). Modules, in the order a map is built:
 * :mod:`.base` - :func:`base_map` and the layers all maps share (outlines, settlements);
 * :mod:`.elements` - GeoJSON layers, popups, legend, zoom-dependent labels, metric scale;
 * :mod:`.dataset`, :mod:`.result`, :mod:`.diff` - the three maps, one function per layer;
-* :mod:`.compare` - two finished maps side by side with synced views.
+* :mod:`.compare` - two plans coloured together (the same new unit, the same colour; the
+  units grouped differently outlined), and two finished maps side by side with synced views.
 
 Popups show status, reason and the new unit's passport; every estimated figure is marked
 ("≈ 4,200 (estimate)").
@@ -21,14 +22,14 @@ import folium
 from atr_model.presentation.maps.assets import asset_urls, inline_assets, leaflet_css, leaflet_js
 from atr_model.presentation.maps.base import base_map, outline_layers, unit_names
 from atr_model.presentation.maps.basemap import BASEMAPS, Hillshade, hillshade_array, hillshade_image
-from atr_model.presentation.maps.compare import side_by_side
+from atr_model.presentation.maps.compare import compare_maps, paired_colours, side_by_side
 from atr_model.presentation.maps.dataset import DEFAULT_FLOOR, dataset_map
 from atr_model.presentation.maps.diff import diff_map
 from atr_model.presentation.maps.display import DisplayLayers, display_layers, stored_display_layers
 from atr_model.presentation.maps.elements import popup_table
 from atr_model.presentation.maps.store import kept, source_digest
-from atr_model.presentation.maps.palette import FIGURE, GROUND, LINES
-from atr_model.presentation.maps.result import PALETTE, new_unit_colours, result_map
+from atr_model.presentation.maps.palette import CATEGORY_COLOURS, FIGURE, GROUND, LINES, STABILITY
+from atr_model.presentation.maps.result import PALETTE, MergerColours, figure_colours, new_unit_colours, result_map
 
 __all__ = [
     "kept",
@@ -37,6 +38,8 @@ __all__ = [
     "FIGURE",
     "GROUND",
     "LINES",
+    "CATEGORY_COLOURS",
+    "STABILITY",
     "BASEMAPS",
     "DEFAULT_FLOOR",
     "DisplayLayers",
@@ -49,6 +52,10 @@ __all__ = [
     "result_map",
     "diff_map",
     "side_by_side",
+    "compare_maps",
+    "paired_colours",
+    "MergerColours",
+    "figure_colours",
     "new_unit_colours",
     "map_feature_counts",
     "unit_names",

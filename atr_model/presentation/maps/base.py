@@ -39,6 +39,7 @@ from atr_model.presentation.maps.elements import (
     label_min_zoom,
     records,
     swatch,
+    tip_text,
 )
 from atr_model.presentation.maps.palette import GROUND, LINES
 from atr_model.presentation.territory_text import cut_off_text
@@ -203,7 +204,7 @@ def unplaced_layer(fmap: folium.Map, layers: DisplayLayers, lang: str) -> None:
     if not len(land):
         return
     raion = [display_name(r, lang, code_column="raion_code") for r in records(land)]
-    tips = [t("map.unplaced_tip", lang, area=format_number(a, lang, digits=1), raion=name)
+    tips = [tip_text(t("map.unplaced_tip", lang, area=format_number(a, lang, digits=1), raion=name))
             for a, name in zip(land["area_km2"], raion)]
     frame = gpd.GeoDataFrame({"tip": tips}, geometry=land.geometry.to_numpy(), crs=land.crs,
                              index=[f"unplaced-{i}" for i in range(len(land))])
@@ -308,7 +309,7 @@ def settlement_layer(fmap: folium.Map, layers: DisplayLayers, lang: str, *, show
         tip = f"{name} — {format_number(row['population'], lang, is_estimate=bool(is_est))}"
         if not is_loc:
             tip += f" · {t('map.location_estimated', lang)}"
-        tips.append(tip)
+        tips.append(tip_text(tip))  # the tooltip is HTML: a name is text
         big = float(row.get("population") or 0.0) >= _TOWN_POPULATION
         labels.append((point.y, point.x, name, SETTLEMENT_LABEL_ZOOM - (2.0 if big else 0.0), _NO_MAX_ZOOM))
     data = gpd.GeoDataFrame(

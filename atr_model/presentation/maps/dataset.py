@@ -1,4 +1,9 @@
-"""Presentation: the map of a dataset before any run (current units against the floor)."""
+"""Presentation: the map of a dataset before any run (current units against the floor).
+
+Aiyl aimaks are shaded below / at or above the floor; towns, to which the floor does not
+apply (they keep their status), are in the town colour every map gives them
+(:data:`~atr_model.presentation.maps.palette.CATEGORY_COLOURS`, label ``category.town``).
+"""
 
 from __future__ import annotations
 
@@ -18,7 +23,8 @@ from atr_model.presentation.maps.base import (
 )
 from atr_model.presentation.maps.display import DisplayLayers
 from atr_model.presentation.maps.elements import Legend, hover_layer, popup_table, records, swatch
-from atr_model.presentation.maps.palette import DATASET, LINES
+from atr_model.presentation.maps.palette import CATEGORY_COLOURS, DATASET, LINES
+from atr_model.scenarios import town_mask
 
 __all__ = ["dataset_map", "DEFAULT_FLOOR"]
 
@@ -78,29 +84,34 @@ def dataset_map(
                 for r, e, a in zip(rows, est, approx)
             ],
             "below": (units["population"].astype(float) < population_floor).to_numpy(),
+            "town": town_mask(units),
         },
         geometry=units.geometry.to_numpy(),
         crs=units.crs,
         index=units.index,
     )
     fills = {True: DATASET["below"], False: DATASET["above"]}
+
+    def fill(props: dict[str, object]) -> str:
+        return CATEGORY_COLOURS["town"] if props["town"] else fills[bool(props["below"])]
+
     hover_layer(
         frame,
         name=t("map.current_units", lang),
-        style_function=lambda f: {
-            "color": LINES["unit"], "weight": 0.7, "fillColor": fills[bool(f["properties"]["below"])], "fillOpacity": 0.8,
-        },
+        style_function=lambda f: {"color": LINES["unit"], "weight": 0.7, "fillColor": fill(f["properties"]), "fillOpacity": 0.8},
     ).add_to(fmap)
     outline_layers(fmap, layers, lang)
     # A national map with ~2,000 villages reads better without their circles (switch them on in
     # the layer control); their names still appear as you zoom in.
     settlement_layer(fmap, layers, lang, show=len(layers.settlements) <= MAX_SETTLEMENTS_SHOWN)
     floor = format_number(population_floor, lang)
+    towns = [(swatch(CATEGORY_COLOURS["town"]), t("category.town", lang))] if frame["town"].any() else []
     Legend(
         t("map.legend", lang),
         [
             (swatch(DATASET["below"]), f"{t('map.current_units', lang)} < {floor}"),
             (swatch(DATASET["above"]), f"{t('map.current_units', lang)} ≥ {floor}"),
+            *towns,
             (swatch(LINES["raion"], "line", dashed=True), t("map.raions", lang)),
             (swatch(LINES["oblast"], "line"), t("map.oblasts", lang)),
             *land_legend_entries(layers, lang),

@@ -1,4 +1,9 @@
-"""Presentation: the map of two results (units whose group differs, both plans' borders)."""
+"""Presentation: the map of two results (units whose group differs, both plans' borders).
+
+The units grouped differently are filled and outlined as the Compare maps outline them
+(:data:`~atr_model.presentation.maps.result.DIFFERS_STYLE`); new units are named as the result
+view names them ("Dostuk + 2 (id)"); colours from the one palette.
+"""
 
 from __future__ import annotations
 
@@ -16,12 +21,11 @@ from atr_model.presentation.maps.base import (
     finish,
     land_legend_entries,
     outline_layers,
-    unit_names,
 )
 from atr_model.presentation.maps.display import DisplayLayers
 from atr_model.presentation.maps.elements import Legend, features, geojson_layer, hover_layer, popup_table, swatch
 from atr_model.presentation.maps.palette import COMPARE, GROUND, LINES
-from atr_model.scenarios import new_unit_display_name
+from atr_model.presentation.maps.result import DIFFERS_STYLE, marked_units_layer, plan_names
 
 __all__ = ["diff_map"]
 
@@ -31,18 +35,6 @@ def _partners(table: pd.DataFrame, groups: Mapping[Any, Any], code: str, names: 
         return "–"
     group = sorted(str(m) for m in groups[table.at[code, "new_unit_id"]] if str(m) != code)
     return ", ".join(names.get(m, m) for m in group) or "–"
-
-
-def _new_unit_names(table: pd.DataFrame, names: Mapping[str, str]) -> dict[str, str]:
-    """New unit id -> "Centre + N" in the map's language (the id when no centre is given)."""
-    if "centre_code" not in table.columns:
-        return {}
-    grouped = table.reset_index().groupby("new_unit_id")
-    centres, sizes = grouped["centre_code"].first(), grouped.size()
-    return {
-        str(uid): new_unit_display_name(names.get(str(centres[uid]), str(centres[uid])), sizes[uid], fallback=str(uid))
-        for uid in centres.index
-    }
 
 
 def _line_style(colour: str, dash: str | None, weight: float, opacity: float) -> Callable[[Mapping[str, Any]], dict[str, Any]]:
@@ -85,13 +77,13 @@ def diff_map(
     """
     fmap = base_map(layers, offline=offline, tiles=tiles, basemap=basemap, lang=lang)
     units = layers.units
-    names = unit_names(layers, lang)
+    names, named_a = plan_names(assignments_a, units, lang)
+    _, named_b = plan_names(assignments_b, units, lang)
     differ = {str(c) for c in differing}
     a = assignments_a.assign(unit_code=assignments_a["unit_code"].astype(str)).set_index("unit_code")
     b = assignments_b.assign(unit_code=assignments_b["unit_code"].astype(str)).set_index("unit_code")
     members_a = a.groupby("new_unit_id").groups
     members_b = b.groupby("new_unit_id").groups
-    named_a, named_b = _new_unit_names(a, names), _new_unit_names(b, names)
 
     def unit_of(table: pd.DataFrame, named: Mapping[str, str], code: str) -> str:
         if code not in table.index:
@@ -139,10 +131,13 @@ def diff_map(
             style_function=style,
         ).add_to(fmap)
     outline_layers(fmap, layers, lang)
+    # outlined as on the Compare maps, one outline per new unit of B they now belong to
+    group_b = {str(code): str(uid) for code, uid in b["new_unit_id"].items()}
+    marked_units_layer(fmap, layers, differ, name=t("map.differs", lang), style=DIFFERS_STYLE, group_by=group_b)
     Legend(
         t("map.legend", lang),
         [
-            (swatch(GROUND["changed"]), t("map.changed", lang)),
+            (swatch(GROUND["changed"], border=LINES["differs"], dashed=True, width_px=3), t("map.changed", lang)),
             (f"<i class='line' style='border-top:4px solid {COMPARE['a']};opacity:.6'></i>", f"{t('map.new_units', lang)}: {label_a}"),
             (swatch(COMPARE["b"], "line", dashed=True), f"{t('map.new_units', lang)}: {label_b}"),
             (swatch(LINES["oblast"], "line"), t("map.oblasts", lang)),

@@ -3,6 +3,9 @@
 * :func:`geojson_layer` puts each feature's style into ``properties.style`` (the app renders
   big layers once; see :mod:`atr_model.presentation.app.folium_view`);
 * :func:`popup_table` is the small HTML table of popups and tooltips (values escaped);
+  folium writes a tooltip's or popup's field into the page as HTML, so every field is either
+  such a table or plain text escaped by :func:`tip_text` (a unit named ``<img onerror=...>``
+  shows as text, it never runs);
 * :class:`Legend` is a collapsible Leaflet control (``<details>``), open only on tall maps so
   it never covers a small one, stacked by Leaflet with the other controls;
 * :class:`MetricScale` is a metric-only scale bar (``L.control.scale({imperial: false})``);
@@ -36,6 +39,7 @@ __all__ = [
     "records",
     "text",
     "popup_table",
+    "tip_text",
     "swatch",
     "Legend",
     "MetricScale",
@@ -86,15 +90,28 @@ def geojson_layer(
     return folium.GeoJson(data, **kwargs)
 
 
+def tip_text(value: Any) -> str:
+    """Plain text (a name, a status) as a tooltip field: HTML-escaped, since folium puts the
+    field into the page as HTML."""
+    return html.escape(text(value))
+
+
 def hover_layer(
     frame: gpd.GeoDataFrame,
     *,
     name: str,
     style_function: Callable[[Mapping[str, Any]], dict[str, Any]],
     tip_fields: Sequence[str] = ("tip",),
+    html_fields: Sequence[str] = (),
 ) -> folium.GeoJson:
     """A polygon layer of units: the ``tip_fields`` columns as tooltip on hover, the ``popup``
-    column (HTML, see :func:`popup_table`) on click."""
+    column (HTML, see :func:`popup_table`) on click.
+
+    Tooltip fields are plain text and escaped here, except those in ``html_fields``, which are
+    HTML built with :func:`popup_table` (escaped when built).
+    """
+    plain = [f for f in tip_fields if f not in html_fields]
+    frame = frame.assign(**{f: [tip_text(v) for v in frame[f]] for f in plain})
     return geojson_layer(
         features(frame),
         name=name,
@@ -210,7 +227,8 @@ class Legend(MacroElement):
     def __init__(self, title: str, entries: Iterable[tuple[str, str]], notes: Iterable[str] = ()) -> None:
         super().__init__()
         self._name = "AtrLegend"
-        items = "".join(f"<div>{sw}{html.escape(label)}</div>" for sw, label in entries)
+        self.entries = list(entries)  # (swatch HTML, label), for tests and the maps that read it back
+        items = "".join(f"<div>{sw}{html.escape(label)}</div>" for sw, label in self.entries)
         extra = "".join(f"<div class='note'>{html.escape(n)}</div>" for n in notes)
         self.html = f"<details><summary>{html.escape(title)}</summary>{items}{extra}</details>"
 

@@ -2,15 +2,20 @@
 
 The result map is read as figure and ground: new units that merge are the figure, drawn in
 distinct, harmonious mid-tone colours (:data:`FIGURE`); everything that stays as it is is
-ground, in muted light tints (:data:`GROUND`), with exempt units told apart by the rule that
-exempts them (a tint, never a strong colour). Red is reserved for units below the population
-floor that found no partner. Outlines and labels share the dark slate tones of
-:data:`LINES`. Change a colour here and every map, legend and test follows.
+ground, in muted light tints (:data:`GROUND`), exempt units in one sand tint whatever the rule
+(the rule is in the popups). Red is reserved for the new units below the population floor
+(the ``below_floor`` category, merged or not). Each status category of
+:mod:`atr_model.scenarios.categories` has one colour on every map (:data:`CATEGORY_COLOURS`).
+Outlines and labels share the dark slate tones of :data:`LINES`; the robustness map's share of
+draws has its own ramp (:data:`STABILITY`), far from red. Change a colour here and every map,
+legend and test follows.
 """
 
 from __future__ import annotations
 
-__all__ = ["FIGURE", "GROUND", "EXEMPT_RULES", "LINES", "COMPARE", "DATASET", "CATEGORY_COLOURS", "exempt_rule_colour"]
+__all__ = [
+    "FIGURE", "GROUND", "EXEMPT_RULES", "LINES", "COMPARE", "DATASET", "CATEGORY_COLOURS", "STABILITY", "exempt_rule_colour",
+]
 
 #: Colours of merging new units (Tableau 10 without its red and grey: red marks units below
 #: the floor). Neighbouring new units get different colours (greedy colouring of the touch graph).
@@ -27,8 +32,8 @@ GROUND: dict[str, str] = {
     # exempt by a rule: one sand tint for every rule (the rule is in the tables and popups), far
     # from the figure's mid-tones so an exempt unit never reads as a merger
     "exempt": "#e9dcbf",
-    "below_floor": "#e15759",  # below the floor and no admissible partner
-    "changed": "#f28e2b",  # comparison: a unit whose group differs
+    "below_floor": "#e15759",  # a new unit below the floor, not exempt (merged or not)
+    "changed": "#e1bee7",  # difference map: a unit whose group differs (a tint of LINES["differs"])
     "unchanged": "#f3f0ea",  # comparison: a unit whose group is the same
     "unplaced": "#b8bec6",  # raion land held by no unit in the open data (light grey, see-through)
 }
@@ -65,13 +70,19 @@ LINES: dict[str, str] = {
     "label": "#1f2d3d",
     "unplaced": "#6b7480",  # dotted outline of raion land held by no unit
     "exclave": "#1b1f24",  # thick dashed outline of a unit's exclave
+    "violation": "#d32f2f",  # outline of a unit a violation of a criterion names (a checked plan)
+    "differs": "#6a1b9a",  # thick dashed outline of a unit grouped differently in the other plan
 }
 
 #: The two scenarios of a comparison map.
 COMPARE: dict[str, str] = {"a": "#1f5fa8", "b": "#b8420f"}
 
-#: The dataset map: units below / at or above the floor.
+#: The dataset map: aiyl aimaks below / at or above the floor (towns: ``GROUND["town"]``).
 DATASET: dict[str, str] = {"below": "#f2c48d", "above": "#cfdcb8"}
+
+#: The robustness map: a merger's share of draws in which its new unit appears exactly, from
+#: stable to fragile (teal to brown: neither red, kept for below the floor, nor a ground tint).
+STABILITY: tuple[str, ...] = ("#01665e", "#5ab4ac", "#d8b365", "#8c510a")
 
 
 def exempt_rule_colour(rules: str) -> str:

@@ -1,36 +1,48 @@
 """Presentation: the map of a scenario result, one function per layer.
 
-Read as figure and ground (colours from :mod:`~atr_model.presentation.maps.palette`):
+Every unit is coloured by its new unit's status category (:mod:`atr_model.scenarios.categories`,
+colours :data:`~atr_model.presentation.maps.palette.CATEGORY_COLOURS`), the one owner of what
+"below the floor", "exempt" and "town" mean, so the map paints red exactly the new units the
+key figure ``below_floor_after_non_exempt`` counts:
 
-* :func:`ground_layer` - units that stay as they are (muted), towns, and units below the
-  floor with no partner (the one alarm colour);
-* :func:`exempt_layer` - exempt units that stay as they are, a muted tint per exemption rule;
-* :func:`new_units_layer` - new units that merge, the figure: distinct colours, strong outline;
+* :func:`ground_layer` - new units of one unit kept as they are: kept (muted), towns, and those
+  below the floor (red);
+* :func:`exempt_layer` - exempt aiyl aimaks kept as they are: one sand tint whatever the rule
+  (the rule is in the tooltip and popup), dotted outline;
+* :func:`new_units_layer` - new units of several units, the figure: merged ones in distinct
+  colours (touching ones differ, :func:`figure_colours`), one still below the floor red;
 * :func:`members_layer` - the current units inside them: faint internal borders, and the
   hover target that highlights the whole new unit and shows its passport;
+* :func:`marked_units_layer` - outlines over everything: units a violation names (a checked
+  plan) and units grouped differently in the other plan (Compare);
 * :func:`centres_layer`, :func:`links_layer` (off by default), :func:`new_unit_labels`
-  ("Ak-Bulun + 3" where the name fits) and :func:`result_legend`.
+  ("Ak-Bulun + 3" where the name fits) and :func:`result_legend` (one entry per category the
+  map shows and per line style it draws).
 
-Estimated figures carry their mark ("≈ … (estimate)"): populations flagged as estimates,
-areas of approximate territories and travel times of a modelled travel network.
+New units are named as :func:`atr_model.presentation.view.new_unit_names` names them ("Dostuk
++ 2"), the id secondary. Tooltips and popups are HTML: names in them are escaped. Estimated
+figures carry their mark ("≈ … (estimate)"): populations flagged as estimates, areas of
+approximate territories and travel times of a modelled travel network.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import folium
 import geopandas as gpd
-import networkx as nx
 import pandas as pd
 import shapely
 
 from atr_model.data.contract import is_estimate_source
+from atr_model.presentation import view as owner
 from atr_model.presentation.i18n import (
     DEFAULT_LANGUAGE,
     decision_text,
+    display_name,
     estimate_note,
     format_minutes,
     format_number,
@@ -45,7 +57,6 @@ from atr_model.presentation.maps.base import (
     land_legend_entries,
     outline_layers,
     settlement_layer,
-    unit_names,
 )
 from atr_model.presentation.maps.display import DisplayLayers
 from atr_model.presentation.maps.elements import (
@@ -60,22 +71,30 @@ from atr_model.presentation.maps.elements import (
     records,
     swatch,
     text,
+    tip_text,
 )
-from atr_model.presentation.maps.palette import EXEMPT_RULES, FIGURE, GROUND, LINES, exempt_rule_colour
-from atr_model.scenarios import new_unit_display_name
+from atr_model.presentation.maps.palette import CATEGORY_COLOURS, FIGURE, LINES
+from atr_model.scenarios import CATEGORIES, unit_categories
 
 __all__ = [
     "result_map",
+    "MergerColours",
+    "figure_colours",
+    "figure_members",
+    "plan_names",
     "new_unit_colours",
     "ground_layer",
     "exempt_layer",
     "new_units_layer",
     "members_layer",
+    "marked_units_layer",
     "centres_layer",
     "links_layer",
     "new_unit_labels",
     "result_legend",
     "PALETTE",
+    "DIFFERS_STYLE",
+    "VIOLATION_STYLE",
 ]
 
 logger = logging.getLogger(__name__)
@@ -84,25 +103,173 @@ logger = logging.getLogger(__name__)
 PALETTE = FIGURE
 #: New-unit names show from this zoom at the earliest, even where a name would fit before.
 _LABEL_FLOOR_ZOOM = 7.0
+#: Outline of a unit a violation of a criterion names (a checked plan), over everything else.
+VIOLATION_STYLE: dict[str, Any] = {"color": LINES["violation"], "weight": 3.0, "opacity": 1.0, "fill": False}
+#: Outline of a unit grouped differently in the other plan of a comparison: thick and dashed,
+#: longer dashes than an exclave's, in its own colour.
+DIFFERS_STYLE: dict[str, Any] = {"color": LINES["differs"], "weight": 3.5, "dashArray": "9 5", "opacity": 0.95, "fill": False}
 
 
-def new_unit_colours(new_units: gpd.GeoDataFrame, id_column: str = "new_unit_id") -> dict[str, str]:
+@dataclass(frozen=True)
+class MergerColours:
+    """Fills of the new units of several units when they show something other than the plan's
+    colouring (the robustness map: the share of draws in which each appears exactly).
+
+    Units kept as they are keep their category's ground colour.
+
+    Attributes
+    ----------
+    title : str
+        What the colours show (a legend line).
+    colours : mapping
+        New unit id -> fill; a merging new unit without one is drawn in the ``kept`` ground.
+    legend : sequence of (str, str)
+        ``(colour, label)`` per class, in legend order.
+    rows : mapping
+        New unit id -> extra passport rows ``(label, value)`` (e.g. the share of draws).
+    """
+
+    title: str
+    colours: Mapping[str, str]
+    legend: Sequence[tuple[str, str]]
+    rows: Mapping[str, Sequence[tuple[str, str]]] = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------------------------------------
+# categories and colours
+
+
+def _with_levels(assignments: pd.DataFrame, units: pd.DataFrame | None) -> pd.DataFrame:
+    """``assignments`` with string codes and, when it lacks them, the units' ``level`` from
+    the dataset (towns are told apart by it)."""
+    assign = assignments.copy()
+    assign["unit_code"] = assign["unit_code"].astype(str)
+    assign["new_unit_id"] = assign["new_unit_id"].astype(str)
+    if units is not None and "level" not in assign and "level" in units:
+        levels = units["level"].astype(str)
+        levels.index = units.index.astype(str)
+        assign["level"] = assign["unit_code"].map(levels).fillna("").to_numpy()
+    return assign
+
+
+def _with_names(assign: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
+    """``assign`` with the name columns the result view names units from
+    (:func:`~atr_model.presentation.view.unit_names`), taken from the dataset where the
+    assignments lack them (a plan people bring has none)."""
+    rows = {str(r["unit_code"]): r for r in records(units)} if "unit_code" in units else {}
+    out = assign.copy()
+    for column, lang in (("unit_name_ky", "ky"), ("unit_name_ru", "ru"), ("unit_name", "en")):
+        if column not in out or not out[column].fillna("").astype(str).str.strip().any():
+            out[column] = [display_name(rows[c], lang) if c in rows else c for c in out["unit_code"]]
+    return out
+
+
+def plan_names(assignments: pd.DataFrame, units: pd.DataFrame, lang: str) -> tuple[dict[str, str], dict[str, str]]:
+    """Unit code -> name and new unit id -> name ("Dostuk + 2") in ``lang``, as the result view
+    names them (:func:`~atr_model.presentation.view.unit_names`, :func:`~atr_model.presentation.view.new_unit_names`),
+    with the dataset's names where the plan carries none."""
+    named = _with_names(_with_levels(assignments, None), units)
+    return owner.unit_names(named, lang), owner.new_unit_names(named, lang)
+
+
+def _category_passports(assignments: pd.DataFrame, new_units: pd.DataFrame | None) -> pd.DataFrame:
+    """The new-unit passports the categories are read from.
+
+    A result's passports (``n_members``, ``below_floor`` against the scenario's floor); without
+    them (a plan people bring, drawn before its passports exist) the sizes come from the
+    assignments and a new unit is below the floor when the engine's status says so.
+    """
+    if new_units is not None and {"new_unit_id", "n_members", "below_floor"} <= set(new_units.columns):
+        return pd.DataFrame(new_units.drop(columns="geometry", errors="ignore"))
+    grouped = assignments.groupby(assignments["new_unit_id"].astype(str), sort=True)
+    status = assignments["status"] if "status" in assignments else pd.Series("", index=assignments.index)
+    below = status.astype(str).eq("below_floor_no_partner").groupby(assignments["new_unit_id"].astype(str)).any()
+    sizes = grouped.size()
+    return pd.DataFrame({"new_unit_id": sizes.index, "n_members": sizes.to_numpy(), "below_floor": below.reindex(sizes.index).to_numpy()})
+
+
+def _categories(assignments: pd.DataFrame, new_units: pd.DataFrame | None) -> pd.DataFrame:
+    """Unit code -> ``new_unit_id``, ``category`` and ``exempt_rule`` (:func:`~atr_model.scenarios.unit_categories`)."""
+    plan = assignments.reset_index(drop=True)
+    if "status" not in plan:
+        plan = plan.assign(status="")
+    return unit_categories(plan, _category_passports(plan, new_units))
+
+
+def figure_members(
+    assignments: pd.DataFrame, new_units: pd.DataFrame | None = None, *, units: pd.DataFrame | None = None
+) -> dict[str, frozenset[str]]:
+    """New unit id -> its member unit codes, for the merged new units (the map's figure).
+
+    ``units``: the dataset's units, whose ``level`` tells towns apart when the assignments have
+    no such column.
+    """
+    table = _categories(_with_levels(assignments, units), new_units)
+    merged = table[table["category"] == "merged"]
+    return {str(uid): frozenset(map(str, group.index)) for uid, group in merged.groupby("new_unit_id", sort=True)}
+
+
+def _greedy(adjacency: Mapping[str, set[str]], fixed: Mapping[str, str]) -> dict[str, str]:
+    """A figure colour per node so that neighbours differ, the ``fixed`` ones kept.
+
+    Largest degree first, ties by id (deterministic); each takes the first palette colour none
+    of its coloured neighbours has (in the rare case all eight are taken, the one fewest of
+    them have).
+    """
+    colours = {uid: colour for uid, colour in fixed.items() if uid in adjacency}
+    for uid in sorted((u for u in adjacency if u not in colours), key=lambda u: (-len(adjacency[u]), u)):
+        around = [colours[n] for n in sorted(adjacency[uid]) if n in colours]
+        free = [c for c in FIGURE if c not in around]
+        colours[uid] = free[0] if free else min(FIGURE, key=around.count)
+    return colours
+
+
+def new_unit_colours(
+    new_units: gpd.GeoDataFrame, id_column: str = "new_unit_id", *, fixed: Mapping[str, str] | None = None
+) -> dict[str, str]:
     """Give each new unit a palette colour so that touching new units differ.
 
-    Greedy colouring (largest degree first) of the touch graph, with nodes inserted in sorted
-    order so the result is deterministic.
+    Parameters
+    ----------
+    new_units
+        One row per new unit, or one per member unit (the new unit's id on each of its
+        members' rows): new units touch when any of their shapes do.
+    id_column
+        The column of new unit ids.
+    fixed
+        Colours already decided (Compare: a new unit with the same members in the other
+        plan keeps that plan's colour); the others avoid their neighbours' colours.
     """
     ids = [str(v) for v in new_units[id_column]]
-    graph = nx.Graph()
-    graph.add_nodes_from(sorted(ids))
+    adjacency: dict[str, set[str]] = {uid: set() for uid in ids}
     geoms = new_units.geometry.to_numpy()
-    tree = shapely.STRtree(geoms)
-    left, right = tree.query(geoms, predicate="intersects")
+    left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")
     for a, b in zip(left, right):
-        if a < b:
-            graph.add_edge(ids[a], ids[b])
-    colouring = nx.greedy_color(graph, strategy="largest_first")
-    return {uid: FIGURE[colouring[uid] % len(FIGURE)] for uid in ids}
+        if ids[a] != ids[b]:
+            adjacency[ids[a]].add(ids[b])
+            adjacency[ids[b]].add(ids[a])
+    return _greedy(adjacency, fixed or {})
+
+
+def figure_colours(
+    layers: DisplayLayers,
+    assignments: pd.DataFrame,
+    new_units: pd.DataFrame | None = None,
+    *,
+    fixed: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """The fill of every merged new unit of a plan (:func:`new_unit_colours` on its members'
+    shapes); ``fixed`` colours are kept (see :func:`~atr_model.presentation.maps.compare.paired_colours`)."""
+    members = figure_members(assignments, new_units, units=layers.units)
+    rows = [(uid, code) for uid, codes in members.items() for code in sorted(codes) if code in layers.units.index]
+    if not rows:
+        return {}
+    frame = gpd.GeoDataFrame(
+        {"new_unit_id": [uid for uid, _ in rows]},
+        geometry=layers.units.geometry.loc[[code for _, code in rows]].to_numpy(),
+        crs=layers.units.crs,
+    )
+    return new_unit_colours(frame, fixed={uid: c for uid, c in (fixed or {}).items() if uid in members})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -113,6 +280,7 @@ def _passports(
     assignments: pd.DataFrame,
     new_units: pd.DataFrame | None,
     names: Mapping[str, str],
+    new_names: Mapping[str, str],
     approximate: Mapping[str, bool],
     travel_modelled: bool,
 ) -> dict[str, dict[str, Any]]:
@@ -137,7 +305,7 @@ def _passports(
         passport["n_members"] = len(members)
         passport["centre_name"] = names.get(centre, text(passport.get("centre_name")) or centre)
         passport["members_text"] = ", ".join(names.get(m, m) for m in members)
-        passport["display_name"] = new_unit_display_name(passport["centre_name"], len(members), fallback=uid)
+        passport["display_name"] = new_names.get(uid, uid)
         passport["area_is_estimate"] = any(approximate.get(m, False) for m in members)
         flags = group.get("travel_time_is_modelled", pd.Series(False, index=group.index)).fillna(False).astype(bool)
         passport["travel_is_modelled"] = travel_modelled or bool(flags.any())
@@ -159,9 +327,10 @@ def _passport_rows(passport: Mapping[str, Any], lang: str, *, short: bool = Fals
         (t("field.travel_max", lang), format_minutes(passport.get("travel_time_max_min"), lang, is_modelled=modelled)),
     ]
     if short:
-        return [(t("field.members", lang), str(passport.get("n_members", ""))), *rows]
+        return [(t("field.members", lang), str(passport.get("n_members", ""))), *rows, *passport.get("extra_rows", ())]
     rows = [
         (t("field.new_unit", lang), text(passport.get("new_unit_id"))),
+        (t("field.category", lang), text(passport.get("category_label"))),
         *rows[:1],
         (t("field.members", lang), text(passport.get("members_text"))),
         *rows[1:],
@@ -174,6 +343,7 @@ def _passport_rows(passport: Mapping[str, Any], lang: str, *, short: bool = Fals
         rows.append((t("field.estimates", lang), "≈ " + estimate_note(estimated, lang)))
     if passport.get("territory_note"):
         rows.append((t("field.territory", lang), str(passport["territory_note"])))
+    rows.extend(passport.get("extra_rows", ()))
     return rows
 
 
@@ -188,18 +358,19 @@ def _reason(a: Mapping[str, Any], names: Mapping[str, str], lang: str) -> str:
 
 
 def _unit_rows(
-    code: str, a: Mapping[str, Any], unit: Mapping[str, Any], names: Mapping[str, str], lang: str, *,
-    modelled: bool, area_estimate: bool,
+    code: str, a: Mapping[str, Any], unit: Mapping[str, Any], names: Mapping[str, str], new_unit: str, rule: str,
+    lang: str, *, modelled: bool, area_estimate: bool,
 ) -> list[tuple[str, str]]:
     est = bool(a.get("population_is_estimate", unit.get("population_is_estimate", False)))
     tt_modelled = modelled or bool(a.get("travel_time_is_modelled", False))
     return [
         (t("field.code", lang), code),
         (t("field.status", lang), status_label(str(a["status"]), lang)),
+        (t("field.exempt_rule", lang), t(f"map.rule.{rule}", lang) if rule else ""),
         (t("field.reason", lang), _reason(a, names, lang)),
         (t("field.population", lang), format_number(a.get("population", unit.get("population")), lang, is_estimate=est)),
         (t("field.area", lang), format_number(unit.get("area_km2"), lang, digits=1, is_estimate=area_estimate)),
-        (t("field.new_unit", lang), str(a["new_unit_id"])),
+        (t("field.new_unit", lang), new_unit),
         (t("field.centre", lang), names.get(text(a.get("centre_code")), text(a.get("centre_code")))),
         (t("field.travel_max", lang), format_minutes(a.get("travel_time_to_centre_min"), lang, is_modelled=tt_modelled)),
     ]
@@ -207,18 +378,6 @@ def _unit_rows(
 
 # ---------------------------------------------------------------------------------------------
 # layers
-
-
-def _ground_class(a: Mapping[str, Any], level: str) -> str:
-    """Which ground a unit kept as it is stands on: town, exempt, below_floor or kept."""
-    if level == "town" or str(a.get("level", "")) == "town":
-        return "town"
-    status = str(a.get("status", ""))
-    if status == "below_floor_no_partner":
-        return "below_floor"
-    if status == "kept_exempt" or bool(a.get("exempt", False)):
-        return "exempt"
-    return "kept"
 
 
 def _unit_frame(
@@ -245,60 +404,68 @@ def _unit_layer(
     style: str,
     fill: Callable[[Mapping[str, Any]], dict[str, Any]] | None = None,
     tip_fields: tuple[str, ...] = ("tip",),
+    html_fields: tuple[str, ...] = (),
 ) -> folium.GeoJson:
     """One hoverable polygon layer of the result map: ``tip_fields`` as tooltip, ``popup`` on click.
 
     ``style`` names the layer's outline and fill in :data:`_LAYER_STYLES`; ``fill`` adds the
-    per-feature part (from the feature's properties).
+    per-feature part (from the feature's properties). Tooltip fields are plain text (escaped)
+    unless named in ``html_fields``.
     """
     fixed = _LAYER_STYLES[style]
     layer = hover_layer(
-        frame, name=name, style_function=lambda f: {**fixed, **(fill(f["properties"]) if fill else {})}, tip_fields=tip_fields
+        frame, name=name, style_function=lambda f: {**fixed, **(fill(f["properties"]) if fill else {})},
+        tip_fields=tip_fields, html_fields=html_fields,
     )
     layer.add_to(fmap)
     return layer
 
 
 def ground_layer(fmap: folium.Map, frame: gpd.GeoDataFrame, lang: str) -> folium.GeoJson | None:
-    """Units kept as they are (not exempt): muted ground; towns a shade darker; units below the
-    floor with no partner in the alarm colour."""
+    """New units of one unit kept as they are (not exempt), in their category's colour: muted
+    ground, towns a shade darker, units below the floor red."""
     part = frame[frame["ground"].isin(["kept", "town", "below_floor"])]
     if not len(part):
         return None
-    colours = {"kept": GROUND["kept"], "town": GROUND["town"], "below_floor": GROUND["below_floor"]}
 
     def fill(props: Mapping[str, Any]) -> dict[str, Any]:
         ground = props["ground"]
-        return {"fillColor": colours[ground], "fillOpacity": 0.75 if ground == "below_floor" else 0.9}
+        return {"fillColor": CATEGORY_COLOURS[ground], "fillOpacity": 0.75 if ground == "below_floor" else 0.9}
 
-    columns = ["tip", "popup", "ground", "new_unit_id", "geometry"]
+    columns = ["tip", "popup", "ground", "category", "new_unit_id", "geometry"]
     return _unit_layer(fmap, part[columns], name=t("map.unchanged", lang), style="ground", fill=fill)
 
 
 def exempt_layer(fmap: folium.Map, frame: gpd.GeoDataFrame, lang: str) -> folium.GeoJson | None:
-    """Exempt units kept as they are: a muted tint per exemption rule, dotted outline."""
+    """Exempt aiyl aimaks kept as they are: one tint whatever the rule (the rule is in the
+    tooltip and popup), dotted outline."""
     part = frame[frame["ground"] == "exempt"]
     if not len(part):
         return None
-    columns = ["tip", "popup", "rule_colour", "new_unit_id", "geometry"]
-    return _unit_layer(fmap, part[columns], name=t("status.kept_exempt", lang), style="exempt",
-                       fill=lambda props: {"fillColor": props["rule_colour"]})
+    columns = ["tip", "popup", "category", "rule", "new_unit_id", "geometry"]
+    return _unit_layer(fmap, part[columns], name=t("category.exempt", lang), style="exempt",
+                       fill=lambda _props: {"fillColor": CATEGORY_COLOURS["exempt"]})
 
 
 def new_units_layer(
-    fmap: folium.Map, dissolved: gpd.GeoDataFrame, passports: Mapping[str, Mapping[str, Any]], lang: str
+    fmap: folium.Map,
+    dissolved: gpd.GeoDataFrame,
+    passports: Mapping[str, Mapping[str, Any]],
+    fills: Mapping[str, str],
+    lang: str,
 ) -> folium.GeoJson | None:
-    """Merging new units, the figure: dissolved polygons in distinct palette colours."""
+    """New units of several units, the figure: dissolved polygons filled with ``fills`` (new
+    unit id -> colour: the figure colours of merged units, red for one below the floor)."""
     if not len(dissolved):
         return None
-    colours = new_unit_colours(dissolved)
     frame = dissolved.copy()
-    frame["fill"] = [colours[uid] for uid in frame["new_unit_id"]]
+    frame["fill"] = [fills[uid] for uid in frame["new_unit_id"]]
+    frame["category"] = [passports[uid]["category"] for uid in frame["new_unit_id"]]
     frame["tip"] = [passports[uid]["display_name"] for uid in frame["new_unit_id"]]
     frame["popup"] = [
         popup_table(_passport_rows(passports[uid], lang), passports[uid]["display_name"]) for uid in frame["new_unit_id"]
     ]
-    frame = frame.set_index("new_unit_id", drop=False)[["new_unit_id", "fill", "tip", "popup", "geometry"]]
+    frame = frame.set_index("new_unit_id", drop=False)[["new_unit_id", "category", "fill", "tip", "popup", "geometry"]]
     return _unit_layer(fmap, frame, name=t("map.new_units", lang), style="new_units",
                        fill=lambda props: {"fillColor": props["fill"]})
 
@@ -309,9 +476,27 @@ def members_layer(fmap: folium.Map, frame: gpd.GeoDataFrame, lang: str) -> foliu
     part = frame[frame["ground"] == "member"]
     if not len(part):
         return None
-    columns = ["tip", "passport", "popup", "group", "geometry"]
+    columns = ["tip", "passport", "popup", "category", "group", "geometry"]
     return _unit_layer(fmap, part[columns], name=t("map.current_units", lang), style="members",
-                       tip_fields=("tip", "passport"))
+                       tip_fields=("tip", "passport"), html_fields=("passport",))
+
+
+def marked_units_layer(
+    fmap: folium.Map, layers: DisplayLayers, codes: Iterable[str], *, name: str, style: Mapping[str, Any],
+    group_by: Mapping[str, str] | None = None,
+) -> folium.GeoJson | None:
+    """Outlines of some units over everything else (not interactive: the units' own popups
+    stay reachable); ``group_by`` (unit code -> new unit id) outlines each new unit's marked
+    part once instead of every unit. Nothing when no code is on the map."""
+    wanted = sorted({str(c) for c in codes} & set(layers.units.index))
+    if not wanted:
+        return None
+    frame = layers.units.loc[wanted, ["geometry"]]
+    if group_by is not None:
+        frame = frame.assign(part=[group_by.get(c, c) for c in wanted]).dissolve(by="part", sort=True)[["geometry"]]
+    layer = geojson_layer(features(frame), name=name, interactive=False, style_function=lambda _f: dict(style))
+    layer.add_to(fmap)
+    return layer
 
 
 def _centre_points(layers: DisplayLayers) -> pd.DataFrame:
@@ -347,11 +532,13 @@ def centres_layer(
 
 
 def _tip_layer(fmap: folium.Map, rows: list[dict[str, Any]], layers: DisplayLayers, *, name: str, **kwargs: Any) -> None:
-    """A layer of drawn features (rows with ``id``, ``tip`` and a geometry), the tip on hover;
-    nothing when there are no rows. ``kwargs`` go to :func:`geojson_layer` (style, marker, show)."""
+    """A layer of drawn features (rows with ``id``, plain-text ``tip`` and a geometry), the tip
+    (escaped) on hover; nothing when there are no rows. ``kwargs`` go to :func:`geojson_layer`
+    (style, marker, show)."""
     if not rows:
         return
     frame = gpd.GeoDataFrame(rows, geometry="geometry", crs=layers.units.crs).set_index("id")
+    frame["tip"] = [tip_text(v) for v in frame["tip"]]
     tooltip = folium.GeoJsonTooltip(fields=["tip"], labels=False)
     geojson_layer(features(frame), name=name, tooltip=tooltip, **kwargs).add_to(fmap)
 
@@ -399,21 +586,37 @@ def new_unit_labels(
     return labels
 
 
+def _category_swatch(category: str) -> str:
+    """A category's legend swatch, drawn as the map draws it (merged units: three figure
+    colours with the new unit's outline; exempt ones: the dotted outline)."""
+    if category == "merged":
+        return "".join(swatch(c, border=LINES["new_unit"]) for c in FIGURE[:3])
+    return swatch(CATEGORY_COLOURS[category], dashed=category == "exempt")
+
+
 def result_legend(
-    fmap: folium.Map, lang: str, *, rules: list[str], has_links: bool, has_relief: bool, modelled: bool,
-    land: list[tuple[str, str]] | None = None,
-) -> None:
-    """The result map's legend: figure first, then ground, exemption rules, lines and notes;
+    fmap: folium.Map, lang: str, *, categories: Iterable[str], has_links: bool, has_relief: bool, modelled: bool,
+    land: list[tuple[str, str]] | None = None, marks: Sequence[tuple[str, str]] = (),
+    mergers: MergerColours | None = None,
+) -> Legend:
+    """The result map's legend: one entry per status category the map shows (in the order of
+    :data:`~atr_model.scenarios.CATEGORIES`, labels ``category.<name>``), then one per line
+    style drawn and the notes.
+
     ``land``: entries of raion land held by no unit and of exclaves
-    (:func:`~atr_model.presentation.maps.base.land_legend_entries`)."""
-    entries = [
-        ("".join(swatch(c, border=LINES["new_unit"]) for c in FIGURE[:3]), t("map.new_units", lang)),
+    (:func:`~atr_model.presentation.maps.base.land_legend_entries`); ``marks``: entries of the
+    outlines over the units (violations, differences); ``mergers``: the classes the merging new
+    units are coloured by instead of their category.
+    """
+    shown = set(categories)
+    entries = []
+    if mergers is not None:
+        entries.append(("", mergers.title))
+        entries += [(swatch(colour, border=LINES["new_unit"]), label) for colour, label in mergers.legend]
+    entries += [(_category_swatch(c), t(f"category.{c}", lang)) for c in CATEGORIES if c in shown]
+    entries += [
         (swatch("#ffffff", "dot", border=LINES["centre"]), t("map.centres", lang)),
-        (swatch(GROUND["kept"]), t("map.unchanged", lang)),
-        (swatch(GROUND["town"]), t("map.towns", lang)),
-        *[(swatch(EXEMPT_RULES.get(r, EXEMPT_RULES["other"])), f"{t('status.kept_exempt', lang)}: {t(f'map.rule.{r}', lang)}")
-          for r in rules],
-        (swatch(GROUND["below_floor"]), status_label("below_floor_no_partner", lang)),
+        *marks,
         (swatch(LINES["raion"], "line", dashed=True), t("map.raions", lang)),
         (swatch(LINES["oblast"], "line"), t("map.oblasts", lang)),
         *(land or []),
@@ -427,30 +630,21 @@ def result_legend(
         notes.append(f"{t('field.travel_model', lang)}: ≈ {t('map.modelled', lang)}")
     if has_relief:
         notes.append(t("map.relief_note", lang))
-    Legend(t("map.legend", lang), entries, notes).add_to(fmap)
-
-
-def _rule_key(rules: Any) -> str:
-    first = next((r.strip() for r in str(rules or "").split(";") if r.strip() and r.strip() != "town"), "other")
-    return first if first in EXEMPT_RULES else "other"
+    legend = Legend(t("map.legend", lang), entries, notes)
+    legend.add_to(fmap)
+    return legend
 
 
 # ---------------------------------------------------------------------------------------------
 # the map
 
 
-def _prepare_assignments(assignments: pd.DataFrame) -> pd.DataFrame:
-    assign = assignments.copy()
-    assign["unit_code"] = assign["unit_code"].astype(str)
-    assign["new_unit_id"] = assign["new_unit_id"].astype(str)
-    return assign.set_index("unit_code", drop=False)
-
-
 def _unit_table(
-    layers: DisplayLayers, assign: pd.DataFrame, passports: Mapping[str, Mapping[str, Any]],
+    layers: DisplayLayers, assign: pd.DataFrame, categories: pd.DataFrame, passports: Mapping[str, Mapping[str, Any]],
     names: Mapping[str, str], approximate: Mapping[str, bool], lang: str, modelled: bool,
 ) -> gpd.GeoDataFrame:
-    """One row per current unit: its ground class, tooltip, popup and new unit."""
+    """One row per current unit: its ground class (``member`` inside a new unit of several
+    units, else its category), category, tooltip, popup and new unit."""
     units = layers.units
     codes = [c for c in units.index if c in assign.index]
     missing = units.index.difference(assign.index)
@@ -464,11 +658,14 @@ def _unit_table(
         unit = unit_records[code]
         uid = str(a["new_unit_id"])
         passport = passports.get(uid, {})
+        category, rule = str(categories.at[code, "category"]), str(categories.at[code, "exempt_rule"])
         merging = int(passport.get("n_members", 1)) > 1
-        ground = "member" if merging else _ground_class(a, str(unit.get("level", "")))
         name = names.get(code, code)
-        tip = f"{name} — {status_label(str(a['status']), lang)}"
-        detail = _unit_rows(code, a, unit, names, lang, modelled=modelled, area_estimate=approximate.get(code, False))
+        status = status_label(str(a["status"]), lang)
+        tip = f"{name} — {status}: {t(f'map.rule.{rule}', lang)}" if rule else f"{name} — {status}"
+        new_unit = f"{passport.get('display_name', uid)} ({uid})" if passport.get("display_name", uid) != uid else uid
+        detail = _unit_rows(code, a, unit, names, new_unit, rule, lang, modelled=modelled,
+                            area_estimate=approximate.get(code, False))
         detail += exclaves.get(code, [])
         if merging:
             detail += [(t("field.new_unit", lang) + " · " + k, v) for k, v in _passport_rows(passport, lang, short=True)]
@@ -476,13 +673,30 @@ def _unit_table(
             "tip": tip,
             "passport": popup_table(_passport_rows(passport, lang, short=True), passport["display_name"]) if merging else "",
             "popup": popup_table(detail, name),
-            "ground": ground,
+            "ground": "member" if merging else category,
+            "category": category,
             "group": uid if merging else None,
             "new_unit_id": uid,  # every unit feature names its new unit (the app looks it up)
-            "rule_colour": exempt_rule_colour(str(a.get("exempt_rules", ""))) if ground == "exempt" else "",
-            "rule": _rule_key(a.get("exempt_rules", "")) if ground == "exempt" else "",
+            "rule": rule,
         })
     return _unit_frame(units, codes, rows)
+
+
+def _fills(
+    dissolved: gpd.GeoDataFrame, passports: Mapping[str, Mapping[str, Any]], figure: Mapping[str, str],
+    mergers: MergerColours | None,
+) -> dict[str, str]:
+    """Fill of every new unit of several units: its class under ``mergers``; else its figure
+    colour when merged, its category's colour when below the floor."""
+    fills = {}
+    for uid in dissolved["new_unit_id"]:
+        if mergers is not None:
+            fills[uid] = mergers.colours.get(uid, CATEGORY_COLOURS["kept"])
+        elif passports[uid]["category"] == "merged":
+            fills[uid] = figure[uid]
+        else:
+            fills[uid] = CATEGORY_COLOURS[passports[uid]["category"]]
+    return fills
 
 
 def result_map(
@@ -497,8 +711,13 @@ def result_map(
     tiles: str | None = None,
     show_settlements: bool = False,
     basemap: str | None = "hillshade",
+    colours: Mapping[str, str] | None = None,
+    differing: Iterable[str] = (),
+    violations: Iterable[str] = (),
+    mergers: MergerColours | None = None,
 ) -> folium.Map:
-    """Map of a scenario result: merging new units as the figure over the units kept as they are.
+    """Map of a scenario result: merging new units as the figure over the units kept as they
+    are, every unit in its new unit's status category's colour.
 
     Parameters
     ----------
@@ -508,8 +727,10 @@ def result_map(
         The result's ``assignments.csv`` table (unit_code, new_unit_id, centre_code, status,
         reason, population, population_is_estimate, travel_time_to_centre_min, exempt_rules...).
     new_units
-        The result's new-unit passports (``new_units.gpkg`` attributes); geometry is not used,
-        new units are dissolved from the simplified current units so borders stay clean.
+        The result's new-unit passports (``new_units.gpkg`` attributes: ``n_members`` and
+        ``below_floor`` decide the categories); geometry is not used, new units are dissolved
+        from the simplified current units so borders stay clean. Without them a new unit is
+        below the floor when its status says so.
     links
         Optional unit adjacency (unit_a, unit_b, kind, barrier) drawn between unit centres.
     lang
@@ -520,18 +741,38 @@ def result_map(
         Background options of :func:`~atr_model.presentation.maps.base.base_map`.
     show_settlements
         Whether the settlement layer is switched on initially (off for national maps).
+    colours
+        Figure colours already decided for merged new units (new unit id -> colour; Compare
+        colours both plans together, :func:`~atr_model.presentation.maps.compare.paired_colours`);
+        the others are coloured so that touching new units differ.
+    differing
+        Codes of units grouped differently in the other plan of a comparison: a thick dashed
+        outline, with its legend entry.
+    violations
+        Codes of units a violation of a criterion names (a checked plan): a red outline, with
+        its legend entry.
+    mergers
+        Colour the new units of several units by something else (the robustness map).
     """
     fmap = base_map(layers, offline=offline, tiles=tiles, basemap=basemap, lang=lang)
     modelled = travel_model_label.startswith("modelled")
-    names = unit_names(layers, lang)
-    assign = _prepare_assignments(assignments)
     units = layers.units
+    assign = _with_levels(assignments, units)
+    names, new_names = plan_names(assign, units, lang)
+    categories = _categories(assign, new_units)
+    assign = assign.set_index("unit_code", drop=False)
     approximate = (
         {str(k): bool(v) for k, v in units["geometry_source"].map(is_estimate_source).items()}
         if "geometry_source" in units else {}
     )
-    passports = _passports(assign.reset_index(drop=True), new_units, names, approximate, modelled)
-    table = _unit_table(layers, assign, passports, names, approximate, lang, modelled)
+    passports = _passports(assign.reset_index(drop=True), new_units, names, new_names, approximate, modelled)
+    unit_category = categories["category"]
+    for uid, passport in passports.items():
+        members = [m for m in passport.get("members_list", []) if m in unit_category.index]
+        passport["category"] = str(unit_category[members[0]]) if members else "kept"
+        passport["category_label"] = t(f"category.{passport['category']}", lang)
+        passport["extra_rows"] = list(mergers.rows.get(uid, ())) if mergers is not None else []
+    table = _unit_table(layers, assign, categories, passports, names, approximate, lang, modelled)
 
     ground_layer(fmap, table, lang)
     exempt_layer(fmap, table, lang)
@@ -544,7 +785,8 @@ def result_map(
               for uid, pieces in zip(dissolved["new_unit_id"], shapely.get_num_geometries(dissolved.geometry.to_numpy()))}
     for uid, note in exclave_notes(layers, groups, names, lang).items():
         passports[uid]["territory_note"] = note
-    figure = new_units_layer(fmap, dissolved, passports, lang)
+    figure = figure_colours(layers, assign.reset_index(drop=True), new_units, fixed=colours) if mergers is None else {}
+    new_layer = new_units_layer(fmap, dissolved, passports, _fills(dissolved, passports, figure, mergers), lang)
     member_layer = members_layer(fmap, table, lang)
     outline_layers(fmap, layers, lang)
     if links is not None and len(links):
@@ -552,15 +794,22 @@ def result_map(
     settlement_layer(fmap, layers, lang, show=show_settlements)
     centres_layer(fmap, layers, passports, lang)
     new_unit_labels(fmap, dissolved, passports, lang)
-    if figure is not None:
+    if new_layer is not None:
         HoverGroups(
-            figure, [m for m in (member_layer,) if m is not None],
+            new_layer, [m for m in (member_layer,) if m is not None],
             style={"weight": 3.2, "color": LINES["highlight"], "fillOpacity": 0.92},
         ).add_to(fmap)
-    rules = sorted(set(table.loc[table["ground"] == "exempt", "rule"]), key=list(EXEMPT_RULES).index)
+    marks = []
+    group_of = dict(zip(assign["unit_code"], assign["new_unit_id"]))
+    if marked_units_layer(fmap, layers, differing, name=t("map.differs", lang), style=DIFFERS_STYLE, group_by=group_of):
+        marks.append((swatch(LINES["differs"], "line", dashed=True, width_px=3), t("map.differs", lang)))
+    if marked_units_layer(fmap, layers, violations, name=t("plan.violations", lang), style=VIOLATION_STYLE):
+        marks.append((swatch(LINES["violation"], "line", width_px=3), t("map.violation", lang)))
+    # categories the map paints: under ``mergers`` the merging new units show its classes instead
+    shown = table.loc[table["ground"] != "member", "category"] if mergers is not None else table["category"]
     result_legend(
-        fmap, lang, rules=rules, has_links=links is not None and len(links) > 0,
+        fmap, lang, categories=set(shown), has_links=links is not None and len(links) > 0,
         has_relief=layers.hillshade is not None and basemap == "hillshade", modelled=modelled,
-        land=land_legend_entries(layers, lang),
+        land=land_legend_entries(layers, lang), marks=marks, mergers=mergers,
     )
     return finish(fmap)
