@@ -27,10 +27,9 @@ from typing import Any
 import geopandas as gpd
 import shapely
 
-from atr_model.data import part_at
+from atr_model.data import equal_area_crs, part_at
 from atr_model.data.cache import default_cache_dir
 from atr_model.data.dataset import Dataset
-from atr_model.data.geo import equal_area_crs
 from atr_model.presentation.maps import basemap
 from atr_model.presentation.maps.basemap import Hillshade, resolve_hillshade
 from atr_model.presentation.maps.store import kept, source_digest
