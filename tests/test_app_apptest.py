@@ -231,7 +231,7 @@ def test_subsets_keep_only_the_raion_and_leave_the_inputs_alone(demo_dataset) ->
     assert set(sub_tm.adjacency["unit_a"]) | set(sub_tm.adjacency["unit_b"]) <= codes
     assert set(sub_tm.settlement_centre_times["centre_unit_code"]) <= codes
     assert len(tm.adjacency) > len(sub_tm.adjacency)
-    with pytest.raises(DataError, match="unknown raion code"):
+    with pytest.raises(DataError, match="unknown raion or oblast code"):
         backend.subset_dataset(demo_dataset, ["NOPE"])
 
 

@@ -12,8 +12,10 @@ from atr_model.data.contract import (
     is_estimate_source,
 )
 from atr_model.data.dataset import Dataset, read_dataset, validate_layer
+from atr_model.data.geo import equal_area_crs
 from atr_model.data.demo import make_demo_dataset, write_demo_elevation, write_demo_roads
 from atr_model.data.info import dataset_info
+from atr_model.data.subset import restrict_territories, subset_dataset, territory_raions
 from atr_model.data.population_model import cross_validate, estimate_unit_populations, predictor_table
 from atr_model.data.kyrgyz import (
     BuildReport,
@@ -71,6 +73,7 @@ __all__ = [
     "estimate_unit_populations",
     "predictor_table",
     "dataset_info",
+    "equal_area_crs",
     "is_estimate_source",
     "default_cache_dir",
     "kyrgyz_build_id",
@@ -84,7 +87,10 @@ __all__ = [
     "read_settlement_points",
     "read_text_csv",
     "read_unit_points",
+    "restrict_territories",
     "sample_elevation",
+    "subset_dataset",
+    "territory_raions",
     "validate_layer",
     "write_demo_elevation",
     "write_demo_roads",

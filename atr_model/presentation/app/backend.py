@@ -27,7 +27,9 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from atr_model.data import default_cache_dir, make_demo_dataset, write_kyrgyz_build
+# subset_dataset and territory_raions (one raion or oblast as Territory) are the data layer's, offered here
+# beside subset_travel_model for the app and benchmarks/bench_app.py.
+from atr_model.data import default_cache_dir, make_demo_dataset, subset_dataset, territory_raions, write_kyrgyz_build
 from atr_model.data.dataset import Dataset, read_dataset
 from atr_model.errors import DataError, ScenarioError
 from atr_model.network import TravelModel
@@ -63,6 +65,7 @@ __all__ = [
     "dataset_choices",
     "load_dataset",
     "subset_dataset",
+    "territory_raions",
     "subset_travel_model",
     "scenario_dir",
     "scenario_files",
@@ -238,43 +241,6 @@ def _build_kyrgyz() -> Dataset:
         raise DataError("the shared Kyrgyz open data (../shared/kg-open-data, or $ATR_KG_DATA) is not present")
     path, _report = write_kyrgyz_build(source, _cache_dir() / KYRGYZ_BUILD.parent)
     return read_dataset(path)
-
-
-def subset_dataset(dataset: Dataset, raion_codes: Sequence[str]) -> Dataset:
-    """The part of a dataset in some raions (units, their settlements, raions, oblasts).
-
-    Used to work on one raion at a time: with raion nesting its new units do not depend on
-    any other raion, so re-solving it alone gives the same plan there, in a fraction of the
-    time. The build id names the subset so caches keep the two apart.
-
-    Raises
-    ------
-    DataError
-        When a raion code is not in the dataset.
-    """
-    wanted = sorted({str(c) for c in raion_codes})
-    known = set(dataset.raions["raion_code"].astype(str))
-    unknown = [c for c in wanted if c not in known]
-    if unknown:
-        raise DataError(f"dataset {dataset.name!r}: unknown raion code(s) {', '.join(unknown)}")
-    units = dataset.units[dataset.units["raion_code"].astype(str).isin(wanted)].copy()
-    codes = set(units["unit_code"].astype(str))
-    raions = dataset.raions[dataset.raions["raion_code"].astype(str).isin(wanted)].copy()
-    indicators = dataset.indicators
-    if not indicators.empty:
-        indicators = indicators[indicators["unit_code"].astype(str).isin(codes)].copy()
-    metadata = dict(dataset.metadata)
-    metadata["build_id"] = f"{dataset.build_id}-r{'-'.join(wanted)}"
-    metadata["name"] = f"{dataset.name} — {', '.join(wanted)}"
-    metadata["subset_of"] = dataset.build_id
-    return dataset.replace(
-        units=units,
-        settlements=dataset.settlements[dataset.settlements["unit_code"].astype(str).isin(codes)].copy(),
-        raions=raions,
-        oblasts=dataset.oblasts[dataset.oblasts["oblast_code"].isin(set(raions["oblast_code"]))].copy(),
-        indicators=indicators,
-        metadata=metadata,
-    )
 
 
 def subset_travel_model(travel_model: TravelModel, unit_codes: Iterable[str]) -> TravelModel:

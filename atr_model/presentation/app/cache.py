@@ -27,22 +27,22 @@ __all__ = ["source", "dataset", "layers", "travel_model", "travel_model_for", "r
 logger = logging.getLogger(__name__)
 
 
-def source(dataset_key: str, raion: str | None = None) -> str:
-    """Cache key of a dataset, or of one raion of it ("<dataset key>|<raion code>")."""
-    return f"{dataset_key}|{raion}" if raion else dataset_key
+def source(dataset_key: str, territory: str | None = None) -> str:
+    """Cache key of a dataset, or of one raion or oblast of it ("<dataset key>|<raion or oblast code>")."""
+    return f"{dataset_key}|{territory}" if territory else dataset_key
 
 
 def _split(source_key: str) -> tuple[str, str]:
-    key, _, raion = source_key.partition("|")
-    return key, raion
+    key, _, territory = source_key.partition("|")
+    return key, territory
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def dataset(source_key: str) -> Dataset:
-    """The dataset behind a selector key, or one raion of it (shared, read-only)."""
-    key, raion = _split(source_key)
-    if raion:
-        return backend.subset_dataset(dataset(key), [raion])
+    """The dataset behind a selector key, or one raion or oblast of it (shared, read-only)."""
+    key, territory = _split(source_key)
+    if territory:
+        return backend.subset_dataset(dataset(key), [territory])
     return backend.load_dataset(key)
 
 
@@ -59,12 +59,12 @@ def travel_model(key: str, build_id: str, roads: str | None, elevation: str | No
 
 
 def travel_model_for(source_key: str, scenario: Scenario) -> TravelModel:
-    """The travel model of the dataset behind ``source_key`` (restricted to its raion, if any)."""
-    key, raion = _split(source_key)
+    """The travel model of the dataset behind ``source_key`` (restricted to its raion or oblast, if any)."""
+    key, territory = _split(source_key)
     full = dataset(key)
     roads, elevation = scenario.roads, scenario.elevation
     tm = travel_model(key, full.build_id, str(roads) if roads else None, str(elevation) if elevation else None, scenario)
-    if raion:
+    if territory:
         tm = backend.subset_travel_model(tm, dataset(source_key).units["unit_code"])
     return tm
 

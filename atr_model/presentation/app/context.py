@@ -53,7 +53,7 @@ class AppContext:
 
     lang: str
     dataset_key: str | None = None
-    raion: str | None = None
+    territory: str | None = None  # a raion or oblast code; None for the whole dataset
     source: str | None = None
     dataset: Dataset | None = None
     layers: maps.DisplayLayers | None = None

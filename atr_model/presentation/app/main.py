@@ -179,8 +179,8 @@ def _dataset_picker(ctx: AppContext) -> None:
     with show_errors(lang), st.spinner(t("run.load_data", lang)):
         full = cache.dataset(key)
         ctx.dataset_key = key
-        ctx.raion = _raion_picker(full, lang)
-        ctx.source = cache.source(key, ctx.raion)
+        ctx.territory = _territory_picker(full, lang)
+        ctx.source = cache.source(key, ctx.territory)
         ctx.dataset = cache.dataset(ctx.source)
         ctx.layers = cache.layers(ctx.source, ctx.dataset.build_id)
 
@@ -197,15 +197,30 @@ def _choice_label(choice: backend.DatasetChoice, lang: str) -> str:
     return choice.label
 
 
-def _raion_picker(full: Dataset, lang: str) -> str | None:
-    """Work on the whole territory or on one raion (fast re-solves while editing)."""
-    raions = full.raions.sort_values("raion_code")
-    names = {str(r["raion_code"]): display_name(r, lang, code_column="raion_code") for r in raions.to_dict("records")}
-    options = ["", *sorted(names, key=lambda c: names[c])]
+def _territory_options(full: Dataset, lang: str) -> dict[str, str]:
+    """Territory choices, code -> label: the whole territory (""), each oblast, then each raion.
+
+    Oblasts and raions are each sorted by name; an oblast whose code is also a raion's (Bishkek
+    and Osh cities) is offered once, as the raion (both stand for the same units).
+    """
+    raions = {str(r["raion_code"]): f"{display_name(r, lang, code_column='raion_code')} ({r['raion_code']})"
+              for r in full.raions.to_dict("records")}
+    oblasts = {
+        str(o["oblast_code"]): t("sidebar.territory_oblast", lang,
+                                 name=display_name(o, lang, code_column="oblast_code"), code=o["oblast_code"])
+        for o in full.oblasts.to_dict("records") if str(o["oblast_code"]) not in raions
+    }
+    return {"": t("sidebar.whole", lang), **{c: oblasts[c] for c in sorted(oblasts, key=oblasts.__getitem__)},
+            **{c: raions[c] for c in sorted(raions, key=raions.__getitem__)}}
+
+
+def _territory_picker(full: Dataset, lang: str) -> str | None:
+    """Work on the whole territory, one oblast or one raion (fast re-solves while editing)."""
+    labels = _territory_options(full, lang)
+    options = list(labels)
     choice = st.selectbox(
         t("sidebar.territory", lang), options, key="raion", **_index("raion", options, ""),
-        format_func=lambda c: t("sidebar.whole", lang) if not c else f"{names[c]} ({c})",
-        help=t("sidebar.territory_help", lang),
+        format_func=lambda c: labels[c], help=t("sidebar.territory_help", lang),
     )
     if st.session_state.get("_raion_seen", "") != choice:
         # Results of another territory are not comparable with this one's.
@@ -371,7 +386,7 @@ def _write_link(ctx: AppContext) -> None:
     choice = ctx.scenario_choice
     wanted = {
         "dataset": backend.dataset_link_name(ctx.dataset_key) if ctx.dataset_key else None,
-        "territory": ctx.raion or None,
+        "territory": ctx.territory or None,
         "scenario": Path(choice).stem if choice and choice != "upload" else None,
         "lang": ctx.lang,
     }

@@ -509,7 +509,7 @@ def view_downloads(ctx: AppContext) -> None:
         name = f"{getattr(ctx.scenario, 'name', 'scenario')}.yaml"
         st.download_button(f"⬇ {t('downloads.yaml', lang)}", text, file_name=name, mime="application/x-yaml", key="dl_yaml")
         data_arg = backend.portable_dataset(ctx.dataset_key)
-        st.caption(t("downloads.cli", lang) + (f" ({t('downloads.whole', lang)})" if ctx.raion else ""))
+        st.caption(t("downloads.cli", lang) + (f" ({t('downloads.whole', lang)})" if ctx.territory else ""))
         st.code(f"atr-model run {name} --data {data_arg} --out results/{getattr(ctx.scenario, 'name', 'scenario')}", language="bash")
     if result is None:
         st.info(t("run.none_yet", lang))

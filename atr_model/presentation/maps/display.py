@@ -27,7 +27,7 @@ from typing import Any
 import geopandas as gpd
 import shapely
 
-from atr_model.data import part_at
+from atr_model.data import equal_area_crs, part_at
 from atr_model.data.cache import default_cache_dir
 from atr_model.data.dataset import Dataset
 from atr_model.presentation.maps import basemap
@@ -39,6 +39,9 @@ __all__ = ["DisplayLayers", "LAND_NOTE_COLUMNS", "display_layers", "stored_displ
 logger = logging.getLogger(__name__)
 
 _ROUND_DEG = 4  # ~10 m: invisible at the zooms a country map is read at, and a far smaller payload
+#: Where an exclave's land is measured: an equal-area projection, so its area is the same
+#: whatever the map shows (the whole country, its oblast or its raion), unlike the display's UTM zone.
+_AREA_CRS = equal_area_crs()
 
 #: Columns of :attr:`DisplayLayers.land_notes` (besides ``geometry``).
 LAND_NOTE_COLUMNS = (
@@ -128,19 +131,20 @@ def _unplaced_row(piece: Mapping[str, Any], raion: Mapping[str, Any]) -> dict[st
 
 
 def _exclave_row(piece: Mapping[str, Any], shown_piece: Any, unit: Mapping[str, Any],
-                 full: tuple[Any, Any], crs: Any, metric_crs: Any) -> dict[str, Any]:
+                 full: tuple[Any, Any], crs: Any) -> dict[str, Any]:
     """A unit's land in a detached piece of its raion.
 
     The geometry is the displayed parts of the unit that lie mostly in the piece (``shown_piece``,
     the displayed raion piece; so the outline follows the unit's fill); the area, in km2, that
     of the unit's full-resolution territory inside the piece (``full``: the unit's
-    full-resolution geometry and the full-resolution raion piece).
+    full-resolution geometry and the full-resolution raion piece), measured in an equal-area
+    projection.
     """
     unit_parts = shapely.get_parts(unit["geometry"])
     inside = unit_parts[shapely.area(shapely.intersection(unit_parts, shown_piece)) > 0.5 * shapely.area(unit_parts)]
     shape = shapely.union_all(inside) if len(inside) else shapely.intersection(unit["geometry"], shown_piece)
     unit_full, piece_full = full
-    land = gpd.GeoSeries([shapely.intersection(unit_full, piece_full)], crs=crs).to_crs(metric_crs)
+    land = gpd.GeoSeries([shapely.intersection(unit_full, piece_full)], crs=crs).to_crs(_AREA_CRS)
     return {"kind": "exclave", "raion_code": str(piece["raion_code"]), "unit_code": str(unit["unit_code"]),
             **_names(unit), "area_km2": float(land.area.iloc[0]) / 1e6, "cut_off_by": piece.get("cut_off_by", ""),
             "gap_km": piece.get("gap_km"), "unit_pieces": int(shapely.get_num_geometries(unit_full)),
@@ -151,9 +155,7 @@ def _names(row: Mapping[str, Any]) -> dict[str, Any]:
     return {c: row.get(c) for c in ("name_ky", "name_ru", "name_en")}
 
 
-def _land_notes(
-    dataset: Dataset, units: gpd.GeoDataFrame, raions: gpd.GeoDataFrame, metric_crs: Any
-) -> gpd.GeoDataFrame:
+def _land_notes(dataset: Dataset, units: gpd.GeoDataFrame, raions: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Rows of :attr:`DisplayLayers.land_notes` from the build report's ``territories``.
 
     ``units`` and ``raions`` are the simplified layers; a piece's geometry is the displayed
@@ -185,8 +187,7 @@ def _land_notes(
             shown_piece, piece_full = part_at(shown[code]["geometry"], *at), part_at(full_raions[code], *at)
             for unit_code in held:
                 unit = units.loc[unit_code].to_dict()
-                rows.append(_exclave_row(piece, shown_piece, unit, (full_units[unit_code], piece_full),
-                                         units.crs, metric_crs))
+                rows.append(_exclave_row(piece, shown_piece, unit, (full_units[unit_code], piece_full), units.crs))
     if not rows:
         return _empty_land_notes(units.crs)
     frame = gpd.GeoDataFrame(rows, geometry="geometry", crs=units.crs)
@@ -238,7 +239,7 @@ def display_layers(
     settlements = settlements.set_geometry(shapely.set_precision(settlements.geometry.to_numpy(), 10**-_ROUND_DEG))
     settlements = settlements.set_crs(dataset.settlements.crs, allow_override=True)
     outline = country.to_crs("EPSG:4326").geometry.union_all() if len(country) else None
-    land_notes = _land_notes(dataset, simple_units, raions, metric_crs)
+    land_notes = _land_notes(dataset, simple_units, raions)
     return DisplayLayers(
         units=simple_units,
         raions=raions,
