@@ -32,6 +32,7 @@ from atr_model.optimisation.io import read_instance_dir
 from atr_model.optimisation.model import MergerModel, inertia_cost, plan_measures
 from atr_model.optimisation.result import MergerResult
 from atr_model.optimisation.settings import EngineSettings
+from atr_model.optimisation.wording import decimals
 
 __all__ = [
     "EngineSettings",
@@ -41,6 +42,7 @@ __all__ = [
     "UnitExplanation",
     "Violation",
     "check_plan",
+    "decimals",
     "decomposes",
     "explain_units",
     "group_start",

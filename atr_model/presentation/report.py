@@ -26,7 +26,6 @@ from atr_model.criteria import CONCEPT_ATTRIBUTION, CONCEPT_CRITERIA, TRANSLATIO
 from atr_model.presentation.i18n import (
     DEFAULT_LANGUAGE,
     STRINGS,
-    decision_text,
     dataset_label,
     display_name,
     estimate_note,
@@ -40,6 +39,7 @@ from atr_model.presentation.i18n import (
     translit_note,
     travel_model_label,
 )
+from atr_model.presentation.messages import decision_text, exemption_text
 from atr_model.presentation.html_parts import escape as _e
 from atr_model.presentation.html_parts import table as _table
 from atr_model.presentation.report_robustness import robustness_section_for
@@ -711,7 +711,7 @@ def _exempt_section(files: ResultFiles, lang: str = DEFAULT_LANGUAGE) -> str:
     else:
         rows = [
             f"<tr><td>{_e(r['unit_code'])}</td><td>{_e(unit_name_in(r, lang))}</td><td>{_e(r['raion_code'])}</td>"
-            f"<td>{_e(rule_labels(r.get('exempt_rules', ''), lang) if local else r['exempt_reason'])}</td>"
+            f"<td>{_e(exemption_text(r['exempt_reason'], lang))}</td>"
             f"<td>{_e(status_label(r['status'], lang))}</td></tr>"
             for r in exempt.to_dict("records")
         ]

@@ -48,8 +48,10 @@ class PlanEvaluation:
         ``unit_code, unit_name, new_unit_id, centre_code, population, exempt,
         travel_time_to_centre_min`` (centres filled in).
     violations : pandas.DataFrame
-        ``constraint, hard, units, message`` from the independent checker (``units``
-        ";"-joined); empty when the plan honours every criterion.
+        ``constraint, hard, units, message, code, params`` from the independent checker
+        (``units`` ";"-joined; ``message`` in English, ``code`` and ``params`` the message's code
+        and raw values for the interface's languages); empty when the plan honours every
+        criterion.
     kpis : dict
         Same keys as a run's ``kpis.json`` (no solver block) plus the further KPIs.
     objective : float or None
@@ -261,13 +263,18 @@ def _as_exemption(violation: Violation, bundle: InstanceBundle, scenario: Scenar
     rules = str(units.loc[subject, "exempt_rules"]) if "exempt_rules" in units else ""
     reason = str(inst.exempt_reason[i])
     rest = violation.message[len(inst.label(i)):].split(" but ", 1)[-1]
+    # the checker's "is merged into the new unit of <centre>" follows "but" in both sentences
+    params = {"unit": subject, "centre": str(violation.params.get("centre", ""))}
     if "town" in rules.split(";"):
+        towns = scenario.criteria.centres.towns
         text = (f"{inst.label(i)} is a town: towns keep their status (the population floor of criterion 2 "
-                f"applies to aiyl aimaks; centres.towns {scenario.criteria.centres.towns!r}), but {rest}")
-    else:
-        text = (f"{inst.label(i)} is exempt from the population floor under rule {rules or 'exempt'} ({reason}); "
-                f"with exemptions.mode 'keep' exempt units stay as they are, but {rest}")
-    return Violation("exempt", violation.units, text, hard=violation.hard)
+                f"applies to aiyl aimaks; centres.towns {towns!r}), but {rest}")
+        return Violation("exempt", violation.units, text, hard=violation.hard, code="exempt.town",
+                         params={**params, "towns": str(towns)})
+    text = (f"{inst.label(i)} is exempt from the population floor under rule {rules or 'exempt'} ({reason}); "
+            f"with exemptions.mode 'keep' exempt units stay as they are, but {rest}")
+    return Violation("exempt", violation.units, text, hard=violation.hard, code="exempt.rule",
+                     params={**params, "rules": rules, "rule": reason})
 
 
 def evaluate_plan(
@@ -316,10 +323,11 @@ def evaluate_plan(
     violations = [_as_exemption(v, bundle, scenario) for v in check_plan(inst, assignment, settings)]
     viol = pd.DataFrame(
         [
-            {"constraint": v.constraint, "hard": bool(v.hard), "units": ";".join(v.units), "message": v.message}
+            {"constraint": v.constraint, "hard": bool(v.hard), "units": ";".join(v.units), "message": v.message,
+             "code": v.code, "params": dict(v.params)}
             for v in violations
         ],
-        columns=["constraint", "hard", "units", "message"],
+        columns=["constraint", "hard", "units", "message", "code", "params"],
     )
     codes = inst.unit_codes
     by_code = table.set_index("unit_code")

@@ -30,7 +30,6 @@ import shapely
 from atr_model.data.contract import is_estimate_source
 from atr_model.presentation.i18n import (
     DEFAULT_LANGUAGE,
-    decision_text,
     estimate_note,
     format_minutes,
     format_number,
@@ -62,6 +61,7 @@ from atr_model.presentation.maps.elements import (
     text,
 )
 from atr_model.presentation.maps.palette import EXEMPT_RULES, FIGURE, GROUND, LINES, exempt_rule_colour
+from atr_model.presentation.messages import render_reason
 from atr_model.scenarios import new_unit_display_name
 
 __all__ = [
@@ -178,13 +178,8 @@ def _passport_rows(passport: Mapping[str, Any], lang: str, *, short: bool = Fals
 
 
 def _reason(a: Mapping[str, Any], names: Mapping[str, str], lang: str) -> str:
-    """Why a unit ends where it does: the engine's English sentence, or in Kyrgyz and Russian the
-    decision composed from the row (:func:`~atr_model.presentation.i18n.decision_text`)."""
-    if lang not in ("ky", "ru"):
-        return text(a.get("reason"))
-    decision = decision_text(a, lang, names, {})
-    label = status_label(str(a.get("status", "")), lang)
-    return "" if decision == label else decision.split(": ", 1)[-1]
+    """Why a unit ends where it does, in ``lang`` (:func:`~atr_model.presentation.messages.render_reason`)."""
+    return render_reason(a, lang, names)
 
 
 def _unit_rows(
