@@ -109,7 +109,13 @@ def _lock_reasons(prep: Prepared) -> list[dict]:
         codes = [inst.unit_codes[u] for u in units]
         names = ", ".join(label(u) for u in units)
         blocked = prep.alone.copy()
-        if uses_contiguity(settings) and not all(_connected_avoiding(units[0], u, prep, blocked) for u in units[1:]):
+        # not connected at all is the plainer cause, so it is checked first (it also blocks
+        # every path that avoids the units kept alone)
+        if uses_contiguity(settings) and not all(_connected_avoiding(units[0], u, prep, np.zeros(inst.n, bool)) for u in units[1:]):
+            reasons.append(_reason("must_link/contiguity", codes,
+                                   f"must_link {names}: the units are not connected in the adjacency graph",
+                                   "must_link.disconnected", {"units": codes}))
+        elif uses_contiguity(settings) and not all(_connected_avoiding(units[0], u, prep, blocked) for u in units[1:]):
             locked = sorted({int(v) for u in units for v in prep.nbrs[u] if prep.alone[v]})
             locked_codes = [inst.unit_codes[v] for v in locked]
             locked_txt = ", ".join(label(v) for v in locked) or "locked units"
@@ -118,10 +124,6 @@ def _lock_reasons(prep: Prepared) -> list[dict]:
                                    f"alone ({locked_txt}), so the linked units cannot form one contiguous unit",
                                    "must_link.blocked" if locked else "must_link.blocked_unnamed",
                                    {"units": codes, "locked": locked_codes}))
-        elif uses_contiguity(settings) and not all(_connected_avoiding(units[0], u, prep, np.zeros(inst.n, bool)) for u in units[1:]):
-            reasons.append(_reason("must_link/contiguity", codes,
-                                   f"must_link {names}: the units are not connected in the adjacency graph",
-                                   "must_link.disconnected", {"units": codes}))
         else:
             reasons.append(_reason("must_link/centre", codes,
                                    f"must_link {names}: no eligible centre can serve all of them "

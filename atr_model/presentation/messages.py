@@ -271,7 +271,8 @@ def render_reason(row: Mapping[str, Any], lang: str, names: Mapping[str, str]) -
     if keys and all(key in STRINGS for key in keys):
         params = reason_params(row)
         values = _values(params, lang, names)
-        values["own"] = _fill("reason.own_floor" if "floor" in params else "reason.own", lang, values)
+        if "unit" in params:  # the sentence opens with the unit and its residents
+            values["own"] = _fill("reason.own_floor" if "floor" in params else "reason.own", lang, values)
         return " ".join(_fill(key, lang, values) for key in keys)
     if lang in ("ky", "ru") and "reason_code" not in row:
         return _composed_reason(row, lang, names, {})

@@ -77,7 +77,7 @@ def _count_scope_check(k: int, where: str, aimaks: np.ndarray, bundle: InstanceB
             [{"constraint": "n_units/keep", "units": codes, "message": "aiyl aimaks that must stay alone"}],
             code=code,
             params={**scope, "asked": k, "alone": int(alone.sum()), "exempt": exempt_alone, "free": free,
-                    "pieces": pieces},
+                    "needed": pieces},
         )
 
 
