@@ -508,3 +508,39 @@ def test_kyrgyz_infeasible_scenarios_render_in_every_language(kg_concept, kg_dat
     assert render_infeasibility(error, "en", names["en"]) == str(error)
     for lang in ("ky", "ru"):
         _assert_no_english(render_infeasibility(error, lang, names[lang]), f"{lang} {case}")
+
+
+# --------------------------------------------------------------------------- the app
+
+
+def test_app_shows_the_selected_units_reason_and_the_units_table_in_kyrgyz(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from atr_model.presentation.app.server import PAGE_SCRIPT
+    from atr_model.scenarios import load_result_files
+
+    monkeypatch.setenv("ATR_APP_RESULTS", str(tmp_path / "results"))
+    monkeypatch.setenv("ATR_CACHE_DIR", str(tmp_path / "cache"))
+    at = AppTest.from_file(str(PAGE_SCRIPT), default_timeout=180).run()
+    at.selectbox(key="scenario_choice").set_value(str(ROOT / "scenarios" / "demo.yaml")).run()
+    at.button(key="run").click().run()
+    at.selectbox(key="lang").set_value("ky").run()
+    assert not at.exception, at.exception
+    a = load_result_files(at.session_state["result_folder"]).assignments
+    merged = a[a["status"] == "merged"].iloc[0]
+    at.session_state["selected_unit"] = merged["unit_code"]
+    at.run()
+    label = f"{STRINGS['field.reason']['ky']}: "
+    shown = [c.value[len(label):] for c in at.caption if c.value.startswith(label)]
+    assert len(shown) == 1, [c.value for c in at.caption]
+    centre = a.set_index("unit_code").loc[merged["centre_code"], "unit_name_ky"]
+    assert f"борбору {centre} ({merged['centre_code']}) болгон жаңы бирдикке кошулат" in shown[0]
+    _assert_no_english(shown[0], "selected unit")
+    tables = [d.value for d in at.dataframe if STRINGS["field.reason"]["ky"] in d.value.columns]
+    assert tables, "no units table with reasons"
+    reasons = tables[0][STRINGS["field.reason"]["ky"]]
+    assert reasons.str.len().gt(0).all()
+    for text in reasons:
+        _assert_no_english(text, "units table")

@@ -104,19 +104,20 @@ def _no_partner_reason(
         reachable = [j for j in free if min(ttm[i, j], ttm[j, i]) <= limit]
         if not reachable:
             nearest = min(free, key=lambda j: min(ttm[i, j], ttm[j, i]))
-            t = shown(min(ttm[i, nearest], ttm[nearest, i]))
-            return (f"no neighbour is within the travel limit of {number(limit)} min (nearest: {instance.label(nearest)} "
-                    f"at {number(t)} min)", "travel_limit",
-                    {"limit": shown(limit, 2), "nearest": instance.unit_codes[nearest], "minutes": t})
+            values: Params = {"limit": shown(limit, 2), "nearest": instance.unit_codes[nearest],
+                              "minutes": shown(min(ttm[i, nearest], ttm[nearest, i]))}
+            return (f"no neighbour is within the travel limit of {number(values['limit'])} min (nearest: "
+                    f"{instance.label(nearest)} at {number(values['minutes'])} min)", "travel_limit", values)
     if settings.population_cap is not None and settings.cap_mode == "hard":
         pop = instance.population
         if all(pop[i] + pop[j] > settings.population_cap for j in free):
-            return (f"joining any neighbour would exceed the population cap {number(settings.population_cap)}", "cap",
-                    {"cap": shown(settings.population_cap, 2)})
+            cap = shown(settings.population_cap, 2)
+            return f"joining any neighbour would exceed the population cap {number(cap)}", "cap", {"cap": cap}
     if settings.floor_mode == "soft":
+        penalty = shown(settings.slack_penalty_per_person, 2)
         return ("merging with a reachable neighbour would cost more than the shortfall penalty "
-                f"({number(settings.slack_penalty_per_person)} per missing resident) or break a lock, centre or "
-                "contiguity rule", "soft_penalty", {"penalty": shown(settings.slack_penalty_per_person, 2)})
+                f"({number(penalty)} per missing resident) or break a lock, centre or contiguity rule", "soft_penalty",
+                {"penalty": penalty})
     return "no contiguous partner set satisfies the locks, centre eligibility and contiguity rules", "no_partner_set", {}
 
 

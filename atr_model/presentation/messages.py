@@ -218,7 +218,7 @@ def exemption_text(text: str, lang: str) -> str:
     texts) and written again in ``lang`` with its measured values; a part of no known form is
     kept as it is. A manual exemption's own reason is the user's text and stays as written.
     """
-    text = str(text or "")
+    text = _text(text)
     out, pos = [], 0
     while pos < len(text):
         for key in _EXEMPTION_FORMS:
@@ -358,7 +358,7 @@ def render_infeasibility(error: InfeasibleError, lang: str, names: Mapping[str, 
     many more there are; another code is one catalogue text; an error without a code (or one
     the catalogue does not know) shows its English message.
     """
-    code = str(getattr(error, "code", "") or "")
+    code = error.code
     if code == "hard_constraints" and error.reasons:
         shown = "; ".join(_render_reason_dict(r, lang, names) for r in error.reasons[:SHOWN_REASONS])
         extra = len(error.reasons) - SHOWN_REASONS
@@ -367,7 +367,7 @@ def render_infeasibility(error: InfeasibleError, lang: str, names: Mapping[str, 
     key = f"infeasible.{code}"
     if not code or key not in STRINGS:
         return str(error)
-    return _fill(key, lang, _values(getattr(error, "params", {}) or {}, lang, names))
+    return _fill(key, lang, _values(error.params, lang, names))
 
 
 def render_error(error: BaseException, lang: str, names: Mapping[str, str] | None = None) -> str:
