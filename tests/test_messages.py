@@ -268,6 +268,25 @@ def test_more_than_five_reasons_say_how_many_more() -> None:
     assert render_infeasibility(err.value, "ru", _names(inst, "ru")).endswith("(и ещё 1)")
 
 
+def test_a_landscape_barrier_note_is_part_of_the_reason() -> None:
+    from scen_mini import mini_dataset, mini_travel_model
+
+    from atr_model.scenarios import run_scenario, scenario_from_dict
+
+    scenario = scenario_from_dict(
+        {"name": "barrier", "criteria": {"exemptions": {"high_mountain_m": None, "border_km": None,
+                                                        "remote_travel_time_min": None, "seasonal_access": False}}}
+    )
+    a = run_scenario(scenario, dataset=mini_dataset(), travel_model=mini_travel_model(barrier_bc=True)).assignments
+    d = a.set_index("unit_code").loc["D"].to_dict()
+    assert d["reason_code"].endswith("+barrier") and reason_params(d)["barrier_units"] == ["C"]
+    assert render_reason(d, "en", result_unit_names(a, "en")) == d["reason"]
+    cyrillic = {code: f"Бирдик {code}" for code in a["unit_code"]}
+    ky = render_reason(d, "ky", cyrillic)
+    assert "Ландшафт (1-критерий): аны Бирдик C (C) менен" in ky
+    _assert_no_english(ky, "ky barrier")
+
+
 # --------------------------------------------------------------------------- exemption texts
 
 
