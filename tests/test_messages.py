@@ -455,8 +455,9 @@ def test_kyrgyz_report_and_summary_hold_no_engine_english(kg_concept, lang: str)
 
 
 def _bad_kyrgyz_plan(result) -> tuple[pd.DataFrame, dict[str, str]]:
-    """The optimised plan broken four ways: a small unit alone, an exempt aiyl aimak merged, a unit
-    moved into a far new unit of another raion."""
+    """The optimised plan broken three ways: a small unit alone (floor), an exempt aiyl aimak merged
+    into a neighbour's new unit (exemption), the first unit moved into a new unit of another raion
+    (nesting, contiguity, travel time). Also returns which exempt unit was merged."""
     a = result.assignments
     plan = a[["unit_code", "new_unit_id"]].copy()
     inst = result.bundle.instance
