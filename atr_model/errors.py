@@ -68,15 +68,33 @@ class InfeasibleError(ATRError):
     Parameters
     ----------
     message : str
-        Human-readable summary naming the constraint(s) and unit(s) involved.
+        Human-readable summary naming the constraint(s) and unit(s) involved, in English.
     reasons : list of dict, optional
         Machine-readable detail, one dict per conflict with at least ``constraint`` and
-        ``units`` keys.
+        ``units`` keys, and ``message``, ``code`` and ``params`` where the conflict has a
+        sentence of its own (catalogue text ``infeasible.<code>``).
+    code : str, optional
+        The message's code for the interface (catalogue text ``infeasible.<code>``);
+        ``"hard_constraints"`` says the message lists the reasons' own sentences.
+    params : dict, optional
+        The message's raw values (unit codes, numbers, identifiers; see
+        ``atr_model.optimisation.wording``).
     """
 
-    def __init__(self, message: str, reasons: list[dict] | None = None) -> None:
+    def __init__(self, message: str, reasons: list[dict] | None = None, *, code: str = "",
+                 params: dict | None = None) -> None:
         super().__init__(message)
         self.reasons = list(reasons or [])
+        self.code = code
+        self.params = dict(params or {})
+
+    def __reduce__(self) -> tuple:
+        # keep the reasons and the code across processes (a group solved in a worker process)
+        return _rebuild_infeasible, (str(self), self.reasons, self.code, self.params)
+
+
+def _rebuild_infeasible(message: str, reasons: list[dict], code: str, params: dict) -> InfeasibleError:
+    return InfeasibleError(message, reasons, code=code, params=params)
 
 
 class SolverError(ATRError, RuntimeError):

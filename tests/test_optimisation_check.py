@@ -69,7 +69,9 @@ def test_infinite_cost_pair_is_flagged() -> None:
 def test_soft_floor_shortfall_is_not_hard() -> None:
     found = check_plan(_line(), np.asarray([0, 1, 2, 2]), HARD.replace(floor_mode="soft"))
     assert found and all(v.constraint == "floor" and not v.hard for v in found)
-    assert "U0" in found[0].units and "3,000" not in found[0].message and "3000" in found[0].message
+    assert "U0" in found[0].units and "3,000 residents, below the floor 5,000" in found[0].message
+    # the sentence's code and raw values, for the interface's languages
+    assert found[0].code == "floor" and found[0].params == {"centre": "U0", "total": 3000, "floor": 5000}
 
 
 def test_no_contiguity_setting_skips_the_check() -> None:

@@ -328,7 +328,10 @@ def test_no_partner_reasons_name_the_cause() -> None:
     assert [exp[i].status for i in (0, 2, 4)] == ["below_floor_no_partner"] * 3
     assert "nesting boundary" in exp[0].reason
     assert "locked" in exp[2].reason and "U3" in exp[2].reason
-    assert "cap 10000" in exp[4].reason
+    assert "cap 10,000" in exp[4].reason
+    assert [exp[i].reason_code for i in (0, 2, 4)] == [
+        "below_floor.across_nesting", "below_floor.neighbours_locked", "below_floor.cap"]
+    assert exp[4].reason_params == {"unit": "U4", "population": 2000, "floor": 5000, "cap": 10000}
     assert exp[3].status == "kept" and "locked" in exp[3].reason
 
 
@@ -371,8 +374,8 @@ def test_plan_failing_the_independent_check_raises_solver_error(monkeypatch: pyt
                            seconds=0.0, cut_rounds=0, contiguity_method="cuts")
 
     monkeypatch.setattr(model_module, "solve_one", broken_search)
-    with pytest.raises(SolverError, match=r"fails the independent check: new unit of U0 has 3000 residents, "
-                                          r"below the floor 5000; new unit of U2 has 3000 residents"):
+    with pytest.raises(SolverError, match=r"fails the independent check: new unit of U0 has 3,000 residents, "
+                                          r"below the floor 5,000; new unit of U2 has 3,000 residents"):
         MergerModel(inst, settings).solve()
 
 

@@ -194,7 +194,8 @@ def test_map_popups_explain_decisions_in_the_language(demo_folder: Path, lang: s
     a = result.assignments.set_index("unit_code")
     merged = a[a["status"] == "merged"].iloc[0]
     centre = a.loc[merged["centre_code"], f"unit_name_{lang}"]
-    assert {"ky": f"{centre} борборуна", "ru": f"к центру {centre}"}[lang] in text
+    label = f"{centre} ({merged['centre_code']})"  # the centre named in the language, with its code
+    assert {"ky": f"борбору {label} болгон жаңы бирдикке кошулат", "ru": f"присоединяется к новой единице (центр — {label};"}[lang] in text
 
 
 @pytest.fixture(scope="module")

@@ -77,7 +77,7 @@ def test_a_unit_below_the_threshold_is_flagged(optimised) -> None:
     verdict = _evaluate(plan)
     floor_v = verdict.violations[verdict.violations["constraint"] == "floor"]
     assert small["unit_code"] in set(floor_v["units"])
-    assert f"below the floor {floor:g}" in floor_v.set_index("units").loc[small["unit_code"], "message"]
+    assert f"below the floor {floor:,.0f}" in floor_v.set_index("units").loc[small["unit_code"], "message"]
     assert verdict.kpis["units_after"] == optimised.kpis["units_after"] + 1
 
 

@@ -19,7 +19,8 @@ minimal vertex-separator cuts (seeded with every unit's neighbour separator) in 
 for one sub-problem; independent groups are solved apart (:mod:`.decomposition`, in worker
 processes for large instances, in-process inside a daemonic process such as a Dask worker); the
 objective and gap of a plan come from :mod:`.measures`. Every plan is verified by
-:func:`check_plan`. A result states whether a time budget bound the search
+:func:`check_plan`. Messages for people (reasons, violations, infeasibilities) are English
+sentences with a code and raw values beside them (:mod:`.wording`), for the interface's languages. A result states whether a time budget bound the search
 (:meth:`MergerResult.determinism`).
 Matrix-level benchmark instances: :func:`atr_model.optimisation.io.read_instance_dir`.
 """
@@ -33,6 +34,7 @@ from atr_model.optimisation.measures import plan_centres, plan_result
 from atr_model.optimisation.model import MergerModel, inertia_cost, plan_measures
 from atr_model.optimisation.result import MergerResult
 from atr_model.optimisation.settings import EngineSettings
+from atr_model.optimisation.wording import decimals
 
 __all__ = [
     "EngineSettings",
@@ -42,6 +44,7 @@ __all__ = [
     "UnitExplanation",
     "Violation",
     "check_plan",
+    "decimals",
     "decomposes",
     "explain_units",
     "group_start",

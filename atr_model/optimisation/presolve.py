@@ -9,6 +9,7 @@ import numpy as np
 
 from atr_model.errors import CriteriaError, InfeasibleError
 from atr_model.optimisation.prepare import Prepared, uses_contiguity
+from atr_model.optimisation.wording import Params, number, shown
 
 __all__ = ["check_in_advance", "must_link_classes", "raise_if"]
 
@@ -33,11 +34,21 @@ def must_link_classes(n: int, pairs: np.ndarray) -> list[int]:
 
 
 def raise_if(reasons: list[dict]) -> None:
-    """Raise :class:`InfeasibleError` summarising ``reasons`` (if any)."""
+    """Raise :class:`InfeasibleError` summarising ``reasons`` (if any).
+
+    The error's code is ``hard_constraints``: its message is the first five reasons' sentences
+    (each reason has its own ``code`` and ``params``), then how many more there are.
+    """
     if reasons:
         head = "; ".join(r["message"] for r in reasons[:5])
         more = f" (and {len(reasons) - 5} more)" if len(reasons) > 5 else ""
-        raise InfeasibleError(f"no plan satisfies the hard constraints: {head}{more}", reasons)
+        raise InfeasibleError(f"no plan satisfies the hard constraints: {head}{more}", reasons,
+                              code="hard_constraints", params={"count": len(reasons)})
+
+
+def _reason(constraint: str, units: list[str], message: str, code: str, params: Params) -> dict:
+    """One conflict: its constraint and units, its English sentence, and the sentence's code and values."""
+    return {"constraint": constraint, "units": units, "message": message, "code": code, "params": params}
 
 
 def _connected_avoiding(a: int, b: int, prep: Prepared, blocked: np.ndarray) -> bool:
@@ -62,20 +73,26 @@ def _lock_reasons(prep: Prepared) -> list[dict]:
     for a, b in inst.must_link:
         a, b = int(a), int(b)
         if inst.group[a] != inst.group[b]:
-            reasons.append({"constraint": "must_link/nesting", "units": [inst.unit_codes[a], inst.unit_codes[b]],
-                            "message": f"must_link {label(a)} - {label(b)} crosses the nesting boundary "
-                                       f"(groups {inst.group[a]!r} and {inst.group[b]!r})"})
+            reasons.append(_reason("must_link/nesting", [inst.unit_codes[a], inst.unit_codes[b]],
+                                   f"must_link {label(a)} - {label(b)} crosses the nesting boundary "
+                                   f"(groups {inst.group[a]!r} and {inst.group[b]!r})", "must_link.nesting",
+                                   {"unit": inst.unit_codes[a], "other": inst.unit_codes[b],
+                                    "group": inst.group[a], "other_group": inst.group[b]}))
         for u, other in ((a, b), (b, a)):
             if prep.alone[u]:
                 why = "keep_separate" if inst.keep_separate[u] else "exempt (exempt_mode='keep')"
-                reasons.append({"constraint": f"must_link/{why.split(' ')[0]}", "units": [inst.unit_codes[u], inst.unit_codes[other]],
-                                "message": f"must_link {label(a)} - {label(b)} conflicts with {label(u)} being {why}"})
+                kind = why.split(" ")[0]
+                reasons.append(_reason(f"must_link/{kind}", [inst.unit_codes[u], inst.unit_codes[other]],
+                                       f"must_link {label(a)} - {label(b)} conflicts with {label(u)} being {why}",
+                                       f"must_link.{kind}", {"unit": inst.unit_codes[a], "other": inst.unit_codes[b],
+                                                             "locked": inst.unit_codes[u]}))
     for a, b in inst.cannot_link:
         a, b = int(a), int(b)
         if roots[a] == roots[b]:
-            reasons.append({"constraint": "cannot_link/must_link", "units": [inst.unit_codes[a], inst.unit_codes[b]],
-                            "message": f"cannot_link {label(a)} - {label(b)} contradicts must_link (they are linked "
-                                       "through must_link pairs)"})
+            reasons.append(_reason("cannot_link/must_link", [inst.unit_codes[a], inst.unit_codes[b]],
+                                   f"cannot_link {label(a)} - {label(b)} contradicts must_link (they are linked "
+                                   "through must_link pairs)", "cannot_link.must_link",
+                                   {"unit": inst.unit_codes[a], "other": inst.unit_codes[b]}))
     if reasons:
         return reasons
     classes: dict[int, list[int]] = {}
@@ -92,19 +109,26 @@ def _lock_reasons(prep: Prepared) -> list[dict]:
         codes = [inst.unit_codes[u] for u in units]
         names = ", ".join(label(u) for u in units)
         blocked = prep.alone.copy()
-        if uses_contiguity(settings) and not all(_connected_avoiding(units[0], u, prep, blocked) for u in units[1:]):
+        # not connected at all is the plainer cause, so it is checked first (it also blocks
+        # every path that avoids the units kept alone)
+        if uses_contiguity(settings) and not all(_connected_avoiding(units[0], u, prep, np.zeros(inst.n, bool)) for u in units[1:]):
+            reasons.append(_reason("must_link/contiguity", codes,
+                                   f"must_link {names}: the units are not connected in the adjacency graph",
+                                   "must_link.disconnected", {"units": codes}))
+        elif uses_contiguity(settings) and not all(_connected_avoiding(units[0], u, prep, blocked) for u in units[1:]):
             locked = sorted({int(v) for u in units for v in prep.nbrs[u] if prep.alone[v]})
+            locked_codes = [inst.unit_codes[v] for v in locked]
             locked_txt = ", ".join(label(v) for v in locked) or "locked units"
-            reasons.append({"constraint": "must_link/contiguity", "units": codes + [inst.unit_codes[v] for v in locked],
-                            "message": f"must_link {names}: every connecting path passes a unit that must stay "
-                                       f"alone ({locked_txt}), so the linked units cannot form one contiguous unit"})
-        elif uses_contiguity(settings) and not all(_connected_avoiding(units[0], u, prep, np.zeros(inst.n, bool)) for u in units[1:]):
-            reasons.append({"constraint": "must_link/contiguity", "units": codes,
-                            "message": f"must_link {names}: the units are not connected in the adjacency graph"})
+            reasons.append(_reason("must_link/contiguity", codes + locked_codes,
+                                   f"must_link {names}: every connecting path passes a unit that must stay "
+                                   f"alone ({locked_txt}), so the linked units cannot form one contiguous unit",
+                                   "must_link.blocked" if locked else "must_link.blocked_unnamed",
+                                   {"units": codes, "locked": locked_codes}))
         else:
-            reasons.append({"constraint": "must_link/centre", "units": codes,
-                            "message": f"must_link {names}: no eligible centre can serve all of them "
-                                       "(travel-time limit, centre eligibility or cap)"})
+            reasons.append(_reason("must_link/centre", codes,
+                                   f"must_link {names}: no eligible centre can serve all of them "
+                                   "(travel-time limit, centre eligibility or cap)", "must_link.centre",
+                                   {"units": codes}))
     return reasons
 
 
@@ -115,30 +139,37 @@ def _band_reasons(prep: Prepared) -> list[dict]:
     reasons: list[dict] = []
     floor, cap = s.population_floor, s.population_cap
     if floor is not None and cap is not None and cap < floor:
-        reasons.append({"constraint": "band", "units": [],
-                        "message": f"population cap {cap:g} is below the floor {floor:g}"})
+        values: Params = {"cap": shown(cap, 2), "floor": shown(floor, 2)}
+        reasons.append(_reason("band", [], f"population cap {number(values['cap'])} is below the floor "
+                                           f"{number(values['floor'])}", "band", values))
         return reasons
     if cap is not None and s.cap_mode == "hard":
         over = [i for i in range(inst.n) if pop[i] > cap + _TOL]
         for i in over:
-            reasons.append({"constraint": "cap", "units": [inst.unit_codes[i]],
-                            "message": f"{label(i)} alone has {pop[i]:g} residents, above the hard cap {cap:g}; "
-                                       "units are never split"})
+            values = {"unit": inst.unit_codes[i], "population": shown(pop[i], 1), "cap": shown(cap, 2)}
+            reasons.append(_reason("cap", [inst.unit_codes[i]],
+                                   f"{label(i)} alone has {number(values['population'])} residents, above the hard "
+                                   f"cap {number(values['cap'])}; units are never split", "cap", values))
     if floor is not None and s.floor_mode == "hard":
         for i in np.flatnonzero(inst.keep_separate & ~inst.exempt):
             i = int(i)
             if pop[i] < floor - _TOL:
-                reasons.append({"constraint": "floor/keep_separate", "units": [inst.unit_codes[i]],
-                                "message": f"{label(i)} is locked to stay separate but has {pop[i]:g} residents, "
-                                           f"below the hard floor {floor:g}"})
+                values = {"unit": inst.unit_codes[i], "population": shown(pop[i], 1), "floor": shown(floor, 2)}
+                reasons.append(_reason("floor/keep_separate", [inst.unit_codes[i]],
+                                       f"{label(i)} is locked to stay separate but has {number(values['population'])} "
+                                       f"residents, below the hard floor {number(values['floor'])}",
+                                       "floor.keep_separate", values))
         for i in np.flatnonzero(prep.floor_applies):
             i = int(i)
             best = max((pop[prep.members[j]].sum() for j in prep.centres_of[i]), default=0.0)
             if best < floor - _TOL:
-                reasons.append({"constraint": "floor", "units": [inst.unit_codes[i]],
-                                "message": f"{label(i)} ({pop[i]:g} residents) cannot reach the hard floor "
-                                           f"{floor:g}: all units it may join hold at most {best:g} residents "
-                                           "(travel limit, nesting, locks, contiguity)"})
+                values = {"unit": inst.unit_codes[i], "population": shown(pop[i], 1), "floor": shown(floor, 2),
+                          "best": shown(best, 1)}
+                reasons.append(_reason("floor", [inst.unit_codes[i]],
+                                       f"{label(i)} ({number(values['population'])} residents) cannot reach the hard "
+                                       f"floor {number(values['floor'])}: all units it may join hold at most "
+                                       f"{number(values['best'])} residents (travel limit, nesting, locks, contiguity)",
+                                       "floor", values))
     if s.indicator_floor is not None and inst.indicator is None:
         raise CriteriaError("EngineSettings.indicator_floor is set but the instance has no indicator values")
     return reasons
@@ -165,29 +196,37 @@ def _count_reasons(prep: Prepared) -> list[dict]:
     for g, k in targets.items():
         units = scopes[g]
         where = "in total" if g == "(total)" else f"in group {g!r}"
+        scope: Params = {} if g == "(total)" else {"group": g}
         possible = [j for j in units if j in prep.members]
         forced = [j for j in units if prep.alone[j]]
         free = [j for j in units if not prep.alone[j]]
         if k > len(possible):
-            reasons.append({"constraint": "n_units", "units": [],
-                            "message": f"{k} new units asked {where}, but only {len(possible)} units may be a centre"})
+            reasons.append(_reason("n_units", [], f"{k} new units asked {where}, but only {len(possible)} units may be "
+                                                  "a centre", "n_units.centres",
+                                   {**scope, "asked": k, "possible": len(possible)}))
             continue
         if k < len(forced) + (1 if free else 0):
-            reasons.append({"constraint": "n_units", "units": [inst.unit_codes[j] for j in forced],
-                            "message": f"{k} new units asked {where}, but {len(forced)} units must stay alone"
-                                       + (" and the others need at least one more" if free else "")})
+            reasons.append(_reason("n_units", [inst.unit_codes[j] for j in forced],
+                                   f"{k} new units asked {where}, but {len(forced)} units must stay alone"
+                                   + (" and the others need at least one more" if free else ""),
+                                   "n_units.alone_and_more" if free else "n_units.alone",
+                                   {**scope, "asked": k, "alone": len(forced)}))
             continue
         k_free = k - len(forced)
         free_pop = float(pop[free].sum())
         if s.population_cap is not None and s.cap_mode == "hard" and k_free * s.population_cap < free_pop - _TOL:
-            reasons.append({"constraint": "n_units/cap", "units": [],
-                            "message": f"{k} new units {where} cannot hold {free_pop:g} residents under the hard cap "
-                                       f"{s.population_cap:g}"})
+            values = {**scope, "asked": k, "population": shown(free_pop, 1), "cap": shown(s.population_cap, 2)}
+            reasons.append(_reason("n_units/cap", [],
+                                   f"{k} new units {where} cannot hold {number(values['population'])} residents under "
+                                   f"the hard cap {number(values['cap'])}", "n_units.cap", values))
         if (s.population_floor is not None and s.floor_mode == "hard" and not inst.exempt[free].any()
                 and k_free * s.population_floor > free_pop + _TOL):
-            reasons.append({"constraint": "n_units/floor", "units": [],
-                            "message": f"{k} new units {where} need {k_free * s.population_floor:g} residents to reach "
-                                       f"the hard floor {s.population_floor:g}, but only {free_pop:g} live there"})
+            values = {**scope, "asked": k, "need": shown(k_free * s.population_floor, 1),
+                      "floor": shown(s.population_floor, 2), "population": shown(free_pop, 1)}
+            reasons.append(_reason("n_units/floor", [],
+                                   f"{k} new units {where} need {number(values['need'])} residents to reach the hard "
+                                   f"floor {number(values['floor'])}, but only {number(values['population'])} live there",
+                                   "n_units.floor", values))
     return reasons
 
 
@@ -196,9 +235,10 @@ def _orphan_reasons(prep: Prepared) -> list[dict]:
     reasons = []
     for i in range(inst.n):
         if not prep.centres_of[i]:
-            reasons.append({"constraint": "centre_eligible", "units": [inst.unit_codes[i]],
-                            "message": f"{inst.label(i)} has no possible centre (it is not centre-eligible and no "
-                                       "eligible centre is within reach: travel limit, nesting, locks, contiguity)"})
+            reasons.append(_reason("centre_eligible", [inst.unit_codes[i]],
+                                   f"{inst.label(i)} has no possible centre (it is not centre-eligible and no "
+                                   "eligible centre is within reach: travel limit, nesting, locks, contiguity)",
+                                   "centre_eligible", {"unit": inst.unit_codes[i]}))
     return reasons
 
 

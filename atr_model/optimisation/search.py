@@ -229,7 +229,7 @@ class Search:
             diagnose(self.instance, self.settings)
         if self.best is None:
             raise InfeasibleError("contiguity cuts made the model infeasible; this should not happen "
-                                  "(please report the instance)")
+                                  "(please report the instance)", code="solver.cuts")
 
     def _add_round_cuts(self, rnd: Round) -> None:
         """Add the pending cuts of a disconnected round and count the round."""
@@ -360,19 +360,20 @@ def diagnose(instance: MergerInstance, settings: EngineSettings) -> None:
     """
     trial_limit = max(5.0, min(30.0, settings.time_limit_s / 4))
     base = {"time_limit_s": trial_limit, "decompose": False, "warm_start": False}
-    trials: list[tuple[str, MergerInstance, EngineSettings]] = [
-        ("contiguity", instance, settings.replace(contiguity="none", **base)),
-        ("floor (hard)", instance, settings.replace(floor_mode="soft", **base)),
-        ("cap (hard)", instance, settings.replace(cap_mode="soft", **base)),
-        ("n_units", instance, settings.replace(n_units=None, **base)),
-        ("max_travel_time_min", instance, settings.replace(max_travel_time_min=None, **base)),
+    # (family id for the message's parameters, its English name, instance, settings)
+    trials: list[tuple[str, str, MergerInstance, EngineSettings]] = [
+        ("contiguity", "contiguity", instance, settings.replace(contiguity="none", **base)),
+        ("floor", "floor (hard)", instance, settings.replace(floor_mode="soft", **base)),
+        ("cap", "cap (hard)", instance, settings.replace(cap_mode="soft", **base)),
+        ("n_units", "n_units", instance, settings.replace(n_units=None, **base)),
+        ("travel_time", "max_travel_time_min", instance, settings.replace(max_travel_time_min=None, **base)),
     ]
     if len(instance.must_link) or len(instance.cannot_link) or instance.keep_separate.any():
         unlocked = dc_replace(instance, must_link=np.zeros((0, 2), np.int64), cannot_link=np.zeros((0, 2), np.int64),
                               keep_separate=np.zeros(instance.n, bool))
-        trials.append(("locks (keep_separate, must_link, cannot_link)", unlocked, settings.replace(**base)))
-    culprits = []
-    for family, inst, trial in trials:
+        trials.append(("locks", "locks (keep_separate, must_link, cannot_link)", unlocked, settings.replace(**base)))
+    culprits, families = [], []
+    for family, family_name, inst, trial in trials:
         if trial == settings.replace(**base) and inst is instance:
             continue
         try:
@@ -380,11 +381,13 @@ def diagnose(instance: MergerInstance, settings: EngineSettings) -> None:
         except InfeasibleError:
             continue
         if res.has_plan:
-            culprits.append(family)
+            culprits.append(family_name)
+            families.append(family)
     if culprits:
         msg = ("the solver found no plan; dropping any one of these constraint families makes it feasible: "
                + ", ".join(culprits))
     else:
         msg = "the solver found no plan, and no single constraint family explains it (several interact)"
-    raise_if([{"constraint": "solver", "units": [], "message": msg, "families": culprits}])
+    raise_if([{"constraint": "solver", "units": [], "message": msg, "families": culprits,
+               "code": "solver.families" if culprits else "solver.interacting", "params": {"families": families}}])
     raise InfeasibleError(msg)  # pragma: no cover

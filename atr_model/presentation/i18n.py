@@ -53,7 +53,6 @@ __all__ = [
     "travel_model_label",
     "estimate_note",
     "rule_labels",
-    "decision_text",
     "error_text",
 ]
 
@@ -413,39 +412,3 @@ def rule_labels(rules: str, lang: str = DEFAULT_LANGUAGE) -> str:
     """Exemption rule names (``"high_mountain;border"``) as readable text in ``lang``."""
     parts = [p for p in str(rules or "").split(";") if p]
     return ", ".join(t(f"rule.{p}", lang) if f"rule.{p}" in STRINGS else p for p in parts)
-
-
-def decision_text(
-    row: Mapping[str, Any], lang: str, names: Mapping[str, str], sizes: Mapping[str, tuple[int, float]]
-) -> str:
-    """What happens to a unit, in ``lang``.
-
-    English uses the engine's own explanation (``reason``); Kyrgyz and Russian compose the
-    decision from the row's status, centre, travel time and exemption rules, so no English
-    sentence appears in their reports, tables and popups.
-
-    Parameters
-    ----------
-    row
-        An ``assignments.csv`` row (``status``, ``reason``, ``centre_code``, ``new_unit_id``...).
-    names
-        Unit code -> name in ``lang``.
-    sizes
-        New unit id -> (number of units, population); may be empty.
-    """
-    status = str(row.get("status", ""))
-    label = status_label(status, lang)
-    if lang not in ("ky", "ru"):
-        return f"{label}: {row.get('reason', '')}"
-    if status == "merged":
-        minutes = format_number(row.get("travel_time_to_centre_min"), lang)
-        centre = str(row.get("centre_code", ""))
-        return t("report.decision.merged", lang, status=label, centre=names.get(centre, centre), minutes=minutes)
-    if status == "centre":
-        size = sizes.get(str(row.get("new_unit_id", "")))
-        if size is None:  # the new unit's size is not at hand: the status says enough
-            return label
-        return t("report.decision.centre", lang, status=label, n=size[0], people=format_number(size[1], lang))
-    if row.get("exempt_rules") and isinstance(row.get("exempt_rules"), str):
-        return t("report.decision.exempt", lang, status=label, rules=rule_labels(row["exempt_rules"], lang))
-    return label

@@ -52,8 +52,10 @@ class PlanEvaluation:
         ``unit_code, unit_name, new_unit_id, centre_code, population, exempt,
         travel_time_to_centre_min`` (centres filled in).
     violations : pandas.DataFrame
-        ``constraint, hard, units, message`` from the independent checker (``units``
-        ";"-joined); empty when the plan honours every criterion.
+        ``constraint, hard, units, message, code, params`` from the independent checker
+        (``units`` ";"-joined; ``message`` in English, ``code`` and ``params`` the message's code
+        and raw values for the interface's languages); empty when the plan honours every
+        criterion.
     kpis : dict
         The key figures measured exactly as a run measures its own (:func:`~atr_model.scenarios.run.package_plan`):
         the same keys as ``kpis.json``; its ``solver`` block describes the given plan (not proven).
@@ -170,13 +172,18 @@ def _as_exemption(violation: Violation, bundle: InstanceBundle, scenario: Scenar
     rules = str(units.loc[subject, "exempt_rules"]) if "exempt_rules" in units else ""
     reason = str(inst.exempt_reason[i])
     rest = violation.message[len(inst.label(i)):].split(" but ", 1)[-1]
+    # the checker's "is merged into the new unit of <centre>" follows "but" in both sentences
+    params = {"unit": subject, "centre": str(violation.params.get("centre", ""))}
     if "town" in rules.split(";"):
+        towns = scenario.criteria.centres.towns
         text = (f"{inst.label(i)} is a town: towns keep their status (the population floor of criterion 2 "
-                f"applies to aiyl aimaks; centres.towns {scenario.criteria.centres.towns!r}), but {rest}")
-    else:
-        text = (f"{inst.label(i)} is exempt from the population floor under rule {rules or 'exempt'} ({reason}); "
-                f"with exemptions.mode 'keep' exempt units stay as they are, but {rest}")
-    return Violation("exempt", violation.units, text, hard=violation.hard)
+                f"applies to aiyl aimaks; centres.towns {towns!r}), but {rest}")
+        return Violation("exempt", violation.units, text, hard=violation.hard, code="exempt.town",
+                         params={**params, "towns": str(towns)})
+    text = (f"{inst.label(i)} is exempt from the population floor under rule {rules or 'exempt'} ({reason}); "
+            f"with exemptions.mode 'keep' exempt units stay as they are, but {rest}")
+    return Violation("exempt", violation.units, text, hard=violation.hard, code="exempt.rule",
+                     params={**params, "rules": rules, "rule": reason})
 
 
 def evaluate_plan(
@@ -225,10 +232,11 @@ def evaluate_plan(
     violations = [_as_exemption(v, bundle, scenario) for v in check_plan(inst, assignment, settings)]
     viol = pd.DataFrame(
         [
-            {"constraint": v.constraint, "hard": bool(v.hard), "units": ";".join(v.units), "message": v.message}
+            {"constraint": v.constraint, "hard": bool(v.hard), "units": ";".join(v.units), "message": v.message,
+             "code": v.code, "params": dict(v.params)}
             for v in violations
         ],
-        columns=["constraint", "hard", "units", "message"],
+        columns=["constraint", "hard", "units", "message", "code", "params"],
     )
     # the plan measured exactly as a run measures its own (one owner of every figure)
     engine = plan_result(inst, settings, assignment, proven=False, bound=float("nan"), seconds=0.0, cut_rounds=0,

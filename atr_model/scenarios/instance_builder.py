@@ -254,7 +254,7 @@ def _lock_pairs(
 def _check_locks(units: pd.DataFrame, must: np.ndarray, cannot: np.ndarray, keep: np.ndarray, criteria: Criteria) -> None:
     """Fail before the solver on locks that contradict nesting or each other."""
     codes = units["unit_code"].tolist()
-    labels = [f"{n} ({c})" for n, c in zip(units["unit_name"], codes)]
+    labels = [c if n == c else f"{n} ({c})" for n, c in zip(units["unit_name"], codes)]  # as MergerInstance.label
     group = units["group"].tolist()
     for i, j in must:
         if group[i] != group[j]:
@@ -262,6 +262,9 @@ def _check_locks(units: pd.DataFrame, must: np.ndarray, cannot: np.ndarray, keep
                 f"together-lock {labels[i]} + {labels[j]} crosses the nesting boundary "
                 f"(nesting '{criteria.nesting}': {group[i]} vs {group[j]}); relax the lock or the nesting",
                 [{"constraint": "together/nesting", "units": [codes[i], codes[j]]}],
+                code="together.nesting",
+                params={"unit": codes[i], "other": codes[j], "nesting": str(criteria.nesting),
+                        "group": str(group[i]), "other_group": str(group[j])},
             )
         for k in (i, j):
             if keep[k]:
@@ -270,6 +273,8 @@ def _check_locks(units: pd.DataFrame, must: np.ndarray, cannot: np.ndarray, keep
                     f"together-lock {labels[i]} + {labels[j]} contradicts keep_separate on {labels[k]}"
                     f" (it may not merge with {labels[other]})",
                     [{"constraint": "together/keep_separate", "units": [codes[i], codes[j]]}],
+                    code="together.keep_separate",
+                    params={"unit": codes[i], "other": codes[j], "locked": codes[k], "partner": codes[other]},
                 )
     together = {tuple(sorted((int(i), int(j)))) for i, j in must}
     for i, j in cannot:
@@ -277,6 +282,7 @@ def _check_locks(units: pd.DataFrame, must: np.ndarray, cannot: np.ndarray, keep
             raise InfeasibleError(
                 f"units {labels[i]} and {labels[j]} are locked both together and apart",
                 [{"constraint": "together/apart", "units": [codes[i], codes[j]]}],
+                code="together.apart", params={"unit": codes[i], "other": codes[j]},
             )
 
 

@@ -110,8 +110,8 @@ def _tidy(frame: pd.DataFrame) -> pd.DataFrame:
     for col in _BOOL_COLUMNS:
         if col in frame.columns:
             frame[col] = _as_bool(frame[col])
-    for col in ("unit_name", "unit_name_ky", "unit_name_ru", "reason", "exempt_reason", "status",
-                "settlement_name", "centre_name", "estimated_inputs"):
+    for col in ("unit_name", "unit_name_ky", "unit_name_ru", "reason", "reason_code", "reason_params", "exempt_reason",
+                "status", "settlement_name", "centre_name", "estimated_inputs"):
         if col in frame.columns:
             frame[col] = frame[col].astype(object).where(frame[col].notna(), "").map(str)
     return frame

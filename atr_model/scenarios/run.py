@@ -3,6 +3,7 @@ passports and KPIs."""
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Callable
@@ -36,6 +37,9 @@ ASSIGNMENT_COLUMNS = [
     "population", "population_is_estimate", "exempt", "exempt_reason", "travel_time_to_centre_min",
     "travel_time_is_modelled", "level", "oblast_code", "exempt_rules", "unit_name_ky", "unit_name_ru",
     "unit_name_transliterated",
+    # the reason's message code and parameters (JSON), for the interface's languages; after the
+    # package's documented leading columns, which older packages share
+    "reason_code", "reason_params",
 ]
 SETTLEMENT_COLUMNS = [
     "settlement_code", "settlement_name", "unit_code", "new_unit_id", "centre_code", "population",
@@ -102,39 +106,51 @@ def _new_unit_ids(bundle: InstanceBundle, assignment: np.ndarray) -> dict[int, s
     return ids
 
 
-def _add_barrier_notes(frame: pd.DataFrame, bundle: InstanceBundle) -> None:
-    """Name the neighbours a unit below the floor is cut off from by a landscape barrier."""
+def _add_barrier_notes(rows: list[dict[str, Any]], bundle: InstanceBundle) -> None:
+    """Name the neighbours a unit below the floor is cut off from by a landscape barrier.
+
+    The sentence is the reason's part ``barrier`` (parameter ``barrier_units``: the codes).
+    """
     if not bundle.barrier_pairs:
         return
-    names = dict(zip(bundle.units["unit_code"], bundle.units["unit_name"]))
+    label = bundle.instance.label
+    index = {code: i for i, code in enumerate(bundle.instance.unit_codes)}
     across: dict[str, list[str]] = {}
     for a, b in bundle.barrier_pairs:
         across.setdefault(a, []).append(b)
         across.setdefault(b, []).append(a)
-    for k in frame.index[frame["status"] == "below_floor_no_partner"]:
-        code = frame.at[k, "unit_code"]
-        if code in across:
-            others = ", ".join(f"{names.get(o, o)} ({o})" for o in sorted(across[code]))
-            frame.at[k, "reason"] = (
-                f"{frame.at[k, 'reason']} Landscape (criterion 1): only a blocked or seasonal link joins it "
-                f"to {others}, so they are not treated as neighbours."
-            )
+    for row in rows:
+        code = row["unit_code"]
+        if row["status"] != "below_floor_no_partner" or code not in across:
+            continue
+        others = sorted(across[code])
+        text = ", ".join(label(index[o]) if o in index else o for o in others)
+        row["reason"] = (
+            f"{row['reason']} Landscape (criterion 1): only a blocked or seasonal link joins it "
+            f"to {text}, so they are not treated as neighbours."
+        )
+        row["reason_code"] += "+barrier"
+        row["reason_params"]["barrier_units"] = others
 
 
 def _explanations(bundle: InstanceBundle, result: Any, settings: Any) -> pd.DataFrame:
+    """The engine's explanations as ``unit_code, status, reason, reason_code, reason_params``
+    (the parameters as compact JSON, the form ``assignments.csv`` keeps them in)."""
     items = explain_units(bundle.instance, result, settings)
-    rows = []
-    for k, item in enumerate(items):
-        code = getattr(item, "unit_code", None)
-        rows.append(
-            {
-                "unit_code": str(code) if code is not None else bundle.instance.unit_codes[k],
-                "status": str(item.status),
-                "reason": str(item.reason),
-            }
-        )
+    rows = [
+        {
+            "unit_code": str(item.unit_code),
+            "status": str(item.status),
+            "reason": str(item.reason),
+            "reason_code": str(item.reason_code),
+            "reason_params": dict(item.reason_params),
+        }
+        for item in items
+    ]
+    _add_barrier_notes(rows, bundle)
+    for row in rows:
+        row["reason_params"] = json.dumps(row["reason_params"], ensure_ascii=False, separators=(",", ":"))
     frame = pd.DataFrame(rows)
-    _add_barrier_notes(frame, bundle)
     bad = sorted(set(frame["status"]) - set(STATUSES))
     if bad:
         raise SolverError(f"engine explanation has unknown status(es) {', '.join(bad)}")
@@ -347,7 +363,8 @@ def run_scenario(
     result = MergerModel(bundle.instance, settings).solve()
     status = str(getattr(result, "status", ""))
     if status == "infeasible":
-        raise InfeasibleError(f"scenario {scenario.name!r}: no plan satisfies the hard constraints")
+        raise InfeasibleError(f"scenario {scenario.name!r}: no plan satisfies the hard constraints",
+                              code="scenario", params={"scenario": scenario.name})
     if getattr(result, "assignment", None) is None or status not in ("optimal", "feasible"):
         raise SolverError(f"scenario {scenario.name!r}: solver {settings.solver} returned status {status!r}")
     assignment = np.asarray(result.assignment, dtype=np.int64)

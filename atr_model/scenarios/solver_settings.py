@@ -44,9 +44,12 @@ def _free_pieces(free: np.ndarray, bundle: InstanceBundle) -> int:
     return nx.number_connected_components(graph)
 
 
-def _count_scope_check(k: int, where: str, aimaks: np.ndarray, bundle: InstanceBundle, contiguous: bool) -> None:
-    """Clear errors, in aiyl-aimak terms, for a count no plan can meet."""
+def _count_scope_check(k: int, where: str, aimaks: np.ndarray, bundle: InstanceBundle, contiguous: bool,
+                       group: str | None = None) -> None:
+    """Clear errors, in aiyl-aimak terms, for a count no plan can meet (``where`` says the
+    ``group`` in English: "in group 'x'", or "in total" for None)."""
     inst = bundle.instance
+    scope = {} if group is None else {"group": group}
     eligible = int((aimaks & inst.centre_eligible).sum())
     if k > eligible:
         raise CriteriaError(
@@ -62,14 +65,19 @@ def _count_scope_check(k: int, where: str, aimaks: np.ndarray, bundle: InstanceB
     if k < int(alone.sum()) + pieces:
         exempt_alone = int((alone & inst.exempt).sum())
         codes = [inst.unit_codes[i] for i in np.flatnonzero(alone)]
+        more = bool(free and pieces)
+        code = "n_units.keep" + ("_more_contiguous" if more and contiguous else "_more" if more else "")
         raise InfeasibleError(
             f"criteria.n_units: {k} new aiyl-aimak units asked {where}, but {int(alone.sum())} aiyl aimaks must "
             f"stay as they are ({exempt_alone} exempt with exemptions.mode 'keep', the rest locks.keep_separate)"
             + (f" and the other {free} need at least {pieces} more unit(s)"
                + (" (one per piece they form within their groups between the kept units: new units are "
-                  "contiguous)" if contiguous else "") if free and pieces else "")
+                  "contiguous)" if contiguous else "") if more else "")
             + "; ask for more units, or let exempt units merge (exemptions.mode 'no_floor')",
             [{"constraint": "n_units/keep", "units": codes, "message": "aiyl aimaks that must stay alone"}],
+            code=code,
+            params={**scope, "asked": k, "alone": int(alone.sum()), "exempt": exempt_alone, "free": free,
+                    "needed": pieces},
         )
 
 
@@ -111,7 +119,7 @@ def engine_n_units(criteria: Criteria, bundle: InstanceBundle | None = None, *,
         out = {}
         for g, k in sorted(n_units.items()):
             in_g = group == g
-            _count_scope_check(int(k), f"in group {g!r}", ~towns & in_g, bundle, contiguous)
+            _count_scope_check(int(k), f"in group {g!r}", ~towns & in_g, bundle, contiguous, group=str(g))
             out[g] = int(k) + int((towns & in_g).sum())
         return out
     _count_scope_check(int(n_units), "in total", ~towns, bundle, contiguous)

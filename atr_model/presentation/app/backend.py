@@ -35,6 +35,7 @@ from atr_model.errors import DataError, ScenarioError
 from atr_model.network import TravelModel
 from atr_model.presentation.i18n import t
 from atr_model.presentation.maps.store import source_digest
+from atr_model.presentation.messages import render_violation
 from atr_model.presentation.report import REPORT_NAME, SUMMARY_NAME, map_png, write_report, write_summary
 from atr_model.presentation.runs import save_result
 from atr_model.presentation.view import workbook_labels
@@ -765,23 +766,29 @@ def evaluate_plan_upload(
     return evaluate_plan(plan, scenario, dataset=dataset, travel_model=travel_model, where=name)
 
 
-def plan_assignments(evaluation: PlanEvaluation, units: pd.DataFrame) -> pd.DataFrame:
+def plan_assignments(
+    evaluation: PlanEvaluation, units: pd.DataFrame, lang: str = "en", names: Mapping[str, str] | None = None
+) -> pd.DataFrame:
     """An evaluated plan as a result's assignment table, for :func:`maps.result_map`.
 
     Status: ``centre`` / ``merged`` for members of new units of several units, ``kept``
-    for units on their own; ``reason`` lists the checker's messages about the unit;
-    ``population_is_estimate`` comes from the dataset's ``units`` (so estimates stay marked).
+    for units on their own; ``reason`` lists the checker's messages about the unit in ``lang``
+    (units named from ``names``, code -> name), with an empty ``reason_code`` (the text is
+    shown as it is); ``population_is_estimate`` comes from the dataset's ``units`` (so
+    estimates stay marked).
     """
     plan = evaluation.plan.copy()
     sizes = plan["new_unit_id"].map(plan["new_unit_id"].value_counts())
     is_centre = plan["unit_code"] == plan["centre_code"]
     plan["status"] = ["kept" if n == 1 else ("centre" if c else "merged") for n, c in zip(sizes, is_centre)]
     messages: dict[str, list[str]] = {}
-    for units, message in zip(evaluation.violations["units"], evaluation.violations["message"]):
-        for code in str(units).split(";"):
+    for violation in evaluation.violations.to_dict("records"):
+        message = render_violation(violation, lang, names or {})
+        for code in str(violation["units"]).split(";"):
             if code:
-                messages.setdefault(code, []).append(str(message))
+                messages.setdefault(code, []).append(message)
     plan["reason"] = ["; ".join(messages.get(str(c), [])) for c in plan["unit_code"]]
+    plan["reason_code"] = ""
     flags = units.set_index(units["unit_code"].astype(str))["population_is_estimate"] if "population_is_estimate" in units else {}
     plan["population_is_estimate"] = [bool(flags.get(str(c), False)) for c in plan["unit_code"]]
     return plan

@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,8 @@ from atr_model.data.dataset import Dataset
 from atr_model.errors import ATRError, ScenarioError
 from atr_model.presentation import maps
 from atr_model.presentation.app import backend, cache, state
-from atr_model.presentation.i18n import dataset_label, error_text, localized, t
+from atr_model.presentation.i18n import dataset_label, localized, t
+from atr_model.presentation.messages import render_error
 from atr_model.scenarios import Scenario, load_scenario
 
 __all__ = [
@@ -82,9 +83,13 @@ def error_summary(text: str, limit: int = SUMMARY_CHARS) -> tuple[str, str]:
     return f"{head.rstrip()} …", text.strip()
 
 
-def show_error(exc: BaseException, lang: str) -> None:
-    """Show one error in ``lang``: a summary line, and the full text in an expander when it is long."""
-    summary, detail = error_summary(error_text(exc, lang))
+def show_error(exc: BaseException, lang: str, names: Mapping[str, str] | None = None) -> None:
+    """Show one error: a summary line, and the full text in an expander when it is long.
+
+    An infeasibility is written in ``lang`` from its codes, its units named from ``names``
+    (code -> name; :func:`~atr_model.presentation.messages.render_error`).
+    """
+    summary, detail = error_summary(render_error(exc, lang, names))
     st.error(f"**{t('error.title', lang)}:** {summary}")
     if detail:
         with st.expander(t("error.details", lang)):
@@ -92,12 +97,12 @@ def show_error(exc: BaseException, lang: str) -> None:
 
 
 @contextlib.contextmanager
-def show_errors(lang: str) -> Iterator[None]:
+def show_errors(lang: str, names: Mapping[str, str] | None = None) -> Iterator[None]:
     """Turn errors inside the block into a message on the page (never a traceback)."""
     try:
         yield
     except ATRError as exc:
-        show_error(exc, lang)
+        show_error(exc, lang, names)
     except Exception as exc:  # a bug: log it fully, show one line
         logger.exception("unexpected error in the app")
         st.error(t("error.unexpected", lang, text=f"{type(exc).__name__}: {exc}"))
@@ -161,7 +166,7 @@ def run_current(ctx: AppContext) -> bool:
         cache.result(folder)
     except ATRError as exc:
         status.update(label=t("run.failed", lang), state="error", expanded=False)
-        show_error(exc, lang)
+        show_error(exc, lang, maps.unit_names(ctx.layers, lang) if ctx.layers is not None else None)
         return False
     except Exception as exc:  # a bug: log it fully, show one line
         logger.exception("unexpected error while running %s", ctx.scenario.name)

@@ -20,6 +20,7 @@ from PIL import Image
 
 from atr_model.data.dataset import Dataset
 from atr_model.errors import ATRError
+from atr_model.presentation import maps
 from atr_model.presentation.app import backend, cache, state, views
 from atr_model.presentation.app.context import (
     AppContext,
@@ -415,5 +416,5 @@ def main() -> None:
         t("view.label", ctx.lang), VIEWS, horizontal=True, key="view",
         format_func=lambda v: t(f"view.{v}", ctx.lang), label_visibility="collapsed",
     )
-    with show_errors(ctx.lang):
+    with show_errors(ctx.lang, maps.unit_names(ctx.layers, ctx.lang) if ctx.layers is not None else None):
         getattr(views, f"view_{view}")(ctx)

@@ -26,7 +26,8 @@ from atr_model.presentation.app import backend, cache
 from atr_model.presentation.app.context import AppContext, show_error
 from atr_model.presentation.app.folium_view import RenderedMap, render_map
 from atr_model.presentation.app.mapping import kpi_html, kpi_rows, show_clickable_map
-from atr_model.presentation.i18n import format_number, t
+from atr_model.presentation.i18n import STRINGS, format_number, t
+from atr_model.presentation.messages import render_violation
 from atr_model.scenarios import PlanEvaluation
 
 __all__ = ["view_plan", "violation_units", "VIOLATION_COLOUR", "PLAN_FILE_KEY"]
@@ -74,7 +75,7 @@ def _kpi_table(optimum: Mapping[str, Any], plan: Mapping[str, Any]) -> pd.DataFr
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _plan_map(digest: str, source: str, build_id: str, lang: str, _evaluation: PlanEvaluation) -> RenderedMap:
     layers = cache.layers(source, build_id)
-    assignments = backend.plan_assignments(_evaluation, cache.dataset(source).units)
+    assignments = backend.plan_assignments(_evaluation, cache.dataset(source).units, lang, maps.unit_names(layers, lang))
     return render_map(maps.result_map(layers, assignments, lang=lang, violations=violation_units(_evaluation.violations)))
 
 
@@ -100,12 +101,13 @@ def _violations_table(evaluation: PlanEvaluation, ctx: AppContext) -> None:
     table = evaluation.violations
     st.dataframe(
         pd.DataFrame({
-            t("plan.constraint", lang): table["constraint"],
+            t("plan.constraint", lang): [t(f"constraint.{c}", lang) if f"constraint.{c}" in STRINGS else c
+                                         for c in table["constraint"]],
             t("plan.hard", lang): [t("plan.hard_yes", lang) if h else t("plan.hard_no", lang) for h in table["hard"]],
             t("plan.units", lang): [
                 ", ".join(f"{names.get(c, c)} ({c})" for c in str(u).split(";") if c) for u in table["units"]
             ],
-            t("plan.message", lang): table["message"],
+            t("plan.message", lang): [render_violation(v, lang, names) for v in table.to_dict("records")],
         }),
         hide_index=True, width="stretch",
     )

@@ -37,7 +37,6 @@ from atr_model.presentation.app.mapping import (
 from atr_model.presentation.app.plan_view import view_plan
 from atr_model.presentation.app.robustness_view import view_robustness
 from atr_model.presentation.i18n import (
-    decision_text,
     estimate_note,
     format_number,
     status_label,
@@ -45,6 +44,7 @@ from atr_model.presentation.i18n import (
     translit_note,
     travel_model_label,
 )
+from atr_model.presentation.messages import render_reason, result_unit_names
 from atr_model.presentation.report import raion_names
 from atr_model.scenarios import Scenario
 
@@ -127,6 +127,15 @@ def _kpi_row(result: ResultView, lang: str) -> None:
     )
 
 
+def _reason_names(result: ResultView, ctx: AppContext) -> dict[str, str]:
+    """Unit code -> name in the interface's language for the engine's sentences: the map's names,
+    else the result's own name columns."""
+    names = result_unit_names(result.assignments, ctx.lang)
+    if ctx.layers is not None:
+        names.update(maps.unit_names(ctx.layers, ctx.lang))
+    return names
+
+
 def _units_table(result: ResultView, ctx: AppContext) -> None:
     lang = ctx.lang
     table = result.assignments.copy()
@@ -135,16 +144,9 @@ def _units_table(result: ResultView, ctx: AppContext) -> None:
     est = table.get("population_is_estimate", pd.Series(False, index=table.index)).astype(bool)
     table["population_text"] = [format_number(p, lang, is_estimate=e) for p, e in zip(table["population"], est)]
     table["status_text"] = [status_label(s, lang) for s in table["status"]]
-    if lang in ("ky", "ru"):
-        # the engine explains in English: Kyrgyz and Russian get the decision composed from the row
-        sizes = {str(k): (int(v["size"]), float(v["sum"]))
-                 for k, v in table.groupby("new_unit_id")["population"].agg(["size", "sum"]).iterrows()}
-        table["reason"] = [
-            decision_text(r, lang, names, sizes).split(": ", 1)[-1]
-            if r.get("status") in ("merged", "centre") or (isinstance(r.get("exempt_rules"), str) and r["exempt_rules"])
-            else ""
-            for r in table.to_dict("records")
-        ]
+    # the engine's reason from its code and values, in the interface's language
+    reason_names = _reason_names(result, ctx)
+    table["reason"] = [render_reason(r, lang, reason_names) for r in table.to_dict("records")]
     st.subheader(t("units.table", lang))
     c1, c2 = st.columns([2, 3])
     statuses = sorted(table["status"].unique())
@@ -260,8 +262,9 @@ def _unit_facts(code: str, result: ResultView | None, ctx: AppContext) -> None:
         f"{t('field.travel_to_centre', lang)}: {format_number(travel, lang, is_estimate=True)}",
     ]
     st.caption(" · ".join(parts))
-    if isinstance(row.get("reason"), str) and row.get("reason"):
-        st.caption(f"{t('field.reason', lang)}: {row.get('reason')}")
+    reason = render_reason(row, lang, _reason_names(result, ctx))
+    if reason:
+        st.caption(f"{t('field.reason', lang)}: {reason}")
     uid = str(row.get("new_unit_id"))
     if (result.assignments["new_unit_id"].astype(str) == uid).sum() > 1:
         with st.expander(t("passport.title", lang) + f": {uid}", expanded=False):

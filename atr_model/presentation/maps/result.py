@@ -41,7 +41,6 @@ from atr_model.data.contract import is_estimate_source
 from atr_model.presentation import view as owner
 from atr_model.presentation.i18n import (
     DEFAULT_LANGUAGE,
-    decision_text,
     display_name,
     estimate_note,
     format_minutes,
@@ -74,6 +73,7 @@ from atr_model.presentation.maps.elements import (
     tip_text,
 )
 from atr_model.presentation.maps.palette import CATEGORY_COLOURS, FIGURE, LINES
+from atr_model.presentation.messages import render_reason
 from atr_model.scenarios import CATEGORIES, unit_categories
 
 __all__ = [
@@ -348,13 +348,8 @@ def _passport_rows(passport: Mapping[str, Any], lang: str, *, short: bool = Fals
 
 
 def _reason(a: Mapping[str, Any], names: Mapping[str, str], lang: str) -> str:
-    """Why a unit ends where it does: the engine's English sentence, or in Kyrgyz and Russian the
-    decision composed from the row (:func:`~atr_model.presentation.i18n.decision_text`)."""
-    if lang not in ("ky", "ru"):
-        return text(a.get("reason"))
-    decision = decision_text(a, lang, names, {})
-    label = status_label(str(a.get("status", "")), lang)
-    return "" if decision == label else decision.split(": ", 1)[-1]
+    """Why a unit ends where it does, in ``lang`` (:func:`~atr_model.presentation.messages.render_reason`)."""
+    return render_reason(a, lang, names)
 
 
 def _unit_rows(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from atr_model.presentation.i18n import DEFAULT_LANGUAGE, rule_labels, status_label, t
+from atr_model.presentation.messages import exemption_text
 from atr_model.presentation.report.html_parts import escape as _e
 from atr_model.presentation.report.html_parts import table as _table
 from atr_model.presentation.report.html_parts import td as _td
@@ -30,7 +31,7 @@ def exempt_section(files: ResultFiles, lang: str = DEFAULT_LANGUAGE) -> str:
     else:
         rows = [
             f"<tr><td>{_e(r['unit_code'])}</td><td>{_e(unit_name_in(r, lang))}</td><td>{_e(r['raion_code'])}</td>"
-            f"<td>{_e(rule_labels(r.get('exempt_rules', ''), lang) if local else r['exempt_reason'])}</td>"
+            f"<td>{_e(exemption_text(r['exempt_reason'], lang))}</td>"
             f"<td>{_e(status_label(r['status'], lang))}</td></tr>"
             for r in exempt.to_dict("records")
         ]

@@ -7,7 +7,8 @@ from typing import Any
 
 import pandas as pd
 
-from atr_model.presentation.i18n import DEFAULT_LANGUAGE, decision_text, estimate_note, t
+from atr_model.presentation.i18n import DEFAULT_LANGUAGE, estimate_note, t
+from atr_model.presentation.messages import decision_text
 from atr_model.presentation.report.html_parts import cell_text
 from atr_model.presentation.report.html_parts import escape as _e
 from atr_model.presentation.report.html_parts import table as _table

@@ -9,7 +9,7 @@ interval is an estimate (it follows from assumed spreads) and is marked so.
 
 The section is written in the report's language (English, Russian, Kyrgyz) from the catalogue
 (``robustness.*`` keys); the sentence saying what a fragile decision hinges on is composed from
-the figures in ``hinges.json`` (:func:`hinge_sentence`), as :func:`atr_model.presentation.i18n.decision_text`
+the figures in ``hinges.json`` (:func:`hinge_sentence`), as :func:`atr_model.presentation.messages.decision_text`
 composes decisions, and unit names come in the language's script. :func:`fragile_rows` and
 :func:`kpi_rows` give the same rows to the app's Robustness view.
 """
