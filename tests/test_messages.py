@@ -20,7 +20,7 @@ import pytest
 
 from atr_model.errors import InfeasibleError
 from atr_model.optimisation import EngineSettings, MergerInstance, MergerModel, check_plan, explain_units
-from atr_model.presentation.html_parts import escape
+from atr_model.presentation.report.html_parts import escape
 from atr_model.presentation.i18n import LANGUAGES, STRINGS
 from atr_model.presentation.messages import (
     decision_text,
@@ -443,7 +443,7 @@ def test_kyrgyz_reasons_render_in_every_language(kg_concept) -> None:
 @pytest.mark.parametrize("lang", ["ky", "ru"])
 def test_kyrgyz_report_and_summary_hold_no_engine_english(kg_concept, lang: str) -> None:
     from atr_model.presentation.report import render_report
-    from atr_model.presentation.summary import render_summary
+    from atr_model.presentation.report import render_summary
 
     _result, _travel, folder = kg_concept
     for page in (render_report(folder, lang), render_summary(folder, lang)):

@@ -32,6 +32,7 @@ from atr_model.scenarios import (
     CATEGORIES,
     KeyFigure,
     category_counts,
+    figure_def,
     figure_params,
     key_figures,
     new_unit_categories,
@@ -54,6 +55,7 @@ __all__ = [
     "workbook_labels",
     "figure_row_html",
     "figures_table_html",
+    "comparison_table_html",
 ]
 
 
@@ -216,6 +218,50 @@ def figures_table_html(rows: Iterable[FigureRow], header: Sequence[str], *, with
     head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
     body = "".join(figure_row_html(row, with_basis=with_basis) for row in rows)
     return f"<table class='atr-figures'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def comparison_table_html(
+    table: pd.DataFrame,
+    kpis_a: Mapping[str, object],
+    kpis_b: Mapping[str, object],
+    header: Sequence[str],
+    lang: str = DEFAULT_LANGUAGE,
+) -> str:
+    """Compare's key-figure table: one :func:`figure_row_html` row per figure, values A, B, B - A.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        :attr:`atr_model.scenarios.Comparison.kpis` (``kpi, a, b, delta``).
+    kpis_a, kpis_b : mapping
+        The two results' ``kpis.json`` (estimate marks and the two floors).
+    header : sequence of str
+        Column titles (figure, A, B, difference).
+    lang : str
+        Interface language.
+    """
+    floor_text = floor_pair_text(figure_params(kpis_a)["floor"], figure_params(kpis_b)["floor"], lang)
+    rows_a = {row.key: row for row in figure_rows(kpis_a, lang)}
+    rows_b = {row.key: row for row in figure_rows(kpis_b, lang)}
+    body = []
+    for rec in table.to_dict("records"):
+        key = str(rec["kpi"])
+        digits = figure_def(key).digits
+        own = rows_a.get(key) or rows_b.get(key)
+        row = FigureRow(
+            key=key,
+            label=figure_label(key, kpis_a, lang, floor_text=floor_text,
+                               is_estimate=bool(own and own.is_estimate)),
+            definition=figure_definition(key, kpis_a, lang, floor_text=floor_text),
+            value=None, text="", is_estimate=bool(own and own.is_estimate), headline=bool(own and own.headline),
+        )
+        delta = rec["delta"]
+        sign = "+" if isinstance(delta, float) and math.isfinite(delta) and delta > 0 else ""
+        values = [format_number(rec["a"], lang, digits=digits), format_number(rec["b"], lang, digits=digits),
+                  sign + format_number(delta, lang, digits=digits)]
+        body.append(figure_row_html(row, values))
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    return f"<table class='atr-figures'><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
 def headline_text(kpis: Mapping[str, object], lang: str = DEFAULT_LANGUAGE) -> str:

@@ -10,12 +10,13 @@ import numpy as np
 import pandas as pd
 
 from atr_model._atomic import atomic_file
-from atr_model.presentation.i18n import DEFAULT_LANGUAGE, format_number
+from atr_model.presentation.i18n import DEFAULT_LANGUAGE, format_number, t
 from atr_model.presentation.report.html_parts import escape as _e
 from atr_model.presentation.report.html_parts import page as _page
 from atr_model.presentation.report.html_parts import table as _table
 from atr_model.presentation.report.html_parts import td as _td
 from atr_model.presentation.report.svg_map import map_svg, unplaced_land
+from atr_model.presentation.view import comparison_table_html
 from atr_model.scenarios import Comparison, as_result_files
 
 __all__ = ["render_comparison", "write_comparison_report"]
@@ -27,7 +28,7 @@ def _frame_table(frame: pd.DataFrame) -> str:
     return _table(list(frame.columns), rows)
 
 
-def render_comparison(comparison: Comparison, a: Any, b: Any) -> str:
+def render_comparison(comparison: Comparison, a: Any, b: Any, lang: str = DEFAULT_LANGUAGE) -> str:
     """Render a comparison of two plans as one self-contained HTML page with a diff map.
 
     Parameters
@@ -36,6 +37,8 @@ def render_comparison(comparison: Comparison, a: Any, b: Any) -> str:
         From :func:`atr_model.scenarios.compare_results`.
     a, b : ResultFiles, path-like, ResultPackage or ScenarioResult
         The two plans compared.
+    lang : str, default "en"
+        Language of the key figures (the result view's labels and number format).
 
     Returns
     -------
@@ -64,7 +67,10 @@ def render_comparison(comparison: Comparison, a: Any, b: Any) -> str:
     )
     body = (
         f"<h1>Comparison: {_e(a.title)} → {_e(b.title)}</h1>{summary}"
-        "<h2>Key figures</h2>" + _frame_table(comparison.kpis.rename(columns={"a": a.name, "b": b.name}))
+        f"<h2>{_e(t('kpi.table', lang))}</h2>"
+        + comparison_table_html(comparison.kpis, a.kpis, b.kpis,
+                                [t("kpi.metric", lang), f"A: {a.name}", f"B: {b.name}", f"{t('kpi.delta', lang)} (B − A)"],
+                                lang)
         + "<h2>Diff map</h2>"
         f"<figure class='map'>{diff}<figcaption>New units of <b>{_e(b.name)}</b>; orange (labelled): their "
         f"membership differs from <b>{_e(a.name)}</b>; red dashed: boundaries of the changed units of "
@@ -77,10 +83,12 @@ def render_comparison(comparison: Comparison, a: Any, b: Any) -> str:
     return _page(f"atr-model comparison: {a.name} vs {b.name}", body)
 
 
-def write_comparison_report(comparison: Comparison, a: Any, b: Any, target: str | os.PathLike[str]) -> Path:
+def write_comparison_report(
+    comparison: Comparison, a: Any, b: Any, target: str | os.PathLike[str], lang: str = DEFAULT_LANGUAGE
+) -> Path:
     """Write :func:`render_comparison` to ``target`` (atomically); return the path."""
     out = Path(target)
     with atomic_file(out) as tmp:
-        tmp.write_text(render_comparison(comparison, a, b), encoding="utf-8")
+        tmp.write_text(render_comparison(comparison, a, b, lang), encoding="utf-8")
     return out
 
