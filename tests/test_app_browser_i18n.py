@@ -15,7 +15,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser_support import CHROMIUM_ARGS as ARGS, app_env, serve_streamlit
+from browser_support import CHROMIUM_ARGS as ARGS
+from browser_support import app_env, serve_streamlit
 
 from atr_model.presentation.app.main import VIEWS
 from atr_model.presentation.i18n import LANGUAGES, STRINGS

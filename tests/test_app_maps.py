@@ -10,10 +10,11 @@ import folium.plugins
 import numpy as np
 import pandas as pd
 import pytest
+from app_grid import make_grid_dataset
 
 from atr_model.presentation import i18n, maps
-from atr_model.presentation.maps import elements, palette, result as result_mod
-from app_grid import make_grid_dataset
+from atr_model.presentation.maps import elements, palette
+from atr_model.presentation.maps import result as result_mod
 
 
 @pytest.fixture(scope="module")

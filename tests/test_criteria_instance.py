@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from pydantic import ValidationError
+from scen_mini import UNITS, cost_by_hand, mini_dataset, mini_travel_model
 
 from atr_model.criteria import CONCEPT_ATTRIBUTION, CONCEPT_CRITERIA, Criteria, compute_exemptions, criteria_from_dict
 from atr_model.errors import CriteriaError, InfeasibleError
 from atr_model.scenarios import build_instance
-from scen_mini import UNITS, cost_by_hand, mini_dataset, mini_travel_model
 
 
 @pytest.fixture(scope="module")

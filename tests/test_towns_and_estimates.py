@@ -7,17 +7,17 @@ import json
 import re
 from pathlib import Path
 
+import extras_fixtures as fx
 import pandas as pd
 import pytest
+from extras_runs import demo_inputs, demo_scenario, run_demo
 from openpyxl import load_workbook
 
-import extras_fixtures as fx
 from atr_model.presentation.report import render_report
 from atr_model.presentation.runs import save_result
 from atr_model.scenarios import kpi_estimate_basis, load_result_files, sweep
 from atr_model.scenarios.evaluate import evaluate_plan
 from atr_model.scenarios.exports import write_xlsx
-from extras_runs import demo_inputs, demo_scenario, run_demo
 
 NAME = "cross-raion"
 ESTIMATE = "FFF2CC"

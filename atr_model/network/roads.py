@@ -302,7 +302,7 @@ def _read_lines(source: Path, settings: TravelSettings) -> RoadWays:
     if not kinds <= {"LineString", "MultiLineString"}:
         raise NetworkError(f"{source}: expected line geometry, found {', '.join(sorted(kinds))}")
     minx, miny, maxx, maxy = frame.total_bounds
-    lonlat_like = -180 <= minx and maxx <= 180 and -90 <= miny and maxy <= 90
+    lonlat_like = minx >= -180 and maxx <= 180 and miny >= -90 and maxy <= 90
     if frame.crs is None:
         if not lonlat_like:
             raise NetworkError(

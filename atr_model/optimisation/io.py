@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 
 from atr_model.errors import DataError
-from atr_model.optimisation.instance import MergerInstance
 from atr_model.optimisation.formulation import inertia_cost
+from atr_model.optimisation.instance import MergerInstance
 from atr_model.optimisation.settings import EngineSettings
 
 __all__ = ["BenchmarkInstance", "read_instance_dir", "population_band"]

@@ -68,7 +68,7 @@ def _lock_reasons(prep: Prepared) -> list[dict]:
         for u, other in ((a, b), (b, a)):
             if prep.alone[u]:
                 why = "keep_separate" if inst.keep_separate[u] else "exempt (exempt_mode='keep')"
-                reasons.append({"constraint": f"must_link/{why.split(' ')[0]}", "units": [inst.unit_codes[u], inst.unit_codes[other]],
+                reasons.append({"constraint": f"must_link/{why.split(' ', maxsplit=1)[0]}", "units": [inst.unit_codes[u], inst.unit_codes[other]],
                                 "message": f"must_link {label(a)} - {label(b)} conflicts with {label(u)} being {why}"})
     for a, b in inst.cannot_link:
         a, b = int(a), int(b)

@@ -15,7 +15,6 @@ import sys
 import traceback
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -35,13 +34,13 @@ app = typer.Typer(
 
 
 # where main() writes the traceback of an unexpected error; set per run by the root callback
-_run_options: dict[str, Optional[Path]] = {"log_file": None}
+_run_options: dict[str, Path | None] = {"log_file": None}
 
 
 @app.callback()
 def _root(
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log progress to stderr."),
-    log_file: Optional[Path] = typer.Option(
+    log_file: Path | None = typer.Option(
         None, "--log-file", help="Where an unexpected error's full traceback goes (default: <cache dir>/logs/)."),
 ) -> None:
     _run_options["log_file"] = log_file

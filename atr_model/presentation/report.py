@@ -12,7 +12,7 @@ import io
 import logging
 import math
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,11 +23,13 @@ from shapely.geometry import shape
 
 from atr_model._atomic import atomic_file
 from atr_model.criteria import CONCEPT_ATTRIBUTION, CONCEPT_CRITERIA, TRANSLATION_NOTE
+from atr_model.presentation.html_parts import escape as _e
+from atr_model.presentation.html_parts import table as _table
 from atr_model.presentation.i18n import (
     DEFAULT_LANGUAGE,
     STRINGS,
-    decision_text,
     dataset_label,
+    decision_text,
     display_name,
     estimate_note,
     field_label,
@@ -40,8 +42,6 @@ from atr_model.presentation.i18n import (
     translit_note,
     travel_model_label,
 )
-from atr_model.presentation.html_parts import escape as _e
-from atr_model.presentation.html_parts import table as _table
 from atr_model.presentation.report_robustness import robustness_section_for
 from atr_model.scenarios import (
     NEW_UNIT_COLUMNS,

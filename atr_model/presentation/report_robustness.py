@@ -24,10 +24,10 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
+from atr_model.errors import DataError
 from atr_model.presentation.html_parts import escape as _e
 from atr_model.presentation.html_parts import table as _table
 from atr_model.presentation.i18n import DEFAULT_LANGUAGE, STRINGS, format_number, kpi_label, status_label, t
-from atr_model.errors import DataError
 from atr_model.scenarios import read_territory_notes, share_text
 
 __all__ = [

@@ -21,10 +21,10 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from atr_model.presentation.i18n import DEFAULT_LANGUAGE, dataset_label, display_name, format_number, localized, t
 # the summary is the report's short form: its tables, cells and map come from there
 from atr_model.presentation import report
 from atr_model.presentation.html_parts import escape, table
+from atr_model.presentation.i18n import DEFAULT_LANGUAGE, dataset_label, display_name, format_number, localized, t
 from atr_model.scenarios.compare import kpi_table
 from atr_model.scenarios.package_files import ResultFiles, as_result_files
 

@@ -21,11 +21,11 @@ import pandas as pd
 
 from atr_model.errors import DataError
 from atr_model.optimisation import Violation, check_plan, plan_measures
-from atr_model.scenarios.solver_settings import engine_settings
 from atr_model.scenarios.extra_kpis import extra_kpis
 from atr_model.scenarios.inputs import resolve_dataset, resolve_travel_model
 from atr_model.scenarios.instance_builder import InstanceBundle, build_instance
 from atr_model.scenarios.scenario import Scenario
+from atr_model.scenarios.solver_settings import engine_settings
 
 __all__ = ["PlanEvaluation", "read_plan_csv", "read_plan_text", "evaluate_plan", "assignment_from_plan"]
 

@@ -309,13 +309,12 @@ def solve_draw(ctx: DrawContext, draw: Draw, number: int) -> DrawOutcome:
         settings = ctx.settings
         if decomposes(drawn, settings):
             assignment, status = _solve_groups(ctx, drawn, draw, out)
+        elif _same_inputs(ctx.instance, drawn, np.arange(drawn.n), draw, ctx.basis):
+            assignment, status = ctx.nominal_assignment.copy(), "optimal"
+            out.groups_reused = 1
         else:
-            if _same_inputs(ctx.instance, drawn, np.arange(drawn.n), draw, ctx.basis):
-                assignment, status = ctx.nominal_assignment.copy(), "optimal"
-                out.groups_reused = 1
-            else:
-                assignment, status = _solve_whole(ctx, drawn, out)
-                out.groups_solved = 1
+            assignment, status = _solve_whole(ctx, drawn, out)
+            out.groups_solved = 1
         broken = _hard_violations(drawn, settings, assignment)
         if broken:
             raise ATRError("the draw's plan failed the independent check: " + "; ".join(broken[:3]))

@@ -291,7 +291,7 @@ def pareto_front(x: Sequence[float], y: Sequence[float]) -> np.ndarray:
 
 
 def _short(key: str, keys: Sequence[str]) -> str:
-    leaf = key.split(".")[-1]
+    leaf = key.rsplit(".", maxsplit=1)[-1]
     return leaf if sum(k.split(".")[-1] == leaf for k in keys) == 1 else key
 
 

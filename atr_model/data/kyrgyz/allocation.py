@@ -57,9 +57,9 @@ from typing import Any
 import numpy as np
 import shapely
 from affine import Affine
-from shapely.geometry import Point, shape
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
+from shapely.geometry import Point, shape
 
 from atr_model.data.borders import piece_of, split_kind
 from atr_model.data.geo import metric_crs

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import hashlib
 import io
 import json
 import logging
@@ -46,10 +45,12 @@ from atr_model.scenarios import (
     load_result_files,
     read_plan_text,
     run_scenario,
-    scenario_from_dict as _validate_scenario,
     scenario_from_yaml,
     scenario_hash,
     write_xlsx,
+)
+from atr_model.scenarios import (
+    scenario_from_dict as _validate_scenario,
 )
 
 __all__ = [
