@@ -135,7 +135,8 @@ def test_locks_map_to_indices_and_unknown_codes_fail(mini) -> None:
 
 def test_together_lock_across_raions_is_infeasible_before_solving(mini) -> None:
     dataset, tm = mini
-    with pytest.raises(InfeasibleError, match=r"Unit A \(A\) \+ Unit C \(C\) crosses the nesting boundary \(nesting 'raion': R1 vs R2\)") as info:
+    expected = r"Unit A \(A\) \+ Unit C \(C\) crosses the nesting boundary \(nesting 'raion': R1 vs R2\)"
+    with pytest.raises(InfeasibleError, match=expected) as info:
         build_instance(dataset, tm, Criteria(locks={"together": [("A", "C")]}))
     assert info.value.reasons[0]["units"] == ["A", "C"]
     with pytest.raises(InfeasibleError, match="locked both together and apart"):

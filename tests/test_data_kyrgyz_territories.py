@@ -269,7 +269,8 @@ def test_kyrgyz_territories_cover_every_raion_but_its_unplaced_pieces(kg_dataset
             continue
         inside = Point(piece["lon"], piece["lat"])
         part = next(p for p in shapely.get_parts(raions[piece["raion_code"]]) if p.covers(inside))
-        seeded = set(settl.loc[settl.geometry.within(part), "unit_code"]) | set(units.loc[centres.within(part).to_numpy(), "unit_code"])
+        seeded = (set(settl.loc[settl.geometry.within(part), "unit_code"])
+                  | set(units.loc[centres.within(part).to_numpy(), "unit_code"]))
         assert piece["units"] and set(piece["units"]) <= seeded, piece
         assert piece["raion_code"] not in piece["touches_raions"]
 

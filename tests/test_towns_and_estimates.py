@@ -106,7 +106,8 @@ def test_evaluate_says_a_town_keeps_its_status(demo_run) -> None:
     dataset, travel = demo_inputs(scenario)
     verdict = evaluate_plan(_merge_into_neighbour(demo_run, town.unit_code), keep, dataset=dataset, travel_model=travel)
     messages = verdict.violations.loc[verdict.violations["constraint"].eq("exempt"), "message"].tolist()
-    assert any(m.startswith(f"{town.unit_name} ({town.unit_code}) is a town: towns keep their status") for m in messages), messages
+    town_message = f"{town.unit_name} ({town.unit_code}) is a town: towns keep their status"
+    assert any(m.startswith(town_message) for m in messages), messages
     assert not any("keep_separate" in m for m in messages)
 
 

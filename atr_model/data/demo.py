@@ -543,7 +543,7 @@ def _road_links(dataset: Dataset) -> list[tuple[list[tuple[float, float]], dict[
         return float(_elev_km(pts[:, 0], pts[:, 1]).max())
 
     # Village streets: every settlement to its unit centre.
-    for i, (code, unit) in enumerate(zip(sett["settlement_code"], sett["unit_code"])):
+    for i, code in enumerate(sett["settlement_code"]):
         c = s_xy[s_index[code[:-3] + "-01"]]
         if i == s_index[code[:-3] + "-01"]:
             continue

@@ -352,9 +352,9 @@ def _resolve_conflicts(
         # parts of one village split between units ("... (часть)") may share a place
         if all("часть" in names[p].lower() for p in positions):
             continue
-        def rank(p: int) -> tuple[float, int]:
+        def rank(p: int) -> tuple[float, int]:  # sorted() below uses it within this iteration
             ref = unit_ref_xy_m.get(units[p])
-            d = np.hypot(*(xy[place] - np.asarray(ref))) if ref is not None else np.inf
+            d = np.hypot(*(xy[place] - np.asarray(ref))) if ref is not None else np.inf  # noqa: B023
             tier = _TIERS.index(results[p].method)
             return (tier, float(d))
         ordered = sorted(positions, key=rank)

@@ -430,7 +430,8 @@ def edges_from_ways(
     node_index[node_mask] = np.arange(int(node_mask.sum()))
     u_edge, v_edge = node_index[edge_a], node_index[edge_b]
     # Per distinct vertex: the edge it lies on and the time to both ends.
-    cum = np.cumsum(seg_time) - np.repeat(np.concatenate([[0.0], np.cumsum(seg_time)])[starts], np.diff(np.append(starts, len(seg_start))))
+    cum = np.cumsum(seg_time) - np.repeat(np.concatenate([[0.0], np.cumsum(seg_time)])[starts],
+                                          np.diff(np.append(starts, len(seg_start))))
     vertex_u = node_index.copy()
     vertex_v = node_index.copy()
     t_u = np.zeros(len(uniq))

@@ -68,7 +68,8 @@ def _lock_reasons(prep: Prepared) -> list[dict]:
         for u, other in ((a, b), (b, a)):
             if prep.alone[u]:
                 why = "keep_separate" if inst.keep_separate[u] else "exempt (exempt_mode='keep')"
-                reasons.append({"constraint": f"must_link/{why.split(' ', maxsplit=1)[0]}", "units": [inst.unit_codes[u], inst.unit_codes[other]],
+                reasons.append({"constraint": f"must_link/{why.split(' ', maxsplit=1)[0]}",
+                                "units": [inst.unit_codes[u], inst.unit_codes[other]],
                                 "message": f"must_link {label(a)} - {label(b)} conflicts with {label(u)} being {why}"})
     for a, b in inst.cannot_link:
         a, b = int(a), int(b)
@@ -81,7 +82,7 @@ def _lock_reasons(prep: Prepared) -> list[dict]:
     classes: dict[int, list[int]] = {}
     for i, r in enumerate(roots):
         classes.setdefault(r, []).append(i)
-    for root, units in sorted(classes.items()):
+    for _root, units in sorted(classes.items()):
         if len(units) < 2:
             continue
         common = set(prep.centres_of[units[0]])
@@ -98,7 +99,8 @@ def _lock_reasons(prep: Prepared) -> list[dict]:
             reasons.append({"constraint": "must_link/contiguity", "units": codes + [inst.unit_codes[v] for v in locked],
                             "message": f"must_link {names}: every connecting path passes a unit that must stay "
                                        f"alone ({locked_txt}), so the linked units cannot form one contiguous unit"})
-        elif uses_contiguity(settings) and not all(_connected_avoiding(units[0], u, prep, np.zeros(inst.n, bool)) for u in units[1:]):
+        elif uses_contiguity(settings) and not all(_connected_avoiding(units[0], u, prep, np.zeros(inst.n, bool))
+                                                   for u in units[1:]):
             reasons.append({"constraint": "must_link/contiguity", "units": codes,
                             "message": f"must_link {names}: the units are not connected in the adjacency graph"})
         else:

@@ -202,8 +202,8 @@ def make_solver(name: str, *, time_limit_s: float, gap_rel: float, threads: int,
     time_limit_s = max(0.5, float(time_limit_s))
     if name == "highs":
         opts = {"random_seed": 0, **({} if heuristics else HIGHS_NO_HEURISTICS), **dict(highs_options)}
-        return _HiGHS(start=start, on_solution=on_solution if mip else None, stop=stop if mip else None, mip=mip, msg=msg, timeLimit=time_limit_s,
-                      gapRel=gap_rel, threads=threads, **opts)
+        return _HiGHS(start=start, on_solution=on_solution if mip else None, stop=stop if mip else None, mip=mip, msg=msg,
+                      timeLimit=time_limit_s, gapRel=gap_rel, threads=threads, **opts)
     if name == "cbc":
         return pulp.PULP_CBC_CMD(mip=mip, msg=msg, timeLimit=time_limit_s, gapRel=gap_rel, threads=threads,
                                  warmStart=bool(start), options=["randomSeed 1", "randomCbcSeed 1"])

@@ -196,7 +196,9 @@ def _cached_kg(source: Path, cache: Path, console: Console) -> Dataset:
 
 def quickstart(
     source: Path | None = typer.Option(None, "--source", help="Open-data directory (default: ../shared/kg-open-data)."),
-    cache_dir: Path | None = typer.Option(None, "--cache-dir", help="Where builds go (default: $ATR_CACHE_DIR or ~/.cache/atr-model)."),
+    cache_dir: Path | None = typer.Option(
+        None, "--cache-dir", help="Where builds go (default: $ATR_CACHE_DIR or ~/.cache/atr-model)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as one JSON object."),
 ) -> None:
     """Build (or reuse) the Kyrgyz dataset, else the fictional demo, and print its summary."""

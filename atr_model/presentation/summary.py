@@ -179,7 +179,7 @@ def _decisions(files: ResultFiles, lang: str, raions: Mapping[str, str]) -> str:
     for raion, group in a.groupby("raion_code", sort=True):
         before, after = len(group), group["new_unit_id"].nunique()
         mergers = []
-        for uid, members in group.groupby("new_unit_id", sort=True):
+        for _uid, members in group.groupby("new_unit_id", sort=True):
             if len(members) < 2:
                 continue
             centre = str(members["centre_code"].iloc[0])

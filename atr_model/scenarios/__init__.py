@@ -1,6 +1,9 @@
-"""Scenario layer: scenario files, the engine input, runs and result packages."""
+"""Scenario layer: scenario files, the engine input, runs and result packages.
 
-# Result-package tools (reports read these, the app and researchers call them).
+Besides running scenarios it exports the result-package tools (compare, evaluate, exports,
+package files, robustness tables) that the reports, the app and researchers call.
+"""
+
 from atr_model.scenarios.compare import Comparison, compare_results, kpi_table
 from atr_model.scenarios.evaluate import PlanEvaluation, evaluate_plan, read_plan_csv, read_plan_text
 from atr_model.scenarios.exports import DEFAULT_EXTRAS, add_extra_kpis, publish_package, write_exports, write_geojson, write_xlsx

@@ -170,7 +170,8 @@ def assignment_from_plan(plan: pd.DataFrame, instance: Any, *, where: str = "pla
     listed = set(plan["unit_code"])
     absent = [c for c in codes if c not in listed]
     if absent:
-        shown = ", ".join(absent[:_ABSENT_SHOWN]) + (f" and {len(absent) - _ABSENT_SHOWN} more" if len(absent) > _ABSENT_SHOWN else "")
+        more = f" and {len(absent) - _ABSENT_SHOWN} more" if len(absent) > _ABSENT_SHOWN else ""
+        shown = ", ".join(absent[:_ABSENT_SHOWN]) + more
         raise DataError(f"{where}: {len(absent)} unit(s) of the dataset have no new_unit_id: {shown}")
     assignment = np.full(len(codes), -1, dtype=np.int64)
     for nid, part in plan.groupby("new_unit_id", sort=True):

@@ -626,7 +626,8 @@ def _build_raion_level(dataset: Dataset, travel_model: Any, criteria: Criteria) 
     centre_to_raion = dict(zip(table["centre_unit_code"], table["unit_code"]))
     times["centre_code"] = times["centre_unit_code"].astype(str).map(centre_to_raion)
     times = times.dropna(subset=["centre_code"])
-    times = times.merge(settlements[["settlement_code", "unit_code", "source_unit_code", "weight", "is_unit_centre"]], on="settlement_code")
+    times = times.merge(settlements[["settlement_code", "unit_code", "source_unit_code", "weight", "is_unit_centre"]],
+                        on="settlement_code")
 
     # Centre-to-centre: the centre settlement of raion i's centre unit to the centre unit of j.
     centre_units = set(table["centre_unit_code"])

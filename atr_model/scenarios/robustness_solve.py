@@ -157,10 +157,9 @@ def _alone_is_optimal(inst: Any, settings: Any) -> bool:
     if settings.admin_cost_per_unit != 0 or not inst.centre_eligible.all():
         return False
     pop = inst.population
-    if settings.population_floor is not None:
-        # exempt units need no floor in either exempt mode (alone, they form an exempt-only unit)
-        if ((pop < settings.population_floor) & ~inst.exempt).any():
-            return False
+    # exempt units need no floor in either exempt mode (alone, they form an exempt-only unit)
+    if settings.population_floor is not None and ((pop < settings.population_floor) & ~inst.exempt).any():
+        return False
     if settings.population_cap is not None and (pop > settings.population_cap).any():
         return False
     diag = np.diag(inst.cost)
@@ -341,7 +340,7 @@ _CONTEXT: DrawContext | None = None
 
 def init_worker(ctx: DrawContext) -> None:
     """Process-pool initializer: keep the shared context in the worker."""
-    global _CONTEXT
+    global _CONTEXT  # noqa: PLW0603 (a pool initializer hands each worker its context this way)
     _CONTEXT = ctx
 
 

@@ -141,7 +141,8 @@ def _explanations(bundle: InstanceBundle, result: Any, settings: Any) -> pd.Data
     return frame
 
 
-def _assignments(bundle: InstanceBundle, assignment: np.ndarray, ids: dict[int, str], explained: pd.DataFrame, modelled: bool) -> pd.DataFrame:
+def _assignments(bundle: InstanceBundle, assignment: np.ndarray, ids: dict[int, str], explained: pd.DataFrame,
+                 modelled: bool) -> pd.DataFrame:
     units = bundle.units
     inst = bundle.instance
     idx = np.arange(inst.n)
@@ -163,8 +164,8 @@ def _assignments(bundle: InstanceBundle, assignment: np.ndarray, ids: dict[int, 
             "oblast_code": units["oblast_code"].astype(str),
             "exempt_rules": units["exempt_rules"],
             # Cyrillic names for reports in Kyrgyz and Russian (unit_name is the Latin one)
-            "unit_name_ky": units["unit_name_ky"] if "unit_name_ky" in units else "",
-            "unit_name_ru": units["unit_name_ru"] if "unit_name_ru" in units else "",
+            "unit_name_ky": units.get("unit_name_ky", ""),
+            "unit_name_ru": units.get("unit_name_ru", ""),
             "unit_name_transliterated": units.get("unit_name_transliterated", False),
         }
     )
@@ -371,7 +372,8 @@ def run_scenario(
         "count": len(soft),
         "by_constraint": dict(sorted(pd.Series([str(v.constraint) for v in soft], dtype=object).value_counts().items())),
     }
-    explanations = assignments[["unit_code", "status", "reason", "population", "exempt_reason", "travel_time_to_centre_min"]].copy()
+    explanations = assignments[["unit_code", "status", "reason", "population", "exempt_reason",
+                                "travel_time_to_centre_min"]].copy()
     explanations.insert(3, "population_floor", scenario.criteria.population_floor)
     explanations["max_travel_time_min"] = scenario.criteria.max_travel_time_min
     logger.info("scenario %s: %d -> %d units in %.1f s", scenario.name, kpis["units_before"], kpis["units_after"], seconds)

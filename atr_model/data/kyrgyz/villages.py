@@ -97,7 +97,8 @@ def settlement_table(units: pd.DataFrame, villages: pd.DataFrame) -> pd.DataFram
     settl = pd.concat([villages, town_rows[villages.columns]], ignore_index=True)
     settl = settl.sort_values("settlement_code").reset_index(drop=True)
     if settl["settlement_code"].duplicated().any():
-        raise DataError(f"settlement code {settl.loc[settl['settlement_code'].duplicated(), 'settlement_code'].iloc[0]} is used twice")
+        twice = settl.loc[settl["settlement_code"].duplicated(), "settlement_code"].iloc[0]
+        raise DataError(f"settlement code {twice} is used twice")
     return settl
 
 

@@ -828,8 +828,8 @@ def plan_assignments(evaluation: PlanEvaluation, units: pd.DataFrame) -> pd.Data
     is_centre = plan["unit_code"] == plan["centre_code"]
     plan["status"] = ["kept" if n == 1 else ("centre" if c else "merged") for n, c in zip(sizes, is_centre)]
     messages: dict[str, list[str]] = {}
-    for units, message in zip(evaluation.violations["units"], evaluation.violations["message"]):
-        for code in str(units).split(";"):
+    for codes, message in zip(evaluation.violations["units"], evaluation.violations["message"]):
+        for code in str(codes).split(";"):
             if code:
                 messages.setdefault(code, []).append(str(message))
     plan["reason"] = ["; ".join(messages.get(str(c), [])) for c in plan["unit_code"]]

@@ -296,7 +296,8 @@ def _lock_panel(code: str, ctx: AppContext) -> None:
     edits = state.edits(st.session_state)
     if edits:
         st.caption(t("select.edits", lang, n=len(edits)) + ": " + "; ".join(
-            f"{t(f'edits.{e.action}', lang)} {names.get(e.unit, e.unit)}" + (f" + {names.get(e.other, e.other)}" if e.other else "")
+            f"{t(f'edits.{e.action}', lang)} {names.get(e.unit, e.unit)}"
+            + (f" + {names.get(e.other, e.other)}" if e.other else "")
             for e in edits
         ))
     if resolve:
@@ -509,7 +510,8 @@ def view_downloads(ctx: AppContext) -> None:
         st.download_button(f"⬇ {t('downloads.yaml', lang)}", text, file_name=name, mime="application/x-yaml", key="dl_yaml")
         data_arg = backend.portable_dataset(ctx.dataset_key)
         st.caption(t("downloads.cli", lang) + (f" ({t('downloads.whole', lang)})" if ctx.raion else ""))
-        st.code(f"atr-model run {name} --data {data_arg} --out results/{getattr(ctx.scenario, 'name', 'scenario')}", language="bash")
+        st.code(f"atr-model run {name} --data {data_arg} --out results/{getattr(ctx.scenario, 'name', 'scenario')}",
+                language="bash")
     if result is None:
         st.info(t("run.none_yet", lang))
         return
@@ -542,7 +544,8 @@ def view_downloads(ctx: AppContext) -> None:
     for col, (label, name, mime) in zip(cols, files):
         path = folder / name
         if path.exists():
-            col.download_button(f"⬇ {t(label, lang)}", path.read_bytes(), file_name=f"{stem}-{path.name}", mime=mime, key=f"dl_{label}")
+            col.download_button(f"⬇ {t(label, lang)}", path.read_bytes(), file_name=f"{stem}-{path.name}", mime=mime,
+                                key=f"dl_{label}")
         else:
             col.button(t(label, lang), disabled=True, help=t("downloads.missing", lang), key=f"dl_{label}_off")
     try:

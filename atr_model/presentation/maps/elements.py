@@ -252,7 +252,8 @@ class ZoomLabels(MacroElement):
             var data = {{ this.data|tojson }};
             var group = L.layerGroup().addTo(map);
             var items = data.map(function(d) {
-                var icon = L.divIcon({className: "atr-label " + {{ this.css_class|tojson }}, html: "<span></span>", iconSize: null});
+                var icon = L.divIcon({className: "atr-label " + {{ this.css_class|tojson }},
+                                      html: "<span></span>", iconSize: null});
                 var marker = L.marker([d[0], d[1]], {icon: icon, interactive: false, keyboard: false});
                 marker.atrText = d[2];
                 return {marker: marker, min: d[3], max: d[4]};
@@ -333,7 +334,8 @@ class HoverGroups(MacroElement):
                 l.on("mouseover", function() { on(l.feature.id); });
                 l.on("mouseout", function() { off(l.feature.id); });
             });
-            [{% for m in this.members %}{{ m.get_name() }}{% if not loop.last %}, {% endif %}{% endfor %}].forEach(function(layer) {
+            var members = [{% for m in this.members %}{{ m.get_name() }}{% if not loop.last %}, {% endif %}{% endfor %}];
+            members.forEach(function(layer) {
                 layer.eachLayer(function(l) {
                     var id = l.feature.properties[{{ this.key|tojson }}];
                     if (id === null || id === undefined) { return; }
