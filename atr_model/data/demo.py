@@ -303,6 +303,7 @@ def _build(seed: int) -> Dataset:
             centre_code = f"{code}-01"
             for j, (x, y) in enumerate(points, start=1):
                 s_names = unit_names if (is_town and j == 1) else names.take()
+                assert s_names is not None  # a town's spec names it
                 if j == 1 and unit_names is None:
                     unit_names = s_names
                 if is_town and j == 1:

@@ -201,7 +201,10 @@ def _places(dataset: Dataset, transformer: Transformer) -> _Places:
     codes = sett["settlement_code"].to_numpy(dtype=object)
     index = {c: i for i, c in enumerate(codes)}
     unit_centre: dict[str, int] = {}
-    extra_code, extra_unit, extra_lon, extra_lat = [], [], [], []
+    extra_code: list[str] = []
+    extra_unit: list[str] = []
+    extra_lon: list[float] = []
+    extra_lat: list[float] = []
     for code, centre_code, lon, lat in zip(
         units["unit_code"], units["centre_settlement_code"], units["centre_lon"], units["centre_lat"]
     ):

@@ -227,10 +227,10 @@ def _read_osm(source: Path, settings: TravelSettings) -> RoadWays:
             .with_filter(osmium.filter.KeyFilter("highway"))
         )
         for obj in processor:
-            if not obj.is_way():
+            if not isinstance(obj, osmium.osm.Way):  # the highway filter passes tagged nodes too
                 continue
             tags = obj.tags
-            road_class = tags.get("highway", "")
+            road_class = tags.get("highway") or ""
             if road_class not in settings.speeds_kmh:
                 continue
             try:

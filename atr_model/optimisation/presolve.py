@@ -4,6 +4,7 @@ units and constraints."""
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -127,14 +128,12 @@ def _band_reasons(prep: Prepared) -> list[dict]:
                             "message": f"{label(i)} alone has {pop[i]:g} residents, above the hard cap {cap:g}; "
                                        "units are never split"})
     if floor is not None and s.floor_mode == "hard":
-        for i in np.flatnonzero(inst.keep_separate & ~inst.exempt):
-            i = int(i)
+        for i in np.flatnonzero(inst.keep_separate & ~inst.exempt).tolist():
             if pop[i] < floor - _TOL:
                 reasons.append({"constraint": "floor/keep_separate", "units": [inst.unit_codes[i]],
                                 "message": f"{label(i)} is locked to stay separate but has {pop[i]:g} residents, "
                                            f"below the hard floor {floor:g}"})
-        for i in np.flatnonzero(prep.floor_applies):
-            i = int(i)
+        for i in np.flatnonzero(prep.floor_applies).tolist():
             best = max((pop[prep.members[j]].sum() for j in prep.centres_of[i]), default=0.0)
             if best < floor - _TOL:
                 reasons.append({"constraint": "floor", "units": [inst.unit_codes[i]],
@@ -152,7 +151,7 @@ def _count_reasons(prep: Prepared) -> list[dict]:
         return []
     groups = sorted(set(inst.group))
     gidx = {g: [i for i in range(inst.n) if inst.group[i] == g] for g in groups}
-    if isinstance(s.n_units, dict):
+    if isinstance(s.n_units, Mapping):
         unknown = sorted(set(s.n_units) - set(groups))
         if unknown:
             raise CriteriaError(f"EngineSettings.n_units names unknown group(s) {', '.join(map(repr, unknown))}; "

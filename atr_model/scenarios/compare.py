@@ -69,10 +69,10 @@ def kpi_table(kpis: dict[str, Any]) -> list[tuple[str, float]]:
         Known KPIs first (:data:`KPI_ORDER`), then the others sorted by name; run-time
         figures (solver seconds, provenance) are left out.
     """
-    flat = {k: _numeric(v) for k, v in flatten_mapping(kpis).items()}
+    numeric = {k: _numeric(v) for k, v in flatten_mapping(kpis).items()}
     flat = {
         k: v
-        for k, v in flat.items()
+        for k, v in numeric.items()
         if v is not None and (k in _PLAN_SOLVER_KPIS or not k.startswith(_RUN_KPIS))
     }
     ordered = [k for k in KPI_ORDER if k in flat]
@@ -120,7 +120,7 @@ class Comparison:
         def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
             out = []
             for rec in frame.to_dict(orient="records"):
-                out.append({k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in rec.items()})
+                out.append({str(k): (None if isinstance(v, float) and math.isnan(v) else v) for k, v in rec.items()})
             return out
 
         return {
@@ -210,7 +210,7 @@ def compare_results(a: Any, b: Any) -> Comparison:
                  "centre_a", "centre_b", "joined", "left"],
     )
     centre_rows = []
-    blocks_a = {}
+    blocks_a: dict[frozenset[str], str] = {}
     for code in sorted(codes_a & codes_b):
         if mem_a[code] == mem_b[code]:
             blocks_a.setdefault(mem_a[code], code)

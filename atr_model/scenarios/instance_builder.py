@@ -14,11 +14,12 @@ from __future__ import annotations
 import dataclasses as _dc
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from atr_model.criteria.exemptions import compute_exemptions
@@ -90,7 +91,11 @@ class InstanceBundle:
     barrier_pairs: tuple[tuple[str, str], ...] = ()
 
 
-def unit_display_name(row: pd.Series | dict[str, Any]) -> str:
+#: one unit's (or settlement's, or raion's) attributes: a table row or its ``to_dict`` record
+UnitRow = pd.Series | Mapping[str, Any] | Mapping[Hashable, Any]
+
+
+def unit_display_name(row: UnitRow) -> str:
     """English name, else the Kyrgyz or Russian name transliterated to Latin, else the code.
 
     One script in English tables: a unit with only Cyrillic names is written with
@@ -108,15 +113,15 @@ def unit_display_name(row: pd.Series | dict[str, Any]) -> str:
     return str(row.get("unit_code", row.get("raion_code", "")))
 
 
-def unit_name_transliterated(row: pd.Series | dict[str, Any]) -> bool:
+def unit_name_transliterated(row: UnitRow) -> bool:
     """Whether :func:`unit_display_name` writes this unit's name by transliteration."""
     english = row.get("name_en")
     if isinstance(english, str) and english.strip() and not is_cyrillic(english):
         return False
-    return any(isinstance(row.get(k), str) and row.get(k).strip() for k in ("name_ky", "name_ru", "name_en"))
+    return any(isinstance(v := row.get(k), str) and v.strip() for k in ("name_ky", "name_ru", "name_en"))
 
 
-def unit_local_names(row: pd.Series | dict[str, Any], lang: str) -> str:
+def unit_local_names(row: UnitRow, lang: str) -> str:
     """The unit's name in Kyrgyz (``lang`` "ky") or Russian ("ru"), the other as a fallback ("" if none)."""
     order = ("name_ky", "name_ru") if lang == "ky" else ("name_ru", "name_ky")
     for key in order:
@@ -130,9 +135,9 @@ def _plain(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(frame.drop(columns="geometry", errors="ignore")).copy()
 
 
-def _haversine_km(lon1: np.ndarray, lat1: np.ndarray, lon2: np.ndarray, lat2: np.ndarray) -> np.ndarray:
-    lon1, lat1, lon2, lat2 = (np.radians(np.asarray(a, dtype=float)) for a in (lon1, lat1, lon2, lat2))
-    a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+def _haversine_km(lon1: npt.ArrayLike, lat1: npt.ArrayLike, lon2: npt.ArrayLike, lat2: npt.ArrayLike) -> np.ndarray:
+    x1, y1, x2, y2 = (np.radians(np.asarray(a, dtype=float)) for a in (lon1, lat1, lon2, lat2))
+    a = np.sin((y2 - y1) / 2) ** 2 + np.cos(y1) * np.cos(y2) * np.sin((x2 - x1) / 2) ** 2
     return 2 * _EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
 
 

@@ -347,8 +347,8 @@ def regret_table(outcomes: list[DrawOutcome], nominal: np.ndarray) -> pd.DataFra
             "regret_rel": _round(regret / abs(o.objective)) if has and o.objective else (0.0 if has else None),
             "nominal_plan_feasible": bool(o.nominal_feasible) if has else None,
             "nominal_plan_violations": o.nominal_violations,
-            "same_plan": bool(np.array_equal(o.assignment, nominal)) if has else None,
-            "units_after": int(np.unique(o.assignment).size) if has else None,
+            "same_plan": bool(np.array_equal(o.assignment, nominal)) if o.assignment is not None else None,
+            "units_after": int(np.unique(o.assignment).size) if o.assignment is not None else None,
             "groups_solved": o.groups_solved,
             "groups_reused": o.groups_reused,
             "groups_alone": o.groups_alone,
@@ -441,7 +441,7 @@ def hinge_parts(ps: PlanSet, fragile: np.ndarray, same: np.ndarray, travel_drawn
                 scored.append((score, str(ps.codes[k]), _population_part(ps, k)))
         if travel_drawn:
             score = 5e-4 if constant else _corr(np.log(ok_factors[:, i]), flip)
-            scored.append((score, "~travel", _travel_part(ps, i)))
+            scored.append((score, "~travel", _travel_part(ps, int(i))))
         scored.sort(key=lambda s: (-s[0], s[1]))
         named = [s for s in scored if s[0] > 0]
         chosen = ([named[0]] + [s for s in named[1:2] if s[0] >= 0.5 * named[0][0]]) if named else []

@@ -112,11 +112,11 @@ def _add_barrier_notes(frame: pd.DataFrame, bundle: InstanceBundle) -> None:
         across.setdefault(a, []).append(b)
         across.setdefault(b, []).append(a)
     for k in frame.index[frame["status"] == "below_floor_no_partner"]:
-        code = frame.at[k, "unit_code"]
+        code = str(frame.at[k, "unit_code"])
         if code in across:
             others = ", ".join(f"{names.get(o, o)} ({o})" for o in sorted(across[code]))
             frame.at[k, "reason"] = (
-                f"{frame.at[k, 'reason']} Landscape (criterion 1): only a blocked or seasonal link joins it "
+                f"{frame.at[k, 'reason']!s} Landscape (criterion 1): only a blocked or seasonal link joins it "
                 f"to {others}, so they are not treated as neighbours."
             )
 

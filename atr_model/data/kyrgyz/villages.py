@@ -66,7 +66,7 @@ def read_places(paths: dict[str, Path], raions: gpd.GeoDataFrame) -> gpd.GeoData
     gn = gpd.GeoDataFrame({
         "place_id": "gn:" + gn["geonameid"].astype(str), "name": gn["name"], "name_ru": None, "name_ky": None,
         "variants": gn.get("alternatenames", pd.Series("", index=gn.index)).fillna(""),
-        "gn_population": pd.to_numeric(gn.get("population"), errors="coerce"),
+        "gn_population": pd.to_numeric(gn["population"], errors="coerce") if "population" in gn else np.nan,
         "source": "GeoNames",
     }, geometry=gpd.points_from_xy(gn["longitude"], gn["latitude"]), crs=CRS)
     places = pd.concat([wof, gn], ignore_index=True)
