@@ -163,7 +163,8 @@ def _print_comparison(comparison: Comparison) -> None:
         for col in ("unit_code", "unit_name", "new_unit_id_a", "new_unit_id_b", "joined", "left"):
             units.add_column(col)
         for rec in comparison.changed_units.itertuples(index=False):
-            units.add_row(rec.unit_code, rec.unit_name, rec.new_unit_id_a, rec.new_unit_id_b, rec.joined, rec.left)
+            units.add_row(*(str(v) for v in (rec.unit_code, rec.unit_name, rec.new_unit_id_a, rec.new_unit_id_b,
+                                              rec.joined, rec.left)))
         console.print(units)
 
 
@@ -229,7 +230,7 @@ def evaluate_command(
             for col in ("constraint", "hard", "units", "message"):
                 table.add_column(col)
             for rec in verdict.violations.itertuples(index=False):
-                table.add_row(rec.constraint, "hard" if rec.hard else "soft", rec.units, rec.message)
+                table.add_row(str(rec.constraint), "hard" if rec.hard else "soft", str(rec.units), str(rec.message))
             console.print(table)
     if not verdict.hard_valid:
         raise typer.Exit(code=2)

@@ -231,7 +231,7 @@ def map_svg(
             cmap = plt.get_cmap("tab20")
             # tab20's two greys would read as the grey of raion land held by no unit
             ramp = [cmap(i) for i in range(20) if not draw_unplaced or i not in _TAB20_GREYS]
-            palette = colours or {c: ramp[i % len(ramp)] for i, c in enumerate(cats)}
+            palette: dict[str, Any] = colours or {c: ramp[i % len(ramp)] for i, c in enumerate(cats)}
             data.plot(color=[palette[str(v)] for v in data[column]], **kwargs)
             if colours:
                 from matplotlib.patches import Patch
@@ -247,7 +247,7 @@ def map_svg(
             missing = data[~np.isfinite(values.to_numpy(dtype=float))]
             if len(missing):
                 missing.plot(color="#ddd", **kwargs)
-        if draw_unplaced:
+        if draw_unplaced and unplaced is not None:
             # dotted edge and a fine dot hatch: told apart from the units in black-and-white print too
             unplaced.to_crs("EPSG:4326").plot(ax=ax, facecolor=_UNPLACED_FILL, edgecolor=_UNPLACED_EDGE,
                                               linewidth=0.7, linestyle=":", hatch="....")
@@ -281,7 +281,8 @@ def map_svg(
 def _concept() -> tuple[str, list[tuple[str, str, str]], dict[str, str]]:
     """Attribution, the Concept's criteria as (number, Kyrgyz, English), and setting -> numbers."""
     attribution = f"{CONCEPT_ATTRIBUTION} {TRANSLATION_NOTE}".strip()
-    items, implemented = [], {}
+    items: list[tuple[str, str, str]] = []
+    implemented: dict[str, str] = {}
     for item in CONCEPT_CRITERIA:
         number = str(item.number)
         items.append((number, item.text_ky, item.text_en))

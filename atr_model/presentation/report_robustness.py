@@ -122,13 +122,13 @@ def fragile_rows(folder: str | os.PathLike[str], lang: str = DEFAULT_LANGUAGE) -
     parts = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
     names = unit_names(root, lang)
     rows = []
-    for r in fragile.itertuples():
-        code = str(r.unit_code)
-        name = names.get(code) or str(r.unit_name)
+    for r in fragile.to_dict("records"):
+        code = str(r["unit_code"])
+        name = names.get(code) or str(r["unit_name"])
         rows.append({
-            "rank": int(r.rank), "unit": f"{name} ({code})", "status": status_label(str(r.nominal_status), lang),
-            "new_unit_id": str(r.nominal_new_unit_id), "share": share_text(float(r.share_same_unit)),
-            "hinges": hinge_sentence(parts[code], lang, names) if code in parts else str(r.hinges_on),
+            "rank": int(r["rank"]), "unit": f"{name} ({code})", "status": status_label(str(r["nominal_status"]), lang),
+            "new_unit_id": str(r["nominal_new_unit_id"]), "share": share_text(float(r["share_same_unit"])),
+            "hinges": hinge_sentence(parts[code], lang, names) if code in parts else str(r["hinges_on"]),
         })
     return rows
 

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from atr_model.presentation.report import write_report
 from atr_model.presentation.summary import raion_names, write_summary
-from atr_model.scenarios import DEFAULT_EXTRAS
+from atr_model.scenarios import DEFAULT_EXTRAS, ScenarioResult
 
 __all__ = ["save_result", "run_to_folder", "PACKAGE_EXTRAS"]
 
@@ -47,12 +48,17 @@ def save_result(result: Any, out_dir: str | os.PathLike[str], *, report: bool = 
 
     extras = PACKAGE_EXTRAS if report else DEFAULT_EXTRAS
     # each extra reads the staged package files and adds its own, before write_result's rename
-    writers = [lambda _result, folder, extra=extra: extra(Path(folder)) for extra in extras]
+    writers = [_staged(extra) for extra in extras]
     if report and lang != "en":
         writers[extras.index(write_report)] = lambda _result, folder: write_report(Path(folder), lang=lang)
     if report:
         writers.append(lambda result_, folder: _write_summary(result_, folder, lang))
     return write_result(result, out_dir, extra_writers=writers)
+
+
+def _staged(extra: Callable[[Path], object]) -> Callable[[ScenarioResult, Path], object]:
+    """A result writer that runs ``extra`` on the staged package folder."""
+    return lambda _result, folder: extra(Path(folder))
 
 
 def _write_summary(result: Any, folder: str | os.PathLike[str], lang: str = "en") -> Path:

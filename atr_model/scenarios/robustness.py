@@ -473,7 +473,7 @@ def _clean_kpis(value: Any) -> Any:
 
 
 def write_robustness(result: RobustnessResult, out_dir: str | os.PathLike[str], *,
-                     extra_writers: tuple[Callable[[RobustnessResult, Path], None], ...] = ()) -> Path:
+                     extra_writers: tuple[Callable[[RobustnessResult, Path], object], ...] = ()) -> Path:
     """Write the robustness package atomically (an interrupt leaves no half folder).
 
     Parameters

@@ -302,7 +302,7 @@ def run_sweep(
     data: str | None = None,
     workers: int = 1,
     scheduler_address: str | None = None,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[int, int], object] | None = None,
 ) -> SweepResult:
     """Run a scenario over a parameter grid.
 
@@ -376,7 +376,7 @@ def _run_dask(
     grid: list[dict[str, Any]],
     data: str | None,
     address: str,
-    progress: Callable[[int, int], None] | None,
+    progress: Callable[[int, int], object] | None,
 ) -> list[dict[str, Any] | None]:
     with connect(address, "sweep") as client:
         futures = [client.submit(run_point, base, point, data, k, pure=False) for k, point in enumerate(grid)]

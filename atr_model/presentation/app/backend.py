@@ -682,7 +682,7 @@ class ResultView:
         return str(self.provenance.get("travel_model", "") or "")
 
 
-def load_result(folder: Path) -> ResultView:
+def load_result(folder: str | Path) -> ResultView:
     """Read a result package written by ``write_result``.
 
     Raises

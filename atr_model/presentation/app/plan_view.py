@@ -144,7 +144,7 @@ def view_plan(ctx: AppContext) -> None:
     st.subheader(t("plan.title", lang))
     st.caption(t("plan.help", lang, scenario=ctx.base_label or "–"))
     upload = st.file_uploader(t("plan.upload", lang), type=["csv"], key="plan_upload")
-    if upload is None or ctx.dataset is None or ctx.source is None or ctx.layers is None:
+    if upload is None or ctx.dataset is None or ctx.source is None or ctx.layers is None or ctx.scenario is None:
         return
     try:
         checked = _evaluate(ctx, upload.name, upload.getvalue())

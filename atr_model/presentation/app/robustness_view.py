@@ -13,12 +13,13 @@ import json
 import logging
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import folium
 import geopandas as gpd
 import pandas as pd
 import streamlit as st
+from branca.element import Figure
 
 from atr_model.presentation import maps
 from atr_model.presentation.app import backend, cache
@@ -123,7 +124,7 @@ def stability_map(folder: Path, layers: maps.DisplayLayers, lang: str) -> folium
         "<div style='position:absolute;bottom:24px;left:12px;z-index:9999;background:#fff;padding:6px 8px;"
         f"border:1px solid #999;font-size:12px'><b>{html.escape(t('robustness.map_legend', lang))}</b>{items}</div>"
     )
-    fmap.get_root().html.add_child(folium.Element(legend))
+    cast(Figure, fmap.get_root()).html.add_child(folium.Element(legend))
     return fmap
 
 

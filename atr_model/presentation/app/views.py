@@ -284,7 +284,7 @@ def _lock_panel(code: str, ctx: AppContext) -> None:
             t("edits.other", lang), others, format_func=lambda c: f"{names.get(c, c)} ({c})", key="select_other"
         ) or ""
     b1, b2, b3 = st.columns(3)
-    if b1.button(t("select.add", lang), key="select_add", width="stretch"):
+    if b1.button(t("select.add", lang), key="select_add", width="stretch") and action is not None:
         state.push_edit(st.session_state, Edit(action, code, other))
         st.rerun()
     has_edits = bool(state.edits(st.session_state))
@@ -362,6 +362,7 @@ def view_map(ctx: AppContext) -> None:
 
 
 def _unit_options(ctx: AppContext) -> tuple[list[str], dict[str, str]]:
+    assert ctx.layers is not None  # the edits view shows nothing before the map layers are there
     names = {code: f"{name} ({code})" for code, name in maps.unit_names(ctx.layers, ctx.lang).items()}
     return sorted(names, key=lambda c: names[c]), names
 
@@ -381,17 +382,18 @@ def view_edits(ctx: AppContext) -> None:
         return
     options, names = _unit_options(ctx)
     c1, c2 = st.columns([3, 2])
-    unit = c1.selectbox(t("edits.unit", lang), options, index=_clicked_unit(options), format_func=names.get, key="edit_unit")
+    unit = c1.selectbox(t("edits.unit", lang), options, index=_clicked_unit(options), format_func=lambda c: names.get(c, c),
+                        key="edit_unit")
     action = c2.radio(
         t("edits.action", lang), EDIT_ACTIONS, format_func=lambda a: t(f"edits.{a}", lang), key="edit_action", horizontal=False
     )
     other, reason = "", ""
     if action in ("together", "apart"):
-        other = c1.selectbox(t("edits.other", lang), options, format_func=names.get, key="edit_other")
+        other = c1.selectbox(t("edits.other", lang), options, format_func=lambda c: names.get(c, c), key="edit_other") or ""
     if action == "exempt":
         reason = c1.text_input(t("edits.reason", lang), key="edit_reason")
     b1, b2, b3, b4 = st.columns(4)
-    if b1.button(t("edits.add", lang), key="edit_add"):
+    if b1.button(t("edits.add", lang), key="edit_add") and action is not None and unit is not None:
         if action in ("together", "apart") and other == unit:
             st.warning(t("edits.same_unit", lang))
         else:

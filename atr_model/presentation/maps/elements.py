@@ -18,13 +18,13 @@ import html
 import json
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from branca.element import Element, MacroElement
+from branca.element import Element, Figure, MacroElement
 from folium.template import Template
 
 from atr_model.presentation.maps.palette import GROUND, LINES
@@ -169,7 +169,7 @@ table.atr-pop td{{padding:1px 0;color:{LINES['label']}}}
 
 def add_css(fmap: folium.Map) -> None:
     """The maps' style sheet, in the page header (kept by the Streamlit component)."""
-    fmap.get_root().header.add_child(Element(_CSS), name="atr_css")
+    cast(Figure, fmap.get_root()).header.add_child(Element(_CSS), name="atr_css")
 
 
 class Legend(MacroElement):
@@ -290,7 +290,10 @@ class ZoomLabels(MacroElement):
         self.layer_name = name
         self.css_class = css_class
         self.char_px = char_px
-        self.data = [[round(lat, 5), round(lon, 5), str(label), float(lo), float(hi)] for lat, lon, label, lo, hi in labels]
+        # [lat, lon, text, min zoom, max zoom]; declutter_labels raises the min zoom in place
+        self.data: list[list[Any]] = [
+            [round(lat, 5), round(lon, 5), str(label), float(lo), float(hi)] for lat, lon, label, lo, hi in labels
+        ]
 
 
 def label_min_zoom(width_deg: float, height_deg: float, label: str, *, lat: float, floor: float = 5.0) -> float:
