@@ -110,7 +110,7 @@ def check_plan(instance: MergerInstance, assignment: np.ndarray, settings: Engin
         locked = len(mem) == 1 and alone[c]
         floor = settings.population_floor
         if floor is not None and total < floor - _TOL and bool((~instance.exempt[mem]).any()):
-            hard = settings.floor_mode == "hard" and not (locked and settings.floor_mode == "soft")
+            hard = settings.floor_mode == "hard"
             out.append(Violation("floor", mem_codes, f"new unit of {label(c)} has {total:g} residents, below the "
                                                      f"floor {floor:g}", hard=hard))
         cap = settings.population_cap

@@ -80,7 +80,8 @@ class SolutionWatch:
         n = self.form.prep.instance.n
         share = np.full((n, n), -1.0)
         share[self.rows, self.cols] = values[self.where]
-        return share.argmax(axis=1).astype(np.int64)
+        centres: np.ndarray = share.argmax(axis=1).astype(np.int64)
+        return centres
 
     def on_solution(self, values: np.ndarray, objective: float) -> None:
         """Solver hook: keep a solution better than the known connected plan."""

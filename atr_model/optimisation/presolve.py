@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
@@ -33,7 +34,7 @@ def must_link_classes(n: int, pairs: np.ndarray) -> list[int]:
     return [find(i) for i in range(n)]
 
 
-def raise_if(reasons: list[dict]) -> None:
+def raise_if(reasons: list[dict[str, Any]]) -> None:
     """Raise :class:`InfeasibleError` summarising ``reasons`` (if any)."""
     if reasons:
         head = "; ".join(r["message"] for r in reasons[:5])
@@ -55,10 +56,10 @@ def _connected_avoiding(a: int, b: int, prep: Prepared, blocked: np.ndarray) -> 
     return False
 
 
-def _lock_reasons(prep: Prepared) -> list[dict]:
+def _lock_reasons(prep: Prepared) -> list[dict[str, Any]]:
     inst, settings = prep.instance, prep.settings
     label = inst.label
-    reasons: list[dict] = []
+    reasons: list[dict[str, Any]] = []
     roots = must_link_classes(inst.n, inst.must_link)
     for a, b in inst.must_link:
         a, b = int(a), int(b)
@@ -111,11 +112,11 @@ def _lock_reasons(prep: Prepared) -> list[dict]:
     return reasons
 
 
-def _band_reasons(prep: Prepared) -> list[dict]:
+def _band_reasons(prep: Prepared) -> list[dict[str, Any]]:
     inst, s = prep.instance, prep.settings
     pop = inst.population
     label = inst.label
-    reasons: list[dict] = []
+    reasons: list[dict[str, Any]] = []
     floor, cap = s.population_floor, s.population_cap
     if floor is not None and cap is not None and cap < floor:
         reasons.append({"constraint": "band", "units": [],
@@ -145,7 +146,7 @@ def _band_reasons(prep: Prepared) -> list[dict]:
     return reasons
 
 
-def _count_reasons(prep: Prepared) -> list[dict]:
+def _count_reasons(prep: Prepared) -> list[dict[str, Any]]:
     inst, s = prep.instance, prep.settings
     if s.n_units is None:
         return []
@@ -161,7 +162,7 @@ def _count_reasons(prep: Prepared) -> list[dict]:
     else:
         targets = {"(total)": int(s.n_units)}
         scopes = {"(total)": list(range(inst.n))}
-    reasons: list[dict] = []
+    reasons: list[dict[str, Any]] = []
     pop = inst.population
     for g, k in targets.items():
         units = scopes[g]
@@ -192,7 +193,7 @@ def _count_reasons(prep: Prepared) -> list[dict]:
     return reasons
 
 
-def _orphan_reasons(prep: Prepared) -> list[dict]:
+def _orphan_reasons(prep: Prepared) -> list[dict[str, Any]]:
     inst = prep.instance
     reasons = []
     for i in range(inst.n):

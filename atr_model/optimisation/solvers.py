@@ -8,7 +8,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pulp
@@ -57,14 +57,14 @@ class FrozenProblem(pulp.LpProblem):  # type: ignore[misc]
 
     def variables(self) -> list[pulp.LpVariable]:
         if not self._frozen:
-            return super().variables()
+            return cast("list[pulp.LpVariable]", super().variables())
         if self.objective:  # PuLP adds a "__dummy" column to an empty objective for the solve
             self._add_variables(self.objective.keys())
         if len(self._variables) != self._n_sorted:
             self._variables.sort(key=lambda v: v.name)
             self._n_sorted = len(self._variables)
             self._row_cache.clear()  # column positions moved
-        return self._variables
+        return cast("list[pulp.LpVariable]", self._variables)
 
     def row_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Rows in constraint order as CSR arrays (lower, upper, starts, indices, values); sets
