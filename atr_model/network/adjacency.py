@@ -127,7 +127,8 @@ def read_adjacency_edits(path: str | os.PathLike[str], unit_codes: set[str]) -> 
         if unit_a == unit_b:
             raise NetworkError(f"{source}: row {row}: unit {unit_a!r} paired with itself")
     a, b = _ordered(frame["unit_a"], frame["unit_b"])
-    return pd.DataFrame({"unit_a": a, "unit_b": b, "action": frame["action"].to_numpy()})
+    edits: pd.DataFrame = pd.DataFrame({"unit_a": a, "unit_b": b, "action": frame["action"].to_numpy()})
+    return edits
 
 
 def unit_adjacency(

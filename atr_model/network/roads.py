@@ -13,6 +13,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -330,7 +331,7 @@ def _read_lines(source: Path, settings: TravelSettings) -> RoadWays:
     scaled = np.round(coords * 1e7).astype(np.int64)
     _, node_key = np.unique(scaled, axis=0, return_inverse=True)
 
-    def col(name: str) -> list:
+    def col(name: str) -> list[Any]:
         return frame[name].tolist() if name in frame else [None] * len(frame)
 
     speeds = []
