@@ -20,7 +20,7 @@ else:  # the test extra installs tomli there
 ROOT = Path(__file__).resolve().parents[1]
 LINTED = ["atr_model", "tests", "benchmarks", "app.py"]
 #: the core packages held to mypy's strict flags (issue 21)
-STRICT = {"atr_model.criteria", "atr_model.network", "atr_model.optimisation"}
+STRICT = {"atr_model.criteria", "atr_model.network", "atr_model.optimisation", "atr_model.scenarios"}
 #: mypy --strict's per-module flags (``strict`` itself may only be set globally)
 STRICT_FLAGS = {
     "disallow_any_generics", "disallow_subclassing_any", "disallow_untyped_calls", "disallow_untyped_defs",

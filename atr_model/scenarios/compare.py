@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 
@@ -148,7 +148,7 @@ def _kpi_deltas(a: ResultFiles, b: ResultFiles) -> pd.DataFrame:
         {"kpi": k, "a": ka.get(k, nan), "b": kb.get(k, nan), "delta": kb.get(k, nan) - ka.get(k, nan)}
         for k in names
     ]
-    return pd.DataFrame(rows, columns=["kpi", "a", "b", "delta"])
+    return cast("pd.DataFrame", pd.DataFrame(rows, columns=["kpi", "a", "b", "delta"]))
 
 
 def compare_results(a: Any, b: Any) -> Comparison:

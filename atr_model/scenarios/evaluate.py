@@ -14,7 +14,7 @@ import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -139,7 +139,7 @@ def read_plan_text(text: str | bytes, *, where: str = "plan") -> pd.DataFrame:
     if len(dup):
         raise DataError(f"{where}: row {int(dup[0]) + 2}: unit {plan.loc[dup[0], 'unit_code']!r} is listed twice")
     keep = [c for c in ("unit_code", "new_unit_id", "centre_code") if c in plan.columns]
-    return plan[keep].reset_index(drop=True)
+    return cast("pd.DataFrame", plan[keep].reset_index(drop=True))
 
 
 def _choose_centre(members: list[int], cost: np.ndarray, eligible: np.ndarray, codes: tuple[str, ...]) -> int:

@@ -16,7 +16,7 @@ import logging
 import re
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -132,13 +132,13 @@ def unit_local_names(row: UnitRow, lang: str) -> str:
 
 
 def _plain(frame: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame(frame.drop(columns="geometry", errors="ignore")).copy()
+    return cast("pd.DataFrame", pd.DataFrame(frame.drop(columns="geometry", errors="ignore")).copy())
 
 
 def _haversine_km(lon1: npt.ArrayLike, lat1: npt.ArrayLike, lon2: npt.ArrayLike, lat2: npt.ArrayLike) -> np.ndarray:
     x1, y1, x2, y2 = (np.radians(np.asarray(a, dtype=float)) for a in (lon1, lat1, lon2, lat2))
     a = np.sin((y2 - y1) / 2) ** 2 + np.cos(y1) * np.cos(y2) * np.sin((x2 - x1) / 2) ** 2
-    return 2 * _EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+    return cast("np.ndarray", 2 * _EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0))))
 
 
 def _settlement_weights(settlements: pd.DataFrame, unit_population: pd.Series) -> np.ndarray:
@@ -148,7 +148,7 @@ def _settlement_weights(settlements: pd.DataFrame, unit_population: pd.Series) -
     total = pop.groupby(unit).transform("sum")
     count = unit.groupby(unit).transform("size")
     share = np.where(total > 0, pop / total.where(total > 0, 1.0), 1.0 / count)
-    return share * unit.map(unit_population).fillna(0.0).to_numpy(dtype=float)
+    return cast("np.ndarray", share * unit.map(unit_population).fillna(0.0).to_numpy(dtype=float))
 
 
 def _travel_times(travel_model: Any) -> pd.DataFrame:
@@ -157,7 +157,7 @@ def _travel_times(travel_model: Any) -> pd.DataFrame:
         raise CriteriaError("travel model has no settlement_centre_times table")
     frame = pd.DataFrame(times)[["settlement_code", "centre_unit_code", "travel_time_min"]].copy()
     frame["travel_time_min"] = pd.to_numeric(frame["travel_time_min"], errors="coerce").fillna(np.inf)
-    return frame
+    return cast("pd.DataFrame", frame)
 
 
 def _pair_matrices(
@@ -357,7 +357,7 @@ def _indicator_values(dataset: Dataset, codes: list[str], name: str | None) -> n
         )
     rows = table[table["indicator"] == name]
     values = pd.to_numeric(rows["value"], errors="coerce").groupby(rows["unit_code"].astype(str)).sum(min_count=1)
-    return values.reindex(codes).to_numpy(dtype=float)
+    return cast("np.ndarray", values.reindex(codes).to_numpy(dtype=float))
 
 
 def _make_instance(**kwargs: Any) -> MergerInstance:
@@ -411,7 +411,7 @@ def _settlement_table(dataset: Dataset) -> pd.DataFrame:
     frame["lat"] = raw.geometry.y.to_numpy()
     frame["population_is_estimate"] = frame["population_is_estimate"].astype(bool)
     frame["is_located"] = frame["is_located"].astype(bool)
-    return frame.sort_values("settlement_code").reset_index(drop=True)
+    return cast("pd.DataFrame", frame.sort_values("settlement_code").reset_index(drop=True))
 
 
 def _in_code_order(frame: pd.DataFrame, key: str) -> tuple[pd.DataFrame, list[str], dict[str, int]]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -189,7 +189,7 @@ def unit_stability(ps: PlanSet, hinges: dict[int, str], fragile_share: float) ->
     })
     frame["fragile"] = np.asarray(share_same, dtype=float) < 1.0 - fragile_share - 1e-12
     frame["hinges_on"] = [hinges.get(i, "") for i in range(ps.codes.size)]
-    return frame.sort_values("unit_code", kind="stable").reset_index(drop=True)
+    return cast("pd.DataFrame", frame.sort_values("unit_code", kind="stable").reset_index(drop=True))
 
 
 def pair_stability(ps: PlanSet) -> pd.DataFrame:
@@ -220,7 +220,7 @@ def pair_stability(ps: PlanSet) -> pd.DataFrame:
         })
     frame = pd.DataFrame(rows, columns=["unit_a", "unit_b", "unit_a_name", "unit_b_name", "together_nominal",
                                         "share_together"])
-    return frame.sort_values(["unit_a", "unit_b"], kind="stable").reset_index(drop=True)
+    return cast("pd.DataFrame", frame.sort_values(["unit_a", "unit_b"], kind="stable").reset_index(drop=True))
 
 
 def new_unit_stability(ps: PlanSet) -> pd.DataFrame:
@@ -256,7 +256,7 @@ def new_unit_stability(ps: PlanSet) -> pd.DataFrame:
             "population_p95_estimate": round(float(np.percentile(pops, 95)), 1),
             "share_below_floor": round(below, 4),
         })
-    return pd.DataFrame(rows).sort_values("new_unit_id", kind="stable").reset_index(drop=True)
+    return cast("pd.DataFrame", pd.DataFrame(rows).sort_values("new_unit_id", kind="stable").reset_index(drop=True))
 
 
 def _plan_kpis(inst: Any, assignment: np.ndarray, floor: float | None, travel_weight: float,
@@ -354,7 +354,7 @@ def regret_table(outcomes: list[DrawOutcome], nominal: np.ndarray) -> pd.DataFra
             "groups_alone": o.groups_alone,
             "error": o.error,
         })
-    return pd.DataFrame(rows)
+    return cast("pd.DataFrame", pd.DataFrame(rows))
 
 
 def _corr(x: np.ndarray, y: np.ndarray) -> float:
@@ -462,4 +462,4 @@ def fragile_decisions(units: pd.DataFrame) -> pd.DataFrame:
     frame = units.loc[units["fragile"].astype(bool), cols].sort_values(
         ["share_same_unit", "unit_code"], kind="stable").reset_index(drop=True)
     frame.insert(0, "rank", np.arange(1, len(frame) + 1))
-    return frame
+    return cast("pd.DataFrame", frame)
