@@ -14,7 +14,8 @@ Part 2 builds a synthetic road network (a jittered grid of ways with shape point
 classes and one-way streets) through :func:`atr_model.network.edges_from_ways`, the function
 the OSM importer uses, and times bulk shortest paths from ``--sources`` origins to
 ``--candidates`` centres, each origin needing the centres of its own and the neighbouring
-tiles (``--tile-km``; 70 km squares are about the size of a Kyrgyz raion). Targets: part 1 <= 10 s, part 2 <= 20 s and <= 4 GB peak.
+tiles (``--tile-km``; 70 km squares are about the size of a Kyrgyz raion). Targets: part 1 <= 10 s,
+part 2 <= 20 s and <= 4 GB peak.
 The last line printed is one JSON object.
 """
 
@@ -210,10 +211,12 @@ def bench_synthetic(args: argparse.Namespace) -> dict:
     edges = len(road.edge_u)
     print(f"synthetic: {len(ways.node_key)} vertices, {ways.n_ways} ways -> {road.n_nodes} nodes, {edges} edges, "
           f"{len(road.u)} arcs; ways {t_ways:.2f} s, graph {t_graph:.2f} s, {args.sources} x {args.candidates} "
-          f"candidate times {t_paths:.2f} s wall / {cpu_paths:.2f} s CPU ({int(needed.sum())} needed pairs, {args.tile_km:g} km tiles, "
+          f"candidate times {t_paths:.2f} s wall / {cpu_paths:.2f} s CPU ({int(needed.sum())} needed pairs, "
+          f"{args.tile_km:g} km tiles, "
           f"all needed pairs reached: {complete})")
     return {"vertices": int(len(ways.node_key)), "nodes": int(road.n_nodes), "edges": int(edges),
-            "arcs": int(len(road.u)), "graph_s": round(t_graph, 3), "paths_s": round(t_paths, 3), "paths_cpu_s": round(cpu_paths, 3),
+            "arcs": int(len(road.u)), "graph_s": round(t_graph, 3), "paths_s": round(t_paths, 3),
+            "paths_cpu_s": round(cpu_paths, 3),
             "sources": args.sources, "candidates": args.candidates, "needed_pairs": int(needed.sum()),
             "needed_reached": complete, "target_s": 20.0,
             "ok": t_paths <= 20.0 and edges >= 500_000}

@@ -261,8 +261,7 @@ def compare(instance: MergerInstance, settings: EngineSettings, seed: int = 0,
 
 
 def kyrgyz_instance(scenario_path: Path) -> tuple[MergerInstance, EngineSettings, str]:
-    from atr_model.scenarios import (build_instance, engine_settings, load_scenario, resolve_dataset,
-                                     resolve_travel_model)
+    from atr_model.scenarios import build_instance, engine_settings, load_scenario, resolve_dataset, resolve_travel_model
 
     scenario = load_scenario(scenario_path)
     dataset = resolve_dataset(scenario)

@@ -33,7 +33,8 @@ from atr_model.optimisation import EngineSettings, MergerInstance, MergerModel, 
 from atr_model.optimisation.io import read_instance_dir
 
 STATES = {"MS": 4, "AR": 4, "IA": 4, "KS": 4, "LA": 6, "NE": 3, "OK": 5, "AL": 7}
-DEFAULT_DIR = Path(os.environ.get("ATR_SHARED_DIR", Path(__file__).resolve().parents[2] / "shared")) / "benchmarks" / "validi-counties"
+SHARED_DIR = Path(os.environ.get("ATR_SHARED_DIR", Path(__file__).resolve().parents[2] / "shared"))
+DEFAULT_DIR = SHARED_DIR / "benchmarks" / "validi-counties"
 
 
 def published_optima(bench_dir: Path, model: str) -> dict[str, float]:
@@ -61,7 +62,8 @@ def solve_and_compare(name: str, instance: MergerInstance, settings: EngineSetti
         rel = abs(result.objective - published) / abs(published)
     return {"name": name, "n": instance.n, "k": settings.n_units, "objective": result.objective,
             "published": published, "rel_diff": rel, "proven": result.proven_optimal, "gap": result.gap,
-            "seconds": round(seconds, 2), "cpu_seconds": round(cpu, 2), "cut_rounds": result.cut_rounds, "method": result.contiguity_method,
+            "seconds": round(seconds, 2), "cpu_seconds": round(cpu, 2), "cut_rounds": result.cut_rounds,
+            "method": result.contiguity_method,
             "fixed_pairs": result.fixed_pairs, "violations": len(hard)}
 
 
@@ -123,7 +125,8 @@ def main(argv: list[str] | None = None) -> int:
     overrides = _overrides(args.set)
     published = published_optima(args.dir, "hess" if args.plain else "cut")
     rows = []
-    print(f"{'state':5} {'n':>4} {'k':>2} {'objective':>14} {'published':>11} {'rel.diff':>9} proven {'seconds':>8} {'cpu_s':>8} rounds", flush=True)
+    print(f"{'state':5} {'n':>4} {'k':>2} {'objective':>14} {'published':>11} {'rel.diff':>9} proven "
+          f"{'seconds':>8} {'cpu_s':>8} rounds", flush=True)
     for st in args.states.split(","):
         bench = read_instance_dir(args.dir / "data" / st, k=STATES[st])
         settings = bench.settings(contiguity="none" if args.plain else args.contiguity, solver=args.solver,

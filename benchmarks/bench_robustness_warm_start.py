@@ -31,13 +31,13 @@ def _arg(argv: list[str], name: str, default: Any) -> Any:
 
 def measure(scenario_path: Path, draws: int, seed: int, data: str | None) -> dict[str, Any]:
     """Time ``draws`` draws cold and warm; the figures as one dict."""
+    import numpy as np
+
     from atr_model.scenarios import apply_overrides, load_scenario, resolve_dataset, resolve_travel_model
     from atr_model.scenarios.robustness import _draw_settings, make_draws
     from atr_model.scenarios.robustness_solve import DrawContext, solve_draw
     from atr_model.scenarios.run import run_scenario
     from atr_model.scenarios.uncertainty import build_basis
-
-    import numpy as np
 
     scenario = apply_overrides(load_scenario(scenario_path), dataset=data)
     dataset = resolve_dataset(scenario)

@@ -323,12 +323,17 @@ def test_plan_violations_reach_the_map_table(demo_dataset) -> None:
     text = "unit_code,new_unit_id\n" + "\n".join(f"{c},{c}" for c in codes)  # the status quo
     evaluation = backend.evaluate_plan_upload(text, "status-quo.csv", load_scenario(SCENARIO), demo_dataset)
     assert not evaluation.valid
-    table = backend.plan_assignments(evaluation, demo_dataset.units)
+    units = demo_dataset.units.copy()
+    units["population_is_estimate"] = [i % 2 == 0 for i in range(len(units))]  # mark every other unit estimated
+    table = backend.plan_assignments(evaluation, units)
     flagged = violation_units(evaluation.violations)
     assert flagged and set(flagged) <= set(codes)
     reasons = table.set_index("unit_code").loc[flagged, "reason"]
     assert (reasons != "").all()  # every unit a violation names carries its message
     assert set(table["status"]) == {"kept"}
+    # estimates stay marked on a plan with violations too
+    expected = dict(zip(units["unit_code"].astype(str), units["population_is_estimate"]))
+    assert table["population_is_estimate"].tolist() == [expected[str(c)] for c in table["unit_code"]]
 
 
 def test_key_figure_table_has_one_below_the_floor_and_definitions(app_env: Path) -> None:

@@ -27,7 +27,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-from browser_support import CHROMIUM_ARGS as ARGS, MAP_FRAME, app_env, serve_streamlit
+from browser_support import CHROMIUM_ARGS as ARGS
+from browser_support import MAP_FRAME, app_env, serve_streamlit
 
 pytestmark = pytest.mark.browser
 

@@ -10,12 +10,14 @@ on Compare, after comparing two scenarios (the two maps, the key figures, the un
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser_support import CHROMIUM_ARGS as ARGS, app_env, serve_streamlit
+from browser_support import CHROMIUM_ARGS as ARGS
+from browser_support import app_env, serve_streamlit
 
 from atr_model.presentation.app.main import VIEWS
 from atr_model.presentation.i18n import LANGUAGES, STRINGS
@@ -113,10 +115,8 @@ def _visible_text(page) -> str:
     parts += page.locator('[data-testid="stApp"] input').evaluate_all("els => els.map(e => e.value)")
     for frame in page.frames:
         if frame != page.main_frame:
-            try:
+            with contextlib.suppress(Exception):  # a frame that is gone or empty: nothing to read
                 parts.append(frame.locator("body").evaluate(SEEN_TEXT, timeout=5_000))
-            except Exception:  # a frame that is gone or empty: nothing to read
-                pass
     return "\n".join(parts)
 
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from atr_model.presentation.i18n import STRINGS, status_label, t
 from atr_model.presentation.app.server import PAGE_SCRIPT
+from atr_model.presentation.i18n import STRINGS, status_label, t
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(PAGE_SCRIPT)  # the page app.py serves (AppTest runs a page script, not the st.App)

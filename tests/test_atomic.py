@@ -11,9 +11,9 @@ import textwrap
 import time
 from pathlib import Path
 
+import extras_fixtures as fx
 import pytest
 
-import extras_fixtures as fx
 from atr_model import _atomic
 from atr_model._atomic import atomic_directory, atomic_file, clean_stale
 from atr_model.presentation.report import write_report

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from pydantic import ValidationError
+from scen_mini import UNITS, cost_by_hand, mini_dataset, mini_travel_model
 
 from atr_model.criteria import CONCEPT_ATTRIBUTION, CONCEPT_CRITERIA, Criteria, compute_exemptions, criteria_from_dict
 from atr_model.errors import CriteriaError, InfeasibleError
 from atr_model.scenarios import build_instance
-from scen_mini import UNITS, cost_by_hand, mini_dataset, mini_travel_model
 
 
 @pytest.fixture(scope="module")
@@ -135,7 +135,8 @@ def test_locks_map_to_indices_and_unknown_codes_fail(mini) -> None:
 
 def test_together_lock_across_raions_is_infeasible_before_solving(mini) -> None:
     dataset, tm = mini
-    with pytest.raises(InfeasibleError, match=r"Unit A \(A\) \+ Unit C \(C\) crosses the nesting boundary \(nesting 'raion': R1 vs R2\)") as info:
+    expected = r"Unit A \(A\) \+ Unit C \(C\) crosses the nesting boundary \(nesting 'raion': R1 vs R2\)"
+    with pytest.raises(InfeasibleError, match=expected) as info:
         build_instance(dataset, tm, Criteria(locks={"together": [("A", "C")]}))
     assert info.value.reasons[0]["units"] == ["A", "C"]
     with pytest.raises(InfeasibleError, match="locked both together and apart"):

@@ -10,7 +10,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser_support import CHROMIUM_ARGS as ARGS, MAP_FRAME, app_env, serve_streamlit
+from browser_support import CHROMIUM_ARGS as ARGS
+from browser_support import MAP_FRAME, app_env, serve_streamlit
 
 pytestmark = pytest.mark.browser
 

@@ -14,11 +14,11 @@ import folium
 import pandas as pd
 import pytest
 import shapely
+from app_grid import make_grid_dataset
 
 from atr_model.data.borders import CUT_OFF_KINDS
 from atr_model.presentation import i18n, maps
 from atr_model.presentation.maps import display, elements
-from app_grid import make_grid_dataset
 
 EXCLAVE_UNIT = "GRID-00"
 

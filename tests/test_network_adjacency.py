@@ -131,8 +131,9 @@ def test_enclave_is_listed(demo_dataset) -> None:
 
 
 def test_border_wholly_above_a_blocked_pass_does_not_count() -> None:
-    from atr_model.network.adjacency import borders_over_blocked_passes, unit_adjacency
     import pandas as pd
+
+    from atr_model.network.adjacency import borders_over_blocked_passes, unit_adjacency
 
     codes = np.array(["a", "b", "c"], dtype=object)
     geoms = np.array([shapely.box(0, 0, 1_000, 1_000), shapely.box(1_000, 0, 2_000, 1_000),

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
+
 from atr_model.scenarios import load_scenario, run_scenario, write_result
 
 DEMO_YAML = Path(__file__).resolve().parents[1] / "scenarios" / "demo.yaml"

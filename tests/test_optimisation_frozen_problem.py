@@ -7,8 +7,8 @@ import numpy as np
 import pulp
 import pytest
 
-from atr_model.optimisation.io import read_instance_dir
 from atr_model.optimisation.formulation import Formulation
+from atr_model.optimisation.io import read_instance_dir
 from atr_model.optimisation.prepare import prepare
 from atr_model.optimisation.solvers import FrozenProblem, _HiGHS, quiet_stdout
 

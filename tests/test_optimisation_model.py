@@ -253,7 +253,7 @@ def test_decomposed_groups_in_processes_match_sequential(monkeypatch: pytest.Mon
     assert check_plan(inst, pooled.assignment, settings) == []
 
 
-def _solve_in_child(queue: "multiprocessing.Queue[Any]", inst: MergerInstance, settings: EngineSettings) -> None:
+def _solve_in_child(queue: multiprocessing.Queue[Any], inst: MergerInstance, settings: EngineSettings) -> None:
     from atr_model.optimisation import decomposition
 
     try:

@@ -10,8 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 from atr_model.data import population_model as pm
-from atr_model.presentation.cli import app
 from atr_model.errors import DataError
+from atr_model.presentation.cli import app
 
 runner = CliRunner()
 SCALED = "scaled to the raion total 2021 minus known units"

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 from browser_support import CHROMIUM_ARGS as ARGS
+from extras_runs import run_demo
 
 from atr_model.presentation.runs import save_result
-from extras_runs import run_demo
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"

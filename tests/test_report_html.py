@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import extras_fixtures as fx
 import pytest
 
 from atr_model.presentation.view import figure_rows
 from browser_support import CHROMIUM_ARGS as ARGS
 
-import extras_fixtures as fx
 from atr_model.presentation.report import render_comparison, render_report, write_report
 from atr_model.scenarios.compare import compare_results
 from atr_model.scenarios.package_files import load_result_files

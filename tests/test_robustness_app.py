@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from atr_model.presentation.app.server import PAGE_SCRIPT
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import extras_fixtures as fx
 import typer
 from typer.testing import CliRunner
 
-import extras_fixtures as fx
 from atr_model.presentation import cli_extras
 
 

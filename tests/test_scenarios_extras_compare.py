@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import extras_fixtures as fx
 import pandas as pd
 import pytest
 
-import extras_fixtures as fx
 from atr_model.errors import DataError
 from atr_model.scenarios.compare import compare_results
 from atr_model.scenarios.package_files import load_result_files

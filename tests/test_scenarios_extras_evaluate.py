@@ -7,12 +7,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import typer
+from extras_runs import SCENARIOS, demo_inputs, demo_scenario, run_demo
 from typer.testing import CliRunner
 
 from atr_model.errors import DataError
 from atr_model.presentation import cli_extras
 from atr_model.scenarios.evaluate import evaluate_plan, read_plan_csv
-from extras_runs import SCENARIOS, demo_inputs, demo_scenario, run_demo
 
 NAME = "cross-raion"
 

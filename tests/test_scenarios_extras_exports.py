@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import extras_fixtures as fx
 import geopandas as gpd
 import pytest
 from openpyxl import load_workbook
 
-import extras_fixtures as fx
 from atr_model.scenarios import exports
 from atr_model.scenarios.package_files import load_result_files
 

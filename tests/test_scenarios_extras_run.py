@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from extras_runs import SCENARIOS, run_demo
 from openpyxl import load_workbook
 
 from atr_model.errors import CriteriaError
@@ -16,7 +17,6 @@ from atr_model.presentation.runs import save_result
 from atr_model.scenarios import exports
 from atr_model.scenarios.compare import compare_results
 from atr_model.scenarios.package_files import load_result_files
-from extras_runs import SCENARIOS, run_demo
 
 SHIPPED = sorted(p.stem for p in SCENARIOS.glob("*.yaml"))
 STATUSES = {"kept", "kept_exempt", "centre", "merged", "below_floor_no_partner"}

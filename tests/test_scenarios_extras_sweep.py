@@ -7,12 +7,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import typer
+from extras_runs import SCENARIOS, demo_scenario
 from typer.testing import CliRunner
 
 from atr_model.errors import ScenarioError
 from atr_model.presentation import cli_extras
 from atr_model.scenarios.sweep import pareto_front, parse_param, run_sweep, sweep_grid
-from extras_runs import SCENARIOS, demo_scenario
 
 
 def test_parse_param_ranges_lists_and_aliases() -> None:

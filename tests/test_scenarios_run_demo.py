@@ -122,7 +122,8 @@ def test_written_plan_passes_the_independent_checker(demo_package: Path, demo_da
     # soft floor shortfalls are exactly the units reported as below the floor without partner
     below = package.new_units[package.new_units["below_floor"]]
     assert package.kpis["below_floor_after_non_exempt"] == len(below)
-    assert set(package.assignments.loc[package.assignments["status"] == "below_floor_no_partner", "new_unit_id"]) <= set(below["new_unit_id"])
+    no_partner = package.assignments["status"] == "below_floor_no_partner"
+    assert set(package.assignments.loc[no_partner, "new_unit_id"]) <= set(below["new_unit_id"])
 
 
 def test_rerun_is_identical(demo_package: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

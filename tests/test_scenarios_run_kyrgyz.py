@@ -55,7 +55,8 @@ def test_concept_2013_national_run_is_clean_and_optimal(concept_run) -> None:
     assert solver["gap"] is None or solver["gap"] < 1e-6
     inst = result.bundle.instance
     assert len(set(inst.group)) >= 40  # raion nesting: one group per raion / city
-    hard = [v for v in check_plan(inst, np.asarray(result.engine_result.assignment), engine_settings(scenario.criteria, scenario.solver)) if v.hard]
+    settings = engine_settings(scenario.criteria, scenario.solver)
+    hard = [v for v in check_plan(inst, np.asarray(result.engine_result.assignment), settings) if v.hard]
     assert hard == []
     package = read_result(out)
     a = package.assignments

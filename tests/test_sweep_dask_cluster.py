@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from dask_cluster import dask_cluster  # noqa: F401 (the module-scoped fixture)
 
 from atr_model.optimisation import decomposition
 from atr_model.scenarios import load_scenario, parse_param, run_sweep
-from dask_cluster import dask_cluster  # noqa: F401 (the module-scoped fixture)
 
 distributed = pytest.importorskip("distributed", reason="the dask extra is not installed")
 

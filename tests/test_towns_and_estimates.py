@@ -7,17 +7,17 @@ import json
 import re
 from pathlib import Path
 
+import extras_fixtures as fx
 import pandas as pd
 import pytest
+from extras_runs import demo_inputs, demo_scenario, run_demo
 from openpyxl import load_workbook
 
-import extras_fixtures as fx
 from atr_model.presentation.report import render_report
 from atr_model.presentation.runs import save_result
 from atr_model.scenarios import kpi_estimate_basis, load_result_files, sweep
 from atr_model.scenarios.evaluate import evaluate_plan
 from atr_model.scenarios.exports import write_xlsx
-from extras_runs import demo_inputs, demo_scenario, run_demo
 
 NAME = "cross-raion"
 ESTIMATE = "FFF2CC"
@@ -105,7 +105,8 @@ def test_evaluate_says_a_town_keeps_its_status(demo_run) -> None:
     dataset, travel = demo_inputs(scenario)
     verdict = evaluate_plan(_merge_into_neighbour(demo_run, town.unit_code), keep, dataset=dataset, travel_model=travel)
     messages = verdict.violations.loc[verdict.violations["constraint"].eq("exempt"), "message"].tolist()
-    assert any(m.startswith(f"{town.unit_name} ({town.unit_code}) is a town: towns keep their status") for m in messages), messages
+    town_message = f"{town.unit_name} ({town.unit_code}) is a town: towns keep their status"
+    assert any(m.startswith(town_message) for m in messages), messages
     assert not any("keep_separate" in m for m in messages)
 
 

@@ -12,7 +12,6 @@ from atr_model.criteria.concept import (
     concept_criterion,
 )
 from atr_model.criteria.exemptions import EXEMPTION_RULES, compute_exemptions
-from atr_model.criteria.validation import describe_validation_error
 from atr_model.criteria.model import (
     DEFAULT_POPULATION_FLOOR,
     Centres,
@@ -24,6 +23,7 @@ from atr_model.criteria.model import (
     criteria_from_dict,
     describe_criteria,
 )
+from atr_model.criteria.validation import describe_validation_error
 
 __all__ = [
     "CONCEPT_ATTRIBUTION",

@@ -31,9 +31,12 @@ def _num(value: Any) -> float:
 def _remoteness(travel_model: Any, units: pd.DataFrame) -> pd.DataFrame:
     """The travel model's unit remoteness table indexed by unit code (missing units: NaN)."""
     table = getattr(travel_model, "unit_remoteness", None)
+    out: pd.DataFrame
     if table is None or len(table) == 0:
-        return pd.DataFrame(index=pd.Index(units["unit_code"], name="unit_code"))
-    return pd.DataFrame(table).drop_duplicates("unit_code").set_index("unit_code").reindex(units["unit_code"])
+        out = pd.DataFrame(index=pd.Index(units["unit_code"], name="unit_code"))
+    else:
+        out = pd.DataFrame(table).drop_duplicates("unit_code").set_index("unit_code").reindex(units["unit_code"])
+    return out
 
 
 def _high_mountain(row: pd.Series, criteria: Criteria) -> str | None:
@@ -157,7 +160,7 @@ def compute_exemptions(dataset: Dataset, travel_model: Any, criteria: Criteria) 
             reasons.append(f"manual: {manual[row['unit_code']]}")
         rules_col.append(";".join(rules))
         reason_col.append("; ".join(reasons))
-    return pd.DataFrame(
+    out: pd.DataFrame = pd.DataFrame(
         {
             "unit_code": table["unit_code"].astype(str),
             "exempt": [bool(r) for r in rules_col],
@@ -165,3 +168,4 @@ def compute_exemptions(dataset: Dataset, travel_model: Any, criteria: Criteria) 
             "reason": reason_col,
         }
     )
+    return out

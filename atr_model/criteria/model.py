@@ -278,8 +278,8 @@ def criteria_from_dict(values: Mapping[str, Any] | None, *, where: str = "criter
 
 
 def _criterion_numbers(path: str) -> list[int]:
-    top = path.split(".")[0]
-    return [c.number for c in CONCEPT_CRITERIA if any(name == path or name == top for name in c.implemented_by)]
+    top = path.split(".", maxsplit=1)[0]
+    return [c.number for c in CONCEPT_CRITERIA if any(name in (path, top) for name in c.implemented_by)]
 
 
 def describe_criteria(criteria: Criteria | None = None) -> list[dict[str, Any]]:

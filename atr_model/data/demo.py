@@ -308,6 +308,7 @@ def _build(seed: int) -> Dataset:
             centre_code = f"{code}-01"
             for j, (x, y) in enumerate(points, start=1):
                 s_names = unit_names if (is_town and j == 1) else names.take()
+                assert s_names is not None  # a town's spec names it
                 if j == 1 and unit_names is None:
                     unit_names = s_names
                 if is_town and j == 1:
@@ -543,7 +544,7 @@ def _road_links(dataset: Dataset) -> list[tuple[list[tuple[float, float]], dict[
         return float(_elev_km(pts[:, 0], pts[:, 1]).max())
 
     # Village streets: every settlement to its unit centre.
-    for i, (code, unit) in enumerate(zip(sett["settlement_code"], sett["unit_code"])):
+    for i, code in enumerate(sett["settlement_code"]):
         c = s_xy[s_index[code[:-3] + "-01"]]
         if i == s_index[code[:-3] + "-01"]:
             continue

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
-
 import shapely
 
 from atr_model.data.borders import CUT_OFF_KINDS, detached_pieces_of, split_kind
@@ -18,7 +17,7 @@ __all__ = ["dataset_info"]
 def _source_kind(source: object) -> str:
     """Group a ``*_source`` value: estimates by method head, real figures by source head."""
     text = str(source)
-    head = text.split(" (")[0].split(",")[0].strip()
+    head = text.split(" (", maxsplit=1)[0].split(",", maxsplit=1)[0].strip()
     return head if head else "unknown"
 
 

@@ -378,6 +378,7 @@ def read_population_table(
     else:
         if units is None:
             raise DataError(f"{source}: a name-keyed population table needs the units to match names against")
+        assert name_column is not None  # no code column: a name column was given or found above
         codes = _codes_from_names(frame[name_column], units, source, name_column)
     population = pd.to_numeric(frame[population_column], errors="coerce")
     missing = population.isna()

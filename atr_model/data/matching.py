@@ -162,16 +162,16 @@ def match_villages(
     list of MatchResult
         One per village, in the order of ``villages``.
     """
-    places = _KeyTable(places.reset_index(drop=True))
+    table = _KeyTable(places.reset_index(drop=True))
     by_raion: dict[str, list[int]] = {}
-    for i, raion in enumerate(places.raion_code):
+    for i, raion in enumerate(table.raion_code):
         by_raion.setdefault(str(raion), []).append(i)
-    refs = _anchor_refs(villages, places, place_xy_m, by_raion, unit_ref_xy_m, max_distance_km, merge_km)
+    refs = _anchor_refs(villages, table, place_xy_m, by_raion, unit_ref_xy_m, max_distance_km, merge_km)
     settings = (max_distance_km, fuzzy_max_distance_km, fuzzy_cutoff, ambiguity_ratio, merge_km)
     results: list[MatchResult] = []
     for row in villages.itertuples(index=False):
         pool = by_raion.get(str(row.raion_code), [])
-        results.append(_match_one(str(row.name_ru), pool, places, place_xy_m, refs.get(str(row.unit_code)), *settings))
+        results.append(_match_one(str(row.name_ru), pool, table, place_xy_m, refs.get(str(row.unit_code)), *settings))
     results = _resolve_conflicts(villages, results, refs, place_xy_m)
     # a village that lost a contested place may still have its own namesake elsewhere
     claimed = {r.place_index for r in results if r.place_index is not None}
@@ -179,12 +179,12 @@ def match_villages(
         if results[pos].method != "conflict":
             continue
         pool = [i for i in by_raion.get(str(row.raion_code), []) if i not in claimed]
-        retry = _match_one(str(row.name_ru), pool, places, place_xy_m, refs.get(str(row.unit_code)), *settings)
+        retry = _match_one(str(row.name_ru), pool, table, place_xy_m, refs.get(str(row.unit_code)), *settings)
         if retry.place_index is not None:
             results[pos] = retry
             claimed.add(retry.place_index)
     if cross_raion_km > 0:
-        _cross_raion(villages, results, places, place_xy_m, refs, cross_raion_km, settings)
+        _cross_raion(villages, results, table, place_xy_m, refs, cross_raion_km, settings)
     return results
 
 
@@ -253,7 +253,7 @@ def _anchor_refs(
         hits = _distinct(sorted(i for i in pool if key in places.strict[i]), xy, merge_km)
         if len(hits) == 1:
             anchors.setdefault(str(row.unit_code), []).append(xy[hits[0]])
-    refs: dict[str, tuple[float, float]] = {str(k): tuple(v) for k, v in unit_ref_xy_m.items()}
+    refs: dict[str, tuple[float, float]] = {str(k): (v[0], v[1]) for k, v in unit_ref_xy_m.items()}
     for unit, pts in anchors.items():
         arr = np.array(pts)
         if len(arr) < 2:
@@ -352,9 +352,9 @@ def _resolve_conflicts(
         # parts of one village split between units ("... (часть)") may share a place
         if all("часть" in names[p].lower() for p in positions):
             continue
-        def rank(p: int) -> tuple[float, int]:
+        def rank(p: int) -> tuple[int, float]:  # sorted() below uses it within this iteration
             ref = unit_ref_xy_m.get(units[p])
-            d = np.hypot(*(xy[place] - np.asarray(ref))) if ref is not None else np.inf
+            d = np.hypot(*(xy[place] - np.asarray(ref))) if ref is not None else np.inf  # noqa: B023
             tier = _TIERS.index(results[p].method)
             return (tier, float(d))
         ordered = sorted(positions, key=rank)

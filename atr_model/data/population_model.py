@@ -1190,7 +1190,7 @@ def _town_factor_note(factor: TownFactor) -> str:
     head = (f"Town factor x{math.exp(factor.log_offset):.2f} (median over {len(factor.fitted_codes)} towns with a "
             f"figure; {len(factor.centre_codes)} regional centres left out; with them x"
             f"{math.exp(factor.log_offset_with_centres):.2f})")
-    if after["median_abs_rel_error"] is None:
+    if after["median_abs_rel_error"] is None or before["median_abs_rel_error"] is None:
         return head + "; too few towns to measure its error."
     return (head + f"; leave-one-out error on those towns: median {100 * after['median_abs_rel_error']:.0f} % "
             f"(log RMS {after['log_rmse']:.2f}), with the regional centres in the fit "

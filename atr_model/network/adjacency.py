@@ -118,16 +118,17 @@ def read_adjacency_edits(path: str | os.PathLike[str], unit_codes: set[str]) -> 
     """
     source = Path(path)
     frame = read_text_csv(source, ["unit_a", "unit_b", "action"], what="adjacency edit file", error=NetworkError)
-    for row, rec in enumerate(frame.itertuples(index=False), start=2):
-        if rec.action not in ("add", "remove"):
-            raise NetworkError(f"{source}: row {row}: action {rec.action!r} is not 'add' or 'remove'")
-        for code in (rec.unit_a, rec.unit_b):
+    for row, (unit_a, unit_b, action) in enumerate(zip(frame["unit_a"], frame["unit_b"], frame["action"]), start=2):
+        if action not in ("add", "remove"):
+            raise NetworkError(f"{source}: row {row}: action {action!r} is not 'add' or 'remove'")
+        for code in (unit_a, unit_b):
             if code not in unit_codes:
                 raise NetworkError(f"{source}: row {row}: unknown unit {code!r}")
-        if rec.unit_a == rec.unit_b:
-            raise NetworkError(f"{source}: row {row}: unit {rec.unit_a!r} paired with itself")
+        if unit_a == unit_b:
+            raise NetworkError(f"{source}: row {row}: unit {unit_a!r} paired with itself")
     a, b = _ordered(frame["unit_a"], frame["unit_b"])
-    return pd.DataFrame({"unit_a": a, "unit_b": b, "action": frame["action"].to_numpy()})
+    edits: pd.DataFrame = pd.DataFrame({"unit_a": a, "unit_b": b, "action": frame["action"].to_numpy()})
+    return edits
 
 
 def unit_adjacency(

@@ -101,7 +101,8 @@ def _candidate_pairs(xy: np.ndarray, k: int, max_link_m: float) -> np.ndarray:
     if not pairs:
         return np.zeros((0, 2), dtype=np.int64)
     out = np.unique(np.concatenate(pairs), axis=0)
-    return out[out[:, 0] != out[:, 1]]
+    links: np.ndarray = out[out[:, 0] != out[:, 1]]
+    return links
 
 
 def modelled_links(

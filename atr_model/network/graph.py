@@ -170,5 +170,6 @@ def nearest_source_times(
 
 def component_labels(graph: csr_matrix) -> np.ndarray:
     """Weakly connected component label of every node."""
+    labels: np.ndarray
     _, labels = connected_components(graph, directed=True, connection="weak")
     return labels

@@ -12,6 +12,7 @@ import json
 import logging
 import os
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ import numpy as np
 import pandas as pd
 import shapely
 from pyproj import Transformer
+from scipy.sparse import csr_matrix
 from scipy.spatial import cKDTree
 
 from atr_model._atomic import atomic_directory
@@ -201,7 +203,10 @@ def _places(dataset: Dataset, transformer: Transformer) -> _Places:
     codes = sett["settlement_code"].to_numpy(dtype=object)
     index = {c: i for i, c in enumerate(codes)}
     unit_centre: dict[str, int] = {}
-    extra_code, extra_unit, extra_lon, extra_lat = [], [], [], []
+    extra_code: list[str] = []
+    extra_unit: list[str] = []
+    extra_lon: list[float] = []
+    extra_lat: list[float] = []
     for code, centre_code, lon, lat in zip(
         units["unit_code"], units["centre_settlement_code"], units["centre_lon"], units["centre_lat"]
     ):
@@ -266,8 +271,10 @@ def _unit_links(unit_of_u: np.ndarray, unit_of_v: np.ndarray, hard: np.ndarray) 
     swap = a > b
     frame = pd.DataFrame({"unit_a": np.where(swap, b, a), "unit_b": np.where(swap, a, b), "hard": hard[mask]})
     if frame.empty:
-        return pd.DataFrame(columns=["unit_a", "unit_b", "hard"])
-    return frame.groupby(["unit_a", "unit_b"], as_index=False)["hard"].all()
+        empty: pd.DataFrame = pd.DataFrame(columns=["unit_a", "unit_b", "hard"])
+        return empty
+    pairs: pd.DataFrame = frame.groupby(["unit_a", "unit_b"], as_index=False)["hard"].all()
+    return pairs
 
 
 def _modelled_network(
@@ -568,7 +575,7 @@ def build_travel_model(
     return model
 
 
-def _lowest_point(raster: ElevationRaster, transformer: Transformer, spacing_m: float):  # noqa: ANN202
+def _lowest_point(raster: ElevationRaster, transformer: Transformer, spacing_m: float) -> Callable[[object], float]:
     """``border line (projected) -> elevation of its lowest point`` sampled every ``spacing_m``."""
 
     def lowest(line: object) -> float:
@@ -582,7 +589,7 @@ def _lowest_point(raster: ElevationRaster, transformer: Transformer, spacing_m: 
     return lowest
 
 
-def _pair_time_lookup(sct: pd.DataFrame):  # noqa: ANN202 - small closure factory
+def _pair_time_lookup(sct: pd.DataFrame) -> Callable[[str, str], float]:
     best = sct.groupby(["unit_code", "centre_unit_code"])["travel_time_min"].min().to_dict()
 
     def pair_time(a: str, b: str) -> float:
@@ -593,7 +600,7 @@ def _pair_time_lookup(sct: pd.DataFrame):  # noqa: ANN202 - small closure factor
 
 def _access_and_remoteness(
     dataset: Dataset, places: _Places, net: _Network, times: np.ndarray, seasonal: np.ndarray,
-    unit_codes: np.ndarray, centre_places: np.ndarray, full, transformer: Transformer,  # noqa: ANN001
+    unit_codes: np.ndarray, centre_places: np.ndarray, full: csr_matrix, transformer: Transformer,
     raster: ElevationRaster | None, settings: TravelSettings, roads: bool,
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str]]:
     n_s = places.n_settlements
@@ -671,4 +678,5 @@ def _weighted_mean(frame: pd.DataFrame, col: str) -> pd.Series:
     g = sub.groupby("unit_code")
     weighted = g["wx"].sum() / g["pop"].sum()
     plain = g[col].mean()
-    return weighted.where(g["pop"].sum() > 0, plain)
+    mean: pd.Series = weighted.where(g["pop"].sum() > 0, plain)
+    return mean

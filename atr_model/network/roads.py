@@ -13,6 +13,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyogrio
@@ -230,10 +231,10 @@ def _read_osm(source: Path, settings: TravelSettings) -> RoadWays:
             .with_filter(osmium.filter.KeyFilter("highway"))
         )
         for obj in processor:
-            if not obj.is_way():
+            if not isinstance(obj, osmium.osm.Way):  # the highway filter passes tagged nodes too
                 continue
             tags = obj.tags
-            road_class = tags.get("highway", "")
+            road_class = tags.get("highway") or ""
             if road_class not in settings.speeds_kmh:
                 continue
             try:
@@ -302,7 +303,7 @@ def _read_lines(source: Path, settings: TravelSettings) -> RoadWays:
     if not kinds <= {"LineString", "MultiLineString"}:
         raise NetworkError(f"{source}: expected line geometry, found {', '.join(sorted(kinds))}")
     minx, miny, maxx, maxy = frame.total_bounds
-    lonlat_like = -180 <= minx and maxx <= 180 and -90 <= miny and maxy <= 90
+    lonlat_like = minx >= -180 and maxx <= 180 and miny >= -90 and maxy <= 90
     if frame.crs is None:
         if not lonlat_like:
             raise NetworkError(
@@ -330,7 +331,7 @@ def _read_lines(source: Path, settings: TravelSettings) -> RoadWays:
     scaled = np.round(coords * 1e7).astype(np.int64)
     _, node_key = np.unique(scaled, axis=0, return_inverse=True)
 
-    def col(name: str) -> list:
+    def col(name: str) -> list[Any]:
         return frame[name].tolist() if name in frame else [None] * len(frame)
 
     speeds = []
@@ -428,7 +429,8 @@ def edges_from_ways(
     node_index[node_mask] = np.arange(int(node_mask.sum()))
     u_edge, v_edge = node_index[edge_a], node_index[edge_b]
     # Per distinct vertex: the edge it lies on and the time to both ends.
-    cum = np.cumsum(seg_time) - np.repeat(np.concatenate([[0.0], np.cumsum(seg_time)])[starts], np.diff(np.append(starts, len(seg_start))))
+    cum = np.cumsum(seg_time) - np.repeat(np.concatenate([[0.0], np.cumsum(seg_time)])[starts],
+                                          np.diff(np.append(starts, len(seg_start))))
     vertex_u = node_index.copy()
     vertex_v = node_index.copy()
     t_u = np.zeros(len(uniq))

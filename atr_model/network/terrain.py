@@ -271,7 +271,8 @@ def _joined(window: GridWindow, threshold_m: float) -> np.ndarray | None:
     first = labels[window.start]
     if first == 0 or first != labels[window.end]:
         return None
-    return labels == first
+    joined: np.ndarray = labels == first
+    return joined
 
 
 def lowest_crossing(window: GridWindow, low_m: float, high_m: float, step_m: float) -> float | None:

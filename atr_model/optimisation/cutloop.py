@@ -80,7 +80,8 @@ class SolutionWatch:
         n = self.form.prep.instance.n
         share = np.full((n, n), -1.0)
         share[self.rows, self.cols] = values[self.where]
-        return share.argmax(axis=1).astype(np.int64)
+        centres: np.ndarray = share.argmax(axis=1).astype(np.int64)
+        return centres
 
     def on_solution(self, values: np.ndarray, objective: float) -> None:
         """Solver hook: keep a solution better than the known connected plan."""
@@ -127,20 +128,20 @@ def run_mip(form: Formulation, settings: EngineSettings, time_limit_s: float,
     :meth:`.search.Search._start`); ``watch`` (HiGHS) sees every feasible MIP solution on the way."""
     started = bool(mip and start)
     heuristics = settings.solver_heuristics == "on" or (settings.solver_heuristics == "auto" and not started)
-    use_watch = watch is not None and mip and settings.solver == "highs"
+    active = watch if (mip and settings.solver == "highs") else None  # only HiGHS reports its solutions
     solver = make_solver(settings.solver, time_limit_s=time_limit_s, gap_rel=settings.gap_rel,
                          threads=settings.threads, highs_options=settings.highs_options,
                          start=start if (started and settings.solver == "highs") else None, mip=mip,
-                         heuristics=heuristics, on_solution=watch.on_solution if use_watch else None,
-                         stop=watch.stop if use_watch and watch.stop_early else None)
-    if settings.solver == "cbc" and started:
+                         heuristics=heuristics, on_solution=active.on_solution if active is not None else None,
+                         stop=active.stop if active is not None and active.stop_early else None)
+    if settings.solver == "cbc" and started and start is not None:
         for v in form.prob.variables():
             v.setInitialValue(start.get(v.name, 0.0))
     t0 = time.perf_counter()
     form.prob.solve(solver)
     log.debug("solve (mip=%s, gap=%g, start=%s, heuristics=%s): %.2f s, status %s%s", mip, settings.gap_rel, started,
               heuristics, time.perf_counter() - t0, form.prob.sol_status,
-              " (stopped at a disconnected plan)" if use_watch and watch.tripped else "")
+              " (stopped at a disconnected plan)" if active is not None and active.tripped else "")
     return int(form.prob.sol_status)
 
 
@@ -213,6 +214,7 @@ def cut_loop(form: Formulation, settings: EngineSettings, deadline: float, start
         # a plan without proof: the time limit stopped the solve, unless the watch did (that is deterministic)
         out.timed_out = out.timed_out or (sol == pulp.LpSolutionIntegerFeasible and not (watch is not None and watch.tripped))
         _record(out, form, settings, sol)
+        assert out.assignment is not None  # _record set it
         out.cuts = separator_cuts(out.assignment, form.live_members(), form.prep.nbrs) if form.method == "cuts" else []
         out.connected = not out.cuts
         if out.connected:

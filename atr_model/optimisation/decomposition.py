@@ -140,7 +140,7 @@ def _combine(instance: MergerInstance, settings: EngineSettings, parts: list[tup
     method = methods.pop() if len(methods) == 1 else "mixed"
     threads = {key: max((res.threads.get(key, settings.threads) for _, _, res in parts), default=settings.threads)
                for key in ("solver", "final_solve")}
-    common = {"bound": bound, "seconds": seconds, "cut_rounds": rounds, "contiguity_method": method,
+    common: dict[str, Any] = {"bound": bound, "seconds": seconds, "cut_rounds": rounds, "contiguity_method": method,
               "per_group": per_group, "fixed_pairs": fixed, "notes": notes,
               "time_bound": any(res.time_bound for _, _, res in parts),
               "threads": {**threads, "group_processes": processes}}

@@ -8,7 +8,7 @@ published county benchmarks). Nothing here knows about geometry.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -27,7 +27,7 @@ def _as_pairs(pairs: Sequence[tuple[int, int]] | np.ndarray, n: int, name: str) 
     return arr
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, init=False)
 class MergerInstance:
     """Units, costs and adjacency of one merger problem (``n`` units).
 
@@ -72,64 +72,85 @@ class MergerInstance:
         unknown: the engine counts it as 0 and reports it.
     """
 
-    unit_codes: Sequence[str]
+    # The attributes after construction: optional inputs are filled in, sequences become tuples
+    # and arrays are validated copies, so code reading an instance never meets a None.
+    unit_codes: tuple[str, ...]
     population: np.ndarray
     cost: np.ndarray
     adjacency: np.ndarray
-    travel_time_min: np.ndarray | None = None
-    group: Sequence[str] | None = None
-    centre_eligible: np.ndarray | None = None
-    exempt: np.ndarray | None = None
-    exempt_reason: Sequence[str] | None = None
-    keep_separate: np.ndarray | None = None
-    must_link: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), dtype=np.int64))
-    cannot_link: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), dtype=np.int64))
-    names: Sequence[str] | None = None
-    indicator: np.ndarray | None = None
+    travel_time_min: np.ndarray
+    group: tuple[str, ...]
+    centre_eligible: np.ndarray
+    exempt: np.ndarray
+    exempt_reason: tuple[str, ...]
+    keep_separate: np.ndarray
+    must_link: np.ndarray
+    cannot_link: np.ndarray
+    names: tuple[str, ...]
+    indicator: np.ndarray | None
 
-    def __post_init__(self) -> None:
-        n = len(self.unit_codes)
+    def __init__(
+        self,
+        unit_codes: Sequence[str],
+        population: Sequence[float] | np.ndarray,
+        cost: np.ndarray,
+        adjacency: Sequence[tuple[int, int]] | np.ndarray,
+        travel_time_min: np.ndarray | None = None,
+        group: Sequence[str] | None = None,
+        centre_eligible: Sequence[bool] | np.ndarray | None = None,
+        exempt: Sequence[bool] | np.ndarray | None = None,
+        exempt_reason: Sequence[str] | None = None,
+        keep_separate: Sequence[bool] | np.ndarray | None = None,
+        must_link: Sequence[tuple[int, int]] | np.ndarray = (),
+        cannot_link: Sequence[tuple[int, int]] | np.ndarray = (),
+        names: Sequence[str] | None = None,
+        indicator: Sequence[float] | np.ndarray | None = None,
+    ) -> None:
         set_ = object.__setattr__
-        set_(self, "unit_codes", tuple(str(c) for c in self.unit_codes))
-        if len(set(self.unit_codes)) != n:
+        codes = tuple(str(c) for c in unit_codes)
+        n = len(codes)
+        set_(self, "unit_codes", codes)
+        if len(set(codes)) != n:
             raise CriteriaError("unit_codes must be unique")
-        pop = np.asarray(self.population, dtype=float)
+        pop = np.asarray(population, dtype=float)
         if pop.shape != (n,):
             raise CriteriaError(f"population has shape {pop.shape}; expected ({n},)")
         if not np.isfinite(pop).all() or (pop < 0).any():
             i = int(np.flatnonzero(~np.isfinite(pop) | (pop < 0))[0])
-            raise CriteriaError(f"unit {self.unit_codes[i]!r}: population {pop[i]!r} is not a non-negative number")
+            raise CriteriaError(f"unit {codes[i]!r}: population {pop[i]!r} is not a non-negative number")
         set_(self, "population", pop)
-        cost = np.asarray(self.cost, dtype=float)
-        if cost.shape != (n, n):
-            raise CriteriaError(f"cost has shape {cost.shape}; expected ({n}, {n})")
-        if np.isnan(cost).any():
+        cost_arr = np.asarray(cost, dtype=float)
+        if cost_arr.shape != (n, n):
+            raise CriteriaError(f"cost has shape {cost_arr.shape}; expected ({n}, {n})")
+        if np.isnan(cost_arr).any():
             raise CriteriaError("cost contains NaN; use inf to forbid a pair")
-        set_(self, "cost", cost)
-        ttm = np.zeros((n, n)) if self.travel_time_min is None else np.asarray(self.travel_time_min, dtype=float)
+        set_(self, "cost", cost_arr)
+        ttm = np.zeros((n, n)) if travel_time_min is None else np.asarray(travel_time_min, dtype=float)
         if ttm.shape != (n, n):
             raise CriteriaError(f"travel_time_min has shape {ttm.shape}; expected ({n}, {n})")
         set_(self, "travel_time_min", ttm)
-        set_(self, "adjacency", _as_pairs(self.adjacency, n, "adjacency"))
-        set_(self, "must_link", _as_pairs(self.must_link, n, "must_link"))
-        set_(self, "cannot_link", _as_pairs(self.cannot_link, n, "cannot_link"))
-        set_(self, "group", tuple(["all"] * n if self.group is None else [str(g) for g in self.group]))
-        for name, default in (("centre_eligible", True), ("exempt", False), ("keep_separate", False)):
-            value = getattr(self, name)
+        set_(self, "adjacency", _as_pairs(adjacency, n, "adjacency"))
+        set_(self, "must_link", _as_pairs(must_link, n, "must_link"))
+        set_(self, "cannot_link", _as_pairs(cannot_link, n, "cannot_link"))
+        set_(self, "group", tuple(["all"] * n if group is None else [str(g) for g in group]))
+        flags = (("centre_eligible", centre_eligible, True), ("exempt", exempt, False),
+                 ("keep_separate", keep_separate, False))
+        for name, value, default in flags:
             arr = np.full(n, default, dtype=bool) if value is None else np.asarray(value, dtype=bool)
             if arr.shape != (n,):
                 raise CriteriaError(f"{name} has shape {arr.shape}; expected ({n},)")
             set_(self, name, arr)
-        set_(self, "exempt_reason", tuple([""] * n if self.exempt_reason is None else [str(r) for r in self.exempt_reason]))
-        set_(self, "names", tuple(self.unit_codes if self.names is None else [str(x) for x in self.names]))
-        if self.indicator is not None:
-            ind = np.array(self.indicator, dtype=float)
+        set_(self, "exempt_reason", tuple([""] * n if exempt_reason is None else [str(r) for r in exempt_reason]))
+        set_(self, "names", tuple(codes if names is None else [str(x) for x in names]))
+        ind: np.ndarray | None = None
+        if indicator is not None:
+            ind = np.array(indicator, dtype=float)
             if ind.shape != (n,):
                 raise CriteriaError(f"indicator has shape {ind.shape}; expected ({n},)")
             if np.isinf(ind).any():
                 i = int(np.flatnonzero(np.isinf(ind))[0])
-                raise CriteriaError(f"unit {self.unit_codes[i]!r}: indicator is infinite")
-            set_(self, "indicator", ind)
+                raise CriteriaError(f"unit {codes[i]!r}: indicator is infinite")
+        set_(self, "indicator", ind)
         for attr in ("group", "exempt_reason", "names"):
             if len(getattr(self, attr)) != n:
                 raise CriteriaError(f"{attr} has length {len(getattr(self, attr))}; expected {n}")
@@ -151,7 +172,7 @@ class MergerInstance:
         except ValueError:
             raise CriteriaError(f"unknown unit code {code!r}") from None
 
-    def subset(self, indices: Sequence[int]) -> MergerInstance:
+    def subset(self, indices: Sequence[int] | np.ndarray) -> MergerInstance:
         """The instance restricted to some units (for example one raion), same order.
 
         Pairs with an end outside the subset are dropped.

@@ -12,13 +12,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from atr_model.errors import DataError
-from atr_model.optimisation.instance import MergerInstance
 from atr_model.optimisation.formulation import inertia_cost
+from atr_model.optimisation.instance import MergerInstance
 from atr_model.optimisation.settings import EngineSettings
 
 __all__ = ["BenchmarkInstance", "read_instance_dir", "population_band"]
@@ -36,10 +37,11 @@ class BenchmarkInstance:
 
     def settings(self, **overrides: object) -> EngineSettings:
         """Exact benchmark settings: hard band, ``k`` units, no admin cost, gap 0."""
-        base = dict(population_floor=self.population_floor, floor_mode="hard", population_cap=self.population_cap,
-                    cap_mode="hard", n_units=self.k, admin_cost_per_unit=0.0, gap_rel=0.0, decompose=False)
+        base: dict[str, Any] = dict(population_floor=self.population_floor, floor_mode="hard",
+                                    population_cap=self.population_cap, cap_mode="hard", n_units=self.k,
+                                    admin_cost_per_unit=0.0, gap_rel=0.0, decompose=False)
         base.update(overrides)
-        return EngineSettings(**base)  # type: ignore[arg-type]
+        return EngineSettings(**base)
 
 
 def population_band(total_population: float, k: int, tolerance: float = 0.005) -> tuple[int, int]:

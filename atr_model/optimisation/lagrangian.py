@@ -190,7 +190,7 @@ def lagrangian_fix(cost: np.ndarray, allowed: np.ndarray, forced_centres: np.nda
     best_bound = -np.inf
     theta, stall = 2.0, 0
     t_end = time.perf_counter() + time_limit_s
-    for it in range(max_iter):
+    for it in range(max_iter):  # noqa: B007 (the log after the loop reports it)
         total, chosen, forced_bound = _bound_and_penalties(cost, allowed, forced, k, u, True)
         assert forced_bound is not None
         fix |= forced_bound > limit

@@ -155,7 +155,7 @@ class MergerModel:
         """Name the units whose indicator is unknown (counted as 0) in the result's notes."""
         inst, s = self.instance, self.settings
         if s.indicator_floor is not None and inst.indicator is not None and np.isnan(inst.indicator).any():
-            unknown = [inst.unit_codes[i] for i in np.flatnonzero(np.isnan(inst.indicator))]
+            unknown = [inst.unit_codes[i] for i in np.flatnonzero(np.isnan(inst.indicator)).tolist()]
             result.notes.append(f"indicator unknown for {len(unknown)} unit(s), counted as 0: "
                                 + ", ".join(unknown[:20]) + (" ..." if len(unknown) > 20 else ""))
 

@@ -71,7 +71,7 @@ class Prepared:
 
 
 def _alone(instance: MergerInstance, settings: EngineSettings) -> np.ndarray:
-    alone = instance.keep_separate.copy()
+    alone: np.ndarray = instance.keep_separate.copy()
     if settings.exempt_mode == "keep":
         alone |= instance.exempt
     return alone

@@ -23,6 +23,7 @@ import math
 import os
 import time
 from dataclasses import replace as dc_replace
+from typing import Any
 
 import numpy as np
 import pulp
@@ -105,9 +106,9 @@ class Search:
             return None
         return self.best.values
 
-    def _take_start(self) -> None:
+    def _take_start(self, start: np.ndarray) -> None:
         """The caller's plan as a first plan, or a note saying why it was dropped."""
-        rnd, problem = given_plan(self.form, self.settings, self.start, self.deadline)
+        rnd, problem = given_plan(self.form, self.settings, start, self.deadline)
         if rnd is None:
             self.notes.append(f"start plan dropped: {problem}")
             log.debug("start plan dropped: %s", problem)
@@ -192,6 +193,7 @@ class Search:
         measured on OK, the second one led to the optimum, 36.5 s -> 31.7 s)."""
         budget = min(10.0, 0.1 * max(self._left_s(), 0.0))
         t_end = time.perf_counter() + budget
+        assert rnd.assignment is not None  # a disconnected round has a plan
         self._improve(sorted(int(c) for c in np.unique(rnd.assignment)), budget)
         for centres in rnd.other_centres[:RECENTRE_MAX]:
             left = t_end - time.perf_counter()
@@ -242,7 +244,7 @@ class Search:
         beat ``before``; if so, fix again against the new plan (the separator cuts alone hardly
         lift the LP bound; the re-solve does once the fixings and the restricted cuts do)."""
         improved = self._incumbent() < before - 1e-9
-        if improved and self.settings.fixing and lp is not None:
+        if improved and self.settings.fixing and lp is not None and self.best is not None:
             self.fixing.reduced_cost(lp[0], lp[1], self.best.objective)
             self.fixing.lagrangian(self.best.objective)
             self._refix(self.best.objective)
@@ -297,11 +299,11 @@ class Search:
         if (plan := trivial_plan(self.form, s)) is not None:
             self._remember(plan)
         if self.start is not None:
-            self._take_start()
+            self._take_start(self.start)
         # the LP feeds fixing and the matheuristic's first centres; a usable start needs the latter not
         lp = self._lp() if (s.fixing or (s.warm_start and not self.start_used)) else None
         use_heuristic = s.warm_start and (lp is not None or self.start_used) and len(self.prep.members) > 1
-        if use_heuristic and not self.start_used:
+        if use_heuristic and not self.start_used and lp is not None:
             # a usable start plan takes the place of the matheuristic's first plan and of the LP that
             # seeds it (robustness draws of concept-2013, 20 draws: with both kept no faster, 0.78 ->
             # 0.78 s per draw; without the matheuristic 0.75 -> 0.59 s; without its LP too 0.55 -> 0.35 s)
@@ -324,12 +326,13 @@ class Search:
         seconds = time.perf_counter() - self.t0
         fixed = dict(self.prep.fixed_by)
         fixed["reduced_cost"] = self.fixing.n_fixed
-        run = {"time_bound": self.time_bound,
+        run: dict[str, Any] = {"time_bound": self.time_bound,
                "threads": {"solver": s.threads, "final_solve": self.final_threads, "group_processes": 1}}
         if self.best is None:
             return no_plan_result(inst, s, bound=bound, seconds=seconds, cut_rounds=self.rounds,
                                   contiguity_method=self.method, fixed_pairs=fixed, notes=self.notes, **run)
         plan = self.best.assignment
+        assert plan is not None  # a remembered round has a plan
         measures = plan_measures(inst, s, plan)
         objective = measures["objective"]
         if proven and math.isfinite(bound) and objective - bound > max(s.gap_rel, 1e-6) * max(1.0, abs(objective)):

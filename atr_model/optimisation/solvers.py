@@ -8,11 +8,10 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from typing import Any, cast
 
 import highspy
 import numpy as np
-
 import pulp
 
 from atr_model.errors import SolverError
@@ -59,14 +58,14 @@ class FrozenProblem(pulp.LpProblem):  # type: ignore[misc]
 
     def variables(self) -> list[pulp.LpVariable]:
         if not self._frozen:
-            return super().variables()
+            return cast("list[pulp.LpVariable]", super().variables())
         if self.objective:  # PuLP adds a "__dummy" column to an empty objective for the solve
             self._add_variables(self.objective.keys())
         if len(self._variables) != self._n_sorted:
             self._variables.sort(key=lambda v: v.name)
             self._n_sorted = len(self._variables)
             self._row_cache.clear()  # column positions moved
-        return self._variables
+        return cast("list[pulp.LpVariable]", self._variables)
 
     def row_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Rows in constraint order as CSR arrays (lower, upper, starts, indices, values); sets
@@ -198,8 +197,8 @@ def make_solver(name: str, *, time_limit_s: float, gap_rel: float, threads: int,
     time_limit_s = max(0.5, float(time_limit_s))
     if name == "highs":
         opts = {"random_seed": 0, **({} if heuristics else HIGHS_NO_HEURISTICS), **dict(highs_options)}
-        return _HiGHS(start=start, on_solution=on_solution if mip else None, stop=stop if mip else None, mip=mip, msg=msg, timeLimit=time_limit_s,
-                      gapRel=gap_rel, threads=threads, **opts)
+        return _HiGHS(start=start, on_solution=on_solution if mip else None, stop=stop if mip else None, mip=mip, msg=msg,
+                      timeLimit=time_limit_s, gapRel=gap_rel, threads=threads, **opts)
     if name == "cbc":
         return pulp.PULP_CBC_CMD(mip=mip, msg=msg, timeLimit=time_limit_s, gapRel=gap_rel, threads=threads,
                                  warmStart=bool(start), options=["randomSeed 1", "randomCbcSeed 1"])

@@ -15,8 +15,9 @@ import sys
 import traceback
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Optional
+from typing import cast
 
+import click
 import typer
 
 from atr_model.data import default_cache_dir
@@ -35,13 +36,13 @@ app = typer.Typer(
 
 
 # where main() writes the traceback of an unexpected error; set per run by the root callback
-_run_options: dict[str, Optional[Path]] = {"log_file": None}
+_run_options: dict[str, Path | None] = {"log_file": None}
 
 
 @app.callback()
 def _root(
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log progress to stderr."),
-    log_file: Optional[Path] = typer.Option(
+    log_file: Path | None = typer.Option(
         None, "--log-file", help="Where an unexpected error's full traceback goes (default: <cache dir>/logs/)."),
 ) -> None:
     _run_options["log_file"] = log_file
@@ -59,14 +60,15 @@ from atr_model.presentation import cli_robustness  # noqa: E402  (robustness ens
 cli_robustness.register(app)
 
 
-def _usage_error_classes() -> tuple[type[BaseException], ...]:
+def _usage_error_classes() -> tuple[type[click.ClickException], ...]:
     """Click's ``ClickException`` as this typer raises it.
 
     typer >= 0.29 ships its own copy of click (``typer._click``), whose exceptions are not the
     installed click's; the base class is found from ``typer.BadParameter`` so that both kinds of
     install print a usage message instead of an "unexpected error".
     """
-    return tuple(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+    found = tuple(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+    return cast("tuple[type[click.ClickException], ...]", found)  # the same class, from either copy of click
 
 
 _USAGE_ERRORS = _usage_error_classes()

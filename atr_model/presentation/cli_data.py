@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -105,16 +105,16 @@ def _print_info(info: dict[str, Any], console: Console) -> None:
 def build(
     source: Path = typer.Option(..., "--source", help="Open-data directory (layout of ../shared/kg-open-data)."),
     out: Path = typer.Option(..., "--out", help="Output directory (replaced atomically)."),
-    aiyl_aimak_polygons: Optional[Path] = typer.Option(
+    aiyl_aimak_polygons: Path | None = typer.Option(
         None, "--aiyl-aimak-polygons", help="Official aiyl aimak polygons (OCHA adm3, ADM3_PCODE)."),
-    population_table: Optional[Path] = typer.Option(
+    population_table: Path | None = typer.Option(
         None, "--population-table", help="Unit populations keyed by COATE code (CSV or XLSX)."),
-    settlement_points: Optional[Path] = typer.Option(
+    settlement_points: Path | None = typer.Option(
         None, "--settlement-points", help="Official village points keyed by COATE (settlement_code)."),
     territories: str = typer.Option(
         "terrain", "--territories",
         help="Approximate unit territories: 'terrain' (terrain-cost allocation) or 'voronoi'."),
-    exclaves: Optional[Path] = typer.Option(
+    exclaves: Path | None = typer.Option(
         None, "--exclaves", help="CSV unit_code,name_ru,note of units that really are in several pieces."),
     as_json: bool = typer.Option(False, "--json", help="Print the build report as JSON."),
     population_method: str = typer.Option(
@@ -145,7 +145,7 @@ def build(
 def info(
     dataset: Path = typer.Argument(..., help="Dataset GeoPackage (or a build directory)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
-    roads: Optional[Path] = typer.Option(
+    roads: Path | None = typer.Option(
         None, "--roads", help="Road file (OSM .pbf/.osm or a line layer); default: the modelled fallback."
     ),
     network: bool = typer.Option(
@@ -164,7 +164,7 @@ def info(
     _print_info(summary, Console())
 
 
-def _network_summary(dataset: Dataset, path: Path, roads: Optional[Path]) -> dict[str, Any]:
+def _network_summary(dataset: Dataset, path: Path, roads: Path | None) -> dict[str, Any]:
     """Reachability figures of the dataset's travel model (roads if given, else modelled)."""
     scenario = scenario_from_dict(
         {"name": "data-info", "dataset": str(path), "roads": str(roads) if roads else "auto", "elevation": "auto"},
@@ -195,8 +195,10 @@ def _cached_kg(source: Path, cache: Path, console: Console) -> Dataset:
 
 
 def quickstart(
-    source: Optional[Path] = typer.Option(None, "--source", help="Open-data directory (default: ../shared/kg-open-data)."),
-    cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="Where builds go (default: $ATR_CACHE_DIR or ~/.cache/atr-model)."),
+    source: Path | None = typer.Option(None, "--source", help="Open-data directory (default: ../shared/kg-open-data)."),
+    cache_dir: Path | None = typer.Option(
+        None, "--cache-dir", help="Where builds go (default: $ATR_CACHE_DIR or ~/.cache/atr-model)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as one JSON object."),
 ) -> None:
     """Build (or reuse) the Kyrgyz dataset, else the fictional demo, and print its summary."""

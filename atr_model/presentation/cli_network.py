@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import typer
 
@@ -56,9 +56,9 @@ def _echo_summary(summary: dict[str, Any], as_json: bool) -> None:
 def build(
     dataset: str = typer.Argument(..., help="Dataset GeoPackage, or 'demo'."),
     out: Path = typer.Option(..., "--out", help="Directory for the travel model cache."),
-    roads: Optional[Path] = typer.Option(None, "--roads", help="OSM .osm.pbf/.osm or a road line layer."),
-    elevation: Optional[Path] = typer.Option(None, "--elevation", help="Elevation GeoTIFF."),
-    edits: Optional[Path] = typer.Option(None, "--adjacency-edits", help="CSV unit_a,unit_b,action (add|remove)."),
+    roads: Path | None = typer.Option(None, "--roads", help="OSM .osm.pbf/.osm or a road line layer."),
+    elevation: Path | None = typer.Option(None, "--elevation", help="Elevation GeoTIFF."),
+    edits: Path | None = typer.Option(None, "--adjacency-edits", help="CSV unit_a,unit_b,action (add|remove)."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
     """Build a travel model and write it to a directory."""

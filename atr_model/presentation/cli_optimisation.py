@@ -7,8 +7,7 @@ from pathlib import Path
 
 import typer
 
-from atr_model.optimisation import MergerModel, check_plan
-from atr_model.optimisation import read_instance_dir
+from atr_model.optimisation import MergerModel, check_plan, read_instance_dir
 
 __all__ = ["register"]
 

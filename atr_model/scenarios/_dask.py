@@ -41,7 +41,7 @@ def connect(address: str, purpose: str) -> Any:
 
 
 def gather_in_order(
-    client: Any, futures: Sequence[Any], progress: Callable[[int, int], None] | None = None,
+    client: Any, futures: Sequence[Any], progress: Callable[[int, int], object] | None = None,
 ) -> list[Any]:
     """The futures' results in submission order, reporting progress as they finish.
 

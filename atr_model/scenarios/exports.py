@@ -14,7 +14,7 @@ import logging
 import os
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 
@@ -97,7 +97,7 @@ def _summary_rows(files: ResultFiles, label: Callable[[str], str] = _plain) -> p
         (label(f"kpi.{k}"), v, k in basis, basis.get(k, ""))
         for k, v in flatten_mapping(files.kpis).items() if k not in shown
     ]
-    return pd.DataFrame(rows, columns=["item", "value", "is_estimate", "estimate_basis"])
+    return cast("pd.DataFrame", pd.DataFrame(rows, columns=["item", "value", "is_estimate", "estimate_basis"]))
 
 
 def _new_unit_sheet(files: ResultFiles) -> pd.DataFrame:
@@ -111,7 +111,7 @@ def _new_unit_sheet(files: ResultFiles) -> pd.DataFrame:
         units["area_is_approximate"] = units["estimated_inputs"].fillna("").astype(str).str.contains(
             APPROXIMATE_TERRITORY, regex=False
         )
-    return units
+    return cast("pd.DataFrame", units)
 
 
 def _settlement_sheet(files: ResultFiles) -> pd.DataFrame:
@@ -121,7 +121,7 @@ def _settlement_sheet(files: ResultFiles) -> pd.DataFrame:
     if "travel_time_is_modelled" in a and "unit_code" in sett and "travel_time_is_modelled" not in sett:
         flag = a.set_index("unit_code")["travel_time_is_modelled"].astype(bool)
         sett["travel_time_is_modelled"] = sett["unit_code"].map(flag).fillna(False).astype(bool)
-    return sett
+    return cast("pd.DataFrame", sett)
 
 
 def _cell(value: Any) -> Any:

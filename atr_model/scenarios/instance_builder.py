@@ -14,11 +14,12 @@ from __future__ import annotations
 import dataclasses as _dc
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from atr_model.criteria.exemptions import compute_exemptions
@@ -90,7 +91,11 @@ class InstanceBundle:
     barrier_pairs: tuple[tuple[str, str], ...] = ()
 
 
-def unit_display_name(row: pd.Series | dict[str, Any]) -> str:
+#: one unit's (or settlement's, or raion's) attributes: a table row or its ``to_dict`` record
+UnitRow = pd.Series | Mapping[str, Any] | Mapping[Hashable, Any]
+
+
+def unit_display_name(row: UnitRow) -> str:
     """English name, else the Kyrgyz or Russian name transliterated to Latin, else the code.
 
     One script in English tables: a unit with only Cyrillic names is written with
@@ -108,15 +113,15 @@ def unit_display_name(row: pd.Series | dict[str, Any]) -> str:
     return str(row.get("unit_code", row.get("raion_code", "")))
 
 
-def unit_name_transliterated(row: pd.Series | dict[str, Any]) -> bool:
+def unit_name_transliterated(row: UnitRow) -> bool:
     """Whether :func:`unit_display_name` writes this unit's name by transliteration."""
     english = row.get("name_en")
     if isinstance(english, str) and english.strip() and not is_cyrillic(english):
         return False
-    return any(isinstance(row.get(k), str) and row.get(k).strip() for k in ("name_ky", "name_ru", "name_en"))
+    return any(isinstance(v := row.get(k), str) and v.strip() for k in ("name_ky", "name_ru", "name_en"))
 
 
-def unit_local_names(row: pd.Series | dict[str, Any], lang: str) -> str:
+def unit_local_names(row: UnitRow, lang: str) -> str:
     """The unit's name in Kyrgyz (``lang`` "ky") or Russian ("ru"), the other as a fallback ("" if none)."""
     order = ("name_ky", "name_ru") if lang == "ky" else ("name_ru", "name_ky")
     for key in order:
@@ -127,13 +132,13 @@ def unit_local_names(row: pd.Series | dict[str, Any], lang: str) -> str:
 
 
 def _plain(frame: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame(frame.drop(columns="geometry", errors="ignore")).copy()
+    return cast("pd.DataFrame", pd.DataFrame(frame.drop(columns="geometry", errors="ignore")).copy())
 
 
-def _haversine_km(lon1: np.ndarray, lat1: np.ndarray, lon2: np.ndarray, lat2: np.ndarray) -> np.ndarray:
-    lon1, lat1, lon2, lat2 = (np.radians(np.asarray(a, dtype=float)) for a in (lon1, lat1, lon2, lat2))
-    a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
-    return 2 * _EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+def _haversine_km(lon1: npt.ArrayLike, lat1: npt.ArrayLike, lon2: npt.ArrayLike, lat2: npt.ArrayLike) -> np.ndarray:
+    x1, y1, x2, y2 = (np.radians(np.asarray(a, dtype=float)) for a in (lon1, lat1, lon2, lat2))
+    a = np.sin((y2 - y1) / 2) ** 2 + np.cos(y1) * np.cos(y2) * np.sin((x2 - x1) / 2) ** 2
+    return cast("np.ndarray", 2 * _EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0))))
 
 
 def _settlement_weights(settlements: pd.DataFrame, unit_population: pd.Series) -> np.ndarray:
@@ -143,7 +148,7 @@ def _settlement_weights(settlements: pd.DataFrame, unit_population: pd.Series) -
     total = pop.groupby(unit).transform("sum")
     count = unit.groupby(unit).transform("size")
     share = np.where(total > 0, pop / total.where(total > 0, 1.0), 1.0 / count)
-    return share * unit.map(unit_population).fillna(0.0).to_numpy(dtype=float)
+    return cast("np.ndarray", share * unit.map(unit_population).fillna(0.0).to_numpy(dtype=float))
 
 
 def _travel_times(travel_model: Any) -> pd.DataFrame:
@@ -152,7 +157,7 @@ def _travel_times(travel_model: Any) -> pd.DataFrame:
         raise CriteriaError("travel model has no settlement_centre_times table")
     frame = pd.DataFrame(times)[["settlement_code", "centre_unit_code", "travel_time_min"]].copy()
     frame["travel_time_min"] = pd.to_numeric(frame["travel_time_min"], errors="coerce").fillna(np.inf)
-    return frame
+    return cast("pd.DataFrame", frame)
 
 
 def _pair_matrices(
@@ -358,7 +363,7 @@ def _indicator_values(dataset: Dataset, codes: list[str], name: str | None) -> n
         )
     rows = table[table["indicator"] == name]
     values = pd.to_numeric(rows["value"], errors="coerce").groupby(rows["unit_code"].astype(str)).sum(min_count=1)
-    return values.reindex(codes).to_numpy(dtype=float)
+    return cast("np.ndarray", values.reindex(codes).to_numpy(dtype=float))
 
 
 def _make_instance(**kwargs: Any) -> MergerInstance:
@@ -412,7 +417,7 @@ def _settlement_table(dataset: Dataset) -> pd.DataFrame:
     frame["lat"] = raw.geometry.y.to_numpy()
     frame["population_is_estimate"] = frame["population_is_estimate"].astype(bool)
     frame["is_located"] = frame["is_located"].astype(bool)
-    return frame.sort_values("settlement_code").reset_index(drop=True)
+    return cast("pd.DataFrame", frame.sort_values("settlement_code").reset_index(drop=True))
 
 
 def _in_code_order(frame: pd.DataFrame, key: str) -> tuple[pd.DataFrame, list[str], dict[str, int]]:
@@ -632,7 +637,8 @@ def _build_raion_level(dataset: Dataset, travel_model: Any, criteria: Criteria) 
     centre_to_raion = dict(zip(table["centre_unit_code"], table["unit_code"]))
     times["centre_code"] = times["centre_unit_code"].astype(str).map(centre_to_raion)
     times = times.dropna(subset=["centre_code"])
-    times = times.merge(settlements[["settlement_code", "unit_code", "source_unit_code", "weight", "is_unit_centre"]], on="settlement_code")
+    times = times.merge(settlements[["settlement_code", "unit_code", "source_unit_code", "weight", "is_unit_centre"]],
+                        on="settlement_code")
 
     # Centre-to-centre: the centre settlement of raion i's centre unit to the centre unit of j.
     centre_units = set(table["centre_unit_code"])

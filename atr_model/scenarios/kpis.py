@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import math
 import platform
+from collections.abc import Mapping
 from datetime import datetime, timezone
 from importlib import metadata
-from collections.abc import Mapping
 from typing import Any
 
 import numpy as np

@@ -40,7 +40,7 @@ PACKAGE_FILES = (
 #: Files a result package has when its run produced them (older packages lack them too).
 OPTIONAL_PACKAGE_FILES = (TERRITORY_NOTES_NAME,)
 
-ResultWriter = Callable[[ScenarioResult, Path], None]
+ResultWriter = Callable[[ScenarioResult, Path], object]  # its return value is ignored
 
 
 @dataclass(frozen=True, eq=False)

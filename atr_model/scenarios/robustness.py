@@ -41,9 +41,9 @@ import numpy as np
 import pandas as pd
 
 from atr_model._atomic import atomic_directory
-from atr_model.scenarios._dask import connect, gather_in_order
 from atr_model.errors import ScenarioError
 from atr_model.optimisation import MergerModel, decomposes
+from atr_model.scenarios._dask import connect, gather_in_order
 from atr_model.scenarios.evaluate import evaluate_plan
 from atr_model.scenarios.package import write_result
 from atr_model.scenarios.robustness_solve import (
@@ -473,7 +473,7 @@ def _clean_kpis(value: Any) -> Any:
 
 
 def write_robustness(result: RobustnessResult, out_dir: str | os.PathLike[str], *,
-                     extra_writers: tuple[Callable[[RobustnessResult, Path], None], ...] = ()) -> Path:
+                     extra_writers: tuple[Callable[[RobustnessResult, Path], object], ...] = ()) -> Path:
     """Write the robustness package atomically (an interrupt leaves no half folder).
 
     Parameters

@@ -158,10 +158,9 @@ def _alone_is_optimal(inst: Any, settings: Any) -> bool:
     if settings.admin_cost_per_unit != 0 or not inst.centre_eligible.all():
         return False
     pop = inst.population
-    if settings.population_floor is not None:
-        # exempt units need no floor in either exempt mode (alone, they form an exempt-only unit)
-        if ((pop < settings.population_floor) & ~inst.exempt).any():
-            return False
+    # exempt units need no floor in either exempt mode (alone, they form an exempt-only unit)
+    if settings.population_floor is not None and ((pop < settings.population_floor) & ~inst.exempt).any():
+        return False
     if settings.population_cap is not None and (pop > settings.population_cap).any():
         return False
     diag = np.diag(inst.cost)
@@ -308,13 +307,12 @@ def solve_draw(ctx: DrawContext, draw: Draw, number: int) -> DrawOutcome:
         settings = ctx.settings
         if decomposes(drawn, settings):
             assignment, status = _solve_groups(ctx, drawn, draw, out)
+        elif _same_inputs(ctx.instance, drawn, np.arange(drawn.n), draw, ctx.basis):
+            assignment, status = ctx.nominal_assignment.copy(), "optimal"
+            out.groups_reused = 1
         else:
-            if _same_inputs(ctx.instance, drawn, np.arange(drawn.n), draw, ctx.basis):
-                assignment, status = ctx.nominal_assignment.copy(), "optimal"
-                out.groups_reused = 1
-            else:
-                assignment, status = _solve_whole(ctx, drawn, out)
-                out.groups_solved = 1
+            assignment, status = _solve_whole(ctx, drawn, out)
+            out.groups_solved = 1
         broken = _hard_violations(drawn, settings, assignment)
         if broken:
             raise ATRError("the draw's plan failed the independent check: " + "; ".join(broken[:3]))
@@ -341,7 +339,7 @@ _CONTEXT: DrawContext | None = None
 
 def init_worker(ctx: DrawContext) -> None:
     """Process-pool initializer: keep the shared context in the worker."""
-    global _CONTEXT
+    global _CONTEXT  # noqa: PLW0603 (a pool initializer hands each worker its context this way)
     _CONTEXT = ctx
 
 

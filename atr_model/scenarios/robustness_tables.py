@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -189,7 +189,7 @@ def unit_stability(ps: PlanSet, hinges: dict[int, str], fragile_share: float) ->
     })
     frame["fragile"] = np.asarray(share_same, dtype=float) < 1.0 - fragile_share - 1e-12
     frame["hinges_on"] = [hinges.get(i, "") for i in range(ps.codes.size)]
-    return frame.sort_values("unit_code", kind="stable").reset_index(drop=True)
+    return cast("pd.DataFrame", frame.sort_values("unit_code", kind="stable").reset_index(drop=True))
 
 
 def pair_stability(ps: PlanSet) -> pd.DataFrame:
@@ -220,7 +220,7 @@ def pair_stability(ps: PlanSet) -> pd.DataFrame:
         })
     frame = pd.DataFrame(rows, columns=["unit_a", "unit_b", "unit_a_name", "unit_b_name", "together_nominal",
                                         "share_together"])
-    return frame.sort_values(["unit_a", "unit_b"], kind="stable").reset_index(drop=True)
+    return cast("pd.DataFrame", frame.sort_values(["unit_a", "unit_b"], kind="stable").reset_index(drop=True))
 
 
 def new_unit_stability(ps: PlanSet) -> pd.DataFrame:
@@ -256,7 +256,7 @@ def new_unit_stability(ps: PlanSet) -> pd.DataFrame:
             "population_p95_estimate": round(float(np.percentile(pops, 95)), 1),
             "share_below_floor": round(below, 4),
         })
-    return pd.DataFrame(rows).sort_values("new_unit_id", kind="stable").reset_index(drop=True)
+    return cast("pd.DataFrame", pd.DataFrame(rows).sort_values("new_unit_id", kind="stable").reset_index(drop=True))
 
 
 def _plan_kpis(inst: Any, assignment: np.ndarray, floor: float | None, travel_weight: float,
@@ -347,14 +347,14 @@ def regret_table(outcomes: list[DrawOutcome], nominal: np.ndarray) -> pd.DataFra
             "regret_rel": _round(regret / abs(o.objective)) if has and o.objective else (0.0 if has else None),
             "nominal_plan_feasible": bool(o.nominal_feasible) if has else None,
             "nominal_plan_violations": o.nominal_violations,
-            "same_plan": bool(np.array_equal(o.assignment, nominal)) if has else None,
-            "units_after": int(np.unique(o.assignment).size) if has else None,
+            "same_plan": bool(np.array_equal(o.assignment, nominal)) if o.assignment is not None else None,
+            "units_after": int(np.unique(o.assignment).size) if o.assignment is not None else None,
             "groups_solved": o.groups_solved,
             "groups_reused": o.groups_reused,
             "groups_alone": o.groups_alone,
             "error": o.error,
         })
-    return pd.DataFrame(rows)
+    return cast("pd.DataFrame", pd.DataFrame(rows))
 
 
 def _corr(x: np.ndarray, y: np.ndarray) -> float:
@@ -441,7 +441,7 @@ def hinge_parts(ps: PlanSet, fragile: np.ndarray, same: np.ndarray, travel_drawn
                 scored.append((score, str(ps.codes[k]), _population_part(ps, k)))
         if travel_drawn:
             score = 5e-4 if constant else _corr(np.log(ok_factors[:, i]), flip)
-            scored.append((score, "~travel", _travel_part(ps, i)))
+            scored.append((score, "~travel", _travel_part(ps, int(i))))
         scored.sort(key=lambda s: (-s[0], s[1]))
         named = [s for s in scored if s[0] > 0]
         chosen = ([named[0]] + [s for s in named[1:2] if s[0] >= 0.5 * named[0][0]]) if named else []
@@ -462,4 +462,4 @@ def fragile_decisions(units: pd.DataFrame) -> pd.DataFrame:
     frame = units.loc[units["fragile"].astype(bool), cols].sort_values(
         ["share_same_unit", "unit_code"], kind="stable").reset_index(drop=True)
     frame.insert(0, "rank", np.arange(1, len(frame) + 1))
-    return frame
+    return cast("pd.DataFrame", frame)

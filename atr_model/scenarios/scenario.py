@@ -37,7 +37,7 @@ _STRICT = ConfigDict(frozen=True, extra="forbid")
 
 
 #: The engine's defaults, read from :class:`EngineSettings` (where they are written, once).
-_ENGINE = {f.name: f.default for f in dataclasses.fields(EngineSettings)}
+_ENGINE: dict[str, Any] = {f.name: f.default for f in dataclasses.fields(EngineSettings)}
 
 
 class SolverOptions(BaseModel):

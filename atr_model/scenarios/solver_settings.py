@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import networkx as nx
 import numpy as np
@@ -41,7 +41,7 @@ def _free_pieces(free: np.ndarray, bundle: InstanceBundle) -> int:
     for a, b in np.asarray(inst.adjacency, dtype=np.int64).reshape(-1, 2):
         if free[a] and free[b] and inst.group[a] == inst.group[b]:
             graph.add_edge(int(a), int(b))
-    return nx.number_connected_components(graph)
+    return cast("int", nx.number_connected_components(graph))
 
 
 def _count_scope_check(k: int, where: str, aimaks: np.ndarray, bundle: InstanceBundle, contiguous: bool,

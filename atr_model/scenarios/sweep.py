@@ -288,7 +288,7 @@ def pareto_front(x: Sequence[float], y: Sequence[float]) -> np.ndarray:
 
 
 def _short(key: str, keys: Sequence[str]) -> str:
-    leaf = key.split(".")[-1]
+    leaf = key.rsplit(".", maxsplit=1)[-1]
     return leaf if sum(k.split(".")[-1] == leaf for k in keys) == 1 else key
 
 
@@ -299,7 +299,7 @@ def run_sweep(
     data: str | None = None,
     workers: int = 1,
     scheduler_address: str | None = None,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[int, int], object] | None = None,
 ) -> SweepResult:
     """Run a scenario over a parameter grid.
 
@@ -373,7 +373,7 @@ def _run_dask(
     grid: list[dict[str, Any]],
     data: str | None,
     address: str,
-    progress: Callable[[int, int], None] | None,
+    progress: Callable[[int, int], object] | None,
 ) -> list[dict[str, Any] | None]:
     with connect(address, "sweep") as client:
         futures = [client.submit(run_point, base, point, data, k, pure=False) for k, point in enumerate(grid)]

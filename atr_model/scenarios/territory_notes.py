@@ -20,7 +20,7 @@ notes: :func:`territory_notes` returns None and no file is written.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from typing import Any
 
 import geopandas as gpd
@@ -48,7 +48,7 @@ _NAME_COLUMNS = ("name_ky", "name_ru", "name_en")
 _CUT_OFF_KEYS = ("area_km2", "seed_points", "cut_off_by", "gap_km", "gap_outside_raions_km")
 
 
-def _names(row: Mapping[str, Any]) -> dict[str, str]:
+def _names(row: Mapping[Hashable, Any]) -> dict[str, str]:
     return {c: str(row[c]) for c in _NAME_COLUMNS if c in row and isinstance(row[c], str) and row[c].strip()}
 
 

@@ -34,12 +34,12 @@ is not:
   the most seed points there;
 - a piece with no seed point (a summer pasture far from the raion's villages, or a
   digitisation sliver; even the raion's largest piece, as in Panfilov raion) is given to **no
-  unit**: which aiyl aimak holds it is not in the open data, so no territory claims it. It stays *unplaced raion land*: the raion's polygon keeps it
-  (the map shows it inside the raion's outline), the units' territories and ``area_km2`` leave
-  it out, and it is recorded piece by piece (:attr:`Allocation.detached_pieces`: ``unplaced``;
-  ``sliver`` when it is smaller than :data:`MIN_DETACHED_PIECE_KM2` and cannot be told from a
-  digitisation sliver of the source polygon) and summed in the build report and ``data info``
-  (``unplaced_raion_land_km2``, ``unplaced_raion_pieces``).
+  unit**: which aiyl aimak holds it is not in the open data, so no territory claims it. It stays
+  *unplaced raion land*: the raion's polygon keeps it (the map shows it inside the raion's outline),
+  the units' territories and ``area_km2`` leave it out, and it is recorded piece by piece
+  (:attr:`Allocation.detached_pieces`: ``unplaced``; ``sliver`` when it is smaller than
+  :data:`MIN_DETACHED_PIECE_KM2` and cannot be told from a digitisation sliver of the source polygon)
+  and summed in the build report and ``data info`` (``unplaced_raion_land_km2``, ``unplaced_raion_pieces``).
 
 A unit then stays in several pieces only when each of its pieces lies in a different piece of
 its raion that holds its settlements or its centre (a *raion exclave*: the unit is in pieces
@@ -57,9 +57,9 @@ from typing import Any
 import numpy as np
 import shapely
 from affine import Affine
-from shapely.geometry import Point, shape
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
+from shapely.geometry import Point, shape
 
 from atr_model.data.borders import piece_of, split_kind
 from atr_model.data.geo import metric_crs

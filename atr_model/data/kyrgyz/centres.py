@@ -130,7 +130,7 @@ def unit_centres(
 def _documented_raion_centres() -> dict[str, tuple[str, str]]:
     """Raion code -> (centre name as spelt in COATE, unit-name hint for namesakes)."""
     table = pd.read_csv(RAION_CENTRES_FILE, dtype=str, keep_default_na=False)
-    return {r.raion_code: (r.centre_name_ru, r.centre_unit_hint_ru) for r in table.itertuples()}
+    return {str(r.raion_code): (str(r.centre_name_ru), str(r.centre_unit_hint_ru)) for r in table.itertuples()}
 
 
 def _find_documented_centre(
@@ -169,17 +169,20 @@ def raion_centres(raions: gpd.GeoDataFrame, units: pd.DataFrame, settl: pd.DataF
         group = units.loc[units["raion_code"] == row.raion_code].sort_values("unit_code")
         if row.kind == "city":
             own = group.loc[group["is_city_itself"]]
-            codes.append(own["unit_code"].iloc[0]), srcs.append("the city itself")
+            codes.append(own["unit_code"].iloc[0])
+            srcs.append("the city itself")
             continue
         if row.raion_code in documented:
             found = _find_documented_centre(documented[row.raion_code], row.raion_code, row.oblast_code, units, settl)
             if found is not None:
-                codes.append(found), srcs.append(f"raion centre {documented[row.raion_code][0]} (reference table)")
+                codes.append(found)
+                srcs.append(f"raion centre {documented[row.raion_code][0]} (reference table)")
                 continue
             logger.warning("raion %s: documented centre %s not found; using the fallback rule",
                            row.raion_code, documented[row.raion_code][0])
         pick, src = _fallback_raion_centre(row, group)
-        codes.append(pick["unit_code"]), srcs.append(ESTIMATE_PREFIX + src)
+        codes.append(pick["unit_code"])
+        srcs.append(ESTIMATE_PREFIX + src)
     out["centre_unit_code"], out["centre_source"] = codes, srcs
     return out
 

@@ -213,7 +213,7 @@ def assign_population(
         todo = in_raion & out["population"].isna()
         if not todo.any():
             continue
-        total = totals.get(raion.raion_code)
+        total = totals.get(str(raion.raion_code))
         if total is not None:
             # residual of the 2021 raion total after the units already known (2009 figures grown)
             done = out.loc[in_raion & out["population"].notna()]
@@ -263,8 +263,8 @@ def read_oblast_centres(path: Path = OBLAST_CENTRES_FILE) -> pd.DataFrame:
             raise DataError(f"{path}: row {i}: oblast_code and centre_name_ru must not be empty")
     twice = table["oblast_code"].duplicated()
     if twice.any():
-        row = int(np.flatnonzero(twice.to_numpy())[0])
-        raise DataError(f"{path}: row {row + 2}: oblast {table['oblast_code'].iloc[row]} is listed twice")
+        first = int(np.flatnonzero(twice.to_numpy())[0])
+        raise DataError(f"{path}: row {first + 2}: oblast {table['oblast_code'].iloc[first]} is listed twice")
     return table
 
 
@@ -421,10 +421,12 @@ def raion_population(raions: gpd.GeoDataFrame, units: pd.DataFrame, totals: dict
     pop, year, src = [], [], []
     for row in out.itertuples():
         if row.raion_code in totals:
-            pop.append(totals[row.raion_code]), year.append(TARGET_YEAR)
+            pop.append(totals[row.raion_code])
+            year.append(TARGET_YEAR)
             src.append("WFP prism raion indicators, Population_2021 (probably National Statistical Committee)")
         else:
-            pop.append(float(sums.get(row.raion_code, np.nan))), year.append(TARGET_YEAR)
+            pop.append(float(sums.get(row.raion_code, np.nan)))
+            year.append(TARGET_YEAR)
             src.append(ESTIMATE_PREFIX + "sum of the unit figures of the city")
     out["population"], out["population_year"], out["population_source"] = pop, year, src
     return out

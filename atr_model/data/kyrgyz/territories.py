@@ -233,7 +233,7 @@ def _official_and_areas(
             continue
         if taken:
             area = polygonal(shapely.difference(area, shapely.union_all(taken)))
-        todo[raion_code] = (area, left)
+        todo[str(raion_code)] = (area, left)
     return official_m, todo
 
 

@@ -66,7 +66,7 @@ def read_places(paths: dict[str, Path], raions: gpd.GeoDataFrame) -> gpd.GeoData
     gn = gpd.GeoDataFrame({
         "place_id": "gn:" + gn["geonameid"].astype(str), "name": gn["name"], "name_ru": None, "name_ky": None,
         "variants": gn.get("alternatenames", pd.Series("", index=gn.index)).fillna(""),
-        "gn_population": pd.to_numeric(gn.get("population"), errors="coerce"),
+        "gn_population": pd.to_numeric(gn["population"], errors="coerce") if "population" in gn else np.nan,
         "source": "GeoNames",
     }, geometry=gpd.points_from_xy(gn["longitude"], gn["latitude"]), crs=CRS)
     places = pd.concat([wof, gn], ignore_index=True)
@@ -97,7 +97,8 @@ def settlement_table(units: pd.DataFrame, villages: pd.DataFrame) -> pd.DataFram
     settl = pd.concat([villages, town_rows[villages.columns]], ignore_index=True)
     settl = settl.sort_values("settlement_code").reset_index(drop=True)
     if settl["settlement_code"].duplicated().any():
-        raise DataError(f"settlement code {settl.loc[settl['settlement_code'].duplicated(), 'settlement_code'].iloc[0]} is used twice")
+        twice = settl.loc[settl["settlement_code"].duplicated(), "settlement_code"].iloc[0]
+        raise DataError(f"settlement code {twice} is used twice")
     return settl
 
 

@@ -62,7 +62,7 @@ def _pickers(ctx: AppContext) -> None:
     default_b = next((i for i, k in enumerate(keys) if k != a and "status" in k), min(1, len(keys) - 1))
     b = c2.selectbox(t("compare.b", lang), keys, index=default_b, format_func=lambda k: choices[k], key="compare_b")
     # The button has a row of its own: beside the pickers it was cut off at 1024 px.
-    if st.button(t("compare.run", lang), key="compare_run", type="primary"):
+    if st.button(t("compare.run", lang), key="compare_run", type="primary") and a is not None and b is not None:
         with st.spinner(t("run.status", lang)):
             # the choices, not their labels: the labels follow a later language switch
             st.session_state["compare"] = (_folder_for(a, ctx), _folder_for(b, ctx), a, b)

@@ -45,7 +45,7 @@ class RenderedMap:
     css_links: tuple[str, ...]
 
 
-def _links(fmap: folium.Map) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def _links(fmap: branca.element.Element) -> tuple[tuple[str, ...], tuple[str, ...]]:
     css: list[str] = []
     js: list[str] = []
 

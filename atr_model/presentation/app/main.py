@@ -73,7 +73,7 @@ table.atr-kpis tr.atr-estimate td {color:#6d4c00}
 """
 
 
-def _index(key: str, options: Sequence[Any], default: Any) -> dict[str, int]:
+def _index(key: str, options: Sequence[Any], default: Any) -> dict[str, Any]:
     """``index=`` for a keyed widget, or nothing when the session (or a link) already set it.
 
     Streamlit warns when a widget gets both a default and a session value.

@@ -285,7 +285,7 @@ def view_bounds(
 
 def kpi_definition(name: str, lang: str) -> str:
     """What a KPI measures, for the hover title (the KPI name itself when no text is known)."""
-    for prefix in (name, name.split(".")[0] + ".*"):
+    for prefix in (name, name.split(".", maxsplit=1)[0] + ".*"):
         key = f"kpidef.{prefix}"
         text = t(key, lang)
         if text != key:

@@ -14,6 +14,9 @@ from atr_model.presentation.app.backend import Edit
 
 __all__ = ["defaults", "init", "push_edit", "undo_edit", "clear_edits", "edits", "remember_result"]
 
+#: ``st.session_state`` (its keys may be ``str`` or ``int``) or a plain dict (tests)
+Session = MutableMapping[str, Any] | MutableMapping[str | int, Any]
+
 _DEFAULTS: dict[str, Any] = {
     "edits": (),
     "criteria_gen": 0,
@@ -32,25 +35,25 @@ def defaults() -> dict[str, Any]:
     return dict(_DEFAULTS)
 
 
-def init(session: MutableMapping[str, Any]) -> None:
+def init(session: Session) -> None:
     """Fill missing session keys with their defaults."""
     for key, value in _DEFAULTS.items():
         session.setdefault(key, value)
 
 
-def edits(session: MutableMapping[str, Any]) -> tuple[Edit, ...]:
+def edits(session: Session) -> tuple[Edit, ...]:
     """The session's manual edits, oldest first."""
     return tuple(session.get("edits", ()))
 
 
-def push_edit(session: MutableMapping[str, Any], edit: Edit) -> None:
+def push_edit(session: Session, edit: Edit) -> None:
     """Add an edit (duplicates are ignored)."""
     current = edits(session)
     if edit not in current:
         session["edits"] = (*current, edit)
 
 
-def undo_edit(session: MutableMapping[str, Any]) -> Edit | None:
+def undo_edit(session: Session) -> Edit | None:
     """Remove and return the newest edit (None when there is none)."""
     current = edits(session)
     if not current:
@@ -59,12 +62,12 @@ def undo_edit(session: MutableMapping[str, Any]) -> Edit | None:
     return current[-1]
 
 
-def clear_edits(session: MutableMapping[str, Any]) -> None:
+def clear_edits(session: Session) -> None:
     """Drop every edit."""
     session["edits"] = ()
 
 
-def remember_result(session: MutableMapping[str, Any], folder: str, scenario_hash: str) -> None:
+def remember_result(session: Session, folder: str, scenario_hash: str) -> None:
     """Make ``folder`` the current result, keeping the previous one for "what changed"."""
     if session.get("result_folder") and session.get("result_folder") != folder:
         session["previous_folder"] = session["result_folder"]

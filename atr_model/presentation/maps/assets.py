@@ -58,7 +58,7 @@ def _data_url(mime: str, payload: bytes) -> str:
     return f"data:{mime};base64,{base64.b64encode(payload).decode('ascii')}"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _asset_url(relative: str) -> str:
     """The vendored file as a ``data:`` URL (CSS with its ``url(images/...)`` inlined)."""
     payload = _read_bytes(relative)

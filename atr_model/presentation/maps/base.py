@@ -119,7 +119,7 @@ def base_map(
         if tiles:
             folium.TileLayer(tiles, name=str(tiles)).add_to(fmap)
     fmap.fit_bounds(layers.bounds, padding=(8, 8))
-    fmap.atr_bounds = layers.bounds  # lets renderers skip folium's slow pure-Python bounds walk
+    fmap.atr_bounds = layers.bounds  # type: ignore[attr-defined]  # lets renderers skip folium's slow pure-Python bounds walk
     add_css(fmap)
     geojson_layer(
         features(layers.country[["geometry"]]),

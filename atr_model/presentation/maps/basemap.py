@@ -164,7 +164,7 @@ def _to_mercator(path: Path, max_width_px: int) -> tuple[np.ndarray, Any, tuple[
     return grid, transform, (west, south, east, north)
 
 
-def _lat(y_m: np.ndarray) -> np.ndarray:
+def _lat(y_m: np.ndarray | float) -> np.ndarray:
     return np.degrees(np.arctan(np.sinh(np.asarray(y_m) / _EARTH_RADIUS_M)))
 
 

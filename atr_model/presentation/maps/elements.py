@@ -21,13 +21,13 @@ import html
 import json
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from branca.element import Element, MacroElement
+from branca.element import Element, Figure, MacroElement
 from folium.template import Template
 
 from atr_model.presentation.maps.palette import GROUND, LINES
@@ -186,7 +186,7 @@ table.atr-pop td{{padding:1px 0;color:{LINES['label']}}}
 
 def add_css(fmap: folium.Map) -> None:
     """The maps' style sheet, in the page header (kept by the Streamlit component)."""
-    fmap.get_root().header.add_child(Element(_CSS), name="atr_css")
+    cast(Figure, fmap.get_root()).header.add_child(Element(_CSS), name="atr_css")
 
 
 class Legend(MacroElement):
@@ -270,7 +270,8 @@ class ZoomLabels(MacroElement):
             var data = {{ this.data|tojson }};
             var group = L.layerGroup().addTo(map);
             var items = data.map(function(d) {
-                var icon = L.divIcon({className: "atr-label " + {{ this.css_class|tojson }}, html: "<span></span>", iconSize: null});
+                var icon = L.divIcon({className: "atr-label " + {{ this.css_class|tojson }},
+                                      html: "<span></span>", iconSize: null});
                 var marker = L.marker([d[0], d[1]], {icon: icon, interactive: false, keyboard: false});
                 marker.atrText = d[2];
                 return {marker: marker, min: d[3], max: d[4]};
@@ -307,7 +308,10 @@ class ZoomLabels(MacroElement):
         self.layer_name = name
         self.css_class = css_class
         self.char_px = char_px
-        self.data = [[round(lat, 5), round(lon, 5), str(label), float(lo), float(hi)] for lat, lon, label, lo, hi in labels]
+        # [lat, lon, text, min zoom, max zoom]; declutter_labels raises the min zoom in place
+        self.data: list[list[Any]] = [
+            [round(lat, 5), round(lon, 5), str(label), float(lo), float(hi)] for lat, lon, label, lo, hi in labels
+        ]
 
 
 def label_min_zoom(width_deg: float, height_deg: float, label: str, *, lat: float, floor: float = 5.0) -> float:
@@ -351,7 +355,8 @@ class HoverGroups(MacroElement):
                 l.on("mouseover", function() { on(l.feature.id); });
                 l.on("mouseout", function() { off(l.feature.id); });
             });
-            [{% for m in this.members %}{{ m.get_name() }}{% if not loop.last %}, {% endif %}{% endfor %}].forEach(function(layer) {
+            var members = [{% for m in this.members %}{{ m.get_name() }}{% if not loop.last %}, {% endif %}{% endfor %}];
+            members.forEach(function(layer) {
                 layer.eachLayer(function(l) {
                     var id = l.feature.properties[{{ this.key|tojson }}];
                     if (id === null || id === undefined) { return; }

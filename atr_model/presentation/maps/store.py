@@ -34,7 +34,7 @@ def source_digest(files: Iterable[Path], *versions: str) -> str:
     return digest.hexdigest()
 
 
-def kept(path: Path, *, load: Callable[[Path], T | None], dump: Callable[[T, Path], None],
+def kept(path: Path, *, load: Callable[[Path], T | None], dump: Callable[[T, Path], object],
          build: Callable[[], T], what: str) -> T:
     """The value kept in ``path`` (``load``; None: not usable), else ``build()`` kept there.
 
