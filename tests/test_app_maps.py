@@ -10,10 +10,10 @@ import folium.plugins
 import numpy as np
 import pandas as pd
 import pytest
+from app_grid import make_grid_dataset
 
 from atr_model.presentation import i18n, maps
 from atr_model.presentation.maps import elements, palette
-from app_grid import make_grid_dataset
 
 
 @pytest.fixture(scope="module")

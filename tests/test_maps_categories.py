@@ -16,6 +16,7 @@ import folium
 import pandas as pd
 import pytest
 import shapely.geometry
+from app_grid import make_grid_dataset
 
 from atr_model.presentation import i18n, maps
 from atr_model.presentation.maps import elements, palette
@@ -29,7 +30,6 @@ from atr_model.scenarios import (
     resolve_travel_model,
     run_scenario,
 )
-from app_grid import make_grid_dataset
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT_NAME = "<img src=x onerror=alert(2)>"

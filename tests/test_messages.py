@@ -20,7 +20,6 @@ import pytest
 
 from atr_model.errors import InfeasibleError
 from atr_model.optimisation import EngineSettings, MergerInstance, MergerModel, check_plan, explain_units
-from atr_model.presentation.report.html_parts import escape
 from atr_model.presentation.i18n import LANGUAGES, STRINGS
 from atr_model.presentation.messages import (
     decision_text,
@@ -32,6 +31,7 @@ from atr_model.presentation.messages import (
     render_violation,
     result_unit_names,
 )
+from atr_model.presentation.report.html_parts import escape
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -138,7 +138,7 @@ def test_cost_violation_and_a_fractional_time() -> None:
     assert {v.code for v in found} == {"cost", "travel_time"}
     travel = next(v for v in found if v.code == "travel_time")
     # the sentence states the time to one decimal and the limit as given
-    assert "Kok-Bulak (U3) is 17.2 min from its centre Kara-Dobo (U2), above the limit 15.5 min" == travel.message
+    assert travel.message == "Kok-Bulak (U3) is 17.2 min from its centre Kara-Dobo (U2), above the limit 15.5 min"
     assert travel.params["minutes"] == 17.2 and travel.params["limit"] == 15.5
     for v in found:
         assert render_violation(v, "en", _names(inst2, "en")) == v.message
@@ -291,7 +291,7 @@ def test_a_landscape_barrier_note_is_part_of_the_reason() -> None:
 
 
 def test_exemption_texts_of_the_criteria_layer_are_translated(demo_dataset) -> None:
-    from atr_model.criteria import criteria_from_dict, compute_exemptions
+    from atr_model.criteria import compute_exemptions, criteria_from_dict
     from atr_model.network import build_travel_model
 
     criteria = criteria_from_dict({"exemptions": {
@@ -442,8 +442,7 @@ def test_kyrgyz_reasons_render_in_every_language(kg_concept) -> None:
 @pytest.mark.kgdata
 @pytest.mark.parametrize("lang", ["ky", "ru"])
 def test_kyrgyz_report_and_summary_hold_no_engine_english(kg_concept, lang: str) -> None:
-    from atr_model.presentation.report import render_report
-    from atr_model.presentation.report import render_summary
+    from atr_model.presentation.report import render_report, render_summary
 
     _result, _travel, folder = kg_concept
     for page in (render_report(folder, lang), render_summary(folder, lang)):

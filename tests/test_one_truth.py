@@ -22,7 +22,7 @@ import pytest
 from openpyxl import load_workbook
 
 from atr_model.presentation.app import backend
-from atr_model.presentation.i18n import LANGUAGES
+from atr_model.presentation.i18n import LANGUAGES, STRINGS
 from atr_model.presentation.report import render_comparison, render_report, render_summary
 from atr_model.presentation.runs import save_result
 from atr_model.presentation.view import figure_label, figure_rows
@@ -116,3 +116,42 @@ def test_evaluate_gives_the_runs_figures(kg_results: dict[str, Path], kg_dataset
         own = {row.key: row.text for row in figure_rows(run, lang)}
         evaluated = {row.key: row.text for row in figure_rows(verdict.kpis, lang)}
         assert evaluated == own, lang
+
+
+def _visible_text(page: str) -> str:
+    """The text a reader sees (no tags, styles, scripts or SVG path data)."""
+    page = re.sub(r"<(style|script)[^>]*>.*?</\1>", " ", page, flags=re.S)
+    return html.unescape(re.sub(r"<[^>]+>", " ", page))
+
+
+def _english_fragments(lang: str) -> set[str]:
+    """Literal pieces (12+ characters) of English catalogue texts that ``lang`` says otherwise."""
+    pieces = set()
+    for texts in STRINGS.values():
+        en, own = texts.get("en", ""), texts.get(lang, "")
+        if not en or own == en:
+            continue
+        for piece in re.split(r"\{[^}]*\}", en):
+            piece = piece.strip(" .,:;()-–")
+            if len(piece) >= 12 and re.search(r"[a-z]{4}", piece) and piece not in own:
+                pieces.add(piece)
+    return pieces
+
+
+#: Stems of the engine's own English sentences (reasons, checks, infeasibility).
+_ENGINE_ENGLISH = ("residents", "joins the new unit", "exempt from the floor", "meets the floor on its own",
+                   "stays alone", "from the centre", "hosts the centre", "no merger lowers")
+
+
+@pytest.mark.parametrize("lang", ["ky", "ru"])
+def test_ky_and_ru_documents_hold_no_english(kg_results: dict[str, Path], lang: str) -> None:
+    folder = kg_results["concept-2013"]
+    fragments = _english_fragments(lang)
+    assert len(fragments) > 200  # the scan has something to find ...
+    assert sum(f in _visible_text(render_summary(folder, "en")) for f in fragments) > 10  # ... and finds it in English
+    for name, page in (("report", render_report(folder, lang)), ("summary", render_summary(folder, lang))):
+        text = _visible_text(page)
+        found = sorted(f for f in fragments if f in text)
+        assert not found, f"{name} ({lang}) shows English catalogue text: {found[:5]}"
+        engine = [stem for stem in _ENGINE_ENGLISH if stem in text]
+        assert not engine, f"{name} ({lang}) shows the engine's English: {engine}"

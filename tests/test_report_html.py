@@ -7,11 +7,10 @@ from pathlib import Path
 
 import extras_fixtures as fx
 import pytest
-
-from atr_model.presentation.view import figure_rows
 from browser_support import CHROMIUM_ARGS as ARGS
 
 from atr_model.presentation.report import render_comparison, render_report, write_report
+from atr_model.presentation.view import figure_rows
 from atr_model.scenarios.compare import compare_results
 from atr_model.scenarios.package_files import load_result_files
 

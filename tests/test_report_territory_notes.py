@@ -13,17 +13,25 @@ from pathlib import Path
 import geopandas as gpd
 import pytest
 import shapely
+from extras_runs import run_demo
 from shapely.geometry import shape
 
 from atr_model.errors import DataError
 from atr_model.presentation.i18n import format_number, t
 from atr_model.presentation.report import render_report
 from atr_model.presentation.territory_text import unit_name_in
-from atr_model.scenarios import OPTIONAL_PACKAGE_FILES, as_result_files, load_result_files, read_result, write_result
-from atr_model.scenarios import load_scenario, resolve_travel_model, run_scenario
+from atr_model.scenarios import (
+    OPTIONAL_PACKAGE_FILES,
+    as_result_files,
+    load_result_files,
+    load_scenario,
+    read_result,
+    resolve_travel_model,
+    run_scenario,
+    write_result,
+)
 from atr_model.scenarios.package_files import read_territory_notes
 from atr_model.scenarios.territory_notes import TERRITORY_NOTES_NAME, territory_notes
-from extras_runs import run_demo
 
 ROOT = Path(__file__).resolve().parents[1]
 #: Fill of raion land held by no unit on the report's maps (the interactive maps' grey).

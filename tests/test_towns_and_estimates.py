@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 
 from atr_model.presentation.report import render_report
 from atr_model.presentation.runs import save_result
-from atr_model.scenarios import kpi_estimate_basis, load_result_files, sweep
+from atr_model.scenarios import kpi_estimate_basis, load_result_files
 from atr_model.scenarios.evaluate import evaluate_plan
 from atr_model.scenarios.exports import write_xlsx
 

@@ -81,7 +81,7 @@ def _lock_reasons(prep: Prepared) -> list[dict]:
         for u, other in ((a, b), (b, a)):
             if prep.alone[u]:
                 why = "keep_separate" if inst.keep_separate[u] else "exempt (exempt_mode='keep')"
-                kind = why.split(" ")[0]
+                kind = why.split(" ", maxsplit=1)[0]
                 reasons.append(_reason(f"must_link/{kind}", [inst.unit_codes[u], inst.unit_codes[other]],
                                        f"must_link {label(a)} - {label(b)} conflicts with {label(u)} being {why}",
                                        f"must_link.{kind}", {"unit": inst.unit_codes[a], "other": inst.unit_codes[b],

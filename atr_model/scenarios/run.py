@@ -17,12 +17,12 @@ import pandas as pd
 from atr_model.data import CRS, Dataset
 from atr_model.errors import InfeasibleError, SolverError
 from atr_model.optimisation import EngineSettings, MergerModel, MergerResult, Violation, check_plan, explain_units
-from atr_model.scenarios.solver_settings import engine_settings
 from atr_model.scenarios.inputs import resolve_dataset, resolve_travel_model
 from atr_model.scenarios.instance_builder import InstanceBundle, build_instance, merge_estimate_notes
 from atr_model.scenarios.kpis import compute_kpis, provenance
 from atr_model.scenarios.naming import new_unit_display_names
 from atr_model.scenarios.scenario import Scenario
+from atr_model.scenarios.solver_settings import engine_settings
 from atr_model.scenarios.territory_notes import territory_notes
 
 __all__ = ["ScenarioResult", "package_plan", "run_scenario", "STATUSES"]

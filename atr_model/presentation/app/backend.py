@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import hashlib
 import io
 import json
 import logging
@@ -33,7 +32,6 @@ from atr_model.data import default_cache_dir, make_demo_dataset, subset_dataset,
 from atr_model.data.dataset import Dataset, read_dataset
 from atr_model.errors import DataError, ScenarioError
 from atr_model.network import TravelModel
-from atr_model.presentation.i18n import t
 from atr_model.presentation.maps.store import source_digest
 from atr_model.presentation.messages import render_violation
 from atr_model.presentation.report import REPORT_NAME, SUMMARY_NAME, map_png, write_report, write_summary
@@ -50,10 +48,12 @@ from atr_model.scenarios import (
     load_result_files,
     read_plan_text,
     run_scenario,
-    scenario_from_dict as _validate_scenario,
     scenario_from_yaml,
     scenario_hash,
     write_xlsx,
+)
+from atr_model.scenarios import (
+    scenario_from_dict as _validate_scenario,
 )
 
 __all__ = [

@@ -23,11 +23,11 @@ from atr_model.presentation.app.mapping import (
     BELOW_FLOOR_KPIS,
     MAP_RETURNED_OBJECTS,
     comparison,
+    dataset_map,
     diff_map,
     kpi_definition,
     kpi_html,
     kpi_rows,
-    dataset_map,
     reports_user_view,
     result_map,
     select_unit,
@@ -46,7 +46,6 @@ from atr_model.presentation.i18n import (
 )
 from atr_model.presentation.messages import render_reason, result_unit_names
 from atr_model.presentation.report import raion_names
-from atr_model.scenarios import Scenario
 
 __all__ = [
     "view_map",

@@ -22,6 +22,7 @@ import pandas as pd
 import shapely
 
 from atr_model.presentation.i18n import DEFAULT_LANGUAGE, dataset_label, display_name, format_number, localized, t
+
 # the summary is the report's short form: its tables, cells and map come from there
 from atr_model.presentation.report.html_parts import escape, table, td
 from atr_model.presentation.report.quality import quality_section
