@@ -28,8 +28,10 @@ from atr_model.presentation.app.context import (
     scenario_from_choice,
     show_error,
     show_errors,
+    stale_note,
 )
 from atr_model.presentation.app.criteria_editor import CHOICE_WIDGETS, edit_model, is_editor_key
+from atr_model.presentation.app.mapping import forget_view
 from atr_model.presentation.i18n import (
     DEFAULT_LANGUAGE,
     LANGUAGES,
@@ -171,9 +173,8 @@ def _dataset_picker(ctx: AppContext) -> None:
         st.caption(t("dataset.build_hint", lang))
     if st.session_state.get("_dataset_seen") not in (None, key):
         state.clear_edits(st.session_state)  # unit codes of one dataset mean nothing in another
-        st.session_state["result_folder"] = None
-        st.session_state["previous_folder"] = None
-        st.session_state["compare"] = None
+        state.forget_result(st.session_state)
+        forget_view()
         st.session_state.pop("raion", None)
     st.session_state["_dataset_seen"] = key
     with show_errors(lang), st.spinner(t("run.load_data", lang)):
@@ -208,8 +209,9 @@ def _raion_picker(full: Dataset, lang: str) -> str | None:
         help=t("sidebar.territory_help", lang),
     )
     if st.session_state.get("_raion_seen", "") != choice:
-        # Results of another territory are not comparable with this one's.
-        st.session_state["previous_folder"] = None
+        # A plan of another territory is of other units: it goes at once, and so does its view.
+        state.forget_result(st.session_state)
+        forget_view()
         st.session_state["_raion_seen"] = choice
     return choice or None
 
@@ -331,6 +333,7 @@ def _header(ctx: AppContext) -> None:
     description = localized(ctx.base_scenario, "description", lang) if ctx.base_scenario is not None else ""
     if description:
         st.caption(description)
+    stale_note(ctx)  # under the title, on every view: an old plan never passes for the new settings
 
 
 def _page_icon() -> Image.Image:

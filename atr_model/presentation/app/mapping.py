@@ -7,16 +7,21 @@
 * Two maps shown side by side (Compare) follow each other: a few lines of JavaScript added
   to each rendering move the other map of the same group when one is panned or zoomed
   (Streamlit's component frames share the page's origin, so they can reach each other).
-* The key-figure table is HTML: it wraps to the page width (no sideways scrolling at
-  1024 px) and each figure's name carries its definition as a hover title.
+* The key-figure tables are HTML: they wrap to the page width (no sideways scrolling at
+  1024 px) and each figure's name carries its definition as a hover title. Every label,
+  definition and value comes from :mod:`atr_model.presentation.view` (the one owner of what a
+  result shows); Compare prints the floor of both plans beside "below the floor".
+* The selected unit is outlined on the map by a small overlay sent beside the cached
+  rendering (:func:`selection_overlay`), so selecting a unit never redraws the map.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import html
+import json
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import pandas as pd
@@ -27,19 +32,33 @@ from atr_model.presentation.app import backend, cache
 from atr_model.presentation.app.context import AppContext
 from atr_model.presentation.app.folium_view import (
     RenderedMap,
+    compact_json,
     render_map,
     show_map,
     show_map_default_bounds,
     stored_render,
 )
-from atr_model.presentation.i18n import format_number, kpi_label, t
-from atr_model.scenarios import Comparison, Scenario
+from atr_model.presentation.i18n import format_number, t
+from atr_model.presentation.maps.palette import LINES
+from atr_model.presentation.view import (
+    FigureRow,
+    figure_definition,
+    figure_label,
+    floor_pair_text,
+)
+from atr_model.scenarios import (
+    FIGURE_KEYS,
+    Comparison,
+    Scenario,
+    figure_def,
+    key_figures,
+)
 
 __all__ = [
     "MAP_HEIGHT",
     "MAP_RETURNED_OBJECTS",
     "UNIT_ZOOM",
-    "BELOW_FLOOR_KPIS",
+    "MAP_VIEW",
     "result_map",
     "dataset_map",
     "diff_map",
@@ -49,9 +68,13 @@ __all__ = [
     "select_unit",
     "view_bounds",
     "reports_user_view",
+    "user_view",
+    "remember_view",
+    "forget_view",
+    "selection_overlay",
     "kpi_rows",
     "kpi_html",
-    "kpi_definition",
+    "figure_table_html",
 ]
 
 #: Only clicks come back from the map: panning or zooming never reruns the page.
@@ -59,16 +82,9 @@ MAP_RETURNED_OBJECTS = ["last_object_clicked"]
 MAP_HEIGHT = 600
 #: Zoom level a search result is shown at (a unit fills a good part of the map).
 UNIT_ZOOM = 10
-#: The one definition of "below the floor" used on every page: new units under the population
-#: floor that hold at least one unit not exempt from it (exempt units may stay small under the
-#: Concept, so counting them would report hundreds of "failures" the Concept allows).
-BELOW_FLOOR_KPIS = ("below_floor_before_non_exempt", "below_floor_after_non_exempt")
-#: KPIs left out of the key-figure table: the other count of small units (exempt ones
-#: included; see BELOW_FLOOR_KPIS) and the long population distribution.
-_HIDDEN_KPIS = ("below_floor_before", "below_floor_after")
-_HIDDEN_PREFIXES = ("new_unit_population_distribution.",)
-#: KPIs that are estimates wherever they are shown (modelled travel times, the cost model).
-_ESTIMATE_PREFIXES = ("population_weighted_mean_travel_min", "worst_travel_min", "admin_savings.")
+#: Session key of the view the maps are shown at: ``([lat, lon], zoom)``, set by a search and
+#: by the analyst moving the result map, so a re-solve draws the new plan where they were.
+MAP_VIEW = "map_view"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -175,9 +191,12 @@ _USER_VIEW_JS = """
   function quiet() {
     var data = window.__GLOBAL_DATA__;
     if (touched || !data || !data.previous_data) { return; }
-    var b = map_div.getBounds();
-    data.previous_data = Object.assign({}, data.previous_data,
-      {bounds: {_southWest: b.getSouthWest(), _northEast: b.getNorthEast()}});
+    var b = map_div.getBounds(), asked = data.returned_objects || [];
+    var now = {bounds: {_southWest: b.getSouthWest(), _northEast: b.getNorthEast()},
+               zoom: map_div.getZoom(), center: map_div.getCenter()};
+    var kept = {};
+    Object.keys(now).forEach(function (k) { if (asked.indexOf(k) >= 0) { kept[k] = now[k]; } });
+    data.previous_data = Object.assign({}, data.previous_data, kept);
   }
   map_div.on("moveend resize", quiet);
   quiet();
@@ -186,8 +205,9 @@ _USER_VIEW_JS = """
 
 
 def reports_user_view(rendered: RenderedMap) -> RenderedMap:
-    """The rendering with a script that makes the map report its ``bounds`` only after the user
-    panned or zoomed it (for the PNG of the current view; :func:`view_bounds`).
+    """The rendering with a script that makes the map report its ``bounds`` (and ``zoom``,
+    ``center``) only after the user panned or zoomed it (for the PNG of the current view,
+    :func:`view_bounds`, and the view a re-solve keeps, :func:`remember_view`).
 
     streamlit-folium sends the view after every move, the fit on load included, and each
     message reruns the page; a rerun started by the map's own load would land under the
@@ -209,7 +229,60 @@ def select_unit(code: str | None, *, zoom_to: bool = False, ctx: AppContext | No
     st.session_state["selected_unit"] = code
     if zoom_to and code and ctx is not None and ctx.layers is not None and code in ctx.layers.units.index:
         point = ctx.layers.units.geometry.loc[code].representative_point()
-        st.session_state["map_view"] = ([round(point.y, 5), round(point.x, 5)], UNIT_ZOOM)
+        st.session_state[MAP_VIEW] = ([round(point.y, 5), round(point.x, 5)], UNIT_ZOOM)
+
+
+def user_view(reported: Mapping[str, Any], rendered: RenderedMap) -> tuple[list[float], int] | None:
+    """The view (``[lat, lon]``, zoom) the analyst moved a map to, from what it reported
+    (its ``center`` and ``zoom``); None while it still shows the extent it was drawn with,
+    which is no choice of theirs."""
+    if view_bounds(dict(reported), rendered) is None:
+        return None
+    centre, zoom = reported.get("center") or {}, reported.get("zoom")
+    try:
+        lat, lon, level = float(centre["lat"]), float(centre["lng"]), int(zoom)
+    except (KeyError, TypeError, ValueError):
+        return None
+    if not (math.isfinite(lat) and math.isfinite(lon)):
+        return None
+    return [round(lat, 5), round(lon, 5)], level
+
+
+def remember_view(reported: Mapping[str, Any], rendered: RenderedMap) -> None:
+    """Keep the view the analyst moved a map to (:func:`user_view`) as the session's
+    :data:`MAP_VIEW`: the next map drawn (the plan after a re-solve, say) opens there
+    instead of at the whole territory."""
+    view = user_view(reported, rendered)
+    if view is not None:
+        st.session_state[MAP_VIEW] = view
+
+
+def forget_view() -> None:
+    """Draw the next map at its own extent (another territory or dataset: the old view is elsewhere)."""
+    st.session_state.pop(MAP_VIEW, None)
+
+
+def selection_overlay(layers: maps.DisplayLayers | None, code: str | None) -> str | None:
+    """Leaflet code that outlines unit ``code`` on a drawn map (None: nothing to outline).
+
+    It goes to the map component as its ``feature_group``: the component swaps it without
+    redrawing the map, so the outline follows the selection at no cost. The outline is the
+    maps' highlight line (:data:`~atr_model.presentation.maps.palette.LINES`), unfilled, and
+    lets clicks through to the units below.
+    """
+    if not code or layers is None or code not in layers.units.index:
+        return None
+    geometry = layers.units.geometry.loc[code]
+    feature = {"type": "Feature", "id": str(code), "properties": {"unit_code": str(code)},
+               "geometry": geometry.__geo_interface__}
+    style = {"color": LINES["highlight"], "weight": 4, "opacity": 1.0, "fill": False}
+    return (
+        "var atr_selected = L.geoJSON(" + compact_json(feature) + ", {style: function () { return "
+        + json.dumps(style) + "; }, interactive: false, pane: 'markerPane'});\n"
+        "window.map.addLayer(atr_selected);\n"
+        "window.feature_group = window.feature_group || [];\n"
+        "window.feature_group.push(atr_selected);\n"
+    )
 
 
 def show_clickable_map(
@@ -222,12 +295,15 @@ def show_clickable_map(
 ) -> dict[str, Any]:
     """Draw a map; a click on a unit selects it, a search result centres the map on it.
 
-    Returns what the map reports (``returned_objects``: the last click, and e.g. its view's
-    ``bounds`` when asked for; see :func:`view_bounds`).
+    The map opens at the session's kept view (:data:`MAP_VIEW`), and the selected unit is
+    outlined (:func:`selection_overlay`). Returns what the map reports (``returned_objects``:
+    the last click, and e.g. its view's ``bounds`` when asked for; see :func:`view_bounds`).
     """
-    view = st.session_state.get("map_view")
+    view = st.session_state.get(MAP_VIEW)
     center, zoom = (view if view else (None, None))
-    out = show_map(rendered, key=key, height=height, returned_objects=returned_objects, center=center, zoom=zoom)
+    overlay = selection_overlay(ctx.layers, st.session_state.get("selected_unit"))
+    out = show_map(rendered, key=key, height=height, returned_objects=returned_objects, center=center, zoom=zoom,
+                   overlay=overlay)
     clicked = out.get("last_object_clicked")
     seen_key = f"_clicked_seen_{key}"
     if not clicked or clicked == st.session_state.get(seen_key):
@@ -268,56 +344,58 @@ def view_bounds(
 # key figures
 
 
-def kpi_definition(name: str, lang: str) -> str:
-    """What a KPI measures, for the hover title (the KPI name itself when no text is known)."""
-    for prefix in (name, name.split(".")[0] + ".*"):
-        key = f"kpidef.{prefix}"
-        text = t(key, lang)
-        if text != key:
-            return text
-    return name
+def _estimates(kpis: Mapping[str, object] | None) -> dict[str, bool]:
+    """Key figure -> whether it is an estimate in this result (empty without a result)."""
+    return {f.key: f.is_estimate for f in key_figures(kpis or {})}
 
 
-def _is_estimate(name: str) -> bool:
-    return name.startswith(_ESTIMATE_PREFIXES) or name.startswith("estimated_share.")
+def _floor(table: pd.DataFrame, column: str) -> float | None:
+    rows = table.loc[table["kpi"] == "population_floor", column]
+    value = rows.iloc[0] if len(rows) else None
+    return None if value is None or pd.isna(value) else float(value)
 
 
-def _label(name: str, lang: str) -> str:
-    label = kpi_label(name, lang)
-    if name.startswith(_ESTIMATE_PREFIXES) and not label.startswith("≈"):
-        label = f"≈ {label} ({t('estimate.suffix', lang)})"
-    return label
-
-
-def _number(value: Any, lang: str) -> str:
-    """A KPI cell in ``lang``: whole numbers without decimals, others with one (or two below 1)."""
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
+def _figure_cell(value: Any, key: str, lang: str, *, signed: bool = False) -> str:
+    """A value of key figure ``key`` in ``lang``, with the figure's precision (the one formatter)."""
+    if value is None or pd.isna(value):
         return "–"
-    whole = math.isnan(number) or abs(number - round(number)) < 1e-9 or abs(number) >= 1000
-    return format_number(number, lang, digits=0 if whole else (2 if abs(number) < 1 else 1))
+    digits = figure_def(key).digits
+    text = format_number(value, lang, digits=digits)
+    return f"+{text}" if signed and round(float(value), digits) > 0 else text
 
 
-def kpi_rows(table: pd.DataFrame, lang: str) -> list[dict[str, Any]]:
-    """Rows of a comparison's KPI table (``kpi, a, b, delta``) as the page shows them.
+def kpi_rows(
+    table: pd.DataFrame,
+    lang: str,
+    kpis_a: Mapping[str, object] | None = None,
+    kpis_b: Mapping[str, object] | None = None,
+) -> list[dict[str, Any]]:
+    """Rows of a comparison's key-figure table (``kpi, a, b, delta``) as the page shows them.
 
-    The other count of small units and the population distribution are left out; the
-    estimated-share rows stay (they say how much of each figure rests on estimates).
+    Only key figures (:data:`~atr_model.scenarios.FIGURE_KEYS`) are shown, named and defined
+    by :mod:`atr_model.presentation.view`; "below the floor" names the floor of both plans
+    ("5,000 | 3,000" when they differ: :func:`~atr_model.presentation.view.floor_pair_text`).
+    A figure is marked an estimate when it is one in either plan (``kpis_a``, ``kpis_b``).
     """
+    floor_a, floor_b = _floor(table, "a"), _floor(table, "b")
+    floors = [f for f in (floor_a, floor_b) if f is not None]
+    floor_text = floor_pair_text(floors[0], floors[-1], lang) if floors else None
+    floor_kpis = kpis_a or kpis_b or {}
+    estimate_a, estimate_b = _estimates(kpis_a), _estimates(kpis_b)
     rows = []
     for record in table.to_dict("records"):
-        name = str(record["kpi"])
-        if name in _HIDDEN_KPIS or name.startswith(_HIDDEN_PREFIXES):
+        key = str(record["kpi"])
+        if key not in FIGURE_KEYS:
             continue
+        estimate = estimate_a.get(key, False) or estimate_b.get(key, False)
         rows.append({
-            "kpi": name,
-            "label": _label(name, lang),
-            "definition": kpi_definition(name, lang),
-            "estimate": _is_estimate(name),
-            "a": _number(record.get("a"), lang),
-            "b": _number(record.get("b"), lang),
-            "delta": _number(record.get("delta"), lang),
+            "kpi": key,
+            "label": figure_label(key, floor_kpis, lang, is_estimate=estimate, floor_text=floor_text),
+            "definition": figure_definition(key, floor_kpis, lang, floor_text=floor_text),
+            "estimate": estimate,
+            "a": _figure_cell(record.get("a"), key, lang),
+            "b": _figure_cell(record.get("b"), key, lang),
+            "delta": _figure_cell(record.get("delta"), key, lang, signed=True),
         })
     return rows
 
@@ -335,6 +413,21 @@ def kpi_html(rows: Iterable[dict[str, Any]], label_a: str, label_b: str, lang: s
         body.append(
             f"<tr{css} data-kpi='{html.escape(row['kpi'])}'>"
             f"<td class='atr-kpi-name'><span title='{html.escape(row['definition'])}'>{html.escape(row['label'])}</span></td>"
-            f"<td>{row['a']}</td><td>{row['b']}</td><td>{row['delta']}</td></tr>"
+            f"<td>{html.escape(row['a'])}</td><td>{html.escape(row['b'])}</td><td>{html.escape(row['delta'])}</td></tr>"
+        )
+    return f"<table class='atr-kpis'><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def figure_table_html(rows: Iterable[FigureRow], lang: str) -> str:
+    """An HTML table of one result's key figures (:func:`~atr_model.presentation.view.figure_rows`):
+    each figure's name with its definition on hover, and its value as the view formats it."""
+    head = f"<th>{html.escape(t('kpi.metric', lang))}</th><th></th>"
+    body = []
+    for row in rows:
+        css = " class='atr-estimate'" if row.is_estimate else ""
+        body.append(
+            f"<tr{css} data-kpi='{html.escape(row.key)}'>"
+            f"<td class='atr-kpi-name'><span title='{html.escape(row.definition)}'>{html.escape(row.label)}</span></td>"
+            f"<td>{html.escape(row.text)}</td></tr>"
         )
     return f"<table class='atr-kpis'><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
