@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import html
 import json
 import math
@@ -59,6 +60,7 @@ __all__ = [
     "MAP_RETURNED_OBJECTS",
     "UNIT_ZOOM",
     "MAP_VIEW",
+    "MAP_VIEW_FROM",
     "result_map",
     "dataset_map",
     "diff_map",
@@ -85,6 +87,10 @@ UNIT_ZOOM = 10
 #: Session key of the view the maps are shown at: ``([lat, lon], zoom)``, set by a search and
 #: by the analyst moving the result map, so a re-solve draws the new plan where they were.
 MAP_VIEW = "map_view"
+#: Session key of the map that reported :data:`MAP_VIEW` (None: a search set it). That map is
+#: where the view already is: handing the view back to it would pull it to where it was one
+#: report ago while the analyst goes on zooming.
+MAP_VIEW_FROM = "_map_view_from"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -230,36 +236,45 @@ def select_unit(code: str | None, *, zoom_to: bool = False, ctx: AppContext | No
     if zoom_to and code and ctx is not None and ctx.layers is not None and code in ctx.layers.units.index:
         point = ctx.layers.units.geometry.loc[code].representative_point()
         st.session_state[MAP_VIEW] = ([round(point.y, 5), round(point.x, 5)], UNIT_ZOOM)
+        st.session_state.pop(MAP_VIEW_FROM, None)  # every map moves there, the one shown too
 
 
-def user_view(reported: Mapping[str, Any], rendered: RenderedMap) -> tuple[list[float], int] | None:
+def user_view(reported: Mapping[str, Any], rendered: RenderedMap) -> tuple[list[float], float] | None:
     """The view (``[lat, lon]``, zoom) the analyst moved a map to, from what it reported
-    (its ``center`` and ``zoom``); None while it still shows the extent it was drawn with,
-    which is no choice of theirs."""
+    (its ``center`` and ``zoom``; the maps zoom in half steps, so the zoom stays fractional);
+    None while it still shows the extent it was drawn with, which is no choice of theirs."""
     if view_bounds(dict(reported), rendered) is None:
         return None
     centre, zoom = reported.get("center") or {}, reported.get("zoom")
     try:
-        lat, lon, level = float(centre["lat"]), float(centre["lng"]), int(zoom)
+        lat, lon, level = float(centre["lat"]), float(centre["lng"]), float(zoom)
     except (KeyError, TypeError, ValueError):
         return None
-    if not (math.isfinite(lat) and math.isfinite(lon)):
+    if not all(math.isfinite(v) for v in (lat, lon, level)):
         return None
     return [round(lat, 5), round(lon, 5)], level
 
 
-def remember_view(reported: Mapping[str, Any], rendered: RenderedMap) -> None:
-    """Keep the view the analyst moved a map to (:func:`user_view`) as the session's
+def _map_origin(key: str, rendered: RenderedMap) -> str:
+    """Which drawn map a view came from: the widget key and a digest of the rendering (what
+    the component is keyed by; a new plan is a new map)."""
+    return f"{key}|{hashlib.blake2b(rendered.script.encode('utf-8'), digest_size=12).hexdigest()}"
+
+
+def remember_view(reported: Mapping[str, Any], rendered: RenderedMap, key: str) -> None:
+    """Keep the view the analyst moved map ``key`` to (:func:`user_view`) as the session's
     :data:`MAP_VIEW`: the next map drawn (the plan after a re-solve, say) opens there
-    instead of at the whole territory."""
+    instead of at the whole territory; this one is left where it is."""
     view = user_view(reported, rendered)
     if view is not None:
         st.session_state[MAP_VIEW] = view
+        st.session_state[MAP_VIEW_FROM] = _map_origin(key, rendered)
 
 
 def forget_view() -> None:
     """Draw the next map at its own extent (another territory or dataset: the old view is elsewhere)."""
     st.session_state.pop(MAP_VIEW, None)
+    st.session_state.pop(MAP_VIEW_FROM, None)
 
 
 def selection_overlay(layers: maps.DisplayLayers | None, code: str | None) -> str | None:
@@ -300,6 +315,8 @@ def show_clickable_map(
     the last click, and e.g. its view's ``bounds`` when asked for; see :func:`view_bounds`).
     """
     view = st.session_state.get(MAP_VIEW)
+    if st.session_state.get(MAP_VIEW_FROM) == _map_origin(key, rendered):
+        view = None  # this map reported the view: it is there already
     center, zoom = (view if view else (None, None))
     overlay = selection_overlay(ctx.layers, st.session_state.get("selected_unit"))
     out = show_map(rendered, key=key, height=height, returned_objects=returned_objects, center=center, zoom=zoom,

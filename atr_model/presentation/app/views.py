@@ -21,6 +21,7 @@ from atr_model.presentation.app.compare_view import comparison_rows, differ_tabl
 from atr_model.presentation.app.context import AppContext, result_is_current, run_current
 from atr_model.presentation.app.mapping import (
     MAP_RETURNED_OBJECTS,
+    MAP_VIEW,
     comparison,
     diff_map,
     figure_table_html,
@@ -326,13 +327,24 @@ def view_map(ctx: AppContext) -> None:
     drawn = reports_user_view(rendered)
     out = show_clickable_map(drawn, key="result_map", ctx=ctx,
                              returned_objects=[*MAP_RETURNED_OBJECTS, "bounds", "zoom", "center"])
-    st.session_state[MAP_VIEW_KEY] = {"folder": str(result.folder), "bounds": view_bounds(out, drawn)}
-    remember_view(out, drawn)
+    remember_view(out, drawn, "result_map")
+    st.session_state[MAP_VIEW_KEY] = _shown_view(result, view_bounds(out, drawn))
     if result.travel_model_label:
         label = travel_model_label(result.travel_model_label, lang)
         st.caption(f"{t('field.travel_model', lang)}: {label} · {t('map.estimate_note', lang)}")
     _passport(result, shown, ctx)
     _units_table(result, shown, ctx)
+
+
+def _shown_view(result: ResultView, bounds: Any) -> dict[str, Any]:
+    """What the Map page shows of ``result`` (for the PNG of the current view): the bounds the
+    map reported, else those of the view it was opened at when the last map was moved there
+    (a re-solve opens the new plan at the analyst's view, the same place on the same map)."""
+    kept = st.session_state.get(MAP_VIEW)
+    seen = st.session_state.get(MAP_VIEW_KEY) or {}
+    if bounds is None and kept is not None and seen.get("view") == kept:
+        bounds = seen.get("bounds")
+    return {"folder": str(result.folder), "bounds": bounds, "view": kept}
 
 
 # ---------------------------------------------------------------------------------------------
