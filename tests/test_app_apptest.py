@@ -549,3 +549,41 @@ def test_a_kept_plan_is_tied_to_the_code_that_computed_it(tmp_path: Path) -> Non
     scenario = load_scenario(ROOT / "scenarios" / "demo.yaml")
     folder = backend.result_folder(scenario, make_demo_dataset(), tmp_path / "results")
     assert folder.name == f"{backend.scenario_key(scenario)[:16]}-{backend.plan_code_key()}"
+
+
+@pytest.mark.kgdata
+def test_kyrgyz_result_shows_the_views_figures_and_names_in_three_languages(
+    kg_dataset_path: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """On the Kyrgyz build (the whole country, concept-2013): the metrics and the key-figure
+    table are view.figure_rows, and units and new units are named as the view names them, in
+    the interface language's script, in ky, ru and en."""
+    from atr_model.data.translit import is_cyrillic
+    from atr_model.presentation.view import figure_rows, new_unit_names, unit_names
+
+    monkeypatch.setenv("ATR_CACHE_DIR", str(kg_dataset_path.parent.parent))  # where the app finds the build
+    monkeypatch.setenv("ATR_APP_RESULTS", str(tmp_path / "results"))
+    at = _app()
+    assert at.session_state["dataset_key"] == str(kg_dataset_path)
+    at.button(key="run").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    folder = Path(at.session_state["result_folder"])
+    assert yaml.safe_load((folder / "scenario.yaml").read_text())["name"] == "concept-2013"
+    kpis = json.loads((folder / "kpis.json").read_text())
+    assignments = pd.read_csv(folder / "assignments.csv", dtype=str)
+    for lang in ("ky", "ru", "en"):
+        at.selectbox(key="lang").set_value(lang).run()
+        assert not at.exception, at.exception
+        rows = figure_rows(kpis, lang)
+        headline = [r for r in rows if r.headline]
+        assert [(m.label, m.value, m.help) for m in at.metric][: len(headline)] == [
+            (r.label, r.text, r.definition) for r in headline
+        ], lang
+        table = _figure_table(at)
+        assert all(f"data-kpi='{r.key}'" in table and f"<td>{r.text}</td>" in table for r in rows), lang
+        units, new_units = unit_names(assignments, lang), new_unit_names(assignments, lang)
+        shown = at.dataframe[0].value
+        assert list(shown.iloc[:, 0]) == [units[c] for c in shown.iloc[:, 1]], lang  # name first, code beside
+        assert list(shown.iloc[:, 4]) == [new_units[u] for u in shown.iloc[:, 5]], lang
+        cyrillic = sum(is_cyrillic(name) for name in shown.iloc[:, 0])
+        assert cyrillic == len(shown) if lang in ("ky", "ru") else cyrillic == 0, lang

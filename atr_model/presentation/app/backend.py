@@ -597,7 +597,11 @@ def result_scenario(result: ResultView) -> Scenario | None:
     solver as run); None for a package without one."""
     if not result.scenario_yaml.strip():
         return None
-    return parse_scenario_text(result.scenario_yaml, str(result.folder / "scenario.yaml"))
+    try:
+        return parse_scenario_text(result.scenario_yaml, str(result.folder / "scenario.yaml"))
+    except ScenarioError as exc:  # a package of another version: its files still download
+        logger.warning("%s", exc)
+        return None
 
 
 def download_name(result: ResultView, lang: str = "en") -> str:
