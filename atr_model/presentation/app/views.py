@@ -17,16 +17,24 @@ from atr_model.criteria import Criteria
 from atr_model.presentation import maps
 from atr_model.presentation.app import backend, cache, concept, state
 from atr_model.presentation.app.backend import EDIT_ACTIONS, Edit, ResultView
-from atr_model.presentation.app.compare_view import comparison_rows, differ_table, view_compare
-from atr_model.presentation.app.context import AppContext, result_is_current, run_current
+from atr_model.presentation.app.compare_view import (
+    comparison_rows,
+    differ_table,
+    view_compare,
+)
+from atr_model.presentation.app.context import (
+    AppContext,
+    result_is_current,
+    run_current,
+)
 from atr_model.presentation.app.mapping import (
     MAP_RETURNED_OBJECTS,
     MAP_VIEW,
     comparison,
+    dataset_map,
     diff_map,
     figure_table_html,
     kpi_html,
-    dataset_map,
     remember_view,
     reports_user_view,
     result_map,
@@ -47,7 +55,6 @@ from atr_model.presentation.i18n import (
 )
 from atr_model.presentation.summary import raion_names
 from atr_model.presentation.view import ResultView as DisplayView
-from atr_model.scenarios import Scenario
 
 __all__ = [
     "view_map",
