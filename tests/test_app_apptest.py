@@ -7,6 +7,7 @@ arguments (script, html, js_links...) show which layers and features are sent.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -80,7 +81,7 @@ def test_run_sends_new_units_and_kpis_match_the_package(app_env: Path) -> None:
                   "Links between units"):
         assert f'"{layer}"' in args["script"], layer  # each layer is named in the LayerControl
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Units after"] == str(kpis["units_after"])
+    assert metrics["New units after"] == str(kpis["units_after"])
     assert str(kpis["units_after"]) == str(assignments["new_unit_id"].nunique())
 
 
@@ -109,7 +110,7 @@ def test_changing_a_criterion_marks_the_result_stale_and_changes_the_hash(app_en
     first_hash = at.session_state["result_hash"]
     limit = next(n for n in at.number_input if n.key and n.key.endswith(".max_travel_time_min"))
     limit.set_value(120.0).run()
-    assert any("criteria changed" in w.value for w in at.warning)
+    assert any("Out of date: settings changed" in w.value for w in at.warning)
     _run(at, SCENARIO)
     assert at.session_state["result_hash"] != first_hash
     scenario = yaml.safe_load((Path(at.session_state["result_folder"]) / "scenario.yaml").read_text())
@@ -336,28 +337,184 @@ def test_plan_violations_reach_the_map_table(demo_dataset) -> None:
     assert table["population_is_estimate"].tolist() == [expected[str(c)] for c in table["unit_code"]]
 
 
-def test_key_figure_table_has_one_below_the_floor_and_definitions(app_env: Path) -> None:
-    from atr_model.presentation.app.mapping import kpi_html, kpi_rows
-    from atr_model.presentation.i18n import STRINGS
+def _figure_table(at) -> str:
+    """The HTML of the first key-figure table on the page."""
+    tables = [m.value for m in at.markdown if "class='atr-figures'" in m.value]
+    assert tables, "no key-figure table on the page"
+    return tables[0]
+
+
+@pytest.mark.parametrize("lang", ["ky", "ru", "en"])
+def test_key_figures_shown_are_the_result_views(app_env: Path, lang: str) -> None:
+    """The metrics row and the key-figure table show view.figure_rows: labels with the floor,
+    definitions on hover, values in the language's format; the headline travel figure is the
+    one in merged units, the worst overall is in the table as what it is."""
+    import html
+
+    from atr_model.presentation.i18n import format_number
+    from atr_model.presentation.view import figure_row_html, figure_rows
 
     at = _run(_app())
-    folder = at.session_state["result_folder"]
-    comparison = backend.compare_folders(folder, folder)
-    rows = kpi_rows(comparison.kpis, "en")
-    names = [r["kpi"] for r in rows]
-    assert "below_floor_after_non_exempt" in names and "below_floor_after" not in names
-    assert any(n.startswith("estimated_share.") for n in names)  # estimated shares stay
-    by_name = {r["kpi"]: r for r in rows}
-    assert "not exempt" in by_name["below_floor_after_non_exempt"]["definition"]
-    assert by_name["population_weighted_mean_travel_min"]["label"].startswith("≈")
-    html_text = kpi_html(rows, "A", "B", "en")
-    assert html_text.count("title=") == len(rows)
-    # every figure is named from the catalogue in each language, none by its raw KPI name
-    for lang in ("en", "ky", "ru"):
-        raw = [r["kpi"] for r in kpi_rows(comparison.kpis, lang) if r["kpi"] in r["label"]]
-        assert not raw, (lang, raw)
-    ky = {r["kpi"]: r["label"] for r in kpi_rows(comparison.kpis, "ky")}
-    assert ky["status_counts.merged"].endswith(STRINGS["status.merged"]["ky"])
+    if lang != "en":
+        at.selectbox(key="lang").set_value(lang).run()
+        assert not at.exception, at.exception
+    kpis = json.loads((Path(at.session_state["result_folder"]) / "kpis.json").read_text())
+    rows = figure_rows(kpis, lang)
+    headline = [r for r in rows if r.headline]
+    shown = [(m.label, m.value, m.help) for m in at.metric][: len(headline)]
+    assert shown == [(r.label, r.text, r.definition) for r in headline]
+    keys = [r.key for r in headline]
+    assert "worst_travel_min_in_merged_units" in keys and "worst_travel_min" not in keys
+    floor = format_number(kpis["population_floor"], lang)
+    assert floor in dict(zip(keys, (m[0] for m in shown)))["below_floor_after_non_exempt"]
+    table = _figure_table(at)
+    for row in rows:  # every key figure, the worst travel overall included, as the view (and the report) has it
+        assert figure_row_html(row) in table, row.key
+    assert table.count("<tr") == len(rows) + 1
+    assert html.escape(rows[0].label) in table
+
+
+def test_compare_names_the_floor_of_both_plans(app_env: Path) -> None:
+    """Compare's table is the Comparison's key figures (the floor first); "below the floor"
+    says which floors, and the units that differ are listed by name, new units by name."""
+    from atr_model.presentation.view import figure_label, floor_pair_text, new_unit_names
+
+    at = _run(_app())
+    at.radio(key="view").set_value("compare").run()
+    lenient = str(ROOT / "scenarios" / "lenient.yaml")
+    at.selectbox(key="compare_a").set_value("current").run()
+    at.selectbox(key="compare_b").set_value(lenient).run()
+    at.button(key="compare_run").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    folder_a, folder_b = at.session_state["compare"][:2]
+    kpis_a, kpis_b = (json.loads((Path(f) / "kpis.json").read_text()) for f in (folder_a, folder_b))
+    assert kpis_a["population_floor"] != kpis_b["population_floor"]
+    table = _figure_table(at)
+    deltas = backend.compare_folders(folder_a, folder_b).kpis
+    keys = re.findall(r"<tr data-fig='([^']+)'>", table)
+    assert keys == list(deltas["kpi"]) and keys[0] == "population_floor"
+    floors = floor_pair_text(kpis_a["population_floor"], kpis_b["population_floor"], "en")
+    label = figure_label("below_floor_after_non_exempt", kpis_a, "en", floor_text=floors)
+    assert label == "Below the floor of 5,000 | 3,000 people, not exempt, after" and label in table
+    differ = at.dataframe[0].value
+    b = pd.read_csv(Path(folder_b) / "assignments.csv", dtype=str)
+    names_b = new_unit_names(b, "en")
+    assert list(differ.columns[:2]) == ["Name", "Code"]
+    column_b, ids_b = differ.columns[3], differ.columns[-1]  # plan B's new unit: its name, and its id apart
+    assert column_b.startswith("New unit (") and ids_b.startswith("New unit code (")
+    assert list(differ[column_b]) == [names_b[u] for u in differ[ids_b]]
+
+
+def test_units_passport_and_selection_show_names_with_the_id_beside(app_env: Path) -> None:
+    from atr_model.presentation.view import new_unit_names, unit_names
+
+    at = _run(_app())
+    assignments = pd.read_csv(Path(at.session_state["result_folder"]) / "assignments.csv", dtype=str)
+    units, new_units = unit_names(assignments, "en"), new_unit_names(assignments, "en")
+    table = at.dataframe[0].value
+    assert list(table.columns[:2]) == ["Name", "Code"]
+    assert list(table["Name"]) == [units[c] for c in table["Code"]]
+    assert list(table["New unit"]) == [new_units[u] for u in table["New unit code"]]
+    assert any(" + " in name for name in table["New unit"])  # "Dostuk + 2": named after the centre
+    picked = [re.fullmatch(r"(.+) \((\S+)\)", option).groups() for option in at.selectbox(key="passport_pick").options]
+    merged = assignments.groupby("new_unit_id").size()
+    assert sorted(uid for _, uid in picked) == sorted(merged[merged > 1].index)  # every merged new unit ...
+    assert all(name == new_units[uid] for name, uid in picked)  # ... by its name, the id beside it
+    unit = assignments[assignments["status"] == "merged"]["unit_code"].iloc[0]
+    uid = assignments.set_index("unit_code").at[unit, "new_unit_id"]
+    at.session_state["selected_unit"] = unit
+    at.run()
+    assert any(f"**Selected unit:** {units[unit]} ({unit})" == m.value for m in at.markdown)
+    assert any(f"New unit: {new_units[uid]} ({uid})" in c.value for c in at.caption)
+
+
+def test_undo_marks_the_result_out_of_date_and_its_yaml_keeps_the_lock(app_env: Path) -> None:
+    import io
+    import zipfile
+
+    at = _run(_app())
+    first = pd.read_csv(Path(at.session_state["result_folder"]) / "assignments.csv", dtype=str)
+    unit = first[first["status"] == "merged"].sort_values("unit_code")["unit_code"].iloc[0]
+    at.radio(key="view").set_value("edits").run()
+    at.selectbox(key="edit_unit").set_value(unit).run()
+    at.radio(key="edit_action").set_value("keep_separate").run()
+    at.button(key="edit_add").click().run()
+    at.button(key="edit_resolve").click().run()
+    locked = at.session_state["result_folder"]
+    assert not [w for w in at.warning if "Out of date" in w.value]  # the result matches the settings
+    at.button(key="edit_undo").click().run()
+    assert not state.edits(at.session_state)
+    assert at.session_state["result_folder"] == locked  # still shown, but marked:
+    assert any("Out of date: settings changed" in w.value for w in at.warning)
+    at.radio(key="view").set_value("downloads").run()
+    assert any("Out of date: settings changed" in w.value for w in at.warning)  # on every view
+    settings = next(e for e in at.expander if e.label == "Settings of this result (locks included)")
+    as_run = yaml.safe_load(settings.code[0].value)
+    assert as_run["criteria"]["locks"]["keep_separate"] == [unit]  # the lock that shaped the plan
+    assert as_run["dataset"] == "demo"
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert "⬇ Scenario of this result (YAML)" in labels and "⬇ Current settings, not run yet (YAML)" in labels
+    archive = zipfile.ZipFile(io.BytesIO(backend.download_zip(locked, "en")))
+    inside = next(n for n in archive.namelist() if n.endswith("/scenario.yaml"))
+    assert yaml.safe_load(archive.read(inside))["criteria"]["locks"]["keep_separate"] == [unit]
+    # a failed run leaves the old result marked too
+    at.radio(key="view").set_value("map").run()
+    floor = next(n for n in at.number_input if n.key and n.key.endswith(".population_floor"))
+    floor.set_value(10_000_000.0).run()
+    next(s for s in at.selectbox if s.key and s.key.endswith(".floor_mode")).set_value("hard").run()
+    at.button(key="run").click().run()
+    assert any(str(s.label) == "The scenario run failed" for s in at.status)
+    assert at.session_state["result_folder"] == locked
+    assert any("Out of date: settings changed" in w.value for w in at.warning)
+
+
+def test_another_territory_clears_the_result_at_once(app_env: Path) -> None:
+    from atr_model.data.demo import make_demo_dataset
+
+    at = _run(_app())
+    at.session_state["map_view"] = ([41.0, 74.0], 11)
+    at.selectbox(key="raion").set_value(sorted(make_demo_dataset().raions["raion_code"])[0]).run()
+    assert at.session_state["result_folder"] is None and not at.metric
+    assert _map_args(at)["center"] is None  # the view of the whole territory is not kept either
+
+
+def test_resolve_keeps_the_map_view_and_the_selected_unit_is_outlined(app_env: Path) -> None:
+    from atr_model.presentation.app.mapping import MAP_VIEW
+
+    at = _run(_app())
+    first = at.session_state["result_folder"]
+    assignments = pd.read_csv(Path(first) / "assignments.csv", dtype=str)
+    unit = assignments[assignments["status"] == "merged"].sort_values("unit_code")["unit_code"].iloc[0]
+    at.session_state["selected_unit"] = unit
+    at.run()
+    overlay = _map_args(at)["feature_group"]
+    assert f'"unit_code":"{unit}"' in overlay and '"fill": false' in overlay
+    view = ([41.2345, 74.5678], 11)  # as the map reports it once the analyst zoomed in (user_view)
+    at.session_state[MAP_VIEW] = view
+    at.button(key="select_add").click().run()  # "keep separate" is the first lock
+    at.button(key="select_resolve").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert at.session_state["result_folder"] != first
+    args = _map_args(at)
+    assert (args["center"], args["zoom"]) == (view[0], view[1])  # the new plan opens where the analyst was
+    assert f'"unit_code":"{unit}"' in args["feature_group"]
+    at.session_state["selected_unit"] = None
+    at.run()
+    assert _map_args(at)["feature_group"] is None
+
+
+def test_user_view_is_kept_only_once_the_map_was_moved() -> None:
+    from atr_model.presentation.app.folium_view import RenderedMap, show_map_default_bounds
+    from atr_model.presentation.app.mapping import user_view
+
+    drawn = RenderedMap(script="", header="", html="", map_id="m", bounds=[[40.0, 70.0], [43.0, 80.0]], zoom=7,
+                        js_links=(), css_links=())
+    untouched = {"bounds": show_map_default_bounds(drawn), "zoom": 7, "center": {"lat": 41.5, "lng": 75.0}}
+    assert user_view(untouched, drawn) is None
+    moved = {"bounds": {"_southWest": {"lat": 41.0, "lng": 74.0}, "_northEast": {"lat": 41.5, "lng": 75.0}},
+             "zoom": 10, "center": {"lat": 41.25, "lng": 74.5}}
+    assert user_view(moved, drawn) == ([41.25, 74.5], 10)
+    assert user_view({**moved, "center": None}, drawn) is None
 
 
 def test_clicked_point_and_search_find_the_unit(demo_dataset) -> None:
@@ -395,3 +552,41 @@ def test_a_kept_plan_is_tied_to_the_code_that_computed_it(tmp_path: Path) -> Non
     scenario = load_scenario(ROOT / "scenarios" / "demo.yaml")
     folder = backend.result_folder(scenario, make_demo_dataset(), tmp_path / "results")
     assert folder.name == f"{backend.scenario_key(scenario)[:16]}-{backend.plan_code_key()}"
+
+
+@pytest.mark.kgdata
+def test_kyrgyz_result_shows_the_views_figures_and_names_in_three_languages(
+    kg_dataset_path: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """On the Kyrgyz build (the whole country, concept-2013): the metrics and the key-figure
+    table are view.figure_rows, and units and new units are named as the view names them, in
+    the interface language's script, in ky, ru and en."""
+    from atr_model.data.translit import is_cyrillic
+    from atr_model.presentation.view import figure_row_html, figure_rows, new_unit_names, unit_names
+
+    monkeypatch.setenv("ATR_CACHE_DIR", str(kg_dataset_path.parent.parent))  # where the app finds the build
+    monkeypatch.setenv("ATR_APP_RESULTS", str(tmp_path / "results"))
+    at = _app()
+    assert at.session_state["dataset_key"] == str(kg_dataset_path)
+    at.button(key="run").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    folder = Path(at.session_state["result_folder"])
+    assert yaml.safe_load((folder / "scenario.yaml").read_text())["name"] == "concept-2013"
+    kpis = json.loads((folder / "kpis.json").read_text())
+    assignments = pd.read_csv(folder / "assignments.csv", dtype=str)
+    for lang in ("ky", "ru", "en"):
+        at.selectbox(key="lang").set_value(lang).run()
+        assert not at.exception, at.exception
+        rows = figure_rows(kpis, lang)
+        headline = [r for r in rows if r.headline]
+        assert [(m.label, m.value, m.help) for m in at.metric][: len(headline)] == [
+            (r.label, r.text, r.definition) for r in headline
+        ], lang
+        table = _figure_table(at)
+        assert all(figure_row_html(r) in table for r in rows), lang
+        units, new_units = unit_names(assignments, lang), new_unit_names(assignments, lang)
+        shown = at.dataframe[0].value
+        assert list(shown.iloc[:, 0]) == [units[c] for c in shown.iloc[:, 1]], lang  # name first, code beside
+        assert list(shown.iloc[:, 4]) == [new_units[u] for u in shown.iloc[:, 5]], lang
+        cyrillic = sum(is_cyrillic(name) for name in shown.iloc[:, 0])
+        assert cyrillic == len(shown) if lang in ("ky", "ru") else cyrillic == 0, lang

@@ -233,9 +233,10 @@ def test_national_result_map(kg: Session) -> None:
     page = kg.page
     _show_result(page, runs=1)
     metrics = page.get_by_test_id("stMetric")
-    expect(metrics.filter(has_text="Units after")).to_be_visible()
-    expect(metrics.filter(has_text="Below floor, not exempt")).to_be_visible()
-    expect(metrics.filter(has_text="Mean travel to centre").first).to_contain_text("≈")  # estimates say so
+    expect(metrics.filter(has_text="New units after")).to_be_visible()
+    expect(metrics.filter(has_text="Below the floor of 5,000 people, not exempt")).to_be_visible()  # the floor, printed
+    # the headline travel figure is the one the limit applies to; modelled times say they are estimates
+    expect(metrics.filter(has_text="Longest travel to the centre in merged units").first).to_contain_text("≈")
     frame = page.frame_locator(MAP_FRAME).first
     expect(frame.locator(".leaflet-control-scale")).to_contain_text("km")  # a metric scale
     _shot(page, "app-national-result.png")
@@ -249,19 +250,20 @@ def test_compare_side_by_side_on_synced_maps(kg: Session) -> None:
     _view(page, "Compare")
     _choose(page, "Scenario B", "Status quo: no consolidation")  # scenarios by their title
     page.get_by_role("button", name="Compare", exact=True).click()
-    table = page.locator("table.atr-kpis")
+    table = page.locator("table.atr-figures")
     expect(table).to_be_visible()
     _idle(page)
     expect(_map(page, 0)).to_be_visible()
     expect(_map(page, 1)).to_be_visible()
     a, b = (page.locator(MAP_FRAME).nth(i).bounding_box() for i in (0, 1))
     assert abs(a["y"] - b["y"]) < 5 and b["x"] > a["x"] + a["width"] - 5  # side by side
-    # One definition of "below the floor", its definition on hover, no second count.
-    row = table.locator("tr[data-kpi='below_floor_after_non_exempt']")
-    expect(row).to_contain_text("Below floor, not exempt")
+    # One definition of "below the floor", with the floor of both plans, its definition on hover,
+    # no second count; the key figures only, the floor first.
+    row = table.locator("tr[data-fig='below_floor_after_non_exempt']")
+    expect(row).to_contain_text("Below the floor of 5,000")
     assert "not exempt" in row.locator("span[title]").get_attribute("title")
-    expect(table.locator("tr[data-kpi='below_floor_after']")).to_have_count(0)
-    expect(table.locator("tr[data-kpi^='estimated_share.']").first).to_be_visible()
+    expect(table.locator("tr[data-fig='below_floor_after']")).to_have_count(0)
+    expect(table.locator("tbody tr").first).to_have_attribute("data-fig", "population_floor")
     fits = table.evaluate("el => el.scrollWidth <= el.parentElement.clientWidth + 1")
     assert fits, "the key-figure table needs sideways scrolling"
     # Pan and zoom the left map: the right one follows.
@@ -362,25 +364,51 @@ def test_click_a_unit_lock_it_resolve_and_undo(demo: Session, demo_server: str) 
     selected = page.get_by_text("Selected unit:")
     expect(selected).to_be_visible()
     expect(page.get_by_test_id("stMarkdown").filter(has_text="Selected unit:")).to_contain_text(f"({unit})")
+    _idle(page)
+    assert _outlined(page) == unit  # the selected unit is outlined on the map
     page.get_by_role("button", name="Add lock").click()  # "Keep separate" is the first lock
     expect(page.get_by_text("Edits (1)")).to_be_visible()
     _idle(page)
+    zoom_in = page.frame_locator(MAP_FRAME).first.locator(".leaflet-control-zoom-in")
+    zoom_in.click()  # the analyst zooms in before re-solving
+    page.wait_for_timeout(800)
+    _idle(page)
+    view = _map(page).evaluate("el => [window.map.getZoom(), window.map.getCenter().lat, window.map.getCenter().lng]")
     page.get_by_role("button", name="Re-solve").click()
     expect(page.get_by_text("Scenario runs: 2")).to_be_visible()
     _idle(page)
     locked = pd.read_csv(_latest_result(_results_dir(demo_server)) / "assignments.csv", dtype=str).set_index("unit_code")
     assert (locked["new_unit_id"] == locked.at[unit, "new_unit_id"]).sum() == 1  # now on its own
+    # the new plan is drawn where the analyst was, the unit still outlined
+    page.wait_for_function(
+        f"() => {{ const f = document.querySelector('{MAP_FRAME}'); const m = f && f.contentWindow.map;"
+        f" return m && m.getZoom() === {view[0]}; }}"
+    )
+    again = _map(page).evaluate("el => [window.map.getZoom(), window.map.getCenter().lat, window.map.getCenter().lng]")
+    assert again[0] == view[0] and abs(again[1] - view[1]) < 1e-3 and abs(again[2] - view[2]) < 1e-3, (view, again)
+    assert _outlined(page) == unit
     _idle(page)
     page.get_by_role("button", name="Undo").click()
     expect(page.get_by_text("Edits (1)")).to_have_count(0)
     _idle(page)
+    expect(page.get_by_text("Out of date: settings changed")).to_be_visible()  # the locked plan is marked at once
     page.get_by_role("button", name="Re-solve").click()
     expect(page.get_by_text("Scenario runs: 3")).to_be_visible()
     _idle(page)
-    expect(page.get_by_test_id("stMetric").filter(has_text="Units after")).to_contain_text(
+    expect(page.get_by_text("Out of date: settings changed")).to_have_count(0)
+    expect(page.get_by_test_id("stMetric").filter(has_text="New units after")).to_contain_text(
         str(first["new_unit_id"].nunique())
     )  # back to the first plan
     demo.check_clean()
+
+
+def _outlined(page) -> str | None:
+    """The unit the map outlines as selected (None when none is)."""
+    return _map(page).evaluate(
+        "el => { const layers = (window.feature_group || []).filter(l => window.map.hasLayer(l));"
+        " let code = null; layers.forEach(g => g.eachLayer(l => { code = l.feature.properties.unit_code; }));"
+        " return code; }"
+    )
 
 
 def _results_dir(server_url: str) -> Path:

@@ -140,7 +140,7 @@ def test_no_english_catalogue_text_in_any_view(page, lang: str) -> None:
             page.wait_for_timeout(300)
             page.wait_for_selector(IDLE)
             expect(page.locator('iframe[title="streamlit_folium.st_folium"]')).to_have_count(2)
-            expect(page.locator("table.atr-kpis")).to_be_visible()
+            expect(page.locator("table.atr-figures")).to_be_visible()
         page.wait_for_timeout(700)  # the map frame draws its legend after the rerun
         hits = english_hits(_visible_text(page), lang)
         if hits:

@@ -64,7 +64,11 @@ def test_zip_holds_every_file_and_both_reports(demo_run: Path, tmp_path: Path) -
     (folder / "report.html").unlink()  # as the app writes its folders: report left to the first request
     (folder / "summary.html").unlink()
     data = backend.download_zip(folder, "ru", {"DEMO-01-01": "Кара-Демо"})
-    names = {Path(n).name for n in zipfile.ZipFile(io.BytesIO(data)).namelist()}
+    listed = zipfile.ZipFile(io.BytesIO(data)).namelist()
+    # one folder, named after the scenario and its title in the language asked, never the result's hash
+    title_ru = yaml.safe_load(DEMO_YAML.read_text(encoding="utf-8"))["title_ru"]
+    assert {n.split("/", 1)[0] for n in listed} == {f"demo - {title_ru.replace(':', ' ').replace('  ', ' ')}"}
+    names = {Path(n).name for n in listed}
     assert {"report.html", "summary.html", "report-ru.html", "summary-ru.html"} <= names
     assert {p.name for p in folder.iterdir() if p.is_file()} <= names
     ru = (folder / "summary-ru.html").read_text(encoding="utf-8")

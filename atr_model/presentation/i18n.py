@@ -47,6 +47,7 @@ __all__ = [
     "kpi_label",
     "field_label",
     "field_help",
+    "default_text",
     "option_label",
     "localized",
     "dataset_label",
@@ -307,10 +308,56 @@ def field_label(path: str, lang: str = DEFAULT_LANGUAGE, fallback: str = "") -> 
     return t(path, lang) if path in STRINGS else (fallback or path.rsplit(".", 1)[-1].replace("_", " ").capitalize())
 
 
-def field_help(path: str, lang: str = DEFAULT_LANGUAGE, fallback: str | None = None) -> str | None:
-    """Help text of a criteria or solver field; ``fallback`` (the English description) if none."""
+#: Marks "no default given" for :func:`field_help` (None is a field default of its own).
+_NO_DEFAULT = object()
+
+
+def default_text(value: Any, lang: str = DEFAULT_LANGUAGE, field: str = "") -> str:
+    """A field's default as a help text states it in ``lang``.
+
+    Switches read "on" / "off", an empty value "none", numbers follow the language's number
+    format and a choice is shown as the editor shows it (:func:`option_label` of ``field``).
+
+    Examples
+    --------
+    >>> default_text(True, "en"), default_text(None, "en"), default_text(5000.0, "ru")
+    ('on', 'none', '5\xa0000')
+    """
+    if value is None or (isinstance(value, (tuple, list, dict, set)) and not value):
+        return t("sidebar.none", lang)
+    if isinstance(value, bool):
+        return t("default.on" if value else "default.off", lang)
+    if isinstance(value, (int, float)):
+        shown = f"{float(value):g}"
+        digits = len(shown.split(".", 1)[1]) if "." in shown and "e" not in shown else 0
+        return format_number(value, lang, digits=digits)
+    if isinstance(value, str):
+        return option_label(field, value, lang)
+    return str(value)
+
+
+def field_help(
+    path: str, lang: str = DEFAULT_LANGUAGE, fallback: str | None = None, *, default: Any = _NO_DEFAULT
+) -> str | None:
+    """Help text of a criteria or solver field; ``fallback`` (the English description) if none.
+
+    A help text never restates a default: it says ``{default}`` and this fills in ``default``
+    (the field's own default, :func:`default_text`), so the help cannot drift from the code.
+
+    Raises
+    ------
+    ValueError
+        When the help text states the default and no ``default`` is given.
+    """
     key = f"{path}.help"
-    return t(key, lang) if key in STRINGS else fallback
+    if key not in STRINGS:
+        return fallback
+    text = t(key, lang)
+    if "{default}" not in text:
+        return text
+    if default is _NO_DEFAULT:
+        raise ValueError(f"help text {key!r} states the field's default: pass default=")
+    return t(key, lang, default=default_text(default, lang, path.rsplit(".", 1)[-1]))
 
 
 def option_label(field: str, value: Any, lang: str = DEFAULT_LANGUAGE) -> str:

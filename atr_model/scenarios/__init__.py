@@ -3,7 +3,7 @@
 from atr_model.scenarios.categories import CATEGORIES, category_counts, new_unit_categories, unit_categories
 
 # Result-package tools (reports read these, the app and researchers call them).
-from atr_model.scenarios.compare import Comparison, compare_results, kpi_table
+from atr_model.scenarios.compare import Comparison, compare_results, figure_deltas, kpi_table
 from atr_model.scenarios.evaluate import PlanEvaluation, evaluate_plan, read_plan_csv, read_plan_text
 from atr_model.scenarios.exports import DEFAULT_EXTRAS, add_extra_kpis, publish_package, write_exports, write_geojson, write_xlsx
 from atr_model.scenarios.extra_kpis import CostModel, admin_savings, extra_kpis, load_cost_model, town_mask
@@ -109,6 +109,7 @@ __all__ = [
     "admin_savings",
     "as_result_files",
     "compare_results",
+    "figure_deltas",
     "evaluate_plan",
     "extra_kpis",
     "flatten_mapping",

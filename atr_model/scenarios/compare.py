@@ -16,9 +16,9 @@ import pandas as pd
 
 from atr_model.errors import DataError
 from atr_model.scenarios.key_figures import FIGURE_KEYS, key_figures
-from atr_model.scenarios.package_files import ResultFiles, as_result_files
+from atr_model.scenarios.package_files import as_result_files
 
-__all__ = ["Comparison", "compare_results", "kpi_table"]
+__all__ = ["Comparison", "compare_results", "figure_deltas", "kpi_table"]
 
 logger = logging.getLogger(__name__)
 
@@ -89,10 +89,13 @@ class Comparison:
         }
 
 
-def _kpi_deltas(a: ResultFiles, b: ResultFiles) -> pd.DataFrame:
-    """The key figures of both plans (:func:`~atr_model.scenarios.key_figures.key_figures`), in
-    display order, with ``delta = b - a``; figures neither plan has are left out."""
-    ka, kb = _figure_values(a.kpis), _figure_values(b.kpis)
+def figure_deltas(kpis_a: dict[str, Any], kpis_b: dict[str, Any]) -> pd.DataFrame:
+    """The key figures of two results (:func:`~atr_model.scenarios.key_figures.key_figures`), in
+    display order, as ``kpi, a, b, delta`` (``delta = b - a``); figures neither has are left out.
+
+    Compare's table, and the plan check's (an uploaded plan against the optimum).
+    """
+    ka, kb = _figure_values(kpis_a), _figure_values(kpis_b)
     rows = [
         {"kpi": k, "a": ka[k], "b": kb[k], "delta": kb[k] - ka[k]}
         for k in FIGURE_KEYS
@@ -182,7 +185,7 @@ def compare_results(a: Any, b: Any) -> Comparison:
     return Comparison(
         name_a=a.name,
         name_b=b.name,
-        kpis=_kpi_deltas(a, b),
+        kpis=figure_deltas(a.kpis, b.kpis),
         changed_units=changed_units,
         changed_centres=changed_centres,
         n_units=len(codes_a | codes_b),

@@ -32,6 +32,7 @@ from atr_model.data import default_cache_dir, make_demo_dataset, subset_dataset,
 from atr_model.data.dataset import Dataset, read_dataset
 from atr_model.errors import DataError, ScenarioError
 from atr_model.network import TravelModel
+from atr_model.presentation.i18n import localized
 from atr_model.presentation.maps.store import source_digest
 from atr_model.presentation.messages import render_violation
 from atr_model.presentation.report import REPORT_NAME, SUMMARY_NAME, map_png, write_report, write_summary
@@ -88,6 +89,9 @@ __all__ = [
     "summary_html",
     "tables_xlsx",
     "download_zip",
+    "download_name",
+    "result_scenario",
+    "result_scenario_yaml",
     "map_image",
     "portable_dataset",
     "portable_scenario_yaml",
@@ -534,12 +538,54 @@ def download_zip(folder: Path | str, lang: str = "en", raions: Mapping[str, str]
     """The whole result folder as a ZIP, with both reports (full and summary) in it.
 
     The English ``report.html`` and ``summary.html`` are always included; for another
-    interface language its ``report-<lang>.html`` and ``summary-<lang>.html`` too.
+    interface language its ``report-<lang>.html`` and ``summary-<lang>.html`` too. The
+    archive's folder is named after the scenario (:func:`download_name`), not the folder's
+    hash; its ``scenario.yaml`` holds the settings, locks included, the plan was made with.
     """
     for language in dict.fromkeys(("en", lang)):
         report_html(folder, language)
         summary_html(folder, language, raions if language == lang else None)
-    return zip_folder(Path(folder))
+    return zip_folder(Path(folder), root=download_name(load_result(Path(folder)), lang))
+
+
+#: Characters a file or folder name may not hold on a common system (Windows is the strictest).
+_UNSAFE_IN_NAMES = '<>:"/\\|?*'
+
+
+def _file_name(text: str, limit: int = 80) -> str:
+    """``text`` as a file or folder name: unsafe characters become spaces, runs of spaces one."""
+    cleaned = "".join(" " if ch in _UNSAFE_IN_NAMES or not ch.isprintable() else ch for ch in text)
+    return " ".join(cleaned.split())[:limit].strip(" .") or "result"
+
+
+def result_scenario(result: ResultView) -> Scenario | None:
+    """The scenario a result was computed with (its ``scenario.yaml``: criteria, locks and
+    solver as run); None for a package without one."""
+    if not result.scenario_yaml.strip():
+        return None
+    try:
+        return parse_scenario_text(result.scenario_yaml, str(result.folder / "scenario.yaml"))
+    except ScenarioError as exc:  # a package of another version: its files still download
+        logger.warning("%s", exc)
+        return None
+
+
+def download_name(result: ResultView, lang: str = "en") -> str:
+    """What a result's downloads are named: the scenario's name and its title in ``lang``
+    ("demo - Demo: Concept 2013 ..." made file-safe); the folder name when the package has
+    no scenario."""
+    scenario = result_scenario(result)
+    if scenario is None:
+        return _file_name(result.folder.name)
+    title = localized(scenario, "title", lang)
+    return _file_name(f"{scenario.name} - {title}" if title else scenario.name)
+
+
+def result_scenario_yaml(result: ResultView, dataset_key: str | None) -> str | None:
+    """The YAML that reruns a result: the scenario as it was run (locks and manual exemptions
+    included), with a portable ``dataset`` (:func:`portable_dataset`); None without one."""
+    scenario = result_scenario(result)
+    return None if scenario is None else portable_scenario_yaml(scenario, dataset_key)
 
 
 def tables_xlsx(folder: Path | str, lang: str = "en") -> bytes:
@@ -684,13 +730,15 @@ def differing_units(a: Path | str, b: Path | str) -> list[str]:
     return sorted(str(c) for c in compare_folders(a, b).changed_units["unit_code"])
 
 
-def zip_folder(folder: Path) -> bytes:
-    """The result folder as a ZIP archive (files sorted, fixed timestamps: same bytes twice)."""
+def zip_folder(folder: Path, root: str | None = None) -> bytes:
+    """The result folder as a ZIP archive (files sorted, fixed timestamps: same bytes twice),
+    its files under ``root`` (default: the folder's own name)."""
     buffer = io.BytesIO()
     folder = Path(folder)
+    top = root or folder.name
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-            info = zipfile.ZipInfo(f"{folder.name}/{path.relative_to(folder).as_posix()}", date_time=(2013, 10, 28, 0, 0, 0))
+            info = zipfile.ZipInfo(f"{top}/{path.relative_to(folder).as_posix()}", date_time=(2013, 10, 28, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(info, path.read_bytes())
     return buffer.getvalue()

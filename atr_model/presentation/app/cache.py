@@ -5,6 +5,8 @@
 * Runs are keyed by the dataset build id and the scenario hash: the result package is written
   to ``<results root>/<build id>/<hash>`` and read through ``cache_data``, so a rerun of the
   page (or another user asking for the same scenario on the same data) never re-solves.
+* What a result shows (figures, names, categories: :func:`atr_model.presentation.view.result_view`)
+  is computed once per result and language and shared, like the result itself.
 * Per-user choices and edits live in ``st.session_state`` only (see :mod:`.state`).
 """
 
@@ -20,9 +22,11 @@ from atr_model.data.dataset import Dataset
 from atr_model.network import TravelModel
 from atr_model.presentation import maps
 from atr_model.presentation.app import backend
+from atr_model.presentation.view import ResultView as DisplayView
+from atr_model.presentation.view import result_view
 from atr_model.scenarios import Scenario, resolve_travel_model
 
-__all__ = ["source", "dataset", "layers", "travel_model", "travel_model_for", "run", "links", "result"]
+__all__ = ["source", "dataset", "layers", "travel_model", "travel_model_for", "run", "links", "result", "view"]
 
 logger = logging.getLogger(__name__)
 
@@ -102,3 +106,11 @@ def links(source_key: str, scenario: Scenario) -> pd.DataFrame | None:
 def result(folder: str) -> backend.ResultView:
     """The result package in ``folder`` (read once)."""
     return backend.load_result(folder)
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def view(folder: str, lang: str) -> DisplayView:
+    """What the result in ``folder`` shows in ``lang``: its key figures, display names and
+    status categories (:func:`~atr_model.presentation.view.result_view`, read-only, shared)."""
+    package = result(folder)
+    return result_view(package.kpis, package.assignments, package.new_units, lang)

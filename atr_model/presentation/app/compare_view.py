@@ -4,8 +4,10 @@ Both scenarios run on the dataset shown (cached by build id and scenario hash, s
 look never re-solves). The two maps are coloured together (the same new unit has the same
 colour on both) and outline the units grouped differently (:func:`.mapping.compare_maps`);
 they follow each other when one is panned or zoomed (:func:`.mapping.synced`). The table gives
-A, B and the difference for every figure, each figure's definition on hover; the units that
-differ are listed and can be drawn on one map.
+A, B and the difference for every key figure (the Comparison's rows, named and defined by
+:mod:`atr_model.presentation.view`, "below the floor" naming the floor of both plans), each
+figure's definition on hover; the units that differ are listed by name, with the new units they
+belong to by name ("Dostuk + 2"), and can be drawn on one map.
 """
 
 from __future__ import annotations
@@ -22,16 +24,15 @@ from atr_model.presentation.app.context import AppContext, scenario_file_label, 
 from atr_model.presentation.app.mapping import (
     compare_maps,
     comparison,
+    comparison_table,
     diff_map,
-    kpi_html,
-    kpi_rows,
     show_clickable_map,
     synced,
 )
 from atr_model.presentation.i18n import t
 from atr_model.scenarios import Comparison
 
-__all__ = ["view_compare", "differ_table", "COMPARE_MAP_HEIGHT", "SYNC_GROUP"]
+__all__ = ["view_compare", "differ_table", "comparison_html", "COMPARE_MAP_HEIGHT", "SYNC_GROUP"]
 
 #: Height of each of the two maps (two fit beside each other at 1024 px and above).
 COMPARE_MAP_HEIGHT = 460
@@ -98,33 +99,59 @@ def view_compare(ctx: AppContext) -> None:
     _side_by_side(ctx, folder_a, folder_b, label_a, label_b)
     st.markdown(f"**{t('kpi.table', lang)}**")
     st.caption(t("compare.table_help", lang))
-    st.markdown(kpi_html(kpi_rows(changes.kpis, lang), label_a, label_b, lang), unsafe_allow_html=True)
+    st.markdown(comparison_html(changes, folder_a, folder_b, label_a, label_b, lang), unsafe_allow_html=True)
     n_differ = len(changes.changed_units)
     if not n_differ:
         st.success(t("compare.same", lang))
         return
     st.markdown(f"**{t('compare.differ', lang, n=n_differ)}**")
-    st.dataframe(differ_table(changes, label_a, label_b, ctx), hide_index=True, width="stretch", height=300)
+    st.dataframe(differ_table(changes, label_a, label_b, ctx, (folder_a, folder_b)), hide_index=True, width="stretch",
+                 height=300)
     if st.toggle(t("compare.diff_map", lang), key="compare_diff_map"):
         show_clickable_map(
             diff_map(folder_a, folder_b, label_a, label_b, lang, ctx.source, ctx.dataset.build_id), key="diff_map", ctx=ctx
         )
 
 
-def differ_table(changes: Comparison, label_a: str, label_b: str, ctx: AppContext) -> pd.DataFrame:
-    """The units grouped differently in two plans, with who joined and who left."""
+def comparison_html(changes: Comparison, folder_a: str, folder_b: str, label_a: str, label_b: str, lang: str) -> str:
+    """The key-figure table of a comparison of two result folders (:func:`.mapping.comparison_table`
+    with both results' KPIs, so estimates are marked and both floors named as in each result)."""
+    return comparison_table(changes.kpis, cache.result(folder_a).kpis, cache.result(folder_b).kpis, label_a, label_b, lang)
+
+
+def differ_table(
+    changes: Comparison, label_a: str, label_b: str, ctx: AppContext, folders: tuple[str, str] | None = None
+) -> pd.DataFrame:
+    """The units grouped differently in two plans, with who joined and who left.
+
+    Units and new units are shown by name (the result view's: "Dostuk + 2"), each plan's new
+    unit id in a column of its own beside its name; without the folders (``folders``) the
+    new units are shown by id.
+    """
     lang = ctx.lang
-    names = maps.unit_names(ctx.layers, lang) if ctx.layers is not None else {}
+    views = [cache.view(f, lang) for f in folders] if folders else []
+    names: dict[str, str] = {}
+    for shown in reversed(views):
+        names.update(shown.unit_name)
+    if not names and ctx.layers is not None:
+        names = maps.unit_names(ctx.layers, lang)
 
     def listed(codes: str) -> str:
         return ", ".join(names.get(c, c) for c in str(codes).split(";") if c)
 
+    def new_unit(ids: pd.Series, index: int) -> list[str]:
+        if not views:
+            return [str(u) for u in ids]
+        return [views[index].new_unit_name.get(str(u), str(u)) if str(u) else "" for u in ids]
+
     changed = changes.changed_units
     return pd.DataFrame({
-        t("field.code", lang): changed["unit_code"],
         t("field.name", lang): [names.get(str(c), n) for c, n in zip(changed["unit_code"], changed["unit_name"])],
-        f"{t('field.new_unit', lang)} ({label_a})": changed["new_unit_id_a"],
-        f"{t('field.new_unit', lang)} ({label_b})": changed["new_unit_id_b"],
+        t("field.code", lang): changed["unit_code"],
+        f"{t('field.new_unit', lang)} ({label_a})": new_unit(changed["new_unit_id_a"], 0),
+        f"{t('field.new_unit', lang)} ({label_b})": new_unit(changed["new_unit_id_b"], 1),
         t("compare.joined", lang): [listed(v) for v in changed["joined"]],
         t("compare.left", lang): [listed(v) for v in changed["left"]],
+        f"{t('field.new_unit_id', lang)} ({label_a})": changed["new_unit_id_a"],
+        f"{t('field.new_unit_id', lang)} ({label_b})": changed["new_unit_id_b"],
     })

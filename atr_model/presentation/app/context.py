@@ -39,6 +39,8 @@ __all__ = [
     "scenario_file_label",
     "load_scenario_file",
     "run_current",
+    "result_is_current",
+    "stale_note",
     "SUMMARY_CHARS",
 ]
 
@@ -108,6 +110,24 @@ def show_errors(lang: str, names: Mapping[str, str] | None = None) -> Iterator[N
         st.error(t("error.unexpected", lang, text=f"{type(exc).__name__}: {exc}"))
 
 
+def result_is_current(ctx: AppContext) -> bool:
+    """Whether the session's result was computed with the settings on the page now."""
+    return state.result_matches(st.session_state, ctx.scenario_hash, ctx.source)
+
+
+def stale_note(ctx: AppContext) -> None:
+    """Say so, at once and on every view, when the result shown no longer matches the settings
+    (after an undo, a changed criterion or scenario, or a failed run), naming the scenario it
+    was computed with: an old plan never stands unmarked under a new title."""
+    folder = st.session_state.get("result_folder")
+    if not folder or result_is_current(ctx) or not Path(folder).exists():
+        return
+    result = cache.result(folder)
+    scenario = backend.result_scenario(result)
+    title = (localized(scenario, "title", ctx.lang) or scenario.name) if scenario is not None else Path(folder).name
+    st.warning(t("run.stale", ctx.lang, title=title), icon=":material/history:")
+
+
 @st.cache_data(show_spinner=False)
 def load_scenario_file(path: str, mtime: float) -> dict[str, Any]:
     return backend.scenario_to_dict(load_scenario(Path(path)))
@@ -175,7 +195,7 @@ def run_current(ctx: AppContext) -> bool:
         return False
     seconds = round(time.perf_counter() - started, 1)
     status.update(label=t("run.done", lang, seconds=f"{seconds:.1f}"), state="complete", expanded=False)
-    state.remember_result(st.session_state, folder, ctx.scenario_hash or "")
+    state.remember_result(st.session_state, folder, ctx.scenario_hash or "", ctx.source)
     st.session_state["last_run_seconds"] = seconds
     st.rerun()
     return True  # pragma: no cover - st.rerun() does not return

@@ -3,8 +3,10 @@
 Widgets follow the pydantic field types (number, switch, choice, list as YAML) and start from
 the selected scenario's values. Labels, help texts and choice values come from the i18n
 catalogue (``crit.<path>``, ``crit.<path>.help``, ``opt.<value>``) in the interface language;
-a field without a catalogue entry falls back to its English description. Each criterion that
-implements a Concept criterion shows the Concept's wording beside it.
+a field without a catalogue entry falls back to its English description. A help text that
+states a default says ``{default}``, filled from the pydantic field's default (for the solver
+options, those of :class:`~atr_model.optimisation.EngineSettings`), so it cannot drift from the
+code. Each criterion that implements a Concept criterion shows the Concept's wording beside it.
 """
 
 from __future__ import annotations
@@ -179,7 +181,8 @@ def _widget(
 ) -> tuple[Any, str | None]:
     name = path.rsplit(".", 1)[-1]
     label = _label(path, field, lang)
-    help_text = field_help(path, lang, field.description or None)
+    # the help text's "Default ..." is the field's own default (never restated in the catalogue)
+    help_text = field_help(path, lang, field.description or None, default=field.get_default(call_default_factory=True))
     if typing.get_origin(annotation) is Literal:
         options = list(typing.get_args(annotation))
         if optional:

@@ -198,6 +198,7 @@ def show_map(
     returned_objects: Iterable[str] = (),
     center: list[float] | None = None,
     zoom: int | None = None,
+    overlay: str | None = None,
 ) -> dict[str, Any]:
     """Draw a rendered map with the ``st_folium`` component; return what it reports.
 
@@ -214,6 +215,9 @@ def show_map(
     center, zoom
         A view to move to (``[lat, lon]`` and a zoom level); changing them moves the drawn
         map without rebuilding it. None keeps the map's own view.
+    overlay
+        Leaflet code of layers drawn over the map (the component's ``feature_group``): a
+        change swaps them without redrawing the map. None draws none.
     """
     returned = list(returned_objects)
     defaults_all: dict[str, Any] = {
@@ -242,7 +246,7 @@ def show_map(
         default=defaults,
         zoom=zoom,
         center=center,
-        feature_group=None,
+        feature_group=overlay,
         return_on_hover=False,
         layer_control=None,
         pixelated=False,

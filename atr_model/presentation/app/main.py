@@ -29,8 +29,10 @@ from atr_model.presentation.app.context import (
     scenario_from_choice,
     show_error,
     show_errors,
+    stale_note,
 )
 from atr_model.presentation.app.criteria_editor import CHOICE_WIDGETS, edit_model, is_editor_key
+from atr_model.presentation.app.mapping import forget_view
 from atr_model.presentation.i18n import (
     DEFAULT_LANGUAGE,
     LANGUAGES,
@@ -62,12 +64,12 @@ h1 {font-size: 1.8rem !important; padding-bottom: 0.2rem !important;}
 .atr-badge {display:inline-block;padding:1px 8px;border-radius:10px;font-size:0.75rem;margin-left:6px;
   background:#fff3e0;color:#e65100;border:1px solid #ffcc80;vertical-align:middle}
 .atr-sub {color:#5f6b7a;margin-top:-0.6rem;margin-bottom:0.4rem}
-table.atr-kpis {width:100%; border-collapse:collapse; font-size:0.88rem; table-layout:auto}
-table.atr-kpis th, table.atr-kpis td {border-bottom:1px solid #e3e6ea; padding:4px 6px; text-align:right;
+table.atr-figures {width:100%; border-collapse:collapse; font-size:0.88rem; table-layout:auto}
+table.atr-figures th, table.atr-figures td {border-bottom:1px solid #e3e6ea; padding:4px 6px; text-align:right;
   white-space:normal; word-break:normal}
-table.atr-kpis th:first-child, table.atr-kpis td:first-child {text-align:left}
-table.atr-kpis td.atr-kpi-name span {border-bottom:1px dotted #8a94a3; cursor:help}
-table.atr-kpis tr.atr-estimate td {color:#6d4c00}
+table.atr-figures th:first-child, table.atr-figures td:first-child {text-align:left}
+table.atr-figures td.fig-label span {border-bottom:1px dotted #8a94a3; cursor:help}
+table.atr-figures td.est {color:#6d4c00}
 @media (max-width: 1100px) { h1 {font-size: 1.45rem !important;} [data-testid="stMetricValue"] {font-size: 1.2rem;} }
 </style>
 """
@@ -172,9 +174,8 @@ def _dataset_picker(ctx: AppContext) -> None:
         st.caption(t("dataset.build_hint", lang))
     if st.session_state.get("_dataset_seen") not in (None, key):
         state.clear_edits(st.session_state)  # unit codes of one dataset mean nothing in another
-        st.session_state["result_folder"] = None
-        st.session_state["previous_folder"] = None
-        st.session_state["compare"] = None
+        state.forget_result(st.session_state)
+        forget_view()
         st.session_state.pop("raion", None)
     st.session_state["_dataset_seen"] = key
     with show_errors(lang), st.spinner(t("run.load_data", lang)):
@@ -224,8 +225,9 @@ def _territory_picker(full: Dataset, lang: str) -> str | None:
         format_func=lambda c: labels[c], help=t("sidebar.territory_help", lang),
     )
     if st.session_state.get("_raion_seen", "") != choice:
-        # Results of another territory are not comparable with this one's.
-        st.session_state["previous_folder"] = None
+        # A plan of another territory is of other units: it goes at once, and so does its view.
+        state.forget_result(st.session_state)
+        forget_view()
         st.session_state["_raion_seen"] = choice
     return choice or None
 
@@ -347,6 +349,7 @@ def _header(ctx: AppContext) -> None:
     description = localized(ctx.base_scenario, "description", lang) if ctx.base_scenario is not None else ""
     if description:
         st.caption(description)
+    stale_note(ctx)  # under the title, on every view: an old plan never passes for the new settings
 
 
 def _page_icon() -> Image.Image:

@@ -7,16 +7,21 @@
 * Two maps shown side by side (Compare) follow each other: a few lines of JavaScript added
   to each rendering move the other map of the same group when one is panned or zoomed
   (Streamlit's component frames share the page's origin, so they can reach each other).
-* The key-figure table is HTML: it wraps to the page width (no sideways scrolling at
-  1024 px) and each figure's name carries its definition as a hover title.
+* The key-figure tables are HTML: they wrap to the page width (no sideways scrolling at
+  1024 px) and each figure's name carries its definition as a hover title. Every label,
+  definition and value comes from :mod:`atr_model.presentation.view` (the one owner of what a
+  result shows); Compare prints the floor of both plans beside "below the floor".
+* The selected unit is outlined on the map by a small overlay sent beside the cached
+  rendering (:func:`selection_overlay`), so selecting a unit never redraws the map.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import html
+import hashlib
+import json
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import pandas as pd
@@ -27,19 +32,23 @@ from atr_model.presentation.app import backend, cache
 from atr_model.presentation.app.context import AppContext
 from atr_model.presentation.app.folium_view import (
     RenderedMap,
+    compact_json,
     render_map,
     show_map,
     show_map_default_bounds,
     stored_render,
 )
-from atr_model.presentation.i18n import format_number, kpi_label, t
+from atr_model.presentation.i18n import t
+from atr_model.presentation.maps.palette import LINES
+from atr_model.presentation.view import FigureRow, comparison_table_html, figures_table_html
 from atr_model.scenarios import Comparison, Scenario
 
 __all__ = [
     "MAP_HEIGHT",
     "MAP_RETURNED_OBJECTS",
     "UNIT_ZOOM",
-    "BELOW_FLOOR_KPIS",
+    "MAP_VIEW",
+    "MAP_VIEW_FROM",
     "result_map",
     "compare_maps",
     "dataset_map",
@@ -50,9 +59,12 @@ __all__ = [
     "select_unit",
     "view_bounds",
     "reports_user_view",
-    "kpi_rows",
-    "kpi_html",
-    "kpi_definition",
+    "user_view",
+    "remember_view",
+    "forget_view",
+    "selection_overlay",
+    "comparison_table",
+    "figure_table",
 ]
 
 #: Only clicks come back from the map: panning or zooming never reruns the page.
@@ -60,16 +72,13 @@ MAP_RETURNED_OBJECTS = ["last_object_clicked"]
 MAP_HEIGHT = 600
 #: Zoom level a search result is shown at (a unit fills a good part of the map).
 UNIT_ZOOM = 10
-#: The one definition of "below the floor" used on every page: new units under the population
-#: floor that hold at least one unit not exempt from it (exempt units may stay small under the
-#: Concept, so counting them would report hundreds of "failures" the Concept allows).
-BELOW_FLOOR_KPIS = ("below_floor_before_non_exempt", "below_floor_after_non_exempt")
-#: KPIs left out of the key-figure table: the other count of small units (exempt ones
-#: included; see BELOW_FLOOR_KPIS) and the long population distribution.
-_HIDDEN_KPIS = ("below_floor_before", "below_floor_after")
-_HIDDEN_PREFIXES = ("new_unit_population_distribution.",)
-#: KPIs that are estimates wherever they are shown (modelled travel times, the cost model).
-_ESTIMATE_PREFIXES = ("population_weighted_mean_travel_min", "worst_travel_min", "admin_savings.")
+#: Session key of the view the maps are shown at: ``([lat, lon], zoom)``, set by a search and
+#: by the analyst moving the result map, so a re-solve draws the new plan where they were.
+MAP_VIEW = "map_view"
+#: Session key of the map that reported :data:`MAP_VIEW` (None: a search set it). That map is
+#: where the view already is: handing the view back to it would pull it to where it was one
+#: report ago while the analyst goes on zooming.
+MAP_VIEW_FROM = "_map_view_from"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -190,9 +199,12 @@ _USER_VIEW_JS = """
   function quiet() {
     var data = window.__GLOBAL_DATA__;
     if (touched || !data || !data.previous_data) { return; }
-    var b = map_div.getBounds();
-    data.previous_data = Object.assign({}, data.previous_data,
-      {bounds: {_southWest: b.getSouthWest(), _northEast: b.getNorthEast()}});
+    var b = map_div.getBounds(), asked = data.returned_objects || [];
+    var now = {bounds: {_southWest: b.getSouthWest(), _northEast: b.getNorthEast()},
+               zoom: map_div.getZoom(), center: map_div.getCenter()};
+    var kept = {};
+    Object.keys(now).forEach(function (k) { if (asked.indexOf(k) >= 0) { kept[k] = now[k]; } });
+    data.previous_data = Object.assign({}, data.previous_data, kept);
   }
   map_div.on("moveend resize", quiet);
   quiet();
@@ -201,8 +213,9 @@ _USER_VIEW_JS = """
 
 
 def reports_user_view(rendered: RenderedMap) -> RenderedMap:
-    """The rendering with a script that makes the map report its ``bounds`` only after the user
-    panned or zoomed it (for the PNG of the current view; :func:`view_bounds`).
+    """The rendering with a script that makes the map report its ``bounds`` (and ``zoom``,
+    ``center``) only after the user panned or zoomed it (for the PNG of the current view,
+    :func:`view_bounds`, and the view a re-solve keeps, :func:`remember_view`).
 
     streamlit-folium sends the view after every move, the fit on load included, and each
     message reruns the page; a rerun started by the map's own load would land under the
@@ -224,7 +237,69 @@ def select_unit(code: str | None, *, zoom_to: bool = False, ctx: AppContext | No
     st.session_state["selected_unit"] = code
     if zoom_to and code and ctx is not None and ctx.layers is not None and code in ctx.layers.units.index:
         point = ctx.layers.units.geometry.loc[code].representative_point()
-        st.session_state["map_view"] = ([round(point.y, 5), round(point.x, 5)], UNIT_ZOOM)
+        st.session_state[MAP_VIEW] = ([round(point.y, 5), round(point.x, 5)], UNIT_ZOOM)
+        st.session_state.pop(MAP_VIEW_FROM, None)  # every map moves there, the one shown too
+
+
+def user_view(reported: Mapping[str, Any], rendered: RenderedMap) -> tuple[list[float], float] | None:
+    """The view (``[lat, lon]``, zoom) the analyst moved a map to, from what it reported
+    (its ``center`` and ``zoom``; the maps zoom in half steps, so the zoom stays fractional);
+    None while it still shows the extent it was drawn with, which is no choice of theirs."""
+    if view_bounds(dict(reported), rendered) is None:
+        return None
+    centre, zoom = reported.get("center") or {}, reported.get("zoom")
+    try:
+        lat, lon, level = float(centre["lat"]), float(centre["lng"]), float(zoom)
+    except (KeyError, TypeError, ValueError):
+        return None
+    if not all(math.isfinite(v) for v in (lat, lon, level)):
+        return None
+    return [round(lat, 5), round(lon, 5)], level
+
+
+def _map_origin(key: str, rendered: RenderedMap) -> str:
+    """Which drawn map a view came from: the widget key and a digest of the rendering (what
+    the component is keyed by; a new plan is a new map)."""
+    return f"{key}|{hashlib.blake2b(rendered.script.encode('utf-8'), digest_size=12).hexdigest()}"
+
+
+def remember_view(reported: Mapping[str, Any], rendered: RenderedMap, key: str) -> None:
+    """Keep the view the analyst moved map ``key`` to (:func:`user_view`) as the session's
+    :data:`MAP_VIEW`: the next map drawn (the plan after a re-solve, say) opens there
+    instead of at the whole territory; this one is left where it is."""
+    view = user_view(reported, rendered)
+    if view is not None:
+        st.session_state[MAP_VIEW] = view
+        st.session_state[MAP_VIEW_FROM] = _map_origin(key, rendered)
+
+
+def forget_view() -> None:
+    """Draw the next map at its own extent (another territory or dataset: the old view is elsewhere)."""
+    st.session_state.pop(MAP_VIEW, None)
+    st.session_state.pop(MAP_VIEW_FROM, None)
+
+
+def selection_overlay(layers: maps.DisplayLayers | None, code: str | None) -> str | None:
+    """Leaflet code that outlines unit ``code`` on a drawn map (None: nothing to outline).
+
+    It goes to the map component as its ``feature_group``: the component swaps it without
+    redrawing the map, so the outline follows the selection at no cost. The outline is the
+    maps' highlight line (:data:`~atr_model.presentation.maps.palette.LINES`), unfilled, and
+    lets clicks through to the units below.
+    """
+    if not code or layers is None or code not in layers.units.index:
+        return None
+    geometry = layers.units.geometry.loc[code]
+    feature = {"type": "Feature", "id": str(code), "properties": {"unit_code": str(code)},
+               "geometry": geometry.__geo_interface__}
+    style = {"color": LINES["highlight"], "weight": 4, "opacity": 1.0, "fill": False}
+    return (
+        "var atr_selected = L.geoJSON(" + compact_json(feature) + ", {style: function () { return "
+        + json.dumps(style) + "; }, interactive: false, pane: 'markerPane'});\n"
+        "window.map.addLayer(atr_selected);\n"
+        "window.feature_group = window.feature_group || [];\n"
+        "window.feature_group.push(atr_selected);\n"
+    )
 
 
 def show_clickable_map(
@@ -237,12 +312,17 @@ def show_clickable_map(
 ) -> dict[str, Any]:
     """Draw a map; a click on a unit selects it, a search result centres the map on it.
 
-    Returns what the map reports (``returned_objects``: the last click, and e.g. its view's
-    ``bounds`` when asked for; see :func:`view_bounds`).
+    The map opens at the session's kept view (:data:`MAP_VIEW`), and the selected unit is
+    outlined (:func:`selection_overlay`). Returns what the map reports (``returned_objects``:
+    the last click, and e.g. its view's ``bounds`` when asked for; see :func:`view_bounds`).
     """
-    view = st.session_state.get("map_view")
+    view = st.session_state.get(MAP_VIEW)
+    if st.session_state.get(MAP_VIEW_FROM) == _map_origin(key, rendered):
+        view = None  # this map reported the view: it is there already
     center, zoom = (view if view else (None, None))
-    out = show_map(rendered, key=key, height=height, returned_objects=returned_objects, center=center, zoom=zoom)
+    overlay = selection_overlay(ctx.layers, st.session_state.get("selected_unit"))
+    out = show_map(rendered, key=key, height=height, returned_objects=returned_objects, center=center, zoom=zoom,
+                   overlay=overlay)
     clicked = out.get("last_object_clicked")
     seen_key = f"_clicked_seen_{key}"
     if not clicked or clicked == st.session_state.get(seen_key):
@@ -283,71 +363,16 @@ def view_bounds(
 # key figures
 
 
-def kpi_definition(name: str, lang: str) -> str:
-    """What a KPI measures, for the hover title (the KPI name itself when no text is known)."""
-    for prefix in (name, name.split(".", maxsplit=1)[0] + ".*"):
-        key = f"kpidef.{prefix}"
-        text = t(key, lang)
-        if text != key:
-            return text
-    return name
+def comparison_table(
+    table: pd.DataFrame, kpis_a: Mapping[str, object], kpis_b: Mapping[str, object], label_a: str, label_b: str, lang: str
+) -> str:
+    """Compare's key-figure table (``kpi, a, b, delta``) as the page shows it: the result view's
+    rows (:func:`~atr_model.presentation.view.comparison_table_html`), as on the comparison page."""
+    header = [t("kpi.metric", lang), f"A: {label_a}", f"B: {label_b}", f"{t('kpi.delta', lang)} (B − A)"]
+    return comparison_table_html(table, kpis_a, kpis_b, header, lang)
 
 
-def _is_estimate(name: str) -> bool:
-    return name.startswith(_ESTIMATE_PREFIXES) or name.startswith("estimated_share.")
-
-
-def _label(name: str, lang: str) -> str:
-    label = kpi_label(name, lang)
-    if name.startswith(_ESTIMATE_PREFIXES) and not label.startswith("≈"):
-        label = f"≈ {label} ({t('estimate.suffix', lang)})"
-    return label
-
-
-def _kpi_digits(value: Any) -> int:
-    """Decimals of a KPI cell: none for whole numbers (within rounding) and from 1,000 up, two below 1, else one."""
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return 0
-    whole = not math.isfinite(number) or abs(number - round(number)) < 1e-9 or abs(number) >= 1000
-    return 0 if whole else (2 if abs(number) < 1 else 1)
-
-
-def kpi_rows(table: pd.DataFrame, lang: str) -> list[dict[str, Any]]:
-    """Rows of a comparison's KPI table (``kpi, a, b, delta``) as the page shows them.
-
-    The other count of small units and the population distribution are left out; the
-    estimated-share rows stay (they say how much of each figure rests on estimates).
-    """
-    rows = []
-    for record in table.to_dict("records"):
-        name = str(record["kpi"])
-        if name in _HIDDEN_KPIS or name.startswith(_HIDDEN_PREFIXES):
-            continue
-        rows.append({
-            "kpi": name,
-            "label": _label(name, lang),
-            "definition": kpi_definition(name, lang),
-            "estimate": _is_estimate(name),
-            **{k: format_number(record.get(k), lang, digits=_kpi_digits(record.get(k))) for k in ("a", "b", "delta")},
-        })
-    return rows
-
-
-def kpi_html(rows: Iterable[dict[str, Any]], label_a: str, label_b: str, lang: str) -> str:
-    """An HTML table of KPI rows: figure (definition on hover), A, B, difference."""
-    delta = f"{t('kpi.delta', lang)} (B − A)"
-    head = "".join(
-        f"<th>{html.escape(text)}</th>"
-        for text in (t("kpi.metric", lang), f"A: {label_a}", f"B: {label_b}", delta)
-    )
-    body = []
-    for row in rows:
-        css = " class='atr-estimate'" if row["estimate"] else ""
-        body.append(
-            f"<tr{css} data-kpi='{html.escape(row['kpi'])}'>"
-            f"<td class='atr-kpi-name'><span title='{html.escape(row['definition'])}'>{html.escape(row['label'])}</span></td>"
-            f"<td>{row['a']}</td><td>{row['b']}</td><td>{row['delta']}</td></tr>"
-        )
-    return f"<table class='atr-kpis'><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+def figure_table(rows: Iterable[FigureRow], lang: str) -> str:
+    """One result's key figures (:func:`~atr_model.presentation.view.figure_rows`) as the page
+    shows them: the view's table, as in the report and the summary."""
+    return figures_table_html(rows, [t("kpi.metric", lang), ""])

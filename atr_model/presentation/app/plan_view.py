@@ -25,10 +25,10 @@ from atr_model.presentation import maps
 from atr_model.presentation.app import backend, cache
 from atr_model.presentation.app.context import AppContext, show_error
 from atr_model.presentation.app.folium_view import RenderedMap, render_map
-from atr_model.presentation.app.mapping import kpi_html, kpi_rows, show_clickable_map
+from atr_model.presentation.app.mapping import comparison_table, show_clickable_map
 from atr_model.presentation.i18n import STRINGS, format_number, t
 from atr_model.presentation.messages import render_violation
-from atr_model.scenarios import PlanEvaluation
+from atr_model.scenarios import PlanEvaluation, figure_deltas
 
 __all__ = ["view_plan", "violation_units", "VIOLATION_COLOUR", "PLAN_FILE_KEY"]
 
@@ -48,28 +48,6 @@ def violation_units(violations: pd.DataFrame) -> list[str]:
     """Codes of every unit named by at least one violation, sorted."""
     codes = {c for units in violations.get("units", []) for c in str(units).split(";") if c}
     return sorted(codes)
-
-
-def _flat(values: Mapping[str, Any], prefix: str = "") -> dict[str, float]:
-    out: dict[str, float] = {}
-    for key, value in values.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, Mapping):
-            out.update(_flat(value, f"{name}."))
-        elif isinstance(value, (int, float)) and not isinstance(value, bool):
-            out[name] = float(value)
-    return out
-
-
-def _kpi_table(optimum: Mapping[str, Any], plan: Mapping[str, Any]) -> pd.DataFrame:
-    """KPIs of the optimum (a) and the plan (b), in the optimum's order, with b − a."""
-    a = _flat({k: v for k, v in optimum.items() if k not in ("solver", "provenance")})
-    b = _flat(plan)
-    names = [k for k in a if k in b] + sorted(k for k in b if k not in a)
-    return pd.DataFrame(
-        {"kpi": names, "a": [a.get(k) for k in names], "b": [b.get(k) for k in names],
-         "delta": [None if k not in a else b[k] - a[k] for k in names]}
-    )
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -192,6 +170,7 @@ def view_plan(ctx: AppContext) -> None:
     show_clickable_map(_plan_map(digest, ctx.source, ctx.dataset.build_id, lang, evaluation), key="plan_map", ctx=ctx)
     st.markdown(f"**{t('kpi.table', lang)}**")
     st.markdown(
-        kpi_html(kpi_rows(_kpi_table(optimum.kpis, evaluation.kpis), lang), t("plan.optimum", lang), name, lang),
+        comparison_table(figure_deltas(optimum.kpis, evaluation.kpis), optimum.kpis, evaluation.kpis,
+                         t("plan.optimum", lang), name, lang),
         unsafe_allow_html=True,
     )

@@ -12,7 +12,10 @@ from typing import Any
 
 from atr_model.presentation.app.backend import Edit
 
-__all__ = ["defaults", "init", "push_edit", "undo_edit", "clear_edits", "edits", "remember_result"]
+__all__ = [
+    "defaults", "init", "push_edit", "undo_edit", "clear_edits", "edits", "remember_result", "forget_result",
+    "result_matches",
+]
 
 #: ``st.session_state`` (its keys may be ``str`` or ``int``) or a plain dict (tests)
 Session = MutableMapping[str, Any] | MutableMapping[str | int, Any]
@@ -23,6 +26,7 @@ _DEFAULTS: dict[str, Any] = {
     "run_count": 0,
     "result_folder": None,
     "result_hash": None,
+    "result_source": None,
     "previous_folder": None,
     "compare": None,
     "uploaded": None,
@@ -67,10 +71,31 @@ def clear_edits(session: Session) -> None:
     session["edits"] = ()
 
 
-def remember_result(session: Session, folder: str, scenario_hash: str) -> None:
-    """Make ``folder`` the current result, keeping the previous one for "what changed"."""
+def remember_result(session: MutableMapping[str, Any], folder: str, scenario_hash: str, source: str | None = None) -> None:
+    """Make ``folder`` the current result, keeping the previous one for "what changed".
+
+    ``scenario_hash`` and ``source`` (dataset and territory) are the settings it was computed
+    with: :func:`result_matches` compares them with the page's.
+    """
     if session.get("result_folder") and session.get("result_folder") != folder:
         session["previous_folder"] = session["result_folder"]
     session["result_folder"] = folder
     session["result_hash"] = scenario_hash
+    session["result_source"] = source
     session["run_count"] = int(session.get("run_count", 0)) + 1
+
+
+def forget_result(session: MutableMapping[str, Any]) -> None:
+    """Show no result (another dataset or territory: the old plan is of other units)."""
+    for key in ("result_folder", "result_hash", "result_source", "previous_folder", "compare"):
+        session[key] = None
+
+
+def result_matches(session: MutableMapping[str, Any], scenario_hash: str | None, source: str | None) -> bool:
+    """Whether the current result was computed with these settings (scenario, locks included,
+    and territory). After an undo, a changed criterion or a failed run it is not: the page
+    then says the result is out of date."""
+    if not session.get("result_folder"):
+        return True
+    recorded = session.get("result_source")
+    return session.get("result_hash") == scenario_hash and (recorded is None or recorded == source)

@@ -17,17 +17,24 @@ from atr_model.criteria import Criteria
 from atr_model.presentation import maps
 from atr_model.presentation.app import backend, cache, concept, state
 from atr_model.presentation.app.backend import EDIT_ACTIONS, Edit, ResultView
-from atr_model.presentation.app.compare_view import differ_table, view_compare
-from atr_model.presentation.app.context import AppContext, run_current
+from atr_model.presentation.app.compare_view import (
+    comparison_html,
+    differ_table,
+    view_compare,
+)
+from atr_model.presentation.app.context import (
+    AppContext,
+    result_is_current,
+    run_current,
+)
 from atr_model.presentation.app.mapping import (
-    BELOW_FLOOR_KPIS,
     MAP_RETURNED_OBJECTS,
+    MAP_VIEW,
     comparison,
     dataset_map,
     diff_map,
-    kpi_definition,
-    kpi_html,
-    kpi_rows,
+    figure_table,
+    remember_view,
     reports_user_view,
     result_map,
     select_unit,
@@ -46,6 +53,7 @@ from atr_model.presentation.i18n import (
 )
 from atr_model.presentation.messages import render_reason, result_unit_names
 from atr_model.presentation.report import raion_names
+from atr_model.presentation.view import ResultView as DisplayView
 
 __all__ = [
     "view_map",
@@ -75,55 +83,23 @@ def _current_result(ctx: AppContext) -> ResultView | None:
 # map view
 
 
-def _metric(
-    column: Any, label: str, value: Any, delta: Any = None, *, digits: int = 0, inverse: bool = False,
-    estimate: bool = False, help: str | None = None,
-) -> None:
-    lang = st.session_state.get("lang", "en")
-    text = format_number(value, lang, digits=digits)
-    if estimate and text != "–":
-        text = f"≈ {text}"
-    delta_text = None if delta is None or pd.isna(delta) else format_number(delta, lang, digits=digits)
-    if delta_text is not None and not delta_text.startswith("-") and float(delta) > 0:
-        delta_text = "+" + delta_text
-    column.metric(label, text, delta_text, delta_color="inverse" if inverse else "normal", border=True, help=help)
+def _kpi_row(result: ResultView, shown: DisplayView, lang: str) -> None:
+    """The headline key figures as metrics, the solver's status beside them, every key figure
+    in a table below: labels (the floor printed), definitions on hover and values are the
+    result view's (:mod:`atr_model.presentation.view`), as on every other surface."""
+    headline = [row for row in shown.figures if row.headline]
+    for column, row in zip(st.columns(len(headline)), headline):
+        column.metric(row.label, row.text, border=True, help=row.definition)
+    solver = result.kpis.get("solver", {}) or {}
+    optimal = t("kpi.optimal", lang) if solver.get("proven_optimal") else t("kpi.not_optimal", lang)
+    seconds = format_number(solver.get("seconds"), lang, digits=1)
+    st.caption(f"{t('kpi.solver', lang)} ({solver.get('solver', '–')}): {optimal} · {seconds} s")
+    with st.expander(t("kpi.table", lang)):
+        st.markdown(figure_table(shown.figures, lang), unsafe_allow_html=True)
 
 
 def _estimate(label: str, lang: str) -> str:
     return f"≈ {label} ({t('estimate.suffix', lang)})"
-
-
-def _kpi_row(result: ResultView, lang: str) -> None:
-    k = result.kpis
-    cols = st.columns(5)
-    before, after = k.get("units_before"), k.get("units_after")
-    _metric(
-        cols[0], t("kpi.units_after", lang), after, None if before is None or after is None else after - before,
-        inverse=True, help=kpi_definition("units_after", lang),
-    )
-    # One definition of "below the floor" everywhere (see mapping.BELOW_FLOOR_KPIS).
-    name_before, name_after = BELOW_FLOOR_KPIS
-    bf_before, bf_after = k.get(name_before), k.get(name_after)
-    _metric(
-        cols[1], t("kpi.below_floor_ne", lang), bf_after,
-        None if bf_before is None or bf_after is None else bf_after - bf_before, inverse=True,
-        help=kpi_definition(name_after, lang),
-    )
-    _metric(
-        cols[2], _estimate(t("kpi.mean_travel", lang), lang), k.get("population_weighted_mean_travel_min"), digits=1,
-        estimate=True, help=kpi_definition("population_weighted_mean_travel_min", lang),
-    )
-    _metric(
-        cols[3], _estimate(t("kpi.worst_travel", lang), lang), k.get("worst_travel_min"), estimate=True,
-        help=kpi_definition("worst_travel_min", lang),
-    )
-    solver = k.get("solver", {}) or {}
-    optimal = t("kpi.optimal", lang) if solver.get("proven_optimal") else t("kpi.not_optimal", lang)
-    seconds = format_number(solver.get("seconds"), lang, digits=1)
-    cols[4].metric(
-        f"{t('kpi.solver', lang)} ({solver.get('solver', '–')})", optimal,
-        f"{seconds} s", delta_color="off", delta_arrow="off", border=True,
-    )
 
 
 def _reason_names(result: ResultView, ctx: AppContext) -> dict[str, str]:
@@ -135,11 +111,14 @@ def _reason_names(result: ResultView, ctx: AppContext) -> dict[str, str]:
     return names
 
 
-def _units_table(result: ResultView, ctx: AppContext) -> None:
+def _units_table(result: ResultView, shown: DisplayView, ctx: AppContext) -> None:
+    """Every unit by its name, the new unit it joins by the new unit's name ("Dostuk + 2"), the
+    codes beside them; filter by status, search by name or code."""
     lang = ctx.lang
     table = result.assignments.copy()
-    names = maps.unit_names(ctx.layers, lang) if ctx.layers is not None else {}
-    table.insert(1, "name", [names.get(c, n) for c, n in zip(table["unit_code"], table.get("unit_name", table["unit_code"]))])
+    names = dict(shown.unit_name)
+    table.insert(0, "name", [names.get(str(c), str(c)) for c in table["unit_code"]])
+    table["new_unit_name"] = [shown.new_unit_name.get(str(u), str(u)) for u in table["new_unit_id"]]
     est = table.get("population_is_estimate", pd.Series(False, index=table.index)).astype(bool)
     table["population_text"] = [format_number(p, lang, is_estimate=e) for p, e in zip(table["population"], est)]
     table["status_text"] = [status_label(s, lang) for s in table["status"]]
@@ -153,17 +132,20 @@ def _units_table(result: ResultView, ctx: AppContext) -> None:
         t("units.filter", lang), statuses, default=statuses, format_func=lambda s: status_label(s, lang), key="status_filter"
     )
     query = c2.text_input(t("units.search", lang), key="unit_search")
-    shown = table[table["status"].isin(chosen)]
+    rows = table[table["status"].isin(chosen)]
     if query:
-        mask = shown["name"].str.contains(query, case=False, na=False, regex=False)
-        shown = shown[mask | shown["unit_code"].str.contains(query, case=False, regex=False)]
+        mask = pd.Series(False, index=rows.index)
+        for column in ("name", "unit_code", "new_unit_name", "new_unit_id"):
+            mask |= rows[column].astype(str).str.contains(query, case=False, na=False, regex=False)
+        rows = rows[mask]
     columns = {
-        "unit_code": t("field.code", lang), "name": t("field.name", lang), "raion_code": t("field.raion", lang),
-        "status_text": t("field.status", lang), "new_unit_id": t("field.new_unit", lang),
-        "population_text": t("field.population", lang), "reason": t("field.reason", lang),
+        "name": t("field.name", lang), "unit_code": t("field.code", lang), "raion_code": t("field.raion", lang),
+        "status_text": t("field.status", lang), "new_unit_name": t("field.new_unit", lang),
+        "new_unit_id": t("field.new_unit_id", lang), "population_text": t("field.population", lang),
+        "reason": t("field.reason", lang),
     }
     st.dataframe(
-        shown[[c for c in columns if c in shown.columns]].rename(columns=columns),
+        rows[[c for c in columns if c in rows.columns]].rename(columns=columns),
         hide_index=True, width="stretch", height=320,
     )
     if ctx.layers is not None:
@@ -173,7 +155,7 @@ def _units_table(result: ResultView, ctx: AppContext) -> None:
             st.caption(note)
 
 
-def _new_unit_passport(result: ResultView, uid: str, ctx: AppContext) -> None:
+def _new_unit_passport(result: ResultView, shown: DisplayView, uid: str, ctx: AppContext) -> None:
     """Key figures of one new unit; travel times and area are estimates and say so."""
     lang = ctx.lang
     table = result.new_units.set_index(result.new_units["new_unit_id"].astype(str))
@@ -188,7 +170,7 @@ def _new_unit_passport(result: ResultView, uid: str, ctx: AppContext) -> None:
         _estimate(t("field.travel_mean", lang), lang), "≈ " + format_number(row.get("travel_time_mean_min"), lang, digits=1)
     )
     cols[3].metric(_estimate(t("field.travel_max", lang), lang), "≈ " + format_number(row.get("travel_time_max_min"), lang))
-    names = maps.unit_names(ctx.layers, lang) if ctx.layers is not None else {}
+    names = shown.unit_name
     members = [m for m in str(row.get("members", "")).split(";") if m]
     st.markdown(
         f"**{t('field.centre', lang)}:** {names.get(str(row.get('centre_code')), row.get('centre_name', ''))} · "
@@ -198,8 +180,8 @@ def _new_unit_passport(result: ResultView, uid: str, ctx: AppContext) -> None:
         st.caption(f"≈ {t('field.estimates', lang)}: {estimate_note(row.get('estimated_inputs'), lang)}")
 
 
-def _passport(result: ResultView, ctx: AppContext) -> None:
-    """The passport of a merged new unit: the selected unit's, else one picked from a list."""
+def _passport(result: ResultView, shown: DisplayView, ctx: AppContext) -> None:
+    """The passport of a merged new unit, picked by its name ("Dostuk + 2 (id)")."""
     lang = ctx.lang
     if result.new_units.empty:
         return
@@ -209,8 +191,9 @@ def _passport(result: ResultView, ctx: AppContext) -> None:
         return
     ids = list(merged["new_unit_id"].astype(str))
     st.subheader(t("passport.title", lang))
-    uid = st.selectbox(t("passport.pick", lang), ids, key="passport_pick")
-    _new_unit_passport(result, uid, ctx)
+    ids.sort(key=lambda uid: (shown.new_unit_name.get(uid, uid).casefold(), uid))
+    uid = st.selectbox(t("passport.pick", lang), ids, key="passport_pick", format_func=shown.new_unit_label)
+    _new_unit_passport(result, shown, uid, ctx)
 
 
 def _search(ctx: AppContext) -> None:
@@ -239,7 +222,8 @@ def _search(ctx: AppContext) -> None:
 def _unit_facts(code: str, result: ResultView | None, ctx: AppContext) -> None:
     """The selected unit: status, new unit, population and travel time (estimates marked)."""
     lang = ctx.lang
-    names = maps.unit_names(ctx.layers, lang) if ctx.layers is not None else {}
+    shown = cache.view(str(result.folder), lang) if result is not None else None
+    names = dict(shown.unit_name) if shown is not None else (maps.unit_names(ctx.layers, lang) if ctx.layers is not None else {})
     st.markdown(f"**{t('select.title', lang)}:** {names.get(code, code)} ({code})")
     units = ctx.dataset.units.set_index(ctx.dataset.units["unit_code"].astype(str)) if ctx.dataset is not None else None
     if result is None:
@@ -256,7 +240,7 @@ def _unit_facts(code: str, result: ResultView | None, ctx: AppContext) -> None:
     travel = row.get("travel_time_to_centre_min")
     parts = [
         f"{t('field.status', lang)}: {status_label(str(row.get('status')), lang)}",
-        f"{t('field.new_unit', lang)}: {row.get('new_unit_id')}",
+        f"{t('field.new_unit', lang)}: {shown.new_unit_label(str(row.get('new_unit_id')))}",
         f"{t('field.population', lang)}: {format_number(row.get('population'), lang, is_estimate=est)}",
         f"{t('field.travel_to_centre', lang)}: {format_number(travel, lang, is_estimate=True)}",
     ]
@@ -266,8 +250,8 @@ def _unit_facts(code: str, result: ResultView | None, ctx: AppContext) -> None:
         st.caption(f"{t('field.reason', lang)}: {reason}")
     uid = str(row.get("new_unit_id"))
     if (result.assignments["new_unit_id"].astype(str) == uid).sum() > 1:
-        with st.expander(t("passport.title", lang) + f": {uid}", expanded=False):
-            _new_unit_passport(result, uid, ctx)
+        with st.expander(t("passport.title", lang) + f": {shown.new_unit_label(uid)}", expanded=False):
+            _new_unit_passport(result, shown, uid, ctx)
 
 
 def _lock_panel(code: str, ctx: AppContext) -> None:
@@ -339,24 +323,37 @@ def view_map(ctx: AppContext) -> None:
         criteria = ctx.scenario.criteria if ctx.scenario is not None else Criteria()
         rendered = dataset_map(ctx.source, ctx.dataset.build_id, lang, float(criteria.population_floor or 0))
     else:
-        if ctx.scenario_hash and st.session_state.get("result_hash") != ctx.scenario_hash:
-            st.warning(t("run.stale", lang))
-        _kpi_row(result, lang)
+        shown = cache.view(str(result.folder), lang)
+        _kpi_row(result, shown, lang)  # an out-of-date result is marked under the title (stale_note)
         rendered = result_map(str(result.folder), lang, ctx.source, ctx.dataset.build_id, ctx.scenario)
     _search(ctx)
     _selection(ctx, result)
     if result is None:
         show_clickable_map(rendered, key="dataset_map", ctx=ctx)
         return
-    # the result map also reports its view: the PNG download draws what is shown here
-    shown = reports_user_view(rendered)
-    out = show_clickable_map(shown, key="result_map", ctx=ctx, returned_objects=[*MAP_RETURNED_OBJECTS, "bounds"])
-    st.session_state[MAP_VIEW_KEY] = {"folder": str(result.folder), "bounds": view_bounds(out, shown)}
+    # the result map also reports its view: the PNG download draws what is shown here, and a
+    # re-solve opens the new plan at the same place (remember_view)
+    drawn = reports_user_view(rendered)
+    out = show_clickable_map(drawn, key="result_map", ctx=ctx,
+                             returned_objects=[*MAP_RETURNED_OBJECTS, "bounds", "zoom", "center"])
+    remember_view(out, drawn, "result_map")
+    st.session_state[MAP_VIEW_KEY] = _shown_view(result, view_bounds(out, drawn))
     if result.travel_model_label:
         label = travel_model_label(result.travel_model_label, lang)
         st.caption(f"{t('field.travel_model', lang)}: {label} · {t('map.estimate_note', lang)}")
-    _passport(result, ctx)
-    _units_table(result, ctx)
+    _passport(result, shown, ctx)
+    _units_table(result, shown, ctx)
+
+
+def _shown_view(result: ResultView, bounds: Any) -> dict[str, Any]:
+    """What the Map page shows of ``result`` (for the PNG of the current view): the bounds the
+    map reported, else those of the view it was opened at when the last map was moved there
+    (a re-solve opens the new plan at the analyst's view, the same place on the same map)."""
+    kept = st.session_state.get(MAP_VIEW)
+    seen = st.session_state.get(MAP_VIEW_KEY) or {}
+    if bounds is None and kept is not None and seen.get("view") == kept:
+        bounds = seen.get("bounds")
+    return {"folder": str(result.folder), "bounds": bounds, "view": kept}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -439,8 +436,8 @@ def _what_changed(ctx: AppContext) -> None:
     changes = comparison(previous, current)
     st.markdown(f"**{t('compare.differ', lang, n=len(changes.changed_units))}** ({before} → {after})")
     if len(changes.changed_units):
-        st.dataframe(differ_table(changes, before, after, ctx), hide_index=True, width="stretch")
-    st.markdown(kpi_html(kpi_rows(changes.kpis, lang), before, after, lang), unsafe_allow_html=True)
+        st.dataframe(differ_table(changes, before, after, ctx, (previous, current)), hide_index=True, width="stretch")
+    st.markdown(comparison_html(changes, previous, current, before, after, lang), unsafe_allow_html=True)
     if len(changes.changed_units) and ctx.layers is not None and ctx.dataset is not None and ctx.source is not None:
         show_clickable_map(
             diff_map(previous, current, before, after, lang, ctx.source, ctx.dataset.build_id), key="edits_diff_map",
@@ -500,24 +497,49 @@ def _raion_names(ctx: AppContext) -> dict[str, str]:
     return raion_names(ctx.dataset.raions if ctx.dataset is not None else None, ctx.lang)
 
 
+def _scenario_downloads(ctx: AppContext, result: ResultView | None) -> None:
+    """The scenario YAML (for the CLI): the settings the result shown was computed with, locks
+    included; when the page's settings changed since (an undo, say), those too, apart and
+    named as not run yet."""
+    lang = ctx.lang
+    as_run = backend.result_scenario(result) if result is not None else None
+    current = ctx.scenario
+    if as_run is None and current is None:
+        return
+    scenario = as_run if as_run is not None else current
+    # portable: `dataset: kyrgyz` / `demo`, never this machine's cache path
+    text = backend.portable_scenario_yaml(scenario, ctx.dataset_key)
+    name = f"{scenario.name}.yaml"
+    c1, c2 = st.columns(2)
+    label = t("downloads.yaml_result", lang) if as_run is not None else t("downloads.yaml", lang)
+    c1.download_button(f"⬇ {label}", text, file_name=name, mime="application/x-yaml", key="dl_yaml",
+                       help=t("downloads.yaml_help", lang))
+    if as_run is not None and current is not None and not result_is_current(ctx):
+        c2.download_button(
+            f"⬇ {t('downloads.yaml_current', lang)}", backend.portable_scenario_yaml(current, ctx.dataset_key),
+            file_name=f"{current.name}-not-run.yaml", mime="application/x-yaml", key="dl_yaml_current",
+        )
+    if as_run is not None:
+        with st.expander(t("downloads.settings", lang)):
+            st.code(text, language="yaml")
+    data_arg = backend.portable_dataset(ctx.dataset_key)
+    st.caption(t("downloads.cli", lang) + (f" ({t('downloads.whole', lang)})" if ctx.raion else ""))
+    st.code(f"atr-model run {name} --data {data_arg} --out results/{scenario.name}", language="bash")
+
+
 def view_downloads(ctx: AppContext) -> None:
-    """The result package and its parts, and the scenario YAML (with edits) for the CLI."""
+    """The result package and its parts, and the scenario YAML it was computed with (locks
+    included) for the CLI. Every file is named after the scenario, not the folder's hash."""
     lang = ctx.lang
     st.subheader(t("downloads.title", lang))
     result = _current_result(ctx)
-    if ctx.scenario is not None:
-        # portable: `dataset: kyrgyz` / `demo`, never this machine's cache path
-        text = backend.portable_scenario_yaml(ctx.scenario, ctx.dataset_key)
-        name = f"{getattr(ctx.scenario, 'name', 'scenario')}.yaml"
-        st.download_button(f"⬇ {t('downloads.yaml', lang)}", text, file_name=name, mime="application/x-yaml", key="dl_yaml")
-        data_arg = backend.portable_dataset(ctx.dataset_key)
-        st.caption(t("downloads.cli", lang) + (f" ({t('downloads.whole', lang)})" if ctx.territory else ""))
-        st.code(f"atr-model run {name} --data {data_arg} --out results/{getattr(ctx.scenario, 'name', 'scenario')}", language="bash")
+    _scenario_downloads(ctx, result)
     if result is None:
         st.info(t("run.none_yet", lang))
         return
     folder = result.folder
-    stem = f"atr-{folder.name}"
+    as_run = backend.result_scenario(result)
+    stem = f"atr-{as_run.name if as_run is not None else folder.name}"  # the scenario, not the folder's hash
     raions = _raion_names(ctx)
     council = st.columns(3)
     council[0].download_button(
