@@ -81,7 +81,7 @@ def _lock_reasons(prep: Prepared) -> list[dict]:
         for u, other in ((a, b), (b, a)):
             if prep.alone[u]:
                 why = "keep_separate" if inst.keep_separate[u] else "exempt (exempt_mode='keep')"
-                kind = why.split(" ")[0]
+                kind = why.split(" ", maxsplit=1)[0]
                 reasons.append(_reason(f"must_link/{kind}", [inst.unit_codes[u], inst.unit_codes[other]],
                                        f"must_link {label(a)} - {label(b)} conflicts with {label(u)} being {why}",
                                        f"must_link.{kind}", {"unit": inst.unit_codes[a], "other": inst.unit_codes[b],
@@ -98,7 +98,7 @@ def _lock_reasons(prep: Prepared) -> list[dict]:
     classes: dict[int, list[int]] = {}
     for i, r in enumerate(roots):
         classes.setdefault(r, []).append(i)
-    for root, units in sorted(classes.items()):
+    for _root, units in sorted(classes.items()):
         if len(units) < 2:
             continue
         common = set(prep.centres_of[units[0]])
@@ -111,7 +111,8 @@ def _lock_reasons(prep: Prepared) -> list[dict]:
         blocked = prep.alone.copy()
         # not connected at all is the plainer cause, so it is checked first (it also blocks
         # every path that avoids the units kept alone)
-        if uses_contiguity(settings) and not all(_connected_avoiding(units[0], u, prep, np.zeros(inst.n, bool)) for u in units[1:]):
+        unblocked = np.zeros(inst.n, bool)
+        if uses_contiguity(settings) and not all(_connected_avoiding(units[0], u, prep, unblocked) for u in units[1:]):
             reasons.append(_reason("must_link/contiguity", codes,
                                    f"must_link {names}: the units are not connected in the adjacency graph",
                                    "must_link.disconnected", {"units": codes}))

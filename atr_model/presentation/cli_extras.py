@@ -15,7 +15,7 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -23,17 +23,17 @@ from rich.table import Table
 from tqdm import tqdm
 
 from atr_model.errors import ScenarioError
-from atr_model.presentation.report import write_comparison_report, write_report, write_sweep_outputs
 from atr_model.presentation.i18n import format_number
+from atr_model.presentation.report import write_comparison_report, write_report, write_sweep_outputs
 from atr_model.presentation.runs import run_to_folder
 from atr_model.presentation.view import figure_label, floor_pair_text, headline_text
 from atr_model.scenarios import (
-    figure_def,
     Comparison,
     PlanEvaluation,
     apply_overrides,
     compare_results,
     evaluate_plan,
+    figure_def,
     load_result_files,
     load_scenario,
     parse_param,
@@ -55,7 +55,7 @@ logger = logging.getLogger(__name__)
 
 def report_command(
     result: Annotated[Path, typer.Argument(help="Result folder written by `atr-model run`.")],
-    out: Annotated[Optional[Path], typer.Option("--out", help="HTML file (default: RESULT/report.html).")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="HTML file (default: RESULT/report.html).")] = None,
 ) -> None:
     """Write the self-contained HTML report of a result folder."""
     path = write_report(result, out)
@@ -100,10 +100,10 @@ def compare_command(
     b: Annotated[Path, typer.Argument(help="Result folder or scenario file (plan B).")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the comparison as JSON.")] = False,
     out: Annotated[
-        Optional[Path], typer.Option("--out", help="Folder for comparison.html, comparison.json, changed_units.csv.")
+        Path | None, typer.Option("--out", help="Folder for comparison.html, comparison.json, changed_units.csv.")
     ] = None,
     data: Annotated[
-        Optional[str], typer.Option("--data", help="Dataset for scenario files: 'demo', 'kyrgyz' or a .gpkg.")
+        str | None, typer.Option("--data", help="Dataset for scenario files: 'demo', 'kyrgyz' or a .gpkg.")
     ] = None,
 ) -> None:
     """Compare two plans: KPI deltas, units assigned differently, changed centres, diff map."""
@@ -164,9 +164,9 @@ def sweep_command(
     ),
     workers: Annotated[int, typer.Option("--workers", min=1, help="Worker processes.")] = 1,
     scheduler_address: Annotated[
-        Optional[str], typer.Option("--scheduler-address", help="dask.distributed scheduler, e.g. tcp://host:8786.")
+        str | None, typer.Option("--scheduler-address", help="dask.distributed scheduler, e.g. tcp://host:8786.")
     ] = None,
-    data: Annotated[Optional[str], typer.Option("--data", help="Dataset: 'demo', 'kyrgyz' or a .gpkg.")] = None,
+    data: Annotated[str | None, typer.Option("--data", help="Dataset: 'demo', 'kyrgyz' or a .gpkg.")] = None,
 ) -> None:
     """Run a scenario over a grid of criteria values; write a summary table and a Pareto chart."""
     base = load_scenario(scenario)
@@ -194,10 +194,12 @@ def _optimum(result: Path) -> float | None:
 
 
 def evaluate_command(
-    plan: Annotated[Path, typer.Argument(help="Plan CSV: unit_code,new_unit_id[,centre_code]; comma, semicolon or tab separated.")],
+    plan: Annotated[
+        Path, typer.Argument(help="Plan CSV: unit_code,new_unit_id[,centre_code]; comma, semicolon or tab separated.")
+    ],
     scenario: Annotated[Path, typer.Option("--scenario", help="Scenario whose criteria apply.")],
-    data: Annotated[Optional[str], typer.Option("--data", help="Dataset: 'demo', 'kyrgyz' or a .gpkg.")] = None,
-    result: Annotated[Optional[Path], typer.Option(
+    data: Annotated[str | None, typer.Option("--data", help="Dataset: 'demo', 'kyrgyz' or a .gpkg.")] = None,
+    result: Annotated[Path | None, typer.Option(
         "--result", help="Result folder of a run of the same scenario: the plan's cost is set beside its optimum.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the evaluation as JSON.")] = False,
 ) -> None:

@@ -22,7 +22,7 @@ import math
 import re
 import string
 from collections.abc import Callable, Mapping
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 import pandas as pd
@@ -188,7 +188,7 @@ _NUMBER = r"-?[\d,]+(?:\.\d+)?"
 _WORDS = {"towns": r"\w+", "text": r".*"}
 
 
-@lru_cache(maxsize=None)
+@cache
 def _form_pattern(key: str) -> re.Pattern[str]:
     """A form's English catalogue text as a pattern: each ``{name}`` a group (repeats must agree)."""
     out, seen = [], set()

@@ -1,6 +1,14 @@
-"""Scenario layer: scenario files, the engine input, runs and result packages."""
+"""Scenario layer: scenario files, the engine input, runs and result packages.
 
-from atr_model.scenarios.solver_settings import engine_settings
+The result-package tools (compare, categories, key figures, evaluate, exports, sweep, robustness) are
+re-exported here: reports read them, the app and researchers call them.
+"""
+
+from atr_model.scenarios.categories import CATEGORIES, category_counts, new_unit_categories, unit_categories
+from atr_model.scenarios.compare import Comparison, compare_results, kpi_table
+from atr_model.scenarios.evaluate import PlanEvaluation, evaluate_plan, read_plan_csv, read_plan_text
+from atr_model.scenarios.exports import DEFAULT_EXTRAS, add_extra_kpis, publish_package, write_exports, write_geojson, write_xlsx
+from atr_model.scenarios.extra_kpis import CostModel, admin_savings, extra_kpis, load_cost_model, town_mask
 from atr_model.scenarios.inputs import (
     KYRGYZ,
     KYRGYZ_ELEVATION,
@@ -9,10 +17,30 @@ from atr_model.scenarios.inputs import (
     resolve_dataset,
     resolve_travel_model,
 )
-from atr_model.scenarios.naming import new_unit_display_name, new_unit_display_names
 from atr_model.scenarios.instance_builder import APPROXIMATE_TERRITORY, InstanceBundle, build_instance
+from atr_model.scenarios.key_figures import (
+    FIGURE_KEYS,
+    HEADLINE_FIGURES,
+    KEY_FIGURES,
+    FigureDef,
+    KeyFigure,
+    figure_def,
+    figure_params,
+    key_figures,
+)
 from atr_model.scenarios.kpis import compute_kpis, kpi_estimate_basis
+from atr_model.scenarios.naming import new_unit_display_name, new_unit_display_names
 from atr_model.scenarios.package import OPTIONAL_PACKAGE_FILES, PACKAGE_FILES, ResultPackage, read_result, write_result
+from atr_model.scenarios.package_files import (
+    NEW_UNIT_COLUMNS,
+    ResultFiles,
+    as_result_files,
+    flatten_mapping,
+    load_result_files,
+    read_territory_notes,
+)
+from atr_model.scenarios.robustness import RobustnessResult, run_robustness, write_robustness
+from atr_model.scenarios.robustness_tables import share_text
 from atr_model.scenarios.run import STATUSES, ScenarioResult, run_scenario
 from atr_model.scenarios.scenario import (
     Scenario,
@@ -24,34 +52,8 @@ from atr_model.scenarios.scenario import (
     scenario_from_yaml,
     scenario_hash,
 )
-
-# Result-package tools (reports read these, the app and researchers call them).
-from atr_model.scenarios.compare import Comparison, compare_results, kpi_table
-from atr_model.scenarios.categories import CATEGORIES, category_counts, new_unit_categories, unit_categories
-from atr_model.scenarios.key_figures import (
-    FIGURE_KEYS,
-    HEADLINE_FIGURES,
-    KEY_FIGURES,
-    FigureDef,
-    KeyFigure,
-    figure_def,
-    figure_params,
-    key_figures,
-)
-from atr_model.scenarios.evaluate import PlanEvaluation, evaluate_plan, read_plan_csv, read_plan_text
-from atr_model.scenarios.exports import DEFAULT_EXTRAS, add_extra_kpis, publish_package, write_exports, write_geojson, write_xlsx
-from atr_model.scenarios.extra_kpis import CostModel, admin_savings, extra_kpis, load_cost_model, town_mask
-from atr_model.scenarios.package_files import (
-    NEW_UNIT_COLUMNS,
-    ResultFiles,
-    as_result_files,
-    flatten_mapping,
-    load_result_files,
-    read_territory_notes,
-)
+from atr_model.scenarios.solver_settings import engine_settings
 from atr_model.scenarios.sweep import SweepResult, pareto_front, parse_param, run_sweep, sweep_grid
-from atr_model.scenarios.robustness import RobustnessResult, run_robustness, write_robustness
-from atr_model.scenarios.robustness_tables import share_text
 from atr_model.scenarios.uncertainty import Uncertainty
 
 __all__ = [

@@ -21,12 +21,12 @@ import numpy as np
 import pandas as pd
 
 from atr_model.optimisation import EngineSettings, MergerInstance, Violation, check_plan, plan_centres, plan_result
-from atr_model.scenarios.solver_settings import engine_settings
 from atr_model.scenarios.inputs import resolve_dataset, resolve_travel_model
 from atr_model.scenarios.instance_builder import InstanceBundle, build_instance
-from atr_model.scenarios.run import package_plan
 from atr_model.scenarios.plan_file import plan_error, read_plan_csv, read_plan_text
+from atr_model.scenarios.run import package_plan
 from atr_model.scenarios.scenario import Scenario
+from atr_model.scenarios.solver_settings import engine_settings
 
 __all__ = ["PlanEvaluation", "read_plan_csv", "read_plan_text", "evaluate_plan", "assignment_from_plan"]
 

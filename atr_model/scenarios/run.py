@@ -17,12 +17,12 @@ import pandas as pd
 from atr_model.data import CRS, Dataset
 from atr_model.errors import InfeasibleError, SolverError
 from atr_model.optimisation import EngineSettings, MergerModel, MergerResult, Violation, check_plan, explain_units
-from atr_model.scenarios.solver_settings import engine_settings
 from atr_model.scenarios.inputs import resolve_dataset, resolve_travel_model
 from atr_model.scenarios.instance_builder import InstanceBundle, build_instance, merge_estimate_notes
 from atr_model.scenarios.kpis import compute_kpis, provenance
 from atr_model.scenarios.naming import new_unit_display_names
 from atr_model.scenarios.scenario import Scenario
+from atr_model.scenarios.solver_settings import engine_settings
 from atr_model.scenarios.territory_notes import territory_notes
 
 __all__ = ["ScenarioResult", "package_plan", "run_scenario", "STATUSES"]
@@ -157,7 +157,9 @@ def _explanations(bundle: InstanceBundle, result: Any, settings: Any) -> pd.Data
     return frame
 
 
-def _assignments(bundle: InstanceBundle, assignment: np.ndarray, ids: dict[int, str], explained: pd.DataFrame, modelled: bool) -> pd.DataFrame:
+def _assignments(
+    bundle: InstanceBundle, assignment: np.ndarray, ids: dict[int, str], explained: pd.DataFrame, modelled: bool
+) -> pd.DataFrame:
     units = bundle.units
     inst = bundle.instance
     idx = np.arange(inst.n)
@@ -179,8 +181,8 @@ def _assignments(bundle: InstanceBundle, assignment: np.ndarray, ids: dict[int, 
             "oblast_code": units["oblast_code"].astype(str),
             "exempt_rules": units["exempt_rules"],
             # Cyrillic names for reports in Kyrgyz and Russian (unit_name is the Latin one)
-            "unit_name_ky": units["unit_name_ky"] if "unit_name_ky" in units else "",
-            "unit_name_ru": units["unit_name_ru"] if "unit_name_ru" in units else "",
+            "unit_name_ky": units.get("unit_name_ky", ""),
+            "unit_name_ru": units.get("unit_name_ru", ""),
             "unit_name_transliterated": units.get("unit_name_transliterated", False),
         }
     )
@@ -423,7 +425,8 @@ def package_plan(
         "count": len(soft),
         "by_constraint": dict(sorted(pd.Series([str(v.constraint) for v in soft], dtype=object).value_counts().items())),
     }
-    explanations = assignments[["unit_code", "status", "reason", "population", "exempt_reason", "travel_time_to_centre_min"]].copy()
+    explained_columns = ["unit_code", "status", "reason", "population", "exempt_reason", "travel_time_to_centre_min"]
+    explanations = assignments[explained_columns].copy()
     explanations.insert(3, "population_floor", scenario.criteria.population_floor)
     explanations["max_travel_time_min"] = scenario.criteria.max_travel_time_min
     return ScenarioResult(

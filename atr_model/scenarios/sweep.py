@@ -25,7 +25,7 @@ import pandas as pd
 
 from atr_model.errors import ATRError, ScenarioError
 from atr_model.scenarios._dask import connect, gather_in_order
-from atr_model.scenarios.extra_kpis import savings_for_level, town_mask
+from atr_model.scenarios.extra_kpis import savings_for_level
 from atr_model.scenarios.inputs import resolve_dataset, resolve_travel_model
 from atr_model.scenarios.run import run_scenario
 from atr_model.scenarios.scenario import apply_overrides

@@ -27,9 +27,9 @@ from atr_model.presentation.maps.dataset import DEFAULT_FLOOR, dataset_map
 from atr_model.presentation.maps.diff import diff_map
 from atr_model.presentation.maps.display import DisplayLayers, display_layers, stored_display_layers
 from atr_model.presentation.maps.elements import popup_table
-from atr_model.presentation.maps.store import kept, source_digest
 from atr_model.presentation.maps.palette import CATEGORY_COLOURS, FIGURE, GROUND, LINES, STABILITY
 from atr_model.presentation.maps.result import PALETTE, MergerColours, figure_colours, new_unit_colours, result_map
+from atr_model.presentation.maps.store import kept, source_digest
 
 __all__ = [
     "kept",
