@@ -8,7 +8,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import geopandas as gpd
 import numpy as np
@@ -154,7 +154,7 @@ def _explanations(bundle: InstanceBundle, result: Any, settings: Any) -> pd.Data
     bad = sorted(set(frame["status"]) - set(STATUSES))
     if bad:
         raise SolverError(f"engine explanation has unknown status(es) {', '.join(bad)}")
-    return frame
+    return cast("pd.DataFrame", frame)
 
 
 def _assignments(
@@ -187,7 +187,7 @@ def _assignments(
         }
     )
     frame = frame.merge(explained, on="unit_code", how="left", validate="one_to_one")
-    return frame[ASSIGNMENT_COLUMNS].sort_values("unit_code").reset_index(drop=True)
+    return cast("pd.DataFrame", frame[ASSIGNMENT_COLUMNS].sort_values("unit_code").reset_index(drop=True))
 
 
 def _settlements(bundle: InstanceBundle, assignments: pd.DataFrame) -> pd.DataFrame:
@@ -201,7 +201,7 @@ def _settlements(bundle: InstanceBundle, assignments: pd.DataFrame) -> pd.DataFr
     s["travel_time_to_centre_min"] = s["travel_time_to_centre_min"].round(3)
     if bundle.level == "raion":
         s["unit_code"] = s["source_unit_code"]
-    return s[SETTLEMENT_COLUMNS + ["weight"]].sort_values("settlement_code").reset_index(drop=True)
+    return cast("pd.DataFrame", s[SETTLEMENT_COLUMNS + ["weight"]].sort_values("settlement_code").reset_index(drop=True))
 
 
 def _geometries(dataset: Dataset, bundle: InstanceBundle) -> pd.Series:
@@ -209,20 +209,20 @@ def _geometries(dataset: Dataset, bundle: InstanceBundle) -> pd.Series:
         frame = dataset.raions.assign(_code=dataset.raions["raion_code"].astype(str))
     else:
         frame = dataset.units.assign(_code=dataset.units["unit_code"].astype(str))
-    return frame.set_index("_code").geometry
+    return cast("pd.Series", frame.set_index("_code").geometry)
 
 
 def _indicator_sums(dataset: Dataset, bundle: InstanceBundle, assignments: pd.DataFrame) -> pd.DataFrame:
     table = dataset.indicators
     if bundle.level != "aiyl_aimak" or table is None or table.empty:
-        return pd.DataFrame(index=pd.Index([], name="new_unit_id"))
+        return cast("pd.DataFrame", pd.DataFrame(index=pd.Index([], name="new_unit_id")))
     long = table[["unit_code", "indicator", "value"]].copy()
     long["unit_code"] = long["unit_code"].astype(str)
     long["value"] = pd.to_numeric(long["value"], errors="coerce")
     long["new_unit_id"] = long["unit_code"].map(assignments.set_index("unit_code")["new_unit_id"])
     wide = long.pivot_table(index="new_unit_id", columns="indicator", values="value", aggfunc="sum")
     wide.columns = [str(c) for c in wide.columns]
-    return wide.sort_index(axis=1)
+    return cast("pd.DataFrame", wide.sort_index(axis=1))
 
 
 def _settlement_travel(settlements: pd.DataFrame) -> pd.DataFrame:
@@ -239,7 +239,7 @@ def _settlement_travel(settlements: pd.DataFrame) -> pd.DataFrame:
     )
     agg = frame.groupby("new_unit_id").agg(wt=("wt", "sum"), w=("w", "sum"), worst=("t", "max"))
     agg["mean"] = np.where(agg["w"] > 0, agg["wt"] / agg["w"].where(agg["w"] > 0, 1.0), np.nan)
-    return agg[["mean", "worst"]]
+    return cast("pd.DataFrame", agg[["mean", "worst"]])
 
 
 def _join_sorted(values: pd.Series) -> str:
