@@ -16,7 +16,6 @@ from typing import Any
 
 from atr_model.presentation.report import raion_names, write_report, write_summary
 from atr_model.scenarios import DEFAULT_EXTRAS, apply_overrides, load_scenario, run_scenario, write_result
-from atr_model.scenarios.package import ResultWriter
 
 __all__ = ["save_result", "run_to_folder", "PACKAGE_EXTRAS"]
 
@@ -54,8 +53,8 @@ def save_result(result: Any, out_dir: str | os.PathLike[str], *, report: bool = 
     return write_result(result, out_dir, extra_writers=writers)
 
 
-def _on_folder(extra: Callable[[Path], object]) -> ResultWriter:
-    """A package writer running ``extra`` on the staged folder (it needs the files, not the run)."""
+def _on_folder(extra: Callable[[Path], object]) -> Callable[[object, Path], object]:
+    """A package writer (any run, staged folder) running ``extra`` on the folder: it needs the files, not the run."""
     return lambda _result, folder: extra(Path(folder))
 
 
