@@ -128,7 +128,8 @@ def test_basemap_is_the_offline_hillshade_unless_osm_is_asked(demo_layers):
     assert demo_layers.hillshade.url.startswith("data:image/png;base64,")
     page = maps.dataset_map(demo_layers).get_root().render()
     assert "L.imageOverlay" in page and demo_layers.hillshade.url[:200] in page
-    assert 'createPane(\n                "hillshade")' in page or 'createPane("hillshade")' in page.replace("\n", "").replace(" ", "")
+    compact = page.replace("\n", "").replace(" ", "")
+    assert 'createPane(\n                "hillshade")' in page or 'createPane("hillshade")' in compact
     assert "tile.openstreetmap.org" not in page
     osm = maps.dataset_map(demo_layers, basemap="osm").get_root().render()
     assert "tile.openstreetmap.org" in osm and "L.imageOverlay" not in osm
@@ -255,7 +256,8 @@ def test_new_unit_popup_marks_modelled_travel_and_approximate_area(grid):
         "travel_time_mean_min": [12.0], "travel_time_max_min": [20.0],
     })
     fmap = maps.result_map(lay, _assignments(grid), new_units=passports, lang="en", travel_model_label="modelled: no road data")
-    popup = next(f for f in _geojson_layers(fmap)["Proposed new units"]["features"] if f["id"] == "G-01-N0")["properties"]["popup"]
+    features = _geojson_layers(fmap)["Proposed new units"]["features"]
+    popup = next(f for f in features if f["id"] == "G-01-N0")["properties"]["popup"]
     for field in ("field.area", "field.travel_mean", "field.travel_max"):
         label = i18n.t(field, "en")
         value = re.search(re.escape(label) + r"</th><td>([^<]*)</td>", popup)

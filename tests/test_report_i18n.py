@@ -195,7 +195,8 @@ def test_map_popups_explain_decisions_in_the_language(demo_folder: Path, lang: s
     merged = a[a["status"] == "merged"].iloc[0]
     centre = a.loc[merged["centre_code"], f"unit_name_{lang}"]
     label = f"{centre} ({merged['centre_code']})"  # the centre named in the language, with its code
-    assert {"ky": f"борбору {label} болгон жаңы бирдикке кошулат", "ru": f"присоединяется к новой единице (центр — {label};"}[lang] in text
+    expected = {"ky": f"борбору {label} болгон жаңы бирдикке кошулат", "ru": f"присоединяется к новой единице (центр — {label};"}
+    assert expected[lang] in text
 
 
 @pytest.fixture(scope="module")

@@ -20,8 +20,8 @@ for one sub-problem; independent groups are solved apart (:mod:`.decomposition`,
 processes for large instances, in-process inside a daemonic process such as a Dask worker); the
 objective and gap of a plan come from :mod:`.measures`. Every plan is verified by
 :func:`check_plan`. Messages for people (reasons, violations, infeasibilities) are English
-sentences with a code and raw values beside them (:mod:`.wording`), for the interface's languages. A result states whether a time budget bound the search
-(:meth:`MergerResult.determinism`).
+sentences with a code and raw values beside them (:mod:`.wording`), for the interface's languages.
+A result states whether a time budget bound the search (:meth:`MergerResult.determinism`).
 Matrix-level benchmark instances: :func:`atr_model.optimisation.io.read_instance_dir`.
 """
 

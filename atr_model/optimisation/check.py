@@ -13,7 +13,7 @@ import numpy as np
 
 from atr_model.optimisation.instance import MergerInstance
 from atr_model.optimisation.settings import EngineSettings
-from atr_model.optimisation.wording import Params, number, shown
+from atr_model.optimisation.wording import Params, param_number, shown
 
 __all__ = ["Violation", "check_plan"]
 
@@ -127,24 +127,24 @@ def check_plan(instance: MergerInstance, assignment: np.ndarray, settings: Engin
         locked = len(mem) == 1 and alone[c]
         floor = settings.population_floor
         if floor is not None and total < floor - _TOL and bool((~instance.exempt[mem]).any()):
-            hard = settings.floor_mode == "hard" and not (locked and settings.floor_mode == "soft")
+            hard = settings.floor_mode == "hard"
             values: Params = {"centre": codes[c], "total": shown(total, 1), "floor": shown(floor, 2)}
-            out.append(Violation("floor", mem_codes, f"new unit of {label(c)} has {number(values['total'])} residents, "
-                                                     f"below the floor {number(values['floor'])}", hard=hard,
+            out.append(Violation("floor", mem_codes, f"new unit of {label(c)} has {param_number(values, 'total')} residents, "
+                                                     f"below the floor {param_number(values, 'floor')}", hard=hard,
                                  code="floor", params=values))
         cap = settings.population_cap
         if cap is not None and total > cap + _TOL:
             values = {"centre": codes[c], "total": shown(total, 1), "cap": shown(cap, 2)}
-            out.append(Violation("cap", mem_codes, f"new unit of {label(c)} has {number(values['total'])} residents, "
-                                                   f"above the cap {number(values['cap'])}", hard=settings.cap_mode == "hard",
-                                 code="cap", params=values))
+            out.append(Violation("cap", mem_codes, f"new unit of {label(c)} has {param_number(values, 'total')} residents, "
+                                                   f"above the cap {param_number(values, 'cap')}",
+                                 hard=settings.cap_mode == "hard", code="cap", params=values))
         if settings.indicator_floor is not None and instance.indicator is not None and not locked:
             value = float(np.nansum(instance.indicator[mem]))
             if value < settings.indicator_floor - _TOL:
                 values = {"centre": codes[c], "value": shown(value, 2), "floor": shown(settings.indicator_floor, 2)}
                 out.append(Violation("indicator_floor", mem_codes,
-                                     f"new unit of {label(c)} has indicator {number(values['value'])}, below "
-                                     f"{number(values['floor'])}",
+                                     f"new unit of {label(c)} has indicator {param_number(values, 'value')}, below "
+                                     f"{param_number(values, 'floor')}",
                                      hard=settings.floor_mode == "hard", code="indicator_floor", params=values))
         if len(mem) > 1:
             for i in mem:
@@ -159,8 +159,8 @@ def check_plan(instance: MergerInstance, assignment: np.ndarray, settings: Engin
                 values = {"unit": codes[i], "centre": codes[c], "minutes": shown(instance.travel_time_min[i, c], 1),
                           "limit": shown(limit, 2)}
                 out.append(Violation("travel_time", (codes[i], codes[c]),
-                                     f"{label(i)} is {number(values['minutes'])} min from its centre "
-                                     f"{label(c)}, above the limit {number(values['limit'])} min",
+                                     f"{label(i)} is {param_number(values, 'minutes')} min from its centre "
+                                     f"{label(c)}, above the limit {param_number(values, 'limit')} min",
                                      code="travel_time", params=values))
             if not np.isfinite(instance.cost[i, c]):
                 out.append(Violation("cost", (codes[i], codes[c]),

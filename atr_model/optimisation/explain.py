@@ -12,7 +12,7 @@ from atr_model.optimisation.instance import MergerInstance
 from atr_model.optimisation.prepare import neighbours
 from atr_model.optimisation.result import MergerResult
 from atr_model.optimisation.settings import EngineSettings
-from atr_model.optimisation.wording import Params, number, shown
+from atr_model.optimisation.wording import Params, number, param_number, shown
 
 __all__ = ["UnitExplanation", "explain_units", "STATUSES"]
 
@@ -106,8 +106,8 @@ def _no_partner_reason(
             nearest = min(free, key=lambda j: min(ttm[i, j], ttm[j, i]))
             values: Params = {"limit": shown(limit, 2), "nearest": instance.unit_codes[nearest],
                               "minutes": shown(min(ttm[i, nearest], ttm[nearest, i]))}
-            return (f"no neighbour is within the travel limit of {number(values['limit'])} min (nearest: "
-                    f"{instance.label(nearest)} at {number(values['minutes'])} min)", "travel_limit", values)
+            return (f"no neighbour is within the travel limit of {param_number(values, 'limit')} min (nearest: "
+                    f"{instance.label(nearest)} at {param_number(values, 'minutes')} min)", "travel_limit", values)
     if settings.population_cap is not None and settings.cap_mode == "hard":
         pop = instance.population
         if all(pop[i] + pop[j] > settings.population_cap for j in free):
@@ -150,24 +150,24 @@ def explain_units(instance: MergerInstance, result: MergerResult, settings: Engi
         floor_txt = ""
         if floor is not None:
             params["floor"] = shown(floor)
-            floor_txt = f" (floor {number(params['floor'])})"
-        own = f"{instance.label(i)} has {number(params['population'])} residents{floor_txt}"
-        new_unit = {"size": int(sizes[c]), "total": shown(total)}
+            floor_txt = f" (floor {param_number(params, 'floor')})"
+        own = f"{instance.label(i)} has {param_number(params, 'population')} residents{floor_txt}"
+        new_unit: Params = {"size": int(sizes[c]), "total": shown(total)}
         if sizes[c] > 1 and c == i:
             status, code = "centre", "centre"
             params.update(new_unit)
-            reason = (f"{own}; it hosts the centre of a new unit of {sizes[c]} units and {number(new_unit['total'])} "
+            reason = (f"{own}; it hosts the centre of a new unit of {sizes[c]} units and {param_number(new_unit, 'total')} "
                       "residents.")
         elif sizes[c] > 1:
             status, code = "merged", "merged"
             params.update(new_unit, centre=instance.unit_codes[c])
             if math.isfinite(ttm):
                 params["minutes"] = shown(ttm)
-                t_txt = f"{number(params['minutes'])} min"
+                t_txt = f"{param_number(params, 'minutes')} min"
             else:
                 code, t_txt = "merged_unknown_time", "unknown time"
             reason = (f"{own}; it joins the new unit centred on {instance.label(c)} ({sizes[c]} units, "
-                      f"{number(new_unit['total'])} residents), {t_txt} from the centre.")
+                      f"{param_number(new_unit, 'total')} residents), {t_txt} from the centre.")
         elif instance.exempt[i]:
             status, code = "kept_exempt", "kept_exempt"
             params["rule"] = instance.exempt_reason[i]
@@ -188,7 +188,7 @@ def explain_units(instance: MergerInstance, result: MergerResult, settings: Engi
         if shortfall > 0 and status in ("centre", "merged"):
             params["shortfall"] = shown(shortfall)
             code += "+shortfall"
-            reason += f" The new unit is still {number(params['shortfall'])} residents short of the floor (soft floor)."
+            reason += f" The new unit is still {param_number(params, 'shortfall')} residents short of the floor (soft floor)."
         out.append(UnitExplanation(i, instance.unit_codes[i], instance.names[i], status, instance.unit_codes[c],
                                    total, ttm, shortfall, reason, code, params))
     return out

@@ -4,16 +4,21 @@ units and constraints."""
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Mapping
 
 import numpy as np
 
 from atr_model.errors import CriteriaError, InfeasibleError
 from atr_model.optimisation.prepare import Prepared, uses_contiguity
-from atr_model.optimisation.wording import Params, number, shown
+from atr_model.optimisation.wording import Params, param_number, shown
 
 __all__ = ["check_in_advance", "must_link_classes", "raise_if"]
 
 _TOL = 1e-6
+
+#: One conflict as :class:`InfeasibleError` carries it: ``constraint``, ``units``, ``message``,
+#: ``code`` and ``params`` (the solver stage adds keys of its own).
+Reason = dict[str, object]
 
 
 def must_link_classes(n: int, pairs: np.ndarray) -> list[int]:
@@ -33,20 +38,20 @@ def must_link_classes(n: int, pairs: np.ndarray) -> list[int]:
     return [find(i) for i in range(n)]
 
 
-def raise_if(reasons: list[dict]) -> None:
+def raise_if(reasons: list[Reason]) -> None:
     """Raise :class:`InfeasibleError` summarising ``reasons`` (if any).
 
     The error's code is ``hard_constraints``: its message is the first five reasons' sentences
     (each reason has its own ``code`` and ``params``), then how many more there are.
     """
     if reasons:
-        head = "; ".join(r["message"] for r in reasons[:5])
+        head = "; ".join(str(r["message"]) for r in reasons[:5])
         more = f" (and {len(reasons) - 5} more)" if len(reasons) > 5 else ""
         raise InfeasibleError(f"no plan satisfies the hard constraints: {head}{more}", reasons,
                               code="hard_constraints", params={"count": len(reasons)})
 
 
-def _reason(constraint: str, units: list[str], message: str, code: str, params: Params) -> dict:
+def _reason(constraint: str, units: list[str], message: str, code: str, params: Params) -> Reason:
     """One conflict: its constraint and units, its English sentence, and the sentence's code and values."""
     return {"constraint": constraint, "units": units, "message": message, "code": code, "params": params}
 
@@ -65,10 +70,10 @@ def _connected_avoiding(a: int, b: int, prep: Prepared, blocked: np.ndarray) -> 
     return False
 
 
-def _lock_reasons(prep: Prepared) -> list[dict]:
+def _lock_reasons(prep: Prepared) -> list[Reason]:
     inst, settings = prep.instance, prep.settings
     label = inst.label
-    reasons: list[dict] = []
+    reasons: list[Reason] = []
     roots = must_link_classes(inst.n, inst.must_link)
     for a, b in inst.must_link:
         a, b = int(a), int(b)
@@ -98,7 +103,7 @@ def _lock_reasons(prep: Prepared) -> list[dict]:
     classes: dict[int, list[int]] = {}
     for i, r in enumerate(roots):
         classes.setdefault(r, []).append(i)
-    for root, units in sorted(classes.items()):
+    for _root, units in sorted(classes.items()):
         if len(units) < 2:
             continue
         common = set(prep.centres_of[units[0]])
@@ -111,7 +116,8 @@ def _lock_reasons(prep: Prepared) -> list[dict]:
         blocked = prep.alone.copy()
         # not connected at all is the plainer cause, so it is checked first (it also blocks
         # every path that avoids the units kept alone)
-        if uses_contiguity(settings) and not all(_connected_avoiding(units[0], u, prep, np.zeros(inst.n, bool)) for u in units[1:]):
+        unblocked = np.zeros(inst.n, bool)
+        if uses_contiguity(settings) and not all(_connected_avoiding(units[0], u, prep, unblocked) for u in units[1:]):
             reasons.append(_reason("must_link/contiguity", codes,
                                    f"must_link {names}: the units are not connected in the adjacency graph",
                                    "must_link.disconnected", {"units": codes}))
@@ -132,56 +138,54 @@ def _lock_reasons(prep: Prepared) -> list[dict]:
     return reasons
 
 
-def _band_reasons(prep: Prepared) -> list[dict]:
+def _band_reasons(prep: Prepared) -> list[Reason]:
     inst, s = prep.instance, prep.settings
     pop = inst.population
     label = inst.label
-    reasons: list[dict] = []
+    reasons: list[Reason] = []
     floor, cap = s.population_floor, s.population_cap
     if floor is not None and cap is not None and cap < floor:
         values: Params = {"cap": shown(cap, 2), "floor": shown(floor, 2)}
-        reasons.append(_reason("band", [], f"population cap {number(values['cap'])} is below the floor "
-                                           f"{number(values['floor'])}", "band", values))
+        reasons.append(_reason("band", [], f"population cap {param_number(values, 'cap')} is below the floor "
+                                           f"{param_number(values, 'floor')}", "band", values))
         return reasons
     if cap is not None and s.cap_mode == "hard":
         over = [i for i in range(inst.n) if pop[i] > cap + _TOL]
         for i in over:
             values = {"unit": inst.unit_codes[i], "population": shown(pop[i], 1), "cap": shown(cap, 2)}
             reasons.append(_reason("cap", [inst.unit_codes[i]],
-                                   f"{label(i)} alone has {number(values['population'])} residents, above the hard "
-                                   f"cap {number(values['cap'])}; units are never split", "cap", values))
+                                   f"{label(i)} alone has {param_number(values, 'population')} residents, above the hard "
+                                   f"cap {param_number(values, 'cap')}; units are never split", "cap", values))
     if floor is not None and s.floor_mode == "hard":
-        for i in np.flatnonzero(inst.keep_separate & ~inst.exempt):
-            i = int(i)
+        for i in map(int, np.flatnonzero(inst.keep_separate & ~inst.exempt)):
             if pop[i] < floor - _TOL:
                 values = {"unit": inst.unit_codes[i], "population": shown(pop[i], 1), "floor": shown(floor, 2)}
                 reasons.append(_reason("floor/keep_separate", [inst.unit_codes[i]],
-                                       f"{label(i)} is locked to stay separate but has {number(values['population'])} "
-                                       f"residents, below the hard floor {number(values['floor'])}",
+                                       f"{label(i)} is locked to stay separate but has {param_number(values, 'population')} "
+                                       f"residents, below the hard floor {param_number(values, 'floor')}",
                                        "floor.keep_separate", values))
-        for i in np.flatnonzero(prep.floor_applies):
-            i = int(i)
+        for i in map(int, np.flatnonzero(prep.floor_applies)):
             best = max((pop[prep.members[j]].sum() for j in prep.centres_of[i]), default=0.0)
             if best < floor - _TOL:
                 values = {"unit": inst.unit_codes[i], "population": shown(pop[i], 1), "floor": shown(floor, 2),
                           "best": shown(best, 1)}
                 reasons.append(_reason("floor", [inst.unit_codes[i]],
-                                       f"{label(i)} ({number(values['population'])} residents) cannot reach the hard "
-                                       f"floor {number(values['floor'])}: all units it may join hold at most "
-                                       f"{number(values['best'])} residents (travel limit, nesting, locks, contiguity)",
+                                       f"{label(i)} ({param_number(values, 'population')} residents) cannot reach the hard "
+                                       f"floor {param_number(values, 'floor')}: all units it may join hold at most "
+                                       f"{param_number(values, 'best')} residents (travel limit, nesting, locks, contiguity)",
                                        "floor", values))
     if s.indicator_floor is not None and inst.indicator is None:
         raise CriteriaError("EngineSettings.indicator_floor is set but the instance has no indicator values")
     return reasons
 
 
-def _count_reasons(prep: Prepared) -> list[dict]:
+def _count_reasons(prep: Prepared) -> list[Reason]:
     inst, s = prep.instance, prep.settings
     if s.n_units is None:
         return []
     groups = sorted(set(inst.group))
     gidx = {g: [i for i in range(inst.n) if inst.group[i] == g] for g in groups}
-    if isinstance(s.n_units, dict):
+    if isinstance(s.n_units, Mapping):  # EngineSettings holds a group mapping as a dict
         unknown = sorted(set(s.n_units) - set(groups))
         if unknown:
             raise CriteriaError(f"EngineSettings.n_units names unknown group(s) {', '.join(map(repr, unknown))}; "
@@ -191,7 +195,7 @@ def _count_reasons(prep: Prepared) -> list[dict]:
     else:
         targets = {"(total)": int(s.n_units)}
         scopes = {"(total)": list(range(inst.n))}
-    reasons: list[dict] = []
+    reasons: list[Reason] = []
     pop = inst.population
     for g, k in targets.items():
         units = scopes[g]
@@ -217,20 +221,21 @@ def _count_reasons(prep: Prepared) -> list[dict]:
         if s.population_cap is not None and s.cap_mode == "hard" and k_free * s.population_cap < free_pop - _TOL:
             values = {**scope, "asked": k, "population": shown(free_pop, 1), "cap": shown(s.population_cap, 2)}
             reasons.append(_reason("n_units/cap", [],
-                                   f"{k} new units {where} cannot hold {number(values['population'])} residents under "
-                                   f"the hard cap {number(values['cap'])}", "n_units.cap", values))
+                                   f"{k} new units {where} cannot hold {param_number(values, 'population')} residents under "
+                                   f"the hard cap {param_number(values, 'cap')}", "n_units.cap", values))
         if (s.population_floor is not None and s.floor_mode == "hard" and not inst.exempt[free].any()
                 and k_free * s.population_floor > free_pop + _TOL):
             values = {**scope, "asked": k, "need": shown(k_free * s.population_floor, 1),
                       "floor": shown(s.population_floor, 2), "population": shown(free_pop, 1)}
             reasons.append(_reason("n_units/floor", [],
-                                   f"{k} new units {where} need {number(values['need'])} residents to reach the hard "
-                                   f"floor {number(values['floor'])}, but only {number(values['population'])} live there",
+                                   f"{k} new units {where} need {param_number(values, 'need')} residents to reach the hard "
+                                   f"floor {param_number(values, 'floor')}, "
+                                   f"but only {param_number(values, 'population')} live there",
                                    "n_units.floor", values))
     return reasons
 
 
-def _orphan_reasons(prep: Prepared) -> list[dict]:
+def _orphan_reasons(prep: Prepared) -> list[Reason]:
     inst = prep.instance
     reasons = []
     for i in range(inst.n):

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["Params", "ParamValue", "decimals", "number", "shown"]
+__all__ = ["Params", "ParamValue", "decimals", "number", "param_number", "shown"]
 
 #: One parameter value: a number, a code or identifier, a list of codes, or pieces of codes.
 ParamValue = str | int | float | list[str] | list[list[str]]
@@ -64,3 +64,20 @@ def number(value: float) -> str:
     if math.isinf(value):
         return "∞"
     return f"{value:,.{decimals(value)}f}"
+
+
+def param_number(params: Params, name: str) -> str:
+    """English text (:func:`number`) of the numeric parameter ``name`` of a message.
+
+    A message's sentence writes the very value its parameters hold, so it reads the number
+    back from them; a parameter that is a code or a list is a slip in the engine.
+
+    Raises
+    ------
+    TypeError
+        ``params[name]`` is not a number.
+    """
+    value = params[name]
+    if isinstance(value, (str, list)):
+        raise TypeError(f"message parameter {name!r} is {value!r}, not a number")
+    return number(value)

@@ -136,8 +136,9 @@ def _print_comparison(comparison: Comparison) -> None:
     floors = comparison.kpis.set_index("kpi").reindex(["population_floor"])
     floor_text = floor_pair_text(floors["a"].iloc[0], floors["b"].iloc[0])
     for rec in comparison.kpis.itertuples(index=False):
-        digits = figure_def(rec.kpi).digits
-        label = figure_label(rec.kpi, {}, floor_text=floor_text)
+        key = str(rec.kpi)
+        digits = figure_def(key).digits
+        label = figure_label(key, {}, floor_text=floor_text)
         table.add_row(label, *(format_number(v, digits=digits) for v in (rec.a, rec.b, rec.delta)))
     console.print(table)
     console.print(
@@ -149,7 +150,8 @@ def _print_comparison(comparison: Comparison) -> None:
         for col in ("unit_code", "unit_name", "new_unit_id_a", "new_unit_id_b", "joined", "left"):
             units.add_column(col)
         for rec in comparison.changed_units.itertuples(index=False):
-            units.add_row(rec.unit_code, rec.unit_name, rec.new_unit_id_a, rec.new_unit_id_b, rec.joined, rec.left)
+            cells = (rec.unit_code, rec.unit_name, rec.new_unit_id_a, rec.new_unit_id_b, rec.joined, rec.left)
+            units.add_row(*(str(v) for v in cells))
         console.print(units)
 
 
@@ -194,7 +196,9 @@ def _optimum(result: Path) -> float | None:
 
 
 def evaluate_command(
-    plan: Annotated[Path, typer.Argument(help="Plan CSV: unit_code,new_unit_id[,centre_code]; comma, semicolon or tab separated.")],
+    plan: Annotated[
+        Path, typer.Argument(help="Plan CSV: unit_code,new_unit_id[,centre_code]; comma, semicolon or tab separated.")
+    ],
     scenario: Annotated[Path, typer.Option("--scenario", help="Scenario whose criteria apply.")],
     data: Annotated[str | None, typer.Option("--data", help="Dataset: 'demo', 'kyrgyz' or a .gpkg.")] = None,
     result: Annotated[Path | None, typer.Option(
@@ -242,7 +246,7 @@ def _print_verdict(verdict: PlanEvaluation, plan: Path, optimum: float | None, g
     for col in ("constraint", "hard", "units", "message"):
         table.add_column(col)
     for rec in verdict.violations.itertuples(index=False):
-        table.add_row(rec.constraint, "hard" if rec.hard else "soft", rec.units, rec.message)
+        table.add_row(str(rec.constraint), "hard" if rec.hard else "soft", str(rec.units), str(rec.message))
     console.print(table)
 
 

@@ -8,6 +8,7 @@ reaches ``cli.main``, which prints one line.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -18,7 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from atr_model.errors import ScenarioError
 from atr_model.presentation.cli_scenarios import _dataset_override, _language
 from atr_model.presentation.report import write_robustness_report
-from atr_model.scenarios import apply_overrides, load_scenario, run_robustness, write_robustness
+from atr_model.scenarios import RobustnessResult, apply_overrides, load_scenario, run_robustness, write_robustness
 
 __all__ = ["register", "robustness_command", "summary_lines"]
 
@@ -113,7 +114,7 @@ def robustness_command(
             warm_start=_WARM_START[warm_start],
         )
         step("writing")
-        writers = ()
+        writers: tuple[Callable[[RobustnessResult, Path], object], ...] = ()
         if report:
             writers = (lambda res, folder: write_robustness_report(folder, lang),)
         written = write_robustness(result, target, extra_writers=writers)

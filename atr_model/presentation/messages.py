@@ -332,6 +332,7 @@ def render_violation(violation: Violation | Mapping[str, Any], lang: str, names:
     """A plan-check violation in ``lang``: a :class:`~atr_model.optimisation.Violation` or a row
     of :attr:`PlanEvaluation.violations <atr_model.scenarios.PlanEvaluation>` (``code``,
     ``params``, ``message``). Without a known code, the English ``message``."""
+    params: object  # a table row's params may be anything; only a mapping is rendered
     if isinstance(violation, Violation):
         code, params, message = violation.code, violation.params, violation.message
     else:

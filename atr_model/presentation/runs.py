@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -44,12 +45,17 @@ def save_result(result: Any, out_dir: str | os.PathLike[str], *, report: bool = 
     """
     extras = PACKAGE_EXTRAS if report else DEFAULT_EXTRAS
     # each extra reads the staged package files and adds its own, before write_result's rename
-    writers = [lambda _result, folder, extra=extra: extra(Path(folder)) for extra in extras]
+    writers = [_on_folder(extra) for extra in extras]
     if report and lang != "en":
-        writers[extras.index(write_report)] = lambda _result, folder: write_report(Path(folder), lang=lang)
+        writers[extras.index(write_report)] = _on_folder(lambda folder: write_report(folder, lang=lang))
     if report:
         writers.append(lambda result_, folder: _write_summary(result_, folder, lang))
     return write_result(result, out_dir, extra_writers=writers)
+
+
+def _on_folder(extra: Callable[[Path], object]) -> Callable[[object, Path], object]:
+    """A package writer (any run, staged folder) running ``extra`` on the folder: it needs the files, not the run."""
+    return lambda _result, folder: extra(Path(folder))
 
 
 def _write_summary(result: Any, folder: str | os.PathLike[str], lang: str = "en") -> Path:

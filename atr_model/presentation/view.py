@@ -371,7 +371,7 @@ def result_view(
         figures=rows,
         unit_name=unit_names(assignments, lang),
         new_unit_name=new_unit_names(assignments, lang),
-        new_unit_category=new_unit_categories(assignments, new_units).to_dict(),
+        new_unit_category={str(uid): str(cat) for uid, cat in new_unit_categories(assignments, new_units).items()},
         category_count=category_counts(assignments, new_units),
         _by_key={row.key: row for row in rows},
     )

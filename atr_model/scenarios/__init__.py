@@ -1,8 +1,10 @@
-"""Scenario layer: scenario files, the engine input, runs and result packages."""
+"""Scenario layer: scenario files, the engine input, runs and result packages.
+
+The result-package tools (compare, categories, key figures, evaluate, exports, sweep, robustness) are
+re-exported here: reports read them, the app and researchers call them.
+"""
 
 from atr_model.scenarios.categories import CATEGORIES, category_counts, new_unit_categories, unit_categories
-
-# Result-package tools (reports read these, the app and researchers call them).
 from atr_model.scenarios.compare import Comparison, compare_results, figure_deltas, kpi_table
 from atr_model.scenarios.evaluate import PlanEvaluation, evaluate_plan, read_plan_csv, read_plan_text
 from atr_model.scenarios.exports import DEFAULT_EXTRAS, add_extra_kpis, publish_package, write_exports, write_geojson, write_xlsx

@@ -21,6 +21,8 @@ are catalogue entries ``category.<name>``.
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 import pandas as pd
 
@@ -35,7 +37,7 @@ CATEGORIES: tuple[str, ...] = ("merged", "below_floor", "exempt", "town", "kept"
 def _centre_rows(assignments: pd.DataFrame) -> pd.DataFrame:
     """The rows of the centre units, indexed by new unit id."""
     centres = assignments[assignments["unit_code"].astype(str) == assignments["centre_code"].astype(str)]
-    return centres.set_index(centres["new_unit_id"].astype(str))
+    return cast("pd.DataFrame", centres.set_index(centres["new_unit_id"].astype(str)))
 
 
 def new_unit_categories(assignments: pd.DataFrame, new_units: pd.DataFrame) -> pd.Series:
@@ -65,7 +67,7 @@ def new_unit_categories(assignments: pd.DataFrame, new_units: pd.DataFrame) -> p
         ["below_floor", "merged", "town", "exempt"],
         default="kept",
     )
-    return pd.Series(category, index=ids, name="category", dtype="object")
+    return cast("pd.Series", pd.Series(category, index=ids, name="category", dtype="object"))
 
 
 def unit_categories(assignments: pd.DataFrame, new_units: pd.DataFrame) -> pd.DataFrame:
@@ -84,9 +86,12 @@ def unit_categories(assignments: pd.DataFrame, new_units: pd.DataFrame) -> pd.Da
     category = new_ids.map(categories).fillna("kept").to_numpy()
     rules = assignments["exempt_rules"] if "exempt_rules" in assignments else pd.Series("", index=assignments.index)
     rule = np.where(category == "exempt", rules.map(first_exempt_rule).to_numpy(dtype=object), "")
-    return pd.DataFrame(
-        {"new_unit_id": new_ids.to_numpy(), "category": category, "exempt_rule": rule},
-        index=pd.Index(codes.to_numpy(), name="unit_code"),
+    return cast(
+        "pd.DataFrame",
+        pd.DataFrame(
+            {"new_unit_id": new_ids.to_numpy(), "category": category, "exempt_rule": rule},
+            index=pd.Index(codes.to_numpy(), name="unit_code"),
+        ),
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 
@@ -74,7 +74,7 @@ class Comparison:
         def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
             out = []
             for rec in frame.to_dict(orient="records"):
-                out.append({k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in rec.items()})
+                out.append({str(k): (None if isinstance(v, float) and math.isnan(v) else v) for k, v in rec.items()})
             return out
 
         return {
@@ -102,7 +102,7 @@ def figure_deltas(kpis_a: dict[str, Any], kpis_b: dict[str, Any]) -> pd.DataFram
         if not (math.isnan(ka[k]) and math.isnan(kb[k]))
         and not (k.startswith("exempt_by_reason.") and not ka[k] and not kb[k])
     ]
-    return pd.DataFrame(rows, columns=["kpi", "a", "b", "delta"])
+    return cast("pd.DataFrame", pd.DataFrame(rows, columns=["kpi", "a", "b", "delta"]))
 
 
 def compare_results(a: Any, b: Any) -> Comparison:
@@ -164,7 +164,7 @@ def compare_results(a: Any, b: Any) -> Comparison:
                  "centre_a", "centre_b", "joined", "left"],
     )
     centre_rows = []
-    blocks_a = {}
+    blocks_a: dict[frozenset[str], str] = {}
     for code in sorted(codes_a & codes_b):
         if mem_a[code] == mem_b[code]:
             blocks_a.setdefault(mem_a[code], code)

@@ -12,7 +12,7 @@ import logging
 import os
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -200,7 +200,7 @@ def kept_exempt_mask(assignments: pd.DataFrame) -> np.ndarray:
     exempt = assignments["exempt"].astype(bool).to_numpy()
     if "status" in assignments:
         exempt = exempt & assignments["status"].astype(str).eq("kept_exempt").to_numpy()
-    return exempt & ~town_mask(assignments)
+    return cast("np.ndarray", exempt & ~town_mask(assignments))
 
 
 def exempt_by_reason(assignments: pd.DataFrame) -> dict[str, int]:

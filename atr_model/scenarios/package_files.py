@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -271,7 +272,7 @@ def load_result_files(path: str | os.PathLike[str]) -> ResultFiles:
     )
 
 
-def flatten_mapping(mapping: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+def flatten_mapping(mapping: Mapping[str, object], prefix: str = "") -> dict[str, Any]:
     """Flatten nested dicts to dotted keys (``{"a": {"b": 1}} -> {"a.b": 1}``), keys sorted.
 
     Parameters

@@ -18,6 +18,7 @@ import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import cast
 
 import pandas as pd
 
@@ -208,4 +209,4 @@ def read_plan_text(text: str | bytes, *, where: str = "plan") -> pd.DataFrame:
     table = pd.DataFrame([[v[names.index(c)] for c in keep] for v in values], columns=keep, dtype=str)
     _check_cells(table, rows, where)
     logger.debug("%s: %d rows, separator %r", where, len(table), sep)
-    return table
+    return cast("pd.DataFrame", table)

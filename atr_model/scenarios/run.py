@@ -8,7 +8,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import geopandas as gpd
 import numpy as np
@@ -154,10 +154,12 @@ def _explanations(bundle: InstanceBundle, result: Any, settings: Any) -> pd.Data
     bad = sorted(set(frame["status"]) - set(STATUSES))
     if bad:
         raise SolverError(f"engine explanation has unknown status(es) {', '.join(bad)}")
-    return frame
+    return cast("pd.DataFrame", frame)
 
 
-def _assignments(bundle: InstanceBundle, assignment: np.ndarray, ids: dict[int, str], explained: pd.DataFrame, modelled: bool) -> pd.DataFrame:
+def _assignments(
+    bundle: InstanceBundle, assignment: np.ndarray, ids: dict[int, str], explained: pd.DataFrame, modelled: bool
+) -> pd.DataFrame:
     units = bundle.units
     inst = bundle.instance
     idx = np.arange(inst.n)
@@ -179,13 +181,13 @@ def _assignments(bundle: InstanceBundle, assignment: np.ndarray, ids: dict[int, 
             "oblast_code": units["oblast_code"].astype(str),
             "exempt_rules": units["exempt_rules"],
             # Cyrillic names for reports in Kyrgyz and Russian (unit_name is the Latin one)
-            "unit_name_ky": units["unit_name_ky"] if "unit_name_ky" in units else "",
-            "unit_name_ru": units["unit_name_ru"] if "unit_name_ru" in units else "",
+            "unit_name_ky": units.get("unit_name_ky", ""),
+            "unit_name_ru": units.get("unit_name_ru", ""),
             "unit_name_transliterated": units.get("unit_name_transliterated", False),
         }
     )
     frame = frame.merge(explained, on="unit_code", how="left", validate="one_to_one")
-    return frame[ASSIGNMENT_COLUMNS].sort_values("unit_code").reset_index(drop=True)
+    return cast("pd.DataFrame", frame[ASSIGNMENT_COLUMNS].sort_values("unit_code").reset_index(drop=True))
 
 
 def _settlements(bundle: InstanceBundle, assignments: pd.DataFrame) -> pd.DataFrame:
@@ -199,7 +201,7 @@ def _settlements(bundle: InstanceBundle, assignments: pd.DataFrame) -> pd.DataFr
     s["travel_time_to_centre_min"] = s["travel_time_to_centre_min"].round(3)
     if bundle.level == "raion":
         s["unit_code"] = s["source_unit_code"]
-    return s[SETTLEMENT_COLUMNS + ["weight"]].sort_values("settlement_code").reset_index(drop=True)
+    return cast("pd.DataFrame", s[SETTLEMENT_COLUMNS + ["weight"]].sort_values("settlement_code").reset_index(drop=True))
 
 
 def _geometries(dataset: Dataset, bundle: InstanceBundle) -> pd.Series:
@@ -207,20 +209,20 @@ def _geometries(dataset: Dataset, bundle: InstanceBundle) -> pd.Series:
         frame = dataset.raions.assign(_code=dataset.raions["raion_code"].astype(str))
     else:
         frame = dataset.units.assign(_code=dataset.units["unit_code"].astype(str))
-    return frame.set_index("_code").geometry
+    return cast("pd.Series", frame.set_index("_code").geometry)
 
 
 def _indicator_sums(dataset: Dataset, bundle: InstanceBundle, assignments: pd.DataFrame) -> pd.DataFrame:
     table = dataset.indicators
     if bundle.level != "aiyl_aimak" or table is None or table.empty:
-        return pd.DataFrame(index=pd.Index([], name="new_unit_id"))
+        return cast("pd.DataFrame", pd.DataFrame(index=pd.Index([], name="new_unit_id")))
     long = table[["unit_code", "indicator", "value"]].copy()
     long["unit_code"] = long["unit_code"].astype(str)
     long["value"] = pd.to_numeric(long["value"], errors="coerce")
     long["new_unit_id"] = long["unit_code"].map(assignments.set_index("unit_code")["new_unit_id"])
     wide = long.pivot_table(index="new_unit_id", columns="indicator", values="value", aggfunc="sum")
     wide.columns = [str(c) for c in wide.columns]
-    return wide.sort_index(axis=1)
+    return cast("pd.DataFrame", wide.sort_index(axis=1))
 
 
 def _settlement_travel(settlements: pd.DataFrame) -> pd.DataFrame:
@@ -237,7 +239,7 @@ def _settlement_travel(settlements: pd.DataFrame) -> pd.DataFrame:
     )
     agg = frame.groupby("new_unit_id").agg(wt=("wt", "sum"), w=("w", "sum"), worst=("t", "max"))
     agg["mean"] = np.where(agg["w"] > 0, agg["wt"] / agg["w"].where(agg["w"] > 0, 1.0), np.nan)
-    return agg[["mean", "worst"]]
+    return cast("pd.DataFrame", agg[["mean", "worst"]])
 
 
 def _join_sorted(values: pd.Series) -> str:
@@ -423,7 +425,8 @@ def package_plan(
         "count": len(soft),
         "by_constraint": dict(sorted(pd.Series([str(v.constraint) for v in soft], dtype=object).value_counts().items())),
     }
-    explanations = assignments[["unit_code", "status", "reason", "population", "exempt_reason", "travel_time_to_centre_min"]].copy()
+    explained_columns = ["unit_code", "status", "reason", "population", "exempt_reason", "travel_time_to_centre_min"]
+    explanations = assignments[explained_columns].copy()
     explanations.insert(3, "population_floor", scenario.criteria.population_floor)
     explanations["max_travel_time_min"] = scenario.criteria.max_travel_time_min
     return ScenarioResult(

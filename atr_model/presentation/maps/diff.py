@@ -138,7 +138,10 @@ def diff_map(
         t("map.legend", lang),
         [
             (swatch(GROUND["changed"], border=LINES["differs"], dashed=True, width_px=3), t("map.changed", lang)),
-            (f"<i class='line' style='border-top:4px solid {COMPARE['a']};opacity:.6'></i>", f"{t('map.new_units', lang)}: {label_a}"),
+            (
+                f"<i class='line' style='border-top:4px solid {COMPARE['a']};opacity:.6'></i>",
+                f"{t('map.new_units', lang)}: {label_a}",
+            ),
             (swatch(COMPARE["b"], "line", dashed=True), f"{t('map.new_units', lang)}: {label_b}"),
             (swatch(LINES["oblast"], "line"), t("map.oblasts", lang)),
             *land_legend_entries(layers, lang),

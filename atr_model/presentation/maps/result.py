@@ -185,7 +185,9 @@ def _category_passports(assignments: pd.DataFrame, new_units: pd.DataFrame | Non
     status = assignments["status"] if "status" in assignments else pd.Series("", index=assignments.index)
     below = status.astype(str).eq("below_floor_no_partner").groupby(assignments["new_unit_id"].astype(str)).any()
     sizes = grouped.size()
-    return pd.DataFrame({"new_unit_id": sizes.index, "n_members": sizes.to_numpy(), "below_floor": below.reindex(sizes.index).to_numpy()})
+    return pd.DataFrame(
+        {"new_unit_id": sizes.index, "n_members": sizes.to_numpy(), "below_floor": below.reindex(sizes.index).to_numpy()}
+    )
 
 
 def _categories(assignments: pd.DataFrame, new_units: pd.DataFrame | None) -> pd.DataFrame:

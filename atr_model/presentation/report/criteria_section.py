@@ -48,7 +48,8 @@ _CRITERION_OF = (
 def _concept() -> tuple[str, list[tuple[str, str, str]], dict[str, str]]:
     """Attribution, the Concept's criteria as (number, Kyrgyz, English), and setting -> numbers."""
     attribution = f"{CONCEPT_ATTRIBUTION} {TRANSLATION_NOTE}".strip()
-    items, implemented = [], {}
+    items: list[tuple[str, str, str]] = []
+    implemented: dict[str, str] = {}
     for item in CONCEPT_CRITERIA:
         number = str(item.number)
         items.append((number, item.text_ky, item.text_en))

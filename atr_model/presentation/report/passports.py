@@ -3,7 +3,8 @@ what happens to each), estimates marked."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, cast
 
 import pandas as pd
 
@@ -63,7 +64,8 @@ def _member_rows(
             f"<tr><td>{_e(code)}</td><td>{_e(names.get(code, row['unit_name']))}</td>"
             f"{_td(row['population'], lang, estimate=bool(row.get('population_is_estimate', False)))}"
             f"{_td(row.get('travel_time_to_centre_min'), lang, estimate=bool(row.get('travel_time_is_modelled', False)))}"
-            f"<td>{_e(decision_text(row, lang, names, sizes))}</td></tr>"
+            # the row Series reads as a mapping of column -> value (get, in, []), which is all decision_text asks
+            f"<td>{_e(decision_text(cast('Mapping[str, Any]', row), lang, names, sizes))}</td></tr>"
         )
     return rows
 

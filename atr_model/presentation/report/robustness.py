@@ -116,12 +116,13 @@ def fragile_rows(folder: str | os.PathLike[str], lang: str = DEFAULT_LANGUAGE) -
     parts = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
     names = unit_names(root, lang)
     rows = []
-    for r in fragile.itertuples():
+    ranks, shares = fragile["rank"].astype(int).tolist(), fragile["share_same_unit"].astype(float).tolist()
+    for r, rank, share in zip(fragile.itertuples(), ranks, shares):
         code = str(r.unit_code)
         name = names.get(code) or str(r.unit_name)
         rows.append({
-            "rank": int(r.rank), "unit": f"{name} ({code})", "status": status_label(str(r.nominal_status), lang),
-            "new_unit_id": str(r.nominal_new_unit_id), "share": share_text(float(r.share_same_unit)),
+            "rank": rank, "unit": f"{name} ({code})", "status": status_label(str(r.nominal_status), lang),
+            "new_unit_id": str(r.nominal_new_unit_id), "share": share_text(share),
             "hinges": hinge_sentence(parts[code], lang, names) if code in parts else str(r.hinges_on),
         })
     return rows
