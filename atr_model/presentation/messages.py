@@ -328,7 +328,7 @@ def decision_text(
 # plan check and infeasibility
 
 
-def render_violation(violation: Violation | Mapping[str, Any], lang: str, names: Mapping[str, str]) -> str:
+def render_violation(violation: Violation | Mapping[Any, Any], lang: str, names: Mapping[str, str]) -> str:
     """A plan-check violation in ``lang``: a :class:`~atr_model.optimisation.Violation` or a row
     of :attr:`PlanEvaluation.violations <atr_model.scenarios.PlanEvaluation>` (``code``,
     ``params``, ``message``). Without a known code, the English ``message``."""

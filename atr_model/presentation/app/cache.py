@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from collections.abc import Callable
 
 import pandas as pd
@@ -105,7 +106,7 @@ def links(source_key: str, scenario: Scenario) -> pd.DataFrame | None:
 @st.cache_data(show_spinner=False, max_entries=64)
 def result(folder: str) -> backend.ResultView:
     """The result package in ``folder`` (read once)."""
-    return backend.load_result(folder)
+    return backend.load_result(Path(folder))
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)

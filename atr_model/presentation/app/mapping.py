@@ -248,6 +248,8 @@ def user_view(reported: Mapping[str, Any], rendered: RenderedMap) -> tuple[list[
     if view_bounds(dict(reported), rendered) is None:
         return None
     centre, zoom = reported.get("center") or {}, reported.get("zoom")
+    if zoom is None:
+        return None
     try:
         lat, lon, level = float(centre["lat"]), float(centre["lng"]), float(zoom)
     except (KeyError, TypeError, ValueError):

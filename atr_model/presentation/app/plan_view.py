@@ -149,7 +149,7 @@ def view_plan(ctx: AppContext) -> None:
     st.subheader(t("plan.title", lang))
     st.caption(t("plan.help", lang, scenario=ctx.base_label or "–"))
     plan_file = _plan_file(lang)
-    if plan_file is None or ctx.dataset is None or ctx.source is None or ctx.layers is None:
+    if plan_file is None or ctx.dataset is None or ctx.source is None or ctx.layers is None or ctx.scenario is None:
         return
     name, data = plan_file
     try:

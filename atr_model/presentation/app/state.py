@@ -71,7 +71,7 @@ def clear_edits(session: Session) -> None:
     session["edits"] = ()
 
 
-def remember_result(session: MutableMapping[str, Any], folder: str, scenario_hash: str, source: str | None = None) -> None:
+def remember_result(session: Session, folder: str, scenario_hash: str, source: str | None = None) -> None:
     """Make ``folder`` the current result, keeping the previous one for "what changed".
 
     ``scenario_hash`` and ``source`` (dataset and territory) are the settings it was computed
@@ -85,13 +85,13 @@ def remember_result(session: MutableMapping[str, Any], folder: str, scenario_has
     session["run_count"] = int(session.get("run_count", 0)) + 1
 
 
-def forget_result(session: MutableMapping[str, Any]) -> None:
+def forget_result(session: Session) -> None:
     """Show no result (another dataset or territory: the old plan is of other units)."""
     for key in ("result_folder", "result_hash", "result_source", "previous_folder", "compare"):
         session[key] = None
 
 
-def result_matches(session: MutableMapping[str, Any], scenario_hash: str | None, source: str | None) -> bool:
+def result_matches(session: Session, scenario_hash: str | None, source: str | None) -> bool:
     """Whether the current result was computed with these settings (scenario, locks included,
     and territory). After an undo, a changed criterion or a failed run it is not: the page
     then says the result is out of date."""

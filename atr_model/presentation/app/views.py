@@ -232,6 +232,7 @@ def _unit_facts(code: str, result: ResultView | None, ctx: AppContext) -> None:
             est = bool(row.get("population_is_estimate", False))
             st.caption(f"{t('field.population', lang)}: {format_number(row.get('population'), lang, is_estimate=est)}")
         return
+    assert shown is not None  # the view of a result exists once the result does
     table = result.assignments.set_index(result.assignments["unit_code"].astype(str))
     if code not in table.index:
         return
@@ -272,7 +273,7 @@ def _lock_panel(code: str, ctx: AppContext) -> None:
         ) or ""
     b1, b2, b3 = st.columns(3)
     if b1.button(t("select.add", lang), key="select_add", width="stretch"):
-        state.push_edit(st.session_state, Edit(action, code, other))
+        state.push_edit(st.session_state, Edit(str(action), code, other))
         st.rerun()
     has_edits = bool(state.edits(st.session_state))
     if b2.button(t("edits.undo", lang), key="select_undo", disabled=not has_edits, width="stretch"):
@@ -283,7 +284,8 @@ def _lock_panel(code: str, ctx: AppContext) -> None:
     edits = state.edits(st.session_state)
     if edits:
         st.caption(t("select.edits", lang, n=len(edits)) + ": " + "; ".join(
-            f"{t(f'edits.{e.action}', lang)} {names.get(e.unit, e.unit)}" + (f" + {names.get(e.other, e.other)}" if e.other else "")
+            f"{t(f'edits.{e.action}', lang)} {names.get(e.unit, e.unit)}"
+            + (f" + {names.get(e.other, e.other)}" if e.other else "")
             for e in edits
         ))
     if resolve:
@@ -361,6 +363,8 @@ def _shown_view(result: ResultView, bounds: Any) -> dict[str, Any]:
 
 
 def _unit_options(ctx: AppContext) -> tuple[list[str], dict[str, str]]:
+    if ctx.layers is None:
+        return [], {}
     names = {code: f"{name} ({code})" for code, name in maps.unit_names(ctx.layers, ctx.lang).items()}
     return sorted(names, key=lambda c: names[c]), names
 
@@ -380,13 +384,14 @@ def view_edits(ctx: AppContext) -> None:
         return
     options, names = _unit_options(ctx)
     c1, c2 = st.columns([3, 2])
-    unit = c1.selectbox(t("edits.unit", lang), options, index=_clicked_unit(options), format_func=names.get, key="edit_unit")
+    unit = c1.selectbox(t("edits.unit", lang), options, index=_clicked_unit(options),
+                        format_func=lambda c: names.get(c, c), key="edit_unit")
     action = c2.radio(
         t("edits.action", lang), EDIT_ACTIONS, format_func=lambda a: t(f"edits.{a}", lang), key="edit_action", horizontal=False
     )
     other, reason = "", ""
     if action in ("together", "apart"):
-        other = c1.selectbox(t("edits.other", lang), options, format_func=names.get, key="edit_other")
+        other = c1.selectbox(t("edits.other", lang), options, format_func=lambda c: names.get(c, c), key="edit_other") or ""
     if action == "exempt":
         reason = c1.text_input(t("edits.reason", lang), key="edit_reason")
     b1, b2, b3, b4 = st.columns(4)
@@ -394,7 +399,7 @@ def view_edits(ctx: AppContext) -> None:
         if action in ("together", "apart") and other == unit:
             st.warning(t("edits.same_unit", lang))
         else:
-            state.push_edit(st.session_state, Edit(action, unit, other, reason))
+            state.push_edit(st.session_state, Edit(str(action), str(unit), other, reason))
             st.rerun()
     if b2.button(t("edits.undo", lang), key="edit_undo", disabled=not state.edits(st.session_state)):
         state.undo_edit(st.session_state)
@@ -507,6 +512,7 @@ def _scenario_downloads(ctx: AppContext, result: ResultView | None) -> None:
     if as_run is None and current is None:
         return
     scenario = as_run if as_run is not None else current
+    assert scenario is not None  # one of them is, see above
     # portable: `dataset: kyrgyz` / `demo`, never this machine's cache path
     text = backend.portable_scenario_yaml(scenario, ctx.dataset_key)
     name = f"{scenario.name}.yaml"
@@ -523,7 +529,7 @@ def _scenario_downloads(ctx: AppContext, result: ResultView | None) -> None:
         with st.expander(t("downloads.settings", lang)):
             st.code(text, language="yaml")
     data_arg = backend.portable_dataset(ctx.dataset_key)
-    st.caption(t("downloads.cli", lang) + (f" ({t('downloads.whole', lang)})" if ctx.raion else ""))
+    st.caption(t("downloads.cli", lang) + (f" ({t('downloads.whole', lang)})" if ctx.territory else ""))
     st.code(f"atr-model run {name} --data {data_arg} --out results/{scenario.name}", language="bash")
 
 
@@ -567,7 +573,8 @@ def view_downloads(ctx: AppContext) -> None:
     for col, (label, name, mime) in zip(cols, files):
         path = folder / name
         if path.exists():
-            col.download_button(f"⬇ {t(label, lang)}", path.read_bytes(), file_name=f"{stem}-{path.name}", mime=mime, key=f"dl_{label}")
+            col.download_button(f"⬇ {t(label, lang)}", path.read_bytes(), file_name=f"{stem}-{path.name}", mime=mime,
+                                key=f"dl_{label}")
         else:
             col.button(t(label, lang), disabled=True, help=t("downloads.missing", lang), key=f"dl_{label}_off")
     try:
