@@ -52,6 +52,7 @@ from atr_model.scenarios.package_files import (
 from atr_model.scenarios.sweep import SweepResult, pareto_front, parse_param, run_sweep, sweep_grid
 from atr_model.scenarios.robustness import RobustnessResult, run_robustness, write_robustness
 from atr_model.scenarios.robustness_tables import share_text
+from atr_model.scenarios.confidence import merger_confidence, robustness_draws, robustness_package_of
 from atr_model.scenarios.uncertainty import Uncertainty
 
 __all__ = [
@@ -130,6 +131,9 @@ __all__ = [
     # robustness ensembles
     "RobustnessResult",
     "Uncertainty",
+    "merger_confidence",
+    "robustness_draws",
+    "robustness_package_of",
     "run_robustness",
     "share_text",
     "write_robustness",
