@@ -228,6 +228,30 @@ def test_summary_and_passports_of_a_nominal_plan_show_each_mergers_confidence(ro
     assert _shown(ru) == {uid: f"уверенность {round(100 * s)} %" for uid, s in shares.items()}
 
 
+@pytest.mark.browser
+@pytest.mark.parametrize("lang", ["ru", "en"])
+def test_summary_with_confidence_prints_on_at_most_four_a4_pages(robust: Path, chromium_path: Path, lang: str) -> None:
+    from playwright.sync_api import sync_playwright
+
+    target = robust / "nominal" / f"summary-{lang}.html"
+    target.write_text(render_summary(robust / "nominal", lang, colour_by="confidence"), encoding="utf-8")
+    requests: list[str] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(chromium_path), headless=True, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 794, "height": 1123})
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto(target.as_uri())
+        page.emulate_media(media="print")
+        pdf = page.pdf(prefer_css_page_size=True)
+        shown = page.locator(".conf").all_inner_texts()
+        browser.close()
+    assert [u for u in requests if not u.startswith("file://")] == []
+    assert len(shown) == len(_mergers(robust))  # every merger's confidence is on the printed page
+    sizes = re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", pdf)
+    assert 1 <= len(sizes) <= 4
+    assert all(abs(float(w) - 595.3) < 2 and abs(float(h) - 841.9) < 2 for w, h in sizes)
+
+
 def test_summary_map_colours_mergers_by_confidence_when_asked(robust: Path) -> None:
     shares = _mergers(robust)
     svg = _svg(render_summary(robust / "nominal", "en", colour_by="confidence"))
