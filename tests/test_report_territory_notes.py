@@ -39,9 +39,11 @@ UNPLACED_FILL = "#b8bec6"
 
 
 def unplaced_patches(svg: str) -> int:
-    """Patches of the SVG filled with the hatch pattern whose ground is the unplaced grey."""
+    """Patches of the SVG's maps filled with the hatch pattern whose ground is the unplaced grey
+    (the legend's swatch of that land aside: one per map that draws it)."""
     ids = re.findall(rf'<pattern id="(\w+)"[^>]*>\s*<rect [^>]*fill="{UNPLACED_FILL}"', svg)
-    return sum(svg.count(f"url(#{i})") for i in ids)
+    drawn = re.sub(r'<g id="legend-unplaced">.*?</g>', "", svg, flags=re.S)
+    return sum(drawn.count(f"url(#{i})") for i in ids)
 
 
 def figures(html: str) -> list[str]:

@@ -2,7 +2,11 @@
 
 Calls only :func:`atr_model.scenarios.run_robustness` and :func:`write_robustness`; an
 :class:`~atr_model.errors.ATRError` (bad argument, unreachable scheduler, nothing to draw)
-reaches ``cli.main``, which prints one line.
+reaches ``cli.main``, which prints one line. With the report, the package holds
+``report.html`` (the nominal report with the robustness section) and, in ``nominal/``, the
+nominal plan's own ``report.html`` and Council ``summary.html``: written in the package's
+staging folder after the stability tables, so both carry each merger's confidence, and
+published with the package in one rename.
 """
 
 from __future__ import annotations
@@ -18,10 +22,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from atr_model.errors import ScenarioError
 from atr_model.presentation.cli_scenarios import _dataset_override, _language
-from atr_model.presentation.report import write_robustness_report
+from atr_model.presentation.report import raion_names, write_report, write_robustness_report, write_summary
 from atr_model.scenarios import RobustnessResult, apply_overrides, load_scenario, run_robustness, write_robustness
 
-__all__ = ["register", "robustness_command", "summary_lines"]
+__all__ = ["register", "robustness_command", "summary_lines", "write_documents"]
 
 
 #: ``--warm-start`` values -> ``run_robustness(warm_start=...)``
@@ -60,6 +64,21 @@ def summary_lines(result: Any) -> list[str]:
     return lines
 
 
+def write_documents(result: Any, staging: Path, lang: str = "en") -> None:
+    """The package's HTML documents in ``lang``, written into its staging folder.
+
+    ``report.html`` (the nominal report with the robustness section), and the nominal plan's
+    ``nominal/report.html`` and ``nominal/summary.html``: the stability tables stand in the
+    staging folder by now (:func:`write_robustness` writes them before its extra writers), so
+    the passports and the summary show each merger's confidence.
+    """
+    write_robustness_report(staging, lang)
+    nominal = staging / "nominal"
+    write_report(nominal, lang=lang)
+    dataset = getattr(result.nominal, "dataset", None)
+    write_summary(nominal, lang=lang, raions=raion_names(getattr(dataset, "raions", None), lang))
+
+
 def robustness_command(
     scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
     draws: Annotated[int, typer.Option("--draws", help="Number of joint draws of the estimated inputs.")] = 100,
@@ -86,7 +105,9 @@ def robustness_command(
                           "draws are solved raion by raion), 'on' or 'off'. Same tables either way; speed only.")
     ] = "auto",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
-    report: Annotated[bool, typer.Option("--report/--no-report", help="Also write report.html.")] = True,
+    report: Annotated[bool, typer.Option(
+        "--report/--no-report", help="Also write report.html, and nominal/report.html and nominal/summary.html "
+        "with each merger's confidence.")] = True,
     lang: Annotated[str, typer.Option("--lang", help="Language of report.html: ky, ru or en.")] = "en",
 ) -> None:
     """Run the nominal scenario and N draws of its estimated inputs; write the robustness package."""
@@ -116,7 +137,7 @@ def robustness_command(
         step("writing")
         writers: tuple[Callable[[RobustnessResult, Path], object], ...] = ()
         if report:
-            writers = (lambda res, folder: write_robustness_report(folder, lang),)
+            writers = (lambda res, folder: write_documents(res, Path(folder), lang),)
         written = write_robustness(result, target, extra_writers=writers)
     for line in summary_lines(result):
         typer.echo(line)

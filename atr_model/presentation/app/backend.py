@@ -35,7 +35,7 @@ from atr_model.network import TravelModel
 from atr_model.presentation.i18n import localized
 from atr_model.presentation.maps.store import source_digest
 from atr_model.presentation.messages import render_violation
-from atr_model.presentation.report import REPORT_NAME, SUMMARY_NAME, map_png, write_report, write_summary
+from atr_model.presentation.report import REPORT_NAME, SUMMARY_NAME, map_png, render_summary, write_report, write_summary
 from atr_model.presentation.runs import save_result
 from atr_model.presentation.view import workbook_labels
 from atr_model.scenarios import (
@@ -47,6 +47,7 @@ from atr_model.scenarios import (
     evaluate_plan,
     kyrgyz_source_dir,
     load_result_files,
+    merger_confidence,
     read_plan_text,
     run_scenario,
     scenario_from_yaml,
@@ -526,8 +527,17 @@ def _language_file(name: str, lang: str) -> str:
     return f"{stem}-{lang}.{ext}"
 
 
-def summary_html(folder: Path | str, lang: str = "en", raions: Mapping[str, str] | None = None) -> bytes:
-    """The Council summary (``summary.html``, or ``summary-ky.html``...) in ``lang``, written on first request."""
+def summary_html(
+    folder: Path | str, lang: str = "en", raions: Mapping[str, str] | None = None, robustness: Path | str | None = None
+) -> bytes:
+    """The Council summary (``summary.html``, or ``summary-ky.html``...) in ``lang``, written on first request.
+
+    With ``robustness`` (the session's robustness package) of this very plan, the summary shows
+    each merger's confidence; it is then rendered for the request, not kept in the shared
+    result folder (another session may have no robustness run).
+    """
+    if robustness is not None and merger_confidence(folder, robustness) is not None:
+        return render_summary(folder, lang, raions=raions, robustness=robustness).encode("utf-8")
     target = Path(folder) / _language_file(SUMMARY_NAME, lang)
     if not target.exists():
         target = write_summary(folder, target, lang=lang, raions=raions)

@@ -42,6 +42,7 @@ from atr_model.presentation.app.mapping import (
     view_bounds,
 )
 from atr_model.presentation.app.plan_view import view_plan
+from atr_model.presentation.app.robustness_view import SESSION_KEY as ROBUSTNESS_KEY
 from atr_model.presentation.app.robustness_view import view_robustness
 from atr_model.presentation.i18n import (
     estimate_note,
@@ -468,8 +469,9 @@ def _zip(folder: str, lang: str = "en", _raions: Any = None) -> bytes:
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def _summary(folder: str, lang: str, _raions: Any = None) -> bytes:
-    return backend.summary_html(Path(folder), lang, _raions)
+def _summary(folder: str, lang: str, _raions: Any = None, robustness: str | None = None) -> bytes:
+    # the session's robustness run (if of this plan) adds each merger's confidence
+    return backend.summary_html(Path(folder), lang, _raions, robustness)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -549,7 +551,8 @@ def view_downloads(ctx: AppContext) -> None:
     raions = _raion_names(ctx)
     council = st.columns(3)
     council[0].download_button(
-        f"⬇ {t('downloads.summary', lang)}", _summary(str(folder), lang, raions), file_name=f"{stem}-summary-{lang}.html",
+        f"⬇ {t('downloads.summary', lang)}", _summary(str(folder), lang, raions, st.session_state.get(ROBUSTNESS_KEY)),
+        file_name=f"{stem}-summary-{lang}.html",
         mime="text/html", key="dl_summary", help=t("downloads.summary_help", lang),
     )
     try:

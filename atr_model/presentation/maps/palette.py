@@ -14,7 +14,8 @@ legend and test follows.
 from __future__ import annotations
 
 __all__ = [
-    "FIGURE", "GROUND", "EXEMPT_RULES", "LINES", "COMPARE", "DATASET", "CATEGORY_COLOURS", "STABILITY", "exempt_rule_colour",
+    "FIGURE", "GROUND", "EXEMPT_RULES", "LINES", "COMPARE", "DATASET", "CATEGORY_COLOURS", "STABILITY",
+    "STABILITY_LOWER", "exempt_rule_colour", "stability_colour",
 ]
 
 #: Colours of merging new units (Tableau 10 without its red and grey: red marks units below
@@ -83,6 +84,24 @@ DATASET: dict[str, str] = {"below": "#f2c48d", "above": "#cfdcb8"}
 #: The robustness map: a merger's share of draws in which its new unit appears exactly, from
 #: stable to fragile (teal to brown: neither red, kept for below the floor, nor a ground tint).
 STABILITY: tuple[str, ...] = ("#01665e", "#5ab4ac", "#d8b365", "#8c510a")
+
+#: Lower bound of the share of draws of each :data:`STABILITY` colour (the first is the
+#: robustness tables' "stable" threshold, 80 %).
+STABILITY_LOWER: tuple[float, ...] = (0.8, 0.5, 0.2, 0.0)
+
+
+def stability_colour(share: float) -> str:
+    """The :data:`STABILITY` colour of a merger appearing exactly in ``share`` of the draws.
+
+    Examples
+    --------
+    >>> stability_colour(0.85) == STABILITY[0], stability_colour(0.5) == STABILITY[1], stability_colour(0.1) == STABILITY[3]
+    (True, True, True)
+    """
+    for lower, colour in zip(STABILITY_LOWER, STABILITY):
+        if share >= lower - 1e-12:
+            return colour
+    return STABILITY[-1]
 
 
 def exempt_rule_colour(rules: str) -> str:

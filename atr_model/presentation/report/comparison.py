@@ -15,7 +15,7 @@ from atr_model.presentation.report.html_parts import escape as _e
 from atr_model.presentation.report.html_parts import page as _page
 from atr_model.presentation.report.html_parts import table as _table
 from atr_model.presentation.report.html_parts import td as _td
-from atr_model.presentation.report.svg_map import map_svg, unplaced_land
+from atr_model.presentation.report.svg_map import map_svg, map_texts, unplaced_land
 from atr_model.presentation.view import comparison_table_html
 from atr_model.scenarios import Comparison, as_result_files
 
@@ -58,6 +58,8 @@ def render_comparison(comparison: Comparison, a: Any, b: Any, lang: str = DEFAUL
         title=f"{b.name} compared with {a.name}",
         colours={"membership changed": "#e6862e", "unchanged": "#e3ebf4"},
         unplaced=unplaced_land(b),
+        # the page is in English: the header of plan B, whose units are drawn
+        texts=map_texts(b, DEFAULT_LANGUAGE, outline=f"changed units of {a.name}"),
     )
     summary = (
         f"<p>{format_number(comparison.n_units)} units compared; "

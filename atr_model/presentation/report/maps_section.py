@@ -1,5 +1,10 @@
 """Presentation: the report's maps section (the new units, their travel times) and the land
-notes under it (raion land held by no unit, new units drawn in several pieces)."""
+notes under it (raion land held by no unit, new units drawn in several pieces).
+
+The new-unit map colours each unit by its status category, as the summary's map and every
+interactive map do (:func:`~atr_model.presentation.report.plan_map.plan_map_frame`); both maps
+carry the scenario's header, a scale bar and a legend of what they draw.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,8 @@ from typing import Any
 from atr_model.presentation.i18n import DEFAULT_LANGUAGE, display_name, format_number, t
 from atr_model.presentation.report.html_parts import escape as _e
 from atr_model.presentation.report.html_parts import table as _table
-from atr_model.presentation.report.svg_map import is_numbered, map_svg, unplaced_land
+from atr_model.presentation.report.plan_map import KIND, plan_map_frame
+from atr_model.presentation.report.svg_map import is_numbered, map_svg, map_texts, unplaced_land
 from atr_model.presentation.territory_text import cut_off_text, unit_name_in
 from atr_model.scenarios import ResultFiles
 
@@ -20,18 +26,18 @@ def maps_section(files: ResultFiles, lang: str = DEFAULT_LANGUAGE) -> str:
     title = f"<h2 id='maps'>{_e(t('report.nav.maps', lang))}</h2>"
     if units.empty:
         return f"{title}<p>{_e(t('report.no_new_units', lang))}</p>"
-    below = units["below_floor"].tolist() if "below_floor" in units else None
     est = units["population_has_estimates"].tolist() if "population_has_estimates" in units else None
     numbered = is_numbered(len(units))
     unplaced = unplaced_land(files)
+    coloured, colours = plan_map_frame(files, lang)
     part = map_svg(
-        units, column="new_unit_id", categorical=True, hatch_mask=below,
+        coloured, column=KIND, categorical=True, colours=colours,
         labels=[str(k) for k in range(1, len(units) + 1)] if numbered else None,
-        title=t("report.map_new_units", lang), unplaced=unplaced,
+        title=t("report.map_new_units", lang), unplaced=unplaced, texts=map_texts(files, lang),
     )
     travel = map_svg(
         units, column="travel_time_mean_min", hatch_mask=est, legend_label=t("report.minutes", lang),
-        title=t("report.map_travel", lang),
+        title=t("report.map_travel", lang), texts=map_texts(files, lang, hatch=t("map.hatch_estimate", lang)),
     )
     # the caption promises numbers only when the map draws them
     caption = t("report.caption_numbered", lang) if numbered else t("report.caption_unnumbered", lang, n=len(units))

@@ -1,5 +1,6 @@
 """Presentation: the report's passports, one per new unit (its facts, flags and members with
-what happens to each), estimates marked."""
+what happens to each), estimates marked; with a robustness run of the plan, each merger's
+confidence (the share of draws in which its new unit appears exactly, an estimate)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from atr_model.presentation.report.html_parts import cell_text
 from atr_model.presentation.report.html_parts import escape as _e
 from atr_model.presentation.report.html_parts import table as _table
 from atr_model.presentation.report.html_parts import td as _td
+from atr_model.presentation.report.plan_map import percent_text
 from atr_model.presentation.report.svg_map import is_numbered
 from atr_model.presentation.territory_text import unit_name_in
 from atr_model.scenarios import NEW_UNIT_COLUMNS, ResultFiles, town_mask
@@ -86,9 +88,11 @@ def _flags(rec: dict[str, Any], town_codes: set[str], lang: str) -> list[str]:
 
 
 def _fact_rows(
-    rec: dict[str, Any], centre_name: str, extra_cols: list[str], estimates: tuple[bool, bool], lang: str
+    rec: dict[str, Any], centre_name: str, extra_cols: list[str], estimates: tuple[bool, bool], lang: str,
+    confidence: float | None = None,
 ) -> str:
-    """The new unit's facts as ``<tr>`` rows; ``estimates``: (travel, area) rest on estimates."""
+    """The new unit's facts as ``<tr>`` rows; ``estimates``: (travel, area) rest on estimates;
+    ``confidence``: the merger's share of draws, when a robustness run gave one."""
     travel_est, area_est = estimates
     est = bool(rec.get("population_has_estimates", False))
     facts = [
@@ -101,6 +105,9 @@ def _fact_rows(
          f"{_est_span(cell_text(rec.get('travel_time_mean_min'), lang), travel_est)} / "
          f"{_est_span(cell_text(rec.get('travel_time_max_min'), lang), travel_est)}"),
     ]
+    if confidence is not None:
+        facts.append((t("report.fact.confidence", lang),
+                      f"<span class='est conf' data-unit='{_e(rec['new_unit_id'])}'>{_e(percent_text(confidence, lang))}</span>"))
     facts += [(c, _e(cell_text(rec.get(c), lang))) for c in extra_cols]
     if rec.get("estimated_inputs"):
         note = estimate_note(rec["estimated_inputs"], lang)
@@ -127,8 +134,11 @@ def _passport(
     )
 
 
-def passports_section(files: ResultFiles, lang: str = DEFAULT_LANGUAGE) -> str:
-    """One passport per new unit (``<h2 id='passports'>``), in the order of ``new_units``."""
+def passports_section(
+    files: ResultFiles, lang: str = DEFAULT_LANGUAGE, confidence: Mapping[str, float] | None = None
+) -> str:
+    """One passport per new unit (``<h2 id='passports'>``), in the order of ``new_units``;
+    ``confidence`` (:func:`atr_model.scenarios.merger_confidence`) adds each merger's."""
     assignments = files.assignments.set_index("unit_code")
     extra_cols = [
         c for c in files.new_units.columns if c not in NEW_UNIT_COLUMNS and c != files.new_units.geometry.name
@@ -142,7 +152,8 @@ def passports_section(files: ResultFiles, lang: str = DEFAULT_LANGUAGE) -> str:
     for number, rec in enumerate(records, start=1):
         members = [m for m in str(rec.get("members", "")).split(";") if m]
         centre_name = names.get(str(rec.get("centre_code", "")), rec.get("centre_name", ""))
-        facts = _fact_rows(rec, centre_name, extra_cols, _passport_estimates(rec, members, assignments), lang)
+        facts = _fact_rows(rec, centre_name, extra_cols, _passport_estimates(rec, members, assignments), lang,
+                           (confidence or {}).get(str(rec["new_unit_id"])))
         parts.append(_passport(rec, centre_name, number if numbered else None, facts, _flags(rec, town_codes, lang),
                                _member_rows(members, assignments, names, sizes, lang), lang))
     return "".join(parts)

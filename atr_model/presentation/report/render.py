@@ -25,7 +25,7 @@ from atr_model.presentation.report.maps_section import maps_section
 from atr_model.presentation.report.passports import passports_section
 from atr_model.presentation.report.quality import provenance_section, quality_section
 from atr_model.presentation.report.robustness import ROBUSTNESS_REPORT_NAME, robustness_section, robustness_section_for
-from atr_model.scenarios import ResultFiles, as_result_files
+from atr_model.scenarios import ResultFiles, as_result_files, merger_confidence
 
 __all__ = ["REPORT_NAME", "render_report", "write_report", "write_robustness_report"]
 
@@ -34,7 +34,9 @@ logger = logging.getLogger(__name__)
 REPORT_NAME = "report.html"
 
 
-def render_report(result: Any, lang: str = DEFAULT_LANGUAGE) -> str:
+def render_report(
+    result: Any, lang: str = DEFAULT_LANGUAGE, *, robustness: str | os.PathLike[str] | None = None
+) -> str:
     """Render the HTML report of a result package.
 
     Parameters
@@ -44,6 +46,10 @@ def render_report(result: Any, lang: str = DEFAULT_LANGUAGE) -> str:
     lang : str, default "en"
         Language of the report ("ky", "ru", "en"): headings, labels, the scenario's title and
         description, unit names (Cyrillic for ky/ru, Latin for en) and estimate notes.
+    robustness : path-like, optional
+        A robustness package of this plan; by default the one the result sits in (its
+        ``nominal/``). With one, each merger's passport shows its confidence
+        (:func:`atr_model.scenarios.merger_confidence`).
 
     Returns
     -------
@@ -72,7 +78,7 @@ def render_report(result: Any, lang: str = DEFAULT_LANGUAGE) -> str:
         + maps_section(files, lang)
         + exempt_section(files, lang)
         + quality_section(files, lang)
-        + passports_section(files, lang)
+        + passports_section(files, lang, merger_confidence(files.path, robustness))
         + provenance_section(files, lang)
         + _robustness_section(files, lang)
     )

@@ -29,9 +29,10 @@ from atr_model.errors import DataError
 from atr_model.presentation.i18n import DEFAULT_LANGUAGE, STRINGS, format_number, kpi_label, status_label, t
 from atr_model.presentation.report.html_parts import escape as _e
 from atr_model.presentation.report.html_parts import table as _table
-from atr_model.presentation.report.svg_map import map_svg, unplaced_land_of
+from atr_model.presentation.report.plan_map import KIND, plan_map_frame
+from atr_model.presentation.report.svg_map import map_svg, map_texts, unplaced_land_of
 from atr_model.presentation.territory_text import unit_name_in
-from atr_model.scenarios import read_territory_notes, share_text
+from atr_model.scenarios import load_result_files, merger_confidence, read_territory_notes, share_text
 
 __all__ = [
     "ROBUSTNESS_REPORT_NAME",
@@ -140,16 +141,19 @@ def _assumption_meaning(key: str, description: str, lang: str) -> str:
     return t(label, lang) if label in STRINGS else description
 
 
-def _stability_map(folder: Path, new_units: pd.DataFrame, threshold: float, lang: str) -> str:
-    gpkg = folder / "nominal" / "new_units.gpkg"
-    if not gpkg.exists() or new_units.empty:
+def _stability_map(folder: Path, lang: str) -> str:
+    """The nominal plan's map with each merger coloured by its confidence (the summary's map
+    with ``colour_by="confidence"``); the other units keep their status category's colour."""
+    nominal = folder / "nominal"
+    if not (nominal / "new_units.gpkg").exists():
         return ""
-    shapes = gpd.read_file(gpkg, layer="new_units", engine="pyogrio")[["new_unit_id", "geometry"]]
-    frame = shapes.merge(new_units[["new_unit_id", "share_exact"]], on="new_unit_id", how="left")
-    frame = frame.sort_values("new_unit_id").reset_index(drop=True)
-    hatch = (pd.to_numeric(frame["share_exact"], errors="coerce") < threshold).tolist()
-    return map_svg(frame, column="share_exact", hatch_mask=hatch, legend_label=t("robustness.map_legend", lang),
-                   title=t("robustness.report.map_title", lang), unplaced=_nominal_unplaced_land(folder))
+    files = load_result_files(nominal)
+    confidence = merger_confidence(nominal)
+    if files.new_units.empty or confidence is None:
+        return ""
+    units, colours = plan_map_frame(files, lang, colour_by="confidence", confidence=confidence)
+    return map_svg(units, column=KIND, categorical=True, colours=colours, title=t("robustness.report.map_title", lang),
+                   unplaced=_nominal_unplaced_land(folder), texts=map_texts(files, lang))
 
 
 def _nominal_unplaced_land(folder: Path) -> gpd.GeoDataFrame | None:
@@ -208,7 +212,6 @@ def robustness_section(folder: str | os.PathLike[str], *, language: str = DEFAUL
     """
     root, lang = Path(folder), language
     meta = json.loads((root / "robustness.json").read_text(encoding="utf-8"))
-    new_units = pd.read_csv(root / "new_unit_stability.csv", dtype={"new_unit_id": str, "centre_code": str})
     intervals = json.loads((root / "kpi_intervals.json").read_text(encoding="utf-8"))
     assumptions = pd.read_csv(root / "assumptions.csv") if (root / "assumptions.csv").exists() else pd.DataFrame()
     threshold = float(meta.get("summary", {}).get("stable_share_threshold", 0.8))
@@ -219,7 +222,7 @@ def robustness_section(folder: str | os.PathLike[str], *, language: str = DEFAUL
         f"<p>{_e(t('robustness.report.intro', lang, draws=meta.get('draws'), seed=meta.get('seed')))}</p>",
         *_summary_items(meta, lang, pct_stable, pct_fragile),
     ]
-    svg = _stability_map(root, new_units, threshold, lang)
+    svg = _stability_map(root, lang)
     if svg:
         caption = _e(t("robustness.report.map", lang, pct=pct_stable))
         parts.append(f"<figure class='map'>{svg}<figcaption>{caption}</figcaption></figure>")
