@@ -20,6 +20,7 @@ import logging
 import math
 import os
 from pathlib import Path
+from typing import cast
 
 import pandas as pd
 
@@ -44,7 +45,7 @@ def _plan(folder: Path) -> pd.DataFrame | None:
     except (OSError, ValueError) as exc:
         logger.warning("merger confidence: cannot read %s: %s", path, exc)
         return None
-    return frame[_PLAN_COLUMNS].sort_values("unit_code", kind="stable").reset_index(drop=True)
+    return cast("pd.DataFrame", frame[_PLAN_COLUMNS].sort_values("unit_code", kind="stable").reset_index(drop=True))
 
 
 def robustness_package_of(

@@ -207,7 +207,7 @@ def map_svg(
             _draw_ramp(data, column, legend_label, **kwargs)
         if ax.collections:
             ax.collections[0].set_gid("units")  # the units' fills, found by their colour in the SVG
-        if draw_unplaced:
+        if draw_unplaced and unplaced is not None:
             # dotted edge and a fine dot hatch: told apart from the units in black-and-white print too
             unplaced.to_crs("EPSG:4326").plot(ax=ax, facecolor=_UNPLACED_FILL, edgecolor=_UNPLACED_EDGE,
                                               linewidth=0.7, linestyle=":", hatch="....")
@@ -236,7 +236,7 @@ def _draw_categories(
     cmap = plt.get_cmap("tab20")
     # tab20's two greys would read as the grey of raion land held by no unit
     ramp = [cmap(i) for i in range(20) if not avoid_greys or i not in _TAB20_GREYS]
-    palette = colours or {c: ramp[i % len(ramp)] for i, c in enumerate(cats)}
+    palette: dict[str, Any] = dict(colours) if colours else {c: ramp[i % len(ramp)] for i, c in enumerate(cats)}
     data.plot(color=[palette[str(v)] for v in data[column]], **kwargs)
     if not colours:
         return []
@@ -356,7 +356,7 @@ def _draw_marks(
         if hatched:
             data[mask].plot(ax=ax, facecolor="none", edgecolor=_HATCH_EDGE, hatch="///", linewidth=0.8)
     outlined = outline is not None and len(outline) > 0
-    if outlined:
+    if outline is not None and outlined:
         outline.to_crs("EPSG:4326").boundary.plot(ax=ax, color=_OUTLINE, linewidth=1.0, linestyle="--")
     if labels is not None and len(data) <= 80:
         for point, text in zip(data.geometry.representative_point(), labels):
