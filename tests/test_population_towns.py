@@ -11,8 +11,10 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from atr_model.data import population_model as pm
+from atr_model.data import population as pm
 from atr_model.data.kyrgyz import population as kgpop
+from atr_model.data.population.features import target_year_figures
+from atr_model.data.population.regression import dummy_oblasts, fit_unit_model
 from atr_model.errors import DataError
 from atr_model.presentation.cli import app
 
@@ -256,9 +258,9 @@ def test_kyrgyz_town_factor_loo_is_deterministic(kg_dataset, kg_entry):
     growth = {2009: kg_entry["growth_2009_to_2021"], 2021: 1.0}
     real = table["population"].notna().to_numpy()
     codes = table["unit_code"].to_numpy()
-    figures = np.where(real, pm._target_year_figures(table, growth), table["town_figure"].to_numpy(float))
+    figures = np.where(real, target_year_figures(table, growth), table["town_figure"].to_numpy(float))
     rows = real & (table["level"] == "aiyl_aimak").to_numpy()
-    fit = pm._fit(table.loc[rows], np.log(figures[rows]), pm._dummy_oblasts(table.loc[rows]), pm.DEFAULT_RIDGE_LAMBDA)
+    fit = fit_unit_model(table.loc[rows], np.log(figures[rows]), dummy_oblasts(table.loc[rows]), pm.DEFAULT_RIDGE_LAMBDA)
     predicted = np.exp(fit.predict_log(table))
     args = (predicted, figures, table["urban"].to_numpy(), table["regional_centre"].to_numpy(), codes)
     first, second = pm.fit_town_factor(*args), pm.fit_town_factor(*args)

@@ -2,7 +2,6 @@
 
 from atr_model.data.borders import CUT_OFF_KINDS, MIN_SHARED_BORDER_M, detached_pieces_of, part_at, shared_borders
 from atr_model.data.cache import default_cache_dir
-from atr_model.data.csv_input import read_text_csv
 from atr_model.data.contract import (
     APPROXIMATE_PREFIX,
     CRS,
@@ -11,12 +10,11 @@ from atr_model.data.contract import (
     TERRAIN_COST_SOURCE,
     is_estimate_source,
 )
+from atr_model.data.csv_input import read_text_csv
 from atr_model.data.dataset import Dataset, read_dataset, validate_layer
-from atr_model.data.geo import equal_area_crs
 from atr_model.data.demo import make_demo_dataset, write_demo_elevation, write_demo_roads
+from atr_model.data.geo import equal_area_crs, haversine_km
 from atr_model.data.info import dataset_info
-from atr_model.data.subset import restrict_territories, subset_dataset, territory_raions
-from atr_model.data.population_model import cross_validate, estimate_unit_populations, predictor_table
 from atr_model.data.kyrgyz import (
     BuildReport,
     build_kyrgyz_dataset,
@@ -34,6 +32,8 @@ from atr_model.data.loaders import (
     read_unit_points,
     sample_elevation,
 )
+from atr_model.data.population import cross_validate, estimate_unit_populations, predictor_table
+from atr_model.data.subset import restrict_territories, subset_dataset, territory_raions
 from atr_model.data.terrain import (
     DEFAULT_BLOCKED_PASS_M,
     DEFAULT_CLIMB_MIN_PER_100M,
@@ -74,6 +74,7 @@ __all__ = [
     "predictor_table",
     "dataset_info",
     "equal_area_crs",
+    "haversine_km",
     "is_estimate_source",
     "default_cache_dir",
     "kyrgyz_build_id",

@@ -36,18 +36,18 @@ from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
 import geopandas as gpd
-from affine import Affine
 import numpy as np
 import pandas as pd
+import shapely
+from affine import Affine
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import Delaunay
-import shapely
 from shapely.geometry import MultiPoint, Point, Polygon
 
 from atr_model.data.contract import CRS
 from atr_model.data.dataset import Dataset
-from atr_model.data.population_model import spread_interval
+from atr_model.data.population import spread_interval
 
 __all__ = [
     "DEMO_BBOX",
