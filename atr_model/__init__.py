@@ -11,6 +11,8 @@ import logging
 
 from atr_model.errors import ATRError
 
+#: The package version, set here only: pyproject.toml reads it (``[tool.setuptools.dynamic]``), and
+#: the provenance of a result and the metadata of a dataset record it.
 __version__ = "0.1.0"
 __all__ = ["__version__", "ATRError"]
 

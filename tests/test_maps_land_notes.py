@@ -140,8 +140,12 @@ def test_every_map_draws_and_explains_the_land(pieces_grid, pieces_layers, lang)
         assert "Raion 1" in unplaced[0]["properties"]["tip"] or "Район 1" in unplaced[0]["properties"]["tip"]
         assert [f["id"] for f in layers[i18n.t("map.exclaves", lang)]["features"]] == [EXCLAVE_UNIT]
         territory = _row(_popups(fmap)[EXCLAVE_UNIT], i18n.t("field.territory", lang))
-        assert territory == i18n.t("map.territory_exclave", lang, pieces=2, why=territory.split(": ", 1)[1])
-        assert why in territory
+        # the fixture's piece: the unit in 2 pieces, its exclave an enclave abroad 25.1 km from the rest
+        gap = i18n.t("map.exclave_gap", lang, gap=i18n.format_number(25.1, lang, digits=1))
+        assert territory == i18n.t("map.territory_exclave", lang, pieces=2, why=f"{why}; {gap}")
+        if lang == "en":
+            assert territory == ("2 pieces — holds an exclave: an enclave inside a neighbouring country, touching "
+                                 "no other raion; 25.1 km from the rest of its raion")
         assert _row(_popups(fmap)["GRID-01"], i18n.t("field.territory", lang)) is None  # one piece: no row
         legend = _legend(fmap)
         assert i18n.t("map.unplaced", lang) in legend and i18n.t("map.exclaves", lang) in legend

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
 import numpy as np
 import pytest
+import typer
 from typer.testing import CliRunner
 
+from atr_model.optimisation import EngineSettings, MergerInstance, MergerModel
 from atr_model.optimisation.io import read_instance_dir
+from atr_model.presentation import cli_optimisation
 from atr_model.presentation.cli import app, main
+
+#: The options of solve-instance that are engine settings of the same name.
+ENGINE_OPTIONS = ("contiguity", "solver", "time_limit_s", "gap_rel")
 
 
 def _write_line_instance(directory: Path, n: int = 6) -> None:
@@ -38,6 +45,29 @@ def test_solve_instance_json(tmp_path: Path) -> None:
     assert data["status"] == "optimal" and data["n_units"] == 2
     assert data["objective"] == pytest.approx(0.4)
     assert data["centres"] == ["X01", "X04"] and data["violations"] == []
+
+
+def test_solve_instance_defaults_are_the_engines(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    engine = {f.name: f.default for f in dataclasses.fields(EngineSettings)}
+    # the defaults the command declares (and --help prints) are the engine's field defaults
+    command = typer.main.get_command(app).commands["solve-instance"]  # type: ignore[attr-defined]
+    declared = {p.name: p.default for p in command.params}
+    assert {name: declared[name] for name in ENGINE_OPTIONS} == {name: engine[name] for name in ENGINE_OPTIONS}
+    # and the engine receives them when no option is given
+    received: list[EngineSettings] = []
+
+    def recording_model(instance: MergerInstance, settings: EngineSettings) -> MergerModel:
+        received.append(settings)
+        return MergerModel(instance, settings)
+
+    monkeypatch.setattr(cli_optimisation, "MergerModel", recording_model)
+    _write_line_instance(tmp_path / "XX")
+    out = CliRunner().invoke(app, ["solve-instance", str(tmp_path / "XX"), "--k", "2", "--json"])
+    assert out.exit_code == 0, out.output
+    assert len(received) == 1
+    assert {name: getattr(received[0], name) for name in ENGINE_OPTIONS} == {name: engine[name] for name in ENGINE_OPTIONS}
+    help_text = CliRunner().invoke(app, ["solve-instance", "--help"], terminal_width=200).output
+    assert f"[default: {engine['time_limit_s']}]" in help_text
 
 
 def test_solve_instance_text(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from atr_model.data import population_model as pm
+from atr_model.data import population as pm
 from atr_model.errors import DataError
 from atr_model.presentation.cli import app
 

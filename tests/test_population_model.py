@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from atr_model.data import population_model as pm
+from atr_model.data import population as pm
 from atr_model.data.dataset import validate_layer
 from atr_model.errors import ContractError, DataError
 

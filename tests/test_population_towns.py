@@ -11,8 +11,9 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from atr_model.data import population_model as pm
+from atr_model.data import population as pm
 from atr_model.data.kyrgyz import population as kgpop
+from atr_model.data.kyrgyz.sources import SOURCE_FILES
 from atr_model.errors import DataError
 from atr_model.presentation.cli import app
 
@@ -251,25 +252,27 @@ def test_kyrgyz_town_factor_is_lower_without_the_regional_centres(kg_dataset, kg
     assert loo["after"]["median_abs_rel_error"] < loo["before"]["median_abs_rel_error"]
 
 
-def test_kyrgyz_town_factor_loo_is_deterministic(kg_dataset, kg_entry):
-    table, geonames = _kg_table(kg_dataset)
-    growth = {2009: kg_entry["growth_2009_to_2021"], 2021: 1.0}
-    real = table["population"].notna().to_numpy()
-    codes = table["unit_code"].to_numpy()
-    figures = np.where(real, pm._target_year_figures(table, growth), table["town_figure"].to_numpy(float))
-    rows = real & (table["level"] == "aiyl_aimak").to_numpy()
-    fit = pm._fit(table.loc[rows], np.log(figures[rows]), pm._dummy_oblasts(table.loc[rows]), pm.DEFAULT_RIDGE_LAMBDA)
-    predicted = np.exp(fit.predict_log(table))
-    args = (predicted, figures, table["urban"].to_numpy(), table["regional_centre"].to_numpy(), codes)
-    first, second = pm.fit_town_factor(*args), pm.fit_town_factor(*args)
-    order = np.argsort(codes)[::-1]
-    reversed_ = pm.fit_town_factor(*(a[order] for a in args))
-    assert first.to_dict() == second.to_dict()
-    assert first.to_dict()["leave_one_out"] == reversed_.to_dict()["leave_one_out"]
-    # the build recorded the same factor and errors
-    assert first.to_dict()["leave_one_out"] == kg_entry["town_factor_fit"]["leave_one_out"]
-    assert round(math.exp(first.log_offset), 4) == kg_entry["town_factor"]
-    assert not set(first.fitted_codes) & set(table.loc[table["regional_centre"], "unit_code"])
+def _kg_estimate(table: pd.DataFrame, kg_source: Path, kg_entry: dict) -> pm.PopulationEstimate:
+    """The public estimator on the rebuilt unit table, with the build's raion totals and growth factor."""
+    totals = kgpop.raion_totals(kg_source / SOURCE_FILES["raion_statistics"])
+    growth = {kgpop.CENSUS_YEAR: kg_entry["growth_2009_to_2021"], kgpop.TARGET_YEAR: 1.0}
+    return pm.estimate_unit_populations(table, totals, growth_factors=growth, target_year=kgpop.TARGET_YEAR,
+                                        min_residual_per_unit=kgpop.MIN_RESIDUAL_PER_UNIT)
+
+
+def test_kyrgyz_town_factor_loo_is_deterministic(kg_dataset, kg_entry, kg_source):
+    table, _ = _kg_table(kg_dataset)
+    first, second = _kg_estimate(table, kg_source, kg_entry), _kg_estimate(table, kg_source, kg_entry)
+    # the same units in reverse order: the folds and the towns are taken by code, not by row
+    reversed_ = _kg_estimate(table.iloc[::-1].reset_index(drop=True), kg_source, kg_entry)
+    assert first.town_factor.to_dict() == second.town_factor.to_dict()
+    assert first.town_factor.to_dict()["leave_one_out"] == reversed_.town_factor.to_dict()["leave_one_out"]
+    # the build recorded the same factor and errors, and the estimator gives the dataset's populations
+    assert first.town_factor.to_dict()["leave_one_out"] == kg_entry["town_factor_fit"]["leave_one_out"]
+    assert round(math.exp(first.town_factor.log_offset), 4) == kg_entry["town_factor"]
+    assert not set(first.town_factor.fitted_codes) & set(table.loc[table["regional_centre"], "unit_code"])
+    built = kg_dataset.units.set_index("unit_code")["population"]
+    np.testing.assert_array_equal(first.table["population"].to_numpy(), built[first.table["unit_code"]].to_numpy())
 
 
 def test_kyrgyz_town_estimates_carry_the_loo_spread(kg_dataset, kg_entry, kg_dataset_path):

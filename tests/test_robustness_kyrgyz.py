@@ -1,67 +1,24 @@
 """Robustness on the Kyrgyz build: a separately started Dask cluster gives the process pool's tables.
 
 The scheduler and a ``dask worker --nworkers 2`` run as subprocesses on 127.0.0.1, as a user
-with a real cluster would start them (issue 14). The warm start from the nominal plan changes no
-table, and the report's robustness section in Kyrgyz and Russian has no English.
+with a real cluster would start them (issue 14; the one fixture of ``tests/dask_cluster.py``).
+The warm start from the nominal plan changes no table, and the report's robustness section in
+Kyrgyz and Russian has no English.
 """
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import numpy as np
 import pytest
+from dask_cluster import dask_cluster  # noqa: F401 (the module-scoped fixture; fails on CI without dask)
 
 from atr_model.scenarios import load_scenario
 from atr_model.scenarios.robustness import ROBUSTNESS_FILES, make_draws, run_robustness, write_robustness
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def dask_cluster(tmp_path_factory):
-    """``dask scheduler`` + ``dask worker --nworkers 2`` as subprocesses; yields the address."""
-    distributed = pytest.importorskip("distributed", reason="the dask extra is not installed")
-    dask_cli = Path(sys.executable).with_name("dask")
-    if not dask_cli.exists():
-        pytest.skip("the dask command is not installed beside this Python")
-    port = _free_port()
-    address = f"tcp://127.0.0.1:{port}"
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
-    logs = tmp_path_factory.mktemp("dask-logs")
-    procs = []
-    try:
-        procs.append(subprocess.Popen(
-            [str(dask_cli), "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
-            env=env, stdout=(logs / "scheduler.log").open("w"), stderr=subprocess.STDOUT))
-        time.sleep(1.0)
-        procs.append(subprocess.Popen(
-            [str(dask_cli), "worker", address, "--nworkers", "2", "--nthreads", "1", "--no-dashboard",
-             "--host", "127.0.0.1"],
-            env=env, stdout=(logs / "worker.log").open("w"), stderr=subprocess.STDOUT))
-        with distributed.Client(address, timeout="30s") as client:
-            client.wait_for_workers(2, timeout=120)
-        yield address
-    finally:
-        for proc in reversed(procs):
-            proc.terminate()
-        for proc in reversed(procs):
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
 
 
 @pytest.fixture(scope="module")

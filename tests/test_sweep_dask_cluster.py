@@ -13,12 +13,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from dask_cluster import dask_cluster  # noqa: F401 (the module-scoped fixture)
+from dask_cluster import dask_cluster, require_distributed  # noqa: F401 (the module-scoped fixture)
 
 from atr_model.optimisation import decomposition
 from atr_model.scenarios import load_scenario, parse_param, run_sweep
-
-distributed = pytest.importorskip("distributed", reason="the dask extra is not installed")
 
 ROOT = Path(__file__).resolve().parents[1]
 GRID = [parse_param("threshold=3000:5000:2000")]
@@ -28,6 +26,7 @@ GRID = [parse_param("threshold=3000:5000:2000")]
 def test_sweep_on_a_separate_dask_cluster_matches_the_process_pool(
         kg_dataset_path: Path, dask_cluster: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     scenario = load_scenario(ROOT / "scenarios" / "concept-2013.yaml")
+    distributed = require_distributed()
     # the worker processes are daemonic: the engine may not start its group pool there
     with distributed.Client(dask_cluster, timeout=60) as client:
         allowed = client.run(decomposition.pool_allowed)

@@ -13,7 +13,7 @@ from atr_model.data.contract import (
 from atr_model.data.csv_input import read_text_csv
 from atr_model.data.dataset import Dataset, read_dataset, validate_layer
 from atr_model.data.demo import make_demo_dataset, write_demo_elevation, write_demo_roads
-from atr_model.data.geo import equal_area_crs
+from atr_model.data.geo import equal_area_crs, haversine_km
 from atr_model.data.info import dataset_info
 from atr_model.data.kyrgyz import (
     BuildReport,
@@ -32,7 +32,7 @@ from atr_model.data.loaders import (
     read_unit_points,
     sample_elevation,
 )
-from atr_model.data.population_model import cross_validate, estimate_unit_populations, predictor_table
+from atr_model.data.population import cross_validate, estimate_unit_populations, predictor_table
 from atr_model.data.subset import restrict_territories, subset_dataset, territory_raions
 from atr_model.data.terrain import (
     DEFAULT_BLOCKED_PASS_M,
@@ -74,6 +74,7 @@ __all__ = [
     "predictor_table",
     "dataset_info",
     "equal_area_crs",
+    "haversine_km",
     "is_estimate_source",
     "default_cache_dir",
     "kyrgyz_build_id",

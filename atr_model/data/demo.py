@@ -26,7 +26,6 @@ are the Voronoi cells of raion seeds clipped to the country outline; the demo tr
 from __future__ import annotations
 
 import functools
-import importlib.metadata
 import logging
 import os
 import tempfile
@@ -45,9 +44,10 @@ from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import Delaunay
 from shapely.geometry import MultiPoint, Point, Polygon
 
+from atr_model import __version__
 from atr_model.data.contract import CRS
 from atr_model.data.dataset import Dataset
-from atr_model.data.population_model import spread_interval
+from atr_model.data.population import spread_interval
 
 __all__ = [
     "DEMO_BBOX",
@@ -386,7 +386,7 @@ def _build(seed: int) -> Dataset:
         "name": "Demo Republic (fictional)",
         "seed": seed,
         "sources": [_SOURCE],
-        "package_version": _package_version(),
+        "package_version": __version__,
         # Fixed, so that the same seed gives byte-identical datasets.
         "created_utc": "2026-01-01T00:00:00Z",
         "note": "Fictional territory for demonstrations and tests; no figure describes a real place.",
@@ -434,13 +434,6 @@ def _indicators(units: gpd.GeoDataFrame, rng: np.random.Generator) -> pd.DataFra
              "source": source},
         ]
     return pd.DataFrame(rows, columns=["unit_code", "indicator", "value", "source"])
-
-
-def _package_version() -> str:
-    try:
-        return importlib.metadata.version("atr-model")
-    except Exception:  # not installed: running from a checkout
-        return "0.1.0+checkout"
 
 
 def make_demo_dataset(seed: int = 0) -> Dataset:

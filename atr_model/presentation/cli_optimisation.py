@@ -7,18 +7,21 @@ from pathlib import Path
 
 import typer
 
-from atr_model.optimisation import MergerModel, check_plan, read_instance_dir
+from atr_model.optimisation import EngineSettings, MergerModel, check_plan, read_instance_dir
 
 __all__ = ["register"]
+
+#: The engine's defaults: the command's solver, contiguity, time limit and gap are the engine's own.
+_ENGINE = EngineSettings()
 
 
 def solve_instance(
     directory: Path = typer.Argument(..., help="Directory with <ST>_nodes.csv, <ST>_edges.csv, <ST>_distances_km.csv."),
     k: int = typer.Option(None, "--k", help="Number of new units; sets the benchmark population band (P/k +-0.5%)."),
-    contiguity: str = typer.Option("auto", "--contiguity", help="auto | cuts | flow | none"),
-    solver: str = typer.Option("highs", "--solver", help="highs | cbc"),
-    time_limit_s: float = typer.Option(600.0, "--time-limit", help="Seconds for the whole solve."),
-    gap_rel: float = typer.Option(0.0, "--gap", help="Relative MIP gap (0 for proven optima)."),
+    contiguity: str = typer.Option(_ENGINE.contiguity, "--contiguity", help="auto | cuts | flow | none"),
+    solver: str = typer.Option(_ENGINE.solver, "--solver", help="highs | cbc"),
+    time_limit_s: float = typer.Option(_ENGINE.time_limit_s, "--time-limit", help="Seconds for the whole solve."),
+    gap_rel: float = typer.Option(_ENGINE.gap_rel, "--gap", help="Relative MIP gap (0 for proven optima)."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as one JSON object."),
 ) -> None:
     """Solve a matrix-level instance directory (the published county benchmark layout)."""

@@ -19,13 +19,13 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, cast
 
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 
 from atr_model.criteria.exemptions import compute_exemptions
 from atr_model.criteria.model import Criteria
 from atr_model.data.contract import is_estimate_source
 from atr_model.data.dataset import Dataset
+from atr_model.data.geo import haversine_km
 from atr_model.data.translit import is_cyrillic, latin_unit_name
 from atr_model.errors import CriteriaError, InfeasibleError
 from atr_model.optimisation.instance import MergerInstance
@@ -45,7 +45,6 @@ APPROXIMATE_TERRITORY = "territory (approximate)"
 logger = logging.getLogger(__name__)
 
 Level = Literal["aiyl_aimak", "raion"]
-_EARTH_RADIUS_KM = 6371.0088
 
 
 @dataclass(frozen=True, eq=False)
@@ -135,12 +134,6 @@ def _plain(frame: pd.DataFrame) -> pd.DataFrame:
     return cast("pd.DataFrame", pd.DataFrame(frame.drop(columns="geometry", errors="ignore")).copy())
 
 
-def _haversine_km(lon1: npt.ArrayLike, lat1: npt.ArrayLike, lon2: npt.ArrayLike, lat2: npt.ArrayLike) -> np.ndarray:
-    x1, y1, x2, y2 = (np.radians(np.asarray(a, dtype=float)) for a in (lon1, lat1, lon2, lat2))
-    a = np.sin((y2 - y1) / 2) ** 2 + np.cos(y1) * np.cos(y2) * np.sin((x2 - x1) / 2) ** 2
-    return cast("np.ndarray", 2 * _EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0))))
-
-
 def _settlement_weights(settlements: pd.DataFrame, unit_population: pd.Series) -> np.ndarray:
     """Settlement populations rescaled so that each unit's weights sum to its population."""
     pop = pd.to_numeric(settlements["population"], errors="coerce").fillna(0.0).clip(lower=0.0)
@@ -173,7 +166,7 @@ def _pair_matrices(
     t = times["travel_time_min"].to_numpy(dtype=float)
     w = times["weight"].to_numpy(dtype=float)
     if centre_xy is not None:
-        d = _haversine_km(times["lon"], times["lat"], times["centre_lon"], times["centre_lat"])
+        d = haversine_km(times["lon"], times["lat"], times["centre_lon"], times["centre_lat"])
         person = np.where(np.isinf(t), np.inf, w * d * d)
     else:
         person = np.where(np.isinf(t), np.inf, w * np.where(np.isinf(t), 0.0, t))
@@ -654,7 +647,7 @@ def _build_raion_level(dataset: Dataset, travel_model: Any, criteria: Criteria) 
     pop = table["population"].to_numpy(dtype=float)
     if criteria.objective == "inertia":
         xy = units_all.set_index("unit_code").loc[table["centre_unit_code"], ["centre_lon", "centre_lat"]].to_numpy(dtype=float)
-        d = _haversine_km(xy[:, None, 0], xy[:, None, 1], xy[None, :, 0], xy[None, :, 1])
+        d = haversine_km(xy[:, None, 0], xy[:, None, 1], xy[None, :, 0], xy[None, :, 1])
         cost = np.where(np.isfinite(worst), pop[:, None] * d * d, np.inf) * criteria.travel_weight
     else:
         cost = np.where(np.isfinite(worst), pop[:, None] * worst, np.inf) * criteria.travel_weight

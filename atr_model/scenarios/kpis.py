@@ -34,11 +34,8 @@ def _version(name: str) -> str:
 
 
 def package_version() -> str:
-    """atr-model's version (installed metadata, else the package attribute)."""
-    version = _version("atr-model")
-    if version == "not installed":
-        version = str(getattr(atr_model, "__version__", "unknown"))
-    return version
+    """atr-model's version: ``atr_model.__version__``, the one place it is set (``pyproject.toml`` reads it)."""
+    return atr_model.__version__
 
 
 def _number(value: Any) -> float | None:

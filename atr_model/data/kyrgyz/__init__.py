@@ -9,18 +9,19 @@ a sourced fact is labelled (``*_source`` starting with ``"estimate: "`` or ``"ap
 
 One module per stage, run in this order by :func:`build_kyrgyz_dataset`:
 
-=================  ==========================================================================
-``sources``        input files, optional user files, build id
-``tree``           the COATE administrative tree with raion and oblast polygons
-``villages``       settlement places and the name matching that locates them
-``centres``        unit centres and raion centres
-``population``     census figures, raion totals, estimates for the other units
-``territories``    approximate unit territories inside each raion (stage 5)
-``allocation``     terrain-cost allocation of a raion's land, raions drawn in pieces (5b)
-``attributes``     area, elevation, border distance, names
-``assembly``       the contract's layers, the pipeline, write and cached load
-``report``         the build report
-=================  ==========================================================================
+======================  ======================================================================
+``sources``             input files, optional user files, build id
+``tree``                the COATE administrative tree with raion and oblast polygons
+``villages``            settlement places and the name matching that locates them
+``centres``             unit centres and raion centres
+``population``          census figures, raion totals, estimates for the other units
+``territories``         approximate unit territories inside each raion (stage 5)
+``allocation``          terrain-cost allocation of a raion's land, raions drawn in pieces (5b)
+``attributes``          area, elevation, border distance, names
+``assembly``            the contract's layers, the pipeline, write and cached load
+``report``              the build report
+``estimator_report``    the build report's population estimator section
+======================  ======================================================================
 """
 
 from atr_model.data.kyrgyz.assembly import (

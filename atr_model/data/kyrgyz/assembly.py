@@ -197,7 +197,7 @@ def build_kyrgyz_dataset(
     population_method : {"fitted", "village_split"}, default "fitted"
         Estimator of the unit populations without a real figure: the fitted log-linear model,
         or the former split of the raion residual by number of COATE villages (see
-        :mod:`atr_model.data.population_model`). Both are cross-validated in the report.
+        :mod:`atr_model.data.population`). Both are cross-validated in the report.
     territories : {"terrain", "voronoi"}, default "terrain"
         How approximate unit territories are drawn: terrain-cost allocation on the elevation
         grid, or Voronoi cells of the seed points (see :mod:`atr_model.data.kyrgyz.territories`).

@@ -7,7 +7,7 @@ figure: the raion's 2021 total minus the known units, split by the number of COA
 (where no usable residual is left, a flat figure per COATE village); the raion centres are
 chosen with it. Once the territories, elevations and distances are known (stage 6b,
 :func:`estimate_populations`), the chosen estimator replaces the provisional figures: by default
-the fitted log-linear model of :mod:`atr_model.data.population_model` (the raion residual split
+the fitted log-linear model of :mod:`atr_model.data.population` (the raion residual split
 in proportion to the model's predictions), or the village split itself (``village_split``). Both
 are cross-validated on the census units and every estimate gets a spread
 (``population_log_sd``, ``population_p5``, ``population_p95``). The regional centres (the
@@ -29,7 +29,7 @@ import pandas as pd
 from atr_model.data.contract import ESTIMATE_PREFIX
 from atr_model.data.csv_input import read_text_csv
 from atr_model.data.names import strict_key
-from atr_model.data.population_model import estimate_unit_populations, largest_changes, predictor_table
+from atr_model.data.population import estimate_unit_populations, largest_changes, predictor_table
 from atr_model.errors import DataError
 
 __all__ = [

@@ -2,7 +2,8 @@
 
 :class:`BuildReport` collects counts, village match methods, population and centre sources,
 territory methods, unlocated villages and timing; :func:`fill_report` reads them off the
-assembled dataset. The report is written next to the dataset as ``build_report.md``/``.json``.
+assembled dataset. The report is written next to the dataset as ``build_report.md``/``.json``;
+its population estimator section is written by :mod:`atr_model.data.kyrgyz.estimator_report`.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import pandas as pd
 from atr_model.data._markdown import markdown_table
 from atr_model.data.borders import CUT_OFF_KINDS
 from atr_model.data.dataset import Dataset
-from atr_model.data.population_model import estimator_markdown
+from atr_model.data.kyrgyz.estimator_report import estimator_markdown
 
 __all__ = ["BuildReport", "fill_report", "match_method_counts"]
 
