@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -32,7 +32,7 @@ def _default_workers() -> int:
     return max(1, min(2, os.cpu_count() or 1))
 
 
-def summary_lines(result: Any) -> list[str]:
+def summary_lines(result: RobustnessResult) -> list[str]:
     """The notes the issue asks for: stable new units, fragile decisions, the five most fragile."""
     s = result.summary
     threshold = int(round(100 * s["stable_share_threshold"]))
