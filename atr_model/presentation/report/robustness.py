@@ -31,7 +31,7 @@ from atr_model.presentation.report.html_parts import escape as _e
 from atr_model.presentation.report.html_parts import table as _table
 from atr_model.presentation.report.svg_map import map_svg, unplaced_land_of
 from atr_model.presentation.territory_text import unit_name_in
-from atr_model.scenarios import read_territory_notes, share_text
+from atr_model.scenarios import ResultFiles, read_territory_notes, share_text
 
 __all__ = [
     "ROBUSTNESS_REPORT_NAME",
@@ -244,12 +244,9 @@ def robustness_section(folder: str | os.PathLike[str], *, language: str = DEFAUL
     return "".join(parts)
 
 
-def robustness_section_for(files: Any, lang: str = DEFAULT_LANGUAGE) -> str:
+def robustness_section_for(files: ResultFiles, lang: str = DEFAULT_LANGUAGE) -> str:
     """The section (in ``lang``) when ``files`` (a result package) is the nominal run inside a robustness package."""
-    path = getattr(files, "path", None)
-    if path is None:
-        return ""
-    root = Path(path).parent
+    root = files.path.parent
     if not (root / "robustness.json").exists():
         return ""
     try:
