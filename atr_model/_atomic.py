@@ -108,6 +108,7 @@ def _glob_escape(text: str) -> str:
 
 
 def _fsync_path(path: Path, *, directory: bool = False) -> None:
+    # O_DIRECTORY is POSIX-only: Windows has no such flag
     flags = os.O_RDONLY | (getattr(os, "O_DIRECTORY", 0) if directory else 0)
     try:
         fd = os.open(path, flags)

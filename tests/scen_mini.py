@@ -6,14 +6,13 @@ Travel times are set by hand so that costs can be checked by arithmetic.
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 from shapely.geometry import Point, box
 
 from atr_model.data.dataset import Dataset
+from atr_model.network import MODELLED_KIND, TravelModel
 
 CRS = "EPSG:4326"
 
@@ -89,7 +88,7 @@ def mini_dataset() -> Dataset:
                    {"build_id": "mini", "kind": "test", "name": "mini"}).validate()
 
 
-def mini_travel_model(barrier_bc: bool = False) -> SimpleNamespace:
+def mini_travel_model(barrier_bc: bool = False) -> TravelModel:
     unit_of = {s: v[0] for s, v in SETTLEMENTS.items()}
     times = pd.DataFrame(
         [{"settlement_code": s, "unit_code": unit_of[s], "centre_unit_code": c, "travel_time_min": t, "seasonal": False}
@@ -112,8 +111,8 @@ def mini_travel_model(barrier_bc: bool = False) -> SimpleNamespace:
             {"unit_a": "C", "unit_b": "D", "kind": "shared_boundary", "barrier": barrier_bc, "shared_boundary_km": 11.0},
         ]
     )
-    return SimpleNamespace(kind="modelled", label="modelled: test", settlement_centre_times=times,
-                           unit_remoteness=remoteness, adjacency=adjacency, settlement_access=pd.DataFrame())
+    return TravelModel(kind=MODELLED_KIND, label="modelled: test", settlement_centre_times=times,
+                       unit_remoteness=remoteness, adjacency=adjacency, settlement_access=pd.DataFrame())
 
 
 def cost_by_hand(unit: str, centre: str) -> float:

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from atr_model.criteria.model import Criteria
+from atr_model.data import Dataset
 from atr_model.errors import CriteriaError
-
-if TYPE_CHECKING:  # only annotates; importing the data layer here would load it with the engine
-    from atr_model.data import Dataset
+from atr_model.network import TravelModel
 
 __all__ = ["compute_exemptions", "EXEMPTION_RULES"]
 
@@ -28,11 +27,11 @@ def _num(value: Any) -> float:
     return out
 
 
-def _remoteness(travel_model: Any, units: pd.DataFrame) -> pd.DataFrame:
+def _remoteness(travel_model: TravelModel, units: pd.DataFrame) -> pd.DataFrame:
     """The travel model's unit remoteness table indexed by unit code (missing units: NaN)."""
-    table = getattr(travel_model, "unit_remoteness", None)
+    table = travel_model.unit_remoteness
     out: pd.DataFrame
-    if table is None or len(table) == 0:
+    if len(table) == 0:
         out = pd.DataFrame(index=pd.Index(units["unit_code"], name="unit_code"))
     else:
         out = pd.DataFrame(table).drop_duplicates("unit_code").set_index("unit_code").reindex(units["unit_code"])
@@ -85,7 +84,7 @@ def _border(row: pd.Series, criteria: Criteria) -> str | None:
     return None
 
 
-def compute_exemptions(dataset: Dataset, travel_model: Any, criteria: Criteria) -> pd.DataFrame:
+def compute_exemptions(dataset: Dataset, travel_model: TravelModel, criteria: Criteria) -> pd.DataFrame:
     """Which units are exempt from the population floor, and why, with measured values.
 
     Parameters

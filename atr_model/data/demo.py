@@ -218,6 +218,7 @@ def _voronoi_cells(points_km: np.ndarray, clip: Polygon) -> list[shapely.Geometr
 def _largest_polygon(geom: shapely.Geometry) -> Polygon:
     if isinstance(geom, Polygon):
         return geom
+    # a multi-part geometry or a collection has parts (geoms); a point or a line has none
     polys = [g for g in getattr(geom, "geoms", []) if isinstance(g, Polygon)]
     return max(polys, key=lambda g: g.area)
 

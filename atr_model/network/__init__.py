@@ -9,12 +9,14 @@ Quick start::
 """
 
 from atr_model.network.adjacency import read_adjacency_edits
-from atr_model.network.model import MODELLED_LABEL, TravelModel, build_travel_model
+from atr_model.network.model import MODELLED_KIND, MODELLED_LABEL, ROADS_KIND, TravelModel, build_travel_model
 from atr_model.network.roads import RoadGraph, RoadWays, edges_from_ways, load_road_graph, read_road_ways
 from atr_model.network.settings import TravelSettings
 
 __all__ = [
+    "MODELLED_KIND",
     "MODELLED_LABEL",
+    "ROADS_KIND",
     "RoadGraph",
     "RoadWays",
     "TravelModel",

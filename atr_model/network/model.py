@@ -40,10 +40,14 @@ from atr_model.network.roads import RoadGraph, load_road_graph
 from atr_model.network.settings import TravelSettings
 from atr_model.network.terrain import ElevationRaster
 
-__all__ = ["TravelModel", "build_travel_model", "MODELLED_LABEL"]
+__all__ = ["MODELLED_KIND", "MODELLED_LABEL", "ROADS_KIND", "TravelModel", "build_travel_model"]
 
 logger = logging.getLogger(__name__)
 
+#: ``TravelModel.kind`` of travel times routed on a road network.
+ROADS_KIND = "roads"
+#: ``TravelModel.kind`` of the terrain-aware fallback without road data: its times are estimates.
+MODELLED_KIND = "modelled"
 MODELLED_LABEL = "modelled: no road data"
 _CACHE_VERSION = 1
 _FRAMES = ("settlement_centre_times", "settlement_access", "unit_remoteness", "adjacency")
@@ -59,7 +63,7 @@ class TravelModel:
     Attributes
     ----------
     kind : str
-        ``"roads"`` or ``"modelled"``.
+        :data:`ROADS_KIND` (``"roads"``) or :data:`MODELLED_KIND` (``"modelled"``).
     label : str
         Human-readable source, e.g. ``"roads: kyrgyzstan-latest.osm.pbf"`` or
         ``"modelled: no road data"`` (plus a note when no elevation data was used).
@@ -90,6 +94,11 @@ class TravelModel:
     unit_remoteness: pd.DataFrame
     adjacency: pd.DataFrame
     info: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def times_modelled(self) -> bool:
+        """Whether the travel times are modelled estimates: every kind but :data:`ROADS_KIND`."""
+        return self.kind != ROADS_KIND
 
     @property
     def islands(self) -> list[str]:
@@ -483,10 +492,10 @@ def build_travel_model(
         road = load_road_graph(road_path, settings, raster)
         _check_overlap(road, dataset, road_path)
         net = _road_network(road, places, dataset, transformer, settings)
-        kind, label = "roads", f"roads: {road_path.name}"
+        kind, label = ROADS_KIND, f"roads: {road_path.name}"
     else:
         net = _modelled_network(places, raion_codes, allowed, settings, raster)
-        kind, label = "modelled", MODELLED_LABEL
+        kind, label = MODELLED_KIND, MODELLED_LABEL
     if raster is None:
         label += " (no elevation data: no terrain penalties or seasonal passes)"
 
@@ -527,7 +536,7 @@ def build_travel_model(
         roads is not None,
     )
     # Modelled times are estimates: label them the way the data contract labels estimates.
-    is_estimate = kind != "roads"
+    is_estimate = kind != ROADS_KIND
     source = f"{ESTIMATE_PREFIX}{label}" if is_estimate else label
     sct["travel_time_is_estimate"] = is_estimate
     for frame in (access, remoteness):

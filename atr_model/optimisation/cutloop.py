@@ -147,7 +147,7 @@ def run_mip(form: Formulation, settings: EngineSettings, time_limit_s: float,
 
 def _start_echoed(form: Formulation, settings: EngineSettings) -> bool:
     """Whether the solution values disagree with the objective the solver reports."""
-    if settings.solver != "highs" or getattr(form.prob, "solverModel", None) is None:
+    if settings.solver != "highs" or form.prob.solverModel is None:
         return False
     if form.prob.sol_status not in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible):
         return False

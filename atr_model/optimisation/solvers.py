@@ -207,7 +207,7 @@ def make_solver(name: str, *, time_limit_s: float, gap_rel: float, threads: int,
 
 def solver_bound(prob: pulp.LpProblem, name: str) -> float:
     """Best lower bound the solver proved (``nan`` when it does not report one)."""
-    if name == "highs" and getattr(prob, "solverModel", None) is not None:
+    if name == "highs" and prob.solverModel is not None:
         info = prob.solverModel.getInfo()
         bound = float(info.mip_dual_bound)
         if bound != bound or abs(bound) == float("inf"):

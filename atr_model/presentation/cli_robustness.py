@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -36,7 +36,7 @@ def _default_workers() -> int:
     return max(1, min(2, os.cpu_count() or 1))
 
 
-def summary_lines(result: Any) -> list[str]:
+def summary_lines(result: RobustnessResult) -> list[str]:
     """The notes the issue asks for: stable new units, fragile decisions, the five most fragile."""
     s = result.summary
     threshold = int(round(100 * s["stable_share_threshold"]))
@@ -64,7 +64,7 @@ def summary_lines(result: Any) -> list[str]:
     return lines
 
 
-def write_documents(result: Any, staging: Path, lang: str = "en") -> None:
+def write_documents(result: RobustnessResult, staging: Path, lang: str = "en") -> None:
     """The package's HTML documents in ``lang``, written into its staging folder.
 
     ``report.html`` (the nominal report with the robustness section), and the nominal plan's

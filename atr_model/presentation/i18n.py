@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from atr_model.data.translit import is_cyrillic, latin_unit_name
+from atr_model.errors import ATRError
 
 __all__ = [
     "LANGUAGES",
@@ -174,10 +175,9 @@ def t(key: str, lang: str = DEFAULT_LANGUAGE, /, **values: Any) -> str:
 def error_text(exc: BaseException, lang: str = DEFAULT_LANGUAGE) -> str:
     """An error's message in ``lang``: the catalogue's ``error.<key>`` filled with the error's
     values when it has a key (:class:`atr_model.errors.ATRError`), else its own (English) text."""
-    key = getattr(exc, "key", None)
-    if not key or f"error.{key}" not in STRINGS:
+    if not isinstance(exc, ATRError) or not exc.key or f"error.{exc.key}" not in STRINGS:
         return str(exc)
-    return t(f"error.{key}", lang, **getattr(exc, "params", {}))
+    return t(f"error.{exc.key}", lang, **exc.params)
 
 
 def name_columns(lang: str) -> tuple[str, ...]:
@@ -374,6 +374,7 @@ def localized(item: Any, field: str, lang: str = DEFAULT_LANGUAGE) -> str:
     """A text field of a scenario (or its mapping) in ``lang``: ``title_ky`` for ``title`` in
     Kyrgyz, ``title_ru`` in Russian, the plain field in English and as the fallback."""
     def get(name: str) -> str:
+        # ``title_ky`` and the like: a Scenario has them, a mapping (a package's scenario.yaml) may not
         value = item.get(name) if isinstance(item, Mapping) else getattr(item, name, None)
         return value.strip() if isinstance(value, str) else ""
 

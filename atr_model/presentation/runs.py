@@ -12,10 +12,16 @@ import logging
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from atr_model.presentation.report import raion_names, write_report, write_summary
-from atr_model.scenarios import DEFAULT_EXTRAS, apply_overrides, load_scenario, run_scenario, write_result
+from atr_model.scenarios import (
+    DEFAULT_EXTRAS,
+    ScenarioResult,
+    apply_overrides,
+    load_scenario,
+    run_scenario,
+    write_result,
+)
 
 __all__ = ["save_result", "run_to_folder", "PACKAGE_EXTRAS"]
 
@@ -25,7 +31,7 @@ logger = logging.getLogger(__name__)
 PACKAGE_EXTRAS = (*DEFAULT_EXTRAS, write_report)
 
 
-def save_result(result: Any, out_dir: str | os.PathLike[str], *, report: bool = True, lang: str = "en") -> Path:
+def save_result(result: ScenarioResult, out_dir: str | os.PathLike[str], *, report: bool = True, lang: str = "en") -> Path:
     """Write a scenario result with its exports (and HTML report) atomically.
 
     Parameters
@@ -45,7 +51,7 @@ def save_result(result: Any, out_dir: str | os.PathLike[str], *, report: bool = 
     """
     extras = PACKAGE_EXTRAS if report else DEFAULT_EXTRAS
     # each extra reads the staged package files and adds its own, before write_result's rename
-    writers = [_on_folder(extra) for extra in extras]
+    writers: list[Callable[[ScenarioResult, Path], object]] = [_on_folder(extra) for extra in extras]
     if report and lang != "en":
         writers[extras.index(write_report)] = _on_folder(lambda folder: write_report(folder, lang=lang))
     if report:
@@ -58,10 +64,9 @@ def _on_folder(extra: Callable[[Path], object]) -> Callable[[object, Path], obje
     return lambda _result, folder: extra(Path(folder))
 
 
-def _write_summary(result: Any, folder: str | os.PathLike[str], lang: str = "en") -> Path:
+def _write_summary(result: ScenarioResult, folder: str | os.PathLike[str], lang: str = "en") -> Path:
     """The Council summary beside the report, with the raion names of the run's dataset."""
-    dataset = getattr(result, "dataset", None)
-    return write_summary(Path(folder), lang=lang, raions=raion_names(getattr(dataset, "raions", None), lang))
+    return write_summary(Path(folder), lang=lang, raions=raion_names(result.dataset.raions, lang))
 
 
 def run_to_folder(

@@ -35,6 +35,8 @@ from atr_model.scenarios.package import OPTIONAL_PACKAGE_FILES, PACKAGE_FILES, R
 from atr_model.scenarios.package_files import (
     NEW_UNIT_COLUMNS,
     ResultFiles,
+    ResultLike,
+    ResultSource,
     as_result_files,
     flatten_mapping,
     load_result_files,
@@ -107,6 +109,8 @@ __all__ = [
     "CostModel",
     "PlanEvaluation",
     "ResultFiles",
+    "ResultLike",
+    "ResultSource",
     "SweepResult",
     "add_extra_kpis",
     "admin_savings",

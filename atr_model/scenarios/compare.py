@@ -16,7 +16,7 @@ import pandas as pd
 
 from atr_model.errors import DataError
 from atr_model.scenarios.key_figures import FIGURE_KEYS, key_figures
-from atr_model.scenarios.package_files import as_result_files
+from atr_model.scenarios.package_files import ResultFiles, ResultSource, as_result_files
 
 __all__ = ["Comparison", "compare_results", "figure_deltas", "kpi_table"]
 
@@ -105,7 +105,7 @@ def figure_deltas(kpis_a: dict[str, Any], kpis_b: dict[str, Any]) -> pd.DataFram
     return cast("pd.DataFrame", pd.DataFrame(rows, columns=["kpi", "a", "b", "delta"]))
 
 
-def compare_results(a: Any, b: Any) -> Comparison:
+def compare_results(a: ResultSource, b: ResultSource) -> Comparison:
     """Compare two plans.
 
     Parameters
@@ -123,7 +123,10 @@ def compare_results(a: Any, b: Any) -> Comparison:
     DataError
         When the plans share no unit (for example a raion-level and an aiyl-aimak-level run).
     """
-    a, b = as_result_files(a), as_result_files(b)
+    return _compare(as_result_files(a), as_result_files(b))
+
+
+def _compare(a: ResultFiles, b: ResultFiles) -> Comparison:
     codes_a, codes_b = set(a.assignments["unit_code"]), set(b.assignments["unit_code"])
     if not codes_a & codes_b:
         raise DataError(

@@ -20,6 +20,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from atr_model.data import Dataset
+from atr_model.network import TravelModel
 from atr_model.optimisation import EngineSettings, MergerInstance, Violation, check_plan, plan_centres, plan_result
 from atr_model.scenarios.inputs import resolve_dataset, resolve_travel_model
 from atr_model.scenarios.instance_builder import InstanceBundle, build_instance
@@ -188,10 +190,10 @@ def _as_exemption(violation: Violation, bundle: InstanceBundle, scenario: Scenar
 
 def evaluate_plan(
     plan: pd.DataFrame | str | os.PathLike[str],
-    scenario: Any,
+    scenario: Scenario,
     *,
-    dataset: Any = None,
-    travel_model: Any = None,
+    dataset: Dataset | None = None,
+    travel_model: TravelModel | None = None,
     where: str | None = None,
 ) -> PlanEvaluation:
     """Check a hand-drawn plan against a scenario's criteria and measure it.

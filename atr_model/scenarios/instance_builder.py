@@ -28,6 +28,7 @@ from atr_model.data.dataset import Dataset
 from atr_model.data.geo import haversine_km
 from atr_model.data.translit import is_cyrillic, latin_unit_name
 from atr_model.errors import CriteriaError, InfeasibleError
+from atr_model.network import TravelModel
 from atr_model.optimisation.instance import MergerInstance
 
 __all__ = [
@@ -144,11 +145,8 @@ def _settlement_weights(settlements: pd.DataFrame, unit_population: pd.Series) -
     return cast("np.ndarray", share * unit.map(unit_population).fillna(0.0).to_numpy(dtype=float))
 
 
-def _travel_times(travel_model: Any) -> pd.DataFrame:
-    times = getattr(travel_model, "settlement_centre_times", None)
-    if times is None:
-        raise CriteriaError("travel model has no settlement_centre_times table")
-    frame = pd.DataFrame(times)[["settlement_code", "centre_unit_code", "travel_time_min"]].copy()
+def _travel_times(travel_model: TravelModel) -> pd.DataFrame:
+    frame = pd.DataFrame(travel_model.settlement_centre_times)[["settlement_code", "centre_unit_code", "travel_time_min"]].copy()
     frame["travel_time_min"] = pd.to_numeric(frame["travel_time_min"], errors="coerce").fillna(np.inf)
     return cast("pd.DataFrame", frame)
 
@@ -208,11 +206,11 @@ def _own_centre_fallback(
 
 
 def _adjacency_pairs(
-    travel_model: Any, codes: list[str], landscape_barriers: bool, mapper: dict[str, str] | None = None
+    travel_model: TravelModel, codes: list[str], landscape_barriers: bool, mapper: dict[str, str] | None = None
 ) -> tuple[list[tuple[int, int]], list[tuple[str, str]]]:
     """Index pairs from the travel model's adjacency; barrier pairs dropped when asked."""
-    adjacency = getattr(travel_model, "adjacency", None)
-    if adjacency is None or len(adjacency) == 0:
+    adjacency = travel_model.adjacency
+    if len(adjacency) == 0:
         return [], []
     frame = pd.DataFrame(adjacency)
     pos = {c: k for k, c in enumerate(codes)}
@@ -284,7 +282,7 @@ def _check_locks(units: pd.DataFrame, must: np.ndarray, cannot: np.ndarray, keep
             )
 
 
-def _estimate_text(row: pd.Series, travel_kind: str) -> str:
+def _estimate_text(row: pd.Series, travel_modelled: bool) -> str:
     parts = []
     if row.get("population_is_estimate"):
         parts.append("population (estimate)")
@@ -294,7 +292,7 @@ def _estimate_text(row: pd.Series, travel_kind: str) -> str:
         parts.append(f"village locations ({int(row['settlements_not_located'])} stand-ins)")
     if row.get("geometry_is_approximate"):
         parts.append(APPROXIMATE_TERRITORY)
-    if travel_kind != "roads":
+    if travel_modelled:
         parts.append("travel times (modelled: no road data)")
     if row.get("own_route_patched"):
         parts.append("travel to own centre (incomplete routes)")
@@ -366,7 +364,7 @@ def _make_instance(**kwargs: Any) -> MergerInstance:
 
 
 def build_instance(
-    dataset: Dataset, travel_model: Any, criteria: Criteria, level: Level = "aiyl_aimak"
+    dataset: Dataset, travel_model: TravelModel, criteria: Criteria, level: Level = "aiyl_aimak"
 ) -> InstanceBundle:
     """Build the engine input for one scenario.
 
@@ -375,7 +373,7 @@ def build_instance(
     dataset : Dataset
         The territory.
     travel_model : TravelModel
-        From :func:`atr_model.network.build_travel_model` (any object with the same tables).
+        From :func:`atr_model.network.build_travel_model`.
     criteria : Criteria
         The scenario's criteria.
     level : {"aiyl_aimak", "raion"}
@@ -423,7 +421,7 @@ def _in_code_order(frame: pd.DataFrame, key: str) -> tuple[pd.DataFrame, list[st
     return table, codes, {c: k for k, c in enumerate(codes)}
 
 
-def _build_unit_level(dataset: Dataset, travel_model: Any, criteria: Criteria) -> InstanceBundle:
+def _build_unit_level(dataset: Dataset, travel_model: TravelModel, criteria: Criteria) -> InstanceBundle:
     units, codes, pos = _in_code_order(dataset.units, "unit_code")
     n = len(codes)
     records = units.to_dict("records")
@@ -506,8 +504,7 @@ def _build_unit_level(dataset: Dataset, travel_model: Any, criteria: Criteria) -
     units["settlements_not_located"] = units["unit_code"].map(not_located).fillna(0).astype(int)
     units["geometry_is_approximate"] = units["geometry_source"].map(is_estimate_source).astype(bool)
     units["own_route_patched"] = units["unit_code"].isin(patched)
-    travel_kind = str(getattr(travel_model, "kind", "modelled"))
-    units["estimated_inputs"] = [_estimate_text(r, travel_kind) for _, r in units.iterrows()]
+    units["estimated_inputs"] = [_estimate_text(r, travel_model.times_modelled) for _, r in units.iterrows()]
 
     instance = _make_instance(
         unit_codes=codes,
@@ -541,7 +538,7 @@ def _build_unit_level(dataset: Dataset, travel_model: Any, criteria: Criteria) -
 
 
 def _estimated_summary(
-    units: pd.DataFrame, settlements: pd.DataFrame, travel_model: Any, patched: list[str]
+    units: pd.DataFrame, settlements: pd.DataFrame, travel_model: TravelModel, patched: list[str]
 ) -> dict[str, Any]:
     pop = units["population"].to_numpy(dtype=float)
     est = units["population_is_estimate"].to_numpy(dtype=bool)
@@ -553,8 +550,8 @@ def _estimated_summary(
         "settlements_not_located": int((~settlements["is_located"]).sum()),
         "settlements_total": int(len(settlements)),
         "units_geometry_approximate": int(units.get("geometry_is_approximate", pd.Series(dtype=bool)).sum()),
-        "travel_model": str(getattr(travel_model, "label", getattr(travel_model, "kind", "unknown"))),
-        "travel_times_modelled": str(getattr(travel_model, "kind", "modelled")) != "roads",
+        "travel_model": travel_model.label,
+        "travel_times_modelled": travel_model.times_modelled,
         "units_own_route_incomplete": list(patched),
     }
 
@@ -577,7 +574,7 @@ def _touching_raions(dataset: Dataset) -> list[tuple[str, str]]:
     return sorted(out)
 
 
-def _build_raion_level(dataset: Dataset, travel_model: Any, criteria: Criteria) -> InstanceBundle:
+def _build_raion_level(dataset: Dataset, travel_model: TravelModel, criteria: Criteria) -> InstanceBundle:
     units_all = _plain(dataset.units)
     units_all["unit_code"] = units_all["unit_code"].astype(str)
     units_all["population"] = pd.to_numeric(units_all["population"], errors="coerce").fillna(0.0)
@@ -677,7 +674,7 @@ def _build_raion_level(dataset: Dataset, travel_model: Any, criteria: Criteria) 
         "; ".join(
             p for p in (
                 "population (estimate)" if e else "",
-                "travel times (modelled: no road data)" if str(getattr(travel_model, "kind", "")) != "roads" else "",
+                "travel times (modelled: no road data)" if travel_model.times_modelled else "",
             ) if p
         )
         for e in table["population_is_estimate"]

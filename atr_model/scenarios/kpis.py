@@ -19,6 +19,8 @@ import pandas as pd
 
 import atr_model
 from atr_model.data import Dataset
+from atr_model.network import TravelModel
+from atr_model.optimisation import MergerResult
 from atr_model.scenarios.extra_kpis import exempt_by_reason, extra_kpis, kept_exempt_mask, town_mask
 from atr_model.scenarios.instance_builder import InstanceBundle
 from atr_model.scenarios.scenario import Scenario, scenario_hash
@@ -49,7 +51,7 @@ def _number(value: Any) -> float | None:
     return out if math.isfinite(out) else None
 
 
-def provenance(scenario: Scenario, dataset: Dataset, travel_model: Any, *, seconds: float) -> dict[str, Any]:
+def provenance(scenario: Scenario, dataset: Dataset, travel_model: TravelModel, *, seconds: float) -> dict[str, Any]:
     """The ``provenance.json`` content; ``created_utc`` and ``seconds`` are the only run-dependent fields."""
     return {
         "scenario_name": scenario.name,
@@ -57,7 +59,7 @@ def provenance(scenario: Scenario, dataset: Dataset, travel_model: Any, *, secon
         "dataset_name": dataset.name,
         "dataset_build_id": dataset.build_id,
         "dataset_kind": str(dataset.metadata.get("kind", "unknown")),
-        "travel_model": str(getattr(travel_model, "label", getattr(travel_model, "kind", "unknown"))),
+        "travel_model": travel_model.label,
         "package_version": package_version(),
         "python": platform.python_version(),
         "pulp": _version("pulp"),
@@ -67,26 +69,25 @@ def provenance(scenario: Scenario, dataset: Dataset, travel_model: Any, *, secon
     }
 
 
-def _proven(result: Any, gap_rel: float) -> bool:
+def _proven(result: MergerResult, gap_rel: float) -> bool:
     """The engine's claim, checked against its own bound: a gap above the requested one is not
     a proof (seen with warm starts), whatever the status says."""
-    claimed = bool(getattr(result, "proven_optimal", False))
-    gap = _number(getattr(result, "gap", None))
-    return claimed and (gap is None or gap <= gap_rel + 1e-6)
+    gap = _number(result.gap)
+    return bool(result.proven_optimal) and (gap is None or gap <= gap_rel + 1e-6)
 
 
-def _solver(result: Any, gap_rel: float = 0.0) -> dict[str, Any]:
+def _solver(result: MergerResult, gap_rel: float = 0.0) -> dict[str, Any]:
     return {
-        "status": str(getattr(result, "status", "")),
+        "status": str(result.status),
         "proven_optimal": _proven(result, gap_rel),
-        "objective": _number(getattr(result, "objective", None)),
-        "bound": _number(getattr(result, "bound", None)),
-        "gap": _number(getattr(result, "gap", None)),
-        "seconds": round(float(getattr(result, "seconds", 0.0) or 0.0), 3),
-        "cut_rounds": int(getattr(result, "cut_rounds", 0) or 0),
-        "contiguity_method": str(getattr(result, "contiguity_method", "")),
-        "solver": str(getattr(result, "solver", "")),
-        "notes": [str(n) for n in (getattr(result, "notes", None) or [])],
+        "objective": _number(result.objective),
+        "bound": _number(result.bound),
+        "gap": _number(result.gap),
+        "seconds": round(float(result.seconds), 3),
+        "cut_rounds": int(result.cut_rounds),
+        "contiguity_method": str(result.contiguity_method),
+        "solver": str(result.solver),
+        "notes": [str(n) for n in result.notes],
     }
 
 
@@ -103,7 +104,7 @@ def compute_kpis(
     assignments: pd.DataFrame,
     settlements: pd.DataFrame,
     new_units: pd.DataFrame,
-    engine_result: Any,
+    engine_result: MergerResult,
     prov: dict[str, Any],
     *,
     gap_rel: float = 0.0,

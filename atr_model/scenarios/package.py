@@ -70,9 +70,8 @@ def _write_files(result: ScenarioResult, folder: Path) -> None:
     result.new_units.to_file(folder / "new_units.gpkg", layer="new_units", driver="GPKG", engine="pyogrio")
     _json(folder / "kpis.json", result.kpis)
     _json(folder / "provenance.json", result.provenance)
-    notes = getattr(result, "territory_notes", None)
-    if notes is not None:
-        _json(folder / TERRITORY_NOTES_NAME, notes)
+    if result.territory_notes is not None:
+        _json(folder / TERRITORY_NOTES_NAME, result.territory_notes)
 
 
 def write_result(

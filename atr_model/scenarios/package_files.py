@@ -17,18 +17,20 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import geopandas as gpd
 import pandas as pd
 import yaml
 
 from atr_model.errors import DataError
-from atr_model.scenarios.scenario import yaml_error
+from atr_model.scenarios.scenario import Scenario, yaml_error
 from atr_model.scenarios.territory_notes import TERRITORY_NOTES_NAME
 
 __all__ = [
     "ResultFiles",
+    "ResultLike",
+    "ResultSource",
     "load_result_files",
     "as_result_files",
     "flatten_mapping",
@@ -298,14 +300,42 @@ def flatten_mapping(mapping: Mapping[str, object], prefix: str = "") -> dict[str
     return flat
 
 
-def as_result_files(obj: Any) -> ResultFiles:
+class ResultLike(Protocol):
+    """A result held in memory: a package read back from its folder
+    (:class:`~atr_model.scenarios.ResultPackage`) or a run
+    (:class:`~atr_model.scenarios.ScenarioResult`); both carry these fields. A protocol, not a
+    union: ``package.py`` imports this module, so naming its class here would close a cycle."""
+
+    @property
+    def scenario(self) -> Scenario: ...
+    @property
+    def assignments(self) -> pd.DataFrame: ...
+    @property
+    def new_units(self) -> gpd.GeoDataFrame: ...
+    @property
+    def settlements(self) -> pd.DataFrame: ...
+    @property
+    def explanations(self) -> pd.DataFrame: ...
+    @property
+    def kpis(self) -> dict[str, Any]: ...
+    @property
+    def provenance(self) -> dict[str, Any]: ...
+    @property
+    def territory_notes(self) -> dict[str, Any] | None: ...
+
+
+#: What :func:`as_result_files` reads: the files view itself, a result folder, or a result in memory.
+ResultSource = ResultFiles | str | os.PathLike[str] | ResultLike
+
+
+def as_result_files(obj: ResultSource) -> ResultFiles:
     """The :class:`ResultFiles` view of a folder, a read package or an in-memory run.
 
     Parameters
     ----------
     obj : ResultFiles, path-like, ResultPackage or ScenarioResult
-        Anything with ``scenario``, ``assignments``, ``new_units``, ``kpis`` and ``provenance``
-        (a pydantic scenario is dumped to a plain mapping), or a result folder.
+        A result folder, or anything with the fields of :class:`ResultLike` (the pydantic
+        scenario is dumped to a plain mapping).
 
     Returns
     -------
@@ -317,20 +347,19 @@ def as_result_files(obj: Any) -> ResultFiles:
     if isinstance(obj, (str, os.PathLike)):
         return load_result_files(obj)
     try:
-        scenario = obj.scenario
-        scenario = scenario.model_dump(mode="json") if hasattr(scenario, "model_dump") else dict(scenario)
-        settlements = getattr(obj, "settlements", None)
-        explanations = getattr(obj, "explanations", None)
+        scenario = obj.scenario.model_dump(mode="json")
+        explanations = obj.explanations
         return ResultFiles(
+            # a package read from disk has its folder; a run in memory has none (ScenarioResult has no path)
             path=Path(getattr(obj, "path", None) or f"<{scenario.get('name', 'run')}>"),
             scenario=scenario,
             assignments=_tidy(obj.assignments),
             new_units=_tidy(obj.new_units).sort_values("new_unit_id", kind="stable").reset_index(drop=True),
-            settlements=_tidy(settlements) if settlements is not None else pd.DataFrame(),
+            settlements=_tidy(obj.settlements),
             kpis=dict(obj.kpis),
             provenance=dict(obj.provenance),
-            explanations=_tidy(explanations) if explanations is not None and len(explanations) else None,
-            territory_notes=getattr(obj, "territory_notes", None),
+            explanations=_tidy(explanations) if len(explanations) else None,
+            territory_notes=obj.territory_notes,
         )
     except AttributeError as exc:
         raise DataError(f"{type(obj).__name__} is not a result (folder, package or scenario run): {exc}") from None

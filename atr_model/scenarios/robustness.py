@@ -41,10 +41,13 @@ import numpy as np
 import pandas as pd
 
 from atr_model._atomic import atomic_directory
+from atr_model.data import Dataset
 from atr_model.errors import ScenarioError
-from atr_model.optimisation import MergerModel, decomposes
+from atr_model.network import ROADS_KIND, TravelModel
+from atr_model.optimisation import EngineSettings, MergerModel, decomposes
 from atr_model.scenarios._dask import connect, gather_in_order
 from atr_model.scenarios.evaluate import evaluate_plan
+from atr_model.scenarios.instance_builder import InstanceBundle
 from atr_model.scenarios.package import write_result
 from atr_model.scenarios.robustness_solve import (
     DrawContext,
@@ -65,8 +68,8 @@ from atr_model.scenarios.robustness_tables import (
     regret_table,
     unit_stability,
 )
-from atr_model.scenarios.run import run_scenario
-from atr_model.scenarios.scenario import apply_overrides
+from atr_model.scenarios.run import ScenarioResult, run_scenario
+from atr_model.scenarios.scenario import Scenario, apply_overrides
 from atr_model.scenarios.uncertainty import Draw, DrawBasis, build_basis, draw_inputs
 
 __all__ = [
@@ -132,7 +135,7 @@ class RobustnessResult:
         shares, the estimated inputs named), from which reports compose it in their language.
     """
 
-    nominal: Any
+    nominal: ScenarioResult
     basis: DrawBasis
     outcomes: list[DrawOutcome]
     units: pd.DataFrame
@@ -203,12 +206,12 @@ def _run_dask(ctx: DrawContext, draw_list: list[Draw], client: Any,
     return gather_in_order(client, futures, progress)
 
 
-def _draw_settings(settings: Any) -> Any:
+def _draw_settings(settings: EngineSettings) -> EngineSettings:
     """One process and one thread per draw: parallelism is across draws, and results stay reproducible."""
     return settings.replace(processes=1, exact_threads=settings.threads)
 
 
-def consensus_plan(bundle: Any, settings: Any, ps: PlanSet) -> np.ndarray:
+def consensus_plan(bundle: InstanceBundle, settings: EngineSettings, ps: PlanSet) -> np.ndarray:
     """The plan every hard criterion allows that agrees most with the draws.
 
     The same exact engine on the nominal instance, with the cost of assigning unit ``i`` to
@@ -240,7 +243,7 @@ def consensus_plan(bundle: Any, settings: Any, ps: PlanSet) -> np.ndarray:
     return np.asarray(result.assignment, dtype=np.int64)
 
 
-def _consensus(nominal: Any, ps: PlanSet) -> dict[str, Any]:
+def _consensus(nominal: ScenarioResult, ps: PlanSet) -> dict[str, Any]:
     bundle = nominal.bundle
     assignment = consensus_plan(bundle, nominal.settings, ps)
     codes = np.asarray(bundle.instance.unit_codes, dtype=object)
@@ -298,13 +301,13 @@ def _summary(units: pd.DataFrame, new_units: pd.DataFrame, fragile: pd.DataFrame
 
 
 def run_robustness(
-    scenario: Any,
+    scenario: Scenario,
     draws: int = 100,
     seed: int = 0,
     *,
     data: str | None = None,
-    dataset: Any = None,
-    travel_model: Any = None,
+    dataset: Dataset | None = None,
+    travel_model: TravelModel | None = None,
     workers: int = 1,
     scheduler_address: str | None = None,
     fragile_share: float = FRAGILE_SHARE,
@@ -365,9 +368,10 @@ def run_robustness(
             client.close()
 
 
-def _run(scenario: Any, draws: int, seed: int, dataset: Any, travel_model: Any, workers: int, client: Any,
-         address: str | None, fragile_share: float, progress: Callable[[int, int], None] | None,
-         say: Callable[[str], None], started: float, warm_start: bool | None = WARM_START) -> RobustnessResult:
+def _run(scenario: Scenario, draws: int, seed: int, dataset: Dataset | None, travel_model: TravelModel | None,
+         workers: int, client: Any, address: str | None, fragile_share: float,
+         progress: Callable[[int, int], None] | None, say: Callable[[str], None], started: float,
+         warm_start: bool | None = WARM_START) -> RobustnessResult:
     timings: dict[str, Any] = {}
     say("nominal")
     nominal = run_scenario(scenario, dataset=dataset, travel_model=travel_model)
@@ -376,7 +380,7 @@ def _run(scenario: Any, draws: int, seed: int, dataset: Any, travel_model: Any, 
     if basis.nothing_to_draw and not basis.data_has_estimates:
         raise ScenarioError(
             f"robustness {scenario.name!r}: nothing to draw -- every population is a real figure, travel times "
-            f"are {'road-network' if basis.travel_kind == 'roads' else 'modelled'} with no spread given, and no "
+            f"are {'road-network' if basis.travel_kind == ROADS_KIND else 'modelled'} with no spread given, and no "
             "adjacency link may drop; give a spread under 'uncertainty:' (e.g. uncertainty.population.log_sd.census)"
         )
     if basis.nothing_to_draw:

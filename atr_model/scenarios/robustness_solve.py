@@ -32,7 +32,16 @@ from typing import Any
 import numpy as np
 
 from atr_model.errors import ATRError
-from atr_model.optimisation import MergerModel, check_plan, decomposes, group_start, plan_measures
+from atr_model.optimisation import (
+    EngineSettings,
+    MergerInstance,
+    MergerModel,
+    MergerResult,
+    check_plan,
+    decomposes,
+    group_start,
+    plan_measures,
+)
 from atr_model.scenarios.uncertainty import Draw, DrawBasis, apply_draw
 
 __all__ = ["DrawContext", "DrawOutcome", "plan_objective", "solve_draw"]
@@ -60,8 +69,8 @@ class DrawContext:
         Start each solve from the nominal plan (where it is valid under the draw).
     """
 
-    instance: Any
-    settings: Any
+    instance: MergerInstance
+    settings: EngineSettings
     basis: DrawBasis
     nominal_assignment: np.ndarray
     warm_start: bool = False
@@ -121,19 +130,19 @@ class DrawOutcome:
     notes: list[str] = field(default_factory=list)
 
 
-def plan_objective(instance: Any, settings: Any, assignment: np.ndarray) -> float:
+def plan_objective(instance: MergerInstance, settings: EngineSettings, assignment: np.ndarray) -> float:
     """The engine's objective of a plan (assignment cost, cost per unit and soft penalties)."""
     return float(plan_measures(instance, settings, np.asarray(assignment, dtype=np.int64))["objective"])
 
 
-def _group_settings(settings: Any, group: str) -> Any:
+def _group_settings(settings: EngineSettings, group: str) -> EngineSettings:
     n_units = settings.n_units
     if isinstance(n_units, Mapping):
         n_units = n_units.get(group)
     return settings.replace(n_units=n_units, decompose=False, processes=1)
 
 
-def _same_inputs(nominal: Any, drawn: Any, idx: np.ndarray, draw: Draw, basis: DrawBasis) -> bool:
+def _same_inputs(nominal: MergerInstance, drawn: MergerInstance, idx: np.ndarray, draw: Draw, basis: DrawBasis) -> bool:
     """Whether the group's drawn inputs are exactly the nominal ones."""
     if not np.array_equal(draw.population[idx], basis.population[idx]):
         return False
@@ -151,7 +160,7 @@ def _same_inputs(nominal: Any, drawn: Any, idx: np.ndarray, draw: Draw, basis: D
     return True
 
 
-def _alone_is_optimal(inst: Any, settings: Any) -> bool:
+def _alone_is_optimal(inst: MergerInstance, settings: EngineSettings) -> bool:
     """Proof that "every unit alone" is the unique optimum of a sub-instance (see module doc)."""
     if settings.n_units is not None or len(inst.must_link) or settings.indicator_floor is not None:
         return False
@@ -174,7 +183,8 @@ def _alone_is_optimal(inst: Any, settings: Any) -> bool:
     return bool((diag < off.min(axis=1)).all())
 
 
-def _solve(instance: Any, settings: Any, start: np.ndarray | None, out: DrawOutcome, what: str) -> Any:
+def _solve(instance: MergerInstance, settings: EngineSettings, start: np.ndarray | None, out: DrawOutcome,
+           what: str) -> MergerResult:
     """Solve one (sub-)instance exactly, from ``start`` when given; count the start's fate in ``out``."""
     result = MergerModel(instance, settings).solve(start=start)
     out.starts_used += result.start.get("used", 0)
@@ -184,7 +194,7 @@ def _solve(instance: Any, settings: Any, start: np.ndarray | None, out: DrawOutc
     return result
 
 
-def _solve_whole(ctx: DrawContext, drawn: Any, out: DrawOutcome) -> tuple[np.ndarray, str]:
+def _solve_whole(ctx: DrawContext, drawn: MergerInstance, out: DrawOutcome) -> tuple[np.ndarray, str]:
     start = ctx.nominal_assignment if ctx.warm_start else None
     result = _solve(drawn, ctx.settings.replace(processes=1), start, out, "")
     return np.asarray(result.assignment, dtype=np.int64), str(result.status)
@@ -196,13 +206,13 @@ class _Group:
 
     name: str
     idx: np.ndarray
-    instance: Any
+    instance: MergerInstance
     adjacency_rows: np.ndarray  # rows of the full adjacency inside the group, in sub-instance order
-    settings: Any
+    settings: EngineSettings
 
 
 #: Per-process cache: id of the nominal instance -> its groups (a worker keeps one context).
-_GROUPS: dict[int, tuple[Any, tuple[_Group, ...]]] = {}
+_GROUPS: dict[int, tuple[MergerInstance, tuple[_Group, ...]]] = {}
 
 
 def _groups(ctx: DrawContext) -> tuple[_Group, ...]:
@@ -234,7 +244,7 @@ def _groups(ctx: DrawContext) -> tuple[_Group, ...]:
 _SMALL_GROUP = 60
 
 
-def _sub_instance(grp: _Group, drawn: Any, draw: Draw) -> Any:
+def _sub_instance(grp: _Group, drawn: MergerInstance, draw: Draw) -> MergerInstance:
     """The group's drawn sub-instance: the nominal cut-out with the drawn arrays put in."""
     idx = grp.idx
     block = np.ix_(idx, idx)
@@ -252,7 +262,7 @@ def _sub_instance(grp: _Group, drawn: Any, draw: Draw) -> Any:
     return dataclasses.replace(grp.instance, **changes)
 
 
-def _solve_groups(ctx: DrawContext, drawn: Any, draw: Draw, out: DrawOutcome) -> tuple[np.ndarray, str]:
+def _solve_groups(ctx: DrawContext, drawn: MergerInstance, draw: Draw, out: DrawOutcome) -> tuple[np.ndarray, str]:
     inst = ctx.instance
     assignment = np.full(inst.n, -1, dtype=np.int64)
     status = "optimal"
@@ -277,7 +287,7 @@ def _solve_groups(ctx: DrawContext, drawn: Any, draw: Draw, out: DrawOutcome) ->
     return assignment, status
 
 
-def _hard_violations(instance: Any, settings: Any, assignment: np.ndarray) -> list[str]:
+def _hard_violations(instance: MergerInstance, settings: EngineSettings, assignment: np.ndarray) -> list[str]:
     return [f"{v.constraint}: {v.message}" for v in check_plan(instance, assignment, settings) if v.hard]
 
 

@@ -16,6 +16,8 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
+from atr_model.optimisation import EngineSettings, MergerInstance
+from atr_model.scenarios.instance_builder import InstanceBundle
 from atr_model.scenarios.robustness_solve import DrawOutcome, plan_objective
 from atr_model.scenarios.uncertainty import Draw, DrawBasis, apply_draw
 
@@ -96,7 +98,7 @@ class PlanSet:
     nominal_population: np.ndarray
 
     @classmethod
-    def build(cls, bundle: Any, basis: DrawBasis, nominal: np.ndarray, outcomes: list[DrawOutcome],
+    def build(cls, bundle: InstanceBundle, basis: DrawBasis, nominal: np.ndarray, outcomes: list[DrawOutcome],
               new_unit_id: dict[str, str], floor: float | None) -> PlanSet:
         """Collect the arrays (outcomes in draw order)."""
         codes = np.asarray(bundle.instance.unit_codes, dtype=object)
@@ -259,7 +261,7 @@ def new_unit_stability(ps: PlanSet) -> pd.DataFrame:
     return cast("pd.DataFrame", pd.DataFrame(rows).sort_values("new_unit_id", kind="stable").reset_index(drop=True))
 
 
-def _plan_kpis(inst: Any, assignment: np.ndarray, floor: float | None, travel_weight: float,
+def _plan_kpis(inst: MergerInstance, assignment: np.ndarray, floor: float | None, travel_weight: float,
                travel_cost: bool) -> dict[str, float]:
     a = np.asarray(assignment, dtype=np.int64)
     idx = np.arange(a.size)
@@ -279,7 +281,8 @@ def _plan_kpis(inst: Any, assignment: np.ndarray, floor: float | None, travel_we
     return out
 
 
-def kpi_intervals(ps: PlanSet, instance: Any, basis: DrawBasis, outcomes: list[DrawOutcome], settings: Any,
+def kpi_intervals(ps: PlanSet, instance: MergerInstance, basis: DrawBasis, outcomes: list[DrawOutcome],
+                  settings: EngineSettings,
                   travel_weight: float) -> dict[str, Any]:
     """``kpi_intervals.json``: p5 / p50 / p95 of every KPI of the draws' own plans.
 

@@ -16,6 +16,7 @@ import pandas as pd
 
 from atr_model.data import CRS, Dataset
 from atr_model.errors import InfeasibleError, SolverError
+from atr_model.network import TravelModel
 from atr_model.optimisation import EngineSettings, MergerModel, MergerResult, Violation, check_plan, explain_units
 from atr_model.scenarios.inputs import resolve_dataset, resolve_travel_model
 from atr_model.scenarios.instance_builder import InstanceBundle, build_instance, merge_estimate_notes
@@ -79,10 +80,10 @@ class ScenarioResult:
 
     scenario: Scenario
     dataset: Dataset
-    travel_model: Any
+    travel_model: TravelModel
     bundle: InstanceBundle
-    settings: Any
-    engine_result: Any
+    settings: EngineSettings
+    engine_result: MergerResult
     assignments: pd.DataFrame
     new_units: gpd.GeoDataFrame
     settlements: pd.DataFrame
@@ -133,7 +134,7 @@ def _add_barrier_notes(rows: list[dict[str, Any]], bundle: InstanceBundle) -> No
         row["reason_params"]["barrier_units"] = others
 
 
-def _explanations(bundle: InstanceBundle, result: Any, settings: Any) -> pd.DataFrame:
+def _explanations(bundle: InstanceBundle, result: MergerResult, settings: EngineSettings) -> pd.DataFrame:
     """The engine's explanations as ``unit_code, status, reason, reason_code, reason_params``
     (the parameters as compact JSON, the form ``assignments.csv`` keeps them in)."""
     items = explain_units(bundle.instance, result, settings)
@@ -301,25 +302,25 @@ def _passports(result_parts: dict[str, Any]) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(frame[columns], geometry="geometry", crs=CRS)
 
 
-def _check(bundle: InstanceBundle, assignment: np.ndarray, settings: Any) -> list[Any]:
+def _check(bundle: InstanceBundle, assignment: np.ndarray, settings: EngineSettings) -> list[Violation]:
     """Run the independent checker; hard violations fail the run, soft ones are returned.
 
     Soft violations are what soft criteria allow (a unit below the floor with no partner),
     and are reported per unit in the explanations.
     """
     found = check_plan(bundle.instance, assignment, settings)
-    violations = [v for v in found if getattr(v, "hard", True)]
+    violations = [v for v in found if v.hard]
     if violations:
         lines = "; ".join(f"{v.constraint}: {v.message}" for v in violations[:5])
         more = f" (and {len(violations) - 5} more)" if len(violations) > 5 else ""
         raise SolverError(f"the plan failed the independent check: {lines}{more}")
-    return [v for v in found if not getattr(v, "hard", True)]
+    return [v for v in found if not v.hard]
 
 
 def run_scenario(
     scenario: Scenario,
     dataset: Dataset | None = None,
-    travel_model: Any = None,
+    travel_model: TravelModel | None = None,
     *,
     progress: Callable[[str], None] | None = None,
 ) -> ScenarioResult:
@@ -363,18 +364,18 @@ def run_scenario(
     settings = engine_settings(scenario.criteria, scenario.solver, bundle=bundle)
     step("solve")
     result = MergerModel(bundle.instance, settings).solve()
-    status = str(getattr(result, "status", ""))
+    status = result.status
     if status == "infeasible":
         raise InfeasibleError(f"scenario {scenario.name!r}: no plan satisfies the hard constraints",
                               code="scenario", params={"scenario": scenario.name})
-    if getattr(result, "assignment", None) is None or status not in ("optimal", "feasible"):
+    if status not in ("optimal", "feasible"):
         raise SolverError(f"scenario {scenario.name!r}: solver {settings.solver} returned status {status!r}")
     assignment = np.asarray(result.assignment, dtype=np.int64)
     step("check")
     soft = _check(bundle, assignment, settings)
     step("passports")
     out = package_plan(scenario, dataset, travel_model, bundle, settings, result, soft, started=started)
-    if bool(getattr(result, "proven_optimal", False)) and not out.kpis["solver"]["proven_optimal"]:
+    if result.proven_optimal and not out.kpis["solver"]["proven_optimal"]:
         logger.warning("scenario %s: the solver claims optimality but its gap is %s", scenario.name,
                        out.kpis["solver"]["gap"])
     logger.info("scenario %s: %d -> %d units in %.1f s", scenario.name, out.kpis["units_before"],
@@ -385,7 +386,7 @@ def run_scenario(
 def package_plan(
     scenario: Scenario,
     dataset: Dataset,
-    travel_model: Any,
+    travel_model: TravelModel,
     bundle: InstanceBundle,
     settings: EngineSettings,
     result: MergerResult,
@@ -413,7 +414,7 @@ def package_plan(
     assignment = np.asarray(result.assignment, dtype=np.int64)
     explained = _explanations(bundle, result, settings)
     ids = _new_unit_ids(bundle, assignment)
-    modelled = str(getattr(travel_model, "kind", "modelled")) != "roads"
+    modelled = travel_model.times_modelled
     assignments = _assignments(bundle, assignment, ids, explained, modelled)
     settlements = _settlements(bundle, assignments)
     new_units = _passports({"dataset": dataset, "bundle": bundle, "assignments": assignments, "settlements": settlements})

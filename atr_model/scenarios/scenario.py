@@ -204,10 +204,12 @@ def yaml_error(exc: yaml.YAMLError, text: str, where: str, error: type[ATRError]
     A problem found only at the end of the file is placed on the last line that is not blank.
     The message carries a catalogue key (:data:`YAML_MESSAGES`).
     """
-    problem_mark = getattr(exc, "problem_mark", None)
-    context_mark = getattr(exc, "context_mark", None)
-    context = getattr(exc, "context", None) or ""
-    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    # the scanner's, parser's and composer's errors carry marks; a plain YAMLError (the reader's) has none
+    marked = exc if isinstance(exc, yaml.MarkedYAMLError) else None
+    problem_mark = marked.problem_mark if marked is not None else None
+    context_mark = marked.context_mark if marked is not None else None
+    context = (marked.context if marked is not None else None) or ""
+    problem = (marked.problem if marked is not None else None) or str(exc).splitlines()[0]
     params: dict[str, object] = {"file": where, "problem": problem}
     mark = problem_mark if problem_mark is not None else context_mark
     if context in _UNCLOSED and context_mark is not None and problem_mark is not None:

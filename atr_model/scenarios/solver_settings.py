@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 import networkx as nx
 import numpy as np
@@ -14,10 +14,8 @@ from pydantic import ValidationError
 from atr_model.criteria import Criteria, describe_validation_error
 from atr_model.errors import CriteriaError, InfeasibleError, ScenarioError
 from atr_model.optimisation import EngineSettings
+from atr_model.scenarios.instance_builder import InstanceBundle
 from atr_model.scenarios.scenario import SolverOptions
-
-if TYPE_CHECKING:
-    from atr_model.scenarios.instance_builder import InstanceBundle
 
 __all__ = ["engine_n_units", "engine_settings"]
 

@@ -23,12 +23,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from atr_model.data import Dataset
 from atr_model.errors import ATRError, ScenarioError
+from atr_model.network import TravelModel
 from atr_model.scenarios._dask import connect, gather_in_order
 from atr_model.scenarios.extra_kpis import savings_for_level
 from atr_model.scenarios.inputs import resolve_dataset, resolve_travel_model
-from atr_model.scenarios.run import run_scenario
-from atr_model.scenarios.scenario import apply_overrides
+from atr_model.scenarios.run import ScenarioResult, run_scenario
+from atr_model.scenarios.scenario import Scenario, apply_overrides
 
 __all__ = [
     "PARAM_ALIASES",
@@ -161,7 +163,7 @@ def sweep_grid(params: Mapping[str, Sequence[Any]] | Sequence[tuple[str, Sequenc
 # --------------------------------------------------------------------------- one point
 
 
-def run_point(scenario: Any, overrides: Mapping[str, Any], data: str | None = None, point: int = 0) -> dict[str, Any]:
+def run_point(scenario: Scenario, overrides: Mapping[str, Any], data: str | None = None, point: int = 0) -> dict[str, Any]:
     """Run one grid point and return its summary row (the function workers execute).
 
     Parameters
@@ -215,15 +217,15 @@ def run_point(scenario: Any, overrides: Mapping[str, Any], data: str | None = No
     return row
 
 
-def _point_scenario(scenario: Any, overrides: Mapping[str, Any], data: str | None, point: int) -> Any:
+def _point_scenario(scenario: Scenario, overrides: Mapping[str, Any], data: str | None, point: int) -> Scenario:
     return apply_overrides(scenario, **dict(overrides), dataset=data, name=f"{scenario.name}-p{point:03d}")
 
 
 #: Per-process cache of (dataset, travel model) keyed by the inputs that define them.
-_INPUT_CACHE: dict[tuple[Any, ...], tuple[Any, Any]] = {}
+_INPUT_CACHE: dict[tuple[Any, ...], tuple[Dataset, TravelModel]] = {}
 
 
-def _inputs(scenario: Any) -> tuple[Any, Any]:
+def _inputs(scenario: Scenario) -> tuple[Dataset, TravelModel]:
     """Dataset and travel model, built once per worker process and reused by its points."""
     key = (scenario.dataset, scenario.roads, scenario.elevation, str(scenario.source_path), scenario.level)
     if key not in _INPUT_CACHE:
@@ -232,12 +234,12 @@ def _inputs(scenario: Any) -> tuple[Any, Any]:
     return _INPUT_CACHE[key]
 
 
-def _prepare(scenario: Any) -> tuple[Any, Any]:
+def _prepare(scenario: Scenario) -> tuple[Dataset, TravelModel]:
     dataset = resolve_dataset(scenario)
     return dataset, resolve_travel_model(scenario, dataset)
 
 
-def _run(scenario: Any, dataset: Any, travel: Any) -> Any:
+def _run(scenario: Scenario, dataset: Dataset, travel: TravelModel) -> ScenarioResult:
     return run_scenario(scenario, dataset=dataset, travel_model=travel)
 
 
@@ -293,7 +295,7 @@ def _short(key: str, keys: Sequence[str]) -> str:
 
 
 def run_sweep(
-    scenario: Any,
+    scenario: Scenario,
     params: Mapping[str, Sequence[Any]] | Sequence[tuple[str, Sequence[Any]]],
     *,
     data: str | None = None,
@@ -369,7 +371,7 @@ def run_sweep(
 
 
 def _run_dask(
-    base: Any,
+    base: Scenario,
     grid: list[dict[str, Any]],
     data: str | None,
     address: str,

@@ -36,7 +36,11 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
+from atr_model.data import Dataset
 from atr_model.data.contract import is_estimate_source
+from atr_model.network import MODELLED_KIND, ROADS_KIND, TravelModel
+from atr_model.optimisation import MergerInstance
+from atr_model.scenarios.instance_builder import InstanceBundle
 
 __all__ = [
     "AdjacencyUncertainty",
@@ -232,7 +236,7 @@ class DrawBasis:
     @property
     def data_has_estimates(self) -> bool:
         """True when some unit population is an estimate or the travel times are modelled."""
-        return self.estimated_units > 0 or self.travel_kind == "modelled"
+        return self.estimated_units > 0 or self.travel_kind == MODELLED_KIND
 
     @property
     def nothing_to_draw(self) -> bool:
@@ -288,7 +292,7 @@ def _unit_lookup(frame: pd.DataFrame, key: str, column: str) -> dict[str, Any]:
     return dict(zip(frame[key].astype(str), frame[column]))
 
 
-def _unit_sources(bundle: Any, dataset: Any) -> tuple[list[Any], list[Any], dict[str, Any]]:
+def _unit_sources(bundle: InstanceBundle, dataset: Dataset) -> tuple[list[Any], list[Any], dict[str, Any]]:
     """Population source, year and per-unit log sd of each instance unit."""
     codes = list(bundle.instance.unit_codes)
     if bundle.level == "raion":
@@ -303,7 +307,7 @@ def _unit_sources(bundle: Any, dataset: Any) -> tuple[list[Any], list[Any], dict
     return [source.get(c) for c in codes], [year.get(c) for c in codes], log_sd
 
 
-def _eligible_rule(bundle: Any) -> tuple[float, np.ndarray, np.ndarray] | None:
+def _eligible_rule(bundle: InstanceBundle) -> tuple[float, np.ndarray, np.ndarray] | None:
     """Centre eligibility as a function of population, when a minimum centre population is set."""
     criteria = bundle.criteria
     minimum = float(criteria.centres.min_centre_population or 0)
@@ -328,7 +332,7 @@ def _eligible_rule(bundle: Any) -> tuple[float, np.ndarray, np.ndarray] | None:
     return minimum, base_ok, forced
 
 
-def build_basis(bundle: Any, dataset: Any, travel_model: Any, uncertainty: Uncertainty) -> DrawBasis:
+def build_basis(bundle: InstanceBundle, dataset: Dataset, travel_model: TravelModel, uncertainty: Uncertainty) -> DrawBasis:
     """Compile the uncertainty model against one built instance.
 
     Parameters
@@ -371,9 +375,9 @@ def build_basis(bundle: Any, dataset: Any, travel_model: Any, uncertainty: Uncer
             idx = np.flatnonzero(share & (raion == r))
             if idx.size:
                 share_groups.append(idx)
-    kind = "roads" if str(getattr(travel_model, "kind", "modelled")) == "roads" else "modelled"
+    kind = MODELLED_KIND if travel_model.times_modelled else ROADS_KIND
     travel = uncertainty.travel
-    travel_sd = float(travel.roads_log_sd if kind == "roads" else travel.modelled_log_sd)
+    travel_sd = float(travel.roads_log_sd if kind == ROADS_KIND else travel.modelled_log_sd)
     labels_of_unit = (bundle.units["raion_code"].astype(str).to_numpy() if travel.per == "raion"
                       else np.asarray(inst.unit_codes, dtype=object))
     factor_labels = tuple(sorted(set(str(x) for x in labels_of_unit)))
@@ -384,7 +388,7 @@ def build_basis(bundle: Any, dataset: Any, travel_model: Any, uncertainty: Uncer
               if "geometry_is_approximate" in bundle.units else np.zeros(n, dtype=bool))
     adj = np.asarray(inst.adjacency, dtype=np.int64).reshape(-1, 2)
     candidates = np.flatnonzero(approx[adj[:, 0]] & approx[adj[:, 1]]) if adj.size else np.zeros(0, dtype=np.int64)
-    objective = str(getattr(bundle.criteria, "objective", "travel"))
+    objective = bundle.criteria.objective
     return DrawBasis(
         unit_codes=tuple(inst.unit_codes),
         population=inst.population.copy(),
@@ -438,7 +442,7 @@ def draw_inputs(basis: DrawBasis, rng: np.random.Generator) -> Draw:
     return Draw(population=pop, travel_factor=factor, unit_factor=factor[basis.factor_of_unit], dropped=dropped)
 
 
-def apply_draw(instance: Any, basis: DrawBasis, draw: Draw) -> Any:
+def apply_draw(instance: MergerInstance, basis: DrawBasis, draw: Draw) -> MergerInstance:
     """The instance with the drawn arrays (population, cost, travel times, adjacency).
 
     ``cost[i, j]`` is person-minutes (or population x squared distance): it scales with unit

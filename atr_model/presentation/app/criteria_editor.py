@@ -20,6 +20,7 @@ from typing import Any, Literal
 import streamlit as st
 import yaml
 from pydantic import BaseModel
+from pydantic.fields import FieldInfo
 
 from atr_model.presentation.app import concept
 from atr_model.presentation.i18n import field_help, field_label, option_label, t
@@ -59,9 +60,11 @@ def _is_model(annotation: Any) -> bool:
     return isinstance(annotation, type) and issubclass(annotation, BaseModel)
 
 
-def _bounds(field: Any) -> tuple[float | None, float | None]:
+def _bounds(field: FieldInfo) -> tuple[float | None, float | None]:
     low = high = None
-    for meta in getattr(field, "metadata", ()):
+    for meta in field.metadata:
+        # each constraint is its own annotated_types class (Ge, Gt, Le, Lt, Interval, MultipleOf, ...):
+        # the bound is whichever of these attributes the class has
         for name in ("ge", "gt"):
             if getattr(meta, name, None) is not None:
                 low = float(getattr(meta, name))
@@ -81,9 +84,9 @@ def _step(name: str, is_int: bool) -> float | int:
     return 1 if is_int else 1.0
 
 
-def _label(path: str, field: Any, lang: str) -> str:
+def _label(path: str, field: FieldInfo, lang: str) -> str:
     """The field's label in ``lang`` (catalogue key ``path``, e.g. ``crit.exemptions.border_km``)."""
-    return field_label(path, lang, str(getattr(field, "title", None) or ""))
+    return field_label(path, lang, field.title or "")
 
 
 def quote_criterion(number: int, lang: str) -> None:
@@ -177,7 +180,7 @@ def edit_model(
 
 
 def _widget(
-    path: str, field: Any, annotation: Any, optional: bool, current: Any, key: str, lang: str
+    path: str, field: FieldInfo, annotation: Any, optional: bool, current: Any, key: str, lang: str
 ) -> tuple[Any, str | None]:
     name = path.rsplit(".", 1)[-1]
     label = _label(path, field, lang)

@@ -16,6 +16,7 @@ import json
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,8 @@ def _links(fmap: branca.element.Element) -> tuple[tuple[str, ...], tuple[str, ..
     css: list[str] = []
     js: list[str] = []
 
+    # folium and branca elements are duck-typed: ``_children`` is branca's (private) child table,
+    # and only the asset-carrying classes have ``default_css`` / ``default_js``
     def walk(element: Any) -> Iterable[Any]:
         if isinstance(element, (branca.colormap.ColorMap, folium.elements.JSCSSMixin)):
             yield element
@@ -62,6 +65,7 @@ def _links(fmap: branca.element.Element) -> tuple[tuple[str, ...], tuple[str, ..
 
 
 def _geojson_layers(element: Any) -> Iterable[folium.GeoJson]:
+    # any folium or branca element: ``_children`` is branca's (private) child table
     for child in getattr(element, "_children", {}).values():
         if isinstance(child, folium.GeoJson):
             yield child
@@ -113,7 +117,7 @@ def render_map(fmap: folium.Map) -> RenderedMap:
     layers = list(_geojson_layers(fmap.get_root()))  # the page: both maps of a DualMap
     full = [layer.data for layer in layers]
     for index, layer in enumerate(layers):
-        if getattr(layer, "style", False):
+        if layer.style:
             raise ValueError(f"layer {layer.layer_name!r} uses a style_function; put the style in properties.style")
         # the first feature (folium checks tooltip fields against it) and a mark of the layer
         layer.data = {**layer.data, "features": layer.data["features"][:1], _SLOT: index}
@@ -125,7 +129,7 @@ def render_map(fmap: folium.Map) -> RenderedMap:
     finally:
         for layer, data in zip(layers, full):
             layer.data = data
-    bounds = getattr(fmap, "atr_bounds", None)
+    bounds = getattr(fmap, "atr_bounds", None)  # set by maps.base_map; a map made elsewhere has none
     if bounds is None:
         try:
             bounds = fmap.get_bounds()
@@ -138,7 +142,7 @@ def render_map(fmap: folium.Map) -> RenderedMap:
         html=html,
         map_id=stf.get_full_id(fmap),
         bounds=bounds,
-        zoom=getattr(fmap, "m1", fmap).options.get("zoom"),
+        zoom=getattr(fmap, "m1", fmap).options.get("zoom"),  # a DualMap's zoom is its first map's
         js_links=js_links,
         css_links=css_links,
     )
@@ -152,7 +156,7 @@ def _code_digest() -> str:
     files = [Path(__file__).resolve(), *sorted((presentation / "maps").glob("*.py")),
              *sorted((presentation / "locales").glob("*.json")), *sorted((presentation / "vendor").rglob("*")),
              presentation / "i18n.py"]
-    return maps.source_digest(files, folium.__version__, getattr(stf, "__version__", ""))
+    return maps.source_digest(files, folium.__version__, metadata.version("streamlit-folium"))
 
 
 def _load_render(path: Path) -> RenderedMap:

@@ -236,7 +236,7 @@ def _uploaded_scenario(lang: str) -> None:
     upload = st.file_uploader(t("sidebar.upload", lang), type=["yaml", "yml"], key="upload")
     if upload is None:
         return
-    marker = f"{upload.name}:{upload.size}:{getattr(upload, 'file_id', '')}"
+    marker = f"{upload.name}:{upload.size}:{upload.file_id}"
     if st.session_state.get("_upload_seen") == marker:
         if st.session_state.get("_upload_error"):
             show_error(st.session_state["_upload_error"], lang)

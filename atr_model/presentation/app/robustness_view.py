@@ -16,18 +16,19 @@ import json
 import logging
 import time
 from pathlib import Path
-from typing import Any
 
 import folium
 import pandas as pd
 import streamlit as st
 
+from atr_model.data import Dataset
 from atr_model.presentation import maps
 from atr_model.presentation.app import backend, cache
+from atr_model.presentation.app.context import AppContext
 from atr_model.presentation.app.folium_view import RenderedMap, render_map, show_map
 from atr_model.presentation.i18n import format_number, t
 from atr_model.presentation.report import fragile_rows, kpi_rows, write_robustness_report
-from atr_model.scenarios import run_robustness, write_robustness
+from atr_model.scenarios import Scenario, run_robustness, write_robustness
 
 __all__ = ["SESSION_KEY", "STABILITY_BINS", "stability_colour", "stability_map", "view_robustness"]
 
@@ -52,26 +53,14 @@ def stability_colour(share: float) -> str:
     return STABILITY_BINS[-1][1]
 
 
-def _package_folder(ctx: Any, draws: int, seed: int) -> Path:
-    base = backend.result_folder(ctx.scenario, ctx.dataset)
+def _package_folder(scenario: Scenario, dataset: Dataset, draws: int, seed: int) -> Path:
+    base = backend.result_folder(scenario, dataset)
     return base.with_name(f"{base.name}-robustness-{draws}-{seed}")
 
 
-def _travel_model(ctx: Any) -> Any:
-    key, _, raion = str(ctx.source).partition("|")
-    full = cache.dataset(key)
-    roads = getattr(ctx.scenario, "roads", None)
-    elevation = getattr(ctx.scenario, "elevation", None)
-    tm = cache.travel_model(key, full.build_id, str(roads) if roads else None,
-                            str(elevation) if elevation else None, ctx.scenario)
-    if raion:
-        tm = backend.subset_travel_model(tm, ctx.dataset.units["unit_code"])
-    return tm
-
-
-def _run(ctx: Any, draws: int, seed: int) -> Path:
+def _run(ctx: AppContext, scenario: Scenario, dataset: Dataset, draws: int, seed: int) -> Path:
     lang = ctx.lang
-    target = _package_folder(ctx, draws, seed)
+    target = _package_folder(scenario, dataset, draws, seed)
     if (target / "robustness.json").exists():
         return target
     bar = st.progress(0.0, text=t("robustness.nominal", lang))
@@ -80,8 +69,9 @@ def _run(ctx: Any, draws: int, seed: int) -> Path:
     def progress(done: int, total: int) -> None:
         bar.progress(done / max(total, 1), text=t("robustness.progress", lang, done=done, total=total))
 
-    result = run_robustness(ctx.scenario, draws=draws, seed=seed, dataset=ctx.dataset,
-                            travel_model=_travel_model(ctx), workers=1, progress=progress)
+    result = run_robustness(scenario, draws=draws, seed=seed, dataset=dataset,
+                            travel_model=cache.travel_model_for(str(ctx.source), scenario), workers=1,
+                            progress=progress)
     folder = write_robustness(result, target,
                               extra_writers=(lambda _res, staging: write_robustness_report(staging, lang),))
     bar.progress(1.0, text=t("robustness.done", lang, draws=draws, seconds=f"{time.perf_counter() - started:.1f}"))
@@ -123,7 +113,7 @@ def _zip(folder: str) -> bytes:
     return backend.zip_folder(Path(folder))
 
 
-def _show(folder: Path, ctx: Any) -> None:
+def _show(folder: Path, ctx: AppContext) -> None:
     lang = ctx.lang
     meta = json.loads((folder / "robustness.json").read_text(encoding="utf-8"))
     summary = meta["summary"]
@@ -163,11 +153,12 @@ def _show(folder: Path, ctx: Any) -> None:
                        mime="application/zip", key="dl_robustness")
 
 
-def view_robustness(ctx: Any) -> None:
+def view_robustness(ctx: AppContext) -> None:
     """The Robustness view (number of draws, run with a progress bar, map, fragile decisions, download)."""
     lang = ctx.lang
     st.subheader(t("robustness.title", lang))
-    if ctx.scenario is None or ctx.dataset is None:
+    scenario, dataset = ctx.scenario, ctx.dataset
+    if scenario is None or dataset is None:
         st.info(t("robustness.need_scenario", lang))
         return
     left, right, button = st.columns([2, 2, 2], vertical_alignment="bottom")
@@ -175,7 +166,7 @@ def view_robustness(ctx: Any) -> None:
                                   key="robustness_draws"))
     seed = int(right.number_input(t("robustness.seed", lang), min_value=0, value=1, step=1, key="robustness_seed"))
     if button.button(t("robustness.run", lang), type="primary", key="robustness_run"):
-        st.session_state[SESSION_KEY] = str(_run(ctx, draws, seed))
+        st.session_state[SESSION_KEY] = str(_run(ctx, scenario, dataset, draws, seed))
     folder = st.session_state.get(SESSION_KEY)
     if not folder or not (Path(folder) / "robustness.json").exists():
         st.info(t("robustness.none_yet", lang))

@@ -85,6 +85,8 @@ def leaflet_css() -> str:
 
 
 def _walk(element: Any) -> Iterator[Any]:
+    # folium and branca elements are duck-typed: ``_children`` is branca's (private) child table,
+    # and only the asset-carrying classes have ``default_js`` / ``default_css``
     yield element
     for child in getattr(element, "_children", {}).values():
         yield from _walk(child)
@@ -122,7 +124,7 @@ def inline_assets(element: Any) -> Any:
     ValueError
         When an element needs an asset that is not vendored (naming it and its URL).
     """
-    for item in _walk(element):
+    for item in _walk(element):  # only the asset-carrying element classes have default_js / default_css
         if isinstance(item, (folium.elements.JSCSSMixin, branca.colormap.ColorMap)) or hasattr(item, "default_js"):
             item.default_js = _localise(list(getattr(item, "default_js", [])), item)
             item.default_css = _localise(list(getattr(item, "default_css", [])), item)
@@ -133,7 +135,7 @@ def asset_urls(element: Any) -> tuple[list[str], list[str]]:
     """Every script and stylesheet URL a map's elements ask for (for tests and checks)."""
     js: list[str] = []
     css: list[str] = []
-    for item in _walk(element):
+    for item in _walk(element):  # only the asset-carrying element classes have default_js / default_css
         js.extend(url for _, url in getattr(item, "default_js", []))
         css.extend(url for _, url in getattr(item, "default_css", []))
     return list(dict.fromkeys(js)), list(dict.fromkeys(css))

@@ -127,5 +127,6 @@ def side_by_side(left: folium.Map, right: folium.Map) -> folium.plugins.DualMap:
     dual.m1, dual.m2 = left, right
     figure.add_child(dual)  # after the maps: its script syncs them, so they must exist first
     add_css(left)  # the style sheet lived in each map's first page; put it in the new one
-    dual.atr_bounds = getattr(left, "atr_bounds", None)  # type: ignore[attr-defined]  # read by the renderers
+    # read by the renderers; set by base_map, so a map made elsewhere has none
+    dual.atr_bounds = getattr(left, "atr_bounds", None)  # type: ignore[attr-defined]
     return inline_assets(dual)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -17,7 +16,7 @@ from atr_model.presentation.report.html_parts import table as _table
 from atr_model.presentation.report.html_parts import td as _td
 from atr_model.presentation.report.svg_map import map_svg, map_texts, unplaced_land
 from atr_model.presentation.view import comparison_table_html
-from atr_model.scenarios import Comparison, as_result_files
+from atr_model.scenarios import Comparison, ResultFiles, ResultSource, as_result_files
 
 __all__ = ["render_comparison", "write_comparison_report"]
 
@@ -28,7 +27,7 @@ def _frame_table(frame: pd.DataFrame) -> str:
     return _table(list(frame.columns), rows)
 
 
-def render_comparison(comparison: Comparison, a: Any, b: Any, lang: str = DEFAULT_LANGUAGE) -> str:
+def render_comparison(comparison: Comparison, a: ResultSource, b: ResultSource, lang: str = DEFAULT_LANGUAGE) -> str:
     """Render a comparison of two plans as one self-contained HTML page with a diff map.
 
     Parameters
@@ -45,7 +44,10 @@ def render_comparison(comparison: Comparison, a: Any, b: Any, lang: str = DEFAUL
     str
         HTML document.
     """
-    a, b = as_result_files(a), as_result_files(b)
+    return _render(comparison, as_result_files(a), as_result_files(b), lang)
+
+
+def _render(comparison: Comparison, a: ResultFiles, b: ResultFiles, lang: str) -> str:
     changed_b = set(comparison.changed_units["new_unit_id_b"]) - {""}
     changed_a = set(comparison.changed_units["new_unit_id_a"]) - {""}
     units_b = b.new_units.copy()
@@ -86,7 +88,7 @@ def render_comparison(comparison: Comparison, a: Any, b: Any, lang: str = DEFAUL
 
 
 def write_comparison_report(
-    comparison: Comparison, a: Any, b: Any, target: str | os.PathLike[str], lang: str = DEFAULT_LANGUAGE
+    comparison: Comparison, a: ResultSource, b: ResultSource, target: str | os.PathLike[str], lang: str = DEFAULT_LANGUAGE
 ) -> Path:
     """Write :func:`render_comparison` to ``target`` (atomically); return the path."""
     out = Path(target)

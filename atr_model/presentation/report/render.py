@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
-from typing import Any
 
 from atr_model._atomic import atomic_file
 from atr_model.presentation.i18n import DEFAULT_LANGUAGE, dataset_label, localized, t
@@ -25,7 +24,7 @@ from atr_model.presentation.report.maps_section import maps_section
 from atr_model.presentation.report.passports import passports_section
 from atr_model.presentation.report.quality import provenance_section, quality_section
 from atr_model.presentation.report.robustness import ROBUSTNESS_REPORT_NAME, robustness_section, robustness_section_for
-from atr_model.scenarios import ResultFiles, as_result_files, merger_confidence
+from atr_model.scenarios import ResultFiles, ResultSource, as_result_files, merger_confidence
 
 __all__ = ["REPORT_NAME", "render_report", "write_report", "write_robustness_report"]
 
@@ -35,7 +34,7 @@ REPORT_NAME = "report.html"
 
 
 def render_report(
-    result: Any, lang: str = DEFAULT_LANGUAGE, *, robustness: str | os.PathLike[str] | None = None
+    result: ResultSource, lang: str = DEFAULT_LANGUAGE, *, robustness: str | os.PathLike[str] | None = None
 ) -> str:
     """Render the HTML report of a result package.
 

@@ -32,7 +32,7 @@ from atr_model.presentation.report.html_parts import table as _table
 from atr_model.presentation.report.plan_map import KIND, plan_map_frame
 from atr_model.presentation.report.svg_map import map_svg, map_texts, unplaced_land_of
 from atr_model.presentation.territory_text import unit_name_in
-from atr_model.scenarios import load_result_files, merger_confidence, read_territory_notes, share_text
+from atr_model.scenarios import ResultFiles, load_result_files, merger_confidence, read_territory_notes, share_text
 
 __all__ = [
     "ROBUSTNESS_REPORT_NAME",
@@ -247,12 +247,9 @@ def robustness_section(folder: str | os.PathLike[str], *, language: str = DEFAUL
     return "".join(parts)
 
 
-def robustness_section_for(files: Any, lang: str = DEFAULT_LANGUAGE) -> str:
+def robustness_section_for(files: ResultFiles, lang: str = DEFAULT_LANGUAGE) -> str:
     """The section (in ``lang``) when ``files`` (a result package) is the nominal run inside a robustness package."""
-    path = getattr(files, "path", None)
-    if path is None:
-        return ""
-    root = Path(path).parent
+    root = files.path.parent
     if not (root / "robustness.json").exists():
         return ""
     try:
