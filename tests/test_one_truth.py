@@ -155,3 +155,29 @@ def test_ky_and_ru_documents_hold_no_english(kg_results: dict[str, Path], lang: 
         assert not found, f"{name} ({lang}) shows English catalogue text: {found[:5]}"
         engine = [stem for stem in _ENGINE_ENGLISH if stem in text]
         assert not engine, f"{name} ({lang}) shows the engine's English: {engine}"
+
+
+def test_the_app_shows_the_same_figures(kg_results: dict[str, Path], kg_dataset_path: Path,
+                                        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The app, run on the same build and scenario, shows the saved result's key figures (the
+    table and the metrics row) in ky, ru and en."""
+    from streamlit.testing.v1 import AppTest
+
+    from atr_model.presentation.app.server import PAGE_SCRIPT  # what app.py serves (AppTest runs a page)
+
+    monkeypatch.setenv("ATR_CACHE_DIR", str(kg_dataset_path.parent.parent))  # where the app finds the build
+    monkeypatch.setenv("ATR_APP_RESULTS", str(tmp_path / "results"))
+    at = AppTest.from_file(str(PAGE_SCRIPT), default_timeout=600).run()
+    assert not at.exception, at.exception
+    assert at.session_state["dataset_key"] == str(kg_dataset_path)
+    at.button(key="run").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    saved = _kpis(kg_results["concept-2013"])
+    for lang in LANGUAGES:
+        at.selectbox(key="lang").set_value(lang).run()
+        tables = [m.value for m in at.markdown if "class='atr-figures'" in m.value]
+        assert tables, lang
+        expected = {row.key: (row.label, [row.text]) for row in figure_rows(saved, lang)}
+        assert figures_on_page(tables[0]) == expected, lang
+        headline = [row for row in figure_rows(saved, lang) if row.headline]
+        assert [(m.label, m.value) for m in at.metric][: len(headline)] == [(r.label, r.text) for r in headline]
