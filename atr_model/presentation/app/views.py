@@ -15,8 +15,7 @@ import streamlit as st
 
 from atr_model.criteria import Criteria
 from atr_model.presentation import maps
-from atr_model.presentation.app import backend, cache, concept, state
-from atr_model.presentation.app.backend import EDIT_ACTIONS, Edit, ResultView
+from atr_model.presentation.app import cache, concept, datasets, downloads, results, scenario_io, state, unit_search
 from atr_model.presentation.app.compare_view import (
     comparison_html,
     differ_table,
@@ -27,6 +26,7 @@ from atr_model.presentation.app.context import (
     result_is_current,
     run_current,
 )
+from atr_model.presentation.app.edits import EDIT_ACTIONS, Edit
 from atr_model.presentation.app.mapping import (
     MAP_RETURNED_OBJECTS,
     MAP_VIEW,
@@ -42,6 +42,7 @@ from atr_model.presentation.app.mapping import (
     view_bounds,
 )
 from atr_model.presentation.app.plan_view import view_plan
+from atr_model.presentation.app.results import ResultView
 from atr_model.presentation.app.robustness_view import view_robustness
 from atr_model.presentation.i18n import (
     estimate_note,
@@ -207,7 +208,7 @@ def _search(ctx: AppContext) -> None:
     if not query:
         c2.caption(t("select.hint", lang))  # beside the box: the map stays high on the page
         return
-    hits = backend.find_units(names, query)
+    hits = unit_search.find_units(names, query)
     if not hits:
         c2.caption(t("search.none", lang, query=query))
         return
@@ -456,7 +457,7 @@ def _what_changed(ctx: AppContext) -> None:
 
 def _report_html(result: ResultView, lang: str = "en") -> bytes | None:
     try:
-        return backend.report_html(result.folder, lang)
+        return downloads.report_html(result.folder, lang)
     except Exception as exc:  # the report is a bonus; the folder download still works
         logger.warning("report rendering failed for %s: %s", result.folder, exc)
         return None
@@ -464,22 +465,22 @@ def _report_html(result: ResultView, lang: str = "en") -> bytes | None:
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _zip(folder: str, lang: str = "en", _raions: Any = None) -> bytes:
-    return backend.download_zip(Path(folder), lang, _raions)
+    return downloads.download_zip(Path(folder), lang, _raions)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _summary(folder: str, lang: str, _raions: Any = None) -> bytes:
-    return backend.summary_html(Path(folder), lang, _raions)
+    return downloads.summary_html(Path(folder), lang, _raions)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _tables(folder: str, lang: str) -> bytes:
-    return backend.tables_xlsx(Path(folder), lang)
+    return downloads.tables_xlsx(Path(folder), lang)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _map_png(folder: str, lang: str, bounds: Any = None) -> bytes:
-    return backend.map_image(Path(folder), lang, bounds)
+    return downloads.map_image(Path(folder), lang, bounds)
 
 
 def current_view_png(folder: str, lang: str) -> bytes:
@@ -507,14 +508,14 @@ def _scenario_downloads(ctx: AppContext, result: ResultView | None) -> None:
     included; when the page's settings changed since (an undo, say), those too, apart and
     named as not run yet."""
     lang = ctx.lang
-    as_run = backend.result_scenario(result) if result is not None else None
+    as_run = results.result_scenario(result) if result is not None else None
     current = ctx.scenario
     if as_run is None and current is None:
         return
     scenario = as_run if as_run is not None else current
     assert scenario is not None  # one of them is, see above
     # portable: `dataset: kyrgyz` / `demo`, never this machine's cache path
-    text = backend.portable_scenario_yaml(scenario, ctx.dataset_key)
+    text = scenario_io.portable_scenario_yaml(scenario, ctx.dataset_key)
     name = f"{scenario.name}.yaml"
     c1, c2 = st.columns(2)
     label = t("downloads.yaml_result", lang) if as_run is not None else t("downloads.yaml", lang)
@@ -522,13 +523,13 @@ def _scenario_downloads(ctx: AppContext, result: ResultView | None) -> None:
                        help=t("downloads.yaml_help", lang))
     if as_run is not None and current is not None and not result_is_current(ctx):
         c2.download_button(
-            f"⬇ {t('downloads.yaml_current', lang)}", backend.portable_scenario_yaml(current, ctx.dataset_key),
+            f"⬇ {t('downloads.yaml_current', lang)}", scenario_io.portable_scenario_yaml(current, ctx.dataset_key),
             file_name=f"{current.name}-not-run.yaml", mime="application/x-yaml", key="dl_yaml_current",
         )
     if as_run is not None:
         with st.expander(t("downloads.settings", lang)):
             st.code(text, language="yaml")
-    data_arg = backend.portable_dataset(ctx.dataset_key)
+    data_arg = datasets.portable_dataset(ctx.dataset_key)
     st.caption(t("downloads.cli", lang) + (f" ({t('downloads.whole', lang)})" if ctx.territory else ""))
     st.code(f"atr-model run {name} --data {data_arg} --out results/{scenario.name}", language="bash")
 
@@ -544,7 +545,7 @@ def view_downloads(ctx: AppContext) -> None:
         st.info(t("run.none_yet", lang))
         return
     folder = result.folder
-    as_run = backend.result_scenario(result)
+    as_run = results.result_scenario(result)
     stem = f"atr-{as_run.name if as_run is not None else folder.name}"  # the scenario, not the folder's hash
     raions = _raion_names(ctx)
     council = st.columns(3)
