@@ -41,6 +41,7 @@ __all__ = [
     "run_current",
     "result_is_current",
     "stale_note",
+    "current_result",
     "SUMMARY_CHARS",
 ]
 
@@ -113,6 +114,14 @@ def show_errors(lang: str, names: Mapping[str, str] | None = None) -> Iterator[N
 def result_is_current(ctx: AppContext) -> bool:
     """Whether the session's result was computed with the settings on the page now."""
     return state.result_matches(st.session_state, ctx.scenario_hash, ctx.source)
+
+
+def current_result(ctx: AppContext) -> results.ResultView | None:
+    """The session's result (None before a run, or when its folder is gone)."""
+    folder = st.session_state.get("result_folder")
+    if not folder or not Path(folder).exists():
+        return None
+    return cache.result(folder)
 
 
 def stale_note(ctx: AppContext) -> None:
