@@ -51,25 +51,25 @@ def _timed(label: str, func: Any, *args: Any, **kwargs: Any) -> tuple[Any, float
 
 def _load_dataset(choice: str | None) -> tuple[Any, str]:
     from atr_model.data import read_dataset
-    from atr_model.presentation.app import backend
+    from atr_model.presentation.app import datasets
     from atr_model.scenarios import kyrgyz_source_dir
 
     if choice == "demo":
-        return backend.load_dataset(backend.DEMO_KEY), "demo"
+        return datasets.load_dataset(datasets.DEMO_KEY), "demo"
     if choice:
         return read_dataset(choice), choice
-    cached = backend.kyrgyz_build_path()
+    cached = datasets.kyrgyz_build_path()
     if cached.exists():
         return read_dataset(cached), str(cached)
     if kyrgyz_source_dir().exists():
-        return backend.load_dataset(backend.KYRGYZ_KEY), str(cached)
+        return datasets.load_dataset(datasets.KYRGYZ_KEY), str(cached)
     print("Kyrgyz open data not found: benchmarking the demo territory instead")
-    return backend.load_dataset(backend.DEMO_KEY), "demo"
+    return datasets.load_dataset(datasets.DEMO_KEY), "demo"
 
 
 def _first_render(dataset: Any, folder: Path | None) -> dict[str, float]:
     from atr_model.presentation import maps
-    from atr_model.presentation.app import backend
+    from atr_model.presentation.app import results
     from atr_model.presentation.app.folium_view import render_map
 
     layers, t_layers = _timed("display layers (simplify in a metric CRS)", maps.display_layers, dataset)
@@ -78,7 +78,7 @@ def _first_render(dataset: Any, folder: Path | None) -> dict[str, float]:
     )
     out = {"layers_s": t_layers, "dataset_map_s": t_dataset, "dataset_map_mb": len(rendered.script) / 1e6}
     if folder is not None:
-        result = backend.load_result(folder)
+        result = results.load_result(folder)
         rendered, t_result = _timed(
             "result map: build + render",
             lambda: render_map(
@@ -91,25 +91,25 @@ def _first_render(dataset: Any, folder: Path | None) -> dict[str, float]:
 
 
 def _raion_resolve(dataset: Any, scenario: Any, travel_model: Any, out_root: Path) -> dict[str, Any]:
-    from atr_model.presentation.app import backend
+    from atr_model.presentation.app import datasets, edits, results
 
     raion = str(dataset.units["raion_code"].value_counts().sort_index().idxmax())
-    sub = backend.subset_dataset(dataset, [raion])
-    sub_tm = backend.subset_travel_model(travel_model, sub.units["unit_code"])
+    sub = datasets.subset_dataset(dataset, [raion])
+    sub_tm = datasets.subset_travel_model(travel_model, sub.units["unit_code"])
     base, t_base = _timed(
         f"raion {raion} ({len(sub.units)} units): first solve",
-        backend.run_to_folder, scenario, sub, travel_model=sub_tm, out_root=out_root,
+        results.run_or_reuse, scenario, sub, travel_model=sub_tm, out_root=out_root,
     )
-    assignments = backend.load_result(base).assignments
+    assignments = results.load_result(base).assignments
     merged = assignments.loc[assignments["status"] == "merged", "unit_code"].sort_values()
     unit = str(merged.iloc[0]) if len(merged) else str(assignments["unit_code"].iloc[0])
 
     def edit_and_resolve() -> Path:
-        edited = backend.apply_edits(scenario, [backend.Edit("keep_separate", unit)])
-        return backend.run_to_folder(edited, sub, travel_model=sub_tm, out_root=out_root)
+        edited = edits.apply_edits(scenario, [edits.Edit("keep_separate", unit)])
+        return results.run_or_reuse(edited, sub, travel_model=sub_tm, out_root=out_root)
 
     folder, t_edit = _timed(f"raion {raion}: re-solve after keeping {unit} separate", edit_and_resolve)
-    changed = backend.differing_units(base, folder)
+    changed = results.differing_units(base, folder)
     print(f"  units that changed after the edit: {len(changed)}")
     return {"raion": raion, "raion_units": int(len(sub.units)), "raion_first_solve_s": t_base,
             "raion_resolve_s": t_edit, "raion_changed_units": len(changed)}
@@ -172,18 +172,18 @@ def _fresh_server_first_map(cache_dir: Path, results_dir: Path) -> dict[str, Any
 def _compare(dataset: Any, travel_model: Any, out_root: Path, folder_a: Path | None, layers: Any) -> dict[str, Any]:
     """The second scenario, the comparison and the two maps of the side-by-side view."""
     from atr_model.presentation import maps
-    from atr_model.presentation.app import backend
+    from atr_model.presentation.app import results, scenario_io
     from atr_model.presentation.app.folium_view import render_map
     from atr_model.scenarios import load_scenario
 
     if folder_a is None:
         return {}
-    other = backend.with_dataset(load_scenario(ROOT / "scenarios" / "status-quo.yaml"), None)
+    other = scenario_io.with_dataset(load_scenario(ROOT / "scenarios" / "status-quo.yaml"), None)
     started = time.perf_counter()
-    folder_b = backend.run_to_folder(other, dataset, travel_model=travel_model, out_root=out_root)
-    comparison = backend.compare_folders(folder_a, folder_b)
+    folder_b = results.run_or_reuse(other, dataset, travel_model=travel_model, out_root=out_root)
+    comparison = results.compare_folders(folder_a, folder_b)
     for folder in (folder_a, folder_b):
-        result = backend.load_result(folder)
+        result = results.load_result(folder)
         render_map(maps.result_map(layers, result.assignments, new_units=result.new_units,
                                    travel_model_label=result.travel_model_label))
     seconds = time.perf_counter() - started
@@ -201,16 +201,16 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING)
 
     from atr_model.presentation import maps
-    from atr_model.presentation.app import backend
+    from atr_model.presentation.app import datasets, results, scenario_io
     from atr_model.scenarios import load_scenario, resolve_travel_model
 
     fresh: dict[str, Any] = {}
     if not args.no_browser and not args.dataset:
         with tempfile.TemporaryDirectory(prefix="atr-bench-app-server-") as tmp:
-            cache = backend.kyrgyz_build_path().parents[1] if backend.kyrgyz_build_path().exists() else Path(tmp) / "cache"
+            cache = datasets.kyrgyz_build_path().parents[1] if datasets.kyrgyz_build_path().exists() else Path(tmp) / "cache"
             fresh = _fresh_server_first_map(cache, Path(tmp) / "results")
     (dataset, source), t_load = _timed("load dataset (not part of the targets)", _load_dataset, args.dataset)
-    scenario = backend.with_dataset(load_scenario(args.scenario), "demo" if source == "demo" else source)
+    scenario = scenario_io.with_dataset(load_scenario(args.scenario), "demo" if source == "demo" else source)
     travel_model, t_tm = _timed("travel model (cached by the app)", resolve_travel_model, scenario, dataset)
     with tempfile.TemporaryDirectory(prefix="atr-bench-app-") as tmp:
         out_root = Path(tmp)
@@ -219,7 +219,7 @@ def main() -> None:
         if not args.skip_national:
             folder, t_run = _timed(
                 "national run + package (reported, not a target)",
-                backend.run_to_folder, scenario, dataset, travel_model=travel_model, out_root=out_root,
+                results.run_or_reuse, scenario, dataset, travel_model=travel_model, out_root=out_root,
             )
         render = _first_render(dataset, folder)
         raion = _raion_resolve(dataset, scenario, travel_model, out_root)

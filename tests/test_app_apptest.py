@@ -16,7 +16,7 @@ import yaml
 
 from atr_model.errors import DataError, ScenarioError
 from atr_model.presentation import maps
-from atr_model.presentation.app import backend, state
+from atr_model.presentation.app import datasets, downloads, edits, plans, results, scenario_io, state, unit_search
 from atr_model.presentation.app.mapping import MAP_RETURNED_OBJECTS
 from atr_model.presentation.app.server import PAGE_SCRIPT
 
@@ -56,7 +56,7 @@ def _run(at, scenario: str = SCENARIO):
 def test_start_page_sends_the_demo_map_with_vendored_leaflet(app_env: Path) -> None:
     at = _app()
     assert not at.exception
-    assert at.session_state["dataset_key"] == backend.DEMO_KEY
+    assert at.session_state["dataset_key"] == datasets.DEMO_KEY
     args = _map_args(at)
     assert args["js_links"] == [maps.leaflet_js()]  # Leaflet inlined from the package: no CDN
     assert args["css_links"] == [maps.leaflet_css()]
@@ -87,13 +87,13 @@ def test_run_sends_new_units_and_kpis_match_the_package(app_env: Path) -> None:
 
 def test_page_reruns_and_repeated_runs_do_not_resolve(app_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[str] = []
-    real = backend.run_scenario
+    real = results.run_scenario
 
     def counting(*args, **kwargs):
         calls.append("solve")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(backend, "run_scenario", counting)
+    monkeypatch.setattr(results, "run_scenario", counting)
     at = _run(_app())
     assert calls == ["solve"]
     at.run()  # a plain page rerun
@@ -165,7 +165,7 @@ def test_edits_undo_and_resolve_show_what_changed(app_env: Path) -> None:
 
 def test_two_sessions_do_not_share_edits(app_env: Path) -> None:
     first, second = _app(), _app()
-    state.push_edit(first.session_state, backend.Edit("keep_separate", "DEMO-01-01-002"))
+    state.push_edit(first.session_state, edits.Edit("keep_separate", "DEMO-01-01-002"))
     first.run()
     second.run()
     assert state.edits(first.session_state) and not state.edits(second.session_state)
@@ -173,31 +173,31 @@ def test_two_sessions_do_not_share_edits(app_env: Path) -> None:
 
 def test_bad_scenario_text_gives_a_message_naming_file_and_key() -> None:
     with pytest.raises(ScenarioError, match=r"typo\.yaml.*population_treshold"):
-        backend.parse_scenario_text("name: typo\ncriteria:\n  population_treshold: 3000\n", "typo.yaml")
+        scenario_io.parse_scenario_text("name: typo\ncriteria:\n  population_treshold: 3000\n", "typo.yaml")
     with pytest.raises(ScenarioError, match=r"broken\.yaml"):
-        backend.parse_scenario_text("name: [unclosed\n", "broken.yaml")
+        scenario_io.parse_scenario_text("name: [unclosed\n", "broken.yaml")
 
 
 def test_edited_scenario_yaml_reloads_for_the_cli(tmp_path: Path) -> None:
     from atr_model.scenarios import load_scenario, scenario_hash
 
     base = load_scenario(ROOT / "scenarios" / "demo.yaml")
-    edits = [
-        backend.Edit("keep_separate", "DEMO-01-01-002"),
-        backend.Edit("together", "DEMO-01-01-004", "DEMO-01-01-003"),
-        backend.Edit("apart", "DEMO-01-01-005", "DEMO-01-01-006"),
-        backend.Edit("exempt", "DEMO-01-01-007", reason="hearing"),
+    changes = [
+        edits.Edit("keep_separate", "DEMO-01-01-002"),
+        edits.Edit("together", "DEMO-01-01-004", "DEMO-01-01-003"),
+        edits.Edit("apart", "DEMO-01-01-005", "DEMO-01-01-006"),
+        edits.Edit("exempt", "DEMO-01-01-007", reason="hearing"),
     ]
-    edited = backend.apply_edits(base, edits)
+    edited = edits.apply_edits(base, changes)
     assert edited.criteria.locks.keep_separate == ("DEMO-01-01-002",)
     assert edited.criteria.locks.together == (("DEMO-01-01-003", "DEMO-01-01-004"),)
     assert edited.criteria.locks.apart == (("DEMO-01-01-005", "DEMO-01-01-006"),)
     assert base.criteria.locks.keep_separate == ()  # the input is not modified
     path = tmp_path / "edited.yaml"
-    path.write_text(backend.scenario_to_yaml(edited), encoding="utf-8")
+    path.write_text(scenario_io.scenario_to_yaml(edited), encoding="utf-8")
     assert scenario_hash(load_scenario(path)) == scenario_hash(edited)
     with pytest.raises(ScenarioError, match="two different units"):
-        backend.Edit("together", "A", "A")
+        edits.Edit("together", "A", "A")
 
 
 def test_one_raion_runs_alone_and_draws_only_its_units(app_env: Path) -> None:
@@ -221,19 +221,19 @@ def test_subsets_keep_only_the_raion_and_leave_the_inputs_alone(demo_dataset) ->
 
     raion = sorted(demo_dataset.raions["raion_code"])[-1]
     n_units = len(demo_dataset.units)
-    sub = backend.subset_dataset(demo_dataset, [raion])
+    sub = datasets.subset_dataset(demo_dataset, [raion])
     sub.validate()
     assert set(sub.units["raion_code"]) == {raion}
     assert set(sub.settlements["unit_code"]) <= set(sub.units["unit_code"])
     assert sub.build_id != demo_dataset.build_id and len(demo_dataset.units) == n_units
     tm = build_travel_model(demo_dataset)
-    sub_tm = backend.subset_travel_model(tm, sub.units["unit_code"])
+    sub_tm = datasets.subset_travel_model(tm, sub.units["unit_code"])
     codes = set(sub.units["unit_code"])
     assert set(sub_tm.adjacency["unit_a"]) | set(sub_tm.adjacency["unit_b"]) <= codes
     assert set(sub_tm.settlement_centre_times["centre_unit_code"]) <= codes
     assert len(tm.adjacency) > len(sub_tm.adjacency)
     with pytest.raises(DataError, match="unknown raion or oblast code"):
-        backend.subset_dataset(demo_dataset, ["NOPE"])
+        datasets.subset_dataset(demo_dataset, ["NOPE"])
 
 
 def test_contradictory_edit_shows_the_error_not_a_traceback(app_env: Path) -> None:
@@ -298,11 +298,11 @@ def test_a_shared_link_sets_language_scenario_and_territory(app_env: Path) -> No
 def test_scenario_text_errors_name_line_column_and_empty_files() -> None:
     # the file has two lines: the fault is at the end of line 2 (a list left open), not on "line 3"
     with pytest.raises(ScenarioError, match=r"broken\.yaml: line 2, column 14: not valid YAML \(the file ends here"):
-        backend.parse_scenario_text("name: x\ncriteria: [1,\n", "broken.yaml")
+        scenario_io.parse_scenario_text("name: x\ncriteria: [1,\n", "broken.yaml")
     with pytest.raises(ScenarioError, match=r"empty\.yaml: the file is empty"):
-        backend.parse_scenario_text(b"", "empty.yaml")
+        scenario_io.parse_scenario_text(b"", "empty.yaml")
     with pytest.raises(ScenarioError, match=r"notes\.yaml: the file holds only comments"):
-        backend.parse_scenario_text("# just a note\n", "notes.yaml")
+        scenario_io.parse_scenario_text("# just a note\n", "notes.yaml")
 
 
 def test_uploaded_plan_with_unknown_codes_names_every_one(demo_dataset) -> None:
@@ -311,9 +311,9 @@ def test_uploaded_plan_with_unknown_codes_names_every_one(demo_dataset) -> None:
     codes = list(demo_dataset.units["unit_code"])
     rows = ["unit_code,new_unit_id", "NOPE-1,a", "NOPE-2,b", *(f"{c},{c}" for c in codes[2:])]
     with pytest.raises(DataError, match=r"plan\.csv: 2 unit\(s\) not in the scenario's dataset: NOPE-1, NOPE-2$"):
-        backend.evaluate_plan_upload("\n".join(rows).encode(), "plan.csv", load_scenario(SCENARIO), demo_dataset)
+        plans.evaluate_plan_upload("\n".join(rows).encode(), "plan.csv", load_scenario(SCENARIO), demo_dataset)
     with pytest.raises(DataError, match=r"empty\.csv: the file is empty"):
-        backend.evaluate_plan_upload(b"  \n", "empty.csv", load_scenario(SCENARIO), demo_dataset)
+        plans.evaluate_plan_upload(b"  \n", "empty.csv", load_scenario(SCENARIO), demo_dataset)
 
 
 def test_plan_violations_reach_the_map_table(demo_dataset) -> None:
@@ -322,11 +322,11 @@ def test_plan_violations_reach_the_map_table(demo_dataset) -> None:
 
     codes = list(demo_dataset.units["unit_code"])
     text = "unit_code,new_unit_id\n" + "\n".join(f"{c},{c}" for c in codes)  # the status quo
-    evaluation = backend.evaluate_plan_upload(text, "status-quo.csv", load_scenario(SCENARIO), demo_dataset)
+    evaluation = plans.evaluate_plan_upload(text, "status-quo.csv", load_scenario(SCENARIO), demo_dataset)
     assert not evaluation.valid
     units = demo_dataset.units.copy()
     units["population_is_estimate"] = [i % 2 == 0 for i in range(len(units))]  # mark every other unit estimated
-    table = backend.plan_assignments(evaluation, units)
+    table = plans.plan_assignments(evaluation, units)
     flagged = violation_units(evaluation.violations)
     assert flagged and set(flagged) <= set(codes)
     reasons = table.set_index("unit_code").loc[flagged, "reason"]
@@ -390,7 +390,7 @@ def test_compare_names_the_floor_of_both_plans(app_env: Path) -> None:
     kpis_a, kpis_b = (json.loads((Path(f) / "kpis.json").read_text()) for f in (folder_a, folder_b))
     assert kpis_a["population_floor"] != kpis_b["population_floor"]
     table = _figure_table(at)
-    deltas = backend.compare_folders(folder_a, folder_b).kpis
+    deltas = results.compare_folders(folder_a, folder_b).kpis
     keys = re.findall(r"<tr data-fig='([^']+)'>", table)
     assert keys == list(deltas["kpi"]) and keys[0] == "population_floor"
     floors = floor_pair_text(kpis_a["population_floor"], kpis_b["population_floor"], "en")
@@ -454,7 +454,7 @@ def test_undo_marks_the_result_out_of_date_and_its_yaml_keeps_the_lock(app_env: 
     assert as_run["dataset"] == "demo"
     labels = [b.proto.label for b in at.get("download_button")]
     assert "⬇ Scenario of this result (YAML)" in labels and "⬇ Current settings, not run yet (YAML)" in labels
-    archive = zipfile.ZipFile(io.BytesIO(backend.download_zip(locked, "en")))
+    archive = zipfile.ZipFile(io.BytesIO(downloads.download_zip(locked, "en")))
     inside = next(n for n in archive.namelist() if n.endswith("/scenario.yaml"))
     assert yaml.safe_load(archive.read(inside))["criteria"]["locks"]["keep_separate"] == [unit]
     # a failed run leaves the old result marked too
@@ -523,13 +523,13 @@ def test_clicked_point_and_search_find_the_unit(demo_dataset) -> None:
     layers = maps.display_layers(demo_dataset)
     units = demo_dataset.units.set_index("unit_code")
     for code in list(units.index)[:10]:
-        assert backend.unit_at(layers.units, units.at[code, "centre_lat"], units.at[code, "centre_lon"]) == code
-    assert backend.unit_at(layers.units, 0.0, 0.0) is None  # far from every unit
+        assert unit_search.unit_at(layers.units, units.at[code, "centre_lat"], units.at[code, "centre_lon"]) == code
+    assert unit_search.unit_at(layers.units, 0.0, 0.0) is None  # far from every unit
     names = maps.unit_names(layers, "en")
     code = sorted(names)[3]
-    assert backend.find_units(names, code)[0] == code
-    assert code in backend.find_units(names, names[code][:4].lower())
-    assert backend.find_units(names, "   ") == []
+    assert unit_search.find_units(names, code)[0] == code
+    assert code in unit_search.find_units(names, names[code][:4].lower())
+    assert unit_search.find_units(names, "   ") == []
 
 
 def test_a_kept_plan_is_tied_to_the_code_that_computed_it(tmp_path: Path) -> None:
@@ -540,18 +540,18 @@ def test_a_kept_plan_is_tied_to_the_code_that_computed_it(tmp_path: Path) -> Non
     from atr_model.data import make_demo_dataset
     from atr_model.scenarios import load_scenario
 
-    package = Path(backend.__file__).resolve().parents[2]
+    package = Path(results.__file__).resolve().parents[2]
     copy = tmp_path / "atr_model"
     shutil.copytree(package, copy, ignore=shutil.ignore_patterns("__pycache__", "*.json", "*.js", "*.css", "*.png"))
-    assert backend.code_key(copy) == backend.code_key(package) == backend.plan_code_key()
+    assert results.code_key(copy) == results.code_key(package) == results.plan_code_key()
     (copy / "presentation" / "report" / "render.py").write_text("# a presentation change\n", encoding="utf-8")
-    assert backend.code_key(copy) == backend.plan_code_key()  # the look of a report is not the plan
+    assert results.code_key(copy) == results.plan_code_key()  # the look of a report is not the plan
     fallback = copy / "network" / "fallback.py"
     fallback.write_text(fallback.read_text(encoding="utf-8") + "\n# another travel model\n", encoding="utf-8")
-    assert backend.code_key(copy) != backend.plan_code_key()
+    assert results.code_key(copy) != results.plan_code_key()
     scenario = load_scenario(ROOT / "scenarios" / "demo.yaml")
-    folder = backend.result_folder(scenario, make_demo_dataset(), tmp_path / "results")
-    assert folder.name == f"{backend.scenario_key(scenario)[:16]}-{backend.plan_code_key()}"
+    folder = results.result_folder(scenario, make_demo_dataset(), tmp_path / "results")
+    assert folder.name == f"{scenario_io.scenario_key(scenario)[:16]}-{results.plan_code_key()}"
 
 
 @pytest.mark.kgdata

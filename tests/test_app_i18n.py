@@ -96,14 +96,14 @@ def test_criteria_editor_labels_and_help_come_from_the_catalogue(app_env: Path) 
 
 
 def test_dataset_selector_names_the_kyrgyz_build_in_each_language() -> None:
-    from atr_model.presentation.app import backend
+    from atr_model.presentation.app import datasets
     from atr_model.presentation.app.main import _choice_label
 
-    built = backend.DatasetChoice("/cache/kyrgyzstan/kyrgyzstan.gpkg", "Kyrgyz Republic (open data, about 2021) · kg-1a2b")
+    built = datasets.DatasetChoice("/cache/kyrgyzstan/kyrgyzstan.gpkg", "Kyrgyz Republic (open data, about 2021) · kg-1a2b")
     assert _choice_label(built, "ru") == "Кыргызская Республика (открытые данные, около 2021 г.) · kg-1a2b"
     assert _choice_label(built, "en") == built.label
-    assert _choice_label(backend.DatasetChoice(backend.KYRGYZ_KEY, "x"), "ky") == t("dataset.kyrgyz_build", "ky")
-    assert _choice_label(backend.DatasetChoice("/x/other.gpkg", "Other · b1"), "ky") == "Other · b1"
+    assert _choice_label(datasets.DatasetChoice(datasets.KYRGYZ_KEY, "x"), "ky") == t("dataset.kyrgyz_build", "ky")
+    assert _choice_label(datasets.DatasetChoice("/x/other.gpkg", "Other · b1"), "ky") == "Other · b1"
 
 
 #: How each language introduces a default in a help text.

@@ -3,7 +3,7 @@
 Choosing a raion used to fail with "build report territories ... names 41702220000000, which
 the dataset kg-...-r41702205000000 does not have": the subset kept the whole build's report.
 Here every raion and every oblast of the build goes through what the app does for a Territory
-(``backend.subset_dataset``, the display layers, the dataset map), and a scenario run on a
+(``datasets.subset_dataset``, the display layers, the dataset map), and a scenario run on a
 raion and on an oblast writes the territory notes of that subset only. The browser side
 (menu and ``?territory=`` link) is in ``test_app_territories_browser.py``.
 """
@@ -20,7 +20,7 @@ from atr_model.data import Dataset
 from atr_model.errors import DataError
 from atr_model.network import TravelModel
 from atr_model.presentation import maps
-from atr_model.presentation.app import backend
+from atr_model.presentation.app import datasets, results
 from atr_model.presentation.i18n import t
 from atr_model.scenarios import Scenario, load_scenario, resolve_travel_model
 from atr_model.scenarios.territory_notes import TERRITORY_NOTES_NAME
@@ -68,9 +68,9 @@ def test_every_raion_and_oblast_gets_its_map_with_its_own_land_notes(kg_dataset:
     units_layer, unplaced_layer = t("map.current_units", "en"), t("map.unplaced", "en")
     failures, unplaced_by_raion = [], {}
     for code in codes:
-        raions = set(backend.territory_raions(kg_dataset, [code]))
+        raions = set(datasets.territory_raions(kg_dataset, [code]))
         try:
-            sub = backend.subset_dataset(kg_dataset, [code])
+            sub = datasets.subset_dataset(kg_dataset, [code])
             layers = maps.display_layers(sub, elevation=None)
             counts = maps.map_feature_counts(maps.dataset_map(layers, lang="en"))
         except Exception as exc:  # collect every territory that fails, not only the first
@@ -97,7 +97,7 @@ def test_every_raion_and_oblast_gets_its_map_with_its_own_land_notes(kg_dataset:
 
 def test_an_oblast_stands_for_its_raions_and_unknown_codes_are_named(kg_dataset: Dataset) -> None:
     oblast = kg_dataset.raions[kg_dataset.raions["oblast_code"] == ISSYK_KUL_OBLAST]
-    sub = backend.subset_dataset(kg_dataset, [ISSYK_KUL_OBLAST])
+    sub = datasets.subset_dataset(kg_dataset, [ISSYK_KUL_OBLAST])
     assert set(sub.raions["raion_code"]) == set(oblast["raion_code"]) and len(oblast) == 7
     assert list(sub.oblasts["oblast_code"]) == [ISSYK_KUL_OBLAST]
     assert sub.build_id == f"{kg_dataset.build_id}-r{ISSYK_KUL_OBLAST}"
@@ -108,16 +108,16 @@ def test_an_oblast_stands_for_its_raions_and_unknown_codes_are_named(kg_dataset:
     # the whole build's report is left as it was
     assert len(kg_dataset.metadata["report"]["territories"]["raion_pieces"]) > len(territories["raion_pieces"])
     with pytest.raises(DataError, match="unknown raion or oblast code.*41799999999999"):
-        backend.subset_dataset(kg_dataset, ["41799999999999"])
+        datasets.subset_dataset(kg_dataset, ["41799999999999"])
 
 
 @pytest.mark.parametrize("code", [BATKEN_RAION, ISSYK_KUL_OBLAST])
 def test_a_run_on_a_raion_or_an_oblast_writes_its_own_territory_notes(
     kg_dataset: Dataset, concept: Scenario, whole_travel: TravelModel, code: str, tmp_path: Path
 ) -> None:
-    sub = backend.subset_dataset(kg_dataset, [code])
-    travel = backend.subset_travel_model(whole_travel, sub.units["unit_code"])
-    folder = backend.run_to_folder(concept, sub, travel_model=travel, out_root=tmp_path)
+    sub = datasets.subset_dataset(kg_dataset, [code])
+    travel = datasets.subset_travel_model(whole_travel, sub.units["unit_code"])
+    folder = results.run_or_reuse(concept, sub, travel_model=travel, out_root=tmp_path)
     notes = json.loads((folder / TERRITORY_NOTES_NAME).read_text(encoding="utf-8"))
     raions = set(sub.raions["raion_code"])
     built = [p for p in kg_dataset.metadata["report"]["territories"]["raion_pieces"]

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from atr_model.presentation.app import backend
+from atr_model.presentation.app import datasets, downloads, scenario_io
 from atr_model.presentation.i18n import STRINGS
 from atr_model.presentation.maps.palette import CATEGORY_COLOURS
 from atr_model.presentation.view import figure_row_html, figure_rows
@@ -64,7 +64,7 @@ def test_zip_holds_every_file_and_both_reports(demo_run: Path, tmp_path: Path) -
     shutil.copytree(demo_run, folder)
     (folder / "report.html").unlink()  # as the app writes its folders: report left to the first request
     (folder / "summary.html").unlink()
-    data = backend.download_zip(folder, "ru", {"DEMO-01-01": "Кара-Демо"})
+    data = downloads.download_zip(folder, "ru", {"DEMO-01-01": "Кара-Демо"})
     listed = zipfile.ZipFile(io.BytesIO(data)).namelist()
     # one folder, named after the scenario and its title in the language asked, never the result's hash
     title_ru = yaml.safe_load(DEMO_YAML.read_text(encoding="utf-8"))["title_ru"]
@@ -80,20 +80,20 @@ def test_downloaded_yaml_names_the_dataset_not_a_path(kg_dataset_path: Path) -> 
     from atr_model.scenarios import load_scenario
 
     scenario = load_scenario(ROOT / "scenarios" / "concept-2013.yaml")
-    text = backend.portable_scenario_yaml(scenario, str(kg_dataset_path))
+    text = scenario_io.portable_scenario_yaml(scenario, str(kg_dataset_path))
     assert yaml.safe_load(text)["dataset"] == "kyrgyz"
     assert str(kg_dataset_path.parent) not in text
-    assert yaml.safe_load(backend.portable_scenario_yaml(scenario, backend.DEMO_KEY))["dataset"] == "demo"
-    again = backend.parse_scenario_text(text, "concept-2013.yaml")
+    assert yaml.safe_load(scenario_io.portable_scenario_yaml(scenario, datasets.DEMO_KEY))["dataset"] == "demo"
+    again = scenario_io.parse_scenario_text(text, "concept-2013.yaml")
     assert again.criteria == scenario.criteria and again.title_ru == scenario.title_ru
 
 
 def test_map_png_is_an_image_of_the_result_and_deterministic(demo_run: Path) -> None:
     from PIL import Image
 
-    first = backend.map_image(demo_run, "ky")
+    first = downloads.map_image(demo_run, "ky")
     assert first[:8] == b"\x89PNG\r\n\x1a\n"
-    assert backend.map_image(demo_run, "ky") == first
+    assert downloads.map_image(demo_run, "ky") == first
     image = Image.open(io.BytesIO(first)).convert("RGB")
     assert image.width >= 800 and image.height >= 400
     colours = {colour for _count, colour in image.getcolors(maxcolors=1 << 22)}
@@ -117,14 +117,14 @@ def test_map_png_of_a_view_draws_only_what_the_view_shows(demo_run: Path) -> Non
     assert 0 < len(cut) < len(new_units)
     cx0, cy0, cx1, cy1 = cut.total_bounds
     assert cx0 >= minx - 1e-9 and cy0 >= miny - 1e-9 and cx1 <= view[1][1] + 1e-9 and cy1 <= view[1][0] + 1e-9
-    whole = backend.map_image(demo_run, "en")
-    part = backend.map_image(demo_run, "en", view)
+    whole = downloads.map_image(demo_run, "en")
+    part = downloads.map_image(demo_run, "en", view)
     assert part[:8] == b"\x89PNG\r\n\x1a\n" and part != whole
-    assert backend.map_image(demo_run, "en", view) == part  # deterministic
+    assert downloads.map_image(demo_run, "en", view) == part  # deterministic
     with pytest.raises(ValueError, match="shows none of the result's units"):
-        backend.map_image(demo_run, "en", ((maxy + 1, maxx + 1), (maxy + 2, maxx + 2)))
+        downloads.map_image(demo_run, "en", ((maxy + 1, maxx + 1), (maxy + 2, maxx + 2)))
     with pytest.raises(ValueError, match="south must be below north"):
-        backend.map_image(demo_run, "en", ((miny + 1, minx), (miny, maxx)))
+        downloads.map_image(demo_run, "en", ((miny + 1, minx), (miny, maxx)))
 
 
 @pytest.mark.parametrize("lang", ["ky", "ru"])
@@ -135,7 +135,7 @@ def test_workbook_download_is_labelled_in_the_interface_language(demo_run: Path,
     from atr_model.presentation.view import figure_label
 
     catalogue = {text for texts in STRINGS.values() for text in (texts[lang],)}
-    labelled = load_workbook(io.BytesIO(backend.tables_xlsx(demo_run, lang)), read_only=True)
+    labelled = load_workbook(io.BytesIO(downloads.tables_xlsx(demo_run, lang)), read_only=True)
     plain = load_workbook(demo_run / "tables.xlsx", read_only=True)  # the CLI's, with the package's names
     assert [STRINGS[f"xlsx.sheet.{name}"][lang] for name in plain.sheetnames] == labelled.sheetnames
     for name, title in zip(plain.sheetnames, labelled.sheetnames):

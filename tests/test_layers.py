@@ -28,7 +28,15 @@ ORDER = ["data", "network", "criteria", "optimisation", "scenarios", "presentati
 SHARED = ["errors.py", "_atomic.py"]
 UI = ("streamlit", "folium", "typer", "streamlit_folium")
 #: Modules of the app that hold no Streamlit code (the app's logic, testable without a server).
-STREAMLIT_FREE = ["presentation/app/backend.py"]
+STREAMLIT_FREE = [
+    "presentation/app/datasets.py",
+    "presentation/app/scenario_io.py",
+    "presentation/app/edits.py",
+    "presentation/app/results.py",
+    "presentation/app/downloads.py",
+    "presentation/app/plans.py",
+    "presentation/app/unit_search.py",
+]
 #: Libraries imported inside a function, on first use (with their sub-modules), and why. Every
 #: other import, and every import of atr_model's own modules, stands at module top.
 LAZY_LIBRARIES = {

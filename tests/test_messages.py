@@ -334,10 +334,10 @@ def _check_result(assignments: pd.DataFrame) -> None:
 @pytest.fixture(scope="module")
 def demo_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from atr_model.data.demo import make_demo_dataset
-    from atr_model.presentation.app import backend
+    from atr_model.presentation.app import results
     from atr_model.scenarios import load_scenario
 
-    return backend.run_to_folder(
+    return results.run_or_reuse(
         load_scenario(ROOT / "scenarios" / "demo.yaml"), make_demo_dataset(), out_root=tmp_path_factory.mktemp("res")
     )
 
@@ -385,12 +385,12 @@ def test_report_in_kyrgyz_and_russian_renders_every_reason(demo_folder: Path) ->
 
 
 def test_plan_check_map_rows_carry_the_messages_in_the_language(demo_dataset) -> None:
-    from atr_model.presentation.app import backend
+    from atr_model.presentation.app import plans
     from atr_model.scenarios import load_scenario
 
     codes = list(demo_dataset.units["unit_code"])
     text = "unit_code,new_unit_id\n" + "\n".join(f"{c},{c}" for c in codes)  # the status quo
-    evaluation = backend.evaluate_plan_upload(text, "status-quo.csv", load_scenario(ROOT / "scenarios" / "demo.yaml"),
+    evaluation = plans.evaluate_plan_upload(text, "status-quo.csv", load_scenario(ROOT / "scenarios" / "demo.yaml"),
                                               demo_dataset)
     assert len(evaluation.violations) and "floor" in set(evaluation.violations["code"])
     units = demo_dataset.units
@@ -398,7 +398,7 @@ def test_plan_check_map_rows_carry_the_messages_in_the_language(demo_dataset) ->
              "ru": dict(zip(units["unit_code"], units["name_ru"]))}
     for row in evaluation.violations.to_dict("records"):
         assert render_violation(row, "en", names["en"]) == row["message"]
-    rows = backend.plan_assignments(evaluation, units, "ru", names["ru"])
+    rows = plans.plan_assignments(evaluation, units, "ru", names["ru"])
     shown = rows.loc[rows["reason"] != "", "reason"]
     assert len(shown) and not [r for r in shown if LATIN_WORD.search(CODE.sub("", r))]
     assert (rows["reason_code"] == "").all()

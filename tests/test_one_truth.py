@@ -21,7 +21,7 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from atr_model.presentation.app import backend
+from atr_model.presentation.app import downloads
 from atr_model.presentation.i18n import LANGUAGES, STRINGS
 from atr_model.presentation.report import render_comparison, render_report, render_summary
 from atr_model.presentation.runs import save_result
@@ -96,7 +96,7 @@ def test_comparison_shows_each_plans_figures(kg_results: dict[str, Path], lang: 
 def test_workbook_holds_the_views_figures(kg_results: dict[str, Path], lang: str) -> None:
     folder = kg_results["concept-2013"]
     kpis = _kpis(folder)
-    book = load_workbook(io.BytesIO(backend.tables_xlsx(folder, lang)), read_only=True)
+    book = load_workbook(io.BytesIO(downloads.tables_xlsx(folder, lang)), read_only=True)
     items = {row[0]: row[1] for row in book[book.sheetnames[0]].iter_rows(min_row=2, values_only=True)}
     for row in figure_rows(kpis, lang):
         label = figure_label(row.key, kpis, lang)

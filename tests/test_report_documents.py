@@ -22,7 +22,7 @@ import pandas as pd
 import pytest
 from pyproj import Geod
 
-from atr_model.presentation.app import backend
+from atr_model.presentation.app import datasets, downloads, results
 from atr_model.presentation.i18n import STRINGS, dataset_label, format_number, localized, t
 from atr_model.presentation.maps.palette import CATEGORY_COLOURS, stability_colour
 from atr_model.presentation.report import map_png, render_report, render_summary
@@ -277,13 +277,13 @@ def test_confidence_goes_only_to_the_plan_it_was_drawn_for(robust: Path, demo_ru
     same = tmp_path / "same"
     shutil.copytree(demo_run, same)
     (same / "summary.html").unlink()
-    page = backend.summary_html(same, "en", None, robust).decode("utf-8")
+    page = downloads.summary_html(same, "en", None, robust).decode("utf-8")
     assert set(_shown(page)) == set(shares)
     assert not (same / "summary.html").exists()  # the shared result folder keeps no session's summary
     other = save_result(run_scenario(apply_overrides(load_scenario(DEMO_YAML), **{"criteria.population_floor": 3000})),
                         tmp_path / "other", report=False)
     assert merger_confidence(other, robust) is None
-    assert not _shown(backend.summary_html(other, "en", None, robust).decode("utf-8"))
+    assert not _shown(downloads.summary_html(other, "en", None, robust).decode("utf-8"))
     with pytest.raises(ValueError, match="colour_by='confidence' needs"):
         render_summary(other, "en", robustness=robust, colour_by="confidence")
 
@@ -334,9 +334,9 @@ def test_kyrgyz_oblast_summary_map_stands_alone(kg_dataset, tmp_path: Path) -> N
     from atr_model.scenarios import load_scenario, resolve_travel_model
 
     concept = load_scenario(ROOT / "scenarios" / "concept-2013.yaml")
-    sub = backend.subset_dataset(kg_dataset, ["41702000000000"])
-    travel = backend.subset_travel_model(resolve_travel_model(concept, kg_dataset), sub.units["unit_code"])
-    folder = backend.run_to_folder(concept, sub, travel_model=travel, out_root=tmp_path)
+    sub = datasets.subset_dataset(kg_dataset, ["41702000000000"])
+    travel = datasets.subset_travel_model(resolve_travel_model(concept, kg_dataset), sub.units["unit_code"])
+    folder = results.run_or_reuse(concept, sub, travel_model=travel, out_root=tmp_path)
     for lang in ("ky", "en"):
         svg = _svg(render_summary(folder, lang))
         texts = " | ".join(_texts(svg))

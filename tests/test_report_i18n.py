@@ -37,10 +37,10 @@ def english_catalogue_hits(text: str, lang: str) -> list[str]:
 @pytest.fixture(scope="module")
 def demo_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from atr_model.data.demo import make_demo_dataset
-    from atr_model.presentation.app import backend
+    from atr_model.presentation.app import results
     from atr_model.scenarios import load_scenario
 
-    return backend.run_to_folder(
+    return results.run_or_reuse(
         load_scenario(ROOT / "scenarios" / "demo.yaml"), make_demo_dataset(), out_root=tmp_path_factory.mktemp("res")
     )
 
@@ -176,7 +176,7 @@ def test_map_popups_explain_decisions_in_the_language(demo_folder: Path, lang: s
 
     from atr_model.data.demo import make_demo_dataset
     from atr_model.presentation import maps
-    from atr_model.presentation.app.backend import load_result
+    from atr_model.presentation.app.results import load_result
 
     result = load_result(demo_folder)
     fmap = maps.result_map(

@@ -27,7 +27,7 @@ def _view_script() -> None:  # runs as the AppTest page script
     import streamlit as st
 
     from atr_model.presentation.app import cache
-    from atr_model.presentation.app.backend import DEMO_KEY
+    from atr_model.presentation.app.datasets import DEMO_KEY
     from atr_model.presentation.app.main import AppContext, show_errors
     from atr_model.presentation.app.robustness_view import view_robustness
     from atr_model.scenarios import apply_overrides, load_scenario
@@ -73,7 +73,7 @@ def test_robustness_view_runs_and_shows_map_fragile_decisions_and_download(app_e
     # the shared outlines (raions, oblasts, unplaced land, exclaves) as on every other map
     from atr_model.presentation import maps
     from atr_model.presentation.app import cache
-    from atr_model.presentation.app.backend import DEMO_KEY
+    from atr_model.presentation.app.datasets import DEMO_KEY
     from atr_model.presentation.app.robustness_view import stability_map
     from atr_model.presentation.i18n import t
 

@@ -1,11 +1,14 @@
 """The Streamlit app (``streamlit run app.py``): datasets, scenarios, maps, comparison, edits.
 
-Modules: :mod:`.backend` (plain Python, no Streamlit: datasets, scenarios, edits, runs,
-result folders, plan checks), :mod:`.cache` (Streamlit caches), :mod:`.state` (per-user
+Modules: the app's logic in plain Python, no Streamlit (:mod:`.datasets`, :mod:`.scenario_io`,
+:mod:`.edits`, :mod:`.results` (runs and result folders), :mod:`.downloads`, :mod:`.plans`
+(plan checks), :mod:`.unit_search`), :mod:`.cache` (Streamlit caches), :mod:`.state` (per-user
 session state), :mod:`.context` (what a rerun knows, errors, running), :mod:`.mapping`
 (cached maps, clicks, synced maps, the KPI table), :mod:`.criteria_editor`, the views
-(:mod:`.views`, :mod:`.compare_view`, :mod:`.plan_view`) and :mod:`.main` (the page).
-The package itself imports nothing, so plain-Python users of :mod:`.backend` (tests,
+(one module each: :mod:`.map_view`, :mod:`.compare_view`, :mod:`.edits_view`, :mod:`.plan_view`,
+:mod:`.downloads_view`, :mod:`.concept_view`, :mod:`.robustness_view`; :mod:`.views` gathers
+them) and :mod:`.main` (the page).
+The package itself imports nothing, so plain-Python users of those modules (tests,
 ``benchmarks/bench_app.py``) do not load Streamlit.
 """
 

@@ -22,7 +22,7 @@ import streamlit as st
 from atr_model.data.dataset import Dataset
 from atr_model.network import TravelModel
 from atr_model.presentation import maps
-from atr_model.presentation.app import backend
+from atr_model.presentation.app import datasets, results
 from atr_model.presentation.view import ResultView as DisplayView
 from atr_model.presentation.view import result_view
 from atr_model.scenarios import Scenario, resolve_travel_model
@@ -47,8 +47,8 @@ def dataset(source_key: str) -> Dataset:
     """The dataset behind a selector key, or one raion or oblast of it (shared, read-only)."""
     key, territory = _split(source_key)
     if territory:
-        return backend.subset_dataset(dataset(key), [territory])
-    return backend.load_dataset(key)
+        return datasets.subset_dataset(dataset(key), [territory])
+    return datasets.load_dataset(key)
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -70,7 +70,7 @@ def travel_model_for(source_key: str, scenario: Scenario) -> TravelModel:
     roads, elevation = scenario.roads, scenario.elevation
     tm = travel_model(key, full.build_id, str(roads) if roads else None, str(elevation) if elevation else None, scenario)
     if territory:
-        tm = backend.subset_travel_model(tm, dataset(source_key).units["unit_code"])
+        tm = datasets.subset_travel_model(tm, dataset(source_key).units["unit_code"])
     return tm
 
 
@@ -83,11 +83,11 @@ def run(source_key: str, scenario: Scenario, progress: Callable[[str], None] | N
     so it may write to the page.
     """
     ds = dataset(source_key)
-    folder = backend.result_folder(scenario, ds)
+    folder = results.result_folder(scenario, ds)
     if folder.exists():
         return str(folder)
     tm = travel_model_for(source_key, scenario)
-    return str(backend.run_to_folder(scenario, ds, travel_model=tm, progress=progress))
+    return str(results.run_or_reuse(scenario, ds, travel_model=tm, progress=progress))
 
 
 def links(source_key: str, scenario: Scenario) -> pd.DataFrame | None:
@@ -104,9 +104,9 @@ def links(source_key: str, scenario: Scenario) -> pd.DataFrame | None:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def result(folder: str) -> backend.ResultView:
+def result(folder: str) -> results.ResultView:
     """The result package in ``folder`` (read once)."""
-    return backend.load_result(Path(folder))
+    return results.load_result(Path(folder))
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)

@@ -19,7 +19,7 @@ import streamlit as st
 
 from atr_model.errors import ScenarioError
 from atr_model.presentation import maps
-from atr_model.presentation.app import backend, cache
+from atr_model.presentation.app import cache, scenario_io
 from atr_model.presentation.app.context import AppContext, scenario_file_label, scenario_from_choice
 from atr_model.presentation.app.mapping import (
     compare_maps,
@@ -43,7 +43,7 @@ SYNC_GROUP = "compare"
 def _compare_choices(lang: str) -> dict[str, str]:
     """Picker entries: the current scenario, and each scenario file by its title in ``lang``."""
     choices = {"current": t("compare.current", lang)}
-    choices.update({str(p): scenario_file_label(p, lang) for p in backend.scenario_files()})
+    choices.update({str(p): scenario_file_label(p, lang) for p in scenario_io.scenario_files()})
     return choices
 
 
@@ -51,7 +51,7 @@ def _folder_for(choice: str, ctx: AppContext) -> str:
     scenario = ctx.scenario if choice == "current" else scenario_from_choice(choice)
     if scenario is None or ctx.source is None:
         raise ScenarioError("the current scenario is not valid; fix the criteria in the sidebar")
-    return cache.run(ctx.source, backend.with_dataset(scenario, ctx.dataset_key))
+    return cache.run(ctx.source, scenario_io.with_dataset(scenario, ctx.dataset_key))
 
 
 def _pickers(ctx: AppContext) -> None:

@@ -25,7 +25,7 @@ import yaml
 from atr_model.data.dataset import Dataset
 from atr_model.errors import ATRError, ScenarioError
 from atr_model.presentation import maps
-from atr_model.presentation.app import backend, cache, state
+from atr_model.presentation.app import cache, results, scenario_io, state
 from atr_model.presentation.i18n import dataset_label, localized, t
 from atr_model.presentation.messages import render_error
 from atr_model.scenarios import Scenario, load_scenario
@@ -41,6 +41,7 @@ __all__ = [
     "run_current",
     "result_is_current",
     "stale_note",
+    "current_result",
     "SUMMARY_CHARS",
 ]
 
@@ -115,6 +116,14 @@ def result_is_current(ctx: AppContext) -> bool:
     return state.result_matches(st.session_state, ctx.scenario_hash, ctx.source)
 
 
+def current_result(ctx: AppContext) -> results.ResultView | None:
+    """The session's result (None before a run, or when its folder is gone)."""
+    folder = st.session_state.get("result_folder")
+    if not folder or not Path(folder).exists():
+        return None
+    return cache.result(folder)
+
+
 def stale_note(ctx: AppContext) -> None:
     """Say so, at once and on every view, when the result shown no longer matches the settings
     (after an undo, a changed criterion or scenario, or a failed run), naming the scenario it
@@ -123,14 +132,14 @@ def stale_note(ctx: AppContext) -> None:
     if not folder or result_is_current(ctx) or not Path(folder).exists():
         return
     result = cache.result(folder)
-    scenario = backend.result_scenario(result)
+    scenario = results.result_scenario(result)
     title = (localized(scenario, "title", ctx.lang) or scenario.name) if scenario is not None else Path(folder).name
     st.warning(t("run.stale", ctx.lang, title=title), icon=":material/history:")
 
 
 @st.cache_data(show_spinner=False)
 def load_scenario_file(path: str, mtime: float) -> dict[str, Any]:
-    return backend.scenario_to_dict(load_scenario(Path(path)))
+    return scenario_io.scenario_to_dict(load_scenario(Path(path)))
 
 
 @st.cache_data(show_spinner=False)
@@ -161,10 +170,10 @@ def scenario_from_choice(choice: str) -> Scenario:
         data = st.session_state.get("uploaded")
         if not data:
             raise ScenarioError("no uploaded scenario")
-        return backend.scenario_from_dict(data, st.session_state.get("uploaded_name") or "uploaded scenario")
+        return scenario_io.scenario_from_dict(data, st.session_state.get("uploaded_name") or "uploaded scenario")
     path = Path(choice)
     data = load_scenario_file(str(path), path.stat().st_mtime if path.exists() else 0.0)
-    return backend.scenario_from_dict(data, path.name)
+    return scenario_io.scenario_from_dict(data, path.name)
 
 
 def run_current(ctx: AppContext) -> bool:

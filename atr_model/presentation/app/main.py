@@ -21,7 +21,7 @@ from PIL import Image
 from atr_model.data.dataset import Dataset
 from atr_model.errors import ATRError
 from atr_model.presentation import maps
-from atr_model.presentation.app import backend, cache, state, views
+from atr_model.presentation.app import cache, datasets, edits, scenario_io, state, views
 from atr_model.presentation.app.context import (
     AppContext,
     run_current,
@@ -154,13 +154,13 @@ def refresh_widget_labels(session: Any) -> None:
 
 def _default_dataset(keys: Sequence[str]) -> str:
     """The Kyrgyz build in the cache when there is one, else the demo."""
-    built = str(backend.kyrgyz_build_path())
-    return built if built in keys else backend.DEMO_KEY
+    built = str(datasets.kyrgyz_build_path())
+    return built if built in keys else datasets.DEMO_KEY
 
 
 def _dataset_picker(ctx: AppContext) -> None:
     lang = ctx.lang
-    choices = backend.dataset_choices()
+    choices = datasets.dataset_choices()
     if not choices:
         st.warning(t("dataset.demo_missing", lang))
         return
@@ -170,7 +170,7 @@ def _dataset_picker(ctx: AppContext) -> None:
         t("sidebar.dataset", lang), keys, format_func=lambda k: labels.get(k, k), key="dataset_key",
         **_index("dataset_key", keys, _default_dataset(keys)),
     )
-    if key == backend.DEMO_KEY and str(backend.kyrgyz_build_path()) not in keys:
+    if key == datasets.DEMO_KEY and str(datasets.kyrgyz_build_path()) not in keys:
         st.caption(t("dataset.build_hint", lang))
     if st.session_state.get("_dataset_seen") not in (None, key):
         state.clear_edits(st.session_state)  # unit codes of one dataset mean nothing in another
@@ -187,11 +187,11 @@ def _dataset_picker(ctx: AppContext) -> None:
         ctx.layers = cache.layers(ctx.source, ctx.dataset.build_id)
 
 
-def _choice_label(choice: backend.DatasetChoice, lang: str) -> str:
+def _choice_label(choice: datasets.DatasetChoice, lang: str) -> str:
     """A dataset selector entry in ``lang`` (the demo, the Kyrgyz build, built files)."""
-    if choice.key == backend.DEMO_KEY:
+    if choice.key == datasets.DEMO_KEY:
         return t("dataset.demo", lang)
-    if choice.key == backend.KYRGYZ_KEY:
+    if choice.key == datasets.KYRGYZ_KEY:
         return t("dataset.kyrgyz_build", lang)
     english = STRINGS["dataset.kyrgyz"]["en"]
     if choice.label.startswith(english):
@@ -244,18 +244,18 @@ def _uploaded_scenario(lang: str) -> None:
     st.session_state["_upload_seen"] = marker
     st.session_state["_upload_error"] = None
     try:
-        scenario = backend.parse_scenario_text(upload.getvalue(), upload.name)
+        scenario = scenario_io.parse_scenario_text(upload.getvalue(), upload.name)
     except ATRError as exc:
         st.session_state["_upload_error"] = exc
         show_error(exc, lang)
         return
-    st.session_state["uploaded"] = backend.scenario_to_dict(scenario)
+    st.session_state["uploaded"] = scenario_io.scenario_to_dict(scenario)
     st.session_state["uploaded_name"] = upload.name
     st.session_state["scenario_choice"] = "upload"
 
 
 def _scenario_choices(lang: str = DEFAULT_LANGUAGE) -> dict[str, str]:
-    choices = {str(p): scenario_file_label(p, lang) for p in backend.scenario_files()}
+    choices = {str(p): scenario_file_label(p, lang) for p in scenario_io.scenario_files()}
     if st.session_state.get("uploaded"):
         choices["upload"] = f"⤴ {st.session_state.get('uploaded_name') or 'upload'}"
     return choices
@@ -267,7 +267,7 @@ def _scenario_picker(ctx: AppContext) -> None:
     choices = _scenario_choices(lang)
     if not choices:
         return
-    default = backend.default_scenario_file(ctx.dataset_key)
+    default = scenario_io.default_scenario_file(ctx.dataset_key)
     choice = st.selectbox(
         t("sidebar.scenario", lang), list(choices), format_func=lambda k: choices[k], key="scenario_choice",
         **_index("scenario_choice", list(choices), str(default) if default else None),
@@ -285,7 +285,7 @@ def _criteria_editor(ctx: AppContext) -> None:
     lang = ctx.lang
     if ctx.base_scenario is None:
         return
-    base = backend.scenario_to_dict(ctx.base_scenario)
+    base = scenario_io.scenario_to_dict(ctx.base_scenario)
     gen = st.session_state.get("criteria_gen", 0)
     st.subheader(t("sidebar.criteria", lang), divider="gray")
     criteria_cls = type(ctx.base_scenario.criteria)
@@ -294,7 +294,7 @@ def _criteria_editor(ctx: AppContext) -> None:
     data["criteria"] = edited
     if ctx.dataset_key:
         # the downloaded YAML reruns on the data shown, on any machine ("kyrgyz", not a cache path)
-        data["dataset"] = backend.portable_dataset(ctx.dataset_key)
+        data["dataset"] = datasets.portable_dataset(ctx.dataset_key)
     with st.expander(t("sidebar.solver", lang)):
         solver_data, solver_errors = edit_model(
             type(ctx.base_scenario.solver), base.get("solver", {}), key=f"solver{gen}", lang=lang, depth=1, catalogue="solver"
@@ -306,9 +306,9 @@ def _criteria_editor(ctx: AppContext) -> None:
     if errors:
         return
     with show_errors(lang):
-        edited_scenario = backend.scenario_from_dict(data, ctx.base_label or "edited scenario")
-        ctx.scenario = backend.apply_edits(edited_scenario, state.edits(st.session_state))
-        ctx.scenario_hash = backend.scenario_key(ctx.scenario)
+        edited_scenario = scenario_io.scenario_from_dict(data, ctx.base_label or "edited scenario")
+        ctx.scenario = edits.apply_edits(edited_scenario, state.edits(st.session_state))
+        ctx.scenario_hash = scenario_io.scenario_key(ctx.scenario)
 
 
 def _sidebar(ctx: AppContext) -> None:
@@ -374,13 +374,13 @@ def _restore_from_link() -> None:
     params = st.query_params
     if params.get("lang") in LANGUAGES:
         st.session_state["lang"] = params["lang"]
-    dataset_key = backend.dataset_key_from_link(params.get("dataset", ""))
+    dataset_key = datasets.dataset_key_from_link(params.get("dataset", ""))
     if dataset_key:
         st.session_state["dataset_key"] = dataset_key
     if params.get("territory"):
         st.session_state["raion"] = params["territory"]
         st.session_state["_raion_seen"] = params["territory"]
-    scenario = next((p for p in backend.scenario_files() if p.stem == params.get("scenario")), None)
+    scenario = next((p for p in scenario_io.scenario_files() if p.stem == params.get("scenario")), None)
     if scenario is not None:
         st.session_state["scenario_choice"] = str(scenario)
 
@@ -389,7 +389,7 @@ def _write_link(ctx: AppContext) -> None:
     """Keep the URL's query parameters in step with the view (only changed ones are written)."""
     choice = ctx.scenario_choice
     wanted = {
-        "dataset": backend.dataset_link_name(ctx.dataset_key) if ctx.dataset_key else None,
+        "dataset": datasets.dataset_link_name(ctx.dataset_key) if ctx.dataset_key else None,
         "territory": ctx.territory or None,
         "scenario": Path(choice).stem if choice and choice != "upload" else None,
         "lang": ctx.lang,

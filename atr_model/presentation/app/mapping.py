@@ -2,7 +2,7 @@
 
 * Maps come from :mod:`atr_model.presentation.maps` and are rendered once per result,
   language and dataset (``cache_resource``), so a rerun only hands strings to the component.
-* A click on a unit comes back as the clicked point; :func:`backend.unit_at` finds the unit,
+* A click on a unit comes back as the clicked point; :func:`unit_search.unit_at` finds the unit,
   which becomes the session's selected unit (for its passport and for locks).
 * Two maps shown side by side (Compare) follow each other: a few lines of JavaScript added
   to each rendering move the other map of the same group when one is panned or zoomed
@@ -28,7 +28,7 @@ import pandas as pd
 import streamlit as st
 
 from atr_model.presentation import maps
-from atr_model.presentation.app import backend, cache
+from atr_model.presentation.app import cache, results, unit_search
 from atr_model.presentation.app.context import AppContext
 from atr_model.presentation.app.folium_view import (
     RenderedMap,
@@ -128,7 +128,7 @@ def dataset_map(dataset_key: str, build_id: str, lang: str, floor: float) -> Ren
 @st.cache_data(show_spinner=False, max_entries=16)
 def comparison(folder_a: str, folder_b: str) -> Comparison:
     """The comparison of two result folders (read once)."""
-    return backend.compare_folders(folder_a, folder_b)
+    return results.compare_folders(folder_a, folder_b)
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -332,7 +332,7 @@ def show_clickable_map(
     st.session_state[seen_key] = clicked
     if ctx.layers is None:
         return out
-    code = backend.unit_at(ctx.layers.units, float(clicked["lat"]), float(clicked["lng"]))
+    code = unit_search.unit_at(ctx.layers.units, float(clicked["lat"]), float(clicked["lng"]))
     if code is not None and code != st.session_state.get("selected_unit"):
         select_unit(code)
         st.rerun()  # the passport and the lock panel above the map show the new unit

@@ -22,7 +22,7 @@ import streamlit as st
 
 from atr_model.errors import ATRError
 from atr_model.presentation import maps
-from atr_model.presentation.app import backend, cache
+from atr_model.presentation.app import cache, plans
 from atr_model.presentation.app.context import AppContext, show_error
 from atr_model.presentation.app.folium_view import RenderedMap, render_map
 from atr_model.presentation.app.mapping import comparison_table, show_clickable_map
@@ -53,7 +53,7 @@ def violation_units(violations: pd.DataFrame) -> list[str]:
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _plan_map(digest: str, source: str, build_id: str, lang: str, _evaluation: PlanEvaluation) -> RenderedMap:
     layers = cache.layers(source, build_id)
-    assignments = backend.plan_assignments(_evaluation, cache.dataset(source).units, lang, maps.unit_names(layers, lang))
+    assignments = plans.plan_assignments(_evaluation, cache.dataset(source).units, lang, maps.unit_names(layers, lang))
     return render_map(maps.result_map(layers, assignments, lang=lang, violations=violation_units(_evaluation.violations)))
 
 
@@ -66,7 +66,7 @@ def _evaluate(ctx: AppContext, name: str, data: bytes) -> tuple[str, PlanEvaluat
     if kept and kept[0] == digest:
         return kept
     with st.spinner(t("plan.checking", ctx.lang)):
-        evaluation = backend.evaluate_plan_upload(
+        evaluation = plans.evaluate_plan_upload(
             data, name, ctx.scenario, ctx.dataset, travel_model=cache.travel_model_for(ctx.source, ctx.scenario)
         )
     st.session_state["plan_evaluation"] = (digest, evaluation)

@@ -23,7 +23,7 @@ import streamlit as st
 
 from atr_model.data import Dataset
 from atr_model.presentation import maps
-from atr_model.presentation.app import backend, cache
+from atr_model.presentation.app import cache, downloads, results
 from atr_model.presentation.app.context import AppContext
 from atr_model.presentation.app.folium_view import RenderedMap, render_map, show_map
 from atr_model.presentation.i18n import format_number, t
@@ -54,7 +54,7 @@ def stability_colour(share: float) -> str:
 
 
 def _package_folder(scenario: Scenario, dataset: Dataset, draws: int, seed: int) -> Path:
-    base = backend.result_folder(scenario, dataset)
+    base = results.result_folder(scenario, dataset)
     return base.with_name(f"{base.name}-robustness-{draws}-{seed}")
 
 
@@ -87,7 +87,7 @@ def stability_map(folder: Path, layers: maps.DisplayLayers, lang: str) -> folium
     """The nominal plan's map with each merger coloured by the share of draws in which its new
     unit appears exactly (the share in its passport); units kept as they are in the nominal
     plan in their category's colour."""
-    nominal = backend.load_result(folder / "nominal")
+    nominal = results.load_result(folder / "nominal")
     table = pd.read_csv(folder / "new_unit_stability.csv", dtype={"new_unit_id": str, "centre_code": str})
     shares = dict(zip(table["new_unit_id"].astype(str), pd.to_numeric(table["share_exact"], errors="coerce").fillna(0.0)))
     sizes = nominal.assignments.groupby(nominal.assignments["new_unit_id"].astype(str)).size()
@@ -110,7 +110,7 @@ def _rendered(folder: str, source: str, build_id: str, lang: str) -> RenderedMap
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def _zip(folder: str) -> bytes:
-    return backend.zip_folder(Path(folder))
+    return downloads.zip_folder(Path(folder))
 
 
 def _show(folder: Path, ctx: AppContext) -> None:

@@ -22,7 +22,18 @@ logger = logging.getLogger(__name__)
 #: What the warm-up imports: everything heavy the first page needs except the page modules
 #: themselves. Those import the map component (streamlit-folium), which must register itself
 #: from a script run: registered from this thread, its frame is not served (404).
-_WARM_MODULES = ("atr_model.presentation.app.backend", "atr_model.presentation.maps", "folium", "branca")
+_WARM_MODULES = (
+    "atr_model.presentation.app.datasets",
+    "atr_model.presentation.app.scenario_io",
+    "atr_model.presentation.app.edits",
+    "atr_model.presentation.app.results",
+    "atr_model.presentation.app.downloads",
+    "atr_model.presentation.app.plans",
+    "atr_model.presentation.app.unit_search",
+    "atr_model.presentation.maps",
+    "folium",
+    "branca",
+)
 
 #: The page script Streamlit runs per session.
 PAGE_SCRIPT = Path(__file__).with_name("page.py")

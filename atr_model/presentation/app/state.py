@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import MutableMapping
 from typing import Any
 
-from atr_model.presentation.app.backend import Edit
+from atr_model.presentation.app.edits import Edit
 
 __all__ = [
     "defaults", "init", "push_edit", "undo_edit", "clear_edits", "edits", "remember_result", "forget_result",

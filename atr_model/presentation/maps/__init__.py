@@ -7,7 +7,9 @@ come from one palette (:mod:`.palette`). Modules, in the order a map is built:
 * :mod:`.display` - :class:`DisplayLayers`, a dataset simplified once for display;
 * :mod:`.base` - :func:`base_map` and the layers all maps share (outlines, settlements);
 * :mod:`.elements` - GeoJSON layers, popups, legend, zoom-dependent labels, metric scale;
-* :mod:`.dataset`, :mod:`.result`, :mod:`.diff` - the three maps, one function per layer;
+* :mod:`.dataset`, :mod:`.result`, :mod:`.diff` - the three maps, one function per layer
+  (the result map's parts in :mod:`.result_colours`, :mod:`.result_passports`,
+  :mod:`.result_layers` and :mod:`.result_legend`);
 * :mod:`.compare` - two plans coloured together (the same new unit, the same colour; the
   units grouped differently outlined), and two finished maps side by side with synced views.
 
@@ -28,7 +30,8 @@ from atr_model.presentation.maps.diff import diff_map
 from atr_model.presentation.maps.display import DisplayLayers, display_layers, stored_display_layers
 from atr_model.presentation.maps.elements import popup_table
 from atr_model.presentation.maps.palette import CATEGORY_COLOURS, FIGURE, GROUND, LINES, STABILITY
-from atr_model.presentation.maps.result import PALETTE, MergerColours, figure_colours, new_unit_colours, result_map
+from atr_model.presentation.maps.result import result_map
+from atr_model.presentation.maps.result_colours import PALETTE, MergerColours, figure_colours, new_unit_colours
 from atr_model.presentation.maps.store import kept, source_digest
 
 __all__ = [

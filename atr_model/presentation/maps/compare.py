@@ -22,11 +22,8 @@ from branca.utilities import _parse_size as parse_size  # what folium.Map itself
 from atr_model.presentation.maps.assets import inline_assets
 from atr_model.presentation.maps.display import DisplayLayers
 from atr_model.presentation.maps.elements import add_css
-from atr_model.presentation.maps.result import (
-    figure_colours,
-    figure_members,
-    result_map,
-)
+from atr_model.presentation.maps.result import result_map
+from atr_model.presentation.maps.result_colours import figure_colours, figure_members
 
 __all__ = ["side_by_side", "paired_colours", "compare_maps"]
 
@@ -41,7 +38,7 @@ def paired_colours(
 ) -> tuple[dict[str, str], dict[str, str]]:
     """Figure colours of two plans' merged new units, so that the same new unit looks the same.
 
-    Plan A is coloured as its own map would be (:func:`~atr_model.presentation.maps.result.figure_colours`);
+    Plan A is coloured as its own map would be (:func:`~atr_model.presentation.maps.result_colours.figure_colours`);
     in plan B a new unit with exactly the members of one of A's keeps that unit's colour, and
     the others are coloured so that touching new units differ. (Two such units touching in B
     touch in A too, so they already differ.)

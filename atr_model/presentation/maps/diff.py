@@ -1,7 +1,7 @@
 """Presentation: the map of two results (units whose group differs, both plans' borders).
 
 The units grouped differently are filled and outlined as the Compare maps outline them
-(:data:`~atr_model.presentation.maps.result.DIFFERS_STYLE`); new units are named as the result
+(:data:`~atr_model.presentation.maps.result_layers.DIFFERS_STYLE`); new units are named as the result
 view names them ("Dostuk + 2 (id)"); colours from the one palette.
 """
 
@@ -25,7 +25,8 @@ from atr_model.presentation.maps.base import (
 from atr_model.presentation.maps.display import DisplayLayers
 from atr_model.presentation.maps.elements import Legend, features, geojson_layer, hover_layer, popup_table, swatch
 from atr_model.presentation.maps.palette import COMPARE, GROUND, LINES
-from atr_model.presentation.maps.result import DIFFERS_STYLE, marked_units_layer, plan_names
+from atr_model.presentation.maps.result_colours import plan_names
+from atr_model.presentation.maps.result_layers import DIFFERS_STYLE, marked_units_layer
 
 __all__ = ["diff_map"]
 

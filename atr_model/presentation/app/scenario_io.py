@@ -1,0 +1,118 @@
+"""Scenarios in the app, without Streamlit: the shipped files, uploaded text, dicts and YAML.
+
+A scenario comes from a shipped file (:func:`scenario_files`), an upload
+(:func:`parse_scenario_text`) or the criteria editor (:func:`scenario_from_dict`); it leaves as
+YAML that ``atr-model run`` accepts, pointed at a portable dataset
+(:func:`portable_scenario_yaml`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from atr_model.presentation.app.datasets import DEMO_KEY, portable_dataset
+from atr_model.scenarios import Scenario, dump_scenario, scenario_from_yaml, scenario_hash
+from atr_model.scenarios import (
+    scenario_from_dict as _validate_scenario,
+)
+
+__all__ = [
+    "scenario_dir",
+    "scenario_files",
+    "parse_scenario_text",
+    "scenario_to_dict",
+    "scenario_from_dict",
+    "scenario_to_yaml",
+    "scenario_key",
+    "with_dataset",
+    "default_scenario_file",
+    "portable_scenario_yaml",
+    "DEFAULT_SCENARIO",
+    "DEFAULT_DEMO_SCENARIO",
+]
+
+#: Where the repository keeps shipped scenarios (``<repo>/scenarios``).
+_REPO_ROOT = Path(__file__).resolve().parents[3]
+#: Scenario the app selects first on real data (the Concept's 2013 criteria) ...
+DEFAULT_SCENARIO = "concept-2013"
+#: ... and on the fictional demo territory.
+DEFAULT_DEMO_SCENARIO = "demo"
+
+
+def scenario_dir() -> Path:
+    """The shipped scenarios folder (``<repo>/scenarios``, or ``./scenarios``)."""
+    for candidate in (_REPO_ROOT / "scenarios", Path.cwd() / "scenarios"):
+        if candidate.is_dir():
+            return candidate
+    return _REPO_ROOT / "scenarios"
+
+
+def scenario_files() -> list[Path]:
+    """Shipped scenario files, sorted by name (demo first when present)."""
+    root = scenario_dir()
+    files = sorted(root.glob("*.yaml")) if root.is_dir() else []
+    return sorted(files, key=lambda p: (p.stem != "demo", p.stem))
+
+
+def parse_scenario_text(text: str | bytes, source: str = "uploaded scenario") -> Scenario:
+    """Validate scenario YAML text (an uploaded file); errors name ``source``.
+
+    Parameters
+    ----------
+    text
+        The YAML.
+    source
+        File name shown in error messages (e.g. the uploaded file's name).
+
+    Raises
+    ------
+    ScenarioError
+        When the text is empty, is not YAML (with line and column), has unknown keys or
+        values out of range.
+    """
+    raw = text.decode("utf-8-sig", errors="replace") if isinstance(text, bytes) else text
+    return scenario_from_yaml(raw, where=Path(source).name or "uploaded scenario")
+
+
+def scenario_to_dict(scenario: Scenario) -> dict[str, Any]:
+    """The scenario as plain JSON-able data (what the YAML holds)."""
+    return scenario.model_dump(mode="json")
+
+
+def scenario_from_dict(data: Mapping[str, Any], source: str = "edited scenario") -> Scenario:
+    """Validate plain data into a Scenario; errors become :class:`ScenarioError` naming ``source``."""
+    return _validate_scenario(dict(data), where=source)
+
+
+def scenario_to_yaml(scenario: Scenario) -> str:
+    """YAML text of a scenario that ``atr-model run`` accepts."""
+    return dump_scenario(scenario)
+
+
+def scenario_key(scenario: Scenario) -> str:
+    """The scenario's hash (:func:`atr_model.scenarios.scenario_hash`)."""
+    return scenario_hash(scenario)
+
+
+def default_scenario_file(dataset_key: str | None) -> Path | None:
+    """The shipped scenario the app selects first: ``demo`` on the demo, else ``concept-2013``."""
+    wanted = DEFAULT_DEMO_SCENARIO if dataset_key in (None, DEMO_KEY) else DEFAULT_SCENARIO
+    return next((p for p in scenario_files() if p.stem == wanted), None)
+
+
+def with_dataset(scenario: Scenario, dataset_key: str | None) -> Scenario:
+    """The scenario pointed at the app's dataset (so its YAML reruns on the same data)."""
+    if not dataset_key or getattr(scenario, "dataset", None) == dataset_key:
+        return scenario
+    data = scenario_to_dict(scenario)
+    data["dataset"] = dataset_key
+    return scenario_from_dict(data)
+
+
+def portable_scenario_yaml(scenario: Any, dataset_key: str | None) -> str:
+    """YAML of a scenario whose ``dataset`` is :func:`portable_dataset` (no machine path)."""
+    data = scenario_to_dict(scenario)
+    data["dataset"] = portable_dataset(dataset_key or data.get("dataset"))
+    return scenario_to_yaml(scenario_from_dict(data, str(getattr(scenario, "name", "scenario"))))
