@@ -15,7 +15,7 @@ import sys
 import traceback
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import cast
+from typing import Annotated, cast
 
 import click
 import typer
@@ -41,9 +41,11 @@ _run_options: dict[str, Path | None] = {"log_file": None}
 
 @app.callback()
 def _root(
-    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log progress to stderr."),
-    log_file: Path | None = typer.Option(
-        None, "--log-file", help="Where an unexpected error's full traceback goes (default: <cache dir>/logs/)."),
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress to stderr.")] = False,
+    log_file: Annotated[
+        Path | None,
+        typer.Option("--log-file", help="Where an unexpected error's full traceback goes (default: <cache dir>/logs/)."),
+    ] = None,
 ) -> None:
     _run_options["log_file"] = log_file
     logging.basicConfig(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -103,24 +103,34 @@ def _print_info(info: dict[str, Any], console: Console) -> None:
 
 @data_app.command("build")
 def build(
-    source: Path = typer.Option(..., "--source", help="Open-data directory (layout of ../shared/kg-open-data)."),
-    out: Path = typer.Option(..., "--out", help="Output directory (replaced atomically)."),
-    aiyl_aimak_polygons: Path | None = typer.Option(
-        None, "--aiyl-aimak-polygons", help="Official aiyl aimak polygons (OCHA adm3, ADM3_PCODE)."),
-    population_table: Path | None = typer.Option(
-        None, "--population-table", help="Unit populations keyed by COATE code (CSV or XLSX)."),
-    settlement_points: Path | None = typer.Option(
-        None, "--settlement-points", help="Official village points keyed by COATE (settlement_code)."),
-    territories: str = typer.Option(
-        "terrain", "--territories",
-        help="Approximate unit territories: 'terrain' (terrain-cost allocation) or 'voronoi'."),
-    exclaves: Path | None = typer.Option(
-        None, "--exclaves", help="CSV unit_code,name_ru,note of units that really are in several pieces."),
-    as_json: bool = typer.Option(False, "--json", help="Print the build report as JSON."),
-    population_method: str = typer.Option(
-        "fitted", "--population-method",
-        help="Estimator of unit populations without a real figure: 'fitted' (log-linear model) or "
-        "'village_split' (the former split by number of villages)."),
+    source: Annotated[Path, typer.Option("--source", help="Open-data directory (layout of ../shared/kg-open-data).")],
+    out: Annotated[Path, typer.Option("--out", help="Output directory (replaced atomically).")],
+    aiyl_aimak_polygons: Annotated[
+        Path | None,
+        typer.Option("--aiyl-aimak-polygons", help="Official aiyl aimak polygons (OCHA adm3, ADM3_PCODE)."),
+    ] = None,
+    population_table: Annotated[
+        Path | None,
+        typer.Option("--population-table", help="Unit populations keyed by COATE code (CSV or XLSX)."),
+    ] = None,
+    settlement_points: Annotated[
+        Path | None,
+        typer.Option("--settlement-points", help="Official village points keyed by COATE (settlement_code)."),
+    ] = None,
+    territories: Annotated[
+        str,
+        typer.Option("--territories", help="Approximate unit territories: 'terrain' (terrain-cost allocation) or 'voronoi'."),
+    ] = "terrain",
+    exclaves: Annotated[
+        Path | None,
+        typer.Option("--exclaves", help="CSV unit_code,name_ru,note of units that really are in several pieces."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the build report as JSON.")] = False,
+    population_method: Annotated[
+        str,
+        typer.Option("--population-method", help="Estimator of unit populations without a real figure: 'fitted' "
+                     "(log-linear model) or 'village_split' (the former split by number of villages)."),
+    ] = "fitted",
 ) -> None:
     """Build the Kyrgyz dataset (one GeoPackage) and its build report into OUT."""
     path, report = write_kyrgyz_build(
@@ -143,14 +153,16 @@ def build(
 
 @data_app.command("info")
 def info(
-    dataset: Path = typer.Argument(..., help="Dataset GeoPackage (or a build directory)."),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
-    roads: Path | None = typer.Option(
-        None, "--roads", help="Road file (OSM .pbf/.osm or a line layer); default: the modelled fallback."
-    ),
-    network: bool = typer.Option(
-        True, "--network/--no-network", help="Also build the travel model and report reachability."
-    ),
+    dataset: Annotated[Path, typer.Argument(help="Dataset GeoPackage (or a build directory).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    roads: Annotated[
+        Path | None,
+        typer.Option("--roads", help="Road file (OSM .pbf/.osm or a line layer); default: the modelled fallback."),
+    ] = None,
+    network: Annotated[
+        bool,
+        typer.Option("--network/--no-network", help="Also build the travel model and report reachability."),
+    ] = True,
 ) -> None:
     """Counts and data quality of a dataset (and, by default, of its travel model)."""
     path = dataset_file(dataset, where="data info") if dataset.is_dir() else dataset  # same rule as run --data
@@ -195,11 +207,15 @@ def _cached_kg(source: Path, cache: Path, console: Console) -> Dataset:
 
 
 def quickstart(
-    source: Path | None = typer.Option(None, "--source", help="Open-data directory (default: ../shared/kg-open-data)."),
-    cache_dir: Path | None = typer.Option(
-        None, "--cache-dir", help="Where builds go (default: $ATR_CACHE_DIR or ~/.cache/atr-model)."
-    ),
-    as_json: bool = typer.Option(False, "--json", help="Print the summary as one JSON object."),
+    source: Annotated[
+        Path | None,
+        typer.Option("--source", help="Open-data directory (default: ../shared/kg-open-data)."),
+    ] = None,
+    cache_dir: Annotated[
+        Path | None,
+        typer.Option("--cache-dir", help="Where builds go (default: $ATR_CACHE_DIR or ~/.cache/atr-model)."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object.")] = False,
 ) -> None:
     """Build (or reuse) the Kyrgyz dataset, else the fictional demo, and print its summary."""
     console = Console(stderr=as_json)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 
@@ -54,12 +54,12 @@ def _echo_summary(summary: dict[str, Any], as_json: bool) -> None:
 
 @network_app.command("build")
 def build(
-    dataset: str = typer.Argument(..., help="Dataset GeoPackage, or 'demo'."),
-    out: Path = typer.Option(..., "--out", help="Directory for the travel model cache."),
-    roads: Path | None = typer.Option(None, "--roads", help="OSM .osm.pbf/.osm or a road line layer."),
-    elevation: Path | None = typer.Option(None, "--elevation", help="Elevation GeoTIFF."),
-    edits: Path | None = typer.Option(None, "--adjacency-edits", help="CSV unit_a,unit_b,action (add|remove)."),
-    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+    dataset: Annotated[str, typer.Argument(help="Dataset GeoPackage, or 'demo'.")],
+    out: Annotated[Path, typer.Option("--out", help="Directory for the travel model cache.")],
+    roads: Annotated[Path | None, typer.Option("--roads", help="OSM .osm.pbf/.osm or a road line layer.")] = None,
+    elevation: Annotated[Path | None, typer.Option("--elevation", help="Elevation GeoTIFF.")] = None,
+    edits: Annotated[Path | None, typer.Option("--adjacency-edits", help="CSV unit_a,unit_b,action (add|remove).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """Build a travel model and write it to a directory."""
     tm = build_travel_model(_load_dataset(dataset), roads=roads, elevation=elevation, adjacency_edits=edits)
@@ -71,8 +71,8 @@ def build(
 
 @network_app.command("info")
 def info(
-    directory: Path = typer.Argument(..., help="A travel model directory written by 'network build'."),
-    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+    directory: Annotated[Path, typer.Argument(help="A travel model directory written by 'network build'.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """Summarise a travel model written by ``network build``."""
     _echo_summary(TravelModel.read(directory).summary(), as_json)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -16,13 +17,16 @@ _ENGINE = EngineSettings()
 
 
 def solve_instance(
-    directory: Path = typer.Argument(..., help="Directory with <ST>_nodes.csv, <ST>_edges.csv, <ST>_distances_km.csv."),
-    k: int = typer.Option(None, "--k", help="Number of new units; sets the benchmark population band (P/k +-0.5%)."),
-    contiguity: str = typer.Option(_ENGINE.contiguity, "--contiguity", help="auto | cuts | flow | none"),
-    solver: str = typer.Option(_ENGINE.solver, "--solver", help="highs | cbc"),
-    time_limit_s: float = typer.Option(_ENGINE.time_limit_s, "--time-limit", help="Seconds for the whole solve."),
-    gap_rel: float = typer.Option(_ENGINE.gap_rel, "--gap", help="Relative MIP gap (0 for proven optima)."),
-    as_json: bool = typer.Option(False, "--json", help="Print the result as one JSON object."),
+    directory: Annotated[Path, typer.Argument(help="Directory with <ST>_nodes.csv, <ST>_edges.csv, <ST>_distances_km.csv.")],
+    k: Annotated[
+        int | None,
+        typer.Option("--k", help="Number of new units; sets the benchmark population band (P/k +-0.5%)."),
+    ] = None,
+    contiguity: Annotated[str, typer.Option("--contiguity", help="auto | cuts | flow | none")] = _ENGINE.contiguity,
+    solver: Annotated[str, typer.Option("--solver", help="highs | cbc")] = _ENGINE.solver,
+    time_limit_s: Annotated[float, typer.Option("--time-limit", help="Seconds for the whole solve.")] = _ENGINE.time_limit_s,
+    gap_rel: Annotated[float, typer.Option("--gap", help="Relative MIP gap (0 for proven optima).")] = _ENGINE.gap_rel,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as one JSON object.")] = False,
 ) -> None:
     """Solve a matrix-level instance directory (the published county benchmark layout)."""
     bench = read_instance_dir(directory, k=k)
