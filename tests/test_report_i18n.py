@@ -251,6 +251,26 @@ def test_assumption_meanings_in_english_match_the_scenario_schema() -> None:
         assert STRINGS[f"robustness.assume.{row['key']}"]["en"] == row["description"], row["key"]
 
 
+def test_assumption_texts_state_the_fields_own_defaults() -> None:
+    """The assumption texts say "default X" in words: X is the field's default (Uncertainty()),
+    in every language (the number is written the same way in ky, ru and en)."""
+    from atr_model.scenarios.uncertainty import Uncertainty
+
+    words = {"true": True, "false": False}
+    checked = 0
+    for row in Uncertainty().assumptions():
+        for lang in ("en", "ru", "ky"):
+            text = STRINGS[f"robustness.assume.{row['key']}"][lang]
+            stated = re.search(r"(?i)\b(?:default|по умолчанию|демейки)\s+([0-9]+(?:[.,][0-9]+)?|true|false)\b", text)
+            if stated is None:
+                continue
+            raw = stated.group(1).lower()
+            value = words[raw] if raw in words else float(raw.replace(",", "."))
+            assert value == row["value"], (row["key"], lang, text)
+            checked += 1
+    assert checked >= 10  # the English texts all state one
+
+
 def test_robustness_cli_writes_the_report_in_the_chosen_language(tmp_path: Path, capsys) -> None:
     from atr_model.presentation.cli import main
 
