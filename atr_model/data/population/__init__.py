@@ -28,17 +28,9 @@ measured by leave-one-out over the towns it is fitted on (:func:`fit_town_factor
 figure hidden, the factor refitted on the others); that leave-one-out log RMS is the spread of a
 town estimated with the factor.
 
-The error is measured by **leave-one-raion-out** cross-validation (:func:`cross_validate`): the
-real figures of one raion at a time are hidden, the method is rerun without them, and the hidden
-figures are compared with the estimates. This reproduces the situation of the raions that have no
-real unit figure at all (most of them). The folds are the raions in code order: no random
-numbers. The cross-validated errors give the per-unit spread ``population_log_sd`` (the SD of the
-natural log of the estimate): for an unscaled estimate, the root mean square of the unscaled
-log residuals; for an estimate scaled to a real raion total, the share error that the scaling
-leaves (:func:`normalisation_factor`, 0 for the only estimated unit of a raion) plus a floor
-calibrated on the scaled cross-validation (:class:`SpreadModel`). ``population_p5`` /
-``population_p95`` are ``population * exp(-/+ 1.645 * log_sd)``; a real figure has spread 0 and
-``p5 == population == p95``.
+The error is measured by **leave-one-raion-out** cross-validation (:func:`cross_validate`), which
+also calibrates the per-unit spread ``population_log_sd``: :mod:`atr_model.data.population.validation`
+says how.
 
 Modules, one concept each: :mod:`.features` (the unit table and its predictors),
 :mod:`.regression` (the ridge fit), :mod:`.villages` (the split by villages), :mod:`.towns` (the
