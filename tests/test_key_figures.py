@@ -107,3 +107,17 @@ def test_new_units_are_named_after_their_centre_in_each_language(kg_concept) -> 
     ky = result_view(kg_concept.kpis, a, kg_concept.new_units, "ky").unit_name
     assert sum(any("а" <= ch <= "я" for ch in name.lower()) for name in ky.values()) > 0.9 * len(ky)
     assert sum(any("а" <= ch <= "я" for ch in name.lower()) for name in en.values()) == 0
+
+
+@pytest.mark.kgdata
+def test_kyrgyz_pages_name_oblasts_in_kyrgyz(kg_dataset) -> None:
+    """The open data names oblasts in Russian only; the build adds their Kyrgyz names, so Kyrgyz
+    maps and menus do not fall back to Russian."""
+    from atr_model.presentation.i18n import display_name
+
+    rows = kg_dataset.oblasts.drop(columns="geometry").to_dict("records")
+    assert len(rows) == 9
+    for row in rows:
+        ky, ru = display_name(row, "ky", code_column="oblast_code"), display_name(row, "ru", code_column="oblast_code")
+        assert ky == row["name_ky"] and ky != ru, row["oblast_code"]
+        assert "область" not in ky and "г." not in ky

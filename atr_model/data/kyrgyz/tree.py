@@ -16,6 +16,7 @@ import geopandas as gpd
 import pandas as pd
 
 from atr_model.data.contract import CRS
+from atr_model.data.csv_input import read_text_csv
 from atr_model.data.loaders import coate_to_pcode, read_admin_layer, read_coate
 from atr_model.data.names import strict_key
 from atr_model.errors import DataError
@@ -55,15 +56,27 @@ def build_tree(coate: pd.DataFrame, adm2: gpd.GeoDataFrame, regions: gpd.GeoData
     return AdminTree(oblasts, raions, units, _villages(coate, units))
 
 
+#: Kyrgyz names of the oblasts and the two cities of republican status (the open data names them in
+#: Russian only): written for this project, so Kyrgyz pages and maps name them in Kyrgyz.
+OBLAST_NAMES_KY_FILE = Path(__file__).resolve().parents[1] / "reference" / "oblast_names_ky.csv"
+
+
+def _oblast_names_ky() -> dict[str, str]:
+    table = read_text_csv(OBLAST_NAMES_KY_FILE, ("oblast_code", "name_ky"), what="Kyrgyz oblast names")
+    return dict(zip(table["oblast_code"], table["name_ky"]))
+
+
 def _oblasts(coate: pd.DataFrame, regions: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     level1 = coate[coate["level"] == 1]
+    names_ky = _oblast_names_ky()
     region_by_key = {strict_key(n): g for n, g in zip(regions["name_ru"], regions.geometry)}
     oblast_rows = []
     for row in level1.itertuples():
         geom = region_by_key.get(strict_key(row.name_ru))
         if geom is None:
             raise DataError(f"oblast {row.coate} ({row.name_ru}) has no polygon in the regions file")
-        oblast_rows.append({"oblast_code": row.coate, "name_ru": row.name_ru, "geometry": geom})
+        oblast_rows.append({"oblast_code": row.coate, "name_ru": row.name_ru, "name_ky": names_ky.get(str(row.coate)),
+                            "geometry": geom})
     return gpd.GeoDataFrame(oblast_rows, geometry="geometry", crs=CRS)
 
 
