@@ -111,8 +111,8 @@ def with_dataset(scenario: Scenario, dataset_key: str | None) -> Scenario:
     return scenario_from_dict(data)
 
 
-def portable_scenario_yaml(scenario: Any, dataset_key: str | None) -> str:
+def portable_scenario_yaml(scenario: Scenario, dataset_key: str | None) -> str:
     """YAML of a scenario whose ``dataset`` is :func:`portable_dataset` (no machine path)."""
     data = scenario_to_dict(scenario)
     data["dataset"] = portable_dataset(dataset_key or data.get("dataset"))
-    return scenario_to_yaml(scenario_from_dict(data, str(getattr(scenario, "name", "scenario"))))
+    return scenario_to_yaml(scenario_from_dict(data, scenario.name))

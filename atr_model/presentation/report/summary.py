@@ -37,7 +37,7 @@ from atr_model.presentation.report.quality import quality_section
 from atr_model.presentation.report.svg_map import map_svg, map_texts, unplaced_land
 from atr_model.presentation.territory_text import unit_name_in
 from atr_model.presentation.view import figure_rows, figures_table_html, unit_names
-from atr_model.scenarios import merger_confidence, robustness_draws, robustness_package_of
+from atr_model.scenarios import ResultSource, merger_confidence, robustness_draws, robustness_package_of
 from atr_model.scenarios.package_files import ResultFiles, as_result_files
 
 __all__ = ["SUMMARY_NAME", "render_summary", "write_summary", "map_png", "in_view", "manual_decisions", "raion_names"]
@@ -142,7 +142,7 @@ def _map_caption(files: ResultFiles, lang: str, colour_by: ColourBy = "category"
 
 
 def map_png(
-    result: Any,
+    result: ResultSource,
     lang: str = DEFAULT_LANGUAGE,
     *,
     dpi: int = 150,
@@ -275,7 +275,7 @@ def _manual_section(files: ResultFiles, lang: str) -> str:
 
 
 def render_summary(
-    result: Any,
+    result: ResultSource,
     lang: str = DEFAULT_LANGUAGE,
     *,
     raions: Mapping[str, str] | None = None,
