@@ -316,9 +316,9 @@ def test_result_map_draws_links_with_barriers_marked(grid, layers):
     assert "across a barrier" in fmap.get_root().render()
 
 
-def test_every_exemption_rule_has_the_one_exempt_colour():
-    assert set(palette.EXEMPT_RULES.values()) == {palette.CATEGORY_COLOURS["exempt"]}
-    assert palette.exempt_rule_colour("town;high_mountain") == palette.exempt_rule_colour("") == palette.GROUND["exempt"]
+def test_exempt_units_have_one_colour_far_from_the_new_units():
+    exempt = palette.CATEGORY_COLOURS["exempt"]
+    assert exempt == palette.GROUND["exempt"] and exempt not in palette.FIGURE
 
 
 def test_app_rendering_keeps_the_map_offline_and_its_scripts_whole(grid, demo_layers, demo_dataset):

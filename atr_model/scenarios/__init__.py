@@ -5,7 +5,7 @@ re-exported here: reports read them, the app and researchers call them.
 """
 
 from atr_model.scenarios.categories import CATEGORIES, category_counts, new_unit_categories, unit_categories
-from atr_model.scenarios.compare import Comparison, compare_results, figure_deltas, kpi_table
+from atr_model.scenarios.compare import Comparison, compare_results, figure_deltas
 from atr_model.scenarios.confidence import merger_confidence, robustness_draws, robustness_package_of
 from atr_model.scenarios.evaluate import PlanEvaluation, evaluate_plan, read_plan_csv, read_plan_text
 from atr_model.scenarios.exports import DEFAULT_EXTRAS, add_extra_kpis, publish_package, write_exports, write_geojson, write_xlsx
@@ -120,7 +120,6 @@ __all__ = [
     "evaluate_plan",
     "extra_kpis",
     "flatten_mapping",
-    "kpi_table",
     "load_cost_model",
     "load_result_files",
     "read_territory_notes",

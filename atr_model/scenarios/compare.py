@@ -18,14 +18,9 @@ from atr_model.errors import DataError
 from atr_model.scenarios.key_figures import FIGURE_KEYS, key_figures
 from atr_model.scenarios.package_files import ResultFiles, ResultSource, as_result_files
 
-__all__ = ["Comparison", "compare_results", "figure_deltas", "kpi_table"]
+__all__ = ["Comparison", "compare_results", "figure_deltas"]
 
 logger = logging.getLogger(__name__)
-
-def kpi_table(kpis: dict[str, Any]) -> list[tuple[str, float]]:
-    """The key figures a result has, as ``(key, value)`` in display order (the report's table)."""
-    return [(f.key, f.value) for f in key_figures(kpis) if f.value is not None]
-
 
 def _figure_values(kpis: dict[str, Any]) -> dict[str, float]:
     """Key figure -> value (NaN when the result lacks it), over every key figure."""

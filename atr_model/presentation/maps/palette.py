@@ -14,8 +14,8 @@ legend and test follows.
 from __future__ import annotations
 
 __all__ = [
-    "FIGURE", "GROUND", "EXEMPT_RULES", "LINES", "COMPARE", "DATASET", "CATEGORY_COLOURS", "STABILITY",
-    "STABILITY_LOWER", "exempt_rule_colour", "stability_colour",
+    "FIGURE", "GROUND", "LINES", "COMPARE", "DATASET", "CATEGORY_COLOURS", "STABILITY",
+    "STABILITY_LOWER", "stability_colour",
 ]
 
 #: Colours of merging new units (Tableau 10 without its red and grey: red marks units below
@@ -37,12 +37,6 @@ GROUND: dict[str, str] = {
     "changed": "#e1bee7",  # difference map: a unit whose group differs (a tint of LINES["differs"])
     "unchanged": "#f3f0ea",  # comparison: a unit whose group is the same
     "unplaced": "#b8bec6",  # raion land held by no unit in the open data (light grey, see-through)
-}
-
-#: Exempt units by the first rule that exempts them: one colour for the status (a status has
-#: one colour on every map); kept as a mapping for the callers that look a rule up.
-EXEMPT_RULES: dict[str, str] = {
-    rule: GROUND["exempt"] for rule in ("border", "high_mountain", "remote", "hard_to_reach", "manual", "other")
 }
 
 #: Fill of each status category (:data:`atr_model.scenarios.categories.CATEGORIES`) on every map
@@ -102,15 +96,3 @@ def stability_colour(share: float) -> str:
         if share >= lower - 1e-12:
             return colour
     return STABILITY[-1]
-
-
-def exempt_rule_colour(rules: str) -> str:
-    """Tint of an exempt unit from its ``exempt_rules`` (``"high_mountain;remote"``: the first rule).
-
-    Examples
-    --------
-    >>> exempt_rule_colour("border;town")
-    '#e9dcbf'
-    """
-    first = next((r.strip() for r in str(rules or "").split(";") if r.strip() and r.strip() != "town"), "other")
-    return EXEMPT_RULES.get(first, EXEMPT_RULES["other"])
