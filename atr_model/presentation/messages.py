@@ -39,6 +39,7 @@ from atr_model.presentation.i18n import (
     status_label,
     t,
 )
+from atr_model.presentation.territory_text import unit_name_in
 
 __all__ = [
     "unit_label",
@@ -67,20 +68,11 @@ def unit_label(code: str, names: Mapping[str, str]) -> str:
 
 
 def result_unit_names(assignments: pd.DataFrame, lang: str) -> dict[str, str]:
-    """Unit code -> name in ``lang`` from a result's ``assignments`` table.
-
-    Kyrgyz and Russian use ``unit_name_<lang>`` (then the other Cyrillic one), English and
-    the fallback the engine's ``unit_name``.
-    """
-    columns = [f"unit_name_{lang}", "unit_name_ru" if lang == "ky" else "unit_name_ky"] if lang in ("ky", "ru") else []
-    out: dict[str, str] = {}
-    for row in assignments.to_dict("records"):
-        for column in [*columns, "unit_name"]:
-            value = row.get(column)
-            if isinstance(value, str) and value.strip():
-                out[str(row["unit_code"])] = value.strip()
-                break
-    return out
+    """Unit code -> name in ``lang`` from a result's ``assignments`` table, for the units that
+    have one (the one reader of a result's name columns:
+    :func:`~atr_model.presentation.territory_text.unit_name_in`)."""
+    rows = assignments.to_dict("records")
+    return {str(row["unit_code"]): name for row in rows if (name := unit_name_in(row, lang))}
 
 
 def _text(value: Any) -> str:
