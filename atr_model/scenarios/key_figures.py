@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from atr_model.scenarios.extra_kpis import EXEMPT_RULE_ORDER
+from atr_model.scenarios.kpis import estimate_notes
 from atr_model.scenarios.package_files import flatten_mapping
 
 __all__ = [
@@ -174,18 +175,9 @@ def _value(flat: Mapping[str, object], spec: FigureDef) -> float | None:
 
 
 def _basis(kpis: Mapping[str, object], spec: FigureDef) -> str:
-    share = kpis.get("estimated_share")
-    share = share if isinstance(share, Mapping) else {}
-    reasons = []
-    if spec.travel and float(share.get("travel_times_modelled") or 0.0) > 0:
-        reasons.append("modelled travel times (no road network)")
-    population = float(share.get("population") or 0.0)
-    if spec.population and population > 0:
-        reasons.append(f"estimated populations ({100.0 * population:.1f}% of residents)")
-    savings = kpis.get("admin_savings")
-    if spec.assumed and (not isinstance(savings, Mapping) or savings.get("is_estimate", True)):
-        reasons.append("assumed unit costs (editable cost model)")
-    return "; ".join(reasons)
+    notes = estimate_notes(kpis)
+    kinds = (("travel", spec.travel), ("population", spec.population), ("savings", spec.assumed))
+    return "; ".join(notes[kind] for kind, applies in kinds if applies and notes[kind])
 
 
 def key_figures(kpis: Mapping[str, object], *, keep_missing: bool = False) -> list[KeyFigure]:

@@ -25,7 +25,7 @@ from atr_model.scenarios.extra_kpis import exempt_by_reason, extra_kpis, kept_ex
 from atr_model.scenarios.instance_builder import InstanceBundle
 from atr_model.scenarios.scenario import Scenario, scenario_hash
 
-__all__ = ["compute_kpis", "kpi_estimate_basis", "provenance", "package_version"]
+__all__ = ["compute_kpis", "estimate_notes", "kpi_estimate_basis", "provenance", "package_version"]
 
 
 def _version(name: str) -> str:
@@ -213,6 +213,22 @@ def _flat_keys(mapping: Mapping[str, Any], prefix: str = "") -> list[str]:
     return keys
 
 
+def estimate_notes(kpis: Mapping[str, Any]) -> dict[str, str]:
+    """Why a result's figures are estimates, by kind (``travel``, ``population``, ``savings``;
+    empty text when that kind rests on measured inputs): the one wording of the estimate basis
+    (:func:`kpi_estimate_basis`, :func:`atr_model.scenarios.key_figures.key_figures`)."""
+    share = kpis.get("estimated_share")
+    share = share if isinstance(share, Mapping) else {}
+    pop_share = float(share.get("population") or 0.0)
+    savings = kpis.get("admin_savings")
+    return {
+        "travel": "modelled travel times (no road network)" if float(share.get("travel_times_modelled") or 0.0) else "",
+        "population": f"estimated populations ({100.0 * pop_share:.1f}% of residents)" if pop_share > 0 else "",
+        "savings": "assumed unit costs (editable cost model)"
+        if not isinstance(savings, Mapping) or savings.get("is_estimate", True) else "",
+    }
+
+
 def kpi_estimate_basis(kpis: Mapping[str, Any]) -> dict[str, str]:
     """Which KPIs rest on estimated data, and why, keyed as flattened (``"a.b"``) KPI names.
 
@@ -227,14 +243,7 @@ def kpi_estimate_basis(kpis: Mapping[str, Any]) -> dict[str, str]:
         Flat KPI key -> reason (for example ``"modelled travel times (no road network)"``), for
         every figure that rests on estimates; figures from measured inputs only are absent.
     """
-    share = kpis.get("estimated_share") or {}
-    pop_share = float(share.get("population") or 0.0)
-    notes = {
-        "travel": "modelled travel times (no road network)" if float(share.get("travel_times_modelled") or 0.0) else "",
-        "population": f"estimated populations ({100.0 * pop_share:.1f}% of residents)" if pop_share > 0 else "",
-        "savings": "assumed unit costs (editable cost model)"
-        if (kpis.get("admin_savings") or {}).get("is_estimate", True) else "",
-    }
+    notes = estimate_notes(kpis)
     basis: dict[str, str] = {}
     for key in _flat_keys(kpis):
         reasons = []
