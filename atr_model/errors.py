@@ -18,6 +18,7 @@ __all__ = [
     "ScenarioError",
     "InfeasibleError",
     "SolverError",
+    "OutputError",
 ]
 
 
@@ -99,3 +100,8 @@ def _rebuild_infeasible(message: str, reasons: list[dict], code: str, params: di
 
 class SolverError(ATRError, RuntimeError):
     """The MILP solver failed or is not available (names the solver and its status)."""
+
+
+class OutputError(ATRError, OSError):
+    """An output folder or file cannot be written: it holds what atr-model did not write, or the
+    disk is full (names the folder; what was there before is left as it was)."""

@@ -134,8 +134,16 @@ class TravelModel:
             "dataset_build_id": self.info.get("dataset_build_id"),
         }
 
-    def write(self, directory: str | os.PathLike[str]) -> Path:
+    def write(self, directory: str | os.PathLike[str], *, force: bool = False) -> Path:
         """Write the model to a directory (parquet tables + ``travel_model.json``), atomically.
+
+        Parameters
+        ----------
+        directory : path-like
+            The folder; one holding files atr-model did not write is refused
+            (:func:`atr_model._atomic.claim_output`) unless ``force``.
+        force : bool, default False
+            Replace ``directory`` whatever it holds.
 
         Returns
         -------
@@ -143,7 +151,7 @@ class TravelModel:
             The directory.
         """
         target = Path(directory)
-        with atomic_directory(target) as tmp:
+        with atomic_directory(target, kind="travel-model", force=force) as tmp:
             for name in _FRAMES:
                 getattr(self, name).to_parquet(tmp / f"{name}.parquet", index=False)
             meta = {"cache_version": _CACHE_VERSION, "kind": self.kind, "label": self.label, "info": self.info}

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from atr_model._lifetime import init_worker, worker_initargs
 from atr_model.optimisation.instance import MergerInstance
 from atr_model.optimisation.measures import no_plan_result, plan_result
 from atr_model.optimisation.result import MergerResult
@@ -95,7 +96,8 @@ def _pool_map(jobs: list[_Job], workers: int) -> list[MergerResult] | None:
         return None
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method)) as pool:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method),
+                                 initializer=init_worker, initargs=worker_initargs()) as pool:
             return list(pool.map(_solve_group, jobs))
     except (BrokenProcessPool, OSError) as exc:
         log.warning("process pool failed (%s); solving the groups in this process", exc)

@@ -5,6 +5,10 @@ Each topic module (``cli_data``, ``cli_optimisation``, ``cli_scenarios``) define
 :class:`~atr_model.errors.ATRError` becomes one readable line on stderr and exit code 1; any other
 exception (a bug) becomes one line too, naming its type and message and the file its full
 traceback was written to (``--log-file``, else ``<cache dir>/logs/``), never a traceback.
+
+Every command starts by removing the scratch folders of killed runs
+(:func:`atr_model._atomic.clean_stale_scratch`). ``--log-file`` appends only to a log this tool
+wrote (recognised by its first line, :data:`LOG_HEADER`), never to another file.
 """
 
 from __future__ import annotations
@@ -20,11 +24,15 @@ from typing import Annotated, cast
 import click
 import typer
 
+from atr_model._atomic import clean_stale_scratch, is_disk_full
 from atr_model.data import default_cache_dir
-from atr_model.errors import ATRError
+from atr_model.errors import ATRError, OutputError
 from atr_model.presentation import cli_data, cli_extras, cli_network, cli_optimisation, cli_scenarios
 
-__all__ = ["app", "main"]
+__all__ = ["LOG_HEADER", "app", "main"]
+
+#: The first line of every log file the CLI writes: ``--log-file`` appends only to such a file.
+LOG_HEADER = "# atr-model log: full tracebacks of unexpected errors\n"
 
 app = typer.Typer(
     name="atr-model",
@@ -44,10 +52,15 @@ def _root(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress to stderr.")] = False,
     log_file: Annotated[
         Path | None,
-        typer.Option("--log-file", help="Where an unexpected error's full traceback goes (default: <cache dir>/logs/)."),
+        typer.Option("--log-file", help="Where an unexpected error's full traceback goes (default: <cache dir>/logs/); "
+                     "an existing file must be an atr-model log."),
     ] = None,
 ) -> None:
+    if log_file is not None and not _own_log(log_file):
+        raise OutputError(f"--log-file {log_file}: exists and is not an atr-model log; refusing to append to it "
+                          "(choose another file)")
     _run_options["log_file"] = log_file
+    clean_stale_scratch()  # what a killed run left in the temporary folder
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
@@ -76,6 +89,20 @@ def _usage_error_classes() -> tuple[type[click.ClickException], ...]:
 _USAGE_ERRORS = _usage_error_classes()
 
 
+def _own_log(path: Path) -> bool:
+    """Whether the CLI may append to ``path``: missing, empty, or a log it wrote (first line :data:`LOG_HEADER`)."""
+    if not (path.exists() or path.is_symlink()):
+        return True
+    if not path.is_file():
+        return False
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(len(LOG_HEADER.encode("utf-8")))
+    except OSError:
+        return False
+    return head in (b"", LOG_HEADER.encode("utf-8"))
+
+
 def _write_traceback(exc: BaseException) -> Path | None:
     """Write ``exc``'s full traceback to ``--log-file`` or a new file under the cache dir.
 
@@ -86,9 +113,13 @@ def _write_traceback(exc: BaseException) -> Path | None:
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
         target = default_cache_dir() / "logs" / f"error-{stamp}-{os.getpid()}.log"
     text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    if not _own_log(target):  # created since the start: still not ours to append to
+        return None
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         with open(target, "a", encoding="utf-8") as fh:
+            if fh.tell() == 0:
+                fh.write(LOG_HEADER)
             fh.write(f"atr-model {' '.join(sys.argv[1:])}\n{text}\n")
     except OSError:
         return None
@@ -124,7 +155,9 @@ def main(argv: list[str] | None = None) -> None:
         exc.show()
         sys.exit(exc.exit_code)
     except Exception as exc:
-        typer.echo(_unexpected(exc), err=True)
+        # a full disk outside an atomic write (which says so itself) is no bug: one line, no traceback
+        text = f"error: disk full: {exc}" if is_disk_full(exc) else _unexpected(exc)
+        typer.echo(text, err=True)
         sys.exit(1)
 
 

@@ -104,7 +104,7 @@ def _print_info(info: dict[str, Any], console: Console) -> None:
 @data_app.command("build")
 def build(
     source: Annotated[Path, typer.Option("--source", help="Open-data directory (layout of ../shared/kg-open-data).")],
-    out: Annotated[Path, typer.Option("--out", help="Output directory (replaced atomically).")],
+    out: Annotated[Path, typer.Option("--out", help="Output directory (replaced atomically; an earlier build only).")],
     aiyl_aimak_polygons: Annotated[
         Path | None,
         typer.Option("--aiyl-aimak-polygons", help="Official aiyl aimak polygons (OCHA adm3, ADM3_PCODE)."),
@@ -131,12 +131,13 @@ def build(
         typer.Option("--population-method", help="Estimator of unit populations without a real figure: 'fitted' "
                      "(log-linear model) or 'village_split' (the former split by number of villages)."),
     ] = "fitted",
+    force: Annotated[bool, typer.Option("--force", help="Replace --out even if it holds files atr-model did not write.")] = False,
 ) -> None:
     """Build the Kyrgyz dataset (one GeoPackage) and its build report into OUT."""
     path, report = write_kyrgyz_build(
         source, out, aiyl_aimak_polygons=aiyl_aimak_polygons, population_table=population_table,
         settlement_points=settlement_points, population_method=population_method,
-        territories=territories, exclaves=exclaves,
+        territories=territories, exclaves=exclaves, force=force,
     )
     if as_json:
         typer.echo(json.dumps(report.to_dict(), ensure_ascii=False, sort_keys=True))

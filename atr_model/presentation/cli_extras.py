@@ -12,7 +12,6 @@ import json
 import logging
 import os
 import sys
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
@@ -22,6 +21,7 @@ from rich.console import Console
 from rich.table import Table
 from tqdm import tqdm
 
+from atr_model._atomic import atomic_directory, claim_output, scratch_directory
 from atr_model.errors import ScenarioError
 from atr_model.presentation.i18n import format_number
 from atr_model.presentation.report import write_comparison_report, write_report, write_sweep_outputs
@@ -105,21 +105,24 @@ def compare_command(
     data: Annotated[
         str | None, typer.Option("--data", help="Dataset for scenario files: 'demo', 'kyrgyz' or a .gpkg.")
     ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace --out even if it holds files atr-model did not write.")] = False,
 ) -> None:
     """Compare two plans: KPI deltas, units assigned differently, changed centres, diff map."""
-    with tempfile.TemporaryDirectory(prefix="atr-compare-") as tmp:
+    if out is not None:
+        claim_output(out, "compare", force=force)  # before any run: a refusal must not cost one
+    with scratch_directory("compare") as tmp:
         with _stdout_to_stderr() if as_json else contextlib.nullcontext():
-            folder_a = _resolve(a, data, Path(tmp) / "a")
-            folder_b = _resolve(b, data, Path(tmp) / "b")
+            folder_a = _resolve(a, data, tmp / "a")
+            folder_b = _resolve(b, data, tmp / "b")
         files_a, files_b = load_result_files(folder_a), load_result_files(folder_b)
         comparison = compare_results(files_a, files_b)
         if out is not None:
-            out.mkdir(parents=True, exist_ok=True)
-            write_comparison_report(comparison, files_a, files_b, out / "comparison.html")
-            (out / "comparison.json").write_text(
-                json.dumps(comparison.to_dict(), indent=2, ensure_ascii=False), encoding="utf-8"
-            )
-            comparison.changed_units.to_csv(out / "changed_units.csv", index=False)
+            with atomic_directory(out, kind="compare", force=force) as staging:
+                write_comparison_report(comparison, files_a, files_b, staging / "comparison.html")
+                (staging / "comparison.json").write_text(
+                    json.dumps(comparison.to_dict(), indent=2, ensure_ascii=False), encoding="utf-8"
+                )
+                comparison.changed_units.to_csv(staging / "changed_units.csv", index=False)
     if as_json:
         typer.echo(json.dumps(comparison.to_dict(), indent=2, ensure_ascii=False))
         return
@@ -169,10 +172,12 @@ def sweep_command(
         str | None, typer.Option("--scheduler-address", help="dask.distributed scheduler, e.g. tcp://host:8786.")
     ] = None,
     data: Annotated[str | None, typer.Option("--data", help="Dataset: 'demo', 'kyrgyz' or a .gpkg.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace --out even if it holds files atr-model did not write.")] = False,
 ) -> None:
     """Run a scenario over a grid of criteria values; write a summary table and a Pareto chart."""
     base = load_scenario(scenario)
     params = [parse_param(p) for p in param]
+    claim_output(out, "sweep", force=force)  # before the runs: a refusal must not cost them
     total = 1
     for _, values in params:
         total *= len(values)
@@ -181,11 +186,11 @@ def sweep_command(
             base, params, data=data, workers=workers, scheduler_address=scheduler_address,
             progress=lambda done, _total: bar.update(done - bar.n),
         )
-    out.mkdir(parents=True, exist_ok=True)
-    result.table.to_csv(out / "summary.csv", index=False)
-    result.timings.to_csv(out / "timings.csv", index=False)
     short = [c for c in result.table.columns[1 : 1 + len(result.parameters)]]
-    write_sweep_outputs(result.table, short, out, title=f"Sweep of {base.name}")
+    with atomic_directory(out, kind="sweep", force=force) as staging:
+        result.table.to_csv(staging / "summary.csv", index=False)
+        result.timings.to_csv(staging / "timings.csv", index=False)
+        write_sweep_outputs(result.table, short, staging, title=f"Sweep of {base.name}")
     failed = int((result.table["status"] == "error").sum())
     typer.echo(f"{len(result.table)} runs ({failed} failed); wrote {out / 'summary.csv'} and {out / 'pareto.html'}")
 

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
+from atr_model._atomic import claim_output
 from atr_model.data import make_demo_dataset, read_dataset
 from atr_model.network import TravelModel, build_travel_model
 
@@ -60,10 +61,12 @@ def build(
     elevation: Annotated[Path | None, typer.Option("--elevation", help="Elevation GeoTIFF.")] = None,
     edits: Annotated[Path | None, typer.Option("--adjacency-edits", help="CSV unit_a,unit_b,action (add|remove).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Replace --out even if it holds files atr-model did not write.")] = False,
 ) -> None:
     """Build a travel model and write it to a directory."""
+    claim_output(out, "travel-model", force=force)  # before the build: a refusal must not cost one
     tm = build_travel_model(_load_dataset(dataset), roads=roads, elevation=elevation, adjacency_edits=edits)
-    tm.write(out)
+    tm.write(out, force=force)
     _echo_summary(tm.summary(), as_json)
     if not as_json:
         typer.echo(f"written to {out}")

@@ -20,6 +20,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from atr_model._atomic import claim_output
 from atr_model.errors import ScenarioError
 from atr_model.presentation.cli_scenarios import _dataset_override, _language
 from atr_model.presentation.report import raion_names, write_report, write_robustness_report, write_summary
@@ -109,13 +110,14 @@ def robustness_command(
         "--report/--no-report", help="Also write report.html, and nominal/report.html and nominal/summary.html "
         "with each merger's confidence.")] = True,
     lang: Annotated[str, typer.Option("--lang", help="Language of report.html: ky, ru or en.")] = "en",
+    force: Annotated[bool, typer.Option("--force", help="Replace --out even if it holds files atr-model did not write.")] = False,
 ) -> None:
     """Run the nominal scenario and N draws of its estimated inputs; write the robustness package."""
     if warm_start not in _WARM_START:
         raise ScenarioError(f"robustness: --warm-start must be one of auto, on, off (got {warm_start!r})")
     lang = _language(lang)  # before the run: a typo must not cost the draws
     loaded = apply_overrides(load_scenario(scenario), dataset=_dataset_override(data))
-    target = out or Path("results") / f"{loaded.name}-robustness"
+    target = claim_output(out or Path("results") / f"{loaded.name}-robustness", "robustness", force=force)
     console = Console(stderr=True)
     with Progress(
         TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -138,7 +140,7 @@ def robustness_command(
         writers: tuple[Callable[[RobustnessResult, Path], object], ...] = ()
         if report:
             writers = (lambda res, folder: write_documents(res, Path(folder), lang),)
-        written = write_robustness(result, target, extra_writers=writers)
+        written = write_robustness(result, target, extra_writers=writers, force=force)
     for line in summary_lines(result):
         typer.echo(line)
     typer.echo(f"wrote {written}")

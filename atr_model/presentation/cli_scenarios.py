@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from atr_model._atomic import claim_output
 from atr_model.errors import ScenarioError
 from atr_model.presentation.i18n import LANGUAGES
 from atr_model.presentation.runs import save_result
@@ -51,11 +52,12 @@ def run_command(
     lang: Annotated[
         str, typer.Option("--lang", help="Language of report.html and summary.html: ky, ru or en.")
     ] = "en",
+    force: Annotated[bool, typer.Option("--force", help="Replace --out even if it holds files atr-model did not write.")] = False,
 ) -> None:
     """Run a scenario and write its result package (with report and exports by default)."""
     lang = _language(lang)  # before the run: a typo must not cost a solve
     loaded = apply_overrides(load_scenario(scenario), dataset=_dataset_override(data))
-    target = out or Path("results") / loaded.name
+    target = claim_output(out or Path("results") / loaded.name, "result", force=force)  # before the solve
     console = Console(stderr=True)
     with Progress(
         TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
@@ -69,7 +71,7 @@ def run_command(
 
         result = run_scenario(loaded, progress=step)
         step("write")
-        written = _save(result, target, report=report, lang=lang)
+        written = _save(result, target, report=report, lang=lang, force=force)
         bar.update(task, completed=len(_STEPS))
     k = result.kpis
     solver = k["solver"]
@@ -94,12 +96,12 @@ def _aiyl_aimak_note(scenario: Scenario, kpis: dict) -> str:
     return f" ({kpis['aiyl_aimak_units_after']} aiyl-aimak units)"
 
 
-def _save(result: ScenarioResult, target: Path, *, report: bool, lang: str = "en") -> Path:
+def _save(result: ScenarioResult, target: Path, *, report: bool, lang: str = "en", force: bool = False) -> Path:
     """The result package, in one atomic write; with ``report`` (the default) also the extra KPIs,
     XLSX, GeoJSON, ``report.html`` and ``summary.html`` (in ``lang``), staged before the rename."""
     if report:
-        return save_result(result, target, lang=lang)
-    return write_result(result, target)
+        return save_result(result, target, lang=lang, force=force)
+    return write_result(result, target, force=force)
 
 
 def register(app: typer.Typer) -> None:

@@ -31,7 +31,8 @@ logger = logging.getLogger(__name__)
 PACKAGE_EXTRAS = (*DEFAULT_EXTRAS, write_report)
 
 
-def save_result(result: ScenarioResult, out_dir: str | os.PathLike[str], *, report: bool = True, lang: str = "en") -> Path:
+def save_result(result: ScenarioResult, out_dir: str | os.PathLike[str], *, report: bool = True, lang: str = "en",
+                force: bool = False) -> Path:
     """Write a scenario result with its exports (and HTML report) atomically.
 
     Parameters
@@ -44,6 +45,8 @@ def save_result(result: ScenarioResult, out_dir: str | os.PathLike[str], *, repo
         Also write ``report.html`` and the Council summary ``summary.html``.
     lang : str, default "en"
         Language of the report and the summary ("ky", "ru" or "en").
+    force : bool, default False
+        Replace ``out_dir`` even when it holds files atr-model did not write.
 
     Returns
     -------
@@ -56,7 +59,7 @@ def save_result(result: ScenarioResult, out_dir: str | os.PathLike[str], *, repo
         writers[extras.index(write_report)] = _on_folder(lambda folder: write_report(folder, lang=lang))
     if report:
         writers.append(lambda result_, folder: _write_summary(result_, folder, lang))
-    return write_result(result, out_dir, extra_writers=writers)
+    return write_result(result, out_dir, extra_writers=writers, force=force)
 
 
 def _on_folder(extra: Callable[[Path], object]) -> Callable[[object, Path], object]:

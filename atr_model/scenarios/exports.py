@@ -237,7 +237,8 @@ def write_geojson(folder: str | os.PathLike[str], target: str | os.PathLike[str]
     frame = files.new_units.to_crs("EPSG:4326")
 
     def _save(tmp: str) -> None:
-        frame.to_file(tmp, driver="GeoJSON", engine="pyogrio", RFC7946="YES", COORDINATE_PRECISION=6)
+        # the layer name is the file's "name" member; by default it would be the staging file's name
+        frame.to_file(tmp, driver="GeoJSON", engine="pyogrio", layer=out.stem, RFC7946="YES", COORDINATE_PRECISION=6)
 
     _atomic_save(out, _save)
     logger.info("wrote %s", out)

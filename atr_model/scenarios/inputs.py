@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import logging
 import os
-import tempfile
 from pathlib import Path
 
+from atr_model._atomic import scratch_directory
 from atr_model.data import (
     Dataset,
     build_kyrgyz_dataset,
@@ -175,8 +175,9 @@ def resolve_travel_model(scenario: Scenario, dataset: Dataset) -> TravelModel:
     ScenarioError
         When a named roads or elevation file does not exist.
     """
-    # Demo roads and elevation are generated (deterministically, in about a second) per run.
-    with tempfile.TemporaryDirectory(prefix="atr-demo-inputs-") as tmp:
+    # Demo roads and elevation are generated (deterministically, in about a second) per run; the
+    # scratch folder a killed run leaves is removed when the next command starts
+    with scratch_directory("demo-inputs") as tmp:
         roads = _aux_path(scenario, "roads", scenario.roads, Path(tmp), dataset)
         elevation = _aux_path(scenario, "elevation", scenario.elevation, Path(tmp), dataset)
         return build_travel_model(dataset, roads=roads, elevation=elevation)

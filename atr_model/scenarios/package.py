@@ -22,7 +22,7 @@ import pandas as pd
 import yaml
 
 from atr_model._atomic import atomic_directory
-from atr_model.errors import DataError, ScenarioError
+from atr_model.errors import DataError
 from atr_model.scenarios.package_files import read_territory_notes
 from atr_model.scenarios.run import ScenarioResult
 from atr_model.scenarios.scenario import Scenario, dump_scenario, scenario_from_dict
@@ -75,7 +75,8 @@ def _write_files(result: ScenarioResult, folder: Path) -> None:
 
 
 def write_result(
-    result: ScenarioResult, out_dir: str | os.PathLike[str], *, extra_writers: Iterable[ResultWriter] = ()
+    result: ScenarioResult, out_dir: str | os.PathLike[str], *, extra_writers: Iterable[ResultWriter] = (),
+    force: bool = False,
 ) -> Path:
     """Write the result package atomically; an interrupted write leaves no folder.
 
@@ -88,6 +89,8 @@ def write_result(
     extra_writers : iterable of callables, optional
         ``writer(result, tmp_dir)`` called after the core files and before the rename (reports,
         workbooks, exports). An exception in one aborts the write.
+    force : bool, default False
+        Replace ``out_dir`` whatever it holds (see :func:`atr_model._atomic.claim_output`).
 
     Returns
     -------
@@ -96,16 +99,12 @@ def write_result(
 
     Raises
     ------
-    ScenarioError
+    OutputError
         When ``out_dir`` exists but is not an empty folder or a result package (it is never
-        replaced then).
+        replaced then, unless ``force``), or the disk is full.
     """
     target = Path(out_dir).resolve()
-    if target.exists() and (not target.is_dir() or (any(target.iterdir()) and not (target / "provenance.json").exists())):
-        raise ScenarioError(
-            f"{target}: exists and is not a result package; refusing to replace it (choose another --out)"
-        )
-    with atomic_directory(target) as tmp:
+    with atomic_directory(target, kind="result", force=force) as tmp:
         _write_files(result, tmp)
         for writer in extra_writers:
             writer(result, tmp)

@@ -41,6 +41,8 @@ import numpy as np
 import pandas as pd
 
 from atr_model._atomic import atomic_directory
+from atr_model._lifetime import init_worker as end_with_parent
+from atr_model._lifetime import worker_initargs
 from atr_model.data import Dataset
 from atr_model.errors import ScenarioError
 from atr_model.network import ROADS_KIND, TravelModel
@@ -185,7 +187,7 @@ def _run_local(ctx: DrawContext, draw_list: list[Draw], workers: int,
 
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     with ProcessPoolExecutor(max_workers=min(workers, total), mp_context=multiprocessing.get_context(method),
-                             initializer=init_worker, initargs=(ctx,)) as pool:
+                             initializer=end_with_parent, initargs=worker_initargs(init_worker, ctx)) as pool:
         futures = {pool.submit(solve_in_worker, d, k): k for k, d in enumerate(draw_list)}
         try:
             for done, future in enumerate(as_completed(futures), start=1):
@@ -477,7 +479,8 @@ def _clean_kpis(value: Any) -> Any:
 
 
 def write_robustness(result: RobustnessResult, out_dir: str | os.PathLike[str], *,
-                     extra_writers: tuple[Callable[[RobustnessResult, Path], object], ...] = ()) -> Path:
+                     extra_writers: tuple[Callable[[RobustnessResult, Path], object], ...] = (),
+                     force: bool = False) -> Path:
     """Write the robustness package atomically (an interrupt leaves no half folder).
 
     Parameters
@@ -487,6 +490,8 @@ def write_robustness(result: RobustnessResult, out_dir: str | os.PathLike[str], 
         Target folder; an existing robustness package there is replaced.
     extra_writers : tuple of callables
         ``writer(result, staging_dir)`` run before the rename (the HTML report).
+    force : bool, default False
+        Replace ``out_dir`` whatever it holds (see :func:`atr_model._atomic.claim_output`).
 
     Returns
     -------
@@ -494,15 +499,12 @@ def write_robustness(result: RobustnessResult, out_dir: str | os.PathLike[str], 
 
     Raises
     ------
-    ScenarioError
-        When ``out_dir`` exists and is neither empty nor a robustness package.
+    OutputError
+        When ``out_dir`` exists and is neither empty nor a robustness package (unless ``force``),
+        or the disk is full.
     """
     target = Path(out_dir).resolve()
-    if target.exists() and (not target.is_dir() or (any(target.iterdir())
-                                                     and not (target / "robustness.json").exists())):
-        raise ScenarioError(f"{target}: exists and is not a robustness package; refusing to replace it "
-                            "(choose another --out)")
-    with atomic_directory(target) as tmp:
+    with atomic_directory(target, kind="robustness", force=force) as tmp:
         _csv(result.units, tmp / "unit_stability.csv")
         _csv(result.pairs, tmp / "pair_stability.csv")
         _csv(result.new_units, tmp / "new_unit_stability.csv")

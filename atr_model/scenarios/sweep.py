@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from atr_model._lifetime import init_worker, worker_initargs
 from atr_model.data import Dataset
 from atr_model.errors import ATRError, ScenarioError
 from atr_model.network import TravelModel
@@ -347,7 +348,7 @@ def run_sweep(
             if progress:
                 progress(k + 1, total)
     else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        with ProcessPoolExecutor(max_workers=workers, initializer=init_worker, initargs=worker_initargs()) as pool:
             futures = {pool.submit(run_point, base, point, data, k): k for k, point in enumerate(grid)}
             for done, future in enumerate(as_completed(futures), start=1):
                 rows[futures[future]] = future.result()

@@ -20,7 +20,7 @@ import geopandas as gpd
 import pandas as pd
 
 from atr_model import __version__
-from atr_model._atomic import atomic_directory
+from atr_model._atomic import atomic_directory, claim_output
 from atr_model.data.cache import default_cache_dir
 from atr_model.data.contract import CRS, LAYERS
 from atr_model.data.dataset import Dataset, read_dataset
@@ -261,12 +261,14 @@ def _finish(dataset: Dataset, report: BuildReport, settl: pd.DataFrame, started:
 
 
 def write_kyrgyz_build(
-    source_dir: str | os.PathLike[str], out_dir: str | os.PathLike[str], **options: Any,
+    source_dir: str | os.PathLike[str], out_dir: str | os.PathLike[str], *, force: bool = False, **options: Any,
 ) -> tuple[Path, BuildReport]:
     """Build and write ``kyrgyzstan.gpkg`` plus ``build_report.md``/``.json`` into ``out_dir``.
 
     The files are written into a temporary sibling directory that replaces ``out_dir`` only
-    when everything succeeded, so a failed build leaves any previous build untouched.
+    when everything succeeded, so a failed build leaves any previous build untouched. A folder
+    holding files atr-model did not write is refused before the build starts
+    (:func:`atr_model._atomic.claim_output`) unless ``force``.
 
     Returns
     -------
@@ -274,8 +276,9 @@ def write_kyrgyz_build(
         Path of the dataset file and the report.
     """
     target = Path(out_dir)
+    claim_output(target, "dataset", force=force)  # before the build: a refusal must not cost one
     dataset, report = build_kyrgyz_dataset(source_dir, **options)
-    with atomic_directory(target) as tmp:
+    with atomic_directory(target, kind="dataset", force=force) as tmp:
         dataset.write(tmp / DATASET_FILENAME)
         (tmp / "build_report.md").write_text(report.to_markdown(), encoding="utf-8")
         (tmp / "build_report.json").write_text(json.dumps(report.to_dict(), indent=2, ensure_ascii=False), encoding="utf-8")

@@ -1,0 +1,83 @@
+"""Worker processes end with the process that started them.
+
+A process pool's workers outlive a parent killed with ``kill -9`` (nothing runs in the parent to
+stop them): each keeps its memory and its solve going, for nobody. Every pool atr-model starts
+passes :func:`init_worker` as its initializer:
+
+* on Linux the kernel sends the worker SIGKILL when its parent ends
+  (``prctl(PR_SET_PDEATHSIG)``, set through ``ctypes``);
+* everywhere, a daemon thread checks once a second whether the parent is still the one that
+  started the worker (``os.getppid()`` changes when a parent dies) and ends the worker if not.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import logging
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable
+
+__all__ = ["init_worker", "worker_initargs"]
+
+logger = logging.getLogger(__name__)
+
+_PR_SET_PDEATHSIG = 1
+_POLL_S = 1.0
+
+
+def _death_signal() -> bool:
+    """Ask the Linux kernel to SIGKILL this process when its parent ends; False where unsupported."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return int(libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def _watch_parent(parent: int) -> None:
+    # Event.wait instead of sleep: the thread never holds the interpreter between checks
+    pause = threading.Event()
+    while not pause.wait(_POLL_S):
+        if os.getppid() != parent:
+            os._exit(1)  # no clean-up: the parent that would collect any result is gone
+
+
+def init_worker(parent: int, initializer: Callable[..., object] | None = None, *args: object) -> None:
+    """Pool initializer: end this worker with ``parent``, then run the pool's own ``initializer``.
+
+    Parameters
+    ----------
+    parent : int
+        The process id of the process that created the pool (``os.getpid()`` there).
+    initializer : callable, optional
+        The pool's own initializer, called with ``*args``.
+    """
+    _death_signal()
+    if os.getppid() != parent:  # the parent ended before the death signal was armed
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent,), name="atr-parent-watch", daemon=True).start()
+    if initializer is not None:
+        initializer(*args)
+
+
+def worker_initargs(initializer: Callable[..., object] | None = None, *args: object) -> tuple[object, ...]:
+    """``initargs`` for a pool whose ``initializer`` is :func:`init_worker`, started in this process.
+
+    Parameters
+    ----------
+    initializer : callable, optional
+        The pool's own initializer (module-level, so that ``spawn`` can pickle it).
+    *args
+        Its arguments.
+
+    Returns
+    -------
+    tuple
+        This process's id, ``initializer`` and ``args``.
+    """
+    return (os.getpid(), initializer, *args)
