@@ -140,7 +140,8 @@ def test_failed_rename_without_exchange_restores_old(tmp_path: Path, monkeypatch
         return real_replace(src, dst)
 
     monkeypatch.setattr(_atomic.os, "replace", replace)
-    with pytest.raises(OSError, match="No space left"), atomic_directory(target) as tmp:
+    # a full disk is one line naming the folder (issue 26), the old version untouched
+    with pytest.raises(OSError, match=r"run: disk full while writing"), atomic_directory(target) as tmp:
         _folder(tmp, "NEW")
     assert _contents(target)["kpis.json"] == "OLD"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]

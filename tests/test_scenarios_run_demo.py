@@ -11,7 +11,7 @@ import pytest
 
 from atr_model.criteria import Criteria, compute_exemptions
 from atr_model.data.demo import DEMO_REMOTE_UNIT
-from atr_model.errors import InfeasibleError, ScenarioError
+from atr_model.errors import InfeasibleError, OutputError
 from atr_model.optimisation import check_plan
 from atr_model.presentation.cli import main
 from atr_model.scenarios import (
@@ -188,7 +188,7 @@ def test_interrupted_write_leaves_no_folder(demo_dataset, demo_travel, tmp_path:
     # a folder that is not a result package is never replaced
     (tmp_path / "mine").mkdir()
     (tmp_path / "mine" / "notes.txt").write_text("keep me")
-    with pytest.raises(ScenarioError, match=r"mine: exists and is not a result package; refusing to replace it"):
+    with pytest.raises(OutputError, match=r"mine: exists and is not a result package; refusing to replace it"):
         write_result(result, tmp_path / "mine")
     assert (tmp_path / "mine" / "notes.txt").read_text() == "keep me"
 
