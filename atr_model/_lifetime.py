@@ -19,8 +19,13 @@ import signal
 import sys
 import threading
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing.context import BaseContext
 
-__all__ = ["init_worker", "worker_initargs"]
+__all__ = ["init_worker", "worker_pool"]
+
+#: What a worker needs to know: its parent's id, the pool's own initializer and its arguments.
+_Spec = tuple[int, Callable[..., object] | None, tuple[object, ...]]
 
 logger = logging.getLogger(__name__)
 
@@ -47,16 +52,16 @@ def _watch_parent(parent: int) -> None:
             os._exit(1)  # no clean-up: the parent that would collect any result is gone
 
 
-def init_worker(parent: int, initializer: Callable[..., object] | None = None, *args: object) -> None:
-    """Pool initializer: end this worker with ``parent``, then run the pool's own ``initializer``.
+def init_worker(spec: _Spec) -> None:
+    """Pool initializer: end this worker with its parent, then run the pool's own initializer.
 
     Parameters
     ----------
-    parent : int
-        The process id of the process that created the pool (``os.getpid()`` there).
-    initializer : callable, optional
-        The pool's own initializer, called with ``*args``.
+    spec : tuple
+        The id of the process that created the pool, the pool's own initializer (or None) and
+        its arguments (see :func:`worker_pool`).
     """
+    parent, initializer, args = spec
     _death_signal()
     if os.getppid() != parent:  # the parent ended before the death signal was armed
         os._exit(1)
@@ -65,19 +70,24 @@ def init_worker(parent: int, initializer: Callable[..., object] | None = None, *
         initializer(*args)
 
 
-def worker_initargs(initializer: Callable[..., object] | None = None, *args: object) -> tuple[object, ...]:
-    """``initargs`` for a pool whose ``initializer`` is :func:`init_worker`, started in this process.
+def worker_pool(max_workers: int, *, mp_context: BaseContext | None = None,
+                initializer: Callable[..., object] | None = None,
+                initargs: tuple[object, ...] = ()) -> ProcessPoolExecutor:
+    """A ``ProcessPoolExecutor`` whose workers end with this process (even when it is killed).
 
     Parameters
     ----------
+    max_workers : int
+    mp_context : multiprocessing context, optional
     initializer : callable, optional
         The pool's own initializer (module-level, so that ``spawn`` can pickle it).
-    *args
+    initargs : tuple
         Its arguments.
 
     Returns
     -------
-    tuple
-        This process's id, ``initializer`` and ``args``.
+    concurrent.futures.ProcessPoolExecutor
     """
-    return (os.getpid(), initializer, *args)
+    spec: _Spec = (os.getpid(), initializer, initargs)
+    return ProcessPoolExecutor(max_workers=max_workers, mp_context=mp_context, initializer=init_worker,
+                               initargs=(spec,))

@@ -13,13 +13,12 @@ import math
 import multiprocessing
 import time
 from collections.abc import Mapping
-from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 import numpy as np
 
-from atr_model._lifetime import init_worker, worker_initargs
+from atr_model._lifetime import worker_pool
 from atr_model.optimisation.instance import MergerInstance
 from atr_model.optimisation.measures import no_plan_result, plan_result
 from atr_model.optimisation.result import MergerResult
@@ -96,8 +95,8 @@ def _pool_map(jobs: list[_Job], workers: int) -> list[MergerResult] | None:
         return None
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method),
-                                 initializer=init_worker, initargs=worker_initargs()) as pool:
+        # workers that end with this process: a killed run leaves no solve running for nobody
+        with worker_pool(workers, mp_context=multiprocessing.get_context(method)) as pool:
             return list(pool.map(_solve_group, jobs))
     except (BrokenProcessPool, OSError) as exc:
         log.warning("process pool failed (%s); solving the groups in this process", exc)

@@ -32,7 +32,7 @@ import multiprocessing
 import os
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,8 +41,7 @@ import numpy as np
 import pandas as pd
 
 from atr_model._atomic import atomic_directory
-from atr_model._lifetime import init_worker as end_with_parent
-from atr_model._lifetime import worker_initargs
+from atr_model._lifetime import worker_pool
 from atr_model.data import Dataset
 from atr_model.errors import ScenarioError
 from atr_model.network import ROADS_KIND, TravelModel
@@ -186,8 +185,9 @@ def _run_local(ctx: DrawContext, draw_list: list[Draw], workers: int,
         return [o for o in outcomes if o is not None]
 
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    with ProcessPoolExecutor(max_workers=min(workers, total), mp_context=multiprocessing.get_context(method),
-                             initializer=end_with_parent, initargs=worker_initargs(init_worker, ctx)) as pool:
+    # workers that end with this process: a killed run leaves no draw running for nobody
+    with worker_pool(min(workers, total), mp_context=multiprocessing.get_context(method),
+                     initializer=init_worker, initargs=(ctx,)) as pool:
         futures = {pool.submit(solve_in_worker, d, k): k for k, d in enumerate(draw_list)}
         try:
             for done, future in enumerate(as_completed(futures), start=1):

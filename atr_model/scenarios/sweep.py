@@ -16,14 +16,14 @@ import logging
 import math
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from atr_model._lifetime import init_worker, worker_initargs
+from atr_model._lifetime import worker_pool
 from atr_model.data import Dataset
 from atr_model.errors import ATRError, ScenarioError
 from atr_model.network import TravelModel
@@ -348,7 +348,7 @@ def run_sweep(
             if progress:
                 progress(k + 1, total)
     else:
-        with ProcessPoolExecutor(max_workers=workers, initializer=init_worker, initargs=worker_initargs()) as pool:
+        with worker_pool(workers) as pool:  # its workers end with this process, even a killed one
             futures = {pool.submit(run_point, base, point, data, k): k for k, point in enumerate(grid)}
             for done, future in enumerate(as_completed(futures), start=1):
                 rows[futures[future]] = future.result()
