@@ -28,6 +28,7 @@ import pandas as pd
 
 from atr_model.data.contract import ESTIMATE_PREFIX
 from atr_model.data.csv_input import read_text_csv
+from atr_model.data.files import reading
 from atr_model.data.names import strict_key
 from atr_model.data.population import estimate_unit_populations, largest_changes, predictor_table
 from atr_model.errors import DataError
@@ -113,10 +114,13 @@ def census_figures(path: Path) -> tuple[pd.DataFrame, float, list[str]]:
     Returns the figures (``unit_code``, ``population``, ``year``, ``source``), the 2009 -> 2021
     growth factor of the units having both years, and notes for the report.
     """
-    table = pd.read_csv(path, dtype={"coate_match": str})
+    with reading(path, "census table"):
+        table = pd.read_csv(path, dtype={"coate_match": str})
     for col in ("coate_match", "population", "year"):
         if col not in table:
             raise DataError(f"{path}: missing column {col}")
+    if table.empty:
+        raise DataError(f"{path}: the census table has a header but no rows")
     table["year_num"] = pd.to_numeric(table["year"], errors="coerce")
     table["population"] = pd.to_numeric(table["population"], errors="coerce")
     bad = table["population"].isna() | (table["population"] < 0)
@@ -149,7 +153,8 @@ def census_figures(path: Path) -> tuple[pd.DataFrame, float, list[str]]:
 
 def raion_totals(path: Path) -> dict[str, float]:
     """WFP prism ``Population_2021`` by raion COATE code (raions without a figure left out)."""
-    table = pd.read_csv(path, dtype={"Adm2_Code": str})
+    with reading(path, "raion statistics table"):
+        table = pd.read_csv(path, dtype={"Adm2_Code": str})
     for col in ("Adm2_Code", "Population_2021"):
         if col not in table:
             raise DataError(f"{path}: missing column {col}")

@@ -18,6 +18,7 @@ import pandas as pd
 from shapely.geometry import Point
 
 from atr_model.data.contract import CRS, ESTIMATE_PREFIX
+from atr_model.data.files import reading
 from atr_model.data.geo import metric_crs
 from atr_model.data.loaders import read_localities
 from atr_model.data.matching import match_villages, place_keys
@@ -59,7 +60,8 @@ def read_places(paths: dict[str, Path], raions: gpd.GeoDataFrame) -> gpd.GeoData
         "gn_population": pd.to_numeric(wof.get("gn_population"), errors="coerce"),
         "source": "Who's On First",
     }, geometry=wof.geometry.values, crs=CRS)
-    gn = pd.read_csv(paths["geonames"])
+    with reading(paths["geonames"], "GeoNames table"):
+        gn = pd.read_csv(paths["geonames"])
     for col in ("geonameid", "name", "latitude", "longitude"):
         if col not in gn:
             raise DataError(f"{paths['geonames']}: missing column {col}")
