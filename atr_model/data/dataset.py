@@ -22,6 +22,7 @@ import pyogrio
 
 from atr_model._atomic import atomic_file
 from atr_model.data.contract import CRS, LAYERS, UNIT_LEVELS, Column, check_population_spread
+from atr_model.data.files import check_file
 from atr_model.errors import ContractError, DataError
 
 __all__ = ["Dataset", "read_dataset", "validate_layer"]
@@ -235,8 +236,7 @@ def read_dataset(path: str | os.PathLike[str], *, validate: bool = True) -> Data
         When a layer breaks the contract.
     """
     source = Path(path)
-    if not source.exists():
-        raise DataError(f"{source}: dataset file not found")
+    check_file(source, "dataset file")  # stat only: a folder or a FIFO is refused unopened
     try:
         available = {name for name, _ in pyogrio.list_layers(source)}
     except Exception as exc:  # pyogrio raises DataSourceError and friends
