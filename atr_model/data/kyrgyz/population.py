@@ -151,6 +151,32 @@ def census_figures(path: Path) -> tuple[pd.DataFrame, float, list[str]]:
     return pd.DataFrame(rows), growth, notes
 
 
+def census_coverage(census: pd.DataFrame, units: pd.DataFrame, totals: dict[str, float]) -> tuple[int, list[str]]:
+    """How many units the census table covers, and a warning per raion it covers only in part.
+
+    The shared table lists raions unit by unit; a raion of which it holds some units but not
+    all is where a table cut short (or edited) shows first. Each warning names the raion, how
+    many of its units the table covers, and what its 2021 total leaves for the others.
+
+    Returns
+    -------
+    tuple of (int, list of str)
+        Units of ``units`` with a census figure, and the warnings.
+    """
+    covered = units["unit_code"].isin(set(census["unit_code"]))
+    warnings = []
+    for raion, flags in covered.groupby(units["raion_code"], sort=True):
+        k, n = int(flags.sum()), len(flags)
+        if 0 < k < n:
+            total = totals.get(str(raion))
+            known = float(census.loc[census["unit_code"].isin(units.loc[flags.index[flags], "unit_code"]),
+                                     "population"].sum())
+            tail = (f"; its {TARGET_YEAR} total {total:,.0f} leaves {total - known:,.0f} for the other {n - k}"
+                    if total is not None else "")
+            warnings.append(f"census table covers {k} of the {n} units of raion {raion}{tail}")
+    return int(covered.sum()), warnings
+
+
 def raion_totals(path: Path) -> dict[str, float]:
     """WFP prism ``Population_2021`` by raion COATE code (raions without a figure left out)."""
     with reading(path, "raion statistics table"):

@@ -47,7 +47,7 @@ __all__ = [
 ]
 
 #: Bump when the build's output changes for the same inputs (part of the build id).
-BUILDER_VERSION = "kg-build-9"
+BUILDER_VERSION = "kg-build-10"
 
 #: Files read from the source directory (relative paths).
 SOURCE_FILES: dict[str, str] = {
