@@ -21,7 +21,7 @@ from shapely.validation import explain_validity
 
 from atr_model.data.contract import CRS
 from atr_model.data.files import check_file, reading
-from atr_model.data.geo import metric_crs
+from atr_model.data.geo import bad_coordinate, metric_crs
 from atr_model.data.names import strict_key, unit_stem
 from atr_model.errors import DataError
 
@@ -183,6 +183,11 @@ def _read_vector(path: str | os.PathLike[str], what: str, *, layer: str | None =
         raise DataError(f"{source}: has no CRS (coordinate reference system); add one, e.g. EPSG:4326")
     if not frame.crs.equals(CRS):
         frame = frame.to_crs(CRS)
+    bounds = frame.geometry.bounds
+    for lon, lat in ((bounds["minx"], bounds["miny"]), (bounds["maxx"], bounds["maxy"])):
+        bad = bad_coordinate(lon, lat)
+        if bad is not None:  # told as a coordinate problem, before any grid is sampled with it
+            raise DataError(f"{source}: feature {bad[0] + 1}: {bad[1]}; check its coordinates")
     return frame, source
 
 
