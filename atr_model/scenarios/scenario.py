@@ -190,9 +190,9 @@ YAML_MESSAGES: dict[str, str] = {
 }
 
 
-def _refusal(key: str, **params: object) -> ScenarioError:
+def _refusal(message: str, **params: object) -> ScenarioError:
     """A :class:`ScenarioError` from a :data:`YAML_MESSAGES` template (English) and its values."""
-    return ScenarioError(YAML_MESSAGES[key].format(**params), key=key, params=params)
+    return ScenarioError(YAML_MESSAGES[message].format(**params), key=message, params=params)
 
 
 def _end(text: str) -> tuple[int, int]:
