@@ -22,6 +22,8 @@ import pyogrio
 
 from atr_model._atomic import atomic_file
 from atr_model.data.contract import CRS, LAYERS, UNIT_LEVELS, Column, check_population_spread
+from atr_model.data.files import check_file
+from atr_model.data.geo import bad_coordinate
 from atr_model.errors import ContractError, DataError
 
 __all__ = ["Dataset", "read_dataset", "validate_layer"]
@@ -101,6 +103,19 @@ def validate_layer(frame: pd.DataFrame, layer: str, *, where: str | None = None)
         _validate_geometry(frame, layer, key, where)
 
 
+def _validate_coordinates(frame: gpd.GeoDataFrame, layer: str, key: str, where: str) -> None:
+    """Longitudes and latitudes (geometry extents, and the lon/lat columns) on the globe."""
+    bounds = frame.geometry.bounds
+    pairs = [(bounds["minx"], bounds["miny"]), (bounds["maxx"], bounds["maxy"])]
+    pairs += [(frame[x], frame[y]) for x, y in (("lon", "lat"), ("centre_lon", "centre_lat")) if x in frame and y in frame]
+    for lon, lat in pairs:
+        bad = bad_coordinate(pd.to_numeric(lon, errors="coerce"), pd.to_numeric(lat, errors="coerce"))
+        if bad is not None:
+            row, problem = bad
+            label = frame[key].iloc[row] if key in frame else frame.index[row]
+            raise ContractError(f"{where}: {layer} {label!r} (row {row + 1}): {problem}; check its coordinates")
+
+
 def _validate_geometry(frame: pd.DataFrame, layer: str, key: str, where: str) -> None:
     if not isinstance(frame, gpd.GeoDataFrame):
         raise ContractError(f"{where}: layer '{layer}' has no geometry column")
@@ -113,6 +128,7 @@ def _validate_geometry(frame: pd.DataFrame, layer: str, key: str, where: str) ->
     if empty.any():
         label = frame[key].iloc[int(np.argmax(empty.to_numpy()))] if key in frame else empty.idxmax()
         raise ContractError(f"{where}: {layer} {label!r} has an empty geometry")
+    _validate_coordinates(frame, layer, key, where)
     invalid = ~geom.is_valid
     if invalid.any():
         label = frame[key].iloc[int(np.argmax(invalid.to_numpy()))] if key in frame else invalid.idxmax()
@@ -235,8 +251,7 @@ def read_dataset(path: str | os.PathLike[str], *, validate: bool = True) -> Data
         When a layer breaks the contract.
     """
     source = Path(path)
-    if not source.exists():
-        raise DataError(f"{source}: dataset file not found")
+    check_file(source, "dataset file")  # stat only: a folder or a FIFO is refused unopened
     try:
         available = {name for name, _ in pyogrio.list_layers(source)}
     except Exception as exc:  # pyogrio raises DataSourceError and friends

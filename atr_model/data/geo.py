@@ -13,13 +13,35 @@ import numpy as np
 import numpy.typing as npt
 from pyproj import CRS as ProjCRS
 
-__all__ = ["EARTH_RADIUS_KM", "metric_crs", "equal_area_crs", "haversine_km"]
+__all__ = ["EARTH_RADIUS_KM", "metric_crs", "equal_area_crs", "haversine_km", "bad_coordinate"]
 
 _LAT0 = 41.5
 _LON0 = 74.5
 
 #: Mean Earth radius (IUGG), km.
 EARTH_RADIUS_KM = 6371.0088
+
+
+def bad_coordinate(lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[int, str] | None:
+    """The first point whose longitude or latitude is off the globe, and what is wrong with it.
+
+    Checked before anything samples a grid with the point, so that a longitude of 500 is told
+    as a coordinate problem and not as a grid that "does not cover" the point.
+
+    Returns
+    -------
+    tuple of (int, str) or None
+        Position of the point and e.g. "longitude 500 is outside -180..180"; None when all fit.
+        A missing value (NaN) is not judged here.
+    """
+    x = np.asarray(lon, dtype=float)
+    y = np.asarray(lat, dtype=float)
+    for values, name, limit in ((x, "longitude", 180.0), (y, "latitude", 90.0)):
+        off = np.flatnonzero(np.abs(values) > limit)
+        if off.size:
+            i = int(off[0])
+            return i, f"{name} {values[i]:g} is outside -{limit:g}..{limit:g}"
+    return None
 
 
 def metric_crs(lat0: float = _LAT0, lon0: float = _LON0) -> ProjCRS:

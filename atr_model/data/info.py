@@ -171,6 +171,9 @@ def dataset_info(dataset: Dataset) -> dict[str, Any]:
         "settlement_population_estimated": int(settl["population_is_estimate"].astype(bool).sum()),
         "area_km2_total": round(float(units["area_km2"].sum()), 1),
     }
+    # what the build warned about (a census table covering fewer units than before, or only
+    # part of a raion): shown by `data info` as by the build report
+    info["build_warnings"] = list((dataset.metadata.get("report") or {}).get("warnings", []))
     info.update(_population_quality(dataset))
     info.update(_multipart_info(dataset))
     info.update(_unplaced_info(dataset))

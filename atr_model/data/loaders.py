@@ -20,7 +20,8 @@ import pandas as pd
 from shapely.validation import explain_validity
 
 from atr_model.data.contract import CRS
-from atr_model.data.geo import metric_crs
+from atr_model.data.files import check_file, reading
+from atr_model.data.geo import bad_coordinate, metric_crs
 from atr_model.data.names import strict_key, unit_stem
 from atr_model.errors import DataError
 
@@ -54,10 +55,7 @@ def coate_to_pcode(code: str) -> str:
 
 
 def _require_file(path: str | os.PathLike[str], what: str) -> Path:
-    source = Path(path)
-    if not source.exists():
-        raise DataError(f"{source}: {what} file not found")
-    return source
+    return check_file(path, f"{what} file")  # stat only: a folder or a FIFO is refused unopened
 
 
 def _require_columns(frame: pd.DataFrame, columns: Iterable[str], source: Path) -> None:
@@ -113,11 +111,11 @@ def read_coate(path: str | os.PathLike[str]) -> pd.DataFrame:
         unit whose parent is missing from the file.
     """
     source = _require_file(path, "COATE classifier")
-    try:
+    with reading(source, "COATE classifier"):
         frame = pd.read_csv(source, dtype=str, keep_default_na=False, na_values=[""])
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise DataError(f"{source}: not a readable CSV ({exc})") from exc
     _require_columns(frame, _COATE_COLUMNS, source)
+    if frame.empty:
+        raise DataError(f"{source}: the COATE classifier has a header but no rows")
     frame = frame.reset_index(drop=True)
     frame["coate"] = frame["coate"].str.strip()
     _check_codes(frame["coate"], source, "coate", COATE_PATTERN)
@@ -173,15 +171,23 @@ def read_coate(path: str | os.PathLike[str]) -> pd.DataFrame:
 def _read_vector(path: str | os.PathLike[str], what: str, *, layer: str | None = None) -> tuple[gpd.GeoDataFrame, Path]:
     source = _require_file(path, what)
     try:
-        frame = gpd.read_file(source, layer=layer, engine="pyogrio")
+        with reading(source, what):
+            frame = gpd.read_file(source, layer=layer, engine="pyogrio")
+    except DataError:
+        raise
     except Exception as exc:  # pyogrio raises several DataSourceError kinds
-        raise DataError(f"{source}: not a readable vector file ({exc})") from exc
+        raise DataError(f"{source}: not a readable vector file ({' '.join(str(exc).split())})") from exc
     if not isinstance(frame, gpd.GeoDataFrame) or "geometry" not in frame:
         raise DataError(f"{source}: has no geometry column")
     if frame.crs is None:
         raise DataError(f"{source}: has no CRS (coordinate reference system); add one, e.g. EPSG:4326")
     if not frame.crs.equals(CRS):
         frame = frame.to_crs(CRS)
+    bounds = frame.geometry.bounds
+    for lon, lat in ((bounds["minx"], bounds["miny"]), (bounds["maxx"], bounds["maxy"])):
+        bad = bad_coordinate(lon, lat)
+        if bad is not None:  # told as a coordinate problem, before any grid is sampled with it
+            raise DataError(f"{source}: feature {bad[0] + 1}: {bad[1]}; check its coordinates")
     return frame, source
 
 
@@ -347,10 +353,13 @@ def read_population_table(
     """
     source = _require_file(path, "population table")
     try:
-        if source.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
-            frame = pd.read_excel(source, sheet_name=sheet, dtype=object)
-        else:
-            frame = pd.read_csv(source, dtype=str, keep_default_na=False, na_values=[""])
+        with reading(source, "population table"):
+            if source.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
+                frame = pd.read_excel(source, sheet_name=sheet, dtype=object)
+            else:
+                frame = pd.read_csv(source, dtype=str, keep_default_na=False, na_values=[""])
+    except DataError:
+        raise
     except Exception as exc:  # pandas raises many parser errors
         raise DataError(f"{source}: not a readable table ({exc})") from exc
     frame = frame.reset_index(drop=True)
@@ -447,7 +456,8 @@ def read_settlement_points(
     """
     source = _require_file(path, "settlement points")
     if source.suffix.lower() == ".csv":
-        table = pd.read_csv(source, dtype={code_column: str})
+        with reading(source, "settlement points"):
+            table = pd.read_csv(source, dtype={code_column: str})
         _require_columns(table, [code_column, lon_column, lat_column], source)
         lon = pd.to_numeric(table[lon_column], errors="coerce")
         lat = pd.to_numeric(table[lat_column], errors="coerce")

@@ -20,6 +20,7 @@ import pyogrio
 import shapely
 from pyproj import Geod
 
+from atr_model.data.files import check_file
 from atr_model.errors import NetworkError
 from atr_model.network.settings import TravelSettings
 from atr_model.network.terrain import ElevationRaster
@@ -199,7 +200,8 @@ def read_road_ways(path: str | os.PathLike[str], settings: TravelSettings | None
     source = Path(path)
     if not source.exists():
         raise NetworkError(f"{source}: road file not found")
-    if source.is_file() and source.stat().st_size == 0:
+    check_file(source, "road file", NetworkError)  # stat only: a folder or a FIFO is refused unopened
+    if source.stat().st_size == 0:
         raise NetworkError(f"{source}: road file is empty")
     ways = _read_osm(source, settings) if _is_osm(source) else _read_lines(source, settings)
     if ways.n_ways == 0:

@@ -76,6 +76,8 @@ def _print_info(info: dict[str, Any], console: Console) -> None:
             + (f" (former method {100 * former['median_abs_rel_error']:.0f} %)"
                if former and estimator.get("method") != "village_split" else ""),
         )
+    for warning in info.get("build_warnings", []):
+        table.add_row("[yellow]build warning[/yellow]", warning)
     if "travel_model" in info:
         label = "roads" if info["travel_model"] == "roads" else "modelled: no road data (estimates)"
         table.add_row("travel model", label)
@@ -149,6 +151,8 @@ def build(
         f"({100 * report.located_share:.1f} %); units with real population: "
         f"{report.population_real_units}, estimated: {report.population_estimated_units}"
     )
+    for warning in report.warnings:
+        console.print(f"warning: {warning}", markup=False)
     console.print(f"report: {path.parent / 'build_report.md'}")
 
 

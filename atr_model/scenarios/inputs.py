@@ -17,6 +17,7 @@ from atr_model.data import (
     write_demo_elevation,
     write_demo_roads,
 )
+from atr_model.data.files import check_file
 from atr_model.errors import ScenarioError
 from atr_model.network import TravelModel, build_travel_model
 from atr_model.scenarios.scenario import Scenario
@@ -26,6 +27,7 @@ __all__ = [
     "DEMO",
     "KYRGYZ",
     "KYRGYZ_ELEVATION",
+    "check_scenario_inputs",
     "dataset_file",
     "kyrgyz_source_dir",
     "resolve_dataset",
@@ -106,7 +108,7 @@ def dataset_file(path: str | os.PathLike[str], *, where: str = "dataset") -> Pat
             f"{where}: file {target} not found (use 'demo', 'kyrgyz', a .gpkg path or a build folder)"
         )
     if not target.is_dir():
-        return target
+        return check_file(target, "dataset GeoPackage", ScenarioError)
     found = sorted(target.glob("*.gpkg"))
     if len(found) != 1:
         what = "no .gpkg file" if not found else f"{len(found)} .gpkg files ({', '.join(p.name for p in found)})"
@@ -140,12 +142,49 @@ def _auto(key: str, dataset: Dataset) -> str | None:
     kind = str(dataset.metadata.get("kind", ""))
     if kind == DEMO:
         return DEMO
-    if kind.startswith(KYRGYZ) and key == "elevation" and (kyrgyz_source_dir() / KYRGYZ_ELEVATION).exists():
-        return KYRGYZ
+    if kind.startswith(KYRGYZ) and key == "elevation":
+        return KYRGYZ  # the grid must be there: without it terrain exemptions would silently vanish
     return None
 
 
+def check_scenario_inputs(scenario: Scenario, dataset: Dataset) -> None:
+    """Refuse a scenario whose roads or elevation file is missing, naming the input.
+
+    The one check every surface makes before a run (``run_scenario`` through
+    :func:`resolve_travel_model`, and the app before it solves or reuses a result): a Kyrgyz
+    build's ``elevation: auto`` needs the shared GEBCO grid, and without it the run would
+    silently lose every terrain penalty and hard-to-reach exemption.
+
+    Raises
+    ------
+    ScenarioError
+        Naming the scenario, the key (``roads`` or ``elevation``) and the file that is missing.
+    """
+    for key in ("roads", "elevation"):
+        value = getattr(scenario, key)
+        if value == AUTO:
+            value = _auto(key, dataset)
+        if value is None or value == DEMO:
+            continue
+        if value == KYRGYZ:
+            if key != "elevation":
+                raise ScenarioError(f"{_where(scenario)}: '{key}': 'kyrgyz' is only available for elevation")
+            path = kyrgyz_source_dir() / KYRGYZ_ELEVATION
+            if not path.exists():
+                raise ScenarioError(
+                    f"{_where(scenario)}: 'elevation': the shared elevation grid {KYRGYZ_ELEVATION} is missing "
+                    "(set ATR_KG_DATA to the Kyrgyz open data, or set elevation: null to run without terrain)",
+                    key="input_missing_elevation", params={"scenario": _where(scenario), "grid": str(KYRGYZ_ELEVATION)},
+                )
+            continue
+        path = scenario.resolve_path(value)
+        if not path.exists():
+            raise ScenarioError(f"{_where(scenario)}: '{key}': file {path} not found")
+        check_file(path, f"{key} file", ScenarioError)
+
+
 def _aux_path(scenario: Scenario, key: str, value: str | None, cache: Path, dataset: Dataset) -> Path | None:
+    """The roads or elevation file of a scenario (checked by :func:`check_scenario_inputs`)."""
     if value == AUTO:
         value = _auto(key, dataset)
     if value is None:
@@ -155,16 +194,8 @@ def _aux_path(scenario: Scenario, key: str, value: str | None, cache: Path, data
         (write_demo_roads if key == "roads" else write_demo_elevation)(target)
         return target
     if value == KYRGYZ:
-        if key != "elevation":
-            raise ScenarioError(f"{_where(scenario)}: '{key}': 'kyrgyz' is only available for elevation")
-        path = kyrgyz_source_dir() / KYRGYZ_ELEVATION
-        if not path.exists():
-            raise ScenarioError(f"{_where(scenario)}: 'elevation': the shared GEBCO grid {path} is missing")
-        return path
-    path = scenario.resolve_path(value)
-    if not path.exists():
-        raise ScenarioError(f"{_where(scenario)}: '{key}': file {path} not found")
-    return path
+        return kyrgyz_source_dir() / KYRGYZ_ELEVATION
+    return scenario.resolve_path(value)
 
 
 def resolve_travel_model(scenario: Scenario, dataset: Dataset) -> TravelModel:
@@ -175,6 +206,7 @@ def resolve_travel_model(scenario: Scenario, dataset: Dataset) -> TravelModel:
     ScenarioError
         When a named roads or elevation file does not exist.
     """
+    check_scenario_inputs(scenario, dataset)
     # Demo roads and elevation are generated (deterministically, in about a second) per run; the
     # scratch folder a killed run leaves is removed when the next command starts
     with scratch_directory("demo-inputs") as tmp:

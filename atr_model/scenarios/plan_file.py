@@ -22,6 +22,7 @@ from typing import cast
 
 import pandas as pd
 
+from atr_model.data.files import check_file
 from atr_model.errors import DataError
 
 __all__ = ["PLAN_MESSAGES", "plan_error", "read_plan_csv", "read_plan_text"]
@@ -65,6 +66,9 @@ PLAN_MESSAGES: dict[str, str] = {
     "plan_absent_units": "{file}: {n} unit(s) of the dataset have no new_unit_id: {units}",
     "plan_several_centres": "{file}: new unit '{unit}' names several centres: {centres}",
     "plan_centre_not_member": "{file}: new unit '{unit}': centre '{centre}' is not one of its members",
+    "plan_nul": "{file}: row {row}: holds a NUL byte (a binary file, or text pasted from one); a plan is plain text",
+    "plan_newline": "{file}: row {row}: a quoted cell runs over several lines; each plan cell is one line",
+    "plan_not_text": "{file}: not readable text (it starts like UTF-16, but its bytes are not UTF-16)",
 }
 
 
@@ -84,6 +88,7 @@ def read_plan_csv(path: str | os.PathLike[str]) -> pd.DataFrame:
     source = Path(path)
     if not source.exists():
         raise plan_error("plan_not_found", file=str(source))
+    check_file(source, "plan CSV")  # a folder or a FIFO is refused before it is opened
     return read_plan_text(source.read_bytes(), where=str(source))
 
 
@@ -92,7 +97,10 @@ def _decode(data: bytes, where: str) -> str:
     if data.startswith(_WORKBOOK_MAGIC):
         raise plan_error("plan_workbook", file=where)
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise plan_error("plan_not_text", file=where) from None
     for encoding in _ENCODINGS[:-1]:
         try:
             return data.decode(encoding)
@@ -123,6 +131,9 @@ def _records(raw: str, sep: str, where: str) -> Iterator[tuple[int, list[str]]]:
             # strict: a quote left open (the reader ran to the end of the file) or stray text
             # after a closing quote; either way the record that starts here is the one to fix
             raise plan_error("plan_quoting", file=where, row=start) from None
+        if any("\n" in f or "\r" in f for f in fields):
+            # a quoted line break hides a row inside a cell: the plan would silently lose it
+            raise plan_error("plan_newline", file=where, row=start)
         if any(f.strip() for f in fields):
             yield start, [f.strip() for f in fields]
 
@@ -193,6 +204,8 @@ def read_plan_text(text: str | bytes, *, where: str = "plan") -> pd.DataFrame:
     raw = _decode(text, where) if isinstance(text, bytes) else text.lstrip("\ufeff")
     if not raw.strip():
         raise plan_error("plan_empty", file=where)
+    if "\x00" in raw:  # Python's csv reads NUL as a character: a code with one would not match
+        raise plan_error("plan_nul", file=where, row=raw[: raw.index("\x00")].count("\n") + 1)
     first_line = next(line for line in raw.splitlines() if line.strip())
     sep = _separator(first_line)
     records = _records(raw, sep, where)

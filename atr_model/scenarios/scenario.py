@@ -10,6 +10,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import typing
 from pathlib import Path
 from typing import Any, Literal
 
@@ -17,6 +18,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
 from atr_model.criteria import Criteria, describe_validation_error
+from atr_model.data.files import read_text_file
 from atr_model.errors import ATRError, ScenarioError
 from atr_model.optimisation import EngineSettings
 from atr_model.scenarios.uncertainty import Uncertainty
@@ -30,6 +32,7 @@ __all__ = [
     "scenario_from_dict",
     "scenario_from_yaml",
     "scenario_hash",
+    "strict_yaml",
     "yaml_error",
 ]
 
@@ -161,9 +164,8 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
         names the file and the key).
     """
     source = Path(path)
-    if not source.is_file():
-        raise ScenarioError(f"{source}: scenario file not found")
-    return scenario_from_yaml(source.read_text(encoding="utf-8"), where=str(source), source=source.resolve())
+    text = read_text_file(source, "scenario file", ScenarioError)
+    return scenario_from_yaml(text, where=str(source), source=source.resolve())
 
 
 #: PyYAML's contexts of a quote or bracket left open (its position is the opener's).
@@ -179,7 +181,18 @@ YAML_MESSAGES: dict[str, str] = {
     "yaml_truncated": "{file}: line {line}, column {column}: not valid YAML (the file ends here, before a value is "
                       "complete; {problem})",
     "yaml_unplaced": "{file}: not valid YAML ({problem})",
+    "yaml_duplicate_key": "{file}: line {line}: key '{key}' is given twice (first on line {first}); YAML would "
+                          "silently keep the last one",
+    "yaml_too_deep": "{file}: line {line}: lists and mappings nested more than {limit} deep; a scenario needs a few "
+                     "levels",
+    "yaml_too_deep_unplaced": "{file}: nested too deeply to read",
+    "yaml_yes_no_number": "{file}: line {line}: '{field}' needs a number, got the yes/no value {value}",
 }
+
+
+def _refusal(message: str, **params: object) -> ScenarioError:
+    """A :class:`ScenarioError` from a :data:`YAML_MESSAGES` template (English) and its values."""
+    return ScenarioError(YAML_MESSAGES[message].format(**params), key=message, params=params)
 
 
 def _end(text: str) -> tuple[int, int]:
@@ -245,13 +258,125 @@ def scenario_from_yaml(text: str, *, where: str = "scenario", source: Path | Non
     """
     if not text.strip():
         raise ScenarioError(f"{where}: the file is empty (expected a scenario: name, dataset, criteria, ...)")
-    try:
-        values = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise yaml_error(exc, text, where) from None
+    values, lines = strict_yaml(text, where)
     if values is None:
         raise ScenarioError(f"{where}: the file holds only comments (expected a scenario: name, dataset, criteria, ...)")
+    if isinstance(values, dict):
+        _refuse_yes_no_numbers(values, Scenario, (), where, lines)
     return scenario_from_dict(values, where=where, source=source)
+
+
+#: Deepest nesting of lists and mappings a scenario may have (the real ones reach 4; PyYAML
+#: builds nested values recursively, so thousands of ``[`` would exhaust Python's stack).
+MAX_YAML_DEPTH = 32
+
+#: A key path inside a YAML document (mapping keys and list positions).
+YamlPath = tuple[str | int, ...]
+
+
+def _check_depth(text: str, where: str) -> None:
+    """Refuse nesting deeper than :data:`MAX_YAML_DEPTH`, before anything recursive runs.
+
+    PyYAML's parser is iterative (its events carry marks), its composer is not: the depth is
+    counted on the events, so the error names the line of the first bracket too deep.
+    """
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+            depth += 1
+            if depth > MAX_YAML_DEPTH:
+                raise _refusal("yaml_too_deep", file=where, line=event.start_mark.line + 1, limit=MAX_YAML_DEPTH)
+        elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+            depth -= 1
+
+
+def _node_lines(node: yaml.Node, path: YamlPath, lines: dict[YamlPath, int], where: str, seen_nodes: set[int]) -> None:
+    """Record the 1-based line of every value under ``node``; refuse a key given twice.
+
+    A node reached again through an alias is not walked again (anchors nested into each other
+    would otherwise make this walk exponential: the "billion laughs").
+    """
+    lines[path] = node.start_mark.line + 1
+    if id(node) in seen_nodes:
+        return
+    seen_nodes.add(id(node))
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[object, int] = {}
+        for key_node, value_node in node.value:
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else repr(key_node.value)
+            line = key_node.start_mark.line + 1
+            if key in seen:
+                raise _refusal("yaml_duplicate_key", file=where, line=line, key=key, first=seen[key])
+            seen[key] = line
+            _node_lines(value_node, (*path, str(key)), lines, where, seen_nodes)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _node_lines(item, (*path, index), lines, where, seen_nodes)
+
+
+def strict_yaml(text: str, where: str) -> tuple[Any, dict[YamlPath, int]]:
+    """Parse YAML safely and strictly: the value and the line of each key path.
+
+    Refused, each with the line: a key given twice in one mapping (PyYAML keeps the last one
+    without a word), nesting deeper than :data:`MAX_YAML_DEPTH`, and what ``yaml.safe_load``
+    refuses (``!!python`` tags, syntax errors).
+
+    Raises
+    ------
+    ScenarioError
+    """
+    try:
+        _check_depth(text, where)
+        loader = yaml.SafeLoader(text)
+        try:
+            node = loader.get_single_node()
+            if node is None:
+                return None, {}
+            lines: dict[YamlPath, int] = {}
+            _node_lines(node, (), lines, where, set())
+            return loader.construct_document(node), lines
+        finally:
+            loader.dispose()
+    except yaml.YAMLError as exc:
+        raise yaml_error(exc, text, where) from None
+    except RecursionError:  # anchors nested past the depth check; never a traceback
+        raise _refusal("yaml_too_deep_unplaced", file=where) from None
+
+
+def _submodel(annotation: Any) -> type[BaseModel] | None:
+    """The pydantic model a field holds (itself or inside ``X | None``), if any."""
+    for candidate in typing.get_args(annotation) or (annotation,):
+        if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+            return candidate
+    return None
+
+
+def _numeric(annotation: Any) -> bool:
+    """Whether a field takes a number (int or float, alone or in a union) and not a yes/no."""
+    args = typing.get_args(annotation) or (annotation,)
+    return bool(set(args) & {int, float}) and bool not in args
+
+
+def _refuse_yes_no_numbers(
+    values: dict[str, Any], model: type[BaseModel], path: YamlPath, where: str, lines: dict[YamlPath, int]
+) -> None:
+    """Refuse a YAML yes/no/true/false where the model expects a number.
+
+    pydantic reads ``True`` as 1.0, so ``population_floor: yes`` would run with a floor of one
+    person; the message names the key and its line.
+    """
+    for name, value in values.items():
+        field = model.model_fields.get(str(name))
+        if field is None:
+            continue  # an unknown key: pydantic names it
+        here = (*path, str(name))
+        sub = _submodel(field.annotation)
+        if isinstance(value, dict) and sub is not None:
+            _refuse_yes_no_numbers(value, sub, here, where, lines)
+        elif isinstance(value, bool) and _numeric(field.annotation):
+            key = ".".join(str(p) for p in here)
+            raise _refusal("yaml_yes_no_number", file=where, line=lines.get(here, 0), field=key,
+                           value=str(value).lower())
 
 
 def _plain(scenario: Scenario) -> dict[str, Any]:

@@ -128,6 +128,8 @@ def _populate(
         units, tree.villages, tree.raions, census, growth, totals, town_gn, user.population, user.population_name,
     )
     report.notes.extend(pop_notes + notes)
+    report.census_units, coverage = population.census_coverage(census, units, totals)
+    report.warnings.extend(coverage)
     settl = population.settlement_population(settl, units)
     raions = population.raion_population(tree.raions, units, totals)
     raions = centres.raion_centres(raions, units, settl)
@@ -277,12 +279,38 @@ def write_kyrgyz_build(
     """
     target = Path(out_dir)
     claim_output(target, "dataset", force=force)  # before the build: a refusal must not cost one
+    previous = _previous_census_units(target)
     dataset, report = build_kyrgyz_dataset(source_dir, **options)
+    if previous is not None and report.census_units < previous:
+        report.warnings.insert(0, (
+            f"the census table covers {report.census_units} units; the previous build in {target} had {previous}: "
+            "rows may have been lost (a cut or edited file?)"))
+        dataset = dataset.replace(metadata={**dataset.metadata, "report": {
+            **dataset.metadata.get("report", {}), "warnings": list(report.warnings)}})
     with atomic_directory(target, kind="dataset", force=force) as tmp:
         dataset.write(tmp / DATASET_FILENAME)
         (tmp / "build_report.md").write_text(report.to_markdown(), encoding="utf-8")
         (tmp / "build_report.json").write_text(json.dumps(report.to_dict(), indent=2, ensure_ascii=False), encoding="utf-8")
     return target / DATASET_FILENAME, report
+
+
+def _previous_census_units(folder: Path) -> int | None:
+    """Units the census table covered in the build already in ``folder`` (None without one).
+
+    Reports older than the ``census_units`` field count their units with a census source.
+    """
+    path = folder / "build_report.json"
+    try:
+        previous = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+    except (OSError, ValueError):
+        return None  # an unreadable old report only costs the comparison
+    if not isinstance(previous, dict):
+        return None
+    if previous.get("census_units"):
+        return int(previous["census_units"])
+    sources = previous.get("population_sources") or {}
+    counted = sum(int(v) for k, v in sources.items() if str(k).startswith("census table"))
+    return counted or None
 
 
 def load_or_build_kyrgyz_dataset(

@@ -16,6 +16,7 @@ import pandas as pd
 import shapely
 
 from atr_model.data.contract import CRS
+from atr_model.data.files import reading
 from atr_model.data.geo import equal_area_crs, metric_crs
 from atr_model.data.loaders import sample_elevation
 
@@ -65,7 +66,8 @@ def add_elevation(units: gpd.GeoDataFrame, settlements: gpd.GeoDataFrame, elevat
 def border_distance(units: pd.DataFrame, settlements: gpd.GeoDataFrame, country_path: Path) -> np.ndarray:
     """Distance (km) to the state border of each unit's nearest located settlement or centre."""
     metric = metric_crs()
-    country = gpd.read_file(country_path, engine="pyogrio").to_crs(metric)
+    with reading(country_path, "country outline"):
+        country = gpd.read_file(country_path, engine="pyogrio").to_crs(metric)
     border = shapely.union_all(country.geometry.values).boundary
     pts = settlements.to_crs(metric)
     use = pts.loc[pts["is_located"]]
@@ -91,6 +93,7 @@ def add_names(units: gpd.GeoDataFrame, raions: gpd.GeoDataFrame, unit_names: pd.
 
 def country_layer(country_path: Path) -> gpd.GeoDataFrame:
     """The national outline as one row."""
-    country = gpd.read_file(country_path, engine="pyogrio").to_crs(CRS)
+    with reading(country_path, "country outline"):
+        country = gpd.read_file(country_path, engine="pyogrio").to_crs(CRS)
     return gpd.GeoDataFrame(
         {"name_en": ["Kyrgyz Republic"]}, geometry=[shapely.union_all(country.geometry.values)], crs=CRS)

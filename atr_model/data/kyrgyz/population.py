@@ -28,6 +28,7 @@ import pandas as pd
 
 from atr_model.data.contract import ESTIMATE_PREFIX
 from atr_model.data.csv_input import read_text_csv
+from atr_model.data.files import reading
 from atr_model.data.names import strict_key
 from atr_model.data.population import estimate_unit_populations, largest_changes, predictor_table
 from atr_model.errors import DataError
@@ -113,10 +114,13 @@ def census_figures(path: Path) -> tuple[pd.DataFrame, float, list[str]]:
     Returns the figures (``unit_code``, ``population``, ``year``, ``source``), the 2009 -> 2021
     growth factor of the units having both years, and notes for the report.
     """
-    table = pd.read_csv(path, dtype={"coate_match": str})
+    with reading(path, "census table"):
+        table = pd.read_csv(path, dtype={"coate_match": str})
     for col in ("coate_match", "population", "year"):
         if col not in table:
             raise DataError(f"{path}: missing column {col}")
+    if table.empty:
+        raise DataError(f"{path}: the census table has a header but no rows")
     table["year_num"] = pd.to_numeric(table["year"], errors="coerce")
     table["population"] = pd.to_numeric(table["population"], errors="coerce")
     bad = table["population"].isna() | (table["population"] < 0)
@@ -147,9 +151,36 @@ def census_figures(path: Path) -> tuple[pd.DataFrame, float, list[str]]:
     return pd.DataFrame(rows), growth, notes
 
 
+def census_coverage(census: pd.DataFrame, units: pd.DataFrame, totals: dict[str, float]) -> tuple[int, list[str]]:
+    """How many units the census table covers, and a warning per raion it covers only in part.
+
+    The shared table lists raions unit by unit; a raion of which it holds some units but not
+    all is where a table cut short (or edited) shows first. Each warning names the raion, how
+    many of its units the table covers, and what its 2021 total leaves for the others.
+
+    Returns
+    -------
+    tuple of (int, list of str)
+        Units of ``units`` with a census figure, and the warnings.
+    """
+    covered = units["unit_code"].isin(set(census["unit_code"]))
+    warnings = []
+    for raion, flags in covered.groupby(units["raion_code"], sort=True):
+        k, n = int(flags.sum()), len(flags)
+        if 0 < k < n:
+            total = totals.get(str(raion))
+            known = float(census.loc[census["unit_code"].isin(units.loc[flags.index[flags], "unit_code"]),
+                                     "population"].sum())
+            tail = (f"; its {TARGET_YEAR} total {total:,.0f} leaves {total - known:,.0f} for the other {n - k}"
+                    if total is not None else "")
+            warnings.append(f"census table covers {k} of the {n} units of raion {raion}{tail}")
+    return int(covered.sum()), warnings
+
+
 def raion_totals(path: Path) -> dict[str, float]:
     """WFP prism ``Population_2021`` by raion COATE code (raions without a figure left out)."""
-    table = pd.read_csv(path, dtype={"Adm2_Code": str})
+    with reading(path, "raion statistics table"):
+        table = pd.read_csv(path, dtype={"Adm2_Code": str})
     for col in ("Adm2_Code", "Population_2021"):
         if col not in table:
             raise DataError(f"{path}: missing column {col}")

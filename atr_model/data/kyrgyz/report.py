@@ -45,6 +45,8 @@ class BuildReport:
     population_estimator: dict[str, Any] = field(default_factory=dict)
     territories: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    census_units: int = 0
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def located_share(self) -> float:
@@ -66,6 +68,7 @@ class BuildReport:
             f"- build time: {self.seconds:.1f} s",
             *[f"- {k}: {v}" for k, v in self.counts.items()],
             "",
+            *(["## Warnings", "", *[f"- {w}" for w in self.warnings], ""] if self.warnings else []),
             "## Villages",
             "",
             f"Located {self.villages_located} of {self.villages_total} COATE villages "

@@ -19,6 +19,7 @@ import pandas as pd
 from shapely.geometry import Point
 
 from atr_model.data.csv_input import read_text_csv
+from atr_model.data.files import check_file
 from atr_model.data.kyrgyz.population import ESTIMATOR_VERSION, OBLAST_CENTRES_FILE, check_population_method
 from atr_model.data.loaders import (
     check_points_in_polygons,
@@ -46,7 +47,7 @@ __all__ = [
 ]
 
 #: Bump when the build's output changes for the same inputs (part of the build id).
-BUILDER_VERSION = "kg-build-9"
+BUILDER_VERSION = "kg-build-10"
 
 #: Files read from the source directory (relative paths).
 SOURCE_FILES: dict[str, str] = {
@@ -121,6 +122,8 @@ def source_paths(source_dir: Path) -> dict[str, Path]:
     missing = [str(p) for p in paths.values() if not p.exists()]
     if missing:
         raise DataError(f"{source_dir}: missing source file(s): {', '.join(missing)}")
+    for key, path in paths.items():  # a folder or a FIFO in a file's place: refused before any open
+        check_file(path, f"source file ({key})")
     return paths
 
 
@@ -128,8 +131,8 @@ def extra_paths(options: dict[str, Any]) -> dict[str, Path | None]:
     """The optional user files among the build options (None when not given); each must exist."""
     extra = {k: Path(options[k]) if options.get(k) else None for k in _EXTRA_KEYS}
     for key, value in extra.items():
-        if value is not None and not value.exists():
-            raise DataError(f"{value}: {key.replace('_', ' ')} file not found")
+        if value is not None:
+            check_file(value, f"{key.replace('_', ' ')} file")
     return extra
 
 

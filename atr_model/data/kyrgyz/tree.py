@@ -17,6 +17,7 @@ import pandas as pd
 
 from atr_model.data.contract import CRS
 from atr_model.data.csv_input import read_text_csv
+from atr_model.data.files import reading
 from atr_model.data.loaders import coate_to_pcode, read_admin_layer, read_coate
 from atr_model.data.names import strict_key
 from atr_model.errors import DataError
@@ -44,7 +45,8 @@ def read_tree(paths: dict[str, Path]) -> AdminTree:
     """Read the COATE table, the raion and the region polygons and build the tree."""
     coate = read_coate(paths["coate"])
     adm2 = read_admin_layer(paths["raions"], 2)
-    regions = gpd.read_file(paths["regions"], engine="pyogrio").to_crs(CRS)
+    with reading(paths["regions"], "region polygons"):
+        regions = gpd.read_file(paths["regions"], engine="pyogrio").to_crs(CRS)
     return build_tree(coate, adm2, regions)
 
 

@@ -18,7 +18,8 @@ import pandas as pd
 from shapely.geometry import Point
 
 from atr_model.data.contract import CRS, ESTIMATE_PREFIX
-from atr_model.data.geo import metric_crs
+from atr_model.data.files import reading
+from atr_model.data.geo import bad_coordinate, metric_crs
 from atr_model.data.loaders import read_localities
 from atr_model.data.matching import match_villages, place_keys
 from atr_model.data.names import strict_key
@@ -59,10 +60,14 @@ def read_places(paths: dict[str, Path], raions: gpd.GeoDataFrame) -> gpd.GeoData
         "gn_population": pd.to_numeric(wof.get("gn_population"), errors="coerce"),
         "source": "Who's On First",
     }, geometry=wof.geometry.values, crs=CRS)
-    gn = pd.read_csv(paths["geonames"])
+    with reading(paths["geonames"], "GeoNames table"):
+        gn = pd.read_csv(paths["geonames"])
     for col in ("geonameid", "name", "latitude", "longitude"):
         if col not in gn:
             raise DataError(f"{paths['geonames']}: missing column {col}")
+    bad = bad_coordinate(pd.to_numeric(gn["longitude"], errors="coerce"), pd.to_numeric(gn["latitude"], errors="coerce"))
+    if bad is not None:
+        raise DataError(f"{paths['geonames']}: row {bad[0] + 2}: place {gn['name'].iloc[bad[0]]!r}: {bad[1]}")
     gn = gpd.GeoDataFrame({
         "place_id": "gn:" + gn["geonameid"].astype(str), "name": gn["name"], "name_ru": None, "name_ky": None,
         "variants": gn.get("alternatenames", pd.Series("", index=gn.index)).fillna(""),

@@ -25,7 +25,7 @@ from atr_model.presentation import maps
 from atr_model.presentation.app import datasets, results
 from atr_model.presentation.view import ResultView as DisplayView
 from atr_model.presentation.view import result_view
-from atr_model.scenarios import Scenario, resolve_travel_model
+from atr_model.scenarios import Scenario, check_scenario_inputs, resolve_travel_model
 
 __all__ = ["source", "dataset", "layers", "travel_model", "travel_model_for", "run", "links", "result", "view"]
 
@@ -83,6 +83,8 @@ def run(source_key: str, scenario: Scenario, progress: Callable[[str], None] | N
     so it may write to the page.
     """
     ds = dataset(source_key)
+    # the CLI's check, before a stored result is reused: a missing input is refused the same way
+    check_scenario_inputs(scenario, ds)
     folder = results.result_folder(scenario, ds)
     if folder.exists():
         return str(folder)

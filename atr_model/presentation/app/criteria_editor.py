@@ -230,3 +230,5 @@ def _widget(
         return yaml.safe_load(raw), None
     except yaml.YAMLError as exc:
         return current, t("crit.bad_yaml", lang, text=str(exc).splitlines()[0])
+    except RecursionError:  # thousands of nested brackets: PyYAML's composer recurses
+        return current, t("crit.bad_yaml", lang, text="nested too deeply")

@@ -113,7 +113,8 @@ def dataset_key_from_link(name: str) -> str | None:
     if name == KYRGYZ_KEY:
         built = kyrgyz_build_path()
         return str(built) if built.exists() else (KYRGYZ_KEY if _kyrgyz_source() is not None else None)
-    return name if Path(name).is_file() else None
+    # only a dataset the app lists: a link must not make the server open a path it names
+    return name if name in {choice.key for choice in dataset_choices()} else None
 
 
 def dataset_choices(cache_dir: Path | None = None) -> list[DatasetChoice]:

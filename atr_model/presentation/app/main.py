@@ -244,7 +244,7 @@ def _uploaded_scenario(lang: str) -> None:
     st.session_state["_upload_seen"] = marker
     st.session_state["_upload_error"] = None
     try:
-        scenario = scenario_io.parse_scenario_text(upload.getvalue(), upload.name)
+        scenario = scenario_io.parse_uploaded_scenario(upload.getvalue(), upload.name)
     except ATRError as exc:
         st.session_state["_upload_error"] = exc
         show_error(exc, lang)

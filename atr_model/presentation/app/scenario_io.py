@@ -12,16 +12,20 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from atr_model.presentation.app.datasets import DEMO_KEY, portable_dataset
+from atr_model.errors import ScenarioError
+from atr_model.presentation.app.datasets import DEMO_KEY, KYRGYZ_KEY, dataset_choices, portable_dataset
 from atr_model.scenarios import Scenario, dump_scenario, scenario_from_yaml, scenario_hash
 from atr_model.scenarios import (
     scenario_from_dict as _validate_scenario,
 )
+from atr_model.scenarios.inputs import AUTO
 
 __all__ = [
     "scenario_dir",
     "scenario_files",
     "parse_scenario_text",
+    "parse_uploaded_scenario",
+    "UPLOAD_MESSAGES",
     "scenario_to_dict",
     "scenario_from_dict",
     "scenario_to_yaml",
@@ -74,6 +78,62 @@ def parse_scenario_text(text: str | bytes, source: str = "uploaded scenario") ->
     """
     raw = text.decode("utf-8-sig", errors="replace") if isinstance(text, bytes) else text
     return scenario_from_yaml(raw, where=Path(source).name or "uploaded scenario")
+
+
+#: Values of ``roads`` and ``elevation`` an uploaded scenario may use: the server's own files only.
+OFFERED_INPUTS: dict[str, tuple[str | None, ...]] = {
+    "roads": (None, AUTO, DEMO_KEY),
+    "elevation": (None, AUTO, DEMO_KEY, KYRGYZ_KEY),
+}
+
+#: English texts of the upload refusals (catalogue: ``error.<key>``). They name the key, never
+#: the value: whether a path exists on the server must not show in the answer.
+UPLOAD_MESSAGES: dict[str, str] = {
+    "upload_dataset": "{file}: 'dataset' must be one of the datasets this app lists ({offered}); an uploaded "
+                      "scenario cannot name files on the server",
+    "upload_input": "{file}: '{field}' must be one of {offered} in the app; an uploaded scenario cannot name "
+                    "files on the server",
+}
+
+
+def _offered_datasets() -> list[str]:
+    """The dataset names the app lists: its selector keys and their portable names."""
+    names: list[str] = [DEMO_KEY, KYRGYZ_KEY]
+    for choice in dataset_choices():
+        for name in (choice.key, portable_dataset(choice.key)):
+            if name not in names:
+                names.append(name)
+    return names
+
+
+def _refuse(key: str, **params: object) -> ScenarioError:
+    return ScenarioError(UPLOAD_MESSAGES[key].format(**params), key=key, params=params)
+
+
+def parse_uploaded_scenario(text: str | bytes, source: str = "uploaded scenario") -> Scenario:
+    """Validate an uploaded scenario, which may name only what the server offers.
+
+    ``dataset`` must be a dataset the app lists (by key or portable name, without a folder),
+    ``roads`` and ``elevation`` one of :data:`OFFERED_INPUTS`. Nothing the upload names is
+    opened or even looked up on the server: the refusal is the same for a path that exists
+    and for one that does not.
+
+    Raises
+    ------
+    ScenarioError
+        As :func:`parse_scenario_text`, or naming the key that names a server file.
+    """
+    scenario = parse_scenario_text(text, source)
+    where = Path(source).name or "uploaded scenario"
+    offered = _offered_datasets()
+    if scenario.dataset not in offered or Path(scenario.dataset).is_absolute():
+        shown = ", ".join(n for n in offered if not Path(n).is_absolute())
+        raise _refuse("upload_dataset", file=where, offered=shown)
+    for field, allowed in OFFERED_INPUTS.items():
+        if getattr(scenario, field) not in allowed:
+            shown = ", ".join("null" if v is None else v for v in allowed)
+            raise _refuse("upload_input", file=where, field=field, offered=shown)
+    return scenario
 
 
 def scenario_to_dict(scenario: Scenario) -> dict[str, Any]:
