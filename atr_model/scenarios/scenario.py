@@ -285,7 +285,8 @@ def _check_depth(text: str, where: str) -> None:
         if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
             depth += 1
             if depth > MAX_YAML_DEPTH:
-                raise _refusal("yaml_too_deep", file=where, line=event.start_mark.line + 1, limit=MAX_YAML_DEPTH)
+                mark = event.start_mark
+                raise _refusal("yaml_too_deep", file=where, line=mark.line + 1 if mark else 0, limit=MAX_YAML_DEPTH)
         elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
             depth -= 1
 
