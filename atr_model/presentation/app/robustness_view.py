@@ -53,14 +53,14 @@ def stability_colour(share: float) -> str:
     return STABILITY_BINS[-1][1]
 
 
-def _package_folder(scenario: Scenario, dataset: Dataset, draws: int, seed: int) -> Path:
-    base = results.result_folder(scenario, dataset)
+def _package_folder(scenario: Scenario, dataset: Dataset, draws: int, seed: int, root: Path | None) -> Path:
+    base = results.result_folder(scenario, dataset, root)  # beside the user's own results
     return base.with_name(f"{base.name}-robustness-{draws}-{seed}")
 
 
 def _run(ctx: AppContext, scenario: Scenario, dataset: Dataset, draws: int, seed: int) -> Path:
     lang = ctx.lang
-    target = _package_folder(scenario, dataset, draws, seed)
+    target = _package_folder(scenario, dataset, draws, seed, ctx.results_root)
     if (target / "robustness.json").exists():
         return target
     bar = st.progress(0.0, text=t("robustness.nominal", lang))
