@@ -291,6 +291,16 @@ def _listening(port: int) -> set[str]:
     return found
 
 
+def _websocket_status(port: int, host: str) -> int:
+    """The HTTP status of a WebSocket handshake with the app's live connection, sent as the
+    browser at ``http://HOST`` would (same Origin and Host)."""
+    request = (f"GET /_stcore/stream HTTP/1.1\r\nHost: {host}\r\nOrigin: http://{host}\r\nUpgrade: websocket\r\n"
+               "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
+        conn.sendall(request.encode("ascii"))
+        return int(conn.recv(1024).split(b" ", 2)[1])
+
+
 def test_the_default_start_listens_on_127_0_0_1_only_and_looks_nothing_up(tmp_path: Path) -> None:
     import urllib.request
 
@@ -308,6 +318,8 @@ def test_the_default_start_listens_on_127_0_0_1_only_and_looks_nothing_up(tmp_pa
             assert _listening(port) == {"127.0.0.1"}
             opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
             assert opener.open(f"http://localhost:{port}/_stcore/health", timeout=10).read() == b"ok"  # README's URL
+            assert _websocket_status(port, f"localhost:{port}") == 101
+            assert _websocket_status(port, f"rebind.example:{port}") != 101  # DNS rebinding: refused
     finally:
         recorder.close()
     text = log.read_text()

@@ -30,8 +30,8 @@ from atr_model.scenarios.key_figures import (
     key_figures,
 )
 from atr_model.scenarios.kpis import compute_kpis, kpi_estimate_basis
-from atr_model.scenarios.naming import new_unit_display_name, new_unit_display_names
 from atr_model.scenarios.manifest import MANIFEST_NAME, record_files, verify_manifest, write_manifest
+from atr_model.scenarios.naming import new_unit_display_name, new_unit_display_names
 from atr_model.scenarios.package import OPTIONAL_PACKAGE_FILES, PACKAGE_FILES, ResultPackage, read_result, write_result
 from atr_model.scenarios.package_files import (
     NEW_UNIT_COLUMNS,

@@ -94,7 +94,8 @@ def verify_manifest(folder: str | os.PathLike[str]) -> list[str]:
     except DataError as exc:
         return [str(exc)]
     found = file_digests(root)
-    problems = [f"{name}: changed since it was written" for name in sorted(listed) if name in found and found[name] != listed[name]]
+    problems = [f"{name}: changed since it was written"
+                for name in sorted(listed) if name in found and found[name] != listed[name]]
     problems += [f"{name}: missing" for name in sorted(set(listed) - set(found))]
     problems += [f"{name}: not part of the package as written" for name in sorted(set(found) - set(listed))]
     return problems

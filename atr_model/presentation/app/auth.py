@@ -32,8 +32,8 @@ from atr_model.errors import ATRError
 
 if sys.version_info >= (3, 11):
     import tomllib
-else:  # pragma: no cover - Streamlit >= 1.67 (the app) needs Python 3.11 anyway
-    import tomli as tomllib
+else:  # pragma: no cover - Streamlit >= 1.67 (the app) needs Python 3.11, so tomli is never needed
+    import tomli as tomllib  # type: ignore[import-not-found]  # mypy checks as Python 3.10
 
 __all__ = [
     "SCRYPT_N",

@@ -408,7 +408,8 @@ def main() -> None:
     lang = st.session_state.get("lang", DEFAULT_LANGUAGE)
     st.set_page_config(page_title=f"atr-model · {t('app.title', lang)}", page_icon=_page_icon(), layout="wide")
     # nothing of the app (data, results, even the sidebar) before the visitor is signed in
-    user = signin.signed_in_user(st.query_params.get("lang") if st.query_params.get("lang") in LANGUAGES else lang)
+    linked = str(st.query_params.get("lang", ""))
+    user = signin.signed_in_user(linked if linked in LANGUAGES else lang)
     state.init(st.session_state)
     _restore_from_link()
     st.markdown(_CSS, unsafe_allow_html=True)
