@@ -448,3 +448,17 @@ def test_the_deployment_guide_is_linked_and_names_the_settings() -> None:
     for needle in ('address = "127.0.0.1"', "[atr_model]", "users_file", "atr-model users add", "[auth]",
                    "st.login", "app-results", "0700", "proxy_pass", "reverse_proxy", "manifest.json"):
         assert needle in guide, needle
+
+
+def test_a_robustness_package_is_checked_too(tmp_path: Path) -> None:
+    from atr_model.scenarios import apply_overrides, run_robustness, write_robustness
+
+    scenario = apply_overrides(load_scenario(DEMO_SCENARIO), **{"uncertainty.population.log_sd.census": 0.3})
+    folder = write_robustness(run_robustness(scenario, draws=2, seed=1, workers=1), tmp_path / "rob")
+    listed = json.loads((folder / MANIFEST_NAME).read_text(encoding="utf-8"))["files"]
+    assert {"robustness.json", "nominal/kpis.json", "nominal/manifest.json"} <= set(listed)
+    assert verify_manifest(folder) == [] and verify_manifest(folder / "nominal") == []
+    meta = json.loads((folder / "robustness.json").read_text(encoding="utf-8"))
+    meta["summary"]["new_units_stable"] = 10**6
+    (folder / "robustness.json").write_text(json.dumps(meta), encoding="utf-8")
+    assert verify_manifest(folder) == ["robustness.json: changed since it was written"]

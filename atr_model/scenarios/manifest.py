@@ -32,7 +32,7 @@ _LOCK = threading.Lock()
 def _package_files(folder: Path) -> list[Path]:
     return sorted(
         p for p in folder.rglob("*")
-        if p.is_file() and p.name != MANIFEST_NAME and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+        if p.is_file() and p != folder / MANIFEST_NAME and not any(part.startswith(".") for part in p.relative_to(folder).parts)
     )
 
 
