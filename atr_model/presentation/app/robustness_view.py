@@ -23,13 +23,13 @@ import pandas as pd
 import streamlit as st
 
 from atr_model.data import Dataset
+from atr_model.errors import DataError
 from atr_model.presentation import maps
 from atr_model.presentation.app import cache, downloads, results
 from atr_model.presentation.app.context import AppContext
 from atr_model.presentation.app.folium_view import RenderedMap, render_map, show_map
 from atr_model.presentation.i18n import format_number, t
 from atr_model.presentation.report import fragile_rows, kpi_rows, write_robustness_report
-from atr_model.errors import DataError
 from atr_model.scenarios import Scenario, run_robustness, verify_manifest, write_robustness
 
 __all__ = ["SESSION_KEY", "STABILITY_BINS", "stability_colour", "stability_map", "view_robustness"]
