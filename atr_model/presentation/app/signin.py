@@ -68,7 +68,10 @@ def _oidc_user(mode: auth.SignInSettings, lang: str) -> str:
     for provider in mode.providers or (None,):
         label = t("signin.provider", lang, provider=provider or t("signin.provider_default", lang))
         if st.button(label, key=f"signin_{provider or 'default'}", type="primary"):
-            st.login(provider) if provider else st.login()
+            if provider:
+                st.login(provider)
+            else:
+                st.login()
     st.stop()
     raise AssertionError("unreachable")  # pragma: no cover - st.stop() does not return
 
