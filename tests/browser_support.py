@@ -38,9 +38,12 @@ def free_port() -> int:
 @contextlib.contextmanager
 def serve_streamlit(
     app: Path, *, cwd: Path, env: Mapping[str, str], log_path: Path,
-    extra_args: Sequence[str] = (), timeout_s: float = 90.0,
+    extra_args: Sequence[str] = (), timeout_s: float = 90.0, address: str | None = "127.0.0.1",
 ) -> Iterator[str]:
     """``streamlit run APP`` on a free 127.0.0.1 port; yields its URL once ``/_stcore/health`` says ok.
+
+    ``address=None`` passes no ``--server.address``: the server binds where the configuration in
+    ``cwd`` says (the README's start).
 
     The server is stopped on exit; a server that never becomes healthy fails the test, naming
     its log.
@@ -49,7 +52,7 @@ def serve_streamlit(
     with open(log_path, "w") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(port),
-             "--server.address", "127.0.0.1", *extra_args],
+             *(["--server.address", address] if address else []), *extra_args],
             cwd=cwd, env=dict(env), stdout=log, stderr=subprocess.STDOUT,
         )
         url = f"http://127.0.0.1:{port}"

@@ -36,6 +36,7 @@ STREAMLIT_FREE = [
     "presentation/app/downloads.py",
     "presentation/app/plans.py",
     "presentation/app/unit_search.py",
+    "presentation/app/auth.py",
 ]
 #: Libraries imported inside a function, on first use (with their sub-modules), and why. Every
 #: other import, and every import of atr_model's own modules, stands at module top.

@@ -74,6 +74,10 @@ from atr_model.presentation import cli_robustness  # noqa: E402  (robustness ens
 
 cli_robustness.register(app)
 
+from atr_model.presentation import cli_users  # noqa: E402  (the app's users file, issue 26)
+
+cli_users.register(app)
+
 
 def _usage_error_classes() -> tuple[type[click.ClickException], ...]:
     """Click's ``ClickException`` as this typer raises it.

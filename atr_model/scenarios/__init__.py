@@ -31,6 +31,7 @@ from atr_model.scenarios.key_figures import (
     key_figures,
 )
 from atr_model.scenarios.kpis import compute_kpis, kpi_estimate_basis
+from atr_model.scenarios.manifest import MANIFEST_NAME, record_files, verify_manifest, write_manifest
 from atr_model.scenarios.naming import new_unit_display_name, new_unit_display_names
 from atr_model.scenarios.package import OPTIONAL_PACKAGE_FILES, PACKAGE_FILES, ResultPackage, read_result, write_result
 from atr_model.scenarios.package_files import (
@@ -104,6 +105,10 @@ __all__ = [
     "scenario_from_yaml",
     "scenario_hash",
     "write_result",
+    "MANIFEST_NAME",
+    "write_manifest",
+    "verify_manifest",
+    "record_files",
     # result-package tools
     "DEFAULT_EXTRAS",
     "NEW_UNIT_COLUMNS",

@@ -4,7 +4,8 @@ Files (see the project's result-package format): ``scenario.yaml``, ``assignment
 ``new_units.gpkg`` (layer ``new_units``), ``settlements.csv``, ``kpis.json``,
 ``provenance.json``, ``explanations.csv``; optional: ``territory_notes.json`` (raion land held
 by no unit and new units drawn in several pieces, written only when the dataset's build recorded
-raion pieces: :mod:`atr_model.scenarios.territory_notes`).
+raion pieces: :mod:`atr_model.scenarios.territory_notes`); and, written last, ``manifest.json``:
+the SHA-256 of every file (:mod:`atr_model.scenarios.manifest`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import yaml
 
 from atr_model._atomic import atomic_directory
 from atr_model.errors import DataError
+from atr_model.scenarios.manifest import write_manifest
 from atr_model.scenarios.package_files import read_territory_notes
 from atr_model.scenarios.run import ScenarioResult
 from atr_model.scenarios.scenario import Scenario, dump_scenario, scenario_from_dict
@@ -108,6 +110,7 @@ def write_result(
         _write_files(result, tmp)
         for writer in extra_writers:
             writer(result, tmp)
+        write_manifest(tmp)  # last: the digests of everything above, checked before the app reuses it
     logger.info("wrote result package %s", target)
     return target
 

@@ -49,6 +49,7 @@ from atr_model.optimisation import EngineSettings, MergerModel, decomposes
 from atr_model.scenarios._dask import connect, gather_in_order
 from atr_model.scenarios.evaluate import evaluate_plan
 from atr_model.scenarios.instance_builder import InstanceBundle
+from atr_model.scenarios.manifest import write_manifest
 from atr_model.scenarios.package import write_result
 from atr_model.scenarios.robustness_solve import (
     DrawContext,
@@ -534,5 +535,6 @@ def write_robustness(result: RobustnessResult, out_dir: str | os.PathLike[str], 
         write_result(result.nominal, tmp / "nominal")
         for writer in extra_writers:
             writer(result, tmp)
+        write_manifest(tmp)  # last: the digests of every file, checked before the app reuses or shows it
     logger.info("wrote robustness package %s", target)
     return target

@@ -2,7 +2,8 @@
 
 Modules: the app's logic in plain Python, no Streamlit (:mod:`.datasets`, :mod:`.scenario_io`,
 :mod:`.edits`, :mod:`.results` (runs and result folders), :mod:`.downloads`, :mod:`.plans`
-(plan checks), :mod:`.unit_search`), :mod:`.cache` (Streamlit caches), :mod:`.state` (per-user
+(plan checks), :mod:`.unit_search`, :mod:`.auth` (password hashes, the users file)),
+:mod:`.signin` (the sign-in gate), :mod:`.cache` (Streamlit caches), :mod:`.state` (per-user
 session state), :mod:`.context` (what a rerun knows, errors, running), :mod:`.mapping`
 (cached maps, clicks, synced maps, the KPI table), :mod:`.criteria_editor`, the views
 (one module each: :mod:`.map_view`, :mod:`.compare_view`, :mod:`.edits_view`, :mod:`.plan_view`,

@@ -51,7 +51,7 @@ def _folder_for(choice: str, ctx: AppContext) -> str:
     scenario = ctx.scenario if choice == "current" else scenario_from_choice(choice)
     if scenario is None or ctx.source is None:
         raise ScenarioError("the current scenario is not valid; fix the criteria in the sidebar")
-    return cache.run(ctx.source, scenario_io.with_dataset(scenario, ctx.dataset_key))
+    return cache.run(ctx.source, scenario_io.with_dataset(scenario, ctx.dataset_key), out_root=ctx.results_root)
 
 
 def _pickers(ctx: AppContext) -> None:

@@ -66,6 +66,8 @@ class AppContext:
     scenario: Scenario | None = None
     scenario_hash: str | None = None
     scenario_choice: str | None = None
+    user: str = results.LOCAL_USER  # the signed-in identity (signin.signed_in_user)
+    results_root: Path | None = None  # that user's own results folder (results.results_root)
 
 
 def error_summary(text: str, limit: int = SUMMARY_CHARS) -> tuple[str, str]:
@@ -191,7 +193,8 @@ def run_current(ctx: AppContext) -> bool:
     try:
         kind = str(ctx.dataset.metadata.get("kind", ""))
         status.write(f"{t('run.load_data', lang)}: {dataset_label(ctx.dataset.name, kind, lang)}")
-        folder = cache.run(ctx.source, ctx.scenario, progress=lambda step: status.write(t(f"step.{step}", lang)))
+        folder = cache.run(ctx.source, ctx.scenario, progress=lambda step: status.write(t(f"step.{step}", lang)),
+                           out_root=ctx.results_root)
         cache.result(folder)
     except ATRError as exc:
         status.update(label=t("run.failed", lang), state="error", expanded=False)

@@ -19,7 +19,7 @@ from atr_model.presentation.app.scenario_io import portable_scenario_yaml
 from atr_model.presentation.i18n import localized
 from atr_model.presentation.report import REPORT_NAME, SUMMARY_NAME, map_png, render_summary, write_report, write_summary
 from atr_model.presentation.view import workbook_labels
-from atr_model.scenarios import merger_confidence, write_xlsx
+from atr_model.scenarios import merger_confidence, record_files, write_xlsx
 
 __all__ = [
     "zip_folder",
@@ -43,6 +43,7 @@ def report_html(folder: Path | str, lang: str = "en") -> bytes:
     target = Path(folder) / _language_file(REPORT_NAME, lang)
     if not target.exists():
         target = write_report(folder, target, lang=lang)
+        record_files(folder, [target.name])  # part of the package from now on (checked before reuse)
     return target.read_bytes()
 
 
@@ -68,6 +69,7 @@ def summary_html(
     target = Path(folder) / _language_file(SUMMARY_NAME, lang)
     if not target.exists():
         target = write_summary(folder, target, lang=lang, raions=raions)
+        record_files(folder, [target.name])
     return target.read_bytes()
 
 
@@ -121,6 +123,7 @@ def tables_xlsx(folder: Path | str, lang: str = "en") -> bytes:
     if not target.exists():
         kpis = json.loads((Path(folder) / "kpis.json").read_text(encoding="utf-8"))
         write_xlsx(folder, target, labels=workbook_labels(kpis, lang))
+        record_files(folder, [target.name])
     return target.read_bytes()
 
 
@@ -132,12 +135,13 @@ def map_image(folder: Path | str, lang: str = "en", bounds: Any = None) -> bytes
 
 def zip_folder(folder: Path, root: str | None = None) -> bytes:
     """The result folder as a ZIP archive (files sorted, fixed timestamps: same bytes twice),
-    its files under ``root`` (default: the folder's own name)."""
+    its files under ``root`` (default: the folder's own name); staging files of atomic writes
+    (names starting with a dot) are not part of it."""
     buffer = io.BytesIO()
     folder = Path(folder)
     top = root or folder.name
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        for path in sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")):
             info = zipfile.ZipInfo(f"{top}/{path.relative_to(folder).as_posix()}", date_time=(2013, 10, 28, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(info, path.read_bytes())

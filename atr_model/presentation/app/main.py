@@ -21,7 +21,7 @@ from PIL import Image
 from atr_model.data.dataset import Dataset
 from atr_model.errors import ATRError
 from atr_model.presentation import maps
-from atr_model.presentation.app import cache, datasets, edits, scenario_io, state, views
+from atr_model.presentation.app import cache, datasets, edits, results, scenario_io, signin, state, views
 from atr_model.presentation.app.context import (
     AppContext,
     run_current,
@@ -327,6 +327,7 @@ def _sidebar(ctx: AppContext) -> None:
             seconds = st.session_state.get("last_run_seconds")
             done = f" · {t('run.done', ctx.lang, seconds=seconds)}" if seconds is not None else ""
             st.caption(t("run.count", ctx.lang, n=st.session_state.get("run_count", 0)) + done)
+        signin.account_box(ctx.user, ctx.lang)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -406,10 +407,14 @@ def main() -> None:
     """Entry point of ``streamlit run app.py``."""
     lang = st.session_state.get("lang", DEFAULT_LANGUAGE)
     st.set_page_config(page_title=f"atr-model · {t('app.title', lang)}", page_icon=_page_icon(), layout="wide")
+    # nothing of the app (data, results, even the sidebar) before the visitor is signed in
+    linked = str(st.query_params.get("lang", ""))
+    user = signin.signed_in_user(linked if linked in LANGUAGES else lang)
     state.init(st.session_state)
     _restore_from_link()
     st.markdown(_CSS, unsafe_allow_html=True)
-    ctx = AppContext(lang=st.session_state.get("lang", DEFAULT_LANGUAGE))
+    ctx = AppContext(lang=st.session_state.get("lang", DEFAULT_LANGUAGE), user=user,
+                     results_root=results.results_root(user))
     _sidebar(ctx)
     if ctx.lang != DEFAULT_LANGUAGE:
         st.markdown(uploader_css(ctx.lang), unsafe_allow_html=True)

@@ -162,7 +162,7 @@ def view_plan(ctx: AppContext) -> None:
     digest, evaluation = checked
     _verdict(evaluation, html.escape(name), lang)
     with st.spinner(t("plan.optimum_running", lang)):
-        optimum = cache.result(cache.run(ctx.source, ctx.scenario))
+        optimum = cache.result(cache.run(ctx.source, ctx.scenario, out_root=ctx.results_root))
     _cost(evaluation, optimum.kpis, lang)
     if len(evaluation.violations):
         st.markdown(f"**{t('plan.violations', lang)}**")

@@ -2,9 +2,10 @@
 
 A run goes through the public scenario API (``run_scenario``, then
 :func:`atr_model.presentation.runs.save_result`) into a folder named by the dataset, the
-scenario's hash and the plan code's digest, so the same scenario on the same data is solved once,
-whoever asks; the app then reads the on-disk result package (:class:`ResultView`), so the page
-shows exactly what the CLI writes.
+scenario's hash and the plan code's digest, under the signed-in user's own folder
+(:func:`results_root`), so the same scenario on the same data is solved once per user and no user
+sees another's results; the app then reads the on-disk result package (:class:`ResultView`),
+checked against its digest manifest first, so the page shows exactly what was written.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import functools
 import json
 import logging
 import os
-import tempfile
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,17 +24,23 @@ from typing import Any
 import pandas as pd
 import pyogrio
 
+from atr_model.data import default_cache_dir
 from atr_model.data.dataset import Dataset
 from atr_model.errors import DataError, ScenarioError
 from atr_model.network import TravelModel
+from atr_model.presentation.app.auth import user_digest
 from atr_model.presentation.app.scenario_io import parse_scenario_text, scenario_key
 from atr_model.presentation.maps.store import source_digest
 from atr_model.presentation.runs import save_result
-from atr_model.scenarios import Comparison, Scenario, compare_results, load_result_files, run_scenario
+from atr_model.scenarios import Comparison, Scenario, compare_results, load_result_files, run_scenario, verify_manifest
 
 __all__ = [
     "ResultView",
+    "LOCAL_USER",
     "results_root",
+    "result_problems",
+    "check_result",
+    "folder_stamp",
     "result_folder",
     "run_or_reuse",
     "code_key",
@@ -47,12 +54,70 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 
-def results_root() -> Path:
-    """Where the app keeps result folders (``$ATR_APP_RESULTS`` or a temp folder)."""
-    env = os.environ.get("ATR_APP_RESULTS")
-    root = Path(env) if env else Path(tempfile.gettempdir()) / "atr-model-app" / "results"
-    root.mkdir(parents=True, exist_ok=True)
-    return root
+#: Whose results a call is about when the app has no sign-in: the one person at this machine.
+LOCAL_USER = "local"
+
+
+def results_root(user: str = LOCAL_USER) -> Path:
+    """Where the app keeps ``user``'s result folders, private to the server's account.
+
+    ``<base>/<user digest>`` (:func:`~atr_model.presentation.app.auth.user_digest`), the base
+    being ``$ATR_APP_RESULTS`` or ``app-results`` in the user cache (``~/.cache/atr-model``);
+    both are made mode 0700. Each signed-in user has their own folder, and so has the local
+    user (no shared, predictable folder under ``/tmp``).
+
+    Parameters
+    ----------
+    user
+        The signed-in identity (``"users:NAME"``, ``"oidc:EMAIL"``) or :data:`LOCAL_USER`.
+    """
+    env = os.environ.get("ATR_APP_RESULTS", "").strip()
+    base = _private(Path(env).expanduser() if env else default_cache_dir() / "app-results")
+    return _private(base / user_digest(user))
+
+
+def _private(folder: Path) -> Path:
+    """Create ``folder`` and make it readable by the server's account only (mode 0700)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    os.chmod(folder, 0o700)
+    return folder
+
+
+def result_problems(folder: Path) -> list[str]:
+    """What is wrong with a result folder before it is reused or shown: [] when every file is
+    as written (:func:`~atr_model.scenarios.verify_manifest`), else one line per problem."""
+    if not (folder / "assignments.csv").exists():
+        return ["not a result folder (no assignments.csv)"]
+    return verify_manifest(folder)
+
+
+def check_result(folder: Path) -> None:
+    """Refuse a result folder whose files differ from its manifest.
+
+    Raises
+    ------
+    DataError
+        Naming the folder (not its server path) and the first problem; the app then shows
+        no figure from it (running the scenario again computes it afresh).
+    """
+    problems = result_problems(Path(folder))
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise DataError(
+            f"result {Path(folder).name} is not shown: its files differ from what was written "
+            f"({problems[0]}{more}); run the scenario again to compute it afresh"
+        )
+
+
+def folder_stamp(folder: Path) -> tuple[tuple[str, int, int], ...]:
+    """A cheap fingerprint of a folder's files (name, size, change time): any write to a file,
+    even one that restores its modification time, changes it, so a cached result is checked
+    again."""
+    root = Path(folder)
+    return tuple(
+        (p.relative_to(root).as_posix(), (st := p.stat()).st_size, st.st_ctime_ns)
+        for p in sorted(root.rglob("*")) if p.is_file()
+    )
 
 
 def run_or_reuse(
@@ -66,7 +131,7 @@ def run_or_reuse(
     """Run a scenario on a dataset and write its result package; reuse an existing one.
 
     The folder is ``<out_root>/<dataset build id>/<scenario hash>``: the same scenario on the
-    same data is solved once, whoever asks. (:func:`atr_model.presentation.runs.run_to_folder`
+    same data is solved once per results root. (:func:`atr_model.presentation.runs.run_to_folder`
     is the other contract: a scenario file into a folder the caller names, report included.)
 
     Parameters
@@ -85,11 +150,18 @@ def run_or_reuse(
     Returns
     -------
     pathlib.Path
-        The result folder.
+        The result folder. An existing folder is reused only when its files match its manifest
+        (:func:`result_problems`); otherwise it is computed again.
     """
     folder = result_folder(scenario, dataset, out_root)
-    if (folder / "assignments.csv").exists() and (folder / "kpis.json").exists():
-        return folder
+    if folder.exists():
+        problems = result_problems(folder)
+        if not problems:
+            return folder
+        # our own folder (named by the scenario's hash under the user's root), but not as written:
+        # it is computed afresh rather than shown
+        logger.warning("result %s differs from its manifest (%s); computing it again", folder.name, problems[0])
+        shutil.rmtree(folder)
     notify = progress or (lambda _step: None)
     started = time.perf_counter()
     result = run_scenario(scenario, dataset, travel_model, progress=notify)
@@ -162,17 +234,17 @@ class ResultView:
 
 
 def load_result(folder: Path) -> ResultView:
-    """Read a result package written by ``write_result``.
+    """Read a result package written by ``write_result``, once its files are checked.
 
     Raises
     ------
     DataError
-        When the folder lacks ``assignments.csv``.
+        When the folder lacks ``assignments.csv`` or its files differ from its manifest
+        (:func:`check_result`).
     """
     folder = Path(folder)
+    check_result(folder)
     assignments_path = folder / "assignments.csv"
-    if not assignments_path.exists():
-        raise DataError(f"{folder}: not a result folder (no assignments.csv)")
     assignments = pd.read_csv(
         assignments_path, dtype={"unit_code": str, "new_unit_id": str, "centre_code": str, "raion_code": str}
     )

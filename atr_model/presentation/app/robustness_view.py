@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 import time
 from pathlib import Path
 
@@ -22,13 +23,14 @@ import pandas as pd
 import streamlit as st
 
 from atr_model.data import Dataset
+from atr_model.errors import DataError
 from atr_model.presentation import maps
 from atr_model.presentation.app import cache, downloads, results
 from atr_model.presentation.app.context import AppContext
 from atr_model.presentation.app.folium_view import RenderedMap, render_map, show_map
 from atr_model.presentation.i18n import format_number, t
 from atr_model.presentation.report import fragile_rows, kpi_rows, write_robustness_report
-from atr_model.scenarios import Scenario, run_robustness, write_robustness
+from atr_model.scenarios import Scenario, run_robustness, verify_manifest, write_robustness
 
 __all__ = ["SESSION_KEY", "STABILITY_BINS", "stability_colour", "stability_map", "view_robustness"]
 
@@ -53,16 +55,19 @@ def stability_colour(share: float) -> str:
     return STABILITY_BINS[-1][1]
 
 
-def _package_folder(scenario: Scenario, dataset: Dataset, draws: int, seed: int) -> Path:
-    base = results.result_folder(scenario, dataset)
+def _package_folder(scenario: Scenario, dataset: Dataset, draws: int, seed: int, root: Path | None) -> Path:
+    base = results.result_folder(scenario, dataset, root)  # beside the user's own results
     return base.with_name(f"{base.name}-robustness-{draws}-{seed}")
 
 
 def _run(ctx: AppContext, scenario: Scenario, dataset: Dataset, draws: int, seed: int) -> Path:
     lang = ctx.lang
-    target = _package_folder(scenario, dataset, draws, seed)
-    if (target / "robustness.json").exists():
+    target = _package_folder(scenario, dataset, draws, seed, ctx.results_root)
+    if (target / "robustness.json").exists() and not verify_manifest(target):
         return target
+    if target.exists():  # ours (under the user's root) but not as written: computed afresh
+        logger.warning("robustness package %s differs from its manifest; computing it again", target.name)
+        shutil.rmtree(target)
     bar = st.progress(0.0, text=t("robustness.nominal", lang))
     started = time.perf_counter()
 
@@ -115,6 +120,10 @@ def _zip(folder: str) -> bytes:
 
 def _show(folder: Path, ctx: AppContext) -> None:
     lang = ctx.lang
+    problems = verify_manifest(folder)
+    if problems:
+        raise DataError(f"robustness result {folder.name} is not shown: its files differ from what was written "
+                        f"({problems[0]}); run it again to compute it afresh")
     meta = json.loads((folder / "robustness.json").read_text(encoding="utf-8"))
     summary = meta["summary"]
     pct_stable = int(round(100 * summary.get("stable_share_threshold", 0.8)))
