@@ -29,8 +29,8 @@ from atr_model.scenarios.key_figures import (
     figure_params,
     key_figures,
 )
-from atr_model.scenarios.limits import Limits, check_draws, check_sweep_points, limits
 from atr_model.scenarios.kpis import compute_kpis, kpi_estimate_basis
+from atr_model.scenarios.limits import Limits, check_draws, check_sweep_points, limits
 from atr_model.scenarios.naming import new_unit_display_name, new_unit_display_names
 from atr_model.scenarios.package import OPTIONAL_PACKAGE_FILES, PACKAGE_FILES, ResultPackage, read_result, write_result
 from atr_model.scenarios.package_files import (

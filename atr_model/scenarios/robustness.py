@@ -355,8 +355,8 @@ def run_robustness(
     Raises
     ------
     ScenarioError
-        On bad arguments (``draws`` over ``max_draws`` too), an unreachable scheduler, or when nothing is uncertain (no estimate in
-        the data and no spread given): "nothing to draw".
+        On bad arguments (``draws`` over ``max_draws`` too), an unreachable scheduler, or when
+        nothing is uncertain (no estimate in the data and no spread given): "nothing to draw".
     """
     _check_arguments(draws, seed, workers, fragile_share)
     check_draws(int(draws), max_draws)  # before the nominal run and the draws' seeds

@@ -146,9 +146,9 @@ def parse_param(text: str, max_points: int | None = None) -> tuple[str, list[Any
         values = [start + k * step for k in range(count)]
         as_int = all(float(p).is_integer() for p in (start, step))
         return key, [int(round(v)) if as_int else round(v, 10) for v in values]
-    values = spec.split(",")
-    check_sweep_points(len(values), max_points)
-    return key, [_scalar(v) for v in values]
+    items = spec.split(",")
+    check_sweep_points(len(items), max_points)
+    return key, [_scalar(v) for v in items]
 
 
 def grid_size(params: Mapping[str, Sequence[Any]] | Sequence[tuple[str, Sequence[Any]]]) -> int:

@@ -74,20 +74,26 @@ def travel_model_for(source_key: str, scenario: Scenario) -> TravelModel:
     return tm
 
 
-def run(source_key: str, scenario: Scenario, progress: Callable[[str], None] | None = None) -> str:
+def run(
+    source_key: str,
+    scenario: Scenario,
+    progress: Callable[[str], None] | None = None,
+    on_wait: Callable[[int], None] | None = None,
+) -> str:
     """Run a scenario on a cached dataset and travel model; return the result folder.
 
     The folder is keyed by the dataset build id and the scenario hash, and a folder that
-    exists is reused without solving, so page reruns and other sessions never re-solve.
-    ``progress`` receives the runner's step names; it is called outside any Streamlit cache,
-    so it may write to the page.
+    exists is reused without solving, so page reruns and other sessions never re-solve; a
+    solve waits its turn in the server's queue (:data:`results.SOLVES`). ``progress`` receives
+    the runner's step names and ``on_wait`` the place in the queue; both are called outside
+    any Streamlit cache, so they may write to the page.
     """
     ds = dataset(source_key)
     folder = results.result_folder(scenario, ds)
     if folder.exists():
         return str(folder)
     tm = travel_model_for(source_key, scenario)
-    return str(results.run_or_reuse(scenario, ds, travel_model=tm, progress=progress))
+    return str(results.run_or_reuse(scenario, ds, travel_model=tm, progress=progress, on_wait=on_wait))
 
 
 def links(source_key: str, scenario: Scenario) -> pd.DataFrame | None:
