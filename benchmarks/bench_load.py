@@ -17,8 +17,10 @@ The Kyrgyz build is read from the app's cache (``ATR_CACHE_DIR`` or the default 
 is absent it is built first with the CLI from ``../shared/kg-open-data``.
 
 Usage: ``PYTHONPATH=. python benchmarks/bench_load.py [N ...] [--scenario national-231]
-[--solves K] [--timeout S]``: N defaults to ``1 8 20``; ``--solves`` sets ``ATR_APP_MAX_SOLVES``
-for the server. Prints figures; the last line is one JSON object.
+[--solves K] [--timeout S] [--no-draw]``: N defaults to ``1 8 20``; ``--solves`` sets
+``ATR_APP_MAX_SOLVES`` for the server; ``--no-draw`` aborts the map frames, so that the browsers
+(all on this machine, which has few cores) do not draw N maps: "first map" is then the map
+arriving from the server, as for users whose browsers run on their own machines. Prints figures; the last line is one JSON object.
 """
 
 from __future__ import annotations
@@ -39,6 +41,9 @@ from pathlib import Path
 from typing import Any
 
 import psutil
+
+# Chromium runs on this machine too: its CPU (browser_cpu_s) competes with the server's, so the
+# times are those of users whose browsers share the server's cores (worse than real users').
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -77,27 +82,34 @@ def _cache_with_build() -> Path:
     return cache
 
 
-class TreeMemory:
-    """Peak summed RSS and most processes of a process and its descendants, sampled in a thread."""
+class TreeSampler:
+    """Peak summed RSS, most processes and CPU seconds of a process tree, sampled in a thread.
 
-    def __init__(self, pid: int, every_s: float = 0.2) -> None:
-        self.root = psutil.Process(pid)
+    ``processes()`` gives the tree's processes at each sample (the server and its children; or
+    this process's children that are not the server's: the browser and its driver). CPU is the
+    sum over processes of their last seen user + system time (a process's last 0.2 s may be missed).
+    """
+
+    def __init__(self, processes: Any, every_s: float = 0.2) -> None:
+        self.processes = processes
         self.every_s = every_s
         self.peak_bytes = 0
         self.peak_processes = 0
-        self.samples: list[tuple[float, int]] = []
+        self._cpu: dict[int, float] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
+    @property
+    def cpu_s(self) -> float:
+        return sum(self._cpu.values())
+
     def _sample(self) -> int:
         total, count = 0, 0
-        try:
-            procs = [self.root, *self.root.children(recursive=True)]
-        except psutil.NoSuchProcess:
-            return 0
-        for proc in procs:
+        for proc in self.processes():
             try:
                 total += proc.memory_info().rss
+                times = proc.cpu_times()
+                self._cpu[proc.pid] = times.user + times.system
                 count += 1
             except psutil.NoSuchProcess:
                 continue
@@ -105,20 +117,24 @@ class TreeMemory:
         return total
 
     def _run(self) -> None:
-        started = time.monotonic()
         while not self._stop.is_set():
-            rss = self._sample()
-            self.peak_bytes = max(self.peak_bytes, rss)
-            self.samples.append((time.monotonic() - started, rss))
+            self.peak_bytes = max(self.peak_bytes, self._sample())
             self._stop.wait(self.every_s)
 
-    def __enter__(self) -> TreeMemory:
+    def __enter__(self) -> TreeSampler:
         self._thread.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join()
+
+
+def _tree(root: psutil.Process) -> list[psutil.Process]:
+    try:
+        return [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return []
 
 
 class Server:
@@ -156,32 +172,54 @@ class Server:
         self._log.close()
 
 
-async def _session(browser: Any, url: str, index: int, timeout_s: float) -> dict[str, Any]:
+async def _no_map_frames(route: Any) -> None:
+    """Abort the map component's frame: the page gets the map from the server, nobody draws it."""
+    if "streamlit_folium" in route.request.url:
+        await route.abort()
+    else:
+        await route.continue_()
+
+
+async def _map_shown(page: Any, draw: bool) -> None:
+    """The map is drawn (its canvas), or, with ``draw`` off, the server has sent it (its frame)."""
+    if draw:
+        await page.frame_locator(MAP_FRAME).first.locator(MAP_CANVAS).first.wait_for()
+    else:
+        await page.locator(MAP_FRAME).first.wait_for(state="attached")
+
+
+async def _session(browser: Any, url: str, index: int, timeout_s: float, draw: bool) -> dict[str, Any]:
     """One user: open the page, wait for the map, press the run button, wait for the result."""
-    row: dict[str, Any] = {"session": index, "first_map_s": None, "result_s": None, "error": None, "queued": False}
+    row: dict[str, Any] = {"session": index, "first_map_s": None, "result_s": None, "error": None,
+                           "queued": False, "shared": False}
     context = await browser.new_context(viewport={"width": 1400, "height": 1000})
+    if not draw:
+        await context.route("**/*", _no_map_frames)
     page = await context.new_page()
     page.set_default_timeout(timeout_s * 1000)
     try:
         started = time.monotonic()
         await page.goto(url)
-        await page.frame_locator(MAP_FRAME).first.locator(MAP_CANVAS).first.wait_for()
+        await _map_shown(page, draw)
         row["first_map_s"] = round(time.monotonic() - started, 2)
         await page.wait_for_selector(IDLE)
         button = page.get_by_role("button", name="Show the result of")
         pressed = time.monotonic()
         await button.click()
         queue_note = page.get_by_text("in the queue")
+        shared_note = page.get_by_text("waiting to share its result")
         done = page.get_by_text("Scenario runs: 1")
         while not await done.count():
             if not row["queued"] and await queue_note.count():
                 row["queued"] = True
+            if not row["shared"] and await shared_note.count():
+                row["shared"] = True
             if await page.get_by_test_id("stException").count() or await page.get_by_text("Error:").count():
                 raise RuntimeError("the page shows an error")
             if time.monotonic() - pressed > timeout_s:
                 raise TimeoutError(f"no result within {timeout_s:.0f} s")
             await asyncio.sleep(0.25)
-        await page.frame_locator(MAP_FRAME).first.locator(MAP_CANVAS).first.wait_for()
+        await _map_shown(page, draw)
         row["result_s"] = round(time.monotonic() - pressed, 2)
     except Exception as exc:  # a failed session is a figure of the benchmark, not its end
         row["error"] = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:200]
@@ -190,13 +228,13 @@ async def _session(browser: Any, url: str, index: int, timeout_s: float) -> dict
     return row
 
 
-async def _sessions(url: str, n: int, timeout_s: float) -> list[dict[str, Any]]:
+async def _sessions(url: str, n: int, timeout_s: float, draw: bool) -> list[dict[str, Any]]:
     from playwright.async_api import async_playwright
 
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         try:
-            return list(await asyncio.gather(*(_session(browser, url, k, timeout_s) for k in range(n))))
+            return list(await asyncio.gather(*(_session(browser, url, k, timeout_s, draw) for k in range(n))))
         finally:
             await browser.close()
 
@@ -207,7 +245,7 @@ def _stats(values: list[float]) -> dict[str, float | None]:
     return {"median": round(statistics.median(values), 2), "max": round(max(values), 2)}
 
 
-def run_load(n: int, scenario: str, cache: Path, solves: int | None, timeout_s: float) -> dict[str, Any]:
+def run_load(n: int, scenario: str, cache: Path, solves: int | None, timeout_s: float, draw: bool = True) -> dict[str, Any]:
     """Serve the app afresh, run ``n`` sessions at once, return the figures."""
     work = Path(tempfile.mkdtemp(prefix=f"atr-bench-load-{n}-"))
     server = Server(cache, work / "results", work / "streamlit.log", solves)
@@ -215,9 +253,17 @@ def run_load(n: int, scenario: str, cache: Path, solves: int | None, timeout_s: 
         healthy_s = server.wait_healthy()
         query = urllib.parse.urlencode({"dataset": "kyrgyz", "scenario": scenario, "lang": "en"})
         load_before = os.getloadavg()[0]
-        with TreeMemory(server.proc.pid) as memory:
+        server_root = psutil.Process(server.proc.pid)
+        server_cpu_before = sum(p.cpu_times().user + p.cpu_times().system for p in _tree(server_root))
+        me = psutil.Process()
+
+        def browser_tree() -> list[psutil.Process]:
+            served = {p.pid for p in _tree(server_root)}
+            return [p for p in me.children(recursive=True) if p.pid not in served]
+
+        with TreeSampler(lambda: _tree(server_root)) as memory, TreeSampler(browser_tree) as browser:
             started = time.monotonic()
-            rows = asyncio.run(_sessions(f"{server.url}/?{query}", n, timeout_s))
+            rows = asyncio.run(_sessions(f"{server.url}/?{query}", n, timeout_s, draw))
             wall = time.monotonic() - started
         solved = len(list((work / "results").rglob("kpis.json")))
     finally:
@@ -234,10 +280,15 @@ def run_load(n: int, scenario: str, cache: Path, solves: int | None, timeout_s: 
         "result_s": _stats(results),
         "failures": len(failures),
         "errors": sorted({r["error"] for r in failures})[:5],
+        "maps_drawn": draw,
         "queued_sessions": sum(bool(r["queued"]) for r in rows),
+        "shared_sessions": sum(bool(r["shared"]) for r in rows),
         "result_folders": solved,
         "peak_memory_gb": round(memory.peak_bytes / 1e9, 2),
         "peak_processes": memory.peak_processes,
+        "server_cpu_s": round(memory.cpu_s - server_cpu_before, 1),
+        "browser_cpu_s": round(browser.cpu_s, 1),
+        "browser_peak_memory_gb": round(browser.peak_bytes / 1e9, 2),
         "wall_s": round(wall, 1),
         "load_average_before": round(load_before, 2),
         "meets_target": (not failures and memory.peak_bytes / 1e9 <= TARGET_MEMORY_GB
@@ -248,14 +299,18 @@ def run_load(n: int, scenario: str, cache: Path, solves: int | None, timeout_s: 
 
 def _print(figures: dict[str, Any]) -> None:
     f = figures
-    print(f"--- {f['sessions']} session(s), scenario {f['scenario']}, load average before {f['load_average_before']}")
+    print(f"--- {f['sessions']} session(s), scenario {f['scenario']}, maps {'drawn' if f['maps_drawn'] else 'sent, not drawn'}, "
+          f"load average before {f['load_average_before']}")
     print(f"  first map (s)        median {f['first_map_s']['median']}  max {f['first_map_s']['max']}")
     print(f"  result (s)           median {f['result_s']['median']}  max {f['result_s']['max']}  "
           f"(target <= {TARGET_RESULT_S:.0f})")
     print(f"  failures             {f['failures']} {f['errors'] or ''}")
-    print(f"  sessions queued      {f['queued_sessions']}; result folders written {f['result_folders']}")
+    print(f"  sessions queued      {f['queued_sessions']}; told the same scenario is being solved "
+          f"{f['shared_sessions']}; result folders written {f['result_folders']}")
     print(f"  server peak memory   {f['peak_memory_gb']} GB over at most {f['peak_processes']} processes "
           f"(target <= {TARGET_MEMORY_GB:.0f} GB)")
+    print(f"  CPU seconds          server {f['server_cpu_s']}, browser {f['browser_cpu_s']} "
+          f"(browser peak {f['browser_peak_memory_gb']} GB; wall {f['wall_s']} s on {os.cpu_count()} cores)")
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
@@ -264,13 +319,16 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--scenario", default="national-231", help="Stem of a shipped scenario (scenarios/).")
     parser.add_argument("--solves", type=int, default=None, help="ATR_APP_MAX_SOLVES for the server.")
     parser.add_argument("--timeout", type=float, default=300.0, help="Seconds a session may wait for each step.")
+    parser.add_argument("--no-draw", action="store_true",
+                        help="Do not draw the maps: the figures are then the server's (its map sent), as for users "
+                             "whose browsers run on their own machines, not on the server's cores.")
     args = parser.parse_args(argv)
     if not CHROMIUM.exists():
         raise SystemExit(f"{CHROMIUM} not found: the benchmark drives the app in Chromium")
     cache = _cache_with_build()
     runs = []
     for n in args.sessions:
-        figures = run_load(n, args.scenario, cache, args.solves, args.timeout)
+        figures = run_load(n, args.scenario, cache, args.solves, args.timeout, draw=not args.no_draw)
         _print(figures)
         runs.append(figures)
     summary = {"benchmark": "bench_load", "cpus": os.cpu_count(), "runs": [

@@ -3,7 +3,7 @@
 * Datasets, display layers and travel models are ``cache_resource``: loaded once per process
   and shared read-only by every session (nothing mutates them; maps copy what they change).
 * Runs are keyed by the dataset build id and the scenario hash: the result package is written
-  to ``<results root>/<build id>/<hash>`` and read through ``cache_data``, so a rerun of the
+  to ``<results root>/<build id>/<hash>`` and read through ``cache_resource``, so a rerun of the
   page (or another user asking for the same scenario on the same data) never re-solves.
 * What a result shows (figures, names, categories: :func:`atr_model.presentation.view.result_view`)
   is computed once per result and language and shared, like the result itself.
@@ -109,9 +109,10 @@ def links(source_key: str, scenario: Scenario) -> pd.DataFrame | None:
     return tm.adjacency
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@st.cache_resource(show_spinner=False, max_entries=64)
 def result(folder: str) -> results.ResultView:
-    """The result package in ``folder`` (read once)."""
+    """The result package in ``folder`` (read once, shared read-only by every session: a
+    ``cache_data`` copy per call cost each session its own copy of the tables)."""
     return results.load_result(Path(folder))
 
 
