@@ -29,6 +29,7 @@ import argparse
 import asyncio
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -172,12 +173,36 @@ class Server:
         self._log.close()
 
 
+#: In-page check: true once the result is there (or an error shows); notes what was said meanwhile.
+_RESULT_WATCH = """() => {
+  const text = document.body.innerText;
+  const seen = window.__atrSeen = window.__atrSeen || {};
+  if (text.includes("in the queue")) seen.queued = true;
+  if (text.includes("waiting to share its result")) seen.shared = true;
+  if (document.querySelector('[data-testid="stException"]') || text.includes("Error:")) { seen.error = true; return true; }
+  return text.includes("Scenario runs: 1");
+}"""
+
+
+#: The map component's frame (only these requests are routed: routing every request through the
+#: driver would cost the shared cores too).
+MAP_FRAME_URL = re.compile(r"streamlit_folium")
+
+
+#: Style added to every page: no CSS animation or transition. Streamlit's "running" spinners
+#: animate for as long as a solve runs, and N headless pages compositing them in software took
+#: a core of this machine (35 CPU-s for one session that only waited): a cost of the users'
+#: machines, not of the server.
+_STILL = """document.addEventListener("DOMContentLoaded", () => {
+  const style = document.createElement("style");
+  style.textContent = "*, *::before, *::after { animation: none !important; transition: none !important; }";
+  document.head.appendChild(style);
+});"""
+
+
 async def _no_map_frames(route: Any) -> None:
     """Abort the map component's frame: the page gets the map from the server, nobody draws it."""
-    if "streamlit_folium" in route.request.url:
-        await route.abort()
-    else:
-        await route.continue_()
+    await route.abort()
 
 
 async def _map_shown(page: Any, draw: bool) -> None:
@@ -192,9 +217,10 @@ async def _session(browser: Any, url: str, index: int, timeout_s: float, draw: b
     """One user: open the page, wait for the map, press the run button, wait for the result."""
     row: dict[str, Any] = {"session": index, "first_map_s": None, "result_s": None, "error": None,
                            "queued": False, "shared": False}
-    context = await browser.new_context(viewport={"width": 1400, "height": 1000})
+    context = await browser.new_context(viewport={"width": 1400, "height": 1000}, reduced_motion="reduce")
+    await context.add_init_script(_STILL)
     if not draw:
-        await context.route("**/*", _no_map_frames)
+        await context.route(MAP_FRAME_URL, _no_map_frames)
     page = await context.new_page()
     page.set_default_timeout(timeout_s * 1000)
     try:
@@ -206,19 +232,13 @@ async def _session(browser: Any, url: str, index: int, timeout_s: float, draw: b
         button = page.get_by_role("button", name="Show the result of")
         pressed = time.monotonic()
         await button.click()
-        queue_note = page.get_by_text("in the queue")
-        shared_note = page.get_by_text("waiting to share its result")
-        done = page.get_by_text("Scenario runs: 1")
-        while not await done.count():
-            if not row["queued"] and await queue_note.count():
-                row["queued"] = True
-            if not row["shared"] and await shared_note.count():
-                row["shared"] = True
-            if await page.get_by_test_id("stException").count() or await page.get_by_text("Error:").count():
-                raise RuntimeError("the page shows an error")
-            if time.monotonic() - pressed > timeout_s:
-                raise TimeoutError(f"no result within {timeout_s:.0f} s")
-            await asyncio.sleep(0.25)
+        # One check a second inside the page (not a round trip per note per session): N sessions
+        # polling through the driver cost the shared cores more than the app itself.
+        await page.wait_for_function(_RESULT_WATCH, polling=1000, timeout=timeout_s * 1000)
+        seen = await page.evaluate("() => window.__atrSeen || {}")
+        if seen.get("error"):
+            raise RuntimeError("the page shows an error")
+        row["queued"], row["shared"] = bool(seen.get("queued")), bool(seen.get("shared"))
         await _map_shown(page, draw)
         row["result_s"] = round(time.monotonic() - pressed, 2)
     except Exception as exc:  # a failed session is a figure of the benchmark, not its end
