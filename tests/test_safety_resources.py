@@ -343,3 +343,45 @@ def test_the_queue_bounds_solves_at_once() -> None:
     _in_threads(*([work] * 6))
     assert most[0] == 2
     assert limits().app_solves >= 1 and results.SOLVES.slots == limits().app_solves
+
+
+def test_the_page_shows_a_waiting_session_its_place(app_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    import streamlit as st
+
+    queue = results.SolveQueue(1)
+    monkeypatch.setattr(results, "SOLVES", queue)
+    held, release = threading.Event(), threading.Event()
+    # what the run's status box says (the page reruns when the run is done, so the box is gone then)
+    said: list[str] = []
+    real_status = st.status
+
+    def recording_status(*args, **kwargs):  # type: ignore[no-untyped-def]
+        box = real_status(*args, **kwargs)
+        write = box.write
+
+        def say(*lines, **kw):  # type: ignore[no-untyped-def]
+            said.extend(str(line) for line in lines)
+            return write(*lines, **kw)
+
+        box.write = say  # type: ignore[method-assign]
+        return box
+
+    monkeypatch.setattr(st, "status", recording_status)
+
+    def other_session() -> None:  # another user's solve holds the only slot for a second
+        with queue.slot():
+            held.set()
+            release.wait(10)
+
+    at = AppTest.from_file(str(PAGE_SCRIPT), default_timeout=120).run()
+    holder = threading.Thread(target=other_session)
+    holder.start()
+    held.wait(10)
+    threading.Timer(1.0, release.set).start()
+    at.button(key="run").click().run()
+    holder.join(10)
+    assert "Waiting for a free solver: place 1 in the queue" in said, said
+    assert said.index("Waiting for a free solver: place 1 in the queue") < said.index("Optimising (exact solve)")
+    assert not at.error and at.session_state["result_folder"]
