@@ -31,9 +31,11 @@ from atr_model.scenarios import (
     Comparison,
     PlanEvaluation,
     apply_overrides,
+    check_sweep_points,
     compare_results,
     evaluate_plan,
     figure_def,
+    grid_size,
     load_result_files,
     load_scenario,
     parse_param,
@@ -173,18 +175,20 @@ def sweep_command(
     ] = None,
     data: Annotated[str | None, typer.Option("--data", help="Dataset: 'demo', 'kyrgyz' or a .gpkg.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace --out even if it holds files atr-model did not write.")] = False,
+    max_points: Annotated[int | None, typer.Option(
+        "--max-points", min=1, help="Most grid points (default 1,000, or $ATR_MAX_SWEEP_POINTS).")] = None,
 ) -> None:
     """Run a scenario over a grid of criteria values; write a summary table and a Pareto chart."""
+    # the grid's size is checked before the scenario is read or any point exists
+    params = [parse_param(p, max_points) for p in param]
+    total = grid_size(params)
+    check_sweep_points(total, max_points)
     base = load_scenario(scenario)
-    params = [parse_param(p) for p in param]
     claim_output(out, "sweep", force=force)  # before the runs: a refusal must not cost them
-    total = 1
-    for _, values in params:
-        total *= len(values)
     with tqdm(total=total, desc=f"sweep {base.name}", unit="run") as bar:
         result = run_sweep(
             base, params, data=data, workers=workers, scheduler_address=scheduler_address,
-            progress=lambda done, _total: bar.update(done - bar.n),
+            progress=lambda done, _total: bar.update(done - bar.n), max_points=max_points,
         )
     short = [c for c in result.table.columns[1 : 1 + len(result.parameters)]]
     with atomic_directory(out, kind="sweep", force=force) as staging:

@@ -24,7 +24,14 @@ from atr_model._atomic import claim_output
 from atr_model.errors import ScenarioError
 from atr_model.presentation.cli_scenarios import _dataset_override, _language
 from atr_model.presentation.report import raion_names, write_report, write_robustness_report, write_summary
-from atr_model.scenarios import RobustnessResult, apply_overrides, load_scenario, run_robustness, write_robustness
+from atr_model.scenarios import (
+    RobustnessResult,
+    apply_overrides,
+    check_draws,
+    load_scenario,
+    run_robustness,
+    write_robustness,
+)
 
 __all__ = ["register", "robustness_command", "summary_lines", "write_documents"]
 
@@ -111,8 +118,11 @@ def robustness_command(
         "with each merger's confidence.")] = True,
     lang: Annotated[str, typer.Option("--lang", help="Language of report.html: ky, ru or en.")] = "en",
     force: Annotated[bool, typer.Option("--force", help="Replace --out even if it holds files atr-model did not write.")] = False,
+    max_draws: Annotated[int | None, typer.Option(
+        "--max-draws", min=1, help="Most draws allowed (default 10,000, or $ATR_MAX_DRAWS).")] = None,
 ) -> None:
     """Run the nominal scenario and N draws of its estimated inputs; write the robustness package."""
+    check_draws(draws, max_draws)  # at once: the nominal run must not come first
     if warm_start not in _WARM_START:
         raise ScenarioError(f"robustness: --warm-start must be one of auto, on, off (got {warm_start!r})")
     lang = _language(lang)  # before the run: a typo must not cost the draws
@@ -134,7 +144,7 @@ def robustness_command(
         result = run_robustness(
             loaded, draws=draws, seed=seed, workers=workers or _default_workers(),
             scheduler_address=scheduler_address, fragile_share=fragile_share, progress=progress, step=step,
-            warm_start=_WARM_START[warm_start],
+            warm_start=_WARM_START[warm_start], max_draws=max_draws,
         )
         step("writing")
         writers: tuple[Callable[[RobustnessResult, Path], object], ...] = ()

@@ -31,6 +31,7 @@ from atr_model.scenarios.key_figures import (
     key_figures,
 )
 from atr_model.scenarios.kpis import compute_kpis, kpi_estimate_basis
+from atr_model.scenarios.limits import Limits, check_draws, check_sweep_points, limits
 from atr_model.scenarios.manifest import MANIFEST_NAME, record_files, verify_manifest, write_manifest
 from atr_model.scenarios.naming import new_unit_display_name, new_unit_display_names
 from atr_model.scenarios.package import OPTIONAL_PACKAGE_FILES, PACKAGE_FILES, ResultPackage, read_result, write_result
@@ -58,7 +59,7 @@ from atr_model.scenarios.scenario import (
     scenario_hash,
 )
 from atr_model.scenarios.solver_settings import engine_settings
-from atr_model.scenarios.sweep import SweepResult, pareto_front, parse_param, run_sweep, sweep_grid
+from atr_model.scenarios.sweep import SweepResult, grid_size, pareto_front, parse_param, run_sweep, sweep_grid
 from atr_model.scenarios.uncertainty import Uncertainty
 
 __all__ = [
@@ -150,4 +151,10 @@ __all__ = [
     "run_robustness",
     "share_text",
     "write_robustness",
+    # resource limits
+    "Limits",
+    "check_draws",
+    "check_sweep_points",
+    "grid_size",
+    "limits",
 ]

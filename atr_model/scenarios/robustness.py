@@ -49,6 +49,7 @@ from atr_model.optimisation import EngineSettings, MergerModel, decomposes
 from atr_model.scenarios._dask import connect, gather_in_order
 from atr_model.scenarios.evaluate import evaluate_plan
 from atr_model.scenarios.instance_builder import InstanceBundle
+from atr_model.scenarios.limits import check_draws
 from atr_model.scenarios.manifest import write_manifest
 from atr_model.scenarios.package import write_result
 from atr_model.scenarios.robustness_solve import (
@@ -317,6 +318,7 @@ def run_robustness(
     progress: Callable[[int, int], None] | None = None,
     step: Callable[[str], None] | None = None,
     warm_start: bool | None = WARM_START,
+    max_draws: int | None = None,
 ) -> RobustnessResult:
     """Run the nominal scenario and ``draws`` joint draws of its estimated inputs.
 
@@ -346,6 +348,8 @@ def run_robustness(
         Start each draw's solves from the nominal plan where it meets the draw's hard constraints;
         ``None`` (default, :data:`WARM_START`): only where draws are solved group by group. The
         tables are the same either way (an exact engine); only the time changes.
+    max_draws : int, optional
+        Most draws allowed (default: the limit of :func:`~atr_model.scenarios.limits.limits`).
 
     Returns
     -------
@@ -354,10 +358,11 @@ def run_robustness(
     Raises
     ------
     ScenarioError
-        On bad arguments, an unreachable scheduler, or when nothing is uncertain (no estimate in
-        the data and no spread given): "nothing to draw".
+        On bad arguments (``draws`` over ``max_draws`` too), an unreachable scheduler, or when
+        nothing is uncertain (no estimate in the data and no spread given): "nothing to draw".
     """
     _check_arguments(draws, seed, workers, fragile_share)
+    check_draws(int(draws), max_draws)  # before the nominal run and the draws' seeds
     started = time.perf_counter()
     say = step or (lambda _s: None)
     if data is not None:

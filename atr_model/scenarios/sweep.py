@@ -30,6 +30,7 @@ from atr_model.network import TravelModel
 from atr_model.scenarios._dask import connect, gather_in_order
 from atr_model.scenarios.extra_kpis import savings_for_level
 from atr_model.scenarios.inputs import resolve_dataset, resolve_travel_model
+from atr_model.scenarios.limits import check_sweep_points
 from atr_model.scenarios.run import ScenarioResult, run_scenario
 from atr_model.scenarios.scenario import Scenario, apply_overrides
 
@@ -38,6 +39,7 @@ __all__ = [
     "SweepResult",
     "parse_param",
     "sweep_grid",
+    "grid_size",
     "pareto_front",
     "run_sweep",
     "run_point",
@@ -98,7 +100,7 @@ def _scalar(text: str) -> Any:
         return text.strip()
 
 
-def parse_param(text: str) -> tuple[str, list[Any]]:
+def parse_param(text: str, max_points: int | None = None) -> tuple[str, list[Any]]:
     """Parse one ``--param`` value.
 
     Parameters
@@ -107,6 +109,9 @@ def parse_param(text: str) -> tuple[str, list[Any]]:
         ``name=start:stop:step`` (inclusive numeric range), ``name=a,b,c`` (list) or
         ``name=value``. ``name`` is an alias from :data:`PARAM_ALIASES` or a dotted scenario key
         (``criteria.exemptions.border_km``). ``null`` switches a setting off.
+    max_points : int, optional
+        Most values the parameter may take (default: the sweep-point limit of
+        :func:`~atr_model.scenarios.limits.limits`); checked before any value is made.
 
     Returns
     -------
@@ -116,7 +121,8 @@ def parse_param(text: str) -> tuple[str, list[Any]]:
     Raises
     ------
     ScenarioError
-        On a malformed range (missing parts, step <= 0, start > stop) or an empty name.
+        On a malformed range (missing parts, step <= 0, start > stop), an empty name, or more
+        values than ``max_points``.
     """
     if "=" not in text:
         raise ScenarioError(f"--param {text!r}: expected NAME=START:STOP:STEP or NAME=A,B,C")
@@ -134,11 +140,23 @@ def parse_param(text: str) -> tuple[str, list[Any]]:
             raise ScenarioError(f"--param {text!r}: range bounds must be numbers") from None
         if step <= 0 or start > stop:
             raise ScenarioError(f"--param {text!r}: need step > 0 and start <= stop")
+        if not all(math.isfinite(v) for v in (start, stop, step)):
+            raise ScenarioError(f"--param {text!r}: range bounds must be finite numbers")
         count = int(math.floor((stop - start) / step + 1e-9)) + 1
+        check_sweep_points(count, max_points)  # before the values exist: a billion never gets built
         values = [start + k * step for k in range(count)]
         as_int = all(float(p).is_integer() for p in (start, step))
         return key, [int(round(v)) if as_int else round(v, 10) for v in values]
-    return key, [_scalar(v) for v in spec.split(",")]
+    items = spec.split(",")
+    check_sweep_points(len(items), max_points)
+    return key, [_scalar(v) for v in items]
+
+
+def grid_size(params: Mapping[str, Sequence[Any]] | Sequence[tuple[str, Sequence[Any]]]) -> int:
+    """Number of points of the grid of ``params`` (the product of their value counts), without
+    building it."""
+    items = list(params.items()) if isinstance(params, Mapping) else list(params)
+    return math.prod(len(v) for _, v in items)
 
 
 def sweep_grid(params: Mapping[str, Sequence[Any]] | Sequence[tuple[str, Sequence[Any]]]) -> list[dict[str, Any]]:
@@ -303,6 +321,7 @@ def run_sweep(
     workers: int = 1,
     scheduler_address: str | None = None,
     progress: Callable[[int, int], object] | None = None,
+    max_points: int | None = None,
 ) -> SweepResult:
     """Run a scenario over a parameter grid.
 
@@ -320,6 +339,8 @@ def run_sweep(
         ``tcp://host:port`` of a dask.distributed scheduler; needs the ``dask`` extra.
     progress : callable, optional
         Called as ``progress(done, total)`` after each finished point.
+    max_points : int, optional
+        Most grid points (default: the limit of :func:`~atr_model.scenarios.limits.limits`).
 
     Returns
     -------
@@ -328,10 +349,11 @@ def run_sweep(
     Raises
     ------
     ScenarioError
-        On an empty grid or a bad parameter; a point that fails with an atr-model error is
+        On an empty grid, a grid over ``max_points``, or a bad parameter; a point that fails with an atr-model error is
         recorded in its row instead (column ``error``).
     """
     base = scenario
+    check_sweep_points(grid_size(params), max_points)  # before the grid is built
     grid = sweep_grid(params)
     if not grid:
         raise ScenarioError("the sweep grid is empty")

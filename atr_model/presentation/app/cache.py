@@ -3,9 +3,9 @@
 * Datasets, display layers and travel models are ``cache_resource``: loaded once per process
   and shared read-only by every session (nothing mutates them; maps copy what they change).
 * Runs are keyed by the dataset build id and the scenario hash: the result package is written
-  to ``<the user's results root>/<build id>/<hash>`` and read through ``cache_data``, so a rerun
-  of the page (or the same user's other session asking for the same scenario) never re-solves;
-  a folder is reused or shown only when its files match its digest manifest.
+  to ``<the user's results root>/<build id>/<hash>`` and read through ``cache_resource``, so a
+  rerun of the page (or the same user's other session asking for the same scenario) never
+  re-solves; a folder is reused or shown only when its files match its digest manifest.
 * What a result shows (figures, names, categories: :func:`atr_model.presentation.view.result_view`)
   is computed once per result and language and shared, like the result itself.
 * Per-user choices and edits live in ``st.session_state`` only (see :mod:`.state`).
@@ -76,14 +76,20 @@ def travel_model_for(source_key: str, scenario: Scenario) -> TravelModel:
 
 
 def run(
-    source_key: str, scenario: Scenario, progress: Callable[[str], None] | None = None, *, out_root: Path | None = None
+    source_key: str,
+    scenario: Scenario,
+    progress: Callable[[str], None] | None = None,
+    on_wait: Callable[[int], None] | None = None,
+    *,
+    out_root: Path | None = None,
 ) -> str:
     """Run a scenario on a cached dataset and travel model; return the result folder.
 
     The folder is keyed by the dataset build id and the scenario hash, and a folder that
-    exists is reused without solving, so page reruns and other sessions never re-solve.
-    ``progress`` receives the runner's step names; it is called outside any Streamlit cache,
-    so it may write to the page. ``out_root`` is the signed-in user's results folder
+    exists is reused without solving, so page reruns and other sessions never re-solve; a
+    solve waits its turn in the server's queue (:data:`results.SOLVES`). ``progress`` receives
+    the runner's step names and ``on_wait`` the place in the queue; both are called outside
+    any Streamlit cache, so they may write to the page. ``out_root`` is the signed-in user's results folder
     (:func:`~atr_model.presentation.app.results.results_root`; the local user's when None); a
     folder whose files differ from its manifest is computed again, not reused.
     """
@@ -94,7 +100,7 @@ def run(
     if folder.exists() and not results.result_problems(folder):
         return str(folder)
     tm = travel_model_for(source_key, scenario)
-    return str(results.run_or_reuse(scenario, ds, travel_model=tm, out_root=out_root, progress=progress))
+    return str(results.run_or_reuse(scenario, ds, travel_model=tm, out_root=out_root, progress=progress, on_wait=on_wait))
 
 
 def links(source_key: str, scenario: Scenario) -> pd.DataFrame | None:
@@ -117,7 +123,9 @@ def result(folder: str) -> results.ResultView:
     return _result(folder, results.folder_stamp(Path(folder)))
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+# cache_resource: read once and shared read-only by every session (a cache_data copy per call
+# cost each session its own copy of the tables)
+@st.cache_resource(show_spinner=False, max_entries=64)
 def _result(folder: str, stamp: tuple[tuple[str, int, int], ...]) -> results.ResultView:
     return results.load_result(Path(folder))
 

@@ -28,7 +28,7 @@ from atr_model.presentation import maps
 from atr_model.presentation.app import cache, results, scenario_io, state
 from atr_model.presentation.i18n import dataset_label, localized, t
 from atr_model.presentation.messages import render_error
-from atr_model.scenarios import Scenario, load_scenario
+from atr_model.scenarios import Scenario, limits, load_scenario
 
 __all__ = [
     "AppContext",
@@ -42,6 +42,7 @@ __all__ = [
     "result_is_current",
     "stale_note",
     "current_result",
+    "upload_refused",
     "SUMMARY_CHARS",
 ]
 
@@ -111,6 +112,20 @@ def show_errors(lang: str, names: Mapping[str, str] | None = None) -> Iterator[N
     except Exception as exc:  # a bug: log it fully, show one line
         logger.exception("unexpected error in the app")
         st.error(t("error.unexpected", lang, text=f"{type(exc).__name__}: {exc}"))
+
+
+def upload_refused(name: str, size: int, lang: str) -> bool:
+    """Say so and return True when an uploaded file is over the app's upload limit.
+
+    Streamlit's ``server.maxUploadSize`` (``.streamlit/config.toml``) stops larger requests at
+    the server; this check holds whatever the server is configured with, and says it in the
+    page's language (``limits().upload_mb``, ``$ATR_APP_MAX_UPLOAD_MB``).
+    """
+    limit = limits().upload_mb
+    if size <= limit * 1024 * 1024:
+        return False
+    st.error(t("upload.too_big", lang, name=name, size=f"{size / 1024 / 1024:.1f}", limit=limit))
+    return True
 
 
 def result_is_current(ctx: AppContext) -> bool:
@@ -194,7 +209,8 @@ def run_current(ctx: AppContext) -> bool:
         kind = str(ctx.dataset.metadata.get("kind", ""))
         status.write(f"{t('run.load_data', lang)}: {dataset_label(ctx.dataset.name, kind, lang)}")
         folder = cache.run(ctx.source, ctx.scenario, progress=lambda step: status.write(t(f"step.{step}", lang)),
-                           out_root=ctx.results_root)
+                           out_root=ctx.results_root,
+                           on_wait=lambda place: status.write(t("run.queue", lang, position=place)))
         cache.result(folder)
     except ATRError as exc:
         status.update(label=t("run.failed", lang), state="error", expanded=False)

@@ -30,6 +30,7 @@ from atr_model.presentation.app.context import (
     show_error,
     show_errors,
     stale_note,
+    upload_refused,
 )
 from atr_model.presentation.app.criteria_editor import CHOICE_WIDGETS, edit_model, is_editor_key
 from atr_model.presentation.app.mapping import forget_view
@@ -42,6 +43,7 @@ from atr_model.presentation.i18n import (
     localized,
     t,
 )
+from atr_model.scenarios import limits
 
 __all__ = ["main", "AppContext", "show_errors", "run_current", "VIEWS", "LINK_PARAMS"]
 
@@ -94,7 +96,8 @@ def uploader_css(lang: str) -> str:
     """
     if lang == DEFAULT_LANGUAGE:
         return ""
-    button, limit = (t(k, lang).replace('"', "") for k in ("upload.button", "upload.limit"))
+    button = t("upload.button", lang).replace('"', "")
+    limit = t("upload.limit", lang, mb=limits().upload_mb).replace('"', "")
     zone = '[data-testid="stFileUploaderDropzone"]'
     return (
         "<style>"
@@ -233,8 +236,9 @@ def _territory_picker(full: Dataset, lang: str) -> str | None:
 
 
 def _uploaded_scenario(lang: str) -> None:
-    upload = st.file_uploader(t("sidebar.upload", lang), type=["yaml", "yml"], key="upload")
-    if upload is None:
+    upload = st.file_uploader(t("sidebar.upload", lang), type=["yaml", "yml"], key="upload",
+                              max_upload_size=limits().upload_mb)
+    if upload is None or upload_refused(upload.name, upload.size, lang):
         return
     marker = f"{upload.name}:{upload.size}:{upload.file_id}"
     if st.session_state.get("_upload_seen") == marker:

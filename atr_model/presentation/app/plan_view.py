@@ -23,12 +23,12 @@ import streamlit as st
 from atr_model.errors import ATRError
 from atr_model.presentation import maps
 from atr_model.presentation.app import cache, plans
-from atr_model.presentation.app.context import AppContext, show_error
+from atr_model.presentation.app.context import AppContext, show_error, upload_refused
 from atr_model.presentation.app.folium_view import RenderedMap, render_map
 from atr_model.presentation.app.mapping import comparison_table, show_clickable_map
 from atr_model.presentation.i18n import STRINGS, format_number, t
 from atr_model.presentation.messages import render_violation
-from atr_model.scenarios import PlanEvaluation, figure_deltas
+from atr_model.scenarios import PlanEvaluation, figure_deltas, limits
 
 __all__ = ["view_plan", "violation_units", "VIOLATION_COLOUR", "PLAN_FILE_KEY"]
 
@@ -118,7 +118,9 @@ def _forget_plan() -> None:
 def _plan_file(lang: str) -> tuple[str, bytes] | None:
     """The plan to check: the file in the uploader, else the one uploaded before another view."""
     upload = st.file_uploader(t("plan.upload", lang), type=["csv", "txt", "tsv"], key=_UPLOADER_KEY,
-                              on_change=_uploader_changed)
+                              on_change=_uploader_changed, max_upload_size=limits().upload_mb)
+    if upload is not None and upload_refused(upload.name, upload.size, lang):
+        return None
     if upload is not None:
         st.session_state[PLAN_FILE_KEY] = (upload.name, upload.getvalue())
         return upload.name, upload.getvalue()

@@ -10,13 +10,15 @@ checked against its digest manifest first, so the page shows exactly what was wr
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import logging
 import os
 import shutil
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,11 +34,21 @@ from atr_model.presentation.app.auth import user_digest
 from atr_model.presentation.app.scenario_io import parse_scenario_text, scenario_key
 from atr_model.presentation.maps.store import source_digest
 from atr_model.presentation.runs import save_result
-from atr_model.scenarios import Comparison, Scenario, compare_results, load_result_files, run_scenario, verify_manifest
+from atr_model.scenarios import (
+    Comparison,
+    Scenario,
+    compare_results,
+    limits,
+    load_result_files,
+    run_scenario,
+    verify_manifest,
+)
 
 __all__ = [
     "ResultView",
     "LOCAL_USER",
+    "SolveQueue",
+    "SOLVES",
     "results_root",
     "result_problems",
     "check_result",
@@ -120,6 +132,106 @@ def folder_stamp(folder: Path) -> tuple[tuple[str, int, int], ...]:
     )
 
 
+class SolveQueue:
+    """A server-wide bound on solves running at once, first come first served.
+
+    Streamlit runs every session as a thread of one server process, so a module-level queue
+    bounds them all: a solve takes a slot or waits its turn, and a waiting session is told its
+    place (1 = next) each time it changes. Eight sessions solving at once on two cores took
+    7.4 GB across 15 processes and each waited longer than one after another.
+
+    Parameters
+    ----------
+    slots : int
+        Solves at once (the app's default: ``limits().app_solves``, ``$ATR_APP_MAX_SOLVES``).
+    """
+
+    def __init__(self, slots: int) -> None:
+        self.slots = max(1, int(slots))
+        self._cond = threading.Condition()
+        self._waiting: list[object] = []
+        self._running = 0
+
+    @property
+    def running(self) -> int:
+        """Solves holding a slot now."""
+        return self._running
+
+    @property
+    def waiting(self) -> int:
+        """Solves waiting for a slot now."""
+        return len(self._waiting)
+
+    @contextlib.contextmanager
+    def slot(self, on_wait: Callable[[int], None] | None = None) -> Iterator[None]:
+        """Hold a slot for the block; wait first when all are taken.
+
+        ``on_wait(position)`` is called (outside the queue's lock, so it may write to a page)
+        whenever the caller's place in the queue changes while it waits.
+        """
+        ticket = object()
+        with self._cond:
+            self._waiting.append(ticket)
+        told = 0
+        try:
+            while True:
+                with self._cond:
+                    position = self._waiting.index(ticket) + 1
+                    if position == 1 and self._running < self.slots:
+                        self._waiting.pop(0)
+                        self._running += 1
+                        break
+                    if position == told:
+                        self._cond.wait(timeout=1.0)
+                        continue
+                told = position
+                if on_wait is not None:
+                    on_wait(position)
+        except BaseException:  # an interrupted waiter (a closed session) leaves the queue
+            with self._cond:
+                if ticket in self._waiting:
+                    self._waiting.remove(ticket)
+                self._cond.notify_all()
+            raise
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._running -= 1
+                self._cond.notify_all()
+
+
+#: The app server's queue of solves (one per process: every session shares it).
+SOLVES = SolveQueue(limits().app_solves)
+
+#: One lock per result folder being written, so a second session asking for the same scenario
+#: on the same data waits for the first one's result instead of solving it again.
+_FOLDER_LOCKS: dict[Path, threading.Lock] = {}
+_FOLDER_LOCKS_GUARD = threading.Lock()
+
+
+@contextlib.contextmanager
+def _folder_lock(folder: Path, on_busy: Callable[[], None]) -> Iterator[None]:
+    """Hold ``folder``'s lock for the block; ``on_busy()`` first when another session holds it."""
+    with _FOLDER_LOCKS_GUARD:
+        lock = _FOLDER_LOCKS.setdefault(folder, threading.Lock())
+    if not lock.acquire(blocking=False):
+        on_busy()
+        lock.acquire()
+    try:
+        yield
+    finally:
+        lock.release()
+        with _FOLDER_LOCKS_GUARD:
+            if not lock.locked():
+                _FOLDER_LOCKS.pop(folder, None)
+
+
+def _trusted(folder: Path) -> bool:
+    """Whether ``folder`` holds a whole result whose files match its manifest (reusable)."""
+    return folder.exists() and not result_problems(folder)
+
+
 def run_or_reuse(
     scenario: Scenario,
     dataset: Dataset,
@@ -127,12 +239,17 @@ def run_or_reuse(
     travel_model: TravelModel | None = None,
     out_root: Path | None = None,
     progress: Callable[[str], None] | None = None,
+    queue: SolveQueue | None = None,
+    on_wait: Callable[[int], None] | None = None,
 ) -> Path:
     """Run a scenario on a dataset and write its result package; reuse an existing one.
 
     The folder is ``<out_root>/<dataset build id>/<scenario hash>``: the same scenario on the
-    same data is solved once per results root. (:func:`atr_model.presentation.runs.run_to_folder`
-    is the other contract: a scenario file into a folder the caller names, report included.)
+    same data is solved once per results root, and at the same time too: a session asking for a
+    folder another session is writing is told so (``progress("shared")``), waits and reuses it.
+    Solves wait for a slot of ``queue`` (``on_wait`` hears the place in it).
+    (:func:`atr_model.presentation.runs.run_to_folder` is the other contract: a scenario file
+    into a folder the caller names, report included.)
 
     Parameters
     ----------
@@ -145,7 +262,11 @@ def run_or_reuse(
     out_root
         Parent of result folders; default :func:`results_root`.
     progress
-        Called with a step name ("solve", "write") as the run advances.
+        Called with a step name ("shared", then the runner's: "solve", "write") as the run advances.
+    queue
+        The queue of solves to wait in; default :data:`SOLVES` (the server's).
+    on_wait
+        Called with the place in the queue (1 = next) while waiting for a slot.
 
     Returns
     -------
@@ -154,22 +275,27 @@ def run_or_reuse(
         (:func:`result_problems`); otherwise it is computed again.
     """
     folder = result_folder(scenario, dataset, out_root)
-    if folder.exists():
-        problems = result_problems(folder)
-        if not problems:
-            return folder
-        # our own folder (named by the scenario's hash under the user's root), but not as written:
-        # it is computed afresh rather than shown
-        logger.warning("result %s differs from its manifest (%s); computing it again", folder.name, problems[0])
-        shutil.rmtree(folder)
+    if _trusted(folder):
+        return folder
     notify = progress or (lambda _step: None)
-    started = time.perf_counter()
-    result = run_scenario(scenario, dataset, travel_model, progress=notify)
-    logger.info("solved %s in %.2f s", scenario.name, time.perf_counter() - started)
-    notify("write")
-    # The HTML report (a second or more of map drawing) is left out so a re-solve stays
-    # fast; report_html writes it the first time it is asked for.
-    save_result(result, folder, report=False)
+    with _folder_lock(folder, lambda: notify("shared")):
+        if _trusted(folder):  # another session solved it while this one waited
+            logger.info("reused %s, solved by another session", folder.name)
+            return folder
+        if folder.exists():
+            # our own folder (named by the scenario's hash under the user's root), but not as
+            # written: it is computed afresh rather than shown
+            logger.warning("result %s differs from its manifest (%s); computing it again",
+                           folder.name, result_problems(folder)[0])
+            shutil.rmtree(folder)
+        with (queue or SOLVES).slot(on_wait):
+            started = time.perf_counter()
+            result = run_scenario(scenario, dataset, travel_model, progress=notify)
+            logger.info("solved %s in %.2f s", scenario.name, time.perf_counter() - started)
+            notify("write")
+            # The HTML report (a second or more of map drawing) is left out so a re-solve stays
+            # fast; report_html writes it the first time it is asked for.
+            save_result(result, folder, report=False)
     return folder
 
 
