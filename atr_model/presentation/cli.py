@@ -61,6 +61,10 @@ from atr_model.presentation import cli_robustness  # noqa: E402  (robustness ens
 
 cli_robustness.register(app)
 
+from atr_model.presentation import cli_agree  # noqa: E402  (agreement with a reference plan, calibration: issue 24)
+
+cli_agree.register(app)
+
 
 def _usage_error_classes() -> tuple[type[click.ClickException], ...]:
     """Click's ``ClickException`` as this typer raises it.

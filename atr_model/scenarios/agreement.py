@@ -28,6 +28,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import json
 import logging
 import math
 import os
@@ -38,6 +39,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from atr_model._atomic import atomic_directory
 from atr_model.errors import DataError
 
 __all__ = [
@@ -45,10 +47,12 @@ __all__ = [
     "Reference",
     "adjusted_rand_index",
     "agreement",
+    "agreement_payload",
     "pair_counts",
     "plan_from_result",
     "read_reference",
     "reference_from_table",
+    "write_agreement",
 ]
 
 logger = logging.getLogger(__name__)
@@ -439,3 +443,45 @@ def _overall(part: pd.DataFrame, raions: pd.DataFrame, differences: pd.DataFrame
         "raions_full": full_codes,
         "raions_partial": raions.loc[~raions["full"], "raion_code"].tolist(),
     }
+
+
+# --------------------------------------------------------------------------- output
+
+
+def _plain(value: object) -> object:
+    """A JSON-safe value: NaN becomes None, numpy scalars plain numbers."""
+    if isinstance(value, (float, np.floating)):
+        return None if math.isnan(float(value)) else round(float(value), 6)
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.bool_,)):
+        return bool(value)
+    return value
+
+
+def agreement_payload(result: Agreement) -> dict[str, object]:
+    """The agreement as plain data (what ``--json`` prints and ``agreement.json`` holds)."""
+    return {
+        "reference": result.reference,
+        "reference_sha256": result.digest,
+        "overall": {k: _plain(v) for k, v in result.overall.items()},
+        "raions": [{k: _plain(v) for k, v in row.items()} for row in result.raions.to_dict(orient="records")],
+        "differences": result.differences.to_dict(orient="records"),
+    }
+
+
+def write_agreement(result: Agreement, target: str | os.PathLike[str]) -> Path:
+    """Write ``agreement.json``, ``raions.csv`` and ``differences.csv`` into a folder, atomically.
+
+    Returns
+    -------
+    pathlib.Path
+        The folder.
+    """
+    final = Path(target)
+    with atomic_directory(final) as staging:
+        (staging / "agreement.json").write_text(
+            json.dumps(agreement_payload(result), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        result.raions.to_csv(staging / "raions.csv", index=False)
+        result.differences.to_csv(staging / "differences.csv", index=False)
+    return final
