@@ -10,12 +10,17 @@ a scenario for the best agreement with the reference
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
+from tqdm import tqdm
+
+from atr_model.presentation.cli_scenarios import _dataset_override
+from atr_model.scenarios import apply_overrides, load_scenario
 
 from atr_model.scenarios.agreement import (
     Agreement,
@@ -25,8 +30,10 @@ from atr_model.scenarios.agreement import (
     read_reference,
     write_agreement,
 )
+from atr_model.scenarios.calibrate import Calibration, calibrate, write_calibration
+from atr_model.scenarios.sweep import parse_param
 
-__all__ = ["agree_command", "agreement_lines", "register"]
+__all__ = ["agree_command", "agreement_lines", "calibrate_command", "calibration_lines", "register"]
 
 #: How many differing units the text output lists (all of them are in --out's differences.csv).
 _SHOWN = 30
@@ -99,6 +106,66 @@ def agree_command(
         typer.echo(f"wrote {written}", err=as_json)
 
 
+def _default_workers() -> int:
+    return max(1, min(2, os.cpu_count() or 1))
+
+
+def calibration_lines(result: Calibration) -> list[str]:
+    """The calibration's figures in plain lines: best parameters, in-sample and held-out agreement."""
+    best = ", ".join(f"{k} = {v}" for k, v in result.best.items())
+    failed = int(result.table["score"].isna().sum())
+    lines = [
+        f"{result.base.name}: {len(result.table)} grid point(s) solved on {len(result.raions)} raion(s) "
+        f"({failed} without a plan; {result.seconds:.1f} s)",
+        f"best: {best} (point {result.best_point}; {len(result.tied_points)} point(s) score the same)",
+        f"in-sample agreement: mean adjusted Rand index {result.best_score:.3f} over the raions",
+    ]
+    held = result.held_out_mean
+    if held is None:
+        lines.append("leave-one-raion-out: needs two or more fully covered raions")
+        return lines
+    lines.append(f"leave-one-raion-out agreement (parameters fitted on the other raions): mean {held:.3f}")
+    keys = [k for k, _ in result.free]
+    for rec in result.held_out.to_dict(orient="records"):
+        chosen = ", ".join(f"{k.rsplit('.', 1)[-1]} = {rec[k]}" for k in keys)
+        note = "" if rec["best_reachable_ari"] >= 1 - 1e-9 else "; no tested parameters reproduce this raion"
+        if rec["trained_ties"] > 1:
+            note += f"; {rec['trained_ties']} points tie on the other raions, the first taken"
+        lines.append(f"  {rec['raion_code']}: held-out ARI {rec['held_out_ari']:.3f} with {chosen} "
+                     f"(best any point reaches {rec['best_reachable_ari']:.3f}{note})")
+    return lines
+
+
+def calibrate_command(
+    scenario: Annotated[Path, typer.Argument(help="Scenario YAML file whose parameters are searched.")],
+    reference: Annotated[Path, typer.Option("--reference", help="Reference plan CSV: unit_code,group[,source].")],
+    out: Annotated[Path, typer.Option("--out", help="Folder for the calibrated scenario, grid.csv, held_out.csv.")],
+    free: Annotated[list[str], typer.Option(
+        "--free", help="A free parameter: NAME=START:STOP:STEP or NAME=A,B,C (repeatable; the sweep's syntax, "
+        "e.g. population_floor=3000:15000:1000).")],
+    data: Annotated[str | None, typer.Option("--data", help="Dataset: 'demo', 'kyrgyz' or a .gpkg.")] = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", min=1, help="Worker processes (default: min(2, CPUs)).")
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Search a scenario's free parameters for the best agreement with a reference plan (leave-one-raion-out too)."""
+    base = apply_overrides(load_scenario(scenario), dataset=_dataset_override(data))
+    params = [parse_param(p) for p in free]
+    ref = read_reference(reference)
+    total = 1
+    for _, values in params:
+        total *= len(values)
+    with tqdm(total=total, desc=f"calibrate {base.name}", unit="run", disable=quiet) as bar:
+        result = calibrate(base, ref, params, workers=workers or _default_workers(),
+                           progress=lambda done, _total: bar.update(done - bar.n))
+    for line in calibration_lines(result):
+        typer.echo(line)
+    written = write_calibration(result, out)
+    typer.echo(f"wrote {written}")
+
+
 def register(app: typer.Typer) -> None:
-    """Add ``agree`` to the root app."""
+    """Add ``agree`` and ``calibrate`` to the root app."""
     app.command("agree")(agree_command)
+    app.command("calibrate")(calibrate_command)

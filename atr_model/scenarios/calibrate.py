@@ -299,17 +299,19 @@ def _solve_grid(
 
 def _leave_one_out(solved: pd.DataFrame, raions: Sequence[str], keys: Sequence[str]) -> pd.DataFrame:
     """For each raion: the best point on the other raions and its ARI on this one."""
-    columns = ["raion_code", "point", *keys, "trained_score", "held_out_ari", "best_reachable_ari"]
+    columns = ["raion_code", "point", *keys, "trained_score", "trained_ties", "held_out_ari", "best_reachable_ari"]
     if len(raions) < 2:
         return pd.DataFrame(columns=columns)
     rows = []
     for raion in raions:
         others = [f"ari_{r}" for r in raions if r != raion]
         trained = solved[others].mean(axis=1)
-        pick = int(trained.to_numpy().argmax())  # first in grid order among equals
+        values = trained.to_numpy()
+        pick = int(values.argmax())  # first in grid order among equals (their count is reported)
         chosen = solved.iloc[pick]
         rows.append({"raion_code": raion, "point": int(chosen["point"]), **{k: _native(chosen[k]) for k in keys},
-                     "trained_score": float(trained.iloc[pick]), "held_out_ari": float(chosen[f"ari_{raion}"]),
+                     "trained_score": float(values[pick]), "trained_ties": int((values >= values[pick] - 1e-12).sum()),
+                     "held_out_ari": float(chosen[f"ari_{raion}"]),
                      "best_reachable_ari": float(solved[f"ari_{raion}"].max())})
     return pd.DataFrame(rows, columns=columns)
 
