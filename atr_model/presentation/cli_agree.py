@@ -47,9 +47,13 @@ def agreement_lines(result: Agreement) -> list[str]:
     """The overall figures in a few plain lines."""
     o = result.overall
     full, partial = o["raions_full"], o["raions_partial"]
+    if full:
+        ari = (f"adjusted Rand index {float(o['ari']):.3f} over the {len(full)} fully covered raion(s) "  # type: ignore[arg-type]
+               f"(mean per raion {float(o['mean_raion_ari']):.3f})")  # type: ignore[arg-type]
+    else:
+        ari = "adjusted Rand index: none (the reference covers no raion fully; pairs only)"
     lines = [
-        f"adjusted Rand index {float(o['ari']):.3f} over the {len(full)} fully covered raion(s) "  # type: ignore[arg-type]
-        f"(mean per raion {float(o['mean_raion_ari']):.3f})",  # type: ignore[arg-type]
+        ari,
         f"pairs together in the reference that the plan keeps together (recall): {_pct(o['recall'])} "
         f"({o['pairs_both']} of {o['pairs_reference']})",
         f"pairs the plan keeps together that the reference has together (precision): {_pct(o['precision'])} "
@@ -68,7 +72,7 @@ def _print(result: Agreement, plan: Path) -> None:
         typer.echo(line)
     table = Table(title="per raion")
     for col in ("raion", "units", "covered", "ARI", "precision", "recall", "differ"):
-        table.add_column(col)
+        table.add_column(col, overflow="fold")
     for rec in result.raions.itertuples(index=False):
         ari = f"{rec.ari:.3f}" if rec.full else "partial"
         prec = "–" if rec.precision != rec.precision else _pct(rec.precision)
@@ -79,7 +83,7 @@ def _print(result: Agreement, plan: Path) -> None:
         diff = Table(title=f"units grouped differently ({len(result.differences)}; first {_SHOWN} shown)"
                      if len(result.differences) > _SHOWN else "units grouped differently")
         for col in ("unit_code", "unit_name", "group", "new_unit_id", "apart in the plan", "together only in the plan"):
-            diff.add_column(col)
+            diff.add_column(col, overflow="fold")  # codes are read whole: wrap, never cut
         for rec in result.differences.head(_SHOWN).itertuples(index=False):
             diff.add_row(str(rec.unit_code), str(rec.unit_name), str(rec.group), str(rec.new_unit_id),
                          str(rec.missing_partners), str(rec.extra_partners))
@@ -93,10 +97,12 @@ def agree_command(
     out: Annotated[
         Path | None, typer.Option("--out", help="Folder for agreement.json, raions.csv and differences.csv.")
     ] = None,
+    partial: Annotated[bool, typer.Option(
+        "--partial", help="Accept a reference that covers no raion fully: pair precision/recall only, no ARI.")] = False,
 ) -> None:
     """Agreement of a plan with a reference plan: adjusted Rand index, pair precision/recall, differing units."""
     ref = read_reference(reference)
-    found = agreement(plan_from_result(result), ref, where=str(result))
+    found = agreement(plan_from_result(result), ref, where=str(result), partial=partial)
     if as_json:
         typer.echo(json.dumps(agreement_payload(found), indent=2, ensure_ascii=False))
     else:

@@ -373,7 +373,7 @@ def _differences(part: pd.DataFrame) -> pd.DataFrame:
                                        "missing_partners", "extra_partners"])
 
 
-def agreement(plan: pd.DataFrame, reference: Reference, *, where: str = "plan") -> Agreement:
+def agreement(plan: pd.DataFrame, reference: Reference, *, where: str = "plan", partial: bool = False) -> Agreement:
     """The agreement of a plan with a reference plan.
 
     Parameters
@@ -385,6 +385,9 @@ def agreement(plan: pd.DataFrame, reference: Reference, *, where: str = "plan") 
         The reference (:func:`read_reference`).
     where : str
         The plan's file or name, for messages.
+    partial : bool, default False
+        Accept a reference that covers no raion fully (the groupings public sources state are
+        often a few mergers here and there): pairs are scored, the ARI figures are NaN.
 
     Returns
     -------
@@ -394,15 +397,17 @@ def agreement(plan: pd.DataFrame, reference: Reference, *, where: str = "plan") 
     ------
     DataError
         When the reference names units the plan's territory does not have (all named), or
-        covers no raion fully (naming the raions it touches and how many units of each it names).
+        covers no raion fully (naming the raions it touches and how many units of each it
+        names) unless ``partial``.
     """
     table = _check_plan(plan, reference, where)
     coverage = _coverage(table, reference.units)
-    if not coverage["full"].any():
+    if not partial and not coverage["full"].any():
         touched = ", ".join(f"{r} ({c} of {n} units)" for r, c, n in
                             zip(coverage["raion_code"], coverage["units_covered"], coverage["units"]))
         raise DataError(f"{reference.where}: covers no raion fully, so no adjusted Rand index can be scored "
-                        f"(raions it touches: {touched}); list every aiyl aimak of at least one raion")
+                        f"(raions it touches: {touched}); list every aiyl aimak of at least one raion, "
+                        "or score pairs only (--partial)")
     labels = reference.label_of()
     names = table["unit_name"].astype(str) if "unit_name" in table else table["unit_code"]
     part = table.assign(unit_name=names)[table["unit_code"].isin(reference.units)].copy()
@@ -432,9 +437,10 @@ def _overall(part: pd.DataFrame, raions: pd.DataFrame, differences: pd.DataFrame
     in_full = part[part["raion_code"].isin(full_codes)]
     # pairs across raions: a reference group may cross a raion border (a town took in an aiyl aimak)
     both, ref_pairs, plan_pairs, _ = pair_counts(part["group"].tolist(), part["new_unit_id"].tolist())
+    scored = len(in_full) > 0
     return {
-        "ari": adjusted_rand_index(in_full["group"].tolist(), in_full["new_unit_id"].tolist()),
-        "mean_raion_ari": float(raions.loc[raions["full"], "ari"].mean()),
+        "ari": adjusted_rand_index(in_full["group"].tolist(), in_full["new_unit_id"].tolist()) if scored else math.nan,
+        "mean_raion_ari": float(raions.loc[raions["full"], "ari"].mean()) if scored else math.nan,
         "precision": _share(both, plan_pairs),
         "recall": _share(both, ref_pairs),
         "pairs_reference": ref_pairs, "pairs_plan": plan_pairs, "pairs_both": both,
