@@ -181,3 +181,31 @@ def test_cli_agree_json_out_and_one_line_errors(demo_plan: pd.DataFrame, tmp_pat
         main(["agree", str(folder), str(bad)])
     err = capsys.readouterr().err
     assert stop.value.code == 1 and err.count("\n") == 1 and "NOPE" in err
+
+
+def test_partial_reference_scores_pairs_only(demo_plan: pd.DataFrame) -> None:
+    ref = _self_reference(demo_plan)
+    sizes = ref["group"].value_counts()
+    merged = ref[ref["group"].isin(sizes[sizes >= 2].index)].groupby("group").head(2).head(4)
+    found = agreement(demo_plan, reference_from_table(merged), partial=True)
+    o = found.overall
+    assert o["raions_full"] == [] and np.isnan(o["ari"]) and np.isnan(o["mean_raion_ari"])
+    assert o["recall"] == 1.0 and o["pairs_reference"] == 2
+    with pytest.raises(DataError, match="covers no raion fully"):
+        agreement(demo_plan, reference_from_table(merged))
+
+
+@pytest.mark.kgdata
+def test_shipped_reference_matches_the_kyrgyz_build(kg_dataset) -> None:
+    """Every code of reference/kg-2024-25.csv is an aiyl aimak of the build, in the raion and with the name its row gives."""
+    ref = read_reference(ROOT / "reference" / "kg-2024-25.csv")
+    assert ref.groups["source"].str.startswith("https://").all()
+    rows = pd.read_csv(ROOT / "reference" / "kg-2024-25.csv", comment="#", dtype=str)
+    units = kg_dataset.units.assign(unit_code=kg_dataset.units["unit_code"].astype(str)).set_index("unit_code")
+    raions = kg_dataset.raions.assign(raion_code=kg_dataset.raions["raion_code"].astype(str)).set_index("raion_code")
+    for rec in rows.itertuples(index=False):
+        unit = units.loc[rec.unit_code]
+        assert unit["level"] == "aiyl_aimak"
+        name, raion = rec.unit_name.split(" (")
+        assert unit["name_en"] == name
+        assert raions.loc[str(unit["raion_code"]), "name_en"] == raion.removesuffix(" raion)")
