@@ -14,6 +14,7 @@ import os
 from pathlib import Path
 from typing import Annotated
 
+import pandas as pd
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -21,7 +22,6 @@ from tqdm import tqdm
 
 from atr_model.presentation.cli_scenarios import _dataset_override
 from atr_model.scenarios import apply_overrides, load_scenario
-
 from atr_model.scenarios.agreement import (
     Agreement,
     agreement,
@@ -73,11 +73,11 @@ def _print(result: Agreement, plan: Path) -> None:
     table = Table(title="per raion")
     for col in ("raion", "units", "covered", "ARI", "precision", "recall", "differ"):
         table.add_column(col, overflow="fold")
-    for rec in result.raions.itertuples(index=False):
-        ari = f"{rec.ari:.3f}" if rec.full else "partial"
-        prec = "–" if rec.precision != rec.precision else _pct(rec.precision)
-        rec_ = "–" if rec.recall != rec.recall else _pct(rec.recall)
-        table.add_row(str(rec.raion_code), str(rec.units), str(rec.units_covered), ari, prec, rec_, str(rec.units_differ))
+    for rec in result.raions.to_dict(orient="records"):
+        ari = f"{rec['ari']:.3f}" if rec["full"] else "partial"
+        shares = ["–" if pd.isna(rec[k]) else _pct(rec[k]) for k in ("precision", "recall")]
+        table.add_row(str(rec["raion_code"]), str(rec["units"]), str(rec["units_covered"]), ari, *shares,
+                      str(rec["units_differ"]))
     console.print(table)
     if len(result.differences):
         diff = Table(title=f"units grouped differently ({len(result.differences)}; first {_SHOWN} shown)"
@@ -136,7 +136,7 @@ def calibration_lines(result: Calibration) -> list[str]:
         chosen = ", ".join(f"{k.rsplit('.', 1)[-1]} = {rec[k]}" for k in keys)
         note = "" if rec["best_reachable_ari"] >= 1 - 1e-9 else "; no tested parameters reproduce this raion"
         if rec["trained_ties"] > 1:
-            note += f"; {rec['trained_ties']} points tie on the other raions, the first taken"
+            note += f"; {rec['trained_ties']} points tie on the other raions, the middle one taken"
         lines.append(f"  {rec['raion_code']}: held-out ARI {rec['held_out_ari']:.3f} with {chosen} "
                      f"(best any point reaches {rec['best_reachable_ari']:.3f}{note})")
     return lines

@@ -35,6 +35,7 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -337,7 +338,7 @@ def _check_plan(plan: pd.DataFrame, reference: Reference, where: str) -> pd.Data
     if unknown:
         raise DataError(f"{reference.where}: {len(unknown)} unit code(s) not in the plan's territory ({where}): "
                         f"{_named(unknown)}")
-    return table
+    return cast("pd.DataFrame", table)
 
 
 def _coverage(plan: pd.DataFrame, covered: frozenset[str]) -> pd.DataFrame:
@@ -353,7 +354,7 @@ def _coverage(plan: pd.DataFrame, covered: frozenset[str]) -> pd.DataFrame:
         full = bool(aa["covered"].all()) if len(aa) else bool(part["covered"].all())
         rows.append({"raion_code": str(raion), "units": len(part), "units_covered": int(part["covered"].sum()),
                      "full": full})
-    return pd.DataFrame(rows, columns=["raion_code", "units", "units_covered", "full"])
+    return cast("pd.DataFrame", pd.DataFrame(rows, columns=["raion_code", "units", "units_covered", "full"]))
 
 
 def _differences(part: pd.DataFrame) -> pd.DataFrame:
@@ -369,8 +370,8 @@ def _differences(part: pd.DataFrame) -> pd.DataFrame:
                 "group": row.group, "new_unit_id": row.new_unit_id,
                 "missing_partners": " ".join(sorted(ref - mine)), "extra_partners": " ".join(sorted(mine - ref)),
             })
-    return pd.DataFrame(rows, columns=["unit_code", "unit_name", "raion_code", "group", "new_unit_id",
-                                       "missing_partners", "extra_partners"])
+    return cast("pd.DataFrame", pd.DataFrame(rows, columns=["unit_code", "unit_name", "raion_code", "group",
+                                                            "new_unit_id", "missing_partners", "extra_partners"]))
 
 
 def agreement(plan: pd.DataFrame, reference: Reference, *, where: str = "plan", partial: bool = False) -> Agreement:
@@ -414,15 +415,17 @@ def agreement(plan: pd.DataFrame, reference: Reference, *, where: str = "plan", 
     part["group"] = part["unit_code"].map(labels)
     differences = _differences(part)
     rows = []
-    for cov in coverage.itertuples(index=False):
-        inside = part[part["raion_code"] == cov.raion_code]
-        both, ref_pairs, plan_pairs, _ = pair_counts(inside["group"].tolist(), inside["new_unit_id"].tolist())
+    for cov in coverage.to_dict(orient="records"):
+        raion = str(cov["raion_code"])
+        inside = part[part["raion_code"] == raion]
+        groups, plan_units = inside["group"].tolist(), inside["new_unit_id"].tolist()
+        both, ref_pairs, plan_pairs, _ = pair_counts(groups, plan_units)
         rows.append({
-            **cov._asdict(),
-            "ari": adjusted_rand_index(inside["group"].tolist(), inside["new_unit_id"].tolist()) if cov.full else math.nan,
+            **cov,
+            "ari": adjusted_rand_index(groups, plan_units) if cov["full"] else math.nan,
             "pairs_reference": ref_pairs, "pairs_plan": plan_pairs, "pairs_both": both,
             "precision": _share(both, plan_pairs), "recall": _share(both, ref_pairs),
-            "units_differ": int(differences["raion_code"].eq(cov.raion_code).sum()),
+            "units_differ": int((differences["raion_code"] == raion).sum()),
         })
     raions = pd.DataFrame(rows)
     for column in ("precision", "recall"):

@@ -33,7 +33,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 
@@ -82,7 +82,7 @@ class Calibration:
         ``score`` (mean ARI over the raions), ``ari`` (over all their units), ``precision``,
         ``recall``, ``units_after``, ``ari_<raion>`` per raion, ``error`` (empty when solved).
     best_point : int
-        The best point (the first in grid order among equal scores).
+        The best point (the middle one in grid order among equal scores: :func:`_middle`).
     tied_points : tuple of int
         Every point with the best score (parameters that give the same agreement).
     held_out : pandas.DataFrame
@@ -183,11 +183,11 @@ def _territory_plan(dataset: Dataset) -> pd.DataFrame:
     """Every unit of the territory as its own unit (only its codes, raions and levels are used)."""
     units = dataset.units
     name_col = "name_en" if "name_en" in units else "unit_code"
-    return pd.DataFrame({
+    return cast("pd.DataFrame", pd.DataFrame({
         "unit_code": units["unit_code"].astype(str), "new_unit_id": units["unit_code"].astype(str),
         "raion_code": units["raion_code"].astype(str), "level": units["level"].astype(str),
         "unit_name": units[name_col].astype(str),
-    })
+    }))
 
 
 def covered_raions(dataset: Dataset, reference: Reference) -> list[str]:
@@ -264,7 +264,7 @@ def calibrate(
         raise ScenarioError(f"calibrate: no grid point gave a plan; the first error: {table['error'].iloc[0]}")
     best_score = solved["score"].max()
     tied = tuple(int(p) for p in solved.loc[solved["score"] >= best_score - 1e-12, "point"])
-    best = tied[0]
+    best = _middle(tied)
     chosen = {key: _native(table.iloc[best][key]) for key in keys}
     calibrated = apply_overrides(scenario, **chosen, name=f"{scenario.name}-calibrated")
     return Calibration(
@@ -297,23 +297,34 @@ def _solve_grid(
     return out
 
 
+def _middle(points: Sequence[int]) -> int:
+    """The middle of equally good grid points (the lower of the two middles for an even count).
+
+    Points that score the same are what the reference cannot tell apart; on a one-parameter
+    grid they are usually a run of neighbouring values, and its centre is the estimate least
+    tied to the grid's ends (the first one would lean towards the grid's start).
+    """
+    return points[(len(points) - 1) // 2]
+
+
 def _leave_one_out(solved: pd.DataFrame, raions: Sequence[str], keys: Sequence[str]) -> pd.DataFrame:
     """For each raion: the best point on the other raions and its ARI on this one."""
     columns = ["raion_code", "point", *keys, "trained_score", "trained_ties", "held_out_ari", "best_reachable_ari"]
     if len(raions) < 2:
-        return pd.DataFrame(columns=columns)
+        return cast("pd.DataFrame", pd.DataFrame(columns=columns))
     rows = []
     for raion in raions:
         others = [f"ari_{r}" for r in raions if r != raion]
         trained = solved[others].mean(axis=1)
         values = trained.to_numpy()
-        pick = int(values.argmax())  # first in grid order among equals (their count is reported)
+        ties = [k for k, v in enumerate(values) if v >= values.max() - 1e-12]
+        pick = ties[(len(ties) - 1) // 2]  # the middle of the equals, as for the best point
         chosen = solved.iloc[pick]
         rows.append({"raion_code": raion, "point": int(chosen["point"]), **{k: _native(chosen[k]) for k in keys},
                      "trained_score": float(values[pick]), "trained_ties": int((values >= values[pick] - 1e-12).sum()),
                      "held_out_ari": float(chosen[f"ari_{raion}"]),
                      "best_reachable_ari": float(solved[f"ari_{raion}"].max())})
-    return pd.DataFrame(rows, columns=columns)
+    return cast("pd.DataFrame", pd.DataFrame(rows, columns=columns))
 
 
 # --------------------------------------------------------------------------- output
