@@ -21,17 +21,20 @@ from rich.table import Table
 from tqdm import tqdm
 
 from atr_model.presentation.cli_scenarios import _dataset_override
-from atr_model.scenarios import apply_overrides, load_scenario
-from atr_model.scenarios.agreement import (
+from atr_model.scenarios import (
     Agreement,
+    Calibration,
     agreement,
     agreement_payload,
+    apply_overrides,
+    calibrate,
+    load_scenario,
+    parse_param,
     plan_from_result,
     read_reference,
     write_agreement,
+    write_calibration,
 )
-from atr_model.scenarios.calibrate import Calibration, calibrate, write_calibration
-from atr_model.scenarios.sweep import parse_param
 
 __all__ = ["agree_command", "agreement_lines", "calibrate_command", "calibration_lines", "register"]
 
