@@ -73,6 +73,16 @@ def test_a_plan_agrees_with_itself(demo_plan: pd.DataFrame) -> None:
     assert found.differences.empty
     # the demo plan merges units, so the pairs measured are real ones
     assert o["pairs_reference"] > 0
+    # the reference's merged units, with their population in the plan's figures
+    aa = demo_plan[demo_plan["level"] == "aiyl_aimak"]
+    sizes = aa.groupby("new_unit_id").size()
+    merged = sizes[sizes >= 2]
+    groups = found.groups.set_index("group")
+    assert sorted(groups.index) == sorted(merged.index)
+    for new_unit, count in merged.items():
+        members = aa[aa["new_unit_id"] == new_unit]
+        assert groups.loc[new_unit, "units"] == count
+        assert groups.loc[new_unit, "population"] == pytest.approx(pd.to_numeric(members["population"]).sum())
 
 
 def test_a_moved_unit_is_named_with_its_partners(demo_plan: pd.DataFrame) -> None:
@@ -169,7 +179,7 @@ def test_cli_agree_json_out_and_one_line_errors(demo_plan: pd.DataFrame, tmp_pat
     assert payload["overall"]["units_covered"] == len(ref)
     assert 0 < payload["overall"]["mean_raion_ari"] <= 1
     written = sorted(p.name for p in (tmp_path / "out").iterdir())
-    assert written == ["agreement.json", "differences.csv", "raions.csv"]
+    assert written == ["agreement.json", "differences.csv", "raions.csv", "reference_groups.csv"]
     assert len(pd.read_csv(tmp_path / "out" / "differences.csv")) == payload["overall"]["units_differ"] > 0
     # text output names the figures
     main(["agree", str(folder), str(path)])

@@ -65,6 +65,10 @@ def agreement_lines(result: Agreement) -> list[str]:
     ]
     if partial:
         lines.append(f"partly covered raions (pairs counted, no ARI): {', '.join(partial)}")  # type: ignore[arg-type]
+    pops = result.groups["population"].dropna()
+    if len(pops):
+        lines.append(f"the reference's merged units: {len(result.groups)}, of {int(pops.min()):,} to "
+                     f"{int(pops.max()):,} people (median {int(pops.median()):,}) in the plan's population figures")
     return lines
 
 

@@ -289,6 +289,12 @@ class Agreement:
         The reference's file or label.
     digest : str
         The reference's SHA-256.
+    names : mapping
+        Unit code -> name (from the plan).
+    groups : pandas.DataFrame
+        The reference's merged groups (two units or more): ``group, units, population`` (the
+        plan's population figures summed; NaN when the plan has none) and ``raion_codes``:
+        what the reference did in effect, in the plan's own figures.
     """
 
     raions: pd.DataFrame
@@ -297,6 +303,7 @@ class Agreement:
     reference: str = ""
     digest: str = ""
     names: Mapping[str, str] = field(default_factory=dict)
+    groups: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def raion_ari(self) -> dict[str, float]:
         """ARI of each fully covered raion (raion code -> ARI)."""
@@ -431,8 +438,23 @@ def agreement(plan: pd.DataFrame, reference: Reference, *, where: str = "plan", 
     for column in ("precision", "recall"):
         raions[column] = pd.to_numeric(raions[column], errors="coerce")
     return Agreement(raions=raions, overall=_overall(part, raions, differences), differences=differences,
+                     groups=_merged_groups(part),
                      reference=reference.where, digest=reference.digest,
                      names=dict(zip(table["unit_code"], names)))
+
+
+def _merged_groups(part: pd.DataFrame) -> pd.DataFrame:
+    """The reference's groups of two units or more, with their population in the plan's figures."""
+    population = pd.to_numeric(part["population"], errors="coerce") if "population" in part else math.nan
+    frame = part.assign(population=population)
+    rows = []
+    for group, members in frame.groupby("group", sort=True):
+        if len(members) < 2:
+            continue
+        rows.append({"group": str(group), "units": len(members),
+                     "population": float(members["population"].sum(min_count=len(members))),
+                     "raion_codes": " ".join(sorted(set(members["raion_code"])))})
+    return cast("pd.DataFrame", pd.DataFrame(rows, columns=["group", "units", "population", "raion_codes"]))
 
 
 def _overall(part: pd.DataFrame, raions: pd.DataFrame, differences: pd.DataFrame) -> dict[str, float | int | list[str] | None]:
@@ -476,11 +498,14 @@ def agreement_payload(result: Agreement) -> dict[str, object]:
         "overall": {k: _plain(v) for k, v in result.overall.items()},
         "raions": [{k: _plain(v) for k, v in row.items()} for row in result.raions.to_dict(orient="records")],
         "differences": result.differences.to_dict(orient="records"),
+        "reference_merged_groups": [{k: _plain(v) for k, v in row.items()}
+                                    for row in result.groups.to_dict(orient="records")],
     }
 
 
 def write_agreement(result: Agreement, target: str | os.PathLike[str]) -> Path:
-    """Write ``agreement.json``, ``raions.csv`` and ``differences.csv`` into a folder, atomically.
+    """Write ``agreement.json``, ``raions.csv``, ``differences.csv`` and ``reference_groups.csv``
+    into a folder, atomically.
 
     Returns
     -------
@@ -493,4 +518,5 @@ def write_agreement(result: Agreement, target: str | os.PathLike[str]) -> Path:
             json.dumps(agreement_payload(result), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         result.raions.to_csv(staging / "raions.csv", index=False)
         result.differences.to_csv(staging / "differences.csv", index=False)
+        result.groups.to_csv(staging / "reference_groups.csv", index=False)
     return final
