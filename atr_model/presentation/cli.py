@@ -78,6 +78,10 @@ from atr_model.presentation import cli_users  # noqa: E402  (the app's users fil
 
 cli_users.register(app)
 
+from atr_model.presentation import cli_agree  # noqa: E402  (agreement with a reference plan, calibration: issue 24)
+
+cli_agree.register(app)
+
 
 def _usage_error_classes() -> tuple[type[click.ClickException], ...]:
     """Click's ``ClickException`` as this typer raises it.

@@ -1,9 +1,22 @@
 """Scenario layer: scenario files, the engine input, runs and result packages.
 
-The result-package tools (compare, categories, key figures, evaluate, exports, sweep, robustness) are
+The result-package tools (compare, categories, key figures, evaluate, exports, sweep, robustness,
+agreement with a reference plan and calibration to it) are
 re-exported here: reports read them, the app and researchers call them.
 """
 
+from atr_model.scenarios.agreement import (
+    Agreement,
+    Reference,
+    adjusted_rand_index,
+    agreement,
+    agreement_payload,
+    plan_from_result,
+    read_reference,
+    reference_from_table,
+    write_agreement,
+)
+from atr_model.scenarios.calibrate import Calibration, calibrate, calibrated_yaml, write_calibration
 from atr_model.scenarios.categories import CATEGORIES, category_counts, new_unit_categories, unit_categories
 from atr_model.scenarios.compare import Comparison, compare_results, figure_deltas
 from atr_model.scenarios.confidence import merger_confidence, robustness_draws, robustness_package_of
@@ -63,6 +76,20 @@ from atr_model.scenarios.sweep import SweepResult, grid_size, pareto_front, pars
 from atr_model.scenarios.uncertainty import Uncertainty
 
 __all__ = [
+    # agreement with a reference plan and calibration to it (issue 24)
+    "Agreement",
+    "Calibration",
+    "Reference",
+    "adjusted_rand_index",
+    "agreement",
+    "agreement_payload",
+    "calibrate",
+    "calibrated_yaml",
+    "plan_from_result",
+    "read_reference",
+    "reference_from_table",
+    "write_agreement",
+    "write_calibration",
     "CATEGORIES",
     "category_counts",
     "new_unit_categories",

@@ -1,0 +1,184 @@
+"""CLI commands ``atr-model agree`` and ``atr-model calibrate`` (issue 24: learn from a reform already carried out).
+
+``agree`` reads a result folder and a reference plan and prints the agreement
+(:func:`atr_model.scenarios.agreement.agreement`); ``calibrate`` searches the free parameters of
+a scenario for the best agreement with the reference
+(:func:`atr_model.scenarios.calibrate.calibrate`). An
+:class:`~atr_model.errors.ATRError` reaches ``cli.main``, which prints one line.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.table import Table
+from tqdm import tqdm
+
+from atr_model.presentation.cli_scenarios import _dataset_override
+from atr_model.scenarios import (
+    Agreement,
+    Calibration,
+    agreement,
+    agreement_payload,
+    apply_overrides,
+    calibrate,
+    load_scenario,
+    parse_param,
+    plan_from_result,
+    read_reference,
+    write_agreement,
+    write_calibration,
+)
+
+__all__ = ["agree_command", "agreement_lines", "calibrate_command", "calibration_lines", "register"]
+
+#: How many differing units the text output lists (all of them are in --out's differences.csv).
+_SHOWN = 30
+
+
+def _pct(value: object) -> str:
+    return "–" if value is None else f"{100 * float(value):.1f} %"  # type: ignore[arg-type]
+
+
+def agreement_lines(result: Agreement) -> list[str]:
+    """The overall figures in a few plain lines."""
+    o = result.overall
+    full, partial = o["raions_full"], o["raions_partial"]
+    if full:
+        ari = (f"adjusted Rand index {float(o['ari']):.3f} over the {len(full)} fully covered raion(s) "  # type: ignore[arg-type]
+               f"(mean per raion {float(o['mean_raion_ari']):.3f})")  # type: ignore[arg-type]
+    else:
+        ari = "adjusted Rand index: none (the reference covers no raion fully; pairs only)"
+    lines = [
+        ari,
+        f"pairs together in the reference that the plan keeps together (recall): {_pct(o['recall'])} "
+        f"({o['pairs_both']} of {o['pairs_reference']})",
+        f"pairs the plan keeps together that the reference has together (precision): {_pct(o['precision'])} "
+        f"({o['pairs_both']} of {o['pairs_plan']})",
+        f"units covered: {o['units_covered']}; grouped differently: {o['units_differ']}",
+    ]
+    if partial:
+        lines.append(f"partly covered raions (pairs counted, no ARI): {', '.join(partial)}")  # type: ignore[arg-type]
+    pops = result.groups["population"].dropna()
+    if len(pops):
+        lines.append(f"the reference's merged units: {len(result.groups)}, of {int(pops.min()):,} to "
+                     f"{int(pops.max()):,} people (median {int(pops.median()):,}) in the plan's population figures")
+    return lines
+
+
+def _print(result: Agreement, plan: Path) -> None:
+    console = Console()
+    typer.echo(f"plan {plan} against {result.reference}")
+    for line in agreement_lines(result):
+        typer.echo(line)
+    table = Table(title="per raion")
+    for col in ("raion", "units", "covered", "ARI", "precision", "recall", "differ"):
+        table.add_column(col, overflow="fold")
+    for rec in result.raions.to_dict(orient="records"):
+        ari = f"{rec['ari']:.3f}" if rec["full"] else "partial"
+        shares = ["–" if pd.isna(rec[k]) else _pct(rec[k]) for k in ("precision", "recall")]
+        table.add_row(str(rec["raion_code"]), str(rec["units"]), str(rec["units_covered"]), ari, *shares,
+                      str(rec["units_differ"]))
+    console.print(table)
+    if len(result.differences):
+        diff = Table(title=f"units grouped differently ({len(result.differences)}; first {_SHOWN} shown)"
+                     if len(result.differences) > _SHOWN else "units grouped differently")
+        for col in ("unit_code", "unit_name", "group", "new_unit_id", "apart in the plan", "together only in the plan"):
+            diff.add_column(col, overflow="fold")  # codes are read whole: wrap, never cut
+        for rec in result.differences.head(_SHOWN).itertuples(index=False):
+            diff.add_row(str(rec.unit_code), str(rec.unit_name), str(rec.group), str(rec.new_unit_id),
+                         str(rec.missing_partners), str(rec.extra_partners))
+        console.print(diff)
+
+
+def agree_command(
+    result: Annotated[Path, typer.Argument(help="Result folder (its assignments.csv) or an assignments.csv.")],
+    reference: Annotated[Path, typer.Argument(help="Reference plan CSV: unit_code,group[,source].")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the agreement as JSON.")] = False,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Folder for agreement.json, raions.csv and differences.csv.")
+    ] = None,
+    partial: Annotated[bool, typer.Option(
+        "--partial", help="Accept a reference that covers no raion fully: pair precision/recall only, no ARI.")] = False,
+) -> None:
+    """Agreement of a plan with a reference plan: adjusted Rand index, pair precision/recall, differing units."""
+    ref = read_reference(reference)
+    found = agreement(plan_from_result(result), ref, where=str(result), partial=partial)
+    if as_json:
+        typer.echo(json.dumps(agreement_payload(found), indent=2, ensure_ascii=False))
+    else:
+        _print(found, result)
+    if out is not None:
+        written = write_agreement(found, out)
+        typer.echo(f"wrote {written}", err=as_json)
+
+
+def _default_workers() -> int:
+    return max(1, min(2, os.cpu_count() or 1))
+
+
+def calibration_lines(result: Calibration) -> list[str]:
+    """The calibration's figures in plain lines: best parameters, in-sample and held-out agreement."""
+    best = ", ".join(f"{k} = {v}" for k, v in result.best.items())
+    failed = int(result.table["score"].isna().sum())
+    lines = [
+        f"{result.base.name}: {len(result.table)} grid point(s) solved on {len(result.raions)} raion(s) "
+        f"({failed} without a plan; {result.seconds:.1f} s)",
+        f"best: {best} (point {result.best_point}; {len(result.tied_points)} point(s) score the same)",
+        f"in-sample agreement: mean adjusted Rand index {result.best_score:.3f} over the raions",
+    ]
+    held = result.held_out_mean
+    if held is None:
+        lines.append("leave-one-raion-out: needs two or more fully covered raions")
+        return lines
+    lines.append(f"leave-one-raion-out agreement (parameters fitted on the other raions): mean {held:.3f}")
+    keys = [k for k, _ in result.free]
+    for rec in result.held_out.to_dict(orient="records"):
+        chosen = ", ".join(f"{k.rsplit('.', 1)[-1]} = {rec[k]}" for k in keys)
+        note = "" if rec["best_reachable_ari"] >= 1 - 1e-9 else "; no tested parameters reproduce this raion"
+        if rec["trained_ties"] > 1:
+            note += f"; {rec['trained_ties']} points tie on the other raions, the middle one taken"
+        lines.append(f"  {rec['raion_code']}: held-out ARI {rec['held_out_ari']:.3f} with {chosen} "
+                     f"(best any point reaches {rec['best_reachable_ari']:.3f}{note})")
+    return lines
+
+
+def calibrate_command(
+    scenario: Annotated[Path, typer.Argument(help="Scenario YAML file whose parameters are searched.")],
+    reference: Annotated[Path, typer.Option("--reference", help="Reference plan CSV: unit_code,group[,source].")],
+    out: Annotated[Path, typer.Option("--out", help="Folder for the calibrated scenario, grid.csv, held_out.csv.")],
+    free: Annotated[list[str], typer.Option(
+        "--free", help="A free parameter: NAME=START:STOP:STEP or NAME=A,B,C (repeatable; the sweep's syntax, "
+        "e.g. population_floor=3000:15000:1000).")],
+    data: Annotated[str | None, typer.Option("--data", help="Dataset: 'demo', 'kyrgyz' or a .gpkg.")] = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", min=1, help="Worker processes (default: min(2, CPUs)).")
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Search a scenario's free parameters for the best agreement with a reference plan (leave-one-raion-out too)."""
+    base = apply_overrides(load_scenario(scenario), dataset=_dataset_override(data))
+    params = [parse_param(p) for p in free]
+    ref = read_reference(reference)
+    total = 1
+    for _, values in params:
+        total *= len(values)
+    with tqdm(total=total, desc=f"calibrate {base.name}", unit="run", disable=quiet) as bar:
+        result = calibrate(base, ref, params, workers=workers or _default_workers(),
+                           progress=lambda done, _total: bar.update(done - bar.n))
+    for line in calibration_lines(result):
+        typer.echo(line)
+    written = write_calibration(result, out)
+    typer.echo(f"wrote {written}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``agree`` and ``calibrate`` to the root app."""
+    app.command("agree")(agree_command)
+    app.command("calibrate")(calibrate_command)

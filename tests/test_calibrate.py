@@ -1,0 +1,122 @@
+"""Calibration to a reference plan (issue 24): synthetic recovery, leave-one-raion-out, the file, bad input.
+
+The reference is a plan the engine made on the demo territory with a known population floor;
+calibration over a grid that holds that floor must find it again (within the grid step) with
+in-sample agreement 1.0.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from atr_model.errors import DataError, ScenarioError
+from atr_model.presentation.cli import main
+from atr_model.scenarios import apply_overrides, load_scenario, run_scenario
+from atr_model.scenarios.agreement import reference_from_table
+from atr_model.scenarios.calibrate import MAX_CALIBRATION_POINTS, calibrate, write_calibration
+from atr_model.scenarios.sweep import parse_param
+
+ROOT = Path(__file__).resolve().parents[1]
+#: The floor the synthetic reference is made with, and the grid step searched around it.
+TRUE_FLOOR = 5000
+STEP = 1000
+FLOOR = "criteria.population_floor"
+
+
+@pytest.fixture(scope="module")
+def base():
+    return load_scenario(ROOT / "scenarios" / "demo.yaml")
+
+
+@pytest.fixture(scope="module")
+def synthetic(base, demo_dataset) -> pd.DataFrame:
+    """The aiyl-aimak grouping the engine gives with the true floor (the reference)."""
+    plan = run_scenario(apply_overrides(base, **{FLOOR: TRUE_FLOOR}), dataset=demo_dataset).assignments
+    aa = plan[plan["level"] == "aiyl_aimak"]
+    return pd.DataFrame({"unit_code": aa["unit_code"], "group": aa["new_unit_id"]})
+
+
+@pytest.fixture(scope="module")
+def calibration(base, synthetic, demo_dataset):
+    """Calibrated from a base floor that is not the true one, over a grid holding it."""
+    start = apply_overrides(base, **{FLOOR: 8000})
+    grid = [parse_param(f"population_floor={TRUE_FLOOR - STEP}:{TRUE_FLOOR + STEP}:{STEP}")]
+    return calibrate(start, reference_from_table(synthetic, where="synthetic.csv"), grid, dataset=demo_dataset)
+
+
+def test_synthetic_reference_is_recovered(calibration) -> None:
+    assert abs(calibration.best[FLOOR] - TRUE_FLOOR) <= STEP
+    assert calibration.best_score == 1.0
+    assert calibration.scenario.criteria.population_floor == calibration.best[FLOOR]
+    # the neighbouring floors give other plans: the grid point is identified, not merely tied
+    assert calibration.tied_points == (calibration.best_point,)
+    assert (calibration.table["score"].drop(index=calibration.best_point) < 1.0).all()
+    assert list(calibration.table[FLOOR]) == [TRUE_FLOOR - STEP, TRUE_FLOOR, TRUE_FLOOR + STEP]
+    assert calibration.table["error"].eq("").all()
+
+
+def test_leave_one_raion_out(calibration, demo_dataset) -> None:
+    held = calibration.held_out
+    assert sorted(held["raion_code"]) == sorted(demo_dataset.raions["raion_code"].astype(str))
+    # the true floor is in the grid, so every raion is reproduced by some point ...
+    assert (held["best_reachable_ari"] == 1.0).all()
+    # ... and the held-out figure is the ARI of the point chosen on the other raions
+    table = calibration.table.set_index("point")
+    for rec in held.itertuples(index=False):
+        assert rec.held_out_ari == table.loc[rec.point, f"ari_{rec.raion_code}"]
+        assert rec.held_out_ari <= rec.best_reachable_ari
+    assert calibration.held_out_mean == pytest.approx(held["held_out_ari"].mean())
+
+
+def test_the_calibrated_file_says_what_it_was_fitted_to(calibration, tmp_path: Path) -> None:
+    path = write_calibration(calibration, tmp_path / "cal")
+    text = path.read_text(encoding="utf-8")
+    header = [line for line in text.splitlines() if line.startswith("#")]
+    assert any(calibration.digest in line for line in header)
+    assert any(f"{FLOOR}: 4000, 5000, 6000" in line for line in header)
+    assert any("in-sample agreement: mean adjusted Rand index 1.000" in line for line in header)
+    again = load_scenario(path)
+    assert again.criteria.population_floor == calibration.best[FLOOR]
+    assert again.name == "demo-calibrated"
+    assert len(pd.read_csv(tmp_path / "cal" / "grid.csv")) == 3
+    assert len(pd.read_csv(tmp_path / "cal" / "held_out.csv")) == len(calibration.held_out)
+
+
+def test_the_pool_gives_the_same_table(base, synthetic, demo_dataset, calibration) -> None:
+    start = apply_overrides(base, **{FLOOR: 8000})
+    grid = [parse_param(f"population_floor={TRUE_FLOOR - STEP}:{TRUE_FLOOR + STEP}:{STEP}")]
+    pooled = calibrate(start, reference_from_table(synthetic), grid, dataset=demo_dataset, workers=2)
+    columns = [c for c in calibration.table.columns if c != "seconds"]
+    pd.testing.assert_frame_equal(pooled.table[columns], calibration.table[columns])
+
+
+def test_bad_calibration_input_fails_before_solving(base, synthetic, demo_dataset) -> None:
+    ref = reference_from_table(synthetic)
+    with pytest.raises(ScenarioError, match="'dataset' changes the inputs"):
+        calibrate(base, ref, [("dataset", ["demo"])], dataset=demo_dataset)
+    with pytest.raises(ScenarioError, match="no free parameter"):
+        calibrate(base, ref, [], dataset=demo_dataset)
+    too_many = [("criteria.population_floor", list(range(1000, 1000 + 10 * (MAX_CALIBRATION_POINTS + 1), 10)))]
+    with pytest.raises(ScenarioError, match=f"more than {MAX_CALIBRATION_POINTS}"):
+        calibrate(base, ref, too_many, dataset=demo_dataset)
+    with pytest.raises(ScenarioError, match="population_floor"):
+        calibrate(base, ref, [(FLOOR, [-5])], dataset=demo_dataset)
+    with pytest.raises(DataError, match="covers no raion fully"):
+        calibrate(base, reference_from_table(synthetic.head(2)), [(FLOOR, [5000])], dataset=demo_dataset)
+    unknown = pd.concat([synthetic, pd.DataFrame({"unit_code": ["ZZ-9"], "group": ["z"]})])
+    with pytest.raises(DataError, match=r"1 unit code\(s\) not in .*: ZZ-9"):
+        calibrate(base, reference_from_table(unknown), [(FLOOR, [5000])], dataset=demo_dataset)
+
+
+def test_cli_calibrate(synthetic, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    ref = tmp_path / "ref.csv"
+    synthetic.to_csv(ref, index=False)
+    main(["calibrate", str(ROOT / "scenarios" / "demo.yaml"), "--reference", str(ref), "--out", str(tmp_path / "cal"),
+          "--free", "population_floor=4000,5000", "--workers", "1", "--quiet"])
+    out = capsys.readouterr().out
+    assert "best: criteria.population_floor = 5000" in out
+    assert "leave-one-raion-out agreement" in out
+    assert (tmp_path / "cal" / "demo-calibrated.yaml").exists()
