@@ -25,6 +25,7 @@ import pytest
 from browser_support import CHROMIUM_ARGS, app_env, serve_streamlit
 from typer.testing import CliRunner
 
+from atr_model._atomic import MARKER
 from atr_model.errors import DataError
 from atr_model.presentation.app import auth, results
 from atr_model.presentation.app.server import PAGE_SCRIPT
@@ -124,7 +125,9 @@ def demo_result(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_a_result_package_carries_the_digest_of_every_file(demo_result: Path) -> None:
     manifest = json.loads((demo_result / MANIFEST_NAME).read_text(encoding="utf-8"))
-    files = {p.name for p in demo_result.iterdir() if p.is_file() and p.name != MANIFEST_NAME}
+    # dotfiles (the output marker, which says whose folder it is) are not part of the result
+    files = {p.name for p in demo_result.iterdir() if p.is_file() and p.name != MANIFEST_NAME and not p.name.startswith(".")}
+    assert (demo_result / MARKER).is_file()
     assert set(manifest["files"]) == files and {"kpis.json", "assignments.csv", "new_units.gpkg"} <= files
     assert verify_manifest(demo_result) == []
 
