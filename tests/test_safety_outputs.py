@@ -315,6 +315,26 @@ def test_a_kill_mid_swap_is_restored_when_the_next_command_starts(tmp_path: Path
     _assert_whole(out, demo_result)
 
 
+def test_scratch_of_a_killed_run_is_removed_when_a_command_starts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """Generated demo inputs and compare's runs live in scratch folders named by process id: a
+    killed run's are removed by the next command's start, a live process's are left alone."""
+    import tempfile
+
+    dead = int(subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                              text=True, check=True).stdout)
+    left = tmp_path / f"atr-model-scratch-{dead}-demo-inputs-k1"
+    (left / "roads").mkdir(parents=True)
+    (left / "roads" / "demo.osm").write_text("<osm/>", encoding="utf-8")
+    live = tmp_path / f"atr-model-scratch-{os.getpid()}-compare-k2"
+    live.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    with pytest.raises(SystemExit):
+        main(["data", "info", str(tmp_path / "missing.gpkg")])
+    capsys.readouterr()
+    assert not left.exists() and live.exists()
+
+
 # --------------------------------------------------------------------------- finding 8: disk full, --log-file
 
 

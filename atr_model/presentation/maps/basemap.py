@@ -22,7 +22,6 @@ import io
 import json
 import logging
 import os
-import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,7 +33,7 @@ from affine import Affine
 from PIL import Image
 from pyproj import Transformer
 
-from atr_model._atomic import atomic_directory
+from atr_model._atomic import atomic_directory, scratch_directory
 from atr_model.data import write_demo_elevation
 from atr_model.data.cache import default_cache_dir
 from atr_model.scenarios import KYRGYZ, KYRGYZ_ELEVATION, kyrgyz_source_dir
@@ -321,7 +320,7 @@ def resolve_hillshade(
             with _lock:
                 if demo_key in _cache:  # the demo DEM is generated: key it by the build only
                     return _cache[demo_key]
-        with tempfile.TemporaryDirectory(prefix="atr-dem-") as tmp:
+        with scratch_directory("dem") as tmp:  # a killed app's is removed when a command next starts
             path = dataset_elevation(dict(metadata), tmp)
             if path is None:
                 logger.info("dataset %s has no elevation grid of its own: no relief background", build_id)
