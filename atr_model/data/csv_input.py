@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from pathlib import Path
 
 import pandas as pd
 
+from atr_model.data.files import check_file
 from atr_model.errors import ATRError, DataError
 
 __all__ = ["read_text_csv"]
@@ -44,9 +44,7 @@ def read_text_csv(
     ATRError
         ``error``, on a missing file, an unreadable CSV, or a missing column.
     """
-    source = Path(path)
-    if not source.exists():
-        raise error(f"{source}: {what} not found")
+    source = check_file(path, what, error)  # stat only: a folder or a FIFO is refused unopened
     try:
         frame = pd.read_csv(source, dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:

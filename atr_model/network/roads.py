@@ -20,7 +20,7 @@ import pyogrio
 import shapely
 from pyproj import Geod
 
-from atr_model.data.files import check_file
+from atr_model.data import check_file
 from atr_model.errors import NetworkError
 from atr_model.network.settings import TravelSettings
 from atr_model.network.terrain import ElevationRaster

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from atr_model.data import reading
 from atr_model.errors import DataError
 from atr_model.optimisation.formulation import inertia_cost
 from atr_model.optimisation.instance import MergerInstance
@@ -77,7 +78,8 @@ def read_instance_dir(directory: str | Path, k: int | None = None, tolerance: fl
     nodes_path = _one(directory, "nodes.csv")
     edges_path = _one(directory, "edges.csv")
     dist_path = _one(directory, "distances_km.csv")
-    nodes = pd.read_csv(nodes_path)
+    with reading(nodes_path, "nodes table"):
+        nodes = pd.read_csv(nodes_path)
     for col in ("id", "population"):
         if col not in nodes.columns:
             raise DataError(f"{nodes_path}: missing column {col!r}")
@@ -85,10 +87,12 @@ def read_instance_dir(directory: str | Path, k: int | None = None, tolerance: fl
     n = len(nodes)
     if not (nodes["id"].to_numpy() == np.arange(n)).all():
         raise DataError(f"{nodes_path}: ids must be 0..{n - 1}")
-    edges = pd.read_csv(edges_path)
+    with reading(edges_path, "edges table"):
+        edges = pd.read_csv(edges_path)
     if not {"u", "v"} <= set(edges.columns):
         raise DataError(f"{edges_path}: expected columns u, v")
-    dist = pd.read_csv(dist_path, index_col=0)
+    with reading(dist_path, "distance matrix"):
+        dist = pd.read_csv(dist_path, index_col=0)
     if dist.shape != (n, n):
         raise DataError(f"{dist_path}: matrix is {dist.shape}; expected ({n}, {n})")
     dist_km = dist.to_numpy(dtype=float)

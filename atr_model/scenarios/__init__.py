@@ -24,6 +24,7 @@ from atr_model.scenarios.evaluate import PlanEvaluation, evaluate_plan, read_pla
 from atr_model.scenarios.exports import DEFAULT_EXTRAS, add_extra_kpis, publish_package, write_exports, write_geojson, write_xlsx
 from atr_model.scenarios.extra_kpis import CostModel, admin_savings, extra_kpis, load_cost_model, town_mask
 from atr_model.scenarios.inputs import (
+    AUTO,
     KYRGYZ,
     KYRGYZ_ELEVATION,
     check_scenario_inputs,
@@ -102,6 +103,7 @@ __all__ = [
     "figure_def",
     "figure_params",
     "key_figures",
+    "AUTO",
     "KYRGYZ",
     "KYRGYZ_ELEVATION",
     "new_unit_display_name",

@@ -19,6 +19,7 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from atr_model.data import read_text_file
 from atr_model.errors import DataError
 from atr_model.scenarios.scenario import yaml_error
 
@@ -93,9 +94,7 @@ def load_cost_model(path: str | os.PathLike[str] | None = None) -> CostModel:
         where = "atr_model/data/admin_cost_model.yaml"
     else:
         source = Path(path)
-        if not source.exists():
-            raise DataError(f"{source}: cost model file not found")
-        text, where = source.read_text(encoding="utf-8"), str(source)
+        text, where = read_text_file(source, "cost model file"), str(source)
     try:
         raw = yaml.safe_load(text) or {}
         return CostModel.model_validate(raw)

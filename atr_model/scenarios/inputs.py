@@ -11,13 +11,13 @@ from atr_model._atomic import scratch_directory
 from atr_model.data import (
     Dataset,
     build_kyrgyz_dataset,
+    check_file,
     load_or_build_kyrgyz_dataset,
     make_demo_dataset,
     read_dataset,
     write_demo_elevation,
     write_demo_roads,
 )
-from atr_model.data.files import check_file
 from atr_model.errors import ScenarioError
 from atr_model.network import TravelModel, build_travel_model
 from atr_model.scenarios.scenario import Scenario

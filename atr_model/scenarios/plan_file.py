@@ -22,7 +22,7 @@ from typing import cast
 
 import pandas as pd
 
-from atr_model.data.files import check_file
+from atr_model.data import check_file
 from atr_model.errors import DataError
 
 __all__ = ["PLAN_MESSAGES", "plan_error", "read_plan_csv", "read_plan_text"]

@@ -18,7 +18,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
 from atr_model.criteria import Criteria, describe_validation_error
-from atr_model.data.files import read_text_file
+from atr_model.data import read_text_file
 from atr_model.errors import ATRError, ScenarioError
 from atr_model.optimisation import EngineSettings
 from atr_model.scenarios.uncertainty import Uncertainty
@@ -285,8 +285,8 @@ def _check_depth(text: str, where: str) -> None:
         if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
             depth += 1
             if depth > MAX_YAML_DEPTH:
-                mark = event.start_mark
-                raise _refusal("yaml_too_deep", file=where, line=mark.line + 1 if mark else 0, limit=MAX_YAML_DEPTH)
+                line = event.start_mark.line + 1 if event.start_mark is not None else 0
+                raise _refusal("yaml_too_deep", file=where, line=line, limit=MAX_YAML_DEPTH)
         elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
             depth -= 1
 

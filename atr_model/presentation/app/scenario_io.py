@@ -14,11 +14,10 @@ from typing import Any
 
 from atr_model.errors import ScenarioError
 from atr_model.presentation.app.datasets import DEMO_KEY, KYRGYZ_KEY, dataset_choices, portable_dataset
-from atr_model.scenarios import Scenario, dump_scenario, scenario_from_yaml, scenario_hash
+from atr_model.scenarios import AUTO, Scenario, dump_scenario, scenario_from_yaml, scenario_hash
 from atr_model.scenarios import (
     scenario_from_dict as _validate_scenario,
 )
-from atr_model.scenarios.inputs import AUTO
 
 __all__ = [
     "scenario_dir",
