@@ -38,6 +38,7 @@ from atr_model.scenarios import (
     load_scenario,
     parse_param,
     run_sweep,
+    write_csv,
     write_exports,
 )
 
@@ -119,7 +120,7 @@ def compare_command(
             (out / "comparison.json").write_text(
                 json.dumps(comparison.to_dict(), indent=2, ensure_ascii=False), encoding="utf-8"
             )
-            comparison.changed_units.to_csv(out / "changed_units.csv", index=False)
+            write_csv(comparison.changed_units, out / "changed_units.csv")
     if as_json:
         typer.echo(json.dumps(comparison.to_dict(), indent=2, ensure_ascii=False))
         return
@@ -182,8 +183,8 @@ def sweep_command(
             progress=lambda done, _total: bar.update(done - bar.n),
         )
     out.mkdir(parents=True, exist_ok=True)
-    result.table.to_csv(out / "summary.csv", index=False)
-    result.timings.to_csv(out / "timings.csv", index=False)
+    write_csv(result.table, out / "summary.csv")
+    write_csv(result.timings, out / "timings.csv")
     short = [c for c in result.table.columns[1 : 1 + len(result.parameters)]]
     write_sweep_outputs(result.table, short, out, title=f"Sweep of {base.name}")
     failed = int((result.table["status"] == "error").sum())

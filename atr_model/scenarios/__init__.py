@@ -4,6 +4,7 @@ The result-package tools (compare, categories, key figures, evaluate, exports, s
 re-exported here: reports read them, the app and researchers call them.
 """
 
+from atr_model.scenarios.cells import neutralise_cells, read_tool_csv, restore_cells, write_csv
 from atr_model.scenarios.categories import CATEGORIES, category_counts, new_unit_categories, unit_categories
 from atr_model.scenarios.compare import Comparison, compare_results, figure_deltas
 from atr_model.scenarios.confidence import merger_confidence, robustness_draws, robustness_package_of
@@ -60,6 +61,10 @@ from atr_model.scenarios.sweep import SweepResult, pareto_front, parse_param, ru
 from atr_model.scenarios.uncertainty import Uncertainty
 
 __all__ = [
+    "neutralise_cells",
+    "read_tool_csv",
+    "restore_cells",
+    "write_csv",
     "CATEGORIES",
     "category_counts",
     "new_unit_categories",

@@ -29,7 +29,14 @@ from atr_model.network import TravelModel
 from atr_model.presentation.app.scenario_io import parse_scenario_text, scenario_key
 from atr_model.presentation.maps.store import source_digest
 from atr_model.presentation.runs import save_result
-from atr_model.scenarios import Comparison, Scenario, compare_results, load_result_files, run_scenario
+from atr_model.scenarios import (
+    Comparison,
+    Scenario,
+    compare_results,
+    load_result_files,
+    read_tool_csv,
+    run_scenario,
+)
 
 __all__ = [
     "ResultView",
@@ -173,7 +180,7 @@ def load_result(folder: Path) -> ResultView:
     assignments_path = folder / "assignments.csv"
     if not assignments_path.exists():
         raise DataError(f"{folder}: not a result folder (no assignments.csv)")
-    assignments = pd.read_csv(
+    assignments = read_tool_csv(
         assignments_path, dtype={"unit_code": str, "new_unit_id": str, "centre_code": str, "raion_code": str}
     )
     new_units = pd.DataFrame()
