@@ -228,6 +228,33 @@ def test_markdown_in_a_title_renders_as_its_text() -> None:
     assert not any(s in resolved for s in ("http://", "www.", "l@e"))
 
 
+def test_the_app_writes_an_uploaded_scenarios_title_and_description_as_text(monkeypatch, tmp_path: Path) -> None:
+    import json
+
+    from streamlit.testing.v1 import AppTest
+
+    from atr_model.presentation.app import scenario_io
+    from atr_model.presentation.app.server import PAGE_SCRIPT
+    from atr_model.scenarios import load_scenario
+
+    monkeypatch.setenv("ATR_APP_RESULTS", str(tmp_path / "results"))
+    monkeypatch.setenv("ATR_CACHE_DIR", str(tmp_path / "cache"))
+    texts = {k: hf.MARKDOWN for k in ("title", "title_ky", "title_ru", "description", "description_ky", "description_ru")}
+    scenario = load_scenario(ROOT / "scenarios" / "demo.yaml").model_copy(update=texts)
+    at = AppTest.from_file(str(PAGE_SCRIPT), default_timeout=180)
+    at.session_state["uploaded"] = scenario_io.scenario_to_dict(scenario)
+    at.session_state["uploaded_name"] = "hostile.yaml"
+    at.session_state["scenario_choice"] = "upload"
+    at.run()
+    assert not at.exception, at.exception
+    bodies = [m.value for m in at.markdown] + [c.value for c in at.caption] + [i.value for i in at.info]
+    assert sum(md_text(hf.MARKDOWN) in b for b in bodies) >= 2  # the title in the header, the description
+    assert not any(hf.MARKDOWN in b for b in bodies)  # never as Markdown
+    # the map goes to its frame with the policy that lets only its own script run
+    args = json.loads(at.get("component_instance")[0].proto.json_args)
+    assert f'content="{html.escape(frame_policy(args["script"]))}"' in args["header"]
+
+
 # ---------------------------------------------------------------------------------------------
 # in Chromium, through the app's own map component
 

@@ -4,8 +4,8 @@ The result-package tools (compare, categories, key figures, evaluate, exports, s
 re-exported here: reports read them, the app and researchers call them.
 """
 
-from atr_model.scenarios.cells import neutralise_cells, read_tool_csv, restore_cells, write_csv
 from atr_model.scenarios.categories import CATEGORIES, category_counts, new_unit_categories, unit_categories
+from atr_model.scenarios.cells import neutralise_cells, read_tool_csv, restore_cells, write_csv
 from atr_model.scenarios.compare import Comparison, compare_results, figure_deltas
 from atr_model.scenarios.confidence import merger_confidence, robustness_draws, robustness_package_of
 from atr_model.scenarios.evaluate import PlanEvaluation, evaluate_plan, read_plan_csv, read_plan_text

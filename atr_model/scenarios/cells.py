@@ -24,7 +24,7 @@ import os
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import TypeVar, cast
 
 import pandas as pd
 
@@ -76,9 +76,7 @@ def restore_cell(value: T) -> T | str:
 def _map_text(frame: pd.DataFrame, cell: Callable[[object], object]) -> pd.DataFrame:
     """``frame`` with ``cell`` applied to every text column (numeric columns untouched)."""
     text = [c for c in frame.columns if frame[c].dtype == object or isinstance(frame[c].dtype, pd.StringDtype)]
-    if not text:
-        return frame
-    out = frame.copy()
+    out = cast("pd.DataFrame", frame.copy())
     for column in text:
         out[column] = out[column].map(cell, na_action="ignore")
     return out
