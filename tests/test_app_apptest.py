@@ -19,6 +19,7 @@ from atr_model.presentation import maps
 from atr_model.presentation.app import datasets, downloads, edits, plans, results, scenario_io, state, unit_search
 from atr_model.presentation.app.mapping import MAP_RETURNED_OBJECTS
 from atr_model.presentation.app.server import PAGE_SCRIPT
+from atr_model.presentation.markdown_text import md_text
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(PAGE_SCRIPT)  # the page app.py serves (AppTest runs a page script, not the st.App)
@@ -424,8 +425,9 @@ def test_units_passport_and_selection_show_names_with_the_id_beside(app_env: Pat
     uid = assignments.set_index("unit_code").at[unit, "new_unit_id"]
     at.session_state["selected_unit"] = unit
     at.run()
-    assert any(f"**Selected unit:** {units[unit]} ({unit})" == m.value for m in at.markdown)
-    assert any(f"New unit: {new_units[uid]} ({uid})" in c.value for c in at.caption)
+    # names are written as text (markdown_text.md_text): the page shows them as they are
+    assert any(f"**Selected unit:** {md_text(units[unit])} ({md_text(unit)})" == m.value for m in at.markdown)
+    assert any(f"New unit: {md_text(f'{new_units[uid]} ({uid})')}" in c.value for c in at.caption)
 
 
 def test_undo_marks_the_result_out_of_date_and_its_yaml_keeps_the_lock(app_env: Path) -> None:

@@ -40,6 +40,7 @@ from atr_model.scenarios import (
     load_scenario,
     parse_param,
     run_sweep,
+    write_csv,
     write_exports,
 )
 
@@ -124,7 +125,7 @@ def compare_command(
                 (staging / "comparison.json").write_text(
                     json.dumps(comparison.to_dict(), indent=2, ensure_ascii=False), encoding="utf-8"
                 )
-                comparison.changed_units.to_csv(staging / "changed_units.csv", index=False)
+                write_csv(comparison.changed_units, staging / "changed_units.csv")
     if as_json:
         typer.echo(json.dumps(comparison.to_dict(), indent=2, ensure_ascii=False))
         return
@@ -192,8 +193,8 @@ def sweep_command(
         )
     short = [c for c in result.table.columns[1 : 1 + len(result.parameters)]]
     with atomic_directory(out, kind="sweep", force=force) as staging:
-        result.table.to_csv(staging / "summary.csv", index=False)
-        result.timings.to_csv(staging / "timings.csv", index=False)
+        write_csv(result.table, staging / "summary.csv")
+        write_csv(result.timings, staging / "timings.csv")
         write_sweep_outputs(result.table, short, staging, title=f"Sweep of {base.name}")
     failed = int((result.table["status"] == "error").sum())
     typer.echo(f"{len(result.table)} runs ({failed} failed); wrote {out / 'summary.csv'} and {out / 'pareto.html'}")

@@ -18,6 +18,7 @@ from atr_model.scenarios.agreement import (
 )
 from atr_model.scenarios.calibrate import Calibration, calibrate, calibrated_yaml, write_calibration
 from atr_model.scenarios.categories import CATEGORIES, category_counts, new_unit_categories, unit_categories
+from atr_model.scenarios.cells import neutralise_cells, read_tool_csv, restore_cells, write_csv
 from atr_model.scenarios.compare import Comparison, compare_results, figure_deltas
 from atr_model.scenarios.confidence import merger_confidence, robustness_draws, robustness_package_of
 from atr_model.scenarios.evaluate import PlanEvaluation, evaluate_plan, read_plan_csv, read_plan_text
@@ -91,6 +92,10 @@ __all__ = [
     "reference_from_table",
     "write_agreement",
     "write_calibration",
+    "neutralise_cells",
+    "read_tool_csv",
+    "restore_cells",
+    "write_csv",
     "CATEGORIES",
     "category_counts",
     "new_unit_categories",

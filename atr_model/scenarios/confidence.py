@@ -24,6 +24,8 @@ from typing import cast
 
 import pandas as pd
 
+from atr_model.scenarios.cells import read_tool_csv
+
 __all__ = ["STABILITY_TABLE", "merger_confidence", "robustness_draws", "robustness_package_of"]
 
 logger = logging.getLogger(__name__)
@@ -41,7 +43,7 @@ def _plan(folder: Path) -> pd.DataFrame | None:
     """``unit_code, new_unit_id, centre_code`` of a result package, sorted (None when unreadable)."""
     path = folder / "assignments.csv"
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, usecols=_PLAN_COLUMNS)
+        frame = read_tool_csv(path, dtype=str, keep_default_na=False, usecols=_PLAN_COLUMNS)
     except (OSError, ValueError) as exc:
         logger.warning("merger confidence: cannot read %s: %s", path, exc)
         return None
@@ -121,7 +123,7 @@ def merger_confidence(
     if package is None:
         return None
     path = package / STABILITY_TABLE
-    table = pd.read_csv(path, dtype={"new_unit_id": str})
+    table = read_tool_csv(path, dtype={"new_unit_id": str})
     missing = sorted({"new_unit_id", "n_members", "share_exact"} - set(table.columns))
     if missing:
         raise ValueError(f"{path}: missing column(s) {', '.join(missing)}")

@@ -137,6 +137,18 @@ def _cell(value: Any) -> Any:
     return value
 
 
+def _as_text(cells: Iterable[Any]) -> None:
+    """Text cells stay text: openpyxl stores a string that begins with ``=`` as a formula, so a
+    name such as ``=HYPERLINK(...)`` from a dataset or scenario would run when the workbook is
+    opened; it is stored as a text cell instead (marked as typed with a quote, so editing it in
+    Excel keeps it text). Cells beginning with ``+``, ``-``, ``@``, a tab or a carriage return
+    are text cells already; numbers are untouched."""
+    for cell in cells:
+        if cell.data_type == "f":
+            cell.data_type = "s"
+            cell.quotePrefix = True
+
+
 def _write_frame(
     ws: Any, frame: pd.DataFrame, estimate_flags: dict[str, str] | None = None, label: Callable[[str], str] = _plain
 ) -> None:
@@ -144,11 +156,13 @@ def _write_frame(
 
     estimate_flags = estimate_flags or {}
     ws.append([label(f"col.{c}") for c in frame.columns])
+    _as_text(ws[1])
     for cell in ws[1]:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor=_HEADER_FILL)
     for record in frame.itertuples(index=False, name=None):
         ws.append([_cell(v) for v in record])
+        _as_text(ws[ws.max_row])
     fill = PatternFill("solid", fgColor=_ESTIMATE_FILL)
     columns = list(frame.columns)
     for value_col, flag_col in estimate_flags.items():

@@ -24,6 +24,7 @@ import yaml
 
 from atr_model._atomic import atomic_directory
 from atr_model.errors import DataError
+from atr_model.scenarios.cells import read_tool_csv, write_csv
 from atr_model.scenarios.manifest import write_manifest
 from atr_model.scenarios.package_files import read_territory_notes
 from atr_model.scenarios.run import ScenarioResult
@@ -66,9 +67,9 @@ def _json(path: Path, value: Any) -> None:
 
 def _write_files(result: ScenarioResult, folder: Path) -> None:
     (folder / "scenario.yaml").write_text(dump_scenario(result.scenario), encoding="utf-8")
-    result.assignments.to_csv(folder / "assignments.csv", index=False, lineterminator="\n")
-    result.settlements.to_csv(folder / "settlements.csv", index=False, lineterminator="\n")
-    result.explanations.to_csv(folder / "explanations.csv", index=False, lineterminator="\n")
+    write_csv(result.assignments, folder / "assignments.csv")
+    write_csv(result.settlements, folder / "settlements.csv")
+    write_csv(result.explanations, folder / "explanations.csv")
     result.new_units.to_file(folder / "new_units.gpkg", layer="new_units", driver="GPKG", engine="pyogrio")
     _json(folder / "kpis.json", result.kpis)
     _json(folder / "provenance.json", result.provenance)
@@ -135,16 +136,16 @@ def read_result(path: str | os.PathLike[str]) -> ResultPackage:
         yaml.safe_load((folder / "scenario.yaml").read_text(encoding="utf-8")), where=str(folder / "scenario.yaml")
     )
     explanations = (
-        pd.read_csv(folder / "explanations.csv", dtype=dtypes, keep_default_na=False, na_values=[""])
+        read_tool_csv(folder / "explanations.csv", dtype=dtypes, keep_default_na=False, na_values=[""])
         if (folder / "explanations.csv").exists()
         else pd.DataFrame()
     )
     return ResultPackage(
         path=folder,
         scenario=scenario,
-        assignments=pd.read_csv(folder / "assignments.csv", dtype=dtypes, keep_default_na=False, na_values=[""]),
+        assignments=read_tool_csv(folder / "assignments.csv", dtype=dtypes, keep_default_na=False, na_values=[""]),
         new_units=gpd.read_file(folder / "new_units.gpkg", layer="new_units", engine="pyogrio"),
-        settlements=pd.read_csv(folder / "settlements.csv", dtype=dtypes, keep_default_na=False, na_values=[""]),
+        settlements=read_tool_csv(folder / "settlements.csv", dtype=dtypes, keep_default_na=False, na_values=[""]),
         kpis=json.loads((folder / "kpis.json").read_text(encoding="utf-8")),
         provenance=json.loads((folder / "provenance.json").read_text(encoding="utf-8")),
         explanations=explanations,

@@ -24,6 +24,7 @@ import pandas as pd
 import yaml
 
 from atr_model.errors import DataError
+from atr_model.scenarios.cells import read_tool_csv
 from atr_model.scenarios.scenario import Scenario, yaml_error
 from atr_model.scenarios.territory_notes import TERRITORY_NOTES_NAME
 
@@ -124,7 +125,7 @@ def _read_csv(path: Path, required: tuple[str, ...] = ()) -> pd.DataFrame:
     if not path.exists():
         raise DataError(f"{path}: file missing from the result package")
     try:
-        frame = pd.read_csv(path, dtype={c: str for c in _CODE_COLUMNS}, keep_default_na=True)
+        frame = read_tool_csv(path, dtype={c: str for c in _CODE_COLUMNS}, keep_default_na=True)
     except Exception as exc:  # pandas raises several parser errors
         raise DataError(f"{path}: not a readable CSV ({exc})") from exc
     missing = [c for c in required if c not in frame.columns]

@@ -24,6 +24,7 @@ import pandas as pd
 
 from atr_model.data import check_file
 from atr_model.errors import DataError
+from atr_model.scenarios.cells import restore_cell
 
 __all__ = ["PLAN_MESSAGES", "plan_error", "read_plan_csv", "read_plan_text"]
 
@@ -180,7 +181,8 @@ def read_plan_text(text: str | bytes, *, where: str = "plan") -> pd.DataFrame:
 
     Comma, semicolon or tab separated (the header's separator), with or without a UTF-8
     byte-order mark, or in Windows-1251 or UTF-16 as Excel saves them; column names in any
-    case; blank lines and empty trailing fields ignored; cells stripped.
+    case; blank lines and empty trailing fields ignored; cells stripped; a cell the tool
+    wrote with a guarding quote (``'=...``, :mod:`atr_model.scenarios.cells`) read without it.
 
     Parameters
     ----------
@@ -215,7 +217,9 @@ def read_plan_text(text: str | bytes, *, where: str = "plan") -> pd.DataFrame:
     values: list[list[str]] = []
     for row, fields in records:
         rows.append(row)
-        values.append(_fit(row, fields, names, sep, where))
+        # a plan made from the tool's own assignments.csv carries its guarding quotes
+        # (scenarios.cells): the ids are read as they were written before the quote
+        values.append([restore_cell(v) for v in _fit(row, fields, names, sep, where)])
     if not values:
         raise plan_error("plan_no_rows", file=where)
     keep = [c for c in REQUIRED + OPTIONAL if c in names]

@@ -47,6 +47,7 @@ from atr_model.errors import ScenarioError
 from atr_model.network import ROADS_KIND, TravelModel
 from atr_model.optimisation import EngineSettings, MergerModel, decomposes
 from atr_model.scenarios._dask import connect, gather_in_order
+from atr_model.scenarios.cells import write_csv
 from atr_model.scenarios.evaluate import evaluate_plan
 from atr_model.scenarios.instance_builder import InstanceBundle
 from atr_model.scenarios.limits import check_draws
@@ -470,7 +471,7 @@ def _plain(value: Any) -> Any:
 
 
 def _csv(frame: pd.DataFrame, path: Path) -> None:
-    frame.to_csv(path, index=False, lineterminator="\n")
+    write_csv(frame, path)
 
 
 def _clean_kpis(value: Any) -> Any:

@@ -30,6 +30,7 @@ from atr_model.presentation.app.mapping import (
     synced,
 )
 from atr_model.presentation.i18n import t
+from atr_model.presentation.markdown_text import md_text
 from atr_model.scenarios import Comparison
 
 __all__ = ["view_compare", "differ_table", "comparison_html", "COMPARE_MAP_HEIGHT", "SYNC_GROUP"]
@@ -77,7 +78,7 @@ def _side_by_side(ctx: AppContext, folder_a: str, folder_b: str, label_a: str, l
     rendered = compare_maps(folder_a, folder_b, lang, ctx.source, ctx.dataset.build_id)
     for column, drawn, label, key in zip((left, right), rendered, (label_a, label_b), ("compare_map_a", "compare_map_b")):
         with column:
-            st.markdown(f"**{label}**")
+            st.markdown(f"**{md_text(label)}**")
             show_clickable_map(synced(drawn, SYNC_GROUP), key=key, ctx=ctx, height=COMPARE_MAP_HEIGHT)
     st.caption(t("compare.synced", lang))
 

@@ -27,6 +27,7 @@ from atr_model.errors import ATRError, ScenarioError
 from atr_model.presentation import maps
 from atr_model.presentation.app import cache, results, scenario_io, state
 from atr_model.presentation.i18n import dataset_label, localized, t
+from atr_model.presentation.markdown_text import md_text
 from atr_model.presentation.messages import render_error
 from atr_model.scenarios import Scenario, limits, load_scenario
 
@@ -151,7 +152,7 @@ def stale_note(ctx: AppContext) -> None:
     result = cache.result(folder)
     scenario = results.result_scenario(result)
     title = (localized(scenario, "title", ctx.lang) or scenario.name) if scenario is not None else Path(folder).name
-    st.warning(t("run.stale", ctx.lang, title=title), icon=":material/history:")
+    st.warning(t("run.stale", ctx.lang, title=md_text(title)), icon=":material/history:")
 
 
 @st.cache_data(show_spinner=False)

@@ -5,13 +5,22 @@ the page, which costs seconds on a national map. Here the map is rendered once i
 strings the ``st_folium`` component needs (:class:`RenderedMap`, cacheable and immutable),
 and each rerun only hands those strings to the same component. The preparation mirrors
 ``st_folium`` (streamlit-folium 0.2x) and uses its helpers, so the browser side is unchanged.
+
+The component's frame gets a Content-Security-Policy (:func:`frame_policy`, a ``<meta>`` in the
+header the component puts into its page before the map): the one inline script it runs is the
+map's own, allowed by its hash, so no script that a name or any other text of the map might
+smuggle in (an ``onerror`` attribute, a ``<script>``) runs there, and no plug-in or form either.
+Streamlit gives a component's frame the page's origin (``allow-same-origin``), so a script that
+ran there could reach the app's page; the policy makes sure none but the map's does.
 """
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import functools
 import hashlib
+import html as html_lib
 import json
 import re
 from collections.abc import Callable, Iterable
@@ -29,7 +38,21 @@ import streamlit_folium as stf
 from atr_model.data.cache import default_cache_dir
 from atr_model.presentation import maps
 
-__all__ = ["RenderedMap", "render_map", "stored_render", "show_map", "show_map_default_bounds", "compact_json"]
+__all__ = [
+    "COMPONENT_SCRIPT_TAIL",
+    "RenderedMap",
+    "compact_json",
+    "frame_policy",
+    "render_map",
+    "show_map",
+    "show_map_default_bounds",
+    "stored_render",
+]
+
+#: What the st_folium component appends to the map's script before it runs it as one inline
+#: script (streamlit-folium 0.2x, ``return_on_hover`` false as :func:`show_map` asks): the hash
+#: of the policy is that of ``script + COMPONENT_SCRIPT_TAIL``.
+COMPONENT_SCRIPT_TAIL = "window.map = map_div; window.initComponent(map_div, false);"
 
 
 @dataclass(frozen=True)
@@ -184,6 +207,23 @@ def stored_render(key: Iterable[Any], build: Callable[[], folium.Map], *, cache_
     )
 
 
+def frame_policy(script: str) -> str:
+    """The Content-Security-Policy of the frame that shows a map whose script is ``script``.
+
+    Scripts: only the map's own inline script (by its SHA-256, so no inline ``on...`` handler and
+    no other inline script runs) and code the component itself evaluates (``'unsafe-eval'``: it
+    adds the selection outline with ``eval``); the component's and Leaflet's files are loaded
+    before the policy is set. No plug-ins, no ``<base>``, no form posts.
+    """
+    digest = hashlib.sha256((script + COMPONENT_SCRIPT_TAIL).encode("utf-8")).digest()
+    source = "'sha256-" + base64.b64encode(digest).decode("ascii") + "'"
+    return f"script-src {source} 'unsafe-eval'; object-src 'none'; base-uri 'none'; form-action 'none'"
+
+
+def _policy_meta(script: str) -> str:
+    return f'<meta http-equiv="Content-Security-Policy" content="{html_lib.escape(frame_policy(script))}">'
+
+
 def show_map_default_bounds(rendered: RenderedMap) -> dict[str, dict[str, float | None]]:
     """The ``bounds`` :func:`show_map` reports for ``rendered`` until the map reports its own."""
     return _bounds_dict(rendered.bounds)
@@ -240,7 +280,9 @@ def show_map(
 
     value = stf._component_func(
         script=rendered.script,
-        header=rendered.header,
+        # the policy first: the component writes the header into its page before the map's
+        # HTML and script, so the policy holds for both
+        header=_policy_meta(rendered.script) + rendered.header,
         html=rendered.html,
         id=rendered.map_id,
         key=hash_key,

@@ -43,6 +43,7 @@ from atr_model.presentation.i18n import (
     localized,
     t,
 )
+from atr_model.presentation.markdown_text import md_text
 from atr_model.scenarios import limits
 
 __all__ = ["main", "AppContext", "show_errors", "run_current", "VIEWS", "LINK_PARAMS"]
@@ -345,15 +346,16 @@ def _header(ctx: AppContext) -> None:
     if ctx.dataset is not None:
         kind = str(ctx.dataset.metadata.get("kind", ""))
         name = dataset_label(ctx.dataset.name, kind, lang)
-        parts.append(f"{t('sidebar.dataset', lang)}: **{name}**")
+        parts.append(f"{t('sidebar.dataset', lang)}: **{md_text(name)}**")
     if ctx.base_label:
-        parts.append(f"{t('sidebar.scenario', lang)}: **{ctx.base_label}**")
+        # titles, names and descriptions come from files a user brings: text, never Markdown
+        parts.append(f"{t('sidebar.scenario', lang)}: **{md_text(ctx.base_label)}**")
     st.markdown(f"<div class='atr-sub'>{' · '.join(parts[:1])}</div>", unsafe_allow_html=True)
     if len(parts) > 1:
         st.markdown(" · ".join(parts[1:]))
     description = localized(ctx.base_scenario, "description", lang) if ctx.base_scenario is not None else ""
     if description:
-        st.caption(description)
+        st.caption(md_text(description))
     stale_note(ctx)  # under the title, on every view: an old plan never passes for the new settings
 
 

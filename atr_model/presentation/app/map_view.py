@@ -27,6 +27,7 @@ from atr_model.presentation.app.mapping import (
 )
 from atr_model.presentation.app.results import ResultView
 from atr_model.presentation.i18n import estimate_note, format_number, status_label, t, translit_note, travel_model_label
+from atr_model.presentation.markdown_text import md_text
 from atr_model.presentation.messages import render_reason, result_unit_names
 from atr_model.presentation.view import ResultView as DisplayView
 
@@ -126,8 +127,8 @@ def _new_unit_passport(result: ResultView, shown: DisplayView, uid: str, ctx: Ap
     names = shown.unit_name
     members = [m for m in str(row.get("members", "")).split(";") if m]
     st.markdown(
-        f"**{t('field.centre', lang)}:** {names.get(str(row.get('centre_code')), row.get('centre_name', ''))} · "
-        f"**{t('field.members', lang)}:** {', '.join(names.get(m, m) for m in members)}"
+        f"**{t('field.centre', lang)}:** {md_text(names.get(str(row.get('centre_code')), row.get('centre_name', '')))} · "
+        f"**{t('field.members', lang)}:** {md_text(', '.join(names.get(m, m) for m in members))}"
     )
     if isinstance(row.get("estimated_inputs"), str) and row.get("estimated_inputs"):
         st.caption(f"≈ {t('field.estimates', lang)}: {estimate_note(row.get('estimated_inputs'), lang)}")
@@ -177,7 +178,7 @@ def _unit_facts(code: str, result: ResultView | None, ctx: AppContext) -> None:
     lang = ctx.lang
     shown = cache.view(str(result.folder), lang) if result is not None else None
     names = dict(shown.unit_name) if shown is not None else (maps.unit_names(ctx.layers, lang) if ctx.layers is not None else {})
-    st.markdown(f"**{t('select.title', lang)}:** {names.get(code, code)} ({code})")
+    st.markdown(f"**{t('select.title', lang)}:** {md_text(names.get(code, code))} ({md_text(code)})")
     units = ctx.dataset.units.set_index(ctx.dataset.units["unit_code"].astype(str)) if ctx.dataset is not None else None
     if result is None:
         if units is not None and code in units.index:
@@ -194,17 +195,17 @@ def _unit_facts(code: str, result: ResultView | None, ctx: AppContext) -> None:
     travel = row.get("travel_time_to_centre_min")
     parts = [
         f"{t('field.status', lang)}: {status_label(str(row.get('status')), lang)}",
-        f"{t('field.new_unit', lang)}: {shown.new_unit_label(str(row.get('new_unit_id')))}",
+        f"{t('field.new_unit', lang)}: {md_text(shown.new_unit_label(str(row.get('new_unit_id'))))}",
         f"{t('field.population', lang)}: {format_number(row.get('population'), lang, is_estimate=est)}",
         f"{t('field.travel_to_centre', lang)}: {format_number(travel, lang, is_estimate=True)}",
     ]
     st.caption(" · ".join(parts))
     reason = render_reason(row, lang, _reason_names(result, ctx))
     if reason:
-        st.caption(f"{t('field.reason', lang)}: {reason}")
+        st.caption(f"{t('field.reason', lang)}: {md_text(reason)}")
     uid = str(row.get("new_unit_id"))
     if (result.assignments["new_unit_id"].astype(str) == uid).sum() > 1:
-        with st.expander(t("passport.title", lang) + f": {shown.new_unit_label(uid)}", expanded=False):
+        with st.expander(t("passport.title", lang) + f": {md_text(shown.new_unit_label(uid))}", expanded=False):
             _new_unit_passport(result, shown, uid, ctx)
 
 
@@ -237,8 +238,8 @@ def _lock_panel(code: str, ctx: AppContext) -> None:
     edits = state.edits(st.session_state)
     if edits:
         st.caption(t("select.edits", lang, n=len(edits)) + ": " + "; ".join(
-            f"{t(f'edits.{e.action}', lang)} {names.get(e.unit, e.unit)}"
-            + (f" + {names.get(e.other, e.other)}" if e.other else "")
+            f"{t(f'edits.{e.action}', lang)} {md_text(names.get(e.unit, e.unit))}"
+            + (f" + {md_text(names.get(e.other, e.other))}" if e.other else "")
             for e in edits
         ))
     if resolve:
@@ -260,7 +261,7 @@ def _first_screen(ctx: AppContext) -> None:
     c1, c2 = st.columns([3, 2], vertical_alignment="center")
     # an explicit icon: without one Streamlit scans the text for a leading emoji, and its
     # first scan compiles the emoji catalogue (0.2 s of the first map on a fresh server)
-    c1.info(t("first.hint", lang, name=ctx.base_label or "–"), icon=":material/info:")
+    c1.info(t("first.hint", lang, name=md_text(ctx.base_label or "–")), icon=":material/info:")
     short = ctx.base_scenario.name if ctx.base_scenario is not None else "–"
     if c2.button(t("first.run", lang, name=short), key="first_run", type="primary",
                  disabled=ctx.scenario is None, width="stretch"):

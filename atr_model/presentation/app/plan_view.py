@@ -27,6 +27,7 @@ from atr_model.presentation.app.context import AppContext, show_error, upload_re
 from atr_model.presentation.app.folium_view import RenderedMap, render_map
 from atr_model.presentation.app.mapping import comparison_table, show_clickable_map
 from atr_model.presentation.i18n import STRINGS, format_number, t
+from atr_model.presentation.markdown_text import md_text
 from atr_model.presentation.messages import render_violation
 from atr_model.scenarios import PlanEvaluation, figure_deltas, limits
 
@@ -138,18 +139,18 @@ def _verdict(evaluation: PlanEvaluation, name: str, lang: str) -> None:
     n_hard = int(evaluation.violations["hard"].sum()) if len(evaluation.violations) else 0
     n_soft = len(evaluation.violations) - n_hard
     if n_hard:
-        st.error(t("plan.invalid", lang, name=name, hard=n_hard, soft=n_soft))
+        st.error(t("plan.invalid", lang, name=md_text(name), hard=n_hard, soft=n_soft))
     elif n_soft:
-        st.warning(t("plan.soft_only", lang, name=name, soft=n_soft))
+        st.warning(t("plan.soft_only", lang, name=md_text(name), soft=n_soft))
     else:
-        st.success(t("plan.valid", lang, name=name))
+        st.success(t("plan.valid", lang, name=md_text(name)))
 
 
 def view_plan(ctx: AppContext) -> None:
     """Upload a plan CSV, check it against the scenario's criteria, set it beside the optimum."""
     lang = ctx.lang
     st.subheader(t("plan.title", lang))
-    st.caption(t("plan.help", lang, scenario=ctx.base_label or "–"))
+    st.caption(t("plan.help", lang, scenario=md_text(ctx.base_label or "–")))
     plan_file = _plan_file(lang)
     if plan_file is None or ctx.dataset is None or ctx.source is None or ctx.layers is None or ctx.scenario is None:
         return

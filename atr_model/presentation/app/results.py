@@ -40,6 +40,7 @@ from atr_model.scenarios import (
     compare_results,
     limits,
     load_result_files,
+    read_tool_csv,
     run_scenario,
     verify_manifest,
 )
@@ -371,7 +372,7 @@ def load_result(folder: Path) -> ResultView:
     folder = Path(folder)
     check_result(folder)
     assignments_path = folder / "assignments.csv"
-    assignments = pd.read_csv(
+    assignments = read_tool_csv(
         assignments_path, dtype={"unit_code": str, "new_unit_id": str, "centre_code": str, "raion_code": str}
     )
     new_units = pd.DataFrame()

@@ -30,7 +30,7 @@ from atr_model.presentation.app.context import AppContext
 from atr_model.presentation.app.folium_view import RenderedMap, render_map, show_map
 from atr_model.presentation.i18n import format_number, t
 from atr_model.presentation.report import fragile_rows, kpi_rows, write_robustness_report
-from atr_model.scenarios import Scenario, run_robustness, verify_manifest, write_robustness
+from atr_model.scenarios import Scenario, read_tool_csv, run_robustness, verify_manifest, write_robustness
 
 __all__ = ["SESSION_KEY", "STABILITY_BINS", "stability_colour", "stability_map", "view_robustness"]
 
@@ -93,7 +93,7 @@ def stability_map(folder: Path, layers: maps.DisplayLayers, lang: str) -> folium
     unit appears exactly (the share in its passport); units kept as they are in the nominal
     plan in their category's colour."""
     nominal = results.load_result(folder / "nominal")
-    table = pd.read_csv(folder / "new_unit_stability.csv", dtype={"new_unit_id": str, "centre_code": str})
+    table = read_tool_csv(folder / "new_unit_stability.csv", dtype={"new_unit_id": str, "centre_code": str})
     shares = dict(zip(table["new_unit_id"].astype(str), pd.to_numeric(table["share_exact"], errors="coerce").fillna(0.0)))
     sizes = nominal.assignments.groupby(nominal.assignments["new_unit_id"].astype(str)).size()
     mergers = [str(uid) for uid in sizes.index[sizes > 1]]

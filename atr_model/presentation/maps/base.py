@@ -36,10 +36,10 @@ from atr_model.presentation.maps.elements import (
     declutter_labels,
     features,
     geojson_layer,
+    html_text,
     label_min_zoom,
     records,
     swatch,
-    tip_text,
 )
 from atr_model.presentation.maps.palette import GROUND, LINES
 from atr_model.presentation.territory_text import cut_off_text
@@ -140,7 +140,8 @@ def base_map(
             pixelated=False,
             pane=HILLSHADE_PANE,
             interactive=False,
-            attribution=f"{t('map.relief', lang)}: {layers.hillshade.source}",
+            # Leaflet writes the attribution as HTML, and the source is a file name of the dataset's
+            attribution=html_text(f"{t('map.relief', lang)}: {layers.hillshade.source}"),
         ).add_to(fmap)
     MetricScale().add_to(fmap)
     # Inline now too, so a caller that adds its own layers and never calls finish() stays offline.
@@ -204,7 +205,7 @@ def unplaced_layer(fmap: folium.Map, layers: DisplayLayers, lang: str) -> None:
     if not len(land):
         return
     raion = [display_name(r, lang, code_column="raion_code") for r in records(land)]
-    tips = [tip_text(t("map.unplaced_tip", lang, area=format_number(a, lang, digits=1), raion=name))
+    tips = [t("map.unplaced_tip", lang, area=format_number(a, lang, digits=1), raion=name)
             for a, name in zip(land["area_km2"], raion)]
     frame = gpd.GeoDataFrame({"tip": tips}, geometry=land.geometry.to_numpy(), crs=land.crs,
                              index=[f"unplaced-{i}" for i in range(len(land))])
@@ -309,7 +310,7 @@ def settlement_layer(fmap: folium.Map, layers: DisplayLayers, lang: str, *, show
         tip = f"{name} — {format_number(row['population'], lang, is_estimate=bool(is_est))}"
         if not is_loc:
             tip += f" · {t('map.location_estimated', lang)}"
-        tips.append(tip_text(tip))  # the tooltip is HTML: a name is text
+        tips.append(tip)  # text: geojson_layer escapes it (the tooltip is HTML)
         big = float(row.get("population") or 0.0) >= _TOWN_POPULATION
         labels.append((point.y, point.x, name, SETTLEMENT_LABEL_ZOOM - (2.0 if big else 0.0), _NO_MAX_ZOOM))
     data = gpd.GeoDataFrame(

@@ -2,10 +2,12 @@
 
 * :func:`geojson_layer` puts each feature's style into ``properties.style`` (the app renders
   big layers once; see :mod:`atr_model.presentation.app.folium_view`);
-* :func:`popup_table` is the small HTML table of popups and tooltips (values escaped);
-  folium writes a tooltip's or popup's field into the page as HTML, so every field is either
-  such a table or plain text escaped by :func:`tip_text` (a unit named ``<img onerror=...>``
-  shows as text, it never runs);
+* :func:`html_text` is the one escape of every map: folium writes a tooltip's or popup's field
+  into the page as HTML and Leaflet a layer's name in the layer control, so
+  :func:`geojson_layer`, through which every layer goes, escapes each field a tooltip or popup
+  shows and the layer's name; only the fields of :data:`HTML_FIELDS` holding a table made by
+  :func:`popup_table` (which escapes its values) pass as HTML, so nothing is escaped twice (a
+  unit named ``<img onerror=...>`` shows as text, it never runs);
 * :class:`Legend` is a collapsible Leaflet control (``<details>``), open only on tall maps so
   it never covers a small one, stacked by Leaflet with the other controls;
 * :class:`MetricScale` is a metric-only scale bar (``L.control.scale({imperial: false})``);
@@ -39,7 +41,8 @@ __all__ = [
     "records",
     "text",
     "popup_table",
-    "tip_text",
+    "html_text",
+    "HTML_FIELDS",
     "swatch",
     "Legend",
     "MetricScale",
@@ -49,6 +52,12 @@ __all__ = [
     "label_min_zoom",
     "declutter_labels",
 ]
+
+#: Feature properties that hold HTML made by :func:`popup_table` (a popup, a new unit's passport
+#: in a tooltip); every other field a tooltip or popup shows is text.
+HTML_FIELDS = ("popup", "passport")
+#: How a :func:`popup_table` begins: an HTML field that does not is escaped like text.
+_TABLE_STARTS = ("<div class='atr-pop-title'>", "<table class='atr-pop'>")
 
 _ROUND_DEG = 4  # ~10 m: invisible at the zooms a country map is read at, and a far smaller payload
 
@@ -84,15 +93,43 @@ def geojson_layer(
     folium then styles features in the browser (``feature.properties.style``) instead of
     compiling a style lookup table into the page, which keeps rendering fast and lets
     :func:`atr_model.presentation.app.folium_view.render_map` render big layers cheaply.
+
+    Every layer of every map is made here, so this is where what a user supplies (unit,
+    settlement and scenario names) becomes text: the fields the layer's ``tooltip`` and
+    ``popup`` show are escaped (:func:`safe_fields`), and so is its ``name`` (Leaflet's layer
+    control writes it as HTML).
     """
+    shown = [f for key in ("tooltip", "popup") if kwargs.get(key) is not None for f in kwargs[key].fields]
+    safe_fields(data, shown)
+    if kwargs.get("name") is not None:
+        kwargs["name"] = html.escape(str(kwargs["name"]), quote=False)
     for feature in data["features"]:
         feature["properties"]["style"] = {k: v for k, v in style_function(feature).items() if v is not None}
     return folium.GeoJson(data, **kwargs)
 
 
-def tip_text(value: Any) -> str:
-    """Plain text (a name, a status) as a tooltip field: HTML-escaped, since folium puts the
-    field into the page as HTML."""
+def safe_fields(data: dict[str, Any], fields: Iterable[str]) -> None:
+    """Escape, in place, the ``fields`` of every feature of ``data`` that a tooltip or popup shows:
+    text through :func:`html_text`; a field of :data:`HTML_FIELDS` kept when it is a
+    :func:`popup_table` (escaped when built), escaped like text otherwise."""
+    names = list(dict.fromkeys(fields))
+    for feature in data["features"]:
+        props = feature.get("properties") or {}
+        for name in names:
+            if name in props:
+                props[name] = _safe(name, props[name])
+
+
+def _safe(name: str, value: Any) -> str:
+    if name in HTML_FIELDS and isinstance(value, str) and (value == "" or value.startswith(_TABLE_STARTS)):
+        return value
+    return html_text(value)
+
+
+def html_text(value: Any) -> str:
+    """A value (a name, a status, a sentence) as text inside a map's HTML: the maps' one escape
+    (``<``, ``>``, ``&`` and quotes), used by :func:`geojson_layer`, :func:`popup_table` and
+    :class:`Legend`; missing values as ''."""
     return html.escape(text(value))
 
 
@@ -102,16 +139,13 @@ def hover_layer(
     name: str,
     style_function: Callable[[Mapping[str, Any]], dict[str, Any]],
     tip_fields: Sequence[str] = ("tip",),
-    html_fields: Sequence[str] = (),
 ) -> folium.GeoJson:
     """A polygon layer of units: the ``tip_fields`` columns as tooltip on hover, the ``popup``
     column (HTML, see :func:`popup_table`) on click.
 
-    Tooltip fields are plain text and escaped here, except those in ``html_fields``, which are
-    HTML built with :func:`popup_table` (escaped when built).
+    Tooltip fields are plain text, escaped by :func:`geojson_layer`; those of
+    :data:`HTML_FIELDS` (``passport``) are tables made by :func:`popup_table`.
     """
-    plain = [f for f in tip_fields if f not in html_fields]
-    frame = frame.assign(**{f: [tip_text(v) for v in frame[f]] for f in plain})
     return geojson_layer(
         features(frame),
         name=name,
@@ -136,9 +170,9 @@ def text(value: Any) -> str:
 
 def popup_table(rows: Iterable[tuple[str, str]], title: str = "") -> str:
     """Small HTML table for a popup or tooltip (values escaped; empty rows left out)."""
-    head = f"<div class='atr-pop-title'>{html.escape(title)}</div>" if title else ""
+    head = f"<div class='atr-pop-title'>{html_text(title)}</div>" if title else ""
     body = "".join(
-        f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in rows if v not in (None, "")
+        f"<tr><th>{html_text(k)}</th><td>{html_text(v)}</td></tr>" for k, v in rows if v not in (None, "")
     )
     return f"{head}<table class='atr-pop'>{body}</table>"
 
@@ -228,9 +262,9 @@ class Legend(MacroElement):
         super().__init__()
         self._name = "AtrLegend"
         self.entries = list(entries)  # (swatch HTML, label), for tests and the maps that read it back
-        items = "".join(f"<div>{sw}{html.escape(label)}</div>" for sw, label in self.entries)
-        extra = "".join(f"<div class='note'>{html.escape(n)}</div>" for n in notes)
-        self.html = f"<details><summary>{html.escape(title)}</summary>{items}{extra}</details>"
+        items = "".join(f"<div>{sw}{html_text(label)}</div>" for sw, label in self.entries)
+        extra = "".join(f"<div class='note'>{html_text(n)}</div>" for n in notes)
+        self.html = f"<details><summary>{html_text(title)}</summary>{items}{extra}</details>"
 
 
 class MetricScale(MacroElement):

@@ -34,7 +34,6 @@ from atr_model.presentation.maps.elements import (
     hover_layer,
     label_min_zoom,
     popup_table,
-    tip_text,
 )
 from atr_model.presentation.maps.palette import CATEGORY_COLOURS, LINES
 from atr_model.presentation.maps.result_passports import passport_rows
@@ -79,18 +78,17 @@ def _unit_layer(
     style: str,
     fill: Callable[[Mapping[str, Any]], dict[str, Any]] | None = None,
     tip_fields: tuple[str, ...] = ("tip",),
-    html_fields: tuple[str, ...] = (),
 ) -> folium.GeoJson:
     """One hoverable polygon layer of the result map: ``tip_fields`` as tooltip, ``popup`` on click.
 
     ``style`` names the layer's outline and fill in :data:`_LAYER_STYLES`; ``fill`` adds the
-    per-feature part (from the feature's properties). Tooltip fields are plain text (escaped)
-    unless named in ``html_fields``.
+    per-feature part (from the feature's properties). Tooltip fields are plain text, escaped by
+    :func:`~atr_model.presentation.maps.elements.geojson_layer`, but for the passport table.
     """
     fixed = _LAYER_STYLES[style]
     layer = hover_layer(
         frame, name=name, style_function=lambda f: {**fixed, **(fill(f["properties"]) if fill else {})},
-        tip_fields=tip_fields, html_fields=html_fields,
+        tip_fields=tip_fields,
     )
     layer.add_to(fmap)
     return layer
@@ -153,7 +151,7 @@ def members_layer(fmap: folium.Map, frame: gpd.GeoDataFrame, lang: str) -> foliu
         return None
     columns = ["tip", "passport", "popup", "category", "group", "geometry"]
     return _unit_layer(fmap, part[columns], name=t("map.current_units", lang), style="members",
-                       tip_fields=("tip", "passport"), html_fields=("passport",))
+                       tip_fields=("tip", "passport"))
 
 
 def marked_units_layer(
@@ -213,7 +211,6 @@ def _tip_layer(fmap: folium.Map, rows: list[dict[str, Any]], layers: DisplayLaye
     if not rows:
         return
     frame = gpd.GeoDataFrame(rows, geometry="geometry", crs=layers.units.crs).set_index("id")
-    frame["tip"] = [tip_text(v) for v in frame["tip"]]
     tooltip = folium.GeoJsonTooltip(fields=["tip"], labels=False)
     geojson_layer(features(frame), name=name, tooltip=tooltip, **kwargs).add_to(fmap)
 

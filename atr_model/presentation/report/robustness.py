@@ -32,7 +32,14 @@ from atr_model.presentation.report.html_parts import table as _table
 from atr_model.presentation.report.plan_map import KIND, plan_map_frame
 from atr_model.presentation.report.svg_map import map_svg, map_texts, unplaced_land_of
 from atr_model.presentation.territory_text import unit_name_in
-from atr_model.scenarios import ResultFiles, load_result_files, merger_confidence, read_territory_notes, share_text
+from atr_model.scenarios import (
+    ResultFiles,
+    load_result_files,
+    merger_confidence,
+    read_territory_notes,
+    read_tool_csv,
+    share_text,
+)
 
 __all__ = [
     "ROBUSTNESS_REPORT_NAME",
@@ -101,7 +108,7 @@ def unit_names(folder: str | os.PathLike[str], lang: str = DEFAULT_LANGUAGE) -> 
     path = Path(folder) / "nominal" / "assignments.csv"
     if not path.exists():
         return {}
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame = read_tool_csv(path, dtype=str, keep_default_na=False)
     return {str(r["unit_code"]): unit_name_in(r, lang) for r in frame.to_dict("records")}
 
 
@@ -112,7 +119,7 @@ def fragile_rows(folder: str | os.PathLike[str], lang: str = DEFAULT_LANGUAGE) -
     Without ``hinges.json`` (an older package) the English ``hinges_on`` text is shown.
     """
     root = Path(folder)
-    fragile = pd.read_csv(root / "fragile_decisions.csv", dtype={"unit_code": str, "nominal_new_unit_id": str})
+    fragile = read_tool_csv(root / "fragile_decisions.csv", dtype={"unit_code": str, "nominal_new_unit_id": str})
     path = root / "hinges.json"
     parts = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
     names = unit_names(root, lang)
@@ -213,7 +220,7 @@ def robustness_section(folder: str | os.PathLike[str], *, language: str = DEFAUL
     root, lang = Path(folder), language
     meta = json.loads((root / "robustness.json").read_text(encoding="utf-8"))
     intervals = json.loads((root / "kpi_intervals.json").read_text(encoding="utf-8"))
-    assumptions = pd.read_csv(root / "assumptions.csv") if (root / "assumptions.csv").exists() else pd.DataFrame()
+    assumptions = read_tool_csv(root / "assumptions.csv") if (root / "assumptions.csv").exists() else pd.DataFrame()
     threshold = float(meta.get("summary", {}).get("stable_share_threshold", 0.8))
     pct_stable = int(round(100 * threshold))
     pct_fragile = int(round(100 * float(meta.get("fragile_share", 0.2))))
