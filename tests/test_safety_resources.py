@@ -298,6 +298,23 @@ def test_the_same_scenario_asked_by_two_sessions_at_once_is_solved_once(
     assert len(waited) == 1 and "solve" not in waited[0]
 
 
+def test_the_same_scenario_asked_by_two_users_is_solved_once_and_each_keeps_a_private_copy(
+    demo_dataset, counted_solves: Solves, tmp_path: Path,
+) -> None:
+    scenario = load_scenario(DEMO)
+    shared, alice, bob = tmp_path / "shared", tmp_path / "alice", tmp_path / "bob"
+    folders = _in_threads(*(
+        (lambda root=root: results.run_or_reuse(scenario, demo_dataset, out_root=root, shared=shared))
+        for root in (alice, bob)
+    ))
+    assert counted_solves == [scenario.name]
+    assert [Path(f).relative_to(tmp_path).parts[0] for f in folders] == ["alice", "bob"]  # type: ignore[arg-type]
+    for folder in folders:
+        assert results.result_problems(Path(folder)) == []  # type: ignore[arg-type]
+        assert (Path(folder) / "assignments.csv").read_bytes() == (  # type: ignore[arg-type]
+            results.result_folder(scenario, demo_dataset, shared) / "assignments.csv").read_bytes()
+
+
 def test_a_waiting_solve_is_told_its_place_in_the_queue(
     demo_dataset, counted_solves: Solves, tmp_path: Path,
 ) -> None:

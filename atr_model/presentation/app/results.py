@@ -3,8 +3,8 @@
 A run goes through the public scenario API (``run_scenario``, then
 :func:`atr_model.presentation.runs.save_result`) into a folder named by the dataset, the
 scenario's hash and the plan code's digest, under the signed-in user's own folder
-(:func:`results_root`), so the same scenario on the same data is solved once per user and no user
-sees another's results; the app then reads the on-disk result package (:class:`ResultView`),
+(:func:`results_root`), so no user sees another's results; a signed-in user's scenario is solved
+once for everyone in the server's own folder (:func:`shared_root`) and copied to the user's; the app then reads the on-disk result package (:class:`ResultView`),
 checked against its digest manifest first, so the page shows exactly what was written.
 """
 
@@ -26,6 +26,7 @@ from typing import Any
 import pandas as pd
 import pyogrio
 
+from atr_model._atomic import MARKER, atomic_directory
 from atr_model.data import default_cache_dir
 from atr_model.data.dataset import Dataset
 from atr_model.errors import DataError, ScenarioError
@@ -51,6 +52,7 @@ __all__ = [
     "SolveQueue",
     "SOLVES",
     "results_root",
+    "shared_root",
     "result_problems",
     "check_result",
     "folder_stamp",
@@ -87,6 +89,15 @@ def results_root(user: str = LOCAL_USER) -> Path:
     env = os.environ.get("ATR_APP_RESULTS", "").strip()
     base = _private(Path(env).expanduser() if env else default_cache_dir() / "app-results")
     return _private(base / user_digest(user))
+
+
+def shared_root() -> Path:
+    """Where the server solves a scenario once for every signed-in user (mode 0700, listed to no
+    one): each user then gets a copy in their own :func:`results_root`, so identical scenarios
+    are solved once whoever asks, and a user still sees only their own folder."""
+    env = os.environ.get("ATR_APP_RESULTS", "").strip()
+    base = _private(Path(env).expanduser() if env else default_cache_dir() / "app-results")
+    return _private(base / "shared")
 
 
 def _private(folder: Path) -> Path:
@@ -242,6 +253,7 @@ def run_or_reuse(
     progress: Callable[[str], None] | None = None,
     queue: SolveQueue | None = None,
     on_wait: Callable[[int], None] | None = None,
+    shared: Path | None = None,
 ) -> Path:
     """Run a scenario on a dataset and write its result package; reuse an existing one.
 
@@ -268,6 +280,9 @@ def run_or_reuse(
         The queue of solves to wait in; default :data:`SOLVES` (the server's).
     on_wait
         Called with the place in the queue (1 = next) while waiting for a slot.
+    shared
+        A results root solved into first (:func:`shared_root`), whose folder is then copied
+        into ``out_root``: the same scenario asked by several users is solved once.
 
     Returns
     -------
@@ -279,6 +294,10 @@ def run_or_reuse(
     if _trusted(folder):
         return folder
     notify = progress or (lambda _step: None)
+    if shared is not None and shared != out_root:
+        source = run_or_reuse(scenario, dataset, travel_model=travel_model, out_root=shared, progress=progress,
+                              queue=queue, on_wait=on_wait)
+        return _copy_result(source, folder)
     with _folder_lock(folder, lambda: notify("shared")):
         if _trusted(folder):  # another session solved it while this one waited
             logger.info("reused %s, solved by another session", folder.name)
@@ -297,6 +316,16 @@ def run_or_reuse(
             # The HTML report (a second or more of map drawing) is left out so a re-solve stays
             # fast; report_html writes it the first time it is asked for.
             save_result(result, folder, report=False)
+    return folder
+
+
+def _copy_result(source: Path, folder: Path) -> Path:
+    """Publish a copy of the result ``source`` as ``folder`` (atomically; its manifest goes with
+    it, so the copy is checked like any other result)."""
+    with _folder_lock(folder, lambda: None):
+        if not _trusted(folder):
+            with atomic_directory(folder, kind="result", force=True) as staging:
+                shutil.copytree(source, staging, dirs_exist_ok=True, ignore=shutil.ignore_patterns(MARKER))
     return folder
 
 
