@@ -96,12 +96,8 @@ def check_sweep_points(count: int, limit: int | None = None) -> None:
     ScenarioError
         Naming the count, the limit and how to raise it.
     """
-    most = limits().sweep_points if limit is None else limit
-    if count > most:
-        raise ScenarioError(
-            f"sweep: {count:,} points exceed the limit of {most:,} "
-            f"(narrow the --param ranges, or raise it with --max-points or {ENVIRONMENT['sweep_points']})"
-        )
+    _refuse_over(count, limits().sweep_points if limit is None else limit, "sweep", "points",
+                 f"narrow the --param ranges, or raise it with --max-points or {ENVIRONMENT['sweep_points']}")
 
 
 def check_draws(draws: int, limit: int | None = None) -> None:
@@ -112,9 +108,10 @@ def check_draws(draws: int, limit: int | None = None) -> None:
     ScenarioError
         Naming the count, the limit and how to raise it.
     """
-    most = limits().draws if limit is None else limit
-    if draws > most:
-        raise ScenarioError(
-            f"robustness: {draws:,} draws exceed the limit of {most:,} "
-            f"(raise it with --max-draws or {ENVIRONMENT['draws']})"
-        )
+    _refuse_over(draws, limits().draws if limit is None else limit, "robustness", "draws",
+                 f"raise it with --max-draws or {ENVIRONMENT['draws']}")
+
+
+def _refuse_over(count: int, most: int, command: str, what: str, how: str) -> None:
+    if count > most:
+        raise ScenarioError(f"{command}: {count:,} {what} exceed the limit of {most:,} ({how})")
