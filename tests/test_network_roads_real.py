@@ -15,13 +15,15 @@ from pathlib import Path
 import geopandas as gpd
 import networkx as nx
 import numpy as np
+import osmium
 import pandas as pd
 import pytest
 import shapely
 from pyproj import Geod, Transformer
 
 from atr_model.data.dataset import Dataset
-from atr_model.network import TravelSettings, build_travel_model, read_road_ways
+from atr_model.network import TravelSettings, build_travel_model, load_road_graph, read_road_ways
+from atr_model.network.graph import routable_graph, times_to_targets
 from atr_model.network.roads import RoadWays
 
 EXTRACT = Path(__file__).parent / "data" / "west-oakland.osm.bz2"
@@ -265,3 +267,86 @@ def test_settlements_beyond_the_snap_limit_are_unreachable_not_linked(dataset: D
     sct = tm.settlement_centre_times
     assert summary["pairs_unreachable"] == int((~np.isfinite(sct["travel_time_min"])).sum()) > 0
     assert summary["settlements_unreachable"] >= int(far.sum())
+
+
+def _clipped_copy(path: Path, cut_lon: float) -> Path:
+    """The extract with every node east of ``cut_lon`` left out, as an extract cut there would be."""
+    with osmium.SimpleWriter(str(path)) as writer:
+        for obj in osmium.FileProcessor(str(EXTRACT)):
+            if isinstance(obj, osmium.osm.Node) and obj.location.lon > cut_lon:
+                continue
+            writer.add(obj)
+    return path
+
+
+def test_ways_cut_at_the_extract_edge_are_kept_up_to_the_edge(ways: RoadWays, tmp_path: Path) -> None:
+    cut_lon = float(np.median(ways.lon))
+    clipped = read_road_ways(_clipped_copy(tmp_path / "clipped.osm", cut_lon))
+    # expected from the full parse: per way, the runs of two or more consecutive nodes west of the cut
+    expected, crossing = set(), 0
+    for i in range(ways.n_ways):
+        lo, hi = int(ways.offsets[i]), int(ways.offsets[i + 1])
+        west = ways.lon[lo:hi] <= cut_lon
+        crossing += int(west.any() and not west.all())
+        for k in range(hi - lo - 1):
+            if west[k] and west[k + 1]:
+                expected |= {int(ways.node_key[lo + k]), int(ways.node_key[lo + k + 1])}
+    assert crossing >= 3
+    assert set(clipped.node_key.tolist()) == expected
+    assert clipped.lon.max() <= cut_lon
+
+
+FERRY_OSM = """<?xml version='1.0' encoding='UTF-8'?>
+<osm version="0.6" generator="hand">
+  <node id="1" lat="0.0" lon="0.00"/><node id="2" lat="0.0" lon="0.01"/>
+  <node id="3" lat="0.0" lon="0.11"/><node id="4" lat="0.0" lon="0.12"/>
+  <node id="5" lat="0.1" lon="0.01"/><node id="6" lat="0.1" lon="0.11"/>
+  <way id="10"><nd ref="1"/><nd ref="2"/><tag k="highway" v="primary"/></way>
+  <way id="11"><nd ref="3"/><nd ref="4"/><tag k="highway" v="primary"/></way>
+  <way id="12"><nd ref="2"/><nd ref="3"/><tag k="route" v="ferry"/><tag k="duration" v="00:30"/></way>
+  <way id="13"><nd ref="2"/><nd ref="5"/><tag k="highway" v="primary"/></way>
+  <way id="14"><nd ref="6"/><nd ref="3"/><tag k="highway" v="primary"/></way>
+  <way id="15"><nd ref="5"/><nd ref="6"/><tag k="route" v="ferry"/></way>
+</osm>
+"""
+
+
+def test_ferries_take_their_duration_or_the_default_speed(tmp_path: Path) -> None:
+    path = tmp_path / "ferry.osm"
+    path.write_text(FERRY_OSM)
+    graph = load_road_graph(path)
+    g = routable_graph(graph.n_nodes, graph.u, graph.v, graph.time_min)
+    node = {(round(x, 2), round(y, 1)): i for i, (x, y) in enumerate(zip(graph.node_lon, graph.node_lat))}
+    t = times_to_targets(g, np.array([node[(0.01, 0.0)], node[(0.01, 0.1)]]),
+                         np.array([node[(0.11, 0.0)], node[(0.11, 0.1)]]))
+    assert t[0, 0] == pytest.approx(30.0, rel=1e-6)  # duration=00:30
+    length_m = GEOD.inv(0.01, 0.1, 0.11, 0.1)[2]
+    assert t[1, 1] == pytest.approx(length_m / (TravelSettings().ferry_speed_kmh * 1000 / 60), rel=1e-6)
+    slow = load_road_graph(path, TravelSettings(ferry_speed_kmh=5.0))
+    assert slow.time_min.max() == pytest.approx(length_m / (5.0 * 1000 / 60), rel=1e-6)
+
+
+def test_shared_border_minimum_is_a_setting_and_corners_do_not_count(dataset: Dataset) -> None:
+    """The 2 x 3 grid: 7 pairs share a side of some 600-900 m; diagonal units touch at a corner only."""
+    default = build_travel_model(dataset)
+    adj = default.adjacency[default.adjacency["kind"] == "shared_boundary"]
+    assert len(adj) == 7 and (adj["shared_border_m"] > TravelSettings().min_shared_border_m).all()
+    strict = build_travel_model(dataset, settings=TravelSettings(min_shared_border_m=5_000.0))
+    assert (strict.adjacency["kind"] != "shared_boundary").all()
+
+
+def test_a_short_true_border_counts_by_default() -> None:
+    """Two squares sharing 100 m of border are neighbours under the default (not under the former 250 m).
+
+    Under the 50 m boundary tolerance the border measures some 100 m more than it is (the
+    tolerance at both ends), so 250 m dropped true borders up to about 150 m long."""
+    from atr_model.network.adjacency import shared_boundaries
+
+    geoms = np.array([shapely.box(0, 0, 1000, 1000), shapely.box(1000, 900, 2000, 1900),
+                      shapely.box(2000, 1900, 3000, 2900)], dtype=object)
+    codes = np.array(["A", "B", "C"], dtype=object)
+    settings = TravelSettings()
+    found = shared_boundaries(codes, geoms, settings.boundary_tolerance_m, settings.min_shared_border_m)
+    assert list(zip(found["unit_a"], found["unit_b"])) == [("A", "B")]  # B-C meet at a corner only
+    assert settings.min_shared_border_m < found["shared_border_m"].iloc[0] < 250.0
+    assert shared_boundaries(codes, geoms, settings.boundary_tolerance_m, 250.0).empty
