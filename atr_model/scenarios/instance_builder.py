@@ -566,8 +566,9 @@ def _modelled_connectors(travel_model: TravelModel) -> pd.DataFrame:
     than ``TravelSettings.connector_modelled_m`` (none without roads, or in a model from before)."""
     access = travel_model.settlement_access
     flag = access["connector_modelled"] if "connector_modelled" in access else pd.Series(False, index=access.index)
-    return pd.DataFrame({"unit_code": access["unit_code"].to_numpy(),
-                         "connector_modelled": flag.fillna(False).astype(bool).to_numpy()})
+    frame: pd.DataFrame = pd.DataFrame({"unit_code": access["unit_code"].to_numpy(),
+                                        "connector_modelled": flag.fillna(False).astype(bool).to_numpy()})
+    return frame
 
 
 def _touching_raions(dataset: Dataset) -> list[tuple[str, str]]:
