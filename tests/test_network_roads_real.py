@@ -350,3 +350,19 @@ def test_a_short_true_border_counts_by_default() -> None:
     assert list(zip(found["unit_a"], found["unit_b"])) == [("A", "B")]  # B-C meet at a corner only
     assert settings.min_shared_border_m < found["shared_border_m"].iloc[0] < 250.0
     assert shared_boundaries(codes, geoms, settings.boundary_tolerance_m, 250.0).empty
+
+
+def test_modelled_connectors_reach_the_estimate_notes(model) -> None:
+    """A result on roads with modelled connectors says so where its travel figures are shown."""
+    from atr_model.presentation.view import figure_rows
+    from atr_model.scenarios.kpis import estimate_notes
+
+    share = model.summary()["connectors_modelled_share"]
+    kpis = {"estimated_share": {"population": 0.0, "travel_times_modelled": 0.0, "modelled_connectors": share},
+            "population_weighted_mean_travel_min": 12.0, "worst_travel_min": 30.0}
+    note = estimate_notes(kpis)["travel"]
+    assert note == f"modelled connectors ({100 * share:.1f}% of settlements off the mapped roads)"
+    rows = {row.key: row for row in figure_rows(kpis, "en")}
+    assert "modelled connectors (22" in rows["worst_travel_min"].basis
+    measured = {**kpis, "estimated_share": {**kpis["estimated_share"], "modelled_connectors": 0.0}}
+    assert estimate_notes(measured)["travel"] == ""
