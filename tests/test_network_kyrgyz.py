@@ -58,21 +58,22 @@ def test_kyrgyz_adjacency_is_every_shared_border_but_those_over_blocked_passes(k
     is left without a neighbour (the Voronoi cells left one, a travel-link filter two)."""
     import shapely
 
-    from atr_model.data import MIN_SHARED_BORDER_M, TERRAIN_COST_SOURCE, shared_borders
+    from atr_model.data import TERRAIN_COST_SOURCE, shared_borders
     from atr_model.data.geo import metric_crs
     from atr_model.network import TravelSettings
 
     units = kg.units
+    minimum = TravelSettings().min_shared_border_m
     assert (units["geometry_source"] == TERRAIN_COST_SOURCE).all()
     geoms_m = units.geometry.to_crs(metric_crs()).to_numpy()
     # the model measures in its own projection: compare away from the minimum length
     borders = shared_borders(units["unit_code"].to_numpy(dtype=object), geoms_m,
-                             tolerance_m=TravelSettings().boundary_tolerance_m, min_border_m=0.8 * MIN_SHARED_BORDER_M)
+                             tolerance_m=TravelSettings().boundary_tolerance_m, min_border_m=0.8 * minimum)
     length_m = dict(zip(zip(borders["unit_a"], borders["unit_b"]), borders["shared_border_m"]))
     blocked = {(a, b) for a, b, _low in kg_model.info["borders_over_blocked_passes"]}
     adj = kg_model.adjacency
     shared = set(zip(*adj.loc[adj["kind"] == "shared_boundary", ["unit_a", "unit_b"]].to_numpy().T))
-    clear = {pair for pair, m in length_m.items() if m >= 1.2 * MIN_SHARED_BORDER_M} - blocked
+    clear = {pair for pair, m in length_m.items() if m >= 1.2 * minimum} - blocked
     assert clear <= shared <= set(length_m) - blocked
     assert len(shared) > 0.95 * len(set(length_m) - blocked)
     assert blocked and not blocked & set(zip(adj["unit_a"], adj["unit_b"]))

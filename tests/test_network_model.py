@@ -16,7 +16,7 @@ from atr_model.network import MODELLED_LABEL, TravelModel, TravelSettings, build
 
 FIXTURE = Path(__file__).parent / "fixtures" / "network_tiny.osm"
 
-SCT_COLUMNS = ["settlement_code", "unit_code", "centre_unit_code", "travel_time_min", "seasonal"]
+SCT_COLUMNS = ["settlement_code", "unit_code", "centre_unit_code", "travel_time_min", "seasonal", "via_modelled_connector"]
 ACCESS_COLUMNS = ["settlement_code", "unit_code", "raion_centre_time_min", "nearest_town_code",
                   "nearest_town_time_min", "reachable", "unreachable_reason", "snap_distance_m"]
 REMOTE_COLUMNS = ["unit_code", "raion_centre_time_min_mean", "raion_centre_time_min_max",

@@ -1,7 +1,8 @@
 """Unit adjacency: shared boundaries, road links, islands, enclaves and user edits.
 
 Two units are neighbours when their territories share a border of at least
-:data:`~atr_model.data.borders.MIN_SHARED_BORDER_M` (the length is recorded in
+``TravelSettings.min_shared_border_m`` (150 m by default: longer than the ~100 m a corner
+contact measures under the 50 m boundary tolerance; the length is recorded in
 ``shared_border_m``), when a road links them, or when a user edit says so. With an elevation grid,
 a border whose lowest point lies above the blocking altitude (``blocked_pass_m``) can only be
 crossed over a blocked pass and does not count (:func:`borders_over_blocked_passes`); a road
@@ -140,6 +141,7 @@ def unit_adjacency(
     *,
     tolerance_m: float,
     approximate_link_max_min: float,
+    min_border_m: float = MIN_SHARED_BORDER_M,
     edits: pd.DataFrame | None = None,
     links_make_neighbours: bool = True,
     blocked_borders: set[tuple[str, str]] | frozenset[tuple[str, str]] = frozenset(),
@@ -161,6 +163,9 @@ def unit_adjacency(
         ``unit -> unit or None``: the unit whose centre an island reaches fastest.
     tolerance_m, approximate_link_max_min : float
         See :class:`~atr_model.network.settings.TravelSettings`.
+    min_border_m : float
+        Shortest shared border that counts (``TravelSettings.min_shared_border_m``; the travel
+        model passes that setting, 150 m by default).
     edits : pandas.DataFrame, optional
         From :func:`read_adjacency_edits`.
     links_make_neighbours : bool
@@ -182,7 +187,7 @@ def unit_adjacency(
     """
     codes = units["unit_code"].to_numpy(dtype=object)
     needs_link = dict(zip(codes, [_needs_travel_link(src) for src in units["geometry_source"].astype(str)]))
-    shared = shared_boundaries(codes, geoms_m, tolerance_m)
+    shared = shared_boundaries(codes, geoms_m, tolerance_m, min_border_m)
     if blocked_borders and len(shared):
         over = np.array([(a, b) in blocked_borders for a, b in zip(shared["unit_a"], shared["unit_b"])])
         logger.info("%d shared borders lie wholly above the blocking altitude and do not count", int(over.sum()))

@@ -22,7 +22,6 @@ import pandas as pd
 import shapely
 from pyproj import Transformer
 from scipy.sparse import csr_matrix
-from scipy.spatial import cKDTree
 
 from atr_model._atomic import atomic_directory
 from atr_model.data.contract import ESTIMATE_PREFIX
@@ -49,7 +48,7 @@ ROADS_KIND = "roads"
 #: ``TravelModel.kind`` of the terrain-aware fallback without road data: its times are estimates.
 MODELLED_KIND = "modelled"
 MODELLED_LABEL = "modelled: no road data"
-_CACHE_VERSION = 1
+_CACHE_VERSION = 2  # 2: connectors (origin/target nodes), pair counts, min_shared_border_m
 _FRAMES = ("settlement_centre_times", "settlement_access", "unit_remoteness", "adjacency")
 
 
@@ -69,12 +68,15 @@ class TravelModel:
         ``"modelled: no road data"`` (plus a note when no elevation data was used).
     settlement_centre_times : pandas.DataFrame
         ``settlement_code, unit_code, centre_unit_code, travel_time_min, seasonal,
-        travel_time_is_estimate``: every settlement to the centre of every unit of its raion
+        via_modelled_connector, travel_time_is_estimate``: every settlement to the centre of every unit of its raion
         and the neighbouring raions (``inf`` = unreachable; ``seasonal`` = the fastest route
-        needs a seasonal link; modelled times are estimates).
+        needs a seasonal link; ``via_modelled_connector`` = one end is joined to the roads by a
+        connector longer than ``TravelSettings.connector_modelled_m``; modelled times and such
+        pairs are estimates).
     settlement_access : pandas.DataFrame
         Per settlement: ``raion_centre_time_min, nearest_town_code, nearest_town_time_min,
-        reachable, unreachable_reason, snap_distance_m, raion_centre_unit_code, seasonal,
+        reachable, unreachable_reason, snap_distance_m (connector length), connector_modelled,
+        raion_centre_unit_code, seasonal,
         travel_time_source`` (``"estimate: modelled: ..."`` without roads),
         ``travel_time_is_estimate``.
     unit_remoteness : pandas.DataFrame
@@ -114,6 +116,8 @@ class TravelModel:
         """Counts for reports and ``data info``: reachability, reasons, model kind."""
         access = self.settlement_access
         reasons = Counter(r.split(":", 1)[0] for r in access.loc[~access["reachable"], "unreachable_reason"])
+        pairs = self.info.get("pairs") or {}
+        connectors = self.info.get("connectors") or {}
         return {
             "travel_model": self.kind,
             "label": self.label,
@@ -123,6 +127,12 @@ class TravelModel:
             "settlements_seasonal": int(access["seasonal"].sum()),
             "units_seasonal_access": int(self.unit_remoteness["seasonal_access"].sum()),
             "modelled_links_detour": self.info.get("detour_links"),
+            "pairs_needed": pairs.get("needed"),
+            "pairs_unreachable": pairs.get("unreachable"),
+            "pairs_via_modelled_connectors": pairs.get("via_modelled_connectors"),
+            "connectors_modelled": connectors.get("modelled"),
+            "connectors_modelled_share": connectors.get("modelled_share"),
+            "connector_modelled_over_m": connectors.get("modelled_over_m"),
             "adjacent_pairs": len(self.adjacency),
             "islands": self.islands,
             "enclaves": self.enclaves,
@@ -267,8 +277,17 @@ def _raion_neighbours(dataset: Dataset, transformer: Transformer, tolerance_m: f
 
 @dataclass
 class _Network:
+    """A routable network with every place on it.
+
+    ``origin_node`` / ``target_node`` are where a route from / to a place starts / ends. On a
+    road network they are two separate connector ends, one with arcs only out and one with arcs
+    only in, so no route passes through a settlement (and round a one-way rule); on the
+    modelled network both are the place's own node.
+    """
+
     n_nodes: int
-    place_node: np.ndarray
+    origin_node: np.ndarray
+    target_node: np.ndarray
     u: np.ndarray
     v: np.ndarray
     time_min: np.ndarray
@@ -278,6 +297,13 @@ class _Network:
     unsnapped: np.ndarray
     unit_links: pd.DataFrame
     info: dict[str, Any]
+    connector_modelled: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+
+    def modelled_places(self, n_places: int) -> np.ndarray:
+        """Whether each place is joined to the roads by a modelled connector."""
+        if len(self.connector_modelled) == n_places:
+            return self.connector_modelled
+        return np.zeros(n_places, dtype=bool)
 
 
 def _unit_links(unit_of_u: np.ndarray, unit_of_v: np.ndarray, hard: np.ndarray) -> pd.DataFrame:
@@ -304,7 +330,8 @@ def _modelled_network(
     n = len(places.code)
     return _Network(
         n_nodes=n,
-        place_node=np.arange(n),
+        origin_node=np.arange(n),
+        target_node=np.arange(n),
         u=links.u,
         v=links.v,
         time_min=links.time_min,
@@ -337,35 +364,58 @@ def _check_overlap(road: RoadGraph, dataset: Dataset, path: Path) -> None:
 def _road_network(
     road: RoadGraph, places: _Places, dataset: Dataset, transformer: Transformer, settings: TravelSettings,
 ) -> _Network:
+    """The road graph with every place connected to the nearest point of the nearest road.
+
+    The nearest point splits its road into pieces that keep the road's one-way rule. Each
+    place gets an origin node with a single arc out to that point and a target node with a
+    single arc in from it, so a route can start or end at a place but never pass through it.
+    """
     n_road = road.n_nodes
-    road_graph = routable_graph(n_road, road.u, road.v, road.time_min)
-    comp = component_labels(road_graph)
+    comp = component_labels(routable_graph(n_road, road.u, road.v, road.time_min))
+    n_p = len(places.xy)
     vert_xy = _project(transformer, road.vertex_lon, road.vertex_lat)
-    tree = cKDTree(vert_xy)
-    k = min(16, len(vert_xy))
-    dist, idx = tree.query(places.xy, k=k)
-    dist = np.asarray(dist).reshape(len(places.xy), k)
-    idx = np.asarray(idx).reshape(len(places.xy), k)
-    nearest = dist[:, 0]
+    lines = shapely.linestrings(np.stack([vert_xy[road.segment_a], vert_xy[road.segment_b]], axis=1))
+    points = shapely.points(places.xy)
+    (p_idx, s_idx), dist = shapely.STRtree(lines).query_nearest(points, return_distance=True, all_matches=False)
+    segment = np.zeros(n_p, dtype=np.int64)
+    segment[p_idx] = s_idx
+    nearest = np.full(n_p, np.inf)
+    nearest[p_idx] = dist
     unsnapped = nearest > settings.snap_max_m
-    # Link each place to its nearest vertex and to the nearest vertex of every other road
-    # component within snap_link_m.
-    p = np.repeat(np.arange(len(places.xy)), k)
-    d = dist.ravel()
-    vtx = idx.ravel()
-    cand = pd.DataFrame({"p": p, "d": d, "vtx": vtx, "rank": np.tile(np.arange(k), len(places.xy))})
-    cand = cand[np.isfinite(cand["d"]) & ((cand["rank"] == 0) | (cand["d"] <= settings.snap_link_m))]
-    cand = cand[~unsnapped[cand["p"].to_numpy()]]
-    cand["comp"] = comp[road.vertex_u[cand["vtx"].to_numpy()]]
-    cand = cand.sort_values(["p", "d", "vtx"]).drop_duplicates(["p", "comp"])
-    pn = cand["p"].to_numpy() + n_road
-    vt = cand["vtx"].to_numpy()
-    leg = cand["d"].to_numpy() / (settings.offroad_speed_kmh * 1000.0 / 60.0)
-    ends = [(road.vertex_u[vt], road.vertex_time_u_min[vt]), (road.vertex_v[vt], road.vertex_time_v_min[vt])]
-    su = np.concatenate([pn, pn, ends[0][0], ends[1][0]])
-    sv = np.concatenate([ends[0][0], ends[1][0], pn, pn])
-    st = np.concatenate([leg + ends[0][1], leg + ends[1][1], leg + ends[0][1], leg + ends[1][1]])
-    n_snap = len(su)
+    frac = np.nan_to_num(shapely.line_locate_point(lines[segment], points, normalized=True), nan=0.0)
+    edge = road.segment_edge[segment]
+    pos = road.segment_start_min[segment] + np.clip(frac, 0.0, 1.0) * road.segment_time_min[segment]
+    n_edges = len(road.edge_from)
+    edge_total = np.bincount(road.segment_edge, weights=road.segment_time_min, minlength=n_edges)
+    edge_seasonal = np.zeros(n_edges, dtype=bool)
+    edge_seasonal[road.segment_edge] = road.segment_seasonal
+    # Split every road at the points of the places on it (in order along the road).
+    on_road = np.flatnonzero(~unsnapped)
+    order = on_road[np.lexsort((pos[on_road], edge[on_road]))]
+    e_s, p_s = edge[order], pos[order]
+    r_node = n_road + np.arange(len(order))
+    first = np.r_[True, e_s[1:] != e_s[:-1]] if len(order) else np.zeros(0, dtype=bool)
+    last = np.r_[e_s[1:] != e_s[:-1], True] if len(order) else np.zeros(0, dtype=bool)
+    prev_node = np.where(first, road.edge_from[e_s], np.r_[0, r_node[:-1]] if len(order) else r_node)
+    prev_pos = np.where(first, 0.0, np.r_[0.0, p_s[:-1]] if len(order) else p_s)
+    a = np.concatenate([prev_node, r_node[last]])
+    b = np.concatenate([r_node, road.edge_to[e_s[last]]])
+    t = np.maximum(np.concatenate([p_s - prev_pos, edge_total[e_s[last]] - p_s[last]]), 0.0)
+    piece_edge = np.concatenate([e_s, e_s[last]])
+    fwd = road.edge_oneway[piece_edge] >= 0
+    bwd = road.edge_oneway[piece_edge] <= 0
+    point_of = np.full(n_p, -1, dtype=np.int64)
+    point_of[order] = r_node
+    # Connectors: origin -> road point, road point -> target.
+    origin_node = n_road + len(order) + np.arange(n_p)
+    target_node = origin_node + n_p
+    leg = nearest[on_road] / (settings.offroad_speed_kmh * 1000.0 / 60.0)
+    u = np.concatenate([road.u, a[fwd], b[bwd], origin_node[on_road], point_of[on_road]])
+    v = np.concatenate([road.v, b[fwd], a[bwd], point_of[on_road], target_node[on_road]])
+    time_min = np.concatenate([road.time_min, t[fwd], t[bwd], leg, leg])
+    seasonal = np.concatenate([road.seasonal, edge_seasonal[piece_edge[fwd]], edge_seasonal[piece_edge[bwd]],
+                               np.zeros(2 * len(on_road), dtype=bool)])
+    modelled = ~unsnapped & (nearest > settings.connector_modelled_m)
     # Unit of every road vertex: a piece of road with its ends in two units links them.
     unit_geoms = dataset.units.geometry.to_numpy()
     vertex_points = shapely.points(road.vertex_lon, road.vertex_lat)
@@ -374,8 +424,9 @@ def _road_network(
     vertex_unit[pt_idx] = dataset.units["unit_code"].to_numpy(dtype=object)[poly_idx]
     sizes = np.bincount(comp)
     main = int(np.argmax(sizes)) if len(sizes) else -1
-    place_comp = np.full(len(places.xy), -1)
-    place_comp[cand["p"].to_numpy()[::-1]] = cand["comp"].to_numpy()[::-1]
+    n_s = places.n_settlements
+    place_comp = np.where(unsnapped, -1, comp[road.edge_from[edge]])
+    settled = ~unsnapped[:n_s]
     info = {
         "road_file": road.source,
         "road_nodes": int(n_road),
@@ -383,25 +434,31 @@ def _road_network(
         "road_components": {
             "count": int(len(sizes)),
             "largest_nodes": int(sizes.max()) if len(sizes) else 0,
-            "settlements_outside_largest": int(
-                ((place_comp[: places.n_settlements] != main) & ~unsnapped[: places.n_settlements]).sum()
-            ),
+            "settlements_outside_largest": int(((place_comp[:n_s] != main) & settled).sum()),
         },
-        "settlements_not_snapped": int(unsnapped[: places.n_settlements].sum()),
+        "settlements_not_snapped": int(unsnapped[:n_s].sum()),
+        "connectors": {
+            "modelled_over_m": float(settings.connector_modelled_m),
+            "settlements": int(settled.sum()),
+            "modelled": int(modelled[:n_s].sum()),
+            "modelled_share": round(float(modelled[:n_s].sum()) / max(int(settled.sum()), 1), 6),
+            "longest_m": round(float(nearest[:n_s][settled].max()), 1) if settled.any() else 0.0,
+        },
     }
-    seasonal_arcs = np.concatenate([road.seasonal, np.zeros(n_snap, dtype=bool)])
     return _Network(
-        n_nodes=n_road + len(places.xy),
-        place_node=np.arange(len(places.xy)) + n_road,
-        u=np.concatenate([road.u, su]),
-        v=np.concatenate([road.v, sv]),
-        time_min=np.concatenate([road.time_min, st]),
-        seasonal=seasonal_arcs,
-        blocked=np.zeros(len(seasonal_arcs), dtype=bool),
+        n_nodes=n_road + len(order) + 2 * n_p,
+        origin_node=origin_node,
+        target_node=target_node,
+        u=u,
+        v=v,
+        time_min=time_min,
+        seasonal=seasonal,
+        blocked=np.zeros(len(u), dtype=bool),
         snap_distance_m=nearest,
         unsnapped=unsnapped,
         unit_links=_unit_links(vertex_unit[road.segment_a], vertex_unit[road.segment_b], road.segment_seasonal),
         info=info,
+        connector_modelled=modelled,
     )
 
 
@@ -436,11 +493,11 @@ def _reason(
     if np.isfinite(time):
         return ""
     if net.unsnapped[i]:
-        return (f"no road nearby: nearest road vertex {net.snap_distance_m[i] / 1000:.1f} km away "
+        return (f"no road nearby: nearest road {net.snap_distance_m[i] / 1000:.1f} km away "
                 f"(limit {settings.snap_max_m / 1000:g} km)")
     if net.unsnapped[centre_place]:
         return f"raion centre off the road network: centre of {centre_unit} has no road within {settings.snap_max_m / 1000:g} km"
-    a, b = net.place_node[i], net.place_node[centre_place]
+    a, b = net.origin_node[i], net.target_node[centre_place]
     if comp[a] != comp[b]:
         if comp_blocked[a] == comp_blocked[b]:
             lower = "" if settings.pass_search == "off" else "; the terrain near them offers no lower crossing"
@@ -512,8 +569,8 @@ def build_travel_model(
     n_s = places.n_settlements
     unit_codes = dataset.units["unit_code"].to_numpy(dtype=object)
     centre_places = np.array([places.unit_centre[c] for c in unit_codes], dtype=np.int64)
-    origins = net.place_node[:n_s]
-    targets = net.place_node[centre_places]
+    origins = net.origin_node[:n_s]
+    targets = net.target_node[centre_places]
     # Candidate pairs: every unit centre in the settlement's raion and its neighbours.
     raion_pos = {c: i for i, c in enumerate(raion_codes)}
     unit_raion = dataset.units["raion_code"].to_numpy(dtype=object)
@@ -522,13 +579,17 @@ def build_travel_model(
     needed = allowed[sett_group][:, unit_group]
     search = {"limit_min": settings.search_limit_min, "first_limit_min": settings.first_search_min,
               "memory_budget_mb": settings.memory_budget_mb}
-    times = needed_times(full, origins, targets, needed, **search)
+    times = _own_place_zero(needed_times(full, origins, targets, needed, **search), centre_places)
     seasonal = np.zeros_like(times, dtype=bool)
     if (net.seasonal & usable).any():
         all_season = usable & ~net.seasonal
         g2 = routable_graph(net.n_nodes, net.u[all_season], net.v[all_season], net.time_min[all_season])
-        times2 = needed_times(g2, origins, targets, needed, **search)
+        times2 = _own_place_zero(needed_times(g2, origins, targets, needed, **search), centre_places)
         seasonal = np.isfinite(times) & ~(times2 <= times + 1e-6)
+    # A route from or to a place joined by a modelled connector is partly a guess.
+    modelled_place = net.modelled_places(len(places.code))
+    modelled_pair = modelled_place[:n_s, None] | modelled_place[centre_places][None, :]
+    modelled_pair &= np.arange(n_s)[:, None] != centre_places[None, :]
 
     s_idx, u_idx = np.nonzero(needed)
     sct = pd.DataFrame({
@@ -537,6 +598,7 @@ def build_travel_model(
         "centre_unit_code": unit_codes[u_idx],
         "travel_time_min": times[s_idx, u_idx],
         "seasonal": seasonal[s_idx, u_idx],
+        "via_modelled_connector": modelled_pair[s_idx, u_idx],
     }).sort_values(["settlement_code", "centre_unit_code"]).reset_index(drop=True)
 
     access, remoteness, assumed = _access_and_remoteness(
@@ -546,7 +608,7 @@ def build_travel_model(
     # Modelled times are estimates: label them the way the data contract labels estimates.
     is_estimate = kind != ROADS_KIND
     source = f"{ESTIMATE_PREFIX}{label}" if is_estimate else label
-    sct["travel_time_is_estimate"] = is_estimate
+    sct["travel_time_is_estimate"] = is_estimate | sct["via_modelled_connector"].to_numpy(dtype=bool)
     for frame in (access, remoteness):
         frame["travel_time_source"] = source
         frame["travel_time_is_estimate"] = is_estimate
@@ -564,16 +626,23 @@ def build_travel_model(
 
     blocked_borders = [] if raster is None else borders_over_blocked_passes(
         unit_codes, geoms_m, _lowest_point(raster, transformer, settings.terrain_sample_m),
-        tolerance_m=settings.boundary_tolerance_m, blocked_pass_m=settings.blocked_pass_m)
+        tolerance_m=settings.boundary_tolerance_m, blocked_pass_m=settings.blocked_pass_m,
+        min_border_m=settings.min_shared_border_m)
     adjacency, islands, enclaves = unit_adjacency(
         dataset.units, geoms_m, net.unit_links, pair_time, fastest,
-        tolerance_m=settings.boundary_tolerance_m,
+        tolerance_m=settings.boundary_tolerance_m, min_border_m=settings.min_shared_border_m,
         approximate_link_max_min=settings.approximate_link_max_min, edits=edits,
         links_make_neighbours=roads is not None,
         blocked_borders={(a, b) for a, b, _low in blocked_borders},
     )
+    reached = np.isfinite(times) & needed
     info = {
         **net.info,
+        "pairs": {
+            "needed": int(needed.sum()),
+            "unreachable": int((needed & ~np.isfinite(times)).sum()),
+            "via_modelled_connectors": int((reached & modelled_pair).sum()),
+        },
         "dataset_build_id": dataset.build_id,
         "dataset_name": dataset.name,
         "elevation": raster.name if raster is not None else None,
@@ -590,6 +659,13 @@ def build_travel_model(
     logger.info("travel model %s: %d settlements reachable, %d unreachable", label,
                 summary["settlements_reachable"], summary["settlements_unreachable"])
     return model
+
+
+def _own_place_zero(times: np.ndarray, centre_places: np.ndarray) -> np.ndarray:
+    """Time 0 from a settlement to the centre it is itself (its connector ends are two nodes)."""
+    own = np.flatnonzero(centre_places < times.shape[0])
+    times[centre_places[own], own] = 0.0
+    return times
 
 
 def _lowest_point(raster: ElevationRaster, transformer: Transformer, spacing_m: float) -> Callable[[object], float]:
@@ -630,8 +706,12 @@ def _access_and_remoteness(
     rc_seasonal = seasonal[np.arange(n_s), rc_idx]
     towns = np.flatnonzero(dataset.units["level"].to_numpy() == "town")
     town_time, which = nearest_source_times(
-        full, net.place_node[centre_places[towns]], net.place_node[:n_s], limit_min=settings.search_limit_min
+        full, net.target_node[centre_places[towns]], net.origin_node[:n_s], limit_min=settings.search_limit_min
     )
+    # A town's centre settlement is in its town (its origin and target nodes are distinct).
+    for k, place in enumerate(centre_places[towns]):
+        if place < n_s:
+            town_time[place], which[place] = 0.0, k
     town_code = np.where(which >= 0, unit_codes[towns][np.maximum(which, 0)] if len(towns) else None, None)
     comp = component_labels(full)
     with_blocked = routable_graph(net.n_nodes, net.u, net.v, net.time_min)
@@ -650,6 +730,7 @@ def _access_and_remoteness(
         "reachable": np.isfinite(rc_time),
         "unreachable_reason": reasons,
         "snap_distance_m": np.round(net.snap_distance_m[:n_s], 1),
+        "connector_modelled": net.modelled_places(len(places.code))[:n_s],
         "raion_centre_unit_code": rc_unit,
         "seasonal": rc_seasonal,
     })

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,7 @@ from atr_model.errors import NetworkError
 from atr_model.network.settings import TravelSettings
 from atr_model.network.terrain import ElevationRaster
 
-__all__ = ["RoadWays", "RoadGraph", "read_road_ways", "edges_from_ways", "load_road_graph", "OSM_SUFFIXES"]
+__all__ = ["FERRY_CLASS", "RoadWays", "RoadGraph", "read_road_ways", "edges_from_ways", "load_road_graph", "OSM_SUFFIXES"]
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +33,8 @@ logger = logging.getLogger(__name__)
 OSM_SUFFIXES = (".osm", ".osm.pbf", ".pbf", ".osm.bz2", ".osm.gz", ".o5m", ".osc")
 _CLASS_COLUMNS = ("highway", "fclass", "road_class", "class", "type")
 _MPH_TO_KMH = 1.609344
+#: ``RoadWays.road_class`` of a ferry route (OSM ``route=ferry``).
+FERRY_CLASS = "ferry"
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,14 @@ class RoadGraph:
         Whether the edge of the piece is seasonal.
     source : str
         File name.
+    segment_edge : numpy.ndarray of int
+        Edge of every straight piece, an index into ``edge_from`` / ``edge_to`` / ``edge_oneway``.
+    segment_start_min, segment_time_min : numpy.ndarray
+        Travel time from the edge's first node to the piece's start, and along the piece.
+    edge_from, edge_to : numpy.ndarray of int
+        First and last graph node of every edge in way order (loops included).
+    edge_oneway : numpy.ndarray of int8
+        1 only from ``edge_from`` to ``edge_to``, -1 only the other way, 0 both.
     """
 
     node_lon: np.ndarray
@@ -121,6 +131,12 @@ class RoadGraph:
     segment_b: np.ndarray
     segment_seasonal: np.ndarray
     source: str
+    segment_edge: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    segment_start_min: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    segment_time_min: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    edge_from: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    edge_to: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    edge_oneway: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int8))
 
     @property
     def n_nodes(self) -> int:
@@ -225,45 +241,54 @@ def _read_osm(source: Path, settings: TravelSettings) -> RoadWays:
     speeds: list[float] = []
     oneways: list[int] = []
     seasonal: list[bool] = []
-    broken = 0
+    cut = 0
+    ferries = 0
     try:
         processor = (
             osmium.FileProcessor(str(source))
             .with_locations()
-            .with_filter(osmium.filter.KeyFilter("highway"))
+            .with_filter(osmium.filter.KeyFilter("highway", "route"))
         )
         for obj in processor:
-            if not isinstance(obj, osmium.osm.Way):  # the highway filter passes tagged nodes too
+            if not isinstance(obj, osmium.osm.Way):  # the key filter passes tagged nodes too
                 continue
             tags = obj.tags
-            road_class = tags.get("highway") or ""
-            if road_class not in settings.speeds_kmh:
+            ferry = tags.get("route") == "ferry"
+            road_class = FERRY_CLASS if ferry else (tags.get("highway") or "")
+            if not ferry and road_class not in settings.speeds_kmh:
                 continue
-            try:
-                refs = [(n.ref, n.lon, n.lat) for n in obj.nodes]
-            except osmium.InvalidLocationError:
-                broken += 1
-                continue
-            if len(refs) < 2:
-                continue
-            for ref, lon, lat in refs:
-                keys.append(ref)
-                lons.append(lon)
-                lats.append(lat)
-            offsets.append(len(keys))
-            classes.append(road_class)
-            speeds.append(
-                _way_speed_kmh(road_class, tags.get("maxspeed"), tags.get("surface"), tags.get("tracktype"), settings)
-            )
-            oneways.append(_parse_oneway(tags.get("oneway"), road_class, tags.get("junction") == "roundabout"))
-            seasonal.append(
-                tags.get("seasonal", "no") not in ("no", "") or tags.get("winter_road") == "yes"
-                or tags.get("ice_road") == "yes"
-            )
+            runs = _present_runs(obj.nodes)
+            if len(runs) != 1 or len(runs[0]) != len(obj.nodes):
+                cut += 1  # a way cut by the extract's edge: keep the pieces whose nodes are present
+            for refs in runs:
+                for ref, lon, lat in refs:
+                    keys.append(ref)
+                    lons.append(lon)
+                    lats.append(lat)
+                offsets.append(len(keys))
+                classes.append(road_class)
+                if ferry:
+                    ferries += 1
+                    speeds.append(_ferry_speed_kmh(refs, tags.get("duration"), settings))
+                    oneways.append(_parse_oneway(tags.get("oneway"), "", False))
+                    seasonal.append(tags.get("seasonal", "no") not in ("no", ""))
+                    continue
+                speeds.append(
+                    _way_speed_kmh(road_class, tags.get("maxspeed"), tags.get("surface"), tags.get("tracktype"),
+                                   settings)
+                )
+                oneways.append(_parse_oneway(tags.get("oneway"), road_class, tags.get("junction") == "roundabout"))
+                seasonal.append(
+                    tags.get("seasonal", "no") not in ("no", "") or tags.get("winter_road") == "yes"
+                    or tags.get("ice_road") == "yes"
+                )
     except (RuntimeError, ValueError, OSError) as exc:
         raise NetworkError(f"{source}: not a readable OSM file ({exc})") from exc
-    if broken:
-        logger.warning("%s: %d ways reference nodes missing from the file; skipped", source, broken)
+    if cut:
+        logger.warning("%s: %d ways reference nodes missing from the file (cut by the extract's edge); "
+                       "kept up to the missing nodes", source, cut)
+    if ferries:
+        logger.info("%s: %d ferry routes", source, ferries)
     return RoadWays(
         node_key=np.asarray(keys, dtype=np.int64),
         lon=np.asarray(lons, dtype=float),
@@ -275,6 +300,59 @@ def _read_osm(source: Path, settings: TravelSettings) -> RoadWays:
         seasonal=np.asarray(seasonal, dtype=bool),
         source=source.name,
     )
+
+
+def _present_runs(nodes: Any) -> list[list[tuple[int, float, float]]]:
+    """Runs of consecutive way nodes whose location is in the file (at least two nodes each).
+
+    An extract cuts a way at its edge by leaving out the nodes outside; the road is still
+    there up to the last node present, so the way is kept in pieces rather than dropped.
+    """
+    import osmium
+
+    runs: list[list[tuple[int, float, float]]] = []
+    current: list[tuple[int, float, float]] = []
+    for node in nodes:
+        try:
+            current.append((node.ref, node.lon, node.lat))
+        except osmium.InvalidLocationError:
+            if len(current) >= 2:
+                runs.append(current)
+            current = []
+    if len(current) >= 2:
+        runs.append(current)
+    return runs
+
+
+def _parse_duration_min(value: str | None) -> float | None:
+    """Minutes of an OSM ``duration`` tag (``HH:MM``, ``HH:MM:SS``, ``MM`` or ISO 8601 ``PT1H30M``)."""
+    if not value:
+        return None
+    text = value.strip()
+    iso = re.fullmatch(r"P(?:(\d+(?:\.\d+)?)D)?T?(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?",
+                       text.upper())
+    if iso and text.upper().startswith("P") and any(iso.groups()):
+        d, h, m, sec = (float(g) if g else 0.0 for g in iso.groups())
+        minutes = d * 1440 + h * 60 + m + sec / 60
+    elif re.fullmatch(r"\d+(?:\.\d+)?", text):
+        minutes = float(text)
+    elif re.fullmatch(r"\d+:\d{1,2}(?::\d{1,2})?", text):
+        parts = [float(p) for p in text.split(":")]
+        minutes = parts[0] * 60 + parts[1] + (parts[2] / 60 if len(parts) > 2 else 0.0)
+    else:
+        return None
+    return minutes if minutes > 0 else None
+
+
+def _ferry_speed_kmh(refs: list[tuple[int, float, float]], duration: str | None, settings: TravelSettings) -> float:
+    """Speed of a ferry: its length over its ``duration`` tag, else ``settings.ferry_speed_kmh``."""
+    minutes = _parse_duration_min(duration)
+    if minutes is None:
+        return float(settings.ferry_speed_kmh)
+    lon = np.array([r[1] for r in refs])
+    lat = np.array([r[2] for r in refs])
+    length_km = float(_geodesic_m(lon[:-1], lat[:-1], lon[1:], lat[1:]).sum()) / 1000.0
+    return max(length_km / (minutes / 60.0), 0.1)
 
 
 def _class_column(columns: list[str], settings: TravelSettings, source: Path) -> str:
@@ -471,6 +549,12 @@ def edges_from_ways(
         segment_b=vert[seg_end],
         segment_seasonal=edge_seasonal[group] if len(starts) else np.zeros(0, dtype=bool),
         source=ways.source,
+        segment_edge=group.astype(np.int64) if len(starts) else np.zeros(0, dtype=np.int64),
+        segment_start_min=cum - seg_time if len(starts) else np.zeros(0),
+        segment_time_min=seg_time if len(starts) else np.zeros(0),
+        edge_from=u_edge,
+        edge_to=v_edge,
+        edge_oneway=ways.oneway[edge_way].astype(np.int8),
     )
 
 

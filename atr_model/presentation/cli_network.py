@@ -51,6 +51,13 @@ def _echo_summary(summary: dict[str, Any], as_json: bool) -> None:
         comp = summary["road_components"]
         typer.echo(f"road components: {comp['count']} (settlements outside the largest: "
                    f"{comp['settlements_outside_largest']})")
+    if summary.get("pairs_needed") is not None:
+        typer.echo(f"settlement-centre pairs: {summary['pairs_needed']}, unreachable: {summary['pairs_unreachable']}")
+    if summary.get("connectors_modelled") is not None:
+        typer.echo(f"modelled connectors (over {summary['connector_modelled_over_m']:g} m): "
+                   f"{summary['connectors_modelled']} settlements "
+                   f"({100.0 * summary['connectors_modelled_share']:.1f} %); pairs reached only through them: "
+                   f"{summary['pairs_via_modelled_connectors']}")
 
 
 @network_app.command("build")

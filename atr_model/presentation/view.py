@@ -157,6 +157,9 @@ def figure_basis(figure: KeyFigure, kpis: Mapping[str, object], lang: str = DEFA
     notes = []
     if figure.spec.travel and float(share.get("travel_times_modelled") or 0.0) > 0:
         notes.append(t("report.basis.travel", lang))
+    elif figure.spec.travel and float(share.get("modelled_connectors") or 0.0) > 0:
+        pct = format_number(100.0 * float(share.get("modelled_connectors") or 0.0), lang, digits=1)
+        notes.append(t("report.basis.connectors", lang, pct=pct))
     if figure.spec.population and population > 0:
         notes.append(t("report.basis.population", lang, pct=format_number(100.0 * population, lang, digits=1)))
     if figure.spec.assumed:

@@ -296,6 +296,8 @@ def _estimate_text(row: pd.Series, travel_modelled: bool) -> str:
         parts.append("travel times (modelled: no road data)")
     if row.get("own_route_patched"):
         parts.append("travel to own centre (incomplete routes)")
+    if row.get("settlements_modelled_connector", 0):
+        parts.append(f"road connectors ({int(row['settlements_modelled_connector'])} modelled)")
     return "; ".join(parts)
 
 
@@ -504,6 +506,8 @@ def _build_unit_level(dataset: Dataset, travel_model: TravelModel, criteria: Cri
     units["settlements_not_located"] = units["unit_code"].map(not_located).fillna(0).astype(int)
     units["geometry_is_approximate"] = units["geometry_source"].map(is_estimate_source).astype(bool)
     units["own_route_patched"] = units["unit_code"].isin(patched)
+    modelled_connector = _modelled_connectors(travel_model).groupby("unit_code")["connector_modelled"].sum()
+    units["settlements_modelled_connector"] = units["unit_code"].map(modelled_connector).fillna(0).astype(int)
     units["estimated_inputs"] = [_estimate_text(r, travel_model.times_modelled) for _, r in units.iterrows()]
 
     instance = _make_instance(
@@ -552,8 +556,19 @@ def _estimated_summary(
         "units_geometry_approximate": int(units.get("geometry_is_approximate", pd.Series(dtype=bool)).sum()),
         "travel_model": travel_model.label,
         "travel_times_modelled": travel_model.times_modelled,
+        "settlements_modelled_connector": int(_modelled_connectors(travel_model)["connector_modelled"].sum()),
         "units_own_route_incomplete": list(patched),
     }
+
+
+def _modelled_connectors(travel_model: TravelModel) -> pd.DataFrame:
+    """``unit_code, connector_modelled`` per settlement: joined to the roads by a connector longer
+    than ``TravelSettings.connector_modelled_m`` (none without roads, or in a model from before)."""
+    access = travel_model.settlement_access
+    flag = access["connector_modelled"] if "connector_modelled" in access else pd.Series(False, index=access.index)
+    frame: pd.DataFrame = pd.DataFrame({"unit_code": access["unit_code"].to_numpy(),
+                                        "connector_modelled": flag.fillna(False).astype(bool).to_numpy()})
+    return frame
 
 
 def _touching_raions(dataset: Dataset) -> list[tuple[str, str]]:

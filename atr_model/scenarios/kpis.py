@@ -163,6 +163,9 @@ def compute_kpis(
             "settlements_not_located": round(est.get("settlements_not_located", 0) / total_settlements, 6),
             "new_units_with_estimates": round(float(new_units["population_has_estimates"].mean()), 6) if len(new_units) else 0.0,
             "travel_times_modelled": 1.0 if est.get("travel_times_modelled", True) else 0.0,
+            # on roads: settlements joined to them by a connector longer than connector_modelled_m
+            **({} if est.get("travel_times_modelled", True) else {
+                "modelled_connectors": round(est.get("settlements_modelled_connector", 0) / total_settlements, 6)}),
         },
         "provenance": {k: prov[k] for k in ("scenario_name", "scenario_hash", "dataset_build_id", "travel_model")},
     }
@@ -220,9 +223,15 @@ def estimate_notes(kpis: Mapping[str, Any]) -> dict[str, str]:
     share = kpis.get("estimated_share")
     share = share if isinstance(share, Mapping) else {}
     pop_share = float(share.get("population") or 0.0)
+    connectors = float(share.get("modelled_connectors") or 0.0)
     savings = kpis.get("admin_savings")
+    travel = ""
+    if float(share.get("travel_times_modelled") or 0.0):
+        travel = "modelled travel times (no road network)"
+    elif connectors > 0:
+        travel = f"modelled connectors ({100.0 * connectors:.1f}% of settlements off the mapped roads)"
     return {
-        "travel": "modelled travel times (no road network)" if float(share.get("travel_times_modelled") or 0.0) else "",
+        "travel": travel,
         "population": f"estimated populations ({100.0 * pop_share:.1f}% of residents)" if pop_share > 0 else "",
         "savings": "assumed unit costs (editable cost model)"
         if not isinstance(savings, Mapping) or savings.get("is_estimate", True) else "",
