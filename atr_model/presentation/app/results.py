@@ -4,8 +4,9 @@ A run goes through the public scenario API (``run_scenario``, then
 :func:`atr_model.presentation.runs.save_result`) into a folder named by the dataset, the
 scenario's hash and the plan code's digest, under the signed-in user's own folder
 (:func:`results_root`), so no user sees another's results; a signed-in user's scenario is solved
-once for everyone in the server's own folder (:func:`shared_root`) and copied to the user's; the app then reads the on-disk result package (:class:`ResultView`),
-checked against its digest manifest first, so the page shows exactly what was written.
+once for everyone in the server's own folder (:func:`shared_root`) and copied to the user's; the
+app then reads the on-disk result package (:class:`ResultView`), checked against its digest
+manifest first, so the page shows exactly what was written.
 """
 
 from __future__ import annotations
