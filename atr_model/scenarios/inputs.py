@@ -227,7 +227,7 @@ def _aux_path(scenario: Scenario, key: str, value: str | None, cache: Path, data
 
 def _input_key(scenario: Scenario, key: str, dataset: Dataset) -> Path | str | None:
     """The roads or elevation input as the cache key sees it: a path, 'demo' (generated) or None."""
-    value = getattr(scenario, key)
+    value: str | None = scenario.roads if key == "roads" else scenario.elevation
     if value == AUTO:
         value = _auto(key, dataset, _where(scenario))
     if value is None or value == DEMO:
