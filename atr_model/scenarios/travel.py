@@ -23,7 +23,6 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-import atr_model.network
 from atr_model._atomic import is_disk_full
 from atr_model.data import Dataset, write_demo_elevation, write_demo_roads
 from atr_model.data.cache import default_cache_dir
@@ -58,7 +57,7 @@ def travel_cache_dir() -> Path:
 def network_code_version() -> str:
     """SHA-256 of the source of :mod:`atr_model.network`: a code change there is a new travel model."""
     digest = hashlib.sha256()
-    folder = Path(atr_model.network.__file__).parent
+    folder = Path(inspect.getfile(TravelModel)).parent  # the atr_model.network package
     for path in sorted(folder.glob("*.py")):
         digest.update(path.name.encode())
         digest.update(path.read_bytes())

@@ -105,7 +105,7 @@ __all__ = [
 
 def map_feature_counts(fmap: folium.Map) -> dict[str, int]:
     """Number of features per named GeoJSON layer of a map (for tests and logs)."""
-    import folium  # noqa: PLC0415 - loaded with the first map, not with the package
+    import folium  # loaded with the first map, not with the package
 
     counts: dict[str, int] = {}
     for child in fmap._children.values():
