@@ -213,3 +213,21 @@ def test_auto_roads_on_a_dataset_without_its_own_stops_instead_of_straight_lines
     # and a roads key naming a built travel model points to travel:
     with pytest.raises(ScenarioError, match="name it with travel:"):
         resolve_travel_model(scenario_from_dict({"name": "y", "dataset": "demo", "roads": str(built)}), demo)
+
+
+def test_sweep_and_robustness_take_the_built_model(
+    tmp_path: Path, cache: Path, builds: list[str], built: Path,
+) -> None:
+    code, output = _run(["sweep", str(DEMO_SCENARIO), "--param", "threshold=3000", "--travel", str(built),
+                         "--out", str(tmp_path / "sweep")])
+    assert code == 0, output
+    assert (tmp_path / "sweep" / "summary.csv").exists()
+    # the demo's figures are all real: a spread on the census gives the draws something to vary
+    robust = tmp_path / "robust.yaml"
+    robust.write_text("name: r\ndataset: demo\nroads: auto\nelevation: auto\n"
+                      "uncertainty:\n  population:\n    log_sd:\n      census: 0.05\n")
+    code, output = _run(["robustness", str(robust), "--draws", "2", "--workers", "1", "--travel", str(built),
+                         "--out", str(tmp_path / "robust"), "--no-report", "-q"])
+    assert code == 0, output
+    assert builds == []  # neither built a travel model: both read the given one
+    assert not travel_cache_dir().exists()
