@@ -42,6 +42,7 @@ Kind words of unit names are translated, not transliterated
 
 from __future__ import annotations
 
+import functools
 import re
 
 __all__ = ["TRANSLIT_TABLE", "transliterate", "is_cyrillic", "latin_unit_name"]
@@ -166,6 +167,12 @@ def latin_unit_name(name: object) -> str:
     """
     if not isinstance(name, str):
         return ""
+    return _latin_name(name)
+
+
+@functools.lru_cache(maxsize=8192)
+def _latin_name(name: str) -> str:
+    """:func:`latin_unit_name` of a string, remembered: every run names the same units again."""
     text = _PREFIX_TOWN.sub("", name.strip())
     match = _KIND.match(text)
     if match is None:

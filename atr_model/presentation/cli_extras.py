@@ -23,6 +23,7 @@ from tqdm import tqdm
 
 from atr_model._atomic import atomic_directory, claim_output, scratch_directory
 from atr_model.errors import ScenarioError
+from atr_model.presentation.cli_scenarios import TravelOption, travel_override
 from atr_model.presentation.i18n import format_number
 from atr_model.presentation.report import write_comparison_report, write_report, write_sweep_outputs
 from atr_model.presentation.runs import run_to_folder
@@ -178,13 +179,14 @@ def sweep_command(
     force: Annotated[bool, typer.Option("--force", help="Replace --out even if it holds files atr-model did not write.")] = False,
     max_points: Annotated[int | None, typer.Option(
         "--max-points", min=1, help="Most grid points (default 1,000, or $ATR_MAX_SWEEP_POINTS).")] = None,
+    travel: TravelOption = None,
 ) -> None:
     """Run a scenario over a grid of criteria values; write a summary table and a Pareto chart."""
     # the grid's size is checked before the scenario is read or any point exists
     params = [parse_param(p, max_points) for p in param]
     total = grid_size(params)
     check_sweep_points(total, max_points)
-    base = load_scenario(scenario)
+    base = apply_overrides(load_scenario(scenario), travel=travel_override(travel))
     claim_output(out, "sweep", force=force)  # before the runs: a refusal must not cost them
     with tqdm(total=total, desc=f"sweep {base.name}", unit="run") as bar:
         result = run_sweep(
@@ -214,13 +216,14 @@ def evaluate_command(
     result: Annotated[Path | None, typer.Option(
         "--result", help="Result folder of a run of the same scenario: the plan's cost is set beside its optimum.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the evaluation as JSON.")] = False,
+    travel: TravelOption = None,
 ) -> None:
     """Score a hand-drawn plan against a scenario's criteria (independent checker) and KPIs.
 
     Without ``centre_code`` each new unit gets the centre the optimiser would choose. Exits
     with 2 when the plan breaks a hard criterion (soft shortfalls the scenario allows do not).
     """
-    scen = apply_overrides(load_scenario(scenario), dataset=data)
+    scen = apply_overrides(load_scenario(scenario), dataset=data, travel=travel_override(travel))
     verdict = evaluate_plan(plan, scen)
     optimum = _optimum(result) if result is not None else None
     gap = verdict.gap_to(optimum)

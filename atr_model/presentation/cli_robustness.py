@@ -22,7 +22,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from atr_model._atomic import claim_output
 from atr_model.errors import ScenarioError
-from atr_model.presentation.cli_scenarios import _dataset_override, _language
+from atr_model.presentation.cli_scenarios import TravelOption, _dataset_override, _language, travel_override
 from atr_model.presentation.report import raion_names, write_report, write_robustness_report, write_summary
 from atr_model.scenarios import (
     RobustnessResult,
@@ -120,13 +120,14 @@ def robustness_command(
     force: Annotated[bool, typer.Option("--force", help="Replace --out even if it holds files atr-model did not write.")] = False,
     max_draws: Annotated[int | None, typer.Option(
         "--max-draws", min=1, help="Most draws allowed (default 10,000, or $ATR_MAX_DRAWS).")] = None,
+    travel: TravelOption = None,
 ) -> None:
     """Run the nominal scenario and N draws of its estimated inputs; write the robustness package."""
     check_draws(draws, max_draws)  # at once: the nominal run must not come first
     if warm_start not in _WARM_START:
         raise ScenarioError(f"robustness: --warm-start must be one of auto, on, off (got {warm_start!r})")
     lang = _language(lang)  # before the run: a typo must not cost the draws
-    loaded = apply_overrides(load_scenario(scenario), dataset=_dataset_override(data))
+    loaded = apply_overrides(load_scenario(scenario), dataset=_dataset_override(data), travel=travel_override(travel))
     target = claim_output(out or Path("results") / f"{loaded.name}-robustness", "robustness", force=force)
     console = Console(stderr=True)
     with Progress(

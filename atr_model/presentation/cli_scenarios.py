@@ -21,7 +21,7 @@ from atr_model.presentation.runs import save_result
 from atr_model.presentation.view import headline_text
 from atr_model.scenarios import Scenario, ScenarioResult, apply_overrides, load_scenario, run_scenario, write_result
 
-__all__ = ["register", "run_command"]
+__all__ = ["TravelOption", "register", "run_command", "travel_override"]
 
 _STEPS = ("dataset", "travel model", "instance", "solve", "check", "passports", "write")
 
@@ -31,6 +31,22 @@ def _dataset_override(value: str | None) -> str | None:
     if value is None or value in ("demo", "kyrgyz"):
         return value
     return str(Path(value).expanduser().resolve())
+
+
+#: ``--travel DIR`` of every command that runs a scenario.
+TravelOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--travel",
+        help="A built travel model (the folder 'network build --out' writes) instead of building one; "
+        "it must be built on the same dataset.",
+    ),
+]
+
+
+def travel_override(value: Path | None) -> str | None:
+    """The ``--travel`` folder as the scenario's ``travel`` key (absolute: relative to the shell)."""
+    return None if value is None else str(value.expanduser().resolve())
 
 
 def run_command(
@@ -53,10 +69,11 @@ def run_command(
         str, typer.Option("--lang", help="Language of report.html and summary.html: ky, ru or en.")
     ] = "en",
     force: Annotated[bool, typer.Option("--force", help="Replace --out even if it holds files atr-model did not write.")] = False,
+    travel: TravelOption = None,
 ) -> None:
     """Run a scenario and write its result package (with report and exports by default)."""
     lang = _language(lang)  # before the run: a typo must not cost a solve
-    loaded = apply_overrides(load_scenario(scenario), dataset=_dataset_override(data))
+    loaded = apply_overrides(load_scenario(scenario), dataset=_dataset_override(data), travel=travel_override(travel))
     target = claim_output(out or Path("results") / loaded.name, "result", force=force)  # before the solve
     console = Console(stderr=True)
     with Progress(

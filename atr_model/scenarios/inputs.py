@@ -21,6 +21,7 @@ from atr_model.data import (
 from atr_model.errors import ScenarioError
 from atr_model.network import TravelModel, build_travel_model
 from atr_model.scenarios.scenario import Scenario
+from atr_model.scenarios.travel import cached_travel_model, read_travel_model
 
 __all__ = [
     "AUTO",
@@ -136,15 +137,31 @@ def resolve_dataset(scenario: Scenario) -> Dataset:
     return read_dataset(dataset_file(scenario.resolve_path(value), where=f"{where}: 'dataset'"))
 
 
-def _auto(key: str, dataset: Dataset) -> str | None:
+def _auto(key: str, dataset: Dataset, where: str = "scenario") -> str | None:
     """'auto': the file that belongs to the dataset (generated demo files; the shared GEBCO
-    grid for a Kyrgyz build, which has no shared road file)."""
+    grid for a Kyrgyz build, which has no shared road file and so models its times by design).
+
+    Raises
+    ------
+    ScenarioError
+        For any other dataset: it has no roads or elevation of its own, and a silent fallback
+        to modelled straight-line times (or to no terrain) would change every figure unseen.
+    """
     kind = str(dataset.metadata.get("kind", ""))
     if kind == DEMO:
         return DEMO
-    if kind.startswith(KYRGYZ) and key == "elevation":
-        return KYRGYZ  # the grid must be there: without it terrain exemptions would silently vanish
-    return None
+    if kind.startswith(KYRGYZ):
+        # the grid must be there: without it terrain exemptions would silently vanish
+        return KYRGYZ if key == "elevation" else None
+    alternative = (
+        "roads: FILE (or a built travel model: travel: DIR / --travel DIR), or roads: null for modelled "
+        "straight-line times" if key == "roads" else "elevation: FILE, or elevation: null for no terrain penalties"
+    )
+    raise ScenarioError(
+        f"{where}: '{key}: auto': dataset '{dataset.name}' has no {key} file of its own (only the demo and "
+        f"the Kyrgyz build have); give {alternative}",
+        key="input_auto_unknown", params={"scenario": where, "field": key, "dataset": dataset.name},
+    )
 
 
 def check_scenario_inputs(scenario: Scenario, dataset: Dataset) -> None:
@@ -160,10 +177,17 @@ def check_scenario_inputs(scenario: Scenario, dataset: Dataset) -> None:
     ScenarioError
         Naming the scenario, the key (``roads`` or ``elevation``) and the file that is missing.
     """
+    if scenario.travel is not None:
+        # a built travel model replaces roads and elevation (read and matched to the dataset later)
+        folder = scenario.resolve_path(scenario.travel)
+        if not (folder / "travel_model.json").is_file():
+            raise ScenarioError(f"{_where(scenario)}: 'travel': {folder} is not a travel model folder "
+                                "(atr-model network build --out DIR writes one)")
+        return
     for key in ("roads", "elevation"):
         value = getattr(scenario, key)
         if value == AUTO:
-            value = _auto(key, dataset)
+            value = _auto(key, dataset, _where(scenario))
         if value is None or value == DEMO:
             continue
         if value == KYRGYZ:
@@ -180,13 +204,16 @@ def check_scenario_inputs(scenario: Scenario, dataset: Dataset) -> None:
         path = scenario.resolve_path(value)
         if not path.exists():
             raise ScenarioError(f"{_where(scenario)}: '{key}': file {path} not found")
+        if (path / "travel_model.json").is_file():
+            raise ScenarioError(f"{_where(scenario)}: '{key}': {path} is a built travel model, not a {key} file; "
+                                "name it with travel: (or --travel) instead")
         check_file(path, f"{key} file", ScenarioError)
 
 
 def _aux_path(scenario: Scenario, key: str, value: str | None, cache: Path, dataset: Dataset) -> Path | None:
     """The roads or elevation file of a scenario (checked by :func:`check_scenario_inputs`)."""
     if value == AUTO:
-        value = _auto(key, dataset)
+        value = _auto(key, dataset, _where(scenario))
     if value is None:
         return None
     if value == DEMO:
@@ -198,18 +225,43 @@ def _aux_path(scenario: Scenario, key: str, value: str | None, cache: Path, data
     return scenario.resolve_path(value)
 
 
+def _input_key(scenario: Scenario, key: str, dataset: Dataset) -> Path | str | None:
+    """The roads or elevation input as the cache key sees it: a path, 'demo' (generated) or None."""
+    value: str | None = scenario.roads if key == "roads" else scenario.elevation
+    if value == AUTO:
+        value = _auto(key, dataset, _where(scenario))
+    if value is None or value == DEMO:
+        return value
+    return kyrgyz_source_dir() / KYRGYZ_ELEVATION if value == KYRGYZ else scenario.resolve_path(value)
+
+
 def resolve_travel_model(scenario: Scenario, dataset: Dataset) -> TravelModel:
-    """Build the travel model of the scenario's roads and elevation ('demo' files are generated).
+    """The scenario's travel model: its built one (``travel:``), else cached, else built once.
+
+    A built travel model (``travel:``, the folder ``atr-model network build --out`` writes) is
+    read and must fit the dataset. Otherwise the model of the scenario's roads and elevation
+    ('demo' files are generated) is read from the travel-model cache when the same inputs built
+    it before (:func:`~atr_model.scenarios.travel.cached_travel_model`), else built and stored.
 
     Raises
     ------
     ScenarioError
-        When a named roads or elevation file does not exist.
+        When a named roads, elevation or travel model folder does not exist, ``auto`` names
+        nothing for this dataset, or the travel model was built on another dataset.
     """
     check_scenario_inputs(scenario, dataset)
-    # Demo roads and elevation are generated (deterministically, in about a second) per run; the
-    # scratch folder a killed run leaves is removed when the next command starts
-    with scratch_directory("demo-inputs") as tmp:
-        roads = _aux_path(scenario, "roads", scenario.roads, Path(tmp), dataset)
-        elevation = _aux_path(scenario, "elevation", scenario.elevation, Path(tmp), dataset)
-        return build_travel_model(dataset, roads=roads, elevation=elevation)
+    where = _where(scenario)
+    if scenario.travel is not None:
+        return read_travel_model(scenario.resolve_path(scenario.travel), dataset, where=f"{where}: 'travel'")
+
+    def build() -> TravelModel:
+        # Demo roads and elevation are generated (deterministically, in about a second) on a cache
+        # miss; the scratch folder a killed run leaves is removed when the next command starts
+        with scratch_directory("demo-inputs") as tmp:
+            roads = _aux_path(scenario, "roads", scenario.roads, Path(tmp), dataset)
+            elevation = _aux_path(scenario, "elevation", scenario.elevation, Path(tmp), dataset)
+            return build_travel_model(dataset, roads=roads, elevation=elevation)
+
+    roads_key = _input_key(scenario, "roads", dataset)
+    elevation_key = _input_key(scenario, "elevation", dataset)
+    return cached_travel_model(dataset, roads_key, elevation_key, build)

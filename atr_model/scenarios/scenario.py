@@ -103,6 +103,13 @@ class Scenario(BaseModel):
             "Kyrgyz build); 'demo'; 'kyrgyz'; null = no terrain penalties."
         ),
     )
+    travel: str | None = Field(
+        None,
+        description=(
+            "A built travel model: the folder 'atr-model network build --out' writes (relative to the "
+            "scenario file). It replaces roads and elevation, and must be built on the same dataset."
+        ),
+    )
     level: Literal["aiyl_aimak", "raion"] = Field("aiyl_aimak", description="Stage 2.1 or 2.2.")
     criteria: Criteria = Field(default_factory=Criteria)
     solver: SolverOptions = Field(default_factory=SolverOptions)
@@ -114,7 +121,7 @@ class Scenario(BaseModel):
 
     _source: Path | None = PrivateAttr(default=None)
 
-    @field_validator("dataset", "roads", "elevation")
+    @field_validator("dataset", "roads", "elevation", "travel")
     @classmethod
     def _strip(cls, value: str | None) -> str | None:
         return value.strip() if isinstance(value, str) else value
@@ -381,7 +388,11 @@ def _refuse_yes_no_numbers(
 
 
 def _plain(scenario: Scenario) -> dict[str, Any]:
-    return scenario.model_dump(mode="json")
+    plain = scenario.model_dump(mode="json")
+    # a scenario without a built travel model reads, hashes and writes as it did before the key
+    if plain.get("travel") is None:
+        plain.pop("travel", None)
+    return plain
 
 
 def scenario_hash(scenario: Scenario) -> str:

@@ -246,7 +246,7 @@ _INPUT_CACHE: dict[tuple[Any, ...], tuple[Dataset, TravelModel]] = {}
 
 def _inputs(scenario: Scenario) -> tuple[Dataset, TravelModel]:
     """Dataset and travel model, built once per worker process and reused by its points."""
-    key = (scenario.dataset, scenario.roads, scenario.elevation, str(scenario.source_path), scenario.level)
+    key = (scenario.dataset, scenario.roads, scenario.elevation, scenario.travel, str(scenario.source_path), scenario.level)
     if key not in _INPUT_CACHE:
         _INPUT_CACHE.clear()
         _INPUT_CACHE[key] = _prepare(scenario)

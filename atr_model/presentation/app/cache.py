@@ -60,7 +60,8 @@ def layers(key: str, build_id: str) -> maps.DisplayLayers:
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def travel_model(key: str, build_id: str, roads: str | None, elevation: str | None, _scenario: Scenario) -> TravelModel:
-    """The dataset's travel model, built once per build, road file and elevation model."""
+    """The dataset's travel model, built once per build, road file and elevation model (and read
+    from the same on-disk travel-model cache as the command line, so a restart does not rebuild it)."""
     return resolve_travel_model(_scenario, dataset(key))
 
 

@@ -83,6 +83,7 @@ def parse_scenario_text(text: str | bytes, source: str = "uploaded scenario") ->
 OFFERED_INPUTS: dict[str, tuple[str | None, ...]] = {
     "roads": (None, AUTO, DEMO_KEY),
     "elevation": (None, AUTO, DEMO_KEY, KYRGYZ_KEY),
+    "travel": (None,),  # a built travel model is a server folder: never named by an upload
 }
 
 #: English texts of the upload refusals (catalogue: ``error.<key>``). They name the key, never
