@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from atr_model._atomic import MARKER
 from atr_model.errors import DataError
 from atr_model.presentation.cli import main
 from atr_model.scenarios.agreement import (
@@ -207,15 +209,106 @@ def test_partial_reference_scores_pairs_only(demo_plan: pd.DataFrame) -> None:
 
 @pytest.mark.kgdata
 def test_shipped_reference_matches_the_kyrgyz_build(kg_dataset) -> None:
-    """Every code of reference/kg-2024-25.csv is an aiyl aimak of the build, in the raion and with the name its row gives."""
-    ref = read_reference(ROOT / "reference" / "kg-2024-25.csv")
+    """reference/kg-2024-25.csv names its units (no codes) and the names resolve to the aiyl aimaks the sources name."""
+    path = ROOT / "reference" / "kg-2024-25.csv"
+    rows = pd.read_csv(path, comment="#", dtype=str)
+    assert "unit_code" not in rows and {"raion", "unit_name", "group", "source"} <= set(rows)
+    assert not rows.apply(lambda col: col.str.fullmatch(r"\d{8,}")).any().any()  # no build code anywhere
+    ref = read_reference(path, kg_dataset)
     assert ref.groups["source"].str.startswith("https://").all()
-    rows = pd.read_csv(ROOT / "reference" / "kg-2024-25.csv", comment="#", dtype=str)
     units = kg_dataset.units.assign(unit_code=kg_dataset.units["unit_code"].astype(str)).set_index("unit_code")
     raions = kg_dataset.raions.assign(raion_code=kg_dataset.raions["raion_code"].astype(str)).set_index("raion_code")
-    for rec in rows.itertuples(index=False):
-        unit = units.loc[rec.unit_code]
-        assert unit["level"] == "aiyl_aimak"
-        name, raion = rec.unit_name.split(" (")
-        assert unit["name_en"] == name
-        assert raions.loc[str(unit["raion_code"]), "name_en"] == raion.removesuffix(" raion)")
+    found = units.loc[ref.groups["unit_code"]]
+    assert (found["level"] == "aiyl_aimak").all()
+    # the same units the first reference named by code: by the raion and the (Latin) name of each row
+    assert [raions.loc[str(r), "name_en"] for r in found["raion_code"]] == list(rows["raion"])
+    latin = ["Ala-Buka", "Oruktu", "Torogeldi Baltagulov", "Voznesenovka", "Ortoev"]
+    assert list(found["name_en"]) == latin and list(ref.groups["group"]) == list(rows["group"])
+
+
+def _named_reference(plan: pd.DataFrame, dataset, spell: str = "name_ky") -> pd.DataFrame:
+    """The plan's own grouping as a reference that names units by raion and name (no codes)."""
+    ref = _self_reference(plan)
+    units = dataset.units.set_index("unit_code")
+    raions = dataset.raions.set_index("raion_code")
+    return pd.DataFrame({
+        "raion": [raions.loc[units.loc[c, "raion_code"], "name_ru"] for c in ref["unit_code"]],
+        "unit_name": [units.loc[c, spell] for c in ref["unit_code"]],
+        "group": ref["group"].to_numpy(),
+    })
+
+
+@pytest.mark.parametrize("spell", ["name_ky", "name_en", "name_ru"])
+def test_units_named_by_raion_and_name_resolve(demo_plan: pd.DataFrame, demo_dataset, tmp_path: Path,
+                                               spell: str) -> None:
+    named = _named_reference(demo_plan, demo_dataset, spell)
+    path = _write(tmp_path / "named.csv", named)
+    ref = read_reference(path, demo_dataset)
+    assert list(ref.groups["unit_code"]) == list(_self_reference(demo_plan)["unit_code"])
+    assert agreement(demo_plan, ref).overall["ari"] == 1.0
+    # the territory is loaded only when a row names its unit
+    calls: list[int] = []
+    read_reference(path, lambda: calls.append(1) or demo_dataset)
+    assert calls == [1]
+    read_reference(_write(tmp_path / "codes.csv", _self_reference(demo_plan)), lambda: calls.append(1) or demo_dataset)
+    assert calls == [1]
+    with pytest.raises(DataError, match="names units by raion and unit_name"):
+        read_reference(path)
+
+
+def test_names_are_transliteration_tolerant(demo_dataset, tmp_path: Path) -> None:
+    unit = demo_dataset.units.iloc[3]  # Чоң-Терек: the Kyrgyz letter, and its Russian and Latin spellings
+    raion = demo_dataset.raions.set_index("raion_code").loc[unit["raion_code"]]
+    for raion_text, name in [(raion["name_en"] + " raion", "Chong-Terek"), (raion["name_ky"], "Чон-Терек"),
+                             (raion["name_ru"] + " район", unit["name_en"].upper())]:
+        path = tmp_path / "one.csv"
+        path.write_text(f"raion,unit_name,group\n{raion_text},{name},g\n", encoding="utf-8")
+        assert list(read_reference(path, demo_dataset).groups["unit_code"]) == [unit["unit_code"]]
+
+
+def test_unknown_and_ambiguous_names_are_refused_naming_row_and_candidates(demo_dataset, tmp_path: Path) -> None:
+    units = demo_dataset.units.copy()
+    first = units.iloc[1]
+    raion = demo_dataset.raions.set_index("raion_code").loc[first["raion_code"], "name_en"]
+    path = tmp_path / "ref.csv"
+    path.write_text(f"raion,unit_name,group\n{raion},{first['name_en']},g\n{raion},Nowhere-Demo,g\n", encoding="utf-8")
+    with pytest.raises(DataError, match=r"row 3: unknown unit name .*'Nowhere-Demo'; (close|the candidates): ") as err:
+        read_reference(path, demo_dataset)
+    assert str(err.value).count("\n") == 0
+    path.write_text(f"raion,unit_name,group\nAtlantis,{first['name_en']},g\n", encoding="utf-8")
+    with pytest.raises(DataError, match=r"row 2: unknown raion 'Atlantis'"):
+        read_reference(path, demo_dataset)
+    # two units of the raion spelled alike: refused, both named with their codes
+    twin = units.index[(units["raion_code"] == first["raion_code"]) & (units.index != units.index[1])][1]
+    for column in ("name_en", "name_ky", "name_ru"):
+        units.loc[twin, column] = first[column]
+    ambiguous = dataclasses.replace(demo_dataset, units=units)
+    path.write_text(f"raion,unit_name,group\n{raion},{first['name_ky']},g\n", encoding="utf-8")
+    with pytest.raises(DataError, match=r"row 2: unit name .* is ambiguous, it fits 2: ") as err:
+        read_reference(path, ambiguous)
+    assert first["unit_code"] in str(err.value) and units.loc[twin, "unit_code"] in str(err.value)
+    # a row with neither a code nor both names
+    path.write_text(f"unit_code,raion,unit_name,group\n,{raion},,g\n", encoding="utf-8")
+    with pytest.raises(DataError, match="row 2: give unit_code, or raion and unit_name"):
+        read_reference(path, demo_dataset)
+
+
+def test_cli_agree_out_is_claimed_before_work_and_force_replaces(demo_plan: pd.DataFrame, tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "result"
+    folder.mkdir()
+    demo_plan.to_csv(folder / "assignments.csv", index=False)
+    ref = _write(tmp_path / "ref.csv", _self_reference(demo_plan))
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "mine.txt").write_text("x", encoding="utf-8")
+    with pytest.raises(SystemExit) as stop:
+        main(["agree", str(folder), str(ref), "--out", str(out)])
+    err = capsys.readouterr()
+    assert stop.value.code == 1 and "refusing to replace" in err.err and err.out == ""  # nothing computed
+    assert (out / "mine.txt").exists()
+    main(["agree", str(folder), str(ref), "--out", str(out), "--force"])
+    assert not (out / "mine.txt").exists()
+    assert '"kind": "agreement"' in (out / MARKER).read_text(encoding="utf-8")
+    main(["agree", str(folder), str(ref), "--out", str(out)])  # its own output: replaced without --force
+    capsys.readouterr()

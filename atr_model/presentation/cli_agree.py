@@ -20,6 +20,11 @@ from rich.console import Console
 from rich.table import Table
 from tqdm import tqdm
 
+from atr_model.scenarios.inputs import resolve_dataset
+from atr_model.scenarios.limits import check_calibration_points, limits
+from atr_model.scenarios.sweep import grid_size
+
+from atr_model._atomic import claim_output
 from atr_model.presentation.cli_scenarios import _dataset_override
 from atr_model.scenarios import (
     Agreement,
@@ -106,16 +111,20 @@ def agree_command(
     ] = None,
     partial: Annotated[bool, typer.Option(
         "--partial", help="Accept a reference that covers no raion fully: pair precision/recall only, no ARI.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Replace --out even if it holds files atr-model did not write.")] = False,
 ) -> None:
     """Agreement of a plan with a reference plan: adjusted Rand index, pair precision/recall, differing units."""
-    ref = read_reference(reference)
-    found = agreement(plan_from_result(result), ref, where=str(result), partial=partial)
+    if out is not None:
+        claim_output(out, "agreement", force=force)  # before any work: a refusal costs nothing
+    plan = plan_from_result(result)
+    ref = read_reference(reference, units=plan)
+    found = agreement(plan, ref, where=str(result), partial=partial)
     if as_json:
         typer.echo(json.dumps(agreement_payload(found), indent=2, ensure_ascii=False))
     else:
         _print(found, result)
     if out is not None:
-        written = write_agreement(found, out)
+        written = write_agreement(found, out, force=force)
         typer.echo(f"wrote {written}", err=as_json)
 
 
@@ -161,20 +170,24 @@ def calibrate_command(
         int | None, typer.Option("--workers", min=1, help="Worker processes (default: min(2, CPUs)).")
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Replace --out even if it holds files atr-model did not write.")] = False,
+    max_points: Annotated[int | None, typer.Option(
+        "--max-points", min=1, help="Most grid points (default 500, or $ATR_MAX_CALIBRATION_POINTS).")] = None,
 ) -> None:
     """Search a scenario's free parameters for the best agreement with a reference plan (leave-one-raion-out too)."""
+    # the grid's size and the --out folder are checked before the scenario's data is read
+    params = [parse_param(p, max_points or limits().calibration_points) for p in free]
+    check_calibration_points(grid_size(params), max_points)
+    claim_output(out, "calibration", force=force)
     base = apply_overrides(load_scenario(scenario), dataset=_dataset_override(data))
-    params = [parse_param(p) for p in free]
-    ref = read_reference(reference)
-    total = 1
-    for _, values in params:
-        total *= len(values)
-    with tqdm(total=total, desc=f"calibrate {base.name}", unit="run", disable=quiet) as bar:
-        result = calibrate(base, ref, params, workers=workers or _default_workers(),
-                           progress=lambda done, _total: bar.update(done - bar.n))
+    dataset = resolve_dataset(base)
+    ref = read_reference(reference, units=dataset.units)
+    with tqdm(total=grid_size(params), desc=f"calibrate {base.name}", unit="run", disable=quiet) as bar:
+        result = calibrate(base, ref, params, dataset=dataset, workers=workers or _default_workers(),
+                           progress=lambda done, _total: bar.update(done - bar.n), max_points=max_points)
     for line in calibration_lines(result):
         typer.echo(line)
-    written = write_calibration(result, out)
+    written = write_calibration(result, out, force=force)
     typer.echo(f"wrote {written}")
 
 
