@@ -181,7 +181,7 @@ def test_cli_agree_json_out_and_one_line_errors(demo_plan: pd.DataFrame, tmp_pat
     assert payload["overall"]["units_covered"] == len(ref)
     assert 0 < payload["overall"]["mean_raion_ari"] <= 1
     written = sorted(p.name for p in (tmp_path / "out").iterdir())
-    assert written == ["agreement.json", "differences.csv", "raions.csv", "reference_groups.csv"]
+    assert written == [MARKER, "agreement.json", "differences.csv", "raions.csv", "reference_groups.csv"]
     assert len(pd.read_csv(tmp_path / "out" / "differences.csv")) == payload["overall"]["units_differ"] > 0
     # text output names the figures
     main(["agree", str(folder), str(path)])

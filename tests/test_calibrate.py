@@ -146,12 +146,17 @@ def test_cli_calibrate_refuses_before_work(synthetic, tmp_path: Path, capsys: py
     assert (foreign / "notes.txt").exists() and solved == []
     # the limit: option and environment variable
     with pytest.raises(SystemExit):
-        main([*args, "--out", str(tmp_path / "c1"), "--free", "population_floor=4000:6000:1000", "--max-points", "2"])
-    assert "3 grid points exceed the limit of 2" in capsys.readouterr().err
-    monkeypatch.setenv("ATR_MAX_CALIBRATION_POINTS", "2")
+        main([*args, "--out", str(tmp_path / "c1"), "--free", "population_floor=4000,5000", "--free",
+              "objective=travel,admin_cost", "--max-points", "3"])
+    assert "4 grid points exceed the limit of 3" in capsys.readouterr().err
+    monkeypatch.setenv("ATR_MAX_CALIBRATION_POINTS", "3")
     with pytest.raises(SystemExit):
-        main([*args, "--out", str(tmp_path / "c1"), "--free", "population_floor=4000:6000:1000"])
+        main([*args, "--out", str(tmp_path / "c1"), "--free", "population_floor=4000,5000", "--free",
+              "objective=travel,admin_cost"])
     assert "ATR_MAX_CALIBRATION_POINTS" in capsys.readouterr().err
+    with pytest.raises(SystemExit):  # one parameter alone over the limit: its values are never made
+        main([*args, "--out", str(tmp_path / "c1"), "--free", "population_floor=1:1000000000000:1"])
+    assert "more than 3 values" in capsys.readouterr().err
     assert solved == [] and not (tmp_path / "c1").exists()
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -20,11 +21,9 @@ from rich.console import Console
 from rich.table import Table
 from tqdm import tqdm
 
-from atr_model.scenarios.inputs import resolve_dataset
-from atr_model.scenarios.limits import check_calibration_points, limits
-from atr_model.scenarios.sweep import grid_size
-
 from atr_model._atomic import claim_output
+from atr_model.data import Dataset
+from atr_model.errors import DataError, ScenarioError
 from atr_model.presentation.cli_scenarios import _dataset_override
 from atr_model.scenarios import (
     Agreement,
@@ -40,6 +39,10 @@ from atr_model.scenarios import (
     write_agreement,
     write_calibration,
 )
+from atr_model.scenarios.inputs import resolve_dataset
+from atr_model.scenarios.limits import ENVIRONMENT, check_calibration_points, limits
+from atr_model.scenarios.scenario import Scenario
+from atr_model.scenarios.sweep import grid_size
 
 __all__ = ["agree_command", "agreement_lines", "calibrate_command", "calibration_lines", "register"]
 
@@ -104,7 +107,7 @@ def _print(result: Agreement, plan: Path) -> None:
 
 def agree_command(
     result: Annotated[Path, typer.Argument(help="Result folder (its assignments.csv) or an assignments.csv.")],
-    reference: Annotated[Path, typer.Argument(help="Reference plan CSV: unit_code,group[,source].")],
+    reference: Annotated[Path, typer.Argument(help="Reference plan CSV: unit_code,group or raion,unit_name,group (+ source).")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the agreement as JSON.")] = False,
     out: Annotated[
         Path | None, typer.Option("--out", help="Folder for agreement.json, raions.csv and differences.csv.")
@@ -112,12 +115,14 @@ def agree_command(
     partial: Annotated[bool, typer.Option(
         "--partial", help="Accept a reference that covers no raion fully: pair precision/recall only, no ARI.")] = False,
     force: Annotated[bool, typer.Option("--force", help="Replace --out even if it holds files atr-model did not write.")] = False,
+    data: Annotated[str | None, typer.Option(
+        "--data", help="Dataset the reference's unit names are looked up in (default: the result's scenario's).")] = None,
 ) -> None:
     """Agreement of a plan with a reference plan: adjusted Rand index, pair precision/recall, differing units."""
     if out is not None:
         claim_output(out, "agreement", force=force)  # before any work: a refusal costs nothing
     plan = plan_from_result(result)
-    ref = read_reference(reference, units=plan)
+    ref = read_reference(reference, _territory(result, data, reference))
     found = agreement(plan, ref, where=str(result), partial=partial)
     if as_json:
         typer.echo(json.dumps(agreement_payload(found), indent=2, ensure_ascii=False))
@@ -126,6 +131,35 @@ def agree_command(
     if out is not None:
         written = write_agreement(found, out, force=force)
         typer.echo(f"wrote {written}", err=as_json)
+
+
+def _territory(result: Path, data: str | None, reference: Path) -> Callable[[], Dataset]:
+    """Load (only when the reference names units by name) the dataset the plan was made on:
+    ``--data``, else the result folder's ``scenario.yaml``."""
+
+    def load() -> Dataset:
+        folder = result if result.is_dir() else result.parent
+        if data is not None:
+            return resolve_dataset(Scenario(name="agree", dataset=_dataset_override(data)))
+        if (folder / "scenario.yaml").is_file():
+            return resolve_dataset(load_scenario(folder / "scenario.yaml"))
+        raise DataError(f"{reference}: names units by raion and unit_name, and {result} has no scenario.yaml "
+                        "to say which dataset to look them up in; give --data")
+
+    return load
+
+
+def _parse_free(text: str, max_points: int | None) -> tuple[str, list[object]]:
+    """One ``--free`` value, refused (before its values exist) when it alone exceeds the grid limit."""
+    most = max_points or limits().calibration_points
+    try:
+        return parse_param(text, most)
+    except ScenarioError as exc:
+        if "exceed the limit" not in str(exc):
+            raise
+        # the sweep's message would name the sweep's option and variable: say the calibration's
+        raise ScenarioError(f"calibrate: --free {text!r} has more than {most:,} values, the grid-point limit "
+                            f"(raise it with --max-points or {ENVIRONMENT['calibration_points']})") from None
 
 
 def _default_workers() -> int:
@@ -160,7 +194,8 @@ def calibration_lines(result: Calibration) -> list[str]:
 
 def calibrate_command(
     scenario: Annotated[Path, typer.Argument(help="Scenario YAML file whose parameters are searched.")],
-    reference: Annotated[Path, typer.Option("--reference", help="Reference plan CSV: unit_code,group[,source].")],
+    reference: Annotated[Path, typer.Option(
+        "--reference", help="Reference plan CSV: unit_code,group or raion,unit_name,group (+ source).")],
     out: Annotated[Path, typer.Option("--out", help="Folder for the calibrated scenario, grid.csv, held_out.csv.")],
     free: Annotated[list[str], typer.Option(
         "--free", help="A free parameter: NAME=START:STOP:STEP or NAME=A,B,C (repeatable; the sweep's syntax, "
@@ -176,12 +211,12 @@ def calibrate_command(
 ) -> None:
     """Search a scenario's free parameters for the best agreement with a reference plan (leave-one-raion-out too)."""
     # the grid's size and the --out folder are checked before the scenario's data is read
-    params = [parse_param(p, max_points or limits().calibration_points) for p in free]
+    params = [_parse_free(p, max_points) for p in free]
     check_calibration_points(grid_size(params), max_points)
     claim_output(out, "calibration", force=force)
     base = apply_overrides(load_scenario(scenario), dataset=_dataset_override(data))
     dataset = resolve_dataset(base)
-    ref = read_reference(reference, units=dataset.units)
+    ref = read_reference(reference, dataset)
     with tqdm(total=grid_size(params), desc=f"calibrate {base.name}", unit="run", disable=quiet) as bar:
         result = calibrate(base, ref, params, dataset=dataset, workers=workers or _default_workers(),
                            progress=lambda done, _total: bar.update(done - bar.n), max_points=max_points)

@@ -43,9 +43,9 @@ from atr_model.errors import ATRError, ScenarioError
 from atr_model.network import TravelModel
 from atr_model.scenarios.agreement import Reference, agreement, reference_from_table
 from atr_model.scenarios.inputs import resolve_dataset, resolve_travel_model
+from atr_model.scenarios.limits import check_calibration_points
 from atr_model.scenarios.run import run_scenario
 from atr_model.scenarios.scenario import Scenario, apply_overrides, dump_scenario
-from atr_model.scenarios.limits import check_calibration_points
 from atr_model.scenarios.sweep import grid_size, sweep_grid
 
 __all__ = [
