@@ -181,7 +181,7 @@ def test_cli_agree_json_out_and_one_line_errors(demo_plan: pd.DataFrame, tmp_pat
     assert payload["overall"]["units_covered"] == len(ref)
     assert 0 < payload["overall"]["mean_raion_ari"] <= 1
     written = sorted(p.name for p in (tmp_path / "out").iterdir())
-    assert written == [MARKER, "agreement.json", "differences.csv", "raions.csv", "reference_groups.csv"]
+    assert written == [MARKER, "agreement.json", "differences.csv", "raions.csv", "reference_groups.csv", "report.html"]
     assert len(pd.read_csv(tmp_path / "out" / "differences.csv")) == payload["overall"]["units_differ"] > 0
     # text output names the figures
     main(["agree", str(folder), str(path)])
@@ -312,3 +312,40 @@ def test_cli_agree_out_is_claimed_before_work_and_force_replaces(demo_plan: pd.D
     assert '"kind": "agreement"' in (out / MARKER).read_text(encoding="utf-8")
     main(["agree", str(folder), str(ref), "--out", str(out)])  # its own output: replaced without --force
     capsys.readouterr()
+
+
+@pytest.mark.parametrize("lang", ["en", "ru", "ky"])
+def test_agree_report_shows_the_json_figures(demo_plan: pd.DataFrame, demo_dataset, tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str], lang: str) -> None:
+    """``agree --out`` writes report.html whose figures are those of ``agree --json``, in the language."""
+    from atr_model.presentation.i18n import format_number, t
+    from atr_model.presentation.report.agreement import ari_text, share_text
+
+    folder = tmp_path / "result"
+    folder.mkdir()
+    plan = demo_plan.copy()
+    plan.to_csv(folder / "assignments.csv", index=False)
+    ref = _named_reference(demo_plan, demo_dataset)
+    first_merged = ref.index[ref["group"].duplicated(keep=False).to_numpy()][0]
+    ref.loc[first_merged, "group"] = "moved"
+    path = _write(tmp_path / "ref.csv", ref)
+    main(["agree", str(folder), str(path), "--json", "--data", "demo", "--out", str(tmp_path / "out"), "--lang", lang])
+    payload = json.loads(capsys.readouterr().out)
+    html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    o = payload["overall"]
+    assert t("agree.title", lang) in html and f"lang='{lang}'" in html
+    assert ari_text(o["ari"], lang) in html and ari_text(o["mean_raion_ari"], lang) in html
+    assert share_text(o["recall"], lang) in html and share_text(o["precision"], lang) in html
+    for row in payload["raions"]:
+        assert f"<td>{row['raion_code']}</td>" in html and f">{ari_text(row['ari'], lang)}<" in html
+    # every differing unit is listed, and what the reference did in effect is stated
+    assert all(f"({d['unit_code']})" in html for d in payload["differences"]) and payload["differences"]
+    groups = payload["reference_merged_groups"]
+    pops = [g["population"] for g in groups]
+    assert format_number(min(pops), lang, digits=0) in html and format_number(max(pops), lang, digits=0) in html
+    exempt = sum(g["exempt_in_plan"] for g in groups)
+    assert exempt == int(demo_plan.set_index("unit_code").loc[
+        [c for c, g in zip(read_reference(path, demo_dataset).groups["unit_code"], ref["group"])
+         if g in {x["group"] for x in groups}], "exempt"].sum())
+    key = "agree.exempt_not_applied" if exempt else "agree.exempt_none"
+    assert t(key, lang, n=format_number(exempt, lang), total=format_number(sum(g["units"] for g in groups), lang)) in html

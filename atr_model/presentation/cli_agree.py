@@ -25,6 +25,7 @@ from atr_model._atomic import claim_output
 from atr_model.data import Dataset
 from atr_model.errors import DataError, ScenarioError
 from atr_model.presentation.cli_scenarios import _dataset_override
+from atr_model.presentation.report.agreement import write_agreement_report
 from atr_model.scenarios import (
     Agreement,
     Calibration,
@@ -110,13 +111,14 @@ def agree_command(
     reference: Annotated[Path, typer.Argument(help="Reference plan CSV: unit_code,group or raion,unit_name,group (+ source).")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the agreement as JSON.")] = False,
     out: Annotated[
-        Path | None, typer.Option("--out", help="Folder for agreement.json, raions.csv and differences.csv.")
+        Path | None, typer.Option("--out", help="Folder for agreement.json, raions.csv, differences.csv and report.html.")
     ] = None,
     partial: Annotated[bool, typer.Option(
         "--partial", help="Accept a reference that covers no raion fully: pair precision/recall only, no ARI.")] = False,
     force: Annotated[bool, typer.Option("--force", help="Replace --out even if it holds files atr-model did not write.")] = False,
     data: Annotated[str | None, typer.Option(
         "--data", help="Dataset the reference's unit names are looked up in (default: the result's scenario's).")] = None,
+    lang: Annotated[str, typer.Option("--lang", help="Language of --out's report.html: en, ru or ky.")] = "en",
 ) -> None:
     """Agreement of a plan with a reference plan: adjusted Rand index, pair precision/recall, differing units."""
     if out is not None:
@@ -129,7 +131,8 @@ def agree_command(
     else:
         _print(found, result)
     if out is not None:
-        written = write_agreement(found, out, force=force)
+        written = write_agreement(found, out, force=force,
+                                  extra=lambda staging: write_agreement_report(found, str(result), staging, lang))
         typer.echo(f"wrote {written}", err=as_json)
 
 

@@ -57,6 +57,7 @@ __all__ = [
     "plan_from_result",
     "read_reference",
     "reference_from_table",
+    "unit_agreement",
     "write_agreement",
 ]
 
@@ -314,10 +315,13 @@ class Agreement:
         The reference's SHA-256.
     names : mapping
         Unit code -> name (from the plan).
+    covered : tuple of str
+        The covered unit codes (in the plan's order).
     groups : pandas.DataFrame
         The reference's merged groups (two units or more): ``group, units, population`` (the
-        plan's population figures summed; NaN when the plan has none) and ``raion_codes``:
-        what the reference did in effect, in the plan's own figures.
+        plan's population figures summed; NaN when the plan has none), ``raion_codes`` and
+        ``exempt_in_plan`` (members the plan keeps by an exemption: merged by the reference, so
+        it did not apply that exemption): what the reference did in effect, in the plan's figures.
     """
 
     raions: pd.DataFrame
@@ -327,6 +331,7 @@ class Agreement:
     digest: str = ""
     names: Mapping[str, str] = field(default_factory=dict)
     groups: pd.DataFrame = field(default_factory=pd.DataFrame)
+    covered: tuple[str, ...] = ()
 
     def raion_ari(self) -> dict[str, float]:
         """ARI of each fully covered raion (raion code -> ARI)."""
@@ -463,21 +468,25 @@ def agreement(plan: pd.DataFrame, reference: Reference, *, where: str = "plan", 
     return Agreement(raions=raions, overall=_overall(part, raions, differences), differences=differences,
                      groups=_merged_groups(part),
                      reference=reference.where, digest=reference.digest,
-                     names=dict(zip(table["unit_code"], names)))
+                     names=dict(zip(table["unit_code"], names)), covered=tuple(part["unit_code"]))
 
 
 def _merged_groups(part: pd.DataFrame) -> pd.DataFrame:
     """The reference's groups of two units or more, with their population in the plan's figures."""
     population = pd.to_numeric(part["population"], errors="coerce") if "population" in part else math.nan
-    frame = part.assign(population=population)
+    # a plan read from assignments.csv has its flags as text
+    exempt = part["exempt"].astype(str).str.strip().str.lower().isin(["true", "1"]) if "exempt" in part else False
+    frame = part.assign(population=population, exempt=exempt)
     rows = []
     for group, members in frame.groupby("group", sort=True):
         if len(members) < 2:
             continue
         rows.append({"group": str(group), "units": len(members),
                      "population": float(members["population"].sum(min_count=len(members))),
-                     "raion_codes": " ".join(sorted(set(members["raion_code"])))})
-    return cast("pd.DataFrame", pd.DataFrame(rows, columns=["group", "units", "population", "raion_codes"]))
+                     "raion_codes": " ".join(sorted(set(members["raion_code"]))),
+                     "exempt_in_plan": int(members["exempt"].sum())})
+    return cast("pd.DataFrame", pd.DataFrame(rows, columns=["group", "units", "population", "raion_codes",
+                                                            "exempt_in_plan"]))
 
 
 def _overall(part: pd.DataFrame, raions: pd.DataFrame, differences: pd.DataFrame) -> dict[str, float | int | list[str] | None]:
@@ -497,6 +506,13 @@ def _overall(part: pd.DataFrame, raions: pd.DataFrame, differences: pd.DataFrame
         "raions_full": full_codes,
         "raions_partial": raions.loc[~raions["full"], "raion_code"].tolist(),
     }
+
+
+def unit_agreement(result: Agreement) -> dict[str, str]:
+    """Each covered unit's agreement: ``"agree"`` (grouped with the same covered units as in the
+    reference) or ``"differ"``; units the reference does not cover are absent."""
+    differ = set(result.differences["unit_code"].astype(str))
+    return {str(code): ("differ" if str(code) in differ else "agree") for code in result.covered}
 
 
 # --------------------------------------------------------------------------- output
@@ -526,9 +542,21 @@ def agreement_payload(result: Agreement) -> dict[str, object]:
     }
 
 
-def write_agreement(result: Agreement, target: str | os.PathLike[str], *, force: bool = False) -> Path:
+def write_agreement(result: Agreement, target: str | os.PathLike[str], *, force: bool = False,
+                    extra: Callable[[Path], object] | None = None) -> Path:
     """Write ``agreement.json``, ``raions.csv``, ``differences.csv`` and ``reference_groups.csv``
-    into a folder, atomically.
+    into a folder, atomically (an ``agreement`` output: :func:`atr_model._atomic.claim_output`).
+
+    Parameters
+    ----------
+    result : Agreement
+    target : path-like
+        The folder.
+    force : bool, default False
+        Replace ``target`` whatever it holds.
+    extra : callable, optional
+        Called with the staging folder to add files (the CLI's ``report.html``: the report is
+        presentation, which this layer does not import).
 
     Returns
     -------
@@ -542,4 +570,6 @@ def write_agreement(result: Agreement, target: str | os.PathLike[str], *, force:
         result.raions.to_csv(staging / "raions.csv", index=False)
         result.differences.to_csv(staging / "differences.csv", index=False)
         result.groups.to_csv(staging / "reference_groups.csv", index=False)
+        if extra is not None:
+            extra(staging)
     return final
