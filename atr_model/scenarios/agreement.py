@@ -56,6 +56,7 @@ __all__ = [
     "pair_counts",
     "plan_from_result",
     "read_reference",
+    "reference_from_bytes",
     "reference_from_table",
     "unit_agreement",
     "write_agreement",
@@ -148,7 +149,15 @@ def read_reference(path: str | os.PathLike[str],
     source = Path(path)
     if not source.is_file():
         raise DataError(f"{source}: reference file not found")
-    data = source.read_bytes()
+    return reference_from_bytes(source.read_bytes(), str(source), territory)
+
+
+def reference_from_bytes(data: bytes, source: str,
+                         territory: Dataset | Callable[[], Dataset] | None = None) -> Reference:
+    """Read a reference from a file's bytes (an upload); ``source`` names it in messages.
+
+    See :func:`read_reference` for the format, ``territory`` and the errors.
+    """
     text = _decode(data, str(source))
     lines = [(k, line) for k, line in enumerate(text.splitlines(), start=1) if line.strip() and not line.lstrip().startswith("#")]
     if not lines:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
@@ -102,15 +103,21 @@ def raion_table(result: Agreement, lang: str = DEFAULT_LANGUAGE, raion_names: di
     return pd.DataFrame(rows)
 
 
-def differences_table(result: Agreement, lang: str = DEFAULT_LANGUAGE) -> pd.DataFrame:
-    """The units grouped differently, partners by name, headers in the language."""
+def differences_table(result: Agreement, lang: str = DEFAULT_LANGUAGE,
+                      names: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """The units grouped differently, partners by name, headers in the language.
+
+    ``names`` (code -> name in the language, e.g. :func:`atr_model.presentation.view.unit_names`)
+    overrides the plan's own ``unit_name``.
+    """
+    known = {**result.names, **(names or {})}
 
     def named(codes: str) -> str:
-        return ", ".join(str(result.names.get(c, c)) for c in codes.split()) if codes else ""
+        return ", ".join(str(known.get(c, c)) for c in codes.split()) if codes else ""
 
     return pd.DataFrame({
-        t("agree.col.unit", lang): [f"{n} ({c})" for n, c in zip(result.differences["unit_name"],
-                                                                  result.differences["unit_code"])],
+        t("agree.col.unit", lang): [f"{known.get(str(c), n)} ({c})" for n, c in zip(result.differences["unit_name"],
+                                                                                     result.differences["unit_code"])],
         t("agree.col.group", lang): result.differences["group"].astype(str),
         t("agree.col.new_unit", lang): result.differences["new_unit_id"].astype(str),
         t("agree.col.missing", lang): [named(c) for c in result.differences["missing_partners"]],
