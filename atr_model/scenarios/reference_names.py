@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from typing import cast
 
 import pandas as pd
 
@@ -122,4 +123,4 @@ def resolve_names(frame: pd.DataFrame, territory: Dataset, where: str) -> pd.Dat
         inside = units[units["raion_code"] == raion]
         resolved.at[k, "unit_code"] = _find(rec["unit_name"], inside, "unit_code",
                                             f"unit name (in raion {rec['raion']})", at)
-    return resolved
+    return cast("pd.DataFrame", resolved)

@@ -58,11 +58,11 @@ def agreement_lines(result: Agreement, lang: str = DEFAULT_LANGUAGE) -> list[str
     lines = [
         t("agree.ari", lang, n=n(len(full), lang), ari=ari_text(o["ari"], lang), mean=ari_text(o["mean_raion_ari"], lang))
         if full else t("agree.no_ari", lang),
-        t("agree.recall", lang, share=share_text(o["recall"], lang), both=n(o["pairs_both"], lang),  # type: ignore[arg-type]
-          total=n(o["pairs_reference"], lang)),  # type: ignore[arg-type]
-        t("agree.precision", lang, share=share_text(o["precision"], lang), both=n(o["pairs_both"], lang),  # type: ignore[arg-type]
-          total=n(o["pairs_plan"], lang)),  # type: ignore[arg-type]
-        t("agree.units", lang, covered=n(o["units_covered"], lang), differ=n(o["units_differ"], lang)),  # type: ignore[arg-type]
+        t("agree.recall", lang, share=share_text(o["recall"], lang), both=n(o["pairs_both"], lang),
+          total=n(o["pairs_reference"], lang)),
+        t("agree.precision", lang, share=share_text(o["precision"], lang), both=n(o["pairs_both"], lang),
+          total=n(o["pairs_plan"], lang)),
+        t("agree.units", lang, covered=n(o["units_covered"], lang), differ=n(o["units_differ"], lang)),
     ]
     return lines + in_effect_lines(result, lang)
 
