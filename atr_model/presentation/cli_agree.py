@@ -27,12 +27,15 @@ from atr_model.errors import DataError, ScenarioError
 from atr_model.presentation.cli_scenarios import _dataset_override
 from atr_model.presentation.report.agreement import write_agreement_report
 from atr_model.scenarios import (
+    LIMIT_VARIABLES,
     Agreement,
     Calibration,
     agreement,
     agreement_payload,
     apply_overrides,
     calibrate,
+    check_calibration_points,
+    limits,
     load_scenario,
     parse_param,
     plan_from_result,
@@ -41,7 +44,6 @@ from atr_model.scenarios import (
     write_calibration,
 )
 from atr_model.scenarios.inputs import resolve_dataset
-from atr_model.scenarios.limits import ENVIRONMENT, check_calibration_points, limits
 from atr_model.scenarios.scenario import Scenario
 from atr_model.scenarios.sweep import grid_size
 
@@ -162,7 +164,7 @@ def _parse_free(text: str, max_points: int | None) -> tuple[str, list[object]]:
             raise
         # the sweep's message would name the sweep's option and variable: say the calibration's
         raise ScenarioError(f"calibrate: --free {text!r} has more than {most:,} values, the grid-point limit "
-                            f"(raise it with --max-points or {ENVIRONMENT['calibration_points']})") from None
+                            f"(raise it with --max-points or {LIMIT_VARIABLES['calibration_points']})") from None
 
 
 def _default_workers() -> int:

@@ -93,22 +93,6 @@ def limits() -> Limits:
     return Limits(**{**base.__dict__, **values})
 
 
-def check_sweep_points(count: int, limit: int | None = None) -> None:
-    """Refuse a sweep of more than ``limit`` points (default: :func:`limits`).
-
-    Raises
-    ------
-    ScenarioError
-        Naming the count, the limit and how to raise it.
-    """
-    most = limits().sweep_points if limit is None else limit
-    if count > most:
-        raise ScenarioError(
-            f"sweep: {count:,} points exceed the limit of {most:,} "
-            f"(narrow the --param ranges, or raise it with --max-points or {ENVIRONMENT['sweep_points']})"
-        )
-
-
 def check_calibration_points(count: int, limit: int | None = None) -> None:
     """Refuse a calibration grid of more than ``limit`` points (default: :func:`limits`).
 
@@ -123,6 +107,22 @@ def check_calibration_points(count: int, limit: int | None = None) -> None:
             f"calibrate: {count:,} grid points exceed the limit of {most:,} "
             f"(use fewer values or a larger step, or raise it with --max-points or "
             f"{ENVIRONMENT['calibration_points']})"
+        )
+
+
+def check_sweep_points(count: int, limit: int | None = None) -> None:
+    """Refuse a sweep of more than ``limit`` points (default: :func:`limits`).
+
+    Raises
+    ------
+    ScenarioError
+        Naming the count, the limit and how to raise it.
+    """
+    most = limits().sweep_points if limit is None else limit
+    if count > most:
+        raise ScenarioError(
+            f"sweep: {count:,} points exceed the limit of {most:,} "
+            f"(narrow the --param ranges, or raise it with --max-points or {ENVIRONMENT['sweep_points']})"
         )
 
 

@@ -22,8 +22,7 @@ from typing import cast
 
 import pandas as pd
 
-from atr_model.data import Dataset
-from atr_model.data.names import unit_stem
+from atr_model.data import Dataset, unit_stem
 from atr_model.errors import DataError
 
 __all__ = ["NAME_COLUMNS", "name_index", "resolve_names"]

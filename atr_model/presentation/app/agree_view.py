@@ -25,11 +25,11 @@ from atr_model.presentation.i18n import t
 from atr_model.presentation.maps.agreement import agreement_map
 from atr_model.presentation.report.agreement import agreement_lines, differences_table, raion_table
 from atr_model.presentation.view import unit_names
-from atr_model.scenarios import limits
-from atr_model.scenarios.agreement import (
+from atr_model.scenarios import (
     Agreement,
     Reference,
     agreement,
+    limits,
     reference_from_bytes,
     reference_from_table,
     unit_agreement,
