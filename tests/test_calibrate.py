@@ -124,6 +124,24 @@ def test_cli_calibrate(synthetic, tmp_path: Path, capsys: pytest.CaptureFixture[
     assert "best: criteria.population_floor = 5000" in out
     assert "leave-one-raion-out agreement" in out
     assert (tmp_path / "cal" / "demo-calibrated.yaml").exists()
+    # report.html: the calibrated scenario beside concept-2013, the figures of calibration.json
+    import json
+
+    from atr_model.presentation.i18n import format_number, t
+    from atr_model.presentation.report.agreement import ari_text
+
+    summary = json.loads((tmp_path / "cal" / "calibration.json").read_text(encoding="utf-8"))
+    html = (tmp_path / "cal" / "report.html").read_text(encoding="utf-8")
+    concept = load_scenario(ROOT / "scenarios" / "concept-2013.yaml")
+    row = (f"<tr><td>{FLOOR}</td><td>{format_number(5000, 'en')}</td><td>{format_number(summary['best'][FLOOR], 'en')}</td>"
+           f"<td>{format_number(concept.criteria.population_floor, 'en')}</td></tr>")
+    assert row in html and t("calib.beside", "en", concept=concept.name) in html
+    assert ari_text(summary["in_sample_mean_raion_ari"], "en") in html
+    assert ari_text(summary["held_out_mean_raion_ari"], "en") in html
+    # what the reference did in effect: its merged units, in the dataset's population figures
+    assert t("agree.in_effect", "en") in html and "new unit(s) of about" in html
+    for rec in summary["held_out"]:
+        assert f"<td>{rec['raion_code']}</td><td class='num'>{ari_text(rec['held_out_ari'], 'en')}</td>" in html
 
 
 def test_cli_calibrate_refuses_before_work(synthetic, tmp_path: Path, capsys: pytest.CaptureFixture[str],

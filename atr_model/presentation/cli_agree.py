@@ -24,8 +24,10 @@ from tqdm import tqdm
 from atr_model._atomic import claim_output
 from atr_model.data import Dataset
 from atr_model.errors import DataError, ScenarioError
+from atr_model.presentation.app import scenario_io
 from atr_model.presentation.cli_scenarios import _dataset_override
 from atr_model.presentation.report.agreement import write_agreement_report
+from atr_model.presentation.report.calibration import write_calibration_report
 from atr_model.scenarios import (
     LIMIT_VARIABLES,
     Agreement,
@@ -167,6 +169,15 @@ def _parse_free(text: str, max_points: int | None) -> tuple[str, list[object]]:
                             f"(raise it with --max-points or {LIMIT_VARIABLES['calibration_points']})") from None
 
 
+def _as_is(dataset: Dataset) -> pd.DataFrame:
+    """The territory as it is (every unit its own new unit): the plan against which the
+    reference's merged groups show what it did in effect, in the dataset's population figures."""
+    units = dataset.units
+    return pd.DataFrame({"unit_code": units["unit_code"].astype(str), "new_unit_id": units["unit_code"].astype(str),
+                         "raion_code": units["raion_code"].astype(str), "level": units["level"].astype(str),
+                         "unit_name": units["name_en"].astype(str), "population": units["population"]})
+
+
 def _default_workers() -> int:
     return max(1, min(2, os.cpu_count() or 1))
 
@@ -213,6 +224,7 @@ def calibrate_command(
     force: Annotated[bool, typer.Option("--force", help="Replace --out even if it holds files atr-model did not write.")] = False,
     max_points: Annotated[int | None, typer.Option(
         "--max-points", min=1, help="Most grid points (default 500, or $ATR_MAX_CALIBRATION_POINTS).")] = None,
+    lang: Annotated[str, typer.Option("--lang", help="Language of --out's report.html: en, ru or ky.")] = "en",
 ) -> None:
     """Search a scenario's free parameters for the best agreement with a reference plan (leave-one-raion-out too)."""
     # the grid's size and the --out folder are checked before the scenario's data is read
@@ -227,7 +239,10 @@ def calibrate_command(
                            progress=lambda done, _total: bar.update(done - bar.n), max_points=max_points)
     for line in calibration_lines(result):
         typer.echo(line)
-    written = write_calibration(result, out, force=force)
+    concept = load_scenario(scenario_io.scenario_dir() / f"{scenario_io.DEFAULT_SCENARIO}.yaml")
+    effect = agreement(_as_is(dataset), ref, where="the territory as it is", partial=True)
+    written = write_calibration(result, out, force=force, extra=lambda staging: write_calibration_report(
+        result, concept, staging, lang, in_effect=effect))
     typer.echo(f"wrote {written}")
 
 

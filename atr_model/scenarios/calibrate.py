@@ -376,9 +376,12 @@ def summary(result: Calibration) -> dict[str, Any]:
     }
 
 
-def write_calibration(result: Calibration, target: str | Path, *, force: bool = False) -> Path:
+def write_calibration(result: Calibration, target: str | Path, *, force: bool = False,
+                      extra: Callable[[Path], object] | None = None) -> Path:
     """Write the calibration folder atomically: ``<name>.yaml`` (the calibrated scenario with its
-    header), ``calibration.json``, ``grid.csv`` (every point) and ``held_out.csv``.
+    header), ``calibration.json``, ``grid.csv`` (every point) and ``held_out.csv``, as a
+    ``calibration`` output (``force``: replace whatever ``target`` holds; ``extra``: called with
+    the staging folder to add files).
 
     Returns
     -------
@@ -392,4 +395,6 @@ def write_calibration(result: Calibration, target: str | Path, *, force: bool = 
             json.dumps(summary(result), indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
         result.table.drop(columns=["seconds"], errors="ignore").to_csv(staging / "grid.csv", index=False)
         result.held_out.to_csv(staging / "held_out.csv", index=False)
+        if extra is not None:  # the CLI's report.html (presentation, which this layer does not import)
+            extra(staging)
     return final / f"{result.scenario.name}.yaml"
