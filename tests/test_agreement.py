@@ -186,7 +186,8 @@ def test_cli_agree_json_out_and_one_line_errors(demo_plan: pd.DataFrame, tmp_pat
     # text output names the figures
     main(["agree", str(folder), str(path)])
     text = capsys.readouterr().out
-    assert "adjusted Rand index" in text and "units grouped differently" in text
+    assert "Adjusted Rand index" in text and "units grouped differently" in text
+    assert "What the reference did in effect" not in text and "It merged units into" in text
     # bad input: one line on stderr, exit 1
     bad = _write(tmp_path / "bad.csv", pd.DataFrame({"unit_code": ["NOPE"], "group": ["g"]}))
     with pytest.raises(SystemExit) as stop:

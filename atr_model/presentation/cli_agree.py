@@ -26,6 +26,7 @@ from atr_model.data import Dataset
 from atr_model.errors import DataError, ScenarioError
 from atr_model.presentation.app import scenario_io
 from atr_model.presentation.cli_scenarios import _dataset_override
+from atr_model.presentation.report.agreement import agreement_lines as report_lines
 from atr_model.presentation.report.agreement import write_agreement_report
 from atr_model.presentation.report.calibration import write_calibration_report
 from atr_model.scenarios import (
@@ -60,28 +61,12 @@ def _pct(value: object) -> str:
 
 
 def agreement_lines(result: Agreement) -> list[str]:
-    """The overall figures in a few plain lines."""
-    o = result.overall
-    full, partial = o["raions_full"], o["raions_partial"]
-    if full:
-        ari = (f"adjusted Rand index {float(o['ari']):.3f} over the {len(full)} fully covered raion(s) "  # type: ignore[arg-type]
-               f"(mean per raion {float(o['mean_raion_ari']):.3f})")  # type: ignore[arg-type]
-    else:
-        ari = "adjusted Rand index: none (the reference covers no raion fully; pairs only)"
-    lines = [
-        ari,
-        f"pairs together in the reference that the plan keeps together (recall): {_pct(o['recall'])} "
-        f"({o['pairs_both']} of {o['pairs_reference']})",
-        f"pairs the plan keeps together that the reference has together (precision): {_pct(o['precision'])} "
-        f"({o['pairs_both']} of {o['pairs_plan']})",
-        f"units covered: {o['units_covered']}; grouped differently: {o['units_differ']}",
-    ]
+    """The overall figures and what the reference did in effect, in plain lines (the report's own
+    sentences, :func:`atr_model.presentation.report.agreement.agreement_lines`, in English)."""
+    lines = report_lines(result, "en")
+    partial = result.overall["raions_partial"]
     if partial:
-        lines.append(f"partly covered raions (pairs counted, no ARI): {', '.join(partial)}")  # type: ignore[arg-type]
-    pops = result.groups["population"].dropna()
-    if len(pops):
-        lines.append(f"the reference's merged units: {len(result.groups)}, of {int(pops.min()):,} to "
-                     f"{int(pops.max()):,} people (median {int(pops.median()):,}) in the plan's population figures")
+        lines.insert(4, f"partly covered raions (pairs counted, no ARI): {', '.join(partial)}")  # type: ignore[arg-type]
     return lines
 
 
