@@ -77,6 +77,8 @@ OUTPUT_KINDS: dict[str, tuple[str, str | None]] = {
     "robustness": ("robustness package", "robustness.json"),
     "sweep": ("sweep output", None),
     "compare": ("comparison", None),
+    "agreement": ("agreement output", None),
+    "calibration": ("calibration output", None),
 }
 _DISK_FULL = (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from atr_model._atomic import MARKER
 from atr_model.errors import DataError
 from atr_model.presentation.cli import main
 from atr_model.scenarios.agreement import (
@@ -179,12 +181,13 @@ def test_cli_agree_json_out_and_one_line_errors(demo_plan: pd.DataFrame, tmp_pat
     assert payload["overall"]["units_covered"] == len(ref)
     assert 0 < payload["overall"]["mean_raion_ari"] <= 1
     written = sorted(p.name for p in (tmp_path / "out").iterdir())
-    assert written == ["agreement.json", "differences.csv", "raions.csv", "reference_groups.csv"]
+    assert written == [MARKER, "agreement.json", "differences.csv", "raions.csv", "reference_groups.csv", "report.html"]
     assert len(pd.read_csv(tmp_path / "out" / "differences.csv")) == payload["overall"]["units_differ"] > 0
     # text output names the figures
     main(["agree", str(folder), str(path)])
     text = capsys.readouterr().out
-    assert "adjusted Rand index" in text and "units grouped differently" in text
+    assert "Adjusted Rand index" in text and "units grouped differently" in text
+    assert "What the reference did in effect" not in text and "It merged units into" in text
     # bad input: one line on stderr, exit 1
     bad = _write(tmp_path / "bad.csv", pd.DataFrame({"unit_code": ["NOPE"], "group": ["g"]}))
     with pytest.raises(SystemExit) as stop:
@@ -207,15 +210,143 @@ def test_partial_reference_scores_pairs_only(demo_plan: pd.DataFrame) -> None:
 
 @pytest.mark.kgdata
 def test_shipped_reference_matches_the_kyrgyz_build(kg_dataset) -> None:
-    """Every code of reference/kg-2024-25.csv is an aiyl aimak of the build, in the raion and with the name its row gives."""
-    ref = read_reference(ROOT / "reference" / "kg-2024-25.csv")
+    """reference/kg-2024-25.csv names its units (no codes) and the names resolve to the aiyl aimaks the sources name."""
+    path = ROOT / "reference" / "kg-2024-25.csv"
+    rows = pd.read_csv(path, comment="#", dtype=str)
+    assert "unit_code" not in rows and {"raion", "unit_name", "group", "source"} <= set(rows)
+    assert not rows.apply(lambda col: col.str.fullmatch(r"\d{8,}")).any().any()  # no build code anywhere
+    ref = read_reference(path, kg_dataset)
     assert ref.groups["source"].str.startswith("https://").all()
-    rows = pd.read_csv(ROOT / "reference" / "kg-2024-25.csv", comment="#", dtype=str)
     units = kg_dataset.units.assign(unit_code=kg_dataset.units["unit_code"].astype(str)).set_index("unit_code")
     raions = kg_dataset.raions.assign(raion_code=kg_dataset.raions["raion_code"].astype(str)).set_index("raion_code")
-    for rec in rows.itertuples(index=False):
-        unit = units.loc[rec.unit_code]
-        assert unit["level"] == "aiyl_aimak"
-        name, raion = rec.unit_name.split(" (")
-        assert unit["name_en"] == name
-        assert raions.loc[str(unit["raion_code"]), "name_en"] == raion.removesuffix(" raion)")
+    found = units.loc[ref.groups["unit_code"]]
+    assert (found["level"] == "aiyl_aimak").all()
+    # the same units the first reference named by code: by the raion and the (Latin) name of each row
+    assert [raions.loc[str(r), "name_en"] for r in found["raion_code"]] == list(rows["raion"])
+    latin = ["Ala-Buka", "Oruktu", "Torogeldi Baltagulov", "Voznesenovka", "Ortoev"]
+    assert list(found["name_en"]) == latin and list(ref.groups["group"]) == list(rows["group"])
+
+
+def _named_reference(plan: pd.DataFrame, dataset, spell: str = "name_ky") -> pd.DataFrame:
+    """The plan's own grouping as a reference that names units by raion and name (no codes)."""
+    ref = _self_reference(plan)
+    units = dataset.units.set_index("unit_code")
+    raions = dataset.raions.set_index("raion_code")
+    return pd.DataFrame({
+        "raion": [raions.loc[units.loc[c, "raion_code"], "name_ru"] for c in ref["unit_code"]],
+        "unit_name": [units.loc[c, spell] for c in ref["unit_code"]],
+        "group": ref["group"].to_numpy(),
+    })
+
+
+@pytest.mark.parametrize("spell", ["name_ky", "name_en", "name_ru"])
+def test_units_named_by_raion_and_name_resolve(demo_plan: pd.DataFrame, demo_dataset, tmp_path: Path,
+                                               spell: str) -> None:
+    named = _named_reference(demo_plan, demo_dataset, spell)
+    path = _write(tmp_path / "named.csv", named)
+    ref = read_reference(path, demo_dataset)
+    assert list(ref.groups["unit_code"]) == list(_self_reference(demo_plan)["unit_code"])
+    assert agreement(demo_plan, ref).overall["ari"] == 1.0
+    # the territory is loaded only when a row names its unit
+    calls: list[int] = []
+    read_reference(path, lambda: calls.append(1) or demo_dataset)
+    assert calls == [1]
+    read_reference(_write(tmp_path / "codes.csv", _self_reference(demo_plan)), lambda: calls.append(1) or demo_dataset)
+    assert calls == [1]
+    with pytest.raises(DataError, match="names units by raion and unit_name"):
+        read_reference(path)
+
+
+def test_names_are_transliteration_tolerant(demo_dataset, tmp_path: Path) -> None:
+    unit = demo_dataset.units.iloc[3]  # Чоң-Терек: the Kyrgyz letter, and its Russian and Latin spellings
+    raion = demo_dataset.raions.set_index("raion_code").loc[unit["raion_code"]]
+    for raion_text, name in [(raion["name_en"] + " raion", "Chong-Terek"), (raion["name_ky"], "Чон-Терек"),
+                             (raion["name_ru"] + " район", unit["name_en"].upper())]:
+        path = tmp_path / "one.csv"
+        path.write_text(f"raion,unit_name,group\n{raion_text},{name},g\n", encoding="utf-8")
+        assert list(read_reference(path, demo_dataset).groups["unit_code"]) == [unit["unit_code"]]
+
+
+def test_unknown_and_ambiguous_names_are_refused_naming_row_and_candidates(demo_dataset, tmp_path: Path) -> None:
+    units = demo_dataset.units.copy()
+    first = units.iloc[1]
+    raion = demo_dataset.raions.set_index("raion_code").loc[first["raion_code"], "name_en"]
+    path = tmp_path / "ref.csv"
+    path.write_text(f"raion,unit_name,group\n{raion},{first['name_en']},g\n{raion},Nowhere-Demo,g\n", encoding="utf-8")
+    with pytest.raises(DataError, match=r"row 3: unknown unit name .*'Nowhere-Demo'; (close|the candidates): ") as err:
+        read_reference(path, demo_dataset)
+    assert str(err.value).count("\n") == 0
+    path.write_text(f"raion,unit_name,group\nAtlantis,{first['name_en']},g\n", encoding="utf-8")
+    with pytest.raises(DataError, match=r"row 2: unknown raion 'Atlantis'"):
+        read_reference(path, demo_dataset)
+    # two units of the raion spelled alike: refused, both named with their codes
+    twin = units.index[(units["raion_code"] == first["raion_code"]) & (units.index != units.index[1])][1]
+    for column in ("name_en", "name_ky", "name_ru"):
+        units.loc[twin, column] = first[column]
+    ambiguous = dataclasses.replace(demo_dataset, units=units)
+    path.write_text(f"raion,unit_name,group\n{raion},{first['name_ky']},g\n", encoding="utf-8")
+    with pytest.raises(DataError, match=r"row 2: unit name .* is ambiguous, it fits 2: ") as err:
+        read_reference(path, ambiguous)
+    assert first["unit_code"] in str(err.value) and units.loc[twin, "unit_code"] in str(err.value)
+    # a row with neither a code nor both names
+    path.write_text(f"unit_code,raion,unit_name,group\n,{raion},,g\n", encoding="utf-8")
+    with pytest.raises(DataError, match="row 2: give unit_code, or raion and unit_name"):
+        read_reference(path, demo_dataset)
+
+
+def test_cli_agree_out_is_claimed_before_work_and_force_replaces(demo_plan: pd.DataFrame, tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "result"
+    folder.mkdir()
+    demo_plan.to_csv(folder / "assignments.csv", index=False)
+    ref = _write(tmp_path / "ref.csv", _self_reference(demo_plan))
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "mine.txt").write_text("x", encoding="utf-8")
+    with pytest.raises(SystemExit) as stop:
+        main(["agree", str(folder), str(ref), "--out", str(out)])
+    err = capsys.readouterr()
+    assert stop.value.code == 1 and "refusing to replace" in err.err and err.out == ""  # nothing computed
+    assert (out / "mine.txt").exists()
+    main(["agree", str(folder), str(ref), "--out", str(out), "--force"])
+    assert not (out / "mine.txt").exists()
+    assert '"kind": "agreement"' in (out / MARKER).read_text(encoding="utf-8")
+    main(["agree", str(folder), str(ref), "--out", str(out)])  # its own output: replaced without --force
+    capsys.readouterr()
+
+
+@pytest.mark.parametrize("lang", ["en", "ru", "ky"])
+def test_agree_report_shows_the_json_figures(demo_plan: pd.DataFrame, demo_dataset, tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str], lang: str) -> None:
+    """``agree --out`` writes report.html whose figures are those of ``agree --json``, in the language."""
+    from atr_model.presentation.i18n import format_number, t
+    from atr_model.presentation.report.agreement import ari_text, share_text
+
+    folder = tmp_path / "result"
+    folder.mkdir()
+    plan = demo_plan.copy()
+    plan.to_csv(folder / "assignments.csv", index=False)
+    ref = _named_reference(demo_plan, demo_dataset)
+    first_merged = ref.index[ref["group"].duplicated(keep=False).to_numpy()][0]
+    ref.loc[first_merged, "group"] = "moved"
+    path = _write(tmp_path / "ref.csv", ref)
+    main(["agree", str(folder), str(path), "--json", "--data", "demo", "--out", str(tmp_path / "out"), "--lang", lang])
+    payload = json.loads(capsys.readouterr().out)
+    html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    o = payload["overall"]
+    assert t("agree.title", lang) in html and f"lang='{lang}'" in html
+    assert ari_text(o["ari"], lang) in html and ari_text(o["mean_raion_ari"], lang) in html
+    assert share_text(o["recall"], lang) in html and share_text(o["precision"], lang) in html
+    for row in payload["raions"]:
+        assert f"<td>{row['raion_code']}</td>" in html and f">{ari_text(row['ari'], lang)}<" in html
+    # every differing unit is listed, and what the reference did in effect is stated
+    assert all(f"({d['unit_code']})" in html for d in payload["differences"]) and payload["differences"]
+    groups = payload["reference_merged_groups"]
+    pops = [g["population"] for g in groups]
+    assert format_number(min(pops), lang, digits=0) in html and format_number(max(pops), lang, digits=0) in html
+    exempt = sum(g["exempt_in_plan"] for g in groups)
+    assert exempt == int(demo_plan.set_index("unit_code").loc[
+        [c for c, g in zip(read_reference(path, demo_dataset).groups["unit_code"], ref["group"])
+         if g in {x["group"] for x in groups}], "exempt"].sum())
+    key = "agree.exempt_not_applied" if exempt else "agree.exempt_none"
+    assert t(key, lang, n=format_number(exempt, lang), total=format_number(sum(g["units"] for g in groups), lang)) in html

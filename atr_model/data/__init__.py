@@ -33,6 +33,7 @@ from atr_model.data.loaders import (
     read_unit_points,
     sample_elevation,
 )
+from atr_model.data.names import unit_stem
 from atr_model.data.population import cross_validate, estimate_unit_populations, predictor_table
 from atr_model.data.subset import restrict_territories, subset_dataset, territory_raions
 from atr_model.data.terrain import (
@@ -48,6 +49,7 @@ from atr_model.data.terrain import (
 from atr_model.data.translit import TRANSLIT_TABLE, is_cyrillic, latin_unit_name, transliterate
 
 __all__ = [
+    "unit_stem",
     "DEFAULT_BLOCKED_PASS_M",
     "DEFAULT_CLIMB_MIN_PER_100M",
     "DEFAULT_DETOUR_FACTOR",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -20,14 +21,24 @@ from rich.console import Console
 from rich.table import Table
 from tqdm import tqdm
 
+from atr_model._atomic import claim_output
+from atr_model.data import Dataset
+from atr_model.errors import DataError, ScenarioError
+from atr_model.presentation.app import scenario_io
 from atr_model.presentation.cli_scenarios import _dataset_override
+from atr_model.presentation.report.agreement import agreement_lines as report_lines
+from atr_model.presentation.report.agreement import write_agreement_report
+from atr_model.presentation.report.calibration import write_calibration_report
 from atr_model.scenarios import (
+    LIMIT_VARIABLES,
     Agreement,
     Calibration,
     agreement,
     agreement_payload,
     apply_overrides,
     calibrate,
+    check_calibration_points,
+    limits,
     load_scenario,
     parse_param,
     plan_from_result,
@@ -35,6 +46,9 @@ from atr_model.scenarios import (
     write_agreement,
     write_calibration,
 )
+from atr_model.scenarios.inputs import resolve_dataset
+from atr_model.scenarios.scenario import Scenario
+from atr_model.scenarios.sweep import grid_size
 
 __all__ = ["agree_command", "agreement_lines", "calibrate_command", "calibration_lines", "register"]
 
@@ -47,28 +61,12 @@ def _pct(value: object) -> str:
 
 
 def agreement_lines(result: Agreement) -> list[str]:
-    """The overall figures in a few plain lines."""
-    o = result.overall
-    full, partial = o["raions_full"], o["raions_partial"]
-    if full:
-        ari = (f"adjusted Rand index {float(o['ari']):.3f} over the {len(full)} fully covered raion(s) "  # type: ignore[arg-type]
-               f"(mean per raion {float(o['mean_raion_ari']):.3f})")  # type: ignore[arg-type]
-    else:
-        ari = "adjusted Rand index: none (the reference covers no raion fully; pairs only)"
-    lines = [
-        ari,
-        f"pairs together in the reference that the plan keeps together (recall): {_pct(o['recall'])} "
-        f"({o['pairs_both']} of {o['pairs_reference']})",
-        f"pairs the plan keeps together that the reference has together (precision): {_pct(o['precision'])} "
-        f"({o['pairs_both']} of {o['pairs_plan']})",
-        f"units covered: {o['units_covered']}; grouped differently: {o['units_differ']}",
-    ]
+    """The overall figures and what the reference did in effect, in plain lines (the report's own
+    sentences, :func:`atr_model.presentation.report.agreement.agreement_lines`, in English)."""
+    lines = report_lines(result, "en")
+    partial = result.overall["raions_partial"]
     if partial:
-        lines.append(f"partly covered raions (pairs counted, no ARI): {', '.join(partial)}")  # type: ignore[arg-type]
-    pops = result.groups["population"].dropna()
-    if len(pops):
-        lines.append(f"the reference's merged units: {len(result.groups)}, of {int(pops.min()):,} to "
-                     f"{int(pops.max()):,} people (median {int(pops.median()):,}) in the plan's population figures")
+        lines.insert(4, f"partly covered raions (pairs counted, no ARI): {', '.join(partial)}")  # type: ignore[arg-type]
     return lines
 
 
@@ -99,24 +97,70 @@ def _print(result: Agreement, plan: Path) -> None:
 
 def agree_command(
     result: Annotated[Path, typer.Argument(help="Result folder (its assignments.csv) or an assignments.csv.")],
-    reference: Annotated[Path, typer.Argument(help="Reference plan CSV: unit_code,group[,source].")],
+    reference: Annotated[Path, typer.Argument(help="Reference plan CSV: unit_code,group or raion,unit_name,group (+ source).")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the agreement as JSON.")] = False,
     out: Annotated[
-        Path | None, typer.Option("--out", help="Folder for agreement.json, raions.csv and differences.csv.")
+        Path | None, typer.Option("--out", help="Folder for agreement.json, raions.csv, differences.csv and report.html.")
     ] = None,
     partial: Annotated[bool, typer.Option(
         "--partial", help="Accept a reference that covers no raion fully: pair precision/recall only, no ARI.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Replace --out even if it holds files atr-model did not write.")] = False,
+    data: Annotated[str | None, typer.Option(
+        "--data", help="Dataset the reference's unit names are looked up in (default: the result's scenario's).")] = None,
+    lang: Annotated[str, typer.Option("--lang", help="Language of --out's report.html: en, ru or ky.")] = "en",
 ) -> None:
     """Agreement of a plan with a reference plan: adjusted Rand index, pair precision/recall, differing units."""
-    ref = read_reference(reference)
-    found = agreement(plan_from_result(result), ref, where=str(result), partial=partial)
+    if out is not None:
+        claim_output(out, "agreement", force=force)  # before any work: a refusal costs nothing
+    plan = plan_from_result(result)
+    ref = read_reference(reference, _territory(result, data, reference))
+    found = agreement(plan, ref, where=str(result), partial=partial)
     if as_json:
         typer.echo(json.dumps(agreement_payload(found), indent=2, ensure_ascii=False))
     else:
         _print(found, result)
     if out is not None:
-        written = write_agreement(found, out)
+        written = write_agreement(found, out, force=force,
+                                  extra=lambda staging: write_agreement_report(found, str(result), staging, lang))
         typer.echo(f"wrote {written}", err=as_json)
+
+
+def _territory(result: Path, data: str | None, reference: Path) -> Callable[[], Dataset]:
+    """Load (only when the reference names units by name) the dataset the plan was made on:
+    ``--data``, else the result folder's ``scenario.yaml``."""
+
+    def load() -> Dataset:
+        folder = result if result.is_dir() else result.parent
+        if data is not None:
+            return resolve_dataset(Scenario(name="agree", dataset=_dataset_override(data)))
+        if (folder / "scenario.yaml").is_file():
+            return resolve_dataset(load_scenario(folder / "scenario.yaml"))
+        raise DataError(f"{reference}: names units by raion and unit_name, and {result} has no scenario.yaml "
+                        "to say which dataset to look them up in; give --data")
+
+    return load
+
+
+def _parse_free(text: str, max_points: int | None) -> tuple[str, list[object]]:
+    """One ``--free`` value, refused (before its values exist) when it alone exceeds the grid limit."""
+    most = max_points or limits().calibration_points
+    try:
+        return parse_param(text, most)
+    except ScenarioError as exc:
+        if "exceed the limit" not in str(exc):
+            raise
+        # the sweep's message would name the sweep's option and variable: say the calibration's
+        raise ScenarioError(f"calibrate: --free {text!r} has more than {most:,} values, the grid-point limit "
+                            f"(raise it with --max-points or {LIMIT_VARIABLES['calibration_points']})") from None
+
+
+def _as_is(dataset: Dataset) -> pd.DataFrame:
+    """The territory as it is (every unit its own new unit): the plan against which the
+    reference's merged groups show what it did in effect, in the dataset's population figures."""
+    units = dataset.units
+    return pd.DataFrame({"unit_code": units["unit_code"].astype(str), "new_unit_id": units["unit_code"].astype(str),
+                         "raion_code": units["raion_code"].astype(str), "level": units["level"].astype(str),
+                         "unit_name": units["name_en"].astype(str), "population": units["population"]})
 
 
 def _default_workers() -> int:
@@ -151,7 +195,8 @@ def calibration_lines(result: Calibration) -> list[str]:
 
 def calibrate_command(
     scenario: Annotated[Path, typer.Argument(help="Scenario YAML file whose parameters are searched.")],
-    reference: Annotated[Path, typer.Option("--reference", help="Reference plan CSV: unit_code,group[,source].")],
+    reference: Annotated[Path, typer.Option(
+        "--reference", help="Reference plan CSV: unit_code,group or raion,unit_name,group (+ source).")],
     out: Annotated[Path, typer.Option("--out", help="Folder for the calibrated scenario, grid.csv, held_out.csv.")],
     free: Annotated[list[str], typer.Option(
         "--free", help="A free parameter: NAME=START:STOP:STEP or NAME=A,B,C (repeatable; the sweep's syntax, "
@@ -161,20 +206,28 @@ def calibrate_command(
         int | None, typer.Option("--workers", min=1, help="Worker processes (default: min(2, CPUs)).")
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Replace --out even if it holds files atr-model did not write.")] = False,
+    max_points: Annotated[int | None, typer.Option(
+        "--max-points", min=1, help="Most grid points (default 500, or $ATR_MAX_CALIBRATION_POINTS).")] = None,
+    lang: Annotated[str, typer.Option("--lang", help="Language of --out's report.html: en, ru or ky.")] = "en",
 ) -> None:
     """Search a scenario's free parameters for the best agreement with a reference plan (leave-one-raion-out too)."""
+    # the grid's size and the --out folder are checked before the scenario's data is read
+    params = [_parse_free(p, max_points) for p in free]
+    check_calibration_points(grid_size(params), max_points)
+    claim_output(out, "calibration", force=force)
     base = apply_overrides(load_scenario(scenario), dataset=_dataset_override(data))
-    params = [parse_param(p) for p in free]
-    ref = read_reference(reference)
-    total = 1
-    for _, values in params:
-        total *= len(values)
-    with tqdm(total=total, desc=f"calibrate {base.name}", unit="run", disable=quiet) as bar:
-        result = calibrate(base, ref, params, workers=workers or _default_workers(),
-                           progress=lambda done, _total: bar.update(done - bar.n))
+    dataset = resolve_dataset(base)
+    ref = read_reference(reference, dataset)
+    with tqdm(total=grid_size(params), desc=f"calibrate {base.name}", unit="run", disable=quiet) as bar:
+        result = calibrate(base, ref, params, dataset=dataset, workers=workers or _default_workers(),
+                           progress=lambda done, _total: bar.update(done - bar.n), max_points=max_points)
     for line in calibration_lines(result):
         typer.echo(line)
-    written = write_calibration(result, out)
+    concept = load_scenario(scenario_io.scenario_dir() / f"{scenario_io.DEFAULT_SCENARIO}.yaml")
+    effect = agreement(_as_is(dataset), ref, where="the territory as it is", partial=True)
+    written = write_calibration(result, out, force=force, extra=lambda staging: write_calibration_report(
+        result, concept, staging, lang, in_effect=effect))
     typer.echo(f"wrote {written}")
 
 

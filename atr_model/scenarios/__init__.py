@@ -13,7 +13,9 @@ from atr_model.scenarios.agreement import (
     agreement_payload,
     plan_from_result,
     read_reference,
+    reference_from_bytes,
     reference_from_table,
+    unit_agreement,
     write_agreement,
 )
 from atr_model.scenarios.calibrate import Calibration, calibrate, calibrated_yaml, write_calibration
@@ -46,7 +48,8 @@ from atr_model.scenarios.key_figures import (
     key_figures,
 )
 from atr_model.scenarios.kpis import compute_kpis, kpi_estimate_basis
-from atr_model.scenarios.limits import Limits, check_draws, check_sweep_points, limits
+from atr_model.scenarios.limits import ENVIRONMENT as LIMIT_VARIABLES
+from atr_model.scenarios.limits import Limits, check_calibration_points, check_draws, check_sweep_points, limits
 from atr_model.scenarios.manifest import MANIFEST_NAME, record_files, verify_manifest, write_manifest
 from atr_model.scenarios.naming import new_unit_display_name, new_unit_display_names
 from atr_model.scenarios.package import OPTIONAL_PACKAGE_FILES, PACKAGE_FILES, ResultPackage, read_result, write_result
@@ -91,6 +94,8 @@ __all__ = [
     "read_reference",
     "reference_from_table",
     "write_agreement",
+    "reference_from_bytes",
+    "unit_agreement",
     "write_calibration",
     "neutralise_cells",
     "read_tool_csv",
@@ -189,6 +194,8 @@ __all__ = [
     "Limits",
     "check_draws",
     "check_sweep_points",
+    "check_calibration_points",
+    "LIMIT_VARIABLES",
     "grid_size",
     "limits",
 ]

@@ -1,7 +1,9 @@
 """How far a plan is from a reference plan (for example the groupings of a reform already carried out).
 
-A *reference* is a CSV file ``unit_code,group[,source]``: each unit it names and the group it
-went into (a group is any label; units sharing it form one new unit). Units the reference does
+A *reference* is a CSV file ``unit_code,group[,source]`` or ``raion,unit_name,group[,source]``:
+each unit it names and the group it went into (a group is any label; units sharing it form one
+new unit). Units named by raion and name are resolved against the territory when the file is
+read (:mod:`atr_model.scenarios.reference_names`). Units the reference does
 not name are ignored: the agreement is measured on the units it covers.
 
 Two measures, per raion and overall:
@@ -32,7 +34,7 @@ import json
 import logging
 import math
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import cast
@@ -41,7 +43,9 @@ import numpy as np
 import pandas as pd
 
 from atr_model._atomic import atomic_directory
+from atr_model.data import Dataset
 from atr_model.errors import DataError
+from atr_model.scenarios.reference_names import NAME_COLUMNS, resolve_names
 
 __all__ = [
     "Agreement",
@@ -52,13 +56,16 @@ __all__ = [
     "pair_counts",
     "plan_from_result",
     "read_reference",
+    "reference_from_bytes",
     "reference_from_table",
+    "unit_agreement",
     "write_agreement",
 ]
 
 logger = logging.getLogger(__name__)
 
-#: Columns a reference file must have; ``source`` and ``unit_name`` are optional, others ignored.
+#: Columns of a resolved reference; a file may give ``raion`` + ``unit_name`` instead of
+#: ``unit_code`` (row by row); ``source`` is optional, other columns are ignored.
 REFERENCE_COLUMNS = ("unit_code", "group")
 #: Columns a plan table must have (an ``assignments.csv`` has them all).
 PLAN_COLUMNS = ("unit_code", "new_unit_id", "raion_code")
@@ -113,13 +120,20 @@ def _separator(header: str) -> str:
     return best if counts[best] else ","
 
 
-def read_reference(path: str | os.PathLike[str]) -> Reference:
-    """Read a reference file ``unit_code,group[,source]`` (comma, semicolon or tab separated).
+def read_reference(path: str | os.PathLike[str],
+                   territory: Dataset | Callable[[], Dataset] | None = None) -> Reference:
+    """Read a reference file (comma, semicolon or tab separated; ``#`` lines are comments).
+
+    Each row names one unit by ``unit_code``, or by ``raion`` + ``unit_name`` (the spellings
+    public sources use; resolved against ``territory``), and gives its ``group``.
 
     Parameters
     ----------
     path : path-like
-        The CSV file; ``#`` lines are comments.
+        The CSV file.
+    territory : Dataset or callable returning one, optional
+        Where names are looked up; a callable is called only when a row names its unit (so a
+        file of codes needs no dataset loaded).
 
     Returns
     -------
@@ -128,28 +142,47 @@ def read_reference(path: str | os.PathLike[str]) -> Reference:
     Raises
     ------
     DataError
-        One line naming the file: missing file or columns, an empty cell (with its row), or
-        units listed in two groups (all named, with their rows).
+        One line naming the file: missing file or columns, an empty cell (with its row), a
+        unit name that fits no unit or several (with the row and the candidates), names with
+        no territory to look them up in, or units listed in two groups (all named, with rows).
     """
     source = Path(path)
     if not source.is_file():
         raise DataError(f"{source}: reference file not found")
-    data = source.read_bytes()
+    return reference_from_bytes(source.read_bytes(), str(source), territory)
+
+
+def reference_from_bytes(data: bytes, source: str,
+                         territory: Dataset | Callable[[], Dataset] | None = None) -> Reference:
+    """Read a reference from a file's bytes (an upload); ``source`` names it in messages.
+
+    See :func:`read_reference` for the format, ``territory`` and the errors.
+    """
     text = _decode(data, str(source))
     lines = [(k, line) for k, line in enumerate(text.splitlines(), start=1) if line.strip() and not line.lstrip().startswith("#")]
     if not lines:
-        raise DataError(f"{source}: the reference is empty (expected a header unit_code,group and one row per unit)")
+        raise DataError(f"{source}: the reference is empty (expected a header unit_code,group or "
+                        "raion,unit_name,group and one row per unit)")
     sep = _separator(lines[0][1])
     rows = list(csv.reader(io.StringIO("\n".join(line for _, line in lines)), delimiter=sep))
     header = [h.strip().lower() for h in rows[0]]
-    missing = [c for c in REFERENCE_COLUMNS if c not in header]
+    named = all(c in header for c in NAME_COLUMNS)
+    missing = [c for c in REFERENCE_COLUMNS if c not in header and not (c == "unit_code" and named)]
     if missing:
-        raise DataError(f"{source}: missing column(s) {', '.join(missing)} (the header has: {', '.join(header)})")
+        raise DataError(f"{source}: missing column(s) {', '.join(missing)} (the header has: {', '.join(header)}; "
+                        "a unit is named by unit_code, or by raion and unit_name)")
+    columns = (*REFERENCE_COLUMNS, *NAME_COLUMNS, "source")
     records = []
     for (line_no, _), fields in zip(lines[1:], rows[1:]):
         values = dict(zip(header, (f.strip() for f in fields)))
-        records.append({"row": line_no, **{c: values.get(c, "") for c in (*REFERENCE_COLUMNS, "source")}})
-    table = pd.DataFrame(records, columns=["row", *REFERENCE_COLUMNS, "source"])
+        records.append({"row": line_no, **{c: values.get(c, "") for c in columns}})
+    table = pd.DataFrame(records, columns=["row", *columns])
+    if (table["unit_code"] == "").any() and named:
+        if territory is None:
+            raise DataError(f"{source}: names units by raion and unit_name; a territory (dataset) is needed "
+                            "to look them up")
+        land = territory() if callable(territory) else territory
+        table = resolve_names(table, land, str(source))
     return reference_from_table(table, where=str(source), digest=hashlib.sha256(data).hexdigest())
 
 
@@ -291,10 +324,13 @@ class Agreement:
         The reference's SHA-256.
     names : mapping
         Unit code -> name (from the plan).
+    covered : tuple of str
+        The covered unit codes (in the plan's order).
     groups : pandas.DataFrame
         The reference's merged groups (two units or more): ``group, units, population`` (the
-        plan's population figures summed; NaN when the plan has none) and ``raion_codes``:
-        what the reference did in effect, in the plan's own figures.
+        plan's population figures summed; NaN when the plan has none), ``raion_codes`` and
+        ``exempt_in_plan`` (members the plan keeps by an exemption: merged by the reference, so
+        it did not apply that exemption): what the reference did in effect, in the plan's figures.
     """
 
     raions: pd.DataFrame
@@ -304,6 +340,7 @@ class Agreement:
     digest: str = ""
     names: Mapping[str, str] = field(default_factory=dict)
     groups: pd.DataFrame = field(default_factory=pd.DataFrame)
+    covered: tuple[str, ...] = ()
 
     def raion_ari(self) -> dict[str, float]:
         """ARI of each fully covered raion (raion code -> ARI)."""
@@ -440,21 +477,25 @@ def agreement(plan: pd.DataFrame, reference: Reference, *, where: str = "plan", 
     return Agreement(raions=raions, overall=_overall(part, raions, differences), differences=differences,
                      groups=_merged_groups(part),
                      reference=reference.where, digest=reference.digest,
-                     names=dict(zip(table["unit_code"], names)))
+                     names=dict(zip(table["unit_code"], names)), covered=tuple(part["unit_code"]))
 
 
 def _merged_groups(part: pd.DataFrame) -> pd.DataFrame:
     """The reference's groups of two units or more, with their population in the plan's figures."""
     population = pd.to_numeric(part["population"], errors="coerce") if "population" in part else math.nan
-    frame = part.assign(population=population)
+    # a plan read from assignments.csv has its flags as text
+    exempt = part["exempt"].astype(str).str.strip().str.lower().isin(["true", "1"]) if "exempt" in part else False
+    frame = part.assign(population=population, exempt=exempt)
     rows = []
     for group, members in frame.groupby("group", sort=True):
         if len(members) < 2:
             continue
         rows.append({"group": str(group), "units": len(members),
                      "population": float(members["population"].sum(min_count=len(members))),
-                     "raion_codes": " ".join(sorted(set(members["raion_code"])))})
-    return cast("pd.DataFrame", pd.DataFrame(rows, columns=["group", "units", "population", "raion_codes"]))
+                     "raion_codes": " ".join(sorted(set(members["raion_code"]))),
+                     "exempt_in_plan": int(members["exempt"].sum())})
+    return cast("pd.DataFrame", pd.DataFrame(rows, columns=["group", "units", "population", "raion_codes",
+                                                            "exempt_in_plan"]))
 
 
 def _overall(part: pd.DataFrame, raions: pd.DataFrame, differences: pd.DataFrame) -> dict[str, float | int | list[str] | None]:
@@ -474,6 +515,13 @@ def _overall(part: pd.DataFrame, raions: pd.DataFrame, differences: pd.DataFrame
         "raions_full": full_codes,
         "raions_partial": raions.loc[~raions["full"], "raion_code"].tolist(),
     }
+
+
+def unit_agreement(result: Agreement) -> dict[str, str]:
+    """Each covered unit's agreement: ``"agree"`` (grouped with the same covered units as in the
+    reference) or ``"differ"``; units the reference does not cover are absent."""
+    differ = set(result.differences["unit_code"].astype(str))
+    return {str(code): ("differ" if str(code) in differ else "agree") for code in result.covered}
 
 
 # --------------------------------------------------------------------------- output
@@ -503,9 +551,21 @@ def agreement_payload(result: Agreement) -> dict[str, object]:
     }
 
 
-def write_agreement(result: Agreement, target: str | os.PathLike[str]) -> Path:
+def write_agreement(result: Agreement, target: str | os.PathLike[str], *, force: bool = False,
+                    extra: Callable[[Path], object] | None = None) -> Path:
     """Write ``agreement.json``, ``raions.csv``, ``differences.csv`` and ``reference_groups.csv``
-    into a folder, atomically.
+    into a folder, atomically (an ``agreement`` output: :func:`atr_model._atomic.claim_output`).
+
+    Parameters
+    ----------
+    result : Agreement
+    target : path-like
+        The folder.
+    force : bool, default False
+        Replace ``target`` whatever it holds.
+    extra : callable, optional
+        Called with the staging folder to add files (the CLI's ``report.html``: the report is
+        presentation, which this layer does not import).
 
     Returns
     -------
@@ -513,10 +573,12 @@ def write_agreement(result: Agreement, target: str | os.PathLike[str]) -> Path:
         The folder.
     """
     final = Path(target)
-    with atomic_directory(final) as staging:
+    with atomic_directory(final, kind="agreement", force=force) as staging:
         (staging / "agreement.json").write_text(
             json.dumps(agreement_payload(result), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         result.raions.to_csv(staging / "raions.csv", index=False)
         result.differences.to_csv(staging / "differences.csv", index=False)
         result.groups.to_csv(staging / "reference_groups.csv", index=False)
+        if extra is not None:
+            extra(staging)
     return final

@@ -43,12 +43,12 @@ from atr_model.errors import ATRError, ScenarioError
 from atr_model.network import TravelModel
 from atr_model.scenarios.agreement import Reference, agreement, reference_from_table
 from atr_model.scenarios.inputs import resolve_dataset, resolve_travel_model
+from atr_model.scenarios.limits import check_calibration_points
 from atr_model.scenarios.run import run_scenario
 from atr_model.scenarios.scenario import Scenario, apply_overrides, dump_scenario
-from atr_model.scenarios.sweep import sweep_grid
+from atr_model.scenarios.sweep import grid_size, sweep_grid
 
 __all__ = [
-    "MAX_CALIBRATION_POINTS",
     "Calibration",
     "calibrate",
     "calibrated_yaml",
@@ -59,8 +59,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-#: Grid points one calibration may solve (each is a full exact solve of the covered raions).
-MAX_CALIBRATION_POINTS = 500
 #: Scenario keys that change the inputs rather than the criteria: not searchable.
 _NOT_FREE = ("name", "dataset", "roads", "elevation", "level")
 
@@ -166,16 +164,17 @@ def _score_point(base: Scenario, overrides: Mapping[str, Any], point: int, raion
 # --------------------------------------------------------------------------- the search
 
 
-def _check_free(free: Sequence[tuple[str, Sequence[Any]]]) -> list[dict[str, Any]]:
+def _check_free(free: Sequence[tuple[str, Sequence[Any]]], max_points: int | None = None) -> list[dict[str, Any]]:
     for key, _ in free:
         if key.split(".")[0] in _NOT_FREE:
             raise ScenarioError(f"calibrate: {key!r} changes the inputs, not the criteria; it cannot be free")
-    grid = sweep_grid(free)
-    if not grid or not free:
+    if not free:
         raise ScenarioError("calibrate: no free parameter given (e.g. --free population_floor=3000:15000:1000)")
-    if len(grid) > MAX_CALIBRATION_POINTS:
-        raise ScenarioError(f"calibrate: the grid has {len(grid)} points, more than {MAX_CALIBRATION_POINTS}; "
-                            "use fewer values or a larger step")
+    # the size is checked before the grid is built: a huge product never exists
+    check_calibration_points(grid_size(free), max_points)
+    grid = sweep_grid(free)
+    if not grid:
+        raise ScenarioError("calibrate: no free parameter given (e.g. --free population_floor=3000:15000:1000)")
     return grid
 
 
@@ -215,6 +214,7 @@ def calibrate(
     dataset: Dataset | None = None,
     workers: int = 1,
     progress: Callable[[int, int], object] | None = None,
+    max_points: int | None = None,
 ) -> Calibration:
     """Search the free parameters of a scenario for the best agreement with a reference plan.
 
@@ -232,6 +232,8 @@ def calibrate(
         Worker processes (1 solves in this process, in grid order).
     progress : callable, optional
         ``progress(done, total)`` after each solved point.
+    max_points : int, optional
+        Most grid points (default: :func:`atr_model.scenarios.limits.limits`).
 
     Returns
     -------
@@ -246,7 +248,7 @@ def calibrate(
         When the reference names unknown units or covers no raion fully.
     """
     started = time.perf_counter()
-    grid = _check_free(free)
+    grid = _check_free(free, max_points)
     for k, point in enumerate(grid):  # a bad value fails here, before any solve
         apply_overrides(scenario, **point, name=f"{scenario.name}-c{k:03d}")
     whole = dataset if dataset is not None else resolve_dataset(scenario)
@@ -374,9 +376,12 @@ def summary(result: Calibration) -> dict[str, Any]:
     }
 
 
-def write_calibration(result: Calibration, target: str | Path) -> Path:
+def write_calibration(result: Calibration, target: str | Path, *, force: bool = False,
+                      extra: Callable[[Path], object] | None = None) -> Path:
     """Write the calibration folder atomically: ``<name>.yaml`` (the calibrated scenario with its
-    header), ``calibration.json``, ``grid.csv`` (every point) and ``held_out.csv``.
+    header), ``calibration.json``, ``grid.csv`` (every point) and ``held_out.csv``, as a
+    ``calibration`` output (``force``: replace whatever ``target`` holds; ``extra``: called with
+    the staging folder to add files).
 
     Returns
     -------
@@ -384,10 +389,12 @@ def write_calibration(result: Calibration, target: str | Path) -> Path:
         The calibrated scenario file inside the folder.
     """
     final = Path(target)
-    with atomic_directory(final) as staging:
+    with atomic_directory(final, kind="calibration", force=force) as staging:
         (staging / f"{result.scenario.name}.yaml").write_text(calibrated_yaml(result), encoding="utf-8")
         (staging / "calibration.json").write_text(
             json.dumps(summary(result), indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
         result.table.drop(columns=["seconds"], errors="ignore").to_csv(staging / "grid.csv", index=False)
         result.held_out.to_csv(staging / "held_out.csv", index=False)
+        if extra is not None:  # the CLI's report.html (presentation, which this layer does not import)
+            extra(staging)
     return final / f"{result.scenario.name}.yaml"

@@ -7,6 +7,7 @@ shell, and (for the CLI) a command-line option that overrides both for one comma
 limit                  default     environment variable           option
 =====================  ==========  =============================  ===============================
 sweep points           1,000       ``ATR_MAX_SWEEP_POINTS``       ``sweep --max-points``
+calibration points     500         ``ATR_MAX_CALIBRATION_POINTS`` ``calibrate --max-points``
 robustness draws       10,000      ``ATR_MAX_DRAWS``              ``robustness --max-draws``
 scheduler answer (s)   5           ``ATR_SCHEDULER_TIMEOUT``      (none)
 app upload (MB)        5           ``ATR_APP_MAX_UPLOAD_MB``      ``server.maxUploadSize`` too
@@ -25,7 +26,7 @@ from dataclasses import dataclass
 
 from atr_model.errors import ScenarioError
 
-__all__ = ["Limits", "limits", "check_sweep_points", "check_draws"]
+__all__ = ["Limits", "limits", "check_sweep_points", "check_calibration_points", "check_draws"]
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,8 @@ class Limits:
         Largest file the app accepts, in megabytes.
     app_solves : int
         Solves the app server runs at once (the others wait in a queue, shown their place).
+    calibration_points : int
+        Most grid points one calibration may solve (each a full exact solve of the covered raions).
     """
 
     sweep_points: int = 1_000
@@ -51,6 +54,7 @@ class Limits:
     scheduler_timeout_s: float = 5.0
     upload_mb: int = 5
     app_solves: int = 1
+    calibration_points: int = 500
 
 
 #: Environment variable of each field of :class:`Limits`.
@@ -60,6 +64,7 @@ ENVIRONMENT = {
     "scheduler_timeout_s": "ATR_SCHEDULER_TIMEOUT",
     "upload_mb": "ATR_APP_MAX_UPLOAD_MB",
     "app_solves": "ATR_APP_MAX_SOLVES",
+    "calibration_points": "ATR_MAX_CALIBRATION_POINTS",
 }
 
 
@@ -86,6 +91,23 @@ def limits() -> Limits:
             raise ScenarioError(f"{variable}={text!r}: expected a positive {kind.__name__}")
         values[name] = value
     return Limits(**{**base.__dict__, **values})
+
+
+def check_calibration_points(count: int, limit: int | None = None) -> None:
+    """Refuse a calibration grid of more than ``limit`` points (default: :func:`limits`).
+
+    Raises
+    ------
+    ScenarioError
+        Naming the count, the limit and how to raise it.
+    """
+    most = limits().calibration_points if limit is None else limit
+    if count > most:
+        raise ScenarioError(
+            f"calibrate: {count:,} grid points exceed the limit of {most:,} "
+            f"(use fewer values or a larger step, or raise it with --max-points or "
+            f"{ENVIRONMENT['calibration_points']})"
+        )
 
 
 def check_sweep_points(count: int, limit: int | None = None) -> None:

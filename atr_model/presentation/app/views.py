@@ -2,11 +2,13 @@
 
 :mod:`.map_view` (click to select, search, locks), :mod:`.compare_view`, :mod:`.edits_view`
 (manual edits), :mod:`.plan_view` (the plan check), :mod:`.downloads_view`,
-:mod:`.concept_view` (the Concept) and :mod:`.robustness_view`.
+:mod:`.concept_view` (the Concept), :mod:`.robustness_view` and :mod:`.agree_view` (agreement
+with a reference plan).
 """
 
 from __future__ import annotations
 
+from atr_model.presentation.app.agree_view import view_agree
 from atr_model.presentation.app.compare_view import view_compare
 from atr_model.presentation.app.concept_view import view_concept
 from atr_model.presentation.app.downloads_view import view_downloads
@@ -24,5 +26,6 @@ __all__ = [
     "view_downloads",
     "view_concept",
     "view_robustness",
+    "view_agree",
     "MAP_RETURNED_OBJECTS",
 ]

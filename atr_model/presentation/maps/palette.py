@@ -14,7 +14,7 @@ legend and test follows.
 from __future__ import annotations
 
 __all__ = [
-    "FIGURE", "GROUND", "LINES", "COMPARE", "DATASET", "CATEGORY_COLOURS", "STABILITY",
+    "FIGURE", "GROUND", "LINES", "COMPARE", "DATASET", "CATEGORY_COLOURS", "AGREEMENT_COLOURS", "STABILITY",
     "STABILITY_LOWER", "stability_colour",
 ]
 
@@ -47,6 +47,15 @@ CATEGORY_COLOURS: dict[str, str] = {
     "exempt": GROUND["exempt"],
     "town": GROUND["town"],
     "kept": GROUND["kept"],
+}
+
+#: Agreement with a reference plan (issue 24), per current unit: grouped as the reference groups
+#: it (a figure colour), grouped differently (the difference map's tint), or not in the
+#: reference (ground).
+AGREEMENT_COLOURS: dict[str, str] = {
+    "agree": FIGURE[2],
+    "differ": "#e6862e",
+    "not_covered": GROUND["unchanged"],
 }
 
 #: Line colours (outlines, centres, links) and label text.
