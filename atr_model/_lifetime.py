@@ -6,7 +6,7 @@ passes :func:`init_worker` as its initializer:
 
 * on Linux the kernel sends the worker SIGKILL when its parent ends
   (``prctl(PR_SET_PDEATHSIG)``, set through ``ctypes``);
-* everywhere, a daemon thread checks once a second whether the parent is still the one that
+* where that is not available, a daemon thread checks once a second whether the parent is still the one that
   started the worker (``os.getppid()`` changes when a parent dies) and ends the worker if not.
 """
 
@@ -62,10 +62,13 @@ def init_worker(spec: _Spec) -> None:
         its arguments (see :func:`worker_pool`).
     """
     parent, initializer, args = spec
-    _death_signal()
+    armed = _death_signal()
     if os.getppid() != parent:  # the parent ended before the death signal was armed
         os._exit(1)
-    threading.Thread(target=_watch_parent, args=(parent,), name="atr-parent-watch", daemon=True).start()
+    if not armed:
+        # only where the kernel cannot do it: a second thread in a forked worker makes HiGHS's
+        # resetGlobalScheduler fail ("RuntimeError: Invalid argument") on Linux
+        threading.Thread(target=_watch_parent, args=(parent,), name="atr-parent-watch", daemon=True).start()
     if initializer is not None:
         initializer(*args)
 
