@@ -83,6 +83,10 @@ class Search:
         self.seen: set[tuple[int, ...]] = set()  # centre sets the matheuristic started from
         # a time budget cut a step short (the plan may then depend on the machine), see MergerResult
         self.time_bound = False
+        # anytime record: the best lower bound proven so far (LP and cut rounds, never a
+        # fixed-centre round) and (seconds, best plan, best bound) at every improvement of either
+        self.best_bound = -math.inf
+        self.trace: list[tuple[float, float, float]] = []
         self.final_threads = settings.threads
         self.start = start
         self.start_used = False
@@ -98,6 +102,33 @@ class Search:
             return
         if self.best is None or rnd.objective < self.best.objective - 1e-9:
             self.best = rnd
+            self._trace()
+
+    def _note_bound(self, bound: float) -> None:
+        """Keep ``bound`` when it is a finite lower bound above the best one known.
+
+        Bounds of the LP and of the cut rounds are bounds of relaxations (contiguity cuts are
+        missing, fixings only remove plans no better than the best one), so ``min(best plan,
+        bound)`` is a valid bound of the sub-problem.
+        """
+        if math.isfinite(bound) and bound > self.best_bound + 1e-9 * max(1.0, abs(bound)):
+            self.best_bound = bound
+            self._trace()
+
+    def _proven_bound(self) -> float:
+        """The best lower bound known, never above the best plan's objective."""
+        return min(self.best_bound, self._incumbent())
+
+    def _unproven_bound(self, last: float) -> float:
+        """Bound of a plan not proven (out of time or rounds): the best any step proved, so the
+        reported gap still holds; ``nan`` when no step proved one."""
+        if math.isfinite(last):
+            self._note_bound(last)
+        bound = self._proven_bound()
+        return bound if math.isfinite(bound) else float("nan")
+
+    def _trace(self) -> None:
+        self.trace.append((round(time.perf_counter() - self.t0, 3), self._incumbent(), self._proven_bound()))
 
     def _start(self) -> dict[str, float] | None:
         """Variable values of the best plan, the MIP start of the next solve (with ``warm_start`` or a
@@ -130,6 +161,7 @@ class Search:
         if sol != pulp.LpSolutionOptimal:
             return None
         z = float(pulp.value(self.form.prob.objective))
+        self._note_bound(z)
         # a reduced cost proves something only for a column resting at its lower bound 0
         dj = {v.name: float(v.dj or 0.0) for v in self.form.prob.variables() if abs(float(v.varValue or 0.0)) <= 1e-9}
         y = {j: float(self.form.x[j, j].varValue or 0.0) for j in self.prep.members}
@@ -215,6 +247,8 @@ class Search:
     def _solve_round(self, settings: EngineSettings) -> Round:
         """One cut loop without its own re-solves (the exact phase adds the cuts)."""
         rnd = cut_loop(self.form, settings, self.deadline, self._start(), 0, self._incumbent())
+        if rnd.assignment is not None:
+            self._note_bound(rnd.bound)
         self.time_bound |= rnd.timed_out
         if rnd.side_plan is not None:
             self._remember(rnd.side_plan)
@@ -316,7 +350,8 @@ class Search:
             proven = self.best.objective <= final.objective + 1e-7 * max(1.0, abs(final.objective))
         if s.branching_priority:
             self.notes.append(f"branching_priority: {s.solver} through PuLP takes no priorities; ignored")
-        result = self._result(proven, final.bound)
+        result = self._result(proven, final.bound if proven else self._unproven_bound(final.bound))
+        result.trace = list(self.trace)
         if self.start is not None:
             result.start = {"used": int(self.start_used), "dropped": int(not self.start_used)}
         return result

@@ -1,0 +1,85 @@
+"""Anytime answers (issue 25): a search stopped before its proof keeps the best bound it proved,
+so the result says which groups are proven and the proven gap of the others."""
+
+from __future__ import annotations
+
+import csv
+import math
+from pathlib import Path
+
+import pytest
+
+from atr_model.optimisation import MergerModel, check_plan
+from atr_model.optimisation.io import read_instance_dir
+from atr_model.presentation.report.kpi_table import _proof_line
+from atr_model.scenarios.kpis import _solver
+
+K = {"AR": 4, "LA": 6}
+
+
+def _optimum(validi_dir: Path, state: str) -> float:
+    with open(validi_dir / "published" / "districting_counties.csv", newline="") as fh:
+        for row in csv.DictReader(fh, skipinitialspace=True):
+            if row["state"].strip() == state and row["model"].strip() == "cut":
+                return float(row["Objval"])
+    raise AssertionError(f"{state} not in the published table")
+
+
+def _assert_trace_consistent(result) -> None:  # type: ignore[no-untyped-def]
+    objs = [o for _, o, _ in result.trace]
+    bounds = [b for _, _, b in result.trace]
+    times = [t for t, _, _ in result.trace]
+    assert times == sorted(times) and times[-1] <= result.seconds + 1e-6
+    assert all(a >= b for a, b in zip(objs, objs[1:]))  # the best plan only improves
+    assert all(a <= b + 1e-6 * max(1.0, abs(b)) for a, b in zip(bounds, bounds[1:]) if math.isfinite(a))
+    assert objs[-1] == pytest.approx(result.objective, rel=1e-9)
+    assert result.first_plan_s is not None and result.first_plan_s <= result.seconds
+
+
+def test_cut_round_limit_keeps_a_proven_gap(validi_dir: Path) -> None:
+    # AR: contiguity binds, so one cut round stops the search before its proof (deterministic,
+    # no clock involved); the plan is valid, the bound is one the search proved, and the result
+    # says the (only) group is not proven, with that gap
+    bench = read_instance_dir(validi_dir / "data" / "AR", k=K["AR"])
+    optimum = _optimum(validi_dir, "AR")
+    settings = bench.settings(contiguity="cuts", time_limit_s=300, max_cut_rounds=1)
+    result = MergerModel(bench.instance, settings).solve()
+    assert result.status == "feasible" and not result.proven_optimal
+    assert [v for v in check_plan(bench.instance, result.assignment, settings) if v.hard] == []
+    assert math.isfinite(result.bound) and result.bound <= optimum * (1 + 1e-9) <= result.objective * (1 + 1e-9)
+    assert result.gap == pytest.approx((result.objective - result.bound) / result.objective, rel=1e-9)
+    _assert_trace_consistent(result)
+    proof = result.proof()
+    assert proof["all_proven"] is False and proof["proven"] == 0 and proof["groups"] == 1
+    assert list(proof["unproven"]) == list(result.per_group)
+    assert [e["gap"] for e in proof["unproven"].values()] == [pytest.approx(result.gap)]
+    # the KPIs carry the same record, and the report names the unproven group with its gap
+    solver = _solver(result)
+    assert solver["proof"] == proof
+    line = _proof_line(solver, "en")
+    assert "0 of 1" in line and f"{next(iter(result.per_group))} (" in line
+
+
+def test_time_limited_solve_keeps_its_best_bound(validi_dir: Path) -> None:
+    # LA takes about 25 s to prove; after 6 s the exact phase is cut short. The LP and the cut
+    # rounds proved a bound on the way: the result keeps it (before, a round stopped by the clock
+    # left the bound unknown), so the gap of the plan found is a guarantee
+    bench = read_instance_dir(validi_dir / "data" / "LA", k=K["LA"])
+    optimum = _optimum(validi_dir, "LA")
+    result = MergerModel(bench.instance, bench.settings(contiguity="cuts", time_limit_s=6)).solve()
+    assert result.status == "feasible" and result.time_bound
+    assert math.isfinite(result.bound) and result.bound <= optimum * (1 + 1e-9)
+    assert math.isfinite(result.gap) and result.gap > 0
+    _assert_trace_consistent(result)
+    assert [e["gap"] for e in result.proof()["unproven"].values()] == [pytest.approx(result.gap)]
+
+
+def test_proven_solve_reports_every_group_proven(validi_dir: Path) -> None:
+    # MS without contiguity (the plain model): proven at once; every group proven, no report line
+    bench = read_instance_dir(validi_dir / "data" / "MS", k=4)
+    result = MergerModel(bench.instance, bench.settings(contiguity="none", time_limit_s=300)).solve()
+    assert result.proven_optimal
+    _assert_trace_consistent(result)
+    assert result.trace[-1][2] == pytest.approx(result.objective, rel=1e-6)  # the proof closes the gap
+    assert result.proof() == {"groups": 1, "proven": 1, "unproven": {}, "all_proven": True}
+    assert _proof_line(_solver(result), "en") == ""
