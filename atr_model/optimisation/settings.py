@@ -21,6 +21,7 @@ ExemptMode = Literal["keep", "no_floor"]
 ContiguityMode = Literal["auto", "cuts", "flow", "none"]
 SolverName = Literal["highs", "cbc"]
 HeuristicsMode = Literal["auto", "on", "off"]
+FirstCentres = Literal["auto", "lp", "greedy"]
 
 _CHOICES: dict[str, tuple[str, ...]] = {
     "floor_mode": ("soft", "hard"),
@@ -29,6 +30,7 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "contiguity": ("auto", "cuts", "flow", "none"),
     "solver": ("highs", "cbc"),
     "solver_heuristics": ("auto", "on", "off"),
+    "first_centres": ("auto", "lp", "greedy"),
 }
 
 
@@ -135,6 +137,17 @@ class EngineSettings:
         Objective cost of one indicator unit missing (soft mode).
     max_cut_rounds : int
         Safety bound on separator-cut rounds.
+    first_centres : {"auto", "lp", "greedy"}
+        Where the fixed-centre matheuristic starts: the LP relaxation's centres (``"lp"``), or the
+        centres of the greedy merging plan (:mod:`.greedy`, ``"greedy"``). ``"auto"`` takes the
+        greedy ones when the LP leans to more centres than the population can carry over the
+        floor (there the fixed-centre MIP from the LP's centres is both hard and hopeless:
+        measured on the hardest group of ``benchmarks/bench_scale.py``, 34 centres for 60 units,
+        226 s without a connected plan), else the LP's. The greedy plan is always offered as a
+        first plan. The proven optimum does not depend on this.
+    heuristic_gap_rel : float
+        Relative gap at which a fixed-centre matheuristic solve stops (it only looks for plans;
+        the exact phase proves). ``0`` proves every one of them optimal, as before.
     """
 
     population_floor: float | None = DEFAULT_POPULATION_FLOOR
@@ -167,6 +180,8 @@ class EngineSettings:
     indicator_floor: float | None = None
     indicator_penalty_per_unit: float = 1.0
     max_cut_rounds: int = 500
+    first_centres: FirstCentres = "auto"
+    heuristic_gap_rel: float = 0.01
 
     def __post_init__(self) -> None:
         for name, allowed in _CHOICES.items():
@@ -178,7 +193,7 @@ class EngineSettings:
             if value is not None and (not isinstance(value, (int, float)) or value != value or value < 0):
                 raise CriteriaError(f"EngineSettings.{name}={value!r}; expected a non-negative number or None")
         for name in ("slack_penalty_per_person", "cap_penalty_per_person", "admin_cost_per_unit",
-                     "indicator_penalty_per_unit", "time_limit_s", "gap_rel"):
+                     "indicator_penalty_per_unit", "time_limit_s", "gap_rel", "heuristic_gap_rel"):
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or value != value or value < 0:
                 raise CriteriaError(f"EngineSettings.{name}={value!r}; expected a non-negative number")
