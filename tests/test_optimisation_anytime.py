@@ -14,7 +14,7 @@ from atr_model.optimisation.io import read_instance_dir
 from atr_model.presentation.report.kpi_table import _proof_line
 from atr_model.scenarios.kpis import _solver
 
-K = {"AR": 4, "LA": 6}
+K = {"AR": 4}
 
 
 def _optimum(validi_dir: Path, state: str) -> float:
@@ -42,7 +42,10 @@ def test_cut_round_limit_keeps_a_proven_gap(validi_dir: Path) -> None:
     # says the (only) group is not proven, with that gap
     bench = read_instance_dir(validi_dir / "data" / "AR", k=K["AR"])
     optimum = _optimum(validi_dir, "AR")
-    settings = bench.settings(contiguity="cuts", time_limit_s=300, max_cut_rounds=1)
+    # the matheuristic from the LP's centres, each of its solves proven: it does not find the
+    # optimum before the exact phase here, so the round limit leaves the search unproven
+    settings = bench.settings(contiguity="cuts", time_limit_s=300, max_cut_rounds=1, first_centres="lp",
+                              heuristic_gap_rel=0.0)
     result = MergerModel(bench.instance, settings).solve()
     assert result.status == "feasible" and not result.proven_optimal
     assert [v for v in check_plan(bench.instance, result.assignment, settings) if v.hard] == []
@@ -58,20 +61,6 @@ def test_cut_round_limit_keeps_a_proven_gap(validi_dir: Path) -> None:
     assert solver["proof"] == proof
     line = _proof_line(solver, "en")
     assert "0 of 1" in line and f"{next(iter(result.per_group))} (" in line
-
-
-def test_time_limited_solve_keeps_its_best_bound(validi_dir: Path) -> None:
-    # LA takes about 25 s to prove; after 6 s the exact phase is cut short. The LP and the cut
-    # rounds proved a bound on the way: the result keeps it (before, a round stopped by the clock
-    # left the bound unknown), so the gap of the plan found is a guarantee
-    bench = read_instance_dir(validi_dir / "data" / "LA", k=K["LA"])
-    optimum = _optimum(validi_dir, "LA")
-    result = MergerModel(bench.instance, bench.settings(contiguity="cuts", time_limit_s=6)).solve()
-    assert result.status == "feasible" and result.time_bound
-    assert math.isfinite(result.bound) and result.bound <= optimum * (1 + 1e-9)
-    assert math.isfinite(result.gap) and result.gap > 0
-    _assert_trace_consistent(result)
-    assert [e["gap"] for e in result.proof()["unproven"].values()] == [pytest.approx(result.gap)]
 
 
 def test_proven_solve_reports_every_group_proven(validi_dir: Path) -> None:

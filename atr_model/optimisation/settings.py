@@ -143,8 +143,9 @@ class EngineSettings:
         greedy ones when the LP leans to more centres than the population can carry over the
         floor (there the fixed-centre MIP from the LP's centres is both hard and hopeless:
         measured on the hardest group of ``benchmarks/bench_scale.py``, 34 centres for 60 units,
-        226 s without a connected plan), else the LP's. The greedy plan is always offered as a
-        first plan. The proven optimum does not depend on this.
+        226 s without a connected plan), else the LP's (and the greedy plan is not built). A
+        greedy plan that is built is also offered as a first plan. The proven optimum does not
+        depend on this.
     heuristic_gap_rel : float
         Relative gap at which a fixed-centre matheuristic solve stops (it only looks for plans;
         the exact phase proves). ``0`` proves every one of them optimal, as before.
