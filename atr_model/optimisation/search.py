@@ -47,6 +47,8 @@ log = logging.getLogger(__name__)
 
 # relative gap of the cut rounds before the final exact solve
 ROUND_GAP = 0.01
+# gap of the fixed-centre solves from the greedy plan's centres (EngineSettings.heuristic_gap_rel)
+GREEDY_HEURISTIC_GAP = 0.01
 # centre sets of the other disconnected solutions tried by the matheuristic after a round
 RECENTRE_MAX = 5
 
@@ -91,6 +93,7 @@ class Search:
         self.final_threads = settings.threads
         self.start = start
         self.start_used = False
+        self.greedy_used = False  # the matheuristic starts from the greedy plan's centres
 
     # -- the incumbent ---------------------------------------------------------------------
     def _incumbent(self) -> float:
@@ -200,7 +203,7 @@ class Search:
         """Solve with the centres fixed; a connected plan the solve passed is remembered."""
         deadline = min(self.deadline, time.perf_counter() + budget_s)
         # a heuristic solve only looks for plans: no need to prove each one optimal
-        settings = self.settings.replace(gap_rel=max(self.settings.gap_rel, self.settings.heuristic_gap_rel))
+        settings = self.settings.replace(gap_rel=max(self.settings.gap_rel, self._heuristic_gap()))
         rnd = fixed_centre_round(self.form, settings, centres, deadline, self._start(), self._incumbent())
         self.time_bound |= rnd.timed_out
         if rnd.side_plan is not None:
@@ -225,7 +228,14 @@ class Search:
             log.debug("greedy plan not usable: %s", problem)
             return from_lp
         self._remember(rnd)
+        self.greedy_used = True
         return best_centres(self.form, plan)
+
+    def _heuristic_gap(self) -> float:
+        """Gap of the fixed-centre solves (``EngineSettings.heuristic_gap_rel``)."""
+        if self.settings.heuristic_gap_rel is not None:
+            return self.settings.heuristic_gap_rel
+        return GREEDY_HEURISTIC_GAP if self.greedy_used else 0.0
 
     def _centres_carried(self) -> int:
         """How many new units the population can carry over the floor (at least one), plus the

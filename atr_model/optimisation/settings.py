@@ -146,9 +146,13 @@ class EngineSettings:
         226 s without a connected plan), else the LP's (and the greedy plan is not built). A
         greedy plan that is built is also offered as a first plan. The proven optimum does not
         depend on this.
-    heuristic_gap_rel : float
+    heuristic_gap_rel : float or None
         Relative gap at which a fixed-centre matheuristic solve stops (it only looks for plans;
-        the exact phase proves). ``0`` proves every one of them optimal, as before.
+        the exact phase proves). ``None`` chooses: 1 % when the matheuristic starts from the
+        greedy plan's centres, else 0 (every one proven optimal, as before, so the Kyrgyz runs,
+        where the LP's centres fit, take the same path). Measured on the scale benchmark's
+        district D0012 (60 units): 31 CPU s from the LP's centres, 73 s from the greedy centres
+        with exact fixed-centre solves, 19-23 s from the greedy centres at 1 %.
     """
 
     population_floor: float | None = DEFAULT_POPULATION_FLOOR
@@ -182,7 +186,7 @@ class EngineSettings:
     indicator_penalty_per_unit: float = 1.0
     max_cut_rounds: int = 500
     first_centres: FirstCentres = "auto"
-    heuristic_gap_rel: float = 0.01
+    heuristic_gap_rel: float | None = None
 
     def __post_init__(self) -> None:
         for name, allowed in _CHOICES.items():
@@ -194,10 +198,13 @@ class EngineSettings:
             if value is not None and (not isinstance(value, (int, float)) or value != value or value < 0):
                 raise CriteriaError(f"EngineSettings.{name}={value!r}; expected a non-negative number or None")
         for name in ("slack_penalty_per_person", "cap_penalty_per_person", "admin_cost_per_unit",
-                     "indicator_penalty_per_unit", "time_limit_s", "gap_rel", "heuristic_gap_rel"):
+                     "indicator_penalty_per_unit", "time_limit_s", "gap_rel"):
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or value != value or value < 0:
                 raise CriteriaError(f"EngineSettings.{name}={value!r}; expected a non-negative number")
+        gap = self.heuristic_gap_rel
+        if gap is not None and (not isinstance(gap, (int, float)) or gap != gap or gap < 0):
+            raise CriteriaError(f"EngineSettings.heuristic_gap_rel={gap!r}; expected a non-negative number or None")
         if self.threads < 1 or self.processes < 1 or self.max_cut_rounds < 1:
             raise CriteriaError("EngineSettings: threads, processes and max_cut_rounds must be >= 1")
         if self.exact_threads is not None and self.exact_threads < 1:
