@@ -37,30 +37,43 @@ def _assert_trace_consistent(result) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_cut_round_limit_keeps_a_proven_gap(validi_dir: Path) -> None:
-    # AR: contiguity binds, so one cut round stops the search before its proof (deterministic,
-    # no clock involved); the plan is valid, the bound is one the search proved, and the result
-    # says the (only) group is not proven, with that gap
+    # AR: contiguity binds, so one cut round stops the exact phase before its proof. Whether the
+    # matheuristic reached the optimum first depends on how far its time share (10 s after a
+    # round) gets on a loaded machine: seen both ways here. Either way the result and its proof
+    # record agree; when unproven, the bound is one the search proved and the gap is stated.
     bench = read_instance_dir(validi_dir / "data" / "AR", k=K["AR"])
     optimum = _optimum(validi_dir, "AR")
-    # the matheuristic from the LP's centres, each of its solves proven: it does not find the
-    # optimum before the exact phase here, so the round limit leaves the search unproven
     settings = bench.settings(contiguity="cuts", time_limit_s=300, max_cut_rounds=1, first_centres="lp",
                               heuristic_gap_rel=0.0)
     result = MergerModel(bench.instance, settings).solve()
-    assert result.status == "feasible" and not result.proven_optimal
     assert [v for v in check_plan(bench.instance, result.assignment, settings) if v.hard] == []
-    assert math.isfinite(result.bound) and result.bound <= optimum * (1 + 1e-9) <= result.objective * (1 + 1e-9)
-    assert result.gap == pytest.approx((result.objective - result.bound) / result.objective, rel=1e-9)
+    # the published optimum has two decimals: compare within 1e-6
+    assert math.isfinite(result.bound) and result.bound <= optimum * (1 + 1e-6) <= result.objective * (1 + 2e-6)
     _assert_trace_consistent(result)
     proof = result.proof()
-    assert proof["all_proven"] is False and proof["proven"] == 0 and proof["groups"] == 1
+    solver = _solver(result)
+    assert solver["proof"] == proof and proof["groups"] == 1
+    if result.proven_optimal:
+        assert proof["all_proven"] and _proof_line(solver, "en") == ""
+        return
+    assert result.status == "feasible"
+    assert result.gap == pytest.approx((result.objective - result.bound) / result.objective, rel=1e-9)
+    assert proof["all_proven"] is False and proof["proven"] == 0
     assert list(proof["unproven"]) == list(result.per_group)
     assert [e["gap"] for e in proof["unproven"].values()] == [pytest.approx(result.gap)]
-    # the KPIs carry the same record, and the report names the unproven group with its gap
-    solver = _solver(result)
-    assert solver["proof"] == proof
+    # the report names the unproven group with its gap
     line = _proof_line(solver, "en")
     assert "0 of 1" in line and f"{next(iter(result.per_group))} (" in line
+
+
+def test_unproven_group_is_named_with_its_gap() -> None:
+    # the report line from a KPI record of two groups, one out of time (the record as
+    # MergerResult.proof writes it; the engine side is tested above and in the scale benchmark)
+    solver = {"proof": {"groups": 2, "proven": 1, "all_proven": False,
+                        "unproven": {"R01": {"status": "feasible", "gap": 0.4269}}}}
+    line = _proof_line(solver, "en")
+    assert "1 of 2" in line and "R01 (0.4269)" in line
+    assert _proof_line({"proof": {"groups": 2, "proven": 2, "all_proven": True, "unproven": {}}}, "en") == ""
 
 
 def test_proven_solve_reports_every_group_proven(validi_dir: Path) -> None:
