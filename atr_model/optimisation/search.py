@@ -216,6 +216,8 @@ class Search:
         when it is built and valid, is also kept as a first plan."""
         s = self.settings
         from_lp = initial_centres(self.form, lp[2])
+        if self._left_s() <= 0:
+            return from_lp  # no time left: no first plan beyond those known (the matheuristic stops too)
         if s.first_centres == "lp" or (s.first_centres == "auto" and len(from_lp) <= self._centres_carried()):
             # the greedy plan is not even built: on the Kyrgyz runs the LP's centres fit, and
             # building it cost 5 % (concept-2013, 1.9 -> 2.0 CPU s)
