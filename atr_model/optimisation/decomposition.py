@@ -107,7 +107,8 @@ def _group_entry(idx: np.ndarray, res: MergerResult) -> dict[str, Any]:
     return {"n": int(idx.size), "n_units": res.n_units, "objective": res.objective,
             "bound": res.bound, "status": res.status, "proven_optimal": res.proven_optimal,
             "seconds": round(res.seconds, 3), "cut_rounds": res.cut_rounds,
-            "contiguity_method": res.contiguity_method, "time_bound": res.time_bound}
+            "contiguity_method": res.contiguity_method, "time_bound": res.time_bound,
+            "gap": res.gap, "first_plan_s": res.first_plan_s}
 
 
 def _combine(instance: MergerInstance, settings: EngineSettings, parts: list[tuple[str, np.ndarray, MergerResult]],
@@ -165,7 +166,13 @@ def solve_groups(instance: MergerInstance, settings: EngineSettings, started: fl
     results = None
     workers = min(settings.processes, len(jobs))
     if workers > 1 and instance.n >= POOL_MIN_UNITS:
-        results = _pool_map(jobs, workers)
+        # largest groups first: the pool hands out jobs in order, and a large group started last
+        # would run alone at the end (the results come back in job order, so re-order them)
+        order = sorted(range(len(jobs)), key=lambda k: (-jobs[k][0].n, k))
+        pooled = _pool_map([jobs[k] for k in order], workers)
+        if pooled is not None:
+            back = {k: pos for pos, k in enumerate(order)}
+            results = [pooled[back[k]] for k in range(len(jobs))]
     if results is None:
         workers = 1
         results = [_solve_group(job) for job in jobs]
@@ -174,12 +181,14 @@ def solve_groups(instance: MergerInstance, settings: EngineSettings, started: fl
 
 
 def per_group_stats(instance: MergerInstance, result: MergerResult) -> dict[str, dict[str, Any]]:
-    """Per-group figures of a result solved as one model (its status, time and rounds are the whole's)."""
+    """Per-group figures of a result solved as one model (its status, gap, time and rounds are the
+    whole's: one model has one bound)."""
     stats: dict[str, dict[str, Any]] = {}
     for g, idx in group_indices(instance):
         entry: dict[str, Any] = {"n": int(idx.size), "status": result.status, "seconds": round(result.seconds, 3),
                                  "cut_rounds": result.cut_rounds, "contiguity_method": result.contiguity_method,
-                                 "time_bound": result.time_bound}
+                                 "time_bound": result.time_bound, "proven_optimal": result.proven_optimal,
+                                 "gap": result.gap, "first_plan_s": result.first_plan_s}
         if result.has_plan:
             entry["n_units"] = int(np.unique(result.assignment[idx]).size)
             entry["objective"] = float(sum(instance.cost[i, result.assignment[i]] for i in idx))

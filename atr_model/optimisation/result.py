@@ -65,6 +65,10 @@ class MergerResult:
         Thread and process counts the solve used: ``solver`` (HiGHS threads of the cut rounds),
         ``final_solve`` (of the final exact solve, see ``EngineSettings.exact_threads``) and
         ``group_processes`` (worker processes that solved groups side by side; 1 in-process).
+    trace : list of (float, float, float)
+        Anytime record of one sub-problem's search: ``(seconds, best plan's objective, best
+        bound)`` at every improvement of either (``inf`` / ``-inf`` while unknown). Empty for a
+        result combined from groups (their traces are in ``per_group``'s ``first_plan_s``).
     start : dict
         With a plan given to ``MergerModel.solve(start=...)``: in how many (sub-)problems it was
         ``used`` as the first plan and in how many ``dropped`` (it broke a hard constraint there;
@@ -91,6 +95,12 @@ class MergerResult:
     time_bound: bool = False
     threads: dict[str, int] = field(default_factory=dict)
     start: dict[str, int] = field(default_factory=dict)
+    trace: list[tuple[float, float, float]] = field(default_factory=list)
+
+    @property
+    def first_plan_s(self) -> float | None:
+        """Seconds from the start of the search to its first plan (``None`` without a trace or plan)."""
+        return next((t for t, obj, _ in self.trace if math.isfinite(obj)), None)
 
     @property
     def centres(self) -> np.ndarray:
@@ -124,6 +134,24 @@ class MergerResult:
         return {"time_budget_bound": bool(self.time_bound), "threads": dict(self.threads),
                 "cpu_count": os.cpu_count() or 1, "note": note}
 
+    def proof(self) -> dict[str, Any]:
+        """Which groups are proven optimal and which are not, with the proven gap of each
+        unproven one (``None`` when no bound is known): what an answer under a time budget
+        guarantees, for the KPIs and ``provenance.json``.
+
+        A result solved as one model counts as one group (its own status and gap).
+        """
+        groups = self.per_group or {"all": {"status": self.status, "proven_optimal": self.proven_optimal,
+                                            "gap": self.gap}}
+        unproven = {}
+        for code, entry in sorted(groups.items()):
+            if not entry.get("proven_optimal", entry.get("status") == "optimal"):
+                gap = entry.get("gap")
+                unproven[code] = {"status": str(entry.get("status")),
+                                  "gap": _num(gap) if isinstance(gap, (int, float)) else None}
+        return {"groups": len(groups), "proven": len(groups) - len(unproven), "unproven": unproven,
+                "all_proven": not unproven}
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-friendly summary (assignment by unit code when codes are known)."""
         codes = self.unit_codes or tuple(str(i) for i in range(self.assignment.size))
@@ -150,4 +178,5 @@ class MergerResult:
             "notes": list(self.notes),
             "time_bound": bool(self.time_bound),
             "threads": dict(self.threads),
+            "proof": self.proof(),
         }

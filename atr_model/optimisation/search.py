@@ -32,6 +32,7 @@ from atr_model.errors import InfeasibleError
 from atr_model.optimisation.cutloop import Round, cut_loop, run_mip
 from atr_model.optimisation.fixing import PairFixing
 from atr_model.optimisation.formulation import Formulation, choose_method
+from atr_model.optimisation.greedy import greedy_plan
 from atr_model.optimisation.heuristics import best_centres, fixed_centre_round, given_plan, initial_centres, trivial_plan
 from atr_model.optimisation.instance import MergerInstance
 from atr_model.optimisation.measures import no_plan_result, plan_measures, plan_result
@@ -46,6 +47,8 @@ log = logging.getLogger(__name__)
 
 # relative gap of the cut rounds before the final exact solve
 ROUND_GAP = 0.01
+# gap of the fixed-centre solves from the greedy plan's centres (EngineSettings.heuristic_gap_rel)
+GREEDY_HEURISTIC_GAP = 0.01
 # centre sets of the other disconnected solutions tried by the matheuristic after a round
 RECENTRE_MAX = 5
 
@@ -83,9 +86,14 @@ class Search:
         self.seen: set[tuple[int, ...]] = set()  # centre sets the matheuristic started from
         # a time budget cut a step short (the plan may then depend on the machine), see MergerResult
         self.time_bound = False
+        # anytime record: the best lower bound proven so far (LP and cut rounds, never a
+        # fixed-centre round) and (seconds, best plan, best bound) at every improvement of either
+        self.best_bound = -math.inf
+        self.trace: list[tuple[float, float, float]] = []
         self.final_threads = settings.threads
         self.start = start
         self.start_used = False
+        self.greedy_used = False  # the matheuristic starts from the greedy plan's centres
 
     # -- the incumbent ---------------------------------------------------------------------
     def _incumbent(self) -> float:
@@ -98,6 +106,33 @@ class Search:
             return
         if self.best is None or rnd.objective < self.best.objective - 1e-9:
             self.best = rnd
+            self._trace()
+
+    def _note_bound(self, bound: float) -> None:
+        """Keep ``bound`` when it is a finite lower bound above the best one known.
+
+        Bounds of the LP and of the cut rounds are bounds of relaxations (contiguity cuts are
+        missing, fixings only remove plans no better than the best one), so ``min(best plan,
+        bound)`` is a valid bound of the sub-problem.
+        """
+        if math.isfinite(bound) and bound > self.best_bound + 1e-9 * max(1.0, abs(bound)):
+            self.best_bound = bound
+            self._trace()
+
+    def _proven_bound(self) -> float:
+        """The best lower bound known, never above the best plan's objective."""
+        return min(self.best_bound, self._incumbent())
+
+    def _unproven_bound(self, last: float) -> float:
+        """Bound of a plan not proven (out of time or rounds): the best any step proved, so the
+        reported gap still holds; ``nan`` when no step proved one."""
+        if math.isfinite(last):
+            self._note_bound(last)
+        bound = self._proven_bound()
+        return bound if math.isfinite(bound) else float("nan")
+
+    def _trace(self) -> None:
+        self.trace.append((round(time.perf_counter() - self.t0, 3), self._incumbent(), self._proven_bound()))
 
     def _start(self) -> dict[str, float] | None:
         """Variable values of the best plan, the MIP start of the next solve (with ``warm_start`` or a
@@ -130,6 +165,7 @@ class Search:
         if sol != pulp.LpSolutionOptimal:
             return None
         z = float(pulp.value(self.form.prob.objective))
+        self._note_bound(z)
         # a reduced cost proves something only for a column resting at its lower bound 0
         dj = {v.name: float(v.dj or 0.0) for v in self.form.prob.variables() if abs(float(v.varValue or 0.0)) <= 1e-9}
         y = {j: float(self.form.x[j, j].varValue or 0.0) for j in self.prep.members}
@@ -166,12 +202,52 @@ class Search:
     def _heuristic(self, centres: list[int], budget_s: float) -> Round:
         """Solve with the centres fixed; a connected plan the solve passed is remembered."""
         deadline = min(self.deadline, time.perf_counter() + budget_s)
-        rnd = fixed_centre_round(self.form, self.settings, centres, deadline, self._start(), self._incumbent())
+        # a heuristic solve only looks for plans: no need to prove each one optimal
+        settings = self.settings.replace(gap_rel=max(self.settings.gap_rel, self._heuristic_gap()))
+        rnd = fixed_centre_round(self.form, settings, centres, deadline, self._start(), self._incumbent())
         self.time_bound |= rnd.timed_out
         if rnd.side_plan is not None:
             self._remember(rnd.side_plan)
         self.rounds += rnd.rounds
         return rnd
+
+    def _first_centres(self, lp: _LP) -> list[int]:
+        """Centres the matheuristic starts from (``EngineSettings.first_centres``); the greedy plan,
+        when it is built and valid, is also kept as a first plan."""
+        s = self.settings
+        from_lp = initial_centres(self.form, lp[2])
+        if self._left_s() <= 0:
+            return from_lp  # no time left: no first plan beyond those known (the matheuristic stops too)
+        if s.first_centres == "lp" or (s.first_centres == "auto" and len(from_lp) <= self._centres_carried()):
+            # the greedy plan is not even built: on the Kyrgyz runs the LP's centres fit, and
+            # building it cost 5 % (concept-2013, 1.9 -> 2.0 CPU s)
+            return from_lp
+        plan = greedy_plan(self.form)
+        if plan is None:
+            return from_lp
+        rnd, problem = given_plan(self.form, s, plan, self.deadline)
+        if rnd is None:
+            log.debug("greedy plan not usable: %s", problem)
+            return from_lp
+        self._remember(rnd)
+        self.greedy_used = True
+        return best_centres(self.form, plan)
+
+    def _heuristic_gap(self) -> float:
+        """Gap of the fixed-centre solves (``EngineSettings.heuristic_gap_rel``)."""
+        if self.settings.heuristic_gap_rel is not None:
+            return self.settings.heuristic_gap_rel
+        return GREEDY_HEURISTIC_GAP if self.greedy_used else 0.0
+
+    def _centres_carried(self) -> int:
+        """How many new units the population can carry over the floor (at least one), plus the
+        units that stay alone or are exempt (they need no floor)."""
+        inst, s, prep = self.instance, self.settings, self.prep
+        free = prep.alone | inst.exempt
+        if s.population_floor is None or s.population_floor <= 0:
+            return inst.n
+        carried = int(inst.population[~free].sum() // s.population_floor)
+        return max(1, carried) + int(free.sum())
 
     def _improve(self, centres: list[int], budget_s: float) -> None:
         """Fixed-centre matheuristic from ``centres``, re-centring while it helps (into ``best``)."""
@@ -215,6 +291,8 @@ class Search:
     def _solve_round(self, settings: EngineSettings) -> Round:
         """One cut loop without its own re-solves (the exact phase adds the cuts)."""
         rnd = cut_loop(self.form, settings, self.deadline, self._start(), 0, self._incumbent())
+        if rnd.assignment is not None:
+            self._note_bound(rnd.bound)
         self.time_bound |= rnd.timed_out
         if rnd.side_plan is not None:
             self._remember(rnd.side_plan)
@@ -307,7 +385,7 @@ class Search:
             # a usable start plan takes the place of the matheuristic's first plan and of the LP that
             # seeds it (robustness draws of concept-2013, 20 draws: with both kept no faster, 0.78 ->
             # 0.78 s per draw; without the matheuristic 0.75 -> 0.59 s; without its LP too 0.55 -> 0.35 s)
-            self._improve(initial_centres(self.form, lp[2]), max(1.0, 0.25 * s.time_limit_s))
+            self._improve(self._first_centres(lp), max(1.0, 0.25 * s.time_limit_s))
         self._fix_all(lp)
         final = self._exact_phase(lp, use_heuristic)
         proven = False
@@ -316,7 +394,8 @@ class Search:
             proven = self.best.objective <= final.objective + 1e-7 * max(1.0, abs(final.objective))
         if s.branching_priority:
             self.notes.append(f"branching_priority: {s.solver} through PuLP takes no priorities; ignored")
-        result = self._result(proven, final.bound)
+        result = self._result(proven, final.bound if proven else self._unproven_bound(final.bound))
+        result.trace = list(self.trace)
         if self.start is not None:
             result.start = {"used": int(self.start_used), "dropped": int(not self.start_used)}
         return result

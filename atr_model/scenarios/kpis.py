@@ -88,6 +88,8 @@ def _solver(result: MergerResult, gap_rel: float = 0.0) -> dict[str, Any]:
         "contiguity_method": str(result.contiguity_method),
         "solver": str(result.solver),
         "notes": [str(n) for n in result.notes],
+        # per group: proven, or the proven gap of its best plan (an answer under a time budget)
+        "proof": result.proof(),
     }
 
 

@@ -421,6 +421,8 @@ def package_plan(
     prov = provenance(scenario, dataset, travel_model, seconds=time.perf_counter() - started)
     # whether a time budget bound the search and the thread counts: what a rerun needs to match
     prov["determinism"] = result.determinism()
+    # which groups are proven optimal, and the proven gap of the others
+    prov["proof"] = result.proof()
     kpis = compute_kpis(bundle, assignments, settlements, new_units, result, prov, gap_rel=settings.gap_rel)
     kpis["soft_violations"] = {
         "count": len(soft),

@@ -29,12 +29,24 @@ def kpi_section(files: ResultFiles, lang: str = DEFAULT_LANGUAGE) -> str:
             if f"solver_status.{solver.get('status', '')}" in STRINGS else solver.get("status", ""),
             proven=cell_text(solver.get("proven_optimal"), lang), gap=cell_text(solver.get("gap"), lang, 4),
             seconds=cell_text(solver.get("seconds"), lang, 2), method=solver.get("contiguity_method", ""),
-        )) + "</p>"
+        )) + "</p>" + _proof_line(solver, lang)
     header = [t("report.indicator", lang), t("report.value", lang), t("report.rests_on_estimates", lang)]
     return (
         f"<h2 id='kpis'>{_e(t('report.nav.kpis', lang))}</h2>" + figures_table_html(rows, header, with_basis=True)
         + solver_line + _distribution_block(files, lang) + _savings_block(files, lang)
     )
+
+
+def _proof_line(solver: dict[str, object], lang: str = DEFAULT_LANGUAGE) -> str:
+    """Which groups the solver did not prove optimal (under a time budget), each with its proven
+    gap; empty when every group is proven or the result predates the record."""
+    proof = solver.get("proof")
+    if not isinstance(proof, dict) or proof.get("all_proven", True):
+        return ""
+    unproven = proof.get("unproven") or {}
+    listed = ", ".join(f"{code} ({cell_text(entry.get('gap'), lang, 4)})" for code, entry in sorted(unproven.items()))
+    return "<p class='muted'>" + _e(t("report.proof_line", lang, proven=cell_text(proof.get("proven"), lang),
+                                       groups=cell_text(proof.get("groups"), lang), unproven=listed)) + "</p>"
 
 
 def _distribution_block(files: ResultFiles, lang: str = DEFAULT_LANGUAGE) -> str:

@@ -1,0 +1,124 @@
+"""Stage: a constructive first plan. Greedy merging of neighbouring new units, the plan the
+fixed-centre matheuristic (:mod:`.heuristics`) starts from.
+
+Why: the LP relaxation's centres are a poor start where the floor binds almost everywhere. On the
+hardest group of the scale benchmark (``benchmarks/bench_scale.py``, n = 1,000, seed 0, district
+D0012: 60 units, about 70 % of them below the floor) the LP leaned to 34 centres, which cannot all
+reach 5,000 residents; the fixed-centre MIP from them spent its whole budget without a connected
+plan, and the exact phase started from "every unit alone". Greedy merging gives a connected plan
+with about as many units as the population allows, in milliseconds.
+
+The plan is a heuristic: it only seeds the search (:func:`.heuristics.given_plan` checks it
+against every row of the model before it is used), so the proven optimum never depends on it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from atr_model.optimisation.formulation import Formulation
+
+__all__ = ["greedy_plan"]
+
+
+class _Units:
+    """New units under construction: members, best centre and objective share of each."""
+
+    def __init__(self, form: Formulation) -> None:
+        self.form = form
+        prep, s = form.prep, form.prep.settings
+        self.inst = prep.instance
+        self.s = s
+        self.members: dict[int, list[int]] = {i: [i] for i in range(self.inst.n)}
+        self.of = np.arange(self.inst.n)
+        self.centre: dict[int, int] = {}
+        self.value: dict[int, float] = {}
+        for i in range(self.inst.n):
+            self.centre[i], self.value[i] = self.evaluate([i])
+
+    def penalty(self, members: list[int]) -> float:
+        """Floor and cap penalties of a new unit. A hard floor is priced like a soft one (a plan
+        still below it is dropped by the model's check, but the merging is steered towards it);
+        a hard cap forbids the unit (``inf``)."""
+        s, inst = self.s, self.inst
+        total = float(inst.population[members].sum())
+        out = 0.0
+        if s.population_floor is not None and (~inst.exempt[members]).any():
+            out += s.slack_penalty_per_person * max(0.0, s.population_floor - total)
+        if s.population_cap is not None and total > s.population_cap:
+            if s.cap_mode == "hard":
+                return np.inf
+            out += s.cap_penalty_per_person * (total - s.population_cap)
+        return out
+
+    def evaluate(self, members: list[int]) -> tuple[int, float]:
+        """Cheapest allowed centre of ``members`` and the unit's objective share (``inf`` when no
+        member may serve them all)."""
+        x, cost, admin = self.form.x, self.inst.cost, self.s.admin_cost_per_unit
+        best_j, best = -1, np.inf
+        for j in members:
+            if all((i, j) in x for i in members):
+                value = float(cost[members, j].sum())
+                if value < best:
+                    best_j, best = j, value
+        if best_j < 0:
+            return -1, np.inf
+        return best_j, best + admin + self.penalty(members)
+
+    def shortfall(self, u: int) -> float:
+        s, inst, mem = self.s, self.inst, self.members[u]
+        if s.population_floor is None or not (~inst.exempt[mem]).any():
+            return 0.0
+        return max(0.0, s.population_floor - float(inst.population[mem].sum()))
+
+    def neighbours(self, u: int) -> set[int]:
+        nbrs, alone = self.form.prep.nbrs, self.form.prep.alone
+        return {int(self.of[v]) for i in self.members[u] for v in nbrs[i] if not alone[v]} - {u}
+
+    def merge(self, a: int, b: int, centre: int, value: float) -> None:
+        self.members[a] = sorted(self.members[a] + self.members.pop(b))
+        self.of[self.members[a]] = a
+        self.centre[a], self.value[a] = centre, value
+        del self.centre[b], self.value[b]
+
+
+def greedy_plan(form: Formulation) -> np.ndarray | None:
+    """Greedy merging: the new unit furthest below the floor joins the neighbouring new unit that
+    lowers the objective most, until no merge lowers it. ``None`` when there is no floor (nothing
+    to merge for) or a unit has no allowed centre of its own.
+
+    Every merge joins two adjacent connected sets, so every new unit is connected; every pair it
+    uses is allowed by the model (travel limit, locks). Units that stay alone never merge.
+    """
+    s = form.prep.settings
+    if s.population_floor is None or s.population_floor <= 0:
+        return None
+    units = _Units(form)
+    if any(c < 0 for c in units.centre.values()):
+        return None
+    alone = form.prep.alone
+    stuck: set[int] = set()
+    while True:
+        open_ = [u for u in units.members if u not in stuck and not alone[u] and units.shortfall(u) > 0]
+        if not open_:
+            break
+        u = max(open_, key=lambda v: (units.shortfall(v), -v))
+        best: tuple[float, int, int, float] | None = None
+        for w in sorted(units.neighbours(u)):
+            merged = units.members[u] + units.members[w]
+            centre, value = units.evaluate(merged)
+            delta = value - units.value[u] - units.value[w]
+            if centre >= 0 and np.isfinite(value) and (best is None or delta < best[0]):
+                best = (delta, w, centre, value)
+        if best is None or best[0] >= 0:
+            stuck.add(u)
+            continue
+        _, w, centre, value = best
+        keep, gone = min(u, w), max(u, w)
+        units.merge(keep, gone, centre, value)
+        # the merged unit and its neighbours meet new options
+        stuck -= units.neighbours(keep) | {keep}
+    plan = np.empty(form.prep.instance.n, dtype=np.int64)
+    for u, mem in units.members.items():
+        plan[mem] = units.centre[u]
+    return plan
