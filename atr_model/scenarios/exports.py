@@ -23,6 +23,7 @@ from atr_model.scenarios.extra_kpis import extra_kpis
 from atr_model.scenarios.instance_builder import APPROXIMATE_TERRITORY
 from atr_model.scenarios.key_figures import key_figures
 from atr_model.scenarios.kpis import kpi_estimate_basis
+from atr_model.scenarios.manifest import MANIFEST_NAME, record_files
 from atr_model.scenarios.package_files import ResultFiles, flatten_mapping, load_result_files
 
 __all__ = [
@@ -270,9 +271,13 @@ def write_exports(folder: str | os.PathLike[str]) -> list[Path]:
     Returns
     -------
     list of pathlib.Path
-        The files written.
+        The files written. In a published package (one with a digest manifest) they are added
+        to the manifest, so the package still verifies.
     """
-    return [write_xlsx(folder), write_geojson(folder)]
+    written = [write_xlsx(folder), write_geojson(folder)]
+    if (Path(folder) / MANIFEST_NAME).exists():
+        record_files(folder, [path.name for path in written])
+    return written
 
 
 def add_extra_kpis(folder: str | os.PathLike[str]) -> Path:
