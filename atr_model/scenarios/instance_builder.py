@@ -565,6 +565,9 @@ def _modelled_connectors(travel_model: TravelModel) -> pd.DataFrame:
     """``unit_code, connector_modelled`` per settlement: joined to the roads by a connector longer
     than ``TravelSettings.connector_modelled_m`` (none without roads, or in a model from before)."""
     access = travel_model.settlement_access
+    if "unit_code" not in access:  # a model made from matrices alone has no settlement table
+        empty: pd.DataFrame = pd.DataFrame({"unit_code": pd.Series(dtype=str), "connector_modelled": pd.Series(dtype=bool)})
+        return empty
     flag = access["connector_modelled"] if "connector_modelled" in access else pd.Series(False, index=access.index)
     frame: pd.DataFrame = pd.DataFrame({"unit_code": access["unit_code"].to_numpy(),
                                         "connector_modelled": flag.fillna(False).astype(bool).to_numpy()})
