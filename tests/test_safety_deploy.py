@@ -428,9 +428,10 @@ def test_two_users_each_see_only_their_own_results(chromium, team_server) -> Non
         a_folders = [p.parent for p in _user_folder(results_dir, "aigul").rglob("assignments.csv")]
         b_folders = [p.parent for p in _user_folder(results_dir, "bakyt").rglob("assignments.csv")]
         assert len(a_folders) == 1 and len(b_folders) == 1 and a_folders[0].name == b_folders[0].name
-        # each solved into their own folder: the same scenario, two private copies
+        # the same scenario solved once in the server's own folder, then two private copies
         assert sorted(p.name for p in results_dir.iterdir()) == sorted(
-            auth.user_digest(f"users:{n}") for n in ("aigul", "bakyt"))
+            [*(auth.user_digest(f"users:{n}") for n in ("aigul", "bakyt")), "shared"])
+        assert stat.S_IMODE((results_dir / "shared").stat().st_mode) == 0o700
         for name in ("aigul", "bakyt"):
             assert stat.S_IMODE(_user_folder(results_dir, name).stat().st_mode) == 0o700
         assert stat.S_IMODE(results_dir.stat().st_mode) == 0o700
