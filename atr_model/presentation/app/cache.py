@@ -102,7 +102,7 @@ def run(
         return str(folder)
     tm = travel_model_for(source_key, scenario)
     # a signed-in user's scenario is solved once for all users, then copied into their folder
-    shared = results.shared_root() if out_root is not None and out_root != results.results_root() else None
+    shared = results.shared_root() if out_root is not None and results.is_signed_in_root(out_root) else None
     return str(results.run_or_reuse(scenario, ds, travel_model=tm, out_root=out_root, progress=progress,
                                     on_wait=on_wait, shared=shared))
 

@@ -87,18 +87,25 @@ def results_root(user: str = LOCAL_USER) -> Path:
     user
         The signed-in identity (``"users:NAME"``, ``"oidc:EMAIL"``) or :data:`LOCAL_USER`.
     """
+    return _private(_private(_results_base()) / user_digest(user))
+
+
+def _results_base() -> Path:
     env = os.environ.get("ATR_APP_RESULTS", "").strip()
-    base = _private(Path(env).expanduser() if env else default_cache_dir() / "app-results")
-    return _private(base / user_digest(user))
+    return Path(env).expanduser() if env else default_cache_dir() / "app-results"
+
+
+def is_signed_in_root(root: Path) -> bool:
+    """Whether ``root`` is a signed-in user's results folder (not the local user's), without
+    creating any folder."""
+    return Path(root) != _results_base() / user_digest(LOCAL_USER)
 
 
 def shared_root() -> Path:
     """Where the server solves a scenario once for every signed-in user (mode 0700, listed to no
     one): each user then gets a copy in their own :func:`results_root`, so identical scenarios
     are solved once whoever asks, and a user still sees only their own folder."""
-    env = os.environ.get("ATR_APP_RESULTS", "").strip()
-    base = _private(Path(env).expanduser() if env else default_cache_dir() / "app-results")
-    return _private(base / "shared")
+    return _private(_private(_results_base()) / "shared")
 
 
 def _private(folder: Path) -> Path:
