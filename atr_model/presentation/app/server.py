@@ -30,7 +30,11 @@ _WARM_MODULES = (
     "atr_model.presentation.app.downloads",
     "atr_model.presentation.app.plans",
     "atr_model.presentation.app.unit_search",
-    "atr_model.presentation.maps",
+    # the maps package loads its modules on first use (the CLI must not pay for folium): the
+    # app's map modules are named one by one so that the server, not the first visitor, loads them
+    *(f"atr_model.presentation.maps.{name}" for name in (
+        "assets", "base", "basemap", "compare", "dataset", "diff", "display", "elements", "palette",
+        "result", "result_colours", "store")),
     "folium",
     "branca",
 )
