@@ -319,8 +319,17 @@ def test_hovering_and_clicking_a_hostile_unit_runs_no_script(harness: str, chrom
             frame.wait_for_selector(".leaflet-tooltip")
             tooltip = frame.locator(".leaflet-tooltip").first.text_content() or ""
             assert hf.SCRIPT in tooltip  # the name is shown, as text
-            page.mouse.click(box["x"] + at[0], box["y"] + at[1])
-            frame.wait_for_selector(".leaflet-popup-content")
+            # the click also reaches the app, whose rerun may redraw the map before the popup
+            # opens: click again (at most three times) until the popup is there
+            for attempt in range(3):
+                page.mouse.click(box["x"] + at[0], box["y"] + at[1])
+                try:
+                    frame.wait_for_selector(".leaflet-popup-content", timeout=10_000)
+                    break
+                except Exception:  # playwright's TimeoutError
+                    if attempt == 2:
+                        raise
+                    frame = next(f for f in page.frames if "streamlit_folium" in f.url)
             assert hf.SCRIPT in (frame.locator(".leaflet-popup-content").first.text_content() or "")
             # the click still reaches the app (click-to-select), under the frame's policy
             page.get_by_text('"lat"').first.wait_for(timeout=20_000)
