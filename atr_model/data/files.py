@@ -10,6 +10,7 @@ empty file, a folder, nesting that exhausts the stack, an unreadable vector file
 
 from __future__ import annotations
 
+import hashlib
 import os
 import stat
 from collections.abc import Iterator
@@ -20,7 +21,7 @@ import pandas as pd
 
 from atr_model.errors import ATRError, DataError
 
-__all__ = ["check_file", "read_text_file", "reading"]
+__all__ = ["check_file", "file_sha256", "read_text_file", "reading"]
 
 
 def check_file(path: str | os.PathLike[str], what: str, error: type[ATRError] = DataError) -> Path:
@@ -112,3 +113,13 @@ def read_text_file(path: str | os.PathLike[str], what: str, error: type[ATRError
     """A small UTF-8 text file (a scenario), checked first; a leading BOM is dropped."""
     with reading(path, what, error) as source:
         return source.read_text(encoding="utf-8-sig")
+
+
+def file_sha256(path: str | os.PathLike[str]) -> str:
+    """SHA-256 of a file's bytes (hex), read in blocks of 1 MiB (the one digest of a file the
+    package computes: build inputs, result manifests, travel-model inputs)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -11,7 +11,6 @@ package.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import threading
@@ -19,6 +18,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from atr_model._atomic import atomic_file
+from atr_model.data import file_sha256
 from atr_model.errors import DataError
 
 __all__ = ["MANIFEST_NAME", "file_digests", "write_manifest", "verify_manifest", "record_files"]
@@ -37,11 +37,7 @@ def _package_files(folder: Path) -> list[Path]:
 
 
 def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    return file_sha256(path)
 
 
 def file_digests(folder: str | os.PathLike[str]) -> dict[str, str]:

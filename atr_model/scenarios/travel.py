@@ -24,7 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from atr_model._atomic import is_disk_full
-from atr_model.data import Dataset, write_demo_elevation, write_demo_roads
+from atr_model.data import Dataset, file_sha256, write_demo_elevation, write_demo_roads
 from atr_model.data.cache import default_cache_dir
 from atr_model.errors import ATRError, NetworkError, ScenarioError
 from atr_model.network import TravelModel, TravelSettings
@@ -76,11 +76,8 @@ def _demo_code_version() -> str:
 
 @functools.cache
 def _file_digest(path: str, size: int, mtime_ns: int) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(functools.partial(handle.read, 1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    # size and mtime are part of the cache key: a changed file is read again
+    return file_sha256(path)
 
 
 def input_digest(value: Path | str | None) -> str | None:

@@ -19,7 +19,7 @@ import pandas as pd
 from shapely.geometry import Point
 
 from atr_model.data.csv_input import read_text_csv
-from atr_model.data.files import check_file
+from atr_model.data.files import check_file, file_sha256
 from atr_model.data.kyrgyz.population import ESTIMATOR_VERSION, OBLAST_CENTRES_FILE, check_population_method
 from atr_model.data.loaders import (
     check_points_in_polygons,
@@ -107,11 +107,7 @@ class UserInputs:
 
 def file_digest(path: Path) -> str:
     """SHA-256 of a file's bytes (hex)."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+    return file_sha256(path)
 
 
 def source_paths(source_dir: Path) -> dict[str, Path]:
