@@ -101,13 +101,8 @@ def check_calibration_points(count: int, limit: int | None = None) -> None:
     ScenarioError
         Naming the count, the limit and how to raise it.
     """
-    most = limits().calibration_points if limit is None else limit
-    if count > most:
-        raise ScenarioError(
-            f"calibrate: {count:,} grid points exceed the limit of {most:,} "
-            f"(use fewer values or a larger step, or raise it with --max-points or "
-            f"{ENVIRONMENT['calibration_points']})"
-        )
+    _refuse_over(count, limits().calibration_points if limit is None else limit, "calibrate", "grid points",
+                 f"use fewer values or a larger step, or raise it with --max-points or {ENVIRONMENT['calibration_points']}")
 
 
 def check_sweep_points(count: int, limit: int | None = None) -> None:
