@@ -69,3 +69,39 @@ def test_data_info_reads_the_same_build_folder(build_folder: Path) -> None:
     res = CliRunner().invoke(app, ["data", "info", str(build_folder), "--json", "--no-network"])
     assert res.exit_code == 0, res.output
     assert json.loads(res.output)["name"] == "Demo build folder"
+
+
+def _run(out: Path, data: Path, *extra: str) -> str:
+    res = CliRunner().invoke(app, ["run", str(DEMO), "--data", str(data), "--out", str(out), "-q", "--no-report", *extra])
+    assert res.exit_code == 0, res.output
+    return res.output
+
+
+def test_a_second_run_with_the_same_inputs_reuses_the_package(build_folder: Path, tmp_path: Path) -> None:
+    out = tmp_path / "res"
+    first = _run(out, build_folder)
+    assert "wrote" in first and "up to date" not in first
+    created = json.loads((out / "provenance.json").read_text(encoding="utf-8"))["created_utc"]
+    second = _run(out, build_folder)
+    assert "up to date" in second and f"reused {out}" in second
+    # the same headline as the solve printed, read from the kept package
+    assert second.splitlines()[0].split("; up to date")[0] == first.splitlines()[0].split("; solver")[0]
+    assert json.loads((out / "provenance.json").read_text(encoding="utf-8"))["created_utc"] == created
+    assert "up to date" not in _run(out, build_folder, "--rerun")
+
+
+def test_a_changed_input_or_file_is_solved_again(build_folder: Path, tmp_path: Path) -> None:
+    out = tmp_path / "res"
+    _run(out, build_folder)
+    # another dataset file (same content under another name is other bytes: renamed in metadata)
+    other = tmp_path / "other.gpkg"
+    from atr_model.data import read_dataset
+
+    dataset = read_dataset(build_folder / "demo.gpkg")
+    dataset.replace(metadata={**dataset.metadata, "name": "Another build"}).write(other)
+    assert "up to date" not in _run(out, other)
+    assert "up to date" in _run(out, other)
+    # a package file edited after it was written is never taken as the result
+    kpis = out / "kpis.json"
+    kpis.write_text(kpis.read_text(encoding="utf-8").replace("5", "6", 1), encoding="utf-8")
+    assert "up to date" not in _run(out, other)

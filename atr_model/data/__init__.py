@@ -13,7 +13,7 @@ from atr_model.data.contract import (
 from atr_model.data.csv_input import read_text_csv
 from atr_model.data.dataset import Dataset, read_dataset, validate_layer
 from atr_model.data.demo import make_demo_dataset, write_demo_elevation, write_demo_roads
-from atr_model.data.files import check_file, file_sha256, read_text_file, reading
+from atr_model.data.files import check_file, file_sha256, read_text_file, reading, source_digest
 from atr_model.data.geo import equal_area_crs, haversine_km
 from atr_model.data.info import dataset_info
 from atr_model.data.kyrgyz import (
@@ -92,6 +92,7 @@ __all__ = [
     "read_text_csv",
     "check_file",
     "file_sha256",
+    "source_digest",
     "read_text_file",
     "reading",
     "read_unit_points",

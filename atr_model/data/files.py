@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -21,7 +21,7 @@ import pandas as pd
 
 from atr_model.errors import ATRError, DataError
 
-__all__ = ["check_file", "file_sha256", "read_text_file", "reading"]
+__all__ = ["check_file", "file_sha256", "read_text_file", "reading", "source_digest"]
 
 
 def check_file(path: str | os.PathLike[str], what: str, error: type[ATRError] = DataError) -> Path:
@@ -122,4 +122,15 @@ def file_sha256(path: str | os.PathLike[str]) -> str:
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
+    return digest.hexdigest()
+
+
+def source_digest(files: Iterable[Path], *versions: str) -> str:
+    """SHA-256 of the files that exist among ``files`` (names and bytes) and of ``versions``
+    (library versions, recipe numbers): a code or text change gives another digest."""
+    digest = hashlib.sha256("|".join(versions).encode("utf-8"))
+    for path in files:
+        if path.is_file():
+            digest.update(path.name.encode("utf-8"))
+            digest.update(path.read_bytes())
     return digest.hexdigest()

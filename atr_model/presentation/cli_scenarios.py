@@ -19,7 +19,18 @@ from atr_model.errors import ScenarioError
 from atr_model.presentation.i18n import LANGUAGES
 from atr_model.presentation.runs import save_result
 from atr_model.presentation.view import headline_text
-from atr_model.scenarios import Scenario, ScenarioResult, apply_overrides, load_scenario, run_scenario, write_result
+from atr_model.scenarios import (
+    INPUTS_KEY,
+    Scenario,
+    ScenarioResult,
+    apply_overrides,
+    load_scenario,
+    resolve_dataset,
+    reusable_kpis,
+    run_inputs_key,
+    run_scenario,
+    write_result,
+)
 
 __all__ = ["TravelOption", "register", "run_command", "travel_override"]
 
@@ -70,11 +81,26 @@ def run_command(
     ] = "en",
     force: Annotated[bool, typer.Option("--force", help="Replace --out even if it holds files atr-model did not write.")] = False,
     travel: TravelOption = None,
+    rerun: Annotated[
+        bool, typer.Option("--rerun", help="Solve again even when --out holds the result of the same inputs.")
+    ] = False,
 ) -> None:
-    """Run a scenario and write its result package (with report and exports by default)."""
+    """Run a scenario and write its result package (with report and exports by default).
+
+    When ``--out`` already holds the package of the same scenario, data, travel inputs, code and
+    options, with its files as written, it is reused (``--rerun`` solves again).
+    """
     lang = _language(lang)  # before the run: a typo must not cost a solve
     loaded = apply_overrides(load_scenario(scenario), dataset=_dataset_override(data), travel=travel_override(travel))
     target = claim_output(out or Path("results") / loaded.name, "result", force=force)  # before the solve
+    dataset = resolve_dataset(loaded)
+    inputs_key = run_inputs_key(loaded, dataset, {"lang": lang, "report": str(report)})
+    reused = None if rerun else reusable_kpis(target, inputs_key)
+    if reused is not None:
+        typer.echo(f"{loaded.name}: {headline_text(reused)}{_aiyl_aimak_note(loaded, reused)}; up to date "
+                   "(the same inputs wrote it; --rerun to solve again)")
+        typer.echo(f"reused {target}")
+        return
     console = Console(stderr=True)
     with Progress(
         TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
@@ -86,7 +112,8 @@ def run_command(
             done = _STEPS.index(name) if name in _STEPS else 0
             bar.update(task, completed=done, description=f"{loaded.name}: {name}")
 
-        result = run_scenario(loaded, progress=step)
+        result = run_scenario(loaded, dataset, progress=step)
+        result.provenance[INPUTS_KEY] = inputs_key
         step("write")
         written = _save(result, target, report=report, lang=lang, force=force)
         bar.update(task, completed=len(_STEPS))

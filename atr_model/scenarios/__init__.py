@@ -79,8 +79,13 @@ from atr_model.scenarios.scenario import (
 from atr_model.scenarios.solver_settings import engine_settings
 from atr_model.scenarios.sweep import SweepResult, grid_size, pareto_front, parse_param, run_sweep, sweep_grid
 from atr_model.scenarios.uncertainty import Uncertainty
+from atr_model.scenarios.up_to_date import INPUTS_KEY, reusable_kpis, run_inputs_key
 
 __all__ = [
+    # a result package reused when nothing it was computed from changed
+    "INPUTS_KEY",
+    "reusable_kpis",
+    "run_inputs_key",
     # agreement with a reference plan and calibration to it (issue 24)
     "Agreement",
     "Calibration",

@@ -8,30 +8,19 @@ or written only costs the work it would have saved.
 
 from __future__ import annotations
 
-import hashlib
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
 from atr_model._atomic import atomic_file
+from atr_model.data import source_digest
 
 __all__ = ["source_digest", "kept"]
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
-
-
-def source_digest(files: Iterable[Path], *versions: str) -> str:
-    """SHA-256 of the files that exist among ``files`` (names and bytes) and of ``versions``
-    (library versions, recipe numbers): a code or text change gives another digest."""
-    digest = hashlib.sha256("|".join(versions).encode("utf-8"))
-    for path in files:
-        if path.is_file():
-            digest.update(path.name.encode("utf-8"))
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
 
 
 def kept(path: Path, *, load: Callable[[Path], T | None], dump: Callable[[T, Path], object],
