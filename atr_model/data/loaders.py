@@ -181,13 +181,16 @@ def _read_vector(path: str | os.PathLike[str], what: str, *, layer: str | None =
         raise DataError(f"{source}: has no geometry column")
     if frame.crs is None:
         raise DataError(f"{source}: has no CRS (coordinate reference system); add one, e.g. EPSG:4326")
+    declared_crs = frame.crs
     if not frame.crs.equals(CRS):
         frame = frame.to_crs(CRS)
     bounds = frame.geometry.bounds
     for lon, lat in ((bounds["minx"], bounds["miny"]), (bounds["maxx"], bounds["maxy"])):
         bad = bad_coordinate(lon, lat)
         if bad is not None:  # told as a coordinate problem, before any grid is sampled with it
-            raise DataError(f"{source}: feature {bad[0] + 1}: {bad[1]}; check its coordinates")
+            declared = f" (the file declares {declared_crs.to_string()}, in degrees: are its coordinates in metres " \
+                "of another CRS?)" if declared_crs.is_geographic else ""
+            raise DataError(f"{source}: feature {bad[0] + 1}: {bad[1]}; check its coordinates{declared}")
     return frame, source
 
 
@@ -316,6 +319,8 @@ def read_population_table(
     year_column: str | None = "year",
     units: pd.DataFrame | None = None,
     sheet: str | int = 0,
+    code_pattern: re.Pattern[str] = COATE_PATTERN,
+    unit_name_column: str = "name_ru",
 ) -> pd.DataFrame:
     """Read a population table keyed by COATE code or by unit name (CSV or XLSX).
 
@@ -338,6 +343,10 @@ def read_population_table(
         ``unit_code``, ``name_ru`` (and optionally ``raion_code``) to resolve names.
     sheet : str or int, default 0
         Sheet of an XLSX file.
+    code_pattern : re.Pattern, default COATE_PATTERN
+        What a code must look like (another country's import passes its own).
+    unit_name_column : str, default "name_ru"
+        Column of ``units`` that names are matched against.
 
     Returns
     -------
@@ -377,18 +386,19 @@ def read_population_table(
         empty = codes.isna() | (codes == "")
         if empty.any():
             raise DataError(f"{source}: {_row_label(codes.index[empty][0])}: column '{code_column}' is empty")
-        bad = ~codes.str.fullmatch(COATE_PATTERN.pattern)
+        bad = ~codes.str.fullmatch(code_pattern.pattern)
         if bad.any():
             idx = codes.index[bad][0]
+            expected = "14 digits starting with 417" if code_pattern is COATE_PATTERN else f"pattern {code_pattern.pattern}"
             raise DataError(
                 f"{source}: {_row_label(idx)}: malformed code {codes[idx]!r} in column '{code_column}' "
-                "(expected 14 digits starting with 417)"
+                f"(expected {expected})"
             )
     else:
         if units is None:
             raise DataError(f"{source}: a name-keyed population table needs the units to match names against")
         assert name_column is not None  # no code column: a name column was given or found above
-        codes = _codes_from_names(frame[name_column], units, source, name_column)
+        codes = _codes_from_names(frame[name_column], units, source, name_column, unit_name_column)
     population = pd.to_numeric(frame[population_column], errors="coerce")
     missing = population.isna()
     if missing.any():
@@ -416,9 +426,11 @@ def read_population_table(
     return out.sort_values(["unit_code", "year"], na_position="first").reset_index(drop=True)
 
 
-def _codes_from_names(names: pd.Series, units: pd.DataFrame, source: Path, column: str) -> pd.Series:
+def _codes_from_names(
+    names: pd.Series, units: pd.DataFrame, source: Path, column: str, unit_name_column: str = "name_ru"
+) -> pd.Series:
     index: dict[str, list[str]] = {}
-    for code, name in zip(units["unit_code"], units["name_ru"]):
+    for code, name in zip(units["unit_code"], units[unit_name_column]):
         for key in {unit_stem(name), strict_key(name)}:
             if key:
                 index.setdefault(key, []).append(code)
@@ -429,7 +441,7 @@ def _codes_from_names(names: pd.Series, units: pd.DataFrame, source: Path, colum
             raise DataError(f"{source}: {_row_label(idx)}: unit name {name!r} in column '{column}' matches no unit")
         if len(hits) > 1:
             raise DataError(
-                f"{source}: {_row_label(idx)}: unit name {name!r} is ambiguous ({', '.join(hits)}); key the table by COATE code"
+                f"{source}: {_row_label(idx)}: unit name {name!r} is ambiguous ({', '.join(hits)}); key the table by code"
             )
         codes.append(hits[0])
     return pd.Series(codes, index=names.index, dtype="string")
