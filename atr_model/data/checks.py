@@ -22,6 +22,7 @@ from atr_model.data.geo import equal_area_crs, metric_crs
 
 __all__ = [
     "AREA_TOLERANCE",
+    "border_distance_km",
     "CENTRE_TOLERANCE_M",
     "centred_crs",
     "check_areas",
@@ -56,6 +57,38 @@ def centred_crs(frame: gpd.GeoDataFrame, kind: str = "distance") -> ProjCRS:
     minx, miny, maxx, maxy = frame.total_bounds
     lat0, lon0 = round((miny + maxy) / 2, 4), round((minx + maxx) / 2, 4)
     return equal_area_crs(lat0, lon0) if kind == "area" else metric_crs(lat0, lon0)
+
+
+def border_distance_km(
+    units: pd.DataFrame, settlements: gpd.GeoDataFrame, country: gpd.GeoDataFrame, metric: ProjCRS
+) -> np.ndarray:
+    """Distance (km) to the state border of each unit's nearest located settlement or its centre.
+
+    Parameters
+    ----------
+    units : DataFrame
+        ``unit_code``, ``centre_lon``, ``centre_lat``.
+    settlements : GeoDataFrame
+        Points (EPSG:4326) with ``unit_code`` and ``is_located`` (stand-in points are not used).
+    country : GeoDataFrame
+        The national outline (EPSG:4326); its boundary is the state border.
+    metric : pyproj.CRS
+        Equidistant CRS the distances are measured in (centred on the territory).
+
+    Returns
+    -------
+    numpy.ndarray
+        Kilometres, rounded to metres, one per unit.
+    """
+    border = shapely.union_all(country.to_crs(metric).geometry.to_numpy()).boundary
+    pts = settlements.to_crs(metric)
+    use = pts.loc[pts["is_located"].astype(bool)]
+    dist = pd.Series(shapely.distance(use.geometry.to_numpy(), border) / 1000.0, index=use.index)
+    by_unit = dist.groupby(use["unit_code"]).min()
+    centres = gpd.GeoSeries(gpd.points_from_xy(units["centre_lon"], units["centre_lat"]), crs="EPSG:4326").to_crs(metric)
+    centre_d = shapely.distance(centres.to_numpy(), border) / 1000.0
+    out = [float(by_unit.get(code, centre_d[i])) for i, code in enumerate(units["unit_code"])]
+    return np.round(np.minimum(out, centre_d), 3)
 
 
 def check_areas(units: gpd.GeoDataFrame, where: str, *, tolerance: float = AREA_TOLERANCE) -> list[str]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import geopandas as gpd
@@ -35,6 +35,9 @@ __all__ = [
     "read_population_table",
     "read_settlement_points",
     "check_points_in_polygons",
+    "check_codes",
+    "check_geometries",
+    "read_vector",
     "sample_elevation",
     "coate_to_pcode",
 ]
@@ -71,22 +74,25 @@ def _row_label(index: object) -> str:
     return f"row {int(index) + 2}" if isinstance(index, (int, np.integer)) else f"row {index!r}"
 
 
-def _check_codes(codes: pd.Series, source: Path, column: str, pattern: re.Pattern[str]) -> None:
+def check_codes(
+    codes: pd.Series, source: Path, column: str, pattern: re.Pattern[str], row_label: Callable[[object], str] = _row_label
+) -> None:
+    """Refuse an empty, malformed (not ``pattern``) or repeated code, naming the row (``row_label``)."""
     text = codes.astype("string")
     empty = text.isna() | (text.str.strip() == "")
     if empty.any():
-        raise DataError(f"{source}: {_row_label(text.index[empty][0])}: column '{column}' is empty")
+        raise DataError(f"{source}: {row_label(text.index[empty][0])}: column '{column}' is empty")
     bad = ~text.str.fullmatch(pattern.pattern)
     if bad.any():
         idx = text.index[bad.fillna(True)][0]
         raise DataError(
-            f"{source}: {_row_label(idx)}: malformed code {text[idx]!r} in column '{column}' "
+            f"{source}: {row_label(idx)}: malformed code {text[idx]!r} in column '{column}' "
             f"(expected pattern {pattern.pattern})"
         )
     dup = text.duplicated(keep="first")
     if dup.any():
         idx = text.index[dup][0]
-        raise DataError(f"{source}: {_row_label(idx)}: duplicate code {text[idx]!r} in column '{column}'")
+        raise DataError(f"{source}: {row_label(idx)}: duplicate code {text[idx]!r} in column '{column}'")
 
 
 def read_coate(path: str | os.PathLike[str]) -> pd.DataFrame:
@@ -118,7 +124,7 @@ def read_coate(path: str | os.PathLike[str]) -> pd.DataFrame:
         raise DataError(f"{source}: the COATE classifier has a header but no rows")
     frame = frame.reset_index(drop=True)
     frame["coate"] = frame["coate"].str.strip()
-    _check_codes(frame["coate"], source, "coate", COATE_PATTERN)
+    check_codes(frame["coate"], source, "coate", COATE_PATTERN)
     level = pd.to_numeric(frame["level"], errors="coerce")
     bad = ~level.isin([1, 2, 3, 4])
     if bad.any():
@@ -168,7 +174,8 @@ def read_coate(path: str | os.PathLike[str]) -> pd.DataFrame:
     return frame[keep].reset_index(drop=True)
 
 
-def _read_vector(path: str | os.PathLike[str], what: str, *, layer: str | None = None) -> tuple[gpd.GeoDataFrame, Path]:
+def read_vector(path: str | os.PathLike[str], what: str, *, layer: str | None = None) -> tuple[gpd.GeoDataFrame, Path]:
+    """Read a vector file into EPSG:4326: refuse a missing CRS and coordinates off the globe."""
     source = _require_file(path, what)
     try:
         with reading(source, what):
@@ -194,23 +201,27 @@ def _read_vector(path: str | os.PathLike[str], what: str, *, layer: str | None =
     return frame, source
 
 
-def _check_geometries(frame: gpd.GeoDataFrame, source: Path, key: str, kinds: tuple[str, ...]) -> None:
+def check_geometries(
+    frame: gpd.GeoDataFrame, source: Path, key: str, kinds: tuple[str, ...], row_label: Callable[[object], str] = _row_label
+) -> None:
+    """Refuse an empty geometry, one of another kind than ``kinds``, or an invalid one (row named)."""
     geom = frame.geometry
     empty = geom.isna() | geom.is_empty
     if empty.any():
         idx = frame.index[empty.to_numpy()][0]
-        raise DataError(f"{source}: {frame.at[idx, key]!r} ({_row_label(idx)}) has an empty geometry")
+        raise DataError(f"{source}: {frame.at[idx, key]!r} ({row_label(idx)}) has an empty geometry")
     wrong = ~geom.geom_type.isin(kinds)
     if wrong.any():
         idx = frame.index[wrong.to_numpy()][0]
         raise DataError(
-            f"{source}: {frame.at[idx, key]!r} has a {geom[idx].geom_type} geometry; expected {' or '.join(kinds)}"
+            f"{source}: {frame.at[idx, key]!r} ({row_label(idx)}) has a {geom[idx].geom_type} geometry; "
+            f"expected {' or '.join(kinds)}"
         )
     invalid = ~geom.is_valid
     if invalid.any():
         idx = frame.index[invalid.to_numpy()][0]
         raise DataError(
-            f"{source}: {frame.at[idx, key]!r} has an invalid geometry ({explain_validity(geom[idx])}); "
+            f"{source}: {frame.at[idx, key]!r} ({row_label(idx)}) has an invalid geometry ({explain_validity(geom[idx])}); "
             "repair it, e.g. with shapely.make_valid"
         )
 
@@ -239,13 +250,13 @@ def read_admin_layer(path: str | os.PathLike[str], level: int, *, layer: str | N
         On a missing ``ADM<level>_PCODE`` column or CRS, a malformed or duplicate P-code, or an
         empty, non-polygon or invalid geometry.
     """
-    frame, source = _read_vector(path, f"admin level {level}", layer=layer)
+    frame, source = read_vector(path, f"admin level {level}", layer=layer)
     code_col = f"ADM{level}_PCODE"
     _require_columns(frame, [code_col], source)
     frame = frame.reset_index(drop=True)
     frame[code_col] = frame[code_col].astype("string").str.strip()
-    _check_codes(frame[code_col], source, code_col, PCODE_PATTERN)
-    _check_geometries(frame, source, code_col, ("Polygon", "MultiPolygon"))
+    check_codes(frame[code_col], source, code_col, PCODE_PATTERN)
+    check_geometries(frame, source, code_col, ("Polygon", "MultiPolygon"))
     out = gpd.GeoDataFrame(
         {
             "pcode": frame[code_col].astype(str),
@@ -269,11 +280,11 @@ def read_unit_points(path: str | os.PathLike[str]) -> gpd.GeoDataFrame:
         ``unit_code``, ``name_ky``, ``name_en``, ``geometry``; rows whose code is not a COATE
         code (special areas) are dropped with a log line.
     """
-    frame, source = _read_vector(path, "unit points")
+    frame, source = read_vector(path, "unit points")
     code_col = "soate" if "soate" in frame else "coate"
     _require_columns(frame, [code_col], source)
     frame = frame.reset_index(drop=True)
-    _check_geometries(frame, source, code_col, ("Point",))
+    check_geometries(frame, source, code_col, ("Point",))
     codes = frame[code_col].astype("string").str.strip()
     dup = codes.duplicated()
     if dup.any():
@@ -298,7 +309,7 @@ def read_localities(path: str | os.PathLike[str]) -> gpd.GeoDataFrame:
         Columns as in the file plus a stable ``place_id``; abandoned or historical places
         (GeoNames feature codes PPLQ, PPLW, PPLH) are dropped.
     """
-    frame, source = _read_vector(path, "localities")
+    frame, source = read_vector(path, "localities")
     _require_columns(frame, ["name"], source)
     frame = frame.reset_index(drop=True)
     frame = frame.loc[~(frame.geometry.isna() | frame.geometry.is_empty)]
@@ -479,12 +490,12 @@ def read_settlement_points(
             raise DataError(f"{source}: {_row_label(idx)}: settlement {table.at[idx, code_column]!r} has no valid lon/lat")
         frame = gpd.GeoDataFrame(table, geometry=gpd.points_from_xy(lon, lat), crs=CRS)
     else:
-        frame, source = _read_vector(source, "settlement points")
+        frame, source = read_vector(source, "settlement points")
         _require_columns(frame, [code_column], source)
     frame = frame.reset_index(drop=True)
     frame[code_column] = frame[code_column].astype("string").str.strip()
-    _check_codes(frame[code_column], source, code_column, COATE_PATTERN)
-    _check_geometries(frame, source, code_column, ("Point",))
+    check_codes(frame[code_column], source, code_column, COATE_PATTERN)
+    check_geometries(frame, source, code_column, ("Point",))
     return gpd.GeoDataFrame(
         {"settlement_code": frame[code_column].astype(str)}, geometry=frame.geometry.values, crs=CRS
     )
