@@ -702,7 +702,9 @@ def import_dataset(
     settlements["raion_code"] = settlements["unit_code"].map(region_of["raion_code"])
     settlements["oblast_code"] = settlements["unit_code"].map(region_of["oblast_code"])
     settlements["population_is_estimate"] = settlements["population_is_estimate"].astype(bool)
-    settlements["settlement_kind"] = "village"
+    town_units = set(units.loc[units["level"] == "town", "unit_code"])
+    is_town_itself = settlements["unit_code"].isin(town_units) & settlements["is_unit_centre"].astype(bool)
+    settlements["settlement_kind"] = np.where(is_town_itself, "town", "village")
     for column in ("name_ru", "name_ky"):
         settlements[column] = None
     build_id = _build_id(inputs, cols, {"name": name, "population_year": population_year})
