@@ -112,11 +112,12 @@ def main() -> None:
                 continue
             n = 1 if is_town else int(rng.integers(1, 5))
             points = [tuple(centre), *sample(rng, cell.buffer(-0.4), n - 1, 1.2)] if n > 1 else [tuple(centre)]
-            shares = rng.dirichlet(np.ones(n) * 2.0)
-            for j, ((x, y), share) in enumerate(zip(points, shares), start=1):
+            figures = np.round(rng.dirichlet(np.ones(n) * 2.0) * pop).astype(int)
+            figures[0] = pop - figures[1:].sum()  # the villages add up to the commune
+            for j, ((x, y), figure) in enumerate(zip(points, figures), start=1):
                 blank = (not is_town) and j == 2 and k % 3 == 0  # some villages without a figure
                 villages.append({"code": f"{code}-{j:02d}", "name": uname if j == 1 else next(name_iter),
-                                 "population": None if blank else int(round(pop * share)),
+                                 "population": None if blank else int(figure),
                                  "is_seat": "yes" if (j == 1 and is_town) else ""})
                 village_points.append(to_lonlat(Point(x, y)))
     opts = {"engine": "pyogrio", "driver": "GeoJSON", "layer_options": {"COORDINATE_PRECISION": 6, "RFC7946": "YES"}}
