@@ -106,7 +106,7 @@ def test_area_is_the_geodesic_area(imported: Dataset) -> None:
     geod = Geod(ellps="WGS84")
     geodesic = np.array([abs(geod.geometry_area_perimeter(g)[0]) / 1e6 for g in imported.units.geometry])
     assert np.allclose(imported.units["area_km2"].to_numpy(), geodesic, rtol=2e-3)
-    assert 20 < geodesic.min() and geodesic.max() < 400  # communes of tens of km², not m² or ha
+    assert geodesic.min() > 20 and geodesic.max() < 400  # communes of tens of km², not m² or ha
 
 
 def test_border_distance_against_utm(imported: Dataset) -> None:

@@ -26,8 +26,8 @@ TUTORIAL = ROOT / "docs" / "tutorial-other-country.md"
 FIXTURE = ROOT / "examples" / "fixture-country"
 
 #: Kyrgyz words, currency and legal text a report on another country must not print.
-KYRGYZ = ("aiyl", "okmot", "raion", "oblast", "som", "KGS", "Kyrgyz", "Concept", "Jogorku", "Kenesh",
-          "айыл", "район", "сом", "Концепц")
+KYRGYZ = (r"\baiyl\b", r"okmot", r"\braions?\b", r"\boblasts?\b", r"\bsom\b", r"\bKGS\b", r"Kyrgyz",
+          r"\bConcept\b", r"Jogorku", r"Kenesh", r"айыл", r"\bрайон", r"\bсом\b", r"Концепц")
 
 
 def _blocks(language: str) -> list[str]:
@@ -57,7 +57,7 @@ def tutorial_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert [c[:2] for c in commands][:2] == [["atr-model", "data"], ["atr-model", "data"]]
     for cmd in commands:
         assert cmd[0] == "atr-model", cmd  # the tutorial's commands are atr-model's own
-        done = subprocess.run([sys.executable, "-m", "atr_model", *cmd[1:]], cwd=work, env=_env(),
+        done = subprocess.run([sys.executable, "-m", "atr_model", *cmd[1:]], check=False, cwd=work, env=_env(),
                               capture_output=True, text=True, timeout=600)
         assert done.returncode == 0, (cmd, done.stdout[-2000:], done.stderr[-2000:])
     return work
@@ -77,7 +77,7 @@ def test_tutorial_commands_run_as_written(tutorial_run: Path) -> None:
 def test_tutorial_python_matches_the_cli(tutorial_run: Path) -> None:
     """The tutorial's Python block: the runner's instance and from_matrices give the CLI's optimum."""
     (block,) = _blocks("python")
-    done = subprocess.run([sys.executable, "-c", block], cwd=tutorial_run, env=_env(), capture_output=True,
+    done = subprocess.run([sys.executable, "-c", block], check=False, cwd=tutorial_run, env=_env(), capture_output=True,
                           text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     assert "from_matrices with the same arrays" in done.stdout
@@ -96,7 +96,7 @@ def test_report_has_no_kyrgyz_words(tutorial_run: Path) -> None:
     for name in ("report.html", "summary.html"):
         text = (tutorial_run / "results" / "fixture-3000" / name).read_text(encoding="utf-8")
         text = re.sub(r"<[^>]+>", " ", text)
-        found = sorted({w for w in KYRGYZ if re.search(rf"\b{re.escape(w)}", text, flags=re.I)})
+        found = sorted({w for w in KYRGYZ if re.search(w, text, flags=re.I)})
         assert not found, (name, found)
 
 

@@ -56,7 +56,7 @@ from atr_model.data.checks import border_distance_km, centred_crs, check_metadat
 from atr_model.data.contract import CRS, ESTIMATE_PREFIX, LAYERS
 from atr_model.data.dataset import Dataset
 from atr_model.data.files import file_sha256, read_text_file
-from atr_model.data.loaders import check_codes, check_geometries, read_vector, read_population_table, sample_elevation
+from atr_model.data.loaders import check_codes, check_geometries, read_population_table, read_vector, sample_elevation
 from atr_model.errors import ContractError, DataError
 
 __all__ = [

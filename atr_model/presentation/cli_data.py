@@ -160,7 +160,8 @@ def build(
 
 def _column_fields(**given: str | None) -> ImportColumns:
     """The column options the user gave (None: not given, the mapping file or the default applies)."""
-    return dataclasses.replace(ImportColumns(), **{k: v for k, v in given.items() if v is not None})
+    chosen: dict[str, object] = {k: v for k, v in given.items() if v is not None}
+    return dataclasses.replace(ImportColumns(), **chosen)  # type: ignore[arg-type]
 
 
 _COLUMN_HELP = "Column of the unit polygons with the"
@@ -197,8 +198,8 @@ def import_(
                                                       "[ADM1_PCODE].")] = None,
     population_code_column: Annotated[str | None, typer.Option("--population-code-column", help="Column of the "
                                                                "population table with the unit code [ADM3_PCODE].")] = None,
-    population_name_column: Annotated[str | None, typer.Option("--population-name-column", help="Column of the "
-                                                               "population table with the unit name (instead of a code).")] = None,
+    population_name_column: Annotated[str | None, typer.Option(
+        "--population-name-column", help="Column of the population table with the unit name (instead of a code).")] = None,
     population_column: Annotated[str | None, typer.Option("--population-column", help="Column of the population "
                                                           "table with residents [population].")] = None,
     settlement_unit_column: Annotated[str | None, typer.Option("--settlement-unit-column", help="Column of the "
