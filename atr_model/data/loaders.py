@@ -214,15 +214,15 @@ def check_geometries(
     if wrong.any():
         idx = frame.index[wrong.to_numpy()][0]
         raise DataError(
-            f"{source}: {frame.at[idx, key]!r} ({row_label(idx)}) has a {geom[idx].geom_type} geometry; "
-            f"expected {' or '.join(kinds)}"
+            f"{source}: {frame.at[idx, key]!r} has a {geom[idx].geom_type} geometry; expected {' or '.join(kinds)} "
+            f"({row_label(idx)})"
         )
     invalid = ~geom.is_valid
     if invalid.any():
         idx = frame.index[invalid.to_numpy()][0]
         raise DataError(
-            f"{source}: {frame.at[idx, key]!r} ({row_label(idx)}) has an invalid geometry ({explain_validity(geom[idx])}); "
-            "repair it, e.g. with shapely.make_valid"
+            f"{source}: {frame.at[idx, key]!r} has an invalid geometry ({explain_validity(geom[idx])}); "
+            f"repair it, e.g. with shapely.make_valid ({row_label(idx)})"
         )
 
 

@@ -14,15 +14,17 @@ from rich.table import Table
 
 from atr_model.data import (
     Dataset,
+    ImportColumns,
+    ImportInputs,
     dataset_info,
     default_cache_dir,
     kyrgyz_build_id,
     load_or_build_kyrgyz_dataset,
     make_demo_dataset,
     read_dataset,
+    write_import,
     write_kyrgyz_build,
 )
-from atr_model.data.generic_import import ImportColumns, ImportInputs, write_import
 from atr_model.errors import DataError
 from atr_model.scenarios import dataset_file, resolve_travel_model, scenario_from_dict
 
