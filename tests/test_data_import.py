@@ -366,3 +366,33 @@ def test_shared_checks_find_wrong_derived_values(imported: Dataset) -> None:
     code = imported.units.at[7, "unit_code"]
     sett.loc[sett["unit_code"] == code, "is_unit_centre"] = False
     assert check_centre_settlements(imported.units, sett, "x") == [f"x: unit {code!r} has no centre settlement (is_unit_centre)"]
+
+
+def test_centre_outside_its_unit_is_refused(copy: Path) -> None:
+    """A seat named for its commune but lying just outside it (within the 1 km digitising slack
+    of settlement points): the centre-inside check refuses the import, naming the unit."""
+    sett = gpd.read_file(copy / "settlements.geojson")
+    sett["unit"] = sett["code"].str[:-3]
+    seat = int(np.flatnonzero(sett["is_seat"].to_numpy() == "yes")[0])
+    unit = sett.at[seat, "unit"]
+    polygon = _units(copy).set_index("ADM3_PCODE").geometry[unit]
+    utm = gpd.GeoSeries([polygon], crs=4326).estimate_utm_crs()
+    ring = gpd.GeoSeries([polygon], crs=4326).to_crs(utm).boundary.iloc[0]
+    outside = gpd.GeoSeries([polygon], crs=4326).to_crs(utm).buffer(300).boundary.iloc[0]
+    point = outside.interpolate(outside.project(ring.interpolate(0.0)))
+    sett.loc[seat, "geometry"] = gpd.GeoSeries([point], crs=utm).to_crs(4326).iloc[0]
+    sett.to_file(copy / "settlements.geojson")
+    with pytest.raises(DataError) as exc:
+        import_dataset(_inputs(copy), ImportColumns(settlement_unit="unit"))
+    _one_line(exc, f"unit {unit!r}: its centre lies 0.30 km outside the unit")
+
+
+def test_dataset_write_refuses_non_json_metadata(imported: Dataset, tmp_path: Path) -> None:
+    import datetime
+
+    from atr_model.errors import ContractError
+
+    with pytest.raises(ContractError) as exc:
+        imported.replace(metadata={**imported.metadata, "surveyed": datetime.date(2024, 5, 1)}).write(tmp_path / "x.gpkg")
+    _one_line(exc, "x.gpkg", "metadata 'surveyed' is not a JSON value")
+    assert not (tmp_path / "x.gpkg").exists()
