@@ -396,3 +396,14 @@ def test_dataset_write_refuses_non_json_metadata(imported: Dataset, tmp_path: Pa
         imported.replace(metadata={**imported.metadata, "surveyed": datetime.date(2024, 5, 1)}).write(tmp_path / "x.gpkg")
     _one_line(exc, "x.gpkg", "metadata 'surveyed' is not a JSON value")
     assert not (tmp_path / "x.gpkg").exists()
+
+
+def test_shapefile_and_xlsx_inputs(copy: Path, imported: Dataset) -> None:
+    """The same country from a Shapefile and an XLSX table: the same units, areas and populations."""
+    _units(copy).to_file(copy / "units.shp")
+    pd.read_csv(copy / "population.csv", dtype={"ADM3_PCODE": str}).to_excel(copy / "population.xlsx", index=False)
+    dataset, _ = import_dataset(_inputs(copy, units=copy / "units.shp", population=copy / "population.xlsx"))
+    got = dataset.units.set_index("unit_code")
+    want = imported.units.set_index("unit_code")
+    assert np.array_equal(got.loc[want.index, "population"].to_numpy(), want["population"].to_numpy())
+    assert np.allclose(got.loc[want.index, "area_km2"].to_numpy(), want["area_km2"].to_numpy(), rtol=1e-4)
