@@ -407,3 +407,18 @@ def test_shapefile_and_xlsx_inputs(copy: Path, imported: Dataset) -> None:
     want = imported.units.set_index("unit_code")
     assert np.array_equal(got.loc[want.index, "population"].to_numpy(), want["population"].to_numpy())
     assert np.allclose(got.loc[want.index, "area_km2"].to_numpy(), want["area_km2"].to_numpy(), rtol=1e-4)
+
+
+def test_cli_bad_input_is_one_line(copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Through the command line: exit 1, one line on stderr naming file, row and problem, no output."""
+    from atr_model.presentation.cli import main
+
+    with (copy / "population.csv").open("a", encoding="utf-8") as fh:
+        fh.write("FX0909009,Nowhere,1200,2025\n")
+    with pytest.raises(SystemExit) as stop:
+        main(["data", "import", "--units", str(copy / "units.geojson"), "--population", str(copy / "population.csv"),
+              "--out", str(tmp_path / "out")])
+    assert stop.value.code == 1
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and err.startswith("error: ") and "population.csv: row 42" in err, err
+    assert not (tmp_path / "out").exists()
