@@ -72,6 +72,7 @@ SCRATCH_PREFIX = "atr-model-scratch-"
 #: proves the folder is its own).
 OUTPUT_KINDS: dict[str, tuple[str, str | None]] = {
     "dataset": ("dataset build", "build_report.json"),
+    "dataset-import": ("dataset import", "import_report.json"),
     "travel-model": ("travel model", "travel_model.json"),
     "result": ("result package", "provenance.json"),
     "robustness": ("robustness package", "robustness.json"),

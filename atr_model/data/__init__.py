@@ -14,6 +14,15 @@ from atr_model.data.csv_input import read_text_csv
 from atr_model.data.dataset import Dataset, read_dataset, validate_layer
 from atr_model.data.demo import make_demo_dataset, write_demo_elevation, write_demo_roads
 from atr_model.data.files import check_file, file_sha256, read_text_file, reading, source_digest
+from atr_model.data.generic_import import (
+    ImportColumns,
+    ImportInputs,
+    ImportReport,
+    import_dataset,
+    read_mapping,
+    read_terms,
+    write_import,
+)
 from atr_model.data.geo import equal_area_crs, haversine_km
 from atr_model.data.info import dataset_info
 from atr_model.data.kyrgyz import (
@@ -69,6 +78,13 @@ __all__ = [
     "ESTIMATE_PREFIX",
     "LAYERS",
     "BuildReport",
+    "ImportColumns",
+    "ImportInputs",
+    "ImportReport",
+    "import_dataset",
+    "read_mapping",
+    "read_terms",
+    "write_import",
     "Dataset",
     "build_kyrgyz_dataset",
     "check_points_in_polygons",

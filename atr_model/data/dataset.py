@@ -21,6 +21,7 @@ import pandas as pd
 import pyogrio
 
 from atr_model._atomic import atomic_file
+from atr_model.data.checks import check_metadata_json
 from atr_model.data.contract import CRS, LAYERS, UNIT_LEVELS, Column, check_population_spread
 from atr_model.data.files import check_file
 from atr_model.data.geo import bad_coordinate
@@ -215,6 +216,9 @@ class Dataset:
             The written path.
         """
         target = Path(path)
+        problems = check_metadata_json(self.metadata, str(target))
+        if problems:
+            raise ContractError(problems[0])
         with atomic_file(target) as tmp:
             for layer in _SPATIAL:
                 getattr(self, layer).to_file(tmp, layer=layer, driver="GPKG", engine="pyogrio")
@@ -271,12 +275,34 @@ def read_dataset(path: str | os.PathLike[str], *, validate: bool = True) -> Data
         if "indicators" in available
         else pd.DataFrame(columns=[c.name for c in LAYERS["indicators"]])
     )
-    meta_frame = pyogrio.read_dataframe(source, layer="metadata")
-    metadata = {str(k): json.loads(v) for k, v in zip(meta_frame["key"], meta_frame["value"])}
+    metadata = _read_metadata(source)
     dataset = Dataset(**layers, indicators=indicators, metadata=metadata)
     if validate:
         dataset.validate(where=str(source))
     return dataset
+
+
+def _read_metadata(source: Path) -> dict[str, Any]:
+    """The ``metadata`` table (columns ``key``: text, ``value``: a JSON text) as a dict.
+
+    A row whose value is not JSON is told naming the file, the table, the row and the key (a
+    hand-written table with plain text in ``value`` otherwise fails deep inside ``json``).
+    """
+    frame = pyogrio.read_dataframe(source, layer="metadata")
+    missing = [c for c in ("key", "value") if c not in frame]
+    if missing:
+        raise DataError(f"{source}: table 'metadata' lacks column(s) {', '.join(missing)}; expected key, value (JSON)")
+    metadata: dict[str, Any] = {}
+    for row, (key, value) in enumerate(zip(frame["key"], frame["value"]), start=1):
+        try:
+            metadata[str(key)] = json.loads(value)
+        except (TypeError, ValueError) as exc:
+            reason = getattr(exc, "msg", None) or type(exc).__name__
+            raise DataError(
+                f"{source}: table 'metadata', row {row} (key {key!r}): value {str(value)[:40]!r} is not JSON "
+                f"({reason}); write text as a JSON string, e.g. \"text\""
+            ) from None
+    return metadata
 
 
 def _check_links(

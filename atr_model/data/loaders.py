@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import geopandas as gpd
@@ -35,6 +35,9 @@ __all__ = [
     "read_population_table",
     "read_settlement_points",
     "check_points_in_polygons",
+    "check_codes",
+    "check_geometries",
+    "read_vector",
     "sample_elevation",
     "coate_to_pcode",
 ]
@@ -71,22 +74,25 @@ def _row_label(index: object) -> str:
     return f"row {int(index) + 2}" if isinstance(index, (int, np.integer)) else f"row {index!r}"
 
 
-def _check_codes(codes: pd.Series, source: Path, column: str, pattern: re.Pattern[str]) -> None:
+def check_codes(
+    codes: pd.Series, source: Path, column: str, pattern: re.Pattern[str], row_label: Callable[[object], str] = _row_label
+) -> None:
+    """Refuse an empty, malformed (not ``pattern``) or repeated code, naming the row (``row_label``)."""
     text = codes.astype("string")
     empty = text.isna() | (text.str.strip() == "")
     if empty.any():
-        raise DataError(f"{source}: {_row_label(text.index[empty][0])}: column '{column}' is empty")
+        raise DataError(f"{source}: {row_label(text.index[empty][0])}: column '{column}' is empty")
     bad = ~text.str.fullmatch(pattern.pattern)
     if bad.any():
         idx = text.index[bad.fillna(True)][0]
         raise DataError(
-            f"{source}: {_row_label(idx)}: malformed code {text[idx]!r} in column '{column}' "
+            f"{source}: {row_label(idx)}: malformed code {text[idx]!r} in column '{column}' "
             f"(expected pattern {pattern.pattern})"
         )
     dup = text.duplicated(keep="first")
     if dup.any():
         idx = text.index[dup][0]
-        raise DataError(f"{source}: {_row_label(idx)}: duplicate code {text[idx]!r} in column '{column}'")
+        raise DataError(f"{source}: {row_label(idx)}: duplicate code {text[idx]!r} in column '{column}'")
 
 
 def read_coate(path: str | os.PathLike[str]) -> pd.DataFrame:
@@ -118,7 +124,7 @@ def read_coate(path: str | os.PathLike[str]) -> pd.DataFrame:
         raise DataError(f"{source}: the COATE classifier has a header but no rows")
     frame = frame.reset_index(drop=True)
     frame["coate"] = frame["coate"].str.strip()
-    _check_codes(frame["coate"], source, "coate", COATE_PATTERN)
+    check_codes(frame["coate"], source, "coate", COATE_PATTERN)
     level = pd.to_numeric(frame["level"], errors="coerce")
     bad = ~level.isin([1, 2, 3, 4])
     if bad.any():
@@ -168,7 +174,8 @@ def read_coate(path: str | os.PathLike[str]) -> pd.DataFrame:
     return frame[keep].reset_index(drop=True)
 
 
-def _read_vector(path: str | os.PathLike[str], what: str, *, layer: str | None = None) -> tuple[gpd.GeoDataFrame, Path]:
+def read_vector(path: str | os.PathLike[str], what: str, *, layer: str | None = None) -> tuple[gpd.GeoDataFrame, Path]:
+    """Read a vector file into EPSG:4326: refuse a missing CRS and coordinates off the globe."""
     source = _require_file(path, what)
     try:
         with reading(source, what):
@@ -181,34 +188,41 @@ def _read_vector(path: str | os.PathLike[str], what: str, *, layer: str | None =
         raise DataError(f"{source}: has no geometry column")
     if frame.crs is None:
         raise DataError(f"{source}: has no CRS (coordinate reference system); add one, e.g. EPSG:4326")
+    declared_crs = frame.crs
     if not frame.crs.equals(CRS):
         frame = frame.to_crs(CRS)
     bounds = frame.geometry.bounds
     for lon, lat in ((bounds["minx"], bounds["miny"]), (bounds["maxx"], bounds["maxy"])):
         bad = bad_coordinate(lon, lat)
         if bad is not None:  # told as a coordinate problem, before any grid is sampled with it
-            raise DataError(f"{source}: feature {bad[0] + 1}: {bad[1]}; check its coordinates")
+            declared = f" (the file declares {declared_crs.to_string()}, in degrees: are its coordinates in metres " \
+                "of another CRS?)" if declared_crs.is_geographic else ""
+            raise DataError(f"{source}: feature {bad[0] + 1}: {bad[1]}; check its coordinates{declared}")
     return frame, source
 
 
-def _check_geometries(frame: gpd.GeoDataFrame, source: Path, key: str, kinds: tuple[str, ...]) -> None:
+def check_geometries(
+    frame: gpd.GeoDataFrame, source: Path, key: str, kinds: tuple[str, ...], row_label: Callable[[object], str] = _row_label
+) -> None:
+    """Refuse an empty geometry, one of another kind than ``kinds``, or an invalid one (row named)."""
     geom = frame.geometry
     empty = geom.isna() | geom.is_empty
     if empty.any():
         idx = frame.index[empty.to_numpy()][0]
-        raise DataError(f"{source}: {frame.at[idx, key]!r} ({_row_label(idx)}) has an empty geometry")
+        raise DataError(f"{source}: {frame.at[idx, key]!r} ({row_label(idx)}) has an empty geometry")
     wrong = ~geom.geom_type.isin(kinds)
     if wrong.any():
         idx = frame.index[wrong.to_numpy()][0]
         raise DataError(
-            f"{source}: {frame.at[idx, key]!r} has a {geom[idx].geom_type} geometry; expected {' or '.join(kinds)}"
+            f"{source}: {frame.at[idx, key]!r} has a {geom[idx].geom_type} geometry; expected {' or '.join(kinds)} "
+            f"({row_label(idx)})"
         )
     invalid = ~geom.is_valid
     if invalid.any():
         idx = frame.index[invalid.to_numpy()][0]
         raise DataError(
             f"{source}: {frame.at[idx, key]!r} has an invalid geometry ({explain_validity(geom[idx])}); "
-            "repair it, e.g. with shapely.make_valid"
+            f"repair it, e.g. with shapely.make_valid ({row_label(idx)})"
         )
 
 
@@ -236,13 +250,13 @@ def read_admin_layer(path: str | os.PathLike[str], level: int, *, layer: str | N
         On a missing ``ADM<level>_PCODE`` column or CRS, a malformed or duplicate P-code, or an
         empty, non-polygon or invalid geometry.
     """
-    frame, source = _read_vector(path, f"admin level {level}", layer=layer)
+    frame, source = read_vector(path, f"admin level {level}", layer=layer)
     code_col = f"ADM{level}_PCODE"
     _require_columns(frame, [code_col], source)
     frame = frame.reset_index(drop=True)
     frame[code_col] = frame[code_col].astype("string").str.strip()
-    _check_codes(frame[code_col], source, code_col, PCODE_PATTERN)
-    _check_geometries(frame, source, code_col, ("Polygon", "MultiPolygon"))
+    check_codes(frame[code_col], source, code_col, PCODE_PATTERN)
+    check_geometries(frame, source, code_col, ("Polygon", "MultiPolygon"))
     out = gpd.GeoDataFrame(
         {
             "pcode": frame[code_col].astype(str),
@@ -266,11 +280,11 @@ def read_unit_points(path: str | os.PathLike[str]) -> gpd.GeoDataFrame:
         ``unit_code``, ``name_ky``, ``name_en``, ``geometry``; rows whose code is not a COATE
         code (special areas) are dropped with a log line.
     """
-    frame, source = _read_vector(path, "unit points")
+    frame, source = read_vector(path, "unit points")
     code_col = "soate" if "soate" in frame else "coate"
     _require_columns(frame, [code_col], source)
     frame = frame.reset_index(drop=True)
-    _check_geometries(frame, source, code_col, ("Point",))
+    check_geometries(frame, source, code_col, ("Point",))
     codes = frame[code_col].astype("string").str.strip()
     dup = codes.duplicated()
     if dup.any():
@@ -295,7 +309,7 @@ def read_localities(path: str | os.PathLike[str]) -> gpd.GeoDataFrame:
         Columns as in the file plus a stable ``place_id``; abandoned or historical places
         (GeoNames feature codes PPLQ, PPLW, PPLH) are dropped.
     """
-    frame, source = _read_vector(path, "localities")
+    frame, source = read_vector(path, "localities")
     _require_columns(frame, ["name"], source)
     frame = frame.reset_index(drop=True)
     frame = frame.loc[~(frame.geometry.isna() | frame.geometry.is_empty)]
@@ -316,6 +330,8 @@ def read_population_table(
     year_column: str | None = "year",
     units: pd.DataFrame | None = None,
     sheet: str | int = 0,
+    code_pattern: re.Pattern[str] = COATE_PATTERN,
+    unit_name_column: str = "name_ru",
 ) -> pd.DataFrame:
     """Read a population table keyed by COATE code or by unit name (CSV or XLSX).
 
@@ -338,6 +354,10 @@ def read_population_table(
         ``unit_code``, ``name_ru`` (and optionally ``raion_code``) to resolve names.
     sheet : str or int, default 0
         Sheet of an XLSX file.
+    code_pattern : re.Pattern, default COATE_PATTERN
+        What a code must look like (another country's import passes its own).
+    unit_name_column : str, default "name_ru"
+        Column of ``units`` that names are matched against.
 
     Returns
     -------
@@ -377,18 +397,19 @@ def read_population_table(
         empty = codes.isna() | (codes == "")
         if empty.any():
             raise DataError(f"{source}: {_row_label(codes.index[empty][0])}: column '{code_column}' is empty")
-        bad = ~codes.str.fullmatch(COATE_PATTERN.pattern)
+        bad = ~codes.str.fullmatch(code_pattern.pattern)
         if bad.any():
             idx = codes.index[bad][0]
+            expected = "14 digits starting with 417" if code_pattern is COATE_PATTERN else f"pattern {code_pattern.pattern}"
             raise DataError(
                 f"{source}: {_row_label(idx)}: malformed code {codes[idx]!r} in column '{code_column}' "
-                "(expected 14 digits starting with 417)"
+                f"(expected {expected})"
             )
     else:
         if units is None:
             raise DataError(f"{source}: a name-keyed population table needs the units to match names against")
         assert name_column is not None  # no code column: a name column was given or found above
-        codes = _codes_from_names(frame[name_column], units, source, name_column)
+        codes = _codes_from_names(frame[name_column], units, source, name_column, unit_name_column)
     population = pd.to_numeric(frame[population_column], errors="coerce")
     missing = population.isna()
     if missing.any():
@@ -416,9 +437,11 @@ def read_population_table(
     return out.sort_values(["unit_code", "year"], na_position="first").reset_index(drop=True)
 
 
-def _codes_from_names(names: pd.Series, units: pd.DataFrame, source: Path, column: str) -> pd.Series:
+def _codes_from_names(
+    names: pd.Series, units: pd.DataFrame, source: Path, column: str, unit_name_column: str = "name_ru"
+) -> pd.Series:
     index: dict[str, list[str]] = {}
-    for code, name in zip(units["unit_code"], units["name_ru"]):
+    for code, name in zip(units["unit_code"], units[unit_name_column]):
         for key in {unit_stem(name), strict_key(name)}:
             if key:
                 index.setdefault(key, []).append(code)
@@ -429,7 +452,7 @@ def _codes_from_names(names: pd.Series, units: pd.DataFrame, source: Path, colum
             raise DataError(f"{source}: {_row_label(idx)}: unit name {name!r} in column '{column}' matches no unit")
         if len(hits) > 1:
             raise DataError(
-                f"{source}: {_row_label(idx)}: unit name {name!r} is ambiguous ({', '.join(hits)}); key the table by COATE code"
+                f"{source}: {_row_label(idx)}: unit name {name!r} is ambiguous ({', '.join(hits)}); key the table by code"
             )
         codes.append(hits[0])
     return pd.Series(codes, index=names.index, dtype="string")
@@ -467,12 +490,12 @@ def read_settlement_points(
             raise DataError(f"{source}: {_row_label(idx)}: settlement {table.at[idx, code_column]!r} has no valid lon/lat")
         frame = gpd.GeoDataFrame(table, geometry=gpd.points_from_xy(lon, lat), crs=CRS)
     else:
-        frame, source = _read_vector(source, "settlement points")
+        frame, source = read_vector(source, "settlement points")
         _require_columns(frame, [code_column], source)
     frame = frame.reset_index(drop=True)
     frame[code_column] = frame[code_column].astype("string").str.strip()
-    _check_codes(frame[code_column], source, code_column, COATE_PATTERN)
-    _check_geometries(frame, source, code_column, ("Point",))
+    check_codes(frame[code_column], source, code_column, COATE_PATTERN)
+    check_geometries(frame, source, code_column, ("Point",))
     return gpd.GeoDataFrame(
         {"settlement_code": frame[code_column].astype(str)}, geometry=frame.geometry.values, crs=CRS
     )

@@ -1,7 +1,8 @@
-"""CLI commands for data: ``data build``, ``data info`` and the top-level ``quickstart``."""
+"""CLI commands for data: ``data build``, ``data import``, ``data info`` and the top-level ``quickstart``."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from pathlib import Path
@@ -13,12 +14,15 @@ from rich.table import Table
 
 from atr_model.data import (
     Dataset,
+    ImportColumns,
+    ImportInputs,
     dataset_info,
     default_cache_dir,
     kyrgyz_build_id,
     load_or_build_kyrgyz_dataset,
     make_demo_dataset,
     read_dataset,
+    write_import,
     write_kyrgyz_build,
 )
 from atr_model.errors import DataError
@@ -154,6 +158,78 @@ def build(
     for warning in report.warnings:
         console.print(f"warning: {warning}", markup=False)
     console.print(f"report: {path.parent / 'build_report.md'}")
+
+
+def _column_fields(**given: str | None) -> ImportColumns:
+    """The column options the user gave (None: not given, the mapping file or the default applies)."""
+    chosen: dict[str, object] = {k: v for k, v in given.items() if v is not None}
+    return dataclasses.replace(ImportColumns(), **chosen)  # type: ignore[arg-type]
+
+
+_COLUMN_HELP = "Column of the unit polygons with the"
+
+
+@data_app.command("import")
+def import_(
+    units: Annotated[Path, typer.Option("--units", help="Unit polygons: GeoPackage, GeoJSON or Shapefile (OCHA COD-AB "
+                                        "style columns by default: ADM3_PCODE, ADM3_EN, ADM2_PCODE, ADM1_PCODE).")],
+    population: Annotated[Path, typer.Option("--population", help="Population table (CSV or XLSX) keyed by unit code "
+                                             "(or by name with --population-name-column).")],
+    out: Annotated[Path, typer.Option("--out", help="Output folder: <name>.gpkg and import_report.json (replaced "
+                                      "atomically; an earlier import only).")],
+    mapping: Annotated[Path | None, typer.Option("--mapping", help="YAML naming the columns (keys as the column "
+                                                 "options below, without dashes) plus 'name' and 'metadata'.")] = None,
+    terms: Annotated[Path | None, typer.Option("--terms", help="YAML with the dataset's words: country, unit_term, "
+                                               "unit_term_plural, district_term, region_term, office_term, currency, "
+                                               "legal_basis (data/README.md).")] = None,
+    districts: Annotated[Path | None, typer.Option("--districts", help="District polygons (else dissolved from the "
+                                                   "units by parent code).")] = None,
+    settlements: Annotated[Path | None, typer.Option("--settlements", help="Settlement points (else each unit's "
+                                                     "centre is a representative point of its polygon).")] = None,
+    elevation: Annotated[Path | None, typer.Option("--elevation", help="Elevation GeoTIFF.")] = None,
+    outline: Annotated[Path | None, typer.Option("--outline", help="Country outline (else dissolved from the units).")] = None,
+    name: Annotated[str | None, typer.Option("--name", help="Dataset name (default: the mapping's, the terms' country, "
+                                             "else the unit file's name).")] = None,
+    population_year: Annotated[int | None, typer.Option("--population-year", help="Year of the figures when the table "
+                                                        "has no year column.")] = None,
+    code_column: Annotated[str | None, typer.Option("--code-column", help=f"{_COLUMN_HELP} unit code [ADM3_PCODE].")] = None,
+    name_column: Annotated[str | None, typer.Option("--name-column", help=f"{_COLUMN_HELP} unit name [ADM3_EN].")] = None,
+    parent_column: Annotated[str | None, typer.Option("--parent-column", help=f"{_COLUMN_HELP} district code "
+                                                      "[ADM2_PCODE].")] = None,
+    region_column: Annotated[str | None, typer.Option("--region-column", help=f"{_COLUMN_HELP} region code "
+                                                      "[ADM1_PCODE].")] = None,
+    population_code_column: Annotated[str | None, typer.Option("--population-code-column", help="Column of the "
+                                                               "population table with the unit code [ADM3_PCODE].")] = None,
+    population_name_column: Annotated[str | None, typer.Option(
+        "--population-name-column", help="Column of the population table with the unit name (instead of a code).")] = None,
+    population_column: Annotated[str | None, typer.Option("--population-column", help="Column of the population "
+                                                          "table with residents [population].")] = None,
+    settlement_unit_column: Annotated[str | None, typer.Option("--settlement-unit-column", help="Column of the "
+                                                               "settlement points naming their unit (else the polygon "
+                                                               "each lies in).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the import report as JSON.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Replace --out even if it holds files atr-model did not write.")] = False,
+) -> None:
+    """Import another country's units, population and settlements into one contract GeoPackage."""
+    columns = _column_fields(
+        unit_code=code_column, unit_name=name_column, parent_code=parent_column, region_code=region_column,
+        population_code=population_code_column, population_name=population_name_column,
+        population=population_column, settlement_unit=settlement_unit_column,
+    )
+    inputs = ImportInputs(units=units, population=population, districts=districts, settlements=settlements,
+                          elevation=elevation, outline=outline, terms=terms, mapping=mapping)
+    path, report = write_import(inputs, out, columns, name=name, population_year=population_year, force=force)
+    if as_json:
+        typer.echo(json.dumps(report.to_dict(), ensure_ascii=False, sort_keys=True))
+        return
+    console = Console()
+    console.print(f"wrote {path} ({report.units} units, {report.districts} districts, {report.regions} regions, "
+                  f"{report.settlements} settlements) in {report.seconds:.1f} s", markup=False)
+    for source, count in report.centre_sources.items():
+        console.print(f"centres: {count} from {source}", markup=False)
+    if report.settlements_stand_in:
+        console.print(f"units without a settlement point (stand-in centre): {report.settlements_stand_in}", markup=False)
+    console.print(f"report: {path.parent / 'import_report.json'}", markup=False)
 
 
 @data_app.command("info")

@@ -22,6 +22,7 @@ import pandas as pd
 from atr_model import __version__
 from atr_model._atomic import atomic_directory, claim_output
 from atr_model.data.cache import default_cache_dir
+from atr_model.data.checks import dataset_problems
 from atr_model.data.contract import CRS, LAYERS
 from atr_model.data.dataset import Dataset, read_dataset
 from atr_model.data.kyrgyz import attributes, centres, population, villages
@@ -254,6 +255,14 @@ def _finish(dataset: Dataset, report: BuildReport, settl: pd.DataFrame, started:
     """Fill the report, and store its summary and the build time in the dataset's metadata."""
     report.seconds = round(time.perf_counter() - started, 2)
     fill_report(report, dataset)
+    # the checks `data import` refuses on; here they are recorded (approximate territories do
+    # not always hold the documented centre), one line with the first few units
+    problems = dataset_problems(dataset.units, dataset.settlements, dataset.metadata, "derived values",
+                                require_centre_settlement=False)
+    if problems:
+        report.warnings.append(f"{len(problems)} derived value(s) disagree with the geometry (data.checks): "
+                               + "; ".join(p.removeprefix("derived values: ") for p in problems[:3])
+                               + ("; ..." if len(problems) > 3 else ""))
     candidates = dict(zip(settl["settlement_code"], settl["candidates"]))
     for item in report.unmatched:
         item["candidates"] = int(candidates.get(item["settlement_code"], 0))

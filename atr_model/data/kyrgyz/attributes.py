@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from atr_model.data.checks import border_distance_km
 from atr_model.data.contract import CRS
 from atr_model.data.files import reading
 from atr_model.data.geo import equal_area_crs, metric_crs
@@ -65,18 +66,9 @@ def add_elevation(units: gpd.GeoDataFrame, settlements: gpd.GeoDataFrame, elevat
 
 def border_distance(units: pd.DataFrame, settlements: gpd.GeoDataFrame, country_path: Path) -> np.ndarray:
     """Distance (km) to the state border of each unit's nearest located settlement or centre."""
-    metric = metric_crs()
     with reading(country_path, "country outline"):
-        country = gpd.read_file(country_path, engine="pyogrio").to_crs(metric)
-    border = shapely.union_all(country.geometry.values).boundary
-    pts = settlements.to_crs(metric)
-    use = pts.loc[pts["is_located"]]
-    dist = pd.Series(shapely.distance(use.geometry.values, border) / 1000.0, index=use.index)
-    by_unit = dist.groupby(use["unit_code"]).min()
-    centres = gpd.GeoSeries(gpd.points_from_xy(units["centre_lon"], units["centre_lat"]), crs=CRS).to_crs(metric)
-    centre_d = shapely.distance(centres.values, border) / 1000.0
-    out = [float(by_unit.get(code, centre_d[i])) for i, code in enumerate(units["unit_code"])]
-    return np.round(np.minimum(out, centre_d), 3)
+        country = gpd.read_file(country_path, engine="pyogrio").to_crs(CRS)
+    return border_distance_km(units, settlements, country, metric_crs())
 
 
 def add_names(units: gpd.GeoDataFrame, raions: gpd.GeoDataFrame, unit_names: pd.DataFrame) -> None:
