@@ -183,19 +183,14 @@ def _plan_table(plan: pd.DataFrame) -> pd.DataFrame:
 
 
 def _check_units(plan: pd.DataFrame, unit_codes: Iterable[str] | None, where: str) -> None:
-    """The checks ``evaluate`` makes of a plan's units (:func:`~atr_model.scenarios.evaluate.
-    assignment_from_plan`), with its messages: every code known, every unit of the dataset listed."""
+    """Every code of the plan is a unit of the dataset (``evaluate``'s message, every unknown code
+    named). Whether every unit of the scenario's level is listed depends on the scenario: that is
+    checked when the version is measured (:func:`evaluate_version`)."""
     if unit_codes is None:
         return
-    codes = [str(c) for c in unit_codes]
-    known = set(codes)
-    unknown = sorted(set(plan["unit_code"]) - known)
+    unknown = sorted(set(plan["unit_code"]) - {str(c) for c in unit_codes})
     if unknown:
         raise plan_error("plan_unknown_units", file=where, n=len(unknown), units=", ".join(unknown))
-    listed = set(plan["unit_code"])
-    absent = [c for c in codes if c not in listed]
-    if absent:
-        raise plan_error("plan_absent_units", file=where, n=len(absent), units=_shown(absent))
 
 
 def _now() -> str:
@@ -223,8 +218,8 @@ def make_version(
     scenario_name, dataset_build_id : str
         What it was made under.
     unit_codes : iterable of str, optional
-        The dataset's units: when given, the plan must list each exactly once, as ``evaluate``
-        requires.
+        The codes the dataset knows (its units and raions): when given, every code of the plan
+        must be one of them.
     created : str, optional
         When it was saved (default now, UTC).
 
@@ -256,7 +251,7 @@ def version_from_csv(
     ------
     DataError
         Every problem of :func:`~atr_model.scenarios.plan_file.read_plan_text` (naming the
-        file ``where`` and the row), unknown or missing units, a bad name or note.
+        file ``where`` and the row), unknown units, a bad name or note.
     """
     table = read_plan_text(data, where=where)
     _check_units(_plan_table(table), unit_codes, where)
@@ -352,7 +347,7 @@ def _entry(entry: object, index: int, where: str, build_id: str, unit_codes: Seq
     if unknown:
         raise version_error("versions_unknown_units", file=where, name=name, n=len(unknown), units=_shown(unknown))
     return make_version(table, name, note=fields["note"], scenario_name=fields["scenario_name"],
-                        dataset_build_id=build_id, unit_codes=unit_codes, created=fields["created"])
+                        dataset_build_id=build_id, created=fields["created"])
 
 
 def read_versions(
@@ -367,7 +362,8 @@ def read_versions(
     dataset_build_id : str
         The build id of the dataset shown: the file must be of that dataset.
     unit_codes : iterable of str
-        That dataset's units: each version must list each of them exactly once.
+        The codes that dataset knows (its units and raions): every code of every version must
+        be one of them.
     where : str
         The file's name in messages.
 
@@ -375,7 +371,7 @@ def read_versions(
     ------
     DataError
         With one message: not JSON, not a versions file, another format version, another
-        dataset, a malformed version, unknown or missing unit codes, two versions of one name,
+        dataset, a malformed version, unknown unit codes, two versions of one name,
         or no version at all.
     """
     try:
