@@ -142,7 +142,7 @@ class PlanVersion:
 
     def plan_csv(self) -> bytes:
         """The plan as the CSV ``atr-model evaluate`` reads (UTF-8, comma separated)."""
-        return cast("str", self.plan.to_csv(index=False, lineterminator="\n")).encode("utf-8")
+        return self.plan.to_csv(index=False, lineterminator="\n").encode("utf-8")
 
     def digest(self) -> str:
         """A short digest of the plan (the same plan twice has the same digest)."""
@@ -331,7 +331,7 @@ def _entry_plan(entry: Mapping[str, Any], index: int, where: str) -> pd.DataFram
     if len(duplicated):
         raise plan_error("plan_duplicate", file=f"{where}: version {index}", row=int(duplicated.index[0]) + 1,
                          unit=duplicated.iloc[0], first=int(table.index[table["unit_code"] == duplicated.iloc[0]][0]) + 1)
-    return table
+    return cast("pd.DataFrame", table)
 
 
 def _entry(entry: object, index: int, where: str, build_id: str, unit_codes: Sequence[str]) -> PlanVersion:

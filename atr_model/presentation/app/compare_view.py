@@ -21,8 +21,6 @@ from atr_model.errors import ScenarioError
 from atr_model.presentation import maps
 from atr_model.presentation.app import cache, scenario_io
 from atr_model.presentation.app.context import AppContext, scenario_file_label, scenario_from_choice
-from atr_model.presentation.app.versions import COMPARE_PREFIX
-from atr_model.presentation.app.versions_view import version_choices, version_result_folder
 from atr_model.presentation.app.mapping import (
     compare_maps,
     comparison,
@@ -31,6 +29,8 @@ from atr_model.presentation.app.mapping import (
     show_clickable_map,
     synced,
 )
+from atr_model.presentation.app.versions import COMPARE_PREFIX
+from atr_model.presentation.app.versions_view import version_choices, version_result_folder
 from atr_model.presentation.i18n import t
 from atr_model.presentation.markdown_text import md_text
 from atr_model.scenarios import Comparison
