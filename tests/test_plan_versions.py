@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from atr_model.data import subset_dataset
 from atr_model.errors import DataError
-from atr_model.presentation import cli_extras
+from atr_model.presentation import cli_extras, i18n
 from atr_model.presentation.balance import GROUPS, balance_chart, balance_chart_html
 from atr_model.presentation.i18n import format_number
 from atr_model.presentation.maps.palette import CATEGORY_COLOURS
@@ -33,6 +33,7 @@ from atr_model.scenarios import (
 )
 from atr_model.scenarios.plan_versions import (
     FORMAT,
+    VERSION_MESSAGES,
     PlanVersion,
     add_version,
     compare_versions,
@@ -46,6 +47,10 @@ from atr_model.scenarios.plan_versions import (
     versions_json,
     write_versions,
 )
+
+
+#: Naryn and Talas oblasts (the Kyrgyz case: two mountain oblasts, as the Territory menu cuts them).
+NARYN_OBLAST, TALAS_OBLAST = "41704000000000", "41707000000000"
 
 
 @dataclass(frozen=True)
@@ -86,10 +91,7 @@ def case(request: pytest.FixtureRequest) -> Case:
         scenario = load_scenario(SCENARIOS / "concept-2013.yaml")
         # two mountain oblasts, as the app's Territory menu cuts them (the national plan's four
         # evaluations took a minute; these take seconds and hold exempt and below-floor units)
-        full = request.getfixturevalue("kg_dataset")
-        oblasts = full.oblasts[full.oblasts["name_en"].astype(str).str.contains("Talas|Naryn")]
-        assert len(oblasts) == 2
-        dataset = subset_dataset(full, oblasts["oblast_code"].astype(str))
+        dataset = subset_dataset(request.getfixturevalue("kg_dataset"), [NARYN_OBLAST, TALAS_OBLAST])
         travel = resolve_travel_model(scenario, dataset)
     result = run_scenario(scenario, dataset=dataset, travel_model=travel)
     return Case(request.param, scenario, dataset, travel, result)
@@ -275,3 +277,16 @@ def test_balance_chart_agrees_with_the_key_figures(case: Case, lang: str) -> Non
     assert html.count("data-new-unit=") == len(chart.bars)
     assert ("class='atr-floor'" in html) == (chart.floor > 0)
     assert "<script" not in html.lower()
+
+
+def test_versions_messages_are_interface_texts_in_every_language(case: Case) -> None:
+    english = json.loads((i18n.LOCALES_DIR / "en.json").read_text(encoding="utf-8"))
+    for key, template in VERSION_MESSAGES.items():
+        assert english[f"error.{key}"] == template, key
+    with pytest.raises(DataError) as caught:
+        read_versions(json.dumps(_file(case, dataset_build_id="other-build")), dataset_build_id=case.build_id,
+                      unit_codes=case.codes, where="shared.json")
+    assert i18n.error_text(caught.value, "en") == str(caught.value)
+    for lang in ("ru", "ky"):
+        text = i18n.error_text(caught.value, lang)
+        assert text != str(caught.value) and "shared.json" in text and "other-build" in text and case.build_id in text
