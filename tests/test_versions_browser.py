@@ -98,6 +98,8 @@ def _save(page, name: str, note: str) -> None:
 
 def _hover_a_bar(page) -> None:
     """Hover a merged new unit's bar: that unit, and only it, is outlined on the map; leaving restores it."""
+    page.locator(MAP_FRAME).first.scroll_into_view_if_needed()  # before the pointer moves: no scroll after
+    page.wait_for_timeout(300)
     frame = page.frame_locator(MAP_FRAME).first
     bars = frame.locator(f".{PANEL_CLASS} g.atr-bar")
     bars.first.wait_for()
@@ -115,9 +117,14 @@ def _hover_a_bar(page) -> None:
     other = bars.nth(0).get_attribute("data-new-unit")
     if other != uid:  # another new unit keeps its own style
         assert all(colour != HIGHLIGHT_STYLE["color"] for colour, _ in container.evaluate(STYLES_JS, other)["styles"])
+    # the chart beside the new units, one of them outlined from its bar (the map frame as shown)
+    # (a clip of the page: an element screenshot would scroll it and move the bar from under the pointer)
     NOTES_SHOT.parent.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(NOTES_SHOT))
-    page.screenshot(path=str(ARTIFACTS / "app-balance-chart.png"))
+    box = page.locator(MAP_FRAME).first.bounding_box()
+    assert box is not None
+    for path in (NOTES_SHOT, ARTIFACTS / "app-balance-chart.png"):
+        page.screenshot(path=str(path), clip=box)
+    assert container.evaluate(STYLES_JS, uid)["lit"] == uid  # what the picture shows
     page.mouse.move(5, 5)
     after = container.evaluate(STYLES_JS, uid)
     assert after["lit"] is None and after["styles"] == before["styles"]

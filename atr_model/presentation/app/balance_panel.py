@@ -38,8 +38,8 @@ _PANEL_JS = """
   panel.onAdd = function () {
     var div = L.DomUtil.create("div", %(panel_class)s);
     div.innerHTML = %(html)s;
-    // the list scrolls inside the map's height, leaving room for the zoom and layer controls
-    div.style.setProperty("--atr-balance-height", Math.max(160, map.getSize().y - 120) + "px");
+    // the list scrolls inside the map's height, ending above the legend at the bottom right
+    div.style.setProperty("--atr-balance-height", Math.max(160, map.getSize().y - 180) + "px");
     L.DomEvent.disableClickPropagation(div);
     L.DomEvent.disableScrollPropagation(div);
     return div;
