@@ -48,7 +48,6 @@ from atr_model.scenarios.plan_versions import (
     write_versions,
 )
 
-
 #: Naryn and Talas oblasts (the Kyrgyz case: two mountain oblasts, as the Territory menu cuts them).
 NARYN_OBLAST, TALAS_OBLAST = "41704000000000", "41707000000000"
 

@@ -11,7 +11,7 @@ from collections.abc import MutableMapping
 from typing import Any
 
 from atr_model.presentation.app.edits import Edit
-from atr_model.scenarios.plan_versions import PlanVersion
+from atr_model.scenarios import PlanVersion
 
 __all__ = [
     "defaults", "init", "push_edit", "undo_edit", "clear_edits", "edits", "remember_result", "forget_result",

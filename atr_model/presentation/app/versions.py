@@ -22,8 +22,7 @@ from atr_model.network import TravelModel
 from atr_model.presentation.app import results
 from atr_model.presentation.app.results import ResultView
 from atr_model.presentation.app.scenario_io import scenario_key
-from atr_model.scenarios import Scenario
-from atr_model.scenarios.plan_versions import PLAN_COLUMNS, PlanVersion, evaluate_version, write_version_package
+from atr_model.scenarios import PLAN_COLUMNS, PlanVersion, Scenario, evaluate_version, write_version_package
 
 __all__ = ["plan_of_result", "version_folder", "VERSIONS_FOLDER", "COMPARE_PREFIX"]
 

@@ -21,12 +21,12 @@ from atr_model.presentation.app import cache, state, versions
 from atr_model.presentation.app.context import AppContext, current_result, show_error, upload_refused
 from atr_model.presentation.app.downloads import download_zip
 from atr_model.presentation.i18n import format_number, t
-from atr_model.scenarios import limits
-from atr_model.scenarios.plan_versions import (
+from atr_model.scenarios import (
     PlanVersion,
     add_version,
     delete_version,
     find_version,
+    limits,
     make_version,
     read_versions,
     rename_version,
