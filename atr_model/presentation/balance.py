@@ -156,7 +156,7 @@ def _group_svg(bars: tuple[BalanceBar, ...], floor: float, floor_title: str) -> 
     scale = (_WIDTH_PX - 2) / top
     height = len(bars) * (_BAR_PX + _GAP_PX) + _GAP_PX
     parts = [f"<svg class='atr-balance-bars' width='{_WIDTH_PX}' height='{height}' "
-             f"viewBox='0 0 {_WIDTH_PX} {height}' xmlns='http://www.w3.org/2000/svg'>"]
+             f"viewBox='0 0 {_WIDTH_PX} {height}'>"]
     for i, bar in enumerate(bars):
         y = _GAP_PX + i * (_BAR_PX + _GAP_PX)
         width = max(1.0, bar.population * scale)
