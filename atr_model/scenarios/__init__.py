@@ -63,6 +63,22 @@ from atr_model.scenarios.package_files import (
     load_result_files,
     read_territory_notes,
 )
+from atr_model.scenarios.plan_versions import (
+    PLAN_COLUMNS,
+    PlanVersion,
+    add_version,
+    compare_versions,
+    delete_version,
+    evaluate_version,
+    find_version,
+    make_version,
+    read_versions,
+    rename_version,
+    version_from_csv,
+    versions_json,
+    write_version_package,
+    write_versions,
+)
 from atr_model.scenarios.robustness import RobustnessResult, run_robustness, write_robustness
 from atr_model.scenarios.robustness_tables import share_text
 from atr_model.scenarios.run import STATUSES, ScenarioResult, run_scenario
@@ -203,4 +219,19 @@ __all__ = [
     "LIMIT_VARIABLES",
     "grid_size",
     "limits",
+    # named plan versions (issue 23)
+    "PLAN_COLUMNS",
+    "PlanVersion",
+    "add_version",
+    "compare_versions",
+    "delete_version",
+    "evaluate_version",
+    "find_version",
+    "make_version",
+    "read_versions",
+    "rename_version",
+    "version_from_csv",
+    "versions_json",
+    "write_versions",
+    "write_version_package",
 ]

@@ -26,7 +26,7 @@ from atr_model.optimisation import EngineSettings, MergerInstance, Violation, ch
 from atr_model.scenarios.inputs import resolve_dataset, resolve_travel_model
 from atr_model.scenarios.instance_builder import InstanceBundle, build_instance
 from atr_model.scenarios.plan_file import plan_error, read_plan_csv, read_plan_text
-from atr_model.scenarios.run import package_plan
+from atr_model.scenarios.run import ScenarioResult, package_plan
 from atr_model.scenarios.scenario import Scenario
 from atr_model.scenarios.solver_settings import engine_settings
 
@@ -65,6 +65,9 @@ class PlanEvaluation:
         The plan's cost the way the optimiser counts it (travel cost, the cost per new unit
         and the penalties of soft criteria), comparable with ``kpis.json``'s
         ``solver.objective`` of a run of the same scenario on the same data.
+    package : ScenarioResult or None
+        The plan measured as a result package (what ``kpis`` come from): Compare and the
+        downloads read a checked plan through it (:mod:`atr_model.scenarios.plan_versions`).
     """
 
     scenario_name: str
@@ -72,6 +75,7 @@ class PlanEvaluation:
     violations: pd.DataFrame
     kpis: dict[str, Any] = field(default_factory=dict)
     objective: float | None = None
+    package: ScenarioResult | None = field(default=None, repr=False, compare=False)
 
     def gap_to(self, optimum: float | None) -> float | None:
         """How far the plan's cost is above ``optimum``, as a fraction of it (0.05 = 5 %).
@@ -263,4 +267,5 @@ def evaluate_plan(
     )
     logger.info("plan %s: %d violation(s)", where, len(viol))
     objective = float(engine.objective)
-    return PlanEvaluation(scenario_name=scenario.name, plan=out, violations=viol, kpis=kpis, objective=objective)
+    return PlanEvaluation(scenario_name=scenario.name, plan=out, violations=viol, kpis=kpis, objective=objective,
+                          package=measured)

@@ -29,6 +29,8 @@ from atr_model.presentation.app.mapping import (
     show_clickable_map,
     synced,
 )
+from atr_model.presentation.app.versions import COMPARE_PREFIX
+from atr_model.presentation.app.versions_view import version_choices, version_result_folder
 from atr_model.presentation.i18n import t
 from atr_model.presentation.markdown_text import md_text
 from atr_model.scenarios import Comparison
@@ -41,14 +43,19 @@ COMPARE_MAP_HEIGHT = 460
 SYNC_GROUP = "compare"
 
 
-def _compare_choices(lang: str) -> dict[str, str]:
-    """Picker entries: the current scenario, and each scenario file by its title in ``lang``."""
+def _compare_choices(lang: str, ctx: AppContext | None = None) -> dict[str, str]:
+    """Picker entries: the current scenario, each scenario file by its title in ``lang``, and
+    the session's plan versions (:mod:`.versions_view`)."""
     choices = {"current": t("compare.current", lang)}
     choices.update({str(p): scenario_file_label(p, lang) for p in scenario_io.scenario_files()})
+    if ctx is not None:
+        choices.update(version_choices(ctx))
     return choices
 
 
 def _folder_for(choice: str, ctx: AppContext) -> str:
+    if choice.startswith(COMPARE_PREFIX):
+        return version_result_folder(ctx, choice[len(COMPARE_PREFIX):])
     scenario = ctx.scenario if choice == "current" else scenario_from_choice(choice)
     if scenario is None or ctx.source is None:
         raise ScenarioError("the current scenario is not valid; fix the criteria in the sidebar")
@@ -57,7 +64,7 @@ def _folder_for(choice: str, ctx: AppContext) -> str:
 
 def _pickers(ctx: AppContext) -> None:
     lang = ctx.lang
-    choices = _compare_choices(lang)
+    choices = _compare_choices(lang, ctx)
     keys = list(choices)
     c1, c2 = st.columns(2)
     a = c1.selectbox(t("compare.a", lang), keys, index=0, format_func=lambda k: choices[k], key="compare_a")
@@ -94,7 +101,7 @@ def view_compare(ctx: AppContext) -> None:
     if not chosen:
         return
     folder_a, folder_b, choice_a, choice_b = chosen
-    choices = _compare_choices(lang)
+    choices = _compare_choices(lang, ctx)
     label_a, label_b = (choices.get(c, Path(c).stem) for c in (choice_a, choice_b))
     changes = comparison(folder_a, folder_b)
     _side_by_side(ctx, folder_a, folder_b, label_a, label_b)

@@ -50,7 +50,7 @@ __all__ = ["main", "AppContext", "show_errors", "run_current", "VIEWS", "LINK_PA
 
 logger = logging.getLogger(__name__)
 
-VIEWS = ("map", "compare", "edits", "plan", "downloads", "concept", "robustness", "agree")
+VIEWS = ("map", "compare", "edits", "plan", "downloads", "concept", "robustness", "agree", "versions")
 #: Query parameters of a shareable link -> session keys of the widgets they set.
 LINK_PARAMS = {"dataset": "dataset_key", "territory": "raion", "scenario": "scenario_choice", "lang": "lang"}
 

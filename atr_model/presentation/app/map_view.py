@@ -11,6 +11,7 @@ import streamlit as st
 from atr_model.criteria import Criteria
 from atr_model.presentation import maps
 from atr_model.presentation.app import cache, state, unit_search
+from atr_model.presentation.app.balance_panel import result_balance, with_balance_chart
 from atr_model.presentation.app.context import AppContext, current_result, run_current
 from atr_model.presentation.app.edits import Edit
 from atr_model.presentation.app.mapping import (
@@ -282,6 +283,8 @@ def view_map(ctx: AppContext) -> None:
         shown = cache.view(str(result.folder), lang)
         _kpi_row(result, shown, lang)  # an out-of-date result is marked under the title (stale_note)
         rendered = result_map(str(result.folder), lang, ctx.source, ctx.dataset.build_id, ctx.scenario)
+        # the population balance of the new units beside them, each bar linked to its unit
+        rendered = with_balance_chart(rendered, result_balance(str(result.folder), lang))
     _search(ctx)
     _selection(ctx, result)
     if result is None:

@@ -23,9 +23,11 @@ import streamlit as st
 from atr_model.errors import ATRError
 from atr_model.presentation import maps
 from atr_model.presentation.app import cache, plans
+from atr_model.presentation.app.balance_panel import with_balance_chart
 from atr_model.presentation.app.context import AppContext, show_error, upload_refused
 from atr_model.presentation.app.folium_view import RenderedMap, render_map
 from atr_model.presentation.app.mapping import comparison_table, show_clickable_map
+from atr_model.presentation.balance import balance_chart
 from atr_model.presentation.i18n import STRINGS, format_number, t
 from atr_model.presentation.markdown_text import md_text
 from atr_model.presentation.messages import render_violation
@@ -55,7 +57,12 @@ def violation_units(violations: pd.DataFrame) -> list[str]:
 def _plan_map(digest: str, source: str, build_id: str, lang: str, _evaluation: PlanEvaluation) -> RenderedMap:
     layers = cache.layers(source, build_id)
     assignments = plans.plan_assignments(_evaluation, cache.dataset(source).units, lang, maps.unit_names(layers, lang))
-    return render_map(maps.result_map(layers, assignments, lang=lang, violations=violation_units(_evaluation.violations)))
+    rendered = render_map(maps.result_map(layers, assignments, lang=lang, violations=violation_units(_evaluation.violations)))
+    package = _evaluation.package
+    if package is None:
+        return rendered
+    # the checked plan's population balance beside its new units, as on the result map
+    return with_balance_chart(rendered, balance_chart(package.kpis, package.assignments, package.new_units, lang))
 
 
 def _evaluate(ctx: AppContext, name: str, data: bytes) -> tuple[str, PlanEvaluation] | None:

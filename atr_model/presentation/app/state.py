@@ -11,10 +11,11 @@ from collections.abc import MutableMapping
 from typing import Any
 
 from atr_model.presentation.app.edits import Edit
+from atr_model.scenarios import PlanVersion
 
 __all__ = [
     "defaults", "init", "push_edit", "undo_edit", "clear_edits", "edits", "remember_result", "forget_result",
-    "result_matches",
+    "result_matches", "plan_versions", "set_plan_versions",
 ]
 
 #: ``st.session_state`` (its keys may be ``str`` or ``int``) or a plain dict (tests)
@@ -31,6 +32,7 @@ _DEFAULTS: dict[str, Any] = {
     "compare": None,
     "uploaded": None,
     "uploaded_name": None,
+    "plan_versions": (),
 }
 
 
@@ -99,3 +101,13 @@ def result_matches(session: Session, scenario_hash: str | None, source: str | No
         return True
     recorded = session.get("result_source")
     return session.get("result_hash") == scenario_hash and (recorded is None or recorded == source)
+
+
+def plan_versions(session: Session) -> tuple[PlanVersion, ...]:
+    """The session's named plan versions, oldest first (:mod:`atr_model.scenarios.plan_versions`)."""
+    return tuple(session.get("plan_versions", ()))
+
+
+def set_plan_versions(session: Session, versions: tuple[PlanVersion, ...]) -> None:
+    """Replace the session's plan versions (the functions of ``plan_versions`` return new tuples)."""
+    session["plan_versions"] = tuple(versions)

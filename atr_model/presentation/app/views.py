@@ -2,8 +2,8 @@
 
 :mod:`.map_view` (click to select, search, locks), :mod:`.compare_view`, :mod:`.edits_view`
 (manual edits), :mod:`.plan_view` (the plan check), :mod:`.downloads_view`,
-:mod:`.concept_view` (the Concept), :mod:`.robustness_view` and :mod:`.agree_view` (agreement
-with a reference plan).
+:mod:`.concept_view` (the Concept), :mod:`.robustness_view`, :mod:`.agree_view` (agreement
+with a reference plan) and :mod:`.versions_view` (named plan versions).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from atr_model.presentation.app.map_view import view_map
 from atr_model.presentation.app.mapping import MAP_RETURNED_OBJECTS
 from atr_model.presentation.app.plan_view import view_plan
 from atr_model.presentation.app.robustness_view import view_robustness
+from atr_model.presentation.app.versions_view import view_versions
 
 __all__ = [
     "view_map",
@@ -27,5 +28,6 @@ __all__ = [
     "view_concept",
     "view_robustness",
     "view_agree",
+    "view_versions",
     "MAP_RETURNED_OBJECTS",
 ]
