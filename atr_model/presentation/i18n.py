@@ -29,7 +29,7 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
-from atr_model.data.terms import KYRGYZ_TERMS, DatasetTerms
+from atr_model.data.terms import KYRGYZ_TERMS, DatasetTerms, dataset_terms
 from atr_model.data.translit import is_cyrillic, latin_unit_name
 from atr_model.errors import ATRError
 
@@ -41,6 +41,7 @@ __all__ = [
     "fill_terms",
     "current_terms",
     "use_terms",
+    "result_terms",
     "display_name",
     "is_transliterated",
     "translit_note",
@@ -206,6 +207,15 @@ def use_terms(terms: DatasetTerms) -> Iterator[DatasetTerms]:
         yield terms
     finally:
         _TERMS.reset(token)
+
+
+def result_terms(provenance: Mapping[str, Any]) -> DatasetTerms:
+    """The terms of the dataset a result was run on, from its ``provenance.json``: the terms it
+    recorded (``dataset_terms``), else those of its ``dataset_kind``; a result written before
+    datasets had terms (no kind recorded) was Kyrgyz."""
+    if "dataset_terms" not in provenance and "dataset_kind" not in provenance:
+        return KYRGYZ_TERMS
+    return dataset_terms(provenance)
 
 
 def _term_word(name: str, lang: str, terms: DatasetTerms) -> str:

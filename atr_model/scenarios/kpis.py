@@ -19,9 +19,17 @@ import pandas as pd
 
 import atr_model
 from atr_model.data import Dataset
+from atr_model.data.terms import dataset_terms
 from atr_model.network import TravelModel
 from atr_model.optimisation import MergerResult
-from atr_model.scenarios.extra_kpis import exempt_by_reason, extra_kpis, kept_exempt_mask, town_mask
+from atr_model.scenarios.extra_kpis import (
+    dataset_cost_model,
+    exempt_by_reason,
+    extra_kpis,
+    kept_exempt_mask,
+    not_estimated_savings,
+    town_mask,
+)
 from atr_model.scenarios.instance_builder import InstanceBundle
 from atr_model.scenarios.scenario import Scenario, scenario_hash
 
@@ -59,6 +67,10 @@ def provenance(scenario: Scenario, dataset: Dataset, travel_model: TravelModel, 
         "dataset_name": dataset.name,
         "dataset_build_id": dataset.build_id,
         "dataset_kind": str(dataset.metadata.get("kind", "unknown")),
+        # the words the reports print for this dataset (unit, district, currency, legal basis)
+        "dataset_terms": dataset_terms(dataset).to_json(),
+        # a dataset's own administrative cost model (the shipped one prices Kyrgyz offices in som)
+        **({"dataset_cost_model": dataset.metadata["cost_model"]} if "cost_model" in dataset.metadata else {}),
         "travel_model": travel_model.label,
         "package_version": package_version(),
         "python": platform.python_version(),
@@ -171,7 +183,7 @@ def compute_kpis(
         },
         "provenance": {k: prov[k] for k in ("scenario_name", "scenario_hash", "dataset_build_id", "travel_model")},
     }
-    return _with_extra_kpis(kpis, bundle, assignments, settlements, new_units)
+    return _with_extra_kpis(kpis, bundle, assignments, settlements, new_units, prov)
 
 
 def _with_extra_kpis(
@@ -180,9 +192,17 @@ def _with_extra_kpis(
     assignments: pd.DataFrame,
     settlements: pd.DataFrame,
     new_units: pd.DataFrame,
+    prov: dict[str, Any],
 ) -> dict[str, Any]:
-    """Add the further KPIs (population distribution, estimated savings) without overriding any."""
-    extra = extra_kpis(assignments, new_units, settlements, level=bundle.level)
+    """Add the further KPIs (population distribution, estimated savings) without overriding any.
+
+    Savings rest on the dataset's cost model (:func:`dataset_cost_model`); without one that
+    applies they are "not estimated" with the reason.
+    """
+    model, reason = dataset_cost_model(prov)
+    extra = extra_kpis(assignments, new_units, settlements, level=bundle.level, cost_model=model)
+    if reason:
+        extra["admin_savings"] = not_estimated_savings(assignments, reason)
     for key, value in extra.items():
         if key == "estimated_share":
             kpis[key] = {**kpis[key], "admin_savings": value["admin_savings"]}

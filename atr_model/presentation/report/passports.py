@@ -18,6 +18,7 @@ from atr_model.presentation.report.html_parts import td as _td
 from atr_model.presentation.report.plan_map import percent_text
 from atr_model.presentation.report.svg_map import is_numbered
 from atr_model.presentation.territory_text import unit_name_in
+from atr_model.presentation.view import format_area
 from atr_model.scenarios import NEW_UNIT_COLUMNS, ResultFiles, town_mask
 
 __all__ = ["passports_section"]
@@ -100,7 +101,7 @@ def _fact_rows(
         (t("report.fact.raion_oblast", lang), f"{_e(rec.get('raion_code', ''))} / {_e(rec.get('oblast_code', ''))}"),
         (t("report.fact.population", lang),
          f"<span class='{'est' if est else ''}'>{_e(cell_text(rec.get('population'), lang))}</span>"),
-        (t("report.fact.area", lang), _est_span(cell_text(rec.get("area_km2"), lang), area_est)),
+        (t("report.fact.area", lang), _est_span(format_area(rec.get("area_km2"), lang, trim_whole=True), area_est)),
         (t("report.fact.travel", lang),
          f"{_est_span(cell_text(rec.get('travel_time_mean_min'), lang), travel_est)} / "
          f"{_est_span(cell_text(rec.get('travel_time_max_min'), lang), travel_est)}"),
