@@ -164,6 +164,10 @@ def _group_label(name: str, lang: str) -> str:
 # stands for the Kyrgyz terms; another dataset's term is given in one form only, so its
 # nominative is printed there.
 
+#: A text that cites the Kyrgyz Concept ("may stay small under the Concept") has a variant under
+#: ``<key>.own`` that cites the scenario's own rules: :func:`t` prints it for any other dataset.
+OWN_RULES_SUFFIX = ".own"
+
 _TERMS: ContextVar[DatasetTerms] = ContextVar("atr_model_terms", default=KYRGYZ_TERMS)
 
 #: Placeholder name -> (term key, plural by appending "s"): the English plural of a term that
@@ -277,6 +281,8 @@ def t(key: str, lang: str = DEFAULT_LANGUAGE, /, **values: Any) -> str:
         The text; an unknown key returns the key itself so a missing label shows up on the
         page instead of breaking it.
     """
+    if f"{key}{OWN_RULES_SUFFIX}" in STRINGS and not _TERMS.get().is_kyrgyz:
+        key = f"{key}{OWN_RULES_SUFFIX}"  # the text without the Kyrgyz Concept, for another country's data
     texts = STRINGS.get(key)
     if texts is None:
         return key

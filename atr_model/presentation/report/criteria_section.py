@@ -123,6 +123,14 @@ def criteria_section(files: ResultFiles, lang: str = DEFAULT_LANGUAGE) -> str:
     return "".join(parts)
 
 
+def _own_value(key: str, value: Any, lang: str) -> str:
+    """A setting's value for another country's data: a choice by its label in every language
+    (the option ``raion`` reads as the dataset's district word)."""
+    if isinstance(value, str):
+        return option_label(key.rsplit(".", 1)[-1], value, lang)
+    return _setting_value(key, value, lang)
+
+
 def _own_criteria_section(files: ResultFiles, lang: str) -> str:
     """Another country's data: no Concept sheet (the Concept is Kyrgyz law); its legal basis when
     the dataset names one, and the criteria the scenario applies."""
@@ -132,7 +140,7 @@ def _own_criteria_section(files: ResultFiles, lang: str) -> str:
     if basis:
         parts.append(f"<p class='muted'>{_e(basis)}</p>")
     rows = [
-        f"<tr><td>{_e(field_label('crit.' + k, lang, k) if not english else k)}</td><td>{_e(_setting_value(k, v, lang))}</td></tr>"
+        f"<tr><td>{_e(field_label('crit.' + k, lang, k) if not english else k)}</td><td>{_e(_own_value(k, v, lang))}</td></tr>"
         for k, v in flatten_mapping(files.criteria).items()
     ]
     parts.append(f"<h3>{_e(t('report.applies', lang))}</h3>")
