@@ -41,6 +41,7 @@ __all__ = [
     "fill_terms",
     "current_terms",
     "use_terms",
+    "set_terms",
     "result_terms",
     "display_name",
     "is_transliterated",
@@ -220,6 +221,12 @@ def result_terms(provenance: Mapping[str, Any]) -> DatasetTerms:
     if "dataset_terms" not in provenance and "dataset_kind" not in provenance:
         return KYRGYZ_TERMS
     return dataset_terms(provenance)
+
+
+def set_terms(terms: DatasetTerms) -> None:
+    """Fill the term placeholders with ``terms`` from now on in this thread (the app sets them at
+    the start of each script run, and again once the chosen dataset is loaded)."""
+    _TERMS.set(terms)
 
 
 def _term_word(name: str, lang: str, terms: DatasetTerms) -> str:
