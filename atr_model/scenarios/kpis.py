@@ -59,6 +59,15 @@ def _number(value: Any) -> float | None:
     return out if math.isfinite(out) else None
 
 
+def _names(layer: pd.DataFrame, code: str) -> dict[str, dict[str, str]]:
+    """Code -> its name columns (``name_en``, ``name_ru``, ``name_ky`` that are filled)."""
+    columns = [c for c in ("name_en", "name_ru", "name_ky") if c in layer.columns]
+    return {
+        str(row[code]): {c: str(row[c]) for c in columns if isinstance(row[c], str) and row[c].strip()}
+        for row in layer[[code, *columns]].to_dict("records")
+    }
+
+
 def provenance(scenario: Scenario, dataset: Dataset, travel_model: TravelModel, *, seconds: float) -> dict[str, Any]:
     """The ``provenance.json`` content; ``created_utc`` and ``seconds`` are the only run-dependent fields."""
     return {
@@ -71,6 +80,9 @@ def provenance(scenario: Scenario, dataset: Dataset, travel_model: TravelModel, 
         "dataset_terms": dataset_terms(dataset).to_json(),
         # a dataset's own administrative cost model (the shipped one prices Kyrgyz offices in som)
         **({"dataset_cost_model": dataset.metadata["cost_model"]} if "cost_model" in dataset.metadata else {}),
+        # district and region names: the reports name them, not their codes (the package has no layers)
+        "district_names": _names(dataset.raions, "raion_code"),
+        "region_names": _names(dataset.oblasts, "oblast_code"),
         "travel_model": travel_model.label,
         "package_version": package_version(),
         "python": platform.python_version(),
