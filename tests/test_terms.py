@@ -52,7 +52,8 @@ def test_kyrgyz_terms_fill_every_text_and_other_terms_leave_no_kyrgyz_word() -> 
     assert t("map.raions", "ky") == i18n.fill_terms(i18n.STRINGS["map.raions"]["ky"], "ky") == "Райондор"
     english = [k for k in i18n.STRINGS if not k.startswith(KYRGYZ_ONLY)]
     with use_terms(GENERIC_TERMS):
-        left = {k: t(k, "en") for k in english if KYRGYZ_WORDS.search(t(k, "en"))}
+        # placeholders such as {raion} are names for values, not words
+        left = {k: t(k, "en") for k in english if KYRGYZ_WORDS.search(re.sub(r"\{\w+\}", "", t(k, "en")))}
         assert left == {}
         assert t("kpi.exempt_units", "en") == "Exempt municipalities"
         assert t("app.subtitle", "en") == "Consolidation modeller for municipalities"

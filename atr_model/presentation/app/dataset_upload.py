@@ -69,6 +69,9 @@ def store_uploaded_dataset(data: bytes, name: str, folder: Path) -> Path:
         staging.unlink(missing_ok=True)
         # the message names the staging file: name the user's file instead
         raise type(exc)(str(exc).replace(str(staging), name)) from None
+    except ValueError as exc:  # e.g. a metadata value that is not JSON
+        staging.unlink(missing_ok=True)
+        raise DataError(f"{name}: not a readable dataset ({exc})") from None
     except Exception:
         staging.unlink(missing_ok=True)
         raise

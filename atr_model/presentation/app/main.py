@@ -19,9 +19,9 @@ import streamlit as st
 from PIL import Image
 
 from atr_model.data.dataset import Dataset
+from atr_model.data.terms import KYRGYZ_TERMS, dataset_terms
 from atr_model.errors import ATRError
 from atr_model.presentation import maps
-from atr_model.data.terms import KYRGYZ_TERMS, dataset_terms
 from atr_model.presentation.app import cache, dataset_upload, datasets, edits, results, scenario_io, signin, state, views
 from atr_model.presentation.app.context import (
     AppContext,
@@ -39,6 +39,7 @@ from atr_model.presentation.i18n import (
     DEFAULT_LANGUAGE,
     LANGUAGES,
     STRINGS,
+    current_terms,
     dataset_label,
     display_name,
     localized,
@@ -445,6 +446,16 @@ def _write_link(ctx: AppContext) -> None:
             st.query_params[name] = value
 
 
+def _views() -> tuple[str, ...]:
+    """The views offered: the Kyrgyz Concept's page only for the Kyrgyz data (another country's
+    dataset brings no Concept: docs/datasets.md)."""
+    if current_terms().is_kyrgyz:
+        return VIEWS
+    if st.session_state.get("view") == "concept":
+        st.session_state["view"] = VIEWS[0]
+    return tuple(v for v in VIEWS if v != "concept")
+
+
 def main() -> None:
     """Entry point of ``streamlit run app.py``."""
     lang = st.session_state.get("lang", DEFAULT_LANGUAGE)
@@ -464,7 +475,7 @@ def main() -> None:
     _write_link(ctx)
     _header(ctx)
     view = st.radio(
-        t("view.label", ctx.lang), VIEWS, horizontal=True, key="view",
+        t("view.label", ctx.lang), _views(), horizontal=True, key="view",
         format_func=lambda v: t(f"view.{v}", ctx.lang), label_visibility="collapsed",
     )
     with show_errors(ctx.lang, maps.unit_names(ctx.layers, ctx.lang) if ctx.layers is not None else None):
