@@ -23,7 +23,7 @@ import pytest
 from pyproj import Geod
 
 from atr_model.presentation.app import datasets, downloads, results
-from atr_model.presentation.i18n import STRINGS, dataset_label, format_number, localized, t
+from atr_model.presentation.i18n import dataset_label, format_number, localized, t
 from atr_model.presentation.maps.palette import CATEGORY_COLOURS, stability_colour
 from atr_model.presentation.report import map_png, render_report, render_summary
 from atr_model.scenarios import CATEGORIES, load_result_files, merger_confidence, new_unit_categories

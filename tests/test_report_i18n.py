@@ -28,7 +28,9 @@ def english_catalogue_hits(text: str, lang: str) -> list[str]:
     for key, texts in STRINGS.items():
         # term placeholders filled with the Kyrgyz words, as the demo's pages print them
         english = fill_terms(texts["en"], "en")
-        if not english or english == fill_terms(texts.get(lang, ""), lang) or "{" in english or len(re.sub(r"\W", "", english)) < 4:
+        if not english or english == fill_terms(texts.get(lang, ""), lang) or "{" in english:
+            continue
+        if len(re.sub(r"\W", "", english)) < 4:
             continue
         if re.search(r"(?<!\w)" + re.escape(english) + r"(?!\w)", text):
             hits.append(f"{key}: {english}")

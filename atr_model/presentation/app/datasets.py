@@ -2,11 +2,11 @@
 
 The demo, the datasets built into the cache, the contract GeoPackages of the app's data folder
 (``streamlit run app.py -- --data-dir DIR`` or ``$ATR_DATA_DIR``: :func:`data_dirs`), the user's
-uploaded GeoPackages and "build the Kyrgyz dataset from the shared open data"; the selector keys
-a shareable link writes (:func:`dataset_link_name`, :func:`dataset_key_from_link`); a territory cut out of a dataset with its travel
-model (:func:`subset_dataset` and :func:`territory_raions` are the data layer's, offered here beside
-:func:`subset_travel_model` for the app and ``benchmarks/bench_app.py``); the ``dataset`` value that
-reruns a scenario on another machine.
+uploaded GeoPackages and "build the Kyrgyz dataset from the shared open data"; the selector keys a
+shareable link writes (:func:`dataset_link_name`, :func:`dataset_key_from_link`); a territory cut
+out of a dataset with its travel model (:func:`subset_dataset` and :func:`territory_raions` are the
+data layer's, offered here beside :func:`subset_travel_model` for the app and
+``benchmarks/bench_app.py``); the ``dataset`` value that reruns a scenario on another machine.
 """
 
 from __future__ import annotations
