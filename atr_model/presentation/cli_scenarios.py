@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from atr_model._atomic import claim_output
-from atr_model.data.terms import dataset_terms
+from atr_model.data import dataset_terms
 from atr_model.errors import ScenarioError
 from atr_model.presentation.i18n import LANGUAGES, current_terms, use_terms
 from atr_model.presentation.runs import save_result

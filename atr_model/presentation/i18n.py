@@ -29,7 +29,7 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
-from atr_model.data.terms import KYRGYZ_TERMS, DatasetTerms, dataset_terms
+from atr_model.data import KYRGYZ_TERMS, DatasetTerms, dataset_terms
 from atr_model.data.translit import is_cyrillic, latin_unit_name
 from atr_model.errors import ATRError
 
@@ -200,7 +200,7 @@ def use_terms(terms: DatasetTerms) -> Iterator[DatasetTerms]:
 
     Examples
     --------
-    >>> from atr_model.data.terms import GENERIC_TERMS
+    >>> from atr_model.data import GENERIC_TERMS
     >>> with use_terms(GENERIC_TERMS):
     ...     t("kpi.exempt_units", "en")
     'Exempt municipalities'
@@ -252,7 +252,7 @@ def fill_terms(
 
     Examples
     --------
-    >>> from atr_model.data.terms import GENERIC_TERMS
+    >>> from atr_model.data import GENERIC_TERMS
     >>> fill_terms("{@Districts} of the {@unit}", "en", GENERIC_TERMS)
     'Districts of the municipality'
     >>> fill_terms("{@units|айыл аймактарына}", "ky"), fill_terms("{@units|айыл аймактарына}", "ky", GENERIC_TERMS)

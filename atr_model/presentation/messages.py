@@ -27,7 +27,7 @@ from typing import Any
 
 import pandas as pd
 
-from atr_model.data.terms import KYRGYZ_TERMS
+from atr_model.data import KYRGYZ_TERMS
 from atr_model.errors import InfeasibleError
 from atr_model.optimisation import Violation, decimals
 from atr_model.presentation.i18n import (

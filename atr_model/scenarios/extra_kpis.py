@@ -19,8 +19,7 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from atr_model.data import read_text_file
-from atr_model.data.terms import KYRGYZ_KINDS, dataset_terms
+from atr_model.data import KYRGYZ_KINDS, dataset_terms, read_text_file
 from atr_model.errors import DataError
 from atr_model.scenarios.scenario import yaml_error
 

@@ -18,8 +18,7 @@ import numpy as np
 import pandas as pd
 
 import atr_model
-from atr_model.data import Dataset
-from atr_model.data.terms import dataset_terms
+from atr_model.data import Dataset, dataset_terms
 from atr_model.network import TravelModel
 from atr_model.optimisation import MergerResult
 from atr_model.scenarios.extra_kpis import (

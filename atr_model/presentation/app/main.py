@@ -18,8 +18,8 @@ import numpy as np
 import streamlit as st
 from PIL import Image
 
+from atr_model.data import KYRGYZ_TERMS, dataset_terms
 from atr_model.data.dataset import Dataset
-from atr_model.data.terms import KYRGYZ_TERMS, dataset_terms
 from atr_model.errors import ATRError
 from atr_model.presentation import maps
 from atr_model.presentation.app import cache, dataset_upload, datasets, edits, results, scenario_io, signin, state, views
