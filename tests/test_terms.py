@@ -164,3 +164,11 @@ def test_the_demo_keeps_the_kyrgyz_words(demo_dataset, tmp_path: Path) -> None:
     report = render_report(result, "en")
     for words in ("Exempt aiyl aimaks", "Annual saving (som)", "resolution No. 198", "Concept criterion"):
         assert words in report, words
+
+
+def test_data_info_counts_in_the_datasets_words(fictionia_run: tuple[Path, str]) -> None:
+    out, _ = fictionia_run
+    res = CliRunner().invoke(app, ["data", "info", str(out.parent / "fictionia.gpkg"), "--no-network"])
+    assert res.exit_code == 0, res.output
+    assert "communes" in res.output and "cantons / cities / provinces" in res.output
+    assert not KYRGYZ_WORDS.search(res.output), res.output
