@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from atr_model.presentation.app import datasets, downloads, scenario_io
-from atr_model.presentation.i18n import STRINGS
+from atr_model.presentation.i18n import STRINGS, t
 from atr_model.presentation.maps.palette import CATEGORY_COLOURS
 from atr_model.presentation.view import figure_row_html, figure_rows
 
@@ -51,8 +51,8 @@ def test_summary_is_written_with_the_result(demo_run: Path) -> None:
         centre = a.loc[a["unit_code"] == row.centre_code, "unit_name"].iloc[0]
         assert f"<b>{centre}</b> ←" in page and row.unit_name in page
     # the estimate notes and the map
-    assert STRINGS["report.quality_title"]["en"] in page
-    assert STRINGS["summary.decisions"]["en"] in page
+    assert t("report.quality_title", "en") in page
+    assert t("summary.decisions", "en") in page
     assert page.count("<svg") == 1
     assert "<script" not in page
 
@@ -74,7 +74,7 @@ def test_zip_holds_every_file_and_both_reports(demo_run: Path, tmp_path: Path) -
     # every file of the result (the output marker, a dotfile, says whose folder it is: not a result file)
     assert {p.name for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")} <= names
     ru = (folder / "summary-ru.html").read_text(encoding="utf-8")
-    assert STRINGS["summary.decisions"]["ru"] in ru and "<html lang='ru'>" in ru
+    assert t("summary.decisions", "ru") in ru and "<html lang='ru'>" in ru
 
 
 def test_downloaded_yaml_names_the_dataset_not_a_path(kg_dataset_path: Path) -> None:
@@ -135,24 +135,24 @@ def test_workbook_download_is_labelled_in_the_interface_language(demo_run: Path,
 
     from atr_model.presentation.view import figure_label
 
-    catalogue = {text for texts in STRINGS.values() for text in (texts[lang],)}
+    catalogue = {t(key, lang) for key in STRINGS}  # as printed: dataset terms filled
     labelled = load_workbook(io.BytesIO(downloads.tables_xlsx(demo_run, lang)), read_only=True)
     plain = load_workbook(demo_run / "tables.xlsx", read_only=True)  # the CLI's, with the package's names
-    assert [STRINGS[f"xlsx.sheet.{name}"][lang] for name in plain.sheetnames] == labelled.sheetnames
+    assert [t(f"xlsx.sheet.{name}", lang) for name in plain.sheetnames] == labelled.sheetnames
     for name, title in zip(plain.sheetnames, labelled.sheetnames):
         headers = [c.value for c in next(labelled[title].iter_rows(max_row=1))]
         columns = [c.value for c in next(plain[name].iter_rows(max_row=1))]
-        assert headers == [STRINGS[f"xlsx.col.{c}"][lang] for c in columns], name
+        assert headers == [t(f"xlsx.col.{c}", lang) for c in columns], name
         assert set(headers) <= catalogue
     items = [row[0].value for row in labelled[labelled.sheetnames[0]].iter_rows(min_row=2)]
-    assert items[:6] == [STRINGS[f"xlsx.item.{k}"][lang] for k in ("scenario", "title", "dataset", "dataset kind",
+    assert items[:6] == [t(f"xlsx.item.{k}", lang) for k in ("scenario", "title", "dataset", "dataset kind",
                                                                     "created (UTC)", "note")]
     kpis = json.loads((demo_run / "kpis.json").read_text(encoding="utf-8"))
     assert figure_label("units_after", kpis, lang) in items and "kpi: units_after" not in items and "units_after" in kpis
     # the below-the-floor row names the scenario's floor, as on every other surface
     assert figure_label("below_floor_after_non_exempt", kpis, lang, is_estimate=False) in items
     note = [row[1].value for row in labelled[labelled.sheetnames[0]].iter_rows(min_row=7, max_row=7)][0]
-    assert note == STRINGS["xlsx.text.note"][lang]
+    assert note == t("xlsx.text.note", lang)
     # the same cells are shaded as estimates as in the package's own workbook
     fills = [c.fill.fgColor.rgb for c in next(plain["assignments"].iter_rows(min_row=2, max_row=2))]
     assert [c.fill.fgColor.rgb for c in next(labelled[labelled.sheetnames[1]].iter_rows(min_row=2, max_row=2))] == fills
@@ -197,7 +197,7 @@ def test_cli_run_writes_report_and_summary_in_the_language_asked(tmp_path: Path,
     assert cli("run", str(DEMO_YAML), "--out", str(tmp_path / "ky"), "--lang", "ky", "-q") == 0
     for name in ("report.html", "summary.html"):
         page = (tmp_path / "ky" / name).read_text(encoding="utf-8")
-        assert "<html lang='ky'>" in page and STRINGS["report.nav.kpis"]["ky"] in page, name
+        assert "<html lang='ky'>" in page and t("report.nav.kpis", "ky") in page, name
     assert cli("run", str(DEMO_YAML), "--out", str(tmp_path / "de"), "--lang", "de", "-q") != 0
     assert "--lang 'de': expected one of ky, ru, en" in capsys.readouterr().err
     assert not (tmp_path / "de").exists()

@@ -23,7 +23,7 @@ import pytest
 from pyproj import Geod
 
 from atr_model.presentation.app import datasets, downloads, results
-from atr_model.presentation.i18n import STRINGS, dataset_label, format_number, localized, t
+from atr_model.presentation.i18n import dataset_label, format_number, localized, t
 from atr_model.presentation.maps.palette import CATEGORY_COLOURS, stability_colour
 from atr_model.presentation.report import map_png, render_report, render_summary
 from atr_model.scenarios import CATEGORIES, load_result_files, merger_confidence, new_unit_categories
@@ -153,7 +153,7 @@ def test_summary_map_has_header_scale_and_a_legend_of_exactly_its_colours(demo_r
     assert _legend_swatches(svg) == [CATEGORY_COLOURS[c] for c in present]
     assert set(_fills(_group(svg, "units"))) == {CATEGORY_COLOURS[c] for c in present}
     for category in CATEGORIES:
-        assert (STRINGS[f"category.{category}"][lang] in texts) == (category in present), category
+        assert (t(f"category.{category}", lang) in texts) == (category in present), category
     assert "#e07b39" not in svg and "legend-hatch" not in svg  # no colour or hatching of its own
     stated, measured = _scale_km(svg, load_result_files(demo_run).new_units)
     assert stated == pytest.approx(measured, rel=0.01)
@@ -172,7 +172,7 @@ def test_map_png_says_what_it_shows_and_draws_the_category_colours(demo_run: Pat
     files = load_result_files(demo_run)
     categories = new_unit_categories(files.assignments, files.new_units)
     for category in CATEGORIES:  # the legend names exactly the categories drawn
-        assert (STRINGS[f"category.{category}"]["ky"] in header) == (category in set(categories)), category
+        assert (t(f"category.{category}", "ky") in header) == (category in set(categories)), category
     rgb = {c for _n, c in image.convert("RGB").getcolors(maxcolors=1 << 22)}
     for category in set(categories):
         colour = CATEGORY_COLOURS[category]
@@ -192,7 +192,7 @@ def test_report_maps_stand_alone_and_colour_new_units_by_category(demo_run: Path
     present = _present_categories(demo_run)
     assert _legend_swatches(new_units) == [CATEGORY_COLOURS[c] for c in present]
     assert set(_fills(_group(new_units, "units"))) == {CATEGORY_COLOURS[c] for c in present}
-    assert STRINGS["report.caption_numbered"]["ky"] in section
+    assert t("report.caption_numbered", "ky") in section
     # the travel map hatches units resting on estimates only when there are some, and says so
     estimated = load_result_files(demo_run).new_units["population_has_estimates"].astype(bool).any()
     assert ('<g id="legend-hatch">' in travel) == bool(estimated)
@@ -222,7 +222,7 @@ def test_summary_and_passports_of_a_nominal_plan_show_each_mergers_confidence(ro
     assert "6 draws" in html.unescape(summary)
     report = (robust / "nominal" / "report.html").read_text(encoding="utf-8")
     assert _shown(report) == {uid: f"{round(100 * s)}%" for uid, s in shares.items()}
-    assert report.count(STRINGS["report.fact.confidence"]["en"]) == len(shares)
+    assert report.count(t("report.fact.confidence", "en")) == len(shares)
     # in Russian, in its number format
     ru = render_summary(robust / "nominal", "ru")
     assert _shown(ru) == {uid: f"уверенность {round(100 * s)} %" for uid, s in shares.items()}
@@ -313,13 +313,13 @@ def test_summary_lists_the_manual_decisions_that_shaped_the_plan(demo_run: Path,
         page = render_summary(folder, lang)
         section = page[page.index("<h2 id='manual'>"):]
         section = html.unescape(re.sub(r"<[^>]+>", "", section[:section.index("</ul>")]))
-        assert STRINGS["summary.manual.title"][lang] in section
+        assert t("summary.manual.title", lang) in section
         column = "unit_name" if lang == "en" else f"unit_name_{lang}"
         for code in ("DEMO-01-01-005", "DEMO-01-01-001", "DEMO-01-01-008", "DEMO-01-02-003", "DEMO-01-02-005",
                      "DEMO-01-01-002"):
             assert f"{a.at[code, column]} ({code})" in section, (lang, code)
         for key in ("keep_separate", "together", "apart", "exempt"):
-            assert STRINGS[f"summary.manual.{key}"][lang] in section, key
+            assert t(f"summary.manual.{key}", lang) in section, key
         assert "public hearing of 2024" in section
 
 
@@ -346,6 +346,6 @@ def test_kyrgyz_oblast_summary_map_stands_alone(kg_dataset, tmp_path: Path) -> N
         assert "merged" in present
         assert _legend_swatches(svg) == [CATEGORY_COLOURS[c] for c in present]
         assert set(_fills(_group(svg, "units"))) == {CATEGORY_COLOURS[c] for c in present}
-        assert '<g id="legend-unplaced">' in svg and STRINGS["map.unplaced"][lang] in texts
+        assert '<g id="legend-unplaced">' in svg and t("map.unplaced", lang) in texts
         stated, measured = _scale_km(svg, load_result_files(folder).new_units)
         assert stated == pytest.approx(measured, rel=0.01)

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from atr_model.data.translit import latin_unit_name, transliterate
-from atr_model.presentation.i18n import STRINGS, display_name, translit_note
+from atr_model.presentation.i18n import STRINGS, display_name, fill_terms, t, translit_note
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -26,8 +26,11 @@ def english_catalogue_hits(text: str, lang: str) -> list[str]:
     """English catalogue texts (not shared with ``lang``, 4+ letters) found as whole words in ``text``."""
     hits = []
     for key, texts in STRINGS.items():
-        english = texts["en"]
-        if not english or english == texts.get(lang) or "{" in english or len(re.sub(r"\W", "", english)) < 4:
+        # term placeholders filled with the Kyrgyz words, as the demo's pages print them
+        english = fill_terms(texts["en"], "en")
+        if not english or english == fill_terms(texts.get(lang, ""), lang) or "{" in english:
+            continue
+        if len(re.sub(r"\W", "", english)) < 4:
             continue
         if re.search(r"(?<!\w)" + re.escape(english) + r"(?!\w)", text):
             hits.append(f"{key}: {english}")
@@ -53,7 +56,7 @@ def test_report_in_russian_and_kyrgyz_has_no_english_catalogue_string(demo_folde
     text = visible_text(page)
     assert english_catalogue_hits(text, lang) == []
     assert f"<html lang='{lang}'>" in page
-    assert STRINGS["report.nav.passports"][lang] in text
+    assert t("report.nav.passports", lang) in text
     # the scenario's own title in that language, and unit names in Cyrillic
     assert {"ru": "Демо: критерии Концепции 2013", "ky": "Демо: Концепция 2013"}[lang] in text
     a = pd.read_csv(demo_folder / "assignments.csv", dtype=str)
@@ -162,10 +165,10 @@ def test_map_caption_promises_numbers_only_when_they_are_drawn(demo_folder: Path
     n_units = pd.read_csv(demo_folder / "assignments.csv", dtype=str)["new_unit_id"].nunique()
     numbered = render_report(demo_folder, "en")
     assert n_units <= svg_map.MAP_LABEL_LIMIT
-    assert STRINGS["report.caption_numbered"]["en"] in numbered and "(map no. 1)" in numbered
+    assert t("report.caption_numbered", "en") in numbered and "(map no. 1)" in numbered
     monkeypatch.setattr(svg_map, "MAP_LABEL_LIMIT", n_units - 1)  # as on the national map (455 new units)
     crowded = render_report(demo_folder, "en")
-    assert STRINGS["report.caption_numbered"]["en"] not in crowded
+    assert t("report.caption_numbered", "en") not in crowded
     assert f"New units ({n_units}): too many to number at this scale" in crowded
     assert "map no." not in crowded
 
@@ -189,7 +192,7 @@ def test_map_popups_explain_decisions_in_the_language(demo_folder: Path, lang: s
         for f in (child.data or {}).get("features", [])
     ]
     text = " ".join(popups)
-    assert popups and STRINGS["field.reason"][lang] in text
+    assert popups and t("field.reason", lang) in text
     assert "residents (floor" not in text and "hosts the centre" not in text  # no English sentence
     a = result.assignments.set_index("unit_code")
     merged = a[a["status"] == "merged"].iloc[0]
@@ -226,21 +229,21 @@ def test_robustness_section_in_russian_and_kyrgyz_has_no_english(robustness_fold
     assert not fragile.empty  # the sentences below are really rendered
     text = _robustness_text(robustness_folder, lang)
     assert english_catalogue_hits(text, lang) == []
-    assert STRINGS["robustness.report.assumptions"][lang] in text
+    assert t("robustness.report.assumptions", lang) in text
     # the fragile decisions' sentences are composed in the language, not copied from the English table
     for english in ("hinges on", "of draws", "population estimate", "same new unit", "estimate;"):
         assert english not in text, english
     names = pd.read_csv(robustness_folder / "nominal" / "assignments.csv", dtype=str).set_index("unit_code")
     first = fragile.iloc[0]["unit_code"]
     assert names.loc[first, f"unit_name_{lang}"] in text  # Cyrillic name of the most fragile unit
-    assert STRINGS["robustness.hinge.on"][lang].split("{")[0].strip() in text
+    assert t("robustness.hinge.on", lang).split("{")[0].strip() in text
 
 
 def test_robustness_section_in_english_keeps_the_table_sentences(robustness_folder: Path) -> None:
     text = _robustness_text(robustness_folder, "en")
     first = pd.read_csv(robustness_folder / "fragile_decisions.csv", dtype=str).iloc[0]
     assert "hinges on" in text and first["unit_code"] in text
-    assert STRINGS["robustness.report.assumptions"]["en"] in text  # the same catalogue, in English
+    assert t("robustness.report.assumptions", "en") in text  # the same catalogue, in English
 
 
 def test_assumption_meanings_in_english_match_the_scenario_schema() -> None:
@@ -248,7 +251,7 @@ def test_assumption_meanings_in_english_match_the_scenario_schema() -> None:
     from atr_model.scenarios.uncertainty import Uncertainty
 
     for row in Uncertainty().assumptions():
-        assert STRINGS[f"robustness.assume.{row['key']}"]["en"] == row["description"], row["key"]
+        assert t(f"robustness.assume.{row['key']}", "en") == row["description"], row["key"]
 
 
 def test_assumption_texts_state_the_fields_own_defaults() -> None:
@@ -260,7 +263,7 @@ def test_assumption_texts_state_the_fields_own_defaults() -> None:
     checked = 0
     for row in Uncertainty().assumptions():
         for lang in ("en", "ru", "ky"):
-            text = STRINGS[f"robustness.assume.{row['key']}"][lang]
+            text = t(f"robustness.assume.{row['key']}", lang)
             stated = re.search(r"(?i)\b(?:default|по умолчанию|демейки)\s+([0-9]+(?:[.,][0-9]+)?|true|false)\b", text)
             if stated is None:
                 continue
@@ -288,4 +291,4 @@ def test_robustness_cli_writes_the_report_in_the_chosen_language(tmp_path: Path,
     except SystemExit as exc:
         assert not exc.code
     page = (tmp_path / "ky" / "report.html").read_text(encoding="utf-8")
-    assert "<html lang='ky'>" in page and STRINGS["robustness.title"]["ky"] in page
+    assert "<html lang='ky'>" in page and t("robustness.title", "ky") in page

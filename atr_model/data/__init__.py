@@ -45,6 +45,7 @@ from atr_model.data.loaders import (
 from atr_model.data.names import unit_stem
 from atr_model.data.population import cross_validate, estimate_unit_populations, predictor_table
 from atr_model.data.subset import restrict_territories, subset_dataset, territory_raions
+from atr_model.data.terms import GENERIC_TERMS, KYRGYZ_KINDS, KYRGYZ_TERMS, DatasetTerms, dataset_terms, parse_terms
 from atr_model.data.terrain import (
     DEFAULT_BLOCKED_PASS_M,
     DEFAULT_CLIMB_MIN_PER_100M,
@@ -58,6 +59,12 @@ from atr_model.data.terrain import (
 from atr_model.data.translit import TRANSLIT_TABLE, is_cyrillic, latin_unit_name, transliterate
 
 __all__ = [
+    "DatasetTerms",
+    "dataset_terms",
+    "parse_terms",
+    "KYRGYZ_TERMS",
+    "GENERIC_TERMS",
+    "KYRGYZ_KINDS",
     "unit_stem",
     "DEFAULT_BLOCKED_PASS_M",
     "DEFAULT_CLIMB_MIN_PER_100M",

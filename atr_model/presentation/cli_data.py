@@ -13,10 +13,13 @@ from rich.console import Console
 from rich.table import Table
 
 from atr_model.data import (
+    KYRGYZ_TERMS,
     Dataset,
+    DatasetTerms,
     ImportColumns,
     ImportInputs,
     dataset_info,
+    dataset_terms,
     default_cache_dir,
     kyrgyz_build_id,
     load_or_build_kyrgyz_dataset,
@@ -51,14 +54,15 @@ def find_kg_source(explicit: Path | None = None) -> Path | None:
     return next((c for c in candidates if c.is_dir()), None)
 
 
-def _print_info(info: dict[str, Any], console: Console) -> None:
+def _print_info(info: dict[str, Any], console: Console, terms: DatasetTerms = KYRGYZ_TERMS) -> None:
+    unit, district, region = (terms.word(k, "en") for k in ("unit_term_plural", "district_term", "region_term"))
     table = Table(title=f"{info.get('name', 'dataset')}  (build {info.get('build_id', '?')})", show_lines=False)
     table.add_column("item")
     table.add_column("value", justify="right")
     levels = info["units_by_level"]
-    table.add_row("aiyl aimaks", str(levels.get("aiyl_aimak", 0)))
+    table.add_row(unit, str(levels.get("aiyl_aimak", 0)))
     table.add_row("towns", str(levels.get("town", 0)))
-    table.add_row("raions / cities / oblasts", f"{info['raions']} / {info['cities']} / {info['oblasts']}")
+    table.add_row(f"{district}s / cities / {region}s", f"{info['raions']} / {info['cities']} / {info['oblasts']}")
     share = 100 * info["villages_located_share"]
     table.add_row("villages located", f"{info['villages_located']} of {info['villages_total']} ({share:.1f} %)")
     table.add_row("population (sum of units)", f"{info['population_total']:,.0f}")
@@ -69,7 +73,7 @@ def _print_info(info: dict[str, Any], console: Console) -> None:
     table.add_row("area (km²)", f"{info['area_km2_total']:,.0f}")
     if info.get("unplaced_raion_pieces"):
         # detached raion pieces with no settlement: in the raions, in no unit's area
-        table.add_row("raion land held by no unit (km², pieces)",
+        table.add_row(f"{district} land held by no unit (km², pieces)",
                       f"{info['unplaced_raion_land_km2']:,.0f} ({info['unplaced_raion_pieces']})")
     estimator = info.get("population_estimator")
     if estimator:
@@ -254,7 +258,7 @@ def info(
     if as_json:
         typer.echo(json.dumps(summary, ensure_ascii=False, sort_keys=True))
         return
-    _print_info(summary, Console())
+    _print_info(summary, Console(), dataset_terms(loaded))
 
 
 def _network_summary(dataset: Dataset, path: Path, roads: Path | None) -> dict[str, Any]:
@@ -314,7 +318,7 @@ def quickstart(
     if as_json:
         typer.echo(json.dumps(summary, ensure_ascii=False, sort_keys=True))
         return
-    _print_info(summary, console)
+    _print_info(summary, console, dataset_terms(dataset))
 
 
 def register(app: typer.Typer) -> None:

@@ -24,7 +24,7 @@ from tqdm import tqdm
 from atr_model._atomic import atomic_directory, claim_output, scratch_directory
 from atr_model.errors import ScenarioError
 from atr_model.presentation.cli_scenarios import TravelOption, travel_override
-from atr_model.presentation.i18n import format_number
+from atr_model.presentation.i18n import format_number, result_terms, use_terms
 from atr_model.presentation.report import write_comparison_report, write_report, write_sweep_outputs
 from atr_model.presentation.runs import run_to_folder
 from atr_model.presentation.view import figure_label, floor_pair_text, headline_text
@@ -114,12 +114,14 @@ def compare_command(
     """Compare two plans: KPI deltas, units assigned differently, changed centres, diff map."""
     if out is not None:
         claim_output(out, "compare", force=force)  # before any run: a refusal must not cost one
-    with scratch_directory("compare") as tmp:
+    with contextlib.ExitStack() as stack, scratch_directory("compare") as tmp:
         with _stdout_to_stderr() if as_json else contextlib.nullcontext():
             folder_a = _resolve(a, data, tmp / "a")
             folder_b = _resolve(b, data, tmp / "b")
         files_a, files_b = load_result_files(folder_a), load_result_files(folder_b)
         comparison = compare_results(files_a, files_b)
+        # plan A's dataset words (the two plans are of one territory)
+        stack.enter_context(use_terms(result_terms(files_a.provenance)))
         if out is not None:
             with atomic_directory(out, kind="compare", force=force) as staging:
                 write_comparison_report(comparison, files_a, files_b, staging / "comparison.html")
@@ -127,10 +129,10 @@ def compare_command(
                     json.dumps(comparison.to_dict(), indent=2, ensure_ascii=False), encoding="utf-8"
                 )
                 write_csv(comparison.changed_units, staging / "changed_units.csv")
-    if as_json:
-        typer.echo(json.dumps(comparison.to_dict(), indent=2, ensure_ascii=False))
-        return
-    _print_comparison(comparison)
+        if as_json:
+            typer.echo(json.dumps(comparison.to_dict(), indent=2, ensure_ascii=False))
+            return
+        _print_comparison(comparison)
     if out is not None:
         typer.echo(f"wrote {out / 'comparison.html'}")
 

@@ -15,8 +15,9 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from atr_model._atomic import claim_output
+from atr_model.data import dataset_terms
 from atr_model.errors import ScenarioError
-from atr_model.presentation.i18n import LANGUAGES
+from atr_model.presentation.i18n import LANGUAGES, current_terms, use_terms
 from atr_model.presentation.runs import save_result
 from atr_model.presentation.view import headline_text
 from atr_model.scenarios import (
@@ -119,10 +120,11 @@ def run_command(
         bar.update(task, completed=len(_STEPS))
     k = result.kpis
     solver = k["solver"]
-    typer.echo(
-        f"{loaded.name}: {headline_text(k)}{_aiyl_aimak_note(loaded, k)}; solver {solver['status']}"
-        f"{' (proven optimal)' if solver['proven_optimal'] else ''} in {solver['seconds']:.1f} s"
-    )
+    with use_terms(dataset_terms(result.dataset)):  # the dataset's words ("commune", not "aiyl aimak")
+        typer.echo(
+            f"{loaded.name}: {headline_text(k)}{_aiyl_aimak_note(loaded, k)}; solver {solver['status']}"
+            f"{' (proven optimal)' if solver['proven_optimal'] else ''} in {solver['seconds']:.1f} s"
+        )
     typer.echo(f"wrote {written}")
 
 
@@ -137,7 +139,8 @@ def _aiyl_aimak_note(scenario: Scenario, kpis: dict) -> str:
     """' (231 aiyl-aimak units)' when the scenario's unit count is in aiyl-aimak terms."""
     if scenario.criteria.n_units_counts != "aiyl_aimak" or "aiyl_aimak_units_after" not in kpis:
         return ""
-    return f" ({kpis['aiyl_aimak_units_after']} aiyl-aimak units)"
+    unit = current_terms().word("unit_term", "en").replace(" ", "-")
+    return f" ({kpis['aiyl_aimak_units_after']} {unit} units)"
 
 
 def _save(result: ScenarioResult, target: Path, *, report: bool, lang: str = "en", force: bool = False) -> Path:

@@ -23,10 +23,13 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
+from atr_model.data import KYRGYZ_TERMS, DatasetTerms, dataset_terms
 from atr_model.data.translit import is_cyrillic, latin_unit_name
 from atr_model.errors import ATRError
 
@@ -35,6 +38,11 @@ __all__ = [
     "DEFAULT_LANGUAGE",
     "STRINGS",
     "t",
+    "fill_terms",
+    "current_terms",
+    "use_terms",
+    "set_terms",
+    "result_terms",
     "display_name",
     "is_transliterated",
     "translit_note",
@@ -147,6 +155,121 @@ def _group_label(name: str, lang: str) -> str:
     return f"{t(keys[0], lang)}: {t(keys[1], lang)}"
 
 
+# ---------------------------------------------------------------------------------------------
+# Dataset terms: the catalogue writes the words a dataset depends on as placeholders
+# ``{@unit}``, ``{@units}``, ``{@district}``, ``{@districts}``, ``{@region}``, ``{@regions}``,
+# ``{@office}``, ``{@offices}``, ``{@currency}``, ``{@country}`` (capitalised first letter:
+# ``{@Unit}``...; ``{@in_country}`` is " (<country>)" or nothing), filled here, the one place, from the current dataset's terms
+# (:func:`use_terms`; the Kyrgyz terms by default). Russian and Kyrgyz inflect the Kyrgyz words
+# ("айыл аймактарына"): such a form is written ``{@units|айыл аймактарына}`` and printed as it
+# stands for the Kyrgyz terms; another dataset's term is given in one form only, so its
+# nominative is printed there.
+
+#: A text that cites the Kyrgyz Concept ("may stay small under the Concept") has a variant under
+#: ``<key>.own`` that cites the scenario's own rules: :func:`t` prints it for any other dataset.
+OWN_RULES_SUFFIX = ".own"
+
+_TERMS: ContextVar[DatasetTerms] = ContextVar("atr_model_terms", default=KYRGYZ_TERMS)
+
+#: Placeholder name -> (term key, plural by appending "s"): the English plural of a term that
+#: has no plural of its own ("raion" -> "raions", "district" -> "districts").
+_TERM_FIELDS: dict[str, tuple[str, bool]] = {
+    "unit": ("unit_term", False),
+    "units": ("unit_term_plural", False),
+    "district": ("district_term", False),
+    "districts": ("district_term", True),
+    "region": ("region_term", False),
+    "regions": ("region_term", True),
+    "office": ("office_term", False),
+    "offices": ("office_term", True),
+    "currency": ("currency", False),
+    "country": ("country", False),
+}
+
+_TERM_PLACEHOLDER = re.compile(r"\{@(\w+)(?:\|([^{}]*))?\}")
+
+
+def current_terms() -> DatasetTerms:
+    """The terms texts are filled with now (:func:`use_terms`; the Kyrgyz terms by default)."""
+    return _TERMS.get()
+
+
+@contextmanager
+def use_terms(terms: DatasetTerms) -> Iterator[DatasetTerms]:
+    """Fill the catalogue's term placeholders with ``terms`` inside the ``with`` block.
+
+    Examples
+    --------
+    >>> from atr_model.data import GENERIC_TERMS
+    >>> with use_terms(GENERIC_TERMS):
+    ...     t("kpi.exempt_units", "en")
+    'Exempt municipalities'
+    >>> t("kpi.exempt_units", "en")
+    'Exempt aiyl aimaks'
+    """
+    token = _TERMS.set(terms)
+    try:
+        yield terms
+    finally:
+        _TERMS.reset(token)
+
+
+def result_terms(provenance: Mapping[str, Any]) -> DatasetTerms:
+    """The terms of the dataset a result was run on, from its ``provenance.json``: the terms it
+    recorded (``dataset_terms``), else those of its ``dataset_kind``; a result written before
+    datasets had terms (no kind recorded) was Kyrgyz."""
+    if "dataset_terms" not in provenance and "dataset_kind" not in provenance:
+        return KYRGYZ_TERMS
+    return dataset_terms(provenance)
+
+
+def set_terms(terms: DatasetTerms) -> None:
+    """Fill the term placeholders with ``terms`` from now on in this thread (the app sets them at
+    the start of each script run, and again once the chosen dataset is loaded)."""
+    _TERMS.set(terms)
+
+
+def _term_word(name: str, lang: str, terms: DatasetTerms) -> str:
+    if name == "in_country":  # " (Kyrgyz Republic)" after a title; nothing when the country is not named
+        country = terms.word("country", lang)
+        return f" ({country})" if country else ""
+    field = _TERM_FIELDS.get(name.lower())
+    if field is None:
+        raise KeyError(f"unknown term placeholder {{@{name}}}; expected one of {', '.join(_TERM_FIELDS)}")
+    key, plural = field
+    word = terms.word(key, lang)
+    if plural and word and lang == "en":
+        word += "s"
+    return word[:1].upper() + word[1:] if name[:1].isupper() else word
+
+
+def fill_terms(
+    text: str, lang: str = DEFAULT_LANGUAGE, terms: DatasetTerms | None = None, *, escape: bool = False
+) -> str:
+    """``text`` with its term placeholders (``{@unit}``, ``{@units|айыл аймактарына}``...) filled
+    from ``terms`` (default: :func:`current_terms`); other placeholders are left alone
+    (``escape``: braces in a filled word are doubled, for a text that ``str.format`` fills next).
+
+    Examples
+    --------
+    >>> from atr_model.data import GENERIC_TERMS
+    >>> fill_terms("{@Districts} of the {@unit}", "en", GENERIC_TERMS)
+    'Districts of the municipality'
+    >>> fill_terms("{@units|айыл аймактарына}", "ky"), fill_terms("{@units|айыл аймактарына}", "ky", GENERIC_TERMS)
+    ('айыл аймактарына', 'муниципалитеттер')
+    """
+    if "{@" not in text:
+        return text
+    terms = terms or _TERMS.get()
+
+    def word(match: re.Match[str]) -> str:
+        name, kyrgyz_form = match.group(1), match.group(2)
+        out = kyrgyz_form if kyrgyz_form is not None and terms.is_kyrgyz else _term_word(name, lang, terms)
+        return out.replace("{", "{{").replace("}", "}}") if escape else out
+
+    return _TERM_PLACEHOLDER.sub(word, text)
+
+
 def t(key: str, lang: str = DEFAULT_LANGUAGE, /, **values: Any) -> str:
     """Return the label ``key`` in language ``lang``, formatted with ``values``.
 
@@ -165,10 +288,15 @@ def t(key: str, lang: str = DEFAULT_LANGUAGE, /, **values: Any) -> str:
         The text; an unknown key returns the key itself so a missing label shows up on the
         page instead of breaking it.
     """
+    if f"{key}{OWN_RULES_SUFFIX}" in STRINGS and not _TERMS.get().is_kyrgyz:
+        key = f"{key}{OWN_RULES_SUFFIX}"  # the text without the Kyrgyz Concept, for another country's data
     texts = STRINGS.get(key)
     if texts is None:
         return key
     text = texts.get(lang) or texts[DEFAULT_LANGUAGE]
+    if "{@" in text:
+        # a term is data: braces in it are text, not placeholders for format()
+        text = fill_terms(text, lang, escape=bool(values))
     return text.format(**values) if values else text
 
 

@@ -27,12 +27,14 @@ from typing import Any
 
 import pandas as pd
 
+from atr_model.data import KYRGYZ_TERMS
 from atr_model.errors import InfeasibleError
 from atr_model.optimisation import Violation, decimals
 from atr_model.presentation.i18n import (
     DEFAULT_LANGUAGE,
     STRINGS,
     error_text,
+    fill_terms,
     format_number,
     option_label,
     rule_labels,
@@ -184,7 +186,9 @@ _WORDS = {"towns": r"\w+", "text": r".*"}
 def _form_pattern(key: str) -> re.Pattern[str]:
     """A form's English catalogue text as a pattern: each ``{name}`` a group (repeats must agree)."""
     out, seen = [], set()
-    for literal, name, _spec, _conv in string.Formatter().parse(STRINGS[key][DEFAULT_LANGUAGE]):
+    # the core writes these notes with the Kyrgyz words: match them as written
+    english = fill_terms(STRINGS[key][DEFAULT_LANGUAGE], DEFAULT_LANGUAGE, KYRGYZ_TERMS)
+    for literal, name, _spec, _conv in string.Formatter().parse(english):
         out.append(re.escape(literal))
         if name is None:
             continue

@@ -48,6 +48,8 @@ __all__ = [
     "figure_definition",
     "figure_basis",
     "floor_pair_text",
+    "area_digits",
+    "format_area",
     "unit_names",
     "new_unit_names",
     "result_view",
@@ -132,6 +134,30 @@ def figure_definition(
     """What a key figure counts, in ``lang``, with its parameters."""
     entry, extra = _catalogue_key("figdef", key)
     return t(entry, lang, **_params(kpis, lang, extra.get("rule", ""), floor_text)) if entry in STRINGS else ""
+
+
+def area_digits(value: object) -> int:
+    """Decimals an area in km² is shown with: one from 1 km² up, two significant digits below
+    (a town of 0.045 km² reads "0.045", not "0.0"), at most four.
+
+    Examples
+    --------
+    >>> area_digits(1234.5), area_digits(0.45), area_digits(0.045), area_digits(0.0)
+    (1, 2, 3, 1)
+    """
+    try:
+        number = abs(float(value))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return 1
+    if not math.isfinite(number) or number >= 1 or number == 0:
+        return 1
+    return min(4, max(1, 1 - math.floor(math.log10(number))))
+
+
+def format_area(value: object, lang: str = DEFAULT_LANGUAGE, *, is_estimate: bool = False, trim_whole: bool = False) -> str:
+    """An area in km² in ``lang``'s number format with :func:`area_digits` decimals (every map,
+    passport and table shows areas through this)."""
+    return format_number(value, lang, digits=area_digits(value), is_estimate=is_estimate, trim_whole=trim_whole)
 
 
 def floor_pair_text(floor_a: object, floor_b: object, lang: str = DEFAULT_LANGUAGE) -> str:

@@ -19,7 +19,7 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from atr_model.data import read_text_file
+from atr_model.data import KYRGYZ_KINDS, dataset_terms, read_text_file
 from atr_model.errors import DataError
 from atr_model.scenarios.scenario import yaml_error
 
@@ -27,6 +27,8 @@ __all__ = [
     "CostModel",
     "CostItem",
     "load_cost_model",
+    "dataset_cost_model",
+    "not_estimated_savings",
     "population_distribution",
     "exempt_by_reason",
     "EXEMPT_RULE_ORDER",
@@ -353,3 +355,48 @@ def savings_for_level(
             "basis": "not computed: the cost model covers aiyl okmotu offices, not raion administrations",
         }
     return admin_savings(abolished_offices(assignments), cost_model)
+
+
+def dataset_cost_model(provenance: dict[str, Any]) -> tuple[CostModel | None, str]:
+    """The cost model a run's savings rest on, from its provenance, or why none applies.
+
+    The shipped model (``admin_cost_model.yaml``) prices Kyrgyz aiyl okmotu offices in som: it
+    applies to the Kyrgyz build and the demo. Another dataset brings its own (metadata entry
+    ``cost_model``, the YAML file's layout as JSON, recorded as ``dataset_cost_model``) in its own
+    currency (``terms.currency``); without one, or without a currency, no savings are estimated.
+
+    Returns
+    -------
+    (CostModel or None, str)
+        The model (None: the shipped one) and "" ; or None and the reason no savings are estimated.
+
+    Raises
+    ------
+    DataError
+        When the dataset's cost model is not in the layout, or its currency is not the dataset's.
+    """
+    terms = dataset_terms(provenance)
+    if terms.currency is None:
+        return None, "not estimated: the dataset names no currency (its terms have currency null)"
+    own = provenance.get("dataset_cost_model")
+    if own is None:
+        if str(provenance.get("dataset_kind", "")) in KYRGYZ_KINDS:
+            return None, ""
+        # the shipped model prices another country's offices: its figures would mislead here
+        return None, "not estimated: the dataset has no administrative cost model of its own (metadata entry cost_model)"
+    where = f"dataset {provenance.get('dataset_name', '')}: metadata cost_model"
+    try:
+        model = CostModel.model_validate(own)
+    except ValidationError as exc:
+        problems = "; ".join(f"'{'.'.join(str(p) for p in err['loc'])}': {err['msg']}" for err in exc.errors())
+        raise DataError(f"{where}: {problems}") from exc
+    if model.currency != terms.currency:
+        raise DataError(f"{where}: currency {model.currency} is not the dataset's currency {terms.currency} (terms)")
+    return model, ""
+
+
+def not_estimated_savings(assignments: pd.DataFrame, reason: str) -> dict[str, Any]:
+    """The savings entry of a run whose dataset has no applicable cost model: offices counted,
+    no money figure, and the reason."""
+    return {"abolished_offices": abolished_offices(assignments), "annual_saving_som": None, "is_estimate": True,
+            "basis": reason}

@@ -18,10 +18,17 @@ import numpy as np
 import pandas as pd
 
 import atr_model
-from atr_model.data import Dataset
+from atr_model.data import Dataset, dataset_terms
 from atr_model.network import TravelModel
 from atr_model.optimisation import MergerResult
-from atr_model.scenarios.extra_kpis import exempt_by_reason, extra_kpis, kept_exempt_mask, town_mask
+from atr_model.scenarios.extra_kpis import (
+    dataset_cost_model,
+    exempt_by_reason,
+    extra_kpis,
+    kept_exempt_mask,
+    not_estimated_savings,
+    town_mask,
+)
 from atr_model.scenarios.instance_builder import InstanceBundle
 from atr_model.scenarios.scenario import Scenario, scenario_hash
 
@@ -51,6 +58,15 @@ def _number(value: Any) -> float | None:
     return out if math.isfinite(out) else None
 
 
+def _names(layer: pd.DataFrame, code: str) -> dict[str, dict[str, str]]:
+    """Code -> its name columns (``name_en``, ``name_ru``, ``name_ky`` that are filled)."""
+    columns = [c for c in ("name_en", "name_ru", "name_ky") if c in layer.columns]
+    return {
+        str(row[code]): {c: str(row[c]) for c in columns if isinstance(row[c], str) and row[c].strip()}
+        for row in layer[[code, *columns]].to_dict("records")
+    }
+
+
 def provenance(scenario: Scenario, dataset: Dataset, travel_model: TravelModel, *, seconds: float) -> dict[str, Any]:
     """The ``provenance.json`` content; ``created_utc`` and ``seconds`` are the only run-dependent fields."""
     return {
@@ -59,6 +75,13 @@ def provenance(scenario: Scenario, dataset: Dataset, travel_model: TravelModel, 
         "dataset_name": dataset.name,
         "dataset_build_id": dataset.build_id,
         "dataset_kind": str(dataset.metadata.get("kind", "unknown")),
+        # the words the reports print for this dataset (unit, district, currency, legal basis)
+        "dataset_terms": dataset_terms(dataset).to_json(),
+        # a dataset's own administrative cost model (the shipped one prices Kyrgyz offices in som)
+        **({"dataset_cost_model": dataset.metadata["cost_model"]} if "cost_model" in dataset.metadata else {}),
+        # district and region names: the reports name them, not their codes (the package has no layers)
+        "district_names": _names(dataset.raions, "raion_code"),
+        "region_names": _names(dataset.oblasts, "oblast_code"),
         "travel_model": travel_model.label,
         "package_version": package_version(),
         "python": platform.python_version(),
@@ -171,7 +194,7 @@ def compute_kpis(
         },
         "provenance": {k: prov[k] for k in ("scenario_name", "scenario_hash", "dataset_build_id", "travel_model")},
     }
-    return _with_extra_kpis(kpis, bundle, assignments, settlements, new_units)
+    return _with_extra_kpis(kpis, bundle, assignments, settlements, new_units, prov)
 
 
 def _with_extra_kpis(
@@ -180,9 +203,17 @@ def _with_extra_kpis(
     assignments: pd.DataFrame,
     settlements: pd.DataFrame,
     new_units: pd.DataFrame,
+    prov: dict[str, Any],
 ) -> dict[str, Any]:
-    """Add the further KPIs (population distribution, estimated savings) without overriding any."""
-    extra = extra_kpis(assignments, new_units, settlements, level=bundle.level)
+    """Add the further KPIs (population distribution, estimated savings) without overriding any.
+
+    Savings rest on the dataset's cost model (:func:`dataset_cost_model`); without one that
+    applies they are "not estimated" with the reason.
+    """
+    model, reason = dataset_cost_model(prov)
+    extra = extra_kpis(assignments, new_units, settlements, level=bundle.level, cost_model=model)
+    if reason:
+        extra["admin_savings"] = not_estimated_savings(assignments, reason)
     for key, value in extra.items():
         if key == "estimated_share":
             kpis[key] = {**kpis[key], "admin_savings": value["admin_savings"]}

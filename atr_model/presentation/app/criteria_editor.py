@@ -23,7 +23,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from atr_model.presentation.app import concept
-from atr_model.presentation.i18n import field_help, field_label, option_label, t
+from atr_model.presentation.i18n import current_terms, field_help, field_label, option_label, t
 
 __all__ = ["edit_model", "quote_criterion", "CHOICE_WIDGETS", "is_editor_key"]
 
@@ -90,7 +90,10 @@ def _label(path: str, field: FieldInfo, lang: str) -> str:
 
 
 def quote_criterion(number: int, lang: str) -> None:
-    """Show the Concept's wording of criterion ``number`` as a caption (with attribution)."""
+    """Show the Concept's wording of criterion ``number`` as a caption (with attribution); nothing
+    for another country's dataset (the Concept is Kyrgyz law: docs/datasets.md)."""
+    if not current_terms().is_kyrgyz:
+        return
     texts = {c.number: c for c in concept.concept_criteria()}
     item = texts.get(number)
     if item is None:

@@ -1,10 +1,12 @@
 """What the app offers as data, without Streamlit: the dataset selector, loading and the Kyrgyz build.
 
-The demo, the datasets built into the cache and "build the Kyrgyz dataset from the shared open
-data"; the selector keys a shareable link writes; a territory cut out of a dataset with its travel
-model (:func:`subset_dataset` and :func:`territory_raions` are the data layer's, offered here beside
-:func:`subset_travel_model` for the app and ``benchmarks/bench_app.py``); the ``dataset`` value that
-reruns a scenario on another machine.
+The demo, the datasets built into the cache, the contract GeoPackages of the app's data folder
+(``streamlit run app.py -- --data-dir DIR`` or ``$ATR_DATA_DIR``: :func:`data_dirs`), the user's
+uploaded GeoPackages and "build the Kyrgyz dataset from the shared open data"; the selector keys a
+shareable link writes (:func:`dataset_link_name`, :func:`dataset_key_from_link`); a territory cut
+out of a dataset with its travel model (:func:`subset_dataset` and :func:`territory_raions` are the
+data layer's, offered here beside :func:`subset_travel_model` for the app and
+``benchmarks/bench_app.py``); the ``dataset`` value that reruns a scenario on another machine.
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
-from collections.abc import Iterable
+import os
+import sys
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,7 +43,18 @@ __all__ = [
     "kyrgyz_build_path",
     "dataset_link_name",
     "dataset_key_from_link",
+    "DATA_DIR_ENV",
+    "DATA_DIR_OPTION",
+    "UPLOAD_LINK_PREFIX",
+    "data_dirs",
 ]
+
+#: Environment variable naming the app's data folder (several: separated by ``os.pathsep``).
+DATA_DIR_ENV = "ATR_DATA_DIR"
+#: The page script's option naming a data folder: ``streamlit run app.py -- --data-dir DIR``.
+DATA_DIR_OPTION = "--data-dir"
+#: A link's ``dataset`` value for one of the user's own uploads: ``upload:<file stem>``.
+UPLOAD_LINK_PREFIX = "upload:"
 
 #: Dataset selector key of the generated demo territory.
 DEMO_KEY = "demo"
@@ -66,6 +81,30 @@ class DatasetChoice:
     path: Path | None = None
 
 
+def data_dirs(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> list[Path]:
+    """The app's data folders: each ``--data-dir DIR`` of the page script's arguments
+    (``streamlit run app.py -- --data-dir DIR``), then those of ``$ATR_DATA_DIR``.
+
+    Every contract GeoPackage (``*.gpkg`` with the dataset layers) in them, subfolders included,
+    is offered in the dataset selector.
+
+    Examples
+    --------
+    >>> [p.name for p in data_dirs(["--data-dir", "/srv/a"], {"ATR_DATA_DIR": "/srv/b"})]
+    ['a', 'b']
+    """
+    args = list(sys.argv[1:] if argv is None else argv)
+    found = [Path(args[i + 1]) for i, arg in enumerate(args[:-1]) if arg == DATA_DIR_OPTION]
+    found += [Path(arg.split("=", 1)[1]) for arg in args if arg.startswith(f"{DATA_DIR_OPTION}=")]
+    env = (os.environ if environ is None else environ).get(DATA_DIR_ENV, "")
+    found += [Path(part) for part in env.split(os.pathsep) if part.strip()]
+    out: list[Path] = []
+    for folder in (p.expanduser().resolve() for p in found):
+        if folder not in out:
+            out.append(folder)
+    return out
+
+
 def _cache_dir() -> Path:
     return Path(default_cache_dir())
 
@@ -77,9 +116,9 @@ def _dataset_label(path: Path) -> str | None:
         if not {"units", "settlements", "metadata"} <= names:
             return None
         meta = pyogrio.read_dataframe(path, layer="metadata")
-    except Exception:  # unreadable files are simply not offered
+        values = {str(k): json.loads(v) for k, v in zip(meta["key"], meta["value"])}
+    except Exception:  # unreadable files (or metadata that is not JSON) are simply not offered
         return None
-    values = {str(k): json.loads(v) for k, v in zip(meta["key"], meta["value"])}
     name = str(values.get("name") or values.get("kind") or path.stem)
     return f"{name} · {values.get('build_id', path.stem)}"
 
@@ -99,12 +138,31 @@ def kyrgyz_build_path(cache_dir: Path | None = None) -> Path:
     return root / KYRGYZ_BUILD
 
 
-def dataset_link_name(key: str) -> str:
-    """A dataset key as a shareable link writes it: ``demo``, ``kyrgyz`` or the path."""
-    return KYRGYZ_KEY if key in (KYRGYZ_KEY, str(kyrgyz_build_path())) else key
+def _data_link(path: Path, folders: Sequence[Path]) -> str | None:
+    """A data-folder dataset's link name: its path in the folder without ``.gpkg``."""
+    for folder in folders:
+        try:
+            return path.resolve().relative_to(folder).with_suffix("").as_posix()
+        except ValueError:
+            continue
+    return None
 
 
-def dataset_key_from_link(name: str) -> str | None:
+def dataset_link_name(key: str, uploads: Path | None = None) -> str:
+    """A dataset key as a shareable link writes it: ``demo``, ``kyrgyz``, a data-folder dataset's
+    name in its folder (``fictionia``), ``upload:<name>`` for one of the user's uploads (folder
+    ``uploads``), else the path."""
+    if key in (KYRGYZ_KEY, str(kyrgyz_build_path())):
+        return KYRGYZ_KEY
+    if key == DEMO_KEY:
+        return key
+    path = Path(key)
+    if uploads is not None and path.parent == Path(uploads):
+        return f"{UPLOAD_LINK_PREFIX}{path.stem}"
+    return _data_link(path, data_dirs()) or key
+
+
+def dataset_key_from_link(name: str, uploads: Path | None = None) -> str | None:
     """The selector key for a link's ``dataset`` value (None when nothing matches here)."""
     if not name:
         return None
@@ -114,22 +172,30 @@ def dataset_key_from_link(name: str) -> str | None:
         built = kyrgyz_build_path()
         return str(built) if built.exists() else (KYRGYZ_KEY if _kyrgyz_source() is not None else None)
     # only a dataset the app lists: a link must not make the server open a path it names
-    return name if name in {choice.key for choice in dataset_choices()} else None
+    choices = dataset_choices(uploads=uploads)
+    by_link = {dataset_link_name(choice.key, uploads): choice.key for choice in choices}
+    if name in by_link:
+        return by_link[name]
+    return name if name in {choice.key for choice in choices} else None
 
 
-def dataset_choices(cache_dir: Path | None = None) -> list[DatasetChoice]:
-    """Datasets the app can offer: the demo, datasets built into the cache, the Kyrgyz build.
+def dataset_choices(cache_dir: Path | None = None, *, uploads: Path | None = None) -> list[DatasetChoice]:
+    """Datasets the app can offer: the demo, datasets built into the cache, the data folders'
+    datasets (:func:`data_dirs`), the user's uploads, the Kyrgyz build.
 
     Parameters
     ----------
     cache_dir
         Where built datasets live; default ``atr_model.data.cache.default_cache_dir()``.
+    uploads
+        The signed-in user's folder of uploaded GeoPackages (private to them), if any.
 
     Returns
     -------
     list of DatasetChoice
-        Demo first (when available), then built GeoPackages sorted by path, then "build the
-        Kyrgyz dataset" when the shared open data is present.
+        Demo first (when available), then built GeoPackages sorted by path, the data folders'
+        and the uploads' GeoPackages, then "build the Kyrgyz dataset" when the shared open data
+        is present.
     """
     choices: list[DatasetChoice] = [DatasetChoice(DEMO_KEY, "Demo Republic (fictional)")]
     root = Path(cache_dir) if cache_dir is not None else _cache_dir()
@@ -140,6 +206,18 @@ def dataset_choices(cache_dir: Path | None = None) -> list[DatasetChoice]:
             label = _dataset_label(path)
             if label is not None:
                 choices.append(DatasetChoice(str(path), label, path))
+    listed = {choice.key for choice in choices}
+    for folder in data_dirs():
+        for path in sorted(folder.rglob("*.gpkg")) if folder.is_dir() else []:
+            label = _dataset_label(path)
+            if label is not None and str(path) not in listed and not path.name.startswith("."):
+                choices.append(DatasetChoice(str(path), label, path))
+                listed.add(str(path))
+    if uploads is not None and Path(uploads).is_dir():
+        for path in sorted(p for p in Path(uploads).glob("*.gpkg") if not p.name.startswith(".")):
+            label = _dataset_label(path)
+            if label is not None:
+                choices.append(DatasetChoice(str(path), f"⤴ {label}", path))
     if _kyrgyz_source() is not None and not (root / KYRGYZ_BUILD).exists():
         choices.append(DatasetChoice(KYRGYZ_KEY, "Kyrgyz Republic (build from open data, ~2 min)"))
     return choices

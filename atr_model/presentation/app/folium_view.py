@@ -37,6 +37,7 @@ import streamlit_folium as stf
 
 from atr_model.data.cache import default_cache_dir
 from atr_model.presentation import maps
+from atr_model.presentation.i18n import current_terms
 
 __all__ = [
     "COMPONENT_SCRIPT_TAIL",
@@ -196,6 +197,8 @@ def stored_render(key: Iterable[Any], build: Callable[[], folium.Map], *, cache_
     second for the Kyrgyz build); a cache that cannot be read or written only costs the build.
     """
     parts = [*key, _code_digest()]
+    if not current_terms().is_kyrgyz:  # another dataset's words in the legends and layer names
+        parts.append(current_terms().to_json())
     name = hashlib.sha256(json.dumps(parts, default=str).encode("utf-8")).hexdigest()[:20]
     return maps.kept(
         (cache_dir if cache_dir is not None else default_cache_dir()) / "display" / f"map-{name}.json",

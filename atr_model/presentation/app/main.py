@@ -18,10 +18,11 @@ import numpy as np
 import streamlit as st
 from PIL import Image
 
+from atr_model.data import KYRGYZ_TERMS, dataset_terms
 from atr_model.data.dataset import Dataset
 from atr_model.errors import ATRError
 from atr_model.presentation import maps
-from atr_model.presentation.app import cache, datasets, edits, results, scenario_io, signin, state, views
+from atr_model.presentation.app import cache, dataset_upload, datasets, edits, results, scenario_io, signin, state, views
 from atr_model.presentation.app.context import (
     AppContext,
     run_current,
@@ -38,9 +39,11 @@ from atr_model.presentation.i18n import (
     DEFAULT_LANGUAGE,
     LANGUAGES,
     STRINGS,
+    current_terms,
     dataset_label,
     display_name,
     localized,
+    set_terms,
     t,
 )
 from atr_model.presentation.markdown_text import md_text
@@ -164,7 +167,11 @@ def _default_dataset(keys: Sequence[str]) -> str:
 
 def _dataset_picker(ctx: AppContext) -> None:
     lang = ctx.lang
-    choices = datasets.dataset_choices()
+    pending = st.session_state.pop("_dataset_pending", None)
+    if pending:  # an upload just checked: select it before the selector is drawn
+        st.session_state["dataset_key"] = pending
+    uploads = dataset_upload.uploads_root(ctx.user)
+    choices = datasets.dataset_choices(uploads=uploads)
     if not choices:
         st.warning(t("dataset.demo_missing", lang))
         return
@@ -189,6 +196,35 @@ def _dataset_picker(ctx: AppContext) -> None:
         ctx.source = cache.source(key, ctx.territory)
         ctx.dataset = cache.dataset(ctx.source)
         ctx.layers = cache.layers(ctx.source, ctx.dataset.build_id)
+        set_terms(dataset_terms(ctx.dataset))  # every text from here on in this dataset's words
+    _uploaded_dataset(ctx, uploads)
+
+
+def _uploaded_dataset(ctx: AppContext, uploads: Path) -> None:
+    """A dataset GeoPackage uploaded here: checked against the contract, kept in the user's own
+    folder and selected; a file that breaks the contract gets one message naming layer, column
+    and row."""
+    lang = ctx.lang
+    upload = st.file_uploader(t("dataset.upload", lang), type=["gpkg"], key="dataset_upload",
+                              max_upload_size=limits().upload_mb, help=t("dataset.upload_help", lang))
+    if upload is None or upload_refused(upload.name, upload.size, lang):
+        return
+    marker = f"{upload.name}:{upload.size}:{upload.file_id}"
+    if st.session_state.get("_dataset_upload_seen") == marker:
+        if st.session_state.get("_dataset_upload_error"):
+            show_error(st.session_state["_dataset_upload_error"], lang)
+        return
+    st.session_state["_dataset_upload_seen"] = marker
+    st.session_state["_dataset_upload_error"] = None
+    try:
+        with st.spinner(t("run.load_data", lang)):
+            path = dataset_upload.store_uploaded_dataset(upload.getvalue(), upload.name, uploads)
+    except ATRError as exc:
+        st.session_state["_dataset_upload_error"] = exc
+        show_error(exc, lang)
+        return
+    st.session_state["_dataset_pending"] = str(path)
+    st.rerun()
 
 
 def _choice_label(choice: datasets.DatasetChoice, lang: str) -> str:
@@ -369,7 +405,7 @@ def _page_icon() -> Image.Image:
     return Image.fromarray(icon)
 
 
-def _restore_from_link() -> None:
+def _restore_from_link(user: str) -> None:
     """Once per session, before any widget is drawn: set what a shared link names.
 
     Unknown values are ignored (the widget keeps its default): a link from another machine
@@ -381,7 +417,7 @@ def _restore_from_link() -> None:
     params = st.query_params
     if params.get("lang") in LANGUAGES:
         st.session_state["lang"] = params["lang"]
-    dataset_key = datasets.dataset_key_from_link(params.get("dataset", ""))
+    dataset_key = datasets.dataset_key_from_link(params.get("dataset", ""), dataset_upload.uploads_root(user))
     if dataset_key:
         st.session_state["dataset_key"] = dataset_key
     if params.get("territory"):
@@ -396,7 +432,8 @@ def _write_link(ctx: AppContext) -> None:
     """Keep the URL's query parameters in step with the view (only changed ones are written)."""
     choice = ctx.scenario_choice
     wanted = {
-        "dataset": datasets.dataset_link_name(ctx.dataset_key) if ctx.dataset_key else None,
+        "dataset": (datasets.dataset_link_name(ctx.dataset_key, dataset_upload.uploads_root(ctx.user))
+                    if ctx.dataset_key else None),
         "territory": ctx.territory or None,
         "scenario": Path(choice).stem if choice and choice != "upload" else None,
         "lang": ctx.lang,
@@ -409,6 +446,16 @@ def _write_link(ctx: AppContext) -> None:
             st.query_params[name] = value
 
 
+def _views() -> tuple[str, ...]:
+    """The views offered: the Kyrgyz Concept's page only for the Kyrgyz data (another country's
+    dataset brings no Concept: docs/datasets.md)."""
+    if current_terms().is_kyrgyz:
+        return VIEWS
+    if st.session_state.get("view") == "concept":
+        st.session_state["view"] = VIEWS[0]
+    return tuple(v for v in VIEWS if v != "concept")
+
+
 def main() -> None:
     """Entry point of ``streamlit run app.py``."""
     lang = st.session_state.get("lang", DEFAULT_LANGUAGE)
@@ -417,7 +464,8 @@ def main() -> None:
     linked = str(st.query_params.get("lang", ""))
     user = signin.signed_in_user(linked if linked in LANGUAGES else lang)
     state.init(st.session_state)
-    _restore_from_link()
+    set_terms(KYRGYZ_TERMS)  # until the chosen dataset is loaded (this thread may have run another's)
+    _restore_from_link(user)
     st.markdown(_CSS, unsafe_allow_html=True)
     ctx = AppContext(lang=st.session_state.get("lang", DEFAULT_LANGUAGE), user=user,
                      results_root=results.results_root(user))
@@ -427,7 +475,7 @@ def main() -> None:
     _write_link(ctx)
     _header(ctx)
     view = st.radio(
-        t("view.label", ctx.lang), VIEWS, horizontal=True, key="view",
+        t("view.label", ctx.lang), _views(), horizontal=True, key="view",
         format_func=lambda v: t(f"view.{v}", ctx.lang), label_visibility="collapsed",
     )
     with show_errors(ctx.lang, maps.unit_names(ctx.layers, ctx.lang) if ctx.layers is not None else None):

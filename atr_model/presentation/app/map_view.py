@@ -31,6 +31,7 @@ from atr_model.presentation.i18n import estimate_note, format_number, status_lab
 from atr_model.presentation.markdown_text import md_text
 from atr_model.presentation.messages import render_reason, result_unit_names
 from atr_model.presentation.view import ResultView as DisplayView
+from atr_model.presentation.view import format_area
 
 __all__ = ["view_map", "MAP_VIEW_KEY"]
 
@@ -120,7 +121,7 @@ def _new_unit_passport(result: ResultView, shown: DisplayView, uid: str, ctx: Ap
     est = bool(row.get("population_has_estimates", False))
     cols = st.columns(4)
     cols[0].metric(t("field.population", lang), format_number(row.get("population"), lang, is_estimate=est))
-    cols[1].metric(_estimate(t("field.area", lang), lang), "≈ " + format_number(row.get("area_km2"), lang, digits=1))
+    cols[1].metric(_estimate(t("field.area", lang), lang), "≈ " + format_area(row.get("area_km2"), lang))
     cols[2].metric(
         _estimate(t("field.travel_mean", lang), lang), "≈ " + format_number(row.get("travel_time_mean_min"), lang, digits=1)
     )

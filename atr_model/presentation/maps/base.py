@@ -43,6 +43,7 @@ from atr_model.presentation.maps.elements import (
 )
 from atr_model.presentation.maps.palette import GROUND, LINES
 from atr_model.presentation.territory_text import cut_off_text
+from atr_model.presentation.view import format_area
 
 __all__ = [
     "base_map",
@@ -243,7 +244,7 @@ def exclave_rows(layers: DisplayLayers, lang: str) -> dict[str, list[tuple[str, 
         code = str(note["unit_code"])
         source = units.at[code, "geometry_source"] if "geometry_source" in units and code in units.index else ""
         territory = t("map.territory_exclave", lang, pieces=int(note["unit_pieces"]), why=cut_off_text(note, lang))
-        area = format_number(note["area_km2"], lang, digits=1, is_estimate=is_estimate_source(source))
+        area = format_area(note["area_km2"], lang, is_estimate=is_estimate_source(source))
         rows.setdefault(code, []).extend([(t("field.territory", lang), territory), (t("field.exclave_area", lang), area)])
     return rows
 

@@ -24,6 +24,7 @@ from atr_model.presentation.maps.base import (
 from atr_model.presentation.maps.display import DisplayLayers
 from atr_model.presentation.maps.elements import Legend, hover_layer, popup_table, records, swatch
 from atr_model.presentation.maps.palette import CATEGORY_COLOURS, DATASET, LINES
+from atr_model.presentation.view import format_area
 from atr_model.scenarios import town_mask
 
 __all__ = ["dataset_map", "DEFAULT_FLOOR"]
@@ -76,7 +77,7 @@ def dataset_map(
                         (t("field.raion", lang), str(r["raion_code"])),
                         (t("field.population", lang), format_number(r["population"], lang, is_estimate=bool(e))),
                         # Approximate territories (Voronoi cells) give an estimated area.
-                        (t("field.area", lang), format_number(r.get("area_km2"), lang, digits=1, is_estimate=bool(a))),
+                        (t("field.area", lang), format_area(r.get("area_km2"), lang, is_estimate=bool(a))),
                         *exclaves.get(str(r["unit_code"]), []),
                     ],
                     display_name(r, lang),

@@ -20,6 +20,7 @@ from atr_model.presentation.maps.base import exclave_rows
 from atr_model.presentation.maps.display import DisplayLayers
 from atr_model.presentation.maps.elements import popup_table, records, text
 from atr_model.presentation.messages import render_reason
+from atr_model.presentation.view import format_area
 
 __all__ = ["new_unit_passports", "passport_rows", "unit_table"]
 
@@ -71,7 +72,7 @@ def passport_rows(passport: Mapping[str, Any], lang: str, *, short: bool = False
         (t("field.population", lang), format_number(passport.get("population"), lang, is_estimate=has_est)),
         (
             t("field.area", lang),
-            format_number(passport.get("area_km2"), lang, digits=1, is_estimate=bool(passport.get("area_is_estimate"))),
+            format_area(passport.get("area_km2"), lang, is_estimate=bool(passport.get("area_is_estimate"))),
         ),
         (t("field.travel_mean", lang), format_minutes(passport.get("travel_time_mean_min"), lang, is_modelled=modelled)),
         (t("field.travel_max", lang), format_minutes(passport.get("travel_time_max_min"), lang, is_modelled=modelled)),
@@ -114,7 +115,7 @@ def _unit_rows(
         (t("field.exempt_rule", lang), t(f"map.rule.{rule}", lang) if rule else ""),
         (t("field.reason", lang), _reason(a, names, lang)),
         (t("field.population", lang), format_number(a.get("population", unit.get("population")), lang, is_estimate=est)),
-        (t("field.area", lang), format_number(unit.get("area_km2"), lang, digits=1, is_estimate=area_estimate)),
+        (t("field.area", lang), format_area(unit.get("area_km2"), lang, is_estimate=area_estimate)),
         (t("field.new_unit", lang), new_unit),
         (t("field.centre", lang), names.get(text(a.get("centre_code")), text(a.get("centre_code")))),
         (t("field.travel_max", lang), format_minutes(a.get("travel_time_to_centre_min"), lang, is_modelled=tt_modelled)),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from atr_model.criteria import CONCEPT_ATTRIBUTION, CONCEPT_CRITERIA, TRANSLATION_NOTE
-from atr_model.presentation.i18n import DEFAULT_LANGUAGE, field_label, option_label, t
+from atr_model.presentation.i18n import DEFAULT_LANGUAGE, current_terms, field_label, option_label, t
 from atr_model.presentation.report.html_parts import cell_text
 from atr_model.presentation.report.html_parts import escape as _e
 from atr_model.presentation.report.html_parts import table as _table
@@ -90,6 +90,10 @@ def _setting_value(key: str, value: Any, lang: str) -> str:
 
 
 def criteria_section(files: ResultFiles, lang: str = DEFAULT_LANGUAGE) -> str:
+    """The criteria section: the Kyrgyz Concept's criteria sheet and each setting's criterion for the
+    Kyrgyz data; for another dataset its own legal basis (if it names one) and the scenario's settings."""
+    if not current_terms().is_kyrgyz:
+        return _own_criteria_section(files, lang)
     attribution, items, implemented = _concept()
     parts = [f"<h2 id='criteria'>{_e(t('report.nav.criteria', lang))}</h2>"]
     english = lang not in ("ky", "ru")
@@ -118,3 +122,27 @@ def criteria_section(files: ResultFiles, lang: str = DEFAULT_LANGUAGE) -> str:
     parts.append(_table([t("report.setting", lang), t("report.value", lang), t("report.concept_criterion", lang)], rows))
     return "".join(parts)
 
+
+def _own_value(key: str, value: Any, lang: str) -> str:
+    """A setting's value for another country's data: a choice by its label in every language
+    (the option ``raion`` reads as the dataset's district word)."""
+    if isinstance(value, str):
+        return option_label(key.rsplit(".", 1)[-1], value, lang)
+    return _setting_value(key, value, lang)
+
+
+def _own_criteria_section(files: ResultFiles, lang: str) -> str:
+    """Another country's data: no Concept sheet (the Concept is Kyrgyz law); its legal basis when
+    the dataset names one, and the criteria the scenario applies."""
+    english = lang not in ("ky", "ru")
+    parts = [f"<h2 id='criteria'>{_e(t('report.nav.criteria', lang))}</h2>"]
+    basis = current_terms().word("legal_basis", lang)
+    if basis:
+        parts.append(f"<p class='muted'>{_e(basis)}</p>")
+    rows = [
+        f"<tr><td>{_e(field_label('crit.' + k, lang, k) if not english else k)}</td><td>{_e(_own_value(k, v, lang))}</td></tr>"
+        for k, v in flatten_mapping(files.criteria).items()
+    ]
+    parts.append(f"<h3>{_e(t('report.applies', lang))}</h3>")
+    parts.append(_table([t("report.setting", lang), t("report.value", lang)], rows))
+    return "".join(parts)

@@ -78,6 +78,10 @@ def _savings_block(files: ResultFiles, lang: str = DEFAULT_LANGUAGE) -> str:
         return ""
     title = f"<h3>{_e(t('report.savings', lang))}</h3>"
     basis = sav.get("basis", "") if lang not in ("ky", "ru") else t("report.cost_model", lang)
+    if str(sav.get("basis", "")).startswith("not estimated"):
+        # the dataset has no cost model that applies (another country's data, or no currency)
+        reason = "savings.no_currency" if "no currency" in str(sav["basis"]) else "savings.no_cost_model"
+        return f"{title}<p>{_e(t(reason, lang))}</p>"
     if sav.get("annual_saving_som") is None:
         return f"{title}<p>{_e(basis or t('report.not_computed', lang))}</p>"
     # the cost model's own basis text is English: other languages name what it is instead

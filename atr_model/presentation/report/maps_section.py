@@ -16,6 +16,7 @@ from atr_model.presentation.report.html_parts import table as _table
 from atr_model.presentation.report.plan_map import KIND, plan_map_frame
 from atr_model.presentation.report.svg_map import is_numbered, map_svg, map_texts, unplaced_land
 from atr_model.presentation.territory_text import cut_off_text, unit_name_in
+from atr_model.presentation.view import format_area
 from atr_model.scenarios import ResultFiles
 
 __all__ = ["maps_section"]
@@ -54,11 +55,11 @@ def maps_section(files: ResultFiles, lang: str = DEFAULT_LANGUAGE) -> str:
 def _unplaced_table(pieces: list[dict[str, Any]], area_km2: float, lang: str) -> str:
     rows = [
         f"<tr><td>{_e(display_name(p, lang, code_column='raion_code'))} ({_e(p['raion_code'])})</td>"
-        f"<td class='num'>{_e(format_number(p['area_km2'], lang, digits=1))}</td>"
+        f"<td class='num'>{_e(format_area(p['area_km2'], lang))}</td>"
         f"<td>{_e(format_number(p['lat'], lang, digits=3))}° / {_e(format_number(p['lon'], lang, digits=3))}°</td></tr>"
         for p in pieces
     ]
-    intro = t("report.land.unplaced_intro", lang, n=len(pieces), area=format_number(area_km2, lang, digits=1))
+    intro = t("report.land.unplaced_intro", lang, n=len(pieces), area=format_area(area_km2, lang))
     return (f"<p>{_e(intro)}</p>"
             + _table([t("field.raion", lang), t("field.area", lang), t("report.land.point", lang)], rows,
                      caption=t("map.unplaced", lang)))

@@ -9,7 +9,7 @@ from typing import Any, cast
 
 import pandas as pd
 
-from atr_model.presentation.i18n import DEFAULT_LANGUAGE, estimate_note, t
+from atr_model.presentation.i18n import DEFAULT_LANGUAGE, display_name, estimate_note, t
 from atr_model.presentation.messages import decision_text
 from atr_model.presentation.report.html_parts import cell_text
 from atr_model.presentation.report.html_parts import escape as _e
@@ -18,6 +18,7 @@ from atr_model.presentation.report.html_parts import td as _td
 from atr_model.presentation.report.plan_map import percent_text
 from atr_model.presentation.report.svg_map import is_numbered
 from atr_model.presentation.territory_text import unit_name_in
+from atr_model.presentation.view import format_area
 from atr_model.scenarios import NEW_UNIT_COLUMNS, ResultFiles, town_mask
 
 __all__ = ["passports_section"]
@@ -87,9 +88,17 @@ def _flags(rec: dict[str, Any], town_codes: set[str], lang: str) -> list[str]:
     return flags
 
 
+def _named(code: Any, names: Mapping[str, Any], lang: str) -> str:
+    """"Name (code)" of a district or region from the provenance's names; the code alone without one."""
+    code = "" if code is None else str(code)
+    row = names.get(code)
+    name = display_name(row, lang) if isinstance(row, Mapping) and row else ""
+    return f"{name} ({code})" if name and name != code else code
+
+
 def _fact_rows(
     rec: dict[str, Any], centre_name: str, extra_cols: list[str], estimates: tuple[bool, bool], lang: str,
-    confidence: float | None = None,
+    confidence: float | None = None, names: tuple[Mapping[str, Any], Mapping[str, Any]] = ({}, {}),
 ) -> str:
     """The new unit's facts as ``<tr>`` rows; ``estimates``: (travel, area) rest on estimates;
     ``confidence``: the merger's share of draws, when a robustness run gave one."""
@@ -97,10 +106,11 @@ def _fact_rows(
     est = bool(rec.get("population_has_estimates", False))
     facts = [
         (t("report.fact.centre", lang), f"{_e(centre_name)} ({_e(rec.get('centre_code', ''))})"),
-        (t("report.fact.raion_oblast", lang), f"{_e(rec.get('raion_code', ''))} / {_e(rec.get('oblast_code', ''))}"),
+        (t("report.fact.raion_oblast", lang),
+         f"{_e(_named(rec.get('raion_code', ''), names[0], lang))} / {_e(_named(rec.get('oblast_code', ''), names[1], lang))}"),
         (t("report.fact.population", lang),
          f"<span class='{'est' if est else ''}'>{_e(cell_text(rec.get('population'), lang))}</span>"),
-        (t("report.fact.area", lang), _est_span(cell_text(rec.get("area_km2"), lang), area_est)),
+        (t("report.fact.area", lang), _est_span(format_area(rec.get("area_km2"), lang, trim_whole=True), area_est)),
         (t("report.fact.travel", lang),
          f"{_est_span(cell_text(rec.get('travel_time_mean_min'), lang), travel_est)} / "
          f"{_est_span(cell_text(rec.get('travel_time_max_min'), lang), travel_est)}"),
@@ -148,12 +158,13 @@ def passports_section(
     town_codes = set(files.assignments.loc[town_mask(files.assignments), "unit_code"])
     records = files.new_units.drop(columns=files.new_units.geometry.name).to_dict(orient="records")
     numbered = is_numbered(len(records))  # map numbers exist only when the map draws them
+    upper = (files.provenance.get("district_names") or {}, files.provenance.get("region_names") or {})
     parts = [f"<h2 id='passports'>{_e(t('report.passports', lang, n=len(records)))}</h2>"]
     for number, rec in enumerate(records, start=1):
         members = [m for m in str(rec.get("members", "")).split(";") if m]
         centre_name = names.get(str(rec.get("centre_code", "")), rec.get("centre_name", ""))
         facts = _fact_rows(rec, centre_name, extra_cols, _passport_estimates(rec, members, assignments), lang,
-                           (confidence or {}).get(str(rec["new_unit_id"])))
+                           (confidence or {}).get(str(rec["new_unit_id"])), upper)
         parts.append(_passport(rec, centre_name, number if numbered else None, facts, _flags(rec, town_codes, lang),
                                _member_rows(members, assignments, names, sizes, lang), lang))
     return "".join(parts)

@@ -67,7 +67,9 @@ def quality_section(files: ResultFiles, lang: str = DEFAULT_LANGUAGE) -> str:
 
 
 def provenance_section(files: ResultFiles, lang: str = DEFAULT_LANGUAGE) -> str:
-    shown = dict(flatten_mapping(files.provenance))
+    # the dataset's terms and cost model are the report's own words and savings basis, not rows
+    own = ("dataset_terms", "dataset_cost_model", "district_names", "region_names")
+    shown = {k: v for k, v in flatten_mapping(files.provenance).items() if not k.startswith(own)}
     # keys are identifiers; the two values written in English are shown in the page's language
     if "dataset_name" in shown:
         shown["dataset_name"] = dataset_label(str(shown["dataset_name"]), str(shown.get("dataset_kind", "")), lang)

@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 
 from atr_model._atomic import atomic_file
-from atr_model.presentation.i18n import DEFAULT_LANGUAGE, dataset_label, localized, t
+from atr_model.presentation.i18n import DEFAULT_LANGUAGE, dataset_label, localized, result_terms, t, use_terms
 from atr_model.presentation.report.criteria_section import criteria_section
 from atr_model.presentation.report.exemptions import exempt_section
 from atr_model.presentation.report.html_parts import escape as _e
@@ -56,6 +56,11 @@ def render_report(
         A complete, self-contained HTML document.
     """
     files = as_result_files(result)
+    with use_terms(result_terms(files.provenance)):  # the dataset's words (unit, district, currency...)
+        return _render(files, lang, robustness)
+
+
+def _render(files: ResultFiles, lang: str, robustness: str | os.PathLike[str] | None) -> str:
     demo = str(files.provenance.get("dataset_kind", "")).lower() == "demo"
     banner = f"<div class='banner'>{t('report.demo_banner', lang)}</div>" if demo else ""
     title = localized(files.scenario, "title", lang) or files.name
@@ -121,7 +126,8 @@ def write_robustness_report(folder: str | os.PathLike[str], lang: str = DEFAULT_
     text = render_report(root / "nominal", lang)
     if "id='robustness'" not in text:
         # the report's hook skips a section it cannot read; here the section is the point: its error shows
-        text = text.replace("</body>", robustness_section(root, language=lang) + "</body>")
+        with use_terms(result_terms(as_result_files(root / "nominal").provenance)):
+            text = text.replace("</body>", robustness_section(root, language=lang) + "</body>")
     out = root / ROBUSTNESS_REPORT_NAME
     tmp = out.with_name(f".{out.name}.tmp")
     tmp.write_text(text, encoding="utf-8")

@@ -28,7 +28,16 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from atr_model.presentation.i18n import DEFAULT_LANGUAGE, dataset_label, display_name, format_number, localized, t
+from atr_model.presentation.i18n import (
+    DEFAULT_LANGUAGE,
+    dataset_label,
+    display_name,
+    format_number,
+    localized,
+    result_terms,
+    t,
+    use_terms,
+)
 
 # the summary is the report's short form: its tables, cells and map come from there
 from atr_model.presentation.report.html_parts import escape, table, td
@@ -310,6 +319,14 @@ def render_summary(
         ``colour_by="confidence"`` for a result without a robustness run.
     """
     files = as_result_files(result)
+    with use_terms(result_terms(files.provenance)):  # the dataset's words (unit, district, currency...)
+        return _render(files, lang, raions or {}, robustness, colour_by)
+
+
+def _render(
+    files: ResultFiles, lang: str, raions: Mapping[str, str], robustness: str | os.PathLike[str] | None,
+    colour_by: ColourBy,
+) -> str:
     confidence = _confidence(files, robustness)
     title = localized(files.scenario, "title", lang) or files.name
     demo = str(files.provenance.get("dataset_kind", "")).lower() == "demo"
@@ -324,7 +341,7 @@ def render_summary(
     if not files.new_units.empty:
         drawn = _map(files, lang, colour_by=colour_by, confidence=confidence)
         figure = f"<figure>{drawn}<figcaption>{escape(_map_caption(files, lang, colour_by))}</figcaption></figure>"
-    decisions = _decisions(files, lang, raions or {}, confidence)
+    decisions = _decisions(files, lang, raions, confidence)
     if confidence is not None:
         decisions += _confidence_note(files, robustness, lang)
     quality = quality_section(files, lang).replace(" id='quality'", "")
