@@ -345,7 +345,7 @@ def test_terms_refused(copy: Path) -> None:
     (copy / "terms.yaml").write_text("unit_term: commune\nmayor_term: mayor\n", encoding="utf-8")
     with pytest.raises(DataError) as exc:
         import_dataset(_inputs(copy))
-    _one_line(exc, "terms.yaml", "unknown key(s) mayor_term")
+    _one_line(exc, "terms.yaml", "unknown terms key(s) mayor_term")
 
 
 # ----------------------------------------------------------------------------- shared checks

@@ -57,6 +57,7 @@ from atr_model.data.contract import CRS, ESTIMATE_PREFIX, LAYERS
 from atr_model.data.dataset import Dataset
 from atr_model.data.files import file_sha256, read_text_file
 from atr_model.data.loaders import check_codes, check_geometries, read_population_table, read_vector, sample_elevation
+from atr_model.data.terms import TERM_KEYS, parse_terms
 from atr_model.errors import ContractError, DataError
 
 __all__ = [
@@ -79,13 +80,7 @@ IMPORT_KIND = "import"
 #: What a unit, district, region or settlement code may look like (P-codes, digits, ...).
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,63}$")
 #: The keys a terms file may hold (the contract of ``data/terms.py``).
-TERMS_KEYS = (
-    "country", "unit_term", "unit_term_plural", "district_term", "region_term", "office_term",
-    "currency", "legal_basis",
-)
-_TEXT_TERMS = frozenset(TERMS_KEYS) - {"currency"}
-_LANGUAGES = ("en", "ru", "ky")
-_CURRENCY = re.compile(r"^[A-Z]{3}$")
+TERMS_KEYS = TERM_KEYS
 
 _PCT = "population-weighted medoid settlement (least people-distance to the unit's settlements)"
 _SRC_CENTRE_FLAG = "settlement file: flagged as the unit centre"
@@ -234,7 +229,8 @@ def read_mapping(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[str
 
 
 def read_terms(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """Read a terms YAML (the dataset's words; ``data/README.md``, section "Dataset terms").
+    """Read a terms YAML (the dataset's words; ``data/README.md``, section "Dataset terms"),
+    checked by the one owner of terms (:func:`atr_model.data.terms.parse_terms`).
 
     Every text term is a text (taken as English) or a mapping of ``en``/``ru``/``ky`` to text;
     ``currency`` is an ISO 4217 code or null; ``legal_basis`` may be null.
@@ -242,47 +238,18 @@ def read_terms(path: str | os.PathLike[str]) -> dict[str, Any]:
     Returns
     -------
     dict
-        The terms, each text term as ``{"en": ..., ...}``.
+        The keys the file gives, each text term as ``{"en": ..., ...}``.
 
     Raises
     ------
     DataError
         Naming the file and key: an unknown key, a value that is not text, an unknown language,
-        a currency that is not three capital letters.
+        a currency that is not an ISO 4217 code.
     """
     source = Path(path)
     values = _yaml_mapping(source, "terms file")
-    unknown = sorted(str(k) for k in values if k not in TERMS_KEYS)
-    if unknown:
-        raise DataError(f"{source}: unknown key(s) {', '.join(unknown)}; expected some of {', '.join(TERMS_KEYS)}")
-    terms: dict[str, Any] = {}
-    for key, value in values.items():
-        if key == "currency":
-            if value is not None and not (isinstance(value, str) and _CURRENCY.match(value)):
-                raise DataError(f"{source}: key 'currency': {value!r} is not an ISO 4217 code (e.g. EUR) or null")
-            terms[key] = value
-        elif value is None and key in ("legal_basis",):
-            terms[key] = None
-        elif isinstance(value, str) and value.strip():
-            terms[key] = {"en": value.strip()}
-        elif isinstance(value, dict) and value:
-            terms[key] = _language_texts(value, source, key)
-        else:
-            raise DataError(f"{source}: key {key!r}: expected a text or a mapping en/ru/ky -> text, found {value!r}")
-    return terms
-
-
-def _language_texts(value: dict[Any, Any], source: Path, key: str) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for lang, text in value.items():
-        if lang not in _LANGUAGES:
-            raise DataError(f"{source}: key {key!r}: unknown language {lang!r}; expected {', '.join(_LANGUAGES)}")
-        if not isinstance(text, str) or not text.strip():
-            raise DataError(f"{source}: key {key!r}.{lang}: expected a text, found {text!r}")
-        out[str(lang)] = text.strip()
-    if "en" not in out:
-        raise DataError(f"{source}: key {key!r}: the English text (en) is required (other languages fall back to it)")
-    return out
+    checked = parse_terms(values, where=str(source)).to_json()
+    return {key: checked[key] for key in TERM_KEYS if key in values}
 
 
 # --------------------------------------------------------------------------- reading inputs
