@@ -51,6 +51,14 @@ ROUND_GAP = 0.01
 GREEDY_HEURISTIC_GAP = 0.01
 # centre sets of the other disconnected solutions tried by the matheuristic after a round
 RECENTRE_MAX = 5
+# from this many units the matheuristic starts from the greedy plan's centres (first_centres="auto"):
+# the fixed-centre MIP from the LP's centres grows with the group and stalls. Measured on the scale
+# benchmark's cross-district region R01 (n = 1,000, seed 0; 178 units, 84 LP centres, 93 carried):
+# from the LP's centres the 22 s matheuristic budget ended without a plan better than 7.38e6 and the
+# search stopped at a gap of 85 % after 150 s; from the greedy centres it had 1.35e6 after 15 s.
+# The Kyrgyz groups are smaller (a raion, or an oblast in cross-raion mode: fewer than 150 aiyl
+# aimaks each), so their path is unchanged.
+GREEDY_MIN_UNITS = 150
 
 # the LP relaxation: objective, reduced costs of the columns at 0, centre values x_jj
 _LP = tuple[float, dict[str, float], dict[int, float]]
@@ -94,6 +102,8 @@ class Search:
         self.start = start
         self.start_used = False
         self.greedy_used = False  # the matheuristic starts from the greedy plan's centres
+        # the exact phase: "auto" is the HiGHS cut loop (the faster path wherever both were measured)
+        self.exact_path = "scip" if settings.exact_path == "scip" else "cut_loop"
 
     # -- the incumbent ---------------------------------------------------------------------
     def _incumbent(self) -> float:
@@ -218,7 +228,8 @@ class Search:
         from_lp = initial_centres(self.form, lp[2])
         if self._left_s() <= 0:
             return from_lp  # no time left: no first plan beyond those known (the matheuristic stops too)
-        if s.first_centres == "lp" or (s.first_centres == "auto" and len(from_lp) <= self._centres_carried()):
+        lp_fits = len(from_lp) <= self._centres_carried() and self.instance.n < GREEDY_MIN_UNITS
+        if s.first_centres == "lp" or (s.first_centres == "auto" and lp_fits):
             # the greedy plan is not even built: on the Kyrgyz runs the LP's centres fit, and
             # building it cost 5 % (concept-2013, 1.9 -> 2.0 CPU s)
             return from_lp
@@ -328,6 +339,28 @@ class Search:
             self._refix(self.best.objective)
         return improved
 
+    def _scip_phase(self) -> Round:
+        """The exact phase as one SCIP branch-and-cut with lazy separator cuts (``exact_path="scip"``)."""
+        from atr_model.optimisation.scip import scip_branch_and_cut
+
+        self.final_threads = 1
+        while True:
+            rnd = scip_branch_and_cut(self.form, self.settings, self.deadline, self._start())
+            self.rounds += rnd.rounds
+            self.time_bound |= rnd.timed_out
+            if rnd.infeasible and self.fixing.fixed_vars:
+                self._undo_fixings()
+                continue
+            if rnd.infeasible:
+                self._no_plan_left()
+                return Round()
+            if rnd.assignment is not None:
+                self._note_bound(rnd.bound)
+                self._remember(rnd)
+            elif math.isfinite(rnd.bound):
+                self._note_bound(rnd.bound)
+            return rnd
+
     def _exact_phase(self, lp: _LP | None, use_heuristic: bool) -> Round:
         """Cut rounds until a connected plan is proven (or time or rounds run out); the last round.
 
@@ -336,6 +369,8 @@ class Search:
         connected (the first solve is exact: where contiguity does not bind it is the only one).
         """
         s = self.settings
+        if self.exact_path == "scip":
+            return self._scip_phase()
         can_loosen = self.method == "cuts" and s.gap_rel < ROUND_GAP
         self.final_threads = self._exact_threads()
         exact = s.replace(threads=self.final_threads)
