@@ -124,7 +124,7 @@ class _Model:
 def _handler_class(scip: Any) -> Any:
     """The contiguity constraint handler (a class built once PySCIPOpt is imported)."""
 
-    class Contiguity(scip.Conshdlr):  # type: ignore[misc,name-defined]
+    class Contiguity(scip.Conshdlr):  # type: ignore[misc]
         """Rejects plans with a disconnected new unit and adds their separator cuts as rows."""
 
         def __init__(self, wrapped: _Model) -> None:
