@@ -37,6 +37,9 @@ def _published(validi_dir: Path, state: str) -> float:
 
 
 def _same_optimum(instance, settings: EngineSettings) -> None:  # type: ignore[no-untyped-def]
+    # the SCIP path is slower (national-231: past the scenario's 60 s on a loaded machine), and
+    # this is about the optimum, not the time: both get 10 minutes
+    settings = settings.replace(time_limit_s=max(settings.time_limit_s, 600.0))
     loop = MergerModel(instance, settings.replace(exact_path="cut_loop")).solve()
     scip = MergerModel(instance, settings.replace(exact_path="scip")).solve()
     assert loop.proven_optimal and scip.proven_optimal
