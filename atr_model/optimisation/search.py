@@ -39,6 +39,7 @@ from atr_model.optimisation.measures import no_plan_result, plan_measures, plan_
 from atr_model.optimisation.prepare import prepare
 from atr_model.optimisation.presolve import check_in_advance, raise_if
 from atr_model.optimisation.result import MergerResult
+from atr_model.optimisation.scip import scip_branch_and_cut
 from atr_model.optimisation.settings import EngineSettings
 
 __all__ = ["Search", "diagnose", "solve_one"]
@@ -341,8 +342,6 @@ class Search:
 
     def _scip_phase(self) -> Round:
         """The exact phase as one SCIP branch-and-cut with lazy separator cuts (``exact_path="scip"``)."""
-        from atr_model.optimisation.scip import scip_branch_and_cut
-
         self.final_threads = 1
         while True:
             rnd = scip_branch_and_cut(self.form, self.settings, self.deadline, self._start())
