@@ -60,6 +60,9 @@ RECENTRE_MAX = 5
 # The Kyrgyz groups are smaller (a raion, or an oblast in cross-raion mode: fewer than 150 aiyl
 # aimaks each), so their path is unchanged.
 GREEDY_MIN_UNITS = 150
+# seconds the matheuristic may spend from the LP's centres before it switches to the greedy centres
+# (first_centres="auto", see Search._first_plans)
+LP_CENTRES_TRY_S = 3.0
 
 # the LP relaxation: objective, reduced costs of the columns at 0, centre values x_jj
 _LP = tuple[float, dict[str, float], dict[int, float]]
@@ -234,16 +237,49 @@ class Search:
             # the greedy plan is not even built: on the Kyrgyz runs the LP's centres fit, and
             # building it cost 5 % (concept-2013, 1.9 -> 2.0 CPU s)
             return from_lp
+        return self._greedy_centres() or from_lp
+
+    def _greedy_centres(self) -> list[int] | None:
+        """Build the greedy plan, keep it as a first plan and return its centres (``None`` when
+        there is none or the model refuses it)."""
         plan = greedy_plan(self.form)
         if plan is None:
-            return from_lp
-        rnd, problem = given_plan(self.form, s, plan, self.deadline)
+            return None
+        rnd, problem = given_plan(self.form, self.settings, plan, self.deadline)
         if rnd is None:
             log.debug("greedy plan not usable: %s", problem)
-            return from_lp
+            return None
         self._remember(rnd)
         self.greedy_used = True
         return best_centres(self.form, plan)
+
+    def _first_plans(self, lp: _LP) -> None:
+        """The matheuristic from the first centres. With ``first_centres="auto"``, when the LP's
+        centres were taken and their first fixed-centre solve runs past :data:`LP_CENTRES_TRY_S`,
+        it stops there and goes on from the greedy plan's centres.
+
+        Why: the LP's centres may fit the population and still make a fixed-centre MIP that
+        stalls. Measured on district D0012 of the scale benchmark (60 units, 34 LP centres for 43
+        carried): from the LP's centres the 15 s budget ended on a plan at 4.3e6 and the proof came
+        after 40.6 s; from the greedy centres the plan was 6.0e5 in 0.3 s and the proof (492,507.39,
+        the same optimum) after 8.7 s. On the Kyrgyz runs the fixed-centre solves take well under
+        a second, so they never reach the switch.
+        """
+        s = self.settings
+        budget = max(1.0, 0.25 * s.time_limit_s)
+        centres = self._first_centres(lp)
+        if self.greedy_used or s.first_centres != "auto" or budget <= LP_CENTRES_TRY_S:
+            self._improve(centres, budget)
+            return
+        t_end = time.perf_counter() + budget
+        timed_out = self.time_bound
+        self._improve(centres, LP_CENTRES_TRY_S)
+        if self.time_bound and not timed_out and self._left_s() > 0:
+            greedy = self._greedy_centres()
+            if greedy is not None:
+                log.debug("LP centres stalled after %.1f s; the matheuristic goes on from the greedy centres",
+                          LP_CENTRES_TRY_S)
+                self._improve(greedy, t_end - time.perf_counter())
 
     def _heuristic_gap(self) -> float:
         """Gap of the fixed-centre solves (``EngineSettings.heuristic_gap_rel``)."""
@@ -419,7 +455,7 @@ class Search:
             # a usable start plan takes the place of the matheuristic's first plan and of the LP that
             # seeds it (robustness draws of concept-2013, 20 draws: with both kept no faster, 0.78 ->
             # 0.78 s per draw; without the matheuristic 0.75 -> 0.59 s; without its LP too 0.55 -> 0.35 s)
-            self._improve(self._first_centres(lp), max(1.0, 0.25 * s.time_limit_s))
+            self._first_plans(lp)
         self._fix_all(lp)
         final = self._exact_phase(lp, use_heuristic)
         proven = False
