@@ -256,7 +256,7 @@ class Search:
     def _first_plans(self, lp: _LP) -> None:
         """The matheuristic from the first centres. With ``first_centres="auto"``, when the LP's
         centres were taken and their first fixed-centre solve runs past :data:`LP_CENTRES_TRY_S`,
-        it stops there and goes on from the greedy plan's centres.
+        it stops there and goes on from the greedy plan's centres (not with a count of new units).
 
         Why: the LP's centres may fit the population and still make a fixed-centre MIP that
         stalls. Measured on district D0012 of the scale benchmark (60 units, 34 LP centres for 43
@@ -268,7 +268,9 @@ class Search:
         s = self.settings
         budget = max(1.0, 0.25 * s.time_limit_s)
         centres = self._first_centres(lp)
-        if self.greedy_used or s.first_centres != "auto" or budget <= LP_CENTRES_TRY_S:
+        # a count of new units (n_units) is beyond greedy merging: its plan rarely fits and its
+        # centres are the wrong number (county benchmark AR, k = 4: 11.5 -> 22.5 CPU s with the switch)
+        if self.greedy_used or s.first_centres != "auto" or s.n_units is not None or budget <= LP_CENTRES_TRY_S:
             self._improve(centres, budget)
             return
         t_end = time.perf_counter() + budget
