@@ -39,6 +39,7 @@ from atr_model.optimisation.measures import no_plan_result, plan_measures, plan_
 from atr_model.optimisation.prepare import prepare
 from atr_model.optimisation.presolve import check_in_advance, raise_if
 from atr_model.optimisation.result import MergerResult
+from atr_model.optimisation.scip import scip_branch_and_cut
 from atr_model.optimisation.settings import EngineSettings
 
 __all__ = ["Search", "diagnose", "solve_one"]
@@ -51,6 +52,17 @@ ROUND_GAP = 0.01
 GREEDY_HEURISTIC_GAP = 0.01
 # centre sets of the other disconnected solutions tried by the matheuristic after a round
 RECENTRE_MAX = 5
+# from this many units the matheuristic starts from the greedy plan's centres (first_centres="auto"):
+# the fixed-centre MIP from the LP's centres grows with the group and stalls. Measured on the scale
+# benchmark's cross-district region R01 (n = 1,000, seed 0; 178 units, 84 LP centres, 93 carried):
+# from the LP's centres the 22 s matheuristic budget ended without a plan better than 7.38e6 and the
+# search stopped at a gap of 85 % after 150 s; from the greedy centres it had 1.35e6 after 15 s.
+# The Kyrgyz groups are smaller (a raion, or an oblast in cross-raion mode: fewer than 150 aiyl
+# aimaks each), so their path is unchanged.
+GREEDY_MIN_UNITS = 150
+# seconds the matheuristic may spend from the LP's centres before it switches to the greedy centres
+# (first_centres="auto", see Search._first_plans)
+LP_CENTRES_TRY_S = 3.0
 
 # the LP relaxation: objective, reduced costs of the columns at 0, centre values x_jj
 _LP = tuple[float, dict[str, float], dict[int, float]]
@@ -94,6 +106,8 @@ class Search:
         self.start = start
         self.start_used = False
         self.greedy_used = False  # the matheuristic starts from the greedy plan's centres
+        # the exact phase: "auto" is the HiGHS cut loop (the faster path wherever both were measured)
+        self.exact_path = "scip" if settings.exact_path == "scip" else "cut_loop"
 
     # -- the incumbent ---------------------------------------------------------------------
     def _incumbent(self) -> float:
@@ -218,20 +232,56 @@ class Search:
         from_lp = initial_centres(self.form, lp[2])
         if self._left_s() <= 0:
             return from_lp  # no time left: no first plan beyond those known (the matheuristic stops too)
-        if s.first_centres == "lp" or (s.first_centres == "auto" and len(from_lp) <= self._centres_carried()):
+        lp_fits = len(from_lp) <= self._centres_carried() and self.instance.n < GREEDY_MIN_UNITS
+        if s.first_centres == "lp" or (s.first_centres == "auto" and lp_fits):
             # the greedy plan is not even built: on the Kyrgyz runs the LP's centres fit, and
             # building it cost 5 % (concept-2013, 1.9 -> 2.0 CPU s)
             return from_lp
+        return self._greedy_centres() or from_lp
+
+    def _greedy_centres(self) -> list[int] | None:
+        """Build the greedy plan, keep it as a first plan and return its centres (``None`` when
+        there is none or the model refuses it)."""
         plan = greedy_plan(self.form)
         if plan is None:
-            return from_lp
-        rnd, problem = given_plan(self.form, s, plan, self.deadline)
+            return None
+        rnd, problem = given_plan(self.form, self.settings, plan, self.deadline)
         if rnd is None:
             log.debug("greedy plan not usable: %s", problem)
-            return from_lp
+            return None
         self._remember(rnd)
         self.greedy_used = True
         return best_centres(self.form, plan)
+
+    def _first_plans(self, lp: _LP) -> None:
+        """The matheuristic from the first centres. With ``first_centres="auto"``, when the LP's
+        centres were taken and their first fixed-centre solve runs past :data:`LP_CENTRES_TRY_S`,
+        it stops there and goes on from the greedy plan's centres (not with a count of new units).
+
+        Why: the LP's centres may fit the population and still make a fixed-centre MIP that
+        stalls. Measured on district D0012 of the scale benchmark (60 units, 34 LP centres for 43
+        carried): from the LP's centres the 15 s budget ended on a plan at 4.3e6 and the proof came
+        after 40.6 s; from the greedy centres the plan was 6.0e5 in 0.3 s and the proof (492,507.39,
+        the same optimum) after 8.7 s. On the Kyrgyz runs the fixed-centre solves take well under
+        a second, so they never reach the switch.
+        """
+        s = self.settings
+        budget = max(1.0, 0.25 * s.time_limit_s)
+        centres = self._first_centres(lp)
+        # a count of new units (n_units) is beyond greedy merging: its plan rarely fits and its
+        # centres are the wrong number (county benchmark AR, k = 4: 11.5 -> 22.5 CPU s with the switch)
+        if self.greedy_used or s.first_centres != "auto" or s.n_units is not None or budget <= LP_CENTRES_TRY_S:
+            self._improve(centres, budget)
+            return
+        t_end = time.perf_counter() + budget
+        timed_out = self.time_bound
+        self._improve(centres, LP_CENTRES_TRY_S)
+        if self.time_bound and not timed_out and self._left_s() > 0:
+            greedy = self._greedy_centres()
+            if greedy is not None:
+                log.debug("LP centres stalled after %.1f s; the matheuristic goes on from the greedy centres",
+                          LP_CENTRES_TRY_S)
+                self._improve(greedy, t_end - time.perf_counter())
 
     def _heuristic_gap(self) -> float:
         """Gap of the fixed-centre solves (``EngineSettings.heuristic_gap_rel``)."""
@@ -328,6 +378,26 @@ class Search:
             self._refix(self.best.objective)
         return improved
 
+    def _scip_phase(self) -> Round:
+        """The exact phase as one SCIP branch-and-cut with lazy separator cuts (``exact_path="scip"``)."""
+        self.final_threads = 1
+        while True:
+            rnd = scip_branch_and_cut(self.form, self.settings, self.deadline, self._start())
+            self.rounds += rnd.rounds
+            self.time_bound |= rnd.timed_out
+            if rnd.infeasible and self.fixing.fixed_vars:
+                self._undo_fixings()
+                continue
+            if rnd.infeasible:
+                self._no_plan_left()
+                return Round()
+            if rnd.assignment is not None:
+                self._note_bound(rnd.bound)
+                self._remember(rnd)
+            elif math.isfinite(rnd.bound):
+                self._note_bound(rnd.bound)
+            return rnd
+
     def _exact_phase(self, lp: _LP | None, use_heuristic: bool) -> Round:
         """Cut rounds until a connected plan is proven (or time or rounds run out); the last round.
 
@@ -336,6 +406,8 @@ class Search:
         connected (the first solve is exact: where contiguity does not bind it is the only one).
         """
         s = self.settings
+        if self.exact_path == "scip":
+            return self._scip_phase()
         can_loosen = self.method == "cuts" and s.gap_rel < ROUND_GAP
         self.final_threads = self._exact_threads()
         exact = s.replace(threads=self.final_threads)
@@ -385,7 +457,7 @@ class Search:
             # a usable start plan takes the place of the matheuristic's first plan and of the LP that
             # seeds it (robustness draws of concept-2013, 20 draws: with both kept no faster, 0.78 ->
             # 0.78 s per draw; without the matheuristic 0.75 -> 0.59 s; without its LP too 0.55 -> 0.35 s)
-            self._improve(self._first_centres(lp), max(1.0, 0.25 * s.time_limit_s))
+            self._first_plans(lp)
         self._fix_all(lp)
         final = self._exact_phase(lp, use_heuristic)
         proven = False

@@ -22,6 +22,7 @@ ContiguityMode = Literal["auto", "cuts", "flow", "none"]
 SolverName = Literal["highs", "cbc"]
 HeuristicsMode = Literal["auto", "on", "off"]
 FirstCentres = Literal["auto", "lp", "greedy"]
+ExactPath = Literal["auto", "cut_loop", "scip"]
 
 _CHOICES: dict[str, tuple[str, ...]] = {
     "floor_mode": ("soft", "hard"),
@@ -31,6 +32,7 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "solver": ("highs", "cbc"),
     "solver_heuristics": ("auto", "on", "off"),
     "first_centres": ("auto", "lp", "greedy"),
+    "exact_path": ("auto", "cut_loop", "scip"),
 }
 
 
@@ -143,7 +145,10 @@ class EngineSettings:
         greedy ones when the LP leans to more centres than the population can carry over the
         floor (there the fixed-centre MIP from the LP's centres is both hard and hopeless:
         measured on the hardest group of ``benchmarks/bench_scale.py``, 34 centres for 60 units,
-        226 s without a connected plan), else the LP's (and the greedy plan is not built). A
+        226 s without a connected plan), or when the group has at least
+        :data:`.search.GREEDY_MIN_UNITS` units (150; the cross-district region R01, 178 units:
+        85 % gap after 150 s from the LP's centres, 17 % after 90 s from the greedy ones), else
+        the LP's (and the greedy plan is not built). A
         greedy plan that is built is also offered as a first plan. The proven optimum does not
         depend on this.
     heuristic_gap_rel : float or None
@@ -153,6 +158,14 @@ class EngineSettings:
         where the LP's centres fit, take the same path). Measured on the scale benchmark's
         district D0012 (60 units): 31 CPU s from the LP's centres, 73 s from the greedy centres
         with exact fixed-centre solves, 19-23 s from the greedy centres at 1 %.
+    exact_path : {"auto", "cut_loop", "scip"}
+        How the exact phase enforces contiguity with separator cuts. ``"cut_loop"``: HiGHS,
+        re-solving after each round of cuts (:mod:`.cutloop`). ``"scip"``: one branch-and-cut in
+        SCIP that adds the cuts as lazy constraints during the search (:mod:`.scip`; needs the
+        optional PySCIPOpt, ``pip install 'atr-model[scip]'``). ``"auto"`` is the cut loop, the
+        faster of the two wherever both were measured (the Kyrgyz runs, the county benchmark and
+        the scale benchmark's groups; see ``benchmarks/bench_exact_paths.py``). Both prove the
+        same optimum.
     """
 
     population_floor: float | None = DEFAULT_POPULATION_FLOOR
@@ -187,6 +200,7 @@ class EngineSettings:
     max_cut_rounds: int = 500
     first_centres: FirstCentres = "auto"
     heuristic_gap_rel: float | None = None
+    exact_path: ExactPath = "auto"
 
     def __post_init__(self) -> None:
         for name, allowed in _CHOICES.items():
