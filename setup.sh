@@ -21,7 +21,7 @@ done
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
-.venv/bin/pip install --quiet --disable-pip-version-check -e ".[test,dask,baseline]"
+.venv/bin/pip install --quiet --disable-pip-version-check -e ".[test,dask,baseline,scip]"
 
 # 2. Chromium for the browser tests.
 have_chromium() {
