@@ -100,12 +100,14 @@ def _buttons(made: PlanEditor, ctx: AppContext) -> None:
 
 
 def _message() -> None:
+    """What the last click or button did (a refusal is a warning)."""
     kept = st.session_state.get(_MESSAGE)
     if not kept:
         return
     kind, text = kept
     show = {"refused": st.warning, "moved": st.success, "resolved": st.success}.get(kind, st.info)
-    show(md_text(text))
+    with st.container(key="planedit_message"):
+        show(md_text(text))
 
 
 #: Violations listed under the verdict (a plan broken everywhere would list hundreds).
