@@ -15,13 +15,14 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import shapely
 from browser_support import CHROMIUM_ARGS, MAP_FRAME, app_env, serve_streamlit
 
 from atr_model.data import Dataset, subset_dataset
 from atr_model.presentation.app.datasets import subset_travel_model
 from atr_model.presentation.app.scenario_io import parse_scenario_text
 from atr_model.scenarios import resolve_travel_model
-from atr_model.scenarios.plan_edit import PlanEditor
+from atr_model.scenarios.plan_edit import PlanEditor, Resolved
 
 pytestmark = [pytest.mark.browser, pytest.mark.kgdata]
 
@@ -30,9 +31,9 @@ ARTIFACTS = ROOT / "test-artifacts"
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"][data-test-connection-state="CONNECTED"]'
 TIMEOUT_MS = 120_000
 KG_IN_CACHE = Path("kyrgyzstan") / "kyrgyzstan.gpkg"
-#: Kemin raion: 14 units, four joining another centre under concept-2013, so moves that change
-#: the verdict and a move that would split a new unit are there to click.
-RAION = "41708213000000"
+#: Alamudun raion: 17 units, several joining another centre under concept-2013, so moves that
+#: change the verdict, a move that would split a new unit and a re-solve are there to click.
+RAION = "41708203000000"
 VERDICT = ".st-key-planedit_verdict"
 FIGURES = ".st-key-planedit_figures"
 MESSAGE = ".st-key-planedit_message"
@@ -103,7 +104,10 @@ def _next_move(editor: PlanEditor, last_click: str | None) -> tuple[str, str]:
         if unit in moved or near == last_click or editor.move(unit, editor.new_unit_of(near)) is not None:
             continue
         now = editor.current
-        if (list(now.violations["message"]) != list(before.violations["message"])
+        # a unit moved into one that must stay as it is could never be locked there: the
+        # re-solve at the end would be refused (tested in test_scenarios_plan_edit.py)
+        locked_out = now.violations["constraint"].isin(["exempt", "keep_separate"]).any()
+        if (not locked_out and list(now.violations["message"]) != list(before.violations["message"])
                 and now.kpis["population_weighted_mean_travel_min"] != before.kpis["population_weighted_mean_travel_min"]):
             return unit, near
         editor.undo()
@@ -115,26 +119,53 @@ def _message(page) -> str:
     return " ".join(page.locator(MESSAGE).all_inner_texts())
 
 
-def _click_unit(page, dataset: Dataset, code: str) -> None:
-    """Click the map at a point inside the unit, until the page says what the click did.
+def _points(dataset: Dataset, code: str) -> list[tuple[float, float]]:
+    """Points ``(lat, lon)`` well inside the unit: its representative point, then a grid."""
+    shape = dataset.units.set_index("unit_code").geometry.loc[code]
+    inner = shape.buffer(-0.2 * (shape.area ** 0.5) / 4) if shape.area > 0 else shape
+    inner = inner if not inner.is_empty else shape
+    points = [shape.representative_point()]
+    west, south, east, north = inner.bounds
+    grid = [shapely.Point(west + (east - west) * i / 6, south + (north - south) * j / 6)
+            for i in range(1, 6) for j in range(1, 6)]
+    points += [p for p in grid if inner.contains(p)]
+    return [(p.y, p.x) for p in points]
 
+
+#: What lies under a point of the map (in the map frame): the units' canvas, or a label or marker.
+_UNDER_JS = """(el, xy) => { const r = el.getBoundingClientRect();
+    const e = document.elementFromPoint(r.x + xy[0], r.y + xy[1]);
+    return e ? e.tagName + (e.tagName === 'CANVAS' ? '' : ' ' + e.getAttribute('class')) : ''; }"""
+
+
+def _click_unit(page, dataset: Dataset, code: str) -> None:
+    """Click the map inside the unit, until the page says what the click did.
+
+    The point is one where the units' canvas is on top (not a name label or a centre marker).
     The rerun after a click redraws the selection on the map; a click while it is redrawn is
     lost (as in test_safety_injection), so it is repeated, at most three times.
     """
-    point = dataset.units.set_index("unit_code").geometry.loc[code].representative_point()
     before = _message(page)
     for attempt in range(3):
         leaflet = page.frame_locator(MAP_FRAME).first.locator(".leaflet-container")
         leaflet.wait_for()
         leaflet.scroll_into_view_if_needed()
         page.wait_for_timeout(1000)  # let the map settle after the last rerun
-        x, y = leaflet.evaluate("(el, ll) => { const p = window.map.latLngToContainerPoint(ll); return [p.x, p.y]; }",
-                                [point.y, point.x])
+        leaflet.evaluate("el => window.map.closePopup()")  # the last click's popup may cover the unit
+        at, seen = None, []
+        for lat_lon in _points(dataset, code):
+            xy = leaflet.evaluate("(el, ll) => { const p = window.map.latLngToContainerPoint(ll); return [p.x, p.y]; }",
+                                  list(lat_lon))
+            seen.append((xy, leaflet.evaluate(_UNDER_JS, xy)))
+            if seen[-1][1] == "CANVAS":
+                at = xy
+                break
+        assert at is not None, f"no point of {code} is free of labels on the map: {seen}"
         box = leaflet.bounding_box()
         assert box is not None
         # the mouse at the page's point (a click on the locator with a position missed the map
         # when the map reached below the window)
-        page.mouse.click(box["x"] + x, box["y"] + y)
+        page.mouse.click(box["x"] + at[0], box["y"] + at[1])
         for _ in range(20):
             page.wait_for_timeout(500)
             _idle(page)
@@ -202,6 +233,7 @@ def test_move_units_by_click_refuse_undo_redo_and_resolve(page, served: tuple[st
     _idle(page)
     expect(page.locator(VERDICT)).to_have_text(verdicts[3])
     # the engine finishes the raion with the moved units locked
+    assert isinstance(editor.resolve_around_edits(), Resolved)
     page.get_by_role("button", name="Re-solve around my edits").click()
     _idle(page)
     done = page.get_by_test_id("stAlertContentSuccess").filter(has_text="Re-solved raion")

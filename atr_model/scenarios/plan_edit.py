@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 
 from atr_model.data import Dataset
-from atr_model.errors import DataError
+from atr_model.errors import DataError, InfeasibleError
 from atr_model.network import TravelModel
 from atr_model.optimisation import (
     EngineSettings,
@@ -465,7 +465,11 @@ class PlanEditor:
         settings = self._sub_settings(raions, idx)
         links = [(local[self._index[a]], local[self._index[b]]) for a, b in pairs
                  if self._index[a] in local and self._index[b] in local]
-        locked = MergerModel(_with_links(sub, links), settings).solve()
+        try:
+            locked = MergerModel(_with_links(sub, links), settings).solve()
+        except InfeasibleError as exc:  # found before the solver: a lock against a hard criterion
+            logger.info("re-solve around the edits: %s", exc)
+            return Refusal("resolve_infeasible", {"raions": ", ".join(raions), "status": "infeasible"})
         if not locked.has_plan:
             return Refusal("resolve_infeasible", {"raions": ", ".join(raions), "status": str(locked.status)})
         free = MergerModel(sub, settings).solve()
