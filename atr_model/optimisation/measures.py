@@ -23,7 +23,8 @@ from atr_model.optimisation.prepare import prepare
 from atr_model.optimisation.result import MergerResult
 from atr_model.optimisation.settings import EngineSettings
 
-__all__ = ["TOL", "allowed_centres", "centre_cost", "no_plan_result", "plan_centres", "plan_measures", "plan_result", "relative_gap"]
+__all__ = ["TOL", "allowed_centres", "centre_cost", "no_plan_result", "plan_centres", "plan_measures", "plan_result",
+           "relative_gap"]
 
 # slack on population and indicator sums before a shortfall or an excess counts
 TOL = 1e-6

@@ -15,7 +15,7 @@ import logging
 import os
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -201,7 +201,7 @@ def plan_violations(bundle: InstanceBundle, scenario: Scenario, settings: Engine
 
 def violations_frame(violations: list[Violation]) -> pd.DataFrame:
     """Violations as :attr:`PlanEvaluation.violations` holds them (``units`` ";"-joined)."""
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         [
             {"constraint": v.constraint, "hard": bool(v.hard), "units": ";".join(v.units), "message": v.message,
              "code": v.code, "params": dict(v.params)}
@@ -209,6 +209,7 @@ def violations_frame(violations: list[Violation]) -> pd.DataFrame:
         ],
         columns=["constraint", "hard", "units", "message", "code", "params"],
     )
+    return cast("pd.DataFrame", frame)
 
 
 def evaluate_plan(

@@ -37,7 +37,7 @@ import logging
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -335,7 +335,7 @@ class PlanEditor:
             "new_unit_id": list(state.new_unit),
             "centre_code": [codes[int(a)] for a in state.assignment],
         })
-        return frame.sort_values("unit_code").reset_index(drop=True)
+        return cast("pd.DataFrame", frame.sort_values("unit_code").reset_index(drop=True))
 
     def plan_csv(self) -> str:
         """:meth:`plan_frame` as CSV text (comma separated, one header line)."""
