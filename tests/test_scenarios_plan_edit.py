@@ -205,3 +205,27 @@ def test_resolve_around_the_edits_keeps_the_moves_and_the_other_raions(editor: P
     # the re-solved plan costs no more than the hand edit, and undo brings the hand edit back
     assert editor.current.objective <= hand.objective + 1e-6
     assert editor.undo() and editor.current is hand
+
+
+def test_clicks_in_the_app_choose_a_target_move_and_refuse_in_the_language(national: ScenarioResult) -> None:
+    from atr_model.presentation.app import plan_editing
+
+    session: dict = {}
+    plan = national.assignments[["unit_code", "new_unit_id", "centre_code"]]
+    made = plan_editing.open_editor(session, "folder", plan, national.scenario, national.dataset,
+                                    national.travel_model)
+    assert plan_editing.open_editor(session, "folder", plan, national.scenario, national.dataset,
+                                    national.travel_model) is made  # kept in the session
+    assert plan_editing.current_plan(session).equals(made.plan_frame())
+    unit, target = next(_moves(made, sole=False))
+    near = next(c for c in made.members(target))
+    got = plan_editing.on_click(session, made, near, plan_editing.CLICK_TARGET, "en", {})
+    assert got.kind == "target" and session[plan_editing.TARGET_KEY] == target
+    got = plan_editing.on_click(session, made, unit, plan_editing.CLICK_MOVE, "en", {})
+    assert got.kind == "moved" and made.new_unit_of(unit) == target
+    assert plan_editing.current_plan(session).set_index("unit_code").at[unit, "new_unit_id"] == target
+    split, _ = next(_moves(made, refusal="would_split"))
+    session[plan_editing.TARGET_KEY] = _
+    got = plan_editing.on_click(session, made, split, plan_editing.CLICK_MOVE, "ru", {split: "Имя"})
+    assert got.kind == "refused"
+    assert got.text.startswith("Перенос отклонён: перенос Имя (" + split + ") разделил бы")

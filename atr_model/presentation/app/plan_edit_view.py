@@ -23,7 +23,7 @@ from atr_model.presentation.i18n import format_number, t
 from atr_model.presentation.markdown_text import md_text
 from atr_model.presentation.messages import render_violation
 from atr_model.presentation.view import new_unit_names
-from atr_model.scenarios.plan_edit import PlanEditor, PlanState, Refusal
+from atr_model.scenarios import PlanEditor, PlanState, Refusal
 
 __all__ = ["edit_mode", "view_plan_edit"]
 

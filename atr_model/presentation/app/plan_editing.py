@@ -18,8 +18,7 @@ from atr_model.data.dataset import Dataset
 from atr_model.network import TravelModel
 from atr_model.presentation.app.state import Session
 from atr_model.presentation.i18n import format_number, t
-from atr_model.scenarios import Scenario
-from atr_model.scenarios.plan_edit import PlanEditor, Refusal, Resolved
+from atr_model.scenarios import PlanEditor, Refusal, Resolved, Scenario
 
 __all__ = [
     "EDITOR_KEY", "TARGET_KEY", "CLICK_TARGET", "CLICK_MOVE", "ClickOutcome", "current_plan", "editor",
