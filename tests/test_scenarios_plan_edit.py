@@ -229,3 +229,21 @@ def test_clicks_in_the_app_choose_a_target_move_and_refuse_in_the_language(natio
     got = plan_editing.on_click(session, made, split, plan_editing.CLICK_MOVE, "ru", {split: "Имя"})
     assert got.kind == "refused"
     assert got.text.startswith("Перенос отклонён: перенос Имя (" + split + ") разделил бы")
+
+
+def test_resolve_refuses_a_lock_against_a_hard_criterion(editor: PlanEditor) -> None:
+    """An aiyl aimak moved in with a town (towns stay as they are) cannot be locked there."""
+    inst = editor.bundle.instance
+    units = editor.bundle.units
+    towns = set(units.loc[units["level"] == "town", "unit_code"].astype(str))
+    pairs = sorted({(inst.unit_codes[int(a)], inst.unit_codes[int(b)]) for e in inst.adjacency for a, b in (e, e[::-1])})
+    unit, town = next((u, v) for u, v in pairs if v in towns and u not in towns
+                      and inst.group[inst.index(u)] == inst.group[inst.index(v)]
+                      and editor.check_move(u, editor.new_unit_of(v)) is None)
+    assert editor.move(unit, editor.new_unit_of(town)) is None
+    assert editor.current.hard_count > 0
+    hand = editor.current
+    got = editor.resolve_around_edits()
+    assert isinstance(got, Refusal) and got.code == "resolve_infeasible"
+    assert inst.group[inst.index(unit)] in got.message
+    assert editor.current is hand  # nothing changed

@@ -165,16 +165,16 @@ def _changed_units(made: PlanEditor, lang: str, names: dict[str, str]) -> None:
 def _map(made: PlanEditor, ctx: AppContext, result: results.ResultView) -> None:
     """The edited plan, violations outlined; drawn once per state of the plan and language."""
     state = made.current
-    stamp = (id(state), ctx.lang)
     kept = st.session_state.get(_MAP)
-    if kept is None or kept[0] != stamp:
+    # the state itself, not its id: an id is reused once an undone state is dropped
+    if kept is None or kept[0] is not state or kept[1] != ctx.lang:
         assert ctx.layers is not None  # the view opens only with a dataset shown
         fmap = maps.result_map(ctx.layers, state.assignments, new_units=state.new_units, lang=ctx.lang,
                                travel_model_label=result.travel_model_label,
                                violations=violation_units(state.violations))
-        kept = (stamp, render_map(fmap))
+        kept = (state, ctx.lang, render_map(fmap))
         st.session_state[_MAP] = kept
-    show_clickable_map(kept[1], key="planedit_map", ctx=ctx)
+    show_clickable_map(kept[2], key="planedit_map", ctx=ctx)
 
 
 def view_plan_edit(ctx: AppContext, result: results.ResultView) -> None:
