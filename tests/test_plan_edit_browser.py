@@ -209,6 +209,10 @@ def test_move_units_by_click_refuse_undo_redo_and_resolve(page, served: tuple[st
         _choose_target(page, dataset, near)
         _click_unit(page, dataset, unit)
         expect(page.get_by_test_id("stAlertContentSuccess").filter(has_text="Moved")).to_be_visible()
+        # the page may still be drawing below the message: wait for the verdict and the figures
+        expect(page.locator(VERDICT)).not_to_have_text(verdicts[-1])
+        expect(page.locator(FIGURES)).not_to_have_text(figures[-1])
+        _idle(page)
         verdicts.append(_text(page, VERDICT))
         figures.append(_text(page, FIGURES))
         assert verdicts[-1] != verdicts[-2], f"move {step + 1}: the verdict did not change"
