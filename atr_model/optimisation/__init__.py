@@ -30,7 +30,7 @@ from atr_model.optimisation.decomposition import decomposes, group_start
 from atr_model.optimisation.explain import UnitExplanation, explain_units
 from atr_model.optimisation.instance import MergerInstance
 from atr_model.optimisation.io import read_instance_dir
-from atr_model.optimisation.measures import plan_centres, plan_result
+from atr_model.optimisation.measures import allowed_centres, plan_centres, plan_result
 from atr_model.optimisation.model import MergerModel, inertia_cost, plan_measures
 from atr_model.optimisation.result import MergerResult
 from atr_model.optimisation.settings import EngineSettings
@@ -49,6 +49,7 @@ __all__ = [
     "explain_units",
     "group_start",
     "inertia_cost",
+    "allowed_centres",
     "plan_centres",
     "plan_measures",
     "plan_result",

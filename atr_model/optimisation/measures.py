@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -23,7 +23,8 @@ from atr_model.optimisation.prepare import prepare
 from atr_model.optimisation.result import MergerResult
 from atr_model.optimisation.settings import EngineSettings
 
-__all__ = ["TOL", "centre_cost", "no_plan_result", "plan_centres", "plan_measures", "plan_result", "relative_gap"]
+__all__ = ["TOL", "allowed_centres", "centre_cost", "no_plan_result", "plan_centres", "plan_measures", "plan_result",
+           "relative_gap"]
 
 # slack on population and indicator sums before a shortfall or an excess counts
 TOL = 1e-6
@@ -93,7 +94,17 @@ def centre_cost(instance: MergerInstance, members: Sequence[int], centre: int) -
     return float(instance.cost[np.asarray(members, dtype=np.int64), int(centre)].sum())
 
 
-def plan_centres(instance: MergerInstance, settings: EngineSettings, units: Iterable[Sequence[int]]) -> list[int]:
+def allowed_centres(instance: MergerInstance, settings: EngineSettings) -> dict[int, set[int]]:
+    """Centre index -> the units the model allows it to serve (:func:`.prepare.prepare`).
+
+    Computed once and passed to :func:`plan_centres` by a caller that chooses centres again
+    and again on one instance (the plan editor, per click).
+    """
+    return {j: set(m) for j, m in prepare(instance, settings).members.items()}
+
+
+def plan_centres(instance: MergerInstance, settings: EngineSettings, units: Iterable[Sequence[int]], *,
+                 allowed: Mapping[int, set[int]] | None = None) -> list[int]:
     """The centre the model would give each new unit of a plan drawn without centres.
 
     A member ``j`` may be the centre when the model allows every pair ``(i, j)`` of the unit
@@ -114,13 +125,16 @@ def plan_centres(instance: MergerInstance, settings: EngineSettings, units: Iter
         The problem the plan is drawn for.
     units
         The members (unit indices) of each new unit.
+    allowed
+        :func:`allowed_centres` of ``instance`` and ``settings``, when the caller has it.
 
     Returns
     -------
     list of int
         Index of the centre of each new unit, in the order given.
     """
-    allowed = {j: set(m) for j, m in prepare(instance, settings).members.items()}
+    if allowed is None:
+        allowed = allowed_centres(instance, settings)
     chosen: list[int] = []
     for unit in units:
         members = [int(i) for i in unit]
@@ -128,7 +142,7 @@ def plan_centres(instance: MergerInstance, settings: EngineSettings, units: Iter
     return chosen
 
 
-def _centre_rank(instance: MergerInstance, allowed: dict[int, set[int]], members: list[int],
+def _centre_rank(instance: MergerInstance, allowed: Mapping[int, set[int]], members: list[int],
                  centre: int) -> tuple[int, bool, float, str]:
     """Order of the candidate centres of one new unit: members it may not serve, then cost, then code."""
     refused = sum(1 for i in members if i not in allowed.get(centre, ()))

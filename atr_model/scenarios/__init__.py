@@ -63,6 +63,7 @@ from atr_model.scenarios.package_files import (
     load_result_files,
     read_territory_notes,
 )
+from atr_model.scenarios.plan_edit import REFUSAL_MESSAGES, Move, PlanEditor, PlanState, Refusal, Resolved
 from atr_model.scenarios.plan_versions import (
     PLAN_COLUMNS,
     PlanVersion,
@@ -176,6 +177,13 @@ __all__ = [
     "Comparison",
     "CostModel",
     "PlanEvaluation",
+    # editing a plan by hand (issue 23)
+    "REFUSAL_MESSAGES",
+    "Move",
+    "PlanEditor",
+    "PlanState",
+    "Refusal",
+    "Resolved",
     "ResultFiles",
     "ResultLike",
     "ResultSource",

@@ -15,7 +15,7 @@ import logging
 import os
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -30,7 +30,8 @@ from atr_model.scenarios.run import ScenarioResult, package_plan
 from atr_model.scenarios.scenario import Scenario
 from atr_model.scenarios.solver_settings import engine_settings
 
-__all__ = ["PlanEvaluation", "read_plan_csv", "read_plan_text", "evaluate_plan", "assignment_from_plan"]
+__all__ = ["PlanEvaluation", "read_plan_csv", "read_plan_text", "evaluate_plan", "assignment_from_plan",
+           "plan_violations", "violations_frame"]
 
 logger = logging.getLogger(__name__)
 
@@ -192,6 +193,29 @@ def _as_exemption(violation: Violation, bundle: InstanceBundle, scenario: Scenar
                      params={**params, "rules": rules, "rule": reason})
 
 
+def plan_violations(bundle: InstanceBundle, scenario: Scenario, settings: EngineSettings,
+                    assignment: np.ndarray) -> list[Violation]:
+    """The independent checker's verdict on an assignment, exempt units named by their rule.
+
+    The one verdict of a plan: :func:`evaluate_plan` and the plan editor
+    (:mod:`atr_model.scenarios.plan_edit`) both give this.
+    """
+    return [_as_exemption(v, bundle, scenario) for v in check_plan(bundle.instance, assignment, settings)]
+
+
+def violations_frame(violations: list[Violation]) -> pd.DataFrame:
+    """Violations as :attr:`PlanEvaluation.violations` holds them (``units`` ";"-joined)."""
+    frame = pd.DataFrame(
+        [
+            {"constraint": v.constraint, "hard": bool(v.hard), "units": ";".join(v.units), "message": v.message,
+             "code": v.code, "params": dict(v.params)}
+            for v in violations
+        ],
+        columns=["constraint", "hard", "units", "message", "code", "params"],
+    )
+    return cast("pd.DataFrame", frame)
+
+
 def evaluate_plan(
     plan: pd.DataFrame | str | os.PathLike[str],
     scenario: Scenario,
@@ -235,15 +259,8 @@ def evaluate_plan(
     inst = bundle.instance
     settings = engine_settings(scenario.criteria, scenario.solver, bundle=bundle)
     assignment = assignment_from_plan(table, inst, settings, where=where)
-    violations = [_as_exemption(v, bundle, scenario) for v in check_plan(inst, assignment, settings)]
-    viol = pd.DataFrame(
-        [
-            {"constraint": v.constraint, "hard": bool(v.hard), "units": ";".join(v.units), "message": v.message,
-             "code": v.code, "params": dict(v.params)}
-            for v in violations
-        ],
-        columns=["constraint", "hard", "units", "message", "code", "params"],
-    )
+    violations = plan_violations(bundle, scenario, settings, assignment)
+    viol = violations_frame(violations)
     # the plan measured exactly as a run measures its own (one owner of every figure)
     engine = plan_result(inst, settings, assignment, proven=False, bound=float("nan"), seconds=0.0, cut_rounds=0,
                          contiguity_method="given plan")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -247,7 +247,7 @@ def _join_sorted(values: pd.Series) -> str:
     return ";".join(sorted(str(v) for v in values))
 
 
-def _passports(result_parts: dict[str, Any]) -> gpd.GeoDataFrame:
+def _passports(result_parts: dict[str, Any], *, geometry: bool = True) -> gpd.GeoDataFrame:
     dataset: Dataset = result_parts["dataset"]
     bundle: InstanceBundle = result_parts["bundle"]
     assignments: pd.DataFrame = result_parts["assignments"]
@@ -282,14 +282,19 @@ def _passports(result_parts: dict[str, Any]) -> gpd.GeoDataFrame:
     frame["oblast_code"] = frame["centre_code"].map(units["oblast_code"]).astype(str)
     frame["below_floor"] = (floor > 0) & (frame["population"] < floor) & frame["non_exempt"]
     frame = frame.reset_index()
-    geoms = _geometries(dataset, bundle)
-    parts = gpd.GeoDataFrame(
-        {"new_unit_id": a["new_unit_id"].to_numpy()},
-        geometry=geoms.reindex(a["unit_code"]).to_numpy(),
-        crs=CRS,
-    )
-    shapes = parts.dissolve(by="new_unit_id", sort=True).geometry
-    frame["geometry"] = frame["new_unit_id"].map(shapes).to_numpy()
+    if geometry:
+        geoms = _geometries(dataset, bundle)
+        parts = gpd.GeoDataFrame(
+            {"new_unit_id": a["new_unit_id"].to_numpy()},
+            geometry=geoms.reindex(a["unit_code"]).to_numpy(),
+            crs=CRS,
+        )
+        shapes = parts.dissolve(by="new_unit_id", sort=True).geometry
+        frame["geometry"] = frame["new_unit_id"].map(shapes).to_numpy()
+    else:
+        # the plan editor measures a plan per click: its figures need no shapes (dissolving
+        # the country's borders is most of a package's time)
+        frame["geometry"] = None
     indicators = _indicator_sums(dataset, bundle, assignments)
     if not indicators.empty:
         frame = frame.join(indicators, on="new_unit_id")
@@ -393,6 +398,8 @@ def package_plan(
     soft: list[Violation],
     *,
     started: float,
+    ids: Mapping[int, str] | None = None,
+    shapes: bool = True,
 ) -> ScenarioResult:
     """Everything a result package holds, for one plan: the optimiser's, or one drawn by hand.
 
@@ -410,14 +417,21 @@ def package_plan(
         The checker's soft violations of the plan (counted in the KPIs).
     started : float
         ``time.perf_counter()`` at the start of the run (the provenance's seconds).
+    ids : mapping, optional
+        New-unit id per centre index; default the run's ``<raion>-N<k>`` (a plan being edited
+        keeps its own ids from click to click).
+    shapes : bool
+        False: no new-unit geometry and no territory notes (the plan editor's per-click
+        measure; every figure is the same).
     """
     assignment = np.asarray(result.assignment, dtype=np.int64)
     explained = _explanations(bundle, result, settings)
-    ids = _new_unit_ids(bundle, assignment)
+    ids = dict(ids) if ids is not None else _new_unit_ids(bundle, assignment)
     modelled = travel_model.times_modelled
     assignments = _assignments(bundle, assignment, ids, explained, modelled)
     settlements = _settlements(bundle, assignments)
-    new_units = _passports({"dataset": dataset, "bundle": bundle, "assignments": assignments, "settlements": settlements})
+    new_units = _passports({"dataset": dataset, "bundle": bundle, "assignments": assignments, "settlements": settlements},
+                           geometry=shapes)
     prov = provenance(scenario, dataset, travel_model, seconds=time.perf_counter() - started)
     # whether a time budget bound the search and the thread counts: what a rerun needs to match
     prov["determinism"] = result.determinism()
@@ -445,5 +459,5 @@ def package_plan(
         explanations=explanations,
         kpis=kpis,
         provenance=prov,
-        territory_notes=territory_notes(dataset, assignments, new_units),
+        territory_notes=territory_notes(dataset, assignments, new_units) if shapes else None,
     )

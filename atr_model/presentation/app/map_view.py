@@ -10,7 +10,7 @@ import streamlit as st
 
 from atr_model.criteria import Criteria
 from atr_model.presentation import maps
-from atr_model.presentation.app import cache, state, unit_search
+from atr_model.presentation.app import cache, plan_edit_view, state, unit_search
 from atr_model.presentation.app.balance_panel import result_balance, with_balance_chart
 from atr_model.presentation.app.context import AppContext, current_result, run_current
 from atr_model.presentation.app.edits import Edit
@@ -281,6 +281,9 @@ def view_map(ctx: AppContext) -> None:
         criteria = ctx.scenario.criteria if ctx.scenario is not None else Criteria()
         rendered = dataset_map(ctx.source, ctx.dataset.build_id, lang, float(criteria.population_floor or 0))
     else:
+        if plan_edit_view.edit_mode(ctx):  # move units by clicking (issue 23): the editor draws the page
+            plan_edit_view.view_plan_edit(ctx, result)
+            return
         shown = cache.view(str(result.folder), lang)
         _kpi_row(result, shown, lang)  # an out-of-date result is marked under the title (stale_note)
         rendered = result_map(str(result.folder), lang, ctx.source, ctx.dataset.build_id, ctx.scenario)

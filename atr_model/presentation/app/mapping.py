@@ -295,9 +295,14 @@ def selection_overlay(layers: maps.DisplayLayers | None, code: str | None) -> st
     feature = {"type": "Feature", "id": str(code), "properties": {"unit_code": str(code)},
                "geometry": geometry.__geo_interface__}
     style = {"color": LINES["highlight"], "weight": 4, "opacity": 1.0, "fill": False}
+    # its own pane above the units that takes no pointer events: the maps draw on canvas, and a
+    # canvas in a shared pane would catch every later click on another unit (seen in edit mode)
     return (
+        "if (!window.map.getPane('atrSelection')) { var atr_pane = window.map.createPane('atrSelection');"
+        " atr_pane.style.zIndex = 620; atr_pane.style.pointerEvents = 'none'; }\n"
         "var atr_selected = L.geoJSON(" + compact_json(feature) + ", {style: function () { return "
-        + json.dumps(style) + "; }, interactive: false, pane: 'markerPane'});\n"
+        + json.dumps(style) + "; }, interactive: false, pane: 'atrSelection',"
+        " renderer: L.svg({pane: 'atrSelection'})});\n"
         "window.map.addLayer(atr_selected);\n"
         "window.feature_group = window.feature_group || [];\n"
         "window.feature_group.push(atr_selected);\n"

@@ -17,7 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from atr_model.errors import ATRError, ScenarioError
-from atr_model.presentation.app import cache, state, versions
+from atr_model.presentation.app import cache, plan_editing, state, versions
 from atr_model.presentation.app.context import AppContext, current_result, show_error, upload_refused
 from atr_model.presentation.app.downloads import download_zip
 from atr_model.presentation.i18n import format_number, t
@@ -49,9 +49,14 @@ _NOTE_KEY = "_versions_note"
 
 def current_plan(ctx: AppContext) -> pd.DataFrame | None:
     """The plan shown, as the plan table ``atr-model evaluate`` reads
-    (``unit_code, new_unit_id, centre_code``): the displayed result's assignment; None before
-    any run. The one place the Versions view reads the current plan from."""
-    return versions.plan_of_result(result) if (result := current_result(ctx)) is not None else None
+    (``unit_code, new_unit_id, centre_code``): the displayed result's plan as edited on the map
+    (edit mode), else its assignment; None before any run. The one place the Versions view reads
+    the current plan from."""
+    result = current_result(ctx)
+    if result is None:
+        return None
+    edited = plan_editing.edited_plan(st.session_state, str(result.folder))
+    return edited if edited is not None else versions.plan_of_result(result)
 
 
 def known_codes(ctx: AppContext) -> list[str]:
