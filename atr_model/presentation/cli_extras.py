@@ -22,9 +22,10 @@ from rich.table import Table
 from tqdm import tqdm
 
 from atr_model._atomic import atomic_directory, claim_output, scratch_directory
+from atr_model.data import dataset_terms
 from atr_model.errors import ScenarioError
 from atr_model.presentation.cli_scenarios import TravelOption, travel_override
-from atr_model.presentation.i18n import format_number, result_terms, use_terms
+from atr_model.presentation.i18n import current_terms, format_number, result_terms, use_terms
 from atr_model.presentation.report import write_comparison_report, write_report, write_sweep_outputs
 from atr_model.presentation.runs import run_to_folder
 from atr_model.presentation.view import figure_label, floor_pair_text, headline_text
@@ -235,7 +236,9 @@ def evaluate_command(
             payload.update(optimum=optimum, above_optimum=gap)
         typer.echo(json.dumps(payload, indent=2, ensure_ascii=False, default=str))
     else:
-        _print_verdict(verdict, plan, optimum, gap)
+        # the dataset's words ("commune", not "aiyl aimak"), as the run's own line has them
+        with use_terms(dataset_terms(verdict.package.dataset) if verdict.package is not None else current_terms()):
+            _print_verdict(verdict, plan, optimum, gap)
     if not verdict.hard_valid:
         raise typer.Exit(code=2)
 

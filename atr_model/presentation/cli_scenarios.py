@@ -98,8 +98,9 @@ def run_command(
     inputs_key = run_inputs_key(loaded, dataset, {"lang": lang, "report": str(report)})
     reused = None if rerun else reusable_kpis(target, inputs_key)
     if reused is not None:
-        typer.echo(f"{loaded.name}: {headline_text(reused)}{_aiyl_aimak_note(loaded, reused)}; up to date "
-                   "(the same inputs wrote it; --rerun to solve again)")
+        with use_terms(dataset_terms(dataset)):
+            typer.echo(f"{loaded.name}: {headline_text(reused)}{_aiyl_aimak_note(loaded, reused)}; up to date "
+                       "(the same inputs wrote it; --rerun to solve again)")
         typer.echo(f"reused {target}")
         return
     console = Console(stderr=True)
