@@ -21,6 +21,8 @@ import pytest
 from browser_support import CHROMIUM_ARGS, MAP_FRAME, app_env, serve_streamlit
 from tutorial_support import kyrgyz_words
 
+from atr_model.presentation.i18n import format_number
+
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -95,7 +97,7 @@ def test_the_fixture_scenario_runs_in_the_app_as_on_the_command_line(browser, se
         assert app_kpis["solver"]["objective"] == pytest.approx(cli_kpis["solver"]["objective"], rel=1e-6)
         assert app_kpis["provenance"]["travel_model"] == cli_kpis["provenance"]["travel_model"]  # roads, not lines
         assert app_kpis["worst_travel_min"] == pytest.approx(cli_kpis["worst_travel_min"])
-        expect(metrics.filter(has_text="New communes after")).to_contain_text(str(cli_kpis["units_after"]))
+        expect(metrics.filter(has_text="New units after")).to_contain_text(format_number(cli_kpis["units_after"], "en"))
 
         assert _kyrgyz(page.locator("body").inner_text()) == []
         page.get_by_test_id("stRadio").first.get_by_text("Downloads", exact=True).click()
