@@ -59,3 +59,33 @@ def test_scenario_keys_table_is_generated() -> None:
     text = TUTORIAL.read_text(encoding="utf-8")
     table = text.split("<!-- scenario-keys:start (generated; do not edit) -->\n", 1)[1].split("<!-- scenario-keys:end -->")[0]
     assert table == scenario_keys_markdown(), "regenerate with: python -m atr_model.scenarios.keys"
+
+
+def test_app_takes_the_travel_model_built_beside_the_dataset(tutorial_run: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Section 6: the fixture's scenario uploaded names the data folder's dataset and travel model
+    (accepted, the travel model made the folder's own); a travel path outside the data folder is
+    refused; a shipped scenario's ``roads: auto`` on Fixturia takes the travel model built on it."""
+    from atr_model.data.dataset import read_dataset
+    from atr_model.errors import ScenarioError
+    from atr_model.presentation.app import datasets, scenario_io
+    from atr_model.scenarios import load_scenario
+
+    monkeypatch.chdir(tutorial_run)
+    monkeypatch.setattr(datasets.sys, "argv", ["app.py", "--data-dir", "build"])
+    monkeypatch.delenv(datasets.DATA_DIR_ENV, raising=False)
+    travel = (tutorial_run / "build" / "fixture-travel").resolve()
+    text = (tutorial_run / "examples" / "fixture-country" / "scenario.yaml").read_text(encoding="utf-8")
+    uploaded = scenario_io.parse_uploaded_scenario(text.encode(), "scenario.yaml")
+    assert uploaded.travel == str(travel)
+    with pytest.raises(ScenarioError, match="'travel' must be one of"):
+        scenario_io.parse_uploaded_scenario(text.replace("build/fixture-travel", "results/fixture-3000").encode(),
+                                            "scenario.yaml")
+    dataset = read_dataset(tutorial_run / "build" / "fixture" / "fixturia-fictional.gpkg")
+    shipped = scenario_io.scenario_to_dict(load_scenario(scenario_io.scenario_dir() / "concept-2013.yaml"))
+    assert shipped["roads"] == "auto" and shipped.get("travel") is None
+    assert scenario_io.with_data_travel(shipped, dataset)["travel"] == str(travel)
+    demo = scenario_io.scenario_to_dict(load_scenario(scenario_io.scenario_dir() / "demo.yaml"))
+    assert scenario_io.with_data_travel(demo, dataset.replace(metadata={**dataset.metadata, "kind": "demo"})) == demo
+    # the scenario the app offers for download names the server folder by its name only
+    gpkg = str(tutorial_run / "build" / "fixture" / "fixturia-fictional.gpkg")
+    assert "travel: fixture-travel\n" in scenario_io.portable_scenario_yaml(uploaded, gpkg)
