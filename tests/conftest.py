@@ -89,3 +89,12 @@ def kg_dataset(kg_dataset_path: Path):
     from atr_model.data import read_dataset
 
     return read_dataset(kg_dataset_path)
+
+
+@pytest.fixture(scope="session")
+def tutorial_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh folder with the fixture country after every command of ``docs/tutorial-other-country.md``
+    ran there (once per session: the tutorial's tests and its app test share it)."""
+    from tutorial_support import run_tutorial
+
+    return run_tutorial(tmp_path_factory.mktemp("tutorial"))

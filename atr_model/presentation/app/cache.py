@@ -59,9 +59,11 @@ def layers(key: str, build_id: str) -> maps.DisplayLayers:
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def travel_model(key: str, build_id: str, roads: str | None, elevation: str | None, _scenario: Scenario) -> TravelModel:
-    """The dataset's travel model, built once per build, road file and elevation model (and read
-    from the same on-disk travel-model cache as the command line, so a restart does not rebuild it)."""
+def travel_model(key: str, build_id: str, roads: str | None, elevation: str | None, _scenario: Scenario,
+                 travel: str | None = None) -> TravelModel:
+    """The dataset's travel model, built once per build, road file and elevation model, or read
+    from the scenario's built travel model ``travel`` (and read from the same on-disk
+    travel-model cache as the command line, so a restart does not rebuild it)."""
     return resolve_travel_model(_scenario, dataset(key))
 
 
@@ -70,7 +72,8 @@ def travel_model_for(source_key: str, scenario: Scenario) -> TravelModel:
     key, territory = _split(source_key)
     full = dataset(key)
     roads, elevation = scenario.roads, scenario.elevation
-    tm = travel_model(key, full.build_id, str(roads) if roads else None, str(elevation) if elevation else None, scenario)
+    tm = travel_model(key, full.build_id, str(roads) if roads else None, str(elevation) if elevation else None, scenario,
+                      scenario.travel)
     if territory:
         tm = datasets.subset_travel_model(tm, dataset(source_key).units["unit_code"])
     return tm

@@ -47,6 +47,8 @@ __all__ = [
     "DATA_DIR_OPTION",
     "UPLOAD_LINK_PREFIX",
     "data_dirs",
+    "data_travel_models",
+    "data_folder_names",
 ]
 
 #: Environment variable naming the app's data folder (several: separated by ``os.pathsep``).
@@ -103,6 +105,56 @@ def data_dirs(argv: Sequence[str] | None = None, environ: Mapping[str, str] | No
         if folder not in out:
             out.append(folder)
     return out
+
+
+def data_folder_names(path: Path) -> list[str]:
+    """The names a scenario file beside the app's data folder may give a path inside it: the path
+    in its data folder, the same under the folder's own name (``build/fixture-travel`` for the
+    tutorial's ``--data-dir build``) and, for a file, its folder's two names (a build folder).
+
+    Examples
+    --------
+    >>> data_folder_names(Path("/srv/build/fixture/a.gpkg"))  # doctest: +SKIP
+    ['fixture/a.gpkg', 'build/fixture/a.gpkg', 'fixture', 'build/fixture']
+    """
+    names: list[str] = []
+    for folder in data_dirs():
+        try:
+            inside = path.resolve().relative_to(folder)
+        except ValueError:
+            continue
+        for rel in (inside, *([inside.parent] if path.suffix and inside.parent != Path(".") else [])):
+            for name in (rel.as_posix(), (Path(folder.name) / rel).as_posix()):
+                if name not in names:
+                    names.append(name)
+    return names
+
+
+def _travel_build_id(folder: Path) -> str:
+    """The dataset build id a built travel model records ('' when it is unreadable)."""
+    try:
+        meta = json.loads((folder / "travel_model.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):  # not a travel model we can read: never offered
+        return ""
+    info = meta.get("info") if isinstance(meta, dict) else None
+    return str(info.get("dataset_build_id") or "") if isinstance(info, dict) else ""
+
+
+def data_travel_models(build_id: str | None = None) -> list[Path]:
+    """Built travel models (the folders ``atr-model network build --out`` writes) in the app's data
+    folders, subfolders included; with ``build_id``, only those built on that dataset build.
+
+    They are the operator's own files, like the data folders' datasets: the app reads one for a
+    dataset it was built on, and an uploaded scenario may name one (:func:`data_folder_names`).
+    """
+    found: list[Path] = []
+    for folder in data_dirs():
+        for meta in sorted(folder.rglob("travel_model.json")) if folder.is_dir() else []:
+            if meta.parent in found or any(part.startswith(".") for part in meta.parent.relative_to(folder).parts):
+                continue
+            if build_id is None or _travel_build_id(meta.parent) == build_id:
+                found.append(meta.parent)
+    return found
 
 
 def _cache_dir() -> Path:

@@ -336,6 +336,8 @@ def _criteria_editor(ctx: AppContext) -> None:
     if ctx.dataset_key:
         # the downloaded YAML reruns on the data shown, on any machine ("kyrgyz", not a cache path)
         data["dataset"] = datasets.portable_dataset(ctx.dataset_key)
+        # an imported dataset has no roads of its own: 'auto' is the travel model built beside it
+        data = scenario_io.with_data_travel(data, cache.dataset(ctx.dataset_key))
     with st.expander(t("sidebar.solver", lang)):
         solver_data, solver_errors = edit_model(
             type(ctx.base_scenario.solver), base.get("solver", {}), key=f"solver{gen}", lang=lang, depth=1, catalogue="solver"

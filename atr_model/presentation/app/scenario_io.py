@@ -12,8 +12,16 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from atr_model.data.dataset import Dataset
 from atr_model.errors import ScenarioError
-from atr_model.presentation.app.datasets import DEMO_KEY, KYRGYZ_KEY, dataset_choices, portable_dataset
+from atr_model.presentation.app.datasets import (
+    DEMO_KEY,
+    KYRGYZ_KEY,
+    data_folder_names,
+    data_travel_models,
+    dataset_choices,
+    portable_dataset,
+)
 from atr_model.scenarios import AUTO, Scenario, dump_scenario, scenario_from_yaml, scenario_hash
 from atr_model.scenarios import (
     scenario_from_dict as _validate_scenario,
@@ -30,6 +38,7 @@ __all__ = [
     "scenario_to_yaml",
     "scenario_key",
     "with_dataset",
+    "with_data_travel",
     "default_scenario_file",
     "portable_scenario_yaml",
     "DEFAULT_SCENARIO",
@@ -83,7 +92,9 @@ def parse_scenario_text(text: str | bytes, source: str = "uploaded scenario") ->
 OFFERED_INPUTS: dict[str, tuple[str | None, ...]] = {
     "roads": (None, AUTO, DEMO_KEY),
     "elevation": (None, AUTO, DEMO_KEY, KYRGYZ_KEY),
-    "travel": (None,),  # a built travel model is a server folder: never named by an upload
+    # a built travel model is a server folder: an upload names only one of the data folders'
+    # (:func:`_offered_travel`)
+    "travel": (None,),
 }
 
 #: English texts of the upload refusals (catalogue: ``error.<key>``). They name the key, never
@@ -100,10 +111,17 @@ def _offered_datasets() -> list[str]:
     """The dataset names the app lists: its selector keys and their portable names."""
     names: list[str] = [DEMO_KEY, KYRGYZ_KEY]
     for choice in dataset_choices():
-        for name in (choice.key, portable_dataset(choice.key)):
+        in_data_folder = data_folder_names(choice.path) if choice.path is not None else []
+        for name in (choice.key, portable_dataset(choice.key), *in_data_folder):
             if name not in names:
                 names.append(name)
     return names
+
+
+def _offered_travel() -> dict[str, Path]:
+    """The ``travel`` values an upload may give, name -> folder: the data folders' built travel
+    models, by their names there (``build/fixture-travel`` for the tutorial's ``--data-dir build``)."""
+    return {name: folder for folder in data_travel_models() for name in data_folder_names(folder)}
 
 
 def _refuse(key: str, **params: object) -> ScenarioError:
@@ -113,10 +131,12 @@ def _refuse(key: str, **params: object) -> ScenarioError:
 def parse_uploaded_scenario(text: str | bytes, source: str = "uploaded scenario") -> Scenario:
     """Validate an uploaded scenario, which may name only what the server offers.
 
-    ``dataset`` must be a dataset the app lists (by key or portable name, without a folder),
-    ``roads`` and ``elevation`` one of :data:`OFFERED_INPUTS`. Nothing the upload names is
-    opened or even looked up on the server: the refusal is the same for a path that exists
-    and for one that does not.
+    ``dataset`` must be a dataset the app lists (by key or portable name, or by its path in the
+    app's data folder), ``roads`` and ``elevation`` one of :data:`OFFERED_INPUTS`, ``travel``
+    null or a built travel model of the data folders by its path there (then replaced by that
+    folder). Nothing the upload names is opened or even looked up on the server: the names it
+    may give come from the app's own listing, and the refusal is the same for a path that
+    exists and for one that does not.
 
     Raises
     ------
@@ -129,10 +149,15 @@ def parse_uploaded_scenario(text: str | bytes, source: str = "uploaded scenario"
     if scenario.dataset not in offered or Path(scenario.dataset).is_absolute():
         shown = ", ".join(n for n in offered if not Path(n).is_absolute())
         raise _refuse("upload_dataset", file=where, offered=shown)
+    travel = _offered_travel()
     for field, allowed in OFFERED_INPUTS.items():
-        if getattr(scenario, field) not in allowed:
-            shown = ", ".join("null" if v is None else v for v in allowed)
+        offered_here = (*allowed, *travel) if field == "travel" else allowed
+        if getattr(scenario, field) not in offered_here:
+            shown = ", ".join("null" if v is None else v for v in offered_here)
             raise _refuse("upload_input", file=where, field=field, offered=shown)
+    if scenario.travel is not None:
+        # the folder the name stands for, so the run does not depend on the server's working folder
+        scenario = scenario.model_copy(update={"travel": str(travel[scenario.travel])})
     return scenario
 
 
@@ -171,8 +196,25 @@ def with_dataset(scenario: Scenario, dataset_key: str | None) -> Scenario:
     return scenario_from_dict(data)
 
 
+def with_data_travel(data: Mapping[str, Any], dataset: Dataset) -> dict[str, Any]:
+    """A scenario (as data) on a data-folder dataset, given the travel model built on that dataset
+    in the app's data folders (:func:`~.datasets.data_travel_models`) when it names none and asks
+    for the dataset's own roads (``roads: auto``, which only the demo and the Kyrgyz build have
+    otherwise): the model ``atr-model network build --out`` wrote beside the imported dataset."""
+    out = dict(data)
+    kind = str(dataset.metadata.get("kind", ""))
+    has_own = kind == DEMO_KEY or kind.startswith(KYRGYZ_KEY)  # 'auto' names their own roads
+    if out.get("travel") is None and out.get("roads") == AUTO and not has_own:
+        found = data_travel_models(dataset.build_id)
+        if found:
+            out["travel"] = str(found[0])
+    return out
+
+
 def portable_scenario_yaml(scenario: Scenario, dataset_key: str | None) -> str:
     """YAML of a scenario whose ``dataset`` is :func:`portable_dataset` (no machine path)."""
     data = scenario_to_dict(scenario)
     data["dataset"] = portable_dataset(dataset_key or data.get("dataset"))
+    if data.get("travel") and Path(data["travel"]).is_absolute():
+        data["travel"] = Path(data["travel"]).name  # a server folder: named, like the dataset, beside the file
     return scenario_to_yaml(scenario_from_dict(data, scenario.name))
