@@ -89,3 +89,24 @@ def test_app_takes_the_travel_model_built_beside_the_dataset(tutorial_run: Path,
     # the scenario the app offers for download names the server folder by its name only
     gpkg = str(tutorial_run / "build" / "fixture" / "fixturia-fictional.gpkg")
     assert "travel: fixture-travel\n" in scenario_io.portable_scenario_yaml(uploaded, gpkg)
+
+
+def _cli(work: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "atr_model", *args], check=False, cwd=work, env=tutorial_env(),
+                          capture_output=True, text=True, timeout=600)
+
+
+def test_command_line_output_has_no_kyrgyz_words(tutorial_run: Path) -> None:
+    """What the commands print for another country: run (solved and reused), evaluate, data info."""
+    plan = tutorial_run / "results" / "fixture-3000" / "assignments.csv"
+    scenario = "examples/fixture-country/scenario.yaml"
+    outputs = {
+        "evaluate": _cli(tutorial_run, "evaluate", str(plan), "--scenario", scenario),
+        "run (reused)": _cli(tutorial_run, "run", scenario, "--out", "results/fixture-3000", "-q"),
+        "data info": _cli(tutorial_run, "data", "info", "build/fixture", "--no-network"),
+    }
+    for name, done in outputs.items():
+        assert done.returncode == 0, (name, done.stdout[-2000:], done.stderr[-2000:])
+        assert not kyrgyz_words(done.stdout), (name, kyrgyz_words(done.stdout), done.stdout)
+    assert "up to date" in outputs["run (reused)"].stdout  # the tutorial's own run, reused as it is
+    assert "commune" in outputs["evaluate"].stdout.lower()
