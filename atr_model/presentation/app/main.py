@@ -12,11 +12,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 import numpy as np
 import streamlit as st
 from PIL import Image
+from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from atr_model.data import KYRGYZ_TERMS, dataset_terms
 from atr_model.data.dataset import Dataset
@@ -207,15 +208,8 @@ def _uploaded_dataset(ctx: AppContext, uploads: Path) -> None:
     lang = ctx.lang
     upload = st.file_uploader(t("dataset.upload", lang), type=["gpkg"], key="dataset_upload",
                               max_upload_size=limits().upload_mb, help=t("dataset.upload_help", lang))
-    if upload is None or upload_refused(upload.name, upload.size, lang):
+    if not _new_upload(upload, "_dataset_upload", lang):
         return
-    marker = f"{upload.name}:{upload.size}:{upload.file_id}"
-    if st.session_state.get("_dataset_upload_seen") == marker:
-        if st.session_state.get("_dataset_upload_error"):
-            show_error(st.session_state["_dataset_upload_error"], lang)
-        return
-    st.session_state["_dataset_upload_seen"] = marker
-    st.session_state["_dataset_upload_error"] = None
     try:
         with st.spinner(t("run.load_data", lang)):
             path = dataset_upload.store_uploaded_dataset(upload.getvalue(), upload.name, uploads)
@@ -272,18 +266,27 @@ def _territory_picker(full: Dataset, lang: str) -> str | None:
     return choice or None
 
 
+def _new_upload(upload: UploadedFile | None, key: str, lang: str) -> TypeGuard[UploadedFile]:
+    """Whether ``upload`` is a file to read now: within the size limit and not the one already
+    read (Streamlit hands the same upload to every rerun); an earlier refusal of that same file is
+    shown again. ``key`` prefixes the session keys of one uploader (``<key>_seen``, ``<key>_error``)."""
+    if upload is None or upload_refused(upload.name, upload.size, lang):
+        return False
+    marker = f"{upload.name}:{upload.size}:{upload.file_id}"
+    if st.session_state.get(f"{key}_seen") == marker:
+        if st.session_state.get(f"{key}_error"):
+            show_error(st.session_state[f"{key}_error"], lang)
+        return False
+    st.session_state[f"{key}_seen"] = marker
+    st.session_state[f"{key}_error"] = None
+    return True
+
+
 def _uploaded_scenario(lang: str) -> None:
     upload = st.file_uploader(t("sidebar.upload", lang), type=["yaml", "yml"], key="upload",
                               max_upload_size=limits().upload_mb)
-    if upload is None or upload_refused(upload.name, upload.size, lang):
+    if not _new_upload(upload, "_upload", lang):
         return
-    marker = f"{upload.name}:{upload.size}:{upload.file_id}"
-    if st.session_state.get("_upload_seen") == marker:
-        if st.session_state.get("_upload_error"):
-            show_error(st.session_state["_upload_error"], lang)
-        return
-    st.session_state["_upload_seen"] = marker
-    st.session_state["_upload_error"] = None
     try:
         scenario = scenario_io.parse_uploaded_scenario(upload.getvalue(), upload.name)
     except ATRError as exc:
