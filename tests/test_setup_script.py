@@ -36,7 +36,7 @@ def test_setup_script_is_valid_bash_and_installs_what_the_tests_need() -> None:
     assert script.stat().st_mode & 0o111, "setup.sh must be executable"
     subprocess.run(["bash", "-n", str(script)], check=True)
     text = script.read_text(encoding="utf-8")
-    assert '-e ".[test,dask,baseline]"' in text
+    assert '-e ".[test,dask,baseline,scip]"' in text
     assert "apt-get install -y -qq chromium" in text and "playwright install" not in text.replace(
         "never `playwright install`", "")
     assert ".venv/bin/atr-model quickstart" in text
