@@ -291,6 +291,37 @@ def harness(tmp_path_factory) -> Iterator[str]:
         yield url
 
 
+def _map_point(page, point) -> tuple[object, float, float]:
+    """The map frame now on the page, centred on ``point``, and the page coordinates of ``point``."""
+    from browser_support import MAP_FRAME
+
+    frame = next(f for f in page.frames if "streamlit_folium" in f.url)
+    frame.wait_for_function("() => !!window.map")
+    at = frame.evaluate(
+        f"""() => {{ window.map.setView([{point.y}, {point.x}], 11, {{animate: false}});
+            const p = window.map.latLngToContainerPoint([{point.y}, {point.x}]);
+            const r = window.map.getContainer().getBoundingClientRect(); return [p.x + r.left, p.y + r.top]; }}"""
+    )
+    box = page.locator(MAP_FRAME).first.bounding_box()
+    return frame, box["x"] + at[0], box["y"] + at[1]
+
+
+def _until(page, point, act, selector: str):
+    """Do ``act(frame, x, y)`` on ``point`` until ``selector`` shows in the map frame (three tries):
+    a rerun of the app can replace the frame between finding it and the mouse reaching it."""
+    for attempt in range(3):
+        frame, x, y = _map_point(page, point)
+        page.mouse.move(1, 1)  # off the map, so the next move is a new hover
+        act(frame, x, y)
+        try:
+            frame.wait_for_selector(selector, timeout=15_000)
+            return frame
+        except Exception:  # playwright's TimeoutError
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
 @pytest.mark.browser
 @pytest.mark.parametrize("name", ["dataset", "result", "diff"])
 def test_hovering_and_clicking_a_hostile_unit_runs_no_script(harness: str, chromium_path: Path, name: str) -> None:
@@ -307,29 +338,12 @@ def test_hovering_and_clicking_a_hostile_unit_runs_no_script(harness: str, chrom
             page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
             page.goto(f"{harness}/?map={name}")
             page.frame_locator(MAP_FRAME).first.locator(".leaflet-container").first.wait_for(timeout=90_000)
-            frame = next(f for f in page.frames if "streamlit_folium" in f.url)
-            frame.wait_for_function("() => !!window.map")
-            at = frame.evaluate(
-                f"""() => {{ window.map.setView([{point.y}, {point.x}], 11, {{animate: false}});
-                    const p = window.map.latLngToContainerPoint([{point.y}, {point.x}]);
-                    const r = window.map.getContainer().getBoundingClientRect(); return [p.x + r.left, p.y + r.top]; }}"""
-            )
-            box = page.locator(MAP_FRAME).first.bounding_box()
-            page.mouse.move(box["x"] + at[0], box["y"] + at[1])
-            frame.wait_for_selector(".leaflet-tooltip")
+            # the app reruns after the map's first answer and may draw the frame again: the map
+            # is found, centred on the unit and pointed at again on each try (at most three)
+            frame = _until(page, point, lambda fr, x, y: page.mouse.move(x, y), ".leaflet-tooltip")
             tooltip = frame.locator(".leaflet-tooltip").first.text_content() or ""
             assert hf.SCRIPT in tooltip  # the name is shown, as text
-            # the click also reaches the app, whose rerun may redraw the map before the popup
-            # opens: click again (at most three times) until the popup is there
-            for attempt in range(3):
-                page.mouse.click(box["x"] + at[0], box["y"] + at[1])
-                try:
-                    frame.wait_for_selector(".leaflet-popup-content", timeout=10_000)
-                    break
-                except Exception:  # playwright's TimeoutError
-                    if attempt == 2:
-                        raise
-                    frame = next(f for f in page.frames if "streamlit_folium" in f.url)
+            frame = _until(page, point, lambda fr, x, y: page.mouse.click(x, y), ".leaflet-popup-content")
             assert hf.SCRIPT in (frame.locator(".leaflet-popup-content").first.text_content() or "")
             # the click still reaches the app (click-to-select), under the frame's policy
             page.get_by_text('"lat"').first.wait_for(timeout=20_000)
