@@ -40,11 +40,6 @@ ARTIFACTS = ROOT / "test-artifacts"
 SCREENSHOTS = ROOT / "docs" / "screenshots" if os.environ.get("ATR_SAVE_SCREENSHOTS") == "1" else ARTIFACTS
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"][data-test-connection-state="CONNECTED"]'
 TIMEOUT_MS = 120_000
-#: The first map must be drawn within this many seconds of the page starting to load: the 5 s
-#: of issue 15, on a freshly started server and a build whose display cache is empty (2.5-2.9 s
-#: measured with the load average at 2.5-4 on 2 cores). ``ATR_FIRST_MAP_S`` overrides it on a
-#: machine that is known to be busier; benchmarks/bench_app.py gives the figures.
-FIRST_MAP_TARGET_S = float(os.environ.get("ATR_FIRST_MAP_S", "5"))
 #: Where the app keeps the Kyrgyz build inside a cache folder (as ``atr-model quickstart`` does).
 KG_IN_CACHE = Path("kyrgyzstan") / "kyrgyzstan.gpkg"
 #: Server URL -> the folder its result packages go to.
@@ -204,7 +199,10 @@ def _shot(page, name: str, folder: Path = ARTIFACTS) -> None:
 # the Kyrgyz dataset
 
 
-def test_first_screen_is_the_kyrgyz_map_within_5_s(kg: Session, kyrgyz_server: str) -> None:
+def test_first_screen_is_the_kyrgyz_map(kg: Session, kyrgyz_server: str, record_property) -> None:
+    """The first screen is the Kyrgyz map, fitted to the country, with its link. Its speed (target
+    5 s on a fresh server) is measured by ``benchmarks/bench_app.py``, not asserted here: a timed
+    test fails on a busy machine without anything being wrong (the guide's rule)."""
     from playwright.sync_api import expect
 
     page = kg.page
@@ -215,7 +213,7 @@ def test_first_screen_is_the_kyrgyz_map_within_5_s(kg: Session, kyrgyz_server: s
     page.frame_locator(MAP_FRAME).first.locator(".leaflet-overlay-pane canvas, .leaflet-overlay-pane svg").first.wait_for()
     seconds = time.monotonic() - started
     _idle(page)
-    assert seconds <= FIRST_MAP_TARGET_S, f"first map took {seconds:.1f} s (target {FIRST_MAP_TARGET_S} s)"
+    record_property("first_map_s", round(seconds, 2))
     expect(page.get_by_role("combobox", name="Dataset")).to_have_value(re.compile("Kyrgyz"))
     assert "dataset=kyrgyz" in page.url and "scenario=concept-2013" in page.url  # the view as a link
     # Fitted to the country: Bishkek and Osh are both in view.
