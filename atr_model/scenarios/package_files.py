@@ -134,7 +134,7 @@ def _read_csv(path: Path, required: tuple[str, ...] = ()) -> pd.DataFrame:
     return _tidy(frame)
 
 
-def _read_json(path: Path) -> dict[str, Any]:
+def read_json_file(path: Path) -> dict[str, Any]:
     """A JSON object file of a result package; DataError naming the file when missing or invalid."""
     if not path.exists():
         raise DataError(f"{path}: file missing from the result package")
@@ -148,7 +148,7 @@ def read_territory_notes(folder: Path) -> dict[str, Any] | None:
     """``territory_notes.json`` of a result folder, None when it has none (the demo, older packages);
     DataError naming the file when it is not valid JSON."""
     path = folder / TERRITORY_NOTES_NAME
-    return _read_json(path) if path.exists() else None
+    return read_json_file(path) if path.exists() else None
 
 
 @dataclass(frozen=True)
@@ -268,8 +268,8 @@ def load_result_files(path: str | os.PathLike[str]) -> ResultFiles:
         assignments=assignments,
         new_units=new_units,
         settlements=settlements,
-        kpis=_read_json(folder / "kpis.json"),
-        provenance=_read_json(folder / "provenance.json"),
+        kpis=read_json_file(folder / "kpis.json"),
+        provenance=read_json_file(folder / "provenance.json"),
         explanations=explanations,
         territory_notes=read_territory_notes(folder),
     )

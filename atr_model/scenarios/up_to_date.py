@@ -21,9 +21,11 @@ from typing import Any
 import atr_model
 from atr_model._atomic import MARKER
 from atr_model.data import Dataset, file_sha256, source_digest
+from atr_model.errors import DataError
 from atr_model.network import TravelSettings
 from atr_model.scenarios.inputs import DEMO, KYRGYZ, _input_key, dataset_file
 from atr_model.scenarios.manifest import verify_manifest
+from atr_model.scenarios.package_files import read_json_file
 from atr_model.scenarios.scenario import Scenario, scenario_hash
 from atr_model.scenarios.travel import travel_cache_key
 
@@ -90,14 +92,6 @@ def run_inputs_key(scenario: Scenario, dataset: Dataset, options: Mapping[str, s
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _read_json(path: Path) -> dict[str, Any] | None:
-    try:
-        value = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return value if isinstance(value, dict) else None
-
-
 def reusable_kpis(folder: Path, key: str) -> dict[str, Any] | None:
     """The KPIs of the package in ``folder`` when it was computed from ``key`` and its files
     match its manifest; None otherwise (then the scenario is solved again).
@@ -109,11 +103,13 @@ def reusable_kpis(folder: Path, key: str) -> dict[str, Any] | None:
     key : str
         :func:`run_inputs_key` of the run about to start.
     """
-    provenance = _read_json(folder / "provenance.json")
-    if provenance is None or provenance.get(INPUTS_KEY) != key:
+    try:
+        if read_json_file(folder / "provenance.json").get(INPUTS_KEY) != key:
+            return None
+        problems = verify_manifest(folder)
+        if problems:
+            logger.info("result %s not reused: %s", folder, problems[0])
+            return None
+        return read_json_file(folder / "kpis.json")
+    except DataError:  # no package there, or not one this tool can read: solve
         return None
-    problems = verify_manifest(folder)
-    if problems:
-        logger.info("result %s not reused: %s", folder, problems[0])
-        return None
-    return _read_json(folder / "kpis.json")

@@ -359,10 +359,11 @@ def result_folder(scenario: Scenario, dataset: Dataset, out_root: Path | None = 
     """Where the result of ``scenario`` on ``dataset`` lives: ``<root>/<build id>/<hash>-<code>``
     (:func:`plan_code_key`: results of other code versions are not reused)."""
     root = out_root or results_root()
-    return root / _safe(dataset.build_id) / f"{scenario_key(scenario)[:16]}-{plan_code_key()}"
+    return root / safe_name(dataset.build_id) / f"{scenario_key(scenario)[:16]}-{plan_code_key()}"
 
 
-def _safe(text: str) -> str:
+def safe_name(text: str) -> str:
+    """``text`` as one folder name (letters, digits, ``-_.``; others as ``_``), at most 64 characters."""
     return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in text)[:64] or "dataset"
 
 

@@ -41,10 +41,6 @@ def plan_of_result(result: ResultView) -> pd.DataFrame:
     return cast("pd.DataFrame", table.reset_index(drop=True))
 
 
-def _safe(text: str) -> str:
-    return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in text)[:40] or "x"
-
-
 def version_folder(
     version: PlanVersion,
     scenario: Scenario,
@@ -63,7 +59,7 @@ def version_folder(
     DataError
         When the plan does not fit the dataset (unknown or missing units, a bad centre).
     """
-    root = (out_root or results.results_root()) / VERSIONS_FOLDER / _safe(dataset.build_id)
+    root = (out_root or results.results_root()) / VERSIONS_FOLDER / results.safe_name(dataset.build_id)
     folder = root / f"{version.digest()}-{scenario_key(scenario)[:16]}"
     if folder.exists() and not results.result_problems(folder):
         return folder
