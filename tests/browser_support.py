@@ -1,7 +1,7 @@
 """What the browser tests share: Chromium's launch flags and a Streamlit server on 127.0.0.1.
 
-Chromium itself comes from the ``chromium_path`` fixture (``tests/conftest.py``), which fails in
-one line when there is none.
+Chromium itself comes from the ``chromium_path`` fixture (``tests/conftest.py``), which skips in
+one line when there is none (and fails on CI).
 """
 
 from __future__ import annotations

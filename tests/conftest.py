@@ -51,18 +51,19 @@ def validi_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def chromium_path() -> Path:
-    """The Chromium executable for Playwright; the test FAILS (never skips) when there is none.
+    """The Chromium executable for Playwright: skips locally when there is none, fails on CI.
 
-    Browser tests are part of the suite the README promises, so a missing browser is an error in
-    the set-up, named in one line with the fix (``./setup.sh`` installs Debian's ``chromium``).
+    The same rule as the shared data: on a newcomer's machine without Chromium the README's test
+    command still passes (the browser tests are reported as skipped, with the fix), while CI,
+    where ``./setup.sh`` installs Debian's ``chromium``, never lets them skip.
     """
     path = find_chromium()
     if path is None:
-        pytest.fail(
-            "Chromium not found (checked $ATR_CHROMIUM, /usr/bin/chromium, PATH): run ./setup.sh "
-            "or `sudo apt-get install -y chromium`",
-            pytrace=False,
-        )
+        message = ("Chromium not found (checked $ATR_CHROMIUM, /usr/bin/chromium, PATH): run ./setup.sh "
+                   "or `sudo apt-get install -y chromium`")
+        if ON_CI:
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
     return path
 
 
