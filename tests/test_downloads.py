@@ -159,13 +159,11 @@ def test_workbook_download_is_labelled_in_the_interface_language(demo_run: Path,
 
 
 @pytest.mark.browser
-def test_summary_prints_on_a_few_a4_pages_in_chromium(demo_run: Path) -> None:
+def test_summary_prints_on_a_few_a4_pages_in_chromium(demo_run: Path, chromium_path: Path) -> None:
     """Chromium's print rendering of the summary: A4 pages, at most four; a PNG for the notes."""
     from playwright.sync_api import sync_playwright
 
-    chromium = Path("/usr/bin/chromium")
-    if not chromium.exists():
-        pytest.fail(f"{chromium} is missing: apt-get update && apt-get install -y chromium")
+    chromium = chromium_path
     artifacts = ROOT / "test-artifacts"
     artifacts.mkdir(exist_ok=True)
     requests: list[str] = []
