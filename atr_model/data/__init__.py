@@ -1,62 +1,68 @@
 """Data layer: the data contract, datasets, loaders, the Kyrgyz open-data build and the demo."""
 
-from atr_model.data.borders import CUT_OFF_KINDS, MIN_SHARED_BORDER_M, detached_pieces_of, part_at, shared_borders
-from atr_model.data.cache import default_cache_dir
-from atr_model.data.contract import (
-    APPROXIMATE_PREFIX,
-    CRS,
-    ESTIMATE_PREFIX,
-    LAYERS,
-    TERRAIN_COST_SOURCE,
-    is_estimate_source,
-)
-from atr_model.data.csv_input import read_text_csv
-from atr_model.data.dataset import Dataset, read_dataset, validate_layer
-from atr_model.data.demo import make_demo_dataset, write_demo_elevation, write_demo_roads
-from atr_model.data.files import check_file, file_sha256, read_text_file, reading, source_digest
-from atr_model.data.generic_import import (
-    ImportColumns,
-    ImportInputs,
-    ImportReport,
-    import_dataset,
-    read_mapping,
-    read_terms,
-    write_import,
-)
-from atr_model.data.geo import equal_area_crs, haversine_km
-from atr_model.data.info import dataset_info
-from atr_model.data.kyrgyz import (
-    BuildReport,
-    build_kyrgyz_dataset,
-    kyrgyz_build_id,
-    load_or_build_kyrgyz_dataset,
-    write_kyrgyz_build,
-)
-from atr_model.data.loaders import (
-    check_points_in_polygons,
-    read_admin_layer,
-    read_coate,
-    read_localities,
-    read_population_table,
-    read_settlement_points,
-    read_unit_points,
-    sample_elevation,
-)
-from atr_model.data.names import unit_stem
-from atr_model.data.population import cross_validate, estimate_unit_populations, predictor_table
-from atr_model.data.subset import restrict_territories, subset_dataset, territory_raions
-from atr_model.data.terms import GENERIC_TERMS, KYRGYZ_KINDS, KYRGYZ_TERMS, DatasetTerms, dataset_terms, parse_terms
-from atr_model.data.terrain import (
-    DEFAULT_BLOCKED_PASS_M,
-    DEFAULT_CLIMB_MIN_PER_100M,
-    DEFAULT_DETOUR_FACTOR,
-    DEFAULT_SEASONAL_PASS_M,
-    DEFAULT_SPEED_KMH,
-    altitude_factor,
-    neighbour_pairs,
-    terrain_time_min,
-)
-from atr_model.data.translit import TRANSLIT_TABLE, is_cyrillic, latin_unit_name, transliterate
+from typing import TYPE_CHECKING
+
+from atr_model._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from atr_model.data.borders import CUT_OFF_KINDS, MIN_SHARED_BORDER_M, detached_pieces_of, part_at, shared_borders
+    from atr_model.data.cache import default_cache_dir
+    from atr_model.data.contract import (
+        APPROXIMATE_PREFIX,
+        CRS,
+        ESTIMATE_PREFIX,
+        LAYERS,
+        TERRAIN_COST_SOURCE,
+        is_estimate_source,
+    )
+    from atr_model.data.csv_input import read_text_csv
+    from atr_model.data.dataset import Dataset, read_dataset, validate_layer
+    from atr_model.data.demo import make_demo_dataset, write_demo_elevation, write_demo_roads
+    from atr_model.data.files import check_file, file_sha256, read_text_file, reading, source_digest
+    from atr_model.data.generic_import import (
+        ImportColumns,
+        ImportInputs,
+        ImportReport,
+        import_dataset,
+        read_mapping,
+        read_terms,
+        write_import,
+    )
+    from atr_model.data.geo import equal_area_crs, haversine_km
+    from atr_model.data.header import DatasetHeader, DatasetLike, read_dataset_header
+    from atr_model.data.info import dataset_info
+    from atr_model.data.kyrgyz import (
+        BuildReport,
+        build_kyrgyz_dataset,
+        kyrgyz_build_id,
+        load_or_build_kyrgyz_dataset,
+        write_kyrgyz_build,
+    )
+    from atr_model.data.loaders import (
+        check_points_in_polygons,
+        read_admin_layer,
+        read_coate,
+        read_localities,
+        read_population_table,
+        read_settlement_points,
+        read_unit_points,
+        sample_elevation,
+    )
+    from atr_model.data.names import unit_stem
+    from atr_model.data.population import cross_validate, estimate_unit_populations, predictor_table
+    from atr_model.data.subset import restrict_territories, subset_dataset, territory_raions
+    from atr_model.data.terms import GENERIC_TERMS, KYRGYZ_KINDS, KYRGYZ_TERMS, DatasetTerms, dataset_terms, parse_terms
+    from atr_model.data.terrain import (
+        DEFAULT_BLOCKED_PASS_M,
+        DEFAULT_CLIMB_MIN_PER_100M,
+        DEFAULT_DETOUR_FACTOR,
+        DEFAULT_SEASONAL_PASS_M,
+        DEFAULT_SPEED_KMH,
+        altitude_factor,
+        neighbour_pairs,
+        terrain_time_min,
+    )
+    from atr_model.data.translit import TRANSLIT_TABLE, is_cyrillic, latin_unit_name, transliterate
 
 __all__ = [
     "DatasetTerms",
@@ -93,6 +99,9 @@ __all__ = [
     "read_terms",
     "write_import",
     "Dataset",
+    "DatasetHeader",
+    "DatasetLike",
+    "read_dataset_header",
     "build_kyrgyz_dataset",
     "check_points_in_polygons",
     "cross_validate",
@@ -132,3 +141,6 @@ __all__ = [
     "latin_unit_name",
     "transliterate",
 ]
+
+# imported when first used (atr_model._lazy): the names above, no module at package import
+lazy_exports(__name__)

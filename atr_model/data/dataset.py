@@ -25,6 +25,7 @@ from atr_model.data.checks import check_metadata_json
 from atr_model.data.contract import CRS, LAYERS, UNIT_LEVELS, Column, check_population_spread
 from atr_model.data.files import check_file
 from atr_model.data.geo import bad_coordinate
+from atr_model.data.header import metadata_from_rows
 from atr_model.errors import ContractError, DataError
 
 __all__ = ["Dataset", "read_dataset", "validate_layer"]
@@ -292,17 +293,7 @@ def _read_metadata(source: Path) -> dict[str, Any]:
     missing = [c for c in ("key", "value") if c not in frame]
     if missing:
         raise DataError(f"{source}: table 'metadata' lacks column(s) {', '.join(missing)}; expected key, value (JSON)")
-    metadata: dict[str, Any] = {}
-    for row, (key, value) in enumerate(zip(frame["key"], frame["value"]), start=1):
-        try:
-            metadata[str(key)] = json.loads(value)
-        except (TypeError, ValueError) as exc:
-            reason = getattr(exc, "msg", None) or type(exc).__name__
-            raise DataError(
-                f"{source}: table 'metadata', row {row} (key {key!r}): value {str(value)[:40]!r} is not JSON "
-                f"({reason}); write text as a JSON string, e.g. \"text\""
-            ) from None
-    return metadata
+    return metadata_from_rows(source, zip(frame["key"], frame["value"]))
 
 
 def _check_links(

@@ -13,11 +13,10 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
+import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-
-import pandas as pd
 
 from atr_model.errors import ATRError, DataError
 
@@ -63,13 +62,16 @@ def _read_error(exc: BaseException) -> str | None:
     """The message for a parser's error on a damaged file, or ``None`` for anything else."""
     if isinstance(exc, UnicodeDecodeError):
         return _decode_message(exc)
-    if isinstance(exc, pd.errors.EmptyDataError):
+    # a pandas parser error can only come from a loaded pandas: this module does not import it
+    # (file_sha256 serves the reuse check of ``atr-model run``, which reads no table)
+    pd = sys.modules.get("pandas")
+    if pd is not None and isinstance(exc, pd.errors.EmptyDataError):
         return "the file is empty (no header, no rows)"
     if isinstance(exc, IsADirectoryError):
         return "is a folder, not a file"
     if isinstance(exc, RecursionError):
         return "nested too deeply to read"
-    if isinstance(exc, pd.errors.ParserError):
+    if pd is not None and isinstance(exc, pd.errors.ParserError):
         return f"not a readable CSV ({' '.join(str(exc).split())})"
     if isinstance(exc, PermissionError):
         return "cannot be read (permission denied)"

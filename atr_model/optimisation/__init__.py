@@ -25,16 +25,21 @@ A result states whether a time budget bound the search (:meth:`MergerResult.dete
 Matrix-level benchmark instances: :func:`atr_model.optimisation.io.read_instance_dir`.
 """
 
-from atr_model.optimisation.check import Violation, check_plan
-from atr_model.optimisation.decomposition import decomposes, group_start
-from atr_model.optimisation.explain import UnitExplanation, explain_units
-from atr_model.optimisation.instance import MergerInstance
-from atr_model.optimisation.io import read_instance_dir
-from atr_model.optimisation.measures import allowed_centres, plan_centres, plan_result
-from atr_model.optimisation.model import MergerModel, inertia_cost, plan_measures
-from atr_model.optimisation.result import MergerResult
-from atr_model.optimisation.settings import EngineSettings
-from atr_model.optimisation.wording import decimals
+from typing import TYPE_CHECKING
+
+from atr_model._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from atr_model.optimisation.check import Violation, check_plan
+    from atr_model.optimisation.decomposition import decomposes, group_start
+    from atr_model.optimisation.explain import UnitExplanation, explain_units
+    from atr_model.optimisation.instance import MergerInstance
+    from atr_model.optimisation.io import read_instance_dir
+    from atr_model.optimisation.measures import allowed_centres, plan_centres, plan_result
+    from atr_model.optimisation.model import MergerModel, inertia_cost, plan_measures
+    from atr_model.optimisation.result import MergerResult
+    from atr_model.optimisation.settings import EngineSettings
+    from atr_model.optimisation.wording import decimals
 
 __all__ = [
     "EngineSettings",
@@ -55,3 +60,6 @@ __all__ = [
     "plan_result",
     "read_instance_dir",
 ]
+
+# imported when first used (atr_model._lazy): the names above, no module at package import
+lazy_exports(__name__)

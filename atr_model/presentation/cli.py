@@ -1,7 +1,9 @@
 """The ``atr-model`` command line: one typer app assembled from per-topic modules.
 
 Each topic module (``cli_data``, ``cli_optimisation``, ``cli_scenarios``) defines a
-``register(app)`` function that adds its commands. :func:`main` is the error boundary: an
+``register(app)`` function that adds its commands; :func:`main` imports only the module of the
+command it runs (:data:`COMMAND_MODULES`), so a command does not wait for the libraries of the
+others (``app``, every command, is built on first use). :func:`main` is the error boundary: an
 :class:`~atr_model.errors.ATRError` becomes one readable line on stderr and exit code 1; any other
 exception (a bug) becomes one line too, naming its type and message and the file its full
 traceback was written to (``--log-file``, else ``<cache dir>/logs/``), never a traceback.
@@ -13,6 +15,7 @@ wrote (recognised by its first line, :data:`LOG_HEADER`), never to another file.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import sys
@@ -25,29 +28,44 @@ import click
 import typer
 
 from atr_model._atomic import clean_stale_scratch, is_disk_full
-from atr_model.data import default_cache_dir
+from atr_model.data.cache import default_cache_dir
 from atr_model.errors import ATRError, OutputError
-from atr_model.presentation import cli_data, cli_extras, cli_network, cli_optimisation, cli_scenarios
 
-__all__ = ["LOG_HEADER", "app", "main"]
+__all__ = ["LOG_HEADER", "COMMAND_MODULES", "build_app", "command_of", "main"]  # and `app`, built on first use
 
 #: The first line of every log file the CLI writes: ``--log-file`` appends only to such a file.
 LOG_HEADER = "# atr-model log: full tracebacks of unexpected errors\n"
 
-app = typer.Typer(
-    name="atr-model",
-    help="Territorial consolidation scenarios for the Kyrgyz administrative-territorial reform.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    add_completion=False,
-)
+#: Which topic module (``atr_model.presentation.<module>``) registers each top-level command, in
+#: the order of ``--help``. :func:`main` imports only the module of the command it runs: each
+#: imports its layers (pandas, geopandas, the engine, the report) when imported, and ``atr-model
+#: run`` on an up-to-date result must not pay for the others (tests check this table against
+#: what the modules register).
+COMMAND_MODULES: dict[str, str] = {
+    "data": "cli_data",
+    "quickstart": "cli_data",
+    "network": "cli_network",
+    "solve-instance": "cli_optimisation",
+    "run": "cli_scenarios",
+    "report": "cli_extras",
+    "export": "cli_extras",
+    "compare": "cli_extras",
+    "sweep": "cli_extras",
+    "evaluate": "cli_extras",
+    "robustness": "cli_robustness",
+    "users": "cli_users",
+    "agree": "cli_agree",
+    "calibrate": "cli_agree",
+}
+
+#: Options of the root command that take a value (the command name is the first other word).
+_VALUE_OPTIONS = ("--log-file",)
 
 
 # where main() writes the traceback of an unexpected error; set per run by the root callback
 _run_options: dict[str, Path | None] = {"log_file": None}
 
 
-@app.callback()
 def _root(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress to stderr.")] = False,
     log_file: Annotated[
@@ -67,20 +85,49 @@ def _root(
     )
 
 
-for _module in (cli_data, cli_network, cli_optimisation, cli_scenarios, cli_extras):
-    _module.register(app)
+def build_app(command: str | None = None) -> typer.Typer:
+    """The ``atr-model`` typer app: every command, or only the topic module of ``command``.
 
-from atr_model.presentation import cli_robustness  # noqa: E402  (robustness ensembles, issue 14)
+    Parameters
+    ----------
+    command : str, optional
+        A top-level command name (a key of :data:`COMMAND_MODULES`); None or an unknown name
+        registers every command (``--help`` lists them all; a mistyped name gets click's
+        suggestions).
+    """
+    cli_app = typer.Typer(
+        name="atr-model",
+        help="Territorial consolidation scenarios for the Kyrgyz administrative-territorial reform.",
+        no_args_is_help=True,
+        pretty_exceptions_enable=False,
+        add_completion=False,
+    )
+    cli_app.callback()(_root)
+    wanted = COMMAND_MODULES.get(command or "")
+    for name in dict.fromkeys(COMMAND_MODULES.values()):  # each module once, in the order of --help
+        if wanted is None or name == wanted:
+            importlib.import_module(f"{__package__}.{name}").register(cli_app)
+    return cli_app
 
-cli_robustness.register(app)
 
-from atr_model.presentation import cli_users  # noqa: E402  (the app's users file, issue 26)
+def command_of(argv: list[str]) -> str | None:
+    """The top-level command word of a command line (None when there is none: ``--help``)."""
+    words = iter(argv)
+    for word in words:
+        if word in _VALUE_OPTIONS:
+            next(words, None)
+        elif not word.startswith("-"):
+            return word
+    return None
 
-cli_users.register(app)
 
-from atr_model.presentation import cli_agree  # noqa: E402  (agreement with a reference plan, calibration: issue 24)
-
-cli_agree.register(app)
+def __getattr__(name: str) -> typer.Typer:
+    # ``app`` (every command) is built on first use: tests and typer's CliRunner take it
+    if name == "app":
+        built = build_app()
+        globals()["app"] = built
+        return built
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _usage_error_classes() -> tuple[type[click.ClickException], ...]:
@@ -150,7 +197,8 @@ def main(argv: list[str] | None = None) -> None:
     """
     _run_options["log_file"] = None
     try:
-        app(args=argv, prog_name="atr-model", standalone_mode=False)
+        args = sys.argv[1:] if argv is None else argv
+        build_app(command_of(args))(args=args, prog_name="atr-model", standalone_mode=False)
     except ATRError as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(1)

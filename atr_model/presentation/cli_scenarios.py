@@ -7,31 +7,27 @@ propagate to ``cli.main``, which prints one line.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from atr_model._atomic import claim_output
-from atr_model.data import dataset_terms
+from atr_model.data.header import DatasetLike
+from atr_model.data.terms import dataset_terms
 from atr_model.errors import ScenarioError
 from atr_model.presentation.i18n import LANGUAGES, current_terms, use_terms
-from atr_model.presentation.runs import save_result
 from atr_model.presentation.view import headline_text
-from atr_model.scenarios import (
-    INPUTS_KEY,
-    Scenario,
-    ScenarioResult,
-    apply_overrides,
-    load_scenario,
-    resolve_dataset,
-    reusable_kpis,
-    run_inputs_key,
-    run_scenario,
-    write_result,
-)
+from atr_model.scenarios.inputs import dataset_header
+from atr_model.scenarios.scenario import Scenario, apply_overrides, load_scenario
+from atr_model.scenarios.up_to_date import INPUTS_KEY, reusable_kpis, run_inputs_key
+
+if TYPE_CHECKING:
+    from atr_model.scenarios import ScenarioResult
+
+# What a reused result needs is imported above (the scenario, the dataset's header, the reuse
+# check, the headline); the engine, the layers and the report are imported when a run solves.
 
 __all__ = ["TravelOption", "register", "run_command", "travel_override"]
 
@@ -94,14 +90,19 @@ def run_command(
     lang = _language(lang)  # before the run: a typo must not cost a solve
     loaded = apply_overrides(load_scenario(scenario), dataset=_dataset_override(data), travel=travel_override(travel))
     target = claim_output(out or Path("results") / loaded.name, "result", force=force)  # before the solve
+    options = {"lang": lang, "report": str(report)}
+    # the reuse check reads the dataset's header only (its metadata table), not its layers
+    header = None if rerun else dataset_header(loaded)
+    if header is not None and _reuse(loaded, header, target, options):
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from atr_model.scenarios import resolve_dataset, run_scenario
+
     dataset = resolve_dataset(loaded)
-    inputs_key = run_inputs_key(loaded, dataset, {"lang": lang, "report": str(report)})
-    reused = None if rerun else reusable_kpis(target, inputs_key)
-    if reused is not None:
-        with use_terms(dataset_terms(dataset)):
-            typer.echo(f"{loaded.name}: {headline_text(reused)}{_aiyl_aimak_note(loaded, reused)}; up to date "
-                       "(the same inputs wrote it; --rerun to solve again)")
-        typer.echo(f"reused {target}")
+    inputs_key = run_inputs_key(loaded, dataset, options)
+    if not rerun and header is None and _reuse(loaded, dataset, target, options, inputs_key):
         return
     console = Console(stderr=True)
     with Progress(
@@ -129,6 +130,20 @@ def run_command(
     typer.echo(f"wrote {written}")
 
 
+def _reuse(scenario: Scenario, dataset: DatasetLike, target: Path, options: Mapping[str, str],
+           inputs_key: str | None = None) -> bool:
+    """Print the headline of the package in ``target`` and return True when the same inputs
+    wrote it (:func:`~atr_model.scenarios.reusable_kpis`); False when the scenario must be solved."""
+    reused = reusable_kpis(target, inputs_key or run_inputs_key(scenario, dataset, options))
+    if reused is None:
+        return False
+    with use_terms(dataset_terms(dataset)):
+        typer.echo(f"{scenario.name}: {headline_text(reused)}{_aiyl_aimak_note(scenario, reused)}; up to date "
+                   "(the same inputs wrote it; --rerun to solve again)")
+    typer.echo(f"reused {target}")
+    return True
+
+
 def _language(value: str) -> str:
     """A valid report language, or a clear error naming the choices."""
     if value not in LANGUAGES:
@@ -136,7 +151,7 @@ def _language(value: str) -> str:
     return value
 
 
-def _aiyl_aimak_note(scenario: Scenario, kpis: dict) -> str:
+def _aiyl_aimak_note(scenario: Scenario, kpis: Mapping[str, Any]) -> str:
     """' (231 aiyl-aimak units)' when the scenario's unit count is in aiyl-aimak terms."""
     if scenario.criteria.n_units_counts != "aiyl_aimak" or "aiyl_aimak_units_after" not in kpis:
         return ""
@@ -148,7 +163,11 @@ def _save(result: ScenarioResult, target: Path, *, report: bool, lang: str = "en
     """The result package, in one atomic write; with ``report`` (the default) also the extra KPIs,
     XLSX, GeoJSON, ``report.html`` and ``summary.html`` (in ``lang``), staged before the rename."""
     if report:
+        from atr_model.presentation.runs import save_result
+
         return save_result(result, target, lang=lang, force=force)
+    from atr_model.scenarios import write_result
+
     return write_result(result, target, force=force)
 
 

@@ -22,22 +22,17 @@ import html
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from atr_model.presentation.i18n import DEFAULT_LANGUAGE, STRINGS, format_number, kpi_label, t
 from atr_model.presentation.maps.palette import CATEGORY_COLOURS
-from atr_model.presentation.territory_text import unit_name_in
-from atr_model.scenarios import (
-    CATEGORIES,
-    KeyFigure,
-    category_counts,
-    figure_def,
-    figure_params,
-    key_figures,
-    new_unit_categories,
-    new_unit_display_name,
-)
+from atr_model.scenarios.key_figures import KeyFigure, figure_def, figure_params, key_figures
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# the figures and their words need no table library: the command line prints a result's headline
+# (``atr-model run`` on an up-to-date result) without pandas; the per-unit views import it
 
 __all__ = [
     "FigureRow",
@@ -323,11 +318,15 @@ def workbook_labels(kpis: Mapping[str, object], lang: str = DEFAULT_LANGUAGE) ->
 
 def unit_names(assignments: pd.DataFrame, lang: str = DEFAULT_LANGUAGE) -> dict[str, str]:
     """Unit code -> the unit's name in ``lang``'s script (the code when it has no name)."""
+    from atr_model.presentation.territory_text import unit_name_in
+
     return {str(r["unit_code"]): unit_name_in(r, lang) or str(r["unit_code"]) for r in assignments.to_dict("records")}
 
 
 def new_unit_names(assignments: pd.DataFrame, lang: str = DEFAULT_LANGUAGE) -> dict[str, str]:
     """New unit id -> its name in ``lang``: its centre's name, then "+ N" for the N others."""
+    from atr_model.scenarios.naming import new_unit_display_name
+
     names = unit_names(assignments, lang)
     grouped = assignments.groupby(assignments["new_unit_id"].astype(str), sort=True)
     centres = grouped["centre_code"].first().astype(str)
@@ -370,6 +369,8 @@ class ResultView:
 
     def legend(self) -> list[tuple[str, str, str]]:
         """``(category, colour, label)`` for every category the plan has, in legend order."""
+        from atr_model.scenarios.categories import CATEGORIES
+
         return [(c, CATEGORY_COLOURS[c], self.category_label(c)) for c in CATEGORIES if self.category_count.get(c)]
 
     def new_unit_label(self, new_unit_id: str) -> str:
@@ -393,6 +394,8 @@ def result_view(
     lang : str
         Interface language.
     """
+    from atr_model.scenarios.categories import category_counts, new_unit_categories
+
     rows = tuple(figure_rows(kpis, lang))
     return ResultView(
         lang=lang,

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from atr_model.data import KYRGYZ_KINDS, dataset_terms, read_text_file
 from atr_model.errors import DataError
+from atr_model.scenarios.figure_notes import EXEMPT_RULE_ORDER
 from atr_model.scenarios.scenario import yaml_error
 
 __all__ = [
@@ -167,11 +168,6 @@ def town_mask(assignments: pd.DataFrame) -> np.ndarray:
         reasons = assignments["exempt_reason"].fillna("").astype(str)
         return reasons.map(lambda text: TOWN in {p.split(":")[0].strip() for p in text.split(";")}).to_numpy(dtype=bool)
     return np.zeros(len(assignments), dtype=bool)
-
-
-#: The exemption rules in the order the criteria test them (:mod:`atr_model.criteria.exemptions`);
-#: a unit's *first* rule is the one it is counted and drawn under.
-EXEMPT_RULE_ORDER = ("high_mountain", "remote", "hard_to_reach", "border", "manual", "other")
 
 
 def first_exempt_rule(rules: object) -> str:

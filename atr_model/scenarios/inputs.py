@@ -6,22 +6,23 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from atr_model._atomic import scratch_directory
-from atr_model.data import (
-    Dataset,
-    build_kyrgyz_dataset,
-    check_file,
-    load_or_build_kyrgyz_dataset,
-    make_demo_dataset,
-    read_dataset,
-    write_demo_elevation,
-    write_demo_roads,
-)
-from atr_model.errors import ScenarioError
-from atr_model.network import TravelModel, build_travel_model
+from atr_model.data.cache import default_cache_dir
+from atr_model.data.files import check_file
+from atr_model.data.header import DatasetLike, read_dataset_header
+from atr_model.data.kyrgyz.sources import DATASET_FILENAME, kyrgyz_build_id
+from atr_model.errors import DataError, ScenarioError
 from atr_model.scenarios.scenario import Scenario
 from atr_model.scenarios.travel import cached_travel_model, read_travel_model
+
+if TYPE_CHECKING:
+    from atr_model.data import Dataset
+    from atr_model.network import TravelModel
+
+# the layers' libraries (geopandas, the network) are imported when a dataset or travel model is
+# read or built; dataset_header, the reuse check's view of a dataset, needs none of them
 
 __all__ = [
     "AUTO",
@@ -30,6 +31,7 @@ __all__ = [
     "KYRGYZ_ELEVATION",
     "check_scenario_inputs",
     "dataset_file",
+    "dataset_header",
     "kyrgyz_source_dir",
     "resolve_dataset",
     "resolve_travel_model",
@@ -72,6 +74,8 @@ def _kyrgyz_dataset(where: str) -> Dataset:
     Uses the same cache as ``atr-model quickstart`` (``<cache>/kyrgyzstan/``); a cache that cannot
     be written only costs a rebuild next time.
     """
+    from atr_model.data import build_kyrgyz_dataset, load_or_build_kyrgyz_dataset
+
     source = kyrgyz_source_dir()
     if not source.exists():
         raise ScenarioError(
@@ -128,6 +132,8 @@ def resolve_dataset(scenario: Scenario) -> Dataset:
         When the dataset file does not exist or a folder holds no single dataset (naming the
         scenario file and the path).
     """
+    from atr_model.data import make_demo_dataset, read_dataset
+
     where = _where(scenario)
     value = scenario.dataset
     if value == DEMO:
@@ -137,7 +143,38 @@ def resolve_dataset(scenario: Scenario) -> Dataset:
     return read_dataset(dataset_file(scenario.resolve_path(value), where=f"{where}: 'dataset'"))
 
 
-def _auto(key: str, dataset: Dataset, where: str = "scenario") -> str | None:
+def dataset_header(scenario: Scenario) -> DatasetLike | None:
+    """The scenario's dataset as its header (metadata: build id, name, kind, terms), without
+    reading its layers; None for the generated demo (which :func:`resolve_dataset` makes).
+
+    What the reuse check of ``atr-model run`` knows a dataset by: a GeoPackage's ``metadata``
+    table; for ``kyrgyz``, the cached build's, when its build id is the one the shared open data
+    give today (else None: :func:`resolve_dataset` builds it again).
+
+    Raises
+    ------
+    ScenarioError
+        As :func:`resolve_dataset` when a named dataset file or folder does not exist.
+    """
+    where = _where(scenario)
+    value = scenario.dataset
+    try:
+        if value == DEMO:
+            return None
+        if value == KYRGYZ:
+            source = kyrgyz_source_dir()
+            target = default_cache_dir() / "kyrgyzstan" / DATASET_FILENAME
+            if not (source.exists() and target.is_file()):
+                return None
+            header = read_dataset_header(target)
+            return header if header.build_id == kyrgyz_build_id(source) else None
+        return read_dataset_header(dataset_file(scenario.resolve_path(value), where=f"{where}: 'dataset'"))
+    except DataError as exc:  # a damaged file or cache: resolve_dataset says what is wrong, or rebuilds
+        logger.info("dataset header of %s not read: %s", where, exc)
+        return None
+
+
+def _auto(key: str, dataset: DatasetLike, where: str = "scenario") -> str | None:
     """'auto': the file that belongs to the dataset (generated demo files; the shared GEBCO
     grid for a Kyrgyz build, which has no shared road file and so models its times by design).
 
@@ -212,6 +249,8 @@ def check_scenario_inputs(scenario: Scenario, dataset: Dataset) -> None:
 
 def _aux_path(scenario: Scenario, key: str, value: str | None, cache: Path, dataset: Dataset) -> Path | None:
     """The roads or elevation file of a scenario (checked by :func:`check_scenario_inputs`)."""
+    from atr_model.data import write_demo_elevation, write_demo_roads
+
     if value == AUTO:
         value = _auto(key, dataset, _where(scenario))
     if value is None:
@@ -225,7 +264,7 @@ def _aux_path(scenario: Scenario, key: str, value: str | None, cache: Path, data
     return scenario.resolve_path(value)
 
 
-def _input_key(scenario: Scenario, key: str, dataset: Dataset) -> Path | str | None:
+def _input_key(scenario: Scenario, key: str, dataset: DatasetLike) -> Path | str | None:
     """The roads or elevation input as the cache key sees it: a path, 'demo' (generated) or None."""
     value: str | None = scenario.roads if key == "roads" else scenario.elevation
     if value == AUTO:
@@ -249,6 +288,8 @@ def resolve_travel_model(scenario: Scenario, dataset: Dataset) -> TravelModel:
         When a named roads, elevation or travel model folder does not exist, ``auto`` names
         nothing for this dataset, or the travel model was built on another dataset.
     """
+    from atr_model.network import build_travel_model
+
     check_scenario_inputs(scenario, dataset)
     where = _where(scenario)
     if scenario.travel is not None:

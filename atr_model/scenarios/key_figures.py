@@ -27,8 +27,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from atr_model.scenarios.extra_kpis import EXEMPT_RULE_ORDER
-from atr_model.scenarios.kpis import estimate_notes
+from atr_model.scenarios.figure_notes import EXEMPT_RULE_ORDER, estimate_notes
 from atr_model.scenarios.package_files import flatten_mapping
 
 __all__ = [

@@ -29,6 +29,7 @@ from atr_model.scenarios.extra_kpis import (
     not_estimated_savings,
     town_mask,
 )
+from atr_model.scenarios.figure_notes import estimate_notes
 from atr_model.scenarios.instance_builder import InstanceBundle
 from atr_model.scenarios.scenario import Scenario, scenario_hash
 
@@ -247,28 +248,6 @@ def _flat_keys(mapping: Mapping[str, Any], prefix: str = "") -> list[str]:
         name = f"{prefix}{key}"
         keys += _flat_keys(value, f"{name}.") if isinstance(value, Mapping) else [name]
     return keys
-
-
-def estimate_notes(kpis: Mapping[str, Any]) -> dict[str, str]:
-    """Why a result's figures are estimates, by kind (``travel``, ``population``, ``savings``;
-    empty text when that kind rests on measured inputs): the one wording of the estimate basis
-    (:func:`kpi_estimate_basis`, :func:`atr_model.scenarios.key_figures.key_figures`)."""
-    share = kpis.get("estimated_share")
-    share = share if isinstance(share, Mapping) else {}
-    pop_share = float(share.get("population") or 0.0)
-    connectors = float(share.get("modelled_connectors") or 0.0)
-    savings = kpis.get("admin_savings")
-    travel = ""
-    if float(share.get("travel_times_modelled") or 0.0):
-        travel = "modelled travel times (no road network)"
-    elif connectors > 0:
-        travel = f"modelled connectors ({100.0 * connectors:.1f}% of settlements off the mapped roads)"
-    return {
-        "travel": travel,
-        "population": f"estimated populations ({100.0 * pop_share:.1f}% of residents)" if pop_share > 0 else "",
-        "savings": "assumed unit costs (editable cost model)"
-        if not isinstance(savings, Mapping) or savings.get("is_estimate", True) else "",
-    }
 
 
 def kpi_estimate_basis(kpis: Mapping[str, Any]) -> dict[str, str]:

@@ -17,16 +17,19 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-import geopandas as gpd
-import pandas as pd
 import yaml
 
 from atr_model.errors import DataError
-from atr_model.scenarios.cells import read_tool_csv
 from atr_model.scenarios.scenario import Scenario, yaml_error
-from atr_model.scenarios.territory_notes import TERRITORY_NOTES_NAME
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import pandas as pd
+
+# the tables' libraries are imported by the readers of tables: read_json_file serves the reuse
+# check of ``atr-model run``, which reads two JSON files
 
 __all__ = [
     "ResultFiles",
@@ -101,6 +104,8 @@ _TRUE = {"true", "1", "yes", "t", "y"}
 
 
 def _as_bool(series: pd.Series) -> pd.Series:
+    import pandas as pd
+
     if series.dtype == bool:
         return series
     return series.map(lambda v: str(v).strip().lower() in _TRUE if pd.notna(v) else False).astype(bool)
@@ -122,6 +127,8 @@ def _tidy(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _read_csv(path: Path, required: tuple[str, ...] = ()) -> pd.DataFrame:
+    from atr_model.scenarios.cells import read_tool_csv
+
     if not path.exists():
         raise DataError(f"{path}: file missing from the result package")
     try:
@@ -147,6 +154,8 @@ def read_json_file(path: Path) -> dict[str, Any]:
 def read_territory_notes(folder: Path) -> dict[str, Any] | None:
     """``territory_notes.json`` of a result folder, None when it has none (the demo, older packages);
     DataError naming the file when it is not valid JSON."""
+    from atr_model.scenarios.territory_notes import TERRITORY_NOTES_NAME
+
     path = folder / TERRITORY_NOTES_NAME
     return read_json_file(path) if path.exists() else None
 
@@ -233,6 +242,9 @@ def load_result_files(path: str | os.PathLike[str]) -> ResultFiles:
     DataError
         When the folder or one of its required files is missing or unreadable, naming the file.
     """
+    import geopandas as gpd
+    import pandas as pd
+
     folder = Path(path)
     if not folder.is_dir():
         raise DataError(f"{folder}: result folder not found")

@@ -22,12 +22,22 @@ import logging
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+import atr_model.network
 from atr_model._atomic import is_disk_full
-from atr_model.data import Dataset, file_sha256, write_demo_elevation, write_demo_roads
 from atr_model.data.cache import default_cache_dir
+from atr_model.data.files import file_sha256
 from atr_model.errors import ATRError, NetworkError, ScenarioError
-from atr_model.network import TravelModel, TravelSettings
+from atr_model.network.settings import TravelSettings
+
+if TYPE_CHECKING:
+    from atr_model.data.dataset import Dataset
+    from atr_model.data.header import DatasetLike
+    from atr_model.network import TravelModel
+
+# the key (travel_cache_key) is computed without the network's libraries: the reuse check of
+# ``atr-model run`` needs it; reading or building a model imports them
 
 __all__ = [
     "TRAVEL_CACHE_VERSION",
@@ -57,7 +67,7 @@ def travel_cache_dir() -> Path:
 def network_code_version() -> str:
     """SHA-256 of the source of :mod:`atr_model.network`: a code change there is a new travel model."""
     digest = hashlib.sha256()
-    folder = Path(inspect.getfile(TravelModel)).parent  # the atr_model.network package
+    folder = Path(inspect.getfile(atr_model.network)).parent  # the atr_model.network package
     for path in sorted(folder.glob("*.py")):
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
@@ -67,6 +77,8 @@ def network_code_version() -> str:
 @functools.cache
 def _demo_code_version() -> str:
     """SHA-256 of the demo road and elevation generators (deterministic: their code is their output)."""
+    from atr_model.data.demo import write_demo_elevation, write_demo_roads
+
     digest = hashlib.sha256()
     for writer in (write_demo_roads, write_demo_elevation):
         source = inspect.getsourcefile(writer)
@@ -95,13 +107,13 @@ def input_digest(value: Path | str | None) -> str | None:
 
 
 def travel_cache_key(
-    dataset: Dataset, roads: Path | str | None, elevation: Path | str | None, settings: TravelSettings,
+    dataset: DatasetLike, roads: Path | str | None, elevation: Path | str | None, settings: TravelSettings,
 ) -> str:
     """The hash naming a cached travel model: everything the model is built from.
 
     Parameters
     ----------
-    dataset : Dataset
+    dataset : Dataset or DatasetHeader
         Its build id stands for the territory.
     roads, elevation : path, ``"demo"`` or None
         The files the model is built from (``"demo"``: the generated demo file).
@@ -159,6 +171,8 @@ def read_travel_model(path: str | os.PathLike[str], dataset: Dataset, *, where: 
     ScenarioError
         When the folder is missing, is not a travel model, or was built on another dataset.
     """
+    from atr_model.network import TravelModel
+
     folder = Path(path)
     if not folder.is_dir():
         raise ScenarioError(f"{where}: folder {folder} not found (a travel model is the folder "
@@ -174,6 +188,8 @@ def read_travel_model(path: str | os.PathLike[str], dataset: Dataset, *, where: 
 
 def _read_cached(folder: Path, dataset: Dataset) -> TravelModel | None:
     """The cached model in ``folder``; None (and a warning) when it is unreadable or does not fit."""
+    from atr_model.network import TravelModel
+
     try:
         model = TravelModel.read(folder)
         check_travel_matches(model, dataset, f"cached travel model {folder}")

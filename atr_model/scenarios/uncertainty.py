@@ -30,17 +30,23 @@ from __future__ import annotations
 import dataclasses
 import logging
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
-import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
-from atr_model.data import Dataset
 from atr_model.data.contract import is_estimate_source
-from atr_model.network import MODELLED_KIND, ROADS_KIND, TravelModel
-from atr_model.optimisation import MergerInstance
-from atr_model.scenarios.instance_builder import InstanceBundle
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from atr_model.data import Dataset
+    from atr_model.network import TravelModel
+    from atr_model.optimisation import MergerInstance
+    from atr_model.scenarios.instance_builder import InstanceBundle
+
+# a scenario file holds an ``uncertainty:`` block (the model below), so the scenario module imports
+# this one: the draws' libraries (pandas, the network and engine) are imported where draws are made
 
 __all__ = [
     "AdjacencyUncertainty",
@@ -236,6 +242,8 @@ class DrawBasis:
     @property
     def data_has_estimates(self) -> bool:
         """True when some unit population is an estimate or the travel times are modelled."""
+        from atr_model.network.model import MODELLED_KIND
+
         return self.estimated_units > 0 or self.travel_kind == MODELLED_KIND
 
     @property
@@ -246,6 +254,8 @@ class DrawBasis:
 
     def summary(self) -> dict[str, Any]:
         """Counts of what is drawn (for the package's notes)."""
+        import pandas as pd
+
         methods = pd.Series(self.method).value_counts().sort_index()
         drawn = pd.Series(self.method[self.log_sd > 0]).value_counts().sort_index()
         return {
@@ -294,6 +304,8 @@ def _unit_lookup(frame: pd.DataFrame, key: str, column: str) -> dict[str, Any]:
 
 def _unit_sources(bundle: InstanceBundle, dataset: Dataset) -> tuple[list[Any], list[Any], dict[str, Any]]:
     """Population source, year and per-unit log sd of each instance unit."""
+    import pandas as pd
+
     codes = list(bundle.instance.unit_codes)
     if bundle.level == "raion":
         table = pd.DataFrame(dataset.raions.drop(columns="geometry", errors="ignore"))
@@ -350,6 +362,10 @@ def build_basis(bundle: InstanceBundle, dataset: Dataset, travel_model: TravelMo
     -------
     DrawBasis
     """
+    import pandas as pd
+
+    from atr_model.network.model import MODELLED_KIND, ROADS_KIND
+
     inst = bundle.instance
     n = inst.n
     sources, years, unit_sd = _unit_sources(bundle, dataset)

@@ -20,9 +20,10 @@ from typing import Any
 
 import atr_model
 from atr_model._atomic import MARKER
-from atr_model.data import Dataset, file_sha256, source_digest
+from atr_model.data.files import file_sha256, source_digest
+from atr_model.data.header import DatasetLike
 from atr_model.errors import DataError
-from atr_model.network import TravelSettings
+from atr_model.network.settings import TravelSettings
 from atr_model.scenarios.inputs import DEMO, KYRGYZ, _input_key, dataset_file
 from atr_model.scenarios.manifest import verify_manifest
 from atr_model.scenarios.package_files import read_json_file
@@ -45,7 +46,7 @@ def package_code_digest() -> str:
     return source_digest(sorted(root.rglob("*.py")))
 
 
-def _dataset_digest(scenario: Scenario, dataset: Dataset) -> str:
+def _dataset_digest(scenario: Scenario, dataset: DatasetLike) -> str:
     """The dataset's bytes for a named file; the build id (derived from its sources) for the
     generated demo and the cached Kyrgyz build."""
     if scenario.dataset in (DEMO, KYRGYZ):
@@ -53,7 +54,7 @@ def _dataset_digest(scenario: Scenario, dataset: Dataset) -> str:
     return file_sha256(dataset_file(scenario.resolve_path(scenario.dataset)))
 
 
-def _travel_digest(scenario: Scenario, dataset: Dataset) -> str:
+def _travel_digest(scenario: Scenario, dataset: DatasetLike) -> str:
     """A built travel model's files, else the travel-model cache key of the roads and elevation."""
     if scenario.travel is not None:
         folder = scenario.resolve_path(scenario.travel)
@@ -64,15 +65,16 @@ def _travel_digest(scenario: Scenario, dataset: Dataset) -> str:
     return travel_cache_key(dataset, roads, elevation, TravelSettings())
 
 
-def run_inputs_key(scenario: Scenario, dataset: Dataset, options: Mapping[str, str]) -> str:
+def run_inputs_key(scenario: Scenario, dataset: DatasetLike, options: Mapping[str, str]) -> str:
     """The digest of everything a result package is computed from.
 
     Parameters
     ----------
     scenario : Scenario
         The scenario as run (overrides applied).
-    dataset : Dataset
-        Its dataset, loaded.
+    dataset : Dataset or DatasetHeader
+        Its dataset, loaded, or only its header (:func:`~atr_model.scenarios.inputs.dataset_header`:
+        the same key without reading the layers).
     options : mapping
         Options that change the package's files (report language, whether reports are written).
 

@@ -24,14 +24,19 @@ One module per stage, run in this order by :func:`build_kyrgyz_dataset`:
 ======================  ======================================================================
 """
 
-from atr_model.data.kyrgyz.assembly import (
-    DATASET_FILENAME,
-    build_kyrgyz_dataset,
-    load_or_build_kyrgyz_dataset,
-    write_kyrgyz_build,
-)
-from atr_model.data.kyrgyz.report import BuildReport
-from atr_model.data.kyrgyz.sources import BUILDER_VERSION, RAION_CENTRES_FILE, SOURCE_FILES, kyrgyz_build_id
+from typing import TYPE_CHECKING
+
+from atr_model._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from atr_model.data.kyrgyz.assembly import (
+        DATASET_FILENAME,
+        build_kyrgyz_dataset,
+        load_or_build_kyrgyz_dataset,
+        write_kyrgyz_build,
+    )
+    from atr_model.data.kyrgyz.report import BuildReport
+    from atr_model.data.kyrgyz.sources import BUILDER_VERSION, RAION_CENTRES_FILE, SOURCE_FILES, kyrgyz_build_id
 
 __all__ = [
     "BUILDER_VERSION",
@@ -44,3 +49,6 @@ __all__ = [
     "load_or_build_kyrgyz_dataset",
     "write_kyrgyz_build",
 ]
+
+# imported when first used (atr_model._lazy): the names above, no module at package import
+lazy_exports(__name__)

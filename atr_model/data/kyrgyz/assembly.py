@@ -30,6 +30,7 @@ from atr_model.data.kyrgyz import territories as territory_stage
 from atr_model.data.kyrgyz.report import BuildReport, fill_report
 from atr_model.data.kyrgyz.sources import (
     BUILDER_VERSION,
+    DATASET_FILENAME,
     DEFAULT_MAX_MATCH_DISTANCE_KM,
     DEFAULT_TERRITORIES,
     EXCLAVES_FILE,
@@ -54,9 +55,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-
-#: File name of the dataset inside a build directory.
-DATASET_FILENAME = "kyrgyzstan.gpkg"
 
 
 def _keep(frame: gpd.GeoDataFrame, layer: str) -> gpd.GeoDataFrame:

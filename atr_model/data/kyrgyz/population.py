@@ -29,6 +29,11 @@ import pandas as pd
 from atr_model.data.contract import ESTIMATE_PREFIX
 from atr_model.data.csv_input import read_text_csv
 from atr_model.data.files import reading
+from atr_model.data.kyrgyz.population_method import (
+    OBLAST_CENTRES_FILE,
+    POPULATION_METHODS,
+    check_population_method,
+)
 from atr_model.data.names import strict_key
 from atr_model.data.population import estimate_unit_populations, largest_changes, predictor_table
 from atr_model.errors import DataError
@@ -69,24 +74,6 @@ MIN_RESIDUAL_PER_UNIT = 300.0
 #: Residents per COATE village used when no unit has a real :data:`TARGET_YEAR` figure (only
 #: reached on inputs without any census figure); the order of magnitude of a Kyrgyz village.
 DEFAULT_RESIDENTS_PER_VILLAGE = 1000.0
-
-
-#: Estimators of the unit populations without a real figure; the first is the default.
-POPULATION_METHODS = ("fitted", "village_split")
-
-#: Version of the estimator's output (part of the build id, with the method).
-ESTIMATOR_VERSION = "population-model-2"
-
-#: Administrative centres of the 7 oblasts (package data; source in data/README.md, section 2.6):
-#: no field of the shared data marks them, so they are named here. Left out of the town factor.
-OBLAST_CENTRES_FILE = Path(__file__).resolve().parents[1] / "reference" / "oblast_centres.csv"
-
-
-def check_population_method(method: str) -> str:
-    """Return ``method`` if it is one of :data:`POPULATION_METHODS`, else raise DataError."""
-    if method not in POPULATION_METHODS:
-        raise DataError(f"population_method {method!r} is not known; use one of {', '.join(POPULATION_METHODS)}")
-    return method
 
 
 @dataclass(frozen=True)

@@ -12,26 +12,23 @@ import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import geopandas as gpd
-import pandas as pd
-from shapely.geometry import Point
-
-from atr_model.data.csv_input import read_text_csv
 from atr_model.data.files import check_file, file_sha256
-from atr_model.data.kyrgyz.population import ESTIMATOR_VERSION, OBLAST_CENTRES_FILE, check_population_method
-from atr_model.data.loaders import (
-    check_points_in_polygons,
-    coate_to_pcode,
-    read_admin_layer,
-    read_population_table,
-    read_settlement_points,
-)
+from atr_model.data.kyrgyz.population_method import ESTIMATOR_VERSION, OBLAST_CENTRES_FILE, check_population_method
 from atr_model.errors import DataError
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import pandas as pd
+    from shapely.geometry import Point
+
+# the readers (pandas, geopandas) are imported by the functions that read: kyrgyz_build_id, which
+# the reuse check of ``atr-model run`` calls, needs only hashlib
 
 __all__ = [
     "BUILDER_VERSION",
+    "DATASET_FILENAME",
     "DEFAULT_MAX_MATCH_DISTANCE_KM",
     "DEFAULT_TERRITORIES",
     "EXCLAVES_FILE",
@@ -45,6 +42,9 @@ __all__ = [
     "read_user_inputs",
     "source_paths",
 ]
+
+#: File name of the dataset inside a build directory.
+DATASET_FILENAME = "kyrgyzstan.gpkg"
 
 #: Bump when the build's output changes for the same inputs (part of the build id).
 BUILDER_VERSION = "kg-build-10"
@@ -179,6 +179,14 @@ def read_user_inputs(
     -------
     UserInputs
     """
+    from atr_model.data.loaders import (
+        check_points_in_polygons,
+        coate_to_pcode,
+        read_admin_layer,
+        read_population_table,
+        read_settlement_points,
+    )
+
     user_pop = None
     if extra["population_table"] is not None:
         user_pop = read_population_table(extra["population_table"], units=units)
@@ -221,6 +229,8 @@ def read_exclaves(path: Path, unit_codes: set[str]) -> frozenset[str]:
         On a missing file or column (``unit_code,name_ru,note``), or a row whose code is not 14 digits, is not a
         unit of the COATE tree, or is listed twice (the message names the file and the row).
     """
+    from atr_model.data.csv_input import read_text_csv
+
     table = read_text_csv(path, ["unit_code", "name_ru", "note"], what="exclave list")
     seen: set[str] = set()
     for row, code in enumerate(table["unit_code"], start=2):
