@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from atr_model.data.kyrgyz import (
         BuildReport,
         build_kyrgyz_dataset,
+        cached_kyrgyz_header,
         kyrgyz_build_id,
         load_or_build_kyrgyz_dataset,
         write_kyrgyz_build,
@@ -52,15 +53,13 @@ if TYPE_CHECKING:
     from atr_model.data.population import cross_validate, estimate_unit_populations, predictor_table
     from atr_model.data.subset import restrict_territories, subset_dataset, territory_raions
     from atr_model.data.terms import GENERIC_TERMS, KYRGYZ_KINDS, KYRGYZ_TERMS, DatasetTerms, dataset_terms, parse_terms
-    from atr_model.data.terrain import (
+    from atr_model.data.terrain import altitude_factor, neighbour_pairs, terrain_time_min
+    from atr_model.data.terrain_defaults import (
         DEFAULT_BLOCKED_PASS_M,
         DEFAULT_CLIMB_MIN_PER_100M,
         DEFAULT_DETOUR_FACTOR,
         DEFAULT_SEASONAL_PASS_M,
         DEFAULT_SPEED_KMH,
-        altitude_factor,
-        neighbour_pairs,
-        terrain_time_min,
     )
     from atr_model.data.translit import TRANSLIT_TABLE, is_cyrillic, latin_unit_name, transliterate
 
@@ -103,6 +102,7 @@ __all__ = [
     "DatasetLike",
     "read_dataset_header",
     "build_kyrgyz_dataset",
+    "cached_kyrgyz_header",
     "check_points_in_polygons",
     "cross_validate",
     "estimate_unit_populations",

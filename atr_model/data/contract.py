@@ -9,10 +9,8 @@ geometry), and a boolean ``*_is_estimate`` column where later layers need to lab
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    import pandas as pd
+import pandas as pd
 
 __all__ = [
     "Column",
@@ -204,8 +202,6 @@ def check_population_spread(frame: pd.DataFrame, where: str) -> str | None:
         A message naming the unit and what is wrong, or None when the columns are consistent:
         ``population_log_sd >= 0``, ``0 <= population_p5 <= population <= population_p95``.
     """
-    import pandas as pd  # the contract's names are read without pandas (the reuse check of a run)
-
     pop = pd.to_numeric(frame["population"], errors="coerce")
     codes = frame["unit_code"] if "unit_code" in frame else pd.Series(frame.index, index=frame.index)
     checks = []

@@ -4,8 +4,9 @@ One model of how long it takes to cross terrain without road data, used in two p
 the two agree: the modelled travel network (:mod:`atr_model.network.fallback`) times a
 straight link as ``distance x detour factor / speed + ascent / 100 m x minutes per 100 m``, and
 the terrain-cost territories (:mod:`atr_model.data.kyrgyz.allocation`) time each step between
-neighbouring cells of the elevation grid the same way. The defaults live here once; the
-network's :class:`~atr_model.network.settings.TravelSettings` reads them.
+neighbouring cells of the elevation grid the same way. The defaults live once in
+:mod:`.terrain_defaults` (re-exported here); the network's
+:class:`~atr_model.network.settings.TravelSettings` reads them.
 """
 
 from __future__ import annotations
@@ -13,6 +14,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import numpy as np
+
+from atr_model.data.terrain_defaults import (
+    DEFAULT_BLOCKED_PASS_M,
+    DEFAULT_CLIMB_MIN_PER_100M,
+    DEFAULT_DETOUR_FACTOR,
+    DEFAULT_SEASONAL_PASS_M,
+    DEFAULT_SPEED_KMH,
+)
 
 __all__ = [
     "BLOCKED_ALTITUDE_FACTOR",
@@ -27,18 +36,6 @@ __all__ = [
     "neighbour_pairs",
     "terrain_time_min",
 ]
-
-#: Speed over the straight line between two places without road data (km/h).
-DEFAULT_SPEED_KMH = 40.0
-#: Road length per straight-line length (roads wind; 1.35 is a common rural detour index).
-DEFAULT_DETOUR_FACTOR = 1.35
-#: Minutes added per 100 m of ascent (a loaded vehicle on a mountain road climbs at ~4 km/h
-#: of height per hour, roughly 1.5 min per 100 m).
-DEFAULT_CLIMB_MIN_PER_100M = 1.5
-#: Above this altitude a crossing is seasonal (passes closed by snow part of the year).
-DEFAULT_SEASONAL_PASS_M = 3_200.0
-#: Above this altitude a crossing is blocked for vehicles (the modelled network drops the link).
-DEFAULT_BLOCKED_PASS_M = 4_000.0
 
 #: Slow-down of terrain in the seasonal band (between the seasonal and the blocking altitude):
 #: open about half of the year, so on average it takes twice as long to cross.

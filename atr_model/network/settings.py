@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from atr_model.data.terrain import (
+from atr_model.data import (
     DEFAULT_BLOCKED_PASS_M,
     DEFAULT_CLIMB_MIN_PER_100M,
     DEFAULT_DETOUR_FACTOR,

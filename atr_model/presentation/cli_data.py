@@ -6,20 +6,30 @@ import dataclasses
 import json
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
+from rich.console import Console
+from rich.table import Table
 
-from atr_model.data.cache import default_cache_dir
-from atr_model.data.terms import KYRGYZ_TERMS
+from atr_model.data import (
+    KYRGYZ_TERMS,
+    Dataset,
+    DatasetTerms,
+    ImportColumns,
+    ImportInputs,
+    dataset_info,
+    dataset_terms,
+    default_cache_dir,
+    kyrgyz_build_id,
+    load_or_build_kyrgyz_dataset,
+    make_demo_dataset,
+    read_dataset,
+    write_import,
+    write_kyrgyz_build,
+)
 from atr_model.errors import DataError
-
-if TYPE_CHECKING:
-    from rich.console import Console
-
-    from atr_model.data import Dataset, DatasetTerms, ImportColumns
-
-# the data layer (geopandas, pyogrio) is imported by the commands that use it, not when the CLI starts
+from atr_model.scenarios import dataset_file, resolve_travel_model, scenario_from_dict
 
 __all__ = ["register", "find_kg_source"]
 
@@ -45,8 +55,6 @@ def find_kg_source(explicit: Path | None = None) -> Path | None:
 
 
 def _print_info(info: dict[str, Any], console: Console, terms: DatasetTerms = KYRGYZ_TERMS) -> None:
-    from rich.table import Table
-
     unit, district, region = (terms.word(k, "en") for k in ("unit_term_plural", "district_term", "region_term"))
     table = Table(title=f"{info.get('name', 'dataset')}  (build {info.get('build_id', '?')})", show_lines=False)
     table.add_column("item")
@@ -136,10 +144,6 @@ def build(
     force: Annotated[bool, typer.Option("--force", help="Replace --out even if it holds files atr-model did not write.")] = False,
 ) -> None:
     """Build the Kyrgyz dataset (one GeoPackage) and its build report into OUT."""
-    from rich.console import Console
-
-    from atr_model.data import write_kyrgyz_build
-
     path, report = write_kyrgyz_build(
         source, out, aiyl_aimak_polygons=aiyl_aimak_polygons, population_table=population_table,
         settlement_points=settlement_points, population_method=population_method,
@@ -162,8 +166,6 @@ def build(
 
 def _column_fields(**given: str | None) -> ImportColumns:
     """The column options the user gave (None: not given, the mapping file or the default applies)."""
-    from atr_model.data import ImportColumns
-
     chosen: dict[str, object] = {k: v for k, v in given.items() if v is not None}
     return dataclasses.replace(ImportColumns(), **chosen)  # type: ignore[arg-type]
 
@@ -213,10 +215,6 @@ def import_(
     force: Annotated[bool, typer.Option("--force", help="Replace --out even if it holds files atr-model did not write.")] = False,
 ) -> None:
     """Import another country's units, population and settlements into one contract GeoPackage."""
-    from rich.console import Console
-
-    from atr_model.data import ImportInputs, write_import
-
     columns = _column_fields(
         unit_code=code_column, unit_name=name_column, parent_code=parent_column, region_code=region_column,
         population_code=population_code_column, population_name=population_name_column,
@@ -252,11 +250,6 @@ def info(
     ] = True,
 ) -> None:
     """Counts and data quality of a dataset (and, by default, of its travel model)."""
-    from rich.console import Console
-
-    from atr_model.data import dataset_info, dataset_terms, read_dataset
-    from atr_model.scenarios import dataset_file
-
     path = dataset_file(dataset, where="data info") if dataset.is_dir() else dataset  # same rule as run --data
     loaded = read_dataset(path)
     summary = dataset_info(loaded)
@@ -270,8 +263,6 @@ def info(
 
 def _network_summary(dataset: Dataset, path: Path, roads: Path | None) -> dict[str, Any]:
     """Reachability figures of the dataset's travel model (roads if given, else modelled)."""
-    from atr_model.scenarios import resolve_travel_model, scenario_from_dict
-
     scenario = scenario_from_dict(
         {"name": "data-info", "dataset": str(path), "roads": str(roads) if roads else "auto", "elevation": "auto"},
         where="data info",
@@ -282,8 +273,6 @@ def _network_summary(dataset: Dataset, path: Path, roads: Path | None) -> dict[s
 
 
 def _cached_kg(source: Path, cache: Path, console: Console) -> Dataset:
-    from atr_model.data import kyrgyz_build_id, load_or_build_kyrgyz_dataset, read_dataset
-
     target = cache / "kyrgyzstan" / _KG_FILE
     wanted = kyrgyz_build_id(source)
     reuse = False
@@ -314,10 +303,6 @@ def quickstart(
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object.")] = False,
 ) -> None:
     """Build (or reuse) the Kyrgyz dataset, else the fictional demo, and print its summary."""
-    from rich.console import Console
-
-    from atr_model.data import dataset_info, dataset_terms, make_demo_dataset
-
     console = Console(stderr=as_json)
     cache = cache_dir or default_cache_dir()
     kg = find_kg_source(source)

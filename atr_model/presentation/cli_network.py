@@ -10,6 +10,8 @@ from typing import Annotated, Any
 import typer
 
 from atr_model._atomic import claim_output
+from atr_model.data import make_demo_dataset, read_dataset
+from atr_model.network import TravelModel, build_travel_model
 
 __all__ = ["register"]
 
@@ -18,8 +20,6 @@ network_app = typer.Typer(help="Build and inspect travel models (roads or the mo
 
 
 def _load_dataset(spec: str):  # noqa: ANN202 - returns a Dataset
-    from atr_model.data import make_demo_dataset, read_dataset  # when the command runs, not at CLI start
-
     if spec == "demo":
         return make_demo_dataset()
     return read_dataset(spec)
@@ -71,8 +71,6 @@ def build(
     force: Annotated[bool, typer.Option("--force", help="Replace --out even if it holds files atr-model did not write.")] = False,
 ) -> None:
     """Build a travel model and write it to a directory."""
-    from atr_model.network import build_travel_model
-
     claim_output(out, "travel-model", force=force)  # before the build: a refusal must not cost one
     tm = build_travel_model(_load_dataset(dataset), roads=roads, elevation=elevation, adjacency_edits=edits)
     tm.write(out, force=force)
@@ -87,8 +85,6 @@ def info(
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """Summarise a travel model written by ``network build``."""
-    from atr_model.network import TravelModel
-
     _echo_summary(TravelModel.read(directory).summary(), as_json)
 
 

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from atr_model.optimisation.settings import EngineSettings
+from atr_model.optimisation import EngineSettings, MergerModel, check_plan, read_instance_dir
 
 __all__ = ["register"]
 
@@ -29,8 +29,6 @@ def solve_instance(
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as one JSON object.")] = False,
 ) -> None:
     """Solve a matrix-level instance directory (the published county benchmark layout)."""
-    from atr_model.optimisation import MergerModel, check_plan, read_instance_dir  # the engine: when the command runs
-
     bench = read_instance_dir(directory, k=k)
     settings = bench.settings(contiguity=contiguity, solver=solver, time_limit_s=time_limit_s, gap_rel=gap_rel)
     result = MergerModel(bench.instance, settings).solve()

@@ -14,14 +14,19 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from atr_model._atomic import claim_output
-from atr_model.data.header import DatasetLike
-from atr_model.data.terms import dataset_terms
+from atr_model.data import DatasetLike, dataset_terms
 from atr_model.errors import ScenarioError
+from atr_model.presentation.figure_view import headline_text
 from atr_model.presentation.i18n import LANGUAGES, current_terms, use_terms
-from atr_model.presentation.view import headline_text
-from atr_model.scenarios.inputs import dataset_header
-from atr_model.scenarios.scenario import Scenario, apply_overrides, load_scenario
-from atr_model.scenarios.up_to_date import INPUTS_KEY, reusable_kpis, run_inputs_key
+from atr_model.scenarios import (
+    INPUTS_KEY,
+    Scenario,
+    apply_overrides,
+    dataset_header,
+    load_scenario,
+    reusable_kpis,
+    run_inputs_key,
+)
 
 if TYPE_CHECKING:
     from atr_model.scenarios import ScenarioResult

@@ -38,16 +38,16 @@ if TYPE_CHECKING:
         write_xlsx,
     )
     from atr_model.scenarios.extra_kpis import CostModel, admin_savings, extra_kpis, load_cost_model, town_mask
-    from atr_model.scenarios.inputs import (
+    from atr_model.scenarios.figure_notes import flatten_mapping
+    from atr_model.scenarios.input_keys import (
         AUTO,
         KYRGYZ,
         KYRGYZ_ELEVATION,
-        check_scenario_inputs,
         dataset_file,
+        dataset_header,
         kyrgyz_source_dir,
-        resolve_dataset,
-        resolve_travel_model,
     )
+    from atr_model.scenarios.inputs import check_scenario_inputs, resolve_dataset, resolve_travel_model
     from atr_model.scenarios.instance_builder import APPROXIMATE_TERRITORY, InstanceBundle, build_instance
     from atr_model.scenarios.key_figures import (
         FIGURE_KEYS,
@@ -71,7 +71,6 @@ if TYPE_CHECKING:
         ResultLike,
         ResultSource,
         as_result_files,
-        flatten_mapping,
         load_result_files,
         read_territory_notes,
     )
@@ -165,6 +164,7 @@ __all__ = [
     "compute_kpis",
     "kpi_estimate_basis",
     "dataset_file",
+    "dataset_header",
     "dump_scenario",
     "engine_settings",
     "kyrgyz_source_dir",

@@ -1,5 +1,7 @@
-"""The words and orders the key figures share with the KPI code: why a figure is an estimate
-(:func:`estimate_notes`) and the order of the exemption rules (:data:`EXEMPT_RULE_ORDER`).
+"""What the key figures share with the KPI code: why a figure is an estimate
+(:func:`estimate_notes`), the order of the exemption rules (:data:`EXEMPT_RULE_ORDER`) and the
+dotted keys of a nested ``kpis.json`` (:func:`flatten_mapping`, re-exported by
+:mod:`.package_files`).
 
 Plain Python, apart from the KPI computation (:mod:`.kpis`, :mod:`.extra_kpis`, which use them
 too): :mod:`.key_figures` reads them to print a result's headline, and the reuse check of
@@ -11,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["EXEMPT_RULE_ORDER", "estimate_notes"]
+__all__ = ["EXEMPT_RULE_ORDER", "estimate_notes", "flatten_mapping"]
 
 #: The exemption rules in the order the criteria test them (:mod:`atr_model.criteria.exemptions`);
 #: a unit's *first* rule is the one it is counted and drawn under.
@@ -38,3 +40,29 @@ def estimate_notes(kpis: Mapping[str, Any]) -> dict[str, str]:
         "savings": "assumed unit costs (editable cost model)"
         if not isinstance(savings, Mapping) or savings.get("is_estimate", True) else "",
     }
+
+
+def flatten_mapping(mapping: Mapping[str, object], prefix: str = "") -> dict[str, Any]:
+    """Flatten nested dicts to dotted keys (``{"a": {"b": 1}} -> {"a.b": 1}``), keys sorted.
+
+    Parameters
+    ----------
+    mapping : dict
+        Nested mapping (for example ``kpis.json``).
+    prefix : str, optional
+        Prefix for every key.
+
+    Returns
+    -------
+    dict
+        Flat mapping; lists are kept as values.
+    """
+    flat: dict[str, Any] = {}
+    for key in sorted(mapping, key=str):
+        value = mapping[key]
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(flatten_mapping(value, prefix=f"{name}."))
+        else:
+            flat[name] = value
+    return flat

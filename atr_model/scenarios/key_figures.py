@@ -27,8 +27,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from atr_model.scenarios.figure_notes import EXEMPT_RULE_ORDER, estimate_notes
-from atr_model.scenarios.package_files import flatten_mapping
+from atr_model.scenarios.figure_notes import EXEMPT_RULE_ORDER, estimate_notes, flatten_mapping
 
 __all__ = [
     "FigureDef",

@@ -16,12 +16,13 @@ import os
 import threading
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from atr_model._atomic import atomic_file
 from atr_model.data import file_sha256
 from atr_model.errors import DataError
 
-__all__ = ["MANIFEST_NAME", "file_digests", "write_manifest", "verify_manifest", "record_files"]
+__all__ = ["MANIFEST_NAME", "file_digests", "write_manifest", "verify_manifest", "record_files", "read_json_file"]
 
 MANIFEST_NAME = "manifest.json"
 _FORMAT = "atr-model result manifest 1"
@@ -105,3 +106,17 @@ def record_files(folder: str | os.PathLike[str], names: Iterable[str]) -> None:
         for name in names:
             files[Path(name).as_posix()] = _sha256(root / name)
         _write(root, files)
+
+
+def read_json_file(path: Path) -> dict[str, Any]:
+    """A JSON object file of a result package; DataError naming the file when missing or invalid.
+
+    The one reader of a package's JSON files (:mod:`.package_files` re-exports it); here, beside
+    the manifest, because the reuse check of ``atr-model run`` reads ``provenance.json`` and
+    ``kpis.json`` without the table libraries the rest of a package needs."""
+    if not path.exists():
+        raise DataError(f"{path}: file missing from the result package")
+    try:
+        return dict(json.loads(path.read_text(encoding="utf-8")))
+    except (ValueError, TypeError) as exc:
+        raise DataError(f"{path}: not valid JSON ({exc})") from exc

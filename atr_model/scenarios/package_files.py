@@ -11,25 +11,22 @@ run (:class:`~atr_model.scenarios.ScenarioResult`) or a read package.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
+import geopandas as gpd
+import pandas as pd
 import yaml
 
 from atr_model.errors import DataError
+from atr_model.scenarios.cells import read_tool_csv
+from atr_model.scenarios.figure_notes import flatten_mapping
+from atr_model.scenarios.manifest import read_json_file
 from atr_model.scenarios.scenario import Scenario, yaml_error
-
-if TYPE_CHECKING:
-    import geopandas as gpd
-    import pandas as pd
-
-# the tables' libraries are imported by the readers of tables: read_json_file serves the reuse
-# check of ``atr-model run``, which reads two JSON files
+from atr_model.scenarios.territory_notes import TERRITORY_NOTES_NAME
 
 __all__ = [
     "ResultFiles",
@@ -104,8 +101,6 @@ _TRUE = {"true", "1", "yes", "t", "y"}
 
 
 def _as_bool(series: pd.Series) -> pd.Series:
-    import pandas as pd
-
     if series.dtype == bool:
         return series
     return series.map(lambda v: str(v).strip().lower() in _TRUE if pd.notna(v) else False).astype(bool)
@@ -127,8 +122,6 @@ def _tidy(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _read_csv(path: Path, required: tuple[str, ...] = ()) -> pd.DataFrame:
-    from atr_model.scenarios.cells import read_tool_csv
-
     if not path.exists():
         raise DataError(f"{path}: file missing from the result package")
     try:
@@ -141,21 +134,9 @@ def _read_csv(path: Path, required: tuple[str, ...] = ()) -> pd.DataFrame:
     return _tidy(frame)
 
 
-def read_json_file(path: Path) -> dict[str, Any]:
-    """A JSON object file of a result package; DataError naming the file when missing or invalid."""
-    if not path.exists():
-        raise DataError(f"{path}: file missing from the result package")
-    try:
-        return dict(json.loads(path.read_text(encoding="utf-8")))
-    except (ValueError, TypeError) as exc:
-        raise DataError(f"{path}: not valid JSON ({exc})") from exc
-
-
 def read_territory_notes(folder: Path) -> dict[str, Any] | None:
     """``territory_notes.json`` of a result folder, None when it has none (the demo, older packages);
     DataError naming the file when it is not valid JSON."""
-    from atr_model.scenarios.territory_notes import TERRITORY_NOTES_NAME
-
     path = folder / TERRITORY_NOTES_NAME
     return read_json_file(path) if path.exists() else None
 
@@ -242,9 +223,6 @@ def load_result_files(path: str | os.PathLike[str]) -> ResultFiles:
     DataError
         When the folder or one of its required files is missing or unreadable, naming the file.
     """
-    import geopandas as gpd
-    import pandas as pd
-
     folder = Path(path)
     if not folder.is_dir():
         raise DataError(f"{folder}: result folder not found")
@@ -285,32 +263,6 @@ def load_result_files(path: str | os.PathLike[str]) -> ResultFiles:
         explanations=explanations,
         territory_notes=read_territory_notes(folder),
     )
-
-
-def flatten_mapping(mapping: Mapping[str, object], prefix: str = "") -> dict[str, Any]:
-    """Flatten nested dicts to dotted keys (``{"a": {"b": 1}} -> {"a.b": 1}``), keys sorted.
-
-    Parameters
-    ----------
-    mapping : dict
-        Nested mapping (for example ``kpis.json``).
-    prefix : str, optional
-        Prefix for every key.
-
-    Returns
-    -------
-    dict
-        Flat mapping; lists are kept as values.
-    """
-    flat: dict[str, Any] = {}
-    for key in sorted(mapping, key=str):
-        value = mapping[key]
-        name = f"{prefix}{key}"
-        if isinstance(value, dict):
-            flat.update(flatten_mapping(value, prefix=f"{name}."))
-        else:
-            flat[name] = value
-    return flat
 
 
 class ResultLike(Protocol):

@@ -21,7 +21,7 @@ from atr_model.criteria import Criteria, describe_validation_error
 from atr_model.data import read_text_file
 from atr_model.errors import ATRError, ScenarioError
 from atr_model.optimisation import EngineSettings
-from atr_model.scenarios.uncertainty import Uncertainty
+from atr_model.scenarios.uncertainty_model import Uncertainty
 
 __all__ = [
     "Scenario",

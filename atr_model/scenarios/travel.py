@@ -14,30 +14,22 @@ A scenario's travel model comes from one of two places:
 
 from __future__ import annotations
 
-import functools
-import hashlib
-import inspect
-import json
 import logging
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-import atr_model.network
 from atr_model._atomic import is_disk_full
-from atr_model.data.cache import default_cache_dir
-from atr_model.data.files import file_sha256
+from atr_model.data import Dataset
 from atr_model.errors import ATRError, NetworkError, ScenarioError
-from atr_model.network.settings import TravelSettings
-
-if TYPE_CHECKING:
-    from atr_model.data.dataset import Dataset
-    from atr_model.data.header import DatasetLike
-    from atr_model.network import TravelModel
-
-# the key (travel_cache_key) is computed without the network's libraries: the reuse check of
-# ``atr-model run`` needs it; reading or building a model imports them
+from atr_model.network import TravelModel, TravelSettings
+from atr_model.scenarios.travel_key import (
+    TRAVEL_CACHE_VERSION,
+    input_digest,
+    network_code_version,
+    travel_cache_dir,
+    travel_cache_key,
+)
 
 __all__ = [
     "TRAVEL_CACHE_VERSION",
@@ -51,91 +43,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-
-#: Bumped when the cache key or the stored layout changes: older entries are then never read.
-TRAVEL_CACHE_VERSION = 1
-#: ``input_digest`` value of a generated demo file (its generator's code stands for its bytes).
-DEMO_INPUT = "demo"
-
-
-def travel_cache_dir() -> Path:
-    """Where cached travel models live: ``<cache>/travel-models`` (:func:`default_cache_dir`)."""
-    return default_cache_dir() / "travel-models"
-
-
-@functools.cache
-def network_code_version() -> str:
-    """SHA-256 of the source of :mod:`atr_model.network`: a code change there is a new travel model."""
-    digest = hashlib.sha256()
-    folder = Path(inspect.getfile(atr_model.network)).parent  # the atr_model.network package
-    for path in sorted(folder.glob("*.py")):
-        digest.update(path.name.encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
-@functools.cache
-def _demo_code_version() -> str:
-    """SHA-256 of the demo road and elevation generators (deterministic: their code is their output)."""
-    from atr_model.data.demo import write_demo_elevation, write_demo_roads
-
-    digest = hashlib.sha256()
-    for writer in (write_demo_roads, write_demo_elevation):
-        source = inspect.getsourcefile(writer)
-        digest.update(Path(source).read_bytes() if source else writer.__qualname__.encode())
-    return digest.hexdigest()
-
-
-@functools.cache
-def _file_digest(path: str, size: int, mtime_ns: int) -> str:
-    # size and mtime are part of the cache key: a changed file is read again
-    return file_sha256(path)
-
-
-def input_digest(value: Path | str | None) -> str | None:
-    """Digest of a roads or elevation input: a file's SHA-256, ``"demo:<generator code>"`` or None.
-
-    A file's digest is remembered for the process by its path, size and modification time.
-    """
-    if value is None:
-        return None
-    if value == DEMO_INPUT:
-        return f"{DEMO_INPUT}:{_demo_code_version()}"
-    path = Path(value).resolve()
-    stat = path.stat()
-    return _file_digest(str(path), stat.st_size, stat.st_mtime_ns)
-
-
-def travel_cache_key(
-    dataset: DatasetLike, roads: Path | str | None, elevation: Path | str | None, settings: TravelSettings,
-) -> str:
-    """The hash naming a cached travel model: everything the model is built from.
-
-    Parameters
-    ----------
-    dataset : Dataset or DatasetHeader
-        Its build id stands for the territory.
-    roads, elevation : path, ``"demo"`` or None
-        The files the model is built from (``"demo"``: the generated demo file).
-    settings : TravelSettings
-        Speeds, penalties and thresholds.
-
-    Returns
-    -------
-    str
-        64 hex digits.
-    """
-    inputs = {
-        "cache_version": TRAVEL_CACHE_VERSION,
-        "dataset_build_id": dataset.build_id,
-        "roads": input_digest(roads),
-        "elevation": input_digest(elevation),
-        "settings": settings.to_dict(),
-        "network_code": network_code_version(),
-    }
-    text = json.dumps(inputs, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
 
 def check_travel_matches(model: TravelModel, dataset: Dataset, where: str) -> None:
     """Refuse a travel model built on another dataset, in one line naming both.
@@ -171,8 +78,6 @@ def read_travel_model(path: str | os.PathLike[str], dataset: Dataset, *, where: 
     ScenarioError
         When the folder is missing, is not a travel model, or was built on another dataset.
     """
-    from atr_model.network import TravelModel
-
     folder = Path(path)
     if not folder.is_dir():
         raise ScenarioError(f"{where}: folder {folder} not found (a travel model is the folder "
@@ -188,8 +93,6 @@ def read_travel_model(path: str | os.PathLike[str], dataset: Dataset, *, where: 
 
 def _read_cached(folder: Path, dataset: Dataset) -> TravelModel | None:
     """The cached model in ``folder``; None (and a warning) when it is unreadable or does not fit."""
-    from atr_model.network import TravelModel
-
     try:
         model = TravelModel.read(folder)
         check_travel_matches(model, dataset, f"cached travel model {folder}")

@@ -30,23 +30,23 @@ from __future__ import annotations
 import dataclasses
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+import pandas as pd
 
+from atr_model.data import Dataset
 from atr_model.data.contract import is_estimate_source
-
-if TYPE_CHECKING:
-    import pandas as pd
-
-    from atr_model.data import Dataset
-    from atr_model.network import TravelModel
-    from atr_model.optimisation import MergerInstance
-    from atr_model.scenarios.instance_builder import InstanceBundle
-
-# a scenario file holds an ``uncertainty:`` block (the model below), so the scenario module imports
-# this one: the draws' libraries (pandas, the network and engine) are imported where draws are made
+from atr_model.network import MODELLED_KIND, ROADS_KIND, TravelModel
+from atr_model.optimisation import MergerInstance
+from atr_model.scenarios.instance_builder import InstanceBundle
+from atr_model.scenarios.uncertainty_model import (
+    AdjacencyUncertainty,
+    PopulationLogSD,
+    PopulationUncertainty,
+    TravelUncertainty,
+    Uncertainty,
+)
 
 __all__ = [
     "AdjacencyUncertainty",
@@ -63,103 +63,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-
-
-#: Median absolute error of the estimated aiyl-aimak populations found by an outside check
-#: (against official figures of groups merged in 2024; issue 14): about 40 %. For a log-normal
-#: error the median of |log error| is 0.6745 sd, so sd = ln(1.4) / 0.6745 = 0.50.
-_CHECKED_LOG_SD = 0.5
-
-
-class _Block(BaseModel):
-    """A block of the ``uncertainty:`` section: frozen, and an unknown key is an error that names it."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-def _log_sd(default: float, description: str) -> Any:
-    """A population method's log-normal spread (sd of the log, 0 to 3), with its documented default."""
-    return Field(default, ge=0, le=3, description=description)
-
-
-class PopulationLogSD(_Block):
-    """Log-normal spread (sd of the log) of a unit population, per estimation method (assumptions)."""
-
-    raion_share: float = _log_sd(
-        _CHECKED_LOG_SD,
-        "Assumption, default 0.5: raion total minus known units, split by number of villages (an outside check "
-        "found these off by a median of about 40 %, i.e. sd = ln 1.4 / 0.6745). Drawn shares are rescaled so the "
-        "real raion total holds.")
-    per_village: float = _log_sd(
-        _CHECKED_LOG_SD, "Assumption, default 0.5: mean residents per village x the unit's villages.")
-    town_figure: float = _log_sd(
-        0.3, "Assumption, default 0.3: an old GeoNames figure of the town (a count, but dated).")
-    other_estimate: float = _log_sd(
-        _CHECKED_LOG_SD, "Assumption, default 0.5: any other estimate without a per-unit spread in the data.")
-    census: float = _log_sd(0.0, "Default 0: census and official figures are real and stay fixed.")
-    census_2009: float = _log_sd(
-        0.0, "Default 0: 2009 census figures stay fixed; set a spread for their ageing since 2009.")
-
-
-class PopulationUncertainty(_Block):
-    """How unit populations are drawn."""
-
-    log_sd: PopulationLogSD = Field(default_factory=PopulationLogSD)
-    use_unit_log_sd: bool = Field(
-        True, description="Default true: use the dataset's per-unit population_log_sd where it has one (estimates only).")
-    keep_raion_totals: bool = Field(
-        True, description="Default true: shares of a real raion total are rescaled so the total stays real.")
-
-
-class TravelUncertainty(_Block):
-    """How travel times are drawn (a multiplicative detour/speed factor)."""
-
-    modelled_log_sd: float = Field(
-        0.15, ge=0, le=2,
-        description="Assumption, default 0.15: spread of the detour/speed factor of modelled times (no road data).")
-    roads_log_sd: float = Field(0.0, ge=0, le=2, description="Default 0: road-network times stay fixed.")
-    per: Literal["raion", "unit"] = Field("raion", description="Default 'raion': one factor per raion (or per unit).")
-
-
-class AdjacencyUncertainty(_Block):
-    """Whether links resting only on approximate territories may drop out (off by default)."""
-
-    approximate_drop_probability: float = Field(
-        0.0, ge=0, le=1,
-        description="Default 0 (off): chance that a link between two approximate territories drops out in a draw.")
-
-
-class Uncertainty(_Block):
-    """The ``uncertainty:`` block of a scenario: spreads of every estimated input (assumptions)."""
-
-    population: PopulationUncertainty = Field(default_factory=PopulationUncertainty)
-    travel: TravelUncertainty = Field(default_factory=TravelUncertainty)
-    adjacency: AdjacencyUncertainty = Field(default_factory=AdjacencyUncertainty)
-
-    @classmethod
-    def zero(cls) -> Uncertainty:
-        """Every spread zero (each draw is the nominal input)."""
-        return cls(
-            population=PopulationUncertainty(log_sd=PopulationLogSD(
-                raion_share=0, per_village=0, town_figure=0, other_estimate=0, census=0, census_2009=0)),
-            travel=TravelUncertainty(modelled_log_sd=0, roads_log_sd=0),
-        )
-
-    def assumptions(self) -> list[dict[str, Any]]:
-        """Every spread as ``{key, value, description}`` rows (for the package and the report)."""
-        rows: list[dict[str, Any]] = []
-
-        def walk(model: BaseModel, prefix: str) -> None:
-            for name, info in type(model).model_fields.items():
-                value = getattr(model, name)
-                key = f"{prefix}.{name}"
-                if isinstance(value, BaseModel):
-                    walk(value, key)
-                else:
-                    rows.append({"key": key, "value": value, "description": info.description or ""})
-
-        walk(self, "uncertainty")
-        return rows
 
 
 def population_method(source: object, year: object = None) -> str:
@@ -242,8 +145,6 @@ class DrawBasis:
     @property
     def data_has_estimates(self) -> bool:
         """True when some unit population is an estimate or the travel times are modelled."""
-        from atr_model.network.model import MODELLED_KIND
-
         return self.estimated_units > 0 or self.travel_kind == MODELLED_KIND
 
     @property
@@ -254,8 +155,6 @@ class DrawBasis:
 
     def summary(self) -> dict[str, Any]:
         """Counts of what is drawn (for the package's notes)."""
-        import pandas as pd
-
         methods = pd.Series(self.method).value_counts().sort_index()
         drawn = pd.Series(self.method[self.log_sd > 0]).value_counts().sort_index()
         return {
@@ -304,8 +203,6 @@ def _unit_lookup(frame: pd.DataFrame, key: str, column: str) -> dict[str, Any]:
 
 def _unit_sources(bundle: InstanceBundle, dataset: Dataset) -> tuple[list[Any], list[Any], dict[str, Any]]:
     """Population source, year and per-unit log sd of each instance unit."""
-    import pandas as pd
-
     codes = list(bundle.instance.unit_codes)
     if bundle.level == "raion":
         table = pd.DataFrame(dataset.raions.drop(columns="geometry", errors="ignore"))
@@ -362,10 +259,6 @@ def build_basis(bundle: InstanceBundle, dataset: Dataset, travel_model: TravelMo
     -------
     DrawBasis
     """
-    import pandas as pd
-
-    from atr_model.network.model import MODELLED_KIND, ROADS_KIND
-
     inst = bundle.instance
     n = inst.n
     sources, years, unit_sd = _unit_sources(bundle, dataset)

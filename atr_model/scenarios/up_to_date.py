@@ -20,15 +20,13 @@ from typing import Any
 
 import atr_model
 from atr_model._atomic import MARKER
-from atr_model.data.files import file_sha256, source_digest
-from atr_model.data.header import DatasetLike
+from atr_model.data import DatasetLike, file_sha256, source_digest
 from atr_model.errors import DataError
-from atr_model.network.settings import TravelSettings
-from atr_model.scenarios.inputs import DEMO, KYRGYZ, _input_key, dataset_file
-from atr_model.scenarios.manifest import verify_manifest
-from atr_model.scenarios.package_files import read_json_file
+from atr_model.network import TravelSettings
+from atr_model.scenarios.input_keys import DEMO, KYRGYZ, _input_key, dataset_file
+from atr_model.scenarios.manifest import read_json_file, verify_manifest
 from atr_model.scenarios.scenario import Scenario, scenario_hash
-from atr_model.scenarios.travel import travel_cache_key
+from atr_model.scenarios.travel_key import travel_cache_key
 
 __all__ = ["INPUTS_KEY", "package_code_digest", "reusable_kpis", "run_inputs_key"]
 
@@ -73,7 +71,7 @@ def run_inputs_key(scenario: Scenario, dataset: DatasetLike, options: Mapping[st
     scenario : Scenario
         The scenario as run (overrides applied).
     dataset : Dataset or DatasetHeader
-        Its dataset, loaded, or only its header (:func:`~atr_model.scenarios.inputs.dataset_header`:
+        Its dataset, loaded, or only its header (:func:`~atr_model.scenarios.input_keys.dataset_header`:
         the same key without reading the layers).
     options : mapping
         Options that change the package's files (report language, whether reports are written).

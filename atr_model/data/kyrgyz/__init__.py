@@ -30,13 +30,19 @@ from atr_model._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from atr_model.data.kyrgyz.assembly import (
-        DATASET_FILENAME,
         build_kyrgyz_dataset,
         load_or_build_kyrgyz_dataset,
         write_kyrgyz_build,
     )
+    from atr_model.data.kyrgyz.build_id import (
+        BUILDER_VERSION,
+        DATASET_FILENAME,
+        RAION_CENTRES_FILE,
+        SOURCE_FILES,
+        cached_kyrgyz_header,
+        kyrgyz_build_id,
+    )
     from atr_model.data.kyrgyz.report import BuildReport
-    from atr_model.data.kyrgyz.sources import BUILDER_VERSION, RAION_CENTRES_FILE, SOURCE_FILES, kyrgyz_build_id
 
 __all__ = [
     "BUILDER_VERSION",
@@ -45,6 +51,7 @@ __all__ = [
     "SOURCE_FILES",
     "BuildReport",
     "build_kyrgyz_dataset",
+    "cached_kyrgyz_header",
     "kyrgyz_build_id",
     "load_or_build_kyrgyz_dataset",
     "write_kyrgyz_build",
