@@ -14,7 +14,9 @@ and the command line loads only what the command it runs needs.
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import logging
 import os
 import shutil
 import sqlite3
@@ -23,6 +25,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -37,11 +41,14 @@ from atr_model.errors import DataError
 from atr_model.presentation.cli import COMMAND_MODULES, app, build_app, command_of
 from atr_model.scenarios import (
     apply_overrides,
+    build_instance,
     dataset_header,
     load_scenario,
     resolve_dataset,
+    resolve_travel_model,
     run_inputs_key,
 )
+from atr_model.scenarios.instance_cache import cached_instance, instance_cache_dir
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "scenarios" / "demo.yaml"
@@ -231,3 +238,85 @@ def test_command_of_skips_root_options() -> None:
     assert command_of(["-v", "--log-file", "run.log", "run", "x.yaml"]) == "run"
     assert command_of(["--log-file=run.log", "data", "info"]) == "data"
     assert command_of(["--help"]) is None
+
+
+# ---------------------------------------------------------------------------------------------
+# the engine input cached by the digest of its inputs (``--rerun`` on unchanged inputs)
+
+
+@pytest.fixture(scope="module")
+def demo_bundle(demo_file: Path):
+    """The demo file's scenario, dataset, travel model and engine input, built once."""
+    scenario = apply_overrides(load_scenario(DEMO), dataset=str(demo_file))
+    dataset = resolve_dataset(scenario)
+    travel = resolve_travel_model(scenario, dataset)
+    return scenario, dataset, travel, build_instance(dataset, travel, scenario.criteria, level=scenario.level)
+
+
+def _same_bundle(a, b) -> None:
+    for field in dataclasses.fields(a.instance):
+        left, right = getattr(a.instance, field.name), getattr(b.instance, field.name)
+        if isinstance(left, np.ndarray):
+            assert np.array_equal(left, right), field.name
+        else:
+            assert left == right, field.name
+    for name in ("units", "settlements", "settlement_times", "exemptions"):
+        pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name))
+    assert a.criteria == b.criteria and a.barrier_pairs == b.barrier_pairs
+
+
+def test_instance_cache_reuses_the_bundle_and_a_new_key_builds_again(
+    demo_bundle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("ATR_CACHE_DIR", str(tmp_path))
+    scenario, dataset, _travel, built = demo_bundle
+    calls: list[int] = []
+
+    def build():
+        calls.append(1)
+        return built
+
+    key = run_inputs_key(scenario, dataset, {"cache": "instance"})
+    first = cached_instance(key, build)
+    again = cached_instance(key, build)
+    assert len(calls) == 1 and again is not first  # the second one was read back from the file
+    _same_bundle(again, built)
+    # another scenario value is another key, so another entry (never the stored one)
+    changed = scenario.model_copy(update={"name": "demo-other"})
+    other = run_inputs_key(changed, dataset, {"cache": "instance"})
+    assert other != key
+    cached_instance(other, build)
+    assert len(calls) == 2 and len(list(instance_cache_dir().glob("*.pickle"))) == 2
+
+
+def test_a_damaged_instance_cache_entry_is_rebuilt_with_a_warning(
+    demo_bundle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setenv("ATR_CACHE_DIR", str(tmp_path))
+    _scenario, _dataset, _travel, built = demo_bundle
+    key = "ab" * 32
+    cached_instance(key, lambda: built)
+    (entry,) = instance_cache_dir().glob("*.pickle")
+    entry.write_bytes(entry.read_bytes()[:1000])  # cut short, as a killed writer cannot leave it (atomic)
+    calls: list[int] = []
+    with caplog.at_level(logging.WARNING, logger="atr_model.scenarios.instance_cache"):
+        again = cached_instance(key, lambda: calls.append(1) or built)
+    assert calls == [1] and again is built
+    assert any("not used" in r.getMessage() and entry.name in r.getMessage() for r in caplog.records)
+    _same_bundle(cached_instance(key, lambda: pytest.fail("the rebuilt entry must be read")), built)
+
+
+def test_a_rerun_reads_the_cached_instance_and_gives_the_same_plan(
+    demo_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("ATR_CACHE_DIR", str(tmp_path / "cache"))
+    out = tmp_path / "res"
+    _run(out, demo_file)
+    plan = (out / "assignments.csv").read_bytes()
+    entries = sorted((tmp_path / "cache" / "instances").glob("*.pickle"))
+    assert len(entries) == 1
+    stamp = entries[0].stat().st_mtime_ns
+    _run(out, demo_file, "--rerun")
+    assert (out / "assignments.csv").read_bytes() == plan
+    assert entries[0].stat().st_mtime_ns == stamp  # read, not written again
+    assert sorted((tmp_path / "cache" / "instances").glob("*.pickle")) == entries

@@ -120,7 +120,9 @@ def run_command(
             done = _STEPS.index(name) if name in _STEPS else 0
             bar.update(task, completed=done, description=f"{loaded.name}: {name}")
 
-        result = run_scenario(loaded, dataset, progress=step)
+        # the engine input is cached by the digest of what it is built from (not the options)
+        instance_key = run_inputs_key(loaded, dataset, {"cache": "instance"})
+        result = run_scenario(loaded, dataset, progress=step, instance_key=instance_key)
         result.provenance[INPUTS_KEY] = inputs_key
         step("write")
         written = _save(result, target, report=report, lang=lang, force=force)

@@ -20,6 +20,7 @@ from atr_model.network import TravelModel
 from atr_model.optimisation import EngineSettings, MergerModel, MergerResult, Violation, check_plan, explain_units
 from atr_model.scenarios.inputs import resolve_dataset, resolve_travel_model
 from atr_model.scenarios.instance_builder import InstanceBundle, build_instance, merge_estimate_notes
+from atr_model.scenarios.instance_cache import cached_instance
 from atr_model.scenarios.kpis import compute_kpis, provenance
 from atr_model.scenarios.naming import new_unit_display_names
 from atr_model.scenarios.scenario import Scenario
@@ -328,6 +329,7 @@ def run_scenario(
     travel_model: TravelModel | None = None,
     *,
     progress: Callable[[str], None] | None = None,
+    instance_key: str | None = None,
 ) -> ScenarioResult:
     """Run one scenario.
 
@@ -342,6 +344,12 @@ def run_scenario(
     progress : callable, optional
         Called with a short step name ("dataset", "travel model", "instance", "solve",
         "check", "passports") as each step starts.
+    instance_key : str, optional
+        Digest of everything the engine input is built from (the scenario, the dataset's bytes,
+        the travel model's inputs, the code: :func:`~atr_model.scenarios.run_inputs_key`); with
+        it the input is read from, or stored in, the instance cache
+        (:func:`~atr_model.scenarios.instance_cache.cached_instance`). Give it only when
+        ``dataset`` and ``travel_model`` are the scenario's own (None, or resolved from it).
 
     Returns
     -------
@@ -365,7 +373,12 @@ def run_scenario(
     if travel_model is None:
         travel_model = resolve_travel_model(scenario, dataset)
     step("instance")
-    bundle = build_instance(dataset, travel_model, scenario.criteria, level=scenario.level)
+    loaded, model = dataset, travel_model
+
+    def build() -> InstanceBundle:
+        return build_instance(loaded, model, scenario.criteria, level=scenario.level)
+
+    bundle = build() if instance_key is None else cached_instance(instance_key, build)
     settings = engine_settings(scenario.criteria, scenario.solver, bundle=bundle)
     step("solve")
     result = MergerModel(bundle.instance, settings).solve()
