@@ -10,7 +10,9 @@ a sourced fact is labelled (``*_source`` starting with ``"estimate: "`` or ``"ap
 One module per stage, run in this order by :func:`build_kyrgyz_dataset`:
 
 ======================  ======================================================================
-``sources``             input files, optional user files, build id
+``build_id``            input files, builder version, build id, the cached build's header
+``population_method``   the population estimator's methods and version (part of the build id)
+``sources``             the optional user files (and the names of ``build_id``, re-exported)
 ``tree``                the COATE administrative tree with raion and oblast polygons
 ``villages``            settlement places and the name matching that locates them
 ``centres``             unit centres and raion centres
