@@ -17,7 +17,8 @@ the package is compiled again on each start). Times on a shared machine are infl
 the wall time with the CPU time and the load.
 
 Usage: ``PYTHONPATH=. python benchmarks/bench_warm_run.py [--scenario PATH] [--data kyrgyz]
-[--repeat N]``. Prints one line per step; the last line is one JSON object.
+[--repeat N] [--code DIR]`` (``--code``: the checkout whose package runs, e.g. the main branch's
+as a baseline in the same session). Prints one line per step; the last line is one JSON object.
 """
 
 from __future__ import annotations
@@ -44,13 +45,14 @@ def _console_script() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "atr_model"]
 
 
-def _timed(command: list[str], cwd: Path) -> dict[str, Any]:
-    """Run ``command``; its wall and CPU seconds, the load around it and its last output line."""
+def _timed(command: list[str], cwd: Path, code: Path = ROOT) -> dict[str, Any]:
+    """Run ``command`` with the package of ``code``; its wall and CPU seconds, the load around it
+    and its last output line."""
     load_before = os.getloadavg()[0]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False,
-                          env={**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))})
+                          env={**os.environ, "PYTHONPATH": str(code)})
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
@@ -66,22 +68,25 @@ def main(argv: list[str]) -> dict[str, Any]:
     parser.add_argument("--scenario", type=Path, default=ROOT / "scenarios" / "concept-2013.yaml")
     parser.add_argument("--data", default="kyrgyz")
     parser.add_argument("--repeat", type=int, default=3, help="Times the reused run is repeated (the best counts).")
+    parser.add_argument("--code", type=Path, default=ROOT,
+                        help="Checkout whose package runs (default this one; e.g. another worktree as a baseline).")
     args = parser.parse_args(argv)
+    code = args.code.resolve()
     run = [*_console_script(), "run", str(args.scenario.resolve()), "--data", args.data, "-q"]
     work = Path(tempfile.mkdtemp(prefix="bench-warm-"))
     steps: dict[str, Any] = {}
     try:
         # caches (dataset build, travel model) current before anything is timed
-        _timed([*run, "--out", "warmup", "--no-report"], work)
-        steps["first"] = _timed([*run, "--out", "result"], work)
-        reused = [_timed([*run, "--out", "result"], work) for _ in range(max(1, args.repeat))]
+        _timed([*run, "--out", "warmup", "--no-report"], work, code)
+        steps["first"] = _timed([*run, "--out", "result"], work, code)
+        reused = [_timed([*run, "--out", "result"], work, code) for _ in range(max(1, args.repeat))]
         if not all(r["said"].startswith("reused") for r in reused):
             raise SystemExit(f"the second run was not reused: {reused[-1]['said']}")
         steps["reused"] = min(reused, key=lambda r: r["wall_s"])
         steps["reused_all_wall_s"] = [r["wall_s"] for r in reused]
-        _timed([*run, "--out", "rerun", "--no-report", "--rerun"], work)
-        steps["rerun"] = _timed([*run, "--out", "rerun", "--no-report", "--rerun"], work)
-        steps["rerun_report"] = _timed([*run, "--out", "rerun", "--rerun"], work)
+        _timed([*run, "--out", "rerun", "--no-report", "--rerun"], work, code)
+        steps["rerun"] = _timed([*run, "--out", "rerun", "--no-report", "--rerun"], work, code)
+        steps["rerun_report"] = _timed([*run, "--out", "rerun", "--rerun"], work, code)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     for name in ("first", "reused", "rerun", "rerun_report"):
@@ -92,6 +97,7 @@ def main(argv: list[str]) -> dict[str, Any]:
         "benchmark": "warm_run",
         "scenario": args.scenario.name,
         "data": args.data,
+        "code": str(code),
         "pythondontwritebytecode": bool(os.environ.get("PYTHONDONTWRITEBYTECODE")),
         "cpus": os.cpu_count(),
         **steps,
