@@ -27,6 +27,7 @@ Matrix-level benchmark instances: :func:`atr_model.optimisation.io.read_instance
 
 from atr_model.optimisation.check import Violation, check_plan
 from atr_model.optimisation.decomposition import decomposes, group_start
+from atr_model.optimisation.executor import FuturesGroups, GroupExecutor, GroupFuture, GroupJob, GroupSolver
 from atr_model.optimisation.explain import UnitExplanation, explain_units
 from atr_model.optimisation.instance import MergerInstance
 from atr_model.optimisation.io import read_instance_dir
@@ -38,6 +39,11 @@ from atr_model.optimisation.wording import decimals
 
 __all__ = [
     "EngineSettings",
+    "FuturesGroups",
+    "GroupExecutor",
+    "GroupFuture",
+    "GroupJob",
+    "GroupSolver",
     "MergerInstance",
     "MergerModel",
     "MergerResult",

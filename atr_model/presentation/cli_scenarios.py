@@ -85,6 +85,12 @@ def run_command(
     rerun: Annotated[
         bool, typer.Option("--rerun", help="Solve again even when --out holds the result of the same inputs.")
     ] = False,
+    scheduler_address: Annotated[
+        str | None,
+        typer.Option("--scheduler-address",
+                     help="Dask scheduler (tcp://host:port): the groups (raions, regions) are solved on that "
+                          "cluster, largest first; the same result."),
+    ] = None,
 ) -> None:
     """Run a scenario and write its result package (with report and exports by default).
 
@@ -114,7 +120,7 @@ def run_command(
             done = _STEPS.index(name) if name in _STEPS else 0
             bar.update(task, completed=done, description=f"{loaded.name}: {name}")
 
-        result = run_scenario(loaded, dataset, progress=step)
+        result = run_scenario(loaded, dataset, progress=step, scheduler_address=scheduler_address)
         result.provenance[INPUTS_KEY] = inputs_key
         step("write")
         written = _save(result, target, report=report, lang=lang, force=force)

@@ -83,6 +83,7 @@ from atr_model.scenarios.plan_versions import (
 from atr_model.scenarios.robustness import RobustnessResult, run_robustness, write_robustness
 from atr_model.scenarios.robustness_tables import share_text
 from atr_model.scenarios.run import STATUSES, ScenarioResult, run_scenario
+from atr_model.scenarios.cluster_groups import DaskGroups, dask_groups
 from atr_model.scenarios.scenario import (
     Scenario,
     SolverOptions,
@@ -163,6 +164,9 @@ __all__ = [
     "resolve_travel_model",
     "check_scenario_inputs",
     "run_scenario",
+    # the groups of one run on a Dask cluster (issue 25)
+    "DaskGroups",
+    "dask_groups",
     "scenario_from_dict",
     "scenario_from_yaml",
     "scenario_hash",
