@@ -16,6 +16,7 @@ naming the group and the address, and the groups not yet started are cancelled.
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Iterator
 from concurrent.futures import CancelledError
 from contextlib import contextmanager
@@ -54,7 +55,7 @@ class _GroupTask:
             raise  # the engine's own error, raised in the worker: as it is
         except KilledWorker as exc:
             raise ScenarioError(f"{self.where}: the worker solving group {self.group} died, and so did every "
-                                f"worker that retried it ({_first_line(exc)})") from None
+                                f"worker that retried it ({_first_sentence(exc)}; see the workers' logs)") from None
         except CancelledError:
             raise ScenarioError(f"{self.where}: group {self.group} was cancelled (the scheduler went away "
                                 "or the client lost it)") from None
@@ -68,6 +69,11 @@ class _GroupTask:
 
     def cancel(self) -> object:
         return self.future.cancel()
+
+
+def _first_sentence(exc: BaseException) -> str:
+    """Dask's message up to its first full stop (the rest is advice and a link)."""
+    return _first_line(exc).split(". ")[0].rstrip(".")
 
 
 def _first_line(exc: BaseException) -> str:
@@ -99,9 +105,10 @@ class DaskGroups:
     def submit(self, fn: GroupSolver, job: GroupJob) -> GroupFuture:
         """One task per group; the first submitted (the largest group) has the highest priority."""
         group = _group_code(job)
-        # pure=False: two groups with equal data are still two tasks; falling priorities keep the
-        # engine's largest-first order on the scheduler whatever its own ordering
-        future = self.client.submit(fn, job, pure=False, priority=-self._submitted)
+        # a fresh key: two groups with equal data are still two tasks; falling priorities keep
+        # the engine's largest-first order on the scheduler whatever its own ordering
+        # the group in the task's name: the dashboard and the task stream show which group runs
+        future = self.client.submit(fn, job, key=f"atr-group-{group}-{uuid.uuid4().hex}", priority=-self._submitted)
         self._submitted += 1
         return _GroupTask(future, group, self.where)
 
