@@ -27,7 +27,7 @@ Matrix-level benchmark instances: :func:`atr_model.optimisation.io.read_instance
 
 from atr_model.optimisation.check import Violation, check_plan
 from atr_model.optimisation.decomposition import decomposes, group_start
-from atr_model.optimisation.executor import FuturesGroups, GroupExecutor, GroupFuture, GroupJob, GroupSolver
+from atr_model.optimisation.executor import FuturesGroups, GroupExecutor, GroupJob, GroupSolver
 from atr_model.optimisation.explain import UnitExplanation, explain_units
 from atr_model.optimisation.instance import MergerInstance
 from atr_model.optimisation.io import read_instance_dir
@@ -41,7 +41,6 @@ __all__ = [
     "EngineSettings",
     "FuturesGroups",
     "GroupExecutor",
-    "GroupFuture",
     "GroupJob",
     "GroupSolver",
     "MergerInstance",

@@ -104,21 +104,6 @@ def _pool_map(jobs: list[_Job], workers: int) -> list[MergerResult] | None:
         return None
 
 
-def _executor_map(jobs: list[_Job], executor: GroupExecutor) -> list[MergerResult]:
-    """Solve groups on ``executor`` (submitted in the order given), results in that order.
-
-    On any error (a worker lost, an interrupt) the groups not yet started are dropped before it
-    propagates: nobody waits for their results.
-    """
-    futures = [executor.submit(_solve_group, job) for job in jobs]
-    try:
-        return [future.result() for future in futures]
-    except BaseException:
-        for future in futures:
-            future.cancel()
-        raise
-
-
 def _group_entry(idx: np.ndarray, res: MergerResult) -> dict[str, Any]:
     return {"n": int(idx.size), "n_units": res.n_units, "objective": res.objective,
             "bound": res.bound, "status": res.status, "proven_optimal": res.proven_optimal,
@@ -188,7 +173,7 @@ def solve_groups(instance: MergerInstance, settings: EngineSettings, started: fl
     order = sorted(range(len(jobs)), key=lambda k: (-jobs[k][0].n, k))
     back = {k: pos for pos, k in enumerate(order)}
     if executor is not None:
-        ran = _executor_map([jobs[k] for k in order], executor)
+        ran = executor.run(_solve_group, [jobs[k] for k in order])
         results, workers = [ran[back[k]] for k in range(len(jobs))], executor.workers
     elif workers > 1 and instance.n >= POOL_MIN_UNITS:
         pooled = _pool_map([jobs[k] for k in order], workers)

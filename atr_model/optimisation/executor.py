@@ -1,4 +1,4 @@
-"""Where the groups of a decomposed solve run: any executor with ``submit`` (issue 25 item 3).
+"""Where the groups of a decomposed solve run: any :class:`GroupExecutor` (issue 25 item 3).
 
 :func:`.decomposition.solve_groups` hands every group to a :class:`GroupExecutor`, largest first,
 and gathers the results in group order, so the combined result and its tables are the same
@@ -11,7 +11,7 @@ A ``concurrent.futures`` executor fits through :class:`FuturesGroups`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Protocol
@@ -22,24 +22,12 @@ from atr_model.optimisation.instance import MergerInstance
 from atr_model.optimisation.result import MergerResult
 from atr_model.optimisation.settings import EngineSettings
 
-__all__ = ["FuturesGroups", "GroupExecutor", "GroupFuture", "GroupJob", "GroupSolver"]
+__all__ = ["FuturesGroups", "GroupExecutor", "GroupJob", "GroupSolver"]
 
 #: A group's sub-instance, settings and start plan (local indices; None without one).
 GroupJob = tuple[MergerInstance, EngineSettings, "np.ndarray | None"]
 #: The function that solves one group (module-level, so it pickles by reference).
 GroupSolver = Callable[[GroupJob], MergerResult]
-
-
-class GroupFuture(Protocol):
-    """The pending result of one group (a ``concurrent.futures.Future`` or a Dask future fits)."""
-
-    def result(self) -> MergerResult:
-        """The group's result; raises what the solve raised."""
-        ...
-
-    def cancel(self) -> object:
-        """Drop the group if it has not started (its result is no longer wanted)."""
-        ...
 
 
 class GroupExecutor(Protocol):
@@ -48,14 +36,14 @@ class GroupExecutor(Protocol):
     Attributes
     ----------
     workers : int
-        How many groups it can run at once (recorded as ``threads["group_processes"]``).
+        How many groups it runs at once (recorded as ``threads["group_processes"]``).
     """
 
     workers: int
 
-    def submit(self, fn: GroupSolver, job: GroupJob) -> GroupFuture:
-        """Start ``fn(job)``; groups are submitted largest first, so an executor that queues in
-        submission order starts the largest group first."""
+    def run(self, fn: GroupSolver, jobs: Sequence[GroupJob]) -> list[MergerResult]:
+        """``[fn(job) for job in jobs]``, side by side; ``jobs`` come largest group first and are
+        started in that order. On an error no job that has not started is left to run."""
         ...
 
 
@@ -66,7 +54,7 @@ class FuturesGroups:
     Parameters
     ----------
     executor : concurrent.futures.Executor
-        Runs the groups; the caller owns it (starts and shuts it down).
+        Runs the groups (it starts queued jobs in submission order); the caller owns it.
     workers : int
         Its number of workers.
     """
@@ -74,6 +62,12 @@ class FuturesGroups:
     executor: Executor
     workers: int
 
-    def submit(self, fn: GroupSolver, job: GroupJob) -> GroupFuture:
-        """``executor.submit(fn, job)``."""
-        return self.executor.submit(fn, job)
+    def run(self, fn: GroupSolver, jobs: Sequence[GroupJob]) -> list[MergerResult]:
+        """Submit every job in order, gather the results in order."""
+        futures = [self.executor.submit(fn, job) for job in jobs]
+        try:
+            return [future.result() for future in futures]
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise

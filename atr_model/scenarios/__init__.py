@@ -21,6 +21,7 @@ from atr_model.scenarios.agreement import (
 from atr_model.scenarios.calibrate import Calibration, calibrate, calibrated_yaml, write_calibration
 from atr_model.scenarios.categories import CATEGORIES, category_counts, new_unit_categories, unit_categories
 from atr_model.scenarios.cells import neutralise_cells, read_tool_csv, restore_cells, write_csv
+from atr_model.scenarios.cluster_groups import DaskGroups, dask_groups
 from atr_model.scenarios.compare import Comparison, compare_results, figure_deltas
 from atr_model.scenarios.confidence import merger_confidence, robustness_draws, robustness_package_of
 from atr_model.scenarios.evaluate import PlanEvaluation, evaluate_plan, read_plan_csv, read_plan_text
@@ -83,7 +84,6 @@ from atr_model.scenarios.plan_versions import (
 from atr_model.scenarios.robustness import RobustnessResult, run_robustness, write_robustness
 from atr_model.scenarios.robustness_tables import share_text
 from atr_model.scenarios.run import STATUSES, ScenarioResult, run_scenario
-from atr_model.scenarios.cluster_groups import DaskGroups, dask_groups
 from atr_model.scenarios.scenario import (
     Scenario,
     SolverOptions,

@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import CancelledError
 from contextlib import contextmanager
 from typing import Any
 
 from atr_model.errors import ATRError, ScenarioError
-from atr_model.optimisation import GroupExecutor, GroupFuture, GroupJob, GroupSolver, MergerResult
+from atr_model.optimisation import GroupExecutor, GroupJob, GroupSolver, MergerResult
 from atr_model.scenarios._dask import connect
 from atr_model.scenarios.limits import limits
 
@@ -36,39 +36,6 @@ def _group_code(job: GroupJob) -> str:
     """The group a job solves (every unit of a sub-instance has the same group code)."""
     groups = job[0].group
     return str(groups[0]) if len(groups) else "?"
-
-
-class _GroupTask:
-    """One group's Dask future; its result, or one :class:`ScenarioError` when the cluster lost it."""
-
-    def __init__(self, future: Any, group: str, where: str) -> None:
-        self.future = future
-        self.group = group
-        self.where = where
-
-    def result(self) -> MergerResult:
-        from distributed import KilledWorker
-
-        try:
-            result: MergerResult = self.future.result()
-        except ATRError:
-            raise  # the engine's own error, raised in the worker: as it is
-        except KilledWorker as exc:
-            raise ScenarioError(f"{self.where}: the worker solving group {self.group} died, and so did every "
-                                f"worker that retried it ({_first_sentence(exc)}; see the workers' logs)") from None
-        except CancelledError:
-            raise ScenarioError(f"{self.where}: group {self.group} was cancelled (the scheduler went away "
-                                "or the client lost it)") from None
-        except (OSError, TimeoutError) as exc:  # CommClosedError is an OSError
-            raise ScenarioError(f"{self.where}: lost the connection while solving group {self.group} "
-                                f"({_first_line(exc)})") from None
-        except ImportError as exc:
-            raise ScenarioError(f"{self.where}: a worker cannot import the engine to solve group {self.group} "
-                                f"({_first_line(exc)}); the workers need the same atr_model") from None
-        return result
-
-    def cancel(self) -> object:
-        return self.future.cancel()
 
 
 def _first_sentence(exc: BaseException) -> str:
@@ -100,17 +67,66 @@ class DaskGroups:
         self.client = client
         self.workers = workers
         self.where = f"{purpose}: the Dask cluster at {address!r}"
-        self._submitted = 0
 
-    def submit(self, fn: GroupSolver, job: GroupJob) -> GroupFuture:
-        """One task per group; the first submitted (the largest group) has the highest priority."""
-        group = _group_code(job)
-        # a fresh key: two groups with equal data are still two tasks; falling priorities keep
-        # the engine's largest-first order on the scheduler whatever its own ordering
-        # the group in the task's name: the dashboard and the task stream show which group runs
-        future = self.client.submit(fn, job, key=f"atr-group-{group}-{uuid.uuid4().hex}", priority=-self._submitted)
-        self._submitted += 1
-        return _GroupTask(future, group, self.where)
+    def run(self, fn: GroupSolver, jobs: Sequence[GroupJob]) -> list[MergerResult]:
+        """One task per group, at most one per task slot at a time, in the order given.
+
+        Handing the groups out one per free slot (as a process pool does) keeps the largest
+        first: submitted all at once, the scheduler would queue a second group on a busy worker
+        (it fills each worker slightly beyond its threads) while another worker takes a smaller one.
+        """
+        from distributed import as_completed
+
+        results: list[MergerResult | None] = [None] * len(jobs)
+        queue = list(enumerate(jobs))
+        started: dict[str, tuple[int, str]] = {}
+        futures: list[Any] = []
+        running = as_completed()
+
+        def start() -> None:
+            k, job = queue.pop(0)
+            group = _group_code(job)
+            # the group in the task's name (the dashboard and the task stream show it); a fresh
+            # key, so two groups with equal data are still two tasks
+            future = self.client.submit(fn, job, key=f"atr-group-{group}-{uuid.uuid4().hex}", priority=-k)
+            started[future.key] = (k, group)
+            futures.append(future)
+            running.add(future)
+
+        try:
+            for _ in range(min(self.workers, len(queue))):
+                start()
+            for future in running:
+                k, group = started[future.key]
+                results[k] = self._result(future, group)
+                if queue:
+                    start()
+        except BaseException:
+            self.client.cancel(futures)
+            raise
+        return [r for r in results if r is not None]
+
+    def _result(self, future: Any, group: str) -> MergerResult:
+        """A group's result, or one :class:`ScenarioError` when the cluster lost it."""
+        from distributed import KilledWorker
+
+        try:
+            result: MergerResult = future.result()
+        except ATRError:
+            raise  # the engine's own error, raised in the worker: as it is
+        except KilledWorker as exc:
+            raise ScenarioError(f"{self.where}: the worker solving group {group} died, and so did every "
+                                f"worker that retried it ({_first_sentence(exc)}; see the workers' logs)") from None
+        except CancelledError:
+            raise ScenarioError(f"{self.where}: group {group} was cancelled (the scheduler went away "
+                                "or the client lost it)") from None
+        except (OSError, TimeoutError) as exc:  # CommClosedError is an OSError
+            raise ScenarioError(f"{self.where}: lost the connection while solving group {group} "
+                                f"({_first_line(exc)})") from None
+        except ImportError as exc:
+            raise ScenarioError(f"{self.where}: a worker cannot import the engine to solve group {group} "
+                                f"({_first_line(exc)}); the workers need the same atr_model") from None
+        return result
 
 
 @contextmanager
