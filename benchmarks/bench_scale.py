@@ -293,9 +293,12 @@ def run(n: int, seed: int, time_limit_s: float, processes: int, only: str | None
     with _executor(processes, scheduler_address) as (submit, wait_first, slots):
         pending: set[Any] = set()
         queue = list(order)
+        # at most slots + 1 groups built ahead: memory stays that of a few groups; on a cluster one
+        # per slot, as the engine's Dask executor hands them out (more, and the scheduler queues a
+        # second group on a busy worker while another worker takes a smaller one)
+        ahead = slots if scheduler_address else slots + 1
         while queue or pending:
-            # at most slots + 1 groups built ahead: memory stays that of a few groups
-            while queue and len(pending) <= slots:
+            while queue and len(pending) < ahead:
                 code = queue.pop(0)
                 # the k-th largest group gets priority -k
                 priority = len(queue) - len(order) + 1
