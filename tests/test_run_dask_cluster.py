@@ -5,7 +5,8 @@ A run with ``scheduler_address`` (``atr-model run --scheduler-address``) sends e
 (oblast under cross-raion nesting, raion under concept-2013) to the cluster as one task, largest
 first, and must give what the engine's process pool gives: the same plan, objective, proof per
 group and result files; an anytime answer (groups unproven under a time budget, with their gap)
-comes back as it is. A bad address, or a group whose workers all die, is one message.
+comes back as it is. A bad address, a cluster without workers, a group whose workers all die and a
+scheduler lost mid-run are each one message.
 """
 
 from __future__ import annotations
@@ -13,6 +14,10 @@ from __future__ import annotations
 import json
 import math
 import os
+import subprocess
+import sys
+import threading
+import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -22,12 +27,20 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from dask_cluster import dask_cluster, require_distributed  # noqa: F401 (the module-scoped fixture)
+from dask_cluster import _free_port, _stop, dask_cluster, require_distributed  # noqa: F401 (the module-scoped fixture)
 
 from atr_model.data import Dataset, read_dataset
 from atr_model.errors import ScenarioError
 from atr_model.network import TravelModel
-from atr_model.optimisation import FuturesGroups, GroupJob, GroupSolver, MergerModel, MergerResult
+from atr_model.optimisation import (
+    EngineSettings,
+    FuturesGroups,
+    GroupJob,
+    GroupSolver,
+    MergerInstance,
+    MergerModel,
+    MergerResult,
+)
 from atr_model.presentation.cli import main
 from atr_model.scenarios import (
     ScenarioResult,
@@ -159,6 +172,13 @@ def test_a_bad_scheduler_address_is_one_message(demo_dataset, capsys: pytest.Cap
     assert "Traceback" not in err and not (tmp_path / "r" / "assignments.csv").exists()
 
 
+def _demo_group(dataset: Dataset) -> MergerInstance:
+    """A few units of the demo's instance, as one group's sub-instance."""
+    scenario = load_scenario(ROOT / "scenarios" / "demo.yaml")
+    bundle = build_instance(dataset, resolve_travel_model(scenario, dataset), scenario.criteria, level=scenario.level)
+    return bundle.instance.subset(np.arange(3))
+
+
 @dataclass
 class _RecordingGroups:
     """A one-thread executor that records the size of every group in the order it was submitted."""
@@ -189,11 +209,9 @@ def test_any_executor_solves_the_groups_largest_first_with_the_same_result(demo_
 
 
 def test_a_group_whose_workers_all_die_is_one_message(demo_dataset, dask_cluster: str) -> None:
-    # the last test of the module: the workers die (the nannies restart them) until Dask gives up
-    scenario = load_scenario(ROOT / "scenarios" / "demo.yaml")
-    travel = resolve_travel_model(scenario, demo_dataset)
-    bundle = build_instance(demo_dataset, travel, scenario.criteria, level=scenario.level)
-    job: GroupJob = (bundle.instance.subset(np.arange(3)), engine_settings(scenario.criteria, scenario.solver), None)
+    # the worker dies (its nanny restarts it) and Dask gives up on the group
+    job: GroupJob = (_demo_group(demo_dataset), EngineSettings(), None)
+
     def set_allowed_failures(value: int, dask_scheduler: Any) -> int:
         # a nested function pickles by value: the scheduler cannot import this test module
         before = dask_scheduler.allowed_failures
@@ -213,5 +231,48 @@ def test_a_group_whose_workers_all_die_is_one_message(demo_dataset, dask_cluster
             client.run_on_scheduler(set_allowed_failures, allowed)
     message = str(error.value)
     assert message.startswith(f"run: the Dask cluster at {dask_cluster!r}: the worker solving group "
-                              f"{bundle.instance.group[0]} died, and so did every worker that retried it (")
+                              f"{job[0].group[0]} died, and so did every worker that retried it (")
     assert "\n" not in message and message.endswith("see the workers' logs)")
+
+
+def test_a_cluster_without_workers_and_a_lost_scheduler_are_one_message(
+        demo_dataset, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a scheduler of its own (this test ends it): first without a worker, then with one whose
+    # scheduler goes away while it solves
+    distributed = require_distributed()
+    monkeypatch.setenv("ATR_SCHEDULER_TIMEOUT", "3")
+    dask_cli = Path(sys.executable).with_name("dask")
+    address = f"tcp://127.0.0.1:{_free_port()}"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    procs = []
+    try:
+        procs.append(subprocess.Popen([str(dask_cli), "scheduler", "--host", "127.0.0.1", "--port",
+                                       address.rsplit(":", 1)[1], "--no-dashboard"], env=env, cwd=tmp_path,
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True))
+        with distributed.Client(address, timeout=60):
+            pass  # listening
+        with pytest.raises(ScenarioError, match=rf"^run: the Dask scheduler at '{address}' has no worker "
+                                                r"\(none joined within 3 s\)$"), dask_groups(address):
+            pass
+        procs.append(subprocess.Popen([str(dask_cli), "worker", address, "--nworkers", "1", "--nthreads", "1",
+                                       "--no-dashboard", "--host", "127.0.0.1"], env=env, cwd=tmp_path,
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True))
+        with distributed.Client(address, timeout=60) as client:
+            client.wait_for_workers(1, timeout=90)
+
+            def end_scheduler_once_solving() -> None:
+                while not any(client.processing().values()):
+                    time.sleep(0.1)
+                _stop(procs[0])
+
+            stopper = threading.Thread(target=end_scheduler_once_solving, daemon=True)
+            stopper.start()
+            job: GroupJob = (_demo_group(demo_dataset), EngineSettings(), None)
+            with pytest.raises(ScenarioError) as error, dask_groups(address) as groups:
+                groups.run(lambda _job: time.sleep(120), [job])
+            stopper.join(timeout=30)
+        assert str(error.value) == (f"run: the Dask cluster at {address!r}: group {job[0].group[0]} was cancelled "
+                                    "(the scheduler went away or the client lost it)")
+    finally:
+        for proc in reversed(procs):
+            _stop(proc)
