@@ -26,7 +26,10 @@ The dense ``n x n`` matrices of a whole-country :class:`MergerInstance` are neve
 units would need 1.6 GB for cost and travel time); each group's instance holds only its own rows.
 
 Usage: PYTHONPATH=. python benchmarks/bench_scale.py [--n 1000] [--seed 0] [--time-limit 600]
-       [--processes 2] [--group CODE]
+       [--processes 2] [--group CODE] [--scheduler-address tcp://host:port]
+``--scheduler-address`` runs the groups as tasks on that Dask cluster (largest first; its workers
+must import this ``atr_model``) instead of the process pool; ``processes`` then reports the
+cluster's task slots and the workers' peak memory includes the Dask worker itself.
 ``--group CODE`` solves one group only (the regression instance: ``--n 1000 --seed 0 --group``
 :data:`HARDEST` ``[1000]``). Prints figures; the last line is one JSON object.
 """
@@ -40,7 +43,9 @@ import os
 import resource
 import sys
 import time
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from collections.abc import Iterator
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -245,8 +250,35 @@ def _progress(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
-def run(n: int, seed: int, time_limit_s: float, processes: int, only: str | None = None) -> dict[str, Any]:
-    """Build the country, solve its groups largest first, and measure (see the module docstring)."""
+@contextmanager
+def _executor(processes: int, scheduler_address: str | None) -> Iterator[tuple[Any, Any, int]]:
+    """``(submit(job, priority), wait_first(pending) -> (done, pending), slots)``: a process pool of
+    ``processes`` workers, or the Dask cluster at ``scheduler_address`` (its worker threads)."""
+    if scheduler_address is None:
+        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+        with ProcessPoolExecutor(max_workers=processes, mp_context=multiprocessing.get_context(method)) as pool:
+            yield (lambda job, _priority: pool.submit(_solve, job),
+                   lambda pending: wait(pending, return_when=FIRST_COMPLETED), processes)
+        return
+    import distributed
+
+    from atr_model.scenarios._dask import connect
+
+    client = connect(scheduler_address, "bench_scale")
+    try:
+        client.wait_for_workers(1, timeout=60)
+        slots = int(sum(client.nthreads().values()))
+        # a fresh task per group; the priority keeps the largest-first order on the scheduler
+        yield (lambda job, priority: client.submit(_solve, job, pure=False, priority=priority),
+               lambda pending: distributed.wait(pending, return_when="FIRST_COMPLETED"), slots)
+    finally:
+        client.close()
+
+
+def run(n: int, seed: int, time_limit_s: float, processes: int, only: str | None = None,
+        scheduler_address: str | None = None) -> dict[str, Any]:
+    """Build the country, solve its groups largest first (in a process pool, or on the Dask cluster
+    at ``scheduler_address``), and measure (see the module docstring)."""
     t0 = time.perf_counter()
     country = scale_country(n, seed)
     graph = country.graph()
@@ -258,22 +290,27 @@ def run(n: int, seed: int, time_limit_s: float, processes: int, only: str | None
     origin = time.time()
     order = sorted(codes, key=lambda c: (-sizes[c], c))
     rows: list[dict[str, Any]] = []
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    with ProcessPoolExecutor(max_workers=processes, mp_context=multiprocessing.get_context(method)) as pool:
-        pending: set[Future[dict[str, Any]]] = set()
+    with _executor(processes, scheduler_address) as (submit, wait_first, slots):
+        pending: set[Any] = set()
         queue = list(order)
+        # at most slots + 1 groups built ahead: memory stays that of a few groups; on a cluster one
+        # per slot, as the engine's Dask executor hands them out (more, and the scheduler queues a
+        # second group on a busy worker while another worker takes a smaller one)
+        ahead = slots if scheduler_address else slots + 1
         while queue or pending:
-            # at most processes + 1 groups built ahead: memory stays that of a few groups
-            while queue and len(pending) <= processes:
+            while queue and len(pending) < ahead:
                 code = queue.pop(0)
-                pending.add(pool.submit(_solve, (code, group_instance(country, code, graph), settings, origin)))
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                # the k-th largest group gets priority -k
+                priority = len(queue) - len(order) + 1
+                pending.add(submit((code, group_instance(country, code, graph), settings, origin), priority))
+            done, pending = wait_first(pending)
             for fut in done:
                 row = fut.result()
                 rows.append(row)
                 if row["seconds"] > 5 or len(rows) % 25 == 0:
                     _progress(f"{len(rows)}/{len(codes)} groups; {row['group']} (n={row['n']}) "
                               f"{row['seconds']:.1f} s {row['status']}")
+    processes = slots
     wall = time.time() - origin
     first = max((r["started_s"] + r["first_plan_s"] for r in rows if r["first_plan_s"] is not None), default=None)
     proven = all(r["proven_optimal"] for r in rows)
@@ -288,6 +325,7 @@ def run(n: int, seed: int, time_limit_s: float, processes: int, only: str | None
     return {
         "n": n, "seed": seed, "groups": len(codes), "group_sizes": [min(sizes.values()), max(sizes.values())],
         "roads": int(len(country.edges)), "time_limit_s_per_group": time_limit_s, "processes": processes,
+        "executor": "dask" if scheduler_address else "process_pool",
         "build_s": round(build_s, 2), "wall_s": round(wall, 2),
         "first_plan_s": None if first is None else round(first, 2),
         # groups queue for the workers, so the country's first plan waits for the last group to
@@ -317,7 +355,8 @@ def main(argv: list[str]) -> dict[str, Any]:
     limit = float(_arg(argv, "--time-limit", "600") or 600)
     processes = int(_arg(argv, "--processes", "2") or 2)
     load_start = [round(x, 2) for x in os.getloadavg()]
-    out = {"load_average_start": load_start} | run(n, seed, limit, processes, _arg(argv, "--group", None))
+    out = {"load_average_start": load_start} | run(n, seed, limit, processes, _arg(argv, "--group", None),
+                                                   _arg(argv, "--scheduler-address", None))
     print(f"\n== bench_scale n={out['n']} seed={seed}: {out['groups']} groups of {out['group_sizes'][0]}-"
           f"{out['group_sizes'][1]} units, {out['processes']} processes, load {load_start} -> {out['load_average']}")
     for key in ("build_s", "first_plan_s", "first_plans_only_s", "proof_s", "wall_s", "cpu_s", "proven_groups",
@@ -331,4 +370,9 @@ def main(argv: list[str]) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    print(json.dumps(main(sys.argv[1:])))
+    from atr_model.errors import ATRError
+
+    try:
+        print(json.dumps(main(sys.argv[1:])))
+    except ATRError as exc:  # a bad or unreachable --scheduler-address: one line, no traceback
+        sys.exit(str(exc))

@@ -50,7 +50,8 @@ LAZY_LIBRARIES = {
                      "(scipy.sparse and scipy.spatial load with the network anyway)",
     "osmium": "only OpenStreetMap .pbf road files are read with it",
     "openpyxl": "only a workbook export needs it (about 0.3 s to import)",
-    "distributed": "the optional dask extra (atr-model[dask]): only a sweep or robustness run on a cluster",
+    "distributed": "the optional dask extra (atr-model[dask]): only a sweep, a robustness run or a run's groups "
+                   "on a cluster",
     "pyscipopt": "the optional scip extra (atr-model[scip]): only the exact phase with exact_path='scip'",
     "folium": "about 1.5 s with branca and its templates: only the maps draw with it (the maps package loads "
               "its modules on first use, so a run that reads the palette does not pay for it)",

@@ -32,6 +32,7 @@ from atr_model._lazy import lazy_exports
 if TYPE_CHECKING:
     from atr_model.optimisation.check import Violation, check_plan
     from atr_model.optimisation.decomposition import decomposes, group_start
+    from atr_model.optimisation.executor import FuturesGroups, GroupExecutor, GroupJob, GroupSolver
     from atr_model.optimisation.explain import UnitExplanation, explain_units
     from atr_model.optimisation.instance import MergerInstance
     from atr_model.optimisation.io import read_instance_dir
@@ -43,6 +44,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "EngineSettings",
+    "FuturesGroups",
+    "GroupExecutor",
+    "GroupJob",
+    "GroupSolver",
     "MergerInstance",
     "MergerModel",
     "MergerResult",

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from atr_model._lifetime import worker_pool
+from atr_model.optimisation.executor import GroupExecutor, GroupJob
 from atr_model.optimisation.instance import MergerInstance
 from atr_model.optimisation.measures import no_plan_result, plan_result
 from atr_model.optimisation.result import MergerResult
@@ -33,7 +34,7 @@ log = logging.getLogger(__name__)
 POOL_MIN_UNITS = 60
 
 # a group's sub-instance, settings and start plan (local indices; None without one)
-_Job = tuple[MergerInstance, EngineSettings, "np.ndarray | None"]
+_Job = GroupJob
 
 
 def decomposes(instance: MergerInstance, settings: EngineSettings) -> bool:
@@ -155,23 +156,28 @@ def _combine(instance: MergerInstance, settings: EngineSettings, parts: list[tup
 
 
 def solve_groups(instance: MergerInstance, settings: EngineSettings, started: float,
-                 start: np.ndarray | None = None) -> MergerResult:
-    """Solve every group apart (in a process pool when it pays) and combine the results.
+                 start: np.ndarray | None = None, executor: GroupExecutor | None = None) -> MergerResult:
+    """Solve every group apart (in a process pool when it pays, or on ``executor``) and combine
+    the results.
 
     ``started`` is the ``time.perf_counter()`` of the whole solve, for the result's ``seconds``;
-    ``start`` a whole-instance plan to start from, cut to each group.
+    ``start`` a whole-instance plan to start from, cut to each group; ``executor`` runs the
+    groups instead of the process pool (for example a Dask cluster), whatever their size.
     """
     parts_idx = group_indices(instance)
     jobs = [(instance.subset(idx), _group_settings(settings, g), group_start(start, idx)) for g, idx in parts_idx]
     results = None
     workers = min(settings.processes, len(jobs))
-    if workers > 1 and instance.n >= POOL_MIN_UNITS:
-        # largest groups first: the pool hands out jobs in order, and a large group started last
-        # would run alone at the end (the results come back in job order, so re-order them)
-        order = sorted(range(len(jobs)), key=lambda k: (-jobs[k][0].n, k))
+    # largest groups first: a pool hands out jobs in order, and a large group started last would
+    # run alone at the end (the results come back in job order, so re-order them)
+    order = sorted(range(len(jobs)), key=lambda k: (-jobs[k][0].n, k))
+    back = {k: pos for pos, k in enumerate(order)}
+    if executor is not None:
+        ran = executor.run(_solve_group, [jobs[k] for k in order])
+        results, workers = [ran[back[k]] for k in range(len(jobs))], executor.workers
+    elif workers > 1 and instance.n >= POOL_MIN_UNITS:
         pooled = _pool_map([jobs[k] for k in order], workers)
         if pooled is not None:
-            back = {k: pos for pos, k in enumerate(order)}
             results = [pooled[back[k]] for k in range(len(jobs))]
     if results is None:
         workers = 1

@@ -24,6 +24,7 @@ import numpy as np
 from atr_model.errors import CriteriaError, SolverError
 from atr_model.optimisation.check import check_plan
 from atr_model.optimisation.decomposition import decomposes, per_group_stats, solve_groups
+from atr_model.optimisation.executor import GroupExecutor
 from atr_model.optimisation.formulation import inertia_cost
 from atr_model.optimisation.instance import MergerInstance
 from atr_model.optimisation.measures import plan_measures
@@ -89,7 +90,8 @@ class MergerModel:
             settings = settings.replace(**set_kw)
         return cls(instance, settings)
 
-    def solve(self, start: Sequence[int] | np.ndarray | None = None) -> MergerResult:
+    def solve(self, start: Sequence[int] | np.ndarray | None = None, *,
+              executor: GroupExecutor | None = None) -> MergerResult:
         """Solve to optimality (or the time limit), verify the plan with :func:`check_plan`.
 
         Parameters
@@ -102,6 +104,11 @@ class MergerModel:
             Where it breaks one (a pair beyond the travel limit, a new unit that is not contiguous,
             a hard floor) it is dropped there, never handed to the solver; ``result.start`` counts
             both and ``result.notes`` gives the reasons. The optimum does not depend on it.
+        executor : GroupExecutor, optional
+            Runs the groups of a decomposed solve instead of the engine's process pool (largest
+            first), for example a Dask cluster (:func:`atr_model.scenarios.dask_groups`) or
+            :class:`~atr_model.optimisation.executor.FuturesGroups` over a ``concurrent.futures``
+            executor. The result is the same; ignored when the instance is solved whole.
 
         Raises
         ------
@@ -118,7 +125,7 @@ class MergerModel:
         # whole-instance checks first so messages name every conflict at once
         check_in_advance(prepare(inst, s.replace(fixing=False)))
         if decomposes(inst, s):
-            result = solve_groups(inst, s, t0, start_plan)
+            result = solve_groups(inst, s, t0, start_plan, executor)
         else:
             result = solve_one(inst, s, start_plan)
             result.seconds = time.perf_counter() - t0

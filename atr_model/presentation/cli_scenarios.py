@@ -86,6 +86,12 @@ def run_command(
     rerun: Annotated[
         bool, typer.Option("--rerun", help="Solve again even when --out holds the result of the same inputs.")
     ] = False,
+    scheduler_address: Annotated[
+        str | None,
+        typer.Option("--scheduler-address",
+                     help="Dask scheduler (tcp://host:port): the groups (raions, regions) are solved on that "
+                          "cluster, largest first; the same result."),
+    ] = None,
 ) -> None:
     """Run a scenario and write its result package (with report and exports by default).
 
@@ -122,7 +128,8 @@ def run_command(
 
         # the engine input is cached by the digest of what it is built from (not the options)
         instance_key = run_inputs_key(loaded, dataset, {"cache": "instance"})
-        result = run_scenario(loaded, dataset, progress=step, instance_key=instance_key)
+        result = run_scenario(loaded, dataset, progress=step, instance_key=instance_key,
+                              scheduler_address=scheduler_address)
         result.provenance[INPUTS_KEY] = inputs_key
         step("write")
         written = _save(result, target, report=report, lang=lang, force=force)

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from atr_model.scenarios.calibrate import Calibration, calibrate, calibrated_yaml, write_calibration
     from atr_model.scenarios.categories import CATEGORIES, category_counts, new_unit_categories, unit_categories
     from atr_model.scenarios.cells import neutralise_cells, read_tool_csv, restore_cells, write_csv
+    from atr_model.scenarios.cluster_groups import DaskGroups, dask_groups
     from atr_model.scenarios.compare import Comparison, compare_results, figure_deltas
     from atr_model.scenarios.confidence import merger_confidence, robustness_draws, robustness_package_of
     from atr_model.scenarios.evaluate import PlanEvaluation, evaluate_plan, read_plan_csv, read_plan_text
@@ -175,6 +176,9 @@ __all__ = [
     "resolve_travel_model",
     "check_scenario_inputs",
     "run_scenario",
+    # the groups of one run on a Dask cluster (issue 25)
+    "DaskGroups",
+    "dask_groups",
     "scenario_from_dict",
     "scenario_from_yaml",
     "scenario_hash",

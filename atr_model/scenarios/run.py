@@ -7,6 +7,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -17,7 +18,16 @@ import pandas as pd
 from atr_model.data import CRS, Dataset
 from atr_model.errors import InfeasibleError, SolverError
 from atr_model.network import TravelModel
-from atr_model.optimisation import EngineSettings, MergerModel, MergerResult, Violation, check_plan, explain_units
+from atr_model.optimisation import (
+    EngineSettings,
+    GroupExecutor,
+    MergerModel,
+    MergerResult,
+    Violation,
+    check_plan,
+    explain_units,
+)
+from atr_model.scenarios.cluster_groups import dask_groups
 from atr_model.scenarios.inputs import resolve_dataset, resolve_travel_model
 from atr_model.scenarios.instance_builder import InstanceBundle, build_instance, merge_estimate_notes
 from atr_model.scenarios.instance_cache import cached_instance
@@ -330,6 +340,7 @@ def run_scenario(
     *,
     progress: Callable[[str], None] | None = None,
     instance_key: str | None = None,
+    scheduler_address: str | None = None,
 ) -> ScenarioResult:
     """Run one scenario.
 
@@ -350,6 +361,10 @@ def run_scenario(
         it the input is read from, or stored in, the instance cache
         (:func:`~atr_model.scenarios.instance_cache.cached_instance`). Give it only when
         ``dataset`` and ``travel_model`` are the scenario's own (None, or resolved from it).
+    scheduler_address : str, optional
+        ``tcp://host:port`` of a dask.distributed scheduler (needs ``atr-model[dask]``): the
+        groups of a decomposed solve run there as tasks, largest first, instead of in the
+        engine's process pool; the same plan and tables. Connected before anything is built.
 
     Returns
     -------
@@ -364,8 +379,20 @@ def run_scenario(
     SolverError
         When the solver fails, or the plan fails the independent checker.
     """
-    step = progress or (lambda _name: None)
     started = time.perf_counter()
+    # connected first: a bad address must not cost the dataset and the travel model
+    cluster: AbstractContextManager[GroupExecutor | None] = (
+        dask_groups(scheduler_address, "run") if scheduler_address else nullcontext())
+    with cluster as groups:
+        return _run(scenario, dataset, travel_model, progress or (lambda _name: None), started, groups,
+                    instance_key)
+
+
+def _run(scenario: Scenario, dataset: Dataset | None, travel_model: TravelModel | None,
+         step: Callable[[str], None], started: float, groups: GroupExecutor | None,
+         instance_key: str | None) -> ScenarioResult:
+    """:func:`run_scenario` once connected (``groups``: where the groups run, None for the process pool;
+    ``instance_key``: the instance cache's key, see :func:`run_scenario`)."""
     step("dataset")
     if dataset is None:
         dataset = resolve_dataset(scenario)
@@ -381,7 +408,7 @@ def run_scenario(
     bundle = build() if instance_key is None else cached_instance(instance_key, build)
     settings = engine_settings(scenario.criteria, scenario.solver, bundle=bundle)
     step("solve")
-    result = MergerModel(bundle.instance, settings).solve()
+    result = MergerModel(bundle.instance, settings).solve(executor=groups)
     status = result.status
     if status == "infeasible":
         raise InfeasibleError(f"scenario {scenario.name!r}: no plan satisfies the hard constraints",
@@ -393,6 +420,9 @@ def run_scenario(
     soft = _check(bundle, assignment, settings)
     step("passports")
     out = package_plan(scenario, dataset, travel_model, bundle, settings, result, soft, started=started)
+    if groups is not None:
+        # where the groups ran (the plan does not depend on it)
+        out.provenance["groups_on"] = {"executor": "dask", "task_slots": groups.workers}
     if result.proven_optimal and not out.kpis["solver"]["proven_optimal"]:
         logger.warning("scenario %s: the solver claims optimality but its gap is %s", scenario.name,
                        out.kpis["solver"]["gap"])
