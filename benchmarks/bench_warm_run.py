@@ -28,6 +28,7 @@ import json
 import os
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -67,7 +68,8 @@ def main(argv: list[str]) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scenario", type=Path, default=ROOT / "scenarios" / "concept-2013.yaml")
     parser.add_argument("--data", default="kyrgyz")
-    parser.add_argument("--repeat", type=int, default=3, help="Times the reused run is repeated (the best counts).")
+    parser.add_argument("--repeat", type=int, default=5,
+                        help="Times the reused run is repeated (the fastest is reported, with the median).")
     parser.add_argument("--code", type=Path, default=ROOT,
                         help="Checkout whose package runs (default this one; e.g. another worktree as a baseline).")
     args = parser.parse_args(argv)
@@ -84,6 +86,7 @@ def main(argv: list[str]) -> dict[str, Any]:
             raise SystemExit(f"the second run was not reused: {reused[-1]['said']}")
         steps["reused"] = min(reused, key=lambda r: r["wall_s"])
         steps["reused_all_wall_s"] = [r["wall_s"] for r in reused]
+        steps["reused_median_wall_s"] = statistics.median(steps["reused_all_wall_s"])
         _timed([*run, "--out", "rerun", "--no-report", "--rerun"], work, code)
         steps["rerun"] = _timed([*run, "--out", "rerun", "--no-report", "--rerun"], work, code)
         steps["rerun_report"] = _timed([*run, "--out", "rerun", "--rerun"], work, code)
