@@ -120,6 +120,10 @@ def greedy_plan(form: Formulation) -> np.ndarray | None:
         # the merged unit and its neighbours meet new options
         stuck -= units.neighbours(keep) | {keep}
     _move_units(units)
+    if form.prep.settings.first_plan_search:
+        from atr_model.optimisation.localsearch import dissolve_units  # it builds on this module
+
+        dissolve_units(units)
     plan = np.empty(form.prep.instance.n, dtype=np.int64)
     for u, mem in units.members.items():
         plan[mem] = units.centre[u]

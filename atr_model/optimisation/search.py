@@ -31,6 +31,7 @@ import pulp
 from atr_model.errors import InfeasibleError
 from atr_model.optimisation.cutloop import Round, cut_loop, run_mip
 from atr_model.optimisation.fixing import PairFixing
+from atr_model.optimisation.floorcuts import drop_floor_cuts, floor_cut_rounds
 from atr_model.optimisation.formulation import Formulation, choose_method
 from atr_model.optimisation.greedy import greedy_plan
 from atr_model.optimisation.heuristics import best_centres, fixed_centre_round, given_plan, initial_centres, trivial_plan
@@ -63,6 +64,11 @@ GREEDY_MIN_UNITS = 150
 # seconds the matheuristic may spend from the LP's centres before it switches to the greedy centres
 # (first_centres="auto", see Search._first_plans)
 LP_CENTRES_TRY_S = 3.0
+
+# cover cuts on the floor rows only when the best plan is this far above the LP bound (relative),
+# and for at most this share of the time limit (Search._floor_cuts)
+FLOOR_CUTS_MIN_GAP = 0.005
+FLOOR_CUTS_BUDGET = 0.1
 
 # the LP relaxation: objective, reduced costs of the columns at 0, centre values x_jj
 _LP = tuple[float, dict[str, float], dict[int, float]]
@@ -185,6 +191,18 @@ class Search:
         y = {j: float(self.form.x[j, j].varValue or 0.0) for j in self.prep.members}
         self.fixing.setup_lagrange()
         return z, dj, y
+
+    def _floor_cuts(self, lp: _LP | None) -> _LP | None:
+        """Cover cuts on the floor rows (:mod:`.floorcuts`, ``EngineSettings.floor_cuts``) when the
+        best plan is more than :data:`FLOOR_CUTS_MIN_GAP` above the LP bound (where the LP is tight,
+        as on most Kyrgyz groups, no LP is re-solved); returns the last LP solved."""
+        s = self.settings
+        if lp is None or not s.floor_cuts or self.best is None:
+            return lp
+        if self.best.objective - lp[0] <= FLOOR_CUTS_MIN_GAP * max(1.0, abs(self.best.objective)):
+            return lp
+        budget = FLOOR_CUTS_BUDGET * s.time_limit_s
+        return floor_cut_rounds(self.form, lp, self._lp, min(self.deadline, time.perf_counter() + budget))
 
     def _fix_all(self, lp: _LP | None) -> None:
         """Every fixing against the best plan: reduced costs of ``lp`` (when ``fixing``), Lagrangian,
@@ -458,7 +476,9 @@ class Search:
             # seeds it (robustness draws of concept-2013, 20 draws: with both kept no faster, 0.78 ->
             # 0.78 s per draw; without the matheuristic 0.75 -> 0.59 s; without its LP too 0.55 -> 0.35 s)
             self._first_plans(lp)
+        lp = self._floor_cuts(lp)
         self._fix_all(lp)
+        drop_floor_cuts(self.form)
         final = self._exact_phase(lp, use_heuristic)
         proven = False
         if final.connected and final.proven and self.best is not None:
