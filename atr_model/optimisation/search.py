@@ -5,7 +5,9 @@
 1. the plan "every unit alone" where it is valid (:func:`.heuristics.trivial_plan`), and the
    caller's plan when one is given and meets every hard constraint (:func:`.heuristics.given_plan`);
 2. the LP relaxation: a bound, reduced costs and the duals of the Lagrangian bound;
-3. the fixed-centre matheuristic from the LP's centres (:meth:`Search._improve`);
+3. the fixed-centre matheuristic from the LP's centres (:meth:`Search._improve`); where the best
+   plan is still well above the LP bound, lifted cover cuts on the floor rows lift it
+   (:mod:`.floorcuts`; they serve the fixing and are dropped before the exact phase);
 4. reduced-cost and Lagrangian fixing against the best plan (:class:`.fixing.PairFixing`),
    re-solving the LP while the fixings lift it;
 5. the exact cut loop (:meth:`Search._exact_phase`): once contiguity is seen to bind, the next
