@@ -86,8 +86,8 @@ class _Units:
 def greedy_plan(form: Formulation) -> np.ndarray | None:
     """Greedy merging: the new unit furthest below the floor joins the neighbouring new unit that
     lowers the objective most, until no merge lowers it; then single units move, and with
-    ``first_plan_search`` new units split and dissolve (:mod:`.localsearch`), while that lowers
-    it. ``None`` when there is no floor (nothing to merge for) or a unit has no allowed centre of
+    ``first_plan_search`` (groups of :data:`.localsearch.MIN_UNITS` units or more) new units split
+    and dissolve (:mod:`.localsearch`), while that lowers it. ``None`` when there is no floor (nothing to merge for) or a unit has no allowed centre of
     its own.
 
     Every merge joins two adjacent connected sets, so every new unit is connected; every pair it
@@ -123,9 +123,11 @@ def greedy_plan(form: Formulation) -> np.ndarray | None:
         stuck -= units.neighbours(keep) | {keep}
     _move_units(units)
     if form.prep.settings.first_plan_search:
-        from atr_model.optimisation.localsearch import dissolve_units  # it builds on this module
+        from atr_model.optimisation.localsearch import MIN_UNITS, dissolve_units  # it builds on this module
 
-        dissolve_units(units)
+        # with a count of new units (n_units) splitting and dissolving only break the count
+        if form.prep.instance.n >= MIN_UNITS and form.prep.settings.n_units is None:
+            dissolve_units(units)
     plan = np.empty(form.prep.instance.n, dtype=np.int64)
     for u, mem in units.members.items():
         plan[mem] = units.centre[u]

@@ -71,6 +71,11 @@ LP_CENTRES_TRY_S = 3.0
 # and for at most this share of the time limit (Search._floor_cuts)
 FLOOR_CUTS_MIN_GAP = 0.005
 FLOOR_CUTS_BUDGET = 0.1
+# ... and only on groups of at least this many units. Measured (CPU s, off -> on): the scale
+# benchmark's region R01 (178 units) 39-41 -> 32-37; its districts of 33-60 units no gain (D0012
+# 12.8 -> 13.1-13.5); the Kyrgyz runs, whose groups are smaller, lost (concept-2013 1.6 -> 1.8,
+# national-231 3.3 -> 4.4): their LP is tighter and the extra LP solves do not pay
+FLOOR_CUTS_MIN_UNITS = 150
 
 # the LP relaxation: objective, reduced costs of the columns at 0, centre values x_jj
 _LP = tuple[float, dict[str, float], dict[int, float]]
@@ -195,11 +200,11 @@ class Search:
         return z, dj, y
 
     def _floor_cuts(self, lp: _LP | None) -> _LP | None:
-        """Cover cuts on the floor rows (:mod:`.floorcuts`, ``EngineSettings.floor_cuts``) when the
-        best plan is more than :data:`FLOOR_CUTS_MIN_GAP` above the LP bound (where the LP is tight,
-        as on most Kyrgyz groups, no LP is re-solved); returns the last LP solved."""
+        """Cover cuts on the floor rows (:mod:`.floorcuts`, ``EngineSettings.floor_cuts``) on groups
+        of :data:`FLOOR_CUTS_MIN_UNITS` units or more when the best plan is more than
+        :data:`FLOOR_CUTS_MIN_GAP` above the LP bound; returns the last LP solved."""
         s = self.settings
-        if lp is None or not s.floor_cuts or self.best is None:
+        if lp is None or not s.floor_cuts or self.best is None or self.instance.n < FLOOR_CUTS_MIN_UNITS:
             return lp
         if self.best.objective - lp[0] <= FLOOR_CUTS_MIN_GAP * max(1.0, abs(self.best.objective)):
             return lp

@@ -168,11 +168,12 @@ class EngineSettings:
         same optimum.
     floor_cuts : bool
         Lift the LP bound with lifted cover cuts on the population floor rows before fixing and
-        the exact phase (:mod:`.floorcuts`), when the first plan is more than 0.5 % above the LP
-        bound. The optimum does not depend on this.
+        the exact phase (:mod:`.floorcuts`), on groups of 150 units or more whose first plan is
+        more than 0.5 % above the LP bound. The optimum does not depend on this.
     first_plan_search : bool
-        Improve the greedy first plan by splitting and dissolving new units
-        (:mod:`.localsearch`) before the matheuristic starts from its centres. The optimum does
+        Improve the greedy first plan of a group of 150 units or more by splitting and
+        dissolving new units (:mod:`.localsearch`) before the matheuristic starts from its
+        centres. The optimum does
         not depend on this.
     """
 
