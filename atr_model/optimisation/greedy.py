@@ -86,9 +86,9 @@ class _Units:
 def greedy_plan(form: Formulation) -> np.ndarray | None:
     """Greedy merging: the new unit furthest below the floor joins the neighbouring new unit that
     lowers the objective most, until no merge lowers it; then single units move, and with
-    ``first_plan_search`` (groups of :data:`.localsearch.MIN_UNITS` units or more) new units split
-    and dissolve (:mod:`.localsearch`), while that lowers it. ``None`` when there is no floor (nothing to merge for) or a unit has no allowed centre of
-    its own.
+    ``first_plan_search`` (groups of :data:`.localsearch.MIN_UNITS` units or more, no count of new
+    units) new units split and dissolve (:mod:`.localsearch`), while that lowers it. ``None``
+    when there is no floor (nothing to merge for) or a unit has no allowed centre of its own.
 
     Every merge joins two adjacent connected sets, so every new unit is connected; every pair it
     uses is allowed by the model (travel limit, locks). Units that stay alone never merge.
