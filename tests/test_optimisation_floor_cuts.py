@@ -18,6 +18,7 @@ from atr_model.optimisation.floorcuts import floor_cut_rounds
 from atr_model.optimisation.formulation import Formulation, choose_method
 from atr_model.optimisation.greedy import greedy_plan
 from atr_model.optimisation.heuristics import given_plan
+from atr_model.optimisation.localsearch import searched_greedy_plan
 from atr_model.optimisation.prepare import prepare
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -71,10 +72,10 @@ def test_floor_cover_cuts_lift_the_lp_bound_and_hold_for_the_optimum(country, mo
         assert _row_value(con, values) >= -1e-6, name
 
 
-def _greedy(inst, settings):  # type: ignore[no-untyped-def]
+def _greedy(inst, settings, search: bool):  # type: ignore[no-untyped-def]
     prep = prepare(inst, settings)
     form = Formulation(prep, choose_method(prep))
-    plan = greedy_plan(form)
+    plan = searched_greedy_plan(form) if search else greedy_plan(form)
     assert plan is not None
     rnd, problem = given_plan(form, settings, plan, float("inf"))
     assert rnd is not None, problem
@@ -85,9 +86,11 @@ def test_local_search_lowers_the_greedy_plan_and_keeps_it_valid(country) -> None
     # the regression instance R01 (178 units): greedy 1.57e6, after splitting and dissolving 1.37e6
     inst = group_instance(country, "R01")
     settings = engine_settings(60.0)
-    _, before, _ = _greedy(inst, settings.replace(first_plan_search=False))
-    plan, after, form = _greedy(inst, settings)
-    again, _, _ = _greedy(inst, settings)
+    _, before, _ = _greedy(inst, settings, search=False)
+    _, off, _ = _greedy(inst, settings.replace(first_plan_search=False), search=True)
+    plan, after, form = _greedy(inst, settings, search=True)
+    again, _, _ = _greedy(inst, settings, search=True)
+    assert off == before  # the setting turns it off
     assert after < 0.95 * before, (before, after)
     assert np.array_equal(plan, again)  # deterministic
     assert separator_cuts(plan, form.prep.members, form.prep.nbrs) == []  # every new unit connected

@@ -14,6 +14,8 @@ against every row of the model before it is used), so the proven optimum never d
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from atr_model.optimisation.contiguity import reachable
@@ -83,12 +85,11 @@ class _Units:
         del self.centre[b], self.value[b]
 
 
-def greedy_plan(form: Formulation) -> np.ndarray | None:
+def greedy_plan(form: Formulation, improve: Callable[[_Units], object] | None = None) -> np.ndarray | None:
     """Greedy merging: the new unit furthest below the floor joins the neighbouring new unit that
-    lowers the objective most, until no merge lowers it; then single units move, and with
-    ``first_plan_search`` (groups of :data:`.localsearch.MIN_UNITS` units or more, no count of new
-    units) new units split and dissolve (:mod:`.localsearch`), while that lowers it. ``None``
-    when there is no floor (nothing to merge for) or a unit has no allowed centre of its own.
+    lowers the objective most, until no merge lowers it; then single units move, and ``improve``
+    (when given) works on the result (:func:`.localsearch.searched_greedy_plan`). ``None`` when
+    there is no floor (nothing to merge for) or a unit has no allowed centre of its own.
 
     Every merge joins two adjacent connected sets, so every new unit is connected; every pair it
     uses is allowed by the model (travel limit, locks). Units that stay alone never merge.
@@ -122,12 +123,8 @@ def greedy_plan(form: Formulation) -> np.ndarray | None:
         # the merged unit and its neighbours meet new options
         stuck -= units.neighbours(keep) | {keep}
     _move_units(units)
-    if form.prep.settings.first_plan_search:
-        from atr_model.optimisation.localsearch import MIN_UNITS, dissolve_units  # it builds on this module
-
-        # with a count of new units (n_units) splitting and dissolving only break the count
-        if form.prep.instance.n >= MIN_UNITS and form.prep.settings.n_units is None:
-            dissolve_units(units)
+    if improve is not None:
+        improve(units)
     plan = np.empty(form.prep.instance.n, dtype=np.int64)
     for u, mem in units.members.items():
         plan[mem] = units.centre[u]

@@ -17,9 +17,10 @@ import time
 
 import numpy as np
 
-from atr_model.optimisation.greedy import _connected, _move_units, _Units
+from atr_model.optimisation.formulation import Formulation
+from atr_model.optimisation.greedy import _connected, _move_units, _Units, greedy_plan
 
-__all__ = ["MIN_UNITS", "dissolve_units"]
+__all__ = ["MIN_UNITS", "dissolve_units", "searched_greedy_plan"]
 
 log = logging.getLogger(__name__)
 
@@ -126,3 +127,12 @@ def dissolve_units(units: _Units, time_limit_s: float = 2.0) -> int:
     assert all(_connected(m, units.form.prep.nbrs) for m in units.members.values())
     log.debug("local search: %d new units dissolved", done)
     return done
+
+
+def searched_greedy_plan(form: Formulation) -> np.ndarray | None:
+    """The greedy plan (:func:`.greedy.greedy_plan`), split and dissolved by :func:`dissolve_units`
+    with ``EngineSettings.first_plan_search`` on groups of :data:`MIN_UNITS` units or more and no
+    count of new units (the moves change the count)."""
+    s = form.prep.settings
+    search = s.first_plan_search and form.prep.instance.n >= MIN_UNITS and s.n_units is None
+    return greedy_plan(form, dissolve_units if search else None)

@@ -35,9 +35,9 @@ from atr_model.optimisation.cutloop import Round, cut_loop, run_mip
 from atr_model.optimisation.fixing import PairFixing
 from atr_model.optimisation.floorcuts import drop_floor_cuts, floor_cut_rounds
 from atr_model.optimisation.formulation import Formulation, choose_method
-from atr_model.optimisation.greedy import greedy_plan
 from atr_model.optimisation.heuristics import best_centres, fixed_centre_round, given_plan, initial_centres, trivial_plan
 from atr_model.optimisation.instance import MergerInstance
+from atr_model.optimisation.localsearch import searched_greedy_plan
 from atr_model.optimisation.measures import no_plan_result, plan_measures, plan_result
 from atr_model.optimisation.prepare import prepare
 from atr_model.optimisation.presolve import check_in_advance, raise_if
@@ -267,7 +267,7 @@ class Search:
     def _greedy_centres(self) -> list[int] | None:
         """Build the greedy plan, keep it as a first plan and return its centres (``None`` when
         there is none or the model refuses it)."""
-        plan = greedy_plan(self.form)
+        plan = searched_greedy_plan(self.form)
         if plan is None:
             return None
         rnd, problem = given_plan(self.form, self.settings, plan, self.deadline)
