@@ -14,6 +14,8 @@ against every row of the model before it is used), so the proven optimum never d
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from atr_model.optimisation.contiguity import reachable
@@ -83,10 +85,11 @@ class _Units:
         del self.centre[b], self.value[b]
 
 
-def greedy_plan(form: Formulation) -> np.ndarray | None:
+def greedy_plan(form: Formulation, improve: Callable[[_Units], object] | None = None) -> np.ndarray | None:
     """Greedy merging: the new unit furthest below the floor joins the neighbouring new unit that
-    lowers the objective most, until no merge lowers it. ``None`` when there is no floor (nothing
-    to merge for) or a unit has no allowed centre of its own.
+    lowers the objective most, until no merge lowers it; then single units move, and ``improve``
+    (when given) works on the result (:func:`.localsearch.searched_greedy_plan`). ``None`` when
+    there is no floor (nothing to merge for) or a unit has no allowed centre of its own.
 
     Every merge joins two adjacent connected sets, so every new unit is connected; every pair it
     uses is allowed by the model (travel limit, locks). Units that stay alone never merge.
@@ -120,6 +123,8 @@ def greedy_plan(form: Formulation) -> np.ndarray | None:
         # the merged unit and its neighbours meet new options
         stuck -= units.neighbours(keep) | {keep}
     _move_units(units)
+    if improve is not None:
+        improve(units)
     plan = np.empty(form.prep.instance.n, dtype=np.int64)
     for u, mem in units.members.items():
         plan[mem] = units.centre[u]

@@ -5,7 +5,9 @@
 1. the plan "every unit alone" where it is valid (:func:`.heuristics.trivial_plan`), and the
    caller's plan when one is given and meets every hard constraint (:func:`.heuristics.given_plan`);
 2. the LP relaxation: a bound, reduced costs and the duals of the Lagrangian bound;
-3. the fixed-centre matheuristic from the LP's centres (:meth:`Search._improve`);
+3. the fixed-centre matheuristic from the LP's centres (:meth:`Search._improve`); where the best
+   plan is still well above the LP bound, lifted cover cuts on the floor rows lift it
+   (:mod:`.floorcuts`; they serve the fixing and are dropped before the exact phase);
 4. reduced-cost and Lagrangian fixing against the best plan (:class:`.fixing.PairFixing`),
    re-solving the LP while the fixings lift it;
 5. the exact cut loop (:meth:`Search._exact_phase`): once contiguity is seen to bind, the next
@@ -31,10 +33,11 @@ import pulp
 from atr_model.errors import InfeasibleError
 from atr_model.optimisation.cutloop import Round, cut_loop, run_mip
 from atr_model.optimisation.fixing import PairFixing
+from atr_model.optimisation.floorcuts import drop_floor_cuts, floor_cut_rounds
 from atr_model.optimisation.formulation import Formulation, choose_method
-from atr_model.optimisation.greedy import greedy_plan
 from atr_model.optimisation.heuristics import best_centres, fixed_centre_round, given_plan, initial_centres, trivial_plan
 from atr_model.optimisation.instance import MergerInstance
+from atr_model.optimisation.localsearch import searched_greedy_plan
 from atr_model.optimisation.measures import no_plan_result, plan_measures, plan_result
 from atr_model.optimisation.prepare import prepare
 from atr_model.optimisation.presolve import check_in_advance, raise_if
@@ -63,6 +66,16 @@ GREEDY_MIN_UNITS = 150
 # seconds the matheuristic may spend from the LP's centres before it switches to the greedy centres
 # (first_centres="auto", see Search._first_plans)
 LP_CENTRES_TRY_S = 3.0
+
+# cover cuts on the floor rows only when the best plan is this far above the LP bound (relative),
+# and for at most this share of the time limit (Search._floor_cuts)
+FLOOR_CUTS_MIN_GAP = 0.005
+FLOOR_CUTS_BUDGET = 0.1
+# ... and only on groups of at least this many units. Measured (CPU s, off -> on): the scale
+# benchmark's region R01 (178 units) 39-41 -> 32-37; its districts of 33-60 units no gain (D0012
+# 12.8 -> 13.1-13.5); the Kyrgyz runs, whose groups are smaller, lost (concept-2013 1.6 -> 1.8,
+# national-231 3.3 -> 4.4): their LP is tighter and the extra LP solves do not pay
+FLOOR_CUTS_MIN_UNITS = 150
 
 # the LP relaxation: objective, reduced costs of the columns at 0, centre values x_jj
 _LP = tuple[float, dict[str, float], dict[int, float]]
@@ -186,6 +199,18 @@ class Search:
         self.fixing.setup_lagrange()
         return z, dj, y
 
+    def _floor_cuts(self, lp: _LP | None) -> _LP | None:
+        """Cover cuts on the floor rows (:mod:`.floorcuts`, ``EngineSettings.floor_cuts``) on groups
+        of :data:`FLOOR_CUTS_MIN_UNITS` units or more when the best plan is more than
+        :data:`FLOOR_CUTS_MIN_GAP` above the LP bound; returns the last LP solved."""
+        s = self.settings
+        if lp is None or not s.floor_cuts or self.best is None or self.instance.n < FLOOR_CUTS_MIN_UNITS:
+            return lp
+        if self.best.objective - lp[0] <= FLOOR_CUTS_MIN_GAP * max(1.0, abs(self.best.objective)):
+            return lp
+        budget = FLOOR_CUTS_BUDGET * s.time_limit_s
+        return floor_cut_rounds(self.form, lp, self._lp, min(self.deadline, time.perf_counter() + budget))
+
     def _fix_all(self, lp: _LP | None) -> None:
         """Every fixing against the best plan: reduced costs of ``lp`` (when ``fixing``), Lagrangian,
         then LP re-solves while they fix more."""
@@ -242,7 +267,7 @@ class Search:
     def _greedy_centres(self) -> list[int] | None:
         """Build the greedy plan, keep it as a first plan and return its centres (``None`` when
         there is none or the model refuses it)."""
-        plan = greedy_plan(self.form)
+        plan = searched_greedy_plan(self.form)
         if plan is None:
             return None
         rnd, problem = given_plan(self.form, self.settings, plan, self.deadline)
@@ -458,7 +483,9 @@ class Search:
             # seeds it (robustness draws of concept-2013, 20 draws: with both kept no faster, 0.78 ->
             # 0.78 s per draw; without the matheuristic 0.75 -> 0.59 s; without its LP too 0.55 -> 0.35 s)
             self._first_plans(lp)
+        lp = self._floor_cuts(lp)
         self._fix_all(lp)
+        drop_floor_cuts(self.form)
         final = self._exact_phase(lp, use_heuristic)
         proven = False
         if final.connected and final.proven and self.best is not None:

@@ -166,6 +166,15 @@ class EngineSettings:
         faster of the two wherever both were measured (the Kyrgyz runs, the county benchmark and
         the scale benchmark's groups; see ``benchmarks/bench_exact_paths.py``). Both prove the
         same optimum.
+    floor_cuts : bool
+        Lift the LP bound with lifted cover cuts on the population floor rows before fixing and
+        the exact phase (:mod:`.floorcuts`), on groups of 150 units or more whose first plan is
+        more than 0.5 % above the LP bound. The optimum does not depend on this.
+    first_plan_search : bool
+        Improve the greedy first plan of a group of 150 units or more by splitting and
+        dissolving new units (:mod:`.localsearch`) before the matheuristic starts from its
+        centres. The optimum does
+        not depend on this.
     """
 
     population_floor: float | None = DEFAULT_POPULATION_FLOOR
@@ -201,6 +210,8 @@ class EngineSettings:
     first_centres: FirstCentres = "auto"
     heuristic_gap_rel: float | None = None
     exact_path: ExactPath = "auto"
+    floor_cuts: bool = True
+    first_plan_search: bool = True
 
     def __post_init__(self) -> None:
         for name, allowed in _CHOICES.items():
