@@ -25,7 +25,7 @@ from atr_model.data.checks import check_metadata_json
 from atr_model.data.contract import CRS, LAYERS, UNIT_LEVELS, Column, check_population_spread
 from atr_model.data.files import check_file
 from atr_model.data.geo import bad_coordinate
-from atr_model.data.header import metadata_from_rows
+from atr_model.data.header import MetadataIdentity, metadata_from_rows
 from atr_model.errors import ContractError, DataError
 
 __all__ = ["Dataset", "read_dataset", "validate_layer"]
@@ -140,7 +140,7 @@ def _validate_geometry(frame: pd.DataFrame, layer: str, key: str, where: str) ->
 
 
 @dataclass(frozen=True)
-class Dataset:
+class Dataset(MetadataIdentity):
     """A territory: units, settlements, raions, oblasts, the country outline and metadata.
 
     Attributes
@@ -188,16 +188,6 @@ class Dataset:
         _check_links(self.units, "raion_code", set(self.raions["raion_code"]), "unit", "unit_code", where)
         if not self.indicators.empty:
             _check_links(self.indicators, "unit_code", unit_codes, "indicator row", None, where)
-
-    @property
-    def build_id(self) -> str:
-        """Identifier of the build (hash of inputs and builder version)."""
-        return str(self.metadata.get("build_id", "unknown"))
-
-    @property
-    def name(self) -> str:
-        """Human-readable name of the dataset."""
-        return str(self.metadata.get("name", self.metadata.get("kind", "dataset")))
 
     def replace(self, **changes: Any) -> Dataset:
         """Return a copy with some layers or metadata replaced."""

@@ -21,7 +21,7 @@ from typing import Any, Protocol
 from atr_model.data.files import check_file
 from atr_model.errors import DataError
 
-__all__ = ["DatasetHeader", "DatasetLike", "metadata_from_rows", "read_dataset_header"]
+__all__ = ["DatasetHeader", "DatasetLike", "MetadataIdentity", "metadata_from_rows", "read_dataset_header"]
 
 
 class DatasetLike(Protocol):
@@ -41,18 +41,12 @@ class DatasetLike(Protocol):
         """Human-readable name."""
 
 
-@dataclass(frozen=True)
-class DatasetHeader:
-    """A dataset's metadata without its layers (the same ``build_id`` and ``name`` as the
-    :class:`~atr_model.data.Dataset` read from the same file).
+class MetadataIdentity:
+    """``build_id`` and ``name`` read from a ``metadata`` mapping: one reading for the
+    :class:`DatasetHeader` and the :class:`~atr_model.data.Dataset` (a result reused by its header
+    must name the same build as the full dataset would)."""
 
-    Attributes
-    ----------
-    metadata : dict
-        The ``metadata`` table, values parsed from JSON.
-    """
-
-    metadata: Mapping[str, Any] = field(default_factory=dict)
+    metadata: Mapping[str, Any]
 
     @property
     def build_id(self) -> str:
@@ -63,6 +57,20 @@ class DatasetHeader:
     def name(self) -> str:
         """Human-readable name of the dataset."""
         return str(self.metadata.get("name", self.metadata.get("kind", "dataset")))
+
+
+@dataclass(frozen=True)
+class DatasetHeader(MetadataIdentity):
+    """A dataset's metadata without its layers (the same ``build_id`` and ``name`` as the
+    :class:`~atr_model.data.Dataset` read from the same file).
+
+    Attributes
+    ----------
+    metadata : dict
+        The ``metadata`` table, values parsed from JSON.
+    """
+
+    metadata: Mapping[str, Any] = field(default_factory=dict)
 
 
 def metadata_from_rows(source: str | os.PathLike[str], rows: Iterable[tuple[object, object]]) -> dict[str, Any]:
