@@ -26,7 +26,7 @@ The dense ``n x n`` matrices of a whole-country :class:`MergerInstance` are neve
 units would need 1.6 GB for cost and travel time); each group's instance holds only its own rows.
 
 Usage: PYTHONPATH=. python benchmarks/bench_scale.py [--n 1000] [--seed 0] [--time-limit 600]
-       [--processes 2] [--group CODE] [--scheduler-address tcp://host:port]
+       [--processes 2] [--group CODE] [--gap-rel 0.01] [--scheduler-address tcp://host:port]
 ``--scheduler-address`` runs the groups as tasks on that Dask cluster (largest first; its workers
 must import this ``atr_model``) instead of the process pool; ``processes`` then reports the
 cluster's task slots and the workers' peak memory includes the Dask worker itself.
@@ -197,10 +197,11 @@ def group_instance(country: Country, code: str, graph: Any | None = None) -> Mer
                           adjacency=adjacency.reshape(-1, 2), travel_time_min=tt, group=[code] * nodes.size)
 
 
-def engine_settings(time_limit_s: float) -> EngineSettings:
-    """The settings every group is solved with (as the engine's decomposition sets them per group)."""
+def engine_settings(time_limit_s: float, gap_rel: float = 0.0) -> EngineSettings:
+    """The settings every group is solved with (as the engine's decomposition sets them per group);
+    ``gap_rel`` > 0 stops each group at that proven relative gap instead of at the optimum."""
     return EngineSettings(population_floor=FLOOR, max_travel_time_min=LIMIT_MIN, time_limit_s=time_limit_s,
-                          decompose=False, exact_threads=1)
+                          gap_rel=gap_rel, decompose=False, exact_threads=1)
 
 
 def _solve(job: tuple[str, MergerInstance, EngineSettings, float]) -> dict[str, Any]:
@@ -277,7 +278,7 @@ def _executor(processes: int, scheduler_address: str | None) -> Iterator[tuple[A
 
 
 def run(n: int, seed: int, time_limit_s: float, processes: int, only: str | None = None,
-        scheduler_address: str | None = None) -> dict[str, Any]:
+        scheduler_address: str | None = None, gap_rel: float = 0.0) -> dict[str, Any]:
     """Build the country, solve its groups largest first (in a process pool, or on the Dask cluster
     at ``scheduler_address``), and measure (see the module docstring)."""
     t0 = time.perf_counter()
@@ -287,7 +288,7 @@ def run(n: int, seed: int, time_limit_s: float, processes: int, only: str | None
     sizes = {c: int(np.sum(np.asarray(country.group) == c)) for c in codes}
     build_s = time.perf_counter() - t0
     _progress(f"country n={n}: {len(set(country.group))} groups, {len(country.edges)} roads, built in {build_s:.1f} s")
-    settings = engine_settings(time_limit_s)
+    settings = engine_settings(time_limit_s, gap_rel)
     origin = time.time()
     order = sorted(codes, key=lambda c: (-sizes[c], c))
     rows: list[dict[str, Any]] = []
@@ -325,7 +326,8 @@ def run(n: int, seed: int, time_limit_s: float, processes: int, only: str | None
     bound = sum(r["bound"] or 0.0 for r in rows)
     return {
         "n": n, "seed": seed, "groups": len(codes), "group_sizes": [min(sizes.values()), max(sizes.values())],
-        "roads": int(len(country.edges)), "time_limit_s_per_group": time_limit_s, "processes": processes,
+        "roads": int(len(country.edges)), "time_limit_s_per_group": time_limit_s, "gap_rel_per_group": gap_rel,
+        "processes": processes,
         "executor": "dask" if scheduler_address else "process_pool",
         "build_s": round(build_s, 2), "wall_s": round(wall, 2),
         "first_plan_s": None if first is None else round(first, 2),
@@ -357,7 +359,8 @@ def main(argv: list[str]) -> dict[str, Any]:
     processes = int(_arg(argv, "--processes", "2") or 2)
     load_start = [round(x, 2) for x in os.getloadavg()]
     out = {"load_average_start": load_start} | run(n, seed, limit, processes, _arg(argv, "--group", None),
-                                                   _arg(argv, "--scheduler-address", None))
+                                                   _arg(argv, "--scheduler-address", None),
+                                                   float(_arg(argv, "--gap-rel", "0") or 0.0))
     print(f"\n== bench_scale n={out['n']} seed={seed}: {out['groups']} groups of {out['group_sizes'][0]}-"
           f"{out['group_sizes'][1]} units, {out['processes']} processes, load {load_start} -> {out['load_average']}")
     for key in ("build_s", "first_plan_s", "first_plans_only_s", "proof_s", "wall_s", "cpu_s", "proven_groups",
