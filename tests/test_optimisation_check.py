@@ -83,8 +83,8 @@ def test_scenario_run_fails_when_the_checker_rejects_the_plan(demo_dataset, monk
     # under one centre (across raions, beyond the travel limit) ends the run with SolverError
     solve = MergerModel.solve
 
-    def solve_then_break(self: MergerModel):
-        result = solve(self)
+    def solve_then_break(self: MergerModel, *args: object, **kwargs: object):
+        result = solve(self, *args, **kwargs)
         result.assignment = np.zeros_like(result.assignment)
         return result
 
