@@ -33,10 +33,6 @@ log = logging.getLogger(__name__)
 # below this many units, starting worker processes (~2 s of imports each) costs more than it saves
 POOL_MIN_UNITS = 60
 
-# a group's sub-instance, settings and start plan (local indices; None without one)
-_Job = GroupJob
-
-
 def decomposes(instance: MergerInstance, settings: EngineSettings) -> bool:
     """Whether ``instance`` is solved group by group (decomposition on, several groups, and no
     national unit count coupling them)."""
@@ -58,7 +54,7 @@ def _group_settings(settings: EngineSettings, group: str) -> EngineSettings:
                             exact_threads=settings.exact_threads or settings.threads)
 
 
-def _solve_group(args: _Job) -> MergerResult:
+def _solve_group(args: GroupJob) -> MergerResult:
     return solve_one(*args)
 
 
@@ -83,7 +79,7 @@ def group_start(start: np.ndarray | None, idx: np.ndarray) -> np.ndarray | None:
     return np.where(inside, local, -1).astype(np.int64)
 
 
-def _pool_map(jobs: list[_Job], workers: int) -> list[MergerResult] | None:
+def _pool_map(jobs: list[GroupJob], workers: int) -> list[MergerResult] | None:
     """Solve groups in worker processes; ``None`` when the pool cannot run (then solve in-process).
 
     ``fork`` where available: ``spawn`` re-imports the caller's ``__main__``, which breaks scripts

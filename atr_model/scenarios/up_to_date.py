@@ -20,13 +20,13 @@ from typing import Any
 
 import atr_model
 from atr_model._atomic import MARKER
-from atr_model.data import DatasetLike, file_sha256, source_digest
+from atr_model.data import DatasetLike, source_digest
 from atr_model.errors import DataError
 from atr_model.network import TravelSettings
 from atr_model.scenarios.input_keys import DEMO, KYRGYZ, _input_key, dataset_file
 from atr_model.scenarios.manifest import read_json_file, verify_manifest
 from atr_model.scenarios.scenario import Scenario, scenario_hash
-from atr_model.scenarios.travel_key import travel_cache_key
+from atr_model.scenarios.travel_key import input_digest, travel_cache_key
 
 __all__ = ["INPUTS_KEY", "package_code_digest", "reusable_kpis", "run_inputs_key"]
 
@@ -49,7 +49,10 @@ def _dataset_digest(scenario: Scenario, dataset: DatasetLike) -> str:
     generated demo and the cached Kyrgyz build."""
     if scenario.dataset in (DEMO, KYRGYZ):
         return f"{scenario.dataset}:{dataset.build_id}"
-    return file_sha256(dataset_file(scenario.resolve_path(scenario.dataset)))
+    # remembered per process by path, size and mtime: the package key and the instance key of one
+    # run read the file once
+    digest = input_digest(dataset_file(scenario.resolve_path(scenario.dataset)))
+    return str(digest)
 
 
 def _travel_digest(scenario: Scenario, dataset: DatasetLike) -> str:
