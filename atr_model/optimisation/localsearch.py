@@ -19,17 +19,16 @@ import numpy as np
 
 from atr_model.optimisation.formulation import Formulation
 from atr_model.optimisation.greedy import _connected, _move_units, _Units, greedy_plan
+from atr_model.optimisation.recombine import recombine_plan
 
-__all__ = ["MIN_UNITS", "dissolve_units", "searched_greedy_plan"]
+__all__ = ["dissolve_units", "searched_greedy_plan"]
 
 log = logging.getLogger(__name__)
 
-# groups of at least this many units only. Measured: on the scale benchmark's region R01 (178
-# units) the greedy plan 1.57e6 -> 1.37e6 in 0.8 s and the matheuristic's best plan before the
-# exact phase 1.36e6 -> 1.30e6 (optimum 1.13e6). Not with a count of new units (n_units): the
-# moves change the count, so the plan no longer fits (national-231, one group of all aiyl aimaks
-# with exactly 231 new units: 2.9 -> 3.8 CPU s for the same optimum)
-MIN_UNITS = 150
+# Not with a count of new units (n_units): the moves change the count, so the plan no longer fits
+# (national-231, one group of all aiyl aimaks with exactly 231 new units: 2.9 -> 3.8 CPU s for the
+# same optimum). Measured on the scale benchmark's region R01 (178 units): the greedy plan 1.57e6 ->
+# 1.37e6 in 0.8 s (optimum 1.13e6).
 
 
 def _dissolve(units: _Units, u: int, locked: set[int]) -> bool:
@@ -129,10 +128,17 @@ def dissolve_units(units: _Units, time_limit_s: float = 2.0) -> int:
     return done
 
 
-def searched_greedy_plan(form: Formulation) -> np.ndarray | None:
-    """The greedy plan (:func:`.greedy.greedy_plan`), split and dissolved by :func:`dissolve_units`
-    with ``EngineSettings.first_plan_search`` on groups of :data:`MIN_UNITS` units or more and no
-    count of new units (the moves change the count)."""
+def searched_greedy_plan(form: Formulation, time_limit_s: float = 5.0) -> np.ndarray | None:
+    """The greedy plan (:func:`.greedy.greedy_plan`), split and dissolved by :func:`dissolve_units`,
+    then grown and recombined by :func:`.recombine.recombine_plan`, with
+    ``EngineSettings.first_plan_search`` and no count of new units (the moves change the count)."""
     s = form.prep.settings
-    search = s.first_plan_search and form.prep.instance.n >= MIN_UNITS and s.n_units is None
-    return greedy_plan(form, dissolve_units if search else None)
+    if not s.first_plan_search or s.n_units is not None:
+        return greedy_plan(form)
+    deadline = time.perf_counter() + time_limit_s
+
+    def search(units: _Units) -> None:
+        dissolve_units(units, max(0.0, deadline - time.perf_counter()))
+        recombine_plan(units, max(0.0, deadline - time.perf_counter()))
+
+    return greedy_plan(form, search)

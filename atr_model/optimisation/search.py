@@ -60,9 +60,15 @@ RECENTRE_MAX = 5
 # benchmark's cross-district region R01 (n = 1,000, seed 0; 178 units, 84 LP centres, 93 carried):
 # from the LP's centres the 22 s matheuristic budget ended without a plan better than 7.38e6 and the
 # search stopped at a gap of 85 % after 150 s; from the greedy centres it had 1.35e6 after 15 s.
-# The Kyrgyz groups are smaller (a raion, or an oblast in cross-raion mode: fewer than 150 aiyl
-# aimaks each), so their path is unchanged.
+# Below that size, too, wherever the greedy plan gets its local search (a floor and no count of new
+# units: :mod:`.recombine`): the searched plan is at or near the optimum, where the LP's centres may
+# fit the population and still stall. Measured (CPU s, LP's centres -> searched greedy plan): scale
+# benchmark n = 1,000, districts of 33-60 units, 85 -> 25 in total (D0002 5.3 -> 0.5, D0007 7.2 ->
+# 1.6, D0012 8.8 -> 3.3); Kyrgyz concept-2013 1.40 -> 1.50 (six runs each, within their spread of
+# 1.2-1.8), cross-raion 2.9 -> 2.6. With a count of new units (national-231) the LP's centres stay.
 GREEDY_MIN_UNITS = 150
+# seconds the greedy plan's local search may spend (at most a tenth of the time left)
+FIRST_PLAN_SEARCH_S = 5.0
 # seconds the matheuristic may spend from the LP's centres before it switches to the greedy centres
 # (first_centres="auto", see Search._first_plans)
 LP_CENTRES_TRY_S = 3.0
@@ -258,16 +264,23 @@ class Search:
         if self._left_s() <= 0:
             return from_lp  # no time left: no first plan beyond those known (the matheuristic stops too)
         lp_fits = len(from_lp) <= self._centres_carried() and self.instance.n < GREEDY_MIN_UNITS
-        if s.first_centres == "lp" or (s.first_centres == "auto" and lp_fits):
-            # the greedy plan is not even built: on the Kyrgyz runs the LP's centres fit, and
-            # building it cost 5 % (concept-2013, 1.9 -> 2.0 CPU s)
+        if s.first_centres == "lp" or (s.first_centres == "auto" and lp_fits and not self._plan_search_applies()):
+            # the greedy plan is not even built (with a count of new units its local search is off
+            # and the LP's centres were the faster start: national-231)
             return from_lp
         return self._greedy_centres() or from_lp
+
+    def _plan_search_applies(self) -> bool:
+        """Whether the greedy plan gets its local search (:func:`.localsearch.searched_greedy_plan`:
+        a floor, no count of new units, ``first_plan_search``); ``first_centres="auto"`` then starts
+        from it (see :data:`GREEDY_MIN_UNITS`)."""
+        s = self.settings
+        return s.first_plan_search and s.n_units is None and bool(s.population_floor)
 
     def _greedy_centres(self) -> list[int] | None:
         """Build the greedy plan, keep it as a first plan and return its centres (``None`` when
         there is none or the model refuses it)."""
-        plan = searched_greedy_plan(self.form)
+        plan = searched_greedy_plan(self.form, max(0.0, min(FIRST_PLAN_SEARCH_S, 0.1 * self._left_s())))
         if plan is None:
             return None
         rnd, problem = given_plan(self.form, self.settings, plan, self.deadline)

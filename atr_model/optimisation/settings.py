@@ -147,8 +147,11 @@ class EngineSettings:
         measured on the hardest group of ``benchmarks/bench_scale.py``, 34 centres for 60 units,
         226 s without a connected plan), or when the group has at least
         :data:`.search.GREEDY_MIN_UNITS` units (150; the cross-district region R01, 178 units:
-        85 % gap after 150 s from the LP's centres, 17 % after 90 s from the greedy ones), else
-        the LP's (and the greedy plan is not built). A
+        85 % gap after 150 s from the LP's centres, 17 % after 90 s from the greedy ones), or
+        whenever the greedy plan gets its local search (a floor, no ``n_units``,
+        ``first_plan_search``: :mod:`.recombine` brings it to or near the optimum; the scale
+        benchmark's districts 85 -> 25 CPU s in total), else the LP's (and the greedy plan is
+        not built). A
         greedy plan that is built is also offered as a first plan. The proven optimum does not
         depend on this.
     heuristic_gap_rel : float or None
@@ -171,10 +174,10 @@ class EngineSettings:
         the exact phase (:mod:`.floorcuts`), on groups of 150 units or more whose first plan is
         more than 0.5 % above the LP bound. The optimum does not depend on this.
     first_plan_search : bool
-        Improve the greedy first plan of a group of 150 units or more by splitting and
-        dissolving new units (:mod:`.localsearch`) before the matheuristic starts from its
-        centres. The optimum does
-        not depend on this.
+        Improve the greedy first plan (no ``n_units``) by splitting and dissolving new units
+        (:mod:`.localsearch`), growing new units and re-partitioning two or three neighbouring
+        ones exactly (:mod:`.recombine`) before the matheuristic starts from its centres. The
+        optimum does not depend on this.
     """
 
     population_floor: float | None = DEFAULT_POPULATION_FLOOR
