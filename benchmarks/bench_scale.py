@@ -67,9 +67,10 @@ DISTRICT_MIN, DISTRICT_MAX, DISTRICT_MEAN = 20, 80, 45
 REGION_DISTRICTS = 3
 CHECKPOINTS_S = (1, 5, 10, 30, 60, 120, 300, 600)
 #: the hardest group of each measured size at seed 0, the regression instance: at n = 1,000 the
-#: cross-district region R01 (178 units; proven, 24-34 CPU s with the floor cover cuts); the slowest
-#: district is D0012 (60 units)
-HARDEST: dict[int, str] = {1000: "R01"}
+#: cross-district region R01 (178 units; proven, 24-34 CPU s with the floor cover cuts, 18-21 s from
+#: the recombined first plan); the slowest district is D0012 (60 units, 8.8 -> 3.9 s). At n = 10,000
+#: district D0212 (56 units, 8 cut rounds: contiguity binds; 30 s)
+HARDEST: dict[int, str] = {1000: "R01", 10000: "D0212"}
 
 
 @dataclass
