@@ -59,6 +59,8 @@ __all__ = [
     "folder_stamp",
     "result_folder",
     "run_or_reuse",
+    "SCHEDULER_VARIABLE",
+    "app_scheduler_address",
     "code_key",
     "plan_code_key",
     "load_result",
@@ -72,6 +74,16 @@ logger = logging.getLogger(__name__)
 
 #: Whose results a call is about when the app has no sign-in: the one person at this machine.
 LOCAL_USER = "local"
+
+#: The environment variable naming the Dask scheduler the app's solves hand their groups to (as
+#: ``atr-model run --scheduler-address``); unset or empty: the server's own worker processes. An
+#: operator's setting, never a user's: the server connects to whatever it names.
+SCHEDULER_VARIABLE = "ATR_APP_SCHEDULER"
+
+
+def app_scheduler_address() -> str | None:
+    """The Dask scheduler of the app's solves (``$ATR_APP_SCHEDULER``), or ``None`` for local workers."""
+    return os.environ.get(SCHEDULER_VARIABLE, "").strip() or None
 
 
 def results_root(user: str = LOCAL_USER) -> Path:
@@ -318,7 +330,8 @@ def run_or_reuse(
             shutil.rmtree(folder)
         with (queue or SOLVES).slot(on_wait):
             started = time.perf_counter()
-            result = run_scenario(scenario, dataset, travel_model, progress=notify)
+            result = run_scenario(scenario, dataset, travel_model, progress=notify,
+                                  scheduler_address=app_scheduler_address())
             logger.info("solved %s in %.2f s", scenario.name, time.perf_counter() - started)
             notify("write")
             # The HTML report (a second or more of map drawing) is left out so a re-solve stays
