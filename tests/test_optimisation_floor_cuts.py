@@ -100,8 +100,9 @@ def test_local_search_lowers_the_greedy_plan_and_keeps_it_valid(country) -> None
 
 @pytest.mark.parametrize("name", ["concept-2013", "cross-raion"])
 def test_kyrgyz_optimum_is_the_same_with_and_without(kg_dataset, name: str) -> None:  # type: ignore[no-untyped-def]
-    # without the first-plan search "auto" starts from the LP's centres, with it from the searched
-    # greedy plan (:mod:`atr_model.optimisation.recombine`): two paths, one optimum
+    # without the first-plan search "auto" starts from the LP's centres, with it the groups whose LP
+    # leaves centres fractional (three raions of concept-2013, four oblasts of cross-raion) start
+    # from the searched greedy plan (:mod:`atr_model.optimisation.recombine`): two paths, one optimum
     from atr_model.scenarios import build_instance, load_scenario, resolve_travel_model
     from atr_model.scenarios import engine_settings as scenario_settings
 

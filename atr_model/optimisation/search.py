@@ -60,13 +60,19 @@ RECENTRE_MAX = 5
 # benchmark's cross-district region R01 (n = 1,000, seed 0; 178 units, 84 LP centres, 93 carried):
 # from the LP's centres the 22 s matheuristic budget ended without a plan better than 7.38e6 and the
 # search stopped at a gap of 85 % after 150 s; from the greedy centres it had 1.35e6 after 15 s.
-# Below that size, too, wherever the greedy plan gets its local search (a floor and no count of new
-# units: :mod:`.recombine`): the searched plan is at or near the optimum, where the LP's centres may
-# fit the population and still stall. Measured (CPU s, LP's centres -> searched greedy plan): scale
-# benchmark n = 1,000, districts of 33-60 units, 85 -> 25 in total (D0002 5.3 -> 0.5, D0007 7.2 ->
-# 1.6, D0012 8.8 -> 3.3); Kyrgyz concept-2013 1.40 -> 1.50 (six runs each, within their spread of
-# 1.2-1.8), cross-raion 2.9 -> 2.6. With a count of new units (national-231) the LP's centres stay.
 GREEDY_MIN_UNITS = 150
+# Below that size, too, when the greedy plan gets its local search (a floor and no count of new
+# units: :mod:`.recombine`) and the LP leaves at least this many centres fractional (strictly between
+# FRACTIONAL and 1 - FRACTIONAL): there the LP's centres may fit the population and still stall,
+# while the searched plan is at or near the optimum. Where the LP is integral or nearly so its
+# centres are the better start. Measured (CPU s per group, LP's centres -> searched greedy plan):
+# scale benchmark n = 1,000 (2-9 fractional centres in every district but D0018), 85 -> 25 in total
+# (D0002 5.3 -> 0.5, D0007 7.2 -> 1.6, D0012 8.8 -> 3.3); Kyrgyz cross-raion oblasts with 3-5
+# fractional 1.48 -> 0.72 (113 units), 0.22 -> 0.16, 0.32 -> 0.29, with one 0.12 -> 0.19 (101 units),
+# with none 0.05 -> 0.12; concept-2013 raions with 3-4 fractional 0.13 -> 0.08 and 0.11 -> 0.07,
+# with none 1.42 -> 1.69 in total (the searched plan cannot beat an integral LP)
+SEARCH_MIN_FRACTIONAL_CENTRES = 2
+FRACTIONAL = 0.01
 # seconds the greedy plan's local search may spend (at most a tenth of the time left)
 FIRST_PLAN_SEARCH_S = 5.0
 # seconds the matheuristic may spend from the LP's centres before it switches to the greedy centres
@@ -264,18 +270,21 @@ class Search:
         if self._left_s() <= 0:
             return from_lp  # no time left: no first plan beyond those known (the matheuristic stops too)
         lp_fits = len(from_lp) <= self._centres_carried() and self.instance.n < GREEDY_MIN_UNITS
-        if s.first_centres == "lp" or (s.first_centres == "auto" and lp_fits and not self._plan_search_applies()):
-            # the greedy plan is not even built (with a count of new units its local search is off
-            # and the LP's centres were the faster start: national-231)
+        if s.first_centres == "lp" or (s.first_centres == "auto" and lp_fits and not self._prefer_searched_plan(lp)):
+            # the greedy plan is not even built
             return from_lp
         return self._greedy_centres() or from_lp
 
-    def _plan_search_applies(self) -> bool:
-        """Whether the greedy plan gets its local search (:func:`.localsearch.searched_greedy_plan`:
-        a floor, no count of new units, ``first_plan_search``); ``first_centres="auto"`` then starts
-        from it (see :data:`GREEDY_MIN_UNITS`)."""
+    def _prefer_searched_plan(self, lp: _LP) -> bool:
+        """Whether ``first_centres="auto"`` starts from the searched greedy plan although the LP's
+        centres fit: its local search applies (:func:`.localsearch.searched_greedy_plan`: a floor, no
+        count of new units, ``first_plan_search``) and the LP leaves at least
+        :data:`SEARCH_MIN_FRACTIONAL_CENTRES` centres fractional (see there)."""
         s = self.settings
-        return s.first_plan_search and s.n_units is None and bool(s.population_floor)
+        if not (s.first_plan_search and s.n_units is None and s.population_floor):
+            return False
+        fractional = sum(1 for y in lp[2].values() if FRACTIONAL < y < 1.0 - FRACTIONAL)
+        return fractional >= SEARCH_MIN_FRACTIONAL_CENTRES
 
     def _greedy_centres(self) -> list[int] | None:
         """Build the greedy plan, keep it as a first plan and return its centres (``None`` when

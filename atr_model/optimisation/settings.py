@@ -148,10 +148,11 @@ class EngineSettings:
         226 s without a connected plan), or when the group has at least
         :data:`.search.GREEDY_MIN_UNITS` units (150; the cross-district region R01, 178 units:
         85 % gap after 150 s from the LP's centres, 17 % after 90 s from the greedy ones), or
-        whenever the greedy plan gets its local search (a floor, no ``n_units``,
-        ``first_plan_search``: :mod:`.recombine` brings it to or near the optimum; the scale
-        benchmark's districts 85 -> 25 CPU s in total), else the LP's (and the greedy plan is
-        not built). A
+        when the greedy plan gets its local search (a floor, no ``n_units``,
+        ``first_plan_search``: :mod:`.recombine` brings it to or near the optimum) and the LP
+        leaves two or more centres fractional (the scale benchmark's districts: 85 -> 25 CPU s in
+        total; see :data:`.search.SEARCH_MIN_FRACTIONAL_CENTRES`), else the LP's (and the greedy
+        plan is not built). A
         greedy plan that is built is also offered as a first plan. The proven optimum does not
         depend on this.
     heuristic_gap_rel : float or None
