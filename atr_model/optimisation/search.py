@@ -5,7 +5,9 @@
 1. the plan "every unit alone" where it is valid (:func:`.heuristics.trivial_plan`), and the
    caller's plan when one is given and meets every hard constraint (:func:`.heuristics.given_plan`);
 2. the LP relaxation: a bound, reduced costs and the duals of the Lagrangian bound;
-3. the fixed-centre matheuristic from the LP's centres (:meth:`Search._improve`); where the best
+3. the fixed-centre matheuristic (:meth:`Search._improve`) from the LP's centres, or from the
+   greedy plan searched by splitting, dissolving, growing and re-partitioning new units
+   (:mod:`.localsearch`, :mod:`.recombine`) where the LP leaves centres fractional; where the best
    plan is still well above the LP bound, lifted cover cuts on the floor rows lift it
    (:mod:`.floorcuts`; they serve the fixing and are dropped before the exact phase);
 4. reduced-cost and Lagrangian fixing against the best plan (:class:`.fixing.PairFixing`),
@@ -70,7 +72,8 @@ GREEDY_MIN_UNITS = 150
 # (D0002 5.3 -> 0.5, D0007 7.2 -> 1.6, D0012 8.8 -> 3.3); Kyrgyz cross-raion oblasts with 3-5
 # fractional 1.48 -> 0.72 (113 units), 0.22 -> 0.16, 0.32 -> 0.29, with one 0.12 -> 0.19 (101 units),
 # with none 0.05 -> 0.12; concept-2013 raions with 3-4 fractional 0.13 -> 0.08 and 0.11 -> 0.07,
-# with none 1.42 -> 1.69 in total (the searched plan cannot beat an integral LP)
+# while every raion from the searched plan was 1.42 -> 1.69 in total (most raions' LP is integral,
+# and the searched plan cannot beat an integral LP's centres)
 SEARCH_MIN_FRACTIONAL_CENTRES = 2
 FRACTIONAL = 0.01
 # seconds the greedy plan's local search may spend (at most a tenth of the time left)
