@@ -41,6 +41,9 @@ class _Units:
             pairs = np.asarray(list(form.x), dtype=np.int64)
             self.allowed[pairs[:, 0], pairs[:, 1]] = True
         self.cost = np.where(self.allowed, self.inst.cost, 0.0)
+        # units bound by must_link or cannot_link: the moves leave them where they are (their rows
+        # are checked when the plan is offered to the model)
+        self.locked = {int(u) for pairs in (self.inst.must_link, self.inst.cannot_link) for pair in pairs for u in pair}
         self.centre: dict[int, int] = {}
         self.value: dict[int, float] = {}
         for i in range(self.inst.n):
@@ -151,7 +154,7 @@ def _move_units(units: _Units, max_passes: int = 20) -> None:
     Units bound by ``must_link`` or ``cannot_link`` do not move (their rows are checked later).
     """
     inst, nbrs, alone = units.inst, units.form.prep.nbrs, units.form.prep.alone
-    locked = {int(u) for pair in inst.must_link for u in pair} | {int(u) for pair in inst.cannot_link for u in pair}
+    locked = units.locked
     for _ in range(max_passes):
         moved = False
         for i in range(inst.n):

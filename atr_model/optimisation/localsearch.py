@@ -20,22 +20,19 @@ import numpy as np
 from atr_model.optimisation.formulation import Formulation
 from atr_model.optimisation.greedy import _connected, _move_units, _Units, greedy_plan
 from atr_model.optimisation.recombine import recombine_plan
+from atr_model.optimisation.settings import EngineSettings
 
-__all__ = ["dissolve_units", "searched_greedy_plan"]
+__all__ = ["dissolve_units", "plan_search_applies", "searched_greedy_plan"]
 
 log = logging.getLogger(__name__)
 
-# Not with a count of new units (n_units): the moves change the count, so the plan no longer fits
-# (national-231, one group of all aiyl aimaks with exactly 231 new units: 2.9 -> 3.8 CPU s for the
-# same optimum). Measured on the scale benchmark's region R01 (178 units): the greedy plan 1.57e6 ->
-# 1.37e6 in 0.8 s (optimum 1.13e6).
 
 
-def _dissolve(units: _Units, u: int, locked: set[int]) -> bool:
+def _dissolve(units: _Units, u: int) -> bool:
     """Try to dissolve new unit ``u`` into its neighbours; keep it when the objective falls."""
     nbrs, alone = units.form.prep.nbrs, units.form.prep.alone
     todo = list(units.members[u])
-    if any(i in locked or alone[i] for i in todo):
+    if any(i in units.locked or alone[i] for i in todo):
         return False
     # work on copies: members and values of the touched units
     members = {w: list(units.members[w]) for w in units.neighbours(u)}
@@ -70,13 +67,13 @@ def _dissolve(units: _Units, u: int, locked: set[int]) -> bool:
     return True
 
 
-def _split(units: _Units, u: int, locked: set[int]) -> bool:
+def _split(units: _Units, u: int) -> bool:
     """Try to split new unit ``u`` in two around two of its units (each unit to the cheaper of the
     two, both parts connected); keep the best split when the objective falls."""
     inst, nbrs = units.inst, units.form.prep.nbrs
     mem = units.members[u]
     floor = units.s.population_floor
-    if len(mem) < 2 or any(i in locked for i in mem):
+    if len(mem) < 2 or any(i in units.locked for i in mem):
         return False
     if floor is not None and float(inst.population[mem].sum()) < 2 * floor:
         return False  # both parts cannot reach the floor
@@ -109,8 +106,6 @@ def _split(units: _Units, u: int, locked: set[int]) -> bool:
 def dissolve_units(units: _Units, time_limit_s: float = 2.0) -> int:
     """Split and dissolve new units (largest objective share first) while that lowers the
     objective, moving single units after each; returns how many changed."""
-    inst = units.inst
-    locked = {int(u) for pair in inst.must_link for u in pair} | {int(u) for pair in inst.cannot_link for u in pair}
     t_end = time.perf_counter() + time_limit_s
     done = 0
     improved = True
@@ -119,7 +114,7 @@ def dissolve_units(units: _Units, time_limit_s: float = 2.0) -> int:
         for u in sorted(units.members, key=lambda w: (-units.value[w], w)):
             if time.perf_counter() >= t_end:
                 break
-            if u in units.members and (_split(units, u, locked) or _dissolve(units, u, locked)):
+            if u in units.members and (_split(units, u) or _dissolve(units, u)):
                 done += 1
                 improved = True
                 _move_units(units)
@@ -128,12 +123,23 @@ def dissolve_units(units: _Units, time_limit_s: float = 2.0) -> int:
     return done
 
 
+def plan_search_applies(settings: EngineSettings) -> bool:
+    """Whether the greedy plan gets its local search: ``first_plan_search``, a floor (else there is
+    no greedy plan), and no count of new units.
+
+    Why not with a count (``n_units``): the moves change the count, so the plan no longer fits
+    (national-231, one group of all aiyl aimaks with exactly 231 new units: 2.9 -> 3.8 CPU s for the
+    same optimum). Measured on the scale benchmark's region R01 (178 units): the greedy plan 1.57e6
+    -> 1.37e6 after splitting and dissolving, 1.19e6 after growing and recombining (optimum 1.13e6).
+    """
+    return settings.first_plan_search and settings.n_units is None and bool(settings.population_floor)
+
+
 def searched_greedy_plan(form: Formulation, time_limit_s: float = 5.0) -> np.ndarray | None:
     """The greedy plan (:func:`.greedy.greedy_plan`), split and dissolved by :func:`dissolve_units`,
-    then grown and recombined by :func:`.recombine.recombine_plan`, with
-    ``EngineSettings.first_plan_search`` and no count of new units (the moves change the count)."""
-    s = form.prep.settings
-    if not s.first_plan_search or s.n_units is not None:
+    then grown and recombined by :func:`.recombine.recombine_plan`, where
+    :func:`plan_search_applies`."""
+    if not plan_search_applies(form.prep.settings):
         return greedy_plan(form)
     deadline = time.perf_counter() + time_limit_s
 

@@ -133,10 +133,10 @@ def _replace(units: _Units, old: list[int], parts: list[list[int]], values: _Par
         units.of[mem] = u
 
 
-def recombine(units: _Units, old: list[int], locked: set[int], values: _PartValues) -> bool:
+def recombine(units: _Units, old: list[int], values: _PartValues) -> bool:
     """Re-partition the new units ``old`` in the best way; ``True`` when that lowered the objective."""
     mem = [i for u in old for i in units.members[u]]
-    if len(mem) > MAX_UNION_UNITS or any(i in locked for i in mem):
+    if len(mem) > MAX_UNION_UNITS or any(i in units.locked for i in mem):
         return False
     before = sum(units.value[u] for u in old)
     after, parts = best_partition(frozenset(mem), values, units.form.prep.nbrs)
@@ -155,13 +155,13 @@ def _giver(units: _Units, taken: dict[int, list[int]], v: int) -> list[int] | No
     return rest
 
 
-def grow(units: _Units, seed: int, locked: set[int], values: _PartValues) -> bool:
+def grow(units: _Units, seed: int, values: _PartValues) -> bool:
     """Grow a new unit from ``seed`` to the floor with units of its neighbours; keep it when the
     plan's objective falls. Units are taken nearest to the seed first (travel per resident), from
     givers that stay above the floor before the others."""
     prep, inst, s = units.form.prep, units.inst, units.s
     floor = s.population_floor
-    if floor is None or prep.alone[seed] or seed in locked:
+    if floor is None or prep.alone[seed] or seed in units.locked:
         return False
     rest = _giver(units, {}, seed)
     if rest is None:
@@ -172,7 +172,7 @@ def grow(units: _Units, seed: int, locked: set[int], values: _PartValues) -> boo
     while total < floor:
         best: tuple[tuple[bool, float, int], int, list[int]] | None = None
         for v in sorted({v for i in new for v in prep.nbrs[i]} - set(new)):
-            if prep.alone[v] or v in locked or (v, seed) not in units.form.x:
+            if prep.alone[v] or v in units.locked or (v, seed) not in units.form.x:
                 continue
             kept = _giver(units, taken, v)
             if kept is None:
@@ -195,23 +195,18 @@ def grow(units: _Units, seed: int, locked: set[int], values: _PartValues) -> boo
     return True
 
 
-def _locked(units: _Units) -> set[int]:
-    inst = units.inst
-    return {int(u) for pair in inst.must_link for u in pair} | {int(u) for pair in inst.cannot_link for u in pair}
-
-
-def _grow_pass(units: _Units, locked: set[int], values: _PartValues, deadline: float) -> int:
+def _grow_pass(units: _Units, values: _PartValues, deadline: float) -> int:
     done = 0
     for seed in range(units.inst.n):
         if time.perf_counter() >= deadline:
             break
-        if grow(units, seed, locked, values):
+        if grow(units, seed, values):
             done += 1
             _move_units(units)
     return done
 
 
-def _recombine_pass(units: _Units, size: int, locked: set[int], values: _PartValues, deadline: float) -> int:
+def _recombine_pass(units: _Units, size: int, values: _PartValues, deadline: float) -> int:
     """Recombine every new unit with ``size - 1`` of its neighbours (each set once)."""
     done = 0
     tried: set[frozenset[int]] = set()
@@ -223,7 +218,7 @@ def _recombine_pass(units: _Units, size: int, locked: set[int], values: _PartVal
             if old in tried or any(w not in units.members for w in old):
                 continue
             tried.add(old)
-            if recombine(units, sorted(old), locked, values):
+            if recombine(units, sorted(old), values):
                 done += 1
     return done
 
@@ -232,14 +227,14 @@ def recombine_plan(units: _Units, time_limit_s: float = 5.0) -> int:
     """Grow and recombine (pairs, then triples when pairs stop helping) until nothing improves or
     ``time_limit_s`` runs out, moving single units after each pass; returns the moves made."""
     deadline = time.perf_counter() + time_limit_s
-    locked, values = _locked(units), _PartValues(units)
+    values = _PartValues(units)
     done = 0
     while time.perf_counter() < deadline:
-        made = _grow_pass(units, locked, values, deadline) + _recombine_pass(units, 2, locked, values, deadline)
+        made = _grow_pass(units, values, deadline) + _recombine_pass(units, 2, values, deadline)
         for size in range(3, MAX_RECOMBINED + 1):
             if made:
                 break
-            made = _recombine_pass(units, size, locked, values, deadline)
+            made = _recombine_pass(units, size, values, deadline)
         if not made:
             break
         done += made

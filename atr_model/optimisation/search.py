@@ -39,7 +39,7 @@ from atr_model.optimisation.floorcuts import drop_floor_cuts, floor_cut_rounds
 from atr_model.optimisation.formulation import Formulation, choose_method
 from atr_model.optimisation.heuristics import best_centres, fixed_centre_round, given_plan, initial_centres, trivial_plan
 from atr_model.optimisation.instance import MergerInstance
-from atr_model.optimisation.localsearch import searched_greedy_plan
+from atr_model.optimisation.localsearch import plan_search_applies, searched_greedy_plan
 from atr_model.optimisation.measures import no_plan_result, plan_measures, plan_result
 from atr_model.optimisation.prepare import prepare
 from atr_model.optimisation.presolve import check_in_advance, raise_if
@@ -280,11 +280,9 @@ class Search:
 
     def _prefer_searched_plan(self, lp: _LP) -> bool:
         """Whether ``first_centres="auto"`` starts from the searched greedy plan although the LP's
-        centres fit: its local search applies (:func:`.localsearch.searched_greedy_plan`: a floor, no
-        count of new units, ``first_plan_search``) and the LP leaves at least
-        :data:`SEARCH_MIN_FRACTIONAL_CENTRES` centres fractional (see there)."""
-        s = self.settings
-        if not (s.first_plan_search and s.n_units is None and s.population_floor):
+        centres fit: its local search applies (:func:`.localsearch.plan_search_applies`) and the LP
+        leaves at least :data:`SEARCH_MIN_FRACTIONAL_CENTRES` centres fractional (see there)."""
+        if not plan_search_applies(self.settings):
             return False
         fractional = sum(1 for y in lp[2].values() if FRACTIONAL < y < 1.0 - FRACTIONAL)
         return fractional >= SEARCH_MIN_FRACTIONAL_CENTRES

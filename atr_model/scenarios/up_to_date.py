@@ -51,8 +51,7 @@ def _dataset_digest(scenario: Scenario, dataset: DatasetLike) -> str:
         return f"{scenario.dataset}:{dataset.build_id}"
     # remembered per process by path, size and mtime: the package key and the instance key of one
     # run read the file once
-    digest = input_digest(dataset_file(scenario.resolve_path(scenario.dataset)))
-    return str(digest)
+    return str(input_digest(dataset_file(scenario.resolve_path(scenario.dataset))))
 
 
 def _travel_digest(scenario: Scenario, dataset: DatasetLike) -> str:
