@@ -97,6 +97,7 @@ def test_page_reruns_and_repeated_runs_do_not_resolve(app_env: Path, monkeypatch
     monkeypatch.setattr(results, "run_scenario", counting)
     at = _run(_app())
     assert calls == ["solve"]
+    assert any("Scenario runs: 1 · Done in" in c.value and "solved before" not in c.value for c in at.caption)
     at.run()  # a plain page rerun
     at.radio(key="view").set_value("downloads").run()
     folder = Path(at.session_state["result_folder"])
@@ -104,6 +105,10 @@ def test_page_reruns_and_repeated_runs_do_not_resolve(app_env: Path, monkeypatch
     at.button(key="run").click().run()  # same scenario, same data: reuse the package
     assert calls == ["solve"]
     assert at.session_state["run_count"] == 2
+    # the sidebar says the result shown was stored, not solved in the fraction of a second it took
+    assert any("Scenario runs: 2" in c.value and "solved before on the same data" in c.value for c in at.caption)
+    at.selectbox(key="lang").set_value("ru").run()
+    assert any("уже решался" in c.value for c in at.caption)
 
 
 def test_changing_a_criterion_marks_the_result_stale_and_changes_the_hash(app_env: Path) -> None:

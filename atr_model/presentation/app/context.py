@@ -206,10 +206,16 @@ def run_current(ctx: AppContext) -> bool:
         return False
     started = time.perf_counter()
     status = st.status(t("run.status", lang), expanded=True)
+    steps: list[str] = []  # the runner reports no step when it reuses a stored result
+
+    def progress(step: str) -> None:
+        steps.append(step)
+        status.write(t(f"step.{step}", lang))
+
     try:
         kind = str(ctx.dataset.metadata.get("kind", ""))
         status.write(f"{t('run.load_data', lang)}: {dataset_label(ctx.dataset.name, kind, lang)}")
-        folder = cache.run(ctx.source, ctx.scenario, progress=lambda step: status.write(t(f"step.{step}", lang)),
+        folder = cache.run(ctx.source, ctx.scenario, progress=progress,
                            out_root=ctx.results_root,
                            on_wait=lambda place: status.write(t("run.queue", lang, position=place)))
         cache.result(folder)
@@ -222,9 +228,10 @@ def run_current(ctx: AppContext) -> bool:
         status.update(label=t("run.failed", lang), state="error", expanded=False)
         st.error(t("error.unexpected", lang, text=f"{type(exc).__name__}: {exc}"))
         return False
-    seconds = round(time.perf_counter() - started, 1)
-    status.update(label=t("run.done", lang, seconds=f"{seconds:.1f}"), state="complete", expanded=False)
+    # the message key and seconds, not the text: the sidebar shows it again in the language of the moment
+    done = ("run.done" if steps else "run.reused", f"{time.perf_counter() - started:.1f}")
+    status.update(label=t(done[0], lang, seconds=done[1]), state="complete", expanded=False)
     state.remember_result(st.session_state, folder, ctx.scenario_hash or "", ctx.source)
-    st.session_state["last_run_seconds"] = seconds
+    st.session_state["last_run_done"] = done
     st.rerun()
     return True  # pragma: no cover - st.rerun() does not return

@@ -370,9 +370,9 @@ def _sidebar(ctx: AppContext) -> None:
             disabled = ctx.scenario is None or ctx.dataset is None
             if st.button(t("sidebar.run", ctx.lang), type="primary", key="run", disabled=disabled, width="stretch"):
                 run_current(ctx)
-            seconds = st.session_state.get("last_run_seconds")
-            done = f" · {t('run.done', ctx.lang, seconds=seconds)}" if seconds is not None else ""
-            st.caption(t("run.count", ctx.lang, n=st.session_state.get("run_count", 0)) + done)
+            done = st.session_state.get("last_run_done")  # (message key, seconds) of the last run
+            suffix = f" · {t(done[0], ctx.lang, seconds=done[1])}" if done else ""
+            st.caption(t("run.count", ctx.lang, n=st.session_state.get("run_count", 0)) + suffix)
         signin.account_box(ctx.user, ctx.lang)
 
 
