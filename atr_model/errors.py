@@ -7,7 +7,8 @@ names the file, row or unit concerned and what is wrong. The CLI and the app tur
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 __all__ = [
     "ATRError",
@@ -82,19 +83,20 @@ class InfeasibleError(ATRError):
         ``atr_model.optimisation.wording``).
     """
 
-    def __init__(self, message: str, reasons: list[dict] | None = None, *, code: str = "",
-                 params: dict | None = None) -> None:
+    def __init__(self, message: str, reasons: list[dict[str, Any]] | None = None, *, code: str = "",
+                 params: dict[str, Any] | None = None) -> None:
         super().__init__(message)
         self.reasons = list(reasons or [])
         self.code = code
         self.params = dict(params or {})
 
-    def __reduce__(self) -> tuple:
+    def __reduce__(self) -> tuple[Callable[..., InfeasibleError], tuple[str, list[dict[str, Any]], str, dict[str, Any]]]:
         # keep the reasons and the code across processes (a group solved in a worker process)
         return _rebuild_infeasible, (str(self), self.reasons, self.code, self.params)
 
 
-def _rebuild_infeasible(message: str, reasons: list[dict], code: str, params: dict) -> InfeasibleError:
+def _rebuild_infeasible(message: str, reasons: list[dict[str, Any]], code: str,
+                        params: dict[str, Any]) -> InfeasibleError:
     return InfeasibleError(message, reasons, code=code, params=params)
 
 

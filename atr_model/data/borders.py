@@ -11,7 +11,7 @@ a border the same way.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -84,7 +84,7 @@ def shared_borders(
     if not len(left):
         empty = {"unit_a": pd.Series(dtype=object), "unit_b": pd.Series(dtype=object),
                  "shared_border_m": pd.Series(dtype=float)}
-        return pd.DataFrame({**empty, "border": pd.Series(dtype=object)} if with_geometry else empty)
+        return cast("pd.DataFrame", pd.DataFrame({**empty, "border": pd.Series(dtype=object)} if with_geometry else empty))
     border = shapely.intersection(shapely.boundary(geoms_m[left]), grown[right])
     length_m = shapely.length(border)
     a, b = codes[left], codes[right]
@@ -93,7 +93,7 @@ def shared_borders(
     if with_geometry:
         frame["border"] = border
     frame = frame[(frame["shared_border_m"] >= min_border_m) & (frame["shared_border_m"] > 2 * tolerance_m)]
-    return frame.sort_values(["unit_a", "unit_b"]).reset_index(drop=True)
+    return cast("pd.DataFrame", frame.sort_values(["unit_a", "unit_b"]).reset_index(drop=True))
 
 
 def piece_of(part: Any, raion_pieces: list[Any]) -> int:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from typing import cast
 
 import geopandas as gpd
 import numpy as np
@@ -88,7 +89,7 @@ def border_distance_km(
     centres = gpd.GeoSeries(gpd.points_from_xy(units["centre_lon"], units["centre_lat"]), crs="EPSG:4326").to_crs(metric)
     centre_d = shapely.distance(centres.to_numpy(), border) / 1000.0
     out = [float(by_unit.get(code, centre_d[i])) for i, code in enumerate(units["unit_code"])]
-    return np.round(np.minimum(out, centre_d), 3)
+    return cast("np.ndarray", np.round(np.minimum(out, centre_d), 3))
 
 
 def check_areas(units: gpd.GeoDataFrame, where: str, *, tolerance: float = AREA_TOLERANCE) -> list[str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from typing import cast
 
 import pandas as pd
 
@@ -52,4 +53,4 @@ def read_text_csv(
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise error(f"{source}: missing column(s) {', '.join(missing)}; expected {','.join(columns)}")
-    return frame.apply(lambda col: col.str.strip())
+    return cast("pd.DataFrame", frame.apply(lambda col: col.str.strip()))

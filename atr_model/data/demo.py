@@ -32,6 +32,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, cast
 from xml.sax.saxutils import quoteattr
 
 import geopandas as gpd
@@ -279,11 +280,11 @@ def _build(seed: int) -> Dataset:
     seeds = np.array([[r.seed_xy[0] * _WIDTH_KM, r.seed_xy[1] * _HEIGHT_KM] for r in _RAIONS])
     raion_geoms = [_largest_polygon(g) for g in _voronoi_cells(seeds, outline)]
 
-    units: list[dict] = []
-    settlements: list[dict] = []
+    units: list[dict[str, Any]] = []
+    settlements: list[dict[str, Any]] = []
     unit_geoms: list[shapely.Geometry] = []
     settlement_points: list[tuple[float, float]] = []
-    raion_rows: list[dict] = []
+    raion_rows: list[dict[str, Any]] = []
 
     def habitable(x: float, y: float) -> bool:
         return bool(_elev_km(x, y) < 3000.0)
@@ -434,7 +435,7 @@ def _indicators(units: gpd.GeoDataFrame, rng: np.random.Generator) -> pd.DataFra
             {"unit_code": code, "indicator": "taxpayers", "value": float(np.round(pop * rng.uniform(0.05, 0.2))),
              "source": source},
         ]
-    return pd.DataFrame(rows, columns=["unit_code", "indicator", "value", "source"])
+    return cast("pd.DataFrame", pd.DataFrame(rows, columns=["unit_code", "indicator", "value", "source"]))
 
 
 def make_demo_dataset(seed: int = 0) -> Dataset:

@@ -42,7 +42,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import geopandas as gpd
 import numpy as np
@@ -316,7 +316,7 @@ def _names(frame: pd.DataFrame, column: str | None) -> pd.Series:
     if not column or column not in frame:
         return pd.Series([None] * len(frame), index=frame.index, dtype=object)
     text = _text(frame[column])
-    return text.where(text.notna() & (text != ""), None).astype(object)
+    return cast("pd.Series", text.where(text.notna() & (text != ""), None).astype(object))
 
 
 def _check_unit_geometries(frame: gpd.GeoDataFrame, source: Path, key: str) -> None:
@@ -381,7 +381,7 @@ def _read_population(path: Path, cols: ImportColumns, units: gpd.GeoDataFrame, y
         code = latest.index[latest["year"].isna()][0]
         raise DataError(f"{path}: unit {code!r} has no year; add a column {cols.population_year!r} or give "
                         "--population-year")
-    return latest
+    return cast("pd.DataFrame", latest)
 
 
 def _read_settlements(path: Path, cols: ImportColumns, units: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -454,7 +454,7 @@ def _settlement_units(
         raise DataError(f"{source}: {_feature(k)} (settlement {points['settlement_code'].iloc[k]!r}) lies in no "
                         f"unit polygon ({int(outside.sum())} such point(s)); remove it or name its unit with "
                         "--settlement-unit-column")
-    return joined["unit_code"].astype(str)
+    return cast("pd.Series", joined["unit_code"].astype(str))
 
 
 # --------------------------------------------------------------------------- derived values

@@ -13,6 +13,7 @@ import os
 import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import cast
 
 import geopandas as gpd
 import numpy as np
@@ -171,7 +172,7 @@ def read_coate(path: str | os.PathLike[str]) -> pd.DataFrame:
     if "type" not in frame:
         frame["type"] = ""
     keep = ["id", "coate", "name_ru", "level", "type", "parent_id", "oblast_coate", "raion_coate", "unit_coate"]
-    return frame[keep].reset_index(drop=True)
+    return cast("pd.DataFrame", frame[keep].reset_index(drop=True))
 
 
 def read_vector(path: str | os.PathLike[str], what: str, *, layer: str | None = None) -> tuple[gpd.GeoDataFrame, Path]:
@@ -434,7 +435,7 @@ def read_population_table(
         raise DataError(
             f"{source}: {_row_label(idx)}: duplicate unit {out.at[idx, 'unit_code']} for year {out.at[idx, 'year']}"
         )
-    return out.sort_values(["unit_code", "year"], na_position="first").reset_index(drop=True)
+    return cast("pd.DataFrame", out.sort_values(["unit_code", "year"], na_position="first").reset_index(drop=True))
 
 
 def _codes_from_names(
@@ -581,4 +582,4 @@ def sample_elevation(raster_path: str | os.PathLike[str], lon: Iterable[float], 
         out[out == nodata] = np.nan
     inside = (np.array(xs) >= left) & (np.array(xs) <= right) & (np.array(ys) >= bottom) & (np.array(ys) <= top)
     out[~inside] = np.nan
-    return out
+    return cast("np.ndarray", out)

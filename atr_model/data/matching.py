@@ -36,6 +36,7 @@ import difflib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -76,7 +77,7 @@ def place_keys(places: pd.DataFrame, name_columns: tuple[str, ...]) -> pd.DataFr
     out["strict_keys"] = strict
     out["loose_keys"] = loose
     out["vowel_keys"] = [{_vowel(k) for k in ks} for ks in loose]
-    return out
+    return cast("pd.DataFrame", out)
 
 
 class _KeyTable:

@@ -13,7 +13,7 @@ import json
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, cast
 
 import pandas as pd
 import typer
@@ -158,9 +158,11 @@ def _as_is(dataset: Dataset) -> pd.DataFrame:
     """The territory as it is (every unit its own new unit): the plan against which the
     reference's merged groups show what it did in effect, in the dataset's population figures."""
     units = dataset.units
-    return pd.DataFrame({"unit_code": units["unit_code"].astype(str), "new_unit_id": units["unit_code"].astype(str),
-                         "raion_code": units["raion_code"].astype(str), "level": units["level"].astype(str),
-                         "unit_name": units["name_en"].astype(str), "population": units["population"]})
+    codes = units["unit_code"].astype(str)
+    return cast("pd.DataFrame", pd.DataFrame({
+        "unit_code": codes, "new_unit_id": codes, "raion_code": units["raion_code"].astype(str),
+        "level": units["level"].astype(str), "unit_name": units["name_en"].astype(str), "population": units["population"],
+    }))
 
 
 def _default_workers() -> int:

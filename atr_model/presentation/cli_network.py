@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from atr_model._atomic import claim_output
-from atr_model.data import make_demo_dataset, read_dataset
+from atr_model.data import Dataset, make_demo_dataset, read_dataset
 from atr_model.network import TravelModel, build_travel_model
 
 __all__ = ["register"]
@@ -19,7 +19,7 @@ network_app = typer.Typer(help="Build and inspect travel models (roads or the mo
                           no_args_is_help=True)
 
 
-def _load_dataset(spec: str):  # noqa: ANN202 - returns a Dataset
+def _load_dataset(spec: str) -> Dataset:
     if spec == "demo":
         return make_demo_dataset()
     return read_dataset(spec)

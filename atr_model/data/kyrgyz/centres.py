@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import geopandas as gpd
 import numpy as np
@@ -124,7 +124,7 @@ def unit_centres(
         centre_settlement.append(chosen)
     out["centre_lon"], out["centre_lat"], out["centre_source"] = lon, lat, src
     out["centre_settlement_code"] = centre_settlement
-    return out
+    return cast("pd.DataFrame", out)
 
 
 def _documented_raion_centres() -> dict[str, tuple[str, str]]:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import geopandas as gpd
 import numpy as np
@@ -429,7 +429,7 @@ def settlement_population(settl: pd.DataFrame, units: pd.DataFrame) -> pd.DataFr
     out["population"] = np.where(single, unit_pop, np.round(unit_pop / n))
     out["population_source"] = np.where(single, unit_src, split_src)
     out["population_is_estimate"] = out["population_source"].str.startswith(ESTIMATE_PREFIX)
-    return out
+    return cast("pd.DataFrame", out)
 
 
 def raion_population(raions: gpd.GeoDataFrame, units: pd.DataFrame, totals: dict[str, float]) -> gpd.GeoDataFrame:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import geopandas as gpd
 import pandas as pd
@@ -108,7 +108,7 @@ def _raions(coate: pd.DataFrame, adm2: gpd.GeoDataFrame, oblasts: gpd.GeoDataFra
 
 
 def _raion_of(row: Any) -> str:
-    return row.oblast_coate if row.oblast_coate in (BISHKEK, OSH) else row.raion_coate
+    return cast("str", row.oblast_coate if row.oblast_coate in (BISHKEK, OSH) else row.raion_coate)
 
 
 def _units(coate: pd.DataFrame, raions: gpd.GeoDataFrame) -> pd.DataFrame:
@@ -131,7 +131,7 @@ def _units(coate: pd.DataFrame, raions: gpd.GeoDataFrame) -> pd.DataFrame:
     units = pd.DataFrame(unit_rows).sort_values("unit_code").reset_index(drop=True)
     if units["unit_code"].duplicated().any():
         raise DataError(f"unit code {units.loc[units['unit_code'].duplicated(), 'unit_code'].iloc[0]} is used twice")
-    return units
+    return cast("pd.DataFrame", units)
 
 
 def _villages(coate: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
@@ -145,4 +145,4 @@ def _villages(coate: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
         "settlement_kind": "village",
     })
     villages["raion_code"] = villages["unit_code"].map(unit_raion)
-    return villages.sort_values("settlement_code").reset_index(drop=True)
+    return cast("pd.DataFrame", villages.sort_values("settlement_code").reset_index(drop=True))

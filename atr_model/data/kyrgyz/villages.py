@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import cast
 
 import geopandas as gpd
 import numpy as np
@@ -104,7 +105,7 @@ def settlement_table(units: pd.DataFrame, villages: pd.DataFrame) -> pd.DataFram
     if settl["settlement_code"].duplicated().any():
         twice = settl.loc[settl["settlement_code"].duplicated(), "settlement_code"].iloc[0]
         raise DataError(f"settlement code {twice} is used twice")
-    return settl
+    return cast("pd.DataFrame", settl)
 
 
 def locate_settlements(
@@ -144,7 +145,7 @@ def locate_settlements(
             methods.append(row.location_method)
     out["lon"], out["lat"], out["is_located"] = lon, lat, located
     out["match_outcome"] = methods
-    return out
+    return cast("pd.DataFrame", out)
 
 
 def place_unlocated(settl: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
@@ -158,7 +159,7 @@ def place_unlocated(settl: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
             out.at[i, "match_outcome"] = (
                 ESTIMATE_PREFIX + f"unit centre stands in (not located: {row.location_method})")
     out["is_unit_centre"] = out["settlement_code"].isin(set(units["centre_settlement_code"].dropna()))
-    return out
+    return cast("pd.DataFrame", out)
 
 
 def town_place_populations(settl: pd.DataFrame, places: gpd.GeoDataFrame) -> dict[str, float]:

@@ -12,7 +12,7 @@ import logging
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -285,7 +285,7 @@ def _estimate_table(
     """The table of :class:`PopulationEstimate`: one row per unit, in input order."""
     years = np.where(real, units["population_year"].to_numpy(), target_year).astype(int)
     p5, p95 = spread_interval(population, log_sd)
-    return pd.DataFrame({
+    return cast("pd.DataFrame", pd.DataFrame({
         "unit_code": units["unit_code"].to_numpy(),
         "population": population,
         "population_year": years,
@@ -295,7 +295,7 @@ def _estimate_table(
         "population_p5": p5,
         "population_p95": p95,
         "estimate_kind": split.kind.astype(str),
-    })
+    }))
 
 
 def _log_sd(
@@ -313,7 +313,7 @@ def _log_sd(
          np.sqrt((unit_sd * np.nan_to_num(split.share_factor)) ** 2 + spread.floor_log_sd ** 2)],
         np.where(urban, unit_sd, cv_unscaled.log_rmse))
     estimated_rows = split.kind != "real"
-    return np.where(estimated_rows, np.maximum(log_sd, MIN_ESTIMATE_LOG_SD), log_sd)
+    return cast("np.ndarray", np.where(estimated_rows, np.maximum(log_sd, MIN_ESTIMATE_LOG_SD), log_sd))
 
 
 def _sources(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -119,7 +120,7 @@ def predictor_table(units: pd.DataFrame, settlements: pd.DataFrame, raions: pd.D
     out["population"] = pd.to_numeric(out["population"]).where(~estimated)
     out["town_figure"] = np.nan
     out["urban"] = out["level"] == "town"
-    return out
+    return cast("pd.DataFrame", out)
 
 
 def check_unit_table(units: pd.DataFrame) -> None:
@@ -158,18 +159,18 @@ def _transform(values: np.ndarray, predictor: Predictor, codes: pd.Series) -> np
             raise DataError(
                 f"unit {codes.iloc[int(np.flatnonzero(bad)[0])]}: predictor {predictor.name} must be "
                 f"positive for a log, got {values[bad][0]}")
-        return np.log(values)
+        return cast("np.ndarray", np.log(values))
     if predictor.transform == "log1p":
         bad = ~(values >= 0)
         if bad.any():
             raise DataError(
                 f"unit {codes.iloc[int(np.flatnonzero(bad)[0])]}: predictor {predictor.name} must not be "
                 f"negative, got {values[bad][0]}")
-        return np.log1p(values)
+        return cast("np.ndarray", np.log1p(values))
     if predictor.transform == "per_km":
         return values / 1000.0
     if predictor.transform == "flag":
-        return (values != 0).astype(float)
+        return cast("np.ndarray", (values != 0).astype(float))
     raise ValueError(f"predictor {predictor.name}: unknown transform {predictor.transform!r}")
 
 
@@ -202,8 +203,8 @@ def urban_mask(units: pd.DataFrame) -> np.ndarray:
     """Towns proper (True) as opposed to aiyl aimaks and village-like units filed as towns."""
     town = units["level"].to_numpy() == "town"
     if "urban" not in units:
-        return town
-    return town & units["urban"].fillna(True).astype(bool).to_numpy()
+        return cast("np.ndarray", town)
+    return cast("np.ndarray", town & units["urban"].fillna(True).astype(bool).to_numpy())
 
 
 def regional_centre_mask(units: pd.DataFrame) -> np.ndarray:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 
@@ -74,7 +75,7 @@ def scale_to_total(weights: np.ndarray, total: int) -> np.ndarray:
     left = int(round(total - base.sum()))
     order = np.argsort(-(exact - base), kind="stable")
     base[order[:left]] += 1.0
-    return base
+    return cast("np.ndarray", base)
 
 
 def normalisation_factor(weights: np.ndarray) -> np.ndarray:

@@ -9,6 +9,7 @@ returns a :class:`LogLinearFit` that predicts any unit.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -70,7 +71,7 @@ class LogLinearFit:
     def predict_log(self, units: pd.DataFrame) -> np.ndarray:
         """Predicted ``log(population)`` of each row of ``units``."""
         x = feature_matrix(units, self.oblasts)
-        return self.intercept + (x - self.feature_mean) @ self.coefficients
+        return cast("np.ndarray", self.intercept + (x - self.feature_mean) @ self.coefficients)
 
     def coefficient_table(self) -> dict[str, float]:
         """Feature -> coefficient (per unit of the transformed predictor), plus the intercept."""

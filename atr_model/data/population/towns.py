@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -43,7 +43,7 @@ def _town_fit_rows(
 ) -> np.ndarray:
     """Towns the factor is fitted on: a figure, a prediction, and not excluded."""
     use = (level == "town") & (figures > 0) & (predicted > 0)
-    return use if exclude is None else use & ~np.asarray(exclude, dtype=bool)
+    return cast("np.ndarray", use if exclude is None else use & ~np.asarray(exclude, dtype=bool))
 
 
 def town_log_offset(

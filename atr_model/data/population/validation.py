@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -78,7 +78,7 @@ class CrossValidation:
     @property
     def log_residuals(self) -> np.ndarray:
         """``log(estimate / observed)`` per unit."""
-        return np.log(self.estimated / self.observed)
+        return cast("np.ndarray", np.log(self.estimated / self.observed))
 
     @property
     def median_abs_rel_error(self) -> float:

@@ -13,6 +13,7 @@ belong to by name ("Dostuk + 2"), and can be drawn on one map.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 import pandas as pd
 import streamlit as st
@@ -153,7 +154,7 @@ def differ_table(
         return [views[index].new_unit_name.get(str(u), str(u)) if str(u) else "" for u in ids]
 
     changed = changes.changed_units
-    return pd.DataFrame({
+    return cast("pd.DataFrame", pd.DataFrame({
         t("field.name", lang): [names.get(str(c), n) for c, n in zip(changed["unit_code"], changed["unit_name"])],
         t("field.code", lang): changed["unit_code"],
         f"{t('field.new_unit', lang)} ({label_a})": new_unit(changed["new_unit_id_a"], 0),
@@ -162,4 +163,4 @@ def differ_table(
         t("compare.left", lang): [listed(v) for v in changed["left"]],
         f"{t('field.new_unit_id', lang)} ({label_a})": changed["new_unit_id_a"],
         f"{t('field.new_unit_id', lang)} ({label_b})": changed["new_unit_id_b"],
-    })
+    }))

@@ -19,6 +19,7 @@ import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import pandas as pd
 import pyogrio
@@ -308,7 +309,7 @@ def subset_travel_model(travel_model: TravelModel, unit_codes: Iterable[str]) ->
         for column in columns:
             if column in frame.columns:
                 mask &= frame[column].astype(str).isin(codes)
-        return frame[mask].copy()
+        return cast("pd.DataFrame", frame[mask].copy())
 
     return dataclasses.replace(
         travel_model,

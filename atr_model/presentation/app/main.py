@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TypeGuard
+from typing import Any, TypeGuard, cast
 
 import numpy as np
 import streamlit as st
@@ -128,7 +128,7 @@ def _language() -> str:
     if st.session_state.get("_lang_seen") not in (None, lang):
         refresh_widget_labels(st.session_state)
     st.session_state["_lang_seen"] = lang
-    return lang
+    return cast("str", lang)
 
 
 #: Widget values of these types are re-sent after a language switch (choices and texts).

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import cast
 
 import pandas as pd
 
@@ -48,7 +49,7 @@ def open_editor(session: Session, folder: str, plan: pd.DataFrame, scenario: Sce
     first time, then kept: the moves and their undo history stay while the user looks elsewhere)."""
     kept = session.get(EDITOR_KEY)
     if kept is not None and kept[0] == folder:
-        return kept[1]
+        return cast("PlanEditor", kept[1])
     made = PlanEditor.from_plan(plan[["unit_code", "new_unit_id", "centre_code"]].astype(str), scenario, dataset,
                                 travel_model, where=folder)
     session[EDITOR_KEY] = (folder, made)
@@ -82,7 +83,7 @@ def edited_plan(session: Session, folder: str | None) -> pd.DataFrame | None:
     kept = session.get(EDITOR_KEY)
     if kept is None or folder is None or kept[0] != str(folder):
         return None
-    return kept[1].plan_frame()
+    return cast("pd.DataFrame | None", kept[1].plan_frame())
 
 
 def refusal_text(refusal: Refusal, lang: str, names: Mapping[str, str]) -> str:

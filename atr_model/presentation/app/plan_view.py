@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import html
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 import streamlit as st
@@ -72,7 +72,7 @@ def _evaluate(ctx: AppContext, name: str, data: bytes) -> tuple[str, PlanEvaluat
     digest = hashlib.sha256(data + ctx.scenario_hash.encode() + ctx.source.encode()).hexdigest()[:16]
     kept = st.session_state.get("plan_evaluation")
     if kept and kept[0] == digest:
-        return kept
+        return cast("tuple[str, PlanEvaluation] | None", kept)
     with st.spinner(t("plan.checking", ctx.lang)):
         evaluation = plans.evaluate_plan_upload(
             data, name, ctx.scenario, ctx.dataset, travel_model=cache.travel_model_for(ctx.source, ctx.scenario)
@@ -138,7 +138,7 @@ def _plan_file(lang: str) -> tuple[str, bytes] | None:
     cols = st.columns([4, 1])
     cols[0].caption(t("plan.kept", lang, name=kept[0]))
     cols[1].button(t("plan.forget", lang), key="plan_forget", on_click=_forget_plan)
-    return kept
+    return cast("tuple[str, bytes] | None", kept)
 
 
 def _verdict(evaluation: PlanEvaluation, name: str, lang: str) -> None:

@@ -4,6 +4,7 @@ checked against a scenario's criteria, and drawn as a result's assignment table.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import cast
 
 import pandas as pd
 
@@ -61,4 +62,4 @@ def plan_assignments(
     plan["reason_code"] = ""
     flags = units.set_index(units["unit_code"].astype(str))["population_is_estimate"] if "population_is_estimate" in units else {}
     plan["population_is_estimate"] = [bool(flags.get(str(c), False)) for c in plan["unit_code"]]
-    return plan
+    return cast("pd.DataFrame", plan)

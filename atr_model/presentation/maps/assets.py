@@ -21,13 +21,16 @@ import functools
 import re
 from collections.abc import Iterator
 from importlib import resources
-from typing import Any
+from typing import Any, TypeVar
 
 import branca
 import folium
 import folium.elements
 
 __all__ = ["STATIC_PACKAGE", "leaflet_js", "leaflet_css", "inline_assets", "asset_urls", "VENDORED"]
+
+#: A map, DualMap or other folium element: ``inline_assets`` returns what it was given.
+_Element = TypeVar("_Element")
 
 #: Package folder holding the vendored files.
 STATIC_PACKAGE = "atr_model.presentation"
@@ -113,7 +116,7 @@ def _localise(links: list[tuple[str, str]], owner: Any) -> list[tuple[str, str]]
     return out
 
 
-def inline_assets(element: Any) -> Any:
+def inline_assets(element: _Element) -> _Element:
     """Point every element of a map (or DualMap) at the vendored, inlined assets.
 
     Sets instance attributes (``default_js``/``default_css``), so other maps in the process

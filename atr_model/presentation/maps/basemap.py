@@ -25,7 +25,7 @@ import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import shapely
@@ -118,7 +118,7 @@ def hillshade_array(
     light = np.array([np.sin(az) * np.cos(alt), np.cos(az) * np.cos(alt), np.sin(alt)])
     norm = np.sqrt(dz_dx**2 + dz_dy**2 + 1.0)
     shade = (-dz_dx * light[0] - dz_dy * light[1] + light[2]) / norm
-    return np.clip(shade, 0.0, None) / np.sin(alt)
+    return cast("np.ndarray", np.clip(shade, 0.0, None) / np.sin(alt))
 
 
 def _png_data_url(grey: np.ndarray, alpha: np.ndarray) -> str:

@@ -82,7 +82,7 @@ def features(frame: gpd.GeoDataFrame, ids: Iterable[Any] | None = None) -> dict[
         feature.pop("bbox", None)
         props = feature.get("properties") or {}
         feature["properties"] = {k: json_safe(v) for k, v in props.items()}
-    return data
+    return cast("dict[str, Any]", data)
 
 
 def geojson_layer(
@@ -158,7 +158,7 @@ def hover_layer(
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """Rows as dicts without geometry (far faster than ``iterrows`` on a GeoDataFrame)."""
     plain = pd.DataFrame(frame.drop(columns=[c for c in ("geometry",) if c in frame.columns]))
-    return plain.to_dict("records")
+    return cast("list[dict[str, Any]]", plain.to_dict("records"))
 
 
 def text(value: Any) -> str:
@@ -259,7 +259,7 @@ class Legend(MacroElement):
     )
 
     def __init__(self, title: str, entries: Iterable[tuple[str, str]], notes: Iterable[str] = ()) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # branca's MacroElement is unannotated
         self._name = "AtrLegend"
         self.entries = list(entries)  # (swatch HTML, label), for tests and the maps that read it back
         items = "".join(f"<div>{sw}{html_text(label)}</div>" for sw, label in self.entries)
@@ -279,7 +279,7 @@ class MetricScale(MacroElement):
     )
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # branca's MacroElement is unannotated
         self._name = "AtrMetricScale"
 
 
@@ -337,7 +337,7 @@ class ZoomLabels(MacroElement):
         name: str,
         char_px: float = 6.5,
     ) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # branca's MacroElement is unannotated
         self._name = "AtrZoomLabels"
         self.layer_name = name
         self.css_class = css_class
@@ -406,7 +406,7 @@ class HoverGroups(MacroElement):
     def __init__(
         self, groups: folium.GeoJson, members: Sequence[folium.GeoJson], *, style: Mapping[str, Any], key: str = "group"
     ) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # branca's MacroElement is unannotated
         self._name = "AtrHoverGroups"
         self.groups = groups
         self.members = list(members)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import geopandas as gpd
 import pandas as pd
@@ -74,7 +74,7 @@ def with_levels(assignments: pd.DataFrame, units: pd.DataFrame | None) -> pd.Dat
         levels = units["level"].astype(str)
         levels.index = units.index.astype(str)
         assign["level"] = assign["unit_code"].map(levels).fillna("").to_numpy()
-    return assign
+    return cast("pd.DataFrame", assign)
 
 
 def _with_names(assign: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
@@ -86,7 +86,7 @@ def _with_names(assign: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
     for column, lang in (("unit_name_ky", "ky"), ("unit_name_ru", "ru"), ("unit_name", "en")):
         if column not in out or not out[column].fillna("").astype(str).str.strip().any():
             out[column] = [display_name(rows[c], lang) if c in rows else c for c in out["unit_code"]]
-    return out
+    return cast("pd.DataFrame", out)
 
 
 def plan_names(assignments: pd.DataFrame, units: pd.DataFrame, lang: str) -> tuple[dict[str, str], dict[str, str]]:
@@ -105,14 +105,14 @@ def _category_passports(assignments: pd.DataFrame, new_units: pd.DataFrame | Non
     assignments and a new unit is below the floor when the engine's status says so.
     """
     if new_units is not None and {"new_unit_id", "n_members", "below_floor"} <= set(new_units.columns):
-        return pd.DataFrame(new_units.drop(columns="geometry", errors="ignore"))
+        return cast("pd.DataFrame", pd.DataFrame(new_units.drop(columns="geometry", errors="ignore")))
     grouped = assignments.groupby(assignments["new_unit_id"].astype(str), sort=True)
     status = assignments["status"] if "status" in assignments else pd.Series("", index=assignments.index)
     below = status.astype(str).eq("below_floor_no_partner").groupby(assignments["new_unit_id"].astype(str)).any()
     sizes = grouped.size()
-    return pd.DataFrame(
+    return cast("pd.DataFrame", pd.DataFrame(
         {"new_unit_id": sizes.index, "n_members": sizes.to_numpy(), "below_floor": below.reindex(sizes.index).to_numpy()}
-    )
+    ))
 
 
 def plan_categories(assignments: pd.DataFrame, new_units: pd.DataFrame | None) -> pd.DataFrame:

@@ -18,7 +18,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import Any, cast
 
 import folium
 import geopandas as gpd
@@ -174,9 +174,9 @@ def marked_units_layer(
 
 def _centre_points(layers: DisplayLayers) -> pd.DataFrame:
     units = layers.units
-    return pd.DataFrame(
+    return cast("pd.DataFrame", pd.DataFrame(
         {"lon": units["centre_lon"].astype(float), "lat": units["centre_lat"].astype(float)}, index=units.index
-    )
+    ))
 
 
 def centres_layer(

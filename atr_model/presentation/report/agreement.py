@@ -14,6 +14,7 @@ import math
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import cast
 
 import pandas as pd
 
@@ -100,7 +101,7 @@ def raion_table(result: Agreement, lang: str = DEFAULT_LANGUAGE, raion_names: di
             t("agree.col.recall", lang): share_text(rec["recall"], lang),
             t("agree.col.differ", lang): format_number(rec["units_differ"], lang),
         })
-    return pd.DataFrame(rows)
+    return cast("pd.DataFrame", pd.DataFrame(rows))
 
 
 def differences_table(result: Agreement, lang: str = DEFAULT_LANGUAGE,
@@ -115,14 +116,14 @@ def differences_table(result: Agreement, lang: str = DEFAULT_LANGUAGE,
     def named(codes: str) -> str:
         return ", ".join(str(known.get(c, c)) for c in codes.split()) if codes else ""
 
-    return pd.DataFrame({
+    return cast("pd.DataFrame", pd.DataFrame({
         t("agree.col.unit", lang): [f"{known.get(str(c), n)} ({c})" for n, c in zip(result.differences["unit_name"],
                                                                                      result.differences["unit_code"])],
         t("agree.col.group", lang): result.differences["group"].astype(str),
         t("agree.col.new_unit", lang): result.differences["new_unit_id"].astype(str),
         t("agree.col.missing", lang): [named(c) for c in result.differences["missing_partners"]],
         t("agree.col.extra", lang): [named(c) for c in result.differences["extra_partners"]],
-    })
+    }))
 
 
 def _html_table(frame: pd.DataFrame, lang: str) -> str:

@@ -7,6 +7,7 @@ import io
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -18,10 +19,13 @@ from atr_model.presentation.report.html_parts import page as _page
 from atr_model.presentation.report.html_parts import table as _table
 from atr_model.presentation.report.html_parts import td as _td
 
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
 __all__ = ["write_sweep_outputs"]
 
 
-def _sweep_figure(table: pd.DataFrame, parameters: Sequence[str], title: str):  # noqa: ANN202 - matplotlib Figure
+def _sweep_figure(table: pd.DataFrame, parameters: Sequence[str], title: str) -> Figure:
     import matplotlib
 
     matplotlib.use("Agg", force=False)
