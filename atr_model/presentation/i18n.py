@@ -27,11 +27,14 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from atr_model.data import KYRGYZ_TERMS, DatasetTerms, dataset_terms
 from atr_model.data.translit import is_cyrillic, latin_unit_name
 from atr_model.errors import ATRError
+
+if TYPE_CHECKING:
+    from atr_model.scenarios import Scenario
 
 __all__ = [
     "LANGUAGES",
@@ -498,7 +501,7 @@ def option_label(field: str, value: Any, lang: str = DEFAULT_LANGUAGE) -> str:
     return str(value)
 
 
-def localized(item: Any, field: str, lang: str = DEFAULT_LANGUAGE) -> str:
+def localized(item: Scenario | Mapping[str, object], field: str, lang: str = DEFAULT_LANGUAGE) -> str:
     """A text field of a scenario (or its mapping) in ``lang``: ``title_ky`` for ``title`` in
     Kyrgyz, ``title_ru`` in Russian, the plain field in English and as the fallback."""
     def get(name: str) -> str:

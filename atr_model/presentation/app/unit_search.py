@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
+import geopandas as gpd
 import shapely
 
 __all__ = ["unit_at", "find_units"]
 
 
-def unit_at(units: Any, lat: float, lon: float) -> str | None:
+def unit_at(units: gpd.GeoDataFrame, lat: float, lon: float) -> str | None:
     """Code of the unit whose polygon holds the point (``units`` indexed by unit code, EPSG:4326).
 
     A click a few metres outside every simplified polygon (on a border, say) picks the
