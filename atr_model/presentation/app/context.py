@@ -206,7 +206,9 @@ def run_current(ctx: AppContext) -> bool:
         return False
     started = time.perf_counter()
     status = st.status(t("run.status", lang), expanded=True)
-    steps: list[str] = []  # the runner reports no step when it reuses a stored result
+    # the runner reports "solve" only when it solves: without it the result shown was stored (by an
+    # earlier run, or by another session this one waited for: "shared")
+    steps: list[str] = []
 
     def progress(step: str) -> None:
         steps.append(step)
@@ -229,7 +231,7 @@ def run_current(ctx: AppContext) -> bool:
         st.error(t("error.unexpected", lang, text=f"{type(exc).__name__}: {exc}"))
         return False
     # the message key and seconds, not the text: the sidebar shows it again in the language of the moment
-    done = ("run.done" if steps else "run.reused", f"{time.perf_counter() - started:.1f}")
+    done = ("run.done" if "solve" in steps else "run.reused", f"{time.perf_counter() - started:.1f}")
     status.update(label=t(done[0], lang, seconds=done[1]), state="complete", expanded=False)
     state.remember_result(st.session_state, folder, ctx.scenario_hash or "", ctx.source)
     st.session_state["last_run_done"] = done

@@ -223,7 +223,16 @@ def add_css(fmap: folium.Map) -> None:
     cast(Figure, fmap.get_root()).header.add_child(Element(_CSS), name="atr_css")
 
 
-class Legend(MacroElement):
+class _AtrElement(MacroElement):
+    """A Leaflet script element of these maps, named ``name`` in the page source (the one typed
+    constructor over branca's unannotated ``MacroElement.__init__``)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self._name = name
+
+
+class Legend(_AtrElement):
     """A collapsible legend as a Leaflet control (bottom right), open only on maps of at least 1100x820 px
     (collapsed on a laptop screen or in the app, so it never covers the map).
 
@@ -259,15 +268,14 @@ class Legend(MacroElement):
     )
 
     def __init__(self, title: str, entries: Iterable[tuple[str, str]], notes: Iterable[str] = ()) -> None:
-        super().__init__()  # type: ignore[no-untyped-call]  # branca's MacroElement is unannotated
-        self._name = "AtrLegend"
+        super().__init__("AtrLegend")
         self.entries = list(entries)  # (swatch HTML, label), for tests and the maps that read it back
         items = "".join(f"<div>{sw}{html_text(label)}</div>" for sw, label in self.entries)
         extra = "".join(f"<div class='note'>{html_text(n)}</div>" for n in notes)
         self.html = f"<details><summary>{html_text(title)}</summary>{items}{extra}</details>"
 
 
-class MetricScale(MacroElement):
+class MetricScale(_AtrElement):
     """A metric-only scale bar (Leaflet's ``control_scale`` shows miles too)."""
 
     _template = Template(
@@ -279,11 +287,10 @@ class MetricScale(MacroElement):
     )
 
     def __init__(self) -> None:
-        super().__init__()  # type: ignore[no-untyped-call]  # branca's MacroElement is unannotated
-        self._name = "AtrMetricScale"
+        super().__init__("AtrMetricScale")
 
 
-class ZoomLabels(MacroElement):
+class ZoomLabels(_AtrElement):
     """Text labels shown only between their own minimum and maximum zoom.
 
     Parameters
@@ -337,8 +344,7 @@ class ZoomLabels(MacroElement):
         name: str,
         char_px: float = 6.5,
     ) -> None:
-        super().__init__()  # type: ignore[no-untyped-call]  # branca's MacroElement is unannotated
-        self._name = "AtrZoomLabels"
+        super().__init__("AtrZoomLabels")
         self.layer_name = name
         self.css_class = css_class
         self.char_px = char_px
@@ -363,7 +369,7 @@ def label_min_zoom(width_deg: float, height_deg: float, label: str, *, lat: floa
     return max(floor, math.ceil(zoom * 2.0) / 2.0)
 
 
-class HoverGroups(MacroElement):
+class HoverGroups(_AtrElement):
     """Highlight a whole group feature (a new unit) while the pointer is over one of its members.
 
     Parameters
@@ -406,8 +412,7 @@ class HoverGroups(MacroElement):
     def __init__(
         self, groups: folium.GeoJson, members: Sequence[folium.GeoJson], *, style: Mapping[str, Any], key: str = "group"
     ) -> None:
-        super().__init__()  # type: ignore[no-untyped-call]  # branca's MacroElement is unannotated
-        self._name = "AtrHoverGroups"
+        super().__init__("AtrHoverGroups")
         self.groups = groups
         self.members = list(members)
         self.style = dict(style)
